@@ -1,0 +1,104 @@
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { accounts, billItems, bills } from './accounts';
+import { currencies, operators } from './reference';
+import { journals } from './journal';
+
+/** Payment batches (Payment Tool); the batch issue fills in the rest of the lifecycle. */
+export const batches = sqliteTable('batches', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  batchNo: text('batch_no').notNull().unique(),
+  batchType: text('batch_type', { enum: ['payment', 'refund', 'reversal'] }).notNull(),
+  payType: integer('pay_type').notNull(),
+  currency: text('currency')
+    .notNull()
+    .references(() => currencies.code),
+  channelId: integer('channel_id').notNull().default(0),
+  allocationLevel: text('allocation_level', { enum: ['bill', 'item'] }).notNull(),
+  status: text('status', { enum: ['open', 'validated', 'submitted', 'discarded'] }).notNull(),
+  createdAt: text('created_at').notNull(),
+});
+
+/**
+ * Payments of every kind. Posted rows are never updated except for their status and kind-specific
+ * workflow markers; money moves only through journals, allocations and reversals.
+ */
+export const payments = sqliteTable(
+  'payments',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind', { enum: ['original', 'suspended', 'distributed', 'recycled', 'failed'] }).notNull(),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    payType: integer('pay_type').notNull(),
+    channelId: integer('channel_id').notNull().default(0),
+    /** PIN_FLD_STATUS: 0-14 successful, 15-29 suspended, 30-44 failed. */
+    status: integer('status').notNull(),
+    reasonCode: integer('reason_code').notNull().default(0),
+    amountMinor: integer('amount_minor').notNull(),
+    currency: text('currency')
+      .notNull()
+      .references(() => currencies.code),
+    /** The amount in the account's currency (equal to amount_minor unless converted with rate_ppm). */
+    accountAmountMinor: integer('account_amount_minor').notNull(),
+    ratePpm: integer('rate_ppm').notNull().default(1000000),
+    effectiveDate: text('effective_date').notNull(),
+    externalRef: text('external_ref'),
+    payerName: text('payer_name'),
+    batchId: integer('batch_id').references(() => batches.id),
+    /** Stable idempotency key of whatever originated the payment (batch entry, processor transaction). */
+    sourceKey: text('source_key').unique(),
+    parentPaymentId: integer('parent_payment_id'),
+    journalId: integer('journal_id')
+      .notNull()
+      .references(() => journals.id),
+    createdAt: text('created_at').notNull(),
+    operatorId: integer('operator_id').references(() => operators.id),
+  },
+  (t) => [
+    index('payments_account_date_idx').on(t.accountId, t.effectiveDate),
+    index('payments_batch_idx').on(t.batchId),
+  ],
+);
+
+/** Allocation of a payment (in the account's currency) to a bill or a bill item. Undo is a negative row. */
+export const allocations = sqliteTable(
+  'allocations',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    paymentId: integer('payment_id')
+      .notNull()
+      .references(() => payments.id),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    billId: integer('bill_id').references(() => bills.id),
+    itemId: integer('item_id').references(() => billItems.id),
+    amountMinor: integer('amount_minor').notNull(),
+    /** Exchange rate used, parts per million of account currency per payment currency unit (1,000,000 = same). */
+    ratePpm: integer('rate_ppm').notNull().default(1000000),
+    reversesAllocationId: integer('reverses_allocation_id'),
+    createdAt: text('created_at').notNull(),
+    operatorId: integer('operator_id').references(() => operators.id),
+  },
+  (t) => [
+    index('allocations_payment_idx').on(t.paymentId),
+    index('allocations_item_idx').on(t.itemId),
+    index('allocations_bill_idx').on(t.billId),
+  ],
+);
+
+/** Reversal of a payment: the payment stays, this row and its journal cancel it. */
+export const reversals = sqliteTable('reversals', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  paymentId: integer('payment_id')
+    .notNull()
+    .unique()
+    .references(() => payments.id),
+  reasonCode: integer('reason_code').notNull(),
+  journalId: integer('journal_id')
+    .notNull()
+    .references(() => journals.id),
+  createdAt: text('created_at').notNull(),
+  operatorId: integer('operator_id').references(() => operators.id),
+});

@@ -1,0 +1,24 @@
+import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+/** ISO 4217 currencies with their minor-unit exponent. */
+export const currencies = sqliteTable('currencies', {
+  code: text('code').primaryKey(),
+  exponent: integer('exponent').notNull(),
+  name: text('name').notNull(),
+});
+
+/** People who operate the desk; roles is a comma list of clerk, analyst, supervisor, admin. */
+export const operators = sqliteTable('operators', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  login: text('login').notNull().unique(),
+  name: text('name').notNull(),
+  roles: text('roles').notNull(),
+  active: integer('active').notNull().default(1),
+  createdAt: text('created_at').notNull(),
+});
+
+/** Business settings as JSON values, keyed by setting name. */
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});

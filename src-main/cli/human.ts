@@ -1,0 +1,74 @@
+import type { AccountDetailDto, AccountSearchDto, PaymentHistoryDto } from '../../src-shared/dto/accounts';
+import type { ArImportSummaryDto, DemoSummaryDto, LedgerCheckDto } from '../../src-shared/dto/app';
+import { formatMinor, KNOWN_EXPONENTS } from '../../src-shared/money';
+import { PAY_TYPE_NAMES } from '../../src-shared/pay-types';
+import { table } from './output';
+
+const money = (minor: number, currency: string): string =>
+  `${formatMinor(minor, KNOWN_EXPONENTS[currency] ?? 2)} ${currency}`;
+
+/** Readable form of an account. */
+export function humanAccount(a: AccountDetailDto): string {
+  const head = table([
+    ['Account', `${a.accountNo}  ${a.name}`],
+    ['Status', a.status],
+    ['Balance', money(a.balanceMinor, a.currency)],
+    ['Open items', money(a.openItemsMinor, a.currency)],
+    ['Unallocated credit', money(a.unallocatedMinor, a.currency)],
+    ['Default pay type', PAY_TYPE_NAMES[a.defaultPayType] ?? String(a.defaultPayType)],
+    ['Standing', a.paymentStatus.standing],
+    ['Overdue', `${money(a.paymentStatus.overdueMinor, a.currency)} (${a.paymentStatus.overdueBills} bills)`],
+    ['Next due', a.paymentStatus.nextDueDate ? `${a.paymentStatus.nextDueDate} ${money(a.paymentStatus.nextDueMinor, a.currency)}` : '-'],
+    ['Last bill', a.billingCycle.lastBillDate],
+    ['Next bill', a.billingCycle.nextBillDate],
+  ]);
+  const units = a.billUnits
+    .map((u) => `  ${u.billUnitNo}  ${u.accountingType}  ${PAY_TYPE_NAMES[u.payType] ?? u.payType}  ${u.paymentTerm}${u.paying ? '' : '  nonpaying'}${u.isDefault ? '  default' : ''}`)
+    .join('\n');
+  const bills = a.openBills
+    .map((b) => `  ${b.billNo}  billed ${b.billDate}  due ${b.dueDate}  total ${money(b.totalMinor, b.currency)}  due ${money(b.amountDueMinor, b.currency)}${b.overdue ? '  OVERDUE' : ''}`)
+    .join('\n');
+  return `${head}\nBill units:\n${units || '  (none)'}\n\nOpen bills (${a.openBillCount}):\n${bills || '  (none)'}\n`;
+}
+
+/** Readable search result. */
+export function humanSearch(r: AccountSearchDto): string {
+  const lines = r.rows.map((a) => `${a.accountNo.padEnd(12)} ${a.name.padEnd(28)} ${a.status.padEnd(8)} ${money(a.balanceMinor, a.currency)}`);
+  return lines.join('\n') + (r.truncated ? '\n(more matches; narrow the search)\n' : '\n');
+}
+
+/** Readable payment history. */
+export function humanHistory(h: PaymentHistoryDto): string {
+  const lines = h.rows.map(
+    (p) => `${p.effectiveDate}  #${p.paymentId}  ${p.kind.padEnd(11)} ${money(p.amountMinor, p.currency)}  allocated ${money(p.allocatedMinor, p.currency)}${p.reversed ? '  REVERSED' : ''}`,
+  );
+  return `${lines.join('\n')}\n${h.rows.length} of ${h.total} payments\n`;
+}
+
+/** Readable demo summary. */
+export function humanDemo(d: DemoSummaryDto): string {
+  return table([
+    ['Accounts', d.accounts],
+    ['Bill units', d.billUnits],
+    ['Bills', d.bills],
+    ['Items', d.items],
+    ['Seed', d.seed],
+    ['Elapsed', `${d.elapsedMs} ms`],
+  ]);
+}
+
+/** Readable AR import summary. */
+export function humanArImport(s: ArImportSummaryDto): string {
+  const files = [s.accounts, s.billUnits, s.bills, s.items].filter((f) => f !== undefined);
+  return (
+    files.map((f) => `${f.file}: ${f.rows} rows, ${f.inserted} inserted, ${f.updated} updated, ${f.unchanged} unchanged`).join('\n') +
+    `\nElapsed ${s.elapsedMs} ms\n`
+  );
+}
+
+/** Readable ledger check. */
+export function humanCheck(c: LedgerCheckDto): string {
+  const head = c.ok ? 'Ledger OK: no violations.' : `Ledger check found ${c.violations.length} violation(s):`;
+  const lines = c.violations.map((v) => `  [${v.rule}] ${v.message}`);
+  return [head, ...lines, `(${c.counts.accounts} accounts, ${c.counts.items} items, ${c.counts.payments} payments, ${c.counts.journals} journals; ${c.elapsedMs} ms)`].join('\n') + '\n';
+}

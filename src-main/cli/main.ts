@@ -1,0 +1,228 @@
+import { Command, CommanderError, Option } from 'commander';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { LedgerOpenError } from '../../db/client';
+import { COMMANDS, type CommandName } from '../../src-shared/api/contract';
+import { commandInputs } from '../../src-shared/api/inputs';
+import type { AppError, Result } from '../../src-shared/api/result';
+import type { AccountDetailDto, AccountSearchDto, PaymentHistoryDto } from '../../src-shared/dto/accounts';
+import type { ArImportSummaryDto, DemoSummaryDto, LedgerCheckDto } from '../../src-shared/dto/app';
+import { openApp, type App } from '../app-context';
+import { defaultLedgerFile } from '../paths';
+import { stderrLogger } from '../services/context';
+import { PAYDESK_VERSION } from '../version';
+import { humanAccount, humanArImport, humanCheck, humanDemo, humanHistory, humanSearch } from './human';
+import { printError, processIo, type CliIo } from './output';
+
+type GlobalOptions = { db?: string; json?: boolean; operator?: string };
+
+/** Maps a ledger-open failure to the error shape every front door uses. */
+function openError(err: LedgerOpenError): AppError {
+  return err.reason === 'newer_version'
+    ? { code: 'conflict', message: err.message, rule: 'newer-ledger' }
+    : { code: 'validation', message: err.message, issues: [{ path: 'db', message: err.message }] };
+}
+
+/** Parses an integer option strictly (commander hands strings). */
+function intOption(value: string): number {
+  if (!/^-?\d+$/.test(value.trim())) throw new CommanderError(2, 'paydesk.invalidInt', `"${value}" is not an integer`);
+  return Number(value);
+}
+
+/**
+ * Runs the command-line tool. Every command goes through the same dispatch as IPC; with --json exactly
+ * one JSON document is printed on stdout, errors included. Returns the exit code.
+ */
+export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
+  let exitCode = 0;
+  let app: App | undefined;
+  let json = argv.includes('--json');
+  const program = new Command();
+
+  const withApp = (opts: GlobalOptions): App => {
+    json = Boolean(opts.json);
+    if (!app) {
+      const file = opts.db ? resolve(opts.db) : defaultLedgerFile();
+      app = openApp({ file, log: stderrLogger, ...(opts.operator ? { login: opts.operator } : {}) });
+      if (io.isTty && !json) {
+        app.subscribe((event, payload) => {
+          if (event === 'job:progress') {
+            const p = payload as { phase: string; done: number; total: number; ratePerSec: number };
+            io.err(`\r${p.phase} ${p.done}/${p.total} (${p.ratePerSec}/s)   `);
+          }
+        });
+      }
+    }
+    return app;
+  };
+
+  /** Dispatches one command and prints its result; `human` renders the non-JSON form. */
+  const run = async <T>(cmd: Command, command: CommandName, input: unknown, human: (value: T) => string): Promise<void> => {
+    const opts = cmd.optsWithGlobals<GlobalOptions>();
+    const result = (await withApp(opts).dispatch(command, input)) as Result<T>;
+    if (!result.ok) {
+      exitCode = printError(io, Boolean(opts.json), result.error);
+      return;
+    }
+    io.out(opts.json ? JSON.stringify(result.value) + '\n' : human(result.value));
+  };
+
+  program
+    .name('paydesk')
+    .description('Paydesk payment back office: ledger, batches and collections from the command line')
+    .version(PAYDESK_VERSION)
+    .option('--db <file>', 'ledger file (default: ledger.sqlite in the user data directory)')
+    .option('--json', 'print exactly one JSON document on stdout')
+    .option('--operator <login>', 'operator login (default: the operating-system user)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError(false);
+
+  program
+    .command('init')
+    .description('create (or migrate) the ledger file')
+    .action((_o, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOptions>();
+      const file = opts.db ? resolve(opts.db) : defaultLedgerFile();
+      const existed = existsSync(file);
+      const a = withApp(opts);
+      const value = { ledgerFile: a.ctx.ledger.file, created: !existed, operator: a.ctx.operator };
+      io.out(opts.json ? JSON.stringify(value) + '\n' : `Ledger ready: ${value.ledgerFile}${value.created ? ' (new)' : ''}\n`);
+    });
+
+  program
+    .command('demo')
+    .description('load deterministic demo receivables into an empty ledger')
+    .addOption(new Option('--accounts <n>', 'number of accounts (100 to 1,000,000)').argParser(intOption).default(1000))
+    .addOption(new Option('--seed <s>', 'random seed').argParser(intOption).default(1))
+    .action((o: { accounts: number; seed: number }, cmd: Command) =>
+      run<DemoSummaryDto>(cmd, 'demo:load', { accounts: o.accounts, seed: o.seed }, humanDemo),
+    );
+
+  const ar = program.command('ar').description('receivables from the billing system');
+  ar.command('import')
+    .description('import accounts, bill units, bills and items CSV files (all or nothing)')
+    .option('--accounts <file>', 'accounts.csv')
+    .option('--bill-units <file>', 'bill_units.csv')
+    .option('--bills <file>', 'bills.csv')
+    .option('--items <file>', 'items.csv')
+    .action((o: { accounts?: string; billUnits?: string; bills?: string; items?: string }, cmd: Command) => {
+      const abs = (f?: string): string | undefined => (f === undefined ? undefined : resolve(f));
+      const input = Object.fromEntries(
+        Object.entries({
+          accountsFile: abs(o.accounts),
+          billUnitsFile: abs(o.billUnits),
+          billsFile: abs(o.bills),
+          itemsFile: abs(o.items),
+        }).filter(([, v]) => v !== undefined),
+      );
+      return run<ArImportSummaryDto>(cmd, 'ar:import', input, humanArImport);
+    });
+
+  const account = program.command('account').description('customer accounts');
+  account
+    .command('show <accountNo>')
+    .description('balance, bill units, open bills, payment status and billing cycle of an account')
+    .action((accountNo: string, _o, cmd: Command) =>
+      run<AccountDetailDto>(cmd, 'accounts:show', { accountNo }, humanAccount),
+    );
+  account
+    .command('search <query>')
+    .description('find accounts by number or name (prefix by default)')
+    .option('--contains', 'match anywhere in number or name')
+    .addOption(new Option('--limit <n>', 'maximum rows').argParser(intOption).default(50))
+    .action((query: string, o: { contains?: boolean; limit: number }, cmd: Command) =>
+      run<AccountSearchDto>(cmd, 'accounts:search', { query, mode: o.contains ? 'contains' : 'prefix', limit: o.limit }, humanSearch),
+    );
+  account
+    .command('history <accountNo>')
+    .description('payment history of an account')
+    .option('--from <date>', 'first effective date (yyyy-MM-dd)')
+    .option('--to <date>', 'last effective date (yyyy-MM-dd)')
+    .addOption(new Option('--limit <n>', 'page size').argParser(intOption).default(50))
+    .addOption(new Option('--offset <n>', 'rows to skip').argParser(intOption).default(0))
+    .action((accountNo: string, o: { from?: string; to?: string; limit: number; offset: number }, cmd: Command) =>
+      run<PaymentHistoryDto>(cmd, 'accounts:payment-history', { accountNo, ...o }, humanHistory),
+    );
+
+  const ledger = program.command('ledger').description('ledger integrity');
+  ledger
+    .command('check')
+    .description('verify every ledger invariant and print each violation (exit 1 when any)')
+    .addOption(new Option('--max <n>', 'stop after this many violations').argParser(intOption).default(1000))
+    .action(async (o: { max: number }, cmd: Command) => {
+      await run<LedgerCheckDto>(cmd, 'ledger:check', { maxViolations: o.max }, humanCheck);
+      if (exitCode === 0 && app) {
+        const check = (await app.dispatch('ledger:check', { maxViolations: 1 })) as Result<LedgerCheckDto>;
+        if (check.ok && !check.value.ok) exitCode = 1;
+      }
+    });
+
+  program
+    .command('api')
+    .description('list every command with the JSON schema of its input')
+    .action((_o, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOptions>();
+      const commands = COMMANDS.map((name) => ({
+        name,
+        input: z.toJSONSchema(commandInputs[name], { io: 'input', unrepresentable: 'any' }),
+      }));
+      io.out(
+        opts.json
+          ? JSON.stringify({ commands }) + '\n'
+          : commands.map((c) => `${c.name}\n  ${JSON.stringify(c.input)}`).join('\n') + '\n',
+      );
+    });
+
+  program
+    .command('call <command> [json]')
+    .description('invoke any command with a JSON input, through the same parse-and-dispatch path as IPC')
+    .action(async (command: string, jsonText: string | undefined, _o, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOptions>();
+      let input: unknown = {};
+      if (jsonText !== undefined) {
+        try {
+          input = JSON.parse(jsonText);
+        } catch (err) {
+          exitCode = printError(io, Boolean(opts.json), {
+            code: 'validation',
+            message: `the input is not valid JSON: ${(err as Error).message}`,
+            issues: [{ path: '(input)', message: 'not valid JSON' }],
+          });
+          return;
+        }
+      }
+      await run<unknown>(cmd, command as CommandName, input, (v) => JSON.stringify(v, null, 2) + '\n');
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+      return printError(io, json, {
+        code: 'validation',
+        message: err.message.replace(/^error: /, ''),
+        issues: [{ path: 'arguments', message: err.message.replace(/^error: /, '') }],
+      });
+    }
+    if (err instanceof LedgerOpenError) return printError(io, json, openError(err));
+    throw err;
+  } finally {
+    app?.close();
+  }
+  return exitCode;
+}
+
+if (require.main === module) {
+  runCli(process.argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`paydesk: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

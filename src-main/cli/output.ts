@@ -1,0 +1,42 @@
+import type { AppError } from '../../src-shared/api/result';
+
+/** Process exit code for each error code, so scripts can branch without parsing JSON. */
+export const EXIT_CODES: Record<AppError['code'], number> = {
+  validation: 2,
+  not_found: 3,
+  conflict: 4,
+  forbidden: 5,
+  processor_declined: 6,
+  processor_unavailable: 7,
+  internal: 1,
+};
+
+/** Where CLI output goes; injectable so tests can capture it. */
+export type CliIo = { out: (text: string) => void; err: (text: string) => void; isTty: boolean };
+
+/** The real process streams. */
+export const processIo: CliIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  isTty: Boolean(process.stderr.isTTY),
+};
+
+/** Prints an error: one JSON document on stdout with --json, a readable line on stderr otherwise. */
+export function printError(io: CliIo, json: boolean, error: AppError): number {
+  if (json) {
+    io.out(JSON.stringify({ error }) + '\n');
+  } else {
+    io.err(`error (${error.code}): ${error.message}\n`);
+    if (error.code === 'validation') {
+      for (const i of error.issues ?? []) io.err(`  ${i.path}: ${i.message}\n`);
+      for (const f of error.fileIssues ?? []) io.err(`  ${f.file}:${f.line} [${f.column}] ${f.reason}\n`);
+    }
+  }
+  return EXIT_CODES[error.code];
+}
+
+/** Renders a list of [label, value] pairs as aligned lines. */
+export function table(pairs: [string, string | number | null | undefined][]): string {
+  const width = Math.max(...pairs.map(([k]) => k.length));
+  return pairs.map(([k, v]) => `${k.padEnd(width)}  ${v ?? '-'}`).join('\n') + '\n';
+}

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import type { ZodError } from 'zod';
+import { COMMANDS, type CommandName, type CommandOutput, type ParsedInput } from '../../src-shared/api/contract';
+import { commandInputs } from '../../src-shared/api/inputs';
+import type { AppError, FieldIssue, Result } from '../../src-shared/api/result';
+import { AppFailure } from '../services/errors';
+import type { Logger } from '../services/context';
+
+/** The one handler map: every command, its parsed input, its output. */
+export type Handlers = { [K in CommandName]: (input: ParsedInput<K>) => CommandOutput<K> | Promise<CommandOutput<K>> };
+
+/** Calls a command by name with untrusted input; the single path shared by IPC, CLI and bridge. */
+export type Dispatch = (command: string, input: unknown) => Promise<Result<unknown>>;
+
+const commandSet: ReadonlySet<string> = new Set(COMMANDS);
+
+/** True when the name is a known command. */
+export function isCommandName(name: string): name is CommandName {
+  return commandSet.has(name);
+}
+
+/** Turns zod issues into field issues with dotted paths ("(root)" for the object itself). */
+export function zodIssues(error: ZodError): FieldIssue[] {
+  return error.issues.map((i) => ({
+    path: i.path.length ? i.path.map(String).join('.') : '(root)',
+    message: i.message,
+  }));
+}
+
+/** Maps any thrown value to an AppError; unknown errors become `internal` with a correlation id only. */
+export function toAppError(err: unknown, log: Logger, command: string): AppError {
+  if (err instanceof AppFailure) return err.error;
+  const correlationId = randomUUID();
+  log.error('command failed', {
+    command,
+    correlationId,
+    error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+    stack: err instanceof Error ? err.stack : undefined,
+  });
+  return { code: 'internal', message: `Something went wrong (reference ${correlationId})`, correlationId };
+}
+
+/** Builds the dispatcher: unknown command → validation; zod parse; handler; errors mapped to Result. */
+export function createDispatch(handlers: Handlers, log: Logger): Dispatch {
+  return async (command, input) => {
+    if (!isCommandName(command)) {
+      return {
+        ok: false,
+        error: { code: 'validation', message: `unknown command "${command}"`, issues: [{ path: 'command', message: 'unknown command' }] },
+      };
+    }
+    const parsed = commandInputs[command].safeParse(input ?? {});
+    if (!parsed.success) {
+      const issues = zodIssues(parsed.error);
+      return {
+        ok: false,
+        error: {
+          code: 'validation',
+          message: `invalid input for ${command}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+          issues,
+        },
+      };
+    }
+    try {
+      const handler = handlers[command] as (i: unknown) => unknown;
+      const value = await handler(parsed.data);
+      return { ok: true, value };
+    } catch (err) {
+      return { ok: false, error: toAppError(err, log, command) };
+    }
+  };
+}

@@ -1,0 +1,22 @@
+import type { Ledger } from '../../db/client';
+import type { DemoSummaryDto } from '../../src-shared/dto/app';
+import { generateDemoLedger, type DemoOptions } from '../services/demo';
+
+/** Reports progress of a job: what phase, how far. */
+export type ProgressFn = (phase: string, done: number, total: number) => void;
+
+/** Context a job function gets: the ledger file opened in its own thread, clock, operator. */
+export type JobEnv = { ledger: Ledger; now: Date; operatorId: number; progress: ProgressFn };
+
+/** Input and output of every job kind. */
+export type JobTypes = {
+  demo: { input: DemoOptions; output: DemoSummaryDto };
+};
+
+/** A job kind. */
+export type JobKind = keyof JobTypes;
+
+/** The job functions, shared by the inline runner and the worker entry. */
+export const jobFunctions: { [K in JobKind]: (env: JobEnv, input: JobTypes[K]['input']) => JobTypes[K]['output'] } = {
+  demo: (env, input) => generateDemoLedger(env.ledger, input, env.now, env.operatorId, env.progress),
+};

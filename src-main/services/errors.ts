@@ -1,0 +1,34 @@
+import type { AppError, FieldIssue, FileIssue } from '../../src-shared/api/result';
+
+/** A known, user-facing failure thrown inside services and turned into a Result at the front door. */
+export class AppFailure extends Error {
+  constructor(readonly error: AppError) {
+    super(error.message);
+    this.name = 'AppFailure';
+  }
+}
+
+/** A missing entity. */
+export function notFound(entity: string, key: string): AppFailure {
+  return new AppFailure({ code: 'not_found', message: `${entity} ${key} not found`, entity, key });
+}
+
+/** A forbidden move by a business rule. */
+export function conflict(rule: string, message: string): AppFailure {
+  return new AppFailure({ code: 'conflict', message, rule });
+}
+
+/** Bad input fields. */
+export function invalidFields(message: string, issues: FieldIssue[]): AppFailure {
+  return new AppFailure({ code: 'validation', message, issues });
+}
+
+/** Bad rows in files: nothing was changed. */
+export function invalidFileRows(message: string, fileIssues: FileIssue[]): AppFailure {
+  return new AppFailure({ code: 'validation', message, fileIssues });
+}
+
+/** A role violation. */
+export function forbidden(message: string, role?: string): AppFailure {
+  return new AppFailure(role ? { code: 'forbidden', message, role } : { code: 'forbidden', message });
+}

@@ -1,0 +1,177 @@
+import type Database from 'better-sqlite3';
+import type { LedgerCheckDto, LedgerViolationDto } from '../../src-shared/dto/app';
+
+type Check = { rule: string; entity: string; sql: string; describe: (row: Record<string, unknown>) => string };
+
+/** Rows of these tables are append-only; the first migration installs triggers that refuse changes. */
+const APPEND_ONLY_TRIGGERS = [
+  'audit_log_no_update',
+  'audit_log_no_delete',
+  'journals_no_update',
+  'journals_no_delete',
+  'journal_lines_no_update',
+  'journal_lines_no_delete',
+  'allocations_no_update',
+  'allocations_no_delete',
+  'reversals_no_update',
+  'reversals_no_delete',
+  'payments_no_delete',
+  'payments_money_frozen',
+];
+
+/** Per payment: what it credited in the account currency, what is allocated, and whether it was reversed. */
+const PAYMENT_POSITION = `
+  SELECT p.id, p.account_id, p.account_amount_minor AS credit,
+         coalesce((SELECT sum(al.amount_minor) FROM allocations al WHERE al.payment_id = p.id), 0) AS allocated,
+         EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id) AS reversed
+  FROM payments p JOIN accounts a ON a.id = p.account_id
+  WHERE a.is_suspense = 0 AND p.kind <> 'failed'`;
+
+const CHECKS: Check[] = [
+  {
+    rule: 'journal-balanced',
+    entity: 'journal',
+    sql: `SELECT journal_id AS id, currency, sum(amount_minor) AS off FROM journal_lines
+          GROUP BY journal_id, currency HAVING sum(amount_minor) <> 0`,
+    describe: (r) => `journal ${r.id} does not balance in ${r.currency}: off by ${r.off}`,
+  },
+  {
+    rule: 'journal-audited',
+    entity: 'journal',
+    sql: `SELECT j.id FROM journals j LEFT JOIN audit_log a ON a.id = j.audit_id WHERE a.id IS NULL`,
+    describe: (r) => `journal ${r.id} has no audit row`,
+  },
+  {
+    rule: 'journal-lines-owned',
+    entity: 'journal_line',
+    sql: `SELECT l.id FROM journal_lines l LEFT JOIN journals j ON j.id = l.journal_id WHERE j.id IS NULL`,
+    describe: (r) => `journal line ${r.id} belongs to no journal`,
+  },
+  {
+    rule: 'balance-matches-journal',
+    entity: 'account',
+    sql: `SELECT a.account_no AS id, a.balance_minor AS cached, coalesce(j.s, 0) AS posted
+          FROM accounts a LEFT JOIN (SELECT account_id, sum(amount_minor) AS s FROM journal_lines
+                                     WHERE gl_account = 'AR' GROUP BY account_id) j ON j.account_id = a.id
+          WHERE a.balance_minor <> coalesce(j.s, 0)`,
+    describe: (r) => `account ${r.id}: balance ${r.cached} but its AR postings sum to ${r.posted}`,
+  },
+  {
+    rule: 'balance-equals-open-items-minus-credit',
+    entity: 'account',
+    sql: `SELECT a.account_no AS id, a.balance_minor AS balance, coalesce(i.s, 0) AS openItems, coalesce(c.s, 0) AS credit
+          FROM accounts a
+          LEFT JOIN (SELECT account_id, sum(open_minor) AS s FROM bill_items GROUP BY account_id) i ON i.account_id = a.id
+          LEFT JOIN (SELECT account_id, sum(CASE WHEN reversed THEN 0 ELSE credit - allocated END) AS s
+                     FROM (${PAYMENT_POSITION}) GROUP BY account_id) c ON c.account_id = a.id
+          WHERE a.is_suspense = 0 AND a.balance_minor <> coalesce(i.s, 0) - coalesce(c.s, 0)`,
+    describe: (r) =>
+      `account ${r.id}: balance ${r.balance} but open items ${r.openItems} minus unallocated credit ${r.credit} = ${Number(r.openItems) - Number(r.credit)}`,
+  },
+  {
+    rule: 'allocation-within-payment',
+    entity: 'payment',
+    sql: `SELECT id, credit, allocated, reversed FROM (${PAYMENT_POSITION})
+          WHERE allocated < 0 OR allocated > credit OR (reversed AND allocated <> 0)`,
+    describe: (r) =>
+      Number(r.reversed)
+        ? `payment ${r.id} is reversed but still has ${r.allocated} allocated`
+        : `payment ${r.id}: allocated ${r.allocated} outside 0..${r.credit}`,
+  },
+  {
+    rule: 'allocation-within-item',
+    entity: 'bill_item',
+    sql: `SELECT i.item_no AS id, i.amount_minor AS amount, i.open_minor AS open, coalesce(al.s, 0) AS allocated
+          FROM bill_items i JOIN (SELECT item_id, sum(amount_minor) AS s FROM allocations WHERE item_id IS NOT NULL
+                                  GROUP BY item_id) al ON al.item_id = i.id
+          WHERE (i.amount_minor >= 0 AND (al.s < 0 OR al.s + i.open_minor > i.amount_minor))
+             OR (i.amount_minor < 0 AND (al.s > 0 OR al.s + i.open_minor < i.amount_minor))`,
+    describe: (r) => `item ${r.id}: amount ${r.amount}, open ${r.open}, allocated ${r.allocated} — over-allocated`,
+  },
+  {
+    rule: 'item-open-in-range',
+    entity: 'bill_item',
+    sql: `SELECT item_no AS id, amount_minor AS amount, open_minor AS open, status FROM bill_items
+          WHERE (amount_minor >= 0 AND (open_minor < 0 OR open_minor > amount_minor))
+             OR (amount_minor < 0 AND (open_minor > 0 OR open_minor < amount_minor))
+             OR (status = 'closed') <> (open_minor = 0)`,
+    describe: (r) => `item ${r.id}: open ${r.open} of ${r.amount} with status ${r.status}`,
+  },
+  {
+    rule: 'bill-due-equals-items',
+    entity: 'bill',
+    sql: `SELECT b.bill_no AS id, b.amount_due_minor AS due, coalesce(i.s, 0) AS items, b.status
+          FROM bills b LEFT JOIN (SELECT bill_id, sum(open_minor) AS s FROM bill_items GROUP BY bill_id) i ON i.bill_id = b.id
+          WHERE b.amount_due_minor <> coalesce(i.s, 0) OR (b.status = 'closed') <> (coalesce(i.s, 0) = 0)`,
+    describe: (r) => `bill ${r.id}: amount due ${r.due} (${r.status}) but its open items sum to ${r.items}`,
+  },
+  {
+    rule: 'bill-total-equals-items',
+    entity: 'bill',
+    sql: `SELECT b.bill_no AS id, b.total_minor AS total, coalesce(i.s, 0) AS items
+          FROM bills b LEFT JOIN (SELECT bill_id, sum(amount_minor) AS s FROM bill_items GROUP BY bill_id) i ON i.bill_id = b.id
+          WHERE b.total_minor <> coalesce(i.s, 0)`,
+    describe: (r) => `bill ${r.id}: total ${r.total} but its items sum to ${r.items}`,
+  },
+  {
+    rule: 'payment-posted',
+    entity: 'payment',
+    sql: `SELECT p.id FROM payments p LEFT JOIN journals j ON j.id = p.journal_id WHERE j.id IS NULL`,
+    describe: (r) => `payment ${r.id} has no journal`,
+  },
+  {
+    rule: 'reversal-posted',
+    entity: 'reversal',
+    sql: `SELECT r.id FROM reversals r LEFT JOIN journals j ON j.id = r.journal_id WHERE j.id IS NULL`,
+    describe: (r) => `reversal ${r.id} has no journal`,
+  },
+  {
+    rule: 'allocation-same-account',
+    entity: 'allocation',
+    sql: `SELECT al.id FROM allocations al
+          LEFT JOIN bill_items i ON i.id = al.item_id LEFT JOIN bills b ON b.id = al.bill_id
+          WHERE (al.item_id IS NOT NULL AND i.account_id <> al.account_id)
+             OR (al.bill_id IS NOT NULL AND b.account_id <> al.account_id)`,
+    describe: (r) => `allocation ${r.id} points at another account's bill or item`,
+  },
+  {
+    rule: 'suspense-account-exists',
+    entity: 'account',
+    sql: `SELECT 'SUSPENSE' AS id WHERE (SELECT count(*) FROM accounts WHERE is_suspense = 1) <> 1`,
+    describe: () => 'there must be exactly one payment suspense account',
+  },
+];
+
+/** Verifies every ledger invariant and lists each violation (up to maxViolations). */
+export function checkLedger(db: Database.Database, maxViolations: number): LedgerCheckDto {
+  const started = performance.now();
+  const violations: LedgerViolationDto[] = [];
+  for (const check of CHECKS) {
+    if (violations.length >= maxViolations) break;
+    const rows = db.prepare(`${check.sql} LIMIT ?`).all(maxViolations - violations.length) as Record<string, unknown>[];
+    for (const row of rows) {
+      violations.push({ rule: check.rule, entity: check.entity, id: String(row.id), message: check.describe(row) });
+    }
+  }
+  const present = new Set(
+    (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger'`).all() as { name: string }[]).map((r) => r.name),
+  );
+  for (const name of APPEND_ONLY_TRIGGERS) {
+    if (!present.has(name) && violations.length < maxViolations) {
+      violations.push({ rule: 'append-only-guard', entity: 'schema', id: name, message: `append-only trigger ${name} is missing` });
+    }
+  }
+  const count = (table: string): number => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  return {
+    ok: violations.length === 0,
+    violations,
+    counts: {
+      accounts: count('accounts'),
+      items: count('bill_items'),
+      payments: count('payments'),
+      allocations: count('allocations'),
+      journals: count('journals'),
+    },
+    elapsedMs: Math.round(performance.now() - started),
+  };
+}

@@ -1,0 +1,41 @@
+import type Database from 'better-sqlite3';
+import type { OperatorDto } from '../../src-shared/dto/app';
+import { writeAudit } from './audit';
+
+type OperatorRow = { id: number; login: string; name: string; roles: string };
+
+const ALL_ROLES = ['admin', 'supervisor', 'analyst', 'clerk'] as const;
+
+function toDto(row: OperatorRow): OperatorDto {
+  return { id: row.id, login: row.login, name: row.name, roles: row.roles.split(',').filter(Boolean) };
+}
+
+/**
+ * Finds the operator for a login, creating it on first use: the first operator of a new ledger gets
+ * every role (admin), later ones start as clerks.
+ */
+export function ensureOperator(sqlite: Database.Database, login: string, now: Date): OperatorDto {
+  const found = sqlite.prepare('SELECT id, login, name, roles FROM operators WHERE login = ?').get(login) as
+    | OperatorRow
+    | undefined;
+  if (found) return toDto(found);
+  return sqlite.transaction(() => {
+    const count = (sqlite.prepare('SELECT count(*) AS n FROM operators').get() as { n: number }).n;
+    const roles = count === 0 ? ALL_ROLES.join(',') : 'clerk';
+    const at = now.toISOString();
+    const id = Number(
+      sqlite
+        .prepare('INSERT INTO operators (login, name, roles, active, created_at) VALUES (?, ?, ?, 1, ?)')
+        .run(login, login, roles, at).lastInsertRowid,
+    );
+    writeAudit(sqlite, {
+      at,
+      operatorId: id,
+      action: 'operator.create',
+      entity: 'operator',
+      entityId: String(id),
+      after: { login, roles },
+    });
+    return toDto({ id, login, name: login, roles });
+  })();
+}

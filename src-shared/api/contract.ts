@@ -1,0 +1,78 @@
+import type { z } from 'zod';
+import type { commandInputs } from './inputs';
+import type { Result } from './result';
+import type {
+  AccountDetailDto,
+  AccountSearchDto,
+  BillItemDto,
+  PaymentHistoryDto,
+} from '../dto/accounts';
+import type {
+  AppInfoDto,
+  ArImportSummaryDto,
+  DemoSummaryDto,
+  JobFinishedDto,
+  JobProgressDto,
+  LedgerCheckDto,
+} from '../dto/app';
+
+/** Every command name, as a runtime list (the preload, the bridge and the CLI allow only these). */
+export const COMMANDS = [
+  'app:info',
+  'demo:load',
+  'ar:import',
+  'accounts:search',
+  'accounts:show',
+  'accounts:bill-items',
+  'accounts:payment-history',
+  'ledger:check',
+] as const;
+
+/** A command name. */
+export type CommandName = (typeof COMMANDS)[number];
+
+/** The output type of each command. */
+export type CommandOutputs = {
+  'app:info': AppInfoDto;
+  'demo:load': DemoSummaryDto;
+  'ar:import': ArImportSummaryDto;
+  'accounts:search': AccountSearchDto;
+  'accounts:show': AccountDetailDto;
+  'accounts:bill-items': BillItemDto[];
+  'accounts:payment-history': PaymentHistoryDto;
+  'ledger:check': LedgerCheckDto;
+};
+
+/** What a caller may pass (defaults still optional). */
+export type CommandInput<K extends CommandName> = z.input<(typeof commandInputs)[K]>;
+
+/** What a handler receives after parsing (defaults applied). */
+export type ParsedInput<K extends CommandName> = z.output<(typeof commandInputs)[K]>;
+
+/** What a command returns. */
+export type CommandOutput<K extends CommandName> = CommandOutputs[K];
+
+/** Events pushed from main to the renderer. */
+export const EVENTS = ['job:progress', 'job:finished', 'ledger:changed'] as const;
+
+/** An event name. */
+export type EventName = (typeof EVENTS)[number];
+
+/** The payload of each event. */
+export type EventPayloads = {
+  'job:progress': JobProgressDto;
+  'job:finished': JobFinishedDto;
+  'ledger:changed': { what: string };
+};
+
+/** The typed client the renderer sees as window.api. */
+export type PaydeskApi = {
+  invoke<K extends CommandName>(command: K, input: CommandInput<K>): Promise<Result<CommandOutput<K>>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
+};
+
+/** The IPC channel for a command. */
+export const commandChannel = (name: CommandName): string => `cmd:${name}`;
+
+/** The IPC channel for an event. */
+export const eventChannel = (name: EventName): string => `evt:${name}`;

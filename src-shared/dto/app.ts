@@ -1,0 +1,65 @@
+import type { Minor } from '../money';
+
+/** The operator the app runs as. */
+export type OperatorDto = { id: number; login: string; name: string; roles: string[] };
+
+/** A currency of the ledger. */
+export type CurrencyDto = { code: string; exponent: number; name: string };
+
+/** What the shell needs to know at start. */
+export type AppInfoDto = {
+  version: string;
+  ledgerFile: string;
+  operator: OperatorDto;
+  accountCount: number;
+  isEmpty: boolean;
+  currencies: CurrencyDto[];
+};
+
+/** What a demo load created. */
+export type DemoSummaryDto = {
+  seed: number;
+  accounts: number;
+  billUnits: number;
+  bills: number;
+  items: number;
+  totalOpenMinorByCurrency: Record<string, Minor>;
+  elapsedMs: number;
+};
+
+/** Per-file counts of a receivables import. */
+export type ArImportFileSummaryDto = { file: string; rows: number; inserted: number; updated: number; unchanged: number };
+
+/** What an AR import did; unchanged everywhere means the snapshot had been loaded before. */
+export type ArImportSummaryDto = {
+  accounts?: ArImportFileSummaryDto;
+  billUnits?: ArImportFileSummaryDto;
+  bills?: ArImportFileSummaryDto;
+  items?: ArImportFileSummaryDto;
+  adjustedOpenMinor: Minor;
+  elapsedMs: number;
+};
+
+/** One broken invariant found by the ledger check. */
+export type LedgerViolationDto = { rule: string; message: string; entity?: string; id?: string };
+
+/** Result of the ledger check. */
+export type LedgerCheckDto = {
+  ok: boolean;
+  violations: LedgerViolationDto[];
+  counts: { accounts: number; items: number; payments: number; allocations: number; journals: number };
+  elapsedMs: number;
+};
+
+/** Progress of a long job, pushed as an event. */
+export type JobProgressDto = {
+  jobId: string;
+  kind: string;
+  phase: string;
+  done: number;
+  total: number;
+  ratePerSec: number;
+};
+
+/** A finished job, pushed as an event. */
+export type JobFinishedDto = { jobId: string; kind: string; ok: boolean; message: string };
