@@ -49,7 +49,7 @@ export function createDispatch(handlers: Handlers, log: Logger): Dispatch {
         error: { code: 'validation', message: `unknown command "${command}"`, issues: [{ path: 'command', message: 'unknown command' }] },
       };
     }
-    const parsed = commandInputs[command].safeParse(input ?? {});
+    const parsed = commandInputs[command].safeParse(input === undefined ? {} : input);
     if (!parsed.success) {
       const issues = zodIssues(parsed.error);
       return {

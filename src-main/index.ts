@@ -1,0 +1,92 @@
+import { app, BrowserWindow, dialog } from 'electron';
+import { LedgerOpenError } from '../db/client';
+import { openApp, type App } from './app-context';
+import { registerIpc, registeredChannels } from './ipc/register';
+import { workerJobRunner } from './jobs/worker-runner';
+import { defaultLedgerFile, userDataDir } from './paths';
+import { stderrLogger } from './services/context';
+import { createMainWindow, installSessionPolicy, isAppUrl, rendererTarget } from './window';
+
+/** How start-up ended: running with a window, quitting after an error, or handed over to the first instance. */
+export type StartOutcome = 'running' | 'quit' | 'second-instance';
+
+let services: App | undefined;
+let unregisterIpc: (() => void) | undefined;
+let mainWindow: BrowserWindow | undefined;
+
+function showMainWindow(): void {
+  if (!services) return;
+  if (!mainWindow || mainWindow.isDestroyed()) {
+    mainWindow = createMainWindow();
+    mainWindow.on('closed', () => (mainWindow = undefined));
+    return;
+  }
+  if (mainWindow.isMinimized()) mainWindow.restore();
+  mainWindow.focus();
+}
+
+function shutdown(): void {
+  unregisterIpc?.();
+  unregisterIpc = undefined;
+  services?.close();
+  services = undefined;
+}
+
+function openServices(): App | undefined {
+  const file = defaultLedgerFile();
+  try {
+    // Heavy jobs run in worker threads on the same file, so the main thread keeps serving IPC and painting.
+    return openApp({ file, log: stderrLogger, jobs: (c) => workerJobRunner(c.ledger.file) });
+  } catch (err) {
+    const detail =
+      err instanceof LedgerOpenError
+        ? err.message
+        : `Paydesk could not open its ledger ${file}: ${err instanceof Error ? err.message : String(err)}`;
+    stderrLogger.error('ledger open failed', { file, error: detail });
+    dialog.showErrorBox('Paydesk cannot open the ledger', detail);
+    return undefined;
+  }
+}
+
+function start(): Promise<StartOutcome> {
+  // Two instances writing one ledger would fight over the WAL; the second one just focuses the first.
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return Promise.resolve('second-instance');
+  }
+  // One data directory for Electron and the CLI, so both find the same ledger.sqlite.
+  app.setName('Paydesk');
+  app.setPath('userData', userDataDir());
+  app.on('second-instance', showMainWindow);
+  app.on('activate', showMainWindow);
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('will-quit', shutdown);
+
+  return app.whenReady().then((): StartOutcome => {
+    const target = rendererTarget();
+    installSessionPolicy(target);
+    services = openServices();
+    if (!services) {
+      app.quit();
+      return 'quit';
+    }
+    unregisterIpc = registerIpc(services, { isTrustedSender: (url) => isAppUrl(url, target) });
+    showMainWindow();
+    return 'running';
+  });
+}
+
+/** Resolves once start-up has finished (the main-bundle smoke test waits on it). */
+export const started: Promise<StartOutcome> = start().catch((err: unknown): StartOutcome => {
+  // Never leave a half-started app without a window or a message.
+  const detail = err instanceof Error ? err.message : String(err);
+  stderrLogger.error('start-up failed', { error: detail });
+  dialog.showErrorBox('Paydesk could not start', detail);
+  shutdown();
+  app.quit();
+  return 'quit';
+});
+
+export { registeredChannels };

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { AppFailure } from '../services/errors';
+import type { JobRunner } from './runner';
+import type { WorkerJobData, WorkerMessage } from './worker';
+
+/** Which script a job worker runs and with which Node flags. */
+export type WorkerEntry = { path: string; execArgv?: string[] };
+
+/**
+ * Finds the worker script: the built out/main/worker.js next to this bundle, or, when running from TypeScript
+ * source (tsx, vitest), worker.ts loaded through tsx's CommonJS hook.
+ */
+export function resolveWorkerEntry(): WorkerEntry {
+  if (__filename.endsWith('.ts')) {
+    // `--import tsx` does not work for a worker entry on Node 20 (the .ts entry is resolved before the hooks
+    // are active: ERR_UNKNOWN_FILE_EXTENSION); the synchronous require hook does, and the package is CommonJS.
+    const tsxCjs = createRequire(__filename).resolve('tsx/cjs');
+    return { path: join(__dirname, 'worker.ts'), execArgv: ['--require', tsxCjs] };
+  }
+  const built = join(__dirname, 'worker.js');
+  if (!existsSync(built)) throw new Error(`Paydesk job worker not found at ${built}; run the build first`);
+  return { path: built };
+}
+
+/** Runs every job in its own worker thread on the ledger file, so the calling thread stays responsive. */
+export function workerJobRunner(file: string, entry: WorkerEntry = resolveWorkerEntry()): JobRunner {
+  return {
+    run(kind, input, opts) {
+      const data: WorkerJobData = {
+        file,
+        jobId: randomUUID(),
+        kind,
+        input,
+        now: opts.now.toISOString(),
+        operatorId: opts.operatorId,
+      };
+      return new Promise((resolve, reject) => {
+        let settled = false;
+        const settle = (fn: () => void): void => {
+          if (settled) return;
+          settled = true;
+          fn();
+        };
+        const worker = new Worker(entry.path, {
+          workerData: data,
+          ...(entry.execArgv ? { execArgv: entry.execArgv } : {}),
+        });
+        worker.on('message', (message: WorkerMessage) => {
+          switch (message.type) {
+            case 'progress':
+              opts.onProgress?.(message.progress);
+              break;
+            case 'done':
+              settle(() => resolve(message.output as never));
+              break;
+            case 'error':
+              if (message.known) settle(() => reject(new AppFailure(message.error)));
+              else {
+                const err = new Error(message.error.message);
+                err.name = message.error.name;
+                if (message.error.stack) err.stack = message.error.stack;
+                settle(() => reject(err));
+              }
+              break;
+          }
+        });
+        // A worker that fails to load or crashes outside runWorkerJob never posts; surface that too.
+        worker.on('error', (err) => settle(() => reject(err)));
+        worker.on('exit', (code) =>
+          settle(() => reject(new Error(`job worker for ${kind} exited with code ${code} before finishing`))),
+        );
+      });
+    },
+  };
+}

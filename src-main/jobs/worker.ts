@@ -1,0 +1,58 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { attachLedger, type Ledger } from '../../db/client';
+import type { AppError } from '../../src-shared/api/result';
+import type { JobProgressDto } from '../../src-shared/dto/app';
+import { AppFailure } from '../services/errors';
+import { jobFunctions, type JobEnv, type JobKind } from './registry';
+import { progressReporter } from './runner';
+
+/** What the main thread hands a job worker (plain, structured-clone safe data only). */
+export type WorkerJobData = {
+  file: string;
+  jobId: string;
+  kind: JobKind;
+  input: unknown;
+  /** ISO timestamp: the job's clock is frozen at the moment the caller started it. */
+  now: string;
+  operatorId: number;
+};
+
+/** Messages a job worker posts back; `known` errors are AppFailures whose AppError crosses unchanged. */
+export type WorkerMessage =
+  | { type: 'progress'; progress: JobProgressDto }
+  | { type: 'done'; output: unknown }
+  | { type: 'error'; known: true; error: AppError }
+  | { type: 'error'; known: false; error: { code: 'internal'; message: string; name: string; stack?: string } };
+
+/** Runs one job against the ledger file in this thread and reports progress, result or error to the parent. */
+export function runWorkerJob(data: WorkerJobData, post: (message: WorkerMessage) => void): void {
+  let ledger: Ledger | undefined;
+  try {
+    ledger = attachLedger(data.file);
+    const progress = progressReporter(data.jobId, data.kind, (p) => post({ type: 'progress', progress: p }));
+    const env: JobEnv = { ledger, now: new Date(data.now), operatorId: data.operatorId, progress };
+    // The registry is keyed by kind; the input was typed by the caller of JobRunner.run on the main side.
+    const fn = jobFunctions[data.kind] as (e: JobEnv, input: unknown) => unknown;
+    post({ type: 'done', output: fn(env, data.input) });
+  } catch (err) {
+    if (err instanceof AppFailure) post({ type: 'error', known: true, error: err.error });
+    else {
+      const e = err instanceof Error ? err : new Error(String(err));
+      post({ type: 'error', known: false, error: { code: 'internal', message: e.message, name: e.name, stack: e.stack } });
+    }
+  } finally {
+    ledger?.close();
+  }
+}
+
+function isJobData(data: unknown): data is WorkerJobData {
+  const d = data as Partial<WorkerJobData> | null | undefined;
+  return typeof d?.jobId === 'string' && typeof d.kind === 'string' && typeof d.file === 'string';
+}
+
+// Act only when started as a job worker: importing this module anywhere else (tests in a thread pool,
+// type checks) must not run a job.
+if (parentPort && isJobData(workerData)) {
+  const port = parentPort;
+  runWorkerJob(workerData, (message) => port.postMessage(message));
+}

@@ -1,0 +1,65 @@
+import type {
+  CommandInput,
+  CommandName,
+  CommandOutput,
+  EventName,
+  EventPayloads,
+  PaydeskApi,
+} from '../../../src-shared/api/contract';
+import type { AppError } from '../../../src-shared/api/result';
+
+declare global {
+  // Declaration merging onto the DOM's Window needs an interface.
+  // eslint-disable-next-line @typescript-eslint/consistent-type-definitions
+  interface Window {
+    /** Exposed by the preload in Electron, or by the bridge shim in tests and dev mode. */
+    readonly api?: PaydeskApi;
+  }
+}
+
+/** A failed command, carrying the AppError the service returned. */
+export class ApiCallError extends Error {
+  readonly error: AppError;
+  readonly command: CommandName;
+
+  constructor(command: CommandName, error: AppError) {
+    super(error.message);
+    this.name = 'ApiCallError';
+    this.command = command;
+    this.error = error;
+  }
+}
+
+const missingApi: AppError = {
+  code: 'internal',
+  message: 'Paydesk cannot reach its service (window.api is missing).',
+  correlationId: 'no-api',
+};
+
+/** True when the page was started with a preload or shim that provides window.api. */
+export function hasApi(): boolean {
+  return window.api !== undefined;
+}
+
+/** Calls a command and returns its value; throws ApiCallError with the AppError on failure. */
+export async function call<K extends CommandName>(command: K, input: CommandInput<K>): Promise<CommandOutput<K>> {
+  const api = window.api;
+  if (!api) throw new ApiCallError(command, missingApi);
+  const result = await api.invoke(command, input);
+  if (!result.ok) throw new ApiCallError(command, result.error);
+  return result.value;
+}
+
+/** Subscribes to a main-process event; returns the unsubscribe function. */
+export function onEvent<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void {
+  const api = window.api;
+  if (!api) return () => {};
+  return api.on(event, listener);
+}
+
+/** A message fit for the user from anything a call may throw. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiCallError) return err.error.message;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

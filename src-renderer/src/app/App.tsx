@@ -1,0 +1,100 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import CssBaseline from '@mui/material/CssBaseline';
+import { ThemeProvider } from '@mui/material/styles';
+import { hasApi } from '../api/client';
+import { AccountsPage } from '../features/accounts/AccountsPage';
+import { ComingSoon } from '../features/coming-soon/ComingSoon';
+import { WelcomeDialog } from '../features/first-run/WelcomeDialog';
+import { AppInfoProvider, useAppInfo } from './app-info';
+import { AREAS, type AreaId } from './areas';
+import { NavRail } from './NavRail';
+import { StatusBar } from './StatusBar';
+import { createAppTheme, initialThemeMode, saveThemeMode, type ThemeMode } from './theme';
+import { TopBar } from './TopBar';
+import { useHashRoute } from './use-hash-route';
+
+/** The frame: top bar, navigation, current area, status bar and the first-run dialog. */
+function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => void }) {
+  const { info, error } = useAppInfo();
+  const [route, navigate] = useHashRoute();
+  const [welcomeDismissed, setWelcomeDismissed] = useState(false);
+  const [welcomeRequested, setWelcomeRequested] = useState(false);
+  const area = AREAS.find((a) => a.id === route.area) ?? AREAS[2];
+  const welcomeOpen = info?.isEmpty === true && (!welcomeDismissed || welcomeRequested);
+
+  const selectArea = useCallback((id: AreaId) => navigate({ area: id, accountNo: null }), [navigate]);
+
+  useEffect(() => {
+    // Alt+1 … Alt+6 switch areas from anywhere, so the keyboard never has to leave the home row for the mouse.
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey) return;
+      const index = Number(e.key) - 1;
+      const target = AREAS[index];
+      if (target) {
+        e.preventDefault();
+        selectArea(target.id);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [selectArea]);
+
+  return (
+    <Box sx={{ height: '100vh', display: 'flex', flexDirection: 'column', bgcolor: 'background.default' }}>
+      <TopBar mode={mode} title={area?.label ?? ''} onToggleMode={onToggleMode} />
+      {!hasApi() && (
+        <Alert severity="error" square>
+          Paydesk was opened without its service connection. Start it from the desktop app.
+        </Alert>
+      )}
+      {hasApi() && error && (
+        <Alert severity="error" square data-testid="app-error">
+          {error}
+        </Alert>
+      )}
+      <Box sx={{ flex: 1, display: 'flex', minHeight: 0 }}>
+        <NavRail current={route.area} onSelect={selectArea} />
+        <Box component="main" sx={{ flex: 1, minWidth: 0, minHeight: 0 }} data-testid={`area-${route.area}`}>
+          {route.area === 'accounts' ? (
+            <AccountsPage
+              accountNo={route.accountNo}
+              onSelect={(accountNo) => navigate({ area: 'accounts', accountNo })}
+              onOpenWelcome={() => setWelcomeRequested(true)}
+            />
+          ) : (
+            area && <ComingSoon area={area} />
+          )}
+        </Box>
+      </Box>
+      <StatusBar />
+      <WelcomeDialog
+        open={welcomeOpen}
+        onClose={() => {
+          setWelcomeDismissed(true);
+          setWelcomeRequested(false);
+        }}
+      />
+    </Box>
+  );
+}
+
+/** The root component: theme (light/dark, remembered) and app info around the shell. */
+export function App() {
+  const [mode, setMode] = useState<ThemeMode>(initialThemeMode);
+  const theme = useMemo(() => createAppTheme(mode), [mode]);
+  const toggle = useCallback(() => {
+    const next = mode === 'dark' ? 'light' : 'dark';
+    saveThemeMode(next);
+    setMode(next);
+  }, [mode]);
+  return (
+    <ThemeProvider theme={theme}>
+      <CssBaseline />
+      <AppInfoProvider>
+        <Shell mode={mode} onToggleMode={toggle} />
+      </AppInfoProvider>
+    </ThemeProvider>
+  );
+}

@@ -1,0 +1,240 @@
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import InputAdornment from '@mui/material/InputAdornment';
+import LinearProgress from '@mui/material/LinearProgress';
+import List from '@mui/material/List';
+import ListItemButton from '@mui/material/ListItemButton';
+import TextField from '@mui/material/TextField';
+import ToggleButton from '@mui/material/ToggleButton';
+import ToggleButtonGroup from '@mui/material/ToggleButtonGroup';
+import Typography from '@mui/material/Typography';
+import SearchIcon from '@mui/icons-material/Search';
+import type { AccountSearchDto } from '../../../../src-shared/dto/accounts';
+import { call, errorMessage } from '../../api/client';
+import { useAppInfo } from '../../app/app-info';
+import { formatCount } from '../../components/format';
+import { useDebouncedValue } from '../../components/use-debounced-value';
+import { AccountStatusChip } from './labels';
+
+/** Search mode of the accounts search. */
+export type SearchMode = 'prefix' | 'contains';
+
+const DEBOUNCE_MS = 150;
+const LIMIT = 50;
+
+type SearchState = { key: string; result: AccountSearchDto | null; error: string | null };
+
+/** Left side of Accounts: search box, mode toggle and result list with keyboard selection. */
+export function AccountSearchPanel({
+  selectedAccountNo,
+  onSelect,
+  reloadKey,
+  onOpenWelcome,
+}: {
+  selectedAccountNo: string | null;
+  onSelect: (accountNo: string) => void;
+  reloadKey: number;
+  onOpenWelcome: () => void;
+}) {
+  const { info, money } = useAppInfo();
+  const [query, setQuery] = useState('');
+  const [mode, setMode] = useState<SearchMode>('prefix');
+  const [search, setSearch] = useState<SearchState>({ key: '', result: null, error: null });
+  const [active, setActive] = useState(0);
+  const debounced = useDebouncedValue(query, DEBOUNCE_MS);
+  const requestKey = `${mode}\u0000${debounced}\u0000${reloadKey}`;
+  const rowRefs = useRef(new Map<string, HTMLElement>());
+
+  useEffect(() => {
+    let stale = false;
+    call('accounts:search', { query: debounced, mode, limit: LIMIT }).then(
+      (result) => {
+        if (stale) return;
+        setSearch({ key: requestKey, result, error: null });
+        setActive(0);
+      },
+      (err: unknown) => {
+        if (!stale) setSearch({ key: requestKey, result: null, error: errorMessage(err) });
+      },
+    );
+    return () => {
+      stale = true;
+    };
+  }, [debounced, mode, requestKey]);
+
+  const rows = search.result?.rows ?? [];
+  const pending = search.key !== requestKey || query !== debounced;
+  const activeRow = rows[Math.min(active, rows.length - 1)];
+
+  useEffect(() => {
+    if (activeRow) rowRefs.current.get(activeRow.accountNo)?.scrollIntoView({ block: 'nearest' });
+  }, [activeRow]);
+
+  const onKeyDown = (e: KeyboardEvent<HTMLElement>) => {
+    if (e.key === 'ArrowDown') {
+      e.preventDefault();
+      setActive((i) => Math.min(i + 1, rows.length - 1));
+    } else if (e.key === 'ArrowUp') {
+      e.preventDefault();
+      setActive((i) => Math.max(i - 1, 0));
+    } else if (e.key === 'Enter' && activeRow) {
+      e.preventDefault();
+      onSelect(activeRow.accountNo);
+    }
+  };
+
+  const ledgerEmpty = info?.isEmpty === true;
+  return (
+    <Box
+      sx={{
+        width: 380,
+        flexShrink: 0,
+        display: 'flex',
+        flexDirection: 'column',
+        borderRight: 1,
+        borderColor: 'divider',
+        bgcolor: 'background.paper',
+        minHeight: 0,
+      }}
+    >
+      <Box sx={{ p: 1.5, display: 'flex', flexDirection: 'column', gap: 1 }}>
+        <TextField
+          autoFocus
+          fullWidth
+          size="small"
+          placeholder="Account number or name"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          onKeyDown={onKeyDown}
+          slotProps={{
+            input: {
+              startAdornment: (
+                <InputAdornment position="start">
+                  <SearchIcon fontSize="small" />
+                </InputAdornment>
+              ),
+            },
+            htmlInput: {
+              'data-testid': 'account-search',
+              'aria-label': 'Search accounts',
+              role: 'combobox',
+              'aria-expanded': rows.length > 0,
+              'aria-controls': 'account-results',
+              'aria-activedescendant': activeRow ? `account-option-${activeRow.accountNo}` : undefined,
+            },
+          }}
+        />
+        <Box sx={{ display: 'flex', alignItems: 'center', gap: 1 }}>
+          <ToggleButtonGroup
+            value={mode}
+            exclusive
+            size="small"
+            color="primary"
+            aria-label="Search mode"
+            onChange={(_e, v: SearchMode | null) => v && setMode(v)}
+          >
+            <ToggleButton value="prefix" data-testid="search-mode-prefix" sx={{ py: 0.25, px: 1.25 }}>
+              Starts with
+            </ToggleButton>
+            <ToggleButton value="contains" data-testid="search-mode-contains" sx={{ py: 0.25, px: 1.25 }}>
+              Contains
+            </ToggleButton>
+          </ToggleButtonGroup>
+          <Typography variant="caption" color="text.secondary" sx={{ ml: 'auto' }} data-testid="search-count">
+            {search.result
+              ? `${formatCount(rows.length)}${search.result.truncated ? '+' : ''} ${rows.length === 1 ? 'match' : 'matches'}`
+              : ''}
+          </Typography>
+        </Box>
+      </Box>
+      <LinearProgress sx={{ height: 2, visibility: pending ? 'visible' : 'hidden' }} aria-hidden />
+      <Box sx={{ flex: 1, overflowY: 'auto', minHeight: 0 }}>
+        {search.error && (
+          <Alert severity="error" sx={{ m: 1.5 }}>
+            {search.error}
+          </Alert>
+        )}
+        {ledgerEmpty && !search.error && (
+          <Box sx={{ p: 3, textAlign: 'center' }} data-testid="accounts-empty-ledger">
+            <Typography sx={{ mb: 1 }}>The ledger has no accounts yet.</Typography>
+            <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }}>
+              Import receivables with the command-line tool, or load a demo book to explore.
+            </Typography>
+            <Button variant="outlined" onClick={onOpenWelcome}>
+              Load demo data…
+            </Button>
+          </Box>
+        )}
+        {!ledgerEmpty && search.result && rows.length === 0 && (
+          <Typography color="text.secondary" sx={{ p: 3, textAlign: 'center' }} data-testid="search-no-results">
+            No accounts {mode === 'prefix' ? 'start with' : 'contain'} “{debounced.trim()}”.
+          </Typography>
+        )}
+        <List dense disablePadding id="account-results" role="listbox" aria-label="Accounts">
+          {rows.map((row, i) => {
+            const isActive = activeRow?.accountNo === row.accountNo;
+            return (
+              <ListItemButton
+                key={row.accountNo}
+                id={`account-option-${row.accountNo}`}
+                role="option"
+                aria-selected={row.accountNo === selectedAccountNo}
+                selected={row.accountNo === selectedAccountNo}
+                data-testid={`account-row-${row.accountNo}`}
+                ref={(el: HTMLDivElement | null) => {
+                  if (el) rowRefs.current.set(row.accountNo, el);
+                  else rowRefs.current.delete(row.accountNo);
+                }}
+                onClick={() => {
+                  setActive(i);
+                  onSelect(row.accountNo);
+                }}
+                onKeyDown={onKeyDown}
+                sx={{
+                  display: 'grid',
+                  gridTemplateColumns: '1fr auto',
+                  columnGap: 1,
+                  rowGap: 0.25,
+                  py: 0.75,
+                  px: 1.5,
+                  borderBottom: 1,
+                  borderColor: 'divider',
+                  boxShadow: isActive ? (t) => `inset 3px 0 0 ${t.palette.primary.main}` : 'none',
+                }}
+              >
+                <Box sx={{ display: 'flex', gap: 1, minWidth: 0, alignItems: 'baseline' }}>
+                  <Typography variant="body2" sx={{ fontFamily: 'monospace', fontWeight: 600, flexShrink: 0 }}>
+                    {row.accountNo}
+                  </Typography>
+                  <Typography variant="body2" noWrap title={row.name}>
+                    {row.name}
+                  </Typography>
+                </Box>
+                <Typography
+                  variant="body2"
+                  sx={{ textAlign: 'right', fontVariantNumeric: 'tabular-nums', fontWeight: 500 }}
+                  color={row.balanceMinor < 0 ? 'success.main' : 'text.primary'}
+                >
+                  {money(row.balanceMinor, row.currency)}
+                </Typography>
+                <Box sx={{ display: 'flex', gap: 1, alignItems: 'center' }}>
+                  <AccountStatusChip status={row.status} />
+                </Box>
+                <Typography variant="caption" color="text.secondary" sx={{ textAlign: 'right' }}>
+                  {row.currency}
+                </Typography>
+              </ListItemButton>
+            );
+          })}
+        </List>
+        {search.result?.truncated && (
+          <Typography variant="caption" color="text.secondary" component="p" sx={{ p: 1.5, textAlign: 'center' }}>
+            Showing the first {LIMIT} matches. Type more to narrow the search.
+          </Typography>
+        )}
+      </Box>
+    </Box>
+  );
+}

@@ -1,0 +1,49 @@
+import { useEffect, useState } from 'react';
+import Box from '@mui/material/Box';
+import Typography from '@mui/material/Typography';
+import PeopleIcon from '@mui/icons-material/People';
+import { onEvent } from '../../api/client';
+import { AccountDetail } from './AccountDetail';
+import { AccountSearchPanel } from './AccountSearchPanel';
+
+/** The Accounts area: search on the left, the selected account on the right. */
+export function AccountsPage({
+  accountNo,
+  onSelect,
+  onOpenWelcome,
+}: {
+  accountNo: string | null;
+  onSelect: (accountNo: string) => void;
+  onOpenWelcome: () => void;
+}) {
+  const [reloadKey, setReloadKey] = useState(0);
+
+  useEffect(() => onEvent('ledger:changed', () => setReloadKey((k) => k + 1)), []);
+
+  return (
+    <Box sx={{ display: 'flex', height: '100%', minHeight: 0 }}>
+      <AccountSearchPanel
+        selectedAccountNo={accountNo}
+        onSelect={onSelect}
+        reloadKey={reloadKey}
+        onOpenWelcome={onOpenWelcome}
+      />
+      <Box sx={{ flex: 1, overflowY: 'auto', minWidth: 0 }} component="section" aria-label="Account">
+        {accountNo ? (
+          <AccountDetail accountNo={accountNo} reloadKey={reloadKey} />
+        ) : (
+          <Box
+            sx={{ height: '100%', display: 'flex', flexDirection: 'column', alignItems: 'center', justifyContent: 'center', gap: 1, color: 'text.secondary', p: 4, textAlign: 'center' }}
+            data-testid="no-account-selected"
+          >
+            <PeopleIcon sx={{ fontSize: 48, color: 'text.disabled' }} />
+            <Typography color="text.primary">No account open</Typography>
+            <Typography variant="body2">
+              Search by account number or name, then press ↓ and Enter, or click a result.
+            </Typography>
+          </Box>
+        )}
+      </Box>
+    </Box>
+  );
+}

@@ -1,0 +1,177 @@
+import { Fragment, useState, type KeyboardEvent } from 'react';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Chip from '@mui/material/Chip';
+import Collapse from '@mui/material/Collapse';
+import LinearProgress from '@mui/material/LinearProgress';
+import Paper from '@mui/material/Paper';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import Typography from '@mui/material/Typography';
+import KeyboardArrowDownIcon from '@mui/icons-material/KeyboardArrowDown';
+import KeyboardArrowRightIcon from '@mui/icons-material/KeyboardArrowRight';
+import type { BillDto, BillItemDto } from '../../../../src-shared/dto/accounts';
+import { call, errorMessage } from '../../api/client';
+import { useAppInfo } from '../../app/app-info';
+import { formatCount } from '../../components/format';
+import { itemTypeName } from './labels';
+
+type ItemsState = { items: BillItemDto[] | null; error: string | null };
+
+/** The items of one bill, loaded when the bill is expanded. */
+function BillItems({ bill, state }: { bill: BillDto; state: ItemsState | undefined }) {
+  const { money } = useAppInfo();
+  if (!state || (!state.items && !state.error)) return <LinearProgress sx={{ my: 1 }} />;
+  if (state.error) return <Alert severity="error">{state.error}</Alert>;
+  const items = state.items ?? [];
+  return (
+    <Table size="small" aria-label={`Items of bill ${bill.billNo}`} data-testid={`bill-items-${bill.billNo}`}>
+      <TableHead>
+        <TableRow>
+          <TableCell>Item</TableCell>
+          <TableCell>Type</TableCell>
+          <TableCell align="right">Amount</TableCell>
+          <TableCell align="right">Open</TableCell>
+          <TableCell align="right">G/L ID</TableCell>
+          <TableCell>Status</TableCell>
+        </TableRow>
+      </TableHead>
+      <TableBody>
+        {items.length === 0 && (
+          <TableRow>
+            <TableCell colSpan={6} sx={{ color: 'text.secondary' }}>
+              This bill has no items.
+            </TableCell>
+          </TableRow>
+        )}
+        {items.map((it) => (
+          <TableRow key={it.itemNo} data-testid={`bill-item-${it.itemNo}`}>
+            <TableCell sx={{ fontFamily: 'monospace' }}>{it.itemNo}</TableCell>
+            <TableCell>{itemTypeName(it.type)}</TableCell>
+            <TableCell align="right">{money(it.amountMinor, bill.currency)}</TableCell>
+            <TableCell align="right">{money(it.openMinor, bill.currency)}</TableCell>
+            <TableCell align="right">{it.glId}</TableCell>
+            <TableCell sx={{ textTransform: 'capitalize' }}>{it.status}</TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}
+
+/** Open bills of an account; a bill row expands to show its items. */
+export function OpenBillsTable({ bills, totalCount }: { bills: BillDto[]; totalCount: number }) {
+  const { money } = useAppInfo();
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const [items, setItems] = useState<Readonly<Record<string, ItemsState>>>({});
+
+  const toggle = (billNo: string) => {
+    const next = new Set(expanded);
+    if (next.has(billNo)) next.delete(billNo);
+    else {
+      next.add(billNo);
+      if (!items[billNo]?.items) {
+        call('accounts:bill-items', { billNo }).then(
+          (loaded) => setItems((s) => ({ ...s, [billNo]: { items: loaded, error: null } })),
+          (err: unknown) => setItems((s) => ({ ...s, [billNo]: { items: null, error: errorMessage(err) } })),
+        );
+      }
+    }
+    setExpanded(next);
+  };
+
+  const onRowKey = (e: KeyboardEvent, billNo: string) => {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      toggle(billNo);
+    }
+  };
+
+  return (
+    <Paper data-testid="open-bills">
+      <Box sx={{ px: 2, pt: 1.5, pb: 1, display: 'flex', alignItems: 'baseline', gap: 1 }}>
+        <Typography variant="subtitle2">Open bills ({formatCount(totalCount)})</Typography>
+        {totalCount > bills.length && (
+          <Typography variant="caption" color="text.secondary">
+            showing the {formatCount(bills.length)} due first
+          </Typography>
+        )}
+      </Box>
+      <TableContainer>
+        <Table size="small" aria-label="Open bills">
+          <TableHead>
+            <TableRow>
+              <TableCell padding="checkbox" />
+              <TableCell>Bill</TableCell>
+              <TableCell>Bill unit</TableCell>
+              <TableCell>Bill date</TableCell>
+              <TableCell>Due date</TableCell>
+              <TableCell align="right">Total</TableCell>
+              <TableCell align="right">Amount due</TableCell>
+              <TableCell>Status</TableCell>
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {bills.length === 0 && (
+              <TableRow>
+                <TableCell colSpan={8} sx={{ color: 'text.secondary', textAlign: 'center', py: 2 }}>
+                  No open bills: everything billed has been paid.
+                </TableCell>
+              </TableRow>
+            )}
+            {bills.map((b) => {
+              const open = expanded.has(b.billNo);
+              return (
+                <Fragment key={b.billNo}>
+                  <TableRow
+                    hover
+                    tabIndex={0}
+                    aria-expanded={open}
+                    data-testid={`open-bill-${b.billNo}`}
+                    onClick={() => toggle(b.billNo)}
+                    onKeyDown={(e) => onRowKey(e, b.billNo)}
+                    sx={{ cursor: 'pointer', '& > td': { borderBottom: open ? 'none' : undefined } }}
+                  >
+                    <TableCell padding="checkbox" sx={{ color: 'text.secondary' }}>
+                      {open ? <KeyboardArrowDownIcon fontSize="small" /> : <KeyboardArrowRightIcon fontSize="small" />}
+                    </TableCell>
+                    <TableCell sx={{ fontFamily: 'monospace' }}>{b.billNo}</TableCell>
+                    <TableCell sx={{ fontFamily: 'monospace' }}>{b.billUnitNo}</TableCell>
+                    <TableCell>{b.billDate}</TableCell>
+                    <TableCell>{b.dueDate}</TableCell>
+                    <TableCell align="right" data-testid="bill-total">
+                      {money(b.totalMinor, b.currency)}
+                    </TableCell>
+                    <TableCell align="right" data-testid="bill-due" sx={{ fontWeight: 500 }}>
+                      {money(b.amountDueMinor, b.currency)}
+                    </TableCell>
+                    <TableCell>
+                      {b.overdue ? (
+                        <Chip label="Overdue" color="error" size="small" sx={{ height: 20, fontSize: 11 }} />
+                      ) : (
+                        <Chip label="Due" size="small" variant="outlined" sx={{ height: 20, fontSize: 11 }} />
+                      )}
+                    </TableCell>
+                  </TableRow>
+                  <TableRow>
+                    <TableCell colSpan={8} sx={{ py: 0, borderBottom: open ? undefined : 'none' }}>
+                      <Collapse in={open} unmountOnExit>
+                        <Box sx={{ py: 1, pl: 5 }}>
+                          <BillItems bill={b} state={items[b.billNo]} />
+                        </Box>
+                      </Collapse>
+                    </TableCell>
+                  </TableRow>
+                </Fragment>
+              );
+            })}
+          </TableBody>
+        </Table>
+      </TableContainer>
+    </Paper>
+  );
+}

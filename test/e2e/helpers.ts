@@ -1,0 +1,121 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { openApp, type App } from '../../src-main/app-context';
+import { startBridge, type Bridge } from '../../src-main/bridge/server';
+import { browserShim } from '../../src-main/bridge/shim';
+
+/** Repository root. */
+export const ROOT = resolve(__dirname, '../..');
+
+/** Where the built renderer lives. */
+export const RENDERER_DIR = join(ROOT, 'out/renderer');
+
+/** Where screenshots go (gitignored). */
+export const ARTIFACTS_DIR = join(ROOT, 'test/.artifacts');
+
+/** Chromium flags that work on these machines (see TOOLCHAIN.md §6). */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Makes sure out/renderer holds a build of the current renderer sources: builds with electron-vite when the
+ * build is missing or older than src-renderer or src-shared (so a test never drives a stale UI).
+ */
+export function ensureRendererBuilt(): void {
+  const index = join(RENDERER_DIR, 'index.html');
+  const sources = Math.max(newestMtime(join(ROOT, 'src-renderer')), newestMtime(join(ROOT, 'src-shared')));
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
+  execFileSync(join(ROOT, 'node_modules/.bin/electron-vite'), ['build'], { cwd: ROOT, stdio: 'pipe' });
+}
+
+/** One e2e session: a fresh ledger behind the bridge, and Chromium with the shim playing the preload. */
+export type E2eSession = {
+  dir: string;
+  app: App;
+  bridge: Bridge;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** Console errors and uncaught page errors seen so far. */
+  consoleErrors: string[];
+  /** Saves a screenshot (animations disabled) into test/.artifacts and returns its path. */
+  screenshot: (name: string) => Promise<string>;
+  close: () => Promise<void>;
+};
+
+/** Starts a fresh temp ledger, the bridge over the built renderer and a Chromium page wired to it. */
+export async function startSession(opts: { login?: string } = {}): Promise<E2eSession> {
+  ensureRendererBuilt();
+  const dir = mkdtempSync(join(tmpdir(), 'paydesk-e2e-'));
+  const app = openApp({ file: join(dir, 'ledger.sqlite'), login: opts.login ?? 'e2e.clerk' });
+  let bridge: Bridge | undefined;
+  let browser: Browser | undefined;
+  try {
+    bridge = await startBridge({ app, staticDir: RENDERER_DIR });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const context = await browser.newContext({
+      viewport: { width: 1440, height: 900 },
+      locale: 'en-US',
+      colorScheme: 'light',
+      deviceScaleFactor: 1,
+    });
+    const page = await context.newPage();
+    await page.addInitScript(browserShim(bridge.token));
+    // tsx/esbuild wraps named functions passed to page.evaluate in __name(); give the page a no-op.
+    await page.addInitScript('window.__name = f => f');
+    const consoleErrors: string[] = [];
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') consoleErrors.push(msg.text());
+    });
+    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+    mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    const startedBridge = bridge;
+    const startedBrowser = browser;
+    return {
+      dir,
+      app,
+      bridge,
+      browser,
+      context,
+      page,
+      consoleErrors,
+      screenshot: async (name) => {
+        const path = join(ARTIFACTS_DIR, `${name}.png`);
+        await page.screenshot({ path, animations: 'disabled' });
+        return path;
+      },
+      close: async () => {
+        await startedBrowser.close();
+        await startedBridge.close();
+        app.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await browser?.close();
+    await bridge?.close();
+    app.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
