@@ -4,6 +4,17 @@ CREATE TABLE `currencies` (
 	`name` text NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE `exchange_rates` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`from_currency` text NOT NULL,
+	`to_currency` text NOT NULL,
+	`valid_from` text NOT NULL,
+	`rate_ppm` integer NOT NULL,
+	FOREIGN KEY (`from_currency`) REFERENCES `currencies`(`code`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`to_currency`) REFERENCES `currencies`(`code`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `exchange_rates_pair_date_idx` ON `exchange_rates` (`from_currency`,`to_currency`,`valid_from`);--> statement-breakpoint
 CREATE TABLE `operators` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`login` text NOT NULL,
@@ -191,6 +202,7 @@ CREATE TABLE `payments` (
 	`rate_ppm` integer DEFAULT 1000000 NOT NULL,
 	`effective_date` text NOT NULL,
 	`external_ref` text,
+	`bill_no` text,
 	`payer_name` text,
 	`batch_id` integer,
 	`source_key` text,

@@ -44,6 +44,8 @@ export const payments = sqliteTable(
     ratePpm: integer('rate_ppm').notNull().default(1000000),
     effectiveDate: text('effective_date').notNull(),
     externalRef: text('external_ref'),
+    /** The bill number the payer quoted, if any (first key for bill matching). */
+    billNo: text('bill_no'),
     payerName: text('payer_name'),
     batchId: integer('batch_id').references(() => batches.id),
     /** Stable idempotency key of whatever originated the payment (batch entry, processor transaction). */

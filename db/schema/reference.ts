@@ -1,4 +1,4 @@
-import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** ISO 4217 currencies with their minor-unit exponent. */
 export const currencies = sqliteTable('currencies', {
@@ -22,3 +22,20 @@ export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
 });
+
+/** Dated exchange rates: account-currency major units per payment-currency major unit, in parts per million. */
+export const exchangeRates = sqliteTable(
+  'exchange_rates',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    fromCurrency: text('from_currency')
+      .notNull()
+      .references(() => currencies.code),
+    toCurrency: text('to_currency')
+      .notNull()
+      .references(() => currencies.code),
+    validFrom: text('valid_from').notNull(),
+    ratePpm: integer('rate_ppm').notNull(),
+  },
+  (t) => [uniqueIndex('exchange_rates_pair_date_idx').on(t.fromCurrency, t.toCurrency, t.validFrom)],
+);

@@ -173,9 +173,13 @@ export function createApiMiddleware(app: BridgeApp, token: string): ApiMiddlewar
       return true;
     }
     const headerToken = req.headers[TOKEN_HEADER];
-    const given = typeof headerToken === 'string' ? headerToken : (url.searchParams.get('token') ?? undefined);
+    const given =
+      typeof headerToken === 'string' ? headerToken : (url.searchParams.get('token') ?? undefined);
     if (!tokenMatches(expected, given)) {
-      sendJson(res, 403, { ok: false, error: { code: 'forbidden', message: 'missing or wrong bridge token' } });
+      sendJson(res, 403, {
+        ok: false,
+        error: { code: 'forbidden', message: 'missing or wrong bridge token' },
+      });
       return true;
     }
     if (isEvents) {
@@ -194,7 +198,8 @@ export function createApiMiddleware(app: BridgeApp, token: string): ApiMiddlewar
       command = url.pathname.slice('/__api/'.length);
     }
     handleCommand(req, res, command).catch(() => {
-      if (!res.headersSent) sendJson(res, 500, { ok: false, error: { code: 'internal', message: 'bridge failure' } });
+      if (!res.headersSent)
+        sendJson(res, 500, { ok: false, error: { code: 'internal', message: 'bridge failure' } });
       else res.destroy();
     });
     return true;

@@ -1,4 +1,5 @@
 import type { AccountDetailDto, AccountSearchDto, PaymentHistoryDto } from '../../src-shared/dto/accounts';
+import type { AllocationResultDto } from '../../src-shared/dto/allocation';
 import type { ArImportSummaryDto, DemoSummaryDto, LedgerCheckDto } from '../../src-shared/dto/app';
 import { formatMinor, KNOWN_EXPONENTS } from '../../src-shared/money';
 import { PAY_TYPE_NAMES } from '../../src-shared/pay-types';
@@ -71,4 +72,10 @@ export function humanCheck(c: LedgerCheckDto): string {
   const head = c.ok ? 'Ledger OK: no violations.' : `Ledger check found ${c.violations.length} violation(s):`;
   const lines = c.violations.map((v) => `  [${v.rule}] ${v.message}`);
   return [head, ...lines, `(${c.counts.accounts} accounts, ${c.counts.items} items, ${c.counts.payments} payments, ${c.counts.journals} journals; ${c.elapsedMs} ms)`].join('\n') + '\n';
+}
+
+/** Readable allocation result. */
+export function humanAllocation(r: AllocationResultDto): string {
+  const lines = r.lines.map((l) => `  bill ${l.billNo}  item ${l.itemNo}  ${l.amountMinor}`);
+  return `Payment ${r.paymentId}: ${r.outcome} (${r.matchedBy}); allocated ${r.allocatedMinor}, unallocated ${r.unallocatedMinor}; closed ${r.closedItems} items, ${r.closedBills} bills\n${lines.join('\n')}\n`;
 }

@@ -12,8 +12,27 @@ import { openApp, type App } from '../app-context';
 import { defaultLedgerFile } from '../paths';
 import { stderrLogger } from '../services/context';
 import { PAYDESK_VERSION } from '../version';
+import type {
+  AccountCreditResultDto,
+  AllocationResultDto,
+  RecordedPaymentDto,
+} from '../../src-shared/dto/allocation';
+import { PAY_TYPE } from '../../src-shared/pay-types';
+import { humanAllocation } from './human';
 import { humanAccount, humanArImport, humanCheck, humanDemo, humanHistory, humanSearch } from './human';
 import { printError, processIo, type CliIo } from './output';
+
+const POLICIES = ['standard', 'fifo', 'proportional', 'bill-number', 'largest'];
+
+const PAY_TYPE_ALIASES: Record<string, number> = {
+  cash: PAY_TYPE.cash,
+  check: PAY_TYPE.check,
+  wire: PAY_TYPE.wireTransfer,
+  payorder: PAY_TYPE.paymentOrder,
+  postal: PAY_TYPE.postalOrder,
+};
+
+const humanJson = (v: unknown): string => JSON.stringify(v, null, 2) + '\n';
 
 type GlobalOptions = { db?: string; json?: boolean; operator?: string };
 
@@ -145,6 +164,93 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     .action((accountNo: string, o: { from?: string; to?: string; limit: number; offset: number }, cmd: Command) =>
       run<PaymentHistoryDto>(cmd, 'accounts:payment-history', { accountNo, ...o }, humanHistory),
     );
+
+  account
+    .command('credit <accountNo>')
+    .description("allocate the account's unallocated credit to its open bills")
+    .addOption(new Option('--to-bills <policy>', 'allocation policy').choices(POLICIES).default('fifo'))
+    .action((accountNo: string, o: { toBills: string }, cmd: Command) =>
+      run<AccountCreditResultDto>(cmd, 'allocation:account-credit', { accountNo, policy: o.toBills }, humanJson),
+    );
+
+  const allocate = program
+    .command('allocate')
+    .description('allocate a posted payment by policy or to given bills/items; `allocate undo` reverses it')
+    .argument('<paymentId>', 'payment id', intOption)
+    .addOption(new Option('--policy <policy>', 'automatic policy').choices(POLICIES))
+    .option('--bill <NO=AMOUNT...>', 'allocate AMOUNT to bill NO (repeatable)')
+    .option('--item <ID=AMOUNT...>', 'allocate AMOUNT to item ID (repeatable)')
+    .option('--token <token>', 'fail if the account changed since this token (from allocation:view)')
+    .action((paymentId: number, o: { policy?: string; bill?: string[]; item?: string[]; token?: string }, cmd: Command) => {
+      const pairs = (list: string[] | undefined, key: 'billNo' | 'itemNo'): Record<string, string>[] | undefined =>
+        list?.map((pair) => {
+          const at = pair.lastIndexOf('=');
+          return { [key]: at > 0 ? pair.slice(0, at) : pair, amount: at > 0 ? pair.slice(at + 1) : '' };
+        });
+      const input = {
+        paymentId,
+        ...(o.policy ? { policy: o.policy } : {}),
+        ...(o.bill ? { bills: pairs(o.bill, 'billNo') } : {}),
+        ...(o.item ? { items: pairs(o.item, 'itemNo') } : {}),
+        ...(o.token ? { token: o.token } : {}),
+      };
+      return run<AllocationResultDto>(cmd, 'allocation:apply', input, humanAllocation);
+    });
+  allocate
+    .command('undo')
+    .description('undo every allocation of a payment, with a reason code')
+    .argument('<paymentId>', 'payment id', intOption)
+    .requiredOption('--reason <code>', 'reason code', intOption)
+    .action((paymentId: number, o: { reason: number }, cmd: Command) =>
+      run<AllocationResultDto>(cmd, 'allocation:undo', { paymentId, reasonCode: o.reason }, humanAllocation),
+    );
+
+  const payment = program.command('payment').description('single payments outside a batch');
+  payment
+    .command('record <accountNo> <amount>')
+    .description('record an external payment (check by default) and allocate it by the configured policy')
+    .option('--currency <code>', 'payment currency (default: the account currency)')
+    .option('--date <date>', 'effective date (yyyy-MM-dd, default today)')
+    .addOption(new Option('--pay-type <type>', 'cash, check, wire, payorder, postal or an element id').default('check'))
+    .option('--ref <text>', 'external reference')
+    .option('--bill <billNo>', 'bill number quoted by the payer')
+    .option('--payer <name>', 'payer name')
+    .option('--key <key>', 'idempotency key (a repeat with the same key posts nothing)')
+    .option('--no-allocate', 'leave the payment as unallocated credit')
+    .action(
+      (
+        accountNo: string,
+        amount: string,
+        o: { currency?: string; date?: string; payType: string; ref?: string; bill?: string; payer?: string; key?: string; allocate: boolean },
+        cmd: Command,
+      ) => {
+        const payType = PAY_TYPE_ALIASES[o.payType] ?? (/^\d+$/.test(o.payType) ? Number(o.payType) : o.payType);
+        const input = {
+          accountNo,
+          amount,
+          payType,
+          allocate: o.allocate ? 'auto' : 'none',
+          ...(o.currency ? { currency: o.currency } : {}),
+          ...(o.date ? { effectiveDate: o.date } : {}),
+          ...(o.ref ? { externalRef: o.ref } : {}),
+          ...(o.bill ? { billNo: o.bill } : {}),
+          ...(o.payer ? { payerName: o.payer } : {}),
+          ...(o.key ? { sourceKey: o.key } : {}),
+        };
+        return run<RecordedPaymentDto>(cmd, 'payments:record', input, humanJson);
+      },
+    );
+  payment
+    .command('allocations')
+    .description('where a payment went: its allocation rows')
+    .argument('<paymentId>', 'payment id', intOption)
+    .action((paymentId: number, _o, cmd: Command) => run<unknown>(cmd, 'payments:allocations', { paymentId }, humanJson));
+  program
+    .command('bill')
+    .description('bills')
+    .command('payments <billNo>')
+    .description('what paid a bill')
+    .action((billNo: string, _o, cmd: Command) => run<unknown>(cmd, 'bills:payments', { billNo }, humanJson));
 
   const ledger = program.command('ledger').description('ledger integrity');
   ledger

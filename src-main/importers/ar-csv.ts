@@ -97,7 +97,8 @@ export type ArItemRow = {
 export type ParsedArFile<T> = {
   file: string;
   rows: T[];
-  keys: Set<string>;
+  /** Key -> line of its first row. */
+  keys: Map<string, number>;
   /** Data rows in the file (blank lines not counted). */
   rowCount: number;
   /** True when the header is unusable (missing or repeated columns): no row was read. */
@@ -178,7 +179,19 @@ function countLineBreaks(value: string): number {
 }
 
 /** A data row with its 1-based physical line and its trimmed values by column. */
-type CsvRecord = { line: number; value: (column: string) => string };
+class CsvRecord {
+  constructor(
+    readonly line: number,
+    private readonly fields: readonly string[],
+    private readonly index: ReadonlyMap<string, number>,
+  ) {}
+
+  /** The trimmed value of a column ('' when the header lacks it). */
+  value(column: string): string {
+    const i = this.index.get(column);
+    return i === undefined ? '' : (this.fields[i] ?? '').trim();
+  }
+}
 
 type CsvTable = { records: CsvRecord[]; rowCount: number; unreadableRows: number; broken: boolean };
 
@@ -243,7 +256,7 @@ function readTable(text: string, file: string, columns: readonly string[], sink:
       unreadableRows++;
       continue;
     }
-    records.push({ line: rowLine, value: (column) => (row[index.get(column) as number] ?? '').trim() });
+    records.push(new CsvRecord(rowLine, row, index));
   }
   return { records, rowCount, unreadableRows, broken };
 }
@@ -264,81 +277,95 @@ export function isIsoDate(text: string): boolean {
 }
 
 /** Reads typed fields of one record, reporting each bad field; `ok` turns false on the first problem. */
-function fieldReader(file: string, record: CsvRecord, sink: IssueSink) {
-  const r = {
-    ok: true,
-    fail(column: string, reason: string): void {
-      r.ok = false;
-      sink.add(file, record.line, column, reason);
-    },
-    text(column: string, max: number): string {
-      const v = record.value(column);
-      if (v === '') r.fail(column, 'a value is required');
-      else if (v.length > max) r.fail(column, `longer than ${max} characters`);
-      return v;
-    },
-    optionalText(column: string, max: number): string | null {
-      const v = record.value(column);
-      if (v.length > max) r.fail(column, `longer than ${max} characters`);
-      return v === '' ? null : v;
-    },
-    oneOf<T extends string>(column: string, allowed: readonly T[]): T {
-      const v = record.value(column).toLowerCase();
-      if (!(allowed as readonly string[]).includes(v)) {
-        r.fail(column, `"${record.value(column)}" is not one of ${allowed.join(', ')}`);
-      }
-      return v as T;
-    },
-    int(column: string, min: number, max: number): number {
-      const v = record.value(column);
-      const n = Number(v);
-      if (!UNSIGNED.test(v) || n < min || n > max)
-        r.fail(column, `"${v}" is not a whole number from ${min} to ${max}`);
-      return n;
-    },
-    flag(column: string): 0 | 1 {
-      const v = record.value(column);
-      if (v !== '0' && v !== '1') r.fail(column, `"${v}" is not 1 or 0`);
-      return v === '1' ? 1 : 0;
-    },
-    payType(column: string): number {
-      const v = record.value(column);
-      const n = Number(v);
-      if (!UNSIGNED.test(v) || !PAY_TYPE_VALUES.has(n)) {
-        r.fail(column, `"${v}" is not a pay type element id (${[...PAY_TYPE_VALUES].join(', ')})`);
-      }
-      return n;
-    },
-    date(column: string, optional = false): string | null {
-      const v = record.value(column);
-      if (v === '' && optional) return null;
-      if (!isIsoDate(v)) r.fail(column, `"${v}" is not a date written yyyy-MM-dd`);
-      return v;
-    },
-    currency(column: string, ctx: ArParseContext): string {
-      const v = record.value(column).toUpperCase();
-      if (v === '') r.fail(column, 'a value is required');
-      else if (!ctx.exponents.has(v))
-        r.fail(column, `unknown currency "${record.value(column)}" (not in the currencies table)`);
-      return v;
-    },
-    /** Reads an amount in minor units; with no known currency only the decimal syntax is checked. */
-    amount(column: string, currency: string | undefined, ctx: ArParseContext): Minor {
-      const v = record.value(column);
-      const exponent = currency === undefined ? undefined : ctx.exponents.get(currency);
-      if (exponent === undefined) {
-        if (!DECIMAL_SYNTAX.test(v)) r.fail(column, `"${v}" is not a decimal amount`);
-        return 0;
-      }
-      const parsed = parseMinor(v, exponent);
-      if (!parsed.ok) {
-        r.fail(column, v === '' ? 'a value is required' : parsed.error.reason);
-        return 0;
-      }
-      return parsed.value;
-    },
-  };
-  return r;
+class FieldReader {
+  ok = true;
+
+  constructor(
+    private readonly file: string,
+    private readonly record: CsvRecord,
+    private readonly sink: IssueSink,
+  ) {}
+
+  fail(column: string, reason: string): void {
+    this.ok = false;
+    this.sink.add(this.file, this.record.line, column, reason);
+  }
+
+  text(column: string, max: number): string {
+    const v = this.record.value(column);
+    if (v === '') this.fail(column, 'a value is required');
+    else if (v.length > max) this.fail(column, `longer than ${max} characters`);
+    return v;
+  }
+
+  optionalText(column: string, max: number): string | null {
+    const v = this.record.value(column);
+    if (v.length > max) this.fail(column, `longer than ${max} characters`);
+    return v === '' ? null : v;
+  }
+
+  oneOf<T extends string>(column: string, allowed: readonly T[]): T {
+    const raw = this.record.value(column);
+    const v = raw.toLowerCase();
+    if (!(allowed as readonly string[]).includes(v))
+      this.fail(column, `"${raw}" is not one of ${allowed.join(', ')}`);
+    return v as T;
+  }
+
+  int(column: string, min: number, max: number): number {
+    const v = this.record.value(column);
+    const n = Number(v);
+    if (!UNSIGNED.test(v) || n < min || n > max)
+      this.fail(column, `"${v}" is not a whole number from ${min} to ${max}`);
+    return n;
+  }
+
+  flag(column: string): 0 | 1 {
+    const v = this.record.value(column);
+    if (v !== '0' && v !== '1') this.fail(column, `"${v}" is not 1 or 0`);
+    return v === '1' ? 1 : 0;
+  }
+
+  payType(column: string): number {
+    const v = this.record.value(column);
+    const n = Number(v);
+    if (!UNSIGNED.test(v) || !PAY_TYPE_VALUES.has(n)) {
+      this.fail(column, `"${v}" is not a pay type element id (${[...PAY_TYPE_VALUES].join(', ')})`);
+    }
+    return n;
+  }
+
+  date(column: string, optional = false): string | null {
+    const v = this.record.value(column);
+    if (v === '' && optional) return null;
+    if (!isIsoDate(v)) this.fail(column, `"${v}" is not a date written yyyy-MM-dd`);
+    return v;
+  }
+
+  currency(column: string, ctx: ArParseContext): string {
+    const raw = this.record.value(column);
+    const v = raw.toUpperCase();
+    if (v === '') this.fail(column, 'a value is required');
+    else if (!ctx.exponents.has(v))
+      this.fail(column, `unknown currency "${raw}" (not in the currencies table)`);
+    return v;
+  }
+
+  /** Reads an amount in minor units; with no known currency only the decimal syntax is checked. */
+  amount(column: string, currency: string | undefined, ctx: ArParseContext): Minor {
+    const v = this.record.value(column);
+    const exponent = currency === undefined ? undefined : ctx.exponents.get(currency);
+    if (exponent === undefined) {
+      if (!DECIMAL_SYNTAX.test(v)) this.fail(column, `"${v}" is not a decimal amount`);
+      return 0;
+    }
+    const parsed = parseMinor(v, exponent);
+    if (!parsed.ok) {
+      this.fail(column, v === '' ? 'a value is required' : parsed.error.reason);
+      return 0;
+    }
+    return parsed.value;
+  }
 }
 
 /** Runs a row builder over every record, dropping and reporting duplicate keys (on the later line). */
@@ -352,20 +379,16 @@ function collect<T extends { line: number }>(
 ): ParsedArFile<T> {
   const before = sink.count;
   const rows: T[] = [];
-  const keys = new Set<string>();
-  const firstLine = new Map<string, number>();
+  const keys = new Map<string, number>();
   for (const record of table.records) {
     const key = record.value(keyColumn);
-    const seen = key === '' ? undefined : firstLine.get(key);
+    const seen = key === '' ? undefined : keys.get(key);
     if (seen !== undefined) {
       sink.add(file, record.line, keyColumn, `duplicate ${keyColumn} "${key}" (first on line ${seen})`);
       onDuplicate?.(record);
       continue;
     }
-    if (key !== '') {
-      firstLine.set(key, record.line);
-      keys.add(key);
-    }
+    if (key !== '') keys.set(key, record.line);
     const row = build(record);
     if (row) rows.push(row);
   }
@@ -389,7 +412,7 @@ export function parseAccountsCsv(
 ): ParsedArFile<ArAccountRow> {
   const table = readTable(text, file, ACCOUNT_COLUMNS, sink);
   return collect(file, table, 'account_no', sink, (record) => {
-    const f = fieldReader(file, record, sink);
+    const f = new FieldReader(file, record, sink);
     const row: ArAccountRow = {
       line: record.line,
       accountNo: f.text('account_no', KEY_MAX),
@@ -406,7 +429,7 @@ export function parseAccountsCsv(
 export function parseBillUnitsCsv(text: string, file: string, sink: IssueSink): ParsedArFile<ArBillUnitRow> {
   const table = readTable(text, file, BILL_UNIT_COLUMNS, sink);
   return collect(file, table, 'bill_unit_no', sink, (record) => {
-    const f = fieldReader(file, record, sink);
+    const f = new FieldReader(file, record, sink);
     const row: ArBillUnitRow = {
       line: record.line,
       billUnitNo: f.text('bill_unit_no', KEY_MAX),
@@ -440,7 +463,7 @@ export function parseBillsCsv(
 ): ParsedArFile<ArBillRow> {
   const table = readTable(text, file, BILL_COLUMNS, sink);
   return collect(file, table, 'bill_no', sink, (record) => {
-    const f = fieldReader(file, record, sink);
+    const f = new FieldReader(file, record, sink);
     const currency = f.currency('currency', ctx);
     const row: ArBillRow = {
       line: record.line,
@@ -476,7 +499,7 @@ export function parseItemsCsv(
     'item_no',
     sink,
     (record) => {
-      const f = fieldReader(file, record, sink);
+      const f = new FieldReader(file, record, sink);
       const billNo = f.text('bill_no', KEY_MAX);
       const currency = billNo === '' ? undefined : ctx.billCurrency?.(billNo);
       const row: ArItemRow = {

@@ -91,15 +91,16 @@ const ALLOCATED = `EXISTS (SELECT 1 FROM allocations al
 function ledgerLookups(db: Database.Database) {
   const memo = <T>(sql: string) => {
     const stmt = db.prepare(sql);
-    const cache = new Map<string | number, T | undefined>();
-    return (key: string | number): T | undefined => {
+    const cache = new Map<string, T | undefined>();
+    const get = (key: string): T | undefined => {
       if (cache.has(key)) return cache.get(key);
       const row = stmt.get(key) as T | undefined;
       cache.set(key, row);
       return row;
     };
+    return Object.assign(get, { prime: (key: string, row: T) => void cache.set(key, row) });
   };
-  const itemsOfBill = db.prepare(
+  const itemsOfBillStmt = db.prepare(
     `SELECT i.id, i.item_no AS itemNo, i.bill_id AS billId, b.bill_no AS billNo, i.type, i.amount_minor AS amountMinor,
             i.open_minor AS openMinor, i.gl_id AS glId, ${ALLOCATED} AS allocated
      FROM bill_items i JOIN bills b ON b.id = i.bill_id WHERE i.bill_id = ?`,
@@ -110,6 +111,22 @@ function ledgerLookups(db: Database.Database) {
   const nonpayingChildren = db.prepare(
     `SELECT bill_unit_no AS no FROM bill_units WHERE parent_bill_unit_id = ? AND paying = 0`,
   );
+  const item = memo<LedgerItemRow>(
+    `SELECT i.id, i.item_no AS itemNo, i.bill_id AS billId, b.bill_no AS billNo, i.type,
+            i.amount_minor AS amountMinor, i.open_minor AS openMinor, i.gl_id AS glId, ${ALLOCATED} AS allocated
+     FROM bill_items i JOIN bills b ON b.id = i.bill_id WHERE i.item_no = ?`,
+  );
+  const billItems = new Map<number, LedgerItemRow[]>();
+  /** All items of a ledger bill; they also fill the item cache, which saves a query per item on re-imports. */
+  const itemsOfBill = (billId: number): LedgerItemRow[] => {
+    let rows = billItems.get(billId);
+    if (!rows) {
+      rows = itemsOfBillStmt.all(billId) as LedgerItemRow[];
+      billItems.set(billId, rows);
+      for (const r of rows) item.prime(r.itemNo, r);
+    }
+    return rows;
+  };
   return {
     account: memo<LedgerAccountRow>(
       `SELECT id, account_no AS accountNo, name, status, currency, default_pay_type AS defaultPayType,
@@ -132,12 +149,8 @@ function ledgerLookups(db: Database.Database) {
        FROM bills b JOIN bill_units u ON u.id = b.bill_unit_id JOIN accounts a ON a.id = b.account_id
        WHERE b.bill_no = ?`,
     ),
-    item: memo<LedgerItemRow>(
-      `SELECT i.id, i.item_no AS itemNo, i.bill_id AS billId, b.bill_no AS billNo, i.type,
-              i.amount_minor AS amountMinor, i.open_minor AS openMinor, i.gl_id AS glId, ${ALLOCATED} AS allocated
-       FROM bill_items i JOIN bills b ON b.id = i.bill_id WHERE i.item_no = ?`,
-    ),
-    itemsOfBill: (billId: number) => itemsOfBill.all(billId) as LedgerItemRow[],
+    item,
+    itemsOfBill,
     defaultUnits: (accountId: number) => (defaultUnits.all(accountId) as { no: string }[]).map((r) => r.no),
     nonpayingChildren: (unitId: number) =>
       (nonpayingChildren.all(unitId) as { no: string }[]).map((r) => r.no),
@@ -220,7 +233,6 @@ export function importReceivables(
 ): ArImportSummaryDto {
   const started = performance.now();
   const db = ledger.sqlite;
-  console.time('parse');
   const sink = createIssueSink();
   const read = (path: string | undefined): CsvSource | undefined =>
     path === undefined ? undefined : readCsvSource(path, sink);
@@ -259,12 +271,9 @@ export function importReceivables(
   if (anyBroken) failWith(sink);
 
   // Cross-checks, planning and writing share one write transaction, so no payment can land in between.
-  console.timeEnd('parse');
   const run = db.transaction((): ArImportSummaryDto => {
     const look = ledgerLookups(db);
-    console.time('cross');
     const checked = crossCheck(parsed, look, exponents, sink);
-    console.timeEnd('cross');
     if (sink.count > 0) failWith(sink);
     return applyImport(db, parsed, sources, look, checked, now, operatorId, started);
   });
@@ -455,6 +464,8 @@ function crossCheck(
       }
       if (bill === 'broken') continue;
       billAccount.set(row.billNo, bill);
+      const ledgerBill = look.bill(row.billNo);
+      if (ledgerBill) look.itemsOfBill(ledgerBill.id);
       const existing = look.item(row.itemNo);
       if (existing && existing.billNo !== row.billNo) {
         sink.add(
@@ -472,7 +483,6 @@ function crossCheck(
     }
   }
 
-  console.time('totals');
   // Bill totals: the file's (or ledger's) total must equal the sum of the bill's items after the import.
   const billFinals = new Map<string, BillFinal>();
   const skipTotals = (parsed.items?.unreadableRows ?? 0) > 0;
@@ -529,7 +539,6 @@ function crossCheck(
     }
     billFinals.set(billNo, { ...account, totalMinor, amountDueMinor });
   }
-  console.timeEnd('totals');
   return { billAccount, items, billFinals };
 }
 
@@ -759,7 +768,6 @@ function applyImport(
   const inserts = newAccounts.length + newUnits.length + newBills.length + (itemCounts?.inserted ?? 0);
   if (inserts === 0 && updates.length === 0 && deltas.size === 0) return summary();
 
-  console.time('write');
   const fileList = (Object.keys(FILE_KINDS) as (keyof typeof FILE_KINDS)[]).flatMap((k) => {
     const s = sources[k];
     return s ? [{ kind: FILE_KINDS[k], file: s.file, sha256: s.sha256 }] : [];
@@ -950,7 +958,6 @@ function applyImport(
   for (const [currency, sumMinor] of [...revenue].sort(([a], [b]) => a.localeCompare(b))) {
     if (sumMinor !== 0) lines.push({ gl: 'REVENUE', accountId: null, amountMinor: -sumMinor, currency });
   }
-  console.timeEnd('write');
   if (lines.length > 0) {
     postJournal(db, {
       kind: 'ar_snapshot',

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Minor } from '../../src-shared/money';
 
 /** Ledger sides a journal line can hit. AR lines carry the customer account. */
-export type GlAccount = 'AR' | 'CASH' | 'REVENUE' | 'SUSPENSE' | 'UNALLOCATABLE' | 'REFUND_CLEARING' | 'FEES';
+export type GlAccount = 'AR' | 'CASH' | 'REVENUE' | 'SUSPENSE' | 'UNALLOCATABLE' | 'REFUND_CLEARING' | 'FEES' | 'FX';
 
 /** One journal line: positive debits, negative credits. */
 export type JournalLine = { gl: GlAccount; accountId: number | null; amountMinor: Minor; currency: string };

@@ -8,6 +8,13 @@ import type {
   PaymentHistoryDto,
 } from '../dto/accounts';
 import type {
+  AccountCreditResultDto,
+  AllocationResultDto,
+  AllocationRowDto,
+  AllocationViewDto,
+  RecordedPaymentDto,
+} from '../dto/allocation';
+import type {
   AppInfoDto,
   ArImportSummaryDto,
   DemoSummaryDto,
@@ -26,6 +33,13 @@ export const COMMANDS = [
   'accounts:bill-items',
   'accounts:payment-history',
   'ledger:check',
+  'allocation:view',
+  'allocation:apply',
+  'allocation:undo',
+  'allocation:account-credit',
+  'payments:allocations',
+  'bills:payments',
+  'payments:record',
 ] as const;
 
 /** A command name. */
@@ -41,6 +55,13 @@ export type CommandOutputs = {
   'accounts:bill-items': BillItemDto[];
   'accounts:payment-history': PaymentHistoryDto;
   'ledger:check': LedgerCheckDto;
+  'allocation:view': AllocationViewDto;
+  'allocation:apply': AllocationResultDto;
+  'allocation:undo': AllocationResultDto;
+  'allocation:account-credit': AccountCreditResultDto;
+  'payments:allocations': AllocationRowDto[];
+  'bills:payments': AllocationRowDto[];
+  'payments:record': RecordedPaymentDto;
 };
 
 /** What a caller may pass (defaults still optional). */

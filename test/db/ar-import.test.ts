@@ -720,6 +720,19 @@ describe('ar import: bad files are reported in full and import nothing', () => {
     ]);
   });
 
+  it('lists at most 1000 problems but counts them all', () => {
+    const rows = Array.from({ length: 1200 }, (_, i) => `X${i},Name,active,USD,99`);
+    try {
+      load({ accounts: csv(ACCOUNTS_HEADER, ...rows) });
+      throw new Error('the import was expected to fail');
+    } catch (err) {
+      if (!(err instanceof AppFailure) || err.error.code !== 'validation') throw err;
+      expect(err.error.fileIssues).toHaveLength(1000);
+      expect(err.error.fileIssues?.[999]).toMatchObject({ line: 1001, column: 'default_pay_type' });
+      expect(err.error.message).toMatch(/^1200 problems .*first 1000 are listed.*nothing was imported$/);
+    }
+  });
+
   it('reports a file that does not exist', () => {
     const issues = (() => {
       try {

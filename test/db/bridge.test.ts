@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
+import { Script } from 'node:vm';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp, type App } from '../../src-main/app-context';
@@ -22,7 +23,9 @@ function http(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
       },
     );
     req.on('error', reject);
@@ -157,7 +160,10 @@ describe('loopback bridge', () => {
     expect(body.ok).toBe(false);
     expect(body.error.code).toBe('validation');
     expect(body.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['limit', 'query']);
-    const wrongMethod = await http(bridge, { path: '/__api/app:info', headers: { 'x-paydesk-token': bridge.token } });
+    const wrongMethod = await http(bridge, {
+      path: '/__api/app:info',
+      headers: { 'x-paydesk-token': bridge.token },
+    });
     expect(wrongMethod.status).toBe(405);
     const info = await call(bridge, 'app:info', '{}');
     expect(info.status).toBe(200);
@@ -173,7 +179,9 @@ describe('loopback bridge', () => {
       operator: { login: 'bridge.tester' },
     });
     expect(body.value.ledgerFile).toContain('ledger.sqlite');
-    expect(body.value.currencies.find((c: { code: string }) => c.code === 'JPY')).toMatchObject({ exponent: 0 });
+    expect(body.value.currencies.find((c: { code: string }) => c.code === 'JPY')).toMatchObject({
+      exponent: 0,
+    });
   });
 
   it('serves the static renderer and nothing outside it', async () => {
@@ -191,7 +199,9 @@ describe('loopback bridge', () => {
       const r = await call(bridge, 'demo:load', JSON.stringify({ accounts: 300, seed: 7 }));
       const body = JSON.parse(r.body);
       expect(body).toMatchObject({ ok: true, value: { accounts: 300, seed: 7 } });
-      await expect.poll(() => stream.events.some((e) => e.event === 'ledger:changed'), { timeout: 5000 }).toBe(true);
+      await expect
+        .poll(() => stream.events.some((e) => e.event === 'ledger:changed'), { timeout: 5000 })
+        .toBe(true);
       const progress = stream.events.filter((e) => e.event === 'job:progress');
       expect(progress.length).toBeGreaterThan(0);
       expect(progress.at(-1)?.data).toMatchObject({ kind: 'demo' });
@@ -207,6 +217,6 @@ describe('loopback bridge', () => {
     const source = browserShim(bridge.token);
     expect(source).toContain(JSON.stringify(bridge.token));
     expect(source).toContain('accounts:payment-history');
-    expect(() => new Function(source)).not.toThrow();
+    expect(() => new Script(source)).not.toThrow();
   });
 });

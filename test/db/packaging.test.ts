@@ -86,10 +86,11 @@ describe('electron-builder package layout (linux dir, stand-in electronDist, no 
     }
     const list = [...entries];
     expect(list.filter((e) => /^\/(src-main|src-renderer|src-preload|src-shared|test|db)\//.test(e))).toEqual([]);
-    // devDependencies stay out of the package.
-    for (const dev of ['electron', 'vitest', 'electron-builder', 'typescript', 'playwright-core']) {
-      expect(entries, dev).not.toContain(`/node_modules/${dev}`);
+    // devDependencies stay out, and so do the renderer libraries Vite already bundled into out/renderer.
+    for (const name of ['electron', 'vitest', 'electron-builder', 'typescript', 'playwright-core', '@mui', 'react', 'ag-grid-community']) {
+      expect(entries, name).not.toContain(`/node_modules/${name}`);
     }
+    expect(entries.size).toBeLessThan(10_000);
     const pkg = JSON.parse(extractFile(asarFile, 'package.json').toString('utf8')) as { main: string };
     expect(pkg.main).toBe('./out/main/index.js');
   });

@@ -1,14 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { openApp, type App } from '../../src-main/app-context';
 import { startBridge, type Bridge } from '../../src-main/bridge/server';
 import { browserShim } from '../../src-main/bridge/shim';
 
 /** Repository root. */
-export const ROOT = resolve(__dirname, '../..');
+export const ROOT = resolve(dirname(__filename), '../..');
 
 /** Where the built renderer lives. */
 export const RENDERER_DIR = join(ROOT, 'out/renderer');

@@ -42,7 +42,10 @@ export function hasApi(): boolean {
 }
 
 /** Calls a command and returns its value; throws ApiCallError with the AppError on failure. */
-export async function call<K extends CommandName>(command: K, input: CommandInput<K>): Promise<CommandOutput<K>> {
+export async function call<K extends CommandName>(
+  command: K,
+  input: CommandInput<K>,
+): Promise<CommandOutput<K>> {
   const api = window.api;
   if (!api) throw new ApiCallError(command, missingApi);
   const result = await api.invoke(command, input);
@@ -51,7 +54,10 @@ export async function call<K extends CommandName>(command: K, input: CommandInpu
 }
 
 /** Subscribes to a main-process event; returns the unsubscribe function. */
-export function onEvent<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void {
+export function onEvent<E extends EventName>(
+  event: E,
+  listener: (payload: EventPayloads[E]) => void,
+): () => void {
   const api = window.api;
   if (!api) return () => {};
   return api.on(event, listener);

@@ -1,12 +1,11 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import CssBaseline from '@mui/material/CssBaseline';
+import LinearProgress from '@mui/material/LinearProgress';
 import { ThemeProvider } from '@mui/material/styles';
 import { hasApi } from '../api/client';
-import { AccountsPage } from '../features/accounts/AccountsPage';
 import { ComingSoon } from '../features/coming-soon/ComingSoon';
-import { WelcomeDialog } from '../features/first-run/WelcomeDialog';
 import { AppInfoProvider, useAppInfo } from './app-info';
 import { AREAS, type AreaId } from './areas';
 import { NavRail } from './NavRail';
@@ -14,6 +13,14 @@ import { StatusBar } from './StatusBar';
 import { createAppTheme, initialThemeMode, saveThemeMode, type ThemeMode } from './theme';
 import { TopBar } from './TopBar';
 import { useHashRoute } from './use-hash-route';
+
+// Areas and the first-run dialog load after the frame has painted, which keeps the shell quick to start.
+const AccountsPage = lazy(() =>
+  import('../features/accounts/AccountsPage').then((m) => ({ default: m.AccountsPage })),
+);
+const WelcomeDialog = lazy(() =>
+  import('../features/first-run/WelcomeDialog').then((m) => ({ default: m.WelcomeDialog })),
+);
 
 /** The frame: top bar, navigation, current area, status bar and the first-run dialog. */
 function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => void }) {
@@ -57,25 +64,31 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
       <Box sx={{ flex: 1, display: 'flex', minHeight: 0 }}>
         <NavRail current={route.area} onSelect={selectArea} />
         <Box component="main" sx={{ flex: 1, minWidth: 0, minHeight: 0 }} data-testid={`area-${route.area}`}>
-          {route.area === 'accounts' ? (
-            <AccountsPage
-              accountNo={route.accountNo}
-              onSelect={(accountNo) => navigate({ area: 'accounts', accountNo })}
-              onOpenWelcome={() => setWelcomeRequested(true)}
-            />
-          ) : (
-            area && <ComingSoon area={area} />
-          )}
+          <Suspense fallback={<LinearProgress sx={{ height: 2 }} aria-label="Loading" />}>
+            {route.area === 'accounts' ? (
+              <AccountsPage
+                accountNo={route.accountNo}
+                onSelect={(accountNo) => navigate({ area: 'accounts', accountNo })}
+                onOpenWelcome={() => setWelcomeRequested(true)}
+              />
+            ) : (
+              area && <ComingSoon area={area} />
+            )}
+          </Suspense>
         </Box>
       </Box>
       <StatusBar />
-      <WelcomeDialog
-        open={welcomeOpen}
-        onClose={() => {
-          setWelcomeDismissed(true);
-          setWelcomeRequested(false);
-        }}
-      />
+      {info?.isEmpty && (
+        <Suspense fallback={null}>
+          <WelcomeDialog
+            open={welcomeOpen}
+            onClose={() => {
+              setWelcomeDismissed(true);
+              setWelcomeRequested(false);
+            }}
+          />
+        </Suspense>
+      )}
     </Box>
   );
 }

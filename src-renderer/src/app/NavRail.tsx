@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import Box from '@mui/material/Box';
 import Chip from '@mui/material/Chip';
 import List from '@mui/material/List';
@@ -9,12 +10,24 @@ import { AREAS, type AreaId } from './areas';
 
 /** The left navigation between work areas (Alt+1 … Alt+6). */
 export function NavRail({ current, onSelect }: { current: AreaId; onSelect: (area: AreaId) => void }) {
+  useEffect(() => {
+    // Marks when the frame is on screen (relative to navigation start) so tests and profiling can read it.
+    if (performance.getEntriesByName('paydesk:shell-visible').length === 0)
+      performance.mark('paydesk:shell-visible');
+  }, []);
   return (
     <Box
       component="nav"
       aria-label="Work areas"
       data-testid="nav-frame"
-      sx={{ width: 200, flexShrink: 0, borderRight: 1, borderColor: 'divider', bgcolor: 'background.paper', overflowY: 'auto' }}
+      sx={{
+        width: 200,
+        flexShrink: 0,
+        borderRight: 1,
+        borderColor: 'divider',
+        bgcolor: 'background.paper',
+        overflowY: 'auto',
+      }}
     >
       <List dense sx={{ py: 1 }}>
         {AREAS.map((area, i) => (
@@ -29,7 +42,12 @@ export function NavRail({ current, onSelect }: { current: AreaId; onSelect: (are
               <ListItemIcon sx={{ minWidth: 36 }}>{area.icon}</ListItemIcon>
               <ListItemText primary={area.label} />
               {!area.ready && (
-                <Chip label="soon" size="small" variant="outlined" sx={{ height: 18, fontSize: 10, color: 'text.secondary' }} />
+                <Chip
+                  label="soon"
+                  size="small"
+                  variant="outlined"
+                  sx={{ height: 18, fontSize: 10, color: 'text.secondary' }}
+                />
               )}
             </ListItemButton>
           </Tooltip>

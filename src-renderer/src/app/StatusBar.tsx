@@ -69,9 +69,15 @@ export function StatusBar() {
       {job && (
         <Box data-testid="status-job" sx={{ display: 'flex', alignItems: 'center', gap: 1 }}>
           <Typography variant="caption">
-            {phaseLabel(job)} {formatCount(job.done)} / {formatCount(job.total)} · {formatCount(job.ratePerSec)}/s
+            {phaseLabel(job)} {formatCount(job.done)} / {formatCount(job.total)} ·{' '}
+            {formatCount(job.ratePerSec)}/s
           </Typography>
-          <LinearProgress variant="determinate" value={percent} sx={{ width: 140 }} aria-label="Job progress" />
+          <LinearProgress
+            variant="determinate"
+            value={percent}
+            sx={{ width: 140 }}
+            aria-label="Job progress"
+          />
         </Box>
       )}
     </Box>

@@ -10,7 +10,15 @@ import LightModeIcon from '@mui/icons-material/LightMode';
 import type { ThemeMode } from './theme';
 
 /** The top bar: product name, current area, theme toggle. */
-export function TopBar({ mode, title, onToggleMode }: { mode: ThemeMode; title: string; onToggleMode: () => void }) {
+export function TopBar({
+  mode,
+  title,
+  onToggleMode,
+}: {
+  mode: ThemeMode;
+  title: string;
+  onToggleMode: () => void;
+}) {
   const next = mode === 'dark' ? 'light' : 'dark';
   return (
     <AppBar position="static" sx={{ borderBottom: 1, borderColor: 'divider', bgcolor: 'background.paper' }}>
@@ -19,12 +27,21 @@ export function TopBar({ mode, title, onToggleMode }: { mode: ThemeMode; title: 
         <Typography variant="h6" component="div" sx={{ fontWeight: 700, letterSpacing: '0.01em' }}>
           Paydesk
         </Typography>
-        <Typography variant="body2" color="text.secondary" sx={{ borderLeft: 1, borderColor: 'divider', pl: 1.5 }}>
+        <Typography
+          variant="body2"
+          color="textSecondary"
+          sx={{ borderLeft: 1, borderColor: 'divider', pl: 1.5 }}
+        >
           {title}
         </Typography>
         <Box sx={{ flex: 1 }} />
         <Tooltip title={`Switch to ${next} theme`}>
-          <IconButton onClick={onToggleMode} aria-label={`Switch to ${next} theme`} data-testid="theme-toggle" size="small">
+          <IconButton
+            onClick={onToggleMode}
+            aria-label={`Switch to ${next} theme`}
+            data-testid="theme-toggle"
+            size="small"
+          >
             {mode === 'dark' ? <LightModeIcon fontSize="small" /> : <DarkModeIcon fontSize="small" />}
           </IconButton>
         </Tooltip>

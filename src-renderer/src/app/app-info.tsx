@@ -18,19 +18,36 @@ export function AppInfoProvider({ children }: { children: ReactNode }) {
   const [info, setInfo] = useState<AppInfoDto | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  const refresh = useCallback(async () => {
-    try {
-      setInfo(await call('app:info', {}));
-      setError(null);
-    } catch (err) {
-      setError(errorMessage(err));
-    }
-  }, []);
+  const refresh = useCallback(
+    () =>
+      call('app:info', {}).then(
+        (next) => {
+          setInfo(next);
+          setError(null);
+        },
+        (err: unknown) => setError(errorMessage(err)),
+      ),
+    [],
+  );
 
   useEffect(() => {
-    void refresh();
-    return onEvent('ledger:changed', () => void refresh());
-  }, [refresh]);
+    let live = true;
+    const load = () =>
+      call('app:info', {}).then(
+        (next) => {
+          if (!live) return;
+          setInfo(next);
+          setError(null);
+        },
+        (err: unknown) => live && setError(errorMessage(err)),
+      );
+    void load();
+    const off = onEvent('ledger:changed', () => void load());
+    return () => {
+      live = false;
+      off();
+    };
+  }, []);
 
   const money = useMemo(() => createMoneyFormatter(info?.currencies ?? []), [info?.currencies]);
   const value = useMemo(() => ({ info, error, refresh, money }), [info, error, refresh, money]);

@@ -29,7 +29,8 @@ export const AREAS: readonly Area[] = [
     label: 'Batches',
     icon: <ReceiptLongIcon />,
     ready: false,
-    planned: 'Payment batches: bring in payments from bank and lockbox files or key them by hand, then post them.',
+    planned:
+      'Payment batches: bring in payments from bank and lockbox files or key them by hand, then post them.',
     plannedItems: [
       'Import lockbox, BAI2, camt and CSV payment files into batches',
       'Key payments in a keyboard-first batch grid with running totals',

@@ -59,8 +59,10 @@ export function createAppTheme(mode: ThemeMode): Theme {
     },
     components: {
       MuiAppBar: { defaultProps: { elevation: 0, color: 'default' } },
-      MuiPaper: { defaultProps: { variant: 'outlined' } },
-      MuiButton: { defaultProps: { disableElevation: true }, styleOverrides: { root: { textTransform: 'none' } } },
+      MuiButton: {
+        defaultProps: { disableElevation: true },
+        styleOverrides: { root: { textTransform: 'none' } },
+      },
       MuiToggleButton: { styleOverrides: { root: { textTransform: 'none' } } },
       MuiTableCell: {
         styleOverrides: {

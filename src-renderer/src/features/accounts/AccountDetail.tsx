@@ -31,7 +31,8 @@ export function AccountDetail({ accountNo, reloadKey }: { accountNo: string; rel
 
   const loading = state.key !== requestKey;
   // Keep showing the previous account while the next one loads only if it is the same account (a refresh).
-  const account = state.account && state.account.accountNo === accountNo.trim().toUpperCase() ? state.account : null;
+  const account =
+    state.account && state.account.accountNo === accountNo.trim().toUpperCase() ? state.account : null;
 
   if (!loading && state.error) {
     return (
@@ -57,7 +58,14 @@ export function AccountDetail({ accountNo, reloadKey }: { accountNo: string; rel
   return (
     <Box sx={{ position: 'relative' }} data-testid="account-detail" data-account-no={account.accountNo}>
       <LinearProgress
-        sx={{ position: 'absolute', top: 0, left: 0, right: 0, height: 2, visibility: loading ? 'visible' : 'hidden' }}
+        sx={{
+          position: 'absolute',
+          top: 0,
+          left: 0,
+          right: 0,
+          height: 2,
+          visibility: loading ? 'visible' : 'hidden',
+        }}
         aria-hidden
       />
       <Box sx={{ p: 2.5, display: 'flex', flexDirection: 'column', gap: 2, maxWidth: 1400 }}>
@@ -66,7 +74,11 @@ export function AccountDetail({ accountNo, reloadKey }: { accountNo: string; rel
           <PaymentStatusCard account={account} />
           <BillingCycleCard account={account} />
         </Box>
-        <OpenBillsTable key={account.accountNo} bills={account.openBills} totalCount={account.openBillCount} />
+        <OpenBillsTable
+          key={account.accountNo}
+          bills={account.openBills}
+          totalCount={account.openBillCount}
+        />
         <BillUnitsTable billUnits={account.billUnits} />
         <PaymentHistory accountNo={account.accountNo} currency={account.currency} reloadKey={reloadKey} />
       </Box>

@@ -10,10 +10,15 @@ import { AccountStatusChip, payTypeName } from './labels';
 export function Fact({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
   return (
     <Box sx={{ minWidth: 0 }}>
-      <Typography variant="overline" color="text.secondary" component="div">
+      <Typography variant="overline" color="textSecondary" component="div">
         {label}
       </Typography>
-      <Typography variant="body2" component="div" data-testid={testId} sx={{ fontVariantNumeric: 'tabular-nums' }}>
+      <Typography
+        variant="body2"
+        component="div"
+        data-testid={testId}
+        sx={{ fontVariantNumeric: 'tabular-nums' }}
+      >
         {children}
       </Typography>
     </Box>
@@ -24,7 +29,11 @@ export function Fact({ label, children, testId }: { label: string; children: Rea
 export function AccountHeader({ account }: { account: AccountDetailDto }) {
   const { money } = useAppInfo();
   return (
-    <Paper sx={{ p: 2.5, display: 'flex', gap: 3, alignItems: 'flex-start', flexWrap: 'wrap' }} data-testid="account-header">
+    <Paper
+      variant="outlined"
+      sx={{ p: 2.5, display: 'flex', gap: 3, alignItems: 'flex-start', flexWrap: 'wrap' }}
+      data-testid="account-header"
+    >
       <Box sx={{ flex: '1 1 320px', minWidth: 0 }}>
         <Typography variant="h5" component="h1" data-testid="account-name" noWrap title={account.name}>
           {account.name}
@@ -34,14 +43,14 @@ export function AccountHeader({ account }: { account: AccountDetailDto }) {
             {account.accountNo}
           </Typography>
           <AccountStatusChip status={account.status} />
-          <Typography variant="body2" color="text.secondary">
+          <Typography variant="body2" color="textSecondary">
             {account.currency}
           </Typography>
-          <Typography variant="body2" color="text.secondary">
-            · {payTypeName(account.defaultPayType)}
+          <Typography variant="body2" color="textSecondary" data-testid="account-pay-type">
+            Pay type: {payTypeName(account.defaultPayType)}
           </Typography>
           {account.isSuspense && (
-            <Typography variant="body2" color="warning.main">
+            <Typography variant="body2" color="warning">
               · Payment suspense account
             </Typography>
           )}
@@ -49,7 +58,7 @@ export function AccountHeader({ account }: { account: AccountDetailDto }) {
       </Box>
       <Box sx={{ display: 'flex', gap: 4, textAlign: 'right' }}>
         <Box>
-          <Typography variant="overline" color="text.secondary" component="div">
+          <Typography variant="overline" color="textSecondary" component="div">
             Unallocated credit
           </Typography>
           <Typography
@@ -63,7 +72,7 @@ export function AccountHeader({ account }: { account: AccountDetailDto }) {
           </Typography>
         </Box>
         <Box>
-          <Typography variant="overline" color="text.secondary" component="div">
+          <Typography variant="overline" color="textSecondary" component="div">
             Balance
           </Typography>
           <Typography
@@ -71,7 +80,7 @@ export function AccountHeader({ account }: { account: AccountDetailDto }) {
             component="div"
             data-testid="account-balance"
             data-minor={account.balanceMinor}
-            color={account.balanceMinor < 0 ? 'success.main' : 'text.primary'}
+            color={account.balanceMinor < 0 ? 'success' : 'textPrimary'}
             sx={{ fontVariantNumeric: 'tabular-nums' }}
           >
             {money(account.balanceMinor, account.currency, true)}

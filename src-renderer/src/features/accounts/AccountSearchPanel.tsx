@@ -24,7 +24,13 @@ export type SearchMode = 'prefix' | 'contains';
 const DEBOUNCE_MS = 150;
 const LIMIT = 50;
 
-type SearchState = { key: string; result: AccountSearchDto | null; error: string | null };
+type SearchState = {
+  key: string;
+  query: string;
+  mode: SearchMode;
+  result: AccountSearchDto | null;
+  error: string | null;
+};
 
 /** Left side of Accounts: search box, mode toggle and result list with keyboard selection. */
 export function AccountSearchPanel({
@@ -41,7 +47,13 @@ export function AccountSearchPanel({
   const { info, money } = useAppInfo();
   const [query, setQuery] = useState('');
   const [mode, setMode] = useState<SearchMode>('prefix');
-  const [search, setSearch] = useState<SearchState>({ key: '', result: null, error: null });
+  const [search, setSearch] = useState<SearchState>({
+    key: '',
+    query: '',
+    mode: 'prefix',
+    result: null,
+    error: null,
+  });
   const [active, setActive] = useState(0);
   const debounced = useDebouncedValue(query, DEBOUNCE_MS);
   const requestKey = `${mode}\u0000${debounced}\u0000${reloadKey}`;
@@ -52,11 +64,12 @@ export function AccountSearchPanel({
     call('accounts:search', { query: debounced, mode, limit: LIMIT }).then(
       (result) => {
         if (stale) return;
-        setSearch({ key: requestKey, result, error: null });
+        setSearch({ key: requestKey, query: debounced, mode, result, error: null });
         setActive(0);
       },
       (err: unknown) => {
-        if (!stale) setSearch({ key: requestKey, result: null, error: errorMessage(err) });
+        if (!stale)
+          setSearch({ key: requestKey, query: debounced, mode, result: null, error: errorMessage(err) });
       },
     );
     return () => {
@@ -142,8 +155,8 @@ export function AccountSearchPanel({
               Contains
             </ToggleButton>
           </ToggleButtonGroup>
-          <Typography variant="caption" color="text.secondary" sx={{ ml: 'auto' }} data-testid="search-count">
-            {search.result
+          <Typography variant="caption" color="textSecondary" sx={{ ml: 'auto' }} data-testid="search-count">
+            {search.result && !ledgerEmpty
               ? `${formatCount(rows.length)}${search.result.truncated ? '+' : ''} ${rows.length === 1 ? 'match' : 'matches'}`
               : ''}
           </Typography>
@@ -159,7 +172,7 @@ export function AccountSearchPanel({
         {ledgerEmpty && !search.error && (
           <Box sx={{ p: 3, textAlign: 'center' }} data-testid="accounts-empty-ledger">
             <Typography sx={{ mb: 1 }}>The ledger has no accounts yet.</Typography>
-            <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }}>
+            <Typography variant="body2" color="textSecondary" sx={{ mb: 2 }}>
               Import receivables with the command-line tool, or load a demo book to explore.
             </Typography>
             <Button variant="outlined" onClick={onOpenWelcome}>
@@ -168,11 +181,25 @@ export function AccountSearchPanel({
           </Box>
         )}
         {!ledgerEmpty && search.result && rows.length === 0 && (
-          <Typography color="text.secondary" sx={{ p: 3, textAlign: 'center' }} data-testid="search-no-results">
-            No accounts {mode === 'prefix' ? 'start with' : 'contain'} “{debounced.trim()}”.
+          <Typography
+            color="textSecondary"
+            sx={{ p: 3, textAlign: 'center' }}
+            data-testid="search-no-results"
+          >
+            No accounts {search.mode === 'prefix' ? 'start with' : 'contain'} “{search.query.trim()}”.
           </Typography>
         )}
-        <List dense disablePadding id="account-results" role="listbox" aria-label="Accounts">
+        <List
+          dense
+          disablePadding
+          id="account-results"
+          role="listbox"
+          aria-label="Accounts"
+          data-testid="account-results"
+          data-query={search.query}
+          data-mode={search.mode}
+          data-pending={pending}
+        >
           {rows.map((row, i) => {
             const isActive = activeRow?.accountNo === row.accountNo;
             return (
@@ -205,7 +232,10 @@ export function AccountSearchPanel({
                 }}
               >
                 <Box sx={{ display: 'flex', gap: 1, minWidth: 0, alignItems: 'baseline' }}>
-                  <Typography variant="body2" sx={{ fontFamily: 'monospace', fontWeight: 600, flexShrink: 0 }}>
+                  <Typography
+                    variant="body2"
+                    sx={{ fontFamily: 'monospace', fontWeight: 600, flexShrink: 0 }}
+                  >
                     {row.accountNo}
                   </Typography>
                   <Typography variant="body2" noWrap title={row.name}>
@@ -215,14 +245,14 @@ export function AccountSearchPanel({
                 <Typography
                   variant="body2"
                   sx={{ textAlign: 'right', fontVariantNumeric: 'tabular-nums', fontWeight: 500 }}
-                  color={row.balanceMinor < 0 ? 'success.main' : 'text.primary'}
+                  color={row.balanceMinor < 0 ? 'success' : 'textPrimary'}
                 >
                   {money(row.balanceMinor, row.currency)}
                 </Typography>
                 <Box sx={{ display: 'flex', gap: 1, alignItems: 'center' }}>
                   <AccountStatusChip status={row.status} />
                 </Box>
-                <Typography variant="caption" color="text.secondary" sx={{ textAlign: 'right' }}>
+                <Typography variant="caption" color="textSecondary" sx={{ textAlign: 'right' }}>
                   {row.currency}
                 </Typography>
               </ListItemButton>
@@ -230,7 +260,12 @@ export function AccountSearchPanel({
           })}
         </List>
         {search.result?.truncated && (
-          <Typography variant="caption" color="text.secondary" component="p" sx={{ p: 1.5, textAlign: 'center' }}>
+          <Typography
+            variant="caption"
+            color="textSecondary"
+            component="p"
+            sx={{ p: 1.5, textAlign: 'center' }}
+          >
             Showing the first {LIMIT} matches. Type more to narrow the search.
           </Typography>
         )}

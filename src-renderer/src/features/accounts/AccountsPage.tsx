@@ -33,11 +33,21 @@ export function AccountsPage({
           <AccountDetail accountNo={accountNo} reloadKey={reloadKey} />
         ) : (
           <Box
-            sx={{ height: '100%', display: 'flex', flexDirection: 'column', alignItems: 'center', justifyContent: 'center', gap: 1, color: 'text.secondary', p: 4, textAlign: 'center' }}
+            sx={{
+              height: '100%',
+              display: 'flex',
+              flexDirection: 'column',
+              alignItems: 'center',
+              justifyContent: 'center',
+              gap: 1,
+              color: 'text.secondary',
+              p: 4,
+              textAlign: 'center',
+            }}
             data-testid="no-account-selected"
           >
             <PeopleIcon sx={{ fontSize: 48, color: 'text.disabled' }} />
-            <Typography color="text.primary">No account open</Typography>
+            <Typography color="textPrimary">No account open</Typography>
             <Typography variant="body2">
               Search by account number or name, then press ↓ and Enter, or click a result.
             </Typography>

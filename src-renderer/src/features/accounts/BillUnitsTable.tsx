@@ -13,7 +13,7 @@ import { accountingTypeName, payTypeName } from './labels';
 /** The bill units of an account. */
 export function BillUnitsTable({ billUnits }: { billUnits: BillUnitDto[] }) {
   return (
-    <Paper data-testid="bill-units">
+    <Paper variant="outlined" data-testid="bill-units">
       <Typography variant="subtitle2" sx={{ px: 2, pt: 1.5, pb: 1 }}>
         Bill units ({billUnits.length})
       </Typography>

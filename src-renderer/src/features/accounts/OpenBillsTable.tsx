@@ -2,7 +2,6 @@ import { Fragment, useState, type KeyboardEvent } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Chip from '@mui/material/Chip';
-import Collapse from '@mui/material/Collapse';
 import LinearProgress from '@mui/material/LinearProgress';
 import Paper from '@mui/material/Paper';
 import Table from '@mui/material/Table';
@@ -92,11 +91,11 @@ export function OpenBillsTable({ bills, totalCount }: { bills: BillDto[]; totalC
   };
 
   return (
-    <Paper data-testid="open-bills">
+    <Paper variant="outlined" data-testid="open-bills">
       <Box sx={{ px: 2, pt: 1.5, pb: 1, display: 'flex', alignItems: 'baseline', gap: 1 }}>
         <Typography variant="subtitle2">Open bills ({formatCount(totalCount)})</Typography>
         {totalCount > bills.length && (
-          <Typography variant="caption" color="text.secondary">
+          <Typography variant="caption" color="textSecondary">
             showing the {formatCount(bills.length)} due first
           </Typography>
         )}
@@ -137,7 +136,11 @@ export function OpenBillsTable({ bills, totalCount }: { bills: BillDto[]; totalC
                     sx={{ cursor: 'pointer', '& > td': { borderBottom: open ? 'none' : undefined } }}
                   >
                     <TableCell padding="checkbox" sx={{ color: 'text.secondary' }}>
-                      {open ? <KeyboardArrowDownIcon fontSize="small" /> : <KeyboardArrowRightIcon fontSize="small" />}
+                      {open ? (
+                        <KeyboardArrowDownIcon fontSize="small" />
+                      ) : (
+                        <KeyboardArrowRightIcon fontSize="small" />
+                      )}
                     </TableCell>
                     <TableCell sx={{ fontFamily: 'monospace' }}>{b.billNo}</TableCell>
                     <TableCell sx={{ fontFamily: 'monospace' }}>{b.billUnitNo}</TableCell>
@@ -157,15 +160,13 @@ export function OpenBillsTable({ bills, totalCount }: { bills: BillDto[]; totalC
                       )}
                     </TableCell>
                   </TableRow>
-                  <TableRow>
-                    <TableCell colSpan={8} sx={{ py: 0, borderBottom: open ? undefined : 'none' }}>
-                      <Collapse in={open} unmountOnExit>
-                        <Box sx={{ py: 1, pl: 5 }}>
-                          <BillItems bill={b} state={items[b.billNo]} />
-                        </Box>
-                      </Collapse>
-                    </TableCell>
-                  </TableRow>
+                  {open && (
+                    <TableRow>
+                      <TableCell colSpan={8} sx={{ py: 1, pl: 7, bgcolor: 'action.hover' }}>
+                        <BillItems bill={b} state={items[b.billNo]} />
+                      </TableCell>
+                    </TableRow>
+                  )}
                 </Fragment>
               );
             })}

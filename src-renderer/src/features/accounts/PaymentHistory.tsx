@@ -12,7 +12,9 @@ import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
 
 // The grid library is loaded only when a history is shown, which keeps the shell quick to start.
-const PaymentHistoryGrid = lazy(() => import('./PaymentHistoryGrid').then((m) => ({ default: m.PaymentHistoryGrid })));
+const PaymentHistoryGrid = lazy(() =>
+  import('./PaymentHistoryGrid').then((m) => ({ default: m.PaymentHistoryGrid })),
+);
 
 const PAGE_SIZES = [25, 50, 100, 200];
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -62,7 +64,7 @@ export function PaymentHistory({
   const data = state.data;
   const loading = rangeOk && state.key !== requestKey;
   return (
-    <Paper data-testid="payment-history">
+    <Paper variant="outlined" data-testid="payment-history">
       <Box sx={{ px: 2, pt: 1.5, pb: 1, display: 'flex', alignItems: 'center', gap: 2, flexWrap: 'wrap' }}>
         <Typography variant="subtitle2">Payment history</Typography>
         <Box sx={{ flex: 1 }} />
@@ -101,12 +103,12 @@ export function PaymentHistory({
         </Alert>
       )}
       <Box sx={{ px: 2 }}>
-        <Suspense fallback={<Box sx={{ height: 380 }} />}>
-          <PaymentHistoryGrid rows={data?.rows ?? []} currency={currency} />
+        <Suspense fallback={<Box sx={{ height: 150 }} />}>
+          <PaymentHistoryGrid rows={data?.rows ?? []} />
         </Suspense>
       </Box>
       <Box sx={{ display: 'flex', alignItems: 'center', px: 2, flexWrap: 'wrap' }}>
-        <Typography variant="body2" color="text.secondary" data-testid="history-totals">
+        <Typography variant="body2" color="textSecondary" data-testid="history-totals">
           {data
             ? `${formatCount(data.total)} ${data.total === 1 ? 'payment' : 'payments'} in range · total ${money(data.totalAmountMinor, currency, true)}`
             : ' '}

@@ -8,18 +8,20 @@ import { useAppInfo } from '../../app/app-info';
 import { formatCount, formatDate } from '../../components/format';
 import { Fact } from './AccountHeader';
 
-const STANDING: Record<PaymentStatusDto['standing'], { label: string; color: 'success' | 'error' | 'info' | 'default' }> =
-  {
-    good: { label: 'Good standing', color: 'success' },
-    overdue: { label: 'Overdue', color: 'error' },
-    credit: { label: 'In credit', color: 'info' },
-    settled: { label: 'Settled', color: 'default' },
-  };
+const STANDING: Record<
+  PaymentStatusDto['standing'],
+  { label: string; color: 'success' | 'error' | 'info' | 'default' }
+> = {
+  good: { label: 'Good standing', color: 'success' },
+  overdue: { label: 'Overdue', color: 'error' },
+  credit: { label: 'In credit', color: 'info' },
+  settled: { label: 'Settled', color: 'default' },
+};
 
 /** A titled card. */
 function Card({ title, children, testId }: { title: string; children: ReactNode; testId: string }) {
   return (
-    <Paper sx={{ p: 2, height: '100%' }} data-testid={testId}>
+    <Paper variant="outlined" sx={{ p: 2, height: '100%' }} data-testid={testId}>
       <Typography variant="subtitle2" sx={{ mb: 1.5 }}>
         {title}
       </Typography>
@@ -35,27 +37,35 @@ export function PaymentStatusCard({ account }: { account: AccountDetailDto }) {
   const standing = STANDING[s.standing];
   return (
     <Card title="Payment status" testId="payment-status-card">
-      <Chip label={standing.label} color={standing.color} size="small" data-testid="payment-standing" sx={{ mb: 1.5 }} />
+      <Chip
+        label={standing.label}
+        color={standing.color}
+        size="small"
+        data-testid="payment-standing"
+        sx={{ mb: 1.5 }}
+      />
       <Box sx={{ display: 'grid', gridTemplateColumns: 'repeat(3, minmax(0, 1fr))', gap: 2 }}>
         <Fact label="Overdue" testId="overdue-amount">
           <Box component="span" sx={{ color: s.overdueMinor > 0 ? 'error.main' : 'text.primary' }}>
             {money(s.overdueMinor, account.currency, true)}
           </Box>
-          <Typography variant="caption" color="text.secondary" component="div">
-            {s.overdueBills === 0 ? 'no overdue bills' : `${formatCount(s.overdueBills)} ${s.overdueBills === 1 ? 'bill' : 'bills'}`}
+          <Typography variant="caption" color="textSecondary" component="div">
+            {s.overdueBills === 0
+              ? 'no overdue bills'
+              : `${formatCount(s.overdueBills)} ${s.overdueBills === 1 ? 'bill' : 'bills'}`}
           </Typography>
         </Fact>
         <Fact label="Next due" testId="next-due">
           {s.nextDueDate ? (
             <>
               {money(s.nextDueMinor, account.currency, true)}
-              <Typography variant="caption" color="text.secondary" component="div">
+              <Typography variant="caption" color="textSecondary" component="div">
                 on {formatDate(s.nextDueDate)}
               </Typography>
             </>
           ) : (
-            <Typography variant="body2" color="text.secondary" component="span">
-              Nothing due
+            <Typography variant="body2" color="textSecondary" component="span">
+              None upcoming
             </Typography>
           )}
         </Fact>
@@ -81,12 +91,12 @@ export function BillingCycleCard({ account }: { account: AccountDetailDto }) {
           {c.billCycleDays.length ? c.billCycleDays.join(', ') : '—'}
         </Fact>
       </Box>
-      <Typography variant="overline" color="text.secondary" component="div">
+      <Typography variant="overline" color="textSecondary" component="div">
         Recent bills
       </Typography>
       <Box sx={{ display: 'flex', gap: 0.75, flexWrap: 'wrap' }} data-testid="recent-bill-dates">
         {c.recentBillDates.length === 0 ? (
-          <Typography variant="body2" color="text.secondary">
+          <Typography variant="body2" color="textSecondary">
             No bills yet
           </Typography>
         ) : (

@@ -1,5 +1,9 @@
 import Chip from '@mui/material/Chip';
-import type { AccountSummaryDto, BillUnitDto, PaymentHistoryRowDto } from '../../../../src-shared/dto/accounts';
+import type {
+  AccountSummaryDto,
+  BillUnitDto,
+  PaymentHistoryRowDto,
+} from '../../../../src-shared/dto/accounts';
 import { PAY_TYPE_NAMES } from '../../../../src-shared/pay-types';
 
 const STATUS_COLORS: Record<AccountSummaryDto['status'], 'success' | 'default' | 'warning'> = {

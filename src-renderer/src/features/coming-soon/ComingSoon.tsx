@@ -13,16 +13,25 @@ import type { Area } from '../../app/areas';
 export function ComingSoon({ area }: { area: Area }) {
   return (
     <Box sx={{ p: 4, display: 'flex', justifyContent: 'center', overflowY: 'auto', height: '100%' }}>
-      <Paper data-testid={`coming-soon-${area.id}`} sx={{ p: 4, maxWidth: 640, width: '100%', alignSelf: 'flex-start' }}>
+      <Paper
+        variant="outlined"
+        data-testid={`coming-soon-${area.id}`}
+        sx={{ p: 4, maxWidth: 640, width: '100%', alignSelf: 'flex-start' }}
+      >
         <Box sx={{ display: 'flex', alignItems: 'center', gap: 1.5, mb: 2, color: 'text.secondary' }}>
           <Box sx={{ '& svg': { fontSize: 40 } }}>{area.icon}</Box>
-          <Typography variant="h5" color="text.primary">
+          <Typography variant="h5" color="textPrimary">
             {area.label}
           </Typography>
-          <Chip icon={<ConstructionIcon />} label="Coming in a later release" size="small" sx={{ ml: 'auto' }} />
+          <Chip
+            icon={<ConstructionIcon />}
+            label="Coming in a later release"
+            size="small"
+            sx={{ ml: 'auto' }}
+          />
         </Box>
         <Typography sx={{ mb: 1 }}>{area.planned}</Typography>
-        <Typography variant="body2" color="text.secondary">
+        <Typography variant="body2" color="textSecondary">
           This area is not part of this release yet. It will let you:
         </Typography>
         <List dense>
@@ -33,7 +42,7 @@ export function ComingSoon({ area }: { area: Area }) {
             </ListItem>
           ))}
         </List>
-        <Typography variant="body2" color="text.secondary">
+        <Typography variant="body2" color="textSecondary">
           Until then, look up customers, balances and open bills in Accounts (Alt+3).
         </Typography>
       </Paper>

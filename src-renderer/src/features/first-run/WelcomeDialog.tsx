@@ -64,16 +64,16 @@ export function WelcomeDialog({ open, onClose }: { open: boolean; onClose: () =>
       <DialogTitle id="welcome-title">Welcome to Paydesk</DialogTitle>
       <DialogContent>
         <Typography sx={{ mb: 1 }}>
-          This ledger has no accounts yet. You can fill it with a generated demo book of customers, bill units and
-          open bills to explore the app, or start empty and import your own receivables.
+          This ledger has no accounts yet. You can fill it with a generated demo book of customers, bill units
+          and open bills to explore the app, or start empty and import your own receivables.
         </Typography>
-        <Typography variant="body2" color="text.secondary" sx={{ mb: 2.5, wordBreak: 'break-all' }}>
+        <Typography variant="body2" color="textSecondary" sx={{ mb: 2.5, wordBreak: 'break-all' }}>
           Ledger file: {info?.ledgerFile ?? '…'}
         </Typography>
         <Typography variant="subtitle2" id="demo-size-label" sx={{ mb: 1 }}>
           Demo size
         </Typography>
-        <Box sx={{ display: 'flex', alignItems: 'flex-start', gap: 2, flexWrap: 'wrap' }}>
+        <Box sx={{ display: 'flex', flexDirection: 'column', alignItems: 'flex-start', gap: 2.5 }}>
           <ToggleButtonGroup
             value={size}
             exclusive
@@ -96,15 +96,15 @@ export function WelcomeDialog({ open, onClose }: { open: boolean; onClose: () =>
             disabled={loading}
             onChange={(e) => setSeedText(e.target.value)}
             error={seed === null}
-            helperText={seed === null ? 'A whole number from 0' : 'Same seed, same data'}
-            sx={{ width: 150 }}
+            helperText={seed === null ? 'A whole number from 0' : 'The same seed always gives the same data'}
+            sx={{ width: 300 }}
             slotProps={{ htmlInput: { inputMode: 'numeric', 'data-testid': 'demo-seed' } }}
           />
         </Box>
         {loading && (
           <Box sx={{ mt: 2 }} data-testid="demo-progress">
             <LinearProgress variant={job ? 'determinate' : 'indeterminate'} value={percent} />
-            <Typography variant="caption" color="text.secondary">
+            <Typography variant="caption" color="textSecondary">
               {job
                 ? `${job.phase}: ${formatCount(job.done)} of ${formatCount(job.total)} · ${formatCount(job.ratePerSec)}/s`
                 : 'Generating demo data…'}

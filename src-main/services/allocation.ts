@@ -1,0 +1,455 @@
+import type Database from 'better-sqlite3';
+import type {
+  AccountCreditResultDto,
+  AllocationResultDto,
+  AllocationRowDto,
+  AllocationViewDto,
+  AllocBillDto,
+  AllocPaymentDto,
+} from '../../src-shared/dto/allocation';
+import { parseMinor } from '../../src-shared/money';
+import {
+  planAllocation,
+  type AllocTarget,
+  type AutoPolicy,
+  type OverpaymentPolicy,
+  type UnderpaymentPolicy,
+} from '../domain/allocation';
+import { writeAudit } from './audit';
+import { AppFailure, conflict, invalidFields, notFound } from './errors';
+import { exponentOf } from './rates';
+import { getSetting } from './settings';
+
+type AccountRow = { id: number; accountNo: string; name: string; currency: string };
+type PaymentRow = {
+  id: number;
+  accountId: number;
+  kind: string;
+  accountAmountMinor: number;
+  ratePpm: number;
+  allocatedMinor: number;
+  reversed: number;
+  isSuspense: number;
+};
+/** One allocation at item granularity: every allocation row names its item and that item's bill. */
+type ItemLine = { itemId: number; billId: number; amountMinor: number };
+
+function loadAccount(db: Database.Database, accountNo: string): AccountRow {
+  const a = db
+    .prepare(`SELECT id, account_no AS accountNo, name, currency FROM accounts WHERE account_key = ? AND is_suspense = 0`)
+    .get(accountNo.trim().toUpperCase()) as AccountRow | undefined;
+  if (!a) throw notFound('account', accountNo);
+  return a;
+}
+
+function loadPayment(db: Database.Database, paymentId: number): PaymentRow {
+  const p = db
+    .prepare(
+      `SELECT p.id, p.account_id AS accountId, p.kind, p.account_amount_minor AS accountAmountMinor, p.rate_ppm AS ratePpm,
+              coalesce((SELECT sum(amount_minor) FROM allocations WHERE payment_id = p.id), 0) AS allocatedMinor,
+              EXISTS (SELECT 1 FROM reversals WHERE payment_id = p.id) AS reversed, a.is_suspense AS isSuspense
+       FROM payments p JOIN accounts a ON a.id = p.account_id WHERE p.id = ?`,
+    )
+    .get(paymentId) as PaymentRow | undefined;
+  if (!p) throw notFound('payment', String(paymentId));
+  return p;
+}
+
+/** The stale-data token of an account: the newest allocation on it (any payment, any direction). */
+export function allocationToken(db: Database.Database, accountId: number): string {
+  const row = db.prepare('SELECT coalesce(max(id), 0) AS m, count(*) AS n FROM allocations WHERE account_id = ?').get(accountId) as {
+    m: number;
+    n: number;
+  };
+  return `${row.m}.${row.n}`;
+}
+
+/** Open bills of an account (each with its open items), oldest due first. */
+function openBills(db: Database.Database, accountId: number): AllocBillDto[] {
+  const bills = db
+    .prepare(
+      `SELECT b.id AS billId, b.bill_no AS billNo, u.bill_unit_no AS billUnitNo, b.bill_date AS billDate, b.due_date AS dueDate,
+              b.total_minor AS totalMinor, b.amount_due_minor AS amountDueMinor, u.paying AS paying
+       FROM bills b JOIN bill_units u ON u.id = b.bill_unit_id
+       WHERE b.account_id = ? AND b.status = 'open' ORDER BY b.due_date, b.bill_date, b.bill_no`,
+    )
+    .all(accountId) as (Omit<AllocBillDto, 'items' | 'payable'> & { paying: number })[];
+  const items = db
+    .prepare(
+      `SELECT id AS itemId, item_no AS itemNo, type, amount_minor AS amountMinor, open_minor AS openMinor, bill_id AS billId
+       FROM bill_items WHERE account_id = ? AND status = 'open' ORDER BY id`,
+    )
+    .all(accountId) as (AllocBillDto['items'][number] & { billId: number })[];
+  const byBill = new Map<number, AllocBillDto>();
+  const out = bills.map(({ paying, ...b }) => {
+    const dto: AllocBillDto = { ...b, payable: paying === 1, items: [] };
+    byBill.set(b.billId, dto);
+    return dto;
+  });
+  for (const { billId, ...item } of items) byBill.get(billId)?.items.push(item);
+  return out;
+}
+
+/** Payments of an account that still hold unallocated credit (or one given payment). */
+function creditPayments(db: Database.Database, accountId: number, paymentId?: number): AllocPaymentDto[] {
+  const rows = db
+    .prepare(
+      `SELECT p.id AS paymentId, p.effective_date AS effectiveDate, p.amount_minor AS amountMinor, p.currency,
+              p.account_amount_minor AS accountAmountMinor,
+              coalesce((SELECT sum(amount_minor) FROM allocations WHERE payment_id = p.id), 0) AS allocatedMinor,
+              p.external_ref AS externalRef, EXISTS (SELECT 1 FROM reversals WHERE payment_id = p.id) AS reversed
+       FROM payments p WHERE p.account_id = ? AND p.kind <> 'failed' AND (? IS NULL OR p.id = ?)
+       ORDER BY p.effective_date, p.id`,
+    )
+    .all(accountId, paymentId ?? null, paymentId ?? null) as (Omit<AllocPaymentDto, 'unallocatedMinor' | 'reversed'> & {
+    reversed: number;
+  })[];
+  return rows
+    .map((r) => ({
+      ...r,
+      reversed: r.reversed === 1,
+      unallocatedMinor: r.reversed === 1 ? 0 : r.accountAmountMinor - r.allocatedMinor,
+    }))
+    .filter((r) => paymentId !== undefined || r.unallocatedMinor > 0);
+}
+
+/** What the allocation dialogs show: open bills and items, payments with credit, and the stale-data token. */
+export function allocationView(db: Database.Database, input: { accountNo?: string | undefined; paymentId?: number | undefined }): AllocationViewDto {
+  let account: AccountRow;
+  if (input.paymentId !== undefined) {
+    const p = loadPayment(db, input.paymentId);
+    account = db
+      .prepare(`SELECT id, account_no AS accountNo, name, currency FROM accounts WHERE id = ?`)
+      .get(p.accountId) as AccountRow;
+  } else {
+    account = loadAccount(db, input.accountNo ?? '');
+  }
+  const bills = openBills(db, account.id);
+  const payments = creditPayments(db, account.id, input.paymentId);
+  return {
+    accountNo: account.accountNo,
+    accountName: account.name,
+    currency: account.currency,
+    exponent: exponentOf(db, account.currency),
+    bills,
+    openMinor: bills.reduce((s, b) => s + b.amountDueMinor, 0),
+    payments,
+    unallocatedMinor: payments.reduce((s, p) => s + p.unallocatedMinor, 0),
+    token: allocationToken(db, account.id),
+  };
+}
+
+/** Spreads bill-level amounts over each bill's open items in item order (bills close when all items do). */
+function billLinesToItems(db: Database.Database, billLines: { billId: number; amountMinor: number }[]): ItemLine[] {
+  const itemsOf = db.prepare(`SELECT id, open_minor AS openMinor FROM bill_items WHERE bill_id = ? AND status = 'open' ORDER BY id`);
+  const out: ItemLine[] = [];
+  for (const line of billLines) {
+    let left = line.amountMinor;
+    for (const item of itemsOf.all(line.billId) as { id: number; openMinor: number }[]) {
+      if (left <= 0) break;
+      if (item.openMinor <= 0) continue;
+      const take = Math.min(left, item.openMinor);
+      out.push({ itemId: item.id, billId: line.billId, amountMinor: take });
+      left -= take;
+    }
+    if (left > 0) throw conflict('over-allocation', `bill ${line.billId} has less open than ${line.amountMinor}`);
+  }
+  return out;
+}
+
+/** Writes allocation rows and moves open amounts and statuses of items and bills; returns closings. */
+function applyItemLines(
+  db: Database.Database,
+  payment: PaymentRow,
+  lines: ItemLine[],
+  at: string,
+  operatorId: number | null,
+  reverses?: Map<number, number>,
+): { closedItems: number; closedBills: number } {
+  const ins = db.prepare(
+    `INSERT INTO allocations (payment_id, account_id, bill_id, item_id, amount_minor, rate_ppm, reverses_allocation_id, created_at, operator_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const item = db.prepare(
+    `UPDATE bill_items SET open_minor = open_minor - ?, status = CASE WHEN open_minor - ? = 0 THEN 'closed' ELSE 'open' END
+     WHERE id = ? RETURNING status`,
+  );
+  const bill = db.prepare(
+    `UPDATE bills SET amount_due_minor = amount_due_minor - ?, status = CASE WHEN amount_due_minor - ? = 0 THEN 'closed' ELSE 'open' END
+     WHERE id = ? RETURNING status`,
+  );
+  let closedItems = 0;
+  let closedBills = 0;
+  for (const l of lines) {
+    ins.run(payment.id, payment.accountId, l.billId, l.itemId, l.amountMinor, payment.ratePpm, reverses?.get(l.itemId) ?? null, at, operatorId);
+    const i = item.get(l.amountMinor, l.amountMinor, l.itemId) as { status: string };
+    const b = bill.get(l.amountMinor, l.amountMinor, l.billId) as { status: string };
+    if (l.amountMinor > 0 && i.status === 'closed') closedItems++;
+    if (l.amountMinor > 0 && b.status === 'closed') closedBills++;
+  }
+  return { closedItems, closedBills };
+}
+
+/** Manual allocation lines, amounts as decimal strings in the account's currency. */
+export type ManualLines = { bills?: { billNo: string; amount: string }[]; items?: { itemNo: string; amount: string }[] };
+
+/** Input of an allocation of one posted payment. */
+export type AllocateInput = ManualLines & {
+  paymentId: number;
+  policy?: AutoPolicy | undefined;
+  token?: string | undefined;
+};
+
+function parseAmount(text: string, exponent: number, path: string): number {
+  const r = parseMinor(text, exponent);
+  if (!r.ok) throw invalidFields(`${path}: ${r.error.reason}`, [{ path, message: r.error.reason }]);
+  if (r.value <= 0) throw invalidFields(`${path}: an allocation must be positive`, [{ path, message: 'must be positive' }]);
+  return r.value;
+}
+
+/** Checks and converts manual lines to item lines; every rule is enforced here, not only in the dialog. */
+function manualItemLines(db: Database.Database, accountId: number, exponent: number, input: ManualLines): ItemLine[] {
+  const billLines: { billId: number; amountMinor: number }[] = [];
+  const itemLines: ItemLine[] = [];
+  const billQ = db.prepare(
+    `SELECT b.id, b.account_id AS accountId, b.status, b.amount_due_minor AS dueMinor, u.paying FROM bills b
+     JOIN bill_units u ON u.id = b.bill_unit_id WHERE b.bill_no = ?`,
+  );
+  const itemQ = db.prepare(
+    `SELECT i.id, i.bill_id AS billId, i.account_id AS accountId, i.status, i.open_minor AS openMinor, u.paying FROM bill_items i
+     JOIN bills b ON b.id = i.bill_id JOIN bill_units u ON u.id = b.bill_unit_id WHERE i.item_no = ?`,
+  );
+  (input.bills ?? []).forEach((l, idx) => {
+    const path = `bills.${idx}.amount`;
+    const amountMinor = parseAmount(l.amount, exponent, path);
+    const b = billQ.get(l.billNo.trim()) as { id: number; accountId: number; status: string; dueMinor: number; paying: number } | undefined;
+    if (!b) throw notFound('bill', l.billNo);
+    if (b.accountId !== accountId) throw conflict('other-account', `bill ${l.billNo} belongs to another account`);
+    if (b.status !== 'open') throw conflict('closed-target', `bill ${l.billNo} is closed`);
+    if (b.paying !== 1) throw conflict('nonpaying-bill-unit', `bill ${l.billNo} belongs to a nonpaying bill unit (V7)`);
+    if (amountMinor > b.dueMinor) throw conflict('over-allocation', `bill ${l.billNo}: ${l.amount} is more than its amount due`);
+    billLines.push({ billId: b.id, amountMinor });
+  });
+  (input.items ?? []).forEach((l, idx) => {
+    const path = `items.${idx}.amount`;
+    const amountMinor = parseAmount(l.amount, exponent, path);
+    const i = itemQ.get(l.itemNo.trim()) as { id: number; billId: number; accountId: number; status: string; openMinor: number; paying: number } | undefined;
+    if (!i) throw notFound('item', l.itemNo);
+    if (i.accountId !== accountId) throw conflict('other-account', `item ${l.itemNo} belongs to another account`);
+    if (i.status !== 'open') throw conflict('closed-target', `item ${l.itemNo} is closed`);
+    if (i.paying !== 1) throw conflict('nonpaying-bill-unit', `item ${l.itemNo} belongs to a nonpaying bill unit (V7)`);
+    if (amountMinor > i.openMinor) throw conflict('over-allocation', `item ${l.itemNo}: ${l.amount} is more than its open amount`);
+    itemLines.push({ itemId: i.id, billId: i.billId, amountMinor });
+  });
+  const seen = new Set<number>();
+  const lines = [...billLinesToItems(db, billLines), ...itemLines];
+  const perItem = new Map<number, number>();
+  for (const l of lines) perItem.set(l.itemId, (perItem.get(l.itemId) ?? 0) + l.amountMinor);
+  const openQ = db.prepare('SELECT open_minor AS o FROM bill_items WHERE id = ?');
+  for (const [itemId, total] of perItem) {
+    if (seen.has(itemId)) continue;
+    seen.add(itemId);
+    const open = (openQ.get(itemId) as { o: number }).o;
+    if (total > open) throw conflict('over-allocation', `the lines allocate ${total} to an item with ${open} open`);
+  }
+  return lines;
+}
+
+function describeLines(db: Database.Database, lines: ItemLine[]): AllocationResultDto['lines'] {
+  const q = db.prepare(`SELECT i.item_no AS itemNo, b.bill_no AS billNo FROM bill_items i JOIN bills b ON b.id = i.bill_id WHERE i.id = ?`);
+  return lines.map((l) => ({ ...(q.get(l.itemId) as { itemNo: string; billNo: string }), amountMinor: l.amountMinor }));
+}
+
+function policySettings(db: Database.Database): { policy: AutoPolicy; overpayment: OverpaymentPolicy; underpayment: UnderpaymentPolicy; searchBillAmount: boolean } {
+  return {
+    policy: String(getSetting(db, 'allocation.policy')) as AutoPolicy,
+    overpayment: String(getSetting(db, 'allocation.overpayment')) as OverpaymentPolicy,
+    underpayment: String(getSetting(db, 'allocation.underpayment')) as UnderpaymentPolicy,
+    searchBillAmount: getSetting(db, 'SearchBillAmount') === true,
+  };
+}
+
+/** Plans automatic item lines for a payment's unallocated amount with a policy. */
+function autoItemLines(
+  db: Database.Database,
+  accountId: number,
+  amountMinor: number,
+  policy: AutoPolicy,
+  billNoHint: string | null,
+): { lines: ItemLine[]; outcome: string; matchedBy: string } {
+  const s = policySettings(db);
+  const targets: AllocTarget[] = openBills(db, accountId).flatMap((b) =>
+    b.items.map((i) => ({
+      id: i.itemId,
+      billId: b.billId,
+      billNo: b.billNo,
+      billDate: b.billDate,
+      dueDate: b.dueDate,
+      openMinor: i.openMinor,
+      billDueMinor: b.amountDueMinor,
+      payable: b.payable,
+    })),
+  );
+  const plan = planAllocation({
+    amountMinor,
+    targets,
+    policy,
+    billNoHint,
+    searchBillAmount: s.searchBillAmount,
+    // A posted payment's remainder always stays as account credit; suspense policies apply at validation.
+    overpayment: 'credit',
+    underpayment: 'partial',
+  });
+  return { lines: plan.lines.map((l) => ({ itemId: l.targetId, billId: l.billId, amountMinor: l.amountMinor })), outcome: plan.outcome, matchedBy: plan.matchedBy };
+}
+
+/**
+ * Allocates a posted payment's unallocated amount: manual lines (bills and/or items) or a policy.
+ * Every rule is checked here; any failure throws and changes nothing (one transaction).
+ */
+export function allocatePayment(db: Database.Database, input: AllocateInput, now: Date, operatorId: number | null): AllocationResultDto {
+  return db.transaction((): AllocationResultDto => {
+    const payment = loadPayment(db, input.paymentId);
+    if (payment.isSuspense === 1) throw conflict('suspended-payment', `payment ${payment.id} is in suspense; apply it from Payment Center`);
+    if (payment.reversed === 1) throw conflict('reversed-payment', `payment ${payment.id} is reversed`);
+    if (payment.kind === 'failed') throw conflict('failed-payment', `payment ${payment.id} failed and cannot be allocated`);
+    if (input.token !== undefined && input.token !== allocationToken(db, payment.accountId)) {
+      throw conflict('stale', 'someone else allocated on this account since you opened it; reload and try again');
+    }
+    const unallocated = payment.accountAmountMinor - payment.allocatedMinor;
+    if (unallocated <= 0) throw conflict('nothing-to-allocate', `payment ${payment.id} is fully allocated`);
+    const currency = (db.prepare('SELECT currency FROM accounts WHERE id = ?').get(payment.accountId) as { currency: string }).currency;
+    const manual = (input.bills?.length ?? 0) + (input.items?.length ?? 0) > 0;
+    let lines: ItemLine[];
+    let outcome = 'manual';
+    let matchedBy = 'manual';
+    if (manual) {
+      lines = manualItemLines(db, payment.accountId, exponentOf(db, currency), input);
+      const total = lines.reduce((s, l) => s + l.amountMinor, 0);
+      if (total > unallocated) {
+        throw conflict('over-allocation', `the lines allocate ${total} but only ${unallocated} of payment ${payment.id} is unallocated`);
+      }
+    } else {
+      const ref = db.prepare('SELECT bill_no AS r FROM payments WHERE id = ?').get(payment.id) as { r: string | null };
+      const auto = autoItemLines(db, payment.accountId, unallocated, input.policy ?? policySettings(db).policy, ref.r);
+      ({ lines, outcome, matchedBy } = auto);
+    }
+    const at = now.toISOString();
+    const allocatedNow = lines.reduce((s, l) => s + l.amountMinor, 0);
+    writeAudit(db, {
+      at,
+      operatorId,
+      action: 'allocation.apply',
+      entity: 'payment',
+      entityId: String(payment.id),
+      before: { allocatedMinor: payment.allocatedMinor },
+      after: { allocatedMinor: payment.allocatedMinor + allocatedNow, lines, matchedBy },
+    });
+    const closed = applyItemLines(db, payment, lines, at, operatorId);
+    return {
+      paymentId: payment.id,
+      allocatedMinor: allocatedNow,
+      unallocatedMinor: unallocated - allocatedNow,
+      lines: describeLines(db, lines),
+      outcome,
+      matchedBy,
+      ...closed,
+    };
+  })();
+}
+
+/** Undoes every allocation of a payment with a reason: the amount returns to unallocated and items reopen. */
+export function undoAllocation(
+  db: Database.Database,
+  input: { paymentId: number; reasonCode: number },
+  now: Date,
+  operatorId: number | null,
+): AllocationResultDto {
+  return db.transaction((): AllocationResultDto => {
+    const payment = loadPayment(db, input.paymentId);
+    const net = db
+      .prepare(
+        `SELECT item_id AS itemId, bill_id AS billId, sum(amount_minor) AS amountMinor, max(id) AS lastId FROM allocations
+         WHERE payment_id = ? GROUP BY item_id, bill_id HAVING sum(amount_minor) <> 0`,
+      )
+      .all(payment.id) as (ItemLine & { lastId: number })[];
+    if (net.length === 0) throw conflict('nothing-to-undo', `payment ${payment.id} has no allocation to undo`);
+    const at = now.toISOString();
+    writeAudit(db, {
+      at,
+      operatorId,
+      action: 'allocation.undo',
+      entity: 'payment',
+      entityId: String(payment.id),
+      before: { allocatedMinor: payment.allocatedMinor },
+      after: { allocatedMinor: 0 },
+      reasonCode: input.reasonCode,
+    });
+    const reverses = new Map(net.map((n) => [n.itemId, n.lastId]));
+    const lines = net.map((n) => ({ itemId: n.itemId, billId: n.billId, amountMinor: -n.amountMinor }));
+    applyItemLines(db, payment, lines, at, operatorId, reverses);
+    const undone = net.reduce((s, n) => s + n.amountMinor, 0);
+    return {
+      paymentId: payment.id,
+      allocatedMinor: -undone,
+      unallocatedMinor: payment.accountAmountMinor - payment.allocatedMinor + undone,
+      lines: describeLines(db, lines),
+      outcome: 'undone',
+      matchedBy: 'undo',
+      closedItems: 0,
+      closedBills: 0,
+    };
+  })();
+}
+
+/** Allocates all unallocated credit of an account to its open bills, oldest payment first. */
+export function allocateAccountCredit(
+  db: Database.Database,
+  input: { accountNo: string; policy: AutoPolicy },
+  now: Date,
+  operatorId: number | null,
+): AccountCreditResultDto {
+  return db.transaction((): AccountCreditResultDto => {
+    const account = loadAccount(db, input.accountNo);
+    const results: AllocationResultDto[] = [];
+    for (const p of creditPayments(db, account.id)) {
+      const open = (db.prepare(`SELECT count(*) AS n FROM bill_items WHERE account_id = ? AND status = 'open'`).get(account.id) as { n: number }).n;
+      if (open === 0) break;
+      try {
+        results.push(allocatePayment(db, { paymentId: p.paymentId, policy: input.policy }, now, operatorId));
+      } catch (err) {
+        if (err instanceof AppFailure && err.error.code === 'conflict') continue;
+        throw err;
+      }
+    }
+    const left = creditPayments(db, account.id).reduce((s, p) => s + p.unallocatedMinor, 0);
+    return {
+      accountNo: account.accountNo,
+      payments: results.filter((r) => r.allocatedMinor > 0),
+      allocatedMinor: results.reduce((s, r) => s + r.allocatedMinor, 0),
+      unallocatedMinor: left,
+    };
+  })();
+}
+
+const ALLOCATION_ROW = `SELECT al.id AS allocationId, al.payment_id AS paymentId, b.bill_no AS billNo, i.item_no AS itemNo,
+  al.amount_minor AS amountMinor, al.rate_ppm AS ratePpm, al.created_at AS createdAt,
+  (al.reverses_allocation_id IS NOT NULL) AS reversal
+  FROM allocations al LEFT JOIN bills b ON b.id = al.bill_id LEFT JOIN bill_items i ON i.id = al.item_id`;
+
+function toRows(rows: (Omit<AllocationRowDto, 'reversal'> & { reversal: number })[]): AllocationRowDto[] {
+  return rows.map((r) => ({ ...r, reversal: r.reversal === 1 }));
+}
+
+/** Where a payment went: its allocation rows, undo rows included. */
+export function paymentAllocations(db: Database.Database, paymentId: number): AllocationRowDto[] {
+  loadPayment(db, paymentId);
+  return toRows(db.prepare(`${ALLOCATION_ROW} WHERE al.payment_id = ? ORDER BY al.id`).all(paymentId) as never);
+}
+
+/** What paid a bill: allocation rows against its items. */
+export function billPayments(db: Database.Database, billNo: string): AllocationRowDto[] {
+  const bill = db.prepare('SELECT id FROM bills WHERE bill_no = ?').get(billNo.trim()) as { id: number } | undefined;
+  if (!bill) throw notFound('bill', billNo);
+  return toRows(db.prepare(`${ALLOCATION_ROW} WHERE al.bill_id = ? ORDER BY al.id`).all(bill.id) as never);
+}
