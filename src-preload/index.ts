@@ -4,7 +4,9 @@ import {
   EVENTS,
   commandChannel,
   eventChannel,
+  type CommandInput,
   type CommandName,
+  type CommandOutput,
   type EventName,
   type PaydeskApi,
 } from '../src-shared/api/contract';
@@ -24,13 +26,16 @@ function unknownCommand(command: unknown): Result<never> {
   };
 }
 
+function invoke<K extends CommandName>(command: K, input: CommandInput<K>): Promise<Result<CommandOutput<K>>> {
+  // The page is untrusted: check at run time, whatever the types say.
+  if (typeof command !== 'string' || !commands.has(command)) return Promise.resolve(unknownCommand(command));
+  return ipcRenderer.invoke(commandChannel(command), input ?? {}) as Promise<Result<CommandOutput<K>>>;
+}
+
 // The page gets exactly two functions; ipcRenderer itself never crosses the bridge. Refusals mirror the
 // browser shim of the loopback bridge, so the renderer behaves the same in Electron and in tests.
 const api: PaydeskApi = {
-  invoke: (command, input) => {
-    if (typeof command !== 'string' || !commands.has(command)) return Promise.resolve(unknownCommand(command));
-    return ipcRenderer.invoke(commandChannel(command as CommandName), input ?? {}) as ReturnType<PaydeskApi['invoke']>;
-  },
+  invoke,
   on: (event, listener) => {
     if (typeof event !== 'string' || !events.has(event) || typeof listener !== 'function') return () => {};
     const channel = eventChannel(event as EventName);
