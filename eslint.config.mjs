@@ -5,34 +5,90 @@ import globals from 'globals';
 
 const noMainInRenderer = {
   patterns: [
-    { group: ['**/src-main/**', '**/db/**', 'better-sqlite3', 'drizzle-orm', 'drizzle-orm/*', 'node:*', 'electron'], message: 'The renderer talks to main only through window.api.' },
+    {
+      group: [
+        '**/src-main/**',
+        '**/db/**',
+        'better-sqlite3',
+        'drizzle-orm',
+        'drizzle-orm/*',
+        'node:*',
+        'electron',
+      ],
+      message: 'The renderer talks to main only through window.api.',
+    },
   ],
 };
 const pureDomain = {
   patterns: [
-    { group: ['node:*', 'better-sqlite3', 'drizzle-orm', 'drizzle-orm/*', 'electron', '**/db/**', '**/services/**', '**/ipc/**'], message: 'Domain code is pure: no IO, no database, no Electron.' },
+    {
+      group: [
+        'node:*',
+        'better-sqlite3',
+        'drizzle-orm',
+        'drizzle-orm/*',
+        'electron',
+        '**/db/**',
+        '**/services/**',
+        '**/ipc/**',
+      ],
+      message: 'Domain code is pure: no IO, no database, no Electron.',
+    },
   ],
 };
 const sharedOnly = {
   patterns: [
-    { group: ['node:*', 'better-sqlite3', 'drizzle-orm', 'drizzle-orm/*', 'electron', 'react', '**/src-main/**', '**/src-renderer/**', '**/db/**'], message: 'src-shared holds only the contract: no node, electron, DOM or drizzle.' },
+    {
+      group: [
+        'node:*',
+        'better-sqlite3',
+        'drizzle-orm',
+        'drizzle-orm/*',
+        'electron',
+        'react',
+        '**/src-main/**',
+        '**/src-renderer/**',
+        '**/db/**',
+      ],
+      message: 'src-shared holds only the contract: no node, electron, DOM or drizzle.',
+    },
   ],
 };
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'db/migrations/**', 'test-results.json', 'bin/**', 'scripts/**/*.mjs', 'test/**/*.cjs'] },
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'db/migrations/**',
+      'test-results.json',
+      'bin/**',
+      'scripts/**/*.mjs',
+      'test/**/*.cjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.mjs', '*.mts'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.mjs'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
       globals: { ...globals.node },
     },
     rules: {
       '@typescript-eslint/consistent-type-definitions': ['error', 'type'],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/only-throw-error': 'error',
-      'no-restricted-syntax': ['error', { selector: "CallExpression[callee.name='parseFloat']", message: 'Money is integer minor units: never parseFloat.' }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.name='parseFloat']",
+          message: 'Money is integer minor units: never parseFloat.',
+        },
+      ],
     },
   },
   { files: ['**/*.mjs'], ...tseslint.configs.disableTypeChecked },
@@ -47,7 +103,19 @@ export default tseslint.config(
   {
     files: ['src-main/**/*.ts', 'db/**/*.ts'],
     ignores: ['src-main/index.ts', 'src-main/window.ts', 'src-main/ipc/register.ts', 'src-main/electron/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only src-main/index.ts, window.ts and ipc/register.ts may import electron.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              message: 'Only src-main/index.ts, window.ts and ipc/register.ts may import electron.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],

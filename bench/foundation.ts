@@ -26,7 +26,13 @@ function report(name: string, samples: number[], targetMs: number): void {
   const p50 = percentile(samples, 50);
   const p95 = percentile(samples, 95);
   const verdict = p95 < targetMs ? 'OK' : 'OVER';
-  console.log(`${name.padEnd(34)} p50 ${p50.toFixed(2).padStart(7)} ms  p95 ${p95.toFixed(2).padStart(7)} ms  max ${Math.max(...samples).toFixed(2).padStart(7)} ms  (target < ${targetMs} ms: ${verdict})`);
+  console.log(
+    `${name.padEnd(34)} p50 ${p50.toFixed(2).padStart(7)} ms  p95 ${p95.toFixed(2).padStart(7)} ms  max ${Math.max(
+      ...samples,
+    )
+      .toFixed(2)
+      .padStart(7)} ms  (target < ${targetMs} ms: ${verdict})`,
+  );
 }
 
 function must<T>(r: Result<unknown>): T {
@@ -42,7 +48,9 @@ async function main(): Promise<void> {
     let t = performance.now();
     openLedger(file, MIGRATIONS).close();
     const createMs = performance.now() - t;
-    console.log(`open + migrate a new ledger          ${createMs.toFixed(1)} ms (target < 100 ms: ${createMs < 100 ? 'OK' : 'OVER'})`);
+    console.log(
+      `open + migrate a new ledger          ${createMs.toFixed(1)} ms (target < 100 ms: ${createMs < 100 ? 'OK' : 'OVER'})`,
+    );
 
     const app = openApp({ file, login: 'bench', migrationsFolder: MIGRATIONS });
     t = performance.now();
@@ -84,12 +92,16 @@ async function main(): Promise<void> {
     let k = 0;
     report(
       'search prefix (name)',
-      await time(() => svc.dispatch('accounts:search', { query: names[k++ % names.length]!, mode: 'prefix' })),
+      await time(() =>
+        svc.dispatch('accounts:search', { query: names[k++ % names.length]!, mode: 'prefix' }),
+      ),
       20,
     );
     report(
       'search contains (name fragment)',
-      await time(() => svc.dispatch('accounts:search', { query: names[k++ % names.length]!, mode: 'contains' })),
+      await time(() =>
+        svc.dispatch('accounts:search', { query: names[k++ % names.length]!, mode: 'contains' }),
+      ),
       20,
     );
     report(
@@ -99,7 +111,9 @@ async function main(): Promise<void> {
     );
     t = performance.now();
     const check = must<LedgerCheckDto>(await svc.dispatch('ledger:check', {}));
-    console.log(`ledger check: ${check.ok ? 'clean' : `${check.violations.length} violations`} in ${((performance.now() - t) / 1000).toFixed(2)} s`);
+    console.log(
+      `ledger check: ${check.ok ? 'clean' : `${check.violations.length} violations`} in ${((performance.now() - t) / 1000).toFixed(2)} s`,
+    );
     svc.close();
 
     await shellTiming(file);
@@ -121,7 +135,16 @@ async function shellTiming(file: string): Promise<void> {
   const bridge = await startBridge({ app, staticDir: 'out/renderer' });
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const samples: number[] = [];

@@ -5,7 +5,11 @@ import type Database from 'better-sqlite3';
  * definitions (sorting once is far cheaper than millions of B-tree inserts) and rebuilds the account
  * search index. Only for loads into empty tables: uniqueness is checked again when indexes come back.
  */
-export function withIndexesDeferred(db: Database.Database, tables: readonly string[], load: () => void): void {
+export function withIndexesDeferred(
+  db: Database.Database,
+  tables: readonly string[],
+  load: () => void,
+): void {
   const placeholders = tables.map(() => '?').join(', ');
   const saved = db
     .prepare(

@@ -1,19 +1,27 @@
 // Browser dev mode (npm run dev:web): the renderer on a Vite dev server with hot reload, talking to a real ledger
 // through the same bridge API the e2e tests use. Electron is not needed. Env: PAYDESK_DB (ledger file, default
 // ./paydesk-dev.sqlite), PORT (default 5173), PAYDESK_OPERATOR (login).
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import { tsImport } from 'tsx/esm/api';
+import { register } from 'tsx/cjs/api';
 import { createServer } from 'vite';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { openApp } = await tsImport('../src-main/app-context.ts', import.meta.url);
-const { createApiMiddleware, newBridgeToken } = await tsImport('../src-main/bridge/server.ts', import.meta.url);
-const { browserShim } = await tsImport('../src-main/bridge/shim.ts', import.meta.url);
+// The main-process sources are CommonJS TypeScript; tsx's require hook loads them with real __dirname values,
+// which the migrations lookup and the job worker entry rely on.
+register();
+const require = createRequire(import.meta.url);
+const { openApp } = require('../src-main/app-context.ts');
+const { createApiMiddleware, newBridgeToken } = require('../src-main/bridge/server.ts');
+const { browserShim } = require('../src-main/bridge/shim.ts');
+const { workerJobRunner } = require('../src-main/jobs/worker-runner.ts');
+const { stderrLogger } = require('../src-main/services/context.ts');
 
 const ledgerFile = resolve(process.env.PAYDESK_DB ?? resolve(root, 'paydesk-dev.sqlite'));
-const app = openApp({ file: ledgerFile });
+// Jobs run in worker threads as in the desktop app, so progress streams while the server keeps answering.
+const app = openApp({ file: ledgerFile, log: stderrLogger, jobs: (c) => workerJobRunner(c.ledger.file) });
 const token = newBridgeToken();
 
 /** Mounts the bridge API (/__api, /__events) in the dev server and injects the shim that plays the preload. */

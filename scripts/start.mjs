@@ -9,7 +9,16 @@
 //   npm start -- --port 5180       fixed port for browser mode (default: any free port)
 //   npm start -- --build           rebuild first even if the bundle looks fresh
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,8 +33,21 @@ const option = (name) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 
-const OUTPUTS = ['out/main/index.js', 'out/main/worker.js', 'out/preload/index.js', 'out/renderer/index.html'];
-const SOURCES = ['src-main', 'src-preload', 'src-renderer', 'src-shared', 'db', 'electron.vite.config.ts', 'package.json'];
+const OUTPUTS = [
+  'out/main/index.js',
+  'out/main/worker.js',
+  'out/preload/index.js',
+  'out/renderer/index.html',
+];
+const SOURCES = [
+  'src-main',
+  'src-preload',
+  'src-renderer',
+  'src-shared',
+  'db',
+  'electron.vite.config.ts',
+  'package.json',
+];
 
 /** Newest modification time under a path (files only). */
 function newestMtime(path) {
@@ -74,7 +96,11 @@ function electronBinary() {
   const pathTxt = join(pkgDir, 'path.txt');
   const relative = existsSync(pathTxt) ? readFileSync(pathTxt, 'utf8').trim() : undefined;
   const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
-  const candidate = override ? join(override, relative || 'electron') : relative ? join(pkgDir, 'dist', relative) : undefined;
+  const candidate = override
+    ? join(override, relative || 'electron')
+    : relative
+      ? join(pkgDir, 'dist', relative)
+      : undefined;
   return candidate && existsSync(candidate) ? candidate : undefined;
 }
 
@@ -103,7 +129,9 @@ function stageRenderer(browserShim, token) {
   const html = readFileSync(indexFile, 'utf8');
   const tag = '<script src="./paydesk-shim.js"></script>';
   // Before the module script, so window.api exists when the app boots (classic scripts run first anyway).
-  const staged = html.includes('<script') ? html.replace('<script', `${tag}\n    <script`) : html.replace('</head>', `${tag}</head>`);
+  const staged = html.includes('<script')
+    ? html.replace('<script', `${tag}\n    <script`)
+    : html.replace('</head>', `${tag}</head>`);
   writeFileSync(indexFile, staged);
   return dir;
 }
@@ -117,7 +145,13 @@ function openChromium(url, profileDir) {
   }
   return spawn(
     chromium,
-    [`--app=${url}`, `--user-data-dir=${profileDir}`, '--no-first-run', '--no-default-browser-check', '--disable-sync'],
+    [
+      `--app=${url}`,
+      `--user-data-dir=${profileDir}`,
+      '--no-first-run',
+      '--no-default-browser-check',
+      '--disable-sync',
+    ],
     { stdio: 'ignore' },
   );
 }

@@ -21,7 +21,11 @@ export function resolveMigrationsFolder(): string {
   if (resources && existsSync(join(resources, 'migrations', 'meta', '_journal.json'))) {
     return join(resources, 'migrations');
   }
-  const starts = [typeof __dirname === 'string' ? __dirname : undefined, process.env.PAYDESK_APP_ROOT, process.cwd()];
+  const starts = [
+    typeof __dirname === 'string' ? __dirname : undefined,
+    process.env.PAYDESK_APP_ROOT,
+    process.cwd(),
+  ];
   for (const start of starts) {
     if (!start) continue;
     const found = walkUpFor(start, join('db', 'migrations', 'meta', '_journal.json'));

@@ -73,7 +73,9 @@ export function installSessionPolicy(target: RendererTarget = rendererTarget()):
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } });
   });
   // A back office needs no camera, geolocation, notifications...; writing to the clipboard (copy cells) is fine.
-  ses.setPermissionRequestHandler((_wc, permission, callback) => callback(permission === 'clipboard-sanitized-write'));
+  ses.setPermissionRequestHandler((_wc, permission, callback) =>
+    callback(permission === 'clipboard-sanitized-write'),
+  );
   ses.setPermissionCheckHandler((_wc, permission) => permission === 'clipboard-sanitized-write');
 }
 

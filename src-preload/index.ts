@@ -7,7 +7,6 @@ import {
   type CommandInput,
   type CommandName,
   type CommandOutput,
-  type EventName,
   type PaydeskApi,
 } from '../src-shared/api/contract';
 import type { Result } from '../src-shared/api/result';
@@ -26,7 +25,10 @@ function unknownCommand(command: unknown): Result<never> {
   };
 }
 
-function invoke<K extends CommandName>(command: K, input: CommandInput<K>): Promise<Result<CommandOutput<K>>> {
+function invoke<K extends CommandName>(
+  command: K,
+  input: CommandInput<K>,
+): Promise<Result<CommandOutput<K>>> {
   // The page is untrusted: check at run time, whatever the types say.
   if (typeof command !== 'string' || !commands.has(command)) return Promise.resolve(unknownCommand(command));
   return ipcRenderer.invoke(commandChannel(command), input ?? {}) as Promise<Result<CommandOutput<K>>>;
@@ -38,9 +40,10 @@ const api: PaydeskApi = {
   invoke,
   on: (event, listener) => {
     if (typeof event !== 'string' || !events.has(event) || typeof listener !== 'function') return () => {};
-    const channel = eventChannel(event as EventName);
+    const channel = eventChannel(event);
     // Drop the IpcRendererEvent: it carries `sender`, which would hand the page an ipcRenderer.
-    const forward = (_e: IpcRendererEvent, payload: unknown): void => (listener as (p: unknown) => void)(payload);
+    const forward = (_e: IpcRendererEvent, payload: unknown): void =>
+      (listener as (p: unknown) => void)(payload);
     ipcRenderer.on(channel, forward);
     return () => {
       ipcRenderer.removeListener(channel, forward);

@@ -27,7 +27,10 @@ const DECIMAL = /^([+-])?(\d+)(?:\.(\d*))?$/;
  * Parses a decimal string such as "1234.50" or "-3" into minor units without floats.
  * Rejects more fraction digits than the currency's exponent and values beyond 2^53.
  */
-export function parseMinor(text: string, exponent: number): { ok: true; value: Minor } | { ok: false; error: MoneyParseError } {
+export function parseMinor(
+  text: string,
+  exponent: number,
+): { ok: true; value: Minor } | { ok: false; error: MoneyParseError } {
   const trimmed = text.trim();
   const m = DECIMAL.exec(trimmed);
   if (!m) return { ok: false, error: { reason: `"${text}" is not a decimal amount` } };

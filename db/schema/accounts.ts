@@ -92,5 +92,8 @@ export const billItems = sqliteTable(
     glId: integer('gl_id').notNull(),
     status: text('status', { enum: ['open', 'closed'] }).notNull(),
   },
-  (t) => [index('bill_items_bill_idx').on(t.billId), index('bill_items_account_status_idx').on(t.accountId, t.status)],
+  (t) => [
+    index('bill_items_bill_idx').on(t.billId),
+    index('bill_items_account_status_idx').on(t.accountId, t.status),
+  ],
 );

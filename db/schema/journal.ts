@@ -57,7 +57,10 @@ export const journalLines = sqliteTable(
     amountMinor: integer('amount_minor').notNull(),
     currency: text('currency').notNull(),
   },
-  (t) => [index('journal_lines_journal_idx').on(t.journalId), index('journal_lines_account_idx').on(t.accountId)],
+  (t) => [
+    index('journal_lines_journal_idx').on(t.journalId),
+    index('journal_lines_account_idx').on(t.accountId),
+  ],
 );
 
 /** Files already imported, by content hash, so a re-import is recognised. */

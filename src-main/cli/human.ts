@@ -19,29 +19,44 @@ export function humanAccount(a: AccountDetailDto): string {
     ['Default pay type', PAY_TYPE_NAMES[a.defaultPayType] ?? String(a.defaultPayType)],
     ['Standing', a.paymentStatus.standing],
     ['Overdue', `${money(a.paymentStatus.overdueMinor, a.currency)} (${a.paymentStatus.overdueBills} bills)`],
-    ['Next due', a.paymentStatus.nextDueDate ? `${a.paymentStatus.nextDueDate} ${money(a.paymentStatus.nextDueMinor, a.currency)}` : '-'],
+    [
+      'Next due',
+      a.paymentStatus.nextDueDate
+        ? `${a.paymentStatus.nextDueDate} ${money(a.paymentStatus.nextDueMinor, a.currency)}`
+        : '-',
+    ],
     ['Last bill', a.billingCycle.lastBillDate],
     ['Next bill', a.billingCycle.nextBillDate],
   ]);
   const units = a.billUnits
-    .map((u) => `  ${u.billUnitNo}  ${u.accountingType}  ${PAY_TYPE_NAMES[u.payType] ?? u.payType}  ${u.paymentTerm}${u.paying ? '' : '  nonpaying'}${u.isDefault ? '  default' : ''}`)
+    .map(
+      (u) =>
+        `  ${u.billUnitNo}  ${u.accountingType}  ${PAY_TYPE_NAMES[u.payType] ?? u.payType}  ${u.paymentTerm}${u.paying ? '' : '  nonpaying'}${u.isDefault ? '  default' : ''}`,
+    )
     .join('\n');
   const bills = a.openBills
-    .map((b) => `  ${b.billNo}  billed ${b.billDate}  due ${b.dueDate}  total ${money(b.totalMinor, b.currency)}  due ${money(b.amountDueMinor, b.currency)}${b.overdue ? '  OVERDUE' : ''}`)
+    .map(
+      (b) =>
+        `  ${b.billNo}  billed ${b.billDate}  due ${b.dueDate}  total ${money(b.totalMinor, b.currency)}  due ${money(b.amountDueMinor, b.currency)}${b.overdue ? '  OVERDUE' : ''}`,
+    )
     .join('\n');
   return `${head}\nBill units:\n${units || '  (none)'}\n\nOpen bills (${a.openBillCount}):\n${bills || '  (none)'}\n`;
 }
 
 /** Readable search result. */
 export function humanSearch(r: AccountSearchDto): string {
-  const lines = r.rows.map((a) => `${a.accountNo.padEnd(12)} ${a.name.padEnd(28)} ${a.status.padEnd(8)} ${money(a.balanceMinor, a.currency)}`);
+  const lines = r.rows.map(
+    (a) =>
+      `${a.accountNo.padEnd(12)} ${a.name.padEnd(28)} ${a.status.padEnd(8)} ${money(a.balanceMinor, a.currency)}`,
+  );
   return lines.join('\n') + (r.truncated ? '\n(more matches; narrow the search)\n' : '\n');
 }
 
 /** Readable payment history. */
 export function humanHistory(h: PaymentHistoryDto): string {
   const lines = h.rows.map(
-    (p) => `${p.effectiveDate}  #${p.paymentId}  ${p.kind.padEnd(11)} ${money(p.amountMinor, p.currency)}  allocated ${money(p.allocatedMinor, p.currency)}${p.reversed ? '  REVERSED' : ''}`,
+    (p) =>
+      `${p.effectiveDate}  #${p.paymentId}  ${p.kind.padEnd(11)} ${money(p.amountMinor, p.currency)}  allocated ${money(p.allocatedMinor, p.currency)}${p.reversed ? '  REVERSED' : ''}`,
   );
   return `${lines.join('\n')}\n${h.rows.length} of ${h.total} payments\n`;
 }
@@ -62,8 +77,12 @@ export function humanDemo(d: DemoSummaryDto): string {
 export function humanArImport(s: ArImportSummaryDto): string {
   const files = [s.accounts, s.billUnits, s.bills, s.items].filter((f) => f !== undefined);
   return (
-    files.map((f) => `${f.file}: ${f.rows} rows, ${f.inserted} inserted, ${f.updated} updated, ${f.unchanged} unchanged`).join('\n') +
-    `\nElapsed ${s.elapsedMs} ms\n`
+    files
+      .map(
+        (f) =>
+          `${f.file}: ${f.rows} rows, ${f.inserted} inserted, ${f.updated} updated, ${f.unchanged} unchanged`,
+      )
+      .join('\n') + `\nElapsed ${s.elapsedMs} ms\n`
   );
 }
 
@@ -71,7 +90,13 @@ export function humanArImport(s: ArImportSummaryDto): string {
 export function humanCheck(c: LedgerCheckDto): string {
   const head = c.ok ? 'Ledger OK: no violations.' : `Ledger check found ${c.violations.length} violation(s):`;
   const lines = c.violations.map((v) => `  [${v.rule}] ${v.message}`);
-  return [head, ...lines, `(${c.counts.accounts} accounts, ${c.counts.items} items, ${c.counts.payments} payments, ${c.counts.journals} journals; ${c.elapsedMs} ms)`].join('\n') + '\n';
+  return (
+    [
+      head,
+      ...lines,
+      `(${c.counts.accounts} accounts, ${c.counts.items} items, ${c.counts.payments} payments, ${c.counts.journals} journals; ${c.elapsedMs} ms)`,
+    ].join('\n') + '\n'
+  );
 }
 
 /** Readable allocation result. */

@@ -45,7 +45,8 @@ function openError(err: LedgerOpenError): AppError {
 
 /** Parses an integer option strictly (commander hands strings). */
 function intOption(value: string): number {
-  if (!/^-?\d+$/.test(value.trim())) throw new CommanderError(2, 'paydesk.invalidInt', `"${value}" is not an integer`);
+  if (!/^-?\d+$/.test(value.trim()))
+    throw new CommanderError(2, 'paydesk.invalidInt', `"${value}" is not an integer`);
   return Number(value);
 }
 
@@ -77,7 +78,12 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
   };
 
   /** Dispatches one command and prints its result; `human` renders the non-JSON form. */
-  const run = async <T>(cmd: Command, command: CommandName, input: unknown, human: (value: T) => string): Promise<void> => {
+  const run = async <T>(
+    cmd: Command,
+    command: CommandName,
+    input: unknown,
+    human: (value: T) => string,
+  ): Promise<void> => {
     const opts = cmd.optsWithGlobals<GlobalOptions>();
     const result = (await withApp(opts).dispatch(command, input)) as Result<T>;
     if (!result.ok) {
@@ -107,13 +113,21 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
       const existed = existsSync(file);
       const a = withApp(opts);
       const value = { ledgerFile: a.ctx.ledger.file, created: !existed, operator: a.ctx.operator };
-      io.out(opts.json ? JSON.stringify(value) + '\n' : `Ledger ready: ${value.ledgerFile}${value.created ? ' (new)' : ''}\n`);
+      io.out(
+        opts.json
+          ? JSON.stringify(value) + '\n'
+          : `Ledger ready: ${value.ledgerFile}${value.created ? ' (new)' : ''}\n`,
+      );
     });
 
   program
     .command('demo')
     .description('load deterministic demo receivables into an empty ledger')
-    .addOption(new Option('--accounts <n>', 'number of accounts (100 to 1,000,000)').argParser(intOption).default(1000))
+    .addOption(
+      new Option('--accounts <n>', 'number of accounts (100 to 1,000,000)')
+        .argParser(intOption)
+        .default(1000),
+    )
     .addOption(new Option('--seed <s>', 'random seed').argParser(intOption).default(1))
     .action((o: { accounts: number; seed: number }, cmd: Command) =>
       run<DemoSummaryDto>(cmd, 'demo:load', { accounts: o.accounts, seed: o.seed }, humanDemo),
@@ -152,7 +166,12 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     .option('--contains', 'match anywhere in number or name')
     .addOption(new Option('--limit <n>', 'maximum rows').argParser(intOption).default(50))
     .action((query: string, o: { contains?: boolean; limit: number }, cmd: Command) =>
-      run<AccountSearchDto>(cmd, 'accounts:search', { query, mode: o.contains ? 'contains' : 'prefix', limit: o.limit }, humanSearch),
+      run<AccountSearchDto>(
+        cmd,
+        'accounts:search',
+        { query, mode: o.contains ? 'contains' : 'prefix', limit: o.limit },
+        humanSearch,
+      ),
     );
   account
     .command('history <accountNo>')
@@ -161,8 +180,9 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     .option('--to <date>', 'last effective date (yyyy-MM-dd)')
     .addOption(new Option('--limit <n>', 'page size').argParser(intOption).default(50))
     .addOption(new Option('--offset <n>', 'rows to skip').argParser(intOption).default(0))
-    .action((accountNo: string, o: { from?: string; to?: string; limit: number; offset: number }, cmd: Command) =>
-      run<PaymentHistoryDto>(cmd, 'accounts:payment-history', { accountNo, ...o }, humanHistory),
+    .action(
+      (accountNo: string, o: { from?: string; to?: string; limit: number; offset: number }, cmd: Command) =>
+        run<PaymentHistoryDto>(cmd, 'accounts:payment-history', { accountNo, ...o }, humanHistory),
     );
 
   account
@@ -170,7 +190,12 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     .description("allocate the account's unallocated credit to its open bills")
     .addOption(new Option('--to-bills <policy>', 'allocation policy').choices(POLICIES).default('fifo'))
     .action((accountNo: string, o: { toBills: string }, cmd: Command) =>
-      run<AccountCreditResultDto>(cmd, 'allocation:account-credit', { accountNo, policy: o.toBills }, humanJson),
+      run<AccountCreditResultDto>(
+        cmd,
+        'allocation:account-credit',
+        { accountNo, policy: o.toBills },
+        humanJson,
+      ),
     );
 
   const allocate = program
@@ -181,21 +206,30 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     .option('--bill <NO=AMOUNT...>', 'allocate AMOUNT to bill NO (repeatable)')
     .option('--item <ID=AMOUNT...>', 'allocate AMOUNT to item ID (repeatable)')
     .option('--token <token>', 'fail if the account changed since this token (from allocation:view)')
-    .action((paymentId: number, o: { policy?: string; bill?: string[]; item?: string[]; token?: string }, cmd: Command) => {
-      const pairs = (list: string[] | undefined, key: 'billNo' | 'itemNo'): Record<string, string>[] | undefined =>
-        list?.map((pair) => {
-          const at = pair.lastIndexOf('=');
-          return { [key]: at > 0 ? pair.slice(0, at) : pair, amount: at > 0 ? pair.slice(at + 1) : '' };
-        });
-      const input = {
-        paymentId,
-        ...(o.policy ? { policy: o.policy } : {}),
-        ...(o.bill ? { bills: pairs(o.bill, 'billNo') } : {}),
-        ...(o.item ? { items: pairs(o.item, 'itemNo') } : {}),
-        ...(o.token ? { token: o.token } : {}),
-      };
-      return run<AllocationResultDto>(cmd, 'allocation:apply', input, humanAllocation);
-    });
+    .action(
+      (
+        paymentId: number,
+        o: { policy?: string; bill?: string[]; item?: string[]; token?: string },
+        cmd: Command,
+      ) => {
+        const pairs = (
+          list: string[] | undefined,
+          key: 'billNo' | 'itemNo',
+        ): Record<string, string>[] | undefined =>
+          list?.map((pair) => {
+            const at = pair.lastIndexOf('=');
+            return { [key]: at > 0 ? pair.slice(0, at) : pair, amount: at > 0 ? pair.slice(at + 1) : '' };
+          });
+        const input = {
+          paymentId,
+          ...(o.policy ? { policy: o.policy } : {}),
+          ...(o.bill ? { bills: pairs(o.bill, 'billNo') } : {}),
+          ...(o.item ? { items: pairs(o.item, 'itemNo') } : {}),
+          ...(o.token ? { token: o.token } : {}),
+        };
+        return run<AllocationResultDto>(cmd, 'allocation:apply', input, humanAllocation);
+      },
+    );
   allocate
     .command('undo')
     .description('undo every allocation of a payment, with a reason code')
@@ -211,7 +245,11 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     .description('record an external payment (check by default) and allocate it by the configured policy')
     .option('--currency <code>', 'payment currency (default: the account currency)')
     .option('--date <date>', 'effective date (yyyy-MM-dd, default today)')
-    .addOption(new Option('--pay-type <type>', 'cash, check, wire, payorder, postal or an element id').default('check'))
+    .addOption(
+      new Option('--pay-type <type>', 'cash, check, wire, payorder, postal or an element id').default(
+        'check',
+      ),
+    )
     .option('--ref <text>', 'external reference')
     .option('--bill <billNo>', 'bill number quoted by the payer')
     .option('--payer <name>', 'payer name')
@@ -221,10 +259,20 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
       (
         accountNo: string,
         amount: string,
-        o: { currency?: string; date?: string; payType: string; ref?: string; bill?: string; payer?: string; key?: string; allocate: boolean },
+        o: {
+          currency?: string;
+          date?: string;
+          payType: string;
+          ref?: string;
+          bill?: string;
+          payer?: string;
+          key?: string;
+          allocate: boolean;
+        },
         cmd: Command,
       ) => {
-        const payType = PAY_TYPE_ALIASES[o.payType] ?? (/^\d+$/.test(o.payType) ? Number(o.payType) : o.payType);
+        const payType =
+          PAY_TYPE_ALIASES[o.payType] ?? (/^\d+$/.test(o.payType) ? Number(o.payType) : o.payType);
         const input = {
           accountNo,
           amount,
@@ -244,7 +292,9 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     .command('allocations')
     .description('where a payment went: its allocation rows')
     .argument('<paymentId>', 'payment id', intOption)
-    .action((paymentId: number, _o, cmd: Command) => run<unknown>(cmd, 'payments:allocations', { paymentId }, humanJson));
+    .action((paymentId: number, _o, cmd: Command) =>
+      run<unknown>(cmd, 'payments:allocations', { paymentId }, humanJson),
+    );
   program
     .command('bill')
     .description('bills')
@@ -306,7 +356,8 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+      if (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version')
+        return 0;
       return printError(io, json, {
         code: 'validation',
         message: err.message.replace(/^error: /, ''),

@@ -128,12 +128,20 @@ function choose(
     const match = oldest.find((t) => t.billDueMinor === req.amountMinor);
     if (match) {
       const ofBill = oldest.filter((t) => t.billId === match.billId);
-      return { matchedBy: 'bill-amount', lines: fillInOrder(req.amountMinor, ofBill), scopeOpenMinor: req.amountMinor };
+      return {
+        matchedBy: 'bill-amount',
+        lines: fillInOrder(req.amountMinor, ofBill),
+        scopeOpenMinor: req.amountMinor,
+      };
     }
   }
   const totalOpen = open.reduce((s, t) => s + t.openMinor, 0);
   if (req.policy === 'proportional') {
-    return { matchedBy: 'proportional', lines: fillProportionally(req.amountMinor, oldest), scopeOpenMinor: totalOpen };
+    return {
+      matchedBy: 'proportional',
+      lines: fillProportionally(req.amountMinor, oldest),
+      scopeOpenMinor: totalOpen,
+    };
   }
   if (req.policy === 'largest') {
     const largest = [...open].sort((a, b) => b.openMinor - a.openMinor || byOldestDue(a, b));
@@ -165,9 +173,17 @@ export function planAllocation(req: AllocationRequest): AllocationPlan {
   const allocated = sum(chosen.lines);
   const remainder = req.amountMinor - allocated;
   if (remainder > 0) {
-    const why = open.length === 0 ? 'nothing is open' : `${remainder} more than the ${chosen.matchedBy} match covers`;
+    const why =
+      open.length === 0 ? 'nothing is open' : `${remainder} more than the ${chosen.matchedBy} match covers`;
     if (req.overpayment === 'refuse') {
-      return { lines: [], allocatedMinor: 0, remainderMinor: req.amountMinor, matchedBy: chosen.matchedBy, outcome: 'refused', reason: `overpayment refused: ${why}` };
+      return {
+        lines: [],
+        allocatedMinor: 0,
+        remainderMinor: req.amountMinor,
+        matchedBy: chosen.matchedBy,
+        outcome: 'refused',
+        reason: `overpayment refused: ${why}`,
+      };
     }
     return {
       lines: chosen.lines,
@@ -188,7 +204,14 @@ export function planAllocation(req: AllocationRequest): AllocationPlan {
       reason: `underpayment: ${chosen.scopeOpenMinor - req.amountMinor} left open`,
     };
   }
-  return { lines: chosen.lines, allocatedMinor: allocated, remainderMinor: 0, matchedBy: chosen.matchedBy, outcome: 'allocated', reason: 'exact' };
+  return {
+    lines: chosen.lines,
+    allocatedMinor: allocated,
+    remainderMinor: 0,
+    matchedBy: chosen.matchedBy,
+    outcome: 'allocated',
+    reason: 'exact',
+  };
 }
 
 /** A dated exchange rate: account-currency minor units per payment-currency minor unit, as an exact ratio. */
@@ -200,7 +223,8 @@ export type Rate = { ratePpm: number; fromExponent: number; toExponent: number }
  */
 export function convertMinor(amountMinor: Minor, rate: Rate): Minor {
   if (!Number.isSafeInteger(amountMinor)) throw new RangeError('amount must be an integer of minor units');
-  if (!Number.isSafeInteger(rate.ratePpm) || rate.ratePpm <= 0) throw new RangeError('rate must be a positive integer (ppm)');
+  if (!Number.isSafeInteger(rate.ratePpm) || rate.ratePpm <= 0)
+    throw new RangeError('rate must be a positive integer (ppm)');
   const shift = rate.toExponent - rate.fromExponent;
   let num = BigInt(amountMinor) * BigInt(rate.ratePpm);
   let den = 1_000_000n;

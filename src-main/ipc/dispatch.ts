@@ -1,13 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { ZodError } from 'zod';
-import { COMMANDS, type CommandName, type CommandOutput, type ParsedInput } from '../../src-shared/api/contract';
+import {
+  COMMANDS,
+  type CommandName,
+  type CommandOutput,
+  type ParsedInput,
+} from '../../src-shared/api/contract';
 import { commandInputs } from '../../src-shared/api/inputs';
 import type { AppError, FieldIssue, Result } from '../../src-shared/api/result';
 import { AppFailure } from '../services/errors';
 import type { Logger } from '../services/context';
 
 /** The one handler map: every command, its parsed input, its output. */
-export type Handlers = { [K in CommandName]: (input: ParsedInput<K>) => CommandOutput<K> | Promise<CommandOutput<K>> };
+export type Handlers = {
+  [K in CommandName]: (input: ParsedInput<K>) => CommandOutput<K> | Promise<CommandOutput<K>>;
+};
 
 /** Calls a command by name with untrusted input; the single path shared by IPC, CLI and bridge. */
 export type Dispatch = (command: string, input: unknown) => Promise<Result<unknown>>;
@@ -46,7 +53,11 @@ export function createDispatch(handlers: Handlers, log: Logger): Dispatch {
     if (!isCommandName(command)) {
       return {
         ok: false,
-        error: { code: 'validation', message: `unknown command "${command}"`, issues: [{ path: 'command', message: 'unknown command' }] },
+        error: {
+          code: 'validation',
+          message: `unknown command "${command}"`,
+          issues: [{ path: 'command', message: 'unknown command' }],
+        },
       };
     }
     const parsed = commandInputs[command].safeParse(input === undefined ? {} : input);

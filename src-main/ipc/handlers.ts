@@ -48,7 +48,8 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'allocation:view': (input) => allocationView(db, input),
     'allocation:apply': (input) => changed(ctx, allocatePayment(db, input, ctx.clock(), ctx.operator.id)),
     'allocation:undo': (input) => changed(ctx, undoAllocation(db, input, ctx.clock(), ctx.operator.id)),
-    'allocation:account-credit': (input) => changed(ctx, allocateAccountCredit(db, input, ctx.clock(), ctx.operator.id)),
+    'allocation:account-credit': (input) =>
+      changed(ctx, allocateAccountCredit(db, input, ctx.clock(), ctx.operator.id)),
     'payments:allocations': (input) => paymentAllocations(db, input.paymentId),
     'bills:payments': (input) => billPayments(db, input.billNo),
     'payments:record': (input) => changed(ctx, recordPayment(db, input, ctx.clock(), ctx.operator.id)),

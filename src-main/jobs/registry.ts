@@ -17,6 +17,8 @@ export type JobTypes = {
 export type JobKind = keyof JobTypes;
 
 /** The job functions, shared by the inline runner and the worker entry. */
-export const jobFunctions: { [K in JobKind]: (env: JobEnv, input: JobTypes[K]['input']) => JobTypes[K]['output'] } = {
+export const jobFunctions: {
+  [K in JobKind]: (env: JobEnv, input: JobTypes[K]['input']) => JobTypes[K]['output'];
+} = {
   demo: (env, input) => generateDemoLedger(env.ledger, input, env.now, env.operatorId, env.progress),
 };

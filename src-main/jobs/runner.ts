@@ -8,7 +8,11 @@ export type JobRunOptions = { now: Date; operatorId: number; onProgress?: (p: Jo
 
 /** Runs heavy jobs either inline or in a worker thread; callers cannot tell the difference. */
 export type JobRunner = {
-  run<K extends JobKind>(kind: K, input: JobTypes[K]['input'], opts: JobRunOptions): Promise<JobTypes[K]['output']>;
+  run<K extends JobKind>(
+    kind: K,
+    input: JobTypes[K]['input'],
+    opts: JobRunOptions,
+  ): Promise<JobTypes[K]['output']>;
 };
 
 /** Builds a progress reporter that throttles to about ten events a second and computes a rate. */
@@ -36,7 +40,10 @@ export function inlineJobRunner(ledger: Ledger): JobRunner {
       const jobId = randomUUID();
       const progress = progressReporter(jobId, kind, opts.onProgress);
       try {
-        const fn = jobFunctions[kind] as (env: Parameters<(typeof jobFunctions)['demo']>[0], i: unknown) => unknown;
+        const fn = jobFunctions[kind] as (
+          env: Parameters<(typeof jobFunctions)['demo']>[0],
+          i: unknown,
+        ) => unknown;
         const out = fn({ ledger, now: opts.now, operatorId: opts.operatorId, progress }, input);
         return Promise.resolve(out as JobTypes[typeof kind]['output']);
       } catch (err) {

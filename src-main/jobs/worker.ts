@@ -22,7 +22,11 @@ export type WorkerMessage =
   | { type: 'progress'; progress: JobProgressDto }
   | { type: 'done'; output: unknown }
   | { type: 'error'; known: true; error: AppError }
-  | { type: 'error'; known: false; error: { code: 'internal'; message: string; name: string; stack?: string } };
+  | {
+      type: 'error';
+      known: false;
+      error: { code: 'internal'; message: string; name: string; stack?: string };
+    };
 
 /** Runs one job against the ledger file in this thread and reports progress, result or error to the parent. */
 export function runWorkerJob(data: WorkerJobData, post: (message: WorkerMessage) => void): void {
@@ -38,7 +42,11 @@ export function runWorkerJob(data: WorkerJobData, post: (message: WorkerMessage)
     if (err instanceof AppFailure) post({ type: 'error', known: true, error: err.error });
     else {
       const e = err instanceof Error ? err : new Error(String(err));
-      post({ type: 'error', known: false, error: { code: 'internal', message: e.message, name: e.name, stack: e.stack } });
+      post({
+        type: 'error',
+        known: false,
+        error: { code: 'internal', message: e.message, name: e.name, stack: e.stack },
+      });
     }
   } finally {
     ledger?.close();

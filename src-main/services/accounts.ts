@@ -158,19 +158,32 @@ export function showAccount(db: Database.Database, accountNo: string, today: Dat
     : 0;
   const openItemsMinor = (
     db
-      .prepare(`SELECT coalesce(sum(open_minor), 0) AS s FROM bill_items WHERE account_id = ? AND status = 'open'`)
+      .prepare(
+        `SELECT coalesce(sum(open_minor), 0) AS s FROM bill_items WHERE account_id = ? AND status = 'open'`,
+      )
       .get(a.id) as { s: number }
   ).s;
   const unallocatedMinor = openItemsMinor - a.balanceMinor;
   const standing: PaymentStatusDto['standing'] =
-    agg.overdueMinor > 0 ? 'overdue' : a.balanceMinor < 0 ? 'credit' : a.balanceMinor === 0 ? 'settled' : 'good';
+    agg.overdueMinor > 0
+      ? 'overdue'
+      : a.balanceMinor < 0
+        ? 'credit'
+        : a.balanceMinor === 0
+          ? 'settled'
+          : 'good';
 
   const recentBillDates = (
     db
-      .prepare(`SELECT DISTINCT bill_date AS d FROM bills WHERE account_id = ? ORDER BY bill_date DESC LIMIT 6`)
+      .prepare(
+        `SELECT DISTINCT bill_date AS d FROM bills WHERE account_id = ? ORDER BY bill_date DESC LIMIT 6`,
+      )
       .all(a.id) as { d: string }[]
   ).map((r) => r.d);
-  const nextBillDates = billUnits.map((u) => u.nextBillDate).filter((d): d is string => d !== null).sort();
+  const nextBillDates = billUnits
+    .map((u) => u.nextBillDate)
+    .filter((d): d is string => d !== null)
+    .sort();
 
   return {
     accountNo: a.accountNo,
@@ -203,7 +216,8 @@ export function showAccount(db: Database.Database, accountNo: string, today: Dat
 
 /** The items of one bill. */
 export function billItems(db: Database.Database, billNo: string): BillItemDto[] {
-  const bill = db.prepare('SELECT id FROM bills WHERE bill_no = ?').get(billNo.trim()) as { id: number } | undefined;
+  const bill = db.prepare('SELECT id FROM bills WHERE bill_no = ?').get(billNo.trim()) as
+    { id: number } | undefined;
   if (!bill) throw notFound('bill', billNo);
   return db
     .prepare(
@@ -217,7 +231,13 @@ export function billItems(db: Database.Database, billNo: string): BillItemDto[] 
 /** A page of an account's payments in a date range, newest first, with totals over the whole range. */
 export function paymentHistory(
   db: Database.Database,
-  input: { accountNo: string; from?: string | undefined; to?: string | undefined; limit: number; offset: number },
+  input: {
+    accountNo: string;
+    from?: string | undefined;
+    to?: string | undefined;
+    limit: number;
+    offset: number;
+  },
 ): PaymentHistoryDto {
   const a = loadAccount(db, input.accountNo);
   const from = input.from ?? '0000-01-01';
@@ -239,7 +259,9 @@ export function paymentHistory(
          FROM payments p WHERE p.account_id = ? AND p.effective_date >= ? AND p.effective_date <= ?
          ORDER BY p.effective_date DESC, p.id DESC LIMIT ? OFFSET ?`,
       )
-      .all(a.id, from, to, input.limit, input.offset) as (Omit<PaymentHistoryRowDto, 'reversed'> & { reversed: number })[]
+      .all(a.id, from, to, input.limit, input.offset) as (Omit<PaymentHistoryRowDto, 'reversed'> & {
+      reversed: number;
+    })[]
   ).map((r) => ({ ...r, reversed: r.reversed === 1 }));
   return { rows, total: totals.n, totalAmountMinor: totals.s, limit: input.limit, offset: input.offset };
 }

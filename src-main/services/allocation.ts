@@ -36,7 +36,9 @@ type ItemLine = { itemId: number; billId: number; amountMinor: number };
 
 function loadAccount(db: Database.Database, accountNo: string): AccountRow {
   const a = db
-    .prepare(`SELECT id, account_no AS accountNo, name, currency FROM accounts WHERE account_key = ? AND is_suspense = 0`)
+    .prepare(
+      `SELECT id, account_no AS accountNo, name, currency FROM accounts WHERE account_key = ? AND is_suspense = 0`,
+    )
     .get(accountNo.trim().toUpperCase()) as AccountRow | undefined;
   if (!a) throw notFound('account', accountNo);
   return a;
@@ -57,7 +59,9 @@ function loadPayment(db: Database.Database, paymentId: number): PaymentRow {
 
 /** The stale-data token of an account: the newest allocation on it (any payment, any direction). */
 export function allocationToken(db: Database.Database, accountId: number): string {
-  const row = db.prepare('SELECT coalesce(max(id), 0) AS m, count(*) AS n FROM allocations WHERE account_id = ?').get(accountId) as {
+  const row = db
+    .prepare('SELECT coalesce(max(id), 0) AS m, count(*) AS n FROM allocations WHERE account_id = ?')
+    .get(accountId) as {
     m: number;
     n: number;
   };
@@ -101,7 +105,10 @@ function creditPayments(db: Database.Database, accountId: number, paymentId?: nu
        FROM payments p WHERE p.account_id = ? AND p.kind <> 'failed' AND (? IS NULL OR p.id = ?)
        ORDER BY p.effective_date, p.id`,
     )
-    .all(accountId, paymentId ?? null, paymentId ?? null) as (Omit<AllocPaymentDto, 'unallocatedMinor' | 'reversed'> & {
+    .all(accountId, paymentId ?? null, paymentId ?? null) as (Omit<
+    AllocPaymentDto,
+    'unallocatedMinor' | 'reversed'
+  > & {
     reversed: number;
   })[];
   return rows
@@ -114,7 +121,10 @@ function creditPayments(db: Database.Database, accountId: number, paymentId?: nu
 }
 
 /** What the allocation dialogs show: open bills and items, payments with credit, and the stale-data token. */
-export function allocationView(db: Database.Database, input: { accountNo?: string | undefined; paymentId?: number | undefined }): AllocationViewDto {
+export function allocationView(
+  db: Database.Database,
+  input: { accountNo?: string | undefined; paymentId?: number | undefined },
+): AllocationViewDto {
   let account: AccountRow;
   if (input.paymentId !== undefined) {
     const p = loadPayment(db, input.paymentId);
@@ -140,8 +150,13 @@ export function allocationView(db: Database.Database, input: { accountNo?: strin
 }
 
 /** Spreads bill-level amounts over each bill's open items in item order (bills close when all items do). */
-function billLinesToItems(db: Database.Database, billLines: { billId: number; amountMinor: number }[]): ItemLine[] {
-  const itemsOf = db.prepare(`SELECT id, open_minor AS openMinor FROM bill_items WHERE bill_id = ? AND status = 'open' ORDER BY id`);
+function billLinesToItems(
+  db: Database.Database,
+  billLines: { billId: number; amountMinor: number }[],
+): ItemLine[] {
+  const itemsOf = db.prepare(
+    `SELECT id, open_minor AS openMinor FROM bill_items WHERE bill_id = ? AND status = 'open' ORDER BY id`,
+  );
   const out: ItemLine[] = [];
   for (const line of billLines) {
     let left = line.amountMinor;
@@ -152,7 +167,8 @@ function billLinesToItems(db: Database.Database, billLines: { billId: number; am
       out.push({ itemId: item.id, billId: line.billId, amountMinor: take });
       left -= take;
     }
-    if (left > 0) throw conflict('over-allocation', `bill ${line.billId} has less open than ${line.amountMinor}`);
+    if (left > 0)
+      throw conflict('over-allocation', `bill ${line.billId} has less open than ${line.amountMinor}`);
   }
   return out;
 }
@@ -181,7 +197,17 @@ function applyItemLines(
   let closedItems = 0;
   let closedBills = 0;
   for (const l of lines) {
-    ins.run(payment.id, payment.accountId, l.billId, l.itemId, l.amountMinor, payment.ratePpm, reverses?.get(l.itemId) ?? null, at, operatorId);
+    ins.run(
+      payment.id,
+      payment.accountId,
+      l.billId,
+      l.itemId,
+      l.amountMinor,
+      payment.ratePpm,
+      reverses?.get(l.itemId) ?? null,
+      at,
+      operatorId,
+    );
     const i = item.get(l.amountMinor, l.amountMinor, l.itemId) as { status: string };
     const b = bill.get(l.amountMinor, l.amountMinor, l.billId) as { status: string };
     if (l.amountMinor > 0 && i.status === 'closed') closedItems++;
@@ -191,7 +217,10 @@ function applyItemLines(
 }
 
 /** Manual allocation lines, amounts as decimal strings in the account's currency. */
-export type ManualLines = { bills?: { billNo: string; amount: string }[]; items?: { itemNo: string; amount: string }[] };
+export type ManualLines = {
+  bills?: { billNo: string; amount: string }[];
+  items?: { itemNo: string; amount: string }[];
+};
 
 /** Input of an allocation of one posted payment. */
 export type AllocateInput = ManualLines & {
@@ -203,12 +232,18 @@ export type AllocateInput = ManualLines & {
 function parseAmount(text: string, exponent: number, path: string): number {
   const r = parseMinor(text, exponent);
   if (!r.ok) throw invalidFields(`${path}: ${r.error.reason}`, [{ path, message: r.error.reason }]);
-  if (r.value <= 0) throw invalidFields(`${path}: an allocation must be positive`, [{ path, message: 'must be positive' }]);
+  if (r.value <= 0)
+    throw invalidFields(`${path}: an allocation must be positive`, [{ path, message: 'must be positive' }]);
   return r.value;
 }
 
 /** Checks and converts manual lines to item lines; every rule is enforced here, not only in the dialog. */
-function manualItemLines(db: Database.Database, accountId: number, exponent: number, input: ManualLines): ItemLine[] {
+function manualItemLines(
+  db: Database.Database,
+  accountId: number,
+  exponent: number,
+  input: ManualLines,
+): ItemLine[] {
   const billLines: { billId: number; amountMinor: number }[] = [];
   const itemLines: ItemLine[] = [];
   const billQ = db.prepare(
@@ -222,23 +257,32 @@ function manualItemLines(db: Database.Database, accountId: number, exponent: num
   (input.bills ?? []).forEach((l, idx) => {
     const path = `bills.${idx}.amount`;
     const amountMinor = parseAmount(l.amount, exponent, path);
-    const b = billQ.get(l.billNo.trim()) as { id: number; accountId: number; status: string; dueMinor: number; paying: number } | undefined;
+    const b = billQ.get(l.billNo.trim()) as
+      { id: number; accountId: number; status: string; dueMinor: number; paying: number } | undefined;
     if (!b) throw notFound('bill', l.billNo);
-    if (b.accountId !== accountId) throw conflict('other-account', `bill ${l.billNo} belongs to another account`);
+    if (b.accountId !== accountId)
+      throw conflict('other-account', `bill ${l.billNo} belongs to another account`);
     if (b.status !== 'open') throw conflict('closed-target', `bill ${l.billNo} is closed`);
-    if (b.paying !== 1) throw conflict('nonpaying-bill-unit', `bill ${l.billNo} belongs to a nonpaying bill unit (V7)`);
-    if (amountMinor > b.dueMinor) throw conflict('over-allocation', `bill ${l.billNo}: ${l.amount} is more than its amount due`);
+    if (b.paying !== 1)
+      throw conflict('nonpaying-bill-unit', `bill ${l.billNo} belongs to a nonpaying bill unit (V7)`);
+    if (amountMinor > b.dueMinor)
+      throw conflict('over-allocation', `bill ${l.billNo}: ${l.amount} is more than its amount due`);
     billLines.push({ billId: b.id, amountMinor });
   });
   (input.items ?? []).forEach((l, idx) => {
     const path = `items.${idx}.amount`;
     const amountMinor = parseAmount(l.amount, exponent, path);
-    const i = itemQ.get(l.itemNo.trim()) as { id: number; billId: number; accountId: number; status: string; openMinor: number; paying: number } | undefined;
+    const i = itemQ.get(l.itemNo.trim()) as
+      | { id: number; billId: number; accountId: number; status: string; openMinor: number; paying: number }
+      | undefined;
     if (!i) throw notFound('item', l.itemNo);
-    if (i.accountId !== accountId) throw conflict('other-account', `item ${l.itemNo} belongs to another account`);
+    if (i.accountId !== accountId)
+      throw conflict('other-account', `item ${l.itemNo} belongs to another account`);
     if (i.status !== 'open') throw conflict('closed-target', `item ${l.itemNo} is closed`);
-    if (i.paying !== 1) throw conflict('nonpaying-bill-unit', `item ${l.itemNo} belongs to a nonpaying bill unit (V7)`);
-    if (amountMinor > i.openMinor) throw conflict('over-allocation', `item ${l.itemNo}: ${l.amount} is more than its open amount`);
+    if (i.paying !== 1)
+      throw conflict('nonpaying-bill-unit', `item ${l.itemNo} belongs to a nonpaying bill unit (V7)`);
+    if (amountMinor > i.openMinor)
+      throw conflict('over-allocation', `item ${l.itemNo}: ${l.amount} is more than its open amount`);
     itemLines.push({ itemId: i.id, billId: i.billId, amountMinor });
   });
   const seen = new Set<number>();
@@ -250,17 +294,28 @@ function manualItemLines(db: Database.Database, accountId: number, exponent: num
     if (seen.has(itemId)) continue;
     seen.add(itemId);
     const open = (openQ.get(itemId) as { o: number }).o;
-    if (total > open) throw conflict('over-allocation', `the lines allocate ${total} to an item with ${open} open`);
+    if (total > open)
+      throw conflict('over-allocation', `the lines allocate ${total} to an item with ${open} open`);
   }
   return lines;
 }
 
 function describeLines(db: Database.Database, lines: ItemLine[]): AllocationResultDto['lines'] {
-  const q = db.prepare(`SELECT i.item_no AS itemNo, b.bill_no AS billNo FROM bill_items i JOIN bills b ON b.id = i.bill_id WHERE i.id = ?`);
-  return lines.map((l) => ({ ...(q.get(l.itemId) as { itemNo: string; billNo: string }), amountMinor: l.amountMinor }));
+  const q = db.prepare(
+    `SELECT i.item_no AS itemNo, b.bill_no AS billNo FROM bill_items i JOIN bills b ON b.id = i.bill_id WHERE i.id = ?`,
+  );
+  return lines.map((l) => ({
+    ...(q.get(l.itemId) as { itemNo: string; billNo: string }),
+    amountMinor: l.amountMinor,
+  }));
 }
 
-function policySettings(db: Database.Database): { policy: AutoPolicy; overpayment: OverpaymentPolicy; underpayment: UnderpaymentPolicy; searchBillAmount: boolean } {
+function policySettings(db: Database.Database): {
+  policy: AutoPolicy;
+  overpayment: OverpaymentPolicy;
+  underpayment: UnderpaymentPolicy;
+  searchBillAmount: boolean;
+} {
   return {
     policy: String(getSetting(db, 'allocation.policy')) as AutoPolicy,
     overpayment: String(getSetting(db, 'allocation.overpayment')) as OverpaymentPolicy,
@@ -300,25 +355,44 @@ function autoItemLines(
     overpayment: 'credit',
     underpayment: 'partial',
   });
-  return { lines: plan.lines.map((l) => ({ itemId: l.targetId, billId: l.billId, amountMinor: l.amountMinor })), outcome: plan.outcome, matchedBy: plan.matchedBy };
+  return {
+    lines: plan.lines.map((l) => ({ itemId: l.targetId, billId: l.billId, amountMinor: l.amountMinor })),
+    outcome: plan.outcome,
+    matchedBy: plan.matchedBy,
+  };
 }
 
 /**
  * Allocates a posted payment's unallocated amount: manual lines (bills and/or items) or a policy.
  * Every rule is checked here; any failure throws and changes nothing (one transaction).
  */
-export function allocatePayment(db: Database.Database, input: AllocateInput, now: Date, operatorId: number | null): AllocationResultDto {
+export function allocatePayment(
+  db: Database.Database,
+  input: AllocateInput,
+  now: Date,
+  operatorId: number | null,
+): AllocationResultDto {
   return db.transaction((): AllocationResultDto => {
     const payment = loadPayment(db, input.paymentId);
-    if (payment.isSuspense === 1) throw conflict('suspended-payment', `payment ${payment.id} is in suspense; apply it from Payment Center`);
+    if (payment.isSuspense === 1)
+      throw conflict(
+        'suspended-payment',
+        `payment ${payment.id} is in suspense; apply it from Payment Center`,
+      );
     if (payment.reversed === 1) throw conflict('reversed-payment', `payment ${payment.id} is reversed`);
-    if (payment.kind === 'failed') throw conflict('failed-payment', `payment ${payment.id} failed and cannot be allocated`);
+    if (payment.kind === 'failed')
+      throw conflict('failed-payment', `payment ${payment.id} failed and cannot be allocated`);
     if (input.token !== undefined && input.token !== allocationToken(db, payment.accountId)) {
-      throw conflict('stale', 'someone else allocated on this account since you opened it; reload and try again');
+      throw conflict(
+        'stale',
+        'someone else allocated on this account since you opened it; reload and try again',
+      );
     }
     const unallocated = payment.accountAmountMinor - payment.allocatedMinor;
     if (unallocated <= 0) throw conflict('nothing-to-allocate', `payment ${payment.id} is fully allocated`);
-    const currency = (db.prepare('SELECT currency FROM accounts WHERE id = ?').get(payment.accountId) as { currency: string }).currency;
+    const currency = (
+      db.prepare('SELECT currency FROM accounts WHERE id = ?').get(payment.accountId) as { currency: string }
+    ).currency;
     const manual = (input.bills?.length ?? 0) + (input.items?.length ?? 0) > 0;
     let lines: ItemLine[];
     let outcome = 'manual';
@@ -327,11 +401,22 @@ export function allocatePayment(db: Database.Database, input: AllocateInput, now
       lines = manualItemLines(db, payment.accountId, exponentOf(db, currency), input);
       const total = lines.reduce((s, l) => s + l.amountMinor, 0);
       if (total > unallocated) {
-        throw conflict('over-allocation', `the lines allocate ${total} but only ${unallocated} of payment ${payment.id} is unallocated`);
+        throw conflict(
+          'over-allocation',
+          `the lines allocate ${total} but only ${unallocated} of payment ${payment.id} is unallocated`,
+        );
       }
     } else {
-      const ref = db.prepare('SELECT bill_no AS r FROM payments WHERE id = ?').get(payment.id) as { r: string | null };
-      const auto = autoItemLines(db, payment.accountId, unallocated, input.policy ?? policySettings(db).policy, ref.r);
+      const ref = db.prepare('SELECT bill_no AS r FROM payments WHERE id = ?').get(payment.id) as {
+        r: string | null;
+      };
+      const auto = autoItemLines(
+        db,
+        payment.accountId,
+        unallocated,
+        input.policy ?? policySettings(db).policy,
+        ref.r,
+      );
       ({ lines, outcome, matchedBy } = auto);
     }
     const at = now.toISOString();
@@ -373,7 +458,8 @@ export function undoAllocation(
          WHERE payment_id = ? GROUP BY item_id, bill_id HAVING sum(amount_minor) <> 0`,
       )
       .all(payment.id) as (ItemLine & { lastId: number })[];
-    if (net.length === 0) throw conflict('nothing-to-undo', `payment ${payment.id} has no allocation to undo`);
+    if (net.length === 0)
+      throw conflict('nothing-to-undo', `payment ${payment.id} has no allocation to undo`);
     const at = now.toISOString();
     writeAudit(db, {
       at,
@@ -413,7 +499,11 @@ export function allocateAccountCredit(
     const account = loadAccount(db, input.accountNo);
     const results: AllocationResultDto[] = [];
     for (const p of creditPayments(db, account.id)) {
-      const open = (db.prepare(`SELECT count(*) AS n FROM bill_items WHERE account_id = ? AND status = 'open'`).get(account.id) as { n: number }).n;
+      const open = (
+        db
+          .prepare(`SELECT count(*) AS n FROM bill_items WHERE account_id = ? AND status = 'open'`)
+          .get(account.id) as { n: number }
+      ).n;
       if (open === 0) break;
       try {
         results.push(allocatePayment(db, { paymentId: p.paymentId, policy: input.policy }, now, operatorId));
@@ -444,12 +534,15 @@ function toRows(rows: (Omit<AllocationRowDto, 'reversal'> & { reversal: number }
 /** Where a payment went: its allocation rows, undo rows included. */
 export function paymentAllocations(db: Database.Database, paymentId: number): AllocationRowDto[] {
   loadPayment(db, paymentId);
-  return toRows(db.prepare(`${ALLOCATION_ROW} WHERE al.payment_id = ? ORDER BY al.id`).all(paymentId) as never);
+  return toRows(
+    db.prepare(`${ALLOCATION_ROW} WHERE al.payment_id = ? ORDER BY al.id`).all(paymentId) as never,
+  );
 }
 
 /** What paid a bill: allocation rows against its items. */
 export function billPayments(db: Database.Database, billNo: string): AllocationRowDto[] {
-  const bill = db.prepare('SELECT id FROM bills WHERE bill_no = ?').get(billNo.trim()) as { id: number } | undefined;
+  const bill = db.prepare('SELECT id FROM bills WHERE bill_no = ?').get(billNo.trim()) as
+    { id: number } | undefined;
   if (!bill) throw notFound('bill', billNo);
   return toRows(db.prepare(`${ALLOCATION_ROW} WHERE al.bill_id = ? ORDER BY al.id`).all(bill.id) as never);
 }

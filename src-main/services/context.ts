@@ -26,7 +26,8 @@ export type ServiceContext = {
 /** A logger that writes JSON lines to stderr (silent when PAYDESK_QUIET is set). */
 export const stderrLogger: Logger = {
   info: (msg, data) => {
-    if (!process.env.PAYDESK_QUIET) process.stderr.write(JSON.stringify({ level: 'info', msg, ...data }) + '\n');
+    if (!process.env.PAYDESK_QUIET)
+      process.stderr.write(JSON.stringify({ level: 'info', msg, ...data }) + '\n');
   },
   error: (msg, data) => {
     process.stderr.write(JSON.stringify({ level: 'error', msg, ...data }) + '\n');

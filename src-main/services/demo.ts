@@ -13,16 +13,93 @@ const BULK_TABLES = ['accounts', 'bill_units', 'bills', 'bill_items', 'journals'
 export type DemoOptions = { accounts: number; seed: number };
 
 const FIRST = [
-  'Mia', 'Uwe', 'Lena', 'Noah', 'Ava', 'Liam', 'Emma', 'Omar', 'Sofia', 'Lucas', 'Chloe', 'Mateo', 'Aiko', 'Yusuf',
-  'Nora', 'Ivan', 'Zoe', 'Hugo', 'Leila', 'Finn', 'Maya', 'Jonas', 'Elif', 'Pavel', 'Ines', 'Kofi', 'Sara', 'Theo',
-  'Priya', 'Marek', 'Alba', 'Ravi', 'Greta', 'Diego', 'Hana', 'Owen', 'Lucia', 'Emil', 'Amara', 'Felix',
+  'Mia',
+  'Uwe',
+  'Lena',
+  'Noah',
+  'Ava',
+  'Liam',
+  'Emma',
+  'Omar',
+  'Sofia',
+  'Lucas',
+  'Chloe',
+  'Mateo',
+  'Aiko',
+  'Yusuf',
+  'Nora',
+  'Ivan',
+  'Zoe',
+  'Hugo',
+  'Leila',
+  'Finn',
+  'Maya',
+  'Jonas',
+  'Elif',
+  'Pavel',
+  'Ines',
+  'Kofi',
+  'Sara',
+  'Theo',
+  'Priya',
+  'Marek',
+  'Alba',
+  'Ravi',
+  'Greta',
+  'Diego',
+  'Hana',
+  'Owen',
+  'Lucia',
+  'Emil',
+  'Amara',
+  'Felix',
 ] as const;
 const LAST = [
-  'Wolf', 'Koch', 'Baker', 'Orden', 'Schmidt', 'Novak', 'Garcia', 'Rossi', 'Tanaka', 'Okafor', 'Dubois', 'Jensen',
-  'Kowalski', 'Silva', 'Murphy', 'Nguyen', 'Fischer', 'Haddad', 'Larsen', 'Moreau', 'Petrov', 'Costa', 'Weber',
-  'Ahmed', 'Brennan', 'Lindqvist', 'Varga', 'Mendes', 'Sato', 'Keller', 'Horvat', 'Quinn', 'Byrne', 'Ferreira',
+  'Wolf',
+  'Koch',
+  'Baker',
+  'Orden',
+  'Schmidt',
+  'Novak',
+  'Garcia',
+  'Rossi',
+  'Tanaka',
+  'Okafor',
+  'Dubois',
+  'Jensen',
+  'Kowalski',
+  'Silva',
+  'Murphy',
+  'Nguyen',
+  'Fischer',
+  'Haddad',
+  'Larsen',
+  'Moreau',
+  'Petrov',
+  'Costa',
+  'Weber',
+  'Ahmed',
+  'Brennan',
+  'Lindqvist',
+  'Varga',
+  'Mendes',
+  'Sato',
+  'Keller',
+  'Horvat',
+  'Quinn',
+  'Byrne',
+  'Ferreira',
 ] as const;
-const COMPANY = ['Telecom', 'Logistics', 'Bakery', 'Consulting', 'Studios', 'Holdings', 'Clinic', 'Garage'] as const;
+const COMPANY = [
+  'Telecom',
+  'Logistics',
+  'Bakery',
+  'Consulting',
+  'Studios',
+  'Holdings',
+  'Clinic',
+  'Garage',
+] as const;
 
 /** Currency mix of demo accounts (weights out of 100) and the scale of a typical item in minor units. */
 const CURRENCIES: { code: string; weight: number; scale: number }[] = [
@@ -75,9 +152,14 @@ export function generateDemoLedger(
 ): DemoSummaryDto {
   const started = performance.now();
   const db = ledger.sqlite;
-  const existing = db.prepare('SELECT count(*) AS n FROM accounts WHERE is_suspense = 0').get() as { n: number };
+  const existing = db.prepare('SELECT count(*) AS n FROM accounts WHERE is_suspense = 0').get() as {
+    n: number;
+  };
   if (existing.n > 0) {
-    throw conflict('demo-empty-ledger', `the ledger already holds ${existing.n} accounts; demo data loads only into an empty ledger`);
+    throw conflict(
+      'demo-empty-ledger',
+      `the ledger already holds ${existing.n} accounts; demo data loads only into an empty ledger`,
+    );
   }
   const today = isoDate(now);
   const at = now.toISOString();
@@ -168,7 +250,10 @@ export function generateDemoLedger(
       const statusRoll = rand();
       const status = statusRoll < 0.95 ? 'active' : statusRoll < 0.98 ? 'inactive' : 'closed';
       const accountingType =
-        payType === PAY_TYPE.creditCard || payType === PAY_TYPE.directDebit || payType === PAY_TYPE.sepa || rand() < 0.3
+        payType === PAY_TYPE.creditCard ||
+        payType === PAY_TYPE.directDebit ||
+        payType === PAY_TYPE.sepa ||
+        rand() < 0.3
           ? 'balance_forward'
           : 'open_item';
       const cycleDay = randInt(rand, 1, 28);
@@ -179,15 +264,35 @@ export function generateDemoLedger(
       billUnitId++;
       const unitId = billUnitId;
       insBillUnit.run(
-        unitId, `BU${accountNo.slice(1)}-1`, accountId, 'Main', accountingType, payType, term, 1, null, 1, cycleDay,
+        unitId,
+        `BU${accountNo.slice(1)}-1`,
+        accountId,
+        'Main',
+        accountingType,
+        payType,
+        term,
+        1,
+        null,
+        1,
+        cycleDay,
         nextBillDate,
       );
       counts.billUnits++;
       if (previousDefaultUnit !== null && rand() < 0.05) {
         billUnitId++;
         insBillUnit.run(
-          billUnitId, `BU${accountNo.slice(1)}-2`, accountId, 'Child (paid by parent)', accountingType, PAY_TYPE.subord,
-          term, 0, previousDefaultUnit, 0, cycleDay, nextBillDate,
+          billUnitId,
+          `BU${accountNo.slice(1)}-2`,
+          accountId,
+          'Child (paid by parent)',
+          accountingType,
+          PAY_TYPE.subord,
+          term,
+          0,
+          previousDefaultUnit,
+          0,
+          cycleDay,
+          nextBillDate,
         );
         counts.billUnits++;
       }
@@ -207,23 +312,52 @@ export function generateDemoLedger(
         const firstItem = itemId + 1;
         for (let k = 0; k < itemCount; k++) {
           itemId++;
-          const t = ITEM_TYPES[k === itemCount - 1 && itemCount > 2 ? 3 : k % 3] as { type: string; glId: number };
+          const t = ITEM_TYPES[k === itemCount - 1 && itemCount > 2 ? 3 : k % 3] as {
+            type: string;
+            glId: number;
+          };
           const amount = Math.max(1, Math.round(randInt(rand, 500, 25000) * cur.scale));
           const open = fullyPaid ? 0 : rand() < 0.1 ? Math.floor(amount / 2) : amount;
           total += amount;
           due += open;
-          insItem.run(itemId, `I${String(itemId).padStart(10, "0")}`, billId, accountId, t.type, amount, open, t.glId, open === 0 ? 'closed' : 'open');
+          insItem.run(
+            itemId,
+            `I${String(itemId).padStart(10, '0')}`,
+            billId,
+            accountId,
+            t.type,
+            amount,
+            open,
+            t.glId,
+            open === 0 ? 'closed' : 'open',
+          );
         }
         insBill.run(
-          billId, `B${accountNo.slice(1)}-${String(b + 1).padStart(2, '0')}`, unitId, accountId, billDate, dueDate,
-          cur.code, total, due, due === 0 ? 'closed' : 'open',
+          billId,
+          `B${accountNo.slice(1)}-${String(b + 1).padStart(2, '0')}`,
+          unitId,
+          accountId,
+          billDate,
+          dueDate,
+          cur.code,
+          total,
+          due,
+          due === 0 ? 'closed' : 'open',
         );
         counts.bills++;
         counts.items += itemId - firstItem + 1;
         accountOpen += due;
       }
       insAccount.run(
-        accountId, accountNo, accountNo.toUpperCase(), name, name.toLowerCase(), status, cur.code, payType, accountOpen,
+        accountId,
+        accountNo,
+        accountNo.toUpperCase(),
+        name,
+        name.toLowerCase(),
+        status,
+        cur.code,
+        payType,
+        accountOpen,
         at,
       );
       if (accountOpen !== 0) {

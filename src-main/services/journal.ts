@@ -2,7 +2,8 @@ import type Database from 'better-sqlite3';
 import type { Minor } from '../../src-shared/money';
 
 /** Ledger sides a journal line can hit. AR lines carry the customer account. */
-export type GlAccount = 'AR' | 'CASH' | 'REVENUE' | 'SUSPENSE' | 'UNALLOCATABLE' | 'REFUND_CLEARING' | 'FEES' | 'FX';
+export type GlAccount =
+  'AR' | 'CASH' | 'REVENUE' | 'SUSPENSE' | 'UNALLOCATABLE' | 'REFUND_CLEARING' | 'FEES' | 'FX';
 
 /** One journal line: positive debits, negative credits. */
 export type JournalLine = { gl: GlAccount; accountId: number | null; amountMinor: Minor; currency: string };
@@ -43,7 +44,8 @@ function prepared(sqlite: Database.Database): Prepared {
 export function assertBalanced(lines: readonly JournalLine[]): void {
   const sums = new Map<string, number>();
   for (const l of lines) {
-    if (!Number.isSafeInteger(l.amountMinor)) throw new Error(`journal line amount ${l.amountMinor} is not an integer`);
+    if (!Number.isSafeInteger(l.amountMinor))
+      throw new Error(`journal line amount ${l.amountMinor} is not an integer`);
     sums.set(l.currency, (sums.get(l.currency) ?? 0) + l.amountMinor);
   }
   for (const [currency, sum] of sums) {

@@ -1,7 +1,12 @@
 import type Database from 'better-sqlite3';
 import type { LedgerCheckDto, LedgerViolationDto } from '../../src-shared/dto/app';
 
-type Check = { rule: string; entity: string; sql: string; describe: (row: Record<string, unknown>) => string };
+type Check = {
+  rule: string;
+  entity: string;
+  sql: string;
+  describe: (row: Record<string, unknown>) => string;
+};
 
 /** Rows of these tables are append-only; the first migration installs triggers that refuse changes. */
 const APPEND_ONLY_TRIGGERS = [
@@ -33,19 +38,20 @@ const CHECKS: Check[] = [
     entity: 'journal',
     sql: `SELECT journal_id AS id, currency, sum(amount_minor) AS off FROM journal_lines
           GROUP BY journal_id, currency HAVING sum(amount_minor) <> 0`,
-    describe: (r) => `journal ${r.id} does not balance in ${r.currency}: off by ${r.off}`,
+    describe: (r) =>
+      `journal ${String(r.id)} does not balance in ${String(r.currency)}: off by ${String(r.off)}`,
   },
   {
     rule: 'journal-audited',
     entity: 'journal',
     sql: `SELECT j.id FROM journals j LEFT JOIN audit_log a ON a.id = j.audit_id WHERE a.id IS NULL`,
-    describe: (r) => `journal ${r.id} has no audit row`,
+    describe: (r) => `journal ${String(r.id)} has no audit row`,
   },
   {
     rule: 'journal-lines-owned',
     entity: 'journal_line',
     sql: `SELECT l.id FROM journal_lines l LEFT JOIN journals j ON j.id = l.journal_id WHERE j.id IS NULL`,
-    describe: (r) => `journal line ${r.id} belongs to no journal`,
+    describe: (r) => `journal line ${String(r.id)} belongs to no journal`,
   },
   {
     rule: 'balance-matches-journal',
@@ -54,7 +60,8 @@ const CHECKS: Check[] = [
           FROM accounts a LEFT JOIN (SELECT account_id, sum(amount_minor) AS s FROM journal_lines
                                      WHERE gl_account = 'AR' GROUP BY account_id) j ON j.account_id = a.id
           WHERE a.balance_minor <> coalesce(j.s, 0)`,
-    describe: (r) => `account ${r.id}: balance ${r.cached} but its AR postings sum to ${r.posted}`,
+    describe: (r) =>
+      `account ${String(r.id)}: balance ${String(r.cached)} but its AR postings sum to ${String(r.posted)}`,
   },
   {
     rule: 'balance-equals-open-items-minus-credit',
@@ -66,7 +73,7 @@ const CHECKS: Check[] = [
                      FROM (${PAYMENT_POSITION}) GROUP BY account_id) c ON c.account_id = a.id
           WHERE a.is_suspense = 0 AND a.balance_minor <> coalesce(i.s, 0) - coalesce(c.s, 0)`,
     describe: (r) =>
-      `account ${r.id}: balance ${r.balance} but open items ${r.openItems} minus unallocated credit ${r.credit} = ${Number(r.openItems) - Number(r.credit)}`,
+      `account ${String(r.id)}: balance ${String(r.balance)} but open items ${String(r.openItems)} minus unallocated credit ${String(r.credit)} = ${Number(r.openItems) - Number(r.credit)}`,
   },
   {
     rule: 'allocation-within-payment',
@@ -75,8 +82,8 @@ const CHECKS: Check[] = [
           WHERE allocated < 0 OR allocated > credit OR (reversed AND allocated <> 0)`,
     describe: (r) =>
       Number(r.reversed)
-        ? `payment ${r.id} is reversed but still has ${r.allocated} allocated`
-        : `payment ${r.id}: allocated ${r.allocated} outside 0..${r.credit}`,
+        ? `payment ${String(r.id)} is reversed but still has ${String(r.allocated)} allocated`
+        : `payment ${String(r.id)}: allocated ${String(r.allocated)} outside 0..${String(r.credit)}`,
   },
   {
     rule: 'allocation-within-item',
@@ -86,7 +93,8 @@ const CHECKS: Check[] = [
                                   GROUP BY item_id) al ON al.item_id = i.id
           WHERE (i.amount_minor >= 0 AND (al.s < 0 OR al.s + i.open_minor > i.amount_minor))
              OR (i.amount_minor < 0 AND (al.s > 0 OR al.s + i.open_minor < i.amount_minor))`,
-    describe: (r) => `item ${r.id}: amount ${r.amount}, open ${r.open}, allocated ${r.allocated} — over-allocated`,
+    describe: (r) =>
+      `item ${String(r.id)}: amount ${String(r.amount)}, open ${String(r.open)}, allocated ${String(r.allocated)} — over-allocated`,
   },
   {
     rule: 'item-open-in-range',
@@ -95,7 +103,8 @@ const CHECKS: Check[] = [
           WHERE (amount_minor >= 0 AND (open_minor < 0 OR open_minor > amount_minor))
              OR (amount_minor < 0 AND (open_minor > 0 OR open_minor < amount_minor))
              OR (status = 'closed') <> (open_minor = 0)`,
-    describe: (r) => `item ${r.id}: open ${r.open} of ${r.amount} with status ${r.status}`,
+    describe: (r) =>
+      `item ${String(r.id)}: open ${String(r.open)} of ${String(r.amount)} with status ${String(r.status)}`,
   },
   {
     rule: 'bill-due-equals-items',
@@ -103,7 +112,8 @@ const CHECKS: Check[] = [
     sql: `SELECT b.bill_no AS id, b.amount_due_minor AS due, coalesce(i.s, 0) AS items, b.status
           FROM bills b LEFT JOIN (SELECT bill_id, sum(open_minor) AS s FROM bill_items GROUP BY bill_id) i ON i.bill_id = b.id
           WHERE b.amount_due_minor <> coalesce(i.s, 0) OR (b.status = 'closed') <> (coalesce(i.s, 0) = 0)`,
-    describe: (r) => `bill ${r.id}: amount due ${r.due} (${r.status}) but its open items sum to ${r.items}`,
+    describe: (r) =>
+      `bill ${String(r.id)}: amount due ${String(r.due)} (${String(r.status)}) but its open items sum to ${String(r.items)}`,
   },
   {
     rule: 'bill-total-equals-items',
@@ -111,19 +121,19 @@ const CHECKS: Check[] = [
     sql: `SELECT b.bill_no AS id, b.total_minor AS total, coalesce(i.s, 0) AS items
           FROM bills b LEFT JOIN (SELECT bill_id, sum(amount_minor) AS s FROM bill_items GROUP BY bill_id) i ON i.bill_id = b.id
           WHERE b.total_minor <> coalesce(i.s, 0)`,
-    describe: (r) => `bill ${r.id}: total ${r.total} but its items sum to ${r.items}`,
+    describe: (r) => `bill ${String(r.id)}: total ${String(r.total)} but its items sum to ${String(r.items)}`,
   },
   {
     rule: 'payment-posted',
     entity: 'payment',
     sql: `SELECT p.id FROM payments p LEFT JOIN journals j ON j.id = p.journal_id WHERE j.id IS NULL`,
-    describe: (r) => `payment ${r.id} has no journal`,
+    describe: (r) => `payment ${String(r.id)} has no journal`,
   },
   {
     rule: 'reversal-posted',
     entity: 'reversal',
     sql: `SELECT r.id FROM reversals r LEFT JOIN journals j ON j.id = r.journal_id WHERE j.id IS NULL`,
-    describe: (r) => `reversal ${r.id} has no journal`,
+    describe: (r) => `reversal ${String(r.id)} has no journal`,
   },
   {
     rule: 'allocation-same-account',
@@ -132,7 +142,7 @@ const CHECKS: Check[] = [
           LEFT JOIN bill_items i ON i.id = al.item_id LEFT JOIN bills b ON b.id = al.bill_id
           WHERE (al.item_id IS NOT NULL AND i.account_id <> al.account_id)
              OR (al.bill_id IS NOT NULL AND b.account_id <> al.account_id)`,
-    describe: (r) => `allocation ${r.id} points at another account's bill or item`,
+    describe: (r) => `allocation ${String(r.id)} points at another account's bill or item`,
   },
   {
     rule: 'suspense-account-exists',
@@ -148,20 +158,36 @@ export function checkLedger(db: Database.Database, maxViolations: number): Ledge
   const violations: LedgerViolationDto[] = [];
   for (const check of CHECKS) {
     if (violations.length >= maxViolations) break;
-    const rows = db.prepare(`${check.sql} LIMIT ?`).all(maxViolations - violations.length) as Record<string, unknown>[];
+    const rows = db.prepare(`${check.sql} LIMIT ?`).all(maxViolations - violations.length) as Record<
+      string,
+      unknown
+    >[];
     for (const row of rows) {
-      violations.push({ rule: check.rule, entity: check.entity, id: String(row.id), message: check.describe(row) });
+      violations.push({
+        rule: check.rule,
+        entity: check.entity,
+        id: String(row.id),
+        message: check.describe(row),
+      });
     }
   }
   const present = new Set(
-    (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger'`).all() as { name: string }[]).map((r) => r.name),
+    (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger'`).all() as { name: string }[]).map(
+      (r) => r.name,
+    ),
   );
   for (const name of APPEND_ONLY_TRIGGERS) {
     if (!present.has(name) && violations.length < maxViolations) {
-      violations.push({ rule: 'append-only-guard', entity: 'schema', id: name, message: `append-only trigger ${name} is missing` });
+      violations.push({
+        rule: 'append-only-guard',
+        entity: 'schema',
+        id: name,
+        message: `append-only trigger ${name} is missing`,
+      });
     }
   }
-  const count = (table: string): number => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  const count = (table: string): number =>
+    (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
   return {
     ok: violations.length === 0,
     violations,

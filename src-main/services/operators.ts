@@ -16,8 +16,7 @@ function toDto(row: OperatorRow): OperatorDto {
  */
 export function ensureOperator(sqlite: Database.Database, login: string, now: Date): OperatorDto {
   const found = sqlite.prepare('SELECT id, login, name, roles FROM operators WHERE login = ?').get(login) as
-    | OperatorRow
-    | undefined;
+    OperatorRow | undefined;
   if (found) return toDto(found);
   return sqlite.transaction(() => {
     const count = (sqlite.prepare('SELECT count(*) AS n FROM operators').get() as { n: number }).n;

@@ -21,7 +21,12 @@ export type PaymentToPost = {
 };
 
 /** The result of posting: the payment id, and whether it was already posted under the same source key. */
-export type PostedPayment = { paymentId: number; accountId: number; accountAmountMinor: number; duplicate: boolean };
+export type PostedPayment = {
+  paymentId: number;
+  accountId: number;
+  accountAmountMinor: number;
+  duplicate: boolean;
+};
 
 /**
  * Posts a successful external payment: CASH debit in the payment currency, AR credit in the account's
@@ -35,9 +40,17 @@ export function postPayment(
   operatorId: number | null,
 ): PostedPayment {
   const existing = db
-    .prepare('SELECT id, account_id AS accountId, account_amount_minor AS a FROM payments WHERE source_key = ?')
+    .prepare(
+      'SELECT id, account_id AS accountId, account_amount_minor AS a FROM payments WHERE source_key = ?',
+    )
     .get(p.sourceKey) as { id: number; accountId: number; a: number } | undefined;
-  if (existing) return { paymentId: existing.id, accountId: existing.accountId, accountAmountMinor: existing.a, duplicate: true };
+  if (existing)
+    return {
+      paymentId: existing.id,
+      accountId: existing.accountId,
+      accountAmountMinor: existing.a,
+      duplicate: true,
+    };
   if (!Number.isSafeInteger(p.amountMinor) || p.amountMinor <= 0) {
     throw invalidFields('a payment amount must be a positive whole number of minor units', [
       { path: 'amountMinor', message: 'must be a positive integer' },
@@ -45,7 +58,8 @@ export function postPayment(
   }
   const account = db
     .prepare('SELECT id, currency, status, is_suspense AS isSuspense FROM accounts WHERE account_key = ?')
-    .get(p.accountNo.trim().toUpperCase()) as { id: number; currency: string; status: string; isSuspense: number } | undefined;
+    .get(p.accountNo.trim().toUpperCase()) as
+    { id: number; currency: string; status: string; isSuspense: number } | undefined;
   if (!account || account.isSuspense === 1) throw notFound('account', p.accountNo);
   if (account.status === 'closed') throw conflict('closed-account', `account ${p.accountNo} is closed`);
   const converted = convertOn(db, p.amountMinor, p.currency, account.currency, p.effectiveDate);
@@ -57,12 +71,19 @@ export function postPayment(
     entityId: p.sourceKey,
     after: { ...p, accountAmountMinor: converted.amountMinor, ratePpm: converted.ratePpm },
   });
-  const lines: JournalLine[] = [{ gl: 'CASH', accountId: null, amountMinor: p.amountMinor, currency: p.currency }];
+  const lines: JournalLine[] = [
+    { gl: 'CASH', accountId: null, amountMinor: p.amountMinor, currency: p.currency },
+  ];
   if (p.currency !== account.currency) {
     lines.push({ gl: 'FX', accountId: null, amountMinor: -p.amountMinor, currency: p.currency });
     lines.push({ gl: 'FX', accountId: null, amountMinor: converted.amountMinor, currency: account.currency });
   }
-  lines.push({ gl: 'AR', accountId: account.id, amountMinor: -converted.amountMinor, currency: account.currency });
+  lines.push({
+    gl: 'AR',
+    accountId: account.id,
+    amountMinor: -converted.amountMinor,
+    currency: account.currency,
+  });
   const journalId = postJournal(db, {
     kind: 'payment',
     at,

@@ -7,7 +7,8 @@ export type Conversion = { amountMinor: number; ratePpm: number };
 
 /** Minor-unit exponent of a currency from the ledger's currencies table. */
 export function exponentOf(db: Database.Database, currency: string): number {
-  const row = db.prepare('SELECT exponent FROM currencies WHERE code = ?').get(currency) as { exponent: number } | undefined;
+  const row = db.prepare('SELECT exponent FROM currencies WHERE code = ?').get(currency) as
+    { exponent: number } | undefined;
   if (!row) throw conflict('unknown-currency', `currency ${currency} is not set up in this ledger`);
   return row.exponent;
 }
@@ -16,7 +17,13 @@ export function exponentOf(db: Database.Database, currency: string): number {
  * Converts an amount into another currency with the rate valid on the given date (the latest rate whose
  * valid_from is on or before it). Same currency converts 1:1. No rate is a conflict, never a guess.
  */
-export function convertOn(db: Database.Database, amountMinor: number, from: string, to: string, onDate: string): Conversion {
+export function convertOn(
+  db: Database.Database,
+  amountMinor: number,
+  from: string,
+  to: string,
+  onDate: string,
+): Conversion {
   if (from === to) return { amountMinor, ratePpm: 1_000_000 };
   const row = db
     .prepare(
@@ -26,7 +33,11 @@ export function convertOn(db: Database.Database, amountMinor: number, from: stri
     .get(from, to, onDate) as { ratePpm: number } | undefined;
   if (!row) throw conflict('no-exchange-rate', `no ${from}→${to} exchange rate valid on ${onDate}`);
   return {
-    amountMinor: convertMinor(amountMinor, { ratePpm: row.ratePpm, fromExponent: exponentOf(db, from), toExponent: exponentOf(db, to) }),
+    amountMinor: convertMinor(amountMinor, {
+      ratePpm: row.ratePpm,
+      fromExponent: exponentOf(db, from),
+      toExponent: exponentOf(db, to),
+    }),
     ratePpm: row.ratePpm,
   };
 }

@@ -27,16 +27,27 @@ export type RecordPaymentInput = {
  * Records one external payment (check, cash, wire...) on an account and, by default, allocates it with
  * the configured policy; all in one transaction. A repeated source key returns the first posting.
  */
-export function recordPayment(db: Database.Database, input: RecordPaymentInput, now: Date, operatorId: number | null): RecordedPaymentDto {
+export function recordPayment(
+  db: Database.Database,
+  input: RecordPaymentInput,
+  now: Date,
+  operatorId: number | null,
+): RecordedPaymentDto {
   return db.transaction((): RecordedPaymentDto => {
-    const account = db.prepare('SELECT currency FROM accounts WHERE account_key = ? AND is_suspense = 0').get(input.accountNo.trim().toUpperCase()) as
-      | { currency: string }
-      | undefined;
+    const account = db
+      .prepare('SELECT currency FROM accounts WHERE account_key = ? AND is_suspense = 0')
+      .get(input.accountNo.trim().toUpperCase()) as { currency: string } | undefined;
     if (!account) throw notFound('account', input.accountNo);
     const currency = input.currency ?? account.currency;
     const parsed = parseMinor(input.amount, exponentOf(db, currency));
-    if (!parsed.ok) throw invalidFields(`amount: ${parsed.error.reason}`, [{ path: 'amount', message: parsed.error.reason }]);
-    if (parsed.value <= 0) throw invalidFields('amount: a payment must be positive', [{ path: 'amount', message: 'must be positive' }]);
+    if (!parsed.ok)
+      throw invalidFields(`amount: ${parsed.error.reason}`, [
+        { path: 'amount', message: parsed.error.reason },
+      ]);
+    if (parsed.value <= 0)
+      throw invalidFields('amount: a payment must be positive', [
+        { path: 'amount', message: 'must be positive' },
+      ]);
     const posted = postPayment(
       db,
       {
@@ -55,9 +66,15 @@ export function recordPayment(db: Database.Database, input: RecordPaymentInput, 
       operatorId,
     );
     const hasOpen =
-      (db.prepare(`SELECT count(*) AS n FROM bill_items WHERE account_id = ? AND status = 'open'`).get(posted.accountId) as { n: number }).n > 0;
+      (
+        db
+          .prepare(`SELECT count(*) AS n FROM bill_items WHERE account_id = ? AND status = 'open'`)
+          .get(posted.accountId) as { n: number }
+      ).n > 0;
     const allocation =
-      input.allocate === 'auto' && !posted.duplicate && hasOpen ? allocatePayment(db, { paymentId: posted.paymentId }, now, operatorId) : null;
+      input.allocate === 'auto' && !posted.duplicate && hasOpen
+        ? allocatePayment(db, { paymentId: posted.paymentId }, now, operatorId)
+        : null;
     return { paymentId: posted.paymentId, duplicate: posted.duplicate, allocation };
   })();
 }

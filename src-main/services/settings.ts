@@ -15,8 +15,12 @@ export const SETTING_DEFAULTS = {
 export type SettingKey = keyof typeof SETTING_DEFAULTS;
 
 /** Reads a setting, falling back to its default when unset or unreadable. */
-export function getSetting<K extends SettingKey>(db: Database.Database, key: K): (typeof SETTING_DEFAULTS)[K] | string | boolean {
-  const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+export function getSetting<K extends SettingKey>(
+  db: Database.Database,
+  key: K,
+): (typeof SETTING_DEFAULTS)[K] | string | boolean {
+  const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as
+    { value: string } | undefined;
   if (!row) return SETTING_DEFAULTS[key];
   try {
     return JSON.parse(row.value) as string | boolean;

@@ -1,12 +1,7 @@
 import type { z } from 'zod';
 import type { commandInputs } from './inputs';
 import type { Result } from './result';
-import type {
-  AccountDetailDto,
-  AccountSearchDto,
-  BillItemDto,
-  PaymentHistoryDto,
-} from '../dto/accounts';
+import type { AccountDetailDto, AccountSearchDto, BillItemDto, PaymentHistoryDto } from '../dto/accounts';
 import type {
   AccountCreditResultDto,
   AllocationResultDto,

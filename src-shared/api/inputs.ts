@@ -6,7 +6,10 @@ const filePath = z.string().min(1).max(4096);
 const id = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
 const code = z.string().trim().min(1).max(64);
 /** Money crosses the boundary as a decimal string; services parse it with the currency's exponent. */
-const decimal = z.string().trim().regex(/^-?\d{1,15}(\.\d{1,6})?$/, 'a decimal amount such as 12.34');
+const decimal = z
+  .string()
+  .trim()
+  .regex(/^-?\d{1,15}(\.\d{1,6})?$/, 'a decimal amount such as 12.34');
 const autoPolicy = z.enum(['standard', 'bill-number', 'fifo', 'proportional', 'largest']);
 
 /** One zod schema per command; every front door parses with these before a service sees the input. */
@@ -49,8 +52,14 @@ export const commandInputs = {
   'allocation:apply': z.strictObject({
     paymentId: id,
     policy: autoPolicy.optional(),
-    bills: z.array(z.strictObject({ billNo: code, amount: decimal })).max(10_000).optional(),
-    items: z.array(z.strictObject({ itemNo: code, amount: decimal })).max(100_000).optional(),
+    bills: z
+      .array(z.strictObject({ billNo: code, amount: decimal }))
+      .max(10_000)
+      .optional(),
+    items: z
+      .array(z.strictObject({ itemNo: code, amount: decimal }))
+      .max(100_000)
+      .optional(),
     token: z.string().max(64).optional(),
   }),
   'allocation:undo': z.strictObject({ paymentId: id, reasonCode: z.int().min(0).max(2_147_483_647) }),
@@ -60,7 +69,10 @@ export const commandInputs = {
   'payments:record': z.strictObject({
     accountNo,
     amount: decimal,
-    currency: z.string().regex(/^[A-Z]{3}$/).optional(),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/)
+      .optional(),
     effectiveDate: isoDate.optional(),
     payType: z.int().min(0).max(99_999).default(10012),
     channelId: z.int().min(0).max(2_147_483_647).default(0),

@@ -1,7 +1,13 @@
 import type { Minor } from '../money';
 
 /** An open item as the allocation dialog shows it. */
-export type AllocItemDto = { itemId: number; itemNo: string; type: string; amountMinor: Minor; openMinor: Minor };
+export type AllocItemDto = {
+  itemId: number;
+  itemNo: string;
+  type: string;
+  amountMinor: Minor;
+  openMinor: Minor;
+};
 
 /** An open bill with its open items. */
 export type AllocBillDto = {
@@ -68,7 +74,16 @@ export type AllocationResultDto = {
 };
 
 /** Result of allocating an account's unallocated credit. */
-export type AccountCreditResultDto = { accountNo: string; payments: AllocationResultDto[]; allocatedMinor: Minor; unallocatedMinor: Minor };
+export type AccountCreditResultDto = {
+  accountNo: string;
+  payments: AllocationResultDto[];
+  allocatedMinor: Minor;
+  unallocatedMinor: Minor;
+};
 
 /** A recorded payment. */
-export type RecordedPaymentDto = { paymentId: number; duplicate: boolean; allocation: AllocationResultDto | null };
+export type RecordedPaymentDto = {
+  paymentId: number;
+  duplicate: boolean;
+  allocation: AllocationResultDto | null;
+};

@@ -28,7 +28,13 @@ export type DemoSummaryDto = {
 };
 
 /** Per-file counts of a receivables import. */
-export type ArImportFileSummaryDto = { file: string; rows: number; inserted: number; updated: number; unchanged: number };
+export type ArImportFileSummaryDto = {
+  file: string;
+  rows: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+};
 
 /** What an AR import did; unchanged everywhere means the snapshot had been loaded before. */
 export type ArImportSummaryDto = {

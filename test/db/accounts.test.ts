@@ -16,7 +16,10 @@ async function value<T>(p: Promise<Result<unknown>>): Promise<T> {
 function ledgerDigest(app: TestApp): string {
   const h = createHash('sha256');
   for (const table of ['accounts', 'bill_units', 'bills', 'bill_items', 'journal_lines']) {
-    const rows = app.ctx.ledger.sqlite.prepare(`SELECT * FROM ${table} ORDER BY id`).all() as Record<string, unknown>[];
+    const rows = app.ctx.ledger.sqlite.prepare(`SELECT * FROM ${table} ORDER BY id`).all() as Record<
+      string,
+      unknown
+    >[];
     for (const r of rows) {
       delete r.created_at;
       h.update(JSON.stringify(r));
@@ -43,7 +46,9 @@ describe('demo data', () => {
     const db = app.ctx.ledger.sqlite;
     const types = db.prepare('SELECT DISTINCT accounting_type AS t FROM bill_units ORDER BY t').all();
     expect(types).toEqual([{ t: 'balance_forward' }, { t: 'open_item' }]);
-    expect((db.prepare('SELECT count(*) AS n FROM bill_units WHERE paying = 0').get() as { n: number }).n).toBeGreaterThan(0);
+    expect(
+      (db.prepare('SELECT count(*) AS n FROM bill_units WHERE paying = 0').get() as { n: number }).n,
+    ).toBeGreaterThan(0);
   });
 
   it('is deterministic: the same seed and date give the same ledger; another seed does not', async () => {
@@ -74,21 +79,31 @@ describe('demo data', () => {
 
 describe('accounts', () => {
   it('finds accounts by number prefix, case-insensitively', async () => {
-    const r = await value<AccountSearchDto>(app.dispatch('accounts:search', { query: 'a000012', mode: 'prefix' }));
+    const r = await value<AccountSearchDto>(
+      app.dispatch('accounts:search', { query: 'a000012', mode: 'prefix' }),
+    );
     expect(r.rows.map((a) => a.accountNo)).toEqual(Array.from({ length: 10 }, (_, i) => `A000012${i}`));
     expect(r.truncated).toBe(false);
-    const many = await value<AccountSearchDto>(app.dispatch('accounts:search', { query: 'A00001', limit: 50 }));
+    const many = await value<AccountSearchDto>(
+      app.dispatch('accounts:search', { query: 'A00001', limit: 50 }),
+    );
     expect(many.rows).toHaveLength(50);
     expect(many.truncated).toBe(true);
   });
 
   it('finds accounts by name prefix and by a fragment of the name', async () => {
-    const target = app.ctx.ledger.sqlite.prepare(`SELECT account_no AS no, name FROM accounts WHERE id = 50`).get() as {
+    const target = app.ctx.ledger.sqlite
+      .prepare(`SELECT account_no AS no, name FROM accounts WHERE id = 50`)
+      .get() as {
       no: string;
       name: string;
     };
     const prefix = await value<AccountSearchDto>(
-      app.dispatch('accounts:search', { query: target.name.slice(0, 4).toUpperCase(), mode: 'prefix', limit: 500 }),
+      app.dispatch('accounts:search', {
+        query: target.name.slice(0, 4).toUpperCase(),
+        mode: 'prefix',
+        limit: 500,
+      }),
     );
     expect(prefix.rows.map((a) => a.accountNo)).toContain(target.no);
     const fragment = target.name.slice(2, 7).toLowerCase();
@@ -96,8 +111,14 @@ describe('accounts', () => {
       app.dispatch('accounts:search', { query: fragment, mode: 'contains', limit: 500 }),
     );
     expect(contains.rows.map((a) => a.accountNo)).toContain(target.no);
-    expect(contains.rows.every((a) => a.name.toLowerCase().includes(fragment) || a.accountNo.toLowerCase().includes(fragment))).toBe(true);
-    const short = await value<AccountSearchDto>(app.dispatch('accounts:search', { query: 'ia', mode: 'contains' }));
+    expect(
+      contains.rows.every(
+        (a) => a.name.toLowerCase().includes(fragment) || a.accountNo.toLowerCase().includes(fragment),
+      ),
+    ).toBe(true);
+    const short = await value<AccountSearchDto>(
+      app.dispatch('accounts:search', { query: 'ia', mode: 'contains' }),
+    );
     expect(short.rows.every((a) => a.name.toLowerCase().includes('ia'))).toBe(true);
   });
 
@@ -105,7 +126,9 @@ describe('accounts', () => {
     const a = await value<AccountDetailDto>(app.dispatch('accounts:show', { accountNo: 'A0000050' }));
     const db = app.ctx.ledger.sqlite;
     const open = db
-      .prepare(`SELECT coalesce(sum(open_minor), 0) AS s FROM bill_items i JOIN accounts a ON a.id = i.account_id WHERE a.account_no = ?`)
+      .prepare(
+        `SELECT coalesce(sum(open_minor), 0) AS s FROM bill_items i JOIN accounts a ON a.id = i.account_id WHERE a.account_no = ?`,
+      )
       .get('A0000050') as { s: number };
     expect(a.balanceMinor).toBe(open.s);
     expect(a.openItemsMinor).toBe(open.s);
@@ -116,24 +139,36 @@ describe('accounts', () => {
     expect(a.billingCycle.lastBillDate! <= '2026-11-22').toBe(true);
     const overdue = a.openBills.filter((b) => b.dueDate < '2026-11-22');
     expect(a.paymentStatus.overdueBills).toBe(overdue.length);
-    expect(a.paymentStatus.standing).toBe(overdue.length > 0 ? 'overdue' : a.balanceMinor > 0 ? 'good' : 'settled');
+    expect(a.paymentStatus.standing).toBe(
+      overdue.length > 0 ? 'overdue' : a.balanceMinor > 0 ? 'good' : 'settled',
+    );
   });
 
   it('answers not_found for an unknown account and bill', async () => {
-    expect(await app.dispatch('accounts:show', { accountNo: 'NOPE' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    expect(await app.dispatch('accounts:bill-items', { billNo: 'NOPE' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await app.dispatch('accounts:show', { accountNo: 'NOPE' })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
+    expect(await app.dispatch('accounts:bill-items', { billNo: 'NOPE' })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
   });
 
   it('lists the items of a bill', async () => {
     const a = await value<AccountDetailDto>(app.dispatch('accounts:show', { accountNo: 'A0000050' }));
     const bill = a.openBills[0]!;
-    const items = await value<{ amountMinor: number; openMinor: number }[]>(app.dispatch('accounts:bill-items', { billNo: bill.billNo }));
+    const items = await value<{ amountMinor: number; openMinor: number }[]>(
+      app.dispatch('accounts:bill-items', { billNo: bill.billNo }),
+    );
     expect(items.reduce((s, i) => s + i.amountMinor, 0)).toBe(bill.totalMinor);
     expect(items.reduce((s, i) => s + i.openMinor, 0)).toBe(bill.amountDueMinor);
   });
 
   it('pages payment history with the default page size of 50', async () => {
-    const h = await value<PaymentHistoryDto>(app.dispatch('accounts:payment-history', { accountNo: 'A0000050' }));
+    const h = await value<PaymentHistoryDto>(
+      app.dispatch('accounts:payment-history', { accountNo: 'A0000050' }),
+    );
     expect(h).toMatchObject({ rows: [], total: 0, limit: 50, offset: 0 });
   });
 });
@@ -145,13 +180,23 @@ describe('ledger check', () => {
       await value(broken.dispatch('demo:load', { accounts: 100, seed: 2 }));
       const db = broken.ctx.ledger.sqlite;
       db.prepare(`UPDATE accounts SET balance_minor = balance_minor + 1 WHERE account_no = 'A0000003'`).run();
-      db.prepare(`INSERT INTO journal_lines (journal_id, gl_account, amount_minor, currency) VALUES (1, 'CASH', 5, 'USD')`).run();
-      db.prepare(`UPDATE bill_items SET open_minor = amount_minor + 1 WHERE id = (SELECT min(id) FROM bill_items)`).run();
+      db.prepare(
+        `INSERT INTO journal_lines (journal_id, gl_account, amount_minor, currency) VALUES (1, 'CASH', 5, 'USD')`,
+      ).run();
+      db.prepare(
+        `UPDATE bill_items SET open_minor = amount_minor + 1 WHERE id = (SELECT min(id) FROM bill_items)`,
+      ).run();
       const check = await value<LedgerCheckDto>(broken.dispatch('ledger:check', {}));
       expect(check.ok).toBe(false);
       const rules = new Set(check.violations.map((v) => v.rule));
       expect(rules).toEqual(
-        new Set(['journal-balanced', 'balance-matches-journal', 'balance-equals-open-items-minus-credit', 'item-open-in-range', 'bill-due-equals-items']),
+        new Set([
+          'journal-balanced',
+          'balance-matches-journal',
+          'balance-equals-open-items-minus-credit',
+          'item-open-in-range',
+          'bill-due-equals-items',
+        ]),
       );
       expect(check.violations.find((v) => v.rule === 'balance-matches-journal')?.id).toBe('A0000003');
     } finally {

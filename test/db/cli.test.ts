@@ -82,14 +82,25 @@ describe('paydesk CLI', () => {
   });
 
   it('api lists every command with the JSON schema of its input', async () => {
-    const doc = oneJson(await cli('--json', 'api')) as { commands: { name: string; input: { type?: string } }[] };
+    const doc = oneJson(await cli('--json', 'api')) as {
+      commands: { name: string; input: { type?: string } }[];
+    };
     expect(doc.commands.map((c) => c.name).sort()).toEqual([...COMMANDS].sort());
     const search = doc.commands.find((c) => c.name === 'accounts:search')!;
     expect(search.input).toMatchObject({ type: 'object', properties: { query: { type: 'string' } } });
   });
 
   it('call reaches any command through the same parse-and-dispatch path', async () => {
-    const doc = oneJson(await cli('--db', db, '--json', 'call', 'accounts:search', '{"query":"A00001","mode":"prefix","limit":5}'));
+    const doc = oneJson(
+      await cli(
+        '--db',
+        db,
+        '--json',
+        'call',
+        'accounts:search',
+        '{"query":"A00001","mode":"prefix","limit":5}',
+      ),
+    );
     expect((doc.rows as unknown[]).length).toBe(5);
   });
 
@@ -98,18 +109,28 @@ describe('paydesk CLI', () => {
     writeFileSync(junk, 'hello');
     const r = await cli('--db', junk, '--json', 'account', 'show', 'A1');
     expect(r.code).toBe(2);
-    expect(oneJson(r)).toMatchObject({ error: { code: 'validation', message: expect.stringMatching(/not a SQLite ledger/) } });
+    expect(oneJson(r)).toMatchObject({
+      error: { code: 'validation', message: expect.stringMatching(/not a SQLite ledger/) },
+    });
   });
 
   it('runs as a real process through the bin script', () => {
-    const out = execFileSync(process.execPath, ['bin/paydesk.cjs', '--db', db, '--json', 'account', 'show', 'A0000001'], {
-      encoding: 'utf8',
-      env: { ...process.env, PAYDESK_QUIET: '1' },
-    });
+    const out = execFileSync(
+      process.execPath,
+      ['bin/paydesk.cjs', '--db', db, '--json', 'account', 'show', 'A0000001'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, PAYDESK_QUIET: '1' },
+      },
+    );
     expect(JSON.parse(out)).toMatchObject({ accountNo: 'A0000001' });
-    const failed = spawnSync(process.execPath, ['bin/paydesk.cjs', '--db', db, '--json', 'account', 'show', 'ZZZ'], {
-      encoding: 'utf8',
-    });
+    const failed = spawnSync(
+      process.execPath,
+      ['bin/paydesk.cjs', '--db', db, '--json', 'account', 'show', 'ZZZ'],
+      {
+        encoding: 'utf8',
+      },
+    );
     expect(failed.status).toBe(3);
     expect(JSON.parse(failed.stdout)).toMatchObject({ error: { code: 'not_found' } });
   });

@@ -15,7 +15,10 @@ type Recorded = {
   quitCalls: number;
   paths: Record<string, string>;
   name?: string;
-  headersListener?: (details: unknown, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void;
+  headersListener?: (
+    details: unknown,
+    cb: (r: { responseHeaders: Record<string, string[]> }) => void,
+  ) => void;
   permissionRequestHandler?: (wc: unknown, permission: string, cb: (granted: boolean) => void) => void;
   exposed: Record<string, unknown>;
   invoked: { channel: string; input: unknown }[];
@@ -33,7 +36,10 @@ type FakeElectron = {
   state: Recorded;
   electron: {
     app: { emit: (event: string) => boolean };
-    ipcRenderer: { emit: (channel: string, event: unknown, payload: unknown) => boolean; listenerCount: (c: string) => number };
+    ipcRenderer: {
+      emit: (channel: string, event: unknown, payload: unknown) => boolean;
+      listenerCount: (c: string) => number;
+    };
   };
   uninstall: () => void;
 };
@@ -79,7 +85,8 @@ describe('built main bundle (out/main/index.js) with a stand-in electron', () =>
 
   beforeAll(() => {
     const started = performance.now();
-    if (helpers.ensureBuilt(ROOT)) console.info(`electron-vite build: ${Math.round(performance.now() - started)} ms`);
+    if (helpers.ensureBuilt(ROOT))
+      console.info(`electron-vite build: ${Math.round(performance.now() - started)} ms`);
   });
   afterEach(() => {
     for (const c of cleanups.splice(0).reverse()) c();
@@ -115,7 +122,9 @@ describe('built main bundle (out/main/index.js) with a stand-in electron', () =>
     expect(existsSync(db)).toBe(true);
     const probe = new Database(db, { readonly: true });
     try {
-      const tables = probe.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
+      const tables = probe.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
+        name: string;
+      }[];
       expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['accounts', '__drizzle_migrations']));
       const journal = JSON.parse(readFileSync(join(ROOT, 'db/migrations/meta/_journal.json'), 'utf8')) as {
         entries: unknown[];
@@ -128,7 +137,10 @@ describe('built main bundle (out/main/index.js) with a stand-in electron', () =>
 
     // A handler answers through the one dispatch path.
     const info = fake.state.handlers.get('cmd:app:info')!;
-    const result = (await info(fromRenderer, {})) as { ok: boolean; value: { ledgerFile: string; isEmpty: boolean } };
+    const result = (await info(fromRenderer, {})) as {
+      ok: boolean;
+      value: { ledgerFile: string; isEmpty: boolean };
+    };
     expect(result).toMatchObject({ ok: true, value: { ledgerFile: db, isEmpty: true } });
     // Input is parsed: unknown keys are a validation error, never reaching the service.
     expect(await fake.state.handlers.get('cmd:accounts:show')!(fromRenderer, { nope: 1 })).toMatchObject({
@@ -144,7 +156,11 @@ describe('built main bundle (out/main/index.js) with a stand-in electron', () =>
     // One hardened window, loading the built renderer with the built preload.
     expect(fake.state.windows).toHaveLength(1);
     const win = fake.state.windows[0]!;
-    expect(win.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
+    expect(win.options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+    });
     expect(win.options.webPreferences.preload).toBe(join(ROOT, 'out', 'preload', 'index.js'));
     expect(existsSync(win.options.webPreferences.preload as string)).toBe(true);
     expect(win.loaded).toEqual({ file: join(ROOT, 'out', 'renderer', 'index.html') });
@@ -157,7 +173,9 @@ describe('built main bundle (out/main/index.js) with a stand-in electron', () =>
     let headers: Record<string, string[]> = {};
     fake.state.headersListener!({ responseHeaders: {} }, (r) => (headers = r.responseHeaders));
     expect(headers['Content-Security-Policy']?.[0]).toContain("script-src 'self'");
-    const granted = await new Promise<boolean>((done) => fake.state.permissionRequestHandler!({}, 'geolocation', done));
+    const granted = await new Promise<boolean>((done) =>
+      fake.state.permissionRequestHandler!({}, 'geolocation', done),
+    );
     expect(granted).toBe(false);
 
     // demo:load goes through the worker runner, which must find the built out/main/worker.js.
@@ -168,11 +186,15 @@ describe('built main bundle (out/main/index.js) with a stand-in electron', () =>
     const channels = win.webContents.sent.map((s) => s.channel);
     expect(channels).toContain('evt:job:progress');
     expect(channels).toContain('evt:ledger:changed');
-    expect(await fake.state.handlers.get('cmd:demo:load')!(fromRenderer, { accounts: 40, seed: 5 })).toMatchObject({
+    expect(
+      await fake.state.handlers.get('cmd:demo:load')!(fromRenderer, { accounts: 40, seed: 5 }),
+    ).toMatchObject({
       ok: false,
       error: { code: 'conflict' },
     });
-    console.info(`main start ${Math.round(startMs)} ms; demo(40) in the built worker ${Math.round(demoMs)} ms`);
+    console.info(
+      `main start ${Math.round(startMs)} ms; demo(40) in the built worker ${Math.round(demoMs)} ms`,
+    );
 
     // Quitting removes the handlers and closes the ledger.
     fake.electron.app.emit('will-quit');
@@ -218,7 +240,10 @@ describe('built main bundle (out/main/index.js) with a stand-in electron', () =>
     const file = join(ROOT, 'out', 'preload', 'index.js');
     helpers.forgetModulesUnder(file);
     const fake = helpers.installFakeElectron();
-    cleanups.push(() => fake.uninstall(), () => helpers.forgetModulesUnder(file));
+    cleanups.push(
+      () => fake.uninstall(),
+      () => helpers.forgetModulesUnder(file),
+    );
     requireHere(file);
     const api = fake.state.exposed.api as {
       invoke: (c: string, i?: unknown) => Promise<unknown>;
@@ -228,7 +253,10 @@ describe('built main bundle (out/main/index.js) with a stand-in electron', () =>
     expect(Object.keys(api).sort()).toEqual(['invoke', 'on']);
 
     expect(await api.invoke('app:info', {})).toEqual({ ok: true, value: { channel: 'cmd:app:info' } });
-    expect(await api.invoke('shell:exec', { cmd: 'rm -rf /' })).toMatchObject({ ok: false, error: { code: 'validation' } });
+    expect(await api.invoke('shell:exec', { cmd: 'rm -rf /' })).toMatchObject({
+      ok: false,
+      error: { code: 'validation' },
+    });
     expect(fake.state.invoked).toEqual([{ channel: 'cmd:app:info', input: {} }]);
 
     const got: unknown[] = [];

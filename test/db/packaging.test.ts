@@ -21,7 +21,10 @@ const run = promisify(execFile);
 function fakeElectronDist(dir: string): void {
   mkdirSync(join(dir, 'resources'), { recursive: true });
   mkdirSync(join(dir, 'locales'), { recursive: true });
-  writeFileSync(join(dir, 'electron'), '#!/bin/sh\necho "stand-in Electron: the real binary is not available here" >&2\nexit 1\n');
+  writeFileSync(
+    join(dir, 'electron'),
+    '#!/bin/sh\necho "stand-in Electron: the real binary is not available here" >&2\nexit 1\n',
+  );
   chmodSync(join(dir, 'electron'), 0o755);
   writeFileSync(join(dir, 'version'), ELECTRON_VERSION);
   writeFileSync(join(dir, 'LICENSE'), 'stand-in\n');
@@ -85,9 +88,20 @@ describe('electron-builder package layout (linux dir, stand-in electronDist, no 
       expect(entries, f).toContain(f);
     }
     const list = [...entries];
-    expect(list.filter((e) => /^\/(src-main|src-renderer|src-preload|src-shared|test|db)\//.test(e))).toEqual([]);
+    expect(list.filter((e) => /^\/(src-main|src-renderer|src-preload|src-shared|test|db)\//.test(e))).toEqual(
+      [],
+    );
     // devDependencies stay out, and so do the renderer libraries Vite already bundled into out/renderer.
-    for (const name of ['electron', 'vitest', 'electron-builder', 'typescript', 'playwright-core', '@mui', 'react', 'ag-grid-community']) {
+    for (const name of [
+      'electron',
+      'vitest',
+      'electron-builder',
+      'typescript',
+      'playwright-core',
+      '@mui',
+      'react',
+      'ag-grid-community',
+    ]) {
       expect(entries, name).not.toContain(`/node_modules/${name}`);
     }
     expect(entries.size).toBeLessThan(10_000);
@@ -96,7 +110,14 @@ describe('electron-builder package layout (linux dir, stand-in electronDist, no 
   });
 
   it('unpacks the native module next to the archive', () => {
-    const unpacked = join(resources, 'app.asar.unpacked', 'node_modules', 'better-sqlite3', 'build', 'Release');
+    const unpacked = join(
+      resources,
+      'app.asar.unpacked',
+      'node_modules',
+      'better-sqlite3',
+      'build',
+      'Release',
+    );
     expect(existsSync(join(unpacked, 'better_sqlite3.node'))).toBe(true);
   });
 
@@ -105,7 +126,8 @@ describe('electron-builder package layout (linux dir, stand-in electronDist, no 
     expect(existsSync(journalFile)).toBe(true);
     const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
     expect(journal.entries.length).toBeGreaterThan(0);
-    for (const e of journal.entries) expect(existsSync(join(resources, 'migrations', `${e.tag}.sql`)), e.tag).toBe(true);
+    for (const e of journal.entries)
+      expect(existsSync(join(resources, 'migrations', `${e.tag}.sql`)), e.tag).toBe(true);
   });
 
   it('names the Linux executable paydesk', () => {

@@ -14,12 +14,17 @@ describe('ledger schema', () => {
     try {
       const ledger = openLedger(join(dir, 'l.sqlite'), MIGRATIONS);
       const tables = ledger.sqlite
-        .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%fts%' AND name <> '__drizzle_migrations'`)
+        .prepare(
+          `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%fts%' AND name <> '__drizzle_migrations'`,
+        )
         .all() as { name: string }[];
       expect(tables.length).toBeGreaterThan(8);
       const offenders: string[] = [];
       for (const t of tables) {
-        const cols = ledger.sqlite.prepare(`PRAGMA table_info("${t.name}")`).all() as { name: string; type: string }[];
+        const cols = ledger.sqlite.prepare(`PRAGMA table_info("${t.name}")`).all() as {
+          name: string;
+          type: string;
+        }[];
         for (const c of cols) {
           if (/REAL|FLOA|DOUB|NUMERIC|DECIMAL/i.test(c.type)) offenders.push(`${t.name}.${c.name} ${c.type}`);
           if (/minor$/.test(c.name)) expect(c.type.toUpperCase(), `${t.name}.${c.name}`).toBe('INTEGER');
@@ -49,8 +54,12 @@ describe('ledger schema', () => {
     try {
       const db = openLedger(join(dir, 'l.sqlite'), MIGRATIONS).sqlite;
       db.prepare(`INSERT INTO audit_log (at, action, entity) VALUES ('2026-01-01', 'x', 'y')`).run();
-      db.prepare(`INSERT INTO journals (kind, at, effective_date, audit_id) VALUES ('t', 'a', '2026-01-01', 1)`).run();
-      db.prepare(`INSERT INTO journal_lines (journal_id, gl_account, amount_minor, currency) VALUES (1, 'CASH', 0, 'USD')`).run();
+      db.prepare(
+        `INSERT INTO journals (kind, at, effective_date, audit_id) VALUES ('t', 'a', '2026-01-01', 1)`,
+      ).run();
+      db.prepare(
+        `INSERT INTO journal_lines (journal_id, gl_account, amount_minor, currency) VALUES (1, 'CASH', 0, 'USD')`,
+      ).run();
       expect(() => db.prepare(`UPDATE audit_log SET action = 'z'`).run()).toThrow(/append-only/);
       expect(() => db.prepare(`DELETE FROM audit_log`).run()).toThrow(/append-only/);
       expect(() => db.prepare(`UPDATE journals SET kind = 'z'`).run()).toThrow(/append-only/);
@@ -140,7 +149,9 @@ describe('opening a ledger file', () => {
       const file = join(dir, 'l.sqlite');
       openLedger(file, MIGRATIONS).close();
       const raw = new Database(file);
-      raw.prepare(`INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('future', 99999999999999)`).run();
+      raw
+        .prepare(`INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('future', 99999999999999)`)
+        .run();
       raw.pragma('wal_checkpoint(TRUNCATE)');
       raw.close();
       const before = readFileSync(file);

@@ -40,7 +40,11 @@ describe('worker job runner', () => {
     const started = performance.now();
     let out;
     try {
-      out = await runner.run('demo', { accounts: 300, seed: 7 }, { now: NOW, operatorId, onProgress: (p) => progress.push(p) });
+      out = await runner.run(
+        'demo',
+        { accounts: 300, seed: 7 },
+        { now: NOW, operatorId, onProgress: (p) => progress.push(p) },
+      );
     } finally {
       clearInterval(timer);
     }
@@ -49,14 +53,18 @@ describe('worker job runner', () => {
     expect(out.seed).toBe(7);
     expect(ticks).toBeGreaterThan(0);
     // The worker wrote through its own connection; the main connection sees the rows.
-    const count = ledger.sqlite.prepare('SELECT count(*) AS n FROM accounts WHERE is_suspense = 0').get() as { n: number };
+    const count = ledger.sqlite.prepare('SELECT count(*) AS n FROM accounts WHERE is_suspense = 0').get() as {
+      n: number;
+    };
     expect(count.n).toBe(300);
     expect(progress.length).toBeGreaterThan(0);
     const last = progress.at(-1)!;
     expect(last.kind).toBe('demo');
     expect(last.done).toBe(last.total);
     expect(new Set(progress.map((p) => p.jobId)).size).toBe(1);
-    console.info(`demo(300) in a tsx worker: ${Math.round(elapsedMs)} ms, ${progress.length} progress events`);
+    console.info(
+      `demo(300) in a tsx worker: ${Math.round(elapsedMs)} ms, ${progress.length} progress events`,
+    );
 
     const second = runner.run('demo', { accounts: 300, seed: 7 }, { now: NOW, operatorId });
     await expect(second).rejects.toBeInstanceOf(AppFailure);

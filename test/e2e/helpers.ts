@@ -6,6 +6,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { openApp, type App } from '../../src-main/app-context';
 import { startBridge, type Bridge } from '../../src-main/bridge/server';
 import { browserShim } from '../../src-main/bridge/shim';
+import { workerJobRunner } from '../../src-main/jobs/worker-runner';
 
 /** Repository root. */
 export const ROOT = resolve(dirname(__filename), '../..');
@@ -67,7 +68,12 @@ export type E2eSession = {
 export async function startSession(opts: { login?: string } = {}): Promise<E2eSession> {
   ensureRendererBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'paydesk-e2e-'));
-  const app = openApp({ file: join(dir, 'ledger.sqlite'), login: opts.login ?? 'e2e.clerk' });
+  // Jobs run in a worker thread as in the desktop app, so progress events stream while the bridge keeps serving.
+  const app = openApp({
+    file: join(dir, 'ledger.sqlite'),
+    login: opts.login ?? 'e2e.clerk',
+    jobs: (c) => workerJobRunner(c.ledger.file),
+  });
   let bridge: Bridge | undefined;
   let browser: Browser | undefined;
   try {

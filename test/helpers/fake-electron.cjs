@@ -104,7 +104,8 @@ function createFakeElectron(options = {}) {
   const ipcMain = {
     handle(channel, handler) {
       // Same rule as Electron: a second handler for one channel throws.
-      if (state.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
+      if (state.handlers.has(channel))
+        throw new Error(`Attempted to register a second handler for '${channel}'`);
       state.handlers.set(channel, handler);
     },
     removeHandler(channel) {

@@ -5,7 +5,10 @@ import { tempDir } from './temp';
 export { tempDir };
 
 /** Opens the services on a fresh ledger file in a temp dir, with a fixed clock. */
-export function freshApp(now = new Date('2026-11-22T09:00:00Z'), login = 'tester'): App & { dir: string; file: string; dispose: () => void } {
+export function freshApp(
+  now = new Date('2026-11-22T09:00:00Z'),
+  login = 'tester',
+): App & { dir: string; file: string; dispose: () => void } {
   const { dir, cleanup } = tempDir();
   const file = join(dir, 'ledger.sqlite');
   const app = openApp({ file, login, clock: () => now, migrationsFolder: 'db/migrations' });

@@ -8,7 +8,13 @@ import {
   type AutoPolicy,
 } from '../../src-main/domain/allocation';
 
-const bill = (id: number, billNo: string, dueDate: string, openMinor: number, payable = true): AllocTarget => ({
+const bill = (
+  id: number,
+  billNo: string,
+  dueDate: string,
+  openMinor: number,
+  payable = true,
+): AllocTarget => ({
   id,
   billId: id,
   billNo,
@@ -19,7 +25,11 @@ const bill = (id: number, billNo: string, dueDate: string, openMinor: number, pa
   payable,
 });
 
-const BILLS = [bill(1, 'B-3', '2026-09-01', 3000), bill(2, 'B-1', '2026-07-01', 1000), bill(3, 'B-2', '2026-08-01', 2000)];
+const BILLS = [
+  bill(1, 'B-3', '2026-09-01', 3000),
+  bill(2, 'B-1', '2026-07-01', 1000),
+  bill(3, 'B-2', '2026-08-01', 2000),
+];
 
 const req = (over: Partial<AllocationRequest>): AllocationRequest => ({
   amountMinor: 1000,
@@ -34,11 +44,19 @@ const req = (over: Partial<AllocationRequest>): AllocationRequest => ({
 describe('planAllocation', () => {
   it('standard: bill number first', () => {
     const p = planAllocation(req({ amountMinor: 3000, billNoHint: 'b-3' }));
-    expect(p).toMatchObject({ matchedBy: 'bill-number', outcome: 'allocated', lines: [{ targetId: 1, amountMinor: 3000 }] });
+    expect(p).toMatchObject({
+      matchedBy: 'bill-number',
+      outcome: 'allocated',
+      lines: [{ targetId: 1, amountMinor: 3000 }],
+    });
   });
   it('standard: then bill amount when SearchBillAmount is on', () => {
     const on = planAllocation(req({ amountMinor: 2000, searchBillAmount: true }));
-    expect(on).toMatchObject({ matchedBy: 'bill-amount', outcome: 'allocated', lines: [{ targetId: 3, amountMinor: 2000 }] });
+    expect(on).toMatchObject({
+      matchedBy: 'bill-amount',
+      outcome: 'allocated',
+      lines: [{ targetId: 3, amountMinor: 2000 }],
+    });
     const off = planAllocation(req({ amountMinor: 2000, searchBillAmount: false }));
     expect(off.matchedBy).toBe('fifo');
     expect(off.lines).toEqual([
@@ -68,16 +86,36 @@ describe('planAllocation', () => {
     ]);
   });
   it('overpayment: credit, suspend or refuse', () => {
-    expect(planAllocation(req({ amountMinor: 7000 }))).toMatchObject({ outcome: 'credit', allocatedMinor: 6000, remainderMinor: 1000 });
-    expect(planAllocation(req({ amountMinor: 7000, overpayment: 'suspend' }))).toMatchObject({ outcome: 'suspend', remainderMinor: 1000 });
-    expect(planAllocation(req({ amountMinor: 7000, overpayment: 'refuse' }))).toMatchObject({ outcome: 'refused', lines: [], allocatedMinor: 0 });
+    expect(planAllocation(req({ amountMinor: 7000 }))).toMatchObject({
+      outcome: 'credit',
+      allocatedMinor: 6000,
+      remainderMinor: 1000,
+    });
+    expect(planAllocation(req({ amountMinor: 7000, overpayment: 'suspend' }))).toMatchObject({
+      outcome: 'suspend',
+      remainderMinor: 1000,
+    });
+    expect(planAllocation(req({ amountMinor: 7000, overpayment: 'refuse' }))).toMatchObject({
+      outcome: 'refused',
+      lines: [],
+      allocatedMinor: 0,
+    });
   });
   it('underpayment: partial to the oldest, or manual allocation required', () => {
-    expect(planAllocation(req({ amountMinor: 1500 }))).toMatchObject({ outcome: 'partial', allocatedMinor: 1500 });
-    expect(planAllocation(req({ amountMinor: 1500, underpayment: 'manual' }))).toMatchObject({ outcome: 'required' });
+    expect(planAllocation(req({ amountMinor: 1500 }))).toMatchObject({
+      outcome: 'partial',
+      allocatedMinor: 1500,
+    });
+    expect(planAllocation(req({ amountMinor: 1500, underpayment: 'manual' }))).toMatchObject({
+      outcome: 'required',
+    });
   });
   it('never allocates to a nonpaying bill unit (V7) or a closed target', () => {
-    const targets = [bill(1, 'B-1', '2026-01-01', 500, false), bill(2, 'B-2', '2026-02-01', 0), bill(3, 'B-3', '2026-03-01', 800)];
+    const targets = [
+      bill(1, 'B-1', '2026-01-01', 500, false),
+      bill(2, 'B-2', '2026-02-01', 0),
+      bill(3, 'B-3', '2026-03-01', 800),
+    ];
     const p = planAllocation(req({ targets, amountMinor: 800, billNoHint: 'B-1' }));
     expect(p.lines).toEqual([{ targetId: 3, billId: 3, amountMinor: 800 }]);
   });
@@ -101,8 +139,18 @@ describe('planAllocation', () => {
         fc.constantFrom('partial', 'manual' as const),
         fc.boolean(),
         (ts, amountMinor, policy, overpayment, underpayment, searchBillAmount) => {
-          const targets = ts.map((t, i) => ({ ...bill(i + 1, `B-${i % 7}`, `2026-01-${String(t.due).padStart(2, '0')}`, t.openMinor, t.payable) }));
-          const p = planAllocation({ amountMinor, targets, policy, overpayment, underpayment, searchBillAmount, billNoHint: 'B-3' });
+          const targets = ts.map((t, i) => ({
+            ...bill(i + 1, `B-${i % 7}`, `2026-01-${String(t.due).padStart(2, '0')}`, t.openMinor, t.payable),
+          }));
+          const p = planAllocation({
+            amountMinor,
+            targets,
+            policy,
+            overpayment,
+            underpayment,
+            searchBillAmount,
+            billNoHint: 'B-3',
+          });
           expect(p.allocatedMinor + p.remainderMinor).toBe(amountMinor);
           expect(p.lines.reduce((s, l) => s + l.amountMinor, 0)).toBe(p.allocatedMinor);
           const byId = new Map(targets.map((t) => [t.id, t]));

@@ -6,7 +6,8 @@ import LinearProgress from '@mui/material/LinearProgress';
 import { ThemeProvider } from '@mui/material/styles';
 import { hasApi } from '../api/client';
 import { ComingSoon } from '../features/coming-soon/ComingSoon';
-import { AppInfoProvider, useAppInfo } from './app-info';
+import { useAppInfo } from './app-info';
+import { AppInfoProvider } from './AppInfoProvider';
 import { AREAS, type AreaId } from './areas';
 import { NavRail } from './NavRail';
 import { StatusBar } from './StatusBar';
@@ -31,7 +32,18 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
   const area = AREAS.find((a) => a.id === route.area) ?? AREAS[2];
   const welcomeOpen = info?.isEmpty === true && (!welcomeDismissed || welcomeRequested);
 
-  const selectArea = useCallback((id: AreaId) => navigate({ area: id, accountNo: null }), [navigate]);
+  // The last open account survives a visit to another area, like the search panel's state does.
+  const [lastAccountNo, setLastAccountNo] = useState(route.accountNo);
+  if (route.area === 'accounts' && route.accountNo !== lastAccountNo) setLastAccountNo(route.accountNo);
+  const openAccountNo = route.area === 'accounts' ? route.accountNo : lastAccountNo;
+  const selectArea = useCallback(
+    (id: AreaId) => navigate({ area: id, accountNo: id === 'accounts' ? lastAccountNo : null }),
+    [navigate, lastAccountNo],
+  );
+  const selectAccount = useCallback(
+    (accountNo: string) => navigate({ area: 'accounts', accountNo }),
+    [navigate],
+  );
 
   useEffect(() => {
     // Alt+1 … Alt+6 switch areas from anywhere, so the keyboard never has to leave the home row for the mouse.
@@ -65,15 +77,16 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
         <NavRail current={route.area} onSelect={selectArea} />
         <Box component="main" sx={{ flex: 1, minWidth: 0, minHeight: 0 }} data-testid={`area-${route.area}`}>
           <Suspense fallback={<LinearProgress sx={{ height: 2 }} aria-label="Loading" />}>
-            {route.area === 'accounts' ? (
+            {/* Accounts stays mounted while hidden so search text, results and the open account are kept. */}
+            <Box sx={{ height: '100%', display: route.area === 'accounts' ? 'block' : 'none' }}>
               <AccountsPage
-                accountNo={route.accountNo}
-                onSelect={(accountNo) => navigate({ area: 'accounts', accountNo })}
+                active={route.area === 'accounts'}
+                accountNo={openAccountNo}
+                onSelect={selectAccount}
                 onOpenWelcome={() => setWelcomeRequested(true)}
               />
-            ) : (
-              area && <ComingSoon area={area} />
-            )}
+            </Box>
+            {route.area !== 'accounts' && area && <ComingSoon area={area} />}
           </Suspense>
         </Box>
       </Box>

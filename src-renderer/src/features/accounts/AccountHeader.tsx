@@ -4,7 +4,8 @@ import Paper from '@mui/material/Paper';
 import Typography from '@mui/material/Typography';
 import type { AccountDetailDto } from '../../../../src-shared/dto/accounts';
 import { useAppInfo } from '../../app/app-info';
-import { AccountStatusChip, payTypeName } from './labels';
+import { AccountStatusChip } from './AccountStatusChip';
+import { payTypeName } from './labels';
 
 /** Label above a value, used in the header and the cards. */
 export function Fact({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {

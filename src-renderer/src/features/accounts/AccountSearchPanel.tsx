@@ -16,7 +16,7 @@ import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
 import { useDebouncedValue } from '../../components/use-debounced-value';
-import { AccountStatusChip } from './labels';
+import { AccountStatusChip } from './AccountStatusChip';
 
 /** Search mode of the accounts search. */
 export type SearchMode = 'prefix' | 'contains';
@@ -34,11 +34,13 @@ type SearchState = {
 
 /** Left side of Accounts: search box, mode toggle and result list with keyboard selection. */
 export function AccountSearchPanel({
+  active: areaActive,
   selectedAccountNo,
   onSelect,
   reloadKey,
   onOpenWelcome,
 }: {
+  active: boolean;
   selectedAccountNo: string | null;
   onSelect: (accountNo: string) => void;
   reloadKey: number;
@@ -58,6 +60,12 @@ export function AccountSearchPanel({
   const debounced = useDebouncedValue(query, DEBOUNCE_MS);
   const requestKey = `${mode}\u0000${debounced}\u0000${reloadKey}`;
   const rowRefs = useRef(new Map<string, HTMLElement>());
+  const inputRef = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    // Coming back to Accounts puts the cursor in the search box again.
+    if (areaActive) inputRef.current?.focus();
+  }, [areaActive]);
 
   useEffect(() => {
     let stale = false;
@@ -115,6 +123,7 @@ export function AccountSearchPanel({
       <Box sx={{ p: 1.5, display: 'flex', flexDirection: 'column', gap: 1 }}>
         <TextField
           autoFocus
+          inputRef={inputRef}
           fullWidth
           size="small"
           placeholder="Account number or name"

@@ -8,10 +8,12 @@ import { AccountSearchPanel } from './AccountSearchPanel';
 
 /** The Accounts area: search on the left, the selected account on the right. */
 export function AccountsPage({
+  active,
   accountNo,
   onSelect,
   onOpenWelcome,
 }: {
+  active: boolean;
   accountNo: string | null;
   onSelect: (accountNo: string) => void;
   onOpenWelcome: () => void;
@@ -23,6 +25,7 @@ export function AccountsPage({
   return (
     <Box sx={{ display: 'flex', height: '100%', minHeight: 0 }}>
       <AccountSearchPanel
+        active={active}
         selectedAccountNo={accountNo}
         onSelect={onSelect}
         reloadKey={reloadKey}
