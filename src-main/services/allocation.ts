@@ -32,7 +32,7 @@ type PaymentRow = {
   isSuspense: number;
 };
 /** One allocation at item granularity: every allocation row names its item and that item's bill. */
-type ItemLine = { itemId: number; billId: number; amountMinor: number };
+export type ItemLine = { itemId: number; billId: number; amountMinor: number };
 
 function loadAccount(db: Database.Database, accountNo: string): AccountRow {
   const a = db
@@ -173,45 +173,57 @@ function billLinesToItems(
   return out;
 }
 
-/** Writes allocation rows and moves open amounts and statuses of items and bills; returns closings. */
-function applyItemLines(
+/** Prepared statements for writing allocations, cached per connection. */
+type AllocStatements = { ins: Database.Statement; item: Database.Statement; bill: Database.Statement };
+const statementCache = new WeakMap<Database.Database, AllocStatements>();
+
+function allocStatements(db: Database.Database): AllocStatements {
+  let s = statementCache.get(db);
+  if (!s) {
+    s = {
+      ins: db.prepare(
+        `INSERT INTO allocations (payment_id, account_id, bill_id, item_id, amount_minor, rate_ppm, reverses_allocation_id, created_at, operator_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      item: db.prepare(
+        `UPDATE bill_items SET open_minor = open_minor - @amount, status = CASE WHEN open_minor - @amount = 0 THEN 'closed' ELSE 'open' END
+         WHERE id = @id RETURNING status`,
+      ),
+      bill: db.prepare(
+        `UPDATE bills SET amount_due_minor = amount_due_minor - @amount, status = CASE WHEN amount_due_minor - @amount = 0 THEN 'closed' ELSE 'open' END
+         WHERE id = @id RETURNING status`,
+      ),
+    };
+    statementCache.set(db, s);
+  }
+  return s;
+}
+
+/**
+ * Writes allocation rows and moves open amounts and statuses of items and bills (one bill update per
+ * bill, not per item); returns how many items and bills closed. Runs inside the caller's transaction.
+ */
+export function applyItemLines(
   db: Database.Database,
-  payment: PaymentRow,
-  lines: ItemLine[],
+  payment: { id: number; accountId: number; ratePpm: number },
+  lines: readonly ItemLine[],
   at: string,
   operatorId: number | null,
   reverses?: Map<number, number>,
 ): { closedItems: number; closedBills: number } {
-  const ins = db.prepare(
-    `INSERT INTO allocations (payment_id, account_id, bill_id, item_id, amount_minor, rate_ppm, reverses_allocation_id, created_at, operator_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const item = db.prepare(
-    `UPDATE bill_items SET open_minor = open_minor - ?, status = CASE WHEN open_minor - ? = 0 THEN 'closed' ELSE 'open' END
-     WHERE id = ? RETURNING status`,
-  );
-  const bill = db.prepare(
-    `UPDATE bills SET amount_due_minor = amount_due_minor - ?, status = CASE WHEN amount_due_minor - ? = 0 THEN 'closed' ELSE 'open' END
-     WHERE id = ? RETURNING status`,
-  );
+  const st = allocStatements(db);
   let closedItems = 0;
   let closedBills = 0;
+  const perBill = new Map<number, number>();
   for (const l of lines) {
-    ins.run(
-      payment.id,
-      payment.accountId,
-      l.billId,
-      l.itemId,
-      l.amountMinor,
-      payment.ratePpm,
-      reverses?.get(l.itemId) ?? null,
-      at,
-      operatorId,
-    );
-    const i = item.get(l.amountMinor, l.amountMinor, l.itemId) as { status: string };
-    const b = bill.get(l.amountMinor, l.amountMinor, l.billId) as { status: string };
+    st.ins.run(payment.id, payment.accountId, l.billId, l.itemId, l.amountMinor, payment.ratePpm, reverses?.get(l.itemId) ?? null, at, operatorId);
+    const i = st.item.get({ amount: l.amountMinor, id: l.itemId }) as { status: string };
     if (l.amountMinor > 0 && i.status === 'closed') closedItems++;
-    if (l.amountMinor > 0 && b.status === 'closed') closedBills++;
+    perBill.set(l.billId, (perBill.get(l.billId) ?? 0) + l.amountMinor);
+  }
+  for (const [billId, amountMinor] of perBill) {
+    const b = st.bill.get({ amount: amountMinor, id: billId }) as { status: string };
+    if (amountMinor > 0 && b.status === 'closed') closedBills++;
   }
   return { closedItems, closedBills };
 }

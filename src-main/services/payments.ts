@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { writeAudit } from './audit';
 import { conflict, invalidFields, notFound } from './errors';
-import { postJournal, type JournalLine } from './journal';
+import { assertBalanced, postJournal, type JournalLine } from './journal';
 import { convertOn } from './rates';
 
 /** An external payment to record against a customer account. */
@@ -119,4 +119,82 @@ export function postPayment(
       ).lastInsertRowid,
   );
   return { paymentId, accountId: account.id, accountAmountMinor: converted.amountMinor, duplicate: false };
+}
+
+/** One resolved payment for bulk posting: account and conversion already decided by validation. */
+export type BulkPaymentRow = {
+  sourceKey: string;
+  accountId: number;
+  accountCurrency: string;
+  amountMinor: number;
+  currency: string;
+  accountAmountMinor: number;
+  ratePpm: number;
+  effectiveDate: string;
+  payType: number;
+  channelId: number;
+  externalRef: string | null;
+  billNo: string | null;
+  payerName: string | null;
+  batchId: number | null;
+};
+
+/**
+ * Posts many payments under one journal (batch submit): a payment row each (a source key already posted
+ * is skipped, so a resubmit never posts twice), AR credited per account, CASH and FX per currency. Runs
+ * inside the caller's transaction; returns the new payment ids in input order (null for duplicates).
+ */
+export function postPaymentsBulk(
+  db: Database.Database,
+  rows: readonly BulkPaymentRow[],
+  journal: { kind: string; idemKey: string; effectiveDate: string; auditId: number },
+  at: string,
+  operatorId: number | null,
+): (number | null)[] {
+  const ins = db.prepare(
+    `INSERT OR IGNORE INTO payments (kind, account_id, pay_type, channel_id, status, reason_code, amount_minor, currency,
+       account_amount_minor, rate_ppm, effective_date, external_ref, bill_no, payer_name, batch_id, source_key, journal_id, created_at, operator_id)
+     VALUES ('original', ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const ar = new Map<number, { currency: string; amountMinor: number }>();
+  const byCurrency = new Map<string, number>();
+  const ids: (number | null)[] = [];
+  const journalId = Number(
+    db
+      .prepare(`INSERT INTO journals (kind, at, effective_date, idem_key, audit_id) VALUES (?, ?, ?, ?, ?)`)
+      .run(journal.kind, at, journal.effectiveDate, journal.idemKey, journal.auditId).lastInsertRowid,
+  );
+  for (const r of rows) {
+    const info = ins.run(
+      r.accountId, r.payType, r.channelId, r.amountMinor, r.currency, r.accountAmountMinor, r.ratePpm, r.effectiveDate,
+      r.externalRef, r.billNo, r.payerName, r.batchId, r.sourceKey, journalId, at, operatorId,
+    );
+    if (info.changes === 0) {
+      ids.push(null);
+      continue;
+    }
+    ids.push(Number(info.lastInsertRowid));
+    const a = ar.get(r.accountId) ?? { currency: r.accountCurrency, amountMinor: 0 };
+    a.amountMinor -= r.accountAmountMinor;
+    ar.set(r.accountId, a);
+    byCurrency.set(r.currency, (byCurrency.get(r.currency) ?? 0) + r.amountMinor);
+    if (r.currency !== r.accountCurrency) {
+      byCurrency.set(`FX:${r.currency}`, (byCurrency.get(`FX:${r.currency}`) ?? 0) - r.amountMinor);
+      byCurrency.set(`FX:${r.accountCurrency}`, (byCurrency.get(`FX:${r.accountCurrency}`) ?? 0) + r.accountAmountMinor);
+    }
+  }
+  const lines: JournalLine[] = [];
+  for (const [key, amountMinor] of byCurrency) {
+    const fx = key.startsWith('FX:');
+    lines.push({ gl: fx ? 'FX' : 'CASH', accountId: null, amountMinor, currency: fx ? key.slice(3) : key });
+  }
+  for (const [accountId, a] of ar) lines.push({ gl: 'AR', accountId, amountMinor: a.amountMinor, currency: a.currency });
+  assertBalanced(lines);
+  const line = db.prepare(`INSERT INTO journal_lines (journal_id, gl_account, account_id, amount_minor, currency) VALUES (?, ?, ?, ?, ?)`);
+  const balance = db.prepare(`UPDATE accounts SET balance_minor = balance_minor + ? WHERE id = ?`);
+  for (const l of lines) {
+    line.run(journalId, l.gl, l.accountId, l.amountMinor, l.currency);
+    if (l.gl === 'AR' && l.accountId !== null) balance.run(l.amountMinor, l.accountId);
+  }
+  return ids;
 }

@@ -67,7 +67,8 @@ export function createAppTheme(mode: ThemeMode): Theme {
       MuiTableCell: {
         styleOverrides: {
           head: { fontWeight: 600, whiteSpace: 'nowrap' },
-          root: { fontVariantNumeric: 'tabular-nums' },
+          root: { fontVariantNumeric: 'tabular-nums', whiteSpace: 'nowrap' },
+          sizeSmall: { padding: '6px 12px', '&:first-of-type': { paddingLeft: 16 } },
         },
       },
       MuiChip: { styleOverrides: { root: { fontWeight: 500 } } },

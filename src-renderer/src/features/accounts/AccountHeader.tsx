@@ -57,7 +57,7 @@ export function AccountHeader({ account }: { account: AccountDetailDto }) {
           )}
         </Box>
       </Box>
-      <Box sx={{ display: 'flex', gap: 4, textAlign: 'right' }}>
+      <Box sx={{ display: 'flex', gap: 4, textAlign: 'right', ml: 'auto' }}>
         <Box>
           <Typography variant="overline" color="textSecondary" component="div">
             Unallocated credit

@@ -110,7 +110,7 @@ export function AccountSearchPanel({
   return (
     <Box
       sx={{
-        width: 380,
+        width: { xs: 308, xl: 380 },
         flexShrink: 0,
         display: 'flex',
         flexDirection: 'column',

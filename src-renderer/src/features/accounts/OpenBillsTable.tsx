@@ -162,8 +162,10 @@ export function OpenBillsTable({ bills, totalCount }: { bills: BillDto[]; totalC
                   </TableRow>
                   {open && (
                     <TableRow>
-                      <TableCell colSpan={8} sx={{ py: 1, pl: 7, bgcolor: 'action.hover' }}>
-                        <BillItems bill={b} state={items[b.billNo]} />
+                      <TableCell colSpan={8} sx={{ py: 1, bgcolor: 'action.hover' }}>
+                        <Box sx={{ pl: 5 }}>
+                          <BillItems bill={b} state={items[b.billNo]} />
+                        </Box>
                       </TableCell>
                     </TableRow>
                   )}

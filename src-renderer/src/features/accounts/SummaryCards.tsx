@@ -50,9 +50,7 @@ export function PaymentStatusCard({ account }: { account: AccountDetailDto }) {
             {money(s.overdueMinor, account.currency, true)}
           </Box>
           <Typography variant="caption" color="textSecondary" component="div">
-            {s.overdueBills === 0
-              ? 'no overdue bills'
-              : `${formatCount(s.overdueBills)} ${s.overdueBills === 1 ? 'bill' : 'bills'}`}
+            {formatCount(s.overdueBills)} {s.overdueBills === 1 ? 'bill' : 'bills'}
           </Typography>
         </Fact>
         <Fact label="Next due" testId="next-due">

@@ -1,8 +1,4 @@
-import type {
-  AccountSummaryDto,
-  BillUnitDto,
-  PaymentHistoryRowDto,
-} from '../../../../src-shared/dto/accounts';
+import type { BillUnitDto, PaymentHistoryRowDto } from '../../../../src-shared/dto/accounts';
 import { PAY_TYPE_NAMES } from '../../../../src-shared/pay-types';
 
 /** Display name of a pay type element ID. */

@@ -1,0 +1,116 @@
+import type Database from 'better-sqlite3';
+import { byOldestDue, fillInOrder, planAllocation, type AllocTarget, type AutoPolicy } from '../domain/allocation';
+
+/** A posted payment waiting for automatic allocation, amount already in the account's currency. */
+export type BulkAllocPayment = { paymentId: number; accountId: number; amountMinor: number; ratePpm: number; billNo: string | null };
+
+/** Totals of a bulk allocation. */
+export type BulkAllocStats = { payments: number; allocations: number; allocatedMinor: number; closedItems: number; closedBills: number };
+
+type OpenItemRow = {
+  id: number;
+  billId: number;
+  accountId: number;
+  openMinor: number;
+  billNo: string;
+  billDate: string;
+  dueDate: string;
+  billDueMinor: number;
+  paying: number;
+};
+
+/**
+ * Allocates many posted payments at once (batch submit): loads the open items of all their accounts in
+ * one query, plans each payment with the allocation engine against the running open amounts (payments of
+ * one account in the given order), then writes allocation rows and each touched item and bill once.
+ * Runs inside the caller's transaction; remainders stay as unallocated account credit.
+ */
+export function allocateBulk(
+  db: Database.Database,
+  payments: readonly BulkAllocPayment[],
+  opts: { policy: AutoPolicy; searchBillAmount: boolean },
+  at: string,
+  operatorId: number | null,
+): BulkAllocStats {
+  const stats: BulkAllocStats = { payments: payments.length, allocations: 0, allocatedMinor: 0, closedItems: 0, closedBills: 0 };
+  if (payments.length === 0) return stats;
+  const accountIds = [...new Set(payments.map((p) => p.accountId))];
+  const rows = db
+    .prepare(
+      `SELECT i.id, i.bill_id AS billId, i.account_id AS accountId, i.open_minor AS openMinor, b.bill_no AS billNo,
+              b.bill_date AS billDate, b.due_date AS dueDate, b.amount_due_minor AS billDueMinor, u.paying
+       FROM bill_items i JOIN bills b ON b.id = i.bill_id JOIN bill_units u ON u.id = b.bill_unit_id
+       WHERE i.account_id IN (SELECT value FROM json_each(?)) AND i.status = 'open'`,
+    )
+    .all(JSON.stringify(accountIds)) as OpenItemRow[];
+  const targetsByAccount = new Map<number, AllocTarget[]>();
+  const billDue = new Map<number, number>();
+  for (const r of rows) {
+    if (r.paying !== 1) continue;
+    let list = targetsByAccount.get(r.accountId);
+    if (!list) targetsByAccount.set(r.accountId, (list = []));
+    list.push({
+      id: r.id,
+      billId: r.billId,
+      billNo: r.billNo,
+      billDate: r.billDate,
+      dueDate: r.dueDate,
+      openMinor: r.openMinor,
+      billDueMinor: r.billDueMinor,
+      payable: r.paying === 1,
+    });
+    billDue.set(r.billId, r.billDueMinor);
+  }
+  // Oldest-first order is the same for every payment of an account: sort once, not per payment.
+  for (const list of targetsByAccount.values()) list.sort(byOldestDue);
+  const simpleFifo = opts.policy === 'fifo' || (opts.policy === 'standard' && !opts.searchBillAmount);
+  const ins = db.prepare(
+    `INSERT INTO allocations (payment_id, account_id, bill_id, item_id, amount_minor, rate_ppm, created_at, operator_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const touchedItems = new Map<number, AllocTarget>();
+  const touchedBills = new Set<number>();
+  // Payments of one account stay in their given order; grouping by account keeps page access local.
+  const ordered = payments.map((p, i) => ({ p, i })).sort((a, b) => a.p.accountId - b.p.accountId || a.i - b.i);
+  for (const { p } of ordered) {
+    const targets = targetsByAccount.get(p.accountId);
+    if (!targets || p.amountMinor <= 0) continue;
+    const lines =
+      simpleFifo && !(opts.policy === 'standard' && p.billNo)
+        ? fillInOrder(p.amountMinor, targets)
+        : planAllocation({
+            amountMinor: p.amountMinor,
+            targets,
+            policy: opts.policy,
+            billNoHint: p.billNo,
+            searchBillAmount: opts.searchBillAmount,
+            overpayment: 'credit',
+            underpayment: 'partial',
+          }).lines;
+    for (const line of lines) {
+      const t = targets.find((x) => x.id === line.targetId);
+      if (!t) continue;
+      ins.run(p.paymentId, p.accountId, line.billId, line.targetId, line.amountMinor, p.ratePpm, at, operatorId);
+      t.openMinor -= line.amountMinor;
+      const due = (billDue.get(line.billId) ?? 0) - line.amountMinor;
+      billDue.set(line.billId, due);
+      for (const sibling of targets) if (sibling.billId === line.billId) sibling.billDueMinor = due;
+      touchedItems.set(t.id, t);
+      touchedBills.add(line.billId);
+      stats.allocations++;
+      stats.allocatedMinor += line.amountMinor;
+    }
+  }
+  const setItem = db.prepare(`UPDATE bill_items SET open_minor = ?, status = ? WHERE id = ?`);
+  for (const t of touchedItems.values()) {
+    setItem.run(t.openMinor, t.openMinor === 0 ? 'closed' : 'open', t.id);
+    if (t.openMinor === 0) stats.closedItems++;
+  }
+  const setBill = db.prepare(`UPDATE bills SET amount_due_minor = ?, status = ? WHERE id = ?`);
+  for (const billId of touchedBills) {
+    const due = billDue.get(billId) ?? 0;
+    setBill.run(due, due === 0 ? 'closed' : 'open', billId);
+    if (due === 0) stats.closedBills++;
+  }
+  return stats;
+}
