@@ -147,7 +147,7 @@ export type BulkPaymentRow = {
 export function postPaymentsBulk(
   db: Database.Database,
   rows: readonly BulkPaymentRow[],
-  journal: { kind: string; idemKey: string; effectiveDate: string; auditId: number },
+  journal: { kind: string; idemKey: string | null; effectiveDate: string; auditId: number },
   at: string,
   operatorId: number | null,
 ): (number | null)[] {

@@ -53,7 +53,7 @@ describe('Accounts in the real renderer over the bridge', () => {
 
   it('renders the shell quickly and offers the first-run dialog on a fresh ledger', async () => {
     const started = performance.now();
-    await s.page.goto(s.bridge.url);
+    await s.page.goto(s.bridge.url, { waitUntil: 'commit' });
     await s.page.getByTestId('nav-frame').waitFor({ state: 'visible' });
     shellMs = performance.now() - started;
     // The app marks the moment the frame mounted, relative to the page's navigation start.
@@ -61,7 +61,7 @@ describe('Accounts in the real renderer over the bridge', () => {
       () => performance.getEntriesByName('paydesk:shell-visible')[0]?.startTime ?? Number.NaN,
     );
     console.log(
-      `shell: nav frame visible ${shellMs.toFixed(0)} ms after page.goto (in-page mark ${markMs.toFixed(0)} ms after navigation start); budget ${SHELL_BUDGET_MS} ms`,
+      `shell: nav frame visible ${shellMs.toFixed(0)} ms after page.goto started (in-page mark ${markMs.toFixed(0)} ms after navigation start); budget ${SHELL_BUDGET_MS} ms`,
     );
     expect(shellMs).toBeLessThan(SHELL_BUDGET_MS);
     expect(markMs).toBeLessThan(SHELL_BUDGET_MS);
