@@ -89,6 +89,8 @@ describe('Accounts in the real renderer over the bridge', () => {
       window.api?.on('job:progress', (p) => w.__progress.push(p));
     });
     await s.page.getByTestId('load-demo').click();
+    // The status bar shows the running job (count and rate) and keeps it briefly after the job ends.
+    await s.page.getByTestId('status-job').getByText(/\/s$/).waitFor({ state: 'visible', timeout: 15_000 });
     await s.page.getByTestId('welcome-dialog').waitFor({ state: 'hidden', timeout: 30_000 });
     await s.page.getByTestId('status-accounts').getByText('1,000 accounts').waitFor();
 
@@ -229,9 +231,12 @@ describe('Accounts in the real renderer over the bridge', () => {
 
   it('switches to the dark theme, remembers it, and shows honest empty states for unbuilt areas', async () => {
     await s.page.getByTestId('theme-toggle').click();
+    await s.page.mouse.move(700, 500);
     await s.page.waitForFunction(() => getComputedStyle(document.body).backgroundColor === 'rgb(15, 19, 24)');
     expect(await s.page.evaluate(() => localStorage.getItem('paydesk.theme'))).toBe('dark');
     await s.screenshot('accounts-dark');
+    await s.page.getByTestId('payment-history').scrollIntoViewIfNeeded();
+    await s.screenshot('payment-history-dark');
 
     await s.page.reload();
     await s.page.getByTestId('account-detail').waitFor();

@@ -117,7 +117,7 @@ export function App() {
   }, [mode]);
   return (
     <ThemeProvider theme={theme}>
-      <CssBaseline />
+      <CssBaseline enableColorScheme />
       <AppInfoProvider>
         <Shell mode={mode} onToggleMode={toggle} />
       </AppInfoProvider>
