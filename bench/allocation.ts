@@ -34,9 +34,17 @@ function stats(samples: number[]): string {
 }
 
 /** Writes AR CSVs for one account with `bills` open bills of `itemsPerBill` items each. */
-function bigAccountCsv(dir: string, accountNo: string, bills: number, itemsPerBill: number): Record<string, string> {
+function bigAccountCsv(
+  dir: string,
+  accountNo: string,
+  bills: number,
+  itemsPerBill: number,
+): Record<string, string> {
   const f = (name: string): string => join(dir, `${accountNo}-${name}.csv`);
-  writeFileSync(f('accounts'), `account_no,name,status,currency,default_pay_type\n${accountNo},Big Customer ${accountNo},active,USD,10001\n`);
+  writeFileSync(
+    f('accounts'),
+    `account_no,name,status,currency,default_pay_type\n${accountNo},Big Customer ${accountNo},active,USD,10001\n`,
+  );
   writeFileSync(
     f('units'),
     `bill_unit_no,account_no,name,accounting_type,pay_type,payment_term,paying,parent_bill_unit_no,is_default,bill_cycle_day,next_bill_date\nU-${accountNo},${accountNo},Main,open_item,10001,N30,1,,1,1,2026-12-01\n`,
@@ -46,18 +54,30 @@ function bigAccountCsv(dir: string, accountNo: string, bills: number, itemsPerBi
   for (let b = 0; b < bills; b++) {
     const day = new Date(Date.UTC(2000, 0, 1 + b)).toISOString().slice(0, 10);
     billLines.push(`${accountNo}-B${b},U-${accountNo},${day},${day},USD,${(itemsPerBill * 12.5).toFixed(2)}`);
-    for (let i = 0; i < itemsPerBill; i++) itemLines.push(`${accountNo}-B${b}-I${i},${accountNo}-B${b},usage,12.50,12.50,102`);
+    for (let i = 0; i < itemsPerBill; i++)
+      itemLines.push(`${accountNo}-B${b}-I${i},${accountNo}-B${b},usage,12.50,12.50,102`);
   }
   writeFileSync(f('bills'), billLines.join('\n') + '\n');
   writeFileSync(f('items'), itemLines.join('\n') + '\n');
-  return { accountsFile: f('accounts'), billUnitsFile: f('units'), billsFile: f('bills'), itemsFile: f('items') };
+  return {
+    accountsFile: f('accounts'),
+    billUnitsFile: f('units'),
+    billsFile: f('bills'),
+    itemsFile: f('items'),
+  };
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'paydesk-bench-alloc-'));
-  const app = openApp({ file: join(dir, 'ledger.sqlite'), login: 'bench', migrationsFolder: 'db/migrations' });
+  const app = openApp({
+    file: join(dir, 'ledger.sqlite'),
+    login: 'bench',
+    migrationsFolder: 'db/migrations',
+  });
   try {
-    console.log(`Paydesk allocation benchmark — ${ACCOUNTS.toLocaleString('en-US')}-account demo ledger, ${PAYMENTS.toLocaleString('en-US')} payments`);
+    console.log(
+      `Paydesk allocation benchmark — ${ACCOUNTS.toLocaleString('en-US')}-account demo ledger, ${PAYMENTS.toLocaleString('en-US')} payments`,
+    );
     let t = performance.now();
     must(await app.dispatch('demo:load', { accounts: ACCOUNTS, seed: 1 }));
     console.log(`setup: demo ledger in ${((performance.now() - t) / 1000).toFixed(1)} s`);
@@ -69,15 +89,20 @@ async function main(): Promise<void> {
       t = performance.now();
       const view = must<AllocationViewDto>(await app.dispatch('allocation:view', { accountNo: 'BIG10K' }));
       open.push(performance.now() - t);
-      if (view.bills.length !== 10_000) throw new Error(`expected 10,000 open bills, got ${view.bills.length}`);
+      if (view.bills.length !== 10_000)
+        throw new Error(`expected 10,000 open bills, got ${view.bills.length}`);
     }
     console.log(`open allocation dialog, 10,000 open bills: ${stats(open)}  (target < 100 ms)`);
 
-    const rec = must<RecordedPaymentDto>(await app.dispatch('payments:record', { accountNo: 'ITEMS10K', amount: '125000.00', allocate: 'none' }));
+    const rec = must<RecordedPaymentDto>(
+      await app.dispatch('payments:record', { accountNo: 'ITEMS10K', amount: '125000.00', allocate: 'none' }),
+    );
     const apply: number[] = [];
     for (let i = 0; i < 5; i++) {
       t = performance.now();
-      const r = must<{ lines: unknown[] }>(await app.dispatch('allocation:apply', { paymentId: rec.paymentId, policy: 'fifo' }));
+      const r = must<{ lines: unknown[] }>(
+        await app.dispatch('allocation:apply', { paymentId: rec.paymentId, policy: 'fifo' }),
+      );
       apply.push(performance.now() - t);
       if (r.lines.length !== 10_000) throw new Error(`expected 10,000 lines, got ${r.lines.length}`);
       must(await app.dispatch('allocation:undo', { paymentId: rec.paymentId, reasonCode: 4001 }));
@@ -85,7 +110,11 @@ async function main(): Promise<void> {
     console.log(`auto-allocate one payment over 10,000 open items (FIFO): ${stats(apply)}  (target < 50 ms)`);
 
     const db = app.ctx.ledger.sqlite;
-    const accounts = db.prepare(`SELECT id, currency FROM accounts WHERE is_suspense = 0 AND status <> 'closed' AND account_no LIKE 'A%'`).all() as {
+    const accounts = db
+      .prepare(
+        `SELECT id, currency FROM accounts WHERE is_suspense = 0 AND status <> 'closed' AND account_no LIKE 'A%'`,
+      )
+      .all() as {
       id: number;
       currency: string;
     }[];
@@ -93,11 +122,23 @@ async function main(): Promise<void> {
     const rows: BulkPaymentRow[] = [];
     for (let i = 0; i < PAYMENTS; i++) {
       const a = accounts[Math.floor(rand() * accounts.length)]!;
-      const amountMinor = a.currency === 'JPY' ? 1 + Math.floor(rand() * 300) : 100 + Math.floor(rand() * 20_000);
+      const amountMinor =
+        a.currency === 'JPY' ? 1 + Math.floor(rand() * 300) : 100 + Math.floor(rand() * 20_000);
       rows.push({
-        sourceKey: `bench:${i}`, accountId: a.id, accountCurrency: a.currency, amountMinor, currency: a.currency,
-        accountAmountMinor: amountMinor, ratePpm: 1_000_000, effectiveDate: '2026-11-22', payType: 10012, channelId: 0,
-        externalRef: null, billNo: null, payerName: null, batchId: null,
+        sourceKey: `bench:${i}`,
+        accountId: a.id,
+        accountCurrency: a.currency,
+        amountMinor,
+        currency: a.currency,
+        accountAmountMinor: amountMinor,
+        ratePpm: 1_000_000,
+        effectiveDate: '2026-11-22',
+        payType: 10012,
+        channelId: 0,
+        externalRef: null,
+        billNo: null,
+        payerName: null,
+        batchId: null,
       });
     }
     // The submit job owns its connection: it checks references itself and turns per-row FK lookups off.
@@ -108,13 +149,27 @@ async function main(): Promise<void> {
     t = performance.now();
     for (let from = 0; from < rows.length; from += CHUNK) {
       db.transaction(() => {
-        const auditId = writeAudit(db, { at, operatorId: null, action: 'bench.post', entity: 'batch', entityId: String(from) });
-        const chunk = postPaymentsBulk(db, rows.slice(from, from + CHUNK), { kind: 'payment', idemKey: `bench:${from}`, effectiveDate: '2026-11-22', auditId }, at, null);
+        const auditId = writeAudit(db, {
+          at,
+          operatorId: null,
+          action: 'bench.post',
+          entity: 'batch',
+          entityId: String(from),
+        });
+        const chunk = postPaymentsBulk(
+          db,
+          rows.slice(from, from + CHUNK),
+          { kind: 'payment', idemKey: `bench:${from}`, effectiveDate: '2026-11-22', auditId },
+          at,
+          null,
+        );
         for (const id of chunk) if (id !== null) ids.push(id);
       })();
     }
     const postMs = performance.now() - t;
-    console.log(`post ${PAYMENTS.toLocaleString('en-US')} payments (bulk, ${CHUNK.toLocaleString('en-US')} per transaction): ${(postMs / 1000).toFixed(2)} s`);
+    console.log(
+      `post ${PAYMENTS.toLocaleString('en-US')} payments (bulk, ${CHUNK.toLocaleString('en-US')} per transaction): ${(postMs / 1000).toFixed(2)} s`,
+    );
 
     t = performance.now();
     let allocations = 0;
@@ -122,7 +177,11 @@ async function main(): Promise<void> {
     for (let from = 0; from < rows.length; from += CHUNK) {
       db.transaction(() => {
         const chunk = rows.slice(from, from + CHUNK).map((r, k) => ({
-          paymentId: ids[from + k]!, accountId: r.accountId, amountMinor: r.accountAmountMinor, ratePpm: r.ratePpm, billNo: r.billNo,
+          paymentId: ids[from + k]!,
+          accountId: r.accountId,
+          amountMinor: r.accountAmountMinor,
+          ratePpm: r.ratePpm,
+          billNo: r.billNo,
         }));
         const s = allocateBulk(db, chunk, { policy: 'fifo', searchBillAmount: false }, at, null);
         allocations += s.allocations;
@@ -136,7 +195,9 @@ async function main(): Promise<void> {
     db.pragma('wal_checkpoint(TRUNCATE)');
     t = performance.now();
     const check = must<LedgerCheckDto>(await app.dispatch('ledger:check', {}));
-    console.log(`ledger check after the run: ${check.ok ? 'clean' : `${check.violations.length} violations: ${JSON.stringify(check.violations.slice(0, 3))}`} (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+    console.log(
+      `ledger check after the run: ${check.ok ? 'clean' : `${check.violations.length} violations: ${JSON.stringify(check.violations.slice(0, 3))}`} (${((performance.now() - t) / 1000).toFixed(1)} s)`,
+    );
     void allocatedMinor;
   } finally {
     app.close();

@@ -216,7 +216,17 @@ export function applyItemLines(
   let closedBills = 0;
   const perBill = new Map<number, number>();
   for (const l of lines) {
-    st.ins.run(payment.id, payment.accountId, l.billId, l.itemId, l.amountMinor, payment.ratePpm, reverses?.get(l.itemId) ?? null, at, operatorId);
+    st.ins.run(
+      payment.id,
+      payment.accountId,
+      l.billId,
+      l.itemId,
+      l.amountMinor,
+      payment.ratePpm,
+      reverses?.get(l.itemId) ?? null,
+      at,
+      operatorId,
+    );
     const i = st.item.get({ amount: l.amountMinor, id: l.itemId }) as { status: string };
     if (l.amountMinor > 0 && i.status === 'closed') closedItems++;
     perBill.set(l.billId, (perBill.get(l.billId) ?? 0) + l.amountMinor);

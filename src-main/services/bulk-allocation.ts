@@ -1,11 +1,29 @@
 import type Database from 'better-sqlite3';
-import { byOldestDue, fillInOrder, planAllocation, type AllocTarget, type AutoPolicy } from '../domain/allocation';
+import {
+  byOldestDue,
+  fillInOrder,
+  planAllocation,
+  type AllocTarget,
+  type AutoPolicy,
+} from '../domain/allocation';
 
 /** A posted payment waiting for automatic allocation, amount already in the account's currency. */
-export type BulkAllocPayment = { paymentId: number; accountId: number; amountMinor: number; ratePpm: number; billNo: string | null };
+export type BulkAllocPayment = {
+  paymentId: number;
+  accountId: number;
+  amountMinor: number;
+  ratePpm: number;
+  billNo: string | null;
+};
 
 /** Totals of a bulk allocation. */
-export type BulkAllocStats = { payments: number; allocations: number; allocatedMinor: number; closedItems: number; closedBills: number };
+export type BulkAllocStats = {
+  payments: number;
+  allocations: number;
+  allocatedMinor: number;
+  closedItems: number;
+  closedBills: number;
+};
 
 type OpenItemRow = {
   id: number;
@@ -32,7 +50,13 @@ export function allocateBulk(
   at: string,
   operatorId: number | null,
 ): BulkAllocStats {
-  const stats: BulkAllocStats = { payments: payments.length, allocations: 0, allocatedMinor: 0, closedItems: 0, closedBills: 0 };
+  const stats: BulkAllocStats = {
+    payments: payments.length,
+    allocations: 0,
+    allocatedMinor: 0,
+    closedItems: 0,
+    closedBills: 0,
+  };
   if (payments.length === 0) return stats;
   const accountIds = [...new Set(payments.map((p) => p.accountId))];
   const rows = db
@@ -71,7 +95,9 @@ export function allocateBulk(
   const touchedItems = new Map<number, AllocTarget>();
   const touchedBills = new Set<number>();
   // Payments of one account stay in their given order; grouping by account keeps page access local.
-  const ordered = payments.map((p, i) => ({ p, i })).sort((a, b) => a.p.accountId - b.p.accountId || a.i - b.i);
+  const ordered = payments
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => a.p.accountId - b.p.accountId || a.i - b.i);
   for (const { p } of ordered) {
     const targets = targetsByAccount.get(p.accountId);
     if (!targets || p.amountMinor <= 0) continue;
@@ -90,7 +116,16 @@ export function allocateBulk(
     for (const line of lines) {
       const t = targets.find((x) => x.id === line.targetId);
       if (!t) continue;
-      ins.run(p.paymentId, p.accountId, line.billId, line.targetId, line.amountMinor, p.ratePpm, at, operatorId);
+      ins.run(
+        p.paymentId,
+        p.accountId,
+        line.billId,
+        line.targetId,
+        line.amountMinor,
+        p.ratePpm,
+        at,
+        operatorId,
+      );
       t.openMinor -= line.amountMinor;
       const due = (billDue.get(line.billId) ?? 0) - line.amountMinor;
       billDue.set(line.billId, due);

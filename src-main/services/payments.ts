@@ -166,8 +166,22 @@ export function postPaymentsBulk(
   );
   for (const r of rows) {
     const info = ins.run(
-      r.accountId, r.payType, r.channelId, r.amountMinor, r.currency, r.accountAmountMinor, r.ratePpm, r.effectiveDate,
-      r.externalRef, r.billNo, r.payerName, r.batchId, r.sourceKey, journalId, at, operatorId,
+      r.accountId,
+      r.payType,
+      r.channelId,
+      r.amountMinor,
+      r.currency,
+      r.accountAmountMinor,
+      r.ratePpm,
+      r.effectiveDate,
+      r.externalRef,
+      r.billNo,
+      r.payerName,
+      r.batchId,
+      r.sourceKey,
+      journalId,
+      at,
+      operatorId,
     );
     if (info.changes === 0) {
       ids.push(null);
@@ -180,7 +194,10 @@ export function postPaymentsBulk(
     byCurrency.set(r.currency, (byCurrency.get(r.currency) ?? 0) + r.amountMinor);
     if (r.currency !== r.accountCurrency) {
       byCurrency.set(`FX:${r.currency}`, (byCurrency.get(`FX:${r.currency}`) ?? 0) - r.amountMinor);
-      byCurrency.set(`FX:${r.accountCurrency}`, (byCurrency.get(`FX:${r.accountCurrency}`) ?? 0) + r.accountAmountMinor);
+      byCurrency.set(
+        `FX:${r.accountCurrency}`,
+        (byCurrency.get(`FX:${r.accountCurrency}`) ?? 0) + r.accountAmountMinor,
+      );
     }
   }
   const lines: JournalLine[] = [];
@@ -188,9 +205,12 @@ export function postPaymentsBulk(
     const fx = key.startsWith('FX:');
     lines.push({ gl: fx ? 'FX' : 'CASH', accountId: null, amountMinor, currency: fx ? key.slice(3) : key });
   }
-  for (const [accountId, a] of ar) lines.push({ gl: 'AR', accountId, amountMinor: a.amountMinor, currency: a.currency });
+  for (const [accountId, a] of ar)
+    lines.push({ gl: 'AR', accountId, amountMinor: a.amountMinor, currency: a.currency });
   assertBalanced(lines);
-  const line = db.prepare(`INSERT INTO journal_lines (journal_id, gl_account, account_id, amount_minor, currency) VALUES (?, ?, ?, ?, ?)`);
+  const line = db.prepare(
+    `INSERT INTO journal_lines (journal_id, gl_account, account_id, amount_minor, currency) VALUES (?, ?, ?, ?, ?)`,
+  );
   const balance = db.prepare(`UPDATE accounts SET balance_minor = balance_minor + ? WHERE id = ?`);
   for (const l of lines) {
     line.run(journalId, l.gl, l.accountId, l.amountMinor, l.currency);

@@ -19,13 +19,21 @@ async function value<T>(p: Promise<Result<unknown>>): Promise<T> {
 beforeAll(async () => {
   app = freshApp();
   await value(app.dispatch('demo:load', { accounts: 300, seed: 21 }));
-  app.ctx.ledger.sqlite.prepare(`INSERT INTO exchange_rates (from_currency, to_currency, valid_from, rate_ppm) VALUES ('USD', 'EUR', '2026-01-01', 900000)`).run();
+  app.ctx.ledger.sqlite
+    .prepare(
+      `INSERT INTO exchange_rates (from_currency, to_currency, valid_from, rate_ppm) VALUES ('USD', 'EUR', '2026-01-01', 900000)`,
+    )
+    .run();
 });
 afterAll(() => app.dispose());
 
 function rows(n: number, seed: number): BulkPaymentRow[] {
   const db = app.ctx.ledger.sqlite;
-  const accounts = db.prepare(`SELECT id, currency FROM accounts WHERE is_suspense = 0 AND currency IN ('USD', 'EUR') ORDER BY id`).all() as {
+  const accounts = db
+    .prepare(
+      `SELECT id, currency FROM accounts WHERE is_suspense = 0 AND currency IN ('USD', 'EUR') ORDER BY id`,
+    )
+    .all() as {
     id: number;
     currency: string;
   }[];
@@ -60,14 +68,26 @@ describe('bulk posting and allocation (batch submit path)', () => {
     const post = (): (number | null)[] =>
       db.transaction(() => {
         const auditId = writeAudit(db, { at: 'now', operatorId: null, action: 'test.post', entity: 'batch' });
-        return postPaymentsBulk(db, batch, { kind: 'payment', idemKey: null, effectiveDate: '2026-11-22', auditId }, 'now', null);
+        return postPaymentsBulk(
+          db,
+          batch,
+          { kind: 'payment', idemKey: null, effectiveDate: '2026-11-22', auditId },
+          'now',
+          null,
+        );
       })();
     const ids = post();
     expect(ids.every((id) => id !== null)).toBe(true);
     db.transaction(() =>
       allocateBulk(
         db,
-        batch.map((r, i) => ({ paymentId: ids[i]!, accountId: r.accountId, amountMinor: r.accountAmountMinor, ratePpm: r.ratePpm, billNo: null })),
+        batch.map((r, i) => ({
+          paymentId: ids[i]!,
+          accountId: r.accountId,
+          amountMinor: r.accountAmountMinor,
+          ratePpm: r.ratePpm,
+          billNo: null,
+        })),
         { policy: 'fifo', searchBillAmount: false },
         'now',
         null,
