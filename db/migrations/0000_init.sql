@@ -174,6 +174,37 @@ CREATE TABLE `allocations` (
 CREATE INDEX `allocations_payment_idx` ON `allocations` (`payment_id`);--> statement-breakpoint
 CREATE INDEX `allocations_item_idx` ON `allocations` (`item_id`);--> statement-breakpoint
 CREATE INDEX `allocations_bill_idx` ON `allocations` (`bill_id`);--> statement-breakpoint
+CREATE TABLE `batch_entries` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`batch_id` integer NOT NULL,
+	`seq` integer NOT NULL,
+	`entry_key` text NOT NULL,
+	`source_line` integer,
+	`account_no` text,
+	`bill_no` text,
+	`amount_text` text,
+	`amount_minor` integer,
+	`payment_date` text,
+	`check_no` text,
+	`payer_name` text,
+	`reference` text,
+	`channel_id` integer,
+	`payment_ref` integer,
+	`custom_json` text,
+	`status` text NOT NULL,
+	`reason_code` integer,
+	`problem` text,
+	`problem_column` text,
+	`manual_suspend` integer DEFAULT 0 NOT NULL,
+	`allocation_json` text,
+	`account_id` integer,
+	`posted_payment_id` integer,
+	FOREIGN KEY (`batch_id`) REFERENCES `batches`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `batch_entries_entry_key_unique` ON `batch_entries` (`entry_key`);--> statement-breakpoint
+CREATE INDEX `batch_entries_batch_seq_idx` ON `batch_entries` (`batch_id`,`seq`);--> statement-breakpoint
+CREATE INDEX `batch_entries_batch_status_idx` ON `batch_entries` (`batch_id`,`status`);--> statement-breakpoint
 CREATE TABLE `batches` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`batch_no` text NOT NULL,
@@ -183,11 +214,37 @@ CREATE TABLE `batches` (
 	`channel_id` integer DEFAULT 0 NOT NULL,
 	`allocation_level` text NOT NULL,
 	`status` text NOT NULL,
+	`lockbox_no` text,
+	`batch_date` text NOT NULL,
+	`control_count` integer,
+	`control_total_minor` integer,
+	`note` text,
+	`header_json` text,
+	`footer_json` text,
+	`parent_batch_id` integer,
+	`source_file` text,
+	`source_sha256` text,
+	`template_name` text,
 	`created_at` text NOT NULL,
-	FOREIGN KEY (`currency`) REFERENCES `currencies`(`code`) ON UPDATE no action ON DELETE no action
+	`updated_at` text NOT NULL,
+	`validated_at` text,
+	`submitted_at` text,
+	`created_by` integer,
+	FOREIGN KEY (`currency`) REFERENCES `currencies`(`code`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`created_by`) REFERENCES `operators`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `batches_batch_no_unique` ON `batches` (`batch_no`);--> statement-breakpoint
+CREATE TABLE `import_templates` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`name` text NOT NULL,
+	`bank` text,
+	`definition` text NOT NULL,
+	`created_at` text NOT NULL,
+	`updated_at` text NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `import_templates_name_unique` ON `import_templates` (`name`);--> statement-breakpoint
 CREATE TABLE `payments` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`kind` text NOT NULL,
@@ -203,6 +260,8 @@ CREATE TABLE `payments` (
 	`effective_date` text NOT NULL,
 	`external_ref` text,
 	`bill_no` text,
+	`account_hint` text,
+	`action_owner` integer,
 	`payer_name` text,
 	`batch_id` integer,
 	`source_key` text,

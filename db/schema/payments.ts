@@ -3,7 +3,7 @@ import { accounts, billItems, bills } from './accounts';
 import { currencies, operators } from './reference';
 import { journals } from './journal';
 
-/** Payment batches (Payment Tool); the batch issue fills in the rest of the lifecycle. */
+/** Payment batches (Payment Tool): payment, refund or reversal batches of one pay type, currency and channel. */
 export const batches = sqliteTable('batches', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   batchNo: text('batch_no').notNull().unique(),
@@ -13,9 +13,80 @@ export const batches = sqliteTable('batches', {
     .notNull()
     .references(() => currencies.code),
   channelId: integer('channel_id').notNull().default(0),
+  /** Fixed at creation (V2): a batch is bill-level or item-level, never both. */
   allocationLevel: text('allocation_level', { enum: ['bill', 'item'] }).notNull(),
   status: text('status', { enum: ['open', 'validated', 'submitted', 'discarded'] }).notNull(),
+  lockboxNo: text('lockbox_no'),
+  batchDate: text('batch_date').notNull(),
+  controlCount: integer('control_count'),
+  controlTotalMinor: integer('control_total_minor'),
+  note: text('note'),
+  /** Header and footer lines of the source file (JSON arrays of strings), kept as received. */
+  headerJson: text('header_json'),
+  footerJson: text('footer_json'),
+  /** The batch this exception batch was split from. */
+  parentBatchId: integer('parent_batch_id'),
+  sourceFile: text('source_file'),
+  sourceSha256: text('source_sha256'),
+  templateName: text('template_name'),
   createdAt: text('created_at').notNull(),
+  updatedAt: text('updated_at').notNull(),
+  validatedAt: text('validated_at'),
+  submittedAt: text('submitted_at'),
+  createdBy: integer('created_by').references(() => operators.id),
+});
+
+/**
+ * Batch entries (grid rows). Raw text of every keyed or imported field is kept so an invalid entry can be
+ * fixed in the grid; entry_key is the stable idempotency key its payment is posted under.
+ */
+export const batchEntries = sqliteTable(
+  'batch_entries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    batchId: integer('batch_id')
+      .notNull()
+      .references(() => batches.id),
+    seq: integer('seq').notNull(),
+    entryKey: text('entry_key').notNull().unique(),
+    sourceLine: integer('source_line'),
+    accountNo: text('account_no'),
+    billNo: text('bill_no'),
+    amountText: text('amount_text'),
+    amountMinor: integer('amount_minor'),
+    paymentDate: text('payment_date'),
+    checkNo: text('check_no'),
+    payerName: text('payer_name'),
+    reference: text('reference'),
+    channelId: integer('channel_id'),
+    /** Reversal batches: the payment to reverse. */
+    paymentRef: integer('payment_ref'),
+    customJson: text('custom_json'),
+    status: text('status', {
+      enum: ['new', 'valid', 'allocation_required', 'allocation_suggested', 'to_be_suspended', 'invalid', 'posted'],
+    }).notNull(),
+    reasonCode: integer('reason_code'),
+    problem: text('problem'),
+    problemColumn: text('problem_column'),
+    manualSuspend: integer('manual_suspend').notNull().default(0),
+    allocationJson: text('allocation_json'),
+    accountId: integer('account_id'),
+    postedPaymentId: integer('posted_payment_id'),
+  },
+  (t) => [
+    index('batch_entries_batch_seq_idx').on(t.batchId, t.seq),
+    index('batch_entries_batch_status_idx').on(t.batchId, t.status),
+  ],
+);
+
+/** Named import templates (column mapping, delimiter, date format, encoding...) per bank. */
+export const importTemplates = sqliteTable('import_templates', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull().unique(),
+  bank: text('bank'),
+  definition: text('definition').notNull(),
+  createdAt: text('created_at').notNull(),
+  updatedAt: text('updated_at').notNull(),
 });
 
 /**
@@ -46,6 +117,9 @@ export const payments = sqliteTable(
     externalRef: text('external_ref'),
     /** The bill number the payer quoted, if any (first key for bill matching). */
     billNo: text('bill_no'),
+    /** Suspended payments: the account number that was tried, and who must act (action owner code). */
+    accountHint: text('account_hint'),
+    actionOwner: integer('action_owner'),
     payerName: text('payer_name'),
     batchId: integer('batch_id').references(() => batches.id),
     /** Stable idempotency key of whatever originated the payment (batch entry, processor transaction). */

@@ -68,29 +68,38 @@ export function allocationToken(db: Database.Database, accountId: number): strin
   return `${row.m}.${row.n}`;
 }
 
-/** Open bills of an account (each with its open items), oldest due first. */
+/** Open bills of an account (each with its open items), oldest due first; one query, raw rows for speed. */
 function openBills(db: Database.Database, accountId: number): AllocBillDto[] {
-  const bills = db
+  const rows = db
     .prepare(
-      `SELECT b.id AS billId, b.bill_no AS billNo, u.bill_unit_no AS billUnitNo, b.bill_date AS billDate, b.due_date AS dueDate,
-              b.total_minor AS totalMinor, b.amount_due_minor AS amountDueMinor, u.paying AS paying
+      `SELECT b.id, b.bill_no, u.bill_unit_no, b.bill_date, b.due_date, b.total_minor, b.amount_due_minor, u.paying,
+              i.id, i.item_no, i.type, i.amount_minor, i.open_minor
        FROM bills b JOIN bill_units u ON u.id = b.bill_unit_id
-       WHERE b.account_id = ? AND b.status = 'open' ORDER BY b.due_date, b.bill_date, b.bill_no`,
+       JOIN bill_items i ON i.bill_id = b.id AND i.status = 'open'
+       WHERE b.account_id = ? AND b.status = 'open'
+       ORDER BY b.due_date, b.bill_date, b.bill_no, i.id`,
     )
-    .all(accountId) as (Omit<AllocBillDto, 'items' | 'payable'> & { paying: number })[];
-  const items = db
-    .prepare(
-      `SELECT id AS itemId, item_no AS itemNo, type, amount_minor AS amountMinor, open_minor AS openMinor, bill_id AS billId
-       FROM bill_items WHERE account_id = ? AND status = 'open' ORDER BY id`,
-    )
-    .all(accountId) as (AllocBillDto['items'][number] & { billId: number })[];
-  const byBill = new Map<number, AllocBillDto>();
-  const out = bills.map(({ paying, ...b }) => {
-    const dto: AllocBillDto = { ...b, payable: paying === 1, items: [] };
-    byBill.set(b.billId, dto);
-    return dto;
-  });
-  for (const { billId, ...item } of items) byBill.get(billId)?.items.push(item);
+    .raw()
+    .all(accountId) as [number, string, string, string, string, number, number, number, number, string, string, number, number][];
+  const out: AllocBillDto[] = [];
+  let current: AllocBillDto | undefined;
+  for (const r of rows) {
+    if (!current || current.billId !== r[0]) {
+      current = {
+        billId: r[0],
+        billNo: r[1],
+        billUnitNo: r[2],
+        billDate: r[3],
+        dueDate: r[4],
+        totalMinor: r[5],
+        amountDueMinor: r[6],
+        payable: r[7] === 1,
+        items: [],
+      };
+      out.push(current);
+    }
+    current.items.push({ itemId: r[8], itemNo: r[9], type: r[10], amountMinor: r[11], openMinor: r[12] });
+  }
   return out;
 }
 
@@ -173,35 +182,10 @@ function billLinesToItems(
   return out;
 }
 
-/** Prepared statements for writing allocations, cached per connection. */
-type AllocStatements = { ins: Database.Statement; item: Database.Statement; bill: Database.Statement };
-const statementCache = new WeakMap<Database.Database, AllocStatements>();
-
-function allocStatements(db: Database.Database): AllocStatements {
-  let s = statementCache.get(db);
-  if (!s) {
-    s = {
-      ins: db.prepare(
-        `INSERT INTO allocations (payment_id, account_id, bill_id, item_id, amount_minor, rate_ppm, reverses_allocation_id, created_at, operator_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      item: db.prepare(
-        `UPDATE bill_items SET open_minor = open_minor - @amount, status = CASE WHEN open_minor - @amount = 0 THEN 'closed' ELSE 'open' END
-         WHERE id = @id RETURNING status`,
-      ),
-      bill: db.prepare(
-        `UPDATE bills SET amount_due_minor = amount_due_minor - @amount, status = CASE WHEN amount_due_minor - @amount = 0 THEN 'closed' ELSE 'open' END
-         WHERE id = @id RETURNING status`,
-      ),
-    };
-    statementCache.set(db, s);
-  }
-  return s;
-}
-
 /**
- * Writes allocation rows and moves open amounts and statuses of items and bills (one bill update per
- * bill, not per item); returns how many items and bills closed. Runs inside the caller's transaction.
+ * Writes allocation rows and moves open amounts and statuses of items and bills with three set-based
+ * statements over a JSON list (far cheaper than a statement per line for large allocations); returns how
+ * many items and bills closed. Runs inside the caller's transaction.
  */
 export function applyItemLines(
   db: Database.Database,
@@ -211,31 +195,34 @@ export function applyItemLines(
   operatorId: number | null,
   reverses?: Map<number, number>,
 ): { closedItems: number; closedBills: number } {
-  const st = allocStatements(db);
-  let closedItems = 0;
-  let closedBills = 0;
-  const perBill = new Map<number, number>();
-  for (const l of lines) {
-    st.ins.run(
-      payment.id,
-      payment.accountId,
-      l.billId,
-      l.itemId,
-      l.amountMinor,
-      payment.ratePpm,
-      reverses?.get(l.itemId) ?? null,
-      at,
-      operatorId,
-    );
-    const i = st.item.get({ amount: l.amountMinor, id: l.itemId }) as { status: string };
-    if (l.amountMinor > 0 && i.status === 'closed') closedItems++;
-    perBill.set(l.billId, (perBill.get(l.billId) ?? 0) + l.amountMinor);
-  }
-  for (const [billId, amountMinor] of perBill) {
-    const b = st.bill.get({ amount: amountMinor, id: billId }) as { status: string };
-    if (amountMinor > 0 && b.status === 'closed') closedBills++;
-  }
-  return { closedItems, closedBills };
+  if (lines.length === 0) return { closedItems: 0, closedBills: 0 };
+  const json = JSON.stringify(lines.map((l) => [l.itemId, l.billId, l.amountMinor, reverses?.get(l.itemId) ?? null]));
+  db.prepare(
+    `INSERT INTO allocations (payment_id, account_id, bill_id, item_id, amount_minor, rate_ppm, reverses_allocation_id, created_at, operator_id)
+     SELECT ?, ?, value ->> 1, value ->> 0, value ->> 2, ?, value ->> 3, ?, ? FROM json_each(?)`,
+  ).run(payment.id, payment.accountId, payment.ratePpm, at, operatorId, json);
+  const closedItems = db
+    .prepare(
+      `UPDATE bill_items SET open_minor = open_minor - x.amount,
+              status = CASE WHEN open_minor - x.amount = 0 THEN 'closed' ELSE 'open' END
+       FROM (SELECT value ->> 0 AS id, sum(value ->> 2) AS amount FROM json_each(?) GROUP BY 1) AS x
+       WHERE bill_items.id = x.id RETURNING status`,
+    )
+    .raw()
+    .all(json)
+    .filter((r) => (r as [string])[0] === 'closed').length;
+  const closedBills = db
+    .prepare(
+      `UPDATE bills SET amount_due_minor = amount_due_minor - x.amount,
+              status = CASE WHEN amount_due_minor - x.amount = 0 THEN 'closed' ELSE 'open' END
+       FROM (SELECT value ->> 1 AS id, sum(value ->> 2) AS amount FROM json_each(?) GROUP BY 1) AS x
+       WHERE bills.id = x.id RETURNING status`,
+    )
+    .raw()
+    .all(json)
+    .filter((r) => (r as [string])[0] === 'closed').length;
+  const undo = lines.some((l) => l.amountMinor < 0);
+  return undo ? { closedItems: 0, closedBills: 0 } : { closedItems, closedBills };
 }
 
 /** Manual allocation lines, amounts as decimal strings in the account's currency. */
@@ -450,7 +437,7 @@ export function allocatePayment(
       entity: 'payment',
       entityId: String(payment.id),
       before: { allocatedMinor: payment.allocatedMinor },
-      after: { allocatedMinor: payment.allocatedMinor + allocatedNow, lines, matchedBy },
+      after: { allocatedMinor: payment.allocatedMinor + allocatedNow, lineCount: lines.length, matchedBy },
     });
     const closed = applyItemLines(db, payment, lines, at, operatorId);
     return {

@@ -1,21 +1,59 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
 import LinearProgress from '@mui/material/LinearProgress';
 import Skeleton from '@mui/material/Skeleton';
+import Tooltip from '@mui/material/Tooltip';
+import AddCardIcon from '@mui/icons-material/AddCard';
+import CallSplitIcon from '@mui/icons-material/CallSplit';
 import type { AccountDetailDto } from '../../../../src-shared/dto/accounts';
 import { call, errorMessage } from '../../api/client';
+import type { AllocationDialogState, PaymentActions } from '../allocation/dialog-state';
 import { AccountHeader } from './AccountHeader';
 import { BillUnitsTable } from './BillUnitsTable';
 import { OpenBillsTable } from './OpenBillsTable';
 import { PaymentHistory } from './PaymentHistory';
 import { BillingCycleCard, PaymentStatusCard } from './SummaryCards';
 
+// The allocation dialogs load on first use of the account screen, after the account itself has painted.
+const AllocationDialogs = lazy(() =>
+  import('../allocation/AllocationDialogs').then((m) => ({ default: m.AllocationDialogs })),
+);
+
 type DetailState = { key: string; account: AccountDetailDto | null; error: string | null };
 
-/** The right side of Accounts: everything about one account, re-fetched when the ledger changes. */
-export function AccountDetail({ accountNo, reloadKey }: { accountNo: string; reloadKey: number }) {
+/**
+ * The right side of Accounts: everything about one account, re-fetched when the ledger changes, with the
+ * allocation actions (Alt+R record payment, Alt+A allocate credit; A / U on a payment history row).
+ */
+export function AccountDetail({
+  accountNo,
+  reloadKey,
+  active = true,
+}: {
+  accountNo: string;
+  reloadKey: number;
+  active?: boolean;
+}) {
   const [state, setState] = useState<DetailState>({ key: '', account: null, error: null });
+  // A dialog belongs to the account it was opened on; switching accounts drops it.
+  const [opened, setOpened] = useState<{ accountNo: string; dialog: AllocationDialogState }>({
+    accountNo,
+    dialog: null,
+  });
+  const dialog = opened.accountNo === accountNo ? opened.dialog : null;
+  const setDialog = useCallback(
+    (next: AllocationDialogState) => setOpened({ accountNo, dialog: next }),
+    [accountNo],
+  );
+  const paymentActions = useMemo<PaymentActions>(
+    () => ({
+      allocate: (paymentId) => setDialog({ kind: 'allocate', paymentId }),
+      undo: (paymentId) => setDialog({ kind: 'undo', paymentId }),
+    }),
+    [setDialog],
+  );
   const requestKey = `${accountNo}\u0000${reloadKey}`;
 
   useEffect(() => {
@@ -33,6 +71,24 @@ export function AccountDetail({ accountNo, reloadKey }: { accountNo: string; rel
   // Keep showing the previous account while the next one loads only if it is the same account (a refresh).
   const account =
     state.account && state.account.accountNo === accountNo.trim().toUpperCase() ? state.account : null;
+  const hasCredit = (account?.unallocatedMinor ?? 0) > 0;
+  const canAct = account !== null && !account.isSuspense;
+
+  useEffect(() => {
+    if (!active || !canAct) return;
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.defaultPrevented || !e.altKey || e.ctrlKey || e.metaKey || dialog !== null) return;
+      if (e.code === 'KeyR') {
+        e.preventDefault();
+        setDialog({ kind: 'record' });
+      } else if (e.code === 'KeyA' && hasCredit) {
+        e.preventDefault();
+        setDialog({ kind: 'later' });
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [active, canAct, hasCredit, dialog, setDialog]);
 
   if (!loading && state.error) {
     return (
@@ -69,7 +125,39 @@ export function AccountDetail({ accountNo, reloadKey }: { accountNo: string; rel
         aria-hidden
       />
       <Box sx={{ p: 2.5, display: 'flex', flexDirection: 'column', gap: 2, maxWidth: 1400 }}>
-        <AccountHeader account={account} />
+        <AccountHeader
+          account={account}
+          actions={
+            canAct && (
+              <>
+                {hasCredit && (
+                  <Tooltip title="Alt+A" enterDelay={500}>
+                    <Button
+                      size="small"
+                      variant="outlined"
+                      startIcon={<CallSplitIcon />}
+                      onClick={() => setDialog({ kind: 'later' })}
+                      data-testid="allocate-later"
+                    >
+                      Allocate credit…
+                    </Button>
+                  </Tooltip>
+                )}
+                <Tooltip title="Alt+R" enterDelay={500}>
+                  <Button
+                    size="small"
+                    variant="contained"
+                    startIcon={<AddCardIcon />}
+                    onClick={() => setDialog({ kind: 'record' })}
+                    data-testid="record-payment"
+                  >
+                    Record payment…
+                  </Button>
+                </Tooltip>
+              </>
+            )
+          }
+        />
         <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', lg: '1fr 1fr' }, gap: 2 }}>
           <PaymentStatusCard account={account} />
           <BillingCycleCard account={account} />
@@ -78,10 +166,25 @@ export function AccountDetail({ accountNo, reloadKey }: { accountNo: string; rel
           key={account.accountNo}
           bills={account.openBills}
           totalCount={account.openBillCount}
+          reloadKey={reloadKey}
         />
         <BillUnitsTable billUnits={account.billUnits} />
-        <PaymentHistory accountNo={account.accountNo} currency={account.currency} reloadKey={reloadKey} />
+        <PaymentHistory
+          accountNo={account.accountNo}
+          currency={account.currency}
+          reloadKey={reloadKey}
+          actions={canAct ? paymentActions : undefined}
+        />
       </Box>
+      <Suspense fallback={null}>
+        <AllocationDialogs
+          key={account.accountNo}
+          accountNo={account.accountNo}
+          currency={account.currency}
+          dialog={dialog}
+          onDialog={setDialog}
+        />
+      </Suspense>
     </Box>
   );
 }

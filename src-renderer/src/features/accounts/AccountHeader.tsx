@@ -26,8 +26,11 @@ export function Fact({ label, children, testId }: { label: string; children: Rea
   );
 }
 
-/** The account header: name, number, status, currency, default pay type, balance and unallocated credit. */
-export function AccountHeader({ account }: { account: AccountDetailDto }) {
+/**
+ * The account header: name, number, status, currency, default pay type, balance and unallocated credit, with the
+ * account's actions (record a payment, allocate credit) under the figures.
+ */
+export function AccountHeader({ account, actions }: { account: AccountDetailDto; actions?: ReactNode }) {
   const { money } = useAppInfo();
   return (
     <Paper
@@ -57,36 +60,43 @@ export function AccountHeader({ account }: { account: AccountDetailDto }) {
           )}
         </Box>
       </Box>
-      <Box sx={{ display: 'flex', gap: 4, textAlign: 'right', ml: 'auto' }}>
-        <Box>
-          <Typography variant="overline" color="textSecondary" component="div">
-            Unallocated credit
-          </Typography>
-          <Typography
-            variant="h6"
-            component="div"
-            data-testid="account-unallocated"
-            data-minor={account.unallocatedMinor}
-            sx={{ fontVariantNumeric: 'tabular-nums', fontWeight: 500 }}
-          >
-            {money(account.unallocatedMinor, account.currency, true)}
-          </Typography>
+      <Box sx={{ ml: 'auto', display: 'flex', flexDirection: 'column', alignItems: 'flex-end', gap: 1.5 }}>
+        <Box sx={{ display: 'flex', gap: 4, textAlign: 'right' }}>
+          <Box>
+            <Typography variant="overline" color="textSecondary" component="div">
+              Unallocated credit
+            </Typography>
+            <Typography
+              variant="h6"
+              component="div"
+              data-testid="account-unallocated"
+              data-minor={account.unallocatedMinor}
+              sx={{ fontVariantNumeric: 'tabular-nums', fontWeight: 500 }}
+            >
+              {money(account.unallocatedMinor, account.currency, true)}
+            </Typography>
+          </Box>
+          <Box>
+            <Typography variant="overline" color="textSecondary" component="div">
+              Balance
+            </Typography>
+            <Typography
+              variant="h5"
+              component="div"
+              data-testid="account-balance"
+              data-minor={account.balanceMinor}
+              color={account.balanceMinor < 0 ? 'success' : 'textPrimary'}
+              sx={{ fontVariantNumeric: 'tabular-nums' }}
+            >
+              {money(account.balanceMinor, account.currency, true)}
+            </Typography>
+          </Box>
         </Box>
-        <Box>
-          <Typography variant="overline" color="textSecondary" component="div">
-            Balance
-          </Typography>
-          <Typography
-            variant="h5"
-            component="div"
-            data-testid="account-balance"
-            data-minor={account.balanceMinor}
-            color={account.balanceMinor < 0 ? 'success' : 'textPrimary'}
-            sx={{ fontVariantNumeric: 'tabular-nums' }}
-          >
-            {money(account.balanceMinor, account.currency, true)}
-          </Typography>
-        </Box>
+        {actions && (
+          <Box sx={{ display: 'flex', gap: 1 }} data-testid="account-actions">
+            {actions}
+          </Box>
+        )}
       </Box>
     </Paper>
   );

@@ -33,7 +33,7 @@ export function AccountsPage({
       />
       <Box sx={{ flex: 1, overflowY: 'auto', minWidth: 0 }} component="section" aria-label="Account">
         {accountNo ? (
-          <AccountDetail accountNo={accountNo} reloadKey={reloadKey} />
+          <AccountDetail accountNo={accountNo} reloadKey={reloadKey} active={active} />
         ) : (
           <Box
             sx={{

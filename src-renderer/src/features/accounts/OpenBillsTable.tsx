@@ -1,4 +1,4 @@
-import { Fragment, useState, type KeyboardEvent } from 'react';
+import { Fragment, useEffect, useState, type KeyboardEvent } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Chip from '@mui/material/Chip';
@@ -14,72 +14,128 @@ import Typography from '@mui/material/Typography';
 import KeyboardArrowDownIcon from '@mui/icons-material/KeyboardArrowDown';
 import KeyboardArrowRightIcon from '@mui/icons-material/KeyboardArrowRight';
 import type { BillDto, BillItemDto } from '../../../../src-shared/dto/accounts';
+import type { AllocationRowDto } from '../../../../src-shared/dto/allocation';
 import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
+import { AllocationRowsTable } from '../allocation/AllocationRowsTable';
 import { itemTypeName } from './labels';
 
-type ItemsState = { items: BillItemDto[] | null; error: string | null };
+type ExpansionState = {
+  key: string;
+  items: BillItemDto[] | null;
+  paidBy: AllocationRowDto[] | null;
+  error: string | null;
+};
 
-/** The items of one bill, loaded when the bill is expanded. */
-function BillItems({ bill, state }: { bill: BillDto; state: ItemsState | undefined }) {
+/** The items of one bill and what paid it, loaded when the bill is expanded and again when the ledger changes. */
+function BillExpansion({ bill, reloadKey }: { bill: BillDto; reloadKey: number }) {
   const { money } = useAppInfo();
-  if (!state || (!state.items && !state.error)) return <LinearProgress sx={{ my: 1 }} />;
+  const [state, setState] = useState<ExpansionState>({ key: '', items: null, paidBy: null, error: null });
+  const requestKey = `${bill.billNo}\u0000${reloadKey}`;
+
+  useEffect(() => {
+    let stale = false;
+    Promise.all([
+      call('accounts:bill-items', { billNo: bill.billNo }),
+      call('bills:payments', { billNo: bill.billNo }),
+    ]).then(
+      ([items, paidBy]) => !stale && setState({ key: requestKey, items, paidBy, error: null }),
+      (err: unknown) => !stale && setState((s) => ({ ...s, key: requestKey, error: errorMessage(err) })),
+    );
+    return () => {
+      stale = true;
+    };
+  }, [bill.billNo, requestKey]);
+
   if (state.error) return <Alert severity="error">{state.error}</Alert>;
-  const items = state.items ?? [];
+  if (!state.items) return <LinearProgress sx={{ my: 1 }} />;
+  const items = state.items;
+  const paidBy = state.paidBy ?? [];
   return (
-    <Table size="small" aria-label={`Items of bill ${bill.billNo}`} data-testid={`bill-items-${bill.billNo}`}>
-      <TableHead>
-        <TableRow>
-          <TableCell>Item</TableCell>
-          <TableCell>Type</TableCell>
-          <TableCell align="right">Amount</TableCell>
-          <TableCell align="right">Open</TableCell>
-          <TableCell align="right">G/L ID</TableCell>
-          <TableCell>Status</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {items.length === 0 && (
+    <>
+      <Table
+        size="small"
+        aria-label={`Items of bill ${bill.billNo}`}
+        data-testid={`bill-items-${bill.billNo}`}
+      >
+        <TableHead>
           <TableRow>
-            <TableCell colSpan={6} sx={{ color: 'text.secondary' }}>
-              This bill has no items.
-            </TableCell>
+            <TableCell>Item</TableCell>
+            <TableCell>Type</TableCell>
+            <TableCell align="right">Amount</TableCell>
+            <TableCell align="right">Open</TableCell>
+            <TableCell align="right">G/L ID</TableCell>
+            <TableCell>Status</TableCell>
           </TableRow>
-        )}
-        {items.map((it) => (
-          <TableRow key={it.itemNo} data-testid={`bill-item-${it.itemNo}`}>
-            <TableCell sx={{ fontFamily: 'monospace' }}>{it.itemNo}</TableCell>
-            <TableCell>{itemTypeName(it.type)}</TableCell>
-            <TableCell align="right">{money(it.amountMinor, bill.currency)}</TableCell>
-            <TableCell align="right">{money(it.openMinor, bill.currency)}</TableCell>
-            <TableCell align="right">{it.glId}</TableCell>
-            <TableCell sx={{ textTransform: 'capitalize' }}>{it.status}</TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+        </TableHead>
+        <TableBody>
+          {items.length === 0 && (
+            <TableRow>
+              <TableCell colSpan={6} sx={{ color: 'text.secondary' }}>
+                This bill has no items.
+              </TableCell>
+            </TableRow>
+          )}
+          {items.map((it) => (
+            <TableRow key={it.itemNo} data-testid={`bill-item-${it.itemNo}`}>
+              <TableCell sx={{ fontFamily: 'monospace' }}>{it.itemNo}</TableCell>
+              <TableCell>{itemTypeName(it.type)}</TableCell>
+              <TableCell align="right">{money(it.amountMinor, bill.currency)}</TableCell>
+              <TableCell align="right">{money(it.openMinor, bill.currency)}</TableCell>
+              <TableCell align="right">{it.glId}</TableCell>
+              <TableCell sx={{ textTransform: 'capitalize' }}>{it.status}</TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+      <Typography
+        variant="caption"
+        color="textSecondary"
+        component="div"
+        sx={{ fontWeight: 600, mt: 1.5, mb: 0.5, pl: 2 }}
+      >
+        Paid by
+      </Typography>
+      {paidBy.length === 0 ? (
+        <Typography
+          variant="body2"
+          color="textSecondary"
+          sx={{ pl: 2, pb: 0.5 }}
+          data-testid={`bill-paid-by-empty-${bill.billNo}`}
+        >
+          No payment has been allocated to this bill yet.
+        </Typography>
+      ) : (
+        <AllocationRowsTable
+          rows={paidBy}
+          currency={bill.currency}
+          by="bill"
+          testId={`bill-paid-by-${bill.billNo}`}
+          label={`Payments allocated to bill ${bill.billNo}`}
+        />
+      )}
+    </>
   );
 }
 
-/** Open bills of an account; a bill row expands to show its items. */
-export function OpenBillsTable({ bills, totalCount }: { bills: BillDto[]; totalCount: number }) {
+/** Open bills of an account; a bill row expands to show its items and the payments allocated to it. */
+export function OpenBillsTable({
+  bills,
+  totalCount,
+  reloadKey,
+}: {
+  bills: BillDto[];
+  totalCount: number;
+  reloadKey: number;
+}) {
   const { money } = useAppInfo();
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
-  const [items, setItems] = useState<Readonly<Record<string, ItemsState>>>({});
 
   const toggle = (billNo: string) => {
     const next = new Set(expanded);
     if (next.has(billNo)) next.delete(billNo);
-    else {
-      next.add(billNo);
-      if (!items[billNo]?.items) {
-        call('accounts:bill-items', { billNo }).then(
-          (loaded) => setItems((s) => ({ ...s, [billNo]: { items: loaded, error: null } })),
-          (err: unknown) => setItems((s) => ({ ...s, [billNo]: { items: null, error: errorMessage(err) } })),
-        );
-      }
-    }
+    else next.add(billNo);
     setExpanded(next);
   };
 
@@ -164,7 +220,7 @@ export function OpenBillsTable({ bills, totalCount }: { bills: BillDto[]; totalC
                     <TableRow>
                       <TableCell colSpan={8} sx={{ py: 1, bgcolor: 'action.hover' }}>
                         <Box sx={{ pl: 5 }}>
-                          <BillItems bill={b} state={items[b.billNo]} />
+                          <BillExpansion bill={b} reloadKey={reloadKey} />
                         </Box>
                       </TableCell>
                     </TableRow>

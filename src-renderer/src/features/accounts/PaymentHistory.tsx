@@ -10,6 +10,7 @@ import type { PaymentHistoryDto } from '../../../../src-shared/dto/accounts';
 import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
+import type { PaymentActions } from '../allocation/dialog-state';
 
 // The grid library is loaded only when a history is shown, which keeps the shell quick to start.
 const PaymentHistoryGrid = lazy(() =>
@@ -21,15 +22,17 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 type HistoryState = { key: string; data: PaymentHistoryDto | null; error: string | null };
 
-/** Payment history of an account: date range, page size, paging and totals over the whole range. */
+/** Payment history of an account: date range, page size, paging, totals, where each payment went, row actions. */
 export function PaymentHistory({
   accountNo,
   currency,
   reloadKey,
+  actions,
 }: {
   accountNo: string;
   currency: string;
   reloadKey: number;
+  actions?: PaymentActions;
 }) {
   const { money } = useAppInfo();
   const [from, setFrom] = useState('');
@@ -104,7 +107,12 @@ export function PaymentHistory({
       )}
       <Box sx={{ px: 2 }}>
         <Suspense fallback={<Box sx={{ height: 150 }} />}>
-          <PaymentHistoryGrid rows={data?.rows ?? []} />
+          <PaymentHistoryGrid
+            rows={data?.rows ?? []}
+            accountCurrency={currency}
+            reloadKey={reloadKey}
+            actions={actions}
+          />
         </Suspense>
       </Box>
       <Box sx={{ display: 'flex', alignItems: 'center', px: 2, flexWrap: 'wrap' }}>

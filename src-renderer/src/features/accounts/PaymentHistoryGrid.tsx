@@ -1,43 +1,287 @@
-import { useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import IconButton from '@mui/material/IconButton';
+import LinearProgress from '@mui/material/LinearProgress';
+import Typography from '@mui/material/Typography';
 import { useTheme } from '@mui/material/styles';
-import { AllCommunityModule, ModuleRegistry, type ColDef } from 'ag-grid-community';
+import KeyboardArrowDownIcon from '@mui/icons-material/KeyboardArrowDown';
+import KeyboardArrowRightIcon from '@mui/icons-material/KeyboardArrowRight';
+import {
+  AllCommunityModule,
+  ModuleRegistry,
+  type CellKeyDownEvent,
+  type ColDef,
+  type ICellRendererParams,
+} from 'ag-grid-community';
 import { AgGridReact } from 'ag-grid-react';
 import type { PaymentHistoryRowDto } from '../../../../src-shared/dto/accounts';
+import type { AllocationRowDto } from '../../../../src-shared/dto/allocation';
+import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { createGridTheme } from '../../components/grid-theme';
+import { AllocationRowsTable } from '../allocation/AllocationRowsTable';
+import type { PaymentActions } from '../allocation/dialog-state';
 import { paymentKindName, paymentStatusName, payTypeName } from './labels';
 
 ModuleRegistry.registerModules([AllCommunityModule]);
 
-/** One page of payment history in an AG Grid; money stays integer in rows and is formatted in cells. */
-export function PaymentHistoryGrid({ rows }: { rows: PaymentHistoryRowDto[] }) {
+/** Where a payment went, as loaded for an expanded row. */
+type Detail = { rows: AllocationRowDto[] | null; error: string | null };
+
+/** A grid row: a payment, or (with `detail`) the full-width row under an expanded payment. */
+type HistoryGridRow = PaymentHistoryRowDto & {
+  expanded: boolean;
+  canAllocate: boolean;
+  canUndo: boolean;
+  detail?: Detail;
+};
+
+/** What the cell renderers need besides the row. */
+type GridContext = { toggle: (paymentId: number) => void; actions?: PaymentActions; currency: string };
+
+/** Height of a detail row: title, table header and one line per allocation row, capped (it scrolls inside). */
+function detailHeight(detail: Detail): number {
+  const lines = detail.rows ? Math.max(detail.rows.length, 1) : 1;
+  return Math.min(40 + 33 * (lines + 1) + 16, 320);
+}
+
+/** True when the payment may still hold credit to allocate (amounts in another currency cannot be compared). */
+function mayHaveCredit(row: PaymentHistoryRowDto, accountCurrency: string): boolean {
+  if (row.reversed || row.kind === 'failed' || row.kind === 'suspended') return false;
+  return row.currency !== accountCurrency || row.allocatedMinor < row.amountMinor;
+}
+
+function ExpandCell(p: ICellRendererParams<HistoryGridRow, unknown, GridContext>) {
+  const row = p.data;
+  if (!row) return null;
+  return (
+    <IconButton
+      size="small"
+      tabIndex={-1}
+      aria-label={
+        row.expanded ? `Hide where payment ${row.paymentId} went` : `Show where payment ${row.paymentId} went`
+      }
+      aria-expanded={row.expanded}
+      onClick={() => p.context.toggle(row.paymentId)}
+      data-testid={`history-expand-${row.paymentId}`}
+    >
+      {row.expanded ? (
+        <KeyboardArrowDownIcon fontSize="small" />
+      ) : (
+        <KeyboardArrowRightIcon fontSize="small" />
+      )}
+    </IconButton>
+  );
+}
+
+function ActionsCell(p: ICellRendererParams<HistoryGridRow, unknown, GridContext>) {
+  const row = p.data;
+  const actions = p.context.actions;
+  if (!row || !actions) return null;
+  return (
+    <Box sx={{ display: 'flex', gap: 0.5, alignItems: 'center', height: '100%' }}>
+      {row.canAllocate && (
+        <Button
+          size="small"
+          tabIndex={-1}
+          sx={{ minWidth: 0, py: 0 }}
+          onClick={() => actions.allocate(row.paymentId)}
+          title="Allocate (A)"
+          data-testid={`history-allocate-${row.paymentId}`}
+        >
+          Allocate
+        </Button>
+      )}
+      {row.canUndo && (
+        <Button
+          size="small"
+          tabIndex={-1}
+          color="warning"
+          sx={{ minWidth: 0, py: 0 }}
+          onClick={() => actions.undo(row.paymentId)}
+          title="Undo allocation (U)"
+          data-testid={`history-undo-${row.paymentId}`}
+        >
+          Undo
+        </Button>
+      )}
+    </Box>
+  );
+}
+
+function DetailRow(p: ICellRendererParams<HistoryGridRow, unknown, GridContext>) {
+  const row = p.data;
+  const detail = row?.detail;
+  if (!row || !detail) return null;
+  return (
+    <Box
+      sx={{ px: 6, py: 1, height: '100%', overflow: 'auto', bgcolor: 'action.hover' }}
+      data-testid={`payment-allocations-${row.paymentId}`}
+    >
+      <Typography variant="caption" color="textSecondary" component="div" sx={{ fontWeight: 600, mb: 0.5 }}>
+        Where payment #{row.paymentId} went
+      </Typography>
+      {detail.error && <Alert severity="error">{detail.error}</Alert>}
+      {!detail.rows && !detail.error && <LinearProgress sx={{ my: 1 }} />}
+      {detail.rows && detail.rows.length === 0 && (
+        <Typography variant="body2" color="textSecondary" data-testid="payment-allocations-empty">
+          Not allocated: the whole payment is unallocated account credit.
+        </Typography>
+      )}
+      {detail.rows && detail.rows.length > 0 && (
+        <AllocationRowsTable
+          rows={detail.rows}
+          currency={p.context.currency}
+          by="payment"
+          testId={`payment-allocation-rows-${row.paymentId}`}
+          label={`Allocations of payment ${row.paymentId}`}
+        />
+      )}
+    </Box>
+  );
+}
+
+/**
+ * One page of payment history in an AG Grid; money stays integer in rows and is formatted in cells. A payment row
+ * expands (Enter, or the arrow) to show where it went; A allocates and U undoes the focused payment's allocation.
+ */
+export function PaymentHistoryGrid({
+  rows,
+  accountCurrency,
+  reloadKey,
+  actions,
+}: {
+  rows: PaymentHistoryRowDto[];
+  accountCurrency: string;
+  reloadKey: number;
+  actions?: PaymentActions;
+}) {
   const theme = useTheme();
   const { money } = useAppInfo();
   const gridTheme = useMemo(() => createGridTheme(theme), [theme]);
-  const columns = useMemo<ColDef<PaymentHistoryRowDto>[]>(
+  const [expanded, setExpanded] = useState<ReadonlySet<number>>(new Set());
+  const [details, setDetails] = useState<Readonly<Record<number, Detail>>>({});
+  const expandedRef = useRef(expanded);
+
+  const load = useCallback((paymentId: number) => {
+    call('payments:allocations', { paymentId }).then(
+      (loaded) => setDetails((d) => ({ ...d, [paymentId]: { rows: loaded, error: null } })),
+      (err: unknown) =>
+        setDetails((d) => ({
+          ...d,
+          [paymentId]: { rows: d[paymentId]?.rows ?? null, error: errorMessage(err) },
+        })),
+    );
+  }, []);
+
+  useEffect(() => {
+    expandedRef.current = expanded;
+  }, [expanded]);
+
+  // A change to the ledger refreshes every open "where it went" (the rows above refresh with the history page).
+  useEffect(() => {
+    for (const id of expandedRef.current) load(id);
+  }, [reloadKey, load]);
+
+  const toggle = useCallback(
+    (paymentId: number) => {
+      setExpanded((s) => {
+        const next = new Set(s);
+        if (next.has(paymentId)) next.delete(paymentId);
+        else next.add(paymentId);
+        return next;
+      });
+      if (!expandedRef.current.has(paymentId)) load(paymentId);
+    },
+    [load],
+  );
+
+  const gridRows = useMemo<HistoryGridRow[]>(
+    () =>
+      rows.flatMap((r) => {
+        const open = expanded.has(r.paymentId);
+        const row: HistoryGridRow = {
+          ...r,
+          expanded: open,
+          canAllocate: mayHaveCredit(r, accountCurrency),
+          canUndo: r.allocatedMinor > 0 && !r.reversed,
+        };
+        if (!open) return [row];
+        return [row, { ...row, detail: details[r.paymentId] ?? { rows: null, error: null } }];
+      }),
+    [rows, expanded, details, accountCurrency],
+  );
+
+  const context = useMemo<GridContext>(
+    () => ({ toggle, actions, currency: accountCurrency }),
+    [toggle, actions, accountCurrency],
+  );
+
+  const onCellKeyDown = useCallback(
+    (e: CellKeyDownEvent<HistoryGridRow>) => {
+      const key = (e.event as KeyboardEvent | null | undefined)?.key;
+      const row = e.data;
+      if (!row || row.detail || !key) return;
+      const ke = e.event as KeyboardEvent;
+      if (ke.ctrlKey || ke.metaKey || ke.altKey) return;
+      if (key === 'Enter' || key === ' ') {
+        ke.preventDefault();
+        toggle(row.paymentId);
+      } else if ((key === 'a' || key === 'A') && row.canAllocate && actions) {
+        ke.preventDefault();
+        actions.allocate(row.paymentId);
+      } else if ((key === 'u' || key === 'U') && row.canUndo && actions) {
+        ke.preventDefault();
+        actions.undo(row.paymentId);
+      }
+    },
+    [toggle, actions],
+  );
+
+  const columns = useMemo<ColDef<HistoryGridRow>[]>(
     () => [
+      {
+        colId: 'expand',
+        headerName: '',
+        width: 52,
+        cellRenderer: ExpandCell,
+        sortable: false,
+        resizable: false,
+      },
       { field: 'effectiveDate', headerName: 'Date', width: 120 },
       { field: 'paymentId', headerName: 'Payment', width: 110, type: 'rightAligned' },
       {
         field: 'kind',
         headerName: 'Kind',
-        width: 120,
+        width: 110,
         valueFormatter: (p) => (p.data ? paymentKindName(p.data.kind) : ''),
       },
       {
         field: 'amountMinor',
         headerName: 'Amount',
-        width: 140,
+        width: 130,
         type: 'rightAligned',
         valueFormatter: (p) => (p.data ? money(p.data.amountMinor, p.data.currency) : ''),
       },
       {
         field: 'allocatedMinor',
         headerName: 'Allocated',
-        width: 140,
+        width: 130,
         type: 'rightAligned',
-        valueFormatter: (p) => (p.data ? money(p.data.allocatedMinor, p.data.currency) : ''),
+        valueFormatter: (p) => (p.data ? money(p.data.allocatedMinor, accountCurrency) : ''),
       },
+      ...(actions
+        ? [
+            {
+              colId: 'actions',
+              headerName: 'Actions',
+              width: 150,
+              cellRenderer: ActionsCell,
+            } as ColDef<HistoryGridRow>,
+          ]
+        : []),
       {
         field: 'payType',
         headerName: 'Pay type',
@@ -60,16 +304,25 @@ export function PaymentHistoryGrid({ rows }: { rows: PaymentHistoryRowDto[] }) {
         valueFormatter: (p) => (p.data?.reversed ? 'Reversed' : ''),
       },
     ],
-    [money],
+    [money, accountCurrency, actions],
   );
   return (
     <div style={{ height: rows.length === 0 ? 150 : 380 }} data-testid="payment-history-grid">
-      <AgGridReact<PaymentHistoryRowDto>
+      <AgGridReact<HistoryGridRow>
         theme={gridTheme}
-        rowData={rows}
+        rowData={gridRows}
         columnDefs={columns}
+        context={context}
         defaultColDef={{ sortable: false, resizable: true }}
-        getRowId={(p) => String(p.data.paymentId)}
+        getRowId={(p) =>
+          p.data.detail
+            ? `detail-${p.data.paymentId}-${p.data.detail.rows?.length ?? (p.data.detail.error ? 'error' : 'loading')}`
+            : String(p.data.paymentId)
+        }
+        getRowHeight={(p) => (p.data?.detail ? detailHeight(p.data.detail) : undefined)}
+        isFullWidthRow={(p) => p.rowNode.data?.detail !== undefined}
+        fullWidthCellRenderer={DetailRow}
+        onCellKeyDown={onCellKeyDown}
         overlayNoRowsTemplate="No payments in this date range."
         suppressCellFocus={false}
       />

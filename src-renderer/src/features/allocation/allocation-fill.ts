@@ -107,7 +107,11 @@ export function planFill(
 }
 
 /** What the user typed for one bill: a bill-level amount, or amounts on its items (then the bill is their sum). */
-export type BillEntry = { mode: 'bill' | 'items'; billText: string; itemTexts: Readonly<Record<string, string>> };
+export type BillEntry = {
+  mode: 'bill' | 'items';
+  billText: string;
+  itemTexts: Readonly<Record<string, string>>;
+};
 
 /** Bill number → entry; bills without an entry have nothing applied. */
 export type Entries = Readonly<Record<string, BillEntry>>;
@@ -140,7 +144,9 @@ export function entriesFromFill(bills: readonly AllocBillDto[], fill: ItemFill, 
     const sum = amounts.reduce((s, a) => s + a, 0);
     if (sum <= 0) continue;
     const spread = spreadOverItems(bill, sum);
-    const sameAsBillLevel = bill.items.every((i) => (spread.get(i.itemNo) ?? 0) === (fill.get(i.itemNo) ?? 0));
+    const sameAsBillLevel = bill.items.every(
+      (i) => (spread.get(i.itemNo) ?? 0) === (fill.get(i.itemNo) ?? 0),
+    );
     if (sameAsBillLevel) {
       out[bill.billNo] = { mode: 'bill', billText: formatMinor(sum, exponent), itemTexts: {} };
     } else {
@@ -157,9 +163,7 @@ export function entriesFromFill(bills: readonly AllocBillDto[], fill: ItemFill, 
 
 /** Why one Apply field cannot be used. */
 export type FieldProblem =
-  | { kind: 'invalid'; reason: string }
-  | { kind: 'negative' }
-  | { kind: 'over-open'; openMinor: Minor };
+  { kind: 'invalid'; reason: string } | { kind: 'negative' } | { kind: 'over-open'; openMinor: Minor };
 
 /** One checked Apply field. */
 export type FieldCheck = { amountMinor: Minor; problem: FieldProblem | null };
@@ -171,7 +175,8 @@ export function checkField(text: string, exponent: number, openMinor: Minor): Fi
   const parsed = parseMinor(t, exponent);
   if (!parsed.ok) return { amountMinor: 0, problem: { kind: 'invalid', reason: parsed.error.reason } };
   if (parsed.value < 0) return { amountMinor: 0, problem: { kind: 'negative' } };
-  if (parsed.value > openMinor) return { amountMinor: parsed.value, problem: { kind: 'over-open', openMinor } };
+  if (parsed.value > openMinor)
+    return { amountMinor: parsed.value, problem: { kind: 'over-open', openMinor } };
   return { amountMinor: parsed.value, problem: null };
 }
 
