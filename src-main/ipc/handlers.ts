@@ -14,6 +14,20 @@ import {
   undoAllocation,
 } from '../services/allocation';
 import { recordPayment } from '../services/record-payment';
+import { exportBatchFile, importBatchFile } from '../services/batches/batch-file';
+import {
+  createBatch,
+  deleteEntries,
+  discardBatch,
+  entriesPage,
+  exceptionBatch,
+  getBatch,
+  listBatches,
+  saveEntries,
+  suspendEntry,
+} from '../services/batches/batch-store';
+import { submitBatch } from '../services/batches/submit';
+import { validateBatch } from '../services/batches/validate';
 
 /** Tells listeners the ledger changed, then passes the value through. */
 function changed<T>(ctx: ServiceContext, value: T): T {
@@ -53,6 +67,19 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'payments:allocations': (input) => paymentAllocations(db, input.paymentId),
     'bills:payments': (input) => billPayments(db, input.billNo),
     'payments:record': (input) => changed(ctx, recordPayment(db, input, ctx.clock(), ctx.operator.id)),
+    'batches:create': (input) => createBatch(db, input, ctx.clock(), ctx.operator.id),
+    'batches:list': (input) => listBatches(db, input),
+    'batches:get': (input) => getBatch(db, input.batchId),
+    'batches:entries': (input) => entriesPage(db, input),
+    'batches:save-entries': (input) => saveEntries(db, input, ctx.clock(), ctx.operator.id),
+    'batches:delete-entries': (input) => deleteEntries(db, input, ctx.clock(), ctx.operator.id),
+    'batches:validate': (input) => validateBatch(db, input.batchId, ctx.clock(), ctx.operator.id),
+    'batches:suspend-entry': (input) => suspendEntry(db, input, ctx.clock(), ctx.operator.id),
+    'batches:exception': (input) => exceptionBatch(db, input, ctx.clock(), ctx.operator.id),
+    'batches:submit': (input) => changed(ctx, submitBatch(db, input, ctx.clock(), ctx.operator.id)),
+    'batches:discard': (input) => discardBatch(db, input, ctx.clock(), ctx.operator.id),
+    'batches:export': (input) => exportBatchFile(db, input.batchId),
+    'batches:import-batch-file': (input) => importBatchFile(db, input.file, ctx.clock(), ctx.operator.id),
   };
 }
 

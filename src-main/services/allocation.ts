@@ -80,7 +80,21 @@ function openBills(db: Database.Database, accountId: number): AllocBillDto[] {
        ORDER BY b.due_date, b.bill_date, b.bill_no, i.id`,
     )
     .raw()
-    .all(accountId) as [number, string, string, string, string, number, number, number, number, string, string, number, number][];
+    .all(accountId) as [
+    number,
+    string,
+    string,
+    string,
+    string,
+    number,
+    number,
+    number,
+    number,
+    string,
+    string,
+    number,
+    number,
+  ][];
   const out: AllocBillDto[] = [];
   let current: AllocBillDto | undefined;
   for (const r of rows) {
@@ -196,7 +210,9 @@ export function applyItemLines(
   reverses?: Map<number, number>,
 ): { closedItems: number; closedBills: number } {
   if (lines.length === 0) return { closedItems: 0, closedBills: 0 };
-  const json = JSON.stringify(lines.map((l) => [l.itemId, l.billId, l.amountMinor, reverses?.get(l.itemId) ?? null]));
+  const json = JSON.stringify(
+    lines.map((l) => [l.itemId, l.billId, l.amountMinor, reverses?.get(l.itemId) ?? null]),
+  );
   db.prepare(
     `INSERT INTO allocations (payment_id, account_id, bill_id, item_id, amount_minor, rate_ppm, reverses_allocation_id, created_at, operator_id)
      SELECT ?, ?, value ->> 1, value ->> 0, value ->> 2, ?, value ->> 3, ?, ? FROM json_each(?)`,

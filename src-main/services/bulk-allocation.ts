@@ -149,3 +149,99 @@ export function allocateBulk(
   }
   return stats;
 }
+
+/** Allocation lines already decided (by validation or by hand), per payment, at item granularity. */
+export type DecidedAllocation = {
+  paymentId: number;
+  accountId: number;
+  ratePpm: number;
+  lines: readonly { itemId: number; billId: number; amountMinor: number }[];
+};
+
+/**
+ * Writes decided allocations in bulk: one allocation row per line, then each touched item and bill updated
+ * once by its total. Throws if any item would go below zero (the caller's transaction then rolls back).
+ */
+export function writeAllocations(
+  db: Database.Database,
+  allocations: readonly DecidedAllocation[],
+  at: string,
+  operatorId: number | null,
+): BulkAllocStats {
+  const stats: BulkAllocStats = {
+    payments: allocations.length,
+    allocations: 0,
+    allocatedMinor: 0,
+    closedItems: 0,
+    closedBills: 0,
+  };
+  const ins = db.prepare(
+    `INSERT INTO allocations (payment_id, account_id, bill_id, item_id, amount_minor, rate_ppm, created_at, operator_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const perItem = new Map<number, number>();
+  const perBill = new Map<number, number>();
+  for (const a of allocations) {
+    for (const l of a.lines) {
+      ins.run(a.paymentId, a.accountId, l.billId, l.itemId, l.amountMinor, a.ratePpm, at, operatorId);
+      perItem.set(l.itemId, (perItem.get(l.itemId) ?? 0) + l.amountMinor);
+      perBill.set(l.billId, (perBill.get(l.billId) ?? 0) + l.amountMinor);
+      stats.allocations++;
+      stats.allocatedMinor += l.amountMinor;
+    }
+  }
+  const item = db.prepare(
+    `UPDATE bill_items SET open_minor = open_minor - @amount, status = CASE WHEN open_minor - @amount = 0 THEN 'closed' ELSE 'open' END
+     WHERE id = @id RETURNING open_minor AS openMinor, amount_minor AS amountMinor`,
+  );
+  for (const [id, amount] of perItem) {
+    const r = item.get({ id, amount }) as { openMinor: number; amountMinor: number } | undefined;
+    if (!r || (r.amountMinor >= 0 && r.openMinor < 0))
+      throw new Error(`allocation would over-pay item ${id}`);
+    if (r.openMinor === 0) stats.closedItems++;
+  }
+  const bill = db.prepare(
+    `UPDATE bills SET amount_due_minor = amount_due_minor - @amount, status = CASE WHEN amount_due_minor - @amount = 0 THEN 'closed' ELSE 'open' END
+     WHERE id = @id RETURNING amount_due_minor AS dueMinor`,
+  );
+  for (const [id, amount] of perBill) {
+    const r = bill.get({ id, amount }) as { dueMinor: number } | undefined;
+    if (r?.dueMinor === 0) stats.closedBills++;
+  }
+  return stats;
+}
+
+/** Expands bill-level lines to item lines: each bill's amount goes to its open items in item order. */
+export function expandBillLines(
+  db: Database.Database,
+  lines: readonly { billId: number; amountMinor: number }[][],
+): { itemId: number; billId: number; amountMinor: number }[][] {
+  const billIds = [...new Set(lines.flat().map((l) => l.billId))];
+  const rows = db
+    .prepare(
+      `SELECT id, bill_id AS billId, open_minor AS openMinor FROM bill_items WHERE bill_id IN (SELECT value FROM json_each(?)) AND status = 'open' ORDER BY bill_id, id`,
+    )
+    .all(JSON.stringify(billIds)) as { id: number; billId: number; openMinor: number }[];
+  const itemsOf = new Map<number, { id: number; openMinor: number }[]>();
+  for (const r of rows) {
+    let list = itemsOf.get(r.billId);
+    if (!list) itemsOf.set(r.billId, (list = []));
+    list.push({ id: r.id, openMinor: r.openMinor });
+  }
+  return lines.map((payment) =>
+    payment.flatMap((l) => {
+      const out: { itemId: number; billId: number; amountMinor: number }[] = [];
+      let left = l.amountMinor;
+      for (const item of itemsOf.get(l.billId) ?? []) {
+        if (left <= 0) break;
+        const take = Math.min(left, item.openMinor);
+        if (take <= 0) continue;
+        item.openMinor -= take;
+        left -= take;
+        out.push({ itemId: item.id, billId: l.billId, amountMinor: take });
+      }
+      if (left > 0) throw new Error(`bill ${l.billId} has less open than ${l.amountMinor}`);
+      return out;
+    }),
+  );
+}

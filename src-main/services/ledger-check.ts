@@ -145,6 +145,21 @@ const CHECKS: Check[] = [
     describe: (r) => `allocation ${String(r.id)} points at another account's bill or item`,
   },
   {
+    rule: 'suspense-equals-suspended-payments',
+    entity: 'currency',
+    sql: `SELECT c.currency AS id, coalesce(l.s, 0) AS posted, coalesce(p.s, 0) AS held FROM
+            (SELECT currency FROM journal_lines WHERE gl_account = 'SUSPENSE'
+             UNION SELECT currency FROM payments WHERE kind = 'suspended') c
+          LEFT JOIN (SELECT currency, -sum(amount_minor) AS s FROM journal_lines WHERE gl_account = 'SUSPENSE' GROUP BY currency) l
+            ON l.currency = c.currency
+          LEFT JOIN (SELECT p.currency, sum(p.amount_minor) AS s FROM payments p
+                     WHERE p.kind = 'suspended' AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id)
+                     GROUP BY p.currency) p ON p.currency = c.currency
+          WHERE coalesce(l.s, 0) <> coalesce(p.s, 0)`,
+    describe: (r) =>
+      `suspense ${String(r.id)}: the suspense account holds ${String(r.posted)} but suspended payments add up to ${String(r.held)}`,
+  },
+  {
     rule: 'suspense-account-exists',
     entity: 'account',
     sql: `SELECT 'SUSPENSE' AS id WHERE (SELECT count(*) FROM accounts WHERE is_suspense = 1) <> 1`,

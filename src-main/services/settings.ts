@@ -9,6 +9,10 @@ export const SETTING_DEFAULTS = {
   'allocation.policy': 'standard',
   'allocation.overpayment': 'credit',
   'allocation.underpayment': 'partial',
+  /** Allow submitting a batch whose zero-proof figures differ, with a reason (audited). */
+  'zeroProof.override': false,
+  /** Submit is refused when more than this percentage of entries would go to suspense. */
+  'suspense.thresholdPercent': 100,
 } as const;
 
 /** A setting name. */
@@ -18,12 +22,12 @@ export type SettingKey = keyof typeof SETTING_DEFAULTS;
 export function getSetting<K extends SettingKey>(
   db: Database.Database,
   key: K,
-): (typeof SETTING_DEFAULTS)[K] | string | boolean {
+): (typeof SETTING_DEFAULTS)[K] | string | boolean | number {
   const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as
     { value: string } | undefined;
   if (!row) return SETTING_DEFAULTS[key];
   try {
-    return JSON.parse(row.value) as string | boolean;
+    return JSON.parse(row.value) as string | boolean | number;
   } catch {
     return SETTING_DEFAULTS[key];
   }

@@ -10,6 +10,14 @@ import type {
   RecordedPaymentDto,
 } from '../dto/allocation';
 import type {
+  BatchDto,
+  BatchEntriesPageDto,
+  BatchEntryDto,
+  BatchFileDto,
+  BatchSubmitDto,
+  BatchValidationDto,
+} from '../dto/batches';
+import type {
   AppInfoDto,
   ArImportSummaryDto,
   DemoSummaryDto,
@@ -35,6 +43,19 @@ export const COMMANDS = [
   'payments:allocations',
   'bills:payments',
   'payments:record',
+  'batches:create',
+  'batches:list',
+  'batches:get',
+  'batches:entries',
+  'batches:save-entries',
+  'batches:delete-entries',
+  'batches:validate',
+  'batches:suspend-entry',
+  'batches:exception',
+  'batches:submit',
+  'batches:discard',
+  'batches:export',
+  'batches:import-batch-file',
 ] as const;
 
 /** A command name. */
@@ -57,6 +78,19 @@ export type CommandOutputs = {
   'payments:allocations': AllocationRowDto[];
   'bills:payments': AllocationRowDto[];
   'payments:record': RecordedPaymentDto;
+  'batches:create': BatchDto;
+  'batches:list': { rows: BatchDto[]; total: number };
+  'batches:get': BatchDto;
+  'batches:entries': BatchEntriesPageDto;
+  'batches:save-entries': BatchEntryDto[];
+  'batches:delete-entries': { deleted: number };
+  'batches:validate': BatchValidationDto;
+  'batches:suspend-entry': BatchEntryDto;
+  'batches:exception': { exception: BatchDto; moved: number };
+  'batches:submit': BatchSubmitDto;
+  'batches:discard': BatchDto;
+  'batches:export': BatchFileDto;
+  'batches:import-batch-file': BatchDto;
 };
 
 /** What a caller may pass (defaults still optional). */

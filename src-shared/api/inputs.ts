@@ -10,6 +10,17 @@ const decimal = z
   .string()
   .trim()
   .regex(/^-?\d{1,15}(\.\d{1,6})?$/, 'a decimal amount such as 12.34');
+const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD');
+const optionalText = z.string().max(64).nullable().optional();
+const entryStatus = z.enum([
+  'new',
+  'valid',
+  'allocation_required',
+  'allocation_suggested',
+  'to_be_suspended',
+  'invalid',
+  'posted',
+]);
 const autoPolicy = z.enum(['standard', 'bill-number', 'fifo', 'proportional', 'largest']);
 
 /** One zod schema per command; every front door parses with these before a service sees the input. */
@@ -82,6 +93,87 @@ export const commandInputs = {
     sourceKey: z.string().min(1).max(200).optional(),
     allocate: z.enum(['none', 'auto']).default('auto'),
   }),
+  'batches:create': z.strictObject({
+    batchType: z.enum(['payment', 'refund', 'reversal']),
+    payType: z.int().min(0).max(99_999),
+    currency: currency,
+    channelId: z.int().min(0).max(2_147_483_647).default(0),
+    allocationLevel: z.enum(['bill', 'item']).default('bill'),
+    batchNo: code.optional(),
+    lockboxNo: z.string().trim().max(64).optional(),
+    batchDate: isoDate.optional(),
+    controlCount: z.int().min(0).max(100_000_000).optional(),
+    controlTotal: decimal.optional(),
+    note: z.string().max(2000).optional(),
+  }),
+  'batches:list': z.strictObject({
+    status: z.enum(['open', 'validated', 'submitted', 'discarded']).optional(),
+    limit: z.int().min(1).max(500).default(50),
+    offset: z.int().min(0).default(0),
+  }),
+  'batches:get': z.strictObject({ batchId: id }),
+  'batches:entries': z
+    .strictObject({
+      batchId: id,
+      startRow: z.int().min(0).default(0),
+      endRow: z.int().min(0).default(100),
+      sortBy: z
+        .enum([
+          'seq',
+          'accountNo',
+          'billNo',
+          'amountMinor',
+          'paymentDate',
+          'checkNo',
+          'payerName',
+          'reference',
+          'status',
+          'reasonCode',
+        ])
+        .optional(),
+      sortDir: z.enum(['asc', 'desc']).optional(),
+      status: z.array(entryStatus).max(7).optional(),
+    })
+    .refine((v) => v.endRow - v.startRow <= 5000, {
+      message: 'a page holds at most 5000 rows',
+      path: ['endRow'],
+    }),
+  'batches:save-entries': z.strictObject({
+    batchId: id,
+    entries: z
+      .array(
+        z.strictObject({
+          id: id.optional(),
+          accountNo: optionalText,
+          billNo: optionalText,
+          amount: z.string().max(40).nullable().optional(),
+          paymentDate: z.string().max(40).nullable().optional(),
+          checkNo: optionalText,
+          payerName: z.string().max(200).nullable().optional(),
+          reference: z.string().max(200).nullable().optional(),
+          channelId: z.int().min(0).max(2_147_483_647).nullable().optional(),
+          paymentRef: id.nullable().optional(),
+          custom: z.record(z.string().max(64), z.string().max(500)).optional(),
+        }),
+      )
+      .min(1)
+      .max(10_000),
+  }),
+  'batches:delete-entries': z.strictObject({ batchId: id, ids: z.array(id).min(1).max(100_000) }),
+  'batches:validate': z.strictObject({ batchId: id }),
+  'batches:suspend-entry': z.strictObject({
+    batchId: id,
+    entryId: id,
+    reasonCode: z.int().min(1).max(2_147_483_647).nullable(),
+  }),
+  'batches:exception': z.strictObject({ batchId: id }),
+  'batches:submit': z.strictObject({
+    batchId: id,
+    overrideReason: z.string().trim().min(3).max(500).optional(),
+  }),
+  'batches:discard': z.strictObject({ batchId: id }),
+  'batches:export': z.strictObject({ batchId: id }),
+  'batches:import-batch-file': z.strictObject({ file: filePath }),
 } as const;
 
 /** Name of every command, derived from the schema map. */

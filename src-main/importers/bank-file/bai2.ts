@@ -1,5 +1,12 @@
-import { splitLines } from './stage';
-import { LIMITS, type BatchInfo, type FileProblem, type ParseResult, type ParserOptions, type StagedRow } from './types';
+import { RowCollector, splitLines } from './stage';
+import {
+  LIMITS,
+  type BatchInfo,
+  type FileProblem,
+  type ParserOptions,
+  type ParserOutput,
+  type StagedRow,
+} from './types';
 import { parseDateIso } from './values';
 
 /** Record codes of BAI2 (Cash Management Balance Reporting Specifications, version 2). */
@@ -19,9 +26,9 @@ const CHECK_TYPE_CODES = new Set(['395', '474', '475']);
 export function tokenizeBai2(text: string, problems: FileProblem[]): Bai2Record[] {
   const records: Bai2Record[] = [];
   const lines = splitLines(text);
-  const before = problems.length;
+  const problemsBefore = problems.length;
   for (let li = 0; li < lines.length; li++) {
-    if (problems.length - before >= LIMITS.maxFileProblems) {
+    if (problems.length - problemsBefore >= LIMITS.maxFileProblems) {
       problems.push({ line: 0, reason: 'too many lines that are not BAI2 records: not a BAI2 file?' });
       return [];
     }
@@ -32,16 +39,25 @@ export function tokenizeBai2(text: string, problems: FileProblem[]): Bai2Record[
       if (rest.trim() === '') continue;
       const current = records[records.length - 1];
       if (start && !KNOWN.has(start[1] ?? '')) {
-        problems.push({ line: lineNo, reason: `line ${lineNo}: record code ${start[1] ?? ''} is not a BAI2 record code` });
+        problems.push({
+          line: lineNo,
+          reason: `line ${lineNo}: record code ${start[1] ?? ''} is not a BAI2 record code`,
+        });
         continue;
       }
-      // Text of a 16 (or of its 88) may wrap onto a physical line of its own.
-      if (current && (current.code === '16' || current.code === '88')) {
+      // Text of a 16 (or of its last 88) may wrap onto a physical line of its own.
+      if (current?.code === '16') {
         const last = current.segments.length - 1;
-        current.segments[last] = (current.segments[last] ?? '') + rest;
+        const prevText = current.segments[last] ?? '';
+        // The line break stood between two words; keep them apart.
+        const gap = /\s$/.test(prevText) || /^\s/.test(rest) ? '' : ' ';
+        current.segments[last] = prevText + gap + rest;
         continue;
       }
-      problems.push({ line: lineNo, reason: `line ${lineNo} is not a BAI2 record: "${rest.trim().slice(0, 40)}"` });
+      problems.push({
+        line: lineNo,
+        reason: `line ${lineNo} is not a BAI2 record: "${rest.trim().slice(0, 40)}"`,
+      });
       continue;
     }
     rest = rest.trimStart();
@@ -55,7 +71,10 @@ export function tokenizeBai2(text: string, problems: FileProblem[]): Bai2Record[
       const current = records[records.length - 1];
       if (code === '88') {
         if (!current) {
-          problems.push({ line: lineNo, reason: `line ${lineNo}: continuation (88) with no record to continue` });
+          problems.push({
+            line: lineNo,
+            reason: `line ${lineNo}: continuation (88) with no record to continue`,
+          });
           continue;
         }
         current.segments.push(own);
@@ -189,31 +208,40 @@ type Group = {
   currency: string;
   accounts: number;
   records: number;
-  declaredTotals: bigint;
+  computedMinor: bigint;
 };
 
 /**
  * Parses a BAI2 file: each 16 record becomes a row (amount in minor units, debits 400-699 negative); the 49, 98
  * and 99 trailers' control totals and record counts are checked and contradictions are file errors.
  */
-export function parseBai2(text: string, opts: ParserOptions): ParseResult {
+export function parseBai2(text: string, opts: ParserOptions): ParserOutput {
   const fileErrors: FileProblem[] = [];
   const records = tokenizeBai2(text, fileErrors);
   const header: BatchInfo = { raw: [] };
   const footer: BatchInfo = { raw: [] };
-  const rows: StagedRow[] = [];
+  const collector = new RowCollector(opts.keepRows);
   let group: Group | undefined;
   let account: Account | undefined;
   let sawHeader = false;
   let sawTrailer = false;
   let groups = 0;
   let fileRecords = 0;
-  let groupTotals = 0n;
+  let fileComputedMinor = 0n;
   let rowLimitHit = false;
+  let stoppedEarly = false;
   const err = (line: number, reason: string) => fileErrors.push({ line, reason });
   const raw = (r: Bai2Record) => `${r.code},${r.segments.join(' ')}`.trim();
   const numberOf = (text: string | undefined): bigint | undefined =>
     text !== undefined && /^[+-]?\d{1,18}$/.test(text.trim()) ? BigInt(text.trim()) : undefined;
+  const shown = (text: string | undefined): string => {
+    const n = numberOf(text);
+    return n !== undefined
+      ? String(n)
+      : text === undefined || text === ''
+        ? '(none)'
+        : `"${text.slice(0, 30)}"`;
+  };
 
   for (const record of records) {
     // Trailer record counts include the 88 continuations.
@@ -223,30 +251,41 @@ export function parseBai2(text: string, opts: ParserOptions): ParseResult {
     if (account) account.records += count;
     if (sawTrailer) {
       err(record.line, `line ${record.line}: record ${record.code} after the file trailer (99)`);
+      stoppedEarly = true;
       break;
     }
     const fields = record.code === '16' ? [] : fieldsOf(record);
     if (fields.length > LIMITS.maxColumns) {
-      err(record.line, `line ${record.line}: record has ${fields.length} fields; the limit is ${LIMITS.maxColumns}`);
+      err(
+        record.line,
+        `line ${record.line}: record has ${fields.length} fields; the limit is ${LIMITS.maxColumns}`,
+      );
+      stoppedEarly = true;
       break;
     }
     switch (record.code) {
       case '01': {
         if (sawHeader) err(record.line, `line ${record.line}: a second file header (01)`);
-        else if (fileRecords !== count) err(record.line, `line ${record.line}: the file header (01) must come first`);
+        else if (fileRecords !== count)
+          err(record.line, `line ${record.line}: the file header (01) must come first`);
         sawHeader = true;
         header.raw.push(raw(record));
-        const version = fields[8] ?? '';
+        const version = fields[7] ?? '';
         if (version !== '2') {
-          err(record.line, `line ${record.line}: version "${version}"; only BAI2 (version 2) files are supported`);
+          err(
+            record.line,
+            `line ${record.line}: version "${version}"; only BAI2 (version 2) files are supported`,
+          );
         }
         const created = yymmdd(fields[2] ?? '');
         if (created) header.date = created;
         break;
       }
       case '02': {
-        if (!sawHeader) err(record.line, `line ${record.line}: group header (02) before the file header (01)`);
-        if (group) err(record.line, `line ${record.line}: group header (02) before the previous group's trailer (98)`);
+        if (!sawHeader)
+          err(record.line, `line ${record.line}: group header (02) before the file header (01)`);
+        if (group)
+          err(record.line, `line ${record.line}: group header (02) before the previous group's trailer (98)`);
         const asOf = fields[3] ?? '';
         const date = yymmdd(asOf);
         if (!date) err(record.line, `line ${record.line}: as-of date "${asOf}" is not a YYMMDD date`);
@@ -257,7 +296,7 @@ export function parseBai2(text: string, opts: ParserOptions): ParseResult {
           currency: (fields[5] ?? '').trim().toUpperCase() || 'USD',
           accounts: 0,
           records: count,
-          declaredTotals: 0n,
+          computedMinor: 0n,
         };
         groups++;
         if (groups === 1) {
@@ -271,22 +310,26 @@ export function parseBai2(text: string, opts: ParserOptions): ParseResult {
           err(record.line, `line ${record.line}: account (03) outside a group`);
           break;
         }
-        if (account) err(record.line, `line ${record.line}: account (03) before the previous account's trailer (49)`);
+        if (account)
+          err(record.line, `line ${record.line}: account (03) before the previous account's trailer (49)`);
         group.accounts++;
         account = {
           line: record.line,
-          number: (fields[1] ?? '').trim(),
-          currency: (fields[2] ?? '').trim().toUpperCase() || group.currency,
+          number: (fields[0] ?? '').trim(),
+          currency: (fields[1] ?? '').trim().toUpperCase() || group.currency,
           computedMinor: 0n,
           records: count,
         };
         // Summaries repeat as type code, amount, item count, funds type (+ its extra fields).
-        let i = 3;
+        let i = 2;
         while (i < fields.length) {
           const amount = fields[i + 1] ?? '';
           const value = bigAmount(amount);
           if (value === undefined) {
-            err(record.line, `line ${record.line}: account summary amount "${amount.slice(0, 30)}" is not a number`);
+            err(
+              record.line,
+              `line ${record.line}: account summary amount "${amount.slice(0, 30)}" is not a number`,
+            );
             break;
           }
           account.computedMinor += value;
@@ -308,12 +351,12 @@ export function parseBai2(text: string, opts: ParserOptions): ParseResult {
         const d = readDetail(record);
         const value = bigAmount(d.amount);
         if (value !== undefined) account.computedMinor += value;
-        if (opts.maxRows !== undefined && rows.length >= opts.maxRows) {
+        if (opts.maxRows !== undefined && collector.count >= opts.maxRows) {
           if (!rowLimitHit) err(record.line, `the file has more than ${opts.maxRows} data rows`);
           rowLimitHit = true;
           break;
         }
-        rows.push(stageDetail(record, d, value, account, group));
+        collector.add(stageDetail(record, d, value, account, group));
         break;
       }
       case '49': {
@@ -321,23 +364,22 @@ export function parseBai2(text: string, opts: ParserOptions): ParseResult {
           err(record.line, `line ${record.line}: account trailer (49) without an account (03)`);
           break;
         }
-        const declared = numberOf(fields[1]);
-        const declaredRecords = numberOf(fields[2]);
-        if (declared === undefined) {
-          err(record.line, `line ${record.line}: account control total "${fields[1] ?? ''}" is not a number`);
-        } else if (declared !== account.computedMinor) {
+        const declared = numberOf(fields[0]);
+        const declaredRecords = numberOf(fields[1]);
+        if (declared === undefined || declared !== account.computedMinor) {
           err(
             record.line,
-            `line ${record.line}: account ${account.number} control total is ${declared} but its amounts add up to ${account.computedMinor}`,
+            `line ${record.line}: account ${account.number} control total is ${shown(fields[0])} but its amounts add up to ${account.computedMinor}`,
           );
         }
         if (declaredRecords === undefined || declaredRecords !== BigInt(account.records)) {
           err(
             record.line,
-            `line ${record.line}: account ${account.number} trailer says ${fields[2] ?? '(none)'} records but the account has ${account.records}`,
+            `line ${record.line}: account ${account.number} trailer says ${shown(fields[1])} records but the account has ${account.records}`,
           );
         }
-        if (group) group.declaredTotals += declared ?? account.computedMinor;
+        // Higher trailers are checked against computed sums, so only a trailer that is wrong gets flagged.
+        if (group) group.computedMinor += account.computedMinor;
         account = undefined;
         break;
       }
@@ -347,50 +389,58 @@ export function parseBai2(text: string, opts: ParserOptions): ParseResult {
           break;
         }
         if (account) {
-          err(record.line, `line ${record.line}: group trailer (98) before account ${account.number}'s trailer (49)`);
+          err(
+            record.line,
+            `line ${record.line}: group trailer (98) before account ${account.number}'s trailer (49)`,
+          );
+          group.computedMinor += account.computedMinor;
           account = undefined;
         }
-        const declared = numberOf(fields[1]);
-        if (declared === undefined || declared !== group.declaredTotals) {
+        const declared = numberOf(fields[0]);
+        if (declared === undefined || declared !== group.computedMinor) {
           err(
             record.line,
-            `line ${record.line}: group control total is ${fields[1] ?? '(none)'} but its accounts add up to ${group.declaredTotals}`,
+            `line ${record.line}: group control total is ${shown(fields[0])} but its accounts add up to ${group.computedMinor}`,
           );
         }
-        if (numberOf(fields[2]) !== BigInt(group.accounts)) {
+        if (numberOf(fields[1]) !== BigInt(group.accounts)) {
           err(
             record.line,
-            `line ${record.line}: group trailer says ${fields[2] ?? '(none)'} accounts but the group has ${group.accounts}`,
+            `line ${record.line}: group trailer says ${shown(fields[1])} accounts but the group has ${group.accounts}`,
           );
         }
-        if (numberOf(fields[3]) !== BigInt(group.records)) {
+        if (numberOf(fields[2]) !== BigInt(group.records)) {
           err(
             record.line,
-            `line ${record.line}: group trailer says ${fields[3] ?? '(none)'} records but the group has ${group.records}`,
+            `line ${record.line}: group trailer says ${shown(fields[2])} records but the group has ${group.records}`,
           );
         }
-        groupTotals += declared ?? group.declaredTotals;
+        fileComputedMinor += group.computedMinor;
         group = undefined;
         break;
       }
       case '99': {
         sawTrailer = true;
         footer.raw.push(raw(record));
-        if (group) err(record.line, `line ${record.line}: file trailer (99) before the last group's trailer (98)`);
-        const declared = numberOf(fields[1]);
-        if (declared === undefined || declared !== groupTotals) {
+        if (group)
+          err(record.line, `line ${record.line}: file trailer (99) before the last group's trailer (98)`);
+        const declared = numberOf(fields[0]);
+        if (declared === undefined || declared !== fileComputedMinor) {
           err(
             record.line,
-            `line ${record.line}: file control total is ${fields[1] ?? '(none)'} but the groups add up to ${groupTotals}`,
+            `line ${record.line}: file control total is ${shown(fields[0])} but the groups add up to ${fileComputedMinor}`,
           );
         }
-        if (numberOf(fields[2]) !== BigInt(groups)) {
-          err(record.line, `line ${record.line}: file trailer says ${fields[2] ?? '(none)'} groups but the file has ${groups}`);
-        }
-        if (numberOf(fields[3]) !== BigInt(fileRecords)) {
+        if (numberOf(fields[1]) !== BigInt(groups)) {
           err(
             record.line,
-            `line ${record.line}: file trailer says ${fields[3] ?? '(none)'} records but the file has ${fileRecords}`,
+            `line ${record.line}: file trailer says ${shown(fields[1])} groups but the file has ${groups}`,
+          );
+        }
+        if (numberOf(fields[2]) !== BigInt(fileRecords)) {
+          err(
+            record.line,
+            `line ${record.line}: file trailer says ${shown(fields[2])} records but the file has ${fileRecords}`,
           );
         }
         break;
@@ -403,7 +453,14 @@ export function parseBai2(text: string, opts: ParserOptions): ParseResult {
     if (!sawHeader) err(0, 'missing file header (01): not a BAI2 file?');
     if (!sawTrailer) err(0, 'missing file trailer (99): the file is truncated or incomplete');
   }
-  return { header, footer, rows, fileErrors };
+  return {
+    header,
+    footer,
+    rows: collector.rows,
+    fileErrors,
+    stats: collector,
+    stoppedEarly: stoppedEarly || rowLimitHit,
+  };
 }
 
 function stageDetail(
@@ -439,13 +496,17 @@ function stageDetail(
     values: { accountNo: account.number || undefined, currency: account.currency, custom },
     problems,
   };
-  if (!/^\d{3}$/.test(typeCode)) problems.push({ column: 'custom:typeCode', reason: `type code "${typeCode}" is not 3 digits` });
+  if (!/^\d{3}$/.test(typeCode))
+    problems.push({ column: 'custom:typeCode', reason: `type code "${typeCode}" is not 3 digits` });
   const code = parseInt(typeCode, 10);
   const debit = code >= 400 && code <= 699;
   if (d.amount.trim() === '') {
     if (typeCode !== '890') problems.push({ column: 'amount', reason: 'amount is empty' });
   } else if (value === undefined || d.amount.trim().startsWith('-')) {
-    problems.push({ column: 'amount', reason: `"${d.amount.slice(0, 30)}" is not an unsigned whole number of minor units` });
+    problems.push({
+      column: 'amount',
+      reason: `"${d.amount.slice(0, 30)}" is not an unsigned whole number of minor units`,
+    });
   } else if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
     problems.push({ column: 'amount', reason: `"${d.amount}" is too large` });
   } else {

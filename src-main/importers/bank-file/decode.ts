@@ -11,13 +11,13 @@ export type ResolvedEncoding = Exclude<Encoding, 'auto'>;
 
 /** The outcome of decoding: text, or one file-level problem. */
 export type DecodeResult =
-  | { ok: true; text: string; encoding: ResolvedEncoding; bom: boolean }
-  | { ok: false; problem: FileProblem };
+  { ok: true; text: string; encoding: ResolvedEncoding; bom: boolean } | { ok: false; problem: FileProblem };
 
 type Bom = 'utf-8' | 'utf-16le' | 'utf-16be';
 
 // Bytes windows-1252 leaves undefined; iconv-lite turns them into U+FFFD silently.
-const UNDEFINED_1252 = new Set([0x81, 0x8d, 0x8f, 0x90, 0x9d]);
+const UNDEFINED_1252 = new Uint8Array(256);
+for (const b of [0x81, 0x8d, 0x8f, 0x90, 0x9d]) UNDEFINED_1252[b] = 1;
 
 /** Names the byte-order mark the bytes start with, if any. */
 export function sniffBom(bytes: Uint8Array): Bom | undefined {
@@ -92,7 +92,12 @@ function decodeUtf8(bytes: Uint8Array, hadBom: boolean, hint: string): DecodeRes
       `not valid UTF-8 at byte ${at} (${hex(bytes[at])})${hint}; ${ENCODING_HINT}`,
     );
   }
-  return { ok: true, text: new TextDecoder('utf-8', { ignoreBOM: true }).decode(body), encoding: 'utf-8', bom: hadBom };
+  return {
+    ok: true,
+    text: new TextDecoder('utf-8', { ignoreBOM: true }).decode(body),
+    encoding: 'utf-8',
+    bom: hadBom,
+  };
 }
 
 function decodeUtf16(bytes: Uint8Array, order: 'utf-16le' | 'utf-16be', hadBom: boolean): DecodeResult {
@@ -124,18 +129,28 @@ function decodeUtf16(bytes: Uint8Array, order: 'utf-16le' | 'utf-16be', hadBom: 
       return fail(line, `not valid ${name} at byte ${i + (hadBom ? 2 : 0)} (unpaired surrogate)`);
     }
   }
-  return { ok: true, text: new TextDecoder('utf-16le', { ignoreBOM: true }).decode(le), encoding: order, bom: hadBom };
+  return {
+    ok: true,
+    text: new TextDecoder('utf-16le', { ignoreBOM: true }).decode(le),
+    encoding: order,
+    bom: hadBom,
+  };
 }
 
 function decodeWindows1252(bytes: Uint8Array): DecodeResult {
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i] ?? 0;
-    if (UNDEFINED_1252.has(b)) {
+    if (UNDEFINED_1252[b] === 1) {
       return fail(lineOfByte(bytes, i), `not valid windows-1252 at byte ${i} (${hex(b)} is undefined)`);
     }
   }
   // Node 20's TextDecoder('windows-1252') maps 0x80-0x9F to C1 controls (nodejs/node#60888); iconv-lite is right.
-  return { ok: true, text: iconv.decode(Buffer.from(bytes), 'win1252'), encoding: 'windows-1252', bom: false };
+  return {
+    ok: true,
+    text: iconv.decode(Buffer.from(bytes), 'win1252'),
+    encoding: 'windows-1252',
+    bom: false,
+  };
 }
 
 /** Decodes file bytes into text for a declared encoding; a wrong or unreadable encoding is one file-level problem. */
@@ -148,21 +163,33 @@ export function decodeBytes(bytes: Uint8Array, encoding: Encoding): DecodeResult
       return decodeUtf8(bytes, false, ' and has no byte-order mark');
     case 'utf-8':
       if (bom === 'utf-16le' || bom === 'utf-16be') {
-        return fail(0, `the file starts with a ${bom.toUpperCase()} byte-order mark but the template says utf-8`);
+        return fail(
+          0,
+          `the file starts with a ${bom.toUpperCase()} byte-order mark but the template says utf-8`,
+        );
       }
       return decodeUtf8(bytes, bom === 'utf-8', '');
     case 'utf-16le':
     case 'utf-16be':
-      if (bom === 'utf-8') return fail(0, `the file starts with a UTF-8 byte-order mark but the template says ${encoding}`);
+      if (bom === 'utf-8')
+        return fail(0, `the file starts with a UTF-8 byte-order mark but the template says ${encoding}`);
       if (bom && bom !== encoding) {
         return fail(0, `the file's byte-order mark says ${bom} but the template says ${encoding}`);
       }
       return decodeUtf16(bytes, encoding, bom === encoding);
     case 'windows-1252':
-      if (bom) return fail(0, `the file starts with a ${bom.toUpperCase()} byte-order mark but the template says windows-1252`);
+      if (bom)
+        return fail(
+          0,
+          `the file starts with a ${bom.toUpperCase()} byte-order mark but the template says windows-1252`,
+        );
       return decodeWindows1252(bytes);
     case 'ebcdic':
-      if (bom) return fail(0, `the file starts with a ${bom.toUpperCase()} byte-order mark but the template says ebcdic`);
+      if (bom)
+        return fail(
+          0,
+          `the file starts with a ${bom.toUpperCase()} byte-order mark but the template says ebcdic`,
+        );
       return { ok: true, text: decodeEbcdic037(bytes), encoding: 'ebcdic', bom: false };
   }
 }

@@ -1,7 +1,15 @@
 import Papa from 'papaparse';
-import { cutBlocks, passesFilter, readBatchInfo, splitLines, stageRow } from './stage';
+import {
+  RowCollector,
+  cutBlocks,
+  makeStager,
+  memoReason,
+  passesFilter,
+  readBatchInfo,
+  splitLines,
+} from './stage';
 import type { BankFileTemplate } from './template';
-import { LIMITS, type FileProblem, type ParseResult, type ParserOptions, type StagedRow } from './types';
+import { LIMITS, type FileProblem, type ParserOptions, type ParserOutput } from './types';
 
 const CANDIDATE_DELIMITERS = [',', '\t', ';', '|', ' ', '#'];
 
@@ -10,7 +18,12 @@ function describe(delimiter: string): string {
 }
 
 /** Suggests a delimiter that would give the template its columns on most sample lines. */
-function guessDelimiter(sample: string[], current: string, quote: string, needed: number): string | undefined {
+function guessDelimiter(
+  sample: string[],
+  current: string,
+  quote: string,
+  needed: number,
+): string | undefined {
   for (const candidate of CANDIDATE_DELIMITERS) {
     if (candidate === current || candidate === quote) continue;
     const fits = sample.filter((line) => {
@@ -26,18 +39,30 @@ function guessDelimiter(sample: string[], current: string, quote: string, needed
  * Parses delimited text (already decoded, LF line endings) with papaparse: quoted fields may hold delimiters and
  * line breaks; header and footer lines are taken off by count.
  */
-export function parseDelimited(text: string, template: BankFileTemplate, opts: ParserOptions): ParseResult {
+export function parseDelimited(text: string, template: BankFileTemplate, opts: ParserOptions): ParserOutput {
   const delimiter = template.delimiter ?? ',';
   const quote = template.quote;
   const fileErrors: FileProblem[] = [];
   const blocks = cutBlocks(splitLines(text), template.headerLines, template.footerLines);
   const header = readBatchInfo(blocks.header, 1, template.header, 'header', template, opts.exponent);
-  const footer = readBatchInfo(blocks.footer, blocks.footerFirstLine, template.footer, 'footer', template, opts.exponent);
+  const footer = readBatchInfo(
+    blocks.footer,
+    blocks.footerFirstLine,
+    template.footer,
+    'footer',
+    template,
+    opts.exponent,
+  );
   fileErrors.push(...header.problems, ...footer.problems);
 
   const columns = template.columns;
   const needed = columns.reduce((max, c) => Math.max(max, (c.index ?? 0) + 1), 0);
-  const rows: StagedRow[] = [];
+  const collector = new RowCollector(opts.keepRows);
+  const stage = makeStager(columns, template, opts.exponent);
+  const missing = memoReason((key: string) => {
+    const [width = '', field = '', index = ''] = key.split('|');
+    return `missing: the row has ${width} column(s); ${field} is column ${Number(index) + 1}`;
+  });
   const body = blocks.body.join('\n');
   let seenColumnHeader = !template.hasColumnHeader;
   let shortRows = 0;
@@ -86,7 +111,7 @@ export function parseDelimited(text: string, template: BankFileTemplate, opts: P
         return;
       }
       if (!passesFilter(data, template.recordFilter)) return;
-      if (opts.maxRows !== undefined && rows.length >= opts.maxRows) {
+      if (opts.maxRows !== undefined && collector.count >= opts.maxRows) {
         fileErrors.push({ line: rowLine, reason: `the file has more than ${opts.maxRows} data rows` });
         stopped = true;
         parser.abort();
@@ -95,14 +120,7 @@ export function parseDelimited(text: string, template: BankFileTemplate, opts: P
       widths.set(data.length, (widths.get(data.length) ?? 0) + 1);
       if (data.length < needed) shortRows++;
       const texts = columns.map((c) => data[c.index ?? 0]);
-      const row = stageRow(
-        rowLine,
-        columns,
-        texts,
-        (c) => `missing: the row has ${data.length} column(s); ${c.field} is column ${(c.index ?? 0) + 1}`,
-        template,
-        opts.exponent,
-      );
+      const row = stage(rowLine, texts, (c) => missing(`${data.length}|${c.field}|${c.index ?? 0}`));
       if (quoteErrors.length > 0) row.problems.push({ column: '*', reason: 'malformed quotes in this row' });
       if (template.columnCount !== undefined && data.length !== template.columnCount) {
         countMismatches++;
@@ -111,11 +129,11 @@ export function parseDelimited(text: string, template: BankFileTemplate, opts: P
           reason: `the row has ${data.length} column(s); the template expects ${template.columnCount}`,
         });
       }
-      rows.push(row);
+      collector.add(row);
     },
   });
 
-  const total = rows.length;
+  const total = collector.count;
   const mostCommon = [...widths.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 0;
   if (total > 0 && (shortRows * 2 > total || countMismatches * 2 > total)) {
     const expected = template.columnCount ?? needed;
@@ -129,5 +147,12 @@ export function parseDelimited(text: string, template: BankFileTemplate, opts: P
         (guess ? `; the file looks ${describe(guess)}-delimited` : ''),
     });
   }
-  return { header: header.info, footer: footer.info, rows, fileErrors };
+  return {
+    header: header.info,
+    footer: footer.info,
+    rows: collector.rows,
+    fileErrors,
+    stats: collector,
+    stoppedEarly: stopped,
+  };
 }

@@ -31,15 +31,10 @@ export function decodeEbcdic037(bytes: Uint8Array): string {
     decodeTable[0x15] = 0x0a;
   }
   const table = decodeTable;
-  const parts: string[] = [];
-  const chunk = 8192;
-  const units = new Uint16Array(chunk);
-  for (let start = 0; start < bytes.length; start += chunk) {
-    const end = Math.min(bytes.length, start + chunk);
-    for (let i = start; i < end; i++) units[i - start] = table[bytes[i] ?? 0] ?? 0;
-    parts.push(String.fromCharCode(...units.subarray(0, end - start)));
-  }
-  return parts.join('');
+  // Every IBM037 character is in the BMP: map to UTF-16 code units and let the native decoder build the string.
+  const units = new Uint16Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) units[i] = table[bytes[i] ?? 0] ?? 0;
+  return new TextDecoder('utf-16le').decode(units);
 }
 
 let encodeTable: Map<string, number> | undefined;

@@ -1,24 +1,45 @@
-import { cutBlocks, passesFilter, readBatchInfo, splitLines, stageRow } from './stage';
+import {
+  RowCollector,
+  cutBlocks,
+  makeStager,
+  memoReason,
+  passesFilter,
+  readBatchInfo,
+  splitLines,
+} from './stage';
 import type { BankFileTemplate } from './template';
-import type { FileProblem, ParseResult, ParserOptions, StagedRow } from './types';
+import type { FileProblem, ParserOptions, ParserOutput } from './types';
 
 /**
  * Parses fixed-width text (decoded, LF line endings): each column is `length` characters from a 1-based `start`.
  * A line that ends inside a column yields what is there (trailing blanks are often trimmed); a line that ends before
  * a column starts marks that column missing.
  */
-export function parseFixedWidth(text: string, template: BankFileTemplate, opts: ParserOptions): ParseResult {
+export function parseFixedWidth(text: string, template: BankFileTemplate, opts: ParserOptions): ParserOutput {
   const fileErrors: FileProblem[] = [];
   const blocks = cutBlocks(splitLines(text), template.headerLines, template.footerLines);
   const header = readBatchInfo(blocks.header, 1, template.header, 'header', template, opts.exponent);
-  const footer = readBatchInfo(blocks.footer, blocks.footerFirstLine, template.footer, 'footer', template, opts.exponent);
+  const footer = readBatchInfo(
+    blocks.footer,
+    blocks.footerFirstLine,
+    template.footer,
+    'footer',
+    template,
+    opts.exponent,
+  );
   fileErrors.push(...header.problems, ...footer.problems);
 
   const columns = template.columns;
   const lastStart = columns.reduce((max, c) => Math.max(max, c.start ?? 1), 1);
-  const rows: StagedRow[] = [];
+  const collector = new RowCollector(opts.keepRows);
+  const stage = makeStager(columns, template, opts.exponent);
+  const missing = memoReason((key: string) => {
+    const [length = '', field = '', start = ''] = key.split('|');
+    return `missing: the line is ${length} characters; ${field} starts at ${start}`;
+  });
   let seenColumnHeader = !template.hasColumnHeader;
   let shortRows = 0;
+  let stoppedEarly = false;
   const lengths = new Map<number, number>();
 
   for (let i = 0; i < blocks.body.length; i++) {
@@ -30,8 +51,9 @@ export function parseFixedWidth(text: string, template: BankFileTemplate, opts: 
       continue;
     }
     if (!passesFilter(text, template.recordFilter)) continue;
-    if (opts.maxRows !== undefined && rows.length >= opts.maxRows) {
+    if (opts.maxRows !== undefined && collector.count >= opts.maxRows) {
       fileErrors.push({ line: lineNo, reason: `the file has more than ${opts.maxRows} data rows` });
+      stoppedEarly = true;
       break;
     }
     lengths.set(text.length, (lengths.get(text.length) ?? 0) + 1);
@@ -40,19 +62,10 @@ export function parseFixedWidth(text: string, template: BankFileTemplate, opts: 
       const start = c.start ?? 1;
       return text.length < start ? undefined : text.slice(start - 1, start - 1 + (c.length ?? 0));
     });
-    rows.push(
-      stageRow(
-        lineNo,
-        columns,
-        texts,
-        (c) => `missing: the line is ${text.length} characters; ${c.field} starts at ${c.start ?? 1}`,
-        template,
-        opts.exponent,
-      ),
-    );
+    collector.add(stage(lineNo, texts, (c) => missing(`${text.length}|${c.field}|${c.start ?? 1}`)));
   }
 
-  const total = rows.length;
+  const total = collector.count;
   if (total > 0 && shortRows * 2 > total) {
     const mostCommon = [...lengths.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 0;
     fileErrors.push({
@@ -62,5 +75,12 @@ export function parseFixedWidth(text: string, template: BankFileTemplate, opts: 
         `where the template's last field starts (most lines are ${mostCommon} characters)`,
     });
   }
-  return { header: header.info, footer: footer.info, rows, fileErrors };
+  return {
+    header: header.info,
+    footer: footer.info,
+    rows: collector.rows,
+    fileErrors,
+    stats: collector,
+    stoppedEarly,
+  };
 }

@@ -1,6 +1,19 @@
 import Papa from 'papaparse';
-import type { BankFileTemplate, BatchInfoSpec, RecordFilter, TemplateColumn, ValueLocation } from './template';
-import { LIMITS, type BatchInfo, type FileProblem, type RowProblem, type StagedRow, type StagedValues } from './types';
+import type {
+  BankFileTemplate,
+  BatchInfoSpec,
+  RecordFilter,
+  TemplateColumn,
+  ValueLocation,
+} from './template';
+import {
+  LIMITS,
+  type BatchInfo,
+  type FileProblem,
+  type RowProblem,
+  type StagedRow,
+  type StagedValues,
+} from './types';
 import { parseAmountMinor, parseCount, parseDateIso, type AmountFormat } from './values';
 
 /** Turns CRLF and lone CR into LF so every parser sees one line ending (files mix them). */
@@ -17,7 +30,10 @@ export function splitLines(text: string): string[] {
 }
 
 /** A file problem for the first line longer than the limit, so no parser ever walks a 10 MB line. */
-export function findOverlongLine(text: string, maxChars: number = LIMITS.maxLineChars): FileProblem | undefined {
+export function findOverlongLine(
+  text: string,
+  maxChars: number = LIMITS.maxLineChars,
+): FileProblem | undefined {
   let start = 0;
   let line = 1;
   while (start <= text.length) {
@@ -77,7 +93,11 @@ export function splitDelimitedLine(line: string, delimiter: string, quote: strin
 }
 
 /** The text at a location (positions on the raw line, or a column of the line split by the delimiter or blanks). */
-export function textAt(line: string, place: { start?: number; length?: number; index?: number }, template: BankFileTemplate): string | undefined {
+export function textAt(
+  line: string,
+  place: { start?: number; length?: number; index?: number },
+  template: BankFileTemplate,
+): string | undefined {
   if (place.start !== undefined && place.length !== undefined) {
     if (line.length < place.start) return undefined;
     return line.slice(place.start - 1, place.start - 1 + place.length);
@@ -192,62 +212,116 @@ export function readBatchInfo(
   return { info, problems };
 }
 
-const TEXT_FIELDS = ['accountNo', 'billNo', 'checkNo', 'payerName', 'reference', 'paymentId', 'channel'] as const;
+const TEXT_FIELDS = new Set([
+  'accountNo',
+  'billNo',
+  'checkNo',
+  'payerName',
+  'reference',
+  'paymentId',
+  'channel',
+]);
+type TextField = 'accountNo' | 'billNo' | 'checkNo' | 'payerName' | 'reference' | 'paymentId' | 'channel';
 
-/**
- * Builds a staged row from the raw text of each mapped column (undefined = the line has no such column).
- * Unreadable values become row problems; the row is always returned.
- */
-export function stageRow(
+/** Turns the raw texts of a row's mapped columns into a StagedRow; undefined text means the line lacks the column. */
+export type Stager = (
   line: number,
-  columns: readonly TemplateColumn[],
   texts: readonly (string | undefined)[],
   missingReason: (column: TemplateColumn) => string,
+) => StagedRow;
+
+/**
+ * Builds the row stager of a template: unreadable values become row problems, and the row is always returned.
+ * Everything that does not depend on the row is worked out once here, because files can have a million rows.
+ */
+export function makeStager(
+  columns: readonly TemplateColumn[],
   template: BankFileTemplate,
   exponent: number,
-): StagedRow {
-  const fields: Record<string, string> = {};
-  const values: StagedValues = { custom: {} };
-  const problems: RowProblem[] = [];
-  columns.forEach((column, i) => {
-    const raw = texts[i];
-    if (raw === undefined) {
-      problems.push({ column: column.field, reason: missingReason(column) });
-      return;
-    }
-    fields[column.field] = raw;
-    const text = raw.trim();
-    if (text === '') return;
-    const field = column.field;
-    if (field.startsWith('custom:')) {
-      values.custom[field.slice('custom:'.length)] = text;
-    } else if (field === 'amount') {
-      const r = parseAmountMinor(text, amountFormatOf(template, exponent));
-      if (r.ok) values.amountMinor = r.value;
-      else problems.push({ column: field, reason: r.reason });
-    } else if (field === 'paymentDate') {
-      const r = parseDateIso(text, template.dateFormat ?? 'yyyy-MM-dd');
-      if (r.ok) values.paymentDate = r.value;
-      else problems.push({ column: field, reason: r.reason });
-    } else if (field === 'currency') {
-      const code = text.toUpperCase();
-      if (/^[A-Z]{3}$/.test(code)) values.currency = code;
-      else problems.push({ column: field, reason: `"${text.slice(0, 40)}" is not an ISO 4217 currency code` });
-    } else if ((TEXT_FIELDS as readonly string[]).includes(field)) {
-      values[field as (typeof TEXT_FIELDS)[number]] = text;
-    }
-  });
+): Stager {
+  const amountFormat = amountFormatOf(template, exponent);
+  const dateFormat = template.dateFormat ?? 'yyyy-MM-dd';
   const mapped = new Set(columns.map((c) => c.field));
-  if (values.paymentId === undefined) {
-    if (mapped.has('amount') && fields.amount !== undefined && fields.amount.trim() === '') {
-      problems.push({ column: 'amount', reason: 'amount is empty' });
-    }
-    if (values.accountNo === undefined && values.billNo === undefined && (mapped.has('accountNo') || mapped.has('billNo'))) {
-      const column = mapped.has('accountNo') ? 'accountNo' : 'billNo';
-      if (!problems.some((p) => p.column === column)) {
-        problems.push({ column, reason: 'no account number, bill number or payment ID' });
+  const identityColumn = mapped.has('accountNo') ? 'accountNo' : mapped.has('billNo') ? 'billNo' : undefined;
+  return (line, texts, missingReason) => {
+    const fields: Record<string, string> = {};
+    const values: StagedValues = { custom: {} };
+    const problems: RowProblem[] = [];
+    for (let i = 0; i < columns.length; i++) {
+      const column = columns[i] as TemplateColumn;
+      const field = column.field;
+      const raw = texts[i];
+      if (raw === undefined) {
+        problems.push({ column: field, reason: missingReason(column) });
+        continue;
+      }
+      fields[field] = raw;
+      const text = raw.trim();
+      if (text === '') continue;
+      if (field === 'amount') {
+        const r = parseAmountMinor(text, amountFormat);
+        if (r.ok) values.amountMinor = r.value;
+        else problems.push({ column: field, reason: r.reason });
+      } else if (field === 'paymentDate') {
+        const r = parseDateIso(text, dateFormat);
+        if (r.ok) values.paymentDate = r.value;
+        else problems.push({ column: field, reason: r.reason });
+      } else if (field === 'currency') {
+        const code = text.toUpperCase();
+        if (/^[A-Z]{3}$/.test(code)) values.currency = code;
+        else
+          problems.push({ column: field, reason: `"${text.slice(0, 40)}" is not an ISO 4217 currency code` });
+      } else if (TEXT_FIELDS.has(field)) {
+        values[field as TextField] = text;
+      } else {
+        values.custom[field.slice('custom:'.length)] = text;
       }
     }
+    // Payments and refunds need an amount and an account or bill; a reversal needs only its payment ID.
+    if (values.paymentId === undefined) {
+      if (fields.amount !== undefined && values.amountMinor === undefined && fields.amount.trim() === '') {
+        problems.push({ column: 'amount', reason: 'amount is empty' });
+      }
+      if (
+        identityColumn !== undefined &&
+        values.accountNo === undefined &&
+        values.billNo === undefined &&
+        !problems.some((p) => p.column === identityColumn)
+      ) {
+        problems.push({ column: identityColumn, reason: 'no account number, bill number or payment ID' });
+      }
+    }
+    return { line, fields, values, problems };
+  };
+}
+
+/** Keeps the first rows (all, or a preview) and running totals over every row for the file-level checks. */
+export class RowCollector {
+  readonly rows: StagedRow[] = [];
+  count = 0;
+  sumMinor = 0;
+  unreadableAmounts = 0;
+
+  constructor(private readonly keep: number = Number.POSITIVE_INFINITY) {}
+
+  /** Counts a row and keeps it while within the preview. */
+  add(row: StagedRow): void {
+    this.count++;
+    if (row.values.amountMinor === undefined) this.unreadableAmounts++;
+    else this.sumMinor += row.values.amountMinor;
+    if (this.rows.length < this.keep) this.rows.push(row);
   }
-  return { line, fields, values, problems };
+}
+
+/** Memoises reason texts that repeat on many rows (a million rows missing the same column share one string). */
+export function memoReason<K>(make: (key: K) => string): (key: K) => string {
+  const cache = new Map<K, string>();
+  return (key) => {
+    let reason = cache.get(key);
+    if (reason === undefined) {
+      reason = make(key);
+      if (cache.size < 10_000) cache.set(key, reason);
+    }
+    return reason;
+  };
 }

@@ -92,13 +92,19 @@ function checkPlacement(
   if (hasPos && (value.start === undefined || value.length === undefined)) {
     ctx.addIssue({ code: 'custom', path, message: 'give both start and length' });
   }
-  if (hasPos && hasIndex) ctx.addIssue({ code: 'custom', path, message: 'give start/length or index, not both' });
+  if (hasPos && hasIndex)
+    ctx.addIssue({ code: 'custom', path, message: 'give start/length or index, not both' });
   if (!hasPos && !hasIndex) {
-    const want = allowed === 'positions' ? 'start and length' : allowed === 'index' ? 'index' : 'start/length or index';
+    const want =
+      allowed === 'positions' ? 'start and length' : allowed === 'index' ? 'index' : 'start/length or index';
     ctx.addIssue({ code: 'custom', path, message: `needs ${want}` });
   }
   if (allowed === 'positions' && hasIndex) {
-    ctx.addIssue({ code: 'custom', path: [...path, 'index'], message: 'fixed-width columns use start and length' });
+    ctx.addIssue({
+      code: 'custom',
+      path: [...path, 'index'],
+      message: 'fixed-width columns use start and length',
+    });
   }
   if (allowed === 'index' && hasPos) {
     ctx.addIssue({ code: 'custom', path: [...path, 'start'], message: 'delimited columns use index' });
@@ -133,11 +139,19 @@ function crossCheck(input: unknown, ctx: Ctx): void {
 
   if (format === 'bai2') {
     if (columns.length > 0) {
-      ctx.addIssue({ code: 'custom', path: ['columns'], message: 'BAI2 files have a fixed record layout; leave empty' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['columns'],
+        message: 'BAI2 files have a fixed record layout; leave empty',
+      });
     }
     for (const key of ['header', 'footer'] as const) {
       if (input[key] !== undefined) {
-        ctx.addIssue({ code: 'custom', path: [key], message: 'BAI2 headers and trailers are read from 01/02/99' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'BAI2 headers and trailers are read from 01/02/99',
+        });
       }
     }
     return;
@@ -153,7 +167,11 @@ function crossCheck(input: unknown, ctx: Ctx): void {
     }
   }
   if (input.dateFormat === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['dateFormat'], message: 'required for delimited and fixed-width files' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['dateFormat'],
+      message: 'required for delimited and fixed-width files',
+    });
   }
   const decimal = input.decimalSeparator ?? '.';
   if (input.thousandsSeparator !== undefined && input.thousandsSeparator === decimal) {

@@ -46,6 +46,12 @@ export type ParseResult = {
   fileErrors: FileProblem[];
 };
 
+/** Totals over every data row, kept even when only a preview of the rows is returned. */
+export type RowStats = { count: number; sumMinor: number; unreadableAmounts: number };
+
+/** What a format parser hands back to parseBankFile: the result, totals over all rows, and whether it stopped early. */
+export type ParserOutput = ParseResult & { stats: RowStats; stoppedEarly: boolean };
+
 /** Limits that keep a hostile or broken file from hanging the parser. */
 export const LIMITS = {
   /** Longest physical line, in characters. */
@@ -62,6 +68,8 @@ export type ParserOptions = {
   exponent: number;
   /** Stop after this many data rows (a file error says so). */
   maxRows?: number;
+  /** Keep only this many rows in the result (preview); totals still cover every row. */
+  keepRows?: number;
 };
 
 /** An empty BatchInfo. */

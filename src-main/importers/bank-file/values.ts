@@ -199,7 +199,8 @@ export function parseCount(text: string, thousandsSeparator = ''): ValueResult<n
   let t = text.trim();
   if (thousandsSeparator !== '') t = t.split(thousandsSeparator).join('');
   if (t.startsWith('+')) t = t.slice(1);
-  if (!/^\d{1,15}$/.test(t)) return { ok: false, reason: `"${text.trim().slice(0, 40)}" is not a whole number` };
+  if (!/^\d{1,15}$/.test(t))
+    return { ok: false, reason: `"${text.trim().slice(0, 40)}" is not a whole number` };
   return { ok: true, value: parseInt(t, 10) };
 }
 

@@ -1,0 +1,360 @@
+import type { Minor } from '../../src-shared/money';
+import { PAY_TYPE } from '../../src-shared/pay-types';
+import {
+  planAllocation,
+  type AllocTarget,
+  type AutoPolicy,
+  type OverpaymentPolicy,
+  type PlanLine,
+  type UnderpaymentPolicy,
+} from './allocation';
+
+/** Batch types of Payment Tool. */
+export type BatchType = 'payment' | 'refund' | 'reversal';
+
+/** Entry statuses shown in the grid. */
+export type EntryStatus =
+  'new' | 'valid' | 'allocation_required' | 'allocation_suggested' | 'to_be_suspended' | 'invalid' | 'posted';
+
+const EXTERNAL = [
+  PAY_TYPE.cash,
+  PAY_TYPE.check,
+  PAY_TYPE.wireTransfer,
+  PAY_TYPE.paymentOrder,
+  PAY_TYPE.postalOrder,
+];
+
+/** Pay types each batch type accepts: V10 (no card refund batches) and V9 (reversible types; cash only via suspense). */
+export const BATCH_PAY_TYPES: Readonly<Record<BatchType, readonly number[]>> = {
+  payment: EXTERNAL,
+  refund: EXTERNAL,
+  reversal: [
+    PAY_TYPE.check,
+    PAY_TYPE.creditCard,
+    PAY_TYPE.directDebit,
+    PAY_TYPE.paymentOrder,
+    PAY_TYPE.postalOrder,
+    PAY_TYPE.wireTransfer,
+  ],
+};
+
+/** Default suspense reason codes (domain 14, range 2001-3000) the validator assigns. */
+export const SUSPENSE_REASON = {
+  accountNotFound: 2001,
+  billNotFound: 2002,
+  accountBillMismatch: 2003,
+  accountClosed: 2004,
+  currencyMismatch: 2005,
+  amountMismatch: 2006,
+  manual: 2007,
+} as const;
+
+/** Descriptions of the default suspense reasons. */
+export const SUSPENSE_REASON_TEXT: Readonly<Record<number, string>> = {
+  2001: 'Account No not found.',
+  2002: 'Bill No not found.',
+  2003: 'Account and bill number belong to different accounts.',
+  2004: 'Account is closed.',
+  2005: 'Currency cannot be converted to the account currency.',
+  2006: 'Amount does not match what is open.',
+  2007: 'Suspended by hand.',
+};
+
+/** Expected vs entered count and amount; submit is blocked while they differ. */
+export type ZeroProof = {
+  expectedCount: number | null;
+  enteredCount: number;
+  expectedTotalMinor: Minor | null;
+  enteredTotalMinor: Minor;
+  balanced: boolean;
+};
+
+/** The zero-proof bar: a missing control figure counts as agreeing. */
+export function zeroProof(
+  control: { count: number | null; totalMinor: Minor | null },
+  enteredCount: number,
+  enteredTotalMinor: Minor,
+): ZeroProof {
+  const balanced =
+    (control.count === null || control.count === enteredCount) &&
+    (control.totalMinor === null || control.totalMinor === enteredTotalMinor);
+  return {
+    expectedCount: control.count,
+    enteredCount,
+    expectedTotalMinor: control.totalMinor,
+    enteredTotalMinor,
+    balanced,
+  };
+}
+
+/** Validation settings (DOMAIN.md §5). */
+export type ValidationSettings = {
+  allowAccountDup: boolean;
+  noManualAllocation: boolean;
+  searchBillAmount: boolean;
+  paymentSuspense: boolean;
+  policy: AutoPolicy;
+  overpayment: OverpaymentPolicy;
+  underpayment: UnderpaymentPolicy;
+};
+
+/** A resolved account as validation needs it. */
+export type AccountFacts = {
+  id: number;
+  accountNo: string;
+  status: 'active' | 'inactive' | 'closed';
+  currency: string;
+  payingBillUnits: number;
+  targets: AllocTarget[];
+};
+
+/** One payment or refund entry to validate. */
+export type PaymentEntryInput = {
+  id: number;
+  accountNo: string | null;
+  billNo: string | null;
+  amountMinor: Minor | null;
+  rowProblem: { column: string; reason: string } | null;
+  manualSuspend: { reasonCode: number } | null;
+  manualAllocation: { targetId: number; amountMinor: Minor }[] | null;
+};
+
+/** The verdict on one entry. */
+export type EntryVerdict = {
+  id: number;
+  status: EntryStatus;
+  reasonCode: number | null;
+  problem: string | null;
+  problemColumn: string | null;
+  accountId: number | null;
+  accountAmountMinor: Minor | null;
+  ratePpm: number;
+  lines: PlanLine[];
+};
+
+/** Lookups the validator needs, provided by the service from the ledger. */
+export type ValidationLookups = {
+  accountByNo: (accountNo: string) => AccountFacts | undefined;
+  accountByBillNo: (billNo: string) => AccountFacts | undefined;
+  /** Converts the entry amount into the account currency, or null when no rate exists. */
+  convert: (amountMinor: Minor, toCurrency: string) => { amountMinor: Minor; ratePpm: number } | null;
+};
+
+function verdict(id: number, status: EntryStatus, extra: Partial<EntryVerdict> = {}): EntryVerdict {
+  return {
+    id,
+    status,
+    reasonCode: null,
+    problem: null,
+    problemColumn: null,
+    accountId: null,
+    accountAmountMinor: null,
+    ratePpm: 1_000_000,
+    lines: [],
+    ...extra,
+  };
+}
+
+/**
+ * Validates the payment entries of one batch (rules V1, V4-V8 and the suspense rules): resolves each entry's
+ * account by account number, else by bill number; plans its allocation; and marks entries that cannot post
+ * but carry enough to keep as "to be suspended" (when payment suspense is on) with a reason code.
+ */
+export function validatePaymentEntries(
+  entries: readonly PaymentEntryInput[],
+  lookups: ValidationLookups,
+  settings: ValidationSettings,
+): EntryVerdict[] {
+  const suspendOr = (
+    e: PaymentEntryInput,
+    reasonCode: number,
+    problem: string,
+    column: string,
+  ): EntryVerdict =>
+    settings.paymentSuspense
+      ? verdict(e.id, 'to_be_suspended', { reasonCode, problem, problemColumn: column })
+      : verdict(e.id, 'invalid', { problem, problemColumn: column });
+
+  const first: { e: PaymentEntryInput; account?: AccountFacts; early?: EntryVerdict }[] = entries.map((e) => {
+    if (e.rowProblem)
+      return {
+        e,
+        early: verdict(e.id, 'invalid', { problem: e.rowProblem.reason, problemColumn: e.rowProblem.column }),
+      };
+    if (e.amountMinor === null)
+      return {
+        e,
+        early: verdict(e.id, 'invalid', { problem: 'amount is required (V1)', problemColumn: 'amount' }),
+      };
+    if (e.amountMinor <= 0)
+      return {
+        e,
+        early: verdict(e.id, 'invalid', { problem: 'amount must be positive', problemColumn: 'amount' }),
+      };
+    if (!e.accountNo && !e.billNo) {
+      return {
+        e,
+        early: verdict(e.id, 'invalid', {
+          problem: 'an account number or a bill number is required (V1)',
+          problemColumn: 'accountNo',
+        }),
+      };
+    }
+    if (e.manualSuspend) {
+      return {
+        e,
+        early: verdict(e.id, 'to_be_suspended', {
+          reasonCode: e.manualSuspend.reasonCode,
+          problem: 'suspended by hand',
+        }),
+      };
+    }
+    const byAccount = e.accountNo ? lookups.accountByNo(e.accountNo) : undefined;
+    const byBill = e.billNo ? lookups.accountByBillNo(e.billNo) : undefined;
+    if (e.accountNo && !byAccount) {
+      if (byBill) return { e, account: byBill };
+      return {
+        e,
+        early: suspendOr(e, SUSPENSE_REASON.accountNotFound, `account ${e.accountNo} not found`, 'accountNo'),
+      };
+    }
+    if (!e.accountNo && !byBill)
+      return { e, early: suspendOr(e, SUSPENSE_REASON.billNotFound, `bill ${e.billNo} not found`, 'billNo') };
+    if (byAccount && byBill && byAccount.id !== byBill.id) {
+      return {
+        e,
+        early: suspendOr(
+          e,
+          SUSPENSE_REASON.accountBillMismatch,
+          `bill ${e.billNo} belongs to account ${byBill.accountNo}, not ${e.accountNo}`,
+          'billNo',
+        ),
+      };
+    }
+    return { e, account: byAccount ?? byBill };
+  });
+
+  // V4: the same account twice in one batch is an error unless ALLOWACCOUNTDUP; V5: several entries for one bill.
+  const seenAccounts = new Map<number, number>();
+  const billCounts = new Map<string, number>();
+  for (const f of first) {
+    if (f.early || !f.account) continue;
+    seenAccounts.set(f.account.id, (seenAccounts.get(f.account.id) ?? 0) + 1);
+    if (f.e.billNo)
+      billCounts.set(f.e.billNo.toUpperCase(), (billCounts.get(f.e.billNo.toUpperCase()) ?? 0) + 1);
+  }
+  const firstOfAccount = new Set<number>();
+  // Running open amounts per account, so later entries of the same account see what earlier ones took.
+  const running = new Map<number, AllocTarget[]>();
+
+  return first.map(({ e, account, early }) => {
+    if (early) return early;
+    if (!account)
+      return verdict(e.id, 'invalid', { problem: 'account not resolved', problemColumn: 'accountNo' });
+    if (account.status === 'closed')
+      return suspendOr(
+        e,
+        SUSPENSE_REASON.accountClosed,
+        `account ${account.accountNo} is closed`,
+        'accountNo',
+      );
+    const duplicate = firstOfAccount.has(account.id);
+    firstOfAccount.add(account.id);
+    if (duplicate && !settings.allowAccountDup) {
+      return verdict(e.id, 'invalid', {
+        accountId: account.id,
+        problem: `account ${account.accountNo} appears more than once in this batch (ALLOWACCOUNTDUP is off, V4)`,
+        problemColumn: 'accountNo',
+      });
+    }
+    const converted = lookups.convert(e.amountMinor as number, account.currency);
+    if (!converted) {
+      return suspendOr(
+        e,
+        SUSPENSE_REASON.currencyMismatch,
+        `no exchange rate into ${account.currency}`,
+        'amount',
+      );
+    }
+    const base = {
+      accountId: account.id,
+      accountAmountMinor: converted.amountMinor,
+      ratePpm: converted.ratePpm,
+    };
+    let targets = running.get(account.id);
+    if (!targets) {
+      targets = account.targets.map((t) => ({ ...t }));
+      running.set(account.id, targets);
+    }
+    if (e.manualAllocation) {
+      const total = e.manualAllocation.reduce((s, l) => s + l.amountMinor, 0);
+      const byId = new Map(targets.map((t) => [t.id, t]));
+      const bad = e.manualAllocation.find(
+        (l) =>
+          l.amountMinor <= 0 ||
+          !byId.get(l.targetId)?.payable ||
+          l.amountMinor > (byId.get(l.targetId)?.openMinor ?? 0),
+      );
+      if (bad || total > converted.amountMinor) {
+        return verdict(e.id, 'allocation_required', {
+          ...base,
+          problem: 'the manual allocation no longer fits the open items; allocate again',
+        });
+      }
+      for (const l of e.manualAllocation) (byId.get(l.targetId) as AllocTarget).openMinor -= l.amountMinor;
+      return verdict(e.id, 'valid', {
+        ...base,
+        lines: e.manualAllocation.map((l) => ({
+          targetId: l.targetId,
+          billId: byId.get(l.targetId)?.billId ?? 0,
+          amountMinor: l.amountMinor,
+        })),
+      });
+    }
+    if (e.billNo && (billCounts.get(e.billNo.toUpperCase()) ?? 0) > 1 && !settings.noManualAllocation) {
+      return verdict(e.id, 'allocation_required', {
+        ...base,
+        problem: `several entries pay bill ${e.billNo}: allocate by hand (V5)`,
+      });
+    }
+    if (!e.billNo && account.payingBillUnits > 1 && !settings.paymentSuspense) {
+      return verdict(e.id, 'allocation_required', {
+        ...base,
+        problem:
+          'account-level payment to an account with several bill units needs payment suspense on, or manual allocation (V8)',
+      });
+    }
+    const plan = planAllocation({
+      amountMinor: converted.amountMinor,
+      targets,
+      policy: settings.policy,
+      billNoHint: e.billNo,
+      searchBillAmount: settings.searchBillAmount,
+      overpayment: settings.overpayment,
+      underpayment: settings.underpayment,
+    });
+    const apply = (): void => {
+      const byId = new Map(targets.map((t) => [t.id, t]));
+      for (const l of plan.lines) (byId.get(l.targetId) as AllocTarget).openMinor -= l.amountMinor;
+    };
+    switch (plan.outcome) {
+      case 'refused':
+        return verdict(e.id, 'invalid', { ...base, problem: plan.reason, problemColumn: 'amount' });
+      case 'suspend':
+        return suspendOr(e, SUSPENSE_REASON.amountMismatch, plan.reason, 'amount');
+      case 'required':
+        return verdict(e.id, 'allocation_required', { ...base, problem: plan.reason, lines: plan.lines });
+      default: {
+        apply();
+        const exact = plan.matchedBy === 'bill-number' || plan.matchedBy === 'bill-amount';
+        const billsTouched = new Set(plan.lines.map((l) => l.billId)).size;
+        const status: EntryStatus = exact || billsTouched <= 1 ? 'valid' : 'allocation_suggested';
+        return verdict(e.id, status, {
+          ...base,
+          lines: plan.lines,
+          problem: plan.outcome === 'credit' ? plan.reason : null,
+        });
+      }
+    }
+  });
+}

@@ -1,0 +1,132 @@
+import { formatMinor } from '../../../src-shared/money';
+import { parseBai2 } from './bai2';
+import { decodeBytes } from './decode';
+import { parseDelimited } from './delimited';
+import { parseFixedWidth } from './fixed-width';
+import { findControlCharacter, findOverlongLine, normalizeNewlines } from './stage';
+import { bankFileTemplateSchema, type BankFileTemplate, type BankFileTemplateInput } from './template';
+import {
+  LIMITS,
+  emptyBatchInfo,
+  type BatchInfo,
+  type FileProblem,
+  type ParseResult,
+  type RowStats,
+} from './types';
+
+/** Options of parseBankFile. */
+export type ParseBankFileOptions = {
+  /** Minor-unit exponent of the batch currency (2 for USD/EUR, 0 for JPY). */
+  exponent: number;
+  /** More data rows than this is a file error (parsing stops there). */
+  maxRows?: number;
+  /** Return only the first N rows; file-level checks still see every row. */
+  previewRows?: number;
+};
+
+function failed(problems: FileProblem[]): ParseResult {
+  return { header: emptyBatchInfo(), footer: emptyBatchInfo(), rows: [], fileErrors: problems };
+}
+
+/** Header/footer count and total against every data row read (a preview keeps totals over all rows). */
+function checkControls(
+  info: BatchInfo,
+  kind: 'header' | 'footer',
+  stats: RowStats,
+  exponent: number,
+): FileProblem[] {
+  const problems: FileProblem[] = [];
+  if (info.count !== undefined && info.count !== stats.count) {
+    problems.push({
+      line: 0,
+      column: `${kind}.count`,
+      reason: `the ${kind} says ${info.count} items but the file has ${stats.count} data rows`,
+    });
+  }
+  if (info.totalMinor !== undefined && info.totalMinor !== stats.sumMinor) {
+    problems.push({
+      line: 0,
+      column: `${kind}.total`,
+      reason:
+        `the ${kind} total is ${formatMinor(info.totalMinor, exponent)} but the rows add up to ` +
+        `${formatMinor(stats.sumMinor, exponent)}` +
+        (stats.unreadableAmounts > 0 ? ` (${stats.unreadableAmounts} row(s) have no readable amount)` : ''),
+    });
+  }
+  return problems;
+}
+
+function capProblems(problems: FileProblem[]): FileProblem[] {
+  if (problems.length <= LIMITS.maxFileProblems) return problems;
+  const kept = problems.slice(0, LIMITS.maxFileProblems);
+  kept.push({ line: 0, reason: `${problems.length - LIMITS.maxFileProblems} more file problems not listed` });
+  return kept;
+}
+
+function parseWith(bytes: Uint8Array, template: BankFileTemplate, opts: ParseBankFileOptions): ParseResult {
+  if (bytes.length === 0) return failed([{ line: 0, reason: 'the file is empty' }]);
+  const decoded = decodeBytes(bytes, template.encoding);
+  if (!decoded.ok) return failed([decoded.problem]);
+  const text = normalizeNewlines(decoded.text);
+  const overlong = findOverlongLine(text);
+  if (overlong) return failed([overlong]);
+  const control = findControlCharacter(text);
+  if (control) return failed([control]);
+
+  const parserOpts = { exponent: opts.exponent, maxRows: opts.maxRows, keepRows: opts.previewRows };
+  const output =
+    template.format === 'bai2'
+      ? parseBai2(text, parserOpts)
+      : template.format === 'fixed'
+        ? parseFixedWidth(text, template, parserOpts)
+        : parseDelimited(text, template, parserOpts);
+
+  const { stoppedEarly, stats, ...result } = output;
+  if (stats.count === 0 && !stoppedEarly) {
+    result.fileErrors.push({ line: 0, reason: 'the file has no data rows' });
+  }
+  // Counts and totals are only comparable when every row was read (no row limit hit, no aborted parse).
+  if (!stoppedEarly) {
+    result.fileErrors.push(
+      ...checkControls(result.header, 'header', stats, opts.exponent),
+      ...checkControls(result.footer, 'footer', stats, opts.exponent),
+    );
+  }
+  return result;
+}
+
+/**
+ * The single entry for bank files: decodes the bytes, parses them with the template and checks the file as a whole.
+ * Never throws: every failure is a file-level problem in the result; values that cannot be read are row problems.
+ */
+export function parseBankFile(
+  bytes: Uint8Array,
+  template: BankFileTemplateInput,
+  opts: ParseBankFileOptions,
+): ParseResult {
+  const parsedTemplate = bankFileTemplateSchema.safeParse(template);
+  if (!parsedTemplate.success) {
+    return failed(
+      parsedTemplate.error.issues.map((issue) => ({
+        line: 0,
+        column: `template.${issue.path.map(String).join('.')}`,
+        reason: `template: ${issue.message}`,
+      })),
+    );
+  }
+  if (!Number.isInteger(opts.exponent) || opts.exponent < 0 || opts.exponent > 6) {
+    return failed([
+      { line: 0, reason: `currency exponent ${opts.exponent} is not a whole number from 0 to 6` },
+    ]);
+  }
+  let result: ParseResult;
+  try {
+    result = parseWith(bytes, parsedTemplate.data, opts);
+  } catch (error) {
+    // A parser bug must not take the import job down; the file is reported unreadable instead.
+    const message = error instanceof Error ? error.message : String(error);
+    return failed([{ line: 0, reason: `the file could not be parsed (${message.slice(0, 200)})` }]);
+  }
+  result.fileErrors = capProblems(result.fileErrors);
+  return result;
+}

@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import type { BatchDto } from '../../../src-shared/dto/batches';
+import { formatMinor } from '../../../src-shared/money';
+import { invalidFields } from '../errors';
+import { exponentOf } from '../rates';
+import { createBatch, ENTRY_COLUMNS, entryDto, getBatch, loadBatchRow, saveEntries } from './batch-store';
+
+/** The hand-over file of a batch (Payment Tool's "PMT file"): header and entries as typed, versioned. */
+const batchFileSchema = z.strictObject({
+  format: z.literal('paydesk-batch'),
+  version: z.literal(1),
+  batch: z.strictObject({
+    batchNo: z.string().min(1).max(64),
+    batchType: z.enum(['payment', 'refund', 'reversal']),
+    payType: z.int(),
+    currency: z.string().regex(/^[A-Z]{3}$/),
+    channelId: z.int().min(0),
+    allocationLevel: z.enum(['bill', 'item']),
+    lockboxNo: z.string().max(64).nullable(),
+    batchDate: z.iso.date(),
+    controlCount: z.int().min(0).nullable(),
+    controlTotal: z.string().nullable(),
+    note: z.string().max(2000).nullable(),
+    header: z.array(z.string()),
+    footer: z.array(z.string()),
+  }),
+  entries: z.array(
+    z.strictObject({
+      accountNo: z.string().nullable(),
+      billNo: z.string().nullable(),
+      amount: z.string().nullable(),
+      paymentDate: z.string().nullable(),
+      checkNo: z.string().nullable(),
+      payerName: z.string().nullable(),
+      reference: z.string().nullable(),
+      channelId: z.int().nullable(),
+      paymentRef: z.int().nullable(),
+      custom: z.record(z.string(), z.string()),
+      suspendReason: z.int().nullable(),
+    }),
+  ),
+});
+
+/** The batch file document. */
+export type BatchFile = z.infer<typeof batchFileSchema>;
+
+/** Builds the hand-over document of a batch: everything typed so far, so work can continue elsewhere. */
+export function exportBatchFile(db: Database.Database, batchId: number): BatchFile {
+  const b = getBatch(db, batchId);
+  const raw = loadBatchRow(db, batchId);
+  const exponent = exponentOf(db, b.currency);
+  const rows = db
+    .prepare(`SELECT ${ENTRY_COLUMNS} FROM batch_entries WHERE batch_id = ? ORDER BY seq`)
+    .all(batchId) as Parameters<typeof entryDto>[0][];
+  return {
+    format: 'paydesk-batch',
+    version: 1,
+    batch: {
+      batchNo: b.batchNo,
+      batchType: b.batchType,
+      payType: b.payType,
+      currency: b.currency,
+      channelId: b.channelId,
+      allocationLevel: b.allocationLevel,
+      lockboxNo: b.lockboxNo,
+      batchDate: b.batchDate,
+      controlCount: raw.controlCount,
+      controlTotal: raw.controlTotalMinor === null ? null : formatMinor(raw.controlTotalMinor, exponent),
+      note: b.note,
+      header: b.header,
+      footer: b.footer,
+    },
+    entries: rows.map(entryDto).map((e) => ({
+      accountNo: e.accountNo,
+      billNo: e.billNo,
+      amount: e.amountText,
+      paymentDate: e.paymentDate,
+      checkNo: e.checkNo,
+      payerName: e.payerName,
+      reference: e.reference,
+      channelId: e.channelId,
+      paymentRef: e.paymentRef,
+      custom: e.custom,
+      suspendReason: e.manualSuspend ? e.reasonCode : null,
+    })),
+  };
+}
+
+/** Recreates a batch from a hand-over file (a new open batch; validation starts over). */
+export function importBatchFile(
+  db: Database.Database,
+  file: string,
+  now: Date,
+  operatorId: number | null,
+): BatchDto {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw invalidFields(`${file} is not a readable batch file: ${(err as Error).message}`, [
+      { path: 'file', message: 'not a readable JSON batch file' },
+    ]);
+  }
+  const parsed = batchFileSchema.safeParse(doc);
+  if (!parsed.success) {
+    throw invalidFields(
+      `${file} is not a valid Paydesk batch file`,
+      parsed.error.issues.map((i) => ({
+        path: i.path.map(String).join('.') || '(root)',
+        message: i.message,
+      })),
+    );
+  }
+  const { batch, entries } = parsed.data;
+  return db.transaction((): BatchDto => {
+    const taken = db.prepare('SELECT 1 FROM batches WHERE batch_no = ?').get(batch.batchNo);
+    const created = createBatch(
+      db,
+      {
+        ...batch,
+        batchNo: taken ? `${batch.batchNo}-R${now.getTime()}` : batch.batchNo,
+        lockboxNo: batch.lockboxNo ?? undefined,
+        controlCount: batch.controlCount ?? undefined,
+        controlTotal: batch.controlTotal ?? undefined,
+        note: batch.note ?? undefined,
+      },
+      now,
+      operatorId,
+    );
+    const saved = saveEntries(
+      db,
+      {
+        batchId: created.id,
+        entries: entries.map((e) => ({ ...e, custom: e.custom })),
+      },
+      now,
+      operatorId,
+    );
+    const suspend = db.prepare(
+      `UPDATE batch_entries SET manual_suspend = 1, reason_code = ?, status = 'to_be_suspended', problem = 'suspended by hand' WHERE id = ?`,
+    );
+    entries.forEach((e, i) => {
+      const s = saved[i];
+      if (e.suspendReason !== null && s) suspend.run(e.suspendReason, s.id);
+    });
+    return getBatch(db, created.id);
+  })();
+}

@@ -1,0 +1,592 @@
+import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import type {
+  BatchDto,
+  BatchEntriesPageDto,
+  BatchEntryDto,
+  EntryStatusDto,
+} from '../../../src-shared/dto/batches';
+import { parseMinor } from '../../../src-shared/money';
+import { PAY_TYPE_NAMES } from '../../../src-shared/pay-types';
+import { BATCH_PAY_TYPES, zeroProof, type BatchType } from '../../domain/batch-rules';
+import { isoDate } from '../../domain/dates';
+import { writeAudit } from '../audit';
+import { conflict, invalidFields, notFound } from '../errors';
+import { exponentOf } from '../rates';
+
+type BatchRow = {
+  id: number;
+  batchNo: string;
+  batchType: BatchType;
+  payType: number;
+  currency: string;
+  channelId: number;
+  allocationLevel: 'bill' | 'item';
+  status: BatchDto['status'];
+  lockboxNo: string | null;
+  batchDate: string;
+  controlCount: number | null;
+  controlTotalMinor: number | null;
+  note: string | null;
+  headerJson: string | null;
+  footerJson: string | null;
+  parentBatchId: number | null;
+  sourceFile: string | null;
+  templateName: string | null;
+  createdAt: string;
+  updatedAt: string;
+  validatedAt: string | null;
+  submittedAt: string | null;
+};
+
+const BATCH_COLUMNS = `id, batch_no AS batchNo, batch_type AS batchType, pay_type AS payType, currency, channel_id AS channelId,
+  allocation_level AS allocationLevel, status, lockbox_no AS lockboxNo, batch_date AS batchDate, control_count AS controlCount,
+  control_total_minor AS controlTotalMinor, note, header_json AS headerJson, footer_json AS footerJson,
+  parent_batch_id AS parentBatchId, source_file AS sourceFile, template_name AS templateName, created_at AS createdAt,
+  updated_at AS updatedAt, validated_at AS validatedAt, submitted_at AS submittedAt`;
+
+/** Loads a batch row or throws not_found. */
+export function loadBatchRow(db: Database.Database, batchId: number): BatchRow {
+  const row = db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id = ?`).get(batchId) as
+    BatchRow | undefined;
+  if (!row) throw notFound('batch', String(batchId));
+  return row;
+}
+
+/** Throws unless the batch can still be edited (open or validated). */
+export function assertEditable(batch: BatchRow): void {
+  if (batch.status === 'submitted')
+    throw conflict('batch-submitted', `batch ${batch.batchNo} is submitted and can no longer change`);
+  if (batch.status === 'discarded') throw conflict('batch-discarded', `batch ${batch.batchNo} was discarded`);
+}
+
+/** A batch with its live zero-proof figures and per-status counts and totals. */
+export function getBatch(db: Database.Database, batchId: number): BatchDto {
+  const b = loadBatchRow(db, batchId);
+  const groups = db
+    .prepare(
+      `SELECT status, count(*) AS n, coalesce(sum(amount_minor), 0) AS s FROM batch_entries WHERE batch_id = ? GROUP BY status`,
+    )
+    .all(batchId) as { status: EntryStatusDto; n: number; s: number }[];
+  const countsByStatus: BatchDto['countsByStatus'] = {};
+  const totalsByStatus: BatchDto['totalsByStatus'] = {};
+  let count = 0;
+  let total = 0;
+  for (const g of groups) {
+    countsByStatus[g.status] = g.n;
+    totalsByStatus[g.status] = g.s;
+    count += g.n;
+    total += g.s;
+  }
+  const { headerJson, footerJson, ...rest } = b;
+  return {
+    ...rest,
+    exponent: exponentOf(db, b.currency),
+    header: headerJson ? (JSON.parse(headerJson) as string[]) : [],
+    footer: footerJson ? (JSON.parse(footerJson) as string[]) : [],
+    zeroProof: zeroProof({ count: b.controlCount, totalMinor: b.controlTotalMinor }, count, total),
+    countsByStatus,
+    totalsByStatus,
+  };
+}
+
+/** Input of a new batch. */
+export type CreateBatchInput = {
+  batchType: BatchType;
+  payType: number;
+  currency: string;
+  channelId: number;
+  allocationLevel: 'bill' | 'item';
+  batchNo?: string | undefined;
+  lockboxNo?: string | undefined;
+  batchDate?: string | undefined;
+  controlCount?: number | undefined;
+  controlTotal?: string | undefined;
+  note?: string | undefined;
+  header?: string[] | undefined;
+  footer?: string[] | undefined;
+  parentBatchId?: number | undefined;
+  sourceFile?: string | undefined;
+  sourceSha256?: string | undefined;
+  templateName?: string | undefined;
+};
+
+/** Creates an open batch after checking its type against its pay type (V9, V10) and its currency. */
+export function createBatch(
+  db: Database.Database,
+  input: CreateBatchInput,
+  now: Date,
+  operatorId: number | null,
+): BatchDto {
+  if (!BATCH_PAY_TYPES[input.batchType].includes(input.payType)) {
+    const allowed = BATCH_PAY_TYPES[input.batchType].map((p) => PAY_TYPE_NAMES[p] ?? p).join(', ');
+    throw invalidFields(`a ${input.batchType} batch takes ${allowed}`, [
+      {
+        path: 'payType',
+        message: `${PAY_TYPE_NAMES[input.payType] ?? input.payType} is not allowed in a ${input.batchType} batch`,
+      },
+    ]);
+  }
+  if (input.batchType === 'refund') {
+    throw conflict('refund-batches', 'refund batches are not available in this release (see README, Limits)');
+  }
+  const exponent = exponentOf(db, input.currency);
+  let controlTotalMinor: number | null = null;
+  if (input.controlTotal !== undefined) {
+    const r = parseMinor(input.controlTotal, exponent);
+    if (!r.ok)
+      throw invalidFields(`controlTotal: ${r.error.reason}`, [
+        { path: 'controlTotal', message: r.error.reason },
+      ]);
+    controlTotalMinor = r.value;
+  }
+  const at = now.toISOString();
+  return db.transaction((): BatchDto => {
+    const batchNo =
+      input.batchNo ??
+      `B${isoDate(now).replace(/-/g, '')}-${String(
+        ((db.prepare('SELECT coalesce(max(id), 0) AS m FROM batches').get() as { m: number }).m ?? 0) + 1,
+      ).padStart(5, '0')}`;
+    if (db.prepare('SELECT 1 FROM batches WHERE batch_no = ?').get(batchNo)) {
+      throw conflict('duplicate-batch-no', `batch number ${batchNo} is already used`);
+    }
+    const id = Number(
+      db
+        .prepare(
+          `INSERT INTO batches (batch_no, batch_type, pay_type, currency, channel_id, allocation_level, status, lockbox_no, batch_date,
+             control_count, control_total_minor, note, header_json, footer_json, parent_batch_id, source_file, source_sha256,
+             template_name, created_at, updated_at, created_by)
+           VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          batchNo,
+          input.batchType,
+          input.payType,
+          input.currency,
+          input.channelId,
+          input.allocationLevel,
+          input.lockboxNo ?? null,
+          input.batchDate ?? isoDate(now),
+          input.controlCount ?? null,
+          controlTotalMinor,
+          input.note ?? null,
+          input.header ? JSON.stringify(input.header) : null,
+          input.footer ? JSON.stringify(input.footer) : null,
+          input.parentBatchId ?? null,
+          input.sourceFile ?? null,
+          input.sourceSha256 ?? null,
+          input.templateName ?? null,
+          at,
+          at,
+          operatorId,
+        ).lastInsertRowid,
+    );
+    writeAudit(db, {
+      at,
+      operatorId,
+      action: 'batch.create',
+      entity: 'batch',
+      entityId: String(id),
+      after: { ...input, batchNo },
+    });
+    return getBatch(db, id);
+  })();
+}
+
+/** Batches, newest first, optionally by status. */
+export function listBatches(
+  db: Database.Database,
+  input: { status?: BatchDto['status'] | undefined; limit: number; offset: number },
+): { rows: BatchDto[]; total: number } {
+  const where = input.status ? 'WHERE status = ?' : '';
+  const args = input.status ? [input.status] : [];
+  const total = (db.prepare(`SELECT count(*) AS n FROM batches ${where}`).get(...args) as { n: number }).n;
+  const ids = db
+    .prepare(`SELECT id FROM batches ${where} ORDER BY id DESC LIMIT ? OFFSET ?`)
+    .all(...args, input.limit, input.offset) as {
+    id: number;
+  }[];
+  return { rows: ids.map((r) => getBatch(db, r.id)), total };
+}
+
+type EntryRow = {
+  id: number;
+  seq: number;
+  sourceLine: number | null;
+  accountNo: string | null;
+  billNo: string | null;
+  amountText: string | null;
+  amountMinor: number | null;
+  paymentDate: string | null;
+  checkNo: string | null;
+  payerName: string | null;
+  reference: string | null;
+  channelId: number | null;
+  paymentRef: number | null;
+  customJson: string | null;
+  status: EntryStatusDto;
+  reasonCode: number | null;
+  problem: string | null;
+  problemColumn: string | null;
+  manualSuspend: number;
+  allocationJson: string | null;
+  postedPaymentId: number | null;
+};
+
+/** Columns of an entry row as the DTO mapper expects them. */
+export const ENTRY_COLUMNS = `id, seq, source_line AS sourceLine, account_no AS accountNo, bill_no AS billNo, amount_text AS amountText,
+  amount_minor AS amountMinor, payment_date AS paymentDate, check_no AS checkNo, payer_name AS payerName, reference,
+  channel_id AS channelId, payment_ref AS paymentRef, custom_json AS customJson, status, reason_code AS reasonCode, problem,
+  problem_column AS problemColumn, manual_suspend AS manualSuspend, allocation_json AS allocationJson,
+  posted_payment_id AS postedPaymentId`;
+
+/** Maps an entry row to its DTO. */
+export function entryDto(r: EntryRow): BatchEntryDto {
+  const { customJson, allocationJson, manualSuspend, ...rest } = r;
+  const allocation = allocationJson ? (JSON.parse(allocationJson) as { manual?: boolean }) : null;
+  return {
+    ...rest,
+    custom: customJson ? (JSON.parse(customJson) as Record<string, string>) : {},
+    manualSuspend: manualSuspend === 1,
+    allocationState:
+      r.postedPaymentId !== null
+        ? 'posted'
+        : allocation
+          ? allocation.manual
+            ? 'manual'
+            : 'planned'
+          : 'none',
+  };
+}
+
+const SORTABLE: Readonly<Record<string, string>> = {
+  seq: 'seq',
+  accountNo: 'account_no',
+  billNo: 'bill_no',
+  amountMinor: 'amount_minor',
+  paymentDate: 'payment_date',
+  checkNo: 'check_no',
+  payerName: 'payer_name',
+  reference: 'reference',
+  status: 'status',
+  reasonCode: 'reason_code',
+};
+
+/** A page of entries (rows startRow..endRow-1) for the grid, with the total count and amount of the filter. */
+export function entriesPage(
+  db: Database.Database,
+  input: {
+    batchId: number;
+    startRow: number;
+    endRow: number;
+    sortBy?: string | undefined;
+    sortDir?: 'asc' | 'desc' | undefined;
+    status?: EntryStatusDto[] | undefined;
+  },
+): BatchEntriesPageDto {
+  loadBatchRow(db, input.batchId);
+  const column = SORTABLE[input.sortBy ?? 'seq'];
+  if (!column)
+    throw invalidFields(`cannot sort by ${input.sortBy}`, [
+      { path: 'sortBy', message: `one of ${Object.keys(SORTABLE).join(', ')}` },
+    ]);
+  const dir = input.sortDir === 'desc' ? 'DESC' : 'ASC';
+  const statusFilter = input.status?.length ? `AND status IN (SELECT value FROM json_each(?))` : '';
+  const args: unknown[] = [input.batchId, ...(input.status?.length ? [JSON.stringify(input.status)] : [])];
+  const agg = db
+    .prepare(
+      `SELECT count(*) AS n, coalesce(sum(amount_minor), 0) AS s FROM batch_entries WHERE batch_id = ? ${statusFilter}`,
+    )
+    .get(...args) as { n: number; s: number };
+  const rows = db
+    .prepare(
+      `SELECT ${ENTRY_COLUMNS} FROM batch_entries WHERE batch_id = ? ${statusFilter}
+       ORDER BY ${column} ${dir}, seq ${dir} LIMIT ? OFFSET ?`,
+    )
+    .all(...args, Math.max(0, input.endRow - input.startRow), input.startRow) as EntryRow[];
+  return { rows: rows.map(entryDto), total: agg.n, totalAmountMinor: agg.s };
+}
+
+/** Fields a clerk keys or an import stages (all text; the service parses). */
+export type EntryFields = {
+  id?: number | undefined;
+  accountNo?: string | null | undefined;
+  billNo?: string | null | undefined;
+  amount?: string | null | undefined;
+  paymentDate?: string | null | undefined;
+  checkNo?: string | null | undefined;
+  payerName?: string | null | undefined;
+  reference?: string | null | undefined;
+  channelId?: number | null | undefined;
+  paymentRef?: number | null | undefined;
+  custom?: Record<string, string> | undefined;
+};
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function blankToNull(v: string | null | undefined): string | null {
+  if (v === undefined || v === null) return null;
+  const t = v.trim();
+  return t === '' ? null : t;
+}
+
+/**
+ * Inserts or updates entries (keyed entry). Each cell is checked as it is saved: a bad amount or date is
+ * kept as typed and marks the entry invalid with its column and reason. Any change sends the batch back to
+ * "open" and the entry to "new" (validation starts over).
+ */
+export function saveEntries(
+  db: Database.Database,
+  input: { batchId: number; entries: EntryFields[] },
+  now: Date,
+  operatorId: number | null,
+): BatchEntryDto[] {
+  return db.transaction((): BatchEntryDto[] => {
+    const batch = loadBatchRow(db, input.batchId);
+    assertEditable(batch);
+    const exponent = exponentOf(db, batch.currency);
+    let seq = (
+      db.prepare('SELECT coalesce(max(seq), 0) AS m FROM batch_entries WHERE batch_id = ?').get(batch.id) as {
+        m: number;
+      }
+    ).m;
+    const get = db.prepare(`SELECT ${ENTRY_COLUMNS} FROM batch_entries WHERE id = ? AND batch_id = ?`);
+    const ins = db.prepare(
+      `INSERT INTO batch_entries (batch_id, seq, entry_key, status) VALUES (?, ?, ?, 'new')`,
+    );
+    const upd = db.prepare(
+      `UPDATE batch_entries SET account_no = @accountNo, bill_no = @billNo, amount_text = @amountText, amount_minor = @amountMinor,
+         payment_date = @paymentDate, check_no = @checkNo, payer_name = @payerName, reference = @reference, channel_id = @channelId,
+         payment_ref = @paymentRef, custom_json = @customJson, status = @status, problem = @problem, problem_column = @problemColumn,
+         reason_code = CASE WHEN manual_suspend = 1 THEN reason_code ELSE NULL END, allocation_json = NULL, account_id = NULL
+       WHERE id = @id`,
+    );
+    const out: BatchEntryDto[] = [];
+    for (const [idx, e] of input.entries.entries()) {
+      let current: EntryRow | undefined;
+      if (e.id !== undefined) {
+        current = get.get(e.id, batch.id) as EntryRow | undefined;
+        if (!current) throw notFound('entry', String(e.id));
+        if (current.status === 'posted') throw conflict('entry-posted', `entry ${e.id} is posted`);
+      } else {
+        seq++;
+        const id = Number(ins.run(batch.id, seq, randomUUID()).lastInsertRowid);
+        current = get.get(id, batch.id) as EntryRow;
+      }
+      const pick = <K extends keyof EntryFields>(k: K, cur: unknown): unknown =>
+        e[k] === undefined ? cur : e[k];
+      const amountText = blankToNull(pick('amount', current.amountText) as string | null);
+      const paymentDate = blankToNull(pick('paymentDate', current.paymentDate) as string | null);
+      let amountMinor: number | null = null;
+      let problem: string | null = null;
+      let problemColumn: string | null = null;
+      if (amountText !== null) {
+        const r = parseMinor(amountText.replace(/,/g, ''), exponent);
+        if (r.ok) amountMinor = r.value;
+        else {
+          problem = r.error.reason;
+          problemColumn = 'amount';
+        }
+      }
+      if (
+        !problem &&
+        paymentDate !== null &&
+        (!ISO_DATE.test(paymentDate) || Number.isNaN(Date.parse(paymentDate + 'T00:00:00Z')))
+      ) {
+        problem = `"${paymentDate}" is not a date (yyyy-MM-dd)`;
+        problemColumn = 'paymentDate';
+      }
+      const customCur = current.customJson ? (JSON.parse(current.customJson) as Record<string, string>) : {};
+      upd.run({
+        id: current.id,
+        accountNo: blankToNull(pick('accountNo', current.accountNo) as string | null),
+        billNo: blankToNull(pick('billNo', current.billNo) as string | null),
+        amountText,
+        amountMinor,
+        paymentDate,
+        checkNo: blankToNull(pick('checkNo', current.checkNo) as string | null),
+        payerName: blankToNull(pick('payerName', current.payerName) as string | null),
+        reference: blankToNull(pick('reference', current.reference) as string | null),
+        channelId: pick('channelId', current.channelId) as number | null,
+        paymentRef: pick('paymentRef', current.paymentRef) as number | null,
+        customJson: JSON.stringify({ ...customCur, ...(e.custom ?? {}) }),
+        status: problem ? 'invalid' : current.manualSuspend === 1 ? 'to_be_suspended' : 'new',
+        problem,
+        problemColumn,
+      });
+      out.push(entryDto(get.get(current.id, batch.id) as EntryRow));
+      void idx;
+    }
+    touchBatch(db, batch.id, now);
+    writeAudit(db, {
+      at: now.toISOString(),
+      operatorId,
+      action: 'batch.entries.save',
+      entity: 'batch',
+      entityId: String(batch.id),
+      after: { entries: out.length },
+    });
+    return out;
+  })();
+}
+
+/** Marks a batch edited: back to open, validation must run again. */
+export function touchBatch(db: Database.Database, batchId: number, now: Date): void {
+  db.prepare(
+    `UPDATE batches SET status = 'open', updated_at = ?, validated_at = NULL WHERE id = ? AND status IN ('open', 'validated')`,
+  ).run(now.toISOString(), batchId);
+}
+
+/** Deletes entries that are not posted. */
+export function deleteEntries(
+  db: Database.Database,
+  input: { batchId: number; ids: number[] },
+  now: Date,
+  operatorId: number | null,
+): { deleted: number } {
+  return db.transaction(() => {
+    const batch = loadBatchRow(db, input.batchId);
+    assertEditable(batch);
+    const info = db
+      .prepare(
+        `DELETE FROM batch_entries WHERE batch_id = ? AND status <> 'posted' AND id IN (SELECT value FROM json_each(?))`,
+      )
+      .run(batch.id, JSON.stringify(input.ids));
+    touchBatch(db, batch.id, now);
+    writeAudit(db, {
+      at: now.toISOString(),
+      operatorId,
+      action: 'batch.entries.delete',
+      entity: 'batch',
+      entityId: String(batch.id),
+      before: { ids: input.ids },
+    });
+    return { deleted: info.changes };
+  })();
+}
+
+/** Suspends an entry by hand with a suspense reason code, or returns it (reasonCode null) to be validated again. */
+export function suspendEntry(
+  db: Database.Database,
+  input: { batchId: number; entryId: number; reasonCode: number | null },
+  now: Date,
+  operatorId: number | null,
+): BatchEntryDto {
+  return db.transaction((): BatchEntryDto => {
+    const batch = loadBatchRow(db, input.batchId);
+    assertEditable(batch);
+    if (batch.batchType !== 'payment')
+      throw conflict('not-suspendable', 'only payment batch entries can be suspended (V11)');
+    const entry = db
+      .prepare(`SELECT ${ENTRY_COLUMNS} FROM batch_entries WHERE id = ? AND batch_id = ?`)
+      .get(input.entryId, batch.id) as EntryRow | undefined;
+    if (!entry) throw notFound('entry', String(input.entryId));
+    if (entry.status === 'posted') throw conflict('entry-posted', `entry ${entry.id} is posted`);
+    if (input.reasonCode !== null) {
+      if (entry.amountMinor === null || entry.amountMinor <= 0) {
+        throw conflict('not-suspendable', 'an entry needs a valid positive amount to be suspended');
+      }
+      db.prepare(
+        `UPDATE batch_entries SET manual_suspend = 1, reason_code = ?, status = 'to_be_suspended', problem = 'suspended by hand', problem_column = NULL WHERE id = ?`,
+      ).run(input.reasonCode, entry.id);
+    } else {
+      db.prepare(
+        `UPDATE batch_entries SET manual_suspend = 0, reason_code = NULL, status = 'new', problem = NULL WHERE id = ?`,
+      ).run(entry.id);
+    }
+    touchBatch(db, batch.id, now);
+    writeAudit(db, {
+      at: now.toISOString(),
+      operatorId,
+      action: input.reasonCode !== null ? 'batch.entry.suspend' : 'batch.entry.unsuspend',
+      entity: 'batch_entry',
+      entityId: String(entry.id),
+      reasonCode: input.reasonCode,
+    });
+    return entryDto(
+      db.prepare(`SELECT ${ENTRY_COLUMNS} FROM batch_entries WHERE id = ?`).get(entry.id) as EntryRow,
+    );
+  })();
+}
+
+/** Moves every invalid (and allocation-required) entry into a new batch linked to this one. */
+export function exceptionBatch(
+  db: Database.Database,
+  input: { batchId: number },
+  now: Date,
+  operatorId: number | null,
+): { exception: BatchDto; moved: number } {
+  return db.transaction(() => {
+    const batch = loadBatchRow(db, input.batchId);
+    assertEditable(batch);
+    const ids = (
+      db
+        .prepare(
+          `SELECT id FROM batch_entries WHERE batch_id = ? AND status IN ('invalid', 'allocation_required') ORDER BY seq`,
+        )
+        .all(batch.id) as {
+        id: number;
+      }[]
+    ).map((r) => r.id);
+    if (ids.length === 0)
+      throw conflict('no-exceptions', `batch ${batch.batchNo} has no invalid entries to move`);
+    const exception = createBatch(
+      db,
+      {
+        batchType: batch.batchType,
+        payType: batch.payType,
+        currency: batch.currency,
+        channelId: batch.channelId,
+        allocationLevel: batch.allocationLevel,
+        batchNo: `${batch.batchNo}-X${(db.prepare('SELECT count(*) AS n FROM batches WHERE parent_batch_id = ?').get(batch.id) as { n: number }).n + 1}`,
+        lockboxNo: batch.lockboxNo ?? undefined,
+        batchDate: batch.batchDate,
+        note: `Exception batch of ${batch.batchNo}`,
+        parentBatchId: batch.id,
+      },
+      now,
+      operatorId,
+    );
+    const move = db.prepare(`UPDATE batch_entries SET batch_id = ?, seq = ? WHERE id = ?`);
+    ids.forEach((id, i) => move.run(exception.id, i + 1, id));
+    // The original's control figures described the whole file; they no longer apply to either part.
+    db.prepare(`UPDATE batches SET control_count = NULL, control_total_minor = NULL WHERE id = ?`).run(
+      batch.id,
+    );
+    touchBatch(db, batch.id, now);
+    writeAudit(db, {
+      at: now.toISOString(),
+      operatorId,
+      action: 'batch.exception',
+      entity: 'batch',
+      entityId: String(batch.id),
+      after: { exceptionBatchId: exception.id, moved: ids.length },
+    });
+    return { exception: getBatch(db, exception.id), moved: ids.length };
+  })();
+}
+
+/** Discards an unsubmitted batch (its entries stay for the record). */
+export function discardBatch(
+  db: Database.Database,
+  input: { batchId: number },
+  now: Date,
+  operatorId: number | null,
+): BatchDto {
+  return db.transaction((): BatchDto => {
+    const batch = loadBatchRow(db, input.batchId);
+    assertEditable(batch);
+    db.prepare(`UPDATE batches SET status = 'discarded', updated_at = ? WHERE id = ?`).run(
+      now.toISOString(),
+      batch.id,
+    );
+    writeAudit(db, {
+      at: now.toISOString(),
+      operatorId,
+      action: 'batch.discard',
+      entity: 'batch',
+      entityId: String(batch.id),
+    });
+    return getBatch(db, batch.id);
+  })();
+}

@@ -1,0 +1,83 @@
+import type Database from 'better-sqlite3';
+import { applyItemLines } from './allocation';
+import { conflict, notFound } from './errors';
+import { postJournal, type JournalLine } from './journal';
+
+/**
+ * Reverses a posted payment inside the caller's transaction: undoes its allocations (reopening items and
+ * bills), posts the opposite journal (AR debit, CASH credit, FX lines when converted) and writes the
+ * reversal row. A payment is reversed at most once (unique index).
+ */
+export function reversePayment(
+  db: Database.Database,
+  input: { paymentId: number; reasonCode: number; idemKey: string },
+  at: string,
+  effectiveDate: string,
+  operatorId: number | null,
+  auditId: number,
+): { reversalId: number; reopenedMinor: number } {
+  const p = db
+    .prepare(
+      `SELECT p.id, p.account_id AS accountId, p.amount_minor AS amountMinor, p.currency, p.account_amount_minor AS accountAmountMinor,
+              p.rate_ppm AS ratePpm, a.currency AS accountCurrency, EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id) AS reversed
+       FROM payments p JOIN accounts a ON a.id = p.account_id WHERE p.id = ?`,
+    )
+    .get(input.paymentId) as
+    | {
+        id: number;
+        accountId: number;
+        amountMinor: number;
+        currency: string;
+        accountAmountMinor: number;
+        ratePpm: number;
+        accountCurrency: string;
+        reversed: number;
+      }
+    | undefined;
+  if (!p) throw notFound('payment', String(input.paymentId));
+  if (p.reversed === 1) throw conflict('already-reversed', `payment ${p.id} is already reversed`);
+  const net = db
+    .prepare(
+      `SELECT item_id AS itemId, bill_id AS billId, sum(amount_minor) AS amountMinor, max(id) AS lastId FROM allocations
+       WHERE payment_id = ? GROUP BY item_id, bill_id HAVING sum(amount_minor) <> 0`,
+    )
+    .all(p.id) as { itemId: number; billId: number; amountMinor: number; lastId: number }[];
+  applyItemLines(
+    db,
+    { id: p.id, accountId: p.accountId, ratePpm: p.ratePpm },
+    net.map((n) => ({ itemId: n.itemId, billId: n.billId, amountMinor: -n.amountMinor })),
+    at,
+    operatorId,
+    new Map(net.map((n) => [n.itemId, n.lastId])),
+  );
+  const lines: JournalLine[] = [
+    { gl: 'AR', accountId: p.accountId, amountMinor: p.accountAmountMinor, currency: p.accountCurrency },
+  ];
+  if (p.currency !== p.accountCurrency) {
+    lines.push({
+      gl: 'FX',
+      accountId: null,
+      amountMinor: -p.accountAmountMinor,
+      currency: p.accountCurrency,
+    });
+    lines.push({ gl: 'FX', accountId: null, amountMinor: p.amountMinor, currency: p.currency });
+  }
+  lines.push({ gl: 'CASH', accountId: null, amountMinor: -p.amountMinor, currency: p.currency });
+  const journalId = postJournal(db, {
+    kind: 'reversal',
+    at,
+    effectiveDate,
+    idemKey: input.idemKey,
+    auditId,
+    reasonCode: input.reasonCode,
+    lines,
+  });
+  const reversalId = Number(
+    db
+      .prepare(
+        `INSERT INTO reversals (payment_id, reason_code, journal_id, created_at, operator_id) VALUES (?, ?, ?, ?, ?)`,
+      )
+      .run(p.id, input.reasonCode, journalId, at, operatorId).lastInsertRowid,
+  );
+  return { reversalId, reopenedMinor: net.reduce((s, n) => s + n.amountMinor, 0) };
+}

@@ -1,0 +1,124 @@
+import type { Minor } from '../money';
+
+/** Batch types. */
+export type BatchTypeDto = 'payment' | 'refund' | 'reversal';
+
+/** Entry statuses. */
+export type EntryStatusDto =
+  'new' | 'valid' | 'allocation_required' | 'allocation_suggested' | 'to_be_suspended' | 'invalid' | 'posted';
+
+/** Expected vs entered figures (the zero-proof bar). */
+export type ZeroProofDto = {
+  expectedCount: number | null;
+  enteredCount: number;
+  expectedTotalMinor: Minor | null;
+  enteredTotalMinor: Minor;
+  balanced: boolean;
+};
+
+/** A batch header with its live figures. */
+export type BatchDto = {
+  id: number;
+  batchNo: string;
+  batchType: BatchTypeDto;
+  payType: number;
+  currency: string;
+  exponent: number;
+  channelId: number;
+  allocationLevel: 'bill' | 'item';
+  status: 'open' | 'validated' | 'submitted' | 'discarded';
+  lockboxNo: string | null;
+  batchDate: string;
+  controlCount: number | null;
+  controlTotalMinor: Minor | null;
+  note: string | null;
+  header: string[];
+  footer: string[];
+  parentBatchId: number | null;
+  sourceFile: string | null;
+  templateName: string | null;
+  createdAt: string;
+  updatedAt: string;
+  validatedAt: string | null;
+  submittedAt: string | null;
+  zeroProof: ZeroProofDto;
+  countsByStatus: Partial<Record<EntryStatusDto, number>>;
+  totalsByStatus: Partial<Record<EntryStatusDto, Minor>>;
+};
+
+/** One batch entry (grid row). */
+export type BatchEntryDto = {
+  id: number;
+  seq: number;
+  sourceLine: number | null;
+  accountNo: string | null;
+  billNo: string | null;
+  amountText: string | null;
+  amountMinor: Minor | null;
+  paymentDate: string | null;
+  checkNo: string | null;
+  payerName: string | null;
+  reference: string | null;
+  channelId: number | null;
+  paymentRef: number | null;
+  custom: Record<string, string>;
+  status: EntryStatusDto;
+  reasonCode: number | null;
+  problem: string | null;
+  problemColumn: string | null;
+  manualSuspend: boolean;
+  allocationState: 'none' | 'planned' | 'manual' | 'posted';
+  postedPaymentId: number | null;
+};
+
+/** A page of entries for the grid's infinite row model. */
+export type BatchEntriesPageDto = { rows: BatchEntryDto[]; total: number; totalAmountMinor: Minor };
+
+/** What a validation run found. */
+export type BatchValidationDto = { batch: BatchDto; elapsedMs: number };
+
+/** What a submit posted. */
+export type BatchSubmitDto = {
+  batch: BatchDto;
+  posted: number;
+  suspended: number;
+  reversed: number;
+  alreadyPosted: number;
+  postedMinor: Minor;
+  suspendedMinor: Minor;
+  elapsedMs: number;
+};
+
+/** The hand-over file of a batch ("PMT file"): header and entries as typed, versioned. */
+export type BatchFileDto = {
+  format: 'paydesk-batch';
+  version: 1;
+  batch: {
+    batchNo: string;
+    batchType: BatchTypeDto;
+    payType: number;
+    currency: string;
+    channelId: number;
+    allocationLevel: 'bill' | 'item';
+    lockboxNo: string | null;
+    batchDate: string;
+    controlCount: number | null;
+    controlTotal: string | null;
+    note: string | null;
+    header: string[];
+    footer: string[];
+  };
+  entries: {
+    accountNo: string | null;
+    billNo: string | null;
+    amount: string | null;
+    paymentDate: string | null;
+    checkNo: string | null;
+    payerName: string | null;
+    reference: string | null;
+    channelId: number | null;
+    paymentRef: number | null;
+    custom: Record<string, string>;
+    suspendReason: number | null;
+  }[];
+};

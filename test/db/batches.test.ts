@@ -1,0 +1,274 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Result } from '../../src-shared/api/result';
+import type { AllocationViewDto } from '../../src-shared/dto/allocation';
+import type { LedgerCheckDto } from '../../src-shared/dto/app';
+import type {
+  BatchDto,
+  BatchEntriesPageDto,
+  BatchEntryDto,
+  BatchFileDto,
+  BatchSubmitDto,
+} from '../../src-shared/dto/batches';
+import { freshApp } from '../helpers/ledger';
+
+type TestApp = ReturnType<typeof freshApp>;
+let app: TestApp;
+
+async function value<T>(p: Promise<Result<unknown>>): Promise<T> {
+  const r = await p;
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+  return r.value as T;
+}
+
+async function clean(): Promise<void> {
+  const check = await value<LedgerCheckDto>(app.dispatch('ledger:check', {}));
+  expect(check.violations).toEqual([]);
+}
+
+function setSetting(key: string, v: unknown): void {
+  app.ctx.ledger.sqlite
+    .prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)')
+    .run(key, JSON.stringify(v));
+}
+
+/** USD accounts with open bills: [accountNo, oldest open bill no, its amount due]. */
+function usdAccounts(n: number): { accountNo: string; billNo: string; dueMinor: number }[] {
+  return app.ctx.ledger.sqlite
+    .prepare(
+      `SELECT x.accountNo, x.billNo, b.amount_due_minor AS dueMinor FROM (
+         SELECT a.account_no AS accountNo, min(b.bill_no) AS billNo
+         FROM accounts a JOIN bills b ON b.account_id = a.id AND b.status = 'open'
+         WHERE a.currency = 'USD' AND a.status = 'active' AND (SELECT count(*) FROM bill_units u WHERE u.account_id = a.id) = 1
+         GROUP BY a.id ORDER BY a.id LIMIT ?) x JOIN bills b ON b.bill_no = x.billNo`,
+    )
+    .all(n) as { accountNo: string; billNo: string; dueMinor: number }[];
+}
+
+const dollars = (minor: number): string => (minor / 100).toFixed(2);
+
+beforeEach(async () => {
+  app = freshApp();
+  await value(app.dispatch('demo:load', { accounts: 200, seed: 31 }));
+});
+afterEach(() => app.dispose());
+
+async function newBatch(extra: Record<string, unknown> = {}): Promise<BatchDto> {
+  return value<BatchDto>(
+    app.dispatch('batches:create', { batchType: 'payment', payType: 10012, currency: 'USD', ...extra }),
+  );
+}
+
+async function entries(batchId: number): Promise<BatchEntryDto[]> {
+  return (
+    await value<BatchEntriesPageDto>(app.dispatch('batches:entries', { batchId, startRow: 0, endRow: 1000 }))
+  ).rows;
+}
+
+describe('payment batches', () => {
+  it('keys, validates, suspends by hand, splits an exception batch and submits; a resubmit posts nothing twice', async () => {
+    setSetting('PaymentSuspense', true);
+    const [a1, a2, a3] = usdAccounts(3);
+    const batch = await newBatch({ lockboxNo: 'LB-7', controlCount: 6 });
+    await value(
+      app.dispatch('batches:save-entries', {
+        batchId: batch.id,
+        entries: [
+          { accountNo: a1!.accountNo, billNo: a1!.billNo, amount: dollars(a1!.dueMinor), checkNo: '1001' },
+          { accountNo: 'NO-SUCH', amount: '12.00', payerName: 'Mia Wolf', checkNo: '1002' },
+          { billNo: a2!.billNo, amount: '5.00', checkNo: '1003' },
+          { accountNo: a3!.accountNo, amount: '1.234', checkNo: '1004' },
+          { accountNo: a3!.accountNo, amount: '7.00', checkNo: '1005' },
+          { amount: '3.00', checkNo: '1006' },
+        ],
+      }),
+    );
+    let rows = await entries(batch.id);
+    expect(rows[3]).toMatchObject({ status: 'invalid', problemColumn: 'amount' });
+    const validated = await value<{ batch: BatchDto }>(
+      app.dispatch('batches:validate', { batchId: batch.id }),
+    );
+    rows = await entries(batch.id);
+    expect(rows.map((r) => r.status)).toEqual([
+      'valid',
+      'to_be_suspended',
+      'valid',
+      'invalid',
+      'valid',
+      'invalid',
+    ]);
+    expect(rows[1]).toMatchObject({ reasonCode: 2001 });
+    expect(validated.batch.zeroProof).toMatchObject({ expectedCount: 6, enteredCount: 6, balanced: true });
+
+    // The clerk suspends a valid entry by hand, then returns it; then suspends it for good.
+    await value(
+      app.dispatch('batches:suspend-entry', { batchId: batch.id, entryId: rows[4]!.id, reasonCode: 100101 }),
+    );
+    const submitOpen = await app.dispatch('batches:submit', { batchId: batch.id });
+    expect(submitOpen).toMatchObject({ ok: false, error: { code: 'conflict', rule: 'not-validated' } });
+    await value(app.dispatch('batches:validate', { batchId: batch.id }));
+    const blocked = await app.dispatch('batches:submit', { batchId: batch.id });
+    expect(blocked).toMatchObject({ ok: false, error: { code: 'conflict', rule: 'blocking-entries' } });
+
+    const ex = await value<{ exception: BatchDto; moved: number }>(
+      app.dispatch('batches:exception', { batchId: batch.id }),
+    );
+    expect(ex.moved).toBe(2);
+    expect(ex.exception.parentBatchId).toBe(batch.id);
+    expect((await entries(ex.exception.id)).map((r) => r.checkNo)).toEqual(['1004', '1006']);
+    await value(app.dispatch('batches:validate', { batchId: batch.id }));
+    const submitted = await value<BatchSubmitDto>(app.dispatch('batches:submit', { batchId: batch.id }));
+    expect(submitted).toMatchObject({ posted: 2, suspended: 2 });
+    expect(submitted.batch.status).toBe('submitted');
+    const again = await value<BatchSubmitDto>(app.dispatch('batches:submit', { batchId: batch.id }));
+    expect(again).toMatchObject({ posted: 0, suspended: 0, alreadyPosted: 4 });
+    const db = app.ctx.ledger.sqlite;
+    expect(
+      (db.prepare(`SELECT count(*) AS n FROM payments WHERE batch_id = ?`).get(batch.id) as { n: number }).n,
+    ).toBe(4);
+    const suspended = db
+      .prepare(
+        `SELECT reason_code AS r, account_hint AS hint FROM payments WHERE kind = 'suspended' ORDER BY id`,
+      )
+      .all();
+    expect(suspended).toEqual([
+      { r: 2001, hint: 'NO-SUCH' },
+      { r: 100101, hint: a3!.accountNo },
+    ]);
+    const view = await value<AllocationViewDto>(
+      app.dispatch('allocation:view', { accountNo: a1!.accountNo }),
+    );
+    expect(view.bills.find((b) => b.billNo === a1!.billNo)).toBeUndefined();
+    await clean();
+    const edit = await app.dispatch('batches:save-entries', {
+      batchId: batch.id,
+      entries: [{ amount: '1.00' }],
+    });
+    expect(edit).toMatchObject({ ok: false, error: { code: 'conflict' } });
+  });
+
+  it('refuses to submit while the zero-proof figures differ', async () => {
+    const [a1] = usdAccounts(1);
+    const batch = await newBatch({ controlCount: 2, controlTotal: '10.00' });
+    await value(
+      app.dispatch('batches:save-entries', {
+        batchId: batch.id,
+        entries: [{ accountNo: a1!.accountNo, amount: '4.00' }],
+      }),
+    );
+    await value(app.dispatch('batches:validate', { batchId: batch.id }));
+    const r = await app.dispatch('batches:submit', { batchId: batch.id });
+    expect(r).toMatchObject({ ok: false, error: { code: 'conflict', rule: 'zero-proof' } });
+  });
+
+  it('V4: the same account twice is an error unless ALLOWACCOUNTDUP; V5: several entries for one bill need allocation', async () => {
+    const [a1] = usdAccounts(1);
+    const batch = await newBatch();
+    await value(
+      app.dispatch('batches:save-entries', {
+        batchId: batch.id,
+        entries: [
+          { accountNo: a1!.accountNo, billNo: a1!.billNo, amount: '1.00' },
+          { accountNo: a1!.accountNo, billNo: a1!.billNo, amount: '2.00' },
+        ],
+      }),
+    );
+    await value(app.dispatch('batches:validate', { batchId: batch.id }));
+    expect((await entries(batch.id)).map((r) => r.status)).toEqual(['allocation_required', 'invalid']);
+    setSetting('ALLOWACCOUNTDUP', true);
+    await value(app.dispatch('batches:validate', { batchId: batch.id }));
+    expect((await entries(batch.id)).map((r) => r.status)).toEqual([
+      'allocation_required',
+      'allocation_required',
+    ]);
+    setSetting('NoManualAllocation', true);
+    await value(app.dispatch('batches:validate', { batchId: batch.id }));
+    expect((await entries(batch.id)).map((r) => r.status)).toEqual(['valid', 'valid']);
+    await value(app.dispatch('batches:submit', { batchId: batch.id }));
+    await clean();
+  });
+
+  it('refuses card refund batches (V10) and cash reversal batches (V9)', async () => {
+    expect(
+      await app.dispatch('batches:create', { batchType: 'refund', payType: 10003, currency: 'USD' }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'validation' },
+    });
+    expect(
+      await app.dispatch('batches:create', { batchType: 'reversal', payType: 10011, currency: 'USD' }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'validation' },
+    });
+  });
+
+  it('reversal batch reopens what the payment closed; a payment is reversed only once', async () => {
+    const [a1] = usdAccounts(1);
+    const pay = await newBatch();
+    await value(
+      app.dispatch('batches:save-entries', {
+        batchId: pay.id,
+        entries: [{ accountNo: a1!.accountNo, billNo: a1!.billNo, amount: dollars(a1!.dueMinor) }],
+      }),
+    );
+    await value(app.dispatch('batches:validate', { batchId: pay.id }));
+    await value(app.dispatch('batches:submit', { batchId: pay.id }));
+    const paymentId = (await entries(pay.id))[0]!.postedPaymentId!;
+    const rev = await value<BatchDto>(
+      app.dispatch('batches:create', { batchType: 'reversal', payType: 10012, currency: 'USD' }),
+    );
+    await value(
+      app.dispatch('batches:save-entries', {
+        batchId: rev.id,
+        entries: [{ paymentRef: paymentId }, { paymentRef: paymentId }, { paymentRef: 999999 }],
+      }),
+    );
+    await value(app.dispatch('batches:validate', { batchId: rev.id }));
+    expect((await entries(rev.id)).map((r) => r.status)).toEqual(['valid', 'invalid', 'invalid']);
+    await value(app.dispatch('batches:exception', { batchId: rev.id }));
+    await value(app.dispatch('batches:validate', { batchId: rev.id }));
+    const done = await value<BatchSubmitDto>(app.dispatch('batches:submit', { batchId: rev.id }));
+    expect(done.reversed).toBe(1);
+    const view = await value<AllocationViewDto>(
+      app.dispatch('allocation:view', { accountNo: a1!.accountNo }),
+    );
+    expect(view.bills.find((b) => b.billNo === a1!.billNo)?.amountDueMinor).toBe(a1!.dueMinor);
+    await clean();
+  });
+
+  it('exports a batch to a file and imports it back to continue elsewhere', async () => {
+    const [a1] = usdAccounts(1);
+    const batch = await newBatch({ lockboxNo: 'LB-9', controlTotal: '9.99', note: 'Tuesday mail' });
+    await value(
+      app.dispatch('batches:save-entries', {
+        batchId: batch.id,
+        entries: [
+          { accountNo: a1!.accountNo, amount: '9.99', payerName: 'Koch, Uwe', custom: { memo: 'x' } },
+          { amount: 'abc' },
+        ],
+      }),
+    );
+    const doc = await value<BatchFileDto>(app.dispatch('batches:export', { batchId: batch.id }));
+    const file = join(app.dir, 'handover.json');
+    writeFileSync(file, JSON.stringify(doc));
+    const back = await value<BatchDto>(app.dispatch('batches:import-batch-file', { file }));
+    expect(back).toMatchObject({
+      lockboxNo: 'LB-9',
+      controlTotalMinor: 999,
+      note: 'Tuesday mail',
+      status: 'open',
+    });
+    const rows = await entries(back.id);
+    expect(rows.map((r) => [r.accountNo, r.amountText, r.payerName, r.custom, r.status])).toEqual([
+      [a1!.accountNo, '9.99', 'Koch, Uwe', { memo: 'x' }, 'new'],
+      [null, 'abc', null, {}, 'invalid'],
+    ]);
+    writeFileSync(file, JSON.stringify({ ...doc, version: 2 }));
+    expect(await app.dispatch('batches:import-batch-file', { file })).toMatchObject({
+      ok: false,
+      error: { code: 'validation' },
+    });
+  });
+});
