@@ -1,5 +1,6 @@
 import type { AccountDetailDto, AccountSearchDto, PaymentHistoryDto } from '../../src-shared/dto/accounts';
 import type { AllocationResultDto } from '../../src-shared/dto/allocation';
+import type { BatchDto, BatchEntryDto } from '../../src-shared/dto/batches';
 import type { ArImportSummaryDto, DemoSummaryDto, LedgerCheckDto } from '../../src-shared/dto/app';
 import { formatMinor, KNOWN_EXPONENTS } from '../../src-shared/money';
 import { PAY_TYPE_NAMES } from '../../src-shared/pay-types';
@@ -103,4 +104,40 @@ export function humanCheck(c: LedgerCheckDto): string {
 export function humanAllocation(r: AllocationResultDto): string {
   const lines = r.lines.map((l) => `  bill ${l.billNo}  item ${l.itemNo}  ${l.amountMinor}`);
   return `Payment ${r.paymentId}: ${r.outcome} (${r.matchedBy}); allocated ${r.allocatedMinor}, unallocated ${r.unallocatedMinor}; closed ${r.closedItems} items, ${r.closedBills} bills\n${lines.join('\n')}\n`;
+}
+
+/** Readable batch header with its zero-proof bar. */
+export function humanBatch(b: BatchDto): string {
+  const m = (v: number | null): string => (v === null ? '-' : formatMinor(v, b.exponent));
+  const z = b.zeroProof;
+  const counts = Object.entries(b.countsByStatus)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  return (
+    table([
+      [
+        'Batch',
+        `#${b.id} ${b.batchNo} (${b.batchType}, ${PAY_TYPE_NAMES[b.payType] ?? b.payType}, ${b.currency}, ${b.allocationLevel}-level)`,
+      ],
+      ['Status', b.status],
+      ['Lockbox / date', `${b.lockboxNo ?? '-'} / ${b.batchDate}`],
+      [
+        'Zero proof',
+        `${z.enteredCount} of ${z.expectedCount ?? '-'} entries, ${m(z.enteredTotalMinor)} of ${m(z.expectedTotalMinor)} ${z.balanced ? '(balanced)' : '(DIFFERS)'}`,
+      ],
+      ['Entries', counts || 'none'],
+    ]) + '\n'
+  );
+}
+
+/** Readable entries. */
+export function humanEntries(rows: BatchEntryDto[]): string {
+  return (
+    rows
+      .map(
+        (e) =>
+          `  #${e.id} [${e.status}${e.reasonCode ? ` ${e.reasonCode}` : ''}] acct ${e.accountNo ?? '-'} bill ${e.billNo ?? '-'} amount ${e.amountText ?? '-'}${e.checkNo ? ` check ${e.checkNo}` : ''}${e.problem ? `  — ${e.problem}` : ''}`,
+      )
+      .join('\n') + '\n'
+  );
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { LedgerOpenError } from '../../db/client';
@@ -18,7 +18,14 @@ import type {
   RecordedPaymentDto,
 } from '../../src-shared/dto/allocation';
 import { PAY_TYPE } from '../../src-shared/pay-types';
-import { humanAllocation } from './human';
+import type {
+  BatchDto,
+  BatchEntriesPageDto,
+  BatchEntryDto,
+  BatchFileDto,
+  BatchSubmitDto,
+} from '../../src-shared/dto/batches';
+import { humanAllocation, humanBatch, humanEntries } from './human';
 import { humanAccount, humanArImport, humanCheck, humanDemo, humanHistory, humanSearch } from './human';
 import { printError, processIo, type CliIo } from './output';
 
@@ -31,6 +38,20 @@ const PAY_TYPE_ALIASES: Record<string, number> = {
   payorder: PAY_TYPE.paymentOrder,
   postal: PAY_TYPE.postalOrder,
 };
+
+const PAY_TYPE_ALIASES_ALL: Record<string, number> = { card: PAY_TYPE.creditCard, dd: PAY_TYPE.directDebit };
+
+/** A pay type given by alias (check, cash, wire...) or element id. */
+function payTypeOf(text: string): number | string {
+  const alias = PAY_TYPE_ALIASES[text] ?? PAY_TYPE_ALIASES_ALL[text];
+  if (alias !== undefined) return alias;
+  return /^\d+$/.test(text) ? Number(text) : text;
+}
+
+/** Drops undefined values so zod's strict objects see only given options. */
+function dropUndefined<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
 
 const humanJson = (v: unknown): string => JSON.stringify(v, null, 2) + '\n';
 
@@ -301,6 +322,261 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     .command('payments <billNo>')
     .description('what paid a bill')
     .action((billNo: string, _o, cmd: Command) => run<unknown>(cmd, 'bills:payments', { billNo }, humanJson));
+
+  const batch = program.command('batch').description('Payment Tool batches: payments and reversals');
+  batch
+    .command('create')
+    .description('create an open batch')
+    .addOption(
+      new Option('--type <type>', 'batch type').choices(['payment', 'refund', 'reversal']).default('payment'),
+    )
+    .addOption(
+      new Option(
+        '--pay-type <type>',
+        'cash, check, wire, payorder, postal, card, dd or an element id',
+      ).default('check'),
+    )
+    .requiredOption('--currency <code>', 'batch currency (ISO 4217)')
+    .addOption(new Option('--channel <n>', 'payment channel id').argParser(intOption).default(0))
+    .addOption(
+      new Option('--level <level>', 'allocation level, fixed for the batch')
+        .choices(['bill', 'item'])
+        .default('bill'),
+    )
+    .option('--batch-no <no>', 'batch number (default: generated)')
+    .option('--lockbox <no>', 'lockbox number')
+    .option('--date <date>', 'batch date (yyyy-MM-dd)')
+    .addOption(new Option('--control-count <n>', 'expected number of entries').argParser(intOption))
+    .option('--control-total <amount>', 'expected total amount')
+    .option('--note <text>', 'free note')
+    .action(
+      (
+        o: {
+          type: string;
+          payType: string;
+          currency: string;
+          channel: number;
+          level: string;
+          batchNo?: string;
+          lockbox?: string;
+          date?: string;
+          controlCount?: number;
+          controlTotal?: string;
+          note?: string;
+        },
+        cmd: Command,
+      ) =>
+        run<BatchDto>(
+          cmd,
+          'batches:create',
+          dropUndefined({
+            batchType: o.type,
+            payType: payTypeOf(o.payType),
+            currency: o.currency,
+            channelId: o.channel,
+            allocationLevel: o.level,
+            batchNo: o.batchNo,
+            lockboxNo: o.lockbox,
+            batchDate: o.date,
+            controlCount: o.controlCount,
+            controlTotal: o.controlTotal,
+            note: o.note,
+          }),
+          humanBatch,
+        ),
+    );
+  batch
+    .command('list')
+    .description('batches, newest first')
+    .addOption(
+      new Option('--status <status>', 'only this status').choices([
+        'open',
+        'validated',
+        'submitted',
+        'discarded',
+      ]),
+    )
+    .addOption(new Option('--limit <n>', 'page size').argParser(intOption).default(50))
+    .addOption(new Option('--offset <n>', 'rows to skip').argParser(intOption).default(0))
+    .action((o: { status?: string; limit: number; offset: number }, cmd: Command) =>
+      run<{ rows: BatchDto[]; total: number }>(cmd, 'batches:list', dropUndefined(o), (v) =>
+        v.rows.map(humanBatch).join('\n'),
+      ),
+    );
+  batch
+    .command('show')
+    .description('a batch with its zero-proof figures; --entries adds the entries')
+    .argument('<batchId>', 'batch id', intOption)
+    .option('--entries', 'include the entries')
+    .addOption(new Option('--status <status...>', 'only entries with these statuses'))
+    .action(async (batchId: number, o: { entries?: boolean; status?: string[] }, cmd: Command) => {
+      if (!o.entries) return run<BatchDto>(cmd, 'batches:get', { batchId }, humanBatch);
+      const opts = cmd.optsWithGlobals<GlobalOptions>();
+      const a = withApp(opts);
+      const head = (await a.dispatch('batches:get', { batchId })) as Result<BatchDto>;
+      if (!head.ok) {
+        exitCode = printError(io, Boolean(opts.json), head.error);
+        return;
+      }
+      const page = (await a.dispatch(
+        'batches:entries',
+        dropUndefined({ batchId, startRow: 0, endRow: 5000, status: o.status }),
+      )) as Result<BatchEntriesPageDto>;
+      if (!page.ok) {
+        exitCode = printError(io, Boolean(opts.json), page.error);
+        return;
+      }
+      io.out(
+        opts.json
+          ? JSON.stringify({ ...head.value, entries: page.value.rows }) + '\n'
+          : humanBatch(head.value) + humanEntries(page.value.rows),
+      );
+    });
+  batch
+    .command('add')
+    .description('key one entry into a batch')
+    .argument('<batchId>', 'batch id', intOption)
+    .option('--account <no>', 'account number')
+    .option('--bill <no>', 'bill number')
+    .option('--amount <amount>', 'amount (decimal)')
+    .option('--date <date>', 'payment date (yyyy-MM-dd)')
+    .option('--check <no>', 'check number')
+    .option('--payer <name>', 'payer name')
+    .option('--ref <text>', 'reference')
+    .addOption(new Option('--payment <id>', 'payment id to reverse (reversal batches)').argParser(intOption))
+    .action(
+      (
+        batchId: number,
+        o: {
+          account?: string;
+          bill?: string;
+          amount?: string;
+          date?: string;
+          check?: string;
+          payer?: string;
+          ref?: string;
+          payment?: number;
+        },
+        cmd: Command,
+      ) =>
+        run<BatchEntryDto[]>(
+          cmd,
+          'batches:save-entries',
+          {
+            batchId,
+            entries: [
+              dropUndefined({
+                accountNo: o.account,
+                billNo: o.bill,
+                amount: o.amount,
+                paymentDate: o.date,
+                checkNo: o.check,
+                payerName: o.payer,
+                reference: o.ref,
+                paymentRef: o.payment,
+              }),
+            ],
+          },
+          humanEntries,
+        ),
+    );
+  batch
+    .command('validate')
+    .description('validate every entry (statuses, allocation, suspense candidates)')
+    .argument('<batchId>', 'batch id', intOption)
+    .action((batchId: number, _o, cmd: Command) =>
+      run<{ batch: BatchDto }>(cmd, 'batches:validate', { batchId }, (v) => humanBatch(v.batch)),
+    );
+  batch
+    .command('suspend')
+    .description('suspend an entry by hand with a reason code (--release returns it to validation)')
+    .argument('<batchId>', 'batch id', intOption)
+    .argument('<entryId>', 'entry id', intOption)
+    .addOption(new Option('--reason <code>', 'suspense reason code').argParser(intOption))
+    .option('--release', 'undo a manual suspension')
+    .action((batchId: number, entryId: number, o: { reason?: number; release?: boolean }, cmd: Command) => {
+      if (!o.release && o.reason === undefined) {
+        exitCode = printError(io, json, {
+          code: 'validation',
+          message: 'give --reason CODE (or --release)',
+          issues: [{ path: 'reason', message: 'required' }],
+        });
+        return;
+      }
+      return run<BatchEntryDto>(
+        cmd,
+        'batches:suspend-entry',
+        { batchId, entryId, reasonCode: o.release ? null : o.reason },
+        (e) => humanEntries([e]),
+      );
+    });
+  batch
+    .command('exception')
+    .description('move every invalid entry into a new exception batch linked to this one')
+    .argument('<batchId>', 'batch id', intOption)
+    .action((batchId: number, _o, cmd: Command) =>
+      run<{ exception: BatchDto; moved: number }>(
+        cmd,
+        'batches:exception',
+        { batchId },
+        (v) => `Moved ${v.moved} entries to\n${humanBatch(v.exception)}`,
+      ),
+    );
+  batch
+    .command('submit')
+    .description('post the batch (all or nothing; a resubmit never posts twice)')
+    .argument('<batchId>', 'batch id', intOption)
+    .option(
+      '--override-reason <text>',
+      'submit although the zero-proof figures differ (needs the zeroProof.override setting)',
+    )
+    .action((batchId: number, o: { overrideReason?: string }, cmd: Command) =>
+      run<BatchSubmitDto>(
+        cmd,
+        'batches:submit',
+        dropUndefined({ batchId, overrideReason: o.overrideReason }),
+        (v) =>
+          `Posted ${v.posted}, suspended ${v.suspended}, reversed ${v.reversed}${v.alreadyPosted ? ` (already posted: ${v.alreadyPosted})` : ''}\n${humanBatch(v.batch)}`,
+      ),
+    );
+  batch
+    .command('discard')
+    .description('discard an unsubmitted batch')
+    .argument('<batchId>', 'batch id', intOption)
+    .action((batchId: number, _o, cmd: Command) =>
+      run<BatchDto>(cmd, 'batches:discard', { batchId }, humanBatch),
+    );
+  batch
+    .command('export')
+    .description('write the batch to a hand-over file (JSON) to continue elsewhere')
+    .argument('<batchId>', 'batch id', intOption)
+    .argument('<file>', 'file to write')
+    .action(async (batchId: number, file: string, _o, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOptions>();
+      const r = (await withApp(opts).dispatch('batches:export', { batchId })) as Result<BatchFileDto>;
+      if (!r.ok) {
+        exitCode = printError(io, Boolean(opts.json), r.error);
+        return;
+      }
+      writeFileSync(resolve(file), JSON.stringify(r.value, null, 2) + '\n');
+      const summary = {
+        file: resolve(file),
+        batchNo: r.value.batch.batchNo,
+        entries: r.value.entries.length,
+      };
+      io.out(
+        opts.json
+          ? JSON.stringify(summary) + '\n'
+          : `Wrote ${summary.entries} entries of ${summary.batchNo} to ${summary.file}\n`,
+      );
+    });
+  batch
+    .command('load')
+    .description('open a batch from a hand-over file written by `batch export`')
+    .argument('<file>', 'hand-over file')
+    .action((file: string, _o, cmd: Command) =>
+      run<BatchDto>(cmd, 'batches:import-batch-file', { file: resolve(file) }, humanBatch),
+    );
 
   const ledger = program.command('ledger').description('ledger integrity');
   ledger

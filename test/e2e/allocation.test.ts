@@ -85,6 +85,7 @@ describe('Allocation dialogs in the real renderer over the bridge', () => {
 
   beforeAll(async () => {
     s = await startSession();
+    s.page.on('console', (m) => m.text().startsWith('DBGR') && console.log(m.text()));
     await service(s, 'demo:load', { accounts: 300, seed: 1 });
     const info = await service<AppInfoDto>(s, 'app:info', {});
     expect(info.accountCount).toBe(300);
@@ -195,6 +196,17 @@ describe('Allocation dialogs in the real renderer over the bridge', () => {
     expect(await dialog.getByTestId('allocate-save').isEnabled()).toBe(true);
     expect(await dialog.getByTestId('allocate-leave-credit').isEnabled()).toBe(false);
     await s.screenshot('allocation-dialog');
+    console.log('DBG before event');
+    await service(s, 'payments:record', { accountNo: partialAccount.accountNo, amount: '1', allocate: 'none' });
+    await page.waitForTimeout(1000);
+    console.log('DBG after event', await page.locator('[data-testid="allocate-dialog"]').count());
+    console.log('DBG chains', await page.evaluate(() => [...document.querySelectorAll('[data-testid="allocate-dialog"]')].map((d) => {
+      const k = Object.keys(d).find((x) => x.startsWith('__reactFiber'))!;
+      let f = (d as any)[k];
+      const names: string[] = [];
+      while (f) { const t = f.type; const n = typeof t === 'string' ? t : t?.displayName || t?.name || (f.tag === 13 ? 'SUSPENSE' : f.tag === 22 ? 'OFFSCREEN:' + JSON.stringify(f.memoizedProps?.mode) : '#' + f.tag); names.push(n + (f.key ? '[' + f.key + ']' : '')); f = f.return; }
+      return names.filter((n) => !n.startsWith('#')).slice(0, 40).join(' < ');
+    }).join('\n\n')));
     await page.keyboard.press('Control+Enter');
     for (let i = 0; i < 10; i++) {
       console.log('DBG', i, await page.evaluate(() => [...document.querySelectorAll('[data-testid="allocate-dialog"]')].map((d) => d.textContent?.slice(0, 120) + ' | ' + d.querySelector('[data-testid=allocate-save]')?.outerHTML.slice(0,80)).join(' ### ')));

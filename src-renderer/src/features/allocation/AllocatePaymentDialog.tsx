@@ -107,7 +107,12 @@ export function AllocatePaymentDialog({
   const creditRef = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
+    console.log('DBGR mount dialog', paymentId, new Error().stack);
+    return () => console.log('DBGR unmount dialog', paymentId);
+  }, [paymentId]);
+  useEffect(() => {
     let stale = false;
+    console.log('DBGR load view', paymentId, loadKey);
     call('allocation:view', { paymentId }).then(
       (view) => {
         if (stale) return;

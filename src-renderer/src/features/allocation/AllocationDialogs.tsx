@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Button from '@mui/material/Button';
 import Snackbar from '@mui/material/Snackbar';
@@ -35,6 +35,10 @@ export function AllocationDialogs({
     setNoticeOpen(true);
   };
   const close = () => onDialog(null);
+  useEffect(() => {
+    console.log('DBGR mount host');
+    return () => console.log('DBGR unmount host');
+  }, []);
   const amount = (minor: number) => money(minor, currency, true);
 
   return (
