@@ -26,8 +26,12 @@ import {
   saveEntries,
   suspendEntry,
 } from '../services/batches/batch-store';
-import { submitBatch } from '../services/batches/submit';
-import { validateBatch } from '../services/batches/validate';
+import type { JobKind, JobTypes } from '../jobs/registry';
+
+/** Runs a heavy job (in the worker in the app) with progress events to every listener. */
+function runJob<K extends JobKind>(ctx: ServiceContext, kind: K, input: JobTypes[K]['input']): Promise<JobTypes[K]['output']> {
+  return ctx.jobs.run(kind, input, { now: ctx.clock(), operatorId: ctx.operator.id, onProgress: (p) => ctx.emit('job:progress', p) });
+}
 
 /** Tells listeners the ledger changed, then passes the value through. */
 function changed<T>(ctx: ServiceContext, value: T): T {
@@ -73,10 +77,10 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'batches:entries': (input) => entriesPage(db, input),
     'batches:save-entries': (input) => saveEntries(db, input, ctx.clock(), ctx.operator.id),
     'batches:delete-entries': (input) => deleteEntries(db, input, ctx.clock(), ctx.operator.id),
-    'batches:validate': (input) => validateBatch(db, input.batchId, ctx.clock(), ctx.operator.id),
+    'batches:validate': (input) => runJob(ctx, 'batch-validate', input),
     'batches:suspend-entry': (input) => suspendEntry(db, input, ctx.clock(), ctx.operator.id),
     'batches:exception': (input) => exceptionBatch(db, input, ctx.clock(), ctx.operator.id),
-    'batches:submit': (input) => changed(ctx, submitBatch(db, input, ctx.clock(), ctx.operator.id)),
+    'batches:submit': async (input) => changed(ctx, await runJob(ctx, 'batch-submit', input)),
     'batches:discard': (input) => discardBatch(db, input, ctx.clock(), ctx.operator.id),
     'batches:export': (input) => exportBatchFile(db, input.batchId),
     'batches:import-batch-file': (input) => importBatchFile(db, input.file, ctx.clock(), ctx.operator.id),

@@ -1,5 +1,8 @@
 import type { Ledger } from '../../db/client';
 import type { DemoSummaryDto } from '../../src-shared/dto/app';
+import type { BatchSubmitDto, BatchValidationDto } from '../../src-shared/dto/batches';
+import { submitBatch } from '../services/batches/submit';
+import { validateBatch } from '../services/batches/validate';
 import { generateDemoLedger, type DemoOptions } from '../services/demo';
 
 /** Reports progress of a job: what phase, how far. */
@@ -11,6 +14,8 @@ export type JobEnv = { ledger: Ledger; now: Date; operatorId: number; progress: 
 /** Input and output of every job kind. */
 export type JobTypes = {
   demo: { input: DemoOptions; output: DemoSummaryDto };
+  'batch-validate': { input: { batchId: number }; output: BatchValidationDto };
+  'batch-submit': { input: { batchId: number; overrideReason?: string | undefined }; output: BatchSubmitDto };
 };
 
 /** A job kind. */
@@ -21,4 +26,6 @@ export const jobFunctions: {
   [K in JobKind]: (env: JobEnv, input: JobTypes[K]['input']) => JobTypes[K]['output'];
 } = {
   demo: (env, input) => generateDemoLedger(env.ledger, input, env.now, env.operatorId, env.progress),
+  'batch-validate': (env, input) => validateBatch(env.ledger.sqlite, input.batchId, env.now, env.operatorId, env.progress),
+  'batch-submit': (env, input) => submitBatch(env.ledger.sqlite, input, env.now, env.operatorId, env.progress),
 };

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { crashPoint } from '../jobs/crash-point';
 import {
   byOldestDue,
   fillInOrder,
@@ -188,6 +189,7 @@ export function writeAllocations(
       perBill.set(l.billId, (perBill.get(l.billId) ?? 0) + l.amountMinor);
       stats.allocations++;
       stats.allocatedMinor += l.amountMinor;
+      crashPoint();
     }
   }
   const item = db.prepare(

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { crashPoint } from '../jobs/crash-point';
 import { writeAudit } from './audit';
 import { conflict, invalidFields, notFound } from './errors';
 import { assertBalanced, postJournal, type JournalLine } from './journal';
@@ -188,6 +189,7 @@ export function postPaymentsBulk(
       continue;
     }
     ids.push(Number(info.lastInsertRowid));
+    crashPoint();
     const a = ar.get(r.accountId) ?? { currency: r.accountCurrency, amountMinor: 0 };
     a.amountMinor -= r.accountAmountMinor;
     ar.set(r.accountId, a);

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { crashPoint } from '../jobs/crash-point';
 import { postJournal, type JournalLine } from './journal';
 
 /** An external payment that cannot post to an account yet and goes to the payment suspense account. */
@@ -83,6 +84,7 @@ export function postSuspendedBulk(
       at,
       operatorId,
     );
+    crashPoint();
     return info.changes === 0 ? null : Number(info.lastInsertRowid);
   });
 }

@@ -11,7 +11,7 @@ import type {
 } from '../../src-shared/dto/allocation';
 import type { AppInfoDto } from '../../src-shared/dto/app';
 import { formatMinor } from '../../src-shared/money';
-import { planAllocation, type AllocTarget, type AutoPolicy } from '../../src-main/domain/allocation';
+import { planAllocation, type AllocTarget } from '../../src-main/domain/allocation';
 import { planFill, type FillPolicy } from '../../src-renderer/src/features/allocation/allocation-fill';
 import { startSession, type E2eSession } from './helpers';
 
@@ -85,7 +85,6 @@ describe('Allocation dialogs in the real renderer over the bridge', () => {
 
   beforeAll(async () => {
     s = await startSession();
-    s.page.on('console', (m) => m.text().startsWith('DBGR') && console.log(m.text()));
     await service(s, 'demo:load', { accounts: 300, seed: 1 });
     const info = await service<AppInfoDto>(s, 'app:info', {});
     expect(info.accountCount).toBe(300);
@@ -140,6 +139,7 @@ describe('Allocation dialogs in the real renderer over the bridge', () => {
     expect(await record.getByTestId('record-pay-type').textContent()).toBe('Check');
     await record.getByTestId('record-reference').fill('CHK-1001');
     await record.getByTestId('record-allocate').uncheck();
+    await s.screenshot('record-payment-dialog');
     await record.getByTestId('record-amount').press('Enter');
     await record.waitFor({ state: 'hidden' });
     await page.getByTestId('allocation-notice').getByText('left as unallocated credit').waitFor();
@@ -158,8 +158,6 @@ describe('Allocation dialogs in the real renderer over the bridge', () => {
     await page.getByTestId('payment-history').scrollIntoViewIfNeeded();
     await page.getByTestId(`history-allocate-${payment.paymentId}`).click();
     const dialog = page.getByTestId('allocate-dialog');
-    await page.waitForTimeout(500);
-    console.log('DBG dialogs after click', await page.locator('[data-testid="allocate-dialog"]').count());
     await dialog.waitFor({ state: 'visible' });
     expect(await dialog.getByTestId('allocation-state').textContent()).toBe(
       `Unallocated credit ${expectedMoney(exp, amountMinor, v.currency, true)}`,
@@ -196,23 +194,7 @@ describe('Allocation dialogs in the real renderer over the bridge', () => {
     expect(await dialog.getByTestId('allocate-save').isEnabled()).toBe(true);
     expect(await dialog.getByTestId('allocate-leave-credit').isEnabled()).toBe(false);
     await s.screenshot('allocation-dialog');
-    console.log('DBG before event');
-    await service(s, 'payments:record', { accountNo: partialAccount.accountNo, amount: '1', allocate: 'none' });
-    await page.waitForTimeout(1000);
-    console.log('DBG after event', await page.locator('[data-testid="allocate-dialog"]').count());
-    console.log('DBG chains', await page.evaluate(() => [...document.querySelectorAll('[data-testid="allocate-dialog"]')].map((d) => {
-      const k = Object.keys(d).find((x) => x.startsWith('__reactFiber'))!;
-      let f = (d as any)[k];
-      const names: string[] = [];
-      while (f) { const t = f.type; const n = typeof t === 'string' ? t : t?.displayName || t?.name || (f.tag === 13 ? 'SUSPENSE' : f.tag === 22 ? 'OFFSCREEN:' + JSON.stringify(f.memoizedProps?.mode) : '#' + f.tag); names.push(n + (f.key ? '[' + f.key + ']' : '')); f = f.return; }
-      return names.filter((n) => !n.startsWith('#')).slice(0, 40).join(' < ');
-    }).join('\n\n')));
     await page.keyboard.press('Control+Enter');
-    for (let i = 0; i < 10; i++) {
-      console.log('DBG', i, await page.evaluate(() => [...document.querySelectorAll('[data-testid="allocate-dialog"]')].map((d) => d.textContent?.slice(0, 120) + ' | ' + d.querySelector('[data-testid=allocate-save]')?.outerHTML.slice(0,80)).join(' ### ')));
-      await page.waitForTimeout(100);
-    }
-    console.log('DBG errors', s.consoleErrors);
     await dialog.waitFor({ state: 'hidden' });
     await page.getByTestId('allocation-notice').getByText(`Payment #${payment.paymentId}:`).waitFor();
 
@@ -304,6 +286,11 @@ describe('Allocation dialogs in the real renderer over the bridge', () => {
     const over = await newestPayment(s, v.accountNo);
     await page.getByTestId(`history-allocate-${over.paymentId}`).click();
     await dialog.waitFor({ state: 'visible' });
+    await waitFocused(page, `apply-bill-${oldest.billNo}`);
+    // Escape closes without posting anything; open it again.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByTestId(`history-allocate-${over.paymentId}`).click();
     await waitFocused(page, `apply-bill-${oldest.billNo}`);
     await dialog.getByTestId('fill-fifo').click();
     await waitMinor(page, 'allocation-remainder', extraMinor);
@@ -546,7 +533,7 @@ describe('the dialog’s policy fill mirrors the allocation engine', () => {
         const plan = planAllocation({
           amountMinor,
           targets,
-          policy: policy as AutoPolicy,
+          policy,
           billNoHint: hint,
           searchBillAmount: false,
           overpayment: 'credit',

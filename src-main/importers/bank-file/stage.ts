@@ -112,19 +112,21 @@ export function textAt(
   return undefined;
 }
 
-/** True when a line is a data record under the template's record filter (or there is no filter). */
+/** True when a line (raw text, or delimited columns) is a data record under the template's record filter. */
 export function passesFilter(columnsOrLine: string[] | string, filter: RecordFilter | undefined): boolean {
   if (!filter) return true;
-  let text: string | undefined;
-  if (typeof columnsOrLine === 'string') {
-    if (filter.start !== undefined && filter.length !== undefined) {
-      text = columnsOrLine.slice(filter.start - 1, filter.start - 1 + filter.length);
-    } else if (filter.index !== undefined) text = columnsOrLine.trim().split(/\s+/)[filter.index];
-  } else if (filter.index !== undefined) text = columnsOrLine[filter.index];
-  else if (filter.start !== undefined && filter.length !== undefined) {
-    text = columnsOrLine.join('').slice(filter.start - 1, filter.start - 1 + filter.length);
-  }
+  const text = recordTypeOf(columnsOrLine, filter);
   return text !== undefined && filter.equals.includes(text.trim());
+}
+
+function recordTypeOf(columnsOrLine: string[] | string, filter: RecordFilter): string | undefined {
+  if (typeof columnsOrLine !== 'string') {
+    return filter.index !== undefined ? columnsOrLine[filter.index] : undefined;
+  }
+  if (filter.start !== undefined && filter.length !== undefined) {
+    return columnsOrLine.slice(filter.start - 1, filter.start - 1 + filter.length);
+  }
+  return filter.index !== undefined ? columnsOrLine.trim().split(/\s+/)[filter.index] : undefined;
 }
 
 /** The header lines, data lines and footer lines of a file, by the template's counts; trailing blank lines are dropped. */

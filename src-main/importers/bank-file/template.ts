@@ -211,7 +211,7 @@ function crossCheck(input: unknown, ctx: Ctx): void {
   }
 
   if (isObj(input.recordFilter) && (format === 'fixed' || format === 'delimited')) {
-    checkPlacement(ctx, input.recordFilter, ['recordFilter'], 'either');
+    checkPlacement(ctx, input.recordFilter, ['recordFilter'], format === 'delimited' ? 'index' : 'either');
   }
   checkBatchInfo(ctx, input.header, 'header', input.headerLines ?? 0);
   checkBatchInfo(ctx, input.footer, 'footer', input.footerLines ?? 0);

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { crashPoint } from '../../jobs/crash-point';
 import type { BatchSubmitDto } from '../../../src-shared/dto/batches';
 import { writeAudit } from '../audit';
 import { expandBillLines, writeAllocations } from '../bulk-allocation';
@@ -38,9 +39,10 @@ export function submitBatch(
   input: { batchId: number; overrideReason?: string | undefined },
   now: Date,
   operatorId: number | null,
+  progress: (phase: string, done: number, total: number) => void = () => {},
 ): BatchSubmitDto {
   const started = performance.now();
-  return db.transaction((): BatchSubmitDto => {
+  const out = db.transaction((): BatchSubmitDto => {
     const batch = loadBatchRow(db, input.batchId);
     if (batch.status === 'submitted') {
       const dto = getBatch(db, batch.id);
@@ -67,7 +69,9 @@ export function submitBatch(
         );
       }
     }
+    progress('checking', 0, 1);
     const verdicts = computeVerdicts(db, batch.id);
+    progress('posting', 0, verdicts.length);
     const stored = new Map(
       (
         db
@@ -142,6 +146,7 @@ export function submitBatch(
           auditId,
         );
         markPosted.run(f.paymentRef, v.id);
+        crashPoint();
         result.reversed++;
       }
     } else {
@@ -212,6 +217,7 @@ export function submitBatch(
         const id = ids[i];
         if (id == null) return;
         markPosted.run(id, v.id);
+        crashPoint();
         result.posted++;
         result.postedMinor += facts.get(v.id)?.amountMinor ?? 0;
       });
@@ -260,4 +266,7 @@ export function submitBatch(
       elapsedMs: Math.round(performance.now() - started),
     };
   })();
+  // A crash after commit but before the caller hears back: the retry must find everything posted once.
+  crashPoint();
+  return out;
 }

@@ -270,13 +270,17 @@ export function validateBatch(
   batchId: number,
   now: Date,
   operatorId: number | null,
+  progress: (phase: string, done: number, total: number) => void = () => {},
 ): { batch: BatchDto; elapsedMs: number } {
   const started = performance.now();
   return db.transaction(() => {
     const batch = loadBatchRow(db, batchId);
     assertEditable(batch);
+    progress('checking', 0, 1);
     const verdicts = computeVerdicts(db, batchId);
+    progress('writing', 0, verdicts.length);
     writeVerdicts(db, verdicts);
+    progress('writing', verdicts.length, verdicts.length);
     const at = now.toISOString();
     db.prepare(`UPDATE batches SET status = 'validated', validated_at = ?, updated_at = ? WHERE id = ?`).run(
       at,

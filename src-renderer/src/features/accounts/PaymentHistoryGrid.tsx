@@ -245,8 +245,9 @@ export function PaymentHistoryGrid({
       {
         colId: 'expand',
         headerName: '',
-        width: 52,
+        width: 48,
         cellRenderer: ExpandCell,
+        cellStyle: { paddingLeft: 6, paddingRight: 0, display: 'flex', alignItems: 'center' },
         sortable: false,
         resizable: false,
       },

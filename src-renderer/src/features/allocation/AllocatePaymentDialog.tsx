@@ -107,12 +107,7 @@ export function AllocatePaymentDialog({
   const creditRef = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
-    console.log('DBGR mount dialog', paymentId, new Error().stack);
-    return () => console.log('DBGR unmount dialog', paymentId);
-  }, [paymentId]);
-  useEffect(() => {
     let stale = false;
-    console.log('DBGR load view', paymentId, loadKey);
     call('allocation:view', { paymentId }).then(
       (view) => {
         if (stale) return;
@@ -649,7 +644,12 @@ export function AllocatePaymentDialog({
                 justifyContent: 'flex-end',
               }}
             >
-              <Typography variant="body2" color="textSecondary" sx={{ flex: 1, minWidth: 240 }}>
+              <Typography
+                variant="body2"
+                color={remainder < 0 ? 'error' : 'textSecondary'}
+                sx={{ flex: 1, minWidth: 240 }}
+                data-testid="allocation-hint"
+              >
                 {remainderHint}
               </Typography>
               <Typography variant="body2" color="textSecondary">

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Button from '@mui/material/Button';
 import Snackbar from '@mui/material/Snackbar';
@@ -35,10 +35,7 @@ export function AllocationDialogs({
     setNoticeOpen(true);
   };
   const close = () => onDialog(null);
-  useEffect(() => {
-    console.log('DBGR mount host');
-    return () => console.log('DBGR unmount host');
-  }, []);
+
   const amount = (minor: number) => money(minor, currency, true);
 
   return (
@@ -78,7 +75,7 @@ export function AllocationDialogs({
       )}
       {dialog?.kind === 'allocate' && (
         <AllocatePaymentDialog
-          key={dialog.paymentId}
+          key={`allocate-${dialog.paymentId}`}
           paymentId={dialog.paymentId}
           onClose={close}
           onSaved={(r) => {
@@ -106,7 +103,8 @@ export function AllocationDialogs({
         />
       )}
       <Snackbar
-        key={notice?.id}
+        // Keys must differ from the dialogs' keys: these siblings share one list.
+        key={`notice-${notice?.id ?? 0}`}
         open={noticeOpen}
         autoHideDuration={10_000}
         onClose={(_e, reason) => reason !== 'clickaway' && setNoticeOpen(false)}

@@ -141,22 +141,22 @@ export function UndoAllocationDialog({
                       <TableCell align="right">{money(n.amountMinor, currency)}</TableCell>
                     </TableRow>
                   ))}
-                  <TableRow>
-                    <TableCell colSpan={2} sx={{ fontWeight: 600, borderBottom: 'none' }}>
-                      Total
-                    </TableCell>
-                    <TableCell
-                      align="right"
-                      sx={{ fontWeight: 600, borderBottom: 'none' }}
-                      data-testid="undo-total"
-                      data-minor={totalMinor}
-                    >
-                      {money(totalMinor, currency, true)}
-                    </TableCell>
-                  </TableRow>
                 </TableBody>
               </Table>
             </Box>
+          )}
+          {net.length > 0 && (
+            <Typography variant="body2" sx={{ mb: 2.5, textAlign: 'right' }}>
+              Back to unallocated credit:{' '}
+              <Box
+                component="span"
+                sx={{ fontWeight: 600, fontVariantNumeric: 'tabular-nums' }}
+                data-testid="undo-total"
+                data-minor={totalMinor}
+              >
+                {money(totalMinor, currency, true)}
+              </Box>
+            </Typography>
           )}
           <TextField
             autoFocus

@@ -1,0 +1,107 @@
+import { spawnSync, execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApp } from '../../src-main/app-context';
+import { crashPointsPassed } from '../../src-main/jobs/crash-point';
+import { mulberry32 } from '../../src-main/domain/prng';
+import type { Result } from '../../src-shared/api/result';
+import type { LedgerCheckDto } from '../../src-shared/dto/app';
+import type { BatchDto } from '../../src-shared/dto/batches';
+import { tempDir } from '../helpers/temp';
+
+const CLI = 'out/main/cli.js';
+const KILL_POINTS = 50;
+
+async function value<T>(p: Promise<Result<unknown>>): Promise<T> {
+  const r = await p;
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+  return r.value as T;
+}
+
+let dir: string;
+let cleanup: () => void;
+let base: string;
+let batchId: number;
+let expectedPayments: number;
+let crashPoints: number;
+
+beforeAll(async () => {
+  if (!existsSync(CLI)) execFileSync(process.execPath, ['node_modules/electron-vite/bin/electron-vite.js', 'build'], { stdio: 'pipe' });
+  ({ dir, cleanup } = tempDir('paydesk-crash-'));
+  base = join(dir, 'base.sqlite');
+  const app = openApp({ file: base, login: 'crash', migrationsFolder: 'db/migrations' });
+  await value(app.dispatch('demo:load', { accounts: 300, seed: 9 }));
+  const db = app.ctx.ledger.sqlite;
+  db.prepare(`INSERT INTO settings (key, value) VALUES ('PaymentSuspense', 'true'), ('ALLOWACCOUNTDUP', 'true'), ('NoManualAllocation', 'true')`).run();
+  const accounts = (db.prepare(`SELECT account_no AS no FROM accounts WHERE currency = 'USD' AND status = 'active'`).all() as { no: string }[]).map((r) => r.no);
+  const batch = await value<BatchDto>(app.dispatch('batches:create', { batchType: 'payment', payType: 10012, currency: 'USD' }));
+  batchId = batch.id;
+  const rand = mulberry32(4);
+  const entries = Array.from({ length: 240 }, (_, i) => ({
+    accountNo: i % 12 === 0 ? `GHOST-${i}` : accounts[Math.floor(rand() * accounts.length)]!,
+    amount: (1 + Math.floor(rand() * 40_000) / 100).toFixed(2),
+    checkNo: String(5000 + i),
+  }));
+  await value(app.dispatch('batches:save-entries', { batchId, entries }));
+  const validated = await value<{ batch: BatchDto }>(app.dispatch('batches:validate', { batchId }));
+  expectedPayments = (validated.batch.countsByStatus.valid ?? 0) + (validated.batch.countsByStatus.allocation_suggested ?? 0) + (validated.batch.countsByStatus.to_be_suspended ?? 0);
+  expect(expectedPayments).toBe(240);
+  app.ctx.ledger.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+  app.close();
+
+  // Count the crash points of one full submit, on a scratch copy, in this process.
+  const probe = join(dir, 'probe.sqlite');
+  copyFileSync(base, probe);
+  const p = openApp({ file: probe, login: 'crash', migrationsFolder: 'db/migrations' });
+  const before = crashPointsPassed();
+  await value(p.dispatch('batches:submit', { batchId }));
+  crashPoints = crashPointsPassed() - before;
+  p.close();
+}, 120_000);
+afterAll(() => cleanup?.());
+
+describe('submit survives being killed at any point', () => {
+  it(`kills the submitting process at ${KILL_POINTS} points: all or nothing, resubmit completes, ledger stays clean`, async () => {
+    expect(crashPoints).toBeGreaterThan(KILL_POINTS);
+    const rand = mulberry32(77);
+    // Spread the kill points over the whole submit, always including the first and the post-commit one.
+    const points = new Set<number>([1, crashPoints]);
+    while (points.size < KILL_POINTS) points.add(1 + Math.floor(rand() * crashPoints));
+    const outcomes = { nothing: 0, everything: 0 };
+    for (const point of points) {
+      const file = join(dir, `run-${point}.sqlite`);
+      copyFileSync(base, file);
+      const child = spawnSync(process.execPath, [CLI, '--db', file, '--json', 'batch', 'submit', String(batchId)], {
+        env: { ...process.env, PAYDESK_CRASH_AFTER: String(point), PAYDESK_OPERATOR: 'crash', PAYDESK_QUIET: '1' },
+        encoding: 'utf8',
+      });
+
+      expect(child.signal, `kill point ${point}: ${child.stderr}`).toBe('SIGKILL');
+      const app = openApp({ file, login: 'crash', migrationsFolder: 'db/migrations' });
+      try {
+        const db = app.ctx.ledger.sqlite;
+        const payments = (db.prepare('SELECT count(*) AS n FROM payments WHERE batch_id = ?').get(batchId) as { n: number }).n;
+        const status = (db.prepare('SELECT status FROM batches WHERE id = ?').get(batchId) as { status: string }).status;
+        if (status === 'submitted') {
+          expect(payments).toBe(expectedPayments);
+          outcomes.everything++;
+        } else {
+          expect(status).toBe('validated');
+          expect(payments).toBe(0);
+          expect((db.prepare(`SELECT count(*) AS n FROM journals WHERE kind <> 'ar_opening'`).get() as { n: number }).n).toBe(0);
+          outcomes.nothing++;
+        }
+        await value(app.dispatch('batches:submit', { batchId }));
+        expect((db.prepare('SELECT count(*) AS n FROM payments WHERE batch_id = ?').get(batchId) as { n: number }).n).toBe(expectedPayments);
+        const check = await value<LedgerCheckDto>(app.dispatch('ledger:check', {}));
+        expect(check.violations).toEqual([]);
+      } finally {
+        app.close();
+      }
+    }
+    expect(outcomes.nothing + outcomes.everything).toBe(KILL_POINTS);
+    expect(outcomes.everything).toBeGreaterThanOrEqual(1);
+    expect(outcomes.nothing).toBeGreaterThanOrEqual(1);
+  }, 180_000);
+});
