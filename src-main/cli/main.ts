@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { existsSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { LedgerOpenError } from '../../db/client';
@@ -19,14 +19,26 @@ import type {
 } from '../../src-shared/dto/allocation';
 import { PAY_TYPE } from '../../src-shared/pay-types';
 import type {
+  BankFilePreviewDto,
   BatchDto,
   BatchEntriesPageDto,
   BatchEntryDto,
   BatchFileDto,
+  BatchImportDto,
   BatchSubmitDto,
+  ImportTemplateDto,
 } from '../../src-shared/dto/batches';
-import { humanAllocation, humanBatch, humanEntries } from './human';
-import { humanAccount, humanArImport, humanCheck, humanDemo, humanHistory, humanSearch } from './human';
+import {
+  humanAccount,
+  humanAllocation,
+  humanArImport,
+  humanBatch,
+  humanCheck,
+  humanDemo,
+  humanEntries,
+  humanHistory,
+  humanSearch,
+} from './human';
 import { printError, processIo, type CliIo } from './output';
 
 const POLICIES = ['standard', 'fifo', 'proportional', 'bill-number', 'largest'];
@@ -46,6 +58,19 @@ function payTypeOf(text: string): number | string {
   const alias = PAY_TYPE_ALIASES[text] ?? PAY_TYPE_ALIASES_ALL[text];
   if (alias !== undefined) return alias;
   return /^\d+$/.test(text) ? Number(text) : text;
+}
+
+/** True when the file starts like a Paydesk hand-over file (JSON with format "paydesk-batch"). */
+function looksLikeBatchFile(file: string): boolean {
+  try {
+    const fd = openSync(file, 'r');
+    const buf = Buffer.alloc(256);
+    const n = readSync(fd, buf, 0, 256, 0);
+    closeSync(fd);
+    return /^\s*\{[\s\S]*"format"\s*:\s*"paydesk-batch"/.test(buf.subarray(0, n).toString('utf8'));
+  } catch {
+    return false;
+  }
 }
 
 /** Drops undefined values so zod's strict objects see only given options. */
@@ -577,6 +602,204 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     .action((file: string, _o, cmd: Command) =>
       run<BatchDto>(cmd, 'batches:import-batch-file', { file: resolve(file) }, humanBatch),
     );
+
+  type ImportOptions = {
+    type: string;
+    payType: string;
+    template?: string;
+    format?: string;
+    delimiter?: string;
+    columns?: string;
+    dateFormat?: string;
+    headerLines?: number;
+    footerLines?: number;
+    hasHeader?: boolean;
+    encoding?: string;
+    decimalComma?: boolean;
+    thousands?: string;
+    impliedDecimals?: number;
+    currency: string;
+    channel: number;
+    level: string;
+    batchNo?: string;
+    lockbox?: string;
+    date?: string;
+    controlCount?: number;
+    controlTotal?: string;
+    force?: boolean;
+    preview?: boolean;
+    saveTemplate?: string;
+  };
+  /** Builds an inline template from the layout options (`--columns a,b,...` or `name:start:length,...` for fixed). */
+  const inlineTemplate = (o: ImportOptions): Record<string, unknown> => {
+    const format = o.format ?? (o.delimiter ? 'delimited' : 'delimited');
+    const columns = (o.columns ?? '')
+      .split(',')
+      .map((c, index) => {
+        const [field, start, length] = c.trim().split(':');
+        if (!field) return null;
+        return format === 'fixed'
+          ? { field, start: Number(start), length: Number(length) }
+          : { field, index };
+      })
+      .filter((c) => c !== null);
+    const delimiter =
+      o.delimiter === '\\t' || o.delimiter === 'tab' ? '\t' : o.delimiter === 'space' ? ' ' : o.delimiter;
+    return dropUndefined({
+      name: o.saveTemplate ?? 'inline',
+      format,
+      delimiter: format === 'delimited' ? (delimiter ?? ',') : undefined,
+      columns: format === 'bai2' ? [] : columns,
+      dateFormat: format === 'bai2' ? undefined : (o.dateFormat ?? 'MM/dd/yyyy'),
+      headerLines: o.headerLines,
+      footerLines: o.footerLines,
+      hasColumnHeader: o.hasHeader,
+      encoding: o.encoding,
+      decimalSeparator: o.decimalComma ? ',' : undefined,
+      thousandsSeparator: o.thousands,
+      impliedDecimals: o.impliedDecimals,
+    });
+  };
+  batch
+    .command('import')
+    .description(
+      'import a bank file (delimited, fixed-width, BAI2) into a new batch, or reopen a `batch export` file',
+    )
+    .argument('<file>', 'bank file or hand-over file')
+    .addOption(
+      new Option('--type <type>', 'batch type').choices(['payment', 'refund', 'reversal']).default('payment'),
+    )
+    .addOption(
+      new Option(
+        '--pay-type <type>',
+        'cash, check, wire, payorder, postal, card, dd or an element id',
+      ).default('check'),
+    )
+    .option('--template <name>', 'a saved import template')
+    .addOption(new Option('--format <format>', 'file layout').choices(['delimited', 'fixed', 'bai2']))
+    .option('--delimiter <c>', 'any single character; "tab" and "space" are understood')
+    .option(
+      '--columns <list>',
+      'field per column: accountNo,billNo,amount,paymentDate,checkNo,payerName,reference,paymentId,custom:<name> (fixed: field:start:length)',
+    )
+    .option('--date-format <f>', 'MM/dd/yyyy, dd/MM/yyyy, dd.MM.yyyy, yyyy-MM-dd, ...')
+    .addOption(new Option('--header-lines <n>', 'lines before the data').argParser(intOption))
+    .addOption(new Option('--footer-lines <n>', 'lines after the data').argParser(intOption))
+    .option('--has-header', 'the first data line holds column titles')
+    .addOption(
+      new Option('--encoding <e>', 'text encoding').choices([
+        'auto',
+        'utf-8',
+        'utf-16le',
+        'utf-16be',
+        'windows-1252',
+        'ebcdic',
+      ]),
+    )
+    .option('--decimal-comma', 'amounts use a decimal comma')
+    .option('--thousands <c>', 'thousands separator')
+    .addOption(
+      new Option('--implied-decimals <n>', 'amounts are digits only; the last N are decimals').argParser(
+        intOption,
+      ),
+    )
+    .option('--currency <code>', 'batch currency', 'USD')
+    .addOption(new Option('--channel <n>', 'payment channel id').argParser(intOption).default(0))
+    .addOption(new Option('--level <level>', 'allocation level').choices(['bill', 'item']).default('bill'))
+    .option('--batch-no <no>', 'batch number')
+    .option('--lockbox <no>', 'lockbox number (default: from the file header)')
+    .option('--date <date>', 'batch date (default: from the file header)')
+    .addOption(
+      new Option('--control-count <n>', 'expected entries (default: from header/footer)').argParser(
+        intOption,
+      ),
+    )
+    .option('--control-total <amount>', 'expected total (default: from header/footer)')
+    .option('--force', 'import a file that was imported before')
+    .option('--preview', 'show the first rows and every problem; stage nothing')
+    .option('--save-template <name>', 'save the layout options as a named template')
+    .action(async (file: string, o: ImportOptions, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOptions>();
+      const path = resolve(file);
+      if (looksLikeBatchFile(path))
+        return run<BatchDto>(cmd, 'batches:import-batch-file', { file: path }, humanBatch);
+      const a = withApp(opts);
+      const templateSource = o.template ? { templateName: o.template } : { template: inlineTemplate(o) };
+      if (o.saveTemplate && !o.template) {
+        const saved = await a.dispatch('templates:save', {
+          name: o.saveTemplate,
+          definition: (templateSource as { template: unknown }).template,
+        });
+        if (!saved.ok) {
+          exitCode = printError(io, Boolean(opts.json), saved.error);
+          return;
+        }
+      }
+      if (o.preview) {
+        return run<BankFilePreviewDto>(
+          cmd,
+          'batches:preview-file',
+          { file: path, currency: o.currency, ...templateSource },
+          (p) => JSON.stringify(p, null, 2) + '\n',
+        );
+      }
+      return run<BatchImportDto>(
+        cmd,
+        'batches:import-file',
+        dropUndefined({
+          file: path,
+          ...templateSource,
+          batchType: o.type,
+          payType: payTypeOf(o.payType),
+          currency: o.currency,
+          channelId: o.channel,
+          allocationLevel: o.level,
+          batchNo: o.batchNo,
+          lockboxNo: o.lockbox,
+          batchDate: o.date,
+          controlCount: o.controlCount,
+          controlTotal: o.controlTotal,
+          force: Boolean(o.force),
+        }),
+        (v) => `Imported ${v.rows} rows (${v.invalid} with problems)\n${humanBatch(v.batch)}`,
+      );
+    });
+
+  const template = program.command('template').description('import templates (column mappings per bank)');
+  template
+    .command('list')
+    .description('saved import templates')
+    .action((_o, cmd: Command) =>
+      run<ImportTemplateDto[]>(
+        cmd,
+        'templates:list',
+        {},
+        (v) => v.map((t) => `${t.name}${t.bank ? ` (${t.bank})` : ''}`).join('\n') + '\n',
+      ),
+    );
+  template
+    .command('save <name> <file>')
+    .description('save a template from a JSON file (see README, Bank files)')
+    .option('--bank <bank>', 'bank name')
+    .action((name: string, file: string, o: { bank?: string }, cmd: Command) => {
+      let definition: unknown;
+      try {
+        definition = JSON.parse(readFileSync(resolve(file), 'utf8'));
+      } catch (err) {
+        exitCode = printError(io, json, {
+          code: 'validation',
+          message: `${file}: ${(err as Error).message}`,
+          issues: [{ path: 'file', message: 'not readable JSON' }],
+        });
+        return;
+      }
+      return run<ImportTemplateDto>(
+        cmd,
+        'templates:save',
+        dropUndefined({ name, bank: o.bank, definition }),
+        (t) => `Saved template ${t.name}\n`,
+      );
+    });
 
   const ledger = program.command('ledger').description('ledger integrity');
   ledger

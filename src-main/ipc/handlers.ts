@@ -15,6 +15,7 @@ import {
 } from '../services/allocation';
 import { recordPayment } from '../services/record-payment';
 import { exportBatchFile, importBatchFile } from '../services/batches/batch-file';
+import { listTemplates, previewBankFile, saveTemplate } from '../services/batches/import-file';
 import {
   createBatch,
   deleteEntries,
@@ -29,8 +30,16 @@ import {
 import type { JobKind, JobTypes } from '../jobs/registry';
 
 /** Runs a heavy job (in the worker in the app) with progress events to every listener. */
-function runJob<K extends JobKind>(ctx: ServiceContext, kind: K, input: JobTypes[K]['input']): Promise<JobTypes[K]['output']> {
-  return ctx.jobs.run(kind, input, { now: ctx.clock(), operatorId: ctx.operator.id, onProgress: (p) => ctx.emit('job:progress', p) });
+function runJob<K extends JobKind>(
+  ctx: ServiceContext,
+  kind: K,
+  input: JobTypes[K]['input'],
+): Promise<JobTypes[K]['output']> {
+  return ctx.jobs.run(kind, input, {
+    now: ctx.clock(),
+    operatorId: ctx.operator.id,
+    onProgress: (p) => ctx.emit('job:progress', p),
+  });
 }
 
 /** Tells listeners the ledger changed, then passes the value through. */
@@ -84,6 +93,10 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'batches:discard': (input) => discardBatch(db, input, ctx.clock(), ctx.operator.id),
     'batches:export': (input) => exportBatchFile(db, input.batchId),
     'batches:import-batch-file': (input) => importBatchFile(db, input.file, ctx.clock(), ctx.operator.id),
+    'batches:preview-file': (input) => previewBankFile(db, input),
+    'batches:import-file': (input) => runJob(ctx, 'batch-import', input),
+    'templates:list': () => listTemplates(db),
+    'templates:save': (input) => saveTemplate(db, input, ctx.clock(), ctx.operator.id),
   };
 }
 

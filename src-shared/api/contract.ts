@@ -13,7 +13,10 @@ import type {
   BatchDto,
   BatchEntriesPageDto,
   BatchEntryDto,
+  BankFilePreviewDto,
   BatchFileDto,
+  BatchImportDto,
+  ImportTemplateDto,
   BatchSubmitDto,
   BatchValidationDto,
 } from '../dto/batches';
@@ -56,6 +59,10 @@ export const COMMANDS = [
   'batches:discard',
   'batches:export',
   'batches:import-batch-file',
+  'batches:preview-file',
+  'batches:import-file',
+  'templates:list',
+  'templates:save',
 ] as const;
 
 /** A command name. */
@@ -91,6 +98,10 @@ export type CommandOutputs = {
   'batches:discard': BatchDto;
   'batches:export': BatchFileDto;
   'batches:import-batch-file': BatchDto;
+  'batches:preview-file': BankFilePreviewDto;
+  'batches:import-file': BatchImportDto;
+  'templates:list': ImportTemplateDto[];
+  'templates:save': ImportTemplateDto;
 };
 
 /** What a caller may pass (defaults still optional). */

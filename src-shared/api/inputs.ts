@@ -174,6 +174,35 @@ export const commandInputs = {
   'batches:discard': z.strictObject({ batchId: id }),
   'batches:export': z.strictObject({ batchId: id }),
   'batches:import-batch-file': z.strictObject({ file: filePath }),
+  'batches:preview-file': z.strictObject({
+    file: filePath,
+    templateName: code.optional(),
+    template: z.unknown().optional(),
+    currency,
+    previewRows: z.int().min(1).max(1000).default(20),
+  }),
+  'batches:import-file': z.strictObject({
+    file: filePath,
+    templateName: code.optional(),
+    template: z.unknown().optional(),
+    batchType: z.enum(['payment', 'refund', 'reversal']).default('payment'),
+    payType: z.int().min(0).max(99_999),
+    currency,
+    channelId: z.int().min(0).max(2_147_483_647).default(0),
+    allocationLevel: z.enum(['bill', 'item']).default('bill'),
+    batchNo: code.optional(),
+    lockboxNo: z.string().trim().max(64).optional(),
+    batchDate: isoDate.optional(),
+    controlCount: z.int().min(0).max(100_000_000).optional(),
+    controlTotal: decimal.optional(),
+    force: z.boolean().default(false),
+  }),
+  'templates:list': z.strictObject({}),
+  'templates:save': z.strictObject({
+    name: code,
+    bank: z.string().max(120).optional(),
+    definition: z.unknown(),
+  }),
 } as const;
 
 /** Name of every command, derived from the schema map. */

@@ -122,3 +122,36 @@ export type BatchFileDto = {
     suspendReason: number | null;
   }[];
 };
+
+/** Header or footer figures read from a bank file. */
+export type BankFileInfoDto = {
+  lockboxNo: string | null;
+  date: string | null;
+  count: number | null;
+  total: string | null;
+  raw: string[];
+};
+
+/** The import preview: the first rows as they will be read and every problem, before anything is staged. */
+export type BankFilePreviewDto = {
+  file: string;
+  sha256: string;
+  alreadyImported: { importedAt: string; fileName: string } | null;
+  header: BankFileInfoDto;
+  footer: BankFileInfoDto;
+  rows: {
+    line: number;
+    fields: Record<string, string>;
+    amount: string | null;
+    paymentDate: string | null;
+    problems: string[];
+  }[];
+  rowsWithProblems: number;
+  fileErrors: { file: string; line: number; column: string; reason: string }[];
+};
+
+/** What a bank file import staged. */
+export type BatchImportDto = { batch: BatchDto; rows: number; invalid: number };
+
+/** A named import template (column mapping, delimiter, date format, encoding...) per bank. */
+export type ImportTemplateDto = { name: string; bank: string | null; definition: unknown; updatedAt: string };

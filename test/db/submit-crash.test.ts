@@ -27,15 +27,26 @@ let expectedPayments: number;
 let crashPoints: number;
 
 beforeAll(async () => {
-  if (!existsSync(CLI)) execFileSync(process.execPath, ['node_modules/electron-vite/bin/electron-vite.js', 'build'], { stdio: 'pipe' });
+  if (!existsSync(CLI))
+    execFileSync(process.execPath, ['node_modules/electron-vite/bin/electron-vite.js', 'build'], {
+      stdio: 'pipe',
+    });
   ({ dir, cleanup } = tempDir('paydesk-crash-'));
   base = join(dir, 'base.sqlite');
   const app = openApp({ file: base, login: 'crash', migrationsFolder: 'db/migrations' });
   await value(app.dispatch('demo:load', { accounts: 300, seed: 9 }));
   const db = app.ctx.ledger.sqlite;
-  db.prepare(`INSERT INTO settings (key, value) VALUES ('PaymentSuspense', 'true'), ('ALLOWACCOUNTDUP', 'true'), ('NoManualAllocation', 'true')`).run();
-  const accounts = (db.prepare(`SELECT account_no AS no FROM accounts WHERE currency = 'USD' AND status = 'active'`).all() as { no: string }[]).map((r) => r.no);
-  const batch = await value<BatchDto>(app.dispatch('batches:create', { batchType: 'payment', payType: 10012, currency: 'USD' }));
+  db.prepare(
+    `INSERT INTO settings (key, value) VALUES ('PaymentSuspense', 'true'), ('ALLOWACCOUNTDUP', 'true'), ('NoManualAllocation', 'true')`,
+  ).run();
+  const accounts = (
+    db
+      .prepare(`SELECT account_no AS no FROM accounts WHERE currency = 'USD' AND status = 'active'`)
+      .all() as { no: string }[]
+  ).map((r) => r.no);
+  const batch = await value<BatchDto>(
+    app.dispatch('batches:create', { batchType: 'payment', payType: 10012, currency: 'USD' }),
+  );
   batchId = batch.id;
   const rand = mulberry32(4);
   const entries = Array.from({ length: 240 }, (_, i) => ({
@@ -45,7 +56,10 @@ beforeAll(async () => {
   }));
   await value(app.dispatch('batches:save-entries', { batchId, entries }));
   const validated = await value<{ batch: BatchDto }>(app.dispatch('batches:validate', { batchId }));
-  expectedPayments = (validated.batch.countsByStatus.valid ?? 0) + (validated.batch.countsByStatus.allocation_suggested ?? 0) + (validated.batch.countsByStatus.to_be_suspended ?? 0);
+  expectedPayments =
+    (validated.batch.countsByStatus.valid ?? 0) +
+    (validated.batch.countsByStatus.allocation_suggested ?? 0) +
+    (validated.batch.countsByStatus.to_be_suspended ?? 0);
   expect(expectedPayments).toBe(240);
   app.ctx.ledger.sqlite.pragma('wal_checkpoint(TRUNCATE)');
   app.close();
@@ -72,28 +86,50 @@ describe('submit survives being killed at any point', () => {
     for (const point of points) {
       const file = join(dir, `run-${point}.sqlite`);
       copyFileSync(base, file);
-      const child = spawnSync(process.execPath, [CLI, '--db', file, '--json', 'batch', 'submit', String(batchId)], {
-        env: { ...process.env, PAYDESK_CRASH_AFTER: String(point), PAYDESK_OPERATOR: 'crash', PAYDESK_QUIET: '1' },
-        encoding: 'utf8',
-      });
+      const child = spawnSync(
+        process.execPath,
+        [CLI, '--db', file, '--json', 'batch', 'submit', String(batchId)],
+        {
+          env: {
+            ...process.env,
+            PAYDESK_CRASH_AFTER: String(point),
+            PAYDESK_OPERATOR: 'crash',
+            PAYDESK_QUIET: '1',
+          },
+          encoding: 'utf8',
+        },
+      );
 
       expect(child.signal, `kill point ${point}: ${child.stderr}`).toBe('SIGKILL');
       const app = openApp({ file, login: 'crash', migrationsFolder: 'db/migrations' });
       try {
         const db = app.ctx.ledger.sqlite;
-        const payments = (db.prepare('SELECT count(*) AS n FROM payments WHERE batch_id = ?').get(batchId) as { n: number }).n;
-        const status = (db.prepare('SELECT status FROM batches WHERE id = ?').get(batchId) as { status: string }).status;
+        const payments = (
+          db.prepare('SELECT count(*) AS n FROM payments WHERE batch_id = ?').get(batchId) as { n: number }
+        ).n;
+        const status = (
+          db.prepare('SELECT status FROM batches WHERE id = ?').get(batchId) as { status: string }
+        ).status;
         if (status === 'submitted') {
           expect(payments).toBe(expectedPayments);
           outcomes.everything++;
         } else {
           expect(status).toBe('validated');
           expect(payments).toBe(0);
-          expect((db.prepare(`SELECT count(*) AS n FROM journals WHERE kind <> 'ar_opening'`).get() as { n: number }).n).toBe(0);
+          expect(
+            (
+              db.prepare(`SELECT count(*) AS n FROM journals WHERE kind <> 'ar_opening'`).get() as {
+                n: number;
+              }
+            ).n,
+          ).toBe(0);
           outcomes.nothing++;
         }
         await value(app.dispatch('batches:submit', { batchId }));
-        expect((db.prepare('SELECT count(*) AS n FROM payments WHERE batch_id = ?').get(batchId) as { n: number }).n).toBe(expectedPayments);
+        expect(
+          (db.prepare('SELECT count(*) AS n FROM payments WHERE batch_id = ?').get(batchId) as { n: number })
+            .n,
+        ).toBe(expectedPayments);
         const check = await value<LedgerCheckDto>(app.dispatch('ledger:check', {}));
         expect(check.violations).toEqual([]);
       } finally {

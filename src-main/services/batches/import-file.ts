@@ -1,0 +1,337 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import type Database from 'better-sqlite3';
+import type { BatchDto } from '../../../src-shared/dto/batches';
+import type { FileIssue } from '../../../src-shared/api/result';
+import { formatMinor } from '../../../src-shared/money';
+import { sha256Hex } from '../../importers/bank-file/hash';
+import { parseBankFile } from '../../importers/bank-file/parse-bank-file';
+import { parseTemplate, type BankFileTemplateInput } from '../../importers/bank-file/template';
+import type { ParseResult, StagedRow } from '../../importers/bank-file/types';
+import type { BatchType } from '../../domain/batch-rules';
+import { writeAudit } from '../audit';
+import { conflict, invalidFields, invalidFileRows, notFound } from '../errors';
+import { exponentOf } from '../rates';
+import { createBatch, getBatch } from './batch-store';
+
+/** Largest bank file accepted (bytes); bigger files are refused before reading. */
+const MAX_FILE_BYTES = 512 * 1024 * 1024;
+
+/** Reads the file's bytes, refusing missing, unreadable or oversized files as file-level problems. */
+function readBytes(file: string): Uint8Array {
+  try {
+    const size = statSync(file).size;
+    if (size > MAX_FILE_BYTES)
+      throw new Error(`the file is ${size} bytes; at most ${MAX_FILE_BYTES} are accepted`);
+    return readFileSync(file);
+  } catch (err) {
+    throw invalidFileRows(`${file} cannot be read`, [
+      { file, line: 0, column: '', reason: (err as Error).message },
+    ]);
+  }
+}
+
+/** The template to use: a stored one by name, or the one given inline (validated, every problem listed). */
+export function resolveTemplate(
+  db: Database.Database,
+  input: { templateName?: string | undefined; template?: unknown },
+): BankFileTemplateInput {
+  if (input.templateName !== undefined) {
+    const row = db
+      .prepare('SELECT definition FROM import_templates WHERE name = ?')
+      .get(input.templateName) as { definition: string } | undefined;
+    if (!row) throw notFound('import template', input.templateName);
+    return JSON.parse(row.definition) as BankFileTemplateInput;
+  }
+  if (input.template === undefined) {
+    throw invalidFields('give a template name or an inline template', [
+      { path: 'template', message: 'required' },
+    ]);
+  }
+  const parsed = parseTemplate(input.template);
+  if (!parsed.ok) {
+    throw invalidFields(
+      `the import template has ${parsed.problems.length} problem(s)`,
+      parsed.problems.map((p) => ({ path: `template.${p.path}`, message: p.message })),
+    );
+  }
+  return input.template as BankFileTemplateInput;
+}
+
+function fileIssues(file: string, result: ParseResult): FileIssue[] {
+  return result.fileErrors.map((e) => ({ file, line: e.line, column: e.column ?? '', reason: e.reason }));
+}
+
+/** A preview row as the clerk sees it before anything is staged. */
+export type PreviewRow = {
+  line: number;
+  fields: Record<string, string>;
+  amount: string | null;
+  paymentDate: string | null;
+  problems: string[];
+};
+
+/** What the import preview shows: header/footer values, the first rows as read, and every problem. */
+export type BankFilePreview = {
+  file: string;
+  sha256: string;
+  alreadyImported: { importedAt: string; fileName: string } | null;
+  header: {
+    lockboxNo: string | null;
+    date: string | null;
+    count: number | null;
+    total: string | null;
+    raw: string[];
+  };
+  footer: {
+    lockboxNo: string | null;
+    date: string | null;
+    count: number | null;
+    total: string | null;
+    raw: string[];
+  };
+  rows: PreviewRow[];
+  rowsWithProblems: number;
+  fileErrors: FileIssue[];
+};
+
+function info(b: ParseResult['header'], exponent: number): BankFilePreview['header'] {
+  return {
+    lockboxNo: b.lockboxNo ?? null,
+    date: b.date ?? null,
+    count: b.count ?? null,
+    total: b.totalMinor === undefined ? null : formatMinor(b.totalMinor, exponent),
+    raw: b.raw,
+  };
+}
+
+function previewRow(r: StagedRow, exponent: number): PreviewRow {
+  return {
+    line: r.line,
+    fields: r.fields,
+    amount: r.values.amountMinor === undefined ? null : formatMinor(r.values.amountMinor, exponent),
+    paymentDate: r.values.paymentDate ?? null,
+    problems: r.problems.map((p) => `${p.column}: ${p.reason}`),
+  };
+}
+
+/** Parses a bank file with a template and shows the first rows and every problem; stages nothing. */
+export function previewBankFile(
+  db: Database.Database,
+  input: {
+    file: string;
+    templateName?: string | undefined;
+    template?: unknown;
+    currency: string;
+    previewRows: number;
+  },
+): BankFilePreview {
+  const template = resolveTemplate(db, input);
+  const exponent = exponentOf(db, input.currency);
+  const bytes = readBytes(input.file);
+  const sha256 = sha256Hex(bytes);
+  const result = parseBankFile(bytes, template, { exponent, previewRows: input.previewRows });
+  const full = result.fileErrors.length ? result : parseBankFile(bytes, template, { exponent });
+  const seen = db
+    .prepare(
+      `SELECT imported_at AS importedAt, file_name AS fileName FROM imported_files WHERE kind = 'bank' AND sha256 = ?`,
+    )
+    .get(sha256) as { importedAt: string; fileName: string } | undefined;
+  return {
+    file: input.file,
+    sha256,
+    alreadyImported: seen ?? null,
+    header: info(result.header, exponent),
+    footer: info(result.footer, exponent),
+    rows: result.rows.slice(0, input.previewRows).map((r) => previewRow(r, exponent)),
+    rowsWithProblems: full.rows.filter((r) => r.problems.length > 0).length,
+    fileErrors: fileIssues(input.file, result),
+  };
+}
+
+/** Input of a bank file import into a new batch. */
+export type ImportBankFileInput = {
+  file: string;
+  templateName?: string | undefined;
+  template?: unknown;
+  batchType: BatchType;
+  payType: number;
+  currency: string;
+  channelId: number;
+  allocationLevel: 'bill' | 'item';
+  batchNo?: string | undefined;
+  lockboxNo?: string | undefined;
+  batchDate?: string | undefined;
+  controlCount?: number | undefined;
+  controlTotal?: string | undefined;
+  force: boolean;
+};
+
+/**
+ * Imports a bank file into a new open batch in one transaction. File-level problems (layout, encoding, totals
+ * that contradict the rows, no data) stage nothing; row-level problems become invalid entries to fix in the
+ * grid. Header/footer figures fill the batch header unless keyed. A file imported before (same content hash)
+ * is refused unless forced.
+ */
+export function importBankFile(
+  db: Database.Database,
+  input: ImportBankFileInput,
+  now: Date,
+  operatorId: number | null,
+  progress: (phase: string, done: number, total: number) => void = () => {},
+): { batch: BatchDto; rows: number; invalid: number } {
+  const template = resolveTemplate(db, input);
+  const exponent = exponentOf(db, input.currency);
+  const bytes = readBytes(input.file);
+  const sha256 = sha256Hex(bytes);
+  const seen = db
+    .prepare(`SELECT imported_at AS at FROM imported_files WHERE kind = 'bank' AND sha256 = ?`)
+    .get(sha256) as { at: string } | undefined;
+  if (seen && !input.force) {
+    throw conflict(
+      'already-imported',
+      `this file (same content) was already imported on ${seen.at}; import again only on purpose (force)`,
+    );
+  }
+  progress('parsing', 0, bytes.length);
+  const parsed = parseBankFile(bytes, template, { exponent });
+  if (parsed.fileErrors.length > 0) {
+    throw invalidFileRows(
+      `${basename(input.file)} was not imported: ${parsed.fileErrors[0]?.reason ?? 'file error'}`,
+      fileIssues(input.file, parsed),
+    );
+  }
+  const rows = parsed.rows;
+  const at = now.toISOString();
+  return db.transaction(() => {
+    const h = parsed.header;
+    const f = parsed.footer;
+    const controlTotalMinor = h.totalMinor ?? f.totalMinor;
+    const batch = createBatch(
+      db,
+      {
+        batchType: input.batchType,
+        payType: input.payType,
+        currency: input.currency,
+        channelId: input.channelId,
+        allocationLevel: input.allocationLevel,
+        batchNo: input.batchNo,
+        lockboxNo: input.lockboxNo ?? h.lockboxNo ?? f.lockboxNo,
+        batchDate: input.batchDate ?? h.date ?? f.date,
+        controlCount: input.controlCount ?? h.count ?? f.count,
+        controlTotal:
+          input.controlTotal ??
+          (controlTotalMinor === undefined ? undefined : formatMinor(controlTotalMinor, exponent)),
+        header: h.raw,
+        footer: f.raw,
+        sourceFile: basename(input.file),
+        sourceSha256: sha256,
+        templateName: input.templateName,
+      },
+      now,
+      operatorId,
+    );
+    const ins = db.prepare(
+      `INSERT INTO batch_entries (batch_id, seq, entry_key, source_line, account_no, bill_no, amount_text, amount_minor, payment_date,
+         check_no, payer_name, reference, payment_ref, custom_json, status, problem, problem_column)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    let invalid = 0;
+    rows.forEach((r, i) => {
+      const v = r.values;
+      const problem = r.problems.length ? r.problems.map((p) => p.reason).join('; ') : null;
+      const paymentRef =
+        v.paymentId !== undefined && /^\d{1,15}$/.test(v.paymentId) ? Number(v.paymentId) : null;
+      const refProblem =
+        v.paymentId !== undefined && paymentRef === null ? `"${v.paymentId}" is not a payment ID` : null;
+      const allProblems = [problem, refProblem].filter(Boolean).join('; ') || null;
+      if (allProblems) invalid++;
+      ins.run(
+        batch.id,
+        i + 1,
+        randomUUID(),
+        r.line,
+        v.accountNo ?? null,
+        v.billNo ?? null,
+        r.fields.amount ?? null,
+        v.amountMinor ?? null,
+        v.paymentDate ?? null,
+        v.checkNo ?? null,
+        v.payerName ?? null,
+        v.reference ?? null,
+        paymentRef,
+        Object.keys(v.custom).length ? JSON.stringify(v.custom) : null,
+        allProblems ? 'invalid' : 'new',
+        allProblems,
+        r.problems[0]?.column ?? (refProblem ? 'paymentId' : null),
+      );
+      if ((i + 1) % 50_000 === 0) progress('staging', i + 1, rows.length);
+    });
+    const auditId = writeAudit(db, {
+      at,
+      operatorId,
+      action: 'batch.import',
+      entity: 'batch',
+      entityId: String(batch.id),
+      after: { file: basename(input.file), sha256, rows: rows.length, invalid, forced: Boolean(seen) },
+    });
+    db.prepare(
+      `INSERT INTO imported_files (kind, sha256, file_name, imported_at, audit_id) VALUES ('bank', ?, ?, ?, ?)`,
+    ).run(sha256, basename(input.file), at, auditId);
+    progress('staging', rows.length, rows.length);
+    return { batch: getBatch(db, batch.id), rows: rows.length, invalid };
+  })();
+}
+
+/** A stored import template. */
+export type TemplateDto = { name: string; bank: string | null; definition: unknown; updatedAt: string };
+
+/** Saves (creates or replaces) a named import template after validating it. */
+export function saveTemplate(
+  db: Database.Database,
+  input: { name: string; bank?: string | undefined; definition: unknown },
+  now: Date,
+  operatorId: number | null,
+): TemplateDto {
+  const parsed = parseTemplate(input.definition);
+  if (!parsed.ok) {
+    throw invalidFields(
+      `the import template has ${parsed.problems.length} problem(s)`,
+      parsed.problems.map((p) => ({ path: `definition.${p.path}`, message: p.message })),
+    );
+  }
+  const at = now.toISOString();
+  return db.transaction((): TemplateDto => {
+    const before = db.prepare('SELECT definition FROM import_templates WHERE name = ?').get(input.name) as
+      { definition: string } | undefined;
+    db.prepare(
+      `INSERT INTO import_templates (name, bank, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(name) DO UPDATE SET bank = excluded.bank, definition = excluded.definition, updated_at = excluded.updated_at`,
+    ).run(input.name, input.bank ?? null, JSON.stringify(input.definition), at, at);
+    writeAudit(db, {
+      at,
+      operatorId,
+      action: 'template.save',
+      entity: 'import_template',
+      entityId: input.name,
+      before: before ? (JSON.parse(before.definition) as unknown) : undefined,
+      after: input.definition,
+    });
+    return { name: input.name, bank: input.bank ?? null, definition: input.definition, updatedAt: at };
+  })();
+}
+
+/** Every stored import template. */
+export function listTemplates(db: Database.Database): TemplateDto[] {
+  return (
+    db
+      .prepare('SELECT name, bank, definition, updated_at AS updatedAt FROM import_templates ORDER BY name')
+      .all() as {
+      name: string;
+      bank: string | null;
+      definition: string;
+      updatedAt: string;
+    }[]
+  ).map((r) => ({ ...r, definition: JSON.parse(r.definition) as unknown }));
+}

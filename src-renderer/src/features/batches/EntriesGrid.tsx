@@ -1,0 +1,873 @@
+import { useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState, type Ref } from 'react';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Checkbox from '@mui/material/Checkbox';
+import Dialog from '@mui/material/Dialog';
+import DialogActions from '@mui/material/DialogActions';
+import DialogContent from '@mui/material/DialogContent';
+import DialogTitle from '@mui/material/DialogTitle';
+import Divider from '@mui/material/Divider';
+import ListItemIcon from '@mui/material/ListItemIcon';
+import ListItemText from '@mui/material/ListItemText';
+import Menu from '@mui/material/Menu';
+import MenuItem from '@mui/material/MenuItem';
+import Typography from '@mui/material/Typography';
+import { alpha, useTheme } from '@mui/material/styles';
+import AddIcon from '@mui/icons-material/Add';
+import DeleteOutlineIcon from '@mui/icons-material/DeleteOutline';
+import UndoIcon from '@mui/icons-material/Undo';
+import ViewColumnIcon from '@mui/icons-material/ViewColumn';
+import {
+  AllCommunityModule,
+  ModuleRegistry,
+  type CellEditRequestEvent,
+  type CellFocusedEvent,
+  type Column,
+  type ColDef,
+  type ColumnEvent,
+  type GridApi,
+  type GridReadyEvent,
+  type ICellRendererParams,
+  type IDatasource,
+  type IGetRowsParams,
+  type IRowNode,
+  type SuppressKeyboardEventParams,
+} from 'ag-grid-community';
+import { AgGridReact } from 'ag-grid-react';
+import type { BatchDto, BatchEntryDto, EntryStatusDto } from '../../../../src-shared/dto/batches';
+import { call, errorMessage } from '../../api/client';
+import { useAppInfo } from '../../app/app-info';
+import { formatCount } from '../../components/format';
+import { createGridTheme } from '../../components/grid-theme';
+import { clearColumnState, loadColumnState, saveColumnState } from './column-state';
+import {
+  applyFieldLocally,
+  EDITABLE_FIELDS,
+  fieldPatch,
+  fieldText,
+  isBlankEntry,
+  isEditableField,
+  paymentRefProblem,
+  sortKeyOf,
+  UndoStack,
+  type EditableField,
+} from './entry-fields';
+import { allocationStateLabel, entryStatusLabel, entryStatusTone, reasonText } from './labels';
+import { StatusPill } from './StatusPill';
+import type { SerialQueue } from './use-serial-queue';
+
+ModuleRegistry.registerModules([AllCommunityModule]);
+
+/** Rows the service sends per block; the grid asks for the next block as the clerk scrolls. */
+const BLOCK_SIZE = 200;
+
+/** A grid row: an entry, or (with `totals`) the pinned totals row under the entries. */
+type GridRow = BatchEntryDto & { totals?: { count: number; amountMinor: number } };
+
+/** What the workspace can ask of the grid. */
+export type EntriesGridHandle = {
+  /** Fetches every loaded block again (after Validate, Exception batch, Submit). */
+  reload: () => void;
+  /** Replaces one entry's row with what the service returned (after Suspend or Release). */
+  updateEntry: (entry: BatchEntryDto) => void;
+  /** Commits the cell being edited and waits until every save reached the service. */
+  flush: () => Promise<void>;
+  /** Deletes the blank entry that "new entry" added if nothing was keyed into it. */
+  dropBlankDraft: () => Promise<void>;
+  /** Appends an entry and puts the cursor in its first editable cell. */
+  appendEntry: () => void;
+  /** Puts the keyboard focus back on the grid's focused cell (after a dialog). */
+  focus: () => void;
+};
+
+const EMPTY_ENTRY: BatchEntryDto = {
+  id: 0,
+  seq: 0,
+  sourceLine: null,
+  accountNo: null,
+  billNo: null,
+  amountText: null,
+  amountMinor: null,
+  paymentDate: null,
+  checkNo: null,
+  payerName: null,
+  reference: null,
+  channelId: null,
+  paymentRef: null,
+  custom: {},
+  status: 'new',
+  reasonCode: null,
+  problem: null,
+  problemColumn: null,
+  manualSuspend: false,
+  allocationState: 'none',
+  postedPaymentId: null,
+};
+
+const HEADER_NAMES: Readonly<Record<EditableField, string>> = {
+  accountNo: 'Account no',
+  billNo: 'Bill no',
+  amount: 'Amount',
+  paymentDate: 'Payment date',
+  checkNo: 'Check no',
+  payerName: 'Payer name',
+  reference: 'Reference',
+  paymentRef: 'Payment ID',
+};
+
+const WIDTHS: Readonly<Record<EditableField, number>> = {
+  accountNo: 120,
+  billNo: 118,
+  amount: 112,
+  paymentDate: 116,
+  checkNo: 92,
+  payerName: 150,
+  reference: 130,
+  paymentRef: 120,
+};
+
+function StatusCell(p: ICellRendererParams<GridRow>) {
+  const row = p.data;
+  if (!row || row.totals) return null;
+  return (
+    <Box sx={{ display: 'flex', alignItems: 'center', height: '100%' }}>
+      <StatusPill
+        label={entryStatusLabel(row.status) + (row.manualSuspend && row.status !== 'posted' ? ' (by hand)' : '')}
+        tone={entryStatusTone(row.status)}
+        testId={`entry-status-${row.id}`}
+      />
+    </Box>
+  );
+}
+
+/**
+ * The batch entries in an AG Grid over the infinite row model: pages of `batches:entries` sorted and filtered
+ * by the service, inline editing that saves each cell as it is left, and the keys of heads-down keyed entry
+ * (Enter at the end of the last row adds an entry, Ctrl+Enter anywhere, Ctrl+D copies down, Ctrl+Z undoes,
+ * Delete removes the selected entries).
+ */
+export function EntriesGrid({
+  batch,
+  statusFilter,
+  login,
+  queue,
+  startKeying,
+  onSaved,
+  onFocusEntry,
+  onViewReset,
+  ref,
+}: {
+  batch: BatchDto;
+  statusFilter: readonly EntryStatusDto[];
+  login: string;
+  queue: SerialQueue;
+  startKeying: boolean;
+  onSaved: () => void;
+  onFocusEntry: (entry: BatchEntryDto | null) => void;
+  onViewReset: () => void;
+  ref?: Ref<EntriesGridHandle>;
+}) {
+  const theme = useTheme();
+  const { money } = useAppInfo();
+  const gridTheme = useMemo(() => createGridTheme(theme), [theme]);
+  const apiRef = useRef<GridApi<GridRow> | null>(null);
+  const filterRef = useRef(statusFilter);
+  const editable = batch.status === 'open' || batch.status === 'validated';
+  const editableRef = useRef(editable);
+  const undo = useRef(new UndoStack());
+  const draftIdRef = useRef<number | null>(null);
+  const pendingSaves = useRef(new Map<number, number>());
+  const focusedIdRef = useRef<number | null>(null);
+  const startedRef = useRef(false);
+  const [totals, setTotals] = useState<{ count: number; amountMinor: number } | null>(null);
+  const [undoSize, setUndoSize] = useState(0);
+  const [message, setMessage] = useState<{ severity: 'error' | 'info'; text: string } | null>(null);
+  const [deleteIds, setDeleteIds] = useState<number[] | null>(null);
+  const [columnsAnchor, setColumnsAnchor] = useState<HTMLElement | null>(null);
+  const [, setColumnsVersion] = useState(0);
+  const batchId = batch.id;
+  const fields = EDITABLE_FIELDS[batch.batchType];
+  const labelField = fields[0] ?? 'accountNo';
+
+  useEffect(() => {
+    editableRef.current = editable;
+  }, [editable]);
+
+  const onSavedRef = useRef(onSaved);
+  const onFocusEntryRef = useRef(onFocusEntry);
+  useEffect(() => {
+    onSavedRef.current = onSaved;
+    onFocusEntryRef.current = onFocusEntry;
+  }, [onSaved, onFocusEntry]);
+
+  const showError = useCallback((err: unknown) => setMessage({ severity: 'error', text: errorMessage(err) }), []);
+
+  /** Count and amount of the entries the filter shows, from the service (a zero-row page). */
+  const refreshTotals = useCallback(async () => {
+    const page = await call('batches:entries', {
+      batchId,
+      startRow: 0,
+      endRow: 0,
+      ...(filterRef.current.length ? { status: [...filterRef.current] } : {}),
+    });
+    setTotals({ count: page.total, amountMinor: page.totalAmountMinor });
+    return page.total;
+  }, [batchId]);
+
+  const datasource = useMemo<IDatasource>(
+    () => ({
+      rowCount: undefined,
+      getRows: (params: IGetRowsParams) => {
+        const sort = params.sortModel[0];
+        const sortBy = sort ? sortKeyOf(sort.colId) : undefined;
+        call('batches:entries', {
+          batchId,
+          startRow: params.startRow,
+          endRow: params.endRow,
+          ...(sort && sortBy ? { sortBy, sortDir: sort.sort } : {}),
+          ...(filterRef.current.length ? { status: [...filterRef.current] } : {}),
+        }).then(
+          (page) => {
+            params.successCallback(page.rows, page.total);
+            setTotals({ count: page.total, amountMinor: page.totalAmountMinor });
+          },
+          (err: unknown) => {
+            params.failCallback();
+            showError(err);
+          },
+        );
+      },
+    }),
+    [batchId, showError],
+  );
+
+  // A click on a status chip filters on the service side: the cache starts over with the new filter.
+  useEffect(() => {
+    if (filterRef.current === statusFilter) return;
+    filterRef.current = statusFilter;
+    apiRef.current?.purgeInfiniteCache();
+  }, [statusFilter]);
+
+  const editableColumns = useCallback((node: IRowNode<GridRow>): Column[] => {
+    const api = apiRef.current;
+    if (!api) return [];
+    return api.getAllDisplayedColumns().filter((c) => isEditableField(c.getColId()) && c.isCellEditable(node));
+  }, []);
+
+  const focusCell = useCallback((rowIndex: number, colId: string, edit: boolean) => {
+    const api = apiRef.current;
+    if (!api) return;
+    api.ensureIndexVisible(rowIndex);
+    api.ensureColumnVisible(colId);
+    api.setFocusedCell(rowIndex, colId);
+    if (edit) api.startEditingCell({ rowIndex, colKey: colId });
+  }, []);
+
+  /** Waits until the row of this entry is loaded in the grid (after a cache refresh) and returns it. */
+  const waitForRow = useCallback(async (entryId: number): Promise<IRowNode<GridRow> | null> => {
+    for (let i = 0; i < 150; i++) {
+      const node = apiRef.current?.getRowNode(String(entryId));
+      if (node?.data && node.rowIndex !== null && !node.data.totals) return node;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return null;
+  }, []);
+
+  /** Saves one field of one entry (optimistically shown) and applies the service's verdict on the row. */
+  const saveField = useCallback(
+    (node: IRowNode<GridRow>, field: EditableField, text: string, remember: boolean) => {
+      const entry = node.data;
+      if (!entry || entry.totals) return;
+      if (field === 'paymentRef') {
+        const problem = paymentRefProblem(text);
+        if (problem) {
+          setMessage({ severity: 'error', text: problem });
+          return;
+        }
+      }
+      const oldText = fieldText(entry, field);
+      if (oldText.trim() === text.trim()) return;
+      if (remember) {
+        undo.current.push({ entryId: entry.id, field, oldText });
+        setUndoSize(undo.current.size);
+      }
+      setMessage(null);
+      node.setData(applyFieldLocally(entry, field, text));
+      const id = entry.id;
+      pendingSaves.current.set(id, (pendingSaves.current.get(id) ?? 0) + 1);
+      queue
+        .run(() => call('batches:save-entries', { batchId, entries: [fieldPatch(id, field, text)] }))
+        .then(
+          ([saved]) => {
+            const left = (pendingSaves.current.get(id) ?? 1) - 1;
+            pendingSaves.current.set(id, left);
+            // A later save of the same entry is on its way and will bring the fresher row.
+            if (saved && left === 0) {
+              apiRef.current?.getRowNode(String(id))?.setData(saved);
+              if (focusedIdRef.current === id) onFocusEntryRef.current(saved);
+            }
+            onSavedRef.current();
+            return refreshTotals();
+          },
+          (err: unknown) => {
+            pendingSaves.current.set(id, (pendingSaves.current.get(id) ?? 1) - 1);
+            apiRef.current?.getRowNode(String(id))?.setData(entry);
+            showError(err);
+          },
+        )
+        .catch(showError);
+    },
+    [batchId, queue, refreshTotals, showError],
+  );
+
+  const reload = useCallback(() => {
+    apiRef.current?.refreshInfiniteCache();
+    void refreshTotals().catch(showError);
+  }, [refreshTotals, showError]);
+
+  const dropBlankDraft = useCallback(async () => {
+    const id = draftIdRef.current;
+    if (id === null) return;
+    const data = apiRef.current?.getRowNode(String(id))?.data;
+    draftIdRef.current = null;
+    if (data && !isBlankEntry(data)) return;
+    try {
+      await queue.run(() => call('batches:delete-entries', { batchId, ids: [id] }));
+      reload();
+      onSavedRef.current();
+    } catch (err) {
+      showError(err);
+    }
+  }, [batchId, queue, reload, showError]);
+
+  const appendEntry = useCallback(() => {
+    const api = apiRef.current;
+    if (!api || !editableRef.current) return;
+    api.stopEditing();
+    void (async () => {
+      try {
+        // Keyed entry happens in entry order: a sort or a status filter would hide where the new entry goes.
+        const sorted = api.getColumnState().some((c) => c.sort && !(c.colId === 'seq' && c.sort === 'asc'));
+        if (sorted) api.applyColumnState({ defaultState: { sort: null } });
+        if (filterRef.current.length) {
+          filterRef.current = [];
+          onViewReset();
+          api.purgeInfiniteCache();
+        }
+        const draftId = draftIdRef.current;
+        const draft = draftId === null ? undefined : api.getRowNode(String(draftId))?.data;
+        let entryId: number;
+        if (draft && isBlankEntry(draft)) entryId = draft.id;
+        else {
+          const [created] = await queue.run(() => call('batches:save-entries', { batchId, entries: [{}] }));
+          if (!created) return;
+          entryId = created.id;
+          draftIdRef.current = created.id;
+          onSavedRef.current();
+        }
+        const count = await refreshTotals();
+        api.setRowCount(count, true);
+        api.refreshInfiniteCache();
+        api.ensureIndexVisible(count - 1, 'bottom');
+        const node = await waitForRow(entryId);
+        if (!node || node.rowIndex === null) return;
+        const first = editableColumns(node)[0];
+        if (first) focusCell(node.rowIndex, first.getColId(), true);
+      } catch (err) {
+        showError(err);
+      }
+    })();
+  }, [batchId, queue, refreshTotals, waitForRow, editableColumns, focusCell, onViewReset, showError]);
+
+  const undoLast = useCallback(() => {
+    const step = undo.current.pop();
+    setUndoSize(undo.current.size);
+    if (!step) {
+      setMessage({ severity: 'info', text: 'Nothing to undo.' });
+      return;
+    }
+    const node = apiRef.current?.getRowNode(String(step.entryId));
+    if (node?.data) {
+      saveField(node, step.field, step.oldText, false);
+      if (node.rowIndex !== null) focusCell(node.rowIndex, step.field, false);
+    } else {
+      // The row is not loaded (scrolled away or filtered out): save it anyway and fetch again.
+      queue
+        .run(() =>
+          call('batches:save-entries', { batchId, entries: [fieldPatch(step.entryId, step.field, step.oldText)] }),
+        )
+        .then(() => {
+          reload();
+          onSavedRef.current();
+        }, showError);
+    }
+  }, [batchId, queue, saveField, focusCell, reload, showError]);
+
+  const copyDown = useCallback(
+    (node: IRowNode<GridRow>, column: Column, editing: boolean) => {
+      const api = apiRef.current;
+      const field = column.getColId();
+      if (!api || node.rowIndex === null || !isEditableField(field) || !column.isCellEditable(node)) return;
+      if (editing) api.stopEditing(true);
+      const above = node.rowIndex > 0 ? api.getDisplayedRowAtIndex(node.rowIndex - 1)?.data : undefined;
+      if (!above) {
+        setMessage({ severity: 'info', text: 'There is no entry above to copy from.' });
+      } else {
+        saveField(node, field, fieldText(above, field), true);
+      }
+      focusCell(node.rowIndex, field, false);
+    },
+    [saveField, focusCell],
+  );
+
+  const requestDelete = useCallback((node: IRowNode<GridRow> | null) => {
+    const api = apiRef.current;
+    if (!api || !editableRef.current) return;
+    const selected = api
+      .getSelectedNodes()
+      .map((n) => n.data)
+      .filter((d): d is GridRow => !!d && d.status !== 'posted');
+    const ids = selected.length ? selected.map((d) => d.id) : node?.data && node.data.status !== 'posted' ? [node.data.id] : [];
+    if (ids.length) setDeleteIds(ids);
+  }, []);
+
+  const confirmDelete = useCallback(async () => {
+    const ids = deleteIds;
+    setDeleteIds(null);
+    if (!ids) return;
+    const api = apiRef.current;
+    const focused = api?.getFocusedCell();
+    try {
+      await queue.run(() => call('batches:delete-entries', { batchId, ids }));
+      undo.current.forget(new Set(ids));
+      setUndoSize(undo.current.size);
+      if (draftIdRef.current !== null && ids.includes(draftIdRef.current)) draftIdRef.current = null;
+      api?.deselectAll();
+      reload();
+      onSavedRef.current();
+      const count = await refreshTotals();
+      if (focused && count > 0) focusCell(Math.min(focused.rowIndex, count - 1), focused.column.getColId(), false);
+    } catch (err) {
+      showError(err);
+    }
+  }, [deleteIds, batchId, queue, reload, refreshTotals, focusCell, showError]);
+
+  /** Enter on the last editable cell: to the next entry's first cell, or a new entry after the last one. */
+  const enterAtEnd = useCallback(
+    (node: IRowNode<GridRow>) => {
+      const api = apiRef.current;
+      if (!api || node.rowIndex === null) return;
+      api.stopEditing();
+      const last = api.getDisplayedRowCount() - 1;
+      if (node.rowIndex >= last) {
+        appendEntry();
+        return;
+      }
+      const next = api.getDisplayedRowAtIndex(node.rowIndex + 1);
+      const first = next ? editableColumns(next)[0] : undefined;
+      if (next && first && next.rowIndex !== null) focusCell(next.rowIndex, first.getColId(), true);
+    },
+    [appendEntry, editableColumns, focusCell],
+  );
+
+  // The key handler is built once for the column definitions; it reaches the current callbacks through a ref.
+  const keys = useRef({ appendEntry, undoLast, copyDown, requestDelete, enterAtEnd, editableColumns });
+  useEffect(() => {
+    keys.current = { appendEntry, undoLast, copyDown, requestDelete, enterAtEnd, editableColumns };
+  }, [appendEntry, undoLast, copyDown, requestDelete, enterAtEnd, editableColumns]);
+  const handled = useRef(new WeakSet<KeyboardEvent>());
+
+  const suppressKeyboardEvent = useCallback((p: SuppressKeyboardEventParams<GridRow>): boolean => {
+    const e = p.event;
+    if (e.type !== 'keydown' || p.node.rowPinned) return false;
+    if (handled.current.has(e)) return true;
+    const ctrl = e.ctrlKey || e.metaKey;
+    const k = keys.current;
+    const take = (action: () => void): boolean => {
+      handled.current.add(e);
+      e.preventDefault();
+      action();
+      return true;
+    };
+    if (ctrl && !e.altKey && e.key === 'Enter') return take(k.appendEntry);
+    if (ctrl && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'd')
+      return take(() => k.copyDown(p.node, p.column, p.editing));
+    if (ctrl && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'z' && !p.editing) return take(k.undoLast);
+    if (!ctrl && !e.altKey && e.key === 'Delete' && !p.editing) return take(() => k.requestDelete(p.node));
+    if (!ctrl && !e.altKey && !e.shiftKey && e.key === 'Enter' && p.editing) {
+      const editableCols = k.editableColumns(p.node);
+      if (editableCols[editableCols.length - 1] === p.column) return take(() => k.enterAtEnd(p.node));
+    }
+    return false;
+  }, []);
+
+  const cellEditable = useCallback(
+    (p: { node: IRowNode<GridRow>; data: GridRow | undefined }) =>
+      editableRef.current && !p.node.rowPinned && !!p.data && !p.data.totals && p.data.status !== 'posted',
+    [],
+  );
+
+  const columns = useMemo<ColDef<GridRow>[]>(() => {
+    const problemRules = (field: EditableField) => ({
+      'batch-cell-invalid': (p: { data: GridRow | undefined }) =>
+        p.data?.problemColumn === field && p.data.status === 'invalid',
+      'batch-cell-warning': (p: { data: GridRow | undefined }) =>
+        p.data?.problemColumn === field && p.data.status !== 'invalid' && p.data.problem !== null,
+    });
+    const keyed = (field: EditableField): ColDef<GridRow> => ({
+      colId: field,
+      headerName: HEADER_NAMES[field],
+      width: WIDTHS[field],
+      editable: cellEditable,
+      sortable: sortKeyOf(field) !== undefined,
+      cellClassRules: problemRules(field),
+      valueGetter: (p) => (p.data && !p.data.totals ? fieldText(p.data, field) : ''),
+      valueFormatter: (p) => {
+        const row = p.data;
+        if (!row) return '';
+        if (row.totals) {
+          if (field === 'amount') return money(row.totals.amountMinor, batch.currency);
+          if (field === labelField) return `${formatCount(row.totals.count)} ${row.totals.count === 1 ? 'entry' : 'entries'}`;
+          return '';
+        }
+        if (field === 'amount') return row.amountMinor !== null ? money(row.amountMinor, batch.currency) : (row.amountText ?? '');
+        return String(p.value ?? '');
+      },
+      tooltipValueGetter: (p) => (p.data && !p.data.totals && p.data.problemColumn === field ? p.data.problem : undefined),
+      ...(field === 'amount' || field === 'paymentRef' ? { type: 'rightAligned' } : {}),
+    });
+    return [
+      {
+        colId: 'seq',
+        headerName: 'Seq',
+        width: 70,
+        type: 'rightAligned',
+        valueGetter: (p) => (p.data && !p.data.totals ? p.data.seq : null),
+        sort: undefined,
+      },
+      ...fields.map(keyed),
+      {
+        colId: 'status',
+        headerName: 'Status',
+        width: 178,
+        valueGetter: (p) => p.data?.status,
+        cellRenderer: StatusCell,
+      },
+      {
+        colId: 'reasonCode',
+        headerName: 'Reason',
+        width: 84,
+        type: 'rightAligned',
+        valueGetter: (p) => (p.data && !p.data.totals ? p.data.reasonCode : null),
+        tooltipValueGetter: (p) => (p.data ? reasonText(p.data.reasonCode) : null),
+      },
+      {
+        colId: 'problem',
+        headerName: 'Problem',
+        flex: 1,
+        minWidth: 220,
+        sortable: false,
+        valueGetter: (p) => (p.data && !p.data.totals ? p.data.problem : null),
+        tooltipValueGetter: (p) => p.data?.problem ?? null,
+        cellClassRules: {
+          'batch-problem-error': (p) => p.data?.status === 'invalid' || p.data?.status === 'allocation_required',
+        },
+      },
+      {
+        colId: 'allocationState',
+        headerName: 'Allocation',
+        width: 104,
+        sortable: false,
+        valueGetter: (p) => (p.data && !p.data.totals ? allocationStateLabel(p.data.allocationState) : ''),
+      },
+    ];
+  }, [fields, labelField, money, batch.currency, cellEditable]);
+
+  const defaultColDef = useMemo<ColDef<GridRow>>(
+    () => ({ sortable: true, resizable: true, suppressKeyboardEvent }),
+    [suppressKeyboardEvent],
+  );
+
+  const persistColumns = useCallback(() => {
+    const api = apiRef.current;
+    if (api) saveColumnState(login, batch.batchType, api.getColumnState());
+    setColumnsVersion((v) => v + 1);
+  }, [login, batch.batchType]);
+
+  const onColumnChanged = useCallback(
+    (e: ColumnEvent<GridRow> & { finished?: boolean }) => {
+      // Only the clerk's own moves are a layout to keep; the grid's own sizing (flex, first render) is not.
+      if (!String(e.source).startsWith('ui')) return;
+      if (e.finished === false) return;
+      persistColumns();
+    },
+    [persistColumns],
+  );
+
+  const onGridReady = useCallback(
+    (e: GridReadyEvent<GridRow>) => {
+      apiRef.current = e.api;
+      const saved = loadColumnState(login, batch.batchType);
+      if (saved) e.api.applyColumnState({ state: saved, applyOrder: true });
+    },
+    [login, batch.batchType],
+  );
+
+  const onCellEditRequest = useCallback(
+    (e: CellEditRequestEvent<GridRow>) => {
+      const field = e.column.getColId();
+      if (!isEditableField(field) || !e.data || e.data.totals) return;
+      const text = e.newValue === null || e.newValue === undefined ? '' : String(e.newValue as string | number);
+      saveField(e.node, field, text, true);
+    },
+    [saveField],
+  );
+
+  const onCellFocused = useCallback(
+    (e: CellFocusedEvent<GridRow>) => {
+      if (e.rowPinned || e.rowIndex === null) return;
+      const data = apiRef.current?.getDisplayedRowAtIndex(e.rowIndex)?.data ?? null;
+      focusedIdRef.current = data?.id ?? null;
+      onFocusEntryRef.current(data && !data.totals ? data : null);
+      // Leaving an untouched new entry takes it away again, so the count stays what was keyed.
+      if (draftIdRef.current !== null && data && data.id !== draftIdRef.current) void dropBlankDraft();
+    },
+    [dropBlankDraft],
+  );
+
+  // A new batch opens ready for keying: the first entry exists and the cursor is in its first cell.
+  useEffect(() => {
+    if (!startKeying || startedRef.current || totals === null) return;
+    startedRef.current = true;
+    if (totals.count === 0) appendEntry();
+  }, [startKeying, totals, appendEntry]);
+
+  useImperativeHandle(
+    ref,
+    () => ({
+      reload,
+      updateEntry: (entry) => {
+        apiRef.current?.getRowNode(String(entry.id))?.setData(entry);
+        void refreshTotals().catch(showError);
+      },
+      flush: async () => {
+        apiRef.current?.stopEditing();
+        await queue.idle();
+      },
+      dropBlankDraft,
+      appendEntry,
+      focus: () => {
+        const api = apiRef.current;
+        const cell = api?.getFocusedCell();
+        if (api && cell) api.setFocusedCell(cell.rowIndex, cell.column, cell.rowPinned);
+      },
+    }),
+    [reload, refreshTotals, queue, dropBlankDraft, appendEntry, showError],
+  );
+
+  const pinned = useMemo<GridRow[]>(
+    () => (totals ? [{ ...EMPTY_ENTRY, id: -1, totals }] : []),
+    [totals],
+  );
+
+  const toggleColumn = (colId: string, visible: boolean) => {
+    apiRef.current?.setColumnsVisible([colId], visible);
+    persistColumns();
+  };
+  const resetColumns = () => {
+    clearColumnState(login, batch.batchType);
+    apiRef.current?.resetColumnState();
+    setColumnsVersion((v) => v + 1);
+    setColumnsAnchor(null);
+  };
+
+  const dark = theme.palette.mode === 'dark';
+  const err = theme.palette.error;
+  const warn = theme.palette.warning;
+  return (
+    <Box sx={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0, gap: 1 }}>
+      <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, flexWrap: 'wrap' }}>
+        <Button
+          size="small"
+          variant="outlined"
+          startIcon={<AddIcon />}
+          onClick={appendEntry}
+          disabled={!editable}
+          title="New entry (Ctrl+Enter)"
+          data-testid="new-entry"
+        >
+          New entry
+        </Button>
+        <Button
+          size="small"
+          startIcon={<DeleteOutlineIcon />}
+          onClick={() => {
+            const cell = apiRef.current?.getFocusedCell();
+            requestDelete(cell && !cell.rowPinned ? (apiRef.current?.getDisplayedRowAtIndex(cell.rowIndex) ?? null) : null);
+          }}
+          disabled={!editable}
+          title="Delete the selected entries, or the focused one (Delete)"
+          data-testid="delete-entries"
+        >
+          Delete
+        </Button>
+        <Button
+          size="small"
+          startIcon={<UndoIcon />}
+          onClick={undoLast}
+          disabled={!editable || undoSize === 0}
+          title="Undo the last cell edit (Ctrl+Z)"
+          data-testid="undo-edit"
+        >
+          Undo{undoSize > 0 ? ` (${undoSize})` : ''}
+        </Button>
+        <Button
+          size="small"
+          startIcon={<ViewColumnIcon />}
+          onClick={(e) => setColumnsAnchor(e.currentTarget)}
+          title="Show, hide and reset columns; drag headers to reorder, drag their edges to resize"
+          data-testid="grid-columns"
+        >
+          Columns
+        </Button>
+        <Typography variant="caption" color="textSecondary" sx={{ ml: 'auto' }} data-testid="keying-help">
+          Tab next cell · Enter on the last cell: next entry · Ctrl+D copy down · Ctrl+Z undo · Space select · Del
+          delete
+        </Typography>
+      </Box>
+      {message && (
+        <Alert
+          severity={message.severity}
+          onClose={() => setMessage(null)}
+          data-testid="grid-message"
+          sx={{ py: 0 }}
+        >
+          {message.text}
+        </Alert>
+      )}
+      <Box
+        sx={{
+          flex: 1,
+          minHeight: 240,
+          position: 'relative',
+          '& .batch-cell-invalid': {
+            bgcolor: alpha(err.main, dark ? 0.22 : 0.1),
+            boxShadow: `inset 0 0 0 1px ${err.main}`,
+            color: dark ? err.light : err.dark,
+          },
+          '& .batch-cell-warning': { bgcolor: alpha(warn.main, dark ? 0.2 : 0.12) },
+          '& .batch-problem-error': { color: dark ? err.light : err.dark },
+          '& .ag-floating-bottom .ag-row': { fontWeight: 600 },
+        }}
+        data-testid="entries-grid"
+        data-batch-id={batch.id}
+        data-total={totals?.count ?? ''}
+        data-total-minor={totals?.amountMinor ?? ''}
+      >
+        <AgGridReact<GridRow>
+          theme={gridTheme}
+          rowModelType="infinite"
+          datasource={datasource}
+          cacheBlockSize={BLOCK_SIZE}
+          maxBlocksInCache={50}
+          infiniteInitialRowCount={0}
+          columnDefs={columns}
+          defaultColDef={defaultColDef}
+          getRowId={(p) => (p.data.totals ? 'totals' : String(p.data.id))}
+          pinnedBottomRowData={pinned}
+          readOnlyEdit
+          onCellEditRequest={onCellEditRequest}
+          stopEditingWhenCellsLoseFocus
+          suppressMultiSort
+          rowSelection={{
+            mode: 'multiRow',
+            checkboxes: true,
+            headerCheckbox: false,
+            enableClickSelection: false,
+            isRowSelectable: (n) => !!n.data && !n.data.totals && n.data.status !== 'posted',
+          }}
+          selectionColumnDef={{ suppressKeyboardEvent, width: 44, pinned: 'left' }}
+          tooltipShowDelay={300}
+          onGridReady={onGridReady}
+          onCellFocused={onCellFocused}
+          onColumnMoved={onColumnChanged}
+          onColumnResized={onColumnChanged}
+          onColumnVisible={onColumnChanged}
+          onColumnPinned={onColumnChanged}
+          rowClassRules={{ 'batch-row-posted': (p) => p.data?.status === 'posted' }}
+        />
+        {totals?.count === 0 && (
+          <Box
+            sx={{
+              position: 'absolute',
+              inset: '40px 0 40px 0',
+              display: 'flex',
+              alignItems: 'center',
+              justifyContent: 'center',
+              pointerEvents: 'none',
+            }}
+            data-testid="entries-empty"
+          >
+            <Typography variant="body2" color="textSecondary">
+              {statusFilter.length
+                ? 'No entries with this status.'
+                : editable
+                  ? 'No entries yet. Press Ctrl+Enter or New entry and start keying.'
+                  : 'This batch has no entries.'}
+            </Typography>
+          </Box>
+        )}
+      </Box>
+      <Menu anchorEl={columnsAnchor} open={columnsAnchor !== null} onClose={() => setColumnsAnchor(null)}>
+        {(apiRef.current?.getColumns() ?? [])
+          .filter((c) => c.getColId() !== 'ag-Grid-SelectionColumn')
+          .map((c) => (
+            <MenuItem
+              key={c.getColId()}
+              dense
+              onClick={() => toggleColumn(c.getColId(), !c.isVisible())}
+              data-testid={`column-toggle-${c.getColId()}`}
+            >
+              <ListItemIcon>
+                <Checkbox size="small" edge="start" checked={c.isVisible()} tabIndex={-1} disableRipple />
+              </ListItemIcon>
+              <ListItemText primary={c.getColDef().headerName} />
+            </MenuItem>
+          ))}
+        <Divider />
+        <MenuItem dense onClick={resetColumns} data-testid="columns-reset">
+          <ListItemText primary="Reset to the default layout" />
+        </MenuItem>
+      </Menu>
+      <Dialog
+        open={deleteIds !== null}
+        onClose={() => setDeleteIds(null)}
+        data-testid="delete-entries-dialog"
+        aria-labelledby="delete-entries-title"
+      >
+        <DialogTitle id="delete-entries-title">
+          Delete {deleteIds?.length === 1 ? 'this entry' : `${deleteIds?.length ?? 0} entries`}?
+        </DialogTitle>
+        <DialogContent>
+          <Typography variant="body2">
+            The {deleteIds?.length === 1 ? 'entry leaves' : 'entries leave'} the batch; the count and total of the
+            zero-proof bar go down accordingly. Posted entries are never deleted.
+          </Typography>
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={() => setDeleteIds(null)}>Cancel</Button>
+          <Button
+            color="error"
+            variant="contained"
+            autoFocus
+            onClick={() => void confirmDelete()}
+            data-testid="delete-entries-confirm"
+          >
+            Delete
+          </Button>
+        </DialogActions>
+      </Dialog>
+    </Box>
+  );
+}

@@ -1,0 +1,124 @@
+import { useState } from 'react';
+import Alert from '@mui/material/Alert';
+import Button from '@mui/material/Button';
+import Dialog from '@mui/material/Dialog';
+import DialogActions from '@mui/material/DialogActions';
+import DialogContent from '@mui/material/DialogContent';
+import DialogTitle from '@mui/material/DialogTitle';
+import LinearProgress from '@mui/material/LinearProgress';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import Typography from '@mui/material/Typography';
+import type { BatchDto, BatchSubmitDto } from '../../../../src-shared/dto/batches';
+import { call, errorMessage } from '../../api/client';
+import { useAppInfo } from '../../app/app-info';
+import { formatCount } from '../../components/format';
+import { ENTRY_STATUSES, entryStatusLabel } from './labels';
+
+/** What submitting will do, by entry status: post, suspend or reverse. */
+function outcomeOf(batch: BatchDto, status: string): string {
+  if (status === 'posted') return 'Already posted';
+  if (batch.batchType === 'reversal') return status === 'valid' ? 'Reversed' : 'Blocks submit';
+  if (status === 'valid' || status === 'allocation_suggested') return 'Posted to the account';
+  if (status === 'to_be_suspended') return 'Posted to suspense';
+  return 'Blocks submit';
+}
+
+/** Confirms a submit with the counts and totals per status; shows service refusals where the clerk can act. */
+export function SubmitDialog({
+  batch,
+  onClose,
+  onSubmitted,
+}: {
+  batch: BatchDto;
+  onClose: () => void;
+  onSubmitted: (result: BatchSubmitDto) => void;
+}) {
+  const { money } = useAppInfo();
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const rows = ENTRY_STATUSES.filter((s) => (batch.countsByStatus[s] ?? 0) > 0);
+
+  const submit = async () => {
+    setSaving(true);
+    setError(null);
+    try {
+      onSubmitted(await call('batches:submit', { batchId: batch.id }));
+    } catch (err) {
+      setError(errorMessage(err));
+      setSaving(false);
+    }
+  };
+
+  return (
+    <Dialog
+      open
+      onClose={saving ? undefined : onClose}
+      maxWidth="sm"
+      fullWidth
+      data-testid="submit-dialog"
+      aria-labelledby="submit-title"
+    >
+      <DialogTitle id="submit-title">Submit batch {batch.batchNo}?</DialogTitle>
+      <LinearProgress sx={{ height: 2, visibility: saving ? 'visible' : 'hidden' }} aria-hidden />
+      <DialogContent>
+        <Typography variant="body2" sx={{ mb: 1.5 }}>
+          Submitting posts the batch to the ledger in one step. Posted entries can no longer change; a mistake is
+          corrected later with a reversal batch.
+        </Typography>
+        <Table size="small" data-testid="submit-summary">
+          <TableHead>
+            <TableRow>
+              <TableCell>Status</TableCell>
+              <TableCell align="right">Entries</TableCell>
+              <TableCell align="right">Amount</TableCell>
+              <TableCell>On submit</TableCell>
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {rows.map((s) => (
+              <TableRow key={s} data-testid={`submit-row-${s}`}>
+                <TableCell>{entryStatusLabel(s)}</TableCell>
+                <TableCell align="right">{formatCount(batch.countsByStatus[s] ?? 0)}</TableCell>
+                <TableCell align="right">{money(batch.totalsByStatus[s] ?? 0, batch.currency)}</TableCell>
+                <TableCell>{outcomeOf(batch, s)}</TableCell>
+              </TableRow>
+            ))}
+            <TableRow>
+              <TableCell sx={{ fontWeight: 600 }}>Total</TableCell>
+              <TableCell align="right" sx={{ fontWeight: 600 }}>
+                {formatCount(batch.zeroProof.enteredCount)}
+              </TableCell>
+              <TableCell align="right" sx={{ fontWeight: 600 }}>
+                {money(batch.zeroProof.enteredTotalMinor, batch.currency, true)}
+              </TableCell>
+              <TableCell />
+            </TableRow>
+          </TableBody>
+        </Table>
+        {error && (
+          <Alert severity="error" sx={{ mt: 2 }} data-testid="submit-error">
+            {error}
+          </Alert>
+        )}
+      </DialogContent>
+      <DialogActions sx={{ px: 3, pb: 2 }}>
+        <Button onClick={onClose} disabled={saving}>
+          Cancel
+        </Button>
+        <Button
+          variant="contained"
+          onClick={() => void submit()}
+          disabled={saving}
+          autoFocus
+          data-testid="submit-confirm"
+        >
+          Submit batch
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}

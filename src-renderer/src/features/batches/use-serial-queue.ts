@@ -1,0 +1,32 @@
+import { useCallback, useMemo, useRef, useState } from 'react';
+
+/** Runs tasks one after another; each task sees the ledger as the previous one left it. */
+export type SerialQueue = {
+  /** Queues a task and resolves with its result once every earlier task has finished. */
+  run: <T>(task: () => Promise<T>) => Promise<T>;
+  /** Resolves when every task queued so far has finished (failed tasks included). */
+  idle: () => Promise<void>;
+  /** How many tasks are queued or running. */
+  pending: number;
+};
+
+/**
+ * A serial queue for the batch's mutations: a cell save, an undo, a new entry and Validate reach the service in
+ * the order the clerk made them, so a Validate pressed while a save is in flight validates the saved value.
+ */
+export function useSerialQueue(): SerialQueue {
+  const tail = useRef<Promise<unknown>>(Promise.resolve());
+  const [pending, setPending] = useState(0);
+
+  const run = useCallback(<T>(task: () => Promise<T>): Promise<T> => {
+    setPending((n) => n + 1);
+    const next = tail.current.then(task).finally(() => setPending((n) => n - 1));
+    // The chain continues after a failure; the caller still sees the rejection.
+    tail.current = next.catch(() => undefined);
+    return next;
+  }, []);
+
+  const idle = useCallback(() => tail.current.then(() => undefined), []);
+
+  return useMemo(() => ({ run, idle, pending }), [run, idle, pending]);
+}
