@@ -1,0 +1,141 @@
+import { useCallback, useEffect, useState } from 'react';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Typography from '@mui/material/Typography';
+import ReceiptLongIcon from '@mui/icons-material/ReceiptLong';
+import type { BatchDto } from '../../../../src-shared/dto/batches';
+import { call, errorMessage, onEvent } from '../../api/client';
+import { useAppInfo } from '../../app/app-info';
+import { BatchList, type BatchListFilter } from './BatchList';
+import { BatchWorkspace } from './BatchWorkspace';
+import { NewBatchDialog } from './NewBatchDialog';
+
+/** The newest batches the list holds; older ones are reached through the status filter. */
+const LIST_LIMIT = 500;
+
+// The open batch survives a visit to another area (the page unmounts while hidden).
+let lastBatchId: number | null = null;
+
+/** The Batches area (Payment Tool): the batch list on the left, the open batch on the right. */
+export function BatchesPage({ active = true }: { active?: boolean }) {
+  const { info } = useAppInfo();
+  const [batches, setBatches] = useState<BatchDto[]>([]);
+  const [total, setTotal] = useState(0);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<string | null>(null);
+  const [filter, setFilter] = useState<BatchListFilter>('active');
+  const [selectedId, setSelectedId] = useState<number | null>(lastBatchId);
+  const [keyingId, setKeyingId] = useState<number | null>(null);
+  const [creating, setCreating] = useState(false);
+
+  const load = useCallback(async () => {
+    setLoading(true);
+    try {
+      const r = await call('batches:list', { limit: LIST_LIMIT });
+      setBatches(r.rows);
+      setTotal(r.total);
+      setError(null);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setLoading(false);
+    }
+  }, []);
+
+  useEffect(() => {
+    void load();
+    return onEvent('ledger:changed', () => void load());
+  }, [load]);
+
+  const select = useCallback((id: number) => {
+    lastBatchId = id;
+    setSelectedId(id);
+  }, []);
+
+  const openBatch = useCallback(
+    (id: number) => {
+      // A linked batch may be hidden by the list filter; show everything so the selection stays visible.
+      setFilter('all');
+      select(id);
+    },
+    [select],
+  );
+
+  useEffect(() => {
+    if (!active) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.altKey && !e.ctrlKey && !e.metaKey && e.key.toLowerCase() === 'n') {
+        e.preventDefault();
+        setCreating(true);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [active]);
+
+  const login = info?.operator.login ?? 'operator';
+  return (
+    <Box sx={{ display: 'flex', height: '100%', minHeight: 0 }} data-testid="batches-page">
+      <BatchList
+        batches={batches}
+        total={total}
+        selectedId={selectedId}
+        filter={filter}
+        loading={loading}
+        error={error}
+        onFilter={setFilter}
+        onSelect={select}
+        onNew={() => setCreating(true)}
+      />
+      <Box sx={{ flex: 1, minWidth: 0, minHeight: 0 }} component="section" aria-label="Batch">
+        {selectedId !== null ? (
+          <BatchWorkspace
+            key={selectedId}
+            batchId={selectedId}
+            login={login}
+            active={active && !creating}
+            startKeying={keyingId === selectedId}
+            onChanged={() => void load()}
+            onOpenBatch={openBatch}
+          />
+        ) : (
+          <Box
+            sx={{
+              height: '100%',
+              display: 'flex',
+              flexDirection: 'column',
+              alignItems: 'center',
+              justifyContent: 'center',
+              gap: 1,
+              color: 'text.secondary',
+              p: 4,
+              textAlign: 'center',
+            }}
+            data-testid="no-batch-selected"
+          >
+            <ReceiptLongIcon sx={{ fontSize: 48, color: 'text.disabled' }} />
+            <Typography color="textPrimary">No batch open</Typography>
+            <Typography variant="body2">
+              Open a batch from the list, or start a new one for the payments in today’s mail (Alt+N).
+            </Typography>
+            <Button variant="outlined" sx={{ mt: 1 }} onClick={() => setCreating(true)}>
+              New batch
+            </Button>
+          </Box>
+        )}
+      </Box>
+      {creating && (
+        <NewBatchDialog
+          onClose={() => setCreating(false)}
+          onCreated={(b) => {
+            setCreating(false);
+            setFilter('active');
+            setKeyingId(b.id);
+            select(b.id);
+            void load();
+          }}
+        />
+      )}
+    </Box>
+  );
+}
