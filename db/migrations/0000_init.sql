@@ -204,7 +204,7 @@ CREATE TABLE `batch_entries` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `batch_entries_entry_key_unique` ON `batch_entries` (`entry_key`);--> statement-breakpoint
 CREATE INDEX `batch_entries_batch_seq_idx` ON `batch_entries` (`batch_id`,`seq`);--> statement-breakpoint
-CREATE INDEX `batch_entries_batch_status_idx` ON `batch_entries` (`batch_id`,`status`);--> statement-breakpoint
+CREATE INDEX `batch_entries_batch_status_idx` ON `batch_entries` (`batch_id`,`status`,`amount_minor`);--> statement-breakpoint
 CREATE TABLE `batches` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`batch_no` text NOT NULL,

@@ -63,7 +63,15 @@ export const batchEntries = sqliteTable(
     paymentRef: integer('payment_ref'),
     customJson: text('custom_json'),
     status: text('status', {
-      enum: ['new', 'valid', 'allocation_required', 'allocation_suggested', 'to_be_suspended', 'invalid', 'posted'],
+      enum: [
+        'new',
+        'valid',
+        'allocation_required',
+        'allocation_suggested',
+        'to_be_suspended',
+        'invalid',
+        'posted',
+      ],
     }).notNull(),
     reasonCode: integer('reason_code'),
     problem: text('problem'),
@@ -75,7 +83,7 @@ export const batchEntries = sqliteTable(
   },
   (t) => [
     index('batch_entries_batch_seq_idx').on(t.batchId, t.seq),
-    index('batch_entries_batch_status_idx').on(t.batchId, t.status),
+    index('batch_entries_batch_status_idx').on(t.batchId, t.status, t.amountMinor),
   ],
 );
 

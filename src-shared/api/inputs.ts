@@ -133,6 +133,8 @@ export const commandInputs = {
         .optional(),
       sortDir: z.enum(['asc', 'desc']).optional(),
       status: z.array(entryStatus).max(7).optional(),
+      /** Count and sum the whole filter (total = -1 when false); a grid asks with its first block only. */
+      totals: z.boolean().default(true),
     })
     .refine((v) => v.endRow - v.startRow <= 5000, {
       message: 'a page holds at most 5000 rows',

@@ -148,6 +148,32 @@ describe('payment batches', () => {
     expect(edit).toMatchObject({ ok: false, error: { code: 'conflict' } });
   });
 
+  it('pages entries in order at any depth, both directions, sorted and filtered, after deletes and moves', async () => {
+    setSetting('PaymentSuspense', true);
+    const batch = await newBatch();
+    const keyed = Array.from({ length: 30 }, (_, i) => ({ accountNo: i % 7 === 0 ? undefined : `X${i}`, amount: String(30 - i), checkNo: String(i) }));
+    await value(app.dispatch('batches:save-entries', { batchId: batch.id, entries: keyed }));
+    let rows = await entries(batch.id);
+    await value(app.dispatch('batches:delete-entries', { batchId: batch.id, ids: [rows[3]!.id, rows[10]!.id] }));
+    await value(app.dispatch('batches:validate', { batchId: batch.id }));
+    await value(app.dispatch('batches:exception', { batchId: batch.id }));
+    rows = await entries(batch.id);
+    expect(rows).toHaveLength(23);
+    expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1));
+    const page = async (q: Record<string, unknown>): Promise<BatchEntriesPageDto> =>
+      value<BatchEntriesPageDto>(app.dispatch('batches:entries', { batchId: batch.id, ...q }));
+    const asc = await page({ startRow: 5, endRow: 10 });
+    expect(asc.rows.map((r) => r.checkNo)).toEqual(rows.slice(5, 10).map((r) => r.checkNo));
+    expect(asc.total).toBe(rows.length);
+    const desc = await page({ startRow: 2, endRow: 6, sortDir: 'desc' });
+    expect(desc.rows.map((r) => r.checkNo)).toEqual([...rows].reverse().slice(2, 6).map((r) => r.checkNo));
+    const byAmount = await page({ startRow: 0, endRow: 3, sortBy: 'amountMinor', sortDir: 'asc', totals: false });
+    expect(byAmount.rows.map((r) => r.amountMinor)).toEqual([...rows].map((r) => r.amountMinor!).sort((a, b) => a - b).slice(0, 3));
+    expect(byAmount.total).toBe(-1);
+    const invalid = await page({ status: ['invalid'] });
+    expect(invalid.total).toBe(0);
+  });
+
   it('refuses to submit while the zero-proof figures differ', async () => {
     const [a1] = usdAccounts(1);
     const batch = await newBatch({ controlCount: 2, controlTotal: '10.00' });

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type {
   BatchDto,
@@ -272,6 +271,16 @@ const SORTABLE: Readonly<Record<string, string>> = {
   reasonCode: 'reason_code',
 };
 
+/**
+ * Sorting a large batch by a column needs an index on (batch_id, column); it is created the first time a user
+ * sorts by that column (once per ledger), so imports do not pay for indexes nobody uses.
+ */
+function ensureSortIndex(db: Database.Database, column: string): void {
+  db.exec(
+    `CREATE INDEX IF NOT EXISTS batch_entries_sort_${column}_idx ON batch_entries (batch_id, ${column}, seq)`,
+  );
+}
+
 /** A page of entries (rows startRow..endRow-1) for the grid, with the total count and amount of the filter. */
 export function entriesPage(
   db: Database.Database,
@@ -282,6 +291,7 @@ export function entriesPage(
     sortBy?: string | undefined;
     sortDir?: 'asc' | 'desc' | undefined;
     status?: EntryStatusDto[] | undefined;
+    totals?: boolean | undefined;
   },
 ): BatchEntriesPageDto {
   loadBatchRow(db, input.batchId);
@@ -293,17 +303,56 @@ export function entriesPage(
   const dir = input.sortDir === 'desc' ? 'DESC' : 'ASC';
   const statusFilter = input.status?.length ? `AND status IN (SELECT value FROM json_each(?))` : '';
   const args: unknown[] = [input.batchId, ...(input.status?.length ? [JSON.stringify(input.status)] : [])];
-  const agg = db
-    .prepare(
-      `SELECT count(*) AS n, coalesce(sum(amount_minor), 0) AS s FROM batch_entries WHERE batch_id = ? ${statusFilter}`,
-    )
-    .get(...args) as { n: number; s: number };
-  const rows = db
-    .prepare(
-      `SELECT ${ENTRY_COLUMNS} FROM batch_entries WHERE batch_id = ? ${statusFilter}
-       ORDER BY ${column} ${dir}, seq ${dir} LIMIT ? OFFSET ?`,
-    )
-    .all(...args, Math.max(0, input.endRow - input.startRow), input.startRow) as EntryRow[];
+  // Totals scan the whole filter; a grid asks for them with its first block only.
+  const agg =
+    input.totals === false
+      ? { n: -1, s: 0 }
+      : (db
+          .prepare(
+            `SELECT count(*) AS n, coalesce(sum(amount_minor), 0) AS s FROM batch_entries WHERE batch_id = ? ${statusFilter}`,
+          )
+          .get(...args) as { n: number; s: number });
+  // Page through ids first (the index covers batch_id, sort column and rowid, so skipped rows cost little),
+  // then fetch only the page's rows.
+  if (column !== 'seq' && column !== 'status') ensureSortIndex(db, column);
+  const limit = Math.max(0, input.endRow - input.startRow);
+  let ids: number[];
+  if (column === 'seq' && !input.status?.length) {
+    // seq is kept dense (1..N) per batch, so a page in entry order is a range on the index, at any depth.
+    const max = (
+      db
+        .prepare('SELECT coalesce(max(seq), 0) AS m FROM batch_entries WHERE batch_id = ?')
+        .get(input.batchId) as { m: number }
+    ).m;
+    const range =
+      dir === 'ASC'
+        ? db
+            .prepare(`SELECT id FROM batch_entries WHERE batch_id = ? AND seq > ? ORDER BY seq LIMIT ?`)
+            .raw()
+            .all(input.batchId, input.startRow, limit)
+        : db
+            .prepare(`SELECT id FROM batch_entries WHERE batch_id = ? AND seq <= ? ORDER BY seq DESC LIMIT ?`)
+            .raw()
+            .all(input.batchId, max - input.startRow, limit);
+    ids = (range as [number][]).map((r) => r[0]);
+  } else {
+    ids = (
+      db
+        .prepare(
+          `SELECT id FROM batch_entries WHERE batch_id = ? ${statusFilter} ORDER BY ${column} ${dir}, seq ${dir} LIMIT ? OFFSET ?`,
+        )
+        .raw()
+        .all(...args, limit, input.startRow) as [number][]
+    ).map((r) => r[0]);
+  }
+  const byId = new Map(
+    (
+      db
+        .prepare(`SELECT ${ENTRY_COLUMNS} FROM batch_entries WHERE id IN (SELECT value FROM json_each(?))`)
+        .all(JSON.stringify(ids)) as EntryRow[]
+    ).map((r) => [r.id, r]),
+  );
+  const rows = ids.map((id) => byId.get(id)).filter((r): r is EntryRow => r !== undefined);
   return { rows: rows.map(entryDto), total: agg.n, totalAmountMinor: agg.s };
 }
 
@@ -352,7 +401,7 @@ export function saveEntries(
     ).m;
     const get = db.prepare(`SELECT ${ENTRY_COLUMNS} FROM batch_entries WHERE id = ? AND batch_id = ?`);
     const ins = db.prepare(
-      `INSERT INTO batch_entries (batch_id, seq, entry_key, status) VALUES (?, ?, ?, 'new')`,
+      `INSERT INTO batch_entries (id, batch_id, seq, entry_key, status) VALUES (?, ?, ?, ?, 'new')`,
     );
     const upd = db.prepare(
       `UPDATE batch_entries SET account_no = @accountNo, bill_no = @billNo, amount_text = @amountText, amount_minor = @amountMinor,
@@ -370,7 +419,8 @@ export function saveEntries(
         if (current.status === 'posted') throw conflict('entry-posted', `entry ${e.id} is posted`);
       } else {
         seq++;
-        const id = Number(ins.run(batch.id, seq, randomUUID()).lastInsertRowid);
+        const id = nextEntryId(db);
+        ins.run(id, batch.id, seq, entryKey(id));
         current = get.get(id, batch.id) as EntryRow;
       }
       const pick = <K extends keyof EntryFields>(k: K, cur: unknown): unknown =>
@@ -430,6 +480,30 @@ export function saveEntries(
   })();
 }
 
+/**
+ * The stable idempotency key of an entry, fixed when the entry is created from its id (ids are never reused):
+ * its payment is posted under this key, so the entry can move to an exception batch or be resubmitted without
+ * ever posting twice.
+ */
+export function entryKey(entryId: number): string {
+  return `e${entryId}`;
+}
+
+/** The next batch entry id (AUTOINCREMENT never reuses ids, even of deleted rows). */
+export function nextEntryId(db: Database.Database): number {
+  const seq = db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'batch_entries'`).get() as
+    { seq: number } | undefined;
+  return (seq?.seq ?? 0) + 1;
+}
+
+/** Renumbers a batch's entries 1..N in their current order, keeping seq dense after deletes and moves. */
+export function renumberEntries(db: Database.Database, batchId: number): void {
+  db.prepare(
+    `UPDATE batch_entries SET seq = r.rn FROM (SELECT id, row_number() OVER (ORDER BY seq) AS rn FROM batch_entries WHERE batch_id = ?) AS r
+     WHERE batch_entries.id = r.id AND batch_entries.seq <> r.rn`,
+  ).run(batchId);
+}
+
 /** Marks a batch edited: back to open, validation must run again. */
 export function touchBatch(db: Database.Database, batchId: number, now: Date): void {
   db.prepare(
@@ -452,6 +526,7 @@ export function deleteEntries(
         `DELETE FROM batch_entries WHERE batch_id = ? AND status <> 'posted' AND id IN (SELECT value FROM json_each(?))`,
       )
       .run(batch.id, JSON.stringify(input.ids));
+    renumberEntries(db, batch.id);
     touchBatch(db, batch.id, now);
     writeAudit(db, {
       at: now.toISOString(),
@@ -553,6 +628,7 @@ export function exceptionBatch(
     db.prepare(`UPDATE batches SET control_count = NULL, control_total_minor = NULL WHERE id = ?`).run(
       batch.id,
     );
+    renumberEntries(db, batch.id);
     touchBatch(db, batch.id, now);
     writeAudit(db, {
       at: now.toISOString(),

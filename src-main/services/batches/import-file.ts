@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
@@ -13,7 +12,7 @@ import type { BatchType } from '../../domain/batch-rules';
 import { writeAudit } from '../audit';
 import { conflict, invalidFields, invalidFileRows, notFound } from '../errors';
 import { exponentOf } from '../rates';
-import { createBatch, getBatch } from './batch-store';
+import { createBatch, entryKey, getBatch, nextEntryId } from './batch-store';
 
 /** Largest bank file accepted (bytes); bigger files are refused before reading. */
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
@@ -233,11 +232,12 @@ export function importBankFile(
       operatorId,
     );
     const ins = db.prepare(
-      `INSERT INTO batch_entries (batch_id, seq, entry_key, source_line, account_no, bill_no, amount_text, amount_minor, payment_date,
+      `INSERT INTO batch_entries (id, batch_id, seq, entry_key, source_line, account_no, bill_no, amount_text, amount_minor, payment_date,
          check_no, payer_name, reference, payment_ref, custom_json, status, problem, problem_column)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     let invalid = 0;
+    const firstId = nextEntryId(db);
     rows.forEach((r, i) => {
       const v = r.values;
       const problem = r.problems.length ? r.problems.map((p) => p.reason).join('; ') : null;
@@ -247,10 +247,12 @@ export function importBankFile(
         v.paymentId !== undefined && paymentRef === null ? `"${v.paymentId}" is not a payment ID` : null;
       const allProblems = [problem, refProblem].filter(Boolean).join('; ') || null;
       if (allProblems) invalid++;
+      const id = firstId + i;
       ins.run(
+        id,
         batch.id,
         i + 1,
-        randomUUID(),
+        entryKey(id),
         r.line,
         v.accountNo ?? null,
         v.billNo ?? null,

@@ -42,6 +42,25 @@ export function submitBatch(
   progress: (phase: string, done: number, total: number) => void = () => {},
 ): BatchSubmitDto {
   const started = performance.now();
+  // Submit checks every reference itself (accounts, bills, items come from its own queries); per-row foreign-key
+  // lookups on hundreds of thousands of rows would only repeat that, so they are off for this transaction.
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) === 1;
+  if (foreignKeys) db.pragma('foreign_keys = OFF');
+  try {
+    return submitInTransaction(db, input, now, operatorId, progress, started);
+  } finally {
+    if (foreignKeys) db.pragma('foreign_keys = ON');
+  }
+}
+
+function submitInTransaction(
+  db: Database.Database,
+  input: { batchId: number; overrideReason?: string | undefined },
+  now: Date,
+  operatorId: number | null,
+  progress: (phase: string, done: number, total: number) => void,
+  started: number,
+): BatchSubmitDto {
   const out = db.transaction((): BatchSubmitDto => {
     const batch = loadBatchRow(db, input.batchId);
     if (batch.status === 'submitted') {
@@ -126,6 +145,11 @@ export function submitBatch(
     );
     const markPosted = db.prepare(
       `UPDATE batch_entries SET status = 'posted', posted_payment_id = ? WHERE id = ?`,
+    );
+    // Payments and suspended payments are posted under their entry's key; one set-based update marks them.
+    const markAllPosted = db.prepare(
+      `UPDATE batch_entries SET status = 'posted', posted_payment_id = p.id
+       FROM payments p WHERE p.source_key = batch_entries.entry_key AND batch_entries.batch_id = ? AND batch_entries.status <> 'posted'`,
     );
     const result = { posted: 0, suspended: 0, reversed: 0, postedMinor: 0, suspendedMinor: 0 };
     const ref = (f: EntryFacts): string | null => f.reference ?? (f.checkNo ? `check ${f.checkNo}` : null);
@@ -214,10 +238,7 @@ export function submitBatch(
         operatorId,
       );
       toPost.forEach((v, i) => {
-        const id = ids[i];
-        if (id == null) return;
-        markPosted.run(id, v.id);
-        crashPoint();
+        if (ids[i] == null) return;
         result.posted++;
         result.postedMinor += facts.get(v.id)?.amountMinor ?? 0;
       });
@@ -247,12 +268,12 @@ export function submitBatch(
         operatorId,
       );
       toSuspend.forEach((v, i) => {
-        const id = sids[i];
-        if (id == null) return;
-        markPosted.run(id, v.id);
+        if (sids[i] == null) return;
         result.suspended++;
         result.suspendedMinor += facts.get(v.id)?.amountMinor ?? 0;
       });
+      markAllPosted.run(batch.id);
+      crashPoint();
     }
     db.prepare(`UPDATE batches SET status = 'submitted', submitted_at = ?, updated_at = ? WHERE id = ?`).run(
       at,

@@ -15,8 +15,8 @@ import CallSplitIcon from '@mui/icons-material/CallSplit';
 import DeleteForeverIcon from '@mui/icons-material/DeleteForever';
 import DownloadIcon from '@mui/icons-material/Download';
 import FactCheckIcon from '@mui/icons-material/FactCheck';
-import PauseCircleOutlineIcon from '@mui/icons-material/PauseCircleOutline';
-import PlayCircleOutlineIcon from '@mui/icons-material/PlayCircleOutline';
+import PauseCircleOutlineIcon from '@mui/icons-material/PauseCircleOutlined';
+import PlayCircleOutlineIcon from '@mui/icons-material/PlayCircleOutlined';
 import SendIcon from '@mui/icons-material/Send';
 import type { BatchDto, BatchEntryDto, BatchSubmitDto, EntryStatusDto } from '../../../../src-shared/dto/batches';
 import { ApiCallError, call, errorMessage } from '../../api/client';
@@ -108,7 +108,7 @@ export function BatchWorkspace({
   login: string;
   active: boolean;
   startKeying: boolean;
-  onChanged: () => void;
+  onChanged: (batch?: BatchDto) => void;
   onOpenBatch: (id: number) => void;
 }) {
   const { money } = useAppInfo();
@@ -144,7 +144,7 @@ export function BatchWorkspace({
   const onSaved = useCallback(() => {
     clearTimeout(refreshTimer.current);
     refreshTimer.current = setTimeout(() => {
-      void refresh().then(onChanged);
+      void refresh().then((b) => b && onChanged(b));
     }, 60);
   }, [refresh, onChanged]);
   useEffect(() => () => clearTimeout(refreshTimer.current), []);
@@ -177,7 +177,7 @@ export function BatchWorkspace({
       const r = await queue.run(() => call('batches:validate', { batchId }));
       setBatch(r.batch);
       grid.current?.reload();
-      onChanged();
+      onChanged(r.batch);
       const counts = ENTRY_STATUSES.filter((s) => (r.batch.countsByStatus[s] ?? 0) > 0)
         .map((s) => `${formatCount(r.batch.countsByStatus[s] ?? 0)} ${entryStatusLabel(s).toLowerCase()}`)
         .join(', ');
@@ -192,8 +192,8 @@ export function BatchWorkspace({
       );
       grid.current?.updateEntry(entry);
       setFocused(entry);
-      await refresh();
-      onChanged();
+      const b = await refresh();
+      if (b) onChanged(b);
     });
 
   const exception = () =>
@@ -215,9 +215,10 @@ export function BatchWorkspace({
   const discard = () =>
     act('Discarding', async () => {
       setDialog(null);
-      setBatch(await queue.run(() => call('batches:discard', { batchId })));
+      const b = await queue.run(() => call('batches:discard', { batchId }));
+      setBatch(b);
       grid.current?.reload();
-      onChanged();
+      onChanged(b);
     });
 
   const afterSubmit = (result: BatchSubmitDto) => {
@@ -536,7 +537,7 @@ export function BatchWorkspace({
             grid.current?.updateEntry(entry);
             setFocused(entry);
             closeDialog();
-            void refresh().then(onChanged);
+            void refresh().then((b) => b && onChanged(b));
           }}
         />
       )}

@@ -47,6 +47,9 @@ export function BatchesPage({ active = true }: { active?: boolean }) {
     return onEvent('ledger:changed', () => void load());
   }, [load]);
 
+  // A batch's own figures change with every keyed cell; the list takes them over without asking again.
+  const patch = useCallback((b: BatchDto) => setBatches((list) => list.map((x) => (x.id === b.id ? b : x))), []);
+
   const select = useCallback((id: number) => {
     lastBatchId = id;
     setSelectedId(id);
@@ -95,7 +98,7 @@ export function BatchesPage({ active = true }: { active?: boolean }) {
             login={login}
             active={active && !creating}
             startKeying={keyingId === selectedId}
-            onChanged={() => void load()}
+            onChanged={(b) => (b ? patch(b) : void load())}
             onOpenBatch={openBatch}
           />
         ) : (

@@ -15,7 +15,7 @@ import MenuItem from '@mui/material/MenuItem';
 import Typography from '@mui/material/Typography';
 import { alpha, useTheme } from '@mui/material/styles';
 import AddIcon from '@mui/icons-material/Add';
-import DeleteOutlineIcon from '@mui/icons-material/DeleteOutline';
+import DeleteOutlineIcon from '@mui/icons-material/DeleteOutlined';
 import UndoIcon from '@mui/icons-material/Undo';
 import ViewColumnIcon from '@mui/icons-material/ViewColumn';
 import {
@@ -596,7 +596,7 @@ export function EntriesGrid({
   }, [login, batch.batchType]);
 
   const onColumnChanged = useCallback(
-    (e: ColumnEvent<GridRow> & { finished?: boolean }) => {
+    (e: ColumnEvent<'columnMoved' | 'columnResized' | 'columnVisible' | 'columnPinned', GridRow> & { finished?: boolean }) => {
       // Only the clerk's own moves are a layout to keep; the grid's own sizing (flex, first render) is not.
       if (!String(e.source).startsWith('ui')) return;
       if (e.finished === false) return;
@@ -771,7 +771,7 @@ export function EntriesGrid({
           datasource={datasource}
           cacheBlockSize={BLOCK_SIZE}
           maxBlocksInCache={50}
-          infiniteInitialRowCount={0}
+          suppressNoRowsOverlay
           columnDefs={columns}
           defaultColDef={defaultColDef}
           getRowId={(p) => (p.data.totals ? 'totals' : String(p.data.id))}
