@@ -16,6 +16,7 @@ import {
 import { recordPayment } from '../services/record-payment';
 import { exportBatchFile, importBatchFile } from '../services/batches/batch-file';
 import { listTemplates, previewBankFile, saveTemplate } from '../services/batches/import-file';
+import { allocateEntry, entryAllocationView } from '../services/batches/entry-allocation';
 import {
   createBatch,
   deleteEntries,
@@ -95,6 +96,8 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'batches:import-batch-file': (input) => importBatchFile(db, input.file, ctx.clock(), ctx.operator.id),
     'batches:preview-file': (input) => previewBankFile(db, input),
     'batches:import-file': (input) => runJob(ctx, 'batch-import', input),
+    'batches:entry-allocation': (input) => entryAllocationView(db, input),
+    'batches:allocate-entry': (input) => allocateEntry(db, input, ctx.clock(), ctx.operator.id),
     'templates:list': () => listTemplates(db),
     'templates:save': (input) => saveTemplate(db, input, ctx.clock(), ctx.operator.id),
   };

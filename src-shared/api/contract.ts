@@ -19,6 +19,7 @@ import type {
   ImportTemplateDto,
   BatchSubmitDto,
   BatchValidationDto,
+  EntryAllocationViewDto,
 } from '../dto/batches';
 import type {
   AppInfoDto,
@@ -61,6 +62,8 @@ export const COMMANDS = [
   'batches:import-batch-file',
   'batches:preview-file',
   'batches:import-file',
+  'batches:entry-allocation',
+  'batches:allocate-entry',
   'templates:list',
   'templates:save',
 ] as const;
@@ -100,6 +103,8 @@ export type CommandOutputs = {
   'batches:import-batch-file': BatchDto;
   'batches:preview-file': BankFilePreviewDto;
   'batches:import-file': BatchImportDto;
+  'batches:entry-allocation': EntryAllocationViewDto;
+  'batches:allocate-entry': EntryAllocationViewDto;
   'templates:list': ImportTemplateDto[];
   'templates:save': ImportTemplateDto;
 };

@@ -199,6 +199,19 @@ export const commandInputs = {
     controlTotal: decimal.optional(),
     force: z.boolean().default(false),
   }),
+  'batches:entry-allocation': z.strictObject({ batchId: id, entryId: id }),
+  'batches:allocate-entry': z.strictObject({
+    batchId: id,
+    entryId: id,
+    bills: z
+      .array(z.strictObject({ billNo: code, amount: decimal }))
+      .max(10_000)
+      .optional(),
+    items: z
+      .array(z.strictObject({ itemNo: code, amount: decimal }))
+      .max(100_000)
+      .optional(),
+  }),
   'templates:list': z.strictObject({}),
   'templates:save': z.strictObject({
     name: code,

@@ -1,4 +1,5 @@
 import type { Minor } from '../money';
+import type { AllocationViewDto } from './allocation';
 
 /** Batch types. */
 export type BatchTypeDto = 'payment' | 'refund' | 'reversal';
@@ -155,3 +156,14 @@ export type BatchImportDto = { batch: BatchDto; rows: number; invalid: number };
 
 /** A named import template (column mapping, delimiter, date format, encoding...) per bank. */
 export type ImportTemplateDto = { name: string; bank: string | null; definition: unknown; updatedAt: string };
+
+/** A batch entry as the allocation dialog sees it before submit. */
+export type EntryAllocationViewDto = {
+  view: AllocationViewDto;
+  entryId: number;
+  allocationLevel: 'bill' | 'item';
+  /** The entry's amount in the account's currency. */
+  amountMinor: Minor;
+  /** Lines chosen by hand so far (bill numbers for bill-level batches, item numbers for item-level ones). */
+  manual: { billNo?: string; itemNo?: string; amountMinor: Minor }[];
+};

@@ -151,10 +151,16 @@ describe('payment batches', () => {
   it('pages entries in order at any depth, both directions, sorted and filtered, after deletes and moves', async () => {
     setSetting('PaymentSuspense', true);
     const batch = await newBatch();
-    const keyed = Array.from({ length: 30 }, (_, i) => ({ accountNo: i % 7 === 0 ? undefined : `X${i}`, amount: String(30 - i), checkNo: String(i) }));
+    const keyed = Array.from({ length: 30 }, (_, i) => ({
+      accountNo: i % 7 === 0 ? undefined : `X${i}`,
+      amount: String(30 - i),
+      checkNo: String(i),
+    }));
     await value(app.dispatch('batches:save-entries', { batchId: batch.id, entries: keyed }));
     let rows = await entries(batch.id);
-    await value(app.dispatch('batches:delete-entries', { batchId: batch.id, ids: [rows[3]!.id, rows[10]!.id] }));
+    await value(
+      app.dispatch('batches:delete-entries', { batchId: batch.id, ids: [rows[3]!.id, rows[10]!.id] }),
+    );
     await value(app.dispatch('batches:validate', { batchId: batch.id }));
     await value(app.dispatch('batches:exception', { batchId: batch.id }));
     rows = await entries(batch.id);
@@ -166,9 +172,25 @@ describe('payment batches', () => {
     expect(asc.rows.map((r) => r.checkNo)).toEqual(rows.slice(5, 10).map((r) => r.checkNo));
     expect(asc.total).toBe(rows.length);
     const desc = await page({ startRow: 2, endRow: 6, sortDir: 'desc' });
-    expect(desc.rows.map((r) => r.checkNo)).toEqual([...rows].reverse().slice(2, 6).map((r) => r.checkNo));
-    const byAmount = await page({ startRow: 0, endRow: 3, sortBy: 'amountMinor', sortDir: 'asc', totals: false });
-    expect(byAmount.rows.map((r) => r.amountMinor)).toEqual([...rows].map((r) => r.amountMinor!).sort((a, b) => a - b).slice(0, 3));
+    expect(desc.rows.map((r) => r.checkNo)).toEqual(
+      [...rows]
+        .reverse()
+        .slice(2, 6)
+        .map((r) => r.checkNo),
+    );
+    const byAmount = await page({
+      startRow: 0,
+      endRow: 3,
+      sortBy: 'amountMinor',
+      sortDir: 'asc',
+      totals: false,
+    });
+    expect(byAmount.rows.map((r) => r.amountMinor)).toEqual(
+      [...rows]
+        .map((r) => r.amountMinor!)
+        .sort((a, b) => a - b)
+        .slice(0, 3),
+    );
     expect(byAmount.total).toBe(-1);
     const invalid = await page({ status: ['invalid'] });
     expect(invalid.total).toBe(0);
@@ -212,6 +234,76 @@ describe('payment batches', () => {
     await value(app.dispatch('batches:validate', { batchId: batch.id }));
     expect((await entries(batch.id)).map((r) => r.status)).toEqual(['valid', 'valid']);
     await value(app.dispatch('batches:submit', { batchId: batch.id }));
+    await clean();
+  });
+
+  it('allocates a batch entry by hand before submit (resolving V5), at the batch level only (V2)', async () => {
+    setSetting('ALLOWACCOUNTDUP', true);
+    const [a1] = usdAccounts(1);
+    const batch = await newBatch();
+    const half = Math.floor(a1!.dueMinor / 2);
+    await value(
+      app.dispatch('batches:save-entries', {
+        batchId: batch.id,
+        entries: [
+          { accountNo: a1!.accountNo, billNo: a1!.billNo, amount: dollars(half) },
+          { accountNo: a1!.accountNo, billNo: a1!.billNo, amount: dollars(a1!.dueMinor - half) },
+        ],
+      }),
+    );
+    await value(app.dispatch('batches:validate', { batchId: batch.id }));
+    let rows = await entries(batch.id);
+    expect(rows.map((r) => r.status)).toEqual(['allocation_required', 'allocation_required']);
+    const view = await value<{ amountMinor: number; view: AllocationViewDto }>(
+      app.dispatch('batches:entry-allocation', { batchId: batch.id, entryId: rows[0]!.id }),
+    );
+    expect(view.amountMinor).toBe(half);
+    const itemNo = view.view.bills[0]!.items[0]!.itemNo;
+    expect(
+      await app.dispatch('batches:allocate-entry', {
+        batchId: batch.id,
+        entryId: rows[0]!.id,
+        items: [{ itemNo, amount: '0.01' }],
+      }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'conflict', rule: 'allocation-level' },
+    });
+    expect(
+      await app.dispatch('batches:allocate-entry', {
+        batchId: batch.id,
+        entryId: rows[0]!.id,
+        bills: [{ billNo: a1!.billNo, amount: dollars(half + 1) }],
+      }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'conflict', rule: 'over-allocation' },
+    });
+    await value(
+      app.dispatch('batches:allocate-entry', {
+        batchId: batch.id,
+        entryId: rows[0]!.id,
+        bills: [{ billNo: a1!.billNo, amount: dollars(half) }],
+      }),
+    );
+    await value(
+      app.dispatch('batches:allocate-entry', {
+        batchId: batch.id,
+        entryId: rows[1]!.id,
+        bills: [{ billNo: a1!.billNo, amount: dollars(a1!.dueMinor - half) }],
+      }),
+    );
+    await value(app.dispatch('batches:validate', { batchId: batch.id }));
+    rows = await entries(batch.id);
+    expect(rows.map((r) => [r.status, r.allocationState])).toEqual([
+      ['valid', 'manual'],
+      ['valid', 'manual'],
+    ]);
+    await value(app.dispatch('batches:submit', { batchId: batch.id }));
+    const after = await value<AllocationViewDto>(
+      app.dispatch('allocation:view', { accountNo: a1!.accountNo }),
+    );
+    expect(after.bills.find((b) => b.billNo === a1!.billNo)).toBeUndefined();
     await clean();
   });
 
