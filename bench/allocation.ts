@@ -143,6 +143,7 @@ async function main(): Promise<void> {
     }
     // The submit job owns its connection: it checks references itself and turns per-row FK lookups off.
     db.pragma('foreign_keys = OFF');
+    if (process.env.BENCH_CACHE_MB) db.pragma(`cache_size = -${Number(process.env.BENCH_CACHE_MB) * 1024}`);
     const CHUNK = 50_000;
     const at = new Date().toISOString();
     const ids: number[] = [];

@@ -250,11 +250,11 @@ export function entryDto(r: EntryRow): BatchEntryDto {
     allocationState:
       r.postedPaymentId !== null
         ? 'posted'
-        : allocation
-          ? allocation.manual
-            ? 'manual'
-            : 'planned'
-          : 'none',
+        : allocation?.manual
+          ? 'manual'
+          : r.status === 'valid' || r.status === 'allocation_suggested'
+            ? 'planned'
+            : 'none',
   };
 }
 

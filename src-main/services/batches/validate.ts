@@ -243,25 +243,15 @@ export function computeVerdicts(db: Database.Database, batchId: number): EntryVe
   );
 }
 
-/** Writes verdicts to the entries (status, reason, problem, resolved account and planned allocation). */
+/**
+ * Writes verdicts to the entries (status, reason, problem, resolved account). The planned allocation itself is
+ * not stored: submit plans again against the ledger as it is then; only manual allocations are kept.
+ */
 export function writeVerdicts(db: Database.Database, verdicts: readonly EntryVerdict[]): void {
   const upd = db.prepare(
-    `UPDATE batch_entries SET status = ?, reason_code = ?, problem = ?, problem_column = ?, account_id = ?,
-       allocation_json = CASE WHEN json_extract(allocation_json, '$.manual') THEN allocation_json ELSE ? END
-     WHERE id = ?`,
+    `UPDATE batch_entries SET status = ?, reason_code = ?, problem = ?, problem_column = ?, account_id = ? WHERE id = ?`,
   );
-  for (const v of verdicts) {
-    const plan =
-      v.accountAmountMinor !== null
-        ? JSON.stringify({
-            manual: false,
-            accountAmountMinor: v.accountAmountMinor,
-            ratePpm: v.ratePpm,
-            lines: v.lines,
-          })
-        : null;
-    upd.run(v.status, v.reasonCode, v.problem, v.problemColumn, v.accountId, plan, v.id);
-  }
+  for (const v of verdicts) upd.run(v.status, v.reasonCode, v.problem, v.problemColumn, v.accountId, v.id);
 }
 
 /** Validates a batch: every entry gets a status; the batch becomes "validated". */

@@ -27,11 +27,14 @@ import {
   type ColDef,
   type ColumnEvent,
   type GridApi,
+  type GetRowIdParams,
   type GridReadyEvent,
   type ICellRendererParams,
   type IDatasource,
   type IGetRowsParams,
   type IRowNode,
+  type RowSelectionOptions,
+  type SelectionColumnDef,
   type SuppressKeyboardEventParams,
 } from 'ag-grid-community';
 import { AgGridReact } from 'ag-grid-react';
@@ -55,6 +58,7 @@ import {
 } from './entry-fields';
 import { allocationStateLabel, entryStatusLabel, entryStatusTone, reasonText } from './labels';
 import { StatusPill } from './StatusPill';
+import { KeyedTextEditor } from './keyed-text-editor';
 import type { SerialQueue } from './use-serial-queue';
 
 ModuleRegistry.registerModules([AllCommunityModule]);
@@ -274,6 +278,25 @@ export function EntriesGrid({
     return null;
   }, []);
 
+  /**
+   * Shows new data in a row without disturbing a cell editor that is open in it: the row object is updated in
+   * place and every cell but the one being edited is refreshed (replacing the data would restart the editor and
+   * lose what the clerk is typing after Tab).
+   */
+  const applyRow = useCallback((node: IRowNode<GridRow>, data: BatchEntryDto) => {
+    const api = apiRef.current;
+    if (!api || !node.data || node.data.id !== data.id) return;
+    Object.assign(node.data, data);
+    const editing = new Set(
+      api
+        .getEditingCells()
+        .filter((c) => c.rowIndex === node.rowIndex && !c.rowPinned)
+        .map((c) => c.column?.getColId()),
+    );
+    const columns = api.getAllDisplayedColumns().filter((c) => !editing.has(c.getColId()));
+    api.refreshCells({ rowNodes: [node], columns, force: true });
+  }, []);
+
   /** Saves one field of one entry (optimistically shown) and applies the service's verdict on the row. */
   const saveField = useCallback(
     (node: IRowNode<GridRow>, field: EditableField, text: string, remember: boolean) => {
@@ -293,7 +316,8 @@ export function EntriesGrid({
         setUndoSize(undo.current.size);
       }
       setMessage(null);
-      node.setData(applyFieldLocally(entry, field, text));
+      const before: BatchEntryDto = { ...entry };
+      applyRow(node, applyFieldLocally(before, field, text));
       const id = entry.id;
       pendingSaves.current.set(id, (pendingSaves.current.get(id) ?? 0) + 1);
       queue
@@ -303,8 +327,9 @@ export function EntriesGrid({
             const left = (pendingSaves.current.get(id) ?? 1) - 1;
             pendingSaves.current.set(id, left);
             // A later save of the same entry is on its way and will bring the fresher row.
-            if (saved && left === 0) {
-              apiRef.current?.getRowNode(String(id))?.setData(saved);
+            const current = apiRef.current?.getRowNode(String(id));
+            if (saved && left === 0 && current) {
+              applyRow(current, saved);
               if (focusedIdRef.current === id) onFocusEntryRef.current(saved);
             }
             onSavedRef.current();
@@ -312,13 +337,14 @@ export function EntriesGrid({
           },
           (err: unknown) => {
             pendingSaves.current.set(id, (pendingSaves.current.get(id) ?? 1) - 1);
-            apiRef.current?.getRowNode(String(id))?.setData(entry);
+            const current = apiRef.current?.getRowNode(String(id));
+            if (current) applyRow(current, before);
             showError(err);
           },
         )
         .catch(showError);
     },
-    [batchId, queue, refreshTotals, showError],
+    [batchId, queue, refreshTotals, applyRow, showError],
   );
 
   const reload = useCallback(() => {
@@ -520,6 +546,7 @@ export function EntriesGrid({
       headerName: HEADER_NAMES[field],
       width: WIDTHS[field],
       editable: cellEditable,
+      cellEditor: KeyedTextEditor,
       sortable: sortKeyOf(field) !== undefined,
       cellClassRules: problemRules(field),
       valueGetter: (p) => (p.data && !p.data.totals ? fieldText(p.data, field) : ''),
@@ -589,6 +616,24 @@ export function EntriesGrid({
     [suppressKeyboardEvent],
   );
 
+  // Grid options are passed as stable objects: a new object on every render would make the grid rebuild its
+  // columns, which closes the cell editor under the clerk's fingers.
+  const rowSelection = useMemo<RowSelectionOptions<GridRow>>(
+    () => ({
+      mode: 'multiRow',
+      checkboxes: true,
+      headerCheckbox: false,
+      enableClickSelection: false,
+      isRowSelectable: (n) => !!n.data && !n.data.totals && n.data.status !== 'posted',
+    }),
+    [],
+  );
+  const selectionColumnDef = useMemo<SelectionColumnDef>(
+    () => ({ suppressKeyboardEvent, width: 44, pinned: 'left' }),
+    [suppressKeyboardEvent],
+  );
+  const getRowId = useCallback((p: GetRowIdParams<GridRow>) => (p.data.totals ? 'totals' : String(p.data.id)), []);
+
   const persistColumns = useCallback(() => {
     const api = apiRef.current;
     if (api) saveColumnState(login, batch.batchType, api.getColumnState());
@@ -648,7 +693,8 @@ export function EntriesGrid({
     () => ({
       reload,
       updateEntry: (entry) => {
-        apiRef.current?.getRowNode(String(entry.id))?.setData(entry);
+        const node = apiRef.current?.getRowNode(String(entry.id));
+        if (node) applyRow(node, entry);
         void refreshTotals().catch(showError);
       },
       flush: async () => {
@@ -663,7 +709,7 @@ export function EntriesGrid({
         if (api && cell) api.setFocusedCell(cell.rowIndex, cell.column, cell.rowPinned);
       },
     }),
-    [reload, refreshTotals, queue, dropBlankDraft, appendEntry, showError],
+    [reload, refreshTotals, queue, dropBlankDraft, appendEntry, applyRow, showError],
   );
 
   const pinned = useMemo<GridRow[]>(
@@ -774,20 +820,14 @@ export function EntriesGrid({
           suppressNoRowsOverlay
           columnDefs={columns}
           defaultColDef={defaultColDef}
-          getRowId={(p) => (p.data.totals ? 'totals' : String(p.data.id))}
+          getRowId={getRowId}
           pinnedBottomRowData={pinned}
           readOnlyEdit
           onCellEditRequest={onCellEditRequest}
           stopEditingWhenCellsLoseFocus
           suppressMultiSort
-          rowSelection={{
-            mode: 'multiRow',
-            checkboxes: true,
-            headerCheckbox: false,
-            enableClickSelection: false,
-            isRowSelectable: (n) => !!n.data && !n.data.totals && n.data.status !== 'posted',
-          }}
-          selectionColumnDef={{ suppressKeyboardEvent, width: 44, pinned: 'left' }}
+          rowSelection={rowSelection}
+          selectionColumnDef={selectionColumnDef}
           tooltipShowDelay={300}
           onGridReady={onGridReady}
           onCellFocused={onCellFocused}
@@ -795,7 +835,6 @@ export function EntriesGrid({
           onColumnResized={onColumnChanged}
           onColumnVisible={onColumnChanged}
           onColumnPinned={onColumnChanged}
-          rowClassRules={{ 'batch-row-posted': (p) => p.data?.status === 'posted' }}
         />
         {totals?.count === 0 && (
           <Box

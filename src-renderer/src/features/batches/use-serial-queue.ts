@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useMemo, useRef } from 'react';
 
 /** Runs tasks one after another; each task sees the ledger as the previous one left it. */
 export type SerialQueue = {
@@ -6,8 +6,6 @@ export type SerialQueue = {
   run: <T>(task: () => Promise<T>) => Promise<T>;
   /** Resolves when every task queued so far has finished (failed tasks included). */
   idle: () => Promise<void>;
-  /** How many tasks are queued or running. */
-  pending: number;
 };
 
 /**
@@ -16,11 +14,11 @@ export type SerialQueue = {
  */
 export function useSerialQueue(): SerialQueue {
   const tail = useRef<Promise<unknown>>(Promise.resolve());
-  const [pending, setPending] = useState(0);
 
+  // The queue object never changes identity: the grid's handlers depend on it, and a new handler on every save
+  // would make the grid update its options while the clerk types.
   const run = useCallback(<T>(task: () => Promise<T>): Promise<T> => {
-    setPending((n) => n + 1);
-    const next = tail.current.then(task).finally(() => setPending((n) => n - 1));
+    const next = tail.current.then(task);
     // The chain continues after a failure; the caller still sees the rejection.
     tail.current = next.catch(() => undefined);
     return next;
@@ -28,5 +26,5 @@ export function useSerialQueue(): SerialQueue {
 
   const idle = useCallback(() => tail.current.then(() => undefined), []);
 
-  return useMemo(() => ({ run, idle, pending }), [run, idle, pending]);
+  return useMemo(() => ({ run, idle }), [run, idle]);
 }
