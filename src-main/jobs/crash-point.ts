@@ -5,6 +5,10 @@
 let passed = 0;
 const crashAfter = Number(process.env.PAYDESK_CRASH_AFTER ?? '0') || 0;
 
+// A test can ask a child process how many crash points a full run passes, to choose kill points inside it.
+if (process.env.PAYDESK_CRASH_REPORT)
+  process.on('exit', () => process.stderr.write(`paydesk-crash-points: ${passed}\n`));
+
 /** Marks a place where a real crash must leave the ledger consistent. */
 export function crashPoint(): void {
   passed++;

@@ -1,9 +1,8 @@
 import { spawnSync, execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp } from '../../src-main/app-context';
-import { crashPointsPassed } from '../../src-main/jobs/crash-point';
 import { mulberry32 } from '../../src-main/domain/prng';
 import type { Result } from '../../src-shared/api/result';
 import type { LedgerCheckDto } from '../../src-shared/dto/app';
@@ -11,6 +10,17 @@ import type { BatchDto } from '../../src-shared/dto/batches';
 import { tempDir } from '../helpers/temp';
 
 const CLI = 'out/main/cli.js';
+
+/** The newest modification time of any file below the given folders. */
+function newestSource(dirs: string[]): number {
+  let newest = 0;
+  for (const dir of dirs) {
+    for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+    }
+  }
+  return newest;
+}
 const KILL_POINTS = 50;
 
 async function value<T>(p: Promise<Result<unknown>>): Promise<T> {
@@ -64,14 +74,19 @@ beforeAll(async () => {
   app.ctx.ledger.sqlite.pragma('wal_checkpoint(TRUNCATE)');
   app.close();
 
-  // Count the crash points of one full submit, on a scratch copy, in this process.
+  // Count the crash points of one full submit by the same CLI bundle the kills will run, on a scratch copy.
   const probe = join(dir, 'probe.sqlite');
   copyFileSync(base, probe);
-  const p = openApp({ file: probe, login: 'crash', migrationsFolder: 'db/migrations' });
-  const before = crashPointsPassed();
-  await value(p.dispatch('batches:submit', { batchId }));
-  crashPoints = crashPointsPassed() - before;
-  p.close();
+  const run = spawnSync(
+    process.execPath,
+    [CLI, '--db', probe, '--json', 'batch', 'submit', String(batchId)],
+    {
+      env: { ...process.env, PAYDESK_CRASH_REPORT: '1', PAYDESK_OPERATOR: 'crash', PAYDESK_QUIET: '1' },
+      encoding: 'utf8',
+    },
+  );
+  expect(run.status, run.stderr).toBe(0);
+  crashPoints = Number(/paydesk-crash-points: (\d+)/.exec(run.stderr)?.[1] ?? 0);
 }, 120_000);
 afterAll(() => cleanup?.());
 

@@ -183,6 +183,7 @@ export function EntriesGrid({
   const draftIdRef = useRef<number | null>(null);
   const pendingSaves = useRef(new Map<number, number>());
   const focusedIdRef = useRef<number | null>(null);
+  const loadingRef = useRef(0);
   const startedRef = useRef(false);
   const [totals, setTotals] = useState<{ count: number; amountMinor: number } | null>(null);
   const [undoSize, setUndoSize] = useState(0);
@@ -223,6 +224,7 @@ export function EntriesGrid({
     () => ({
       rowCount: undefined,
       getRows: (params: IGetRowsParams) => {
+        loadingRef.current++;
         const sort = params.sortModel[0];
         const sortBy = sort ? sortKeyOf(sort.colId) : undefined;
         call('batches:entries', {
@@ -233,10 +235,12 @@ export function EntriesGrid({
           ...(filterRef.current.length ? { status: [...filterRef.current] } : {}),
         }).then(
           (page) => {
+            loadingRef.current--;
             params.successCallback(page.rows, page.total);
             setTotals({ count: page.total, amountMinor: page.totalAmountMinor });
           },
           (err: unknown) => {
+            loadingRef.current--;
             params.failCallback();
             showError(err);
           },
@@ -268,15 +272,24 @@ export function EntriesGrid({
     if (edit) api.startEditingCell({ rowIndex, colKey: colId });
   }, []);
 
-  /** Waits until the row of this entry is loaded in the grid (after a cache refresh) and returns it. */
-  const waitForRow = useCallback(async (entryId: number): Promise<IRowNode<GridRow> | null> => {
-    for (let i = 0; i < 150; i++) {
-      const node = apiRef.current?.getRowNode(String(entryId));
-      if (node?.data && node.rowIndex !== null && !node.data.totals) return node;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return null;
+  /** Waits until no block is loading (a block that arrives later re-renders its rows and closes an editor). */
+  const waitLoaded = useCallback(async (): Promise<void> => {
+    for (let i = 0; i < 250 && loadingRef.current > 0; i++) await new Promise((r) => setTimeout(r, 20));
   }, []);
+
+  /** Waits until the row of this entry is loaded in the grid (after a cache refresh) and returns it. */
+  const waitForRow = useCallback(
+    async (entryId: number): Promise<IRowNode<GridRow> | null> => {
+      for (let i = 0; i < 150; i++) {
+        await waitLoaded();
+        const node = apiRef.current?.getRowNode(String(entryId));
+        if (node?.data && node.rowIndex !== null && !node.data.totals) return node;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return null;
+    },
+    [waitLoaded],
+  );
 
   /**
    * Shows new data in a row without disturbing a cell editor that is open in it: the row object is updated in
@@ -393,8 +406,9 @@ export function EntriesGrid({
           onSavedRef.current();
         }
         const count = await refreshTotals();
-        api.setRowCount(count, true);
         api.refreshInfiniteCache();
+        await waitLoaded();
+        // The new entry is the last one; its block may not be loaded yet when the batch is long.
         api.ensureIndexVisible(count - 1, 'bottom');
         const node = await waitForRow(entryId);
         if (!node || node.rowIndex === null) return;
@@ -404,7 +418,7 @@ export function EntriesGrid({
         showError(err);
       }
     })();
-  }, [batchId, queue, refreshTotals, waitForRow, editableColumns, focusCell, onViewReset, showError]);
+  }, [batchId, queue, refreshTotals, waitLoaded, waitForRow, editableColumns, focusCell, onViewReset, showError]);
 
   const undoLast = useCallback(() => {
     const step = undo.current.pop();
@@ -818,6 +832,7 @@ export function EntriesGrid({
           cacheBlockSize={BLOCK_SIZE}
           maxBlocksInCache={50}
           suppressNoRowsOverlay
+          suppressColumnVirtualisation
           columnDefs={columns}
           defaultColDef={defaultColDef}
           getRowId={getRowId}
