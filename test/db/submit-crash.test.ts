@@ -37,10 +37,12 @@ let expectedPayments: number;
 let crashPoints: number;
 
 beforeAll(async () => {
-  if (!existsSync(CLI))
+  // npm test builds first; when run alone after a source change, rebuild so the kills run today's code.
+  if (!existsSync(CLI) || newestSource(['src-main', 'src-shared', 'db']) > statSync(CLI).mtimeMs) {
     execFileSync(process.execPath, ['node_modules/electron-vite/bin/electron-vite.js', 'build'], {
       stdio: 'pipe',
     });
+  }
   ({ dir, cleanup } = tempDir('paydesk-crash-'));
   base = join(dir, 'base.sqlite');
   const app = openApp({ file: base, login: 'crash', migrationsFolder: 'db/migrations' });
