@@ -21,6 +21,9 @@ const entryStatus = z.enum([
   'invalid',
   'posted',
 ]);
+/** Manual allocation lines: amounts as decimal strings in the account's currency. */
+const billLines = z.array(z.strictObject({ billNo: code, amount: decimal })).max(10_000);
+const itemLines = z.array(z.strictObject({ itemNo: code, amount: decimal })).max(100_000);
 const autoPolicy = z.enum(['standard', 'bill-number', 'fifo', 'proportional', 'largest']);
 
 /** One zod schema per command; every front door parses with these before a service sees the input. */
@@ -63,14 +66,8 @@ export const commandInputs = {
   'allocation:apply': z.strictObject({
     paymentId: id,
     policy: autoPolicy.optional(),
-    bills: z
-      .array(z.strictObject({ billNo: code, amount: decimal }))
-      .max(10_000)
-      .optional(),
-    items: z
-      .array(z.strictObject({ itemNo: code, amount: decimal }))
-      .max(100_000)
-      .optional(),
+    bills: billLines.optional(),
+    items: itemLines.optional(),
     token: z.string().max(64).optional(),
   }),
   'allocation:undo': z.strictObject({ paymentId: id, reasonCode: z.int().min(0).max(2_147_483_647) }),
@@ -203,14 +200,8 @@ export const commandInputs = {
   'batches:allocate-entry': z.strictObject({
     batchId: id,
     entryId: id,
-    bills: z
-      .array(z.strictObject({ billNo: code, amount: decimal }))
-      .max(10_000)
-      .optional(),
-    items: z
-      .array(z.strictObject({ itemNo: code, amount: decimal }))
-      .max(100_000)
-      .optional(),
+    bills: billLines.optional(),
+    items: itemLines.optional(),
   }),
   'templates:list': z.strictObject({}),
   'templates:save': z.strictObject({
