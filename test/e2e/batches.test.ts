@@ -29,24 +29,23 @@ function usd(amountMinor: number): string {
 
 /** Every entry of a batch in entry order, from the service. */
 async function entriesOf(s: E2eSession, batchId: number): Promise<BatchEntryDto[]> {
-  return (
-    await service<BatchEntriesPageDto>(s, 'batches:entries', { batchId, startRow: 0, endRow: 5000 })
-  ).rows;
+  return (await service<BatchEntriesPageDto>(s, 'batches:entries', { batchId, startRow: 0, endRow: 5000 }))
+    .rows;
 }
 
-/** A grid cell of an entry (the centre part of the row, not the pinned selection column). */
+/** A grid cell of an entry. */
 function cell(page: Page, entryId: number, colId: string) {
   return page.locator(
-    `[data-testid="entries-grid"] .ag-center-cols-container .ag-row[row-id="${entryId}"] .ag-cell[col-id="${colId}"]`,
+    `[data-testid="entries-grid"] .ag-row[row-id="${entryId}"] .ag-cell[col-id="${colId}"]`,
   );
 }
 
 /** The texts of one column in display order (by row index), over the rows the grid has rendered. */
 async function columnTexts(page: Page, colId: string): Promise<string[]> {
   return page.evaluate((col) => {
-    const rows = [
-      ...document.querySelectorAll('[data-testid="entries-grid"] .ag-center-cols-container .ag-row'),
-    ];
+    const rows = [...document.querySelectorAll('[data-testid="entries-grid"] .ag-row')].filter(
+      (r) => r.getAttribute('row-id') !== 'totals',
+    );
     return rows
       .map((r) => ({
         i: Number(r.getAttribute('row-index')),
@@ -89,7 +88,9 @@ async function waitEntries(
     const rows = await entriesOf(s, batchId);
     if (ok(rows)) return rows;
     if (Date.now() > deadline)
-      throw new Error(`entries never matched: ${JSON.stringify(rows.map((r) => [r.accountNo, r.amountText]))}`);
+      throw new Error(
+        `entries never matched: ${JSON.stringify(rows.map((r) => [r.accountNo, r.amountText, r.checkNo, r.payerName]))}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -101,9 +102,12 @@ async function waitBalanced(page: Page, balanced: boolean): Promise<void> {
 
 /** Waits until the status pill of an entry shows this text. */
 async function waitStatus(page: Page, entryId: number, text: string): Promise<void> {
-  await page.getByTestId(`entry-status-${entryId}`).filter({ hasText: new RegExp(`^${text}$`) }).waitFor({
-    timeout: 10_000,
-  });
+  await page
+    .getByTestId(`entry-status-${entryId}`)
+    .filter({ hasText: new RegExp(`^${text}$`) })
+    .waitFor({
+      timeout: 10_000,
+    });
 }
 
 /** Keys one entry: each value then Tab to the next editable cell; the last value ends with `end`. */
@@ -118,7 +122,7 @@ type Picked = { accountNo: string; billNo: string; dueMinor: number };
 
 describe('Batches (Payment Tool) in the real renderer over the bridge', () => {
   let s: E2eSession;
-  let accounts: Picked[] = [];
+  const accounts: Picked[] = [];
   let batch: BatchDto;
   let sortBatch: BatchDto;
   let ids: number[] = [];
@@ -127,7 +131,11 @@ describe('Batches (Payment Tool) in the real renderer over the bridge', () => {
     s = await startSession();
     await service(s, 'demo:load', { accounts: 200, seed: 11 });
     // USD accounts with one bill unit and an open bill, found through the same services the app uses.
-    const all = await service<AccountSearchDto>(s, 'accounts:search', { query: '', mode: 'prefix', limit: 200 });
+    const all = await service<AccountSearchDto>(s, 'accounts:search', {
+      query: '',
+      mode: 'prefix',
+      limit: 200,
+    });
     for (const row of all.rows) {
       if (row.status !== 'active' || row.currency !== 'USD') continue;
       const d = await service<AccountDetailDto>(s, 'accounts:show', { accountNo: row.accountNo });
@@ -157,7 +165,9 @@ describe('Batches (Payment Tool) in the real renderer over the bridge', () => {
     await dialog.waitFor();
     expect(await s.page.getByTestId('new-batch-pay-type').textContent()).toContain('Check');
     expect(await s.page.getByTestId('new-batch-currency').textContent()).toContain('USD');
-    expect(await s.page.getByTestId('new-batch-level-help').textContent()).toContain('Fixed when the batch is created');
+    expect(await s.page.getByTestId('new-batch-level-help').textContent()).toContain(
+      'Fixed when the batch is created',
+    );
     // Reversal batches take other pay types than payment batches; refund is not offered yet.
     await s.page.getByTestId('new-batch-type-reversal').click();
     await s.page.getByTestId('new-batch-pay-type').click();
@@ -196,12 +206,30 @@ describe('Batches (Payment Tool) in the real renderer over the bridge', () => {
 
     // The new batch opens with its first entry and the cursor in Account no: key four entries, hands on keys.
     await waitEditing(s.page, 'accountNo');
+    // More room for the grid while keying: the batch list folds away (and the choice is remembered).
+    await s.page.getByTestId('batch-list-collapse').click();
+    await s.page.getByTestId('batch-list-expand').waitFor();
+    expect(await s.page.evaluate(() => localStorage.getItem('paydesk.batches.list-collapsed'))).toBe('true');
+    // Ctrl+Enter from outside the grid goes back to the new entry (the untouched one is reused, not doubled).
+    await s.page.keyboard.press('Control+Enter');
+    await waitEditing(s.page, 'accountNo');
     // Account, bill, amount, date, check, payer, reference: Tab between cells, Enter at the end adds an entry.
-    await keyEntry(s.page, [a1.accountNo, a1.billNo, formatMinor(a1.dueMinor, 2), '', '1001', 'Ada Byron', ''], 'Enter');
+    await keyEntry(
+      s.page,
+      [a1.accountNo, a1.billNo, formatMinor(a1.dueMinor, 2), '', '1001', 'Ada Byron', ''],
+      'Enter',
+    );
     await waitEditing(s.page, 'accountNo');
     await keyEntry(s.page, ['NO-SUCH-ACCT', '', '12.00', '', '1002', 'Mia Wolf', 'env 3'], 'Enter');
+    // No pause: what is typed while the new entry is being added is held and lands in its first cell.
+    await s.page.keyboard.type(a2.accountNo, { delay: 5 });
     await waitEditing(s.page, 'accountNo');
-    await keyEntry(s.page, [a2.accountNo, '', '12.345', '', '1003', 'Bo Chen', ''], 'Enter');
+    await s.page.waitForFunction(
+      (no) => (document.activeElement as HTMLInputElement | null)?.value === no,
+      a2.accountNo,
+    );
+    await s.page.keyboard.press('Tab');
+    await keyEntry(s.page, ['', '12.345', '', '1003', 'Bo Chen', ''], 'Enter');
     await waitEditing(s.page, 'accountNo');
     // The last one: Ctrl+D copies the payer from the entry above; Ctrl+Z takes it back; Ctrl+D again.
     await keyEntry(s.page, [a3.accountNo, '', '5', '', '1004'], 'Tab');
@@ -224,7 +252,11 @@ describe('Batches (Payment Tool) in the real renderer over the bridge', () => {
 
     // The mistyped amount is marked in its cell, with the reason in the Problem column and as a tooltip.
     const bad = cell(s.page, ids[2]!, 'amount');
-    await s.page.locator(`[data-testid="entries-grid"] .ag-row[row-id="${ids[2]}"] .ag-cell[col-id="amount"].batch-cell-invalid`).waitFor();
+    await s.page
+      .locator(
+        `[data-testid="entries-grid"] .ag-row[row-id="${ids[2]}"] .ag-cell[col-id="amount"].batch-cell-invalid`,
+      )
+      .waitFor();
     expect(await cell(s.page, ids[2]!, 'problem').textContent()).toContain('3 decimals');
     expect(await cell(s.page, ids[0]!, 'amount').textContent()).toBe(usd(a1.dueMinor));
     expect(await cell(s.page, ids[3]!, 'amount').textContent()).toBe('5.00');
@@ -234,7 +266,7 @@ describe('Batches (Payment Tool) in the real renderer over the bridge', () => {
     expect(await s.page.getByTestId('zero-proof-problem').textContent()).toContain('12.34 USD short');
     expect(await s.page.getByTestId('submit-batch').isDisabled()).toBe(true);
     // Totals row: count and amount of everything shown (the bad amount counts as nothing).
-    const totals = s.page.locator('[data-testid="entries-grid"] .ag-floating-bottom');
+    const totals = s.page.locator('[data-testid="entries-grid"] .ag-row[row-id="totals"]');
     await totals.locator('.ag-cell[col-id="accountNo"]').filter({ hasText: '4 entries' }).waitFor();
     expect(await totals.locator('.ag-cell[col-id="amount"]').textContent()).toBe(usd(controlMinor - 1234));
     await bad.hover();
@@ -252,10 +284,17 @@ describe('Batches (Payment Tool) in the real renderer over the bridge', () => {
     expect(await bad.textContent()).toBe('12.34');
     expect(await bad.getAttribute('class')).not.toContain('batch-cell-invalid');
     await waitBalanced(s.page, true);
-    expect(await s.page.getByTestId('zero-proof-entered-total').getAttribute('data-minor')).toBe(String(controlMinor));
-    await totals.locator('.ag-cell[col-id="amount"]').filter({ hasText: usd(controlMinor) }).waitFor();
+    expect(await s.page.getByTestId('zero-proof-entered-total').getAttribute('data-minor')).toBe(
+      String(controlMinor),
+    );
+    await totals
+      .locator('.ag-cell[col-id="amount"]')
+      .filter({ hasText: usd(controlMinor) })
+      .waitFor();
     // Balanced, but not validated yet: submit explains what is missing.
-    expect(await s.page.getByTestId('submit-blocked-reason').textContent()).toContain('Validate the batch first');
+    expect(await s.page.getByTestId('submit-blocked-reason').textContent()).toContain(
+      'Validate the batch first',
+    );
   });
 
   it('validates, suspends by hand, moves an invalid entry to an exception batch and submits', async () => {
@@ -309,7 +348,9 @@ describe('Batches (Payment Tool) in the real renderer over the bridge', () => {
     await waitEntries(s, batch.id, (r) => r[3]?.accountNo === null);
     await s.page.getByTestId('validate').click();
     await waitStatus(s.page, ids[3]!, 'Invalid');
-    expect(await cell(s.page, ids[3]!, 'problem').textContent()).toContain('account number or a bill number is required');
+    expect(await cell(s.page, ids[3]!, 'problem').textContent()).toContain(
+      'account number or a bill number is required',
+    );
     await s.page.getByTestId('submit-blocked-reason').filter({ hasText: '1 entry is invalid' }).waitFor();
     expect(await s.page.getByTestId('submit-batch').isDisabled()).toBe(true);
 
@@ -350,10 +391,14 @@ describe('Batches (Payment Tool) in the real renderer over the bridge', () => {
     const check = await service<LedgerCheckDto>(s, 'ledger:check', {});
     expect(check.violations).toEqual([]);
     const db = s.app.ctx.ledger.sqlite;
-    expect((db.prepare('SELECT count(*) AS n FROM payments WHERE batch_id = ?').get(batch.id) as { n: number }).n).toBe(3);
+    expect(
+      (db.prepare('SELECT count(*) AS n FROM payments WHERE batch_id = ?').get(batch.id) as { n: number }).n,
+    ).toBe(3);
     expect(
       db
-        .prepare("SELECT reason_code AS r, account_hint AS hint FROM payments WHERE batch_id = ? AND kind = 'suspended' ORDER BY id")
+        .prepare(
+          "SELECT reason_code AS r, account_hint AS hint FROM payments WHERE batch_id = ? AND kind = 'suspended' ORDER BY id",
+        )
         .all(batch.id),
     ).toEqual([
       { r: 2001, hint: 'NO-SUCH-ACCT' },
@@ -364,11 +409,12 @@ describe('Batches (Payment Tool) in the real renderer over the bridge', () => {
 
     // The exception batch holds the moved entry and links back.
     await s.page.getByTestId('submit-result').waitFor();
+    await s.page.getByTestId('batch-list-expand').click();
     await s.page.getByTestId(`batch-item-${exceptionNo}`).click();
     await s.page.locator(`[data-testid="batch-workspace"][data-batch-no="${exceptionNo}"]`).waitFor();
     await s.page.getByTestId('parent-batch-link').waitFor();
     await s.page.locator('[data-testid="entries-grid"][data-total="1"]').waitFor();
-    expect((await columnTexts(s.page, 'checkNo'))).toEqual(['1004']);
+    expect(await columnTexts(s.page, 'checkNo')).toEqual(['1004']);
   });
 
   it('sorts by amount on the service side and filters by status with the chips', async () => {
@@ -381,13 +427,21 @@ describe('Batches (Payment Tool) in the real renderer over the bridge', () => {
     const amounts = ['40.00', '7.50', 'abc', '123.45', '0.99', '19.99', '1,000.00', '3', '12.3.4', '88.10'];
     await service(s, 'batches:save-entries', {
       batchId: created.id,
-      entries: amounts.map((amount, i) => ({ accountNo: accounts[i % 3]!.accountNo, amount, checkNo: String(2000 + i) })),
+      entries: amounts.map((amount, i) => ({
+        accountNo: accounts[i % 3]!.accountNo,
+        amount,
+        checkNo: String(2000 + i),
+      })),
     });
     await s.page.reload();
     await s.page.getByTestId('batches-page').waitFor();
     await s.page.getByTestId(`batch-item-${created.batchNo}`).click();
-    await s.page.locator(`[data-testid="entries-grid"][data-batch-id="${created.id}"][data-total="10"]`).waitFor();
-    await s.page.locator('[data-testid="entries-grid"] .ag-row[row-index="9"]').first().waitFor();
+    await s.page
+      .locator(`[data-testid="entries-grid"][data-batch-id="${created.id}"][data-total="10"]`)
+      .waitFor();
+    await s.page
+      .locator('[data-testid="entries-grid"] .ag-row[row-index="9"]:not([row-id="totals"])')
+      .waitFor();
 
     const byService = async (dir: 'asc' | 'desc') =>
       (
@@ -402,13 +456,25 @@ describe('Batches (Payment Tool) in the real renderer over the bridge', () => {
     const header = s.page.locator('[data-testid="entries-grid"] .ag-header-cell[col-id="amount"]');
     await header.click();
     await s.page.waitForFunction(
-      () => document.querySelector('[data-testid="entries-grid"] .ag-header-cell[col-id="amount"]')?.getAttribute('aria-sort') === 'ascending',
+      () =>
+        document
+          .querySelector('[data-testid="entries-grid"] .ag-header-cell[col-id="amount"]')
+          ?.getAttribute('aria-sort') === 'ascending',
     );
     const asc = await byService('asc');
     await expect.poll(() => columnTexts(s.page, 'checkNo')).toEqual(asc);
     const ascAmounts = await columnTexts(s.page, 'amount');
     // Unparsable amounts sort first (no minor units), then ascending by value, whatever the typed format.
-    expect(ascAmounts.slice(2)).toEqual(['0.99', '3.00', '7.50', '19.99', '40.00', '88.10', '123.45', '1,000.00']);
+    expect(ascAmounts.slice(2)).toEqual([
+      '0.99',
+      '3.00',
+      '7.50',
+      '19.99',
+      '40.00',
+      '88.10',
+      '123.45',
+      '1,000.00',
+    ]);
     await header.click();
     const desc = await byService('desc');
     await expect.poll(() => columnTexts(s.page, 'checkNo')).toEqual(desc);
@@ -422,7 +488,7 @@ describe('Batches (Payment Tool) in the real renderer over the bridge', () => {
     await s.page.locator('[data-testid="entries-grid"][data-total="2"]').waitFor();
     await expect.poll(() => columnTexts(s.page, 'amount')).toEqual(expect.arrayContaining(['abc', '12.3.4']));
     expect((await columnTexts(s.page, 'amount')).length).toBe(2);
-    const totals = s.page.locator('[data-testid="entries-grid"] .ag-floating-bottom');
+    const totals = s.page.locator('[data-testid="entries-grid"] .ag-row[row-id="totals"]');
     await totals.locator('.ag-cell[col-id="accountNo"]').filter({ hasText: '2 entries' }).waitFor();
     // Both statuses at once, then back to all.
     await s.page.getByTestId('status-chip-new').click();
@@ -444,7 +510,9 @@ describe('Batches (Payment Tool) in the real renderer over the bridge', () => {
     // Delete with the keyboard (Space selects, Delete asks, Enter confirms): the two unparsable entries go.
     await invalid.click();
     await s.page.locator('[data-testid="entries-grid"][data-total="2"]').waitFor();
-    const first = s.page.locator('[data-testid="entries-grid"] .ag-center-cols-container .ag-row[row-index="0"] .ag-cell[col-id="checkNo"]');
+    const first = s.page.locator(
+      '[data-testid="entries-grid"] .ag-row[row-index="0"]:not([row-id="totals"]) .ag-cell[col-id="checkNo"]',
+    );
     await first.click();
     await s.page.keyboard.press('Space');
     await s.page.keyboard.press('ArrowDown');
@@ -453,35 +521,117 @@ describe('Batches (Payment Tool) in the real renderer over the bridge', () => {
     await s.page.getByTestId('delete-entries-dialog').getByText('Delete 2 entries?').waitFor();
     await s.page.keyboard.press('Enter');
     await s.page.locator('[data-testid="entries-grid"][data-total="0"]').waitFor();
-    expect((await entriesOf(s, created.id)).map((r) => r.amountText)).toEqual(amounts.filter((a) => a !== 'abc' && a !== '12.3.4'));
+    expect((await entriesOf(s, created.id)).map((r) => r.amountText)).toEqual(
+      amounts.filter((a) => a !== 'abc' && a !== '12.3.4'),
+    );
   });
 
   it('remembers the column layout per user and batch type, and exports the hand-over file', async () => {
     await s.page.getByTestId('grid-columns').click();
     await s.page.getByTestId('column-toggle-checkNo').click();
     await s.page.keyboard.press('Escape');
-    await s.page.locator('[data-testid="entries-grid"] .ag-header-cell[col-id="checkNo"]').waitFor({ state: 'detached' });
-    const saved = await s.page.evaluate(() => localStorage.getItem('paydesk.batch-grid.columns.e2e.clerk.payment'));
-    expect(JSON.parse(saved ?? '[]')).toContainEqual(expect.objectContaining({ colId: 'checkNo', hide: true }));
+    await s.page
+      .locator('[data-testid="entries-grid"] .ag-header-cell[col-id="checkNo"]')
+      .waitFor({ state: 'detached' });
+    const saved = await s.page.evaluate(() =>
+      localStorage.getItem('paydesk.batch-grid.columns.e2e.clerk.payment'),
+    );
+    expect(JSON.parse(saved ?? '[]')).toContainEqual(
+      expect.objectContaining({ colId: 'checkNo', hide: true }),
+    );
     await s.page.reload();
     await s.page.getByTestId(`batch-item-${sortBatch.batchNo}`).click();
     await s.page.getByTestId('batch-workspace').waitFor();
     await s.page.locator('[data-testid="entries-grid"] .ag-header-cell[col-id="amount"]').waitFor();
-    expect(await s.page.locator('[data-testid="entries-grid"] .ag-header-cell[col-id="checkNo"]').count()).toBe(0);
+    expect(
+      await s.page.locator('[data-testid="entries-grid"] .ag-header-cell[col-id="checkNo"]').count(),
+    ).toBe(0);
     await s.page.getByTestId('grid-columns').click();
     await s.page.getByTestId('columns-reset').click();
     await s.page.locator('[data-testid="entries-grid"] .ag-header-cell[col-id="checkNo"]').waitFor();
 
     const workspace = s.page.getByTestId('batch-workspace');
     const batchNo = await workspace.getAttribute('data-batch-no');
-    const [download] = await Promise.all([s.page.waitForEvent('download'), s.page.getByTestId('export-batch').click()]);
+    const [download] = await Promise.all([
+      s.page.waitForEvent('download'),
+      s.page.getByTestId('export-batch').click(),
+    ]);
     expect(download.suggestedFilename()).toBe(`${batchNo}.pmt.json`);
-    const doc = JSON.parse(readFileSync((await download.path())!, 'utf8')) as BatchFileDto;
+    const doc = JSON.parse(readFileSync(await download.path(), 'utf8')) as BatchFileDto;
     expect(doc).toMatchObject({ format: 'paydesk-batch', version: 1, batch: { batchNo, payType: 10011 } });
-    expect(doc.entries.map((e) => e.amount)).toEqual(['40.00', '7.50', '123.45', '0.99', '19.99', '1,000.00', '3', '88.10']);
+    expect(doc.entries.map((e) => e.amount)).toEqual([
+      '40.00',
+      '7.50',
+      '123.45',
+      '0.99',
+      '19.99',
+      '1,000.00',
+      '3',
+      '88.10',
+    ]);
+
+    // Discard: nothing posts, the batch stays on record and can no longer change.
+    await s.page.getByTestId('discard-batch').click();
+    await s.page.getByTestId('discard-confirm').click();
+    await s.page.locator('[data-testid="batch-workspace"][data-status="discarded"]').waitFor();
+    expect(await s.page.getByTestId('validate').isDisabled()).toBe(true);
+    expect(await s.page.getByTestId('new-entry').isDisabled()).toBe(true);
+    expect((await service<BatchDto>(s, 'batches:get', { batchId: sortBatch.id })).status).toBe('discarded');
+  });
+
+  it('keys a reversal batch by payment ID and reverses the payment on submit', async () => {
+    const paymentId = (await entriesOf(s, batch.id))[0]!.postedPaymentId!;
+    await s.page.getByTestId('new-batch').click();
+    await s.page.getByTestId('new-batch-type-reversal').click();
+    expect(await s.page.getByTestId('new-batch-pay-type').textContent()).toContain('Check');
+    await s.page.getByTestId('new-batch-create').click();
+    await s.page
+      .locator('[data-testid="batch-workspace"] [data-testid="batch-header"]')
+      .getByText('Reversal batch')
+      .waitFor();
+    // Reversal entries carry the payment ID instead of account, bill and amount.
+    await waitEditing(s.page, 'paymentRef');
+    const headers = await s.page
+      .locator('[data-testid="entries-grid"] .ag-header-cell[col-id]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('col-id')));
+    expect(headers).toContain('paymentRef');
+    expect(headers).not.toContain('accountNo');
+    expect(headers).not.toContain('amount');
+    // A payment ID is a number: anything else is refused where it was typed.
+    await s.page.keyboard.type('P-17');
+    await s.page.keyboard.press('Tab');
+    await s.page.getByTestId('grid-message').getByText('is not a payment ID').waitFor();
+    await s.page.keyboard.press('Shift+Tab');
+    await waitEditing(s.page, 'paymentRef');
+    await s.page.keyboard.type(String(paymentId));
+    await s.page.keyboard.press('Tab');
+    await s.page.keyboard.press('Escape');
+    const workspace = s.page.getByTestId('batch-workspace');
+    const reversalId = Number(await workspace.getAttribute('data-batch-id'));
+    await waitEntries(s, reversalId, (r) => r.length === 1 && r[0]?.paymentRef === paymentId);
+    await s.page.getByTestId('validate').click();
+    await s.page.getByTestId('validate-result').waitFor();
+    const [entry] = await entriesOf(s, reversalId);
+    await waitStatus(s.page, entry!.id, 'Valid');
+    await s.page.getByTestId('submit-batch').click();
+    await s.page.getByTestId('submit-confirm').click();
+    await s.page
+      .getByTestId('submit-reversed')
+      .filter({ hasText: '1 reversed' })
+      .waitFor({ timeout: 20_000 });
+    const check = await service<LedgerCheckDto>(s, 'ledger:check', {});
+    expect(check.violations).toEqual([]);
+    const reversals = s.app.ctx.ledger.sqlite
+      .prepare('SELECT count(*) AS n FROM reversals WHERE payment_id = ?')
+      .get(paymentId) as { n: number };
+    expect(reversals.n).toBe(1);
   });
 
   it('reads well in the dark theme', async () => {
+    // Submitted batches leave the default list ("open and validated"); the filter shows them.
+    expect(await s.page.getByTestId(`batch-item-${batch.batchNo}`).count()).toBe(0);
+    await s.page.getByTestId('batch-filter').click();
+    await s.page.getByRole('option', { name: 'All batches' }).click();
     await s.page.getByTestId(`batch-item-${batch.batchNo}`).click();
     await s.page.locator(`[data-testid="batch-workspace"][data-batch-no="${batch.batchNo}"]`).waitFor();
     await s.page.getByTestId('theme-toggle').click();

@@ -19,6 +19,9 @@ import { useHashRoute } from './use-hash-route';
 const AccountsPage = lazy(() =>
   import('../features/accounts/AccountsPage').then((m) => ({ default: m.AccountsPage })),
 );
+const BatchesPage = lazy(() =>
+  import('../features/batches/BatchesPage').then((m) => ({ default: m.BatchesPage })),
+);
 const WelcomeDialog = lazy(() =>
   import('../features/first-run/WelcomeDialog').then((m) => ({ default: m.WelcomeDialog })),
 );
@@ -86,7 +89,8 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
                 onOpenWelcome={() => setWelcomeRequested(true)}
               />
             </Box>
-            {route.area !== 'accounts' && area && <ComingSoon area={area} />}
+            {route.area === 'batches' && <BatchesPage active />}
+            {route.area !== 'accounts' && route.area !== 'batches' && area && <ComingSoon area={area} />}
           </Suspense>
         </Box>
       </Box>

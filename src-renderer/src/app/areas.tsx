@@ -28,7 +28,7 @@ export const AREAS: readonly Area[] = [
     id: 'batches',
     label: 'Batches',
     icon: <ReceiptLongIcon />,
-    ready: false,
+    ready: true,
     planned:
       'Payment batches: bring in payments from bank and lockbox files or key them by hand, then post them.',
     plannedItems: [

@@ -7,7 +7,11 @@ import ListItemButton from '@mui/material/ListItemButton';
 import MenuItem from '@mui/material/MenuItem';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
+import IconButton from '@mui/material/IconButton';
+import Tooltip from '@mui/material/Tooltip';
 import AddIcon from '@mui/icons-material/Add';
+import ChevronLeftIcon from '@mui/icons-material/ChevronLeft';
+import ChevronRightIcon from '@mui/icons-material/ChevronRight';
 import type { BatchDto } from '../../../../src-shared/dto/batches';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
@@ -35,6 +39,8 @@ export function BatchList({
   onFilter,
   onSelect,
   onNew,
+  collapsed,
+  onCollapse,
 }: {
   batches: BatchDto[];
   total: number;
@@ -45,13 +51,49 @@ export function BatchList({
   onFilter: (f: BatchListFilter) => void;
   onSelect: (id: number) => void;
   onNew: () => void;
+  collapsed: boolean;
+  onCollapse: (collapsed: boolean) => void;
 }) {
   const { money } = useAppInfo();
   const shown = batches.filter((b) => matchesFilter(b, filter));
+  if (collapsed)
+    return (
+      <Box
+        sx={{
+          width: 48,
+          flexShrink: 0,
+          display: 'flex',
+          flexDirection: 'column',
+          alignItems: 'center',
+          gap: 0.5,
+          py: 1,
+          borderRight: 1,
+          borderColor: 'divider',
+          bgcolor: 'background.paper',
+        }}
+        component="nav"
+        aria-label="Batches"
+      >
+        <Tooltip title="Show the batch list" placement="right">
+          <IconButton
+            onClick={() => onCollapse(false)}
+            data-testid="batch-list-expand"
+            aria-label="Show the batch list"
+          >
+            <ChevronRightIcon />
+          </IconButton>
+        </Tooltip>
+        <Tooltip title="New batch (Alt+N)" placement="right">
+          <IconButton onClick={onNew} color="primary" data-testid="new-batch" aria-label="New batch">
+            <AddIcon />
+          </IconButton>
+        </Tooltip>
+      </Box>
+    );
   return (
     <Box
       sx={{
-        width: { xs: 300, xl: 340 },
+        width: { xs: 280, xl: 340 },
         flexShrink: 0,
         display: 'flex',
         flexDirection: 'column',
@@ -63,24 +105,39 @@ export function BatchList({
       component="nav"
       aria-label="Batches"
     >
-      <Box sx={{ p: 1.5, display: 'flex', gap: 1, alignItems: 'center' }}>
-        <Button
-          variant="contained"
-          startIcon={<AddIcon />}
-          onClick={onNew}
-          title="New batch (Alt+N)"
-          data-testid="new-batch"
-        >
-          New batch
-        </Button>
+      <Box sx={{ p: 1.5, display: 'flex', flexDirection: 'column', gap: 1 }}>
+        <Box sx={{ display: 'flex', gap: 1, alignItems: 'center' }}>
+          <Button
+            variant="contained"
+            startIcon={<AddIcon />}
+            onClick={onNew}
+            title="New batch (Alt+N)"
+            data-testid="new-batch"
+            sx={{ flex: 1 }}
+          >
+            New batch
+          </Button>
+          <Tooltip title="Hide the batch list (more room for the grid)">
+            <IconButton
+              size="small"
+              onClick={() => onCollapse(true)}
+              data-testid="batch-list-collapse"
+              aria-label="Hide the batch list"
+            >
+              <ChevronLeftIcon />
+            </IconButton>
+          </Tooltip>
+        </Box>
         <TextField
           select
           size="small"
+          fullWidth
           value={filter}
           onChange={(e) => onFilter(e.target.value as BatchListFilter)}
-          sx={{ flex: 1, minWidth: 0 }}
           slotProps={{
-            select: { SelectDisplayProps: { 'data-testid': 'batch-filter', 'aria-label': 'Show batches' } as object },
+            select: {
+              SelectDisplayProps: { 'data-testid': 'batch-filter', 'aria-label': 'Show batches' } as object,
+            },
           }}
         >
           <MenuItem value="active">Open and validated</MenuItem>

@@ -18,7 +18,12 @@ import FactCheckIcon from '@mui/icons-material/FactCheck';
 import PauseCircleOutlineIcon from '@mui/icons-material/PauseCircleOutlined';
 import PlayCircleOutlineIcon from '@mui/icons-material/PlayCircleOutlined';
 import SendIcon from '@mui/icons-material/Send';
-import type { BatchDto, BatchEntryDto, BatchSubmitDto, EntryStatusDto } from '../../../../src-shared/dto/batches';
+import type {
+  BatchDto,
+  BatchEntryDto,
+  BatchSubmitDto,
+  EntryStatusDto,
+} from '../../../../src-shared/dto/batches';
 import { ApiCallError, call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { useJobProgress } from '../../app/use-job-progress';
@@ -41,13 +46,29 @@ import { useSerialQueue } from './use-serial-queue';
 import { zeroProofProblem, ZeroProofBar } from './ZeroProofBar';
 
 /** A header figure: label above value. */
-function Fact({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
+function Fact({
+  label,
+  children,
+  testId,
+  span = 1,
+}: {
+  label: string;
+  children: ReactNode;
+  testId?: string;
+  span?: number;
+}) {
   return (
-    <Box sx={{ minWidth: 0 }}>
+    <Box sx={{ minWidth: 0, gridColumn: `span ${span}` }}>
       <Typography variant="overline" color="textSecondary" component="div" sx={{ lineHeight: 1.4 }}>
         {label}
       </Typography>
-      <Typography variant="body2" component="div" data-testid={testId} noWrap sx={{ fontVariantNumeric: 'tabular-nums' }}>
+      <Typography
+        variant="body2"
+        component="div"
+        data-testid={testId}
+        noWrap
+        sx={{ fontVariantNumeric: 'tabular-nums' }}
+      >
         {children}
       </Typography>
     </Box>
@@ -69,14 +90,25 @@ function submitBlocker(
   if (batch.status === 'submitted') return 'The batch is submitted.';
   if (batch.status === 'discarded') return 'The batch was discarded.';
   if (batch.zeroProof.enteredCount === 0) return 'The batch has no entries.';
-  if (batch.status !== 'validated') return 'Validate the batch first (F7): it changed since it was last validated.';
+  if (batch.status !== 'validated')
+    return 'Validate the batch first (F7): it changed since it was last validated.';
   const z = zeroProofProblem(batch, money);
   if (z) return `${z}. Key the missing entries or correct the amounts.`;
   const blocking =
-    (batch.countsByStatus.new ?? 0) + (batch.countsByStatus.invalid ?? 0) + (batch.countsByStatus.allocation_required ?? 0);
+    (batch.countsByStatus.new ?? 0) +
+    (batch.countsByStatus.invalid ?? 0) +
+    (batch.countsByStatus.allocation_required ?? 0);
   if (blocking > 0)
     return `${formatCount(blocking)} ${blocking === 1 ? 'entry is' : 'entries are'} invalid or need allocation: fix them or move them to an exception batch (F9).`;
   return null;
+}
+
+/** A service timestamp in the clerk's local time, ISO-like ("2026-11-22 14:05"), or a dash. */
+function localTime(iso: string | null): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
 /** Saves the hand-over document as a file through a temporary Blob link. */
@@ -122,6 +154,20 @@ export function BatchWorkspace({
   const [notice, setNotice] = useState<Notice | null>(null);
   const [dialog, setDialog] = useState<'suspend' | 'submit' | 'discard' | null>(null);
   const progress = useJobProgress();
+  const [parentNo, setParentNo] = useState<string | null>(null);
+  const parentId = batch?.parentBatchId ?? null;
+
+  useEffect(() => {
+    if (parentId === null) return;
+    let live = true;
+    call('batches:get', { batchId: parentId }).then(
+      (p) => live && setParentNo(p.batchNo),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [parentId]);
 
   const refresh = useCallback(async () => {
     try {
@@ -136,8 +182,15 @@ export function BatchWorkspace({
   }, [batchId]);
 
   useEffect(() => {
-    void refresh();
-  }, [refresh]);
+    let live = true;
+    call('batches:get', { batchId }).then(
+      (b) => live && setBatch(b),
+      (err: unknown) => live && setLoadError(errorMessage(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [batchId]);
 
   // Header figures follow every save, but a burst of cell edits asks for them once.
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -246,7 +299,9 @@ export function BatchWorkspace({
     focused.amountMinor !== null &&
     focused.amountMinor > 0;
   const canRelease = editable && focused !== null && focused.manualSuspend && focused.status !== 'posted';
-  const exceptionCount = batch ? (batch.countsByStatus.invalid ?? 0) + (batch.countsByStatus.allocation_required ?? 0) : 0;
+  const exceptionCount = batch
+    ? (batch.countsByStatus.invalid ?? 0) + (batch.countsByStatus.allocation_required ?? 0)
+    : 0;
   const blocker = batch ? submitBlocker(batch, money) : null;
 
   // Batch shortcuts: F7 validate, F8 suspend, Shift+F8 release, F9 exception batch, F4 submit, Ctrl+Shift+E export.
@@ -289,8 +344,11 @@ export function BatchWorkspace({
     );
   if (!batch) return <LinearProgress sx={{ height: 2 }} aria-label="Loading batch" />;
 
-  const job = progress && (progress.kind === 'batch-validate' || progress.kind === 'batch-submit') ? progress : null;
-  const chipStatuses = ENTRY_STATUSES.filter((s) => (batch.countsByStatus[s] ?? 0) > 0 || statusFilter.includes(s));
+  const job =
+    progress && (progress.kind === 'batch-validate' || progress.kind === 'batch-submit') ? progress : null;
+  const chipStatuses = ENTRY_STATUSES.filter(
+    (s) => (batch.countsByStatus[s] ?? 0) > 0 || statusFilter.includes(s),
+  );
   const toggleStatus = (s: EntryStatusDto) =>
     setStatusFilter((f) => (f.includes(s) ? f.filter((x) => x !== s) : [...f, s]));
 
@@ -302,12 +360,20 @@ export function BatchWorkspace({
       data-batch-no={batch.batchNo}
       data-status={batch.status}
     >
-      <Paper variant="outlined" sx={{ p: 2, display: 'flex', flexDirection: 'column', gap: 1.5 }} data-testid="batch-header">
+      <Paper
+        variant="outlined"
+        sx={{ p: 2, display: 'flex', flexDirection: 'column', gap: 1.5 }}
+        data-testid="batch-header"
+      >
         <Box sx={{ display: 'flex', alignItems: 'center', gap: 1.5, flexWrap: 'wrap' }}>
           <Typography variant="h6" component="h1" sx={{ fontFamily: 'monospace' }} data-testid="batch-no">
             {batch.batchNo}
           </Typography>
-          <StatusPill label={batchStatusLabel(batch.status)} tone={batchStatusTone(batch.status)} testId="batch-status" />
+          <StatusPill
+            label={batchStatusLabel(batch.status)}
+            tone={batchStatusTone(batch.status)}
+            testId="batch-status"
+          />
           <Typography variant="body2" color="textSecondary">
             {batchTypeLabel(batch.batchType)} batch · {payTypeLabel(batch.payType)} · {batch.currency}
           </Typography>
@@ -318,7 +384,7 @@ export function BatchWorkspace({
               onClick={() => onOpenBatch(batch.parentBatchId as number)}
               data-testid="parent-batch-link"
             >
-              Exception batch of #{batch.parentBatchId}
+              Exception batch of {parentNo ?? `#${batch.parentBatchId}`}
             </Link>
           )}
         </Box>
@@ -341,8 +407,10 @@ export function BatchWorkspace({
           <Fact label="Control total" testId="batch-control-total">
             {batch.controlTotalMinor === null ? '—' : money(batch.controlTotalMinor, batch.currency)}
           </Fact>
-          <Fact label="Validated">{batch.validatedAt ? batch.validatedAt.slice(0, 16).replace('T', ' ') : '—'}</Fact>
-          <Fact label="Note">
+          <Fact label="Validated" testId="batch-validated-at">
+            {localTime(batch.validatedAt)}
+          </Fact>
+          <Fact label="Note" span={2} testId="batch-note">
             <span title={batch.note ?? undefined}>{batch.note ?? '—'}</span>
           </Fact>
         </Box>
@@ -424,7 +492,12 @@ export function BatchWorkspace({
         </Box>
       </Box>
       {blocker && editable && (
-        <Typography variant="body2" color="textSecondary" sx={{ mt: -0.5 }} data-testid="submit-blocked-reason">
+        <Typography
+          variant="body2"
+          color="textSecondary"
+          sx={{ mt: -0.5 }}
+          data-testid="submit-blocked-reason"
+        >
           Submit is not possible yet: {blocker}
         </Typography>
       )}
@@ -444,7 +517,12 @@ export function BatchWorkspace({
         </Box>
       )}
       {notice?.kind === 'error' && (
-        <Alert severity="error" onClose={() => setNotice(null)} data-testid="batch-error" data-rule={notice.rule ?? ''}>
+        <Alert
+          severity="error"
+          onClose={() => setNotice(null)}
+          data-testid="batch-error"
+          data-rule={notice.rule ?? ''}
+        >
           {notice.text}
         </Alert>
       )}
@@ -464,7 +542,8 @@ export function BatchWorkspace({
           >
             {notice.batch.batchNo}
           </Link>
-          . The control figures of this batch no longer apply and were cleared; validate again before submitting.
+          . The control figures of this batch no longer apply and were cleared; validate again before
+          submitting.
         </Alert>
       )}
       {notice?.kind === 'submitted' && (
@@ -479,11 +558,16 @@ export function BatchWorkspace({
               , <span data-testid="submit-reversed">{formatCount(notice.result.reversed)} reversed</span>
             </>
           )}
-          {notice.result.alreadyPosted > 0 && `, ${formatCount(notice.result.alreadyPosted)} were already posted`}.
+          {notice.result.alreadyPosted > 0 &&
+            `, ${formatCount(notice.result.alreadyPosted)} were already posted`}
+          .
         </Alert>
       )}
 
-      <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.75, flexWrap: 'wrap' }} data-testid="status-chips">
+      <Box
+        sx={{ display: 'flex', alignItems: 'center', gap: 0.75, flexWrap: 'wrap' }}
+        data-testid="status-chips"
+      >
         <Typography variant="body2" color="textSecondary" sx={{ mr: 0.5 }}>
           Show
         </Typography>
@@ -547,13 +631,18 @@ export function BatchWorkspace({
           <DialogTitle>Discard batch {batch.batchNo}?</DialogTitle>
           <DialogContent>
             <Typography variant="body2">
-              Nothing of it is posted. Its {formatCount(batch.zeroProof.enteredCount)} entries stay on record but
-              the batch can no longer be edited or submitted.
+              Nothing of it is posted. Its {formatCount(batch.zeroProof.enteredCount)} entries stay on record
+              but the batch can no longer be edited or submitted.
             </Typography>
           </DialogContent>
           <DialogActions>
             <Button onClick={closeDialog}>Keep it</Button>
-            <Button color="error" variant="contained" onClick={() => void discard()} data-testid="discard-confirm">
+            <Button
+              color="error"
+              variant="contained"
+              onClick={() => void discard()}
+              data-testid="discard-confirm"
+            >
               Discard
             </Button>
           </DialogActions>

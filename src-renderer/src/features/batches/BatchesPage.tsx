@@ -16,6 +16,18 @@ const LIST_LIMIT = 500;
 // The open batch survives a visit to another area (the page unmounts while hidden).
 let lastBatchId: number | null = null;
 
+const LIST_COLLAPSED_KEY = 'paydesk.batches.list-collapsed';
+
+/** Whether the clerk last hid the batch list. */
+function initialCollapsed(): boolean {
+  try {
+    return window.localStorage.getItem(LIST_COLLAPSED_KEY) === 'true';
+  } catch {
+    // Storage can be unavailable; the list is shown then.
+    return false;
+  }
+}
+
 /** The Batches area (Payment Tool): the batch list on the left, the open batch on the right. */
 export function BatchesPage({ active = true }: { active?: boolean }) {
   const { info } = useAppInfo();
@@ -27,6 +39,16 @@ export function BatchesPage({ active = true }: { active?: boolean }) {
   const [selectedId, setSelectedId] = useState<number | null>(lastBatchId);
   const [keyingId, setKeyingId] = useState<number | null>(null);
   const [creating, setCreating] = useState(false);
+  const [collapsed, setCollapsed] = useState(initialCollapsed);
+
+  const collapse = useCallback((next: boolean) => {
+    setCollapsed(next);
+    try {
+      window.localStorage.setItem(LIST_COLLAPSED_KEY, String(next));
+    } catch {
+      // Not remembering the choice is harmless.
+    }
+  }, []);
 
   const load = useCallback(async () => {
     setLoading(true);
@@ -43,12 +65,35 @@ export function BatchesPage({ active = true }: { active?: boolean }) {
   }, []);
 
   useEffect(() => {
-    void load();
-    return onEvent('ledger:changed', () => void load());
-  }, [load]);
+    let live = true;
+    const fetchList = () =>
+      call('batches:list', { limit: LIST_LIMIT }).then(
+        (r) => {
+          if (!live) return;
+          setBatches(r.rows);
+          setTotal(r.total);
+          setError(null);
+          setLoading(false);
+        },
+        (err: unknown) => {
+          if (!live) return;
+          setError(errorMessage(err));
+          setLoading(false);
+        },
+      );
+    void fetchList();
+    const off = onEvent('ledger:changed', () => void fetchList());
+    return () => {
+      live = false;
+      off();
+    };
+  }, []);
 
   // A batch's own figures change with every keyed cell; the list takes them over without asking again.
-  const patch = useCallback((b: BatchDto) => setBatches((list) => list.map((x) => (x.id === b.id ? b : x))), []);
+  const patch = useCallback(
+    (b: BatchDto) => setBatches((list) => list.map((x) => (x.id === b.id ? b : x))),
+    [],
+  );
 
   const select = useCallback((id: number) => {
     lastBatchId = id;
@@ -89,6 +134,8 @@ export function BatchesPage({ active = true }: { active?: boolean }) {
         onFilter={setFilter}
         onSelect={select}
         onNew={() => setCreating(true)}
+        collapsed={collapsed}
+        onCollapse={collapse}
       />
       <Box sx={{ flex: 1, minWidth: 0, minHeight: 0 }} component="section" aria-label="Batch">
         {selectedId !== null ? (

@@ -1,4 +1,13 @@
-import { useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState, type Ref } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useImperativeHandle,
+  useMemo,
+  useRef,
+  useState,
+  type KeyboardEvent as ReactKeyboardEvent,
+  type Ref,
+} from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -63,8 +72,27 @@ import type { SerialQueue } from './use-serial-queue';
 
 ModuleRegistry.registerModules([AllCommunityModule]);
 
+/** Column events caused by the clerk (header drag, resize, the column menu), as opposed to the grid's own sizing. */
+const CLERK_LAYOUT_SOURCES: ReadonlySet<string> = new Set([
+  'uiColumnMoved',
+  'uiColumnResized',
+  'uiColumnDragged',
+  'columnMenu',
+  'contextMenu',
+  'toolPanelUi',
+]);
+
 /** Rows the service sends per block; the grid asks for the next block as the clerk scrolls. */
 const BLOCK_SIZE = 200;
+
+/**
+ * Resolves after the grid's pending events: AG Grid hands cell edits to the app asynchronously (on a zero timeout),
+ * so a key action waits for them, or it would act before the edit it follows (an undo would miss the last edit,
+ * a new entry would be added before the value typed into the last cell was seen).
+ */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
 
 /** A grid row: an entry, or (with `totals`) the pinned totals row under the entries. */
 type GridRow = BatchEntryDto & { totals?: { count: number; amountMinor: number } };
@@ -121,14 +149,14 @@ const HEADER_NAMES: Readonly<Record<EditableField, string>> = {
 };
 
 const WIDTHS: Readonly<Record<EditableField, number>> = {
-  accountNo: 120,
-  billNo: 118,
-  amount: 112,
-  paymentDate: 116,
-  checkNo: 92,
+  accountNo: 136,
+  billNo: 128,
+  amount: 110,
+  paymentDate: 140,
+  checkNo: 106,
   payerName: 150,
   reference: 130,
-  paymentRef: 120,
+  paymentRef: 124,
 };
 
 function StatusCell(p: ICellRendererParams<GridRow>) {
@@ -137,7 +165,9 @@ function StatusCell(p: ICellRendererParams<GridRow>) {
   return (
     <Box sx={{ display: 'flex', alignItems: 'center', height: '100%' }}>
       <StatusPill
-        label={entryStatusLabel(row.status) + (row.manualSuspend && row.status !== 'posted' ? ' (by hand)' : '')}
+        label={
+          entryStatusLabel(row.status) + (row.manualSuspend && row.status !== 'posted' ? ' (by hand)' : '')
+        }
         tone={entryStatusTone(row.status)}
         testId={`entry-status-${row.id}`}
       />
@@ -184,13 +214,22 @@ export function EntriesGrid({
   const pendingSaves = useRef(new Map<number, number>());
   const focusedIdRef = useRef<number | null>(null);
   const loadingRef = useRef(0);
+  const typeAhead = useRef<string[] | null>(null);
   const startedRef = useRef(false);
-  const [totals, setTotals] = useState<{ count: number; amountMinor: number } | null>(null);
+  const [totals, setTotalsState] = useState<{ count: number; amountMinor: number } | null>(null);
+  // Same figures keep the same object, so the pinned totals row is not rebuilt on every page or save.
+  const setTotals = useCallback(
+    (next: { count: number; amountMinor: number }) =>
+      setTotalsState((prev) =>
+        prev && prev.count === next.count && prev.amountMinor === next.amountMinor ? prev : next,
+      ),
+    [],
+  );
   const [undoSize, setUndoSize] = useState(0);
   const [message, setMessage] = useState<{ severity: 'error' | 'info'; text: string } | null>(null);
   const [deleteIds, setDeleteIds] = useState<number[] | null>(null);
   const [columnsAnchor, setColumnsAnchor] = useState<HTMLElement | null>(null);
-  const [, setColumnsVersion] = useState(0);
+  const [menuColumns, setMenuColumns] = useState<{ colId: string; name: string; visible: boolean }[]>([]);
   const batchId = batch.id;
   const fields = EDITABLE_FIELDS[batch.batchType];
   const labelField = fields[0] ?? 'accountNo';
@@ -206,7 +245,10 @@ export function EntriesGrid({
     onFocusEntryRef.current = onFocusEntry;
   }, [onSaved, onFocusEntry]);
 
-  const showError = useCallback((err: unknown) => setMessage({ severity: 'error', text: errorMessage(err) }), []);
+  const showError = useCallback(
+    (err: unknown) => setMessage({ severity: 'error', text: errorMessage(err) }),
+    [],
+  );
 
   /** Count and amount of the entries the filter shows, from the service (a zero-row page). */
   const refreshTotals = useCallback(async () => {
@@ -218,7 +260,7 @@ export function EntriesGrid({
     });
     setTotals({ count: page.total, amountMinor: page.totalAmountMinor });
     return page.total;
-  }, [batchId]);
+  }, [batchId, setTotals]);
 
   const datasource = useMemo<IDatasource>(
     () => ({
@@ -247,7 +289,7 @@ export function EntriesGrid({
         );
       },
     }),
-    [batchId, showError],
+    [batchId, showError, setTotals],
   );
 
   // A click on a status chip filters on the service side: the cache starts over with the new filter.
@@ -260,7 +302,9 @@ export function EntriesGrid({
   const editableColumns = useCallback((node: IRowNode<GridRow>): Column[] => {
     const api = apiRef.current;
     if (!api) return [];
-    return api.getAllDisplayedColumns().filter((c) => isEditableField(c.getColId()) && c.isCellEditable(node));
+    return api
+      .getAllDisplayedColumns()
+      .filter((c) => isEditableField(c.getColId()) && c.isCellEditable(node));
   }, []);
 
   const focusCell = useCallback((rowIndex: number, colId: string, edit: boolean) => {
@@ -274,16 +318,23 @@ export function EntriesGrid({
 
   /** Waits until no block is loading (a block that arrives later re-renders its rows and closes an editor). */
   const waitLoaded = useCallback(async (): Promise<void> => {
-    for (let i = 0; i < 250 && loadingRef.current > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    // The grid may ask for a block a moment after a refresh or a scroll, so quiet means quiet twice in a row.
+    for (let i = 0, quiet = 0; i < 250 && quiet < 2; i++) {
+      quiet = loadingRef.current > 0 ? 0 : quiet + 1;
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }, []);
 
   /** Waits until the row of this entry is loaded in the grid (after a cache refresh) and returns it. */
   const waitForRow = useCallback(
-    async (entryId: number): Promise<IRowNode<GridRow> | null> => {
+    async (entryId: number, rowIndex?: number): Promise<IRowNode<GridRow> | null> => {
       for (let i = 0; i < 150; i++) {
+        if (rowIndex !== undefined) apiRef.current?.ensureIndexVisible(rowIndex, 'bottom');
         await waitLoaded();
         const node = apiRef.current?.getRowNode(String(entryId));
-        if (node?.data && node.rowIndex !== null && !node.data.totals) return node;
+        // A block that arrives after the editor opened would redraw the row and close it: wait for all of them.
+        if (node?.data && node.rowIndex !== null && !node.data.totals && loadingRef.current === 0)
+          return node;
         await new Promise((r) => setTimeout(r, 20));
       }
       return null;
@@ -366,6 +417,7 @@ export function EntriesGrid({
   }, [refreshTotals, showError]);
 
   const dropBlankDraft = useCallback(async () => {
+    await settle();
     const id = draftIdRef.current;
     if (id === null) return;
     const data = apiRef.current?.getRowNode(String(id))?.data;
@@ -380,12 +432,79 @@ export function EntriesGrid({
     }
   }, [batchId, queue, reload, showError]);
 
+  /** Tab or Shift+Tab for held keys: commits the cell and edits the next (or previous) editable cell of the row. */
+  const moveEditor = useCallback(
+    (step: 1 | -1): boolean => {
+      const api = apiRef.current;
+      const cell = api?.getFocusedCell();
+      const node = api && cell && !cell.rowPinned ? api.getDisplayedRowAtIndex(cell.rowIndex) : undefined;
+      if (!api || !cell || !node || node.rowIndex === null) return false;
+      const cols = editableColumns(node);
+      const target = cols[cols.indexOf(cell.column) + step];
+      if (!target) return false;
+      api.stopEditing();
+      focusCell(node.rowIndex, target.getColId(), true);
+      return true;
+    },
+    [editableColumns, focusCell],
+  );
+
+  /** Waits until a cell editor other than `previous` has the keyboard focus (editors open a moment after asking). */
+  const waitEditorFocus = useCallback(async (previous: Element | null): Promise<boolean> => {
+    for (let i = 0; i < 50; i++) {
+      const a = document.activeElement;
+      if (a instanceof HTMLInputElement && a !== previous && a.closest('.ag-cell-inline-editing'))
+        return true;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return false;
+  }, []);
+
+  /**
+   * Types what the clerk keyed while a new entry was being added into its editors, in order: characters,
+   * Backspace and Tab. An Enter among them ends the replay (the entry is committed, and what followed it is
+   * reported rather than guessed at).
+   */
+  const replayTypeAhead = useCallback(
+    async (held: string[]): Promise<void> => {
+      if (held.length === 0 || !(await waitEditorFocus(null))) return;
+      // Keys typed during the replay join the same list, so nothing overtakes what came before it.
+      for (let key = held.shift(); key !== undefined; key = held.shift()) {
+        const current = document.activeElement;
+        const input =
+          current instanceof HTMLInputElement && current.closest('.ag-cell-inline-editing') ? current : null;
+        if (key === 'Tab' || key === 'Shift+Tab') {
+          if (moveEditor(key === 'Tab' ? 1 : -1)) await waitEditorFocus(current);
+        } else if (key === 'Enter') {
+          apiRef.current?.stopEditing();
+          if (held.length > 0)
+            setMessage({
+              severity: 'info',
+              text: 'Keys typed after Enter while the entry was being added were not applied; check the entry.',
+            });
+          held.length = 0;
+        } else if (input && key === 'Backspace') {
+          input.value = input.value.slice(0, -1);
+          input.dispatchEvent(new Event('input', { bubbles: true }));
+        } else if (input) {
+          input.value += key;
+          input.dispatchEvent(new Event('input', { bubbles: true }));
+        }
+      }
+    },
+    [waitEditorFocus, moveEditor],
+  );
+
   const appendEntry = useCallback(() => {
     const api = apiRef.current;
     if (!api || !editableRef.current) return;
     api.stopEditing();
+    // From here until the new entry's editor is open, keys are held and replayed there (not typed over the
+    // last cell of the entry before, which still has the focus meanwhile).
+    const held = (typeAhead.current ??= []);
     void (async () => {
       try {
+        await settle();
         // Keyed entry happens in entry order: a sort or a status filter would hide where the new entry goes.
         const sorted = api.getColumnState().some((c) => c.sort && !(c.colId === 'seq' && c.sort === 'asc'));
         if (sorted) api.applyColumnState({ defaultState: { sort: null } });
@@ -406,21 +525,34 @@ export function EntriesGrid({
           onSavedRef.current();
         }
         const count = await refreshTotals();
+        // The new entry is the last one; in a long batch its block is not loaded yet, so scroll there first.
+        api.setRowCount(count, true);
         api.refreshInfiniteCache();
-        await waitLoaded();
-        // The new entry is the last one; its block may not be loaded yet when the batch is long.
-        api.ensureIndexVisible(count - 1, 'bottom');
-        const node = await waitForRow(entryId);
+        const node = await waitForRow(entryId, count - 1);
         if (!node || node.rowIndex === null) return;
         const first = editableColumns(node)[0];
         if (first) focusCell(node.rowIndex, first.getColId(), true);
+        await replayTypeAhead(held);
       } catch (err) {
         showError(err);
+      } finally {
+        if (typeAhead.current === held) typeAhead.current = null;
       }
     })();
-  }, [batchId, queue, refreshTotals, waitLoaded, waitForRow, editableColumns, focusCell, onViewReset, showError]);
+  }, [
+    batchId,
+    queue,
+    refreshTotals,
+    waitForRow,
+    editableColumns,
+    focusCell,
+    replayTypeAhead,
+    onViewReset,
+    showError,
+  ]);
 
-  const undoLast = useCallback(() => {
+  const undoLast = useCallback(async () => {
+    await settle();
     const step = undo.current.pop();
     setUndoSize(undo.current.size);
     if (!step) {
@@ -435,7 +567,10 @@ export function EntriesGrid({
       // The row is not loaded (scrolled away or filtered out): save it anyway and fetch again.
       queue
         .run(() =>
-          call('batches:save-entries', { batchId, entries: [fieldPatch(step.entryId, step.field, step.oldText)] }),
+          call('batches:save-entries', {
+            batchId,
+            entries: [fieldPatch(step.entryId, step.field, step.oldText)],
+          }),
         )
         .then(() => {
           reload();
@@ -445,11 +580,13 @@ export function EntriesGrid({
   }, [batchId, queue, saveField, focusCell, reload, showError]);
 
   const copyDown = useCallback(
-    (node: IRowNode<GridRow>, column: Column, editing: boolean) => {
+    async (node: IRowNode<GridRow>, column: Column, editing: boolean) => {
       const api = apiRef.current;
       const field = column.getColId();
       if (!api || node.rowIndex === null || !isEditableField(field) || !column.isCellEditable(node)) return;
       if (editing) api.stopEditing(true);
+      await settle();
+      if (node.rowIndex === null) return;
       const above = node.rowIndex > 0 ? api.getDisplayedRowAtIndex(node.rowIndex - 1)?.data : undefined;
       if (!above) {
         setMessage({ severity: 'info', text: 'There is no entry above to copy from.' });
@@ -468,7 +605,11 @@ export function EntriesGrid({
       .getSelectedNodes()
       .map((n) => n.data)
       .filter((d): d is GridRow => !!d && d.status !== 'posted');
-    const ids = selected.length ? selected.map((d) => d.id) : node?.data && node.data.status !== 'posted' ? [node.data.id] : [];
+    const ids = selected.length
+      ? selected.map((d) => d.id)
+      : node?.data && node.data.status !== 'posted'
+        ? [node.data.id]
+        : [];
     if (ids.length) setDeleteIds(ids);
   }, []);
 
@@ -487,7 +628,8 @@ export function EntriesGrid({
       reload();
       onSavedRef.current();
       const count = await refreshTotals();
-      if (focused && count > 0) focusCell(Math.min(focused.rowIndex, count - 1), focused.column.getColId(), false);
+      if (focused && count > 0)
+        focusCell(Math.min(focused.rowIndex, count - 1), focused.column.getColId(), false);
     } catch (err) {
       showError(err);
     }
@@ -495,18 +637,22 @@ export function EntriesGrid({
 
   /** Enter on the last editable cell: to the next entry's first cell, or a new entry after the last one. */
   const enterAtEnd = useCallback(
-    (node: IRowNode<GridRow>) => {
+    (node: IRowNode<GridRow>, column: Column | null): 'appended' | 'moved' | 'none' => {
       const api = apiRef.current;
-      if (!api || node.rowIndex === null) return;
+      if (!api || node.rowIndex === null) return 'none';
+      const editableCols = editableColumns(node);
+      if (column && editableCols[editableCols.length - 1] !== column) return 'none';
       api.stopEditing();
       const last = api.getDisplayedRowCount() - 1;
       if (node.rowIndex >= last) {
         appendEntry();
-        return;
+        return 'appended';
       }
       const next = api.getDisplayedRowAtIndex(node.rowIndex + 1);
       const first = next ? editableColumns(next)[0] : undefined;
-      if (next && first && next.rowIndex !== null) focusCell(next.rowIndex, first.getColId(), true);
+      if (!next || !first || next.rowIndex === null) return 'none';
+      focusCell(next.rowIndex, first.getColId(), true);
+      return 'moved';
     },
     [appendEntry, editableColumns, focusCell],
   );
@@ -532,14 +678,25 @@ export function EntriesGrid({
     };
     if (ctrl && !e.altKey && e.key === 'Enter') return take(k.appendEntry);
     if (ctrl && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'd')
-      return take(() => k.copyDown(p.node, p.column, p.editing));
-    if (ctrl && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'z' && !p.editing) return take(k.undoLast);
+      return take(() => void k.copyDown(p.node, p.column, p.editing));
+    if (ctrl && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'z' && !p.editing)
+      return take(() => void k.undoLast());
     if (!ctrl && !e.altKey && e.key === 'Delete' && !p.editing) return take(() => k.requestDelete(p.node));
     if (!ctrl && !e.altKey && !e.shiftKey && e.key === 'Enter' && p.editing) {
       const editableCols = k.editableColumns(p.node);
-      if (editableCols[editableCols.length - 1] === p.column) return take(() => k.enterAtEnd(p.node));
+      if (editableCols[editableCols.length - 1] === p.column)
+        return take(() => k.enterAtEnd(p.node, p.column));
     }
     return false;
+  }, []);
+
+  const holdTypeAhead = useCallback((e: ReactKeyboardEvent) => {
+    const keys = typeAhead.current;
+    if (!keys || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key.length !== 1 && !['Tab', 'Enter', 'Backspace'].includes(e.key)) return;
+    e.preventDefault();
+    e.stopPropagation();
+    keys.push(e.key === 'Tab' && e.shiftKey ? 'Shift+Tab' : e.key);
   }, []);
 
   const cellEditable = useCallback(
@@ -553,7 +710,10 @@ export function EntriesGrid({
       'batch-cell-invalid': (p: { data: GridRow | undefined }) =>
         p.data?.problemColumn === field && p.data.status === 'invalid',
       'batch-cell-warning': (p: { data: GridRow | undefined }) =>
-        p.data?.problemColumn === field && p.data.status !== 'invalid' && p.data.problem !== null,
+        p.data?.problemColumn === field &&
+        p.data.problem !== null &&
+        p.data.status !== 'invalid' &&
+        p.data.status !== 'posted',
     });
     const keyed = (field: EditableField): ColDef<GridRow> => ({
       colId: field,
@@ -569,31 +729,39 @@ export function EntriesGrid({
         if (!row) return '';
         if (row.totals) {
           if (field === 'amount') return money(row.totals.amountMinor, batch.currency);
-          if (field === labelField) return `${formatCount(row.totals.count)} ${row.totals.count === 1 ? 'entry' : 'entries'}`;
+          if (field === labelField)
+            return `${formatCount(row.totals.count)} ${row.totals.count === 1 ? 'entry' : 'entries'}`;
           return '';
         }
-        if (field === 'amount') return row.amountMinor !== null ? money(row.amountMinor, batch.currency) : (row.amountText ?? '');
+        if (field === 'amount')
+          return row.amountMinor !== null ? money(row.amountMinor, batch.currency) : (row.amountText ?? '');
         return String(p.value ?? '');
       },
-      tooltipValueGetter: (p) => (p.data && !p.data.totals && p.data.problemColumn === field ? p.data.problem : undefined),
+      tooltipValueGetter: (p) =>
+        p.data && !p.data.totals && p.data.problemColumn === field ? p.data.problem : undefined,
       ...(field === 'amount' || field === 'paymentRef' ? { type: 'rightAligned' } : {}),
     });
     return [
       {
         colId: 'seq',
         headerName: 'Seq',
-        width: 70,
+        width: 68,
         type: 'rightAligned',
         valueGetter: (p) => (p.data && !p.data.totals ? p.data.seq : null),
-        sort: undefined,
       },
       ...fields.map(keyed),
       {
-        colId: 'status',
-        headerName: 'Status',
-        width: 178,
-        valueGetter: (p) => p.data?.status,
-        cellRenderer: StatusCell,
+        colId: 'problem',
+        headerName: 'Problem',
+        flex: 1,
+        minWidth: 200,
+        sortable: false,
+        valueGetter: (p) => (p.data && !p.data.totals ? p.data.problem : null),
+        tooltipValueGetter: (p) => p.data?.problem ?? null,
+        cellClassRules: {
+          'batch-problem-error': (p) =>
+            p.data?.status === 'invalid' || p.data?.status === 'allocation_required',
+        },
       },
       {
         colId: 'reasonCode',
@@ -604,23 +772,21 @@ export function EntriesGrid({
         tooltipValueGetter: (p) => (p.data ? reasonText(p.data.reasonCode) : null),
       },
       {
-        colId: 'problem',
-        headerName: 'Problem',
-        flex: 1,
-        minWidth: 220,
-        sortable: false,
-        valueGetter: (p) => (p.data && !p.data.totals ? p.data.problem : null),
-        tooltipValueGetter: (p) => p.data?.problem ?? null,
-        cellClassRules: {
-          'batch-problem-error': (p) => p.data?.status === 'invalid' || p.data?.status === 'allocation_required',
-        },
-      },
-      {
         colId: 'allocationState',
         headerName: 'Allocation',
         width: 104,
         sortable: false,
         valueGetter: (p) => (p.data && !p.data.totals ? allocationStateLabel(p.data.allocationState) : ''),
+      },
+      {
+        // Pinned right so the verdict stays in view however far the clerk has scrolled along the row.
+        colId: 'status',
+        headerName: 'Status',
+        width: 176,
+        pinned: 'right',
+        valueGetter: (p) => p.data?.status,
+        tooltipValueGetter: (p) => (p.data && !p.data.totals ? p.data.problem : null),
+        cellRenderer: StatusCell,
       },
     ];
   }, [fields, labelField, money, batch.currency, cellEditable]);
@@ -646,18 +812,33 @@ export function EntriesGrid({
     () => ({ suppressKeyboardEvent, width: 44, pinned: 'left' }),
     [suppressKeyboardEvent],
   );
-  const getRowId = useCallback((p: GetRowIdParams<GridRow>) => (p.data.totals ? 'totals' : String(p.data.id)), []);
+  const getRowId = useCallback(
+    (p: GetRowIdParams<GridRow>) => (p.data.totals ? 'totals' : String(p.data.id)),
+    [],
+  );
+
+  /** The columns the Columns menu offers, read from the grid when the menu opens or changes. */
+  const readMenuColumns = useCallback(() => {
+    setMenuColumns(
+      (apiRef.current?.getColumns() ?? [])
+        .filter((c) => c.getColId() !== 'ag-Grid-SelectionColumn')
+        .map((c) => ({ colId: c.getColId(), name: c.getColDef().headerName ?? '', visible: c.isVisible() })),
+    );
+  }, []);
 
   const persistColumns = useCallback(() => {
     const api = apiRef.current;
     if (api) saveColumnState(login, batch.batchType, api.getColumnState());
-    setColumnsVersion((v) => v + 1);
   }, [login, batch.batchType]);
 
   const onColumnChanged = useCallback(
-    (e: ColumnEvent<'columnMoved' | 'columnResized' | 'columnVisible' | 'columnPinned', GridRow> & { finished?: boolean }) => {
-      // Only the clerk's own moves are a layout to keep; the grid's own sizing (flex, first render) is not.
-      if (!String(e.source).startsWith('ui')) return;
+    (
+      e: ColumnEvent<'columnMoved' | 'columnResized' | 'columnVisible' | 'columnPinned', GridRow> & {
+        finished?: boolean;
+      },
+    ) => {
+      // Only the clerk's own changes are a layout to keep; the grid's own sizing (flex, first render) is not.
+      if (!CLERK_LAYOUT_SOURCES.has(String(e.source))) return;
       if (e.finished === false) return;
       persistColumns();
     },
@@ -677,7 +858,8 @@ export function EntriesGrid({
     (e: CellEditRequestEvent<GridRow>) => {
       const field = e.column.getColId();
       if (!isEditableField(field) || !e.data || e.data.totals) return;
-      const text = e.newValue === null || e.newValue === undefined ? '' : String(e.newValue as string | number);
+      const text =
+        e.newValue === null || e.newValue === undefined ? '' : String(e.newValue as string | number);
       saveField(e.node, field, text, true);
     },
     [saveField],
@@ -713,6 +895,7 @@ export function EntriesGrid({
       },
       flush: async () => {
         apiRef.current?.stopEditing();
+        await settle();
         await queue.idle();
       },
       dropBlankDraft,
@@ -726,19 +909,16 @@ export function EntriesGrid({
     [reload, refreshTotals, queue, dropBlankDraft, appendEntry, applyRow, showError],
   );
 
-  const pinned = useMemo<GridRow[]>(
-    () => (totals ? [{ ...EMPTY_ENTRY, id: -1, totals }] : []),
-    [totals],
-  );
+  const pinned = useMemo<GridRow[]>(() => (totals ? [{ ...EMPTY_ENTRY, id: -1, totals }] : []), [totals]);
 
   const toggleColumn = (colId: string, visible: boolean) => {
     apiRef.current?.setColumnsVisible([colId], visible);
     persistColumns();
+    readMenuColumns();
   };
   const resetColumns = () => {
     clearColumnState(login, batch.batchType);
     apiRef.current?.resetColumnState();
-    setColumnsVersion((v) => v + 1);
     setColumnsAnchor(null);
   };
 
@@ -764,7 +944,11 @@ export function EntriesGrid({
           startIcon={<DeleteOutlineIcon />}
           onClick={() => {
             const cell = apiRef.current?.getFocusedCell();
-            requestDelete(cell && !cell.rowPinned ? (apiRef.current?.getDisplayedRowAtIndex(cell.rowIndex) ?? null) : null);
+            requestDelete(
+              cell && !cell.rowPinned
+                ? (apiRef.current?.getDisplayedRowAtIndex(cell.rowIndex) ?? null)
+                : null,
+            );
           }}
           disabled={!editable}
           title="Delete the selected entries, or the focused one (Delete)"
@@ -775,7 +959,7 @@ export function EntriesGrid({
         <Button
           size="small"
           startIcon={<UndoIcon />}
-          onClick={undoLast}
+          onClick={() => void undoLast()}
           disabled={!editable || undoSize === 0}
           title="Undo the last cell edit (Ctrl+Z)"
           data-testid="undo-edit"
@@ -785,16 +969,21 @@ export function EntriesGrid({
         <Button
           size="small"
           startIcon={<ViewColumnIcon />}
-          onClick={(e) => setColumnsAnchor(e.currentTarget)}
+          onClick={(e) => {
+            readMenuColumns();
+            setColumnsAnchor(e.currentTarget);
+          }}
           title="Show, hide and reset columns; drag headers to reorder, drag their edges to resize"
           data-testid="grid-columns"
         >
           Columns
         </Button>
-        <Typography variant="caption" color="textSecondary" sx={{ ml: 'auto' }} data-testid="keying-help">
-          Tab next cell · Enter on the last cell: next entry · Ctrl+D copy down · Ctrl+Z undo · Space select · Del
-          delete
-        </Typography>
+        {editable && (
+          <Typography variant="caption" color="textSecondary" sx={{ ml: 'auto' }} data-testid="keying-help">
+            Tab next cell · Enter on the last cell: next entry · Ctrl+D copy down · Ctrl+Z undo · Space select
+            · Del delete
+          </Typography>
+        )}
       </Box>
       {message && (
         <Alert
@@ -818,8 +1007,9 @@ export function EntriesGrid({
           },
           '& .batch-cell-warning': { bgcolor: alpha(warn.main, dark ? 0.2 : 0.12) },
           '& .batch-problem-error': { color: dark ? err.light : err.dark },
-          '& .ag-floating-bottom .ag-row': { fontWeight: 600 },
+          '& .ag-row[row-id="totals"]': { fontWeight: 600 },
         }}
+        onKeyDownCapture={holdTypeAhead}
         data-testid="entries-grid"
         data-batch-id={batch.id}
         data-total={totals?.count ?? ''}
@@ -874,21 +1064,19 @@ export function EntriesGrid({
         )}
       </Box>
       <Menu anchorEl={columnsAnchor} open={columnsAnchor !== null} onClose={() => setColumnsAnchor(null)}>
-        {(apiRef.current?.getColumns() ?? [])
-          .filter((c) => c.getColId() !== 'ag-Grid-SelectionColumn')
-          .map((c) => (
-            <MenuItem
-              key={c.getColId()}
-              dense
-              onClick={() => toggleColumn(c.getColId(), !c.isVisible())}
-              data-testid={`column-toggle-${c.getColId()}`}
-            >
-              <ListItemIcon>
-                <Checkbox size="small" edge="start" checked={c.isVisible()} tabIndex={-1} disableRipple />
-              </ListItemIcon>
-              <ListItemText primary={c.getColDef().headerName} />
-            </MenuItem>
-          ))}
+        {menuColumns.map((c) => (
+          <MenuItem
+            key={c.colId}
+            dense
+            onClick={() => toggleColumn(c.colId, !c.visible)}
+            data-testid={`column-toggle-${c.colId}`}
+          >
+            <ListItemIcon>
+              <Checkbox size="small" edge="start" checked={c.visible} tabIndex={-1} disableRipple />
+            </ListItemIcon>
+            <ListItemText primary={c.name} />
+          </MenuItem>
+        ))}
         <Divider />
         <MenuItem dense onClick={resetColumns} data-testid="columns-reset">
           <ListItemText primary="Reset to the default layout" />
@@ -905,8 +1093,8 @@ export function EntriesGrid({
         </DialogTitle>
         <DialogContent>
           <Typography variant="body2">
-            The {deleteIds?.length === 1 ? 'entry leaves' : 'entries leave'} the batch; the count and total of the
-            zero-proof bar go down accordingly. Posted entries are never deleted.
+            The {deleteIds?.length === 1 ? 'entry leaves' : 'entries leave'} the batch; the count and total of
+            the zero-proof bar go down accordingly. Posted entries are never deleted.
           </Typography>
         </DialogContent>
         <DialogActions>

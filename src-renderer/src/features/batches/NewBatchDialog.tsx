@@ -57,7 +57,13 @@ function problemsOf(
  * New batch: type, pay type (limited to what the type takes), currency, channel, allocation level (fixed for the
  * life of the batch), and the header figures from the deposit slip that the zero-proof bar checks against.
  */
-export function NewBatchDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (b: BatchDto) => void }) {
+export function NewBatchDialog({
+  onClose,
+  onCreated,
+}: {
+  onClose: () => void;
+  onCreated: (b: BatchDto) => void;
+}) {
   const { info } = useAppInfo();
   const currencies = info?.currencies ?? [];
   const [batchType, setBatchType] = useState<BatchTypeDto>('payment');
@@ -77,8 +83,7 @@ export function NewBatchDialog({ onClose, onCreated }: { onClose: () => void; on
   const [error, setError] = useState<string | null>(null);
   const [serverProblems, setServerProblems] = useState<Record<string, string>>({});
 
-  const exponent =
-    currencies.find((c) => c.code === currency)?.exponent ?? KNOWN_EXPONENTS[currency] ?? 2;
+  const exponent = currencies.find((c) => c.code === currency)?.exponent ?? KNOWN_EXPONENTS[currency] ?? 2;
   const problems = problemsOf({ channel, controlCount, controlTotal, batchDate }, exponent);
   const shown = (k: keyof Problems | 'payType' | 'currency' | 'note' | 'lockboxNo'): string | undefined =>
     (touched ? (problems as Record<string, string | undefined>)[k] : undefined) ?? serverProblems[k];
@@ -181,7 +186,9 @@ export function NewBatchDialog({ onClose, onCreated }: { onClose: () => void; on
                   ? 'Reversible pay types (cash is reversed through suspense)'
                   : 'Externally initiated payments')
               }
-              slotProps={{ select: { SelectDisplayProps: { 'data-testid': 'new-batch-pay-type' } as object } }}
+              slotProps={{
+                select: { SelectDisplayProps: { 'data-testid': 'new-batch-pay-type' } as object },
+              }}
             >
               {BATCH_PAY_TYPES[batchType].map((p) => (
                 <MenuItem key={p} value={p} data-testid={`new-batch-pay-type-${p}`}>
@@ -190,15 +197,20 @@ export function NewBatchDialog({ onClose, onCreated }: { onClose: () => void; on
               ))}
             </TextField>
           </Box>
-          <Box sx={{ display: 'flex', gap: 2, flexWrap: 'wrap' }}>
+          <Box sx={{ display: 'grid', gridTemplateColumns: 'repeat(3, 1fr)', gap: 2 }}>
             <TextField
               select
               size="small"
               label="Currency"
               value={currency}
               onChange={(e) => setCurrency(e.target.value)}
-              sx={{ width: 160 }}
-              slotProps={{ select: { SelectDisplayProps: { 'data-testid': 'new-batch-currency' } as object } }}
+              helperText={currencies.find((c) => c.code === currency)?.name ?? ' '}
+              slotProps={{
+                select: {
+                  renderValue: (v) => String(v),
+                  SelectDisplayProps: { 'data-testid': 'new-batch-currency' } as object,
+                },
+              }}
             >
               {currencies.map((c) => (
                 <MenuItem key={c.code} value={c.code} data-testid={`new-batch-currency-${c.code}`}>
@@ -211,7 +223,6 @@ export function NewBatchDialog({ onClose, onCreated }: { onClose: () => void; on
               label="Channel ID"
               value={channel}
               onChange={(e) => setChannel(e.target.value)}
-              sx={{ width: 160 }}
               error={shown('channelId') !== undefined}
               helperText={shown('channelId') ?? '0 = unspecified'}
               slotProps={{ htmlInput: { 'data-testid': 'new-batch-channel', inputMode: 'numeric' } }}
@@ -222,9 +233,8 @@ export function NewBatchDialog({ onClose, onCreated }: { onClose: () => void; on
               type="date"
               value={batchDate}
               onChange={(e) => setBatchDate(e.target.value)}
-              sx={{ width: 180 }}
               error={shown('batchDate') !== undefined}
-              helperText={shown('batchDate') ?? 'Entries without a date take it'}
+              helperText={shown('batchDate') ?? 'For entries without a date'}
               slotProps={{ inputLabel: { shrink: true }, htmlInput: { 'data-testid': 'new-batch-date' } }}
             />
           </Box>
@@ -233,12 +243,22 @@ export function NewBatchDialog({ onClose, onCreated }: { onClose: () => void; on
             <RadioGroup row value={level} onChange={(e) => setLevel(e.target.value as 'bill' | 'item')}>
               <FormControlLabel
                 value="bill"
-                control={<Radio size="small" slotProps={{ input: { 'data-testid': 'new-batch-level-bill' } as object }} />}
+                control={
+                  <Radio
+                    size="small"
+                    slotProps={{ input: { 'data-testid': 'new-batch-level-bill' } as object }}
+                  />
+                }
                 label="Bill level"
               />
               <FormControlLabel
                 value="item"
-                control={<Radio size="small" slotProps={{ input: { 'data-testid': 'new-batch-level-item' } as object }} />}
+                control={
+                  <Radio
+                    size="small"
+                    slotProps={{ input: { 'data-testid': 'new-batch-level-item' } as object }}
+                  />
+                }
                 label="Item level"
               />
             </RadioGroup>
@@ -251,21 +271,22 @@ export function NewBatchDialog({ onClose, onCreated }: { onClose: () => void; on
             <Typography variant="overline" color="textSecondary" component="div">
               Deposit slip (header)
             </Typography>
-            <Box sx={{ display: 'flex', gap: 2, flexWrap: 'wrap', mt: 0.5 }}>
+            <Box sx={{ display: 'grid', gridTemplateColumns: 'repeat(3, 1fr)', gap: 2, mt: 0.5 }}>
               <TextField
                 size="small"
                 label="Lockbox no"
                 value={lockboxNo}
                 onChange={(e) => setLockboxNo(e.target.value)}
-                sx={{ width: 150 }}
-                slotProps={{ htmlInput: { 'data-testid': 'new-batch-lockbox', maxLength: 64, autoComplete: 'off' } }}
+                helperText="From the deposit slip"
+                slotProps={{
+                  htmlInput: { 'data-testid': 'new-batch-lockbox', maxLength: 64, autoComplete: 'off' },
+                }}
               />
               <TextField
                 size="small"
                 label="Control count"
                 value={controlCount}
                 onChange={(e) => setControlCount(e.target.value)}
-                sx={{ width: 150 }}
                 error={shown('controlCount') !== undefined}
                 helperText={shown('controlCount') ?? 'Number of payments'}
                 slotProps={{
@@ -282,9 +303,8 @@ export function NewBatchDialog({ onClose, onCreated }: { onClose: () => void; on
                 label="Control total"
                 value={controlTotal}
                 onChange={(e) => setControlTotal(e.target.value)}
-                sx={{ width: 200 }}
                 error={shown('controlTotal') !== undefined}
-                helperText={shown('controlTotal') ?? `Sum of the payments, ${exponent} decimals`}
+                helperText={shown('controlTotal') ?? 'Sum of the payments'}
                 slotProps={{
                   input: { endAdornment: <InputAdornment position="end">{currency}</InputAdornment> },
                   htmlInput: {

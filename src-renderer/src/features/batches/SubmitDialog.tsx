@@ -66,8 +66,8 @@ export function SubmitDialog({
       <LinearProgress sx={{ height: 2, visibility: saving ? 'visible' : 'hidden' }} aria-hidden />
       <DialogContent>
         <Typography variant="body2" sx={{ mb: 1.5 }}>
-          Submitting posts the batch to the ledger in one step. Posted entries can no longer change; a mistake is
-          corrected later with a reversal batch.
+          Submitting posts the batch to the ledger in one step. Posted entries can no longer change; a mistake
+          is corrected later with a reversal batch.
         </Typography>
         <Table size="small" data-testid="submit-summary">
           <TableHead>

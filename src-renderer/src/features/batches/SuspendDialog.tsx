@@ -43,7 +43,9 @@ export function SuspendDialog({
     setSaving(true);
     setError(null);
     try {
-      onDone(await call('batches:suspend-entry', { batchId, entryId: entry.id, reasonCode: Number(code.trim()) }));
+      onDone(
+        await call('batches:suspend-entry', { batchId, entryId: entry.id, reasonCode: Number(code.trim()) }),
+      );
     } catch (err) {
       setError(errorMessage(err));
       setSaving(false);
@@ -57,8 +59,8 @@ export function SuspendDialog({
         <DialogContent sx={{ display: 'flex', flexDirection: 'column', gap: 2 }}>
           <Typography variant="body2" color="textSecondary">
             {entry.accountNo ?? entry.billNo ?? 'No account'} ·{' '}
-            {entry.amountMinor !== null ? money(entry.amountMinor, currency, true) : 'no amount'}. On submit it
-            posts to the payment suspense account for Payment Center to resolve.
+            {entry.amountMinor !== null ? money(entry.amountMinor, currency, true) : 'no amount'}. On submit
+            it posts to the payment suspense account for Payment Center to resolve.
           </Typography>
           <TextField
             autoFocus
@@ -66,8 +68,14 @@ export function SuspendDialog({
             value={code}
             onChange={(e) => setCode(e.target.value)}
             error={!valid}
-            helperText={!valid ? 'A reason code is a positive whole number' : (reasonText(Number(code)) ?? 'Custom reason code')}
-            slotProps={{ htmlInput: { 'data-testid': 'suspend-reason', inputMode: 'numeric', autoComplete: 'off' } }}
+            helperText={
+              !valid
+                ? 'A reason code is a positive whole number'
+                : (reasonText(Number(code)) ?? 'Custom reason code')
+            }
+            slotProps={{
+              htmlInput: { 'data-testid': 'suspend-reason', inputMode: 'numeric', autoComplete: 'off' },
+            }}
           />
           <Box sx={{ display: 'flex', gap: 0.75, flexWrap: 'wrap' }}>
             {SUSPENSE_REASONS.map((r) => (

@@ -18,7 +18,9 @@ export function zeroProofProblem(
   const parts: string[] = [];
   if (z.expectedCount !== null && z.expectedCount !== z.enteredCount) {
     const d = z.expectedCount - z.enteredCount;
-    parts.push(d > 0 ? `${formatCount(d)} ${d === 1 ? 'entry' : 'entries'} missing` : `${formatCount(-d)} too many`);
+    parts.push(
+      d > 0 ? `${formatCount(d)} ${d === 1 ? 'entry' : 'entries'} missing` : `${formatCount(-d)} too many`,
+    );
   }
   if (z.expectedTotalMinor !== null && z.expectedTotalMinor !== z.enteredTotalMinor) {
     const d = z.expectedTotalMinor - z.enteredTotalMinor;
@@ -33,7 +35,11 @@ export function ZeroProofBar({ batch }: { batch: BatchDto }) {
   const { money } = useAppInfo();
   const z = batch.zeroProof;
   const noControl = z.expectedCount === null && z.expectedTotalMinor === null;
-  const tone = noControl ? theme.palette.text.secondary : z.balanced ? theme.palette.success.main : theme.palette.error.main;
+  const tone = noControl
+    ? theme.palette.text.secondary
+    : z.balanced
+      ? theme.palette.success.main
+      : theme.palette.error.main;
   const problem = zeroProofProblem(batch, money);
   const countOff = z.expectedCount !== null && z.expectedCount !== z.enteredCount;
   const amountOff = z.expectedTotalMinor !== null && z.expectedTotalMinor !== z.enteredTotalMinor;

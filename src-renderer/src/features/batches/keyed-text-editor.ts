@@ -11,8 +11,7 @@ export class KeyedTextEditor implements ICellEditorComp {
   private wrapper!: HTMLDivElement;
   private input!: HTMLInputElement;
   private typed = false;
-  private focusAfterAttached = false;
-  private selectAll = false;
+  private selectAll = true;
 
   /** Builds the input with its start value from how the edit started. */
   init(params: ICellEditorParams): void {
@@ -34,7 +33,6 @@ export class KeyedTextEditor implements ICellEditorComp {
 
     const start = params.value === null || params.value === undefined ? '' : String(params.value as string);
     if (params.cellStartedEdit) {
-      this.focusAfterAttached = true;
       const key = params.eventKey;
       if (key === 'Backspace' || key === 'Delete') input.value = '';
       else if (key && key.length === 1) {
@@ -59,9 +57,11 @@ export class KeyedTextEditor implements ICellEditorComp {
     return this.wrapper;
   }
 
-  /** Puts the cursor in the input when the edit was started by the clerk. */
+  /**
+   * Puts the cursor in the input. The grid edits one cell at a time and every edit is the clerk's (typing, Enter,
+   * Tab, or a new entry), so the editor always takes the focus; otherwise keys would land on the cell.
+   */
   afterGuiAttached(): void {
-    if (!this.focusAfterAttached) return;
     this.input.focus();
     this.placeCaret();
   }
@@ -78,7 +78,7 @@ export class KeyedTextEditor implements ICellEditorComp {
   }
 
   private placeCaret(): void {
-    if (!this.typed && (this.selectAll || !this.focusAfterAttached)) this.input.select();
+    if (!this.typed && this.selectAll) this.input.select();
     else {
       const end = this.input.value.length;
       this.input.setSelectionRange(end, end);

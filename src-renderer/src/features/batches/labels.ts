@@ -1,9 +1,20 @@
-import type { BatchDto, BatchEntryDto, BatchTypeDto, EntryStatusDto } from '../../../../src-shared/dto/batches';
+import type {
+  BatchDto,
+  BatchEntryDto,
+  BatchTypeDto,
+  EntryStatusDto,
+} from '../../../../src-shared/dto/batches';
 import { PAY_TYPE, PAY_TYPE_NAMES } from '../../../../src-shared/pay-types';
 
 /** Pay types each batch type takes (V9, V10); the service checks the same lists. */
 export const BATCH_PAY_TYPES: Readonly<Record<BatchTypeDto, readonly number[]>> = {
-  payment: [PAY_TYPE.cash, PAY_TYPE.check, PAY_TYPE.wireTransfer, PAY_TYPE.paymentOrder, PAY_TYPE.postalOrder],
+  payment: [
+    PAY_TYPE.cash,
+    PAY_TYPE.check,
+    PAY_TYPE.wireTransfer,
+    PAY_TYPE.paymentOrder,
+    PAY_TYPE.postalOrder,
+  ],
   refund: [PAY_TYPE.cash, PAY_TYPE.check, PAY_TYPE.wireTransfer, PAY_TYPE.paymentOrder, PAY_TYPE.postalOrder],
   reversal: [
     PAY_TYPE.check,
