@@ -36,11 +36,28 @@ function runJob<K extends JobKind>(
   kind: K,
   input: JobTypes[K]['input'],
 ): Promise<JobTypes[K]['output']> {
-  return ctx.jobs.run(kind, input, {
-    now: ctx.clock(),
-    operatorId: ctx.operator.id,
-    onProgress: (p) => ctx.emit('job:progress', p),
-  });
+  let jobId = `${kind}-${Date.now()}`;
+  const finished = (ok: boolean, message: string): void =>
+    ctx.emit('job:finished', { jobId, kind, ok, message });
+  return ctx.jobs
+    .run(kind, input, {
+      now: ctx.clock(),
+      operatorId: ctx.operator.id,
+      onProgress: (p) => {
+        jobId = p.jobId;
+        ctx.emit('job:progress', p);
+      },
+    })
+    .then(
+      (out) => {
+        finished(true, `${kind} finished`);
+        return out;
+      },
+      (err: unknown) => {
+        finished(false, err instanceof Error ? err.message : String(err));
+        throw err;
+      },
+    );
 }
 
 /** Tells listeners the ledger changed, then passes the value through. */
@@ -55,11 +72,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
   return {
     'app:info': () => appInfo(ctx),
     'demo:load': async (input) => {
-      const out = await ctx.jobs.run('demo', input, {
-        now: ctx.clock(),
-        operatorId: ctx.operator.id,
-        onProgress: (p) => ctx.emit('job:progress', p),
-      });
+      const out = await runJob(ctx, 'demo', input);
       ctx.emit('ledger:changed', { what: 'demo' });
       return out;
     },

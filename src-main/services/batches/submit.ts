@@ -275,6 +275,7 @@ function submitInTransaction(
       markAllPosted.run(batch.id);
       crashPoint();
     }
+    progress('posting', verdicts.length, verdicts.length);
     db.prepare(`UPDATE batches SET status = 'submitted', submitted_at = ?, updated_at = ? WHERE id = ?`).run(
       at,
       at,
