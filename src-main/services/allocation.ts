@@ -197,6 +197,29 @@ function billLinesToItems(
 }
 
 /**
+ * Lowers the open amount of the items (key index 0) or bills (key index 1) named in a JSON list of allocation
+ * lines by each one's total, setting open/closed; returns how many closed.
+ */
+function applyOpenDeltas(
+  db: Database.Database,
+  table: 'bill_items' | 'bills',
+  openColumn: 'open_minor' | 'amount_due_minor',
+  keyIndex: 0 | 1,
+  json: string,
+): number {
+  return db
+    .prepare(
+      `UPDATE ${table} SET ${openColumn} = ${openColumn} - x.amount,
+              status = CASE WHEN ${openColumn} - x.amount = 0 THEN 'closed' ELSE 'open' END
+       FROM (SELECT value ->> ${keyIndex} AS id, sum(value ->> 2) AS amount FROM json_each(?) GROUP BY 1) AS x
+       WHERE ${table}.id = x.id RETURNING status`,
+    )
+    .raw()
+    .all(json)
+    .filter((r) => (r as [string])[0] === 'closed').length;
+}
+
+/**
  * Writes allocation rows and moves open amounts and statuses of items and bills with three set-based
  * statements over a JSON list (far cheaper than a statement per line for large allocations); returns how
  * many items and bills closed. Runs inside the caller's transaction.
@@ -217,26 +240,8 @@ export function applyItemLines(
     `INSERT INTO allocations (payment_id, account_id, bill_id, item_id, amount_minor, rate_ppm, reverses_allocation_id, created_at, operator_id)
      SELECT ?, ?, value ->> 1, value ->> 0, value ->> 2, ?, value ->> 3, ?, ? FROM json_each(?)`,
   ).run(payment.id, payment.accountId, payment.ratePpm, at, operatorId, json);
-  const closedItems = db
-    .prepare(
-      `UPDATE bill_items SET open_minor = open_minor - x.amount,
-              status = CASE WHEN open_minor - x.amount = 0 THEN 'closed' ELSE 'open' END
-       FROM (SELECT value ->> 0 AS id, sum(value ->> 2) AS amount FROM json_each(?) GROUP BY 1) AS x
-       WHERE bill_items.id = x.id RETURNING status`,
-    )
-    .raw()
-    .all(json)
-    .filter((r) => (r as [string])[0] === 'closed').length;
-  const closedBills = db
-    .prepare(
-      `UPDATE bills SET amount_due_minor = amount_due_minor - x.amount,
-              status = CASE WHEN amount_due_minor - x.amount = 0 THEN 'closed' ELSE 'open' END
-       FROM (SELECT value ->> 1 AS id, sum(value ->> 2) AS amount FROM json_each(?) GROUP BY 1) AS x
-       WHERE bills.id = x.id RETURNING status`,
-    )
-    .raw()
-    .all(json)
-    .filter((r) => (r as [string])[0] === 'closed').length;
+  const closedItems = applyOpenDeltas(db, 'bill_items', 'open_minor', 0, json);
+  const closedBills = applyOpenDeltas(db, 'bills', 'amount_due_minor', 1, json);
   const undo = lines.some((l) => l.amountMinor < 0);
   return undo ? { closedItems: 0, closedBills: 0 } : { closedItems, closedBills };
 }
@@ -310,14 +315,11 @@ function manualItemLines(
       throw conflict('over-allocation', `item ${l.itemNo}: ${l.amount} is more than its open amount`);
     itemLines.push({ itemId: i.id, billId: i.billId, amountMinor });
   });
-  const seen = new Set<number>();
   const lines = [...billLinesToItems(db, billLines), ...itemLines];
   const perItem = new Map<number, number>();
   for (const l of lines) perItem.set(l.itemId, (perItem.get(l.itemId) ?? 0) + l.amountMinor);
   const openQ = db.prepare('SELECT open_minor AS o FROM bill_items WHERE id = ?');
   for (const [itemId, total] of perItem) {
-    if (seen.has(itemId)) continue;
-    seen.add(itemId);
     const open = (openQ.get(itemId) as { o: number }).o;
     if (total > open)
       throw conflict('over-allocation', `the lines allocate ${total} to an item with ${open} open`);

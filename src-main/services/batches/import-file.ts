@@ -130,8 +130,8 @@ export function previewBankFile(
   const exponent = exponentOf(db, input.currency);
   const bytes = readBytes(input.file);
   const sha256 = sha256Hex(bytes);
-  const result = parseBankFile(bytes, template, { exponent, previewRows: input.previewRows });
-  const full = result.fileErrors.length ? result : parseBankFile(bytes, template, { exponent });
+  // One full parse: the preview shows the first rows, but counts rows with problems over the whole file.
+  const result = parseBankFile(bytes, template, { exponent });
   const seen = db
     .prepare(
       `SELECT imported_at AS importedAt, file_name AS fileName FROM imported_files WHERE kind = 'bank' AND sha256 = ?`,
@@ -144,7 +144,7 @@ export function previewBankFile(
     header: info(result.header, exponent),
     footer: info(result.footer, exponent),
     rows: result.rows.slice(0, input.previewRows).map((r) => previewRow(r, exponent)),
-    rowsWithProblems: full.rows.filter((r) => r.problems.length > 0).length,
+    rowsWithProblems: result.rows.filter((r) => r.problems.length > 0).length,
     fileErrors: fileIssues(input.file, result),
   };
 }
