@@ -1,13 +1,5 @@
 import Papa from 'papaparse';
-import {
-  RowCollector,
-  cutBlocks,
-  makeStager,
-  memoReason,
-  passesFilter,
-  readBatchInfo,
-  splitLines,
-} from './stage';
+import { RowCollector, cutAndReadBatchInfo, makeStager, memoReason, passesFilter } from './stage';
 import type { BankFileTemplate } from './template';
 import { LIMITS, type FileProblem, type ParserOptions, type ParserOutput } from './types';
 
@@ -43,17 +35,8 @@ export function parseDelimited(text: string, template: BankFileTemplate, opts: P
   const delimiter = template.delimiter ?? ',';
   const quote = template.quote;
   const fileErrors: FileProblem[] = [];
-  const blocks = cutBlocks(splitLines(text), template.headerLines, template.footerLines);
-  const header = readBatchInfo(blocks.header, 1, template.header, 'header', template, opts.exponent);
-  const footer = readBatchInfo(
-    blocks.footer,
-    blocks.footerFirstLine,
-    template.footer,
-    'footer',
-    template,
-    opts.exponent,
-  );
-  fileErrors.push(...header.problems, ...footer.problems);
+  const { blocks, header, footer, problems } = cutAndReadBatchInfo(text, template, opts.exponent);
+  fileErrors.push(...problems);
 
   const columns = template.columns;
   const needed = columns.reduce((max, c) => Math.max(max, (c.index ?? 0) + 1), 0);
@@ -148,8 +131,8 @@ export function parseDelimited(text: string, template: BankFileTemplate, opts: P
     });
   }
   return {
-    header: header.info,
-    footer: footer.info,
+    header,
+    footer,
     rows: collector.rows,
     fileErrors,
     stats: collector,

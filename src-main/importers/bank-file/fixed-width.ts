@@ -1,12 +1,4 @@
-import {
-  RowCollector,
-  cutBlocks,
-  makeStager,
-  memoReason,
-  passesFilter,
-  readBatchInfo,
-  splitLines,
-} from './stage';
+import { RowCollector, cutAndReadBatchInfo, makeStager, memoReason, passesFilter } from './stage';
 import type { BankFileTemplate } from './template';
 import type { FileProblem, ParserOptions, ParserOutput } from './types';
 
@@ -17,17 +9,8 @@ import type { FileProblem, ParserOptions, ParserOutput } from './types';
  */
 export function parseFixedWidth(text: string, template: BankFileTemplate, opts: ParserOptions): ParserOutput {
   const fileErrors: FileProblem[] = [];
-  const blocks = cutBlocks(splitLines(text), template.headerLines, template.footerLines);
-  const header = readBatchInfo(blocks.header, 1, template.header, 'header', template, opts.exponent);
-  const footer = readBatchInfo(
-    blocks.footer,
-    blocks.footerFirstLine,
-    template.footer,
-    'footer',
-    template,
-    opts.exponent,
-  );
-  fileErrors.push(...header.problems, ...footer.problems);
+  const { blocks, header, footer, problems } = cutAndReadBatchInfo(text, template, opts.exponent);
+  fileErrors.push(...problems);
 
   const columns = template.columns;
   const lastStart = columns.reduce((max, c) => Math.max(max, c.start ?? 1), 1);
@@ -76,8 +59,8 @@ export function parseFixedWidth(text: string, template: BankFileTemplate, opts: 
     });
   }
   return {
-    header: header.info,
-    footer: footer.info,
+    header,
+    footer,
     rows: collector.rows,
     fileErrors,
     stats: collector,

@@ -149,6 +149,38 @@ export function cutBlocks(
 }
 
 /**
+ * Cuts a text file into header, data and footer lines by the template's counts and reads the header and footer
+ * values; the shared first step of the delimited and fixed-width parsers.
+ */
+export function cutAndReadBatchInfo(
+  text: string,
+  template: BankFileTemplate,
+  exponent: number,
+): {
+  blocks: ReturnType<typeof cutBlocks>;
+  header: BatchInfo;
+  footer: BatchInfo;
+  problems: FileProblem[];
+} {
+  const blocks = cutBlocks(splitLines(text), template.headerLines, template.footerLines);
+  const header = readBatchInfo(blocks.header, 1, template.header, 'header', template, exponent);
+  const footer = readBatchInfo(
+    blocks.footer,
+    blocks.footerFirstLine,
+    template.footer,
+    'footer',
+    template,
+    exponent,
+  );
+  return {
+    blocks,
+    header: header.info,
+    footer: footer.info,
+    problems: [...header.problems, ...footer.problems],
+  };
+}
+
+/**
  * Reads lockbox number, date, count and total from header or footer lines; unreadable values are file problems.
  * Footer lines are counted from the end (line 1 = last line).
  */
