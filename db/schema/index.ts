@@ -2,3 +2,4 @@ export * from './reference';
 export * from './accounts';
 export * from './journal';
 export * from './payments';
+export * from './codes';

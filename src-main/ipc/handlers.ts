@@ -13,6 +13,7 @@ import {
   paymentAllocations,
   undoAllocation,
 } from '../services/allocation';
+import { listReasonCodes } from '../services/codes';
 import { recordPayment } from '../services/record-payment';
 import { exportBatchFile, importBatchFile } from '../services/batches/batch-file';
 import { listTemplates, previewBankFile, saveTemplate } from '../services/batches/import-file';
@@ -111,6 +112,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'batches:import-file': (input) => runJob(ctx, 'batch-import', input),
     'batches:entry-allocation': (input) => entryAllocationView(db, input),
     'batches:allocate-entry': (input) => allocateEntry(db, input, ctx.clock(), ctx.operator.id),
+    'codes:list': (input) => listReasonCodes(db, input.domainId, input.includeRetired),
     'templates:list': () => listTemplates(db),
     'templates:save': (input) => saveTemplate(db, input, ctx.clock(), ctx.operator.id),
   };

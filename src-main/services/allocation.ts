@@ -1,3 +1,4 @@
+import { REASON_DOMAIN, requireReasonCode } from './codes';
 import type Database from 'better-sqlite3';
 import type {
   AccountCreditResultDto,
@@ -478,6 +479,7 @@ export function undoAllocation(
   operatorId: number | null,
 ): AllocationResultDto {
   return db.transaction((): AllocationResultDto => {
+    requireReasonCode(db, REASON_DOMAIN.suspenseReversal, input.reasonCode);
     const payment = loadPayment(db, input.paymentId);
     const net = db
       .prepare(

@@ -21,6 +21,7 @@ import type {
   BatchValidationDto,
   EntryAllocationViewDto,
 } from '../dto/batches';
+import type { ReasonCodeDto } from '../dto/codes';
 import type {
   AppInfoDto,
   ArImportSummaryDto,
@@ -64,6 +65,7 @@ export const COMMANDS = [
   'batches:import-file',
   'batches:entry-allocation',
   'batches:allocate-entry',
+  'codes:list',
   'templates:list',
   'templates:save',
 ] as const;
@@ -105,6 +107,7 @@ export type CommandOutputs = {
   'batches:import-file': BatchImportDto;
   'batches:entry-allocation': EntryAllocationViewDto;
   'batches:allocate-entry': EntryAllocationViewDto;
+  'codes:list': ReasonCodeDto[];
   'templates:list': ImportTemplateDto[];
   'templates:save': ImportTemplateDto;
 };

@@ -203,6 +203,10 @@ export const commandInputs = {
     bills: billLines.optional(),
     items: itemLines.optional(),
   }),
+  'codes:list': z.strictObject({
+    domainId: z.int().min(1).max(1_000_000),
+    includeRetired: z.boolean().default(false),
+  }),
   'templates:list': z.strictObject({}),
   'templates:save': z.strictObject({
     name: code,

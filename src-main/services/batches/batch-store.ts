@@ -1,3 +1,4 @@
+import { REASON_DOMAIN, requireReasonCode } from '../codes';
 import type Database from 'better-sqlite3';
 import type {
   BatchDto,
@@ -558,6 +559,7 @@ export function suspendEntry(
     if (!entry) throw notFound('entry', String(input.entryId));
     if (entry.status === 'posted') throw conflict('entry-posted', `entry ${entry.id} is posted`);
     if (input.reasonCode !== null) {
+      requireReasonCode(db, REASON_DOMAIN.suspense, input.reasonCode);
       if (entry.amountMinor === null || entry.amountMinor <= 0) {
         throw conflict('not-suspendable', 'an entry needs a valid positive amount to be suspended');
       }

@@ -1,0 +1,84 @@
+import type Database from 'better-sqlite3';
+import { invalidFields } from './errors';
+
+/** Domain ids of the reason-code lists (DOMAIN.md §3.9; 17–19 are Paydesk's own). */
+export const REASON_DOMAIN = {
+  debit: 1,
+  credit: 8,
+  suspense: 14,
+  actionOwner: 15,
+  suspenseReversal: 16,
+  paymentReversal: 17,
+  refund: 18,
+  zeroProofOverride: 19,
+} as const;
+
+/** A reason-code domain id. */
+export type ReasonDomainId = (typeof REASON_DOMAIN)[keyof typeof REASON_DOMAIN];
+
+/** One code as services use it. */
+export type ReasonCodeRow = {
+  domainId: number;
+  id: number;
+  label: string;
+  help: string;
+  glId: number | null;
+  active: boolean;
+};
+
+type Raw = Omit<ReasonCodeRow, 'active'> & { active: number };
+
+/** The codes of one domain (active only unless asked), ordered by id. */
+export function listReasonCodes(
+  db: Database.Database,
+  domainId: number,
+  includeRetired = false,
+): ReasonCodeRow[] {
+  const rows = db
+    .prepare(
+      `SELECT domain_id AS domainId, id, label, help, gl_id AS glId, active FROM reason_codes
+       WHERE domain_id = ? ${includeRetired ? '' : 'AND active = 1'} ORDER BY id`,
+    )
+    .all(domainId) as Raw[];
+  return rows.map((r) => ({ ...r, active: r.active === 1 }));
+}
+
+/** Looks a code up in its domain, or undefined. */
+export function findReasonCode(
+  db: Database.Database,
+  domainId: number,
+  id: number,
+): ReasonCodeRow | undefined {
+  const r = db
+    .prepare(
+      'SELECT domain_id AS domainId, id, label, help, gl_id AS glId, active FROM reason_codes WHERE domain_id = ? AND id = ?',
+    )
+    .get(domainId, id) as Raw | undefined;
+  return r && { ...r, active: r.active === 1 };
+}
+
+/**
+ * The active code `id` of a domain, or a validation error naming the field: every service that takes a
+ * reason code checks it here, so a retired or unknown code is refused the same way everywhere.
+ */
+export function requireReasonCode(
+  db: Database.Database,
+  domainId: number,
+  id: number,
+  field = 'reasonCode',
+): ReasonCodeRow {
+  const code = findReasonCode(db, domainId, id);
+  const domainName = (
+    db.prepare('SELECT name FROM reason_domains WHERE id = ?').get(domainId) as { name: string } | undefined
+  )?.name;
+  const where = domainName ? `"${domainName}"` : `domain ${domainId}`;
+  if (!code) {
+    const message = `reason code ${id} is not in ${where}`;
+    throw invalidFields(message, [{ path: field, message }]);
+  }
+  if (!code.active) {
+    const message = `reason code ${id} (${code.label}) is retired`;
+    throw invalidFields(message, [{ path: field, message }]);
+  }
+  return code;
+}
