@@ -8,7 +8,7 @@ import { createHandlers } from './ipc/handlers';
 import { inlineJobRunner, type JobRunner } from './jobs/runner';
 import { resolveMigrationsFolder } from './paths';
 import { silentLogger, type EventSink, type Logger, type ServiceContext } from './services/context';
-import { ensureOperator } from './services/operators';
+import { authorize, ensureOperator } from './services/operators';
 import { PAYDESK_VERSION } from './version';
 
 /** How to open the services for one front door. */
@@ -64,7 +64,7 @@ export function openApp(opts: AppOptions): App {
     return {
       ctx,
       handlers,
-      dispatch: createDispatch(handlers, ctx.log),
+      dispatch: createDispatch(handlers, ctx.log, (command) => authorize(ctx, command)),
       subscribe: (listener) => {
         listeners.add(listener);
         return () => listeners.delete(listener);

@@ -47,8 +47,11 @@ export function toAppError(err: unknown, log: Logger, command: string): AppError
   return { code: 'internal', message: `Something went wrong (reference ${correlationId})`, correlationId };
 }
 
-/** Builds the dispatcher: unknown command → validation; zod parse; handler; errors mapped to Result. */
-export function createDispatch(handlers: Handlers, log: Logger): Dispatch {
+/** Decides whether the current operator may run a command; throws a forbidden AppFailure (and audits it) if not. */
+export type Authorize = (command: CommandName) => void;
+
+/** Builds the dispatcher: unknown command → validation; role check; zod parse; handler; errors mapped to Result. */
+export function createDispatch(handlers: Handlers, log: Logger, authorize: Authorize = () => {}): Dispatch {
   return async (command, input) => {
     if (!isCommandName(command)) {
       return {
@@ -59,6 +62,11 @@ export function createDispatch(handlers: Handlers, log: Logger): Dispatch {
           issues: [{ path: 'command', message: 'unknown command' }],
         },
       };
+    }
+    try {
+      authorize(command);
+    } catch (err) {
+      return { ok: false, error: toAppError(err, log, command) };
     }
     const parsed = commandInputs[command].safeParse(input === undefined ? {} : input);
     if (!parsed.success) {

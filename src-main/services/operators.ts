@@ -1,6 +1,10 @@
 import type Database from 'better-sqlite3';
 import type { OperatorDto } from '../../src-shared/dto/app';
 import { writeAudit } from './audit';
+import type { CommandName } from '../../src-shared/api/contract';
+import { COMMAND_ROLES, mayRun } from '../../src-shared/api/roles';
+import { forbidden } from './errors';
+import type { ServiceContext } from './context';
 
 type OperatorRow = { id: number; login: string; name: string; roles: string };
 
@@ -37,4 +41,32 @@ export function ensureOperator(sqlite: Database.Database, login: string, now: Da
     });
     return toDto({ id, login, name: login, roles });
   })();
+}
+
+/**
+ * The service-layer guard: refuses a command the operator's roles do not allow, with an audit row naming
+ * the operator and the command. Roles are read from the ledger each time so a grant or revoke takes effect
+ * without restarting.
+ */
+export function authorize(ctx: ServiceContext, command: CommandName): void {
+  const need = COMMAND_ROLES[command];
+  if (need === 'any') return;
+  const db = ctx.ledger.sqlite;
+  const row = db.prepare('SELECT roles, active FROM operators WHERE id = ?').get(ctx.operator.id) as
+    { roles: string; active: number } | undefined;
+  const roles = row && row.active === 1 ? row.roles.split(',').filter(Boolean) : [];
+  ctx.operator.roles = roles;
+  if (mayRun(roles, command)) return;
+  writeAudit(db, {
+    at: ctx.clock().toISOString(),
+    operatorId: ctx.operator.id,
+    action: 'forbidden',
+    entity: 'command',
+    entityId: command,
+    after: { roles, needs: need },
+  });
+  throw forbidden(
+    `${ctx.operator.login} may not run ${command}: it needs the role ${need.join(' or ')}`,
+    need[0],
+  );
 }

@@ -1,0 +1,69 @@
+import type { CommandName } from './contract';
+
+/** Operator roles (DOMAIN.md §1.1): clerks key batches, analysts work suspense, supervisors approve, admins configure. */
+export const ROLES = ['clerk', 'analyst', 'supervisor', 'admin'] as const;
+
+/** One role. */
+export type Role = (typeof ROLES)[number];
+
+/** Who may run a command: any operator, or one holding at least one of the roles. */
+export type CommandRoles = 'any' | readonly Role[];
+
+const ANY = 'any' as const;
+/** Posting money from batches and allocations. */
+const DESK: readonly Role[] = ['clerk', 'analyst', 'supervisor', 'admin'];
+/** Loading data wholesale and configuring the desk. */
+const ADMIN: readonly Role[] = ['admin'];
+
+/**
+ * The guard table, checked in dispatch before any handler runs, for every front door (IPC, CLI, bridge).
+ * The renderer reads the same table to hide what the operator cannot do.
+ */
+export const COMMAND_ROLES: Record<CommandName, CommandRoles> = {
+  'app:info': ANY,
+  'demo:load': ADMIN,
+  'ar:import': ['supervisor', 'admin'],
+  'accounts:search': ANY,
+  'accounts:show': ANY,
+  'accounts:bill-items': ANY,
+  'accounts:payment-history': ANY,
+  'ledger:check': ANY,
+  'allocation:view': ANY,
+  'allocation:apply': DESK,
+  'allocation:undo': DESK,
+  'allocation:account-credit': DESK,
+  'payments:allocations': ANY,
+  'bills:payments': ANY,
+  'payments:record': DESK,
+  'batches:create': DESK,
+  'batches:list': ANY,
+  'batches:get': ANY,
+  'batches:entries': ANY,
+  'batches:save-entries': DESK,
+  'batches:delete-entries': DESK,
+  'batches:validate': DESK,
+  'batches:suspend-entry': DESK,
+  'batches:exception': DESK,
+  'batches:submit': DESK,
+  'batches:discard': DESK,
+  'batches:export': ANY,
+  'batches:import-batch-file': DESK,
+  'batches:preview-file': ANY,
+  'batches:import-file': DESK,
+  'batches:entry-allocation': ANY,
+  'batches:allocate-entry': DESK,
+  'codes:list': ANY,
+  'templates:list': ANY,
+  'templates:save': DESK,
+};
+
+/** True when an operator with these roles may run the command. */
+export function mayRun(roles: readonly string[], command: CommandName): boolean {
+  const need = COMMAND_ROLES[command];
+  return need === 'any' || need.some((r) => roles.includes(r));
+}
+
+/** True when the operator holds the role (admins hold every role's rights except four-eyes separation). */
+export function hasRole(roles: readonly string[], role: Role): boolean {
+  return roles.includes(role) || roles.includes('admin');
+}
