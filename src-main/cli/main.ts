@@ -40,6 +40,8 @@ import {
   humanSearch,
 } from './human';
 import { printError, processIo, type CliIo } from './output';
+import { dropUndefined, humanJson, intOption, type CliKit, type GlobalOptions } from './kit';
+import { COMMAND_GROUPS } from './commands';
 
 const POLICIES = ['standard', 'fifo', 'proportional', 'bill-number', 'largest'];
 
@@ -73,27 +75,11 @@ function looksLikeBatchFile(file: string): boolean {
   }
 }
 
-/** Drops undefined values so zod's strict objects see only given options. */
-function dropUndefined<T extends Record<string, unknown>>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-const humanJson = (v: unknown): string => JSON.stringify(v, null, 2) + '\n';
-
-type GlobalOptions = { db?: string; json?: boolean; operator?: string };
-
 /** Maps a ledger-open failure to the error shape every front door uses. */
 function openError(err: LedgerOpenError): AppError {
   return err.reason === 'newer_version'
     ? { code: 'conflict', message: err.message, rule: 'newer-ledger' }
     : { code: 'validation', message: err.message, issues: [{ path: 'db', message: err.message }] };
-}
-
-/** Parses an integer option strictly (commander hands strings). */
-function intOption(value: string): number {
-  if (!/^-?\d+$/.test(value.trim()))
-    throw new CommanderError(2, 'paydesk.invalidInt', `"${value}" is not an integer`);
-  return Number(value);
 }
 
 /**
@@ -800,6 +786,17 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
         (t) => `Saved template ${t.name}\n`,
       );
     });
+
+  const kit: CliKit = {
+    program,
+    io,
+    run,
+    withApp,
+    setExitCode: (code) => {
+      exitCode = code;
+    },
+  };
+  for (const register of COMMAND_GROUPS) register(kit);
 
   const ledger = program.command('ledger').description('ledger integrity');
   ledger

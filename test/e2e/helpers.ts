@@ -46,7 +46,15 @@ export function ensureRendererBuilt(): void {
   const index = join(RENDERER_DIR, 'index.html');
   const sources = Math.max(newestMtime(join(ROOT, 'src-renderer')), newestMtime(join(ROOT, 'src-shared')));
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  execFileSync(join(ROOT, 'node_modules/.bin/electron-vite'), ['build'], { cwd: ROOT, stdio: 'pipe' });
+  // flock serialises builds when several test runs share one checkout (electron-vite empties out/ first).
+  execFileSync(
+    'flock',
+    [join(tmpdir(), 'paydesk-build.lock'), join(ROOT, 'node_modules/.bin/electron-vite'), 'build'],
+    {
+      cwd: ROOT,
+      stdio: 'pipe',
+    },
+  );
 }
 
 /** One e2e session: a fresh ledger behind the bridge, and Chromium with the shim playing the preload. */
