@@ -16,6 +16,8 @@ export const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",
+  // The payment processor's hosted card page (V19) is the only thing the renderer may frame.
+  'frame-src http://127.0.0.1:* https:',
   "frame-ancestors 'none'",
 ].join('; ');
 
@@ -29,6 +31,7 @@ const DEV_CONTENT_SECURITY_POLICY = [
   "connect-src 'self' ws://localhost:* ws://127.0.0.1:*",
   "object-src 'none'",
   "base-uri 'none'",
+  'frame-src http://127.0.0.1:* https:',
   "frame-ancestors 'none'",
 ].join('; ');
 

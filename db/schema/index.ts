@@ -3,3 +3,7 @@ export * from './accounts';
 export * from './journal';
 export * from './payments';
 export * from './codes';
+export * from './admin';
+export * from './processors';
+export * from './refunds';
+export * from './suspense';

@@ -136,7 +136,11 @@ export function humanEntries(rows: BatchEntryDto[]): string {
     rows
       .map(
         (e) =>
-          `  #${e.id} [${e.status}${e.reasonCode ? ` ${e.reasonCode}` : ''}] acct ${e.accountNo ?? '-'} bill ${e.billNo ?? '-'} amount ${e.amountText ?? '-'}${e.checkNo ? ` check ${e.checkNo}` : ''}${e.problem ? `  — ${e.problem}` : ''}`,
+          `  #${e.id} [${e.status}${e.reasonCode ? ` ${e.reasonCode}` : ''}] acct ${e.accountNo ?? '-'} bill ${e.billNo ?? '-'} amount ${e.amountText ?? '-'}${e.checkNo ? ` check ${e.checkNo}` : ''}${Object.entries(
+            e.custom,
+          )
+            .map(([k, v]) => ` ${k}=${v}`)
+            .join('')}${e.problem ? `  — ${e.problem}` : ''}`,
       )
       .join('\n') + '\n'
   );

@@ -334,7 +334,7 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     .description('what paid a bill')
     .action((billNo: string, _o, cmd: Command) => run<unknown>(cmd, 'bills:payments', { billNo }, humanJson));
 
-  const batch = program.command('batch').description('Payment Tool batches: payments and reversals');
+  const batch = program.command('batch').description('Payment Tool batches: payments, refunds and reversals');
   batch
     .command('create')
     .description('create an open batch')
@@ -455,10 +455,15 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     .option('--payer <name>', 'payer name')
     .option('--ref <text>', 'reference')
     .addOption(new Option('--payment <id>', 'payment id to reverse (reversal batches)').argParser(intOption))
+    .option(
+      '--reason <code>',
+      'refund reason code, domain 18 (refund batches; default: setting refund.defaultReason)',
+    )
     .action(
       (
         batchId: number,
         o: {
+          reason?: string;
           account?: string;
           bill?: string;
           amount?: string;
@@ -485,6 +490,7 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
                 payerName: o.payer,
                 reference: o.ref,
                 paymentRef: o.payment,
+                custom: o.reason === undefined ? undefined : { reasonCode: o.reason },
               }),
             ],
           },
@@ -537,17 +543,20 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     .command('submit')
     .description('post the batch (all or nothing; a resubmit never posts twice)')
     .argument('<batchId>', 'batch id', intOption)
-    .option(
-      '--override-reason <text>',
-      'submit although the zero-proof figures differ (needs the zeroProof.override setting)',
+    .addOption(
+      new Option(
+        '--override-reason <code>',
+        'submit although the zero-proof figures differ: a reason code of domain 19 (zeroProof.override setting, supervisors)',
+      ).argParser(intOption),
     )
-    .action((batchId: number, o: { overrideReason?: string }, cmd: Command) =>
+    .option('--override-note <text>', 'free text kept with the override in the audit log')
+    .action((batchId: number, o: { overrideReason?: number; overrideNote?: string }, cmd: Command) =>
       run<BatchSubmitDto>(
         cmd,
         'batches:submit',
-        dropUndefined({ batchId, overrideReason: o.overrideReason }),
+        dropUndefined({ batchId, overrideReasonCode: o.overrideReason, overrideNote: o.overrideNote }),
         (v) =>
-          `Posted ${v.posted}, suspended ${v.suspended}, reversed ${v.reversed}${v.alreadyPosted ? ` (already posted: ${v.alreadyPosted})` : ''}\n${humanBatch(v.batch)}`,
+          `Posted ${v.posted}, suspended ${v.suspended}, reversed ${v.reversed}, refunded ${v.refunded}${v.alreadyPosted ? ` (already posted: ${v.alreadyPosted})` : ''}${v.failed.map((f) => `\n  entry #${f.seq} not posted: ${f.message}`).join('')}\n${humanBatch(v.batch)}`,
       ),
     );
   batch

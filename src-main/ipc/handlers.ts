@@ -14,6 +14,9 @@ import {
   undoAllocation,
 } from '../services/allocation';
 import { listReasonCodes } from '../services/codes';
+import { listAllCodes } from '../services/admin/codes-admin';
+import { createAdminHandlers } from './admin-handlers';
+import { createProcessorHandlers } from './processor-handlers';
 import { recordPayment } from '../services/record-payment';
 import { exportBatchFile, importBatchFile } from '../services/batches/batch-file';
 import { listTemplates, previewBankFile, saveTemplate } from '../services/batches/import-file';
@@ -28,11 +31,14 @@ import {
   listBatches,
   saveEntries,
   suspendEntry,
+  updateBatchHeader,
 } from '../services/batches/batch-store';
+import { batchReport } from '../services/batches/report';
+import { suspenseHandlers } from '../services/suspense/handlers';
 import type { JobKind, JobTypes } from '../jobs/registry';
 
 /** Runs a heavy job (in the worker in the app) with progress events to every listener. */
-function runJob<K extends JobKind>(
+export function runJob<K extends JobKind>(
   ctx: ServiceContext,
   kind: K,
   input: JobTypes[K]['input'],
@@ -112,9 +118,17 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'batches:import-file': (input) => runJob(ctx, 'batch-import', input),
     'batches:entry-allocation': (input) => entryAllocationView(db, input),
     'batches:allocate-entry': (input) => allocateEntry(db, input, ctx.clock(), ctx.operator.id),
-    'codes:list': (input) => listReasonCodes(db, input.domainId, input.includeRetired),
+    'batches:update-header': (input) => updateBatchHeader(db, input, ctx.clock(), ctx.operator.id),
+    'batches:report': (input) => batchReport(db, input, ctx.clock()),
+    ...suspenseHandlers(ctx),
+    'codes:list': (input) =>
+      input.domainId === undefined
+        ? listAllCodes(db, input.includeRetired)
+        : listReasonCodes(db, input.domainId, input.includeRetired),
     'templates:list': () => listTemplates(db),
     'templates:save': (input) => saveTemplate(db, input, ctx.clock(), ctx.operator.id),
+    ...createAdminHandlers(ctx),
+    ...createProcessorHandlers(ctx),
   };
 }
 

@@ -29,7 +29,10 @@ export type WorkerMessage =
     };
 
 /** Runs one job against the ledger file in this thread and reports progress, result or error to the parent. */
-export function runWorkerJob(data: WorkerJobData, post: (message: WorkerMessage) => void): void {
+export async function runWorkerJob(
+  data: WorkerJobData,
+  post: (message: WorkerMessage) => void,
+): Promise<void> {
   let ledger: Ledger | undefined;
   try {
     ledger = attachLedger(data.file);
@@ -37,7 +40,7 @@ export function runWorkerJob(data: WorkerJobData, post: (message: WorkerMessage)
     const env: JobEnv = { ledger, now: new Date(data.now), operatorId: data.operatorId, progress };
     // The registry is keyed by kind; the input was typed by the caller of JobRunner.run on the main side.
     const fn = jobFunctions[data.kind] as (e: JobEnv, input: unknown) => unknown;
-    post({ type: 'done', output: fn(env, data.input) });
+    post({ type: 'done', output: await fn(env, data.input) });
   } catch (err) {
     if (err instanceof AppFailure) post({ type: 'error', known: true, error: err.error });
     else {
@@ -62,5 +65,5 @@ function isJobData(data: unknown): data is WorkerJobData {
 // type checks) must not run a job.
 if (parentPort && isJobData(workerData)) {
   const port = parentPort;
-  runWorkerJob(workerData, (message) => port.postMessage(message));
+  void runWorkerJob(workerData, (message) => port.postMessage(message));
 }

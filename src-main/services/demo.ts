@@ -3,6 +3,7 @@ import type { DemoSummaryDto } from '../../src-shared/dto/app';
 import { addDays, addMonths, isoDate, lastCycleDate } from '../domain/dates';
 import { mulberry32, pick, randInt } from '../domain/prng';
 import { PAY_TYPE } from '../../src-shared/pay-types';
+import { demoPaymentMethods } from './processors/methods';
 import { writeAudit } from './audit';
 import { withIndexesDeferred } from '../../db/bulk';
 import { conflict } from './errors';
@@ -232,6 +233,7 @@ export function generateDemoLedger(
     return v;
   };
 
+  const addPaymentMethod = demoPaymentMethods(db);
   const CHUNK = 5000;
   const writeChunk = db.transaction((from: number, to: number) => {
     // One opening journal per chunk: an AR line per account, one REVENUE line per currency.
@@ -278,6 +280,7 @@ export function generateDemoLedger(
         nextBillDate,
       );
       counts.billUnits++;
+      addPaymentMethod(accountId, n, payType, at);
       if (previousDefaultUnit !== null && rand() < 0.05) {
         billUnitId++;
         insBillUnit.run(

@@ -22,6 +22,10 @@ const APPEND_ONLY_TRIGGERS = [
   'reversals_no_delete',
   'payments_no_delete',
   'payments_money_frozen',
+  'refunds_no_update',
+  'refunds_no_delete',
+  'refund_item_lines_no_update',
+  'refund_item_lines_no_delete',
 ];
 
 /** Per payment: what it credited in the account currency, what is allocated, and whether it was reversed. */
@@ -149,21 +153,123 @@ const CHECKS: Check[] = [
     entity: 'currency',
     sql: `SELECT c.currency AS id, coalesce(l.s, 0) AS posted, coalesce(p.s, 0) AS held FROM
             (SELECT currency FROM journal_lines WHERE gl_account = 'SUSPENSE'
-             UNION SELECT currency FROM payments WHERE kind = 'suspended') c
+             UNION SELECT currency FROM payments WHERE kind IN ('suspended', 'recycled')) c
           LEFT JOIN (SELECT currency, -sum(amount_minor) AS s FROM journal_lines WHERE gl_account = 'SUSPENSE' GROUP BY currency) l
             ON l.currency = c.currency
           LEFT JOIN (SELECT p.currency, sum(p.amount_minor) AS s FROM payments p
-                     WHERE p.kind = 'suspended' AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id)
+                     WHERE p.kind IN ('suspended', 'recycled') AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id)
                      GROUP BY p.currency) p ON p.currency = c.currency
           WHERE coalesce(l.s, 0) <> coalesce(p.s, 0)`,
     describe: (r) =>
       `suspense ${String(r.id)}: the suspense account holds ${String(r.posted)} but suspended payments add up to ${String(r.held)}`,
   },
   {
+    rule: 'refund-posted',
+    entity: 'refund',
+    sql: `SELECT r.id, r.account_amount_minor AS amount, r.items_closed_minor AS items, r.credit_used_minor AS credit,
+                 coalesce((SELECT sum(l.amount_minor) FROM journal_lines l WHERE l.journal_id = r.journal_id AND l.gl_account = 'AR'
+                           AND l.account_id = r.account_id), 0) AS ar,
+                 coalesce((SELECT sum(x.amount_minor) FROM refund_item_lines x WHERE x.refund_id = r.id), 0) AS lines
+          FROM refunds r
+          WHERE r.amount_minor <= 0 OR r.items_closed_minor < 0 OR r.credit_used_minor < 0
+             OR r.items_closed_minor + r.credit_used_minor <> r.account_amount_minor
+             OR ar <> r.account_amount_minor OR lines <> r.items_closed_minor
+             OR (r.refund_bill_id IS NULL) <> (r.credit_used_minor = 0)`,
+    describe: (r) =>
+      `refund ${String(r.id)}: ${String(r.amount)} in account currency, AR debit ${String(r.ar)}, refund items ${String(r.items)} (lines ${String(r.lines)}), credit ${String(r.credit)}`,
+  },
+  {
+    rule: 'suspense-queue-agrees',
+    entity: 'payment',
+    sql: `SELECT p.id, q.state FROM payments p LEFT JOIN suspense_queue q ON q.payment_id = p.id
+          WHERE p.kind IN ('suspended', 'recycled') AND (q.payment_id IS NULL OR q.amount_minor <> p.amount_minor
+             OR q.currency <> p.currency
+             OR (q.state IN ('suspended', 'partial', 'recycled')) = EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id))`,
+    describe: (r) =>
+      `suspended payment ${String(r.id)}: the Payment Center queue says ${String(r.state ?? 'nothing')}, which disagrees with the payment and its reversal`,
+  },
+  {
+    rule: 'suspense-tally-agrees',
+    entity: 'suspense_tally',
+    sql: `SELECT coalesce(q.state, t.state) || ' ' || coalesce(q.currency, t.currency) || ' owner ' || coalesce(q.o, t.o) || ' reason ' || coalesce(q.r, t.r) AS id,
+                 coalesce(q.n, 0) AS queued, coalesce(t.n, 0) AS tallied
+          FROM (SELECT state, currency, coalesce(action_owner, -1) AS o, reason_code AS r, count(*) AS n, sum(amount_minor) AS s
+                FROM suspense_queue GROUP BY 1, 2, 3, 4) q
+          FULL JOIN (SELECT state, currency, owner AS o, reason_code AS r, sum(count) AS n, sum(amount_minor) AS s
+                     FROM suspense_tally GROUP BY 1, 2, 3, 4 HAVING sum(count) <> 0 OR sum(amount_minor) <> 0) t
+            ON t.state = q.state AND t.currency = q.currency AND t.o = q.o AND t.r = q.r
+          WHERE q.n IS NULL OR t.n IS NULL OR q.n <> t.n OR q.s <> t.s`,
+    describe: (r) =>
+      `Payment Center counts for ${String(r.id)}: ${String(r.tallied)} counted but ${String(r.queued)} in the queue`,
+  },
+  {
+    rule: 'recycled-has-one-original',
+    entity: 'payment',
+    sql: `SELECT p.id FROM payments p LEFT JOIN payments o ON o.id = p.parent_payment_id
+          WHERE p.kind = 'recycled' AND (o.id IS NULL OR o.currency <> p.currency OR o.amount_minor <> p.amount_minor)`,
+    describe: (r) =>
+      `recycled payment ${String(r.id)} must have exactly one original in the same currency and of the same amount (G2, G3, G14)`,
+  },
+  {
+    rule: 'processor-payment-matches-charge',
+    entity: 'processor_txn',
+    sql: `SELECT t.id, t.amount_minor AS charged, p.amount_minor AS posted FROM processor_txns t JOIN payments p ON p.id = t.payment_id
+          WHERE t.command IN ('condition', 'auth') AND (t.result <> 0 OR p.amount_minor <> t.amount_minor OR p.source_key <> 'proc:' || t.idem_key)`,
+    describe: (r) =>
+      `processor transaction ${String(r.id)}: charged ${String(r.charged)} but its payment holds ${String(r.posted)} (or it is not approved)`,
+  },
+  {
+    rule: 'processor-approval-posted',
+    entity: 'processor_txn',
+    sql: `SELECT t.id FROM processor_txns t WHERE t.command IN ('condition', 'auth') AND t.result = 0 AND t.payment_id IS NULL`,
+    describe: (r) => `processor transaction ${String(r.id)} is approved at rest but no payment was posted`,
+  },
+  {
+    rule: 'bill-charged-once',
+    entity: 'bill',
+    sql: `SELECT b.bill_no AS id, count(*) AS n FROM processor_txns t JOIN bills b ON b.id = t.bill_id
+          WHERE t.command = 'condition' AND t.result = 0 GROUP BY t.bill_id, t.run_id HAVING count(*) > 1`,
+    describe: (r) => `bill ${String(r.id)} was charged ${String(r.n)} times in one run`,
+  },
+  {
     rule: 'suspense-account-exists',
     entity: 'account',
     sql: `SELECT 'SUSPENSE' AS id WHERE (SELECT count(*) FROM accounts WHERE is_suspense = 1) <> 1`,
     describe: () => 'there must be exactly one payment suspense account',
+  },
+  {
+    rule: 'channel-zero-exists',
+    entity: 'payment_channel',
+    sql: `SELECT 0 AS id WHERE NOT EXISTS (SELECT 1 FROM payment_channels WHERE id = 0 AND active = 1)`,
+    describe: () => 'payment channel 0 (Unspecified Payment Channel) must exist and be active',
+  },
+  {
+    rule: 'column-set-default-exists',
+    entity: 'column_set',
+    sql: `SELECT t.bt AS id FROM (SELECT 'payment' AS bt UNION ALL SELECT 'refund' UNION ALL SELECT 'reversal') t
+          WHERE NOT EXISTS (SELECT 1 FROM column_configs c WHERE c.batch_type = t.bt AND c.pay_type = 0)`,
+    describe: (r) => `the ${String(r.id)} batch type has no default column set (pay type 0)`,
+  },
+  {
+    rule: 'column-custom-field-defined',
+    entity: 'column_set',
+    sql: `SELECT c.batch_type || '/' || c.pay_type || '/' || c.field AS id FROM column_configs c
+          WHERE c.field LIKE 'custom:%' AND NOT EXISTS (SELECT 1 FROM custom_fields f WHERE 'custom:' || f.key = c.field)`,
+    describe: (r) => `column ${String(r.id)} shows a custom field that is not defined`,
+  },
+  {
+    rule: 'column-payment-entry-only',
+    entity: 'column_set',
+    sql: `SELECT c.batch_type || '/' || c.pay_type || '/' || c.field AS id FROM column_configs c
+          WHERE c.batch_type IN ('payment', 'refund') AND c.purpose = 'display'`,
+    describe: (r) => `column ${String(r.id)}: payment and refund batches hold only data-entry fields (C8)`,
+  },
+  {
+    rule: 'reason-code-gl-rule',
+    entity: 'reason_code',
+    sql: `SELECT c.domain_id || '/' || c.id AS id, d.gl_rule AS rule FROM reason_codes c JOIN reason_domains d ON d.id = c.domain_id
+          WHERE (d.gl_rule = 'required' AND c.gl_id IS NULL) OR (d.gl_rule = 'forbidden' AND c.gl_id IS NOT NULL)`,
+    describe: (r) => `reason code ${String(r.id)} breaks its domain's G/L rule (${String(r.rule)})`,
   },
 ];
 

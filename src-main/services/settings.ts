@@ -13,6 +13,36 @@ export const SETTING_DEFAULTS = {
   'zeroProof.override': false,
   /** Submit is refused when more than this percentage of entries would go to suspense. */
   'suspense.thresholdPercent': 100,
+  /** Refund reason (reason domain 18) for refund entries that name none. */
+  'refund.defaultReason': 4201,
+  PaymentIncentive: false,
+  /** Payment Tool's date format for batch create/import; '' follows the operating system's locale. */
+  DefaultDateFormat: '',
+  /** Payment Center's date format (search, undo allocation, results). */
+  'paymentCenter.dateFormat': 'MM/dd/yyyy',
+  'paymentsearch.stepsize': 5,
+  /** payment_batch_lock: lock the whole batch's accounts, or one account at a time. */
+  'payment.batchLock': 'batch',
+  /** Collection (pin_collect): bills owing less than this decimal amount are not collected (DOMAIN.md §4.1). */
+  'collect.minimumAmount': '2.00',
+  /** Collection date: finalized (bill date), due (due date) or before-due:N (N days before the due date). */
+  'collect.datePolicy': 'finalized',
+  /** Soft declines: retries on later runs, days an account is left out of automatic collection. */
+  'collect.softRetries': 3,
+  'collect.suspendDays': 5,
+  /** The manual pay type an account falls back to after a hard decline or the last retry. */
+  'collect.fallbackPayType': 10001,
+  /** Failed-payment fee in minor units for financial declines only (V14); 0 turns it off. */
+  'collect.failedPaymentFeeMinor': 0,
+  /** Card-network retry caps: Visa-like attempts per card in 30 days, Mastercard-like in 24 hours. */
+  'collect.visaCap30d': 15,
+  'collect.mastercardCap24h': 10,
+  /** Collection concurrency (processor batches in flight) and items per processor batch. */
+  'collect.concurrency': 4,
+  'collect.batchSize': 500,
+  /** One-off payments: minutes a prepared payment stays confirmable; amounts above this need a supervisor. */
+  'pay.expiryMinutes': 15,
+  'pay.fourEyesAmount': '1000.00',
 } as const;
 
 /** A setting name. */

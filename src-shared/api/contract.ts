@@ -16,12 +16,22 @@ import type {
   BankFilePreviewDto,
   BatchFileDto,
   BatchImportDto,
+  BatchReportDto,
   ImportTemplateDto,
   BatchSubmitDto,
   BatchValidationDto,
   EntryAllocationViewDto,
 } from '../dto/batches';
 import type { ReasonCodeDto } from '../dto/codes';
+import type {
+  SuspenseCandidatesDto,
+  SuspenseDetailDto,
+  SuspenseMoveDto,
+  SuspenseSavedSearchDto,
+  SuspenseSearchDto,
+} from '../dto/suspense';
+import { ADMIN_COMMANDS, type AdminCommandOutputs } from './admin-contract';
+import { PROCESSOR_COMMANDS, type ProcessorCommandOutputs } from './processor-contract';
 import type {
   AppInfoDto,
   ArImportSummaryDto,
@@ -65,52 +75,89 @@ export const COMMANDS = [
   'batches:import-file',
   'batches:entry-allocation',
   'batches:allocate-entry',
+  'batches:update-header',
+  'batches:report',
   'codes:list',
   'templates:list',
   'templates:save',
+  ...ADMIN_COMMANDS,
+  ...PROCESSOR_COMMANDS,
+  'suspense:search',
+  'suspense:show',
+  'suspense:candidates',
+  'suspense:apply',
+  'suspense:distribute',
+  'suspense:recycle',
+  'suspense:remove',
+  'suspense:reverse',
+  'suspense:assign',
+  'suspense:note',
+  'suspense:change-reason',
+  'suspense:export',
+  'suspense:saved-searches',
+  'suspense:save-search',
+  'suspense:delete-search',
 ] as const;
 
 /** A command name. */
 export type CommandName = (typeof COMMANDS)[number];
 
 /** The output type of each command. */
-export type CommandOutputs = {
-  'app:info': AppInfoDto;
-  'demo:load': DemoSummaryDto;
-  'ar:import': ArImportSummaryDto;
-  'accounts:search': AccountSearchDto;
-  'accounts:show': AccountDetailDto;
-  'accounts:bill-items': BillItemDto[];
-  'accounts:payment-history': PaymentHistoryDto;
-  'ledger:check': LedgerCheckDto;
-  'allocation:view': AllocationViewDto;
-  'allocation:apply': AllocationResultDto;
-  'allocation:undo': AllocationResultDto;
-  'allocation:account-credit': AccountCreditResultDto;
-  'payments:allocations': AllocationRowDto[];
-  'bills:payments': AllocationRowDto[];
-  'payments:record': RecordedPaymentDto;
-  'batches:create': BatchDto;
-  'batches:list': { rows: BatchDto[]; total: number };
-  'batches:get': BatchDto;
-  'batches:entries': BatchEntriesPageDto;
-  'batches:save-entries': BatchEntryDto[];
-  'batches:delete-entries': { deleted: number };
-  'batches:validate': BatchValidationDto;
-  'batches:suspend-entry': BatchEntryDto;
-  'batches:exception': { exception: BatchDto; moved: number };
-  'batches:submit': BatchSubmitDto;
-  'batches:discard': BatchDto;
-  'batches:export': BatchFileDto;
-  'batches:import-batch-file': BatchDto;
-  'batches:preview-file': BankFilePreviewDto;
-  'batches:import-file': BatchImportDto;
-  'batches:entry-allocation': EntryAllocationViewDto;
-  'batches:allocate-entry': EntryAllocationViewDto;
-  'codes:list': ReasonCodeDto[];
-  'templates:list': ImportTemplateDto[];
-  'templates:save': ImportTemplateDto;
-};
+export type CommandOutputs = AdminCommandOutputs &
+  ProcessorCommandOutputs & {
+    'app:info': AppInfoDto;
+    'demo:load': DemoSummaryDto;
+    'ar:import': ArImportSummaryDto;
+    'accounts:search': AccountSearchDto;
+    'accounts:show': AccountDetailDto;
+    'accounts:bill-items': BillItemDto[];
+    'accounts:payment-history': PaymentHistoryDto;
+    'ledger:check': LedgerCheckDto;
+    'allocation:view': AllocationViewDto;
+    'allocation:apply': AllocationResultDto;
+    'allocation:undo': AllocationResultDto;
+    'allocation:account-credit': AccountCreditResultDto;
+    'payments:allocations': AllocationRowDto[];
+    'bills:payments': AllocationRowDto[];
+    'payments:record': RecordedPaymentDto;
+    'batches:create': BatchDto;
+    'batches:list': { rows: BatchDto[]; total: number };
+    'batches:get': BatchDto;
+    'batches:entries': BatchEntriesPageDto;
+    'batches:save-entries': BatchEntryDto[];
+    'batches:delete-entries': { deleted: number };
+    'batches:validate': BatchValidationDto;
+    'batches:suspend-entry': BatchEntryDto;
+    'batches:exception': { exception: BatchDto; moved: number };
+    'batches:submit': BatchSubmitDto;
+    'batches:discard': BatchDto;
+    'batches:export': BatchFileDto;
+    'batches:import-batch-file': BatchDto;
+    'batches:preview-file': BankFilePreviewDto;
+    'batches:import-file': BatchImportDto;
+    'batches:entry-allocation': EntryAllocationViewDto;
+    'batches:allocate-entry': EntryAllocationViewDto;
+    'batches:update-header': BatchDto;
+    'batches:report': BatchReportDto;
+    'codes:list': ReasonCodeDto[];
+    'templates:list': ImportTemplateDto[];
+    'templates:save': ImportTemplateDto;
+    'suspense:search': SuspenseSearchDto;
+    'suspense:show': SuspenseDetailDto;
+    'suspense:candidates': SuspenseCandidatesDto;
+    'suspense:apply': SuspenseMoveDto;
+    'suspense:distribute': SuspenseMoveDto;
+    'suspense:recycle': SuspenseMoveDto;
+    'suspense:remove': SuspenseMoveDto;
+    'suspense:reverse': SuspenseMoveDto;
+    'suspense:assign': SuspenseMoveDto;
+    'suspense:note': SuspenseMoveDto;
+    'suspense:change-reason': SuspenseMoveDto;
+    'suspense:export': { csv: string; rows: number };
+    'suspense:saved-searches': SuspenseSavedSearchDto[];
+    'suspense:save-search': SuspenseSavedSearchDto;
+    'suspense:delete-search': { deleted: number };
+  };
 
 /** What a caller may pass (defaults still optional). */
 export type CommandInput<K extends CommandName> = z.input<(typeof commandInputs)[K]>;

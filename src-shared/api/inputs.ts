@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { adminInputs } from './admin-inputs';
+import { processorInputs } from './processor-inputs';
 
 const accountNo = z.string().trim().min(1).max(64);
 const isoDate = z.iso.date();
@@ -21,10 +23,86 @@ const entryStatus = z.enum([
   'invalid',
   'posted',
 ]);
+/**
+ * A bank file sent by the renderer (read with the File API, base64): neither the browser over the bridge nor a
+ * sandboxed Electron page can name a path the main process may read, so the bytes travel instead.
+ */
+const uploadedFile = {
+  content: z.base64().max(90_000_000).optional(),
+  fileName: z.string().trim().min(1).max(255).optional(),
+};
+const oneSource = (v: { file?: string | undefined; content?: string | undefined }): boolean =>
+  (v.file === undefined) !== (v.content === undefined);
+const oneSourceMessage = {
+  message: 'give exactly one of file (a path) or content (the file, base64)',
+  path: ['file'],
+};
 /** Manual allocation lines: amounts as decimal strings in the account's currency. */
 const billLines = z.array(z.strictObject({ billNo: code, amount: decimal })).max(10_000);
 const itemLines = z.array(z.strictObject({ itemNo: code, amount: decimal })).max(100_000);
 const autoPolicy = z.enum(['standard', 'bill-number', 'fifo', 'proportional', 'largest']);
+
+const suspenseState = z.enum([
+  'suspended',
+  'partial',
+  'recycled',
+  'distributed',
+  'removed',
+  'reversed',
+  'replaced',
+]);
+const searchText = z.string().max(200).optional();
+const suspenseSort = z.enum([
+  'paymentId',
+  'enteredOn',
+  'effectiveDate',
+  'amountMinor',
+  'currency',
+  'state',
+  'reasonCode',
+  'actionOwner',
+  'accountHint',
+  'billNo',
+  'payerName',
+  'externalRef',
+  'batchId',
+  'lockboxNo',
+  'channelId',
+  'payType',
+]);
+/** Payment Center search filters (also the content of a saved search). */
+export const suspenseFilterShape = {
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  minAmount: decimal.optional(),
+  maxAmount: decimal.optional(),
+  currency: currency.optional(),
+  accountHint: z.string().trim().min(1).max(64).optional(),
+  billNo: z.string().trim().min(1).max(64).optional(),
+  text: searchText,
+  payer: searchText,
+  reference: searchText,
+  batchId: id.optional(),
+  lockboxNo: z.string().trim().min(1).max(64).optional(),
+  channelId: z.int().min(0).max(2_147_483_647).optional(),
+  payType: z.int().min(0).max(99_999).optional(),
+  reasonCode: z.int().min(0).max(2_147_483_647).optional(),
+  owner: z.union([z.int().min(0).max(2_147_483_647), z.literal('none')]).optional(),
+  status: z
+    .array(z.union([suspenseState, z.literal('active'), z.literal('all')]))
+    .max(9)
+    .optional(),
+  ageBucket: z
+    .array(z.enum(['0-7', '8-30', '31-60', '61-90', '90+']))
+    .max(5)
+    .optional(),
+};
+const distributionTarget = z
+  .strictObject({ accountNo: accountNo.optional(), billNo: code.optional(), amount: decimal })
+  .refine((t) => t.accountNo !== undefined || t.billNo !== undefined, {
+    message: 'give an account or a bill number',
+  });
+const paymentIds = z.array(id).min(1).max(10_000);
 
 /** One zod schema per command; every front door parses with these before a service sees the input. */
 export const commandInputs = {
@@ -168,35 +246,64 @@ export const commandInputs = {
   'batches:exception': z.strictObject({ batchId: id }),
   'batches:submit': z.strictObject({
     batchId: id,
-    overrideReason: z.string().trim().min(3).max(500).optional(),
+    /** Zero-proof override (setting zeroProof.override, supervisors): a reason of domain 19 and a note. */
+    overrideReasonCode: z.int().min(1).max(2_147_483_647).optional(),
+    overrideNote: z.string().trim().max(500).optional(),
   }),
   'batches:discard': z.strictObject({ batchId: id }),
   'batches:export': z.strictObject({ batchId: id }),
   'batches:import-batch-file': z.strictObject({ file: filePath }),
-  'batches:preview-file': z.strictObject({
-    file: filePath,
-    templateName: code.optional(),
-    template: z.unknown().optional(),
-    currency,
-    previewRows: z.int().min(1).max(1000).default(20),
-  }),
-  'batches:import-file': z.strictObject({
-    file: filePath,
-    templateName: code.optional(),
-    template: z.unknown().optional(),
-    batchType: z.enum(['payment', 'refund', 'reversal']).default('payment'),
-    payType: z.int().min(0).max(99_999),
-    currency,
-    channelId: z.int().min(0).max(2_147_483_647).default(0),
-    allocationLevel: z.enum(['bill', 'item']).default('bill'),
-    batchNo: code.optional(),
-    lockboxNo: z.string().trim().max(64).optional(),
-    batchDate: isoDate.optional(),
-    controlCount: z.int().min(0).max(100_000_000).optional(),
-    controlTotal: decimal.optional(),
-    force: z.boolean().default(false),
-  }),
+  'batches:preview-file': z
+    .strictObject({
+      file: filePath.optional(),
+      ...uploadedFile,
+      templateName: code.optional(),
+      template: z.unknown().optional(),
+      currency,
+      previewRows: z.int().min(1).max(1000).default(20),
+    })
+    .refine(oneSource, oneSourceMessage),
+  'batches:import-file': z
+    .strictObject({
+      file: filePath.optional(),
+      ...uploadedFile,
+      templateName: code.optional(),
+      template: z.unknown().optional(),
+      batchType: z.enum(['payment', 'refund', 'reversal']).default('payment'),
+      payType: z.int().min(0).max(99_999),
+      currency,
+      channelId: z.int().min(0).max(2_147_483_647).default(0),
+      allocationLevel: z.enum(['bill', 'item']).default('bill'),
+      batchNo: code.optional(),
+      lockboxNo: z.string().trim().max(64).optional(),
+      batchDate: isoDate.optional(),
+      controlCount: z.int().min(0).max(100_000_000).optional(),
+      controlTotal: decimal.optional(),
+      force: z.boolean().default(false),
+    })
+    .refine(oneSource, oneSourceMessage),
   'batches:entry-allocation': z.strictObject({ batchId: id, entryId: id }),
+  'batches:update-header': z
+    .strictObject({
+      batchId: id,
+      note: z.string().max(2000).nullable().optional(),
+      lockboxNo: z.string().trim().max(64).nullable().optional(),
+      controlCount: z.int().min(0).max(100_000_000).nullable().optional(),
+      controlTotal: decimal.nullable().optional(),
+    })
+    .refine(
+      (v) =>
+        v.note !== undefined ||
+        v.lockboxNo !== undefined ||
+        v.controlCount !== undefined ||
+        v.controlTotal !== undefined,
+      { message: 'give at least one of note, lockboxNo, controlCount, controlTotal' },
+    ),
+  'batches:report': z.strictObject({
+    batchId: id,
+    csv: z.boolean().default(false),
+    pdf: z.boolean().default(false),
+  }),
   'batches:allocate-entry': z.strictObject({
     batchId: id,
     entryId: id,
@@ -204,7 +311,8 @@ export const commandInputs = {
     items: itemLines.optional(),
   }),
   'codes:list': z.strictObject({
-    domainId: z.int().min(1).max(1_000_000),
+    /** Omitted: the codes of every domain. */
+    domainId: z.int().min(1).max(1_000_000).optional(),
     includeRetired: z.boolean().default(false),
   }),
   'templates:list': z.strictObject({}),
@@ -213,6 +321,52 @@ export const commandInputs = {
     bank: z.string().max(120).optional(),
     definition: z.unknown(),
   }),
+  ...adminInputs,
+  ...processorInputs,
+  'suspense:search': z.strictObject({
+    ...suspenseFilterShape,
+    sortBy: suspenseSort.default('enteredOn'),
+    sortDir: z.enum(['asc', 'desc']).default('asc'),
+    limit: z.int().min(1).max(5000).default(100),
+    offset: z.int().min(0).max(100_000_000).optional(),
+    cursor: z.string().max(500).optional(),
+    totals: z.boolean().default(true),
+  }),
+  'suspense:show': z.strictObject({ paymentId: id }),
+  'suspense:candidates': z.strictObject({ paymentId: id, limit: z.int().min(1).max(50).default(10) }),
+  'suspense:apply': z
+    .strictObject({
+      paymentId: id,
+      accountNo: accountNo.optional(),
+      billNo: code.optional(),
+      reasonCode: z.int().min(0).max(2_147_483_647).optional(),
+    })
+    .refine((v) => v.accountNo !== undefined || v.billNo !== undefined, {
+      message: 'give the account or the bill number to apply to',
+    }),
+  'suspense:distribute': z.strictObject({
+    paymentId: id,
+    targets: z.array(distributionTarget).min(1).max(1000),
+    reasonCode: z.int().min(0).max(2_147_483_647).optional(),
+  }),
+  'suspense:recycle': z.strictObject({
+    paymentIds,
+    reasonCode: z.int().min(0).max(2_147_483_647),
+    amount: decimal.optional(),
+    currency: currency.optional(),
+  }),
+  'suspense:remove': z.strictObject({ paymentId: id, reasonCode: z.int().min(0).max(2_147_483_647) }),
+  'suspense:reverse': z.strictObject({ paymentId: id, reasonCode: z.int().min(0).max(2_147_483_647) }),
+  'suspense:assign': z.strictObject({ paymentIds, owner: z.int().min(0).max(2_147_483_647).nullable() }),
+  'suspense:note': z.strictObject({ paymentId: id, text: z.string().trim().min(1).max(2000) }),
+  'suspense:change-reason': z.strictObject({ paymentIds, reasonCode: z.int().min(0).max(2_147_483_647) }),
+  'suspense:export': z.strictObject({ paymentIds: z.array(id).min(1).max(100_000) }),
+  'suspense:saved-searches': z.strictObject({}),
+  'suspense:save-search': z.strictObject({
+    name: z.string().trim().min(1).max(100),
+    filters: z.strictObject(suspenseFilterShape),
+  }),
+  'suspense:delete-search': z.strictObject({ id }),
 } as const;
 
 /** Name of every command, derived from the schema map. */

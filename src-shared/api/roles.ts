@@ -1,4 +1,6 @@
 import type { CommandName } from './contract';
+import { ADMIN_COMMAND_ROLES } from './admin-contract';
+import { PROCESSOR_COMMAND_ROLES } from './processor-contract';
 
 /** Operator roles (DOMAIN.md §1.1): clerks key batches, analysts work suspense, supervisors approve, admins configure. */
 export const ROLES = ['clerk', 'analyst', 'supervisor', 'admin'] as const;
@@ -14,6 +16,8 @@ const ANY = 'any' as const;
 const DESK: readonly Role[] = ['clerk', 'analyst', 'supervisor', 'admin'];
 /** Loading data wholesale and configuring the desk. */
 const ADMIN: readonly Role[] = ['admin'];
+/** Correcting suspended payments in Payment Center (DOMAIN.md §1.1: payment analysts). */
+const SUSPENSE: readonly Role[] = ['analyst', 'supervisor', 'admin'];
 
 /**
  * The guard table, checked in dispatch before any handler runs, for every front door (IPC, CLI, bridge).
@@ -52,9 +56,28 @@ export const COMMAND_ROLES: Record<CommandName, CommandRoles> = {
   'batches:import-file': DESK,
   'batches:entry-allocation': ANY,
   'batches:allocate-entry': DESK,
+  'batches:update-header': DESK,
+  'batches:report': ANY,
   'codes:list': ANY,
   'templates:list': ANY,
   'templates:save': DESK,
+  ...ADMIN_COMMAND_ROLES,
+  ...PROCESSOR_COMMAND_ROLES,
+  'suspense:search': ANY,
+  'suspense:show': ANY,
+  'suspense:candidates': ANY,
+  'suspense:apply': SUSPENSE,
+  'suspense:distribute': SUSPENSE,
+  'suspense:recycle': SUSPENSE,
+  'suspense:remove': SUSPENSE,
+  'suspense:reverse': SUSPENSE,
+  'suspense:assign': SUSPENSE,
+  'suspense:note': SUSPENSE,
+  'suspense:change-reason': SUSPENSE,
+  'suspense:export': ANY,
+  'suspense:saved-searches': ANY,
+  'suspense:save-search': ANY,
+  'suspense:delete-search': ANY,
 };
 
 /** True when an operator with these roles may run the command. */

@@ -15,6 +15,8 @@ export type ZeroProofDto = {
   expectedTotalMinor: Minor | null;
   enteredTotalMinor: Minor;
   balanced: boolean;
+  /** The setting zeroProof.override: a supervisor may submit differing figures with a reason (domain 19). */
+  overrideAllowed: boolean;
 };
 
 /** A batch header with its live figures. */
@@ -84,9 +86,15 @@ export type BatchSubmitDto = {
   posted: number;
   suspended: number;
   reversed: number;
+  refunded: number;
   alreadyPosted: number;
   postedMinor: Minor;
   suspendedMinor: Minor;
+  refundedMinor: Minor;
+  /** 'batch': all or nothing; 'account' (setting payment.batchLock): entry by entry. */
+  mode: 'batch' | 'account';
+  /** Entries that did not post (lock-per-account mode only), with the reason. */
+  failed: { entryId: number; seq: number; message: string }[];
   elapsedMs: number;
 };
 
@@ -166,4 +174,33 @@ export type EntryAllocationViewDto = {
   amountMinor: Minor;
   /** Lines chosen by hand so far (bill numbers for bill-level batches, item numbers for item-level ones). */
   manual: { billNo?: string; itemNo?: string; amountMinor: Minor }[];
+};
+
+/** One entry line of a batch report. */
+export type BatchReportLineDto = {
+  entryId: number;
+  seq: number;
+  accountNo: string | null;
+  billNo: string | null;
+  amountMinor: Minor | null;
+  status: EntryStatusDto;
+  reasonCode: number | null;
+  reasonLabel: string | null;
+  problem: string | null;
+};
+
+/** The batch report: counts and totals per status, the suspended list and the exceptions (CSV and PDF on request). */
+export type BatchReportDto = {
+  batch: BatchDto;
+  generatedAt: string;
+  byStatus: { status: EntryStatusDto; count: number; totalMinor: Minor }[];
+  /** Entries to be suspended, or posted to the suspense account (first 10,000 rows; total counts all). */
+  suspended: { total: number; totalMinor: Minor; rows: BatchReportLineDto[] };
+  /** Entries that cannot post as they are: invalid, allocation required, not validated. */
+  exceptions: { total: number; totalMinor: Minor; rows: BatchReportLineDto[] };
+  /** Exception batches split off this batch. */
+  exceptionBatches: { id: number; batchNo: string; status: string; entries: number; totalMinor: Minor }[];
+  csv: string | null;
+  /** The PDF file, base64-encoded (the renderer saves it; the CLI writes it). */
+  pdfBase64: string | null;
 };

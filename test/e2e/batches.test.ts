@@ -168,14 +168,18 @@ describe('Batches (Payment Tool) in the real renderer over the bridge', () => {
     expect(await s.page.getByTestId('new-batch-level-help').textContent()).toContain(
       'Fixed when the batch is created',
     );
-    // Reversal batches take other pay types than payment batches; refund is not offered yet.
+    // Reversal batches take other pay types than payment batches; refund batches never take card (V10).
     await s.page.getByTestId('new-batch-type-reversal').click();
     await s.page.getByTestId('new-batch-pay-type').click();
     await s.page.getByTestId('new-batch-pay-type-10003').waitFor();
     expect(await s.page.getByTestId('new-batch-pay-type-10011').count()).toBe(0);
     await s.page.keyboard.press('Escape');
+    await s.page.getByTestId('new-batch-type-refund').click();
+    await s.page.getByTestId('new-batch-pay-type').click();
+    await s.page.getByTestId('new-batch-pay-type-10011').waitFor();
+    expect(await s.page.getByTestId('new-batch-pay-type-10003').count()).toBe(0);
+    await s.page.keyboard.press('Escape');
     await s.page.getByTestId('new-batch-type-payment').click();
-    expect(await s.page.getByTestId('new-batch-type-refund').isDisabled()).toBe(true);
     await s.page.getByTestId('new-batch-lockbox').fill('LB-0042');
     await s.page.getByTestId('new-batch-control-count').fill('4');
     await s.page.getByTestId('new-batch-control-total').fill('12.345');
@@ -533,12 +537,18 @@ describe('Batches (Payment Tool) in the real renderer over the bridge', () => {
     await s.page
       .locator('[data-testid="entries-grid"] .ag-header-cell[col-id="checkNo"]')
       .waitFor({ state: 'detached' });
-    const saved = await s.page.evaluate(() =>
-      localStorage.getItem('paydesk.batch-grid.columns.e2e.clerk.payment'),
-    );
-    expect(JSON.parse(saved ?? '[]')).toContainEqual(
-      expect.objectContaining({ colId: 'checkNo', hide: true }),
-    );
+    // The clerk's layout is kept in the ledger per operator, batch type and pay type (columns:save-layout).
+    await expect
+      .poll(
+        async () =>
+          (
+            await service<{ layout: { hidden: string[] } | null }>(s, 'columns:grid', {
+              batchType: 'payment',
+              payType: 10011,
+            })
+          ).layout?.hidden ?? [],
+      )
+      .toContain('checkNo');
     await s.page.reload();
     await s.page.getByTestId(`batch-item-${sortBatch.batchNo}`).click();
     await s.page.getByTestId('batch-workspace').waitFor();

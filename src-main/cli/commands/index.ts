@@ -1,4 +1,13 @@
 import type { CliKit } from '../kit';
+import { registerAdminCommands } from './admin';
+import { registerBatchCommands } from './batches';
+import { registerProcessorCommands } from './processors';
+import { registerSuspense } from './suspense';
 
 /** Command groups registered in their own files; add one line per area. */
-export const COMMAND_GROUPS: ((kit: CliKit) => void)[] = [];
+export const COMMAND_GROUPS: ((kit: CliKit) => void)[] = [
+  registerAdminCommands,
+  registerBatchCommands,
+  registerProcessorCommands,
+  registerSuspense,
+];

@@ -1,4 +1,6 @@
 import { REASON_DOMAIN, requireReasonCode } from '../codes';
+import { customValuesProblem } from '../admin/columns';
+import { payTypeEnabled } from '../admin/reference-data';
 import type Database from 'better-sqlite3';
 import type {
   BatchDto,
@@ -13,6 +15,7 @@ import { isoDate } from '../../domain/dates';
 import { writeAudit } from '../audit';
 import { conflict, invalidFields, notFound } from '../errors';
 import { exponentOf } from '../rates';
+import { getSetting } from '../settings';
 
 type BatchRow = {
   id: number;
@@ -84,7 +87,10 @@ export function getBatch(db: Database.Database, batchId: number): BatchDto {
     exponent: exponentOf(db, b.currency),
     header: headerJson ? (JSON.parse(headerJson) as string[]) : [],
     footer: footerJson ? (JSON.parse(footerJson) as string[]) : [],
-    zeroProof: zeroProof({ count: b.controlCount, totalMinor: b.controlTotalMinor }, count, total),
+    zeroProof: {
+      ...zeroProof({ count: b.controlCount, totalMinor: b.controlTotalMinor }, count, total),
+      overrideAllowed: getSetting(db, 'zeroProof.override') === true,
+    },
     countsByStatus,
     totalsByStatus,
   };
@@ -127,8 +133,9 @@ export function createBatch(
       },
     ]);
   }
-  if (input.batchType === 'refund') {
-    throw conflict('refund-batches', 'refund batches are not available in this release (see README, Limits)');
+  if (!payTypeEnabled(db, input.payType)) {
+    const message = `${PAY_TYPE_NAMES[input.payType] ?? input.payType} is switched off on this desk (admin: pay types)`;
+    throw invalidFields(message, [{ path: 'payType', message }]);
   }
   const exponent = exponentOf(db, input.currency);
   let controlTotalMinor: number | null = null;
@@ -448,6 +455,13 @@ export function saveEntries(
         problemColumn = 'paymentDate';
       }
       const customCur = current.customJson ? (JSON.parse(current.customJson) as Record<string, string>) : {};
+      const customNext = { ...customCur, ...(e.custom ?? {}) };
+      // Admin-defined fields are typed (number, date, amount, code list): a bad value marks its column.
+      const customBad = problem ? null : customValuesProblem(db, customNext, exponent);
+      if (customBad) {
+        problem = customBad.problem;
+        problemColumn = customBad.column;
+      }
       upd.run({
         id: current.id,
         accountNo: blankToNull(pick('accountNo', current.accountNo) as string | null),
@@ -460,7 +474,7 @@ export function saveEntries(
         reference: blankToNull(pick('reference', current.reference) as string | null),
         channelId: pick('channelId', current.channelId) as number | null,
         paymentRef: pick('paymentRef', current.paymentRef) as number | null,
-        customJson: JSON.stringify({ ...customCur, ...(e.custom ?? {}) }),
+        customJson: JSON.stringify(customNext),
         status: problem ? 'invalid' : current.manualSuspend === 1 ? 'to_be_suspended' : 'new',
         problem,
         problemColumn,
@@ -664,6 +678,80 @@ export function discardBatch(
       action: 'batch.discard',
       entity: 'batch',
       entityId: String(batch.id),
+    });
+    return getBatch(db, batch.id);
+  })();
+}
+
+/** Header fields a clerk may change after creation (null clears a field). */
+export type HeaderUpdate = {
+  batchId: number;
+  note?: string | null | undefined;
+  lockboxNo?: string | null | undefined;
+  controlCount?: number | null | undefined;
+  controlTotal?: string | null | undefined;
+};
+
+/**
+ * Edits a batch header. The note can change at any time (it is free text kept for the record); the lockbox
+ * number and the control figures only until the batch is submitted or discarded. The control figures feed
+ * only the zero-proof bar, so a validated batch stays validated.
+ */
+export function updateBatchHeader(
+  db: Database.Database,
+  input: HeaderUpdate,
+  now: Date,
+  operatorId: number | null,
+): BatchDto {
+  return db.transaction((): BatchDto => {
+    const batch = loadBatchRow(db, input.batchId);
+    const figures =
+      input.lockboxNo !== undefined || input.controlCount !== undefined || input.controlTotal !== undefined;
+    if (figures) assertEditable(batch);
+    else if (batch.status === 'discarded')
+      throw conflict('batch-discarded', `batch ${batch.batchNo} was discarded`);
+    let controlTotalMinor = batch.controlTotalMinor;
+    if (input.controlTotal !== undefined) {
+      if (input.controlTotal === null || input.controlTotal.trim() === '') controlTotalMinor = null;
+      else {
+        const r = parseMinor(input.controlTotal, exponentOf(db, batch.currency));
+        if (!r.ok)
+          throw invalidFields(`controlTotal: ${r.error.reason}`, [
+            { path: 'controlTotal', message: r.error.reason },
+          ]);
+        controlTotalMinor = r.value;
+      }
+    }
+    const after = {
+      note: input.note === undefined ? batch.note : blankToNull(input.note),
+      lockboxNo: input.lockboxNo === undefined ? batch.lockboxNo : blankToNull(input.lockboxNo),
+      controlCount: input.controlCount === undefined ? batch.controlCount : input.controlCount,
+      controlTotalMinor,
+    };
+    const before = {
+      note: batch.note,
+      lockboxNo: batch.lockboxNo,
+      controlCount: batch.controlCount,
+      controlTotalMinor: batch.controlTotalMinor,
+    };
+    db.prepare(
+      `UPDATE batches SET note = ?, lockbox_no = ?, control_count = ?, control_total_minor = ?, updated_at = ? WHERE id = ?`,
+    ).run(
+      after.note,
+      after.lockboxNo,
+      after.controlCount,
+      after.controlTotalMinor,
+      now.toISOString(),
+      batch.id,
+    );
+    writeAudit(db, {
+      at: now.toISOString(),
+      operatorId,
+      action: 'batch.header',
+      entity: 'batch',
+      entityId: String(batch.id),
+      before,
+      after,
     });
     return getBatch(db, batch.id);
   })();

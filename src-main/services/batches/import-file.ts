@@ -17,6 +17,28 @@ import { createBatch, entryKey, getBatch, nextEntryId } from './batch-store';
 /** Largest bank file accepted (bytes); bigger files are refused before reading. */
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
 
+/** Where a bank file comes from: a path the main process reads, or the bytes the renderer sent (base64). */
+export type BankFileSource = {
+  file?: string | undefined;
+  content?: string | undefined;
+  fileName?: string | undefined;
+};
+
+/** The file's bytes and the name it is known by (a path's base name, or the uploaded file's name). */
+function readSource(src: BankFileSource): { bytes: Uint8Array; name: string; label: string } {
+  if (src.content !== undefined) {
+    const name = basename(src.fileName ?? 'uploaded file');
+    const bytes = Buffer.from(src.content, 'base64');
+    if (bytes.length > MAX_FILE_BYTES)
+      throw invalidFileRows(`${name} is too large`, [
+        { file: name, line: 0, column: '', reason: `at most ${MAX_FILE_BYTES} bytes are accepted` },
+      ]);
+    return { bytes, name, label: name };
+  }
+  const file = src.file ?? '';
+  return { bytes: readBytes(file), name: basename(file), label: file };
+}
+
 /** Reads the file's bytes, refusing missing, unreadable or oversized files as file-level problems. */
 function readBytes(file: string): Uint8Array {
   try {
@@ -118,8 +140,7 @@ function previewRow(r: StagedRow, exponent: number): PreviewRow {
 /** Parses a bank file with a template and shows the first rows and every problem; stages nothing. */
 export function previewBankFile(
   db: Database.Database,
-  input: {
-    file: string;
+  input: BankFileSource & {
     templateName?: string | undefined;
     template?: unknown;
     currency: string;
@@ -128,7 +149,7 @@ export function previewBankFile(
 ): BankFilePreview {
   const template = resolveTemplate(db, input);
   const exponent = exponentOf(db, input.currency);
-  const bytes = readBytes(input.file);
+  const { bytes, label } = readSource(input);
   const sha256 = sha256Hex(bytes);
   // One full parse: the preview shows the first rows, but counts rows with problems over the whole file.
   const result = parseBankFile(bytes, template, { exponent });
@@ -138,20 +159,19 @@ export function previewBankFile(
     )
     .get(sha256) as { importedAt: string; fileName: string } | undefined;
   return {
-    file: input.file,
+    file: label,
     sha256,
     alreadyImported: seen ?? null,
     header: info(result.header, exponent),
     footer: info(result.footer, exponent),
     rows: result.rows.slice(0, input.previewRows).map((r) => previewRow(r, exponent)),
     rowsWithProblems: result.rows.filter((r) => r.problems.length > 0).length,
-    fileErrors: fileIssues(input.file, result),
+    fileErrors: fileIssues(label, result),
   };
 }
 
 /** Input of a bank file import into a new batch. */
-export type ImportBankFileInput = {
-  file: string;
+export type ImportBankFileInput = BankFileSource & {
   templateName?: string | undefined;
   template?: unknown;
   batchType: BatchType;
@@ -182,7 +202,7 @@ export function importBankFile(
 ): { batch: BatchDto; rows: number; invalid: number } {
   const template = resolveTemplate(db, input);
   const exponent = exponentOf(db, input.currency);
-  const bytes = readBytes(input.file);
+  const { bytes, name, label } = readSource(input);
   const sha256 = sha256Hex(bytes);
   const seen = db
     .prepare(`SELECT imported_at AS at FROM imported_files WHERE kind = 'bank' AND sha256 = ?`)
@@ -197,8 +217,8 @@ export function importBankFile(
   const parsed = parseBankFile(bytes, template, { exponent });
   if (parsed.fileErrors.length > 0) {
     throw invalidFileRows(
-      `${basename(input.file)} was not imported: ${parsed.fileErrors[0]?.reason ?? 'file error'}`,
-      fileIssues(input.file, parsed),
+      `${name} was not imported: ${parsed.fileErrors[0]?.reason ?? 'file error'}`,
+      fileIssues(label, parsed),
     );
   }
   const rows = parsed.rows;
@@ -224,7 +244,7 @@ export function importBankFile(
           (controlTotalMinor === undefined ? undefined : formatMinor(controlTotalMinor, exponent)),
         header: h.raw,
         footer: f.raw,
-        sourceFile: basename(input.file),
+        sourceFile: name,
         sourceSha256: sha256,
         templateName: input.templateName,
       },
@@ -276,11 +296,11 @@ export function importBankFile(
       action: 'batch.import',
       entity: 'batch',
       entityId: String(batch.id),
-      after: { file: basename(input.file), sha256, rows: rows.length, invalid, forced: Boolean(seen) },
+      after: { file: name, sha256, rows: rows.length, invalid, forced: Boolean(seen) },
     });
     db.prepare(
       `INSERT INTO imported_files (kind, sha256, file_name, imported_at, audit_id) VALUES ('bank', ?, ?, ?, ?)`,
-    ).run(sha256, basename(input.file), at, auditId);
+    ).run(sha256, name, at, auditId);
     progress('staging', rows.length, rows.length);
     return { batch: getBatch(db, batch.id), rows: rows.length, invalid };
   })();

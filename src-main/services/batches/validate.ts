@@ -14,6 +14,7 @@ import { writeAudit } from '../audit';
 import { exponentOf } from '../rates';
 import { getSetting } from '../settings';
 import { assertEditable, getBatch, loadBatchRow } from './batch-store';
+import { validateRefunds } from './refunds';
 
 type RawEntry = {
   id: number;
@@ -28,6 +29,7 @@ type RawEntry = {
   manualSuspend: number;
   reasonCode: number | null;
   allocationJson: string | null;
+  customJson: string | null;
 };
 
 /** The validation settings in force (DOMAIN.md §5 defaults until an admin changes them). */
@@ -180,11 +182,12 @@ export function computeVerdicts(db: Database.Database, batchId: number): EntryVe
     .prepare(
       `SELECT id, account_no AS accountNo, bill_no AS billNo, amount_minor AS amountMinor, payment_date AS paymentDate,
               payment_ref AS paymentRef, problem, problem_column AS problemColumn, status, manual_suspend AS manualSuspend,
-              reason_code AS reasonCode, allocation_json AS allocationJson
+              reason_code AS reasonCode, allocation_json AS allocationJson, custom_json AS customJson
        FROM batch_entries WHERE batch_id = ? AND status <> 'posted' ORDER BY seq`,
     )
     .all(batchId) as RawEntry[];
   if (batch.batchType === 'reversal') return validateReversals(db, entries, batch.payType);
+  if (batch.batchType === 'refund') return validateRefunds(db, entries, batch);
   const { byNo, byBill } = loadAccounts(db, entries, batch.allocationLevel);
   const fromExp = exponentOf(db, batch.currency);
   const rateCache = new Map<string, { ratePpm: number; toExp: number } | null>();

@@ -22,6 +22,13 @@ const AccountsPage = lazy(() =>
 const BatchesPage = lazy(() =>
   import('../features/batches/BatchesPage').then((m) => ({ default: m.BatchesPage })),
 );
+const AdminPage = lazy(() => import('../features/admin/AdminPage').then((m) => ({ default: m.AdminPage })));
+const SuspensePage = lazy(() =>
+  import('../features/suspense/SuspensePage').then((m) => ({ default: m.SuspensePage })),
+);
+const CollectionsPage = lazy(() =>
+  import('../features/collections/CollectionsPage').then((m) => ({ default: m.CollectionsPage })),
+);
 const WelcomeDialog = lazy(() =>
   import('../features/first-run/WelcomeDialog').then((m) => ({ default: m.WelcomeDialog })),
 );
@@ -90,7 +97,15 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
               />
             </Box>
             {route.area === 'batches' && <BatchesPage active />}
-            {route.area !== 'accounts' && route.area !== 'batches' && area && <ComingSoon area={area} />}
+            {route.area === 'admin' && <AdminPage />}
+            {route.area === 'suspense' && <SuspensePage />}
+            {route.area === 'collections' && <CollectionsPage />}
+            {route.area !== 'accounts' &&
+              route.area !== 'batches' &&
+              route.area !== 'admin' &&
+              route.area !== 'suspense' &&
+              route.area !== 'collections' &&
+              area && <ComingSoon area={area} />}
           </Suspense>
         </Box>
       </Box>

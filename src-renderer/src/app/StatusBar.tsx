@@ -5,6 +5,7 @@ import Typography from '@mui/material/Typography';
 import PersonIcon from '@mui/icons-material/Person';
 import StorageIcon from '@mui/icons-material/Storage';
 import { formatCount } from '../components/format';
+import { ProcessorHealthStatus } from '../features/collections/ProcessorHealthChip';
 import { useAppInfo } from './app-info';
 import { phaseLabel, useJobProgress } from './use-job-progress';
 
@@ -66,6 +67,7 @@ export function StatusBar() {
         </>
       )}
       <Box sx={{ flex: 1 }} />
+      {info && <ProcessorHealthStatus />}
       {job && (
         <Box data-testid="status-job" sx={{ display: 'flex', alignItems: 'center', gap: 1 }}>
           <Typography variant="caption">

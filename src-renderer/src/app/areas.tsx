@@ -41,13 +41,9 @@ export const AREAS: readonly Area[] = [
     id: 'suspense',
     label: 'Suspense',
     icon: <PendingActionsIcon />,
-    ready: false,
-    planned: 'Suspended payments: money that arrived but could not be matched to an account or bill.',
-    plannedItems: [
-      'Search suspended payments by amount, date, reference and reason code',
-      'Distribute a payment to the right account, or recycle and refund it',
-      'Full audit trail of who moved what and why',
-    ],
+    ready: true,
+    planned: '',
+    plannedItems: [],
   },
   {
     id: 'accounts',
@@ -61,7 +57,7 @@ export const AREAS: readonly Area[] = [
     id: 'collections',
     label: 'Collections',
     icon: <CreditScoreIcon />,
-    ready: false,
+    ready: true,
     planned: 'Collections: charge customers who pay by card or direct debit through the payment processors.',
     plannedItems: [
       'Collect due amounts from card and direct-debit accounts in one run',
@@ -85,7 +81,7 @@ export const AREAS: readonly Area[] = [
     id: 'admin',
     label: 'Admin',
     icon: <AdminPanelSettingsIcon />,
-    ready: false,
+    ready: true,
     planned: 'Administration: the people, codes and connections Paydesk works with.',
     plannedItems: [
       'Operators and their roles',

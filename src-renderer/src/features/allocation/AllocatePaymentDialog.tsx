@@ -26,7 +26,9 @@ import type {
   AllocationResultDto,
   AllocationViewDto,
   AllocBillDto,
+  AllocPaymentDto,
 } from '../../../../src-shared/dto/allocation';
+import type { EntryAllocationViewDto, EntryStatusDto } from '../../../../src-shared/dto/batches';
 import { formatMinor } from '../../../../src-shared/money';
 import { ApiCallError, call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
@@ -46,7 +48,59 @@ import {
 } from './allocation-fill';
 import { FILL_POLICY_LABELS } from './labels';
 
-type LoadState = { key: number; view: AllocationViewDto | null; error: string | null };
+type LoadState = {
+  key: number;
+  view: AllocationViewDto | null;
+  /** Entry mode: what batches:entry-allocation returned (the entry's amount and its manual lines). */
+  entryView: EntryAllocationViewDto | null;
+  error: string | null;
+};
+
+/** A batch entry to allocate before submit (the dialog then reads and saves through the batch commands). */
+export type EntryAllocationSource = {
+  batchId: number;
+  entryId: number;
+  seq: number;
+  status: EntryStatusDto;
+  billNo: string | null;
+  paymentDate: string | null;
+  batchDate: string;
+};
+
+type DialogProps =
+  | {
+      paymentId: number;
+      entry?: undefined;
+      onSaved: (result: AllocationResultDto) => void;
+      onEntrySaved?: undefined;
+    }
+  | {
+      paymentId?: undefined;
+      entry: EntryAllocationSource;
+      onSaved?: undefined;
+      onEntrySaved: (v: EntryAllocationViewDto) => void;
+    };
+
+/** The Apply fields of an entry's stored manual lines (bill amounts, or item amounts grouped by their bill). */
+function entriesFromManual(ev: EntryAllocationViewDto): Entries {
+  const exponent = ev.view.exponent;
+  const out: Record<string, BillEntry> = {};
+  for (const line of ev.manual) {
+    if (line.billNo)
+      out[line.billNo] = { mode: 'bill', billText: formatMinor(line.amountMinor, exponent), itemTexts: {} };
+    else if (line.itemNo) {
+      const bill = ev.view.bills.find((b) => b.items.some((i) => i.itemNo === line.itemNo));
+      if (!bill) continue;
+      const cur = out[bill.billNo];
+      out[bill.billNo] = {
+        mode: 'items',
+        billText: '',
+        itemTexts: { ...(cur?.itemTexts ?? {}), [line.itemNo]: formatMinor(line.amountMinor, exponent) },
+      };
+    }
+  }
+  return out;
+}
 
 /** Alt+letter accelerators of the fill buttons (by physical key, so they work on every layout and OS). */
 const FILL_KEYS: readonly { policy: FillPolicy; code: string; letter: string }[] = [
@@ -79,21 +133,19 @@ function saveErrorText(error: AppError): string {
 /**
  * Allocate payment: the payment's unallocated credit against the account's open bills, entered per bill or per
  * item, filled by a policy (computed here, never posted until Save) and saved with the view's stale-data token.
+ * Given a batch `entry` instead of a posted payment, it allocates the entry before submit: it reads the entry's
+ * amount and manual lines with batches:entry-allocation and saves them with batches:allocate-entry (bill lines in a
+ * bill-level batch; item lines in an item-level one, V2), and shows "required" vs "suggested" as Payment Tool does.
  * Keyboard: focus starts in the first Apply field; ↑/↓ and Enter move between fields; Alt+→/← show or hide a
  * bill's items; Alt+F/P/B/L fill by policy; Alt+C clears; Ctrl+Enter saves; Escape closes.
  */
-export function AllocatePaymentDialog({
-  paymentId,
-  onClose,
-  onSaved,
-}: {
-  paymentId: number;
-  onClose: () => void;
-  onSaved: (result: AllocationResultDto) => void;
-}) {
+export function AllocatePaymentDialog(props: { onClose: () => void } & DialogProps) {
+  const { paymentId, entry, onClose } = props;
+  const entryBatchId = entry?.batchId;
+  const entryId = entry?.entryId;
   const { money } = useAppInfo();
   const [loadKey, setLoadKey] = useState(0);
-  const [load, setLoad] = useState<LoadState>({ key: -1, view: null, error: null });
+  const [load, setLoad] = useState<LoadState>({ key: -1, view: null, entryView: null, error: null });
   const [entries, setEntries] = useState<Entries>({});
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const [filledBy, setFilledBy] = useState<FillPolicy | null>(null);
@@ -108,25 +160,55 @@ export function AllocatePaymentDialog({
 
   useEffect(() => {
     let stale = false;
-    call('allocation:view', { paymentId }).then(
-      (view) => {
-        if (stale) return;
-        setLoad({ key: loadKey, view, error: null });
-        setEntries({});
-        setExpanded(new Set());
-        setFilledBy(null);
-        focusFirst.current = true;
-      },
-      (err: unknown) => !stale && setLoad({ key: loadKey, view: null, error: errorMessage(err) }),
-    );
+    const loaded = (view: AllocationViewDto, entryView: EntryAllocationViewDto | null) => {
+      if (stale) return;
+      setLoad({ key: loadKey, view, entryView, error: null });
+      const manual = entryView ? entriesFromManual(entryView) : {};
+      setEntries(manual);
+      setExpanded(
+        new Set(
+          Object.entries(manual)
+            .filter(([, e]) => e.mode === 'items')
+            .map(([b]) => b),
+        ),
+      );
+      setFilledBy(null);
+      focusFirst.current = true;
+    };
+    const failed = (err: unknown) =>
+      !stale && setLoad({ key: loadKey, view: null, entryView: null, error: errorMessage(err) });
+    if (entryBatchId !== undefined && entryId !== undefined)
+      call('batches:entry-allocation', { batchId: entryBatchId, entryId }).then(
+        (ev) => loaded(ev.view, ev),
+        failed,
+      );
+    else if (paymentId !== undefined)
+      call('allocation:view', { paymentId }).then((v) => loaded(v, null), failed);
     return () => {
       stale = true;
     };
-  }, [paymentId, loadKey]);
+  }, [paymentId, entryBatchId, entryId, loadKey]);
 
   const view = load.view;
+  const entryView = load.entryView;
   const loading = load.key !== loadKey;
-  const payment = view?.payments[0];
+  // An entry is not posted yet: the whole of its amount (in the account currency) is there to allocate.
+  const payment: AllocPaymentDto | undefined =
+    entry && entryView && view
+      ? {
+          paymentId: 0,
+          effectiveDate: entry.paymentDate ?? entry.batchDate,
+          amountMinor: entryView.amountMinor,
+          currency: view.currency,
+          accountAmountMinor: entryView.amountMinor,
+          allocatedMinor: 0,
+          unallocatedMinor: entryView.amountMinor,
+          externalRef: entry.billNo,
+          reversed: false,
+        }
+      : view?.payments[0];
+  /** A bill-level batch takes bill lines only (V2), so its bills do not open into items. */
+  const billLevelEntry = entryView?.allocationLevel === 'bill';
   const currency = view?.currency ?? '';
   const exponent = view?.exponent ?? 2;
   const bills = useMemo(() => view?.bills ?? [], [view]);
@@ -193,6 +275,7 @@ export function AllocatePaymentDialog({
   };
 
   const toggle = (billNo: string, open?: boolean) =>
+    !billLevelEntry &&
     setExpanded((s) => {
       const next = new Set(s);
       if (open ?? !s.has(billNo)) next.add(billNo);
@@ -205,18 +288,40 @@ export function AllocatePaymentDialog({
     let hint: string | null = null;
     let why = '';
     if (policy === 'bill-number') {
-      // The view does not carry the payment's own bill number; its reference often names the bill.
+      // The view does not carry the payment's own bill number; its reference (an entry's bill number) often names it.
       const ref = payment.externalRef?.trim().toUpperCase() ?? '';
       const byRef = bills.find((b) => b.payable && ref !== '' && b.billNo.toUpperCase() === ref);
       hint = byRef?.billNo ?? focusedBill.current;
-      why = byRef ? 'named in the payment reference' : 'the bill in focus';
+      why = byRef
+        ? entry
+          ? 'the bill number of the entry'
+          : 'named in the payment reference'
+        : 'the bill in focus';
     }
     const plan = planFill(payment.unallocatedMinor, bills, policy, hint);
     if (!plan) {
       setNotice('By bill number fills one bill: put the cursor in that bill’s Apply field first.');
       return;
     }
-    const next = entriesFromFill(bills, plan, exponent);
+    let next = entriesFromFill(bills, plan, exponent);
+    if (billLevelEntry) {
+      // Bill-level batch: a fill that picks single items becomes what it adds up to per bill.
+      next = Object.fromEntries(
+        Object.entries(next).map(([billNo, e]) => {
+          const sum =
+            e.mode === 'bill'
+              ? e.billText
+              : formatMinor(
+                  (bills.find((b) => b.billNo === billNo)?.items ?? []).reduce(
+                    (t, i) => t + (plan.get(i.itemNo) ?? 0),
+                    0,
+                  ),
+                  exponent,
+                );
+          return [billNo, { mode: 'bill', billText: sum, itemTexts: {} } satisfies BillEntry];
+        }),
+      );
+    }
     setEntries(next);
     setFilledBy(Object.keys(next).length > 0 ? policy : null);
     setSaveError(null);
@@ -234,8 +339,46 @@ export function AllocatePaymentDialog({
     setSaveError(null);
   };
 
+  /** Entry mode: the lines as the batch's level takes them (an item-level batch gets bill amounts spread over items). */
+  const entryLines = () => {
+    if (entryView?.allocationLevel === 'bill') return { bills: check.lines.bills };
+    const items = [...check.lines.items];
+    for (const l of check.lines.bills) {
+      const bill = bills.find((b) => b.billNo === l.billNo);
+      const c = check.bills.get(l.billNo);
+      if (!bill || !c) continue;
+      for (const [itemNo, a] of spreadOverItems(bill, c.amountMinor))
+        items.push({ itemNo, amount: formatMinor(a, exponent) });
+    }
+    return { items };
+  };
+
+  const saveEntry = async (clearIt: boolean) => {
+    if (!entry || !props.onEntrySaved) return;
+    setSaving(true);
+    setSaveError(null);
+    try {
+      const v = await call('batches:allocate-entry', {
+        batchId: entry.batchId,
+        entryId: entry.entryId,
+        ...(clearIt ? {} : entryLines()),
+      });
+      props.onEntrySaved(v);
+    } catch (err) {
+      setSaveError(
+        err instanceof ApiCallError
+          ? err.error
+          : { code: 'internal', message: errorMessage(err), correlationId: 'renderer' },
+      );
+    } finally {
+      setSaving(false);
+    }
+  };
+
   const submit = async () => {
     if (!view || !canSubmit) return;
+    if (entry) return saveEntry(false);
+    if (paymentId === undefined || !props.onSaved) return;
     setSaving(true);
     setSaveError(null);
     try {
@@ -245,7 +388,7 @@ export function AllocatePaymentDialog({
         ...(check.lines.items.length > 0 ? { items: check.lines.items } : {}),
         token: view.token,
       });
-      onSaved(result);
+      props.onSaved(result);
     } catch (err) {
       setSaveError(
         err instanceof ApiCallError
@@ -307,6 +450,16 @@ export function AllocatePaymentDialog({
 
   const stateChip = (() => {
     if (!payment) return null;
+    if (entry) {
+      // Payment Tool's status bar: "required" must be allocated before submit, "suggested" is a recommendation.
+      if (check.totalMinor > 0 && check.remainderMinor === 0 && !check.hasProblem)
+        return { label: 'Fully allocated by hand', color: 'success' as const };
+      if (entry.status === 'allocation_required')
+        return { label: 'Payment allocation required', color: 'error' as const };
+      if (entry.status === 'allocation_suggested' && !filledBy)
+        return { label: 'Allocation suggested', color: 'info' as const };
+      if (!filledBy) return { label: 'Allocated by policy on submit', color: 'default' as const };
+    }
     if (filledBy && check.totalMinor > 0)
       return { label: `Allocation suggested · ${FILL_POLICY_LABELS[filledBy]}`, color: 'info' as const };
     if (payment.reversed) return { label: 'Reversed', color: 'default' as const };
@@ -342,7 +495,7 @@ export function AllocatePaymentDialog({
     >
       <DialogTitle id="allocate-title" sx={{ display: 'flex', alignItems: 'center', gap: 1.5, pb: 1 }}>
         <Box component="span" sx={{ flex: 1 }}>
-          Allocate payment #{paymentId}
+          {entry ? `Allocate entry #${entry.seq}` : `Allocate payment #${paymentId}`}
           {view && (
             <Typography component="span" color="textSecondary" sx={{ ml: 1 }}>
               {view.accountNo} · {view.accountName}
@@ -354,8 +507,9 @@ export function AllocatePaymentDialog({
             size="small"
             label={stateChip.label}
             color={stateChip.color}
-            variant={stateChip.color === 'info' ? 'filled' : 'outlined'}
+            variant={stateChip.color === 'info' || stateChip.color === 'error' ? 'filled' : 'outlined'}
             data-testid="allocation-state"
+            data-entry-status={entry?.status ?? ''}
           />
         )}
       </DialogTitle>
@@ -468,7 +622,7 @@ export function AllocatePaymentDialog({
                             sx={{ '& > td': { borderBottom: open ? 'none' : undefined } }}
                           >
                             <TableCell padding="checkbox">
-                              {b.payable && (
+                              {b.payable && !billLevelEntry && (
                                 <IconButton
                                   size="small"
                                   tabIndex={-1}
@@ -713,6 +867,17 @@ export function AllocatePaymentDialog({
         <Button onClick={onClose} disabled={saving} data-testid="allocate-cancel">
           Cancel
         </Button>
+        {entry && (entryView?.manual.length ?? 0) > 0 && (
+          <Button
+            color="warning"
+            onClick={() => void saveEntry(true)}
+            disabled={saving}
+            title="Drop the manual lines: validation plans the allocation by policy again"
+            data-testid="allocate-entry-clear"
+          >
+            Clear manual allocation
+          </Button>
+        )}
         <Button
           ref={creditRef}
           variant="outlined"

@@ -10,6 +10,7 @@ import Typography from '@mui/material/Typography';
 import IconButton from '@mui/material/IconButton';
 import Tooltip from '@mui/material/Tooltip';
 import AddIcon from '@mui/icons-material/Add';
+import UploadFileIcon from '@mui/icons-material/UploadFile';
 import ChevronLeftIcon from '@mui/icons-material/ChevronLeft';
 import ChevronRightIcon from '@mui/icons-material/ChevronRight';
 import type { BatchDto } from '../../../../src-shared/dto/batches';
@@ -39,6 +40,7 @@ export function BatchList({
   onFilter,
   onSelect,
   onNew,
+  onImport,
   collapsed,
   onCollapse,
 }: {
@@ -51,6 +53,7 @@ export function BatchList({
   onFilter: (f: BatchListFilter) => void;
   onSelect: (id: number) => void;
   onNew: () => void;
+  onImport: () => void;
   collapsed: boolean;
   onCollapse: (collapsed: boolean) => void;
 }) {
@@ -88,6 +91,11 @@ export function BatchList({
             <AddIcon />
           </IconButton>
         </Tooltip>
+        <Tooltip title="Import a bank file (Alt+I)" placement="right">
+          <IconButton onClick={onImport} data-testid="import-file" aria-label="Import a bank file">
+            <UploadFileIcon />
+          </IconButton>
+        </Tooltip>
       </Box>
     );
   return (
@@ -117,6 +125,16 @@ export function BatchList({
           >
             New batch
           </Button>
+          <Tooltip title="Import a bank file (Alt+I)">
+            <IconButton
+              onClick={onImport}
+              color="primary"
+              data-testid="import-file"
+              aria-label="Import a bank file"
+            >
+              <UploadFileIcon />
+            </IconButton>
+          </Tooltip>
           <Tooltip title="Hide the batch list (more room for the grid)">
             <IconButton
               size="small"

@@ -18,6 +18,9 @@ import FactCheckIcon from '@mui/icons-material/FactCheck';
 import PauseCircleOutlineIcon from '@mui/icons-material/PauseCircleOutlined';
 import PlayCircleOutlineIcon from '@mui/icons-material/PlayCircleOutlined';
 import SendIcon from '@mui/icons-material/Send';
+import AccountTreeIcon from '@mui/icons-material/AccountTree';
+import AssessmentIcon from '@mui/icons-material/Assessment';
+import EditNoteIcon from '@mui/icons-material/EditNote';
 import type {
   BatchDto,
   BatchEntryDto,
@@ -28,6 +31,7 @@ import { ApiCallError, call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { useJobProgress } from '../../app/use-job-progress';
 import { formatCount } from '../../components/format';
+import { AllocatePaymentDialog } from '../allocation/AllocatePaymentDialog';
 import { EntriesGrid, type EntriesGridHandle } from './EntriesGrid';
 import {
   batchStatusLabel,
@@ -40,6 +44,8 @@ import {
   payTypeLabel,
 } from './labels';
 import { StatusPill } from './StatusPill';
+import { HeaderDialog } from './HeaderDialog';
+import { ReportDialog } from './ReportDialog';
 import { SubmitDialog } from './SubmitDialog';
 import { SuspendDialog } from './SuspendDialog';
 import { useSerialQueue } from './use-serial-queue';
@@ -86,6 +92,7 @@ type Notice =
 function submitBlocker(
   batch: BatchDto,
   money: (minor: number, currency: string, withCode?: boolean) => string,
+  supervisor: boolean,
 ): string | null {
   if (batch.status === 'submitted') return 'The batch is submitted.';
   if (batch.status === 'discarded') return 'The batch was discarded.';
@@ -93,7 +100,9 @@ function submitBlocker(
   if (batch.status !== 'validated')
     return 'Validate the batch first (F7): it changed since it was last validated.';
   const z = zeroProofProblem(batch, money);
-  if (z) return `${z}. Key the missing entries or correct the amounts.`;
+  // With zeroProof.override on, a supervisor submits differing figures with a reason (asked in the dialog).
+  if (z && !(batch.zeroProof.overrideAllowed && supervisor))
+    return `${z}. Key the missing entries or correct the amounts.`;
   const blocking =
     (batch.countsByStatus.new ?? 0) +
     (batch.countsByStatus.invalid ?? 0) +
@@ -143,7 +152,7 @@ export function BatchWorkspace({
   onChanged: (batch?: BatchDto) => void;
   onOpenBatch: (id: number) => void;
 }) {
-  const { money } = useAppInfo();
+  const { money, info } = useAppInfo();
   const queue = useSerialQueue();
   const grid = useRef<EntriesGridHandle>(null);
   const [batch, setBatch] = useState<BatchDto | null>(null);
@@ -152,7 +161,9 @@ export function BatchWorkspace({
   const [focused, setFocused] = useState<BatchEntryDto | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
-  const [dialog, setDialog] = useState<'suspend' | 'submit' | 'discard' | null>(null);
+  const [dialog, setDialog] = useState<
+    'suspend' | 'submit' | 'discard' | 'allocate' | 'header' | 'report' | null
+  >(null);
   const progress = useJobProgress();
   const [parentNo, setParentNo] = useState<string | null>(null);
   const parentId = batch?.parentBatchId ?? null;
@@ -299,12 +310,22 @@ export function BatchWorkspace({
     focused.amountMinor !== null &&
     focused.amountMinor > 0;
   const canRelease = editable && focused !== null && focused.manualSuspend && focused.status !== 'posted';
+  // Any entry validation could resolve to an account may be allocated by hand before submit (V5, V8).
+  const canAllocate =
+    editable &&
+    batch.batchType === 'payment' &&
+    focused !== null &&
+    ['valid', 'allocation_required', 'allocation_suggested'].includes(focused.status);
   const exceptionCount = batch
     ? (batch.countsByStatus.invalid ?? 0) + (batch.countsByStatus.allocation_required ?? 0)
     : 0;
-  const blocker = batch ? submitBlocker(batch, money) : null;
+  const roles = info?.operator.roles ?? [];
+  const blocker = batch
+    ? submitBlocker(batch, money, roles.includes('supervisor') || roles.includes('admin'))
+    : null;
 
-  // Batch shortcuts: F7 validate, F8 suspend, Shift+F8 release, F9 exception batch, F4 submit, Ctrl+Shift+E export.
+  // Batch shortcuts: F7 validate, F6 allocate, F8 suspend, Shift+F8 release, F9 exception batch, F4 submit,
+  // Ctrl+Shift+E export.
   const shortcuts = useRef<(e: KeyboardEvent) => void>(() => {});
   useEffect(() => {
     shortcuts.current = (e: KeyboardEvent) => {
@@ -313,6 +334,7 @@ export function BatchWorkspace({
       if (e.key === 'F7' && plain && !e.shiftKey && editable) void validate();
       else if (e.key === 'F8' && plain && !e.shiftKey && canSuspend) setDialog('suspend');
       else if (e.key === 'F8' && plain && e.shiftKey && canRelease) void release();
+      else if (e.key === 'F6' && plain && !e.shiftKey && canAllocate) setDialog('allocate');
       else if (e.key === 'F9' && plain && !e.shiftKey && editable && exceptionCount > 0) void exception();
       else if (e.key === 'F4' && plain && !e.shiftKey && editable && !blocker) void openSubmit();
       else if ((e.ctrlKey || e.metaKey) && e.shiftKey && e.key.toLowerCase() === 'e') void exportFile();
@@ -387,6 +409,17 @@ export function BatchWorkspace({
               Exception batch of {parentNo ?? `#${batch.parentBatchId}`}
             </Link>
           )}
+          <Button
+            size="small"
+            startIcon={<EditNoteIcon />}
+            onClick={() => setDialog('header')}
+            disabled={batch.status === 'discarded' || busy !== null}
+            title="Edit the note, lockbox number and control figures"
+            sx={{ ml: 'auto' }}
+            data-testid="edit-header"
+          >
+            Edit header
+          </Button>
         </Box>
         <Box
           sx={{
@@ -428,6 +461,17 @@ export function BatchWorkspace({
         >
           Validate
         </Button>
+        {batch.batchType === 'payment' && (
+          <Button
+            startIcon={<AccountTreeIcon />}
+            onClick={() => setDialog('allocate')}
+            disabled={!canAllocate || busy !== null}
+            title="Allocate the focused entry to bills or items by hand (F6)"
+            data-testid="allocate-entry"
+          >
+            Allocate
+          </Button>
+        )}
         {batch.batchType === 'payment' && (
           <Button
             startIcon={<PauseCircleOutlineIcon />}
@@ -472,6 +516,15 @@ export function BatchWorkspace({
         </Button>
         <Box sx={{ ml: 'auto', display: 'flex', gap: 1 }}>
           <Button
+            startIcon={<AssessmentIcon />}
+            onClick={() => setDialog('report')}
+            disabled={busy !== null}
+            title="Batch report: counts and totals per status, suspended list, exceptions (CSV, PDF)"
+            data-testid="batch-report"
+          >
+            Report
+          </Button>
+          <Button
             startIcon={<DownloadIcon />}
             onClick={() => void exportFile()}
             disabled={busy !== null}
@@ -500,6 +553,18 @@ export function BatchWorkspace({
         >
           Submit is not possible yet: {blocker}
         </Typography>
+      )}
+      {editable && focused?.status === 'allocation_required' && (
+        <Alert severity="warning" sx={{ py: 0 }} data-testid="allocation-status" data-kind="required">
+          Payment allocation required for entry #{focused.seq}: allocate it (F6) before submit, or move it to
+          an exception batch (F9).
+        </Alert>
+      )}
+      {editable && focused?.status === 'allocation_suggested' && (
+        <Alert severity="info" sx={{ py: 0 }} data-testid="allocation-status" data-kind="suggested">
+          Allocation suggested for entry #{focused.seq}: it posts as planned by policy; allocate by hand (F6)
+          to change it.
+        </Alert>
       )}
       {busy && (
         <Box data-testid="batch-busy">
@@ -625,6 +690,37 @@ export function BatchWorkspace({
           }}
         />
       )}
+      {dialog === 'allocate' && focused && (
+        <AllocatePaymentDialog
+          entry={{
+            batchId: batch.id,
+            entryId: focused.id,
+            seq: focused.seq,
+            status: focused.status,
+            billNo: focused.billNo,
+            paymentDate: focused.paymentDate,
+            batchDate: batch.batchDate,
+          }}
+          onClose={closeDialog}
+          onEntrySaved={() => {
+            closeDialog();
+            // The manual lines change the entry's verdict: validate again so the grid shows it.
+            void validate();
+          }}
+        />
+      )}
+      {dialog === 'header' && (
+        <HeaderDialog
+          batch={batch}
+          onClose={closeDialog}
+          onSaved={(b) => {
+            setBatch(b);
+            onChanged(b);
+            closeDialog();
+          }}
+        />
+      )}
+      {dialog === 'report' && <ReportDialog batch={batch} onClose={closeDialog} />}
       {dialog === 'submit' && <SubmitDialog batch={batch} onClose={closeDialog} onSubmitted={afterSubmit} />}
       {dialog === 'discard' && (
         <Dialog open onClose={closeDialog} data-testid="discard-dialog">

@@ -8,6 +8,7 @@ import { call, errorMessage, onEvent } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { BatchList, type BatchListFilter } from './BatchList';
 import { BatchWorkspace } from './BatchWorkspace';
+import { ImportFileDialog } from './ImportFileDialog';
 import { NewBatchDialog } from './NewBatchDialog';
 
 /** The newest batches the list holds; older ones are reached through the status filter. */
@@ -39,6 +40,7 @@ export function BatchesPage({ active = true }: { active?: boolean }) {
   const [selectedId, setSelectedId] = useState<number | null>(lastBatchId);
   const [keyingId, setKeyingId] = useState<number | null>(null);
   const [creating, setCreating] = useState(false);
+  const [importing, setImporting] = useState(false);
   const [collapsed, setCollapsed] = useState(initialCollapsed);
 
   const collapse = useCallback((next: boolean) => {
@@ -115,6 +117,9 @@ export function BatchesPage({ active = true }: { active?: boolean }) {
       if (e.altKey && !e.ctrlKey && !e.metaKey && e.key.toLowerCase() === 'n') {
         e.preventDefault();
         setCreating(true);
+      } else if (e.altKey && !e.ctrlKey && !e.metaKey && e.code === 'KeyI') {
+        e.preventDefault();
+        setImporting(true);
       }
     };
     window.addEventListener('keydown', onKey);
@@ -134,6 +139,7 @@ export function BatchesPage({ active = true }: { active?: boolean }) {
         onFilter={setFilter}
         onSelect={select}
         onNew={() => setCreating(true)}
+        onImport={() => setImporting(true)}
         collapsed={collapsed}
         onCollapse={collapse}
       />
@@ -143,7 +149,7 @@ export function BatchesPage({ active = true }: { active?: boolean }) {
             key={selectedId}
             batchId={selectedId}
             login={login}
-            active={active && !creating}
+            active={active && !creating && !importing}
             startKeying={keyingId === selectedId}
             onChanged={(b) => (b ? patch(b) : void load())}
             onOpenBatch={openBatch}
@@ -174,6 +180,17 @@ export function BatchesPage({ active = true }: { active?: boolean }) {
           </Box>
         )}
       </Box>
+      {importing && (
+        <ImportFileDialog
+          onClose={() => setImporting(false)}
+          onImported={(b) => {
+            setImporting(false);
+            setFilter('active');
+            select(b.id);
+            void load();
+          }}
+        />
+      )}
       {creating && (
         <NewBatchDialog
           onClose={() => setCreating(false)}

@@ -52,10 +52,11 @@ import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
 import { createGridTheme } from '../../components/grid-theme';
-import { clearColumnState, loadColumnState, saveColumnState } from './column-state';
+import { layoutFromState, stateFromLayout } from './column-state';
+import type { ColumnConfig } from '../../../../src-shared/columns';
+import type { GridColumnsDto } from '../../../../src-shared/dto/admin';
 import {
   applyFieldLocally,
-  EDITABLE_FIELDS,
   fieldPatch,
   fieldText,
   isBlankEntry,
@@ -137,28 +138,6 @@ const EMPTY_ENTRY: BatchEntryDto = {
   postedPaymentId: null,
 };
 
-const HEADER_NAMES: Readonly<Record<EditableField, string>> = {
-  accountNo: 'Account no',
-  billNo: 'Bill no',
-  amount: 'Amount',
-  paymentDate: 'Payment date',
-  checkNo: 'Check no',
-  payerName: 'Payer name',
-  reference: 'Reference',
-  paymentRef: 'Payment ID',
-};
-
-const WIDTHS: Readonly<Record<EditableField, number>> = {
-  accountNo: 136,
-  billNo: 128,
-  amount: 110,
-  paymentDate: 140,
-  checkNo: 106,
-  payerName: 150,
-  reference: 130,
-  paymentRef: 124,
-};
-
 function StatusCell(p: ICellRendererParams<GridRow>) {
   const row = p.data;
   if (!row || row.totals) return null;
@@ -184,7 +163,6 @@ function StatusCell(p: ICellRendererParams<GridRow>) {
 export function EntriesGrid({
   batch,
   statusFilter,
-  login,
   queue,
   startKeying,
   onSaved,
@@ -194,6 +172,7 @@ export function EntriesGrid({
 }: {
   batch: BatchDto;
   statusFilter: readonly EntryStatusDto[];
+  /** The operator (layouts are kept per operator by the service, which knows who is asking). */
   login: string;
   queue: SerialQueue;
   startKeying: boolean;
@@ -231,8 +210,27 @@ export function EntriesGrid({
   const [columnsAnchor, setColumnsAnchor] = useState<HTMLElement | null>(null);
   const [menuColumns, setMenuColumns] = useState<{ colId: string; name: string; visible: boolean }[]>([]);
   const batchId = batch.id;
-  const fields = EDITABLE_FIELDS[batch.batchType];
-  const labelField = fields[0] ?? 'accountNo';
+  // The admin's column set for this batch type and pay type, with the clerk's own layout (columns:grid).
+  const [gridConfig, setGridConfig] = useState<GridColumnsDto | null>(null);
+  useEffect(() => {
+    let live = true;
+    call('columns:grid', { batchType: batch.batchType, payType: batch.payType }).then(
+      (g) => {
+        if (live) setGridConfig(g);
+      },
+      (err: unknown) => {
+        if (live) setMessage({ severity: 'error', text: errorMessage(err) });
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [batch.batchType, batch.payType]);
+  const gridColumns = useMemo(
+    () => (gridConfig?.columns ?? []).filter((c) => c.purpose !== 'payments_tab' && isEditableField(c.field)),
+    [gridConfig],
+  );
+  const labelField = (gridColumns.find((c) => c.visible) ?? gridColumns[0])?.field ?? 'accountNo';
 
   useEffect(() => {
     editableRef.current = editable;
@@ -715,32 +713,51 @@ export function EntriesGrid({
         p.data.status !== 'invalid' &&
         p.data.status !== 'posted',
     });
-    const keyed = (field: EditableField): ColDef<GridRow> => ({
-      colId: field,
-      headerName: HEADER_NAMES[field],
-      width: WIDTHS[field],
-      editable: cellEditable,
-      cellEditor: KeyedTextEditor,
-      sortable: sortKeyOf(field) !== undefined,
-      cellClassRules: problemRules(field),
-      valueGetter: (p) => (p.data && !p.data.totals ? fieldText(p.data, field) : ''),
-      valueFormatter: (p) => {
-        const row = p.data;
-        if (!row) return '';
-        if (row.totals) {
-          if (field === 'amount') return money(row.totals.amountMinor, batch.currency);
-          if (field === labelField)
-            return `${formatCount(row.totals.count)} ${row.totals.count === 1 ? 'entry' : 'entries'}`;
-          return '';
-        }
-        if (field === 'amount')
-          return row.amountMinor !== null ? money(row.amountMinor, batch.currency) : (row.amountText ?? '');
-        return String(p.value ?? '');
-      },
-      tooltipValueGetter: (p) =>
-        p.data && !p.data.totals && p.data.problemColumn === field ? p.data.problem : undefined,
-      ...(field === 'amount' || field === 'paymentRef' ? { type: 'rightAligned' } : {}),
-    });
+    const keyed = (column: ColumnConfig): ColDef<GridRow> => {
+      const field = column.field as EditableField;
+      const codes = new Map(
+        (gridConfig?.customFields ?? [])
+          .find((f) => `custom:${f.key}` === field)
+          ?.codes.map((c) => [c.code, c.label]) ?? [],
+      );
+      return {
+        colId: field,
+        headerName: column.caption + (column.required ? ' *' : ''),
+        headerTooltip:
+          [
+            column.required ? 'Required' : '',
+            column.purpose === 'display' ? 'Read-only' : '',
+            codes.size ? `Codes: ${[...codes].map(([c, l]) => `${c} ${l}`).join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join(' · ') || undefined,
+        width: column.width,
+        hide: !column.visible,
+        editable: column.purpose === 'entry' ? cellEditable : false,
+        cellEditor: KeyedTextEditor,
+        sortable: sortKeyOf(field) !== undefined,
+        cellClassRules: problemRules(field),
+        valueGetter: (p) => (p.data && !p.data.totals ? fieldText(p.data, field) : ''),
+        valueFormatter: (p) => {
+          const row = p.data;
+          if (!row) return '';
+          if (row.totals) {
+            if (field === 'amount') return money(row.totals.amountMinor, batch.currency);
+            if (field === labelField)
+              return `${formatCount(row.totals.count)} ${row.totals.count === 1 ? 'entry' : 'entries'}`;
+            return '';
+          }
+          if (field === 'amount')
+            return row.amountMinor !== null ? money(row.amountMinor, batch.currency) : (row.amountText ?? '');
+          const text = String(p.value ?? '');
+          if (column.format === 'code-label' && codes.has(text)) return `${text} ${codes.get(text)}`;
+          return text;
+        },
+        tooltipValueGetter: (p) =>
+          p.data && !p.data.totals && p.data.problemColumn === field ? p.data.problem : undefined,
+        ...(field === 'amount' || field === 'paymentRef' ? { type: 'rightAligned' } : {}),
+      };
+    };
     return [
       {
         colId: 'seq',
@@ -749,7 +766,7 @@ export function EntriesGrid({
         type: 'rightAligned',
         valueGetter: (p) => (p.data && !p.data.totals ? p.data.seq : null),
       },
-      ...fields.map(keyed),
+      ...gridColumns.map(keyed),
       {
         colId: 'problem',
         headerName: 'Problem',
@@ -789,7 +806,7 @@ export function EntriesGrid({
         cellRenderer: StatusCell,
       },
     ];
-  }, [fields, labelField, money, batch.currency, cellEditable]);
+  }, [gridColumns, gridConfig, labelField, money, batch.currency, cellEditable]);
 
   const defaultColDef = useMemo<ColDef<GridRow>>(
     () => ({ sortable: true, resizable: true, suppressKeyboardEvent }),
@@ -828,8 +845,13 @@ export function EntriesGrid({
 
   const persistColumns = useCallback(() => {
     const api = apiRef.current;
-    if (api) saveColumnState(login, batch.batchType, api.getColumnState());
-  }, [login, batch.batchType]);
+    if (!api) return;
+    call('columns:save-layout', {
+      batchType: batch.batchType,
+      payType: batch.payType,
+      layout: layoutFromState(api.getColumnState()),
+    }).catch(showError);
+  }, [batch.batchType, batch.payType, showError]);
 
   const onColumnChanged = useCallback(
     (
@@ -848,21 +870,22 @@ export function EntriesGrid({
   const onGridReady = useCallback(
     (e: GridReadyEvent<GridRow>) => {
       apiRef.current = e.api;
-      const saved = loadColumnState(login, batch.batchType);
-      if (saved) e.api.applyColumnState({ state: saved, applyOrder: true });
+      const saved = gridConfig?.layout;
+      if (saved) e.api.applyColumnState({ state: stateFromLayout(saved), applyOrder: true });
     },
-    [login, batch.batchType],
+    [gridConfig],
   );
 
   const onCellEditRequest = useCallback(
     (e: CellEditRequestEvent<GridRow>) => {
       const field = e.column.getColId();
       if (!isEditableField(field) || !e.data || e.data.totals) return;
-      const text =
+      const typed =
         e.newValue === null || e.newValue === undefined ? '' : String(e.newValue as string | number);
-      saveField(e.node, field, text, true);
+      const upper = gridColumns.find((c) => c.field === field)?.format === 'uppercase';
+      saveField(e.node, field, upper ? typed.toUpperCase() : typed, true);
     },
-    [saveField],
+    [saveField, gridColumns],
   );
 
   const onCellFocused = useCallback(
@@ -917,8 +940,10 @@ export function EntriesGrid({
     readMenuColumns();
   };
   const resetColumns = () => {
-    clearColumnState(login, batch.batchType);
-    apiRef.current?.resetColumnState();
+    call('columns:reset-layout', { batchType: batch.batchType, payType: batch.payType }).then(
+      () => apiRef.current?.resetColumnState(),
+      showError,
+    );
     setColumnsAnchor(null);
   };
 
@@ -1015,32 +1040,34 @@ export function EntriesGrid({
         data-total={totals?.count ?? ''}
         data-total-minor={totals?.amountMinor ?? ''}
       >
-        <AgGridReact<GridRow>
-          theme={gridTheme}
-          rowModelType="infinite"
-          datasource={datasource}
-          cacheBlockSize={BLOCK_SIZE}
-          maxBlocksInCache={50}
-          suppressNoRowsOverlay
-          suppressColumnVirtualisation
-          columnDefs={columns}
-          defaultColDef={defaultColDef}
-          getRowId={getRowId}
-          pinnedBottomRowData={pinned}
-          readOnlyEdit
-          onCellEditRequest={onCellEditRequest}
-          stopEditingWhenCellsLoseFocus
-          suppressMultiSort
-          rowSelection={rowSelection}
-          selectionColumnDef={selectionColumnDef}
-          tooltipShowDelay={300}
-          onGridReady={onGridReady}
-          onCellFocused={onCellFocused}
-          onColumnMoved={onColumnChanged}
-          onColumnResized={onColumnChanged}
-          onColumnVisible={onColumnChanged}
-          onColumnPinned={onColumnChanged}
-        />
+        {gridConfig && (
+          <AgGridReact<GridRow>
+            theme={gridTheme}
+            rowModelType="infinite"
+            datasource={datasource}
+            cacheBlockSize={BLOCK_SIZE}
+            maxBlocksInCache={50}
+            suppressNoRowsOverlay
+            suppressColumnVirtualisation
+            columnDefs={columns}
+            defaultColDef={defaultColDef}
+            getRowId={getRowId}
+            pinnedBottomRowData={pinned}
+            readOnlyEdit
+            onCellEditRequest={onCellEditRequest}
+            stopEditingWhenCellsLoseFocus
+            suppressMultiSort
+            rowSelection={rowSelection}
+            selectionColumnDef={selectionColumnDef}
+            tooltipShowDelay={300}
+            onGridReady={onGridReady}
+            onCellFocused={onCellFocused}
+            onColumnMoved={onColumnChanged}
+            onColumnResized={onColumnChanged}
+            onColumnVisible={onColumnChanged}
+            onColumnPinned={onColumnChanged}
+          />
+        )}
         {totals?.count === 0 && (
           <Box
             sx={{

@@ -18,7 +18,6 @@ import RadioGroup from '@mui/material/RadioGroup';
 import TextField from '@mui/material/TextField';
 import ToggleButton from '@mui/material/ToggleButton';
 import ToggleButtonGroup from '@mui/material/ToggleButtonGroup';
-import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import type { BatchDto, BatchTypeDto } from '../../../../src-shared/dto/batches';
 import { formatMinor, KNOWN_EXPONENTS, parseMinor } from '../../../../src-shared/money';
@@ -163,13 +162,9 @@ export function NewBatchDialog({
                 <ToggleButton value="reversal" data-testid="new-batch-type-reversal">
                   Reversal
                 </ToggleButton>
-                <Tooltip title="Refund batches come in a later release">
-                  <span>
-                    <ToggleButton value="refund" disabled data-testid="new-batch-type-refund">
-                      Refund
-                    </ToggleButton>
-                  </span>
-                </Tooltip>
+                <ToggleButton value="refund" data-testid="new-batch-type-refund">
+                  Refund
+                </ToggleButton>
               </ToggleButtonGroup>
             </FormControl>
             <TextField
@@ -184,7 +179,9 @@ export function NewBatchDialog({
                 shown('payType') ??
                 (batchType === 'reversal'
                   ? 'Reversible pay types (cash is reversed through suspense)'
-                  : 'Externally initiated payments')
+                  : batchType === 'refund'
+                    ? 'Refunds paid out by hand: never by card (V10)'
+                    : 'Externally initiated payments')
               }
               slotProps={{
                 select: { SelectDisplayProps: { 'data-testid': 'new-batch-pay-type' } as object },

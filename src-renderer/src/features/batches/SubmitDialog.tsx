@@ -1,5 +1,9 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import MenuItem from '@mui/material/MenuItem';
+import TextField from '@mui/material/TextField';
+import type { ReasonCodeDto } from '../../../../src-shared/dto/codes';
 import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Dialog from '@mui/material/Dialog';
 import DialogActions from '@mui/material/DialogActions';
@@ -17,11 +21,16 @@ import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
 import { ENTRY_STATUSES, entryStatusLabel } from './labels';
+import { zeroProofProblem } from './ZeroProofBar';
+
+/** Reason domain of zero-proof overrides. */
+const ZERO_PROOF_OVERRIDE_DOMAIN = 19;
 
 /** What submitting will do, by entry status: post, suspend or reverse. */
 function outcomeOf(batch: BatchDto, status: string): string {
   if (status === 'posted') return 'Already posted';
   if (batch.batchType === 'reversal') return status === 'valid' ? 'Reversed' : 'Blocks submit';
+  if (batch.batchType === 'refund') return status === 'valid' ? 'Refunded from the account' : 'Blocks submit';
   if (status === 'valid' || status === 'allocation_suggested') return 'Posted to the account';
   if (status === 'to_be_suspended') return 'Posted to suspense';
   return 'Blocks submit';
@@ -41,12 +50,38 @@ export function SubmitDialog({
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const rows = ENTRY_STATUSES.filter((s) => (batch.countsByStatus[s] ?? 0) > 0);
+  // Differing figures submit only as an override: a supervisor's reason (domain 19) and note, audited.
+  const differs = zeroProofProblem(batch, money);
+  const [reasons, setReasons] = useState<ReasonCodeDto[]>([]);
+  const [reason, setReason] = useState<number | ''>('');
+  const [note, setNote] = useState('');
+  useEffect(() => {
+    if (!differs) return;
+    let live = true;
+    call('codes:list', { domainId: ZERO_PROOF_OVERRIDE_DOMAIN }).then(
+      (r) => live && setReasons(r),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [differs]);
 
   const submit = async () => {
+    if (differs && reason === '') {
+      setError('Choose the reason for submitting although the figures differ.');
+      return;
+    }
     setSaving(true);
     setError(null);
     try {
-      onSubmitted(await call('batches:submit', { batchId: batch.id }));
+      onSubmitted(
+        await call('batches:submit', {
+          batchId: batch.id,
+          ...(differs && reason !== '' ? { overrideReasonCode: reason } : {}),
+          ...(differs && note.trim() ? { overrideNote: note.trim() } : {}),
+        }),
+      );
     } catch (err) {
       setError(errorMessage(err));
       setSaving(false);
@@ -99,6 +134,44 @@ export function SubmitDialog({
             </TableRow>
           </TableBody>
         </Table>
+        {differs && (
+          <Box
+            sx={{ mt: 2, display: 'flex', flexDirection: 'column', gap: 1.5 }}
+            data-testid="submit-override"
+          >
+            <Alert severity="warning">
+              {differs}. As a supervisor you may submit anyway: the override is recorded with its reason in
+              the audit log.
+            </Alert>
+            <Box sx={{ display: 'flex', gap: 2 }}>
+              <TextField
+                select
+                size="small"
+                label="Override reason"
+                value={reason}
+                onChange={(e) => setReason(Number(e.target.value))}
+                sx={{ minWidth: 260 }}
+                slotProps={{
+                  select: { SelectDisplayProps: { 'data-testid': 'submit-override-reason' } as object },
+                }}
+              >
+                {reasons.map((r) => (
+                  <MenuItem key={r.id} value={r.id} data-testid={`submit-override-reason-${r.id}`}>
+                    {r.id} · {r.label}
+                  </MenuItem>
+                ))}
+              </TextField>
+              <TextField
+                size="small"
+                label="Note"
+                value={note}
+                onChange={(e) => setNote(e.target.value)}
+                sx={{ flex: 1 }}
+                slotProps={{ htmlInput: { 'data-testid': 'submit-override-note', maxLength: 500 } }}
+              />
+            </Box>
+          </Box>
+        )}
         {error && (
           <Alert severity="error" sx={{ mt: 2 }} data-testid="submit-error">
             {error}
@@ -116,7 +189,7 @@ export function SubmitDialog({
           autoFocus
           data-testid="submit-confirm"
         >
-          Submit batch
+          {differs ? 'Override and submit' : 'Submit batch'}
         </Button>
       </DialogActions>
     </Dialog>

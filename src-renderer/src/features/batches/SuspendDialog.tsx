@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -36,6 +36,23 @@ export function SuspendDialog({
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const valid = /^\d{1,9}$/.test(code.trim()) && Number(code) >= 1;
+  // The active codes of domain 14 as the admin keeps them (defaults plus the desk's own, retired ones gone).
+  const [reasons, setReasons] = useState<readonly { code: number; text: string }[]>(SUSPENSE_REASONS);
+  useEffect(() => {
+    let live = true;
+    call('codes:list', { domainId: 14 }).then(
+      (rows) => {
+        if (live) setReasons(rows.map((r) => ({ code: r.id, text: r.label })));
+      },
+      (err: unknown) => {
+        if (live) setError(errorMessage(err));
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  const known = reasons.find((r) => String(r.code) === code.trim());
 
   const submit = async (e?: FormEvent) => {
     e?.preventDefault();
@@ -71,16 +88,17 @@ export function SuspendDialog({
             helperText={
               !valid
                 ? 'A reason code is a positive whole number'
-                : (reasonText(Number(code)) ?? 'Custom reason code')
+                : (known?.text ?? reasonText(Number(code)) ?? 'Not an active suspense reason code')
             }
             slotProps={{
               htmlInput: { 'data-testid': 'suspend-reason', inputMode: 'numeric', autoComplete: 'off' },
             }}
           />
           <Box sx={{ display: 'flex', gap: 0.75, flexWrap: 'wrap' }}>
-            {SUSPENSE_REASONS.map((r) => (
+            {reasons.map((r) => (
               <Chip
                 key={r.code}
+                data-testid={`suspend-reason-chip-${r.code}`}
                 size="small"
                 label={`${r.code} ${r.text}`}
                 variant={String(r.code) === code.trim() ? 'filled' : 'outlined'}

@@ -1,49 +1,28 @@
 import type { ColumnState } from 'ag-grid-community';
-import type { BatchTypeDto } from '../../../../src-shared/dto/batches';
+import type { ColumnLayoutDto } from '../../../../src-shared/dto/admin';
 
 /**
- * Each user's column layout (order, width, hidden) of the batch grid, kept per batch type in this profile's
- * localStorage. Admin-configured column sets per pay type and batch type (Payment Tool's /config/paymenttool)
- * come in a later release; they will become the default layout that this per-user state refines.
+ * A clerk's own arrangement of the batch grid (order, widths, hidden columns), kept in the ledger per
+ * operator, batch type and pay type (`columns:save-layout`); the admin's column set is the default it
+ * refines, and "reset" goes back to it. The grid's selection column is the grid's, not the layout's.
  */
-function storageKey(login: string, batchType: BatchTypeDto): string {
-  return `paydesk.batch-grid.columns.${login}.${batchType}`;
+export function layoutFromState(state: readonly ColumnState[]): ColumnLayoutDto {
+  const own = state.filter((c) => c.colId !== 'ag-Grid-SelectionColumn');
+  return {
+    order: own.map((c) => c.colId),
+    widths: Object.fromEntries(
+      own.filter((c) => typeof c.width === 'number').map((c) => [c.colId, Math.round(c.width as number)]),
+    ),
+    hidden: own.filter((c) => c.hide).map((c) => c.colId),
+  };
 }
 
-/** The saved layout, or null when there is none (or storage is unavailable). */
-export function loadColumnState(login: string, batchType: BatchTypeDto): ColumnState[] | null {
-  try {
-    const text = window.localStorage.getItem(storageKey(login, batchType));
-    if (!text) return null;
-    const parsed = JSON.parse(text) as unknown;
-    return Array.isArray(parsed) ? (parsed as ColumnState[]) : null;
-  } catch {
-    // A broken or unreadable layout falls back to the default one.
-    return null;
-  }
-}
-
-/** Saves the layout without the sort, which belongs to the moment and not to the layout. */
-export function saveColumnState(login: string, batchType: BatchTypeDto, state: readonly ColumnState[]): void {
-  const layout = state.map((c) => ({
-    colId: c.colId,
-    width: c.width,
-    hide: c.hide,
-    pinned: c.pinned,
-    flex: c.flex,
+/** The grid column state of a saved layout; columns the admin added since keep their default place. */
+export function stateFromLayout(layout: ColumnLayoutDto): ColumnState[] {
+  const hidden = new Set(layout.hidden);
+  return layout.order.map((colId) => ({
+    colId,
+    hide: hidden.has(colId),
+    ...(layout.widths[colId] !== undefined ? { width: layout.widths[colId] } : {}),
   }));
-  try {
-    window.localStorage.setItem(storageKey(login, batchType), JSON.stringify(layout));
-  } catch {
-    // Not remembering a layout is harmless.
-  }
-}
-
-/** Forgets the saved layout (back to the default columns). */
-export function clearColumnState(login: string, batchType: BatchTypeDto): void {
-  try {
-    window.localStorage.removeItem(storageKey(login, batchType));
-  } catch {
-    // Nothing to forget.
-  }
 }

@@ -1,15 +1,23 @@
 import type { CommandInput } from '../../../../src-shared/api/contract';
 import type { BatchEntryDto, BatchTypeDto } from '../../../../src-shared/dto/batches';
 
-/** A column a clerk keys into; the same names are the service's problemColumn values. */
-export type EditableField =
+/** A built-in column a clerk keys into; the same names are the service's problemColumn values. */
+export type StandardEditableField =
   'accountNo' | 'billNo' | 'amount' | 'paymentDate' | 'checkNo' | 'payerName' | 'reference' | 'paymentRef';
+
+/** A keyed column: a built-in field, or an admin-defined field stored in the entry's custom values. */
+export type EditableField = StandardEditableField | `custom:${string}`;
+
+/** The custom value key of a field, or null for a built-in field. */
+function customKey(field: EditableField): string | null {
+  return field.startsWith('custom:') ? field.slice('custom:'.length) : null;
+}
 
 /** One entry as batches:save-entries takes it. */
 export type EntryInput = CommandInput<'batches:save-entries'>['entries'][number];
 
 /** The keyed fields of each batch type, in the default column order. */
-export const EDITABLE_FIELDS: Readonly<Record<BatchTypeDto, readonly EditableField[]>> = {
+export const EDITABLE_FIELDS: Readonly<Record<BatchTypeDto, readonly StandardEditableField[]>> = {
   payment: ['accountNo', 'billNo', 'amount', 'paymentDate', 'checkNo', 'payerName', 'reference'],
   refund: ['accountNo', 'billNo', 'amount', 'paymentDate', 'checkNo', 'payerName', 'reference'],
   reversal: ['paymentRef', 'paymentDate', 'checkNo', 'payerName', 'reference'],
@@ -17,6 +25,7 @@ export const EDITABLE_FIELDS: Readonly<Record<BatchTypeDto, readonly EditableFie
 
 /** True when the column id names a keyed field. */
 export function isEditableField(colId: string): colId is EditableField {
+  if (colId.startsWith('custom:')) return colId.length > 'custom:'.length;
   return (
     [
       'accountNo',
@@ -33,13 +42,15 @@ export function isEditableField(colId: string): colId is EditableField {
 
 /** The text of a field as the clerk typed it (the amount as typed, not the parsed minor units). */
 export function fieldText(entry: BatchEntryDto, field: EditableField): string {
+  const key = customKey(field);
+  if (key !== null) return entry.custom[key] ?? '';
   switch (field) {
     case 'amount':
       return entry.amountText ?? '';
     case 'paymentRef':
       return entry.paymentRef === null ? '' : String(entry.paymentRef);
     default:
-      return entry[field] ?? '';
+      return entry[field as Exclude<StandardEditableField, 'amount' | 'paymentRef'>] ?? '';
   }
 }
 
@@ -55,6 +66,8 @@ export function paymentRefProblem(text: string): string | null {
 export function fieldPatch(id: number | undefined, field: EditableField, text: string): EntryInput {
   const t = text.trim();
   const base: EntryInput = id === undefined ? {} : { id };
+  const key = customKey(field);
+  if (key !== null) return { ...base, custom: { [key]: t } };
   if (field === 'paymentRef') return { ...base, paymentRef: t === '' ? null : Number(t) };
   return { ...base, [field]: t === '' ? null : t };
 }
@@ -62,6 +75,8 @@ export function fieldPatch(id: number | undefined, field: EditableField, text: s
 /** The entry as it looks right after the edit, before the service answers (shown meanwhile). */
 export function applyFieldLocally(entry: BatchEntryDto, field: EditableField, text: string): BatchEntryDto {
   const t = text.trim();
+  const key = customKey(field);
+  if (key !== null) return { ...entry, custom: { ...entry.custom, [key]: t } };
   switch (field) {
     case 'amount':
       return { ...entry, amountText: t === '' ? null : t, amountMinor: null };
@@ -83,7 +98,7 @@ export function isBlankEntry(entry: BatchEntryDto): boolean {
     entry.payerName === null &&
     entry.reference === null &&
     entry.paymentRef === null &&
-    Object.keys(entry.custom).length === 0
+    Object.values(entry.custom).every((v) => v === '')
   );
 }
 

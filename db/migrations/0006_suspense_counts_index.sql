@@ -1,0 +1,1 @@
+CREATE INDEX `suspense_queue_state_counts_idx` ON `suspense_queue` (`state`,`entered_on`,`action_owner`,`currency`,`amount_minor`);

@@ -1,0 +1,137 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { operators } from './reference';
+
+/**
+ * The Payment Center work queue: one row per payment that entered the suspense account (kind suspended or
+ * recycled), kept by a trigger on payments and by the suspense services. It is a read model over payments
+ * and reversals (`ledger check` verifies it agrees), narrow and indexed so searching 500,000 suspended
+ * payments among millions of payments stays fast.
+ */
+export const suspenseQueue = sqliteTable(
+  'suspense_queue',
+  {
+    paymentId: integer('payment_id').primaryKey(),
+    /** The first payment of the case: the first suspended payment, or the posted payment that was recycled. */
+    rootId: integer('root_id').notNull(),
+    /** suspended, partial, recycled (these three hold money in suspense); distributed, removed, reversed, replaced. */
+    state: text('state', {
+      enum: ['suspended', 'partial', 'recycled', 'distributed', 'removed', 'reversed', 'replaced'],
+    }).notNull(),
+    /** 1 when the payment failed financially (status 30-44): it cannot be distributed (G6). */
+    failed: integer('failed').notNull().default(0),
+    currency: text('currency').notNull(),
+    amountMinor: integer('amount_minor').notNull(),
+    /** Date received. */
+    effectiveDate: text('effective_date').notNull(),
+    /** Date the money entered suspense (kept across remainders and property changes, for aging). */
+    enteredOn: text('entered_on').notNull(),
+    reasonCode: integer('reason_code').notNull(),
+    actionOwner: integer('action_owner'),
+    accountHint: text('account_hint'),
+    billNo: text('bill_no'),
+    payerName: text('payer_name'),
+    externalRef: text('external_ref'),
+    batchId: integer('batch_id'),
+    lockboxNo: text('lockbox_no'),
+    channelId: integer('channel_id').notNull(),
+    payType: integer('pay_type').notNull(),
+    closedAt: text('closed_at'),
+    updatedAt: text('updated_at').notNull(),
+    /** 1 while the payment holds money in suspense; lets the work queue read one index range in order. */
+    active: integer('active').generatedAlwaysAs(sql`(state IN ('suspended', 'partial', 'recycled'))`, {
+      mode: 'virtual',
+    }),
+  },
+  (t) => [
+    index('suspense_queue_active_entered_idx').on(t.active, t.enteredOn, t.paymentId),
+    index('suspense_queue_active_received_idx').on(t.active, t.effectiveDate, t.paymentId),
+    index('suspense_queue_active_amount_idx').on(t.active, t.amountMinor, t.paymentId),
+    index('suspense_queue_active_owner_idx').on(t.active, t.actionOwner, t.enteredOn, t.paymentId),
+    index('suspense_queue_active_reason_idx').on(t.active, t.reasonCode, t.enteredOn, t.paymentId),
+    index('suspense_queue_state_entered_idx').on(t.state, t.enteredOn, t.paymentId),
+    // Covers the counts on top of the work queue (per currency, owner and age) without reading the table.
+    index('suspense_queue_state_counts_idx').on(
+      t.state,
+      t.enteredOn,
+      t.actionOwner,
+      t.currency,
+      t.amountMinor,
+    ),
+    index('suspense_queue_state_received_idx').on(t.state, t.effectiveDate, t.paymentId),
+    index('suspense_queue_state_amount_idx').on(t.state, t.amountMinor, t.paymentId),
+    index('suspense_queue_state_owner_idx').on(t.state, t.actionOwner, t.enteredOn),
+    index('suspense_queue_state_reason_idx').on(t.state, t.reasonCode, t.enteredOn),
+    index('suspense_queue_entered_idx').on(t.enteredOn, t.paymentId),
+    index('suspense_queue_received_idx').on(t.effectiveDate, t.paymentId),
+    index('suspense_queue_amount_idx').on(t.amountMinor, t.paymentId),
+    index('suspense_queue_root_idx').on(t.rootId),
+    index('suspense_queue_batch_idx').on(t.batchId),
+    index('suspense_queue_lockbox_idx').on(t.lockboxNo),
+  ],
+);
+
+/**
+ * The timeline of every move of a suspense case (append-only): entered, distributed, applied, recycled,
+ * removed, reversed, owner changes, notes and property changes, each with operator, reason and amount.
+ */
+export const suspenseEvents = sqliteTable(
+  'suspense_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    rootId: integer('root_id').notNull(),
+    paymentId: integer('payment_id').notNull(),
+    at: text('at').notNull(),
+    operatorId: integer('operator_id').references(() => operators.id),
+    action: text('action').notNull(),
+    reasonCode: integer('reason_code'),
+    amountMinor: integer('amount_minor'),
+    currency: text('currency'),
+    /** JSON with the details of the move (targets, new payment ids, note text...). */
+    detail: text('detail'),
+    auditId: integer('audit_id'),
+  },
+  (t) => [
+    index('suspense_events_root_idx').on(t.rootId, t.id),
+    index('suspense_events_payment_idx').on(t.paymentId),
+  ],
+);
+
+/** Saved Payment Center searches, per operator. */
+export const suspenseSavedSearches = sqliteTable(
+  'suspense_saved_searches',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    operatorId: integer('operator_id')
+      .notNull()
+      .references(() => operators.id),
+    name: text('name').notNull(),
+    filters: text('filters').notNull(),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('suspense_saved_searches_name_idx').on(t.operatorId, t.name)],
+);
+
+/**
+ * Running counts of the work queue by state, currency, action owner (-1 for none), reason and entry date, kept
+ * by triggers on suspense_queue. The counts on top of the Payment Center (per currency, age bucket and owner)
+ * are read from here when the filters use only these dimensions, so they cost the same for 500,000 payments as
+ * for 500. Days older than any age-bucket boundary are folded into one row per group (entered_on '0000-01-01').
+ */
+export const suspenseTally = sqliteTable(
+  'suspense_tally',
+  {
+    state: text('state').notNull(),
+    currency: text('currency').notNull(),
+    owner: integer('owner').notNull(),
+    reasonCode: integer('reason_code').notNull(),
+    enteredOn: text('entered_on').notNull(),
+    count: integer('count').notNull(),
+    amountMinor: integer('amount_minor').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.state, t.currency, t.owner, t.reasonCode, t.enteredOn] }),
+    index('suspense_tally_entered_idx').on(t.enteredOn),
+  ],
+);

@@ -1,0 +1,55 @@
+import type { ProcessorCommandName } from '../../src-shared/api/processor-contract';
+import type { ServiceContext } from '../services/context';
+import { getRun, listRuns } from '../services/processors/collect';
+import { listProcessors, saveProcessor, testProcessor } from '../services/processors/config';
+import { addMethod, listMethods, setDefaultMethod, validateMethod } from '../services/processors/methods';
+import { cancelPayment, confirmPayment, listPending, preparePayment } from '../services/processors/one-off';
+import {
+  dailySummary,
+  recoveryShow,
+  recoverySummary,
+  resolveRecovery,
+  runTxns,
+} from '../services/processors/recovery';
+import { refundTransaction } from '../services/processors/refunds';
+import type { Handlers } from './dispatch';
+import { runJob } from './handlers';
+
+/** Handlers of the processor commands: connections, runs (in the job worker), recovery, one-off payments. */
+export function createProcessorHandlers(ctx: ServiceContext): Pick<Handlers, ProcessorCommandName> {
+  const db = ctx.ledger.sqlite;
+  const file = ctx.ledger.file;
+  const changed = <T>(what: string, value: T): T => {
+    ctx.emit('ledger:changed', { what });
+    return value;
+  };
+  return {
+    'processors:list': () => listProcessors(db),
+    'processors:save': (input) => saveProcessor(db, file, input, ctx.clock(), ctx.operator.id),
+    'processors:test': (input) => testProcessor(db, file, input.name, ctx.clock),
+    'collect:run': async (input) => changed('collect', await runJob(ctx, 'collect', input)),
+    'collect:deposit': async (input) => changed('collect', await runJob(ctx, 'deposit', input)),
+    'collect:refund': async (input) => changed('collect', await runJob(ctx, 'refund', input)),
+    'collect:runs': (input) => ({ rows: listRuns(db, input.limit) }),
+    'collect:run-txns': (input) => {
+      getRun(db, input.runId);
+      return runTxns(db, input, ctx.clock());
+    },
+    'recovery:summary': () => recoverySummary(db),
+    'recovery:show': (input) => recoveryShow(db, input, ctx.clock()),
+    'recovery:resolve': async (input) =>
+      changed('recovery', await resolveRecovery(db, file, input, ctx.clock(), ctx.operator.id)),
+    'recovery:daily': (input) => dailySummary(db, input.date, ctx.clock()),
+    'methods:list': (input) => listMethods(db, input.accountNo),
+    'methods:add': (input) => addMethod(db, input, ctx.clock(), ctx.operator.id),
+    'methods:set-default': (input) => setDefaultMethod(db, input.methodId, ctx.clock(), ctx.operator.id),
+    'methods:validate': (input) => validateMethod(db, file, input, ctx.clock(), ctx.operator.id),
+    'pay:prepare': (input) => preparePayment(db, input, ctx.clock(), ctx.operator.id),
+    'pay:confirm': async (input) =>
+      changed('payment', await confirmPayment(db, file, input, ctx.clock(), ctx.operator)),
+    'pay:cancel': (input) => cancelPayment(db, input, ctx.clock(), ctx.operator.id),
+    'pay:pending': (input) => listPending(db, input, ctx.clock()),
+    'pay:refund': async (input) =>
+      changed('payment', await refundTransaction(db, file, input, ctx.clock(), ctx.operator.id)),
+  };
+}

@@ -1,0 +1,344 @@
+import { readFileSync } from 'node:fs';
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import type { FieldIssue } from '../../../src-shared/api/result';
+import { reasonCodeInput } from '../../../src-shared/api/admin-inputs';
+import type { ReasonDomainDto, ReasonsFileDto } from '../../../src-shared/dto/admin';
+import type { ReasonCodeDto } from '../../../src-shared/dto/codes';
+import { SUSPENSE_REASON } from '../../domain/batch-rules';
+import { writeAudit } from '../audit';
+import { findReasonCode, REASON_DOMAIN } from '../codes';
+import { conflict, invalidFields, notFound } from '../errors';
+
+/** Ids up to this are the product's reserved ranges (DOMAIN.md §3.9); the desk's own codes are above it. */
+export const RESERVED_MAX_ID = 100_000;
+
+type DomainRow = { id: number; name: string; glRule: 'required' | 'forbidden' | 'optional' };
+
+function domains(db: Database.Database): Map<number, DomainRow> {
+  const rows = db.prepare('SELECT id, name, gl_rule AS glRule FROM reason_domains').all() as DomainRow[];
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** Every domain with its G/L rule and how many codes it holds. */
+export function listDomains(db: Database.Database): ReasonDomainDto[] {
+  return db
+    .prepare(
+      `SELECT d.id, d.name, d.gl_rule AS glRule, (SELECT count(*) FROM reason_codes c WHERE c.domain_id = d.id) AS codes
+       FROM reason_domains d ORDER BY d.id`,
+    )
+    .all() as ReasonDomainDto[];
+}
+
+/** The codes of every domain (or one), ordered by domain and id. */
+export function listAllCodes(db: Database.Database, includeRetired: boolean): ReasonCodeDto[] {
+  const rows = db
+    .prepare(
+      `SELECT domain_id AS domainId, id, label, help, gl_id AS glId, active FROM reason_codes
+       ${includeRetired ? '' : 'WHERE active = 1'} ORDER BY domain_id, id`,
+    )
+    .all() as (Omit<ReasonCodeDto, 'active'> & { active: number })[];
+  return rows.map((r) => ({ ...r, active: r.active === 1 }));
+}
+
+/** The G/L rule of the domain broken by this G/L ID, or null (DOMAIN.md §3.10). */
+function glProblem(domain: DomainRow, glId: number | null): string | null {
+  if (domain.glRule === 'required' && glId === null)
+    return `codes of "${domain.name}" must carry a G/L ID (reversal reasons for recycling and removal)`;
+  if (domain.glRule === 'forbidden' && glId !== null)
+    return `codes of "${domain.name}" must not carry a G/L ID (action owners are people, not postings)`;
+  return null;
+}
+
+/**
+ * Every problem of a list of codes about to be written: unknown domain, a code twice, a new id in the
+ * reserved ranges, a G/L ID against the domain's rule. Codes already in the ledger may keep reserved ids.
+ */
+export function reasonCodeProblems(
+  db: Database.Database,
+  codes: readonly ReasonCodeDto[],
+  prefix: string,
+): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const known = domains(db);
+  const seen = new Set<string>();
+  codes.forEach((c, i) => {
+    const at = `${prefix}.${i}`;
+    const key = `${c.domainId}/${c.id}`;
+    if (seen.has(key))
+      issues.push({ path: `${at}.id`, message: `code ${c.id} appears twice in domain ${c.domainId}` });
+    seen.add(key);
+    const domain = known.get(c.domainId);
+    if (!domain) {
+      issues.push({ path: `${at}.domainId`, message: `reason domain ${c.domainId} does not exist` });
+      return;
+    }
+    if (c.id <= RESERVED_MAX_ID && !findReasonCode(db, c.domainId, c.id))
+      issues.push({
+        path: `${at}.id`,
+        message: `id ${c.id} is in the reserved ranges (0-${RESERVED_MAX_ID}); the desk's own codes start at ${RESERVED_MAX_ID + 1}`,
+      });
+    const gl = glProblem(domain, c.glId);
+    if (gl) issues.push({ path: `${at}.glId`, message: gl });
+  });
+  return issues;
+}
+
+/**
+ * Tables that hold a reason code: any column named reason_code or ending in _reason_code, found from the
+ * schema so codes used by newer tables count too. A code is "in use" when any of them holds its id.
+ */
+function reasonColumns(db: Database.Database): { table: string; column: string }[] {
+  const tables = db
+    .prepare(
+      `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('reason_codes', '__drizzle_migrations')`,
+    )
+    .all() as { name: string }[];
+  const out: { table: string; column: string }[] = [];
+  for (const t of tables) {
+    const cols = db.prepare(`PRAGMA table_info("${t.name}")`).all() as { name: string }[];
+    for (const c of cols) if (/(^|_)reason_code$/.test(c.name)) out.push({ table: t.name, column: c.name });
+  }
+  return out;
+}
+
+/** Where a code id is used (first table found), or null. Ids are compared across domains, erring on "in use". */
+export function codeUsedIn(db: Database.Database, id: number): string | null {
+  for (const { table, column } of reasonColumns(db)) {
+    const hit = db.prepare(`SELECT 1 FROM "${table}" WHERE "${column}" = ? LIMIT 1`).get(id);
+    if (hit) return table;
+  }
+  return null;
+}
+
+function requireCode(db: Database.Database, domainId: number, id: number): ReasonCodeDto {
+  const code = findReasonCode(db, domainId, id);
+  if (!code) throw notFound('reason code', `${domainId}/${id}`);
+  return code;
+}
+
+function audit(
+  db: Database.Database,
+  now: Date,
+  operatorId: number,
+  action: string,
+  code: { domainId: number; id: number },
+  before: unknown,
+  after: unknown,
+): void {
+  writeAudit(db, {
+    at: now.toISOString(),
+    operatorId,
+    action,
+    entity: 'reason_code',
+    entityId: `${code.domainId}/${code.id}`,
+    before,
+    after,
+  });
+}
+
+/** Adds a desk-defined code (id above 100,000) to a domain, checking the domain's G/L rule. */
+export function addCode(
+  db: Database.Database,
+  input: { domainId: number; id: number; label: string; help: string; glId: number | null },
+  now: Date,
+  operatorId: number,
+): ReasonCodeDto {
+  const code: ReasonCodeDto = { ...input, active: true };
+  const issues = reasonCodeProblems(db, [code], 'code').map((i) => ({
+    ...i,
+    path: i.path.replace(/^code\.0\./, ''),
+  }));
+  if (findReasonCode(db, input.domainId, input.id))
+    throw conflict('code-exists', `code ${input.id} already exists in domain ${input.domainId}`);
+  if (issues.length) throw invalidFields(issues.map((i) => i.message).join('; '), issues);
+  return db.transaction(() => {
+    db.prepare(
+      'INSERT INTO reason_codes (domain_id, id, label, help, gl_id, active) VALUES (?, ?, ?, ?, ?, 1)',
+    ).run(code.domainId, code.id, code.label, code.help, code.glId);
+    audit(db, now, operatorId, 'reason_code.add', code, undefined, code);
+    return code;
+  })();
+}
+
+/** Changes the label, help text or G/L ID of a code. */
+export function updateCode(
+  db: Database.Database,
+  input: { domainId: number; id: number; label?: string; help?: string; glId?: number | null },
+  now: Date,
+  operatorId: number,
+): ReasonCodeDto {
+  return db.transaction(() => {
+    const before = requireCode(db, input.domainId, input.id);
+    const after: ReasonCodeDto = {
+      ...before,
+      ...(input.label !== undefined ? { label: input.label } : {}),
+      ...(input.help !== undefined ? { help: input.help } : {}),
+      ...(input.glId !== undefined ? { glId: input.glId } : {}),
+    };
+    const domain = domains(db).get(after.domainId);
+    const gl = domain ? glProblem(domain, after.glId) : null;
+    if (gl) throw invalidFields(gl, [{ path: 'glId', message: gl }]);
+    db.prepare('UPDATE reason_codes SET label = ?, help = ?, gl_id = ? WHERE domain_id = ? AND id = ?').run(
+      after.label,
+      after.help,
+      after.glId,
+      after.domainId,
+      after.id,
+    );
+    audit(db, now, operatorId, 'reason_code.update', after, before, after);
+    return after;
+  })();
+}
+
+const SYSTEM_CODES: ReadonlySet<number> = new Set(Object.values(SUSPENSE_REASON));
+
+/** Retires a code (no longer offered, still readable on old rows) or brings it back. */
+export function retireCode(
+  db: Database.Database,
+  input: { domainId: number; id: number; restore: boolean },
+  now: Date,
+  operatorId: number,
+): ReasonCodeDto {
+  return db.transaction(() => {
+    const before = requireCode(db, input.domainId, input.id);
+    if (!input.restore && input.domainId === REASON_DOMAIN.suspense && SYSTEM_CODES.has(input.id))
+      throw conflict(
+        'system-code',
+        `code ${input.id} is assigned by the validator itself and cannot be retired`,
+      );
+    const active = input.restore;
+    db.prepare('UPDATE reason_codes SET active = ? WHERE domain_id = ? AND id = ?').run(
+      active ? 1 : 0,
+      input.domainId,
+      input.id,
+    );
+    const after = { ...before, active };
+    audit(db, now, operatorId, active ? 'reason_code.restore' : 'reason_code.retire', after, before, after);
+    return after;
+  })();
+}
+
+/** Deletes a desk-defined code that nothing refers to; codes in use (or reserved ones) can only be retired. */
+export function deleteCode(
+  db: Database.Database,
+  input: { domainId: number; id: number },
+  now: Date,
+  operatorId: number,
+): { deleted: true; domainId: number; id: number } {
+  return db.transaction(() => {
+    const before = requireCode(db, input.domainId, input.id);
+    if (input.id <= RESERVED_MAX_ID)
+      throw conflict('reserved-code', `code ${input.id} is a product default; retire it instead`);
+    const table = codeUsedIn(db, input.id);
+    if (table)
+      throw conflict(
+        'code-in-use',
+        `code ${input.id} is in use (${table}); retire it instead of deleting it`,
+      );
+    db.prepare('DELETE FROM reason_codes WHERE domain_id = ? AND id = ?').run(input.domainId, input.id);
+    audit(db, now, operatorId, 'reason_code.delete', before, before, undefined);
+    return { deleted: true as const, domainId: input.domainId, id: input.id };
+  })();
+}
+
+/** The reasons file of one domain or all of them, retired codes included. */
+export function exportReasons(db: Database.Database, domainId?: number): ReasonsFileDto {
+  const codes = listAllCodes(db, true).filter((c) => domainId === undefined || c.domainId === domainId);
+  return { format: 'paydesk-reasons', version: 1, locale: 'en_us', codes };
+}
+
+const reasonsFileSchema = z.strictObject({
+  format: z.literal('paydesk-reasons'),
+  version: z.literal(1),
+  locale: z.string().max(16),
+  codes: z.array(reasonCodeInput).max(100_000),
+});
+
+/** Inserts or updates codes without checks or audit (callers check everything first and audit). */
+export function upsertCodes(
+  db: Database.Database,
+  codes: readonly ReasonCodeDto[],
+): { added: number; updated: number; unchanged: number } {
+  let added = 0;
+  let updated = 0;
+  let unchanged = 0;
+  const upsert = db.prepare(
+    `INSERT INTO reason_codes (domain_id, id, label, help, gl_id, active) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT(domain_id, id) DO UPDATE SET label = excluded.label, help = excluded.help, gl_id = excluded.gl_id, active = excluded.active`,
+  );
+  for (const c of codes) {
+    const cur = findReasonCode(db, c.domainId, c.id);
+    if (
+      cur &&
+      cur.label === c.label &&
+      cur.help === c.help &&
+      cur.glId === c.glId &&
+      cur.active === c.active
+    ) {
+      unchanged++;
+      continue;
+    }
+    upsert.run(c.domainId, c.id, c.label, c.help, c.glId, c.active ? 1 : 0);
+    if (cur) updated++;
+    else added++;
+  }
+  return { added, updated, unchanged };
+}
+
+/** Reads and parses a JSON file, or a validation error naming the file. */
+export function readJsonFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw invalidFields(`cannot read ${file}`, [{ path: 'file', message: 'the file cannot be read' }]);
+  }
+  try {
+    return JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
+  } catch (err) {
+    throw invalidFields(`${file} is not valid JSON: ${(err as Error).message}`, [
+      { path: 'file', message: 'not valid JSON' },
+    ]);
+  }
+}
+
+/** Zod issues as field issues with dotted paths. */
+export function schemaIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((i) => ({
+    path: i.path.length ? i.path.map(String).join('.') : '(root)',
+    message: i.message,
+  }));
+}
+
+/**
+ * Imports a reasons file whole: every problem is listed and nothing is written unless the whole file is
+ * good. Existing codes are updated, new ones added; codes missing from the file are left as they are.
+ */
+export function importReasons(
+  db: Database.Database,
+  file: string,
+  now: Date,
+  operatorId: number,
+): { added: number; updated: number; unchanged: number } {
+  const parsed = reasonsFileSchema.safeParse(readJsonFile(file));
+  if (!parsed.success) {
+    const issues = schemaIssues(parsed.error);
+    throw invalidFields(`the reasons file has ${issues.length} problem(s)`, issues);
+  }
+  const codes = parsed.data.codes;
+  const issues = reasonCodeProblems(db, codes, 'codes');
+  if (issues.length) throw invalidFields(`the reasons file has ${issues.length} problem(s)`, issues);
+  return db.transaction(() => {
+    const counts = upsertCodes(db, codes);
+    writeAudit(db, {
+      at: now.toISOString(),
+      operatorId,
+      action: 'reason_code.import',
+      entity: 'reason_code',
+      entityId: null,
+      after: { file, ...counts },
+    });
+    return counts;
+  })();
+}

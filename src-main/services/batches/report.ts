@@ -1,0 +1,331 @@
+import type Database from 'better-sqlite3';
+import Papa from 'papaparse';
+import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import type { BatchReportDto, BatchReportLineDto, EntryStatusDto } from '../../../src-shared/dto/batches';
+import { formatMinor } from '../../../src-shared/money';
+import { PAY_TYPE_NAMES } from '../../../src-shared/pay-types';
+import { findReasonCode, REASON_DOMAIN } from '../codes';
+import { getBatch } from './batch-store';
+
+/** Lists in a report stop here; the totals still count every entry. */
+const MAX_LINES = 10_000;
+
+const STATUS_ORDER: EntryStatusDto[] = [
+  'new',
+  'valid',
+  'allocation_suggested',
+  'allocation_required',
+  'to_be_suspended',
+  'invalid',
+  'posted',
+];
+
+type LineRow = {
+  id: number;
+  seq: number;
+  accountNo: string | null;
+  billNo: string | null;
+  amountMinor: number | null;
+  status: EntryStatusDto;
+  reasonCode: number | null;
+  problem: string | null;
+  problemColumn: string | null;
+};
+
+function section(
+  db: Database.Database,
+  where: string,
+  batchId: number,
+  reasonDomain: number | null,
+): BatchReportDto['suspended'] {
+  const agg = db
+    .prepare(
+      `SELECT count(*) AS n, coalesce(sum(e.amount_minor), 0) AS s FROM batch_entries e LEFT JOIN payments p ON p.id = e.posted_payment_id
+       WHERE e.batch_id = ? AND (${where})`,
+    )
+    .get(batchId) as { n: number; s: number };
+  const rows = db
+    .prepare(
+      `SELECT e.id, e.seq, e.account_no AS accountNo, e.bill_no AS billNo, e.amount_minor AS amountMinor, e.status,
+              coalesce(p.reason_code, e.reason_code) AS reasonCode, e.problem, e.problem_column AS problemColumn
+       FROM batch_entries e LEFT JOIN payments p ON p.id = e.posted_payment_id
+       WHERE e.batch_id = ? AND (${where}) ORDER BY e.seq LIMIT ?`,
+    )
+    .all(batchId, MAX_LINES) as LineRow[];
+  const labels = new Map<number, string>();
+  const label = (code: number | null): string | null => {
+    if (code === null || reasonDomain === null) return null;
+    if (!labels.has(code)) labels.set(code, findReasonCode(db, reasonDomain, code)?.label ?? '');
+    return labels.get(code) || null;
+  };
+  return {
+    total: agg.n,
+    totalMinor: agg.s,
+    rows: rows.map((r): BatchReportLineDto => ({
+      entryId: r.id,
+      seq: r.seq,
+      accountNo: r.accountNo,
+      billNo: r.billNo,
+      amountMinor: r.amountMinor,
+      status: r.status,
+      reasonCode: r.reasonCode,
+      reasonLabel: label(r.reasonCode),
+      problem: r.problemColumn && r.problem ? `${r.problemColumn}: ${r.problem}` : r.problem,
+    })),
+  };
+}
+
+/** The batch report's figures: counts and totals per status, the suspended list and the exceptions. */
+export function batchReportData(
+  db: Database.Database,
+  batchId: number,
+  now: Date,
+): Omit<BatchReportDto, 'csv' | 'pdfBase64'> {
+  const batch = getBatch(db, batchId);
+  const byStatus = STATUS_ORDER.filter((s) => batch.countsByStatus[s] !== undefined).map((status) => ({
+    status,
+    count: batch.countsByStatus[status] ?? 0,
+    totalMinor: batch.totalsByStatus[status] ?? 0,
+  }));
+  const suspended = section(
+    db,
+    `e.status = 'to_be_suspended' OR (e.status = 'posted' AND p.kind = 'suspended')`,
+    batchId,
+    REASON_DOMAIN.suspense,
+  );
+  const exceptions = section(db, `e.status IN ('invalid', 'allocation_required', 'new')`, batchId, null);
+  const exceptionBatches = (
+    db
+      .prepare(
+        `SELECT b.id, b.batch_no AS batchNo, b.status, count(e.id) AS entries, coalesce(sum(e.amount_minor), 0) AS totalMinor
+         FROM batches b LEFT JOIN batch_entries e ON e.batch_id = b.id WHERE b.parent_batch_id = ? GROUP BY b.id ORDER BY b.id`,
+      )
+      .all(batchId) as BatchReportDto['exceptionBatches']
+  ).map((x) => ({ ...x }));
+  return { batch, generatedAt: now.toISOString(), byStatus, suspended, exceptions, exceptionBatches };
+}
+
+const money = (minor: number | null, exponent: number): string =>
+  minor === null ? '' : formatMinor(minor, exponent);
+
+/** The report as one CSV file: a `section` column tells the batch line, status totals, suspended and exception rows. */
+export function reportCsv(r: Omit<BatchReportDto, 'csv' | 'pdfBase64'>): string {
+  const b = r.batch;
+  const e = b.exponent;
+  const rows: (string | number)[][] = [
+    [
+      'section',
+      'key',
+      'count',
+      'amount',
+      'currency',
+      'account_no',
+      'bill_no',
+      'status',
+      'reason_code',
+      'reason',
+      'problem',
+    ],
+    [
+      'batch',
+      b.batchNo,
+      b.zeroProof.enteredCount,
+      money(b.zeroProof.enteredTotalMinor, e),
+      b.currency,
+      '',
+      '',
+      b.status,
+      '',
+      `${b.batchType} ${PAY_TYPE_NAMES[b.payType] ?? b.payType}`,
+      b.zeroProof.balanced
+        ? ''
+        : `control ${b.zeroProof.expectedCount ?? '-'} / ${money(b.zeroProof.expectedTotalMinor, e) || '-'}`,
+    ],
+    ...r.byStatus.map((s) => [
+      'status',
+      s.status,
+      s.count,
+      money(s.totalMinor, e),
+      b.currency,
+      '',
+      '',
+      s.status,
+      '',
+      '',
+      '',
+    ]),
+    ...(['suspended', 'exceptions'] as const).flatMap((name) =>
+      r[name].rows.map((l) => [
+        name === 'suspended' ? 'suspended' : 'exception',
+        `#${l.seq}`,
+        '',
+        money(l.amountMinor, e),
+        b.currency,
+        l.accountNo ?? '',
+        l.billNo ?? '',
+        l.status,
+        l.reasonCode ?? '',
+        l.reasonLabel ?? '',
+        l.problem ?? '',
+      ]),
+    ),
+    ...r.exceptionBatches.map((x) => [
+      'exception_batch',
+      x.batchNo,
+      x.entries,
+      money(x.totalMinor, e),
+      b.currency,
+      '',
+      '',
+      x.status,
+      '',
+      '',
+      '',
+    ]),
+  ];
+  // Leading = + - @ would run as formulas in a spreadsheet; a quote mark keeps them text.
+  const safe = rows.map((row) =>
+    row.map((v) => (typeof v === 'string' && /^[=+\-@]/.test(v) && !/^-?\d/.test(v) ? `'${v}` : v)),
+  );
+  return Papa.unparse(safe, { newline: '\r\n' }) + '\r\n';
+}
+
+/** The report as a printable PDF (A4, standard fonts, paginated). */
+export async function reportPdf(r: Omit<BatchReportDto, 'csv' | 'pdfBase64'>): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  doc.setTitle(`Batch report ${r.batch.batchNo}`);
+  doc.setProducer('Paydesk');
+  doc.setCreationDate(new Date(r.generatedAt));
+  doc.setModificationDate(new Date(r.generatedAt));
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  const bold = await doc.embedFont(StandardFonts.HelveticaBold);
+  // The standard fonts speak WinAnsi only; anything else prints as "?" rather than failing the report.
+  const known = new Set(font.getCharacterSet());
+  const winAnsi = (s: string): string =>
+    [...s].map((ch) => (known.has(ch.codePointAt(0) ?? 0) ? ch : '?')).join('');
+  /** The text, shortened with an ellipsis to fit the width. */
+  const fit = (s: string, width: number, f: PDFFont, size: number): string => {
+    let t = winAnsi(s);
+    if (f.widthOfTextAtSize(t, size) <= width) return t;
+    while (t.length > 1 && f.widthOfTextAtSize(`${t}\u2026`, size) > width) t = t.slice(0, -1);
+    return `${t.trimEnd()}\u2026`;
+  };
+  const [W, H, M] = [595.28, 841.89, 40];
+  let page: PDFPage = doc.addPage([W, H]);
+  let y = H - M;
+  const b = r.batch;
+  const e = b.exponent;
+  const text = (s: string, x: number, f: PDFFont = font, size = 9): void => {
+    page.drawText(fit(s, W - M - x, f, size), { x, y, size, font: f, color: rgb(0.1, 0.1, 0.1) });
+  };
+  const newline = (h = 13): void => {
+    y -= h;
+    if (y < M) {
+      page = doc.addPage([W, H]);
+      y = H - M;
+    }
+  };
+  const rightText = (s: string, xRight: number, f: PDFFont = font, size = 9): void => {
+    const t = winAnsi(s);
+    page.drawText(t, { x: xRight - f.widthOfTextAtSize(t, size), y, size, font: f });
+  };
+  text(`Batch report ${b.batchNo}`, M, bold, 16);
+  newline(22);
+  const header: [string, string][] = [
+    ['Type', `${b.batchType}, ${PAY_TYPE_NAMES[b.payType] ?? String(b.payType)}, ${b.allocationLevel}-level`],
+    ['Status', b.status],
+    ['Batch date', b.batchDate],
+    ['Currency', b.currency],
+    ['Lockbox', b.lockboxNo ?? '-'],
+    [
+      'Control',
+      `${b.zeroProof.expectedCount ?? '-'} entries / ${money(b.zeroProof.expectedTotalMinor, e) || '-'}`,
+    ],
+    [
+      'Entered',
+      `${b.zeroProof.enteredCount} entries / ${money(b.zeroProof.enteredTotalMinor, e)} ${b.zeroProof.balanced ? '(balanced)' : '(differs)'}`,
+    ],
+    ['Note', b.note ?? '-'],
+    ['Printed', r.generatedAt.replace('T', ' ').slice(0, 19) + ' UTC'],
+  ];
+  for (const [k, v] of header) {
+    text(k, M, bold);
+    text(v, M + 80);
+    newline();
+  }
+  newline(8);
+  const heading = (s: string): void => {
+    newline(6);
+    text(s, M, bold, 12);
+    newline(16);
+  };
+  heading('Entries per status');
+  for (const s of r.byStatus) {
+    text(s.status.replace(/_/g, ' '), M);
+    rightText(String(s.count), M + 240);
+    rightText(`${money(s.totalMinor, e)} ${b.currency}`, M + 380);
+    newline();
+  }
+  const list = (title: string, sec: BatchReportDto['suspended'], reason: boolean): void => {
+    heading(`${title}: ${sec.total} entries, ${money(sec.totalMinor, e)} ${b.currency}`);
+    if (sec.total === 0) {
+      text('None.', M);
+      newline();
+      return;
+    }
+    for (const [label, x] of [
+      ['#', M],
+      ['Account', M + 35],
+      ['Bill', M + 130],
+      ['Amount', M + 215],
+      [reason ? 'Reason' : 'Problem', M + 290],
+    ] as const) {
+      text(label, x, bold);
+    }
+    newline();
+    for (const l of sec.rows) {
+      text(String(l.seq), M);
+      text(l.accountNo ?? '', M + 35);
+      text(l.billNo ?? '', M + 130);
+      rightText(money(l.amountMinor, e), M + 280);
+      const why = reason
+        ? `${l.reasonCode ?? ''} ${l.reasonLabel ?? ''}`
+        : (l.problem ?? l.status.replace(/_/g, ' '));
+      text(why, M + 290);
+      newline();
+    }
+    if (sec.total > sec.rows.length) {
+      text(`... and ${sec.total - sec.rows.length} more`, M);
+      newline();
+    }
+  };
+  list('Suspended', r.suspended, true);
+  list('Exceptions', r.exceptions, false);
+  heading(`Exception batches: ${r.exceptionBatches.length}`);
+  for (const x of r.exceptionBatches) {
+    text(x.batchNo, M);
+    text(x.status, M + 150);
+    rightText(`${x.entries} entries`, M + 300);
+    rightText(`${money(x.totalMinor, e)} ${b.currency}`, M + 420);
+    newline();
+  }
+  const pages = doc.getPages();
+  pages.forEach((p, i) =>
+    p.drawText(`${b.batchNo}  page ${i + 1} of ${pages.length}`, { x: M, y: M / 2, size: 8, font }),
+  );
+  return doc.save({ useObjectStreams: false });
+}
+
+/** The batch report with the formats asked for (CSV text, PDF as base64). */
+export async function batchReport(
+  db: Database.Database,
+  input: { batchId: number; csv: boolean; pdf: boolean },
+  now: Date,
+): Promise<BatchReportDto> {
+  const data = batchReportData(db, input.batchId, now);
+  return {
+    ...data,
+    csv: input.csv ? reportCsv(data) : null,
+    pdfBase64: input.pdf ? Buffer.from(await reportPdf(data)).toString('base64') : null,
+  };
+}

@@ -1,0 +1,669 @@
+import type Database from 'better-sqlite3';
+import type { CollectRunDto, ResultTotalDto } from '../../../src-shared/dto/processors';
+import { PAY_TYPE } from '../../../src-shared/pay-types';
+import { addDays, isoDate } from '../../domain/dates';
+import { crashPoint } from '../../jobs/crash-point';
+import {
+  ProcessorTransportError,
+  RESULT,
+  resultName,
+  type PaymentProcessor,
+  type ProcessorReply,
+  type ProcessorRequestItem,
+} from '../../processors/port';
+import { writeAudit } from '../audit';
+import { conflict } from '../errors';
+import { exponentOf } from '../rates';
+import { getSetting } from '../settings';
+import { connectProcessor, findProcessor, merchantFor, recordHealth, type ProcessorRow } from './config';
+import { NEVER_RETRY_RESULTS } from './declines';
+import { postRefundTxn } from './refunds';
+import { keyPrefix, postSettled, recordReplies, reserveTxns, settleNotSent, type TxnDraft } from './txns';
+
+/** Options of a collection run (pin_collect, DOMAIN.md §4.1). */
+export type CollectOptions = {
+  processor?: string | undefined;
+  /** First collection date of the window; default yesterday. */
+  start?: string | undefined;
+  /** Last collection date of the window; default today. */
+  end?: string | undefined;
+  /** `-start 0`: only the run day. */
+  todayOnly?: boolean | undefined;
+  /** Collect every outstanding bill whatever its collection date, on active, inactive and closed accounts. */
+  rebill?: boolean | undefined;
+  /** Override of the minimum amount setting, as a decimal string. */
+  minimumAmount?: string | undefined;
+  concurrency?: number | undefined;
+  batchSize?: number | undefined;
+};
+
+/** Progress callback (phase, done, total). */
+export type Progress = (phase: string, done: number, total: number) => void;
+
+/** What a run needs from outside: ledger, clock, operator, and optionally a processor port (tests, bench). */
+export type RunEnv = {
+  db: Database.Database;
+  ledgerFile: string;
+  now: Date;
+  operatorId: number;
+  progress: Progress;
+  port?: PaymentProcessor | undefined;
+};
+
+type Candidate = {
+  billId: number;
+  billNo: string;
+  accountId: number;
+  accountNo: string;
+  accountStatus: string;
+  currency: string;
+  amountMinor: number;
+  billDate: string;
+  dueDate: string;
+  payType: number;
+  methodId: number | null;
+  token: string | null;
+  brand: string | null;
+  suspendedUntil: string | null;
+  datePolicy: string | null;
+};
+
+/** Minor units of a decimal minimum such as "2.00" in a currency (extra decimals are cut, never rounded up). */
+export function minimumMinor(text: string, exponent: number): number {
+  const m = /^(\d+)(?:\.(\d*))?$/.exec(text.trim());
+  if (!m) return 0;
+  const fraction = (m[2] ?? '').padEnd(exponent, '0').slice(0, exponent);
+  return Number(m[1]) * 10 ** exponent + (fraction ? Number(fraction) : 0);
+}
+
+/**
+ * The collection date of a bill under a policy (DOMAIN.md §4.16): finalization (bill date), due date, or N
+ * days before due; a date before finalization is ignored (delayed billing) and the bill date used instead.
+ */
+export function collectionDate(policy: string, billDate: string, dueDate: string): string {
+  if (policy === 'due') return dueDate;
+  const m = /^before-due:(\d{1,3})$/.exec(policy);
+  if (m) {
+    const d = addDays(dueDate, -Number(m[1]));
+    return d < billDate ? billDate : d;
+  }
+  return billDate;
+}
+
+/** The collection window: two days by default (yesterday and today), `todayOnly` for -start 0. */
+export function collectWindow(today: string, o: CollectOptions): { start: string; end: string } {
+  if (o.todayOnly) return { start: today, end: o.end ?? today };
+  const end = o.end ?? today;
+  const start = o.start ?? addDays(today, -1);
+  // pin_collect's rule: start == end, or start today without an end, still means the two-day default.
+  if (start === end && o.start !== undefined && o.end !== undefined && o.start === o.end)
+    return { start: addDays(end, -1), end };
+  if (o.start === today && o.end === undefined) return { start: addDays(today, -1), end: today };
+  return { start, end };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Runs tasks with at most `limit` in flight. */
+async function pool<T>(tasks: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
+  const out: T[] = new Array<T>(tasks.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      out[i] = await tasks[i]!();
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+type Chunk = { drafts: TxnDraft[]; items: ProcessorRequestItem[] };
+
+type Counters = { sent: number; unresolved: number; latencies: number[]; notSent: number; done: number };
+
+/**
+ * Sends one processor batch: reserve (999, one transaction), send (no transaction), record replies
+ * (1000 + code), post (plain code). Transport failures leave 999 unless the request certainly never left.
+ */
+async function sendChunk(
+  env: RunEnv,
+  port: PaymentProcessor,
+  chunk: Chunk,
+  c: Counters,
+  total: number,
+): Promise<void> {
+  const at = env.now.toISOString();
+  const today = isoDate(env.now);
+  const ids = reserveTxns(env.db, chunk.drafts, at, env.operatorId);
+  crashPoint();
+  const started = performance.now();
+  let replies: ProcessorReply[];
+  try {
+    replies = await port.batch(chunk.drafts[0]!.batchKey!, chunk.items);
+  } catch (err) {
+    if (err instanceof ProcessorTransportError && err.failure.kind === 'not_sent') {
+      settleNotSent(env.db, ids, new Date().toISOString());
+      c.notSent += ids.length;
+    } else {
+      c.unresolved += ids.length;
+    }
+    c.done += ids.length;
+    env.progress('collect', c.done, total);
+    return;
+  }
+  c.latencies.push(performance.now() - started);
+  c.sent += ids.length;
+  const moved = recordReplies(env.db, replies, new Date().toISOString());
+  crashPoint();
+  c.unresolved += ids.length - moved.length;
+  const refunds = chunk.drafts[0]!.command === 'refund';
+  if (refunds) for (const id of moved) postRefundTxn(env.db, id, at, today, env.operatorId);
+  else postSettled(env.db, moved, at, today, env.operatorId);
+  c.done += ids.length;
+  env.progress(chunk.drafts[0]!.command, c.done, total);
+}
+
+function startRun(
+  env: RunEnv,
+  kind: CollectRunDto['kind'],
+  proc: ProcessorRow,
+  window: { start: string | null; end: string | null },
+  options: unknown,
+): number {
+  const at = env.now.toISOString();
+  return env.db.transaction(() => {
+    const id = Number(
+      env.db
+        .prepare(
+          `INSERT INTO collect_runs (kind, processor_id, window_start, window_end, options_json, status, started_at, operator_id)
+           VALUES (?, ?, ?, ?, ?, 'running', ?, ?)`,
+        )
+        .run(kind, proc.id, window.start, window.end, JSON.stringify(options), at, env.operatorId)
+        .lastInsertRowid,
+    );
+    writeAudit(env.db, {
+      at,
+      operatorId: env.operatorId,
+      action: `${kind}.start`,
+      entity: 'collect_run',
+      entityId: String(id),
+      after: { processor: proc.name, ...window, options },
+    });
+    return id;
+  })();
+}
+
+function finishRun(
+  env: RunEnv,
+  runId: number,
+  selected: number,
+  skipped: Record<string, number>,
+  c: Counters,
+  startedMs: number,
+  failed: boolean,
+): CollectRunDto {
+  const finishedAt = new Date(env.now.getTime() + (performance.now() - startedMs)).toISOString();
+  env.db
+    .prepare(
+      `UPDATE collect_runs SET status = ?, selected = ?, skipped_json = ?, finished_at = ?, totals_json = ? WHERE id = ?`,
+    )
+    .run(
+      failed ? 'failed' : 'done',
+      selected,
+      JSON.stringify(skipped),
+      finishedAt,
+      JSON.stringify({
+        sent: c.sent,
+        elapsedMs: Math.round(performance.now() - startedMs),
+        latencyMs: latencySummary(c.latencies),
+      }),
+      runId,
+    );
+  return getRun(env.db, runId);
+}
+
+function latencySummary(l: number[]): CollectRunDto['latencyMs'] {
+  if (l.length === 0) return null;
+  const s = [...l].sort((a, b) => a - b);
+  return {
+    p50: Math.round(percentile(s, 50)),
+    p95: Math.round(percentile(s, 95)),
+    p99: Math.round(percentile(s, 99)),
+    max: Math.round(s[s.length - 1]!),
+  };
+}
+
+/** A run with its totals per result, counted from its transaction records. */
+export function getRun(db: Database.Database, runId: number): CollectRunDto {
+  const r = db
+    .prepare(
+      `SELECT r.id, r.kind, p.name AS processor, r.window_start AS windowStart, r.window_end AS windowEnd, r.status, r.selected,
+              r.skipped_json AS skippedJson, r.totals_json AS totalsJson, r.started_at AS startedAt, r.finished_at AS finishedAt
+       FROM collect_runs r JOIN processors p ON p.id = r.processor_id WHERE r.id = ?`,
+    )
+    .get(runId) as
+    | {
+        id: number;
+        kind: CollectRunDto['kind'];
+        processor: string;
+        windowStart: string | null;
+        windowEnd: string | null;
+        status: CollectRunDto['status'];
+        selected: number;
+        skippedJson: string | null;
+        totalsJson: string | null;
+        startedAt: string;
+        finishedAt: string | null;
+      }
+    | undefined;
+  if (!r) throw conflict('no-run', `run ${runId} does not exist`);
+  const totals = db
+    .prepare(
+      `SELECT result, count(*) AS count, sum(amount_minor) AS amountMinor FROM processor_txns WHERE run_id = ? GROUP BY result ORDER BY result`,
+    )
+    .all(runId) as Omit<ResultTotalDto, 'name'>[];
+  const posted = db
+    .prepare(
+      `SELECT count(*) AS n, coalesce(sum(amount_minor), 0) AS s FROM processor_txns WHERE run_id = ? AND result = 0 AND payment_id IS NOT NULL`,
+    )
+    .get(runId) as { n: number; s: number };
+  const extra = r.totalsJson
+    ? (JSON.parse(r.totalsJson) as { sent: number; elapsedMs: number; latencyMs: CollectRunDto['latencyMs'] })
+    : null;
+  return {
+    runId: r.id,
+    kind: r.kind,
+    processor: r.processor,
+    windowStart: r.windowStart,
+    windowEnd: r.windowEnd,
+    status: r.status,
+    selected: r.selected,
+    sent: extra?.sent ?? 0,
+    totals: totals.map((t) => ({ ...t, name: resultName(t.result) })),
+    postedCount: r.kind === 'collect' ? posted.n : (totals.find((t) => t.result === 0)?.count ?? 0),
+    postedMinor: r.kind === 'collect' ? posted.s : (totals.find((t) => t.result === 0)?.amountMinor ?? 0),
+    unresolved: totals
+      .filter((t) => t.result === RESULT.checkpoint || t.result >= RESULT.offset)
+      .reduce((s, t) => s + t.count, 0),
+    skipped: r.skippedJson ? (JSON.parse(r.skippedJson) as Record<string, number>) : {},
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    elapsedMs: extra?.elapsedMs ?? null,
+    latencyMs: extra?.latencyMs ?? null,
+  };
+}
+
+/** Recent runs, newest first. */
+export function listRuns(db: Database.Database, limit: number): CollectRunDto[] {
+  const ids = db.prepare('SELECT id FROM collect_runs ORDER BY id DESC LIMIT ?').all(limit) as {
+    id: number;
+  }[];
+  return ids.map((r) => getRun(db, r.id));
+}
+
+/** Card-network caps: attempts left per card token, Visa-like per 30 days, Mastercard-like per 24 hours. */
+function networkAllowance(db: Database.Database, now: Date): (token: string, brand: string | null) => number {
+  const visaCap = Number(getSetting(db, 'collect.visaCap30d'));
+  const mcCap = Number(getSetting(db, 'collect.mastercardCap24h'));
+  const since30 = new Date(now.getTime() - 30 * 86_400_000).toISOString();
+  const since1 = new Date(now.getTime() - 86_400_000).toISOString();
+  const count = db.prepare(
+    `SELECT count(*) AS n FROM processor_txns WHERE token = ? AND created_at >= ? AND command IN ('auth', 'condition')`,
+  );
+  return (token, brand) => {
+    if (brand === 'MC') return mcCap - (count.get(token, since1) as { n: number }).n;
+    if (brand === 'VI') return visaCap - (count.get(token, since30) as { n: number }).n;
+    return Number.POSITIVE_INFINITY;
+  };
+}
+
+/**
+ * Collects due bills of card and direct-debit accounts through one processor (pin_collect): selects by
+ * collection date in the window (or every outstanding bill with rebill), skips bills under the minimum, bills
+ * with an open checkpoint (V12), suspended accounts, cards over their network cap or after a never-retry
+ * decline, then sends processor batches with bounded concurrency and posts each approval as a payment
+ * allocated to its bill.
+ */
+export async function runCollect(env: RunEnv, o: CollectOptions): Promise<CollectRunDto> {
+  const db = env.db;
+  const startedMs = performance.now();
+  const proc = findProcessor(db, o.processor);
+  const port = env.port ?? connectProcessor(proc, env.ledgerFile);
+  const today = isoDate(env.now);
+  const window = collectWindow(today, o);
+  const runId = startRun(env, 'collect', proc, o.rebill ? { start: null, end: null } : window, o);
+  const policy = String(getSetting(db, 'collect.datePolicy'));
+  const minimumText = o.minimumAmount ?? String(getSetting(db, 'collect.minimumAmount'));
+  const candidates = db
+    .prepare(
+      `SELECT b.id AS billId, b.bill_no AS billNo, a.id AS accountId, a.account_no AS accountNo, a.status AS accountStatus,
+              b.currency, b.amount_due_minor AS amountMinor, b.bill_date AS billDate, b.due_date AS dueDate, u.pay_type AS payType,
+              pm.id AS methodId, pm.token, pm.brand, cs.suspended_until AS suspendedUntil, cs.date_policy AS datePolicy
+       FROM bills b JOIN bill_units u ON u.id = b.bill_unit_id JOIN accounts a ON a.id = b.account_id
+       LEFT JOIN payment_methods pm ON pm.id = (
+         SELECT m.id FROM payment_methods m WHERE m.account_id = a.id AND m.status = 'active'
+           AND m.type = CASE u.pay_type WHEN ${PAY_TYPE.creditCard} THEN 'card' ELSE 'bank' END
+         ORDER BY m.is_default DESC, m.id LIMIT 1)
+       LEFT JOIN collection_states cs ON cs.account_id = a.id
+       WHERE b.status = 'open' AND b.amount_due_minor > 0 AND u.pay_type IN (${PAY_TYPE.creditCard}, ${PAY_TYPE.directDebit})
+         AND u.paying = 1 AND a.is_suspense = 0 ${o.rebill ? '' : `AND a.status = 'active'`}
+       ORDER BY b.id`,
+    )
+    .all() as Candidate[];
+  const open = new Set(
+    (
+      db
+        .prepare(
+          `SELECT DISTINCT bill_id AS id FROM processor_txns WHERE bill_id IS NOT NULL AND (result = 999 OR result >= 1000)`,
+        )
+        .all() as { id: number }[]
+    ).map((r) => r.id),
+  );
+  const neverRetry = new Set(
+    (
+      db
+        .prepare(
+          `SELECT DISTINCT token FROM processor_txns WHERE token IS NOT NULL AND result IN (${NEVER_RETRY_RESULTS.join(',')})`,
+        )
+        .all() as { token: string }[]
+    ).map((r) => r.token),
+  );
+  const allowance = networkAllowance(db, env.now);
+  const minimum = new Map<string, number>();
+  const skipped: Record<string, number> = {};
+  const skip = (why: string): void => {
+    skipped[why] = (skipped[why] ?? 0) + 1;
+  };
+  const attemptsThisRun = new Map<string, number>();
+  const byMerchant = new Map<string, { merchant: string; rows: Candidate[] }>();
+  for (const c of candidates) {
+    if (!o.rebill) {
+      const date = collectionDate(c.datePolicy ?? policy, c.billDate, c.dueDate);
+      if (date < window.start || date > window.end) continue;
+    }
+    let min = minimum.get(c.currency);
+    if (min === undefined)
+      minimum.set(c.currency, (min = minimumMinor(minimumText, exponentOf(db, c.currency))));
+    if (c.amountMinor < min) {
+      skip('belowMinimum');
+      continue;
+    }
+    if (open.has(c.billId)) {
+      skip('openCheckpoint');
+      continue;
+    }
+    if (c.suspendedUntil && c.suspendedUntil > today) {
+      skip('suspended');
+      continue;
+    }
+    if (!c.token) {
+      skip('noPaymentMethod');
+      continue;
+    }
+    if (neverRetry.has(c.token)) {
+      skip('neverRetry');
+      continue;
+    }
+    // Attempts earlier in this run count against the card's cap as well as recorded ones.
+    const used = attemptsThisRun.get(c.token) ?? 0;
+    if (used >= allowance(c.token, c.brand)) {
+      skip('networkCap');
+      continue;
+    }
+    attemptsThisRun.set(c.token, used + 1);
+    let merchant: string;
+    try {
+      merchant = merchantFor(proc, c.currency).merchant;
+    } catch {
+      skip('noMerchant');
+      continue;
+    }
+    let group = byMerchant.get(`${merchant}|${c.currency}`);
+    if (!group) byMerchant.set(`${merchant}|${c.currency}`, (group = { merchant, rows: [] }));
+    group.rows.push(c);
+  }
+  const prefix = keyPrefix(db);
+  const batchSize = o.batchSize ?? Number(getSetting(db, 'collect.batchSize'));
+  const concurrency = o.concurrency ?? Number(getSetting(db, 'collect.concurrency'));
+  const chunks: Chunk[] = [];
+  for (const { merchant, rows } of byMerchant.values()) {
+    for (let i = 0; i < rows.length; i += batchSize) {
+      const batchKey = `${prefix}-R${runId}-${merchant}-${chunks.length + 1}`;
+      const part = rows.slice(i, i + batchSize);
+      const drafts = part.map<TxnDraft>((c) => ({
+        idemKey: `${prefix}-col-${runId}-${c.billId}`,
+        processorId: proc.id,
+        command: 'condition',
+        runId,
+        batchKey,
+        accountId: c.accountId,
+        billId: c.billId,
+        paymentMethodId: c.methodId,
+        token: c.token!,
+        brand: c.brand,
+        merchant,
+        amountMinor: c.amountMinor,
+        currency: c.currency,
+        payType: c.payType,
+        relatedTxnId: null,
+        description: `collect ${c.billNo}`,
+      }));
+      chunks.push({
+        drafts,
+        items: drafts.map((d, k) => ({
+          idemKey: d.idemKey,
+          command: 'condition',
+          merchant,
+          token: d.token,
+          amountMinor: d.amountMinor,
+          currency: d.currency,
+          accountNo: part[k]!.accountNo,
+          reference: part[k]!.billNo,
+        })),
+      });
+    }
+  }
+  const selected = chunks.reduce((s, ch) => s + ch.drafts.length, 0);
+  const c: Counters = { sent: 0, unresolved: 0, latencies: [], notSent: 0, done: 0 };
+  env.progress('collect', 0, selected);
+  await pool(
+    chunks.map((ch) => () => sendChunk(env, port, ch, c, selected)),
+    concurrency,
+  );
+  noteHealth(db, proc.id, c, env.now);
+  return finishRun(env, runId, selected, skipped, c, startedMs, false);
+}
+
+function noteHealth(db: Database.Database, processorId: number, c: Counters, now: Date): void {
+  if (c.sent === 0 && c.notSent + c.unresolved === 0) return;
+  const health = c.sent === 0 ? 'down' : c.unresolved + c.notSent > 0 ? 'degraded' : 'up';
+  const l = latencySummary(c.latencies);
+  recordHealth(db, processorId, health, now.toISOString(), l?.p50 ?? null);
+}
+
+/**
+ * Deposits pre-authorized card payments of the last 30 days counting back from yesterday (pin_deposit): each
+ * approved authorization without a deposit is sent for deposit under its own key.
+ */
+export async function runDeposit(
+  env: RunEnv,
+  o: { processor?: string | undefined; start?: string | undefined; end?: string | undefined },
+): Promise<CollectRunDto> {
+  const db = env.db;
+  const startedMs = performance.now();
+  const proc = findProcessor(db, o.processor);
+  const port = env.port ?? connectProcessor(proc, env.ledgerFile);
+  const today = isoDate(env.now);
+  const end = o.end ?? today;
+  const start = o.start ?? addDays(today, -31);
+  const runId = startRun(env, 'deposit', proc, { start, end }, o);
+  const auths = db
+    .prepare(
+      `SELECT t.id, t.idem_key AS idemKey, t.account_id AS accountId, a.account_no AS accountNo, t.bill_id AS billId, t.payment_method_id AS methodId,
+              t.token, t.brand, t.merchant, t.amount_minor AS amountMinor, t.currency, t.pay_type AS payType, t.processor_ref AS processorRef
+       FROM processor_txns t JOIN accounts a ON a.id = t.account_id
+       WHERE t.processor_id = ? AND t.command = 'auth' AND t.result = 0 AND substr(t.created_at, 1, 10) BETWEEN ? AND ?
+         AND NOT EXISTS (SELECT 1 FROM processor_txns d WHERE d.related_txn_id = t.id AND d.command = 'deposit'
+                         AND (d.result = 0 OR d.result = 999 OR d.result >= 1000))
+       ORDER BY t.id`,
+    )
+    .all(proc.id, start, end) as {
+    id: number;
+    idemKey: string;
+    accountId: number;
+    accountNo: string;
+    billId: number | null;
+    methodId: number | null;
+    token: string;
+    brand: string | null;
+    merchant: string;
+    amountMinor: number;
+    currency: string;
+    payType: number;
+    processorRef: string | null;
+  }[];
+  const chunks: Chunk[] = [];
+  const prefix = keyPrefix(db);
+  const batchSize = Number(getSetting(db, 'collect.batchSize'));
+  for (let i = 0; i < auths.length; i += batchSize) {
+    const batchKey = `${prefix}-D${runId}-${chunks.length + 1}`;
+    const part = auths.slice(i, i + batchSize);
+    const drafts = part.map<TxnDraft>((a) => ({
+      idemKey: `${prefix}-dep-${runId}-${a.id}`,
+      processorId: proc.id,
+      command: 'deposit',
+      runId,
+      batchKey,
+      accountId: a.accountId,
+      billId: a.billId,
+      paymentMethodId: a.methodId,
+      token: a.token,
+      brand: a.brand,
+      merchant: a.merchant,
+      amountMinor: a.amountMinor,
+      currency: a.currency,
+      payType: a.payType,
+      relatedTxnId: a.id,
+      description: `deposit of ${a.idemKey}`,
+    }));
+    chunks.push({
+      drafts,
+      items: drafts.map((d, k) => ({
+        idemKey: d.idemKey,
+        command: 'deposit',
+        merchant: d.merchant,
+        token: d.token,
+        amountMinor: d.amountMinor,
+        currency: d.currency,
+        accountNo: part[k]!.accountNo,
+        ...(part[k]!.processorRef ? { originalRef: part[k]!.processorRef } : {}),
+      })),
+    });
+  }
+  const c: Counters = { sent: 0, unresolved: 0, latencies: [], notSent: 0, done: 0 };
+  await pool(
+    chunks.map((ch) => () => sendChunk(env, port, ch, c, auths.length)),
+    Number(getSetting(db, 'collect.concurrency')),
+  );
+  noteHealth(db, proc.id, c, env.now);
+  return finishRun(env, runId, auths.length, {}, c, startedMs, false);
+}
+
+/**
+ * Refunds the unallocated credit of card and direct-debit accounts (pin_refund): each processor payment
+ * with unallocated credit on an account in credit is refunded to the same token, up to the credit.
+ */
+export async function runRefund(env: RunEnv, o: { processor?: string | undefined }): Promise<CollectRunDto> {
+  const db = env.db;
+  const startedMs = performance.now();
+  const proc = findProcessor(db, o.processor);
+  const port = env.port ?? connectProcessor(proc, env.ledgerFile);
+  const runId = startRun(env, 'refund', proc, { start: null, end: null }, o);
+  const rows = db
+    .prepare(
+      `SELECT t.id, t.account_id AS accountId, a.account_no AS accountNo, t.payment_method_id AS methodId, t.token, t.brand, t.merchant,
+              t.currency, t.pay_type AS payType, a.balance_minor AS balance, t.processor_ref AS processorRef,
+              p.account_amount_minor - coalesce((SELECT sum(al.amount_minor) FROM allocations al WHERE al.payment_id = p.id), 0) AS unallocated
+       FROM processor_txns t JOIN accounts a ON a.id = t.account_id
+       JOIN payments p ON p.id = coalesce(
+         (SELECT r.payment_id FROM processor_txns r WHERE r.related_txn_id = t.id AND r.command = 'refund' AND r.result = 0
+          ORDER BY r.id DESC LIMIT 1),
+         t.payment_id)
+       WHERE t.processor_id = ? AND t.command IN ('condition', 'auth') AND t.result = 0 AND a.balance_minor < 0 AND t.currency = a.currency
+         AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id)
+         AND NOT EXISTS (SELECT 1 FROM processor_txns x WHERE x.related_txn_id = t.id AND x.command = 'refund' AND (x.result = 999 OR x.result >= 1000))
+       ORDER BY t.account_id, t.id DESC`,
+    )
+    .all(proc.id) as {
+    id: number;
+    accountId: number;
+    accountNo: string;
+    methodId: number | null;
+    token: string;
+    brand: string | null;
+    merchant: string;
+    currency: string;
+    payType: number;
+    balance: number;
+    processorRef: string | null;
+    unallocated: number;
+  }[];
+  const credit = new Map<number, number>();
+  const picks: ((typeof rows)[number] & { amountMinor: number })[] = [];
+  for (const r of rows) {
+    const left = credit.get(r.accountId) ?? -r.balance;
+    const amountMinor = Math.min(left, r.unallocated);
+    if (amountMinor <= 0) continue;
+    credit.set(r.accountId, left - amountMinor);
+    picks.push({ ...r, amountMinor });
+  }
+  const chunks: Chunk[] = [];
+  const prefix = keyPrefix(db);
+  const batchSize = Number(getSetting(db, 'collect.batchSize'));
+  for (let i = 0; i < picks.length; i += batchSize) {
+    const batchKey = `${prefix}-F${runId}-${chunks.length + 1}`;
+    const part = picks.slice(i, i + batchSize);
+    const drafts = part.map<TxnDraft>((p) => ({
+      idemKey: `${prefix}-ref-${runId}-${p.id}`,
+      processorId: proc.id,
+      command: 'refund',
+      runId,
+      batchKey,
+      accountId: p.accountId,
+      billId: null,
+      paymentMethodId: p.methodId,
+      token: p.token,
+      brand: p.brand,
+      merchant: p.merchant,
+      amountMinor: p.amountMinor,
+      currency: p.currency,
+      payType: p.payType,
+      relatedTxnId: p.id,
+      description: 'refund of unallocated credit',
+    }));
+    chunks.push({
+      drafts,
+      items: drafts.map((d, k) => ({
+        idemKey: d.idemKey,
+        command: 'refund',
+        merchant: d.merchant,
+        token: d.token,
+        amountMinor: d.amountMinor,
+        currency: d.currency,
+        accountNo: part[k]!.accountNo,
+        ...(part[k]!.processorRef ? { originalRef: part[k]!.processorRef } : {}),
+      })),
+    });
+  }
+  const c: Counters = { sent: 0, unresolved: 0, latencies: [], notSent: 0, done: 0 };
+  await pool(
+    chunks.map((ch) => () => sendChunk(env, port, ch, c, picks.length)),
+    Number(getSetting(db, 'collect.concurrency')),
+  );
+  noteHealth(db, proc.id, c, env.now);
+  return finishRun(env, runId, picks.length, {}, c, startedMs, false);
+}

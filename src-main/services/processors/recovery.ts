@@ -1,0 +1,374 @@
+import type Database from 'better-sqlite3';
+import type {
+  DailySummaryDto,
+  ProcessorTxnDto,
+  ProcessorTxnPageDto,
+  RecoveryResultDto,
+  RecoverySummaryDto,
+} from '../../../src-shared/dto/processors';
+import { addDays, isoDate } from '../../domain/dates';
+import {
+  ProcessorTransportError,
+  resultName,
+  type PaymentProcessor,
+  type ProcessorReply,
+} from '../../processors/port';
+import { writeAudit } from '../audit';
+import { connectProcessor, processorById } from './config';
+import { postRefundTxn } from './refunds';
+import { postSettled, recordReplies, requestItemOf, TXN_SELECT, txnDto } from './txns';
+
+/** Checkpoint command types as pin_clean names them (DOMAIN.md §3.3). */
+export const COMMAND_LABELS: Readonly<Record<string, string>> = {
+  verify: 'PIN_CHARGE_CMD_VERIFY',
+  auth: 'PIN_CHARGE_CMD_AUTH_ONLY',
+  condition: 'PIN_CHARGE_CMD_CONDITION',
+  deposit: 'PIN_CHARGE_CMD_DEPOSIT',
+  refund: 'PIN_CHARGE_CMD_REFUND',
+};
+
+const ORDER = ['verify', 'auth', 'condition', 'deposit', 'refund'];
+
+/** Open checkpoints (999) and charged-but-unposted records (1000+) by command type (pin_clean -summary). */
+export function recoverySummary(db: Database.Database): RecoverySummaryDto {
+  const open = db
+    .prepare(
+      `SELECT command, count(*) AS count, sum(amount_minor) AS amountMinor, min(created_at) AS oldest FROM processor_txns
+       WHERE result = 999 GROUP BY command`,
+    )
+    .all() as { command: string; count: number; amountMinor: number; oldest: string }[];
+  const unposted = db
+    .prepare(
+      `SELECT command, count(*) AS count, sum(amount_minor) AS amountMinor FROM processor_txns WHERE result >= 1000 GROUP BY command`,
+    )
+    .all() as { command: string; count: number; amountMinor: number }[];
+  const byOrder = <T extends { command: string }>(a: T, b: T): number =>
+    ORDER.indexOf(a.command) - ORDER.indexOf(b.command);
+  return {
+    open: ORDER.map((command) => {
+      const r = open.find((o) => o.command === command);
+      return {
+        command,
+        label: COMMAND_LABELS[command]!,
+        count: r?.count ?? 0,
+        amountMinor: r?.amountMinor ?? 0,
+        oldest: r?.oldest ?? null,
+      };
+    }),
+    unposted: unposted.sort(byOrder).map((u) => ({ ...u, label: COMMAND_LABELS[u.command]! })),
+    totalOpen: open.reduce((s, o) => s + o.count, 0),
+    totalUnposted: unposted.reduce((s, o) => s + o.count, 0),
+  };
+}
+
+/** Filters of recovery:show. */
+export type RecoveryShowInput = {
+  state: 'open' | 'unposted' | 'unresolved';
+  command?: string | undefined;
+  limit: number;
+  offset: number;
+};
+
+/** Open records with account and amount, oldest first. */
+export function recoveryShow(
+  db: Database.Database,
+  input: RecoveryShowInput,
+  now: Date,
+): ProcessorTxnPageDto {
+  const where =
+    input.state === 'open'
+      ? 't.result = 999'
+      : input.state === 'unposted'
+        ? 't.result >= 1000'
+        : '(t.result = 999 OR t.result >= 1000)';
+  const cmd = input.command ? ' AND t.command = ?' : '';
+  const args: unknown[] = input.command ? [input.command] : [];
+  const total = (
+    db.prepare(`SELECT count(*) AS n FROM processor_txns t WHERE ${where}${cmd}`).get(...args) as {
+      n: number;
+    }
+  ).n;
+  const rows = db
+    .prepare(`${TXN_SELECT} WHERE ${where}${cmd} ORDER BY t.id LIMIT ? OFFSET ?`)
+    .all(...args, input.limit, input.offset) as Omit<ProcessorTxnDto, 'resultName' | 'ageDays'>[];
+  return { rows: rows.map((r) => txnDto(r, now)), total };
+}
+
+/** Transactions of one run (drill-down), optionally of one result. */
+export function runTxns(
+  db: Database.Database,
+  input: { runId: number; result?: number | undefined; limit: number; offset: number },
+  now: Date,
+): ProcessorTxnPageDto {
+  const cond = input.result === undefined ? '' : ' AND t.result = ?';
+  const args: unknown[] = input.result === undefined ? [input.runId] : [input.runId, input.result];
+  const total = (
+    db.prepare(`SELECT count(*) AS n FROM processor_txns t WHERE t.run_id = ?${cond}`).get(...args) as {
+      n: number;
+    }
+  ).n;
+  const rows = db
+    .prepare(`${TXN_SELECT} WHERE t.run_id = ?${cond} ORDER BY t.id LIMIT ? OFFSET ?`)
+    .all(...args, input.limit, input.offset) as Omit<ProcessorTxnDto, 'resultName' | 'ageDays'>[];
+  return { rows: rows.map((r) => txnDto(r, now)), total };
+}
+
+/** Input of recovery:resolve. */
+export type ResolveInput = {
+  action: 'rfr' | 'resubmit' | 'recover-payment' | 'delete';
+  txnIds?: number[] | undefined;
+  batchKey?: string | undefined;
+  command?: string | undefined;
+};
+
+type OpenRow = {
+  id: number;
+  processorId: number;
+  command: string;
+  batchKey: string | null;
+  createdAt: string;
+  result: number;
+};
+
+const DAY = 86_400_000;
+
+/** Posts whatever moved to 1000 + code, refunds through the refund service. */
+function postMoved(
+  db: Database.Database,
+  moved: readonly number[],
+  at: string,
+  today: string,
+  operatorId: number,
+): number {
+  const refunds = new Set(
+    (
+      db
+        .prepare(
+          `SELECT id FROM processor_txns WHERE id IN (SELECT value FROM json_each(?)) AND command = 'refund'`,
+        )
+        .all(JSON.stringify(moved)) as { id: number }[]
+    ).map((r) => r.id),
+  );
+  for (const id of refunds) postRefundTxn(db, id, at, today, operatorId);
+  const stats = postSettled(
+    db,
+    moved.filter((id) => !refunds.has(id)),
+    at,
+    today,
+    operatorId,
+  );
+  return stats.posted + refunds.size;
+}
+
+/**
+ * Resolves open records (DOMAIN.md §4.10): `rfr` asks the processor for the replies it holds; `resubmit`
+ * sends the same batch again with the same keys (the processor recognises them and charges nothing twice;
+ * refused after 7 days, when the authorization has lapsed); `recover-payment` posts the payment of records
+ * charged but not posted (1000 + code); `delete` drops a checkpoint, refused for deposits and conditional
+ * deposits younger than 7 days (V13). Every action is audited.
+ */
+export async function resolveRecovery(
+  db: Database.Database,
+  ledgerFile: string,
+  input: ResolveInput,
+  now: Date,
+  operatorId: number,
+  portFor?: (processorId: number) => PaymentProcessor,
+): Promise<RecoveryResultDto> {
+  const at = now.toISOString();
+  const today = isoDate(now);
+  const out: RecoveryResultDto = {
+    action: input.action,
+    examined: 0,
+    settled: 0,
+    posted: 0,
+    resubmitted: 0,
+    deleted: 0,
+    stillOpen: 0,
+    refused: [],
+  };
+  const wantState = input.action === 'recover-payment' ? 't.result >= 1000' : 't.result = 999';
+  const filters: string[] = [wantState];
+  const args: unknown[] = [];
+  if (input.txnIds?.length) {
+    filters.push('t.id IN (SELECT value FROM json_each(?))');
+    args.push(JSON.stringify(input.txnIds));
+  }
+  if (input.batchKey) {
+    filters.push('t.batch_key = ?');
+    args.push(input.batchKey);
+  }
+  if (input.command) {
+    filters.push('t.command = ?');
+    args.push(input.command);
+  }
+  const rows = db
+    .prepare(
+      `SELECT t.id, t.processor_id AS processorId, t.command, t.batch_key AS batchKey, t.created_at AS createdAt, t.result
+       FROM processor_txns t WHERE ${filters.join(' AND ')} ORDER BY t.id`,
+    )
+    .all(...args) as OpenRow[];
+  out.examined = rows.length;
+  const ports = new Map<number, PaymentProcessor>();
+  const port = (id: number): PaymentProcessor => {
+    let p = ports.get(id);
+    if (!p) ports.set(id, (p = portFor ? portFor(id) : connectProcessor(processorById(db, id), ledgerFile)));
+    return p;
+  };
+  const audit = (after: unknown): void => {
+    writeAudit(db, {
+      at,
+      operatorId,
+      action: `recovery.${input.action}`,
+      entity: 'processor_txn',
+      entityId: rows
+        .map((r) => r.id)
+        .join(',')
+        .slice(0, 200),
+      after,
+    });
+  };
+
+  if (input.action === 'recover-payment') {
+    out.posted = postMoved(
+      db,
+      rows.map((r) => r.id),
+      at,
+      today,
+      operatorId,
+    );
+    const left = db
+      .prepare(
+        `SELECT count(*) AS n FROM processor_txns WHERE id IN (SELECT value FROM json_each(?)) AND result >= 1000`,
+      )
+      .get(JSON.stringify(rows.map((r) => r.id))) as { n: number };
+    out.stillOpen = left.n;
+    out.settled = rows.length - left.n;
+    audit({ posted: out.posted, stillOpen: out.stillOpen });
+    return out;
+  }
+
+  if (input.action === 'delete') {
+    const del = db.prepare(
+      `UPDATE processor_txns SET result = 1, settled_at = ?, description = coalesce(description, '') || ' [deleted by recovery]' WHERE id = ? AND result = 999`,
+    );
+    db.transaction(() => {
+      for (const r of rows) {
+        const young = now.getTime() - Date.parse(r.createdAt) < 7 * DAY;
+        if ((r.command === 'deposit' || r.command === 'condition') && young) {
+          out.refused.push({
+            txnId: r.id,
+            reason:
+              'deposit checkpoints younger than 7 days cannot be deleted (V13); ask for the reply (rfr) or resubmit',
+          });
+          continue;
+        }
+        del.run(at, r.id);
+        out.deleted++;
+      }
+      audit({ deleted: out.deleted, refused: out.refused.map((r) => r.txnId) });
+    })();
+    out.stillOpen = rows.length - out.deleted;
+    return out;
+  }
+
+  const byProcessor = new Map<number, OpenRow[]>();
+  for (const r of rows) {
+    if (input.action === 'resubmit' && now.getTime() - Date.parse(r.createdAt) > 7 * DAY) {
+      out.refused.push({
+        txnId: r.id,
+        reason: 'older than 7 days: the authorization has lapsed; delete it and collect again',
+      });
+      continue;
+    }
+    let list = byProcessor.get(r.processorId);
+    if (!list) byProcessor.set(r.processorId, (list = []));
+    list.push(r);
+  }
+  for (const [processorId, list] of byProcessor) {
+    const p = port(processorId);
+    let replies: ProcessorReply[] = [];
+    try {
+      if (input.action === 'rfr') {
+        const rfr = await p.requestForResponse(list.map((r) => requestItemOf(db, r.id).idemKey));
+        replies = rfr
+          .filter((r): r is Extract<typeof r, { known: true }> => r.known)
+          .map(({ known: _k, ...rest }) => rest);
+      } else {
+        // The same batch id and the same keys as the first send; online records go one by one.
+        const batches = new Map<string, OpenRow[]>();
+        const singles: OpenRow[] = [];
+        for (const r of list) {
+          if (r.batchKey) {
+            const b = batches.get(r.batchKey) ?? [];
+            b.push(r);
+            batches.set(r.batchKey, b);
+          } else singles.push(r);
+        }
+        for (const [key, b] of batches) {
+          replies.push(
+            ...(await p.batch(
+              key,
+              b.map((r) => requestItemOf(db, r.id)),
+            )),
+          );
+          out.resubmitted += b.length;
+        }
+        for (const r of singles) {
+          const item = requestItemOf(db, r.id);
+          switch (item.command) {
+            case 'deposit':
+              replies.push(...(await p.batch(`single-${r.id}`, [item])));
+              break;
+            case 'verify':
+              replies.push(await p.validate(item));
+              break;
+            case 'auth':
+              replies.push(await p.authorize(item));
+              break;
+            case 'condition':
+              replies.push(await p.sale(item));
+              break;
+            case 'refund':
+              replies.push(await p.refund(item));
+              break;
+          }
+          out.resubmitted++;
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof ProcessorTransportError)) throw err;
+      for (const r of list) out.refused.push({ txnId: r.id, reason: `processor: ${err.failure.message}` });
+    }
+    const moved = recordReplies(db, replies, new Date().toISOString());
+    out.settled += moved.length;
+    out.posted += postMoved(db, moved, at, today, operatorId);
+  }
+  out.stillOpen = (
+    db
+      .prepare(
+        `SELECT count(*) AS n FROM processor_txns WHERE id IN (SELECT value FROM json_each(?)) AND (result = 999 OR result >= 1000)`,
+      )
+      .get(JSON.stringify(rows.map((r) => r.id))) as { n: number }
+  ).n;
+  audit({ settled: out.settled, posted: out.posted, resubmitted: out.resubmitted, stillOpen: out.stillOpen });
+  return out;
+}
+
+/** Counts per command and result for one day, plus what is open (the daily pin_clean -summary report). */
+export function dailySummary(db: Database.Database, date: string | undefined, now: Date): DailySummaryDto {
+  const day = date ?? addDays(isoDate(now), -1);
+  const rows = db
+    .prepare(
+      `SELECT command, result, count(*) AS count, sum(amount_minor) AS amountMinor FROM processor_txns
+       WHERE substr(created_at, 1, 10) = ? GROUP BY command, result ORDER BY command, result`,
+    )
+    .all(day) as { command: string; result: number; count: number; amountMinor: number }[];
+  const s = recoverySummary(db);
+  return {
+    date: day,
+    byCommand: rows.map((r) => ({ ...r, name: resultName(r.result) })),
+    openCheckpoints: s.totalOpen,
+    unposted: s.totalUnposted,
+  };
+}

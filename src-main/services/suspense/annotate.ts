@@ -1,0 +1,214 @@
+import type Database from 'better-sqlite3';
+import type { SuspenseMoveDto } from '../../../src-shared/dto/suspense';
+import { REASON_DOMAIN, requireReasonCode } from '../codes';
+import { conflict } from '../errors';
+import { postJournal } from '../journal';
+import {
+  auditMove,
+  caseRoot,
+  dayOf,
+  externalRule,
+  GL_RECYCLE,
+  insertSuspended,
+  loadCasePayment,
+  propertyRule,
+  refuse,
+  setQueueState,
+  SUSPENSE_JOURNAL,
+  writeEvent,
+  writeReversal,
+} from './case';
+
+/**
+ * Assigns (or clears) the action owner of suspended payments.
+ *
+ * G9 reading: the action owner is a work-queue marker with no accounting meaning, so it is changed in place
+ * (audited, on the timeline) instead of reversing and re-posting the payment; that keeps the payment id stable
+ * while analysts pass work around. It is still a property, so it is frozen exactly where G4 and G9 freeze
+ * properties: after removal, direct reversal, recycling, full distribution or replacement.
+ */
+export function assignOwner(
+  db: Database.Database,
+  input: { paymentIds: number[]; owner: number | null },
+  now: Date,
+  operatorId: number | null,
+): SuspenseMoveDto {
+  return db.transaction((): SuspenseMoveDto => {
+    if (input.owner !== null) requireReasonCode(db, REASON_DOMAIN.actionOwner, input.owner, 'owner');
+    const at = now.toISOString();
+    const ids = [...new Set(input.paymentIds)];
+    const payments = ids.map((id) => loadCasePayment(db, id));
+    for (const p of payments) {
+      refuse(externalRule(p));
+      refuse(propertyRule(p));
+    }
+    const setPayment = db.prepare('UPDATE payments SET action_owner = ? WHERE id = ?');
+    const setQueue = db.prepare(
+      'UPDATE suspense_queue SET action_owner = ?, updated_at = ? WHERE payment_id = ?',
+    );
+    for (const p of payments) {
+      if (p.actionOwner === input.owner) continue;
+      const auditId = auditMove(db, {
+        at,
+        operatorId,
+        action: 'suspense.assign',
+        entityId: String(p.id),
+        before: { actionOwner: p.actionOwner },
+        after: { actionOwner: input.owner },
+        reasonCode: input.owner,
+      });
+      setPayment.run(input.owner, p.id);
+      setQueue.run(input.owner, at, p.id);
+      writeEvent(db, {
+        rootId: p.rootId ?? caseRoot(db, p.id),
+        paymentId: p.id,
+        at,
+        operatorId,
+        action: 'owner',
+        reasonCode: input.owner,
+        detail: { from: p.actionOwner, to: input.owner },
+        auditId,
+      });
+    }
+    return { action: 'assign', paymentIds: ids, posted: [], suspended: [], reversed: [], journalId: null };
+  })();
+}
+
+/**
+ * Adds a note to the timeline of a payment's case. A note is not a property of the payment (it changes
+ * nothing posted), so it may be added at any stage, also after the case is closed, to record what was done.
+ */
+export function addNote(
+  db: Database.Database,
+  input: { paymentId: number; text: string },
+  now: Date,
+  operatorId: number | null,
+): SuspenseMoveDto {
+  return db.transaction((): SuspenseMoveDto => {
+    const p = loadCasePayment(db, input.paymentId);
+    refuse(externalRule(p));
+    const rootId = caseRoot(db, p.id);
+    if (p.state === null && rootId === p.id && p.isSuspense === 0 && p.reversed === 0)
+      throw conflict('not-in-suspense', `payment ${p.id} never went through suspense`);
+    const at = now.toISOString();
+    const auditId = auditMove(db, {
+      at,
+      operatorId,
+      action: 'suspense.note',
+      entityId: String(p.id),
+      after: { note: input.text },
+    });
+    writeEvent(db, {
+      rootId,
+      paymentId: p.id,
+      at,
+      operatorId,
+      action: 'note',
+      detail: { text: input.text },
+      auditId,
+    });
+    return { action: 'note', paymentIds: [p.id], posted: [], suspended: [], reversed: [], journalId: null };
+  })();
+}
+
+/**
+ * Changes the suspense reason of suspended payments the way G9 describes: each is reversed out of suspense and
+ * a new suspended payment with the new reason takes its place (same case, amount, owner and entry date), in one
+ * balanced journal per payment.
+ */
+export function changeReason(
+  db: Database.Database,
+  input: { paymentIds: number[]; reasonCode: number },
+  now: Date,
+  operatorId: number | null,
+): SuspenseMoveDto {
+  return db.transaction((): SuspenseMoveDto => {
+    requireReasonCode(db, REASON_DOMAIN.suspense, input.reasonCode);
+    const at = now.toISOString();
+    const ids = [...new Set(input.paymentIds)];
+    const payments = ids.map((id) => loadCasePayment(db, id));
+    for (const p of payments) {
+      refuse(externalRule(p));
+      refuse(propertyRule(p));
+    }
+    const out: SuspenseMoveDto = {
+      action: 'change-reason',
+      paymentIds: ids,
+      posted: [],
+      suspended: [],
+      reversed: [],
+      journalId: null,
+    };
+    for (const p of payments) {
+      if (p.reasonCode === input.reasonCode) continue;
+      const rootId = p.rootId ?? caseRoot(db, p.id);
+      const auditId = auditMove(db, {
+        at,
+        operatorId,
+        action: 'suspense.change-reason',
+        entityId: String(p.id),
+        before: { reasonCode: p.reasonCode },
+        after: { reasonCode: input.reasonCode },
+        reasonCode: input.reasonCode,
+      });
+      const journalId = postJournal(db, {
+        kind: SUSPENSE_JOURNAL.edit,
+        at,
+        effectiveDate: dayOf(now),
+        idemKey: `suspense:edit:${p.id}`,
+        auditId,
+        reasonCode: input.reasonCode,
+        glId: GL_RECYCLE,
+        lines: [
+          { gl: 'SUSPENSE', accountId: null, amountMinor: p.amountMinor, currency: p.currency },
+          { gl: 'SUSPENSE', accountId: null, amountMinor: -p.amountMinor, currency: p.currency },
+        ],
+      });
+      writeReversal(db, p.id, input.reasonCode, journalId, at, operatorId);
+      setQueueState(db, p.id, 'replaced', at);
+      const newId = insertSuspended(
+        db,
+        {
+          kind: p.kind === 'recycled' ? 'recycled' : 'suspended',
+          status: p.status,
+          reasonCode: input.reasonCode,
+          amountMinor: p.amountMinor,
+          currency: p.currency,
+          effectiveDate: p.effectiveDate,
+          payType: p.payType,
+          channelId: p.channelId,
+          externalRef: p.externalRef,
+          billNo: p.billNo,
+          accountHint: p.accountHint,
+          actionOwner: p.actionOwner,
+          payerName: p.payerName,
+          batchId: p.batchId,
+          parentPaymentId: p.id,
+          sourceKey: `suspense:edit:${p.id}`,
+          journalId,
+          rootId,
+          state: p.state ?? 'suspended',
+          enteredOn: p.enteredOn ?? dayOf(now),
+        },
+        at,
+        operatorId,
+      );
+      writeEvent(db, {
+        rootId,
+        paymentId: p.id,
+        at,
+        operatorId,
+        action: 'reason',
+        reasonCode: input.reasonCode,
+        amountMinor: p.amountMinor,
+        currency: p.currency,
+        detail: { from: p.reasonCode, to: input.reasonCode, newPaymentId: newId },
+        auditId,
+      });
+      out.reversed.push(p.id);
+      out.suspended.push({ paymentId: newId, amountMinor: p.amountMinor, currency: p.currency });
+      out.journalId = journalId;
+    }
+    return out;
+  })();
+}

@@ -1,0 +1,148 @@
+import type Database from 'better-sqlite3';
+import type {
+  SuspenseCasePaymentDto,
+  SuspenseDetailDto,
+  SuspenseEventDto,
+} from '../../../src-shared/dto/suspense';
+import { PAY_TYPE } from '../../../src-shared/pay-types';
+import { exponentOf } from '../rates';
+import {
+  caseRoot,
+  caseTree,
+  externalRule,
+  failedRule,
+  isActiveInSuspense,
+  loadCasePayment,
+  notInSuspenseRefusal,
+  propertyRule,
+  SUSPENSE_JOURNAL,
+  type CasePayment,
+  type Refusal,
+} from './case';
+import { removalRefusal } from './moves';
+import { queueRow } from './search';
+
+function toCaseDto(p: CasePayment): SuspenseCasePaymentDto {
+  return {
+    paymentId: p.id,
+    parentPaymentId: p.parentPaymentId,
+    kind: p.kind,
+    accountNo: p.accountNo,
+    amountMinor: p.amountMinor,
+    currency: p.currency,
+    status: p.status,
+    reversed: p.reversed === 1,
+    reversalReason: p.reversalReason,
+    state: p.state,
+  };
+}
+
+/** What may be done with the payment now; each refusal names its rule, exactly as the move would. */
+function allowedActions(p: CasePayment, rootId: number, tree: CasePayment[]): SuspenseDetailDto['allowed'] {
+  const first = (...rs: (Refusal | null)[]): Refusal | null => rs.find((r) => r !== null) ?? null;
+  const active = isActiveInSuspense(p);
+  const outOfSuspense = active ? null : notInSuspenseRefusal(p);
+  const g1 = externalRule(p);
+  const recycle: Refusal | null =
+    p.isSuspense === 1
+      ? { rule: 'already-in-suspense', message: 'the payment is in suspense already' }
+      : p.kind === 'failed'
+        ? { rule: 'G6', message: 'a failed payment holds no money to recycle' }
+        : p.reversed === 1
+          ? p.reversalKind === SUSPENSE_JOURNAL.recycle
+            ? {
+                rule: 'G3',
+                message: 'the payment was already recycled; a recycled payment has exactly one original',
+              }
+            : { rule: 'already-reversed', message: 'the payment is reversed' }
+          : null;
+  const reverse: Refusal | null =
+    rootId !== p.id
+      ? { rule: 'G7', message: `a direct reversal must target the original payment ${rootId}` }
+      : (removalRefusal(tree) ??
+        (p.payType === PAY_TYPE.cash
+          ? { rule: 'V9', message: 'cash is reversed only by recycling it through suspense' }
+          : tree.every((t) => t.reversed === 1)
+            ? { rule: 'already-reversed', message: 'nothing of the case is left to reverse' }
+            : null));
+  const rows: [string, Refusal | null][] = [
+    ['apply', first(g1, outOfSuspense, failedRule(p))],
+    ['distribute', first(g1, outOfSuspense, failedRule(p))],
+    ['remove', first(g1, outOfSuspense)],
+    ['recycle', first(g1, recycle)],
+    ['reverse', first(g1, reverse)],
+    ['assign', first(g1, propertyRule(p))],
+    ['change-reason', first(g1, propertyRule(p))],
+    ['note', g1],
+  ];
+  return rows.map(([action, r]) => ({
+    action,
+    ok: r === null,
+    rule: r?.rule ?? null,
+    why: r?.message ?? null,
+  }));
+}
+
+/** The timeline of a case: its entry into suspense (or posting), then every recorded move, oldest first. */
+function timeline(db: Database.Database, root: CasePayment): SuspenseEventDto[] {
+  const events = (
+    db
+      .prepare(
+        `SELECT e.id, e.at, e.payment_id AS paymentId, e.action, o.login AS operator, e.reason_code AS reasonCode,
+                e.amount_minor AS amountMinor, e.currency, e.detail
+         FROM suspense_events e LEFT JOIN operators o ON o.id = e.operator_id WHERE e.root_id = ? ORDER BY e.id`,
+      )
+      .all(root.id) as (Omit<SuspenseEventDto, 'detail' | 'reasonLabel'> & { detail: string | null })[]
+  ).map((e) => ({
+    ...e,
+    reasonLabel: null as string | null,
+    detail: e.detail ? (JSON.parse(e.detail) as Record<string, unknown>) : null,
+  }));
+  const operator = root.createdAt
+    ? ((
+        db
+          .prepare('SELECT o.login FROM payments p JOIN operators o ON o.id = p.operator_id WHERE p.id = ?')
+          .get(root.id) as { login: string } | undefined
+      )?.login ?? null)
+    : null;
+  const first: SuspenseEventDto = {
+    id: 0,
+    at: root.createdAt,
+    paymentId: root.id,
+    action: root.isSuspense === 1 ? 'entered' : 'posted',
+    operator,
+    reasonCode: root.isSuspense === 1 ? root.reasonCode : null,
+    reasonLabel: null,
+    amountMinor: root.amountMinor,
+    currency: root.currency,
+    detail:
+      root.isSuspense === 1
+        ? { batchId: root.batchId, accountHint: root.accountHint }
+        : { accountNo: root.accountNo },
+  };
+  const all = [first, ...events];
+  const label = db.prepare('SELECT label FROM reason_codes WHERE id = ? ORDER BY domain_id LIMIT 1');
+  for (const e of all) {
+    if (e.reasonCode !== null)
+      e.reasonLabel = (label.get(e.reasonCode) as { label: string } | undefined)?.label ?? null;
+  }
+  return all;
+}
+
+/** Everything the work panel shows for one payment: its row, its case tree, what may be done, its timeline. */
+export function suspenseDetail(db: Database.Database, paymentId: number, now: Date): SuspenseDetailDto {
+  const p = loadCasePayment(db, paymentId);
+  const rootId = caseRoot(db, p.id);
+  const tree = caseTree(db, rootId);
+  const root = tree.find((t) => t.id === rootId) ?? p;
+  return {
+    subject: toCaseDto(p),
+    payment: queueRow(db, p.id, now) ?? null,
+    rootId,
+    exponent: exponentOf(db, p.currency),
+    active: isActiveInSuspense(p),
+    allowed: allowedActions(p, rootId, tree),
+    tree: tree.map(toCaseDto),
+    timeline: timeline(db, root),
+  };
+}

@@ -1,0 +1,763 @@
+import type Database from 'better-sqlite3';
+import type { SuspenseMoveDto } from '../../../src-shared/dto/suspense';
+import { formatMinor, parseMinor } from '../../../src-shared/money';
+import { allocatePayment, applyItemLines } from '../allocation';
+import { REASON_DOMAIN, requireReasonCode } from '../codes';
+import { AppFailure, conflict, invalidFields, notFound } from '../errors';
+import { postJournal, type JournalLine } from '../journal';
+import { convertOn, exponentOf } from '../rates';
+import {
+  auditMove,
+  caseRoot,
+  caseTree,
+  dayOf,
+  externalRule,
+  failedRule,
+  GL_RECYCLE,
+  GL_UNALLOCATABLE,
+  insertSuspended,
+  isActiveInSuspense,
+  loadCasePayment,
+  notInSuspenseRefusal,
+  refuse,
+  REVERSAL_REASON_DISTRIBUTED,
+  setQueueState,
+  SUSPENSE_JOURNAL,
+  SUSPENSE_REASON_RECYCLED,
+  SUSPENSE_REASON_REMAINDER,
+  writeEvent,
+  writeReversal,
+  type CasePayment,
+} from './case';
+
+/** One target of a distribution list: an account, a bill (which names its account), or both. */
+export type DistributionTarget = {
+  accountNo?: string | undefined;
+  billNo?: string | undefined;
+  amount: string;
+};
+
+type ResolvedTarget = {
+  accountId: number;
+  accountNo: string;
+  accountCurrency: string;
+  billNo: string | null;
+  billDueMinor: number | null;
+  amountMinor: number;
+  accountAmountMinor: number;
+  ratePpm: number;
+};
+
+/** Checks a reversal reason of domain 16 and that it maps to the G/L ID the move needs. */
+function reversalReason(db: Database.Database, reasonCode: number, glId: number, what: string): void {
+  const code = requireReasonCode(db, REASON_DOMAIN.suspenseReversal, reasonCode);
+  if (code.glId !== glId) {
+    const message = `reason ${reasonCode} (${code.label}) maps to G/L ${code.glId ?? 'none'}; ${what} needs a reason with G/L ${glId}`;
+    throw invalidFields(message, [{ path: 'reasonCode', message }]);
+  }
+}
+
+/**
+ * Re-validates one target as the ledger is now: the account exists and is open, a bill belongs to it and is
+ * open and payable, and the amount converts to the account's currency. Returns the problem as text.
+ */
+function resolveTarget(
+  db: Database.Database,
+  s: CasePayment,
+  t: DistributionTarget,
+  exponent: number,
+): ResolvedTarget | string {
+  const parsed = parseMinor(t.amount, exponent);
+  if (!parsed.ok) return parsed.error.reason;
+  if (parsed.value <= 0) return `the amount ${t.amount} must be positive`;
+  let accountId: number | null = null;
+  let bill: { no: string; accountId: number; status: string; due: number; paying: number } | undefined;
+  if (t.billNo !== undefined && t.billNo.trim() !== '') {
+    bill = db
+      .prepare(
+        `SELECT b.bill_no AS no, b.account_id AS accountId, b.status, b.amount_due_minor AS due, u.paying
+         FROM bills b JOIN bill_units u ON u.id = b.bill_unit_id WHERE b.bill_no = ?`,
+      )
+      .get(t.billNo.trim()) as typeof bill;
+    if (!bill) return `bill ${t.billNo} not found`;
+    accountId = bill.accountId;
+  }
+  const account = (
+    t.accountNo !== undefined && t.accountNo.trim() !== ''
+      ? db
+          .prepare(
+            `SELECT id, account_no AS no, currency, status, is_suspense AS isSuspense FROM accounts WHERE account_key = ?`,
+          )
+          .get(t.accountNo.trim().toUpperCase())
+      : accountId !== null
+        ? db
+            .prepare(
+              `SELECT id, account_no AS no, currency, status, is_suspense AS isSuspense FROM accounts WHERE id = ?`,
+            )
+            .get(accountId)
+        : undefined
+  ) as { id: number; no: string; currency: string; status: string; isSuspense: number } | undefined;
+  if (!account) return t.accountNo ? `account ${t.accountNo} not found` : 'give an account or a bill number';
+  if (account.isSuspense === 1) return 'the payment suspense account cannot be a target';
+  if (account.status === 'closed') return `account ${account.no} is closed`;
+  if (bill) {
+    if (bill.accountId !== account.id) return `bill ${bill.no} belongs to another account than ${account.no}`;
+    if (bill.status !== 'open') return `bill ${bill.no} is closed`;
+    if (bill.paying !== 1) return `bill ${bill.no} belongs to a nonpaying bill unit (V7)`;
+  }
+  let converted: { amountMinor: number; ratePpm: number };
+  try {
+    converted = convertOn(db, parsed.value, s.currency, account.currency, s.effectiveDate);
+  } catch (err) {
+    if (err instanceof AppFailure) return err.message;
+    throw err;
+  }
+  return {
+    accountId: account.id,
+    accountNo: account.no,
+    accountCurrency: account.currency,
+    billNo: bill?.no ?? null,
+    billDueMinor: bill?.due ?? null,
+    amountMinor: parsed.value,
+    accountAmountMinor: converted.amountMinor,
+    ratePpm: converted.ratePpm,
+  };
+}
+
+/** The checks every move out of suspense makes on the suspended payment itself. */
+function requireDistributable(s: CasePayment): void {
+  refuse(externalRule(s));
+  if (!isActiveInSuspense(s)) refuse(notInSuspenseRefusal(s));
+  refuse(failedRule(s));
+}
+
+/**
+ * Posts a distribution: the suspended payment leaves suspense (reversal row, G/L 113), each target gets a
+ * distributed payment (AR credit, allocated to its bill or by policy), and a remainder stays in suspense as a
+ * new suspended payment of the same case. One balanced journal; runs in the caller's transaction.
+ */
+function postDistribution(
+  db: Database.Database,
+  s: CasePayment,
+  targets: ResolvedTarget[],
+  action: 'apply' | 'distribute',
+  reasonCode: number,
+  now: Date,
+  operatorId: number | null,
+): SuspenseMoveDto {
+  const at = now.toISOString();
+  const rootId = s.rootId ?? caseRoot(db, s.id);
+  const distributedMinor = targets.reduce((sum, t) => sum + t.amountMinor, 0);
+  const remainderMinor = s.amountMinor - distributedMinor;
+  const auditId = auditMove(db, {
+    at,
+    operatorId,
+    action: `suspense.${action}`,
+    entityId: String(s.id),
+    before: { state: s.state, amountMinor: s.amountMinor },
+    after: {
+      targets: targets.map((t) => ({ accountNo: t.accountNo, billNo: t.billNo, amountMinor: t.amountMinor })),
+      remainderMinor,
+    },
+    reasonCode,
+  });
+  const lines: JournalLine[] = [
+    { gl: 'SUSPENSE', accountId: null, amountMinor: s.amountMinor, currency: s.currency },
+  ];
+  if (remainderMinor > 0)
+    lines.push({ gl: 'SUSPENSE', accountId: null, amountMinor: -remainderMinor, currency: s.currency });
+  for (const t of targets) {
+    if (t.accountCurrency !== s.currency) {
+      lines.push({ gl: 'FX', accountId: null, amountMinor: -t.amountMinor, currency: s.currency });
+      lines.push({
+        gl: 'FX',
+        accountId: null,
+        amountMinor: t.accountAmountMinor,
+        currency: t.accountCurrency,
+      });
+    }
+    lines.push({
+      gl: 'AR',
+      accountId: t.accountId,
+      amountMinor: -t.accountAmountMinor,
+      currency: t.accountCurrency,
+    });
+  }
+  const journalId = postJournal(db, {
+    kind: SUSPENSE_JOURNAL.distribute,
+    at,
+    effectiveDate: dayOf(now),
+    idemKey: `suspense:distribute:${s.id}`,
+    auditId,
+    reasonCode,
+    glId: GL_RECYCLE,
+    lines,
+  });
+  writeReversal(db, s.id, reasonCode, journalId, at, operatorId);
+  setQueueState(db, s.id, 'distributed', at);
+  const insertDistributed = db.prepare(
+    `INSERT INTO payments (kind, account_id, pay_type, channel_id, status, reason_code, amount_minor, currency, account_amount_minor,
+       rate_ppm, effective_date, external_ref, bill_no, payer_name, batch_id, source_key, parent_payment_id, journal_id, created_at, operator_id)
+     VALUES ('distributed', ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const posted: SuspenseMoveDto['posted'] = [];
+  targets.forEach((t, i) => {
+    const paymentId = Number(
+      insertDistributed.run(
+        t.accountId,
+        s.payType,
+        s.channelId,
+        reasonCode,
+        t.amountMinor,
+        s.currency,
+        t.accountAmountMinor,
+        t.ratePpm,
+        s.effectiveDate,
+        s.externalRef,
+        t.billNo,
+        s.payerName,
+        s.batchId,
+        `suspense:${s.id}:d${i + 1}`,
+        s.id,
+        journalId,
+        at,
+        operatorId,
+      ).lastInsertRowid,
+    );
+    const exponent = exponentOf(db, t.accountCurrency);
+    const billAmount = t.billDueMinor === null ? 0 : Math.min(t.billDueMinor, t.accountAmountMinor);
+    const allocation = allocatePayment(
+      db,
+      t.billNo !== null && billAmount > 0
+        ? { paymentId, bills: [{ billNo: t.billNo, amount: formatMinor(billAmount, exponent) }] }
+        : { paymentId },
+      now,
+      operatorId,
+    );
+    posted.push({
+      paymentId,
+      accountNo: t.accountNo,
+      billNo: t.billNo,
+      amountMinor: t.amountMinor,
+      allocatedMinor: allocation.allocatedMinor,
+    });
+  });
+  const suspended: SuspenseMoveDto['suspended'] = [];
+  if (remainderMinor > 0) {
+    const remainderId = insertSuspended(
+      db,
+      {
+        kind: 'suspended',
+        status: s.status,
+        reasonCode: SUSPENSE_REASON_REMAINDER,
+        amountMinor: remainderMinor,
+        currency: s.currency,
+        effectiveDate: s.effectiveDate,
+        payType: s.payType,
+        channelId: s.channelId,
+        externalRef: s.externalRef,
+        billNo: s.billNo,
+        accountHint: s.accountHint,
+        actionOwner: s.actionOwner,
+        payerName: s.payerName,
+        batchId: s.batchId,
+        parentPaymentId: s.id,
+        sourceKey: `suspense:${s.id}:rest`,
+        journalId,
+        rootId,
+        state: 'partial',
+        enteredOn: s.enteredOn ?? dayOf(now),
+      },
+      at,
+      operatorId,
+    );
+    suspended.push({ paymentId: remainderId, amountMinor: remainderMinor, currency: s.currency });
+  }
+  writeEvent(db, {
+    rootId,
+    paymentId: s.id,
+    at,
+    operatorId,
+    action: action === 'apply' ? 'applied' : 'distributed',
+    reasonCode,
+    amountMinor: distributedMinor,
+    currency: s.currency,
+    detail: {
+      targets: posted.map((p) => ({
+        paymentId: p.paymentId,
+        accountNo: p.accountNo,
+        billNo: p.billNo,
+        amountMinor: p.amountMinor,
+      })),
+      remainderPaymentId: suspended[0]?.paymentId ?? null,
+      remainderMinor,
+    },
+    auditId,
+  });
+  return {
+    action,
+    paymentIds: [s.id],
+    posted,
+    suspended,
+    reversed: [s.id],
+    journalId,
+  };
+}
+
+/**
+ * Applies a suspended payment to the right account or bill (re-validated now). On success the whole amount
+ * posts there and the suspended payment is reversed out of suspense; on any failure nothing changes.
+ */
+export function applySuspended(
+  db: Database.Database,
+  input: {
+    paymentId: number;
+    accountNo?: string | undefined;
+    billNo?: string | undefined;
+    reasonCode?: number | undefined;
+  },
+  now: Date,
+  operatorId: number | null,
+): SuspenseMoveDto {
+  return db.transaction((): SuspenseMoveDto => {
+    const reasonCode = input.reasonCode ?? REVERSAL_REASON_DISTRIBUTED;
+    reversalReason(db, reasonCode, GL_RECYCLE, 'applying a suspended payment');
+    const s = loadCasePayment(db, input.paymentId);
+    requireDistributable(s);
+    const exponent = exponentOf(db, s.currency);
+    const target = resolveTarget(
+      db,
+      s,
+      { accountNo: input.accountNo, billNo: input.billNo, amount: formatMinor(s.amountMinor, exponent) },
+      exponent,
+    );
+    if (typeof target === 'string')
+      throw conflict('revalidation', `payment ${s.id} stays in suspense: ${target}`);
+    return postDistribution(db, s, [target], 'apply', reasonCode, now, operatorId);
+  })();
+}
+
+/**
+ * Distributes a suspended payment over several accounts/bills. The list is validated as one unit (G12): if
+ * any entry fails, nothing is posted and the payment stays in suspense. What the list leaves stays in
+ * suspense as a new suspended payment of the same case.
+ */
+export function distributeSuspended(
+  db: Database.Database,
+  input: { paymentId: number; targets: DistributionTarget[]; reasonCode?: number | undefined },
+  now: Date,
+  operatorId: number | null,
+): SuspenseMoveDto {
+  return db.transaction((): SuspenseMoveDto => {
+    const reasonCode = input.reasonCode ?? REVERSAL_REASON_DISTRIBUTED;
+    reversalReason(db, reasonCode, GL_RECYCLE, 'a distribution');
+    const s = loadCasePayment(db, input.paymentId);
+    requireDistributable(s);
+    if (input.targets.length === 0)
+      throw invalidFields('a distribution list needs at least one entry', [
+        { path: 'targets', message: 'add at least one account or bill' },
+      ]);
+    const exponent = exponentOf(db, s.currency);
+    const problems: string[] = [];
+    const resolved: ResolvedTarget[] = [];
+    input.targets.forEach((t, i) => {
+      const r = resolveTarget(db, s, t, exponent);
+      if (typeof r === 'string') problems.push(`entry ${i + 1} (${t.accountNo ?? t.billNo ?? '?'}): ${r}`);
+      else resolved.push(r);
+    });
+    if (problems.length > 0)
+      throw conflict(
+        'G12',
+        `the distribution list is refused as a whole and payment ${s.id} stays in suspense: ${problems.join('; ')}`,
+      );
+    const total = resolved.reduce((sum, t) => sum + t.amountMinor, 0);
+    if (total > s.amountMinor)
+      throw conflict(
+        'G12',
+        `the distribution list adds up to ${formatMinor(total, exponent)} but payment ${s.id} holds ${formatMinor(s.amountMinor, exponent)} ${s.currency}; nothing was distributed`,
+      );
+    return postDistribution(db, s, resolved, 'distribute', reasonCode, now, operatorId);
+  })();
+}
+
+/**
+ * Recycles posted payments from a wrong account back into suspense: undoes their allocations, reverses them
+ * (G/L 113) and puts their whole amount (G14), in their own currency (G2), into suspense as a recycled payment
+ * with exactly one original (G3). Several payments in one operation must be distributed payments of the same
+ * suspended payment (G8). Applying to the right account is a separate move (G13).
+ */
+export function recyclePayments(
+  db: Database.Database,
+  input: {
+    paymentIds: number[];
+    reasonCode: number;
+    amount?: string | undefined;
+    currency?: string | undefined;
+  },
+  now: Date,
+  operatorId: number | null,
+): SuspenseMoveDto {
+  return db.transaction((): SuspenseMoveDto => {
+    reversalReason(db, input.reasonCode, GL_RECYCLE, 'recycling');
+    const ids = [...new Set(input.paymentIds)];
+    const payments = ids.map((id) => loadCasePayment(db, id));
+    for (const p of payments) {
+      if (p.isSuspense === 1)
+        throw conflict(
+          'already-in-suspense',
+          `payment ${p.id} is already in suspense; apply or distribute it instead`,
+        );
+      if (p.kind === 'failed')
+        throw conflict('G6', `payment ${p.id} failed; a failed payment holds no money to recycle`);
+      refuse(externalRule(p));
+      if (p.reversed === 1) {
+        if (p.reversalKind === SUSPENSE_JOURNAL.recycle)
+          throw conflict(
+            'G3',
+            `payment ${p.id} was already recycled into suspense as payment ${
+              (
+                db
+                  .prepare(`SELECT id FROM payments WHERE parent_payment_id = ? AND kind = 'recycled'`)
+                  .get(p.id) as { id: number } | undefined
+              )?.id ?? '?'
+            }; a recycled payment has exactly one original`,
+          );
+        throw conflict('already-reversed', `payment ${p.id} is reversed and cannot be recycled`);
+      }
+      if (input.currency !== undefined && input.currency !== p.currency)
+        throw conflict(
+          'G2',
+          `payment ${p.id} is in ${p.currency}; a recycled payment keeps its original's currency, not ${input.currency}`,
+        );
+      if (input.amount !== undefined) {
+        const parsed = parseMinor(input.amount, exponentOf(db, p.currency));
+        if (!parsed.ok || parsed.value !== p.amountMinor)
+          throw conflict(
+            'G14',
+            `recycling moves the whole amount of payment ${p.id} (${formatMinor(p.amountMinor, exponentOf(db, p.currency))} ${p.currency}), never a part`,
+          );
+      }
+    }
+    if (payments.length > 1) {
+      const parents = new Set(payments.map((p) => (p.kind === 'distributed' ? p.parentPaymentId : -p.id)));
+      if (parents.size > 1)
+        throw conflict(
+          'G8',
+          'one operation may return only distributed payments of the same suspended payment; recycle the others separately',
+        );
+    }
+    const at = now.toISOString();
+    const auditId = auditMove(db, {
+      at,
+      operatorId,
+      action: 'suspense.recycle',
+      entityId: ids.join(','),
+      before: payments.map((p) => ({ paymentId: p.id, accountNo: p.accountNo, amountMinor: p.amountMinor })),
+      reasonCode: input.reasonCode,
+    });
+    const lines: JournalLine[] = [];
+    for (const p of payments) {
+      undoAllAllocations(db, p, at, operatorId);
+      lines.push({
+        gl: 'AR',
+        accountId: p.accountId,
+        amountMinor: p.accountAmountMinor,
+        currency: p.accountCurrency,
+      });
+      if (p.currency !== p.accountCurrency) {
+        lines.push({
+          gl: 'FX',
+          accountId: null,
+          amountMinor: -p.accountAmountMinor,
+          currency: p.accountCurrency,
+        });
+        lines.push({ gl: 'FX', accountId: null, amountMinor: p.amountMinor, currency: p.currency });
+      }
+      lines.push({ gl: 'SUSPENSE', accountId: null, amountMinor: -p.amountMinor, currency: p.currency });
+    }
+    const journalId = postJournal(db, {
+      kind: SUSPENSE_JOURNAL.recycle,
+      at,
+      effectiveDate: dayOf(now),
+      idemKey: `suspense:recycle:${ids.join(',')}`,
+      auditId,
+      reasonCode: input.reasonCode,
+      glId: GL_RECYCLE,
+      lines,
+    });
+    const suspended: SuspenseMoveDto['suspended'] = [];
+    for (const p of payments) {
+      const rootId = caseRoot(db, p.id);
+      writeReversal(db, p.id, input.reasonCode, journalId, at, operatorId);
+      const recycledId = insertSuspended(
+        db,
+        {
+          kind: 'recycled',
+          status: 15,
+          reasonCode: SUSPENSE_REASON_RECYCLED,
+          amountMinor: p.amountMinor,
+          currency: p.currency,
+          effectiveDate: p.effectiveDate,
+          payType: p.payType,
+          channelId: p.channelId,
+          externalRef: p.externalRef,
+          billNo: p.billNo,
+          accountHint: p.accountNo,
+          actionOwner: null,
+          payerName: p.payerName,
+          batchId: p.batchId,
+          parentPaymentId: p.id,
+          sourceKey: `suspense:recycle:${p.id}`,
+          journalId,
+          rootId,
+          state: 'recycled',
+          enteredOn: dayOf(now),
+        },
+        at,
+        operatorId,
+      );
+      suspended.push({ paymentId: recycledId, amountMinor: p.amountMinor, currency: p.currency });
+      writeEvent(db, {
+        rootId,
+        paymentId: p.id,
+        at,
+        operatorId,
+        action: 'recycled',
+        reasonCode: input.reasonCode,
+        amountMinor: p.amountMinor,
+        currency: p.currency,
+        detail: { fromAccountNo: p.accountNo, recycledPaymentId: recycledId },
+        auditId,
+      });
+    }
+    return { action: 'recycle', paymentIds: ids, posted: [], suspended, reversed: ids, journalId };
+  })();
+}
+
+/** Undoes every net allocation of a posted payment (items and bills reopen, refund items included: G11). */
+function undoAllAllocations(
+  db: Database.Database,
+  p: CasePayment,
+  at: string,
+  operatorId: number | null,
+): number {
+  const net = db
+    .prepare(
+      `SELECT item_id AS itemId, bill_id AS billId, sum(amount_minor) AS amountMinor, max(id) AS lastId FROM allocations
+       WHERE payment_id = ? GROUP BY item_id, bill_id HAVING sum(amount_minor) <> 0`,
+    )
+    .all(p.id) as { itemId: number; billId: number; amountMinor: number; lastId: number }[];
+  applyItemLines(
+    db,
+    { id: p.id, accountId: p.accountId, ratePpm: p.ratePpm },
+    net.map((n) => ({ itemId: n.itemId, billId: n.billId, amountMinor: -n.amountMinor })),
+    at,
+    operatorId,
+    new Map(net.map((n) => [n.itemId, n.lastId])),
+  );
+  return net.reduce((s, n) => s + n.amountMinor, 0);
+}
+
+/**
+ * Removes an active suspended (or recycled) payment from suspense as unallocatable (G/L 112). Irreversible:
+ * there is no command that brings it back, and its case can no longer be reversed (G5, G15).
+ */
+export function removeSuspended(
+  db: Database.Database,
+  input: { paymentId: number; reasonCode: number },
+  now: Date,
+  operatorId: number | null,
+): SuspenseMoveDto {
+  return db.transaction((): SuspenseMoveDto => {
+    reversalReason(db, input.reasonCode, GL_UNALLOCATABLE, 'removal as unallocatable');
+    const s = loadCasePayment(db, input.paymentId);
+    refuse(externalRule(s));
+    if (s.isSuspense === 0)
+      throw conflict(
+        'remove-active-only',
+        `payment ${s.id} is a ${s.kind} payment on account ${s.accountNo}; only the active suspended payment can be removed as unallocatable (recycle it first)`,
+      );
+    if (!isActiveInSuspense(s)) refuse(notInSuspenseRefusal(s));
+    const at = now.toISOString();
+    const rootId = s.rootId ?? caseRoot(db, s.id);
+    const auditId = auditMove(db, {
+      at,
+      operatorId,
+      action: 'suspense.remove',
+      entityId: String(s.id),
+      before: { state: s.state, amountMinor: s.amountMinor },
+      after: { state: 'removed' },
+      reasonCode: input.reasonCode,
+    });
+    const journalId = postJournal(db, {
+      kind: SUSPENSE_JOURNAL.remove,
+      at,
+      effectiveDate: dayOf(now),
+      idemKey: `suspense:remove:${s.id}`,
+      auditId,
+      reasonCode: input.reasonCode,
+      glId: GL_UNALLOCATABLE,
+      lines: [
+        { gl: 'SUSPENSE', accountId: null, amountMinor: s.amountMinor, currency: s.currency },
+        { gl: 'UNALLOCATABLE', accountId: null, amountMinor: -s.amountMinor, currency: s.currency },
+      ],
+    });
+    writeReversal(db, s.id, input.reasonCode, journalId, at, operatorId);
+    setQueueState(db, s.id, 'removed', at);
+    writeEvent(db, {
+      rootId,
+      paymentId: s.id,
+      at,
+      operatorId,
+      action: 'removed',
+      reasonCode: input.reasonCode,
+      amountMinor: s.amountMinor,
+      currency: s.currency,
+      auditId,
+    });
+    return { action: 'remove', paymentIds: [s.id], posted: [], suspended: [], reversed: [s.id], journalId };
+  })();
+}
+
+/** Why the case of `root` cannot be reversed because part of it was removed as unallocatable (G5, G15). */
+export function removalRefusal(tree: CasePayment[]): { rule: string; message: string } | null {
+  const byId = new Map(tree.map((p) => [p.id, p]));
+  for (const p of tree) {
+    if (p.reversalKind !== SUSPENSE_JOURNAL.remove) continue;
+    let viaDistributed = false;
+    for (let up = p.parentPaymentId; up !== null;) {
+      const parent = byId.get(up);
+      if (!parent) break;
+      if (parent.kind === 'distributed') viaDistributed = true;
+      up = parent.parentPaymentId;
+    }
+    return viaDistributed
+      ? {
+          rule: 'G15',
+          message: `a distributed payment of this case went back to suspense and was removed as unallocatable (payment ${p.id}); the original payment cannot be reversed`,
+        }
+      : {
+          rule: 'G5',
+          message: `part of this suspended payment was removed as unallocatable (payment ${p.id}); it cannot be reversed`,
+        };
+  }
+  return null;
+}
+
+/**
+ * Reverses a suspense case directly (the money goes back: CASH credit). It must target the original payment
+ * (G7); every posted payment of the case is reversed first, then what is still in suspense. Refused when any
+ * part was removed as unallocatable (G5, G15) and for cash (V9: cash is reversed only by recycling).
+ */
+export function reverseSuspenseCase(
+  db: Database.Database,
+  input: { paymentId: number; reasonCode: number },
+  now: Date,
+  operatorId: number | null,
+): SuspenseMoveDto {
+  return db.transaction((): SuspenseMoveDto => {
+    requireReasonCode(db, REASON_DOMAIN.paymentReversal, input.reasonCode);
+    const p = loadCasePayment(db, input.paymentId);
+    refuse(externalRule(p));
+    const rootId = caseRoot(db, p.id);
+    if (rootId !== p.id)
+      throw conflict(
+        'G7',
+        `payment ${p.id} is part of the suspense case of payment ${rootId}; a direct reversal must target the original payment ${rootId}`,
+      );
+    const tree = caseTree(db, rootId);
+    if (tree.length === 1 && p.isSuspense === 0)
+      throw conflict(
+        'not-a-suspense-case',
+        `payment ${p.id} never went through suspense; reverse it with a reversal batch in Payment Tool`,
+      );
+    refuse(removalRefusal(tree));
+    if (p.payType === 10011)
+      throw conflict('V9', `payment ${p.id} is cash; cash is reversed only by recycling it through suspense`);
+    const active = tree.filter((t) => t.reversed === 0);
+    if (active.length === 0)
+      throw conflict('already-reversed', `nothing of the case of payment ${p.id} is left to reverse`);
+    // G7: posted payments first, then the suspended ones.
+    const ordered = [
+      ...active.filter((t) => t.isSuspense === 0),
+      ...active.filter((t) => t.isSuspense === 1),
+    ];
+    const at = now.toISOString();
+    const auditId = auditMove(db, {
+      at,
+      operatorId,
+      action: 'suspense.reverse',
+      entityId: String(p.id),
+      before: ordered.map((t) => ({
+        paymentId: t.id,
+        kind: t.kind,
+        accountNo: t.accountNo,
+        amountMinor: t.amountMinor,
+      })),
+      reasonCode: input.reasonCode,
+    });
+    const lines: JournalLine[] = [];
+    for (const t of ordered) {
+      if (t.isSuspense === 0) {
+        undoAllAllocations(db, t, at, operatorId);
+        lines.push({
+          gl: 'AR',
+          accountId: t.accountId,
+          amountMinor: t.accountAmountMinor,
+          currency: t.accountCurrency,
+        });
+        if (t.currency !== t.accountCurrency) {
+          lines.push({
+            gl: 'FX',
+            accountId: null,
+            amountMinor: -t.accountAmountMinor,
+            currency: t.accountCurrency,
+          });
+          lines.push({ gl: 'FX', accountId: null, amountMinor: t.amountMinor, currency: t.currency });
+        }
+      } else {
+        lines.push({ gl: 'SUSPENSE', accountId: null, amountMinor: t.amountMinor, currency: t.currency });
+      }
+      lines.push({ gl: 'CASH', accountId: null, amountMinor: -t.amountMinor, currency: t.currency });
+    }
+    const journalId = postJournal(db, {
+      kind: SUSPENSE_JOURNAL.reverse,
+      at,
+      effectiveDate: dayOf(now),
+      idemKey: `suspense:reverse:${p.id}`,
+      auditId,
+      reasonCode: input.reasonCode,
+      lines,
+    });
+    for (const t of ordered) {
+      writeReversal(db, t.id, input.reasonCode, journalId, at, operatorId);
+      if (t.isSuspense === 1) setQueueState(db, t.id, 'reversed', at);
+    }
+    writeEvent(db, {
+      rootId,
+      paymentId: p.id,
+      at,
+      operatorId,
+      action: 'reversed',
+      reasonCode: input.reasonCode,
+      amountMinor: ordered.reduce((s, t) => s + t.amountMinor, 0),
+      currency: p.currency,
+      detail: { reversedPaymentIds: ordered.map((t) => t.id) },
+      auditId,
+    });
+    return {
+      action: 'reverse',
+      paymentIds: [p.id],
+      posted: [],
+      suspended: [],
+      reversed: ordered.map((t) => t.id),
+      journalId,
+    };
+  })();
+}
+
+/** Throws not_found unless the payment exists (used by read commands). */
+export function requirePayment(db: Database.Database, paymentId: number): void {
+  if (!db.prepare('SELECT 1 FROM payments WHERE id = ?').get(paymentId))
+    throw notFound('payment', String(paymentId));
+}

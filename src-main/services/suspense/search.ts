@@ -1,0 +1,567 @@
+import type Database from 'better-sqlite3';
+import type { z } from 'zod';
+import type { ParsedInput } from '../../../src-shared/api/contract';
+import type { suspenseFilterShape } from '../../../src-shared/api/inputs';
+import {
+  ACTIVE_SUSPENSE_STATES,
+  AGE_BUCKETS,
+  type AgeBucket,
+  type SuspenseRowDto,
+  type SuspenseSavedSearchDto,
+  type SuspenseSearchDto,
+  type SuspenseState,
+} from '../../../src-shared/dto/suspense';
+import { parseMinor } from '../../../src-shared/money';
+import { conflict, invalidFields, notFound } from '../errors';
+import { exponentOf } from '../rates';
+import { dayOf } from './case';
+
+/** Parsed search filters. */
+export type SuspenseFilters = {
+  [K in keyof typeof suspenseFilterShape]?: z.output<(typeof suspenseFilterShape)[K]>;
+};
+
+/** Parsed search input. */
+export type SuspenseSearchInput = ParsedInput<'suspense:search'>;
+
+const SORT_COLUMNS: Record<SuspenseSearchInput['sortBy'], { sql: string; text: boolean }> = {
+  paymentId: { sql: 'q.payment_id', text: false },
+  enteredOn: { sql: 'q.entered_on', text: true },
+  effectiveDate: { sql: 'q.effective_date', text: true },
+  amountMinor: { sql: 'q.amount_minor', text: false },
+  currency: { sql: 'q.currency', text: true },
+  state: { sql: 'q.state', text: true },
+  reasonCode: { sql: 'q.reason_code', text: false },
+  actionOwner: { sql: 'coalesce(q.action_owner, -1)', text: false },
+  accountHint: { sql: "coalesce(q.account_hint, '')", text: true },
+  billNo: { sql: "coalesce(q.bill_no, '')", text: true },
+  payerName: { sql: "coalesce(q.payer_name, '')", text: true },
+  externalRef: { sql: "coalesce(q.external_ref, '')", text: true },
+  batchId: { sql: 'coalesce(q.batch_id, -1)', text: false },
+  lockboxNo: { sql: "coalesce(q.lockbox_no, '')", text: true },
+  channelId: { sql: 'q.channel_id', text: false },
+  payType: { sql: 'q.pay_type', text: false },
+};
+
+/** Quotes text as one FTS5 phrase so user input (quotes, stars, operators, SQL) is only ever text. */
+function ftsPhrase(text: string): string {
+  return `"${text.replace(/"/g, '""')}"`;
+}
+
+/** The date `days` before `today` (yyyy-MM-dd). */
+function daysBefore(today: string, days: number): string {
+  const d = new Date(`${today}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** Whole days between two dates. */
+function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
+/** The entered_on range of an age bucket: [oldest date, newest date] (either may be open). */
+function bucketRange(bucket: AgeBucket, today: string): [string | null, string | null] {
+  switch (bucket) {
+    case '0-7':
+      return [daysBefore(today, 7), null];
+    case '8-30':
+      return [daysBefore(today, 30), daysBefore(today, 8)];
+    case '31-60':
+      return [daysBefore(today, 60), daysBefore(today, 31)];
+    case '61-90':
+      return [daysBefore(today, 90), daysBefore(today, 61)];
+    case '90+':
+      return [null, daysBefore(today, 91)];
+  }
+}
+
+/** SQL (a CASE) naming the age bucket of an entry-date column, with its parameters. */
+function bucketCase(today: string, column: string): { sql: string; params: string[] } {
+  return {
+    sql: `CASE WHEN ${column} >= ? THEN '0-7' WHEN ${column} >= ? THEN '8-30' WHEN ${column} >= ? THEN '31-60'
+               WHEN ${column} >= ? THEN '61-90' ELSE '90+' END`,
+    params: [daysBefore(today, 7), daysBefore(today, 30), daysBefore(today, 60), daysBefore(today, 90)],
+  };
+}
+
+/** Parses an amount filter in the currency's exponent (2 when no currency is chosen). */
+function amountFilter(
+  db: Database.Database,
+  text: string,
+  currency: string | undefined,
+  path: string,
+): number {
+  const parsed = parseMinor(text, currency ? exponentOf(db, currency) : 2);
+  if (!parsed.ok)
+    throw invalidFields(`${path}: ${parsed.error.reason}`, [{ path, message: parsed.error.reason }]);
+  return parsed.value;
+}
+
+/** Builds the WHERE clause of the filters (always parameterised; text is never spliced into SQL). */
+export function whereOf(
+  db: Database.Database,
+  f: SuspenseFilters,
+  today: string,
+): { sql: string; params: (string | number)[] } {
+  const parts: string[] = [];
+  const params: (string | number)[] = [];
+  const states = statesOf(f);
+  if (states === 'active') parts.push('q.active = 1');
+  else if (states !== 'all') {
+    parts.push(`q.state IN (${states.map(() => '?').join(', ')})`);
+    params.push(...states);
+  }
+  if (f.from) {
+    parts.push('q.effective_date >= ?');
+    params.push(f.from);
+  }
+  if (f.to) {
+    parts.push('q.effective_date <= ?');
+    params.push(f.to);
+  }
+  if (f.minAmount !== undefined) {
+    parts.push('q.amount_minor >= ?');
+    params.push(amountFilter(db, f.minAmount, f.currency, 'minAmount'));
+  }
+  if (f.maxAmount !== undefined) {
+    parts.push('q.amount_minor <= ?');
+    params.push(amountFilter(db, f.maxAmount, f.currency, 'maxAmount'));
+  }
+  if (f.currency) {
+    parts.push('q.currency = ?');
+    params.push(f.currency);
+  }
+  if (f.accountHint) {
+    // Prefix match on the account number the payer quoted; LIKE is avoided so % and _ stay plain text.
+    parts.push('q.account_hint >= ? COLLATE NOCASE AND q.account_hint < ? COLLATE NOCASE');
+    params.push(f.accountHint, `${f.accountHint}\u{10FFFF}`);
+  }
+  if (f.billNo) {
+    parts.push('q.bill_no >= ? COLLATE NOCASE AND q.bill_no < ? COLLATE NOCASE');
+    params.push(f.billNo, `${f.billNo}\u{10FFFF}`);
+  }
+  const contains = (text: string | undefined, columns: string[], ftsColumns: string): void => {
+    const t = text?.trim();
+    if (!t) return;
+    if ([...t].length >= 3) {
+      parts.push(`q.payment_id IN (SELECT rowid FROM suspense_fts WHERE suspense_fts MATCH ?)`);
+      params.push(`${ftsColumns} : ${ftsPhrase(t)}`);
+    } else {
+      // Under three characters the trigram index has nothing to match; instr() takes the text literally.
+      parts.push(`(${columns.map((c) => `instr(lower(coalesce(${c}, '')), lower(?)) > 0`).join(' OR ')})`);
+      columns.forEach(() => params.push(t));
+    }
+  };
+  contains(f.text, ['q.payer_name', 'q.external_ref'], '{payer_name external_ref}');
+  contains(f.payer, ['q.payer_name'], 'payer_name');
+  contains(f.reference, ['q.external_ref'], 'external_ref');
+  if (f.batchId !== undefined) {
+    parts.push('q.batch_id = ?');
+    params.push(f.batchId);
+  }
+  if (f.lockboxNo) {
+    parts.push('q.lockbox_no = ?');
+    params.push(f.lockboxNo);
+  }
+  if (f.channelId !== undefined) {
+    parts.push('q.channel_id = ?');
+    params.push(f.channelId);
+  }
+  if (f.payType !== undefined) {
+    parts.push('q.pay_type = ?');
+    params.push(f.payType);
+  }
+  if (f.reasonCode !== undefined) {
+    parts.push('q.reason_code = ?');
+    params.push(f.reasonCode);
+  }
+  if (f.owner === 'none') parts.push('q.action_owner IS NULL');
+  else if (f.owner !== undefined) {
+    parts.push('q.action_owner = ?');
+    params.push(f.owner);
+  }
+  const age = ageCondition(f, today, 'q.entered_on');
+  if (age) {
+    parts.push(age.sql);
+    params.push(...age.params);
+  }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+/** The states a filter asks for: the active ones (one index range), all, or a list. */
+function statesOf(f: SuspenseFilters): 'active' | 'all' | SuspenseState[] {
+  const statuses = f.status ?? ['active'];
+  if (statuses.includes('all')) return 'all';
+  const states = new Set<SuspenseState>();
+  for (const s of statuses) {
+    if (s === 'active') ACTIVE_SUSPENSE_STATES.forEach((a) => states.add(a));
+    else if (s !== 'all') states.add(s);
+  }
+  if (states.size === ACTIVE_SUSPENSE_STATES.length && ACTIVE_SUSPENSE_STATES.every((a) => states.has(a)))
+    return 'active';
+  return [...states];
+}
+
+/** The entry-date condition of the age buckets asked for, or null when every age is wanted. */
+function ageCondition(
+  f: SuspenseFilters,
+  today: string,
+  column: string,
+): { sql: string; params: string[] } | null {
+  if (!f.ageBucket || f.ageBucket.length === 0 || new Set(f.ageBucket).size === AGE_BUCKETS.length)
+    return null;
+  const ors: string[] = [];
+  const params: string[] = [];
+  for (const b of new Set(f.ageBucket)) {
+    const [oldest, newest] = bucketRange(b, today);
+    const conds: string[] = [];
+    if (oldest) {
+      conds.push(`${column} >= ?`);
+      params.push(oldest);
+    }
+    if (newest) {
+      conds.push(`${column} <= ?`);
+      params.push(newest);
+    }
+    ors.push(`(${conds.join(' AND ')})`);
+  }
+  return { sql: `(${ors.join(' OR ')})`, params };
+}
+
+/** Filters the running tally can answer alone (everything else needs the queue rows). */
+const TALLY_FILTERS: ReadonlySet<string> = new Set([
+  'status',
+  'currency',
+  'owner',
+  'reasonCode',
+  'ageBucket',
+]);
+
+/**
+ * The tally's WHERE clause for the filters, or null when a filter needs the queue rows (text, dates, amounts,
+ * numbers tried, batch, lockbox, channel, pay type).
+ */
+function tallyWhere(f: SuspenseFilters, today: string): { sql: string; params: (string | number)[] } | null {
+  for (const key of Object.keys(FILTER_KEYS)) {
+    if (!TALLY_FILTERS.has(key) && (f as Record<string, unknown>)[key] !== undefined) return null;
+  }
+  const parts: string[] = [];
+  const params: (string | number)[] = [];
+  const states = statesOf(f);
+  const list = states === 'active' ? ACTIVE_SUSPENSE_STATES : states === 'all' ? null : states;
+  if (list) {
+    parts.push(`t.state IN (${list.map(() => '?').join(', ')})`);
+    params.push(...list);
+  }
+  if (f.currency) {
+    parts.push('t.currency = ?');
+    params.push(f.currency);
+  }
+  if (f.owner !== undefined) {
+    parts.push('t.owner = ?');
+    params.push(f.owner === 'none' ? -1 : f.owner);
+  }
+  if (f.reasonCode !== undefined) {
+    parts.push('t.reason_code = ?');
+    params.push(f.reasonCode);
+  }
+  const age = ageCondition(f, today, 't.entered_on');
+  if (age) {
+    parts.push(age.sql);
+    params.push(...age.params);
+  }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+/** Every filter key (the search input also carries paging keys, which are not filters). */
+const FILTER_KEYS: Record<keyof SuspenseFilters, true> = {
+  from: true,
+  to: true,
+  minAmount: true,
+  maxAmount: true,
+  currency: true,
+  accountHint: true,
+  billNo: true,
+  text: true,
+  payer: true,
+  reference: true,
+  batchId: true,
+  lockboxNo: true,
+  channelId: true,
+  payType: true,
+  reasonCode: true,
+  owner: true,
+  status: true,
+  ageBucket: true,
+};
+
+/** The entry date older days of the tally are folded into (always in the oldest age bucket). */
+const FOLDED_DAY = '0000-01-01';
+
+/**
+ * Folds tally rows of days older than every age-bucket boundary into one row per group, so the tally stays a
+ * few thousand rows however long payments sit in suspense. Cheap when there is nothing to fold (one index probe).
+ */
+export function foldTally(db: Database.Database, today: string): void {
+  const before = daysBefore(today, 100);
+  const due = db
+    .prepare('SELECT 1 FROM suspense_tally WHERE entered_on > ? AND entered_on < ? LIMIT 1')
+    .get(FOLDED_DAY, before);
+  if (!due) return;
+  db.transaction(() => {
+    db.prepare(
+      `INSERT INTO suspense_tally (state, currency, owner, reason_code, entered_on, count, amount_minor)
+       SELECT state, currency, owner, reason_code, ?, sum(count), sum(amount_minor) FROM suspense_tally
+       WHERE entered_on > ? AND entered_on < ? GROUP BY 1, 2, 3, 4 HAVING true
+       ON CONFLICT (state, currency, owner, reason_code, entered_on)
+       DO UPDATE SET count = count + excluded.count, amount_minor = amount_minor + excluded.amount_minor`,
+    ).run(FOLDED_DAY, FOLDED_DAY, before);
+    db.prepare('DELETE FROM suspense_tally WHERE entered_on > ? AND entered_on < ?').run(FOLDED_DAY, before);
+    db.prepare('DELETE FROM suspense_tally WHERE count = 0 AND amount_minor = 0').run();
+  })();
+}
+
+type RawRow = Omit<SuspenseRowDto, 'failed' | 'ageDays'> & { failed: number };
+
+const ROW_SQL = `SELECT q.payment_id AS paymentId, q.root_id AS rootId, q.state, q.failed, q.amount_minor AS amountMinor, q.currency,
+    q.effective_date AS effectiveDate, q.entered_on AS enteredOn, q.reason_code AS reasonCode,
+    (SELECT label FROM reason_codes WHERE domain_id = 14 AND id = q.reason_code) AS reasonLabel,
+    q.action_owner AS actionOwner, (SELECT label FROM reason_codes WHERE domain_id = 15 AND id = q.action_owner) AS ownerLabel,
+    q.account_hint AS accountHint, q.bill_no AS billNo, q.payer_name AS payerName, q.external_ref AS externalRef,
+    q.batch_id AS batchId, q.lockbox_no AS lockboxNo, q.channel_id AS channelId, q.pay_type AS payType
+  FROM suspense_queue q`;
+
+/** Turns raw rows into DTOs with their age. */
+export function toRows(rows: RawRow[], today: string): SuspenseRowDto[] {
+  return rows.map((r) => ({
+    ...r,
+    failed: r.failed === 1,
+    ageDays: Math.max(0, daysBetween(r.enteredOn, today)),
+  }));
+}
+
+function encodeCursor(value: unknown, id: number): string {
+  return Buffer.from(JSON.stringify([value, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string, text: boolean): [string | number, number] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (
+      Array.isArray(v) &&
+      v.length === 2 &&
+      (text ? typeof v[0] === 'string' : typeof v[0] === 'number') &&
+      Number.isSafeInteger(v[1])
+    )
+      return [v[0] as string | number, v[1] as number];
+  } catch {
+    // fall through to the validation error
+  }
+  throw invalidFields('the cursor does not belong to this sort order', [
+    { path: 'cursor', message: 'not a cursor of this search' },
+  ]);
+}
+
+/**
+ * Searches the Payment Center work queue. Pages by keyset (`cursor`, from the previous page) or by `offset`
+ * (what a grid asks for), sorted by any column with the payment id as tie-breaker. With `totals`, also counts and
+ * sums the whole result per currency, age bucket and action owner.
+ */
+export function searchSuspense(
+  db: Database.Database,
+  input: SuspenseSearchInput,
+  now: Date,
+): SuspenseSearchDto {
+  const started = performance.now();
+  const today = dayOf(now);
+  const where = whereOf(db, input, today);
+  const sort = SORT_COLUMNS[input.sortBy];
+  const dir = input.sortDir === 'desc' ? 'DESC' : 'ASC';
+  const params: (string | number)[] = [...where.params];
+  let whereSql = where.sql;
+  if (input.cursor !== undefined) {
+    if (input.offset !== undefined) throw conflict('paging', 'give either a cursor or an offset, not both');
+    const [value, id] = decodeCursor(input.cursor, sort.text);
+    const cmp = dir === 'ASC' ? '>' : '<';
+    whereSql = `${whereSql ? `${whereSql} AND` : 'WHERE'} (${sort.sql}, q.payment_id) ${cmp} (?, ?)`;
+    params.push(value, id);
+  }
+  const sortKey = sort.sql === 'q.payment_id' ? 'q.payment_id' : `${sort.sql} ${dir}, q.payment_id`;
+  // Page keys first (often from an index alone), then the page's rows with their labels.
+  const keys = db
+    .prepare(
+      `SELECT q.payment_id AS id, ${sort.sql} AS sortValue FROM suspense_queue q ${whereSql}
+       ORDER BY ${sortKey} ${dir} LIMIT ? OFFSET ?`,
+    )
+    .all(...params, input.limit + 1, input.offset ?? 0) as { id: number; sortValue: string | number }[];
+  const more = keys.length > input.limit;
+  const page = more ? keys.slice(0, input.limit) : keys;
+  const last = page[page.length - 1];
+  const nextCursor = more && last ? encodeCursor(last.sortValue, last.id) : null;
+  const byId = new Map(
+    (
+      db
+        .prepare(`${ROW_SQL} WHERE q.payment_id IN (SELECT value FROM json_each(?))`)
+        .all(JSON.stringify(page.map((k) => k.id))) as RawRow[]
+    ).map((r) => [r.paymentId, r]),
+  );
+  const rows = toRows(
+    page.flatMap((k) => {
+      const r = byId.get(k.id);
+      return r ? [r] : [];
+    }),
+    today,
+  );
+  const out: SuspenseSearchDto = {
+    rows,
+    nextCursor,
+    total: -1,
+    totalsByCurrency: [],
+    byAge: [],
+    byOwner: [],
+    elapsedMs: 0,
+  };
+  if (input.totals) {
+    const tally = tallyWhere(input, today);
+    if (tally) foldTally(db, today);
+    const bucket = bucketCase(today, tally ? 't.entered_on' : 'q.entered_on');
+    const groups = (
+      tally
+        ? db
+            .prepare(
+              `SELECT t.currency AS currency, nullif(t.owner, -1) AS owner, ${bucket.sql} AS bucket, sum(t.count) AS n,
+                      sum(t.amount_minor) AS amount
+               FROM suspense_tally t ${tally.sql} GROUP BY 1, 2, 3 HAVING sum(t.count) <> 0`,
+            )
+            .all(...bucket.params, ...tally.params)
+        : db
+            .prepare(
+              `SELECT q.currency AS currency, q.action_owner AS owner, ${bucket.sql} AS bucket, count(*) AS n,
+                      sum(q.amount_minor) AS amount
+               FROM suspense_queue q ${where.sql} GROUP BY 1, 2, 3`,
+            )
+            .all(...bucket.params, ...where.params)
+    ) as {
+      currency: string;
+      owner: number | null;
+      bucket: AgeBucket;
+      n: number;
+      amount: number;
+    }[];
+    const byCurrency = new Map<string, { count: number; amountMinor: number }>();
+    const byAge = new Map<AgeBucket, number>(AGE_BUCKETS.map((b) => [b, 0]));
+    const byOwner = new Map<number | null, number>();
+    for (const g of groups) {
+      const c = byCurrency.get(g.currency) ?? { count: 0, amountMinor: 0 };
+      c.count += g.n;
+      c.amountMinor += g.amount;
+      byCurrency.set(g.currency, c);
+      byAge.set(g.bucket, (byAge.get(g.bucket) ?? 0) + g.n);
+      byOwner.set(g.owner, (byOwner.get(g.owner) ?? 0) + g.n);
+    }
+    const label = db.prepare('SELECT label FROM reason_codes WHERE domain_id = 15 AND id = ?');
+    out.total = groups.reduce((s, g) => s + g.n, 0);
+    out.totalsByCurrency = [...byCurrency]
+      .map(([currency, v]) => ({ currency, ...v }))
+      .sort((a, b) => b.count - a.count);
+    out.byAge = AGE_BUCKETS.map((b) => ({ bucket: b, count: byAge.get(b) ?? 0 }));
+    out.byOwner = [...byOwner]
+      .map(([owner, count]) => ({
+        owner,
+        label: owner === null ? null : ((label.get(owner) as { label: string } | undefined)?.label ?? null),
+        count,
+      }))
+      .sort((a, b) => b.count - a.count);
+  }
+  out.elapsedMs = Math.round((performance.now() - started) * 10) / 10;
+  return out;
+}
+
+/** One row of the queue by payment id, or undefined. */
+export function queueRow(db: Database.Database, paymentId: number, now: Date): SuspenseRowDto | undefined {
+  const r = db.prepare(`${ROW_SQL} WHERE q.payment_id = ?`).get(paymentId) as RawRow | undefined;
+  return r ? toRows([r], dayOf(now))[0] : undefined;
+}
+
+const CSV_COLUMNS: (keyof SuspenseRowDto)[] = [
+  'paymentId',
+  'state',
+  'amountMinor',
+  'currency',
+  'effectiveDate',
+  'enteredOn',
+  'ageDays',
+  'reasonCode',
+  'reasonLabel',
+  'actionOwner',
+  'ownerLabel',
+  'accountHint',
+  'billNo',
+  'payerName',
+  'externalRef',
+  'batchId',
+  'lockboxNo',
+  'channelId',
+  'payType',
+];
+
+function csvField(v: string | number | boolean | null): string {
+  if (v === null) return '';
+  const s = String(v);
+  // A leading = + - @ would be run as a formula by spreadsheets; a quote prefix keeps it text.
+  const safe = /^[=+\-@\t\r]/.test(s) && typeof v === 'string' ? `'${s}` : s;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** Exports the selected queue rows as CSV (RFC 4180, header line, amounts in minor units). */
+export function exportSuspense(
+  db: Database.Database,
+  paymentIds: number[],
+  now: Date,
+): { csv: string; rows: number } {
+  const raw = db
+    .prepare(`${ROW_SQL} WHERE q.payment_id IN (SELECT value FROM json_each(?)) ORDER BY q.payment_id`)
+    .all(JSON.stringify(paymentIds)) as RawRow[];
+  if (raw.length === 0) throw notFound('suspended payment', paymentIds.slice(0, 5).join(', '));
+  const rows = toRows(raw, dayOf(now));
+  const lines = [CSV_COLUMNS.join(','), ...rows.map((r) => CSV_COLUMNS.map((c) => csvField(r[c])).join(','))];
+  return { csv: lines.join('\r\n') + '\r\n', rows: rows.length };
+}
+
+/** The saved searches of an operator. */
+export function listSavedSearches(db: Database.Database, operatorId: number): SuspenseSavedSearchDto[] {
+  return (
+    db
+      .prepare(
+        `SELECT id, name, filters, updated_at AS updatedAt FROM suspense_saved_searches WHERE operator_id = ? ORDER BY name`,
+      )
+      .all(operatorId) as { id: number; name: string; filters: string; updatedAt: string }[]
+  ).map((r) => ({ ...r, filters: JSON.parse(r.filters) as Record<string, unknown> }));
+}
+
+/** Saves (or replaces by name) a search of the operator. */
+export function saveSearch(
+  db: Database.Database,
+  input: { name: string; filters: SuspenseFilters },
+  now: Date,
+  operatorId: number,
+): SuspenseSavedSearchDto {
+  const at = now.toISOString();
+  db.prepare(
+    `INSERT INTO suspense_saved_searches (operator_id, name, filters, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (operator_id, name) DO UPDATE SET filters = excluded.filters, updated_at = excluded.updated_at`,
+  ).run(operatorId, input.name, JSON.stringify(input.filters), at, at);
+  const saved = listSavedSearches(db, operatorId).find((s) => s.name === input.name);
+  if (!saved) throw notFound('saved search', input.name);
+  return saved;
+}
+
+/** Deletes one of the operator's saved searches. */
+export function deleteSearch(db: Database.Database, id: number, operatorId: number): { deleted: number } {
+  const info = db
+    .prepare('DELETE FROM suspense_saved_searches WHERE id = ? AND operator_id = ?')
+    .run(id, operatorId);
+  if (info.changes === 0) throw notFound('saved search', String(id));
+  return { deleted: info.changes };
+}

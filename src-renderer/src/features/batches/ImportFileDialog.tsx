@@ -1,0 +1,603 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Checkbox from '@mui/material/Checkbox';
+import Dialog from '@mui/material/Dialog';
+import DialogActions from '@mui/material/DialogActions';
+import DialogContent from '@mui/material/DialogContent';
+import DialogTitle from '@mui/material/DialogTitle';
+import FormControlLabel from '@mui/material/FormControlLabel';
+import LinearProgress from '@mui/material/LinearProgress';
+import MenuItem from '@mui/material/MenuItem';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import TextField from '@mui/material/TextField';
+import ToggleButton from '@mui/material/ToggleButton';
+import ToggleButtonGroup from '@mui/material/ToggleButtonGroup';
+import Typography from '@mui/material/Typography';
+import { alpha } from '@mui/material/styles';
+import UploadFileIcon from '@mui/icons-material/UploadFile';
+import type {
+  BankFilePreviewDto,
+  BatchDto,
+  BatchTypeDto,
+  ImportTemplateDto,
+} from '../../../../src-shared/dto/batches';
+import { PAY_TYPE } from '../../../../src-shared/pay-types';
+import { ApiCallError, call, errorMessage } from '../../api/client';
+import { useAppInfo } from '../../app/app-info';
+import { useJobProgress } from '../../app/use-job-progress';
+import { formatCount } from '../../components/format';
+import { BATCH_PAY_TYPES, payTypeLabel } from './labels';
+
+/** Delimiters offered for an ad-hoc mapping (any other single character can be typed). */
+const DELIMITERS: { value: string; label: string }[] = [
+  { value: ',', label: 'Comma ,' },
+  { value: ';', label: 'Semicolon ;' },
+  { value: '\t', label: 'Tab' },
+  { value: '|', label: 'Pipe |' },
+  { value: ' ', label: 'Space' },
+];
+
+const DATE_FORMATS = [
+  'MM/dd/yyyy',
+  'dd/MM/yyyy',
+  'dd.MM.yyyy',
+  'yyyy-MM-dd',
+  'M/d/yyyy',
+  'yyyyMMdd',
+  'MM/dd/yy',
+];
+
+/** Reads a chosen file as base64 (the bytes travel to the main process; a renderer cannot name a path there). */
+function readBase64(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onerror = () => reject(r.error ?? new Error('the file cannot be read'));
+    r.onload = () => {
+      const url = typeof r.result === 'string' ? r.result : '';
+      resolve(url.slice(url.indexOf(',') + 1));
+    };
+    r.readAsDataURL(file);
+  });
+}
+
+type Mapping = {
+  delimiter: string;
+  columns: string;
+  dateFormat: string;
+  headerLines: string;
+  hasColumnHeader: boolean;
+  decimalComma: boolean;
+};
+
+/** An inline template from the ad-hoc fields: one field name per column, an empty name skips that column. */
+function inlineTemplate(m: Mapping, name: string): Record<string, unknown> {
+  return {
+    name: name || 'ad hoc',
+    format: 'delimited',
+    delimiter: m.delimiter,
+    columns: m.columns
+      .split(',')
+      .map((f, index) => ({ field: f.trim(), index }))
+      .filter((c) => c.field !== ''),
+    dateFormat: m.dateFormat,
+    headerLines: /^\d+$/.test(m.headerLines.trim()) ? Number(m.headerLines.trim()) : 0,
+    hasColumnHeader: m.hasColumnHeader,
+    ...(m.decimalComma ? { decimalSeparator: ',' } : {}),
+  };
+}
+
+/**
+ * Import a bank file into a new batch: choose the file, a saved template or an ad-hoc mapping, see the first rows
+ * as they will be read with every problem (nothing is staged), then import as a job with progress. The file's
+ * bytes are sent to the services (base64), which works the same in the desktop app and in a browser on the bridge.
+ */
+export function ImportFileDialog({
+  onClose,
+  onImported,
+}: {
+  onClose: () => void;
+  onImported: (b: BatchDto) => void;
+}) {
+  const { info } = useAppInfo();
+  const currencies = info?.currencies ?? [];
+  const progress = useJobProgress();
+  const input = useRef<HTMLInputElement>(null);
+  const [file, setFile] = useState<{ name: string; size: number; content: string } | null>(null);
+  const [templates, setTemplates] = useState<ImportTemplateDto[]>([]);
+  const [source, setSource] = useState<'template' | 'adhoc'>('template');
+  const [templateName, setTemplateName] = useState('');
+  const [mapping, setMapping] = useState<Mapping>({
+    delimiter: ',',
+    columns: 'accountNo,amount,paymentDate,checkNo',
+    dateFormat: 'MM/dd/yyyy',
+    headerLines: '0',
+    hasColumnHeader: true,
+    decimalComma: false,
+  });
+  const [saveAs, setSaveAs] = useState('');
+  const [batchType, setBatchType] = useState<BatchTypeDto>('payment');
+  const [payType, setPayType] = useState<number>(PAY_TYPE.check);
+  const [currency, setCurrency] = useState(
+    currencies.find((c) => c.code === 'USD')?.code ?? currencies[0]?.code ?? 'USD',
+  );
+  const [level, setLevel] = useState<'bill' | 'item'>('bill');
+  const [importing, setImporting] = useState(false);
+  const [force, setForce] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    call('templates:list', {}).then(
+      (t) => {
+        if (!live) return;
+        setTemplates(t);
+        if (t.length > 0) setTemplateName((n) => n || (t[0]?.name ?? ''));
+        else setSource('adhoc');
+      },
+      (err: unknown) => live && setError(errorMessage(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  const templateInput = useMemo(
+    () =>
+      source === 'template'
+        ? templateName
+          ? { templateName }
+          : null
+        : { template: inlineTemplate(mapping, saveAs.trim()) },
+    [source, templateName, mapping, saveAs],
+  );
+
+  // Every change of file, template or currency previews again (nothing is staged by a preview); a result
+  // belongs to the request it answered, so a stale one is never shown.
+  const request = useMemo(
+    () => (file && templateInput ? { file, templateInput, currency } : null),
+    [file, templateInput, currency],
+  );
+  const [result, setResult] = useState<{ request: object; preview: BankFilePreviewDto | null } | null>(null);
+  useEffect(() => {
+    if (!request) return;
+    let live = true;
+    const t = setTimeout(() => {
+      call('batches:preview-file', {
+        content: request.file.content,
+        fileName: request.file.name,
+        currency: request.currency,
+        previewRows: 20,
+        ...request.templateInput,
+      }).then(
+        (p) => {
+          if (!live) return;
+          setResult({ request, preview: p });
+          setError(null);
+          setForce(false);
+        },
+        (err: unknown) => {
+          if (!live) return;
+          setResult({ request, preview: null });
+          setError(
+            err instanceof ApiCallError && err.error.code === 'validation' && err.error.issues?.length
+              ? `${err.error.message}: ${err.error.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`
+              : errorMessage(err),
+          );
+        },
+      );
+    }, 250);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [request]);
+  const preview = request && result?.request === request ? result.preview : null;
+  const previewing = request !== null && result?.request !== request;
+
+  const choose = async (f: File | undefined) => {
+    if (!f) return;
+    setError(null);
+    try {
+      setFile({ name: f.name, size: f.size, content: await readBase64(f) });
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+
+  const changeType = (t: BatchTypeDto | null) => {
+    if (!t) return;
+    setBatchType(t);
+    if (!BATCH_PAY_TYPES[t].includes(payType)) setPayType(BATCH_PAY_TYPES[t][0] ?? PAY_TYPE.check);
+  };
+
+  const canImport =
+    !!file &&
+    !!templateInput &&
+    !!preview &&
+    !previewing &&
+    !importing &&
+    preview.fileErrors.length === 0 &&
+    (!preview.alreadyImported || force);
+
+  const runImport = async () => {
+    if (!file || !templateInput || !canImport) return;
+    setImporting(true);
+    setError(null);
+    try {
+      if (source === 'adhoc' && saveAs.trim()) {
+        const saved = await call('templates:save', {
+          name: saveAs.trim(),
+          definition: inlineTemplate(mapping, saveAs.trim()),
+        });
+        setTemplates((t) => [...t.filter((x) => x.name !== saved.name), saved]);
+      }
+      const r = await call('batches:import-file', {
+        content: file.content,
+        fileName: file.name,
+        batchType,
+        payType,
+        currency,
+        allocationLevel: level,
+        force,
+        ...(source === 'adhoc' && saveAs.trim() ? { templateName: saveAs.trim() } : templateInput),
+      });
+      onImported(r.batch);
+    } catch (err) {
+      setError(errorMessage(err));
+      setImporting(false);
+    }
+  };
+
+  const job = progress?.kind === 'batch-import' ? progress : null;
+  const fieldNames = preview ? [...new Set(preview.rows.flatMap((r) => Object.keys(r.fields)))] : [];
+  const setMap = (patch: Partial<Mapping>) => setMapping((m) => ({ ...m, ...patch }));
+
+  return (
+    <Dialog
+      open
+      onClose={importing ? undefined : onClose}
+      maxWidth="lg"
+      fullWidth
+      data-testid="import-dialog"
+      aria-labelledby="import-title"
+    >
+      <DialogTitle id="import-title">Import bank file</DialogTitle>
+      <LinearProgress
+        variant={job && job.total > 0 ? 'determinate' : 'indeterminate'}
+        value={job && job.total > 0 ? (100 * job.done) / job.total : 0}
+        sx={{ height: 2, visibility: previewing || importing ? 'visible' : 'hidden' }}
+        aria-hidden
+      />
+      <DialogContent sx={{ display: 'flex', flexDirection: 'column', gap: 2, pt: '8px !important' }}>
+        <Box sx={{ display: 'flex', gap: 2, alignItems: 'center', flexWrap: 'wrap' }}>
+          <input
+            ref={input}
+            type="file"
+            hidden
+            accept=".csv,.txt,.dat,.bai,.bai2,.prn,text/*"
+            onChange={(e) => void choose(e.target.files?.[0])}
+            data-testid="import-file-input"
+          />
+          <Button
+            variant="outlined"
+            startIcon={<UploadFileIcon />}
+            onClick={() => input.current?.click()}
+            disabled={importing}
+            data-testid="import-choose-file"
+          >
+            Choose file
+          </Button>
+          <Typography variant="body2" data-testid="import-file-name" sx={{ fontFamily: 'monospace' }}>
+            {file ? `${file.name} · ${formatCount(file.size)} bytes` : 'No file chosen'}
+          </Typography>
+        </Box>
+
+        <Box sx={{ display: 'flex', gap: 2, alignItems: 'flex-start', flexWrap: 'wrap' }}>
+          <ToggleButtonGroup
+            exclusive
+            size="small"
+            color="primary"
+            value={source}
+            onChange={(_e, v: 'template' | 'adhoc' | null) => v && setSource(v)}
+            aria-label="Column mapping"
+          >
+            <ToggleButton
+              value="template"
+              disabled={templates.length === 0}
+              data-testid="import-source-template"
+            >
+              Saved template
+            </ToggleButton>
+            <ToggleButton value="adhoc" data-testid="import-source-adhoc">
+              Ad-hoc mapping
+            </ToggleButton>
+          </ToggleButtonGroup>
+          {source === 'template' ? (
+            <TextField
+              select
+              size="small"
+              label="Template"
+              value={templateName}
+              onChange={(e) => setTemplateName(e.target.value)}
+              sx={{ minWidth: 260 }}
+              slotProps={{ select: { SelectDisplayProps: { 'data-testid': 'import-template' } as object } }}
+            >
+              {templates.map((t) => (
+                <MenuItem key={t.name} value={t.name} data-testid={`import-template-${t.name}`}>
+                  {t.name}
+                  {t.bank ? ` · ${t.bank}` : ''}
+                </MenuItem>
+              ))}
+            </TextField>
+          ) : (
+            <Box sx={{ display: 'flex', gap: 1.5, flexWrap: 'wrap', alignItems: 'center', flex: 1 }}>
+              <TextField
+                select
+                size="small"
+                label="Delimiter"
+                value={mapping.delimiter}
+                onChange={(e) => setMap({ delimiter: e.target.value })}
+                sx={{ width: 140 }}
+              >
+                {DELIMITERS.map((d) => (
+                  <MenuItem key={d.label} value={d.value}>
+                    {d.label}
+                  </MenuItem>
+                ))}
+              </TextField>
+              <TextField
+                size="small"
+                label="Columns (field per column)"
+                value={mapping.columns}
+                onChange={(e) => setMap({ columns: e.target.value })}
+                helperText="accountNo, billNo, amount, paymentDate, checkNo, payerName, reference, paymentId, custom:name; empty skips"
+                sx={{ flex: 1, minWidth: 320 }}
+                slotProps={{ htmlInput: { 'data-testid': 'import-columns' } }}
+              />
+              <TextField
+                select
+                size="small"
+                label="Date format"
+                value={mapping.dateFormat}
+                onChange={(e) => setMap({ dateFormat: e.target.value })}
+                sx={{ width: 150 }}
+              >
+                {DATE_FORMATS.map((f) => (
+                  <MenuItem key={f} value={f}>
+                    {f}
+                  </MenuItem>
+                ))}
+              </TextField>
+              <TextField
+                size="small"
+                label="Header lines"
+                value={mapping.headerLines}
+                onChange={(e) => setMap({ headerLines: e.target.value })}
+                sx={{ width: 110 }}
+              />
+              <FormControlLabel
+                control={
+                  <Checkbox
+                    size="small"
+                    checked={mapping.hasColumnHeader}
+                    onChange={(e) => setMap({ hasColumnHeader: e.target.checked })}
+                  />
+                }
+                label="Column titles"
+              />
+              <FormControlLabel
+                control={
+                  <Checkbox
+                    size="small"
+                    checked={mapping.decimalComma}
+                    onChange={(e) => setMap({ decimalComma: e.target.checked })}
+                  />
+                }
+                label="Decimal comma"
+              />
+              <TextField
+                size="small"
+                label="Save as template"
+                value={saveAs}
+                onChange={(e) => setSaveAs(e.target.value)}
+                sx={{ width: 200 }}
+                slotProps={{ htmlInput: { 'data-testid': 'import-save-as', maxLength: 64 } }}
+              />
+            </Box>
+          )}
+        </Box>
+
+        <Box sx={{ display: 'flex', gap: 2, alignItems: 'center', flexWrap: 'wrap' }}>
+          <ToggleButtonGroup
+            exclusive
+            size="small"
+            color="primary"
+            value={batchType}
+            onChange={(_e, v: BatchTypeDto | null) => changeType(v)}
+            aria-label="Batch type"
+          >
+            <ToggleButton value="payment" data-testid="import-type-payment">
+              Payment
+            </ToggleButton>
+            <ToggleButton value="refund" data-testid="import-type-refund">
+              Refund
+            </ToggleButton>
+            <ToggleButton value="reversal" data-testid="import-type-reversal">
+              Reversal
+            </ToggleButton>
+          </ToggleButtonGroup>
+          <TextField
+            select
+            size="small"
+            label="Pay type"
+            value={payType}
+            onChange={(e) => setPayType(Number(e.target.value))}
+            sx={{ minWidth: 200 }}
+          >
+            {BATCH_PAY_TYPES[batchType].map((p) => (
+              <MenuItem key={p} value={p}>
+                {payTypeLabel(p)} ({p})
+              </MenuItem>
+            ))}
+          </TextField>
+          <TextField
+            select
+            size="small"
+            label="Currency"
+            value={currency}
+            onChange={(e) => setCurrency(e.target.value)}
+            sx={{ width: 120 }}
+          >
+            {currencies.map((c) => (
+              <MenuItem key={c.code} value={c.code}>
+                {c.code}
+              </MenuItem>
+            ))}
+          </TextField>
+          <TextField
+            select
+            size="small"
+            label="Allocation level"
+            value={level}
+            onChange={(e) => setLevel(e.target.value as 'bill' | 'item')}
+            sx={{ width: 150 }}
+          >
+            <MenuItem value="bill">Bill level</MenuItem>
+            <MenuItem value="item">Item level</MenuItem>
+          </TextField>
+        </Box>
+
+        {preview && (
+          <Box data-testid="import-preview" data-rows-with-problems={preview.rowsWithProblems}>
+            <Box sx={{ display: 'flex', gap: 3, flexWrap: 'wrap', mb: 1 }}>
+              <Typography variant="body2" data-testid="import-preview-summary">
+                {preview.rows.length === 0
+                  ? 'No rows read.'
+                  : `First ${formatCount(preview.rows.length)} rows as they will be read; ${formatCount(preview.rowsWithProblems)} ${preview.rowsWithProblems === 1 ? 'row has' : 'rows have'} problems (they import as invalid entries to fix in the grid).`}
+              </Typography>
+              {(preview.header.count !== null ||
+                preview.header.total !== null ||
+                preview.footer.count !== null ||
+                preview.footer.total !== null) && (
+                <Typography variant="body2" color="textSecondary" data-testid="import-preview-control">
+                  Control from the file: {preview.header.count ?? preview.footer.count ?? '—'} entries,{' '}
+                  {preview.header.total ?? preview.footer.total ?? '—'} {currency}
+                </Typography>
+              )}
+            </Box>
+            {preview.alreadyImported && (
+              <Alert
+                severity="warning"
+                sx={{ mb: 1 }}
+                data-testid="import-already"
+                action={
+                  <FormControlLabel
+                    control={
+                      <Checkbox size="small" checked={force} onChange={(e) => setForce(e.target.checked)} />
+                    }
+                    label="Import again"
+                  />
+                }
+              >
+                This file (same content) was imported on {preview.alreadyImported.importedAt.slice(0, 10)} as{' '}
+                {preview.alreadyImported.fileName}.
+              </Alert>
+            )}
+            {preview.fileErrors.length > 0 && (
+              <Alert severity="error" sx={{ mb: 1 }} data-testid="import-file-errors">
+                Nothing can be imported from this file:
+                <Box component="ul" sx={{ m: 0, pl: 2 }}>
+                  {preview.fileErrors.map((e, i) => (
+                    <li key={i}>
+                      {e.line > 0 ? `line ${e.line}${e.column ? ` (${e.column})` : ''}: ` : ''}
+                      {e.reason}
+                    </li>
+                  ))}
+                </Box>
+              </Alert>
+            )}
+            {preview.rows.length > 0 && (
+              <TableContainer sx={{ maxHeight: 320, border: 1, borderColor: 'divider', borderRadius: 1 }}>
+                <Table size="small" stickyHeader aria-label="Preview of the first rows">
+                  <TableHead>
+                    <TableRow>
+                      <TableCell>Line</TableCell>
+                      {fieldNames.map((f) => (
+                        <TableCell key={f}>{f}</TableCell>
+                      ))}
+                      <TableCell align="right">Amount read</TableCell>
+                      <TableCell>Date read</TableCell>
+                      <TableCell>Problems</TableCell>
+                    </TableRow>
+                  </TableHead>
+                  <TableBody>
+                    {preview.rows.map((r) => (
+                      <TableRow
+                        key={r.line}
+                        data-testid={`import-preview-row-${r.line}`}
+                        data-problems={r.problems.length}
+                        sx={
+                          r.problems.length
+                            ? {
+                                bgcolor: (t) => alpha(t.palette.error.main, 0.08),
+                                '& td:last-of-type': { color: 'error.main' },
+                              }
+                            : undefined
+                        }
+                      >
+                        <TableCell>{r.line}</TableCell>
+                        {fieldNames.map((f) => (
+                          <TableCell key={f} sx={{ fontFamily: 'monospace' }}>
+                            {r.fields[f] ?? ''}
+                          </TableCell>
+                        ))}
+                        <TableCell align="right" sx={{ fontVariantNumeric: 'tabular-nums' }}>
+                          {r.amount ?? '—'}
+                        </TableCell>
+                        <TableCell>{r.paymentDate ?? '—'}</TableCell>
+                        <TableCell>{r.problems.join('; ')}</TableCell>
+                      </TableRow>
+                    ))}
+                  </TableBody>
+                </Table>
+              </TableContainer>
+            )}
+          </Box>
+        )}
+        {importing && (
+          <Typography variant="caption" color="textSecondary" data-testid="import-progress">
+            Importing…
+            {job && job.total > 0
+              ? ` ${job.phase} ${formatCount(job.done)} of ${formatCount(job.total)}, ${formatCount(Math.round(job.ratePerSec))}/s`
+              : ''}
+          </Typography>
+        )}
+        {error && (
+          <Alert severity="error" data-testid="import-error">
+            {error}
+          </Alert>
+        )}
+      </DialogContent>
+      <DialogActions sx={{ px: 3, pb: 2 }}>
+        <Button onClick={onClose} disabled={importing}>
+          Cancel
+        </Button>
+        <Button
+          variant="contained"
+          onClick={() => void runImport()}
+          disabled={!canImport}
+          data-testid="import-confirm"
+        >
+          Import
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}

@@ -1,0 +1,90 @@
+import { useState } from 'react';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Tab from '@mui/material/Tab';
+import Tabs from '@mui/material/Tabs';
+import Typography from '@mui/material/Typography';
+import { mayRun } from '../../../../src-shared/api/roles';
+import { call, errorMessage } from '../../api/client';
+import { useAppInfo } from '../../app/app-info';
+import { PaymentsPanel } from './PaymentsPanel';
+import { HealthDot } from './ProcessorHealthChip';
+import { RecoveryPanel } from './RecoveryPanel';
+import { RunsPanel } from './RunsPanel';
+import { useProcessors } from './use-processor-health';
+
+type TabId = 'runs' | 'recovery' | 'payments';
+
+/** Collections: runs against the processors, recovery of interrupted requests, one-off payments. */
+export function CollectionsPage() {
+  const { info } = useAppInfo();
+  const roles = info?.operator.roles ?? [];
+  const { processors, reload } = useProcessors();
+  const [tab, setTab] = useState<TabId>('runs');
+  const [testMessage, setTestMessage] = useState<string | null>(null);
+
+  const test = async () => {
+    try {
+      const t = await call('processors:test', {});
+      setTestMessage(`${t.processor}: ${t.health} — ${t.message}`);
+    } catch (err) {
+      setTestMessage(errorMessage(err));
+    }
+    await reload();
+  };
+
+  return (
+    <Box
+      sx={{ height: '100%', display: 'flex', flexDirection: 'column', minHeight: 0 }}
+      data-testid="collections-page"
+    >
+      <Box
+        sx={{
+          px: 2,
+          pt: 1,
+          display: 'flex',
+          alignItems: 'center',
+          gap: 2,
+          borderBottom: 1,
+          borderColor: 'divider',
+        }}
+      >
+        <Tabs value={tab} onChange={(_e, v: TabId) => setTab(v)}>
+          <Tab value="runs" label="Runs" data-testid="tab-runs" />
+          <Tab value="recovery" label="Recovery" data-testid="tab-recovery" />
+          <Tab value="payments" label="One-off payments" data-testid="tab-payments" />
+        </Tabs>
+        <Box sx={{ flex: 1 }} />
+        {processors?.map((p) => (
+          <HealthDot key={p.id} p={p} />
+        ))}
+        {processors && processors.length > 0 && (
+          <Button size="small" onClick={() => void test()} data-testid="processor-test">
+            Test connection
+          </Button>
+        )}
+      </Box>
+      <Box sx={{ flex: 1, overflow: 'auto', p: 2, display: 'flex', flexDirection: 'column', gap: 2 }}>
+        {processors && processors.length === 0 && (
+          <Alert severity="info">
+            No payment processor is set up. Add one with{' '}
+            <code>paydesk processor add NAME --url URL --merchant USD=name:mid</code>.
+          </Alert>
+        )}
+        {testMessage && (
+          <Alert severity="info" onClose={() => setTestMessage(null)} data-testid="processor-test-result">
+            {testMessage}
+          </Alert>
+        )}
+        {tab === 'runs' && <RunsPanel canRun={mayRun(roles, 'collect:run')} />}
+        {tab === 'recovery' && <RecoveryPanel canResolve={mayRun(roles, 'recovery:resolve')} />}
+        {tab === 'payments' && <PaymentsPanel processors={processors ?? []} />}
+        <Typography variant="caption" color="text.secondary">
+          Card numbers are typed only into the processor&apos;s own secure page; Paydesk keeps tokens and the
+          last four digits.
+        </Typography>
+      </Box>
+    </Box>
+  );
+}

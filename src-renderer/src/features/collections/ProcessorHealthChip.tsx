@@ -1,0 +1,44 @@
+import Box from '@mui/material/Box';
+import Tooltip from '@mui/material/Tooltip';
+import Typography from '@mui/material/Typography';
+import type { ProcessorDto } from '../../../../src-shared/dto/processors';
+import { useProcessors } from './use-processor-health';
+
+const COLORS: Record<ProcessorDto['health'], string> = {
+  up: 'success.main',
+  degraded: 'warning.main',
+  down: 'error.main',
+  unknown: 'text.disabled',
+};
+
+/** One processor's health as a dot and a word (up / degraded / down), with the last heartbeat. */
+export function HealthDot({ p }: { p: ProcessorDto }) {
+  return (
+    <Tooltip
+      title={`${p.url} · last heartbeat ${p.lastHeartbeatAt ? p.lastHeartbeatAt.slice(0, 19).replace('T', ' ') : 'never'}${p.lastLatencyMs !== null ? ` · ${p.lastLatencyMs} ms` : ''}`}
+    >
+      <Box
+        sx={{ display: 'flex', alignItems: 'center', gap: 0.5 }}
+        data-testid={`processor-health-${p.name}`}
+      >
+        <Box sx={{ width: 8, height: 8, borderRadius: '50%', bgcolor: COLORS[p.health] }} />
+        <Typography variant="caption">
+          {p.name} {p.health}
+        </Typography>
+      </Box>
+    </Tooltip>
+  );
+}
+
+/** Processor health for the status bar. */
+export function ProcessorHealthStatus() {
+  const { processors } = useProcessors();
+  if (!processors || processors.length === 0) return null;
+  return (
+    <Box sx={{ display: 'flex', gap: 1.5 }} data-testid="status-processors">
+      {processors.map((p) => (
+        <HealthDot key={p.id} p={p} />
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,270 @@
+import { useCallback, useEffect, useState } from 'react';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Checkbox from '@mui/material/Checkbox';
+import Chip from '@mui/material/Chip';
+import FormControlLabel from '@mui/material/FormControlLabel';
+import Paper from '@mui/material/Paper';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import TextField from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
+import type { CollectRunDto, ProcessorTxnPageDto } from '../../../../src-shared/dto/processors';
+import { call, errorMessage } from '../../api/client';
+import { useAppInfo } from '../../app/app-info';
+import { formatCount } from '../../components/format';
+
+/** Colour of a result code chip: approved, declined, open. */
+function resultColor(result: number): 'success' | 'error' | 'warning' | 'default' {
+  if (result === 0) return 'success';
+  if (result === 999 || result >= 1000) return 'warning';
+  if (result === 1 || result === 6) return 'default';
+  return 'error';
+}
+
+/** Start a run, list runs with counts and totals per result, drill down to each transaction. */
+export function RunsPanel({ canRun }: { canRun: boolean }) {
+  const { money } = useAppInfo();
+  const [runs, setRuns] = useState<CollectRunDto[]>([]);
+  const [selected, setSelected] = useState<number | null>(null);
+  const [filter, setFilter] = useState<number | undefined>(undefined);
+  const [txns, setTxns] = useState<ProcessorTxnPageDto | null>(null);
+  const [rebill, setRebill] = useState(false);
+  const [start, setStart] = useState('');
+  const [end, setEnd] = useState('');
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    const r = await call('collect:runs', { limit: 50 });
+    setRuns(r.rows);
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  useEffect(() => {
+    if (selected === null) return;
+    void call('collect:run-txns', {
+      runId: selected,
+      ...(filter === undefined ? {} : { result: filter }),
+      limit: 200,
+    }).then(setTxns);
+  }, [selected, filter]);
+
+  const run = async (kind: 'collect:run' | 'collect:deposit' | 'collect:refund') => {
+    setBusy(kind);
+    setError(null);
+    try {
+      const out =
+        kind === 'collect:run'
+          ? await call(kind, { rebill, ...(start ? { start } : {}), ...(end ? { end } : {}) })
+          : await call(kind, {});
+      await load();
+      setSelected(out.runId);
+      setFilter(undefined);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const current = runs.find((r) => r.runId === selected) ?? null;
+  return (
+    <Box sx={{ display: 'flex', flexDirection: 'column', gap: 2, minHeight: 0 }}>
+      {canRun && (
+        <Paper
+          variant="outlined"
+          sx={{ p: 1.5, display: 'flex', gap: 1.5, alignItems: 'center', flexWrap: 'wrap' }}
+        >
+          <TextField
+            size="small"
+            type="date"
+            label="Window start"
+            value={start}
+            onChange={(e) => setStart(e.target.value)}
+            slotProps={{ inputLabel: { shrink: true } }}
+            disabled={rebill}
+          />
+          <TextField
+            size="small"
+            type="date"
+            label="Window end"
+            value={end}
+            onChange={(e) => setEnd(e.target.value)}
+            slotProps={{ inputLabel: { shrink: true } }}
+            disabled={rebill}
+          />
+          <FormControlLabel
+            control={
+              <Checkbox
+                checked={rebill}
+                onChange={(e) => setRebill(e.target.checked)}
+                data-testid="collect-rebill"
+              />
+            }
+            label="Rebill every outstanding bill"
+          />
+          <Button
+            variant="contained"
+            onClick={() => void run('collect:run')}
+            disabled={busy !== null}
+            data-testid="collect-run"
+          >
+            {busy === 'collect:run' ? 'Collecting…' : 'Collect now'}
+          </Button>
+          <Button variant="outlined" onClick={() => void run('collect:deposit')} disabled={busy !== null}>
+            Deposit authorizations
+          </Button>
+          <Button variant="outlined" onClick={() => void run('collect:refund')} disabled={busy !== null}>
+            Refund credits
+          </Button>
+          <Typography variant="caption" color="text.secondary">
+            Default window: yesterday and today · minimum 2.00 · bills with an open checkpoint are skipped
+          </Typography>
+        </Paper>
+      )}
+      {error && <Alert severity="error">{error}</Alert>}
+      <Paper variant="outlined" sx={{ overflow: 'auto', maxHeight: 260 }}>
+        <Table size="small" stickyHeader data-testid="runs-table">
+          <TableHead>
+            <TableRow>
+              <TableCell>Run</TableCell>
+              <TableCell>Kind</TableCell>
+              <TableCell>Started</TableCell>
+              <TableCell>Window</TableCell>
+              <TableCell align="right">Selected</TableCell>
+              <TableCell align="right">Posted</TableCell>
+              <TableCell align="right">Amount posted</TableCell>
+              <TableCell align="right">Declined</TableCell>
+              <TableCell align="right">Unresolved</TableCell>
+              <TableCell>Status</TableCell>
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {runs.map((r) => {
+              const declined = r.totals
+                .filter((t) => t.result > 0 && t.result < 999)
+                .reduce((s, t) => s + t.count, 0);
+              return (
+                <TableRow
+                  key={r.runId}
+                  hover
+                  selected={r.runId === selected}
+                  onClick={() => {
+                    setSelected(r.runId);
+                    setFilter(undefined);
+                  }}
+                  sx={{ cursor: 'pointer' }}
+                  data-testid={`run-${r.runId}`}
+                >
+                  <TableCell>{r.runId}</TableCell>
+                  <TableCell>{r.kind}</TableCell>
+                  <TableCell>{r.startedAt.slice(0, 16).replace('T', ' ')}</TableCell>
+                  <TableCell>
+                    {r.windowStart ? `${r.windowStart} – ${r.windowEnd}` : 'all outstanding'}
+                  </TableCell>
+                  <TableCell align="right">{formatCount(r.selected)}</TableCell>
+                  <TableCell align="right">{formatCount(r.postedCount)}</TableCell>
+                  <TableCell align="right">{money(r.postedMinor, 'USD')}</TableCell>
+                  <TableCell align="right">{formatCount(declined)}</TableCell>
+                  <TableCell align="right">
+                    {r.unresolved > 0 ? <Chip size="small" color="warning" label={r.unresolved} /> : 0}
+                  </TableCell>
+                  <TableCell>{r.status}</TableCell>
+                </TableRow>
+              );
+            })}
+            {runs.length === 0 && (
+              <TableRow>
+                <TableCell colSpan={10}>
+                  <Typography variant="body2" color="text.secondary">
+                    No runs yet.
+                  </Typography>
+                </TableCell>
+              </TableRow>
+            )}
+          </TableBody>
+        </Table>
+      </Paper>
+      {current && (
+        <Box sx={{ display: 'flex', flexDirection: 'column', gap: 1, minHeight: 0 }} data-testid="run-detail">
+          <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap', alignItems: 'center' }}>
+            <Typography variant="subtitle2">Run {current.runId} by result:</Typography>
+            <Chip
+              size="small"
+              label={`All ${formatCount(current.totals.reduce((s, t) => s + t.count, 0))}`}
+              variant={filter === undefined ? 'filled' : 'outlined'}
+              onClick={() => setFilter(undefined)}
+            />
+            {current.totals.map((t) => (
+              <Chip
+                key={t.result}
+                size="small"
+                color={resultColor(t.result)}
+                variant={filter === t.result ? 'filled' : 'outlined'}
+                label={`${t.result} ${t.name} · ${formatCount(t.count)} · ${money(t.amountMinor, 'USD')}`}
+                onClick={() => setFilter(t.result)}
+                data-testid={`run-result-${t.result}`}
+              />
+            ))}
+            {Object.entries(current.skipped).map(([k, n]) => (
+              <Chip key={k} size="small" variant="outlined" label={`skipped ${k} ${formatCount(n)}`} />
+            ))}
+            {current.latencyMs && (
+              <Typography variant="caption" color="text.secondary">
+                batch latency p50 {current.latencyMs.p50} ms · p95 {current.latencyMs.p95} ms ·{' '}
+                {current.elapsedMs} ms total
+              </Typography>
+            )}
+          </Box>
+          <Paper variant="outlined" sx={{ overflow: 'auto', maxHeight: 320 }}>
+            <Table size="small" stickyHeader data-testid="run-txns">
+              <TableHead>
+                <TableRow>
+                  <TableCell>Txn</TableCell>
+                  <TableCell>Account</TableCell>
+                  <TableCell>Bill</TableCell>
+                  <TableCell>Card</TableCell>
+                  <TableCell align="right">Amount</TableCell>
+                  <TableCell>Result</TableCell>
+                  <TableCell>Auth code</TableCell>
+                  <TableCell>Payment</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {txns?.rows.map((t) => (
+                  <TableRow key={t.id}>
+                    <TableCell>{t.id}</TableCell>
+                    <TableCell>{t.accountNo}</TableCell>
+                    <TableCell>{t.billNo ?? '—'}</TableCell>
+                    <TableCell>{t.mask ?? '—'}</TableCell>
+                    <TableCell align="right">{money(t.amountMinor, t.currency, true)}</TableCell>
+                    <TableCell>
+                      <Chip
+                        size="small"
+                        color={resultColor(t.result)}
+                        label={`${t.result} ${t.resultName}`}
+                      />
+                    </TableCell>
+                    <TableCell>{t.authCode ?? '—'}</TableCell>
+                    <TableCell>{t.paymentId ?? '—'}</TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          </Paper>
+          {txns && txns.total > txns.rows.length && (
+            <Typography variant="caption" color="text.secondary">
+              Showing {txns.rows.length} of {formatCount(txns.total)}; pick a result to narrow the list.
+            </Typography>
+          )}
+        </Box>
+      )}
+    </Box>
+  );
+}

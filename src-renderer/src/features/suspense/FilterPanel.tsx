@@ -1,0 +1,410 @@
+import { useEffect, useRef, useState } from 'react';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Chip from '@mui/material/Chip';
+import Divider from '@mui/material/Divider';
+import IconButton from '@mui/material/IconButton';
+import MenuItem from '@mui/material/MenuItem';
+import TextField from '@mui/material/TextField';
+import Tooltip from '@mui/material/Tooltip';
+import Typography from '@mui/material/Typography';
+import BookmarkAddIcon from '@mui/icons-material/BookmarkAdd';
+import DeleteOutlineIcon from '@mui/icons-material/DeleteOutlined';
+import type { CommandInput } from '../../../../src-shared/api/contract';
+import {
+  AGE_BUCKETS,
+  type SuspenseSavedSearchDto,
+  type SuspenseState,
+} from '../../../../src-shared/dto/suspense';
+import { call, errorMessage } from '../../api/client';
+import { useDebouncedValue } from '../../components/use-debounced-value';
+import { STATE_LABELS } from './labels';
+import type { SuspenseCodes } from './use-codes';
+
+/** The search filters the grid sends (everything but paging and sorting). */
+export type QueueFilters = Omit<
+  CommandInput<'suspense:search'>,
+  'sortBy' | 'sortDir' | 'limit' | 'offset' | 'cursor' | 'totals'
+>;
+
+/** The form: text as typed, lists as chosen. */
+export type FilterForm = {
+  text: string;
+  accountHint: string;
+  billNo: string;
+  from: string;
+  to: string;
+  minAmount: string;
+  maxAmount: string;
+  currency: string;
+  reasonCode: string;
+  owner: string;
+  batchId: string;
+  lockboxNo: string;
+  channelId: string;
+  payType: string;
+  status: string[];
+  ageBucket: string[];
+};
+
+/** Form fields typed as text. */
+type TextKey = Exclude<keyof FilterForm, 'status' | 'ageBucket'>;
+
+/** The form of a fresh search: everything still in suspense. */
+export const EMPTY_FORM: FilterForm = {
+  text: '',
+  accountHint: '',
+  billNo: '',
+  from: '',
+  to: '',
+  minAmount: '',
+  maxAmount: '',
+  currency: '',
+  reasonCode: '',
+  owner: '',
+  batchId: '',
+  lockboxNo: '',
+  channelId: '',
+  payType: '',
+  status: ['active'],
+  ageBucket: [],
+};
+
+const AMOUNT = /^\d{1,13}(\.\d{1,6})?$/;
+const INT = /^\d{1,9}$/;
+
+/** Turns the form into search filters, or a message naming the first field that is not valid yet. */
+export function filtersOf(form: FilterForm): { filters: QueueFilters } | { problem: string } {
+  const f: QueueFilters = {};
+  const t = (s: string): string => s.trim();
+  if (t(form.text)) f.text = t(form.text).slice(0, 200);
+  if (t(form.accountHint)) f.accountHint = t(form.accountHint).slice(0, 64);
+  if (t(form.billNo)) f.billNo = t(form.billNo).slice(0, 64);
+  if (t(form.from)) f.from = t(form.from);
+  if (t(form.to)) f.to = t(form.to);
+  for (const [key, label] of [
+    ['minAmount', 'Smallest amount'],
+    ['maxAmount', 'Largest amount'],
+  ] as const) {
+    const v = t(form[key]);
+    if (!v) continue;
+    if (!AMOUNT.test(v)) return { problem: `${label} is not an amount such as 12.50` };
+    f[key] = v;
+  }
+  if (form.currency) f.currency = form.currency;
+  if (form.reasonCode) f.reasonCode = Number(form.reasonCode);
+  if (form.owner) f.owner = form.owner === 'none' ? 'none' : Number(form.owner);
+  for (const [key, label] of [
+    ['batchId', 'Batch'],
+    ['channelId', 'Channel'],
+    ['payType', 'Pay type'],
+  ] as const) {
+    const v = t(form[key]);
+    if (!v) continue;
+    if (!INT.test(v) || (key === 'batchId' && Number(v) < 1))
+      return { problem: `${label} is a whole number` };
+    f[key] = Number(v);
+  }
+  if (t(form.lockboxNo)) f.lockboxNo = t(form.lockboxNo).slice(0, 64);
+  f.status = (form.status.length ? form.status : ['all']) as NonNullable<QueueFilters['status']>;
+  if (form.ageBucket.length) f.ageBucket = form.ageBucket as NonNullable<QueueFilters['ageBucket']>;
+  return { filters: f };
+}
+
+/** Back from saved filters to the form. */
+function formOf(filters: Record<string, unknown>): FilterForm {
+  const s = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+  return {
+    ...EMPTY_FORM,
+    text: s(filters.text ?? filters.payer ?? filters.reference),
+    accountHint: s(filters.accountHint),
+    billNo: s(filters.billNo),
+    from: s(filters.from),
+    to: s(filters.to),
+    minAmount: s(filters.minAmount),
+    maxAmount: s(filters.maxAmount),
+    currency: s(filters.currency),
+    reasonCode: s(filters.reasonCode),
+    owner: s(filters.owner),
+    batchId: s(filters.batchId),
+    lockboxNo: s(filters.lockboxNo),
+    channelId: s(filters.channelId),
+    payType: s(filters.payType),
+    status: Array.isArray(filters.status) ? (filters.status as string[]) : ['active'],
+    ageBucket: Array.isArray(filters.ageBucket) ? (filters.ageBucket as string[]) : [],
+  };
+}
+
+const STATUS_CHOICES: { value: string; label: string }[] = [
+  { value: 'active', label: 'In suspense' },
+  ...(Object.keys(STATE_LABELS) as SuspenseState[]).map((s) => ({ value: s, label: STATE_LABELS[s] })),
+];
+
+/** The filter column: search fields, status and age chips, and the operator's saved searches. */
+export function FilterPanel({
+  form,
+  onChange,
+  codes,
+  currencies,
+}: {
+  form: FilterForm;
+  onChange: (form: FilterForm) => void;
+  codes: SuspenseCodes;
+  currencies: readonly string[];
+}) {
+  const [draft, setDraft] = useState(form);
+  const [saved, setSaved] = useState<SuspenseSavedSearchDto[]>([]);
+  const [saveName, setSaveName] = useState('');
+  const [message, setMessage] = useState<string | null>(null);
+  // A new form from the page (a count chip, a saved search) replaces what is being typed.
+  const [seen, setSeen] = useState(form);
+  if (seen !== form) {
+    setSeen(form);
+    setDraft(form);
+  }
+  // Typing is debounced; lists and chips apply at once.
+  const debounced = useDebouncedValue(draft, 300);
+  const latest = useRef({ form, onChange });
+  useEffect(() => {
+    latest.current = { form, onChange };
+  });
+  useEffect(() => {
+    // Only a settled draft moves the search, and only when it differs from what is searched already.
+    if (JSON.stringify(debounced) !== JSON.stringify(latest.current.form)) latest.current.onChange(debounced);
+  }, [debounced]);
+
+  const loadSaved = (): void => {
+    call('suspense:saved-searches', {}).then(setSaved, (err: unknown) => setMessage(errorMessage(err)));
+  };
+  useEffect(loadSaved, []);
+
+  const set = (patch: Partial<FilterForm>): void => setDraft((d) => ({ ...d, ...patch }));
+  const setNow = (patch: Partial<FilterForm>): void => {
+    const next = { ...draft, ...patch };
+    setDraft(next);
+    onChange(next);
+  };
+  const toggle = (key: 'status' | 'ageBucket', value: string): void => {
+    const list = draft[key];
+    let next = list.includes(value) ? list.filter((v) => v !== value) : [...list, value];
+    if (key === 'status' && value === 'active' && next.includes('active'))
+      next = next.filter((v) => !['suspended', 'partial', 'recycled'].includes(v));
+    setNow({ [key]: next });
+  };
+  const parsed = filtersOf(draft);
+
+  const save = async (): Promise<void> => {
+    if (!saveName.trim() || 'problem' in parsed) return;
+    try {
+      await call('suspense:save-search', { name: saveName.trim(), filters: parsed.filters });
+      setSaveName('');
+      setMessage(null);
+      loadSaved();
+    } catch (err) {
+      setMessage(errorMessage(err));
+    }
+  };
+
+  const field = (key: TextKey, label: string, extra: Record<string, unknown> = {}) => (
+    <TextField
+      size="small"
+      label={label}
+      value={draft[key]}
+      onChange={(e) => set({ [key]: e.target.value })}
+      slotProps={{
+        htmlInput: { 'data-testid': `filter-${key}`, maxLength: 200 },
+        inputLabel: { shrink: true },
+      }}
+      {...extra}
+    />
+  );
+
+  return (
+    <Box
+      data-testid="suspense-filters"
+      sx={{
+        width: 264,
+        flexShrink: 0,
+        p: 1.5,
+        display: 'flex',
+        flexDirection: 'column',
+        gap: 1.25,
+        overflowY: 'auto',
+      }}
+    >
+      <Typography variant="overline" color="textSecondary">
+        Search
+      </Typography>
+      {field('text', 'Payer or reference contains', { autoFocus: true })}
+      <Box sx={{ display: 'flex', gap: 1 }}>
+        {field('accountHint', 'Account tried')}
+        {field('billNo', 'Bill tried')}
+      </Box>
+      <Box sx={{ display: 'flex', gap: 1 }}>
+        {field('from', 'Received from', { type: 'date' })}
+        {field('to', 'to', { type: 'date' })}
+      </Box>
+      <Box sx={{ display: 'flex', gap: 1 }}>
+        {field('minAmount', 'Amount from')}
+        {field('maxAmount', 'to')}
+      </Box>
+      <Box sx={{ display: 'flex', gap: 1 }}>
+        <TextField
+          select
+          size="small"
+          label="Currency"
+          value={draft.currency}
+          onChange={(e) => setNow({ currency: e.target.value })}
+          sx={{ flex: 1 }}
+          slotProps={{ inputLabel: { shrink: true }, select: { displayEmpty: true } }}
+        >
+          <MenuItem value="">Any</MenuItem>
+          {currencies.map((c) => (
+            <MenuItem key={c} value={c}>
+              {c}
+            </MenuItem>
+          ))}
+        </TextField>
+        {field('lockboxNo', 'Lockbox', { sx: { flex: 1 } })}
+      </Box>
+      <TextField
+        select
+        size="small"
+        label="Reason"
+        value={draft.reasonCode}
+        onChange={(e) => setNow({ reasonCode: e.target.value })}
+        slotProps={{
+          inputLabel: { shrink: true },
+          select: { displayEmpty: true },
+          htmlInput: { 'data-testid': 'filter-reason' },
+        }}
+      >
+        <MenuItem value="">Any reason</MenuItem>
+        {codes.reasons.map((r) => (
+          <MenuItem key={r.id} value={String(r.id)}>
+            {r.id} {r.label}
+          </MenuItem>
+        ))}
+      </TextField>
+      <TextField
+        select
+        size="small"
+        label="Action owner"
+        value={draft.owner}
+        onChange={(e) => setNow({ owner: e.target.value })}
+        slotProps={{ inputLabel: { shrink: true }, select: { displayEmpty: true } }}
+      >
+        <MenuItem value="">Anyone</MenuItem>
+        <MenuItem value="none">Unassigned</MenuItem>
+        {codes.owners.map((r) => (
+          <MenuItem key={r.id} value={String(r.id)}>
+            {r.label}
+          </MenuItem>
+        ))}
+      </TextField>
+      <Box sx={{ display: 'flex', gap: 1 }}>
+        {field('batchId', 'Batch')}
+        {field('channelId', 'Channel')}
+        {field('payType', 'Pay type')}
+      </Box>
+      <Typography variant="caption" color="textSecondary">
+        Status
+      </Typography>
+      <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.5 }}>
+        {STATUS_CHOICES.map((s) => (
+          <Chip
+            key={s.value}
+            size="small"
+            label={s.label}
+            data-testid={`filter-status-${s.value}`}
+            color={draft.status.includes(s.value) ? 'primary' : 'default'}
+            variant={draft.status.includes(s.value) ? 'filled' : 'outlined'}
+            onClick={() => toggle('status', s.value)}
+          />
+        ))}
+      </Box>
+      <Typography variant="caption" color="textSecondary">
+        Days in suspense
+      </Typography>
+      <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.5 }}>
+        {AGE_BUCKETS.map((b) => (
+          <Chip
+            key={b}
+            size="small"
+            label={b}
+            color={draft.ageBucket.includes(b) ? 'primary' : 'default'}
+            variant={draft.ageBucket.includes(b) ? 'filled' : 'outlined'}
+            onClick={() => toggle('ageBucket', b)}
+          />
+        ))}
+      </Box>
+      {'problem' in parsed && (
+        <Typography variant="caption" color="error" data-testid="filter-problem">
+          {parsed.problem}
+        </Typography>
+      )}
+      <Button size="small" onClick={() => setNow(EMPTY_FORM)} data-testid="filter-clear">
+        Clear filters
+      </Button>
+      <Divider />
+      <Typography variant="overline" color="textSecondary">
+        Saved searches
+      </Typography>
+      {saved.map((s) => (
+        <Box key={s.id} sx={{ display: 'flex', alignItems: 'center' }}>
+          <Button
+            size="small"
+            sx={{ flex: 1, justifyContent: 'flex-start', textTransform: 'none' }}
+            onClick={() => setNow(formOf(s.filters))}
+            data-testid={`saved-search-${s.name}`}
+          >
+            {s.name}
+          </Button>
+          <Tooltip title="Delete this saved search">
+            <IconButton
+              size="small"
+              aria-label={`Delete saved search ${s.name}`}
+              onClick={() => {
+                call('suspense:delete-search', { id: s.id }).then(loadSaved, (err: unknown) =>
+                  setMessage(errorMessage(err)),
+                );
+              }}
+            >
+              <DeleteOutlineIcon fontSize="small" />
+            </IconButton>
+          </Tooltip>
+        </Box>
+      ))}
+      <Box sx={{ display: 'flex', gap: 0.5, alignItems: 'center' }}>
+        <TextField
+          size="small"
+          placeholder="Name this search"
+          value={saveName}
+          onChange={(e) => setSaveName(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') void save();
+          }}
+          slotProps={{ htmlInput: { 'data-testid': 'save-search-name', maxLength: 100 } }}
+        />
+        <Tooltip title="Save the current filters">
+          <span>
+            <IconButton
+              size="small"
+              aria-label="Save search"
+              disabled={!saveName.trim() || 'problem' in parsed}
+              onClick={() => void save()}
+              data-testid="save-search"
+            >
+              <BookmarkAddIcon fontSize="small" />
+            </IconButton>
+          </span>
+        </Tooltip>
+      </Box>
+      {message && (
+        <Typography variant="caption" color="error">
+          {message}
+        </Typography>
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+
+const accountNo = z.string().trim().min(1).max(64);
+const isoDate = z.iso.date();
+const id = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
+const name = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9._-]{1,32}$/, 'letters, digits, dot, underscore and dash');
+const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD');
+const decimal = z
+  .string()
+  .trim()
+  .regex(/^\d{1,15}(\.\d{1,6})?$/, 'a positive decimal amount such as 12.34');
+const command = z.enum(['verify', 'auth', 'condition', 'deposit', 'refund']);
+const token = z.string().regex(/^[TB]\d{11,30}$/, 'a processor token');
+
+/** Inputs of the processor commands; card numbers and CVVs appear in none of them (V19). */
+export const processorInputs = {
+  'processors:list': z.strictObject({}),
+  'processors:save': z.strictObject({
+    name,
+    url: z.string().trim().min(1).max(400),
+    merchants: z.record(
+      currency,
+      z.strictObject({ merchant: name, mid: z.string().regex(/^\d{1,20}$/, 'digits') }),
+    ),
+    onlineTimeoutMs: z.int().min(100).max(3_600_000).optional(),
+    batchTimeoutMs: z.int().min(100).max(3_600_000).optional(),
+    connectRetries: z.int().min(0).max(10).optional(),
+    heartbeatSec: z.int().min(10).max(3600).optional(),
+    channelId: z.int().min(0).max(2_147_483_647).optional(),
+    secret: z.string().min(1).max(200).optional(),
+    isDefault: z.boolean().optional(),
+  }),
+  'processors:test': z.strictObject({ name: name.optional() }),
+  'collect:run': z.strictObject({
+    processor: name.optional(),
+    start: isoDate.optional(),
+    end: isoDate.optional(),
+    todayOnly: z.boolean().default(false),
+    rebill: z.boolean().default(false),
+    minimumAmount: decimal.optional(),
+    concurrency: z.int().min(1).max(64).optional(),
+    batchSize: z.int().min(1).max(10_000).optional(),
+  }),
+  'collect:deposit': z.strictObject({
+    processor: name.optional(),
+    start: isoDate.optional(),
+    end: isoDate.optional(),
+  }),
+  'collect:refund': z.strictObject({ processor: name.optional() }),
+  'collect:runs': z.strictObject({ limit: z.int().min(1).max(500).default(50) }),
+  'collect:run-txns': z.strictObject({
+    runId: id,
+    result: z.int().min(0).max(2017).optional(),
+    limit: z.int().min(1).max(5000).default(200),
+    offset: z.int().min(0).default(0),
+  }),
+  'recovery:summary': z.strictObject({}),
+  'recovery:show': z.strictObject({
+    state: z.enum(['open', 'unposted', 'unresolved']).default('unresolved'),
+    command: command.optional(),
+    limit: z.int().min(1).max(5000).default(200),
+    offset: z.int().min(0).default(0),
+  }),
+  'recovery:resolve': z.strictObject({
+    action: z.enum(['rfr', 'resubmit', 'recover-payment', 'delete']),
+    txnIds: z.array(id).max(100_000).optional(),
+    batchKey: z.string().trim().min(1).max(120).optional(),
+    command: command.optional(),
+  }),
+  'recovery:daily': z.strictObject({ date: isoDate.optional() }),
+  'methods:list': z.strictObject({ accountNo }),
+  'methods:add': z.strictObject({
+    accountNo,
+    type: z.enum(['card', 'bank', 'wallet']),
+    token: token.optional(),
+    brand: z.enum(['VI', 'MC', 'AX', 'DI', 'SW', 'XX']).optional(),
+    expiry: z.string().max(5).optional(),
+    holder: z.string().trim().max(120).optional(),
+    zip: z.string().trim().max(16).optional(),
+    routingNo: z.string().trim().max(9).optional(),
+    bankAccountNo: z.string().trim().max(17).optional(),
+    walletId: z.string().trim().max(120).optional(),
+    isDefault: z.boolean().default(false),
+  }),
+  'methods:set-default': z.strictObject({ methodId: id }),
+  'methods:validate': z.strictObject({
+    methodId: id,
+    cvv: z
+      .string()
+      .regex(/^\d{3}$/, 'three digits')
+      .optional(),
+    processor: name.optional(),
+  }),
+  'pay:prepare': z.strictObject({
+    accountNo,
+    amount: decimal,
+    currency: currency.optional(),
+    methodId: id.optional(),
+    card: z.strictObject({ token, brand: z.string().max(4).optional() }).optional(),
+    description: z.string().trim().max(200).optional(),
+  }),
+  'pay:confirm': z.strictObject({
+    pendingId: id,
+    processor: name.optional(),
+    /** Authorize only: the payment posts now and the money moves with the next deposit run. */
+    authorizeOnly: z.boolean().default(false),
+  }),
+  'pay:cancel': z.strictObject({ pendingId: id, reason: z.string().trim().min(1).max(200) }),
+  'pay:pending': z.strictObject({
+    all: z.boolean().default(false),
+    limit: z.int().min(1).max(1000).default(200),
+  }),
+  'pay:refund': z.strictObject({
+    txnId: id,
+    amount: decimal.optional(),
+    reasonCode: z.int().min(1).max(2_147_483_647),
+  }),
+} as const;
