@@ -34,14 +34,21 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'paydesk-bench-collect-'));
   const sim = await startSimProcess(join(dir, 'sim.json'), {});
   const now = new Date('2026-11-22T09:00:00Z');
-  const app = openApp({ file: join(dir, 'ledger.sqlite'), login: 'bench', clock: () => now, migrationsFolder: 'db/migrations' });
+  const app = openApp({
+    file: join(dir, 'ledger.sqlite'),
+    login: 'bench',
+    clock: () => now,
+    migrationsFolder: 'db/migrations',
+  });
   try {
     const db = app.ctx.ledger.sqlite;
     const t0 = performance.now();
     // One card account per bill, one bill, one item, one default card token; an opening journal per chunk keeps
     // balance = open items for the ledger check.
     const at = now.toISOString();
-    const auditId = db.transaction(() => writeAudit(db, { at, operatorId: app.ctx.operator.id, action: 'bench.fixture', entity: 'ledger' }))();
+    const auditId = db.transaction(() =>
+      writeAudit(db, { at, operatorId: app.ctx.operator.id, action: 'bench.fixture', entity: 'ledger' }),
+    )();
     const insA = db.prepare(
       `INSERT INTO accounts (id, account_no, account_key, name, name_key, status, currency, default_pay_type, is_suspense, balance_minor, created_at)
        VALUES (?, ?, ?, ?, ?, 'active', 'USD', 10003, 0, ?, ?)`,
@@ -61,8 +68,12 @@ async function main(): Promise<void> {
       `INSERT INTO payment_methods (account_id, type, token, mask, brand, expiry, is_default, verification, created_at)
        VALUES (?, 'card', ?, ?, ?, '12/29', 1, 'verified', ?)`,
     );
-    const insJ = db.prepare(`INSERT INTO journals (kind, at, effective_date, idem_key, audit_id) VALUES ('ar_opening', ?, '2026-11-21', ?, ?)`);
-    const insL = db.prepare(`INSERT INTO journal_lines (journal_id, gl_account, account_id, amount_minor, currency) VALUES (?, ?, ?, ?, 'USD')`);
+    const insJ = db.prepare(
+      `INSERT INTO journals (kind, at, effective_date, idem_key, audit_id) VALUES ('ar_opening', ?, '2026-11-21', ?, ?)`,
+    );
+    const insL = db.prepare(
+      `INSERT INTO journal_lines (journal_id, gl_account, account_id, amount_minor, currency) VALUES (?, ?, ?, ?, 'USD')`,
+    );
     const base = (db.prepare('SELECT coalesce(max(id), 0) AS m FROM accounts').get() as { m: number }).m;
     const chunk = db.transaction((from: number, to: number) => {
       const j = Number(insJ.run(at, `bench:${from}`, auditId).lastInsertRowid);
@@ -94,7 +105,9 @@ async function main(): Promise<void> {
       }),
     );
     const t1 = performance.now();
-    const run = must<CollectRunDto>(await app.dispatch('collect:run', { concurrency: CONCURRENCY, batchSize: BATCH }));
+    const run = must<CollectRunDto>(
+      await app.dispatch('collect:run', { concurrency: CONCURRENCY, batchSize: BATCH }),
+    );
     const runMs = performance.now() - t1;
     const t2 = performance.now();
     const check = must<LedgerCheckDto>(await app.dispatch('ledger:check', { maxViolations: 10 }));
@@ -110,7 +123,9 @@ async function main(): Promise<void> {
       `batch round trip (send + simulator + reply) ms: p50 ${run.latencyMs?.p50}, p95 ${run.latencyMs?.p95}, p99 ${run.latencyMs?.p99}, max ${run.latencyMs?.max}`,
     );
     console.log(`per bill: ${((runMs * 1000) / Math.max(run.postedCount, 1)).toFixed(0)} µs of wall time`);
-    console.log(`simulator charged ${charged}; ledger check ${check.ok ? 'clean' : `${check.violations.length} violations`} in ${s(checkMs)}`);
+    console.log(
+      `simulator charged ${charged}; ledger check ${check.ok ? 'clean' : `${check.violations.length} violations`} in ${s(checkMs)}`,
+    );
     console.log(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
     if (run.postedCount !== BILLS || charged !== BILLS || !check.ok) process.exitCode = 1;
   } finally {

@@ -137,7 +137,7 @@ const HOSTED_CARD_PAGE = `<!doctype html><html><head><meta charset="utf-8"><titl
 label{display:block;font-size:12px;color:#475569;margin:8px 0 2px}input{width:100%;box-sizing:border-box;padding:8px;border:1px solid #cbd5e1;border-radius:6px;font-size:14px}
 .row{display:flex;gap:8px}.row>div{flex:1}button{margin-top:12px;width:100%;padding:9px;border:0;border-radius:6px;background:#1d4ed8;color:#fff;font-size:14px;cursor:pointer}
 #msg{margin-top:8px;font-size:12px;color:#b91c1c;min-height:16px}.lock{font-size:11px;color:#64748b;margin-bottom:4px}</style></head>
-<body><div class="lock">&#128274; Secure card entry &mdash; Paydesk processor simulator</div>
+<body><div class="lock"><svg width="10" height="11" viewBox="0 0 10 11" aria-hidden="true"><rect x="1" y="5" width="8" height="6" rx="1" fill="#64748b"/><path d="M3 5V3.5a2 2 0 0 1 4 0V5" stroke="#64748b" fill="none"/></svg> Secure card entry &mdash; Paydesk processor simulator</div>
 <form id="f" autocomplete="off"><label for="n">Card number</label><input id="n" name="n" inputmode="numeric" maxlength="23" required>
 <div class="row"><div><label for="e">Expiry (MM/YY)</label><input id="e" name="e" maxlength="5" required></div>
 <div><label for="c">CVV</label><input id="c" name="c" inputmode="numeric" maxlength="4"></div>

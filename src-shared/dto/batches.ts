@@ -45,6 +45,8 @@ export type BatchDto = {
   validatedAt: string | null;
   submittedAt: string | null;
   zeroProof: ZeroProofDto;
+  /** How submit posts (setting payment.batchLock): all or nothing, or entry by entry. */
+  lockMode: 'batch' | 'account';
   countsByStatus: Partial<Record<EntryStatusDto, number>>;
   totalsByStatus: Partial<Record<EntryStatusDto, Minor>>;
 };

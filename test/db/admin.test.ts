@@ -735,3 +735,59 @@ describe('pay types switched off', () => {
     await ok('batches:create', { batchType: 'payment', payType: 10011, currency: 'USD' });
   });
 });
+
+describe('required columns', () => {
+  it('make validation mark entries without a value in them invalid with the column', async () => {
+    await ok('admin:save-custom-field', {
+      key: 'slip',
+      label: 'Deposit slip',
+      type: 'text',
+      codes: [],
+      maxLength: 20,
+    });
+    const set = (await ok('admin:column-sets', {})).find(
+      (s) => s.batchType === 'payment' && s.payType === 0,
+    )!;
+    await ok('admin:save-columns', {
+      batchType: 'payment',
+      payType: 10012,
+      columns: [
+        ...set.columns.map((c) => (c.field === 'checkNo' ? { ...c, required: true } : c)),
+        {
+          field: 'custom:slip',
+          caption: 'Slip',
+          purpose: 'entry',
+          width: 100,
+          visible: true,
+          required: true,
+          format: '',
+        },
+      ],
+    });
+    // With payment suspense on, unknown accounts pass the batch rules (to be suspended), so only columns decide.
+    await ok('admin:set-setting', { key: 'PaymentSuspense', value: true });
+    const batch = await ok('batches:create', { batchType: 'payment', payType: 10012, currency: 'USD' });
+    const saved = await ok('batches:save-entries', {
+      batchId: batch.id,
+      entries: [
+        { accountNo: 'NOPE1', amount: '1.00' },
+        { accountNo: 'NOPE2', amount: '2.00', checkNo: '77' },
+        { accountNo: 'NOPE3', amount: '3.00', checkNo: '78', custom: { slip: 'S-1' } },
+      ],
+    });
+    await ok('batches:validate', { batchId: batch.id });
+    const page = await ok('batches:entries', { batchId: batch.id });
+    const byId = new Map(page.rows.map((r) => [r.id, r]));
+    expect(byId.get(saved[0]!.id)).toMatchObject({
+      status: 'invalid',
+      problemColumn: 'checkNo',
+      problem: 'Check no is required',
+    });
+    expect(byId.get(saved[1]!.id)).toMatchObject({
+      status: 'invalid',
+      problemColumn: 'custom:slip',
+      problem: 'Slip is required',
+    });
+    expect(byId.get(saved[2]!.id)).toMatchObject({ status: 'to_be_suspended', reasonCode: 2001 });
+  });
+});

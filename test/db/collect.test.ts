@@ -44,9 +44,14 @@ let dir: { dir: string; cleanup: () => void };
 const file = (): string => join(dir.dir, 'ledger.sqlite');
 const db = () => app.ctx.ledger.sqlite;
 const setSetting = (key: string, v: unknown): void => {
-  db().prepare(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(key, JSON.stringify(v));
+  db()
+    .prepare(
+      `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+    )
+    .run(key, JSON.stringify(v));
 };
-const as = (login: string): App => openApp({ file: file(), login, clock: () => now, migrationsFolder: 'db/migrations' });
+const as = (login: string): App =>
+  openApp({ file: file(), login, clock: () => now, migrationsFolder: 'db/migrations' });
 
 beforeEach(async () => {
   setSim({});
@@ -58,7 +63,11 @@ beforeEach(async () => {
     app.dispatch('processors:save', {
       name: 'sim',
       url: `http://127.0.0.1:${sim.port}`,
-      merchants: { USD: { merchant: 'ispname', mid: '050505' }, EUR: { merchant: 'ispeu', mid: '050506' }, GBP: { merchant: 'ispgb', mid: '050507' } },
+      merchants: {
+        USD: { merchant: 'ispname', mid: '050505' },
+        EUR: { merchant: 'ispeu', mid: '050506' },
+        GBP: { merchant: 'ispgb', mid: '050507' },
+      },
       secret: 'topsecret-99',
     }),
   );
@@ -70,7 +79,10 @@ afterEach(() => {
 
 /** The simulator's records of this test's ledger. */
 function mine() {
-  const prefix = JSON.parse((db().prepare(`SELECT value FROM settings WHERE key = 'processors.keyPrefix'`).get() as { value: string }).value) as string;
+  const prefix = JSON.parse(
+    (db().prepare(`SELECT value FROM settings WHERE key = 'processors.keyPrefix'`).get() as { value: string })
+      .value,
+  ) as string;
   return [...sim.records.values()].filter((r) => r.idemKey.startsWith(`${prefix}-`));
 }
 
@@ -99,10 +111,22 @@ describe('collection rules', () => {
     // Delayed billing: a date before finalization is ignored.
     expect(collectionDate('before-due:40', '2026-08-10', '2026-09-10')).toBe('2026-08-10');
     expect(collectWindow('2017-01-01', {})).toEqual({ start: '2016-12-31', end: '2017-01-01' });
-    expect(collectWindow('2017-01-01', { todayOnly: true })).toEqual({ start: '2017-01-01', end: '2017-01-01' });
-    expect(collectWindow('2017-01-01', { start: '2017-01-01' })).toEqual({ start: '2016-12-31', end: '2017-01-01' });
-    expect(collectWindow('2017-01-01', { start: '2016-12-20', end: '2016-12-20' })).toEqual({ start: '2016-12-19', end: '2016-12-20' });
-    expect(collectWindow('2017-01-01', { start: '2016-12-01', end: '2016-12-10' })).toEqual({ start: '2016-12-01', end: '2016-12-10' });
+    expect(collectWindow('2017-01-01', { todayOnly: true })).toEqual({
+      start: '2017-01-01',
+      end: '2017-01-01',
+    });
+    expect(collectWindow('2017-01-01', { start: '2017-01-01' })).toEqual({
+      start: '2016-12-31',
+      end: '2017-01-01',
+    });
+    expect(collectWindow('2017-01-01', { start: '2016-12-20', end: '2016-12-20' })).toEqual({
+      start: '2016-12-19',
+      end: '2016-12-20',
+    });
+    expect(collectWindow('2017-01-01', { start: '2016-12-01', end: '2016-12-10' })).toEqual({
+      start: '2016-12-01',
+      end: '2016-12-10',
+    });
     expect(minimumMinor('2.00', 2)).toBe(200);
     expect(minimumMinor('2.00', 0)).toBe(2);
     expect(minimumMinor('2', 3)).toBe(2000);
@@ -114,7 +138,9 @@ describe('collection rules', () => {
     expect(Buffer.from(row.e, 'base64').toString('latin1')).not.toContain('topsecret');
     const [p] = await ok<ProcessorDto[]>(app.dispatch('processors:list', {}));
     expect(p!.secretHint).toBe('••••99');
-    const audit = db().prepare(`SELECT group_concat(coalesce(after, '') || coalesce(before, '')) AS t FROM audit_log`).get() as { t: string };
+    const audit = db()
+      .prepare(`SELECT group_concat(coalesce(after, '') || coalesce(before, '')) AS t FROM audit_log`)
+      .get() as { t: string };
     expect(audit.t).not.toContain('topsecret');
     // The simulator demands the secret: a wrong one means nothing is sent.
     setSim({ secret: 'topsecret-99' });
@@ -134,7 +160,9 @@ describe('collection rules', () => {
     setSetting('collect.visaCap30d', 0);
     const capped = await ok<CollectRunDto>(app.dispatch('collect:run', { rebill: true }));
     expect(capped.skipped.networkCap).toBeGreaterThan(0);
-    const visa = db().prepare(`SELECT count(*) AS n FROM processor_txns WHERE brand = 'VI'`).get() as { n: number };
+    const visa = db().prepare(`SELECT count(*) AS n FROM processor_txns WHERE brand = 'VI'`).get() as {
+      n: number;
+    };
     expect(visa.n).toBe(0);
     // The default window only takes bills whose collection date is yesterday or today.
     const windowed = await ok<CollectRunDto>(app.dispatch('collect:run', {}));
@@ -153,28 +181,47 @@ describe('collection rules', () => {
     setSetting('collect.failedPaymentFeeMinor', 250);
     const acct = cardAccount();
     setSim({ rules: [{ token: acct.token, result: 7 }] });
-    const attempt = async (): Promise<CollectRunDto> => ok<CollectRunDto>(app.dispatch('collect:run', { rebill: true }));
+    const attempt = async (): Promise<CollectRunDto> =>
+      ok<CollectRunDto>(app.dispatch('collect:run', { rebill: true }));
     await attempt();
-    let state = db().prepare('SELECT retries_used AS r, suspended_until AS s FROM collection_states WHERE account_id = ?').get(acct.id) as { r: number; s: string };
+    let state = db()
+      .prepare('SELECT retries_used AS r, suspended_until AS s FROM collection_states WHERE account_id = ?')
+      .get(acct.id) as { r: number; s: string };
     expect(state).toEqual({ r: 1, s: '2026-11-27' });
     const same = await attempt();
     expect(same.skipped.suspended).toBeGreaterThan(0);
     now = new Date('2026-11-28T09:00:00Z');
     await attempt();
-    state = db().prepare('SELECT retries_used AS r, suspended_until AS s FROM collection_states WHERE account_id = ?').get(acct.id) as { r: number; s: string };
+    state = db()
+      .prepare('SELECT retries_used AS r, suspended_until AS s FROM collection_states WHERE account_id = ?')
+      .get(acct.id) as { r: number; s: string };
     expect(state.r).toBe(2);
     now = new Date('2026-12-04T09:00:00Z');
     await attempt();
-    const units = db().prepare('SELECT DISTINCT pay_type AS p FROM bill_units WHERE account_id = ? AND paying = 1').all(acct.id) as { p: number }[];
+    const units = db()
+      .prepare('SELECT DISTINCT pay_type AS p FROM bill_units WHERE account_id = ? AND paying = 1')
+      .all(acct.id) as { p: number }[];
     expect(units).toEqual([{ p: 10001 }]);
-    const kinds = (db().prepare('SELECT kind FROM workflow_items WHERE account_id = ? ORDER BY id').all(acct.id) as { kind: string }[]).map((k) => k.kind);
+    const kinds = (
+      db().prepare('SELECT kind FROM workflow_items WHERE account_id = ? ORDER BY id').all(acct.id) as {
+        kind: string;
+      }[]
+    ).map((k) => k.kind);
     expect(kinds).toEqual(['soft-decline', 'soft-decline', 'retries-exhausted']);
-    const fees = db().prepare(`SELECT count(*) AS n FROM bills WHERE bill_no LIKE 'FEE-%' AND account_id = ?`).get(acct.id) as { n: number };
-    const declined = db().prepare(`SELECT count(*) AS n FROM processor_txns WHERE account_id = ? AND result = 7`).get(acct.id) as { n: number };
+    const fees = db()
+      .prepare(`SELECT count(*) AS n FROM bills WHERE bill_no LIKE 'FEE-%' AND account_id = ?`)
+      .get(acct.id) as { n: number };
+    const declined = db()
+      .prepare(`SELECT count(*) AS n FROM processor_txns WHERE account_id = ? AND result = 7`)
+      .get(acct.id) as { n: number };
     expect(fees.n).toBe(declined.n);
     now = new Date('2026-12-20T09:00:00Z');
     await attempt();
-    const attempts = db().prepare(`SELECT count(DISTINCT run_id) AS n FROM processor_txns WHERE account_id = ? AND command = 'condition'`).get(acct.id) as { n: number };
+    const attempts = db()
+      .prepare(
+        `SELECT count(DISTINCT run_id) AS n FROM processor_txns WHERE account_id = ? AND command = 'condition'`,
+      )
+      .get(acct.id) as { n: number };
     expect(attempts.n).toBe(3);
     await checkClean();
   });
@@ -184,16 +231,24 @@ describe('collection rules', () => {
     const acct = cardAccount();
     setSim({ rules: [{ token: acct.token, result: 6 }] });
     await ok(app.dispatch('collect:run', { rebill: true }));
-    let fees = db().prepare(`SELECT count(*) AS n FROM bills WHERE bill_no LIKE 'FEE-%'`).get() as { n: number };
+    let fees = db().prepare(`SELECT count(*) AS n FROM bills WHERE bill_no LIKE 'FEE-%'`).get() as {
+      n: number;
+    };
     expect(fees.n).toBe(0);
     setSim({ rules: [{ token: acct.token, result: 8 }] });
     const second = await ok<CollectRunDto>(app.dispatch('collect:run', { rebill: true }));
     expect(second.totals.find((t) => t.result === 8)?.count).toBeGreaterThan(0);
     fees = db().prepare(`SELECT count(*) AS n FROM bills WHERE bill_no LIKE 'FEE-%'`).get() as { n: number };
-    const hard = db().prepare(`SELECT count(*) AS n FROM processor_txns WHERE result = 8`).get() as { n: number };
+    const hard = db().prepare(`SELECT count(*) AS n FROM processor_txns WHERE result = 8`).get() as {
+      n: number;
+    };
     expect(fees.n).toBe(hard.n);
-    expect(db().prepare(`SELECT count(*) AS n FROM workflow_items WHERE kind = 'hard-decline'`).get()).toEqual({ n: 1 });
-    const acctRow = db().prepare('SELECT default_pay_type AS p FROM accounts WHERE id = ?').get(acct.id) as { p: number };
+    expect(
+      db().prepare(`SELECT count(*) AS n FROM workflow_items WHERE kind = 'hard-decline'`).get(),
+    ).toEqual({ n: 1 });
+    const acctRow = db().prepare('SELECT default_pay_type AS p FROM accounts WHERE id = ?').get(acct.id) as {
+      p: number;
+    };
     expect(acctRow.p).toBe(10001);
     await checkClean();
   });
@@ -203,9 +258,17 @@ describe('one-off payments, refunds and deposits', () => {
   it('prepare -> confirm posts once; cancel and expiry; four-eyes above the limit', async () => {
     const acct = cardAccount();
     const methods = await ok<{ id: number }[]>(app.dispatch('methods:list', { accountNo: acct.accountNo }));
-    const p = await ok<PendingPaymentDto>(app.dispatch('pay:prepare', { accountNo: acct.accountNo, amount: '12.34', methodId: methods[0]!.id }));
-    expect(p).toMatchObject({ status: 'pending', amountMinor: 1234, needsSupervisor: false, urgency: 'normal' });
-    const balance = (): number => (db().prepare('SELECT balance_minor AS b FROM accounts WHERE id = ?').get(acct.id) as { b: number }).b;
+    const p = await ok<PendingPaymentDto>(
+      app.dispatch('pay:prepare', { accountNo: acct.accountNo, amount: '12.34', methodId: methods[0]!.id }),
+    );
+    expect(p).toMatchObject({
+      status: 'pending',
+      amountMinor: 1234,
+      needsSupervisor: false,
+      urgency: 'normal',
+    });
+    const balance = (): number =>
+      (db().prepare('SELECT balance_minor AS b FROM accounts WHERE id = ?').get(acct.id) as { b: number }).b;
     const before = balance();
     expect(db().prepare('SELECT count(*) AS n FROM processor_txns').get()).toEqual({ n: 0 });
     const done = await ok<PendingPaymentDto>(app.dispatch('pay:confirm', { pendingId: p.id }));
@@ -214,15 +277,27 @@ describe('one-off payments, refunds and deposits', () => {
     const again = await app.dispatch('pay:confirm', { pendingId: p.id });
     expect(again.ok || again.error.code).toBe('conflict');
     // Cancel only while pending.
-    const c = await ok<PendingPaymentDto>(app.dispatch('pay:prepare', { accountNo: acct.accountNo, amount: '5.00', methodId: methods[0]!.id }));
-    expect((await ok<PendingPaymentDto>(app.dispatch('pay:cancel', { pendingId: c.id, reason: 'customer changed mind' }))).status).toBe('cancelled');
+    const c = await ok<PendingPaymentDto>(
+      app.dispatch('pay:prepare', { accountNo: acct.accountNo, amount: '5.00', methodId: methods[0]!.id }),
+    );
+    expect(
+      (
+        await ok<PendingPaymentDto>(
+          app.dispatch('pay:cancel', { pendingId: c.id, reason: 'customer changed mind' }),
+        )
+      ).status,
+    ).toBe('cancelled');
     // Expiry.
-    const e = await ok<PendingPaymentDto>(app.dispatch('pay:prepare', { accountNo: acct.accountNo, amount: '6.00', methodId: methods[0]!.id }));
+    const e = await ok<PendingPaymentDto>(
+      app.dispatch('pay:prepare', { accountNo: acct.accountNo, amount: '6.00', methodId: methods[0]!.id }),
+    );
     now = new Date(now.getTime() + 16 * 60_000);
     const late = await app.dispatch('pay:confirm', { pendingId: e.id });
     expect(!late.ok && late.error.code === 'conflict' && late.error.rule).toBe('pending-expired');
     // Four-eyes: above 1000.00 the preparer cannot confirm, a clerk cannot, another supervisor can.
-    const big = await ok<PendingPaymentDto>(app.dispatch('pay:prepare', { accountNo: acct.accountNo, amount: '1500.00', methodId: methods[0]!.id }));
+    const big = await ok<PendingPaymentDto>(
+      app.dispatch('pay:prepare', { accountNo: acct.accountNo, amount: '1500.00', methodId: methods[0]!.id }),
+    );
     expect(big.needsSupervisor).toBe(true);
     const self = await app.dispatch('pay:confirm', { pendingId: big.id });
     expect(!self.ok && self.error.code).toBe('forbidden');
@@ -241,7 +316,9 @@ describe('one-off payments, refunds and deposits', () => {
     const pending = await ok<{ rows: PendingPaymentDto[] }>(app.dispatch('pay:pending', {}));
     // The expired one left the pending list when its confirm was refused.
     expect(pending.rows).toEqual([]);
-    const soon = await ok<PendingPaymentDto>(app.dispatch('pay:prepare', { accountNo: acct.accountNo, amount: '7.00', methodId: methods[0]!.id }));
+    const soon = await ok<PendingPaymentDto>(
+      app.dispatch('pay:prepare', { accountNo: acct.accountNo, amount: '7.00', methodId: methods[0]!.id }),
+    );
     now = new Date(now.getTime() + 13 * 60_000);
     const listed = await ok<{ rows: PendingPaymentDto[] }>(app.dispatch('pay:pending', {}));
     expect(listed.rows.map((r) => [r.id, r.urgency])).toEqual([[soon.id, 'urgent']]);
@@ -252,15 +329,28 @@ describe('one-off payments, refunds and deposits', () => {
     const acct = cardAccount();
     const methods = await ok<{ id: number }[]>(app.dispatch('methods:list', { accountNo: acct.accountNo }));
     const over = (acct.due + 5000) / 100;
-    const p = await ok<PendingPaymentDto>(app.dispatch('pay:prepare', { accountNo: acct.accountNo, amount: over.toFixed(2), methodId: methods[0]!.id }));
+    const p = await ok<PendingPaymentDto>(
+      app.dispatch('pay:prepare', {
+        accountNo: acct.accountNo,
+        amount: over.toFixed(2),
+        methodId: methods[0]!.id,
+      }),
+    );
     const done = await ok<PendingPaymentDto>(app.dispatch('pay:confirm', { pendingId: p.id }));
-    const balance = (): number => (db().prepare('SELECT balance_minor AS b FROM accounts WHERE id = ?').get(acct.id) as { b: number }).b;
+    const balance = (): number =>
+      (db().prepare('SELECT balance_minor AS b FROM accounts WHERE id = ?').get(acct.id) as { b: number }).b;
     expect(balance()).toBe(-5000);
-    const part = await ok<RefundResultDto>(app.dispatch('pay:refund', { txnId: done.txnId!, amount: '10.00', reasonCode: 4201 }));
+    const part = await ok<RefundResultDto>(
+      app.dispatch('pay:refund', { txnId: done.txnId!, amount: '10.00', reasonCode: 4201 }),
+    );
     expect(part).toMatchObject({ amountMinor: 1000, result: 0 });
     expect(balance()).toBe(-4000);
     await checkClean();
-    const tooMuch = await app.dispatch('pay:refund', { txnId: done.txnId!, amount: String(over), reasonCode: 4201 });
+    const tooMuch = await app.dispatch('pay:refund', {
+      txnId: done.txnId!,
+      amount: String(over),
+      reasonCode: 4201,
+    });
     expect(!tooMuch.ok && tooMuch.error.code).toBe('validation');
     const badReason = await app.dispatch('pay:refund', { txnId: done.txnId!, reasonCode: 4101 });
     expect(!badReason.ok && badReason.error.code).toBe('validation');
@@ -270,7 +360,9 @@ describe('one-off payments, refunds and deposits', () => {
     expect(balance()).toBe(0);
     await checkClean();
     // Full refund of what is left.
-    const rest = await ok<RefundResultDto>(app.dispatch('pay:refund', { txnId: done.txnId!, reasonCode: 4202 }));
+    const rest = await ok<RefundResultDto>(
+      app.dispatch('pay:refund', { txnId: done.txnId!, reasonCode: 4202 }),
+    );
     expect(rest.amountMinor).toBe(acct.due + 5000 - 1000 - 4000);
     expect(balance()).toBe(acct.due);
     await checkClean();
@@ -281,7 +373,9 @@ describe('one-off payments, refunds and deposits', () => {
   it('authorize-only payments are deposited by the deposit run once', async () => {
     const acct = cardAccount();
     const methods = await ok<{ id: number }[]>(app.dispatch('methods:list', { accountNo: acct.accountNo }));
-    const p = await ok<PendingPaymentDto>(app.dispatch('pay:prepare', { accountNo: acct.accountNo, amount: '20.00', methodId: methods[0]!.id }));
+    const p = await ok<PendingPaymentDto>(
+      app.dispatch('pay:prepare', { accountNo: acct.accountNo, amount: '20.00', methodId: methods[0]!.id }),
+    );
     await ok(app.dispatch('pay:confirm', { pendingId: p.id, authorizeOnly: true }));
     expect(mine().filter((r) => r.charged)).toHaveLength(0);
     now = new Date(now.getTime() + 86_400_000);
@@ -308,6 +402,52 @@ describe('one-off payments, refunds and deposits', () => {
     expect(old.deleted).toBe(run.unresolved);
     const next = await ok<CollectRunDto>(app.dispatch('collect:run', { rebill: true }));
     expect(next.postedCount).toBe(run.unresolved);
+    await checkClean();
+  });
+});
+
+describe('online faults on one-off payments', () => {
+  it('a duplicated online answer posts once, and the next request on the same connection still works', async () => {
+    const acct = cardAccount();
+    const methods = await ok<{ id: number }[]>(app.dispatch('methods:list', { accountNo: acct.accountNo }));
+    const p1 = await ok<PendingPaymentDto>(
+      app.dispatch('pay:prepare', { accountNo: acct.accountNo, amount: '3.00', methodId: methods[0]!.id }),
+    );
+    const p2 = await ok<PendingPaymentDto>(
+      app.dispatch('pay:prepare', { accountNo: acct.accountNo, amount: '4.00', methodId: methods[0]!.id }),
+    );
+    setSim({ faults: [{ id: 'dup-online', kind: 'duplicate', endpoint: 'online', times: 1 }] });
+    expect((await ok<PendingPaymentDto>(app.dispatch('pay:confirm', { pendingId: p1.id }))).status).toBe(
+      'confirmed',
+    );
+    expect((await ok<PendingPaymentDto>(app.dispatch('pay:confirm', { pendingId: p2.id }))).status).toBe(
+      'confirmed',
+    );
+    expect(mine().filter((r) => r.charged)).toHaveLength(2);
+    await checkClean();
+  });
+
+  it('a garbage or late online answer leaves the payment unresolved until Recovery asks for the reply', async () => {
+    const acct = cardAccount();
+    const methods = await ok<{ id: number }[]>(app.dispatch('methods:list', { accountNo: acct.accountNo }));
+    db().prepare('UPDATE processors SET online_timeout_ms = 300').run();
+    for (const kind of ['garbage', 'timeout'] as const) {
+      const p = await ok<PendingPaymentDto>(
+        app.dispatch('pay:prepare', { accountNo: acct.accountNo, amount: '9.00', methodId: methods[0]!.id }),
+      );
+      setSim({ faults: [{ id: `${kind}-online`, kind, endpoint: 'online', times: 1, delayMs: 600 }] });
+      const r = await app.dispatch('pay:confirm', { pendingId: p.id });
+      expect(!r.ok && r.error.code).toBe('processor_unavailable');
+      setSim({});
+      if (kind === 'timeout') await new Promise((res) => setTimeout(res, 700));
+      const again = await app.dispatch('pay:confirm', { pendingId: p.id });
+      expect(!again.ok && again.error.code).toBe('conflict');
+      const fixed = await ok<RecoveryResultDto>(app.dispatch('recovery:resolve', { action: 'rfr' }));
+      expect(fixed).toMatchObject({ settled: 1, posted: 1, stillOpen: 0 });
+      const list = await ok<{ rows: PendingPaymentDto[] }>(app.dispatch('pay:pending', { all: true }));
+      expect(list.rows.find((x) => x.id === p.id)?.status).toBe('confirmed');
+    }
+    expect(mine().filter((r) => r.charged)).toHaveLength(2);
     await checkClean();
   });
 });

@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTarget } from '../../src-main/cli/commands/suspense';
 import { runCli } from '../../src-main/cli/main';
 import { freshApp } from '../helpers/ledger';
-import { postPayment, suspend, usdAccounts, value, type TestApp } from '../helpers/suspense';
+import { postPayment, suspend, usdAccounts, value } from '../helpers/suspense';
 
 type Run = { code: number; out: string; err: string };
 
-let app: TestApp;
+let app: ReturnType<typeof freshApp>;
 let ids: number[];
 let accounts: { accountNo: string; billNo: string }[];
 let posted: number;

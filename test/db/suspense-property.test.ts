@@ -2,16 +2,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerCheckDto } from '../../src-shared/dto/app';
 import { freshApp } from '../helpers/ledger';
-import {
-  ledgerFingerprint,
-  postPayment,
-  suspend,
-  usdAccounts,
-  value,
-  type TestApp,
-} from '../helpers/suspense';
+import { ledgerFingerprint, postPayment, suspend, usdAccounts, value } from '../helpers/suspense';
 
-let app: TestApp;
+let app: ReturnType<typeof freshApp>;
 let accounts: { accountNo: string; billNo: string }[];
 
 beforeAll(async () => {

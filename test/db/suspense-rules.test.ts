@@ -10,10 +10,9 @@ import {
   suspend,
   usdAccounts,
   value,
-  type TestApp,
 } from '../helpers/suspense';
 
-let app: TestApp;
+let app: ReturnType<typeof freshApp>;
 
 beforeEach(async () => {
   app = freshApp();

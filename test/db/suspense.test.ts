@@ -7,9 +7,9 @@ import type {
   SuspenseSearchDto,
 } from '../../src-shared/dto/suspense';
 import { freshApp } from '../helpers/ledger';
-import { expectClean, postPayment, suspend, usdAccounts, value, type TestApp } from '../helpers/suspense';
+import { expectClean, postPayment, suspend, usdAccounts, value } from '../helpers/suspense';
 
-let app: TestApp;
+let app: ReturnType<typeof freshApp>;
 
 beforeEach(async () => {
   app = freshApp();

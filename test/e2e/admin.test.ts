@@ -152,7 +152,7 @@ describe('Admin: column configuration, reason codes and roles in the real render
     await clerk.getByTestId(`batch-item-${batch.batchNo}`).click();
     await clerk.locator('[data-testid="entries-grid"] .ag-header-cell[col-id="custom:region"]').waitFor();
     const order = await headerOrder(clerk);
-    const data = order.filter((c) => !['ag-Grid-SelectionColumn', 'seq'].includes(c));
+    const data = order.filter((c) => !['ag-Grid-SelectionColumn', 'seq', 'status'].includes(c));
     expect(data.slice(0, 9)).toEqual([
       'amount',
       'accountNo',
@@ -194,9 +194,6 @@ describe('Admin: column configuration, reason codes and roles in the real render
       .locator(`[data-testid="entries-grid"] .ag-row[row-id="${entryId}"] .ag-cell[col-id="custom:region"]`)
       .filter({ hasText: /^N$/ })
       .waitFor();
-    await clerk.mouse.move(5, 5);
-    await clerk.screenshot({ path: join(ARTIFACTS_DIR, 'admin-clerk-grid.png'), animations: 'disabled' });
-
     const [download] = await Promise.all([
       clerk.waitForEvent('download'),
       clerk.getByTestId('export-batch').click(),
@@ -212,6 +209,8 @@ describe('Admin: column configuration, reason codes and roles in the real render
     await clerk
       .locator(`[data-testid="entries-grid"] .ag-row[row-id="${entryId}"] .ag-cell[col-id="seq"]`)
       .click();
+    await clerk.mouse.move(5, 5);
+    await clerk.screenshot({ path: join(ARTIFACTS_DIR, 'admin-clerk-grid.png'), animations: 'disabled' });
     await clerk.keyboard.press('F8');
     await clerk.getByTestId('suspend-dialog').waitFor();
     await clerk.getByTestId('suspend-reason-chip-100777').click();
@@ -248,6 +247,49 @@ describe('Admin: column configuration, reason codes and roles in the real render
     await s.page.getByTestId('admin-tab-history').click();
     await s.page.getByTestId('history-table').getByText('admin:set-setting').first().waitFor();
     await s.screenshot('admin-history');
+  });
+
+  it('shows channels, pay types, settings and operators, and refuses a broken configuration file whole', async () => {
+    const page = s.page;
+    await page.getByTestId('admin-tab-reference').click();
+    await page.getByTestId('pay-types').getByText('Inter-bank payment order').waitFor();
+    await s.screenshot('admin-reference');
+    await page.getByTestId('admin-tab-settings').click();
+    await page.getByTestId('setting-ALLOWACCOUNTDUP').waitFor();
+    await page.getByTestId('setting-suspense.thresholdPercent').fill('150');
+    await page.getByTestId('setting-suspense.thresholdPercent').press('Enter');
+    expect(await page.getByTestId('settings-problems').textContent()).toMatch(/from 0 to 100/);
+    await s.screenshot('admin-settings');
+    await page.getByTestId('admin-tab-operators').click();
+    await page.getByTestId('operator-e2e.clerk').waitFor();
+    await s.screenshot('admin-operators');
+
+    await page.getByTestId('admin-tab-config').click();
+    const bad = {
+      format: 'paydesk-config',
+      version: 1,
+      settings: { NoSuchSetting: true },
+      channels: [
+        { id: 9, description: 'Kiosk', active: true },
+        { id: 9, description: 'Kiosk again', active: true },
+      ],
+      reasonCodes: [{ domainId: 14, id: 2500, label: 'Reserved', help: '', glId: null, active: true }],
+    };
+    await page.getByTestId('config-import-file').setInputFiles({
+      name: 'bad-config.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(bad)),
+    });
+    const problems = page.getByTestId('config-problems');
+    await problems.waitFor();
+    const text = (await problems.textContent()) ?? '';
+    expect(text).toMatch(/settings\.NoSuchSetting/);
+    expect(text).toMatch(/channels\.1\.id/);
+    expect(text).toMatch(/reasonCodes\.0\.id/);
+    await s.screenshot('admin-config-problems');
+    const channels = await service<{ id: number }[]>(s.app, 'admin:channels', {});
+    expect(channels.map((c) => c.id)).not.toContain(9);
+
     expect(s.consoleErrors).toEqual([]);
     expect(clerkErrors).toEqual([]);
   });

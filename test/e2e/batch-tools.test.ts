@@ -259,6 +259,60 @@ describe('Batch tools in the real renderer: import with a template, allocate an 
     const saved = join(s.dir, 'report.pdf');
     await download.saveAs(saved);
     expect(readFileSync(saved).subarray(0, 5).toString()).toBe('%PDF-');
+    await s.page.keyboard.press('Escape');
+    await report.waitFor({ state: 'hidden' });
+    expect(s.consoleErrors).toEqual([]);
+  });
+
+  it('imports a refund file with an ad-hoc mapping saved as a template, and refunds the account credit', async () => {
+    await service(s, 'payments:record', {
+      accountNo: account.accountNo,
+      amount: '30.00',
+      payType: 10012,
+      allocate: 'none',
+    });
+    const file = join(s.dir, 'refunds-1122.txt');
+    writeFileSync(file, `${account.accountNo};12,50\n`);
+    await s.page.getByTestId('import-file').first().click();
+    const dialog = s.page.getByTestId('import-dialog');
+    await dialog.waitFor();
+    await s.page.getByTestId('import-file-input').setInputFiles(file);
+    await s.page.getByTestId('import-source-adhoc').click();
+    await s.page.getByTestId('import-delimiter').click();
+    await s.page.getByTestId('import-delimiter-1').click();
+    await s.page.getByTestId('import-columns').fill('accountNo,amount');
+    await s.page.getByTestId('import-has-header').uncheck();
+    await s.page.getByTestId('import-decimal-comma').check();
+    await s.page.getByTestId('import-save-as').fill('Refund file');
+    await s.page.getByTestId('import-type-refund').click();
+    await s.page
+      .getByTestId('import-preview-row-1')
+      .filter({ hasText: '12.50' })
+      .waitFor({ timeout: 10_000 });
+    expect(await s.page.getByTestId('import-preview-row-1').getAttribute('data-problems')).toBe('0');
+    await s.screenshot('batch-tools-import-adhoc-refund');
+    await s.page.getByTestId('import-confirm').click();
+    await dialog.waitFor({ state: 'hidden' });
+    await s.page.locator('[data-testid="batch-workspace"][data-status="open"]').waitFor();
+    const list = await service<{ rows: BatchDto[] }>(s, 'batches:list', {});
+    const refund = list.rows[0]!;
+    expect(refund).toMatchObject({ batchType: 'refund', templateName: 'Refund file' });
+    expect((await service<{ name: string }[]>(s, 'templates:list', {})).map((t) => t.name)).toContain(
+      'Refund file',
+    );
+    await s.page.keyboard.press('F7');
+    await s.page.getByTestId('validate-result').waitFor();
+    await s.page.keyboard.press('F4');
+    await s.page.getByTestId('submit-dialog').waitFor();
+    expect(await s.page.getByTestId('submit-summary').textContent()).toContain('Refunded from the account');
+    await s.page.getByTestId('submit-confirm').click();
+    await s.page.getByTestId('submit-refunded').waitFor();
+    expect(await s.page.getByTestId('submit-refunded').textContent()).toBe('1 refunded');
+    await s.screenshot('batch-tools-refund-submitted');
+    const after = await service<AccountDetailDto>(s, 'accounts:show', { accountNo: account.accountNo });
+    expect(after.unallocatedMinor).toBe(3000 - 1250);
+    const check = await service<LedgerCheckDto>(s, 'ledger:check', {});
+    expect(check.violations).toEqual([]);
     expect(s.consoleErrors).toEqual([]);
   });
 });

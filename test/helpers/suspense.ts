@@ -2,10 +2,10 @@ import { expect } from 'vitest';
 import type { Result } from '../../src-shared/api/result';
 import type { LedgerCheckDto } from '../../src-shared/dto/app';
 import type { BatchDto } from '../../src-shared/dto/batches';
-import type { freshApp } from './ledger';
+import type { App } from '../../src-main/app-context';
 
-/** A test app. */
-export type TestApp = ReturnType<typeof freshApp>;
+/** A test app (a fresh ledger or an e2e session's services). */
+export type TestApp = App;
 
 /** The value of a successful command, or a thrown error naming the failure. */
 export async function value<T>(p: Promise<Result<unknown>>): Promise<T> {

@@ -378,28 +378,83 @@ export function resetLayout(
 }
 
 /**
- * The first custom value of an entry that does not fit its field (type, code list, length, the batch
- * currency's decimals for amounts), as the problem and its column; keys without a definition (staged
- * from a bank file's `custom:` mapping) are kept as text.
+ * A checker for the custom values of entries of one batch: the first value that does not fit its field (type,
+ * code list, length, the batch currency's decimals for amounts), as the problem and its column. Keys without
+ * a definition (staged from a bank file's `custom:` mapping) are kept as text. The field definitions are read
+ * once, when the first entry with custom values is checked.
  */
-export function customValuesProblem(
+export function customValueChecker(
   db: Database.Database,
-  custom: Readonly<Record<string, string>>,
   exponent: number,
-): { problem: string; column: string } | null {
-  const keys = Object.keys(custom);
-  if (keys.length === 0) return null;
-  const fields = new Map(listCustomFields(db).map((f) => [f.key, f]));
-  for (const key of keys) {
-    const field = fields.get(key);
-    const text = custom[key] ?? '';
-    if (!field) continue;
-    const problem = customValueProblem(field, text);
-    if (problem) return { problem, column: `custom:${key}` };
-    if (field.type === 'amount' && text.trim() !== '') {
-      const r = parseMinor(text.trim().replace(/,/g, ''), exponent);
-      if (!r.ok) return { problem: `${field.label}: ${r.error.reason}`, column: `custom:${key}` };
+): (custom: Readonly<Record<string, string>>) => { problem: string; column: string } | null {
+  let fields: Map<string, CustomFieldDto> | null = null;
+  return (custom) => {
+    const keys = Object.keys(custom);
+    if (keys.length === 0) return null;
+    fields ??= new Map(listCustomFields(db).map((f) => [f.key, f]));
+    for (const key of keys) {
+      const field = fields.get(key);
+      const text = custom[key] ?? '';
+      if (!field) continue;
+      const problem = customValueProblem(field, text);
+      if (problem) return { problem, column: `custom:${key}` };
+      if (field.type === 'amount' && text.trim() !== '') {
+        const r = parseMinor(text.trim().replace(/,/g, ''), exponent);
+        if (!r.ok) return { problem: `${field.label}: ${r.error.reason}`, column: `custom:${key}` };
+      }
     }
-  }
-  return null;
+    return null;
+  };
+}
+
+/** Fields whose presence the batch rules already check (V1), so a required flag on them adds nothing. */
+const RULE_CHECKED: ReadonlySet<string> = new Set(['amount', 'accountNo', 'billNo', 'paymentRef']);
+
+const ENTRY_FIELD_SQL: Readonly<Record<string, string>> = {
+  paymentDate: 'payment_date',
+  checkNo: 'check_no',
+  payerName: 'payer_name',
+  reference: 'reference',
+};
+
+/**
+ * Applies the admin's required columns to validation verdicts: an entry that passed the batch rules but has
+ * no value in a required data-entry column becomes invalid with that column and "<caption> is required".
+ * Costs nothing when the batch's column set requires no more than the rules do.
+ */
+export function applyRequiredColumns<
+  V extends {
+    id: number;
+    status: string;
+    reasonCode: number | null;
+    problem: string | null;
+    problemColumn: string | null;
+  },
+>(db: Database.Database, batch: { batchType: BatchTypeDto; payType: number }, verdicts: V[]): V[] {
+  const required = effectiveColumns(db, batch.batchType, batch.payType).columns.filter(
+    (c) => c.required && c.purpose === 'entry' && !RULE_CHECKED.has(c.field),
+  );
+  if (required.length === 0 || verdicts.length === 0) return verdicts;
+  const get = db.prepare(
+    'SELECT payment_date, check_no, payer_name, reference, custom_json AS customJson FROM batch_entries WHERE id = ?',
+  );
+  return verdicts.map((v) => {
+    if (v.status === 'invalid' || v.status === 'posted') return v;
+    const row = get.get(v.id) as Record<string, string | null> | undefined;
+    if (!row) return v;
+    const custom = row.customJson ? (JSON.parse(row.customJson) as Record<string, string>) : {};
+    const missing = required.find((c) => {
+      const key = customKeyOf(c.field);
+      const value = key !== null ? custom[key] : row[ENTRY_FIELD_SQL[c.field] ?? ''];
+      return value === undefined || value === null || value.trim() === '';
+    });
+    if (!missing) return v;
+    return {
+      ...v,
+      status: 'invalid',
+      reasonCode: null,
+      problem: `${missing.caption} is required`,
+      problemColumn: missing.field,
+    };
+  });
 }

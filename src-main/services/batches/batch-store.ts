@@ -1,5 +1,5 @@
 import { REASON_DOMAIN, requireReasonCode } from '../codes';
-import { customValuesProblem } from '../admin/columns';
+import { customValueChecker } from '../admin/columns';
 import { payTypeEnabled } from '../admin/reference-data';
 import type Database from 'better-sqlite3';
 import type {
@@ -91,6 +91,7 @@ export function getBatch(db: Database.Database, batchId: number): BatchDto {
       ...zeroProof({ count: b.controlCount, totalMinor: b.controlTotalMinor }, count, total),
       overrideAllowed: getSetting(db, 'zeroProof.override') === true,
     },
+    lockMode: getSetting(db, 'payment.batchLock') === 'account' ? 'account' : 'batch',
     countsByStatus,
     totalsByStatus,
   };
@@ -402,6 +403,7 @@ export function saveEntries(
     const batch = loadBatchRow(db, input.batchId);
     assertEditable(batch);
     const exponent = exponentOf(db, batch.currency);
+    const checkCustom = customValueChecker(db, exponent);
     let seq = (
       db.prepare('SELECT coalesce(max(seq), 0) AS m FROM batch_entries WHERE batch_id = ?').get(batch.id) as {
         m: number;
@@ -457,7 +459,7 @@ export function saveEntries(
       const customCur = current.customJson ? (JSON.parse(current.customJson) as Record<string, string>) : {};
       const customNext = { ...customCur, ...(e.custom ?? {}) };
       // Admin-defined fields are typed (number, date, amount, code list): a bad value marks its column.
-      const customBad = problem ? null : customValuesProblem(db, customNext, exponent);
+      const customBad = problem ? null : checkCustom(customNext);
       if (customBad) {
         problem = customBad.problem;
         problemColumn = customBad.column;

@@ -146,6 +146,17 @@ export function validateRefunds(
   );
 }
 
+const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/** A statement prepared once per connection: a refund batch posts thousands of refunds with the same SQL. */
+function stmt(db: Database.Database, sql: string): Database.Statement {
+  let m = statementCache.get(db);
+  if (!m) statementCache.set(db, (m = new Map<string, Database.Statement>()));
+  let st = m.get(sql);
+  if (!st) m.set(sql, (st = db.prepare(sql)));
+  return st;
+}
+
 /** One validated refund entry to post. */
 export type RefundToPost = {
   sourceKey: string;
@@ -178,18 +189,18 @@ export function postRefund(
   operatorId: number | null,
   auditId: number,
 ): { refundId: number; itemsClosedMinor: number; creditUsedMinor: number } | null {
-  if (db.prepare('SELECT 1 FROM refunds WHERE source_key = ?').get(r.sourceKey)) return null;
-  const account = db
-    .prepare('SELECT id, account_no AS accountNo, currency FROM accounts WHERE id = ? AND is_suspense = 0')
-    .get(r.accountId) as { id: number; accountNo: string; currency: string } | undefined;
+  if (stmt(db, 'SELECT 1 FROM refunds WHERE source_key = ?').get(r.sourceKey)) return null;
+  const account = stmt(
+    db,
+    'SELECT id, account_no AS accountNo, currency FROM accounts WHERE id = ? AND is_suspense = 0',
+  ).get(r.accountId) as { id: number; accountNo: string; currency: string } | undefined;
   if (!account) throw conflict('refund-account', `account ${r.accountId} cannot take refunds`);
-  const refundItems = db
-    .prepare(
-      `SELECT i.id, i.bill_id AS billId, -i.open_minor AS openMinor FROM bill_items i JOIN bills b ON b.id = i.bill_id
+  const refundItems = stmt(
+    db,
+    `SELECT i.id, i.bill_id AS billId, -i.open_minor AS openMinor FROM bill_items i JOIN bills b ON b.id = i.bill_id
        WHERE i.account_id = ? AND i.status = 'open' AND i.type = ? AND i.open_minor < 0
        ORDER BY (b.bill_no = ?) DESC, b.bill_date, b.due_date, i.id`,
-    )
-    .all(account.id, REFUND_ITEM_TYPE, r.billNo ?? '') as { id: number; billId: number; openMinor: number }[];
+  ).all(account.id, REFUND_ITEM_TYPE, r.billNo ?? '') as { id: number; billId: number; openMinor: number }[];
   let left = r.accountAmountMinor;
   const closed: { id: number; billId: number; amountMinor: number }[] = [];
   for (const it of refundItems) {
@@ -202,9 +213,9 @@ export function postRefund(
   const creditUsedMinor = left;
   const payments =
     creditUsedMinor > 0
-      ? (db
-          .prepare(`SELECT * FROM (${CREDIT_PAYMENTS}) WHERE unallocatedMinor > 0 ORDER BY id`)
-          .all(account.id) as { id: number; ratePpm: number; unallocatedMinor: number }[])
+      ? (stmt(db, `SELECT * FROM (${CREDIT_PAYMENTS}) WHERE unallocatedMinor > 0 ORDER BY id`).all(
+          account.id,
+        ) as { id: number; ratePpm: number; unallocatedMinor: number }[])
       : [];
   const available = payments.reduce((s, p) => s + p.unallocatedMinor, 0);
   if (creditUsedMinor > available)
@@ -232,10 +243,12 @@ export function postRefund(
   });
   crashPoint();
 
-  const closeItem = db.prepare(
+  const closeItem = stmt(
+    db,
     `UPDATE bill_items SET open_minor = open_minor + @amount, status = CASE WHEN open_minor + @amount = 0 THEN 'closed' ELSE 'open' END WHERE id = @id`,
   );
-  const billDue = db.prepare(
+  const billDue = stmt(
+    db,
     `UPDATE bills SET amount_due_minor = amount_due_minor + @amount, status = CASE WHEN amount_due_minor + @amount = 0 THEN 'closed' ELSE 'open' END WHERE id = @id`,
   );
   for (const c of closed) {
@@ -245,46 +258,43 @@ export function postRefund(
 
   let refundBillId: number | null = null;
   if (creditUsedMinor > 0) {
-    const unit = db
-      .prepare(
-        `SELECT id FROM bill_units WHERE account_id = ? ORDER BY paying DESC, is_default DESC, id LIMIT 1`,
-      )
-      .get(account.id) as { id: number } | undefined;
+    const unit = stmt(
+      db,
+      `SELECT id FROM bill_units WHERE account_id = ? ORDER BY paying DESC, is_default DESC, id LIMIT 1`,
+    ).get(account.id) as { id: number } | undefined;
     if (!unit)
       throw conflict('refund-bill-unit', `account ${account.accountNo} has no bill unit to carry the refund`);
     const glId = findReasonCode(db, REASON_DOMAIN.refund, r.reasonCode)?.glId ?? 0;
     refundBillId = Number(
-      db
-        .prepare(
-          `INSERT INTO bills (bill_no, bill_unit_id, account_id, bill_date, due_date, currency, total_minor, amount_due_minor, status)
+      stmt(
+        db,
+        `INSERT INTO bills (bill_no, bill_unit_id, account_id, bill_date, due_date, currency, total_minor, amount_due_minor, status)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open')`,
-        )
-        .run(
-          `RF-${r.sourceKey}`,
-          unit.id,
-          account.id,
-          r.effectiveDate,
-          r.effectiveDate,
-          account.currency,
-          creditUsedMinor,
-          creditUsedMinor,
-        ).lastInsertRowid,
+      ).run(
+        `RF-${r.sourceKey}`,
+        unit.id,
+        account.id,
+        r.effectiveDate,
+        r.effectiveDate,
+        account.currency,
+        creditUsedMinor,
+        creditUsedMinor,
+      ).lastInsertRowid,
     );
     const itemId = Number(
-      db
-        .prepare(
-          `INSERT INTO bill_items (item_no, bill_id, account_id, type, amount_minor, open_minor, gl_id, status)
+      stmt(
+        db,
+        `INSERT INTO bill_items (item_no, bill_id, account_id, type, amount_minor, open_minor, gl_id, status)
            VALUES (?, ?, ?, ?, ?, ?, ?, 'open')`,
-        )
-        .run(
-          `RF-${r.sourceKey}`,
-          refundBillId,
-          account.id,
-          REFUND_ITEM_TYPE,
-          creditUsedMinor,
-          creditUsedMinor,
-          glId,
-        ).lastInsertRowid,
+      ).run(
+        `RF-${r.sourceKey}`,
+        refundBillId,
+        account.id,
+        REFUND_ITEM_TYPE,
+        creditUsedMinor,
+        creditUsedMinor,
+        glId,
+      ).lastInsertRowid,
     );
     let need = creditUsedMinor;
     const decided = [];
@@ -303,38 +313,35 @@ export function postRefund(
   }
 
   const refundId = Number(
-    db
-      .prepare(
-        `INSERT INTO refunds (source_key, batch_id, account_id, pay_type, channel_id, reason_code, amount_minor, currency,
+    stmt(
+      db,
+      `INSERT INTO refunds (source_key, batch_id, account_id, pay_type, channel_id, reason_code, amount_minor, currency,
            account_amount_minor, rate_ppm, effective_date, external_ref, payee_name, items_closed_minor, credit_used_minor,
            refund_bill_id, journal_id, created_at, operator_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        r.sourceKey,
-        r.batchId,
-        account.id,
-        r.payType,
-        r.channelId,
-        r.reasonCode,
-        r.amountMinor,
-        r.currency,
-        r.accountAmountMinor,
-        r.ratePpm,
-        r.effectiveDate,
-        r.externalRef,
-        r.payeeName,
-        itemsClosedMinor,
-        creditUsedMinor,
-        refundBillId,
-        journalId,
-        at,
-        operatorId,
-      ).lastInsertRowid,
+    ).run(
+      r.sourceKey,
+      r.batchId,
+      account.id,
+      r.payType,
+      r.channelId,
+      r.reasonCode,
+      r.amountMinor,
+      r.currency,
+      r.accountAmountMinor,
+      r.ratePpm,
+      r.effectiveDate,
+      r.externalRef,
+      r.payeeName,
+      itemsClosedMinor,
+      creditUsedMinor,
+      refundBillId,
+      journalId,
+      at,
+      operatorId,
+    ).lastInsertRowid,
   );
-  const line = db.prepare(
-    'INSERT INTO refund_item_lines (refund_id, item_id, amount_minor) VALUES (?, ?, ?)',
-  );
+  const line = stmt(db, 'INSERT INTO refund_item_lines (refund_id, item_id, amount_minor) VALUES (?, ?, ?)');
   for (const c of closed) line.run(refundId, c.id, c.amountMinor);
   crashPoint();
   return { refundId, itemsClosedMinor, creditUsedMinor };

@@ -123,6 +123,12 @@ async function pool<T>(tasks: readonly (() => Promise<T>)[], limit: number): Pro
 
 type Chunk = { drafts: TxnDraft[]; items: ProcessorRequestItem[] };
 
+/** The progress phase of a chunk: the run kind, not the processor command. */
+function phaseOf(chunk: Chunk): string {
+  const command = chunk.drafts[0]?.command;
+  return command === 'deposit' ? 'deposit' : command === 'refund' ? 'refund' : 'collect';
+}
+
 type Counters = { sent: number; unresolved: number; latencies: number[]; notSent: number; done: number };
 
 /**
@@ -152,7 +158,7 @@ async function sendChunk(
       c.unresolved += ids.length;
     }
     c.done += ids.length;
-    env.progress('collect', c.done, total);
+    env.progress(phaseOf(chunk), c.done, total);
     return;
   }
   c.latencies.push(performance.now() - started);
@@ -164,7 +170,7 @@ async function sendChunk(
   if (refunds) for (const id of moved) postRefundTxn(env.db, id, at, today, env.operatorId);
   else postSettled(env.db, moved, at, today, env.operatorId);
   c.done += ids.length;
-  env.progress(chunk.drafts[0]!.command, c.done, total);
+  env.progress(phaseOf(chunk), c.done, total);
 }
 
 function startRun(
@@ -498,8 +504,9 @@ export async function runDeposit(
   const proc = findProcessor(db, o.processor);
   const port = env.port ?? connectProcessor(proc, env.ledgerFile);
   const today = isoDate(env.now);
-  const end = o.end ?? today;
-  const start = o.start ?? addDays(today, -31);
+  // The past 30 days counting back from yesterday (pin_deposit): today's authorizations wait for tomorrow.
+  const end = o.end ?? addDays(today, -1);
+  const start = o.start ?? addDays(end, -29);
   const runId = startRun(env, 'deposit', proc, { start, end }, o);
   const auths = db
     .prepare(

@@ -122,7 +122,8 @@ export function applyDecline(
       )
       .get(txn.runId, txn.accountId, txn.id) !== undefined;
   if (earlierInRun && rule.klass !== 'communication' && rule.klass !== 'error') {
-    if (rule.financial && feeMinor > 0) out.feeBillId = postFailedPaymentFee(db, txn, feeMinor, at, today, operatorId);
+    if (rule.financial && feeMinor > 0)
+      out.feeBillId = postFailedPaymentFee(db, txn, feeMinor, at, today, operatorId);
     return out;
   }
   const workflow = db.prepare(

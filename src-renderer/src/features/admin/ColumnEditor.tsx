@@ -87,8 +87,24 @@ function fieldInfo(
   return { label: def ? `${def.label} (custom)` : `${key} (missing)`, type: def?.type ?? 'text' };
 }
 
-/** Sample values for the preview grid, by field type. */
-function sample(type: CustomFieldType, row: number, codes: readonly { code: string }[]): string {
+const SAMPLES: Readonly<Record<string, readonly [string, string]>> = {
+  accountNo: ['A0000042', 'A0000107'],
+  billNo: ['B0000042-3', 'B0000107-1'],
+  checkNo: ['100231', '100232'],
+  payerName: ['Mia Wolf', 'Koch Bakery'],
+  reference: ['INV 4411', 'Remittance 88'],
+  paymentRef: ['1042', '1043'],
+};
+
+/** Sample values for the preview grid, by field (built-in) or type (custom). */
+function sample(
+  field: string,
+  type: CustomFieldType,
+  row: number,
+  codes: readonly { code: string }[],
+): string {
+  const known = SAMPLES[field];
+  if (known) return known[row % 2] ?? '';
   switch (type) {
     case 'amount':
       return row === 0 ? '125.00' : '42.50';
@@ -209,7 +225,7 @@ function SortableRow({
         value={column.format}
         disabled={!canEdit}
         onChange={(e) => onChange({ ...column, format: e.target.value })}
-        slotProps={{ htmlInput: { 'aria-label': 'Format' } }}
+        slotProps={{ htmlInput: { 'aria-label': 'Format' }, select: { displayEmpty: true } }}
       >
         {FORMATS_BY_TYPE[info.type].map((f) => (
           <MenuItem key={f || 'none'} value={f}>
@@ -443,7 +459,7 @@ export function ColumnEditor({ canEdit }: { canEdit: boolean }) {
           draft.map((c) => {
             const key = customKeyOf(c.field);
             const codes = custom.find((f) => f.key === key)?.codes ?? [];
-            const value = sample(fieldInfo(c.field, custom).type, row, codes);
+            const value = sample(c.field, fieldInfo(c.field, custom).type, row, codes);
             return [c.field, c.format === 'uppercase' ? value.toUpperCase() : value];
           }),
         ),

@@ -13,7 +13,7 @@ import Typography from '@mui/material/Typography';
 import { useCommand } from './use-command';
 
 const ENTITIES = [
-  ['', 'Every change'],
+  ['all', 'Every change'],
   ['setting', 'Settings'],
   ['reason_code', 'Reason codes'],
   ['column_set', 'Column sets'],
@@ -38,9 +38,9 @@ function short(v: unknown): string {
 
 /** The change history: who changed what, when, with the values before and after. */
 export function HistoryPanel() {
-  const [entity, setEntity] = useState('');
+  const [entity, setEntity] = useState('all');
   const [offset, setOffset] = useState(0);
-  const page = useCommand('admin:history', { ...(entity ? { entity } : {}), limit: PAGE, offset });
+  const page = useCommand('admin:history', { ...(entity !== 'all' ? { entity } : {}), limit: PAGE, offset });
   return (
     <Box sx={{ display: 'flex', flexDirection: 'column', gap: 2 }} data-testid="history-panel">
       <Box sx={{ display: 'flex', gap: 2, alignItems: 'center' }}>
@@ -56,7 +56,7 @@ export function HistoryPanel() {
           sx={{ minWidth: 220 }}
         >
           {ENTITIES.map(([value, label]) => (
-            <MenuItem key={value || 'all'} value={value}>
+            <MenuItem key={value} value={value}>
               {label}
             </MenuItem>
           ))}
@@ -76,7 +76,7 @@ export function HistoryPanel() {
         </Button>
       </Box>
       {page.error && <Alert severity="error">{page.error}</Alert>}
-      <Table size="small" data-testid="history-table">
+      <Table size="small" data-testid="history-table" sx={{ tableLayout: 'fixed' }}>
         <TableHead>
           <TableRow>
             <TableCell sx={{ width: 190 }}>When</TableCell>

@@ -198,7 +198,7 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
         </Section>
       </Box>
       <Section title="Pay types and their behaviour (DOMAIN §3.7)" testId="pay-types">
-        <Table size="small">
+        <Table size="small" sx={{ display: 'block', overflowX: 'auto' }}>
           <Head
             cols={[
               'Id',

@@ -45,7 +45,7 @@ function SettingControl({
         disabled={!canEdit}
         onChange={(e) => onSave(e.target.value)}
         sx={{ minWidth: 180 }}
-        slotProps={{ htmlInput: { 'data-testid': testId } }}
+        slotProps={{ htmlInput: { 'data-testid': testId }, select: { displayEmpty: true } }}
       >
         {(s.options ?? []).map((o) => (
           <MenuItem key={o || 'empty'} value={o}>

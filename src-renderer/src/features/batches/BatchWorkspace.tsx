@@ -614,10 +614,19 @@ export function BatchWorkspace({
       {notice?.kind === 'submitted' && (
         <Alert severity="success" onClose={() => setNotice(null)} data-testid="submit-result">
           Submitted in {notice.result.elapsedMs} ms:{' '}
-          <span data-testid="submit-posted">{formatCount(notice.result.posted)} posted</span> (
-          {money(notice.result.postedMinor, batch.currency, true)}),{' '}
-          <span data-testid="submit-suspended">{formatCount(notice.result.suspended)} suspended</span> (
-          {money(notice.result.suspendedMinor, batch.currency, true)})
+          {batch.batchType === 'refund' ? (
+            <>
+              <span data-testid="submit-refunded">{formatCount(notice.result.refunded)} refunded</span> (
+              {money(notice.result.refundedMinor, batch.currency, true)})
+            </>
+          ) : (
+            <>
+              <span data-testid="submit-posted">{formatCount(notice.result.posted)} posted</span> (
+              {money(notice.result.postedMinor, batch.currency, true)}),{' '}
+              <span data-testid="submit-suspended">{formatCount(notice.result.suspended)} suspended</span> (
+              {money(notice.result.suspendedMinor, batch.currency, true)})
+            </>
+          )}
           {notice.result.reversed > 0 && (
             <>
               , <span data-testid="submit-reversed">{formatCount(notice.result.reversed)} reversed</span>
@@ -626,6 +635,21 @@ export function BatchWorkspace({
           {notice.result.alreadyPosted > 0 &&
             `, ${formatCount(notice.result.alreadyPosted)} were already posted`}
           .
+        </Alert>
+      )}
+      {notice?.kind === 'submitted' && notice.result.failed.length > 0 && (
+        <Alert severity="warning" data-testid="submit-failed">
+          {formatCount(notice.result.failed.length)}{' '}
+          {notice.result.failed.length === 1 ? 'entry was' : 'entries were'} not posted and stay in the batch
+          (marked invalid with the reason): fix them or move them to an exception batch, validate and submit
+          again.
+          <Box component="ul" sx={{ m: 0, pl: 2 }}>
+            {notice.result.failed.slice(0, 5).map((f) => (
+              <li key={f.entryId}>
+                #{f.seq}: {f.message}
+              </li>
+            ))}
+          </Box>
         </Alert>
       )}
 

@@ -230,7 +230,9 @@ export function EntriesGrid({
     () => (gridConfig?.columns ?? []).filter((c) => c.purpose !== 'payments_tab' && isEditableField(c.field)),
     [gridConfig],
   );
-  const labelField = (gridColumns.find((c) => c.visible) ?? gridColumns[0])?.field ?? 'accountNo';
+  // The totals row names the entry count in the first visible column that is not the amount (which shows the sum).
+  const labelField =
+    (gridColumns.find((c) => c.visible && c.field !== 'amount') ?? gridColumns[0])?.field ?? 'accountNo';
 
   useEffect(() => {
     editableRef.current = editable;

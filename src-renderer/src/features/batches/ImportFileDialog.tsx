@@ -345,9 +345,12 @@ export function ImportFileDialog({
                 value={mapping.delimiter}
                 onChange={(e) => setMap({ delimiter: e.target.value })}
                 sx={{ width: 140 }}
+                slotProps={{
+                  select: { SelectDisplayProps: { 'data-testid': 'import-delimiter' } as object },
+                }}
               >
-                {DELIMITERS.map((d) => (
-                  <MenuItem key={d.label} value={d.value}>
+                {DELIMITERS.map((d, i) => (
+                  <MenuItem key={d.label} value={d.value} data-testid={`import-delimiter-${i}`}>
                     {d.label}
                   </MenuItem>
                 ))}
@@ -388,6 +391,7 @@ export function ImportFileDialog({
                     size="small"
                     checked={mapping.hasColumnHeader}
                     onChange={(e) => setMap({ hasColumnHeader: e.target.checked })}
+                    slotProps={{ input: { 'data-testid': 'import-has-header' } as object }}
                   />
                 }
                 label="Column titles"
@@ -398,6 +402,7 @@ export function ImportFileDialog({
                     size="small"
                     checked={mapping.decimalComma}
                     onChange={(e) => setMap({ decimalComma: e.target.checked })}
+                    slotProps={{ input: { 'data-testid': 'import-decimal-comma' } as object }}
                   />
                 }
                 label="Decimal comma"

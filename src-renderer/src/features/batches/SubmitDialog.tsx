@@ -101,8 +101,13 @@ export function SubmitDialog({
       <LinearProgress sx={{ height: 2, visibility: saving ? 'visible' : 'hidden' }} aria-hidden />
       <DialogContent>
         <Typography variant="body2" sx={{ mb: 1.5 }}>
-          Submitting posts the batch to the ledger in one step. Posted entries can no longer change; a mistake
-          is corrected later with a reversal batch.
+          {batch.lockMode === 'account'
+            ? 'Submitting posts the entries one by one (lock per account): an entry that fails stays in the batch with the reason, and the rest post.'
+            : 'Submitting posts the batch to the ledger in one step.'}{' '}
+          Posted entries can no longer change;{' '}
+          {batch.batchType === 'refund'
+            ? 'refunds cannot be reversed (a mistaken refund is corrected with an adjustment).'
+            : 'a mistake is corrected later with a reversal batch.'}
         </Typography>
         <Table size="small" data-testid="submit-summary">
           <TableHead>

@@ -2,11 +2,13 @@ import { useCallback, useEffect, useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
+import Checkbox from '@mui/material/Checkbox';
 import Chip from '@mui/material/Chip';
 import Dialog from '@mui/material/Dialog';
 import DialogActions from '@mui/material/DialogActions';
 import DialogContent from '@mui/material/DialogContent';
 import DialogTitle from '@mui/material/DialogTitle';
+import FormControlLabel from '@mui/material/FormControlLabel';
 import MenuItem from '@mui/material/MenuItem';
 import Paper from '@mui/material/Paper';
 import Table from '@mui/material/Table';
@@ -26,6 +28,9 @@ import { call, errorMessage, onEvent } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 
 type CardToken = { token: string; last4: string; brand: string };
+
+const BRANDS = ['VI', 'MC', 'AX', 'DI'] as const;
+const isBrand = (b: string): b is (typeof BRANDS)[number] => (BRANDS as readonly string[]).includes(b);
 
 const URGENCY: Record<PendingPaymentDto['urgency'], 'default' | 'warning' | 'error' | 'info'> = {
   normal: 'default',
@@ -63,7 +68,7 @@ function SecureCardEntry({
       data-testid="secure-card-frame"
       sx={{
         width: '100%',
-        height: 230,
+        height: 205,
         border: 1,
         borderColor: 'divider',
         borderRadius: 1,
@@ -87,9 +92,9 @@ function RefundDialog({
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     if (!pending) return;
-    setAmount('');
-    setError(null);
     void call('codes:list', { domainId: 18 }).then((c) => {
+      setAmount('');
+      setError(null);
       setReasons(c);
       setReason(c[0]?.id ?? '');
     });
@@ -150,6 +155,7 @@ export function PaymentsPanel({ processors }: { processors: ProcessorDto[] }) {
   const [methods, setMethods] = useState<PaymentMethodDto[]>([]);
   const [methodId, setMethodId] = useState<number | 'card'>('card');
   const [card, setCard] = useState<CardToken | null>(null);
+  const [saveCard, setSaveCard] = useState(false);
   const [pending, setPending] = useState<PendingPaymentDto[]>([]);
   const [recent, setRecent] = useState<PendingPaymentDto[]>([]);
   const [message, setMessage] = useState<{ severity: 'success' | 'error' | 'info'; text: string } | null>(
@@ -158,25 +164,28 @@ export function PaymentsPanel({ processors }: { processors: ProcessorDto[] }) {
   const [refunding, setRefunding] = useState<PendingPaymentDto | null>(null);
   const processor = processors[0] ?? null;
 
-  const load = useCallback(async () => {
-    const [p, all] = await Promise.all([
-      call('pay:pending', {}),
-      call('pay:pending', { all: true, limit: 20 }),
-    ]);
-    setPending(p.rows);
-    setRecent(all.rows.filter((r) => r.status !== 'pending'));
-  }, []);
+  const load = useCallback(
+    () =>
+      Promise.all([call('pay:pending', {}), call('pay:pending', { all: true, limit: 20 })]).then(
+        ([p, all]) => {
+          setPending(p.rows);
+          setRecent(all.rows.filter((r) => r.status !== 'pending'));
+        },
+        (err: unknown) => setMessage({ severity: 'error', text: errorMessage(err) }),
+      ),
+    [],
+  );
   useEffect(() => {
     void load();
     return onEvent('ledger:changed', () => void load());
   }, [load]);
   useEffect(() => {
     const no = accountNo.trim();
-    if (!no) {
-      setMethods([]);
-      return;
-    }
     const t = window.setTimeout(() => {
+      if (!no) {
+        setMethods([]);
+        return;
+      }
       call('methods:list', { accountNo: no })
         .then((m) => {
           setMethods(m);
@@ -190,14 +199,26 @@ export function PaymentsPanel({ processors }: { processors: ProcessorDto[] }) {
   const prepare = async () => {
     setMessage(null);
     try {
+      // A new card can be kept on the account as a payment method (token and mask only).
+      const saved =
+        methodId === 'card' && card && saveCard
+          ? await call('methods:add', {
+              accountNo: accountNo.trim(),
+              type: 'card',
+              token: card.token,
+              ...(isBrand(card.brand) ? { brand: card.brand } : {}),
+            })
+          : null;
       const p = await call('pay:prepare', {
         accountNo: accountNo.trim(),
         amount: amount.trim(),
-        ...(methodId === 'card'
-          ? card
-            ? { card: { token: card.token, brand: card.brand } }
-            : {}
-          : { methodId }),
+        ...(saved
+          ? { methodId: saved.id }
+          : methodId === 'card'
+            ? card
+              ? { card: { token: card.token, brand: card.brand } }
+              : {}
+            : { methodId }),
       });
       setMessage({
         severity: 'info',
@@ -280,6 +301,18 @@ export function PaymentsPanel({ processors }: { processors: ProcessorDto[] }) {
           ) : (
             <Alert severity="warning">No processor is set up.</Alert>
           ))}
+        {methodId === 'card' && (
+          <FormControlLabel
+            control={
+              <Checkbox
+                checked={saveCard}
+                onChange={(e) => setSaveCard(e.target.checked)}
+                data-testid="pay-save-card"
+              />
+            }
+            label="Keep this card on the account"
+          />
+        )}
         <Button
           variant="contained"
           onClick={() => void prepare()}

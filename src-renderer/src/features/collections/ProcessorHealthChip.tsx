@@ -1,7 +1,9 @@
+import { useEffect } from 'react';
 import Box from '@mui/material/Box';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import type { ProcessorDto } from '../../../../src-shared/dto/processors';
+import { call } from '../../api/client';
 import { useProcessors } from './use-processor-health';
 
 const COLORS: Record<ProcessorDto['health'], string> = {
@@ -30,9 +32,22 @@ export function HealthDot({ p }: { p: ProcessorDto }) {
   );
 }
 
-/** Processor health for the status bar. */
+/**
+ * Processor health for the status bar. While the app is open it sends each processor a heartbeat at its
+ * configured interval (DOMAIN.md §4.6), so up / degraded / down reflect the connection, not only the last run.
+ */
 export function ProcessorHealthStatus() {
-  const { processors } = useProcessors();
+  const { processors, reload } = useProcessors();
+  const schedule = (processors ?? []).map((p) => `${p.name}:${p.heartbeatSec}`).join(',');
+  useEffect(() => {
+    if (!schedule) return;
+    const timers = schedule.split(',').map((entry) => {
+      const [name = '', sec = '120'] = entry.split(':');
+      const beat = () => void call('processors:test', { name }).then(reload, reload);
+      return window.setInterval(beat, Math.max(10, Number(sec)) * 1000);
+    });
+    return () => timers.forEach((t) => window.clearInterval(t));
+  }, [schedule, reload]);
   if (!processors || processors.length === 0) return null;
   return (
     <Box sx={{ display: 'flex', gap: 1.5 }} data-testid="status-processors">

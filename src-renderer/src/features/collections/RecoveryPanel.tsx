@@ -55,15 +55,21 @@ export function RecoveryPanel({ canResolve }: { canResolve: boolean }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const load = useCallback(async () => {
-    const [s, r] = await Promise.all([
-      call('recovery:summary', {}),
-      call('recovery:show', { state: 'unresolved', limit: 500 }),
-    ]);
-    setSummary(s);
-    setRows(r);
-    setPicked((prev) => new Set([...prev].filter((id) => r.rows.some((x) => x.id === id))));
-  }, []);
+  const load = useCallback(
+    () =>
+      Promise.all([
+        call('recovery:summary', {}),
+        call('recovery:show', { state: 'unresolved', limit: 500 }),
+      ]).then(
+        ([s, r]) => {
+          setSummary(s);
+          setRows(r);
+          setPicked((prev) => new Set([...prev].filter((id) => r.rows.some((x) => x.id === id))));
+        },
+        (err: unknown) => setError(errorMessage(err)),
+      ),
+    [],
+  );
   useEffect(() => {
     void load();
     return onEvent('ledger:changed', () => void load());

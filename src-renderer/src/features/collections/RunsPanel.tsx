@@ -39,10 +39,14 @@ export function RunsPanel({ canRun }: { canRun: boolean }) {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  const load = useCallback(async () => {
-    const r = await call('collect:runs', { limit: 50 });
-    setRuns(r.rows);
-  }, []);
+  const load = useCallback(
+    () =>
+      call('collect:runs', { limit: 50 }).then(
+        (r) => setRuns(r.rows),
+        (err: unknown) => setError(errorMessage(err)),
+      ),
+    [],
+  );
   useEffect(() => {
     void load();
   }, [load]);

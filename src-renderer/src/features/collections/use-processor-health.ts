@@ -5,13 +5,14 @@ import { call, onEvent } from '../../api/client';
 /** The configured processors with their last known health; re-read on ledger changes and every minute. */
 export function useProcessors(): { processors: ProcessorDto[] | null; reload: () => Promise<void> } {
   const [processors, setProcessors] = useState<ProcessorDto[] | null>(null);
-  const reload = useCallback(async () => {
-    try {
-      setProcessors(await call('processors:list', {}));
-    } catch {
-      setProcessors([]);
-    }
-  }, []);
+  const reload = useCallback(
+    () =>
+      call('processors:list', {}).then(
+        (p) => setProcessors(p),
+        () => setProcessors([]),
+      ),
+    [],
+  );
   useEffect(() => {
     void reload();
     const off = onEvent('ledger:changed', () => void reload());

@@ -137,9 +137,27 @@ export function QueueGrid({
     () => [
       { field: 'paymentId', headerName: 'Payment', width: 100, type: 'rightAligned' },
       {
+        field: 'amountMinor',
+        headerName: 'Amount',
+        width: 130,
+        type: 'rightAligned',
+        valueFormatter: (p) => (p.data ? money(p.data.amountMinor, p.data.currency) : ''),
+        cellStyle: { fontVariantNumeric: 'tabular-nums' },
+      },
+      { field: 'currency', headerName: 'Cur', width: 72 },
+      {
+        field: 'enteredOn',
+        headerName: 'Days',
+        width: 84,
+        type: 'rightAligned',
+        valueFormatter: (p) => (p.data ? String(p.data.ageDays) : ''),
+        headerTooltip: 'Days in suspense (sorts by the date it entered)',
+      },
+      { field: 'payerName', headerName: 'Payer', width: 190, tooltipField: 'payerName' },
+      {
         field: 'state',
         headerName: 'Status',
-        width: 160,
+        width: 150,
         cellRenderer: (p: ICellRendererParams<SuspenseRowDto>) =>
           p.data ? (
             <Chip
@@ -149,24 +167,6 @@ export function QueueGrid({
               label={`${STATE_LABELS[p.data.state]}${p.data.failed ? ' · failed' : ''}`}
             />
           ) : null,
-      },
-      {
-        field: 'amountMinor',
-        headerName: 'Amount',
-        width: 130,
-        type: 'rightAligned',
-        valueFormatter: (p) => (p.data ? money(p.data.amountMinor, p.data.currency) : ''),
-        cellStyle: { fontVariantNumeric: 'tabular-nums' },
-      },
-      { field: 'currency', headerName: 'Cur', width: 72 },
-      { field: 'effectiveDate', headerName: 'Received', width: 112 },
-      {
-        field: 'enteredOn',
-        headerName: 'Days',
-        width: 84,
-        type: 'rightAligned',
-        valueFormatter: (p) => (p.data ? String(p.data.ageDays) : ''),
-        headerTooltip: 'Days in suspense (sorts by the date it entered)',
       },
       {
         field: 'reasonCode',
@@ -182,9 +182,9 @@ export function QueueGrid({
         valueFormatter: (p) => (p.data ? (p.data.ownerLabel ?? '—') : ''),
       },
       { field: 'accountHint', headerName: 'Account tried', width: 130 },
-      { field: 'billNo', headerName: 'Bill tried', width: 120 },
-      { field: 'payerName', headerName: 'Payer', width: 190, tooltipField: 'payerName' },
       { field: 'externalRef', headerName: 'Reference', width: 170, tooltipField: 'externalRef' },
+      { field: 'billNo', headerName: 'Bill tried', width: 120 },
+      { field: 'effectiveDate', headerName: 'Received', width: 112 },
       { field: 'batchId', headerName: 'Batch', width: 84, type: 'rightAligned' },
       { field: 'lockboxNo', headerName: 'Lockbox', width: 100 },
       { field: 'channelId', headerName: 'Channel', width: 90, type: 'rightAligned' },

@@ -157,7 +157,7 @@ export function SuspensePage() {
         >
           <Box>
             <Typography variant="h6" data-testid="suspense-total">
-              {totals ? `${formatCount(totals.total)} payments` : '…'}
+              {totals ? `${formatCount(totals.total)} ${totals.total === 1 ? 'payment' : 'payments'}` : '…'}
             </Typography>
             <Typography variant="caption" color="textSecondary" data-testid="suspense-amounts">
               {totals?.totalsByCurrency.map((t) => money(t.amountMinor, t.currency, true)).join(' · ') || '—'}
@@ -255,7 +255,7 @@ export function SuspensePage() {
         />
       </Box>
       <Divider orientation="vertical" flexItem />
-      <Box sx={{ width: 400, flexShrink: 0, display: 'flex', flexDirection: 'column', minHeight: 0 }}>
+      <Box sx={{ width: 380, flexShrink: 0, display: 'flex', flexDirection: 'column', minHeight: 0 }}>
         {selectedId === null ? (
           <Box sx={{ p: 3 }}>
             <Typography variant="body2" color="textSecondary">

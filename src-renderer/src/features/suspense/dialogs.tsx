@@ -299,7 +299,7 @@ export function DistributeDialog({
         </Typography>
         <Typography
           variant="subtitle2"
-          color={remainder < 0 ? 'error' : remainder > 0 ? 'warning.main' : 'success.main'}
+          sx={{ color: remainder < 0 ? 'error.main' : remainder > 0 ? 'warning.dark' : 'success.main' }}
           data-testid="dist-remainder"
         >
           {remainder < 0
@@ -428,7 +428,8 @@ export function RecycleDialog({
   const [lookup, setLookup] = useState<string | null>(null);
   const recycleCodes = codes.filter((c) => c.glId === 113);
   const [picked, setCode] = useState('');
-  const code = picked || String(recycleCodes[0]?.id ?? '');
+  // "Payment recycled to suspense" (4002) is what recycling usually is; any code with G/L 113 may be picked.
+  const code = picked || String((recycleCodes.find((c) => c.id === 4002) ?? recycleCodes[0])?.id ?? '');
   const changeId = (text: string): void => {
     setPaymentId(text);
     setFound(null);

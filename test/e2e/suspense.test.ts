@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LedgerCheckDto } from '../../src-shared/dto/app';
+import type { SuspenseDetailDto } from '../../src-shared/dto/suspense';
+import { postPayment, suspend, usdAccounts } from '../helpers/suspense';
+import { startSession, type E2eSession } from './helpers';
+
+/** Calls a command through the services of the same ledger (not through the UI) and unwraps the result. */
+async function service<T>(s: E2eSession, command: string, input: unknown): Promise<T> {
+  const r = await s.app.dispatch(command, input);
+  if (!r.ok) throw new Error(`${command} failed: ${r.error.message}`);
+  return r.value as T;
+}
+
+describe('Payment Center in the real renderer over the bridge', () => {
+  let s: E2eSession;
+  let accounts: { accountNo: string; name: string; billNo: string; dueMinor: number }[];
+  let amadeus = 0;
+  let bunter = 0;
+  let wrongPayment = 0;
+
+  beforeAll(async () => {
+    s = await startSession({ login: 'e2e.analyst' });
+    await service(s, 'demo:load', { accounts: 150, seed: 8 });
+    accounts = usdAccounts(s.app, 4);
+    [amadeus, bunter] = (await suspend(s.app, [
+      { amount: '500.00', payerName: 'Wolfgang Amadeus Trading', reference: `remit ${accounts[0]!.billNo}` },
+      { amount: '42.00', payerName: 'Mervyn Bunter', reference: 'no idea' },
+      { amount: '7.00', payerName: 'Harriet Vane' },
+    ])) as [number, number];
+    wrongPayment = await postPayment(s.app, accounts[2]!.accountNo, '60.00', { payerName: 'Posted Wrongly' });
+    await s.page.goto(`${s.bridge.url}#/suspense`);
+    await s.page.getByTestId('suspense-page').waitFor();
+  }, 120_000);
+
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  const row = (paymentId: number) =>
+    s.page.locator(
+      `[data-testid="suspense-grid"] .ag-row[row-id="${paymentId}"] .ag-cell[col-id="paymentId"]`,
+    );
+
+  it('finds a payment by partial payer name and shows why candidates are suggested', async () => {
+    const page = s.page;
+    await page.getByTestId('suspense-total').filter({ hasText: '3 payments' }).waitFor();
+    await s.screenshot('suspense-01-queue');
+    await page.getByTestId('filter-text').fill('madeus tra');
+    await page
+      .getByTestId('suspense-total')
+      .filter({ hasText: /^1 payment$/ })
+      .waitFor();
+    await row(amadeus).waitFor();
+    expect(await page.locator('[data-testid="suspense-grid"] .ag-cell[col-id="paymentId"]').count()).toBe(1);
+    await row(amadeus).click();
+    await page.getByTestId('work-panel').waitFor();
+    const first = page.getByTestId('candidate').first();
+    await first.waitFor();
+    expect(await first.textContent()).toContain(accounts[0]!.accountNo);
+    expect(await first.getByTestId('candidate-reasons').textContent()).toContain(
+      `names bill ${accounts[0]!.billNo}`,
+    );
+    expect(Number(await first.getByTestId('candidate-score').textContent())).toBeGreaterThanOrEqual(90);
+    await s.screenshot('suspense-02-candidates');
+  });
+
+  it('distributes it over two accounts, leaving a remainder in suspense', async () => {
+    const page = s.page;
+    await page.getByTestId('action-distribute').click();
+    const dialog = page.getByTestId('distribute-dialog');
+    await dialog.waitFor();
+    await page.getByTestId('dist-account-0').fill(accounts[0]!.accountNo);
+    await page.getByTestId('dist-bill-0').fill(accounts[0]!.billNo);
+    await page.getByTestId('dist-amount-0').fill('100.00');
+    await page.getByTestId('dist-add').click();
+    await page.getByTestId('dist-account-1').fill(accounts[1]!.accountNo);
+    await page.getByTestId('dist-amount-1').fill('150.00');
+    expect(await page.getByTestId('dist-remainder').textContent()).toContain('Stays in suspense: 250.00 USD');
+    await page.getByTestId('dist-amount-1').fill('450.00');
+    expect(await page.getByTestId('dist-remainder').textContent()).toContain('50.00 USD too much');
+    expect(await page.getByTestId('distribute-dialog-confirm').isDisabled()).toBe(true);
+    await page.getByTestId('dist-amount-1').fill('150.00');
+    await s.screenshot('suspense-03-distribute');
+    await page.getByTestId('distribute-dialog-confirm').click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('suspense-message').filter({ hasText: 'distribute done' }).waitFor();
+    // The work panel moves to the remainder, which is still found by the payer's name.
+    await page.getByTestId('work-state').filter({ hasText: 'Partially distributed' }).waitFor();
+    expect(await page.getByTestId('work-amount').textContent()).toContain('250.00');
+    await page.getByTestId('timeline').filter({ hasText: 'Distributed' }).waitFor();
+    await s.screenshot('suspense-04-remainder');
+    const detail = await service<SuspenseDetailDto>(s, 'suspense:show', { paymentId: amadeus });
+    expect(
+      detail.tree.filter((t) => t.kind === 'distributed').map((t) => [t.accountNo, t.amountMinor]),
+    ).toEqual([
+      [accounts[0]!.accountNo, 10000],
+      [accounts[1]!.accountNo, 15000],
+    ]);
+  });
+
+  it('recycles a wrongly posted payment into suspense and applies it to the right account', async () => {
+    const page = s.page;
+    await page.getByTestId('recycle-open').click();
+    const dialog = page.getByTestId('recycle-dialog');
+    await page.getByTestId('recycle-payment').fill(String(wrongPayment));
+    await page.getByTestId('recycle-found').filter({ hasText: accounts[2]!.accountNo }).waitFor();
+    await s.screenshot('suspense-05-recycle');
+    await page.getByTestId('recycle-dialog-confirm').click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('work-state').filter({ hasText: 'Recycled' }).waitFor();
+    await page.getByTestId('action-apply').click();
+    await page.getByTestId('apply-dialog').waitFor();
+    expect(await page.getByTestId('apply-account').inputValue()).toBe(accounts[2]!.accountNo);
+    await page.getByTestId('apply-account').fill(accounts[3]!.accountNo);
+    await page.getByTestId('apply-dialog-confirm').click();
+    await page.getByTestId('apply-dialog').waitFor({ state: 'detached' });
+    await page.getByTestId('work-state').filter({ hasText: 'Distributed' }).waitFor();
+    await page.getByTestId('timeline').filter({ hasText: 'Applied' }).waitFor();
+    await s.screenshot('suspense-06-applied');
+    const detail = await service<SuspenseDetailDto>(s, 'suspense:show', { paymentId: wrongPayment });
+    expect(detail.tree.map((t) => [t.kind, t.accountNo])).toEqual([
+      ['original', accounts[2]!.accountNo],
+      ['recycled', 'SUSPENSE'],
+      ['distributed', accounts[3]!.accountNo],
+    ]);
+  });
+
+  it('removes another payment as unallocatable, assigns owners in bulk, and keeps the ledger clean', async () => {
+    const page = s.page;
+    await page.getByTestId('filter-clear').click();
+    await page.getByTestId('filter-text').fill('bunter');
+    await row(bunter).waitFor();
+    await row(bunter).click();
+    await page.getByTestId('work-amount').filter({ hasText: '42.00' }).waitFor();
+    await page.getByTestId('action-remove').click();
+    await page.getByTestId('remove-dialog').waitFor();
+    await s.screenshot('suspense-07-remove');
+    await page.getByTestId('remove-dialog-confirm').click();
+    await page.getByTestId('remove-dialog').waitFor({ state: 'detached' });
+    await page.getByTestId('work-state').filter({ hasText: 'Removed' }).waitFor();
+    expect(await page.getByTestId('action-remove').isDisabled()).toBe(true);
+    await page.getByTestId('suspense-total').filter({ hasText: '0 payments' }).waitFor();
+
+    // Bulk: select every payment still in suspense and give them an owner.
+    await page.getByTestId('filter-clear').click();
+    await page.getByTestId('suspense-total').filter({ hasText: '2 payments' }).waitFor();
+    const boxes = page.locator('[data-testid="suspense-grid"] .ag-row .ag-checkbox-input');
+    await boxes.first().waitFor();
+    for (let i = 0; i < (await boxes.count()); i++) await boxes.nth(i).click();
+    await page.getByTestId('bulk-bar').filter({ hasText: '2 selected' }).waitFor();
+    await page.getByTestId('bulk-assign').click();
+    await page.getByTestId('assign-dialog').waitFor();
+    await page.getByTestId('assign-dialog').getByRole('combobox').click();
+    await page.getByTestId('assign-dialog-option-102001').click();
+    await page.getByTestId('assign-dialog-confirm').click();
+    await page.getByTestId('owner-102001').filter({ hasText: 'Alaya Baker: 2' }).waitFor();
+    await s.screenshot('suspense-08-assigned');
+
+    const check = await service<LedgerCheckDto>(s, 'ledger:check', {});
+    expect(check.violations).toEqual([]);
+    expect(s.consoleErrors).toEqual([]);
+  });
+});
