@@ -46,6 +46,16 @@ export const suspenseQueue = sqliteTable(
   (t) => [
     index('suspense_queue_active_entered_idx').on(t.active, t.enteredOn, t.paymentId),
     index('suspense_queue_active_received_idx').on(t.active, t.effectiveDate, t.paymentId),
+    // Received-date ranges count and sum from the index alone (amount, currency, owner and age are all in it).
+    index('suspense_queue_active_received_cover_idx').on(
+      t.active,
+      t.effectiveDate,
+      t.amountMinor,
+      t.currency,
+      t.actionOwner,
+      t.enteredOn,
+      t.paymentId,
+    ),
     index('suspense_queue_active_amount_idx').on(t.active, t.amountMinor, t.paymentId),
     index('suspense_queue_active_owner_idx').on(t.active, t.actionOwner, t.enteredOn, t.paymentId),
     index('suspense_queue_active_reason_idx').on(t.active, t.reasonCode, t.enteredOn, t.paymentId),

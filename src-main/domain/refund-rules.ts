@@ -118,9 +118,9 @@ export function validateRefundEntries(
     if (converted.amountMinor > pool.items + pool.credit) {
       return verdict(e.id, {
         problem:
-          pool.items + pool.credit === 0
+          account.refundItemsMinor + account.creditMinor === 0
             ? `account ${account.accountNo} holds no open refund item or credit to refund`
-            : `account ${account.accountNo} holds only ${fmt(pool.items + pool.credit)} to refund (refund items ${fmt(pool.items)}, unallocated credit ${fmt(pool.credit)})`,
+            : `account ${account.accountNo} holds only ${fmt(pool.items + pool.credit)} to refund${left.has(account.id) ? ' after the earlier entries of this batch' : ''} (refund items ${fmt(pool.items)}, unallocated credit ${fmt(pool.credit)})`,
         problemColumn: 'amount',
         accountId: account.id,
       });

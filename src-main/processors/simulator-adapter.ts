@@ -24,15 +24,23 @@ function causeCode(err: unknown): string | undefined {
   return cause?.code;
 }
 
+/** A connection closed or reset under the request (not a timeout): safe to resend with the same keys. */
+function isSocketReset(err: unknown): boolean {
+  const code = causeCode(err);
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
+}
+
 function isReply(v: unknown): v is ProcessorReply {
   const r = v as Partial<ProcessorReply> | null;
   return typeof r?.idemKey === 'string' && typeof r.result === 'number' && Number.isInteger(r.result);
 }
 
 /**
- * The adapter for the processor simulator: HTTP/JSON over fetch with a timeout per request. Only a refused
- * connection is retried (the request certainly never arrived); a timeout, a reset or an unreadable answer
- * may hide a charge, so it surfaces as `unknown` and the checkpoint stays open for recovery.
+ * The adapter for the processor simulator: HTTP/JSON over fetch with a timeout per request. A refused
+ * connection is retried (the request never arrived), and so is a connection reset before any answer: every
+ * request carries its idempotency keys, so the processor answers a resend from its record and charges
+ * nothing twice. A timeout or an unreadable answer is not resent; it surfaces as `unknown` and the
+ * checkpoint stays open for Recovery.
  */
 export function simulatorProcessor(conn: ProcessorConnection): PaymentProcessor {
   const base = conn.url.replace(/\/+$/, '');
@@ -61,6 +69,12 @@ export function simulatorProcessor(conn: ProcessorConnection): PaymentProcessor 
           throw new ProcessorTransportError({ kind: 'not_sent', message: 'connection refused' });
         }
         const name = (err as Error).name;
+        const reset = name !== 'TimeoutError' && name !== 'AbortError' && isSocketReset(err);
+        if (reset && attempt < conn.connectRetries) {
+          attempt++;
+          await new Promise((r) => setTimeout(r, 50 * attempt));
+          continue;
+        }
         const message =
           name === 'TimeoutError' || name === 'AbortError'
             ? `no reply within ${timeoutMs} ms`

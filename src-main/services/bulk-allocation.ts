@@ -8,6 +8,17 @@ import {
   type AutoPolicy,
 } from '../domain/allocation';
 
+const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/** A statement prepared once per connection: refunds and lock-per-account submits write allocations entry by entry. */
+function cachedStatement(db: Database.Database, sql: string): Database.Statement {
+  let m = statementCache.get(db);
+  if (!m) statementCache.set(db, (m = new Map<string, Database.Statement>()));
+  let st = m.get(sql);
+  if (!st) m.set(sql, (st = db.prepare(sql)));
+  return st;
+}
+
 /** A posted payment waiting for automatic allocation, amount already in the account's currency. */
 export type BulkAllocPayment = {
   paymentId: number;
@@ -176,7 +187,8 @@ export function writeAllocations(
     closedItems: 0,
     closedBills: 0,
   };
-  const ins = db.prepare(
+  const ins = cachedStatement(
+    db,
     `INSERT INTO allocations (payment_id, account_id, bill_id, item_id, amount_minor, rate_ppm, created_at, operator_id)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
@@ -192,7 +204,8 @@ export function writeAllocations(
       crashPoint();
     }
   }
-  const item = db.prepare(
+  const item = cachedStatement(
+    db,
     `UPDATE bill_items SET open_minor = open_minor - @amount, status = CASE WHEN open_minor - @amount = 0 THEN 'closed' ELSE 'open' END
      WHERE id = @id RETURNING open_minor AS openMinor, amount_minor AS amountMinor`,
   );
@@ -202,7 +215,8 @@ export function writeAllocations(
       throw new Error(`allocation would over-pay item ${id}`);
     if (r.openMinor === 0) stats.closedItems++;
   }
-  const bill = db.prepare(
+  const bill = cachedStatement(
+    db,
     `UPDATE bills SET amount_due_minor = amount_due_minor - @amount, status = CASE WHEN amount_due_minor - @amount = 0 THEN 'closed' ELSE 'open' END
      WHERE id = @id RETURNING amount_due_minor AS dueMinor`,
   );

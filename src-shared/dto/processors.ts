@@ -34,7 +34,11 @@ export type ProcessorTestDto = {
 };
 
 /** Count and amount of one result code in a run. */
-export type ResultTotalDto = { result: number; name: string; count: number; amountMinor: number };
+/** An amount in one currency; totals keep currencies apart and are never added across them. */
+export type AmountDto = { currency: string; amountMinor: number };
+
+/** Count of one result code in a run, with its amounts per currency. */
+export type ResultTotalDto = { result: number; name: string; count: number; amounts: AmountDto[] };
 
 /** A collection, deposit or refund run with its totals per result. */
 export type CollectRunDto = {
@@ -48,7 +52,7 @@ export type CollectRunDto = {
   sent: number;
   totals: ResultTotalDto[];
   postedCount: number;
-  postedMinor: number;
+  posted: AmountDto[];
   /** Records still at 999 (outcome unknown) or 1000+ (charged, not posted): work for Recovery. */
   unresolved: number;
   skipped: Record<string, number>;
@@ -86,9 +90,9 @@ export type ProcessorTxnPageDto = { rows: ProcessorTxnDto[]; total: number };
 
 /** Open checkpoints by command type (pin_clean -summary, DOMAIN.md §3.3). */
 export type RecoverySummaryDto = {
-  open: { command: string; label: string; count: number; amountMinor: number; oldest: string | null }[];
+  open: { command: string; label: string; count: number; amounts: AmountDto[]; oldest: string | null }[];
   /** Charged at the processor but not posted here (1000 + code at rest). */
-  unposted: { command: string; label: string; count: number; amountMinor: number }[];
+  unposted: { command: string; label: string; count: number; amounts: AmountDto[] }[];
   totalOpen: number;
   totalUnposted: number;
 };
@@ -108,7 +112,7 @@ export type RecoveryResultDto = {
 /** The daily summary of processor activity. */
 export type DailySummaryDto = {
   date: string;
-  byCommand: { command: string; result: number; name: string; count: number; amountMinor: number }[];
+  byCommand: { command: string; result: number; name: string; count: number; amounts: AmountDto[] }[];
   openCheckpoints: number;
   unposted: number;
 };

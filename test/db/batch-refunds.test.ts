@@ -266,6 +266,74 @@ describe('refunds across currencies and uploaded files', () => {
     await clean();
   });
 
+  it('lets several refunds of one account (ALLOWACCOUNTDUP) share its credit across payments, oldest first', async () => {
+    setSetting('ALLOWACCOUNTDUP', true);
+    const [a] = usdAccounts(1);
+    await credit(a!.accountNo, '6.00');
+    await credit(a!.accountNo, '4.00');
+    const batch = await refundBatch();
+    await value(
+      app.dispatch('batches:save-entries', {
+        batchId: batch.id,
+        entries: [
+          { accountNo: a!.accountNo, amount: '5.00' },
+          { accountNo: a!.accountNo, amount: '4.00' },
+          { accountNo: a!.accountNo, amount: '2.00' },
+        ],
+      }),
+    );
+    await value(app.dispatch('batches:validate', { batchId: batch.id }));
+    expect((await entries(batch.id)).map((r) => r.status)).toEqual(['valid', 'valid', 'invalid']);
+    await value(
+      app.dispatch('batches:delete-entries', { batchId: batch.id, ids: [(await entries(batch.id))[2]!.id] }),
+    );
+    await value(app.dispatch('batches:validate', { batchId: batch.id }));
+    await value(app.dispatch('batches:submit', { batchId: batch.id }));
+    // 5.00 from the first payment; 4.00 = the first payment's last 1.00 and 3.00 of the second.
+    const funded = db()
+      .prepare(
+        `SELECT b.bill_no AS billNo, al.payment_id AS paymentId, al.amount_minor AS amountMinor FROM allocations al
+         JOIN bills b ON b.id = al.bill_id WHERE b.bill_no LIKE 'RF-%' ORDER BY al.id`,
+      )
+      .all() as { billNo: string; paymentId: number; amountMinor: number }[];
+    expect(funded.map((f) => f.amountMinor)).toEqual([500, 100, 300]);
+    expect(new Set(funded.map((f) => f.billNo)).size).toBe(2);
+    expect(funded[0]!.paymentId).toBe(funded[1]!.paymentId);
+    expect(funded[2]!.paymentId).toBeGreaterThan(funded[1]!.paymentId);
+    expect((await account(a!.accountNo)).unallocatedMinor).toBe(100);
+    await clean();
+  });
+
+  it('reopens the refund item when the payment that funded a refund is reversed (the money is owed back)', async () => {
+    const [a] = usdAccounts(1);
+    await credit(a!.accountNo, '8.00');
+    const paymentId = (db().prepare(`SELECT max(id) AS id FROM payments`).get() as { id: number }).id;
+    const batch = await refundBatch();
+    await value(
+      app.dispatch('batches:save-entries', {
+        batchId: batch.id,
+        entries: [{ accountNo: a!.accountNo, amount: '8.00' }],
+      }),
+    );
+    await value(app.dispatch('batches:validate', { batchId: batch.id }));
+    await value(app.dispatch('batches:submit', { batchId: batch.id }));
+    const before = await account(a!.accountNo);
+    const reversal = await value<BatchDto>(
+      app.dispatch('batches:create', { batchType: 'reversal', payType: 10012, currency: 'USD' }),
+    );
+    await value(
+      app.dispatch('batches:save-entries', { batchId: reversal.id, entries: [{ paymentRef: paymentId }] }),
+    );
+    await value(app.dispatch('batches:validate', { batchId: reversal.id }));
+    await value(app.dispatch('batches:submit', { batchId: reversal.id }));
+    const item = db()
+      .prepare(`SELECT status, open_minor AS openMinor FROM bill_items WHERE item_no LIKE 'RF-%'`)
+      .get();
+    expect(item).toEqual({ status: 'open', openMinor: 800 });
+    expect((await account(a!.accountNo)).balanceMinor - before.balanceMinor).toBe(800);
+    await clean();
+  });
+
   it('previews and imports a file sent as bytes (base64) exactly like one read from a path', async () => {
     const [a] = usdAccounts(1);
     const content = Buffer.from(`${a!.accountNo},7.25\n${a!.accountNo},x\n`).toString('base64');
@@ -432,6 +500,13 @@ describe('zero-proof override and header edits', () => {
     try {
       const r = await clerk.dispatch('batches:submit', { batchId: batch.id, overrideReasonCode: 4301 });
       expect(r).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      const refused = db()
+        .prepare(
+          `SELECT o.login, a.reason_code AS reasonCode FROM audit_log a JOIN operators o ON o.id = a.operator_id
+           WHERE a.action = 'forbidden' AND a.entity = 'batch' AND a.entity_id = ?`,
+        )
+        .all(String(batch.id));
+      expect(refused).toEqual([{ login: 'clerk2', reasonCode: 4301 }]);
     } finally {
       clerk.close();
     }

@@ -356,7 +356,7 @@ describe('one-off payments, refunds and deposits', () => {
     expect(!badReason.ok && badReason.error.code).toBe('validation');
     // The refund run pays back the remaining unallocated credit to the card.
     const run = await ok<CollectRunDto>(app.dispatch('collect:refund', {}));
-    expect(run.totals).toEqual([{ result: 0, name: 'PASS', count: 1, amountMinor: 4000 }]);
+    expect(run.totals).toEqual([{ result: 0, name: 'PASS', count: 1, amounts: [{ currency: 'USD', amountMinor: 4000 }] }]);
     expect(balance()).toBe(0);
     await checkClean();
     // Full refund of what is left.
@@ -380,7 +380,7 @@ describe('one-off payments, refunds and deposits', () => {
     expect(mine().filter((r) => r.charged)).toHaveLength(0);
     now = new Date(now.getTime() + 86_400_000);
     const dep = await ok<CollectRunDto>(app.dispatch('collect:deposit', {}));
-    expect(dep.totals).toEqual([{ result: 0, name: 'PASS', count: 1, amountMinor: 2000 }]);
+    expect(dep.totals).toEqual([{ result: 0, name: 'PASS', count: 1, amounts: [{ currency: 'USD', amountMinor: 2000 }] }]);
     const again = await ok<CollectRunDto>(app.dispatch('collect:deposit', {}));
     expect(again.selected).toBe(0);
     expect(mine().filter((r) => r.charged)).toHaveLength(1);

@@ -163,17 +163,17 @@ describe('collection against the simulator process', () => {
   const faults: { name: string; fault: SimFault; recovered: 'rfr' | 'resubmit' | 'none' }[] = [
     {
       name: 'timeout (charged, reply late)',
-      fault: { kind: 'timeout', endpoint: 'batch', times: 2, delayMs: 2500 },
+      fault: { kind: 'timeout', endpoint: 'batch', times: 1000, delayMs: 2500 },
       recovered: 'rfr',
     },
     {
       name: 'connection dropped after the batch arrived (not processed)',
-      fault: { kind: 'drop', endpoint: 'batch', times: 2 },
+      fault: { kind: 'drop', endpoint: 'batch', times: 1000 },
       recovered: 'resubmit',
     },
     {
       name: 'batch processed, reply lost',
-      fault: { kind: 'lose-reply', endpoint: 'batch', times: 2 },
+      fault: { kind: 'lose-reply', endpoint: 'batch', times: 1000 },
       recovered: 'rfr',
     },
     {
@@ -181,10 +181,10 @@ describe('collection against the simulator process', () => {
       fault: { kind: 'duplicate', endpoint: 'batch', times: 3 },
       recovered: 'none',
     },
-    { name: 'garbage reply', fault: { kind: 'garbage', endpoint: 'batch', times: 2 }, recovered: 'rfr' },
+    { name: 'garbage reply', fault: { kind: 'garbage', endpoint: 'batch', times: 1000 }, recovered: 'rfr' },
     {
       name: 'connection refused by the processor',
-      fault: { kind: 'refuse', endpoint: 'batch', times: 2 },
+      fault: { kind: 'refuse', endpoint: 'batch', times: 1000 },
       recovered: 'resubmit',
     },
   ];
@@ -220,6 +220,26 @@ describe('collection against the simulator process', () => {
       }
     }, 60_000);
   }
+
+  it('a reply lost once is recovered by resending the same keys at once: charged once, posted once', async () => {
+    const { app } = ledgerCopy('lost-once');
+    try {
+      sim.setConfig(
+        config([{ id: `lost-once-${Date.now()}`, kind: 'lose-reply', endpoint: 'batch', times: 1 }]),
+      );
+      const run = await collect(app);
+      sim.setConfig(config());
+      expect(run.unresolved).toBe(0);
+      const prefix = prefixOf(app);
+      const resent = (await sim.charges()).filter((r) => r.idemKey.startsWith(`${prefix}-`) && r.seen > 1);
+      expect(resent.length).toBeGreaterThan(0);
+      expect(resent.every((r) => r.seen === 2)).toBe(true);
+      await assertClean(app);
+    } finally {
+      sim.setConfig(config());
+      app.close();
+    }
+  }, 60_000);
 
   it('processor down (nothing listening): FAIL_NO_ANS, nothing open, collected on the next run', async () => {
     const { app } = ledgerCopy('down');

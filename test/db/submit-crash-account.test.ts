@@ -11,7 +11,7 @@ import type { BatchDto, BatchSubmitDto } from '../../src-shared/dto/batches';
 import { tempDir } from '../helpers/temp';
 
 const CLI = 'out/main/cli.js';
-const KILL_POINTS = 12;
+const KILL_POINTS = 8;
 
 function newestSource(dirs: string[]): number {
   let newest = 0;
@@ -32,7 +32,7 @@ let cleanup: () => void;
 let base: string;
 let batchId: number;
 let crashPoints: number;
-const ENTRIES = 60;
+const ENTRIES = 40;
 
 beforeAll(async () => {
   if (!existsSync(CLI) || newestSource(['src-main', 'src-shared', 'db']) > statSync(CLI).mtimeMs) {

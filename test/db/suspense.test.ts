@@ -6,6 +6,8 @@ import type {
   SuspenseSavedSearchDto,
   SuspenseSearchDto,
 } from '../../src-shared/dto/suspense';
+import { searchSuspense } from '../../src-main/services/suspense/search';
+import { commandInputs } from '../../src-shared/api/inputs';
 import { freshApp } from '../helpers/ledger';
 import { expectClean, postPayment, suspend, usdAccounts, value } from '../helpers/suspense';
 
@@ -219,6 +221,28 @@ describe('Payment Center services', () => {
     );
     const bad = await app.dispatch('suspense:search', { cursor: 'garbage' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'validation' } });
+  });
+
+  it('keeps the counts right when old days are folded and payments move afterwards', async () => {
+    const ids = await suspend(app, [{ amount: '1.00' }, { amount: '2.00' }, { amount: '3.00' }]);
+    const db = app.ctx.ledger.sqlite;
+    const later = new Date('2027-06-30T09:00:00Z');
+    const input = commandInputs['suspense:search'].parse({});
+    const folded = searchSuspense(db, input, later);
+    expect(folded.byAge.find((b) => b.bucket === '90+')?.count).toBe(3);
+    expect(db.prepare(`SELECT DISTINCT entered_on AS d FROM suspense_tally`).all()).toEqual([
+      { d: '0000-01-01' },
+    ]);
+    await value(app.dispatch('suspense:remove', { paymentId: ids[0]!, reasonCode: 4999 }));
+    await value(app.dispatch('suspense:assign', { paymentIds: [ids[1]!], owner: 3001 }));
+    const after = searchSuspense(db, input, later);
+    expect(after.total).toBe(2);
+    expect(after.byOwner).toEqual([
+      { owner: 3001, label: 'Payments Processing', count: 1 },
+      { owner: null, label: null, count: 1 },
+    ]);
+    expect(after.totalsByCurrency).toEqual([{ currency: 'USD', count: 2, amountMinor: 500 }]);
+    await expectClean(app);
   });
 
   it('keeps changes to analysts, supervisors and admins', async () => {

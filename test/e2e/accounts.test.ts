@@ -244,11 +244,11 @@ describe('Accounts in the real renderer over the bridge', () => {
       'rgb(15, 19, 24)',
     );
 
-    await s.page.keyboard.press('Alt+2');
-    const suspense = s.page.getByTestId('coming-soon-suspense');
-    await suspense.waitFor({ state: 'visible' });
-    expect(await suspense.textContent()).toContain('Coming in a later release');
-    await s.screenshot('suspense-coming-soon-dark');
+    await s.page.keyboard.press('Alt+5');
+    const reports = s.page.getByTestId('coming-soon-reports');
+    await reports.waitFor({ state: 'visible' });
+    expect(await reports.textContent()).toContain('Coming in a later release');
+    await s.screenshot('reports-coming-soon-dark');
   });
 
   it('logged no console errors', () => {

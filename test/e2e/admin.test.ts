@@ -254,6 +254,18 @@ describe('Admin: column configuration, reason codes and roles in the real render
     await page.getByTestId('admin-tab-reference').click();
     await page.getByTestId('pay-types').getByText('Inter-bank payment order').waitFor();
     await s.screenshot('admin-reference');
+    // A soft decline needs a retry reason code: the dialog shows what the service refused, then saves.
+    await page.getByTestId('rejection-add').click();
+    await page.getByTestId('rejection-code').fill('65');
+    await page.getByTestId('rejection-description').fill('Activity limit exceeded');
+    await page.getByTestId('rejection-reasonCode').fill('7');
+    await page.getByTestId('rejection-save').click();
+    expect(await page.getByTestId('rejection-problems').textContent()).toMatch(/retry reason code/);
+    await page.getByTestId('rejection-retryReasonCode').fill('12');
+    await s.screenshot('admin-rejection-dialog');
+    await page.getByTestId('rejection-save').click();
+    await page.getByTestId('rejection-dialog').waitFor({ state: 'hidden' });
+    await page.getByTestId('rejection-row-65').waitFor();
     await page.getByTestId('admin-tab-settings').click();
     await page.getByTestId('setting-ALLOWACCOUNTDUP').waitFor();
     await page.getByTestId('setting-suspense.thresholdPercent').fill('150');

@@ -84,8 +84,8 @@ describe('Collections in the desktop UI against the simulator process', () => {
       amount: '15.00',
       methodId: methods[0]!.id,
     });
-    // The processor charges the card but the reply is lost on the way back.
-    sim.setConfig({ faults: [{ id: 'lost-once', kind: 'lose-reply', endpoint: 'online', times: 1 }] });
+    // The processor charges the card but every reply is lost on the way back, resends included.
+    sim.setConfig({ faults: [{ id: 'lost-online', kind: 'lose-reply', endpoint: 'online', times: 10 }] });
     const lost = await s.app.dispatch('pay:confirm', { pendingId: p.id });
     sim.setConfig({});
     expect(!lost.ok && lost.error.code).toBe('processor_unavailable');
@@ -142,6 +142,13 @@ describe('Collections in the desktop UI against the simulator process', () => {
     await page.getByTestId('refund-submit').click();
     await expect.poll(() => page.getByTestId('pay-message').textContent()).toContain('Refund sent');
     await s.screenshot('collections-refunded');
+    await page.getByTestId('tab-runs').click();
+    await page.getByTestId('runs-table').waitFor();
+    await page.getByTestId('theme-toggle').click();
+    await page.locator('[data-testid^="run-"]').first().click();
+    await page.getByTestId('run-detail').waitFor();
+    await s.screenshot('collections-runs-dark');
+    await page.getByTestId('theme-toggle').click();
     const charges = await sim.charges();
     const refund = charges.find((c) => c.command === 'refund');
     expect(refund?.amountMinor).toBe(1000);

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { createInterface } from 'node:readline';
 import type { SimConfig, SimRecord } from '../../src-main/processors/simulator';
 
@@ -41,7 +42,17 @@ export async function startSimProcess(configFile: string, cfg: SimConfig = {}): 
     child,
     configFile,
     setConfig: (c) => writeFileSync(configFile, JSON.stringify(c)),
-    charges: async () => ((await (await fetch(`${url}/charges`)).json()) as { records: SimRecord[] }).records,
+    // A fresh connection each time: a test that blocks its event loop (spawnSync) would otherwise reuse a
+    // keep-alive socket the simulator has already closed.
+    charges: () =>
+      new Promise<SimRecord[]>((resolve, reject) => {
+        get(`${url}/charges`, { agent: false }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => resolve((JSON.parse(text) as { records: SimRecord[] }).records));
+        }).on('error', reject);
+      }),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -13,10 +13,12 @@ import type {
   OperatorAdminDto,
   PayTypeDto,
   ReasonDomainDto,
+  ReasonsFileDto,
   SettingDto,
 } from '../../../src-shared/dto/admin';
 import type { CurrencyDto } from '../../../src-shared/dto/app';
 import type { ReasonCodeDto } from '../../../src-shared/dto/codes';
+import { formatReasonsText } from '../../services/admin/reasons-text';
 import { coerceSettingText } from '../../services/admin/settings-admin';
 import { dropUndefined, humanJson, intOption, type CliKit, type GlobalOptions } from '../kit';
 import { printError, table } from '../output';
@@ -56,7 +58,7 @@ export function registerAdminCommands(kit: CliKit): void {
     cmd: Command,
     command: CommandName,
     input: unknown,
-    done: (value: T, json: boolean) => void,
+    done: (value: T, json: boolean) => void | Promise<void>,
   ): Promise<void> => {
     const opts = cmd.optsWithGlobals<GlobalOptions>();
     const r = (await kit.withApp(opts).dispatch(command, input)) as Result<T>;
@@ -64,7 +66,7 @@ export function registerAdminCommands(kit: CliKit): void {
       kit.setExitCode(printError(io, Boolean(opts.json), r.error));
       return;
     }
-    done(r.value, Boolean(opts.json));
+    await done(r.value, Boolean(opts.json));
   };
 
   const config = program.command('config').description('the desk configuration as one versioned JSON file');
@@ -200,24 +202,34 @@ export function registerAdminCommands(kit: CliKit): void {
     );
   codes
     .command('export <file>')
-    .description('write a reasons file (JSON)')
+    .description('write a reasons file (JSON, or with --brm the reasons.<locale> text of active codes)')
     .addOption(new Option('--domain <id>', 'only this domain').argParser(intOption))
-    .action((file: string, o: { domain?: number }, cmd: Command) =>
-      fetch<{ codes: unknown[] }>(
+    .option('--brm', 'write the reasons.<locale> text format')
+    .action((file: string, o: { domain?: number; brm?: boolean }, cmd: Command) =>
+      fetch<ReasonsFileDto>(
         cmd,
         'codes:export',
         dropUndefined({ domainId: o.domain }),
-        (value, json) => {
+        async (value, json) => {
           const path = resolve(file);
-          writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
-          const summary = { file: path, codes: value.codes.length };
+          let count = value.codes.length;
+          if (o.brm) {
+            const domains = (await kit
+              .withApp(cmd.optsWithGlobals<GlobalOptions>())
+              .dispatch('codes:domains', {})) as Result<ReasonDomainDto[]>;
+            const names = new Map(domains.ok ? domains.value.map((d) => [d.id, d.name]) : []);
+            const active = value.codes.filter((c) => c.active);
+            count = active.length;
+            writeFileSync(path, formatReasonsText(value.locale, active, names));
+          } else writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
+          const summary = { file: path, codes: count };
           io.out(json ? JSON.stringify(summary) + '\n' : `Wrote ${summary.codes} codes to ${path}\n`);
         },
       ),
     );
   codes
     .command('import <file>')
-    .description('add and update codes from a reasons file (all or nothing)')
+    .description('add and update codes from a reasons file, JSON or reasons.<locale> text (all or nothing)')
     .action((file: string, _o, cmd: Command) =>
       run<object>(cmd, 'codes:import', { file: resolve(file) }, humanJson),
     );

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type {
+  AmountDto,
   CollectRunDto,
   DailySummaryDto,
   PaymentMethodDto,
@@ -25,14 +26,18 @@ const money = (minor: number, currency: string): string =>
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
+/** Amounts per currency, never added across currencies. */
+const amounts = (list: readonly AmountDto[]): string =>
+  list.map((a) => money(a.amountMinor, a.currency)).join(', ') || '0';
+
 /** Readable form of a run. */
 function humanRun(r: CollectRunDto): string {
   const lines = [
     `${r.kind} run ${r.runId} on ${r.processor}: ${r.status}${r.windowStart ? `, window ${r.windowStart}..${r.windowEnd}` : ''}`,
-    `selected ${r.selected}, sent ${r.sent}, posted ${r.postedCount} (${formatMinor(r.postedMinor, 2)}), unresolved ${r.unresolved}`,
+    `selected ${r.selected}, sent ${r.sent}, posted ${r.postedCount} (${amounts(r.posted)}), unresolved ${r.unresolved}`,
     ...r.totals.map(
       (t) =>
-        `  ${String(t.result).padStart(4)} ${t.name.padEnd(24)} ${String(t.count).padStart(8)}  ${formatMinor(t.amountMinor, 2)}`,
+        `  ${String(t.result).padStart(4)} ${t.name.padEnd(24)} ${String(t.count).padStart(8)}  ${amounts(t.amounts)}`,
     ),
   ];
   const skipped = Object.entries(r.skipped);
@@ -299,7 +304,7 @@ export function registerProcessorCommands(kit: CliKit): void {
           [
             ...s.open.map(
               (o, i) =>
-                `${i + 1}) ${o.label.padEnd(26)} ${String(o.count).padStart(6)}  ${formatMinor(o.amountMinor, 2)}${o.oldest ? `  oldest ${o.oldest.slice(0, 10)}` : ''}`,
+                `${i + 1}) ${o.label.padEnd(26)} ${String(o.count).padStart(6)}  ${amounts(o.amounts)}${o.oldest ? `  oldest ${o.oldest.slice(0, 10)}` : ''}`,
             ),
             `open ${s.totalOpen}; charged but not posted ${s.totalUnposted}`,
           ].join('\n') + '\n',
@@ -376,7 +381,7 @@ export function registerProcessorCommands(kit: CliKit): void {
             `processor activity on ${d.date}`,
             ...d.byCommand.map(
               (r) =>
-                `  ${r.command.padEnd(10)} ${r.name.padEnd(22)} ${String(r.count).padStart(7)}  ${formatMinor(r.amountMinor, 2)}`,
+                `  ${r.command.padEnd(10)} ${r.name.padEnd(22)} ${String(r.count).padStart(7)}  ${amounts(r.amounts)}`,
             ),
             `open checkpoints ${d.openCheckpoints}, charged but not posted ${d.unposted}`,
           ].join('\n') + '\n',

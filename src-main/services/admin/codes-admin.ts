@@ -9,6 +9,7 @@ import { SUSPENSE_REASON } from '../../domain/batch-rules';
 import { writeAudit } from '../audit';
 import { findReasonCode, REASON_DOMAIN } from '../codes';
 import { conflict, invalidFields, notFound } from '../errors';
+import { parseReasonsText } from './reasons-text';
 
 /** Ids up to this are the product's reserved ranges (DOMAIN.md §3.9); the desk's own codes are above it. */
 export const RESERVED_MAX_ID = 100_000;
@@ -311,6 +312,32 @@ export function schemaIssues(error: z.ZodError): FieldIssue[] {
   }));
 }
 
+/** The codes of a reasons file: Paydesk's JSON, or the product's `reasons.<locale>` text (told by the first character). */
+function readReasonsFile(file: string): ReasonCodeDto[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw invalidFields(`cannot read ${file}`, [{ path: 'file', message: 'the file cannot be read' }]);
+  }
+  if (
+    !text
+      .replace(/^\uFEFF/, '')
+      .trimStart()
+      .startsWith('{')
+  ) {
+    const { value, issues } = parseReasonsText(text);
+    if (issues.length) throw invalidFields(`the reasons file has ${issues.length} problem(s)`, issues);
+    return value.codes;
+  }
+  const parsed = reasonsFileSchema.safeParse(readJsonFile(file));
+  if (!parsed.success) {
+    const issues = schemaIssues(parsed.error);
+    throw invalidFields(`the reasons file has ${issues.length} problem(s)`, issues);
+  }
+  return parsed.data.codes;
+}
+
 /**
  * Imports a reasons file whole: every problem is listed and nothing is written unless the whole file is
  * good. Existing codes are updated, new ones added; codes missing from the file are left as they are.
@@ -321,12 +348,7 @@ export function importReasons(
   now: Date,
   operatorId: number,
 ): { added: number; updated: number; unchanged: number } {
-  const parsed = reasonsFileSchema.safeParse(readJsonFile(file));
-  if (!parsed.success) {
-    const issues = schemaIssues(parsed.error);
-    throw invalidFields(`the reasons file has ${issues.length} problem(s)`, issues);
-  }
-  const codes = parsed.data.codes;
+  const codes = readReasonsFile(file);
   const issues = reasonCodeProblems(db, codes, 'codes');
   if (issues.length) throw invalidFields(`the reasons file has ${issues.length} problem(s)`, issues);
   return db.transaction(() => {

@@ -71,7 +71,10 @@ export function exportConfig(db: Database.Database, now: Date): ConfigFileDto {
     version: 1,
     exportedAt: now.toISOString(),
     settings: Object.fromEntries(
-      (Object.keys(SETTING_DEFAULTS) as SettingKey[]).map((k): [string, SettingValue] => [k, getSetting(db, k)]),
+      (Object.keys(SETTING_DEFAULTS) as SettingKey[]).map((k): [string, SettingValue] => [
+        k,
+        getSetting(db, k),
+      ]),
     ),
     reasonCodes: listAllCodes(db, true),
     channels: listChannels(db),

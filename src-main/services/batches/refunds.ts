@@ -264,7 +264,13 @@ export function postRefund(
     ).get(account.id) as { id: number } | undefined;
     if (!unit)
       throw conflict('refund-bill-unit', `account ${account.accountNo} has no bill unit to carry the refund`);
-    const glId = findReasonCode(db, REASON_DOMAIN.refund, r.reasonCode)?.glId ?? 0;
+    const glId =
+      (
+        stmt(db, 'SELECT gl_id AS glId FROM reason_codes WHERE domain_id = ? AND id = ?').get(
+          REASON_DOMAIN.refund,
+          r.reasonCode,
+        ) as { glId: number | null } | undefined
+      )?.glId ?? 0;
     refundBillId = Number(
       stmt(
         db,

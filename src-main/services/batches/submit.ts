@@ -43,6 +43,16 @@ export type SubmitInput = {
 
 const BLOCKING = new Set(['new', 'invalid', 'allocation_required']);
 
+/**
+ * A zero-proof override by someone who is not a supervisor. It is thrown inside the submit transaction (which
+ * rolls back) and turned into `forbidden` with its audit row outside it, so the attempt stays on record.
+ */
+class OverrideRefused extends Error {
+  constructor(readonly attempt: { batchId: number; reasonCode: number; roles: string[] }) {
+    super('zero-proof override refused');
+  }
+}
+
 type Counts = {
   posted: number;
   suspended: number;
@@ -86,6 +96,18 @@ export function submitBatch(
     return getSetting(db, 'payment.batchLock') === 'account'
       ? submitPerEntry(db, input, now, operatorId, progress, started)
       : submitInTransaction(db, input, now, operatorId, progress, started);
+  } catch (err) {
+    if (!(err instanceof OverrideRefused)) throw err;
+    writeAudit(db, {
+      at: now.toISOString(),
+      operatorId,
+      action: 'forbidden',
+      entity: 'batch',
+      entityId: String(err.attempt.batchId),
+      after: { zeroProofOverride: err.attempt.reasonCode, roles: err.attempt.roles },
+      reasonCode: err.attempt.reasonCode,
+    });
+    throw forbidden('only a supervisor may submit a batch whose zero-proof figures differ', 'supervisor');
   } finally {
     if (foreignKeys) db.pragma('foreign_keys = ON');
   }
@@ -131,17 +153,8 @@ function zeroProofGate(
         )
           .split(',')
           .filter(Boolean);
-  if (!hasRole(roles, 'supervisor')) {
-    writeAudit(db, {
-      at: new Date().toISOString(),
-      operatorId,
-      action: 'forbidden',
-      entity: 'batch',
-      entityId: String(batch.id),
-      after: { zeroProofOverride: input.overrideReasonCode, roles },
-    });
-    throw forbidden('only a supervisor may submit a batch whose zero-proof figures differ', 'supervisor');
-  }
+  if (!hasRole(roles, 'supervisor'))
+    throw new OverrideRefused({ batchId: batch.id, reasonCode: input.overrideReasonCode, roles });
   requireReasonCode(db, REASON_DOMAIN.zeroProofOverride, input.overrideReasonCode, 'overrideReasonCode');
   return {
     reasonCode: input.overrideReasonCode,

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { CollectRunDto, ResultTotalDto } from '../../../src-shared/dto/processors';
+import type { AmountDto, CollectRunDto } from '../../../src-shared/dto/processors';
 import { PAY_TYPE } from '../../../src-shared/pay-types';
 import { addDays, isoDate } from '../../domain/dates';
 import { crashPoint } from '../../jobs/crash-point';
@@ -243,6 +243,22 @@ function latencySummary(l: number[]): CollectRunDto['latencyMs'] {
   };
 }
 
+/** Groups rows of (key, currency, count, amount) into one entry per key with its amounts per currency. */
+export function groupAmounts<T extends { currency: string; count: number; amountMinor: number }, K>(
+  rows: readonly T[],
+  keyOf: (row: T) => K,
+): { key: K; count: number; amounts: AmountDto[]; first: T }[] {
+  const out: { key: K; count: number; amounts: AmountDto[]; first: T }[] = [];
+  for (const row of rows) {
+    const key = keyOf(row);
+    let g = out.find((o) => o.key === key);
+    if (!g) out.push((g = { key, count: 0, amounts: [], first: row }));
+    g.count += row.count;
+    g.amounts.push({ currency: row.currency, amountMinor: row.amountMinor });
+  }
+  return out;
+}
+
 /** A run with its totals per result, counted from its transaction records. */
 export function getRun(db: Database.Database, runId: number): CollectRunDto {
   const r = db
@@ -267,16 +283,21 @@ export function getRun(db: Database.Database, runId: number): CollectRunDto {
       }
     | undefined;
   if (!r) throw conflict('no-run', `run ${runId} does not exist`);
-  const totals = db
+  const totals = groupAmounts(
+    db
+      .prepare(
+        `SELECT result, currency, count(*) AS count, sum(amount_minor) AS amountMinor FROM processor_txns WHERE run_id = ?
+         GROUP BY result, currency ORDER BY result, currency`,
+      )
+      .all(runId) as { result: number; currency: string; count: number; amountMinor: number }[],
+    (g) => g.result,
+  ).map((t) => ({ result: t.key, name: resultName(t.key), count: t.count, amounts: t.amounts }));
+  const postedRows = db
     .prepare(
-      `SELECT result, count(*) AS count, sum(amount_minor) AS amountMinor FROM processor_txns WHERE run_id = ? GROUP BY result ORDER BY result`,
+      `SELECT currency, count(*) AS n, sum(amount_minor) AS s FROM processor_txns WHERE run_id = ? AND result = 0
+         ${r.kind === 'collect' ? 'AND payment_id IS NOT NULL' : ''} GROUP BY currency ORDER BY currency`,
     )
-    .all(runId) as Omit<ResultTotalDto, 'name'>[];
-  const posted = db
-    .prepare(
-      `SELECT count(*) AS n, coalesce(sum(amount_minor), 0) AS s FROM processor_txns WHERE run_id = ? AND result = 0 AND payment_id IS NOT NULL`,
-    )
-    .get(runId) as { n: number; s: number };
+    .all(runId) as { currency: string; n: number; s: number }[];
   const extra = r.totalsJson
     ? (JSON.parse(r.totalsJson) as { sent: number; elapsedMs: number; latencyMs: CollectRunDto['latencyMs'] })
     : null;
@@ -289,9 +310,9 @@ export function getRun(db: Database.Database, runId: number): CollectRunDto {
     status: r.status,
     selected: r.selected,
     sent: extra?.sent ?? 0,
-    totals: totals.map((t) => ({ ...t, name: resultName(t.result) })),
-    postedCount: r.kind === 'collect' ? posted.n : (totals.find((t) => t.result === 0)?.count ?? 0),
-    postedMinor: r.kind === 'collect' ? posted.s : (totals.find((t) => t.result === 0)?.amountMinor ?? 0),
+    totals,
+    postedCount: postedRows.reduce((s, p) => s + p.n, 0),
+    posted: postedRows.map((p) => ({ currency: p.currency, amountMinor: p.s })),
     unresolved: totals
       .filter((t) => t.result === RESULT.checkpoint || t.result >= RESULT.offset)
       .reduce((s, t) => s + t.count, 0),

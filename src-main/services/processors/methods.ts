@@ -249,7 +249,8 @@ export async function validateMethod(
       amountMinor: 100,
       currency,
       accountNo: m.accountNo,
-      ...(m.billingZip ? { zip: m.billingZip } : {}),
+      // AVS is skipped for addresses with non-ASCII characters (DOMAIN.md §4.4): the processor cannot match them.
+      ...(m.billingZip && /^[\x20-\x7e]+$/.test(m.billingZip) ? { zip: m.billingZip } : {}),
       ...(input.cvv ? { cvv: input.cvv } : {}),
     });
     recordReplies(db, [reply], new Date().toISOString());

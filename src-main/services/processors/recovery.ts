@@ -15,6 +15,7 @@ import {
 } from '../../processors/port';
 import { writeAudit } from '../audit';
 import { connectProcessor, processorById } from './config';
+import { groupAmounts } from './collect';
 import { postRefundTxn } from './refunds';
 import { postSettled, recordReplies, requestItemOf, TXN_SELECT, txnDto } from './txns';
 
@@ -31,31 +32,44 @@ const ORDER = ['verify', 'auth', 'condition', 'deposit', 'refund'];
 
 /** Open checkpoints (999) and charged-but-unposted records (1000+) by command type (pin_clean -summary). */
 export function recoverySummary(db: Database.Database): RecoverySummaryDto {
-  const open = db
-    .prepare(
-      `SELECT command, count(*) AS count, sum(amount_minor) AS amountMinor, min(created_at) AS oldest FROM processor_txns
-       WHERE result = 999 GROUP BY command`,
-    )
-    .all() as { command: string; count: number; amountMinor: number; oldest: string }[];
-  const unposted = db
-    .prepare(
-      `SELECT command, count(*) AS count, sum(amount_minor) AS amountMinor FROM processor_txns WHERE result >= 1000 GROUP BY command`,
-    )
-    .all() as { command: string; count: number; amountMinor: number }[];
-  const byOrder = <T extends { command: string }>(a: T, b: T): number =>
-    ORDER.indexOf(a.command) - ORDER.indexOf(b.command);
+  const open = groupAmounts(
+    db
+      .prepare(
+        `SELECT command, currency, count(*) AS count, sum(amount_minor) AS amountMinor, min(created_at) AS oldest
+         FROM processor_txns WHERE result = 999 GROUP BY command, currency ORDER BY command, currency`,
+      )
+      .all() as { command: string; currency: string; count: number; amountMinor: number; oldest: string }[],
+    (r) => r.command,
+  );
+  const unposted = groupAmounts(
+    db
+      .prepare(
+        `SELECT command, currency, count(*) AS count, sum(amount_minor) AS amountMinor FROM processor_txns
+         WHERE result >= 1000 GROUP BY command, currency ORDER BY command, currency`,
+      )
+      .all() as { command: string; currency: string; count: number; amountMinor: number }[],
+    (r) => r.command,
+  );
   return {
     open: ORDER.map((command) => {
-      const r = open.find((o) => o.command === command);
+      const r = open.find((o) => o.key === command);
       return {
         command,
         label: COMMAND_LABELS[command]!,
         count: r?.count ?? 0,
-        amountMinor: r?.amountMinor ?? 0,
-        oldest: r?.oldest ?? null,
+        amounts: r?.amounts ?? [],
+        oldest: r
+          ? (
+              db
+                .prepare(`SELECT min(created_at) AS m FROM processor_txns WHERE result = 999 AND command = ?`)
+                .get(command) as { m: string }
+            ).m
+          : null,
       };
     }),
-    unposted: unposted.sort(byOrder).map((u) => ({ ...u, label: COMMAND_LABELS[u.command]! })),
+    unposted: unposted
+      .sort((a, b) => ORDER.indexOf(a.key) - ORDER.indexOf(b.key))
+      .map((u) => ({ command: u.key, label: COMMAND_LABELS[u.key]!, count: u.count, amounts: u.amounts })),
     totalOpen: open.reduce((s, o) => s + o.count, 0),
     totalUnposted: unposted.reduce((s, o) => s + o.count, 0),
   };
@@ -358,16 +372,31 @@ export async function resolveRecovery(
 /** Counts per command and result for one day, plus what is open (the daily pin_clean -summary report). */
 export function dailySummary(db: Database.Database, date: string | undefined, now: Date): DailySummaryDto {
   const day = date ?? addDays(isoDate(now), -1);
-  const rows = db
-    .prepare(
-      `SELECT command, result, count(*) AS count, sum(amount_minor) AS amountMinor FROM processor_txns
-       WHERE substr(created_at, 1, 10) = ? GROUP BY command, result ORDER BY command, result`,
-    )
-    .all(day) as { command: string; result: number; count: number; amountMinor: number }[];
+  const rows = groupAmounts(
+    db
+      .prepare(
+        `SELECT command, result, currency, count(*) AS count, sum(amount_minor) AS amountMinor FROM processor_txns
+         WHERE substr(created_at, 1, 10) = ? GROUP BY command, result, currency ORDER BY command, result, currency`,
+      )
+      .all(day) as {
+      command: string;
+      result: number;
+      currency: string;
+      count: number;
+      amountMinor: number;
+    }[],
+    (r) => `${r.command}:${r.result}`,
+  );
   const s = recoverySummary(db);
   return {
     date: day,
-    byCommand: rows.map((r) => ({ ...r, name: resultName(r.result) })),
+    byCommand: rows.map((r) => ({
+      command: r.first.command,
+      result: r.first.result,
+      name: resultName(r.first.result),
+      count: r.count,
+      amounts: r.amounts,
+    })),
     openCheckpoints: s.totalOpen,
     unposted: s.totalUnposted,
   };

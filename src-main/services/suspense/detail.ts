@@ -5,6 +5,7 @@ import type {
   SuspenseEventDto,
 } from '../../../src-shared/dto/suspense';
 import { PAY_TYPE } from '../../../src-shared/pay-types';
+import { REASON_DOMAIN } from '../codes';
 import { exponentOf } from '../rates';
 import {
   caseRoot,
@@ -83,6 +84,14 @@ function allowedActions(p: CasePayment, rootId: number, tree: CasePayment[]): Su
   }));
 }
 
+/** The reason-code domain of each timeline action's code (moves out of suspense use domain 16). */
+const EVENT_DOMAIN: Readonly<Record<string, number>> = {
+  entered: REASON_DOMAIN.suspense,
+  reason: REASON_DOMAIN.suspense,
+  owner: REASON_DOMAIN.actionOwner,
+  reversed: REASON_DOMAIN.paymentReversal,
+};
+
 /** The timeline of a case: its entry into suspense (or posting), then every recorded move, oldest first. */
 function timeline(db: Database.Database, root: CasePayment): SuspenseEventDto[] {
   const events = (
@@ -121,10 +130,11 @@ function timeline(db: Database.Database, root: CasePayment): SuspenseEventDto[] 
         : { accountNo: root.accountNo },
   };
   const all = [first, ...events];
-  const label = db.prepare('SELECT label FROM reason_codes WHERE id = ? ORDER BY domain_id LIMIT 1');
+  const label = db.prepare('SELECT label FROM reason_codes WHERE domain_id = ? AND id = ?');
   for (const e of all) {
-    if (e.reasonCode !== null)
-      e.reasonLabel = (label.get(e.reasonCode) as { label: string } | undefined)?.label ?? null;
+    if (e.reasonCode === null) continue;
+    const domain = EVENT_DOMAIN[e.action] ?? REASON_DOMAIN.suspenseReversal;
+    e.reasonLabel = (label.get(domain, e.reasonCode) as { label: string } | undefined)?.label ?? null;
   }
   return all;
 }

@@ -103,13 +103,17 @@ export function whereOf(
   db: Database.Database,
   f: SuspenseFilters,
   today: string,
-): { sql: string; params: (string | number)[] } {
+): { sql: string; params: (string | number)[]; narrow: boolean; sortAfter: boolean } {
   const parts: string[] = [];
   const params: (string | number)[] = [];
+  const narrow = isNarrow(f);
+  // With a narrow filter its own index must drive the search; the unary + keeps SQLite off the state indexes,
+  // whose order would otherwise tempt it to walk the whole queue (it cannot tell how selective a prefix is).
+  const plus = narrow ? '+' : '';
   const states = statesOf(f);
-  if (states === 'active') parts.push('q.active = 1');
+  if (states === 'active') parts.push(`${plus}q.active = 1`);
   else if (states !== 'all') {
-    parts.push(`q.state IN (${states.map(() => '?').join(', ')})`);
+    parts.push(`${plus}q.state IN (${states.map(() => '?').join(', ')})`);
     params.push(...states);
   }
   if (f.from) {
@@ -186,7 +190,24 @@ export function whereOf(
     parts.push(age.sql);
     params.push(...age.params);
   }
-  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+  // A received-date range is read from its own (covering) index and its rows sorted after; walking another
+  // column's order would look at every older payment first.
+  const sortAfter = narrow || f.from !== undefined || f.to !== undefined;
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params, narrow, sortAfter };
+}
+
+/** True when a filter picks few rows through an index of its own: a number tried, a batch, a lockbox, a text. */
+function isNarrow(f: SuspenseFilters): boolean {
+  const text = (t: string | undefined): boolean => (t?.trim().length ?? 0) >= 3;
+  return (
+    !!f.accountHint ||
+    !!f.billNo ||
+    f.batchId !== undefined ||
+    !!f.lockboxNo ||
+    text(f.text) ||
+    text(f.payer) ||
+    text(f.reference)
+  );
 }
 
 /** The states a filter asks for: the active ones (one index range), all, or a list. */
@@ -363,6 +384,35 @@ function decodeCursor(cursor: string, text: boolean): [string | number, number] 
   ]);
 }
 
+const statsCheckedAt = new WeakMap<Database.Database, number>();
+
+/**
+ * Lets SQLite refresh its planner statistics (sampled, so it stays cheap) at most once an hour per connection:
+ * with a queue of hundreds of thousands of rows the planner needs them to drive a search from the selective
+ * filter's index (a number tried, a lockbox) instead of walking the sort order's index.
+ */
+function keepStatsFresh(db: Database.Database): void {
+  const now = Date.now();
+  const last = statsCheckedAt.get(db);
+  if (last !== undefined && now - last < 3_600_000) return;
+  statsCheckedAt.set(db, now);
+  let known = 0;
+  try {
+    const stat = db
+      .prepare(`SELECT stat FROM sqlite_stat1 WHERE tbl = 'suspense_queue' AND idx IS NOT NULL LIMIT 1`)
+      .get() as { stat: string } | undefined;
+    known = Number(stat?.stat.split(' ')[0] ?? 0);
+  } catch {
+    // No sqlite_stat1 yet: nothing was ever analysed.
+  }
+  const rows = (db.prepare('SELECT count(*) AS n FROM suspense_queue').get() as { n: number }).n;
+  if (rows < 1000 || (known > 0 && rows <= known * 2 && rows * 2 >= known)) return;
+  // A full pass (a second or two for 500,000 rows, once each time the queue doubles or halves): sampled
+  // statistics misjudge the low-cardinality leading columns (state, active) and mislead the planner.
+  db.pragma('analysis_limit = 0');
+  db.exec('ANALYZE suspense_queue');
+}
+
 /**
  * Searches the Payment Center work queue. Pages by keyset (`cursor`, from the previous page) or by `offset`
  * (what a grid asks for), sorted by any column with the payment id as tie-breaker. With `totals`, also counts and
@@ -374,6 +424,7 @@ export function searchSuspense(
   now: Date,
 ): SuspenseSearchDto {
   const started = performance.now();
+  keepStatsFresh(db);
   const today = dayOf(now);
   const where = whereOf(db, input, today);
   const sort = SORT_COLUMNS[input.sortBy];
@@ -387,7 +438,10 @@ export function searchSuspense(
     whereSql = `${whereSql ? `${whereSql} AND` : 'WHERE'} (${sort.sql}, q.payment_id) ${cmp} (?, ?)`;
     params.push(value, id);
   }
-  const sortKey = sort.sql === 'q.payment_id' ? 'q.payment_id' : `${sort.sql} ${dir}, q.payment_id`;
+  // Under a narrow filter the few matching rows are sorted; no index order may be walked instead (see whereOf).
+  const plain = !where.sortAfter || (input.sortBy === 'effectiveDate' && !where.narrow);
+  const order = plain ? sort.sql : `+${sort.sql}`;
+  const sortKey = sort.sql === 'q.payment_id' ? order : `${order} ${dir}, ${plain ? '' : '+'}q.payment_id`;
   // Page keys first (often from an index alone), then the page's rows with their labels.
   const keys = db
     .prepare(
@@ -464,7 +518,7 @@ export function searchSuspense(
     out.total = groups.reduce((s, g) => s + g.n, 0);
     out.totalsByCurrency = [...byCurrency]
       .map(([currency, v]) => ({ currency, ...v }))
-      .sort((a, b) => b.count - a.count);
+      .sort((a, b) => b.count - a.count || a.currency.localeCompare(b.currency));
     out.byAge = AGE_BUCKETS.map((b) => ({ bucket: b, count: byAge.get(b) ?? 0 }));
     out.byOwner = [...byOwner]
       .map(([owner, count]) => ({
@@ -472,7 +526,11 @@ export function searchSuspense(
         label: owner === null ? null : ((label.get(owner) as { label: string } | undefined)?.label ?? null),
         count,
       }))
-      .sort((a, b) => b.count - a.count);
+      // Biggest first; ties by owner code, unassigned last.
+      .sort(
+        (a, b) =>
+          b.count - a.count || (a.owner ?? Number.MAX_SAFE_INTEGER) - (b.owner ?? Number.MAX_SAFE_INTEGER),
+      );
   }
   out.elapsedMs = Math.round((performance.now() - started) * 10) / 10;
   return out;

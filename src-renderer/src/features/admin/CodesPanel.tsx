@@ -24,6 +24,7 @@ export function CodesPanel({ canEdit }: { canEdit: boolean }) {
   const [help, setHelp] = useState('');
   const [gl, setGl] = useState('');
   const [problems, setProblems] = useState<string[]>([]);
+  const [editing, setEditing] = useState<number | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const domain = domains.data?.find((d) => d.id === domainId);
 
@@ -39,20 +40,22 @@ export function CodesPanel({ canEdit }: { canEdit: boolean }) {
     }
   };
 
+  const clear = () => {
+    setEditing(null);
+    setId('');
+    setLabel('');
+    setHelp('');
+    setGl('');
+  };
   const add = () =>
-    act(async () => {
-      await call('codes:add', {
-        domainId,
-        id: Number(id),
-        label,
-        help,
-        glId: gl.trim() === '' ? null : Number(gl),
-      });
-      setId('');
-      setLabel('');
-      setHelp('');
-      setGl('');
-    }, `Code ${id} added.`);
+    act(
+      async () => {
+        const fields = { domainId, id: Number(id), label, help, glId: gl.trim() === '' ? null : Number(gl) };
+        await call(editing === null ? 'codes:add' : 'codes:update', fields);
+        clear();
+      },
+      `Code ${id} ${editing === null ? 'added' : 'changed'}.`,
+    );
 
   return (
     <Box sx={{ display: 'flex', flexDirection: 'column', gap: 2 }} data-testid="codes-panel">
@@ -92,6 +95,7 @@ export function CodesPanel({ canEdit }: { canEdit: boolean }) {
             value={id}
             onChange={(e) => setId(e.target.value)}
             sx={{ width: 120 }}
+            disabled={editing !== null}
             slotProps={{ htmlInput: { inputMode: 'numeric', 'data-testid': 'code-id' } }}
           />
           <TextField
@@ -123,8 +127,9 @@ export function CodesPanel({ canEdit }: { canEdit: boolean }) {
             disabled={!/^\d+$/.test(id) || label.trim() === ''}
             data-testid="code-add"
           >
-            Add code
+            {editing === null ? 'Add code' : 'Save changes'}
           </Button>
+          {editing !== null && <Button onClick={clear}>Cancel</Button>}
         </Box>
       )}
       {problems.length > 0 && (
@@ -147,7 +152,7 @@ export function CodesPanel({ canEdit }: { canEdit: boolean }) {
             <TableCell>Help</TableCell>
             <TableCell sx={{ width: 80 }}>G/L</TableCell>
             <TableCell sx={{ width: 90 }}>State</TableCell>
-            {canEdit && <TableCell sx={{ width: 200 }} />}
+            {canEdit && <TableCell sx={{ width: 260 }} />}
           </TableRow>
         </TableHead>
         <TableBody>
@@ -162,6 +167,18 @@ export function CodesPanel({ canEdit }: { canEdit: boolean }) {
               </TableCell>
               {canEdit && (
                 <TableCell align="right">
+                  <Button
+                    size="small"
+                    onClick={() => {
+                      setEditing(c.id);
+                      setId(String(c.id));
+                      setLabel(c.label);
+                      setHelp(c.help);
+                      setGl(c.glId === null ? '' : String(c.glId));
+                    }}
+                  >
+                    Edit
+                  </Button>
                   <Button
                     size="small"
                     onClick={() =>

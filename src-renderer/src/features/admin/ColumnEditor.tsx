@@ -3,6 +3,7 @@ import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Checkbox from '@mui/material/Checkbox';
+import Chip from '@mui/material/Chip';
 import Dialog from '@mui/material/Dialog';
 import DialogActions from '@mui/material/DialogActions';
 import DialogContent from '@mui/material/DialogContent';
@@ -613,6 +614,35 @@ export function ColumnEditor({ canEdit }: { canEdit: boolean }) {
         <Alert severity="success" data-testid="columns-saved">
           {saved}
         </Alert>
+      )}
+      {custom.length > 0 && (
+        <Box
+          sx={{ display: 'flex', gap: 1, alignItems: 'center', flexWrap: 'wrap' }}
+          data-testid="custom-fields"
+        >
+          <Typography variant="body2" color="textSecondary">
+            Custom fields:
+          </Typography>
+          {custom.map((f) => (
+            <Chip
+              key={f.key}
+              size="small"
+              variant="outlined"
+              label={`${f.label} · ${f.key} · ${f.type === 'code' ? f.codes.map((c) => c.code).join('/') : f.type}`}
+              {...(canEdit
+                ? {
+                    onDelete: () => {
+                      setProblems([]);
+                      call('admin:delete-custom-field', { key: f.key }).then(
+                        () => void fields.reload(),
+                        (err: unknown) => setProblems(problemLines(err)),
+                      );
+                    },
+                  }
+                : {})}
+            />
+          ))}
+        </Box>
       )}
       <Box>
         <Typography variant="subtitle2" sx={{ mb: 1 }}>

@@ -12,6 +12,8 @@ import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { call } from '../../api/client';
+import type { RejectionCodeDto } from '../../../../src-shared/dto/admin';
+import { NEW_REJECTION_CODE, RejectionCodeDialog } from './RejectionCodeDialog';
 import { problemLines, useCommand } from './use-command';
 
 function Section({ title, children, testId }: { title: string; children: ReactNode; testId: string }) {
@@ -50,6 +52,7 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
   const mandates = useCommand('admin:mandate-codes', {});
   const rates = useCommand('admin:rates', {});
   const [problems, setProblems] = useState<string[]>([]);
+  const [rejection, setRejection] = useState<RejectionCodeDto | null>(null);
   const [channel, setChannel] = useState({ id: '', description: '' });
   const [term, setTerm] = useState({ code: '', description: '', days: '30' });
   const [rate, setRate] = useState({ fromCurrency: 'EUR', toCurrency: 'USD', validFrom: '', rate: '' });
@@ -250,7 +253,13 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
             <Head cols={['Code', 'Description', 'Class', 'Retries', 'Suspend days', 'Events']} />
             <TableBody>
               {(rejections.data ?? []).map((r) => (
-                <TableRow key={r.code}>
+                <TableRow
+                  key={r.code}
+                  hover={canEdit}
+                  onClick={canEdit ? () => setRejection(r) : undefined}
+                  sx={{ cursor: canEdit ? 'pointer' : 'default' }}
+                  data-testid={`rejection-row-${r.code}`}
+                >
                   <TableCell>{r.code}</TableCell>
                   <TableCell>{r.description}</TableCell>
                   <TableCell>{r.declineClass}</TableCell>
@@ -263,6 +272,23 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
               ))}
             </TableBody>
           </Table>
+          {canEdit && (
+            <Box>
+              <Button onClick={() => setRejection(NEW_REJECTION_CODE)} data-testid="rejection-add">
+                Add rejection code
+              </Button>
+            </Box>
+          )}
+          {rejection && (
+            <RejectionCodeDialog
+              initial={rejection}
+              onClose={() => setRejection(null)}
+              onSaved={() => {
+                setRejection(null);
+                void rejections.reload();
+              }}
+            />
+          )}
         </Section>
         <Section title="Mandate revision codes" testId="mandate-codes">
           <Table size="small">

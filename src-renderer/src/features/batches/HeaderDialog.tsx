@@ -92,6 +92,7 @@ export function HeaderDialog({
               value={lockboxNo}
               onChange={(e) => setLockboxNo(e.target.value)}
               disabled={!figures}
+              helperText="From the deposit slip"
               slotProps={{ htmlInput: { 'data-testid': 'header-lockbox', maxLength: 64 } }}
             />
             <TextField

@@ -1,5 +1,5 @@
 import type { CommandInput } from '../../../../src-shared/api/contract';
-import type { BatchEntryDto, BatchTypeDto } from '../../../../src-shared/dto/batches';
+import type { BatchEntryDto } from '../../../../src-shared/dto/batches';
 
 /** A built-in column a clerk keys into; the same names are the service's problemColumn values. */
 export type StandardEditableField =
@@ -15,13 +15,6 @@ function customKey(field: EditableField): string | null {
 
 /** One entry as batches:save-entries takes it. */
 export type EntryInput = CommandInput<'batches:save-entries'>['entries'][number];
-
-/** The keyed fields of each batch type, in the default column order. */
-export const EDITABLE_FIELDS: Readonly<Record<BatchTypeDto, readonly StandardEditableField[]>> = {
-  payment: ['accountNo', 'billNo', 'amount', 'paymentDate', 'checkNo', 'payerName', 'reference'],
-  refund: ['accountNo', 'billNo', 'amount', 'paymentDate', 'checkNo', 'payerName', 'reference'],
-  reversal: ['paymentRef', 'paymentDate', 'checkNo', 'payerName', 'reference'],
-};
 
 /** True when the column id names a keyed field. */
 export function isEditableField(colId: string): colId is EditableField {

@@ -226,6 +226,11 @@ export function PaymentsPanel({ processors }: { processors: ProcessorDto[] }) {
       });
       setAmount('');
       setCard(null);
+      if (saved) {
+        setMethods(await call('methods:list', { accountNo: accountNo.trim() }));
+        setMethodId(saved.id);
+        setSaveCard(false);
+      }
       await load();
     } catch (err) {
       setMessage({ severity: 'error', text: errorMessage(err) });

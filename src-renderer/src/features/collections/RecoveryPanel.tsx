@@ -109,7 +109,9 @@ export function RecoveryPanel({ canResolve }: { canResolve: boolean }) {
               <TableRow key={o.command}>
                 <TableCell>{o.label}</TableCell>
                 <TableCell align="right">{formatCount(o.count)}</TableCell>
-                <TableCell align="right">{money(o.amountMinor, 'USD')}</TableCell>
+                <TableCell align="right">
+                  {o.amounts.map((a) => money(a.amountMinor, a.currency, true)).join(' · ') || '—'}
+                </TableCell>
                 <TableCell>{o.oldest ? o.oldest.slice(0, 16).replace('T', ' ') : '—'}</TableCell>
               </TableRow>
             ))}

@@ -174,7 +174,9 @@ export function RunsPanel({ canRun }: { canRun: boolean }) {
                   </TableCell>
                   <TableCell align="right">{formatCount(r.selected)}</TableCell>
                   <TableCell align="right">{formatCount(r.postedCount)}</TableCell>
-                  <TableCell align="right">{money(r.postedMinor, 'USD')}</TableCell>
+                  <TableCell align="right">
+                    {r.posted.map((a) => money(a.amountMinor, a.currency, true)).join(' · ') || '—'}
+                  </TableCell>
                   <TableCell align="right">{formatCount(declined)}</TableCell>
                   <TableCell align="right">
                     {r.unresolved > 0 ? <Chip size="small" color="warning" label={r.unresolved} /> : 0}
@@ -211,7 +213,7 @@ export function RunsPanel({ canRun }: { canRun: boolean }) {
                 size="small"
                 color={resultColor(t.result)}
                 variant={filter === t.result ? 'filled' : 'outlined'}
-                label={`${t.result} ${t.name} · ${formatCount(t.count)} · ${money(t.amountMinor, 'USD')}`}
+                label={`${t.result} ${t.name} · ${formatCount(t.count)} · ${t.amounts.map((a) => money(a.amountMinor, a.currency, true)).join(' + ')}`}
                 onClick={() => setFilter(t.result)}
                 data-testid={`run-result-${t.result}`}
               />

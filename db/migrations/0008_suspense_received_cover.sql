@@ -1,0 +1,2 @@
+DROP INDEX `suspense_queue_active_received_idx`;--> statement-breakpoint
+CREATE INDEX `suspense_queue_active_received_cover_idx` ON `suspense_queue` (`active`,`effective_date`,`amount_minor`,`currency`,`action_owner`,`entered_on`,`payment_id`);

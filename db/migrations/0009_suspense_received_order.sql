@@ -1,0 +1,1 @@
+CREATE INDEX `suspense_queue_active_received_idx` ON `suspense_queue` (`active`,`effective_date`,`payment_id`);
