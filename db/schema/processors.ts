@@ -42,6 +42,8 @@ export const paymentMethods = sqliteTable(
       .references(() => accounts.id),
     type: text('type', { enum: ['card', 'bank', 'wallet'] }).notNull(),
     token: text('token').notNull(),
+    /** The processor whose vault issued the token (a token means nothing elsewhere); null = any. */
+    processorId: integer('processor_id').references(() => processors.id),
     /** ****1234 for cards, ****6789 for bank accounts, the wallet id's tail for wallets. */
     mask: text('mask').notNull(),
     brand: text('brand'),

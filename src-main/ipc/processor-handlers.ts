@@ -1,6 +1,6 @@
 import type { ProcessorCommandName } from '../../src-shared/api/processor-contract';
 import type { ServiceContext } from '../services/context';
-import { getRun, listRuns } from '../services/processors/collect';
+import { getRun, listRuns, workflowItems } from '../services/processors/collect';
 import { listProcessors, saveProcessor, testProcessor } from '../services/processors/config';
 import { addMethod, listMethods, setDefaultMethod, validateMethod } from '../services/processors/methods';
 import { cancelPayment, confirmPayment, listPending, preparePayment } from '../services/processors/one-off';
@@ -35,6 +35,7 @@ export function createProcessorHandlers(ctx: ServiceContext): Pick<Handlers, Pro
       getRun(db, input.runId);
       return runTxns(db, input, ctx.clock());
     },
+    'collect:workflow': (input) => ({ rows: workflowItems(db, input) }),
     'recovery:summary': () => recoverySummary(db),
     'recovery:show': (input) => recoveryShow(db, input, ctx.clock()),
     'recovery:resolve': async (input) =>

@@ -17,6 +17,7 @@ import {
   type UnderpaymentPolicy,
 } from '../domain/allocation';
 import { writeAudit } from './audit';
+import { allocationInserter } from './bulk-allocation';
 import { AppFailure, conflict, invalidFields, notFound } from './errors';
 import { exponentOf } from './rates';
 import { getSetting } from './settings';
@@ -234,13 +235,21 @@ export function applyItemLines(
   reverses?: Map<number, number>,
 ): { closedItems: number; closedBills: number } {
   if (lines.length === 0) return { closedItems: 0, closedBills: 0 };
-  const json = JSON.stringify(
-    lines.map((l) => [l.itemId, l.billId, l.amountMinor, reverses?.get(l.itemId) ?? null]),
-  );
-  db.prepare(
-    `INSERT INTO allocations (payment_id, account_id, bill_id, item_id, amount_minor, rate_ppm, reverses_allocation_id, created_at, operator_id)
-     SELECT ?, ?, value ->> 1, value ->> 0, value ->> 2, ?, value ->> 3, ?, ? FROM json_each(?)`,
-  ).run(payment.id, payment.accountId, payment.ratePpm, at, operatorId, json);
+  const ins = allocationInserter(db);
+  for (const l of lines)
+    ins.add(
+      payment.id,
+      payment.accountId,
+      l.billId,
+      l.itemId,
+      l.amountMinor,
+      payment.ratePpm,
+      reverses?.get(l.itemId) ?? null,
+      at,
+      operatorId,
+    );
+  ins.flush();
+  const json = JSON.stringify(lines.map((l) => [l.itemId, l.billId, l.amountMinor]));
   const closedItems = applyOpenDeltas(db, 'bill_items', 'open_minor', 0, json);
   const closedBills = applyOpenDeltas(db, 'bills', 'amount_due_minor', 1, json);
   const undo = lines.some((l) => l.amountMinor < 0);
@@ -329,13 +338,24 @@ function manualItemLines(
 }
 
 function describeLines(db: Database.Database, lines: ItemLine[]): AllocationResultDto['lines'] {
-  const q = db.prepare(
-    `SELECT i.item_no AS itemNo, b.bill_no AS billNo FROM bill_items i JOIN bills b ON b.id = i.bill_id WHERE i.id = ?`,
+  // One set query: a payment spread over 10,000 items would otherwise cost 10,000 point look-ups.
+  const names = new Map(
+    (
+      db
+        .prepare(
+          `SELECT i.id, i.item_no, b.bill_no FROM bill_items i JOIN bills b ON b.id = i.bill_id
+           WHERE i.id IN (SELECT value FROM json_each(?))`,
+        )
+        .raw()
+        .all(JSON.stringify([...new Set(lines.map((l) => l.itemId))])) as [number, string, string][]
+    ).map((r) => [r[0], r]),
   );
-  return lines.map((l) => ({
-    ...(q.get(l.itemId) as { itemNo: string; billNo: string }),
-    amountMinor: l.amountMinor,
-  }));
+  return lines.map((l) => {
+    const r = names.get(l.itemId);
+    return r
+      ? { itemNo: r[1], billNo: r[2], amountMinor: l.amountMinor }
+      : ({ amountMinor: l.amountMinor } as never);
+  });
 }
 
 function policySettings(db: Database.Database): {

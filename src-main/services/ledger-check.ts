@@ -186,7 +186,7 @@ const CHECKS: Check[] = [
              OR q.currency <> p.currency
              OR (q.state IN ('suspended', 'partial', 'recycled')) = EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id))`,
     describe: (r) =>
-      `suspended payment ${String(r.id)}: the Payment Center queue says ${String(r.state ?? 'nothing')}, which disagrees with the payment and its reversal`,
+      `suspended payment ${String(r.id)}: the Payment Center queue says ${typeof r.state === 'string' ? r.state : 'nothing'}, which disagrees with the payment and its reversal`,
   },
   {
     rule: 'suspense-tally-agrees',

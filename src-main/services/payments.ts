@@ -140,6 +140,37 @@ export type BulkPaymentRow = {
   batchId: number | null;
 };
 
+/** Payment rows per multi-row INSERT (16 parameters each, well under SQLite's limit). */
+const PAYMENT_ROWS_PER_INSERT = 50;
+const paymentInserts = new WeakMap<Database.Database, Map<number, Database.Statement>>();
+
+/** The multi-row INSERT OR IGNORE of `rows` payments, prepared once per connection and size. */
+function paymentInsert(db: Database.Database, rows: number): Database.Statement {
+  let bySize = paymentInserts.get(db);
+  if (!bySize) paymentInserts.set(db, (bySize = new Map()));
+  let st = bySize.get(rows);
+  if (!st) {
+    st = db
+      .prepare(
+        `INSERT OR IGNORE INTO payments (kind, account_id, pay_type, channel_id, status, reason_code, amount_minor, currency,
+           account_amount_minor, rate_ppm, effective_date, external_ref, bill_no, payer_name, batch_id, source_key, journal_id, created_at, operator_id)
+         VALUES ${Array.from({ length: rows }, () => "('original', ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}
+         RETURNING id, source_key`,
+      )
+      .raw();
+    bySize.set(rows, st);
+  }
+  return st;
+}
+
+/** Posts payments chunk by chunk under one journal; the journal's lines are written by `finish`. */
+export type PaymentPoster = {
+  /** Inserts a chunk of payments; returns their new ids in input order (null for a source key posted before). */
+  post(rows: readonly BulkPaymentRow[]): (number | null)[];
+  /** Writes the journal lines (AR per account, CASH and FX per currency) and moves account balances. */
+  finish(): void;
+};
+
 /**
  * Posts many payments under one journal (batch submit): a payment row each (a source key already posted
  * is skipped, so a resubmit never posts twice), AR credited per account, CASH and FX per currency. Runs
@@ -152,71 +183,105 @@ export function postPaymentsBulk(
   at: string,
   operatorId: number | null,
 ): (number | null)[] {
-  const ins = db.prepare(
-    `INSERT OR IGNORE INTO payments (kind, account_id, pay_type, channel_id, status, reason_code, amount_minor, currency,
-       account_amount_minor, rate_ppm, effective_date, external_ref, bill_no, payer_name, batch_id, source_key, journal_id, created_at, operator_id)
-     VALUES ('original', ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const poster = paymentPoster(db, journal, at, operatorId);
+  const ids = poster.post(rows);
+  poster.finish();
+  return ids;
+}
+
+/**
+ * The chunked form of postPaymentsBulk, so a million-entry submit never holds every payment row at once.
+ * Opens the journal now; runs inside the caller's transaction.
+ */
+export function paymentPoster(
+  db: Database.Database,
+  journal: { kind: string; idemKey: string | null; effectiveDate: string; auditId: number },
+  at: string,
+  operatorId: number | null,
+): PaymentPoster {
   const ar = new Map<number, { currency: string; amountMinor: number }>();
   const byCurrency = new Map<string, number>();
-  const ids: (number | null)[] = [];
   const journalId = Number(
     db
       .prepare(`INSERT INTO journals (kind, at, effective_date, idem_key, audit_id) VALUES (?, ?, ?, ?, ?)`)
       .run(journal.kind, at, journal.effectiveDate, journal.idemKey, journal.auditId).lastInsertRowid,
   );
-  for (const r of rows) {
-    const info = ins.run(
-      r.accountId,
-      r.payType,
-      r.channelId,
-      r.amountMinor,
-      r.currency,
-      r.accountAmountMinor,
-      r.ratePpm,
-      r.effectiveDate,
-      r.externalRef,
-      r.billNo,
-      r.payerName,
-      r.batchId,
-      r.sourceKey,
-      journalId,
-      at,
-      operatorId,
-    );
-    if (info.changes === 0) {
-      ids.push(null);
-      continue;
-    }
-    ids.push(Number(info.lastInsertRowid));
-    crashPoint();
-    const a = ar.get(r.accountId) ?? { currency: r.accountCurrency, amountMinor: 0 };
-    a.amountMinor -= r.accountAmountMinor;
-    ar.set(r.accountId, a);
-    byCurrency.set(r.currency, (byCurrency.get(r.currency) ?? 0) + r.amountMinor);
-    if (r.currency !== r.accountCurrency) {
-      byCurrency.set(`FX:${r.currency}`, (byCurrency.get(`FX:${r.currency}`) ?? 0) - r.amountMinor);
-      byCurrency.set(
-        `FX:${r.accountCurrency}`,
-        (byCurrency.get(`FX:${r.accountCurrency}`) ?? 0) + r.accountAmountMinor,
+  const full = paymentInsert(db, PAYMENT_ROWS_PER_INSERT);
+  const post = (rows: readonly BulkPaymentRow[]): (number | null)[] => {
+    const ids: (number | null)[] = [];
+    for (let from = 0; from < rows.length; from += PAYMENT_ROWS_PER_INSERT) {
+      const chunk = rows.slice(from, from + PAYMENT_ROWS_PER_INSERT);
+      const args: unknown[] = [];
+      for (const r of chunk)
+        args.push(
+          r.accountId,
+          r.payType,
+          r.channelId,
+          r.amountMinor,
+          r.currency,
+          r.accountAmountMinor,
+          r.ratePpm,
+          r.effectiveDate,
+          r.externalRef,
+          r.billNo,
+          r.payerName,
+          r.batchId,
+          r.sourceKey,
+          journalId,
+          at,
+          operatorId,
+        );
+      // OR IGNORE skips a source key posted before; RETURNING names the rows that were inserted.
+      const inserted = new Map(
+        (
+          (chunk.length === PAYMENT_ROWS_PER_INSERT ? full : paymentInsert(db, chunk.length)).all(args) as [
+            number,
+            string,
+          ][]
+        ).map(([id, key]) => [key, id]),
       );
+      for (const r of chunk) {
+        const id = inserted.get(r.sourceKey);
+        if (id === undefined) {
+          ids.push(null);
+          continue;
+        }
+        // A key given twice in one call was inserted once: the second one is a duplicate, as it always was.
+        inserted.delete(r.sourceKey);
+        ids.push(id);
+        crashPoint();
+        const a = ar.get(r.accountId) ?? { currency: r.accountCurrency, amountMinor: 0 };
+        a.amountMinor -= r.accountAmountMinor;
+        ar.set(r.accountId, a);
+        byCurrency.set(r.currency, (byCurrency.get(r.currency) ?? 0) + r.amountMinor);
+        if (r.currency !== r.accountCurrency) {
+          byCurrency.set(`FX:${r.currency}`, (byCurrency.get(`FX:${r.currency}`) ?? 0) - r.amountMinor);
+          byCurrency.set(
+            `FX:${r.accountCurrency}`,
+            (byCurrency.get(`FX:${r.accountCurrency}`) ?? 0) + r.accountAmountMinor,
+          );
+        }
+      }
     }
-  }
-  const lines: JournalLine[] = [];
-  for (const [key, amountMinor] of byCurrency) {
-    const fx = key.startsWith('FX:');
-    lines.push({ gl: fx ? 'FX' : 'CASH', accountId: null, amountMinor, currency: fx ? key.slice(3) : key });
-  }
-  for (const [accountId, a] of ar)
-    lines.push({ gl: 'AR', accountId, amountMinor: a.amountMinor, currency: a.currency });
-  assertBalanced(lines);
-  const line = db.prepare(
-    `INSERT INTO journal_lines (journal_id, gl_account, account_id, amount_minor, currency) VALUES (?, ?, ?, ?, ?)`,
-  );
-  const balance = db.prepare(`UPDATE accounts SET balance_minor = balance_minor + ? WHERE id = ?`);
-  for (const l of lines) {
-    line.run(journalId, l.gl, l.accountId, l.amountMinor, l.currency);
-    if (l.gl === 'AR' && l.accountId !== null) balance.run(l.amountMinor, l.accountId);
-  }
-  return ids;
+    return ids;
+  };
+  const finish = (): void => {
+    const lines: JournalLine[] = [];
+    for (const [key, amountMinor] of byCurrency) {
+      const fx = key.startsWith('FX:');
+      lines.push({ gl: fx ? 'FX' : 'CASH', accountId: null, amountMinor, currency: fx ? key.slice(3) : key });
+    }
+    for (const [accountId, a] of ar)
+      lines.push({ gl: 'AR', accountId, amountMinor: a.amountMinor, currency: a.currency });
+    assertBalanced(lines);
+    const line = db.prepare(
+      `INSERT INTO journal_lines (journal_id, gl_account, account_id, amount_minor, currency) VALUES (?, ?, ?, ?, ?)`,
+    );
+    const balance = db.prepare(`UPDATE accounts SET balance_minor = balance_minor + ? WHERE id = ?`);
+    for (const l of lines) {
+      line.run(journalId, l.gl, l.accountId, l.amountMinor, l.currency);
+      if (l.gl === 'AR' && l.accountId !== null) balance.run(l.amountMinor, l.accountId);
+    }
+  };
+  return { post, finish };
 }

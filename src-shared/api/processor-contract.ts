@@ -9,6 +9,7 @@ import type {
   RecoveryResultDto,
   RecoverySummaryDto,
   RefundResultDto,
+  WorkflowItemDto,
 } from '../dto/processors';
 import type { CommandRoles, Role } from './roles';
 
@@ -22,6 +23,7 @@ export const PROCESSOR_COMMANDS = [
   'collect:refund',
   'collect:runs',
   'collect:run-txns',
+  'collect:workflow',
   'recovery:summary',
   'recovery:show',
   'recovery:resolve',
@@ -50,6 +52,7 @@ export type ProcessorCommandOutputs = {
   'collect:refund': CollectRunDto;
   'collect:runs': { rows: CollectRunDto[] };
   'collect:run-txns': ProcessorTxnPageDto;
+  'collect:workflow': { rows: WorkflowItemDto[] };
   'recovery:summary': RecoverySummaryDto;
   'recovery:show': ProcessorTxnPageDto;
   'recovery:resolve': RecoveryResultDto;
@@ -80,6 +83,7 @@ export const PROCESSOR_COMMAND_ROLES: Record<ProcessorCommandName, CommandRoles>
   'collect:refund': SUPERVISE,
   'collect:runs': ANY,
   'collect:run-txns': ANY,
+  'collect:workflow': ANY,
   'recovery:summary': ANY,
   'recovery:show': ANY,
   'recovery:resolve': SUPERVISE,

@@ -57,6 +57,10 @@ export const processorInputs = {
     limit: z.int().min(1).max(5000).default(200),
     offset: z.int().min(0).default(0),
   }),
+  'collect:workflow': z.strictObject({
+    status: z.enum(['open', 'done', 'all']).default('open'),
+    limit: z.int().min(1).max(5000).default(200),
+  }),
   'recovery:summary': z.strictObject({}),
   'recovery:show': z.strictObject({
     state: z.enum(['open', 'unposted', 'unresolved']).default('unresolved'),
@@ -84,6 +88,7 @@ export const processorInputs = {
     bankAccountNo: z.string().trim().max(17).optional(),
     walletId: z.string().trim().max(120).optional(),
     isDefault: z.boolean().default(false),
+    processor: name.optional(),
   }),
   'methods:set-default': z.strictObject({ methodId: id }),
   'methods:validate': z.strictObject({

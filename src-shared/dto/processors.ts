@@ -117,6 +117,17 @@ export type DailySummaryDto = {
   unposted: number;
 };
 
+/** A follow-up raised by collection (soft decline, hard decline, retries exhausted, processor error). */
+export type WorkflowItemDto = {
+  id: number;
+  accountNo: string;
+  kind: string;
+  txnId: number | null;
+  message: string;
+  status: 'open' | 'done';
+  createdAt: string;
+};
+
 /** A stored payment method: token and mask only. */
 export type PaymentMethodDto = {
   id: number;

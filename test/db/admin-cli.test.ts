@@ -232,3 +232,74 @@ describe('paydesk administration CLI', () => {
     expect(still).toMatchObject({ value: true });
   });
 });
+
+describe('reasons.<locale> text files', () => {
+  it('round-trips codes through the product text format and refuses a broken one whole', async () => {
+    const out = join(dir, 'reasons.en_us');
+    const exp = oneJson<{ codes: number }>(
+      await cli(
+        '--db',
+        db,
+        '--json',
+        '--operator',
+        'root',
+        'codes',
+        'export',
+        out,
+        '--domain',
+        '16',
+        '--brm',
+      ),
+    );
+    const text = readFileSync(out, 'utf8');
+    expect(text).toMatch(/^LOCALE = "en_us" ;/);
+    expect(text).toContain('DOMAIN = "Reason Codes - Payment Suspense Management Reversal Reason" ;');
+    expect(text).toMatch(/ID = 4999 ;\n\tVERSION = 16 ;\n\tSTRING = "Unable to correct payment" ;/);
+    expect(text).toContain('"/event/billing/reversal" 112 ;');
+    expect(exp.codes).toBeGreaterThan(3);
+
+    const mine = join(dir, 'mine.en_us');
+    writeFileSync(
+      mine,
+      [
+        'LOCALE = "en_us" ;',
+        'DOMAIN = "Reason Codes - Payment Suspense Management Reversal Reason" ;',
+        'STR',
+        '    ID = 110500 ;',
+        '    VERSION = 16 ;',
+        '    STRING = "Returned by the \\"bank\\"" ;',
+        '    HELPSTR = "Removed after a bank return." ;',
+        '    EVENT-GLID',
+        '        "/event/billing/reversal" 112 ;',
+        '    END',
+        'END',
+      ].join('\n'),
+    );
+    const imp = oneJson(await cli('--db', db, '--json', '--operator', 'root', 'codes', 'import', mine));
+    expect(imp).toEqual({ added: 1, updated: 0, unchanged: 0 });
+    const listed = oneJson<{ id: number; label: string; glId: number | null }[]>(
+      await cli('--db', db, '--json', '--operator', 'root', 'codes', 'list', '--domain', '16'),
+    );
+    expect(listed.find((c) => c.id === 110500)).toMatchObject({ label: 'Returned by the "bank"', glId: 112 });
+
+    const broken = join(dir, 'broken.en_us');
+    writeFileSync(
+      broken,
+      [
+        'STR',
+        'ID = 110501 ;',
+        'VERSION = 16 ;',
+        'STRING = "No G/L" ;',
+        'END',
+        'STR',
+        'ID = 3 ;',
+        'NOPE',
+        'END',
+      ].join('\n'),
+    );
+    const r = await cli('--db', db, '--json', '--operator', 'root', 'codes', 'import', broken);
+    expect(r.code).toBe(2);
+    const issues = oneJson<{ error: { issues: { path: string }[] } }>(r).error.issues.map((i) => i.path);
+    expect(issues).toEqual(['line 8', 'line 6']);
+  });
+});

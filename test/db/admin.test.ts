@@ -789,5 +789,23 @@ describe('required columns', () => {
       problem: 'Slip is required',
     });
     expect(byId.get(saved[2]!.id)).toMatchObject({ status: 'to_be_suspended', reasonCode: 2001 });
+
+    // A value staged without the keyed-entry check (as a bank-file import stages custom:<key>) is checked on validate.
+    await ok('admin:save-custom-field', {
+      key: 'pieces',
+      label: 'Pieces',
+      type: 'number',
+      codes: [],
+      maxLength: 20,
+    });
+    app.ctx.ledger.sqlite
+      .prepare(`UPDATE batch_entries SET custom_json = '{"slip":"S-1","pieces":"two"}' WHERE id = ?`)
+      .run(saved[2]!.id);
+    await ok('batches:validate', { batchId: batch.id });
+    const again = (await ok('batches:entries', { batchId: batch.id })).rows.find(
+      (r) => r.id === saved[2]!.id,
+    );
+    expect(again).toMatchObject({ status: 'invalid', problemColumn: 'custom:pieces' });
+    expect(again?.problem).toMatch(/not a number/);
   });
 });

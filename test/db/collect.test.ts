@@ -208,6 +208,14 @@ describe('collection rules', () => {
       }[]
     ).map((k) => k.kind);
     expect(kinds).toEqual(['soft-decline', 'soft-decline', 'retries-exhausted']);
+    const listed = await ok<{ rows: { accountNo: string; kind: string }[] }>(
+      app.dispatch('collect:workflow', {}),
+    );
+    expect(listed.rows.filter((w) => w.accountNo === acct.accountNo).map((w) => w.kind)).toEqual([
+      'retries-exhausted',
+      'soft-decline',
+      'soft-decline',
+    ]);
     const fees = db()
       .prepare(`SELECT count(*) AS n FROM bills WHERE bill_no LIKE 'FEE-%' AND account_id = ?`)
       .get(acct.id) as { n: number };
@@ -356,7 +364,9 @@ describe('one-off payments, refunds and deposits', () => {
     expect(!badReason.ok && badReason.error.code).toBe('validation');
     // The refund run pays back the remaining unallocated credit to the card.
     const run = await ok<CollectRunDto>(app.dispatch('collect:refund', {}));
-    expect(run.totals).toEqual([{ result: 0, name: 'PASS', count: 1, amounts: [{ currency: 'USD', amountMinor: 4000 }] }]);
+    expect(run.totals).toEqual([
+      { result: 0, name: 'PASS', count: 1, amounts: [{ currency: 'USD', amountMinor: 4000 }] },
+    ]);
     expect(balance()).toBe(0);
     await checkClean();
     // Full refund of what is left.
@@ -380,7 +390,9 @@ describe('one-off payments, refunds and deposits', () => {
     expect(mine().filter((r) => r.charged)).toHaveLength(0);
     now = new Date(now.getTime() + 86_400_000);
     const dep = await ok<CollectRunDto>(app.dispatch('collect:deposit', {}));
-    expect(dep.totals).toEqual([{ result: 0, name: 'PASS', count: 1, amounts: [{ currency: 'USD', amountMinor: 2000 }] }]);
+    expect(dep.totals).toEqual([
+      { result: 0, name: 'PASS', count: 1, amounts: [{ currency: 'USD', amountMinor: 2000 }] },
+    ]);
     const again = await ok<CollectRunDto>(app.dispatch('collect:deposit', {}));
     expect(again.selected).toBe(0);
     expect(mine().filter((r) => r.charged)).toHaveLength(1);
@@ -448,6 +460,55 @@ describe('online faults on one-off payments', () => {
       expect(list.rows.find((x) => x.id === p.id)?.status).toBe('confirmed');
     }
     expect(mine().filter((r) => r.charged)).toHaveLength(2);
+    await checkClean();
+  });
+});
+
+describe('several processors', () => {
+  it('charges a token only through the processor that issued it', async () => {
+    await ok(
+      app.dispatch('processors:save', {
+        name: 'other',
+        url: `http://127.0.0.1:${sim.port}`,
+        merchants: { USD: { merchant: 'other', mid: '1' } },
+      }),
+    );
+    const acct = cardAccount();
+    const tok = (await (
+      await fetch(`http://127.0.0.1:${sim.port}/tokenize`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ number: '5555555555554444', expiry: '01/30' }),
+      })
+    ).json()) as { token: string };
+    const m = await ok<{ id: number }>(
+      app.dispatch('methods:add', {
+        accountNo: acct.accountNo,
+        type: 'card',
+        token: tok.token,
+        brand: 'MC',
+        isDefault: true,
+        processor: 'other',
+      }),
+    );
+    const viaSim = await ok<CollectRunDto>(app.dispatch('collect:run', { rebill: true, processor: 'sim' }));
+    const charged = db()
+      .prepare(`SELECT count(*) AS n FROM processor_txns WHERE run_id = ? AND account_id = ? AND token = ?`)
+      .get(viaSim.runId, acct.id, tok.token) as { n: number };
+    expect(charged.n).toBe(0);
+    const p = await ok<PendingPaymentDto>(
+      app.dispatch('pay:prepare', { accountNo: acct.accountNo, amount: '2.50', methodId: m.id }),
+    );
+    const wrong = await app.dispatch('pay:confirm', { pendingId: p.id, processor: 'sim' });
+    expect(!wrong.ok && wrong.error.code === 'conflict' && wrong.error.rule).toBe('wrong-processor');
+    const right = await ok<PendingPaymentDto>(app.dispatch('pay:confirm', { pendingId: p.id }));
+    expect(right.status).toBe('confirmed');
+    const txn = db()
+      .prepare(
+        'SELECT p.name FROM processor_txns t JOIN processors p ON p.id = t.processor_id WHERE t.id = ?',
+      )
+      .get(right.txnId) as { name: string };
+    expect(txn.name).toBe('other');
     await checkClean();
   });
 });

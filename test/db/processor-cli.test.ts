@@ -145,6 +145,9 @@ describe('processor CLI', () => {
       await cli('--json', 'pay', 'refund', String(c.txnId), '--amount', '5.00', '--reason', '4201'),
     );
     expect(refund).toMatchObject({ amountMinor: 500, result: 0 });
+    const follow = await cli('--json', 'workflow', '--all');
+    expect(follow.code).toBe(0);
+    expect(Array.isArray(json<{ rows: unknown[] }>(follow).rows)).toBe(true);
     const daily = json<{ byCommand: unknown[] }>(
       await cli('--json', 'recovery', 'daily', '--date', new Date().toISOString().slice(0, 10)),
     );

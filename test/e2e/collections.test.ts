@@ -129,7 +129,9 @@ describe('Collections in the desktop UI against the simulator process', () => {
     await page.getByTestId('pay-save-card').locator('input').check();
     await page.getByTestId('pay-prepare').click();
     await page.getByTestId('pay-message').waitFor();
-    const kept = await service<{ mask: string; brand: string }[]>(s, 'methods:list', { accountNo: cardAccount });
+    const kept = await service<{ mask: string; brand: string }[]>(s, 'methods:list', {
+      accountNo: cardAccount,
+    });
     expect(kept.map((m) => `${m.brand} ${m.mask}`)).toContain('VI ****1111');
     const pending = (await service<{ rows: PendingPaymentDto[] }>(s, 'pay:pending', {})).rows;
     const p = pending.find((r) => r.amountMinor === 4250)!;

@@ -13,6 +13,7 @@ import type {
   RecoveryResultDto,
   RecoverySummaryDto,
   RefundResultDto,
+  WorkflowItemDto,
 } from '../../../src-shared/dto/processors';
 import { formatMinor, KNOWN_EXPONENTS } from '../../../src-shared/money';
 import { startSimulator } from '../../processors/simulator';
@@ -289,6 +290,28 @@ export function registerProcessorCommands(kit: CliKit): void {
       ),
     );
 
+  program
+    .command('workflow')
+    .description(
+      'follow-ups raised by collection: soft and hard declines, exhausted retries, processor errors',
+    )
+    .option('--all', 'done ones too')
+    .addOption(new Option('--limit <n>', 'rows').argParser(intOption).default(200))
+    .action((o: { all?: boolean; limit: number }, cmd: Command) =>
+      run<{ rows: WorkflowItemDto[] }>(
+        cmd,
+        'collect:workflow',
+        { status: o.all ? 'all' : 'open', limit: o.limit },
+        (v) =>
+          v.rows
+            .map(
+              (w) =>
+                `${String(w.id).padStart(6)}  ${w.createdAt.slice(0, 16)}  ${w.accountNo.padEnd(12)} ${w.kind.padEnd(18)} ${w.message}\n`,
+            )
+            .join('') || 'no open follow-ups\n',
+      ),
+    );
+
   const recovery = program
     .command('recovery')
     .description('open checkpoints and their resolution (pin_clean / pin_recover)');
@@ -495,6 +518,7 @@ export function registerProcessorCommands(kit: CliKit): void {
             bankAccountNo: o.bankAccount,
             walletId: o.wallet,
             isDefault: o.default,
+            processor: o.type === 'card' ? o.processor : undefined,
           }),
           (m) =>
             `method ${m.id} added: ${m.type} ${m.brand ?? ''} ${m.mask}${m.isDefault ? ' (default)' : ''}\n`,

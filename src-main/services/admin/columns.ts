@@ -17,6 +17,7 @@ import type { BatchTypeDto } from '../../../src-shared/dto/batches';
 import { parseMinor } from '../../../src-shared/money';
 import { BATCH_PAY_TYPES } from '../../domain/batch-rules';
 import { conflict, notFound } from '../errors';
+import { exponentOf } from '../rates';
 import { auditChange, failOn, payTypeEnabled } from './reference-data';
 
 // ---- custom fields ----
@@ -418,11 +419,12 @@ const ENTRY_FIELD_SQL: Readonly<Record<string, string>> = {
 };
 
 /**
- * Applies the admin's required columns to validation verdicts: an entry that passed the batch rules but has
- * no value in a required data-entry column becomes invalid with that column and "<caption> is required".
- * Costs nothing when the batch's column set requires no more than the rules do.
+ * Applies the admin's column rules to validation verdicts: an entry that passed the batch rules but has no
+ * value in a required data-entry column, or a custom value that does not fit its field (values staged by a
+ * bank-file import were never checked as typed), becomes invalid with that column and the reason. Costs
+ * nothing when the batch's columns require no more than the rules do and no custom field is defined.
  */
-export function applyRequiredColumns<
+export function applyColumnRules<
   V extends {
     id: number;
     status: string;
@@ -430,11 +432,17 @@ export function applyRequiredColumns<
     problem: string | null;
     problemColumn: string | null;
   },
->(db: Database.Database, batch: { batchType: BatchTypeDto; payType: number }, verdicts: V[]): V[] {
+>(
+  db: Database.Database,
+  batch: { batchType: BatchTypeDto; payType: number; currency: string },
+  verdicts: V[],
+): V[] {
   const required = effectiveColumns(db, batch.batchType, batch.payType).columns.filter(
     (c) => c.required && c.purpose === 'entry' && !RULE_CHECKED.has(c.field),
   );
-  if (required.length === 0 || verdicts.length === 0) return verdicts;
+  const typed = listCustomFields(db).length > 0;
+  if ((required.length === 0 && !typed) || verdicts.length === 0) return verdicts;
+  const check = customValueChecker(db, exponentOf(db, batch.currency));
   const get = db.prepare(
     'SELECT payment_date, check_no, payer_name, reference, custom_json AS customJson FROM batch_entries WHERE id = ?',
   );
@@ -448,13 +456,12 @@ export function applyRequiredColumns<
       const value = key !== null ? custom[key] : row[ENTRY_FIELD_SQL[c.field] ?? ''];
       return value === undefined || value === null || value.trim() === '';
     });
-    if (!missing) return v;
-    return {
-      ...v,
-      status: 'invalid',
-      reasonCode: null,
-      problem: `${missing.caption} is required`,
-      problemColumn: missing.field,
-    };
+    const bad = missing
+      ? { problem: `${missing.caption} is required`, column: missing.field }
+      : typed
+        ? check(custom)
+        : null;
+    if (!bad) return v;
+    return { ...v, status: 'invalid', reasonCode: null, problem: bad.problem, problemColumn: bad.column };
   });
 }

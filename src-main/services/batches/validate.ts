@@ -11,7 +11,7 @@ import {
   type ValidationSettings,
 } from '../../domain/batch-rules';
 import { writeAudit } from '../audit';
-import { applyRequiredColumns } from '../admin/columns';
+import { applyColumnRules } from '../admin/columns';
 import { exponentOf } from '../rates';
 import { getSetting } from '../settings';
 import { assertEditable, getBatch, loadBatchRow } from './batch-store';
@@ -176,9 +176,9 @@ function validateReversals(
   });
 }
 
-/** Runs the rules and the admin's required columns over every entry of a batch (no writes). */
+/** Runs the batch rules and the admin's column rules over every entry of a batch (no writes). */
 export function computeVerdicts(db: Database.Database, batchId: number): EntryVerdict[] {
-  return applyRequiredColumns(db, loadBatchRow(db, batchId), computeRuleVerdicts(db, batchId));
+  return applyColumnRules(db, loadBatchRow(db, batchId), computeRuleVerdicts(db, batchId));
 }
 
 /** Runs the batch rules over every entry of a batch and returns the verdicts (no writes). */

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { AmountDto, CollectRunDto } from '../../../src-shared/dto/processors';
+import type { AmountDto, CollectRunDto, WorkflowItemDto } from '../../../src-shared/dto/processors';
 import { PAY_TYPE } from '../../../src-shared/pay-types';
 import { addDays, isoDate } from '../../domain/dates';
 import { crashPoint } from '../../jobs/crash-point';
@@ -374,13 +374,15 @@ export async function runCollect(env: RunEnv, o: CollectOptions): Promise<Collec
        LEFT JOIN payment_methods pm ON pm.id = (
          SELECT m.id FROM payment_methods m WHERE m.account_id = a.id AND m.status = 'active'
            AND m.type = CASE u.pay_type WHEN ${PAY_TYPE.creditCard} THEN 'card' ELSE 'bank' END
+           AND (m.processor_id IS NULL OR m.processor_id = ?)
          ORDER BY m.is_default DESC, m.id LIMIT 1)
        LEFT JOIN collection_states cs ON cs.account_id = a.id
        WHERE b.status = 'open' AND b.amount_due_minor > 0 AND u.pay_type IN (${PAY_TYPE.creditCard}, ${PAY_TYPE.directDebit})
          AND u.paying = 1 AND a.is_suspense = 0 ${o.rebill ? '' : `AND a.status = 'active'`}
        ORDER BY b.id`,
     )
-    .all() as Candidate[];
+    // Only tokens this processor issued (or tokens not tied to one) can be charged through it.
+    .all(proc.id) as Candidate[];
   const open = new Set(
     (
       db
@@ -694,4 +696,18 @@ export async function runRefund(env: RunEnv, o: { processor?: string | undefined
   );
   noteHealth(db, proc.id, c, env.now);
   return finishRun(env, runId, picks.length, {}, c, startedMs, false);
+}
+
+/** Follow-ups raised by collection, newest first. */
+export function workflowItems(
+  db: Database.Database,
+  input: { status: 'open' | 'done' | 'all'; limit: number },
+): WorkflowItemDto[] {
+  return db
+    .prepare(
+      `SELECT w.id, a.account_no AS accountNo, w.kind, w.txn_id AS txnId, w.message, w.status, w.created_at AS createdAt
+       FROM workflow_items w JOIN accounts a ON a.id = w.account_id ${input.status === 'all' ? '' : 'WHERE w.status = ?'}
+       ORDER BY w.id DESC LIMIT ?`,
+    )
+    .all(...(input.status === 'all' ? [] : [input.status]), input.limit) as WorkflowItemDto[];
 }

@@ -5,7 +5,7 @@ import { ProcessorTransportError, RESULT, type PaymentProcessor } from '../../pr
 import { writeAudit } from '../audit';
 import { AppFailure, conflict, invalidFields, notFound } from '../errors';
 import { simulatorToken as simulatorTokenOf } from '../../processors/simulator';
-import { connectProcessor, findProcessor, merchantFor } from './config';
+import { connectProcessor, findProcessor, merchantFor, processorById, type ProcessorRow } from './config';
 import { keyPrefix, recordReplies, reserveTxns } from './txns';
 
 type MethodRow = Omit<PaymentMethodDto, 'isDefault'> & {
@@ -76,6 +76,8 @@ export type AddMethodInput = {
   bankAccountNo?: string | undefined;
   walletId?: string | undefined;
   isDefault: boolean;
+  /** The processor that tokenized the card (default: the default processor); bank and wallet tokens are ours. */
+  processor?: string | undefined;
 };
 
 /** A stable bank token: the account number never stays in the ledger, only this and the last four digits. */
@@ -84,6 +86,32 @@ function bankToken(routing: string, account: string): string {
   let digits = '';
   for (let i = 0; digits.length < 15; i++) digits += String(d[i % d.length]! % 10);
   return `B${digits}${account.slice(-4).padStart(4, '0')}`;
+}
+
+/**
+ * The processor to charge a stored method through: the one that issued its token. Naming another one is a
+ * conflict, because the token means nothing there. Methods not tied to a processor use the named or default one.
+ */
+export function processorForMethod(
+  db: Database.Database,
+  methodId: number | null,
+  name?: string,
+): ProcessorRow {
+  const issuer =
+    methodId === null
+      ? null
+      : ((
+          db.prepare('SELECT processor_id AS p FROM payment_methods WHERE id = ?').get(methodId) as
+            { p: number | null } | undefined
+        )?.p ?? null);
+  if (issuer === null) return findProcessor(db, name);
+  const row = processorById(db, issuer);
+  if (name !== undefined && name !== row.name)
+    throw conflict(
+      'wrong-processor',
+      `this card was tokenized by ${row.name}; it cannot be charged through ${name}`,
+    );
+  return row;
 }
 
 /** Adds a payment method (DOMAIN.md §4.28, §2.14, V19, V20). */
@@ -124,6 +152,7 @@ export function addMethod(
     token = `W${createHash('sha256').update(input.walletId).digest('hex').slice(0, 15)}`;
     mask = `****${input.walletId.slice(-4)}`;
   }
+  const processorId = input.type === 'card' ? findProcessor(db, input.processor).id : null;
   const at = now.toISOString();
   return db.transaction(() => {
     const hasAny = db
@@ -134,13 +163,14 @@ export function addMethod(
     const mid = Number(
       db
         .prepare(
-          `INSERT INTO payment_methods (account_id, type, token, mask, brand, expiry, holder, billing_zip, routing_no, is_default, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO payment_methods (account_id, type, token, processor_id, mask, brand, expiry, holder, billing_zip, routing_no, is_default, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
           input.type,
           token,
+          processorId,
           mask,
           brand,
           input.expiry ?? null,
@@ -202,7 +232,7 @@ export async function validateMethod(
   const m = methodRow(db, input.methodId);
   if (m.type === 'wallet')
     throw conflict('not-validatable', 'digital wallets are validated by their provider');
-  const proc = findProcessor(db, input.processor);
+  const proc = processorForMethod(db, m.id, input.processor);
   const currency = (
     db.prepare('SELECT currency FROM accounts WHERE id = ?').get(m.accountId) as { currency: string }
   ).currency;

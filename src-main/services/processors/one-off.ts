@@ -10,9 +10,9 @@ import { writeAudit } from '../audit';
 import { AppFailure, conflict, forbidden, invalidFields, notFound } from '../errors';
 import { exponentOf } from '../rates';
 import { getSetting } from '../settings';
-import { connectProcessor, findProcessor, merchantFor } from './config';
+import { connectProcessor, merchantFor } from './config';
 import { minimumMinor } from './collect';
-import { methodRow } from './methods';
+import { methodRow, processorForMethod } from './methods';
 import { keyPrefix, postSettled, recordReplies, requestItemOf, reserveTxns } from './txns';
 
 type PendingRow = {
@@ -250,7 +250,7 @@ export async function confirmPayment(
         'supervisor',
       );
   }
-  const proc = findProcessor(db, input.processor);
+  const proc = processorForMethod(db, p.paymentMethodId, input.processor);
   const merchant = merchantFor(proc, p.currency).merchant;
   const idemKey = `${keyPrefix(db)}-pay-${p.id}-${p.txnId === null ? 1 : p.txnId + 1}`;
   const txnId = db.transaction(() => {

@@ -29,6 +29,15 @@ const ENTITIES = [
 
 const PAGE = 50;
 
+/** Before/after cells stay one line; the whole value is in the cell's tooltip. */
+const VALUE_CELL = {
+  fontFamily: 'monospace',
+  fontSize: 12,
+  overflow: 'hidden',
+  textOverflow: 'ellipsis',
+  whiteSpace: 'nowrap',
+} as const;
+
 /** Compact JSON of an audit value (the whole value is in the tooltip). */
 function short(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -97,16 +106,10 @@ export function HistoryPanel() {
                 {r.entity}
                 {r.entityId ? ` ${r.entityId}` : ''}
               </TableCell>
-              <TableCell
-                title={JSON.stringify(r.before)}
-                sx={{ fontFamily: 'monospace', fontSize: 12, wordBreak: 'break-all' }}
-              >
+              <TableCell title={JSON.stringify(r.before)} sx={VALUE_CELL}>
                 {short(r.before)}
               </TableCell>
-              <TableCell
-                title={JSON.stringify(r.after)}
-                sx={{ fontFamily: 'monospace', fontSize: 12, wordBreak: 'break-all' }}
-              >
+              <TableCell title={JSON.stringify(r.after)} sx={VALUE_CELL}>
                 {short(r.after)}
               </TableCell>
             </TableRow>

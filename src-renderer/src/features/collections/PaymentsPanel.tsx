@@ -206,6 +206,7 @@ export function PaymentsPanel({ processors }: { processors: ProcessorDto[] }) {
               accountNo: accountNo.trim(),
               type: 'card',
               token: card.token,
+              ...(processor ? { processor: processor.name } : {}),
               ...(isBrand(card.brand) ? { brand: card.brand } : {}),
             })
           : null;

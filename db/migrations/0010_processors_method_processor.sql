@@ -1,0 +1,1 @@
+ALTER TABLE `payment_methods` ADD `processor_id` integer REFERENCES processors(id);
