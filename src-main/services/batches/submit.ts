@@ -7,7 +7,7 @@ import { writeAudit } from '../audit';
 import { expandBillLines, writeAllocations } from '../bulk-allocation';
 import { REASON_DOMAIN, requireReasonCode } from '../codes';
 import { conflict, forbidden } from '../errors';
-import { postPaymentsBulk, type BulkPaymentRow } from '../payments';
+import { paymentPoster, postPaymentsBulk, type BulkPaymentRow } from '../payments';
 import { reversePayment } from '../reversals';
 import { getSetting } from '../settings';
 import { postSuspendedBulk, type SuspendedPaymentRow } from '../suspense-posting';
@@ -29,7 +29,11 @@ type EntryFacts = {
   channelId: number | null;
   paymentRef: number | null;
   reasonCode: number | null;
+  status: string;
 };
+
+/** Entries posted per step of a payment batch: bounds the rows, ids and allocation lines held at once. */
+const POST_CHUNK = 20_000;
 
 type Batch = ReturnType<typeof loadBatchRow>;
 
@@ -182,7 +186,8 @@ function loadFacts(db: Database.Database, batchId: number): Map<number, EntryFac
       db
         .prepare(
           `SELECT id, seq, entry_key AS entryKey, account_no AS accountNo, bill_no AS billNo, amount_minor AS amountMinor, payment_date AS paymentDate,
-                  check_no AS checkNo, payer_name AS payerName, reference, channel_id AS channelId, payment_ref AS paymentRef, reason_code AS reasonCode
+                  check_no AS checkNo, payer_name AS payerName, reference, channel_id AS channelId, payment_ref AS paymentRef, reason_code AS reasonCode,
+                  status
            FROM batch_entries WHERE batch_id = ? AND status <> 'posted'`,
         )
         .all(batchId) as EntryFacts[]
@@ -314,14 +319,9 @@ function submitInTransaction(
     progress('checking', 0, 1);
     const verdicts = computeVerdicts(db, batch.id);
     progress('posting', 0, verdicts.length);
-    const stored = new Map(
-      (
-        db
-          .prepare(`SELECT id, status FROM batch_entries WHERE batch_id = ? AND status <> 'posted'`)
-          .all(batch.id) as { id: number; status: string }[]
-      ).map((r) => [r.id, r.status]),
-    );
-    const changed = verdicts.filter((v) => stored.get(v.id) !== v.status);
+    // One read of the entries serves both the stored statuses compared here and the facts posted below.
+    const facts = loadFacts(db, batch.id);
+    const changed = verdicts.filter((v) => facts.get(v.id)?.status !== v.status);
     if (changed.length > 0) {
       writeVerdicts(db, verdicts);
       throw conflict(
@@ -351,7 +351,6 @@ function submitInTransaction(
       override,
       'batch',
     );
-    const facts = loadFacts(db, batch.id);
     const markPosted = db.prepare(
       `UPDATE batch_entries SET status = 'posted', posted_payment_id = ? WHERE id = ?`,
     );
@@ -394,47 +393,58 @@ function submitInTransaction(
     } else {
       const toPost = verdicts.filter((v) => v.status === 'valid' || v.status === 'allocation_suggested');
       const currencies = accountCurrencies(db, toPost);
-      const rows: BulkPaymentRow[] = toPost.map((v) =>
-        paymentRow(batch, v, facts.get(v.id) as EntryFacts, currencies.get(v.accountId as number) as string),
-      );
-      const ids = postPaymentsBulk(
+      const poster = paymentPoster(
         db,
-        rows,
         { kind: 'payment', idemKey: `batch:${batch.id}:payments`, effectiveDate: batch.batchDate, auditId },
         at,
         operatorId,
       );
-      const itemLines =
-        batch.allocationLevel === 'bill'
-          ? expandBillLines(
-              db,
-              toPost.map((v) => v.lines.map((l) => ({ billId: l.billId, amountMinor: l.amountMinor }))),
-            )
-          : toPost.map((v) =>
-              v.lines.map((l) => ({ itemId: l.targetId, billId: l.billId, amountMinor: l.amountMinor })),
-            );
-      writeAllocations(
-        db,
-        toPost.flatMap((v, i) =>
-          ids[i] == null
-            ? []
-            : [
-                {
-                  paymentId: ids[i],
-                  accountId: v.accountId as number,
-                  ratePpm: v.ratePpm,
-                  lines: itemLines[i] ?? [],
-                },
-              ],
-        ),
-        at,
-        operatorId,
-      );
-      toPost.forEach((v, i) => {
-        if (ids[i] == null) return;
-        result.posted++;
-        result.postedMinor += facts.get(v.id)?.amountMinor ?? 0;
-      });
+      // Chunk by chunk under one journal: each chunk's allocations see the items as earlier chunks left them.
+      for (let from = 0; from < toPost.length; from += POST_CHUNK) {
+        const chunk = toPost.slice(from, from + POST_CHUNK);
+        const ids = poster.post(
+          chunk.map((v) =>
+            paymentRow(
+              batch,
+              v,
+              facts.get(v.id) as EntryFacts,
+              currencies.get(v.accountId as number) as string,
+            ),
+          ),
+        );
+        const itemLines =
+          batch.allocationLevel === 'bill'
+            ? expandBillLines(
+                db,
+                chunk.map((v) => v.lines.map((l) => ({ billId: l.billId, amountMinor: l.amountMinor }))),
+              )
+            : chunk.map((v) =>
+                v.lines.map((l) => ({ itemId: l.targetId, billId: l.billId, amountMinor: l.amountMinor })),
+              );
+        writeAllocations(
+          db,
+          chunk.flatMap((v, i) =>
+            ids[i] == null
+              ? []
+              : [
+                  {
+                    paymentId: ids[i],
+                    accountId: v.accountId as number,
+                    ratePpm: v.ratePpm,
+                    lines: itemLines[i] ?? [],
+                  },
+                ],
+          ),
+          at,
+          operatorId,
+        );
+        chunk.forEach((v, i) => {
+          if (ids[i] == null) return;
+          result.posted++;
+          result.postedMinor += facts.get(v.id)?.amountMinor ?? 0;
+        });
+      }
+      poster.finish();
       const toSuspend = verdicts.filter((v) => v.status === 'to_be_suspended');
       const sids = postSuspendedBulk(
         db,
