@@ -244,8 +244,15 @@ export function validatePaymentEntries(
       billCounts.set(f.e.billNo.toUpperCase(), (billCounts.get(f.e.billNo.toUpperCase()) ?? 0) + 1);
   }
   const firstOfAccount = new Set<number>();
-  // Running open amounts per account, so later entries of the same account see what earlier ones took.
-  const running = new Map<number, AllocTarget[]>();
+  // Running open amounts per account, so later entries of the same account see what earlier ones took; the
+  // targets by id are built once per account, not once per entry (a batch can hold a million entries).
+  const running = new Map<number, { targets: AllocTarget[]; byId: Map<number, AllocTarget> }>();
+  const take = (
+    byId: Map<number, AllocTarget>,
+    lines: readonly { targetId: number; amountMinor: number }[],
+  ) => {
+    for (const l of lines) (byId.get(l.targetId) as AllocTarget).openMinor -= l.amountMinor;
+  };
 
   return first.map(({ e, account, early }) => {
     if (early) return early;
@@ -281,14 +288,15 @@ export function validatePaymentEntries(
       accountAmountMinor: converted.amountMinor,
       ratePpm: converted.ratePpm,
     };
-    let targets = running.get(account.id);
-    if (!targets) {
-      targets = account.targets.map((t) => ({ ...t }));
-      running.set(account.id, targets);
+    let run = running.get(account.id);
+    if (!run) {
+      const copies = account.targets.map((t) => ({ ...t }));
+      run = { targets: copies, byId: new Map(copies.map((t) => [t.id, t])) };
+      running.set(account.id, run);
     }
+    const { targets, byId } = run;
     if (e.manualAllocation) {
       const total = e.manualAllocation.reduce((s, l) => s + l.amountMinor, 0);
-      const byId = new Map(targets.map((t) => [t.id, t]));
       const bad = e.manualAllocation.find(
         (l) =>
           l.amountMinor <= 0 ||
@@ -301,7 +309,7 @@ export function validatePaymentEntries(
           problem: 'the manual allocation no longer fits the open items; allocate again',
         });
       }
-      for (const l of e.manualAllocation) (byId.get(l.targetId) as AllocTarget).openMinor -= l.amountMinor;
+      take(byId, e.manualAllocation);
       return verdict(e.id, 'valid', {
         ...base,
         lines: e.manualAllocation.map((l) => ({
@@ -333,10 +341,6 @@ export function validatePaymentEntries(
       overpayment: settings.overpayment,
       underpayment: settings.underpayment,
     });
-    const apply = (): void => {
-      const byId = new Map(targets.map((t) => [t.id, t]));
-      for (const l of plan.lines) (byId.get(l.targetId) as AllocTarget).openMinor -= l.amountMinor;
-    };
     switch (plan.outcome) {
       case 'refused':
         return verdict(e.id, 'invalid', { ...base, problem: plan.reason, problemColumn: 'amount' });
@@ -345,7 +349,7 @@ export function validatePaymentEntries(
       case 'required':
         return verdict(e.id, 'allocation_required', { ...base, problem: plan.reason, lines: plan.lines });
       default: {
-        apply();
+        take(byId, plan.lines);
         const exact = plan.matchedBy === 'bill-number' || plan.matchedBy === 'bill-amount';
         const billsTouched = new Set(plan.lines.map((l) => l.billId)).size;
         const status: EntryStatus = exact || billsTouched <= 1 ? 'valid' : 'allocation_suggested';

@@ -84,6 +84,11 @@ export function allocationInserter(db: Database.Database): AllocationInserter {
   };
 }
 
+/** The entries of a map keyed by row id, in id order. */
+function byId<V>(m: Map<number, V>): [number, V][] {
+  return [...m].sort((a, b) => a[0] - b[0]);
+}
+
 /** A posted payment waiting for automatic allocation, amount already in the account's currency. */
 export type BulkAllocPayment = {
   paymentId: number;
@@ -213,12 +218,13 @@ export function allocateBulk(
   }
   ins.flush();
   const setItem = db.prepare(`UPDATE bill_items SET open_minor = ?, status = ? WHERE id = ?`);
-  for (const t of touchedItems.values()) {
+  // In id order: the pages of a large table are then visited once each, not at random per payment.
+  for (const [, t] of byId(touchedItems)) {
     setItem.run(t.openMinor, t.openMinor === 0 ? 'closed' : 'open', t.id);
     if (t.openMinor === 0) stats.closedItems++;
   }
   const setBill = db.prepare(`UPDATE bills SET amount_due_minor = ?, status = ? WHERE id = ?`);
-  for (const billId of touchedBills) {
+  for (const billId of [...touchedBills].sort((a, b) => a - b)) {
     const due = billDue.get(billId) ?? 0;
     setBill.run(due, due === 0 ? 'closed' : 'open', billId);
     if (due === 0) stats.closedBills++;
@@ -234,6 +240,13 @@ export type DecidedAllocation = {
   lines: readonly { itemId: number; billId: number; amountMinor: number }[];
 };
 
+/** Writes decided allocations in parts; `finish` moves each touched item and bill once, by its total. */
+export type AllocationWriter = {
+  write(allocations: readonly DecidedAllocation[]): void;
+  /** Updates the items and bills; throws if any item would go below zero. */
+  finish(): BulkAllocStats;
+};
+
 /**
  * Writes decided allocations in bulk: one allocation row per line, then each touched item and bill updated
  * once by its total. Throws if any item would go below zero (the caller's transaction then rolls back).
@@ -244,8 +257,22 @@ export function writeAllocations(
   at: string,
   operatorId: number | null,
 ): BulkAllocStats {
+  const writer = allocationWriter(db, at, operatorId);
+  writer.write(allocations);
+  return writer.finish();
+}
+
+/**
+ * The chunked form of writeAllocations: rows are written as chunks come, item and bill totals add up over
+ * every chunk, and `finish` updates each item and bill once (a submit in chunks must not rewrite them per chunk).
+ */
+export function allocationWriter(
+  db: Database.Database,
+  at: string,
+  operatorId: number | null,
+): AllocationWriter {
   const stats: BulkAllocStats = {
-    payments: allocations.length,
+    payments: 0,
     allocations: 0,
     allocatedMinor: 0,
     closedItems: 0,
@@ -254,38 +281,45 @@ export function writeAllocations(
   const ins = allocationInserter(db);
   const perItem = new Map<number, number>();
   const perBill = new Map<number, number>();
-  for (const a of allocations) {
-    for (const l of a.lines) {
-      ins.add(a.paymentId, a.accountId, l.billId, l.itemId, l.amountMinor, a.ratePpm, null, at, operatorId);
-      perItem.set(l.itemId, (perItem.get(l.itemId) ?? 0) + l.amountMinor);
-      perBill.set(l.billId, (perBill.get(l.billId) ?? 0) + l.amountMinor);
-      stats.allocations++;
-      stats.allocatedMinor += l.amountMinor;
-      crashPoint();
+  const write = (allocations: readonly DecidedAllocation[]): void => {
+    stats.payments += allocations.length;
+    for (const a of allocations) {
+      for (const l of a.lines) {
+        ins.add(a.paymentId, a.accountId, l.billId, l.itemId, l.amountMinor, a.ratePpm, null, at, operatorId);
+        perItem.set(l.itemId, (perItem.get(l.itemId) ?? 0) + l.amountMinor);
+        perBill.set(l.billId, (perBill.get(l.billId) ?? 0) + l.amountMinor);
+        stats.allocations++;
+        stats.allocatedMinor += l.amountMinor;
+        crashPoint();
+      }
     }
-  }
-  ins.flush();
-  const item = cachedStatement(
-    db,
-    `UPDATE bill_items SET open_minor = open_minor - @amount, status = CASE WHEN open_minor - @amount = 0 THEN 'closed' ELSE 'open' END
-     WHERE id = @id RETURNING open_minor AS openMinor, amount_minor AS amountMinor`,
-  );
-  for (const [id, amount] of perItem) {
-    const r = item.get({ id, amount }) as { openMinor: number; amountMinor: number } | undefined;
-    if (!r || (r.amountMinor >= 0 && r.openMinor < 0))
-      throw new Error(`allocation would over-pay item ${id}`);
-    if (r.openMinor === 0) stats.closedItems++;
-  }
-  const bill = cachedStatement(
-    db,
-    `UPDATE bills SET amount_due_minor = amount_due_minor - @amount, status = CASE WHEN amount_due_minor - @amount = 0 THEN 'closed' ELSE 'open' END
-     WHERE id = @id RETURNING amount_due_minor AS dueMinor`,
-  );
-  for (const [id, amount] of perBill) {
-    const r = bill.get({ id, amount }) as { dueMinor: number } | undefined;
-    if (r?.dueMinor === 0) stats.closedBills++;
-  }
-  return stats;
+  };
+  const finish = (): BulkAllocStats => {
+    ins.flush();
+    const item = cachedStatement(
+      db,
+      `UPDATE bill_items SET open_minor = open_minor - @amount, status = CASE WHEN open_minor - @amount = 0 THEN 'closed' ELSE 'open' END
+       WHERE id = @id RETURNING open_minor AS openMinor, amount_minor AS amountMinor`,
+    );
+    // In id order: the pages of a large table are then visited once each, not at random per payment.
+    for (const [id, amount] of byId(perItem)) {
+      const r = item.get({ id, amount }) as { openMinor: number; amountMinor: number } | undefined;
+      if (!r || (r.amountMinor >= 0 && r.openMinor < 0))
+        throw new Error(`allocation would over-pay item ${id}`);
+      if (r.openMinor === 0) stats.closedItems++;
+    }
+    const bill = cachedStatement(
+      db,
+      `UPDATE bills SET amount_due_minor = amount_due_minor - @amount, status = CASE WHEN amount_due_minor - @amount = 0 THEN 'closed' ELSE 'open' END
+       WHERE id = @id RETURNING amount_due_minor AS dueMinor`,
+    );
+    for (const [id, amount] of byId(perBill)) {
+      const r = bill.get({ id, amount }) as { dueMinor: number } | undefined;
+      if (r?.dueMinor === 0) stats.closedBills++;
+    }
+    return stats;
+  };
+  return { write, finish };
 }
 
 /** Expands bill-level lines to item lines: each bill's amount goes to its open items in item order. */
@@ -293,32 +327,43 @@ export function expandBillLines(
   db: Database.Database,
   lines: readonly { billId: number; amountMinor: number }[][],
 ): { itemId: number; billId: number; amountMinor: number }[][] {
-  const billIds = [...new Set(lines.flat().map((l) => l.billId))];
-  const rows = db
-    .prepare(
-      `SELECT id, bill_id AS billId, open_minor AS openMinor FROM bill_items WHERE bill_id IN (SELECT value FROM json_each(?)) AND status = 'open' ORDER BY bill_id, id`,
-    )
-    .all(JSON.stringify(billIds)) as { id: number; billId: number; openMinor: number }[];
+  return billLineExpander(db)(lines);
+}
+
+/**
+ * A stateful expandBillLines for a submit in chunks: each bill's open items are read once, the first time a
+ * chunk names the bill, and later chunks see what earlier ones took (before any item is written back).
+ */
+export function billLineExpander(
+  db: Database.Database,
+): (
+  lines: readonly { billId: number; amountMinor: number }[][],
+) => { itemId: number; billId: number; amountMinor: number }[][] {
   const itemsOf = new Map<number, { id: number; openMinor: number }[]>();
-  for (const r of rows) {
-    let list = itemsOf.get(r.billId);
-    if (!list) itemsOf.set(r.billId, (list = []));
-    list.push({ id: r.id, openMinor: r.openMinor });
-  }
-  return lines.map((payment) =>
-    payment.flatMap((l) => {
-      const out: { itemId: number; billId: number; amountMinor: number }[] = [];
-      let left = l.amountMinor;
-      for (const item of itemsOf.get(l.billId) ?? []) {
-        if (left <= 0) break;
-        const take = Math.min(left, item.openMinor);
-        if (take <= 0) continue;
-        item.openMinor -= take;
-        left -= take;
-        out.push({ itemId: item.id, billId: l.billId, amountMinor: take });
-      }
-      if (left > 0) throw new Error(`bill ${l.billId} has less open than ${l.amountMinor}`);
-      return out;
-    }),
-  );
+  return (lines) => {
+    const billIds = [...new Set(lines.flat().map((l) => l.billId))].filter((id) => !itemsOf.has(id));
+    const rows = db
+      .prepare(
+        `SELECT id, bill_id AS billId, open_minor AS openMinor FROM bill_items WHERE bill_id IN (SELECT value FROM json_each(?)) AND status = 'open' ORDER BY bill_id, id`,
+      )
+      .all(JSON.stringify(billIds)) as { id: number; billId: number; openMinor: number }[];
+    for (const id of billIds) itemsOf.set(id, []);
+    for (const r of rows) itemsOf.get(r.billId)?.push({ id: r.id, openMinor: r.openMinor });
+    return lines.map((payment) =>
+      payment.flatMap((l) => {
+        const out: { itemId: number; billId: number; amountMinor: number }[] = [];
+        let left = l.amountMinor;
+        for (const item of itemsOf.get(l.billId) ?? []) {
+          if (left <= 0) break;
+          const take = Math.min(left, item.openMinor);
+          if (take <= 0) continue;
+          item.openMinor -= take;
+          left -= take;
+          out.push({ itemId: item.id, billId: l.billId, amountMinor: take });
+        }
+        if (left > 0) throw new Error(`bill ${l.billId} has less open than ${l.amountMinor}`);
+        return out;
+      }),
+    );
+  };
 }

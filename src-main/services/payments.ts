@@ -147,7 +147,7 @@ const paymentInserts = new WeakMap<Database.Database, Map<number, Database.State
 /** The multi-row INSERT OR IGNORE of `rows` payments, prepared once per connection and size. */
 function paymentInsert(db: Database.Database, rows: number): Database.Statement {
   let bySize = paymentInserts.get(db);
-  if (!bySize) paymentInserts.set(db, (bySize = new Map()));
+  if (!bySize) paymentInserts.set(db, (bySize = new Map<number, Database.Statement>()));
   let st = bySize.get(rows);
   if (!st) {
     st = db
@@ -278,10 +278,11 @@ export function paymentPoster(
       `INSERT INTO journal_lines (journal_id, gl_account, account_id, amount_minor, currency) VALUES (?, ?, ?, ?, ?)`,
     );
     const balance = db.prepare(`UPDATE accounts SET balance_minor = balance_minor + ? WHERE id = ?`);
-    for (const l of lines) {
-      line.run(journalId, l.gl, l.accountId, l.amountMinor, l.currency);
-      if (l.gl === 'AR' && l.accountId !== null) balance.run(l.amountMinor, l.accountId);
-    }
+    for (const l of lines) line.run(journalId, l.gl, l.accountId, l.amountMinor, l.currency);
+    // Balances in account order: a batch touching 200,000 accounts then walks the table once, not at random.
+    const arLines = lines.filter((l) => l.gl === 'AR' && l.accountId !== null);
+    arLines.sort((a, b) => (a.accountId as number) - (b.accountId as number));
+    for (const l of arLines) balance.run(l.amountMinor, l.accountId);
   };
   return { post, finish };
 }

@@ -333,7 +333,16 @@ export const commandInputs = {
     totals: z.boolean().default(true),
   }),
   'suspense:show': z.strictObject({ paymentId: id }),
-  'suspense:candidates': z.strictObject({ paymentId: id, limit: z.int().min(1).max(50).default(10) }),
+  'suspense:candidates': z
+    .strictObject({
+      paymentId: id.optional(),
+      batchId: id.optional(),
+      entryId: id.optional(),
+      limit: z.int().min(1).max(50).default(10),
+    })
+    .refine((v) => (v.paymentId !== undefined) !== (v.batchId !== undefined && v.entryId !== undefined), {
+      message: 'give a paymentId, or a batchId with an entryId',
+    }),
   'suspense:apply': z
     .strictObject({
       paymentId: id,

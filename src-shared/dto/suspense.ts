@@ -108,7 +108,19 @@ export type SuspenseCandidateDto = {
 
 /** The matcher's answer. */
 export type SuspenseCandidatesDto = {
-  paymentId: number;
+  /** The suspended payment matched, or null for a batch entry. */
+  paymentId: number | null;
+  /** What was matched on. */
+  hints: {
+    accountHint: string | null;
+    billNo: string | null;
+    payerName: string | null;
+    externalRef: string | null;
+    amountMinor: number;
+    currency: string;
+    effectiveDate: string;
+    status: string;
+  };
   candidates: SuspenseCandidateDto[];
   elapsedMs: number;
 };

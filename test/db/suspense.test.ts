@@ -37,6 +37,18 @@ describe('Payment Center services', () => {
     expect((await search({ payer: 'WOLFGANG' })).total).toBe(1);
     expect((await search({ text: "%' OR 1=1 --" })).total).toBe(0);
     expect((await search({ text: '*' })).total).toBe(0);
+    for (const text of [
+      '"wolf" OR x',
+      'NEAR(a b)',
+      'payer_name : x',
+      "'); DROP TABLE payments; --",
+      '_%',
+      'ä"ö',
+    ])
+      expect(
+        (await search({ text, payer: text, reference: text, accountHint: text, billNo: text })).total,
+      ).toBe(0);
+    expect((await search({ text: 'AMADEUS' })).total).toBe(1);
     expect((await search({ text: 'x'.repeat(200) })).total).toBe(0);
 
     const cand = await value<SuspenseCandidatesDto>(app.dispatch('suspense:candidates', { paymentId: id }));

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerCheckDto } from '../../src-shared/dto/app';
+import type { BatchDto, BatchEntriesPageDto, BatchEntryDto } from '../../src-shared/dto/batches';
 import type { SuspenseDetailDto } from '../../src-shared/dto/suspense';
 import { postPayment, suspend, usdAccounts } from '../helpers/suspense';
 import { startSession, type E2eSession } from './helpers';
@@ -125,8 +126,48 @@ describe('Payment Center in the real renderer over the bridge', () => {
     ]);
   });
 
+  it('corrects a batch entry to be suspended from Payment Center and goes back to validate it', async () => {
+    const page = s.page;
+    const target = accounts[1]!;
+    const batch = await service<BatchDto>(s, 'batches:create', {
+      batchType: 'payment',
+      payType: 10012,
+      currency: 'USD',
+      batchNo: 'RT-1',
+    });
+    const [entry] = await service<BatchEntryDto[]>(s, 'batches:save-entries', {
+      batchId: batch.id,
+      entries: [{ accountNo: 'TYPO-1', billNo: null, amount: '12.00', reference: `bill ${target.billNo}` }],
+    });
+    await service(s, 'batches:validate', { batchId: batch.id });
+    await page.goto(`${s.bridge.url}#/batches`);
+    await page.getByTestId('batch-item-RT-1').click();
+    await page
+      .locator(`[data-testid="entries-grid"] .ag-row[row-id="${entry!.id}"] .ag-cell[col-id="amount"]`)
+      .click();
+    await page.getByTestId('entry-to-payment-center').click();
+    await page.getByTestId('entry-panel').waitFor();
+    const candidate = page.getByTestId('entry-candidate').first();
+    await candidate.filter({ hasText: target.accountNo }).waitFor();
+    await candidate.getByRole('button', { name: 'Use' }).click();
+    expect(await page.getByTestId('entry-account').inputValue()).toBe(target.accountNo);
+    await s.screenshot('suspense-09-entry');
+    await page.getByTestId('entry-save').click();
+    await page.getByTestId('entry-saved').waitFor();
+    await page.getByTestId('entry-back').click();
+    await page.getByTestId('batch-workspace').waitFor();
+    const validated = await service<{ batch: BatchDto }>(s, 'batches:validate', { batchId: batch.id });
+    expect(validated.batch.countsByStatus.to_be_suspended ?? 0).toBe(0);
+    const rows = await service<BatchEntriesPageDto>(s, 'batches:entries', { batchId: batch.id });
+    expect(rows.rows[0]).toMatchObject({ accountNo: target.accountNo, billNo: target.billNo });
+  });
+
   it('removes another payment as unallocatable, assigns owners in bulk, and keeps the ledger clean', async () => {
     const page = s.page;
+    await page.evaluate(() => {
+      window.location.hash = '#/suspense';
+    });
+    await page.getByTestId('suspense-page').waitFor();
     await page.getByTestId('filter-clear').click();
     await page.getByTestId('filter-text').fill('bunter');
     await row(bunter).waitFor();
@@ -140,6 +181,12 @@ describe('Payment Center in the real renderer over the bridge', () => {
     await page.getByTestId('work-state').filter({ hasText: 'Removed' }).waitFor();
     expect(await page.getByTestId('action-remove').isDisabled()).toBe(true);
     await page.getByTestId('suspense-total').filter({ hasText: '0 payments' }).waitFor();
+    // Keyboard: Alt+N adds a note to the case (notes are allowed after removal; they change nothing posted).
+    await page.getByTestId('work-panel').click();
+    await page.keyboard.press('Alt+n');
+    await page.getByTestId('note-text').fill('Payer unknown after two calls');
+    await page.getByTestId('note-dialog-confirm').click();
+    await page.getByTestId('timeline').filter({ hasText: 'Payer unknown after two calls' }).waitFor();
 
     // Bulk: select every payment still in suspense and give them an owner.
     await page.getByTestId('filter-clear').click();

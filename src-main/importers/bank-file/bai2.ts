@@ -220,7 +220,7 @@ export function parseBai2(text: string, opts: ParserOptions): ParserOutput {
   const records = tokenizeBai2(text, fileErrors);
   const header: BatchInfo = { raw: [] };
   const footer: BatchInfo = { raw: [] };
-  const collector = new RowCollector(opts.keepRows);
+  const collector = new RowCollector(opts.keepRows, opts.onRow);
   let group: Group | undefined;
   let account: Account | undefined;
   let sawHeader = false;

@@ -40,7 +40,7 @@ export function parseDelimited(text: string, template: BankFileTemplate, opts: P
 
   const columns = template.columns;
   const needed = columns.reduce((max, c) => Math.max(max, (c.index ?? 0) + 1), 0);
-  const collector = new RowCollector(opts.keepRows);
+  const collector = new RowCollector(opts.keepRows, opts.onRow);
   const stage = makeStager(columns, template, opts.exponent);
   const missing = memoReason((key: string) => {
     const [width = '', field = '', index = ''] = key.split('|');

@@ -14,7 +14,7 @@ export function parseFixedWidth(text: string, template: BankFileTemplate, opts: 
 
   const columns = template.columns;
   const lastStart = columns.reduce((max, c) => Math.max(max, c.start ?? 1), 1);
-  const collector = new RowCollector(opts.keepRows);
+  const collector = new RowCollector(opts.keepRows, opts.onRow);
   const stage = makeStager(columns, template, opts.exponent);
   const missing = memoReason((key: string) => {
     const [length = '', field = '', start = ''] = key.split('|');

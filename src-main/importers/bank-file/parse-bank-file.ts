@@ -12,6 +12,7 @@ import {
   type FileProblem,
   type ParseResult,
   type RowStats,
+  type StagedRow,
 } from './types';
 
 /** Options of parseBankFile. */
@@ -22,6 +23,8 @@ export type ParseBankFileOptions = {
   maxRows?: number;
   /** Return only the first N rows; file-level checks still see every row. */
   previewRows?: number;
+  /** Receives every data row as it is read; the result then holds no rows. */
+  onRow?: ((row: StagedRow) => void) | undefined;
 };
 
 function failed(problems: FileProblem[]): ParseResult {
@@ -72,7 +75,12 @@ function parseWith(bytes: Uint8Array, template: BankFileTemplate, opts: ParseBan
   const control = findControlCharacter(text);
   if (control) return failed([control]);
 
-  const parserOpts = { exponent: opts.exponent, maxRows: opts.maxRows, keepRows: opts.previewRows };
+  const parserOpts = {
+    exponent: opts.exponent,
+    maxRows: opts.maxRows,
+    keepRows: opts.previewRows,
+    onRow: opts.onRow,
+  };
   const output =
     template.format === 'bai2'
       ? parseBai2(text, parserOpts)

@@ -336,14 +336,18 @@ export class RowCollector {
   sumMinor = 0;
   unreadableAmounts = 0;
 
-  constructor(private readonly keep: number = Number.POSITIVE_INFINITY) {}
+  constructor(
+    private readonly keep: number = Number.POSITIVE_INFINITY,
+    private readonly sink?: (row: StagedRow) => void,
+  ) {}
 
-  /** Counts a row and keeps it while within the preview. */
+  /** Counts a row and keeps it while within the preview, or hands it to the sink when there is one. */
   add(row: StagedRow): void {
     this.count++;
     if (row.values.amountMinor === undefined) this.unreadableAmounts++;
     else this.sumMinor += row.values.amountMinor;
-    if (this.rows.length < this.keep) this.rows.push(row);
+    if (this.sink) this.sink(row);
+    else if (this.rows.length < this.keep) this.rows.push(row);
   }
 }
 

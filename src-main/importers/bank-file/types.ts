@@ -70,6 +70,8 @@ export type ParserOptions = {
   maxRows?: number;
   /** Keep only this many rows in the result (preview); totals still cover every row. */
   keepRows?: number;
+  /** Hands every row over as it is read instead of keeping it (an import stages a million rows compactly). */
+  onRow?: ((row: StagedRow) => void) | undefined;
 };
 
 /** An empty BatchInfo. */

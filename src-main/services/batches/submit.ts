@@ -4,7 +4,7 @@ import { hasRole } from '../../../src-shared/api/roles';
 import type { BatchSubmitDto } from '../../../src-shared/dto/batches';
 import type { EntryVerdict } from '../../domain/batch-rules';
 import { writeAudit } from '../audit';
-import { expandBillLines, writeAllocations } from '../bulk-allocation';
+import { allocationWriter, billLineExpander, expandBillLines, writeAllocations } from '../bulk-allocation';
 import { REASON_DOMAIN, requireReasonCode } from '../codes';
 import { conflict, forbidden } from '../errors';
 import { paymentPoster, postPaymentsBulk, type BulkPaymentRow } from '../payments';
@@ -399,7 +399,10 @@ function submitInTransaction(
         at,
         operatorId,
       );
-      // Chunk by chunk under one journal: each chunk's allocations see the items as earlier chunks left them.
+      // Chunk by chunk under one journal; bill lines are expanded against what earlier chunks took, and each
+      // item and bill is written once at the end, as in one pass.
+      const expand = billLineExpander(db);
+      const allocations = allocationWriter(db, at, operatorId);
       for (let from = 0; from < toPost.length; from += POST_CHUNK) {
         const chunk = toPost.slice(from, from + POST_CHUNK);
         const ids = poster.post(
@@ -414,15 +417,11 @@ function submitInTransaction(
         );
         const itemLines =
           batch.allocationLevel === 'bill'
-            ? expandBillLines(
-                db,
-                chunk.map((v) => v.lines.map((l) => ({ billId: l.billId, amountMinor: l.amountMinor }))),
-              )
+            ? expand(chunk.map((v) => v.lines.map((l) => ({ billId: l.billId, amountMinor: l.amountMinor }))))
             : chunk.map((v) =>
                 v.lines.map((l) => ({ itemId: l.targetId, billId: l.billId, amountMinor: l.amountMinor })),
               );
-        writeAllocations(
-          db,
+        allocations.write(
           chunk.flatMap((v, i) =>
             ids[i] == null
               ? []
@@ -435,8 +434,6 @@ function submitInTransaction(
                   },
                 ],
           ),
-          at,
-          operatorId,
         );
         chunk.forEach((v, i) => {
           if (ids[i] == null) return;
@@ -444,6 +441,7 @@ function submitInTransaction(
           result.postedMinor += facts.get(v.id)?.amountMinor ?? 0;
         });
       }
+      allocations.finish();
       poster.finish();
       const toSuspend = verdicts.filter((v) => v.status === 'to_be_suspended');
       const sids = postSuspendedBulk(

@@ -49,7 +49,7 @@ export function validationSettings(db: Database.Database): ValidationSettings {
 /** Loads the facts of every account the entries name (by number or through a bill) in a few set queries. */
 function loadAccounts(
   db: Database.Database,
-  entries: readonly RawEntry[],
+  entries: readonly { accountNo: string | null; billNo: string | null }[],
   level: 'bill' | 'item',
 ): { byNo: Map<string, AccountFacts>; byBill: Map<string, AccountFacts> } {
   const accountKeys = [
@@ -181,45 +181,50 @@ export function computeVerdicts(db: Database.Database, batchId: number): EntryVe
   return applyColumnRules(db, loadBatchRow(db, batchId), computeRuleVerdicts(db, batchId));
 }
 
+/** The validator's input for one stored payment entry. */
+function paymentInput(e: RawEntry): PaymentEntryInput {
+  const rowProblem =
+    e.status === 'invalid' && e.problemColumn && ['amount', 'paymentDate'].includes(e.problemColumn)
+      ? { column: e.problemColumn, reason: e.problem ?? 'invalid' }
+      : null;
+  const manual = e.allocationJson
+    ? (JSON.parse(e.allocationJson) as {
+        manual?: boolean;
+        lines?: { targetId: number; amountMinor: number }[];
+      })
+    : null;
+  return {
+    id: e.id,
+    accountNo: e.accountNo,
+    billNo: e.billNo,
+    amountMinor: e.amountMinor,
+    rowProblem,
+    manualSuspend: e.manualSuspend === 1 ? { reasonCode: e.reasonCode ?? 2007 } : null,
+    manualAllocation: manual?.manual ? (manual.lines ?? []) : null,
+  };
+}
+
 /** Runs the batch rules over every entry of a batch and returns the verdicts (no writes). */
 function computeRuleVerdicts(db: Database.Database, batchId: number): EntryVerdict[] {
   const batch = loadBatchRow(db, batchId);
-  const entries = db
-    .prepare(
-      `SELECT id, account_no AS accountNo, bill_no AS billNo, amount_minor AS amountMinor, payment_date AS paymentDate,
-              payment_ref AS paymentRef, problem, problem_column AS problemColumn, status, manual_suspend AS manualSuspend,
-              reason_code AS reasonCode, allocation_json AS allocationJson, custom_json AS customJson
-       FROM batch_entries WHERE batch_id = ? AND status <> 'posted' ORDER BY seq`,
-    )
-    .all(batchId) as RawEntry[];
-  if (batch.batchType === 'reversal') return validateReversals(db, entries, batch.payType);
-  if (batch.batchType === 'refund') return validateRefunds(db, entries, batch);
-  const { byNo, byBill } = loadAccounts(db, entries, batch.allocationLevel);
+  const query = db.prepare(
+    `SELECT id, account_no AS accountNo, bill_no AS billNo, amount_minor AS amountMinor, payment_date AS paymentDate,
+            payment_ref AS paymentRef, problem, problem_column AS problemColumn, status, manual_suspend AS manualSuspend,
+            reason_code AS reasonCode, allocation_json AS allocationJson, custom_json AS customJson
+     FROM batch_entries WHERE batch_id = ? AND status <> 'posted' ORDER BY seq`,
+  );
+  if (batch.batchType === 'reversal')
+    return validateReversals(db, query.all(batchId) as RawEntry[], batch.payType);
+  if (batch.batchType === 'refund') return validateRefunds(db, query.all(batchId) as RawEntry[], batch);
+  // Payment entries are read row by row straight into the validator's inputs: a million-entry batch never
+  // holds its raw rows and the inputs at the same time.
+  const inputs: PaymentEntryInput[] = [];
+  for (const row of query.iterate(batchId)) inputs.push(paymentInput(row as RawEntry));
+  const { byNo, byBill } = loadAccounts(db, inputs, batch.allocationLevel);
   const fromExp = exponentOf(db, batch.currency);
   const rateCache = new Map<string, { ratePpm: number; toExp: number } | null>();
   const onDate = batch.batchDate;
   const settings = validationSettings(db);
-  const inputs: PaymentEntryInput[] = entries.map((e) => {
-    const rowProblem =
-      e.status === 'invalid' && e.problemColumn && ['amount', 'paymentDate'].includes(e.problemColumn)
-        ? { column: e.problemColumn, reason: e.problem ?? 'invalid' }
-        : null;
-    const manual = e.allocationJson
-      ? (JSON.parse(e.allocationJson) as {
-          manual?: boolean;
-          lines?: { targetId: number; amountMinor: number }[];
-        })
-      : null;
-    return {
-      id: e.id,
-      accountNo: e.accountNo,
-      billNo: e.billNo,
-      amountMinor: e.amountMinor,
-      rowProblem,
-      manualSuspend: e.manualSuspend === 1 ? { reasonCode: e.reasonCode ?? 2007 } : null,
-      manualAllocation: manual?.manual ? (manual.lines ?? []) : null,
-    };
-  });
   return validatePaymentEntries(
     inputs,
     {

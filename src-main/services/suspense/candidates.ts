@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { SuspenseCandidateDto, SuspenseCandidatesDto } from '../../../src-shared/dto/suspense';
 import { formatMinor } from '../../../src-shared/money';
 import { nameSimilarity, normaliseName, referenceTokens } from '../../domain/similarity';
+import { notFound } from '../errors';
 import { exponentOf } from '../rates';
 import { loadCasePayment } from './case';
 
@@ -23,18 +24,56 @@ function daysApart(a: string, b: string): number {
   return Math.abs(Math.round((Date.parse(`${a}T00:00:00Z`) - Date.parse(`${b}T00:00:00Z`)) / 86_400_000));
 }
 
+/** What the matcher looks at: the payer's numbers, name and reference, the amount and the date. */
+export type MatchHints = SuspenseCandidatesDto['hints'];
+
+/** The hints of a batch entry (Payment Tool) that is still to be corrected before it posts. */
+function entryHints(db: Database.Database, batchId: number, entryId: number): MatchHints {
+  const e = db
+    .prepare(
+      `SELECT e.account_no AS accountHint, e.bill_no AS billNo, e.payer_name AS payerName,
+              coalesce(e.reference, CASE WHEN e.check_no IS NOT NULL THEN 'check ' || e.check_no END) AS externalRef,
+              coalesce(e.amount_minor, 0) AS amountMinor, b.currency, coalesce(e.payment_date, b.batch_date) AS effectiveDate,
+              e.status
+       FROM batch_entries e JOIN batches b ON b.id = e.batch_id WHERE e.id = ? AND e.batch_id = ?`,
+    )
+    .get(entryId, batchId) as MatchHints | undefined;
+  if (!e) throw notFound('batch entry', `${batchId}/${entryId}`);
+  return e;
+}
+
 /**
  * Suggests accounts (and bills) for a suspended payment, best first, each with its reasons and a score out of
  * 100: exact account or bill number quoted by the payer or found in the reference; then open bills of the same
  * amount whose account name resembles the payer; then accounts whose name resembles the payer; then open bills
- * of the same amount due near the payment date.
+ * of the same amount due near the payment date. A batch entry still to be suspended can be matched the same way.
  */
 export function suspenseCandidates(
   db: Database.Database,
-  input: { paymentId: number; limit: number },
+  input: {
+    paymentId?: number | undefined;
+    batchId?: number | undefined;
+    entryId?: number | undefined;
+    limit: number;
+  },
 ): SuspenseCandidatesDto {
   const started = performance.now();
-  const p = loadCasePayment(db, input.paymentId);
+  let p: MatchHints;
+  if (input.paymentId !== undefined) {
+    const c = loadCasePayment(db, input.paymentId);
+    p = {
+      accountHint: c.accountHint,
+      billNo: c.billNo,
+      payerName: c.payerName,
+      externalRef: c.externalRef,
+      amountMinor: c.amountMinor,
+      currency: c.currency,
+      effectiveDate: c.effectiveDate,
+      status: c.state ?? c.kind,
+    };
+  } else {
+    p = entryHints(db, input.batchId ?? 0, input.entryId ?? 0);
+  }
   const exponent = exponentOf(db, p.currency);
   const money = (minor: number): string => `${formatMinor(minor, exponent)} ${p.currency}`;
   const found = new Map<string, SuspenseCandidateDto & { accountId: number }>();
@@ -181,5 +220,10 @@ export function suspenseCandidates(
     .sort((a, b) => b.score - a.score || a.accountNo.localeCompare(b.accountNo))
     .slice(0, input.limit)
     .map(({ accountId: _id, ...c }) => c);
-  return { paymentId: p.id, candidates, elapsedMs: Math.round((performance.now() - started) * 10) / 10 };
+  return {
+    paymentId: input.paymentId ?? null,
+    hints: p,
+    candidates,
+    elapsedMs: Math.round((performance.now() - started) * 10) / 10,
+  };
 }

@@ -106,7 +106,19 @@ export function whereOf(
 ): { sql: string; params: (string | number)[]; narrow: boolean; sortAfter: boolean; rangeIndex: string } {
   const parts: string[] = [];
   const params: (string | number)[] = [];
-  const narrow = isNarrow(f);
+  // A contains-text is looked up once; it drives the search only when it picks few payments.
+  const matches = new Map<string, { query: string; broad: boolean }>();
+  for (const [key, columns] of [
+    ['text', '{payer_name external_ref}'],
+    ['payer', 'payer_name'],
+    ['reference', 'external_ref'],
+  ] as const) {
+    const t = f[key]?.trim();
+    if (!t || [...t].length < 3) continue;
+    const query = `${columns} : ${ftsPhrase(t)}`;
+    matches.set(key, { query, broad: ftsHits(db, query) > BROAD_TEXT_HITS });
+  }
+  const narrow = isNarrow(f) || [...matches.values()].some((m) => !m.broad);
   // With a narrow filter its own index must drive the search; the unary + keeps SQLite off the state indexes,
   // whose order would otherwise tempt it to walk the whole queue (it cannot tell how selective a prefix is).
   const plus = narrow ? '+' : '';
@@ -145,21 +157,26 @@ export function whereOf(
     parts.push('q.bill_no >= ? COLLATE NOCASE AND q.bill_no < ? COLLATE NOCASE');
     params.push(f.billNo, `${f.billNo}\u{10FFFF}`);
   }
-  const contains = (text: string | undefined, columns: string[], ftsColumns: string): void => {
-    const t = text?.trim();
+  const contains = (key: 'text' | 'payer' | 'reference', columns: string[]): void => {
+    const t = f[key]?.trim();
     if (!t) return;
-    if ([...t].length >= 3) {
-      parts.push(`q.payment_id IN (SELECT rowid FROM suspense_fts WHERE suspense_fts MATCH ?)`);
-      params.push(`${ftsColumns} : ${ftsPhrase(t)}`);
+    const match = matches.get(key);
+    if (match) {
+      // A broad text is only probed (the + keeps it from driving): reading its many rows one by one costs more
+      // than walking the queue's index and checking each payment against the looked-up set.
+      parts.push(
+        `${match.broad ? '+' : ''}q.payment_id IN (SELECT rowid FROM suspense_fts WHERE suspense_fts MATCH ?)`,
+      );
+      params.push(match.query);
     } else {
       // Under three characters the trigram index has nothing to match; instr() takes the text literally.
       parts.push(`(${columns.map((c) => `instr(lower(coalesce(${c}, '')), lower(?)) > 0`).join(' OR ')})`);
       columns.forEach(() => params.push(t));
     }
   };
-  contains(f.text, ['q.payer_name', 'q.external_ref'], '{payer_name external_ref}');
-  contains(f.payer, ['q.payer_name'], 'payer_name');
-  contains(f.reference, ['q.external_ref'], 'external_ref');
+  contains('text', ['q.payer_name', 'q.external_ref']);
+  contains('payer', ['q.payer_name']);
+  contains('reference', ['q.external_ref']);
   if (f.batchId !== undefined) {
     parts.push('q.batch_id = ?');
     params.push(f.batchId);
@@ -202,18 +219,23 @@ export function whereOf(
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params, narrow, sortAfter, rangeIndex };
 }
 
-/** True when a filter picks few rows through an index of its own: a number tried, a batch, a lockbox, a text. */
+/** True when a filter picks few rows through an index of its own: a number tried, a batch, a lockbox. */
 function isNarrow(f: SuspenseFilters): boolean {
-  const text = (t: string | undefined): boolean => (t?.trim().length ?? 0) >= 3;
+  return !!f.accountHint || !!f.billNo || f.batchId !== undefined || !!f.lockboxNo;
+}
+
+/** Above this many trigram hits a contains-text stops driving the search (see whereOf). */
+const BROAD_TEXT_HITS = 20_000;
+
+/** How many payments a trigram query finds, counted only up to just past BROAD_TEXT_HITS. */
+function ftsHits(db: Database.Database, query: string): number {
   return (
-    !!f.accountHint ||
-    !!f.billNo ||
-    f.batchId !== undefined ||
-    !!f.lockboxNo ||
-    text(f.text) ||
-    text(f.payer) ||
-    text(f.reference)
-  );
+    db
+      .prepare(
+        `SELECT count(*) AS n FROM (SELECT rowid FROM suspense_fts WHERE suspense_fts MATCH ? LIMIT ?)`,
+      )
+      .get(query, BROAD_TEXT_HITS + 1) as { n: number }
+  ).n;
 }
 
 /** The states a filter asks for: the active ones (one index range), all, or a list. */

@@ -98,7 +98,7 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
             </Box>
             {route.area === 'batches' && <BatchesPage active />}
             {route.area === 'admin' && <AdminPage />}
-            {route.area === 'suspense' && <SuspensePage />}
+            {route.area === 'suspense' && <SuspensePage entryRef={route.accountNo} />}
             {route.area === 'collections' && <CollectionsPage />}
             {route.area !== 'accounts' &&
               route.area !== 'batches' &&

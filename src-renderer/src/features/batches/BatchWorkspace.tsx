@@ -485,6 +485,18 @@ export function BatchWorkspace({
         )}
         {batch.batchType === 'payment' && (
           <Button
+            onClick={() => {
+              if (focused) window.location.hash = `#/suspense/entry:${batchId}:${focused.id}`;
+            }}
+            disabled={focused?.status !== 'to_be_suspended' || !editable}
+            title="Look the focused entry up in Payment Center, correct it there and come back to validate"
+            data-testid="entry-to-payment-center"
+          >
+            Payment Center
+          </Button>
+        )}
+        {batch.batchType === 'payment' && (
+          <Button
             startIcon={<PlayCircleOutlineIcon />}
             onClick={() => void release()}
             disabled={!canRelease || busy !== null}

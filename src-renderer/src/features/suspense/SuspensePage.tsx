@@ -26,6 +26,7 @@ import {
   type TargetDraft,
 } from './dialogs';
 import { EMPTY_FORM, FilterPanel, filtersOf, type FilterForm, type QueueFilters } from './FilterPanel';
+import { EntryPanel, parseEntryRef } from './EntryPanel';
 import { QueueGrid, type QueueGridHandle } from './QueueGrid';
 import { useSuspenseCodes } from './use-codes';
 import { WorkPanel, type PanelAction } from './WorkPanel';
@@ -50,8 +51,12 @@ function moveText(m: SuspenseMoveDto): string {
   return parts.join('; ');
 }
 
-/** The Payment Center: a work queue of suspended payments with a filter column, the result grid and a work panel. */
-export function SuspensePage() {
+/**
+ * The Payment Center: a work queue of suspended payments with a filter column, the result grid and a work panel.
+ * With an entry reference (`#/suspense/entry:<batch>:<entry>`, from Payment Tool) the panel corrects that entry.
+ */
+export function SuspensePage({ entryRef = null }: { entryRef?: string | null }) {
+  const entry = parseEntryRef(entryRef);
   const { info, money } = useAppInfo();
   const codes = useSuspenseCodes();
   const [form, setForm] = useState<FilterForm>(lastForm);
@@ -92,9 +97,9 @@ export function SuspensePage() {
     setOpen(null);
     setMessage({ severity: 'success', text: moveText(m) });
     grid.current?.clearSelection();
-    const next = m.suspended[0]?.paymentId;
-    if (next && m.action !== 'change-reason') select(next);
-    else if (m.action === 'change-reason' && m.suspended.length === 1) select(next ?? selectedId);
+    // The work panel follows the money: a remainder, a recycled payment or the replacement of an edit.
+    const next = m.suspended.length === 1 ? m.suspended[0]?.paymentId : undefined;
+    if (next !== undefined) select(next);
     refresh();
   };
 
@@ -256,7 +261,9 @@ export function SuspensePage() {
       </Box>
       <Divider orientation="vertical" flexItem />
       <Box sx={{ width: 380, flexShrink: 0, display: 'flex', flexDirection: 'column', minHeight: 0 }}>
-        {selectedId === null ? (
+        {entry ? (
+          <EntryPanel batchId={entry.batchId} entryId={entry.entryId} />
+        ) : selectedId === null ? (
           <Box sx={{ p: 3 }}>
             <Typography variant="body2" color="textSecondary">
               Pick a payment in the list to see its details, its history and the accounts it may belong to.

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -29,6 +29,15 @@ const BUTTONS: PanelAction[] = [
   'remove',
   'reverse',
 ];
+
+/** Alt+key shortcuts of the actions (Alt+1…6 stay with the area navigation). Remove and reverse have none on purpose. */
+const SHORTCUTS: Partial<Record<PanelAction, string>> = {
+  apply: 'a',
+  distribute: 'd',
+  assign: 'o',
+  note: 'n',
+  'change-reason': 'e',
+};
 
 function Field({ label, value }: { label: string; value: string | number | null | undefined }) {
   return (
@@ -145,6 +154,25 @@ export function WorkPanel({
     };
   }, [paymentId, version]);
 
+  const latest = useRef({ detail, onAction });
+  useEffect(() => {
+    latest.current = { detail, onAction };
+  });
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      const d = latest.current.detail;
+      if (!e.altKey || e.ctrlKey || e.metaKey || !d || document.querySelector('[role="dialog"]')) return;
+      const action = (Object.keys(SHORTCUTS) as PanelAction[]).find(
+        (a) => SHORTCUTS[a] === e.key.toLowerCase(),
+      );
+      if (!action || !d.allowed.find((x) => x.action === action)?.ok) return;
+      e.preventDefault();
+      latest.current.onAction(action, d);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
   if (!detail || detail.subject.paymentId !== paymentId)
     return (
       <Box sx={{ p: 2 }}>
@@ -208,6 +236,7 @@ export function WorkPanel({
                 disabled={!a?.ok}
                 onClick={() => onAction(action, detail)}
                 data-testid={`action-${action}`}
+                title={SHORTCUTS[action] ? `Alt+${SHORTCUTS[action].toUpperCase()}` : undefined}
               >
                 {MOVE_LABELS[action]}
               </Button>
