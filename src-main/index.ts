@@ -1,8 +1,9 @@
-import { app, BrowserWindow, dialog } from 'electron';
+import { app, BrowserWindow, dialog, safeStorage } from 'electron';
 import { LedgerOpenError } from '../db/client';
 import { openApp, type App } from './app-context';
 import { registerIpc, registeredChannels } from './ipc/register';
 import { workerJobRunner } from './jobs/worker-runner';
+import { useProtectedSecretKey } from './processors/safe-key';
 import { defaultLedgerFile, userDataDir } from './paths';
 import { stderrLogger } from './services/context';
 import { createMainWindow, installSessionPolicy, isAppUrl, rendererTarget } from './window';
@@ -32,8 +33,21 @@ function shutdown(): void {
   services = undefined;
 }
 
+/** Protects processor secrets with the OS keychain where Electron offers it (never fatal: the key file remains). */
+function protectSecrets(file: string): void {
+  try {
+    const source = useProtectedSecretKey(file, safeStorage);
+    stderrLogger.info('processor secret key', { source });
+  } catch (err) {
+    stderrLogger.error('safeStorage unavailable; processor secrets use the key file', {
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
+}
+
 function openServices(): App | undefined {
   const file = defaultLedgerFile();
+  protectSecrets(file);
   try {
     // Heavy jobs run in worker threads on the same file, so the main thread keeps serving IPC and painting.
     return openApp({ file, log: stderrLogger, jobs: (c) => workerJobRunner(c.ledger.file) });

@@ -6,7 +6,7 @@ import { conflict } from '../services/errors';
 /**
  * Where the key that encrypts processor secrets comes from: PAYDESK_SECRET_KEY (any string, hashed to 256
  * bits), else the file PAYDESK_SECRET_KEY_FILE, else a key file next to the ledger created on first use
- * with owner-only permissions. The desktop app would use Electron safeStorage for the same job.
+ * with owner-only permissions. The desktop app seals its key with Electron safeStorage (safe-key.ts).
  */
 export function secretKey(ledgerFile: string): Buffer {
   const env = process.env.PAYDESK_SECRET_KEY;
