@@ -556,35 +556,79 @@ export async function runDeposit(
     payType: number;
     processorRef: string | null;
   }[];
+  return sendFollowUps(env, proc, port, runId, startedMs, auths, {
+    command: 'deposit',
+    batchTag: 'D',
+    keyTag: 'dep',
+    description: (a) => `deposit of ${a.idemKey ?? a.id}`,
+  });
+}
+
+/** A settled processor transaction that a deposit or refund run follows up with the same token. */
+type FollowUpRow = {
+  id: number;
+  idemKey?: string;
+  accountId: number;
+  accountNo: string;
+  billId?: number | null;
+  methodId: number | null;
+  token: string;
+  brand: string | null;
+  merchant: string;
+  amountMinor: number;
+  currency: string;
+  payType: number;
+  processorRef: string | null;
+};
+
+/**
+ * Reserves and sends follow-up requests (deposits of authorizations, refunds of credit) in batches with
+ * bounded concurrency, each request keyed by the transaction it follows so a rerun never sends it twice.
+ */
+async function sendFollowUps(
+  env: RunEnv,
+  proc: { id: number },
+  port: PaymentProcessor,
+  runId: number,
+  startedMs: number,
+  rows: readonly FollowUpRow[],
+  how: {
+    command: 'deposit' | 'refund';
+    batchTag: string;
+    keyTag: string;
+    description: (r: FollowUpRow) => string;
+  },
+): Promise<CollectRunDto> {
+  const db = env.db;
   const chunks: Chunk[] = [];
   const prefix = keyPrefix(db);
   const batchSize = Number(getSetting(db, 'collect.batchSize'));
-  for (let i = 0; i < auths.length; i += batchSize) {
-    const batchKey = `${prefix}-D${runId}-${chunks.length + 1}`;
-    const part = auths.slice(i, i + batchSize);
-    const drafts = part.map<TxnDraft>((a) => ({
-      idemKey: `${prefix}-dep-${runId}-${a.id}`,
+  for (let i = 0; i < rows.length; i += batchSize) {
+    const batchKey = `${prefix}-${how.batchTag}${runId}-${chunks.length + 1}`;
+    const part = rows.slice(i, i + batchSize);
+    const drafts = part.map<TxnDraft>((r) => ({
+      idemKey: `${prefix}-${how.keyTag}-${runId}-${r.id}`,
       processorId: proc.id,
-      command: 'deposit',
+      command: how.command,
       runId,
       batchKey,
-      accountId: a.accountId,
-      billId: a.billId,
-      paymentMethodId: a.methodId,
-      token: a.token,
-      brand: a.brand,
-      merchant: a.merchant,
-      amountMinor: a.amountMinor,
-      currency: a.currency,
-      payType: a.payType,
-      relatedTxnId: a.id,
-      description: `deposit of ${a.idemKey}`,
+      accountId: r.accountId,
+      billId: r.billId ?? null,
+      paymentMethodId: r.methodId,
+      token: r.token,
+      brand: r.brand,
+      merchant: r.merchant,
+      amountMinor: r.amountMinor,
+      currency: r.currency,
+      payType: r.payType,
+      relatedTxnId: r.id,
+      description: how.description(r),
     }));
     chunks.push({
       drafts,
       items: drafts.map((d, k) => ({
         idemKey: d.idemKey,
-        command: 'deposit',
+        command: how.command,
         merchant: d.merchant,
         token: d.token,
         amountMinor: d.amountMinor,
@@ -596,11 +640,11 @@ export async function runDeposit(
   }
   const c: Counters = { sent: 0, unresolved: 0, latencies: [], notSent: 0, done: 0 };
   await pool(
-    chunks.map((ch) => () => sendChunk(env, port, ch, c, auths.length)),
+    chunks.map((ch) => () => sendChunk(env, port, ch, c, rows.length)),
     Number(getSetting(db, 'collect.concurrency')),
   );
   noteHealth(db, proc.id, c, env.now);
-  return finishRun(env, runId, auths.length, {}, c, startedMs, false);
+  return finishRun(env, runId, rows.length, {}, c, startedMs, false);
 }
 
 /**
@@ -651,51 +695,12 @@ export async function runRefund(env: RunEnv, o: { processor?: string | undefined
     credit.set(r.accountId, left - amountMinor);
     picks.push({ ...r, amountMinor });
   }
-  const chunks: Chunk[] = [];
-  const prefix = keyPrefix(db);
-  const batchSize = Number(getSetting(db, 'collect.batchSize'));
-  for (let i = 0; i < picks.length; i += batchSize) {
-    const batchKey = `${prefix}-F${runId}-${chunks.length + 1}`;
-    const part = picks.slice(i, i + batchSize);
-    const drafts = part.map<TxnDraft>((p) => ({
-      idemKey: `${prefix}-ref-${runId}-${p.id}`,
-      processorId: proc.id,
-      command: 'refund',
-      runId,
-      batchKey,
-      accountId: p.accountId,
-      billId: null,
-      paymentMethodId: p.methodId,
-      token: p.token,
-      brand: p.brand,
-      merchant: p.merchant,
-      amountMinor: p.amountMinor,
-      currency: p.currency,
-      payType: p.payType,
-      relatedTxnId: p.id,
-      description: 'refund of unallocated credit',
-    }));
-    chunks.push({
-      drafts,
-      items: drafts.map((d, k) => ({
-        idemKey: d.idemKey,
-        command: 'refund',
-        merchant: d.merchant,
-        token: d.token,
-        amountMinor: d.amountMinor,
-        currency: d.currency,
-        accountNo: part[k]!.accountNo,
-        ...(part[k]!.processorRef ? { originalRef: part[k]!.processorRef } : {}),
-      })),
-    });
-  }
-  const c: Counters = { sent: 0, unresolved: 0, latencies: [], notSent: 0, done: 0 };
-  await pool(
-    chunks.map((ch) => () => sendChunk(env, port, ch, c, picks.length)),
-    Number(getSetting(db, 'collect.concurrency')),
-  );
-  noteHealth(db, proc.id, c, env.now);
-  return finishRun(env, runId, picks.length, {}, c, startedMs, false);
+  return sendFollowUps(env, proc, port, runId, startedMs, picks, {
+    command: 'refund',
+    batchTag: 'F',
+    keyTag: 'ref',
+    description: () => 'refund of unallocated credit',
+  });
 }
 
 /** Follow-ups raised by collection, newest first. */
