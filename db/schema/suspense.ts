@@ -42,6 +42,8 @@ export const suspenseQueue = sqliteTable(
     active: integer('active').generatedAlwaysAs(sql`(state IN ('suspended', 'partial', 'recycled'))`, {
       mode: 'virtual',
     }),
+    /** The payer name as the search sorts it (no name sorts as ''), so an index can give that order. */
+    payerSort: text('payer_sort').generatedAlwaysAs(sql`coalesce(payer_name, '')`, { mode: 'virtual' }),
   },
   (t) => [
     index('suspense_queue_active_entered_idx').on(t.active, t.enteredOn, t.paymentId),
@@ -78,6 +80,45 @@ export const suspenseQueue = sqliteTable(
     index('suspense_queue_root_idx').on(t.rootId),
     index('suspense_queue_batch_idx').on(t.batchId),
     index('suspense_queue_lockbox_idx').on(t.lockboxNo),
+    // A lockbox holds thousands of payments: channel, pay type and the figures of the totals come from the index
+    // alone instead of one table read per payment.
+    index('suspense_queue_lockbox_cover_idx').on(
+      t.lockboxNo,
+      t.channelId,
+      t.payType,
+      t.active,
+      t.enteredOn,
+      t.paymentId,
+      t.currency,
+      t.actionOwner,
+      t.amountMinor,
+    ),
+    // Owner and reason together (the usual work-queue split), covering the figures of the totals; a broad
+    // contains-text is then checked only against the rows this range yields.
+    index('suspense_queue_active_owner_reason_idx').on(
+      t.active,
+      t.actionOwner,
+      t.reasonCode,
+      t.enteredOn,
+      t.paymentId,
+      t.currency,
+      t.amountMinor,
+    ),
+    // The figures of the totals by payment id: a search driven by trigram hits reads these instead of the wide
+    // queue rows (about a quarter of the cost per hit).
+    index('suspense_queue_figures_idx').on(
+      t.paymentId,
+      t.active,
+      t.state,
+      t.currency,
+      t.actionOwner,
+      t.enteredOn,
+      t.amountMinor,
+      t.reasonCode,
+    ),
+    // Sorting by payer name walks these.
+    index('suspense_queue_state_payer_idx').on(t.state, t.payerSort, t.paymentId),
+    index('suspense_queue_active_payer_idx').on(t.active, t.payerSort, t.paymentId),
   ],
 );
 

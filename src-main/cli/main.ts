@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { LedgerOpenError } from '../../db/client';
@@ -19,7 +20,6 @@ import type {
 } from '../../src-shared/dto/allocation';
 import { PAY_TYPE } from '../../src-shared/pay-types';
 import type {
-  BankFilePreviewDto,
   BatchDto,
   BatchEntriesPageDto,
   BatchEntryDto,
@@ -56,10 +56,18 @@ const PAY_TYPE_ALIASES: Record<string, number> = {
 const PAY_TYPE_ALIASES_ALL: Record<string, number> = { card: PAY_TYPE.creditCard, dd: PAY_TYPE.directDebit };
 
 /** A pay type given by alias (check, cash, wire...) or element id. */
-function payTypeOf(text: string): number | string {
-  const alias = PAY_TYPE_ALIASES[text] ?? PAY_TYPE_ALIASES_ALL[text];
+function payTypeOf(
+  text: string,
+  aliases: Record<string, number> = { ...PAY_TYPE_ALIASES, ...PAY_TYPE_ALIASES_ALL },
+): number {
+  const alias = aliases[text];
   if (alias !== undefined) return alias;
-  return /^\d+$/.test(text) ? Number(text) : text;
+  if (/^\d+$/.test(text)) return Number(text);
+  throw new CommanderError(
+    2,
+    'paydesk.payType',
+    `--pay-type "${text}" is not a pay type here: use ${Object.keys(aliases).join(', ')} or a pay type id`,
+  );
 }
 
 /** True when the file starts like a Paydesk hand-over file (JSON with format "paydesk-batch"). */
@@ -156,9 +164,7 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     .command('demo')
     .description('load deterministic demo receivables into an empty ledger')
     .addOption(
-      new Option('--accounts <n>', 'number of accounts (100 to 1,000,000)')
-        .argParser(intOption)
-        .default(1000),
+      new Option('--accounts <n>', 'number of accounts (1 to 1,000,000)').argParser(intOption).default(1000),
     )
     .addOption(new Option('--seed <s>', 'random seed').argParser(intOption).default(1))
     .action((o: { accounts: number; seed: number }, cmd: Command) =>
@@ -303,8 +309,8 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
         },
         cmd: Command,
       ) => {
-        const payType =
-          PAY_TYPE_ALIASES[o.payType] ?? (/^\d+$/.test(o.payType) ? Number(o.payType) : o.payType);
+        // Only the external pay types have aliases here: a card or direct debit is collected, not recorded.
+        const payType = payTypeOf(o.payType, PAY_TYPE_ALIASES);
         const input = {
           accountNo,
           amount,
@@ -420,29 +426,46 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     .argument('<batchId>', 'batch id', intOption)
     .option('--entries', 'include the entries')
     .addOption(new Option('--status <status...>', 'only entries with these statuses'))
-    .action(async (batchId: number, o: { entries?: boolean; status?: string[] }, cmd: Command) => {
-      if (!o.entries) return run<BatchDto>(cmd, 'batches:get', { batchId }, humanBatch);
-      const opts = cmd.optsWithGlobals<GlobalOptions>();
-      const a = withApp(opts);
-      const head = (await a.dispatch('batches:get', { batchId })) as Result<BatchDto>;
-      if (!head.ok) {
-        exitCode = printError(io, Boolean(opts.json), head.error);
-        return;
-      }
-      const page = (await a.dispatch(
-        'batches:entries',
-        dropUndefined({ batchId, startRow: 0, endRow: 5000, status: o.status }),
-      )) as Result<BatchEntriesPageDto>;
-      if (!page.ok) {
-        exitCode = printError(io, Boolean(opts.json), page.error);
-        return;
-      }
-      io.out(
-        opts.json
-          ? JSON.stringify({ ...head.value, entries: page.value.rows }) + '\n'
-          : humanBatch(head.value) + humanEntries(page.value.rows),
-      );
-    });
+    .option('--custom <field=value>', 'only entries whose custom field contains the value (ignoring case)')
+    .option('--exact', 'with --custom: the whole value must match')
+    .action(
+      async (
+        batchId: number,
+        o: { entries?: boolean; status?: string[]; custom?: string; exact?: boolean },
+        cmd: Command,
+      ) => {
+        if (!o.entries) return run<BatchDto>(cmd, 'batches:get', { batchId }, humanBatch);
+        const opts = cmd.optsWithGlobals<GlobalOptions>();
+        const a = withApp(opts);
+        const head = (await a.dispatch('batches:get', { batchId })) as Result<BatchDto>;
+        if (!head.ok) {
+          exitCode = printError(io, Boolean(opts.json), head.error);
+          return;
+        }
+        const eq = o.custom?.indexOf('=') ?? -1;
+        const custom =
+          o.custom === undefined
+            ? undefined
+            : {
+                field: eq < 0 ? o.custom : o.custom.slice(0, eq),
+                value: eq < 0 ? '' : o.custom.slice(eq + 1),
+                match: o.exact ? 'exact' : 'contains',
+              };
+        const page = (await a.dispatch(
+          'batches:entries',
+          dropUndefined({ batchId, startRow: 0, endRow: 5000, status: o.status, custom }),
+        )) as Result<BatchEntriesPageDto>;
+        if (!page.ok) {
+          exitCode = printError(io, Boolean(opts.json), page.error);
+          return;
+        }
+        io.out(
+          opts.json
+            ? JSON.stringify({ ...head.value, entries: page.value.rows }) + '\n'
+            : humanBatch(head.value) + humanEntries(page.value.rows),
+        );
+      },
+    );
   batch
     .command('add')
     .description('key one entry into a batch')
@@ -720,44 +743,47 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
         return run<BatchDto>(cmd, 'batches:import-batch-file', { file: path }, humanBatch);
       const a = withApp(opts);
       const templateSource = o.template ? { templateName: o.template } : { template: inlineTemplate(o) };
+      const payType = payTypeOf(o.payType);
+      const json = Boolean(opts.json);
+      // The layout is saved only once the file was read with it, so a refused import leaves no template behind.
+      const result = o.preview
+        ? await a.dispatch('batches:preview-file', { file: path, currency: o.currency, ...templateSource })
+        : await a.dispatch(
+            'batches:import-file',
+            dropUndefined({
+              file: path,
+              ...templateSource,
+              batchType: o.type,
+              payType,
+              currency: o.currency,
+              channelId: o.channel,
+              allocationLevel: o.level,
+              batchNo: o.batchNo,
+              lockboxNo: o.lockbox,
+              batchDate: o.date,
+              controlCount: o.controlCount,
+              controlTotal: o.controlTotal,
+              force: Boolean(o.force),
+            }),
+          );
+      if (!result.ok) {
+        exitCode = printError(io, json, result.error);
+        return;
+      }
       if (o.saveTemplate && !o.template) {
         const saved = await a.dispatch('templates:save', {
           name: o.saveTemplate,
           definition: (templateSource as { template: unknown }).template,
         });
         if (!saved.ok) {
-          exitCode = printError(io, Boolean(opts.json), saved.error);
+          exitCode = printError(io, json, saved.error);
           return;
         }
       }
-      if (o.preview) {
-        return run<BankFilePreviewDto>(
-          cmd,
-          'batches:preview-file',
-          { file: path, currency: o.currency, ...templateSource },
-          (p) => JSON.stringify(p, null, 2) + '\n',
-        );
-      }
-      return run<BatchImportDto>(
-        cmd,
-        'batches:import-file',
-        dropUndefined({
-          file: path,
-          ...templateSource,
-          batchType: o.type,
-          payType: payTypeOf(o.payType),
-          currency: o.currency,
-          channelId: o.channel,
-          allocationLevel: o.level,
-          batchNo: o.batchNo,
-          lockboxNo: o.lockbox,
-          batchDate: o.date,
-          controlCount: o.controlCount,
-          controlTotal: o.controlTotal,
-          force: Boolean(o.force),
-        }),
-        (v) => `Imported ${v.rows} rows (${v.invalid} with problems)\n${humanBatch(v.batch)}`,
-      );
+      if (json) return io.out(JSON.stringify(result.value) + '\n');
+      if (o.preview) return io.out(JSON.stringify(result.value, null, 2) + '\n');
+      const v = result.value as BatchImportDto;
+      io.out(`Imported ${v.rows} rows (${v.invalid} with problems)\n${humanBatch(v.batch)}`);
     });
 
   const template = program.command('template').description('import templates (column mappings per bank)');
@@ -863,6 +889,15 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     if (err instanceof CommanderError) {
       if (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version')
         return 0;
+      if (err.code === 'commander.help') {
+        // A command group run without its subcommand: commander printed the usage on stderr.
+        const message = 'a subcommand is needed: the usage lists them (add --help for details)';
+        return printError(io, json, {
+          code: 'validation',
+          message,
+          issues: [{ path: 'arguments', message }],
+        });
+      }
       return printError(io, json, {
         code: 'validation',
         message: err.message.replace(/^error: /, ''),
@@ -870,6 +905,21 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
       });
     }
     if (err instanceof LedgerOpenError) return printError(io, json, openError(err));
+    // A file the command reads or writes (export, report, template...) is the caller's input: a missing
+    // directory or a denied path is a validation error naming the file, and --json still gets one document.
+    const fsError = err as NodeJS.ErrnoException;
+    if (
+      typeof fsError?.code === 'string' &&
+      typeof fsError.path === 'string' &&
+      /^E[A-Z]+$/.test(fsError.code)
+    ) {
+      const message = `cannot use ${fsError.path}: ${fsError.message}`;
+      return printError(io, json, { code: 'validation', message, issues: [{ path: 'file', message }] });
+    }
+    if (json) {
+      const message = err instanceof Error ? err.message : String(err);
+      return printError(io, json, { code: 'internal', message, correlationId: randomUUID() });
+    }
     throw err;
   } finally {
     app?.close();

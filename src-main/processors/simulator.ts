@@ -182,7 +182,9 @@ export function startSimulator(opts: { port: number; configFile: string | null }
 
   const pickFault = (cfg: SimConfig, endpoint: string): SimFault | null => {
     for (const f of cfg.faults ?? []) {
-      if (f.endpoint && f.endpoint !== 'any' && f.endpoint !== endpoint) continue;
+      // "/batch" (the path as the README lists it) and "batch" name the same endpoint.
+      const wanted = f.endpoint?.replace(/^\//, '');
+      if (wanted && wanted !== 'any' && wanted !== endpoint) continue;
       const key = f.id ?? JSON.stringify(f);
       const used = faultUses.get(key) ?? 0;
       if (f.times !== undefined && used >= f.times) continue;

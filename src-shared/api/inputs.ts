@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { adminInputs } from './admin-inputs';
 import { processorInputs } from './processor-inputs';
+import { CUSTOM_KEY_PATTERN } from '../columns';
 
 const accountNo = z.string().trim().min(1).max(64);
 const isoDate = z.iso.date();
@@ -210,6 +211,14 @@ export const commandInputs = {
       status: z.array(entryStatus).max(7).optional(),
       /** Count and sum the whole filter (total = -1 when false); a grid asks with its first block only. */
       totals: z.boolean().default(true),
+      /** Only entries whose custom field holds this value (exact) or contains it (ignoring case; the default). */
+      custom: z
+        .strictObject({
+          field: z.string().regex(CUSTOM_KEY_PATTERN, 'a custom field key'),
+          value: z.string().trim().min(1).max(200),
+          match: z.enum(['exact', 'contains']).default('contains'),
+        })
+        .optional(),
     })
     .refine((v) => v.endRow - v.startRow <= 5000, {
       message: 'a page holds at most 5000 rows',

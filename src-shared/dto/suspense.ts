@@ -46,6 +46,12 @@ export type SuspenseSearchDto = {
   totalsByCurrency: { currency: string; count: number; amountMinor: number }[];
   byAge: { bucket: AgeBucket; count: number }[];
   byOwner: { owner: number | null; label: string | null; count: number }[];
+  /**
+   * False when a contains-text matches too many payments to count in time (a trigram text with more than 10,000
+   * index hits, or a one- or two-character text over more than 10,000 payments of the other filters): total and
+   * the counts then cover only the payments looked at, so they are lower bounds ("at least").
+   */
+  totalExact: boolean;
   elapsedMs: number;
 };
 

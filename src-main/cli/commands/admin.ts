@@ -79,7 +79,8 @@ export function registerAdminCommands(kit: CliKit): void {
         writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
         const summary = {
           file: path,
-          sections: Object.keys(value).filter((k) => Array.isArray((value as Record<string, unknown>)[k])),
+          // Every section the file holds: the lists and the settings object, not the envelope fields.
+          sections: Object.keys(value).filter((k) => !['format', 'version', 'exportedAt'].includes(k)),
         };
         io.out(json ? JSON.stringify(summary) + '\n' : `Wrote the configuration to ${path}\n`);
       }),
@@ -365,6 +366,7 @@ export function registerAdminCommands(kit: CliKit): void {
   const rate = program.command('rate').description('dated exchange rates');
   rate
     .command('list')
+    .description('dated exchange rates, optionally of one currency pair')
     .option('--from <currency>', 'source currency')
     .option('--to <currency>', 'target currency')
     .action((o: { from?: string; to?: string }, cmd: Command) =>

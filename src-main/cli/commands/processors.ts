@@ -41,7 +41,7 @@ function humanRun(r: CollectRunDto): string {
         `  ${String(t.result).padStart(4)} ${t.name.padEnd(24)} ${String(t.count).padStart(8)}  ${amounts(t.amounts)}`,
     ),
   ];
-  const skipped = Object.entries(r.skipped);
+  const skipped = Object.entries(r.skipped).filter(([, n]) => n > 0);
   if (skipped.length) lines.push(`skipped: ${skipped.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (r.latencyMs)
     lines.push(`batch latency ms: p50 ${r.latencyMs.p50}, p95 ${r.latencyMs.p95}, p99 ${r.latencyMs.p99}`);
@@ -161,6 +161,19 @@ export function registerProcessorCommands(kit: CliKit): void {
           }
           merchants[match[1]!] = { merchant: match[2]!, mid: match[3]! };
         }
+        if (o.secretEnv && !process.env[o.secretEnv]) {
+          // An unset variable would silently save a connection without its secret.
+          kit.setExitCode(
+            printError(io, Boolean(cmd.optsWithGlobals<GlobalOptions>().json), {
+              code: 'validation',
+              message: `--secret-env ${o.secretEnv}: the environment variable is not set`,
+              issues: [
+                { path: 'secret', message: `environment variable ${o.secretEnv} is empty or not set` },
+              ],
+            }),
+          );
+          return;
+        }
         const secret = o.secretEnv
           ? process.env[o.secretEnv]
           : o.secretFile
@@ -270,6 +283,7 @@ export function registerProcessorCommands(kit: CliKit): void {
   const runs = program.command('runs').description('collection, deposit and refund runs');
   runs
     .command('list')
+    .description('collection, deposit and refund runs, newest first')
     .addOption(new Option('--limit <n>', 'how many').argParser(intOption).default(20))
     .action((o: { limit: number }, cmd: Command) =>
       run<{ rows: CollectRunDto[] }>(cmd, 'collect:runs', { limit: o.limit }, (v) =>
@@ -414,6 +428,7 @@ export function registerProcessorCommands(kit: CliKit): void {
   const method = program.command('method').description('stored payment methods (tokens only)');
   method
     .command('list <accountNo>')
+    .description("an account's stored payment methods")
     .action((accountNo: string, _o, cmd: Command) =>
       run<PaymentMethodDto[]>(cmd, 'methods:list', { accountNo }, (rows) =>
         rows
@@ -527,6 +542,7 @@ export function registerProcessorCommands(kit: CliKit): void {
     );
   method
     .command('default <methodId>')
+    .description("make a method the account's default")
     .action((id: string, _o, cmd: Command) =>
       run<PaymentMethodDto>(cmd, 'methods:set-default', { methodId: intOption(id) }, humanJson),
     );
@@ -587,6 +603,7 @@ export function registerProcessorCommands(kit: CliKit): void {
     );
   pay
     .command('cancel <pendingId>')
+    .description('cancel a payment that is still pending (nothing was charged)')
     .requiredOption('--reason <text>', 'why')
     .action((id: string, o: { reason: string }, cmd: Command) =>
       run<PendingPaymentDto>(cmd, 'pay:cancel', { pendingId: intOption(id), reason: o.reason }, humanPending),

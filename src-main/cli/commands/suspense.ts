@@ -83,9 +83,12 @@ function humanRow(r: SuspenseRowDto): string {
 function humanSearch(r: SuspenseSearchDto): string {
   const head =
     r.total >= 0
-      ? `${r.total} payments ${r.totalsByCurrency.map((t) => money(t.amountMinor, t.currency)).join(', ')}\n` +
+      ? `${r.totalExact ? '' : 'at least '}${r.total} payments ${r.totalsByCurrency.map((t) => money(t.amountMinor, t.currency)).join(', ')}\n` +
         `age ${r.byAge.map((b) => `${b.bucket}: ${b.count}`).join('  ')}\n` +
-        `owners ${r.byOwner.map((o) => `${o.label ?? 'unassigned'}: ${o.count}`).join('  ')}\n\n`
+        `owners ${r.byOwner.map((o) => `${o.label ?? 'unassigned'}: ${o.count}`).join('  ')}\n` +
+        (r.totalExact
+          ? '\n'
+          : '(the text matches too many payments to count in time: these counts are lower bounds)\n\n')
       : '';
   const rows = r.rows.map(humanRow).join('\n');
   return `${head}${rows || '(no payments)'}\n${r.nextCursor ? `\nnext page: --cursor ${r.nextCursor}\n` : ''}`;
@@ -311,11 +314,18 @@ export function registerSuspense({ program, run }: CliKit): void {
     .description('move posted payments from a wrong account back into suspense (whole amount)')
     .argument('<paymentIds...>', 'payment ids (several only if distributed from one suspended payment)')
     .requiredOption('--reason <code>', 'reversal reason (domain 16, G/L 113)', intOption)
-    .action((paymentIds: string[], o: { reason: number }, cmd: Command) =>
+    .option('--amount <amount>', 'the amount to recycle: must be the whole amount (G14)')
+    .option('--currency <code>', "the recycled payment's currency: must be the original's (G2)")
+    .action((paymentIds: string[], o: { reason: number; amount?: string; currency?: string }, cmd: Command) =>
       run<SuspenseMoveDto>(
         cmd,
         'suspense:recycle',
-        { paymentIds: paymentIds.map(intOption), reasonCode: o.reason },
+        {
+          paymentIds: paymentIds.map(intOption),
+          reasonCode: o.reason,
+          ...(o.amount !== undefined ? { amount: o.amount } : {}),
+          ...(o.currency !== undefined ? { currency: o.currency } : {}),
+        },
         humanMove,
       ),
     );

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { FieldIssue } from '../../../src-shared/api/result';
 import {
   columnSetProblems,
+  CUSTOM_KEY_PATTERN,
   customKeyOf,
   customValueProblem,
   type ColumnConfig,
@@ -126,6 +127,8 @@ export function deleteCustomField(
     if (customFieldHasValues(db, key))
       throw conflict('custom-field-in-use', `${key} holds values in batch entries`);
     db.prepare('DELETE FROM custom_fields WHERE key = ?').run(key);
+    // The search index batches:entries made for the field (key checked by the input schema) has nothing to find.
+    if (CUSTOM_KEY_PATTERN.test(key)) db.exec(`DROP INDEX IF EXISTS "batch_entries_custom_${key}_idx"`);
     auditChange(db, now, operatorId, 'custom_field.delete', 'custom_field', key, before, undefined);
     return { deleted: key };
   })();

@@ -290,6 +290,37 @@ function ensureSortIndex(db: Database.Database, column: string): void {
   );
 }
 
+/** Entries whose custom field holds a value: the whole value (`exact`) or a part of it, ignoring case (`contains`). */
+export type EntryCustomFilter = { field: string; value: string; match?: 'exact' | 'contains' | undefined };
+
+/**
+ * The SQL condition of a custom-field filter. The value is read with json_extract from the entry's custom_json
+ * (only entries of one batch are scanned, through the batch_id index). The field must be defined, so a typo
+ * is an error rather than an empty grid.
+ */
+function customFilterSql(
+  db: Database.Database,
+  filter: EntryCustomFilter | undefined,
+): { sql: string; args: unknown[] } {
+  if (!filter) return { sql: '', args: [] };
+  const known = db.prepare('SELECT 1 FROM custom_fields WHERE key = ?').get(filter.field);
+  if (!known)
+    throw invalidFields(`no custom field ${filter.field}`, [
+      { path: 'custom.field', message: `custom field "${filter.field}" is not defined` },
+    ]);
+  // Keys match CUSTOM_KEY_PATTERN (letters, digits, _ and -), so the key can sit in the SQL text; the path is
+  // written out (not bound) so that the expression matches the index below, and quoted because of "-".
+  const value = `json_extract(custom_json, '$."${filter.field}"')`;
+  const text = filter.value.trim();
+  if (filter.match !== 'exact') return { sql: ` AND instr(lower(${value}), lower(?)) > 0`, args: [text] };
+  // An exact match is an index lookup; the index is made the first time someone searches the field (once per
+  // ledger), as for sorting, so fields nobody searches cost imports nothing.
+  db.exec(
+    `CREATE INDEX IF NOT EXISTS "batch_entries_custom_${filter.field}_idx" ON batch_entries (batch_id, ${value}, seq)`,
+  );
+  return { sql: ` AND ${value} = ?`, args: [text] };
+}
+
 /** A page of entries (rows startRow..endRow-1) for the grid, with the total count and amount of the filter. */
 export function entriesPage(
   db: Database.Database,
@@ -301,17 +332,24 @@ export function entriesPage(
     sortDir?: 'asc' | 'desc' | undefined;
     status?: EntryStatusDto[] | undefined;
     totals?: boolean | undefined;
+    custom?: EntryCustomFilter | undefined;
   },
 ): BatchEntriesPageDto {
   loadBatchRow(db, input.batchId);
+  const customFilter = customFilterSql(db, input.custom);
   const column = SORTABLE[input.sortBy ?? 'seq'];
   if (!column)
     throw invalidFields(`cannot sort by ${input.sortBy}`, [
       { path: 'sortBy', message: `one of ${Object.keys(SORTABLE).join(', ')}` },
     ]);
   const dir = input.sortDir === 'desc' ? 'DESC' : 'ASC';
-  const statusFilter = input.status?.length ? `AND status IN (SELECT value FROM json_each(?))` : '';
-  const args: unknown[] = [input.batchId, ...(input.status?.length ? [JSON.stringify(input.status)] : [])];
+  const statusFilter =
+    (input.status?.length ? `AND status IN (SELECT value FROM json_each(?))` : '') + customFilter.sql;
+  const args: unknown[] = [
+    input.batchId,
+    ...(input.status?.length ? [JSON.stringify(input.status)] : []),
+    ...customFilter.args,
+  ];
   // Totals scan the whole filter; a grid asks for them with its first block only.
   const agg =
     input.totals === false
@@ -326,7 +364,7 @@ export function entriesPage(
   if (column !== 'seq' && column !== 'status') ensureSortIndex(db, column);
   const limit = Math.max(0, input.endRow - input.startRow);
   let ids: number[];
-  if (column === 'seq' && !input.status?.length) {
+  if (column === 'seq' && statusFilter === '') {
     // seq is kept dense (1..N) per batch, so a page in entry order is a range on the index, at any depth.
     const max = (
       db

@@ -12,7 +12,7 @@ import {
   type ProcessorRequestItem,
 } from '../../processors/port';
 import { writeAudit } from '../audit';
-import { conflict } from '../errors';
+import { invalidFields, notFound } from '../errors';
 import { exponentOf } from '../rates';
 import { getSetting } from '../settings';
 import { connectProcessor, findProcessor, merchantFor, recordHealth, type ProcessorRow } from './config';
@@ -259,6 +259,17 @@ export function groupAmounts<T extends { currency: string; count: number; amount
   return out;
 }
 
+/** The reasons a bill can be skipped by a run, each counted (0 when none). */
+const SKIP_REASONS_ZERO = {
+  belowMinimum: 0,
+  openCheckpoint: 0,
+  suspended: 0,
+  noPaymentMethod: 0,
+  neverRetry: 0,
+  networkCap: 0,
+  noMerchant: 0,
+};
+
 /** A run with its totals per result, counted from its transaction records. */
 export function getRun(db: Database.Database, runId: number): CollectRunDto {
   const r = db
@@ -282,7 +293,7 @@ export function getRun(db: Database.Database, runId: number): CollectRunDto {
         finishedAt: string | null;
       }
     | undefined;
-  if (!r) throw conflict('no-run', `run ${runId} does not exist`);
+  if (!r) throw notFound('run', String(runId));
   const totals = groupAmounts(
     db
       .prepare(
@@ -316,7 +327,11 @@ export function getRun(db: Database.Database, runId: number): CollectRunDto {
     unresolved: totals
       .filter((t) => t.result === RESULT.checkpoint || t.result >= RESULT.offset)
       .reduce((s, t) => s + t.count, 0),
-    skipped: r.skippedJson ? (JSON.parse(r.skippedJson) as Record<string, number>) : {},
+    // Every reason is present (0 when none), so callers read one fixed shape.
+    skipped: {
+      ...SKIP_REASONS_ZERO,
+      ...(r.skippedJson ? (JSON.parse(r.skippedJson) as Record<string, number>) : {}),
+    },
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
     elapsedMs: extra?.elapsedMs ?? null,
@@ -362,6 +377,10 @@ export async function runCollect(env: RunEnv, o: CollectOptions): Promise<Collec
   const port = env.port ?? connectProcessor(proc, env.ledgerFile);
   const today = isoDate(env.now);
   const window = collectWindow(today, o);
+  if (window.start > window.end)
+    throw invalidFields(`the window starts (${window.start}) after it ends (${window.end})`, [
+      { path: 'start', message: `${window.start} is after the end ${window.end}` },
+    ]);
   const runId = startRun(env, 'collect', proc, o.rebill ? { start: null, end: null } : window, o);
   const policy = String(getSetting(db, 'collect.datePolicy'));
   const minimumText = o.minimumAmount ?? String(getSetting(db, 'collect.minimumAmount'));
@@ -530,6 +549,10 @@ export async function runDeposit(
   // The past 30 days counting back from yesterday (pin_deposit): today's authorizations wait for tomorrow.
   const end = o.end ?? addDays(today, -1);
   const start = o.start ?? addDays(end, -29);
+  if (start > end)
+    throw invalidFields(`the window starts (${start}) after it ends (${end})`, [
+      { path: 'start', message: `${start} is after the end ${end}` },
+    ]);
   const runId = startRun(env, 'deposit', proc, { start, end }, o);
   const auths = db
     .prepare(

@@ -35,13 +35,17 @@ const SORT_COLUMNS: Record<SuspenseSearchInput['sortBy'], { sql: string; text: b
   actionOwner: { sql: 'coalesce(q.action_owner, -1)', text: false },
   accountHint: { sql: "coalesce(q.account_hint, '')", text: true },
   billNo: { sql: "coalesce(q.bill_no, '')", text: true },
-  payerName: { sql: "coalesce(q.payer_name, '')", text: true },
+  // payer_sort is coalesce(payer_name, ''), a generated column with indexes that give this order.
+  payerName: { sql: 'q.payer_sort', text: true },
   externalRef: { sql: "coalesce(q.external_ref, '')", text: true },
   batchId: { sql: 'coalesce(q.batch_id, -1)', text: false },
   lockboxNo: { sql: "coalesce(q.lockbox_no, '')", text: true },
   channelId: { sql: 'q.channel_id', text: false },
   payType: { sql: 'q.pay_type', text: false },
 };
+
+/** The trigram indexes: payer name and reference together, and the payer name alone. */
+type FtsTable = 'suspense_fts' | 'suspense_payer_fts';
 
 /** Quotes text as one FTS5 phrase so user input (quotes, stars, operators, SQL) is only ever text. */
 function ftsPhrase(text: string): string {
@@ -103,20 +107,46 @@ export function whereOf(
   db: Database.Database,
   f: SuspenseFilters,
   today: string,
-): { sql: string; params: (string | number)[]; narrow: boolean; sortAfter: boolean; rangeIndex: string } {
+): {
+  sql: string;
+  params: (string | number)[];
+  narrow: boolean;
+  sortAfter: boolean;
+  rangeIndex: string;
+  /** The trigram query of a broad literal text (checked row by row), or null. */
+  broadText: { table: FtsTable; query: string } | null;
+  /** The filter key of that text. */
+  broadKey: (typeof TEXT_KEYS)[number] | null;
+  /** True when a text is too short for the trigram index (checked row by row). */
+  shortText: boolean;
+} {
   const parts: string[] = [];
   const params: (string | number)[] = [];
   // A contains-text is looked up once; it drives the search only when it picks few payments.
-  const matches = new Map<string, { query: string; broad: boolean }>();
+  const matches = new Map<
+    string,
+    { table: FtsTable; query: string; hits: number[]; broad: boolean; literal: boolean }
+  >();
   for (const [key, columns] of [
     ['text', '{payer_name external_ref}'],
-    ['payer', 'payer_name'],
+    // The payer name has an index of its own (see migration 0013), so no column filter is needed there.
+    ['payer', null],
     ['reference', 'external_ref'],
   ] as const) {
     const t = f[key]?.trim();
     if (!t || [...t].length < 3) continue;
-    const query = `${columns} : ${ftsPhrase(t)}`;
-    matches.set(key, { query, broad: ftsHits(db, query) > BROAD_TEXT_HITS });
+    const table: FtsTable = columns === null ? 'suspense_payer_fts' : 'suspense_fts';
+    const query = columns === null ? ftsPhrase(t) : `${columns} : ${ftsPhrase(t)}`;
+    // Printable ASCII folds the same way in the trigram index (case_sensitive=0) as in SQLite's lower(), so for
+    // such text instr() finds exactly the payments the index would.
+    const hits = ftsHits(db, table, query);
+    matches.set(key, {
+      table,
+      query,
+      hits,
+      broad: hits.length > BROAD_TEXT_HITS,
+      literal: /^[\x20-\x7e]+$/.test(t),
+    });
   }
   const narrow = isNarrow(f) || [...matches.values()].some((m) => !m.broad);
   // With a narrow filter its own index must drive the search; the unary + keeps SQLite off the state indexes,
@@ -161,11 +191,21 @@ export function whereOf(
     const t = f[key]?.trim();
     if (!t) return;
     const match = matches.get(key);
-    if (match) {
+    if (match?.broad && match.literal) {
+      // A broad text is checked on each row another index yields: listing its many index hits first (to probe
+      // them as a set, or to read their rows) costs far more than a literal test of the few rows a page needs.
+      parts.push(`(${columns.map((c) => `instr(lower(coalesce(${c}, '')), lower(?)) > 0`).join(' OR ')})`);
+      columns.forEach(() => params.push(t));
+    } else if (match && !match.broad) {
+      // The hits were listed already (at most BROAD_TEXT_HITS): matching the phrase again would cost as much once
+      // more, most of it in the long lists of common trigrams.
+      parts.push('q.payment_id IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(match.hits));
+    } else if (match) {
       // A broad text is only probed (the + keeps it from driving): reading its many rows one by one costs more
       // than walking the queue's index and checking each payment against the looked-up set.
       parts.push(
-        `${match.broad ? '+' : ''}q.payment_id IN (SELECT rowid FROM suspense_fts WHERE suspense_fts MATCH ?)`,
+        `${match.broad ? '+' : ''}q.payment_id IN (SELECT rowid FROM ${match.table} WHERE ${match.table} MATCH ?)`,
       );
       params.push(match.query);
     } else {
@@ -212,11 +252,70 @@ export function whereOf(
   const sortAfter = narrow || f.from !== undefined || f.to !== undefined;
   // The covering index answers a received-date range over the queue without reading the table; SQLite's costing
   // tends to prefer the narrower ordering index there, so it is named.
-  const rangeIndex =
-    states === 'active' && !narrow && (f.from !== undefined || f.to !== undefined)
+  // A text that drives reads one queue row per trigram hit: the narrow figures index holds what the page and
+  // the totals need at a quarter of the cost of the wide rows.
+  const textDrives = narrow && !isNarrow(f);
+  const rangeIndex = textDrives
+    ? 'INDEXED BY suspense_queue_figures_idx'
+    : states === 'active' && !narrow && (f.from !== undefined || f.to !== undefined)
       ? 'INDEXED BY suspense_queue_active_received_cover_idx'
       : '';
-  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params, narrow, sortAfter, rangeIndex };
+  const broadKey = TEXT_KEYS.find((k) => matches.get(k)?.broad && matches.get(k)?.literal) ?? null;
+  const broadMatch = broadKey ? matches.get(broadKey) : undefined;
+  const broadText = broadMatch ? { table: broadMatch.table, query: broadMatch.query } : null;
+  const shortText = TEXT_KEYS.some((k) => isShort(f[k]));
+  return {
+    sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '',
+    params,
+    narrow,
+    sortAfter,
+    rangeIndex,
+    broadText,
+    broadKey,
+    shortText,
+  };
+}
+
+/** The filters without their contains-texts that are too short for the trigram index. */
+function withoutShortTexts(f: SuspenseFilters): SuspenseFilters {
+  const out = { ...f };
+  for (const k of TEXT_KEYS) if (isShort(f[k])) delete out[k];
+  return out;
+}
+
+/** The literal test of the short contains-texts on a row (SQL over q.payer_name and q.external_ref). */
+function shortTextTest(f: SuspenseFilters): { sql: string; params: string[] } {
+  const parts: string[] = [];
+  const params: string[] = [];
+  for (const k of TEXT_KEYS) {
+    const t = f[k]?.trim();
+    if (!t || !isShort(t)) continue;
+    const test = literalTest(TEXT_COLUMNS[k], t);
+    parts.push(test.sql);
+    params.push(...test.params);
+  }
+  return { sql: `(${parts.join(' AND ')})`, params };
+}
+
+const TEXT_KEYS = ['text', 'payer', 'reference'] as const;
+const TEXT_COLUMNS: Record<(typeof TEXT_KEYS)[number], string[]> = {
+  text: ['q.payer_name', 'q.external_ref'],
+  payer: ['q.payer_name'],
+  reference: ['q.external_ref'],
+};
+
+/** True for a contains-text under three characters: the trigram index has nothing to match it with. */
+function isShort(text: string | undefined): boolean {
+  const t = text?.trim();
+  return !!t && [...t].length < 3;
+}
+
+/** Case-insensitive literal containment (instr, so % _ * and quotes are plain text). */
+function literalTest(columns: string[], text: string): { sql: string; params: string[] } {
+  return {
+    sql: `(${columns.map((c) => `instr(lower(coalesce(${c}, '')), lower(?)) > 0`).join(' OR ')})`,
+    params: columns.map(() => text),
+  };
 }
 
 /** True when a filter picks few rows through an index of its own: a number tried, a batch, a lockbox. */
@@ -224,18 +323,27 @@ function isNarrow(f: SuspenseFilters): boolean {
   return !!f.accountHint || !!f.billNo || f.batchId !== undefined || !!f.lockboxNo;
 }
 
-/** Above this many trigram hits a contains-text stops driving the search (see whereOf). */
-const BROAD_TEXT_HITS = 20_000;
+/**
+ * Above this many trigram hits a contains-text stops driving the search (see whereOf). Reading one queue row per
+ * hit costs about 2 µs, so this many keeps a text-driven first page plus its exact totals near 20-30 ms.
+ */
+const BROAD_TEXT_HITS = 10_000;
 
-/** How many payments a trigram query finds, counted only up to just past BROAD_TEXT_HITS. */
-function ftsHits(db: Database.Database, query: string): number {
-  return (
-    db
-      .prepare(
-        `SELECT count(*) AS n FROM (SELECT rowid FROM suspense_fts WHERE suspense_fts MATCH ? LIMIT ?)`,
-      )
-      .get(query, BROAD_TEXT_HITS + 1) as { n: number }
-  ).n;
+/** How many rows of the other filters a short contains-text is tested on for its totals (see searchSuspense). */
+const SHORT_TEXT_ROWS = 10_000;
+
+/**
+ * A broad text with other filters is counted exactly by checking the text on each row those filters select when
+ * the running tally says they select at most this many (a literal test per row, about 1 µs each).
+ */
+const EXACT_SCAN_ROWS = 10_000;
+
+/** The payments a trigram query finds (ids ascending), listed only up to just past BROAD_TEXT_HITS. */
+function ftsHits(db: Database.Database, table: FtsTable, query: string): number[] {
+  return db
+    .prepare(`SELECT rowid FROM ${table} WHERE ${table} MATCH ? LIMIT ?`)
+    .pluck()
+    .all(query, BROAD_TEXT_HITS + 1) as number[];
 }
 
 /** The states a filter asks for: the active ones (one index range), all, or a list. */
@@ -295,6 +403,22 @@ function tallyWhere(f: SuspenseFilters, today: string): { sql: string; params: (
   for (const key of Object.keys(FILTER_KEYS)) {
     if (!TALLY_FILTERS.has(key) && (f as Record<string, unknown>)[key] !== undefined) return null;
   }
+  return tallyConditions(f, today);
+}
+
+/** At most how many payments the filters select: the tally's count for the filters it knows, ignoring the rest. */
+function tallyBound(db: Database.Database, f: SuspenseFilters, today: string): number {
+  foldTally(db, today);
+  const t = tallyConditions(f, today);
+  return (
+    db.prepare(`SELECT coalesce(sum(t.count), 0) AS n FROM suspense_tally t ${t.sql}`).get(...t.params) as {
+      n: number;
+    }
+  ).n;
+}
+
+/** The tally's WHERE clause for the filters it can answer (status, currency, owner, reason, age). */
+function tallyConditions(f: SuspenseFilters, today: string): { sql: string; params: (string | number)[] } {
   const parts: string[] = [];
   const params: (string | number)[] = [];
   const states = statesOf(f);
@@ -510,35 +634,75 @@ export function searchSuspense(
     totalsByCurrency: [],
     byAge: [],
     byOwner: [],
+    totalExact: true,
     elapsedMs: 0,
   };
   if (input.totals) {
     const tally = tallyWhere(input, today);
     if (tally) foldTally(db, today);
     const bucket = bucketCase(today, tally ? 't.entered_on' : 'q.entered_on');
-    const groups = (
-      tally
-        ? db
-            .prepare(
-              `SELECT t.currency AS currency, nullif(t.owner, -1) AS owner, ${bucket.sql} AS bucket, sum(t.count) AS n,
-                      sum(t.amount_minor) AS amount
-               FROM suspense_tally t ${tally.sql} GROUP BY 1, 2, 3 HAVING sum(t.count) <> 0`,
-            )
-            .all(...bucket.params, ...tally.params)
-        : db
-            .prepare(
-              `SELECT q.currency AS currency, q.action_owner AS owner, ${bucket.sql} AS bucket, count(*) AS n,
-                      sum(q.amount_minor) AS amount
-               FROM suspense_queue q ${where.rangeIndex} ${where.sql} GROUP BY 1, 2, 3`,
-            )
-            .all(...bucket.params, ...where.params)
-    ) as {
-      currency: string;
-      owner: number | null;
-      bucket: AgeBucket;
-      n: number;
-      amount: number;
-    }[];
+    // A text checked row by row (broad, or too short for the trigram index) over a large part of the queue
+    // cannot be counted exactly in time: every match is a row to read. Its totals then stop at BROAD_TEXT_HITS
+    // (index hits of a broad text, or matches of a short one) and say so; a smaller result is still exact.
+    const rowByRow =
+      !tally &&
+      (where.broadText !== null || where.shortText) &&
+      !isNarrow(input) &&
+      tallyBound(db, input, today) > EXACT_SCAN_ROWS;
+    let groups: { currency: string; owner: number | null; bucket: AgeBucket; n: number; amount: number }[];
+    if (rowByRow && where.broadText !== null) {
+      out.totalExact = false;
+      // The hits match the text already; the other filters are checked on the narrow figures of each hit.
+      const base = whereOf(db, { ...input, [where.broadKey ?? 'text']: undefined }, today);
+      groups = db
+        .prepare(
+          `SELECT q.currency AS currency, q.action_owner AS owner, ${bucket.sql} AS bucket, count(*) AS n,
+                  sum(q.amount_minor) AS amount
+           FROM (SELECT rowid AS id FROM ${where.broadText.table} WHERE ${where.broadText.table} MATCH ? LIMIT ?) m
+           CROSS JOIN suspense_queue q INDEXED BY suspense_queue_figures_idx ON q.payment_id = m.id ${base.sql}
+           GROUP BY 1, 2, 3`,
+        )
+        .all(...bucket.params, where.broadText.query, BROAD_TEXT_HITS, ...base.params) as typeof groups;
+    } else if (rowByRow) {
+      // The other filters' rows are read up to SHORT_TEXT_ROWS and the short texts tested on each.
+      const base = whereOf(db, withoutShortTexts(input), today);
+      const test = shortTextTest(input);
+      const counted = db
+        .prepare(
+          `SELECT q.currency AS currency, q.action_owner AS owner, ${bucket.sql} AS bucket, sum(${test.sql}) AS n,
+                  coalesce(sum(CASE WHEN ${test.sql} THEN q.amount_minor END), 0) AS amount, count(*) AS seen
+           FROM (SELECT q.currency, q.action_owner, q.entered_on, q.amount_minor, q.payer_name, q.external_ref
+                 FROM suspense_queue q ${base.rangeIndex} ${base.sql} LIMIT ?) q
+           GROUP BY 1, 2, 3`,
+        )
+        .all(
+          ...bucket.params,
+          ...test.params,
+          ...test.params,
+          ...base.params,
+          SHORT_TEXT_ROWS,
+        ) as ((typeof groups)[number] & { seen: number })[];
+      out.totalExact = counted.reduce((s, g) => s + g.seen, 0) < SHORT_TEXT_ROWS;
+      groups = counted.filter((g) => g.n > 0);
+    } else {
+      groups = (
+        tally
+          ? db
+              .prepare(
+                `SELECT t.currency AS currency, nullif(t.owner, -1) AS owner, ${bucket.sql} AS bucket, sum(t.count) AS n,
+                        sum(t.amount_minor) AS amount
+                 FROM suspense_tally t ${tally.sql} GROUP BY 1, 2, 3 HAVING sum(t.count) <> 0`,
+              )
+              .all(...bucket.params, ...tally.params)
+          : db
+              .prepare(
+                `SELECT q.currency AS currency, q.action_owner AS owner, ${bucket.sql} AS bucket, count(*) AS n,
+                        sum(q.amount_minor) AS amount
+                 FROM suspense_queue q ${where.rangeIndex} ${where.sql} GROUP BY 1, 2, 3`,
+              )
+              .all(...bucket.params, ...where.params)
+      ) as typeof groups;
+    }
     const byCurrency = new Map<string, { count: number; amountMinor: number }>();
     const byAge = new Map<AgeBucket, number>(AGE_BUCKETS.map((b) => [b, 0]));
     const byOwner = new Map<number | null, number>();

@@ -11,8 +11,16 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
+import Checkbox from '@mui/material/Checkbox';
+import FormControlLabel from '@mui/material/FormControlLabel';
+import IconButton from '@mui/material/IconButton';
+import MenuItem from '@mui/material/MenuItem';
+import Tooltip from '@mui/material/Tooltip';
+import DeleteOutlineIcon from '@mui/icons-material/DeleteOutlined';
 import { call } from '../../api/client';
-import type { RejectionCodeDto } from '../../../../src-shared/dto/admin';
+import { ROLES } from '../../../../src-shared/api/roles';
+import type { MandateRevisionCodeDto, RejectionCodeDto } from '../../../../src-shared/dto/admin';
+import { MandateCodeDialog, NEW_MANDATE_CODE } from './MandateCodeDialog';
 import { NEW_REJECTION_CODE, RejectionCodeDialog } from './RejectionCodeDialog';
 import { problemLines, useCommand } from './use-command';
 
@@ -51,6 +59,15 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
   const rejections = useCommand('admin:rejection-codes', {});
   const mandates = useCommand('admin:mandate-codes', {});
   const rates = useCommand('admin:rates', {});
+  const currencies = useCommand('admin:currencies', {});
+  const [mandate, setMandate] = useState<MandateRevisionCodeDto | null>(null);
+  const [termDefault, setTermDefault] = useState({
+    code: '',
+    payType: '',
+    termCode: '',
+    securityLevels: ['clerk'] as string[],
+  });
+  const [currency, setCurrency] = useState({ code: '', exponent: '2', name: '' });
   const [problems, setProblems] = useState<string[]>([]);
   const [rejection, setRejection] = useState<RejectionCodeDto | null>(null);
   const [channel, setChannel] = useState({ id: '', description: '' });
@@ -138,15 +155,43 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
         </Section>
         <Section title="Payment terms (V17: code up to 3 uppercase characters)" testId="terms">
           <Table size="small">
-            <Head cols={['Code', 'Description', 'Days']} />
+            <Head cols={canEdit ? ['Code', 'Description', 'Days', ''] : ['Code', 'Description', 'Days']} />
             <TableBody>
-              {(terms.data?.terms ?? []).map((t) => (
-                <TableRow key={t.code}>
-                  <TableCell>{t.code}</TableCell>
-                  <TableCell>{t.description}</TableCell>
-                  <TableCell>{t.days}</TableCell>
-                </TableRow>
-              ))}
+              {(terms.data?.terms ?? []).map((t) => {
+                const usedBy = (terms.data?.defaults ?? []).find((d) => d.termCode === t.code);
+                return (
+                  <TableRow key={t.code} data-testid={`term-row-${t.code}`}>
+                    <TableCell>{t.code}</TableCell>
+                    <TableCell>{t.description}</TableCell>
+                    <TableCell>{t.days}</TableCell>
+                    {canEdit && (
+                      <TableCell padding="none" align="right">
+                        <Tooltip
+                          title={
+                            usedBy
+                              ? `The term of default ${usedBy.code}`
+                              : `Delete ${t.code} (only if unused)`
+                          }
+                        >
+                          <span>
+                            <IconButton
+                              size="small"
+                              disabled={usedBy !== undefined}
+                              aria-label={`Delete term ${t.code}`}
+                              data-testid={`term-delete-${t.code}`}
+                              onClick={() =>
+                                void act(() => call('admin:delete-term', { code: t.code }), terms.reload)
+                              }
+                            >
+                              <DeleteOutlineIcon fontSize="small" />
+                            </IconButton>
+                          </span>
+                        </Tooltip>
+                      </TableCell>
+                    )}
+                  </TableRow>
+                );
+              })}
             </TableBody>
           </Table>
           {canEdit && (
@@ -154,6 +199,7 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
               <TextField
                 size="small"
                 label="Code"
+                slotProps={{ htmlInput: { maxLength: 3, 'data-testid': 'term-code' } }}
                 value={term.code}
                 onChange={(e) => setTerm({ ...term, code: e.target.value.toUpperCase() })}
                 sx={{ width: 80 }}
@@ -175,29 +221,258 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
               />
               <Button
                 onClick={() =>
-                  void act(
-                    () =>
-                      call('admin:save-term', {
-                        code: term.code,
-                        description: term.description,
-                        days: Number(term.days),
-                      }),
-                    terms.reload,
-                  )
+                  void act(async () => {
+                    await call('admin:save-term', {
+                      code: term.code,
+                      description: term.description,
+                      days: /^\d+$/.test(term.days.trim()) ? Number(term.days) : Number.NaN,
+                    });
+                    setTerm({ code: '', description: '', days: '30' });
+                  }, terms.reload)
                 }
               >
                 Save
               </Button>
             </Box>
           )}
-          <Typography variant="caption" color="textSecondary">
-            Defaults:{' '}
-            {(terms.data?.defaults ?? [])
-              .map(
-                (d) => `${d.code} → ${d.termCode} for pay type ${d.payType} (${d.securityLevels.join(', ')})`,
-              )
-              .join(' · ') || 'none'}
-          </Typography>
+        </Section>
+      </Box>
+      <Section title="Payment term defaults (V17)" testId="term-defaults">
+        <Table size="small">
+          <Head cols={['Code', 'Pay type', 'Term', 'Security levels', ...(canEdit ? [''] : [])]} />
+          <TableBody>
+            {(terms.data?.defaults ?? []).length === 0 && (
+              <TableRow>
+                <TableCell colSpan={5}>
+                  <Typography variant="body2" color="textSecondary">
+                    No defaults: new bill units take no payment term.
+                  </Typography>
+                </TableCell>
+              </TableRow>
+            )}
+            {(terms.data?.defaults ?? []).map((d) => (
+              <TableRow key={d.code} data-testid={`term-default-row-${d.code}`}>
+                <TableCell>{d.code}</TableCell>
+                <TableCell>
+                  {d.payType} {(payTypes.data ?? []).find((p) => p.payType === d.payType)?.name ?? ''}
+                </TableCell>
+                <TableCell>
+                  {d.termCode}{' '}
+                  {(terms.data?.terms ?? []).find((t) => t.code === d.termCode)?.description ?? ''}
+                </TableCell>
+                <TableCell>{d.securityLevels.join(', ')}</TableCell>
+                {canEdit && (
+                  <TableCell padding="none" align="right">
+                    <IconButton
+                      size="small"
+                      aria-label={`Delete term default ${d.code}`}
+                      data-testid={`term-default-delete-${d.code}`}
+                      onClick={() =>
+                        void act(() => call('admin:delete-term-default', { code: d.code }), terms.reload)
+                      }
+                    >
+                      <DeleteOutlineIcon fontSize="small" />
+                    </IconButton>
+                  </TableCell>
+                )}
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+        {canEdit && (
+          <Box sx={{ display: 'flex', gap: 1, alignItems: 'center', flexWrap: 'wrap' }}>
+            <TextField
+              size="small"
+              label="Code"
+              value={termDefault.code}
+              onChange={(e) => setTermDefault({ ...termDefault, code: e.target.value.toUpperCase() })}
+              sx={{ width: 80 }}
+              slotProps={{ htmlInput: { maxLength: 3, 'data-testid': 'term-default-code' } }}
+            />
+            <TextField
+              select
+              size="small"
+              label="Pay type"
+              value={termDefault.payType}
+              onChange={(e) => setTermDefault({ ...termDefault, payType: e.target.value })}
+              sx={{ width: 200 }}
+              slotProps={{ htmlInput: { 'data-testid': 'term-default-pay-type' } }}
+            >
+              {(payTypes.data ?? []).map((p) => (
+                <MenuItem key={p.payType} value={String(p.payType)}>
+                  {p.payType} {p.name}
+                </MenuItem>
+              ))}
+            </TextField>
+            <TextField
+              select
+              size="small"
+              label="Term"
+              value={termDefault.termCode}
+              onChange={(e) => setTermDefault({ ...termDefault, termCode: e.target.value })}
+              sx={{ width: 200 }}
+              slotProps={{ htmlInput: { 'data-testid': 'term-default-term' } }}
+            >
+              {(terms.data?.terms ?? []).map((t) => (
+                <MenuItem key={t.code} value={t.code}>
+                  {t.code} {t.description}
+                </MenuItem>
+              ))}
+            </TextField>
+            <Typography variant="body2" color="textSecondary" sx={{ ml: 1 }}>
+              Security levels
+            </Typography>
+            {ROLES.map((r) => (
+              <FormControlLabel
+                key={r}
+                label={r}
+                control={
+                  <Checkbox
+                    size="small"
+                    checked={termDefault.securityLevels.includes(r)}
+                    onChange={(e) =>
+                      setTermDefault({
+                        ...termDefault,
+                        securityLevels: e.target.checked
+                          ? [...termDefault.securityLevels, r]
+                          : termDefault.securityLevels.filter((x) => x !== r),
+                      })
+                    }
+                    slotProps={{ input: { 'aria-label': `security level ${r}` } }}
+                  />
+                }
+              />
+            ))}
+            <Button
+              data-testid="term-default-save"
+              onClick={() =>
+                void act(async () => {
+                  await call('admin:save-term-default', {
+                    code: termDefault.code,
+                    payType: termDefault.payType === '' ? Number.NaN : Number(termDefault.payType),
+                    termCode: termDefault.termCode,
+                    securityLevels: ROLES.filter((r) => termDefault.securityLevels.includes(r)),
+                  });
+                  setTermDefault({ code: '', payType: '', termCode: '', securityLevels: ['clerk'] });
+                }, terms.reload)
+              }
+            >
+              Save default
+            </Button>
+          </Box>
+        )}
+      </Section>
+      <Box sx={{ display: 'grid', gridTemplateColumns: '1fr 1fr', gap: 2 }}>
+        <Section title="Currencies" testId="currencies">
+          <Table size="small">
+            <Head cols={['Code', 'Minor digits', 'Name']} />
+            <TableBody>
+              {(currencies.data ?? []).map((c) => (
+                <TableRow key={c.code} data-testid={`currency-row-${c.code}`}>
+                  <TableCell>{c.code}</TableCell>
+                  <TableCell>{c.exponent}</TableCell>
+                  <TableCell>{c.name}</TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+          {canEdit && (
+            <Box sx={{ display: 'flex', gap: 1 }}>
+              <TextField
+                size="small"
+                label="Code"
+                value={currency.code}
+                onChange={(e) => setCurrency({ ...currency, code: e.target.value.toUpperCase() })}
+                sx={{ width: 90 }}
+                slotProps={{ htmlInput: { maxLength: 3, 'data-testid': 'currency-code' } }}
+              />
+              <TextField
+                size="small"
+                label="Minor digits"
+                value={currency.exponent}
+                onChange={(e) => setCurrency({ ...currency, exponent: e.target.value })}
+                sx={{ width: 110 }}
+                slotProps={{ htmlInput: { inputMode: 'numeric', 'data-testid': 'currency-exponent' } }}
+              />
+              <TextField
+                size="small"
+                label="Name"
+                value={currency.name}
+                onChange={(e) => setCurrency({ ...currency, name: e.target.value })}
+                sx={{ flex: 1 }}
+                slotProps={{ htmlInput: { 'data-testid': 'currency-name' } }}
+              />
+              <Button
+                data-testid="currency-save"
+                onClick={() =>
+                  void act(async () => {
+                    await call('admin:save-currency', {
+                      code: currency.code,
+                      exponent: /^\d+$/.test(currency.exponent) ? Number(currency.exponent) : Number.NaN,
+                      name: currency.name,
+                    });
+                    setCurrency({ code: '', exponent: '2', name: '' });
+                  }, currencies.reload)
+                }
+              >
+                Save currency
+              </Button>
+            </Box>
+          )}
+        </Section>
+        <Section title="Dated exchange rates" testId="rates">
+          <Table size="small">
+            <Head cols={['From', 'To', 'Valid from', 'Rate']} />
+            <TableBody>
+              {(rates.data ?? []).map((r) => (
+                <TableRow key={`${r.fromCurrency}${r.toCurrency}${r.validFrom}`}>
+                  <TableCell>{r.fromCurrency}</TableCell>
+                  <TableCell>{r.toCurrency}</TableCell>
+                  <TableCell>{r.validFrom}</TableCell>
+                  <TableCell>{r.rate}</TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+          {canEdit && (
+            <Box sx={{ display: 'flex', gap: 1 }}>
+              <TextField
+                size="small"
+                label="From"
+                value={rate.fromCurrency}
+                sx={{ width: 90 }}
+                onChange={(e) => setRate({ ...rate, fromCurrency: e.target.value.toUpperCase() })}
+              />
+              <TextField
+                size="small"
+                label="To"
+                value={rate.toCurrency}
+                sx={{ width: 90 }}
+                onChange={(e) => setRate({ ...rate, toCurrency: e.target.value.toUpperCase() })}
+              />
+              <TextField
+                size="small"
+                label="Valid from"
+                placeholder="yyyy-MM-dd"
+                value={rate.validFrom}
+                sx={{ width: 140 }}
+                onChange={(e) => setRate({ ...rate, validFrom: e.target.value })}
+              />
+              <TextField
+                size="small"
+                label="Rate"
+                value={rate.rate}
+                sx={{ width: 120 }}
+                onChange={(e) => setRate({ ...rate, rate: e.target.value })}
+              />
+              <Button
+                sx={{ whiteSpace: 'nowrap', flexShrink: 0 }}
+                onClick={() => void act(() => call('admin:save-rate', rate), rates.reload)}
+              >
+                Save rate
+              </Button>
+            </Box>
+          )}
         </Section>
       </Box>
       <Section title="Pay types and their behaviour (DOMAIN §3.7)" testId="pay-types">
@@ -295,7 +570,13 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
             <Head cols={['Code', 'Name', 'Action', 'Event']} />
             <TableBody>
               {(mandates.data ?? []).map((m) => (
-                <TableRow key={m.code}>
+                <TableRow
+                  key={m.code}
+                  hover={canEdit}
+                  onClick={canEdit ? () => setMandate(m) : undefined}
+                  sx={{ cursor: canEdit ? 'pointer' : 'default' }}
+                  data-testid={`mandate-row-${m.code}`}
+                >
                   <TableCell>{m.code}</TableCell>
                   <TableCell>{m.name}</TableCell>
                   <TableCell>{m.action}</TableCell>
@@ -306,58 +587,25 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
               ))}
             </TableBody>
           </Table>
+          {canEdit && (
+            <Box>
+              <Button onClick={() => setMandate(NEW_MANDATE_CODE)} data-testid="mandate-add">
+                Add mandate revision code
+              </Button>
+            </Box>
+          )}
+          {mandate && (
+            <MandateCodeDialog
+              initial={mandate}
+              onClose={() => setMandate(null)}
+              onSaved={() => {
+                setMandate(null);
+                void mandates.reload();
+              }}
+            />
+          )}
         </Section>
       </Box>
-      <Section title="Dated exchange rates" testId="rates">
-        <Table size="small">
-          <Head cols={['From', 'To', 'Valid from', 'Rate']} />
-          <TableBody>
-            {(rates.data ?? []).map((r) => (
-              <TableRow key={`${r.fromCurrency}${r.toCurrency}${r.validFrom}`}>
-                <TableCell>{r.fromCurrency}</TableCell>
-                <TableCell>{r.toCurrency}</TableCell>
-                <TableCell>{r.validFrom}</TableCell>
-                <TableCell>{r.rate}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-        {canEdit && (
-          <Box sx={{ display: 'flex', gap: 1 }}>
-            <TextField
-              size="small"
-              label="From"
-              value={rate.fromCurrency}
-              sx={{ width: 90 }}
-              onChange={(e) => setRate({ ...rate, fromCurrency: e.target.value.toUpperCase() })}
-            />
-            <TextField
-              size="small"
-              label="To"
-              value={rate.toCurrency}
-              sx={{ width: 90 }}
-              onChange={(e) => setRate({ ...rate, toCurrency: e.target.value.toUpperCase() })}
-            />
-            <TextField
-              size="small"
-              label="Valid from (yyyy-MM-dd)"
-              value={rate.validFrom}
-              sx={{ width: 190 }}
-              onChange={(e) => setRate({ ...rate, validFrom: e.target.value })}
-            />
-            <TextField
-              size="small"
-              label="Rate"
-              value={rate.rate}
-              sx={{ width: 120 }}
-              onChange={(e) => setRate({ ...rate, rate: e.target.value })}
-            />
-            <Button onClick={() => void act(() => call('admin:save-rate', rate), rates.reload)}>
-              Save rate
-            </Button>
-          </Box>
-        )}
-      </Section>
     </Box>
   );
 }

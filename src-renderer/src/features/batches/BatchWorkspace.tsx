@@ -32,6 +32,7 @@ import { useAppInfo } from '../../app/app-info';
 import { useJobProgress } from '../../app/use-job-progress';
 import { formatCount } from '../../components/format';
 import { AllocatePaymentDialog } from '../allocation/AllocatePaymentDialog';
+import { CustomFieldFilter, type EntryCustomFilter } from './CustomFieldFilter';
 import { EntriesGrid, type EntriesGridHandle } from './EntriesGrid';
 import {
   batchStatusLabel,
@@ -158,6 +159,7 @@ export function BatchWorkspace({
   const [batch, setBatch] = useState<BatchDto | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [statusFilter, setStatusFilter] = useState<readonly EntryStatusDto[]>([]);
+  const [customFilter, setCustomFilter] = useState<EntryCustomFilter | null>(null);
   const [focused, setFocused] = useState<BatchEntryDto | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
@@ -698,18 +700,23 @@ export function BatchWorkspace({
             />
           );
         })}
+        <CustomFieldFilter batch={batch} value={customFilter} onChange={setCustomFilter} />
       </Box>
 
       <EntriesGrid
         ref={grid}
         batch={batch}
         statusFilter={statusFilter}
+        customFilter={customFilter}
         login={login}
         queue={queue}
         startKeying={startKeying}
         onSaved={onSaved}
         onFocusEntry={setFocused}
-        onViewReset={() => setStatusFilter([])}
+        onViewReset={() => {
+          setStatusFilter([]);
+          setCustomFilter(null);
+        }}
       />
 
       {dialog === 'suspend' && focused && (

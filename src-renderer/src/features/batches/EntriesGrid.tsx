@@ -68,8 +68,10 @@ import {
 } from './entry-fields';
 import { allocationStateLabel, entryStatusLabel, entryStatusTone, reasonText } from './labels';
 import { StatusPill } from './StatusPill';
+import { KeyedCodeEditor } from './keyed-code-editor';
 import { KeyedTextEditor } from './keyed-text-editor';
 import type { SerialQueue } from './use-serial-queue';
+import type { EntryCustomFilter } from './CustomFieldFilter';
 
 ModuleRegistry.registerModules([AllCommunityModule]);
 
@@ -163,6 +165,7 @@ function StatusCell(p: ICellRendererParams<GridRow>) {
 export function EntriesGrid({
   batch,
   statusFilter,
+  customFilter,
   queue,
   startKeying,
   onSaved,
@@ -172,6 +175,8 @@ export function EntriesGrid({
 }: {
   batch: BatchDto;
   statusFilter: readonly EntryStatusDto[];
+  /** Only entries whose custom field holds a value (null: every entry). */
+  customFilter: EntryCustomFilter | null;
   /** The operator (layouts are kept per operator by the service, which knows who is asking). */
   login: string;
   queue: SerialQueue;
@@ -186,6 +191,7 @@ export function EntriesGrid({
   const gridTheme = useMemo(() => createGridTheme(theme), [theme]);
   const apiRef = useRef<GridApi<GridRow> | null>(null);
   const filterRef = useRef(statusFilter);
+  const customRef = useRef(customFilter);
   const editable = batch.status === 'open' || batch.status === 'validated';
   const editableRef = useRef(editable);
   const undo = useRef(new UndoStack());
@@ -257,6 +263,7 @@ export function EntriesGrid({
       startRow: 0,
       endRow: 0,
       ...(filterRef.current.length ? { status: [...filterRef.current] } : {}),
+      ...(customRef.current ? { custom: customRef.current } : {}),
     });
     setTotals({ count: page.total, amountMinor: page.totalAmountMinor });
     return page.total;
@@ -275,6 +282,7 @@ export function EntriesGrid({
           endRow: params.endRow,
           ...(sort && sortBy ? { sortBy, sortDir: sort.sort } : {}),
           ...(filterRef.current.length ? { status: [...filterRef.current] } : {}),
+          ...(customRef.current ? { custom: customRef.current } : {}),
         }).then(
           (page) => {
             loadingRef.current--;
@@ -294,10 +302,11 @@ export function EntriesGrid({
 
   // A click on a status chip filters on the service side: the cache starts over with the new filter.
   useEffect(() => {
-    if (filterRef.current === statusFilter) return;
+    if (filterRef.current === statusFilter && customRef.current === customFilter) return;
     filterRef.current = statusFilter;
+    customRef.current = customFilter;
     apiRef.current?.purgeInfiniteCache();
-  }, [statusFilter]);
+  }, [statusFilter, customFilter]);
 
   const editableColumns = useCallback((node: IRowNode<GridRow>): Column[] => {
     const api = apiRef.current;
@@ -508,8 +517,9 @@ export function EntriesGrid({
         // Keyed entry happens in entry order: a sort or a status filter would hide where the new entry goes.
         const sorted = api.getColumnState().some((c) => c.sort && !(c.colId === 'seq' && c.sort === 'asc'));
         if (sorted) api.applyColumnState({ defaultState: { sort: null } });
-        if (filterRef.current.length) {
+        if (filterRef.current.length || customRef.current) {
           filterRef.current = [];
+          customRef.current = null;
           onViewReset();
           api.purgeInfiniteCache();
         }
@@ -717,11 +727,8 @@ export function EntriesGrid({
     });
     const keyed = (column: ColumnConfig): ColDef<GridRow> => {
       const field = column.field as EditableField;
-      const codes = new Map(
-        (gridConfig?.customFields ?? [])
-          .find((f) => `custom:${f.key}` === field)
-          ?.codes.map((c) => [c.code, c.label]) ?? [],
-      );
+      const custom = (gridConfig?.customFields ?? []).find((f) => `custom:${f.key}` === field);
+      const codes = new Map(custom?.codes.map((c) => [c.code, c.label]) ?? []);
       return {
         colId: field,
         headerName: column.caption + (column.required ? ' *' : ''),
@@ -736,9 +743,17 @@ export function EntriesGrid({
         width: column.width,
         hide: !column.visible,
         editable: column.purpose === 'entry' ? cellEditable : false,
-        cellEditor: KeyedTextEditor,
+        ...(custom?.type === 'code'
+          ? { cellEditor: KeyedCodeEditor, cellEditorParams: { codes: custom.codes } }
+          : { cellEditor: KeyedTextEditor }),
         sortable: sortKeyOf(field) !== undefined,
-        cellClassRules: problemRules(field),
+        cellClassRules: {
+          ...problemRules(field),
+          // The count and the sum sit in neighbouring columns; a rule and spacing keep them from reading as one.
+          'batch-totals-label': (p: { data: GridRow | undefined }) =>
+            !!p.data?.totals && field === labelField,
+          'batch-totals-amount': (p: { data: GridRow | undefined }) => !!p.data?.totals && field === 'amount',
+        },
         valueGetter: (p) => (p.data && !p.data.totals ? fieldText(p.data, field) : ''),
         valueFormatter: (p) => {
           const row = p.data;
@@ -746,7 +761,7 @@ export function EntriesGrid({
           if (row.totals) {
             if (field === 'amount') return money(row.totals.amountMinor, batch.currency);
             if (field === labelField)
-              return `${formatCount(row.totals.count)} ${row.totals.count === 1 ? 'entry' : 'entries'}`;
+              return `Total of ${formatCount(row.totals.count)} ${row.totals.count === 1 ? 'entry' : 'entries'}`;
             return '';
           }
           if (field === 'amount')
@@ -1035,6 +1050,21 @@ export function EntriesGrid({
           '& .batch-cell-warning': { bgcolor: alpha(warn.main, dark ? 0.2 : 0.12) },
           '& .batch-problem-error': { color: dark ? err.light : err.dark },
           '& .ag-row[row-id="totals"]': { fontWeight: 600 },
+          // The pinned row's cells come out content-box (30px wider than their columns), so the right-aligned
+          // sum spilled into the next column and ran into the count; border-box keeps each inside its column.
+          '& .ag-row[row-id="totals"] .ag-cell': { boxSizing: 'border-box' },
+          '& .ag-row[row-id="totals"] .ag-cell.batch-totals-label': {
+            fontWeight: 400,
+            color: theme.palette.text.secondary,
+            borderLeft: `1px solid ${theme.palette.divider}`,
+            borderRight: `1px solid ${theme.palette.divider}`,
+            paddingLeft: '18px',
+          },
+          '& .ag-row[row-id="totals"] .ag-cell.batch-totals-amount': {
+            borderLeft: `1px solid ${theme.palette.divider}`,
+            borderRight: `1px solid ${theme.palette.divider}`,
+            paddingRight: '18px',
+          },
         }}
         onKeyDownCapture={holdTypeAhead}
         data-testid="entries-grid"

@@ -8,9 +8,9 @@ import type { ICellEditorComp, ICellEditorParams } from 'ag-grid-community';
  * Enter/F2 edit it, Backspace/Delete clear it).
  */
 export class KeyedTextEditor implements ICellEditorComp {
-  private wrapper!: HTMLDivElement;
-  private input!: HTMLInputElement;
-  private typed = false;
+  protected wrapper!: HTMLDivElement;
+  protected input!: HTMLInputElement;
+  protected typed = false;
   private selectAll = true;
 
   /** Builds the input with its start value from how the edit started. */

@@ -218,9 +218,11 @@ export function RunsPanel({ canRun }: { canRun: boolean }) {
                 data-testid={`run-result-${t.result}`}
               />
             ))}
-            {Object.entries(current.skipped).map(([k, n]) => (
-              <Chip key={k} size="small" variant="outlined" label={`skipped ${k} ${formatCount(n)}`} />
-            ))}
+            {Object.entries(current.skipped)
+              .filter(([, n]) => n > 0)
+              .map(([k, n]) => (
+                <Chip key={k} size="small" variant="outlined" label={`skipped ${k} ${formatCount(n)}`} />
+              ))}
             {current.latencyMs && (
               <Typography variant="caption" color="text.secondary">
                 batch latency p50 {current.latencyMs.p50} ms · p95 {current.latencyMs.p95} ms ·{' '}

@@ -162,8 +162,21 @@ export function SuspensePage({ entryRef = null }: { entryRef?: string | null }) 
         >
           <Box>
             <Typography variant="h6" data-testid="suspense-total">
-              {totals ? `${formatCount(totals.total)} ${totals.total === 1 ? 'payment' : 'payments'}` : '…'}
+              {totals
+                ? `${totals.totalExact ? '' : 'at least '}${formatCount(totals.total)} ${totals.total === 1 ? 'payment' : 'payments'}`
+                : '…'}
             </Typography>
+            {totals && !totals.totalExact && (
+              <Typography
+                variant="caption"
+                color="warning.main"
+                sx={{ display: 'block' }}
+                data-testid="suspense-total-bound"
+              >
+                The text matches too many payments to count in time: counts are lower bounds. Add a filter for
+                exact counts.
+              </Typography>
+            )}
             <Typography variant="caption" color="textSecondary" data-testid="suspense-amounts">
               {totals?.totalsByCurrency.map((t) => money(t.amountMinor, t.currency, true)).join(' · ') || '—'}
             </Typography>

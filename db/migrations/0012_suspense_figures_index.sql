@@ -1,0 +1,1 @@
+CREATE INDEX `suspense_queue_figures_idx` ON `suspense_queue` (`payment_id`,`active`,`state`,`currency`,`action_owner`,`entered_on`,`amount_minor`,`reason_code`);
