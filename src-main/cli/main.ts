@@ -884,6 +884,11 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     });
 
   try {
+    // With --json even the version is a JSON document, so scripts can parse every answer the same way.
+    if (json && argv.slice(2).some((a) => a === '--version' || a === '-V')) {
+      io.out(JSON.stringify({ version: PAYDESK_VERSION }) + '\n');
+      return 0;
+    }
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {

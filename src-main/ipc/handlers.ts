@@ -13,7 +13,7 @@ import {
   paymentAllocations,
   undoAllocation,
 } from '../services/allocation';
-import { listReasonCodes } from '../services/codes';
+import { listDomainCodes } from '../services/codes';
 import { listAllCodes } from '../services/admin/codes-admin';
 import { createAdminHandlers } from './admin-handlers';
 import { createProcessorHandlers } from './processor-handlers';
@@ -124,7 +124,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'codes:list': (input) =>
       input.domainId === undefined
         ? listAllCodes(db, input.includeRetired)
-        : listReasonCodes(db, input.domainId, input.includeRetired),
+        : listDomainCodes(db, input.domainId, input.includeRetired),
     'templates:list': () => listTemplates(db),
     'templates:save': (input) => saveTemplate(db, input, ctx.clock(), ctx.operator.id),
     ...createAdminHandlers(ctx),

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { invalidFields } from './errors';
+import { invalidFields, notFound } from './errors';
 
 /** Domain ids of the reason-code lists (DOMAIN.md §3.9; 17–19 are Paydesk's own). */
 export const REASON_DOMAIN = {
@@ -81,4 +81,15 @@ export function requireReasonCode(
     throw invalidFields(message, [{ path: field, message }]);
   }
   return code;
+}
+
+/** The codes of a domain that must exist: an unknown domain is not_found rather than an empty list. */
+export function listDomainCodes(
+  db: Database.Database,
+  domainId: number,
+  includeRetired = false,
+): ReasonCodeRow[] {
+  if (!db.prepare('SELECT 1 FROM reason_domains WHERE id = ?').get(domainId))
+    throw notFound('reason domain', String(domainId));
+  return listReasonCodes(db, domainId, includeRetired);
 }

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { RecordedPaymentDto } from '../../src-shared/dto/allocation';
 import { parseMinor } from '../../src-shared/money';
+import { BATCH_PAY_TYPES } from '../domain/batch-rules';
 import { isoDate } from '../domain/dates';
+import { PAY_TYPE_NAMES } from '../../src-shared/pay-types';
 import { allocatePayment } from './allocation';
 import { invalidFields, notFound } from './errors';
 import { postPayment } from './payments';
@@ -38,6 +40,13 @@ export function recordPayment(
       .prepare('SELECT currency FROM accounts WHERE account_key = ? AND is_suspense = 0')
       .get(input.accountNo.trim().toUpperCase()) as { currency: string } | undefined;
     if (!account) throw notFound('account', input.accountNo);
+    // Card and direct-debit money comes through a processor run or a confirmed one-off payment, never keyed.
+    if (!BATCH_PAY_TYPES.payment.includes(input.payType)) {
+      const allowed = BATCH_PAY_TYPES.payment.map((t) => `${t} (${PAY_TYPE_NAMES[t]})`).join(', ');
+      throw invalidFields(`payType: ${input.payType} is not an external pay type; use one of ${allowed}`, [
+        { path: 'payType', message: `one of ${allowed}` },
+      ]);
+    }
     const currency = input.currency ?? account.currency;
     const parsed = parseMinor(input.amount, exponentOf(db, currency));
     if (!parsed.ok)

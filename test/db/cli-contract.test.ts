@@ -262,4 +262,23 @@ describe('CLI contract', () => {
     expect(r.code).toBe(3);
     expect(json<ErrorDoc>(r).error.code).toBe('not_found');
   });
+
+  it('payment record takes external pay types only: a card payment is refused and nothing posts', async () => {
+    const before = json<{ total: number }>(await cli('--json', 'account', 'history', 'A0000001'));
+    const r = await cli('--json', 'payment', 'record', 'A0000001', '10.00', '--pay-type', '10003');
+    expect(r.code).toBe(2);
+    expect(json<ErrorDoc>(r).error.issues?.[0]?.path).toBe('payType');
+    expect(json<{ total: number }>(await cli('--json', 'account', 'history', 'A0000001')).total).toBe(
+      before.total,
+    );
+  });
+
+  it('codes list of a domain that does not exist is not_found (exit 3); --json --version is JSON', async () => {
+    const r = await cli('--json', 'codes', 'list', '--domain', '99');
+    expect(r.code).toBe(3);
+    expect(json<ErrorDoc>(r).error.code).toBe('not_found');
+    const v = await cli('--json', '--version');
+    expect(v.code).toBe(0);
+    expect(json<{ version: string }>(v).version).toMatch(/^\d+\.\d+\.\d+/);
+  });
 });

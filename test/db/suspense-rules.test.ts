@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccountDetailDto } from '../../src-shared/dto/accounts';
 import type { BatchDto, BatchEntriesPageDto } from '../../src-shared/dto/batches';
 import type { SuspenseMoveDto } from '../../src-shared/dto/suspense';
+import { postPayment as postProcessorPayment } from '../../src-main/services/payments';
 import { freshApp } from '../helpers/ledger';
 import {
   expectClean,
@@ -39,7 +40,24 @@ const move = (command: string, input: Record<string, unknown>): Promise<Suspense
 describe('suspense rules G1–G15', () => {
   it('G1: only external payments are handled in Payment Center', async () => {
     const [a] = usdAccounts(app, 1);
-    const card = await postPayment(app, a!.accountNo, '10.00', { payType: 10003 });
+    // A card payment arrives from a processor run, not from `payments:record`, so post it at the service.
+    const card = postProcessorPayment(
+      app.ctx.ledger.sqlite,
+      {
+        accountNo: a!.accountNo,
+        amountMinor: 1000,
+        currency: 'USD',
+        effectiveDate: '2026-11-22',
+        payType: 10003,
+        channelId: 0,
+        externalRef: null,
+        billNo: null,
+        payerName: null,
+        sourceKey: 'test:card:1',
+      },
+      '2026-11-22T09:00:00.000Z',
+      null,
+    ).paymentId;
     expect(await refused('G1', 'suspense:recycle', { paymentIds: [card], reasonCode: 4002 })).toContain(
       'external',
     );

@@ -250,7 +250,7 @@ describe('Admin, second pass: custom-field search, code-list editor, reference f
     await page.getByTestId('mandate-save').click();
     await page.getByTestId('mandate-dialog').waitFor({ state: 'hidden' });
     await page.getByTestId('mandate-row-R77').waitFor();
-    await page.getByTestId('term-defaults').scrollIntoViewIfNeeded();
+    await page.getByTestId('mandate-codes').scrollIntoViewIfNeeded();
     await page.mouse.move(5, 5);
     await s.screenshot('admin-extra-reference');
 

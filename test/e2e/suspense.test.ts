@@ -207,4 +207,34 @@ describe('Payment Center in the real renderer over the bridge', () => {
     expect(check.violations).toEqual([]);
     expect(s.consoleErrors).toEqual([]);
   });
+
+  it('says when a text matches too many payments to count exactly', async () => {
+    // Queue rows only (the read model), after the ledger check above: enough for more than 10,000 trigram hits.
+    const db = s.app.ctx.ledger.sqlite;
+    const ins = db.prepare(
+      `INSERT INTO suspense_queue (payment_id, root_id, state, currency, amount_minor, effective_date, entered_on,
+         reason_code, payer_name, external_ref, channel_id, pay_type, updated_at)
+       VALUES (?, ?, 'suspended', 'USD', 1000, '2026-11-01', '2026-11-01', 2001, ?, ?, 0, 10012, '2026-11-01T00:00:00Z')`,
+    );
+    db.transaction(() => {
+      for (let i = 0; i < 12_500; i++) ins.run(2_000_000 + i, 2_000_000 + i, `Bulk Payer ${i}`, `BULK-${i}`);
+    })();
+    const page = s.page;
+    await page.getByTestId('filter-clear').click();
+    await page.getByTestId('filter-text').fill('bulk pay');
+    await page
+      .getByTestId('suspense-total')
+      .filter({ hasText: /^at least 10,000 payments$/ })
+      .waitFor();
+    await page.getByTestId('suspense-total-bound').waitFor();
+    await s.screenshot('suspense-09-bounded-total');
+    // Another filter that leaves few enough payments makes the count exact again.
+    await page.getByTestId('filter-text').fill('bulk payer 1234');
+    await page
+      .getByTestId('suspense-total')
+      .filter({ hasText: /^1 payment$/ })
+      .waitFor();
+    expect(await page.getByTestId('suspense-total-bound').count()).toBe(0);
+    expect(s.consoleErrors).toEqual([]);
+  });
 });

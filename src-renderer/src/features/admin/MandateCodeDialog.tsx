@@ -91,7 +91,7 @@ export function MandateCodeDialog({
             label="Action"
             value={t.action}
             onChange={(e) => setT({ ...t, action: e.target.value })}
-            sx={{ width: 160 }}
+            sx={{ width: 230 }}
             slotProps={{ htmlInput: { 'data-testid': 'mandate-action' } }}
           >
             <MenuItem value="amend">Amend the mandate</MenuItem>

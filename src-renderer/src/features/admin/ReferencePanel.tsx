@@ -522,9 +522,9 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
           </TableBody>
         </Table>
       </Section>
-      <Box sx={{ display: 'grid', gridTemplateColumns: '1.4fr 1fr', gap: 2 }}>
+      <Box sx={{ display: 'grid', gridTemplateColumns: 'minmax(0, 1.3fr) minmax(0, 1fr)', gap: 2 }}>
         <Section title="Recurring payment rejection codes" testId="rejection-codes">
-          <Table size="small">
+          <Table size="small" sx={{ display: 'block', overflowX: 'auto' }}>
             <Head cols={['Code', 'Description', 'Class', 'Retries', 'Suspend days', 'Events']} />
             <TableBody>
               {(rejections.data ?? []).map((r) => (
@@ -566,7 +566,7 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
           )}
         </Section>
         <Section title="Mandate revision codes" testId="mandate-codes">
-          <Table size="small">
+          <Table size="small" sx={{ display: 'block', overflowX: 'auto' }}>
             <Head cols={['Code', 'Name', 'Action', 'Event']} />
             <TableBody>
               {(mandates.data ?? []).map((m) => (
