@@ -194,24 +194,24 @@ export function whereOf(
     if (match?.broad && match.literal) {
       // A broad text is checked on each row another index yields: listing its many index hits first (to probe
       // them as a set, or to read their rows) costs far more than a literal test of the few rows a page needs.
-      parts.push(`(${columns.map((c) => `instr(lower(coalesce(${c}, '')), lower(?)) > 0`).join(' OR ')})`);
-      columns.forEach(() => params.push(t));
+      const test = literalTest(columns, t);
+      parts.push(test.sql);
+      params.push(...test.params);
     } else if (match && !match.broad) {
       // The hits were listed already (at most BROAD_TEXT_HITS): matching the phrase again would cost as much once
       // more, most of it in the long lists of common trigrams.
       parts.push('q.payment_id IN (SELECT value FROM json_each(?))');
       params.push(JSON.stringify(match.hits));
     } else if (match) {
-      // A broad text is only probed (the + keeps it from driving): reading its many rows one by one costs more
-      // than walking the queue's index and checking each payment against the looked-up set.
-      parts.push(
-        `${match.broad ? '+' : ''}q.payment_id IN (SELECT rowid FROM ${match.table} WHERE ${match.table} MATCH ?)`,
-      );
+      // A broad text that is not plain ASCII (where lower() and the index fold case differently) is only probed
+      // (the + keeps it from driving) against its looked-up set: exact, but the set costs one entry per hit.
+      parts.push(`+q.payment_id IN (SELECT rowid FROM ${match.table} WHERE ${match.table} MATCH ?)`);
       params.push(match.query);
     } else {
       // Under three characters the trigram index has nothing to match; instr() takes the text literally.
-      parts.push(`(${columns.map((c) => `instr(lower(coalesce(${c}, '')), lower(?)) > 0`).join(' OR ')})`);
-      columns.forEach(() => params.push(t));
+      const test = literalTest(columns, t);
+      parts.push(test.sql);
+      params.push(...test.params);
     }
   };
   contains('text', ['q.payer_name', 'q.external_ref']);
