@@ -281,4 +281,26 @@ describe('CLI contract', () => {
     expect(v.code).toBe(0);
     expect(json<{ version: string }>(v).version).toMatch(/^\d+\.\d+\.\d+/);
   });
+
+  it('config import lists structure and content problems in one attempt and applies nothing', async () => {
+    const file = join(dir, 'bad-config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        format: 'paydesk-config',
+        version: 1,
+        bogus: true,
+        settings: { 'suspense.thresholdPercent': 'lots' },
+        reasonCodes: [{ domainId: 14, id: 2500, label: 'Mine', help: '', glId: null, active: true }],
+      }),
+    );
+    const before = await cli('--json', 'codes', 'list', '--domain', '14');
+    const r = await cli('--json', 'config', 'import', file);
+    expect(r.code).toBe(2);
+    const paths = (json<ErrorDoc>(r).error.issues ?? []).map((i) => i.path);
+    expect(paths.some((p) => p.includes('bogus') || p === '(root)')).toBe(true);
+    expect(paths).toContain('settings.suspense.thresholdPercent');
+    expect(paths.some((p) => p.startsWith('reasonCodes.0'))).toBe(true);
+    expect((await cli('--json', 'codes', 'list', '--domain', '14')).out).toBe(before.out);
+  });
 });

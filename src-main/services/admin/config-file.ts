@@ -296,6 +296,27 @@ function applyConfig(db: Database.Database, cfg: ConfigFile): Record<string, num
 }
 
 /**
+ * Content problems of the sections that stand on their own (settings, reason codes), found even when
+ * another part of the file is malformed, so one attempt lists every problem an admin has to fix.
+ */
+function independentIssues(db: Database.Database, raw: unknown): FieldIssue[] {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [];
+  const file = raw as Record<string, unknown>;
+  const issues: FieldIssue[] = [];
+  const settings = configSchema.shape.settings.safeParse(file.settings);
+  if (settings.success && file.settings !== undefined) {
+    for (const [key, value] of Object.entries(settings.data)) {
+      const p = settingProblem(key, value);
+      if (p) issues.push({ path: `settings.${key}`, message: p });
+    }
+  }
+  const codes = configSchema.shape.reasonCodes.safeParse(file.reasonCodes);
+  if (codes.success && file.reasonCodes !== undefined)
+    issues.push(...reasonCodeProblems(db, codes.data, 'reasonCodes'));
+  return issues;
+}
+
+/**
  * Imports a configuration file whole: it is parsed strictly and checked against the ledger, every problem
  * is listed, and nothing is written unless the whole file is good. The audit row keeps the configuration
  * before and the file applied.
@@ -309,7 +330,7 @@ export function importConfig(
   const raw = input.file !== undefined ? readJsonFile(input.file) : input.config;
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = schemaIssues(parsed.error);
+    const issues = [...schemaIssues(parsed.error), ...independentIssues(db, raw)];
     throw invalidFields(
       `the configuration file has ${issues.length} problem(s); nothing was imported`,
       issues,
