@@ -213,6 +213,27 @@ export function saveTerm(
   })();
 }
 
+/**
+ * Deletes one reference row by code in a transaction: the row must exist, `guard` may refuse it (in use),
+ * and the audit keeps what was deleted.
+ */
+function deleteByCode<T>(
+  db: Database.Database,
+  what: { table: string; entity: string; label: string; find: () => T | undefined; guard?: () => void },
+  code: string,
+  now: Date,
+  operatorId: number,
+): { deleted: string } {
+  return db.transaction(() => {
+    const before = what.find();
+    if (!before) throw notFound(what.label, code);
+    what.guard?.();
+    db.prepare(`DELETE FROM ${what.table} WHERE code = ?`).run(code);
+    auditChange(db, now, operatorId, `${what.entity}.delete`, what.entity, code, before, undefined);
+    return { deleted: code };
+  })();
+}
+
 /** Deletes a payment term no default and no bill unit uses. */
 export function deleteTerm(
   db: Database.Database,
@@ -220,19 +241,22 @@ export function deleteTerm(
   now: Date,
   operatorId: number,
 ): { deleted: string } {
-  return db.transaction(() => {
-    const before = listTerms(db).terms.find((x) => x.code === code);
-    if (!before) throw notFound('payment term', code);
+  const guard = (): void => {
     const byDefault = db.prepare('SELECT code FROM payment_term_defaults WHERE term_code = ?').get(code) as
       { code: string } | undefined;
     if (byDefault)
       throw conflict('term-in-use', `payment term ${code} is the term of default ${byDefault.code}`);
     if (db.prepare('SELECT 1 FROM bill_units WHERE payment_term = ? LIMIT 1').get(code))
       throw conflict('term-in-use', `payment term ${code} is used by bill units`);
-    db.prepare('DELETE FROM payment_terms WHERE code = ?').run(code);
-    auditChange(db, now, operatorId, 'payment_term.delete', 'payment_term', code, before, undefined);
-    return { deleted: code };
-  })();
+  };
+  const find = () => listTerms(db).terms.find((x) => x.code === code);
+  return deleteByCode(
+    db,
+    { table: 'payment_terms', entity: 'payment_term', label: 'payment term', find, guard },
+    code,
+    now,
+    operatorId,
+  );
 }
 
 /** Issues of a term default: its term and pay type must exist. */
@@ -282,22 +306,14 @@ export function deleteTermDefault(
   now: Date,
   operatorId: number,
 ): { deleted: string } {
-  return db.transaction(() => {
-    const before = listTerms(db).defaults.find((x) => x.code === code);
-    if (!before) throw notFound('payment term default', code);
-    db.prepare('DELETE FROM payment_term_defaults WHERE code = ?').run(code);
-    auditChange(
-      db,
-      now,
-      operatorId,
-      'payment_term_default.delete',
-      'payment_term_default',
-      code,
-      before,
-      undefined,
-    );
-    return { deleted: code };
-  })();
+  const find = () => listTerms(db).defaults.find((x) => x.code === code);
+  const what = {
+    table: 'payment_term_defaults',
+    entity: 'payment_term_default',
+    label: 'payment term default',
+    find,
+  };
+  return deleteByCode(db, what, code, now, operatorId);
 }
 
 // ---- mandate revision codes and rejection codes (DOMAIN.md §2.21) ----
@@ -339,13 +355,14 @@ export function deleteMandateCode(
   now: Date,
   operatorId: number,
 ): { deleted: string } {
-  return db.transaction(() => {
-    const before = listMandateCodes(db).find((x) => x.code === code);
-    if (!before) throw notFound('mandate revision code', code);
-    db.prepare('DELETE FROM mandate_revision_codes WHERE code = ?').run(code);
-    auditChange(db, now, operatorId, 'mandate_code.delete', 'mandate_code', code, before, undefined);
-    return { deleted: code };
-  })();
+  const find = () => listMandateCodes(db).find((x) => x.code === code);
+  const what = {
+    table: 'mandate_revision_codes',
+    entity: 'mandate_code',
+    label: 'mandate revision code',
+    find,
+  };
+  return deleteByCode(db, what, code, now, operatorId);
 }
 
 /**
@@ -410,13 +427,9 @@ export function deleteRejectionCode(
   now: Date,
   operatorId: number,
 ): { deleted: string } {
-  return db.transaction(() => {
-    const before = listRejectionCodes(db).find((x) => x.code === code);
-    if (!before) throw notFound('rejection code', code);
-    db.prepare('DELETE FROM rejection_codes WHERE code = ?').run(code);
-    auditChange(db, now, operatorId, 'rejection_code.delete', 'rejection_code', code, before, undefined);
-    return { deleted: code };
-  })();
+  const find = () => listRejectionCodes(db).find((x) => x.code === code);
+  const what = { table: 'rejection_codes', entity: 'rejection_code', label: 'rejection code', find };
+  return deleteByCode(db, what, code, now, operatorId);
 }
 
 // ---- currencies and dated exchange rates ----
