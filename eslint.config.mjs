@@ -118,6 +118,40 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src-main/ledger/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'The ledger kernel never imports electron.' }],
+          patterns: [
+            {
+              group: ['**/services/**', '**/jobs/**', '**/ipc/**', '**/cli/**', '**/bridge/**'],
+              message: 'The ledger kernel is used by the feature services and uses none of them.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src-main/services/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'Services never import electron.' }],
+          patterns: [
+            {
+              group: ['**/jobs/**', '**/ipc/**', '**/cli/**', '**/bridge/**'],
+              message: 'Services sit below the front doors and the job runner; they never import upward.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openApp } from '../src-main/app-context';
-import { writeAudit } from '../src-main/services/audit';
+import { writeAudit } from '../src-main/ledger/audit';
 import { simulatorToken } from '../src-main/processors/simulator';
 import { demoCardNumber } from '../src-main/services/processors/methods';
 import type { Result } from '../src-shared/api/result';

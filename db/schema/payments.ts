@@ -2,6 +2,7 @@ import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { accounts, billItems, bills } from './accounts';
 import { currencies, operators } from './reference';
 import { journals } from './journal';
+import { ENTRY_STATUSES } from '../../src-shared/dto/batches';
 
 /** Payment batches (Payment Tool): payment, refund or reversal batches of one pay type, currency and channel. */
 export const batches = sqliteTable('batches', {
@@ -62,17 +63,7 @@ export const batchEntries = sqliteTable(
     /** Reversal batches: the payment to reverse. */
     paymentRef: integer('payment_ref'),
     customJson: text('custom_json'),
-    status: text('status', {
-      enum: [
-        'new',
-        'valid',
-        'allocation_required',
-        'allocation_suggested',
-        'to_be_suspended',
-        'invalid',
-        'posted',
-      ],
-    }).notNull(),
+    status: text('status', { enum: ENTRY_STATUSES }).notNull(),
     reasonCode: integer('reason_code'),
     problem: text('problem'),
     problemColumn: text('problem_column'),

@@ -1,3 +1,4 @@
+import type { EntryStatusDto } from '../../src-shared/dto/batches';
 import type { Minor } from '../../src-shared/money';
 import { PAY_TYPE } from '../../src-shared/pay-types';
 import {
@@ -13,8 +14,7 @@ import {
 export type BatchType = 'payment' | 'refund' | 'reversal';
 
 /** Entry statuses shown in the grid. */
-export type EntryStatus =
-  'new' | 'valid' | 'allocation_required' | 'allocation_suggested' | 'to_be_suspended' | 'invalid' | 'posted';
+export type EntryStatus = EntryStatusDto;
 
 const EXTERNAL = [
   PAY_TYPE.cash,

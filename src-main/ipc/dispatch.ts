@@ -8,7 +8,7 @@ import {
 } from '../../src-shared/api/contract';
 import { commandInputs } from '../../src-shared/api/inputs';
 import type { AppError, FieldIssue, Result } from '../../src-shared/api/result';
-import { AppFailure } from '../services/errors';
+import { AppFailure } from '../ledger/errors';
 import type { Logger } from '../services/context';
 
 /** The one handler map: every command, its parsed input, its output. */

@@ -3,7 +3,7 @@ import type { ServiceContext } from '../services/context';
 import { billItems, paymentHistory, searchAccounts, showAccount } from '../services/accounts';
 import { appInfo } from '../services/app-info';
 import { importReceivables } from '../services/ar-import';
-import { checkLedger } from '../services/ledger-check';
+import { checkLedger } from '../ledger/ledger-check';
 import type { Handlers } from './dispatch';
 import {
   allocateAccountCredit,
@@ -12,12 +12,12 @@ import {
   billPayments,
   paymentAllocations,
   undoAllocation,
-} from '../services/allocation';
-import { listDomainCodes } from '../services/codes';
+} from '../ledger/allocation';
+import { listDomainCodes } from '../ledger/codes';
 import { listAllCodes } from '../services/admin/codes-admin';
 import { createAdminHandlers } from './admin-handlers';
 import { createProcessorHandlers } from './processor-handlers';
-import { recordPayment } from '../services/record-payment';
+import { recordPayment } from '../ledger/record-payment';
 import { exportBatchFile, importBatchFile } from '../services/batches/batch-file';
 import { listTemplates, previewBankFile, saveTemplate } from '../services/batches/import-file';
 import { allocateEntry, entryAllocationView } from '../services/batches/entry-allocation';
@@ -34,7 +34,7 @@ import {
   updateBatchHeader,
 } from '../services/batches/batch-store';
 import { batchReport } from '../services/batches/report';
-import { suspenseHandlers } from '../services/suspense/handlers';
+import { suspenseHandlers } from './suspense-handlers';
 import type { JobKind, JobTypes } from '../jobs/registry';
 
 /** Runs a heavy job (in the worker in the app) with progress events to every listener. */

@@ -1,35 +1,9 @@
-import type { Ledger } from '../../db/client';
-import type { DemoSummaryDto } from '../../src-shared/dto/app';
-import type { BatchImportDto, BatchSubmitDto, BatchValidationDto } from '../../src-shared/dto/batches';
-import { importBankFile, type ImportBankFileInput } from '../services/batches/import-file';
-import { submitBatch, type SubmitInput } from '../services/batches/submit';
+import type { JobEnv, JobKind, JobTypes } from '../services/job-port';
+import { importBankFile } from '../services/batches/import-file';
+import { submitBatch } from '../services/batches/submit';
 import { validateBatch } from '../services/batches/validate';
-import { generateDemoLedger, type DemoOptions } from '../services/demo';
-import type { CollectRunDto } from '../../src-shared/dto/processors';
-import { runCollect, runDeposit, runRefund, type CollectOptions } from '../services/processors/collect';
-
-/** Reports progress of a job: what phase, how far. */
-export type ProgressFn = (phase: string, done: number, total: number) => void;
-
-/** Context a job function gets: the ledger file opened in its own thread, clock, operator. */
-export type JobEnv = { ledger: Ledger; now: Date; operatorId: number; progress: ProgressFn };
-
-/** Input and output of every job kind. */
-export type JobTypes = {
-  demo: { input: DemoOptions; output: DemoSummaryDto };
-  'batch-validate': { input: { batchId: number }; output: BatchValidationDto };
-  'batch-submit': { input: SubmitInput; output: BatchSubmitDto };
-  'batch-import': { input: ImportBankFileInput; output: BatchImportDto };
-  collect: { input: CollectOptions; output: CollectRunDto };
-  deposit: {
-    input: { processor?: string | undefined; start?: string | undefined; end?: string | undefined };
-    output: CollectRunDto;
-  };
-  refund: { input: { processor?: string | undefined }; output: CollectRunDto };
-};
-
-/** A job kind. */
-export type JobKind = keyof JobTypes;
+import { generateDemoLedger } from '../services/demo';
+import { runCollect, runDeposit, runRefund } from '../services/processors/collect';
 
 /** The job functions, shared by the inline runner and the worker entry. */
 export const jobFunctions: {
@@ -60,3 +34,5 @@ function processorEnv(env: JobEnv) {
     progress: env.progress,
   };
 }
+
+export type { JobEnv, JobKind, JobTypes, ProgressFn } from '../services/job-port';

@@ -1,19 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Ledger } from '../../db/client';
 import type { JobProgressDto } from '../../src-shared/dto/app';
-import { jobFunctions, type JobKind, type JobTypes } from './registry';
+import type { JobRunner, JobTypes } from '../services/job-port';
+import { jobFunctions } from './registry';
 
-/** Options given to every job run. */
-export type JobRunOptions = { now: Date; operatorId: number; onProgress?: (p: JobProgressDto) => void };
-
-/** Runs heavy jobs either inline or in a worker thread; callers cannot tell the difference. */
-export type JobRunner = {
-  run<K extends JobKind>(
-    kind: K,
-    input: JobTypes[K]['input'],
-    opts: JobRunOptions,
-  ): Promise<JobTypes[K]['output']>;
-};
+export type { JobRunOptions, JobRunner } from '../services/job-port';
 
 /** Builds a progress reporter that throttles to about ten events a second and computes a rate. */
 export function progressReporter(

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { AppFailure } from '../services/errors';
+import { AppFailure } from '../ledger/errors';
 import type { JobRunner } from './runner';
 import type { WorkerJobData, WorkerMessage } from './worker';
 

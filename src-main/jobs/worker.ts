@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { attachLedger, type Ledger } from '../../db/client';
 import type { AppError } from '../../src-shared/api/result';
 import type { JobProgressDto } from '../../src-shared/dto/app';
-import { AppFailure } from '../services/errors';
+import { AppFailure } from '../ledger/errors';
 import { jobFunctions, type JobEnv, type JobKind } from './registry';
 import { progressReporter } from './runner';
 

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { conflict } from '../services/errors';
+import { conflict } from '../ledger/errors';
 
 /**
  * Where the key that encrypts processor secrets comes from: PAYDESK_SECRET_KEY (any string, hashed to 256

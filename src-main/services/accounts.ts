@@ -11,7 +11,7 @@ import type {
   PaymentStatusDto,
 } from '../../src-shared/dto/accounts';
 import { isoDate } from '../domain/dates';
-import { notFound } from './errors';
+import { notFound } from '../ledger/errors';
 
 type AccountRow = {
   id: number;

@@ -18,9 +18,9 @@ import {
   type IssueSink,
   type ParsedArFile,
 } from '../importers/ar-csv';
-import { writeAudit } from './audit';
-import { invalidFileRows } from './errors';
-import { postJournal, type JournalLine } from './journal';
+import { writeAudit } from '../ledger/audit';
+import { invalidFileRows } from '../ledger/errors';
+import { postJournal, type JournalLine } from '../ledger/journal';
 
 /** Paths of the receivables files to import; any subset may be given. */
 export type ArImportFiles = {

@@ -1,7 +1,7 @@
 import type { Ledger } from '../../db/client';
 import type { EventName, EventPayloads } from '../../src-shared/api/contract';
 import type { OperatorDto } from '../../src-shared/dto/app';
-import type { JobRunner } from '../jobs/runner';
+import type { JobRunner } from './job-port';
 
 /** Minimal structured logger; never given card data or secrets. */
 export type Logger = {

@@ -4,9 +4,9 @@ import { addDays, addMonths, isoDate, lastCycleDate } from '../domain/dates';
 import { mulberry32, pick, randInt } from '../domain/prng';
 import { PAY_TYPE } from '../../src-shared/pay-types';
 import { demoPaymentMethods } from './processors/methods';
-import { writeAudit } from './audit';
+import { writeAudit } from '../ledger/audit';
 import { withIndexesDeferred } from '../../db/bulk';
-import { conflict } from './errors';
+import { conflict } from '../ledger/errors';
 
 const BULK_TABLES = ['accounts', 'bill_units', 'bills', 'bill_items', 'journals', 'journal_lines'];
 

@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { OperatorDto } from '../../src-shared/dto/app';
-import { writeAudit } from './audit';
+import { writeAudit } from '../ledger/audit';
 import type { CommandName } from '../../src-shared/api/contract';
 import { COMMAND_ROLES, mayRun } from '../../src-shared/api/roles';
-import { forbidden } from './errors';
+import { forbidden } from '../ledger/errors';
 import type { ServiceContext } from './context';
 
 type OperatorRow = { id: number; login: string; name: string; roles: string };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { adminInputs } from './admin-inputs';
 import { processorInputs } from './processor-inputs';
 import { CUSTOM_KEY_PATTERN } from '../columns';
+import { ENTRY_STATUSES } from '../dto/batches';
 
 const accountNo = z.string().trim().min(1).max(64);
 const isoDate = z.iso.date();
@@ -15,15 +16,7 @@ const decimal = z
   .regex(/^-?\d{1,15}(\.\d{1,6})?$/, 'a decimal amount such as 12.34');
 const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD');
 const optionalText = z.string().max(64).nullable().optional();
-const entryStatus = z.enum([
-  'new',
-  'valid',
-  'allocation_required',
-  'allocation_suggested',
-  'to_be_suspended',
-  'invalid',
-  'posted',
-]);
+const entryStatus = z.enum(ENTRY_STATUSES);
 /**
  * A bank file sent by the renderer (read with the File API, base64): neither the browser over the bridge nor a
  * sandboxed Electron page can name a path the main process may read, so the bytes travel instead.

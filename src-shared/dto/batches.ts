@@ -4,9 +4,24 @@ import type { AllocationViewDto } from './allocation';
 /** Batch types. */
 export type BatchTypeDto = 'payment' | 'refund' | 'reversal';
 
+/**
+ * Entry statuses in the order a clerk works through them. `duplicate_suspected` never posts until a supervisor
+ * releases it; after submit an entry is `posted` (to its account) or `posted_suspense` (to the suspense account).
+ */
+export const ENTRY_STATUSES = [
+  'new',
+  'valid',
+  'allocation_suggested',
+  'allocation_required',
+  'duplicate_suspected',
+  'to_be_suspended',
+  'invalid',
+  'posted',
+  'posted_suspense',
+] as const;
+
 /** Entry statuses. */
-export type EntryStatusDto =
-  'new' | 'valid' | 'allocation_required' | 'allocation_suggested' | 'to_be_suspended' | 'invalid' | 'posted';
+export type EntryStatusDto = (typeof ENTRY_STATUSES)[number];
 
 /** Expected vs entered figures (the zero-proof bar). */
 export type ZeroProofDto = {

@@ -329,7 +329,7 @@ describe('channels, pay types, terms, CMP codes, currencies and rates', () => {
         })
       ).code,
     ).toBe('validation');
-    const { convertOn } = await import('../../src-main/services/rates');
+    const { convertOn } = await import('../../src-main/ledger/rates');
     expect(convertOn(app.ctx.ledger.sqlite, 10_000, 'EUR', 'USD', '2026-11-20').amountMinor).toBe(10_825);
     expect((await fail('admin:save-currency', { code: 'USD', exponent: 3, name: 'Dollar' })).code).toBe(
       'conflict',

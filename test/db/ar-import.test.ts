@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openLedger, type Ledger } from '../../db/client';
 import { importReceivables, type ArImportFiles } from '../../src-main/services/ar-import';
-import { writeAudit } from '../../src-main/services/audit';
-import { AppFailure } from '../../src-main/services/errors';
-import { postJournal } from '../../src-main/services/journal';
+import { writeAudit } from '../../src-main/ledger/audit';
+import { AppFailure } from '../../src-main/ledger/errors';
+import { postJournal } from '../../src-main/ledger/journal';
 import type { FileIssue } from '../../src-shared/api/result';
 
 const MIGRATIONS = fileURLToPath(new URL('../../db/migrations', import.meta.url));

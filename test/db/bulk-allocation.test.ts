@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../../src-shared/api/result';
 import type { LedgerCheckDto } from '../../src-shared/dto/app';
 import { mulberry32 } from '../../src-main/domain/prng';
-import { writeAudit } from '../../src-main/services/audit';
-import { allocateBulk } from '../../src-main/services/bulk-allocation';
-import { postPaymentsBulk, type BulkPaymentRow } from '../../src-main/services/payments';
+import { writeAudit } from '../../src-main/ledger/audit';
+import { allocateBulk } from '../../src-main/ledger/bulk-allocation';
+import { postPaymentsBulk, type BulkPaymentRow } from '../../src-main/ledger/payments';
 import { freshApp } from '../helpers/ledger';
 
 type TestApp = ReturnType<typeof freshApp>;

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccountDetailDto } from '../../src-shared/dto/accounts';
 import type { BatchDto, BatchEntriesPageDto } from '../../src-shared/dto/batches';
 import type { SuspenseMoveDto } from '../../src-shared/dto/suspense';
-import { postPayment as postProcessorPayment } from '../../src-main/services/payments';
+import { postPayment as postProcessorPayment } from '../../src-main/ledger/payments';
 import { freshApp } from '../helpers/ledger';
 import {
   expectClean,

@@ -4,7 +4,7 @@ import { openLedger, type Ledger } from '../../db/client';
 import type { JobProgressDto } from '../../src-shared/dto/app';
 import { openApp } from '../../src-main/app-context';
 import { resolveWorkerEntry, workerJobRunner } from '../../src-main/jobs/worker-runner';
-import { AppFailure } from '../../src-main/services/errors';
+import { AppFailure } from '../../src-main/ledger/errors';
 import { ensureOperator } from '../../src-main/services/operators';
 import { tempDir } from '../helpers/ledger';
 

@@ -6,9 +6,9 @@ import { reasonCodeInput } from '../../../src-shared/api/admin-inputs';
 import type { ReasonDomainDto, ReasonsFileDto } from '../../../src-shared/dto/admin';
 import type { ReasonCodeDto } from '../../../src-shared/dto/codes';
 import { SUSPENSE_REASON } from '../../domain/batch-rules';
-import { writeAudit } from '../audit';
-import { findReasonCode, REASON_DOMAIN } from '../codes';
-import { conflict, invalidFields, notFound } from '../errors';
+import { writeAudit } from '../../ledger/audit';
+import { findReasonCode, REASON_DOMAIN } from '../../ledger/codes';
+import { conflict, invalidFields, notFound } from '../../ledger/errors';
 import { parseReasonsText } from './reasons-text';
 
 /** Ids up to this are the product's reserved ranges (DOMAIN.md §3.9); the desk's own codes are above it. */

@@ -17,8 +17,8 @@ import type {
 import type { BatchTypeDto } from '../../../src-shared/dto/batches';
 import { parseMinor } from '../../../src-shared/money';
 import { BATCH_PAY_TYPES } from '../../domain/batch-rules';
-import { conflict, notFound } from '../errors';
-import { exponentOf } from '../rates';
+import { conflict, notFound } from '../../ledger/errors';
+import { exponentOf } from '../../ledger/rates';
 import { auditChange, failOn, payTypeEnabled } from './reference-data';
 
 // ---- custom fields ----

@@ -15,9 +15,9 @@ import {
 } from '../../../src-shared/api/admin-inputs';
 import type { FieldIssue } from '../../../src-shared/api/result';
 import type { ConfigFileDto, ConfigImportDto, SettingValue } from '../../../src-shared/dto/admin';
-import { writeAudit } from '../audit';
-import { invalidFields } from '../errors';
-import { SETTING_DEFAULTS, getSetting, type SettingKey } from '../settings';
+import { writeAudit } from '../../ledger/audit';
+import { invalidFields } from '../../ledger/errors';
+import { SETTING_DEFAULTS, getSetting, type SettingKey } from '../../ledger/settings';
 import { listRejectionCodes } from '../rejection-codes';
 import { listAllCodes, readJsonFile, reasonCodeProblems, schemaIssues, upsertCodes } from './codes-admin';
 import {

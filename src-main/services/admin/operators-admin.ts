@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Role } from '../../../src-shared/api/roles';
 import type { AuditEntryDto, AuditPageDto, OperatorAdminDto } from '../../../src-shared/dto/admin';
-import { conflict, notFound } from '../errors';
+import { conflict, notFound } from '../../ledger/errors';
 import { auditChange } from './reference-data';
 
 type Row = { id: number; login: string; name: string; roles: string; active: number; createdAt: string };

@@ -14,8 +14,8 @@ import type { CurrencyDto } from '../../../src-shared/dto/app';
 import type { BatchTypeDto } from '../../../src-shared/dto/batches';
 import { PAY_TYPE } from '../../../src-shared/pay-types';
 import { BATCH_PAY_TYPES } from '../../domain/batch-rules';
-import { writeAudit } from '../audit';
-import { conflict, invalidFields, notFound } from '../errors';
+import { writeAudit } from '../../ledger/audit';
+import { conflict, invalidFields, notFound } from '../../ledger/errors';
 import { listRejectionCodes } from '../rejection-codes';
 
 /** Audits one configuration change (who, when, before, after) in the caller's transaction. */

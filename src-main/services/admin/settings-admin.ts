@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { SettingDto, SettingValue } from '../../../src-shared/dto/admin';
-import { writeAudit } from '../audit';
-import { invalidFields } from '../errors';
-import { getSetting, SETTING_DEFAULTS, type SettingKey } from '../settings';
+import { writeAudit } from '../../ledger/audit';
+import { invalidFields } from '../../ledger/errors';
+import { getSetting, SETTING_DEFAULTS, type SettingKey } from '../../ledger/settings';
 
 type Rule =
   | { kind: 'boolean'; description: string }

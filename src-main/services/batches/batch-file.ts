@@ -3,8 +3,8 @@ import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { BatchDto } from '../../../src-shared/dto/batches';
 import { formatMinor } from '../../../src-shared/money';
-import { invalidFields } from '../errors';
-import { exponentOf } from '../rates';
+import { invalidFields } from '../../ledger/errors';
+import { exponentOf } from '../../ledger/rates';
 import { createBatch, ENTRY_COLUMNS, entryDto, getBatch, loadBatchRow, saveEntries } from './batch-store';
 
 /** The hand-over file of a batch (Payment Tool's "PMT file"): header and entries as typed, versioned. */

@@ -1,4 +1,4 @@
-import { REASON_DOMAIN, requireReasonCode } from '../codes';
+import { REASON_DOMAIN, requireReasonCode } from '../../ledger/codes';
 import { customValueChecker } from '../admin/columns';
 import { payTypeEnabled } from '../admin/reference-data';
 import type Database from 'better-sqlite3';
@@ -12,10 +12,10 @@ import { parseMinor } from '../../../src-shared/money';
 import { PAY_TYPE_NAMES } from '../../../src-shared/pay-types';
 import { BATCH_PAY_TYPES, zeroProof, type BatchType } from '../../domain/batch-rules';
 import { isoDate } from '../../domain/dates';
-import { writeAudit } from '../audit';
-import { conflict, invalidFields, notFound } from '../errors';
-import { exponentOf } from '../rates';
-import { getSetting } from '../settings';
+import { writeAudit } from '../../ledger/audit';
+import { conflict, invalidFields, notFound } from '../../ledger/errors';
+import { exponentOf } from '../../ledger/rates';
+import { getSetting } from '../../ledger/settings';
 
 type BatchRow = {
   id: number;

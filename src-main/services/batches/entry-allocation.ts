@@ -1,10 +1,10 @@
 import type Database from 'better-sqlite3';
 import type { EntryAllocationViewDto } from '../../../src-shared/dto/batches';
 import { parseMinor } from '../../../src-shared/money';
-import { allocationView } from '../allocation';
-import { writeAudit } from '../audit';
-import { conflict, invalidFields, notFound } from '../errors';
-import { exponentOf } from '../rates';
+import { allocationView } from '../../ledger/allocation';
+import { writeAudit } from '../../ledger/audit';
+import { conflict, invalidFields, notFound } from '../../ledger/errors';
+import { exponentOf } from '../../ledger/rates';
 import { assertEditable, loadBatchRow, touchBatch } from './batch-store';
 import { computeVerdicts } from './validate';
 

@@ -9,9 +9,9 @@ import { parseBankFile } from '../../importers/bank-file/parse-bank-file';
 import { parseTemplate, type BankFileTemplateInput } from '../../importers/bank-file/template';
 import type { ParseResult, StagedRow } from '../../importers/bank-file/types';
 import type { BatchType } from '../../domain/batch-rules';
-import { writeAudit } from '../audit';
-import { conflict, invalidFields, invalidFileRows, notFound } from '../errors';
-import { exponentOf } from '../rates';
+import { writeAudit } from '../../ledger/audit';
+import { conflict, invalidFields, invalidFileRows, notFound } from '../../ledger/errors';
+import { exponentOf } from '../../ledger/rates';
 import { createBatch, entryKey, getBatch, nextEntryId } from './batch-store';
 
 /** Staged entries per multi-row INSERT, and the columns each one binds (900 parameters a statement). */

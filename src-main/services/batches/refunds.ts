@@ -2,13 +2,13 @@ import type Database from 'better-sqlite3';
 import { convertMinor } from '../../domain/allocation';
 import type { EntryVerdict } from '../../domain/batch-rules';
 import { validateRefundEntries, type RefundAccountFacts } from '../../domain/refund-rules';
-import { crashPoint } from '../../jobs/crash-point';
-import { writeAllocations } from '../bulk-allocation';
-import { REASON_DOMAIN, findReasonCode } from '../codes';
-import { conflict } from '../errors';
-import { postJournal, type JournalLine } from '../journal';
-import { exponentOf } from '../rates';
-import { getSetting } from '../settings';
+import { crashPoint } from '../../ledger/crash-point';
+import { writeAllocations } from '../../ledger/bulk-allocation';
+import { REASON_DOMAIN, findReasonCode } from '../../ledger/codes';
+import { conflict } from '../../ledger/errors';
+import { postJournal, type JournalLine } from '../../ledger/journal';
+import { exponentOf } from '../../ledger/rates';
+import { getSetting } from '../../ledger/settings';
 
 /** Item type of refund items: open ones (negative) are credit set aside to pay back; refunds write paid ones. */
 export const REFUND_ITEM_TYPE = 'refund';

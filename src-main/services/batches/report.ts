@@ -1,24 +1,21 @@
 import type Database from 'better-sqlite3';
 import Papa from 'papaparse';
 import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
-import type { BatchReportDto, BatchReportLineDto, EntryStatusDto } from '../../../src-shared/dto/batches';
+import {
+  ENTRY_STATUSES,
+  type BatchReportDto,
+  type BatchReportLineDto,
+  type EntryStatusDto,
+} from '../../../src-shared/dto/batches';
 import { formatMinor } from '../../../src-shared/money';
 import { PAY_TYPE_NAMES } from '../../../src-shared/pay-types';
-import { findReasonCode, REASON_DOMAIN } from '../codes';
+import { findReasonCode, REASON_DOMAIN } from '../../ledger/codes';
 import { getBatch } from './batch-store';
 
 /** Lists in a report stop here; the totals still count every entry. */
 const MAX_LINES = 10_000;
 
-const STATUS_ORDER: EntryStatusDto[] = [
-  'new',
-  'valid',
-  'allocation_suggested',
-  'allocation_required',
-  'to_be_suspended',
-  'invalid',
-  'posted',
-];
+const STATUS_ORDER: readonly EntryStatusDto[] = ENTRY_STATUSES;
 
 type LineRow = {
   id: number;

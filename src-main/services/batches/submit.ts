@@ -1,16 +1,21 @@
 import type Database from 'better-sqlite3';
-import { crashPoint } from '../../jobs/crash-point';
+import { crashPoint } from '../../ledger/crash-point';
 import { hasRole } from '../../../src-shared/api/roles';
 import type { BatchSubmitDto } from '../../../src-shared/dto/batches';
 import type { EntryVerdict } from '../../domain/batch-rules';
-import { writeAudit } from '../audit';
-import { allocationWriter, billLineExpander, expandBillLines, writeAllocations } from '../bulk-allocation';
-import { REASON_DOMAIN, requireReasonCode } from '../codes';
-import { conflict, forbidden } from '../errors';
-import { paymentPoster, postPaymentsBulk, type BulkPaymentRow } from '../payments';
-import { reversePayment } from '../reversals';
-import { getSetting } from '../settings';
-import { postSuspendedBulk, type SuspendedPaymentRow } from '../suspense-posting';
+import { writeAudit } from '../../ledger/audit';
+import {
+  allocationWriter,
+  billLineExpander,
+  expandBillLines,
+  writeAllocations,
+} from '../../ledger/bulk-allocation';
+import { REASON_DOMAIN, requireReasonCode } from '../../ledger/codes';
+import { conflict, forbidden } from '../../ledger/errors';
+import { paymentPoster, postPaymentsBulk, type BulkPaymentRow } from '../../ledger/payments';
+import { reversePayment } from '../../ledger/reversals';
+import { getSetting } from '../../ledger/settings';
+import { postSuspendedBulk, type SuspendedPaymentRow } from '../../ledger/suspense-posting';
 import { getBatch, loadBatchRow, touchBatch } from './batch-store';
 import { postRefund } from './refunds';
 import { computeVerdicts, writeVerdicts } from './validate';

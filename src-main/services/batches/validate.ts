@@ -10,10 +10,10 @@ import {
   type PaymentEntryInput,
   type ValidationSettings,
 } from '../../domain/batch-rules';
-import { writeAudit } from '../audit';
+import { writeAudit } from '../../ledger/audit';
 import { applyColumnRules } from '../admin/columns';
-import { exponentOf } from '../rates';
-import { getSetting } from '../settings';
+import { exponentOf } from '../../ledger/rates';
+import { getSetting } from '../../ledger/settings';
 import { assertEditable, getBatch, loadBatchRow } from './batch-store';
 import { validateRefunds } from './refunds';
 

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { AmountDto, CollectRunDto, WorkflowItemDto } from '../../../src-shared/dto/processors';
 import { PAY_TYPE } from '../../../src-shared/pay-types';
 import { addDays, isoDate } from '../../domain/dates';
-import { crashPoint } from '../../jobs/crash-point';
+import { crashPoint } from '../../ledger/crash-point';
 import {
   ProcessorTransportError,
   RESULT,
@@ -11,10 +11,10 @@ import {
   type ProcessorReply,
   type ProcessorRequestItem,
 } from '../../processors/port';
-import { writeAudit } from '../audit';
-import { invalidFields, notFound } from '../errors';
-import { exponentOf } from '../rates';
-import { getSetting } from '../settings';
+import { writeAudit } from '../../ledger/audit';
+import { invalidFields, notFound } from '../../ledger/errors';
+import { exponentOf } from '../../ledger/rates';
+import { getSetting } from '../../ledger/settings';
 import { connectProcessor, findProcessor, merchantFor, recordHealth, type ProcessorRow } from './config';
 import { NEVER_RETRY_RESULTS } from './declines';
 import { postRefundTxn } from './refunds';

@@ -3,8 +3,8 @@ import type { MerchantDto, ProcessorDto, ProcessorTestDto } from '../../../src-s
 import type { PaymentProcessor } from '../../processors/port';
 import { decryptSecret, encryptSecret, secretHint, secretKey } from '../../processors/secrets';
 import { simulatorProcessor } from '../../processors/simulator-adapter';
-import { writeAudit } from '../audit';
-import { conflict, invalidFields, notFound } from '../errors';
+import { writeAudit } from '../../ledger/audit';
+import { conflict, invalidFields, notFound } from '../../ledger/errors';
 
 /** A processor row as stored. */
 export type ProcessorRow = {

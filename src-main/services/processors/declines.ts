@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
 import { PAY_TYPE } from '../../../src-shared/pay-types';
 import { addDays } from '../../domain/dates';
-import { writeAudit } from '../audit';
-import { postJournal } from '../journal';
-import { getSetting } from '../settings';
+import { writeAudit } from '../../ledger/audit';
+import { postJournal } from '../../ledger/journal';
+import { getSetting } from '../../ledger/settings';
 
 /** How a result code is treated by collection (DOMAIN.md §3.2, §4.25, V14). */
 export type DeclineRule = {

@@ -13,7 +13,7 @@ import {
   type PaymentProcessor,
   type ProcessorReply,
 } from '../../processors/port';
-import { writeAudit } from '../audit';
+import { writeAudit } from '../../ledger/audit';
 import { connectProcessor, processorById } from './config';
 import { groupAmounts } from './collect';
 import { postRefundTxn } from './refunds';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { ProcessorTxnDto } from '../../../src-shared/dto/processors';
-import { crashPoint } from '../../jobs/crash-point';
+import { crashPoint } from '../../ledger/crash-point';
 import {
   RESULT,
   resultName,
@@ -9,10 +9,10 @@ import {
   type ProcessorReply,
   type ProcessorRequestItem,
 } from '../../processors/port';
-import { writeAudit } from '../audit';
-import { allocateBulk } from '../bulk-allocation';
-import { postPayment, postPaymentsBulk, type BulkPaymentRow } from '../payments';
-import { reversePayment } from '../reversals';
+import { writeAudit } from '../../ledger/audit';
+import { allocateBulk } from '../../ledger/bulk-allocation';
+import { postPayment, postPaymentsBulk, type BulkPaymentRow } from '../../ledger/payments';
+import { reversePayment } from '../../ledger/reversals';
 import { applyDecline } from './declines';
 
 /** A transaction about to be reserved at 999. */

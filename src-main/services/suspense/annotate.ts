@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { SuspenseMoveDto } from '../../../src-shared/dto/suspense';
-import { REASON_DOMAIN, requireReasonCode } from '../codes';
-import { conflict } from '../errors';
-import { postJournal } from '../journal';
+import { REASON_DOMAIN, requireReasonCode } from '../../ledger/codes';
+import { conflict } from '../../ledger/errors';
+import { postJournal } from '../../ledger/journal';
 import {
   auditMove,
   caseRoot,

@@ -2,8 +2,8 @@ import type Database from 'better-sqlite3';
 import type { SuspenseCandidateDto, SuspenseCandidatesDto } from '../../../src-shared/dto/suspense';
 import { formatMinor } from '../../../src-shared/money';
 import { nameSimilarity, normaliseName, referenceTokens } from '../../domain/similarity';
-import { notFound } from '../errors';
-import { exponentOf } from '../rates';
+import { notFound } from '../../ledger/errors';
+import { exponentOf } from '../../ledger/rates';
 import { loadCasePayment } from './case';
 
 type Account = { id: number; no: string; name: string; currency: string; status: string };

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import { ACTIVE_SUSPENSE_STATES, type SuspenseState } from '../../../src-shared/dto/suspense';
 import { PAY_TYPE } from '../../../src-shared/pay-types';
-import { writeAudit, type AuditEntry } from '../audit';
-import { conflict, notFound } from '../errors';
+import { writeAudit, type AuditEntry } from '../../ledger/audit';
+import { conflict, notFound } from '../../ledger/errors';
 
 /** Journal kinds of Payment Center moves; a reversal's journal kind tells how the payment left. */
 export const SUSPENSE_JOURNAL = {

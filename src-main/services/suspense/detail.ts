@@ -5,8 +5,8 @@ import type {
   SuspenseEventDto,
 } from '../../../src-shared/dto/suspense';
 import { PAY_TYPE } from '../../../src-shared/pay-types';
-import { REASON_DOMAIN } from '../codes';
-import { exponentOf } from '../rates';
+import { REASON_DOMAIN } from '../../ledger/codes';
+import { exponentOf } from '../../ledger/rates';
 import {
   caseRoot,
   caseTree,

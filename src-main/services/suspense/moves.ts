@@ -1,11 +1,11 @@
 import type Database from 'better-sqlite3';
 import type { SuspenseMoveDto } from '../../../src-shared/dto/suspense';
 import { formatMinor, parseMinor } from '../../../src-shared/money';
-import { allocatePayment, applyItemLines } from '../allocation';
-import { REASON_DOMAIN, requireReasonCode } from '../codes';
-import { AppFailure, conflict, invalidFields, notFound } from '../errors';
-import { postJournal, type JournalLine } from '../journal';
-import { convertOn, exponentOf } from '../rates';
+import { allocatePayment, applyItemLines } from '../../ledger/allocation';
+import { REASON_DOMAIN, requireReasonCode } from '../../ledger/codes';
+import { AppFailure, conflict, invalidFields, notFound } from '../../ledger/errors';
+import { postJournal, type JournalLine } from '../../ledger/journal';
+import { convertOn, exponentOf } from '../../ledger/rates';
 import {
   auditMove,
   caseRoot,

@@ -12,8 +12,8 @@ import {
   type SuspenseState,
 } from '../../../src-shared/dto/suspense';
 import { parseMinor } from '../../../src-shared/money';
-import { conflict, invalidFields, notFound } from '../errors';
-import { exponentOf } from '../rates';
+import { conflict, invalidFields, notFound } from '../../ledger/errors';
+import { exponentOf } from '../../ledger/rates';
 import { dayOf } from './case';
 
 /** Parsed search filters. */

@@ -1,8 +1,9 @@
-import type {
-  BatchDto,
-  BatchEntryDto,
-  BatchTypeDto,
-  EntryStatusDto,
+import {
+  ENTRY_STATUSES,
+  type BatchDto,
+  type BatchEntryDto,
+  type BatchTypeDto,
+  type EntryStatusDto,
 } from '../../../../src-shared/dto/batches';
 import { PAY_TYPE, PAY_TYPE_NAMES } from '../../../../src-shared/pay-types';
 
@@ -36,16 +37,7 @@ export function batchTypeLabel(t: BatchTypeDto): string {
   return { payment: 'Payment', refund: 'Refund', reversal: 'Reversal' }[t];
 }
 
-/** Entry statuses in the order a clerk works through them. */
-export const ENTRY_STATUSES: readonly EntryStatusDto[] = [
-  'new',
-  'valid',
-  'allocation_suggested',
-  'allocation_required',
-  'to_be_suspended',
-  'invalid',
-  'posted',
-];
+export { ENTRY_STATUSES };
 
 /** Display name of an entry status. */
 export function entryStatusLabel(s: EntryStatusDto): string {
@@ -56,7 +48,9 @@ export function entryStatusLabel(s: EntryStatusDto): string {
     allocation_suggested: 'Allocation suggested',
     to_be_suspended: 'To be suspended',
     invalid: 'Invalid',
+    duplicate_suspected: 'Suspected duplicate',
     posted: 'Posted',
+    posted_suspense: 'Posted to suspense',
   }[s];
 }
 
@@ -72,8 +66,10 @@ export function entryStatusTone(s: EntryStatusDto): StatusTone {
       allocation_required: 'warning',
       allocation_suggested: 'info',
       to_be_suspended: 'secondary',
+      duplicate_suspected: 'warning',
       invalid: 'error',
       posted: 'success',
+      posted_suspense: 'secondary',
     } as const
   )[s];
 }

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { crashPoint } from '../jobs/crash-point';
+import { crashPoint } from './crash-point';
 import {
   byOldestDue,
   fillInOrder,

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { crashPoint } from '../jobs/crash-point';
+import { crashPoint } from './crash-point';
 import { writeAudit } from './audit';
 import { conflict, invalidFields, notFound } from './errors';
 import { assertBalanced, postJournal, type JournalLine } from './journal';

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { crashPoint } from '../jobs/crash-point';
+import { crashPoint } from './crash-point';
 import { postJournal, type JournalLine } from './journal';
 
 /** An external payment that cannot post to an account yet and goes to the payment suspense account. */

@@ -1,16 +1,22 @@
-import type { Handlers } from '../../ipc/dispatch';
-import type { ServiceContext } from '../context';
-import { addNote, assignOwner, changeReason } from './annotate';
-import { suspenseCandidates } from './candidates';
-import { suspenseDetail } from './detail';
+import type { Handlers } from './dispatch';
+import type { ServiceContext } from '../services/context';
+import { addNote, assignOwner, changeReason } from '../services/suspense/annotate';
+import { suspenseCandidates } from '../services/suspense/candidates';
+import { suspenseDetail } from '../services/suspense/detail';
 import {
   applySuspended,
   distributeSuspended,
   recyclePayments,
   removeSuspended,
   reverseSuspenseCase,
-} from './moves';
-import { deleteSearch, exportSuspense, listSavedSearches, saveSearch, searchSuspense } from './search';
+} from '../services/suspense/moves';
+import {
+  deleteSearch,
+  exportSuspense,
+  listSavedSearches,
+  saveSearch,
+  searchSuspense,
+} from '../services/suspense/search';
 
 type SuspenseCommand = Extract<keyof Handlers, `suspense:${string}`>;
 

@@ -1,0 +1,43 @@
+import type { Ledger } from '../../db/client';
+import type { DemoSummaryDto, JobProgressDto } from '../../src-shared/dto/app';
+import type { BatchImportDto, BatchSubmitDto, BatchValidationDto } from '../../src-shared/dto/batches';
+import type { CollectRunDto } from '../../src-shared/dto/processors';
+import type { ImportBankFileInput } from './batches/import-file';
+import type { SubmitInput } from './batches/submit';
+import type { DemoOptions } from './demo';
+import type { CollectOptions } from './processors/collect';
+
+/** Reports progress of a job: what phase, how far. */
+export type ProgressFn = (phase: string, done: number, total: number) => void;
+
+/** Context a job function gets: the ledger file opened in its own thread, clock, operator. */
+export type JobEnv = { ledger: Ledger; now: Date; operatorId: number; progress: ProgressFn };
+
+/** Input and output of every job kind. */
+export type JobTypes = {
+  demo: { input: DemoOptions; output: DemoSummaryDto };
+  'batch-validate': { input: { batchId: number }; output: BatchValidationDto };
+  'batch-submit': { input: SubmitInput; output: BatchSubmitDto };
+  'batch-import': { input: ImportBankFileInput; output: BatchImportDto };
+  collect: { input: CollectOptions; output: CollectRunDto };
+  deposit: {
+    input: { processor?: string | undefined; start?: string | undefined; end?: string | undefined };
+    output: CollectRunDto;
+  };
+  refund: { input: { processor?: string | undefined }; output: CollectRunDto };
+};
+
+/** A job kind. */
+export type JobKind = keyof JobTypes;
+
+/** Options given to every job run. */
+export type JobRunOptions = { now: Date; operatorId: number; onProgress?: (p: JobProgressDto) => void };
+
+/** Runs heavy jobs either inline or in a worker thread; services cannot tell the difference. */
+export type JobRunner = {
+  run<K extends JobKind>(
+    kind: K,
+    input: JobTypes[K]['input'],
+    opts: JobRunOptions,
+  ): Promise<JobTypes[K]['output']>;
+};
