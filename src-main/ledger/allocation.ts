@@ -18,6 +18,7 @@ import {
 } from '../domain/allocation';
 import { writeAudit } from './audit';
 import { allocationInserter } from './bulk-allocation';
+import { assertAccountsWithinCeiling, sumMinor, toMinor } from './ceiling';
 import { AppFailure, conflict, invalidFields, notFound } from './errors';
 import { exponentOf } from './rates';
 import { getSetting } from './settings';
@@ -254,6 +255,36 @@ export function applyItemLines(
   const closedBills = applyOpenDeltas(db, 'bills', 'amount_due_minor', 1, json);
   const undo = lines.some((l) => l.amountMinor < 0);
   return undo ? { closedItems: 0, closedBills: 0 } : { closedItems, closedBills };
+}
+
+/** What unwinding a payment's allocations did: the undo lines written (negative) and the amount undone. */
+export type Unwound = { lines: ItemLine[]; undoneMinor: number };
+
+/**
+ * Undoes a payment's net allocations (per item, what is still allocated) inside the caller's transaction:
+ * writes the opposite allocation rows (each naming the allocation it reverses) and reopens the items and
+ * bills, refund items included (G11). The amount returns to the payment's unallocated credit. The one
+ * unwind used by allocation undo, payment reversals and the suspense moves.
+ */
+export function unwindAllocations(
+  db: Database.Database,
+  payment: { id: number; accountId: number; ratePpm: number },
+  at: string,
+  operatorId: number | null,
+): Unwound {
+  const net = db
+    .prepare(
+      `SELECT item_id AS itemId, bill_id AS billId, sum(amount_minor) AS amountMinor, max(id) AS lastId FROM allocations
+       WHERE payment_id = ? GROUP BY item_id, bill_id HAVING sum(amount_minor) <> 0`,
+    )
+    .all(payment.id) as (ItemLine & { lastId: number })[];
+  const lines = net.map((n) => ({ itemId: n.itemId, billId: n.billId, amountMinor: -n.amountMinor }));
+  applyItemLines(db, payment, lines, at, operatorId, new Map(net.map((n) => [n.itemId, n.lastId])));
+  // A payment's allocations never exceed its credit, so the exact sum fits a number.
+  return {
+    lines,
+    undoneMinor: toMinor(sumMinor(net.map((n) => n.amountMinor)), `payment ${payment.id}'s allocations`),
+  };
 }
 
 /** Manual allocation lines, amounts as decimal strings in the account's currency. */
@@ -501,15 +532,10 @@ export function undoAllocation(
   return db.transaction((): AllocationResultDto => {
     requireReasonCode(db, REASON_DOMAIN.suspenseReversal, input.reasonCode);
     const payment = loadPayment(db, input.paymentId);
-    const net = db
-      .prepare(
-        `SELECT item_id AS itemId, bill_id AS billId, sum(amount_minor) AS amountMinor, max(id) AS lastId FROM allocations
-         WHERE payment_id = ? GROUP BY item_id, bill_id HAVING sum(amount_minor) <> 0`,
-      )
-      .all(payment.id) as (ItemLine & { lastId: number })[];
-    if (net.length === 0)
-      throw conflict('nothing-to-undo', `payment ${payment.id} has no allocation to undo`);
     const at = now.toISOString();
+    const { lines, undoneMinor: undone } = unwindAllocations(db, payment, at, operatorId);
+    if (lines.length === 0)
+      throw conflict('nothing-to-undo', `payment ${payment.id} has no allocation to undo`);
     writeAudit(db, {
       at,
       operatorId,
@@ -520,10 +546,8 @@ export function undoAllocation(
       after: { allocatedMinor: 0 },
       reasonCode: input.reasonCode,
     });
-    const reverses = new Map(net.map((n) => [n.itemId, n.lastId]));
-    const lines = net.map((n) => ({ itemId: n.itemId, billId: n.billId, amountMinor: -n.amountMinor }));
-    applyItemLines(db, payment, lines, at, operatorId, reverses);
-    const undone = net.reduce((s, n) => s + n.amountMinor, 0);
+    // The credit comes back: refused (and rolled back) if it would pass the ceiling.
+    assertAccountsWithinCeiling(db, [payment.accountId]);
     return {
       paymentId: payment.id,
       allocatedMinor: -undone,

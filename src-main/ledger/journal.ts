@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Minor } from '../../src-shared/money';
+import { assertAccountsWithinCeiling, MAX_MINOR } from './ceiling';
 
 /** Ledger sides a journal line can hit. AR lines carry the customer account. */
 export type GlAccount =
@@ -40,22 +41,27 @@ function prepared(sqlite: Database.Database): Prepared {
   return p;
 }
 
-/** Throws unless the lines sum to zero in every currency and every amount is an integer. */
+/**
+ * Throws unless every amount is a whole number of minor units within the ceiling (±(2^53 − 1)) and the
+ * lines sum to exactly zero in every currency (summed in BigInt, so no rounding can hide a difference).
+ */
 export function assertBalanced(lines: readonly JournalLine[]): void {
-  const sums = new Map<string, number>();
+  const sums = new Map<string, bigint>();
   for (const l of lines) {
     if (!Number.isSafeInteger(l.amountMinor))
-      throw new Error(`journal line amount ${l.amountMinor} is not an integer`);
-    sums.set(l.currency, (sums.get(l.currency) ?? 0) + l.amountMinor);
+      throw new Error(`journal line amount ${l.amountMinor} is not an integer within ±${MAX_MINOR}`);
+    sums.set(l.currency, (sums.get(l.currency) ?? 0n) + BigInt(l.amountMinor));
   }
   for (const [currency, sum] of sums) {
-    if (sum !== 0) throw new Error(`journal does not balance in ${currency}: off by ${sum}`);
+    if (sum !== 0n) throw new Error(`journal does not balance in ${currency}: off by ${sum}`);
   }
 }
 
 /**
  * Posts a balanced journal (inside the caller's transaction) and keeps the cached AR balance of every
- * customer account it touches in step. Returns the journal id.
+ * customer account it touches in step, in exact integer arithmetic. Refuses (conflict `amount-ceiling`) a
+ * journal that leaves a touched account's balance, open items or unallocated credit beyond the ceiling.
+ * Returns the journal id.
  */
 export function postJournal(sqlite: Database.Database, posting: JournalPosting): number {
   assertBalanced(posting.lines);
@@ -71,9 +77,15 @@ export function postJournal(sqlite: Database.Database, posting: JournalPosting):
       posting.glId ?? null,
     ).lastInsertRowid,
   );
+  const touched: number[] = [];
   for (const l of posting.lines) {
     p.line.run(id, l.gl, l.accountId, l.amountMinor, l.currency);
-    if (l.gl === 'AR' && l.accountId !== null) p.balance.run(l.amountMinor, l.accountId);
+    if (l.gl === 'AR' && l.accountId !== null) {
+      // A bigint binds as an SQLite integer: the addition is exact (a number would bind as a double).
+      p.balance.run(BigInt(l.amountMinor), l.accountId);
+      touched.push(l.accountId);
+    }
   }
+  assertAccountsWithinCeiling(sqlite, touched);
   return id;
 }

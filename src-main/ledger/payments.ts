@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { assertAccountsWithinCeiling, toMinor } from './ceiling';
 import { crashPoint } from './crash-point';
 import { writeAudit } from './audit';
 import { conflict, invalidFields, notFound } from './errors';
@@ -199,8 +200,9 @@ export function paymentPoster(
   at: string,
   operatorId: number | null,
 ): PaymentPoster {
-  const ar = new Map<number, { currency: string; amountMinor: number }>();
-  const byCurrency = new Map<string, number>();
+  // Exact running totals (a million entries at the amount limit pass 2^53 long before the end).
+  const ar = new Map<number, { currency: string; amountMinor: bigint }>();
+  const byCurrency = new Map<string, bigint>();
   const journalId = Number(
     db
       .prepare(`INSERT INTO journals (kind, at, effective_date, idem_key, audit_id) VALUES (?, ?, ?, ?, ?)`)
@@ -250,16 +252,16 @@ export function paymentPoster(
         inserted.delete(r.sourceKey);
         ids.push(id);
         crashPoint();
-        const a = ar.get(r.accountId) ?? { currency: r.accountCurrency, amountMinor: 0 };
-        a.amountMinor -= r.accountAmountMinor;
+        const a = ar.get(r.accountId) ?? { currency: r.accountCurrency, amountMinor: 0n };
+        a.amountMinor -= BigInt(r.accountAmountMinor);
         ar.set(r.accountId, a);
-        byCurrency.set(r.currency, (byCurrency.get(r.currency) ?? 0) + r.amountMinor);
+        const add = (key: string, minor: number): void => {
+          byCurrency.set(key, (byCurrency.get(key) ?? 0n) + BigInt(minor));
+        };
+        add(r.currency, r.amountMinor);
         if (r.currency !== r.accountCurrency) {
-          byCurrency.set(`FX:${r.currency}`, (byCurrency.get(`FX:${r.currency}`) ?? 0) - r.amountMinor);
-          byCurrency.set(
-            `FX:${r.accountCurrency}`,
-            (byCurrency.get(`FX:${r.accountCurrency}`) ?? 0) + r.accountAmountMinor,
-          );
+          add(`FX:${r.currency}`, -r.amountMinor);
+          add(`FX:${r.accountCurrency}`, r.accountAmountMinor);
         }
       }
     }
@@ -267,12 +269,19 @@ export function paymentPoster(
   };
   const finish = (): void => {
     const lines: JournalLine[] = [];
-    for (const [key, amountMinor] of byCurrency) {
+    for (const [key, sum] of byCurrency) {
       const fx = key.startsWith('FX:');
-      lines.push({ gl: fx ? 'FX' : 'CASH', accountId: null, amountMinor, currency: fx ? key.slice(3) : key });
+      const currency = fx ? key.slice(3) : key;
+      const what = fx ? `the batch's FX total in ${currency}` : `the batch's total in ${currency}`;
+      lines.push({ gl: fx ? 'FX' : 'CASH', accountId: null, amountMinor: toMinor(sum, what), currency });
     }
     for (const [accountId, a] of ar)
-      lines.push({ gl: 'AR', accountId, amountMinor: a.amountMinor, currency: a.currency });
+      lines.push({
+        gl: 'AR',
+        accountId,
+        amountMinor: toMinor(a.amountMinor, `the batch's payments to account id ${accountId}`),
+        currency: a.currency,
+      });
     assertBalanced(lines);
     const line = db.prepare(
       `INSERT INTO journal_lines (journal_id, gl_account, account_id, amount_minor, currency) VALUES (?, ?, ?, ?, ?)`,
@@ -282,7 +291,12 @@ export function paymentPoster(
     // Balances in account order: a batch touching 200,000 accounts then walks the table once, not at random.
     const arLines = lines.filter((l) => l.gl === 'AR' && l.accountId !== null);
     arLines.sort((a, b) => (a.accountId as number) - (b.accountId as number));
-    for (const l of arLines) balance.run(l.amountMinor, l.accountId);
+    // A bigint binds as an SQLite integer, so the balance moves exactly.
+    for (const l of arLines) balance.run(BigInt(l.amountMinor), l.accountId);
+    assertAccountsWithinCeiling(
+      db,
+      arLines.map((l) => l.accountId as number),
+    );
   };
   return { post, finish };
 }

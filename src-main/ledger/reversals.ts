@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { applyItemLines } from './allocation';
+import { unwindAllocations } from './allocation';
 import { conflict, notFound } from './errors';
 import { postJournal, type JournalLine } from './journal';
 
@@ -36,19 +36,11 @@ export function reversePayment(
     | undefined;
   if (!p) throw notFound('payment', String(input.paymentId));
   if (p.reversed === 1) throw conflict('already-reversed', `payment ${p.id} is already reversed`);
-  const net = db
-    .prepare(
-      `SELECT item_id AS itemId, bill_id AS billId, sum(amount_minor) AS amountMinor, max(id) AS lastId FROM allocations
-       WHERE payment_id = ? GROUP BY item_id, bill_id HAVING sum(amount_minor) <> 0`,
-    )
-    .all(p.id) as { itemId: number; billId: number; amountMinor: number; lastId: number }[];
-  applyItemLines(
+  const { undoneMinor } = unwindAllocations(
     db,
     { id: p.id, accountId: p.accountId, ratePpm: p.ratePpm },
-    net.map((n) => ({ itemId: n.itemId, billId: n.billId, amountMinor: -n.amountMinor })),
     at,
     operatorId,
-    new Map(net.map((n) => [n.itemId, n.lastId])),
   );
   const lines: JournalLine[] = [
     { gl: 'AR', accountId: p.accountId, amountMinor: p.accountAmountMinor, currency: p.accountCurrency },
@@ -79,5 +71,5 @@ export function reversePayment(
       )
       .run(p.id, input.reasonCode, journalId, at, operatorId).lastInsertRowid,
   );
-  return { reversalId, reopenedMinor: net.reduce((s, n) => s + n.amountMinor, 0) };
+  return { reversalId, reopenedMinor: undoneMinor };
 }

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { SuspenseMoveDto } from '../../../src-shared/dto/suspense';
 import { formatMinor, parseMinor } from '../../../src-shared/money';
-import { allocatePayment, applyItemLines } from '../../ledger/allocation';
+import { allocatePayment, unwindAllocations } from '../../ledger/allocation';
 import { REASON_DOMAIN, requireReasonCode } from '../../ledger/codes';
 import { AppFailure, conflict, invalidFields, notFound } from '../../ledger/errors';
 import { postJournal, type JournalLine } from '../../ledger/journal';
@@ -457,7 +457,7 @@ export function recyclePayments(
     });
     const lines: JournalLine[] = [];
     for (const p of payments) {
-      undoAllAllocations(db, p, at, operatorId);
+      unwindAllocations(db, p, at, operatorId);
       lines.push({
         gl: 'AR',
         accountId: p.accountId,
@@ -532,30 +532,6 @@ export function recyclePayments(
     }
     return { action: 'recycle', paymentIds: ids, posted: [], suspended, reversed: ids, journalId };
   })();
-}
-
-/** Undoes every net allocation of a posted payment (items and bills reopen, refund items included: G11). */
-function undoAllAllocations(
-  db: Database.Database,
-  p: CasePayment,
-  at: string,
-  operatorId: number | null,
-): number {
-  const net = db
-    .prepare(
-      `SELECT item_id AS itemId, bill_id AS billId, sum(amount_minor) AS amountMinor, max(id) AS lastId FROM allocations
-       WHERE payment_id = ? GROUP BY item_id, bill_id HAVING sum(amount_minor) <> 0`,
-    )
-    .all(p.id) as { itemId: number; billId: number; amountMinor: number; lastId: number }[];
-  applyItemLines(
-    db,
-    { id: p.id, accountId: p.accountId, ratePpm: p.ratePpm },
-    net.map((n) => ({ itemId: n.itemId, billId: n.billId, amountMinor: -n.amountMinor })),
-    at,
-    operatorId,
-    new Map(net.map((n) => [n.itemId, n.lastId])),
-  );
-  return net.reduce((s, n) => s + n.amountMinor, 0);
 }
 
 /**
@@ -699,7 +675,7 @@ export function reverseSuspenseCase(
     const lines: JournalLine[] = [];
     for (const t of ordered) {
       if (t.isSuspense === 0) {
-        undoAllAllocations(db, t, at, operatorId);
+        unwindAllocations(db, t, at, operatorId);
         lines.push({
           gl: 'AR',
           accountId: t.accountId,

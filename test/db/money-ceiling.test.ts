@@ -1,0 +1,214 @@
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Result } from '../../src-shared/api/result';
+import type { LedgerCheckDto } from '../../src-shared/dto/app';
+import type { BatchDto, BatchSubmitDto } from '../../src-shared/dto/batches';
+import { runCli } from '../../src-main/cli/main';
+import {
+  assertWithinCeiling,
+  MAX_MINOR,
+  sumMinor,
+  toMinor,
+  withinCeiling,
+} from '../../src-main/ledger/ceiling';
+import { assertBalanced } from '../../src-main/ledger/journal';
+import { freshApp, tempDir } from '../helpers/ledger';
+
+/** The largest amount the contract accepts in a 2-decimal currency: 999,999,999,999,999 minor units. */
+const BIG = '9999999999999.99';
+const BIG_MINOR = 999_999_999_999_999;
+
+type Run = { code: number; doc: Record<string, unknown> };
+
+async function cli(db: string, ...args: string[]): Promise<Run> {
+  let out = '';
+  const code = await runCli(['node', 'paydesk', '--db', db, '--json', ...args], {
+    out: (t) => (out += t),
+    err: () => undefined,
+    isTty: false,
+  });
+  return { code, doc: JSON.parse(out.trim()) as Record<string, unknown> };
+}
+
+async function value<T>(p: Promise<Result<unknown>>): Promise<T> {
+  const r = await p;
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+  return r.value as T;
+}
+
+describe('money ceiling helpers', () => {
+  it('sums exactly past 2^53 and knows the ceiling', () => {
+    const ten = Array.from({ length: 10 }, () => BIG_MINOR);
+    expect(sumMinor(ten)).toBe(9_999_999_999_999_990n);
+    // 2^53 + 1 has no double: a number sum rounds it, the exact sum does not.
+    expect(sumMinor([MAX_MINOR, 2])).toBe(9_007_199_254_740_993n);
+    expect(sumMinor([MAX_MINOR, 1, -2])).toBe(BigInt(MAX_MINOR) - 1n);
+    expect(() => sumMinor([0.5])).toThrow();
+    expect(withinCeiling(BigInt(MAX_MINOR))).toBe(true);
+    expect(withinCeiling(-BigInt(MAX_MINOR))).toBe(true);
+    expect(withinCeiling(BigInt(MAX_MINOR) + 1n)).toBe(false);
+    expect(withinCeiling(2 ** 53)).toBe(false);
+    expect(toMinor(123n, 'x')).toBe(123);
+    expect(() => toMinor(BigInt(MAX_MINOR) + 1n, 'the total')).toThrow(/the total would be 9007199254740992/);
+    expect(() => assertWithinCeiling(-(BigInt(MAX_MINOR) + 5n), 'y')).toThrow(/beyond the ledger's limit/);
+  });
+
+  it('assertBalanced sums in BigInt: an imbalance that rounding would hide is caught', () => {
+    // 2^53 - 1 + 2 - 2^53 = 1 exactly; in doubles the first two add to 2^53 + 0 and the sum looks balanced.
+    const lines = [
+      { gl: 'CASH' as const, accountId: null, amountMinor: MAX_MINOR, currency: 'USD' },
+      { gl: 'CASH' as const, accountId: null, amountMinor: 2, currency: 'USD' },
+      { gl: 'AR' as const, accountId: 1, amountMinor: -MAX_MINOR, currency: 'USD' },
+      { gl: 'AR' as const, accountId: 1, amountMinor: -1, currency: 'USD' },
+    ];
+    expect(() => assertBalanced(lines)).toThrow(/off by 1/);
+    expect(() =>
+      assertBalanced([
+        { gl: 'CASH', accountId: null, amountMinor: 2 ** 53, currency: 'USD' },
+        { gl: 'AR', accountId: 1, amountMinor: -(2 ** 53), currency: 'USD' },
+      ]),
+    ).toThrow(/not an integer/);
+  });
+});
+
+describe('finding 4: totals above 2^53 (CLI)', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let db: string;
+  beforeAll(async () => {
+    ({ dir, cleanup } = tempDir());
+    db = join(dir, 'ceiling.sqlite');
+    process.env.PAYDESK_OPERATOR = 'ceiling-tester';
+    expect((await cli(db, 'init')).code).toBe(0);
+    expect((await cli(db, 'demo', '--accounts', '3', '--seed', '1')).code).toBe(0);
+  });
+  afterAll(() => cleanup());
+
+  it('ten payments of 9,999,999,999,999.99: the one that crosses the ceiling is refused, figures stay exact', async () => {
+    const before = (await cli(db, 'account', 'show', 'A0000001')).doc as {
+      balanceMinor: number;
+      openItemsMinor: number;
+      unallocatedMinor: number;
+    };
+    const codes: number[] = [];
+    let refusal: Record<string, unknown> | null = null;
+    for (let i = 0; i < 10; i++) {
+      const r = await cli(db, 'payment', 'record', 'A0000001', BIG, '--no-allocate', '--key', `big-${i}`);
+      codes.push(r.code);
+      if (r.code !== 0) refusal = r.doc;
+    }
+    // Nine fit under 2^53 - 1 (8,999,999,999,999,991); the tenth would make 9,999,999,999,999,990.
+    expect(codes).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 4]);
+    expect(refusal).toMatchObject({ error: { code: 'conflict', rule: 'amount-ceiling' } });
+    expect(String((refusal!.error as { message: string }).message)).toMatch(/unallocated credit/);
+    const after = (await cli(db, 'account', 'show', 'A0000001')).doc as typeof before;
+    const credit = before.unallocatedMinor + 9 * BIG_MINOR;
+    expect(after.unallocatedMinor).toBe(credit);
+    expect(after.openItemsMinor).toBe(before.openItemsMinor);
+    expect(after.balanceMinor).toBe(before.openItemsMinor - credit);
+    const check = await cli(db, 'ledger', 'check');
+    expect(check.doc.violations).toEqual([]);
+    expect(check.code).toBe(0);
+  });
+});
+
+describe('finding 4: ceiling on every posting path', () => {
+  let app: ReturnType<typeof freshApp>;
+  beforeEach(async () => {
+    app = freshApp();
+    await value(app.dispatch('demo:load', { accounts: 30, seed: 5 }));
+  });
+  afterEach(() => app.dispose());
+
+  const usd = (n: number): string[] =>
+    (
+      app.ctx.ledger.sqlite
+        .prepare(
+          `SELECT account_no AS no FROM accounts WHERE currency = 'USD' AND status = 'active' AND is_suspense = 0 ORDER BY id LIMIT ?`,
+        )
+        .all(n) as { no: string }[]
+    ).map((r) => r.no);
+
+  async function clean(): Promise<void> {
+    const check = await value<LedgerCheckDto>(app.dispatch('ledger:check', {}));
+    expect(check.violations).toEqual([]);
+  }
+
+  it('a batch whose total passes 2^53 is refused as a whole and posts nothing', async () => {
+    const accounts = usd(10);
+    expect(accounts).toHaveLength(10);
+    const batch = await value<BatchDto>(
+      app.dispatch('batches:create', { batchType: 'payment', payType: 10012, currency: 'USD' }),
+    );
+    await value(
+      app.dispatch('batches:save-entries', {
+        batchId: batch.id,
+        entries: accounts.map((accountNo, i) => ({ accountNo, amount: BIG, checkNo: String(i) })),
+      }),
+    );
+    await value(app.dispatch('batches:validate', { batchId: batch.id }));
+    const paymentsBefore = app.ctx.ledger.sqlite.prepare('SELECT count(*) AS n FROM payments').get();
+    const r = await app.dispatch('batches:submit', { batchId: batch.id });
+    expect(r).toMatchObject({ ok: false, error: { code: 'conflict', rule: 'amount-ceiling' } });
+    expect(app.ctx.ledger.sqlite.prepare('SELECT count(*) AS n FROM payments').get()).toEqual(paymentsBefore);
+    await clean();
+    // Nine of them fit: the batch total 8,999,999,999,999,991 is exact in the journal.
+    await value(app.dispatch('batches:delete-entries', { batchId: batch.id, ids: [lastEntryId(batch.id)] }));
+    await value(app.dispatch('batches:validate', { batchId: batch.id }));
+    const done = await value<BatchSubmitDto>(app.dispatch('batches:submit', { batchId: batch.id }));
+    expect(done.posted).toBe(9);
+    expect(done.postedMinor).toBe(9 * BIG_MINOR);
+    const cash = app.ctx.ledger.sqlite
+      .prepare(
+        `SELECT l.amount_minor AS a FROM journal_lines l JOIN payments p ON p.journal_id = l.journal_id
+         WHERE l.gl_account = 'CASH' AND p.batch_id = ? LIMIT 1`,
+      )
+      .safeIntegers(true)
+      .get(batch.id) as { a: bigint };
+    expect(cash.a).toBe(9n * BigInt(BIG_MINOR));
+    await clean();
+  });
+
+  function lastEntryId(batchId: number): number {
+    return (
+      app.ctx.ledger.sqlite
+        .prepare('SELECT max(id) AS id FROM batch_entries WHERE batch_id = ?')
+        .get(batchId) as { id: number }
+    ).id;
+  }
+
+  it('undoing an allocation that would lift unallocated credit past the ceiling is refused', async () => {
+    const [accountNo] = usd(1);
+    const sqlite = app.ctx.ledger.sqlite;
+    // One payment allocated to everything open, then eight more big ones as credit.
+    const first = await value<{ paymentId: number }>(
+      app.dispatch('payments:record', { accountNo, amount: BIG, payType: 10012, allocate: 'auto' }),
+    );
+    for (let i = 0; i < 8; i++)
+      await value(
+        app.dispatch('payments:record', { accountNo, amount: BIG, payType: 10012, allocate: 'none' }),
+      );
+    const allocated = (
+      sqlite
+        .prepare('SELECT sum(amount_minor) AS s FROM allocations WHERE payment_id = ?')
+        .get(first.paymentId) as {
+        s: number;
+      }
+    ).s;
+    expect(allocated).toBeGreaterThan(0);
+    // Credit is now 9 * BIG - allocated, just under the ceiling only if allocated is small enough to matter:
+    // undoing returns `allocated` to credit. Push credit right to the edge first with a bill-sized payment.
+    const show = await value<{ unallocatedMinor: number }>(app.dispatch('accounts:show', { accountNo }));
+    const room = MAX_MINOR - show.unallocatedMinor;
+    expect(room).toBeGreaterThanOrEqual(allocated);
+    const fill = room - allocated + 1;
+    const exponent = 2;
+    const fillText = `${Math.floor(fill / 10 ** exponent)}.${String(fill % 10 ** exponent).padStart(2, '0')}`;
+    await value(
+      app.dispatch('payments:record', { accountNo, amount: fillText, payType: 10012, allocate: 'none' }),
+    );
+    const undo = await app.dispatch('allocation:undo', { paymentId: first.paymentId, reasonCode: 4001 });
+    expect(undo).toMatchObject({ ok: false, error: { code: 'conflict', rule: 'amount-ceiling' } });
+    await clean();
+  });
+});
