@@ -77,7 +77,7 @@ const CHECKS: Check[] = [
                      FROM (${PAYMENT_POSITION}) GROUP BY account_id) c ON c.account_id = a.id
           WHERE a.is_suspense = 0 AND a.balance_minor <> coalesce(i.s, 0) - coalesce(c.s, 0)`,
     describe: (r) =>
-      `account ${String(r.id)}: balance ${String(r.balance)} but open items ${String(r.openItems)} minus unallocated credit ${String(r.credit)} = ${Number(r.openItems) - Number(r.credit)}`,
+      `account ${String(r.id)}: balance ${String(r.balance)} but open items ${String(r.openItems)} minus unallocated credit ${String(r.credit)} = ${BigInt(r.openItems as bigint) - BigInt(r.credit as bigint)}`,
   },
   {
     rule: 'allocation-within-payment',
@@ -273,16 +273,21 @@ const CHECKS: Check[] = [
   },
 ];
 
-/** Verifies every ledger invariant and lists each violation (up to maxViolations). */
+/**
+ * Verifies every ledger invariant and lists each violation (up to maxViolations). Every sum is an SQLite
+ * integer sum (exact, never total()) and every figure is read as a BigInt.
+ */
 export function checkLedger(db: Database.Database, maxViolations: number): LedgerCheckDto {
   const started = performance.now();
   const violations: LedgerViolationDto[] = [];
   for (const check of CHECKS) {
     if (violations.length >= maxViolations) break;
-    const rows = db.prepare(`${check.sql} LIMIT ?`).all(maxViolations - violations.length) as Record<
-      string,
-      unknown
-    >[];
+    // Integers come back as BigInt: a figure past 2^53 is reported exactly, never rounded into a
+    // message that contradicts the rule it breaks.
+    const rows = db
+      .prepare(`${check.sql} LIMIT ?`)
+      .safeIntegers(true)
+      .all(maxViolations - violations.length) as Record<string, unknown>[];
     for (const row of rows) {
       violations.push({
         rule: check.rule,

@@ -211,4 +211,43 @@ describe('finding 4: ceiling on every posting path', () => {
     expect(undo).toMatchObject({ ok: false, error: { code: 'conflict', rule: 'amount-ceiling' } });
     await clean();
   });
+
+  it('ledger check reports figures past 2^53 exactly and never contradicts itself', async () => {
+    const [accountNo] = usd(1);
+    const sqlite = app.ctx.ledger.sqlite;
+    const account = sqlite.prepare('SELECT id FROM accounts WHERE account_no = ?').get(accountNo) as {
+      id: number;
+    };
+    // A journal posted behind the services' back takes the AR postings to exactly -(2^53 + 1), and the cached
+    // balance is one unit off at -(2^53): rounded to doubles both read -9007199254740992.
+    const before = sqlite
+      .prepare('SELECT balance_minor AS b FROM accounts WHERE id = ?')
+      .safeIntegers(true)
+      .get(account.id) as { b: bigint };
+    const posted = -(2n ** 53n) - 1n;
+    const huge = before.b - posted;
+    const audit = sqlite
+      .prepare(
+        `INSERT INTO audit_log (at, action, entity) VALUES ('2026-11-22T09:00:00Z', 'test', 'journal')`,
+      )
+      .run().lastInsertRowid;
+    const journal = sqlite
+      .prepare(
+        `INSERT INTO journals (kind, at, effective_date, audit_id) VALUES ('test', '2026-11-22T09:00:00Z', '2026-11-22', ?)`,
+      )
+      .run(audit).lastInsertRowid;
+    const line = sqlite.prepare(
+      `INSERT INTO journal_lines (journal_id, gl_account, account_id, amount_minor, currency) VALUES (?, ?, ?, ?, 'USD')`,
+    );
+    line.run(journal, 'AR', account.id, -huge);
+    line.run(journal, 'CASH', null, huge);
+    sqlite.prepare('UPDATE accounts SET balance_minor = ? WHERE id = ?').run(posted + 1n, account.id);
+    const check = await value<LedgerCheckDto>(app.dispatch('ledger:check', {}));
+    const mismatch = check.violations.find((v) => v.rule === 'balance-matches-journal');
+    expect(mismatch).toBeDefined();
+    const [, cached, sum] =
+      /balance (-?\d+) but its AR postings sum to (-?\d+)/.exec(mismatch!.message) ?? [];
+    expect(BigInt(cached!)).toBe(posted + 1n);
+    expect(BigInt(sum!)).toBe(posted);
+  });
 });
