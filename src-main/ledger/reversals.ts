@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { unwindAllocations } from './allocation';
 import { conflict, notFound } from './errors';
 import { postJournal, type JournalLine } from './journal';
+import { writeReversal } from './suspense-move';
 
 /**
  * Reverses a posted payment inside the caller's transaction: undoes its allocations (reopening items and
@@ -64,12 +65,6 @@ export function reversePayment(
     reasonCode: input.reasonCode,
     lines,
   });
-  const reversalId = Number(
-    db
-      .prepare(
-        `INSERT INTO reversals (payment_id, reason_code, journal_id, created_at, operator_id) VALUES (?, ?, ?, ?, ?)`,
-      )
-      .run(p.id, input.reasonCode, journalId, at, operatorId).lastInsertRowid,
-  );
+  const reversalId = writeReversal(db, p.id, input.reasonCode, journalId, at, operatorId);
   return { reversalId, reopenedMinor: undoneMinor };
 }

@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
 import { crashPoint } from './crash-point';
-import { postJournal, type JournalLine } from './journal';
+import { toMinor } from './ceiling';
+import { type JournalLine } from './journal';
+import { suspenseMove } from './suspense-move';
 
 /** An external payment that cannot post to an account yet and goes to the payment suspense account. */
 export type SuspendedPaymentRow = {
@@ -25,8 +27,9 @@ export function suspenseAccountId(db: Database.Database): number {
 
 /**
  * Posts payments to the payment suspense account (kind "suspended", status 15, with their reason codes):
- * one journal, CASH debit and SUSPENSE credit per currency; a source key already posted is skipped.
- * Runs inside the caller's transaction; returns the new payment ids (null for duplicates).
+ * one suspense move (a journal with CASH debit and SUSPENSE credit per currency); a source key already
+ * posted is skipped. Refused (conflict `amount-ceiling`) when suspense would hold more than the ceiling in
+ * a currency. Runs inside the caller's transaction; returns the new payment ids (null for duplicates).
  */
 export function postSuspendedBulk(
   db: Database.Database,
@@ -40,51 +43,50 @@ export function postSuspendedBulk(
   const fresh = rows.filter(
     (r) => !db.prepare('SELECT 1 FROM payments WHERE source_key = ?').get(r.sourceKey),
   );
+  if (fresh.length === 0) return rows.map(() => null);
   const lines: JournalLine[] = [];
-  const freshTotals = new Map<string, number>();
-  for (const r of fresh) freshTotals.set(r.currency, (freshTotals.get(r.currency) ?? 0) + r.amountMinor);
-  for (const [currency, amountMinor] of freshTotals) {
+  const freshTotals = new Map<string, bigint>();
+  for (const r of fresh)
+    freshTotals.set(r.currency, (freshTotals.get(r.currency) ?? 0n) + BigInt(r.amountMinor));
+  for (const [currency, sum] of freshTotals) {
+    const amountMinor = toMinor(sum, `the suspended total in ${currency}`);
     lines.push({ gl: 'CASH', accountId: null, amountMinor, currency });
     lines.push({ gl: 'SUSPENSE', accountId: null, amountMinor: -amountMinor, currency });
   }
-  const journalId =
-    fresh.length > 0
-      ? postJournal(db, {
-          kind: 'suspense_in',
-          at,
-          effectiveDate: journal.effectiveDate,
-          idemKey: journal.idemKey,
-          auditId: journal.auditId,
-          lines,
-        })
-      : null;
   const ins = db.prepare(
     `INSERT OR IGNORE INTO payments (kind, account_id, pay_type, channel_id, status, reason_code, amount_minor, currency, account_amount_minor,
        rate_ppm, effective_date, external_ref, bill_no, account_hint, payer_name, batch_id, source_key, journal_id, created_at, operator_id)
      VALUES ('suspended', ?, ?, ?, 15, ?, ?, ?, ?, 1000000, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  return rows.map((r) => {
-    if (journalId === null) return null;
-    const info = ins.run(
-      suspenseId,
-      r.payType,
-      r.channelId,
-      r.reasonCode,
-      r.amountMinor,
-      r.currency,
-      r.amountMinor,
-      r.effectiveDate,
-      r.externalRef,
-      r.billNo,
-      r.accountHint,
-      r.payerName,
-      r.batchId,
-      r.sourceKey,
-      journalId,
-      at,
-      operatorId,
-    );
-    crashPoint();
-    return info.changes === 0 ? null : Number(info.lastInsertRowid);
-  });
+  const move = {
+    at,
+    operatorId,
+    audit: { auditId: journal.auditId },
+    journal: { kind: 'suspense_in', effectiveDate: journal.effectiveDate, idemKey: journal.idemKey, lines },
+  };
+  return suspenseMove(db, move, ({ journalId }) =>
+    rows.map((r) => {
+      const info = ins.run(
+        suspenseId,
+        r.payType,
+        r.channelId,
+        r.reasonCode,
+        r.amountMinor,
+        r.currency,
+        r.amountMinor,
+        r.effectiveDate,
+        r.externalRef,
+        r.billNo,
+        r.accountHint,
+        r.payerName,
+        r.batchId,
+        r.sourceKey,
+        journalId,
+        at,
+        operatorId,
+      );
+      crashPoint();
+      return info.changes === 0 ? null : Number(info.lastInsertRowid);
+    }),
+  );
 }

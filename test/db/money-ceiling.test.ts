@@ -13,6 +13,7 @@ import {
 } from '../../src-main/ledger/ceiling';
 import { assertBalanced } from '../../src-main/ledger/journal';
 import { freshApp, tempDir } from '../helpers/ledger';
+import { postPayment, setSetting, suspend } from '../helpers/suspense';
 
 /** The largest amount the contract accepts in a 2-decimal currency: 999,999,999,999,999 minor units. */
 const BIG = '9999999999999.99';
@@ -249,5 +250,46 @@ describe('finding 4: ceiling on every posting path', () => {
       /balance (-?\d+) but its AR postings sum to (-?\d+)/.exec(mismatch!.message) ?? [];
     expect(BigInt(cached!)).toBe(posted + 1n);
     expect(BigInt(sum!)).toBe(posted);
+  });
+
+  it('suspense holds at most the ceiling per currency: batches and suspense moves past it are refused', async () => {
+    // Nine big payments to unknown accounts fill suspense to 8,999,999,999,999,991.
+    await suspend(
+      app,
+      Array.from({ length: 9 }, () => ({ amount: BIG })),
+    );
+    const held = (): bigint =>
+      (
+        app.ctx.ledger.sqlite
+          .prepare(
+            `SELECT sum(amount_minor) AS s FROM suspense_queue WHERE state IN ('suspended', 'partial', 'recycled') AND currency = 'USD'`,
+          )
+          .safeIntegers(true)
+          .get() as { s: bigint }
+      ).s;
+    expect(held()).toBe(9n * BigInt(BIG_MINOR));
+    // A tenth from a batch would pass 2^53 - 1.
+    setSetting(app, 'PaymentSuspense', true);
+    const batch = await value<BatchDto>(
+      app.dispatch('batches:create', { batchType: 'payment', payType: 10012, currency: 'USD' }),
+    );
+    await value(
+      app.dispatch('batches:save-entries', {
+        batchId: batch.id,
+        entries: [{ accountNo: 'NOPE-X', amount: BIG }],
+      }),
+    );
+    await value(app.dispatch('batches:validate', { batchId: batch.id }));
+    expect(await app.dispatch('batches:submit', { batchId: batch.id })).toMatchObject({
+      ok: false,
+      error: { code: 'conflict', rule: 'amount-ceiling' },
+    });
+    // Recycling a posted payment into suspense (a suspense move) is refused the same way, and rolls back.
+    const [accountNo] = usd(1);
+    const paymentId = await postPayment(app, accountNo!, BIG, { allocate: 'none' });
+    const recycled = await app.dispatch('suspense:recycle', { paymentIds: [paymentId], reasonCode: 4002 });
+    expect(recycled).toMatchObject({ ok: false, error: { code: 'conflict', rule: 'amount-ceiling' } });
+    expect(held()).toBe(9n * BigInt(BIG_MINOR));
+    await clean();
   });
 });

@@ -2,21 +2,18 @@ import type Database from 'better-sqlite3';
 import type { SuspenseMoveDto } from '../../../src-shared/dto/suspense';
 import { REASON_DOMAIN, requireReasonCode } from '../../ledger/codes';
 import { conflict } from '../../ledger/errors';
-import { postJournal } from '../../ledger/journal';
+import { insertSuspended, suspenseMove, type SuspenseMove } from '../../ledger/suspense-move';
 import {
   auditMove,
   caseRoot,
   dayOf,
   externalRule,
   GL_RECYCLE,
-  insertSuspended,
   loadCasePayment,
   propertyRule,
   refuse,
-  setQueueState,
   SUSPENSE_JOURNAL,
   writeEvent,
-  writeReversal,
 } from './case';
 
 /**
@@ -142,57 +139,60 @@ export function changeReason(
     for (const p of payments) {
       if (p.reasonCode === input.reasonCode) continue;
       const rootId = p.rootId ?? caseRoot(db, p.id);
-      const auditId = auditMove(db, {
+      const move: SuspenseMove = {
         at,
         operatorId,
-        action: 'suspense.change-reason',
-        entityId: String(p.id),
-        before: { reasonCode: p.reasonCode },
-        after: { reasonCode: input.reasonCode },
-        reasonCode: input.reasonCode,
-      });
-      const journalId = postJournal(db, {
-        kind: SUSPENSE_JOURNAL.edit,
-        at,
-        effectiveDate: dayOf(now),
-        idemKey: `suspense:edit:${p.id}`,
-        auditId,
-        reasonCode: input.reasonCode,
-        glId: GL_RECYCLE,
-        lines: [
-          { gl: 'SUSPENSE', accountId: null, amountMinor: p.amountMinor, currency: p.currency },
-          { gl: 'SUSPENSE', accountId: null, amountMinor: -p.amountMinor, currency: p.currency },
-        ],
-      });
-      writeReversal(db, p.id, input.reasonCode, journalId, at, operatorId);
-      setQueueState(db, p.id, 'replaced', at);
-      const newId = insertSuspended(
-        db,
-        {
-          kind: p.kind === 'recycled' ? 'recycled' : 'suspended',
-          status: p.status,
+        audit: {
+          action: 'suspense.change-reason',
+          entityId: String(p.id),
+          before: { reasonCode: p.reasonCode },
+          after: { reasonCode: input.reasonCode },
           reasonCode: input.reasonCode,
-          amountMinor: p.amountMinor,
-          currency: p.currency,
-          effectiveDate: p.effectiveDate,
-          payType: p.payType,
-          channelId: p.channelId,
-          externalRef: p.externalRef,
-          billNo: p.billNo,
-          accountHint: p.accountHint,
-          actionOwner: p.actionOwner,
-          payerName: p.payerName,
-          batchId: p.batchId,
-          parentPaymentId: p.id,
-          sourceKey: `suspense:edit:${p.id}`,
-          journalId,
-          rootId,
-          state: p.state ?? 'suspended',
-          enteredOn: p.enteredOn ?? dayOf(now),
         },
-        at,
-        operatorId,
-      );
+        journal: {
+          kind: SUSPENSE_JOURNAL.edit,
+          effectiveDate: dayOf(now),
+          idemKey: `suspense:edit:${p.id}`,
+          reasonCode: input.reasonCode,
+          glId: GL_RECYCLE,
+          lines: [
+            { gl: 'SUSPENSE', accountId: null, amountMinor: p.amountMinor, currency: p.currency },
+            { gl: 'SUSPENSE', accountId: null, amountMinor: -p.amountMinor, currency: p.currency },
+          ],
+        },
+        reversed: [{ paymentId: p.id, reasonCode: input.reasonCode }],
+        queue: [{ paymentId: p.id, state: 'replaced' }],
+      };
+      const { auditId, journalId, newId } = suspenseMove(db, move, (posted) => ({
+        ...posted,
+        newId: insertSuspended(
+          db,
+          {
+            kind: p.kind === 'recycled' ? 'recycled' : 'suspended',
+            status: p.status,
+            reasonCode: input.reasonCode,
+            amountMinor: p.amountMinor,
+            currency: p.currency,
+            effectiveDate: p.effectiveDate,
+            payType: p.payType,
+            channelId: p.channelId,
+            externalRef: p.externalRef,
+            billNo: p.billNo,
+            accountHint: p.accountHint,
+            actionOwner: p.actionOwner,
+            payerName: p.payerName,
+            batchId: p.batchId,
+            parentPaymentId: p.id,
+            sourceKey: `suspense:edit:${p.id}`,
+            journalId: posted.journalId,
+            rootId,
+            state: p.state ?? 'suspended',
+            enteredOn: p.enteredOn ?? dayOf(now),
+          },
+          at,
+          operatorId,
+        ),
+      }));
       writeEvent(db, {
         rootId,
         paymentId: p.id,

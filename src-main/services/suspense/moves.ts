@@ -4,10 +4,16 @@ import { formatMinor, parseMinor } from '../../../src-shared/money';
 import { allocatePayment, unwindAllocations } from '../../ledger/allocation';
 import { REASON_DOMAIN, requireReasonCode } from '../../ledger/codes';
 import { AppFailure, conflict, invalidFields, notFound } from '../../ledger/errors';
-import { postJournal, type JournalLine } from '../../ledger/journal';
+import { sumMinor, toMinor } from '../../ledger/ceiling';
+import { type JournalLine } from '../../ledger/journal';
 import { convertOn, exponentOf } from '../../ledger/rates';
 import {
-  auditMove,
+  insertSuspended,
+  suspenseMove,
+  type PostedMove,
+  type SuspenseMove,
+} from '../../ledger/suspense-move';
+import {
   caseRoot,
   caseTree,
   dayOf,
@@ -15,18 +21,15 @@ import {
   failedRule,
   GL_RECYCLE,
   GL_UNALLOCATABLE,
-  insertSuspended,
   isActiveInSuspense,
   loadCasePayment,
   notInSuspenseRefusal,
   refuse,
   REVERSAL_REASON_DISTRIBUTED,
-  setQueueState,
   SUSPENSE_JOURNAL,
   SUSPENSE_REASON_RECYCLED,
   SUSPENSE_REASON_REMAINDER,
   writeEvent,
-  writeReversal,
   type CasePayment,
 } from './case';
 
@@ -147,20 +150,12 @@ function postDistribution(
 ): SuspenseMoveDto {
   const at = now.toISOString();
   const rootId = s.rootId ?? caseRoot(db, s.id);
-  const distributedMinor = targets.reduce((sum, t) => sum + t.amountMinor, 0);
+  // Targets never add up to more than the suspended payment, so the sum fits a number.
+  const distributedMinor = toMinor(
+    sumMinor(targets.map((t) => t.amountMinor)),
+    `the distribution of payment ${s.id}`,
+  );
   const remainderMinor = s.amountMinor - distributedMinor;
-  const auditId = auditMove(db, {
-    at,
-    operatorId,
-    action: `suspense.${action}`,
-    entityId: String(s.id),
-    before: { state: s.state, amountMinor: s.amountMinor },
-    after: {
-      targets: targets.map((t) => ({ accountNo: t.accountNo, billNo: t.billNo, amountMinor: t.amountMinor })),
-      remainderMinor,
-    },
-    reasonCode,
-  });
   const lines: JournalLine[] = [
     { gl: 'SUSPENSE', accountId: null, amountMinor: s.amountMinor, currency: s.currency },
   ];
@@ -183,18 +178,70 @@ function postDistribution(
       currency: t.accountCurrency,
     });
   }
-  const journalId = postJournal(db, {
-    kind: SUSPENSE_JOURNAL.distribute,
-    at,
-    effectiveDate: dayOf(now),
-    idemKey: `suspense:distribute:${s.id}`,
-    auditId,
-    reasonCode,
-    glId: GL_RECYCLE,
-    lines,
-  });
-  writeReversal(db, s.id, reasonCode, journalId, at, operatorId);
-  setQueueState(db, s.id, 'distributed', at);
+  return suspenseMove(
+    db,
+    {
+      at,
+      operatorId,
+      audit: {
+        action: `suspense.${action}`,
+        entityId: String(s.id),
+        before: { state: s.state, amountMinor: s.amountMinor },
+        after: {
+          targets: targets.map((t) => ({
+            accountNo: t.accountNo,
+            billNo: t.billNo,
+            amountMinor: t.amountMinor,
+          })),
+          remainderMinor,
+        },
+        reasonCode,
+      },
+      journal: {
+        kind: SUSPENSE_JOURNAL.distribute,
+        effectiveDate: dayOf(now),
+        idemKey: `suspense:distribute:${s.id}`,
+        reasonCode,
+        glId: GL_RECYCLE,
+        lines,
+      },
+      reversed: [{ paymentId: s.id, reasonCode }],
+      queue: [{ paymentId: s.id, state: 'distributed' }],
+    },
+    ({ auditId, journalId }) =>
+      postTargets(
+        db,
+        s,
+        targets,
+        { action, reasonCode, rootId, remainderMinor, distributedMinor },
+        now,
+        operatorId,
+        {
+          auditId,
+          journalId,
+        },
+      ),
+  );
+}
+
+/** The distributed payments (allocated), the remainder left in suspense and the timeline event of a distribution. */
+function postTargets(
+  db: Database.Database,
+  s: CasePayment,
+  targets: ResolvedTarget[],
+  m: {
+    action: 'apply' | 'distribute';
+    reasonCode: number;
+    rootId: number;
+    remainderMinor: number;
+    distributedMinor: number;
+  },
+  now: Date,
+  operatorId: number | null,
+  { auditId, journalId }: PostedMove,
+): SuspenseMoveDto {
+  const { action, reasonCode, rootId, remainderMinor, distributedMinor } = m;
+  const at = now.toISOString();
   const insertDistributed = db.prepare(
     `INSERT INTO payments (kind, account_id, pay_type, channel_id, status, reason_code, amount_minor, currency, account_amount_minor,
        rate_ppm, effective_date, external_ref, bill_no, payer_name, batch_id, source_key, parent_payment_id, journal_id, created_at, operator_id)
@@ -370,11 +417,12 @@ export function distributeSuspended(
         'G12',
         `the distribution list is refused as a whole and payment ${s.id} stays in suspense: ${problems.join('; ')}`,
       );
-    const total = resolved.reduce((sum, t) => sum + t.amountMinor, 0);
-    if (total > s.amountMinor)
+    // Exact: a long list of large amounts may pass 2^53 before it is compared.
+    const total = sumMinor(resolved.map((t) => t.amountMinor));
+    if (total > BigInt(s.amountMinor))
       throw conflict(
         'G12',
-        `the distribution list adds up to ${formatMinor(total, exponent)} but payment ${s.id} holds ${formatMinor(s.amountMinor, exponent)} ${s.currency}; nothing was distributed`,
+        `the distribution list adds up to ${formatMinor(Number(total), exponent)} but payment ${s.id} holds ${formatMinor(s.amountMinor, exponent)} ${s.currency}; nothing was distributed`,
       );
     return postDistribution(db, s, resolved, 'distribute', reasonCode, now, operatorId);
   })();
@@ -447,14 +495,6 @@ export function recyclePayments(
         );
     }
     const at = now.toISOString();
-    const auditId = auditMove(db, {
-      at,
-      operatorId,
-      action: 'suspense.recycle',
-      entityId: ids.join(','),
-      before: payments.map((p) => ({ paymentId: p.id, accountNo: p.accountNo, amountMinor: p.amountMinor })),
-      reasonCode: input.reasonCode,
-    });
     const lines: JournalLine[] = [];
     for (const p of payments) {
       unwindAllocations(db, p, at, operatorId);
@@ -475,62 +515,76 @@ export function recyclePayments(
       }
       lines.push({ gl: 'SUSPENSE', accountId: null, amountMinor: -p.amountMinor, currency: p.currency });
     }
-    const journalId = postJournal(db, {
-      kind: SUSPENSE_JOURNAL.recycle,
+    const move: SuspenseMove = {
       at,
-      effectiveDate: dayOf(now),
-      idemKey: `suspense:recycle:${ids.join(',')}`,
-      auditId,
-      reasonCode: input.reasonCode,
-      glId: GL_RECYCLE,
-      lines,
-    });
-    const suspended: SuspenseMoveDto['suspended'] = [];
-    for (const p of payments) {
-      const rootId = caseRoot(db, p.id);
-      writeReversal(db, p.id, input.reasonCode, journalId, at, operatorId);
-      const recycledId = insertSuspended(
-        db,
-        {
-          kind: 'recycled',
-          status: 15,
-          reasonCode: SUSPENSE_REASON_RECYCLED,
+      operatorId,
+      audit: {
+        action: 'suspense.recycle',
+        entityId: ids.join(','),
+        before: payments.map((p) => ({
+          paymentId: p.id,
+          accountNo: p.accountNo,
+          amountMinor: p.amountMinor,
+        })),
+        reasonCode: input.reasonCode,
+      },
+      journal: {
+        kind: SUSPENSE_JOURNAL.recycle,
+        effectiveDate: dayOf(now),
+        idemKey: `suspense:recycle:${ids.join(',')}`,
+        reasonCode: input.reasonCode,
+        glId: GL_RECYCLE,
+        lines,
+      },
+      reversed: payments.map((p) => ({ paymentId: p.id, reasonCode: input.reasonCode })),
+    };
+    return suspenseMove(db, move, ({ auditId, journalId }): SuspenseMoveDto => {
+      const suspended: SuspenseMoveDto['suspended'] = [];
+      for (const p of payments) {
+        const rootId = caseRoot(db, p.id);
+        const recycledId = insertSuspended(
+          db,
+          {
+            kind: 'recycled',
+            status: 15,
+            reasonCode: SUSPENSE_REASON_RECYCLED,
+            amountMinor: p.amountMinor,
+            currency: p.currency,
+            effectiveDate: p.effectiveDate,
+            payType: p.payType,
+            channelId: p.channelId,
+            externalRef: p.externalRef,
+            billNo: p.billNo,
+            accountHint: p.accountNo,
+            actionOwner: null,
+            payerName: p.payerName,
+            batchId: p.batchId,
+            parentPaymentId: p.id,
+            sourceKey: `suspense:recycle:${p.id}`,
+            journalId,
+            rootId,
+            state: 'recycled',
+            enteredOn: dayOf(now),
+          },
+          at,
+          operatorId,
+        );
+        suspended.push({ paymentId: recycledId, amountMinor: p.amountMinor, currency: p.currency });
+        writeEvent(db, {
+          rootId,
+          paymentId: p.id,
+          at,
+          operatorId,
+          action: 'recycled',
+          reasonCode: input.reasonCode,
           amountMinor: p.amountMinor,
           currency: p.currency,
-          effectiveDate: p.effectiveDate,
-          payType: p.payType,
-          channelId: p.channelId,
-          externalRef: p.externalRef,
-          billNo: p.billNo,
-          accountHint: p.accountNo,
-          actionOwner: null,
-          payerName: p.payerName,
-          batchId: p.batchId,
-          parentPaymentId: p.id,
-          sourceKey: `suspense:recycle:${p.id}`,
-          journalId,
-          rootId,
-          state: 'recycled',
-          enteredOn: dayOf(now),
-        },
-        at,
-        operatorId,
-      );
-      suspended.push({ paymentId: recycledId, amountMinor: p.amountMinor, currency: p.currency });
-      writeEvent(db, {
-        rootId,
-        paymentId: p.id,
-        at,
-        operatorId,
-        action: 'recycled',
-        reasonCode: input.reasonCode,
-        amountMinor: p.amountMinor,
-        currency: p.currency,
-        detail: { fromAccountNo: p.accountNo, recycledPaymentId: recycledId },
-        auditId,
-      });
-    }
-    return { action: 'recycle', paymentIds: ids, posted: [], suspended, reversed: ids, journalId };
+          detail: { fromAccountNo: p.accountNo, recycledPaymentId: recycledId },
+          auditId,
+        });
+      }
+      return { action: 'recycle', paymentIds: ids, posted: [], suspended, reversed: ids, journalId };
+    });
   })();
 }
 
@@ -556,42 +610,44 @@ export function removeSuspended(
     if (!isActiveInSuspense(s)) refuse(notInSuspenseRefusal(s));
     const at = now.toISOString();
     const rootId = s.rootId ?? caseRoot(db, s.id);
-    const auditId = auditMove(db, {
+    const move: SuspenseMove = {
       at,
       operatorId,
-      action: 'suspense.remove',
-      entityId: String(s.id),
-      before: { state: s.state, amountMinor: s.amountMinor },
-      after: { state: 'removed' },
-      reasonCode: input.reasonCode,
+      audit: {
+        action: 'suspense.remove',
+        entityId: String(s.id),
+        before: { state: s.state, amountMinor: s.amountMinor },
+        after: { state: 'removed' },
+        reasonCode: input.reasonCode,
+      },
+      journal: {
+        kind: SUSPENSE_JOURNAL.remove,
+        effectiveDate: dayOf(now),
+        idemKey: `suspense:remove:${s.id}`,
+        reasonCode: input.reasonCode,
+        glId: GL_UNALLOCATABLE,
+        lines: [
+          { gl: 'SUSPENSE', accountId: null, amountMinor: s.amountMinor, currency: s.currency },
+          { gl: 'UNALLOCATABLE', accountId: null, amountMinor: -s.amountMinor, currency: s.currency },
+        ],
+      },
+      reversed: [{ paymentId: s.id, reasonCode: input.reasonCode }],
+      queue: [{ paymentId: s.id, state: 'removed' }],
+    };
+    return suspenseMove(db, move, ({ auditId, journalId }): SuspenseMoveDto => {
+      writeEvent(db, {
+        rootId,
+        paymentId: s.id,
+        at,
+        operatorId,
+        action: 'removed',
+        reasonCode: input.reasonCode,
+        amountMinor: s.amountMinor,
+        currency: s.currency,
+        auditId,
+      });
+      return { action: 'remove', paymentIds: [s.id], posted: [], suspended: [], reversed: [s.id], journalId };
     });
-    const journalId = postJournal(db, {
-      kind: SUSPENSE_JOURNAL.remove,
-      at,
-      effectiveDate: dayOf(now),
-      idemKey: `suspense:remove:${s.id}`,
-      auditId,
-      reasonCode: input.reasonCode,
-      glId: GL_UNALLOCATABLE,
-      lines: [
-        { gl: 'SUSPENSE', accountId: null, amountMinor: s.amountMinor, currency: s.currency },
-        { gl: 'UNALLOCATABLE', accountId: null, amountMinor: -s.amountMinor, currency: s.currency },
-      ],
-    });
-    writeReversal(db, s.id, input.reasonCode, journalId, at, operatorId);
-    setQueueState(db, s.id, 'removed', at);
-    writeEvent(db, {
-      rootId,
-      paymentId: s.id,
-      at,
-      operatorId,
-      action: 'removed',
-      reasonCode: input.reasonCode,
-      amountMinor: s.amountMinor,
-      currency: s.currency,
-      auditId,
-    });
-    return { action: 'remove', paymentIds: [s.id], posted: [], suspended: [], reversed: [s.id], journalId };
   })();
 }
 
@@ -659,19 +715,6 @@ export function reverseSuspenseCase(
       ...active.filter((t) => t.isSuspense === 1),
     ];
     const at = now.toISOString();
-    const auditId = auditMove(db, {
-      at,
-      operatorId,
-      action: 'suspense.reverse',
-      entityId: String(p.id),
-      before: ordered.map((t) => ({
-        paymentId: t.id,
-        kind: t.kind,
-        accountNo: t.accountNo,
-        amountMinor: t.amountMinor,
-      })),
-      reasonCode: input.reasonCode,
-    });
     const lines: JournalLine[] = [];
     for (const t of ordered) {
       if (t.isSuspense === 0) {
@@ -696,39 +739,55 @@ export function reverseSuspenseCase(
       }
       lines.push({ gl: 'CASH', accountId: null, amountMinor: -t.amountMinor, currency: t.currency });
     }
-    const journalId = postJournal(db, {
-      kind: SUSPENSE_JOURNAL.reverse,
-      at,
-      effectiveDate: dayOf(now),
-      idemKey: `suspense:reverse:${p.id}`,
-      auditId,
-      reasonCode: input.reasonCode,
-      lines,
-    });
-    for (const t of ordered) {
-      writeReversal(db, t.id, input.reasonCode, journalId, at, operatorId);
-      if (t.isSuspense === 1) setQueueState(db, t.id, 'reversed', at);
-    }
-    writeEvent(db, {
-      rootId,
-      paymentId: p.id,
+    const move: SuspenseMove = {
       at,
       operatorId,
-      action: 'reversed',
-      reasonCode: input.reasonCode,
-      amountMinor: ordered.reduce((s, t) => s + t.amountMinor, 0),
-      currency: p.currency,
-      detail: { reversedPaymentIds: ordered.map((t) => t.id) },
-      auditId,
-    });
-    return {
-      action: 'reverse',
-      paymentIds: [p.id],
-      posted: [],
-      suspended: [],
-      reversed: ordered.map((t) => t.id),
-      journalId,
+      audit: {
+        action: 'suspense.reverse',
+        entityId: String(p.id),
+        before: ordered.map((t) => ({
+          paymentId: t.id,
+          kind: t.kind,
+          accountNo: t.accountNo,
+          amountMinor: t.amountMinor,
+        })),
+        reasonCode: input.reasonCode,
+      },
+      journal: {
+        kind: SUSPENSE_JOURNAL.reverse,
+        effectiveDate: dayOf(now),
+        idemKey: `suspense:reverse:${p.id}`,
+        reasonCode: input.reasonCode,
+        lines,
+      },
+      reversed: ordered.map((t) => ({ paymentId: t.id, reasonCode: input.reasonCode })),
+      queue: ordered
+        .filter((t) => t.isSuspense === 1)
+        .map((t) => ({ paymentId: t.id, state: 'reversed' as const })),
     };
+    return suspenseMove(db, move, ({ auditId, journalId }): SuspenseMoveDto => {
+      writeEvent(db, {
+        rootId,
+        paymentId: p.id,
+        at,
+        operatorId,
+        action: 'reversed',
+        reasonCode: input.reasonCode,
+        // The case's payments come from one suspended payment, so their sum fits a number.
+        amountMinor: toMinor(sumMinor(ordered.map((t) => t.amountMinor)), `the case of payment ${p.id}`),
+        currency: p.currency,
+        detail: { reversedPaymentIds: ordered.map((t) => t.id) },
+        auditId,
+      });
+      return {
+        action: 'reverse',
+        paymentIds: [p.id],
+        posted: [],
+        suspended: [],
+        reversed: ordered.map((t) => t.id),
+        journalId,
+      };
+    });
   })();
 }
 
