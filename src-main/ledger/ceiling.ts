@@ -39,7 +39,7 @@ export function assertWithinCeiling(value: bigint | number, what: string): void 
   if (!withinCeiling(value))
     throw conflict(
       CEILING_RULE,
-      `${what} would be ${String(value)} minor units, beyond the ledger's limit of ±${MAX_MINOR}; nothing was posted`,
+      `${what} would be ${String(value)} minor units, beyond the ledger's limit of ±${MAX_MINOR} (2^53 − 1); refused, nothing changed`,
     );
 }
 
@@ -110,4 +110,19 @@ export function assertSuspenseWithinCeiling(db: Database.Database, currencies: I
   const bad = prepared(db).suspense.get({ ids: JSON.stringify(list), max: MAX }) as
     { currency: string; held: bigint } | undefined;
   if (bad) assertWithinCeiling(bad.held, `the payment suspense account's holdings in ${bad.currency}`);
+}
+
+/**
+ * Refuses (conflict `amount-ceiling`) when the entries of a batch add up, in absolute value, to more than the
+ * ceiling, so that every total the batch shows (entered, per status, posted, suspended) is exact. Summed in
+ * slices of 512 entries (no SQLite integer overflow whatever the size) and in BigInt across slices.
+ */
+export function assertBatchWithinCeiling(db: Database.Database, batchId: number, batchNo: string): void {
+  const slices = db
+    .prepare(
+      `SELECT sum(abs(amount_minor)) AS s FROM batch_entries WHERE batch_id = ? AND amount_minor IS NOT NULL GROUP BY id >> 9`,
+    )
+    .safeIntegers(true)
+    .all(batchId) as { s: bigint }[];
+  assertWithinCeiling(sumMinor(slices.map((r) => r.s)), `batch ${batchNo}: the total of its entries`);
 }

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Result } from '../../src-shared/api/result';
@@ -135,26 +136,29 @@ describe('finding 4: ceiling on every posting path', () => {
     expect(check.violations).toEqual([]);
   }
 
-  it('a batch whose total passes 2^53 is refused as a whole and posts nothing', async () => {
+  it('a batch entry that would push the batch total past 2^53 is refused; a batch at the edge posts exactly', async () => {
     const accounts = usd(10);
     expect(accounts).toHaveLength(10);
     const batch = await value<BatchDto>(
       app.dispatch('batches:create', { batchType: 'payment', payType: 10012, currency: 'USD' }),
     );
-    await value(
-      app.dispatch('batches:save-entries', {
-        batchId: batch.id,
-        entries: accounts.map((accountNo, i) => ({ accountNo, amount: BIG, checkNo: String(i) })),
-      }),
-    );
-    await value(app.dispatch('batches:validate', { batchId: batch.id }));
-    const paymentsBefore = app.ctx.ledger.sqlite.prepare('SELECT count(*) AS n FROM payments').get();
-    const r = await app.dispatch('batches:submit', { batchId: batch.id });
-    expect(r).toMatchObject({ ok: false, error: { code: 'conflict', rule: 'amount-ceiling' } });
-    expect(app.ctx.ledger.sqlite.prepare('SELECT count(*) AS n FROM payments').get()).toEqual(paymentsBefore);
-    await clean();
+    const entries = accounts.map((accountNo, i) => ({ accountNo, amount: BIG, checkNo: String(i) }));
+    // All ten at once, or the tenth after nine: refused, and nothing of the refused save is kept.
+    expect(await app.dispatch('batches:save-entries', { batchId: batch.id, entries })).toMatchObject({
+      ok: false,
+      error: { code: 'conflict', rule: 'amount-ceiling' },
+    });
+    await value(app.dispatch('batches:save-entries', { batchId: batch.id, entries: entries.slice(0, 9) }));
+    const tenth = await app.dispatch('batches:save-entries', {
+      batchId: batch.id,
+      entries: entries.slice(9),
+    });
+    expect(tenth).toMatchObject({ ok: false, error: { code: 'conflict', rule: 'amount-ceiling' } });
+    expect(String((tenth as { error: { message: string } }).error.message)).toMatch(/total of its entries/);
+    const shown = await value<BatchDto>(app.dispatch('batches:get', { batchId: batch.id }));
+    expect(shown.zeroProof.enteredCount).toBe(9);
+    expect(shown.zeroProof.enteredTotalMinor).toBe(9 * BIG_MINOR);
     // Nine of them fit: the batch total 8,999,999,999,999,991 is exact in the journal.
-    await value(app.dispatch('batches:delete-entries', { batchId: batch.id, ids: [lastEntryId(batch.id)] }));
     await value(app.dispatch('batches:validate', { batchId: batch.id }));
     const done = await value<BatchSubmitDto>(app.dispatch('batches:submit', { batchId: batch.id }));
     expect(done.posted).toBe(9);
@@ -170,13 +174,35 @@ describe('finding 4: ceiling on every posting path', () => {
     await clean();
   });
 
-  function lastEntryId(batchId: number): number {
-    return (
-      app.ctx.ledger.sqlite
-        .prepare('SELECT max(id) AS id FROM batch_entries WHERE batch_id = ?')
-        .get(batchId) as { id: number }
-    ).id;
-  }
+  it('a bank file whose rows add up past 2^53 stages nothing', async () => {
+    const rows = usd(10).map((a, i) => `${a},${BIG},11/19/2026,${1000 + i}`);
+    const file = join(app.dir, 'big.csv');
+    writeFileSync(file, ['Account,Amount,Date,Check', ...rows].join('\n') + '\n');
+    const template = {
+      name: 'big',
+      format: 'delimited',
+      delimiter: ',',
+      hasColumnHeader: true,
+      dateFormat: 'MM/dd/yyyy',
+      columns: [
+        { field: 'accountNo', index: 0 },
+        { field: 'amount', index: 1 },
+        { field: 'paymentDate', index: 2 },
+        { field: 'checkNo', index: 3 },
+      ],
+    };
+    const batches = (): unknown => app.ctx.ledger.sqlite.prepare('SELECT count(*) AS n FROM batches').get();
+    const before = batches();
+    const r = await app.dispatch('batches:import-file', { file, template, payType: 10012, currency: 'USD' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'conflict', rule: 'amount-ceiling' } });
+    expect(batches()).toEqual(before);
+    // Nine rows import, and the batch shows their exact total.
+    writeFileSync(file, ['Account,Amount,Date,Check', ...rows.slice(0, 9)].join('\n') + '\n');
+    const ok = await value<{ batch: BatchDto }>(
+      app.dispatch('batches:import-file', { file, template, payType: 10012, currency: 'USD' }),
+    );
+    expect(ok.batch.zeroProof.enteredTotalMinor).toBe(9 * BIG_MINOR);
+  });
 
   it('undoing an allocation that would lift unallocated credit past the ceiling is refused', async () => {
     const [accountNo] = usd(1);

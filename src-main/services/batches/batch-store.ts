@@ -13,6 +13,7 @@ import { PAY_TYPE_NAMES } from '../../../src-shared/pay-types';
 import { BATCH_PAY_TYPES, zeroProof, type BatchType } from '../../domain/batch-rules';
 import { isoDate } from '../../domain/dates';
 import { writeAudit } from '../../ledger/audit';
+import { assertBatchWithinCeiling } from '../../ledger/ceiling';
 import { conflict, invalidFields, notFound } from '../../ledger/errors';
 import { exponentOf } from '../../ledger/rates';
 import { getSetting } from '../../ledger/settings';
@@ -531,6 +532,8 @@ export function saveEntries(
       entityId: String(batch.id),
       after: { entries: out.length },
     });
+    // Every total the batch shows must stay exact (ledger/ceiling.ts).
+    assertBatchWithinCeiling(db, batch.id, batch.batchNo);
     return out;
   })();
 }

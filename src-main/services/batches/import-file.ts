@@ -9,6 +9,7 @@ import { parseBankFile } from '../../importers/bank-file/parse-bank-file';
 import { parseTemplate, type BankFileTemplateInput } from '../../importers/bank-file/template';
 import type { ParseResult, StagedRow } from '../../importers/bank-file/types';
 import type { BatchType } from '../../domain/batch-rules';
+import { assertBatchWithinCeiling } from '../../ledger/ceiling';
 import { writeAudit } from '../../ledger/audit';
 import { conflict, invalidFields, invalidFileRows, notFound } from '../../ledger/errors';
 import { exponentOf } from '../../ledger/rates';
@@ -311,6 +312,8 @@ export function importBankFile(
       if ((i + 1) % 50_000 === 0) progress('staging', i + 1, count);
     }
     flush();
+    // Every total the batch shows must stay exact (ledger/ceiling.ts).
+    assertBatchWithinCeiling(db, batch.id, batch.batchNo);
     const auditId = writeAudit(db, {
       at,
       operatorId,
