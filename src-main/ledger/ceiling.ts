@@ -39,7 +39,7 @@ export function assertWithinCeiling(value: bigint | number, what: string): void 
   if (!withinCeiling(value))
     throw conflict(
       CEILING_RULE,
-      `${what} would be ${String(value)} minor units, beyond the ledger's limit of ±${MAX_MINOR} (2^53 − 1); refused, nothing changed`,
+      `${what} would be ${String(value)} minor units, beyond the ledger's limit of ±${MAX_MINOR} (2^53 − 1)`,
     );
 }
 

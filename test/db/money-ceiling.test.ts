@@ -318,4 +318,22 @@ describe('finding 4: ceiling on every posting path', () => {
     expect(held()).toBe(9n * BigInt(BIG_MINOR));
     await clean();
   });
+
+  it('a payment history whose gross total passes 2^53 is refused with advice, not rounded', async () => {
+    const [accountNo] = usd(1);
+    const ids: number[] = [];
+    for (let i = 0; i < 9; i++)
+      ids.push(await postPayment(app, accountNo!, BIG, { allocate: 'none', effectiveDate: '2026-11-01' }));
+    // One leaves for suspense (its credit goes), so a tenth fits the account; the history still lists all ten.
+    await value(app.dispatch('suspense:recycle', { paymentIds: [ids[0]!], reasonCode: 4002 }));
+    await postPayment(app, accountNo!, BIG, { allocate: 'none' });
+    const all = await app.dispatch('accounts:payment-history', { accountNo });
+    expect(all).toMatchObject({ ok: false, error: { code: 'conflict', rule: 'amount-ceiling' } });
+    expect(String((all as { error: { message: string } }).error.message)).toMatch(/narrow the dates/);
+    const some = await value<{ total: number; totalAmountMinor: number }>(
+      app.dispatch('accounts:payment-history', { accountNo, from: '2026-11-02', limit: 5 }),
+    );
+    expect(some).toMatchObject({ total: 1, totalAmountMinor: BIG_MINOR });
+    await clean();
+  });
 });

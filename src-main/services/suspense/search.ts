@@ -12,6 +12,7 @@ import {
   type SuspenseState,
 } from '../../../src-shared/dto/suspense';
 import { parseMinor } from '../../../src-shared/money';
+import { toMinor } from '../../ledger/ceiling';
 import { conflict, invalidFields, notFound } from '../../ledger/errors';
 import { exponentOf } from '../../ledger/rates';
 import { dayOf } from './case';
@@ -703,13 +704,17 @@ export function searchSuspense(
               .all(...bucket.params, ...where.params)
       ) as typeof groups;
     }
-    const byCurrency = new Map<string, { count: number; amountMinor: number }>();
+    // Amounts summed exactly (BigInt): closed cases are not bounded by the money ceiling, so a currency
+    // total past 2^53 - 1 (or a group sum already past it) is refused rather than shown rounded.
+    const byCurrency = new Map<string, { count: number; amountMinor: bigint }>();
     const byAge = new Map<AgeBucket, number>(AGE_BUCKETS.map((b) => [b, 0]));
     const byOwner = new Map<number | null, number>();
     for (const g of groups) {
-      const c = byCurrency.get(g.currency) ?? { count: 0, amountMinor: 0 };
+      const c = byCurrency.get(g.currency) ?? { count: 0, amountMinor: 0n };
       c.count += g.n;
-      c.amountMinor += g.amount;
+      c.amountMinor += BigInt(
+        toMinor(g.amount, `the Payment Center total in ${g.currency} (narrow the search)`),
+      );
       byCurrency.set(g.currency, c);
       byAge.set(g.bucket, (byAge.get(g.bucket) ?? 0) + g.n);
       byOwner.set(g.owner, (byOwner.get(g.owner) ?? 0) + g.n);
@@ -717,7 +722,11 @@ export function searchSuspense(
     const label = db.prepare('SELECT label FROM reason_codes WHERE domain_id = 15 AND id = ?');
     out.total = groups.reduce((s, g) => s + g.n, 0);
     out.totalsByCurrency = [...byCurrency]
-      .map(([currency, v]) => ({ currency, ...v }))
+      .map(([currency, v]) => ({
+        currency,
+        count: v.count,
+        amountMinor: toMinor(v.amountMinor, `the Payment Center total in ${currency} (narrow the search)`),
+      }))
       .sort((a, b) => b.count - a.count || a.currency.localeCompare(b.currency));
     out.byAge = AGE_BUCKETS.map((b) => ({ bucket: b, count: byAge.get(b) ?? 0 }));
     out.byOwner = [...byOwner]
