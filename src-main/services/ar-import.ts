@@ -20,6 +20,7 @@ import {
 } from '../importers/ar-csv';
 import { writeAudit } from '../ledger/audit';
 import { invalidFileRows } from '../ledger/errors';
+import { toMinor } from '../ledger/ceiling';
 import { postJournal, type JournalLine } from '../ledger/journal';
 
 /** Paths of the receivables files to import; any subset may be given. */
@@ -733,7 +734,8 @@ function applyImport(
     d.deltaMinor += deltaMinor;
     deltas.set(accountNo, d);
   };
-  let adjustedOpenMinor = 0;
+  // Gross changes over every account: exact, and refused (amount-ceiling) past 2^53 - 1 rather than rounded.
+  let adjustedOpenExact = 0n;
   let keptAllocatedItems = 0;
   for (const plan of checked.items) {
     const counts = itemCounts as ArImportFileSummaryDto;
@@ -743,7 +745,7 @@ function applyImport(
     } else if (plan.action === 'update') {
       counts.updated++;
       const deltaMinor = plan.row.openMinor - (plan.existing as LedgerItemRow).openMinor;
-      adjustedOpenMinor += Math.abs(deltaMinor);
+      adjustedOpenExact += BigInt(Math.abs(deltaMinor));
       addDelta(plan.row.billNo, deltaMinor);
       updates.push({
         entity: 'bill_item',
@@ -757,6 +759,7 @@ function applyImport(
     }
   }
 
+  const adjustedOpenMinor = toMinor(adjustedOpenExact, "the receivables import's adjusted open amount");
   const summary = (): ArImportSummaryDto => ({
     ...(accountCounts ? { accounts: accountCounts } : {}),
     ...(unitCounts ? { billUnits: unitCounts } : {}),
@@ -948,14 +951,16 @@ function applyImport(
 
   // One journal for every open-amount change: AR per account, REVENUE per currency takes the other side.
   const lines: JournalLine[] = [];
-  const revenue = new Map<string, Minor>();
+  // Exact per-currency totals: a million accounts' changes may pass 2^53 (refused as amount-ceiling).
+  const revenue = new Map<string, bigint>();
   const byAccountId = [...deltas].map(([no, d]) => ({ id: accountId(no), ...d })).sort((a, b) => a.id - b.id);
   for (const d of byAccountId) {
     if (d.deltaMinor === 0) continue;
     lines.push({ gl: 'AR', accountId: d.id, amountMinor: d.deltaMinor, currency: d.currency });
-    revenue.set(d.currency, (revenue.get(d.currency) ?? 0) + d.deltaMinor);
+    revenue.set(d.currency, (revenue.get(d.currency) ?? 0n) + BigInt(d.deltaMinor));
   }
-  for (const [currency, sumMinor] of [...revenue].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [currency, sum] of [...revenue].sort(([a], [b]) => a.localeCompare(b))) {
+    const sumMinor = toMinor(sum, `the receivables import's change in ${currency}`);
     if (sumMinor !== 0) lines.push({ gl: 'REVENUE', accountId: null, amountMinor: -sumMinor, currency });
   }
   if (lines.length > 0) {
