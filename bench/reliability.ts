@@ -742,8 +742,10 @@ async function runTrial(fx: Fixture, trial: number, lane: number): Promise<Trial
       out.double += found.double;
       out.partial += found.partial;
       out.notes.push(...found.notes);
-      if (found.posted !== fx.collectPosted)
+      if (found.posted !== fx.collectPosted) {
+        if (found.posted < fx.collectPosted) out.redoFailures++;
         out.notes.push(`collected ${found.posted} bills, a clean run collects ${fx.collectPosted}`);
+      }
     }
     if (batchId !== null) {
       const p = batchPostings(app, batchId);
@@ -752,7 +754,9 @@ async function runTrial(fx: Fixture, trial: number, lane: number): Promise<Trial
         out.notes.push(`${p.doubles} entries posted more than once`);
       }
       if (p.payments !== fx.expectedPayments || p.sumMinor !== fx.expectedSumMinor) {
+        // More than expected is money posted twice; less is a redo that did not finish the work.
         if (p.payments > fx.expectedPayments || p.sumMinor > fx.expectedSumMinor) out.double++;
+        else out.redoFailures++;
         out.notes.push(
           `after the redo: ${p.payments} payments summing ${p.sumMinor}, expected ${fx.expectedPayments} summing ${fx.expectedSumMinor}`,
         );
