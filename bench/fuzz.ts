@@ -128,7 +128,10 @@ async function makeBase(dir: string): Promise<void> {
     const r = await app.dispatch('demo:load', { accounts: 40, seed: SEED });
     if (!r.ok) throw new Error(r.error.message);
     app.ctx.ledger.sqlite
-      .prepare(`INSERT OR REPLACE INTO settings (key, value) VALUES ('PaymentSuspense', 'true')`)
+      .prepare(
+        `INSERT OR REPLACE INTO settings (key, value) VALUES ('PaymentSuspense', 'true'), ('ALLOWACCOUNTDUP', 'true'),
+         ('NoManualAllocation', 'true')`,
+      )
       .run();
     // A batch with entries and a posted payment give the random inputs real ids to hit.
     const b = await app.dispatch('batches:create', { batchType: 'payment', payType: 10012, currency: 'USD' });
@@ -715,6 +718,8 @@ type Figures = {
   hangs: Tally;
   accepted: number;
   refused: number;
+  /** Staged batches that went on to a successful submit. */
+  submitted: number;
 };
 const figures = (): Figures => ({
   crashes: new Tally(),
@@ -724,6 +729,7 @@ const figures = (): Figures => ({
   hangs: new Tally(),
   accepted: 0,
   refused: 0,
+  submitted: 0,
 });
 
 /** Classifies a dispatch outcome: crash, hang, internal; returns the result when there is one. */
@@ -836,6 +842,8 @@ async function fileCase(
           `imported although the parser reports: ${parsed.fileErrors[0]?.reason}`,
           `${at} (${c.how})`,
         );
+      // One staged batch in three goes on to validation and submit: fuzzed rows on the money path.
+      if (chance(r, 1 / 3)) await postStaged(f, s, v.batch.id, c.importer, `${at} (${c.how})`);
     }
     if (prev && prev.ok && parsed) {
       const p = prev.value as { fileErrors: unknown[] };
@@ -888,6 +896,34 @@ async function fileCase(
         at,
       );
   }
+}
+
+const MONEY_TABLES = ['payments', 'journals', 'journal_lines', 'allocations', 'suspense_queue'];
+
+/**
+ * Validates and submits a staged batch (setting entries that cannot post aside first, as a clerk would with an
+ * exception batch): internal errors count, and a refused submit must leave no payment or journal behind.
+ */
+async function postStaged(
+  f: Figures,
+  s: Scratch,
+  batchId: number,
+  importer: string,
+  at: string,
+): Promise<void> {
+  const v = outcome(f, s, `${importer} validate`, at, await call(s, 'batches:validate', { batchId }));
+  if (!v?.ok) return;
+  const ex = outcome(f, s, `${importer} exception`, at, await call(s, 'batches:exception', { batchId }));
+  if (ex && !ex.ok && ex.error.code !== 'conflict' && ex.error.code !== 'validation') return;
+  const before = fingerprint(s.app, MONEY_TABLES);
+  const sub = outcome(f, s, `${importer} submit`, at, await call(s, 'batches:submit', { batchId }));
+  if (sub?.ok) f.submitted++;
+  if (sub && !sub.ok && sub.error.code !== 'internal' && fingerprint(s.app, MONEY_TABLES) !== before)
+    f.partial.add(
+      importer,
+      `submit refused (${sub.error.code}: ${sub.error.message.slice(0, 120)}) but money rows were left`,
+      at,
+    );
 }
 
 // ---- (b) random inputs to every command ---------------------------------------------------------------------
@@ -1144,7 +1180,7 @@ async function ledgerCheck(s: Scratch, f: Figures, at: string): Promise<number> 
 
 function report(label: string, f: Figures, n: number, ms: number, extra: string): void {
   console.log(
-    `\n${label}: ${n} cases in ${(ms / 1000).toFixed(1)} s (${((n / ms) * 1000).toFixed(0)} a second); ${f.accepted} accepted, ${f.refused} refused${extra}`,
+    `\n${label}: ${n} cases in ${(ms / 1000).toFixed(1)} s (${((n / ms) * 1000).toFixed(0)} a second); ${f.accepted} accepted, ${f.refused} refused${f.submitted ? `, ${f.submitted} staged batches submitted` : ''}${extra}`,
   );
   f.crashes.print('crashes');
   f.internals.print('internal errors');
