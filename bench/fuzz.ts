@@ -7,7 +7,8 @@
  * (exceptions escaping an importer or the dispatch, parser bugs caught by the parser's safety net), internal
  * errors, partial stages (a refused file or command that left rows behind) and the first distinct failures.
  *
- * Run: npx tsx bench/fuzz.ts [--files N] [--inputs N] [--seed S] [--case files:K | inputs:K] (one case, to reproduce)
+ * Run: npx tsx bench/fuzz.ts [--files N] [--inputs N] [--seed S] [--case files:K | inputs:K] (replays case K of a
+ * seed from the scratch ledger's last reset, to reproduce a finding)
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,16 +58,17 @@ const chance = (r: Rand, p: number): boolean => r() < p;
 /** Failures of one kind, with the first few distinct examples (command or importer, message, case). */
 class Tally {
   count = 0;
-  readonly examples = new Map<string, string>();
+  /** Distinct failures (digits folded) → where, the first case that showed it, and its message. */
+  readonly examples = new Map<string, { where: string; at: string; message: string }>();
   add(where: string, message: string, at: string): void {
     this.count++;
     const key = `${where}: ${message.replace(/\d+/g, 'N').slice(0, 160)}`;
     if (!this.examples.has(key) && this.examples.size < 12)
-      this.examples.set(key, `${at}: ${message.slice(0, 400)}`);
+      this.examples.set(key, { where, at, message: message.slice(0, 400) });
   }
   print(label: string): void {
     console.log(`  ${label.padEnd(30)} ${String(this.count).padStart(8)}`);
-    for (const [key, ex] of this.examples) console.log(`      - ${key.split(':')[0]}  (${ex})`);
+    for (const e of this.examples.values()) console.log(`      - ${e.where} [${e.at}]: ${e.message}`);
   }
 }
 
@@ -162,12 +164,12 @@ function openScratch(dir: string, n: number, old?: Scratch): Scratch {
   const internals: Scratch['internals'] = [];
   const log: Logger = {
     info: () => {},
-    warn: () => {},
-    error: (message: string, fields?: Record<string, unknown>) => {
+    // The dispatch logs the cause of an internal error (the caller only sees a correlation id).
+    error: (message, fields) => {
       if (message === 'command failed')
         internals.push({ command: String(fields?.command), error: String(fields?.error) });
     },
-  } as unknown as Logger;
+  };
   const app = openApp({ file, login: 'fuzz', migrationsFolder: MIGRATIONS, log });
   const db = app.ctx.ledger.sqlite;
   const col = <T>(sql: string): T[] =>
@@ -1189,6 +1191,15 @@ function report(label: string, f: Figures, n: number, ms: number, extra: string)
   f.malformed.print('malformed results');
 }
 
+/**
+ * The cases a reproduction of case K runs: from the scratch ledger's last reset up to K, because earlier cases
+ * since the reset shaped the ledger that case K met.
+ */
+function replay(k: number): number[] {
+  const from = k - (k % RESET_EVERY);
+  return Array.from({ length: k - from + 1 }, (_, i) => from + i);
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'paydesk-fuzz-'));
   const work = join(dir, 'cwd');
@@ -1207,7 +1218,11 @@ async function main(): Promise<void> {
     let s = openScratch(dir, 0);
     let checkFailures = 0;
     const fileCases =
-      onlyKind === 'files' ? [Number(onlyCase)] : onlyKind ? [] : Array.from({ length: FILES }, (_, i) => i);
+      onlyKind === 'files'
+        ? replay(Number(onlyCase))
+        : onlyKind
+          ? []
+          : Array.from({ length: FILES }, (_, i) => i);
     let t = performance.now();
     for (const [i, k] of fileCases.entries()) {
       if (i > 0 && i % RESET_EVERY === 0) {
@@ -1234,7 +1249,7 @@ async function main(): Promise<void> {
     const counts = new Map<string, number>();
     const inputCases =
       onlyKind === 'inputs'
-        ? [Number(onlyCase)]
+        ? replay(Number(onlyCase))
         : onlyKind
           ? []
           : Array.from({ length: INPUTS }, (_, i) => i);
