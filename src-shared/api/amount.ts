@@ -6,14 +6,20 @@ const MAX_AMOUNT_TEXT = 40;
 
 /** An amount schema: text in the contract style (see CONTRACT_AMOUNT_STYLE), checked by the shared parser. */
 function amountSchema(signed: boolean, hint: string) {
-  return z
-    .string()
-    .trim()
-    .max(MAX_AMOUNT_TEXT, hint)
-    .superRefine((text, ctx) => {
-      const problem = amountTextProblem(text, { signed });
-      if (problem !== null) ctx.addIssue({ code: 'custom', message: `${problem}; ${hint}` });
-    });
+  return (
+    z
+      .string()
+      .trim()
+      .max(MAX_AMOUNT_TEXT, hint)
+      .superRefine((text, ctx) => {
+        const problem = amountTextProblem(text, { signed });
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: `${problem}; ${hint}` });
+      })
+      // The rule travels with the schema `paydesk api` prints, since a refinement has no JSON Schema form.
+      .describe(
+        `amount text: ${signed ? 'optional sign, ' : ''}digits with optional ',' between groups of three, optional '.' and up to as many decimals as the currency has`,
+      )
+  );
 }
 
 /**
