@@ -1,7 +1,16 @@
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { existsSync, openSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import * as schema from './schema';
 
@@ -29,6 +38,23 @@ type JournalEntry = { idx: number; when: number; tag: string };
 function readJournal(migrationsFolder: string): JournalEntry[] {
   const text = readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8');
   return (JSON.parse(text) as { entries: JournalEntry[] }).entries;
+}
+
+/** Refuses a path that is not a readable regular file, saying why in words rather than as an errno code. */
+function assertReadableFile(file: string): void {
+  if (statSync(file).isDirectory()) {
+    throw new LedgerOpenError(
+      'unreadable',
+      `${file} is a directory, not a ledger file; give the path of a file`,
+    );
+  }
+  try {
+    accessSync(file, constants.R_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? 'unknown reason');
+    throw new LedgerOpenError('unreadable', `${file} cannot be read (${why}); it was left untouched`);
+  }
 }
 
 function assertSqliteHeader(file: string): void {
@@ -96,6 +122,7 @@ export function openLedger(file: string, migrationsFolder: string): Ledger {
   const memory = file === ':memory:';
   const journal = readJournal(migrationsFolder);
   if (!memory && existsSync(file)) {
+    assertReadableFile(file);
     assertSqliteHeader(file);
     if (statSync(file).size > 0) assertKnownMigrations(file, journal);
   }

@@ -1,4 +1,5 @@
 import type { BatchTypeDto } from './dto/batches';
+import { amountTextProblem } from './money';
 
 /** What a column is for (PIN_FLD_PURPOSE, DOMAIN.md §3.8): keyed, shown read-only, or shown in the account's payments tab. */
 export const COLUMN_PURPOSES = ['entry', 'display', 'payments_tab'] as const;
@@ -170,10 +171,11 @@ export function customValueProblem(
         ? null
         : `${field.label}: "${t}" is not a date (yyyy-MM-dd)`;
     }
-    case 'amount':
-      return /^-?\d{1,15}(\.\d{1,6})?$/.test(t.replace(/,/g, ''))
-        ? null
-        : `${field.label}: "${t}" is not an amount`;
+    case 'amount': {
+      // The shape of the one amount rule; the batch currency's decimals are checked when the entry is saved.
+      const problem = amountTextProblem(t);
+      return problem === null ? null : `${field.label}: ${problem}`;
+    }
     case 'code':
       return field.codes.some((c) => c.code === t)
         ? null

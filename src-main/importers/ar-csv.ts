@@ -3,8 +3,11 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import Papa from 'papaparse';
 import type { FileIssue } from '../../src-shared/api/result';
-import { parseMinor, type Minor } from '../../src-shared/money';
+import { parseAmount, type AmountStyle, type Minor } from '../../src-shared/money';
 import { PAY_TYPE } from '../../src-shared/pay-types';
+
+/** The billing system's amounts: plain decimals with '.' and no grouping (README, AR import). */
+const AR_AMOUNT_STYLE: AmountStyle = { decimalSeparator: '.', groupSeparator: '' };
 
 /** Most problems reported for one import; the rest are only counted. */
 export const MAX_ISSUES = 1000;
@@ -359,7 +362,8 @@ class FieldReader {
       if (!DECIMAL_SYNTAX.test(v)) this.fail(column, `"${v}" is not a decimal amount`);
       return 0;
     }
-    const parsed = parseMinor(v, exponent);
+    // The billing system's files write plain decimals: '.' and no grouping (see the README's AR import rules).
+    const parsed = parseAmount(v, { exponent, style: AR_AMOUNT_STYLE });
     if (!parsed.ok) {
       this.fail(column, v === '' ? 'a value is required' : parsed.error.reason);
       return 0;

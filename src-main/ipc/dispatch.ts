@@ -8,6 +8,7 @@ import {
 } from '../../src-shared/api/contract';
 import { commandInputs } from '../../src-shared/api/inputs';
 import type { AppError, FieldIssue, Result } from '../../src-shared/api/result';
+import { textIssues } from '../../src-shared/text';
 import { AppFailure } from '../ledger/errors';
 import type { Logger } from '../services/context';
 
@@ -50,7 +51,10 @@ export function toAppError(err: unknown, log: Logger, command: string): AppError
 /** Decides whether the current operator may run a command; throws a forbidden AppFailure (and audits it) if not. */
 export type Authorize = (command: CommandName) => void;
 
-/** Builds the dispatcher: unknown command → validation; role check; zod parse; handler; errors mapped to Result. */
+/**
+ * Builds the dispatcher: unknown command → validation; role check; text check (control characters, lone
+ * surrogates); zod parse; handler; errors mapped to Result.
+ */
 export function createDispatch(handlers: Handlers, log: Logger, authorize: Authorize = () => {}): Dispatch {
   return async (command, input) => {
     if (!isCommandName(command)) {
@@ -68,9 +72,12 @@ export function createDispatch(handlers: Handlers, log: Logger, authorize: Autho
     } catch (err) {
       return { ok: false, error: toAppError(err, log, command) };
     }
-    const parsed = commandInputs[command].safeParse(input === undefined ? {} : input);
-    if (!parsed.success) {
-      const issues = zodIssues(parsed.error);
+    const raw = input === undefined ? {} : input;
+    // Text is checked once here, for every command and every field (object keys too), before any schema runs.
+    const textual = textIssues(raw);
+    const parsed = commandInputs[command].safeParse(raw);
+    if (!parsed.success || textual.length > 0) {
+      const issues = [...textual, ...(parsed.success ? [] : zodIssues(parsed.error))];
       return {
         ok: false,
         error: {

@@ -1,15 +1,21 @@
 import type Database from 'better-sqlite3';
 import { convertMinor } from '../domain/allocation';
-import { conflict } from './errors';
+import { conflict, invalidFields } from './errors';
 
 /** A conversion result: the converted amount and the rate used (stored with the payment and allocations). */
 export type Conversion = { amountMinor: number; ratePpm: number };
 
-/** Minor-unit exponent of a currency from the ledger's currencies table. */
+/**
+ * Minor-unit exponent of a currency from the ledger's currencies table. An unknown code is always the caller's
+ * input (the ledger's own rows reference known currencies), so it is a validation error on `currency` everywhere.
+ */
 export function exponentOf(db: Database.Database, currency: string): number {
   const row = db.prepare('SELECT exponent FROM currencies WHERE code = ?').get(currency) as
     { exponent: number } | undefined;
-  if (!row) throw conflict('unknown-currency', `currency ${currency} is not set up in this ledger`);
+  if (!row) {
+    const message = `currency ${currency} is not set up in this ledger`;
+    throw invalidFields(message, [{ path: 'currency', message }]);
+  }
   return row.exponent;
 }
 

@@ -12,7 +12,7 @@ import type {
 } from '../../src-shared/dto/accounts';
 import { isoDate } from '../domain/dates';
 import { sumMinor, toMinor } from '../ledger/ceiling';
-import { notFound } from '../ledger/errors';
+import { invalidFields, notFound } from '../ledger/errors';
 
 type AccountRow = {
   id: number;
@@ -51,6 +51,13 @@ export function searchAccounts(
   input: { query: string; mode: 'prefix' | 'contains'; limit: number },
 ): AccountSearchDto {
   const q = input.query.trim();
+  // FTS5 and SQLite's text functions stop at NUL (an "unterminated string"); the contract refuses it, and this
+  // keeps a direct caller from reaching SQL with it.
+  if (q.includes('\u0000')) {
+    throw invalidFields('the search text contains a NUL character', [
+      { path: 'query', message: 'contains NUL' },
+    ]);
+  }
   const take = input.limit + 1;
   let rows: AccountSummaryDto[];
   if (q === '') {

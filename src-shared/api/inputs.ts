@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { adminInputs } from './admin-inputs';
+import { amountInput } from './amount';
 import { processorInputs } from './processor-inputs';
 import { CUSTOM_KEY_PATTERN } from '../columns';
 import { ENTRY_STATUSES } from '../dto/batches';
@@ -10,10 +11,7 @@ const filePath = z.string().min(1).max(4096);
 const id = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
 const code = z.string().trim().min(1).max(64);
 /** Money crosses the boundary as a decimal string; services parse it with the currency's exponent. */
-const decimal = z
-  .string()
-  .trim()
-  .regex(/^-?\d{1,15}(\.\d{1,6})?$/, 'a decimal amount such as 12.34');
+const decimal = amountInput;
 const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD');
 const optionalText = z.string().max(64).nullable().optional();
 const entryStatus = z.enum(ENTRY_STATUSES);

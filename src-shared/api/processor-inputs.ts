@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { unsignedAmountInput } from './amount';
 
 const accountNo = z.string().trim().min(1).max(64);
 const isoDate = z.iso.date();
@@ -8,10 +9,7 @@ const name = z
   .trim()
   .regex(/^[A-Za-z0-9._-]{1,32}$/, 'letters, digits, dot, underscore and dash');
 const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD');
-const decimal = z
-  .string()
-  .trim()
-  .regex(/^\d{1,15}(\.\d{1,6})?$/, 'a positive decimal amount such as 12.34');
+const decimal = unsignedAmountInput;
 const command = z.enum(['verify', 'auth', 'condition', 'deposit', 'refund']);
 const token = z.string().regex(/^[TB]\d{11,30}$/, 'a processor token');
 

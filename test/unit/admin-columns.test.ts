@@ -76,6 +76,11 @@ describe('custom values', () => {
     expect(customValueProblem(field('text'), 'toolong')).toMatch(/at most 5/);
     expect(customValueProblem(field('amount'), '')).toBeNull();
   });
+  it('amounts follow the one contract amount rule (issue #11, finding 11)', () => {
+    expect(customValueProblem(field('amount'), '1,000.00')).toBeNull();
+    expect(customValueProblem(field('amount'), '1,00,0.00')).toMatch(/misplaced thousands separators/);
+    expect(customValueProblem(field('amount'), ',5')).toMatch(/misplaced thousands separators/);
+  });
 });
 
 describe('rates', () => {

@@ -1,4 +1,4 @@
-import type { Minor } from '../../../src-shared/money';
+import { parseAmount, type Minor } from '../../../src-shared/money';
 
 /** How amounts are written in a file. */
 export type AmountFormat = {
@@ -41,8 +41,6 @@ export const DATE_FORMATS = [
 /** One of DATE_FORMATS. */
 export type DateFormat = (typeof DATE_FORMATS)[number];
 
-// Beyond 15 digits a minor-unit amount could exceed Number.MAX_SAFE_INTEGER.
-const MAX_DIGITS = 15;
 const CURRENCY_SYMBOLS = /^[$€£¥]|[$€£¥]$/g;
 
 /**
@@ -74,55 +72,25 @@ export function parseAmountMinor(text: string, format: AmountFormat): ValueResul
   t = t.replace(CURRENCY_SYMBOLS, '').trim();
   if (signs > 1) return { ok: false, reason: `"${shown}" has more than one sign` };
   if (t === '') return { ok: false, reason: `"${shown}" has no digits` };
-
-  let whole: string;
-  let fraction: string;
-  if (format.impliedDecimals !== undefined) {
-    if (!/^\d+$/.test(t)) {
-      return {
-        ok: false,
-        reason: `"${shown}" is not a whole number of digits (the template says ${format.impliedDecimals} implied decimals)`,
-      };
-    }
-    const cut = Math.max(0, t.length - format.impliedDecimals);
-    whole = t.slice(0, cut);
-    fraction = t.slice(cut).padStart(format.impliedDecimals, '0');
-  } else {
-    const parts = t.split(format.decimalSeparator);
-    if (parts.length > 2) return { ok: false, reason: `"${shown}" has more than one decimal separator` };
-    whole = parts[0] ?? '';
-    fraction = parts[1] ?? '';
-    if (!/^\d*$/.test(fraction)) return { ok: false, reason: `"${shown}" is not an amount` };
-    const sep = format.thousandsSeparator;
-    if (sep !== '') {
-      const seps = sep === ' ' ? /[ \u00a0\u202f]/ : sep;
-      const groups = whole.split(seps);
-      if (groups.length > 1) {
-        const [first = '', ...rest] = groups;
-        if (!/^\d{1,3}$/.test(first) || rest.some((g) => !/^\d{3}$/.test(g))) {
-          return { ok: false, reason: `"${shown}" has misplaced thousands separators` };
-        }
-        whole = groups.join('');
-      }
-    }
-    if (!/^\d*$/.test(whole)) return { ok: false, reason: `"${shown}" is not an amount` };
-    if (whole === '' && fraction === '') return { ok: false, reason: `"${shown}" has no digits` };
+  // Symbols and bank sign conventions are peeled off above; the number itself is read by the one shared parser.
+  const r = parseAmount(t, {
+    exponent: format.exponent,
+    style: {
+      decimalSeparator: format.decimalSeparator,
+      groupSeparator: format.thousandsSeparator,
+      ...(format.impliedDecimals !== undefined ? { impliedDecimals: format.impliedDecimals } : {}),
+    },
+    signed: false,
+    shown,
+  });
+  if (!r.ok) {
+    const reason =
+      r.error.problem === 'sign'
+        ? `"${shown}" is not an amount`
+        : r.error.reason.replace(/^amount is empty$/, `"${shown}" has no digits`);
+    return { ok: false, reason };
   }
-  if (fraction.length > format.exponent) {
-    // Trailing zeros beyond the exponent carry no value only for implied decimals; written decimals must fit.
-    const extra = fraction.slice(format.exponent);
-    if (format.impliedDecimals === undefined || /[1-9]/.test(extra)) {
-      return {
-        ok: false,
-        reason: `"${shown}" has ${fraction.length} decimals; the currency allows ${format.exponent}`,
-      };
-    }
-    fraction = fraction.slice(0, format.exponent);
-  }
-  const digits = (whole + fraction.padEnd(format.exponent, '0')).replace(/^0+(?=\d)/, '');
-  if (digits.length > MAX_DIGITS) return { ok: false, reason: `"${shown}" is too large` };
-  const magnitude = parseInt(digits === '' ? '0' : digits, 10);
-  return { ok: true, value: negative && magnitude !== 0 ? -magnitude : magnitude };
+  return { ok: true, value: negative && r.value !== 0 ? -r.value : r.value };
 }
 
 /** True for a Gregorian leap year. */

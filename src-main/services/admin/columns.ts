@@ -403,7 +403,7 @@ export function customValueChecker(
       const problem = customValueProblem(field, text);
       if (problem) return { problem, column: `custom:${key}` };
       if (field.type === 'amount' && text.trim() !== '') {
-        const r = parseMinor(text.trim().replace(/,/g, ''), exponent);
+        const r = parseMinor(text, exponent);
         if (!r.ok) return { problem: `${field.label}: ${r.error.reason}`, column: `custom:${key}` };
       }
     }

@@ -480,7 +480,7 @@ export function saveEntries(
       let problem: string | null = null;
       let problemColumn: string | null = null;
       if (amountText !== null) {
-        const r = parseMinor(amountText.replace(/,/g, ''), exponent);
+        const r = parseMinor(amountText, exponent);
         if (r.ok) amountMinor = r.value;
         else {
           problem = r.error.reason;

@@ -135,6 +135,9 @@ export function whereOf(
     ['reference', 'external_ref'],
   ] as const) {
     const t = f[key]?.trim();
+    // FTS5 reads NUL as the end of the query; the contract refuses it, this keeps direct callers out of SQL errors.
+    if (t?.includes('\u0000'))
+      throw invalidFields(`${key} contains a NUL character`, [{ path: key, message: 'contains NUL' }]);
     if (!t || [...t].length < 3) continue;
     const table: FtsTable = columns === null ? 'suspense_payer_fts' : 'suspense_fts';
     const query = columns === null ? ftsPhrase(t) : `${columns} : ${ftsPhrase(t)}`;

@@ -30,6 +30,7 @@ import type {
 } from '../../../../src-shared/dto/allocation';
 import type { EntryAllocationViewDto, EntryStatusDto } from '../../../../src-shared/dto/batches';
 import { formatMinor } from '../../../../src-shared/money';
+import { formatLocalAmount } from '../../components/amount';
 import { ApiCallError, call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import type { MoneyFormatter } from '../../components/format';
@@ -87,7 +88,11 @@ function entriesFromManual(ev: EntryAllocationViewDto): Entries {
   const out: Record<string, BillEntry> = {};
   for (const line of ev.manual) {
     if (line.billNo)
-      out[line.billNo] = { mode: 'bill', billText: formatMinor(line.amountMinor, exponent), itemTexts: {} };
+      out[line.billNo] = {
+        mode: 'bill',
+        billText: formatLocalAmount(line.amountMinor, exponent),
+        itemTexts: {},
+      };
     else if (line.itemNo) {
       const bill = ev.view.bills.find((b) => b.items.some((i) => i.itemNo === line.itemNo));
       if (!bill) continue;
@@ -95,7 +100,10 @@ function entriesFromManual(ev: EntryAllocationViewDto): Entries {
       out[bill.billNo] = {
         mode: 'items',
         billText: '',
-        itemTexts: { ...(cur?.itemTexts ?? {}), [line.itemNo]: formatMinor(line.amountMinor, exponent) },
+        itemTexts: {
+          ...(cur?.itemTexts ?? {}),
+          [line.itemNo]: formatLocalAmount(line.amountMinor, exponent),
+        },
       };
     }
   }
@@ -265,7 +273,7 @@ export function AllocatePaymentDialog(props: { onClose: () => void } & DialogPro
       // Switching a bill-level amount to item entry keeps what it would have paid, item by item.
       const c = check.bills.get(bill.billNo);
       if (c && !c.problem && c.amountMinor > 0) {
-        for (const [no, a] of spreadOverItems(bill, c.amountMinor)) base[no] = formatMinor(a, exponent);
+        for (const [no, a] of spreadOverItems(bill, c.amountMinor)) base[no] = formatLocalAmount(a, exponent);
       }
     }
     base[itemNo] = text;
@@ -311,7 +319,7 @@ export function AllocatePaymentDialog(props: { onClose: () => void } & DialogPro
           const sum =
             e.mode === 'bill'
               ? e.billText
-              : formatMinor(
+              : formatLocalAmount(
                   (bills.find((b) => b.billNo === billNo)?.items ?? []).reduce(
                     (t, i) => t + (plan.get(i.itemNo) ?? 0),
                     0,
@@ -760,7 +768,7 @@ export function AllocatePaymentDialog(props: { onClose: () => void } & DialogPro
                                       helperText={itemProblem}
                                       disabled={unallocatedMinor <= 0}
                                       placeholder={
-                                        spread ? formatMinor(spread.get(it.itemNo) ?? 0, exponent) : '0'
+                                        spread ? formatLocalAmount(spread.get(it.itemNo) ?? 0, exponent) : '0'
                                       }
                                       sx={{
                                         width: 150,

@@ -14,7 +14,8 @@ import Switch from '@mui/material/Switch';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import type { RecordedPaymentDto } from '../../../../src-shared/dto/allocation';
-import { formatMinor, KNOWN_EXPONENTS, parseMinor } from '../../../../src-shared/money';
+import { formatMinor, KNOWN_EXPONENTS } from '../../../../src-shared/money';
+import { parseLocalAmount } from '../../components/amount';
 import { PAY_TYPE } from '../../../../src-shared/pay-types';
 import { ApiCallError, call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
@@ -26,7 +27,7 @@ export type RecordedPayment = RecordedPaymentDto & { amountMinor: number; curren
 /** Checks the amount field: a positive decimal with at most the currency's decimals. */
 function amountProblem(text: string, exponent: number): string | null {
   if (text.trim() === '') return 'Enter the amount received';
-  const r = parseMinor(text, exponent);
+  const r = parseLocalAmount(text, exponent);
   if (!r.ok) return r.error.reason;
   if (r.value <= 0) return 'A payment must be more than zero';
   return null;
@@ -65,7 +66,7 @@ export function RecordPaymentDialog({
     e?.preventDefault();
     setTouched(true);
     if (problem || saving) return;
-    const parsed = parseMinor(amount, exponent);
+    const parsed = parseLocalAmount(amount, exponent);
     if (!parsed.ok) return;
     setSaving(true);
     setError(null);

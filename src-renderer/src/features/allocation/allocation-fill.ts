@@ -1,10 +1,12 @@
 import type { AllocBillDto } from '../../../../src-shared/dto/allocation';
-import { formatMinor, parseMinor, splitByWeights, type Minor } from '../../../../src-shared/money';
+import { formatMinor, splitByWeights, type Minor } from '../../../../src-shared/money';
+import { formatLocalAmount, parseLocalAmount } from '../../components/amount';
 
 /**
  * Pure helpers of the Allocate payment dialog: policy fills that mirror the allocation engine
  * (src-main/domain/allocation.ts, which the renderer may not import), entry parsing and the request lines.
- * All money is integer minor units; text crosses only through parseMinor/formatMinor.
+ * All money is integer minor units; fields are read and written in the user's locale (parseLocalAmount,
+ * formatLocalAmount) and lines cross the contract as plain decimals (formatMinor).
  */
 
 /** The policies the dialog can fill with; `standard` is left to the service (it depends on settings). */
@@ -148,12 +150,12 @@ export function entriesFromFill(bills: readonly AllocBillDto[], fill: ItemFill, 
       (i) => (spread.get(i.itemNo) ?? 0) === (fill.get(i.itemNo) ?? 0),
     );
     if (sameAsBillLevel) {
-      out[bill.billNo] = { mode: 'bill', billText: formatMinor(sum, exponent), itemTexts: {} };
+      out[bill.billNo] = { mode: 'bill', billText: formatLocalAmount(sum, exponent), itemTexts: {} };
     } else {
       const itemTexts: Record<string, string> = {};
       bill.items.forEach((i, idx) => {
         const a = amounts[idx] ?? 0;
-        if (a > 0) itemTexts[i.itemNo] = formatMinor(a, exponent);
+        if (a > 0) itemTexts[i.itemNo] = formatLocalAmount(a, exponent);
       });
       out[bill.billNo] = { mode: 'items', billText: '', itemTexts };
     }
@@ -172,7 +174,7 @@ export type FieldCheck = { amountMinor: Minor; problem: FieldProblem | null };
 export function checkField(text: string, exponent: number, openMinor: Minor): FieldCheck {
   const t = text.trim();
   if (t === '') return { amountMinor: 0, problem: null };
-  const parsed = parseMinor(t, exponent);
+  const parsed = parseLocalAmount(t, exponent);
   if (!parsed.ok) return { amountMinor: 0, problem: { kind: 'invalid', reason: parsed.error.reason } };
   if (parsed.value < 0) return { amountMinor: 0, problem: { kind: 'negative' } };
   if (parsed.value > openMinor)
@@ -251,5 +253,5 @@ export function checkEntries(
 export function billFieldText(entry: BillEntry | undefined, sumMinor: Minor, exponent: number): string {
   if (!entry) return '';
   if (entry.mode === 'bill') return entry.billText;
-  return sumMinor > 0 ? formatMinor(sumMinor, exponent) : '';
+  return sumMinor > 0 ? formatLocalAmount(sumMinor, exponent) : '';
 }

@@ -382,7 +382,7 @@ export function EntriesGrid({
           return;
         }
       }
-      const oldText = fieldText(entry, field);
+      const oldText = fieldText(entry, field, { exponent: batch.exponent });
       if (oldText.trim() === text.trim()) return;
       if (remember) {
         undo.current.push({ entryId: entry.id, field, oldText });
@@ -394,7 +394,13 @@ export function EntriesGrid({
       const id = entry.id;
       pendingSaves.current.set(id, (pendingSaves.current.get(id) ?? 0) + 1);
       queue
-        .run(() => call('batches:save-entries', { batchId, entries: [fieldPatch(id, field, text)] }))
+        .run(() =>
+          call('batches:save-entries', {
+            batchId,
+            // The amount is read in the user's locale and sent in the contract's style.
+            entries: [fieldPatch(id, field, text, { exponent: batch.exponent })],
+          }),
+        )
         .then(
           ([saved]) => {
             const left = (pendingSaves.current.get(id) ?? 1) - 1;
@@ -417,7 +423,7 @@ export function EntriesGrid({
         )
         .catch(showError);
     },
-    [batchId, queue, refreshTotals, applyRow, showError],
+    [batchId, batch.exponent, queue, refreshTotals, applyRow, showError],
   );
 
   const reload = useCallback(() => {
@@ -579,7 +585,7 @@ export function EntriesGrid({
         .run(() =>
           call('batches:save-entries', {
             batchId,
-            entries: [fieldPatch(step.entryId, step.field, step.oldText)],
+            entries: [fieldPatch(step.entryId, step.field, step.oldText, { exponent: batch.exponent })],
           }),
         )
         .then(() => {
@@ -587,7 +593,7 @@ export function EntriesGrid({
           onSavedRef.current();
         }, showError);
     }
-  }, [batchId, queue, saveField, focusCell, reload, showError]);
+  }, [batchId, batch.exponent, queue, saveField, focusCell, reload, showError]);
 
   const copyDown = useCallback(
     async (node: IRowNode<GridRow>, column: Column, editing: boolean) => {
@@ -601,11 +607,11 @@ export function EntriesGrid({
       if (!above) {
         setMessage({ severity: 'info', text: 'There is no entry above to copy from.' });
       } else {
-        saveField(node, field, fieldText(above, field), true);
+        saveField(node, field, fieldText(above, field, { exponent: batch.exponent }), true);
       }
       focusCell(node.rowIndex, field, false);
     },
-    [saveField, focusCell],
+    [saveField, focusCell, batch.exponent],
   );
 
   const requestDelete = useCallback((node: IRowNode<GridRow> | null) => {
@@ -754,7 +760,8 @@ export function EntriesGrid({
             !!p.data?.totals && field === labelField,
           'batch-totals-amount': (p: { data: GridRow | undefined }) => !!p.data?.totals && field === 'amount',
         },
-        valueGetter: (p) => (p.data && !p.data.totals ? fieldText(p.data, field) : ''),
+        valueGetter: (p) =>
+          p.data && !p.data.totals ? fieldText(p.data, field, { exponent: batch.exponent }) : '',
         valueFormatter: (p) => {
           const row = p.data;
           if (!row) return '';
@@ -823,7 +830,7 @@ export function EntriesGrid({
         cellRenderer: StatusCell,
       },
     ];
-  }, [gridColumns, gridConfig, labelField, money, batch.currency, cellEditable]);
+  }, [gridColumns, gridConfig, labelField, money, batch.currency, batch.exponent, cellEditable]);
 
   const defaultColDef = useMemo<ColDef<GridRow>>(
     () => ({ sortable: true, resizable: true, suppressKeyboardEvent }),

@@ -10,7 +10,8 @@ import InputAdornment from '@mui/material/InputAdornment';
 import LinearProgress from '@mui/material/LinearProgress';
 import TextField from '@mui/material/TextField';
 import type { BatchDto } from '../../../../src-shared/dto/batches';
-import { formatMinor, parseMinor } from '../../../../src-shared/money';
+import { formatMinor } from '../../../../src-shared/money';
+import { formatLocalAmount, parseLocalAmount } from '../../components/amount';
 import { call, errorMessage } from '../../api/client';
 import { isEditable } from './labels';
 
@@ -32,13 +33,13 @@ export function HeaderDialog({
   const [lockboxNo, setLockboxNo] = useState(batch.lockboxNo ?? '');
   const [count, setCount] = useState(batch.controlCount === null ? '' : String(batch.controlCount));
   const [total, setTotal] = useState(
-    batch.controlTotalMinor === null ? '' : formatMinor(batch.controlTotalMinor, batch.exponent),
+    batch.controlTotalMinor === null ? '' : formatLocalAmount(batch.controlTotalMinor, batch.exponent),
   );
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
   const countProblem = count.trim() !== '' && !/^\d{1,9}$/.test(count.trim()) ? 'A whole number' : null;
-  const parsedTotal = total.trim() === '' ? null : parseMinor(total.trim().replace(/,/g, ''), batch.exponent);
+  const parsedTotal = total.trim() === '' ? null : parseLocalAmount(total, batch.exponent);
   const totalProblem = parsedTotal && !parsedTotal.ok ? parsedTotal.error.reason : null;
 
   const save = async (e?: FormEvent) => {

@@ -20,7 +20,8 @@ import ToggleButton from '@mui/material/ToggleButton';
 import ToggleButtonGroup from '@mui/material/ToggleButtonGroup';
 import Typography from '@mui/material/Typography';
 import type { BatchDto, BatchTypeDto } from '../../../../src-shared/dto/batches';
-import { formatMinor, KNOWN_EXPONENTS, parseMinor } from '../../../../src-shared/money';
+import { formatMinor, KNOWN_EXPONENTS } from '../../../../src-shared/money';
+import { parseLocalAmount } from '../../components/amount';
 import { PAY_TYPE } from '../../../../src-shared/pay-types';
 import { ApiCallError, call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
@@ -45,7 +46,7 @@ function problemsOf(
   if (f.controlCount.trim() !== '' && !/^\d{1,9}$/.test(f.controlCount.trim()))
     p.controlCount = 'The number of payments, a whole number';
   if (f.controlTotal.trim() !== '') {
-    const r = parseMinor(f.controlTotal.replace(/,/g, ''), exponent);
+    const r = parseLocalAmount(f.controlTotal, exponent);
     if (!r.ok) p.controlTotal = r.error.reason;
   }
   if (f.batchDate !== '' && !/^\d{4}-\d{2}-\d{2}$/.test(f.batchDate)) p.batchDate = 'A date (yyyy-MM-dd)';
@@ -100,7 +101,7 @@ export function NewBatchDialog({
     setSaving(true);
     setError(null);
     setServerProblems({});
-    const total = controlTotal.trim() === '' ? null : parseMinor(controlTotal.replace(/,/g, ''), exponent);
+    const total = controlTotal.trim() === '' ? null : parseLocalAmount(controlTotal, exponent);
     try {
       const created = await call('batches:create', {
         batchType,

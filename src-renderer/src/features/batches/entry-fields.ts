@@ -1,5 +1,6 @@
 import type { CommandInput } from '../../../../src-shared/api/contract';
 import type { BatchEntryDto } from '../../../../src-shared/dto/batches';
+import { contractAmountText, formatLocalAmount } from '../../components/amount';
 
 /** A built-in column a clerk keys into; the same names are the service's problemColumn values. */
 export type StandardEditableField =
@@ -33,13 +34,22 @@ export function isEditableField(colId: string): colId is EditableField {
   ).includes(colId);
 }
 
-/** The text of a field as the clerk typed it (the amount as typed, not the parsed minor units). */
-export function fieldText(entry: BatchEntryDto, field: EditableField): string {
+/**
+ * The text of a field as the clerk edits it. With the batch's exponent a readable amount is written in the user's
+ * locale (what fieldPatch reads back); an unreadable one stays as typed.
+ */
+export function fieldText(
+  entry: BatchEntryDto,
+  field: EditableField,
+  amount?: { exponent: number; locale?: string },
+): string {
   const key = customKey(field);
   if (key !== null) return entry.custom[key] ?? '';
   switch (field) {
     case 'amount':
-      return entry.amountText ?? '';
+      return amount && entry.amountMinor !== null
+        ? formatLocalAmount(entry.amountMinor, amount.exponent, amount.locale)
+        : (entry.amountText ?? '');
     case 'paymentRef':
       return entry.paymentRef === null ? '' : String(entry.paymentRef);
     default:
@@ -55,9 +65,20 @@ export function paymentRefProblem(text: string): string | null {
   return null;
 }
 
-/** The save-entries input that sets one field of an entry to the typed text (blank clears it). */
-export function fieldPatch(id: number | undefined, field: EditableField, text: string): EntryInput {
-  const t = text.trim();
+/**
+ * The save-entries input that sets one field of an entry to the typed text (blank clears it). With the batch's
+ * exponent, an amount typed in the user's locale goes over as the contract's plain decimal.
+ */
+export function fieldPatch(
+  id: number | undefined,
+  field: EditableField,
+  text: string,
+  amount?: { exponent: number; locale?: string },
+): EntryInput {
+  const t =
+    field === 'amount' && amount && text.trim() !== ''
+      ? contractAmountText(text, amount.exponent, amount.locale)
+      : text.trim();
   const base: EntryInput = id === undefined ? {} : { id };
   const key = customKey(field);
   if (key !== null) return { ...base, custom: { [key]: t } };

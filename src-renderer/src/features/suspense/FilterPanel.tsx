@@ -16,6 +16,8 @@ import {
   type SuspenseSavedSearchDto,
   type SuspenseState,
 } from '../../../../src-shared/dto/suspense';
+import { formatMinor, MAX_EXPONENT } from '../../../../src-shared/money';
+import { parseLocalAmount } from '../../components/amount';
 import { call, errorMessage } from '../../api/client';
 import { useDebouncedValue } from '../../components/use-debounced-value';
 import { STATE_LABELS } from './labels';
@@ -70,7 +72,6 @@ export const EMPTY_FORM: FilterForm = {
   ageBucket: [],
 };
 
-const AMOUNT = /^\d{1,13}(\.\d{1,6})?$/;
 const INT = /^\d{1,9}$/;
 
 /** Turns the form into search filters, or a message naming the first field that is not valid yet. */
@@ -88,8 +89,11 @@ export function filtersOf(form: FilterForm): { filters: QueueFilters } | { probl
   ] as const) {
     const v = t(form[key]);
     if (!v) continue;
-    if (!AMOUNT.test(v)) return { problem: `${label} is not an amount such as 12.50` };
-    f[key] = v;
+    // Read in the user's locale before the currency is known (up to four decimals), sent as a plain decimal.
+    const r = parseLocalAmount(v, MAX_EXPONENT);
+    if (!r.ok || r.value < 0)
+      return { problem: `${label}: ${r.ok ? 'an amount is not negative' : r.error.reason}` };
+    f[key] = formatMinor(r.value, MAX_EXPONENT).replace(/\.?0+$/, '');
   }
   if (form.currency) f.currency = form.currency;
   if (form.reasonCode) f.reasonCode = Number(form.reasonCode);

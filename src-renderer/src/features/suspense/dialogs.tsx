@@ -19,7 +19,8 @@ import AddIcon from '@mui/icons-material/Add';
 import DeleteOutlineIcon from '@mui/icons-material/DeleteOutlined';
 import type { ReasonCodeDto } from '../../../../src-shared/dto/codes';
 import type { SuspenseDetailDto, SuspenseMoveDto } from '../../../../src-shared/dto/suspense';
-import { parseMinor } from '../../../../src-shared/money';
+import { formatMinor } from '../../../../src-shared/money';
+import { parseLocalAmount } from '../../components/amount';
 import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 
@@ -184,7 +185,7 @@ export function DistributeDialog({
   );
   const exponent = detail.exponent;
   const currency = detail.subject.currency;
-  const parsed = rows.map((r) => (r.amount.trim() ? parseMinor(r.amount, exponent) : null));
+  const parsed = rows.map((r) => (r.amount.trim() ? parseLocalAmount(r.amount, exponent) : null));
   const distributed = parsed.reduce((s, p) => s + (p && p.ok ? p.value : 0), 0);
   const remainder = detail.subject.amountMinor - distributed;
   const rowOk = rows.map((r, i) => {
@@ -206,11 +207,15 @@ export function DistributeDialog({
         onDone(
           await call('suspense:distribute', {
             paymentId: detail.subject.paymentId,
-            targets: rows.map((r) => ({
-              ...(r.accountNo.trim() ? { accountNo: r.accountNo.trim() } : {}),
-              ...(r.billNo.trim() ? { billNo: r.billNo.trim() } : {}),
-              amount: r.amount.trim(),
-            })),
+            targets: rows.map((r, i) => {
+              const p = parsed[i];
+              return {
+                ...(r.accountNo.trim() ? { accountNo: r.accountNo.trim() } : {}),
+                ...(r.billNo.trim() ? { billNo: r.billNo.trim() } : {}),
+                // Typed in the user's locale, sent as the contract's plain decimal.
+                amount: p?.ok ? formatMinor(p.value, exponent) : r.amount.trim(),
+              };
+            }),
           }),
         )
       }
