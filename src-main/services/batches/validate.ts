@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { BatchDto } from '../../../src-shared/dto/batches';
 import type { AllocTarget, AutoPolicy, OverpaymentPolicy, UnderpaymentPolicy } from '../../domain/allocation';
-import { convertMinor } from '../../domain/allocation';
 import {
   BATCH_PAY_TYPES,
   validatePaymentEntries,
@@ -12,7 +11,7 @@ import {
 } from '../../domain/batch-rules';
 import { writeAudit } from '../../ledger/audit';
 import { applyColumnRules } from '../admin/columns';
-import { exponentOf } from '../../ledger/rates';
+import { rateFor } from '../../ledger/rates';
 import { getSetting } from '../../ledger/settings';
 import { assertEditable, getBatch, loadBatchRow } from './batch-store';
 import { validateRefunds } from './refunds';
@@ -221,37 +220,13 @@ function computeRuleVerdicts(db: Database.Database, batchId: number): EntryVerdi
   const inputs: PaymentEntryInput[] = [];
   for (const row of query.iterate(batchId)) inputs.push(paymentInput(row as RawEntry));
   const { byNo, byBill } = loadAccounts(db, inputs, batch.allocationLevel);
-  const fromExp = exponentOf(db, batch.currency);
-  const rateCache = new Map<string, { ratePpm: number; toExp: number } | null>();
-  const onDate = batch.batchDate;
   const settings = validationSettings(db);
   return validatePaymentEntries(
     inputs,
     {
       accountByNo: (no) => byNo.get(no.toUpperCase()),
       accountByBillNo: (no) => byBill.get(no.toUpperCase()),
-      convert: (amountMinor, to) => {
-        if (to === batch.currency) return { amountMinor, ratePpm: 1_000_000 };
-        let rate = rateCache.get(to);
-        if (rate === undefined) {
-          const row = db
-            .prepare(
-              `SELECT rate_ppm AS r FROM exchange_rates WHERE from_currency = ? AND to_currency = ? AND valid_from <= ? ORDER BY valid_from DESC LIMIT 1`,
-            )
-            .get(batch.currency, to, onDate) as { r: number } | undefined;
-          rate = row ? { ratePpm: row.r, toExp: exponentOf(db, to) } : null;
-          rateCache.set(to, rate);
-        }
-        if (!rate) return null;
-        return {
-          amountMinor: convertMinor(amountMinor, {
-            ratePpm: rate.ratePpm,
-            fromExponent: fromExp,
-            toExponent: rate.toExp,
-          }),
-          ratePpm: rate.ratePpm,
-        };
-      },
+      convert: rateFor(db, batch.currency, batch.batchDate),
     },
     settings,
   );
