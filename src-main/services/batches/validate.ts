@@ -14,6 +14,7 @@ import { applyColumnRules } from '../admin/columns';
 import { rateFor } from '../../ledger/rates';
 import { getSetting } from '../../ledger/settings';
 import { assertEditable, getBatch, loadBatchRow } from './batch-store';
+import { applyEntryCurrencyRule, rowProblemsOf, verdictProblemsJson } from './entry-problems';
 import { validateRefunds } from './refunds';
 
 type RawEntry = {
@@ -25,6 +26,7 @@ type RawEntry = {
   paymentRef: number | null;
   problem: string | null;
   problemColumn: string | null;
+  problemsJson: string | null;
   status: string;
   manualSuspend: number;
   reasonCode: number | null;
@@ -175,17 +177,14 @@ function validateReversals(
   });
 }
 
-/** Runs the batch rules and the admin's column rules over every entry of a batch (no writes). */
+/** Runs the batch rules, the admin's column rules and the currency rule over every entry of a batch (no writes). */
 export function computeVerdicts(db: Database.Database, batchId: number): EntryVerdict[] {
-  return applyColumnRules(db, loadBatchRow(db, batchId), computeRuleVerdicts(db, batchId));
+  const batch = loadBatchRow(db, batchId);
+  return applyEntryCurrencyRule(db, batch, applyColumnRules(db, batch, computeRuleVerdicts(db, batchId)));
 }
 
 /** The validator's input for one stored payment entry. */
 function paymentInput(e: RawEntry): PaymentEntryInput {
-  const rowProblem =
-    e.status === 'invalid' && e.problemColumn && ['amount', 'paymentDate'].includes(e.problemColumn)
-      ? { column: e.problemColumn, reason: e.problem ?? 'invalid' }
-      : null;
   const manual = e.allocationJson
     ? (JSON.parse(e.allocationJson) as {
         manual?: boolean;
@@ -197,7 +196,7 @@ function paymentInput(e: RawEntry): PaymentEntryInput {
     accountNo: e.accountNo,
     billNo: e.billNo,
     amountMinor: e.amountMinor,
-    rowProblem,
+    rowProblems: rowProblemsOf(e),
     manualSuspend: e.manualSuspend === 1 ? { reasonCode: e.reasonCode ?? 2007 } : null,
     manualAllocation: manual?.manual ? (manual.lines ?? []) : null,
   };
@@ -208,7 +207,7 @@ function computeRuleVerdicts(db: Database.Database, batchId: number): EntryVerdi
   const batch = loadBatchRow(db, batchId);
   const query = db.prepare(
     `SELECT id, account_no AS accountNo, bill_no AS billNo, amount_minor AS amountMinor, payment_date AS paymentDate,
-            payment_ref AS paymentRef, problem, problem_column AS problemColumn, status, manual_suspend AS manualSuspend,
+            payment_ref AS paymentRef, problem, problem_column AS problemColumn, problems_json AS problemsJson, status, manual_suspend AS manualSuspend,
             reason_code AS reasonCode, allocation_json AS allocationJson, custom_json AS customJson
      FROM batch_entries WHERE batch_id = ? AND status <> 'posted' ORDER BY seq`,
   );
@@ -238,9 +237,11 @@ function computeRuleVerdicts(db: Database.Database, batchId: number): EntryVerdi
  */
 export function writeVerdicts(db: Database.Database, verdicts: readonly EntryVerdict[]): void {
   const upd = db.prepare(
-    `UPDATE batch_entries SET status = ?, reason_code = ?, problem = ?, problem_column = ?, account_id = ? WHERE id = ?`,
+    `UPDATE batch_entries SET status = ?, reason_code = ?, problem = ?, problem_column = ?, problems_json = ?, account_id = ?
+     WHERE id = ?`,
   );
-  for (const v of verdicts) upd.run(v.status, v.reasonCode, v.problem, v.problemColumn, v.accountId, v.id);
+  for (const v of verdicts)
+    upd.run(v.status, v.reasonCode, v.problem, v.problemColumn, verdictProblemsJson(v), v.accountId, v.id);
 }
 
 /** Validates a batch: every entry gets a status; the batch becomes "validated". */
