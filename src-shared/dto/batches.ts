@@ -154,6 +154,8 @@ export type BatchFileDto = {
     reference: string | null;
     channelId: number | null;
     paymentRef: number | null;
+    /** The entry's own currency (absent in files written before entries had one: the batch currency). */
+    currency?: string;
     custom: Record<string, string>;
     suspendReason: number | null;
   }[];

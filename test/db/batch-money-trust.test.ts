@@ -221,6 +221,31 @@ describe('finding 3: the bank file currency is kept', () => {
     expect(good).toMatchObject({ currency: 'USD', status: 'valid' });
   });
 
+  it('the hand-over file keeps each entry currency, so a reloaded CAD entry is still refused in a USD batch', async () => {
+    const [a1] = usdAccounts(1);
+    const file = write('cad3.bai', bai2('CAD', [[a1!.accountNo, 10000]]));
+    const imported = json<BatchImportDto>(
+      await cli(
+        '--json',
+        'batch',
+        'import',
+        file,
+        '--format',
+        'bai2',
+        '--pay-type',
+        'check',
+        '--currency',
+        'USD',
+      ),
+    );
+    const handOver = join(app.dir, 'hand-over.json');
+    expect((await cli('--json', 'batch', 'export', String(imported.batch.id), handOver)).code).toBe(0);
+    const loaded = json<BatchDto>(await cli('--json', 'batch', 'load', handOver));
+    await value(app.dispatch('batches:validate', { batchId: loaded.id }));
+    const [e] = await entries(loaded.id);
+    expect(e).toMatchObject({ currency: 'CAD', status: 'invalid', problemColumn: 'currency' });
+  });
+
   it('keyed entries take the batch currency', async () => {
     const [a1] = usdAccounts(1);
     const batch = await newBatch({ currency: 'EUR' });
