@@ -346,6 +346,21 @@ describe('finding 12: every problem of an entry is reported', () => {
     expect(validated!.problems.map((p) => p.column)).toEqual(['amount', 'paymentDate']);
   });
 
+  it('a refund entry keeps every problem of its values through validation', async () => {
+    const [a1] = usdAccounts(1);
+    const batch = await newBatch({ batchType: 'refund' });
+    await value(
+      app.dispatch('batches:save-entries', {
+        batchId: batch.id,
+        entries: [{ accountNo: a1!.accountNo, amount: 'abc', paymentDate: '2026-13-01' }],
+      }),
+    );
+    await value(app.dispatch('batches:validate', { batchId: batch.id }));
+    const [e] = await entries(batch.id);
+    expect(e).toMatchObject({ status: 'invalid', problemColumn: 'amount' });
+    expect(e!.problems.map((p) => p.column)).toEqual(['amount', 'paymentDate']);
+  });
+
   it('an imported row keeps each problem with its column; validation adds the rule problems (CLI JSON)', async () => {
     const file = write('bad.csv', 'A9999999,1.005,02/30/2026,EUR\n');
     const imported = json<BatchImportDto>(

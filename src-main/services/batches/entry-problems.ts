@@ -50,6 +50,50 @@ export function verdictProblemsJson(v: EntryVerdict): string | null {
 }
 
 /**
+ * Keeps the problems of an entry's own values (as keyed or imported) in every verdict, whatever rules found the
+ * verdict: refund and reversal rules stop at the first problem, and a bad date must not vanish behind a bad
+ * amount when the batch is validated. An entry with such a problem is invalid.
+ */
+export function keepRowProblems(
+  db: Database.Database,
+  batchId: number,
+  verdicts: EntryVerdict[],
+): EntryVerdict[] {
+  const rows = db
+    .prepare(
+      `SELECT id, problems_json AS problemsJson FROM batch_entries
+       WHERE batch_id = ? AND status <> 'posted' AND instr(problems_json, '"row":true') > 0`,
+    )
+    .all(batchId) as { id: number; problemsJson: string }[];
+  if (rows.length === 0) return verdicts;
+  const byId = new Map(
+    rows.map((r) => [r.id, (JSON.parse(r.problemsJson) as EntryProblem[]).filter((p) => p.row === true)]),
+  );
+  return verdicts.map((v) => {
+    const row = byId.get(v.id);
+    if (!row?.length) return v;
+    const found = verdictProblems(v);
+    const missing = row.filter((p) => !found.some((f) => f.column === p.column && f.reason === p.reason));
+    if (missing.length === 0 && v.status === 'invalid') return v;
+    // The values' own problems come first, as the clerk reads the row; then what the rules found.
+    const same = (a: EntryProblem, b: EntryProblem) => a.column === b.column && a.reason === b.reason;
+    const rules = found.filter((f) => !row.some((r) => same(r, f))).map(({ code: _c, ...p }) => p);
+    const list = [...row, ...rules];
+    const head = list[0] as EntryProblem;
+    return {
+      ...v,
+      status: 'invalid',
+      reasonCode: null,
+      problem: head.reason,
+      problemColumn: head.column,
+      problems: list,
+      accountAmountMinor: null,
+      lines: [],
+    };
+  });
+}
+
+/**
  * The currency rule for every batch type: an entry posts in its batch's currency, so an entry whose own currency
  * (as the bank file stated it) is not set up in the ledger, or is not the batch currency, is invalid with a
  * problem on its currency column, whatever else was found. Only entries whose currency differs are read.

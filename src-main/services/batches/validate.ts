@@ -14,7 +14,12 @@ import { applyColumnRules } from '../admin/columns';
 import { rateFor } from '../../ledger/rates';
 import { getSetting } from '../../ledger/settings';
 import { assertEditable, getBatch, loadBatchRow } from './batch-store';
-import { applyEntryCurrencyRule, rowProblemsOf, verdictProblemsJson } from './entry-problems';
+import {
+  applyEntryCurrencyRule,
+  keepRowProblems,
+  rowProblemsOf,
+  verdictProblemsJson,
+} from './entry-problems';
 import { validateRefunds } from './refunds';
 
 type RawEntry = {
@@ -180,7 +185,8 @@ function validateReversals(
 /** Runs the batch rules, the admin's column rules and the currency rule over every entry of a batch (no writes). */
 export function computeVerdicts(db: Database.Database, batchId: number): EntryVerdict[] {
   const batch = loadBatchRow(db, batchId);
-  return applyEntryCurrencyRule(db, batch, applyColumnRules(db, batch, computeRuleVerdicts(db, batchId)));
+  const verdicts = keepRowProblems(db, batchId, computeRuleVerdicts(db, batchId));
+  return applyEntryCurrencyRule(db, batch, applyColumnRules(db, batch, verdicts));
 }
 
 /** The validator's input for one stored payment entry. */
