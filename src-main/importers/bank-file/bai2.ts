@@ -463,7 +463,8 @@ export function parseBai2(text: string, opts: ParserOptions): ParserOutput {
     stats: collector,
     stoppedEarly: stoppedEarly || rowLimitHit,
     // A file with no detail records whose trailer totals 0 is an empty report ("no deposits today").
-    controlsSayEmpty: sawTrailer && collector.count === 0 && trailerTotal === 0n,
+    controlsSayEmpty:
+      sawHeader && sawTrailer && collector.count === 0 && trailerTotal === 0n && fileErrors.length === 0,
   };
 }
 
