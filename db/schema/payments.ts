@@ -67,6 +67,13 @@ export const batchEntries = sqliteTable(
     reasonCode: integer('reason_code'),
     problem: text('problem'),
     problemColumn: text('problem_column'),
+    /** Every problem of the entry as JSON [{column, reason, code?}]; problem/problem_column hold the first. */
+    problemsJson: text('problems_json'),
+    /**
+     * The entry's own currency, as the bank file stated it (or the batch currency when the file said nothing or
+     * the entry was keyed). Not a foreign key: an unknown code is kept as read and refused at validation.
+     */
+    currency: text('currency'),
     manualSuspend: integer('manual_suspend').notNull().default(0),
     allocationJson: text('allocation_json'),
     accountId: integer('account_id'),

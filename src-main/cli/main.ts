@@ -636,7 +636,7 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     decimalComma?: boolean;
     thousands?: string;
     impliedDecimals?: number;
-    currency: string;
+    currency?: string;
     channel: number;
     level: string;
     batchNo?: string;
@@ -721,7 +721,7 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
         intOption,
       ),
     )
-    .option('--currency <code>', 'batch currency', 'USD')
+    .option('--currency <code>', 'batch currency (default: the one currency the file states, else USD)')
     .addOption(new Option('--channel <n>', 'payment channel id').argParser(intOption).default(0))
     .addOption(new Option('--level <level>', 'allocation level').choices(['bill', 'item']).default('bill'))
     .option('--batch-no <no>', 'batch number')
@@ -747,7 +747,11 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
       const json = Boolean(opts.json);
       // The layout is saved only once the file was read with it, so a refused import leaves no template behind.
       const result = o.preview
-        ? await a.dispatch('batches:preview-file', { file: path, currency: o.currency, ...templateSource })
+        ? await a.dispatch('batches:preview-file', {
+            file: path,
+            currency: o.currency ?? 'USD',
+            ...templateSource,
+          })
         : await a.dispatch(
             'batches:import-file',
             dropUndefined({

@@ -114,10 +114,18 @@ export type PaymentEntryInput = {
   accountNo: string | null;
   billNo: string | null;
   amountMinor: Minor | null;
-  rowProblem: { column: string; reason: string } | null;
+  /** Problems of the entry's own values, found when it was keyed or imported (every one, in column order). */
+  rowProblems: readonly EntryProblem[];
   manualSuspend: { reasonCode: number } | null;
   manualAllocation: { targetId: number; amountMinor: Minor }[] | null;
 };
+
+/**
+ * One problem of an entry: its column (null for the entry as a whole), why, and the suspense reason code when it
+ * would suspend the entry. `row` marks a problem of a value as keyed or imported: it stays with the entry until
+ * the value changes, while rule problems are found afresh by every validation.
+ */
+export type EntryProblem = { column: string | null; reason: string; code?: number; row?: boolean };
 
 /** The verdict on one entry. */
 export type EntryVerdict = {
@@ -126,11 +134,34 @@ export type EntryVerdict = {
   reasonCode: number | null;
   problem: string | null;
   problemColumn: string | null;
+  /** Every problem (the first is `problem`/`problemColumn`); absent when the verdict has at most the one. */
+  problems?: EntryProblem[];
   accountId: number | null;
   accountAmountMinor: Minor | null;
   ratePpm: number;
   lines: PlanLine[];
 };
+
+/** Every problem of a verdict: its list, with the headline problem first when a later rule replaced it. */
+export function verdictProblems(v: EntryVerdict): EntryProblem[] {
+  // A valid entry's message (credit left on the account) is a note, not a problem.
+  if (v.status === 'valid' || v.status === 'allocation_suggested' || v.status === 'posted') return [];
+  const list = [...(v.problems ?? [])];
+  if (v.problem !== null && !list.some((p) => p.reason === v.problem && p.column === v.problemColumn)) {
+    list.unshift({
+      column: v.problemColumn,
+      reason: v.problem,
+      ...(v.reasonCode !== null && v.status === 'to_be_suspended' ? { code: v.reasonCode } : {}),
+    });
+  }
+  return list;
+}
+
+/** The verdict fields for a list of problems: the first one is the headline. */
+function withProblems(problems: EntryProblem[]): Partial<EntryVerdict> {
+  const head = problems[0];
+  return { problem: head?.reason ?? null, problemColumn: head?.column ?? null, problems };
+}
 
 /** Lookups the validator needs, provided by the service from the ledger. */
 export type ValidationLookups = {
@@ -175,31 +206,45 @@ export function validatePaymentEntries(
       ? verdict(e.id, 'to_be_suspended', { reasonCode, problem, problemColumn: column })
       : verdict(e.id, 'invalid', { problem, problemColumn: column });
 
+  // Every problem of an entry is collected, so a clerk fixes them in one pass: first the entry's own values
+  // (row problems, amount, V1), then whether its account and bill exist and agree.
   const first: { e: PaymentEntryInput; account?: AccountFacts; early?: EntryVerdict }[] = entries.map((e) => {
-    if (e.rowProblem)
-      return {
-        e,
-        early: verdict(e.id, 'invalid', { problem: e.rowProblem.reason, problemColumn: e.rowProblem.column }),
-      };
-    if (e.amountMinor === null)
-      return {
-        e,
-        early: verdict(e.id, 'invalid', { problem: 'amount is required (V1)', problemColumn: 'amount' }),
-      };
-    if (e.amountMinor <= 0)
-      return {
-        e,
-        early: verdict(e.id, 'invalid', { problem: 'amount must be positive', problemColumn: 'amount' }),
-      };
-    if (!e.accountNo && !e.billNo) {
-      return {
-        e,
-        early: verdict(e.id, 'invalid', {
-          problem: 'an account number or a bill number is required (V1)',
-          problemColumn: 'accountNo',
-        }),
-      };
+    const problems: EntryProblem[] = [...e.rowProblems];
+    const on = (column: string) => problems.some((p) => p.column === column);
+    if (!on('amount')) {
+      if (e.amountMinor === null) problems.push({ column: 'amount', reason: 'amount is required (V1)' });
+      else if (e.amountMinor <= 0) problems.push({ column: 'amount', reason: 'amount must be positive' });
     }
+    if (!e.accountNo && !e.billNo && !on('accountNo') && !on('billNo'))
+      problems.push({ column: 'accountNo', reason: 'an account number or a bill number is required (V1)' });
+    const byAccount = e.accountNo ? lookups.accountByNo(e.accountNo) : undefined;
+    const byBill = e.billNo ? lookups.accountByBillNo(e.billNo) : undefined;
+    // A typed account number is what the payer wrote: one that does not exist, or is not the bill's account,
+    // is a problem on the account cell, never silently replaced by the bill's account.
+    const unresolved: EntryProblem[] = [];
+    if (e.accountNo && !byAccount) {
+      unresolved.push({
+        column: 'accountNo',
+        reason: byBill
+          ? `account ${e.accountNo} not found (bill ${e.billNo} belongs to account ${byBill.accountNo})`
+          : `account ${e.accountNo} not found`,
+        code: SUSPENSE_REASON.accountNotFound,
+      });
+    } else if (!e.accountNo && e.billNo && !byBill) {
+      unresolved.push({
+        column: 'billNo',
+        reason: `bill ${e.billNo} not found`,
+        code: SUSPENSE_REASON.billNotFound,
+      });
+    } else if (byAccount && byBill && byAccount.id !== byBill.id) {
+      unresolved.push({
+        column: 'accountNo',
+        reason: `bill ${e.billNo} belongs to account ${byBill.accountNo}, not ${e.accountNo}`,
+        code: SUSPENSE_REASON.accountBillMismatch,
+      });
+    }
+    if (problems.length > 0)
+      return { e, early: verdict(e.id, 'invalid', withProblems([...problems, ...unresolved])) };
     if (e.manualSuspend) {
       return {
         e,
@@ -209,27 +254,12 @@ export function validatePaymentEntries(
         }),
       };
     }
-    const byAccount = e.accountNo ? lookups.accountByNo(e.accountNo) : undefined;
-    const byBill = e.billNo ? lookups.accountByBillNo(e.billNo) : undefined;
-    if (e.accountNo && !byAccount) {
-      if (byBill) return { e, account: byBill };
-      return {
-        e,
-        early: suspendOr(e, SUSPENSE_REASON.accountNotFound, `account ${e.accountNo} not found`, 'accountNo'),
-      };
-    }
-    if (!e.accountNo && !byBill)
-      return { e, early: suspendOr(e, SUSPENSE_REASON.billNotFound, `bill ${e.billNo} not found`, 'billNo') };
-    if (byAccount && byBill && byAccount.id !== byBill.id) {
-      return {
-        e,
-        early: suspendOr(
-          e,
-          SUSPENSE_REASON.accountBillMismatch,
-          `bill ${e.billNo} belongs to account ${byBill.accountNo}, not ${e.accountNo}`,
-          'billNo',
-        ),
-      };
+    const head = unresolved[0];
+    if (head) {
+      const early = settings.paymentSuspense
+        ? verdict(e.id, 'to_be_suspended', { reasonCode: head.code ?? null, ...withProblems(unresolved) })
+        : verdict(e.id, 'invalid', withProblems(unresolved.map(({ code: _code, ...p }) => p)));
+      return { e, early };
     }
     return { e, account: byAccount ?? byBill };
   });

@@ -28,3 +28,12 @@ export function lastCycleDate(iso: string, cycleDay: number): string {
   const thisMonth = addMonths(iso, 0, cycleDay);
   return thisMonth <= iso ? thisMonth : addMonths(iso, -1, cycleDay);
 }
+
+/** True for a yyyy-MM-dd text naming a real calendar day (2026-02-30 is not one, though Date.parse rolls it over). */
+export function isRealIsoDate(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+}

@@ -97,7 +97,7 @@ export function validateRefundEntries(
     if (byAccount && byBill && byAccount.id !== byBill.id)
       return verdict(e.id, {
         problem: `bill ${e.billNo} belongs to account ${byBill.accountNo}, not ${e.accountNo}`,
-        problemColumn: 'billNo',
+        problemColumn: 'accountNo',
       });
     const account = (byAccount ?? byBill) as RefundAccountFacts;
     if (seen.has(account.id) && !settings.allowAccountDup)

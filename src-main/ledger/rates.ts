@@ -19,6 +19,41 @@ export function exponentOf(db: Database.Database, currency: string): number {
   return row.exponent;
 }
 
+const RATE_SQL = `SELECT rate_ppm AS ratePpm FROM exchange_rates WHERE from_currency = ? AND to_currency = ? AND valid_from <= ?
+  ORDER BY valid_from DESC LIMIT 1`;
+
+/** Converts an amount of the source currency into a target currency, or null when no rate is valid. */
+export type RateConverter = (amountMinor: number, to: string) => Conversion | null;
+
+/**
+ * A converter out of one currency on one date, for a whole batch: each target currency's rate (the latest whose
+ * valid_from is on or before the date) and exponents are read once and kept, so a million entries into a few
+ * account currencies cost a few lookups. Same currency converts 1:1; no rate gives null, never a guess.
+ */
+export function rateFor(db: Database.Database, from: string, onDate: string): RateConverter {
+  const fromExponent = exponentOf(db, from);
+  const query = db.prepare(RATE_SQL);
+  const cache = new Map<string, { ratePpm: number; toExponent: number } | null>();
+  return (amountMinor, to) => {
+    if (to === from) return { amountMinor, ratePpm: 1_000_000 };
+    let rate = cache.get(to);
+    if (rate === undefined) {
+      const row = query.get(from, to, onDate) as { ratePpm: number } | undefined;
+      rate = row ? { ratePpm: row.ratePpm, toExponent: exponentOf(db, to) } : null;
+      cache.set(to, rate);
+    }
+    if (!rate) return null;
+    return {
+      amountMinor: convertMinor(amountMinor, {
+        ratePpm: rate.ratePpm,
+        fromExponent,
+        toExponent: rate.toExponent,
+      }),
+      ratePpm: rate.ratePpm,
+    };
+  };
+}
+
 /**
  * Converts an amount into another currency with the rate valid on the given date (the latest rate whose
  * valid_from is on or before it). Same currency converts 1:1. No rate is a conflict, never a guess.
@@ -31,12 +66,7 @@ export function convertOn(
   onDate: string,
 ): Conversion {
   if (from === to) return { amountMinor, ratePpm: 1_000_000 };
-  const row = db
-    .prepare(
-      `SELECT rate_ppm AS ratePpm FROM exchange_rates WHERE from_currency = ? AND to_currency = ? AND valid_from <= ?
-       ORDER BY valid_from DESC LIMIT 1`,
-    )
-    .get(from, to, onDate) as { ratePpm: number } | undefined;
+  const row = db.prepare(RATE_SQL).get(from, to, onDate) as { ratePpm: number } | undefined;
   if (!row) throw conflict('no-exchange-rate', `no ${from}→${to} exchange rate valid on ${onDate}`);
   return {
     amountMinor: convertMinor(amountMinor, {

@@ -271,7 +271,8 @@ export const commandInputs = {
       template: z.unknown().optional(),
       batchType: z.enum(['payment', 'refund', 'reversal']).default('payment'),
       payType: z.int().min(0).max(99_999),
-      currency,
+      /** Absent: the one currency the file states (a CAD BAI2 file makes a CAD batch), else USD. */
+      currency: currency.optional(),
       channelId: z.int().min(0).max(2_147_483_647).default(0),
       allocationLevel: z.enum(['bill', 'item']).default('bill'),
       batchNo: code.optional(),

@@ -66,6 +66,12 @@ export type BatchDto = {
   totalsByStatus: Partial<Record<EntryStatusDto, Minor>>;
 };
 
+/**
+ * One problem of an entry: the column (grid cell) it is on (null when it concerns the whole entry), why, and the
+ * suspense reason code when the problem would suspend the entry.
+ */
+export type EntryProblemDto = { column: string | null; reason: string; code?: number };
+
 /** One batch entry (grid row). */
 export type BatchEntryDto = {
   id: number;
@@ -75,6 +81,8 @@ export type BatchEntryDto = {
   billNo: string | null;
   amountText: string | null;
   amountMinor: Minor | null;
+  /** The entry's own currency: as the bank file stated it, else the batch currency. */
+  currency: string;
   paymentDate: string | null;
   checkNo: string | null;
   payerName: string | null;
@@ -84,8 +92,10 @@ export type BatchEntryDto = {
   custom: Record<string, string>;
   status: EntryStatusDto;
   reasonCode: number | null;
+  /** The first problem (kept for older callers); `problems` lists every one. */
   problem: string | null;
   problemColumn: string | null;
+  problems: EntryProblemDto[];
   manualSuspend: boolean;
   allocationState: 'none' | 'planned' | 'manual' | 'posted';
   postedPaymentId: number | null;
@@ -144,6 +154,8 @@ export type BatchFileDto = {
     reference: string | null;
     channelId: number | null;
     paymentRef: number | null;
+    /** The entry's own currency (absent in files written before entries had one: the batch currency). */
+    currency?: string;
     custom: Record<string, string>;
     suspendReason: number | null;
   }[];

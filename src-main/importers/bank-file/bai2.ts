@@ -228,6 +228,7 @@ export function parseBai2(text: string, opts: ParserOptions): ParserOutput {
   let groups = 0;
   let fileRecords = 0;
   let fileComputedMinor = 0n;
+  let trailerTotal: bigint | undefined;
   let rowLimitHit = false;
   let stoppedEarly = false;
   const err = (line: number, reason: string) => fileErrors.push({ line, reason });
@@ -425,6 +426,7 @@ export function parseBai2(text: string, opts: ParserOptions): ParserOutput {
         if (group)
           err(record.line, `line ${record.line}: file trailer (99) before the last group's trailer (98)`);
         const declared = numberOf(fields[0]);
+        trailerTotal = declared;
         if (declared === undefined || declared !== fileComputedMinor) {
           err(
             record.line,
@@ -460,6 +462,9 @@ export function parseBai2(text: string, opts: ParserOptions): ParserOutput {
     fileErrors,
     stats: collector,
     stoppedEarly: stoppedEarly || rowLimitHit,
+    // A file with no detail records whose trailer totals 0 is an empty report ("no deposits today").
+    controlsSayEmpty:
+      sawHeader && sawTrailer && collector.count === 0 && trailerTotal === 0n && fileErrors.length === 0,
   };
 }
 

@@ -58,6 +58,14 @@ function checkControls(
   return problems;
 }
 
+/** True when the header or footer states control figures and every one of them is zero. */
+function declaresEmpty(header: BatchInfo, footer: BatchInfo): boolean {
+  const figures = [header.count, header.totalMinor, footer.count, footer.totalMinor].filter(
+    (v): v is number => v !== undefined,
+  );
+  return figures.length > 0 && figures.every((v) => v === 0);
+}
+
 function capProblems(problems: FileProblem[]): FileProblem[] {
   if (problems.length <= LIMITS.maxFileProblems) return problems;
   const kept = problems.slice(0, LIMITS.maxFileProblems);
@@ -88,8 +96,11 @@ function parseWith(bytes: Uint8Array, template: BankFileTemplate, opts: ParseBan
         ? parseFixedWidth(text, template, parserOpts)
         : parseDelimited(text, template, parserOpts);
 
-  const { stoppedEarly, stats, ...result } = output;
-  if (stats.count === 0 && !stoppedEarly) {
+  const { stoppedEarly, stats, controlsSayEmpty, ...result } = output;
+  // "No deposits today" is a normal file when its own controls say so (0 items, 0.00); a file with no rows and
+  // no controls to vouch for it is more likely cut short or mapped wrongly.
+  const vouched = controlsSayEmpty ?? declaresEmpty(result.header, result.footer);
+  if (stats.count === 0 && !stoppedEarly && !vouched) {
     result.fileErrors.push({ line: 0, reason: 'the file has no data rows' });
   }
   // Counts and totals are only comparable when every row was read (no row limit hit, no aborted parse).

@@ -50,7 +50,12 @@ export type ParseResult = {
 export type RowStats = { count: number; sumMinor: number; unreadableAmounts: number };
 
 /** What a format parser hands back to parseBankFile: the result, totals over all rows, and whether it stopped early. */
-export type ParserOutput = ParseResult & { stats: RowStats; stoppedEarly: boolean };
+export type ParserOutput = ParseResult & {
+  stats: RowStats;
+  stoppedEarly: boolean;
+  /** Formats whose controls are not header/footer figures (BAI2 trailers): true when they declare an empty file. */
+  controlsSayEmpty?: boolean;
+};
 
 /** Limits that keep a hostile or broken file from hanging the parser. */
 export const LIMITS = {

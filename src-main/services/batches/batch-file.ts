@@ -37,6 +37,11 @@ const batchFileSchema = z.strictObject({
       reference: z.string().nullable(),
       channelId: z.int().nullable(),
       paymentRef: z.int().nullable(),
+      /** The entry's own currency (files written before it existed: the batch currency). */
+      currency: z
+        .string()
+        .regex(/^[A-Z]{3}$/)
+        .optional(),
       custom: z.record(z.string(), z.string()),
       suspendReason: z.int().nullable(),
     }),
@@ -82,6 +87,7 @@ export function exportBatchFile(db: Database.Database, batchId: number): BatchFi
       reference: e.reference,
       channelId: e.channelId,
       paymentRef: e.paymentRef,
+      currency: e.currency,
       custom: e.custom,
       suspendReason: e.manualSuspend ? e.reasonCode : null,
     })),
@@ -141,9 +147,12 @@ export function importBatchFile(
     const suspend = db.prepare(
       `UPDATE batch_entries SET manual_suspend = 1, reason_code = ?, status = 'to_be_suspended', problem = 'suspended by hand' WHERE id = ?`,
     );
+    // An entry keeps the currency its bank file stated, so the hand-over cannot turn CAD into the batch's USD.
+    const currency = db.prepare(`UPDATE batch_entries SET currency = ? WHERE id = ?`);
     entries.forEach((e, i) => {
       const s = saved[i];
       if (e.suspendReason !== null && s) suspend.run(e.suspendReason, s.id);
+      if (e.currency !== undefined && s) currency.run(e.currency, s.id);
     });
     return getBatch(db, created.id);
   })();

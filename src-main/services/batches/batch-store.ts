@@ -11,12 +11,13 @@ import type {
 import { parseMinor } from '../../../src-shared/money';
 import { PAY_TYPE_NAMES } from '../../../src-shared/pay-types';
 import { BATCH_PAY_TYPES, zeroProof, type BatchType } from '../../domain/batch-rules';
-import { isoDate } from '../../domain/dates';
+import { isoDate, isRealIsoDate } from '../../domain/dates';
 import { writeAudit } from '../../ledger/audit';
 import { assertBatchWithinCeiling } from '../../ledger/ceiling';
 import { conflict, invalidFields, notFound } from '../../ledger/errors';
 import { exponentOf } from '../../ledger/rates';
 import { getSetting } from '../../ledger/settings';
+import { problemsDto, rowProblemsJson } from './entry-problems';
 
 type BatchRow = {
   id: number;
@@ -237,6 +238,8 @@ type EntryRow = {
   reasonCode: number | null;
   problem: string | null;
   problemColumn: string | null;
+  problemsJson: string | null;
+  currency: string;
   manualSuspend: number;
   allocationJson: string | null;
   postedPaymentId: number | null;
@@ -247,14 +250,16 @@ export const ENTRY_COLUMNS = `id, seq, source_line AS sourceLine, account_no AS 
   amount_minor AS amountMinor, payment_date AS paymentDate, check_no AS checkNo, payer_name AS payerName, reference,
   channel_id AS channelId, payment_ref AS paymentRef, custom_json AS customJson, status, reason_code AS reasonCode, problem,
   problem_column AS problemColumn, manual_suspend AS manualSuspend, allocation_json AS allocationJson,
-  posted_payment_id AS postedPaymentId`;
+  posted_payment_id AS postedPaymentId, problems_json AS problemsJson,
+  coalesce(currency, (SELECT b.currency FROM batches b WHERE b.id = batch_entries.batch_id)) AS currency`;
 
 /** Maps an entry row to its DTO. */
 export function entryDto(r: EntryRow): BatchEntryDto {
-  const { customJson, allocationJson, manualSuspend, ...rest } = r;
+  const { customJson, allocationJson, manualSuspend, problemsJson, ...rest } = r;
   const allocation = allocationJson ? (JSON.parse(allocationJson) as { manual?: boolean }) : null;
   return {
     ...rest,
+    problems: problemsDto({ ...r, problemsJson }),
     custom: customJson ? (JSON.parse(customJson) as Record<string, string>) : {},
     manualSuspend: manualSuspend === 1,
     allocationState:
@@ -419,8 +424,6 @@ export type EntryFields = {
   custom?: Record<string, string> | undefined;
 };
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
 function blankToNull(v: string | null | undefined): string | null {
   if (v === undefined || v === null) return null;
   const t = v.trim();
@@ -450,12 +453,13 @@ export function saveEntries(
     ).m;
     const get = db.prepare(`SELECT ${ENTRY_COLUMNS} FROM batch_entries WHERE id = ? AND batch_id = ?`);
     const ins = db.prepare(
-      `INSERT INTO batch_entries (id, batch_id, seq, entry_key, status) VALUES (?, ?, ?, ?, 'new')`,
+      `INSERT INTO batch_entries (id, batch_id, seq, entry_key, status, currency) VALUES (?, ?, ?, ?, 'new', ?)`,
     );
     const upd = db.prepare(
       `UPDATE batch_entries SET account_no = @accountNo, bill_no = @billNo, amount_text = @amountText, amount_minor = @amountMinor,
          payment_date = @paymentDate, check_no = @checkNo, payer_name = @payerName, reference = @reference, channel_id = @channelId,
          payment_ref = @paymentRef, custom_json = @customJson, status = @status, problem = @problem, problem_column = @problemColumn,
+         problems_json = @problemsJson,
          reason_code = CASE WHEN manual_suspend = 1 THEN reason_code ELSE NULL END, allocation_json = NULL, account_id = NULL
        WHERE id = @id`,
     );
@@ -469,7 +473,8 @@ export function saveEntries(
       } else {
         seq++;
         const id = nextEntryId(db);
-        ins.run(id, batch.id, seq, entryKey(id));
+        // A keyed entry is in the batch currency.
+        ins.run(id, batch.id, seq, entryKey(id), batch.currency);
         current = get.get(id, batch.id) as EntryRow;
       }
       const pick = <K extends keyof EntryFields>(k: K, cur: unknown): unknown =>
@@ -477,32 +482,23 @@ export function saveEntries(
       const amountText = blankToNull(pick('amount', current.amountText) as string | null);
       const paymentDate = blankToNull(pick('paymentDate', current.paymentDate) as string | null);
       let amountMinor: number | null = null;
-      let problem: string | null = null;
-      let problemColumn: string | null = null;
+      // Every cell is checked, so a bad amount does not hide an impossible date behind it.
+      const problems: { column: string; reason: string }[] = [];
       if (amountText !== null) {
         const r = parseMinor(amountText, exponent);
         if (r.ok) amountMinor = r.value;
-        else {
-          problem = r.error.reason;
-          problemColumn = 'amount';
-        }
+        else problems.push({ column: 'amount', reason: r.error.reason });
       }
-      if (
-        !problem &&
-        paymentDate !== null &&
-        (!ISO_DATE.test(paymentDate) || Number.isNaN(Date.parse(paymentDate + 'T00:00:00Z')))
-      ) {
-        problem = `"${paymentDate}" is not a date (yyyy-MM-dd)`;
-        problemColumn = 'paymentDate';
+      if (paymentDate !== null && !isRealIsoDate(paymentDate)) {
+        problems.push({ column: 'paymentDate', reason: `"${paymentDate}" is not a date (yyyy-MM-dd)` });
       }
       const customCur = current.customJson ? (JSON.parse(current.customJson) as Record<string, string>) : {};
       const customNext = { ...customCur, ...(e.custom ?? {}) };
       // Admin-defined fields are typed (number, date, amount, code list): a bad value marks its column.
-      const customBad = problem ? null : checkCustom(customNext);
-      if (customBad) {
-        problem = customBad.problem;
-        problemColumn = customBad.column;
-      }
+      const customBad = checkCustom(customNext);
+      if (customBad) problems.push({ column: customBad.column, reason: customBad.problem });
+      const problem = problems[0]?.reason ?? null;
+      const problemColumn = problems[0]?.column ?? null;
       upd.run({
         id: current.id,
         accountNo: blankToNull(pick('accountNo', current.accountNo) as string | null),
@@ -519,6 +515,7 @@ export function saveEntries(
         status: problem ? 'invalid' : current.manualSuspend === 1 ? 'to_be_suspended' : 'new',
         problem,
         problemColumn,
+        problemsJson: rowProblemsJson(problems),
       });
       out.push(entryDto(get.get(current.id, batch.id) as EntryRow));
       void idx;

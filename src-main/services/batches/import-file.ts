@@ -14,12 +14,15 @@ import { writeAudit } from '../../ledger/audit';
 import { conflict, invalidFields, invalidFileRows, notFound } from '../../ledger/errors';
 import { exponentOf } from '../../ledger/rates';
 import { createBatch, entryKey, getBatch, nextEntryId } from './batch-store';
+import { currencyKnown, DEFAULT_CURRENCY, stageFile } from './stage-rows';
 
 /** Staged entries per multi-row INSERT, and the columns each one binds (900 parameters a statement). */
-const ENTRIES_PER_INSERT = 50;
-const ENTRY_COLUMNS = 18;
+const ENTRIES_PER_INSERT = 45;
+const ENTRY_COLUMNS = 20;
 /** Values kept per row between parsing and staging (the entry's columns less id, batch, seq and key). */
-const STAGED_VALUES = 14;
+const STAGED_VALUES = 16;
+/** Where the entry's currency sits among its staged values (null until the batch currency is known). */
+const CURRENCY_VALUE = 15;
 
 /** Largest bank file accepted (bytes); bigger files are refused before reading. */
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
@@ -183,7 +186,8 @@ export type ImportBankFileInput = BankFileSource & {
   template?: unknown;
   batchType: BatchType;
   payType: number;
-  currency: string;
+  /** The batch currency; when absent, the one currency the file states (else USD). */
+  currency?: string | undefined;
   channelId: number;
   allocationLevel: 'bill' | 'item';
   batchNo?: string | undefined;
@@ -208,7 +212,6 @@ export function importBankFile(
   progress: (phase: string, done: number, total: number) => void = () => {},
 ): { batch: BatchDto; rows: number; invalid: number } {
   const template = resolveTemplate(db, input);
-  const exponent = exponentOf(db, input.currency);
   const { bytes, name, label } = readSource(input);
   const sha256 = sha256Hex(bytes);
   const seen = db
@@ -221,39 +224,20 @@ export function importBankFile(
     );
   }
   progress('parsing', 0, bytes.length);
-  // Each row is reduced to the values it is stored with as it is read, so a million-row file never holds a
-  // million row objects; nothing is written before the whole file has been checked.
-  const staged: unknown[] = [];
-  let invalid = 0;
-  const parsed = parseBankFile(bytes, template, {
-    exponent,
-    onRow: (r) => {
-      const v = r.values;
-      const problem = r.problems.length ? r.problems.map((p) => p.reason).join('; ') : null;
-      const paymentRef =
-        v.paymentId !== undefined && /^\d{1,15}$/.test(v.paymentId) ? Number(v.paymentId) : null;
-      const refProblem =
-        v.paymentId !== undefined && paymentRef === null ? `"${v.paymentId}" is not a payment ID` : null;
-      const allProblems = [problem, refProblem].filter(Boolean).join('; ') || null;
-      if (allProblems) invalid++;
-      staged.push(
-        r.line,
-        v.accountNo ?? null,
-        v.billNo ?? null,
-        r.fields.amount ?? null,
-        v.amountMinor ?? null,
-        v.paymentDate ?? null,
-        v.checkNo ?? null,
-        v.payerName ?? null,
-        v.reference ?? null,
-        paymentRef,
-        Object.keys(v.custom).length ? JSON.stringify(v.custom) : null,
-        allProblems ? 'invalid' : 'new',
-        allProblems,
-        r.problems[0]?.column ?? (refProblem ? 'paymentId' : null),
-      );
-    },
-  });
+  let currency = input.currency ?? DEFAULT_CURRENCY;
+  let exponent = exponentOf(db, currency);
+  let staging = stageFile(bytes, template, exponent);
+  // Without a batch currency the file's own currency decides, when it states exactly one; amounts are read
+  // again when that currency has other minor units than the one they were read with.
+  const stated = staging.currencies.size === 1 ? [...staging.currencies][0] : undefined;
+  if (input.currency === undefined && stated !== undefined && currencyKnown(db, stated)) {
+    currency = stated;
+    const statedExponent = exponentOf(db, stated);
+    if (statedExponent !== exponent) staging = stageFile(bytes, template, statedExponent);
+    exponent = statedExponent;
+  }
+  const { staged, parsed } = staging;
+  const invalid = staging.invalid;
   if (parsed.fileErrors.length > 0) {
     throw invalidFileRows(
       `${name} was not imported: ${parsed.fileErrors[0]?.reason ?? 'file error'}`,
@@ -271,16 +255,21 @@ export function importBankFile(
       {
         batchType: input.batchType,
         payType: input.payType,
-        currency: input.currency,
+        currency,
         channelId: input.channelId,
         allocationLevel: input.allocationLevel,
         batchNo: input.batchNo,
         lockboxNo: input.lockboxNo ?? h.lockboxNo ?? f.lockboxNo,
         batchDate: input.batchDate ?? h.date ?? f.date,
-        controlCount: input.controlCount ?? h.count ?? f.count,
+        // A file without rows got here only because its controls say it is empty: 0 items, 0.00.
+        controlCount: input.controlCount ?? h.count ?? f.count ?? (count === 0 ? 0 : undefined),
         controlTotal:
           input.controlTotal ??
-          (controlTotalMinor === undefined ? undefined : formatMinor(controlTotalMinor, exponent)),
+          (controlTotalMinor === undefined
+            ? count === 0
+              ? formatMinor(0, exponent)
+              : undefined
+            : formatMinor(controlTotalMinor, exponent)),
         header: h.raw,
         footer: f.raw,
         sourceFile: name,
@@ -293,8 +282,8 @@ export function importBankFile(
     // Multi-row INSERTs: one statement step per 50 entries instead of one per entry (a file can have a million).
     const insertSql = (rows: number): string =>
       `INSERT INTO batch_entries (id, batch_id, seq, entry_key, source_line, account_no, bill_no, amount_text, amount_minor, payment_date,
-         check_no, payer_name, reference, payment_ref, custom_json, status, problem, problem_column)
-       VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+         check_no, payer_name, reference, payment_ref, custom_json, status, problem, problem_column, problems_json, currency)
+       VALUES ${Array.from({ length: rows }, () => `(${Array.from({ length: ENTRY_COLUMNS }, () => '?').join(', ')})`).join(', ')}`;
     const full = db.prepare(insertSql(ENTRIES_PER_INSERT));
     const args: unknown[] = [];
     const flush = (): void => {
@@ -308,6 +297,9 @@ export function importBankFile(
       const id = firstId + i;
       args.push(id, batch.id, i + 1, entryKey(id));
       for (let k = i * STAGED_VALUES; k < (i + 1) * STAGED_VALUES; k++) args.push(staged[k]);
+      // An entry whose file said nothing of its currency is in the batch currency.
+      if (args[args.length - STAGED_VALUES + CURRENCY_VALUE] === null)
+        args[args.length - STAGED_VALUES + CURRENCY_VALUE] = batch.currency;
       if (args.length === ENTRIES_PER_INSERT * ENTRY_COLUMNS) flush();
       if ((i + 1) % 50_000 === 0) progress('staging', i + 1, count);
     }

@@ -1,5 +1,4 @@
 import type Database from 'better-sqlite3';
-import { convertMinor } from '../../domain/allocation';
 import type { EntryVerdict } from '../../domain/batch-rules';
 import { validateRefundEntries, type RefundAccountFacts } from '../../domain/refund-rules';
 import { crashPoint } from '../../ledger/crash-point';
@@ -7,7 +6,7 @@ import { writeAllocations } from '../../ledger/bulk-allocation';
 import { REASON_DOMAIN, findReasonCode } from '../../ledger/codes';
 import { conflict } from '../../ledger/errors';
 import { postJournal, type JournalLine } from '../../ledger/journal';
-import { exponentOf } from '../../ledger/rates';
+import { exponentOf, rateFor } from '../../ledger/rates';
 import { getSetting } from '../../ledger/settings';
 
 /** Item type of refund items: open ones (negative) are credit set aside to pay back; refunds write paid ones. */
@@ -96,8 +95,6 @@ export function validateRefunds(
   batch: { currency: string; batchDate: string },
 ): EntryVerdict[] {
   const { byNo, byBill } = refundFacts(db, entries);
-  const fromExp = exponentOf(db, batch.currency);
-  const rates = new Map<string, { ratePpm: number; toExp: number } | null>();
   return validateRefundEntries(
     entries.map((e) => ({
       id: e.id,
@@ -115,28 +112,7 @@ export function validateRefunds(
     {
       accountByNo: (no) => byNo.get(no.toUpperCase()),
       accountByBillNo: (no) => byBill.get(no.toUpperCase()),
-      convert: (amountMinor, to) => {
-        if (to === batch.currency) return { amountMinor, ratePpm: 1_000_000 };
-        let rate = rates.get(to);
-        if (rate === undefined) {
-          const row = db
-            .prepare(
-              `SELECT rate_ppm AS r FROM exchange_rates WHERE from_currency = ? AND to_currency = ? AND valid_from <= ? ORDER BY valid_from DESC LIMIT 1`,
-            )
-            .get(batch.currency, to, batch.batchDate) as { r: number } | undefined;
-          rate = row ? { ratePpm: row.r, toExp: exponentOf(db, to) } : null;
-          rates.set(to, rate);
-        }
-        if (!rate) return null;
-        return {
-          amountMinor: convertMinor(amountMinor, {
-            ratePpm: rate.ratePpm,
-            fromExponent: fromExp,
-            toExponent: rate.toExp,
-          }),
-          ratePpm: rate.ratePpm,
-        };
-      },
+      convert: rateFor(db, batch.currency, batch.batchDate),
       isRefundReason: (code) => findReasonCode(db, REASON_DOMAIN.refund, code)?.active === true,
     },
     {

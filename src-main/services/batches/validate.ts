@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { BatchDto } from '../../../src-shared/dto/batches';
 import type { AllocTarget, AutoPolicy, OverpaymentPolicy, UnderpaymentPolicy } from '../../domain/allocation';
-import { convertMinor } from '../../domain/allocation';
 import {
   BATCH_PAY_TYPES,
   validatePaymentEntries,
@@ -12,9 +11,15 @@ import {
 } from '../../domain/batch-rules';
 import { writeAudit } from '../../ledger/audit';
 import { applyColumnRules } from '../admin/columns';
-import { exponentOf } from '../../ledger/rates';
+import { rateFor } from '../../ledger/rates';
 import { getSetting } from '../../ledger/settings';
 import { assertEditable, getBatch, loadBatchRow } from './batch-store';
+import {
+  applyEntryCurrencyRule,
+  keepRowProblems,
+  rowProblemsOf,
+  verdictProblemsJson,
+} from './entry-problems';
 import { validateRefunds } from './refunds';
 
 type RawEntry = {
@@ -26,6 +31,7 @@ type RawEntry = {
   paymentRef: number | null;
   problem: string | null;
   problemColumn: string | null;
+  problemsJson: string | null;
   status: string;
   manualSuspend: number;
   reasonCode: number | null;
@@ -176,17 +182,15 @@ function validateReversals(
   });
 }
 
-/** Runs the batch rules and the admin's column rules over every entry of a batch (no writes). */
+/** Runs the batch rules, the admin's column rules and the currency rule over every entry of a batch (no writes). */
 export function computeVerdicts(db: Database.Database, batchId: number): EntryVerdict[] {
-  return applyColumnRules(db, loadBatchRow(db, batchId), computeRuleVerdicts(db, batchId));
+  const batch = loadBatchRow(db, batchId);
+  const verdicts = keepRowProblems(db, batchId, computeRuleVerdicts(db, batchId));
+  return applyEntryCurrencyRule(db, batch, applyColumnRules(db, batch, verdicts));
 }
 
 /** The validator's input for one stored payment entry. */
 function paymentInput(e: RawEntry): PaymentEntryInput {
-  const rowProblem =
-    e.status === 'invalid' && e.problemColumn && ['amount', 'paymentDate'].includes(e.problemColumn)
-      ? { column: e.problemColumn, reason: e.problem ?? 'invalid' }
-      : null;
   const manual = e.allocationJson
     ? (JSON.parse(e.allocationJson) as {
         manual?: boolean;
@@ -198,7 +202,7 @@ function paymentInput(e: RawEntry): PaymentEntryInput {
     accountNo: e.accountNo,
     billNo: e.billNo,
     amountMinor: e.amountMinor,
-    rowProblem,
+    rowProblems: rowProblemsOf(e),
     manualSuspend: e.manualSuspend === 1 ? { reasonCode: e.reasonCode ?? 2007 } : null,
     manualAllocation: manual?.manual ? (manual.lines ?? []) : null,
   };
@@ -209,7 +213,7 @@ function computeRuleVerdicts(db: Database.Database, batchId: number): EntryVerdi
   const batch = loadBatchRow(db, batchId);
   const query = db.prepare(
     `SELECT id, account_no AS accountNo, bill_no AS billNo, amount_minor AS amountMinor, payment_date AS paymentDate,
-            payment_ref AS paymentRef, problem, problem_column AS problemColumn, status, manual_suspend AS manualSuspend,
+            payment_ref AS paymentRef, problem, problem_column AS problemColumn, problems_json AS problemsJson, status, manual_suspend AS manualSuspend,
             reason_code AS reasonCode, allocation_json AS allocationJson, custom_json AS customJson
      FROM batch_entries WHERE batch_id = ? AND status <> 'posted' ORDER BY seq`,
   );
@@ -221,37 +225,13 @@ function computeRuleVerdicts(db: Database.Database, batchId: number): EntryVerdi
   const inputs: PaymentEntryInput[] = [];
   for (const row of query.iterate(batchId)) inputs.push(paymentInput(row as RawEntry));
   const { byNo, byBill } = loadAccounts(db, inputs, batch.allocationLevel);
-  const fromExp = exponentOf(db, batch.currency);
-  const rateCache = new Map<string, { ratePpm: number; toExp: number } | null>();
-  const onDate = batch.batchDate;
   const settings = validationSettings(db);
   return validatePaymentEntries(
     inputs,
     {
       accountByNo: (no) => byNo.get(no.toUpperCase()),
       accountByBillNo: (no) => byBill.get(no.toUpperCase()),
-      convert: (amountMinor, to) => {
-        if (to === batch.currency) return { amountMinor, ratePpm: 1_000_000 };
-        let rate = rateCache.get(to);
-        if (rate === undefined) {
-          const row = db
-            .prepare(
-              `SELECT rate_ppm AS r FROM exchange_rates WHERE from_currency = ? AND to_currency = ? AND valid_from <= ? ORDER BY valid_from DESC LIMIT 1`,
-            )
-            .get(batch.currency, to, onDate) as { r: number } | undefined;
-          rate = row ? { ratePpm: row.r, toExp: exponentOf(db, to) } : null;
-          rateCache.set(to, rate);
-        }
-        if (!rate) return null;
-        return {
-          amountMinor: convertMinor(amountMinor, {
-            ratePpm: rate.ratePpm,
-            fromExponent: fromExp,
-            toExponent: rate.toExp,
-          }),
-          ratePpm: rate.ratePpm,
-        };
-      },
+      convert: rateFor(db, batch.currency, batch.batchDate),
     },
     settings,
   );
@@ -263,9 +243,11 @@ function computeRuleVerdicts(db: Database.Database, batchId: number): EntryVerdi
  */
 export function writeVerdicts(db: Database.Database, verdicts: readonly EntryVerdict[]): void {
   const upd = db.prepare(
-    `UPDATE batch_entries SET status = ?, reason_code = ?, problem = ?, problem_column = ?, account_id = ? WHERE id = ?`,
+    `UPDATE batch_entries SET status = ?, reason_code = ?, problem = ?, problem_column = ?, problems_json = ?, account_id = ?
+     WHERE id = ?`,
   );
-  for (const v of verdicts) upd.run(v.status, v.reasonCode, v.problem, v.problemColumn, v.accountId, v.id);
+  for (const v of verdicts)
+    upd.run(v.status, v.reasonCode, v.problem, v.problemColumn, verdictProblemsJson(v), v.accountId, v.id);
 }
 
 /** Validates a batch: every entry gets a status; the batch becomes "validated". */

@@ -72,6 +72,7 @@ import { KeyedCodeEditor } from './keyed-code-editor';
 import { KeyedTextEditor } from './keyed-text-editor';
 import type { SerialQueue } from './use-serial-queue';
 import type { EntryCustomFilter } from './CustomFieldFilter';
+import { hasProblemOn, problemSummary, problemsOnText, problemsTooltip } from './entry-problems';
 
 ModuleRegistry.registerModules([AllCommunityModule]);
 
@@ -124,6 +125,7 @@ const EMPTY_ENTRY: BatchEntryDto = {
   billNo: null,
   amountText: null,
   amountMinor: null,
+  currency: '',
   paymentDate: null,
   checkNo: null,
   payerName: null,
@@ -135,6 +137,7 @@ const EMPTY_ENTRY: BatchEntryDto = {
   reasonCode: null,
   problem: null,
   problemColumn: null,
+  problems: [],
   manualSuspend: false,
   allocationState: 'none',
   postedPaymentId: null,
@@ -724,9 +727,11 @@ export function EntriesGrid({
   const columns = useMemo<ColDef<GridRow>[]>(() => {
     const problemRules = (field: EditableField) => ({
       'batch-cell-invalid': (p: { data: GridRow | undefined }) =>
-        p.data?.problemColumn === field && p.data.status === 'invalid',
+        !!p.data && !p.data.totals && hasProblemOn(p.data, field) && p.data.status === 'invalid',
       'batch-cell-warning': (p: { data: GridRow | undefined }) =>
-        p.data?.problemColumn === field &&
+        !!p.data &&
+        !p.data.totals &&
+        hasProblemOn(p.data, field) &&
         p.data.problem !== null &&
         p.data.status !== 'invalid' &&
         p.data.status !== 'posted',
@@ -771,14 +776,16 @@ export function EntriesGrid({
               return `Total of ${formatCount(row.totals.count)} ${row.totals.count === 1 ? 'entry' : 'entries'}`;
             return '';
           }
+          // An entry in another currency than its batch shows its code, so it cannot pass for the batch's.
           if (field === 'amount')
-            return row.amountMinor !== null ? money(row.amountMinor, batch.currency) : (row.amountText ?? '');
+            return row.amountMinor !== null
+              ? money(row.amountMinor, row.currency || batch.currency, row.currency !== batch.currency)
+              : (row.amountText ?? '');
           const text = String(p.value ?? '');
           if (column.format === 'code-label' && codes.has(text)) return `${text} ${codes.get(text)}`;
           return text;
         },
-        tooltipValueGetter: (p) =>
-          p.data && !p.data.totals && p.data.problemColumn === field ? p.data.problem : undefined,
+        tooltipValueGetter: (p) => (p.data && !p.data.totals ? problemsOnText(p.data, field) : undefined),
         ...(field === 'amount' || field === 'paymentRef' ? { type: 'rightAligned' } : {}),
       };
     };
@@ -792,13 +799,25 @@ export function EntriesGrid({
       },
       ...gridColumns.map(keyed),
       {
+        colId: 'currency',
+        headerName: 'Currency',
+        width: 92,
+        sortable: false,
+        valueGetter: (p) => (p.data && !p.data.totals ? p.data.currency : null),
+        tooltipValueGetter: (p) =>
+          p.data && !p.data.totals ? problemsOnText(p.data, 'currency') : undefined,
+        cellClassRules: {
+          'batch-cell-invalid': (p) => !!p.data && !p.data.totals && hasProblemOn(p.data, 'currency'),
+        },
+      },
+      {
         colId: 'problem',
         headerName: 'Problem',
         flex: 1,
         minWidth: 200,
         sortable: false,
-        valueGetter: (p) => (p.data && !p.data.totals ? p.data.problem : null),
-        tooltipValueGetter: (p) => p.data?.problem ?? null,
+        valueGetter: (p) => (p.data && !p.data.totals ? problemSummary(p.data) : null),
+        tooltipValueGetter: (p) => (p.data && !p.data.totals ? problemsTooltip(p.data) : null),
         cellClassRules: {
           'batch-problem-error': (p) =>
             p.data?.status === 'invalid' || p.data?.status === 'allocation_required',
@@ -826,7 +845,7 @@ export function EntriesGrid({
         width: 176,
         pinned: 'right',
         valueGetter: (p) => p.data?.status,
-        tooltipValueGetter: (p) => (p.data && !p.data.totals ? p.data.problem : null),
+        tooltipValueGetter: (p) => (p.data && !p.data.totals ? problemsTooltip(p.data) : null),
         cellRenderer: StatusCell,
       },
     ];
