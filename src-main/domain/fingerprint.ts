@@ -1,0 +1,199 @@
+/**
+ * Payment fingerprints: what makes two entries "the same money" (issue #11, finding 5). Pure: the service
+ * stores the fingerprint on every batch entry (indexed), so a duplicate across batches, files and hand-over
+ * loads is one index lookup.
+ */
+
+/** The fields of an entry that identify a payment. */
+export type FingerprintInput = {
+  accountNo: string | null;
+  billNo: string | null;
+  /** Check number (check batches) or, when there is none, the payer's reference (wires, orders). */
+  checkNo: string | null;
+  reference: string | null;
+  amountMinor: number | null;
+  currency: string;
+  paymentDate: string | null;
+  lockboxNo: string | null;
+};
+
+/**
+ * Normalises one identifier: surrounding and inner white space dropped, case folded, and leading zeros of an
+ * all-digit value stripped ("000123" is check 123; "A0000042" keeps its zeros, they are part of the number).
+ */
+export function normaliseIdentifier(value: string | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  const compact = value.replace(/\s+/g, '').toUpperCase();
+  return /^\d+$/.test(compact) ? compact.replace(/^0+(?=\d)/, '') : compact;
+}
+
+/**
+ * The canonical text of a payment, or null when the entry cannot be a payment yet (no positive amount, or
+ * neither account nor bill number). The payer is the account number, else the bill number (tagged, so an
+ * account and a bill with the same text differ); the document number is the check number, else the reference.
+ */
+export function canonicalPayment(e: FingerprintInput): string | null {
+  if (e.amountMinor === null || !Number.isSafeInteger(e.amountMinor) || e.amountMinor <= 0) return null;
+  const account = normaliseIdentifier(e.accountNo);
+  const bill = normaliseIdentifier(e.billNo);
+  if (!account && !bill) return null;
+  const payer = account ? `A:${account}` : `B:${bill}`;
+  const document = normaliseIdentifier(e.checkNo) || normaliseIdentifier(e.reference);
+  const date = (e.paymentDate ?? '').trim();
+  // JSON of a fixed-order array: no separator inside a field can make two different payments read alike.
+  return JSON.stringify([
+    payer,
+    document,
+    e.amountMinor,
+    e.currency.trim().toUpperCase(),
+    date,
+    normaliseIdentifier(e.lockboxNo),
+  ]);
+}
+
+/** The fingerprint of a payment (32 hex digits), or null when it has none (see canonicalPayment). */
+export function paymentFingerprint(e: FingerprintInput): string | null {
+  const canonical = canonicalPayment(e);
+  return canonical === null ? null : murmur3Hex(utf8(canonical));
+}
+
+function utf8(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+function rotl(x: number, r: number): number {
+  return (x << r) | (x >>> (32 - r));
+}
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+const hex = (h: number): string => (h >>> 0).toString(16).padStart(8, '0');
+
+/**
+ * MurmurHash3 x86 128-bit (seed 0) as 32 hex digits. A fingerprint needs a well-spread, stable hash rather than
+ * a secret one: a collision can only make two different payments look alike (a false suspicion a supervisor
+ * releases), never hide a real duplicate, and the domain stays free of node:crypto.
+ */
+export function murmur3Hex(bytes: Uint8Array): string {
+  return murmur3x86x128(bytes, 0).map(hex).join('');
+}
+
+/** MurmurHash3_x86_128 (Austin Appleby's SMHasher reference) as its four 32-bit words h1..h4. */
+export function murmur3x86x128(bytes: Uint8Array, seed: number): [number, number, number, number] {
+  const c1 = 0x239b961b;
+  const c2 = 0xab0e9789;
+  const c3 = 0x38b34ae5;
+  const c4 = 0xa1e38b93;
+  let h1 = seed | 0;
+  let h2 = seed | 0;
+  let h3 = seed | 0;
+  let h4 = seed | 0;
+  const len = bytes.length;
+  const blocks = len - (len % 16);
+  const word = (i: number): number =>
+    (bytes[i] ?? 0) | ((bytes[i + 1] ?? 0) << 8) | ((bytes[i + 2] ?? 0) << 16) | ((bytes[i + 3] ?? 0) << 24);
+  for (let i = 0; i < blocks; i += 16) {
+    let k1 = word(i);
+    let k2 = word(i + 4);
+    let k3 = word(i + 8);
+    let k4 = word(i + 12);
+    k1 = Math.imul(rotl(Math.imul(k1, c1), 15), c2);
+    h1 ^= k1;
+    h1 = rotl(h1, 19) + h2;
+    h1 = (Math.imul(h1, 5) + 0x561ccd1b) | 0;
+    k2 = Math.imul(rotl(Math.imul(k2, c2), 16), c3);
+    h2 ^= k2;
+    h2 = rotl(h2, 17) + h3;
+    h2 = (Math.imul(h2, 5) + 0x0bcaa747) | 0;
+    k3 = Math.imul(rotl(Math.imul(k3, c3), 17), c4);
+    h3 ^= k3;
+    h3 = rotl(h3, 15) + h4;
+    h3 = (Math.imul(h3, 5) + 0x96cd1c35) | 0;
+    k4 = Math.imul(rotl(Math.imul(k4, c4), 18), c1);
+    h4 ^= k4;
+    h4 = rotl(h4, 13) + h1;
+    h4 = (Math.imul(h4, 5) + 0x32ac3b17) | 0;
+  }
+  let k1 = 0;
+  let k2 = 0;
+  let k3 = 0;
+  let k4 = 0;
+  const tail = (n: number): number => (bytes[blocks + n] ?? 0) & 0xff;
+  switch (len & 15) {
+    case 15:
+      k4 ^= tail(14) << 16;
+    // falls through
+    case 14:
+      k4 ^= tail(13) << 8;
+    // falls through
+    case 13:
+      k4 ^= tail(12);
+      k4 = Math.imul(rotl(Math.imul(k4, c4), 18), c1);
+      h4 ^= k4;
+    // falls through
+    case 12:
+      k3 ^= tail(11) << 24;
+    // falls through
+    case 11:
+      k3 ^= tail(10) << 16;
+    // falls through
+    case 10:
+      k3 ^= tail(9) << 8;
+    // falls through
+    case 9:
+      k3 ^= tail(8);
+      k3 = Math.imul(rotl(Math.imul(k3, c3), 17), c4);
+      h3 ^= k3;
+    // falls through
+    case 8:
+      k2 ^= tail(7) << 24;
+    // falls through
+    case 7:
+      k2 ^= tail(6) << 16;
+    // falls through
+    case 6:
+      k2 ^= tail(5) << 8;
+    // falls through
+    case 5:
+      k2 ^= tail(4);
+      k2 = Math.imul(rotl(Math.imul(k2, c2), 16), c3);
+      h2 ^= k2;
+    // falls through
+    case 4:
+      k1 ^= tail(3) << 24;
+    // falls through
+    case 3:
+      k1 ^= tail(2) << 16;
+    // falls through
+    case 2:
+      k1 ^= tail(1) << 8;
+    // falls through
+    case 1:
+      k1 ^= tail(0);
+      k1 = Math.imul(rotl(Math.imul(k1, c1), 15), c2);
+      h1 ^= k1;
+  }
+  h1 ^= len;
+  h2 ^= len;
+  h3 ^= len;
+  h4 ^= len;
+  h1 = (h1 + h2 + h3 + h4) | 0;
+  h2 = (h2 + h1) | 0;
+  h3 = (h3 + h1) | 0;
+  h4 = (h4 + h1) | 0;
+  h1 = fmix(h1);
+  h2 = fmix(h2);
+  h3 = fmix(h3);
+  h4 = fmix(h4);
+  h1 = (h1 + h2 + h3 + h4) | 0;
+  h2 = (h2 + h1) | 0;
+  h3 = (h3 + h1) | 0;
+  h4 = (h4 + h1) | 0;
+  return [h1 >>> 0, h2 >>> 0, h3 >>> 0, h4 >>> 0];
+}
