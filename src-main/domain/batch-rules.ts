@@ -130,6 +130,8 @@ export type EntryVerdict = {
   accountAmountMinor: Minor | null;
   ratePpm: number;
   lines: PlanLine[];
+  /** The earlier entry (and its payment, once posted) with the same fingerprint, when there is one. */
+  duplicateOf?: { entryId: number; paymentId: number | null } | null;
 };
 
 /** Lookups the validator needs, provided by the service from the ledger. */

@@ -120,65 +120,16 @@ export function murmur3x86x128(bytes: Uint8Array, seed: number): [number, number
     h4 = rotl(h4, 13) + h1;
     h4 = (Math.imul(h4, 5) + 0x32ac3b17) | 0;
   }
-  let k1 = 0;
-  let k2 = 0;
-  let k3 = 0;
-  let k4 = 0;
-  const tail = (n: number): number => (bytes[blocks + n] ?? 0) & 0xff;
-  switch (len & 15) {
-    case 15:
-      k4 ^= tail(14) << 16;
-    // falls through
-    case 14:
-      k4 ^= tail(13) << 8;
-    // falls through
-    case 13:
-      k4 ^= tail(12);
-      k4 = Math.imul(rotl(Math.imul(k4, c4), 18), c1);
-      h4 ^= k4;
-    // falls through
-    case 12:
-      k3 ^= tail(11) << 24;
-    // falls through
-    case 11:
-      k3 ^= tail(10) << 16;
-    // falls through
-    case 10:
-      k3 ^= tail(9) << 8;
-    // falls through
-    case 9:
-      k3 ^= tail(8);
-      k3 = Math.imul(rotl(Math.imul(k3, c3), 17), c4);
-      h3 ^= k3;
-    // falls through
-    case 8:
-      k2 ^= tail(7) << 24;
-    // falls through
-    case 7:
-      k2 ^= tail(6) << 16;
-    // falls through
-    case 6:
-      k2 ^= tail(5) << 8;
-    // falls through
-    case 5:
-      k2 ^= tail(4);
-      k2 = Math.imul(rotl(Math.imul(k2, c2), 16), c3);
-      h2 ^= k2;
-    // falls through
-    case 4:
-      k1 ^= tail(3) << 24;
-    // falls through
-    case 3:
-      k1 ^= tail(2) << 16;
-    // falls through
-    case 2:
-      k1 ^= tail(1) << 8;
-    // falls through
-    case 1:
-      k1 ^= tail(0);
-      k1 = Math.imul(rotl(Math.imul(k1, c1), 15), c2);
-      h1 ^= k1;
-  }
+  // The last 1..15 bytes, little-endian into four words; each word is mixed only if a byte reached it.
+  const rem = len & 15;
+  const k = [0, 0, 0, 0];
+  for (let j = 0; j < rem; j++)
+    k[j >> 2] = (k[j >> 2] as number) ^ (((bytes[blocks + j] as number) & 0xff) << ((j & 3) * 8));
+  const [t1, t2, t3, t4] = k as [number, number, number, number];
+  if (rem > 12) h4 ^= Math.imul(rotl(Math.imul(t4, c4), 18), c1);
+  if (rem > 8) h3 ^= Math.imul(rotl(Math.imul(t3, c3), 17), c4);
+  if (rem > 4) h2 ^= Math.imul(rotl(Math.imul(t2, c2), 16), c3);
+  if (rem > 0) h1 ^= Math.imul(rotl(Math.imul(t1, c1), 15), c2);
   h1 ^= len;
   h2 ^= len;
   h3 ^= len;

@@ -89,6 +89,19 @@ export type BatchEntryDto = {
   manualSuspend: boolean;
   allocationState: 'none' | 'planned' | 'manual' | 'posted';
   postedPaymentId: number | null;
+  /**
+   * The payment this entry looks like (same fingerprint): a posted payment (paymentId), or an earlier entry not yet
+   * posted (paymentId null). Set by validation; the entry is `duplicate_suspected` unless a supervisor released it.
+   */
+  duplicateOf: {
+    entryId: number;
+    batchId: number;
+    batchNo: string;
+    seq: number;
+    paymentId: number | null;
+  } | null;
+  /** A supervisor's release of a suspected duplicate: reason code (domain 20) and note. */
+  duplicateRelease: { reasonCode: number; note: string | null } | null;
 };
 
 /** A page of entries for the grid's infinite row model. */
@@ -108,6 +121,8 @@ export type BatchSubmitDto = {
   postedMinor: Minor;
   suspendedMinor: Minor;
   refundedMinor: Minor;
+  /** Suspected duplicates left unposted in the batch (the batch stays open until they are released or moved). */
+  duplicates: number;
   /** 'batch': all or nothing; 'account' (setting payment.batchLock): entry by entry. */
   mode: 'batch' | 'account';
   /** Entries that did not post (lock-per-account mode only), with the reason. */

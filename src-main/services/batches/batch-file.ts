@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { BatchDto } from '../../../src-shared/dto/batches';
 import { formatMinor } from '../../../src-shared/money';
-import { invalidFields } from '../../ledger/errors';
+import { writeAudit } from '../../ledger/audit';
+import { conflict, invalidFields } from '../../ledger/errors';
 import { exponentOf } from '../../ledger/rates';
 import { createBatch, ENTRY_COLUMNS, entryDto, getBatch, loadBatchRow, saveEntries } from './batch-store';
 
@@ -88,7 +91,12 @@ export function exportBatchFile(db: Database.Database, batchId: number): BatchFi
   };
 }
 
-/** Recreates a batch from a hand-over file (a new open batch; validation starts over). */
+/**
+ * Recreates a batch from a hand-over file (a new open batch; validation starts over). A file whose batch is
+ * still open or validated here is refused: the same content (compared as parsed, so line endings, spacing and
+ * key order do not matter) never makes a second open batch. Once that batch is submitted or discarded the file
+ * loads again, and duplicate detection suspects every entry that matches a posted payment.
+ */
 export function importBatchFile(
   db: Database.Database,
   file: string,
@@ -114,7 +122,18 @@ export function importBatchFile(
     );
   }
   const { batch, entries } = parsed.data;
+  const identity = createHash('sha256').update(JSON.stringify(parsed.data)).digest('hex');
   return db.transaction((): BatchDto => {
+    const loaded = db
+      .prepare(
+        `SELECT id, batch_no AS batchNo, status FROM batches WHERE source_sha256 = ? AND status IN ('open', 'validated') ORDER BY id LIMIT 1`,
+      )
+      .get(identity) as { id: number; batchNo: string; status: string } | undefined;
+    if (loaded)
+      throw conflict(
+        'already-loaded',
+        `this hand-over file is already loaded as batch ${loaded.batchNo} (id ${loaded.id}, ${loaded.status}); work on that batch, or discard it to load the file again`,
+      );
     const taken = db.prepare('SELECT 1 FROM batches WHERE batch_no = ?').get(batch.batchNo);
     const created = createBatch(
       db,
@@ -125,6 +144,8 @@ export function importBatchFile(
         controlCount: batch.controlCount ?? undefined,
         controlTotal: batch.controlTotal ?? undefined,
         note: batch.note ?? undefined,
+        sourceFile: basename(file),
+        sourceSha256: identity,
       },
       now,
       operatorId,
@@ -145,6 +166,17 @@ export function importBatchFile(
       const s = saved[i];
       if (e.suspendReason !== null && s) suspend.run(e.suspendReason, s.id);
     });
+    const auditId = writeAudit(db, {
+      at: now.toISOString(),
+      operatorId,
+      action: 'batch.load',
+      entity: 'batch',
+      entityId: String(created.id),
+      after: { file: basename(file), sha256: identity, entries: entries.length },
+    });
+    db.prepare(
+      `INSERT INTO imported_files (kind, sha256, file_name, imported_at, audit_id) VALUES ('handover', ?, ?, ?, ?)`,
+    ).run(identity, basename(file), now.toISOString(), auditId);
     return getBatch(db, created.id);
   })();
 }

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import type { BatchDto } from '../../../src-shared/dto/batches';
 import type { FileIssue } from '../../../src-shared/api/result';
 import { formatMinor } from '../../../src-shared/money';
-import { sha256Hex } from '../../importers/bank-file/hash';
+import { normalisedSha256Hex, sha256Hex } from '../../importers/bank-file/hash';
 import { parseBankFile } from '../../importers/bank-file/parse-bank-file';
 import { parseTemplate, type BankFileTemplateInput } from '../../importers/bank-file/template';
 import type { ParseResult, StagedRow } from '../../importers/bank-file/types';
@@ -13,6 +13,7 @@ import { writeAudit } from '../../ledger/audit';
 import { conflict, invalidFields, invalidFileRows, notFound } from '../../ledger/errors';
 import { exponentOf } from '../../ledger/rates';
 import { createBatch, entryKey, getBatch, nextEntryId } from './batch-store';
+import { refreshFingerprints } from './duplicates';
 
 /** Staged entries per multi-row INSERT, and the columns each one binds (900 parameters a statement). */
 const ENTRIES_PER_INSERT = 50;
@@ -156,14 +157,15 @@ export function previewBankFile(
   const template = resolveTemplate(db, input);
   const exponent = exponentOf(db, input.currency);
   const { bytes, label } = readSource(input);
-  const sha256 = sha256Hex(bytes);
+  const sha256 = normalisedSha256Hex(bytes);
   // One full parse: the preview shows the first rows, but counts rows with problems over the whole file.
   const result = parseBankFile(bytes, template, { exponent });
+  // Files recorded before hashes were normalised are found by their raw hash.
   const seen = db
     .prepare(
-      `SELECT imported_at AS importedAt, file_name AS fileName FROM imported_files WHERE kind = 'bank' AND sha256 = ?`,
+      `SELECT imported_at AS importedAt, file_name AS fileName FROM imported_files WHERE kind = 'bank' AND sha256 IN (?, ?)`,
     )
-    .get(sha256) as { importedAt: string; fileName: string } | undefined;
+    .get(sha256, sha256Hex(bytes)) as { importedAt: string; fileName: string } | undefined;
   return {
     file: label,
     sha256,
@@ -209,10 +211,11 @@ export function importBankFile(
   const template = resolveTemplate(db, input);
   const exponent = exponentOf(db, input.currency);
   const { bytes, name, label } = readSource(input);
-  const sha256 = sha256Hex(bytes);
+  // Line endings, a byte-order mark and trailing blank lines do not make another file.
+  const sha256 = normalisedSha256Hex(bytes);
   const seen = db
-    .prepare(`SELECT imported_at AS at FROM imported_files WHERE kind = 'bank' AND sha256 = ?`)
-    .get(sha256) as { at: string } | undefined;
+    .prepare(`SELECT imported_at AS at FROM imported_files WHERE kind = 'bank' AND sha256 IN (?, ?)`)
+    .get(sha256, sha256Hex(bytes)) as { at: string } | undefined;
   if (seen && !input.force) {
     throw conflict(
       'already-imported',
@@ -311,6 +314,7 @@ export function importBankFile(
       if ((i + 1) % 50_000 === 0) progress('staging', i + 1, count);
     }
     flush();
+    refreshFingerprints(db, batch.id);
     const auditId = writeAudit(db, {
       at,
       operatorId,

@@ -15,6 +15,7 @@ import { applyColumnRules } from '../admin/columns';
 import { exponentOf } from '../../ledger/rates';
 import { getSetting } from '../../ledger/settings';
 import { assertEditable, getBatch, loadBatchRow } from './batch-store';
+import { flagDuplicates, refreshFingerprints } from './duplicates';
 import { validateRefunds } from './refunds';
 
 type RawEntry = {
@@ -176,9 +177,10 @@ function validateReversals(
   });
 }
 
-/** Runs the batch rules and the admin's column rules over every entry of a batch (no writes). */
+/** Runs the batch rules, the admin's column rules and duplicate detection over every entry of a batch (no writes). */
 export function computeVerdicts(db: Database.Database, batchId: number): EntryVerdict[] {
-  return applyColumnRules(db, loadBatchRow(db, batchId), computeRuleVerdicts(db, batchId));
+  const batch = loadBatchRow(db, batchId);
+  return flagDuplicates(db, batch, applyColumnRules(db, batch, computeRuleVerdicts(db, batchId)));
 }
 
 /** The validator's input for one stored payment entry. */
@@ -263,9 +265,20 @@ function computeRuleVerdicts(db: Database.Database, batchId: number): EntryVerdi
  */
 export function writeVerdicts(db: Database.Database, verdicts: readonly EntryVerdict[]): void {
   const upd = db.prepare(
-    `UPDATE batch_entries SET status = ?, reason_code = ?, problem = ?, problem_column = ?, account_id = ? WHERE id = ?`,
+    `UPDATE batch_entries SET status = ?, reason_code = ?, problem = ?, problem_column = ?, account_id = ?,
+       duplicate_of_entry_id = ?, duplicate_of_payment_id = ? WHERE id = ?`,
   );
-  for (const v of verdicts) upd.run(v.status, v.reasonCode, v.problem, v.problemColumn, v.accountId, v.id);
+  for (const v of verdicts)
+    upd.run(
+      v.status,
+      v.reasonCode,
+      v.problem,
+      v.problemColumn,
+      v.accountId,
+      v.duplicateOf?.entryId ?? null,
+      v.duplicateOf?.paymentId ?? null,
+      v.id,
+    );
 }
 
 /** Validates a batch: every entry gets a status; the batch becomes "validated". */
@@ -281,6 +294,7 @@ export function validateBatch(
     const batch = loadBatchRow(db, batchId);
     assertEditable(batch);
     progress('checking', 0, 1);
+    refreshFingerprints(db, batchId);
     const verdicts = computeVerdicts(db, batchId);
     progress('writing', 0, verdicts.length);
     writeVerdicts(db, verdicts);
