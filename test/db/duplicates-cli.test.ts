@@ -309,4 +309,45 @@ describe('the same money never posts twice', () => {
     expect(paymentsWithRef('check 9001')).toBe(2);
     expect((await cli('ledger', 'check')).code).toBe(0);
   });
+
+  it('lock per account posts entry by entry but never a suspected duplicate; the exception batch takes it', async () => {
+    await ok('settings', 'set', 'ALLOWACCOUNTDUP', 'true');
+    await ok('settings', 'set', 'payment.batchLock', 'account');
+    try {
+      const b = await ok<BatchDto>('batch', 'create', '--currency', 'USD');
+      for (let i = 0; i < 2; i++)
+        await ok(
+          'batch',
+          'add',
+          String(b.id),
+          '--account',
+          'A0000013',
+          '--amount',
+          '3.00',
+          '--date',
+          '2026-11-22',
+          '--check',
+          '9501',
+        );
+      await ok('batch', 'validate', String(b.id));
+      const s = await ok<BatchSubmitDto>('batch', 'submit', String(b.id));
+      expect(s).toMatchObject({ mode: 'account', duplicates: 1, failed: [] });
+      expect(s.posted + s.suspended).toBe(1);
+      expect(s.batch.status).toBe('open');
+      expect(paymentsWithRef('check 9501')).toBe(1);
+
+      const split = await ok<{ exception: BatchDto; moved: number }>('batch', 'exception', String(b.id));
+      expect(split.moved).toBe(1);
+      await ok('batch', 'validate', String(b.id));
+      expect((await ok<BatchSubmitDto>('batch', 'submit', String(b.id))).batch.status).toBe('submitted');
+      // In the exception batch it is still the same check as the posted payment.
+      const v = await ok<{ batch: BatchDto }>('batch', 'validate', String(split.exception.id));
+      expect(v.batch.countsByStatus).toEqual({ duplicate_suspected: 1 });
+      const again = await ok<BatchSubmitDto>('batch', 'submit', String(split.exception.id));
+      expect(again).toMatchObject({ posted: 0, suspended: 0, duplicates: 1 });
+      expect(paymentsWithRef('check 9501')).toBe(1);
+    } finally {
+      await ok('settings', 'set', 'payment.batchLock', 'batch');
+    }
+  });
 });
