@@ -228,7 +228,7 @@ export type BatchReportDto = {
   byStatus: { status: EntryStatusDto; count: number; totalMinor: Minor }[];
   /** Entries to be suspended, or posted to the suspense account (first 10,000 rows; total counts all). */
   suspended: { total: number; totalMinor: Minor; rows: BatchReportLineDto[] };
-  /** Entries that cannot post as they are: invalid, allocation required, not validated. */
+  /** Entries that cannot post as they are: invalid, allocation required, suspected duplicate, not validated. */
   exceptions: { total: number; totalMinor: Minor; rows: BatchReportLineDto[] };
   /** Exception batches split off this batch. */
   exceptionBatches: { id: number; batchNo: string; status: string; entries: number; totalMinor: Minor }[];
