@@ -57,8 +57,18 @@ export function paymentFingerprint(e: FingerprintInput): string | null {
   return canonical === null ? null : murmur3Hex(utf8(canonical));
 }
 
+const encoder = new TextEncoder();
+const ascii = new Uint8Array(512);
+
+/** UTF-8 bytes of the text; plain ASCII (nearly every payment) is copied into a reused buffer, not allocated. */
 function utf8(text: string): Uint8Array {
-  return new TextEncoder().encode(text);
+  if (text.length > ascii.length) return encoder.encode(text);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f) return encoder.encode(text);
+    ascii[i] = c;
+  }
+  return ascii.subarray(0, text.length);
 }
 
 function rotl(x: number, r: number): number {
@@ -73,7 +83,12 @@ function fmix(h: number): number {
   return h ^ (h >>> 16);
 }
 
-const hex = (h: number): string => (h >>> 0).toString(16).padStart(8, '0');
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const hex = (h: number): string =>
+  (HEX[h >>> 24] as string) +
+  (HEX[(h >>> 16) & 0xff] as string) +
+  (HEX[(h >>> 8) & 0xff] as string) +
+  (HEX[h & 0xff] as string);
 
 /**
  * MurmurHash3 x86 128-bit (seed 0) as 32 hex digits. A fingerprint needs a well-spread, stable hash rather than
@@ -81,7 +96,8 @@ const hex = (h: number): string => (h >>> 0).toString(16).padStart(8, '0');
  * releases), never hide a real duplicate, and the domain stays free of node:crypto.
  */
 export function murmur3Hex(bytes: Uint8Array): string {
-  return murmur3x86x128(bytes, 0).map(hex).join('');
+  const [h1, h2, h3, h4] = murmur3x86x128(bytes, 0);
+  return hex(h1) + hex(h2) + hex(h3) + hex(h4);
 }
 
 /** MurmurHash3_x86_128 (Austin Appleby's SMHasher reference) as its four 32-bit words h1..h4. */
@@ -96,8 +112,12 @@ export function murmur3x86x128(bytes: Uint8Array, seed: number): [number, number
   let h4 = seed | 0;
   const len = bytes.length;
   const blocks = len - (len % 16);
+  // Block reads stay inside the array (i + 3 < blocks), so the bytes are numbers.
   const word = (i: number): number =>
-    (bytes[i] ?? 0) | ((bytes[i + 1] ?? 0) << 8) | ((bytes[i + 2] ?? 0) << 16) | ((bytes[i + 3] ?? 0) << 24);
+    (bytes[i] as number) |
+    ((bytes[i + 1] as number) << 8) |
+    ((bytes[i + 2] as number) << 16) |
+    ((bytes[i + 3] as number) << 24);
   for (let i = 0; i < blocks; i += 16) {
     let k1 = word(i);
     let k2 = word(i + 4);
@@ -105,19 +125,19 @@ export function murmur3x86x128(bytes: Uint8Array, seed: number): [number, number
     let k4 = word(i + 12);
     k1 = Math.imul(rotl(Math.imul(k1, c1), 15), c2);
     h1 ^= k1;
-    h1 = rotl(h1, 19) + h2;
+    h1 = (rotl(h1, 19) + h2) | 0;
     h1 = (Math.imul(h1, 5) + 0x561ccd1b) | 0;
     k2 = Math.imul(rotl(Math.imul(k2, c2), 16), c3);
     h2 ^= k2;
-    h2 = rotl(h2, 17) + h3;
+    h2 = (rotl(h2, 17) + h3) | 0;
     h2 = (Math.imul(h2, 5) + 0x0bcaa747) | 0;
     k3 = Math.imul(rotl(Math.imul(k3, c3), 17), c4);
     h3 ^= k3;
-    h3 = rotl(h3, 15) + h4;
+    h3 = (rotl(h3, 15) + h4) | 0;
     h3 = (Math.imul(h3, 5) + 0x96cd1c35) | 0;
     k4 = Math.imul(rotl(Math.imul(k4, c4), 18), c1);
     h4 ^= k4;
-    h4 = rotl(h4, 13) + h1;
+    h4 = (rotl(h4, 13) + h1) | 0;
     h4 = (Math.imul(h4, 5) + 0x32ac3b17) | 0;
   }
   // The last 1..15 bytes, little-endian into four words; each word is mixed only if a byte reached it.

@@ -16,22 +16,40 @@ const WOULD_POST = new Set(['valid', 'allocation_suggested', 'allocation_require
 /** Fingerprints looked up per query (bound as one JSON array). */
 const LOOKUP_CHUNK = 500;
 
-type FingerprintRow = {
-  id: number;
-  accountNo: string | null;
-  billNo: string | null;
-  checkNo: string | null;
-  reference: string | null;
-  amountMinor: number | null;
-  paymentDate: string | null;
-  fingerprint: string | null;
-  currency: string;
-  lockboxNo: string | null;
-};
+/** Connections that have the SQL function paydesk_fingerprint (one registration per connection). */
+const withFunction = new WeakSet<Database.Database>();
+
+/** Registers paydesk_fingerprint(account, bill, check, reference, amountMinor, currency, date, lockbox) in SQL. */
+function ensureFingerprintFunction(db: Database.Database): void {
+  if (withFunction.has(db)) return;
+  const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  // Eight named parameters: better-sqlite3 takes the SQL arity from the function's length.
+  db.function(
+    'paydesk_fingerprint',
+    { deterministic: true },
+    (accountNo, billNo, checkNo, reference, amountMinor, currency, paymentDate, lockboxNo) =>
+      paymentFingerprint({
+        accountNo: text(accountNo),
+        billNo: text(billNo),
+        checkNo: text(checkNo),
+        reference: text(reference),
+        amountMinor:
+          typeof amountMinor === 'number'
+            ? amountMinor
+            : typeof amountMinor === 'bigint'
+              ? Number(amountMinor)
+              : null,
+        currency: text(currency) ?? '',
+        paymentDate: text(paymentDate),
+        lockboxNo: text(lockboxNo),
+      }),
+  );
+  withFunction.add(db);
+}
 
 /**
- * Computes and stores the fingerprint of a payment batch's unposted entries (all, or the given ones). A changed
- * fingerprint is a changed payment, so a supervisor's release of the old one no longer holds.
+ * Computes and stores the fingerprint of a payment batch's unposted entries (all, or the given ones) in one
+ * statement. A changed fingerprint is a changed payment, so a supervisor's release of the old one no longer holds.
  */
 export function refreshFingerprints(
   db: Database.Database,
@@ -42,26 +60,16 @@ export function refreshFingerprints(
     { batchType: string } | undefined;
   // Refunds send money out and reversals name the payment they undo: neither can pay the same money twice.
   if (batch?.batchType !== 'payment') return;
+  ensureFingerprintFunction(db);
   const only = entryIds ? 'AND e.id IN (SELECT value FROM json_each(?))' : '';
-  const rows = db
-    .prepare(
-      `SELECT e.id, e.account_no AS accountNo, e.bill_no AS billNo, e.check_no AS checkNo, e.reference,
-              e.amount_minor AS amountMinor, e.payment_date AS paymentDate, e.fingerprint, b.currency, b.lockbox_no AS lockboxNo
-       FROM batch_entries e JOIN batches b ON b.id = e.batch_id
-       WHERE e.batch_id = ? AND e.status NOT IN ${POSTED} ${only}`,
-    )
-    .iterate(
-      ...(entryIds ? [batchId, JSON.stringify(entryIds)] : [batchId]),
-    ) as IterableIterator<FingerprintRow>;
-  const changed: [string | null, number][] = [];
-  for (const r of rows) {
-    const fp = paymentFingerprint(r);
-    if (fp !== r.fingerprint) changed.push([fp, r.id]);
-  }
-  const upd = db.prepare(
-    `UPDATE batch_entries SET fingerprint = ?, duplicate_release_code = NULL, duplicate_release_note = NULL WHERE id = ?`,
-  );
-  for (const [fp, id] of changed) upd.run(fp, id);
+  db.prepare(
+    `UPDATE batch_entries SET fingerprint = n.fp, duplicate_release_code = NULL, duplicate_release_note = NULL
+     FROM (SELECT e.id, paydesk_fingerprint(e.account_no, e.bill_no, e.check_no, e.reference, e.amount_minor, b.currency,
+                    e.payment_date, b.lockbox_no) AS fp
+           FROM batch_entries e JOIN batches b ON b.id = e.batch_id
+           WHERE e.batch_id = ? AND e.status NOT IN ${POSTED} ${only}) AS n
+     WHERE batch_entries.id = n.id AND batch_entries.fingerprint IS NOT n.fp`,
+  ).run(...(entryIds ? [batchId, JSON.stringify(entryIds)] : [batchId]));
 }
 
 type Match = { entryId: number; paymentId: number | null; batchId: number; batchNo: string; seq: number };
