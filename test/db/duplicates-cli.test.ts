@@ -175,6 +175,10 @@ describe('the same money never posts twice', () => {
     );
     const file = join(dir, 'handover.json');
     await ok('batch', 'export', String(made.id), file);
+    // While the batch it was exported from is open on this desk, loading it would make a second copy.
+    const whileOpen = await cli('batch', 'load', file);
+    expect(whileOpen.code, whileOpen.out).toBe(4);
+    expect((JSON.parse(whileOpen.out) as ErrorDoc).error.message).toContain('HAND-1');
     // The desk that handed the batch over discards its copy; the receiving desk loads the file.
     await ok('batch', 'discard', String(made.id));
     const loaded = await ok<BatchDto>('batch', 'load', file);

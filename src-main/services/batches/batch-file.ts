@@ -49,6 +49,11 @@ const batchFileSchema = z.strictObject({
 /** The batch file document. */
 export type BatchFile = z.infer<typeof batchFileSchema>;
 
+/** The identity of a hand-over document: its content as parsed, so line endings, spacing and key order do not count. */
+function handOverIdentity(doc: BatchFile): string {
+  return createHash('sha256').update(JSON.stringify(doc)).digest('hex');
+}
+
 /** Builds the hand-over document of a batch: everything typed so far, so work can continue elsewhere. */
 export function exportBatchFile(db: Database.Database, batchId: number): BatchFile {
   const b = getBatch(db, batchId);
@@ -122,8 +127,17 @@ export function importBatchFile(
     );
   }
   const { batch, entries } = parsed.data;
-  const identity = createHash('sha256').update(JSON.stringify(parsed.data)).digest('hex');
+  const identity = handOverIdentity(parsed.data);
   return db.transaction((): BatchDto => {
+    // The batch the file was exported from, still open on this desk, with the same content.
+    const source = db
+      .prepare(`SELECT id, status FROM batches WHERE batch_no = ? AND status IN ('open', 'validated')`)
+      .get(batch.batchNo) as { id: number; status: string } | undefined;
+    if (source && handOverIdentity(batchFileSchema.parse(exportBatchFile(db, source.id))) === identity)
+      throw conflict(
+        'already-loaded',
+        `this hand-over file is batch ${batch.batchNo} (id ${source.id}), which is ${source.status} on this desk; work on that batch, or discard it to load the file`,
+      );
     const loaded = db
       .prepare(
         `SELECT id, batch_no AS batchNo, status FROM batches WHERE source_sha256 = ? AND status IN ('open', 'validated') ORDER BY id LIMIT 1`,
