@@ -354,4 +354,37 @@ describe('the same money never posts twice', () => {
       await ok('settings', 'set', 'payment.batchLock', 'batch');
     }
   });
+
+  it('the lockbox is part of the payment: the same check from another lockbox is not suspected until the lockbox matches', async () => {
+    const add = async (lockbox: string): Promise<BatchDto> => {
+      const b = await ok<BatchDto>('batch', 'create', '--currency', 'USD', '--lockbox', lockbox);
+      await ok(
+        'batch',
+        'add',
+        String(b.id),
+        '--account',
+        'A0000014',
+        '--amount',
+        '4.00',
+        '--date',
+        '2026-11-23',
+        '--check',
+        '9601',
+      );
+      return b;
+    };
+    const x = await add('77');
+    const y = await add('0078');
+    expect(
+      (await ok<{ batch: BatchDto }>('batch', 'validate', String(y.id))).batch.countsByStatus
+        .duplicate_suspected,
+    ).toBeUndefined();
+    await ok('batch', 'header', String(y.id), '--lockbox', '077');
+    const v = await ok<{ batch: BatchDto }>('batch', 'validate', String(y.id));
+    expect(v.batch.countsByStatus).toEqual({ duplicate_suspected: 1 });
+    expect((await entries(y.id))[0]?.duplicateOf).toMatchObject({ batchId: x.id, paymentId: null });
+    // The first copy is the original: validating it finds nothing to suspect.
+    const vx = await ok<{ batch: BatchDto }>('batch', 'validate', String(x.id));
+    expect(vx.batch.countsByStatus.duplicate_suspected).toBeUndefined();
+  });
 });

@@ -804,6 +804,8 @@ export function updateBatchHeader(
       now.toISOString(),
       batch.id,
     );
+    // The lockbox is part of every entry's fingerprint.
+    if (after.lockboxNo !== batch.lockboxNo) refreshFingerprints(db, batch.id);
     writeAudit(db, {
       at: now.toISOString(),
       operatorId,

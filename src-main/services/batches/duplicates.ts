@@ -48,20 +48,28 @@ function ensureFingerprintFunction(db: Database.Database): void {
 }
 
 /**
- * Computes and stores the fingerprint of a payment batch's unposted entries (all, or the given ones) in one
- * statement. A changed fingerprint is a changed payment, so a supervisor's release of the old one no longer holds.
+ * Computes and stores the fingerprint of a payment batch's unposted entries in one statement: all of them, the
+ * given ones, or (`'missing'`) those that have none yet. Every path that writes what a fingerprint is made of
+ * (import, keyed entry, load, lockbox edit) refreshes it; validation fills only what is missing (entries staged
+ * before fingerprints existed, or that cannot have one). A changed fingerprint is a changed payment, so a
+ * supervisor's release of the old one no longer holds.
  */
 export function refreshFingerprints(
   db: Database.Database,
   batchId: number,
-  entryIds?: readonly number[],
+  entryIds?: readonly number[] | 'missing',
 ): void {
   const batch = db.prepare('SELECT batch_type AS batchType FROM batches WHERE id = ?').get(batchId) as
     { batchType: string } | undefined;
   // Refunds send money out and reversals name the payment they undo: neither can pay the same money twice.
   if (batch?.batchType !== 'payment') return;
   ensureFingerprintFunction(db);
-  const only = entryIds ? 'AND e.id IN (SELECT value FROM json_each(?))' : '';
+  const only =
+    entryIds === 'missing'
+      ? 'AND e.fingerprint IS NULL'
+      : entryIds
+        ? 'AND e.id IN (SELECT value FROM json_each(?))'
+        : '';
   db.prepare(
     `UPDATE batch_entries SET fingerprint = n.fp, duplicate_release_code = NULL, duplicate_release_note = NULL
      FROM (SELECT e.id, paydesk_fingerprint(e.account_no, e.bill_no, e.check_no, e.reference, e.amount_minor, b.currency,
@@ -69,7 +77,7 @@ export function refreshFingerprints(
            FROM batch_entries e JOIN batches b ON b.id = e.batch_id
            WHERE e.batch_id = ? AND e.status NOT IN ${POSTED} ${only}) AS n
      WHERE batch_entries.id = n.id AND batch_entries.fingerprint IS NOT n.fp`,
-  ).run(...(entryIds ? [batchId, JSON.stringify(entryIds)] : [batchId]));
+  ).run(...(Array.isArray(entryIds) ? [batchId, JSON.stringify(entryIds)] : [batchId]));
 }
 
 type Match = { entryId: number; paymentId: number | null; batchId: number; batchNo: string; seq: number };

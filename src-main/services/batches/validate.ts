@@ -294,7 +294,7 @@ export function validateBatch(
     const batch = loadBatchRow(db, batchId);
     assertEditable(batch);
     progress('checking', 0, 1);
-    refreshFingerprints(db, batchId);
+    refreshFingerprints(db, batchId, 'missing');
     const verdicts = computeVerdicts(db, batchId);
     progress('writing', 0, verdicts.length);
     writeVerdicts(db, verdicts);
