@@ -78,10 +78,19 @@ export const batchEntries = sqliteTable(
     allocationJson: text('allocation_json'),
     accountId: integer('account_id'),
     postedPaymentId: integer('posted_payment_id'),
+    /** The payment's fingerprint (domain/fingerprint.ts): the same money in any batch, file or load has the same one. */
+    fingerprint: text('fingerprint'),
+    /** A suspected duplicate: the earlier entry with the same fingerprint, and its payment once posted. */
+    duplicateOfEntryId: integer('duplicate_of_entry_id'),
+    duplicateOfPaymentId: integer('duplicate_of_payment_id'),
+    /** A supervisor's release of a suspected duplicate (reason domain 20) and note; cleared when the payment changes. */
+    duplicateReleaseCode: integer('duplicate_release_code'),
+    duplicateReleaseNote: text('duplicate_release_note'),
   },
   (t) => [
     index('batch_entries_batch_seq_idx').on(t.batchId, t.seq),
     index('batch_entries_batch_status_idx').on(t.batchId, t.status, t.amountMinor),
+    index('batch_entries_fingerprint_idx').on(t.fingerprint),
   ],
 );
 

@@ -551,6 +551,27 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
       );
     });
   batch
+    .command('release-duplicate')
+    .description(
+      'let a suspected duplicate post (supervisors): a reason code of domain 20 and an optional note',
+    )
+    .argument('<batchId>', 'batch id', intOption)
+    .argument('<entryId>', 'entry id', intOption)
+    .addOption(
+      new Option('--reason <code>', 'release reason code (domain 20)')
+        .argParser(intOption)
+        .makeOptionMandatory(),
+    )
+    .option('--note <text>', 'free text kept on the entry and in the audit log')
+    .action((batchId: number, entryId: number, o: { reason: number; note?: string }, cmd: Command) =>
+      run<BatchEntryDto>(
+        cmd,
+        'batches:release-duplicate',
+        dropUndefined({ batchId, entryId, reasonCode: o.reason, note: o.note }),
+        (e) => humanEntries([e]),
+      ),
+    );
+  batch
     .command('exception')
     .description('move every invalid entry into a new exception batch linked to this one')
     .argument('<batchId>', 'batch id', intOption)

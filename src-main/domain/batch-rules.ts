@@ -140,6 +140,8 @@ export type EntryVerdict = {
   accountAmountMinor: Minor | null;
   ratePpm: number;
   lines: PlanLine[];
+  /** The earlier entry (and its payment, once posted) with the same fingerprint, when there is one. */
+  duplicateOf?: { entryId: number; paymentId: number | null } | null;
 };
 
 /** Every problem of a verdict: its list, with the headline problem first when a later rule replaced it. */

@@ -34,6 +34,7 @@ import {
   updateBatchHeader,
 } from '../services/batches/batch-store';
 import { batchReport } from '../services/batches/report';
+import { releaseDuplicate } from '../services/batches/duplicates';
 import { suspenseHandlers } from './suspense-handlers';
 import type { JobKind, JobTypes } from '../jobs/registry';
 
@@ -109,6 +110,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'batches:delete-entries': (input) => deleteEntries(db, input, ctx.clock(), ctx.operator.id),
     'batches:validate': (input) => runJob(ctx, 'batch-validate', input),
     'batches:suspend-entry': (input) => suspendEntry(db, input, ctx.clock(), ctx.operator.id),
+    'batches:release-duplicate': (input) => releaseDuplicate(db, input, ctx.clock(), ctx.operator.id),
     'batches:exception': (input) => exceptionBatch(db, input, ctx.clock(), ctx.operator.id),
     'batches:submit': async (input) => changed(ctx, await runJob(ctx, 'batch-submit', input)),
     'batches:discard': (input) => discardBatch(db, input, ctx.clock(), ctx.operator.id),

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { invalidFields, notFound } from './errors';
 
-/** Domain ids of the reason-code lists (DOMAIN.md §3.9; 17–19 are Paydesk's own). */
+/** Domain ids of the reason-code lists (DOMAIN.md §3.9; 17–20 are Paydesk's own). */
 export const REASON_DOMAIN = {
   debit: 1,
   credit: 8,
@@ -11,6 +11,7 @@ export const REASON_DOMAIN = {
   paymentReversal: 17,
   refund: 18,
   zeroProofOverride: 19,
+  duplicateRelease: 20,
 } as const;
 
 /** A reason-code domain id. */

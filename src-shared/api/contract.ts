@@ -66,6 +66,7 @@ export const COMMANDS = [
   'batches:delete-entries',
   'batches:validate',
   'batches:suspend-entry',
+  'batches:release-duplicate',
   'batches:exception',
   'batches:submit',
   'batches:discard',
@@ -128,6 +129,7 @@ export type CommandOutputs = AdminCommandOutputs &
     'batches:delete-entries': { deleted: number };
     'batches:validate': BatchValidationDto;
     'batches:suspend-entry': BatchEntryDto;
+    'batches:release-duplicate': BatchEntryDto;
     'batches:exception': { exception: BatchDto; moved: number };
     'batches:submit': BatchSubmitDto;
     'batches:discard': BatchDto;

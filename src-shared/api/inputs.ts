@@ -243,6 +243,13 @@ export const commandInputs = {
     entryId: id,
     reasonCode: z.int().min(1).max(2_147_483_647).nullable(),
   }),
+  'batches:release-duplicate': z.strictObject({
+    batchId: id,
+    entryId: id,
+    /** Why the suspected duplicate is a payment of its own: a reason of domain 20. */
+    reasonCode: z.int().min(1).max(2_147_483_647),
+    note: z.string().trim().max(500).optional(),
+  }),
   'batches:exception': z.strictObject({ batchId: id }),
   'batches:submit': z.strictObject({
     batchId: id,

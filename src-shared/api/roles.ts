@@ -47,6 +47,8 @@ export const COMMAND_ROLES: Record<CommandName, CommandRoles> = {
   'batches:delete-entries': DESK,
   'batches:validate': DESK,
   'batches:suspend-entry': DESK,
+  /** Only a supervisor lets a suspected duplicate post. */
+  'batches:release-duplicate': ['supervisor', 'admin'],
   'batches:exception': DESK,
   'batches:submit': DESK,
   'batches:discard': DESK,

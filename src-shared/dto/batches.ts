@@ -99,6 +99,19 @@ export type BatchEntryDto = {
   manualSuspend: boolean;
   allocationState: 'none' | 'planned' | 'manual' | 'posted';
   postedPaymentId: number | null;
+  /**
+   * The payment this entry looks like (same fingerprint): a posted payment (paymentId), or an earlier entry not yet
+   * posted (paymentId null). Set by validation; the entry is `duplicate_suspected` unless a supervisor released it.
+   */
+  duplicateOf: {
+    entryId: number;
+    batchId: number;
+    batchNo: string;
+    seq: number;
+    paymentId: number | null;
+  } | null;
+  /** A supervisor's release of a suspected duplicate: reason code (domain 20) and note. */
+  duplicateRelease: { reasonCode: number; note: string | null } | null;
 };
 
 /** A page of entries for the grid's infinite row model. */
@@ -118,6 +131,8 @@ export type BatchSubmitDto = {
   postedMinor: Minor;
   suspendedMinor: Minor;
   refundedMinor: Minor;
+  /** Suspected duplicates left unposted in the batch (the batch stays open until they are released or moved). */
+  duplicates: number;
   /** 'batch': all or nothing; 'account' (setting payment.batchLock): entry by entry. */
   mode: 'batch' | 'account';
   /** Entries that did not post (lock-per-account mode only), with the reason. */
@@ -225,7 +240,7 @@ export type BatchReportDto = {
   byStatus: { status: EntryStatusDto; count: number; totalMinor: Minor }[];
   /** Entries to be suspended, or posted to the suspense account (first 10,000 rows; total counts all). */
   suspended: { total: number; totalMinor: Minor; rows: BatchReportLineDto[] };
-  /** Entries that cannot post as they are: invalid, allocation required, not validated. */
+  /** Entries that cannot post as they are: invalid, allocation required, suspected duplicate, not validated. */
   exceptions: { total: number; totalMinor: Minor; rows: BatchReportLineDto[] };
   /** Exception batches split off this batch. */
   exceptionBatches: { id: number; batchNo: string; status: string; entries: number; totalMinor: Minor }[];

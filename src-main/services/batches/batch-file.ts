@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { BatchDto } from '../../../src-shared/dto/batches';
 import { formatMinor } from '../../../src-shared/money';
-import { invalidFields } from '../../ledger/errors';
+import { writeAudit } from '../../ledger/audit';
+import { conflict, invalidFields } from '../../ledger/errors';
 import { exponentOf } from '../../ledger/rates';
 import { createBatch, ENTRY_COLUMNS, entryDto, getBatch, loadBatchRow, saveEntries } from './batch-store';
 
@@ -51,6 +54,11 @@ const batchFileSchema = z.strictObject({
 /** The batch file document. */
 export type BatchFile = z.infer<typeof batchFileSchema>;
 
+/** The identity of a hand-over document: its content as parsed, so line endings, spacing and key order do not count. */
+function handOverIdentity(doc: BatchFile): string {
+  return createHash('sha256').update(JSON.stringify(doc)).digest('hex');
+}
+
 /** Builds the hand-over document of a batch: everything typed so far, so work can continue elsewhere. */
 export function exportBatchFile(db: Database.Database, batchId: number): BatchFile {
   const b = getBatch(db, batchId);
@@ -94,7 +102,12 @@ export function exportBatchFile(db: Database.Database, batchId: number): BatchFi
   };
 }
 
-/** Recreates a batch from a hand-over file (a new open batch; validation starts over). */
+/**
+ * Recreates a batch from a hand-over file (a new open batch; validation starts over). A file whose batch is
+ * still open or validated here is refused: the same content (compared as parsed, so line endings, spacing and
+ * key order do not matter) never makes a second open batch. Once that batch is submitted or discarded the file
+ * loads again, and duplicate detection suspects every entry that matches a posted payment.
+ */
 export function importBatchFile(
   db: Database.Database,
   file: string,
@@ -120,7 +133,27 @@ export function importBatchFile(
     );
   }
   const { batch, entries } = parsed.data;
+  const identity = handOverIdentity(parsed.data);
   return db.transaction((): BatchDto => {
+    // The batch the file was exported from, still open on this desk, with the same content.
+    const source = db
+      .prepare(`SELECT id, status FROM batches WHERE batch_no = ? AND status IN ('open', 'validated')`)
+      .get(batch.batchNo) as { id: number; status: string } | undefined;
+    if (source && handOverIdentity(batchFileSchema.parse(exportBatchFile(db, source.id))) === identity)
+      throw conflict(
+        'already-loaded',
+        `this hand-over file is batch ${batch.batchNo} (id ${source.id}), which is ${source.status} on this desk; work on that batch, or discard it to load the file`,
+      );
+    const loaded = db
+      .prepare(
+        `SELECT id, batch_no AS batchNo, status FROM batches WHERE source_sha256 = ? AND status IN ('open', 'validated') ORDER BY id LIMIT 1`,
+      )
+      .get(identity) as { id: number; batchNo: string; status: string } | undefined;
+    if (loaded)
+      throw conflict(
+        'already-loaded',
+        `this hand-over file is already loaded as batch ${loaded.batchNo} (id ${loaded.id}, ${loaded.status}); work on that batch, or discard it to load the file again`,
+      );
     const taken = db.prepare('SELECT 1 FROM batches WHERE batch_no = ?').get(batch.batchNo);
     const created = createBatch(
       db,
@@ -131,6 +164,8 @@ export function importBatchFile(
         controlCount: batch.controlCount ?? undefined,
         controlTotal: batch.controlTotal ?? undefined,
         note: batch.note ?? undefined,
+        sourceFile: basename(file),
+        sourceSha256: identity,
       },
       now,
       operatorId,
@@ -154,6 +189,17 @@ export function importBatchFile(
       if (e.suspendReason !== null && s) suspend.run(e.suspendReason, s.id);
       if (e.currency !== undefined && s) currency.run(e.currency, s.id);
     });
+    const auditId = writeAudit(db, {
+      at: now.toISOString(),
+      operatorId,
+      action: 'batch.load',
+      entity: 'batch',
+      entityId: String(created.id),
+      after: { file: basename(file), sha256: identity, entries: entries.length },
+    });
+    db.prepare(
+      `INSERT INTO imported_files (kind, sha256, file_name, imported_at, audit_id) VALUES ('handover', ?, ?, ?, ?)`,
+    ).run(identity, basename(file), now.toISOString(), auditId);
     return getBatch(db, created.id);
   })();
 }

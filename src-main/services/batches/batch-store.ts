@@ -18,6 +18,7 @@ import { conflict, invalidFields, notFound } from '../../ledger/errors';
 import { exponentOf } from '../../ledger/rates';
 import { getSetting } from '../../ledger/settings';
 import { problemsDto, rowProblemsJson } from './entry-problems';
+import { refreshFingerprints } from './duplicates';
 
 type BatchRow = {
   id: number;
@@ -243,6 +244,9 @@ type EntryRow = {
   manualSuspend: number;
   allocationJson: string | null;
   postedPaymentId: number | null;
+  duplicateOfJson: string | null;
+  duplicateReleaseCode: number | null;
+  duplicateReleaseNote: string | null;
 };
 
 /** Columns of an entry row as the DTO mapper expects them. */
@@ -251,15 +255,31 @@ export const ENTRY_COLUMNS = `id, seq, source_line AS sourceLine, account_no AS 
   channel_id AS channelId, payment_ref AS paymentRef, custom_json AS customJson, status, reason_code AS reasonCode, problem,
   problem_column AS problemColumn, manual_suspend AS manualSuspend, allocation_json AS allocationJson,
   posted_payment_id AS postedPaymentId, problems_json AS problemsJson,
-  coalesce(currency, (SELECT b.currency FROM batches b WHERE b.id = batch_entries.batch_id)) AS currency`;
+  coalesce(currency, (SELECT b.currency FROM batches b WHERE b.id = batch_entries.batch_id)) AS currency,
+  CASE WHEN duplicate_of_entry_id IS NOT NULL THEN (SELECT json_object('entryId', d.id, 'batchId', d.batch_id, 'batchNo', db.batch_no,
+    'seq', d.seq, 'paymentId', batch_entries.duplicate_of_payment_id) FROM batch_entries d JOIN batches db ON db.id = d.batch_id
+    WHERE d.id = batch_entries.duplicate_of_entry_id) END AS duplicateOfJson,
+  duplicate_release_code AS duplicateReleaseCode, duplicate_release_note AS duplicateReleaseNote`;
 
 /** Maps an entry row to its DTO. */
 export function entryDto(r: EntryRow): BatchEntryDto {
-  const { customJson, allocationJson, manualSuspend, problemsJson, ...rest } = r;
+  const {
+    customJson,
+    allocationJson,
+    manualSuspend,
+    problemsJson,
+    duplicateOfJson,
+    duplicateReleaseCode,
+    duplicateReleaseNote,
+    ...rest
+  } = r;
   const allocation = allocationJson ? (JSON.parse(allocationJson) as { manual?: boolean }) : null;
   return {
     ...rest,
     problems: problemsDto({ ...r, problemsJson }),
+    duplicateOf: duplicateOfJson ? (JSON.parse(duplicateOfJson) as BatchEntryDto['duplicateOf']) : null,
+    duplicateRelease:
+      duplicateReleaseCode === null ? null : { reasonCode: duplicateReleaseCode, note: duplicateReleaseNote },
     custom: customJson ? (JSON.parse(customJson) as Record<string, string>) : {},
     manualSuspend: manualSuspend === 1,
     allocationState:
@@ -517,6 +537,7 @@ export function saveEntries(
         problemColumn,
         problemsJson: rowProblemsJson(problems),
       });
+      refreshFingerprints(db, batch.id, [current.id]);
       out.push(entryDto(get.get(current.id, batch.id) as EntryRow));
       void idx;
     }
@@ -640,7 +661,7 @@ export function suspendEntry(
   })();
 }
 
-/** Moves every invalid (and allocation-required) entry into a new batch linked to this one. */
+/** Moves every invalid, allocation-required and suspected-duplicate entry into a new batch linked to this one. */
 export function exceptionBatch(
   db: Database.Database,
   input: { batchId: number },
@@ -653,7 +674,7 @@ export function exceptionBatch(
     const ids = (
       db
         .prepare(
-          `SELECT id FROM batch_entries WHERE batch_id = ? AND status IN ('invalid', 'allocation_required') ORDER BY seq`,
+          `SELECT id FROM batch_entries WHERE batch_id = ? AND status IN ('invalid', 'allocation_required', 'duplicate_suspected') ORDER BY seq`,
         )
         .all(batch.id) as {
         id: number;
@@ -784,6 +805,8 @@ export function updateBatchHeader(
       now.toISOString(),
       batch.id,
     );
+    // The lockbox is part of every entry's fingerprint.
+    if (after.lockboxNo !== batch.lockboxNo) refreshFingerprints(db, batch.id);
     writeAudit(db, {
       at: now.toISOString(),
       operatorId,

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import type { BatchDto } from '../../../src-shared/dto/batches';
 import type { FileIssue } from '../../../src-shared/api/result';
 import { formatMinor } from '../../../src-shared/money';
-import { sha256Hex } from '../../importers/bank-file/hash';
+import { normalisedSha256Hex, sha256Hex } from '../../importers/bank-file/hash';
 import { parseBankFile } from '../../importers/bank-file/parse-bank-file';
 import { parseTemplate, type BankFileTemplateInput } from '../../importers/bank-file/template';
 import type { ParseResult, StagedRow } from '../../importers/bank-file/types';
@@ -15,6 +15,7 @@ import { conflict, invalidFields, invalidFileRows, notFound } from '../../ledger
 import { exponentOf } from '../../ledger/rates';
 import { createBatch, entryKey, getBatch, nextEntryId } from './batch-store';
 import { currencyKnown, DEFAULT_CURRENCY, stageFile } from './stage-rows';
+import { refreshFingerprints } from './duplicates';
 
 /** Staged entries per multi-row INSERT, and the columns each one binds (900 parameters a statement). */
 const ENTRIES_PER_INSERT = 45;
@@ -160,14 +161,15 @@ export function previewBankFile(
   const template = resolveTemplate(db, input);
   const exponent = exponentOf(db, input.currency);
   const { bytes, label } = readSource(input);
-  const sha256 = sha256Hex(bytes);
+  const sha256 = normalisedSha256Hex(bytes);
   // One full parse: the preview shows the first rows, but counts rows with problems over the whole file.
   const result = parseBankFile(bytes, template, { exponent });
+  // Files recorded before hashes were normalised are found by their raw hash.
   const seen = db
     .prepare(
-      `SELECT imported_at AS importedAt, file_name AS fileName FROM imported_files WHERE kind = 'bank' AND sha256 = ?`,
+      `SELECT imported_at AS importedAt, file_name AS fileName FROM imported_files WHERE kind = 'bank' AND sha256 IN (?, ?)`,
     )
-    .get(sha256) as { importedAt: string; fileName: string } | undefined;
+    .get(sha256, sha256Hex(bytes)) as { importedAt: string; fileName: string } | undefined;
   return {
     file: label,
     sha256,
@@ -213,10 +215,11 @@ export function importBankFile(
 ): { batch: BatchDto; rows: number; invalid: number } {
   const template = resolveTemplate(db, input);
   const { bytes, name, label } = readSource(input);
-  const sha256 = sha256Hex(bytes);
+  // Line endings, a byte-order mark and trailing blank lines do not make another file.
+  const sha256 = normalisedSha256Hex(bytes);
   const seen = db
-    .prepare(`SELECT imported_at AS at FROM imported_files WHERE kind = 'bank' AND sha256 = ?`)
-    .get(sha256) as { at: string } | undefined;
+    .prepare(`SELECT imported_at AS at FROM imported_files WHERE kind = 'bank' AND sha256 IN (?, ?)`)
+    .get(sha256, sha256Hex(bytes)) as { at: string } | undefined;
   if (seen && !input.force) {
     throw conflict(
       'already-imported',
@@ -306,6 +309,7 @@ export function importBankFile(
     flush();
     // Every total the batch shows must stay exact (ledger/ceiling.ts).
     assertBatchWithinCeiling(db, batch.id, batch.batchNo);
+    refreshFingerprints(db, batch.id);
     const auditId = writeAudit(db, {
       at,
       operatorId,

@@ -90,7 +90,12 @@ export function batchReportData(
     batchId,
     REASON_DOMAIN.suspense,
   );
-  const exceptions = section(db, `e.status IN ('invalid', 'allocation_required', 'new')`, batchId, null);
+  const exceptions = section(
+    db,
+    `e.status IN ('invalid', 'allocation_required', 'duplicate_suspected', 'new')`,
+    batchId,
+    null,
+  );
   const exceptionBatches = (
     db
       .prepare(

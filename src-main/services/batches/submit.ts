@@ -127,6 +127,7 @@ function alreadySubmitted(db: Database.Database, batch: Batch, mode: 'batch' | '
   return {
     batch: dto,
     ...zeroCounts(),
+    duplicates: 0,
     alreadyPosted: dto.countsByStatus.posted ?? 0,
     failed: [],
     mode,
@@ -397,10 +398,21 @@ function submitInTransaction(
       }
     } else {
       const toPost = verdicts.filter((v) => v.status === 'valid' || v.status === 'allocation_suggested');
+      // A batch submitted again after released duplicates posts under journals of its own round.
+      const round = db
+        .prepare(`SELECT 1 FROM batch_entries WHERE batch_id = ? AND status = 'posted' LIMIT 1`)
+        .get(batch.id)
+        ? `:${auditId}`
+        : '';
       const currencies = accountCurrencies(db, toPost);
       const poster = paymentPoster(
         db,
-        { kind: 'payment', idemKey: `batch:${batch.id}:payments`, effectiveDate: batch.batchDate, auditId },
+        {
+          kind: 'payment',
+          idemKey: `batch:${batch.id}:payments${round}`,
+          effectiveDate: batch.batchDate,
+          auditId,
+        },
         at,
         operatorId,
       );
@@ -452,7 +464,7 @@ function submitInTransaction(
       const sids = postSuspendedBulk(
         db,
         toSuspend.map((v) => suspendRow(batch, v, facts.get(v.id) as EntryFacts)),
-        { idemKey: `batch:${batch.id}:suspense`, effectiveDate: batch.batchDate, auditId },
+        { idemKey: `batch:${batch.id}:suspense${round}`, effectiveDate: batch.batchDate, auditId },
         at,
         operatorId,
       );
@@ -465,14 +477,17 @@ function submitInTransaction(
       crashPoint();
     }
     progress('posting', verdicts.length, verdicts.length);
-    db.prepare(`UPDATE batches SET status = 'submitted', submitted_at = ?, updated_at = ? WHERE id = ?`).run(
-      at,
-      at,
-      batch.id,
-    );
+    // Suspected duplicates never post: they stay in the batch, which stays open until they are released or moved.
+    const duplicates = verdicts.filter((v) => v.status === 'duplicate_suspected').length;
+    if (duplicates > 0) touchBatch(db, batch.id, now);
+    else
+      db.prepare(
+        `UPDATE batches SET status = 'submitted', submitted_at = ?, updated_at = ? WHERE id = ?`,
+      ).run(at, at, batch.id);
     return {
       batch: getBatch(db, batch.id),
       ...result,
+      duplicates,
       alreadyPosted: 0,
       failed: [],
       mode: 'batch',
@@ -549,10 +564,16 @@ function submitPerEntry(
     `UPDATE batch_entries SET status = ?, problem = ?, problem_column = ?, reason_code = ? WHERE id = ? AND status <> 'posted'`,
   );
   progress('posting', 0, stored.length);
+  let duplicates = 0;
   stored.forEach((s, n) => {
     const v = verdicts.get(s.id);
     const f = facts.get(s.id);
     if (!v || !f) return;
+    // Suspected duplicates never post; they keep the batch open (see below).
+    if (s.status === 'duplicate_suspected' && v.status === s.status) {
+      duplicates++;
+      return;
+    }
     try {
       db.transaction(() => {
         if ((isPosted.get(s.id) as { p: number } | undefined)?.p === 1) return;
@@ -667,6 +688,7 @@ function submitPerEntry(
   return {
     batch: getBatch(db, batch.id),
     ...result,
+    duplicates,
     alreadyPosted: 0,
     failed,
     mode: 'account',

@@ -20,6 +20,7 @@ import {
   rowProblemsOf,
   verdictProblemsJson,
 } from './entry-problems';
+import { flagDuplicates, refreshFingerprints } from './duplicates';
 import { validateRefunds } from './refunds';
 
 type RawEntry = {
@@ -182,11 +183,11 @@ function validateReversals(
   });
 }
 
-/** Runs the batch rules, the admin's column rules and the currency rule over every entry of a batch (no writes). */
+/** Runs the batch rules, the admin's column rules, the currency rule and duplicate detection over every entry of a batch (no writes). */
 export function computeVerdicts(db: Database.Database, batchId: number): EntryVerdict[] {
   const batch = loadBatchRow(db, batchId);
   const verdicts = keepRowProblems(db, batchId, computeRuleVerdicts(db, batchId));
-  return applyEntryCurrencyRule(db, batch, applyColumnRules(db, batch, verdicts));
+  return flagDuplicates(db, batch, applyEntryCurrencyRule(db, batch, applyColumnRules(db, batch, verdicts)));
 }
 
 /** The validator's input for one stored payment entry. */
@@ -243,11 +244,21 @@ function computeRuleVerdicts(db: Database.Database, batchId: number): EntryVerdi
  */
 export function writeVerdicts(db: Database.Database, verdicts: readonly EntryVerdict[]): void {
   const upd = db.prepare(
-    `UPDATE batch_entries SET status = ?, reason_code = ?, problem = ?, problem_column = ?, problems_json = ?, account_id = ?
-     WHERE id = ?`,
+    `UPDATE batch_entries SET status = ?, reason_code = ?, problem = ?, problem_column = ?, problems_json = ?, account_id = ?,
+       duplicate_of_entry_id = ?, duplicate_of_payment_id = ? WHERE id = ?`,
   );
   for (const v of verdicts)
-    upd.run(v.status, v.reasonCode, v.problem, v.problemColumn, verdictProblemsJson(v), v.accountId, v.id);
+    upd.run(
+      v.status,
+      v.reasonCode,
+      v.problem,
+      v.problemColumn,
+      verdictProblemsJson(v),
+      v.accountId,
+      v.duplicateOf?.entryId ?? null,
+      v.duplicateOf?.paymentId ?? null,
+      v.id,
+    );
 }
 
 /** Validates a batch: every entry gets a status; the batch becomes "validated". */
@@ -263,6 +274,7 @@ export function validateBatch(
     const batch = loadBatchRow(db, batchId);
     assertEditable(batch);
     progress('checking', 0, 1);
+    refreshFingerprints(db, batchId, 'missing');
     const verdicts = computeVerdicts(db, batchId);
     progress('writing', 0, verdicts.length);
     writeVerdicts(db, verdicts);

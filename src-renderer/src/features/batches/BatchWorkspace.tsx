@@ -33,6 +33,7 @@ import { useJobProgress } from '../../app/use-job-progress';
 import { formatCount } from '../../components/format';
 import { AllocatePaymentDialog } from '../allocation/AllocatePaymentDialog';
 import { CustomFieldFilter, type EntryCustomFilter } from './CustomFieldFilter';
+import { DuplicatePanel } from './DuplicatePanel';
 import { EntriesGrid, type EntriesGridHandle } from './EntriesGrid';
 import {
   batchStatusLabel,
@@ -319,7 +320,9 @@ export function BatchWorkspace({
     focused !== null &&
     ['valid', 'allocation_required', 'allocation_suggested'].includes(focused.status);
   const exceptionCount = batch
-    ? (batch.countsByStatus.invalid ?? 0) + (batch.countsByStatus.allocation_required ?? 0)
+    ? (batch.countsByStatus.invalid ?? 0) +
+      (batch.countsByStatus.allocation_required ?? 0) +
+      (batch.countsByStatus.duplicate_suspected ?? 0)
     : 0;
   const roles = info?.operator.roles ?? [];
   const blocker = batch
@@ -512,7 +515,7 @@ export function BatchWorkspace({
           startIcon={<CallSplitIcon />}
           onClick={() => void exception()}
           disabled={!editable || exceptionCount === 0 || busy !== null}
-          title="Move invalid and allocation-required entries to a new linked batch (F9)"
+          title="Move invalid, allocation-required and suspected-duplicate entries to a new linked batch (F9)"
           data-testid="exception-batch"
         >
           Exception batch{exceptionCount > 0 ? ` (${formatCount(exceptionCount)})` : ''}
@@ -574,6 +577,20 @@ export function BatchWorkspace({
           an exception batch (F9).
         </Alert>
       )}
+      <DuplicatePanel
+        batchId={batchId}
+        entry={focused}
+        editable={editable}
+        supervisor={roles.includes('supervisor') || roles.includes('admin')}
+        onReleased={(entry) =>
+          void act('Releasing', async () => {
+            grid.current?.updateEntry(entry);
+            setFocused(entry);
+            const b = await refresh();
+            if (b) onChanged(b);
+          })
+        }
+      />
       {editable && focused?.status === 'allocation_suggested' && (
         <Alert severity="info" sx={{ py: 0 }} data-testid="allocation-status" data-kind="suggested">
           Allocation suggested for entry #{focused.seq}: it posts as planned by policy; allocate by hand (F6)
@@ -649,6 +666,13 @@ export function BatchWorkspace({
           {notice.result.alreadyPosted > 0 &&
             `, ${formatCount(notice.result.alreadyPosted)} were already posted`}
           .
+        </Alert>
+      )}
+      {notice?.kind === 'submitted' && notice.result.duplicates > 0 && (
+        <Alert severity="warning" data-testid="submit-duplicates">
+          {formatCount(notice.result.duplicates)}{' '}
+          {notice.result.duplicates === 1 ? 'suspected duplicate was' : 'suspected duplicates were'} not
+          posted and stay in the batch: a supervisor may release them, or move them to an exception batch.
         </Alert>
       )}
       {notice?.kind === 'submitted' && notice.result.failed.length > 0 && (

@@ -141,6 +141,8 @@ const EMPTY_ENTRY: BatchEntryDto = {
   manualSuspend: false,
   allocationState: 'none',
   postedPaymentId: null,
+  duplicateOf: null,
+  duplicateRelease: null,
 };
 
 function StatusCell(p: ICellRendererParams<GridRow>) {

@@ -1,0 +1,241 @@
+import type Database from 'better-sqlite3';
+import type { BatchEntryDto } from '../../../src-shared/dto/batches';
+import type { EntryVerdict } from '../../domain/batch-rules';
+import { paymentFingerprint } from '../../domain/fingerprint';
+import { writeAudit } from '../../ledger/audit';
+import { REASON_DOMAIN, requireReasonCode } from '../../ledger/codes';
+import { conflict, notFound } from '../../ledger/errors';
+import { assertEditable, ENTRY_COLUMNS, entryDto, loadBatchRow, touchBatch } from './batch-store';
+
+/** Entry statuses of money that has left the batch: the entry now stands for a posted payment. */
+const POSTED = `('posted', 'posted_suspense')`;
+
+/** Verdicts that would move money at submit; only these can become a suspected duplicate. */
+const WOULD_POST = new Set(['valid', 'allocation_suggested', 'allocation_required', 'to_be_suspended']);
+
+/** Fingerprints looked up per query (bound as one JSON array). */
+const LOOKUP_CHUNK = 500;
+
+/** Connections that have the SQL function paydesk_fingerprint (one registration per connection). */
+const withFunction = new WeakSet<Database.Database>();
+
+/** Registers paydesk_fingerprint(account, bill, check, reference, amountMinor, currency, date, lockbox) in SQL. */
+function ensureFingerprintFunction(db: Database.Database): void {
+  if (withFunction.has(db)) return;
+  const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  // Eight named parameters: better-sqlite3 takes the SQL arity from the function's length.
+  db.function(
+    'paydesk_fingerprint',
+    { deterministic: true },
+    (accountNo, billNo, checkNo, reference, amountMinor, currency, paymentDate, lockboxNo) =>
+      paymentFingerprint({
+        accountNo: text(accountNo),
+        billNo: text(billNo),
+        checkNo: text(checkNo),
+        reference: text(reference),
+        amountMinor:
+          typeof amountMinor === 'number'
+            ? amountMinor
+            : typeof amountMinor === 'bigint'
+              ? Number(amountMinor)
+              : null,
+        currency: text(currency) ?? '',
+        paymentDate: text(paymentDate),
+        lockboxNo: text(lockboxNo),
+      }),
+  );
+  withFunction.add(db);
+}
+
+/**
+ * Computes and stores the fingerprint of a payment batch's unposted entries in one statement: all of them, the
+ * given ones, or (`'missing'`) those that have none yet. Every path that writes what a fingerprint is made of
+ * (import, keyed entry, load, lockbox edit) refreshes it; validation fills only what is missing (entries staged
+ * before fingerprints existed, or that cannot have one). A changed fingerprint is a changed payment, so a
+ * supervisor's release of the old one no longer holds.
+ */
+export function refreshFingerprints(
+  db: Database.Database,
+  batchId: number,
+  entryIds?: readonly number[] | 'missing',
+): void {
+  const batch = db.prepare('SELECT batch_type AS batchType FROM batches WHERE id = ?').get(batchId) as
+    { batchType: string } | undefined;
+  // Refunds send money out and reversals name the payment they undo: neither can pay the same money twice.
+  if (batch?.batchType !== 'payment') return;
+  ensureFingerprintFunction(db);
+  const only =
+    entryIds === 'missing'
+      ? 'AND e.fingerprint IS NULL'
+      : entryIds
+        ? 'AND e.id IN (SELECT value FROM json_each(?))'
+        : '';
+  db.prepare(
+    `UPDATE batch_entries SET fingerprint = n.fp, duplicate_release_code = NULL, duplicate_release_note = NULL
+     FROM (SELECT e.id, paydesk_fingerprint(e.account_no, e.bill_no, e.check_no, e.reference, e.amount_minor, coalesce(e.currency, b.currency),
+                    e.payment_date, b.lockbox_no) AS fp
+           FROM batch_entries e JOIN batches b ON b.id = e.batch_id
+           WHERE e.batch_id = ? AND e.status NOT IN ${POSTED} ${only}) AS n
+     WHERE batch_entries.id = n.id AND batch_entries.fingerprint IS NOT n.fp`,
+  ).run(...(Array.isArray(entryIds) ? [batchId, JSON.stringify(entryIds)] : [batchId]));
+}
+
+type Match = { entryId: number; paymentId: number | null; batchId: number; batchNo: string; seq: number };
+
+/**
+ * Marks the suspected duplicates among a payment batch's verdicts. An entry is suspected when its fingerprint
+ * matches a payment already posted from any batch (and not reversed), an earlier unposted entry of another
+ * open or validated batch, or an earlier entry of the same batch; the earliest one stays the original, so two
+ * copies never block each other. Only verdicts that would move money change; a released entry keeps its verdict
+ * but still shows what it matched. Set-based: one lookup per 500 fingerprints.
+ */
+export function flagDuplicates(
+  db: Database.Database,
+  batch: { id: number; batchNo: string; batchType: string },
+  verdicts: EntryVerdict[],
+): EntryVerdict[] {
+  if (batch.batchType !== 'payment') return verdicts;
+  const mine = db
+    .prepare(
+      `SELECT id, seq, fingerprint, duplicate_release_code AS releaseCode FROM batch_entries
+       WHERE batch_id = ? AND status NOT IN ${POSTED} AND fingerprint IS NOT NULL ORDER BY id`,
+    )
+    .all(batch.id) as { id: number; seq: number; fingerprint: string; releaseCode: number | null }[];
+  if (mine.length === 0) return verdicts;
+  const firstHere = new Map<string, { id: number; seq: number }>();
+  for (const e of mine) if (!firstHere.has(e.fingerprint)) firstHere.set(e.fingerprint, e);
+  const fingerprints = [...firstHere.keys()];
+  // Per fingerprint: the posted payments, and the unposted entries of other live batches, in entry order.
+  const posted = new Map<string, Match>();
+  const elsewhere = new Map<string, Match[]>();
+  const lookup = db.prepare(
+    `SELECT e.fingerprint AS fp, e.id AS entryId, e.batch_id AS batchId, b.batch_no AS batchNo, e.seq,
+            CASE WHEN e.status IN ${POSTED} THEN e.posted_payment_id END AS paymentId
+     FROM batch_entries e JOIN batches b ON b.id = e.batch_id
+     WHERE e.fingerprint IN (SELECT value FROM json_each(?))
+       AND ((e.status IN ${POSTED} AND e.posted_payment_id IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = e.posted_payment_id))
+         OR (e.status NOT IN ${POSTED} AND e.batch_id <> ? AND b.status IN ('open', 'validated')))
+     ORDER BY e.id`,
+  );
+  for (let i = 0; i < fingerprints.length; i += LOOKUP_CHUNK) {
+    const rows = lookup.all(JSON.stringify(fingerprints.slice(i, i + LOOKUP_CHUNK)), batch.id) as (Match & {
+      fp: string;
+    })[];
+    for (const { fp, ...m } of rows) {
+      if (m.paymentId !== null) {
+        if (!posted.has(fp)) posted.set(fp, m);
+      } else {
+        const list = elsewhere.get(fp);
+        if (list) list.push(m);
+        else elsewhere.set(fp, [m]);
+      }
+    }
+  }
+  const matches = new Map<number, { match: Match; released: boolean }>();
+  for (const e of mine) {
+    const here = firstHere.get(e.fingerprint);
+    const candidates: Match[] = [
+      ...(elsewhere.get(e.fingerprint) ?? []).filter((m) => m.entryId < e.id),
+      ...(here && here.id < e.id
+        ? [{ entryId: here.id, paymentId: null, batchId: batch.id, batchNo: batch.batchNo, seq: here.seq }]
+        : []),
+    ].sort((a, b) => a.entryId - b.entryId);
+    const match = posted.get(e.fingerprint) ?? candidates[0];
+    if (match) matches.set(e.id, { match, released: e.releaseCode !== null });
+  }
+  if (matches.size === 0) return verdicts;
+  return verdicts.map((v) => {
+    const found = matches.get(v.id);
+    if (!found) return v;
+    const duplicateOf = { entryId: found.match.entryId, paymentId: found.match.paymentId };
+    if (found.released || !WOULD_POST.has(v.status)) return { ...v, duplicateOf };
+    return {
+      ...v,
+      status: 'duplicate_suspected',
+      reasonCode: null,
+      problem: duplicateProblem(found.match, batch.id),
+      problemColumn: null,
+      duplicateOf,
+    };
+  });
+}
+
+/** What the clerk reads on a suspected duplicate: the matching payment, or the earlier entry. */
+function duplicateProblem(m: Match, batchId: number): string {
+  const where = m.batchId === batchId ? 'this batch' : `batch ${m.batchNo}`;
+  return m.paymentId !== null
+    ? `suspected duplicate of payment ${m.paymentId} (entry ${m.seq} of ${where}): same payer, number, amount and date; a supervisor may release it`
+    : `suspected duplicate of entry ${m.seq} of ${where} (not posted yet): same payer, number, amount and date; a supervisor may release it`;
+}
+
+/** Input of a release. */
+export type ReleaseDuplicateInput = {
+  batchId: number;
+  entryId: number;
+  reasonCode: number;
+  note?: string | undefined;
+};
+
+/**
+ * A supervisor releases a suspected duplicate with a reason (domain 20) and an optional note: the entry goes back
+ * to validation and posts like any other. The release stays on the entry (and in the audit log) until the payment
+ * on it changes.
+ */
+export function releaseDuplicate(
+  db: Database.Database,
+  input: ReleaseDuplicateInput,
+  now: Date,
+  operatorId: number | null,
+): BatchEntryDto {
+  return db.transaction((): BatchEntryDto => {
+    const batch = loadBatchRow(db, input.batchId);
+    assertEditable(batch);
+    const entry = db
+      .prepare(
+        `SELECT id, status, manual_suspend AS manualSuspend, duplicate_of_entry_id AS entryId, duplicate_of_payment_id AS paymentId
+         FROM batch_entries WHERE id = ? AND batch_id = ?`,
+      )
+      .get(input.entryId, batch.id) as
+      | {
+          id: number;
+          status: string;
+          manualSuspend: number;
+          entryId: number | null;
+          paymentId: number | null;
+        }
+      | undefined;
+    if (!entry) throw notFound('entry', String(input.entryId));
+    if (entry.status !== 'duplicate_suspected')
+      throw conflict(
+        'not-duplicate',
+        `entry ${entry.id} is ${entry.status.replace(/_/g, ' ')}, not a suspected duplicate; validate the batch first`,
+      );
+    requireReasonCode(db, REASON_DOMAIN.duplicateRelease, input.reasonCode);
+    const note = input.note?.trim() || null;
+    db.prepare(
+      `UPDATE batch_entries SET duplicate_release_code = ?, duplicate_release_note = ?, problem = NULL, problem_column = NULL,
+         status = CASE WHEN manual_suspend = 1 THEN 'to_be_suspended' ELSE 'new' END WHERE id = ?`,
+    ).run(input.reasonCode, note, entry.id);
+    touchBatch(db, batch.id, now);
+    writeAudit(db, {
+      at: now.toISOString(),
+      operatorId,
+      action: 'batch.entry.release-duplicate',
+      entity: 'batch_entry',
+      entityId: String(entry.id),
+      before: {
+        status: entry.status,
+        duplicateOfEntryId: entry.entryId,
+        duplicateOfPaymentId: entry.paymentId,
+      },
+      after: { batchId: batch.id, note },
+      reasonCode: input.reasonCode,
+    });
+    return entryDto(
+      db.prepare(`SELECT ${ENTRY_COLUMNS} FROM batch_entries WHERE id = ?`).get(entry.id) as Parameters<
+        typeof entryDto
+      >[0],
+    );
+  })();
+}
