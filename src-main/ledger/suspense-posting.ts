@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { crashPoint } from './crash-point';
-import { postJournal, type JournalLine } from './journal';
+import { assertBalanced, type JournalLine } from './journal';
 
 /** An external payment that cannot post to an account yet and goes to the payment suspense account. */
 export type SuspendedPaymentRow = {
@@ -23,9 +23,87 @@ export function suspenseAccountId(db: Database.Database): number {
   return (db.prepare('SELECT id FROM accounts WHERE is_suspense = 1').get() as { id: number }).id;
 }
 
+/** Posts suspended payments chunk by chunk under one journal; the journal's lines are written by `finish`. */
+export type SuspendedPoster = {
+  /** Inserts a chunk of suspended payments; returns their new ids in input order (null for a key posted before). */
+  post(rows: readonly SuspendedPaymentRow[]): (number | null)[];
+  /** Writes the journal lines (CASH debit, SUSPENSE credit per currency). */
+  finish(): void;
+};
+
 /**
- * Posts payments to the payment suspense account (kind "suspended", status 15, with their reason codes):
- * one journal, CASH debit and SUSPENSE credit per currency; a source key already posted is skipped.
+ * Posts payments to the payment suspense account (kind "suspended", status 15, with their reason codes): one
+ * journal of kind suspense_in, opened with the first payment that is not posted yet, CASH debit and SUSPENSE
+ * credit per currency; a source key already posted is skipped. Runs inside the caller's transaction.
+ */
+export function suspendedPoster(
+  db: Database.Database,
+  journal: { idemKey: string | null; effectiveDate: string; auditId: number },
+  at: string,
+  operatorId: number | null,
+): SuspendedPoster {
+  let suspenseId: number | null = null;
+  let journalId: number | null = null;
+  const totals = new Map<string, number>();
+  const exists = db.prepare('SELECT 1 FROM payments WHERE source_key = ?');
+  const ins = db.prepare(
+    `INSERT OR IGNORE INTO payments (kind, account_id, pay_type, channel_id, status, reason_code, amount_minor, currency, account_amount_minor,
+       rate_ppm, effective_date, external_ref, bill_no, account_hint, payer_name, batch_id, source_key, journal_id, created_at, operator_id)
+     VALUES ('suspended', ?, ?, ?, 15, ?, ?, ?, ?, 1000000, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const post = (rows: readonly SuspendedPaymentRow[]): (number | null)[] =>
+    rows.map((r) => {
+      if (exists.get(r.sourceKey)) return null;
+      suspenseId ??= suspenseAccountId(db);
+      journalId ??= Number(
+        db
+          .prepare(
+            `INSERT INTO journals (kind, at, effective_date, idem_key, audit_id) VALUES (?, ?, ?, ?, ?)`,
+          )
+          .run('suspense_in', at, journal.effectiveDate, journal.idemKey, journal.auditId).lastInsertRowid,
+      );
+      const info = ins.run(
+        suspenseId,
+        r.payType,
+        r.channelId,
+        r.reasonCode,
+        r.amountMinor,
+        r.currency,
+        r.amountMinor,
+        r.effectiveDate,
+        r.externalRef,
+        r.billNo,
+        r.accountHint,
+        r.payerName,
+        r.batchId,
+        r.sourceKey,
+        journalId,
+        at,
+        operatorId,
+      );
+      crashPoint();
+      if (info.changes === 0) return null;
+      totals.set(r.currency, (totals.get(r.currency) ?? 0) + r.amountMinor);
+      return Number(info.lastInsertRowid);
+    });
+  const finish = (): void => {
+    if (journalId === null) return;
+    const lines: JournalLine[] = [];
+    for (const [currency, amountMinor] of totals) {
+      lines.push({ gl: 'CASH', accountId: null, amountMinor, currency });
+      lines.push({ gl: 'SUSPENSE', accountId: null, amountMinor: -amountMinor, currency });
+    }
+    assertBalanced(lines);
+    const line = db.prepare(
+      `INSERT INTO journal_lines (journal_id, gl_account, account_id, amount_minor, currency) VALUES (?, ?, ?, ?, ?)`,
+    );
+    for (const l of lines) line.run(journalId, l.gl, l.accountId, l.amountMinor, l.currency);
+  };
+  return { post, finish };
+}
+
+/**
+ * Posts payments to the payment suspense account in one call (the one-chunk form of suspendedPoster).
  * Runs inside the caller's transaction; returns the new payment ids (null for duplicates).
  */
 export function postSuspendedBulk(
@@ -35,56 +113,8 @@ export function postSuspendedBulk(
   at: string,
   operatorId: number | null,
 ): (number | null)[] {
-  if (rows.length === 0) return [];
-  const suspenseId = suspenseAccountId(db);
-  const fresh = rows.filter(
-    (r) => !db.prepare('SELECT 1 FROM payments WHERE source_key = ?').get(r.sourceKey),
-  );
-  const lines: JournalLine[] = [];
-  const freshTotals = new Map<string, number>();
-  for (const r of fresh) freshTotals.set(r.currency, (freshTotals.get(r.currency) ?? 0) + r.amountMinor);
-  for (const [currency, amountMinor] of freshTotals) {
-    lines.push({ gl: 'CASH', accountId: null, amountMinor, currency });
-    lines.push({ gl: 'SUSPENSE', accountId: null, amountMinor: -amountMinor, currency });
-  }
-  const journalId =
-    fresh.length > 0
-      ? postJournal(db, {
-          kind: 'suspense_in',
-          at,
-          effectiveDate: journal.effectiveDate,
-          idemKey: journal.idemKey,
-          auditId: journal.auditId,
-          lines,
-        })
-      : null;
-  const ins = db.prepare(
-    `INSERT OR IGNORE INTO payments (kind, account_id, pay_type, channel_id, status, reason_code, amount_minor, currency, account_amount_minor,
-       rate_ppm, effective_date, external_ref, bill_no, account_hint, payer_name, batch_id, source_key, journal_id, created_at, operator_id)
-     VALUES ('suspended', ?, ?, ?, 15, ?, ?, ?, ?, 1000000, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  return rows.map((r) => {
-    if (journalId === null) return null;
-    const info = ins.run(
-      suspenseId,
-      r.payType,
-      r.channelId,
-      r.reasonCode,
-      r.amountMinor,
-      r.currency,
-      r.amountMinor,
-      r.effectiveDate,
-      r.externalRef,
-      r.billNo,
-      r.accountHint,
-      r.payerName,
-      r.batchId,
-      r.sourceKey,
-      journalId,
-      at,
-      operatorId,
-    );
-    crashPoint();
-    return info.changes === 0 ? null : Number(info.lastInsertRowid);
-  });
+  const poster = suspendedPoster(db, journal, at, operatorId);
+  const ids = poster.post(rows);
+  poster.finish();
+  return ids;
 }

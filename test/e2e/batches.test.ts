@@ -409,7 +409,8 @@ describe('Batches (Payment Tool) in the real renderer over the bridge', () => {
       { r: 2007, hint: accounts[1]!.accountNo },
     ]);
     rows = await entriesOf(s, batch.id);
-    expect(rows.every((r) => r.status === 'posted' && r.postedPaymentId !== null)).toBe(true);
+    expect(rows.every((r) => r.status.startsWith('posted') && r.postedPaymentId !== null)).toBe(true);
+    expect(rows.filter((r) => r.status === 'posted_suspense')).toHaveLength(2);
 
     // The exception batch holds the moved entry and links back.
     await s.page.getByTestId('submit-result').waitFor();
