@@ -21,11 +21,12 @@ import SendIcon from '@mui/icons-material/Send';
 import AccountTreeIcon from '@mui/icons-material/AccountTree';
 import AssessmentIcon from '@mui/icons-material/Assessment';
 import EditNoteIcon from '@mui/icons-material/EditNote';
-import type {
-  BatchDto,
-  BatchEntryDto,
-  BatchSubmitDto,
-  EntryStatusDto,
+import {
+  isPostedEntry,
+  type BatchDto,
+  type BatchEntryDto,
+  type BatchSubmitDto,
+  type EntryStatusDto,
 } from '../../../../src-shared/dto/batches';
 import { ApiCallError, call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
@@ -307,11 +308,11 @@ export function BatchWorkspace({
     editable &&
     batch.batchType === 'payment' &&
     focused !== null &&
-    focused.status !== 'posted' &&
+    !isPostedEntry(focused.status) &&
     !focused.manualSuspend &&
     focused.amountMinor !== null &&
     focused.amountMinor > 0;
-  const canRelease = editable && focused !== null && focused.manualSuspend && focused.status !== 'posted';
+  const canRelease = editable && focused !== null && focused.manualSuspend && !isPostedEntry(focused.status);
   // Any entry validation could resolve to an account may be allocated by hand before submit (V5, V8).
   const canAllocate =
     editable &&
@@ -621,8 +622,8 @@ export function BatchWorkspace({
           >
             {notice.batch.batchNo}
           </Link>
-          . The control figures of this batch no longer apply and were cleared; validate again before
-          submitting.
+          . This batch keeps its control figures and its zero proof counts what moved; the exception batch
+          carries what the slip leaves for it. Validate again before submitting.
         </Alert>
       )}
       {notice?.kind === 'submitted' && (
