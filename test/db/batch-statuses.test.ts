@@ -320,6 +320,40 @@ describe('exception batches carry the deposit-slip figures (finding 7)', () => {
     await clean();
   });
 
+  it('an exception batch of an exception batch still counts toward the first slip', async () => {
+    const { parent, exception, a } = await split();
+    const rows = await entries(exception.id);
+    // One of the two is fixed (an account for check 2); check 5 stays mis-keyed and moves on again.
+    await value(
+      app.dispatch('batches:save-entries', {
+        batchId: exception.id,
+        entries: [{ id: rows.find((r) => r.checkNo === '2')!.id, accountNo: a[0] }],
+      }),
+    );
+    await value(app.dispatch('batches:validate', { batchId: exception.id }));
+    const again = await value<{ exception: BatchDto; moved: number }>(
+      app.dispatch('batches:exception', { batchId: exception.id }),
+    );
+    expect(again.moved).toBe(1);
+    expect(again.exception.zeroProof.parent).toMatchObject({ id: exception.id, balanced: false });
+    expect(again.exception).toMatchObject({ controlCount: 1, controlTotalMinor: 700 });
+    const p = await value<BatchDto>(app.dispatch('batches:get', { batchId: parent.id }));
+    expect(p.zeroProof).toMatchObject({
+      enteredCount: 3,
+      movedCount: 2,
+      movedTotalMinor: 600,
+      accountedCount: 5,
+    });
+    const x = await value<BatchDto>(app.dispatch('batches:get', { batchId: exception.id }));
+    expect(x.zeroProof).toMatchObject({
+      expectedCount: 2,
+      enteredCount: 1,
+      movedCount: 1,
+      accountedCount: 2,
+    });
+    expect(x.zeroProof.exceptionBatches.map((b) => b.id)).toEqual([again.exception.id]);
+  });
+
   it('a batch whose exception batch is discarded no longer proves', async () => {
     const { parent, exception } = await split();
     await value(app.dispatch('batches:discard', { batchId: exception.id }));

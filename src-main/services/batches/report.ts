@@ -264,8 +264,18 @@ export async function reportPdf(r: Omit<BatchReportDto, 'csv' | 'pdfBase64'>): P
     ],
     [
       'Entered',
-      `${b.zeroProof.enteredCount} entries / ${money(b.zeroProof.enteredTotalMinor, e)} ${b.zeroProof.balanced ? '(balanced)' : '(differs)'}`,
+      b.zeroProof.movedCount > 0
+        ? `${b.zeroProof.enteredCount} entries / ${money(b.zeroProof.enteredTotalMinor, e)} here, ${b.zeroProof.movedCount} / ${money(b.zeroProof.movedTotalMinor, e)} in exception batches ${b.zeroProof.balanced ? '(balanced)' : '(differs)'}`
+        : `${b.zeroProof.enteredCount} entries / ${money(b.zeroProof.enteredTotalMinor, e)} ${b.zeroProof.balanced ? '(balanced)' : '(differs)'}`,
     ],
+    ...(b.zeroProof.parent
+      ? ([
+          [
+            'Split off',
+            `${b.zeroProof.parent.batchNo}: slip ${b.zeroProof.parent.expectedCount ?? '-'} / ${money(b.zeroProof.parent.expectedTotalMinor, e) || '-'}, accounted ${b.zeroProof.parent.accountedCount} / ${money(b.zeroProof.parent.accountedTotalMinor, e)}`,
+          ],
+        ] as [string, string][])
+      : []),
     ['Note', b.note ?? '-'],
     ['Printed', r.generatedAt.replace('T', ' ').slice(0, 19) + ' UTC'],
   ];

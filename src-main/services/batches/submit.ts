@@ -204,7 +204,9 @@ function zeroProofGate(
   const before = getBatch(db, batch.id);
   if (before.zeroProof.balanced) return null;
   const z = before.zeroProof;
-  const differs = `entered ${z.enteredCount} entries / ${z.enteredTotalMinor} but the control says ${z.expectedCount ?? '-'} / ${z.expectedTotalMinor ?? '-'}`;
+  const moved =
+    z.movedCount > 0 ? ` (${z.movedCount} / ${z.movedTotalMinor} of them in exception batches)` : '';
+  const differs = `entered ${z.accountedCount} entries / ${z.accountedTotalMinor}${moved} but the control says ${z.expectedCount ?? '-'} / ${z.expectedTotalMinor ?? '-'}`;
   if (getSetting(db, 'zeroProof.override') !== true) throw conflict('zero-proof', differs);
   if (input.overrideReasonCode === undefined)
     throw conflict('zero-proof', `${differs}; a supervisor may override with a reason code (domain 19)`);
@@ -226,7 +228,12 @@ function zeroProofGate(
     reasonCode: input.overrideReasonCode,
     note: input.overrideNote ?? null,
     expected: { count: z.expectedCount, totalMinor: z.expectedTotalMinor },
-    entered: { count: z.enteredCount, totalMinor: z.enteredTotalMinor },
+    entered: {
+      count: z.enteredCount,
+      totalMinor: z.enteredTotalMinor,
+      movedCount: z.movedCount,
+      movedTotalMinor: z.movedTotalMinor,
+    },
   };
 }
 
