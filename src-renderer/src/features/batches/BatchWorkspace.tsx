@@ -297,6 +297,14 @@ export function BatchWorkspace({
     setNotice({ kind: 'submitted', result });
   };
 
+  // A refused submit may have stored new verdicts (the ledger moved on): show them once the dialog closes.
+  const closeSubmit = () => {
+    closeDialog();
+    void refresh();
+    grid.current?.reload();
+    onChanged();
+  };
+
   const openSubmit = () =>
     act('Preparing submit', async () => {
       const b = await refresh();
@@ -765,7 +773,7 @@ export function BatchWorkspace({
         />
       )}
       {dialog === 'report' && <ReportDialog batch={batch} onClose={closeDialog} />}
-      {dialog === 'submit' && <SubmitDialog batch={batch} onClose={closeDialog} onSubmitted={afterSubmit} />}
+      {dialog === 'submit' && <SubmitDialog batch={batch} onClose={closeSubmit} onSubmitted={afterSubmit} />}
       {dialog === 'discard' && (
         <Dialog open onClose={closeDialog} data-testid="discard-dialog">
           <DialogTitle>Discard batch {batch.batchNo}?</DialogTitle>
