@@ -61,6 +61,17 @@ export function entryPoster(
     const toAccount: { i: number; e: Extract<EntryToPost, { to: 'account' }> }[] = [];
     const toSuspense: { i: number; e: Extract<EntryToPost, { to: 'suspense' }> }[] = [];
     entries.forEach((e, i) => (e.to === 'account' ? toAccount.push({ i, e }) : toSuspense.push({ i, e })));
+    // Until the payment journal is open, entries posted before are answered without opening one (a repeat of
+    // an entry must leave no empty journal behind); once it is open, the insert itself skips them.
+    if (
+      payments === null &&
+      toAccount.length > 0 &&
+      toAccount.every(({ e }) => earlier(e.payment.sourceKey) !== null)
+    ) {
+      for (const { i, e } of toAccount)
+        out[i] = { to: 'account', paymentId: earlier(e.payment.sourceKey), fresh: false };
+      toAccount.length = 0;
+    }
     if (toAccount.length > 0) {
       payments ??= paymentPoster(
         db,
