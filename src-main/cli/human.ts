@@ -123,8 +123,20 @@ export function humanBatch(b: BatchDto): string {
       ['Lockbox / date', `${b.lockboxNo ?? '-'} / ${b.batchDate}`],
       [
         'Zero proof',
-        `${z.enteredCount} of ${z.expectedCount ?? '-'} entries, ${m(z.enteredTotalMinor)} of ${m(z.expectedTotalMinor)} ${z.balanced ? '(balanced)' : '(DIFFERS)'}`,
+        `${z.enteredCount}${z.movedCount ? ` + ${z.movedCount} moved` : ''} of ${z.expectedCount ?? '-'} entries, ${m(z.enteredTotalMinor)}${z.movedCount ? ` + ${m(z.movedTotalMinor)} moved` : ''} of ${m(z.expectedTotalMinor)} ${z.balanced ? '(balanced)' : '(DIFFERS)'}`,
       ],
+      ...z.exceptionBatches.map((x): [string, string] => [
+        'Exception batch',
+        `#${x.id} ${x.batchNo} (${x.status}): ${x.count} entries, ${m(x.totalMinor)}${x.status === 'discarded' ? ' (not counted)' : ''}`,
+      ]),
+      ...(z.parent
+        ? [
+            [
+              'Split off',
+              `#${z.parent.id} ${z.parent.batchNo}: slip ${z.parent.expectedCount ?? '-'} / ${m(z.parent.expectedTotalMinor)}, accounted ${z.parent.accountedCount} / ${m(z.parent.accountedTotalMinor)} ${z.parent.balanced ? '(balanced)' : '(DIFFERS)'}`,
+            ] as [string, string],
+          ]
+        : []),
       ['Entries', counts || 'none'],
     ]) + '\n'
   );

@@ -1,8 +1,7 @@
 import type Database from 'better-sqlite3';
 import { crashPoint } from './crash-point';
-import { toMinor } from './ceiling';
-import { type JournalLine } from './journal';
-import { suspenseMove } from './suspense-move';
+import { assertSuspenseWithinCeiling, toMinor } from './ceiling';
+import { assertBalanced, type JournalLine } from './journal';
 
 /** An external payment that cannot post to an account yet and goes to the payment suspense account. */
 export type SuspendedPaymentRow = {
@@ -25,47 +24,45 @@ export function suspenseAccountId(db: Database.Database): number {
   return (db.prepare('SELECT id FROM accounts WHERE is_suspense = 1').get() as { id: number }).id;
 }
 
+/** Posts suspended payments chunk by chunk under one journal; the journal's lines are written by `finish`. */
+export type SuspendedPoster = {
+  /** Inserts a chunk of suspended payments; returns their new ids in input order (null for a key posted before). */
+  post(rows: readonly SuspendedPaymentRow[]): (number | null)[];
+  /** Writes the journal lines (CASH debit, SUSPENSE credit per currency). */
+  finish(): void;
+};
+
 /**
- * Posts payments to the payment suspense account (kind "suspended", status 15, with their reason codes):
- * one suspense move (a journal with CASH debit and SUSPENSE credit per currency); a source key already
- * posted is skipped. Refused (conflict `amount-ceiling`) when suspense would hold more than the ceiling in
- * a currency. Runs inside the caller's transaction; returns the new payment ids (null for duplicates).
+ * Posts payments to the payment suspense account (kind "suspended", status 15, with their reason codes): one
+ * journal of kind suspense_in, opened with the first payment that is not posted yet, CASH debit and SUSPENSE
+ * credit per currency; a source key already posted is skipped. Runs inside the caller's transaction.
  */
-export function postSuspendedBulk(
+export function suspendedPoster(
   db: Database.Database,
-  rows: readonly SuspendedPaymentRow[],
   journal: { idemKey: string | null; effectiveDate: string; auditId: number },
   at: string,
   operatorId: number | null,
-): (number | null)[] {
-  if (rows.length === 0) return [];
-  const suspenseId = suspenseAccountId(db);
-  const fresh = rows.filter(
-    (r) => !db.prepare('SELECT 1 FROM payments WHERE source_key = ?').get(r.sourceKey),
-  );
-  if (fresh.length === 0) return rows.map(() => null);
-  const lines: JournalLine[] = [];
-  const freshTotals = new Map<string, bigint>();
-  for (const r of fresh)
-    freshTotals.set(r.currency, (freshTotals.get(r.currency) ?? 0n) + BigInt(r.amountMinor));
-  for (const [currency, sum] of freshTotals) {
-    const amountMinor = toMinor(sum, `the suspended total in ${currency}`);
-    lines.push({ gl: 'CASH', accountId: null, amountMinor, currency });
-    lines.push({ gl: 'SUSPENSE', accountId: null, amountMinor: -amountMinor, currency });
-  }
+): SuspendedPoster {
+  let suspenseId: number | null = null;
+  let journalId: number | null = null;
+  const totals = new Map<string, bigint>();
+  const exists = db.prepare('SELECT 1 FROM payments WHERE source_key = ?');
   const ins = db.prepare(
     `INSERT OR IGNORE INTO payments (kind, account_id, pay_type, channel_id, status, reason_code, amount_minor, currency, account_amount_minor,
        rate_ppm, effective_date, external_ref, bill_no, account_hint, payer_name, batch_id, source_key, journal_id, created_at, operator_id)
      VALUES ('suspended', ?, ?, ?, 15, ?, ?, ?, ?, 1000000, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const move = {
-    at,
-    operatorId,
-    audit: { auditId: journal.auditId },
-    journal: { kind: 'suspense_in', effectiveDate: journal.effectiveDate, idemKey: journal.idemKey, lines },
-  };
-  return suspenseMove(db, move, ({ journalId }) =>
+  const post = (rows: readonly SuspendedPaymentRow[]): (number | null)[] =>
     rows.map((r) => {
+      if (exists.get(r.sourceKey)) return null;
+      suspenseId ??= suspenseAccountId(db);
+      journalId ??= Number(
+        db
+          .prepare(
+            `INSERT INTO journals (kind, at, effective_date, idem_key, audit_id) VALUES (?, ?, ?, ?, ?)`,
+          )
+          .run('suspense_in', at, journal.effectiveDate, journal.idemKey, journal.auditId).lastInsertRowid,
+      );
       const info = ins.run(
         suspenseId,
         r.payType,
@@ -86,7 +83,42 @@ export function postSuspendedBulk(
         operatorId,
       );
       crashPoint();
-      return info.changes === 0 ? null : Number(info.lastInsertRowid);
-    }),
-  );
+      if (info.changes === 0) return null;
+      totals.set(r.currency, (totals.get(r.currency) ?? 0n) + BigInt(r.amountMinor));
+      return Number(info.lastInsertRowid);
+    });
+  const finish = (): void => {
+    if (journalId === null) return;
+    const lines: JournalLine[] = [];
+    for (const [currency, sum] of totals) {
+      const amountMinor = toMinor(sum, `the suspended total in ${currency}`);
+      lines.push({ gl: 'CASH', accountId: null, amountMinor, currency });
+      lines.push({ gl: 'SUSPENSE', accountId: null, amountMinor: -amountMinor, currency });
+    }
+    assertBalanced(lines);
+    const line = db.prepare(
+      `INSERT INTO journal_lines (journal_id, gl_account, account_id, amount_minor, currency) VALUES (?, ?, ?, ?, ?)`,
+    );
+    for (const l of lines) line.run(journalId, l.gl, l.accountId, l.amountMinor, l.currency);
+    // Suspense may never hold more than the money ceiling in a currency (ledger/ceiling.ts).
+    assertSuspenseWithinCeiling(db, totals.keys());
+  };
+  return { post, finish };
+}
+
+/**
+ * Posts payments to the payment suspense account in one call (the one-chunk form of suspendedPoster).
+ * Runs inside the caller's transaction; returns the new payment ids (null for duplicates).
+ */
+export function postSuspendedBulk(
+  db: Database.Database,
+  rows: readonly SuspendedPaymentRow[],
+  journal: { idemKey: string | null; effectiveDate: string; auditId: number },
+  at: string,
+  operatorId: number | null,
+): (number | null)[] {
+  const poster = suspendedPoster(db, journal, at, operatorId);
+  const ids = poster.post(rows);
+  poster.finish();
+  return ids;
 }

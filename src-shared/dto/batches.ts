@@ -23,15 +23,45 @@ export const ENTRY_STATUSES = [
 /** Entry statuses. */
 export type EntryStatusDto = (typeof ENTRY_STATUSES)[number];
 
-/** Expected vs entered figures (the zero-proof bar). */
+/** Statuses of an entry that submit has posted (to its account, or to the suspense account): final. */
+export const POSTED_ENTRY_STATUSES = ['posted', 'posted_suspense'] as const;
+
+/** True for an entry that submit has posted (to its account or to suspense); such an entry never changes again. */
+export function isPostedEntry(status: string): boolean {
+  return status === 'posted' || status === 'posted_suspense';
+}
+
+/**
+ * Expected vs entered figures (the zero-proof bar). The control figures (the deposit slip) are compared with
+ * what was entered here plus what moved to exception batches (`accounted...`), so a split batch still proves.
+ */
 export type ZeroProofDto = {
   expectedCount: number | null;
+  /** Entries in this batch. */
   enteredCount: number;
   expectedTotalMinor: Minor | null;
   enteredTotalMinor: Minor;
+  /** Entries moved to this batch's exception batches (and theirs), discarded ones left out. */
+  movedCount: number;
+  movedTotalMinor: Minor;
+  /** Entered here plus moved: the figures the control figures must match. */
+  accountedCount: number;
+  accountedTotalMinor: Minor;
   balanced: boolean;
   /** The setting zeroProof.override: a supervisor may submit differing figures with a reason (domain 19). */
   overrideAllowed: boolean;
+  /** Exception batches split off this batch, each with its entries (and those of its own exception batches). */
+  exceptionBatches: { id: number; batchNo: string; status: string; count: number; totalMinor: Minor }[];
+  /** For an exception batch: the proof of the batch it was split off. */
+  parent: {
+    id: number;
+    batchNo: string;
+    expectedCount: number | null;
+    expectedTotalMinor: Minor | null;
+    accountedCount: number;
+    accountedTotalMinor: Minor;
+    balanced: boolean;
+  } | null;
 };
 
 /** A batch header with its live figures. */
@@ -238,6 +268,10 @@ export type BatchReportDto = {
   batch: BatchDto;
   generatedAt: string;
   byStatus: { status: EntryStatusDto; count: number; totalMinor: Minor }[];
+  /** Entries posted to their accounts (status `posted`; refunds and reversals included). */
+  postedToAccounts: { count: number; totalMinor: Minor };
+  /** Entries posted to the payment suspense account (status `posted_suspense`). */
+  postedToSuspense: { count: number; totalMinor: Minor };
   /** Entries to be suspended, or posted to the suspense account (first 10,000 rows; total counts all). */
   suspended: { total: number; totalMinor: Minor; rows: BatchReportLineDto[] };
   /** Entries that cannot post as they are: invalid, allocation required, suspected duplicate, not validated. */

@@ -80,7 +80,10 @@ describe('batch report (CLI)', () => {
       exceptionBatches: { batchNo: string; entries: number }[];
       files: { csv: string; pdf: string };
     }>('batch', 'report', id, '--csv', csvFile, '--pdf', pdfFile);
-    expect(report.byStatus).toEqual([{ status: 'posted', count: 3, totalMinor: 1950 }]);
+    expect(report.byStatus).toEqual([
+      { status: 'posted', count: 2, totalMinor: 1200 },
+      { status: 'posted_suspense', count: 1, totalMinor: 750 },
+    ]);
     expect(report.suspended.total).toBe(1);
     expect(report.suspended.rows[0]).toMatchObject({ accountNo: 'NOBODY', reasonCode: 2001 });
     expect(report.exceptionBatches).toHaveLength(1);
@@ -104,8 +107,8 @@ describe('batch report (CLI)', () => {
     expect(csv.find((r) => r[0] === 'status')).toEqual([
       'status',
       'posted',
-      '3',
-      '19.50',
+      '2',
+      '12.00',
       'USD',
       '',
       '',
@@ -122,7 +125,7 @@ describe('batch report (CLI)', () => {
       'USD',
       'NOBODY',
       '',
-      'posted',
+      'posted_suspense',
       '2001',
     ]);
     expect(csv.filter((r) => r[0] === 'exception_batch')).toHaveLength(1);

@@ -130,13 +130,15 @@ describe('lock-per-account submit survives being killed', () => {
         const mismatched = db
           .prepare(
             `SELECT e.id FROM batch_entries e LEFT JOIN payments p ON p.source_key = e.entry_key
-             WHERE e.batch_id = ? AND (e.status = 'posted') <> (p.id IS NOT NULL)`,
+             WHERE e.batch_id = ? AND (e.status IN ('posted', 'posted_suspense')) <> (p.id IS NOT NULL)`,
           )
           .all(batchId);
         expect(mismatched, `kill point ${point}`).toEqual([]);
         const posted = (
           db
-            .prepare(`SELECT count(*) AS n FROM batch_entries WHERE batch_id = ? AND status = 'posted'`)
+            .prepare(
+              `SELECT count(*) AS n FROM batch_entries WHERE batch_id = ? AND status IN ('posted', 'posted_suspense')`,
+            )
             .get(batchId) as {
             n: number;
           }

@@ -211,7 +211,7 @@ describe('Batch tools in the real renderer: import with a template, allocate an 
     const header = s.page.getByTestId('header-dialog');
     await header.waitFor();
     await s.page.getByTestId('header-note').fill('Envelope 7: one check missing');
-    await s.page.getByTestId('header-control-count').fill('3');
+    await s.page.getByTestId('header-control-count').fill('4');
     await s.page.getByTestId('header-control-total').fill('15.00');
     await s.screenshot('batch-tools-header');
     await s.page.getByTestId('header-save').click();

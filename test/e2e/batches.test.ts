@@ -367,8 +367,16 @@ describe('Batches (Payment Tool) in the real renderer over the bridge', () => {
     expect(exceptionNo).toBe(`${batch.batchNo}-X1`);
     rows = await entriesOf(s, batch.id);
     expect(rows.map((r) => r.id)).toEqual(ids.slice(0, 3));
-    // The slip described all four; the service cleared the control figures, so the bar has nothing to prove.
-    await s.page.getByTestId('zero-proof-state').filter({ hasText: 'No control figures' }).waitFor();
+    // The slip described all four: the batch keeps it and proves with the entry that moved (finding 7).
+    await waitBalanced(s.page, true);
+    expect(await s.page.getByTestId('zero-proof-entered-count').textContent()).toBe('3');
+    expect(await s.page.getByTestId('zero-proof-moved-count').textContent()).toBe('+ 1 moved');
+    expect(await s.page.getByTestId('zero-proof-moved-total').textContent()).toBe(`+ ${usd(500)} USD moved`);
+    expect(await s.page.getByTestId('zero-proof-exception-batches').textContent()).toBe(
+      `Moved to ${exceptionNo}: 1 entry, ${usd(500)} USD`,
+    );
+    await s.page.mouse.move(10, 10);
+    await s.screenshot('batch-exception-split');
 
     await s.page.getByTestId('validate').click();
     await s.page.getByTestId('validate-result').waitFor();
@@ -386,6 +394,27 @@ describe('Batches (Payment Tool) in the real renderer over the bridge', () => {
     expect(await s.page.getByTestId('submit-suspended').textContent()).toBe('2 suspended');
     await s.page.locator('[data-testid="batch-workspace"][data-status="submitted"]').waitFor();
     await waitStatus(s.page, ids[0]!, 'Posted');
+    // Entries that went to suspense say so (finding 6): chip, status cell, filter.
+    await waitStatus(s.page, ids[1]!, 'Posted to suspense');
+    await waitStatus(s.page, ids[2]!, 'Posted to suspense \\(by hand\\)');
+    expect(await s.page.getByTestId('status-chip-posted').getAttribute('data-count')).toBe('1');
+    expect(await s.page.getByTestId('status-chip-posted_suspense').getAttribute('data-count')).toBe('2');
+    await s.page.getByTestId('status-chip-posted_suspense').click();
+    await s.page.locator('[data-testid="entries-grid"][data-total="2"]').waitFor();
+    await s.page.getByTestId('status-chip-all').click();
+    await s.page.locator('[data-testid="entries-grid"][data-total="3"]').waitFor();
+    // The report splits posted to accounts from posted to suspense.
+    await s.page.getByTestId('batch-report').click();
+    await s.page.getByTestId('report-posted-suspense').waitFor();
+    expect(await s.page.getByTestId('report-posted-accounts').textContent()).toBe(
+      `Posted to accounts1${usd(accounts[0]!.dueMinor)}`,
+    );
+    expect(await s.page.getByTestId('report-posted-suspense').textContent()).toBe(
+      `Posted to suspense2${usd(1200 + 1234)}`,
+    );
+    await s.screenshot('batch-submitted-report');
+    await s.page.keyboard.press('Escape');
+    await s.page.getByTestId('report-dialog').waitFor({ state: 'hidden' });
     expect(await s.page.getByTestId('validate').isDisabled()).toBe(true);
     expect(await s.page.getByTestId('new-entry').isDisabled()).toBe(true);
     await s.page.mouse.move(10, 10);
@@ -409,7 +438,8 @@ describe('Batches (Payment Tool) in the real renderer over the bridge', () => {
       { r: 2007, hint: accounts[1]!.accountNo },
     ]);
     rows = await entriesOf(s, batch.id);
-    expect(rows.every((r) => r.status === 'posted' && r.postedPaymentId !== null)).toBe(true);
+    expect(rows.every((r) => r.status.startsWith('posted') && r.postedPaymentId !== null)).toBe(true);
+    expect(rows.filter((r) => r.status === 'posted_suspense')).toHaveLength(2);
 
     // The exception batch holds the moved entry and links back.
     await s.page.getByTestId('submit-result').waitFor();
@@ -419,6 +449,14 @@ describe('Batches (Payment Tool) in the real renderer over the bridge', () => {
     await s.page.getByTestId('parent-batch-link').waitFor();
     await s.page.locator('[data-testid="entries-grid"][data-total="1"]').waitFor();
     expect(await columnTexts(s.page, 'checkNo')).toEqual(['1004']);
+    // It carries what the slip leaves for it, and shows how the parent's slip adds up.
+    await waitBalanced(s.page, true);
+    expect(await s.page.getByTestId('zero-proof-parent').getAttribute('data-balanced')).toBe('true');
+    expect(await s.page.getByTestId('zero-proof-parent').textContent()).toContain(
+      `Split off ${batch.batchNo}`,
+    );
+    await s.page.mouse.move(10, 10);
+    await s.screenshot('batch-exception-child');
   });
 
   it('sorts by amount on the service side and filters by status with the chips', async () => {

@@ -15,6 +15,11 @@ function humanReport(r: BatchReportDto): string {
   const out = [humanBatch(r.batch).trimEnd(), '', 'status                 count          amount'];
   for (const s of r.byStatus)
     out.push(`${s.status.padEnd(20)} ${String(s.count).padStart(7)} ${m(s.totalMinor).padStart(15)}`);
+  out.push(
+    '',
+    `Posted to accounts: ${r.postedToAccounts.count} (${m(r.postedToAccounts.totalMinor)} ${r.batch.currency})`,
+    `Posted to suspense: ${r.postedToSuspense.count} (${m(r.postedToSuspense.totalMinor)} ${r.batch.currency})`,
+  );
   for (const [title, sec] of [
     ['Suspended', r.suspended],
     ['Exceptions', r.exceptions],

@@ -14,7 +14,7 @@ import type {
   CustomFieldDto,
   GridColumnsDto,
 } from '../../../src-shared/dto/admin';
-import type { BatchTypeDto } from '../../../src-shared/dto/batches';
+import { isPostedEntry, type BatchTypeDto } from '../../../src-shared/dto/batches';
 import { parseMinor } from '../../../src-shared/money';
 import { BATCH_PAY_TYPES } from '../../domain/batch-rules';
 import { conflict, notFound } from '../../ledger/errors';
@@ -450,7 +450,7 @@ export function applyColumnRules<
     'SELECT payment_date, check_no, payer_name, reference, custom_json AS customJson FROM batch_entries WHERE id = ?',
   );
   return verdicts.map((v) => {
-    if (v.status === 'invalid' || v.status === 'posted') return v;
+    if (v.status === 'invalid' || isPostedEntry(v.status)) return v;
     const row = get.get(v.id) as Record<string, string | null> | undefined;
     if (!row) return v;
     const custom = row.customJson ? (JSON.parse(row.customJson) as Record<string, string>) : {};

@@ -8,9 +8,10 @@ import type {
   BatchEntryDto,
   EntryStatusDto,
 } from '../../../src-shared/dto/batches';
+import { isPostedEntry } from '../../../src-shared/dto/batches';
 import { parseMinor } from '../../../src-shared/money';
 import { PAY_TYPE_NAMES } from '../../../src-shared/pay-types';
-import { BATCH_PAY_TYPES, zeroProof, type BatchType } from '../../domain/batch-rules';
+import { BATCH_PAY_TYPES, type BatchType } from '../../domain/batch-rules';
 import { isoDate, isRealIsoDate } from '../../domain/dates';
 import { writeAudit } from '../../ledger/audit';
 import { assertBatchWithinCeiling } from '../../ledger/ceiling';
@@ -19,6 +20,7 @@ import { exponentOf } from '../../ledger/rates';
 import { getSetting } from '../../ledger/settings';
 import { problemsDto, rowProblemsJson } from './entry-problems';
 import { refreshFingerprints } from './duplicates';
+import { familyFigures, batchZeroProof } from './zero-proof';
 
 type BatchRow = {
   id: number;
@@ -76,13 +78,9 @@ export function getBatch(db: Database.Database, batchId: number): BatchDto {
     .all(batchId) as { status: EntryStatusDto; n: number; s: number }[];
   const countsByStatus: BatchDto['countsByStatus'] = {};
   const totalsByStatus: BatchDto['totalsByStatus'] = {};
-  let count = 0;
-  let total = 0;
   for (const g of groups) {
     countsByStatus[g.status] = g.n;
     totalsByStatus[g.status] = g.s;
-    count += g.n;
-    total += g.s;
   }
   const { headerJson, footerJson, ...rest } = b;
   return {
@@ -90,10 +88,7 @@ export function getBatch(db: Database.Database, batchId: number): BatchDto {
     exponent: exponentOf(db, b.currency),
     header: headerJson ? (JSON.parse(headerJson) as string[]) : [],
     footer: footerJson ? (JSON.parse(footerJson) as string[]) : [],
-    zeroProof: {
-      ...zeroProof({ count: b.controlCount, totalMinor: b.controlTotalMinor }, count, total),
-      overrideAllowed: getSetting(db, 'zeroProof.override') === true,
-    },
+    zeroProof: batchZeroProof(db, b, getSetting(db, 'zeroProof.override') === true),
     lockMode: getSetting(db, 'payment.batchLock') === 'account' ? 'account' : 'batch',
     countsByStatus,
     totalsByStatus,
@@ -489,7 +484,7 @@ export function saveEntries(
       if (e.id !== undefined) {
         current = get.get(e.id, batch.id) as EntryRow | undefined;
         if (!current) throw notFound('entry', String(e.id));
-        if (current.status === 'posted') throw conflict('entry-posted', `entry ${e.id} is posted`);
+        if (isPostedEntry(current.status)) throw conflict('entry-posted', `entry ${e.id} is posted`);
       } else {
         seq++;
         const id = nextEntryId(db);
@@ -599,7 +594,7 @@ export function deleteEntries(
     assertEditable(batch);
     const info = db
       .prepare(
-        `DELETE FROM batch_entries WHERE batch_id = ? AND status <> 'posted' AND id IN (SELECT value FROM json_each(?))`,
+        `DELETE FROM batch_entries WHERE batch_id = ? AND status NOT IN ('posted', 'posted_suspense') AND id IN (SELECT value FROM json_each(?))`,
       )
       .run(batch.id, JSON.stringify(input.ids));
     renumberEntries(db, batch.id);
@@ -632,7 +627,7 @@ export function suspendEntry(
       .prepare(`SELECT ${ENTRY_COLUMNS} FROM batch_entries WHERE id = ? AND batch_id = ?`)
       .get(input.entryId, batch.id) as EntryRow | undefined;
     if (!entry) throw notFound('entry', String(input.entryId));
-    if (entry.status === 'posted') throw conflict('entry-posted', `entry ${entry.id} is posted`);
+    if (isPostedEntry(entry.status)) throw conflict('entry-posted', `entry ${entry.id} is posted`);
     if (input.reasonCode !== null) {
       requireReasonCode(db, REASON_DOMAIN.suspense, input.reasonCode);
       if (entry.amountMinor === null || entry.amountMinor <= 0) {
@@ -699,11 +694,31 @@ export function exceptionBatch(
       now,
       operatorId,
     );
+    // What the batch accounts for (entered here plus earlier exception batches) does not change by the move.
+    const before = familyFigures(db, batch.id);
     const move = db.prepare(`UPDATE batch_entries SET batch_id = ?, seq = ? WHERE id = ?`);
     ids.forEach((id, i) => move.run(exception.id, i + 1, id));
-    // The original's control figures described the whole file; they no longer apply to either part.
-    db.prepare(`UPDATE batches SET control_count = NULL, control_total_minor = NULL WHERE id = ?`).run(
-      batch.id,
+    // The parent keeps its deposit-slip figures (its zero proof counts what moved); the exception batch gets
+    // what the slip leaves for it once everything else is counted, so each part proves on its own.
+    const moved = db
+      .prepare(
+        `SELECT count(*) AS n, coalesce(sum(amount_minor), 0) AS s FROM batch_entries WHERE batch_id = ?`,
+      )
+      .get(exception.id) as { n: number; s: number };
+    const rest = (control: number | null, accounted: number, own: number): number | null =>
+      control === null || control - accounted + own < 0 ? null : control - accounted + own;
+    const carried = {
+      controlCount: rest(batch.controlCount, before.hereCount + before.movedCount, moved.n),
+      controlTotalMinor: rest(
+        batch.controlTotalMinor,
+        before.hereTotalMinor + before.movedTotalMinor,
+        moved.s,
+      ),
+    };
+    db.prepare(`UPDATE batches SET control_count = ?, control_total_minor = ? WHERE id = ?`).run(
+      carried.controlCount,
+      carried.controlTotalMinor,
+      exception.id,
     );
     renumberEntries(db, batch.id);
     touchBatch(db, batch.id, now);
@@ -713,7 +728,7 @@ export function exceptionBatch(
       action: 'batch.exception',
       entity: 'batch',
       entityId: String(batch.id),
-      after: { exceptionBatchId: exception.id, moved: ids.length },
+      after: { exceptionBatchId: exception.id, moved: ids.length, carried },
     });
     return { exception: getBatch(db, exception.id), moved: ids.length };
   })();

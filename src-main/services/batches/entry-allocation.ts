@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { EntryAllocationViewDto } from '../../../src-shared/dto/batches';
+import { isPostedEntry, type EntryAllocationViewDto } from '../../../src-shared/dto/batches';
 import { parseMinor } from '../../../src-shared/money';
 import { allocationView } from '../../ledger/allocation';
 import { writeAudit } from '../../ledger/audit';
@@ -105,7 +105,7 @@ export function allocateEntry(
     if (batch.batchType !== 'payment')
       throw conflict('not-allocatable', 'only payment batch entries are allocated');
     const entry = loadEntry(db, batch.id, input.entryId);
-    if (entry.status === 'posted') throw conflict('entry-posted', `entry ${entry.id} is posted`);
+    if (isPostedEntry(entry.status)) throw conflict('entry-posted', `entry ${entry.id} is posted`);
     const bills = input.bills ?? [];
     const items = input.items ?? [];
     if (batch.allocationLevel === 'bill' && items.length)

@@ -84,9 +84,17 @@ export function batchReportData(
     count: batch.countsByStatus[status] ?? 0,
     totalMinor: batch.totalsByStatus[status] ?? 0,
   }));
+  const postedToAccounts = {
+    count: batch.countsByStatus.posted ?? 0,
+    totalMinor: batch.totalsByStatus.posted ?? 0,
+  };
+  const postedToSuspense = {
+    count: batch.countsByStatus.posted_suspense ?? 0,
+    totalMinor: batch.totalsByStatus.posted_suspense ?? 0,
+  };
   const suspended = section(
     db,
-    `e.status = 'to_be_suspended' OR (e.status = 'posted' AND p.kind = 'suspended')`,
+    `e.status IN ('to_be_suspended', 'posted_suspense')`,
     batchId,
     REASON_DOMAIN.suspense,
   );
@@ -104,7 +112,16 @@ export function batchReportData(
       )
       .all(batchId) as BatchReportDto['exceptionBatches']
   ).map((x) => ({ ...x }));
-  return { batch, generatedAt: now.toISOString(), byStatus, suspended, exceptions, exceptionBatches };
+  return {
+    batch,
+    generatedAt: now.toISOString(),
+    byStatus,
+    postedToAccounts,
+    postedToSuspense,
+    suspended,
+    exceptions,
+    exceptionBatches,
+  };
 }
 
 const money = (minor: number | null, exponent: number): string =>
@@ -156,6 +173,13 @@ export function reportCsv(r: Omit<BatchReportDto, 'csv' | 'pdfBase64'>): string 
       '',
       '',
     ]),
+    // Where the posted money went: to the customers' accounts, or to the payment suspense account.
+    ...(
+      [
+        ['accounts', r.postedToAccounts],
+        ['suspense', r.postedToSuspense],
+      ] as const
+    ).map(([to, p]) => ['posted', to, p.count, money(p.totalMinor, e), b.currency, '', '', '', '', '', '']),
     ...(['suspended', 'exceptions'] as const).flatMap((name) =>
       r[name].rows.map((l) => [
         name === 'suspended' ? 'suspended' : 'exception',
@@ -245,8 +269,18 @@ export async function reportPdf(r: Omit<BatchReportDto, 'csv' | 'pdfBase64'>): P
     ],
     [
       'Entered',
-      `${b.zeroProof.enteredCount} entries / ${money(b.zeroProof.enteredTotalMinor, e)} ${b.zeroProof.balanced ? '(balanced)' : '(differs)'}`,
+      b.zeroProof.movedCount > 0
+        ? `${b.zeroProof.enteredCount} entries / ${money(b.zeroProof.enteredTotalMinor, e)} here, ${b.zeroProof.movedCount} / ${money(b.zeroProof.movedTotalMinor, e)} in exception batches ${b.zeroProof.balanced ? '(balanced)' : '(differs)'}`
+        : `${b.zeroProof.enteredCount} entries / ${money(b.zeroProof.enteredTotalMinor, e)} ${b.zeroProof.balanced ? '(balanced)' : '(differs)'}`,
     ],
+    ...(b.zeroProof.parent
+      ? ([
+          [
+            'Split off',
+            `${b.zeroProof.parent.batchNo}: slip ${b.zeroProof.parent.expectedCount ?? '-'} / ${money(b.zeroProof.parent.expectedTotalMinor, e) || '-'}, accounted ${b.zeroProof.parent.accountedCount} / ${money(b.zeroProof.parent.accountedTotalMinor, e)}`,
+          ],
+        ] as [string, string][])
+      : []),
     ['Note', b.note ?? '-'],
     ['Printed', r.generatedAt.replace('T', ' ').slice(0, 19) + ' UTC'],
   ];
@@ -261,6 +295,16 @@ export async function reportPdf(r: Omit<BatchReportDto, 'csv' | 'pdfBase64'>): P
     text(s, M, bold, 12);
     newline(16);
   };
+  heading('Posted');
+  for (const [label, p] of [
+    ['Posted to accounts', r.postedToAccounts],
+    ['Posted to suspense', r.postedToSuspense],
+  ] as const) {
+    text(label, M);
+    rightText(String(p.count), M + 240);
+    rightText(`${money(p.totalMinor, e)} ${b.currency}`, M + 380);
+    newline();
+  }
   heading('Entries per status');
   for (const s of r.byStatus) {
     text(s.status.replace(/_/g, ' '), M);

@@ -1,21 +1,16 @@
 import type Database from 'better-sqlite3';
 import { crashPoint } from '../../ledger/crash-point';
 import { hasRole } from '../../../src-shared/api/roles';
-import type { BatchSubmitDto } from '../../../src-shared/dto/batches';
+import { POSTED_ENTRY_STATUSES, type BatchSubmitDto } from '../../../src-shared/dto/batches';
 import type { EntryVerdict } from '../../domain/batch-rules';
 import { writeAudit } from '../../ledger/audit';
-import {
-  allocationWriter,
-  billLineExpander,
-  expandBillLines,
-  writeAllocations,
-} from '../../ledger/bulk-allocation';
 import { REASON_DOMAIN, requireReasonCode } from '../../ledger/codes';
 import { conflict, forbidden } from '../../ledger/errors';
-import { paymentPoster, postPaymentsBulk, type BulkPaymentRow } from '../../ledger/payments';
+import type { BulkPaymentRow } from '../../ledger/payments';
+import { entryPoster, postEntry, type EntryToPost, type PostedEntry } from '../../ledger/post-entry';
 import { reversePayment } from '../../ledger/reversals';
 import { getSetting } from '../../ledger/settings';
-import { postSuspendedBulk, type SuspendedPaymentRow } from '../../ledger/suspense-posting';
+import type { SuspendedPaymentRow } from '../../ledger/suspense-posting';
 import { getBatch, loadBatchRow, touchBatch } from './batch-store';
 import { postRefund } from './refunds';
 import { computeVerdicts, writeVerdicts } from './validate';
@@ -51,6 +46,24 @@ export type SubmitInput = {
 };
 
 const BLOCKING = new Set(['new', 'invalid', 'allocation_required']);
+
+/** SQL list of the posted statuses: `status NOT IN ${POSTED}` selects the entries still to post. */
+const POSTED = `(${POSTED_ENTRY_STATUSES.map((s) => `'${s}'`).join(', ')})`;
+
+/**
+ * Entries whose verdict changed since validation (the ledger moved on). Thrown inside the submit transaction,
+ * which rolls back (nothing posts); the verdicts are then written in their own transaction, so the entries
+ * show why the submit was refused.
+ */
+class VerdictsChanged extends Error {
+  constructor(
+    readonly batchId: number,
+    readonly verdicts: EntryVerdict[],
+    readonly was: Map<number, string>,
+  ) {
+    super('verdicts changed since validation');
+  }
+}
 
 /**
  * A zero-proof override by someone who is not a supervisor. It is thrown inside the submit transaction (which
@@ -106,6 +119,7 @@ export function submitBatch(
       ? submitPerEntry(db, input, now, operatorId, progress, started)
       : submitInTransaction(db, input, now, operatorId, progress, started);
   } catch (err) {
+    if (err instanceof VerdictsChanged) throw keepVerdicts(db, err, now, operatorId);
     if (!(err instanceof OverrideRefused)) throw err;
     writeAudit(db, {
       at: now.toISOString(),
@@ -122,13 +136,56 @@ export function submitBatch(
   }
 }
 
+/**
+ * Writes the verdicts of a refused submit in their own transaction (the submit's rolled back): each changed
+ * entry says what changed, the batch goes back to open to be validated again, and the refusal is audited.
+ * Returns the conflict to throw.
+ */
+function keepVerdicts(
+  db: Database.Database,
+  refused: VerdictsChanged,
+  now: Date,
+  operatorId: number | null,
+): Error {
+  const changed = refused.verdicts.filter((v) => refused.was.get(v.id) !== v.status);
+  db.transaction(() => {
+    writeVerdicts(
+      db,
+      refused.verdicts.map((v) =>
+        refused.was.get(v.id) === v.status
+          ? v
+          : {
+              ...v,
+              problem: `changed since validation (was ${(refused.was.get(v.id) ?? 'new').replace(/_/g, ' ')}): ${v.problem ?? v.status.replace(/_/g, ' ')}`,
+            },
+      ),
+    );
+    touchBatch(db, refused.batchId, now);
+    writeAudit(db, {
+      at: now.toISOString(),
+      operatorId,
+      action: 'batch.submit.refused',
+      entity: 'batch',
+      entityId: String(refused.batchId),
+      after: {
+        rule: 'revalidate',
+        changed: changed.map((v) => ({ entryId: v.id, was: refused.was.get(v.id), now: v.status })),
+      },
+    });
+  })();
+  return conflict(
+    'revalidate',
+    `${changed.length} entries changed since validation (the ledger moved on); validate again`,
+  );
+}
+
 function alreadySubmitted(db: Database.Database, batch: Batch, mode: 'batch' | 'account'): BatchSubmitDto {
   const dto = getBatch(db, batch.id);
   return {
     batch: dto,
     ...zeroCounts(),
     duplicates: 0,
-    alreadyPosted: dto.countsByStatus.posted ?? 0,
+    alreadyPosted: (dto.countsByStatus.posted ?? 0) + (dto.countsByStatus.posted_suspense ?? 0),
     failed: [],
     mode,
     elapsedMs: 0,
@@ -148,7 +205,9 @@ function zeroProofGate(
   const before = getBatch(db, batch.id);
   if (before.zeroProof.balanced) return null;
   const z = before.zeroProof;
-  const differs = `entered ${z.enteredCount} entries / ${z.enteredTotalMinor} but the control says ${z.expectedCount ?? '-'} / ${z.expectedTotalMinor ?? '-'}`;
+  const moved =
+    z.movedCount > 0 ? ` (${z.movedCount} / ${z.movedTotalMinor} of them in exception batches)` : '';
+  const differs = `entered ${z.accountedCount} entries / ${z.accountedTotalMinor}${moved} but the control says ${z.expectedCount ?? '-'} / ${z.expectedTotalMinor ?? '-'}`;
   if (getSetting(db, 'zeroProof.override') !== true) throw conflict('zero-proof', differs);
   if (input.overrideReasonCode === undefined)
     throw conflict('zero-proof', `${differs}; a supervisor may override with a reason code (domain 19)`);
@@ -170,7 +229,12 @@ function zeroProofGate(
     reasonCode: input.overrideReasonCode,
     note: input.overrideNote ?? null,
     expected: { count: z.expectedCount, totalMinor: z.expectedTotalMinor },
-    entered: { count: z.enteredCount, totalMinor: z.enteredTotalMinor },
+    entered: {
+      count: z.enteredCount,
+      totalMinor: z.enteredTotalMinor,
+      movedCount: z.movedCount,
+      movedTotalMinor: z.movedTotalMinor,
+    },
   };
 }
 
@@ -194,7 +258,7 @@ function loadFacts(db: Database.Database, batchId: number): Map<number, EntryFac
           `SELECT id, seq, entry_key AS entryKey, account_no AS accountNo, bill_no AS billNo, amount_minor AS amountMinor, payment_date AS paymentDate,
                   check_no AS checkNo, payer_name AS payerName, reference, channel_id AS channelId, payment_ref AS paymentRef, reason_code AS reasonCode,
                   status
-           FROM batch_entries WHERE batch_id = ? AND status <> 'posted'`,
+           FROM batch_entries WHERE batch_id = ? AND status NOT IN ${POSTED}`,
         )
         .all(batchId) as EntryFacts[]
     ).map((f) => [f.id, f]),
@@ -274,6 +338,89 @@ function refundEntry(
   return r ? f.amountMinor : null;
 }
 
+/** Verdicts that post: to the entry's account, or to the suspense account. */
+const POSTABLE = new Set(['valid', 'allocation_suggested', 'to_be_suspended']);
+
+/** A payment entry as the kernel posts it: to its account with the decided allocation, or to suspense. */
+function entryToPost(
+  batch: Batch,
+  v: EntryVerdict,
+  f: EntryFacts,
+  currencies: Map<number, string>,
+): EntryToPost {
+  if (!POSTABLE.has(v.status))
+    throw conflict('not-postable', `entry #${f.seq} is ${v.status.replace(/_/g, ' ')} and cannot post`);
+  return v.status === 'to_be_suspended'
+    ? { to: 'suspense', payment: suspendRow(batch, v, f) }
+    : {
+        to: 'account',
+        payment: paymentRow(batch, v, f, currencies.get(v.accountId as number) as string),
+        level: batch.allocationLevel,
+        lines: v.lines,
+      };
+}
+
+/** Adds what the kernel posted for an entry to the submit's counts (an entry posted before counts nothing). */
+function countPosted(posted: PostedEntry, f: EntryFacts, result: Counts): void {
+  if (!posted.fresh) return;
+  if (posted.to === 'suspense') {
+    result.suspended++;
+    result.suspendedMinor += f.amountMinor ?? 0;
+  } else {
+    result.posted++;
+    result.postedMinor += f.amountMinor ?? 0;
+  }
+}
+
+/** Where an entry ended up: its status after submit and the payment that holds it (reversals: the one reversed). */
+type EntryOutcome = { status: 'posted' | 'posted_suspense'; paymentId: number | null };
+
+/**
+ * Posts one entry of any batch type inside the caller's transaction: a reversal, a refund, or a payment to its
+ * account or to suspense through the kernel's postEntry (journal `entry:<key>`). Adds it to the counts.
+ */
+function postOne(
+  db: Database.Database,
+  batch: Batch,
+  v: EntryVerdict,
+  f: EntryFacts,
+  currencies: Map<number, string>,
+  at: string,
+  operatorId: number | null,
+  auditId: number,
+  result: Counts,
+): EntryOutcome {
+  if (batch.batchType === 'reversal') {
+    reversePayment(
+      db,
+      { paymentId: f.paymentRef as number, reasonCode: f.reasonCode ?? 0, idemKey: `reversal:${f.entryKey}` },
+      at,
+      f.paymentDate ?? batch.batchDate,
+      operatorId,
+      auditId,
+    );
+    result.reversed++;
+    return { status: 'posted', paymentId: f.paymentRef };
+  }
+  if (batch.batchType === 'refund') {
+    const minor = refundEntry(db, batch, v, f, at, operatorId, auditId);
+    if (minor !== null) {
+      result.refunded++;
+      result.refundedMinor += minor;
+    }
+    return { status: 'posted', paymentId: null };
+  }
+  const posted = postEntry(
+    db,
+    entryToPost(batch, v, f, currencies),
+    { idemKey: `entry:${f.entryKey}`, effectiveDate: batch.batchDate, auditId },
+    at,
+    operatorId,
+  );
+  countPosted(posted, f, result);
+  return { status: posted.to === 'suspense' ? 'posted_suspense' : 'posted', paymentId: posted.paymentId };
+}
+
 function accountCurrencies(db: Database.Database, verdicts: readonly EntryVerdict[]): Map<number, string> {
   return new Map(
     (
@@ -327,14 +474,8 @@ function submitInTransaction(
     progress('posting', 0, verdicts.length);
     // One read of the entries serves both the stored statuses compared here and the facts posted below.
     const facts = loadFacts(db, batch.id);
-    const changed = verdicts.filter((v) => facts.get(v.id)?.status !== v.status);
-    if (changed.length > 0) {
-      writeVerdicts(db, verdicts);
-      throw conflict(
-        'revalidate',
-        `${changed.length} entries changed since validation (the ledger moved on); validate again`,
-      );
-    }
+    if (verdicts.some((v) => facts.get(v.id)?.status !== v.status))
+      throw new VerdictsChanged(batch.id, verdicts, new Map([...facts].map(([id, f]) => [id, f.status])));
     const blocking = verdicts.filter((v) => BLOCKING.has(v.status));
     if (blocking.length > 0) {
       throw conflict(
@@ -357,124 +498,50 @@ function submitInTransaction(
       override,
       'batch',
     );
-    const markPosted = db.prepare(
-      `UPDATE batch_entries SET status = 'posted', posted_payment_id = ? WHERE id = ?`,
-    );
-    // Payments and suspended payments are posted under their entry's key; one set-based update marks them.
-    const markAllPosted = db.prepare(
-      `UPDATE batch_entries SET status = 'posted', posted_payment_id = p.id
-       FROM payments p WHERE p.source_key = batch_entries.entry_key AND batch_entries.batch_id = ? AND batch_entries.status <> 'posted'`,
-    );
     const result = zeroCounts();
 
-    if (batch.batchType === 'reversal') {
-      for (const v of verdicts) {
-        const f = facts.get(v.id) as EntryFacts;
-        reversePayment(
-          db,
-          {
-            paymentId: f.paymentRef as number,
-            reasonCode: f.reasonCode ?? 0,
-            idemKey: `reversal:${f.entryKey}`,
-          },
-          at,
-          f.paymentDate ?? batch.batchDate,
-          operatorId,
-          auditId,
-        );
-        markPosted.run(f.paymentRef, v.id);
-        crashPoint();
-        result.reversed++;
-      }
-    } else if (batch.batchType === 'refund') {
-      for (const v of verdicts) {
-        const f = facts.get(v.id) as EntryFacts;
-        const minor = refundEntry(db, batch, v, f, at, operatorId, auditId);
-        markPosted.run(null, v.id);
-        if (minor !== null) {
-          result.refunded++;
-          result.refundedMinor += minor;
-        }
-      }
-    } else {
-      const toPost = verdicts.filter((v) => v.status === 'valid' || v.status === 'allocation_suggested');
+    if (batch.batchType === 'payment') {
+      const postable = verdicts.filter((v) => POSTABLE.has(v.status));
+      const currencies = accountCurrencies(db, postable);
       // A batch submitted again after released duplicates posts under journals of its own round.
       const round = db
-        .prepare(`SELECT 1 FROM batch_entries WHERE batch_id = ? AND status = 'posted' LIMIT 1`)
+        .prepare(`SELECT 1 FROM batch_entries WHERE batch_id = ? AND status IN ${POSTED} LIMIT 1`)
         .get(batch.id)
         ? `:${auditId}`
         : '';
-      const currencies = accountCurrencies(db, toPost);
-      const poster = paymentPoster(
+      // Chunk by chunk under one journal per destination; bill lines are expanded against what earlier chunks
+      // took, and each item and bill is written once at the end, as in one pass.
+      const poster = entryPoster(
         db,
-        {
-          kind: 'payment',
-          idemKey: `batch:${batch.id}:payments${round}`,
-          effectiveDate: batch.batchDate,
-          auditId,
-        },
+        { idemKey: `batch:${batch.id}${round}`, effectiveDate: batch.batchDate, auditId },
         at,
         operatorId,
       );
-      // Chunk by chunk under one journal; bill lines are expanded against what earlier chunks took, and each
-      // item and bill is written once at the end, as in one pass.
-      const expand = billLineExpander(db);
-      const allocations = allocationWriter(db, at, operatorId);
-      for (let from = 0; from < toPost.length; from += POST_CHUNK) {
-        const chunk = toPost.slice(from, from + POST_CHUNK);
-        const ids = poster.post(
-          chunk.map((v) =>
-            paymentRow(
-              batch,
-              v,
-              facts.get(v.id) as EntryFacts,
-              currencies.get(v.accountId as number) as string,
-            ),
-          ),
+      for (let from = 0; from < postable.length; from += POST_CHUNK) {
+        const chunk = postable.slice(from, from + POST_CHUNK);
+        const posted = poster.post(
+          chunk.map((v) => entryToPost(batch, v, facts.get(v.id) as EntryFacts, currencies)),
         );
-        const itemLines =
-          batch.allocationLevel === 'bill'
-            ? expand(chunk.map((v) => v.lines.map((l) => ({ billId: l.billId, amountMinor: l.amountMinor }))))
-            : chunk.map((v) =>
-                v.lines.map((l) => ({ itemId: l.targetId, billId: l.billId, amountMinor: l.amountMinor })),
-              );
-        allocations.write(
-          chunk.flatMap((v, i) =>
-            ids[i] == null
-              ? []
-              : [
-                  {
-                    paymentId: ids[i],
-                    accountId: v.accountId as number,
-                    ratePpm: v.ratePpm,
-                    lines: itemLines[i] ?? [],
-                  },
-                ],
-          ),
-        );
-        chunk.forEach((v, i) => {
-          if (ids[i] == null) return;
-          result.posted++;
-          result.postedMinor += facts.get(v.id)?.amountMinor ?? 0;
-        });
+        chunk.forEach((v, i) => countPosted(posted[i] as PostedEntry, facts.get(v.id) as EntryFacts, result));
       }
-      allocations.finish();
       poster.finish();
-      const toSuspend = verdicts.filter((v) => v.status === 'to_be_suspended');
-      const sids = postSuspendedBulk(
-        db,
-        toSuspend.map((v) => suspendRow(batch, v, facts.get(v.id) as EntryFacts)),
-        { idemKey: `batch:${batch.id}:suspense${round}`, effectiveDate: batch.batchDate, auditId },
-        at,
-        operatorId,
-      );
-      toSuspend.forEach((v, i) => {
-        if (sids[i] == null) return;
-        result.suspended++;
-        result.suspendedMinor += facts.get(v.id)?.amountMinor ?? 0;
-      });
-      markAllPosted.run(batch.id);
+      // Payments and suspended payments are posted under their entry's key; one set-based update marks them.
+      db.prepare(
+        `UPDATE batch_entries SET status = CASE WHEN p.kind = 'suspended' THEN 'posted_suspense' ELSE 'posted' END, posted_payment_id = p.id
+         FROM payments p WHERE p.source_key = batch_entries.entry_key AND batch_entries.batch_id = ? AND batch_entries.status NOT IN ${POSTED}`,
+      ).run(batch.id);
       crashPoint();
+    } else {
+      // Reversals and refunds post entry by entry, as with lock per account, all in this one transaction.
+      const markPosted = db.prepare(
+        `UPDATE batch_entries SET status = ?, posted_payment_id = ? WHERE id = ?`,
+      );
+      for (const v of verdicts) {
+        const f = facts.get(v.id) as EntryFacts;
+        const posted = postOne(db, batch, v, f, new Map(), at, operatorId, auditId, result);
+        markPosted.run(posted.status, posted.paymentId, v.id);
+        crashPoint();
+      }
     }
     progress('posting', verdicts.length, verdicts.length);
     // Suspected duplicates never post: they stay in the batch, which stays open until they are released or moved.
@@ -524,7 +591,9 @@ function submitPerEntry(
       throw conflict('not-validated', `batch ${batch.batchNo} must be validated before it is submitted`);
     const override = zeroProofGate(db, batch, input, operatorId);
     const stored = db
-      .prepare(`SELECT id, status FROM batch_entries WHERE batch_id = ? AND status <> 'posted' ORDER BY seq`)
+      .prepare(
+        `SELECT id, status FROM batch_entries WHERE batch_id = ? AND status NOT IN ${POSTED} ORDER BY seq`,
+      )
       .all(batch.id) as { id: number; status: string }[];
     const blocking = stored.filter((s) => BLOCKING.has(s.status));
     if (blocking.length > 0) {
@@ -556,12 +625,10 @@ function submitPerEntry(
   const currencies = accountCurrencies(db, [...verdicts.values()]);
   const result = zeroCounts();
   const failed: BatchSubmitDto['failed'] = [];
-  const markPosted = db.prepare(
-    `UPDATE batch_entries SET status = 'posted', posted_payment_id = ? WHERE id = ?`,
-  );
-  const isPosted = db.prepare(`SELECT status = 'posted' AS p FROM batch_entries WHERE id = ?`);
+  const markPosted = db.prepare(`UPDATE batch_entries SET status = ?, posted_payment_id = ? WHERE id = ?`);
+  const isPosted = db.prepare(`SELECT status IN ${POSTED} AS p FROM batch_entries WHERE id = ?`);
   const markFailed = db.prepare(
-    `UPDATE batch_entries SET status = ?, problem = ?, problem_column = ?, reason_code = ? WHERE id = ? AND status <> 'posted'`,
+    `UPDATE batch_entries SET status = ?, problem = ?, problem_column = ?, reason_code = ? WHERE id = ? AND status NOT IN ${POSTED}`,
   );
   progress('posting', 0, stored.length);
   let duplicates = 0;
@@ -582,73 +649,8 @@ function submitPerEntry(
             'revalidate',
             `changed since validation: ${v.problem ?? v.status.replace(/_/g, ' ')}`,
           );
-        let postedId: number | null = null;
-        if (batch.batchType === 'reversal') {
-          reversePayment(
-            db,
-            {
-              paymentId: f.paymentRef as number,
-              reasonCode: f.reasonCode ?? 0,
-              idemKey: `reversal:${f.entryKey}`,
-            },
-            at,
-            f.paymentDate ?? batch.batchDate,
-            operatorId,
-            auditId,
-          );
-          postedId = f.paymentRef;
-          result.reversed++;
-        } else if (batch.batchType === 'refund') {
-          const minor = refundEntry(db, batch, v, f, at, operatorId, auditId);
-          if (minor !== null) {
-            result.refunded++;
-            result.refundedMinor += minor;
-          }
-        } else if (v.status === 'to_be_suspended') {
-          const [id] = postSuspendedBulk(
-            db,
-            [suspendRow(batch, v, f)],
-            { idemKey: `entry:${f.entryKey}:suspense`, effectiveDate: batch.batchDate, auditId },
-            at,
-            operatorId,
-          );
-          postedId = id ?? null;
-          if (id != null) {
-            result.suspended++;
-            result.suspendedMinor += f.amountMinor ?? 0;
-          }
-        } else {
-          const [id] = postPaymentsBulk(
-            db,
-            [paymentRow(batch, v, f, currencies.get(v.accountId as number) as string)],
-            {
-              kind: 'payment',
-              idemKey: `entry:${f.entryKey}:payment`,
-              effectiveDate: batch.batchDate,
-              auditId,
-            },
-            at,
-            operatorId,
-          );
-          if (id != null) {
-            const lines =
-              batch.allocationLevel === 'bill'
-                ? (expandBillLines(db, [
-                    v.lines.map((l) => ({ billId: l.billId, amountMinor: l.amountMinor })),
-                  ])[0] ?? [])
-                : v.lines.map((l) => ({ itemId: l.targetId, billId: l.billId, amountMinor: l.amountMinor }));
-            writeAllocations(
-              db,
-              [{ paymentId: id, accountId: v.accountId as number, ratePpm: v.ratePpm, lines }],
-              at,
-              operatorId,
-            );
-            result.posted++;
-            result.postedMinor += f.amountMinor ?? 0;
-          }
-          postedId = id ?? null;
-        }
-        markPosted.run(postedId, s.id);
+        const posted = postOne(db, batch, v, f, currencies, at, operatorId, auditId, result);
+        markPosted.run(posted.status, posted.paymentId, s.id);
         crashPoint();
       })();
     } catch (err) {
@@ -673,7 +675,7 @@ function submitPerEntry(
   db.transaction(() => {
     const left = (
       db
-        .prepare(`SELECT count(*) AS n FROM batch_entries WHERE batch_id = ? AND status <> 'posted'`)
+        .prepare(`SELECT count(*) AS n FROM batch_entries WHERE batch_id = ? AND status NOT IN ${POSTED}`)
         .get(batch.id) as {
         n: number;
       }

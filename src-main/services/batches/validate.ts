@@ -216,7 +216,7 @@ function computeRuleVerdicts(db: Database.Database, batchId: number): EntryVerdi
     `SELECT id, account_no AS accountNo, bill_no AS billNo, amount_minor AS amountMinor, payment_date AS paymentDate,
             payment_ref AS paymentRef, problem, problem_column AS problemColumn, problems_json AS problemsJson, status, manual_suspend AS manualSuspend,
             reason_code AS reasonCode, allocation_json AS allocationJson, custom_json AS customJson
-     FROM batch_entries WHERE batch_id = ? AND status <> 'posted' ORDER BY seq`,
+     FROM batch_entries WHERE batch_id = ? AND status NOT IN ('posted', 'posted_suspense') ORDER BY seq`,
   );
   if (batch.batchType === 'reversal')
     return validateReversals(db, query.all(batchId) as RawEntry[], batch.payType);

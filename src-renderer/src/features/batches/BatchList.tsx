@@ -194,6 +194,7 @@ export function BatchList({
             <Box sx={{ display: 'flex', gap: 1, fontVariantNumeric: 'tabular-nums' }}>
               <Typography variant="body2" color="textSecondary">
                 {formatCount(b.zeroProof.enteredCount)} {b.zeroProof.enteredCount === 1 ? 'entry' : 'entries'}
+                {b.zeroProof.movedCount > 0 ? ` + ${formatCount(b.zeroProof.movedCount)} moved` : ''}
                 {b.zeroProof.expectedCount !== null ? ` of ${formatCount(b.zeroProof.expectedCount)}` : ''}
               </Typography>
               <Typography variant="body2" sx={{ ml: 'auto' }}>

@@ -21,11 +21,12 @@ import SendIcon from '@mui/icons-material/Send';
 import AccountTreeIcon from '@mui/icons-material/AccountTree';
 import AssessmentIcon from '@mui/icons-material/Assessment';
 import EditNoteIcon from '@mui/icons-material/EditNote';
-import type {
-  BatchDto,
-  BatchEntryDto,
-  BatchSubmitDto,
-  EntryStatusDto,
+import {
+  isPostedEntry,
+  type BatchDto,
+  type BatchEntryDto,
+  type BatchSubmitDto,
+  type EntryStatusDto,
 } from '../../../../src-shared/dto/batches';
 import { ApiCallError, call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
@@ -297,6 +298,14 @@ export function BatchWorkspace({
     setNotice({ kind: 'submitted', result });
   };
 
+  // A refused submit may have stored new verdicts (the ledger moved on): show them once the dialog closes.
+  const closeSubmit = () => {
+    closeDialog();
+    void refresh();
+    grid.current?.reload();
+    onChanged();
+  };
+
   const openSubmit = () =>
     act('Preparing submit', async () => {
       const b = await refresh();
@@ -308,11 +317,11 @@ export function BatchWorkspace({
     editable &&
     batch.batchType === 'payment' &&
     focused !== null &&
-    focused.status !== 'posted' &&
+    !isPostedEntry(focused.status) &&
     !focused.manualSuspend &&
     focused.amountMinor !== null &&
     focused.amountMinor > 0;
-  const canRelease = editable && focused !== null && focused.manualSuspend && focused.status !== 'posted';
+  const canRelease = editable && focused !== null && focused.manualSuspend && !isPostedEntry(focused.status);
   // Any entry validation could resolve to an account may be allocated by hand before submit (V5, V8).
   const canAllocate =
     editable &&
@@ -638,8 +647,8 @@ export function BatchWorkspace({
           >
             {notice.batch.batchNo}
           </Link>
-          . The control figures of this batch no longer apply and were cleared; validate again before
-          submitting.
+          . This batch keeps its control figures and its zero proof counts what moved; the exception batch
+          carries what the slip leaves for it. Validate again before submitting.
         </Alert>
       )}
       {notice?.kind === 'submitted' && (
@@ -788,7 +797,7 @@ export function BatchWorkspace({
         />
       )}
       {dialog === 'report' && <ReportDialog batch={batch} onClose={closeDialog} />}
-      {dialog === 'submit' && <SubmitDialog batch={batch} onClose={closeDialog} onSubmitted={afterSubmit} />}
+      {dialog === 'submit' && <SubmitDialog batch={batch} onClose={closeSubmit} onSubmitted={afterSubmit} />}
       {dialog === 'discard' && (
         <Dialog open onClose={closeDialog} data-testid="discard-dialog">
           <DialogTitle>Discard batch {batch.batchNo}?</DialogTitle>

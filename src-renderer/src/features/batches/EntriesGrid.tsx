@@ -47,7 +47,12 @@ import {
   type SuppressKeyboardEventParams,
 } from 'ag-grid-community';
 import { AgGridReact } from 'ag-grid-react';
-import type { BatchDto, BatchEntryDto, EntryStatusDto } from '../../../../src-shared/dto/batches';
+import {
+  isPostedEntry,
+  type BatchDto,
+  type BatchEntryDto,
+  type EntryStatusDto,
+} from '../../../../src-shared/dto/batches';
 import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
@@ -625,10 +630,10 @@ export function EntriesGrid({
     const selected = api
       .getSelectedNodes()
       .map((n) => n.data)
-      .filter((d): d is GridRow => !!d && d.status !== 'posted');
+      .filter((d): d is GridRow => !!d && !isPostedEntry(d.status));
     const ids = selected.length
       ? selected.map((d) => d.id)
-      : node?.data && node.data.status !== 'posted'
+      : node?.data && !isPostedEntry(node.data.status)
         ? [node.data.id]
         : [];
     if (ids.length) setDeleteIds(ids);
@@ -722,7 +727,7 @@ export function EntriesGrid({
 
   const cellEditable = useCallback(
     (p: { node: IRowNode<GridRow>; data: GridRow | undefined }) =>
-      editableRef.current && !p.node.rowPinned && !!p.data && !p.data.totals && p.data.status !== 'posted',
+      editableRef.current && !p.node.rowPinned && !!p.data && !p.data.totals && !isPostedEntry(p.data.status),
     [],
   );
 
@@ -736,7 +741,7 @@ export function EntriesGrid({
         hasProblemOn(p.data, field) &&
         p.data.problem !== null &&
         p.data.status !== 'invalid' &&
-        p.data.status !== 'posted',
+        !isPostedEntry(p.data.status),
     });
     const keyed = (column: ColumnConfig): ColDef<GridRow> => {
       const field = column.field as EditableField;
@@ -866,7 +871,7 @@ export function EntriesGrid({
       checkboxes: true,
       headerCheckbox: false,
       enableClickSelection: false,
-      isRowSelectable: (n) => !!n.data && !n.data.totals && n.data.status !== 'posted',
+      isRowSelectable: (n) => !!n.data && !n.data.totals && !isPostedEntry(n.data.status),
     }),
     [],
   );

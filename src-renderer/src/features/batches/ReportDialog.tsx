@@ -122,7 +122,7 @@ export function ReportDialog({ batch, onClose }: { batch: BatchDto; onClose: () 
         {error && <Alert severity="error">{error}</Alert>}
         {report && (
           <>
-            <Table size="small" data-testid="report-by-status">
+            <Table size="small" sx={{ tableLayout: 'fixed' }} data-testid="report-by-status">
               <TableHead>
                 <TableRow>
                   <TableCell>Status</TableCell>
@@ -136,6 +136,22 @@ export function ReportDialog({ batch, onClose }: { batch: BatchDto; onClose: () 
                     <TableCell>{entryStatusLabel(s.status)}</TableCell>
                     <TableCell align="right">{formatCount(s.count)}</TableCell>
                     <TableCell align="right">{money(s.totalMinor, batch.currency)}</TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+            <Table size="small" sx={{ mt: 2, tableLayout: 'fixed' }} data-testid="report-posted">
+              <TableBody>
+                {(
+                  [
+                    ['accounts', 'Posted to accounts', report.postedToAccounts],
+                    ['suspense', 'Posted to suspense', report.postedToSuspense],
+                  ] as const
+                ).map(([key, label, p]) => (
+                  <TableRow key={key} data-testid={`report-posted-${key}`}>
+                    <TableCell sx={{ fontWeight: 600 }}>{label}</TableCell>
+                    <TableCell align="right">{formatCount(p.count)}</TableCell>
+                    <TableCell align="right">{money(p.totalMinor, batch.currency)}</TableCell>
                   </TableRow>
                 ))}
               </TableBody>

@@ -29,6 +29,7 @@ const ZERO_PROOF_OVERRIDE_DOMAIN = 19;
 /** What submitting will do, by entry status: post, suspend or reverse. */
 function outcomeOf(batch: BatchDto, status: string): string {
   if (status === 'posted') return 'Already posted';
+  if (status === 'posted_suspense') return 'Already posted to suspense';
   if (batch.batchType === 'reversal') return status === 'valid' ? 'Reversed' : 'Blocks submit';
   if (batch.batchType === 'refund') return status === 'valid' ? 'Refunded from the account' : 'Blocks submit';
   if (status === 'valid' || status === 'allocation_suggested') return 'Posted to the account';

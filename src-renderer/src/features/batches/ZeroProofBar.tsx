@@ -16,20 +16,23 @@ export function zeroProofProblem(
   const z = batch.zeroProof;
   if (z.balanced) return null;
   const parts: string[] = [];
-  if (z.expectedCount !== null && z.expectedCount !== z.enteredCount) {
-    const d = z.expectedCount - z.enteredCount;
+  if (z.expectedCount !== null && z.expectedCount !== z.accountedCount) {
+    const d = z.expectedCount - z.accountedCount;
     parts.push(
       d > 0 ? `${formatCount(d)} ${d === 1 ? 'entry' : 'entries'} missing` : `${formatCount(-d)} too many`,
     );
   }
-  if (z.expectedTotalMinor !== null && z.expectedTotalMinor !== z.enteredTotalMinor) {
-    const d = z.expectedTotalMinor - z.enteredTotalMinor;
+  if (z.expectedTotalMinor !== null && z.expectedTotalMinor !== z.accountedTotalMinor) {
+    const d = z.expectedTotalMinor - z.accountedTotalMinor;
     parts.push(d > 0 ? `${money(d, batch.currency, true)} short` : `${money(-d, batch.currency, true)} over`);
   }
   return `Zero proof differs: ${parts.join(', ')}`;
 }
 
-/** The zero-proof bar: expected against entered count and amount, green when they agree, red when not. */
+/**
+ * The zero-proof bar: expected against entered count and amount (plus what moved to exception batches), green
+ * when they agree, red when not. An exception batch also shows how its parent's deposit slip adds up.
+ */
 export function ZeroProofBar({ batch }: { batch: BatchDto }) {
   const theme = useTheme();
   const { money } = useAppInfo();
@@ -41,8 +44,9 @@ export function ZeroProofBar({ batch }: { batch: BatchDto }) {
       ? theme.palette.success.main
       : theme.palette.error.main;
   const problem = zeroProofProblem(batch, money);
-  const countOff = z.expectedCount !== null && z.expectedCount !== z.enteredCount;
-  const amountOff = z.expectedTotalMinor !== null && z.expectedTotalMinor !== z.enteredTotalMinor;
+  const countOff = z.expectedCount !== null && z.expectedCount !== z.accountedCount;
+  const amountOff = z.expectedTotalMinor !== null && z.expectedTotalMinor !== z.accountedTotalMinor;
+  const moved = z.exceptionBatches.length > 0;
   const figure = (off: boolean) => ({
     fontWeight: 600,
     fontVariantNumeric: 'tabular-nums',
@@ -57,7 +61,8 @@ export function ZeroProofBar({ batch }: { batch: BatchDto }) {
       sx={{
         display: 'flex',
         alignItems: 'center',
-        gap: 3,
+        columnGap: 3,
+        rowGap: 0.5,
         px: 2,
         py: 1,
         borderRadius: 1,
@@ -86,6 +91,11 @@ export function ZeroProofBar({ batch }: { batch: BatchDto }) {
         <Typography variant="body2" sx={figure(countOff)} data-testid="zero-proof-entered-count">
           {formatCount(z.enteredCount)}
         </Typography>
+        {moved && (
+          <Typography variant="body2" color="textSecondary" data-testid="zero-proof-moved-count">
+            + {formatCount(z.movedCount)} moved
+          </Typography>
+        )}
         <Typography variant="body2" color="textSecondary">
           of {z.expectedCount === null ? '—' : formatCount(z.expectedCount)}
         </Typography>
@@ -102,10 +112,36 @@ export function ZeroProofBar({ batch }: { batch: BatchDto }) {
         >
           {money(z.enteredTotalMinor, batch.currency, true)}
         </Typography>
+        {moved && (
+          <Typography variant="body2" color="textSecondary" data-testid="zero-proof-moved-total">
+            + {money(z.movedTotalMinor, batch.currency, true)} moved
+          </Typography>
+        )}
         <Typography variant="body2" color="textSecondary">
           of {z.expectedTotalMinor === null ? '—' : money(z.expectedTotalMinor, batch.currency, true)}
         </Typography>
       </Box>
+      {moved && (
+        <Typography variant="body2" color="textSecondary" data-testid="zero-proof-exception-batches">
+          Moved to{' '}
+          {z.exceptionBatches
+            .map(
+              (x) =>
+                `${x.batchNo}: ${formatCount(x.count)} ${x.count === 1 ? 'entry' : 'entries'}, ${money(x.totalMinor, batch.currency, true)}${x.status === 'discarded' ? ' (discarded, not counted)' : ''}`,
+            )
+            .join('; ')}
+        </Typography>
+      )}
+      {z.parent && (
+        <Typography
+          variant="body2"
+          color="textSecondary"
+          data-testid="zero-proof-parent"
+          data-balanced={String(z.parent.balanced)}
+        >
+          {`Split off ${z.parent.batchNo}: its deposit slip ${z.parent.expectedCount === null ? '—' : formatCount(z.parent.expectedCount)} / ${z.parent.expectedTotalMinor === null ? '—' : money(z.parent.expectedTotalMinor, batch.currency, true)}; accounted with this batch ${formatCount(z.parent.accountedCount)} / ${money(z.parent.accountedTotalMinor, batch.currency, true)} (${z.parent.balanced ? 'balanced' : 'not balanced'})`}
+        </Typography>
+      )}
       {problem && (
         <Typography variant="body2" sx={{ color: 'error.main', ml: 'auto' }} data-testid="zero-proof-problem">
           {problem}
