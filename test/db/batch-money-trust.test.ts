@@ -240,6 +240,8 @@ describe('finding 3: the bank file currency is kept', () => {
     );
     const handOver = join(app.dir, 'hand-over.json');
     expect((await cli('--json', 'batch', 'export', String(imported.batch.id), handOver)).code).toBe(0);
+    // A hand-over file is not loaded while the batch it came from is still open on this desk.
+    expect((await cli('--json', 'batch', 'discard', String(imported.batch.id))).code).toBe(0);
     const loaded = json<BatchDto>(await cli('--json', 'batch', 'load', handOver));
     await value(app.dispatch('batches:validate', { batchId: loaded.id }));
     const [e] = await entries(loaded.id);
