@@ -60,6 +60,7 @@ function checkControls(
 
 /** True when the header or footer states control figures and every one of them is zero. */
 function declaresEmpty(header: BatchInfo, footer: BatchInfo): boolean {
+  if (header.cutShort || footer.cutShort) return false;
   const figures = [header.count, header.totalMinor, footer.count, footer.totalMinor].filter(
     (v): v is number => v !== undefined,
   );

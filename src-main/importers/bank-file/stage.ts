@@ -208,6 +208,8 @@ export function readBatchInfo(
       return undefined;
     }
     const text = textAt(line, loc, template);
+    if (loc.start !== undefined && loc.length !== undefined && line.length < loc.start - 1 + loc.length)
+      info.cutShort = true;
     if (text === undefined || text.trim() === '') {
       problems.push({ line: lineNo, column: `${kind}.${name}`, reason: `${kind} ${name} is missing` });
       return undefined;

@@ -13,6 +13,8 @@ export type BatchInfo = {
   count?: number;
   totalMinor?: Minor;
   raw: string[];
+  /** A control figure's field ran past the end of its line: a file cut short cannot vouch that it is empty. */
+  cutShort?: boolean;
 };
 
 /** Typed values of one staged row; absent when the column is unmapped or empty. */

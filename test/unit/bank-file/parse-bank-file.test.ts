@@ -131,6 +131,29 @@ describe('parseBankFile: file-level checks', () => {
     ).toEqual([{ line: 0, reason: 'the file has no data rows' }]);
   });
 
+  it('a file cut short cannot vouch that it is empty: zero controls read from a short line do not count', () => {
+    const fixed = {
+      name: 'fixed',
+      format: 'fixed',
+      dateFormat: 'MMddyy',
+      impliedDecimals: 2,
+      headerLines: 1,
+      footerLines: 1,
+      recordFilter: { start: 1, length: 1, equals: ['6'] },
+      columns: [
+        { field: 'amount', start: 8, length: 10 },
+        { field: 'accountNo', start: 27, length: 10 },
+      ],
+      footer: { count: { line: 1, start: 2, length: 3 }, total: { line: 1, start: 5, length: 10 } },
+    } satisfies BankFileTemplateInput;
+    // The last line is the start of a batch record, cut short: "000" and "0" read as zero controls.
+    const cut = parseBankFile(utf8('100ABCDEFGHIJ0099\n50000'), fixed, { exponent: 2 });
+    expect(cut.fileErrors).toEqual([{ line: 0, reason: 'the file has no data rows' }]);
+    const whole = parseBankFile(utf8('100ABCDEFGHIJ0099\n90000000000000\n'), fixed, { exponent: 2 });
+    expect(whole.fileErrors).toEqual([]);
+    expect(whole.footer).toMatchObject({ count: 0, totalMinor: 0 });
+  });
+
   it('an undecodable file is one file problem', () => {
     const r = parseBankFile(
       iconv.encode('B1,5\nB2,€6\n', 'win1252'),
