@@ -110,6 +110,11 @@ export type ParsedArFile<T> = {
   unreadableRows: number;
   /** Problems found in this file (also added to the sink). */
   issueCount: number;
+  /**
+   * Rows refused for their own values, with their raw text: the import still checks what they refer to, so
+   * every problem of a row is reported at once rather than one fix at a time.
+   */
+  badRows: { line: number; value: (column: string) => string }[];
 };
 
 /** Collects problems up to a cap and counts the rest. */
@@ -383,6 +388,7 @@ function collect<T extends { line: number }>(
 ): ParsedArFile<T> {
   const before = sink.count;
   const rows: T[] = [];
+  const badRows: CsvRecord[] = [];
   const keys = new Map<string, number>();
   for (const record of table.records) {
     const key = record.value(keyColumn);
@@ -395,6 +401,7 @@ function collect<T extends { line: number }>(
     if (key !== '') keys.set(key, record.line);
     const row = build(record);
     if (row) rows.push(row);
+    else badRows.push(record);
   }
   return {
     file,
@@ -404,6 +411,7 @@ function collect<T extends { line: number }>(
     broken: table.broken,
     unreadableRows: table.unreadableRows,
     issueCount: sink.count - before,
+    badRows,
   };
 }
 

@@ -453,6 +453,29 @@ function crossCheck(
     }
   }
 
+  // Rows refused for their own values still name accounts, bill units and bills: an unknown one is reported
+  // now too, unless the row already has a problem on that column.
+  const reported = new Set(sink.issues.map((i) => `${i.file}\u0000${i.line}\u0000${i.column}`));
+  const checkRefs = (
+    part: ParsedArFile<unknown> | undefined,
+    refs: readonly [column: string, resolve: (no: string) => unknown][],
+  ): void => {
+    if (!part) return;
+    for (const bad of part.badRows) {
+      for (const [column, resolve] of refs) {
+        const no = bad.value(column);
+        if (no === '' || reported.has(`${part.file}\u0000${bad.line}\u0000${column}`)) continue;
+        if (resolve(no) === undefined) sink.add(part.file, bad.line, column, unknown(column, no));
+      }
+    }
+  };
+  checkRefs(parsed.units, [
+    ['account_no', resolveAccount],
+    ['parent_bill_unit_no', resolveUnit],
+  ]);
+  checkRefs(parsed.bills, [['bill_unit_no', resolveUnit]]);
+  checkRefs(parsed.items, [['bill_no', resolveBill]]);
+
   const itemsByBill = new Map<string, ArItemRow[]>();
   const items: ItemPlan[] = [];
   if (parsed.items) {

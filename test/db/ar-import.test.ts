@@ -603,7 +603,12 @@ describe('ar import: bad files are reported in full and import nothing', () => {
       accounts: csv(ACCOUNTS_HEADER, 'A1,Mia Wolf,active,XYZ,10001'),
       bills: csv(BILLS_HEADER, 'B1,BU1,2026-10-05,2026-11-04,ABC,1.00'),
     });
-    expect(where(issues)).toEqual(['accounts.csv:2:currency', 'bills.csv:2:currency']);
+    // The refused bill row's unit is unknown too, and is reported with it (every problem of a row at once).
+    expect(where(issues)).toEqual([
+      'accounts.csv:2:currency',
+      'bills.csv:2:bill_unit_no',
+      'bills.csv:2:currency',
+    ]);
     expect(issues[0]!.reason).toMatch(/unknown currency "XYZ"/);
     expect(counts()).toMatchObject({ accounts: 1, bills: 0, audit_log: 0 });
   });

@@ -393,4 +393,27 @@ describe('finding 12: every problem of an entry is reported', () => {
     expect(e!.problems.map((p) => p.column)).toEqual(['amount', 'paymentDate', 'currency', 'accountNo']);
     expect(e!.problems.every((p) => p.reason.length > 0)).toBe(true);
   });
+
+  it('ar import lists every bad row, and every problem of a row, references included (CLI JSON)', async () => {
+    const bills = write(
+      'bills.csv',
+      [
+        'bill_no,bill_unit_no,bill_date,due_date,currency,total',
+        'NB1,NO-UNIT-1,2026-01-01,2026-01-31,USD,10.00',
+        'NB2,NO-UNIT-2,2026-02-30,2026-03-01,USD,1.005',
+        'NB3,NO-UNIT-3,2026-01-01,2026-01-31,USD,5.00',
+      ].join('\n') + '\n',
+    );
+    const r = await cli('--json', '--operator', 'tester', 'ar', 'import', '--bills', bills);
+    expect(r.code).toBe(2);
+    const issues = (JSON.parse(r.out) as { error: { fileIssues: { line: number; column: string }[] } }).error
+      .fileIssues;
+    expect(issues.map((i) => [i.line, i.column])).toEqual([
+      [2, 'bill_unit_no'],
+      [3, 'bill_date'],
+      [3, 'total'],
+      [3, 'bill_unit_no'],
+      [4, 'bill_unit_no'],
+    ]);
+  });
 });
