@@ -25,13 +25,7 @@ export function createConfirmationHandlers(ctx: ServiceContext): Pick<Handlers, 
           issues,
         );
       }
-      return prepareConfirmation(
-        db,
-        input.operation,
-        parsed.data,
-        ctx.clock(),
-        ctx.operator.id,
-      );
+      return prepareConfirmation(db, input.operation, parsed.data, ctx.clock(), ctx.operator.id);
     },
     'confirmations:show': (input) => getConfirmation(db, input.confirmationId),
   };

@@ -196,11 +196,7 @@ export function previewOperation(
   switch (operation) {
     case 'collect:run': {
       const proc = findProcessor(db, processorName);
-      return runPreview(
-        operation,
-        input,
-        collectSelection(proc, selectCollect(db, now, proc, input)),
-      );
+      return runPreview(operation, input, collectSelection(proc, selectCollect(db, now, proc, input)));
     }
     case 'collect:deposit': {
       const proc = findProcessor(db, processorName);
@@ -483,8 +479,7 @@ export function guardSubmit(
   const preview = submitPreview(db, input);
   if (input.confirmationId === undefined) {
     const status = db.prepare('SELECT status FROM batches WHERE id = ?').get(Number(input.batchId)) as
-      | { status: string }
-      | undefined;
+      { status: string } | undefined;
     // Only a validated batch can post; submit's own refusal (not validated, discarded) tells the clerk more.
     if (!preview.required || status?.status !== 'validated') return null;
     const limit = preview.summary.limit!;
