@@ -13,6 +13,7 @@ import { simulatorToken } from '../src-main/processors/simulator';
 import { demoCardNumber } from '../src-main/services/processors/methods';
 import type { Result } from '../src-shared/api/result';
 import type { LedgerCheckDto } from '../src-shared/dto/app';
+import type { ConfirmationDto } from '../src-shared/dto/confirmations';
 import type { CollectRunDto } from '../src-shared/dto/processors';
 import { startSimProcess } from '../test/helpers/simulator';
 
@@ -104,9 +105,16 @@ async function main(): Promise<void> {
         batchTimeoutMs: 60_000,
       }),
     );
+    const input = { concurrency: CONCURRENCY, batchSize: BATCH };
+    // The preview an operator confirms (selection, hash) is timed apart from the run that re-checks it.
+    const tp = performance.now();
+    const preview = must<ConfirmationDto>(
+      await app.dispatch('confirmations:prepare', { operation: 'collect:run', input }),
+    );
+    const previewMs = performance.now() - tp;
     const t1 = performance.now();
     const run = must<CollectRunDto>(
-      await app.dispatch('collect:run', { concurrency: CONCURRENCY, batchSize: BATCH }),
+      await app.dispatch('collect:run', { ...input, confirmationId: preview.id }),
     );
     const runMs = performance.now() - t1;
     const t2 = performance.now();
@@ -115,6 +123,7 @@ async function main(): Promise<void> {
     const charged = (await sim.charges()).filter((r) => r.charged).length;
     const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
     console.log(`fixture: ${BILLS} due card bills in ${s(fixtureMs)}`);
+    console.log(`preview: ${preview.count} bills to confirm in ${s(previewMs)}`);
     console.log(
       `collect: selected ${run.selected}, posted ${run.postedCount}, unresolved ${run.unresolved} in ${s(runMs)} ` +
         `(${Math.round(run.postedCount / (runMs / 1000))} bills/s; concurrency ${CONCURRENCY}, batches of ${BATCH})`,

@@ -7,3 +7,4 @@ export * from './admin';
 export * from './processors';
 export * from './refunds';
 export * from './suspense';
+export * from './confirmations';

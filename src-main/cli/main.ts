@@ -42,6 +42,7 @@ import {
 import { printError, processIo, type CliIo } from './output';
 import { dropUndefined, humanJson, intOption, type CliKit, type GlobalOptions } from './kit';
 import { COMMAND_GROUPS } from './commands';
+import { runConfirmed, withConfirmOptions, type ConfirmFlags } from './confirm';
 
 const POLICIES = ['standard', 'fifo', 'proportional', 'bill-number', 'largest'];
 
@@ -583,26 +584,32 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
         (v) => `Moved ${v.moved} entries to\n${humanBatch(v.exception)}`,
       ),
     );
-  batch
-    .command('submit')
-    .description('post the batch (all or nothing; a resubmit never posts twice)')
-    .argument('<batchId>', 'batch id', intOption)
-    .addOption(
-      new Option(
-        '--override-reason <code>',
-        'submit although the zero-proof figures differ: a reason code of domain 19 (zeroProof.override setting, supervisors)',
-      ).argParser(intOption),
-    )
-    .option('--override-note <text>', 'free text kept with the override in the audit log')
-    .action((batchId: number, o: { overrideReason?: number; overrideNote?: string }, cmd: Command) =>
-      run<BatchSubmitDto>(
+  withConfirmOptions(
+    batch
+      .command('submit')
+      .description(
+        'post the batch (all or nothing; a resubmit never posts twice); over confirm.submitAboveAmount it shows the totals and asks first',
+      )
+      .argument('<batchId>', 'batch id', intOption)
+      .addOption(
+        new Option(
+          '--override-reason <code>',
+          'submit although the zero-proof figures differ: a reason code of domain 19 (zeroProof.override setting, supervisors)',
+        ).argParser(intOption),
+      )
+      .option('--override-note <text>', 'free text kept with the override in the audit log'),
+  ).action(
+    (batchId: number, o: { overrideReason?: number; overrideNote?: string } & ConfirmFlags, cmd: Command) =>
+      runConfirmed<BatchSubmitDto>(
+        kit,
         cmd,
         'batches:submit',
         dropUndefined({ batchId, overrideReasonCode: o.overrideReason, overrideNote: o.overrideNote }),
+        o,
         (v) =>
           `Posted ${v.posted}, suspended ${v.suspended}, reversed ${v.reversed}, refunded ${v.refunded}${v.alreadyPosted ? ` (already posted: ${v.alreadyPosted})` : ''}${v.failed.map((f) => `\n  entry #${f.seq} not posted: ${f.message}`).join('')}\n${humanBatch(v.batch)}`,
       ),
-    );
+  );
   batch
     .command('discard')
     .description('discard an unsubmitted batch')

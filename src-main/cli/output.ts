@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline';
 import type { AppError } from '../../src-shared/api/result';
 
 /** Process exit code for each error code, so scripts can branch without parsing JSON. */
@@ -11,14 +12,36 @@ export const EXIT_CODES: Record<AppError['code'], number> = {
   internal: 1,
 };
 
-/** Where CLI output goes; injectable so tests can capture it. */
-export type CliIo = { out: (text: string) => void; err: (text: string) => void; isTty: boolean };
+/**
+ * Where CLI output goes; injectable so tests can capture it. `ask` exists only on an interactive terminal:
+ * commands that send money ask "Proceed? [y/N]" through it and refuse without it (unless --yes).
+ */
+export type CliIo = {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  isTty: boolean;
+  ask?: ((question: string) => Promise<string>) | undefined;
+};
+
+/** Asks one question on the terminal; only when stdin and stderr are terminals (never in pipes or jobs). */
+function terminalAsk(): ((question: string) => Promise<string>) | undefined {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
+  return (question) =>
+    new Promise((resolve) => {
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      rl.question(question, (answer) => {
+        rl.close();
+        resolve(answer);
+      });
+    });
+}
 
 /** The real process streams. */
 export const processIo: CliIo = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
   isTty: Boolean(process.stderr.isTTY),
+  ask: terminalAsk(),
 };
 
 /** Prints an error: one JSON document on stdout with --json, a readable line on stderr otherwise. */

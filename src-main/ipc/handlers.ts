@@ -17,6 +17,7 @@ import { listDomainCodes } from '../ledger/codes';
 import { listAllCodes } from '../services/admin/codes-admin';
 import { createAdminHandlers } from './admin-handlers';
 import { createProcessorHandlers } from './processor-handlers';
+import { createConfirmationHandlers } from './confirmation-handlers';
 import { recordPayment } from '../ledger/record-payment';
 import { exportBatchFile, importBatchFile } from '../services/batches/batch-file';
 import { listTemplates, previewBankFile, saveTemplate } from '../services/batches/import-file';
@@ -131,6 +132,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'templates:save': (input) => saveTemplate(db, input, ctx.clock(), ctx.operator.id),
     ...createAdminHandlers(ctx),
     ...createProcessorHandlers(ctx),
+    ...createConfirmationHandlers(ctx),
   };
 }
 

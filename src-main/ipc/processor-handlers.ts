@@ -1,4 +1,5 @@
 import type { ProcessorCommandName } from '../../src-shared/api/processor-contract';
+import { confirmationRequired } from '../services/confirmations/confirmations';
 import type { ServiceContext } from '../services/context';
 import { getRun, listRuns, workflowItems } from '../services/processors/collect';
 import { listProcessors, saveProcessor, testProcessor } from '../services/processors/config';
@@ -27,9 +28,20 @@ export function createProcessorHandlers(ctx: ServiceContext): Pick<Handlers, Pro
     'processors:list': () => listProcessors(db),
     'processors:save': (input) => saveProcessor(db, file, input, ctx.clock(), ctx.operator.id),
     'processors:test': (input) => testProcessor(db, file, input.name, ctx.clock),
-    'collect:run': async (input) => changed('collect', await runJob(ctx, 'collect', input)),
-    'collect:deposit': async (input) => changed('collect', await runJob(ctx, 'deposit', input)),
-    'collect:refund': async (input) => changed('collect', await runJob(ctx, 'refund', input)),
+    // Runs send money: refused at once without a prepared confirmation; the job checks it against its selection.
+    'collect:run': async (input) => {
+      if (input.confirmationId === undefined) throw confirmationRequired('collect:run', 'sends money out');
+      return changed('collect', await runJob(ctx, 'collect', input));
+    },
+    'collect:deposit': async (input) => {
+      if (input.confirmationId === undefined)
+        throw confirmationRequired('collect:deposit', 'sends money out');
+      return changed('collect', await runJob(ctx, 'deposit', input));
+    },
+    'collect:refund': async (input) => {
+      if (input.confirmationId === undefined) throw confirmationRequired('collect:refund', 'sends money out');
+      return changed('collect', await runJob(ctx, 'refund', input));
+    },
     'collect:runs': (input) => ({ rows: listRuns(db, input.limit) }),
     'collect:run-txns': (input) => {
       getRun(db, input.runId);

@@ -43,6 +43,12 @@ export const SETTING_DEFAULTS = {
   /** One-off payments: minutes a prepared payment stays confirmable; amounts above this need a supervisor. */
   'pay.expiryMinutes': 15,
   'pay.fourEyesAmount': '1000.00',
+  /**
+   * Confirmations (README "Confirmations"): a batch whose total (decimal, in the batch currency) is over this
+   * needs a prepared and confirmed submit; minutes a prepared run or submit stays confirmable.
+   */
+  'confirm.submitAboveAmount': '10000.00',
+  'confirm.expiryMinutes': 10,
 } as const;
 
 /** A setting name. */

@@ -5,7 +5,7 @@ import type { CollectRunDto } from '../../src-shared/dto/processors';
 import type { ImportBankFileInput } from './batches/import-file';
 import type { SubmitInput } from './batches/submit';
 import type { DemoOptions } from './demo';
-import type { CollectOptions } from './processors/collect';
+import type { CollectOptions, DepositOptions } from './processors/collect';
 
 /** Reports progress of a job: what phase, how far. */
 export type ProgressFn = (phase: string, done: number, total: number) => void;
@@ -13,18 +13,18 @@ export type ProgressFn = (phase: string, done: number, total: number) => void;
 /** Context a job function gets: the ledger file opened in its own thread, clock, operator. */
 export type JobEnv = { ledger: Ledger; now: Date; operatorId: number; progress: ProgressFn };
 
+/** The prepared confirmation a job that sends money runs under (checked against its selection in the job). */
+type Confirmed = { confirmationId?: number | undefined };
+
 /** Input and output of every job kind. */
 export type JobTypes = {
   demo: { input: DemoOptions; output: DemoSummaryDto };
   'batch-validate': { input: { batchId: number }; output: BatchValidationDto };
-  'batch-submit': { input: SubmitInput; output: BatchSubmitDto };
+  'batch-submit': { input: SubmitInput & Confirmed; output: BatchSubmitDto };
   'batch-import': { input: ImportBankFileInput; output: BatchImportDto };
-  collect: { input: CollectOptions; output: CollectRunDto };
-  deposit: {
-    input: { processor?: string | undefined; start?: string | undefined; end?: string | undefined };
-    output: CollectRunDto;
-  };
-  refund: { input: { processor?: string | undefined }; output: CollectRunDto };
+  collect: { input: CollectOptions & Confirmed; output: CollectRunDto };
+  deposit: { input: DepositOptions & Confirmed; output: CollectRunDto };
+  refund: { input: { processor?: string | undefined } & Confirmed; output: CollectRunDto };
 };
 
 /** A job kind. */

@@ -32,6 +32,7 @@ import type {
 } from '../dto/suspense';
 import { ADMIN_COMMANDS, type AdminCommandOutputs } from './admin-contract';
 import { PROCESSOR_COMMANDS, type ProcessorCommandOutputs } from './processor-contract';
+import { CONFIRMATION_COMMANDS, type ConfirmationCommandOutputs } from './confirmation-contract';
 import type {
   AppInfoDto,
   ArImportSummaryDto,
@@ -83,6 +84,7 @@ export const COMMANDS = [
   'templates:save',
   ...ADMIN_COMMANDS,
   ...PROCESSOR_COMMANDS,
+  ...CONFIRMATION_COMMANDS,
   'suspense:search',
   'suspense:show',
   'suspense:candidates',
@@ -105,7 +107,8 @@ export type CommandName = (typeof COMMANDS)[number];
 
 /** The output type of each command. */
 export type CommandOutputs = AdminCommandOutputs &
-  ProcessorCommandOutputs & {
+  ProcessorCommandOutputs &
+  ConfirmationCommandOutputs & {
     'app:info': AppInfoDto;
     'demo:load': DemoSummaryDto;
     'ar:import': ArImportSummaryDto;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { adminInputs } from './admin-inputs';
 import { amountInput } from './amount';
 import { processorInputs } from './processor-inputs';
+import { confirmationIdInput, confirmationInputs } from './confirmation-inputs';
 import { CUSTOM_KEY_PATTERN } from '../columns';
 import { ENTRY_STATUSES } from '../dto/batches';
 
@@ -256,6 +257,8 @@ export const commandInputs = {
     /** Zero-proof override (setting zeroProof.override, supervisors): a reason of domain 19 and a note. */
     overrideReasonCode: z.int().min(1).max(2_147_483_647).optional(),
     overrideNote: z.string().trim().max(500).optional(),
+    /** The prepared confirmation, needed when the batch total is over confirm.submitAboveAmount. */
+    confirmationId: confirmationIdInput,
   }),
   'batches:discard': z.strictObject({ batchId: id }),
   'batches:export': z.strictObject({ batchId: id }),
@@ -331,6 +334,7 @@ export const commandInputs = {
   }),
   ...adminInputs,
   ...processorInputs,
+  ...confirmationInputs,
   'suspense:search': z.strictObject({
     ...suspenseFilterShape,
     sortBy: suspenseSort.default('enteredOn'),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { unsignedAmountInput } from './amount';
+import { confirmationIdInput } from './confirmation-inputs';
 
 const accountNo = z.string().trim().min(1).max(64);
 const isoDate = z.iso.date();
@@ -41,13 +42,16 @@ export const processorInputs = {
     minimumAmount: decimal.optional(),
     concurrency: z.int().min(1).max(64).optional(),
     batchSize: z.int().min(1).max(10_000).optional(),
+    /** The prepared confirmation (confirmations:prepare) this run sends exactly. */
+    confirmationId: confirmationIdInput,
   }),
   'collect:deposit': z.strictObject({
     processor: name.optional(),
     start: isoDate.optional(),
     end: isoDate.optional(),
+    confirmationId: confirmationIdInput,
   }),
-  'collect:refund': z.strictObject({ processor: name.optional() }),
+  'collect:refund': z.strictObject({ processor: name.optional(), confirmationId: confirmationIdInput }),
   'collect:runs': z.strictObject({ limit: z.int().min(1).max(500).default(50) }),
   'collect:run-txns': z.strictObject({
     runId: id,

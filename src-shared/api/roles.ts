@@ -1,6 +1,7 @@
 import type { CommandName } from './contract';
 import { ADMIN_COMMAND_ROLES } from './admin-contract';
 import { PROCESSOR_COMMAND_ROLES } from './processor-contract';
+import { CONFIRMATION_COMMAND_ROLES } from './confirmation-contract';
 
 /** Operator roles (DOMAIN.md §1.1): clerks key batches, analysts work suspense, supervisors approve, admins configure. */
 export const ROLES = ['clerk', 'analyst', 'supervisor', 'admin'] as const;
@@ -65,6 +66,7 @@ export const COMMAND_ROLES: Record<CommandName, CommandRoles> = {
   'templates:save': DESK,
   ...ADMIN_COMMAND_ROLES,
   ...PROCESSOR_COMMAND_ROLES,
+  ...CONFIRMATION_COMMAND_ROLES,
   'suspense:search': ANY,
   'suspense:show': ANY,
   'suspense:candidates': ANY,

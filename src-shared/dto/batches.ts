@@ -1,3 +1,4 @@
+import type { ConfirmationRefDto } from './confirmations';
 import type { Minor } from '../money';
 import type { AllocationViewDto } from './allocation';
 
@@ -168,6 +169,8 @@ export type BatchSubmitDto = {
   /** Entries that did not post (lock-per-account mode only), with the reason. */
   failed: { entryId: number; seq: number; message: string }[];
   elapsedMs: number;
+  /** The confirmation a submit over confirm.submitAboveAmount went out under. */
+  confirmation?: ConfirmationRefDto;
 };
 
 /** The hand-over file of a batch ("PMT file"): header and entries as typed, versioned. */

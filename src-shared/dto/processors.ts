@@ -1,3 +1,5 @@
+import type { ConfirmationRefDto } from './confirmations';
+
 /** Processor health as shown in the status bar and the Collections screen. */
 export type ProcessorHealth = 'unknown' | 'up' | 'degraded' | 'down';
 
@@ -60,6 +62,8 @@ export type CollectRunDto = {
   finishedAt: string | null;
   elapsedMs: number | null;
   latencyMs: { p50: number; p95: number; p99: number; max: number } | null;
+  /** The confirmation the run went out under (run commands only; not kept with the run). */
+  confirmation?: ConfirmationRefDto;
 };
 
 /** One processor transaction record (checkpoint) as listed in drill-downs and Recovery. */

@@ -156,7 +156,7 @@ describe('CLI contract', () => {
     expect(badDeposit.code).toBe(2);
     expect(json<{ rows: unknown[] }>(await cli('--json', 'runs', 'list')).rows).toHaveLength(runsBefore);
 
-    const run = json<{ skipped: Record<string, number> }>(await cli('--json', 'refund'));
+    const run = json<{ skipped: Record<string, number> }>(await cli('--json', 'refund', '--yes'));
     expect(Object.keys(run.skipped).sort()).toEqual(
       [
         'belowMinimum',

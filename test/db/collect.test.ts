@@ -14,6 +14,7 @@ import type {
 } from '../../src-shared/dto/processors';
 import { writeFileSync } from 'node:fs';
 import { tempDir } from '../helpers/temp';
+import { dispatchConfirmed } from '../helpers/confirm';
 
 process.env.PAYDESK_SECRET_KEY = 'collect-test-key';
 
@@ -153,19 +154,19 @@ describe('collection rules', () => {
 
   it('skips bills under the minimum, respects the window and the card-network caps', async () => {
     setSetting('collect.minimumAmount', '100000.00');
-    const none = await ok<CollectRunDto>(app.dispatch('collect:run', { rebill: true }));
+    const none = await ok<CollectRunDto>(dispatchConfirmed(app, 'collect:run', { rebill: true }));
     expect(none.selected).toBe(0);
     expect(none.skipped.belowMinimum).toBeGreaterThan(0);
     setSetting('collect.minimumAmount', '2.00');
     setSetting('collect.visaCap30d', 0);
-    const capped = await ok<CollectRunDto>(app.dispatch('collect:run', { rebill: true }));
+    const capped = await ok<CollectRunDto>(dispatchConfirmed(app, 'collect:run', { rebill: true }));
     expect(capped.skipped.networkCap).toBeGreaterThan(0);
     const visa = db().prepare(`SELECT count(*) AS n FROM processor_txns WHERE brand = 'VI'`).get() as {
       n: number;
     };
     expect(visa.n).toBe(0);
     // The default window only takes bills whose collection date is yesterday or today.
-    const windowed = await ok<CollectRunDto>(app.dispatch('collect:run', {}));
+    const windowed = await ok<CollectRunDto>(dispatchConfirmed(app, 'collect:run', {}));
     const outside = db()
       .prepare(
         `SELECT count(*) AS n FROM processor_txns t JOIN bills b ON b.id = t.bill_id WHERE t.run_id = ? AND b.bill_date NOT BETWEEN '2026-11-21' AND '2026-11-22'`,
@@ -182,7 +183,7 @@ describe('collection rules', () => {
     const acct = cardAccount();
     setSim({ rules: [{ token: acct.token, result: 7 }] });
     const attempt = async (): Promise<CollectRunDto> =>
-      ok<CollectRunDto>(app.dispatch('collect:run', { rebill: true }));
+      ok<CollectRunDto>(dispatchConfirmed(app, 'collect:run', { rebill: true }));
     await attempt();
     let state = db()
       .prepare('SELECT retries_used AS r, suspended_until AS s FROM collection_states WHERE account_id = ?')
@@ -238,13 +239,13 @@ describe('collection rules', () => {
     setSetting('collect.failedPaymentFeeMinor', 300);
     const acct = cardAccount();
     setSim({ rules: [{ token: acct.token, result: 6 }] });
-    await ok(app.dispatch('collect:run', { rebill: true }));
+    await ok(dispatchConfirmed(app, 'collect:run', { rebill: true }));
     let fees = db().prepare(`SELECT count(*) AS n FROM bills WHERE bill_no LIKE 'FEE-%'`).get() as {
       n: number;
     };
     expect(fees.n).toBe(0);
     setSim({ rules: [{ token: acct.token, result: 8 }] });
-    const second = await ok<CollectRunDto>(app.dispatch('collect:run', { rebill: true }));
+    const second = await ok<CollectRunDto>(dispatchConfirmed(app, 'collect:run', { rebill: true }));
     expect(second.totals.find((t) => t.result === 8)?.count).toBeGreaterThan(0);
     fees = db().prepare(`SELECT count(*) AS n FROM bills WHERE bill_no LIKE 'FEE-%'`).get() as { n: number };
     const hard = db().prepare(`SELECT count(*) AS n FROM processor_txns WHERE result = 8`).get() as {
@@ -363,7 +364,7 @@ describe('one-off payments, refunds and deposits', () => {
     const badReason = await app.dispatch('pay:refund', { txnId: done.txnId!, reasonCode: 4101 });
     expect(!badReason.ok && badReason.error.code).toBe('validation');
     // The refund run pays back the remaining unallocated credit to the card.
-    const run = await ok<CollectRunDto>(app.dispatch('collect:refund', {}));
+    const run = await ok<CollectRunDto>(dispatchConfirmed(app, 'collect:refund', {}));
     expect(run.totals).toEqual([
       { result: 0, name: 'PASS', count: 1, amounts: [{ currency: 'USD', amountMinor: 4000 }] },
     ]);
@@ -389,11 +390,11 @@ describe('one-off payments, refunds and deposits', () => {
     await ok(app.dispatch('pay:confirm', { pendingId: p.id, authorizeOnly: true }));
     expect(mine().filter((r) => r.charged)).toHaveLength(0);
     now = new Date(now.getTime() + 86_400_000);
-    const dep = await ok<CollectRunDto>(app.dispatch('collect:deposit', {}));
+    const dep = await ok<CollectRunDto>(dispatchConfirmed(app, 'collect:deposit', {}));
     expect(dep.totals).toEqual([
       { result: 0, name: 'PASS', count: 1, amounts: [{ currency: 'USD', amountMinor: 2000 }] },
     ]);
-    const again = await ok<CollectRunDto>(app.dispatch('collect:deposit', {}));
+    const again = await ok<CollectRunDto>(dispatchConfirmed(app, 'collect:deposit', {}));
     expect(again.selected).toBe(0);
     expect(mine().filter((r) => r.charged)).toHaveLength(1);
     await checkClean();
@@ -401,7 +402,9 @@ describe('one-off payments, refunds and deposits', () => {
 
   it('recovery refuses to delete deposit checkpoints younger than 7 days (V13) and deletes older ones', async () => {
     setSim({ faults: [{ kind: 'drop', endpoint: 'batch' }] });
-    const run = await ok<CollectRunDto>(app.dispatch('collect:run', { rebill: true, batchSize: 1000 }));
+    const run = await ok<CollectRunDto>(
+      dispatchConfirmed(app, 'collect:run', { rebill: true, batchSize: 1000 }),
+    );
     expect(run.unresolved).toBeGreaterThan(0);
     setSim({});
     const young = await ok<RecoveryResultDto>(app.dispatch('recovery:resolve', { action: 'delete' }));
@@ -412,7 +415,7 @@ describe('one-off payments, refunds and deposits', () => {
     expect(resubmitOld.resubmitted).toBe(0);
     const old = await ok<RecoveryResultDto>(app.dispatch('recovery:resolve', { action: 'delete' }));
     expect(old.deleted).toBe(run.unresolved);
-    const next = await ok<CollectRunDto>(app.dispatch('collect:run', { rebill: true }));
+    const next = await ok<CollectRunDto>(dispatchConfirmed(app, 'collect:run', { rebill: true }));
     expect(next.postedCount).toBe(run.unresolved);
     await checkClean();
   });
@@ -491,7 +494,9 @@ describe('several processors', () => {
         processor: 'other',
       }),
     );
-    const viaSim = await ok<CollectRunDto>(app.dispatch('collect:run', { rebill: true, processor: 'sim' }));
+    const viaSim = await ok<CollectRunDto>(
+      dispatchConfirmed(app, 'collect:run', { rebill: true, processor: 'sim' }),
+    );
     const charged = db()
       .prepare(`SELECT count(*) AS n FROM processor_txns WHERE run_id = ? AND account_id = ? AND token = ?`)
       .get(viaSim.runId, acct.id, tok.token) as { n: number };

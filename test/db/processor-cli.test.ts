@@ -93,7 +93,7 @@ describe('processor CLI', () => {
 
   it('collects, shows runs and recovery, and takes a one-off payment through prepare and confirm', async () => {
     const run = json<{ runId: number; postedCount: number; unresolved: number }>(
-      await cli('--json', 'collect', '--rebill', '--batch-size', '40'),
+      await cli('--json', 'collect', '--rebill', '--batch-size', '40', '--yes'),
     );
     expect(run.postedCount).toBeGreaterThan(0);
     expect(run.unresolved).toBe(0);

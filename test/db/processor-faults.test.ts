@@ -11,6 +11,7 @@ import type { LedgerCheckDto } from '../../src-shared/dto/app';
 import type { CollectRunDto, RecoveryResultDto, RecoverySummaryDto } from '../../src-shared/dto/processors';
 import { startSimProcess, type SimProcess } from '../helpers/simulator';
 import { tempDir } from '../helpers/temp';
+import { dispatchConfirmed } from '../helpers/confirm';
 
 const SECRET = 'presenter-secret-42';
 const NOW = new Date('2026-11-22T09:00:00Z');
@@ -139,7 +140,7 @@ function freePort(): Promise<number> {
 }
 
 async function collect(app: App): Promise<CollectRunDto> {
-  return value<CollectRunDto>(app.dispatch('collect:run', { rebill: true }));
+  return value<CollectRunDto>(dispatchConfirmed(app, 'collect:run', { rebill: true }));
 }
 
 describe('collection against the simulator process', () => {
@@ -267,7 +268,7 @@ describe('collection against the simulator process', () => {
     const env = { ...process.env, PAYDESK_OPERATOR: 'ops', PAYDESK_QUIET: '1' };
     const full = spawnSync(
       process.execPath,
-      ['bin/paydesk.cjs', '--db', probe.file, '--json', 'collect', '--rebill'],
+      ['bin/paydesk.cjs', '--db', probe.file, '--json', 'collect', '--rebill', '--yes'],
       {
         env: { ...env, PAYDESK_CRASH_REPORT: '1' },
         encoding: 'utf8',
@@ -281,7 +282,7 @@ describe('collection against the simulator process', () => {
       app.close();
       const child = spawnSync(
         process.execPath,
-        ['bin/paydesk.cjs', '--db', file, '--json', 'collect', '--rebill'],
+        ['bin/paydesk.cjs', '--db', file, '--json', 'collect', '--rebill', '--yes'],
         {
           env: { ...env, PAYDESK_CRASH_AFTER: String(point) },
           encoding: 'utf8',

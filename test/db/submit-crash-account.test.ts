@@ -9,6 +9,7 @@ import type { Result } from '../../src-shared/api/result';
 import type { LedgerCheckDto } from '../../src-shared/dto/app';
 import type { BatchDto, BatchSubmitDto } from '../../src-shared/dto/batches';
 import { tempDir } from '../helpers/temp';
+import { dispatchConfirmed } from '../helpers/confirm';
 
 const CLI = 'out/main/cli.js';
 const KILL_POINTS = 8;
@@ -86,7 +87,7 @@ beforeAll(async () => {
   copyFileSync(base, probe);
   const run = spawnSync(
     process.execPath,
-    [CLI, '--db', probe, '--json', 'batch', 'submit', String(batchId)],
+    [CLI, '--db', probe, '--json', 'batch', 'submit', String(batchId), '--yes'],
     {
       env: { ...process.env, PAYDESK_CRASH_REPORT: '1', PAYDESK_OPERATOR: 'crash', PAYDESK_QUIET: '1' },
       encoding: 'utf8',
@@ -111,7 +112,7 @@ describe('lock-per-account submit survives being killed', () => {
       copyFileSync(base, file);
       const child = spawnSync(
         process.execPath,
-        [CLI, '--db', file, '--json', 'batch', 'submit', String(batchId)],
+        [CLI, '--db', file, '--json', 'batch', 'submit', String(batchId), '--yes'],
         {
           env: {
             ...process.env,
@@ -148,7 +149,7 @@ describe('lock-per-account submit survives being killed', () => {
         const status = (
           db.prepare('SELECT status FROM batches WHERE id = ?').get(batchId) as { status: string }
         ).status;
-        const out = await value<BatchSubmitDto>(app.dispatch('batches:submit', { batchId }));
+        const out = await value<BatchSubmitDto>(dispatchConfirmed(app, 'batches:submit', { batchId }));
         expect(out.failed).toEqual([]);
         if (status !== 'submitted') expect(out.posted + out.suspended).toBe(ENTRIES - posted);
         expect(

@@ -8,6 +8,7 @@ import type { Result } from '../../src-shared/api/result';
 import type { LedgerCheckDto } from '../../src-shared/dto/app';
 import type { BatchDto } from '../../src-shared/dto/batches';
 import { tempDir } from '../helpers/temp';
+import { dispatchConfirmed } from '../helpers/confirm';
 
 const CLI = 'out/main/cli.js';
 
@@ -81,7 +82,7 @@ beforeAll(async () => {
   copyFileSync(base, probe);
   const run = spawnSync(
     process.execPath,
-    [CLI, '--db', probe, '--json', 'batch', 'submit', String(batchId)],
+    [CLI, '--db', probe, '--json', 'batch', 'submit', String(batchId), '--yes'],
     {
       env: { ...process.env, PAYDESK_CRASH_REPORT: '1', PAYDESK_OPERATOR: 'crash', PAYDESK_QUIET: '1' },
       encoding: 'utf8',
@@ -105,7 +106,7 @@ describe('submit survives being killed at any point', () => {
       copyFileSync(base, file);
       const child = spawnSync(
         process.execPath,
-        [CLI, '--db', file, '--json', 'batch', 'submit', String(batchId)],
+        [CLI, '--db', file, '--json', 'batch', 'submit', String(batchId), '--yes'],
         {
           env: {
             ...process.env,
@@ -142,7 +143,7 @@ describe('submit survives being killed at any point', () => {
           ).toBe(0);
           outcomes.nothing++;
         }
-        await value(app.dispatch('batches:submit', { batchId }));
+        await value(dispatchConfirmed(app, 'batches:submit', { batchId }));
         expect(
           (db.prepare('SELECT count(*) AS n FROM payments WHERE batch_id = ?').get(batchId) as { n: number })
             .n,

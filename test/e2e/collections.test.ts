@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConfirmationDto } from '../../src-shared/dto/confirmations';
 import type { CollectRunDto, PendingPaymentDto, RecoverySummaryDto } from '../../src-shared/dto/processors';
 import { startSimProcess, type SimProcess } from '../helpers/simulator';
 import { startSession, type E2eSession } from './helpers';
@@ -51,10 +52,17 @@ describe('Collections in the desktop UI against the simulator process', () => {
     await s?.close();
   });
 
-  it('runs a collection with a declining card and drills down from the totals to the transactions', async () => {
+  it('shows the run confirmation with count and per-currency totals, charges nothing before confirm, then shows the live count', async () => {
     const { page } = s;
+    const db = s.app.ctx.ledger.sqlite;
     await expect.poll(() => page.getByTestId('status-processors').textContent()).toContain('sim up');
+    // Small, slow processor batches so the live count of the run can be seen.
+    const setSetting = (key: string, v: unknown) =>
+      db.prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)').run(key, JSON.stringify(v));
+    setSetting('collect.batchSize', 25);
+    setSetting('collect.concurrency', 1);
     sim.setConfig({
+      latencyMs: 250,
       rules: [
         { accountNo: cardAccount, result: 7 },
         { amountFrom: 0, amountTo: 3000, result: 8 },
@@ -62,8 +70,41 @@ describe('Collections in the desktop UI against the simulator process', () => {
     });
     await page.getByTestId('collect-rebill').locator('input').check();
     await page.getByTestId('collect-run').click();
-    await page.getByTestId('run-detail').waitFor({ timeout: 30_000 });
+    const dialog = page.getByTestId('run-confirm-dialog');
+    await dialog.getByTestId('confirmation-summary').waitFor();
+    const { id } = db.prepare('SELECT max(id) AS id FROM confirmations').get() as { id: number };
+    const preview = await service<ConfirmationDto>(s, 'confirmations:show', { confirmationId: id });
+    expect(preview.count).toBeGreaterThan(25);
+    expect(preview.totals.length).toBeGreaterThan(1);
+    await expect(dialog.getByTestId('confirmation-description').textContent()).resolves.toContain(
+      `Collect ${preview.count} bills through sim`,
+    );
+    for (const t of preview.totals) {
+      const row = await dialog.getByTestId(`confirmation-total-${t.currency}`).textContent();
+      expect(row).toContain(String(t.count));
+      expect(row).toContain(t.currency);
+    }
+    // The confirm button names the count; Cancel holds the focus so Enter cannot charge by accident.
+    await expect(dialog.getByTestId('run-confirm').textContent()).resolves.toContain(
+      `Charge ${preview.count}`,
+    );
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(
+      'run-confirm-cancel',
+    );
+    await s.screenshot('collections-run-confirm');
+    expect(await sim.charges()).toEqual([]);
+    expect((db.prepare('SELECT count(*) AS n FROM processor_txns').get() as { n: number }).n).toBe(0);
+
+    await dialog.getByTestId('run-confirm').click();
+    await expect
+      .poll(() => dialog.getByTestId('run-live-count').textContent(), { timeout: 20_000 })
+      .toMatch(new RegExp(`Sent [1-9]\\d* of ${preview.count}`));
+    await s.screenshot('collections-run-live-count');
+    await page.getByTestId('run-detail').waitFor({ timeout: 60_000 });
+    await dialog.waitFor({ state: 'detached' });
     const run = (await service<{ rows: CollectRunDto[] }>(s, 'collect:runs', {})).rows[0]!;
+    expect(run.selected).toBe(preview.count);
+    expect((await sim.charges()).length).toBe(preview.count);
     expect(run.postedCount).toBeGreaterThan(0);
     const declined = run.totals.find((t) => t.result === 7)!;
     expect(declined.count).toBeGreaterThan(0);
@@ -74,7 +115,17 @@ describe('Collections in the desktop UI against the simulator process', () => {
     await expect(page.getByTestId('run-txns').textContent()).resolves.toContain('FAIL_DECL_SOFT');
     await s.screenshot('collections-runs');
     sim.setConfig({});
-  }, 60_000);
+    setSetting('collect.batchSize', 500);
+    setSetting('collect.concurrency', 4);
+
+    // Cancelling a preview sends nothing.
+    const before = (await sim.charges()).length;
+    await page.getByTestId('collect-refund').click();
+    await dialog.getByTestId('confirmation-summary').waitFor();
+    await dialog.getByTestId('run-confirm-cancel').click();
+    await dialog.waitFor({ state: 'detached' });
+    expect((await sim.charges()).length).toBe(before);
+  }, 120_000);
 
   it('shows an interrupted one-off charge in Recovery and resolves it by asking the processor for the reply', async () => {
     const { page } = s;

@@ -20,6 +20,7 @@ import { startSimulator } from '../../processors/simulator';
 import { simulatorProcessor } from '../../processors/simulator-adapter';
 import { findProcessor } from '../../services/processors/config';
 import { printError } from '../output';
+import { runConfirmed, withConfirmOptions, type ConfirmFlags } from '../confirm';
 import { dropUndefined, humanJson, intOption, type CliKit, type GlobalOptions } from '../kit';
 
 const money = (minor: number, currency: string): string =>
@@ -222,63 +223,84 @@ export function registerProcessorCommands(kit: CliKit): void {
     return { start };
   };
 
-  program
-    .command('collect')
-    .description('collect due bills of card and direct-debit accounts (pin_collect)')
-    .option('--processor <name>', 'processor (default: the default processor)')
-    .option(
-      '--start <date|N|0>',
-      'window start: a date, N days back, or 0 for today only (default yesterday)',
-    )
-    .option('--end <date>', 'window end (default today)')
-    .option('--rebill', 'collect every outstanding bill, on active, inactive and closed accounts')
-    .option('--minimum <amount>', 'minimum amount (default the collect.minimumAmount setting, 2.00)')
-    .addOption(new Option('--concurrency <n>', 'processor batches in flight').argParser(intOption))
-    .addOption(new Option('--batch-size <n>', 'items per processor batch').argParser(intOption))
-    .action(
-      (
-        o: {
-          processor?: string;
-          start?: string;
-          end?: string;
-          rebill?: boolean;
-          minimum?: string;
-          concurrency?: number;
-          batchSize?: number;
-        },
-        cmd: Command,
-      ) =>
-        run<CollectRunDto>(
-          cmd,
-          'collect:run',
-          dropUndefined({
-            processor: o.processor,
-            ...startOf(o.start, new Date().toISOString().slice(0, 10)),
-            end: o.end,
-            rebill: o.rebill,
-            minimumAmount: o.minimum,
-            concurrency: o.concurrency,
-            batchSize: o.batchSize,
-          }),
-          humanRun,
-        ),
-    );
-  program
-    .command('deposit')
-    .description('deposit pre-authorized card payments of the last 30 days (pin_deposit)')
-    .option('--processor <name>', 'processor')
-    .option('--start <date>', 'first authorization date')
-    .option('--end <date>', 'last authorization date')
-    .action((o: { processor?: string; start?: string; end?: string }, cmd: Command) =>
-      run<CollectRunDto>(cmd, 'collect:deposit', dropUndefined(o), humanRun),
-    );
-  program
-    .command('refund')
-    .description('refund the unallocated credit of card and direct-debit accounts (pin_refund)')
-    .option('--processor <name>', 'processor')
-    .action((o: { processor?: string }, cmd: Command) =>
-      run<CollectRunDto>(cmd, 'collect:refund', dropUndefined(o), humanRun),
-    );
+  withConfirmOptions(
+    program
+      .command('collect')
+      .description(
+        'collect due bills of card and direct-debit accounts (pin_collect); shows the preview and asks first',
+      )
+      .option('--processor <name>', 'processor (default: the default processor)')
+      .option(
+        '--start <date|N|0>',
+        'window start: a date, N days back, or 0 for today only (default yesterday)',
+      )
+      .option('--end <date>', 'window end (default today)')
+      .option('--rebill', 'collect every outstanding bill, on active, inactive and closed accounts')
+      .option('--minimum <amount>', 'minimum amount (default the collect.minimumAmount setting, 2.00)')
+      .addOption(new Option('--concurrency <n>', 'processor batches in flight').argParser(intOption))
+      .addOption(new Option('--batch-size <n>', 'items per processor batch').argParser(intOption)),
+  ).action(
+    (
+      o: {
+        processor?: string;
+        start?: string;
+        end?: string;
+        rebill?: boolean;
+        minimum?: string;
+        concurrency?: number;
+        batchSize?: number;
+      } & ConfirmFlags,
+      cmd: Command,
+    ) =>
+      runConfirmed<CollectRunDto>(
+        kit,
+        cmd,
+        'collect:run',
+        dropUndefined({
+          processor: o.processor,
+          ...startOf(o.start, new Date().toISOString().slice(0, 10)),
+          end: o.end,
+          rebill: o.rebill,
+          minimumAmount: o.minimum,
+          concurrency: o.concurrency,
+          batchSize: o.batchSize,
+        }),
+        o,
+        humanRun,
+      ),
+  );
+  withConfirmOptions(
+    program
+      .command('deposit')
+      .description('deposit pre-authorized card payments of the last 30 days (pin_deposit); asks first')
+      .option('--processor <name>', 'processor')
+      .option('--start <date>', 'first authorization date')
+      .option('--end <date>', 'last authorization date'),
+  ).action((o: { processor?: string; start?: string; end?: string } & ConfirmFlags, cmd: Command) =>
+    runConfirmed<CollectRunDto>(
+      kit,
+      cmd,
+      'collect:deposit',
+      dropUndefined({ processor: o.processor, start: o.start, end: o.end }),
+      o,
+      humanRun,
+    ),
+  );
+  withConfirmOptions(
+    program
+      .command('refund')
+      .description('refund the unallocated credit of card and direct-debit accounts (pin_refund); asks first')
+      .option('--processor <name>', 'processor'),
+  ).action((o: { processor?: string } & ConfirmFlags, cmd: Command) =>
+    runConfirmed<CollectRunDto>(
+      kit,
+      cmd,
+      'collect:refund',
+      dropUndefined({ processor: o.processor }),
+      o,
+      humanRun,
+    ),
+  );
 
   const runs = program.command('runs').description('collection, deposit and refund runs');
   runs

@@ -79,6 +79,16 @@ export const SETTING_RULES: Partial<Record<SettingKey, Rule>> = {
     pattern: /^(finalized|due|before-due:\d{1,3})$/,
     description: 'Collection date: finalized (bill date), due (due date) or before-due:N',
   },
+  'confirm.submitAboveAmount': {
+    kind: 'decimal',
+    description: 'Batch submit needs an explicit confirmation when the batch total is over this amount',
+  },
+  'confirm.expiryMinutes': {
+    kind: 'integer',
+    min: 1,
+    max: 1440,
+    description: 'Minutes a previewed run or submit stays confirmable',
+  },
 };
 
 const DECIMAL_TEXT = /^\d{1,15}(\.\d{1,6})?$/;

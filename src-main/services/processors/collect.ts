@@ -50,6 +50,28 @@ export type RunEnv = {
   port?: PaymentProcessor | undefined;
 };
 
+/** One request a run would send: the bill or transaction it follows, the card or bank token, the amount. */
+export type SelectedItem = {
+  ref: number;
+  accountNo: string;
+  token: string;
+  merchant: string;
+  currency: string;
+  amountMinor: number;
+};
+
+/** Exactly what a run would send, computed without writing anything (the preview of a confirmation). */
+export type RunSelection = {
+  kind: CollectRunDto['kind'];
+  processor: { id: number; name: string };
+  window: { start: string | null; end: string | null };
+  items: SelectedItem[];
+  skipped: Record<string, number>;
+};
+
+/** Checks a run's selection before anything is written or sent (the confirm step); throws to refuse. */
+export type RunGuard = (selection: RunSelection) => void;
+
 type Candidate = {
   billId: number;
   billNo: string;
@@ -67,6 +89,9 @@ type Candidate = {
   suspendedUntil: string | null;
   datePolicy: string | null;
 };
+
+/** A bill a collection run sends, with the token it charges and the merchant account it goes through. */
+type CollectRow = Candidate & { token: string; merchant: string };
 
 /** Minor units of a decimal minimum such as "2.00" in a currency (extra decimals are cut, never rounded up). */
 export function minimumMinor(text: string, exponent: number): number {
@@ -368,20 +393,97 @@ function networkAllowance(db: Database.Database, now: Date): (token: string, bra
  * collection date in the window (or every outstanding bill with rebill), skips bills under the minimum, bills
  * with an open checkpoint (V12), suspended accounts, cards over their network cap or after a never-retry
  * decline, then sends processor batches with bounded concurrency and posts each approval as a payment
- * allocated to its bill.
+ * allocated to its bill. The guard sees the exact selection before anything is written (the confirm step).
  */
-export async function runCollect(env: RunEnv, o: CollectOptions): Promise<CollectRunDto> {
+export async function runCollect(env: RunEnv, o: CollectOptions, guard?: RunGuard): Promise<CollectRunDto> {
   const db = env.db;
   const startedMs = performance.now();
   const proc = findProcessor(db, o.processor);
+  const sel = selectCollect(db, env.now, proc, o);
+  guard?.(collectSelection(proc, sel));
   const port = env.port ?? connectProcessor(proc, env.ledgerFile);
-  const today = isoDate(env.now);
+  const runId = startRun(env, 'collect', proc, sel.window, o);
+  const skipped = sel.skipped;
+  const byMerchant = new Map<string, { merchant: string; rows: CollectRow[] }>();
+  for (const r of sel.rows) {
+    let group = byMerchant.get(`${r.merchant}|${r.currency}`);
+    if (!group) byMerchant.set(`${r.merchant}|${r.currency}`, (group = { merchant: r.merchant, rows: [] }));
+    group.rows.push(r);
+  }
+  const prefix = keyPrefix(db);
+  const batchSize = o.batchSize ?? Number(getSetting(db, 'collect.batchSize'));
+  const concurrency = o.concurrency ?? Number(getSetting(db, 'collect.concurrency'));
+  const chunks: Chunk[] = [];
+  for (const { merchant, rows } of byMerchant.values()) {
+    for (let i = 0; i < rows.length; i += batchSize) {
+      const batchKey = `${prefix}-R${runId}-${merchant}-${chunks.length + 1}`;
+      const part = rows.slice(i, i + batchSize);
+      const drafts = part.map<TxnDraft>((c) => ({
+        idemKey: `${prefix}-col-${runId}-${c.billId}`,
+        processorId: proc.id,
+        command: 'condition',
+        runId,
+        batchKey,
+        accountId: c.accountId,
+        billId: c.billId,
+        paymentMethodId: c.methodId,
+        token: c.token,
+        brand: c.brand,
+        merchant,
+        amountMinor: c.amountMinor,
+        currency: c.currency,
+        payType: c.payType,
+        relatedTxnId: null,
+        description: `collect ${c.billNo}`,
+      }));
+      chunks.push({
+        drafts,
+        items: drafts.map((d, k) => ({
+          idemKey: d.idemKey,
+          command: 'condition',
+          merchant,
+          token: d.token,
+          amountMinor: d.amountMinor,
+          currency: d.currency,
+          accountNo: part[k]!.accountNo,
+          reference: part[k]!.billNo,
+        })),
+      });
+    }
+  }
+  const selected = chunks.reduce((s, ch) => s + ch.drafts.length, 0);
+  const c: Counters = { sent: 0, unresolved: 0, latencies: [], notSent: 0, done: 0 };
+  env.progress('collect', 0, selected);
+  await pool(
+    chunks.map((ch) => () => sendChunk(env, port, ch, c, selected)),
+    concurrency,
+  );
+  noteHealth(db, proc.id, c, env.now);
+  return finishRun(env, runId, selected, skipped, c, startedMs, false);
+}
+
+/**
+ * The bills a collection run would send, without writing anything (pin_collect's selection): by collection
+ * date in the window (or every outstanding bill with rebill), minus bills under the minimum, bills with an
+ * open checkpoint (V12), suspended accounts, cards over their network cap or after a never-retry decline,
+ * and currencies without a merchant account. The run and its confirmation preview share it.
+ */
+export function selectCollect(
+  db: Database.Database,
+  now: Date,
+  proc: ProcessorRow,
+  o: CollectOptions,
+): {
+  window: { start: string | null; end: string | null };
+  rows: CollectRow[];
+  skipped: Record<string, number>;
+} {
+  const today = isoDate(now);
   const window = collectWindow(today, o);
   if (window.start > window.end)
     throw invalidFields(`the window starts (${window.start}) after it ends (${window.end})`, [
       { path: 'start', message: `${window.start} is after the end ${window.end}` },
     ]);
-  const runId = startRun(env, 'collect', proc, o.rebill ? { start: null, end: null } : window, o);
   const policy = String(getSetting(db, 'collect.datePolicy'));
   const minimumText = o.minimumAmount ?? String(getSetting(db, 'collect.minimumAmount'));
   const candidates = db
@@ -420,14 +522,14 @@ export async function runCollect(env: RunEnv, o: CollectOptions): Promise<Collec
         .all() as { token: string }[]
     ).map((r) => r.token),
   );
-  const allowance = networkAllowance(db, env.now);
+  const allowance = networkAllowance(db, now);
   const minimum = new Map<string, number>();
   const skipped: Record<string, number> = {};
   const skip = (why: string): void => {
     skipped[why] = (skipped[why] ?? 0) + 1;
   };
   const attemptsThisRun = new Map<string, number>();
-  const byMerchant = new Map<string, { merchant: string; rows: Candidate[] }>();
+  const rows: CollectRow[] = [];
   for (const c of candidates) {
     if (!o.rebill) {
       const date = collectionDate(c.datePolicy ?? policy, c.billDate, c.dueDate);
@@ -470,60 +572,9 @@ export async function runCollect(env: RunEnv, o: CollectOptions): Promise<Collec
       skip('noMerchant');
       continue;
     }
-    let group = byMerchant.get(`${merchant}|${c.currency}`);
-    if (!group) byMerchant.set(`${merchant}|${c.currency}`, (group = { merchant, rows: [] }));
-    group.rows.push(c);
+    rows.push({ ...c, token: c.token, merchant });
   }
-  const prefix = keyPrefix(db);
-  const batchSize = o.batchSize ?? Number(getSetting(db, 'collect.batchSize'));
-  const concurrency = o.concurrency ?? Number(getSetting(db, 'collect.concurrency'));
-  const chunks: Chunk[] = [];
-  for (const { merchant, rows } of byMerchant.values()) {
-    for (let i = 0; i < rows.length; i += batchSize) {
-      const batchKey = `${prefix}-R${runId}-${merchant}-${chunks.length + 1}`;
-      const part = rows.slice(i, i + batchSize);
-      const drafts = part.map<TxnDraft>((c) => ({
-        idemKey: `${prefix}-col-${runId}-${c.billId}`,
-        processorId: proc.id,
-        command: 'condition',
-        runId,
-        batchKey,
-        accountId: c.accountId,
-        billId: c.billId,
-        paymentMethodId: c.methodId,
-        token: c.token!,
-        brand: c.brand,
-        merchant,
-        amountMinor: c.amountMinor,
-        currency: c.currency,
-        payType: c.payType,
-        relatedTxnId: null,
-        description: `collect ${c.billNo}`,
-      }));
-      chunks.push({
-        drafts,
-        items: drafts.map((d, k) => ({
-          idemKey: d.idemKey,
-          command: 'condition',
-          merchant,
-          token: d.token,
-          amountMinor: d.amountMinor,
-          currency: d.currency,
-          accountNo: part[k]!.accountNo,
-          reference: part[k]!.billNo,
-        })),
-      });
-    }
-  }
-  const selected = chunks.reduce((s, ch) => s + ch.drafts.length, 0);
-  const c: Counters = { sent: 0, unresolved: 0, latencies: [], notSent: 0, done: 0 };
-  env.progress('collect', 0, selected);
-  await pool(
-    chunks.map((ch) => () => sendChunk(env, port, ch, c, selected)),
-    concurrency,
-  );
-  noteHealth(db, proc.id, c, env.now);
-  return finishRun(env, runId, selected, skipped, c, startedMs, false);
+  return { window: o.rebill ? { start: null, end: null } : window, rows, skipped };
 }
 
 function noteHealth(db: Database.Database, processorId: number, c: Counters, now: Date): void {
@@ -537,15 +588,37 @@ function noteHealth(db: Database.Database, processorId: number, c: Counters, now
  * Deposits pre-authorized card payments of the last 30 days counting back from yesterday (pin_deposit): each
  * approved authorization without a deposit is sent for deposit under its own key.
  */
-export async function runDeposit(
-  env: RunEnv,
-  o: { processor?: string | undefined; start?: string | undefined; end?: string | undefined },
-): Promise<CollectRunDto> {
+export async function runDeposit(env: RunEnv, o: DepositOptions, guard?: RunGuard): Promise<CollectRunDto> {
   const db = env.db;
   const startedMs = performance.now();
   const proc = findProcessor(db, o.processor);
+  const sel = selectDeposit(db, env.now, proc, o);
+  guard?.(followUpSelection('deposit', proc, sel.window, sel.rows));
   const port = env.port ?? connectProcessor(proc, env.ledgerFile);
-  const today = isoDate(env.now);
+  const runId = startRun(env, 'deposit', proc, sel.window, o);
+  return sendFollowUps(env, proc, port, runId, startedMs, sel.rows, {
+    command: 'deposit',
+    batchTag: 'D',
+    keyTag: 'dep',
+    description: (a) => `deposit of ${a.idemKey ?? a.id}`,
+  });
+}
+
+/** Options of a deposit run: processor and authorization dates (default the 30 days up to yesterday). */
+export type DepositOptions = {
+  processor?: string | undefined;
+  start?: string | undefined;
+  end?: string | undefined;
+};
+
+/** The approved authorizations a deposit run would send, without writing anything. */
+export function selectDeposit(
+  db: Database.Database,
+  now: Date,
+  proc: ProcessorRow,
+  o: DepositOptions,
+): { window: { start: string; end: string }; rows: FollowUpRow[] } {
+  const today = isoDate(now);
   // The past 30 days counting back from yesterday (pin_deposit): today's authorizations wait for tomorrow.
   const end = o.end ?? addDays(today, -1);
   const start = o.start ?? addDays(end, -29);
@@ -553,7 +626,6 @@ export async function runDeposit(
     throw invalidFields(`the window starts (${start}) after it ends (${end})`, [
       { path: 'start', message: `${start} is after the end ${end}` },
     ]);
-  const runId = startRun(env, 'deposit', proc, { start, end }, o);
   const auths = db
     .prepare(
       `SELECT t.id, t.idem_key AS idemKey, t.account_id AS accountId, a.account_no AS accountNo, t.bill_id AS billId, t.payment_method_id AS methodId,
@@ -579,12 +651,7 @@ export async function runDeposit(
     payType: number;
     processorRef: string | null;
   }[];
-  return sendFollowUps(env, proc, port, runId, startedMs, auths, {
-    command: 'deposit',
-    batchTag: 'D',
-    keyTag: 'dep',
-    description: (a) => `deposit of ${a.idemKey ?? a.id}`,
-  });
+  return { window: { start, end }, rows: auths };
 }
 
 /** A settled processor transaction that a deposit or refund run follows up with the same token. */
@@ -603,6 +670,47 @@ type FollowUpRow = {
   payType: number;
   processorRef: string | null;
 };
+
+/** The selection of a collection run as the confirmation guard and the preview see it. */
+export function collectSelection(proc: ProcessorRow, sel: ReturnType<typeof selectCollect>): RunSelection {
+  return {
+    kind: 'collect',
+    processor: { id: proc.id, name: proc.name },
+    window: sel.window,
+    items: sel.rows.map((r) => ({
+      ref: r.billId,
+      accountNo: r.accountNo,
+      token: r.token,
+      merchant: r.merchant,
+      currency: r.currency,
+      amountMinor: r.amountMinor,
+    })),
+    skipped: { ...SKIP_REASONS_ZERO, ...sel.skipped },
+  };
+}
+
+/** The selection of a deposit or refund run as the confirmation guard and the preview see it. */
+export function followUpSelection(
+  kind: 'deposit' | 'refund',
+  proc: ProcessorRow,
+  window: { start: string | null; end: string | null },
+  rows: readonly FollowUpRow[],
+): RunSelection {
+  return {
+    kind,
+    processor: { id: proc.id, name: proc.name },
+    window,
+    items: rows.map((r) => ({
+      ref: r.id,
+      accountNo: r.accountNo,
+      token: r.token,
+      merchant: r.merchant,
+      currency: r.currency,
+      amountMinor: r.amountMinor,
+    })),
+    skipped: {},
+  };
+}
 
 /**
  * Reserves and sends follow-up requests (deposits of authorizations, refunds of credit) in batches with
@@ -674,12 +782,28 @@ async function sendFollowUps(
  * Refunds the unallocated credit of card and direct-debit accounts (pin_refund): each processor payment
  * with unallocated credit on an account in credit is refunded to the same token, up to the credit.
  */
-export async function runRefund(env: RunEnv, o: { processor?: string | undefined }): Promise<CollectRunDto> {
+export async function runRefund(
+  env: RunEnv,
+  o: { processor?: string | undefined },
+  guard?: RunGuard,
+): Promise<CollectRunDto> {
   const db = env.db;
   const startedMs = performance.now();
   const proc = findProcessor(db, o.processor);
+  const picks = selectRefund(db, proc);
+  guard?.(followUpSelection('refund', proc, { start: null, end: null }, picks));
   const port = env.port ?? connectProcessor(proc, env.ledgerFile);
   const runId = startRun(env, 'refund', proc, { start: null, end: null }, o);
+  return sendFollowUps(env, proc, port, runId, startedMs, picks, {
+    command: 'refund',
+    batchTag: 'F',
+    keyTag: 'ref',
+    description: () => 'refund of unallocated credit',
+  });
+}
+
+/** The credit a refund run would pay back, per processor payment and up to the account's credit; writes nothing. */
+export function selectRefund(db: Database.Database, proc: ProcessorRow): FollowUpRow[] {
   const rows = db
     .prepare(
       `SELECT t.id, t.account_id AS accountId, a.account_no AS accountNo, t.payment_method_id AS methodId, t.token, t.brand, t.merchant,
@@ -718,12 +842,7 @@ export async function runRefund(env: RunEnv, o: { processor?: string | undefined
     credit.set(r.accountId, left - amountMinor);
     picks.push({ ...r, amountMinor });
   }
-  return sendFollowUps(env, proc, port, runId, startedMs, picks, {
-    command: 'refund',
-    batchTag: 'F',
-    keyTag: 'ref',
-    description: () => 'refund of unallocated credit',
-  });
+  return picks;
 }
 
 /** Follow-ups raised by collection, newest first. */

@@ -17,7 +17,9 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import type { BatchDto, BatchSubmitDto } from '../../../../src-shared/dto/batches';
-import { call, errorMessage } from '../../api/client';
+import type { ConfirmationDto } from '../../../../src-shared/dto/confirmations';
+import { ApiCallError, call, errorMessage } from '../../api/client';
+import { ConfirmationSummary } from '../../components/ConfirmationSummary';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
 import { ENTRY_STATUSES, entryStatusLabel } from './labels';
@@ -68,6 +70,8 @@ export function SubmitDialog({
     };
   }, [differs]);
 
+  // Over the confirmation limit the service asks for a prepared confirmation: show it, then confirm it.
+  const [confirmation, setConfirmation] = useState<ConfirmationDto | null>(null);
   const submit = async () => {
     if (differs && reason === '') {
       setError('Choose the reason for submitting although the figures differ.');
@@ -75,16 +79,33 @@ export function SubmitDialog({
     }
     setSaving(true);
     setError(null);
+    const input = {
+      batchId: batch.id,
+      ...(differs && reason !== '' ? { overrideReasonCode: reason } : {}),
+      ...(differs && note.trim() ? { overrideNote: note.trim() } : {}),
+    };
     try {
       onSubmitted(
         await call('batches:submit', {
-          batchId: batch.id,
-          ...(differs && reason !== '' ? { overrideReasonCode: reason } : {}),
-          ...(differs && note.trim() ? { overrideNote: note.trim() } : {}),
+          ...input,
+          ...(confirmation ? { confirmationId: confirmation.id } : {}),
         }),
       );
     } catch (err) {
-      setError(errorMessage(err));
+      const needed =
+        err instanceof ApiCallError &&
+        err.error.code === 'conflict' &&
+        err.error.rule === 'confirmation-required';
+      try {
+        if (needed)
+          setConfirmation(await call('confirmations:prepare', { operation: 'batches:submit', input }));
+        else {
+          setConfirmation(null);
+          setError(errorMessage(err));
+        }
+      } catch (prepareErr) {
+        setError(errorMessage(prepareErr));
+      }
       setSaving(false);
     }
   };
@@ -178,6 +199,17 @@ export function SubmitDialog({
             </Box>
           </Box>
         )}
+        {confirmation && (
+          <Box
+            sx={{ mt: 2, display: 'flex', flexDirection: 'column', gap: 1 }}
+            data-testid="submit-confirmation"
+          >
+            <Alert severity="warning">
+              This batch is over the confirmation limit. Check the count and the total, then confirm.
+            </Alert>
+            <ConfirmationSummary preview={confirmation} money={money} />
+          </Box>
+        )}
         {error && (
           <Alert severity="error" sx={{ mt: 2 }} data-testid="submit-error">
             {error}
@@ -185,18 +217,37 @@ export function SubmitDialog({
         )}
       </DialogContent>
       <DialogActions sx={{ px: 3, pb: 2 }}>
-        <Button onClick={onClose} disabled={saving}>
+        {/* Once a confirmation shows, Cancel takes the focus so Enter never confirms by accident. */}
+        <Button
+          key={confirmation ? 'cancel-confirm' : 'cancel'}
+          onClick={onClose}
+          disabled={saving}
+          autoFocus={!!confirmation}
+        >
           Cancel
         </Button>
-        <Button
-          variant="contained"
-          onClick={() => void submit()}
-          disabled={saving}
-          autoFocus
-          data-testid="submit-confirm"
-        >
-          {differs ? 'Override and submit' : 'Submit batch'}
-        </Button>
+        {confirmation ? (
+          <Button
+            key="confirm"
+            variant="contained"
+            color="warning"
+            onClick={() => void submit()}
+            disabled={saving}
+            data-testid="submit-confirm-amount"
+          >
+            {`Confirm and submit ${confirmation.totals.map((t) => money(t.amountMinor, t.currency, true)).join(' + ')}`}
+          </Button>
+        ) : (
+          <Button
+            variant="contained"
+            onClick={() => void submit()}
+            disabled={saving}
+            autoFocus
+            data-testid="submit-confirm"
+          >
+            {differs ? 'Override and submit' : 'Submit batch'}
+          </Button>
+        )}
       </DialogActions>
     </Dialog>
   );

@@ -17,6 +17,7 @@ import type { CollectRunDto, ProcessorTxnPageDto } from '../../../../src-shared/
 import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
+import { RunConfirmDialog, type RunCommand } from './RunConfirmDialog';
 
 /** Colour of a result code chip: approved, declined, open. */
 function resultColor(result: number): 'success' | 'error' | 'warning' | 'default' {
@@ -36,7 +37,10 @@ export function RunsPanel({ canRun }: { canRun: boolean }) {
   const [rebill, setRebill] = useState(false);
   const [start, setStart] = useState('');
   const [end, setEnd] = useState('');
-  const [busy, setBusy] = useState<string | null>(null);
+  const [pending, setPending] = useState<{ command: RunCommand; input: Record<string, unknown> } | null>(
+    null,
+  );
+  const busy = pending?.command ?? null;
   const [error, setError] = useState<string | null>(null);
 
   const load = useCallback(
@@ -59,22 +63,19 @@ export function RunsPanel({ canRun }: { canRun: boolean }) {
     }).then(setTxns);
   }, [selected, filter]);
 
-  const run = async (kind: 'collect:run' | 'collect:deposit' | 'collect:refund') => {
-    setBusy(kind);
+  // Every run goes out through its preview: the dialog shows what will be sent and asks first.
+  const run = (kind: RunCommand) => {
     setError(null);
-    try {
-      const out =
-        kind === 'collect:run'
-          ? await call(kind, { rebill, ...(start ? { start } : {}), ...(end ? { end } : {}) })
-          : await call(kind, {});
-      await load();
-      setSelected(out.runId);
-      setFilter(undefined);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(null);
-    }
+    setPending({
+      command: kind,
+      input: kind === 'collect:run' ? { rebill, ...(start ? { start } : {}), ...(end ? { end } : {}) } : {},
+    });
+  };
+  const done = async (out: CollectRunDto) => {
+    setPending(null);
+    await load();
+    setSelected(out.runId);
+    setFilter(undefined);
   };
 
   const current = runs.find((r) => r.runId === selected) ?? null;
@@ -115,17 +116,27 @@ export function RunsPanel({ canRun }: { canRun: boolean }) {
           />
           <Button
             variant="contained"
-            onClick={() => void run('collect:run')}
+            onClick={() => run('collect:run')}
             disabled={busy !== null}
             data-testid="collect-run"
           >
-            {busy === 'collect:run' ? 'Collecting…' : 'Collect now'}
+            Collect now…
           </Button>
-          <Button variant="outlined" onClick={() => void run('collect:deposit')} disabled={busy !== null}>
-            Deposit authorizations
+          <Button
+            variant="outlined"
+            onClick={() => run('collect:deposit')}
+            disabled={busy !== null}
+            data-testid="collect-deposit"
+          >
+            Deposit authorizations…
           </Button>
-          <Button variant="outlined" onClick={() => void run('collect:refund')} disabled={busy !== null}>
-            Refund credits
+          <Button
+            variant="outlined"
+            onClick={() => run('collect:refund')}
+            disabled={busy !== null}
+            data-testid="collect-refund"
+          >
+            Refund credits…
           </Button>
           <Typography variant="caption" color="text.secondary">
             Default window: yesterday and today · minimum 2.00 · bills with an open checkpoint are skipped
@@ -133,6 +144,14 @@ export function RunsPanel({ canRun }: { canRun: boolean }) {
         </Paper>
       )}
       {error && <Alert severity="error">{error}</Alert>}
+      {pending && (
+        <RunConfirmDialog
+          command={pending.command}
+          input={pending.input}
+          onClose={() => setPending(null)}
+          onDone={(out) => void done(out)}
+        />
+      )}
       <Paper variant="outlined" sx={{ overflow: 'auto', maxHeight: 260 }}>
         <Table size="small" stickyHeader data-testid="runs-table">
           <TableHead>

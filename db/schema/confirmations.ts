@@ -1,0 +1,38 @@
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { operators } from './reference';
+
+/**
+ * Prepared outgoing-money operations (issue #11, finding 9): a collection, deposit or refund run, or a batch
+ * submit over the confirmation limit, previewed with its exact selection and waiting for an explicit
+ * confirmation. The hash covers the command input and every selected item, so a confirm runs only what was
+ * shown; it is refused when the selection changed, the preview expired, or it was already used.
+ */
+export const confirmations = sqliteTable(
+  'confirmations',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** The command it confirms, e.g. collect:run or batches:submit. */
+    operation: text('operation').notNull(),
+    /** The command input the preview was computed for (canonical JSON, without the confirmation id). */
+    inputJson: text('input_json').notNull(),
+    /** sha256 (hex) of the operation, its input and the exact selection. */
+    hash: text('hash').notNull(),
+    /** What the operator saw: counts and totals per currency, per processor or status, skipped counts. */
+    summaryJson: text('summary_json').notNull(),
+    /** False when the operation would not have needed a confirmation (a batch under the limit). */
+    required: integer('required').notNull().default(1),
+    status: text('status', { enum: ['pending', 'confirmed', 'refused', 'expired'] })
+      .notNull()
+      .default('pending'),
+    createdBy: integer('created_by')
+      .notNull()
+      .references(() => operators.id),
+    createdAt: text('created_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+    decidedBy: integer('decided_by').references(() => operators.id),
+    decidedAt: text('decided_at'),
+    /** Why it was refused, or what it ran (run id, batch id). */
+    outcome: text('outcome'),
+  },
+  (t) => [index('confirmations_status_idx').on(t.status, t.expiresAt)],
+);
