@@ -20,8 +20,8 @@ async function main(): Promise<void> {
   let failed = false;
   try {
     await service(s, 'demo:load', { accounts: 50, seed: 3 });
-    for (const [i, delayMs] of DELAYS.entries()) {
-      const batchId = await newKeyingBatch(s, i === 0);
+    for (const delayMs of DELAYS) {
+      const batchId = await newKeyingBatch(s);
       const entries = keyedEntries(ENTRIES, 101 + delayMs);
       const f = await keyRun(s, batchId, entries, delayMs);
       const twoField = entries.filter((e) => !e.checkNo).length;

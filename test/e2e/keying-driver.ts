@@ -102,10 +102,10 @@ export async function waitEditing(page: Page, colId: string, timeout = 10_000): 
 
 /**
  * Opens the Batches area, creates a check batch with the New batch dialog (New batch, Ctrl+Enter) and
- * waits for the cursor in the first entry's Account no. The first time, it hides the Bill no and Payment date
+ * waits for the cursor in the first entry's Account no. Where they show, it hides the Bill no and Payment date
  * columns with the Columns menu (the clerk's layout, kept per operator), so Tab goes Account no, Amount, Check no.
  */
-export async function newKeyingBatch(s: E2eSession, arrangeColumns: boolean): Promise<number> {
+export async function newKeyingBatch(s: E2eSession): Promise<number> {
   const page = s.page;
   if (
     !(await page
@@ -127,20 +127,24 @@ export async function newKeyingBatch(s: E2eSession, arrangeColumns: boolean): Pr
   await dialog.waitFor({ state: 'hidden' });
   await waitEditing(page, 'accountNo');
   const batchId = Number(await page.getByTestId('batch-workspace').getAttribute('data-batch-id'));
-  if (arrangeColumns) {
-    for (const col of ['billNo', 'paymentDate']) {
-      await page.getByTestId('grid-columns').click();
-      await page.getByTestId(`column-toggle-${col}`).click();
-      await page.keyboard.press('Escape');
-    }
+  const headers = () =>
+    page.evaluate(() =>
+      [...document.querySelectorAll('[data-testid="entries-grid"] .ag-header-cell')]
+        .map((h) => h.getAttribute('col-id'))
+        .filter((c): c is string => !!c),
+    );
+  const shown = await headers();
+  const hide = ['billNo', 'paymentDate'].filter((c) => shown.includes(c));
+  for (const col of hide) {
+    await page.getByTestId('grid-columns').click();
+    await page.getByTestId(`column-toggle-${col}`).click();
+    await page.keyboard.press('Escape');
+  }
+  if (hide.length) {
     await page.keyboard.press('Control+Enter');
     await waitEditing(page, 'accountNo');
   }
-  const order = await page.evaluate(() =>
-    [...document.querySelectorAll('[data-testid="entries-grid"] .ag-header-cell')]
-      .map((h) => h.getAttribute('col-id'))
-      .filter((c): c is string => !!c),
-  );
+  const order = await headers();
   const keyed = order.filter((c) => ['accountNo', 'amount', 'checkNo', 'billNo', 'paymentDate'].includes(c));
   if (keyed.join(',') !== 'accountNo,amount,checkNo')
     throw new Error(`the grid keys ${keyed.join(', ')}, not Account no, Amount, Check no`);

@@ -28,19 +28,19 @@ describe('Keyed entry in the batch grid', () => {
     await s?.close();
   });
 
-  for (const [i, [delayMs, count]] of [
+  for (const [delayMs, count] of [
     [0, 20],
     [30, 20],
     [120, 12],
-  ].entries()) {
+  ]) {
     it(`keys ${count} entries at ${delayMs} ms between keys without losing a character or the focus`, async () => {
-      const batchId = await newKeyingBatch(s, i === 0);
+      const batchId = await newKeyingBatch(s);
       const entries = keyedEntries(count!, 7 + delayMs!);
       const figures = await keyRun(s, batchId, entries, delayMs!);
-      if (i === 0) await s.screenshot('keying-grid-0ms');
       // The cursor waits in the next entry's first cell, in full view (not under the totals row).
       await waitEditing(s.page, 'accountNo');
       expect(await editorInView(s)).toBe(true);
+      await s.screenshot(`keying-grid-${delayMs}ms`);
       expect(figures.mismatches).toEqual([]);
       expect(figures.lostOrMisplaced).toBe(0);
       expect(figures.focusEscapes).toEqual([]);
