@@ -22,6 +22,9 @@ export type KeyingFigures = {
   nonDataKeysMax: number;
   nonDataKeysMean: number;
   entriesPerMinute: number;
+  /** Seconds the keys took to type, and until the last entry was saved. */
+  typedSeconds: number;
+  savedSeconds: number;
   /** First differences between what was keyed and what was saved (for the failure message). */
   mismatches: string[];
 };
@@ -268,10 +271,11 @@ export async function keyRun(
       if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
     }
   }
+  const typedMs = Date.now() - started;
   // Done when the service holds every keyed entry with its last value (or the saves stop changing anything).
   let saved = await entriesOf(s, batchId);
   const last = entries[entries.length - 1];
-  const deadline = Date.now() + 30_000 + entries.length * 50;
+  const deadline = Date.now() + 30_000 + entries.length * 2_000;
   let stable = 0;
   let previous = '';
   while (Date.now() < deadline) {
@@ -282,8 +286,13 @@ export async function keyRun(
       saved[entries.length - 1]?.amountText === last.amount &&
       (saved[entries.length - 1]?.checkNo ?? '') === last.checkNo;
     if (done) break;
-    const snapshot = JSON.stringify(saved.map((r) => [r.accountNo, r.amountText, r.checkNo]));
-    stable = snapshot === previous ? stable + 1 : 0;
+    // Keys typed faster than entries are made wait in the grid, in order: keep waiting while any are held.
+    const held = await page
+      .getByTestId('entries-grid')
+      .getAttribute('data-held-keys')
+      .catch(() => null);
+    const snapshot = `${held}:${JSON.stringify(saved.map((r) => [r.accountNo, r.amountText, r.checkNo]))}`;
+    stable = snapshot === previous && (held ?? '0') === '0' ? stable + 1 : 0;
     previous = snapshot;
     if (stable >= 20) break;
     await new Promise((r) => setTimeout(r, 100));
@@ -298,6 +307,8 @@ export async function keyRun(
     nonDataKeysMax: Math.max(...perEntry),
     nonDataKeysMean: perEntry.reduce((a, b) => a + b, 0) / Math.max(1, perEntry.length),
     entriesPerMinute: Math.round((entries.length / elapsedMs) * 60_000),
+    typedSeconds: Math.round(typedMs / 100) / 10,
+    savedSeconds: Math.round(elapsedMs / 100) / 10,
     mismatches,
   };
 }
