@@ -9,6 +9,7 @@ import { ComingSoon } from '../features/coming-soon/ComingSoon';
 import { useAppInfo } from './app-info';
 import { AppInfoProvider } from './AppInfoProvider';
 import { AREAS, type AreaId } from './areas';
+import { isKeyingEvent } from './keying-zone';
 import { NavRail } from './NavRail';
 import { StatusBar } from './StatusBar';
 import { createAppTheme, initialThemeMode, saveThemeMode, type ThemeMode } from './theme';
@@ -58,7 +59,7 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
   useEffect(() => {
     // Alt+1 … Alt+6 switch areas from anywhere, so the keyboard never has to leave the home row for the mouse.
     const onKey = (e: KeyboardEvent) => {
-      if (!e.altKey || e.ctrlKey || e.metaKey) return;
+      if (!e.altKey || e.ctrlKey || e.metaKey || isKeyingEvent(e)) return;
       const index = Number(e.key) - 1;
       const target = AREAS[index];
       if (target) {

@@ -10,6 +10,7 @@ import { BatchList, type BatchListFilter } from './BatchList';
 import { BatchWorkspace } from './BatchWorkspace';
 import { ImportFileDialog } from './ImportFileDialog';
 import { NewBatchDialog } from './NewBatchDialog';
+import { isKeyingEvent } from '../../app/keying-zone';
 
 /** The newest batches the list holds; older ones are reached through the status filter. */
 const LIST_LIMIT = 500;
@@ -114,6 +115,7 @@ export function BatchesPage({ active = true }: { active?: boolean }) {
   useEffect(() => {
     if (!active) return;
     const onKey = (e: KeyboardEvent) => {
+      if (isKeyingEvent(e)) return;
       if (e.altKey && !e.ctrlKey && !e.metaKey && e.key.toLowerCase() === 'n') {
         e.preventDefault();
         setCreating(true);
