@@ -30,20 +30,20 @@ import type { Result } from '../src-shared/api/result';
 import type { LedgerCheckDto } from '../src-shared/dto/app';
 import type { BatchDto, BatchImportDto } from '../src-shared/dto/batches';
 import type { RecoverySummaryDto } from '../src-shared/dto/processors';
+import type { ConfirmableOperation } from '../src-shared/dto/confirmations';
+import { dispatchConfirmed } from '../test/helpers/confirm';
 import { startSimProcess, type SimProcess } from '../test/helpers/simulator';
 
-// ---- What h5's confirmation step will need: one line each. ---------------------------------------------------
-/** Extra CLI arguments per phase (e.g. `['--yes']` once collection runs and big submits ask for confirmation). */
+/** Extra CLI arguments per phase: runs and big submits send money only once confirmed (`--yes` confirms the preview). */
 const EXTRA_ARGS: Record<Phase, string[]> = {
   import: [],
   validate: [],
-  'submit-batch': [],
-  'submit-account': [],
-  collect: [],
+  'submit-batch': ['--yes'],
+  'submit-account': ['--yes'],
+  collect: ['--yes'],
 };
-/** Extra input fields for the in-process redo of a submit or a collection run (e.g. `{ confirm: true }`). */
-const CONFIRM_INPUT: Record<string, unknown> = {};
-// ---------------------------------------------------------------------------------------------------------------
+/** Commands whose in-process redo goes through prepare → confirm, as an operator's would. */
+const CONFIRMED = new Set<ConfirmableOperation>(['batches:submit', 'collect:run']);
 
 const PHASES = ['import', 'validate', 'submit-batch', 'submit-account', 'collect'] as const;
 type Phase = (typeof PHASES)[number];
@@ -393,7 +393,7 @@ async function prepare(): Promise<Fixture> {
     copyLedger(validatedFile, scratch);
     const a = open(scratch);
     try {
-      must(await a.dispatch('batches:submit', { batchId: fx.validatedBatchId, ...CONFIRM_INPUT }), 'submit');
+      must(await dispatchConfirmed(a, 'batches:submit', { batchId: fx.validatedBatchId }), 'submit');
       const row = a.ctx.ledger.sqlite
         .prepare(`SELECT count(*) AS n, coalesce(sum(amount_minor), 0) AS s FROM payments WHERE batch_id = ?`)
         .get(fx.validatedBatchId) as { n: number; s: number };
@@ -603,7 +603,9 @@ async function redo(
   input: Record<string, unknown>,
   out: TrialResult,
 ): Promise<boolean> {
-  const r = await app.dispatch(command, input);
+  const r = CONFIRMED.has(command as ConfirmableOperation)
+    ? await dispatchConfirmed(app, command as ConfirmableOperation, input)
+    : await app.dispatch(command, input);
   if (r.ok) return true;
   out.redoFailures++;
   out.notes.push(`redo ${command}: ${r.error.code}: ${r.error.message}`);
@@ -686,7 +688,7 @@ async function runTrial(fx: Fixture, trial: number, lane: number): Promise<Trial
       }
       batchId = after[0]?.id ?? null;
       if (batchId !== null && (await redo(app, 'batches:validate', { batchId }, out)))
-        await redo(app, 'batches:submit', { batchId, ...CONFIRM_INPUT }, out);
+        await redo(app, 'batches:submit', { batchId }, out);
     } else if (phase === 'validate') {
       batchId = fx.importBatchId;
       const statuses = entryStatuses(app, batchId);
@@ -703,7 +705,7 @@ async function runTrial(fx: Fixture, trial: number, lane: number): Promise<Trial
         );
       }
       if (await redo(app, 'batches:validate', { batchId }, out))
-        await redo(app, 'batches:submit', { batchId, ...CONFIRM_INPUT }, out);
+        await redo(app, 'batches:submit', { batchId }, out);
     } else if (phase === 'submit-batch' || phase === 'submit-account') {
       batchId = phase === 'submit-batch' ? fx.validatedBatchId : fx.accountBatchId;
       const { payments } = batchPostings(app, batchId);
@@ -729,7 +731,7 @@ async function runTrial(fx: Fixture, trial: number, lane: number): Promise<Trial
           out.notes.push(`${bad} entries marked posted without their payment or the reverse`);
         }
       }
-      await redo(app, 'batches:submit', { batchId, ...CONFIRM_INPUT }, out);
+      await redo(app, 'batches:submit', { batchId }, out);
     } else {
       const txns = (db.prepare(`SELECT count(*) AS n FROM processor_txns`).get() as { n: number }).n;
       const done = (
@@ -739,7 +741,7 @@ async function runTrial(fx: Fixture, trial: number, lane: number): Promise<Trial
       await redo(app, 'recovery:resolve', { action: 'rfr' }, out);
       await redo(app, 'recovery:resolve', { action: 'resubmit' }, out);
       await redo(app, 'recovery:resolve', { action: 'recover-payment' }, out);
-      await redo(app, 'collect:run', { rebill: true, ...CONFIRM_INPUT }, out);
+      await redo(app, 'collect:run', { rebill: true }, out);
       const found = await collectionFindings(app, fx.sim);
       out.double += found.double;
       out.partial += found.partial;
