@@ -3,6 +3,7 @@ import {
   formatAmount,
   formatMinor,
   parseAmount,
+  parseMinor,
   type AmountParseResult,
   type Minor,
 } from '../../../src-shared/money';
@@ -21,10 +22,31 @@ export function formatLocalAmount(amountMinor: Minor, exponent: number, locale?:
 }
 
 /**
- * The text to send over the contract for what the user typed: the contract's plain decimal when it reads in the
- * locale, otherwise the text as typed, so the service names the problem where the user keyed it.
+ * The text to send over the contract for what the user typed. Text that means the same in the contract style
+ * goes as typed (the entry keeps the clerk's text); text that reads differently there goes as the contract's plain
+ * decimal; text that does not read in the locale goes as typed, so the service names the problem where it was keyed.
  */
 export function contractAmountText(text: string, exponent: number, locale?: string): string {
-  const r = parseLocalAmount(text, exponent, locale);
-  return r.ok ? formatMinor(r.value, exponent) : text.trim();
+  const t = text.trim();
+  const local = parseLocalAmount(t, exponent, locale);
+  if (!local.ok) return t;
+  const asContract = parseMinor(t, exponent);
+  return asContract.ok && asContract.value === local.value ? t : formatMinor(local.value, exponent);
+}
+
+/**
+ * The text an amount field shows for editing: the stored text when it reads, in the locale, as the stored amount;
+ * otherwise the amount written in the locale (the stored text is then the contract's plain decimal).
+ */
+export function editableAmountText(
+  storedText: string | null,
+  amountMinor: Minor | null,
+  exponent: number,
+  locale?: string,
+): string {
+  if (amountMinor === null) return storedText ?? '';
+  const local = storedText === null ? null : parseLocalAmount(storedText, exponent, locale);
+  return local?.ok && local.value === amountMinor
+    ? (storedText ?? '')
+    : formatLocalAmount(amountMinor, exponent, locale);
 }

@@ -1,6 +1,6 @@
 import type { CommandInput } from '../../../../src-shared/api/contract';
 import type { BatchEntryDto } from '../../../../src-shared/dto/batches';
-import { contractAmountText, formatLocalAmount } from '../../components/amount';
+import { contractAmountText, editableAmountText } from '../../components/amount';
 
 /** A built-in column a clerk keys into; the same names are the service's problemColumn values. */
 export type StandardEditableField =
@@ -35,8 +35,8 @@ export function isEditableField(colId: string): colId is EditableField {
 }
 
 /**
- * The text of a field as the clerk edits it. With the batch's exponent a readable amount is written in the user's
- * locale (what fieldPatch reads back); an unreadable one stays as typed.
+ * The text of a field as the clerk edits it. With the batch's exponent an amount is shown as typed when that reads
+ * right in the user's locale, else written in the locale (what fieldPatch reads back).
  */
 export function fieldText(
   entry: BatchEntryDto,
@@ -47,8 +47,8 @@ export function fieldText(
   if (key !== null) return entry.custom[key] ?? '';
   switch (field) {
     case 'amount':
-      return amount && entry.amountMinor !== null
-        ? formatLocalAmount(entry.amountMinor, amount.exponent, amount.locale)
+      return amount
+        ? editableAmountText(entry.amountText, entry.amountMinor, amount.exponent, amount.locale)
         : (entry.amountText ?? '');
     case 'paymentRef':
       return entry.paymentRef === null ? '' : String(entry.paymentRef);
