@@ -291,6 +291,8 @@ describe('prepare -> confirm in the services', () => {
 });
 
 describe('batch submit over the confirmation limit', () => {
+  // Each batch keys new check numbers: the same check twice would be a suspected duplicate and never post.
+  let nextCheck = 2000;
   async function validatedBatch(n: number): Promise<BatchDto> {
     const rows = db()
       .prepare(
@@ -304,7 +306,7 @@ describe('batch submit over the confirmation limit', () => {
     await ok(
       app.dispatch('batches:save-entries', {
         batchId: batch.id,
-        entries: rows.map((r, i) => ({ accountNo: r.accountNo, amount: '40.00', checkNo: String(2000 + i) })),
+        entries: rows.map((r) => ({ accountNo: r.accountNo, amount: '40.00', checkNo: String(nextCheck++) })),
       }),
     );
     return (await ok<{ batch: BatchDto }>(app.dispatch('batches:validate', { batchId: batch.id }))).batch;

@@ -13,6 +13,7 @@ import {
   withinCeiling,
 } from '../../src-main/ledger/ceiling';
 import { assertBalanced } from '../../src-main/ledger/journal';
+import { dispatchConfirmed } from '../helpers/confirm';
 import { freshApp, tempDir } from '../helpers/ledger';
 import { postPayment, setSetting, suspend } from '../helpers/suspense';
 
@@ -160,7 +161,7 @@ describe('finding 4: ceiling on every posting path', () => {
     expect(shown.zeroProof.enteredTotalMinor).toBe(9 * BIG_MINOR);
     // Nine of them fit: the batch total 8,999,999,999,999,991 is exact in the journal.
     await value(app.dispatch('batches:validate', { batchId: batch.id }));
-    const done = await value<BatchSubmitDto>(app.dispatch('batches:submit', { batchId: batch.id }));
+    const done = await value<BatchSubmitDto>(dispatchConfirmed(app, 'batches:submit', { batchId: batch.id }));
     expect(done.posted).toBe(9);
     expect(done.postedMinor).toBe(9 * BIG_MINOR);
     const cash = app.ctx.ledger.sqlite
@@ -306,7 +307,7 @@ describe('finding 4: ceiling on every posting path', () => {
       }),
     );
     await value(app.dispatch('batches:validate', { batchId: batch.id }));
-    expect(await app.dispatch('batches:submit', { batchId: batch.id })).toMatchObject({
+    expect(await dispatchConfirmed(app, 'batches:submit', { batchId: batch.id })).toMatchObject({
       ok: false,
       error: { code: 'conflict', rule: 'amount-ceiling' },
     });

@@ -153,7 +153,7 @@ describe('Admin: column configuration, reason codes and roles in the real render
     await clerk.locator('[data-testid="entries-grid"] .ag-header-cell[col-id="custom:region"]').waitFor();
     const order = await headerOrder(clerk);
     const data = order.filter((c) => !['ag-Grid-SelectionColumn', 'seq', 'status'].includes(c));
-    expect(data.slice(0, 9)).toEqual([
+    expect(data.slice(0, 10)).toEqual([
       'amount',
       'accountNo',
       'billNo',
@@ -162,6 +162,7 @@ describe('Admin: column configuration, reason codes and roles in the real render
       'payerName',
       'reference',
       'custom:region',
+      'currency',
       'problem',
     ]);
     expect(

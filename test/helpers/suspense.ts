@@ -3,6 +3,7 @@ import type { Result } from '../../src-shared/api/result';
 import type { LedgerCheckDto } from '../../src-shared/dto/app';
 import type { BatchDto } from '../../src-shared/dto/batches';
 import type { App } from '../../src-main/app-context';
+import { dispatchConfirmed } from './confirm';
 
 /** A test app (a fresh ledger or an e2e session's services). */
 export type TestApp = App;
@@ -85,7 +86,9 @@ export async function suspend(
     }),
   );
   await value(app.dispatch('batches:validate', { batchId: batch.id }));
-  const submitted = await value<{ suspended: number }>(app.dispatch('batches:submit', { batchId: batch.id }));
+  const submitted = await value<{ suspended: number }>(
+    dispatchConfirmed(app, 'batches:submit', { batchId: batch.id }),
+  );
   expect(submitted.suspended).toBe(rows.length);
   return (
     app.ctx.ledger.sqlite
