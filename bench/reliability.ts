@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openApp, type App } from '../src-main/app-context';
 import { mulberry32 } from '../src-main/domain/prng';
-import { sha256Hex } from '../src-main/importers/bank-file/hash';
+import { normalisedSha256Hex } from '../src-main/importers/bank-file/hash';
 import type { Result } from '../src-shared/api/result';
 import type { LedgerCheckDto } from '../src-shared/dto/app';
 import type { BatchDto, BatchImportDto } from '../src-shared/dto/batches';
@@ -334,7 +334,8 @@ async function prepare(): Promise<Fixture> {
   }
   writeBankFile(bankFile, accounts, SEED + 1);
   const fx: Partial<Fixture> = { dir, sim, bankFile };
-  fx.sha = sha256Hex(readFileSync(bankFile));
+  // The ledger knows a bank file by its normalised hash (line endings and trailing blank lines do not count).
+  fx.sha = normalisedSha256Hex(readFileSync(bankFile));
 
   // Imported (open) batch: the validate phase's start.
   const importedFile = join(dir, 'imported.sqlite');
