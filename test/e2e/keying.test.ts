@@ -39,7 +39,8 @@ describe('Keyed entry in the batch grid', () => {
       const figures = await keyRun(s, batchId, entries, delayMs!);
       // The cursor waits in the next entry's first cell, in full view (not under the totals row).
       await waitEditing(s.page, 'accountNo');
-      expect(await editorInView(s)).toBe(true);
+      // The grid scrolls the new row into view as it settles; give it the moment a clerk's eye needs.
+      await expect.poll(() => editorInView(s), { timeout: 5_000 }).toBe(true);
       await s.screenshot(`keying-grid-${delayMs}ms`);
       expect(figures.mismatches).toEqual([]);
       expect(figures.lostOrMisplaced).toBe(0);
