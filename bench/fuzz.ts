@@ -547,6 +547,25 @@ function mutate(r: Rand, bytes: Uint8Array): { bytes: Uint8Array; how: string } 
   }
 }
 
+/**
+ * Whether a file with no rows vouches for being empty by its own controls (issue #11: a "no deposits today" file):
+ * every header/footer figure read is zero, or a BAI2 file trailer (99) totals zero. Checked from the raw lines, so
+ * the oracle does not lean on the parser it checks.
+ */
+function controlsSayEmpty(result: ParseResult): boolean {
+  const trailer =
+    result.footer.raw.find((l) => l.startsWith('99,')) ?? result.header.raw.find((l) => l.startsWith('99,'));
+  if (trailer !== undefined) return /^99,\s*[+]?0+\s*,/.test(trailer);
+  const figures = [
+    result.header.count,
+    result.header.totalMinor,
+    result.footer.count,
+    result.footer.totalMinor,
+  ];
+  const stated = figures.filter((v) => v !== undefined);
+  return stated.length > 0 && stated.every((v) => v === 0);
+}
+
 /** What a parse result must look like (no NaN amounts, no bad dates, every problem explained). */
 function shapeViolations(result: ParseResult): string[] {
   const bad: string[] = [];
@@ -562,7 +581,8 @@ function shapeViolations(result: ParseResult): string[] {
     const d = row.values.paymentDate;
     if (d !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(d)) bad.push(`date ${d}`);
   }
-  if (result.rows.length === 0 && result.fileErrors.length === 0) bad.push('no rows and no file problem');
+  if (result.rows.length === 0 && result.fileErrors.length === 0 && !controlsSayEmpty(result))
+    bad.push('no rows and no file problem');
   return bad.slice(0, 3);
 }
 

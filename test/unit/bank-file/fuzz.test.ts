@@ -82,6 +82,25 @@ const TEMPLATES: BankFileTemplateInput[] = [
   { name: 'bai2 utf-16be', format: 'bai2', encoding: 'utf-16be' },
 ];
 
+/**
+ * Whether a file with no rows vouches for being empty by its own controls (issue #11: a "no deposits today" file):
+ * every header/footer figure read is zero, or a BAI2 file trailer (99) totals zero. Checked from the raw lines, so
+ * the oracle does not lean on the parser it checks.
+ */
+function controlsSayEmpty(result: ParseResult): boolean {
+  const trailer =
+    result.footer.raw.find((l) => l.startsWith('99,')) ?? result.header.raw.find((l) => l.startsWith('99,'));
+  if (trailer !== undefined) return /^99,\s*[+]?0+\s*,/.test(trailer);
+  const figures = [
+    result.header.count,
+    result.header.totalMinor,
+    result.footer.count,
+    result.footer.totalMinor,
+  ];
+  const stated = figures.filter((v) => v !== undefined);
+  return stated.length > 0 && stated.every((v) => v === 0);
+}
+
 /** What is wrong with a result's shape (plain checks: a fuzz run makes millions of them). */
 function shapeViolations(result: ParseResult): string[] {
   const bad: string[] = [];
@@ -105,7 +124,8 @@ function shapeViolations(result: ParseResult): string[] {
     if (row.problems.some((p) => typeof p.column !== 'string' || typeof p.reason !== 'string'))
       bad.push('bad problem');
   }
-  if (result.rows.length === 0 && result.fileErrors.length === 0) bad.push('no rows and no file problem');
+  if (result.rows.length === 0 && result.fileErrors.length === 0 && !controlsSayEmpty(result))
+    bad.push('no rows and no file problem');
   return bad.slice(0, 5);
 }
 
