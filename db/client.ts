@@ -128,6 +128,9 @@ export function openLedger(file: string, migrationsFolder: string): Ledger {
   }
   let sqlite: Database.Database;
   try {
+    // The ledger holds customer and payment data: a new file is created for its owner only (0600). SQLite gives
+    // the WAL and shared-memory files the same mode as the database file.
+    if (!memory && !existsSync(file)) closeSync(openSync(file, 'wx', 0o600));
     sqlite = new Database(file);
   } catch (err) {
     throw new LedgerOpenError('unreadable', `${file} could not be opened: ${(err as Error).message}`);

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -10,6 +10,7 @@ import type { AppError, Result } from '../../src-shared/api/result';
 import type { AccountDetailDto, AccountSearchDto, PaymentHistoryDto } from '../../src-shared/dto/accounts';
 import type { ArImportSummaryDto, DemoSummaryDto, LedgerCheckDto } from '../../src-shared/dto/app';
 import { openApp, type App } from '../app-context';
+import { writePrivateFile } from './private-file';
 import { defaultLedgerFile } from '../paths';
 import { stderrLogger } from '../services/context';
 import { PAYDESK_VERSION } from '../version';
@@ -629,7 +630,7 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
         exitCode = printError(io, Boolean(opts.json), r.error);
         return;
       }
-      writeFileSync(resolve(file), JSON.stringify(r.value, null, 2) + '\n');
+      writePrivateFile(resolve(file), JSON.stringify(r.value, null, 2) + '\n');
       const summary = {
         file: resolve(file),
         batchNo: r.value.batch.batchNo,

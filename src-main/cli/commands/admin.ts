@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { writePrivateFile } from '../private-file';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { CommandName } from '../../../src-shared/api/contract';
@@ -76,7 +76,7 @@ export function registerAdminCommands(kit: CliKit): void {
     .action((file: string, _o, cmd: Command) =>
       fetch<object>(cmd, 'admin:export-config', {}, (value, json) => {
         const path = resolve(file);
-        writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
+        writePrivateFile(path, JSON.stringify(value, null, 2) + '\n');
         const summary = {
           file: path,
           // Every section the file holds: the lists and the settings object, not the envelope fields.
@@ -221,8 +221,8 @@ export function registerAdminCommands(kit: CliKit): void {
             const names = new Map(domains.ok ? domains.value.map((d) => [d.id, d.name]) : []);
             const active = value.codes.filter((c) => c.active);
             count = active.length;
-            writeFileSync(path, formatReasonsText(value.locale, active, names));
-          } else writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
+            writePrivateFile(path, formatReasonsText(value.locale, active, names));
+          } else writePrivateFile(path, JSON.stringify(value, null, 2) + '\n');
           const summary = { file: path, codes: count };
           io.out(json ? JSON.stringify(summary) + '\n' : `Wrote ${summary.codes} codes to ${path}\n`);
         },

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { writePrivateFile } from '../private-file';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { Result } from '../../../src-shared/api/result';
@@ -65,11 +65,11 @@ export function registerBatchCommands(kit: CliKit): void {
       const files: { csv?: string; pdf?: string } = {};
       if (o.csv !== undefined && csv !== null) {
         files.csv = resolve(o.csv);
-        writeFileSync(files.csv, csv);
+        writePrivateFile(files.csv, csv);
       }
       if (o.pdf !== undefined && pdfBase64 !== null) {
         files.pdf = resolve(o.pdf);
-        writeFileSync(files.pdf, Buffer.from(pdfBase64, 'base64'));
+        writePrivateFile(files.pdf, Buffer.from(pdfBase64, 'base64'));
       }
       io.out(
         opts.json
