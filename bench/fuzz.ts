@@ -21,6 +21,7 @@ import { encodeEbcdic037 } from '../src-main/importers/bank-file/ebcdic-037';
 import { parseBankFile } from '../src-main/importers/bank-file/parse-bank-file';
 import type { BankFileTemplateInput } from '../src-main/importers/bank-file/template';
 import type { ParseResult } from '../src-main/importers/bank-file/types';
+import { controlsSayEmpty } from '../test/helpers/bank-file-oracle';
 import type { Logger } from '../src-main/services/context';
 import { COMMANDS } from '../src-shared/api/contract';
 import { commandInputs } from '../src-shared/api/inputs';
@@ -545,25 +546,6 @@ function mutate(r: Rand, bytes: Uint8Array): { bytes: Uint8Array; how: string } 
     default:
       return { bytes: b, how: 'unchanged' };
   }
-}
-
-/**
- * Whether a file with no rows vouches for being empty by its own controls (issue #11: a "no deposits today" file):
- * every header/footer figure read is zero, or a BAI2 file trailer (99) totals zero. Checked from the raw lines, so
- * the oracle does not lean on the parser it checks.
- */
-function controlsSayEmpty(result: ParseResult): boolean {
-  const trailer =
-    result.footer.raw.find((l) => l.startsWith('99,')) ?? result.header.raw.find((l) => l.startsWith('99,'));
-  if (trailer !== undefined) return /^99,\s*[+]?0+\s*,/.test(trailer);
-  const figures = [
-    result.header.count,
-    result.header.totalMinor,
-    result.footer.count,
-    result.footer.totalMinor,
-  ];
-  const stated = figures.filter((v) => v !== undefined);
-  return stated.length > 0 && stated.every((v) => v === 0);
 }
 
 /** What a parse result must look like (no NaN amounts, no bad dates, every problem explained). */

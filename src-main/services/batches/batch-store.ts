@@ -478,8 +478,8 @@ export function saveEntries(
          reason_code = CASE WHEN manual_suspend = 1 THEN reason_code ELSE NULL END, allocation_json = NULL, account_id = NULL
        WHERE id = @id`,
     );
-    const out: BatchEntryDto[] = [];
-    for (const [idx, e] of input.entries.entries()) {
+    const savedIds: number[] = [];
+    for (const e of input.entries) {
       let current: EntryRow | undefined;
       if (e.id !== undefined) {
         current = get.get(e.id, batch.id) as EntryRow | undefined;
@@ -532,10 +532,11 @@ export function saveEntries(
         problemColumn,
         problemsJson: rowProblemsJson(problems),
       });
-      refreshFingerprints(db, batch.id, [current.id]);
-      out.push(entryDto(get.get(current.id, batch.id) as EntryRow));
-      void idx;
+      savedIds.push(current.id);
     }
+    // One set-based refresh for the whole save; the DTOs are read after it (a changed fingerprint clears a release).
+    refreshFingerprints(db, batch.id, savedIds);
+    const out = savedIds.map((id) => entryDto(get.get(id, batch.id) as EntryRow));
     touchBatch(db, batch.id, now);
     writeAudit(db, {
       at: now.toISOString(),

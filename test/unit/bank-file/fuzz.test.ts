@@ -8,6 +8,7 @@ import { encodeEbcdic037 } from '../../../src-main/importers/bank-file/ebcdic-03
 import { parseBankFile } from '../../../src-main/importers/bank-file/parse-bank-file';
 import type { BankFileTemplateInput } from '../../../src-main/importers/bank-file/template';
 import type { ParseResult } from '../../../src-main/importers/bank-file/types';
+import { controlsSayEmpty } from '../../helpers/bank-file-oracle';
 
 const STANDARDS = fileURLToPath(new URL('../../../../shared/standards', import.meta.url));
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -81,25 +82,6 @@ const TEMPLATES: BankFileTemplateInput[] = [
   { name: 'bai2', format: 'bai2' },
   { name: 'bai2 utf-16be', format: 'bai2', encoding: 'utf-16be' },
 ];
-
-/**
- * Whether a file with no rows vouches for being empty by its own controls (issue #11: a "no deposits today" file):
- * every header/footer figure read is zero, or a BAI2 file trailer (99) totals zero. Checked from the raw lines, so
- * the oracle does not lean on the parser it checks.
- */
-function controlsSayEmpty(result: ParseResult): boolean {
-  const trailer =
-    result.footer.raw.find((l) => l.startsWith('99,')) ?? result.header.raw.find((l) => l.startsWith('99,'));
-  if (trailer !== undefined) return /^99,\s*[+]?0+\s*,/.test(trailer);
-  const figures = [
-    result.header.count,
-    result.header.totalMinor,
-    result.footer.count,
-    result.footer.totalMinor,
-  ];
-  const stated = figures.filter((v) => v !== undefined);
-  return stated.length > 0 && stated.every((v) => v === 0);
-}
 
 /** What is wrong with a result's shape (plain checks: a fuzz run makes millions of them). */
 function shapeViolations(result: ParseResult): string[] {
