@@ -8,12 +8,19 @@ import { createHandlers } from './ipc/handlers';
 import { inlineJobRunner, type JobRunner } from './jobs/runner';
 import { resolveMigrationsFolder } from './paths';
 import { silentLogger, type EventSink, type Logger, type ServiceContext } from './services/context';
-import { authorize, ensureOperator } from './services/operators';
+import { ensureOperator } from './services/operators';
+import { currentClient, newClient, withClient, type Client, type Door } from './services/identity/client';
+import { authorizeCall, lockClient } from './services/identity/gate';
+import { unauthenticated } from './ledger/errors';
 import { PAYDESK_VERSION } from './version';
 
 /** How to open the services for one front door. */
 export type AppOptions = {
   file: string;
+  /**
+   * The trusted in-process caller (tests, benchmarks): dispatch without a client acts as this operator,
+   * created on first use. Front doors never pass it: they sign clients in by password or token.
+   */
   login?: string;
   clock?: () => Date;
   log?: Logger;
@@ -25,12 +32,17 @@ export type AppOptions = {
 export type App = {
   ctx: ServiceContext;
   handlers: Handlers;
-  dispatch: Dispatch;
+  /** Runs a command as a client (a window, a browser page, a CLI process); without one, as the in-process caller. */
+  dispatch: (command: string, input: unknown, client?: Client) => ReturnType<Dispatch>;
+  /** A new client of a front door, signed out; it is locked with the others on an OS lock. */
+  openClient: (door: Door) => Client;
+  /** Locks every signed-in desktop and browser client (OS lock); emits auth:changed. */
+  lockAll: (why: string) => void;
   subscribe: (listener: <E extends EventName>(event: E, payload: EventPayloads[E]) => void) => () => void;
   close: () => void;
 };
 
-/** The operating-system login the app runs as, unless PAYDESK_OPERATOR overrides it. */
+/** The operating-system login (the CLI's default --operator), unless PAYDESK_OPERATOR overrides it. */
 export function osLogin(): string {
   if (process.env.PAYDESK_OPERATOR) return process.env.PAYDESK_OPERATOR;
   try {
@@ -50,21 +62,47 @@ export function openApp(opts: AppOptions): App {
     for (const l of listeners) l(event, payload);
   };
   try {
-    const operator = ensureOperator(ledger.sqlite, opts.login ?? osLogin(), clock());
+    const inProcess = newClient(
+      'in-process',
+      opts.login === undefined
+        ? null
+        : { operator: ensureOperator(ledger.sqlite, opts.login, clock()), via: 'in-process' },
+    );
+    const clients = new Set<Client>();
     const ctx: ServiceContext = {
       ledger,
       clock,
-      operator,
+      // The operator of the call being served: dispatch sets the client, whose principal the gate checked.
+      get operator() {
+        const principal = (currentClient() ?? inProcess).principal;
+        if (!principal) throw unauthenticated('sign_in', 'sign in first');
+        return principal.operator;
+      },
       log: opts.log ?? silentLogger,
       emit,
       jobs: (opts.jobs ?? ((c) => inlineJobRunner(c.ledger)))({ ledger }),
       version: PAYDESK_VERSION,
     };
     const handlers = createHandlers(ctx);
+    const dispatch = createDispatch(handlers, ctx.log, (command) => {
+      authorizeCall(ledger.sqlite, currentClient() ?? inProcess, command, clock());
+    });
     return {
       ctx,
       handlers,
-      dispatch: createDispatch(handlers, ctx.log, (command) => authorize(ctx, command)),
+      dispatch: (command, input, client) => {
+        const caller = client ?? currentClient() ?? inProcess;
+        return withClient(caller, () => dispatch(command, input));
+      },
+      openClient: (door) => {
+        const client = newClient(door);
+        clients.add(client);
+        return client;
+      },
+      lockAll: (why) => {
+        for (const c of clients) lockClient(ledger.sqlite, c, clock(), why);
+        emit('auth:changed', { locked: true });
+      },
       subscribe: (listener) => {
         listeners.add(listener);
         return () => listeners.delete(listener);

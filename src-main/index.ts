@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog, safeStorage } from 'electron';
+import { app, BrowserWindow, dialog, powerMonitor, safeStorage } from 'electron';
 import { LedgerOpenError } from '../db/client';
 import { openApp, type App } from './app-context';
 import { registerIpc, registeredChannels } from './ipc/register';
@@ -87,6 +87,8 @@ function start(): Promise<StartOutcome> {
       return 'quit';
     }
     unregisterIpc = registerIpc(services, { isTrustedSender: (url) => isAppUrl(url, target) });
+    // Locking the computer locks every Paydesk session: whoever unlocks the OS still needs the password.
+    powerMonitor.on('lock-screen', () => services?.lockAll('os lock'));
     showMainWindow();
     return 'running';
   });

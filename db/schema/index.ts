@@ -8,3 +8,4 @@ export * from './processors';
 export * from './refunds';
 export * from './suspense';
 export * from './confirmations';
+export * from './identity';

@@ -15,6 +15,16 @@ export const operators = sqliteTable('operators', {
   roles: text('roles').notNull(),
   active: integer('active').notNull().default(1),
   createdAt: text('created_at').notNull(),
+  /** argon2id PHC string; null until a password is set (such an operator cannot sign in). */
+  passwordHash: text('password_hash'),
+  passwordChangedAt: text('password_changed_at'),
+  /** TOTP shared secret (base32), sealed like processor secrets; enabled once a first code was confirmed. */
+  totpSecret: text('totp_secret'),
+  totpEnabled: integer('totp_enabled').notNull().default(0),
+  /** Failed sign-ins in a row; at auth.lockoutAttempts the operator is locked until locked_until. */
+  failedAttempts: integer('failed_attempts').notNull().default(0),
+  lockedUntil: text('locked_until'),
+  lastSignInAt: text('last_sign_in_at'),
 });
 
 /** Business settings as JSON values, keyed by setting name. */

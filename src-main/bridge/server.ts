@@ -7,7 +7,7 @@ import type { AppError, Result } from '../../src-shared/api/result';
 import type { App } from '../app-context';
 
 /** The part of an opened app the bridge needs: the one dispatch path and the event subscription. */
-export type BridgeApp = Pick<App, 'dispatch' | 'subscribe'>;
+export type BridgeApp = Pick<App, 'dispatch' | 'subscribe' | 'openClient'>;
 
 /** How to start the loopback bridge. */
 export type BridgeOptions = {
@@ -120,6 +120,7 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
 export function createApiMiddleware(app: BridgeApp, token: string): ApiMiddleware {
   const expected = Buffer.from(token, 'utf8');
   const streams = new Set<ServerResponse>();
+  const client = app.openClient('bridge');
 
   const handleCommand = async (req: IncomingMessage, res: ServerResponse, command: string): Promise<void> => {
     const text = await readBody(req);
@@ -137,7 +138,7 @@ export function createApiMiddleware(app: BridgeApp, token: string): ApiMiddlewar
         return;
       }
     }
-    sendJson(res, 200, await app.dispatch(command, input));
+    sendJson(res, 200, await app.dispatch(command, input, client));
   };
 
   const handleEvents = (req: IncomingMessage, res: ServerResponse): void => {

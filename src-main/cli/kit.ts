@@ -4,7 +4,7 @@ import type { App } from '../app-context';
 import type { CliIo } from './output';
 
 /** Global options every subcommand sees. */
-export type GlobalOptions = { db?: string; json?: boolean; operator?: string };
+export type GlobalOptions = { db?: string; json?: boolean; operator?: string; token?: string; otp?: string };
 
 /** What a command group needs to register its subcommands (one file per area under cli/commands). */
 export type CliKit = {

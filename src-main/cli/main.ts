@@ -9,7 +9,11 @@ import { commandInputs } from '../../src-shared/api/inputs';
 import type { AppError, Result } from '../../src-shared/api/result';
 import type { AccountDetailDto, AccountSearchDto, PaymentHistoryDto } from '../../src-shared/dto/accounts';
 import type { ArImportSummaryDto, DemoSummaryDto, LedgerCheckDto } from '../../src-shared/dto/app';
-import { openApp, type App } from '../app-context';
+import { openApp, osLogin, type App } from '../app-context';
+import { createFirstAdminCli, signInCli, type CliCredentials } from './auth';
+import { AppFailure } from '../ledger/errors';
+import type { Client } from '../services/identity/client';
+import { isFirstRun } from '../services/identity/operator-rows';
 import { writePrivateFile } from './private-file';
 import { defaultLedgerFile } from '../paths';
 import { stderrLogger } from '../services/context';
@@ -102,11 +106,40 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
   let json = argv.includes('--json');
   const program = new Command();
 
+  let rawApp: App | undefined;
+  let client: Client | undefined;
+  let signedIn: Promise<void> | undefined;
+  const credentials = (opts: GlobalOptions): CliCredentials => ({
+    token: opts.token,
+    operator: opts.operator,
+    otp: opts.otp,
+    defaultLogin: osLogin(),
+  });
+  /** The one client of this process, signed in on first use (so --help and `api` need no credentials). */
+  const signIn = (raw: App, opts: GlobalOptions): Promise<void> => {
+    client ??= raw.openClient('cli');
+    signedIn ??= signInCli(raw, client, io, credentials(opts));
+    return signedIn;
+  };
   const withApp = (opts: GlobalOptions): App => {
     json = Boolean(opts.json);
     if (!app) {
       const file = opts.db ? resolve(opts.db) : defaultLedgerFile();
-      app = openApp({ file, log: stderrLogger, ...(opts.operator ? { login: opts.operator } : {}) });
+      const raw = openApp({ file, log: stderrLogger });
+      rawApp = raw;
+      // Every command of this process runs as the signed-in client; a failed sign-in is the command's error.
+      app = {
+        ...raw,
+        dispatch: async (command, input) => {
+          try {
+            await signIn(raw, opts);
+          } catch (err) {
+            if (err instanceof AppFailure) return { ok: false, error: err.error };
+            throw err;
+          }
+          return raw.dispatch(command, input, client);
+        },
+      };
       if (io.isTty && !json) {
         app.subscribe((event, payload) => {
           if (event === 'job:progress') {
@@ -141,7 +174,12 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     .version(PAYDESK_VERSION)
     .option('--db <file>', 'ledger file (default: ledger.sqlite in the user data directory)')
     .option('--json', 'print exactly one JSON document on stdout')
-    .option('--operator <login>', 'operator login (default: the operating-system user)')
+    .option(
+      '--operator <login>',
+      'operator login, with PAYDESK_PASSWORD or a typed password (default: the OS user)',
+    )
+    .option('--token <token>', 'API token for unattended jobs (or PAYDESK_TOKEN)')
+    .option('--otp <code>', 'second-factor code when the operator has one (or PAYDESK_OTP)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError(false);
@@ -149,12 +187,31 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
   program
     .command('init')
     .description('create (or migrate) the ledger file')
-    .action((_o, cmd: Command) => {
+    .action(async (_o, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
       const file = opts.db ? resolve(opts.db) : defaultLedgerFile();
       const existed = existsSync(file);
       const a = withApp(opts);
-      const value = { ledgerFile: a.ctx.ledger.file, created: !existed, operator: a.ctx.operator };
+      const raw = rawApp!;
+      try {
+        if (isFirstRun(raw.ctx.ledger.sqlite)) {
+          client ??= raw.openClient('cli');
+          await createFirstAdminCli(raw, client, io, credentials(opts));
+          signedIn = Promise.resolve();
+        } else {
+          const r = await a.dispatch('auth:status', {});
+          if (!r.ok) throw new AppFailure(r.error);
+        }
+      } catch (err) {
+        if (!(err instanceof AppFailure)) throw err;
+        exitCode = printError(io, Boolean(opts.json), err.error);
+        return;
+      }
+      const value = {
+        ledgerFile: a.ctx.ledger.file,
+        created: !existed,
+        operator: client?.principal?.operator ?? null,
+      };
       io.out(
         opts.json
           ? JSON.stringify(value) + '\n'

@@ -9,6 +9,8 @@ export const EXIT_CODES: Record<AppError['code'], number> = {
   forbidden: 5,
   processor_declined: 6,
   processor_unavailable: 7,
+  unauthenticated: 8,
+  approval_required: 9,
   internal: 1,
 };
 
@@ -21,6 +23,8 @@ export type CliIo = {
   err: (text: string) => void;
   isTty: boolean;
   ask?: ((question: string) => Promise<string>) | undefined;
+  /** Asks for a password without echoing it; only on an interactive terminal. */
+  askSecret?: ((question: string) => Promise<string>) | undefined;
 };
 
 /** Asks one question on the terminal; only when stdin and stderr are terminals (never in pipes or jobs). */
@@ -36,12 +40,30 @@ function terminalAsk(): ((question: string) => Promise<string>) | undefined {
     });
 }
 
+/** Asks for a secret on the terminal without echoing what is typed. */
+function terminalAskSecret(): ((question: string) => Promise<string>) | undefined {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
+  return (question) =>
+    new Promise((resolve) => {
+      const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+      const mutable = rl as unknown as { _writeToOutput: (s: string) => void };
+      process.stderr.write(question);
+      mutable._writeToOutput = () => {};
+      rl.question('', (answer) => {
+        rl.close();
+        process.stderr.write('\n');
+        resolve(answer);
+      });
+    });
+}
+
 /** The real process streams. */
 export const processIo: CliIo = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
   isTty: Boolean(process.stderr.isTTY),
   ask: terminalAsk(),
+  askSecret: terminalAskSecret(),
 };
 
 /** Prints an error: one JSON document on stdout with --json, a readable line on stderr otherwise. */

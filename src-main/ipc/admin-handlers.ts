@@ -1,5 +1,7 @@
 import type { AdminCommandName } from '../../src-shared/api/admin-contract';
 import type { ServiceContext } from '../services/context';
+import { hashPassword } from '../services/identity/passwords';
+import { checkNewPassword } from '../services/identity/sign-in';
 import {
   addCode,
   deleteCode,
@@ -101,7 +103,11 @@ export function createAdminHandlers(ctx: ServiceContext): Pick<Handlers, AdminCo
     'admin:export-config': () => exportConfig(db, now()),
     'admin:import-config': (i) => changed(importConfig(db, i, now(), who())),
     'operators:list': () => listOperators(db),
-    'operators:add': (i) => changed(addOperator(db, i, now(), who())),
+    'operators:add': async ({ password, ...i }) => {
+      if (password !== undefined) checkNewPassword(password, i.login);
+      const phc = password === undefined ? null : await hashPassword(password);
+      return changed(addOperator(db, i, now(), who(), phc));
+    },
     'operators:grant': (i) => changed(changeRoles(db, i, true, now(), who())),
     'operators:revoke': (i) => changed(changeRoles(db, i, false, now(), who())),
     'operators:update': (i) => changed(updateOperator(db, i, now(), who())),

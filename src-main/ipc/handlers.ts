@@ -18,6 +18,7 @@ import { listAllCodes } from '../services/admin/codes-admin';
 import { createAdminHandlers } from './admin-handlers';
 import { createProcessorHandlers } from './processor-handlers';
 import { createConfirmationHandlers } from './confirmation-handlers';
+import { createAuthHandlers } from './auth-handlers';
 import { recordPayment } from '../ledger/record-payment';
 import { exportBatchFile, importBatchFile } from '../services/batches/batch-file';
 import { listTemplates, previewBankFile, saveTemplate } from '../services/batches/import-file';
@@ -133,6 +134,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     ...createAdminHandlers(ctx),
     ...createProcessorHandlers(ctx),
     ...createConfirmationHandlers(ctx),
+    ...createAuthHandlers(ctx),
   };
 }
 

@@ -2,9 +2,10 @@ import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
 import { COMMANDS, EVENTS, commandChannel, eventChannel } from '../../src-shared/api/contract';
 import type { Result } from '../../src-shared/api/result';
 import type { App } from '../app-context';
+import type { Client } from '../services/identity/client';
 
 /** What IPC needs from the opened services: the one dispatch path and the event subscription. */
-export type IpcApp = Pick<App, 'dispatch' | 'subscribe'>;
+export type IpcApp = Pick<App, 'dispatch' | 'subscribe' | 'openClient'>;
 
 /** Options for registering IPC. */
 export type IpcOptions = {
@@ -21,13 +22,26 @@ const untrusted: Result<never> = {
 
 /** Registers one ipcMain handler per contract command and forwards service events to every window; returns an unregister function. */
 export function registerIpc(app: IpcApp, opts: IpcOptions): () => void {
+  // Each window is its own client: it signs in, locks and signs out on its own; the operator is never a name
+  // the renderer sends.
+  const clients = new Map<number, Client>();
+  const clientOf = (event: IpcMainInvokeEvent): Client => {
+    const id = event.sender.id;
+    let client = clients.get(id);
+    if (!client) {
+      client = app.openClient('ipc');
+      clients.set(id, client);
+      event.sender.once('destroyed', () => clients.delete(id));
+    }
+    return client;
+  };
   for (const name of COMMANDS) {
     const channel = commandChannel(name);
     ipcMain.handle(channel, (event: IpcMainInvokeEvent, input: unknown) => {
       const url = event.senderFrame?.url ?? '';
       if (!opts.isTrustedSender(url)) return untrusted;
       // dispatch parses the input with the command's zod schema and never throws: errors come back as Result.
-      return app.dispatch(name, input);
+      return app.dispatch(name, input, clientOf(event));
     });
     registered.push(channel);
   }

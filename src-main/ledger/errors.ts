@@ -32,3 +32,11 @@ export function invalidFileRows(message: string, fileIssues: FileIssue[]): AppFa
 export function forbidden(message: string, role?: string): AppFailure {
   return new AppFailure(role ? { code: 'forbidden', message, role } : { code: 'forbidden', message });
 }
+
+/** Why a caller is not let in (no sign-in, a missing second factor, a locked session or operator, ...). */
+export type UnauthenticatedReason = NonNullable<Extract<AppError, { code: 'unauthenticated' }>['reason']>;
+
+/** The caller has not proven who they are, or the operator may not act now. */
+export function unauthenticated(reason: UnauthenticatedReason, message: string): AppFailure {
+  return new AppFailure({ code: 'unauthenticated', message, reason });
+}

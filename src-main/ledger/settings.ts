@@ -49,6 +49,11 @@ export const SETTING_DEFAULTS = {
    */
   'confirm.submitAboveAmount': '10000.00',
   'confirm.expiryMinutes': 10,
+  /** Sign-in (issue #12): failed attempts in a row before the operator is locked, and for how long. */
+  'auth.lockoutAttempts': 5,
+  'auth.lockoutMinutes': 15,
+  /** Minutes without a command before a desktop or browser session locks; 0 never locks. */
+  'auth.idleLockMinutes': 15,
 } as const;
 
 /** A setting name. */

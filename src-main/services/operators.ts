@@ -15,8 +15,9 @@ function toDto(row: OperatorRow): OperatorDto {
 }
 
 /**
- * Finds the operator for a login, creating it on first use: the first operator of a new ledger gets
- * every role (admin), later ones start as clerks.
+ * The trusted in-process caller (tests, benchmarks): finds the operator for a login, creating it on first use
+ * (the first operator of a new ledger gets every role, later ones start as clerks). No front door reaches
+ * this: IPC, the CLI and the bridge prove the operator by password or token.
  */
 export function ensureOperator(sqlite: Database.Database, login: string, now: Date): OperatorDto {
   const found = sqlite.prepare('SELECT id, login, name, roles FROM operators WHERE login = ?').get(login) as
@@ -44,20 +45,16 @@ export function ensureOperator(sqlite: Database.Database, login: string, now: Da
 }
 
 /**
- * The service-layer guard: refuses a command the operator's roles do not allow, with an audit row naming
- * the operator and the command. Roles are read from the ledger each time so a grant or revoke takes effect
- * without restarting.
+ * The service-layer guard for a command run inside another (a preview of an operation, an approval): refuses
+ * when the current operator's roles (as checked at the front door, narrowed by a token's scope) do not allow
+ * it, with an audit row naming the operator and the command.
  */
 export function authorize(ctx: ServiceContext, command: CommandName): void {
   const need = COMMAND_ROLES[command];
   if (need === 'any') return;
-  const db = ctx.ledger.sqlite;
-  const row = db.prepare('SELECT roles, active FROM operators WHERE id = ?').get(ctx.operator.id) as
-    { roles: string; active: number } | undefined;
-  const roles = row && row.active === 1 ? row.roles.split(',').filter(Boolean) : [];
-  ctx.operator.roles = roles;
+  const roles = ctx.operator.roles;
   if (mayRun(roles, command)) return;
-  writeAudit(db, {
+  writeAudit(ctx.ledger.sqlite, {
     at: ctx.clock().toISOString(),
     operatorId: ctx.operator.id,
     action: 'forbidden',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { newPassword } from './auth-inputs';
 import { COLUMN_PURPOSES, CUSTOM_FIELD_TYPES, CUSTOM_KEY_PATTERN } from '../columns';
 import { ROLES } from './roles';
 
@@ -194,7 +195,13 @@ export const adminInputs = {
       message: 'give exactly one of file or config',
     }),
   'operators:list': z.strictObject({}),
-  'operators:add': z.strictObject({ login, name: z.string().trim().min(1).max(120), roles }),
+  'operators:add': z.strictObject({
+    login,
+    name: z.string().trim().min(1).max(120),
+    roles,
+    /** The first password (an admin can also set one later with operators:set-password). */
+    password: newPassword.optional(),
+  }),
   'operators:grant': z.strictObject({ login, roles }),
   'operators:revoke': z.strictObject({ login, roles }),
   'operators:update': z.strictObject({

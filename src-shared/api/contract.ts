@@ -33,6 +33,7 @@ import type {
 import { ADMIN_COMMANDS, type AdminCommandOutputs } from './admin-contract';
 import { PROCESSOR_COMMANDS, type ProcessorCommandOutputs } from './processor-contract';
 import { CONFIRMATION_COMMANDS, type ConfirmationCommandOutputs } from './confirmation-contract';
+import { AUTH_COMMANDS, type AuthCommandOutputs } from './auth-contract';
 import type {
   AppInfoDto,
   ArImportSummaryDto,
@@ -85,6 +86,7 @@ export const COMMANDS = [
   ...ADMIN_COMMANDS,
   ...PROCESSOR_COMMANDS,
   ...CONFIRMATION_COMMANDS,
+  ...AUTH_COMMANDS,
   'suspense:search',
   'suspense:show',
   'suspense:candidates',
@@ -108,7 +110,8 @@ export type CommandName = (typeof COMMANDS)[number];
 /** The output type of each command. */
 export type CommandOutputs = AdminCommandOutputs &
   ProcessorCommandOutputs &
-  ConfirmationCommandOutputs & {
+  ConfirmationCommandOutputs &
+  AuthCommandOutputs & {
     'app:info': AppInfoDto;
     'demo:load': DemoSummaryDto;
     'ar:import': ArImportSummaryDto;
@@ -174,7 +177,7 @@ export type ParsedInput<K extends CommandName> = z.output<(typeof commandInputs)
 export type CommandOutput<K extends CommandName> = CommandOutputs[K];
 
 /** Events pushed from main to the renderer. */
-export const EVENTS = ['job:progress', 'job:finished', 'ledger:changed'] as const;
+export const EVENTS = ['job:progress', 'job:finished', 'ledger:changed', 'auth:changed'] as const;
 
 /** An event name. */
 export type EventName = (typeof EVENTS)[number];
@@ -184,6 +187,8 @@ export type EventPayloads = {
   'job:progress': JobProgressDto;
   'job:finished': JobFinishedDto;
   'ledger:changed': { what: string };
+  /** Sessions were locked (OS lock) or signed out: re-read auth:status. */
+  'auth:changed': { locked: boolean };
 };
 
 /** The typed client the renderer sees as window.api. */

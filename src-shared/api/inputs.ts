@@ -3,6 +3,7 @@ import { adminInputs } from './admin-inputs';
 import { amountInput } from './amount';
 import { processorInputs } from './processor-inputs';
 import { confirmationIdInput, confirmationInputs } from './confirmation-inputs';
+import { authInputs } from './auth-inputs';
 import { CUSTOM_KEY_PATTERN } from '../columns';
 import { ENTRY_STATUSES } from '../dto/batches';
 
@@ -335,6 +336,7 @@ export const commandInputs = {
   ...adminInputs,
   ...processorInputs,
   ...confirmationInputs,
+  ...authInputs,
   'suspense:search': z.strictObject({
     ...suspenseFilterShape,
     sortBy: suspenseSort.default('enteredOn'),

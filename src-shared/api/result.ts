@@ -4,6 +4,8 @@ export const ERROR_CODES = [
   'not_found',
   'conflict',
   'forbidden',
+  'unauthenticated',
+  'approval_required',
   'processor_declined',
   'processor_unavailable',
   'internal',
@@ -24,6 +26,21 @@ export type AppError =
   | { code: 'not_found'; message: string; entity?: string; key?: string }
   | { code: 'conflict'; message: string; rule?: string }
   | { code: 'forbidden'; message: string; role?: string }
+  | {
+      code: 'unauthenticated';
+      message: string;
+      /** What is missing: a sign-in, a second-factor code, an unlock; or why the operator is refused. */
+      reason?: 'sign_in' | 'second_factor' | 'session_locked' | 'operator_locked' | 'inactive' | 'token';
+    }
+  | {
+      code: 'approval_required';
+      message: string;
+      /** The stored, pending operation: confirm it with `approval confirm ID` (or approvals:confirm). */
+      approvalId: number;
+      requirement: 'second_factor' | 'four_eyes';
+      /** Four eyes: the role the approving operator must hold. */
+      role?: string;
+    }
   | { code: 'processor_declined'; message: string; resultCode?: number }
   | { code: 'processor_unavailable'; message: string }
   | { code: 'internal'; message: string; correlationId: string };

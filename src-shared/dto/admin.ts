@@ -124,7 +124,15 @@ export type AuditEntryDto = {
 export type AuditPageDto = { rows: AuditEntryDto[]; total: number };
 
 /** An operator with the active flag. */
-export type OperatorAdminDto = OperatorDto & { active: boolean; createdAt: string };
+export type OperatorAdminDto = OperatorDto & {
+  active: boolean;
+  createdAt: string;
+  /** False until a password is set: such an operator cannot sign in. */
+  hasPassword: boolean;
+  totpEnabled: boolean;
+  /** Set while locked out after failed sign-ins. */
+  lockedUntil: string | null;
+};
 
 /** An admin-defined entry field. */
 export type CustomFieldDto = {

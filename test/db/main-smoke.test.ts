@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -55,7 +56,9 @@ const OUT_MAIN = join(ROOT, 'out', 'main');
 const requireHere = createRequire(import.meta.url);
 const helpers = requireHere('../helpers/fake-electron.cjs') as FakeElectronModule;
 const RENDERER_URL = pathToFileURL(join(ROOT, 'out', 'renderer', 'index.html')).href;
-const fromRenderer = { senderFrame: { url: RENDERER_URL } };
+/** The renderer's window as an IPC event names it: its frame and its web contents (one client per window). */
+const rendererContents = Object.assign(new EventEmitter(), { id: 1 });
+const fromRenderer = { senderFrame: { url: RENDERER_URL }, sender: rendererContents };
 
 const ENV_KEYS = ['PAYDESK_DB', 'PAYDESK_USER_DATA', 'ELECTRON_RENDERER_URL'] as const;
 const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
@@ -135,8 +138,16 @@ describe('built main bundle (out/main/index.js) with a stand-in electron', () =>
       probe.close();
     }
 
-    // A handler answers through the one dispatch path.
+    // Nothing answers before sign-in; the first run creates the first admin, who is then signed in.
     const info = fake.state.handlers.get('cmd:app:info')!;
+    expect(await info(fromRenderer, {})).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
+    expect(
+      await fake.state.handlers.get('cmd:auth:first-admin')!(fromRenderer, {
+        login: 'desk.admin',
+        password: 'first admin password',
+      }),
+    ).toMatchObject({ ok: true, value: { firstRun: false, operator: { login: 'desk.admin' } } });
+    // A handler answers through the one dispatch path.
     const result = (await info(fromRenderer, {})) as {
       ok: boolean;
       value: { ledgerFile: string; isEmpty: boolean };
@@ -195,6 +206,17 @@ describe('built main bundle (out/main/index.js) with a stand-in electron', () =>
     console.info(
       `main start ${Math.round(startMs)} ms; demo(40) in the built worker ${Math.round(demoMs)} ms`,
     );
+
+    // Locking the computer locks the window's session: only the password opens it again.
+    (fake.electron as unknown as { powerMonitor: EventEmitter }).powerMonitor.emit('lock-screen');
+    expect(await info(fromRenderer, {})).toMatchObject({
+      ok: false,
+      error: { code: 'unauthenticated', reason: 'session_locked' },
+    });
+    expect(
+      await fake.state.handlers.get('cmd:auth:unlock')!(fromRenderer, { password: 'first admin password' }),
+    ).toMatchObject({ ok: true, value: { locked: false } });
+    expect(await info(fromRenderer, {})).toMatchObject({ ok: true });
 
     // Quitting removes the handlers and closes the ledger.
     fake.electron.app.emit('will-quit');

@@ -147,7 +147,13 @@ function createFakeElectron(options = {}) {
     return Promise.resolve({ ok: true, value: { channel } });
   };
 
-  return { electron: { app, BrowserWindow, contextBridge, dialog, ipcMain, ipcRenderer, session }, state };
+  // The OS lock-screen signal main listens to (tests emit 'lock-screen').
+  const powerMonitor = new EventEmitter();
+
+  return {
+    electron: { app, BrowserWindow, contextBridge, dialog, ipcMain, ipcRenderer, powerMonitor, session },
+    state,
+  };
 }
 
 /** Makes require('electron') return a fresh fake until uninstall() is called. */

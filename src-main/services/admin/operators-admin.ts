@@ -4,7 +4,17 @@ import type { AuditEntryDto, AuditPageDto, OperatorAdminDto } from '../../../src
 import { conflict, notFound } from '../../ledger/errors';
 import { auditChange } from './reference-data';
 
-type Row = { id: number; login: string; name: string; roles: string; active: number; createdAt: string };
+type Row = {
+  id: number;
+  login: string;
+  name: string;
+  roles: string;
+  active: number;
+  createdAt: string;
+  hasPassword: number;
+  totpEnabled: number;
+  lockedUntil: string | null;
+};
 
 const ORDER: readonly Role[] = ['clerk', 'analyst', 'supervisor', 'admin'];
 
@@ -16,6 +26,9 @@ function toDto(r: Row): OperatorAdminDto {
     roles: r.roles.split(',').filter(Boolean),
     active: r.active === 1,
     createdAt: r.createdAt,
+    hasPassword: r.hasPassword === 1,
+    totpEnabled: r.totpEnabled === 1,
+    lockedUntil: r.lockedUntil,
   };
 }
 
@@ -24,11 +37,19 @@ function rolesText(roles: Iterable<string>): string {
   return ORDER.filter((r) => set.has(r)).join(',');
 }
 
-const SELECT = 'SELECT id, login, name, roles, active, created_at AS createdAt FROM operators';
+const SELECT = `SELECT id, login, name, roles, active, created_at AS createdAt,
+                        (password_hash IS NOT NULL) AS hasPassword, totp_enabled AS totpEnabled,
+                        locked_until AS lockedUntil
+                   FROM operators`;
 
 /** Every operator profile, by login. */
 export function listOperators(db: Database.Database): OperatorAdminDto[] {
   return (db.prepare(`${SELECT} ORDER BY login`).all() as Row[]).map(toDto);
+}
+
+/** One operator profile, or not_found. */
+export function operatorRow(db: Database.Database, login: string): OperatorAdminDto {
+  return requireOperator(db, login);
 }
 
 function requireOperator(db: Database.Database, login: string): OperatorAdminDto {
@@ -50,14 +71,21 @@ export function addOperator(
   input: { login: string; name: string; roles: Role[] },
   now: Date,
   operatorId: number,
+  /** An argon2id PHC string when the admin gave a first password. */
+  passwordHash: string | null = null,
 ): OperatorAdminDto {
   return db.transaction(() => {
     if (db.prepare('SELECT 1 FROM operators WHERE login = ?').get(input.login))
       throw conflict('operator-exists', `operator ${input.login} already exists`);
+    const at = now.toISOString();
     const id = Number(
       db
-        .prepare('INSERT INTO operators (login, name, roles, active, created_at) VALUES (?, ?, ?, 1, ?)')
-        .run(input.login, input.name, rolesText(input.roles), now.toISOString()).lastInsertRowid,
+        .prepare(
+          `INSERT INTO operators (login, name, roles, active, created_at, password_hash, password_changed_at)
+           VALUES (?, ?, ?, 1, ?, ?, ?)`,
+        )
+        .run(input.login, input.name, rolesText(input.roles), at, passwordHash, passwordHash ? at : null)
+        .lastInsertRowid,
     );
     const after = requireOperator(db, input.login);
     auditChange(db, now, operatorId, 'operator.add', 'operator', String(id), undefined, after);

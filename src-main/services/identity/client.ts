@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Role } from '../../../src-shared/api/roles';
+import type { OperatorDto } from '../../../src-shared/dto/app';
 
 /** Which front door a call came through; paths to files on this machine are a CLI-only convenience. */
 export type Door = 'ipc' | 'cli' | 'bridge' | 'in-process';
@@ -10,8 +11,8 @@ export type Door = 'ipc' | 'cli' | 'bridge' | 'in-process';
  * trusted in-process caller (tests and the worker, which already hold the ledger file).
  */
 export type Principal = {
-  operatorId: number;
-  login: string;
+  /** The operator as of the last check (roles refreshed on every command, narrowed by a token's scope). */
+  operator: OperatorDto;
   via: 'password' | 'token' | 'in-process';
   /** API tokens are scoped: the operator's roles are narrowed to these. */
   scope?: readonly Role[];
