@@ -11,6 +11,7 @@
 // its own sign-in); it works once. Press Enter in this terminal for a new one (another window or browser).
 //   npm start -- --port 5180       fixed port for browser mode (default: any free port)
 //   npm start -- --build           rebuild first even if the bundle looks fresh
+//   npm start -- --no-build        never build (tests that already built the renderer)
 import { spawn, spawnSync } from 'node:child_process';
 import {
   cpSync,
@@ -111,7 +112,7 @@ function runElectron(binary) {
   const env = { ...process.env };
   // Inherited from some tool shells, it would make Electron behave as plain Node and ignore the app.
   delete env.ELECTRON_RUN_AS_NODE;
-  const ours = new Set(['--browser', '--no-open', '--build']);
+  const ours = new Set(['--browser', '--no-open', '--build', '--no-build']);
   const passThrough = args.filter((a, i) => !ours.has(a) && a !== '--port' && args[i - 1] !== '--port');
   const child = spawn(binary, ['.', ...passThrough], {
     cwd: root,
@@ -213,7 +214,7 @@ async function runBrowserMode() {
   }
 }
 
-if (needsBuild()) build();
+if (!flag('--no-build') && needsBuild()) build();
 const binary = flag('--browser') ? undefined : electronBinary();
 if (binary) runElectron(binary);
 else await runBrowserMode();
