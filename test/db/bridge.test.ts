@@ -240,6 +240,18 @@ describe('loopback bridge', () => {
     expect(bridge.launchUrl()).not.toBe(bridge.launchUrl());
   });
 
+  it('ends the previous session when the same browser opens a new launch URL', async () => {
+    const first = await launch(bridge);
+    expect((await invoke(bridge, first, 'auth:sign-in', ALICE)).ok).toBe(true);
+    const u = new URL(bridge.launchUrl());
+    const r = await http(bridge, { path: u.pathname + u.search, headers: { cookie: first } });
+    expect(r.status).toBe(303);
+    const second = r.headers['set-cookie']![0]!.split(';')[0]!;
+    expect(second).not.toBe(first);
+    expect((await call(bridge, first, 'auth:status', '{}')).status).toBe(403);
+    expect(await invoke(bridge, second, 'auth:status')).toMatchObject({ value: { operator: null } });
+  });
+
   it('gives each cookie its own client: two operators signed in at once', async () => {
     const a = await launch(bridge);
     const b = await launch(bridge);
