@@ -275,9 +275,11 @@ export function createApiMiddleware(
       streams: new Set(),
     });
     url.searchParams.delete(LAUNCH_PARAM);
+    // One leading slash: "//host/" would be a redirect to another site.
+    const location = `/${url.pathname.replace(/^\/+/, '')}${url.search}`;
     res.writeHead(303, {
       ...ISOLATION_HEADERS,
-      location: url.pathname + url.search,
+      location,
       'set-cookie': `${cookieName()}=${value}; HttpOnly; SameSite=Strict; Path=/`,
       'cache-control': 'no-store',
       'content-length': 0,

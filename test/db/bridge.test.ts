@@ -15,11 +15,17 @@ function http(
   bridge: Bridge,
   opts: { method?: string; path: string; body?: string; headers?: Record<string, string> },
 ): Promise<HttpReply> {
-  const url = new URL(opts.path, bridge.url);
+  const base = new URL(bridge.url);
   return new Promise((resolve, reject) => {
     const req = request(
-      url,
-      { method: opts.method ?? 'GET', headers: { 'content-type': 'application/json', ...opts.headers } },
+      {
+        hostname: base.hostname,
+        port: base.port,
+        // The path as given, so "//other.host/" reaches the bridge unresolved.
+        path: opts.path,
+        method: opts.method ?? 'GET',
+        headers: { 'content-type': 'application/json', ...opts.headers },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -250,6 +256,16 @@ describe('loopback bridge', () => {
     expect(second).not.toBe(first);
     expect((await call(bridge, first, 'auth:status', '{}')).status).toBe(403);
     expect(await invoke(bridge, second, 'auth:status')).toMatchObject({ value: { operator: null } });
+  });
+
+  it('redirects a launch only within the bridge', async () => {
+    const secret = new URL(bridge.launchUrl()).searchParams.get('launch')!;
+    // The URL parser turns "/.//evil.example/x" into the path "//evil.example/x", a protocol-relative URL.
+    const r = await http(bridge, { path: `/.//evil.example/x?launch=${secret}` });
+    expect(r.status).toBe(303);
+    expect(r.headers.location).toBe('/evil.example/x');
+    const deep = new URL(bridge.launchUrl('/#/batches'));
+    expect(deep.pathname).toBe('/');
   });
 
   it('gives each cookie its own client: two operators signed in at once', async () => {
