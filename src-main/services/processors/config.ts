@@ -52,6 +52,11 @@ export function processorDto(r: ProcessorRow): ProcessorDto {
   };
 }
 
+/** The URL of every configured processor (their hosted card pages are the only pages the window may frame). */
+export function processorUrls(db: Database.Database): string[] {
+  return db.prepare('SELECT url FROM processors ORDER BY id').pluck().all() as string[];
+}
+
 /** Every configured processor, default first. */
 export function listProcessors(db: Database.Database): ProcessorDto[] {
   return (db.prepare(`${SELECT} ORDER BY is_default DESC, name`).all() as ProcessorRow[]).map(processorDto);
