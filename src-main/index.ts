@@ -8,13 +8,7 @@ import { defaultLedgerFile, userDataDir } from './paths';
 import { stderrLogger } from './services/context';
 import { appMenuTemplate } from './electron/app-menu';
 import { processorUrls } from './services/processors/config';
-import {
-  createMainWindow,
-  installSessionPolicy,
-  isAppUrl,
-  rendererTarget,
-  setFrameSources,
-} from './window';
+import { createMainWindow, installSessionPolicy, isAppUrl, rendererTarget, setFrameSources } from './window';
 
 /** How start-up ended: running with a window, quitting after an error, or handed over to the first instance. */
 export type StartOutcome = 'running' | 'quit' | 'second-instance';

@@ -77,7 +77,11 @@ export function installSessionPolicy(target: RendererTarget = rendererTarget()):
       if (!isAppUrl(request.url, target)) return response;
       const headers = new Headers(response.headers);
       headers.set('Content-Security-Policy', currentContentSecurityPolicy(target));
-      return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+      return new Response(response.body, {
+        status: response.status,
+        statusText: response.statusText,
+        headers,
+      });
     });
   }
   // A back office needs no camera, geolocation, notifications...; writing to the clipboard (copy cells) is fine.
@@ -109,9 +113,16 @@ export function createMainWindow(target: RendererTarget = rendererTarget()): Bro
     show: false,
     title: 'Paydesk',
     backgroundColor: '#ffffff',
-    webPreferences: mainWindowWebPreferences(join(__dirname, '..', 'preload', 'index.js'), {
-      isPackaged: app.isPackaged,
-    }),
+    webPreferences: {
+      ...mainWindowWebPreferences(join(__dirname, '..', 'preload', 'index.js'), {
+        isPackaged: app.isPackaged,
+      }),
+      // The same values again, written out where static checkers (electronegativity) look for them.
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      disableBlinkFeatures: 'Auxclick',
+    },
   });
   guardWebContents(win.webContents, target);
   win.once('ready-to-show', () => win.show());

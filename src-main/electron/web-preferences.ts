@@ -2,7 +2,8 @@ import type { WebPreferences } from 'electron';
 
 /**
  * The main window's web preferences (Electron security checklist): an isolated, sandboxed renderer with no
- * Node, no <webview>, no insecure content, no navigation by dropping a file, and DevTools only when unpackaged.
+ * Node, no <webview>, no insecure content, no navigation by dropping a file or middle click, and DevTools only
+ * when unpackaged.
  */
 export function mainWindowWebPreferences(preload: string, opts: { isPackaged: boolean }): WebPreferences {
   return {
@@ -20,5 +21,7 @@ export function mainWindowWebPreferences(preload: string, opts: { isPackaged: bo
     safeDialogs: true,
     spellcheck: false,
     devTools: !opts.isPackaged,
+    // A middle click must not open a link in a new window (setWindowOpenHandler denies those anyway).
+    disableBlinkFeatures: 'Auxclick',
   };
 }

@@ -179,11 +179,9 @@ describe('built main bundle (out/main/index.js) with a stand-in electron', () =>
     // A fresh ledger has no processor: the window may frame nothing (issue #12: no more `https:` wildcard).
     expect(headers['Content-Security-Policy']?.[0]).toContain("frame-src 'none'");
     // The built renderer is file://, which webRequest never sees: the file handler adds the policy to index.html.
-    const page = (await fake.state.protocolHandlers.get('file')!(new Request(RENDERER_URL))) as Response;
+    const page = await fake.state.protocolHandlers.get('file')!(new Request(RENDERER_URL));
     expect(page.headers.get('Content-Security-Policy')).toContain("frame-src 'none'");
-    const other = (await fake.state.protocolHandlers.get('file')!(
-      new Request('file:///etc/hostname'),
-    )) as Response;
+    const other = await fake.state.protocolHandlers.get('file')!(new Request('file:///etc/hostname'));
     expect(other.headers.get('Content-Security-Policy')).toBeNull();
     // Electron's default menu is replaced (unpackaged, as here, it keeps reload and DevTools; the unit test
     // of appMenuTemplate covers the packaged one), and the window uses the hardened preferences.

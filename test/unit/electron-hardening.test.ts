@@ -107,6 +107,7 @@ describe('main window web preferences', () => {
       safeDialogs: true,
       spellcheck: false,
       devTools: false,
+      disableBlinkFeatures: 'Auxclick',
     });
     expect(mainWindowWebPreferences('/p.js', { isPackaged: false }).devTools).toBe(true);
   });

@@ -89,7 +89,9 @@ describe('processor secret key in the desktop app (safeStorage)', () => {
     expect(useProtectedSecretKey(ledger, fakeKeychain())).toBe('safe-storage');
     const enc = encryptSecret(secretKey(ledger), 'merchant-password');
     setInMemorySecretKey(undefined);
-    expect(useProtectedSecretKey(ledger, fakeKeychain(true, 'basic_text'), () => {})).toBe('insecure-keychain');
+    expect(useProtectedSecretKey(ledger, fakeKeychain(true, 'basic_text'), () => {})).toBe(
+      'insecure-keychain',
+    );
     expect(existsSync(`${ledger}.key.safe`)).toBe(false);
     expect(statSync(`${ledger}.key`).mode & 0o777).toBe(0o600);
     expect(decryptSecret(secretKey(ledger), enc)).toBe('merchant-password');
