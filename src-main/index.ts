@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog, powerMonitor, safeStorage } from 'electron';
+import { app, BrowserWindow, dialog, Menu, powerMonitor, safeStorage } from 'electron';
 import { LedgerOpenError } from '../db/client';
 import { openApp, type App } from './app-context';
 import { registerIpc, registeredChannels } from './ipc/register';
@@ -6,7 +6,9 @@ import { workerJobRunner } from './jobs/worker-runner';
 import { useProtectedSecretKey } from './processors/safe-key';
 import { defaultLedgerFile, userDataDir } from './paths';
 import { stderrLogger } from './services/context';
-import { createMainWindow, installSessionPolicy, isAppUrl, rendererTarget } from './window';
+import { appMenuTemplate } from './electron/app-menu';
+import { processorUrls } from './services/processors/config';
+import { createMainWindow, installSessionPolicy, isAppUrl, rendererTarget, setFrameSources } from './window';
 
 /** How start-up ended: running with a window, quitting after an error, or handed over to the first instance. */
 export type StartOutcome = 'running' | 'quit' | 'second-instance';
@@ -36,7 +38,9 @@ function shutdown(): void {
 /** Protects processor secrets with the OS keychain where Electron offers it (never fatal: the key file remains). */
 function protectSecrets(file: string): void {
   try {
-    const source = useProtectedSecretKey(file, safeStorage);
+    const source = useProtectedSecretKey(file, safeStorage, (message, fields) =>
+      stderrLogger.error(message, fields),
+    );
     stderrLogger.info('processor secret key', { source });
   } catch (err) {
     stderrLogger.error('safeStorage unavailable; processor secrets use the key file', {
@@ -79,6 +83,17 @@ function start(): Promise<StartOutcome> {
   app.on('will-quit', shutdown);
 
   return app.whenReady().then((): StartOutcome => {
+    // Electron's default menu reloads the page and opens DevTools; the packaged app has neither.
+    Menu.setApplicationMenu(
+      Menu.buildFromTemplate(
+        appMenuTemplate({
+          isPackaged: app.isPackaged,
+          platform: process.platform,
+          appName: 'Paydesk',
+          onAbout: () => app.showAboutPanel(),
+        }),
+      ),
+    );
     const target = rendererTarget();
     installSessionPolicy(target);
     services = openServices();
@@ -86,6 +101,12 @@ function start(): Promise<StartOutcome> {
       app.quit();
       return 'quit';
     }
+    // The window may frame only the configured processors' hosted card pages: now, and after every change.
+    const opened = services;
+    setFrameSources(processorUrls(opened.ctx.ledger.sqlite));
+    opened.subscribe((event) => {
+      if (event === 'ledger:changed') setFrameSources(processorUrls(opened.ctx.ledger.sqlite));
+    });
     unregisterIpc = registerIpc(services, { isTrustedSender: (url) => isAppUrl(url, target) });
     // Locking the computer locks every Paydesk session: whoever unlocks the OS still needs the password.
     powerMonitor.on('lock-screen', () => services?.lockAll('os lock'));

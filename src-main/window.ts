@@ -1,39 +1,11 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, session, type WebContents } from 'electron';
+import { app, BrowserWindow, net, session, type WebContents } from 'electron';
+import { contentSecurityPolicy, hostedPageOrigins } from './electron/csp';
+import { mainWindowWebPreferences } from './electron/web-preferences';
 
 /** Where the renderer comes from: the built file, or the electron-vite dev server in development. */
 export type RendererTarget = { kind: 'file'; file: string; url: string } | { kind: 'dev'; url: string };
-
-/** The Content-Security-Policy of the packaged renderer (MUI/emotion and AG Grid inject <style> tags). */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  // The payment processor's hosted card page (V19) is the only thing the renderer may frame.
-  'frame-src http://127.0.0.1:* https:',
-  "frame-ancestors 'none'",
-].join('; ');
-
-/** The dev-server policy: Vite's HMR socket and React Refresh's inline preamble need a little more. */
-const DEV_CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self' 'unsafe-inline'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self' ws://localhost:* ws://127.0.0.1:*",
-  "object-src 'none'",
-  "base-uri 'none'",
-  'frame-src http://127.0.0.1:* https:',
-  "frame-ancestors 'none'",
-].join('; ');
 
 function isLoopbackHttp(raw: string): boolean {
   try {
@@ -67,14 +39,51 @@ export function isAppUrl(raw: string, target: RendererTarget = rendererTarget())
   return u.protocol === 'file:' && u.pathname === expected.pathname;
 }
 
-/** Applies the CSP header and a deny-by-default permission policy to the default session (call after ready). */
+/** The origins the renderer may frame (the configured processors' hosted card pages); none until set. */
+let frameOrigins: string[] = [];
+
+/**
+ * Sets the frame-src of the policy from the configured processor URLs (at start and whenever processor
+ * settings change); a page loaded from then on gets the new policy.
+ */
+export function setFrameSources(processorUrls: readonly string[]): void {
+  frameOrigins = hostedPageOrigins(processorUrls);
+}
+
+/** The policy the renderer gets now. */
+export function currentContentSecurityPolicy(target: RendererTarget = rendererTarget()): string {
+  return contentSecurityPolicy({ frameOrigins, dev: target.kind === 'dev' });
+}
+
+/**
+ * Applies the CSP and a deny-by-default permission policy to the default session (call after ready). The
+ * policy is a response header: from webRequest for the dev server, and for the built renderer (file://, which
+ * webRequest never sees) from a file protocol handler that adds it to our index.html only. index.html also
+ * carries a broad meta policy; a page obeys both, so the narrower header decides frame-src.
+ */
 export function installSessionPolicy(target: RendererTarget = rendererTarget()): void {
   const ses = session.defaultSession;
-  const csp = target.kind === 'dev' ? DEV_CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY;
-  // Covers the dev server; file:// pages get no response headers, so index.html also carries the policy as a meta tag.
   ses.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } });
+    callback({
+      responseHeaders: {
+        ...details.responseHeaders,
+        'Content-Security-Policy': [currentContentSecurityPolicy(target)],
+      },
+    });
   });
+  if (target.kind === 'file') {
+    ses.protocol.handle('file', async (request) => {
+      const response = await net.fetch(request, { bypassCustomProtocolHandlers: true });
+      if (!isAppUrl(request.url, target)) return response;
+      const headers = new Headers(response.headers);
+      headers.set('Content-Security-Policy', currentContentSecurityPolicy(target));
+      return new Response(response.body, {
+        status: response.status,
+        statusText: response.statusText,
+        headers,
+      });
+    });
+  }
   // A back office needs no camera, geolocation, notifications...; writing to the clipboard (copy cells) is fine.
   ses.setPermissionRequestHandler((_wc, permission, callback) =>
     callback(permission === 'clipboard-sanitized-write'),
@@ -105,14 +114,14 @@ export function createMainWindow(target: RendererTarget = rendererTarget()): Bro
     title: 'Paydesk',
     backgroundColor: '#ffffff',
     webPreferences: {
-      preload: join(__dirname, '..', 'preload', 'index.js'),
+      ...mainWindowWebPreferences(join(__dirname, '..', 'preload', 'index.js'), {
+        isPackaged: app.isPackaged,
+      }),
+      // The same values again, written out where static checkers (electronegativity) look for them.
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      spellcheck: false,
+      disableBlinkFeatures: 'Auxclick',
     },
   });
   guardWebContents(win.webContents, target);

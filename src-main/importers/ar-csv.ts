@@ -151,13 +151,18 @@ export function createIssueSink(cap = MAX_ISSUES): IssueSink {
 
 /**
  * Reads a CSV file as UTF-8 (a leading byte-order mark is dropped) and hashes its bytes. A missing,
- * unreadable or non-UTF-8 file is reported to the sink (line 0) and gives undefined.
+ * unreadable or non-UTF-8 file is reported to the sink (line 0) and gives undefined. `read` reads the path
+ * (the import passes one that audits the read).
  */
-export function readCsvSource(path: string, sink: IssueSink): CsvSource | undefined {
+export function readCsvSource(
+  path: string,
+  sink: IssueSink,
+  read: (path: string) => Buffer = (p) => readFileSync(p),
+): CsvSource | undefined {
   const file = basename(path);
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    bytes = read(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     sink.add(
@@ -168,6 +173,12 @@ export function readCsvSource(path: string, sink: IssueSink): CsvSource | undefi
     );
     return undefined;
   }
+  return csvSourceFromBytes(bytes, path, sink);
+}
+
+/** A CSV source from bytes already in hand (a file the user chose in a dialog, known by its name). */
+export function csvSourceFromBytes(bytes: Uint8Array, path: string, sink: IssueSink): CsvSource | undefined {
+  const file = basename(path);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);

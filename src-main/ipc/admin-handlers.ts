@@ -73,7 +73,7 @@ export function createAdminHandlers(ctx: ServiceContext): Pick<Handlers, AdminCo
     'codes:retire': (i) => changed(retireCode(db, i, now(), who())),
     'codes:delete': (i) => changed(deleteCode(db, i, now(), who())),
     'codes:export': (i) => exportReasons(db, i.domainId),
-    'codes:import': (i) => changed(importReasons(db, i.file, now(), who())),
+    'codes:import': (i) => changed(importReasons(db, i, now(), who())),
     'admin:channels': () => listChannels(db),
     'admin:save-channel': (i) => changed(saveChannel(db, i, now(), who())),
     'admin:pay-types': () => listPayTypes(db),

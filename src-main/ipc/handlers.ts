@@ -3,6 +3,7 @@ import type { ServiceContext } from '../services/context';
 import { billItems, paymentHistory, searchAccounts, showAccount } from '../services/accounts';
 import { appInfo } from '../services/app-info';
 import { importReceivables } from '../services/ar-import';
+import { assertPathsAllowed } from '../services/files';
 import { checkLedger } from '../ledger/ledger-check';
 import type { Handlers } from './dispatch';
 import {
@@ -117,9 +118,16 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'batches:submit': async (input) => changed(ctx, await runJob(ctx, 'batch-submit', input)),
     'batches:discard': (input) => discardBatch(db, input, ctx.clock(), ctx.operator.id),
     'batches:export': (input) => exportBatchFile(db, input.batchId),
-    'batches:import-batch-file': (input) => importBatchFile(db, input.file, ctx.clock(), ctx.operator.id),
-    'batches:preview-file': (input) => previewBankFile(db, input),
-    'batches:import-file': (input) => runJob(ctx, 'batch-import', input),
+    'batches:import-batch-file': (input) => importBatchFile(db, input, ctx.clock(), ctx.operator.id),
+    'batches:preview-file': (input) =>
+      previewBankFile(db, input, { at: ctx.clock(), operatorId: ctx.operator.id }),
+    'batches:import-file': (input) => {
+      // The worker reads (and audits) the path; whether this caller may name one is decided here.
+      assertPathsAllowed(db, { at: ctx.clock(), operatorId: ctx.operator.id }, 'batches:import-file', input, [
+        'file',
+      ]);
+      return runJob(ctx, 'batch-import', input);
+    },
     'batches:entry-allocation': (input) => entryAllocationView(db, input),
     'batches:allocate-entry': (input) => allocateEntry(db, input, ctx.clock(), ctx.operator.id),
     'batches:update-header': (input) => updateBatchHeader(db, input, ctx.clock(), ctx.operator.id),

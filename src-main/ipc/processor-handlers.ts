@@ -26,7 +26,9 @@ export function createProcessorHandlers(ctx: ServiceContext): Pick<Handlers, Pro
   };
   return {
     'processors:list': () => listProcessors(db),
-    'processors:save': (input) => saveProcessor(db, file, input, ctx.clock(), ctx.operator.id),
+    // 'processors' tells the window to narrow its frame-src to the new set of hosted-page origins.
+    'processors:save': (input) =>
+      changed('processors', saveProcessor(db, file, input, ctx.clock(), ctx.operator.id)),
     'processors:test': (input) => testProcessor(db, file, input.name, ctx.clock),
     // Runs send money: refused at once without a prepared confirmation; the job checks it against its selection.
     'collect:run': async (input) => {

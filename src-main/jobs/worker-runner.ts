@@ -4,6 +4,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AppFailure } from '../ledger/errors';
+import { inMemorySecretKey } from '../processors/secrets';
+import type { JobKind } from './registry';
 import type { JobRunner } from './runner';
 import type { WorkerJobData, WorkerMessage } from './worker';
 
@@ -26,18 +28,33 @@ export function resolveWorkerEntry(): WorkerEntry {
   return { path: built };
 }
 
+/**
+ * What a job worker is started with. The desktop app's processor-secret key travels here (in memory, cloned
+ * into the worker), never through process.env, which child processes would inherit.
+ */
+export function workerJobData(
+  file: string,
+  kind: JobKind,
+  input: unknown,
+  opts: { now: Date; operatorId: number },
+): WorkerJobData {
+  const key = inMemorySecretKey();
+  return {
+    file,
+    jobId: randomUUID(),
+    kind,
+    input,
+    now: opts.now.toISOString(),
+    operatorId: opts.operatorId,
+    ...(key ? { secretKey: key } : {}),
+  };
+}
+
 /** Runs every job in its own worker thread on the ledger file, so the calling thread stays responsive. */
 export function workerJobRunner(file: string, entry: WorkerEntry = resolveWorkerEntry()): JobRunner {
   return {
     run(kind, input, opts) {
-      const data: WorkerJobData = {
-        file,
-        jobId: randomUUID(),
-        kind,
-        input,
-        now: opts.now.toISOString(),
-        operatorId: opts.operatorId,
-      };
+      const data = workerJobData(file, kind, input, opts);
       return new Promise((resolve, reject) => {
         let settled = false;
         const settle = (fn: () => void): void => {

@@ -3,6 +3,7 @@ import { attachLedger, type Ledger } from '../../db/client';
 import type { AppError } from '../../src-shared/api/result';
 import type { JobProgressDto } from '../../src-shared/dto/app';
 import { AppFailure } from '../ledger/errors';
+import { setInMemorySecretKey } from '../processors/secrets';
 import { jobFunctions, type JobEnv, type JobKind } from './registry';
 import { progressReporter } from './runner';
 
@@ -15,6 +16,8 @@ export type WorkerJobData = {
   /** ISO timestamp: the job's clock is frozen at the moment the caller started it. */
   now: string;
   operatorId: number;
+  /** The desktop app's processor-secret key (unsealed from the keychain), if it has one. */
+  secretKey?: string;
 };
 
 /** Messages a job worker posts back; `known` errors are AppFailures whose AppError crosses unchanged. */
@@ -35,6 +38,7 @@ export async function runWorkerJob(
 ): Promise<void> {
   let ledger: Ledger | undefined;
   try {
+    if (data.secretKey) setInMemorySecretKey(data.secretKey);
     ledger = attachLedger(data.file);
     const progress = progressReporter(data.jobId, data.kind, (p) => post({ type: 'progress', progress: p }));
     const env: JobEnv = { ledger, now: new Date(data.now), operatorId: data.operatorId, progress };

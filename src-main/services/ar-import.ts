@@ -5,6 +5,7 @@ import { formatMinor, type Minor } from '../../src-shared/money';
 import { isoDate } from '../domain/dates';
 import {
   createIssueSink,
+  csvSourceFromBytes,
   parseAccountsCsv,
   parseBillsCsv,
   parseBillUnitsCsv,
@@ -19,17 +20,32 @@ import {
   type ParsedArFile,
 } from '../importers/ar-csv';
 import { writeAudit } from '../ledger/audit';
+import { MAX_UPLOAD_BYTES } from '../../src-shared/api/uploads';
+import { assertPathsAllowed, readFileAudited, uploadedBytes } from './files';
 import { invalidFileRows } from '../ledger/errors';
 import { toMinor } from '../ledger/ceiling';
 import { postJournal, type JournalLine } from '../ledger/journal';
 
-/** Paths of the receivables files to import; any subset may be given. */
+/** A receivables file the user chose in a dialog: its bytes (base64) and name. */
+export type ArUpload = { content: string; fileName: string };
+
+/**
+ * The receivables files to import; any subset may be given, each as a path (command line only) or as an
+ * upload (the desktop window and the bridge).
+ */
 export type ArImportFiles = {
-  accountsFile?: string;
-  billUnitsFile?: string;
-  billsFile?: string;
-  itemsFile?: string;
+  accountsFile?: string | undefined;
+  billUnitsFile?: string | undefined;
+  billsFile?: string | undefined;
+  itemsFile?: string | undefined;
+  accountsUpload?: ArUpload | undefined;
+  billUnitsUpload?: ArUpload | undefined;
+  billsUpload?: ArUpload | undefined;
+  itemsUpload?: ArUpload | undefined;
 };
+
+/** The path fields of an AR import, which only the command line may give. */
+const AR_PATH_FIELDS = ['accountsFile', 'billUnitsFile', 'billsFile', 'itemsFile'] as const;
 
 type LedgerAccountRow = {
   id: number;
@@ -235,13 +251,22 @@ export function importReceivables(
   const started = performance.now();
   const db = ledger.sqlite;
   const sink = createIssueSink();
-  const read = (path: string | undefined): CsvSource | undefined =>
-    path === undefined ? undefined : readCsvSource(path, sink);
+  const who = { at: now, operatorId };
+  assertPathsAllowed(db, who, 'ar:import', files, AR_PATH_FIELDS);
+  const read = (path: string | undefined, up: ArUpload | undefined): CsvSource | undefined => {
+    if (up !== undefined) {
+      const { bytes, name } = uploadedBytes(up.content, up.fileName, MAX_UPLOAD_BYTES);
+      return csvSourceFromBytes(bytes, name, sink);
+    }
+    return path === undefined
+      ? undefined
+      : readCsvSource(path, sink, (p) => readFileAudited(db, who, 'ar:import', p, MAX_UPLOAD_BYTES * 8));
+  };
   const sources = {
-    accounts: read(files.accountsFile),
-    units: read(files.billUnitsFile),
-    bills: read(files.billsFile),
-    items: read(files.itemsFile),
+    accounts: read(files.accountsFile, files.accountsUpload),
+    units: read(files.billUnitsFile, files.billUnitsUpload),
+    bills: read(files.billsFile, files.billsUpload),
+    items: read(files.itemsFile, files.itemsUpload),
   };
   if (sink.count > 0) failWith(sink);
 

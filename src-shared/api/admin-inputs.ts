@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { newPassword } from './auth-inputs';
 import { COLUMN_PURPOSES, CUSTOM_FIELD_TYPES, CUSTOM_KEY_PATTERN } from '../columns';
 import { ROLES } from './roles';
+import { filePath, oneSource, oneSourceMessage, uploadedFile } from './uploads';
 
-const filePath = z.string().min(1).max(4096);
 const batchType = z.enum(['payment', 'refund', 'reversal']);
 const payType = z.int().min(0).max(99_999);
 const reasonId = z.int().min(0).max(2_147_483_647);
@@ -155,7 +155,9 @@ export const adminInputs = {
   }),
   'codes:delete': z.strictObject({ domainId: z.int().min(1).max(1_000_000), id: reasonId }),
   'codes:export': z.strictObject({ domainId: z.int().min(1).max(1_000_000).optional() }),
-  'codes:import': z.strictObject({ file: filePath }),
+  'codes:import': z
+    .strictObject({ file: filePath.optional(), ...uploadedFile })
+    .refine(oneSource, oneSourceMessage),
   'admin:channels': z.strictObject({}),
   'admin:save-channel': channelInput,
   'admin:pay-types': z.strictObject({}),

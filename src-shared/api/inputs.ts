@@ -6,10 +6,10 @@ import { confirmationIdInput, confirmationInputs } from './confirmation-inputs';
 import { authInputs } from './auth-inputs';
 import { CUSTOM_KEY_PATTERN } from '../columns';
 import { ENTRY_STATUSES } from '../dto/batches';
+import { filePath, oneSource, oneSourceMessage, upload, uploadedFile } from './uploads';
 
 const accountNo = z.string().trim().min(1).max(64);
 const isoDate = z.iso.date();
-const filePath = z.string().min(1).max(4096);
 const id = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
 const code = z.string().trim().min(1).max(64);
 /** Money crosses the boundary as a decimal string; services parse it with the currency's exponent. */
@@ -17,20 +17,6 @@ const decimal = amountInput;
 const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD');
 const optionalText = z.string().max(64).nullable().optional();
 const entryStatus = z.enum(ENTRY_STATUSES);
-/**
- * A bank file sent by the renderer (read with the File API, base64): neither the browser over the bridge nor a
- * sandboxed Electron page can name a path the main process may read, so the bytes travel instead.
- */
-const uploadedFile = {
-  content: z.base64().max(90_000_000).optional(),
-  fileName: z.string().trim().min(1).max(255).optional(),
-};
-const oneSource = (v: { file?: string | undefined; content?: string | undefined }): boolean =>
-  (v.file === undefined) !== (v.content === undefined);
-const oneSourceMessage = {
-  message: 'give exactly one of file (a path) or content (the file, base64)',
-  path: ['file'],
-};
 /** Manual allocation lines: amounts as decimal strings in the account's currency. */
 const billLines = z.array(z.strictObject({ billNo: code, amount: decimal })).max(10_000);
 const itemLines = z.array(z.strictObject({ itemNo: code, amount: decimal })).max(100_000);
@@ -111,10 +97,31 @@ export const commandInputs = {
       billUnitsFile: filePath.optional(),
       billsFile: filePath.optional(),
       itemsFile: filePath.optional(),
+      /** The same files as bytes chosen in a file dialog (the desktop window and the bridge send these). */
+      accountsUpload: upload.optional(),
+      billUnitsUpload: upload.optional(),
+      billsUpload: upload.optional(),
+      itemsUpload: upload.optional(),
     })
-    .refine((v) => v.accountsFile ?? v.billUnitsFile ?? v.billsFile ?? v.itemsFile, {
-      message: 'give at least one of accountsFile, billUnitsFile, billsFile, itemsFile',
-    }),
+    .refine(
+      (v) =>
+        v.accountsFile ??
+        v.billUnitsFile ??
+        v.billsFile ??
+        v.itemsFile ??
+        v.accountsUpload ??
+        v.billUnitsUpload ??
+        v.billsUpload ??
+        v.itemsUpload,
+      { message: 'give at least one of accounts, bill units, bills, items (a path or an upload)' },
+    )
+    .refine(
+      (v) =>
+        (['accounts', 'billUnits', 'bills', 'items'] as const).every(
+          (k) => v[`${k}File`] === undefined || v[`${k}Upload`] === undefined,
+        ),
+      { message: 'give each file once: as a path or as an upload, not both' },
+    ),
   'accounts:search': z.strictObject({
     query: z.string().max(200),
     mode: z.enum(['prefix', 'contains']).default('prefix'),
@@ -263,7 +270,9 @@ export const commandInputs = {
   }),
   'batches:discard': z.strictObject({ batchId: id }),
   'batches:export': z.strictObject({ batchId: id }),
-  'batches:import-batch-file': z.strictObject({ file: filePath }),
+  'batches:import-batch-file': z
+    .strictObject({ file: filePath.optional(), ...uploadedFile })
+    .refine(oneSource, oneSourceMessage),
   'batches:preview-file': z
     .strictObject({
       file: filePath.optional(),

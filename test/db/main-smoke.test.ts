@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS, commandChannel } from '../../src-shared/api/contract';
+import { mainWindowWebPreferences } from '../../src-main/electron/web-preferences';
 import { tempDir } from '../helpers/ledger';
 
 // The built main bundle runs in plain Node here with a recorded stand-in for `electron`.
@@ -23,6 +24,8 @@ type Recorded = {
   permissionRequestHandler?: (wc: unknown, permission: string, cb: (granted: boolean) => void) => void;
   exposed: Record<string, unknown>;
   invoked: { channel: string; input: unknown }[];
+  applicationMenu?: { template: unknown };
+  protocolHandlers: Map<string, (request: Request) => Promise<Response>>;
 };
 type FakeWindow = {
   options: { webPreferences: Record<string, unknown> };
@@ -184,6 +187,19 @@ describe('built main bundle (out/main/index.js) with a stand-in electron', () =>
     let headers: Record<string, string[]> = {};
     fake.state.headersListener!({ responseHeaders: {} }, (r) => (headers = r.responseHeaders));
     expect(headers['Content-Security-Policy']?.[0]).toContain("script-src 'self'");
+    // A fresh ledger has no processor: the window may frame nothing (issue #12: no more `https:` wildcard).
+    expect(headers['Content-Security-Policy']?.[0]).toContain("frame-src 'none'");
+    // The built renderer is file://, which webRequest never sees: the file handler adds the policy to index.html.
+    const page = await fake.state.protocolHandlers.get('file')!(new Request(RENDERER_URL));
+    expect(page.headers.get('Content-Security-Policy')).toContain("frame-src 'none'");
+    const other = await fake.state.protocolHandlers.get('file')!(new Request('file:///etc/hostname'));
+    expect(other.headers.get('Content-Security-Policy')).toBeNull();
+    // Electron's default menu is replaced (unpackaged, as here, it keeps reload and DevTools; the unit test
+    // of appMenuTemplate covers the packaged one), and the window uses the hardened preferences.
+    expect(JSON.stringify(fake.state.applicationMenu)).toContain('"role":"copy"');
+    expect(win.options.webPreferences).toEqual(
+      mainWindowWebPreferences(join(ROOT, 'out', 'preload', 'index.js'), { isPackaged: false }),
+    );
     const granted = await new Promise<boolean>((done) =>
       fake.state.permissionRequestHandler!({}, 'geolocation', done),
     );

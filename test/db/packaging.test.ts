@@ -16,14 +16,30 @@ const helpers = requireHere('../helpers/fake-electron.cjs') as { ensureBuilt: (r
 const ELECTRON_VERSION = (requireHere('electron/package.json') as { version: string }).version;
 const NATIVE = join(ROOT, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
 const run = promisify(execFile);
+/** @electron/fuses' marker before the fuse wire in the Electron binary. */
+const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
+/**
+ * Electron 45's defaults, in FuseV1Options order: RunAsNode, EnableCookieEncryption,
+ * EnableNodeOptionsEnvironmentVariable, EnableNodeCliInspectArguments, EnableEmbeddedAsarIntegrityValidation,
+ * OnlyLoadAppFromAsar, LoadBrowserProcessSpecificV8Snapshot, GrantFileProtocolExtraPrivileges.
+ */
+const ELECTRON_DEFAULT_FUSES = '10110001';
 
 /** A folder that looks enough like an unpacked Electron release for electron-builder's dir target. */
 function fakeElectronDist(dir: string): void {
   mkdirSync(join(dir, 'resources'), { recursive: true });
   mkdirSync(join(dir, 'locales'), { recursive: true });
+  // After the script's exit, the fuse wire as Electron lays it out (sentinel, version 1, length, one byte per
+  // fuse: '1' on, '0' off), holding Electron's defaults, so electron-builder's fuse flipping has something to flip.
   writeFileSync(
     join(dir, 'electron'),
-    '#!/bin/sh\necho "stand-in Electron: the real binary is not available here" >&2\nexit 1\n',
+    Buffer.concat([
+      Buffer.from('#!/bin/sh\necho "stand-in Electron: the real binary is not available here" >&2\nexit 1\n'),
+      Buffer.from(FUSE_SENTINEL),
+      Buffer.from([1, ELECTRON_DEFAULT_FUSES.length]),
+      Buffer.from(ELECTRON_DEFAULT_FUSES),
+      Buffer.from('\n'),
+    ]),
   );
   chmodSync(join(dir, 'electron'), 0o755);
   writeFileSync(join(dir, 'version'), ELECTRON_VERSION);
@@ -128,6 +144,31 @@ describe('electron-builder package layout (linux dir, stand-in electronDist, no 
     expect(journal.entries.length).toBeGreaterThan(0);
     for (const e of journal.entries)
       expect(existsSync(join(resources, 'migrations', `${e.tag}.sql`)), e.tag).toBe(true);
+  });
+
+  it('unpacks @node-rs/argon2 (napi) next to the archive', () => {
+    const unpacked = join(resources, 'app.asar.unpacked', 'node_modules', '@node-rs');
+    expect(existsSync(join(unpacked, 'argon2-linux-x64-gnu', 'argon2.linux-x64-gnu.node'))).toBe(true);
+    expect(existsSync(join(unpacked, 'argon2-linux-x64-gnu', 'package.json'))).toBe(true);
+  });
+
+  it('sets the Electron fuses in the config and flips them in the packaged binary', () => {
+    const config = readFileSync(join(ROOT, 'electron-builder.yml'), 'utf8');
+    for (const line of [
+      'runAsNode: false',
+      'enableNodeOptionsEnvironmentVariable: false',
+      'enableNodeCliInspectArguments: false',
+      'enableEmbeddedAsarIntegrityValidation: true',
+      'onlyLoadAppFromAsar: true',
+    ])
+      expect(config, line).toMatch(new RegExp(`^electronFuses:\\n(?:  .*\\n|\\s*#.*\\n)*?  ${line}$`, 'm'));
+    const binary = readFileSync(join(output, 'linux-unpacked', 'paydesk'));
+    const at = binary.indexOf(FUSE_SENTINEL) + FUSE_SENTINEL.length;
+    expect(binary[at]).toBe(1);
+    const wire = binary.subarray(at + 2, at + 2 + ELECTRON_DEFAULT_FUSES.length).toString('latin1');
+    // RunAsNode off, cookies as shipped, NODE_OPTIONS off, --inspect off, asar integrity on, asar only on.
+    expect(wire.slice(0, 6)).toBe('000011');
+    expect(wire[7]).toBe('1');
   });
 
   it('names the Linux executable paydesk', () => {

@@ -22,6 +22,8 @@ function createFakeElectron(options = {}) {
     permissionCheckHandler: undefined,
     exposed: {},
     invoked: [],
+    applicationMenu: undefined,
+    protocolHandlers: new Map(),
   };
 
   class FakeWebContents extends EventEmitter {
@@ -95,6 +97,7 @@ function createFakeElectron(options = {}) {
     },
     getName: () => state.name ?? 'paydesk',
     getVersion: () => '0.0.0-fake',
+    showAboutPanel: () => {},
     requestSingleInstanceLock: () => options.singleInstanceLock ?? true,
     quit: () => {
       state.quitCalls += 1;
@@ -132,6 +135,29 @@ function createFakeElectron(options = {}) {
       setPermissionCheckHandler(handler) {
         state.permissionCheckHandler = handler;
       },
+      protocol: {
+        handle(scheme, handler) {
+          state.protocolHandlers.set(scheme, handler);
+        },
+      },
+    },
+  };
+
+  // The application menu: the template is kept so tests can look for DevTools items.
+  const Menu = {
+    buildFromTemplate(template) {
+      return { template };
+    },
+    setApplicationMenu(menu) {
+      state.applicationMenu = menu;
+    },
+  };
+  // net.fetch for the file protocol handler: answers with an empty page and the headers it was given.
+  const net = {
+    fetch(request) {
+      return Promise.resolve(
+        new Response('<!doctype html>', { status: 200, headers: { 'content-type': 'text/html' } }),
+      ).then((r) => Object.assign(r, { fetchedUrl: typeof request === 'string' ? request : request.url }));
     },
   };
 
@@ -151,7 +177,7 @@ function createFakeElectron(options = {}) {
   const powerMonitor = new EventEmitter();
 
   return {
-    electron: { app, BrowserWindow, contextBridge, dialog, ipcMain, ipcRenderer, powerMonitor, session },
+    electron: { app, BrowserWindow, contextBridge, dialog, ipcMain, ipcRenderer, Menu, net, powerMonitor, session },
     state,
   };
 }

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { FieldIssue } from '../../../src-shared/api/result';
@@ -10,6 +9,8 @@ import { writeAudit } from '../../ledger/audit';
 import { findReasonCode, REASON_DOMAIN } from '../../ledger/codes';
 import { conflict, invalidFields, notFound } from '../../ledger/errors';
 import { parseReasonsText } from './reasons-text';
+import { MAX_UPLOAD_BYTES } from '../../../src-shared/api/uploads';
+import { parseJsonText, readCommandFile, uploadedBytes, type FileReader } from '../files';
 
 /** Ids up to this are the product's reserved ranges (DOMAIN.md §3.9); the desk's own codes are above it. */
 export const RESERVED_MAX_ID = 100_000;
@@ -287,21 +288,42 @@ export function upsertCodes(
   return { added, updated, unchanged };
 }
 
-/** Reads and parses a JSON file, or a validation error naming the file. */
-export function readJsonFile(file: string): unknown {
-  let text: string;
+/**
+ * Parses JSON bytes (UTF-8, a byte-order mark is dropped), or a validation error that says where the file goes
+ * wrong: never the engine's message, which quotes the first bytes of whatever the file is.
+ */
+export function parseJsonBytes(bytes: Uint8Array, name: string): unknown {
+  const json = parseJsonText(utf8Text(bytes, name), name);
+  if (!json.ok) throw invalidFields(json.reason, [{ path: 'file', message: json.reason }]);
+  return json.value;
+}
+
+/** UTF-8 text of a file's bytes, or a validation error naming the file. */
+function utf8Text(bytes: Uint8Array, name: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw invalidFields(`cannot read ${file}`, [{ path: 'file', message: 'the file cannot be read' }]);
+    throw invalidFields(`${name} is not UTF-8 text`, [{ path: 'file', message: 'not UTF-8 text' }]);
   }
-  try {
-    return JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
-  } catch (err) {
-    throw invalidFields(`${file} is not valid JSON: ${(err as Error).message}`, [
-      { path: 'file', message: 'not valid JSON' },
-    ]);
-  }
+}
+
+/** Where a file taken by a command comes from: a path (command line only) or the bytes the user chose. */
+export type FileSource = {
+  file?: string | undefined;
+  content?: string | undefined;
+  fileName?: string | undefined;
+};
+
+/** The bytes of a file source: uploaded content, or a path read for the command (door-checked, audited). */
+export function sourceBytes(
+  db: Database.Database,
+  src: FileSource,
+  who: FileReader,
+  command: string,
+): { bytes: Buffer; name: string } {
+  if (src.content !== undefined) return uploadedBytes(src.content, src.fileName, MAX_UPLOAD_BYTES);
+  const file = src.file ?? '';
+  return { bytes: readCommandFile(db, who, command, file, MAX_UPLOAD_BYTES), name: file };
 }
 
 /** Zod issues as field issues with dotted paths. */
@@ -313,13 +335,8 @@ export function schemaIssues(error: z.ZodError): FieldIssue[] {
 }
 
 /** The codes of a reasons file: Paydesk's JSON, or the product's `reasons.<locale>` text (told by the first character). */
-function readReasonsFile(file: string): ReasonCodeDto[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw invalidFields(`cannot read ${file}`, [{ path: 'file', message: 'the file cannot be read' }]);
-  }
+function readReasonsFile(bytes: Uint8Array, name: string): ReasonCodeDto[] {
+  const text = utf8Text(bytes, name);
   if (
     !text
       .replace(/^\uFEFF/, '')
@@ -330,7 +347,7 @@ function readReasonsFile(file: string): ReasonCodeDto[] {
     if (issues.length) throw invalidFields(`the reasons file has ${issues.length} problem(s)`, issues);
     return value.codes;
   }
-  const parsed = reasonsFileSchema.safeParse(readJsonFile(file));
+  const parsed = reasonsFileSchema.safeParse(parseJsonBytes(bytes, name));
   if (!parsed.success) {
     const issues = schemaIssues(parsed.error);
     throw invalidFields(`the reasons file has ${issues.length} problem(s)`, issues);
@@ -344,11 +361,12 @@ function readReasonsFile(file: string): ReasonCodeDto[] {
  */
 export function importReasons(
   db: Database.Database,
-  file: string,
+  src: FileSource,
   now: Date,
   operatorId: number,
 ): { added: number; updated: number; unchanged: number } {
-  const codes = readReasonsFile(file);
+  const { bytes, name: file } = sourceBytes(db, src, { at: now, operatorId }, 'codes:import');
+  const codes = readReasonsFile(bytes, file);
   const issues = reasonCodeProblems(db, codes, 'codes');
   if (issues.length) throw invalidFields(`the reasons file has ${issues.length} problem(s)`, issues);
   return db.transaction(() => {

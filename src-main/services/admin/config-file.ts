@@ -19,7 +19,14 @@ import { writeAudit } from '../../ledger/audit';
 import { invalidFields } from '../../ledger/errors';
 import { SETTING_DEFAULTS, getSetting, type SettingKey } from '../../ledger/settings';
 import { listRejectionCodes } from '../rejection-codes';
-import { listAllCodes, readJsonFile, reasonCodeProblems, schemaIssues, upsertCodes } from './codes-admin';
+import {
+  listAllCodes,
+  parseJsonBytes,
+  reasonCodeProblems,
+  schemaIssues,
+  sourceBytes,
+  upsertCodes,
+} from './codes-admin';
 import {
   columnSetIssues,
   customFieldIssues,
@@ -327,7 +334,18 @@ export function importConfig(
   now: Date,
   operatorId: number,
 ): ConfigImportDto {
-  const raw = input.file !== undefined ? readJsonFile(input.file) : input.config;
+  const raw =
+    input.file !== undefined
+      ? (() => {
+          const { bytes, name } = sourceBytes(
+            db,
+            { file: input.file },
+            { at: now, operatorId },
+            'admin:import-config',
+          );
+          return parseJsonBytes(bytes, name);
+        })()
+      : input.config;
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = [...schemaIssues(parsed.error), ...independentIssues(db, raw)];

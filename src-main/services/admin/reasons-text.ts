@@ -13,7 +13,10 @@ const GLID = /^"((?:[^"\\]|\\.)*)"\s+(\d+)\s*;?$/;
 
 const unquote = (s: string): string => s.replace(/\\(.)/g, '$1');
 
-/** Reads a reasons file; every line that cannot be read is an issue named `line N`, and no code is half-read. */
+/**
+ * Reads a reasons file; every line that cannot be read is an issue named `line N` (saying what is wrong, never
+ * quoting the line: the file may be anything), and no code is half-read.
+ */
 export function parseReasonsText(text: string): { value: ReasonsText; issues: FieldIssue[] } {
   const issues: FieldIssue[] = [];
   const codes: ReasonCodeDto[] = [];
@@ -36,7 +39,7 @@ export function parseReasonsText(text: string): { value: ReasonsText; issues: Fi
       if (line === 'END') block = 'str';
       else {
         const m = GLID.exec(line);
-        if (!m) issues.push({ path: at, message: `"${line}" is not an "<event type>" <G/L ID> line` });
+        if (!m) issues.push({ path: at, message: 'this is not an "<event type>" <G/L ID> ; line' });
         else if (cur && cur.glId === null) cur.glId = Number(m[2]);
       }
       return;
@@ -68,7 +71,7 @@ export function parseReasonsText(text: string): { value: ReasonsText; issues: Fi
       }
       const m = ASSIGN.exec(line);
       if (!m || !cur) {
-        issues.push({ path: at, message: `"${line}" is not a KEY = value ; line` });
+        issues.push({ path: at, message: 'this is not a KEY = value ; line' });
         return;
       }
       const [, key, str, num] = m;
@@ -91,7 +94,7 @@ export function parseReasonsText(text: string): { value: ReasonsText; issues: Fi
     const m = ASSIGN.exec(line);
     if (m?.[1] === 'LOCALE' && m[2] !== undefined) locale = m[2];
     else if (m?.[1] === 'DOMAIN' && m[2] !== undefined) return;
-    else issues.push({ path: at, message: `"${line}" is not LOCALE, DOMAIN or STR` });
+    else issues.push({ path: at, message: 'this is not a LOCALE, DOMAIN or STR line' });
   });
   if (block !== 'none')
     issues.push({ path: `line ${lines.length}`, message: 'the file ends inside a block (END missing)' });

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
@@ -7,6 +6,8 @@ import type { BatchDto } from '../../../src-shared/dto/batches';
 import { formatMinor } from '../../../src-shared/money';
 import { writeAudit } from '../../ledger/audit';
 import { conflict, invalidFields } from '../../ledger/errors';
+import { MAX_UPLOAD_BYTES } from '../../../src-shared/api/uploads';
+import { parseJsonText, readCommandFile, uploadedBytes } from '../files';
 import { exponentOf } from '../../ledger/rates';
 import { createBatch, ENTRY_COLUMNS, entryDto, getBatch, loadBatchRow, saveEntries } from './batch-store';
 
@@ -110,18 +111,33 @@ export function exportBatchFile(db: Database.Database, batchId: number): BatchFi
  */
 export function importBatchFile(
   db: Database.Database,
-  file: string,
+  src: { file?: string | undefined; content?: string | undefined; fileName?: string | undefined },
   now: Date,
   operatorId: number | null,
 ): BatchDto {
-  let doc: unknown;
+  const who = { at: now, operatorId };
+  const { bytes, name } =
+    src.content !== undefined
+      ? uploadedBytes(src.content, src.fileName, MAX_UPLOAD_BYTES)
+      : {
+          bytes: readCommandFile(db, who, 'batches:import-batch-file', src.file ?? '', MAX_UPLOAD_BYTES),
+          name: src.file ?? '',
+        };
+  let text: string;
   try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw invalidFields(`${file} is not a readable batch file: ${(err as Error).message}`, [
-      { path: 'file', message: 'not a readable JSON batch file' },
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw invalidFields(`${name} is not a readable batch file: it is not UTF-8 text (line 1)`, [
+      { path: 'file', message: 'not UTF-8 text' },
     ]);
   }
+  const json = parseJsonText(text, name);
+  if (!json.ok)
+    throw invalidFields(`${json.reason}; it is not a readable batch file`, [
+      { path: 'file', message: 'not a readable JSON batch file' },
+    ]);
+  const doc = json.value;
+  const file = name;
   const parsed = batchFileSchema.safeParse(doc);
   if (!parsed.success) {
     throw invalidFields(

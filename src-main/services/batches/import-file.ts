@@ -1,4 +1,3 @@
-import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { BatchDto } from '../../../src-shared/dto/batches';
@@ -11,7 +10,8 @@ import type { ParseResult, StagedRow } from '../../importers/bank-file/types';
 import type { BatchType } from '../../domain/batch-rules';
 import { assertBatchWithinCeiling } from '../../ledger/ceiling';
 import { writeAudit } from '../../ledger/audit';
-import { conflict, invalidFields, invalidFileRows, notFound } from '../../ledger/errors';
+import { AppFailure, conflict, invalidFields, invalidFileRows, notFound } from '../../ledger/errors';
+import { readCommandFile, type FileReader } from '../files';
 import { exponentOf } from '../../ledger/rates';
 import { createBatch, entryKey, getBatch, nextEntryId } from './batch-store';
 import { currencyKnown, DEFAULT_CURRENCY, stageFile } from './stage-rows';
@@ -35,8 +35,16 @@ export type BankFileSource = {
   fileName?: string | undefined;
 };
 
-/** The file's bytes and the name it is known by (a path's base name, or the uploaded file's name). */
-function readSource(src: BankFileSource): { bytes: Uint8Array; name: string; label: string } {
+/**
+ * The file's bytes and the name it is known by (a path's base name, or the uploaded file's name). A path is
+ * read only for the command line or in-process callers, and the read is audited (services/files.ts).
+ */
+function readSource(
+  db: Database.Database,
+  src: BankFileSource,
+  who: FileReader,
+  command: string,
+): { bytes: Uint8Array; name: string; label: string } {
   if (src.content !== undefined) {
     const name = basename(src.fileName ?? 'uploaded file');
     const bytes = Buffer.from(src.content, 'base64');
@@ -47,21 +55,18 @@ function readSource(src: BankFileSource): { bytes: Uint8Array; name: string; lab
     return { bytes, name, label: name };
   }
   const file = src.file ?? '';
-  return { bytes: readBytes(file), name: basename(file), label: file };
-}
-
-/** Reads the file's bytes, refusing missing, unreadable or oversized files as file-level problems. */
-function readBytes(file: string): Uint8Array {
+  let bytes: Uint8Array;
   try {
-    const size = statSync(file).size;
-    if (size > MAX_FILE_BYTES)
-      throw new Error(`the file is ${size} bytes; at most ${MAX_FILE_BYTES} are accepted`);
-    return readFileSync(file);
+    bytes = readCommandFile(db, who, command, file, MAX_FILE_BYTES);
   } catch (err) {
-    throw invalidFileRows(`${file} cannot be read`, [
-      { file, line: 0, column: '', reason: (err as Error).message },
-    ]);
+    // A refused path stays forbidden; a missing or unreadable file is a file-level problem of the import.
+    if (err instanceof AppFailure && err.error.code === 'validation')
+      throw invalidFileRows(`${file} cannot be read`, [
+        { file, line: 0, column: '', reason: err.error.issues?.[0]?.message ?? err.message },
+      ]);
+    throw err;
   }
+  return { bytes, name: basename(file), label: file };
 }
 
 /** The template to use: a stored one by name, or the one given inline (validated, every problem listed). */
@@ -157,10 +162,11 @@ export function previewBankFile(
     currency: string;
     previewRows: number;
   },
+  who: FileReader,
 ): BankFilePreview {
   const template = resolveTemplate(db, input);
   const exponent = exponentOf(db, input.currency);
-  const { bytes, label } = readSource(input);
+  const { bytes, label } = readSource(db, input, who, 'batches:preview-file');
   const sha256 = normalisedSha256Hex(bytes);
   // One full parse: the preview shows the first rows, but counts rows with problems over the whole file.
   const result = parseBankFile(bytes, template, { exponent });
@@ -214,7 +220,7 @@ export function importBankFile(
   progress: (phase: string, done: number, total: number) => void = () => {},
 ): { batch: BatchDto; rows: number; invalid: number } {
   const template = resolveTemplate(db, input);
-  const { bytes, name, label } = readSource(input);
+  const { bytes, name, label } = readSource(db, input, { at: now, operatorId }, 'batches:import-file');
   // Line endings, a byte-order mark and trailing blank lines do not make another file.
   const sha256 = normalisedSha256Hex(bytes);
   const seen = db

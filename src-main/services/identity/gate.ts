@@ -70,7 +70,7 @@ export function authorizeCall(db: Database.Database, client: Client, command: Co
     throw unauthenticated('session_locked', 'the session is locked: unlock with your password');
   const row = p.via === 'in-process' ? inProcessRow(db, p.operator.id) : operatorById(db, p.operator.id);
   if (!row) throw unauthenticated('sign_in', 'the operator no longer exists');
-  refuseUnusable({ db, now, door: client.door, secretKey: () => Buffer.alloc(0) }, row);
+  refuseUnusable({ db, now, door: client.door }, row);
   if (p.via === 'token' && p.tokenId !== undefined) recheckToken(db, p.tokenId, now, client.door);
   const dto = operatorDto(row);
   const roles = p.scope ? dto.roles.filter((r) => p.scope!.includes(r as Role)) : dto.roles;

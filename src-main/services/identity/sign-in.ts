@@ -3,20 +3,20 @@ import { ROLES } from '../../../src-shared/api/roles';
 import { writeAudit } from '../../ledger/audit';
 import { conflict, invalidFields, unauthenticated } from '../../ledger/errors';
 import { getSetting } from '../../ledger/settings';
-import { decryptSecret } from '../../processors/secrets';
+import { decryptSecret, type SecretKeys } from '../../processors/secrets';
 import type { Door, Principal } from './client';
 import { isFirstRun, isLockedOut, operatorByLogin, operatorDto, type CredentialRow } from './operator-rows';
 import { burnVerification, hashPassword, verifyPassword } from './passwords';
 import { secretDigest, totpValid } from './totp';
 
 /** What signing in needs besides the typed credentials. */
-export type SignInEnv = { db: Database.Database; now: Date; door: Door; secretKey: () => Buffer };
+export type SignInEnv = { db: Database.Database; now: Date; door: Door; secretKey: () => SecretKeys };
 
 /** Credentials as typed. */
 export type PasswordCredentials = { login: string; password: string; code?: string | undefined };
 
 function audit(
-  env: SignInEnv,
+  env: Pick<SignInEnv, 'db' | 'now' | 'door'>,
   operatorId: number | null,
   action: string,
   login: string,
@@ -54,7 +54,7 @@ function registerFailure(env: SignInEnv, row: CredentialRow, why: string): void 
 }
 
 /** Refuses an operator who is inactive, locked out or has no password, with an audit row. */
-export function refuseUnusable(env: SignInEnv, row: CredentialRow): void {
+export function refuseUnusable(env: Pick<SignInEnv, 'db' | 'now' | 'door'>, row: CredentialRow): void {
   if (!row.active) {
     audit(env, row.id, 'auth.refused', row.login, { why: 'inactive' });
     throw unauthenticated('inactive', `${row.login} is inactive: an admin must reactivate the operator`);

@@ -194,7 +194,7 @@ function principalOfToken(
   if (row.revoked_at) return refuseToken(db, now, door, row.id, 'revoked');
   if (row.expires_at <= now.toISOString()) return refuseToken(db, now, door, row.id, 'expired');
   const op = operatorById(db, row.operator_id)!;
-  refuseUnusable({ db, now, door, secretKey: () => Buffer.alloc(0) }, op);
+  refuseUnusable({ db, now, door }, op);
   db.transaction(() => {
     db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(now.toISOString(), row.id);
     if (first)

@@ -1,7 +1,13 @@
 import type Database from 'better-sqlite3';
 import type { MerchantDto, ProcessorDto, ProcessorTestDto } from '../../../src-shared/dto/processors';
 import type { PaymentProcessor } from '../../processors/port';
-import { decryptSecret, encryptSecret, secretHint, secretKey } from '../../processors/secrets';
+import {
+  decryptSecret,
+  encryptSecret,
+  isLegacySecret,
+  secretHint,
+  secretKey,
+} from '../../processors/secrets';
 import { simulatorProcessor } from '../../processors/simulator-adapter';
 import { writeAudit } from '../../ledger/audit';
 import { conflict, invalidFields, notFound } from '../../ledger/errors';
@@ -50,6 +56,11 @@ export function processorDto(r: ProcessorRow): ProcessorDto {
     lastHeartbeatAt: r.lastHeartbeatAt,
     lastLatencyMs: r.lastLatencyMs,
   };
+}
+
+/** The URL of every configured processor (their hosted card pages are the only pages the window may frame). */
+export function processorUrls(db: Database.Database): string[] {
+  return db.prepare('SELECT url FROM processors ORDER BY id').pluck().all() as string[];
 }
 
 /** Every configured processor, default first. */
@@ -119,7 +130,7 @@ export function saveProcessor(
   const existing = db.prepare(`${SELECT} WHERE name = ?`).get(input.name) as ProcessorRow | undefined;
   const enc = input.secret
     ? encryptSecret(secretKey(ledgerFile), input.secret)
-    : (existing?.secretEnc ?? null);
+    : resealed(existing?.secretEnc ?? null, ledgerFile);
   const hint = input.secret ? secretHint(input.secret) : (existing?.secretHint ?? null);
   return db.transaction(() => {
     const count = (db.prepare('SELECT count(*) AS n FROM processors').get() as { n: number }).n;
@@ -184,6 +195,20 @@ export function saveProcessor(
     });
     return processorDto(db.prepare(`${SELECT} WHERE name = ?`).get(input.name) as ProcessorRow);
   })();
+}
+
+/**
+ * A stored secret as it should be stored now: one sealed by an older version (single SHA-256 key) is sealed
+ * again under the scrypt-derived key; one this key cannot open is kept as it is (the admin re-enters it).
+ */
+function resealed(enc: string | null, ledgerFile: string): string | null {
+  if (enc === null || !isLegacySecret(enc)) return enc;
+  const keys = secretKey(ledgerFile);
+  try {
+    return encryptSecret(keys, decryptSecret(keys, enc));
+  } catch {
+    return enc;
+  }
 }
 
 /** The merchant account for a currency, or a conflict naming what to configure. */
