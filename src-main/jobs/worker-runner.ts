@@ -26,8 +26,16 @@ export function resolveWorkerEntry(): WorkerEntry {
   return { path: built };
 }
 
-/** Runs every job in its own worker thread on the ledger file, so the calling thread stays responsive. */
-export function workerJobRunner(file: string, entry: WorkerEntry = resolveWorkerEntry()): JobRunner {
+/**
+ * Runs every job in its own worker thread on the ledger file, so the calling thread stays responsive. The key
+ * of an encrypted ledger goes to the worker in its workerData (memory), never through process.env.
+ */
+export function workerJobRunner(
+  file: string,
+  entry: WorkerEntry = resolveWorkerEntry(),
+  opts: { key?: string } = {},
+): JobRunner {
+  const key = opts.key;
   return {
     run(kind, input, opts) {
       const data: WorkerJobData = {
@@ -37,6 +45,7 @@ export function workerJobRunner(file: string, entry: WorkerEntry = resolveWorker
         input,
         now: opts.now.toISOString(),
         operatorId: opts.operatorId,
+        ...(key !== undefined ? { key } : {}),
       };
       return new Promise((resolve, reject) => {
         let settled = false;

@@ -15,6 +15,8 @@ export type WorkerJobData = {
   /** ISO timestamp: the job's clock is frozen at the moment the caller started it. */
   now: string;
   operatorId: number;
+  /** The passphrase of an encrypted ledger, handed over in memory (never through a child's environment). */
+  key?: string;
 };
 
 /** Messages a job worker posts back; `known` errors are AppFailures whose AppError crosses unchanged. */
@@ -35,7 +37,7 @@ export async function runWorkerJob(
 ): Promise<void> {
   let ledger: Ledger | undefined;
   try {
-    ledger = attachLedger(data.file);
+    ledger = attachLedger(data.file, data.key === undefined ? {} : { key: data.key });
     const progress = progressReporter(data.jobId, data.kind, (p) => post({ type: 'progress', progress: p }));
     const env: JobEnv = { ledger, now: new Date(data.now), operatorId: data.operatorId, progress };
     // The registry is keyed by kind; the input was typed by the caller of JobRunner.run on the main side.
