@@ -108,7 +108,7 @@ function assertSqliteHeader(file: string, key: string | undefined): void {
       if (key === undefined) {
         throw new LedgerOpenError(
           'encrypted',
-          `${file}: the ledger is encrypted: set ${LEDGER_KEY_ENV} to its passphrase; it was left untouched`,
+          `${file}: the ledger is encrypted: set ${LEDGER_KEY_ENV} to its passphrase (if this is not a Paydesk ledger, check the path); it was left untouched`,
         );
       }
       return;
@@ -236,6 +236,7 @@ export function openLedger(file: string, migrationsFolder: string, opts: LedgerO
 
 /** Opens an existing, already migrated ledger for a worker thread (no migration, same pragmas and key). */
 export function attachLedger(file: string, opts: LedgerOpenOptions = {}): Ledger {
+  if (existsSync(file)) assertSqliteHeader(file, opts.key);
   const sqlite = openKeyed(file, opts.key, { fileMustExist: true });
   try {
     applyPragmas(sqlite, false);

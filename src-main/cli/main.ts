@@ -931,7 +931,10 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
   };
   for (const register of COMMAND_GROUPS) register(kit);
 
-  const ledger = program.command('ledger').description('ledger integrity');
+  // The group may already hold encrypt/decrypt (commands/ledger.ts).
+  const ledger = (
+    program.commands.find((c) => c.name() === 'ledger') ?? program.command('ledger')
+  ).description('ledger integrity and encryption');
   ledger
     .command('check')
     .description('verify every ledger invariant and print each violation (exit 1 when any)')

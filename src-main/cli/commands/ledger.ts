@@ -21,7 +21,10 @@ type ConvertedDto = { ledgerFile: string; out: string; encrypted: boolean };
 /** `ledger encrypt|decrypt --out FILE`: a converted copy of the ledger file; the original stays untouched. */
 export function registerLedgerCommands(kit: CliKit): void {
   const { program, io } = kit;
-  const ledger = program.command('ledger').description('the ledger file: encrypted or plain copies');
+  // main.ts adds `ledger check` to the same group.
+  const ledger =
+    program.commands.find((c) => c.name() === 'ledger') ??
+    program.command('ledger').description('ledger integrity and encryption');
 
   const convert = (encrypt: boolean) => (o: { out: string }, cmd: Command) => {
     const opts = cmd.optsWithGlobals<GlobalOptions>();
