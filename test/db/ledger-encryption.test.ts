@@ -251,5 +251,13 @@ describe('ledger encryption at rest', () => {
     expect(statSync(sealedLedgerKeyFile(file)).mode & 0o777).toBe(0o600);
     expect(desktopLedgerKey(file, protector, {})).toEqual({ key: KEY, source: 'safe-storage' });
     expect(desktopLedgerKey(join(dir(), 'other.sqlite'), protector, {})).toEqual({ source: 'none' });
+    // No keychain (Linux basic_text): never sealed, so the variable is needed at each launch.
+    const plainText = join(dir(), 'basic.sqlite');
+    const basic = { ...protector, getSelectedStorageBackend: () => 'basic_text' };
+    expect(desktopLedgerKey(plainText, basic, { PAYDESK_LEDGER_KEY: KEY })).toEqual({
+      key: KEY,
+      source: 'env',
+    });
+    expect(existsSync(sealedLedgerKeyFile(plainText))).toBe(false);
   });
 });
