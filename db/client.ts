@@ -9,6 +9,7 @@ import {
   openSync,
   readFileSync,
   readSync,
+  rmSync,
   statSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -268,27 +269,36 @@ export function convertLedgerCopy(
     throw new LedgerOpenError('unreadable', `${out} already exists; give the path of a new file`);
   }
   assertReadableFile(file);
+  if (mode.toKey !== undefined && isEncryptedLedgerFile(file)) {
+    throw new LedgerOpenError('encrypted', `${file} is already encrypted; it was left untouched`);
+  }
   assertSqliteHeader(file, mode.fromKey);
   const source = openKeyed(file, mode.fromKey, { readonly: true, fileMustExist: true });
+  let created = false;
   try {
     closeSync(openSync(out, 'wx', 0o600));
+    created = true;
     source.prepare('VACUUM INTO ?').run(out);
-  } catch (err) {
-    source.close();
-    throw new LedgerOpenError('unreadable', `${out} could not be written: ${(err as Error).message}`);
-  }
-  source.close();
-  const copy = openKeyed(out, mode.fromKey);
-  try {
-    copy.pragma('journal_mode = DELETE');
-    if (mode.toKey !== undefined) {
-      copy.pragma(`cipher = 'sqlcipher'`);
-      copy.pragma('legacy = 4');
-      copy.pragma(`rekey = ${sqlString(mode.toKey)}`);
-    } else if (mode.fromKey !== undefined) {
-      copy.pragma(`rekey = ''`);
+    const copy = openKeyed(out, mode.fromKey);
+    try {
+      // Re-keying needs a rollback journal; a ledger opened later switches back to WAL.
+      copy.pragma('journal_mode = DELETE');
+      if (mode.toKey !== undefined) {
+        copy.pragma(`cipher = 'sqlcipher'`);
+        copy.pragma('legacy = 4');
+        copy.pragma(`rekey = ${sqlString(mode.toKey)}`);
+      } else if (mode.fromKey !== undefined) {
+        copy.pragma(`rekey = ''`);
+      }
+    } finally {
+      copy.close();
     }
+  } catch (err) {
+    // No half-converted copy is left behind.
+    if (created) for (const f of [out, `${out}-journal`]) rmSync(f, { force: true });
+    if (err instanceof LedgerOpenError) throw err;
+    throw new LedgerOpenError('unreadable', `${out} could not be written: ${(err as Error).message}`);
   } finally {
-    copy.close();
+    source.close();
   }
 }

@@ -235,6 +235,11 @@ describe('ledger encryption at rest', () => {
     });
     e.close();
     expect((await cli('--db', plain, 'ledger', 'encrypt', '--out', join(d, 'x.sqlite'))).code).toBe(2);
+    process.env.PAYDESK_LEDGER_KEY = KEY;
+    const twice = await cli('--db', enc, '--json', 'ledger', 'encrypt', '--out', join(d, 'y.sqlite'));
+    expect(twice.code).toBe(2);
+    expect(JSON.parse(twice.out).error.message).toMatch(/already encrypted/);
+    expect(existsSync(join(d, 'y.sqlite'))).toBe(false);
   });
 
   it('desktop: the key comes from PAYDESK_LEDGER_KEY, is sealed with safeStorage, and leaves the environment', () => {
