@@ -9,6 +9,7 @@ import {
   openSync,
   readFileSync,
   readSync,
+  rmSync,
   statSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -18,12 +19,25 @@ import * as schema from './schema';
 export type Orm = BetterSQLite3Database<typeof schema>;
 
 /** An open ledger: the raw better-sqlite3 handle (for prepared bulk statements) and drizzle over it. */
-export type Ledger = { file: string; sqlite: Database.Database; orm: Orm; close: () => void };
+export type Ledger = {
+  file: string;
+  sqlite: Database.Database;
+  orm: Orm;
+  close: () => void;
+  /** The passphrase of an encrypted ledger, kept in memory only so job workers can open the same file. */
+  key?: string;
+};
+
+/** How to open a ledger: `key` opens (or creates) a SQLCipher-encrypted file; without it the file is plain SQLite. */
+export type LedgerOpenOptions = { key?: string };
+
+/** The environment variable the CLI, jobs and the desktop app read the ledger passphrase from. */
+export const LEDGER_KEY_ENV = 'PAYDESK_LEDGER_KEY';
 
 /** Why a ledger file could not be opened. Nothing was written to the file in any of these cases. */
 export class LedgerOpenError extends Error {
   constructor(
-    readonly reason: 'not_sqlite' | 'corrupt' | 'newer_version' | 'unreadable',
+    readonly reason: 'not_sqlite' | 'corrupt' | 'newer_version' | 'unreadable' | 'encrypted' | 'wrong_key',
     message: string,
   ) {
     super(message);
@@ -57,26 +71,98 @@ function assertReadableFile(file: string): void {
   }
 }
 
-function assertSqliteHeader(file: string): void {
+/** A SQLCipher file starts with a random salt and is whole pages (at least one 512-byte page or more). */
+function looksEncrypted(size: number, head: Buffer): boolean {
+  return size >= 512 && size % 512 === 0 && head.toString('latin1') !== SQLITE_MAGIC;
+}
+
+/** Whether a file is an encrypted ledger (no plain SQLite header, whole pages); for front doors and tests. */
+export function isEncryptedLedgerFile(file: string): boolean {
+  if (!existsSync(file)) return false;
+  const size = statSync(file).size;
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(16);
+    readSync(fd, buf, 0, 16, 0);
+    return looksEncrypted(size, buf);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function assertSqliteHeader(file: string, key: string | undefined): void {
   const size = statSync(file).size;
   if (size === 0) return;
   const fd = openSync(file, 'r');
   try {
     const buf = Buffer.alloc(16);
     const read = readSync(fd, buf, 0, 16, 0);
-    if (read < 16 || buf.toString('latin1') !== SQLITE_MAGIC) {
-      throw new LedgerOpenError('not_sqlite', `${file} is not a SQLite ledger file; it was left untouched`);
+    const plain = read === 16 && buf.toString('latin1') === SQLITE_MAGIC;
+    if (plain && key !== undefined) {
+      throw new LedgerOpenError(
+        'encrypted',
+        `${file} is not encrypted but ${LEDGER_KEY_ENV} is set: unset it to open this ledger, or make an encrypted copy with \`paydesk ledger encrypt --out FILE\`; it was left untouched`,
+      );
     }
+    if (plain) return;
+    if (looksEncrypted(size, buf)) {
+      if (key === undefined) {
+        throw new LedgerOpenError(
+          'encrypted',
+          `${file}: the ledger is encrypted: set ${LEDGER_KEY_ENV} to its passphrase (if this is not a Paydesk ledger, check the path); it was left untouched`,
+        );
+      }
+      return;
+    }
+    throw new LedgerOpenError('not_sqlite', `${file} is not a SQLite ledger file; it was left untouched`);
   } finally {
     closeSync(fd);
   }
 }
 
+/** Quotes a string as a SQL literal (pragma arguments cannot be bound parameters). */
+function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/**
+ * Keys a connection with SQLCipher 4 settings (SQLite3MultipleCiphers' `sqlcipher` scheme, legacy 4): it must run
+ * before anything reads or writes the file. The passphrase goes through SQLCipher's KDF; it is never stored.
+ */
+export function applyCipher(sqlite: Database.Database, key: string): void {
+  if (key.length === 0) throw new LedgerOpenError('wrong_key', `${LEDGER_KEY_ENV} is empty`);
+  sqlite.pragma(`cipher = 'sqlcipher'`);
+  sqlite.pragma('legacy = 4');
+  sqlite.pragma(`key = ${sqlString(key)}`);
+}
+
+/** Opens a connection, keyed when a key is given, and proves the key by reading the schema. */
+function openKeyed(file: string, key: string | undefined, options?: Database.Options): Database.Database {
+  const sqlite = new Database(file, options);
+  try {
+    if (key !== undefined) {
+      applyCipher(sqlite, key);
+      try {
+        sqlite.prepare('SELECT count(*) FROM sqlite_master').get();
+      } catch (err) {
+        throw new LedgerOpenError(
+          'wrong_key',
+          `${file}: the ledger is encrypted: set ${LEDGER_KEY_ENV} (the passphrase given does not open it: ${(err as Error).message}); it was left untouched`,
+        );
+      }
+    }
+    return sqlite;
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
+}
+
 /** Refuses (read-only, before any write) a file whose applied migrations this version does not know. */
-function assertKnownMigrations(file: string, journal: JournalEntry[]): void {
+function assertKnownMigrations(file: string, journal: JournalEntry[], key: string | undefined): void {
   let probe: Database.Database | undefined;
   try {
-    probe = new Database(file, { readonly: true, fileMustExist: true });
+    probe = openKeyed(file, key, { readonly: true, fileMustExist: true });
     probe.prepare('SELECT count(*) FROM sqlite_master').get();
     const table = probe
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'")
@@ -116,15 +202,17 @@ export function applyPragmas(sqlite: Database.Database, memory: boolean): void {
 
 /**
  * Opens (creating if needed) a ledger file, refusing foreign, corrupt or newer files without writing to
- * them, then applies the pragmas and runs pending migrations.
+ * them, then applies the pragmas and runs pending migrations. With `opts.key` the file is SQLCipher-encrypted
+ * (a new file is created encrypted); the cipher is keyed before the WAL pragmas and migrations touch it.
  */
-export function openLedger(file: string, migrationsFolder: string): Ledger {
+export function openLedger(file: string, migrationsFolder: string, opts: LedgerOpenOptions = {}): Ledger {
   const memory = file === ':memory:';
+  const key = memory ? undefined : opts.key;
   const journal = readJournal(migrationsFolder);
   if (!memory && existsSync(file)) {
     assertReadableFile(file);
-    assertSqliteHeader(file);
-    if (statSync(file).size > 0) assertKnownMigrations(file, journal);
+    assertSqliteHeader(file, key);
+    if (statSync(file).size > 0) assertKnownMigrations(file, journal, key);
   }
   let sqlite: Database.Database;
   try {
@@ -136,20 +224,81 @@ export function openLedger(file: string, migrationsFolder: string): Ledger {
     throw new LedgerOpenError('unreadable', `${file} could not be opened: ${(err as Error).message}`);
   }
   try {
+    if (key !== undefined) applyCipher(sqlite, key);
     applyPragmas(sqlite, memory);
     const orm = drizzle(sqlite, { schema });
     migrate(orm, { migrationsFolder });
-    return { file, sqlite, orm, close: () => sqlite.close() };
+    return { file, sqlite, orm, close: () => sqlite.close(), ...(key !== undefined ? { key } : {}) };
   } catch (err) {
     sqlite.close();
     throw err;
   }
 }
 
-/** Opens an existing, already migrated ledger for a worker thread (no migration, same pragmas). */
-export function attachLedger(file: string): Ledger {
-  const sqlite = new Database(file, { fileMustExist: true });
-  applyPragmas(sqlite, false);
+/** Opens an existing, already migrated ledger for a worker thread (no migration, same pragmas and key). */
+export function attachLedger(file: string, opts: LedgerOpenOptions = {}): Ledger {
+  if (existsSync(file)) assertSqliteHeader(file, opts.key);
+  const sqlite = openKeyed(file, opts.key, { fileMustExist: true });
+  try {
+    applyPragmas(sqlite, false);
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
   const orm = drizzle(sqlite, { schema });
-  return { file, sqlite, orm, close: () => sqlite.close() };
+  return {
+    file,
+    sqlite,
+    orm,
+    close: () => sqlite.close(),
+    ...(opts.key !== undefined ? { key: opts.key } : {}),
+  };
+}
+
+/**
+ * Writes a converted copy of a ledger to `out` (a new file, 0600), leaving `file` untouched: `encrypt` keys the
+ * copy with `toKey`; `decrypt` writes a plain copy of a ledger opened with `fromKey`. VACUUM INTO copies the
+ * ledger (WAL included) with the source's encryption; the copy is then re-keyed in place.
+ */
+export function convertLedgerCopy(
+  file: string,
+  out: string,
+  mode: { fromKey?: string; toKey?: string },
+): void {
+  if (existsSync(out)) {
+    throw new LedgerOpenError('unreadable', `${out} already exists; give the path of a new file`);
+  }
+  assertReadableFile(file);
+  if (mode.toKey !== undefined && isEncryptedLedgerFile(file)) {
+    throw new LedgerOpenError('encrypted', `${file} is already encrypted; it was left untouched`);
+  }
+  assertSqliteHeader(file, mode.fromKey);
+  const source = openKeyed(file, mode.fromKey, { readonly: true, fileMustExist: true });
+  let created = false;
+  try {
+    closeSync(openSync(out, 'wx', 0o600));
+    created = true;
+    source.prepare('VACUUM INTO ?').run(out);
+    const copy = openKeyed(out, mode.fromKey);
+    try {
+      // Re-keying needs a rollback journal; a ledger opened later switches back to WAL.
+      copy.pragma('journal_mode = DELETE');
+      if (mode.toKey !== undefined) {
+        copy.pragma(`cipher = 'sqlcipher'`);
+        copy.pragma('legacy = 4');
+        copy.pragma(`rekey = ${sqlString(mode.toKey)}`);
+      } else if (mode.fromKey !== undefined) {
+        copy.pragma(`rekey = ''`);
+      }
+    } finally {
+      copy.close();
+    }
+  } catch (err) {
+    // No half-converted copy is left behind.
+    if (created) for (const f of [out, `${out}-journal`]) rmSync(f, { force: true });
+    if (err instanceof LedgerOpenError) throw err;
+    throw new LedgerOpenError('unreadable', `${out} could not be written: ${(err as Error).message}`);
+  } finally {
+    source.close();
+  }
 }

@@ -22,7 +22,13 @@ const { stderrLogger } = require('../src-main/services/context.ts');
 
 const ledgerFile = resolve(process.env.PAYDESK_DB ?? resolve(root, 'paydesk-dev.sqlite'));
 // Jobs run in worker threads as in the desktop app, so progress streams while the server keeps answering.
-const app = openApp({ file: ledgerFile, log: stderrLogger, jobs: (c) => workerJobRunner(c.ledger.file) });
+const app = openApp({
+  file: ledgerFile,
+  log: stderrLogger,
+  // An encrypted ledger (PAYDESK_LEDGER_KEY): job workers get the key in memory (workerData).
+  ledgerKey: process.env.PAYDESK_LEDGER_KEY || undefined,
+  jobs: (c) => workerJobRunner(c.ledger.file, undefined, { key: c.ledger.key }),
+});
 // The dev server's exact origin, known once it listens; the bridge answers to nothing else.
 let origin = '';
 const api = createApiMiddleware(app, () => origin);

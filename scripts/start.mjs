@@ -174,7 +174,13 @@ async function runBrowserMode() {
   const file = defaultLedgerFile();
   let app;
   try {
-    app = openApp({ file, log: stderrLogger, jobs: (c) => workerJobRunner(c.ledger.file) });
+    app = openApp({
+      file,
+      log: stderrLogger,
+      // An encrypted ledger (PAYDESK_LEDGER_KEY): job workers get the key in memory (workerData).
+      ledgerKey: process.env.PAYDESK_LEDGER_KEY || undefined,
+      jobs: (c) => workerJobRunner(c.ledger.file, undefined, { key: c.ledger.key }),
+    });
   } catch (err) {
     console.error(`paydesk: cannot open the ledger: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);

@@ -26,6 +26,8 @@ export type AppOptions = {
   log?: Logger;
   jobs?: (ctx: Pick<ServiceContext, 'ledger'>) => JobRunner;
   migrationsFolder?: string;
+  /** The passphrase of an encrypted ledger (PAYDESK_LEDGER_KEY); the ledger keeps it in memory for job workers. */
+  ledgerKey?: string;
 };
 
 /** The services opened on one ledger: context, handler map, dispatcher and an event subscription. */
@@ -55,7 +57,11 @@ export function osLogin(): string {
 /** Opens the ledger and wires services, handlers and dispatch; shared by Electron main, CLI and bridge. */
 export function openApp(opts: AppOptions): App {
   if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
-  const ledger = openLedger(opts.file, opts.migrationsFolder ?? resolveMigrationsFolder());
+  const ledger = openLedger(
+    opts.file,
+    opts.migrationsFolder ?? resolveMigrationsFolder(),
+    opts.ledgerKey === undefined ? {} : { key: opts.ledgerKey },
+  );
   const clock = opts.clock ?? (() => new Date());
   const listeners = new Set<Parameters<App['subscribe']>[0]>();
   const emit: EventSink = (event, payload) => {

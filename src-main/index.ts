@@ -3,6 +3,7 @@ import { LedgerOpenError } from '../db/client';
 import { openApp, type App } from './app-context';
 import { registerIpc, registeredChannels } from './ipc/register';
 import { workerJobRunner } from './jobs/worker-runner';
+import { desktopLedgerKey } from './ledger-key';
 import { useProtectedSecretKey } from './processors/safe-key';
 import { defaultLedgerFile, userDataDir } from './paths';
 import { stderrLogger } from './services/context';
@@ -53,8 +54,16 @@ function openServices(): App | undefined {
   const file = defaultLedgerFile();
   protectSecrets(file);
   try {
+    const { key, source } = desktopLedgerKey(file, safeStorage);
+    stderrLogger.info('ledger key', { source });
     // Heavy jobs run in worker threads on the same file, so the main thread keeps serving IPC and painting.
-    return openApp({ file, log: stderrLogger, jobs: (c) => workerJobRunner(c.ledger.file) });
+    return openApp({
+      file,
+      log: stderrLogger,
+      ...(key !== undefined ? { ledgerKey: key } : {}),
+      jobs: (c) =>
+        workerJobRunner(c.ledger.file, undefined, c.ledger.key === undefined ? {} : { key: c.ledger.key }),
+    });
   } catch (err) {
     const detail =
       err instanceof LedgerOpenError

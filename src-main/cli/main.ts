@@ -47,6 +47,7 @@ import {
 import { printError, processIo, type CliIo } from './output';
 import { dropUndefined, humanJson, intOption, type CliKit, type GlobalOptions } from './kit';
 import { COMMAND_GROUPS } from './commands';
+import { cliLedgerKey, encryptInitRefusal } from './commands/ledger';
 import { runConfirmed, withConfirmOptions, type ConfirmFlags } from './confirm';
 
 const POLICIES = ['standard', 'fifo', 'proportional', 'bill-number', 'largest'];
@@ -125,7 +126,8 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     json = Boolean(opts.json);
     if (!app) {
       const file = opts.db ? resolve(opts.db) : defaultLedgerFile();
-      const raw = openApp({ file, log: stderrLogger });
+      const ledgerKey = cliLedgerKey();
+      const raw = openApp({ file, log: stderrLogger, ...(ledgerKey !== undefined ? { ledgerKey } : {}) });
       rawApp = raw;
       // Every command of this process runs as the signed-in client; a failed sign-in is the command's error.
       app = {
@@ -187,10 +189,16 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
   program
     .command('init')
     .description('create (or migrate) the ledger file')
-    .action(async (_o, cmd: Command) => {
+    .option('--encrypt', 'create the new ledger encrypted with PAYDESK_LEDGER_KEY (SQLCipher)')
+    .action(async (o: { encrypt?: boolean }, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
       const file = opts.db ? resolve(opts.db) : defaultLedgerFile();
       const existed = existsSync(file);
+      const refusal = o.encrypt ? encryptInitRefusal(file) : undefined;
+      if (refusal) {
+        exitCode = printError(io, Boolean(opts.json), refusal);
+        return;
+      }
       const a = withApp(opts);
       const raw = rawApp!;
       try {
@@ -923,7 +931,10 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
   };
   for (const register of COMMAND_GROUPS) register(kit);
 
-  const ledger = program.command('ledger').description('ledger integrity');
+  // The group may already hold encrypt/decrypt (commands/ledger.ts).
+  const ledger = (
+    program.commands.find((c) => c.name() === 'ledger') ?? program.command('ledger')
+  ).description('ledger integrity and encryption');
   ledger
     .command('check')
     .description('verify every ledger invariant and print each violation (exit 1 when any)')

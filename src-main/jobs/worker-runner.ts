@@ -29,14 +29,15 @@ export function resolveWorkerEntry(): WorkerEntry {
 }
 
 /**
- * What a job worker is started with. The desktop app's processor-secret key travels here (in memory, cloned
- * into the worker), never through process.env, which child processes would inherit.
+ * What a job worker is started with. The desktop app's processor-secret key and an encrypted ledger's key travel
+ * here (in memory, cloned into the worker), never through process.env, which child processes would inherit.
  */
 export function workerJobData(
   file: string,
   kind: JobKind,
   input: unknown,
   opts: { now: Date; operatorId: number },
+  ledgerKey?: string,
 ): WorkerJobData {
   const key = inMemorySecretKey();
   return {
@@ -47,14 +48,19 @@ export function workerJobData(
     now: opts.now.toISOString(),
     operatorId: opts.operatorId,
     ...(key ? { secretKey: key } : {}),
+    ...(ledgerKey !== undefined ? { key: ledgerKey } : {}),
   };
 }
 
 /** Runs every job in its own worker thread on the ledger file, so the calling thread stays responsive. */
-export function workerJobRunner(file: string, entry: WorkerEntry = resolveWorkerEntry()): JobRunner {
+export function workerJobRunner(
+  file: string,
+  entry: WorkerEntry = resolveWorkerEntry(),
+  runnerOpts: { key?: string } = {},
+): JobRunner {
   return {
     run(kind, input, opts) {
-      const data = workerJobData(file, kind, input, opts);
+      const data = workerJobData(file, kind, input, opts, runnerOpts.key);
       return new Promise((resolve, reject) => {
         let settled = false;
         const settle = (fn: () => void): void => {

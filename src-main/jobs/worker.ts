@@ -18,6 +18,8 @@ export type WorkerJobData = {
   operatorId: number;
   /** The desktop app's processor-secret key (unsealed from the keychain), if it has one. */
   secretKey?: string;
+  /** The passphrase of an encrypted ledger, handed over in memory (never through a child's environment). */
+  key?: string;
 };
 
 /** Messages a job worker posts back; `known` errors are AppFailures whose AppError crosses unchanged. */
@@ -39,7 +41,7 @@ export async function runWorkerJob(
   let ledger: Ledger | undefined;
   try {
     if (data.secretKey) setInMemorySecretKey(data.secretKey);
-    ledger = attachLedger(data.file);
+    ledger = attachLedger(data.file, data.key === undefined ? {} : { key: data.key });
     const progress = progressReporter(data.jobId, data.kind, (p) => post({ type: 'progress', progress: p }));
     const env: JobEnv = { ledger, now: new Date(data.now), operatorId: data.operatorId, progress };
     // The registry is keyed by kind; the input was typed by the caller of JobRunner.run on the main side.

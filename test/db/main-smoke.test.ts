@@ -63,7 +63,7 @@ const RENDERER_URL = pathToFileURL(join(ROOT, 'out', 'renderer', 'index.html')).
 const rendererContents = Object.assign(new EventEmitter(), { id: 1 });
 const fromRenderer = { senderFrame: { url: RENDERER_URL }, sender: rendererContents };
 
-const ENV_KEYS = ['PAYDESK_DB', 'PAYDESK_USER_DATA', 'ELECTRON_RENDERER_URL'] as const;
+const ENV_KEYS = ['PAYDESK_DB', 'PAYDESK_USER_DATA', 'ELECTRON_RENDERER_URL', 'PAYDESK_LEDGER_KEY'] as const;
 const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
 
 /** Loads out/main/index.js afresh with a fresh fake electron and the ledger at `db`. */
@@ -238,6 +238,39 @@ describe('built main bundle (out/main/index.js) with a stand-in electron', () =>
     fake.electron.app.emit('will-quit');
     expect(fake.state.handlers.size).toBe(0);
     expect(main.registeredChannels()).toEqual([]);
+  });
+
+  it('opens an encrypted ledger with PAYDESK_LEDGER_KEY, hands the key to the built worker in memory, and refuses it without the key', async () => {
+    const tmp = tempDir('paydesk-smoke-');
+    const db = join(tmp.dir, 'ledger.sqlite');
+    process.env.PAYDESK_LEDGER_KEY = 'smoke passphrase';
+    const first = await startMain(tmp.dir, db);
+    cleanups.push(tmp.cleanup, () => first.fake.uninstall());
+    expect(first.fake.state.errorBoxes).toEqual([]);
+    expect(first.outcome).toBe('running');
+    // Read once, then out of the environment that child processes would inherit.
+    expect(process.env.PAYDESK_LEDGER_KEY).toBeUndefined();
+    expect(readFileSync(db).subarray(0, 15).toString('latin1')).not.toBe('SQLite format 3');
+    const handlers = first.fake.state.handlers;
+    expect(
+      await handlers.get('cmd:auth:first-admin')!(fromRenderer, {
+        login: 'desk.admin',
+        password: 'first admin password',
+      }),
+    ).toMatchObject({ ok: true });
+    expect(await handlers.get('cmd:demo:load')!(fromRenderer, { accounts: 20, seed: 5 })).toMatchObject({
+      ok: true,
+      value: { accounts: 20 },
+    });
+    first.fake.electron.app.emit('will-quit');
+    first.fake.uninstall();
+
+    const again = await startMain(tmp.dir, db);
+    cleanups.push(() => again.fake.uninstall());
+    expect(again.outcome).toBe('quit');
+    expect(again.fake.state.errorBoxes[0]!.content).toMatch(
+      /the ledger is encrypted: set PAYDESK_LEDGER_KEY/,
+    );
   });
 
   it('shows an error box and quits when the ledger file is not a SQLite ledger, leaving it untouched', async () => {

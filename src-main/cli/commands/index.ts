@@ -2,6 +2,7 @@ import type { CliKit } from '../kit';
 import { registerAdminCommands } from './admin';
 import { registerAuthCommands } from './auth';
 import { registerBatchCommands } from './batches';
+import { registerLedgerCommands } from './ledger';
 import { registerProcessorCommands } from './processors';
 import { registerSuspense } from './suspense';
 
@@ -10,6 +11,7 @@ export const COMMAND_GROUPS: ((kit: CliKit) => void)[] = [
   registerAdminCommands,
   registerAuthCommands,
   registerBatchCommands,
+  registerLedgerCommands,
   registerProcessorCommands,
   registerSuspense,
 ];
