@@ -1,5 +1,6 @@
 import type { CliKit } from '../kit';
 import { registerAdminCommands } from './admin';
+import { registerApprovalCommands } from './approvals';
 import { registerBatchCommands } from './batches';
 import { registerProcessorCommands } from './processors';
 import { registerSuspense } from './suspense';
@@ -7,6 +8,7 @@ import { registerSuspense } from './suspense';
 /** Command groups registered in their own files; add one line per area. */
 export const COMMAND_GROUPS: ((kit: CliKit) => void)[] = [
   registerAdminCommands,
+  registerApprovalCommands,
   registerBatchCommands,
   registerProcessorCommands,
   registerSuspense,
