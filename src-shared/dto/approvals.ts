@@ -32,7 +32,11 @@ export const POLICY_OPERATIONS = {
     commands: ['processors:save'],
     amount: false,
   },
-  'settings:save': { label: 'Business settings', commands: ['admin:set-setting'], amount: false },
+  'settings:save': {
+    label: 'Business settings (also through a configuration import)',
+    commands: ['admin:set-setting', 'admin:import-config'],
+    amount: false,
+  },
   operators: {
     label: 'Operators and roles',
     commands: [
@@ -45,7 +49,11 @@ export const POLICY_OPERATIONS = {
     ],
     amount: false,
   },
-  'policies:save': { label: 'The policy table itself', commands: ['policies:save'], amount: false },
+  'policies:save': {
+    label: 'The policy table itself (also through a configuration import)',
+    commands: ['policies:save', 'admin:import-config'],
+    amount: false,
+  },
 } as const;
 
 /** A policy operation key. */

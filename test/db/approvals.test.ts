@@ -175,6 +175,62 @@ describe('policies', () => {
   });
 });
 
+describe('policies in the configuration file', () => {
+  it('exports the policy table, imports it (audited), and an import that changes policies is covered by policies:save', async () => {
+    const cfg = await value<{ policies: PolicyDto[] }>(app.dispatch('admin:export-config', {}));
+    expect(cfg.policies.find((p) => p.operation === 'batches:refund')).toEqual({
+      operation: 'batches:refund',
+      currency: '*',
+      above: '0',
+      requirement: 'four_eyes',
+      role: 'supervisor',
+    });
+    const changed = {
+      ...cfg,
+      policies: [
+        {
+          operation: 'suspense:recycle',
+          currency: 'USD',
+          above: '500.00',
+          requirement: 'second_factor',
+          role: null,
+        },
+      ],
+    };
+    const imported = await value<{ applied: Record<string, number> }>(
+      app.dispatch('admin:import-config', { config: changed }),
+    );
+    expect(imported.applied.policies).toBe(1);
+    const list = await value<PolicyDto[]>(app.dispatch('policies:list', {}));
+    expect(list.find((p) => p.operation === 'suspense:recycle' && p.currency === 'USD')).toMatchObject({
+      above: '500.00',
+      requirement: 'second_factor',
+      source: 'saved',
+    });
+    const dup = await failure(
+      app.dispatch('admin:import-config', {
+        config: { ...cfg, policies: [cfg.policies[0], cfg.policies[0]] },
+      }),
+    );
+    expect(dup.code).toBe('validation');
+
+    await value(
+      app.dispatch('policies:save', { operation: 'policies:save', requirement: 'four_eyes', role: 'admin' }),
+    );
+    // Re-importing what is there changes nothing and is not stopped; a change is.
+    const same = await value<{ policies: PolicyDto[] }>(app.dispatch('admin:export-config', {}));
+    await value(app.dispatch('admin:import-config', { config: same }));
+    const id = await stopped(
+      app.dispatch('admin:import-config', {
+        config: { ...same, policies: [{ operation: 'policies:save', requirement: 'none' }] },
+      }),
+    );
+    expect((await value<ApprovalDto>(app.dispatch('approvals:show', { approvalId: id }))).operation).toBe(
+      'policies:save',
+    );
+  });
+});
+
 describe('four eyes', () => {
   it('the preparer cannot approve their own refund batch (refused, audited); a supervisor runs it once', async () => {
     const { batch } = await validatedRefundBatch();

@@ -10,6 +10,9 @@ import { formatMinor, parseMinor } from '../../../src-shared/money';
 import { exponentOf } from '../../ledger/rates';
 import { previewOperation, submitPreview } from '../confirmations/confirmations';
 import { refundableMinor } from '../processors/refunds';
+import { readJsonFile } from '../admin/codes-admin';
+import { getSetting, SETTING_DEFAULTS, type SettingKey } from '../../ledger/settings';
+import { policyFor } from './policies';
 
 /**
  * What a command would do, as far as the policy table cares: the operations it is (a refund batch submitted
@@ -72,6 +75,63 @@ function payments(db: Database.Database, ids: readonly number[]): PaymentState[]
     `SELECT id, amount_minor AS amountMinor, currency, status, reason_code AS reasonCode FROM payments WHERE id = ?`,
   );
   return ids.map((id) => stmt.get(id) as PaymentState | undefined).filter((p): p is PaymentState => !!p);
+}
+
+/**
+ * A configuration import is the settings and the policy table written wholesale: it is covered by
+ * settings:save and policies:save when it would change a setting or a policy (an unchanged export
+ * re-imported is not). An unreadable file is left to the import's own error.
+ */
+function measureImport(db: Database.Database, input: Record<string, unknown>): Measure | null {
+  let cfg: unknown;
+  try {
+    cfg = typeof input.file === 'string' ? readJsonFile(input.file) : input.config;
+  } catch {
+    return null;
+  }
+  if (cfg === null || typeof cfg !== 'object') return null;
+  const { settings, policies } = cfg as { settings?: unknown; policies?: unknown };
+  const operations: PolicyOperation[] = [];
+  if (settings && typeof settings === 'object') {
+    const changed = Object.entries(settings).some(
+      ([k, v]) =>
+        !Object.prototype.hasOwnProperty.call(SETTING_DEFAULTS, k) ||
+        JSON.stringify(getSetting(db, k as SettingKey)) !== JSON.stringify(v),
+    );
+    if (changed) operations.push('settings:save');
+  }
+  if (Array.isArray(policies)) {
+    const changed = policies.some((p: unknown) => {
+      if (!p || typeof p !== 'object') return true;
+      const row = p as {
+        operation?: unknown;
+        currency?: unknown;
+        above?: unknown;
+        requirement?: unknown;
+        role?: unknown;
+      };
+      if (typeof row.operation !== 'string' || !(row.operation in POLICY_OPERATIONS)) return true;
+      const now = policyFor(
+        db,
+        row.operation as PolicyOperation,
+        typeof row.currency === 'string' ? row.currency : '*',
+      );
+      return (
+        now.currency !== (row.currency ?? '*') ||
+        now.above !== (row.above ?? '0') ||
+        now.requirement !== row.requirement ||
+        (now.role ?? null) !== (row.role ?? null)
+      );
+    });
+    if (changed) operations.push('policies:save');
+  }
+  if (operations.length === 0) return null;
+  return {
+    operations,
+    amounts: null,
+    description: `Import a configuration that changes ${operations.map((o) => (o === 'settings:save' ? 'settings' : 'approval policies')).join(' and ')}`,
+    state: cfg,
+  };
 }
 
 /**
@@ -221,6 +281,8 @@ export function measureCommand(
         description: `Set ${String(input.key)} to ${JSON.stringify(input.value)}`,
         state: null,
       };
+    case 'admin:import-config':
+      return measureImport(db, input);
     case 'policies:save':
       return {
         operations: ['policies:save'],
