@@ -130,10 +130,15 @@ function toDto(ctx: ServiceContext, row: ApprovalRow): ApprovalDto {
   };
 }
 
+/** "a supervisor", "an admin". */
+function aRole(role: string): string {
+  return `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}`;
+}
+
 /** What to tell the operator whose command was stopped. */
 export function approvalMessage(a: Pick<ApprovalDto, 'id' | 'description' | 'requirement' | 'role'>): string {
   return a.requirement === 'four_eyes'
-    ? `${a.description} needs a second operator's approval: sent for approval #${a.id}; ask a ${a.role ?? 'supervisor'} to run: paydesk approval confirm ${a.id}`
+    ? `${a.description} needs a second operator's approval: sent for approval #${a.id}; ask ${aRole(a.role ?? 'supervisor')} to run: paydesk approval confirm ${a.id}`
     : `${a.description} needs your second factor: sent for approval #${a.id}; run: paydesk approval confirm ${a.id} --code CODE`;
 }
 
@@ -410,7 +415,7 @@ export async function confirmApproval(
         { count: true },
       );
     if (!hasRole(me.roles, role))
-      refuse(ctx, row, forbidden(`approval #${row.id} needs a ${role}: ${me.login} is not one`, role), {
+      refuse(ctx, row, forbidden(`approval #${row.id} needs ${aRole(role)}: ${me.login} is not one`, role), {
         count: true,
       });
   } else {

@@ -287,7 +287,7 @@ export function measureCommand(
       return {
         operations: ['policies:save'],
         amounts: null,
-        description: `Policy ${String(input.operation)} (${String(input.currency)}): ${String(input.requirement)}${typeof input.role === 'string' ? ` by a ${input.role}` : ''} above ${String(input.above)}`,
+        description: `Policy ${String(input.operation)} (${String(input.currency)}): ${String(input.requirement).replace('_', ' ')}${typeof input.role === 'string' ? ` (${input.role})` : ''} above ${String(input.above)}`,
         state: null,
       };
     default:

@@ -69,7 +69,7 @@ export function errorMessage(err: unknown): string {
     // The operation was stored, not refused: say who has to act, and where (the Approvals area).
     const e = err.error;
     return e.requirement === 'four_eyes'
-      ? `Sent for approval #${e.approvalId}: a ${e.role ?? 'supervisor'} must approve it in Approvals before it runs.`
+      ? `Sent for approval #${e.approvalId}: ${/^[aeiou]/.test(e.role ?? 's') ? 'an' : 'a'} ${e.role ?? 'supervisor'} must approve it in Approvals before it runs.`
       : `Sent for approval #${e.approvalId}: confirm it with your authenticator code in Approvals.`;
   }
   if (err instanceof ApiCallError) return err.error.message;

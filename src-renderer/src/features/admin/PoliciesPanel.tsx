@@ -64,10 +64,10 @@ function PolicyRow({
   };
   return (
     <TableRow data-testid={`policy-${id}`}>
-      <TableCell>
+      <TableCell sx={{ maxWidth: 340 }} title={POLICY_OPERATIONS[p.operation].commands.join(', ')}>
         <Typography variant="body2">{p.label}</Typography>
         <Typography variant="caption" color="text.secondary">
-          {p.operation} · {POLICY_OPERATIONS[p.operation].commands.join(', ')}
+          {p.operation}
         </Typography>
       </TableCell>
       <TableCell>{p.currency === '*' ? 'any' : p.currency}</TableCell>
