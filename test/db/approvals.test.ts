@@ -8,6 +8,7 @@ import type { ApprovalDto, PolicyDto } from '../../src-shared/dto/approvals';
 import type { TotpEnrolmentDto } from '../../src-shared/dto/auth';
 import type { BatchDto, BatchSubmitDto } from '../../src-shared/dto/batches';
 import { addOperatorClient } from '../helpers/operators';
+import { suspend } from '../helpers/suspense';
 import { tempDir } from '../helpers/temp';
 
 let now: Date;
@@ -362,6 +363,48 @@ describe('four eyes', () => {
     const shown = await value<ApprovalDto>(app.dispatch('approvals:show', { approvalId: id }));
     expect(shown.status).toBe('failed');
     expect(audits('approval.fail', id)).toBe(1);
+  });
+});
+
+describe('operations covered', () => {
+  it('suspense removal over a USD threshold waits for a supervisor; under it runs; processor settings need a second factor', async () => {
+    await value(
+      app.dispatch('policies:save', {
+        operation: 'suspense:remove',
+        currency: 'USD',
+        above: '100.00',
+        requirement: 'four_eyes',
+        role: 'supervisor',
+      }),
+    );
+    const [big, small] = await suspend(app, [{ amount: '250.00' }, { amount: '50.00' }]);
+    const id = await stopped(app.dispatch('suspense:remove', { paymentId: big!, reasonCode: 4999 }));
+    expect((await value<ApprovalDto>(app.dispatch('approvals:show', { approvalId: id }))).amounts).toEqual([
+      { currency: 'USD', amountMinor: 25000 },
+    ]);
+    await value(app.dispatch('suspense:remove', { paymentId: small!, reasonCode: 4999 }));
+    const done = await value<ApprovalDto>(app.dispatch('approvals:confirm', { approvalId: id }, sue));
+    expect(done.status).toBe('executed');
+    expect(audits('suspense.remove')).toBe(2);
+
+    await value(
+      app.dispatch('policies:save', { operation: 'processors:save', requirement: 'second_factor' }),
+    );
+    const e = await failure(
+      app.dispatch('processors:save', {
+        name: 'sim',
+        url: 'http://127.0.0.1:9',
+        merchants: { USD: { merchant: 'm', mid: '1' } },
+        secret: 'topsecret-99',
+      }),
+    );
+    expect(e).toMatchObject({ code: 'approval_required', requirement: 'second_factor' });
+    const row = db()
+      .prepare('SELECT input_json AS j FROM approvals WHERE command = ?')
+      .get('processors:save') as {
+      j: string;
+    };
+    expect(row.j).not.toContain('topsecret');
   });
 });
 
