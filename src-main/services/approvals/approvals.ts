@@ -429,9 +429,13 @@ export async function confirmApproval(
         { count: true },
       );
     if (!input.code)
-      throw invalidFields(`approval #${row.id} needs your second factor: enter the 6-digit code`, [
-        { path: 'code', message: 'required for a second-factor approval' },
-      ]);
+      refuse(
+        ctx,
+        row,
+        invalidFields(`approval #${row.id} needs your second factor: enter the 6-digit code`, [
+          { path: 'code', message: 'required for a second-factor approval' },
+        ]),
+      );
     const cred = operatorById(db, me.id);
     const env = { db, now, door: currentDoor(), secretKey: () => secretKey(ctx.ledger.file) };
     if (!cred || !secondFactorValid(env, cred, input.code))
