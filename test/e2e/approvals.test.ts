@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src-main/app-context';
+import { join } from 'node:path';
+import { openApp, type App } from '../../src-main/app-context';
+import { startBridge } from '../../src-main/bridge/server';
+import { browserShim } from '../../src-main/bridge/shim';
 import type { Result } from '../../src-shared/api/result';
 import { clientOf } from '../helpers/operators';
-import { startSession, type E2eSession } from './helpers';
+import { ARTIFACTS_DIR, RENDERER_DIR, startSession, type E2eSession } from './helpers';
 
 async function service<T>(
   app: App,
@@ -16,6 +19,8 @@ async function service<T>(
 }
 
 const PASSWORD = 'amber-lantern-7741';
+const SUE_PASSWORD = 'velvet-harbor-2290';
+let refundBatchId = 0;
 
 /**
  * The Approvals area and the policy editor in the real renderer. The page signs its bridge client in with a
@@ -29,6 +34,48 @@ describe('Approvals: the queue, approving another operator’s change, and the p
     await service(s.app, 'demo:load', { accounts: 20, seed: 5 });
     await service(s.app, 'operators:set-password', { login: 'e2e.admin', password: PASSWORD });
     await service(s.app, 'operators:add', { login: 'ada', name: 'Ada Admin', roles: ['admin'] });
+    // Every refund batch needs a supervisor; a clerk prepares one (in-process, as on another desk).
+    await service(s.app, 'policies:save', {
+      operation: 'batches:refund',
+      above: '0',
+      requirement: 'four_eyes',
+      role: 'supervisor',
+    });
+    await service(s.app, 'operators:add', { login: 'kim', name: 'Kim Clerk', roles: ['clerk'] });
+    await service(s.app, 'operators:add', {
+      login: 'sue',
+      name: 'Sue Supervisor',
+      roles: ['supervisor'],
+      password: SUE_PASSWORD,
+    });
+    const { accountNo } = s.app.ctx.ledger.sqlite
+      .prepare(
+        `SELECT account_no AS accountNo FROM accounts WHERE currency = 'USD' AND status = 'active' AND is_suspense = 0 ORDER BY id LIMIT 1`,
+      )
+      .get() as { accountNo: string };
+    const kim = clientOf(s.app, 'kim');
+    await service(
+      s.app,
+      'payments:record',
+      { accountNo, amount: '50.00', payType: 10012, allocate: 'none' },
+      kim,
+    );
+    const batch = await service<{ id: number }>(
+      s.app,
+      'batches:create',
+      { batchType: 'refund', payType: 10012, currency: 'USD' },
+      kim,
+    );
+    refundBatchId = batch.id;
+    await service(
+      s.app,
+      'batches:save-entries',
+      { batchId: batch.id, entries: [{ accountNo, amount: '40.00', checkNo: 'R1' }] },
+      kim,
+    );
+    await service(s.app, 'batches:validate', { batchId: batch.id }, kim);
+    const stopped = await s.app.dispatch('batches:submit', { batchId: batch.id }, kim);
+    expect(!stopped.ok && stopped.error.code).toBe('approval_required');
     // The policy table itself needs a second admin's approval from now on.
     await service(s.app, 'policies:save', {
       operation: 'policies:save',
@@ -59,17 +106,18 @@ describe('Approvals: the queue, approving another operator’s change, and the p
     const page = s.page;
     await page.getByTestId('nav-approvals').click();
     await page.getByTestId('approvals-page').waitFor();
-    const row = page.getByTestId('approval-row-1');
+    const row = page.getByTestId('approval-row-2');
     await row.waitFor();
     await expect.poll(() => row.innerText()).toContain('ada');
+    await page.getByTestId('approval-row-1').waitFor();
     await s.screenshot('approvals-queue');
-    await page.getByTestId('approval-approve-1').click();
+    await page.getByTestId('approval-approve-2').click();
     await page.getByTestId('approval-dialog').waitFor();
     await s.screenshot('approvals-approve-dialog');
     await page.getByTestId('approval-submit').click();
     await page.getByTestId('approvals-done').waitFor();
     expect(await page.getByTestId('approvals-done').innerText()).toContain(
-      'Approval #1 approved and run (executed)',
+      'Approval #2 approved and run (executed)',
     );
 
     await page.getByTestId('nav-admin').click();
@@ -83,8 +131,49 @@ describe('Approvals: the queue, approving another operator’s change, and the p
     await page.getByTestId('policy-save-pay-one-off-*').click();
     const note = page.getByTestId('policies-problems');
     await note.waitFor();
-    expect(await note.innerText()).toContain('Sent for approval #2: an admin must approve it');
+    expect(await note.innerText()).toContain('Sent for approval #3: an admin must approve it');
     await s.screenshot('approvals-policies');
     expect(s.consoleErrors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
+  }, 120_000);
+
+  it('a supervisor signed in on a second page approves the clerk’s refund batch, which posts once', async () => {
+    const sueApp = openApp({ file: join(s.dir, 'ledger.sqlite') });
+    const sueBridge = await startBridge({ app: sueApp, staticDir: RENDERER_DIR });
+    const ctx = await s.browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US' });
+    try {
+      const sue = await ctx.newPage();
+      await sue.addInitScript(browserShim(sueBridge.token));
+      await sue.addInitScript('window.__name = f => f');
+      await sue.goto(sueBridge.url);
+      const signedIn = await sue.evaluate(
+        async (password) =>
+          (await window.api!.invoke('auth:sign-in', { login: 'sue', password })) as Result<unknown>,
+        SUE_PASSWORD,
+      );
+      expect(signedIn.ok).toBe(true);
+      await sue.goto(`${sueBridge.url}#/approvals`);
+      await sue.reload();
+      await sue.getByTestId('approvals-page').waitFor();
+      const row = sue.getByTestId('approval-row-1');
+      await row.waitFor();
+      expect(await row.innerText()).toContain('kim');
+      await sue.getByTestId('approval-approve-1').click();
+      await sue.getByTestId('approval-submit').click();
+      await sue.getByTestId('approvals-done').waitFor();
+      await sue.screenshot({
+        path: join(ARTIFACTS_DIR, 'approvals-refund-by-sue.png'),
+        animations: 'disabled',
+      });
+      const status = s.app.ctx.ledger.sqlite
+        .prepare('SELECT status FROM batches WHERE id = ?')
+        .get(refundBatchId) as {
+        status: string;
+      };
+      expect(status.status).toBe('submitted');
+    } finally {
+      await ctx.close();
+      await sueBridge.close();
+      sueApp.close();
+    }
   }, 120_000);
 });

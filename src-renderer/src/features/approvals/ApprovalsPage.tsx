@@ -114,8 +114,9 @@ function DecisionDialog({
 
 /** What an approval waits for, in words. */
 function needsText(a: ApprovalDto): string {
+  const role = a.role ?? 'supervisor';
   return a.requirement === 'four_eyes'
-    ? `a ${a.role ?? 'supervisor'} (four eyes)`
+    ? `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role} (four eyes)`
     : `${a.preparedBy}'s second factor`;
 }
 
@@ -200,7 +201,7 @@ export function ApprovalsPage() {
           {rows.map((a) => (
             <TableRow key={a.id} data-testid={`approval-row-${a.id}`}>
               <TableCell>{a.id}</TableCell>
-              <TableCell>
+              <TableCell sx={{ maxWidth: 420 }}>
                 <Typography variant="body2">{a.description}</Typography>
                 <Typography variant="caption" color="text.secondary">
                   {a.operation}
@@ -224,28 +225,29 @@ export function ApprovalsPage() {
                   color={a.status === 'pending' ? 'warning' : a.status === 'executed' ? 'success' : 'default'}
                 />
               </TableCell>
-              <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                {mayApprove(a) && (
-                  <Button
-                    size="small"
-                    variant="contained"
-                    onClick={() => setDecision({ approval: a, kind: 'approve' })}
-                    data-testid={`approval-approve-${a.id}`}
-                  >
-                    Approve
-                  </Button>
-                )}
-                {mayReject(a) && (
-                  <Button
-                    size="small"
-                    color="error"
-                    sx={{ ml: 1 }}
-                    onClick={() => setDecision({ approval: a, kind: 'reject' })}
-                    data-testid={`approval-reject-${a.id}`}
-                  >
-                    {a.preparedBy === me?.login ? 'Withdraw' : 'Reject'}
-                  </Button>
-                )}
+              <TableCell sx={{ width: 120 }}>
+                <Box sx={{ display: 'flex', flexDirection: 'column', alignItems: 'flex-start', gap: 0.5 }}>
+                  {mayApprove(a) && (
+                    <Button
+                      size="small"
+                      variant="contained"
+                      onClick={() => setDecision({ approval: a, kind: 'approve' })}
+                      data-testid={`approval-approve-${a.id}`}
+                    >
+                      Approve
+                    </Button>
+                  )}
+                  {mayReject(a) && (
+                    <Button
+                      size="small"
+                      color="error"
+                      onClick={() => setDecision({ approval: a, kind: 'reject' })}
+                      data-testid={`approval-reject-${a.id}`}
+                    >
+                      {a.preparedBy === me?.login ? 'Withdraw' : 'Reject'}
+                    </Button>
+                  )}
+                </Box>
               </TableCell>
             </TableRow>
           ))}
