@@ -8,6 +8,8 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,
-    env: { PAYDESK_QUIET: '1' },
+    // CLI tests sign in like a nightly job would: a login (PAYDESK_OPERATOR or --operator) with this password;
+    // `paydesk init` makes the first admin with it. Tests about sign-in itself unset or change it.
+    env: { PAYDESK_QUIET: '1', PAYDESK_PASSWORD: 'paydesk test password' },
   },
 });

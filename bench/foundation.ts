@@ -150,9 +150,10 @@ async function shellTiming(file: string): Promise<void> {
     const samples: number[] = [];
     for (let i = 0; i < 5; i++) {
       const page = await browser.newPage();
-      await page.addInitScript(browserShim(bridge.token));
+      await page.addInitScript(browserShim());
       const s = performance.now();
-      await page.goto(bridge.url);
+      // A new page is a new browser context: its one-time launch URL gives it a session cookie.
+      await page.goto(bridge.launchUrl());
       await page.getByTestId('nav-frame').waitFor({ state: 'visible' });
       samples.push(performance.now() - s);
       await page.close();

@@ -5,9 +5,13 @@
 //
 //   npm start                      Electron if available, else browser mode
 //   npm start -- --browser         browser mode even if Electron is available
-//   npm start -- --no-open         browser mode without launching Chromium (just print the URL)
+//   npm start -- --no-open         browser mode without launching Chromium (just print the launch URL)
+//
+// In browser mode the bridge prints a one-time launch URL: opening it gives that browser a session cookie (and
+// its own sign-in); it works once. Press Enter in this terminal for a new one (another window or browser).
 //   npm start -- --port 5180       fixed port for browser mode (default: any free port)
 //   npm start -- --build           rebuild first even if the bundle looks fresh
+//   npm start -- --no-build        never build (tests that already built the renderer)
 import { spawn, spawnSync } from 'node:child_process';
 import {
   cpSync,
@@ -108,7 +112,7 @@ function runElectron(binary) {
   const env = { ...process.env };
   // Inherited from some tool shells, it would make Electron behave as plain Node and ignore the app.
   delete env.ELECTRON_RUN_AS_NODE;
-  const ours = new Set(['--browser', '--no-open', '--build']);
+  const ours = new Set(['--browser', '--no-open', '--build', '--no-build']);
   const passThrough = args.filter((a, i) => !ours.has(a) && a !== '--port' && args[i - 1] !== '--port');
   const child = spawn(binary, ['.', ...passThrough], {
     cwd: root,
@@ -120,11 +124,11 @@ function runElectron(binary) {
 }
 
 /** Copies the built renderer and adds a script tag that defines window.api over the bridge (the preload's part). */
-function stageRenderer(browserShim, token) {
+function stageRenderer(browserShim) {
   const dir = mkdtempSync(join(tmpdir(), 'paydesk-web-'));
   cpSync(join(root, 'out', 'renderer'), dir, { recursive: true });
-  // A file, not an inline script: the renderer's CSP allows only 'self' scripts.
-  writeFileSync(join(dir, 'paydesk-shim.js'), browserShim(token));
+  // A file, not an inline script: the renderer's CSP allows only 'self' scripts. It holds no secret.
+  writeFileSync(join(dir, 'paydesk-shim.js'), browserShim());
   const indexFile = join(dir, 'index.html');
   const html = readFileSync(indexFile, 'utf8');
   const tag = '<script src="./paydesk-shim.js"></script>';
@@ -164,7 +168,7 @@ async function runBrowserMode() {
   const { defaultLedgerFile, userDataDir } = src('src-main/paths.ts');
   const { workerJobRunner } = src('src-main/jobs/worker-runner.ts');
   const { stderrLogger } = src('src-main/services/context.ts');
-  const { startBridge, newBridgeToken } = src('src-main/bridge/server.ts');
+  const { startBridge } = src('src-main/bridge/server.ts');
   const { browserShim } = src('src-main/bridge/shim.ts');
 
   const file = defaultLedgerFile();
@@ -175,14 +179,19 @@ async function runBrowserMode() {
     console.error(`paydesk: cannot open the ledger: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
-  const token = newBridgeToken();
-  const staticDir = stageRenderer(browserShim, token);
+  const staticDir = stageRenderer(browserShim);
   const port = option('--port') ? Number(option('--port')) : undefined;
-  const bridge = await startBridge({ app, staticDir, token, host: '127.0.0.1', ...(port ? { port } : {}) });
-  const url = `${bridge.url}/`;
+  const bridge = await startBridge({ app, staticDir, host: '127.0.0.1', ...(port ? { port } : {}) });
+  const url = bridge.launchUrl();
   console.log(`paydesk: Electron is not available here, running in browser mode.`);
   console.log(`paydesk: ledger ${file}`);
   console.log(`paydesk: open ${url}`);
+  console.log('paydesk: that link works once (it signs this browser session on to the bridge).');
+  if (process.stdin.isTTY) {
+    console.log('paydesk: press Enter for a new link (another window or browser profile).');
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', () => console.log(`paydesk: open ${bridge.launchUrl()}`));
+  }
 
   let stopping = false;
   const stop = async (code) => {
@@ -205,7 +214,7 @@ async function runBrowserMode() {
   }
 }
 
-if (needsBuild()) build();
+if (!flag('--no-build') && needsBuild()) build();
 const binary = flag('--browser') ? undefined : electronBinary();
 if (binary) runElectron(binary);
 else await runBrowserMode();

@@ -1,17 +1,16 @@
 import { COMMANDS, EVENTS } from '../../src-shared/api/contract';
-import { TOKEN_HEADER } from './server';
 
 /**
  * JavaScript source that defines `window.api` (the PaydeskApi the preload exposes in Electron) over the loopback
  * bridge: commands via fetch to /__api/<command>, events via one EventSource on /__events. Only the contract's
- * commands and events are reachable, exactly like the preload.
+ * commands and events are reachable, exactly like the preload. It holds no secret: the page's HttpOnly session
+ * cookie (set when the browser opened its launch URL) goes along with every same-origin request by itself, so
+ * any page may load this file and learn nothing.
  */
-export function browserShim(token: string): string {
+export function browserShim(): string {
   return `(() => {
   'use strict';
   if (window.api) return;
-  const TOKEN = ${JSON.stringify(token)};
-  const HEADER = ${JSON.stringify(TOKEN_HEADER)};
   const COMMANDS = new Set(${JSON.stringify(COMMANDS)});
   const EVENTS = ${JSON.stringify(EVENTS)};
   const listeners = new Map(EVENTS.map((e) => [e, new Set()]));
@@ -19,7 +18,7 @@ export function browserShim(token: string): string {
   const bridgeError = (message) => ({ ok: false, error: { code: 'internal', message, correlationId: 'bridge' } });
   const connect = () => {
     if (source) return;
-    source = new EventSource('/__events?token=' + encodeURIComponent(TOKEN));
+    source = new EventSource('/__events');
     for (const name of EVENTS) {
       source.addEventListener(name, (e) => {
         let payload;
@@ -40,7 +39,8 @@ export function browserShim(token: string): string {
       try {
         res = await fetch('/__api/' + encodeURIComponent(command), {
           method: 'POST',
-          headers: { 'content-type': 'application/json', [HEADER]: TOKEN },
+          headers: { 'content-type': 'application/json' },
+          credentials: 'same-origin',
           body: JSON.stringify(input === undefined ? {} : input),
         });
       } catch {

@@ -1000,6 +1000,8 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
       });
     }
     if (err instanceof LedgerOpenError) return printError(io, json, openError(err));
+    // A refusal raised before dispatch (a missing password, a failed sign-in) is still one clean error.
+    if (err instanceof AppFailure) return printError(io, json, err.error);
     // A file the command reads or writes (export, report, template...) is the caller's input: a missing
     // directory or a denied path is a validation error naming the file, and --json still gets one document.
     const fsError = err as NodeJS.ErrnoException;

@@ -122,6 +122,8 @@ describe('paydesk administration CLI', () => {
   });
 
   it('manages operators, and a clerk selected with --operator is refused a configuration change', async () => {
+    // Kim's first password; the CLI below signs in as kim with it (the suite's PAYDESK_PASSWORD).
+    process.env.PAYDESK_NEW_PASSWORD = process.env.PAYDESK_PASSWORD;
     const add = oneJson(
       await cli(
         '--db',
@@ -136,6 +138,7 @@ describe('paydesk administration CLI', () => {
         'Kim Lee',
         '--roles',
         'clerk',
+        '--set-password',
       ),
     );
     expect(add).toMatchObject({ login: 'kim', roles: ['clerk'] });
@@ -203,6 +206,7 @@ describe('paydesk administration CLI', () => {
     expect(cfg.settings.ALLOWACCOUNTDUP).toBe(true);
 
     const other = join(dir, 'other.sqlite');
+    expect((await cli('--db', other, '--json', '--operator', 'root', 'init')).code).toBe(0);
     const imp = oneJson<{ applied: Record<string, number> }>(
       await cli('--db', other, '--json', '--operator', 'root', 'config', 'import', file),
     );

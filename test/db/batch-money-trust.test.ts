@@ -69,7 +69,7 @@ type Run = { code: number; out: string; err: string };
 async function cli(...args: string[]): Promise<Run> {
   let out = '';
   let err = '';
-  const code = await runCli(['node', 'paydesk', '--db', app.file, ...args], {
+  const code = await runCli(['node', 'paydesk', '--db', app.file, '--operator', 'tester', ...args], {
     out: (t) => (out += t),
     err: (t) => (err += t),
     isTty: false,

@@ -35,6 +35,7 @@ beforeAll(async () => {
   ({ dir, cleanup } = tempDir());
   db = join(dir, 'report.sqlite');
   process.env.PAYDESK_OPERATOR = 'report-tester';
+  await json('init');
   await json('demo', '--accounts', '80', '--seed', '3');
   const app = openApp({ file: db, login: 'report-tester', migrationsFolder: 'db/migrations' });
   accounts = (

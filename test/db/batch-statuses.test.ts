@@ -34,11 +34,14 @@ function setSetting(key: string, v: unknown): void {
 /** The CLI on the test's ledger file (the app keeps its own connection open; WAL lets both work). */
 async function cli<T>(...args: string[]): Promise<{ code: number; value: T }> {
   let out = '';
-  const code = await runCli(['node', 'paydesk', '--db', app.file, '--json', ...args], {
-    out: (t) => (out += t),
-    err: () => undefined,
-    isTty: false,
-  });
+  const code = await runCli(
+    ['node', 'paydesk', '--db', app.file, '--operator', 'tester', '--json', ...args],
+    {
+      out: (t) => (out += t),
+      err: () => undefined,
+      isTty: false,
+    },
+  );
   return { code, value: JSON.parse(out.trim()) as T };
 }
 

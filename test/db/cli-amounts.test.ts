@@ -42,6 +42,7 @@ beforeAll(async () => {
   db = join(dir, 'amounts.sqlite');
   process.env.PAYDESK_OPERATOR = 'amounts-admin';
   process.env.PAYDESK_QUIET = '1';
+  expect((await cli('init')).code).toBe(0);
   expect((await cli('demo', '--accounts', '20', '--seed', '5')).code).toBe(0);
 });
 afterAll(() => cleanup());

@@ -45,6 +45,7 @@ beforeAll(async () => {
   process.env.PAYDESK_QUIET = '1';
   writeFileSync(join(dir, 'sim.json'), JSON.stringify({ secret: 'contract-secret-1' }));
   sim = await startSimulator({ port: 0, configFile: join(dir, 'sim.json') });
+  expect((await cli('--json', 'init')).code).toBe(0);
   expect((await cli('--json', 'demo', '--accounts', '60', '--seed', '3')).code).toBe(0);
 });
 afterAll(async () => {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openApp, type App } from '../../src-main/app-context';
+import { giveTestPassword } from '../helpers/passwords';
 import { runCli } from '../../src-main/cli/main';
 import type { Result } from '../../src-shared/api/result';
 import type { BatchDto, BatchSubmitDto } from '../../src-shared/dto/batches';
@@ -33,8 +34,12 @@ let now: Date;
 let dir: { dir: string; cleanup: () => void };
 let app: App;
 const file = (): string => join(dir.dir, 'ledger.sqlite');
-const as = (login: string): App =>
-  openApp({ file: file(), login, clock: () => now, migrationsFolder: 'db/migrations' });
+const as = (login: string): App => {
+  const opened = openApp({ file: file(), login, clock: () => now, migrationsFolder: 'db/migrations' });
+  // The CLI below signs in as this operator with the test password.
+  giveTestPassword(opened.ctx.ledger.sqlite, login);
+  return opened;
+};
 const db = () => app.ctx.ledger.sqlite;
 
 async function ok<T>(p: Promise<Result<unknown>>): Promise<T> {

@@ -76,9 +76,12 @@ beforeAll(async () => {
   db = join(dir, 'dups.sqlite');
   process.env.PAYDESK_OPERATOR = 'dup-admin';
   process.env.PAYDESK_QUIET = '1';
+  expect((await cli('init')).code).toBe(0);
   expect((await cli('demo', '--accounts', '40', '--seed', '5')).code).toBe(0);
-  expect((await cli('operator', 'add', 'dup-clerk', '--roles', 'clerk')).code).toBe(0);
-  expect((await cli('operator', 'add', 'dup-super', '--roles', 'supervisor')).code).toBe(0);
+  process.env.PAYDESK_NEW_PASSWORD = process.env.PAYDESK_PASSWORD;
+  expect((await cli('operator', 'add', 'dup-clerk', '--roles', 'clerk', '--set-password')).code).toBe(0);
+  expect((await cli('operator', 'add', 'dup-super', '--roles', 'supervisor', '--set-password')).code).toBe(0);
+  delete process.env.PAYDESK_NEW_PASSWORD;
 });
 afterAll(() => cleanup());
 

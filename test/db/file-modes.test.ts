@@ -40,6 +40,7 @@ describe('files with ledger data are readable by their owner only', () => {
   it('a new ledger and its WAL are created 0600, whatever the umask', async () => {
     const old = process.umask(0o022);
     try {
+      expect((await cli('init')).code).toBe(0);
       expect((await cli('demo', '--accounts', '20', '--seed', '3')).code).toBe(0);
     } finally {
       process.umask(old);

@@ -38,6 +38,7 @@ beforeAll(async () => {
   process.env.PAYDESK_QUIET = '1';
   writeFileSync(join(dir, 'sim.json'), JSON.stringify({ secret: 'hunter22-secret' }));
   sim = await startSimulator({ port: 0, configFile: join(dir, 'sim.json') });
+  expect((await cli('--json', 'init')).code).toBe(0);
   expect((await cli('--json', 'demo', '--accounts', '150', '--seed', '8')).code).toBe(0);
 });
 afterAll(async () => {

@@ -4,6 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp, type App } from '../../src-main/app-context';
+import { giveTestPassword } from '../helpers/passwords';
 import type { SimConfig, SimFault } from '../../src-main/processors/simulator';
 import { demoCardNumber } from '../../src-main/services/processors/methods';
 import type { Result } from '../../src-shared/api/result';
@@ -41,6 +42,8 @@ beforeAll(async () => {
   sim = await startSimProcess(join(dir, 'sim.json'), config());
   base = join(dir, 'base.sqlite');
   const app = openApp({ file: base, login: 'ops', clock: () => NOW, migrationsFolder: 'db/migrations' });
+  // The CLI children below sign in as ops with the test password.
+  giveTestPassword(app.ctx.ledger.sqlite, 'ops');
   await value(app.dispatch('demo:load', { accounts: 400, seed: 11 }));
   await value(
     app.dispatch('processors:save', {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp } from '../../src-main/app-context';
+import { giveTestPassword } from '../helpers/passwords';
 import { mulberry32 } from '../../src-main/domain/prng';
 import type { Result } from '../../src-shared/api/result';
 import type { LedgerCheckDto } from '../../src-shared/dto/app';
@@ -53,6 +54,8 @@ beforeAll(async () => {
   ({ dir, cleanup } = tempDir('paydesk-crash-acct-'));
   base = join(dir, 'base.sqlite');
   const app = openApp({ file: base, login: 'crash', migrationsFolder: 'db/migrations' });
+  // The crashing CLI child signs in as this operator with the test password.
+  giveTestPassword(app.ctx.ledger.sqlite, 'crash');
   await value(app.dispatch('demo:load', { accounts: 120, seed: 12 }));
   const db = app.ctx.ledger.sqlite;
   db.prepare(

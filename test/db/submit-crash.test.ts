@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp } from '../../src-main/app-context';
+import { giveTestPassword } from '../helpers/passwords';
 import { mulberry32 } from '../../src-main/domain/prng';
 import type { Result } from '../../src-shared/api/result';
 import type { LedgerCheckDto } from '../../src-shared/dto/app';
@@ -47,6 +48,8 @@ beforeAll(async () => {
   ({ dir, cleanup } = tempDir('paydesk-crash-'));
   base = join(dir, 'base.sqlite');
   const app = openApp({ file: base, login: 'crash', migrationsFolder: 'db/migrations' });
+  // The crashing CLI child signs in as this operator with the test password.
+  giveTestPassword(app.ctx.ledger.sqlite, 'crash');
   await value(app.dispatch('demo:load', { accounts: 300, seed: 9 }));
   const db = app.ctx.ledger.sqlite;
   db.prepare(

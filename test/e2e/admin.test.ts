@@ -55,8 +55,10 @@ describe('Admin: column configuration, reason codes and roles in the real render
     clerkBridge = await startBridge({ app: clerkApp, staticDir: RENDERER_DIR });
     clerkContext = await s.browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US' });
     clerk = await clerkContext.newPage();
-    await clerk.addInitScript(browserShim(clerkBridge.token));
+    await clerk.addInitScript(browserShim());
     await clerk.addInitScript('window.__name = f => f');
+    // The clerk's browser session: a one-time launch URL sets its cookie.
+    await clerk.goto(clerkBridge.launchUrl());
     clerk.on('console', (m) => {
       if (m.type() === 'error') clerkErrors.push(m.text());
     });

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { openApp, type App } from '../../src-main/app-context';
-import { startBridge } from '../../src-main/bridge/server';
-import { browserShim } from '../../src-main/bridge/shim';
+import type { App } from '../../src-main/app-context';
 import type { Result } from '../../src-shared/api/result';
 import { clientOf } from '../helpers/operators';
-import { ARTIFACTS_DIR, RENDERER_DIR, startSession, type E2eSession } from './helpers';
+import { ARTIFACTS_DIR, startSession, type E2eSession } from './helpers';
 
 async function service<T>(
   app: App,
@@ -88,7 +86,6 @@ describe('Approvals: the queue, approving another operator’s change, and the p
       clientOf(s.app, 'ada'),
     );
     expect(!r.ok && r.error.code).toBe('approval_required');
-    await s.page.goto(s.bridge.url);
     const signedIn = await s.page.evaluate(
       async (password) =>
         (await window.api!.invoke('auth:sign-in', { login: 'e2e.admin', password })) as Result<unknown>,
@@ -137,30 +134,25 @@ describe('Approvals: the queue, approving another operator’s change, and the p
   }, 120_000);
 
   it('a supervisor signed in on a second page approves the clerk’s refund batch, which posts once', async () => {
-    const sueApp = openApp({ file: join(s.dir, 'ledger.sqlite') });
-    const sueBridge = await startBridge({ app: sueApp, staticDir: RENDERER_DIR });
-    const ctx = await s.browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US' });
+    // A second browser context on the same bridge: its own session cookie and client, signed in as sue.
+    const sue = await s.newPage();
     try {
-      const sue = await ctx.newPage();
-      await sue.addInitScript(browserShim(sueBridge.token));
-      await sue.addInitScript('window.__name = f => f');
-      await sue.goto(sueBridge.url);
-      const signedIn = await sue.evaluate(
+      const signedIn = await sue.page.evaluate(
         async (password) =>
           (await window.api!.invoke('auth:sign-in', { login: 'sue', password })) as Result<unknown>,
         SUE_PASSWORD,
       );
       expect(signedIn.ok).toBe(true);
-      await sue.goto(`${sueBridge.url}#/approvals`);
-      await sue.reload();
-      await sue.getByTestId('approvals-page').waitFor();
-      const row = sue.getByTestId('approval-row-1');
+      await sue.page.goto(`${new URL(sue.page.url()).origin}/#/approvals`);
+      await sue.page.reload();
+      await sue.page.getByTestId('approvals-page').waitFor();
+      const row = sue.page.getByTestId('approval-row-1');
       await row.waitFor();
       expect(await row.innerText()).toContain('kim');
-      await sue.getByTestId('approval-approve-1').click();
-      await sue.getByTestId('approval-submit').click();
-      await sue.getByTestId('approvals-done').waitFor();
-      await sue.screenshot({
+      await sue.page.getByTestId('approval-approve-1').click();
+      await sue.page.getByTestId('approval-submit').click();
+      await sue.page.getByTestId('approvals-done').waitFor();
+      await sue.page.screenshot({
         path: join(ARTIFACTS_DIR, 'approvals-refund-by-sue.png'),
         animations: 'disabled',
       });
@@ -171,9 +163,7 @@ describe('Approvals: the queue, approving another operator’s change, and the p
       };
       expect(status.status).toBe('submitted');
     } finally {
-      await ctx.close();
-      await sueBridge.close();
-      sueApp.close();
+      await sue.context.close();
     }
   }, 120_000);
 });

@@ -57,6 +57,14 @@ export function ensureRendererBuilt(): void {
   );
 }
 
+/** A page in its own browser context, with its own bridge session (cookie) and so its own signed-out client. */
+export type E2ePage = {
+  context: BrowserContext;
+  page: Page;
+  /** Console errors and uncaught page errors seen so far on this page. */
+  consoleErrors: string[];
+};
+
 /** One e2e session: a fresh ledger behind the bridge, and Chromium with the shim playing the preload. */
 export type E2eSession = {
   dir: string;
@@ -67,10 +75,45 @@ export type E2eSession = {
   page: Page;
   /** Console errors and uncaught page errors seen so far. */
   consoleErrors: string[];
+  /**
+   * Opens another page in a NEW browser context on the same bridge, through a fresh launch URL: it has its own
+   * session cookie and client, so it can be signed in as a different operator than `page` (four eyes).
+   */
+  newPage: () => Promise<E2ePage>;
   /** Saves a screenshot (animations disabled) into test/.artifacts and returns its path. */
   screenshot: (name: string) => Promise<string>;
   close: () => Promise<void>;
 };
+
+/**
+ * A new browser context and page wired to the bridge: the shim plays the preload (it holds no secret), and the
+ * page opens a one-time launch URL, which sets the context's HttpOnly session cookie and lands on the app.
+ */
+export async function openBridgePage(browser: Browser, bridge: Bridge): Promise<E2ePage> {
+  const context = await browser.newContext({
+    viewport: { width: 1440, height: 900 },
+    locale: 'en-US',
+    colorScheme: 'light',
+    deviceScaleFactor: 1,
+  });
+  try {
+    const page = await context.newPage();
+    // The built index.html does not load the shim (Electron has the preload), so inject it as the preload would.
+    await page.addInitScript(browserShim());
+    // tsx/esbuild wraps named functions passed to page.evaluate in __name(); give the page a no-op.
+    await page.addInitScript('window.__name = f => f');
+    const consoleErrors: string[] = [];
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') consoleErrors.push(msg.text());
+    });
+    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+    await page.goto(bridge.launchUrl());
+    return { context, page, consoleErrors };
+  } catch (err) {
+    await context.close();
+    throw err;
+  }
+}
 
 /** Starts a fresh temp ledger, the bridge over the built renderer and a Chromium page wired to it. */
 export async function startSession(opts: { login?: string } = {}): Promise<E2eSession> {
@@ -87,21 +130,8 @@ export async function startSession(opts: { login?: string } = {}): Promise<E2eSe
   try {
     bridge = await startBridge({ app, staticDir: RENDERER_DIR });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-    const context = await browser.newContext({
-      viewport: { width: 1440, height: 900 },
-      locale: 'en-US',
-      colorScheme: 'light',
-      deviceScaleFactor: 1,
-    });
-    const page = await context.newPage();
-    await page.addInitScript(browserShim(bridge.token));
-    // tsx/esbuild wraps named functions passed to page.evaluate in __name(); give the page a no-op.
-    await page.addInitScript('window.__name = f => f');
-    const consoleErrors: string[] = [];
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(msg.text());
-    });
-    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+    // The first page opens its launch URL, so it starts on the app with its own session cookie.
+    const { context, page, consoleErrors } = await openBridgePage(browser, bridge);
     mkdirSync(ARTIFACTS_DIR, { recursive: true });
     const startedBridge = bridge;
     const startedBrowser = browser;
@@ -113,6 +143,7 @@ export async function startSession(opts: { login?: string } = {}): Promise<E2eSe
       context,
       page,
       consoleErrors,
+      newPage: () => openBridgePage(startedBrowser, startedBridge),
       screenshot: async (name) => {
         const path = join(ARTIFACTS_DIR, `${name}.png`);
         await page.screenshot({ path, animations: 'disabled' });

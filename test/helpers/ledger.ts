@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { openApp, type App } from '../../src-main/app-context';
+import { giveTestPassword } from './passwords';
 import { tempDir } from './temp';
 
 export { tempDir };
@@ -12,6 +13,8 @@ export function freshApp(
   const { dir, cleanup } = tempDir();
   const file = join(dir, 'ledger.sqlite');
   const app = openApp({ file, login, clock: () => now, migrationsFolder: 'db/migrations' });
+  // The in-process caller is this operator; with the test password the CLI can sign in as them too.
+  giveTestPassword(app.ctx.ledger.sqlite, login);
   return {
     ...app,
     dir,

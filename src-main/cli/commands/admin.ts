@@ -20,6 +20,7 @@ import type { CurrencyDto } from '../../../src-shared/dto/app';
 import type { ReasonCodeDto } from '../../../src-shared/dto/codes';
 import { formatReasonsText } from '../../services/admin/reasons-text';
 import { coerceSettingText } from '../../services/admin/settings-admin';
+import { newPasswordFromUser } from '../new-password';
 import { dropUndefined, humanJson, intOption, type CliKit, type GlobalOptions } from '../kit';
 import { printError, table } from '../output';
 
@@ -34,8 +35,11 @@ const humanCodes = (rows: ReasonCodeDto[]): string =>
 const humanSetting = (s: SettingDto): string =>
   `${s.key} = ${JSON.stringify(s.value)}${s.isDefault ? ' (default)' : `  (default ${JSON.stringify(s.defaultValue)})`}\n`;
 
-const humanOperator = (o: OperatorAdminDto): string =>
-  `${o.login.padEnd(16)} ${o.name.padEnd(24)} ${o.roles.join(',')}${o.active ? '' : '  [inactive]'}\n`;
+/** One operator line: login, name, roles and what stands out (inactive, no password, 2FA, locked). */
+export const humanOperator = (o: OperatorAdminDto): string =>
+  `${o.login.padEnd(16)} ${o.name.padEnd(24)} ${o.roles.join(',')}${o.active ? '' : '  [inactive]'}` +
+  `${o.hasPassword ? '' : '  [no password]'}${o.totpEnabled ? '  [2FA]' : ''}` +
+  `${o.lockedUntil ? `  [locked until ${o.lockedUntil}]` : ''}\n`;
 
 /** Splits "a,b c" role lists given as several arguments or comma lists. */
 function rolesOf(values: string[]): string[] {
@@ -279,13 +283,17 @@ export function registerAdminCommands(kit: CliKit): void {
     .description(`add an operator (roles: ${ROLES.join(', ')})`)
     .option('--name <name>', 'display name (default: the login)')
     .option('--roles <roles>', 'comma list of roles', 'clerk')
-    .action((login: string, o: { name?: string; roles: string }, cmd: Command) =>
-      run<OperatorAdminDto>(
-        cmd,
-        'operators:add',
-        { login, name: o.name ?? login, roles: rolesOf([o.roles]) },
-        humanOperator,
-      ),
+    .option('--set-password', 'give a first password (PAYDESK_NEW_PASSWORD, or typed twice on a terminal)')
+    .action(
+      async (login: string, o: { name?: string; roles: string; setPassword?: boolean }, cmd: Command) => {
+        const password = o.setPassword ? await newPasswordFromUser(io, login) : undefined;
+        return run<OperatorAdminDto>(
+          cmd,
+          'operators:add',
+          dropUndefined({ login, name: o.name ?? login, roles: rolesOf([o.roles]), password }),
+          humanOperator,
+        );
+      },
     );
   operator
     .command('grant <login> <roles...>')

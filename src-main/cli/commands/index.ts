@@ -1,6 +1,7 @@
 import type { CliKit } from '../kit';
 import { registerAdminCommands } from './admin';
 import { registerApprovalCommands } from './approvals';
+import { registerAuthCommands } from './auth';
 import { registerBatchCommands } from './batches';
 import { registerProcessorCommands } from './processors';
 import { registerSuspense } from './suspense';
@@ -9,6 +10,7 @@ import { registerSuspense } from './suspense';
 export const COMMAND_GROUPS: ((kit: CliKit) => void)[] = [
   registerAdminCommands,
   registerApprovalCommands,
+  registerAuthCommands,
   registerBatchCommands,
   registerProcessorCommands,
   registerSuspense,

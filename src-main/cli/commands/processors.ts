@@ -510,6 +510,12 @@ export function registerProcessorCommands(kit: CliKit): void {
         if (o.type === 'card' && o.cardFile) {
           const [number = '', exp, cvv, z] = readSecretFile(o.cardFile).split(/\s+/);
           const app = kit.withApp(opts);
+          // Sign in before a card number goes anywhere: the vault call is made on the operator's behalf.
+          const signedIn = await app.dispatch('auth:status', {});
+          if (!signedIn.ok) {
+            kit.setExitCode(printError(io, Boolean(opts.json), signedIn.error));
+            return;
+          }
           const row = findProcessor(app.ctx.ledger.sqlite, o.processor);
           // The number goes from this process straight to the processor's vault; the ledger only sees the token.
           const port = simulatorProcessor({

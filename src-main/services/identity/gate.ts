@@ -6,9 +6,28 @@ import { writeAudit } from '../../ledger/audit';
 import { forbidden, unauthenticated } from '../../ledger/errors';
 import { getSetting } from '../../ledger/settings';
 import type { Client } from './client';
-import { operatorById, operatorDto } from './operator-rows';
+import { operatorById, operatorDto, type CredentialRow } from './operator-rows';
 import { refuseUnusable } from './sign-in';
 import { recheckToken } from './tokens';
+
+/**
+ * The trusted in-process caller has no credentials: only what every ledger since the first has (so a test can
+ * drive a ledger migrated by an older build); it is still refused when inactive.
+ */
+function inProcessRow(db: Database.Database, id: number): CredentialRow | undefined {
+  const row = db.prepare('SELECT id, login, name, roles, active FROM operators WHERE id = ?').get(id) as
+    Pick<CredentialRow, 'id' | 'login' | 'name' | 'roles' | 'active'> | undefined;
+  return (
+    row && {
+      ...row,
+      password_hash: null,
+      totp_secret: null,
+      totp_enabled: 0,
+      failed_attempts: 0,
+      locked_until: null,
+    }
+  );
+}
 
 /** Desktop and browser sessions lock when idle; the CLI and in-process callers have no idle. */
 function idleLocks(client: Client): boolean {
@@ -49,7 +68,7 @@ export function authorizeCall(db: Database.Database, client: Client, command: Co
   if (!p) throw unauthenticated('sign_in', `sign in first: ${command} needs a signed-in operator`);
   if (client.locked)
     throw unauthenticated('session_locked', 'the session is locked: unlock with your password');
-  const row = operatorById(db, p.operator.id);
+  const row = p.via === 'in-process' ? inProcessRow(db, p.operator.id) : operatorById(db, p.operator.id);
   if (!row) throw unauthenticated('sign_in', 'the operator no longer exists');
   refuseUnusable({ db, now, door: client.door, secretKey: () => Buffer.alloc(0) }, row);
   if (p.via === 'token' && p.tokenId !== undefined) recheckToken(db, p.tokenId, now, client.door);
