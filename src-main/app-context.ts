@@ -12,6 +12,7 @@ import { ensureOperator } from './services/operators';
 import { currentClient, newClient, withClient, type Client, type Door } from './services/identity/client';
 import { authorizeCall, lockClient } from './services/identity/gate';
 import { unauthenticated } from './ledger/errors';
+import { approvalGuard, bindExecutor } from './services/approvals/approvals';
 import { PAYDESK_VERSION } from './version';
 
 /** How to open the services for one front door. */
@@ -90,9 +91,16 @@ export function openApp(opts: AppOptions): App {
       version: PAYDESK_VERSION,
     };
     const handlers = createHandlers(ctx);
-    const dispatch = createDispatch(handlers, ctx.log, (command) => {
-      authorizeCall(ledger.sqlite, currentClient() ?? inProcess, command, clock());
-    });
+    const dispatch = createDispatch(
+      handlers,
+      ctx.log,
+      (command) => {
+        authorizeCall(ledger.sqlite, currentClient() ?? inProcess, command, clock());
+      },
+      approvalGuard(ctx),
+    );
+    // An approved operation runs through the same dispatch (gate, parse, guard), as its preparer.
+    bindExecutor(ctx, (client, command, input) => withClient(client, () => dispatch(command, input)));
     return {
       ctx,
       handlers,

@@ -9,3 +9,4 @@ export * from './refunds';
 export * from './suspense';
 export * from './confirmations';
 export * from './identity';
+export * from './approvals';

@@ -3,7 +3,8 @@ import type { AuthStatusDto } from '../../src-shared/dto/auth';
 import type { App } from '../app-context';
 import { AppFailure, unauthenticated } from '../ledger/errors';
 import type { Client } from '../services/identity/client';
-import { isFirstRun } from '../services/identity/operator-rows';
+import { isFirstRun, operatorByLogin } from '../services/identity/operator-rows';
+import { writeAudit } from '../ledger/audit';
 import { signInWithToken } from '../services/identity/tokens';
 import type { CliIo } from './output';
 
@@ -49,7 +50,21 @@ export async function signInCli(app: App, client: Client, io: CliIo, cred: CliCr
       'sign_in',
       'this ledger has no operator who can sign in yet: run `paydesk init` first',
     );
-  const pw = await password(io, login, 'sign-in needed');
+  let pw: string;
+  try {
+    pw = await password(io, login, 'sign-in needed');
+  } catch (err) {
+    // A login with no password or token (e.g. --operator sue alone) is an impersonation attempt: audited.
+    writeAudit(app.ctx.ledger.sqlite, {
+      at: app.ctx.clock().toISOString(),
+      operatorId: operatorByLogin(app.ctx.ledger.sqlite, login)?.id ?? null,
+      action: 'auth.sign-in-failed',
+      entity: 'operator',
+      entityId: login,
+      after: { door: 'cli', why: 'no password or token given' },
+    });
+    throw err;
+  }
   let code = cred.otp ?? process.env.PAYDESK_OTP;
   let result = (await app.dispatch(
     'auth:sign-in',

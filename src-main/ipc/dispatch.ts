@@ -52,10 +52,22 @@ export function toAppError(err: unknown, log: Logger, command: string): AppError
 export type Authorize = (command: CommandName) => void;
 
 /**
- * Builds the dispatcher: unknown command → validation; role check; text check (control characters, lone
- * surrogates); zod parse; handler; errors mapped to Result.
+ * Runs after the input is parsed and before the handler (issue #12 approvals): throws (e.g.
+ * approval_required, after storing the operation) when the call may not run now; the raw input is what an
+ * approval stores and executes later.
  */
-export function createDispatch(handlers: Handlers, log: Logger, authorize: Authorize = () => {}): Dispatch {
+export type Guard = (command: CommandName, parsed: unknown, raw: unknown) => void;
+
+/**
+ * Builds the dispatcher: unknown command → validation; role check; text check (control characters, lone
+ * surrogates); zod parse; guard (approvals); handler; errors mapped to Result.
+ */
+export function createDispatch(
+  handlers: Handlers,
+  log: Logger,
+  authorize: Authorize = () => {},
+  guard: Guard = () => {},
+): Dispatch {
   return async (command, input) => {
     if (!isCommandName(command)) {
       return {
@@ -88,6 +100,7 @@ export function createDispatch(handlers: Handlers, log: Logger, authorize: Autho
       };
     }
     try {
+      guard(command, parsed.data, raw);
       const handler = handlers[command] as (i: unknown) => unknown;
       const value = await handler(parsed.data);
       return { ok: true, value };

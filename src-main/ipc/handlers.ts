@@ -20,6 +20,7 @@ import { createAdminHandlers } from './admin-handlers';
 import { createProcessorHandlers } from './processor-handlers';
 import { createConfirmationHandlers } from './confirmation-handlers';
 import { createAuthHandlers } from './auth-handlers';
+import { createApprovalHandlers } from './approval-handlers';
 import { recordPayment } from '../ledger/record-payment';
 import { exportBatchFile, importBatchFile } from '../services/batches/batch-file';
 import { listTemplates, previewBankFile, saveTemplate } from '../services/batches/import-file';
@@ -143,6 +144,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     ...createProcessorHandlers(ctx),
     ...createConfirmationHandlers(ctx),
     ...createAuthHandlers(ctx),
+    ...createApprovalHandlers(ctx),
   };
 }
 

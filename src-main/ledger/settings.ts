@@ -54,6 +54,9 @@ export const SETTING_DEFAULTS = {
   'auth.lockoutMinutes': 15,
   /** Minutes without a command before a desktop or browser session locks; 0 never locks. */
   'auth.idleLockMinutes': 15,
+  /** Approvals (README "Policies and approvals"): minutes a prepared operation waits, failed confirms allowed. */
+  'approvals.expiryMinutes': 240,
+  'approvals.maxAttempts': 3,
 } as const;
 
 /** A setting name. */

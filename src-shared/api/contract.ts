@@ -34,6 +34,7 @@ import { ADMIN_COMMANDS, type AdminCommandOutputs } from './admin-contract';
 import { PROCESSOR_COMMANDS, type ProcessorCommandOutputs } from './processor-contract';
 import { CONFIRMATION_COMMANDS, type ConfirmationCommandOutputs } from './confirmation-contract';
 import { AUTH_COMMANDS, type AuthCommandOutputs } from './auth-contract';
+import { APPROVAL_COMMANDS, type ApprovalCommandOutputs } from './approval-contract';
 import type {
   AppInfoDto,
   ArImportSummaryDto,
@@ -87,6 +88,7 @@ export const COMMANDS = [
   ...PROCESSOR_COMMANDS,
   ...CONFIRMATION_COMMANDS,
   ...AUTH_COMMANDS,
+  ...APPROVAL_COMMANDS,
   'suspense:search',
   'suspense:show',
   'suspense:candidates',
@@ -111,7 +113,8 @@ export type CommandName = (typeof COMMANDS)[number];
 export type CommandOutputs = AdminCommandOutputs &
   ProcessorCommandOutputs &
   ConfirmationCommandOutputs &
-  AuthCommandOutputs & {
+  AuthCommandOutputs &
+  ApprovalCommandOutputs & {
     'app:info': AppInfoDto;
     'demo:load': DemoSummaryDto;
     'ar:import': ArImportSummaryDto;

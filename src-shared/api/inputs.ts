@@ -4,6 +4,7 @@ import { amountInput } from './amount';
 import { processorInputs } from './processor-inputs';
 import { confirmationIdInput, confirmationInputs } from './confirmation-inputs';
 import { authInputs } from './auth-inputs';
+import { approvalInputs } from './approval-inputs';
 import { CUSTOM_KEY_PATTERN } from '../columns';
 import { ENTRY_STATUSES } from '../dto/batches';
 import { filePath, oneSource, oneSourceMessage, upload, uploadedFile } from './uploads';
@@ -346,6 +347,7 @@ export const commandInputs = {
   ...processorInputs,
   ...confirmationInputs,
   ...authInputs,
+  ...approvalInputs,
   'suspense:search': z.strictObject({
     ...suspenseFilterShape,
     sortBy: suspenseSort.default('enteredOn'),

@@ -180,6 +180,14 @@ export type ConfigFileDto = {
   exchangeRates: { fromCurrency: string; toCurrency: string; validFrom: string; rate: string }[];
   customFields: CustomFieldDto[];
   columnSets: ColumnSetDto[];
+  /** The approval policy table (every operation's effective rule). */
+  policies: {
+    operation: string;
+    currency: string;
+    above: string;
+    requirement: 'none' | 'second_factor' | 'four_eyes';
+    role: string | null;
+  }[];
 };
 
 /** What a configuration import changed, per section. */

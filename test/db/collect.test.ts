@@ -303,21 +303,35 @@ describe('one-off payments, refunds and deposits', () => {
     now = new Date(now.getTime() + 16 * 60_000);
     const late = await app.dispatch('pay:confirm', { pendingId: e.id });
     expect(!late.ok && late.error.code === 'conflict' && late.error.rule).toBe('pending-expired');
-    // Four-eyes: above 1000.00 the preparer cannot confirm, a clerk cannot, another supervisor can.
+    // Four-eyes (policy pay:one-off, issue #12): above 1000.00 the confirm is stopped and stored for approval;
+    // the operator who confirmed cannot approve it (refused, audited), a clerk cannot, another supervisor can.
     const big = await ok<PendingPaymentDto>(
       app.dispatch('pay:prepare', { accountNo: acct.accountNo, amount: '1500.00', methodId: methods[0]!.id }),
     );
     expect(big.needsSupervisor).toBe(true);
     const self = await app.dispatch('pay:confirm', { pendingId: big.id });
-    expect(!self.ok && self.error.code).toBe('forbidden');
+    if (self.ok || self.error.code !== 'approval_required') throw new Error('expected approval_required');
+    expect(self.error).toMatchObject({ requirement: 'four_eyes', role: 'supervisor' });
+    const approvalId = self.error.approvalId;
+    const own = await app.dispatch('approvals:confirm', { approvalId });
+    expect(!own.ok && own.error.code).toBe('forbidden');
+    expect(
+      db()
+        .prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'approval.refuse' AND entity_id = ?`)
+        .get(String(approvalId)),
+    ).toEqual({ n: 1 });
     const clerk = as('clerk1');
     const boss = as('boss');
     try {
-      const byClerk = await clerk.dispatch('pay:confirm', { pendingId: big.id });
+      const byClerk = await clerk.dispatch('approvals:confirm', { approvalId });
       expect(!byClerk.ok && byClerk.error.code).toBe('forbidden');
       db().prepare(`UPDATE operators SET roles = 'supervisor' WHERE login = 'boss'`).run();
-      const byBoss = await ok<PendingPaymentDto>(boss.dispatch('pay:confirm', { pendingId: big.id }));
-      expect(byBoss).toMatchObject({ status: 'confirmed', decidedBy: 'boss' });
+      const byBoss = await ok<{ status: string; outcome: PendingPaymentDto }>(
+        boss.dispatch('approvals:confirm', { approvalId }),
+      );
+      expect(byBoss.status).toBe('executed');
+      // It ran as the operator who confirmed it; the approval names the supervisor.
+      expect(byBoss.outcome).toMatchObject({ status: 'confirmed', decidedBy: 'lead' });
     } finally {
       clerk.close();
       boss.close();

@@ -1,5 +1,6 @@
 import type { CliKit } from '../kit';
 import { registerAdminCommands } from './admin';
+import { registerApprovalCommands } from './approvals';
 import { registerAuthCommands } from './auth';
 import { registerBatchCommands } from './batches';
 import { registerLedgerCommands } from './ledger';
@@ -9,6 +10,7 @@ import { registerSuspense } from './suspense';
 /** Command groups registered in their own files; add one line per area. */
 export const COMMAND_GROUPS: ((kit: CliKit) => void)[] = [
   registerAdminCommands,
+  registerApprovalCommands,
   registerAuthCommands,
   registerBatchCommands,
   registerLedgerCommands,

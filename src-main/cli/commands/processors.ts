@@ -618,7 +618,7 @@ export function registerProcessorCommands(kit: CliKit): void {
     );
   pay
     .command('confirm <pendingId>')
-    .description('charge a pending payment (four-eyes above pay.fourEyesAmount)')
+    .description('charge a pending payment (above the pay:one-off policy: sent for approval, exit 9)')
     .option('--processor <name>', 'processor')
     .option('--authorize-only', 'authorize now, deposit with the next deposit run')
     .action((id: string, o: { processor?: string; authorizeOnly?: boolean }, cmd: Command) =>

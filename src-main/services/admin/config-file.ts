@@ -48,6 +48,29 @@ import {
   termDefaultIssues,
 } from './reference-data';
 import { settingProblem, writeSettings } from './settings-admin';
+import { listPolicies } from '../approvals/policies';
+import { POLICY_OPERATION_KEYS, REQUIREMENTS } from '../../../src-shared/dto/approvals';
+import { ROLES } from '../../../src-shared/api/roles';
+
+/** One policy row of the configuration file (role null or absent unless four eyes). */
+const policyRowInput = z
+  .strictObject({
+    operation: z.enum(POLICY_OPERATION_KEYS),
+    currency: z
+      .string()
+      .regex(/^([A-Z]{3}|\*)$/, 'an ISO 4217 code or *')
+      .default('*'),
+    above: z
+      .string()
+      .regex(/^\d{1,15}(\.\d{1,6})?$/, 'a decimal amount such as 1000.00')
+      .default('0'),
+    requirement: z.enum(REQUIREMENTS),
+    role: z.enum(ROLES).nullable().optional(),
+  })
+  .refine((p) => p.requirement !== 'four_eyes' || !!p.role, {
+    message: 'four eyes needs the approver role',
+    path: ['role'],
+  });
 
 /** The configuration file, parsed strictly: an unknown field anywhere is an error, not ignored. */
 const configSchema = z.strictObject({
@@ -66,6 +89,8 @@ const configSchema = z.strictObject({
   exchangeRates: z.array(rateInput).max(100_000).default([]),
   customFields: z.array(customFieldInput).max(1000).default([]),
   columnSets: z.array(columnSetInput).max(1000).default([]),
+  /** The approval policy table (issue #12); rows given replace the same operation and currency. */
+  policies: z.array(policyRowInput).max(10_000).default([]),
 });
 
 type ConfigFile = z.output<typeof configSchema>;
@@ -99,6 +124,13 @@ export function exportConfig(db: Database.Database, now: Date): ConfigFileDto {
     })),
     customFields: listCustomFields(db),
     columnSets: listColumnSets(db),
+    policies: listPolicies(db).map(({ operation, currency, above, requirement, role }) => ({
+      operation,
+      currency,
+      above,
+      requirement,
+      role,
+    })),
   };
 }
 
@@ -132,6 +164,9 @@ function configIssues(db: Database.Database, cfg: ConfigFile): FieldIssue[] {
     if (p) issues.push({ path: `settings.${key}`, message: p });
   }
   issues.push(...reasonCodeProblems(db, cfg.reasonCodes, 'reasonCodes'));
+  issues.push(
+    ...duplicates(cfg.policies, (p) => `${p.operation}/${p.currency}`, 'policies', 'operation', 'policy'),
+  );
   issues.push(...duplicates(cfg.channels, (c) => String(c.id), 'channels', 'id', 'channel'));
   cfg.channels.forEach((c, i) => issues.push(...channelIssues(c, `channels.${i}.`)));
   const ledgerPayTypes = new Map(listPayTypes(db).map((p) => [p.payType, p.enabled]));
@@ -219,7 +254,12 @@ function configIssues(db: Database.Database, cfg: ConfigFile): FieldIssue[] {
 }
 
 /** Writes every section (upserts; column sets in the file replace the same sets of the desk). */
-function applyConfig(db: Database.Database, cfg: ConfigFile): Record<string, number> {
+function applyConfig(
+  db: Database.Database,
+  cfg: ConfigFile,
+  operatorId: number,
+  at: string,
+): Record<string, number> {
   writeSettings(db, cfg.settings);
   const codes = upsertCodes(db, cfg.reasonCodes);
   const run = <T>(sql: string, rows: readonly T[], args: (t: T) => unknown[]): number => {
@@ -299,6 +339,22 @@ function applyConfig(db: Database.Database, cfg: ConfigFile): Record<string, num
       (f) => [f.key, f.label, f.type, JSON.stringify(f.codes), f.maxLength],
     ),
     columnSets: cfg.columnSets.map((s) => writeColumnSet(db, s)).length,
+    policies: run(
+      `INSERT INTO approval_policies (operation, currency, above, requirement, role, updated_by, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (operation, currency) DO UPDATE SET above = excluded.above, requirement = excluded.requirement,
+         role = excluded.role, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+      cfg.policies,
+      (p) => [
+        p.operation,
+        p.currency,
+        p.above,
+        p.requirement,
+        p.requirement === 'four_eyes' ? (p.role ?? null) : null,
+        operatorId,
+        at,
+      ],
+    ),
   };
 }
 
@@ -363,7 +419,7 @@ export function importConfig(
         issues,
       );
     const before = exportConfig(db, now);
-    const applied = applyConfig(db, cfg);
+    const applied = applyConfig(db, cfg, operatorId, now.toISOString());
     writeAudit(db, {
       at: now.toISOString(),
       operatorId,

@@ -89,6 +89,18 @@ export const SETTING_RULES: Partial<Record<SettingKey, Rule>> = {
     max: 1440,
     description: 'Minutes a previewed run or submit stays confirmable',
   },
+  'approvals.expiryMinutes': {
+    kind: 'integer',
+    min: 1,
+    max: 10080,
+    description: 'Minutes an operation waiting for approval stays approvable',
+  },
+  'approvals.maxAttempts': {
+    kind: 'integer',
+    min: 1,
+    max: 20,
+    description: 'Failed approval attempts (wrong code, own operation, missing role) before it is rejected',
+  },
 };
 
 const DECIMAL_TEXT = /^\d{1,15}(\.\d{1,6})?$/;

@@ -1,17 +1,16 @@
 import type Database from 'better-sqlite3';
 import type { OperatorDto } from '../../../src-shared/dto/app';
 import type { PendingPaymentDto } from '../../../src-shared/dto/processors';
-import { hasRole } from '../../../src-shared/api/roles';
 import { parseMinor } from '../../../src-shared/money';
 import { PAY_TYPE } from '../../../src-shared/pay-types';
 import { isoDate } from '../../domain/dates';
 import { ProcessorTransportError, RESULT, resultName, type PaymentProcessor } from '../../processors/port';
 import { writeAudit } from '../../ledger/audit';
-import { AppFailure, conflict, forbidden, invalidFields, notFound } from '../../ledger/errors';
+import { AppFailure, conflict, invalidFields, notFound } from '../../ledger/errors';
 import { exponentOf } from '../../ledger/rates';
 import { getSetting } from '../../ledger/settings';
 import { connectProcessor, merchantFor } from './config';
-import { minimumMinor } from './collect';
+import { requirementFor } from '../approvals/policies';
 import { methodRow, processorForMethod } from './methods';
 import { keyPrefix, postSettled, recordReplies, requestItemOf, reserveTxns } from './txns';
 
@@ -104,8 +103,8 @@ export type PrepareInput = {
 
 /**
  * Prepares a one-off payment as pending (DOMAIN.md §4.27, V18): nothing moves until an explicit confirm
- * before the expiry; above the four-eyes amount the confirm must come from another operator who is a
- * supervisor.
+ * before the expiry. Above the pay:one-off policy's amount the confirm is stopped by the approvals guard
+ * (issue #12) and runs only once a supervisor other than the operator who confirmed it approves.
  */
 export function preparePayment(
   db: Database.Database,
@@ -156,8 +155,9 @@ export function preparePayment(
   const expiresAt = new Date(
     now.getTime() + Number(getSetting(db, 'pay.expiryMinutes')) * 60_000,
   ).toISOString();
-  const fourEyes = minimumMinor(String(getSetting(db, 'pay.fourEyesAmount')), exponentOf(db, currency));
-  const needsSupervisor = parsed.value > fourEyes;
+  // Shown on the payment; the approvals policy (pay:one-off) enforces it when the payment is confirmed.
+  const needsSupervisor =
+    requirementFor(db, 'pay:one-off', [{ currency, amountMinor: parsed.value }])?.requirement === 'four_eyes';
   return db.transaction(() => {
     const id = Number(
       db
@@ -200,7 +200,8 @@ export function preparePayment(
 }
 
 /**
- * Confirms a pending payment: checks it is still pending and unexpired and the four-eyes rule, reserves the
+ * Confirms a pending payment: checks it is still pending and unexpired (four eyes is the approvals policy
+ * pay:one-off, checked before this runs), reserves the
  * checkpoint and marks the payment in flight in one transaction (so a second confirm is refused), charges
  * online, then posts the payment. An unknown outcome leaves it `unresolved` for Recovery; a refused
  * connection returns it to pending.
@@ -234,21 +235,6 @@ export async function confirmPayment(
       });
     })();
     throw conflict('pending-expired', `payment ${p.id} expired at ${p.expiresAt}; prepare it again`);
-  }
-  if (p.needsSupervisor === 1) {
-    const roles = (
-      db.prepare('SELECT roles FROM operators WHERE id = ?').get(operator.id) as { roles: string }
-    ).roles.split(',');
-    if (!hasRole(roles, 'supervisor'))
-      throw forbidden(
-        `payment ${p.id} is above the four-eyes amount: a supervisor must confirm it`,
-        'supervisor',
-      );
-    if (p.createdById === operator.id)
-      throw forbidden(
-        `payment ${p.id} is above the four-eyes amount: it must be confirmed by someone other than who prepared it`,
-        'supervisor',
-      );
   }
   const proc = processorForMethod(db, p.paymentMethodId, input.processor);
   const merchant = merchantFor(proc, p.currency).merchant;

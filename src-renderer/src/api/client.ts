@@ -65,6 +65,13 @@ export function onEvent<E extends EventName>(
 
 /** A message fit for the user from anything a call may throw. */
 export function errorMessage(err: unknown): string {
+  if (err instanceof ApiCallError && err.error.code === 'approval_required') {
+    // The operation was stored, not refused: say who has to act, and where (the Approvals area).
+    const e = err.error;
+    return e.requirement === 'four_eyes'
+      ? `Sent for approval #${e.approvalId}: ${/^[aeiou]/.test(e.role ?? 's') ? 'an' : 'a'} ${e.role ?? 'supervisor'} must approve it in Approvals before it runs.`
+      : `Sent for approval #${e.approvalId}: confirm it with your authenticator code in Approvals.`;
+  }
   if (err instanceof ApiCallError) return err.error.message;
   if (err instanceof Error) return err.message;
   return String(err);

@@ -30,6 +30,9 @@ const SuspensePage = lazy(() =>
 const CollectionsPage = lazy(() =>
   import('../features/collections/CollectionsPage').then((m) => ({ default: m.CollectionsPage })),
 );
+const ApprovalsPage = lazy(() =>
+  import('../features/approvals/ApprovalsPage').then((m) => ({ default: m.ApprovalsPage })),
+);
 const WelcomeDialog = lazy(() =>
   import('../features/first-run/WelcomeDialog').then((m) => ({ default: m.WelcomeDialog })),
 );
@@ -101,11 +104,13 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
             {route.area === 'admin' && <AdminPage />}
             {route.area === 'suspense' && <SuspensePage entryRef={route.accountNo} />}
             {route.area === 'collections' && <CollectionsPage />}
+            {route.area === 'approvals' && <ApprovalsPage />}
             {route.area !== 'accounts' &&
               route.area !== 'batches' &&
               route.area !== 'admin' &&
               route.area !== 'suspense' &&
               route.area !== 'collections' &&
+              route.area !== 'approvals' &&
               area && <ComingSoon area={area} />}
           </Suspense>
         </Box>

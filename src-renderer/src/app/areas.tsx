@@ -1,13 +1,22 @@
 import type { ReactElement } from 'react';
 import AdminPanelSettingsIcon from '@mui/icons-material/AdminPanelSettings';
 import AssessmentIcon from '@mui/icons-material/Assessment';
+import HowToRegIcon from '@mui/icons-material/HowToReg';
 import CreditScoreIcon from '@mui/icons-material/CreditScore';
 import PendingActionsIcon from '@mui/icons-material/PendingActions';
 import PeopleIcon from '@mui/icons-material/People';
 import ReceiptLongIcon from '@mui/icons-material/ReceiptLong';
 
 /** The work areas of the app, in navigation order. */
-export const AREA_IDS = ['batches', 'suspense', 'accounts', 'collections', 'reports', 'admin'] as const;
+export const AREA_IDS = [
+  'batches',
+  'suspense',
+  'accounts',
+  'collections',
+  'reports',
+  'admin',
+  'approvals',
+] as const;
 
 /** One work area. */
 export type AreaId = (typeof AREA_IDS)[number];
@@ -88,6 +97,14 @@ export const AREAS: readonly Area[] = [
       'Reason codes, payment channels and pay types',
       'Processor and merchant settings, saved grid layouts',
     ],
+  },
+  {
+    id: 'approvals',
+    label: 'Approvals',
+    icon: <HowToRegIcon />,
+    ready: true,
+    planned: '',
+    plannedItems: [],
   },
 ];
 

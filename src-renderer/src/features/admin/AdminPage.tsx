@@ -12,6 +12,7 @@ import { CodesPanel } from './CodesPanel';
 import { ColumnEditor } from './ColumnEditor';
 import { HistoryPanel } from './HistoryPanel';
 import { OperatorsPanel } from './OperatorsPanel';
+import { PoliciesPanel } from './PoliciesPanel';
 import { ReferencePanel } from './ReferencePanel';
 import { SettingsPanel } from './SettingsPanel';
 import { problemLines } from './use-command';
@@ -102,7 +103,16 @@ function ConfigFilePanel({ canEdit }: { canEdit: boolean }) {
   );
 }
 
-const TABS = ['columns', 'codes', 'reference', 'settings', 'operators', 'history', 'config'] as const;
+const TABS = [
+  'columns',
+  'codes',
+  'reference',
+  'settings',
+  'operators',
+  'policies',
+  'history',
+  'config',
+] as const;
 type TabId = (typeof TABS)[number];
 const LABELS: Readonly<Record<TabId, string>> = {
   columns: 'Batch columns',
@@ -110,6 +120,7 @@ const LABELS: Readonly<Record<TabId, string>> = {
   reference: 'Channels, pay types, terms',
   settings: 'Settings',
   operators: 'Operators',
+  policies: 'Approval policies',
   history: 'Change history',
   config: 'Configuration file',
 };
@@ -155,6 +166,7 @@ export function AdminPage() {
         {tab === 'reference' && <ReferencePanel canEdit={canEdit} />}
         {tab === 'settings' && <SettingsPanel canEdit={canEdit} />}
         {tab === 'operators' && <OperatorsPanel canEdit={mayRun(roles, 'operators:add')} />}
+        {tab === 'policies' && <PoliciesPanel canEdit={mayRun(roles, 'policies:save')} />}
         {tab === 'history' && <HistoryPanel />}
         {tab === 'config' && <ConfigFilePanel canEdit={mayRun(roles, 'admin:import-config')} />}
       </Box>

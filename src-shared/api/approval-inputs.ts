@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { APPROVAL_STATUSES, POLICY_OPERATION_KEYS, REQUIREMENTS } from '../dto/approvals';
+import { ROLES } from './roles';
+
+const id = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
+/** A 6-digit TOTP code, or a recovery code (xxxx-xxxx-xxxx). */
+const code = z
+  .string()
+  .trim()
+  .regex(/^(\d{6}|[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})$/i, 'a 6-digit code or a recovery code');
+
+/** Inputs of the policy and approval commands. */
+export const approvalInputs = {
+  'policies:list': z.strictObject({}),
+  'policies:save': z
+    .strictObject({
+      operation: z.enum(POLICY_OPERATION_KEYS),
+      currency: z
+        .string()
+        .trim()
+        .regex(/^([A-Z]{3}|\*)$/, 'an ISO 4217 code or *')
+        .default('*'),
+      above: z
+        .string()
+        .trim()
+        .regex(/^\d{1,15}(\.\d{1,6})?$/, 'a decimal amount such as 1000.00')
+        .default('0'),
+      requirement: z.enum(REQUIREMENTS),
+      role: z.enum(ROLES).optional(),
+    })
+    .refine((p) => p.requirement !== 'four_eyes' || p.role !== undefined, {
+      message: 'four eyes needs the approver role',
+      path: ['role'],
+    }),
+  'approvals:list': z.strictObject({
+    status: z.enum(APPROVAL_STATUSES).optional(),
+    mine: z.boolean().default(false),
+    limit: z.int().min(1).max(1000).default(200),
+  }),
+  'approvals:show': z.strictObject({ approvalId: id }),
+  'approvals:confirm': z.strictObject({ approvalId: id, code: code.optional() }),
+  'approvals:reject': z.strictObject({ approvalId: id, reason: z.string().trim().min(1).max(500) }),
+} as const;
