@@ -10,7 +10,8 @@ import { formatMinor, parseMinor } from '../../../src-shared/money';
 import { exponentOf } from '../../ledger/rates';
 import { previewOperation, submitPreview } from '../confirmations/confirmations';
 import { refundableMinor } from '../processors/refunds';
-import { readJsonFile } from '../admin/codes-admin';
+import { readFileSync } from 'node:fs';
+import { parseJsonText, pathsAllowed } from '../files';
 import { getSetting, SETTING_DEFAULTS, type SettingKey } from '../../ledger/settings';
 import { policyFor } from './policies';
 
@@ -83,11 +84,18 @@ function payments(db: Database.Database, ids: readonly number[]): PaymentState[]
  * re-imported is not). An unreadable file is left to the import's own error.
  */
 function measureImport(db: Database.Database, input: Record<string, unknown>): Measure | null {
-  let cfg: unknown;
-  try {
-    cfg = typeof input.file === 'string' ? readJsonFile(input.file) : input.config;
-  } catch {
-    return null;
+  let cfg: unknown = input.config;
+  if (typeof input.file === 'string') {
+    // A path from the window or the bridge is refused by the import itself; only the CLI's file is looked at
+    // here (the import reads it again, audited, right after).
+    if (!pathsAllowed()) return null;
+    try {
+      const parsed = parseJsonText(readFileSync(input.file, 'utf8'), 'the configuration file');
+      if (!parsed.ok) return null;
+      cfg = parsed.value;
+    } catch {
+      return null;
+    }
   }
   if (cfg === null || typeof cfg !== 'object') return null;
   const { settings, policies } = cfg as { settings?: unknown; policies?: unknown };
