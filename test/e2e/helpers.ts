@@ -7,6 +7,7 @@ import { openApp, type App } from '../../src-main/app-context';
 import { startBridge, type Bridge } from '../../src-main/bridge/server';
 import { browserShim } from '../../src-main/bridge/shim';
 import { workerJobRunner } from '../../src-main/jobs/worker-runner';
+import { E2E_PASSWORD, givePassword, signIn } from './sign-in';
 
 /** Repository root. */
 export const ROOT = resolve(dirname(__filename), '../..');
@@ -72,14 +73,23 @@ export type E2eSession = {
   close: () => Promise<void>;
 };
 
-/** Starts a fresh temp ledger, the bridge over the built renderer and a Chromium page wired to it. */
-export async function startSession(opts: { login?: string } = {}): Promise<E2eSession> {
+/**
+ * Starts a fresh temp ledger, the bridge over the built renderer and a Chromium page wired to it, signed in
+ * through the sign-in screen as `login` (created in-process with every role, password E2E_PASSWORD). With
+ * firstRun, nobody is created or signed in: the page is left unopened on a ledger that asks for its first admin
+ * (and `app.dispatch` without a client has no operator).
+ */
+export async function startSession(
+  opts: { login?: string; password?: string; firstRun?: boolean } = {},
+): Promise<E2eSession> {
   ensureRendererBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'paydesk-e2e-'));
+  const login = opts.login ?? 'e2e.clerk';
+  const password = opts.password ?? E2E_PASSWORD;
   // Jobs run in a worker thread as in the desktop app, so progress events stream while the bridge keeps serving.
   const app = openApp({
     file: join(dir, 'ledger.sqlite'),
-    login: opts.login ?? 'e2e.clerk',
+    ...(opts.firstRun ? {} : { login }),
     jobs: (c) => workerJobRunner(c.ledger.file),
   });
   let bridge: Bridge | undefined;
@@ -103,6 +113,10 @@ export async function startSession(opts: { login?: string } = {}): Promise<E2eSe
     });
     page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
     mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    if (!opts.firstRun) {
+      await givePassword(app, login, password);
+      await signIn(page, login, password, { url: bridge.url });
+    }
     const startedBridge = bridge;
     const startedBrowser = browser;
     return {

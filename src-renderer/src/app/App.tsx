@@ -5,6 +5,7 @@ import CssBaseline from '@mui/material/CssBaseline';
 import LinearProgress from '@mui/material/LinearProgress';
 import { ThemeProvider } from '@mui/material/styles';
 import { hasApi } from '../api/client';
+import { AuthGate } from '../features/auth/AuthGate';
 import { ComingSoon } from '../features/coming-soon/ComingSoon';
 import { useAppInfo } from './app-info';
 import { AppInfoProvider } from './AppInfoProvider';
@@ -126,7 +127,7 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
   );
 }
 
-/** The root component: theme (light/dark, remembered) and app info around the shell. */
+/** The root component: theme (light/dark, remembered), the sign-in gate and app info around the shell. */
 export function App() {
   const [mode, setMode] = useState<ThemeMode>(initialThemeMode);
   const theme = useMemo(() => createAppTheme(mode), [mode]);
@@ -138,9 +139,11 @@ export function App() {
   return (
     <ThemeProvider theme={theme}>
       <CssBaseline enableColorScheme />
-      <AppInfoProvider>
-        <Shell mode={mode} onToggleMode={toggle} />
-      </AppInfoProvider>
+      <AuthGate>
+        <AppInfoProvider>
+          <Shell mode={mode} onToggleMode={toggle} />
+        </AppInfoProvider>
+      </AuthGate>
     </ThemeProvider>
   );
 }
