@@ -35,11 +35,32 @@ const WelcomeDialog = lazy(() =>
   import('../features/first-run/WelcomeDialog').then((m) => ({ default: m.WelcomeDialog })),
 );
 
+const WELCOME_KEY = 'paydesk.welcomeDismissed';
+
+/** True when the first-run offer was dismissed earlier in this window (it is not offered again after a lock
+ * or a new sign-in, only in a new window). */
+function welcomeDismissedBefore(): boolean {
+  try {
+    return window.sessionStorage.getItem(WELCOME_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
+/** Remembers for this window that the first-run offer was dismissed. */
+function rememberWelcomeDismissed(): void {
+  try {
+    window.sessionStorage.setItem(WELCOME_KEY, '1');
+  } catch {
+    // Without storage the offer simply shows again after the next sign-in.
+  }
+}
+
 /** The frame: top bar, navigation, current area, status bar and the first-run dialog. */
 function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => void }) {
   const { info, error } = useAppInfo();
   const [route, navigate] = useHashRoute();
-  const [welcomeDismissed, setWelcomeDismissed] = useState(false);
+  const [welcomeDismissed, setWelcomeDismissed] = useState(welcomeDismissedBefore);
   const [welcomeRequested, setWelcomeRequested] = useState(false);
   const area = AREAS.find((a) => a.id === route.area) ?? AREAS[2];
   const welcomeOpen = info?.isEmpty === true && (!welcomeDismissed || welcomeRequested);
@@ -117,6 +138,7 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
           <WelcomeDialog
             open={welcomeOpen}
             onClose={() => {
+              rememberWelcomeDismissed();
               setWelcomeDismissed(true);
               setWelcomeRequested(false);
             }}
