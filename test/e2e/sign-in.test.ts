@@ -215,7 +215,64 @@ describe('Sign-in, first administrator, second factor, idle lock and API tokens 
     const id = ((await asAdmin('tokens:list', {})) as { id: number }[])[0]!.id;
     await dialog.getByTestId(`token-revoke-${id}`).click();
     await dialog.getByTestId(`token-row-${id}`).getByText('revoked').waitFor();
-    await page.keyboard.press('Escape');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect(s.consoleErrors).toEqual([]);
+  });
+
+  it('an admin adds an operator with a first password, sees the lockout and unlocks it, and resets the password', async () => {
+    const page = s.page;
+    await page.getByTestId('nav-admin').click();
+    await page.getByTestId('admin-tab-operators').click();
+    await page.getByTestId('operator-new-login').fill('bob.clerk');
+    await page.getByTestId('operator-new-name').fill('Bob Clerk');
+    await page.getByTestId('operator-new-password').fill('short');
+    await page.getByText('At least 10 characters', { exact: true }).waitFor();
+    expect(await page.getByTestId('operator-add').isDisabled()).toBe(true);
+    await page.getByTestId('operator-new-password').fill('bobs first password');
+    await page.getByTestId('operator-add').click();
+    await expect.poll(() => page.getByTestId('operator-password-bob.clerk').textContent()).toBe('set');
+
+    // Five wrong passwords elsewhere lock Bob out; the sign-in screen says until when.
+    const desk = s.app.openClient('cli');
+    for (let i = 0; i < 5; i++)
+      await s.app.dispatch('auth:sign-in', { login: 'bob.clerk', password: 'not bobs password' }, desk);
+    await accountMenu(page, 'account-sign-out');
+    await page.getByTestId('sign-in-login').fill('bob.clerk');
+    await page.getByTestId('sign-in-password').fill('bobs first password');
+    await page.getByTestId('sign-in-password').press('Enter');
+    await expect
+      .poll(() => page.getByTestId('sign-in-error').textContent())
+      .toMatch(/locked after too many failed attempts until .+\. An administrator can unlock it sooner\./);
+    await s.screenshot('auth-sign-in-locked');
+
+    await page.getByTestId('sign-in-login').fill(LOGIN);
+    await page.getByTestId('sign-in-password').fill(PASSWORD);
+    await page.getByTestId('sign-in-password').press('Enter');
+    await page.getByTestId('sign-in-code').fill(totpCode(secret, new Date()));
+    await page.getByTestId('sign-in-code').press('Enter');
+    await page.getByTestId('admin-tab-operators').click();
+    const locked = page.getByTestId('operator-locked-bob.clerk');
+    await expect.poll(() => locked.textContent()).toMatch(/^until \d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+    await s.screenshot('auth-operators');
+    await page.getByTestId('operator-unlock-bob.clerk').click();
+    await expect.poll(() => locked.textContent()).toBe('—');
+
+    await page.getByTestId('operator-set-password-bob.clerk').click();
+    await page.getByTestId('set-password-new').fill('a new one for bob.clerk');
+    await page.getByTestId('set-password-repeat').fill('a new one for bob.clerk');
+    await page.getByTestId('set-password-submit').click();
+    await page.getByText('Must not contain the login').waitFor();
+    await page.getByTestId('set-password-new').fill('bobs second password');
+    await page.getByTestId('set-password-repeat').fill('bobs second password');
+    await page.getByTestId('set-password-submit').click();
+    await page.getByTestId('set-password-new').waitFor({ state: 'hidden' });
+    const bob = await s.app.dispatch(
+      'auth:sign-in',
+      { login: 'bob.clerk', password: 'bobs second password' },
+      desk,
+    );
+    expect(bob.ok).toBe(true);
     expect(s.consoleErrors).toEqual([]);
   });
 });

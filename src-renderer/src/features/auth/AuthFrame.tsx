@@ -28,7 +28,7 @@ export function AuthFrame({
         p: 2,
       }}
     >
-      <Paper variant="outlined" sx={{ width: '100%', maxWidth: 420, p: 4 }}>
+      <Paper variant="outlined" sx={{ width: '100%', maxWidth: 460, p: 4 }}>
         <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, mb: 3 }}>
           <AccountBalanceWalletIcon color="primary" />
           <Typography variant="h6" component="div" sx={{ fontWeight: 700 }}>

@@ -105,7 +105,7 @@ export function LockScreen({
               onChange={(e) => setCode(e.target.value)}
               autoComplete="one-time-code"
               error={Boolean(fields.code)}
-              helperText={fields.code ?? 'The 6-digit code from your authenticator app, or a recovery code'}
+              helperText={fields.code ?? 'From your authenticator app, or a recovery code'}
               slotProps={{ htmlInput: { 'data-testid': 'lock-code', spellCheck: false } }}
             />
           )}

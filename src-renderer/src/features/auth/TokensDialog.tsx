@@ -23,16 +23,12 @@ import { useAuth } from '../../app/auth';
 import { fieldProblems } from './auth-errors';
 import { CopyButton } from './CopyButton';
 
-/** An ISO timestamp as a short local date and time ("—" when absent). */
+/** An ISO timestamp as local "YYYY-MM-DD HH:MM" (ISO dates, as elsewhere in the app; "—" when absent). */
 function when(iso: string | null): string {
   if (!iso) return '—';
-  return new Date(iso).toLocaleString(undefined, {
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  });
+  const d = new Date(iso);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
 }
 
 /**
@@ -214,7 +210,7 @@ export function TokensDialog({ open, onClose }: { open: boolean; onClose: () => 
             Create token
           </Button>
         </Box>
-        <Table size="small" data-testid="tokens-table">
+        <Table size="small" data-testid="tokens-table" sx={{ '& td, & th': { whiteSpace: 'nowrap' } }}>
           <TableHead>
             <TableRow>
               <TableCell>Name</TableCell>

@@ -119,7 +119,7 @@ export function TwoFactorDialog({ open, onClose }: { open: boolean; onClose: () 
             </Typography>
             <Typography
               data-testid="totp-secret"
-              sx={{ fontFamily: 'monospace', fontSize: '0.95rem', wordBreak: 'break-all', mb: 1 }}
+              sx={{ fontFamily: 'monospace', fontSize: '0.875rem', whiteSpace: 'nowrap', mb: 1 }}
             >
               {grouped(step.enrolment.secret)}
             </Typography>
