@@ -173,7 +173,7 @@ export function OperatorsPanel({ canEdit }: { canEdit: boolean }) {
             value={password}
             onChange={(e) => setPassword(e.target.value)}
             error={newPasswordProblem !== null}
-            helperText={newPasswordProblem ?? 'Without one, the operator cannot sign in yet'}
+            helperText={newPasswordProblem ?? 'Optional; needed to sign in'}
             sx={{ width: 260 }}
             slotProps={{ htmlInput: { 'data-testid': 'operator-new-password' } }}
           />
