@@ -57,6 +57,10 @@ export function AuthGate({ children }: { children: ReactNode }) {
     if (!hasApi()) return;
     call('auth:status', {}).then(accept, (err: unknown) => setLoadError(errorMessage(err)));
     const offEvent = onEvent('auth:changed', () => void refresh());
+    // A settings change may move the idle time (auth.idleLockMinutes): take it without a restart.
+    const offConfig = onEvent('ledger:changed', (p) => {
+      if (p.what === 'config') void refresh();
+    });
     const offRefused = onSessionRefused((reason, message) => {
       if (reason === 'session_locked') setStatus((s) => (s ? { ...s, locked: true, operator: null } : s));
       else if (reason === 'sign_in') void refresh();
@@ -68,6 +72,7 @@ export function AuthGate({ children }: { children: ReactNode }) {
     });
     return () => {
       offEvent();
+      offConfig();
       offRefused();
     };
   }, [accept, refresh]);
