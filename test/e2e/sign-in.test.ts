@@ -273,4 +273,31 @@ describe('Sign-in, first administrator, second factor, idle lock and API tokens 
     expect(bob.ok).toBe(true);
     expect(s.consoleErrors).toEqual([]);
   });
+
+  it('changes the own password from the account menu (the current one is checked)', async () => {
+    const page = s.page;
+    await accountMenu(page, 'account-change-password');
+    const dialog = page.getByTestId('change-password-dialog');
+    await dialog.getByTestId('change-password-current').fill('not my password');
+    await dialog.getByTestId('change-password-new').fill('a brand new passphrase');
+    await dialog.getByTestId('change-password-repeat').fill('a brand new passphrase');
+    await dialog.getByTestId('change-password-submit').click();
+    await dialog.getByText('The current password is wrong').waitFor();
+    await dialog.getByTestId('change-password-current').fill(PASSWORD);
+    await dialog.getByTestId('change-password-submit').click();
+    await dialog.getByTestId('change-password-done').waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const desk = s.app.openClient('cli');
+    const code = totpCode(secret, new Date());
+    const old = await s.app.dispatch('auth:sign-in', { login: LOGIN, password: PASSWORD, code }, desk);
+    expect(old.ok).toBe(false);
+    const fresh = await s.app.dispatch(
+      'auth:sign-in',
+      { login: LOGIN, password: 'a brand new passphrase', code },
+      desk,
+    );
+    expect(fresh.ok).toBe(true);
+    expect(s.consoleErrors).toEqual([]);
+  });
 });
