@@ -109,9 +109,11 @@ export function LockScreen({
               slotProps={{ htmlInput: { 'data-testid': 'lock-code', spellCheck: false } }}
             />
           )}
-          <Typography variant="caption" color="textSecondary">
-            Your open work is kept. Signing out closes it.
-          </Typography>
+          {operator && (
+            <Typography variant="caption" color="textSecondary">
+              Your open work is kept. Signing out closes it.
+            </Typography>
+          )}
           <Box sx={{ display: 'flex', gap: 1, justifyContent: 'space-between' }}>
             <Button onClick={onSignOut} data-testid="lock-sign-out">
               Sign out
