@@ -47,14 +47,21 @@ export function ensureRendererBuilt(): void {
   const index = join(RENDERER_DIR, 'index.html');
   const sources = Math.max(newestMtime(join(ROOT, 'src-renderer')), newestMtime(join(ROOT, 'src-shared')));
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  // flock serialises builds when several test runs share one checkout (electron-vite empties out/ first).
+  // flock serialises builds when several test files or runs share one checkout (electron-vite empties out/
+  // first); the freshness is checked again under the lock, so a file that waited does not rebuild (and empty
+  // out/ under a test already running) once another has built.
+  const fresh =
+    '[ -f out/renderer/index.html ] && [ -z "$(find src-renderer src-shared -newer out/renderer/index.html -print -quit)" ]';
   execFileSync(
     'flock',
-    [join(tmpdir(), 'paydesk-build.lock'), join(ROOT, 'node_modules/.bin/electron-vite'), 'build'],
-    {
-      cwd: ROOT,
-      stdio: 'pipe',
-    },
+    [
+      join(tmpdir(), 'paydesk-build.lock'),
+      'sh',
+      '-c',
+      `${fresh} || "$0" build`,
+      join(ROOT, 'node_modules/.bin/electron-vite'),
+    ],
+    { cwd: ROOT, stdio: 'pipe' },
   );
 }
 
