@@ -12,7 +12,7 @@ export type SettingDto = {
   value: SettingValue;
   defaultValue: SettingValue;
   isDefault: boolean;
-  kind: 'boolean' | 'integer' | 'enum' | 'decimal' | 'text';
+  kind: 'boolean' | 'integer' | 'number' | 'enum' | 'decimal' | 'text';
   options?: string[];
   /** For text settings: the pattern a value must match. */
   pattern?: string;

@@ -40,9 +40,10 @@ beforeEach(() => {
 });
 afterEach(() => app.dispose());
 
-/** Runs a command as a call through the given front door. */
+/** Runs a command as a call through the given front door, signed in as the test's operator. */
 function via(door: Door, command: string, input: unknown): Promise<Result<unknown>> {
-  return withClient(newClient(door), () => app.dispatch(command, input));
+  const client = newClient(door, { operator: app.ctx.operator, via: 'password' });
+  return withClient(client, () => app.dispatch(command, input));
 }
 
 function audits(action: string): { entity: string; entityId: string | null; after: unknown }[] {

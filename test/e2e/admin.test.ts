@@ -9,6 +9,7 @@ import type { Result } from '../../src-shared/api/result';
 import type { GridColumnsDto } from '../../src-shared/dto/admin';
 import type { BatchDto, BatchEntriesPageDto, BatchFileDto } from '../../src-shared/dto/batches';
 import { ARTIFACTS_DIR, RENDERER_DIR, startSession, type E2eSession } from './helpers';
+import { E2E_PASSWORD, givePassword, signIn } from './sign-in';
 
 async function service<T>(app: App, command: string, input: unknown): Promise<T> {
   const r = await app.dispatch(command, input);
@@ -63,6 +64,9 @@ describe('Admin: column configuration, reason codes and roles in the real render
       if (m.type() === 'error') clerkErrors.push(m.text());
     });
     clerk.on('pageerror', (e) => clerkErrors.push(e.message));
+    // The clerk signs in at their own desk with the password an admin gave them.
+    await givePassword(s.app, 'e2e.clerk');
+    await signIn(clerk, 'e2e.clerk', E2E_PASSWORD, { url: clerkBridge.url });
   });
 
   afterAll(async () => {

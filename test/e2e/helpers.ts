@@ -7,6 +7,7 @@ import { openApp, type App } from '../../src-main/app-context';
 import { startBridge, type Bridge } from '../../src-main/bridge/server';
 import { browserShim } from '../../src-main/bridge/shim';
 import { workerJobRunner } from '../../src-main/jobs/worker-runner';
+import { E2E_PASSWORD, givePassword, signIn } from './sign-in';
 
 /** Repository root. */
 export const ROOT = resolve(dirname(__filename), '../..');
@@ -46,14 +47,21 @@ export function ensureRendererBuilt(): void {
   const index = join(RENDERER_DIR, 'index.html');
   const sources = Math.max(newestMtime(join(ROOT, 'src-renderer')), newestMtime(join(ROOT, 'src-shared')));
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  // flock serialises builds when several test runs share one checkout (electron-vite empties out/ first).
+  // flock serialises builds when several test files or runs share one checkout (electron-vite empties out/
+  // first); the freshness is checked again under the lock, so a file that waited does not rebuild (and empty
+  // out/ under a test already running) once another has built.
+  const fresh =
+    '[ -f out/renderer/index.html ] && [ -z "$(find src-renderer src-shared -newer out/renderer/index.html -print -quit)" ]';
   execFileSync(
     'flock',
-    [join(tmpdir(), 'paydesk-build.lock'), join(ROOT, 'node_modules/.bin/electron-vite'), 'build'],
-    {
-      cwd: ROOT,
-      stdio: 'pipe',
-    },
+    [
+      join(tmpdir(), 'paydesk-build.lock'),
+      'sh',
+      '-c',
+      `${fresh} || "$0" build`,
+      join(ROOT, 'node_modules/.bin/electron-vite'),
+    ],
+    { cwd: ROOT, stdio: 'pipe' },
   );
 }
 
@@ -115,14 +123,23 @@ export async function openBridgePage(browser: Browser, bridge: Bridge): Promise<
   }
 }
 
-/** Starts a fresh temp ledger, the bridge over the built renderer and a Chromium page wired to it. */
-export async function startSession(opts: { login?: string } = {}): Promise<E2eSession> {
+/**
+ * Starts a fresh temp ledger, the bridge over the built renderer and a Chromium page wired to it, signed in
+ * through the sign-in screen as `login` (created in-process with every role, password E2E_PASSWORD). With
+ * firstRun, nobody is created or signed in: the page is left unopened on a ledger that asks for its first admin
+ * (and `app.dispatch` without a client has no operator).
+ */
+export async function startSession(
+  opts: { login?: string; password?: string; firstRun?: boolean } = {},
+): Promise<E2eSession> {
   ensureRendererBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'paydesk-e2e-'));
+  const login = opts.login ?? 'e2e.clerk';
+  const password = opts.password ?? E2E_PASSWORD;
   // Jobs run in a worker thread as in the desktop app, so progress events stream while the bridge keeps serving.
   const app = openApp({
     file: join(dir, 'ledger.sqlite'),
-    login: opts.login ?? 'e2e.clerk',
+    ...(opts.firstRun ? {} : { login }),
     jobs: (c) => workerJobRunner(c.ledger.file),
   });
   let bridge: Bridge | undefined;
@@ -133,6 +150,10 @@ export async function startSession(opts: { login?: string } = {}): Promise<E2eSe
     // The first page opens its launch URL, so it starts on the app with its own session cookie.
     const { context, page, consoleErrors } = await openBridgePage(browser, bridge);
     mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    if (!opts.firstRun) {
+      await givePassword(app, login, password);
+      await signIn(page, login, password);
+    }
     const startedBridge = bridge;
     const startedBrowser = browser;
     return {

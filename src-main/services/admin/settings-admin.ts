@@ -7,6 +7,7 @@ import { getSetting, SETTING_DEFAULTS, type SettingKey } from '../../ledger/sett
 type Rule =
   | { kind: 'boolean'; description: string }
   | { kind: 'integer'; min: number; max: number; description: string }
+  | { kind: 'number'; min: number; max: number; description: string }
   | { kind: 'enum'; options: readonly string[]; description: string }
   | { kind: 'decimal'; description: string }
   | { kind: 'text'; pattern: RegExp; description: string };
@@ -101,6 +102,13 @@ export const SETTING_RULES: Partial<Record<SettingKey, Rule>> = {
     max: 20,
     description: 'Failed approval attempts (wrong code, own operation, missing role) before it is rejected',
   },
+  'auth.idleLockMinutes': {
+    kind: 'number',
+    min: 0,
+    max: 1440,
+    description:
+      'Minutes without activity before a desktop or browser session locks (0 = never; fractions allowed)',
+  },
 };
 
 const DECIMAL_TEXT = /^\d{1,15}(\.\d{1,6})?$/;
@@ -131,6 +139,10 @@ export function settingProblem(key: string, value: unknown): string | null {
       return Number.isInteger(value) && (value as number) >= rule.min && (value as number) <= rule.max
         ? null
         : `${key} takes a whole number from ${rule.min} to ${rule.max}`;
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) && value >= rule.min && value <= rule.max
+        ? null
+        : `${key} takes a number from ${rule.min} to ${rule.max}`;
     case 'enum':
       return typeof value === 'string' && rule.options.includes(value)
         ? null
@@ -157,7 +169,7 @@ function toDto(db: Database.Database, key: SettingKey): SettingDto {
     isDefault: value === defaultValue,
     kind: rule.kind,
     ...(rule.kind === 'enum' ? { options: [...rule.options] } : {}),
-    ...(rule.kind === 'integer' ? { min: rule.min, max: rule.max } : {}),
+    ...(rule.kind === 'integer' || rule.kind === 'number' ? { min: rule.min, max: rule.max } : {}),
     ...(rule.kind === 'text' ? { pattern: rule.pattern.source } : {}),
     description: rule.description,
   };
@@ -169,7 +181,8 @@ export function listSettings(db: Database.Database): SettingDto[] {
 }
 
 /**
- * Accepts a value typed at the command line: "true"/"false" for switches, digits for numbers, text as is,
+ * Accepts a value typed at the command line: "true"/"false" for switches, digits (and a decimal point where
+ * fractions are allowed) for numbers, text as is,
  * so `settings set ALLOWACCOUNTDUP true` does not need JSON quoting.
  */
 export function coerceSettingText(key: string, text: string): unknown {
@@ -177,6 +190,7 @@ export function coerceSettingText(key: string, text: string): unknown {
   const kind = ruleOf(key).kind;
   if (kind === 'boolean') return text === 'true' ? true : text === 'false' ? false : text;
   if (kind === 'integer') return /^-?\d+$/.test(text.trim()) ? Number(text.trim()) : text;
+  if (kind === 'number') return /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text.trim()) : text;
   return text;
 }
 

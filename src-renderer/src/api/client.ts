@@ -41,6 +41,35 @@ export function hasApi(): boolean {
   return window.api !== undefined;
 }
 
+/** Why a command was refused for want of a (valid, unlocked) sign-in. */
+export type UnauthenticatedReason = NonNullable<Extract<AppError, { code: 'unauthenticated' }>['reason']>;
+
+/**
+ * Commands whose unauthenticated answers are about what was typed in a form (a wrong password or code), not
+ * about the session, so they do not send the app to the sign-in or lock screen.
+ */
+const CREDENTIAL_FORMS: ReadonlySet<CommandName> = new Set<CommandName>([
+  'auth:sign-in',
+  'auth:unlock',
+  'auth:first-admin',
+  'auth:change-password',
+  'auth:totp-enable',
+  'auth:totp-disable',
+]);
+
+const sessionListeners = new Set<(reason: UnauthenticatedReason, message: string) => void>();
+
+/**
+ * Subscribes to session refusals: any command answering unauthenticated (locked, signed out, operator locked
+ * or deactivated) outside the credential forms. The auth gate uses it to show the lock or sign-in screen.
+ */
+export function onSessionRefused(
+  listener: (reason: UnauthenticatedReason, message: string) => void,
+): () => void {
+  sessionListeners.add(listener);
+  return () => sessionListeners.delete(listener);
+}
+
 /** Calls a command and returns its value; throws ApiCallError with the AppError on failure. */
 export async function call<K extends CommandName>(
   command: K,
@@ -49,8 +78,20 @@ export async function call<K extends CommandName>(
   const api = window.api;
   if (!api) throw new ApiCallError(command, missingApi);
   const result = await api.invoke(command, input);
-  if (!result.ok) throw new ApiCallError(command, result.error);
+  if (!result.ok) {
+    const error = result.error;
+    if (error.code === 'unauthenticated' && !CREDENTIAL_FORMS.has(command))
+      for (const l of sessionListeners) l(error.reason ?? 'sign_in', error.message);
+    throw new ApiCallError(command, error);
+  }
   return result.value;
+}
+
+/** The reason of an unauthenticated failure, or null for any other error. */
+export function unauthenticatedReason(err: unknown): UnauthenticatedReason | null {
+  if (err instanceof ApiCallError && err.error.code === 'unauthenticated')
+    return err.error.reason ?? 'sign_in';
+  return null;
 }
 
 /** Subscribes to a main-process event; returns the unsubscribe function. */

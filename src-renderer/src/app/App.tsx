@@ -5,6 +5,7 @@ import CssBaseline from '@mui/material/CssBaseline';
 import LinearProgress from '@mui/material/LinearProgress';
 import { ThemeProvider } from '@mui/material/styles';
 import { hasApi } from '../api/client';
+import { AuthGate } from '../features/auth/AuthGate';
 import { ComingSoon } from '../features/coming-soon/ComingSoon';
 import { useAppInfo } from './app-info';
 import { AppInfoProvider } from './AppInfoProvider';
@@ -37,11 +38,32 @@ const WelcomeDialog = lazy(() =>
   import('../features/first-run/WelcomeDialog').then((m) => ({ default: m.WelcomeDialog })),
 );
 
+const WELCOME_KEY = 'paydesk.welcomeDismissed';
+
+/** True when the first-run offer was dismissed earlier in this window (it is not offered again after a lock
+ * or a new sign-in, only in a new window). */
+function welcomeDismissedBefore(): boolean {
+  try {
+    return window.sessionStorage.getItem(WELCOME_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
+/** Remembers for this window that the first-run offer was dismissed. */
+function rememberWelcomeDismissed(): void {
+  try {
+    window.sessionStorage.setItem(WELCOME_KEY, '1');
+  } catch {
+    // Without storage the offer simply shows again after the next sign-in.
+  }
+}
+
 /** The frame: top bar, navigation, current area, status bar and the first-run dialog. */
 function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => void }) {
   const { info, error } = useAppInfo();
   const [route, navigate] = useHashRoute();
-  const [welcomeDismissed, setWelcomeDismissed] = useState(false);
+  const [welcomeDismissed, setWelcomeDismissed] = useState(welcomeDismissedBefore);
   const [welcomeRequested, setWelcomeRequested] = useState(false);
   const area = AREAS.find((a) => a.id === route.area) ?? AREAS[2];
   const welcomeOpen = info?.isEmpty === true && (!welcomeDismissed || welcomeRequested);
@@ -121,6 +143,7 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
           <WelcomeDialog
             open={welcomeOpen}
             onClose={() => {
+              rememberWelcomeDismissed();
               setWelcomeDismissed(true);
               setWelcomeRequested(false);
             }}
@@ -131,7 +154,7 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
   );
 }
 
-/** The root component: theme (light/dark, remembered) and app info around the shell. */
+/** The root component: theme (light/dark, remembered), the sign-in gate and app info around the shell. */
 export function App() {
   const [mode, setMode] = useState<ThemeMode>(initialThemeMode);
   const theme = useMemo(() => createAppTheme(mode), [mode]);
@@ -143,9 +166,11 @@ export function App() {
   return (
     <ThemeProvider theme={theme}>
       <CssBaseline enableColorScheme />
-      <AppInfoProvider>
-        <Shell mode={mode} onToggleMode={toggle} />
-      </AppInfoProvider>
+      <AuthGate>
+        <AppInfoProvider>
+          <Shell mode={mode} onToggleMode={toggle} />
+        </AppInfoProvider>
+      </AuthGate>
     </ThemeProvider>
   );
 }

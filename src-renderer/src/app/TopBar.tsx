@@ -7,9 +7,10 @@ import Typography from '@mui/material/Typography';
 import AccountBalanceWalletIcon from '@mui/icons-material/AccountBalanceWallet';
 import DarkModeIcon from '@mui/icons-material/DarkMode';
 import LightModeIcon from '@mui/icons-material/LightMode';
+import { AccountMenu } from '../features/auth/AccountMenu';
 import type { ThemeMode } from './theme';
 
-/** The top bar: product name, current area, theme toggle. */
+/** The top bar: product name, current area, theme toggle, account menu. */
 export function TopBar({
   mode,
   title,
@@ -45,6 +46,7 @@ export function TopBar({
             {mode === 'dark' ? <LightModeIcon fontSize="small" /> : <DarkModeIcon fontSize="small" />}
           </IconButton>
         </Tooltip>
+        <AccountMenu />
       </Toolbar>
     </AppBar>
   );

@@ -14,7 +14,7 @@ import type { SettingDto, SettingValue } from '../../../../src-shared/dto/admin'
 import { call } from '../../api/client';
 import { problemLines, useCommand } from './use-command';
 
-/** The editor of one setting, by kind: a switch, a list, a whole number or text (saved on Enter or blur). */
+/** The editor of one setting, by kind: a switch, a list, a number or text (saved on Enter or blur). */
 function SettingControl({
   s,
   canEdit,
@@ -56,7 +56,10 @@ function SettingControl({
     );
   const commit = () => {
     if (text === String(s.value)) return;
-    onSave(s.kind === 'integer' && /^-?\d+$/.test(text.trim()) ? Number(text.trim()) : text);
+    const t = text.trim();
+    const numeric =
+      (s.kind === 'integer' && /^-?\d+$/.test(t)) || (s.kind === 'number' && /^-?\d+(\.\d+)?$/.test(t));
+    onSave(numeric ? Number(t) : text);
   };
   return (
     <TextField

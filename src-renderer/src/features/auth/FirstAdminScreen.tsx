@@ -1,0 +1,115 @@
+import { useState, type FormEvent } from 'react';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import TextField from '@mui/material/TextField';
+import type { AuthStatusDto } from '../../../../src-shared/dto/auth';
+import { call, errorMessage } from '../../api/client';
+import { AuthFrame } from './AuthFrame';
+import { fieldProblems } from './auth-errors';
+import { newPasswordProblem } from './password-rules';
+
+/** First run of a new ledger: creates the first administrator (every role) and signs them in. */
+export function FirstAdminScreen({ onCreated }: { onCreated: (status: AuthStatusDto) => void }) {
+  const [login, setLogin] = useState('');
+  const [name, setName] = useState('');
+  const [password, setPassword] = useState('');
+  const [repeat, setRepeat] = useState('');
+  const [fields, setFields] = useState<Record<string, string>>({});
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (busy) return;
+    const local: Record<string, string> = {};
+    if (!login.trim()) local.login = 'Required';
+    const weak = newPasswordProblem(password, login);
+    if (weak) local.password = weak;
+    if (repeat !== password) local.repeat = 'The passwords do not match';
+    setFields(local);
+    setProblem(null);
+    if (Object.keys(local).length > 0) return;
+    setBusy(true);
+    try {
+      onCreated(
+        await call('auth:first-admin', {
+          login: login.trim(),
+          ...(name.trim() ? { name: name.trim() } : {}),
+          password,
+        }),
+      );
+    } catch (err) {
+      const issues = fieldProblems(err);
+      setFields(issues);
+      if (Object.keys(issues).length === 0) setProblem(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <AuthFrame
+      testId="first-admin-screen"
+      title="Create the first administrator"
+      subtitle="This ledger is new. The first operator gets every role and adds the others under Admin › Operators."
+    >
+      <Box
+        component="form"
+        onSubmit={(e) => void submit(e)}
+        noValidate
+        sx={{ display: 'flex', flexDirection: 'column', gap: 2 }}
+      >
+        {problem && (
+          <Alert severity="error" data-testid="first-admin-error">
+            {problem}
+          </Alert>
+        )}
+        <TextField
+          label="Login"
+          value={login}
+          onChange={(e) => setLogin(e.target.value)}
+          autoFocus
+          autoComplete="username"
+          error={Boolean(fields.login)}
+          helperText={fields.login ?? 'Letters, digits, dot, underscore, @ and dash'}
+          slotProps={{ htmlInput: { 'data-testid': 'first-admin-login', spellCheck: false } }}
+        />
+        <TextField
+          label="Name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          autoComplete="name"
+          error={Boolean(fields.name)}
+          helperText={fields.name ?? 'Optional: shown in the app and the audit trail'}
+          slotProps={{ htmlInput: { 'data-testid': 'first-admin-name' } }}
+        />
+        <TextField
+          label="Password"
+          type="password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          autoComplete="new-password"
+          error={Boolean(fields.password)}
+          helperText={fields.password ?? 'At least 10 characters, not containing the login'}
+          slotProps={{ htmlInput: { 'data-testid': 'first-admin-password' } }}
+        />
+        <TextField
+          label="Repeat password"
+          type="password"
+          value={repeat}
+          onChange={(e) => setRepeat(e.target.value)}
+          autoComplete="new-password"
+          error={Boolean(fields.repeat)}
+          helperText={fields.repeat}
+          slotProps={{ htmlInput: { 'data-testid': 'first-admin-repeat' } }}
+        />
+        <Box sx={{ display: 'flex', justifyContent: 'flex-end' }}>
+          <Button type="submit" variant="contained" disabled={busy} data-testid="first-admin-submit">
+            Create administrator
+          </Button>
+        </Box>
+      </Box>
+    </AuthFrame>
+  );
+}
