@@ -177,7 +177,18 @@ function createFakeElectron(options = {}) {
   const powerMonitor = new EventEmitter();
 
   return {
-    electron: { app, BrowserWindow, contextBridge, dialog, ipcMain, ipcRenderer, Menu, net, powerMonitor, session },
+    electron: {
+      app,
+      BrowserWindow,
+      contextBridge,
+      dialog,
+      ipcMain,
+      ipcRenderer,
+      Menu,
+      net,
+      powerMonitor,
+      session,
+    },
     state,
   };
 }
