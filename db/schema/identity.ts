@@ -38,5 +38,8 @@ export const apiTokens = sqliteTable(
     revokedAt: text('revoked_at'),
     lastUsedAt: text('last_used_at'),
   },
-  (t) => [uniqueIndex('api_tokens_hash_idx').on(t.tokenHash), index('api_tokens_operator_idx').on(t.operatorId)],
+  (t) => [
+    uniqueIndex('api_tokens_hash_idx').on(t.tokenHash),
+    index('api_tokens_operator_idx').on(t.operatorId),
+  ],
 );
