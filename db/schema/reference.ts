@@ -21,6 +21,8 @@ export const operators = sqliteTable('operators', {
   /** TOTP shared secret (base32), sealed like processor secrets; enabled once a first code was confirmed. */
   totpSecret: text('totp_secret'),
   totpEnabled: integer('totp_enabled').notNull().default(0),
+  /** The 30-second step of the last code accepted: a code is never accepted twice (RFC 6238 §5.2). */
+  totpLastStep: integer('totp_last_step'),
   /** Failed sign-ins in a row; at auth.lockoutAttempts the operator is locked until locked_until. */
   failedAttempts: integer('failed_attempts').notNull().default(0),
   lockedUntil: text('locked_until'),

@@ -7,7 +7,7 @@ import { encryptSecret, secretKey } from '../processors/secrets';
 import { operatorRow } from '../services/admin/operators-admin';
 import type { ServiceContext } from '../services/context';
 import { currentClient, type Client } from '../services/identity/client';
-import { lockClient } from '../services/identity/gate';
+import { lockClient, touchClient } from '../services/identity/gate';
 import { isFirstRun, operatorById, operatorByLogin } from '../services/identity/operator-rows';
 import { verifyPassword } from '../services/identity/passwords';
 import {
@@ -66,7 +66,10 @@ export function createAuthHandlers(ctx: ServiceContext): Pick<Handlers, AuthComm
     return status();
   };
   return {
-    'auth:status': () => status(),
+    'auth:status': () => {
+      touchClient(db, client(), ctx.clock());
+      return status();
+    },
     'auth:sign-in': async (input) => {
       const c = client();
       c.principal = await signInWithPassword(env(), input);

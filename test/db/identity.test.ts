@@ -168,6 +168,28 @@ describe('sign-in', () => {
   });
 });
 
+describe('idle lock', () => {
+  it('a desktop session that sent nothing for auth.idleLockMinutes locks; presence pings keep it open', async () => {
+    await value(app.dispatch('admin:set-setting', { key: 'auth.idleLockMinutes', value: 0.002 }));
+    const idle = window();
+    const busy = window();
+    for (const w of [idle, busy])
+      await value(app.dispatch('auth:sign-in', { login: 'sue', password: 'violet tulip harbour' }, w));
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      await value(app.dispatch('auth:status', {}, busy));
+    }
+    expect(await app.dispatch('batches:list', {}, busy)).toMatchObject({ ok: true });
+    expect(await app.dispatch('batches:list', {}, idle)).toMatchObject({
+      ok: false,
+      error: { code: 'unauthenticated', reason: 'session_locked' },
+    });
+    expect(audits('auth.session-lock').map((a) => JSON.parse(a.after) as { why: string })).toEqual([
+      expect.objectContaining({ why: 'idle' }),
+    ]);
+  });
+});
+
 describe('second factor', () => {
   it('enrols with a code from the shared secret; sign-in then needs a code; a recovery code works once', async () => {
     const w = window();
@@ -203,6 +225,13 @@ describe('second factor', () => {
       window(),
     );
     expect(withCode).toMatchObject({ ok: true, value: { totpEnabled: true } });
+    // A code is accepted once: the same code again (read over a shoulder) is refused.
+    const replay = await app.dispatch(
+      'auth:sign-in',
+      { login: 'sue', password: 'violet tulip harbour', code: totpCode(e.secret, NOW) },
+      window(),
+    );
+    expect(replay).toMatchObject({ ok: false, error: { reason: 'second_factor' } });
     const recovery = recoveryCodes[0]!;
     expect(
       await app.dispatch(

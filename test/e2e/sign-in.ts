@@ -33,3 +33,20 @@ export async function signIn(
   }
   await page.getByTestId('nav-frame').waitFor({ state: 'visible' });
 }
+
+let lastStep = -1;
+
+/**
+ * The authenticator's code as a person would read it: a code is accepted once, so when this step's code was
+ * already used, wait for the next 30-second step (as the person would wait for the app to show a new one).
+ */
+export async function freshCode(secret: string): Promise<string> {
+  const { totpCode } = await import('../../src-main/services/identity/totp');
+  let now = Date.now();
+  if (Math.floor(now / 30_000) <= lastStep) {
+    await new Promise((r) => setTimeout(r, (lastStep + 1) * 30_000 - now + 250));
+    now = Date.now();
+  }
+  lastStep = Math.floor(now / 30_000);
+  return totpCode(secret, new Date(now));
+}

@@ -42,6 +42,15 @@ export function lockIfIdle(db: Database.Database, client: Client, now: Date): vo
   lockClient(db, client, now, 'idle');
 }
 
+/**
+ * The renderer's sign of presence (auth:status while the operator types or clicks): an idle client locks as
+ * usual, an active one counts as seen now.
+ */
+export function touchClient(db: Database.Database, client: Client, now: Date): void {
+  lockIfIdle(db, client, now);
+  if (client.principal && !client.locked) client.lastSeenMs = Date.now();
+}
+
 /** Locks a signed-in client (idle, OS lock, or by hand), with an audit row. */
 export function lockClient(db: Database.Database, client: Client, now: Date, why: string): void {
   if (!client.principal || client.locked) return;

@@ -7,7 +7,7 @@ import { decryptSecret, type SecretKeys } from '../../processors/secrets';
 import type { Door, Principal } from './client';
 import { isFirstRun, isLockedOut, operatorByLogin, operatorDto, type CredentialRow } from './operator-rows';
 import { burnVerification, hashPassword, verifyPassword } from './passwords';
-import { secretDigest, totpValid } from './totp';
+import { secretDigest, totpStep } from './totp';
 
 /** What signing in needs besides the typed credentials. */
 export type SignInEnv = { db: Database.Database; now: Date; door: Door; secretKey: () => SecretKeys };
@@ -72,7 +72,16 @@ export function refuseUnusable(env: Pick<SignInEnv, 'db' | 'now' | 'door'>, row:
 export function secondFactorValid(env: SignInEnv, row: CredentialRow, code: string): boolean {
   if (/^\d{6}$/.test(code) && row.totp_secret) {
     const secret = decryptSecret(env.secretKey(), row.totp_secret);
-    return totpValid(secret, row.login, code, env.now);
+    const step = totpStep(secret, row.login, code, env.now);
+    if (step === null) return false;
+    // A code seen once (a sign-in, an unlock, an approval) is spent: someone reading it over a shoulder cannot
+    // reuse it in the same minute.
+    const fresh = env.db
+      .prepare(
+        'UPDATE operators SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)',
+      )
+      .run(step, row.id, step);
+    return fresh.changes === 1;
   }
   const used = env.db
     .prepare(

@@ -31,9 +31,15 @@ export async function enrolment(secretBase32: string, login: string): Promise<To
   };
 }
 
+/** The 30-second step a valid code belongs to (one step either side of `now` for clock drift), or null. */
+export function totpStep(secretBase32: string, login: string, code: string, now: Date): number | null {
+  const delta = totpFor(secretBase32, login).validate({ token: code, timestamp: now.getTime(), window: 1 });
+  return delta === null ? null : Math.floor(now.getTime() / 30_000) + delta;
+}
+
 /** True when the code is valid at `now`, one 30-second step either side for clock drift. */
 export function totpValid(secretBase32: string, login: string, code: string, now: Date): boolean {
-  return totpFor(secretBase32, login).validate({ token: code, timestamp: now.getTime(), window: 1 }) !== null;
+  return totpStep(secretBase32, login, code, now) !== null;
 }
 
 /** The code at a time (tests and the e2e test compute codes from the shared secret like an app would). */

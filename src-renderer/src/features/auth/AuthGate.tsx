@@ -78,7 +78,9 @@ export function AuthGate({ children }: { children: ReactNode }) {
   }, [accept, refresh]);
 
   const signedIn = status !== null && status.operator !== null && !status.locked;
-  useIdleLock(status?.idleLockMinutes ?? 0, signedIn, lock);
+  // Activity without commands (a long form) still counts as presence for the service's own idle lock.
+  const stillHere = useCallback(() => void call('auth:status', {}).catch(() => undefined), []);
+  useIdleLock(status?.idleLockMinutes ?? 0, signedIn, lock, stillHere);
 
   useEffect(() => {
     if (!signedIn) return;

@@ -5,15 +5,27 @@ const ACTIVITY = ['keydown', 'mousedown', 'mousemove', 'wheel', 'touchstart', 'p
 /**
  * Calls onIdle once after `minutes` without keyboard, mouse or touch activity in the window (fractions allowed;
  * 0 or less never locks). Activity only moves a timestamp; a single timer re-arms itself for the remaining time.
+ * While the operator is active, onActive is called at most once per third of the idle time, so the service (which
+ * locks a session that sent no command for that long) knows that typing into a form is not idleness.
  */
-export function useIdleLock(minutes: number, enabled: boolean, onIdle: () => void): void {
+export function useIdleLock(
+  minutes: number,
+  enabled: boolean,
+  onIdle: () => void,
+  onActive?: () => void,
+): void {
   useEffect(() => {
     if (!enabled || !(minutes > 0)) return;
     const limitMs = minutes * 60_000;
     let last = Date.now();
+    let reported = last;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const touch = () => {
       last = Date.now();
+      if (onActive && last - reported >= limitMs / 3) {
+        reported = last;
+        onActive();
+      }
     };
     const check = () => {
       const left = last + limitMs - Date.now();
@@ -28,5 +40,5 @@ export function useIdleLock(minutes: number, enabled: boolean, onIdle: () => voi
       for (const e of ACTIVITY) window.removeEventListener(e, touch, { capture: true });
       if (timer !== undefined) clearTimeout(timer);
     };
-  }, [minutes, enabled, onIdle]);
+  }, [minutes, enabled, onIdle, onActive]);
 }
