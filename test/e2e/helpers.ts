@@ -145,15 +145,14 @@ export async function startSession(
   let bridge: Bridge | undefined;
   let browser: Browser | undefined;
   try {
+    // The password exists before the page asks whether this is a first run (else it offers the first admin).
+    if (!opts.firstRun) await givePassword(app, login, password);
     bridge = await startBridge({ app, staticDir: RENDERER_DIR });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     // The first page opens its launch URL, so it starts on the app with its own session cookie.
     const { context, page, consoleErrors } = await openBridgePage(browser, bridge);
     mkdirSync(ARTIFACTS_DIR, { recursive: true });
-    if (!opts.firstRun) {
-      await givePassword(app, login, password);
-      await signIn(page, login, password);
-    }
+    if (!opts.firstRun) await signIn(page, login, password);
     const startedBridge = bridge;
     const startedBrowser = browser;
     return {
