@@ -173,7 +173,7 @@ export function submitPreview(db: Database.Database, input: Record<string, unkno
       ]),
     }),
     summary: {
-      description: `Submit ${batch.batchType} batch ${batch.batchNo}: ${entries.length} entries`,
+      description: `Submit ${batch.batchType} batch ${batch.batchNo}: ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}`,
       count: entries.length,
       totals,
       groups: groupsOf(items, (e) => e.status),
