@@ -91,7 +91,11 @@ describe('bridge sessions in Chromium: one client per browser context, nothing f
     const cookies = await s.context.cookies();
     expect(cookies).toHaveLength(1);
     expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
-    expect(await invoke(s.page, 'auth:status')).toMatchObject({ ok: true, value: { operator: null } });
+    // startSession signed this page in through the sign-in screen, over the cookie session.
+    expect(await invoke(s.page, 'auth:status')).toMatchObject({
+      ok: true,
+      value: { operator: { login: 'e2e.admin' } },
+    });
     // A reload keeps the session (the cookie), a fresh context without a launch URL has none.
     await s.page.goto(s.bridge.url);
     expect((await invoke(s.page, 'auth:status')).ok).toBe(true);
