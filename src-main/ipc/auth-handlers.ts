@@ -49,6 +49,7 @@ export function createAuthHandlers(ctx: ServiceContext): Pick<Handlers, AuthComm
       firstRun: isFirstRun(db),
       operator: c.principal && !c.locked ? c.principal.operator : null,
       locked: c.locked,
+      lockedAs: c.principal && c.locked ? c.principal.operator : null,
       via: c.principal?.via ?? null,
       totpEnabled: row?.totp_enabled === 1,
       idleLockMinutes: Number(getSetting(db, 'auth.idleLockMinutes')),

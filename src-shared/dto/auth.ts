@@ -7,6 +7,8 @@ export type AuthStatusDto = {
   operator: OperatorDto | null;
   /** Signed in but locked (idle, OS lock, or by hand): only unlock or sign out are accepted. */
   locked: boolean;
+  /** While locked: whose session it is (the lock screen names them, also after a reload). */
+  lockedAs: OperatorDto | null;
   /** How the caller proved who they are. */
   via: 'password' | 'token' | 'in-process' | null;
   totpEnabled: boolean;

@@ -153,6 +153,12 @@ describe('sign-in', () => {
     const w = window();
     await value(app.dispatch('auth:sign-in', { login: 'sue', password: 'violet tulip harbour' }, w));
     await value(app.dispatch('auth:lock', {}, w));
+    // A reloaded window asks who is locked out: the lock screen can name them.
+    expect(await value<AuthStatusDto>(app.dispatch('auth:status', {}, w))).toMatchObject({
+      operator: null,
+      locked: true,
+      lockedAs: { login: 'sue' },
+    });
     expect(await app.dispatch('batches:list', {}, w)).toMatchObject({
       ok: false,
       error: { reason: 'session_locked' },

@@ -138,7 +138,7 @@ export function AuthGate({ children }: { children: ReactNode }) {
       )}
       {status.locked && (
         <LockScreen
-          operator={operator}
+          operator={operator ?? status.lockedAs}
           needsCode={status.totpEnabled}
           onUnlocked={accept}
           onSignOut={signOut}
