@@ -6,7 +6,7 @@ import { getSetting } from '../ledger/settings';
 import { encryptSecret, secretKey } from '../processors/secrets';
 import { operatorRow } from '../services/admin/operators-admin';
 import type { ServiceContext } from '../services/context';
-import { currentClient, type Client } from '../services/identity/client';
+import { currentClient, type Client, type Principal } from '../services/identity/client';
 import { lockClient, touchClient } from '../services/identity/gate';
 import { isFirstRun, operatorById, operatorByLogin } from '../services/identity/operator-rows';
 import { verifyPassword } from '../services/identity/passwords';
@@ -62,7 +62,12 @@ export function createAuthHandlers(ctx: ServiceContext): Pick<Handlers, AuthComm
     refuseUnusable(env(), row);
     return row;
   };
-  const signedIn = (): AuthStatusDto => {
+  /** The calling client is now this operator's, unlocked and active as of now. */
+  const enter = (principal: Principal): AuthStatusDto => {
+    const c = client();
+    c.principal = principal;
+    c.locked = false;
+    c.lastSeenMs = Date.now();
     ctx.emit('auth:changed', { locked: false });
     return status();
   };
@@ -71,13 +76,7 @@ export function createAuthHandlers(ctx: ServiceContext): Pick<Handlers, AuthComm
       touchClient(db, client(), ctx.clock());
       return status();
     },
-    'auth:sign-in': async (input) => {
-      const c = client();
-      c.principal = await signInWithPassword(env(), input);
-      c.locked = false;
-      c.lastSeenMs = Date.now();
-      return signedIn();
-    },
+    'auth:sign-in': async (input) => enter(await signInWithPassword(env(), input)),
     'auth:sign-out': () => {
       const c = client();
       if (c.principal)
@@ -101,19 +100,9 @@ export function createAuthHandlers(ctx: ServiceContext): Pick<Handlers, AuthComm
       const c = client();
       if (!c.principal) throw unauthenticated('sign_in', 'nobody is signed in: sign in instead');
       const login = c.principal.operator.login;
-      const p = await signInWithPassword(env(), { login, password: input.password, code: input.code });
-      c.principal = p;
-      c.locked = false;
-      c.lastSeenMs = Date.now();
-      return signedIn();
+      return enter(await signInWithPassword(env(), { login, password: input.password, code: input.code }));
     },
-    'auth:first-admin': async (input) => {
-      const c = client();
-      c.principal = await createFirstAdmin(env(), input);
-      c.locked = false;
-      c.lastSeenMs = Date.now();
-      return signedIn();
-    },
+    'auth:first-admin': async (input) => enter(await createFirstAdmin(env(), input)),
     'auth:change-password': async (input) => {
       const row = self();
       if (!row.password_hash || !(await verifyPassword(row.password_hash, input.currentPassword)))

@@ -7,10 +7,9 @@ import type {
   RecoveryCodesDto,
   TotpEnrolmentDto,
 } from '../../../src-shared/dto/auth';
-import { AppFailure } from '../../ledger/errors';
 import { dropUndefined, intOption, type CliKit } from '../kit';
 import { newPasswordFromUser } from '../new-password';
-import { printError, table } from '../output';
+import { table } from '../output';
 import { humanOperator } from './admin';
 
 const humanStatus = (s: AuthStatusDto): string =>
@@ -30,19 +29,9 @@ const humanToken = (t: ApiTokenDto): string =>
 export function registerAuthCommands(kit: CliKit): void {
   const { program, run, io } = kit;
 
-  /** Runs a command whose input needs a password typed or taken from the environment first. */
-  const withNewPassword = async (
-    cmd: Command,
-    login: string,
-    go: (password: string) => Promise<void>,
-  ): Promise<void> => {
-    try {
-      await go(await newPasswordFromUser(io, login));
-    } catch (err) {
-      if (!(err instanceof AppFailure)) throw err;
-      kit.setExitCode(printError(io, Boolean(cmd.optsWithGlobals<{ json?: boolean }>().json), err.error));
-    }
-  };
+  /** The operator's current password: PAYDESK_PASSWORD, or typed (hidden) on a terminal; '' when neither. */
+  const currentPassword = async (prompt: string): Promise<string> =>
+    process.env.PAYDESK_PASSWORD ?? (io.askSecret ? await io.askSecret(prompt) : '');
 
   program
     .command('whoami')
@@ -54,11 +43,11 @@ export function registerAuthCommands(kit: CliKit): void {
     operator
       .command('set-password <login>')
       .description("set an operator's password (PAYDESK_NEW_PASSWORD, or typed twice); also lifts a lockout")
-      .action((login: string, _o, cmd: Command) =>
-        withNewPassword(cmd, login, (password) =>
-          run<OperatorAdminDto>(cmd, 'operators:set-password', { login, password }, humanOperator),
-        ),
-      );
+      .action(async (login: string, _o, cmd: Command) => {
+        // A refusal here (no new password given) is printed by runCli like any command error.
+        const password = await newPasswordFromUser(io, login);
+        await run<OperatorAdminDto>(cmd, 'operators:set-password', { login, password }, humanOperator);
+      });
     operator
       .command('unlock <login>')
       .description('lift the lockout after too many failed sign-ins')
@@ -73,15 +62,13 @@ export function registerAuthCommands(kit: CliKit): void {
       'change your own password (current: PAYDESK_PASSWORD or typed; new: PAYDESK_NEW_PASSWORD or typed)',
     )
     .action(async (_o, cmd: Command) => {
-      const current =
-        process.env.PAYDESK_PASSWORD ?? (io.askSecret ? await io.askSecret('Current password: ') : '');
-      await withNewPassword(cmd, 'you', (newPassword) =>
-        run<AuthStatusDto>(
-          cmd,
-          'auth:change-password',
-          { currentPassword: current, newPassword },
-          () => 'Password changed\n',
-        ),
+      const current = await currentPassword('Current password: ');
+      const newPassword = await newPasswordFromUser(io, 'you');
+      await run<AuthStatusDto>(
+        cmd,
+        'auth:change-password',
+        { currentPassword: current, newPassword },
+        () => 'Password changed\n',
       );
     });
 
@@ -118,7 +105,7 @@ export function registerAuthCommands(kit: CliKit): void {
     .command('disable')
     .description('turn the second factor off (needs the password: PAYDESK_PASSWORD or typed)')
     .action(async (_o, cmd: Command) => {
-      const password = process.env.PAYDESK_PASSWORD ?? (io.askSecret ? await io.askSecret('Password: ') : '');
+      const password = await currentPassword('Password: ');
       await run<AuthStatusDto>(cmd, 'auth:totp-disable', { password }, () => 'Second factor off\n');
     });
 

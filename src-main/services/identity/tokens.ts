@@ -177,35 +177,36 @@ function refuseToken(
   throw unauthenticated('token', `the API token is ${why}`);
 }
 
-/** Proves an operator by API token: known, not revoked, not expired, operator active and not locked. */
-export function signInWithToken(db: Database.Database, token: string, now: Date, door: Door): Principal {
-  const row = TOKEN_PATTERN.test(token) ? liveToken(db, 'token_hash = ?', digest(token)) : undefined;
-  if (!row) return refuseToken(db, now, door, null, 'unknown');
-  return principalOfToken(db, row, now, door, true);
-}
-
-function principalOfToken(
+/** Refuses a token that is unknown, revoked or expired (audited); returns the live row otherwise. */
+function liveOrRefuse(
   db: Database.Database,
-  row: LiveToken,
+  row: LiveToken | undefined,
   now: Date,
   door: Door,
-  first: boolean,
-): Principal {
+  id: number | null,
+): LiveToken {
+  if (!row) return refuseToken(db, now, door, id, 'unknown');
   if (row.revoked_at) return refuseToken(db, now, door, row.id, 'revoked');
   if (row.expires_at <= now.toISOString()) return refuseToken(db, now, door, row.id, 'expired');
+  return row;
+}
+
+/** Proves an operator by API token: known, not revoked, not expired, operator active and not locked. */
+export function signInWithToken(db: Database.Database, token: string, now: Date, door: Door): Principal {
+  const found = TOKEN_PATTERN.test(token) ? liveToken(db, 'token_hash = ?', digest(token)) : undefined;
+  const row = liveOrRefuse(db, found, now, door, null);
   const op = operatorById(db, row.operator_id)!;
   refuseUnusable({ db, now, door }, op);
   db.transaction(() => {
     db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(now.toISOString(), row.id);
-    if (first)
-      writeAudit(db, {
-        at: now.toISOString(),
-        operatorId: op.id,
-        action: 'auth.token-use',
-        entity: 'api_token',
-        entityId: String(row.id),
-        after: { door },
-      });
+    writeAudit(db, {
+      at: now.toISOString(),
+      operatorId: op.id,
+      action: 'auth.token-use',
+      entity: 'api_token',
+      entityId: String(row.id),
+      after: { door },
+    });
   })();
   const scope = row.roles.split(',').filter(Boolean) as Role[];
   const dto = operatorDto(op);
@@ -219,8 +220,5 @@ function principalOfToken(
 
 /** Re-checks a token principal before a command (revoked or expired since the process started). */
 export function recheckToken(db: Database.Database, tokenId: number, now: Date, door: Door): void {
-  const row = liveToken(db, 'id = ?', tokenId);
-  if (!row) refuseToken(db, now, door, tokenId, 'unknown');
-  if (row.revoked_at) refuseToken(db, now, door, row.id, 'revoked');
-  if (row.expires_at <= now.toISOString()) refuseToken(db, now, door, row.id, 'expired');
+  liveOrRefuse(db, liveToken(db, 'id = ?', tokenId), now, door, tokenId);
 }
