@@ -5,11 +5,11 @@ import Dialog from '@mui/material/Dialog';
 import DialogActions from '@mui/material/DialogActions';
 import DialogContent from '@mui/material/DialogContent';
 import DialogTitle from '@mui/material/DialogTitle';
-import TextField from '@mui/material/TextField';
 import { call, unauthenticatedReason } from '../../api/client';
 import { useAuth } from '../../app/auth';
 import { fieldProblems, signInProblem } from './auth-errors';
 import { newPasswordProblem } from './password-rules';
+import { AuthField } from './AuthField';
 
 /** Changes the signed-in operator's own password (the current one is asked again). */
 export function ChangePasswordDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
@@ -69,36 +69,34 @@ export function ChangePasswordDialog({ open, onClose }: { open: boolean; onClose
           ) : (
             <>
               {problem && <Alert severity="error">{problem}</Alert>}
-              <TextField
+              <AuthField
                 label="Current password"
-                type="password"
+                secret
                 value={current}
-                onChange={(e) => setCurrent(e.target.value)}
+                onChange={setCurrent}
                 autoFocus
                 autoComplete="current-password"
-                error={Boolean(fields.currentPassword)}
-                helperText={fields.currentPassword}
-                slotProps={{ htmlInput: { 'data-testid': 'change-password-current' } }}
+                testId="change-password-current"
+                problem={fields.currentPassword}
               />
-              <TextField
+              <AuthField
                 label="New password"
-                type="password"
+                secret
                 value={next}
-                onChange={(e) => setNext(e.target.value)}
+                onChange={setNext}
                 autoComplete="new-password"
-                error={Boolean(fields.newPassword)}
-                helperText={fields.newPassword ?? 'At least 10 characters, not containing your login'}
-                slotProps={{ htmlInput: { 'data-testid': 'change-password-new' } }}
+                testId="change-password-new"
+                problem={fields.newPassword}
+                hint="At least 10 characters, not containing your login"
               />
-              <TextField
+              <AuthField
                 label="Repeat new password"
-                type="password"
+                secret
                 value={repeat}
-                onChange={(e) => setRepeat(e.target.value)}
+                onChange={setRepeat}
                 autoComplete="new-password"
-                error={Boolean(fields.repeat)}
-                helperText={fields.repeat}
-                slotProps={{ htmlInput: { 'data-testid': 'change-password-repeat' } }}
+                testId="change-password-repeat"
+                problem={fields.repeat}
               />
             </>
           )}

@@ -2,9 +2,9 @@ import { useState, type FormEvent } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
-import TextField from '@mui/material/TextField';
 import type { AuthStatusDto } from '../../../../src-shared/dto/auth';
 import { call, errorMessage } from '../../api/client';
+import { AuthField } from './AuthField';
 import { AuthFrame } from './AuthFrame';
 import { fieldProblems } from './auth-errors';
 import { newPasswordProblem } from './password-rules';
@@ -65,44 +65,43 @@ export function FirstAdminScreen({ onCreated }: { onCreated: (status: AuthStatus
             {problem}
           </Alert>
         )}
-        <TextField
+        <AuthField
           label="Login"
           value={login}
-          onChange={(e) => setLogin(e.target.value)}
+          onChange={setLogin}
           autoFocus
           autoComplete="username"
-          error={Boolean(fields.login)}
-          helperText={fields.login ?? 'Letters, digits, dot, underscore, @ and dash'}
-          slotProps={{ htmlInput: { 'data-testid': 'first-admin-login', spellCheck: false } }}
+          testId="first-admin-login"
+          problem={fields.login}
+          hint="Letters, digits, dot, underscore, @ and dash"
         />
-        <TextField
+        <AuthField
           label="Name"
           value={name}
-          onChange={(e) => setName(e.target.value)}
+          onChange={setName}
           autoComplete="name"
-          error={Boolean(fields.name)}
-          helperText={fields.name ?? 'Optional: shown in the app and the audit trail'}
-          slotProps={{ htmlInput: { 'data-testid': 'first-admin-name' } }}
+          testId="first-admin-name"
+          problem={fields.name}
+          hint="Optional: shown in the app and the audit trail"
         />
-        <TextField
+        <AuthField
           label="Password"
-          type="password"
+          secret
           value={password}
-          onChange={(e) => setPassword(e.target.value)}
+          onChange={setPassword}
           autoComplete="new-password"
-          error={Boolean(fields.password)}
-          helperText={fields.password ?? 'At least 10 characters, not containing the login'}
-          slotProps={{ htmlInput: { 'data-testid': 'first-admin-password' } }}
+          testId="first-admin-password"
+          problem={fields.password}
+          hint="At least 10 characters, not containing the login"
         />
-        <TextField
+        <AuthField
           label="Repeat password"
-          type="password"
+          secret
           value={repeat}
-          onChange={(e) => setRepeat(e.target.value)}
+          onChange={setRepeat}
           autoComplete="new-password"
-          error={Boolean(fields.repeat)}
-          helperText={fields.repeat}
-          slotProps={{ htmlInput: { 'data-testid': 'first-admin-repeat' } }}
+          testId="first-admin-repeat"
+          problem={fields.repeat}
         />
         <Box sx={{ display: 'flex', justifyContent: 'flex-end' }}>
           <Button type="submit" variant="contained" disabled={busy} data-testid="first-admin-submit">

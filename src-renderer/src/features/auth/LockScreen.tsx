@@ -3,12 +3,12 @@ import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Dialog from '@mui/material/Dialog';
-import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import LockIcon from '@mui/icons-material/Lock';
 import type { OperatorDto } from '../../../../src-shared/dto/app';
 import type { AuthStatusDto } from '../../../../src-shared/dto/auth';
 import { call, unauthenticatedReason } from '../../api/client';
+import { AuthField } from './AuthField';
 import { AuthFrame } from './AuthFrame';
 import { fieldProblems, signInProblem } from './auth-errors';
 
@@ -87,26 +87,25 @@ export function LockScreen({
               {problem}
             </Alert>
           )}
-          <TextField
+          <AuthField
             label="Password"
-            type="password"
+            secret
             value={password}
-            onChange={(e) => setPassword(e.target.value)}
+            onChange={setPassword}
             autoFocus
             autoComplete="current-password"
-            error={Boolean(fields.password)}
-            helperText={fields.password}
-            slotProps={{ htmlInput: { 'data-testid': 'lock-password' } }}
+            testId="lock-password"
+            problem={fields.password}
           />
           {askCode && (
-            <TextField
+            <AuthField
               label="Code"
               value={code}
-              onChange={(e) => setCode(e.target.value)}
+              onChange={setCode}
               autoComplete="one-time-code"
-              error={Boolean(fields.code)}
-              helperText={fields.code ?? 'From your authenticator app, or a recovery code'}
-              slotProps={{ htmlInput: { 'data-testid': 'lock-code', spellCheck: false } }}
+              testId="lock-code"
+              problem={fields.code}
+              hint="From your authenticator app, or a recovery code"
             />
           )}
           {operator && (

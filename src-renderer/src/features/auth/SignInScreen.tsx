@@ -2,9 +2,9 @@ import { useState, type FormEvent } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
-import TextField from '@mui/material/TextField';
 import type { AuthStatusDto } from '../../../../src-shared/dto/auth';
 import { call, unauthenticatedReason } from '../../api/client';
+import { AuthField } from './AuthField';
 import { AuthFrame } from './AuthFrame';
 import { fieldProblems, signInProblem, WRONG_PASSWORD } from './auth-errors';
 
@@ -87,38 +87,38 @@ export function SignInScreen({
         )}
         {step === 'password' ? (
           <>
-            <TextField
+            <AuthField
               label="Login"
               value={login}
-              onChange={(e) => setLogin(e.target.value)}
+              onChange={setLogin}
               autoFocus={login === ''}
               autoComplete="username"
-              error={Boolean(fields.login)}
-              helperText={fields.login}
-              slotProps={{ htmlInput: { 'data-testid': 'sign-in-login', spellCheck: false } }}
+              testId="sign-in-login"
+              problem={fields.login}
             />
-            <TextField
+            <AuthField
               label="Password"
-              type="password"
+              secret
               value={password}
-              onChange={(e) => setPassword(e.target.value)}
+              onChange={setPassword}
               autoFocus={login !== ''}
               autoComplete="current-password"
-              error={Boolean(fields.password) || problem === WRONG_PASSWORD}
-              helperText={fields.password}
-              slotProps={{ htmlInput: { 'data-testid': 'sign-in-password' } }}
+              testId="sign-in-password"
+              problem={fields.password}
+              flagged={problem === WRONG_PASSWORD}
             />
           </>
         ) : (
-          <TextField
+          <AuthField
             label="Code"
             value={code}
-            onChange={(e) => setCode(e.target.value)}
+            onChange={setCode}
             autoFocus
             autoComplete="one-time-code"
-            error={Boolean(fields.code) || problem !== null}
-            helperText={fields.code ?? 'For example 123456, or a recovery code such as abcd-efgh-jkmn'}
-            slotProps={{ htmlInput: { 'data-testid': 'sign-in-code', spellCheck: false } }}
+            testId="sign-in-code"
+            problem={fields.code}
+            hint="For example 123456, or a recovery code such as abcd-efgh-jkmn"
+            flagged={problem !== null}
           />
         )}
         <Box sx={{ display: 'flex', gap: 1, justifyContent: 'flex-end' }}>
