@@ -117,20 +117,11 @@ export function runPreview(
   };
 }
 
-type EntryRow = {
-  id: number;
-  seq: number;
-  status: string;
-  accountNo: string | null;
-  billNo: string | null;
-  amountMinor: number;
-  paymentRef: number | null;
-  reasonCode: number | null;
-};
-
 /**
  * The preview of a batch submit: the entries still to post (posted ones never post twice), their count and
- * total in the batch currency by status, and whether the total is over `confirm.submitAboveAmount`.
+ * total in the batch currency by status, and whether the total is over `confirm.submitAboveAmount`. Counts and
+ * totals are summed in SQL and the entries are hashed row by row as they are read, so a million-entry batch is
+ * never held in memory (the preview runs at prepare and again at submit).
  */
 export function submitPreview(db: Database.Database, input: Record<string, unknown>): Preview {
   const batchId = Number(input.batchId);
@@ -141,46 +132,52 @@ export function submitPreview(db: Database.Database, input: Record<string, unkno
     .get(batchId) as
     { id: number; batchNo: string; batchType: string; currency: string; status: string } | undefined;
   if (!batch) throw notFound('batch', String(batchId));
-  const entries = db
+  // Groups in the order their first entry comes, as the clerk reads the batch.
+  const byStatus = db
     .prepare(
-      `SELECT id, seq, status, account_no AS accountNo, bill_no AS billNo, coalesce(amount_minor, 0) AS amountMinor,
-              payment_ref AS paymentRef, reason_code AS reasonCode
-       FROM batch_entries WHERE batch_id = ? AND status <> 'posted' ORDER BY id`,
+      `SELECT status, count(*) AS count, coalesce(sum(amount_minor), 0) AS amountMinor, min(id) AS firstId
+       FROM batch_entries WHERE batch_id = ? AND status <> 'posted' GROUP BY status ORDER BY firstId`,
     )
-    .all(batchId) as EntryRow[];
-  const items = entries.map((e) => ({ ...e, currency: batch.currency }));
-  const totals = totalsOf(items);
-  const totalMinor = totals[0]?.amountMinor ?? 0;
+    .all(batchId) as { status: string; count: number; amountMinor: number }[];
+  const currency = batch.currency;
+  const groups = byStatus.map((g) => ({
+    label: g.status,
+    count: g.count,
+    totals: [{ currency, count: g.count, amountMinor: g.amountMinor }],
+  }));
+  const count = byStatus.reduce((n, g) => n + g.count, 0);
+  const totalMinor = byStatus.reduce((n, g) => n + g.amountMinor, 0);
+  const totals = count === 0 ? [] : [{ currency, count, amountMinor: totalMinor }];
   const limitMinor = minimumMinor(
     String(getSetting(db, 'confirm.submitAboveAmount')),
-    exponentOf(db, batch.currency),
+    exponentOf(db, currency),
   );
-  return {
-    required: Math.abs(totalMinor) > limitMinor,
-    hash: sha256({
+  const hash = createHash('sha256').update(
+    JSON.stringify({
       operation: 'batches:submit',
       input: canonicalInput(input),
       batch: [batch.id, batch.batchType, batch.currency, batch.status],
-      entries: entries.map((e) => [
-        e.id,
-        e.seq,
-        e.status,
-        e.accountNo,
-        e.billNo,
-        e.amountMinor,
-        e.paymentRef,
-        e.reasonCode,
-      ]),
     }),
+  );
+  const rows = db
+    .prepare(
+      `SELECT id, seq, status, account_no, bill_no, coalesce(amount_minor, 0), payment_ref, reason_code
+       FROM batch_entries WHERE batch_id = ? AND status <> 'posted' ORDER BY id`,
+    )
+    .raw(true);
+  for (const row of rows.iterate(batchId)) hash.update(JSON.stringify(row)).update('\n');
+  return {
+    required: Math.abs(totalMinor) > limitMinor,
+    hash: hash.digest('hex'),
     summary: {
-      description: `Submit ${batch.batchType} batch ${batch.batchNo}: ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}`,
-      count: entries.length,
+      description: `Submit ${batch.batchType} batch ${batch.batchNo}: ${count} ${count === 1 ? 'entry' : 'entries'}`,
+      count,
       totals,
-      groups: groupsOf(items, (e) => e.status),
+      groups,
       processor: null,
       window: null,
       skipped: null,
-      limit: { currency: batch.currency, amountMinor: limitMinor },
+      limit: { currency, amountMinor: limitMinor },
     },
   };
 }
