@@ -1,171 +1,585 @@
 /**
- * Batch benchmark on a demo ledger: import of a 1,000,000-entry lockbox CSV (against a floor measured in the
- * same run: papaparse streaming parse + one prepared INSERT per row into a bare table), validate, submit with
- * allocation, the grid's page command, and peak RSS. Run: npx tsx bench/batches.ts [--accounts N] [--entries N]
+ * The million-entry day, measured (issue #13). On a 200,000-account demo ledger, for each file size (default
+ * 100,000 and 1,000,000 rows, in one run) it writes a lockbox CSV spread over the whole ledger like a real day
+ * (accounts by number, by bill number or both; a share of unknown and closed accounts that go to suspense;
+ * exact, partial and over-payments), then measures side by side:
+ *   - floors: `sqlite3 .import` of the same file (C), papaparse stream + prepared multi-row INSERT (JS), and
+ *     the set-based SQL statements that post the same batch on a copy of the validated ledger (bench/batches-floor.ts);
+ *   - the real commands through app.dispatch, each in its own child process (bench/batches-job.ts), so each
+ *     job's peak RSS is its own: batches:import-file, the grid's page command, batches:validate,
+ *     confirmations:prepare + batches:submit, ledger:check;
+ *   - CLI start (`paydesk --json api`), from source and from the built bundle (`npm run build`).
+ * and prints one table per size: phase | time | floor | ratio | peak RSS | goal | met.
+ *
+ * Needs Debian's sqlite3 CLI for the C floor: `apt-get install -y sqlite3` (skipped with a note when absent).
+ * Run: npm run bench:batches [-- --sizes 100000,1000000 --accounts 200000 --seed 1 --cli-runs 10 --keep]
+ * (use `nice -n 5` on a shared machine; 1M rows take several minutes).
  */
-import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync, fork } from 'node:child_process';
+import {
+  copyFileSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Papa from 'papaparse';
-import { openApp } from '../src-main/app-context';
+import Database from 'better-sqlite3';
 import { mulberry32 } from '../src-main/domain/prng';
 import { demoAccountNo } from '../src-main/services/demo';
-import type { Result } from '../src-shared/api/result';
-import type { BatchImportDto, BatchSubmitDto } from '../src-shared/dto/batches';
+import type { JobResult, JobSpec } from './batches-job';
 
-const arg = (name: string, fallback: number): number => {
+const ROOT = process.cwd();
+const JOB = join(ROOT, 'bench', 'batches-job.ts');
+
+const argOf = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+  return i > 0 ? process.argv[i + 1] : undefined;
 };
-const ACCOUNTS = arg('--accounts', 200_000);
-const ENTRIES = arg('--entries', 1_000_000);
+const SIZES = (argOf('--sizes') ?? '100000,1000000').split(',').map((s) => Number(s.replace(/_/g, '')));
+const ACCOUNTS = Number(argOf('--accounts') ?? 200_000);
+const SEED = Number(argOf('--seed') ?? 1);
+const CLI_RUNS = Number(argOf('--cli-runs') ?? 10);
+const KEEP = process.argv.includes('--keep');
+const MB = 1024;
+const GB_KB = 1024 * 1024;
 
-function must<T>(r: Result<unknown>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value as T;
-}
+const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const secs = (ms: number): string => (ms >= 100 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+const mb = (kb: number): string => `${fmtInt(kb / MB)} MB`;
 
-/** Peak resident memory of this process so far (the jobs run inline here, so this is the worker's figure). */
-const peakRss = (): string => `${Math.round(process.resourceUsage().maxRSS / 1024)} MB`;
-
-async function floor(file: string, dir: string): Promise<number> {
-  const Database = (await import('better-sqlite3')).default;
-  const db = new Database(join(dir, 'floor.sqlite'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.exec('CREATE TABLE staged (account_no TEXT, amount TEXT, date TEXT, check_no TEXT, payer TEXT)');
-  const ins = db.prepare('INSERT INTO staged VALUES (?, ?, ?, ?, ?)');
-  const started = performance.now();
-  let buffer: string[][] = [];
-  const flush = db.transaction((rows: string[][]) => {
-    for (const r of rows) ins.run(r[0], r[1], r[2], r[3], r[4]);
-  });
-  await new Promise<void>((resolve, reject) => {
-    Papa.parse(createReadStream(file), {
-      skipEmptyLines: true,
-      step: (row: Papa.ParseStepResult<string[]>) => {
-        buffer.push(row.data);
-        if (buffer.length >= 50_000) {
-          flush(buffer);
-          buffer = [];
-        }
-      },
-      complete: () => resolve(),
-      error: reject,
+/** Runs one phase in a child process; rejects with the child's message (or stderr) when it fails. */
+function runJob(spec: JobSpec): Promise<Extract<JobResult, { ok: true }>> {
+  return new Promise((resolve, reject) => {
+    const child = fork(JOB, [JSON.stringify(spec)], {
+      cwd: ROOT,
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+    });
+    let stderr = '';
+    let result: JobResult | null = null;
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    child.on('message', (m) => {
+      result = m as JobResult;
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      const r = result;
+      if (r?.ok) resolve(r);
+      else if (r) reject(new Error(r.error));
+      else
+        reject(
+          new Error(`${spec.phase} child exited (${signal ?? code}) without a result: ${stderr.trim()}`),
+        );
     });
   });
-  flush(buffer);
-  const ms = performance.now() - started;
-  db.close();
-  return ms;
 }
 
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'paydesk-bench-batches-'));
-  const app = openApp({
-    file: join(dir, 'ledger.sqlite'),
-    login: 'bench',
-    migrationsFolder: 'db/migrations',
-  });
+/** The accounts and open bills the lockbox file draws from (read from the demo ledger). */
+type Pool = {
+  active: { no: string; bills: { no: string; dueMinor: number }[]; openMinor: number }[];
+  closed: string[];
+};
+
+function loadPool(ledger: string): Pool {
+  const db = new Database(ledger, { readonly: true });
   try {
-    console.log(
-      `Paydesk batch benchmark — ${ACCOUNTS.toLocaleString('en-US')}-account demo ledger, ${ENTRIES.toLocaleString('en-US')}-entry lockbox CSV`,
-    );
-    let t = performance.now();
-    must(await app.dispatch('demo:load', { accounts: ACCOUNTS, seed: 1 }));
-    console.log(`setup: demo ledger in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    const db = app.ctx.ledger.sqlite;
-    db.prepare(
-      `INSERT INTO settings (key, value) VALUES ('ALLOWACCOUNTDUP', 'true'), ('NoManualAllocation', 'true'), ('PaymentSuspense', 'true')`,
-    ).run();
-    const usd = (
-      db
-        .prepare(`SELECT account_no AS no FROM accounts WHERE currency = 'USD' AND status = 'active'`)
-        .all() as { no: string }[]
-    ).map((r) => r.no);
-    const rand = mulberry32(5);
-    const lines = ['Account Number,Payment Amount,Date,Check Number,Payer'];
-    let total = 0;
-    for (let i = 0; i < ENTRIES; i++) {
-      const account = i % 200 === 0 ? demoAccountNo(ACCOUNTS + 1 + i) : usd[Math.floor(rand() * usd.length)]!;
-      const cents = 100 + Math.floor(rand() * 30_000);
-      total += cents;
-      lines.push(`${account},${(cents / 100).toFixed(2)},11/20/2026,${100000 + i},"Payer ${i % 997}, Inc."`);
+    // A USD lockbox pays USD accounts: the active ones are the payers, a few closed ones go to suspense.
+    const accounts = db
+      .prepare(
+        `SELECT id, account_no AS no, status FROM accounts WHERE is_suspense = 0 AND currency = 'USD' ORDER BY id`,
+      )
+      .all() as { id: number; no: string; status: string }[];
+    const bills = new Map<number, { no: string; dueMinor: number }[]>();
+    for (const b of db
+      .prepare(
+        `SELECT account_id AS accountId, bill_no AS no, amount_due_minor AS dueMinor FROM bills
+         WHERE status = 'open' AND currency = 'USD' ORDER BY account_id, due_date, id`,
+      )
+      .iterate() as Iterable<{ accountId: number; no: string; dueMinor: number }>) {
+      let list = bills.get(b.accountId);
+      if (!list) bills.set(b.accountId, (list = []));
+      list.push({ no: b.no, dueMinor: b.dueMinor });
     }
-    const file = join(dir, 'lockbox.csv');
-    writeFileSync(file, lines.join('\n') + '\n');
-    console.log(
-      `setup: wrote ${file} (${ENTRIES.toLocaleString('en-US')} rows, total ${(total / 100).toFixed(2)})`,
-    );
-
-    // The demo ledger is built in this process too: its peak is the baseline the job figures below sit on.
-    console.log(`setup: peak RSS after building the ledger and the file ${peakRss()}`);
-    const floorMs = await floor(file, dir);
-    console.log(
-      `floor (papaparse stream + prepared INSERT into a bare table): ${(floorMs / 1000).toFixed(2)} s`,
-    );
-
-    const template = {
-      name: 'bench',
-      format: 'delimited',
-      delimiter: ',',
-      hasColumnHeader: true,
-      dateFormat: 'MM/dd/yyyy',
-      columns: [
-        { field: 'accountNo', index: 0 },
-        { field: 'amount', index: 1 },
-        { field: 'paymentDate', index: 2 },
-        { field: 'checkNo', index: 3 },
-        { field: 'payerName', index: 4 },
-      ],
-    };
-    t = performance.now();
-    const imported = must<BatchImportDto>(
-      await app.dispatch('batches:import-file', { file, template, payType: 10012, currency: 'USD' }),
-    );
-    const importMs = performance.now() - t;
-    console.log(
-      `import (parse + stage) ${imported.rows.toLocaleString('en-US')} rows: ${(importMs / 1000).toFixed(2)} s, ratio ${(importMs / floorMs).toFixed(2)}x the floor (target ≤ 2x, < 4 s); peak RSS so far ${peakRss()}`,
-    );
-    const batchId = imported.batch.id;
-
-    const pages: number[] = [];
-    for (let i = 0; i < 200; i++) {
-      const start = Math.floor(rand() * (ENTRIES - 200));
-      const s = performance.now();
-      must(
-        await app.dispatch('batches:entries', {
-          batchId,
-          startRow: start,
-          endRow: start + 200,
-          totals: false,
-        }),
-      );
-      pages.push(performance.now() - s);
+    const active: Pool['active'] = [];
+    const closed: string[] = [];
+    for (const a of accounts) {
+      if (a.status === 'closed') closed.push(a.no);
+      else if (a.status === 'active') {
+        const list = bills.get(a.id) ?? [];
+        active.push({ no: a.no, bills: list, openMinor: list.reduce((s, b) => s + b.dueMinor, 0) });
+      }
     }
-    pages.sort((a, b) => a - b);
-    const s0 = performance.now();
-    must(await app.dispatch('batches:entries', { batchId, startRow: 0, endRow: 200 }));
-    console.log(`grid first block with totals: ${(performance.now() - s0).toFixed(1)} ms`);
-    console.log(
-      `grid page command (200 rows at random offsets): p50 ${pages[100]!.toFixed(1)} ms, p95 ${pages[190]!.toFixed(1)} ms (target p95 < 20 ms)`,
-    );
-
-    t = performance.now();
-    must(await app.dispatch('batches:validate', { batchId }));
-    console.log(
-      `validate: ${((performance.now() - t) / 1000).toFixed(2)} s (target < 6 s); peak RSS so far ${peakRss()}`,
-    );
-
-    t = performance.now();
-    const submitted = must<BatchSubmitDto>(await app.dispatch('batches:submit', { batchId }));
-    console.log(
-      `submit: ${((performance.now() - t) / 1000).toFixed(2)} s for ${submitted.posted.toLocaleString('en-US')} payments + ${submitted.suspended.toLocaleString('en-US')} suspended (target < 15 s); peak RSS so far ${peakRss()} (target < 600 MB)`,
-    );
+    return { active, closed };
   } finally {
-    app.close();
-    rmSync(dir, { recursive: true, force: true });
+    db.close();
   }
 }
 
-void main();
+/** Decimal text of integer minor units (cents), without floats. */
+const decimal = (minor: number): string =>
+  `${Math.floor(minor / 100)}.${String(minor % 100).padStart(2, '0')}`;
+
+type FileStats = {
+  rows: number;
+  bytes: number;
+  accounts: number;
+  bills: number;
+  unknown: number;
+  closed: number;
+  byAccount: number;
+  byBill: number;
+  byBoth: number;
+};
+
+/**
+ * Writes the lockbox CSV of one size: Account Number, Bill Number, Payment Amount, Date, Check Number, Payer.
+ * 0.5% unknown account numbers, 0.2% unknown bill numbers, 0.2% closed accounts (all to suspense); the rest
+ * pay a random active USD account, named by account number (55%), bill number (25%) or both (20%), paying the
+ * bill's amount due, part of it, the account's whole open amount, or an unrelated amount.
+ */
+async function writeLockbox(file: string, rows: number, pool: Pool, seed: number): Promise<FileStats> {
+  const rand = mulberry32(seed * 7919 + rows);
+  const out = createWriteStream(file);
+  const accounts = new Set<string>();
+  const bills = new Set<string>();
+  const stats: FileStats = {
+    rows,
+    bytes: 0,
+    accounts: 0,
+    bills: 0,
+    unknown: 0,
+    closed: 0,
+    byAccount: 0,
+    byBill: 0,
+    byBoth: 0,
+  };
+  const lines: string[] = ['Account Number,Bill Number,Payment Amount,Date,Check Number,Payer'];
+  const between = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
+  const write = async (): Promise<void> => {
+    const chunk = lines.join('\n') + '\n';
+    lines.length = 0;
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+  };
+  for (let i = 0; i < rows; i++) {
+    const roll = rand();
+    let account = '';
+    let bill = '';
+    let minor: number;
+    if (roll < 0.005) {
+      account = demoAccountNo(ACCOUNTS + between(1, 9_000_000));
+      minor = between(100, 30_000);
+      stats.unknown++;
+    } else if (roll < 0.007) {
+      bill = `B${String(between(ACCOUNTS + 1, 9_999_999)).padStart(7, '0')}-01`;
+      minor = between(100, 30_000);
+      stats.unknown++;
+    } else if (roll < 0.009 && pool.closed.length > 0) {
+      account = pool.closed[Math.floor(rand() * pool.closed.length)] as string;
+      minor = between(100, 30_000);
+      stats.closed++;
+    } else {
+      const a = pool.active[Math.floor(rand() * pool.active.length)] as Pool['active'][number];
+      const how = rand();
+      const b = a.bills.length > 0 && how >= 0.55 ? a.bills[Math.floor(rand() * a.bills.length)] : undefined;
+      if (b) {
+        bill = b.no;
+        bills.add(b.no);
+        if (how < 0.8) stats.byBill++;
+        else {
+          account = a.no;
+          stats.byBoth++;
+        }
+        const kind = rand();
+        minor =
+          kind < 0.5
+            ? b.dueMinor
+            : kind < 0.8
+              ? Math.max(100, Math.floor((b.dueMinor * between(20, 90)) / 100))
+              : between(100, 30_000);
+      } else {
+        account = a.no;
+        stats.byAccount++;
+        minor = a.openMinor > 0 && rand() < 0.3 ? a.openMinor : between(100, 30_000);
+      }
+      accounts.add(a.no);
+    }
+    lines.push(
+      `${account},${bill},${decimal(Math.max(1, minor))},11/20/2026,${100_000 + i},"Payer ${i % 997}, Inc."`,
+    );
+    if (lines.length >= 10_000) await write();
+  }
+  await write();
+  await new Promise<void>((resolve, reject) =>
+    out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+  );
+  stats.accounts = accounts.size;
+  stats.bills = bills.size;
+  stats.bytes = statSync(file).size;
+  return stats;
+}
+
+/** The C floor: Debian's sqlite3 shell `.import` of the file into a bare table (wall time, peak RSS). */
+function cFloor(file: string, target: string): { ms: number; maxRssKb: number | null } | string {
+  const probe = spawnSync('sqlite3', ['-version'], { encoding: 'utf8' });
+  if (probe.error) return 'sqlite3 CLI not found (apt-get install -y sqlite3): C floor skipped';
+  const create = spawnSync(
+    'sqlite3',
+    [
+      target,
+      'CREATE TABLE staged (account_no TEXT, bill_no TEXT, amount TEXT, date TEXT, check_no TEXT, payer TEXT)',
+    ],
+    { encoding: 'utf8' },
+  );
+  if (create.status !== 0) return `sqlite3 failed: ${create.stderr}`;
+  const timed = existsSync('/usr/bin/time');
+  const args = [target, `.import --csv --skip 1 ${file} staged`];
+  const t = performance.now();
+  const r = timed
+    ? spawnSync('/usr/bin/time', ['-f', 'maxrss=%M', 'sqlite3', ...args], { encoding: 'utf8' })
+    : spawnSync('sqlite3', args, { encoding: 'utf8' });
+  const ms = performance.now() - t;
+  if (r.status !== 0) return `sqlite3 .import failed: ${r.stderr}`;
+  const rss = /maxrss=(\d+)/.exec(r.stderr ?? '');
+  return { ms, maxRssKb: rss ? Number(rss[1]) : null };
+}
+
+/** Median wall time of `runs` starts of a command (after one warm-up start). */
+function medianStart(cmd: string, args: string[], runs: number): number | string {
+  const env = { ...process.env, PAYDESK_APP_ROOT: ROOT };
+  const once = (): number | string => {
+    const t = performance.now();
+    const r = spawnSync(cmd, args, { cwd: ROOT, env, encoding: 'utf8' });
+    const ms = performance.now() - t;
+    if (r.status !== 0) return `exit ${r.status}: ${(r.stderr || r.stdout).slice(0, 300)}`;
+    return ms;
+  };
+  const warm = once();
+  if (typeof warm === 'string') return warm;
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const ms = once();
+    if (typeof ms === 'string') return ms;
+    samples.push(ms);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)] as number;
+}
+
+/** One row of a size's table. */
+type Row = {
+  phase: string;
+  time: string;
+  floor: string;
+  ratio: string;
+  rss: string;
+  goal: string;
+  met: string;
+};
+
+const verdict = (ok: boolean | null): string => (ok === null ? '-' : ok ? 'yes' : 'NO');
+
+function printTable(title: string, rows: Row[]): void {
+  const head: Row = {
+    phase: 'phase',
+    time: 'time',
+    floor: 'floor',
+    ratio: 'ratio',
+    rss: 'peak RSS',
+    goal: 'goal',
+    met: 'met',
+  };
+  const keys = Object.keys(head) as (keyof Row)[];
+  const width = Object.fromEntries(
+    keys.map((k) => [k, Math.max(...[head, ...rows].map((r) => r[k].length))]),
+  ) as Record<keyof Row, number>;
+  const line = (r: Row): string => `| ${keys.map((k) => r[k].padEnd(width[k])).join(' | ')} |`;
+  console.log(`\n${title}`);
+  console.log(line(head));
+  console.log(`|${keys.map((k) => '-'.repeat(width[k] + 2)).join('|')}|`);
+  for (const r of rows) console.log(line(r));
+}
+
+type Cli = { source: number | string; bundle: number | string };
+
+/** Measures CLI start once per run (it does not depend on the file size). */
+function measureCli(): Cli {
+  const source = medianStart(process.execPath, ['bin/paydesk.cjs', '--json', 'api'], CLI_RUNS);
+  const bundle = existsSync(join(ROOT, 'out', 'main', 'cli.js'))
+    ? medianStart(process.execPath, ['out/main/cli.js', '--json', 'api'], CLI_RUNS)
+    : 'out/main/cli.js missing: run `npm run build` first';
+  return { source, bundle };
+}
+
+function cliRows(cli: Cli): Row[] {
+  return (['source', 'bundle'] as const).map((k) => {
+    const v = cli[k];
+    return typeof v === 'string'
+      ? {
+          phase: `CLI start (${k})`,
+          time: 'failed',
+          floor: '-',
+          ratio: '-',
+          rss: '-',
+          goal: '≤ 0.3 s',
+          met: v,
+        }
+      : {
+          phase: `CLI start (${k}), median of ${CLI_RUNS}`,
+          time: secs(v),
+          floor: '-',
+          ratio: '-',
+          rss: '-',
+          goal: '≤ 0.3 s',
+          met: verdict(v <= 300),
+        };
+  });
+}
+
+/** Runs one file size end to end and prints its table. */
+async function runSize(size: number, template: string, pool: Pool, base: string, cli: Cli): Promise<void> {
+  const dir = join(base, `size-${size}`);
+  mkdirSync(dir, { recursive: true });
+  const ledger = join(dir, 'ledger.sqlite');
+  copyFileSync(template, ledger);
+  const file = join(dir, 'lockbox.csv');
+  const scale = size / 1_000_000;
+  const scaled = (seconds: number): string =>
+    scale === 1 ? `≤ ${seconds} s` : `≤ ${(seconds * scale).toFixed(2)} s (${seconds} s at 1M, scaled)`;
+  const rows: Row[] = [];
+  const rssCell = (kb: number): string => mb(kb);
+  const rssOk = (kb: number): boolean => kb <= GB_KB;
+  const fail = (phase: string, err: unknown): void => {
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    rows.push({ phase, time: 'FAILED', floor: '-', ratio: '-', rss: '-', goal: '-', met: message ?? '' });
+    console.log(`  ${phase} FAILED:\n${err instanceof Error ? err.message : String(err)}`);
+  };
+  try {
+    let t = performance.now();
+    const stats = await writeLockbox(file, size, pool, SEED);
+    console.log(
+      `\n[${fmtInt(size)} rows] lockbox file ${fmtInt(stats.bytes / 1024 / 1024)} MB in ${secs(performance.now() - t)}: ` +
+        `${fmtInt(stats.accounts)} distinct accounts, ${fmtInt(stats.bills)} distinct bills; by account ${fmtInt(stats.byAccount)}, ` +
+        `by bill ${fmtInt(stats.byBill)}, both ${fmtInt(stats.byBoth)}; unknown ${fmtInt(stats.unknown)}, closed ${fmtInt(stats.closed)} ` +
+        `(${(((stats.unknown + stats.closed) * 100) / size).toFixed(2)}% to suspense)`,
+    );
+
+    const c = cFloor(file, join(dir, 'floor-c.sqlite'));
+    const cMs = typeof c === 'string' ? null : c.ms;
+    if (typeof c === 'string') console.log(`  ${c}`);
+    rows.push({
+      phase: 'floor: sqlite3 .import (C)',
+      time: typeof c === 'string' ? 'skipped' : secs(c.ms),
+      floor: '-',
+      ratio: '-',
+      rss: typeof c === 'string' || c.maxRssKb === null ? '-' : rssCell(c.maxRssKb),
+      goal: '-',
+      met: '-',
+    });
+    let jsMs: number | null = null;
+    try {
+      const js = await runJob({ phase: 'floor-js', file, target: join(dir, 'floor-js.sqlite') });
+      jsMs = js.ms;
+      rows.push({
+        phase: 'floor: papaparse + multi-row INSERT (JS)',
+        time: secs(js.ms),
+        floor: cMs === null ? '-' : secs(cMs),
+        ratio: cMs === null ? '-' : `${(js.ms / cMs).toFixed(2)}x`,
+        rss: rssCell(js.maxRssKb),
+        goal: '-',
+        met: '-',
+      });
+    } catch (err) {
+      fail('floor: papaparse + multi-row INSERT (JS)', err);
+    }
+    rmSync(join(dir, 'floor-c.sqlite'), { force: true });
+    rmSync(join(dir, 'floor-js.sqlite'), { force: true });
+    rmSync(join(dir, 'floor-js.sqlite-wal'), { force: true });
+    rmSync(join(dir, 'floor-js.sqlite-shm'), { force: true });
+
+    const importFloor = cMs ?? jsMs;
+    let batchId: number;
+    try {
+      const r = await runJob({ phase: 'import', ledger, file });
+      batchId = Number(r.facts.batchId);
+      console.log(
+        `  import: ${fmtInt(Number(r.facts.rows))} rows staged, ${fmtInt(Number(r.facts.invalid))} invalid`,
+      );
+      rows.push({
+        phase: 'batches:import-file',
+        time: secs(r.ms),
+        floor: importFloor === null ? '-' : `${secs(importFloor)} (${cMs === null ? 'JS' : 'C'})`,
+        ratio: importFloor === null ? '-' : `${(r.ms / importFloor).toFixed(2)}x`,
+        rss: rssCell(r.maxRssKb),
+        goal: '≤ 2x C floor, RSS ≤ 1 GB',
+        met: verdict((importFloor === null || r.ms <= 2 * importFloor) && rssOk(r.maxRssKb)),
+      });
+    } catch (err) {
+      fail('batches:import-file', err);
+      return;
+    }
+
+    try {
+      const g = await runJob({ phase: 'grid', ledger, batchId, rows: size });
+      rows.push({
+        phase: 'grid page (200 rows, random offsets) p95',
+        time: secs(g.ms),
+        floor: '-',
+        ratio: '-',
+        rss: rssCell(g.maxRssKb),
+        goal: '≤ 20 ms',
+        met: verdict(g.ms <= 20),
+      });
+      console.log(
+        `  grid: p50 ${secs(Number(g.facts.p50))}, p95 ${secs(Number(g.facts.p95))}, first block with totals ${secs(Number(g.facts.firstWithTotals))}`,
+      );
+    } catch (err) {
+      fail('grid page', err);
+    }
+
+    try {
+      const v = await runJob({ phase: 'validate', ledger, batchId });
+      rows.push({
+        phase: 'batches:validate',
+        time: secs(v.ms),
+        floor: '-',
+        ratio: '-',
+        rss: rssCell(v.maxRssKb),
+        goal: `${scaled(6)}, RSS ≤ 1 GB`,
+        met: verdict(v.ms <= 6000 * scale && rssOk(v.maxRssKb)),
+      });
+      console.log(
+        `  validate: ${Object.entries(v.facts)
+          .map(([k, n]) => `${k} ${fmtInt(Number(n))}`)
+          .join(', ')}`,
+      );
+    } catch (err) {
+      fail('batches:validate', err);
+      return;
+    }
+
+    // The set-based floor posts the same validated batch on a copy of the ledger.
+    let floorMs: number | null = null;
+    const copy = join(dir, 'floor-sql.sqlite');
+    try {
+      t = performance.now();
+      const src = new Database(ledger, { readonly: true });
+      try {
+        src.prepare('VACUUM INTO ?').run(copy);
+      } finally {
+        src.close();
+      }
+      const f = await runJob({ phase: 'floor-sql', ledger: copy, batchId });
+      floorMs = f.ms;
+      rows.push({
+        phase: 'floor: set-based SQL posting',
+        time: secs(f.ms),
+        floor: '-',
+        ratio: '-',
+        rss: rssCell(f.maxRssKb),
+        goal: '-',
+        met: '-',
+      });
+      console.log(
+        `  set-based floor (ledger copy and child start ${secs(performance.now() - t - f.ms)}): ${Object.entries(
+          f.facts,
+        )
+          .map(([k, n]) => `${k} ${fmtInt(Number(n))}`)
+          .join(', ')}`,
+      );
+    } catch (err) {
+      fail('floor: set-based SQL posting', err);
+    } finally {
+      for (const s of ['', '-wal', '-shm']) rmSync(copy + s, { force: true });
+    }
+
+    let submitted = false;
+    try {
+      const s = await runJob({ phase: 'submit', ledger, batchId });
+      submitted = true;
+      const goalOk = s.ms <= 10_000 * scale && (floorMs === null || s.ms <= 2 * floorMs) && rssOk(s.maxRssKb);
+      rows.push({
+        phase: 'batches:submit (prepare + confirm)',
+        time: secs(s.ms),
+        floor: floorMs === null ? '-' : `${secs(floorMs)} (set-based)`,
+        ratio: floorMs === null ? '-' : `${(s.ms / floorMs).toFixed(2)}x`,
+        rss: rssCell(s.maxRssKb),
+        goal: `${scaled(10)}, ≤ 2x set-based, RSS ≤ 1 GB`,
+        met: verdict(goalOk),
+      });
+      console.log(
+        `  submit: ${Object.entries(s.facts)
+          .map(([k, n]) => `${k} ${k.endsWith('Ms') ? secs(Number(n)) : fmtInt(Number(n))}`)
+          .join(', ')}`,
+      );
+    } catch (err) {
+      fail('batches:submit', err);
+    }
+
+    if (submitted) {
+      try {
+        const k = await runJob({ phase: 'check', ledger });
+        rows.push({
+          phase: `ledger:check (${Number(k.facts.violations) === 0 ? 'clean' : `${fmtInt(Number(k.facts.violations))} violations`})`,
+          time: secs(k.ms),
+          floor: '-',
+          ratio: '-',
+          rss: rssCell(k.maxRssKb),
+          goal: '< 10 s, RSS ≤ 1 GB',
+          met: verdict(k.ms < 10_000 && rssOk(k.maxRssKb) && Number(k.facts.violations) === 0),
+        });
+      } catch (err) {
+        fail('ledger:check', err);
+      }
+    }
+  } finally {
+    rows.push(...cliRows(cli));
+    printTable(
+      `Batch benchmark: ${fmtInt(size)} rows, ${fmtInt(ACCOUNTS)}-account demo ledger (seed ${SEED})`,
+      rows,
+    );
+    if (!KEEP) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(JOB)) throw new Error(`run from the project root (no ${JOB})`);
+  if (SIZES.some((s) => !Number.isSafeInteger(s) || s <= 0))
+    throw new Error(`bad --sizes ${argOf('--sizes')}`);
+  const base = mkdtempSync(join(tmpdir(), 'paydesk-bench-batches-'));
+  const cleanup = (): void => {
+    if (!KEEP) rmSync(base, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => {
+    cleanup();
+    process.exit(130);
+  });
+  try {
+    console.log(
+      `Paydesk batch benchmark: sizes ${SIZES.map(fmtInt).join(', ')} rows, ${fmtInt(ACCOUNTS)}-account demo ledger, temp ${base}`,
+    );
+    const template = join(base, 'template.sqlite');
+    const demo = await runJob({ phase: 'demo', ledger: template, accounts: ACCOUNTS, seed: SEED });
+    console.log(
+      `setup: demo:load ${fmtInt(ACCOUNTS)} accounts in ${secs(demo.ms)} (peak RSS ${mb(demo.maxRssKb)})`,
+    );
+    const pool = loadPool(template);
+    console.log(
+      `setup: ${fmtInt(pool.active.length)} active USD accounts with ${fmtInt(pool.active.reduce((s, a) => s + a.bills.length, 0))} open bills; ${fmtInt(pool.closed.length)} closed`,
+    );
+    const cli = measureCli();
+    for (const size of SIZES) await runSize(size, template, pool, base, cli);
+  } finally {
+    cleanup();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exitCode = 1;
+});
