@@ -41,6 +41,13 @@ export function setBasedFloor(
   const facts: Record<string, number> = {};
 
   const started = performance.now();
+  let last = started;
+  // Each step's share of the time, so a slow floor shows which statement to look at.
+  const lap = (name: string): void => {
+    const now = performance.now();
+    facts[name] = now - last;
+    last = now;
+  };
   db.transaction(() => {
     const auditId = Number(
       db
@@ -79,6 +86,7 @@ export function setBasedFloor(
        LEFT JOIN accounts ab ON ab.id = b.account_id
        WHERE e.batch_id = @batchId AND e.amount_minor > 0 AND e.status NOT IN ('posted', 'posted_suspense')`,
     ).run({ batchId, batchDate: batch.batchDate });
+    lap('stageMs');
 
     // Payments in entry order (the payment ids follow the file), then the suspended ones.
     facts.payments = db
@@ -99,6 +107,7 @@ export function setBasedFloor(
          FROM fl_entries WHERE suspense_reason IS NOT NULL ORDER BY seq`,
       )
       .run({ ...batch, suspenseId, batchId, journal: suspenseJournal, at }).changes;
+    lap('paymentsMs');
 
     // FIFO: each payment covers [lo, hi) of its account's running total, each open item [lo, hi) of the
     // account's open amount in oldest-due order; an allocation line is the overlap of the two.
@@ -127,6 +136,7 @@ export function setBasedFloor(
          ORDER BY p.id, i.lo`,
       )
       .run(at).changes;
+    lap('allocationsMs');
 
     // Items, bills and balances: one grouped UPDATE ... FROM each.
     facts.items = db
@@ -156,6 +166,7 @@ export function setBasedFloor(
        FROM (SELECT account_id, sum(account_amount_minor) AS s FROM payments WHERE journal_id = ? GROUP BY account_id) AS t
        WHERE accounts.id = t.account_id`,
     ).run(payJournal);
+    lap('updatesMs');
 
     // Journal lines: AR credit per account and CASH debit per currency; CASH / SUSPENSE for the suspended.
     db.prepare(
@@ -171,8 +182,9 @@ export function setBasedFloor(
        UNION ALL
        SELECT @journal, 'SUSPENSE', NULL, -sum(amount_minor), currency FROM payments WHERE journal_id = @journal GROUP BY currency`,
     ).run({ journal: suspenseJournal });
+    lap('journalMs');
     db.exec('DROP TABLE temp.fl_entries; DROP TABLE temp.fl_pay; DROP TABLE temp.fl_items');
   })();
-  const ms = performance.now() - started;
-  return { ms, facts };
+  lap('commitMs');
+  return { ms: performance.now() - started, facts };
 }

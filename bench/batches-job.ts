@@ -9,6 +9,7 @@ import Papa from 'papaparse';
 import { openApp, type App } from '../src-main/app-context';
 import { mulberry32 } from '../src-main/domain/prng';
 import type { Result } from '../src-shared/api/result';
+import { LOCKBOX_TEMPLATE } from './batches-data';
 import { setBasedFloor } from './batches-floor';
 
 /** A phase to run and what it needs. */
@@ -24,25 +25,16 @@ export type JobSpec =
 
 /** What a phase reports: its own wall time, the child's peak RSS (KB) and phase-specific figures. */
 export type JobResult =
-  | { ok: true; ms: number; maxRssKb: number; baseRssKb: number; facts: Record<string, number | string> }
+  | {
+      ok: true;
+      ms: number;
+      /** CPU time (user + system) of the child while the phase ran, opening the ledger included. */
+      cpuMs: number;
+      maxRssKb: number;
+      baseRssKb: number;
+      facts: Record<string, number | string>;
+    }
   | { ok: false; error: string };
-
-/** The template the bench's lockbox files are written for (column order of bench/batches.ts). */
-export const LOCKBOX_TEMPLATE = {
-  name: 'bench-lockbox',
-  format: 'delimited',
-  delimiter: ',',
-  hasColumnHeader: true,
-  dateFormat: 'MM/dd/yyyy',
-  columns: [
-    { field: 'accountNo', index: 0 },
-    { field: 'billNo', index: 1 },
-    { field: 'amount', index: 2 },
-    { field: 'paymentDate', index: 3 },
-    { field: 'checkNo', index: 4 },
-    { field: 'payerName', index: 5 },
-  ],
-};
 
 function must<T>(r: Result<unknown>, what: string): T {
   if (!r.ok) throw new Error(`${what}: ${r.error.code}: ${r.error.message}`);
@@ -277,9 +269,12 @@ async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '{}') as JobSpec;
   const baseRssKb = process.resourceUsage().maxRSS;
   let result: JobResult;
+  const cpu = process.cpuUsage();
   try {
     const { ms, facts } = await run(spec);
-    result = { ok: true, ms, maxRssKb: process.resourceUsage().maxRSS, baseRssKb, facts };
+    const used = process.cpuUsage(cpu);
+    const cpuMs = (used.user + used.system) / 1000;
+    result = { ok: true, ms, cpuMs, maxRssKb: process.resourceUsage().maxRSS, baseRssKb, facts };
   } catch (err) {
     result = { ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
   }

@@ -16,21 +16,12 @@
  * (use `nice -n 5` on a shared machine; 1M rows take several minutes).
  */
 import { spawnSync, fork } from 'node:child_process';
-import {
-  copyFileSync,
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { mulberry32 } from '../src-main/domain/prng';
-import { demoAccountNo } from '../src-main/services/demo';
 import type { JobResult, JobSpec } from './batches-job';
+import { loadPool, writeLockbox, type Pool } from './batches-data';
 
 const ROOT = process.cwd();
 const JOB = join(ROOT, 'bench', 'batches-job.ts');
@@ -50,6 +41,9 @@ const GB_KB = 1024 * 1024;
 const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const secs = (ms: number): string => (ms >= 100 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
 const mb = (kb: number): string => `${fmtInt(kb / MB)} MB`;
+/** Wall time with the job's CPU time beside it: on a shared machine the wall time carries other people's load. */
+const timeCell = (r: { ms: number; cpuMs: number | null }): string =>
+  r.cpuMs === null ? secs(r.ms) : `${secs(r.ms)} (cpu ${secs(r.cpuMs)})`;
 
 /** Runs one phase in a child process; rejects with the child's message (or stderr) when it fails. */
 function runJob(spec: JobSpec): Promise<Extract<JobResult, { ok: true }>> {
@@ -80,152 +74,11 @@ function runJob(spec: JobSpec): Promise<Extract<JobResult, { ok: true }>> {
   });
 }
 
-/** The accounts and open bills the lockbox file draws from (read from the demo ledger). */
-type Pool = {
-  active: { no: string; bills: { no: string; dueMinor: number }[]; openMinor: number }[];
-  closed: string[];
-};
-
-function loadPool(ledger: string): Pool {
-  const db = new Database(ledger, { readonly: true });
-  try {
-    // A USD lockbox pays USD accounts: the active ones are the payers, a few closed ones go to suspense.
-    const accounts = db
-      .prepare(
-        `SELECT id, account_no AS no, status FROM accounts WHERE is_suspense = 0 AND currency = 'USD' ORDER BY id`,
-      )
-      .all() as { id: number; no: string; status: string }[];
-    const bills = new Map<number, { no: string; dueMinor: number }[]>();
-    for (const b of db
-      .prepare(
-        `SELECT account_id AS accountId, bill_no AS no, amount_due_minor AS dueMinor FROM bills
-         WHERE status = 'open' AND currency = 'USD' ORDER BY account_id, due_date, id`,
-      )
-      .iterate() as Iterable<{ accountId: number; no: string; dueMinor: number }>) {
-      let list = bills.get(b.accountId);
-      if (!list) bills.set(b.accountId, (list = []));
-      list.push({ no: b.no, dueMinor: b.dueMinor });
-    }
-    const active: Pool['active'] = [];
-    const closed: string[] = [];
-    for (const a of accounts) {
-      if (a.status === 'closed') closed.push(a.no);
-      else if (a.status === 'active') {
-        const list = bills.get(a.id) ?? [];
-        active.push({ no: a.no, bills: list, openMinor: list.reduce((s, b) => s + b.dueMinor, 0) });
-      }
-    }
-    return { active, closed };
-  } finally {
-    db.close();
-  }
-}
-
-/** Decimal text of integer minor units (cents), without floats. */
-const decimal = (minor: number): string =>
-  `${Math.floor(minor / 100)}.${String(minor % 100).padStart(2, '0')}`;
-
-type FileStats = {
-  rows: number;
-  bytes: number;
-  accounts: number;
-  bills: number;
-  unknown: number;
-  closed: number;
-  byAccount: number;
-  byBill: number;
-  byBoth: number;
-};
-
-/**
- * Writes the lockbox CSV of one size: Account Number, Bill Number, Payment Amount, Date, Check Number, Payer.
- * 0.5% unknown account numbers, 0.2% unknown bill numbers, 0.2% closed accounts (all to suspense); the rest
- * pay a random active USD account, named by account number (55%), bill number (25%) or both (20%), paying the
- * bill's amount due, part of it, the account's whole open amount, or an unrelated amount.
- */
-async function writeLockbox(file: string, rows: number, pool: Pool, seed: number): Promise<FileStats> {
-  const rand = mulberry32(seed * 7919 + rows);
-  const out = createWriteStream(file);
-  const accounts = new Set<string>();
-  const bills = new Set<string>();
-  const stats: FileStats = {
-    rows,
-    bytes: 0,
-    accounts: 0,
-    bills: 0,
-    unknown: 0,
-    closed: 0,
-    byAccount: 0,
-    byBill: 0,
-    byBoth: 0,
-  };
-  const lines: string[] = ['Account Number,Bill Number,Payment Amount,Date,Check Number,Payer'];
-  const between = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
-  const write = async (): Promise<void> => {
-    const chunk = lines.join('\n') + '\n';
-    lines.length = 0;
-    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
-  };
-  for (let i = 0; i < rows; i++) {
-    const roll = rand();
-    let account = '';
-    let bill = '';
-    let minor: number;
-    if (roll < 0.005) {
-      account = demoAccountNo(ACCOUNTS + between(1, 9_000_000));
-      minor = between(100, 30_000);
-      stats.unknown++;
-    } else if (roll < 0.007) {
-      bill = `B${String(between(ACCOUNTS + 1, 9_999_999)).padStart(7, '0')}-01`;
-      minor = between(100, 30_000);
-      stats.unknown++;
-    } else if (roll < 0.009 && pool.closed.length > 0) {
-      account = pool.closed[Math.floor(rand() * pool.closed.length)] as string;
-      minor = between(100, 30_000);
-      stats.closed++;
-    } else {
-      const a = pool.active[Math.floor(rand() * pool.active.length)] as Pool['active'][number];
-      const how = rand();
-      const b = a.bills.length > 0 && how >= 0.55 ? a.bills[Math.floor(rand() * a.bills.length)] : undefined;
-      if (b) {
-        bill = b.no;
-        bills.add(b.no);
-        if (how < 0.8) stats.byBill++;
-        else {
-          account = a.no;
-          stats.byBoth++;
-        }
-        const kind = rand();
-        minor =
-          kind < 0.5
-            ? b.dueMinor
-            : kind < 0.8
-              ? Math.max(100, Math.floor((b.dueMinor * between(20, 90)) / 100))
-              : between(100, 30_000);
-      } else {
-        account = a.no;
-        stats.byAccount++;
-        minor = a.openMinor > 0 && rand() < 0.3 ? a.openMinor : between(100, 30_000);
-      }
-      accounts.add(a.no);
-    }
-    lines.push(
-      `${account},${bill},${decimal(Math.max(1, minor))},11/20/2026,${100_000 + i},"Payer ${i % 997}, Inc."`,
-    );
-    if (lines.length >= 10_000) await write();
-  }
-  await write();
-  await new Promise<void>((resolve, reject) =>
-    out.end((err?: Error | null) => (err ? reject(err) : resolve())),
-  );
-  stats.accounts = accounts.size;
-  stats.bills = bills.size;
-  stats.bytes = statSync(file).size;
-  return stats;
-}
-
 /** The C floor: Debian's sqlite3 shell `.import` of the file into a bare table (wall time, peak RSS). */
-function cFloor(file: string, target: string): { ms: number; maxRssKb: number | null } | string {
+function cFloor(
+  file: string,
+  target: string,
+): { ms: number; cpuMs: number | null; maxRssKb: number | null } | string {
   const probe = spawnSync('sqlite3', ['-version'], { encoding: 'utf8' });
   if (probe.error) return 'sqlite3 CLI not found (apt-get install -y sqlite3): C floor skipped';
   const create = spawnSync(
@@ -241,12 +94,17 @@ function cFloor(file: string, target: string): { ms: number; maxRssKb: number | 
   const args = [target, `.import --csv --skip 1 ${file} staged`];
   const t = performance.now();
   const r = timed
-    ? spawnSync('/usr/bin/time', ['-f', 'maxrss=%M', 'sqlite3', ...args], { encoding: 'utf8' })
+    ? spawnSync('/usr/bin/time', ['-f', 'maxrss=%M cpu=%U+%S', 'sqlite3', ...args], { encoding: 'utf8' })
     : spawnSync('sqlite3', args, { encoding: 'utf8' });
   const ms = performance.now() - t;
   if (r.status !== 0) return `sqlite3 .import failed: ${r.stderr}`;
   const rss = /maxrss=(\d+)/.exec(r.stderr ?? '');
-  return { ms, maxRssKb: rss ? Number(rss[1]) : null };
+  const cpu = /cpu=([\d.]+)\+([\d.]+)/.exec(r.stderr ?? '');
+  return {
+    ms,
+    cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : null,
+    maxRssKb: rss ? Number(rss[1]) : null,
+  };
 }
 
 /** Median wall time of `runs` starts of a command (after one warm-up start). */
@@ -309,6 +167,7 @@ type Cli = { source: number | string; bundle: number | string };
 
 /** Measures CLI start once per run (it does not depend on the file size). */
 function measureCli(): Cli {
+  if (CLI_RUNS <= 0) return { source: 'skipped (--cli-runs 0)', bundle: 'skipped (--cli-runs 0)' };
   const source = medianStart(process.execPath, ['bin/paydesk.cjs', '--json', 'api'], CLI_RUNS);
   const bundle = existsSync(join(ROOT, 'out', 'main', 'cli.js'))
     ? medianStart(process.execPath, ['out/main/cli.js', '--json', 'api'], CLI_RUNS)
@@ -361,7 +220,7 @@ async function runSize(size: number, template: string, pool: Pool, base: string,
   };
   try {
     let t = performance.now();
-    const stats = await writeLockbox(file, size, pool, SEED);
+    const stats = await writeLockbox(file, size, pool, SEED, ACCOUNTS);
     console.log(
       `\n[${fmtInt(size)} rows] lockbox file ${fmtInt(stats.bytes / 1024 / 1024)} MB in ${secs(performance.now() - t)}: ` +
         `${fmtInt(stats.accounts)} distinct accounts, ${fmtInt(stats.bills)} distinct bills; by account ${fmtInt(stats.byAccount)}, ` +
@@ -374,7 +233,7 @@ async function runSize(size: number, template: string, pool: Pool, base: string,
     if (typeof c === 'string') console.log(`  ${c}`);
     rows.push({
       phase: 'floor: sqlite3 .import (C)',
-      time: typeof c === 'string' ? 'skipped' : secs(c.ms),
+      time: typeof c === 'string' ? 'skipped' : timeCell(c),
       floor: '-',
       ratio: '-',
       rss: typeof c === 'string' || c.maxRssKb === null ? '-' : rssCell(c.maxRssKb),
@@ -387,7 +246,7 @@ async function runSize(size: number, template: string, pool: Pool, base: string,
       jsMs = js.ms;
       rows.push({
         phase: 'floor: papaparse + multi-row INSERT (JS)',
-        time: secs(js.ms),
+        time: timeCell(js),
         floor: cMs === null ? '-' : secs(cMs),
         ratio: cMs === null ? '-' : `${(js.ms / cMs).toFixed(2)}x`,
         rss: rssCell(js.maxRssKb),
@@ -412,7 +271,7 @@ async function runSize(size: number, template: string, pool: Pool, base: string,
       );
       rows.push({
         phase: 'batches:import-file',
-        time: secs(r.ms),
+        time: timeCell(r),
         floor: importFloor === null ? '-' : `${secs(importFloor)} (${cMs === null ? 'JS' : 'C'})`,
         ratio: importFloor === null ? '-' : `${(r.ms / importFloor).toFixed(2)}x`,
         rss: rssCell(r.maxRssKb),
@@ -446,7 +305,7 @@ async function runSize(size: number, template: string, pool: Pool, base: string,
       const v = await runJob({ phase: 'validate', ledger, batchId });
       rows.push({
         phase: 'batches:validate',
-        time: secs(v.ms),
+        time: timeCell(v),
         floor: '-',
         ratio: '-',
         rss: rssCell(v.maxRssKb),
@@ -478,7 +337,7 @@ async function runSize(size: number, template: string, pool: Pool, base: string,
       floorMs = f.ms;
       rows.push({
         phase: 'floor: set-based SQL posting',
-        time: secs(f.ms),
+        time: timeCell(f),
         floor: '-',
         ratio: '-',
         rss: rssCell(f.maxRssKb),
@@ -505,7 +364,7 @@ async function runSize(size: number, template: string, pool: Pool, base: string,
       const goalOk = s.ms <= 10_000 * scale && (floorMs === null || s.ms <= 2 * floorMs) && rssOk(s.maxRssKb);
       rows.push({
         phase: 'batches:submit (prepare + confirm)',
-        time: secs(s.ms),
+        time: timeCell(s),
         floor: floorMs === null ? '-' : `${secs(floorMs)} (set-based)`,
         ratio: floorMs === null ? '-' : `${(s.ms / floorMs).toFixed(2)}x`,
         rss: rssCell(s.maxRssKb),
@@ -526,7 +385,7 @@ async function runSize(size: number, template: string, pool: Pool, base: string,
         const k = await runJob({ phase: 'check', ledger });
         rows.push({
           phase: `ledger:check (${Number(k.facts.violations) === 0 ? 'clean' : `${fmtInt(Number(k.facts.violations))} violations`})`,
-          time: secs(k.ms),
+          time: timeCell(k),
           floor: '-',
           ratio: '-',
           rss: rssCell(k.maxRssKb),
