@@ -273,44 +273,66 @@ const CHECKS: Check[] = [
   },
 ];
 
+/** Each rule's query, in the order the check runs them (for plan tests and benchmarks). */
+export const LEDGER_CHECK_QUERIES: readonly { rule: string; sql: string }[] = CHECKS.map((c) => ({
+  rule: c.rule,
+  sql: c.sql,
+}));
+
+/** Hooks of a running check: each violation as it is found, and each rule as it finishes with its time. */
+export type LedgerCheckOptions = {
+  onViolation?: (violation: LedgerViolationDto) => void;
+  onRule?: (rule: string, ms: number) => void;
+};
+
 /**
- * Verifies every ledger invariant and lists each violation (up to maxViolations). Every sum is an SQLite
- * integer sum (exact, never total()) and every figure is read as a BigInt.
+ * Verifies every ledger invariant and lists each violation (up to maxViolations), reporting each one as it
+ * is found: rows are read one at a time, so memory stays bounded by the violations kept. Every sum is an
+ * SQLite integer sum (exact, never total()) and every figure is read as a BigInt.
  */
-export function checkLedger(db: Database.Database, maxViolations: number): LedgerCheckDto {
+export function checkLedger(
+  db: Database.Database,
+  maxViolations: number,
+  options: LedgerCheckOptions = {},
+): LedgerCheckDto {
   const started = performance.now();
   const violations: LedgerViolationDto[] = [];
+  const report = (v: LedgerViolationDto): void => {
+    violations.push(v);
+    options.onViolation?.(v);
+  };
   for (const check of CHECKS) {
     if (violations.length >= maxViolations) break;
+    const t = performance.now();
     // Integers come back as BigInt: a figure past 2^53 is reported exactly, never rounded into a
     // message that contradicts the rule it breaks.
     const rows = db
       .prepare(`${check.sql} LIMIT ?`)
       .safeIntegers(true)
-      .all(maxViolations - violations.length) as Record<string, unknown>[];
+      .iterate(maxViolations - violations.length) as IterableIterator<Record<string, unknown>>;
     for (const row of rows) {
-      violations.push({
-        rule: check.rule,
-        entity: check.entity,
-        id: String(row.id),
-        message: check.describe(row),
-      });
+      report({ rule: check.rule, entity: check.entity, id: String(row.id), message: check.describe(row) });
     }
+    options.onRule?.(check.rule, performance.now() - t);
   }
-  const present = new Set(
-    (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger'`).all() as { name: string }[]).map(
-      (r) => r.name,
-    ),
-  );
-  for (const name of APPEND_ONLY_TRIGGERS) {
-    if (!present.has(name) && violations.length < maxViolations) {
-      violations.push({
-        rule: 'append-only-guard',
-        entity: 'schema',
-        id: name,
-        message: `append-only trigger ${name} is missing`,
-      });
+  if (violations.length < maxViolations) {
+    const t = performance.now();
+    const present = new Set(
+      (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger'`).all() as { name: string }[]).map(
+        (r) => r.name,
+      ),
+    );
+    for (const name of APPEND_ONLY_TRIGGERS) {
+      if (!present.has(name) && violations.length < maxViolations) {
+        report({
+          rule: 'append-only-guard',
+          entity: 'schema',
+          id: name,
+          message: `append-only trigger ${name} is missing`,
+        });
+      }
     }
+    options.onRule?.('append-only-guard', performance.now() - t);
   }
   const count = (table: string): number =>
     (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;

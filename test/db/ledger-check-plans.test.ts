@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Result } from '../../src-shared/api/result';
+import type { LedgerCheckDto, LedgerViolationDto } from '../../src-shared/dto/app';
+import { checkLedger, LEDGER_CHECK_QUERIES } from '../../src-main/ledger/ledger-check';
+import { freshApp } from '../helpers/ledger';
+import { perRowScans } from '../helpers/query-plan';
+
+async function value<T>(p: Promise<Result<unknown>>): Promise<T> {
+  const r = await p;
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+  return r.value as T;
+}
+
+let app: ReturnType<typeof freshApp>;
+beforeAll(async () => {
+  app = freshApp();
+  // The demo load leaves planner statistics of a ledger with one journal: the state in which a 20,000-entry
+  // submit made journal-lines-owned scan journals once per line.
+  await value(app.dispatch('demo:load', { accounts: 60, seed: 4 }));
+});
+afterAll(() => app.dispose());
+
+/** Every rule's plan under the statistics the ledger has now. */
+function scansPerRule(): Record<string, string[]> {
+  const db = app.ctx.ledger.sqlite;
+  const out: Record<string, string[]> = {};
+  for (const q of LEDGER_CHECK_QUERIES) {
+    const found = perRowScans(db, q.sql);
+    if (found.length > 0) out[q.rule] = found;
+  }
+  return out;
+}
+
+describe('ledger check query plans', () => {
+  it('has a query for every rule', () => {
+    expect(LEDGER_CHECK_QUERIES.length).toBeGreaterThanOrEqual(25);
+    expect(new Set(LEDGER_CHECK_QUERIES.map((q) => q.rule)).size).toBe(LEDGER_CHECK_QUERIES.length);
+  });
+
+  it('no rule scans a table once per row of another, with the statistics a demo load leaves', () => {
+    const stat = app.ctx.ledger.sqlite
+      .prepare(`SELECT stat FROM sqlite_stat1 WHERE idx = 'journals_audit_idx'`)
+      .get() as { stat: string } | undefined;
+    // The precondition of the quadratic plan: statistics that call journals tiny.
+    expect(stat?.stat).toBe('1 1');
+    expect(scansPerRule()).toEqual({});
+  });
+
+  it('nor without statistics, nor with fresh ones', () => {
+    const db = app.ctx.ledger.sqlite;
+    db.exec('DELETE FROM sqlite_stat1; ANALYZE sqlite_schema');
+    expect(scansPerRule()).toEqual({});
+    db.exec('ANALYZE');
+    expect(scansPerRule()).toEqual({});
+  });
+});
+
+describe('ledger check streaming', () => {
+  it('reports each violation as found, in the order of the result, and stops at the limit', async () => {
+    const broken = freshApp();
+    try {
+      await value(broken.dispatch('demo:load', { accounts: 40, seed: 9 }));
+      const db = broken.ctx.ledger.sqlite;
+      db.prepare(`UPDATE accounts SET balance_minor = balance_minor + 1 WHERE id IN (2, 3, 4)`).run();
+      const seen: LedgerViolationDto[] = [];
+      const rules: string[] = [];
+      const all = checkLedger(db, 1000, {
+        onViolation: (v) => seen.push(v),
+        onRule: (rule) => rules.push(rule),
+      });
+      expect(all.ok).toBe(false);
+      expect(seen).toEqual(all.violations);
+      expect(seen.filter((v) => v.rule === 'balance-matches-journal')).toHaveLength(3);
+      expect(rules).toEqual(LEDGER_CHECK_QUERIES.map((q) => q.rule).concat('append-only-guard'));
+      const two: LedgerViolationDto[] = [];
+      const limited = checkLedger(db, 2, { onViolation: (v) => two.push(v) });
+      expect(limited.violations).toHaveLength(2);
+      expect(two).toEqual(limited.violations);
+      expect(two).toEqual(all.violations.slice(0, 2));
+      // Through the command: the same result.
+      const viaCommand = await value<LedgerCheckDto>(broken.dispatch('ledger:check', { maxViolations: 2 }));
+      expect(viaCommand.violations).toEqual(limited.violations);
+    } finally {
+      broken.dispose();
+    }
+  });
+});
