@@ -1,9 +1,19 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src-main/cli/main';
 import type { Result } from '../../src-shared/api/result';
 import type { LedgerCheckDto, LedgerViolationDto } from '../../src-shared/dto/app';
-import { checkLedger, LEDGER_CHECK_QUERIES } from '../../src-main/ledger/ledger-check';
+import {
+  checkLedger,
+  finishLedgerCheck,
+  LEDGER_CHECK_QUERIES,
+  LEDGER_CHECK_SETUP,
+  prepareLedgerCheck,
+} from '../../src-main/ledger/ledger-check';
 import { freshApp } from '../helpers/ledger';
 import { perRowScans } from '../helpers/query-plan';
+import { tempDir } from '../helpers/temp';
 
 async function value<T>(p: Promise<Result<unknown>>): Promise<T> {
   const r = await p;
@@ -24,9 +34,20 @@ afterAll(() => app.dispose());
 function scansPerRule(): Record<string, string[]> {
   const db = app.ctx.ledger.sqlite;
   const out: Record<string, string[]> = {};
-  for (const q of LEDGER_CHECK_QUERIES) {
-    const found = perRowScans(db, q.sql);
-    if (found.length > 0) out[q.rule] = found;
+  // The shared figures first (their INSERT ... SELECT plans too), then every rule that reads them.
+  prepareLedgerCheck(db);
+  try {
+    LEDGER_CHECK_SETUP.forEach((sql, k) => {
+      if (!sql.startsWith('INSERT')) return;
+      const found = perRowScans(db, sql);
+      if (found.length > 0) out[`setup ${k}`] = found;
+    });
+    for (const q of LEDGER_CHECK_QUERIES) {
+      const found = perRowScans(db, q.sql);
+      if (found.length > 0) out[q.rule] = found;
+    }
+  } finally {
+    finishLedgerCheck(db);
   }
   return out;
 }
@@ -71,7 +92,11 @@ describe('ledger check streaming', () => {
       expect(all.ok).toBe(false);
       expect(seen).toEqual(all.violations);
       expect(seen.filter((v) => v.rule === 'balance-matches-journal')).toHaveLength(3);
-      expect(rules).toEqual(LEDGER_CHECK_QUERIES.map((q) => q.rule).concat('append-only-guard'));
+      expect(rules).toEqual([
+        '(shared figures)',
+        ...LEDGER_CHECK_QUERIES.map((q) => q.rule),
+        'append-only-guard',
+      ]);
       const two: LedgerViolationDto[] = [];
       const limited = checkLedger(db, 2, { onViolation: (v) => two.push(v) });
       expect(limited.violations).toHaveLength(2);
@@ -82,6 +107,54 @@ describe('ledger check streaming', () => {
       expect(viaCommand.violations).toEqual(limited.violations);
     } finally {
       broken.dispose();
+    }
+  });
+});
+
+describe('ledger check from the CLI', () => {
+  async function cli(...args: string[]): Promise<{ code: number; out: string }> {
+    let out = '';
+    const code = await runCli(['node', 'paydesk', ...args], {
+      out: (t) => (out += t),
+      err: () => undefined,
+      isTty: false,
+    });
+    return { code, out };
+  }
+
+  it('prints each violation once, as found, then the summary; exits 1; --json stays one document', async () => {
+    const { dir, cleanup } = tempDir();
+    const previous = process.env.PAYDESK_OPERATOR;
+    process.env.PAYDESK_OPERATOR = 'check-tester';
+    try {
+      const file = join(dir, 'check.sqlite');
+      expect((await cli('--db', file, '--json', 'init')).code).toBe(0);
+      expect((await cli('--db', file, '--json', 'demo', '--accounts', '30', '--seed', '2')).code).toBe(0);
+      const clean = await cli('--db', file, 'ledger', 'check');
+      expect(clean.code).toBe(0);
+      expect(clean.out).toMatch(/^Ledger OK: no violations\.\n\(/);
+      const raw = new Database(file);
+      raw.prepare('UPDATE accounts SET balance_minor = balance_minor + 7 WHERE id IN (2, 5)').run();
+      raw.close();
+      const broken = await cli('--db', file, 'ledger', 'check');
+      expect(broken.code).toBe(1);
+      const lines = broken.out.trim().split('\n');
+      expect(lines[0]).toBe('Ledger check violations, as found:');
+      const found = lines.filter((l) => l.startsWith('  ['));
+      expect(found.filter((l) => l.startsWith('  [balance-matches-journal]'))).toHaveLength(2);
+      expect(new Set(found).size).toBe(found.length);
+      expect(lines).toContain(`Ledger check found ${found.length} violation(s).`);
+      const doc = await cli('--db', file, '--json', 'ledger', 'check', '--max', '1');
+      expect(doc.code).toBe(1);
+      expect(doc.out.trim().split('\n')).toHaveLength(1);
+      expect(JSON.parse(doc.out)).toMatchObject({
+        ok: false,
+        violations: [{ rule: 'balance-matches-journal' }],
+      });
+    } finally {
+      if (previous === undefined) delete process.env.PAYDESK_OPERATOR;
+      else process.env.PAYDESK_OPERATOR = previous;
+      cleanup();
     }
   });
 });
