@@ -1,0 +1,1 @@
+CREATE INDEX `allocations_account_idx` ON `allocations` (`account_id`);
