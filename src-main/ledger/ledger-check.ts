@@ -83,8 +83,10 @@ const CHECKS: Check[] = [
   {
     rule: 'balance-matches-journal',
     entity: 'account',
+    // The lines in table order (a sort groups them): walking journal_lines_account_idx reads each line's row at
+    // random, which costs about twice as much.
     sql: `SELECT a.account_no AS id, a.balance_minor AS cached, coalesce(j.s, 0) AS posted
-          FROM accounts a LEFT JOIN (SELECT account_id, sum(amount_minor) AS s FROM journal_lines
+          FROM accounts a LEFT JOIN (SELECT account_id, sum(amount_minor) AS s FROM journal_lines NOT INDEXED
                                      WHERE gl_account = 'AR' GROUP BY account_id) j ON j.account_id = a.id
           WHERE a.balance_minor <> coalesce(j.s, 0)`,
     describe: (r) =>
