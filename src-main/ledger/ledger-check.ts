@@ -28,12 +28,16 @@ const APPEND_ONLY_TRIGGERS = [
   'refund_item_lines_no_delete',
 ];
 
-/** Per payment: what it credited in the account currency, what is allocated, and whether it was reversed. */
+/**
+ * Per payment: what it credited in the account currency, what is allocated, and whether it was reversed.
+ * Payments are read in table order (CROSS JOIN fixes it): their allocations and reversals then come in index
+ * order too, where walking accounts first would read the payments of a million-row table at random.
+ */
 const PAYMENT_POSITION = `
   SELECT p.id, p.account_id, p.account_amount_minor AS credit,
          coalesce((SELECT sum(al.amount_minor) FROM allocations al WHERE al.payment_id = p.id), 0) AS allocated,
          EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id) AS reversed
-  FROM payments p JOIN accounts a ON a.id = p.account_id
+  FROM payments p CROSS JOIN accounts a ON a.id = p.account_id
   WHERE a.is_suspense = 0 AND p.kind <> 'failed'`;
 
 /**
