@@ -111,6 +111,24 @@ describe('ledger check streaming', () => {
   });
 });
 
+describe('ledger check transaction', () => {
+  it("inside a caller's transaction it reads that transaction and leaves it open; its temporary figures go", () => {
+    const db = app.ctx.ledger.sqlite;
+    db.exec('BEGIN');
+    try {
+      db.prepare('UPDATE accounts SET balance_minor = balance_minor + 1 WHERE id = 2').run();
+      const inside = checkLedger(db, 10);
+      expect(inside.violations.map((v) => v.rule)).toContain('balance-matches-journal');
+      expect(db.inTransaction).toBe(true);
+    } finally {
+      db.exec('ROLLBACK');
+    }
+    expect(checkLedger(db, 10).ok).toBe(true);
+    const temps = db.prepare(`SELECT name FROM sqlite_temp_master WHERE name LIKE 'ledger_check_%'`).all();
+    expect(temps).toEqual([]);
+  });
+});
+
 describe('ledger check from the CLI', () => {
   async function cli(...args: string[]): Promise<{ code: number; out: string }> {
     let out = '';
