@@ -38,13 +38,16 @@ function must<T>(r: Result<unknown>): T {
   return r.value as T;
 }
 
+/** The goal of every search, paging step and the matcher: p95 at or under this (issue #13). */
+const GOAL_P95_MS = 30;
+
 function stats(samples: number[]): { p50: number; p95: number; text: string } {
   const s = [...samples].sort((a, b) => a - b);
   const p = (q: number): number => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
   return {
     p50: p(0.5),
     p95: p(0.95),
-    text: `p50 ${p(0.5).toFixed(1).padStart(6)} ms  p95 ${p(0.95).toFixed(1).padStart(6)} ms  max ${(s[s.length - 1] ?? NaN).toFixed(1).padStart(6)} ms`,
+    text: `p50 ${p(0.5).toFixed(1).padStart(6)} ms  p95 ${p(0.95).toFixed(1).padStart(6)} ms  max ${(s[s.length - 1] ?? NaN).toFixed(1).padStart(6)} ms  ${p(0.95) <= GOAL_P95_MS ? 'goal met' : `p95 over the ${GOAL_P95_MS} ms goal`}`,
   };
 }
 
@@ -289,7 +292,7 @@ async function main(): Promise<void> {
 
     if (ONLY !== null) {
       const worst = Math.max(...all95);
-      console.log(`\nworst p95 ${worst.toFixed(1)} ms of the chosen searches (target 50 ms)`);
+      console.log(`\nworst p95 ${worst.toFixed(1)} ms of the chosen searches (goal ${GOAL_P95_MS} ms)`);
       return;
     }
     console.log('\npaging (100 rows, no totals):');
@@ -344,7 +347,9 @@ async function main(): Promise<void> {
       console.log(`  ${'candidates'.padEnd(36)} ${st.text}  (avg ${(found / REPS).toFixed(1)} candidates)`);
     }
     const worst = Math.max(...all95);
-    console.log(`\nworst p95 ${worst.toFixed(1)} ms (target 50 ms): ${worst <= 50 ? 'met' : 'NOT met'}`);
+    console.log(
+      `\nworst p95 ${worst.toFixed(1)} ms (goal ${GOAL_P95_MS} ms): ${worst <= GOAL_P95_MS ? 'met' : 'NOT met'}`,
+    );
   } finally {
     app.close();
     rmSync(dir, { recursive: true, force: true });

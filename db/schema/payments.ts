@@ -176,6 +176,9 @@ export const allocations = sqliteTable(
     index('allocations_payment_idx').on(t.paymentId),
     index('allocations_item_idx').on(t.itemId),
     index('allocations_bill_idx').on(t.billId),
+    // The allocation dialog's stale-data token (newest allocation and count per account) reads one index range
+    // instead of scanning every allocation of the ledger (allocationToken).
+    index('allocations_account_idx').on(t.accountId),
   ],
 );
 

@@ -100,6 +100,12 @@ export function humanCheck(c: LedgerCheckDto): string {
   );
 }
 
+/** The closing line of a check whose violations were already printed as they were found. */
+export function humanCheckSummary(c: LedgerCheckDto): string {
+  const head = c.ok ? 'Ledger OK: no violations.' : `Ledger check found ${c.violations.length} violation(s).`;
+  return `${head}\n(${c.counts.accounts} accounts, ${c.counts.items} items, ${c.counts.payments} payments, ${c.counts.journals} journals; ${c.elapsedMs} ms)\n`;
+}
+
 /** Readable allocation result. */
 export function humanAllocation(r: AllocationResultDto): string {
   const lines = r.lines.map((l) => `  bill ${l.billNo}  item ${l.itemNo}  ${l.amountMinor}`);

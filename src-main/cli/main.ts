@@ -8,7 +8,12 @@ import { COMMANDS, type CommandName } from '../../src-shared/api/contract';
 import { commandInputs } from '../../src-shared/api/inputs';
 import type { AppError, Result } from '../../src-shared/api/result';
 import type { AccountDetailDto, AccountSearchDto, PaymentHistoryDto } from '../../src-shared/dto/accounts';
-import type { ArImportSummaryDto, DemoSummaryDto, LedgerCheckDto } from '../../src-shared/dto/app';
+import type {
+  ArImportSummaryDto,
+  DemoSummaryDto,
+  LedgerCheckDto,
+  LedgerViolationDto,
+} from '../../src-shared/dto/app';
 import { openApp, osLogin, type App } from '../app-context';
 import { createFirstAdminCli, signInCli, type CliCredentials } from './auth';
 import { AppFailure } from '../ledger/errors';
@@ -39,6 +44,7 @@ import {
   humanArImport,
   humanBatch,
   humanCheck,
+  humanCheckSummary,
   humanDemo,
   humanEntries,
   humanHistory,
@@ -940,11 +946,33 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     .description('verify every ledger invariant and print each violation (exit 1 when any)')
     .addOption(new Option('--max <n>', 'stop after this many violations').argParser(intOption).default(1000))
     .action(async (o: { max: number }, cmd: Command) => {
-      await run<LedgerCheckDto>(cmd, 'ledger:check', { maxViolations: o.max }, humanCheck);
-      if (exitCode === 0 && app) {
-        const check = (await app.dispatch('ledger:check', { maxViolations: 1 })) as Result<LedgerCheckDto>;
-        if (check.ok && !check.value.ok) exitCode = 1;
+      const opts = cmd.optsWithGlobals<GlobalOptions>();
+      const checking = withApp(opts);
+      // Human output prints each violation as the check finds it; --json prints one document at the end.
+      let streamed = 0;
+      const stop = opts.json
+        ? () => undefined
+        : checking.subscribe((event, payload) => {
+            if (event !== 'ledger:violation') return;
+            const v = payload as LedgerViolationDto;
+            if (streamed++ === 0) io.out('Ledger check violations, as found:\n');
+            io.out(`  [${v.rule}] ${v.message}\n`);
+          });
+      let result: Result<LedgerCheckDto>;
+      try {
+        result = (await checking.dispatch('ledger:check', {
+          maxViolations: o.max,
+        })) as Result<LedgerCheckDto>;
+      } finally {
+        stop();
       }
+      if (!result.ok) {
+        exitCode = printError(io, Boolean(opts.json), result.error);
+        return;
+      }
+      const c = result.value;
+      io.out(opts.json ? JSON.stringify(c) + '\n' : streamed > 0 ? humanCheckSummary(c) : humanCheck(c));
+      if (!c.ok) exitCode = 1;
     });
 
   program

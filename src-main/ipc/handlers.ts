@@ -97,7 +97,8 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'accounts:show': (input) => showAccount(db, input.accountNo, ctx.clock()),
     'accounts:bill-items': (input) => billItems(db, input.billNo),
     'accounts:payment-history': (input) => paymentHistory(db, input),
-    'ledger:check': (input) => checkLedger(db, input.maxViolations),
+    'ledger:check': (input) =>
+      checkLedger(db, input.maxViolations, { onViolation: (v) => ctx.emit('ledger:violation', v) }),
     'allocation:view': (input) => allocationView(db, input),
     'allocation:apply': (input) => changed(ctx, allocatePayment(db, input, ctx.clock(), ctx.operator.id)),
     'allocation:undo': (input) => changed(ctx, undoAllocation(db, input, ctx.clock(), ctx.operator.id)),

@@ -60,11 +60,13 @@ function loadPayment(db: Database.Database, paymentId: number): PaymentRow {
   return p;
 }
 
+/** The query of the stale-data token: one range of allocations_account_idx, however big the ledger. */
+export const ALLOCATION_TOKEN_SQL =
+  'SELECT coalesce(max(id), 0) AS m, count(*) AS n FROM allocations WHERE account_id = ?';
+
 /** The stale-data token of an account: the newest allocation on it (any payment, any direction). */
 export function allocationToken(db: Database.Database, accountId: number): string {
-  const row = db
-    .prepare('SELECT coalesce(max(id), 0) AS m, count(*) AS n FROM allocations WHERE account_id = ?')
-    .get(accountId) as {
+  const row = db.prepare(ALLOCATION_TOKEN_SQL).get(accountId) as {
     m: number;
     n: number;
   };
@@ -200,21 +202,20 @@ function billLinesToItems(
 }
 
 /**
- * Lowers the open amount of the items (key index 0) or bills (key index 1) named in a JSON list of allocation
- * lines by each one's total, setting open/closed; returns how many closed.
+ * Lowers the open amount of the items or bills named in a JSON list of [id, total] pairs (one pair per row,
+ * totals already summed) by each total, setting open/closed; returns how many closed.
  */
 function applyOpenDeltas(
   db: Database.Database,
   table: 'bill_items' | 'bills',
   openColumn: 'open_minor' | 'amount_due_minor',
-  keyIndex: 0 | 1,
   json: string,
 ): number {
   return db
     .prepare(
       `UPDATE ${table} SET ${openColumn} = ${openColumn} - x.amount,
               status = CASE WHEN ${openColumn} - x.amount = 0 THEN 'closed' ELSE 'open' END
-       FROM (SELECT value ->> ${keyIndex} AS id, sum(value ->> 2) AS amount FROM json_each(?) GROUP BY 1) AS x
+       FROM (SELECT value ->> 0 AS id, value ->> 1 AS amount FROM json_each(?)) AS x
        WHERE ${table}.id = x.id RETURNING status`,
     )
     .raw()
@@ -222,9 +223,16 @@ function applyOpenDeltas(
     .filter((r) => (r as [string])[0] === 'closed').length;
 }
 
+/** Totals per key, as the JSON list of [key, total] pairs applyOpenDeltas reads. */
+function totalsJson(lines: readonly ItemLine[], key: (l: ItemLine) => number): string {
+  const totals = new Map<number, number>();
+  for (const l of lines) totals.set(key(l), (totals.get(key(l)) ?? 0) + l.amountMinor);
+  return JSON.stringify([...totals]);
+}
+
 /**
  * Writes allocation rows and moves open amounts and statuses of items and bills with three set-based
- * statements over a JSON list (far cheaper than a statement per line for large allocations); returns how
+ * statements over JSON lists (far cheaper than a statement per line for large allocations); returns how
  * many items and bills closed. Runs inside the caller's transaction.
  */
 export function applyItemLines(
@@ -250,9 +258,19 @@ export function applyItemLines(
       operatorId,
     );
   ins.flush();
-  const json = JSON.stringify(lines.map((l) => [l.itemId, l.billId, l.amountMinor]));
-  const closedItems = applyOpenDeltas(db, 'bill_items', 'open_minor', 0, json);
-  const closedBills = applyOpenDeltas(db, 'bills', 'amount_due_minor', 1, json);
+  // Summed per item and per bill here, so each UPDATE reads one pair per row it changes.
+  const closedItems = applyOpenDeltas(
+    db,
+    'bill_items',
+    'open_minor',
+    totalsJson(lines, (l) => l.itemId),
+  );
+  const closedBills = applyOpenDeltas(
+    db,
+    'bills',
+    'amount_due_minor',
+    totalsJson(lines, (l) => l.billId),
+  );
   const undo = lines.some((l) => l.amountMinor < 0);
   return undo ? { closedItems: 0, closedBills: 0 } : { closedItems, closedBills };
 }
@@ -368,19 +386,29 @@ function manualItemLines(
   return lines;
 }
 
-function describeLines(db: Database.Database, lines: ItemLine[]): AllocationResultDto['lines'] {
-  // One set query: a payment spread over 10,000 items would otherwise cost 10,000 point look-ups.
-  const names = new Map(
-    (
-      db
-        .prepare(
-          `SELECT i.id, i.item_no, b.bill_no FROM bill_items i JOIN bills b ON b.id = i.bill_id
+/** Item and bill numbers by item id, when the caller already read them. */
+type ItemNames = Map<number, readonly [number, string, string]>;
+
+function describeLines(
+  db: Database.Database,
+  lines: ItemLine[],
+  known?: ItemNames,
+): AllocationResultDto['lines'] {
+  // One set query (or none when the planner's read named the items): a payment spread over 10,000 items
+  // would otherwise cost 10,000 point look-ups.
+  const names: ItemNames =
+    known ??
+    new Map(
+      (
+        db
+          .prepare(
+            `SELECT i.id, i.item_no, b.bill_no FROM bill_items i JOIN bills b ON b.id = i.bill_id
            WHERE i.id IN (SELECT value FROM json_each(?))`,
-        )
-        .raw()
-        .all(JSON.stringify([...new Set(lines.map((l) => l.itemId))])) as [number, string, string][]
-    ).map((r) => [r[0], r]),
-  );
+          )
+          .raw()
+          .all(JSON.stringify([...new Set(lines.map((l) => l.itemId))])) as [number, string, string][]
+      ).map((r) => [r[0], r]),
+    );
   return lines.map((l) => {
     const r = names.get(l.itemId);
     return r
@@ -410,9 +438,12 @@ function autoItemLines(
   amountMinor: number,
   policy: AutoPolicy,
   billNoHint: string | null,
-): { lines: ItemLine[]; outcome: string; matchedBy: string } {
+): { lines: ItemLine[]; outcome: string; matchedBy: string; names: ItemNames } {
   const s = policySettings(db);
-  const targets: AllocTarget[] = openBills(db, accountId).flatMap((b) =>
+  const bills = openBills(db, accountId);
+  const names: ItemNames = new Map();
+  for (const b of bills) for (const i of b.items) names.set(i.itemId, [i.itemId, i.itemNo, b.billNo]);
+  const targets: AllocTarget[] = bills.flatMap((b) =>
     b.items.map((i) => ({
       id: i.itemId,
       billId: b.billId,
@@ -438,6 +469,7 @@ function autoItemLines(
     lines: plan.lines.map((l) => ({ itemId: l.targetId, billId: l.billId, amountMinor: l.amountMinor })),
     outcome: plan.outcome,
     matchedBy: plan.matchedBy,
+    names,
   };
 }
 
@@ -474,6 +506,7 @@ export function allocatePayment(
     ).currency;
     const manual = (input.bills?.length ?? 0) + (input.items?.length ?? 0) > 0;
     let lines: ItemLine[];
+    let names: ItemNames | undefined;
     let outcome = 'manual';
     let matchedBy = 'manual';
     if (manual) {
@@ -496,7 +529,7 @@ export function allocatePayment(
         input.policy ?? policySettings(db).policy,
         ref.r,
       );
-      ({ lines, outcome, matchedBy } = auto);
+      ({ lines, outcome, matchedBy, names } = auto);
     }
     const at = now.toISOString();
     const allocatedNow = lines.reduce((s, l) => s + l.amountMinor, 0);
@@ -514,7 +547,7 @@ export function allocatePayment(
       paymentId: payment.id,
       allocatedMinor: allocatedNow,
       unallocatedMinor: unallocated - allocatedNow,
-      lines: describeLines(db, lines),
+      lines: describeLines(db, lines, names),
       outcome,
       matchedBy,
       ...closed,

@@ -42,6 +42,7 @@ import type {
   JobFinishedDto,
   JobProgressDto,
   LedgerCheckDto,
+  LedgerViolationDto,
 } from '../dto/app';
 
 /** Every command name, as a runtime list (the preload, the bridge and the CLI allow only these). */
@@ -180,7 +181,13 @@ export type ParsedInput<K extends CommandName> = z.output<(typeof commandInputs)
 export type CommandOutput<K extends CommandName> = CommandOutputs[K];
 
 /** Events pushed from main to the renderer. */
-export const EVENTS = ['job:progress', 'job:finished', 'ledger:changed', 'auth:changed'] as const;
+export const EVENTS = [
+  'job:progress',
+  'job:finished',
+  'ledger:changed',
+  'auth:changed',
+  'ledger:violation',
+] as const;
 
 /** An event name. */
 export type EventName = (typeof EVENTS)[number];
@@ -192,6 +199,8 @@ export type EventPayloads = {
   'ledger:changed': { what: string };
   /** Sessions were locked (OS lock) or signed out: re-read auth:status. */
   'auth:changed': { locked: boolean };
+  /** A running ledger check found a violation (streamed as found; the command's result lists them too). */
+  'ledger:violation': LedgerViolationDto;
 };
 
 /** The typed client the renderer sees as window.api. */

@@ -46,7 +46,11 @@ describe('Payment Center in the real renderer over the bridge', () => {
     const page = s.page;
     await page.getByTestId('suspense-total').filter({ hasText: '3 payments' }).waitFor();
     await s.screenshot('suspense-01-queue');
+    // Under three characters the field says the trigram index cannot help.
+    await page.getByTestId('filter-text').fill('ma');
+    await page.getByTestId('filter-text-hint').filter({ hasText: 'Type 3 or more characters' }).waitFor();
     await page.getByTestId('filter-text').fill('madeus tra');
+    expect(await page.getByTestId('filter-text-hint').textContent()).toBe('3 or more characters');
     await page
       .getByTestId('suspense-total')
       .filter({ hasText: /^1 payment$/ })

@@ -644,7 +644,7 @@ export function searchSuspense(
   if (input.totals) {
     const tally = tallyWhere(input, today);
     if (tally) foldTally(db, today);
-    const bucket = bucketCase(today, tally ? 't.entered_on' : 'q.entered_on');
+    const bucket = bucketCase(today, tally ? 'entered_on' : 'q.entered_on');
     // A text checked row by row (broad, or too short for the trigram index) over a large part of the queue
     // cannot be counted exactly in time: every match is a row to read. Its totals then stop at BROAD_TEXT_HITS
     // (index hits of a broad text, or matches of a short one) and say so; a smaller result is still exact.
@@ -693,9 +693,13 @@ export function searchSuspense(
         tally
           ? db
               .prepare(
-                `SELECT t.currency AS currency, nullif(t.owner, -1) AS owner, ${bucket.sql} AS bucket, sum(t.count) AS n,
-                        sum(t.amount_minor) AS amount
-                 FROM suspense_tally t ${tally.sql} GROUP BY 1, 2, 3 HAVING sum(t.count) <> 0`,
+                // Per entry day first, in the order of suspense_tally_figures_idx (no sort of the whole tally),
+                // then the few hundred days into age buckets.
+                `SELECT currency, owner, ${bucket.sql} AS bucket, sum(n) AS n, sum(amount) AS amount
+                 FROM (SELECT t.currency AS currency, nullif(t.owner, -1) AS owner, t.entered_on AS entered_on,
+                              sum(t.count) AS n, sum(t.amount_minor) AS amount
+                       FROM suspense_tally t ${tally.sql} GROUP BY t.currency, t.owner, t.entered_on)
+                 GROUP BY 1, 2, 3 HAVING sum(n) <> 0`,
               )
               .all(...bucket.params, ...tally.params)
           : db

@@ -49,6 +49,12 @@ export type FilterForm = {
   ageBucket: string[];
 };
 
+/** True for a contains-text of one or two characters: too short for the trigram index (see the search). */
+function shortText(text: string): boolean {
+  const n = [...text.trim()].length;
+  return n > 0 && n < 3;
+}
+
 /** Form fields typed as text. */
 type TextKey = Exclude<keyof FilterForm, 'status' | 'ageBucket'>;
 
@@ -239,7 +245,18 @@ export function FilterPanel({
       <Typography variant="overline" color="textSecondary">
         Search
       </Typography>
-      {field('text', 'Payer or reference contains', { autoFocus: true })}
+      {field('text', 'Payer or reference contains', {
+        autoFocus: true,
+        // The trigram index needs three characters; shorter text is checked row by row (bounded totals).
+        helperText: shortText(draft.text)
+          ? 'Type 3 or more characters for a fast search of the whole queue; with fewer, totals may be a lower bound.'
+          : '3 or more characters',
+        slotProps: {
+          htmlInput: { 'data-testid': 'filter-text', maxLength: 200 },
+          inputLabel: { shrink: true },
+          formHelperText: { 'data-testid': 'filter-text-hint' } as Record<string, unknown>,
+        },
+      })}
       <Box sx={{ display: 'flex', gap: 1 }}>
         {field('accountHint', 'Account tried')}
         {field('billNo', 'Bill tried')}

@@ -1,0 +1,2 @@
+CREATE INDEX `allocations_account_idx` ON `allocations` (`account_id`);--> statement-breakpoint
+CREATE INDEX `suspense_tally_figures_idx` ON `suspense_tally` (`currency`,`owner`,`entered_on`,`state`,`reason_code`,`count`,`amount_minor`);

@@ -1,0 +1,35 @@
+import type Database from 'better-sqlite3';
+
+type PlanRow = { id: number; parent: number; detail: string };
+
+/** A table loop of a plan: a scan or a search of a table, index, view or materialized subquery. */
+const isLoop = (detail: string): boolean =>
+  /^(SCAN|SEARCH) /.test(detail) && !detail.startsWith('SCAN CONSTANT ROW');
+
+/**
+ * The steps of a query plan that read a whole table (or index) once per row of something else: a SCAN that
+ * is an inner loop of a join, or a SCAN inside a correlated subquery. Such a plan is quadratic however small
+ * the planner believes the scanned table to be (stale statistics). Each finding is the plan line, with the
+ * loop it runs inside.
+ */
+export function perRowScans(db: Database.Database, sql: string, params: unknown[] = []): string[] {
+  const rows = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as PlanRow[];
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const correlated = (r: PlanRow): boolean => {
+    for (let p = byId.get(r.parent); p; p = byId.get(p.parent))
+      if (p.detail.startsWith('CORRELATED ')) return true;
+    return false;
+  };
+  const found: string[] = [];
+  const outerOf = new Map<number, string>();
+  for (const r of rows) {
+    if (!isLoop(r.detail)) continue;
+    const outer = outerOf.get(r.parent);
+    if (r.detail.startsWith('SCAN ')) {
+      if (outer !== undefined) found.push(`${r.detail} (inside ${outer})`);
+      else if (correlated(r)) found.push(`${r.detail} (in a correlated subquery)`);
+    }
+    if (outer === undefined) outerOf.set(r.parent, r.detail);
+  }
+  return found;
+}
