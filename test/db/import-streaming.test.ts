@@ -153,4 +153,88 @@ describe('streaming bank file import', () => {
     const out = importBankFile(app.ctx.ledger.sqlite, input(file), NOW, null);
     expect(out.rows).toBe(ENTRIES_PER_CHUNK * 3);
   });
+
+  const currencyTemplate = {
+    name: 'currency column',
+    dateFormat: 'yyyy-MM-dd',
+    format: 'delimited',
+    delimiter: ',',
+    hasColumnHeader: true,
+    columns: [
+      { field: 'accountNo', index: 0 },
+      { field: 'amount', index: 1 },
+      { field: 'currency', index: 2 },
+    ],
+  };
+  /** Rows of a file whose currency column states `code` on every other row and nothing on the rest. */
+  const currencyFile = (code: string, amount: string, rows: number): string => {
+    const lines = ['accountNo,amount,currency'];
+    for (let i = 0; i < rows; i++) lines.push(`A0000002,${amount},${i % 2 === 0 ? code : ''}`);
+    const file = join(app.dir, `${code}.csv`);
+    writeFileSync(file, lines.join('\n') + '\n');
+    return file;
+  };
+  const entries = (batchId: number) =>
+    app.ctx.ledger.sqlite
+      .prepare(
+        `SELECT amount_minor AS amountMinor, currency, status, fingerprint, account_no AS accountNo
+         FROM batch_entries WHERE batch_id = ? ORDER BY seq`,
+      )
+      .all(batchId) as {
+      amountMinor: number | null;
+      currency: string;
+      status: string;
+      fingerprint: string | null;
+      accountNo: string;
+    }[];
+  const fingerprintOf = (e: { accountNo: string; amountMinor: number | null; currency: string }) =>
+    paymentFingerprint({
+      accountNo: e.accountNo,
+      billNo: null,
+      checkNo: null,
+      reference: null,
+      amountMinor: e.amountMinor,
+      currency: e.currency,
+      paymentDate: null,
+      lockboxNo: null,
+    });
+
+  it('a file that states one currency with other minor units (JPY) is read again in them after chunks were staged', () => {
+    const rows = ENTRIES_PER_CHUNK + 10;
+    const file = currencyFile('JPY', '1500', rows);
+    const { currency: _c, ...noCurrency } = input(file);
+    const out = importBankFile(
+      app.ctx.ledger.sqlite,
+      { ...noCurrency, template: currencyTemplate },
+      NOW,
+      null,
+    );
+    expect(out.batch.currency).toBe('JPY');
+    expect(out.rows).toBe(rows);
+    const list = entries(out.batch.id);
+    expect(list).toHaveLength(rows);
+    // Read as yen: 1500 is 1500 minor units (in USD it would have been 150000 cents).
+    expect(new Set(list.map((e) => e.amountMinor))).toEqual(new Set([1500]));
+    expect(new Set(list.map((e) => e.currency))).toEqual(new Set(['JPY']));
+    for (const e of [list[0]!, list[1]!, list[rows - 1]!]) expect(e.fingerprint).toBe(fingerprintOf(e));
+    expect(count('SELECT count(*) AS n FROM batch_entries')).toBe(rows);
+  });
+
+  it('a file that states one currency with the same minor units (CAD) fills it in on the rows that state none', () => {
+    const rows = ENTRIES_PER_CHUNK + 10;
+    const file = currencyFile('CAD', '12.50', rows);
+    const { currency: _c, ...noCurrency } = input(file);
+    const out = importBankFile(
+      app.ctx.ledger.sqlite,
+      { ...noCurrency, template: currencyTemplate },
+      NOW,
+      null,
+    );
+    expect(out.batch.currency).toBe('CAD');
+    const list = entries(out.batch.id);
+    expect(new Set(list.map((e) => e.currency))).toEqual(new Set(['CAD']));
+    expect(new Set(list.map((e) => e.amountMinor))).toEqual(new Set([1250]));
+    // The rows staged as USD before the file's currency was known were fingerprinted again as CAD.
+    for (const e of [list[0]!, list[1]!, list[rows - 1]!]) expect(e.fingerprint).toBe(fingerprintOf(e));
+  });
 });
