@@ -160,8 +160,17 @@ export function previewBankFile(
   const exponent = exponentOf(db, input.currency);
   const { bytes, label } = readSource(db, input, who, 'batches:preview-file');
   const sha256 = normalisedSha256Hex(bytes);
-  // One full parse: the preview shows the first rows, but counts rows with problems over the whole file.
-  const result = parseBankFile(bytes, template, { exponent });
+  // One full parse: the preview shows the first rows, but counts rows with problems over the whole file. Rows are
+  // looked at as they are read and only the first ones kept, so a million-row file is previewed in bounded memory.
+  const rows: PreviewRow[] = [];
+  let rowsWithProblems = 0;
+  const result = parseBankFile(bytes, template, {
+    exponent,
+    onRow: (r) => {
+      if (r.problems.length > 0) rowsWithProblems++;
+      if (rows.length < input.previewRows) rows.push(previewRow(r, exponent));
+    },
+  });
   // Files recorded before hashes were normalised are found by their raw hash.
   const seen = db
     .prepare(
@@ -174,8 +183,8 @@ export function previewBankFile(
     alreadyImported: seen ?? null,
     header: info(result.header, exponent),
     footer: info(result.footer, exponent),
-    rows: result.rows.slice(0, input.previewRows).map((r) => previewRow(r, exponent)),
-    rowsWithProblems: result.rows.filter((r) => r.problems.length > 0).length,
+    rows,
+    rowsWithProblems,
     fileErrors: fileIssues(label, result),
   };
 }
@@ -208,6 +217,11 @@ function nextBatchId(db: Database.Database): number {
     .get() as { id: number };
   return row.id;
 }
+
+/** Files with more lines than this import with a bigger page cache (IMPORT_CACHE_KIB). */
+const IMPORT_CACHE_ABOVE_ROWS = 100_000;
+/** Page cache of a big import, as SQLite's negative cache_size (KiB): 256 MiB. */
+const IMPORT_CACHE_KIB = -262_144;
 
 /** Line breaks in the file: a cheap estimate of its rows for the progress bar (one pass of memchr). */
 function countLines(bytes: Uint8Array): number {
@@ -248,7 +262,10 @@ export function importBankFile(
   const estimatedRows = countLines(bytes);
   progress('staging', 0, estimatedRows);
   const at = now.toISOString();
-  return db.transaction(() => {
+  // Two of batch_entries' indexes (fingerprint, and batch/status/amount) take rows at random places: with the
+  // usual 64 MiB page cache a million-row import spills dirty pages to the WAL and reads them back mid-transaction.
+  // A big import gets a bigger cache for its duration (SQLite allocates it as pages are touched; given back after).
+  const stageAndCreate = db.transaction(() => {
     // The entries are written before their batch row (whose header the file's footer and currency decide), so
     // the batch id is taken now and the foreign key is checked at commit.
     const batchId = nextBatchId(db);
@@ -352,7 +369,15 @@ export function importBankFile(
     ).run(sha256, name, at, auditId);
     progress('staging', count, count);
     return { batch: getBatch(db, batch.id), rows: count, invalid };
-  })();
+  });
+  const bigger = estimatedRows > IMPORT_CACHE_ABOVE_ROWS;
+  const cacheBefore = Number(db.pragma('cache_size', { simple: true }));
+  if (bigger) db.pragma(`cache_size = ${IMPORT_CACHE_KIB}`);
+  try {
+    return stageAndCreate();
+  } finally {
+    if (bigger) db.pragma(`cache_size = ${cacheBefore}`);
+  }
 }
 
 /** A stored import template. */
