@@ -374,7 +374,8 @@ export function importBankFile(
   const cacheBefore = Number(db.pragma('cache_size', { simple: true }));
   if (bigger) db.pragma(`cache_size = ${IMPORT_CACHE_KIB}`);
   try {
-    return stageAndCreate();
+    // IMMEDIATE: the batch id taken first must still be free when the batch row is written at the end.
+    return stageAndCreate.immediate();
   } finally {
     if (bigger) db.pragma(`cache_size = ${cacheBefore}`);
   }
