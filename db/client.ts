@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
-import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import {
   accessSync,
   closeSync,
@@ -13,16 +12,56 @@ import {
   statSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import * as schema from './schema';
+import type * as schema from './schema';
 
 /** The drizzle handle with Paydesk's schema. */
 export type Orm = BetterSQLite3Database<typeof schema>;
 
-/** An open ledger: the raw better-sqlite3 handle (for prepared bulk statements) and drizzle over it. */
+/**
+ * drizzle with Paydesk's schema over a ledger's connection. The services use prepared SQL and nothing at start-up
+ * needs drizzle, so it and the schema load only here (a separate chunk in the bundle) and for a pending migration.
+ */
+export async function openOrm(sqlite: Database.Database): Promise<Orm> {
+  const [{ drizzle }, tables] = await Promise.all([import('drizzle-orm/better-sqlite3'), import('./schema')]);
+  return drizzle(sqlite, { schema: tables });
+}
+
+/** Runs drizzle's migrator; loaded only when a migration is pending (the SQL files need no schema objects). */
+function runMigrations(sqlite: Database.Database, migrationsFolder: string): void {
+  /* eslint-disable @typescript-eslint/no-require-imports -- a synchronous lazy load: opening a ledger stays synchronous */
+  const { drizzle } = require('drizzle-orm/better-sqlite3') as typeof import('drizzle-orm/better-sqlite3');
+  const { migrate } =
+    require('drizzle-orm/better-sqlite3/migrator') as typeof import('drizzle-orm/better-sqlite3/migrator');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  migrate(drizzle(sqlite), { migrationsFolder });
+}
+
+/**
+ * True when drizzle's migrator would apply something: as drizzle decides it (sqlite migrator), a migration runs
+ * when the ledger has none recorded or its newest recorded one is older than the migration's folder time.
+ */
+function migrationsPending(sqlite: Database.Database, journal: JournalEntry[]): boolean {
+  const table = sqlite
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'")
+    .get();
+  if (!table) return true;
+  const last = sqlite
+    .prepare('SELECT created_at AS createdAt FROM __drizzle_migrations ORDER BY created_at DESC LIMIT 1')
+    .get() as { createdAt: number | string } | undefined;
+  if (!last) return true;
+  const newest = Math.max(...journal.map((e) => Number(e.when)));
+  return Number(last.createdAt) < newest;
+}
+
+/** The Ledger of an open connection. */
+function ledgerOf(file: string, sqlite: Database.Database, key: string | undefined): Ledger {
+  return { file, sqlite, close: () => sqlite.close(), ...(key !== undefined ? { key } : {}) };
+}
+
+/** An open ledger: the raw better-sqlite3 handle (prepared SQL everywhere; openOrm gives drizzle over it). */
 export type Ledger = {
   file: string;
   sqlite: Database.Database;
-  orm: Orm;
   close: () => void;
   /** The passphrase of an encrypted ledger, kept in memory only so job workers can open the same file. */
   key?: string;
@@ -226,9 +265,9 @@ export function openLedger(file: string, migrationsFolder: string, opts: LedgerO
   try {
     if (key !== undefined) applyCipher(sqlite, key);
     applyPragmas(sqlite, memory);
-    const orm = drizzle(sqlite, { schema });
-    migrate(orm, { migrationsFolder });
-    return { file, sqlite, orm, close: () => sqlite.close(), ...(key !== undefined ? { key } : {}) };
+    // Checking is two small queries; drizzle and the schema load only when there is something to apply.
+    if (migrationsPending(sqlite, journal)) runMigrations(sqlite, migrationsFolder);
+    return ledgerOf(file, sqlite, key);
   } catch (err) {
     sqlite.close();
     throw err;
@@ -245,14 +284,7 @@ export function attachLedger(file: string, opts: LedgerOpenOptions = {}): Ledger
     sqlite.close();
     throw err;
   }
-  const orm = drizzle(sqlite, { schema });
-  return {
-    file,
-    sqlite,
-    orm,
-    close: () => sqlite.close(),
-    ...(opts.key !== undefined ? { key: opts.key } : {}),
-  };
+  return ledgerOf(file, sqlite, opts.key);
 }
 
 /**

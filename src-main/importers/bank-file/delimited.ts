@@ -37,6 +37,7 @@ export function parseDelimited(text: string, template: BankFileTemplate, opts: P
   const fileErrors: FileProblem[] = [];
   const { blocks, header, footer, problems } = cutAndReadBatchInfo(text, template, opts.exponent);
   fileErrors.push(...problems);
+  opts.onBatchInfo?.(header, footer);
 
   const columns = template.columns;
   const needed = columns.reduce((max, c) => Math.max(max, (c.index ?? 0) + 1), 0);

@@ -11,6 +11,7 @@ export function parseFixedWidth(text: string, template: BankFileTemplate, opts: 
   const fileErrors: FileProblem[] = [];
   const { blocks, header, footer, problems } = cutAndReadBatchInfo(text, template, opts.exponent);
   fileErrors.push(...problems);
+  opts.onBatchInfo?.(header, footer);
 
   const columns = template.columns;
   const lastStart = columns.reduce((max, c) => Math.max(max, c.start ?? 1), 1);

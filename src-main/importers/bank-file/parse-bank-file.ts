@@ -25,6 +25,8 @@ export type ParseBankFileOptions = {
   previewRows?: number;
   /** Receives every data row as it is read; the result then holds no rows. */
   onRow?: ((row: StagedRow) => void) | undefined;
+  /** Receives the header and footer values before the first row where the format reads them first. */
+  onBatchInfo?: ((header: BatchInfo, footer: BatchInfo) => void) | undefined;
 };
 
 function failed(problems: FileProblem[]): ParseResult {
@@ -89,6 +91,7 @@ function parseWith(bytes: Uint8Array, template: BankFileTemplate, opts: ParseBan
     maxRows: opts.maxRows,
     keepRows: opts.previewRows,
     onRow: opts.onRow,
+    onBatchInfo: opts.onBatchInfo,
   };
   const output =
     template.format === 'bai2'
@@ -116,7 +119,8 @@ function parseWith(bytes: Uint8Array, template: BankFileTemplate, opts: ParseBan
 
 /**
  * The single entry for bank files: decodes the bytes, parses them with the template and checks the file as a whole.
- * Never throws: every failure is a file-level problem in the result; values that cannot be read are row problems.
+ * Never throws for the file: every failure is a file-level problem in the result; values that cannot be read are
+ * row problems. What the onRow or onBatchInfo callbacks throw is thrown on.
  */
 export function parseBankFile(
   bytes: Uint8Array,
@@ -139,9 +143,27 @@ export function parseBankFile(
     ]);
   }
   let result: ParseResult;
+  // What the caller's callbacks throw (a cancelled job, a failed insert) is theirs: it is passed on, not
+  // reported as an unreadable file.
+  let callerError: { error: unknown } | undefined;
+  const pass =
+    <A extends unknown[]>(fn: ((...args: A) => void) | undefined) =>
+    (...args: A): void => {
+      try {
+        fn?.(...args);
+      } catch (error) {
+        callerError = { error };
+        throw error;
+      }
+    };
   try {
-    result = parseWith(bytes, parsedTemplate.data, opts);
+    result = parseWith(bytes, parsedTemplate.data, {
+      ...opts,
+      onRow: opts.onRow && pass(opts.onRow),
+      onBatchInfo: opts.onBatchInfo && pass(opts.onBatchInfo),
+    });
   } catch (error) {
+    if (callerError) throw callerError.error;
     // A parser bug must not take the import job down; the file is reported unreadable instead.
     const message = error instanceof Error ? error.message : String(error);
     return failed([{ line: 0, reason: `the file could not be parsed (${message.slice(0, 200)})` }]);

@@ -79,6 +79,8 @@ export type ParserOptions = {
   keepRows?: number;
   /** Hands every row over as it is read instead of keeping it (an import stages a million rows compactly). */
   onRow?: ((row: StagedRow) => void) | undefined;
+  /** Receives the header and footer values before the first row, for formats that read them first (delimited, fixed). */
+  onBatchInfo?: ((header: BatchInfo, footer: BatchInfo) => void) | undefined;
 };
 
 /** An empty BatchInfo. */

@@ -13,17 +13,9 @@ import { writeAudit } from '../../ledger/audit';
 import { AppFailure, conflict, invalidFields, invalidFileRows, notFound } from '../../ledger/errors';
 import { readCommandFile, type FileReader } from '../files';
 import { exponentOf } from '../../ledger/rates';
-import { createBatch, entryKey, getBatch, nextEntryId } from './batch-store';
-import { currencyKnown, DEFAULT_CURRENCY, stageFile } from './stage-rows';
+import { createBatch, getBatch } from './batch-store';
+import { currencyKnown, DEFAULT_CURRENCY, stageFileRows } from './stage-rows';
 import { refreshFingerprints } from './duplicates';
-
-/** Staged entries per multi-row INSERT, and the columns each one binds (900 parameters a statement). */
-const ENTRIES_PER_INSERT = 45;
-const ENTRY_COLUMNS = 20;
-/** Values kept per row between parsing and staging (the entry's columns less id, batch, seq and key). */
-const STAGED_VALUES = 16;
-/** Where the entry's currency sits among its staged values (null until the batch currency is known). */
-const CURRENCY_VALUE = 15;
 
 /** Largest bank file accepted (bytes); bigger files are refused before reading. */
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
@@ -168,8 +160,17 @@ export function previewBankFile(
   const exponent = exponentOf(db, input.currency);
   const { bytes, label } = readSource(db, input, who, 'batches:preview-file');
   const sha256 = normalisedSha256Hex(bytes);
-  // One full parse: the preview shows the first rows, but counts rows with problems over the whole file.
-  const result = parseBankFile(bytes, template, { exponent });
+  // One full parse: the preview shows the first rows, but counts rows with problems over the whole file. Rows are
+  // looked at as they are read and only the first ones kept, so a million-row file is previewed in bounded memory.
+  const rows: PreviewRow[] = [];
+  let rowsWithProblems = 0;
+  const result = parseBankFile(bytes, template, {
+    exponent,
+    onRow: (r) => {
+      if (r.problems.length > 0) rowsWithProblems++;
+      if (rows.length < input.previewRows) rows.push(previewRow(r, exponent));
+    },
+  });
   // Files recorded before hashes were normalised are found by their raw hash.
   const seen = db
     .prepare(
@@ -182,8 +183,8 @@ export function previewBankFile(
     alreadyImported: seen ?? null,
     header: info(result.header, exponent),
     footer: info(result.footer, exponent),
-    rows: result.rows.slice(0, input.previewRows).map((r) => previewRow(r, exponent)),
-    rowsWithProblems: result.rows.filter((r) => r.problems.length > 0).length,
+    rows,
+    rowsWithProblems,
     fileErrors: fileIssues(label, result),
   };
 }
@@ -206,11 +207,37 @@ export type ImportBankFileInput = BankFileSource & {
   force: boolean;
 };
 
+/** The next batch id (AUTOINCREMENT: past every id ever used, deleted ones included). */
+function nextBatchId(db: Database.Database): number {
+  const row = db
+    .prepare(
+      `SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'batches'), 0),
+                  coalesce((SELECT max(id) FROM batches), 0)) + 1 AS id`,
+    )
+    .get() as { id: number };
+  return row.id;
+}
+
+/** Files with more lines than this import with a bigger page cache (IMPORT_CACHE_KIB). */
+const IMPORT_CACHE_ABOVE_ROWS = 100_000;
+/** Page cache of a big import, as SQLite's negative cache_size (KiB): 256 MiB. */
+const IMPORT_CACHE_KIB = -262_144;
+
+/** Line breaks in the file: a cheap estimate of its rows for the progress bar (one pass of memchr). */
+function countLines(bytes: Uint8Array): number {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let n = 0;
+  for (let i = buf.indexOf(0x0a); i >= 0; i = buf.indexOf(0x0a, i + 1)) n++;
+  return n;
+}
+
 /**
- * Imports a bank file into a new open batch in one transaction. File-level problems (layout, encoding, totals
- * that contradict the rows, no data) stage nothing; row-level problems become invalid entries to fix in the
- * grid. Header/footer figures fill the batch header unless keyed. A file imported before (same content hash)
- * is refused unless forced.
+ * Imports a bank file into a new open batch in one transaction. The rows are staged chunk by chunk as the file is
+ * parsed (stage-rows.ts), so memory does not grow with the row count; a file-level problem found at the end
+ * (layout, encoding, totals that contradict the rows, no data) throws and rolls every staged chunk back, and so
+ * does an exception from progress (a cancelled job). Row-level problems become invalid entries to fix in the
+ * grid. Header/footer figures fill the batch header unless keyed. A file imported before (same content hash) is
+ * refused unless forced.
  */
 export function importBankFile(
   db: Database.Database,
@@ -232,30 +259,65 @@ export function importBankFile(
       `this file (same content) was already imported on ${seen.at}; import again only on purpose (force)`,
     );
   }
-  progress('parsing', 0, bytes.length);
-  let currency = input.currency ?? DEFAULT_CURRENCY;
-  let exponent = exponentOf(db, currency);
-  let staging = stageFile(bytes, template, exponent);
-  // Without a batch currency the file's own currency decides, when it states exactly one; amounts are read
-  // again when that currency has other minor units than the one they were read with.
-  const stated = staging.currencies.size === 1 ? [...staging.currencies][0] : undefined;
-  if (input.currency === undefined && stated !== undefined && currencyKnown(db, stated)) {
-    currency = stated;
-    const statedExponent = exponentOf(db, stated);
-    if (statedExponent !== exponent) staging = stageFile(bytes, template, statedExponent);
-    exponent = statedExponent;
-  }
-  const { staged, parsed } = staging;
-  const invalid = staging.invalid;
-  if (parsed.fileErrors.length > 0) {
-    throw invalidFileRows(
-      `${name} was not imported: ${parsed.fileErrors[0]?.reason ?? 'file error'}`,
-      fileIssues(label, parsed),
-    );
-  }
-  const count = staged.length / STAGED_VALUES;
+  const estimatedRows = countLines(bytes);
+  progress('staging', 0, estimatedRows);
   const at = now.toISOString();
-  return db.transaction(() => {
+  // Two of batch_entries' indexes (fingerprint, and batch/status/amount) take rows at random places: with the
+  // usual 64 MiB page cache a million-row import spills dirty pages to the WAL and reads them back mid-transaction.
+  // A big import gets a bigger cache for its duration (SQLite allocates it as pages are touched; given back after).
+  const stageAndCreate = db.transaction(() => {
+    // The entries are written before their batch row (whose header the file's footer and currency decide), so
+    // the batch id is taken now and the foreign key is checked at commit.
+    const batchId = nextBatchId(db);
+    db.pragma('defer_foreign_keys = ON');
+    let currency = input.currency ?? DEFAULT_CURRENCY;
+    let exponent = exponentOf(db, currency);
+    const stage = (c: string, e: number): ReturnType<typeof stageFileRows> =>
+      stageFileRows(db, bytes, template, {
+        batchId,
+        currency: c,
+        exponent: e,
+        fingerprints: input.batchType === 'payment',
+        lockboxNo: input.lockboxNo,
+        estimatedRows,
+        progress: (done, total) => progress('staging', done, total),
+      });
+    let staging = stage(currency, exponent);
+    // Without a batch currency the file's own currency decides, when it states exactly one. Rows that state none
+    // were staged in the default currency and take the stated one; when its minor units differ, every amount
+    // (and the header and footer totals) is read again: the staged rows are dropped and the file staged anew.
+    const stated = staging.currencies.size === 1 ? [...staging.currencies][0] : undefined;
+    let refingerprint = false;
+    if (
+      input.currency === undefined &&
+      stated !== undefined &&
+      stated !== currency &&
+      currencyKnown(db, stated)
+    ) {
+      const statedExponent = exponentOf(db, stated);
+      if (statedExponent !== exponent) {
+        db.prepare('DELETE FROM batch_entries WHERE batch_id = ?').run(batchId);
+        staging = stage(stated, statedExponent);
+      } else {
+        // Only the stated currency was stated, so every row in the default one was filled in.
+        db.prepare('UPDATE batch_entries SET currency = ? WHERE batch_id = ? AND currency = ?').run(
+          stated,
+          batchId,
+          currency,
+        );
+        refingerprint = true;
+      }
+      currency = stated;
+      exponent = statedExponent;
+    }
+    const { parsed, invalid } = staging;
+    const count = staging.rows;
+    if (parsed.fileErrors.length > 0) {
+      throw invalidFileRows(
+        `${name} was not imported: ${parsed.fileErrors[0]?.reason ?? 'file error'}`,
+        fileIssues(label, parsed),
+      );
+    }
     const h = parsed.header;
     const f = parsed.footer;
     const controlTotalMinor = h.totalMinor ?? f.totalMinor;
@@ -288,34 +350,12 @@ export function importBankFile(
       now,
       operatorId,
     );
-    // Multi-row INSERTs: one statement step per 50 entries instead of one per entry (a file can have a million).
-    const insertSql = (rows: number): string =>
-      `INSERT INTO batch_entries (id, batch_id, seq, entry_key, source_line, account_no, bill_no, amount_text, amount_minor, payment_date,
-         check_no, payer_name, reference, payment_ref, custom_json, status, problem, problem_column, problems_json, currency)
-       VALUES ${Array.from({ length: rows }, () => `(${Array.from({ length: ENTRY_COLUMNS }, () => '?').join(', ')})`).join(', ')}`;
-    const full = db.prepare(insertSql(ENTRIES_PER_INSERT));
-    const args: unknown[] = [];
-    const flush = (): void => {
-      if (args.length === 0) return;
-      const n = args.length / ENTRY_COLUMNS;
-      (n === ENTRIES_PER_INSERT ? full : db.prepare(insertSql(n))).run(args);
-      args.length = 0;
-    };
-    const firstId = nextEntryId(db);
-    for (let i = 0; i < count; i++) {
-      const id = firstId + i;
-      args.push(id, batch.id, i + 1, entryKey(id));
-      for (let k = i * STAGED_VALUES; k < (i + 1) * STAGED_VALUES; k++) args.push(staged[k]);
-      // An entry whose file said nothing of its currency is in the batch currency.
-      if (args[args.length - STAGED_VALUES + CURRENCY_VALUE] === null)
-        args[args.length - STAGED_VALUES + CURRENCY_VALUE] = batch.currency;
-      if (args.length === ENTRIES_PER_INSERT * ENTRY_COLUMNS) flush();
-      if ((i + 1) % 50_000 === 0) progress('staging', i + 1, count);
-    }
-    flush();
+    if (batch.id !== batchId) throw new Error(`batch id ${batch.id} is not the staged ${batchId}`);
     // Every total the batch shows must stay exact (ledger/ceiling.ts).
     assertBatchWithinCeiling(db, batch.id, batch.batchNo);
-    refreshFingerprints(db, batch.id);
+    // Fingerprints were computed as rows were staged; only a lockbox or currency learnt afterwards redoes them.
+    if (refingerprint || (batch.lockboxNo ?? undefined) !== staging.fingerprintLockboxNo)
+      refreshFingerprints(db, batch.id);
     const auditId = writeAudit(db, {
       at,
       operatorId,
@@ -329,7 +369,16 @@ export function importBankFile(
     ).run(sha256, name, at, auditId);
     progress('staging', count, count);
     return { batch: getBatch(db, batch.id), rows: count, invalid };
-  })();
+  });
+  const bigger = estimatedRows > IMPORT_CACHE_ABOVE_ROWS;
+  const cacheBefore = Number(db.pragma('cache_size', { simple: true }));
+  if (bigger) db.pragma(`cache_size = ${IMPORT_CACHE_KIB}`);
+  try {
+    // IMMEDIATE: the batch id taken first must still be free when the batch row is written at the end.
+    return stageAndCreate.immediate();
+  } finally {
+    if (bigger) db.pragma(`cache_size = ${cacheBefore}`);
+  }
 }
 
 /** A stored import template. */

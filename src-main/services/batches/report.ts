@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import Papa from 'papaparse';
-import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import type { PDFFont, PDFPage } from 'pdf-lib';
 import {
   ENTRY_STATUSES,
   type BatchReportDto,
@@ -218,6 +218,8 @@ export function reportCsv(r: Omit<BatchReportDto, 'csv' | 'pdfBase64'>): string 
 
 /** The report as a printable PDF (A4, standard fonts, paginated). */
 export async function reportPdf(r: Omit<BatchReportDto, 'csv' | 'pdfBase64'>): Promise<Uint8Array> {
+  // Loaded on first use: only a PDF report needs it, and it is the heaviest module of the main process.
+  const { PDFDocument, StandardFonts, rgb } = await import('pdf-lib');
   const doc = await PDFDocument.create();
   doc.setTitle(`Batch report ${r.batch.batchNo}`);
   doc.setProducer('Paydesk');

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
-import QRCode from 'qrcode';
 import type { TotpEnrolmentDto } from '../../../src-shared/dto/auth';
 
 /** RFC 6238 with what every authenticator app reads: SHA-1, 6 digits, 30 seconds. */
@@ -23,6 +22,8 @@ export function newTotpSecret(): string {
 /** The secret as text, otpauth URI and QR code. */
 export async function enrolment(secretBase32: string, login: string): Promise<TotpEnrolmentDto> {
   const uri = totpFor(secretBase32, login).toString();
+  // Loaded on first use: only enrolment draws a QR code, and the CLI starts faster without it.
+  const QRCode = (await import('qrcode')).default;
   const svg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   return {
     secret: secretBase32,
