@@ -44,6 +44,8 @@ const TEMP_TABLES = `
     PRIMARY KEY (bill_id, item_id)) WITHOUT ROWID;
   CREATE TEMP TABLE IF NOT EXISTS post_alloc (
     n INTEGER NOT NULL, k INTEGER NOT NULL, item_id INTEGER NOT NULL, bill_id INTEGER NOT NULL, amount_minor INTEGER NOT NULL);
+  CREATE TEMP TABLE IF NOT EXISTS post_item_tot (item_id INTEGER PRIMARY KEY, amount_minor INTEGER NOT NULL);
+  CREATE TEMP TABLE IF NOT EXISTS post_bill_tot (bill_id INTEGER PRIMARY KEY, amount_minor INTEGER NOT NULL);
   CREATE TEMP TABLE IF NOT EXISTS post_ar (
     account_id INTEGER PRIMARY KEY, currency TEXT NOT NULL, amount_minor INTEGER NOT NULL);
   CREATE TEMP TABLE IF NOT EXISTS post_cash (
@@ -76,7 +78,13 @@ const SQL = {
     'DELETE FROM temp.post_bill_items',
     'DELETE FROM temp.post_alloc',
   ],
-  clearTotals: ['DELETE FROM temp.post_ar', 'DELETE FROM temp.post_cash', 'DELETE FROM temp.post_susp'],
+  clearTotals: [
+    'DELETE FROM temp.post_item_tot',
+    'DELETE FROM temp.post_bill_tot',
+    'DELETE FROM temp.post_ar',
+    'DELETE FROM temp.post_cash',
+    'DELETE FROM temp.post_susp',
+  ],
   // Idempotency: an entry whose source key was posted before keeps that payment and posts nothing.
   prior: `UPDATE temp.post_plan SET payment_id = (SELECT id FROM payments WHERE source_key = post_plan.source_key)`,
   freshOf: `SELECT count(*) FILTER (WHERE dest = 0) AS toAccount, count(*) FILTER (WHERE dest = 1) AS toSuspense
@@ -106,13 +114,15 @@ const SQL = {
              sum(l.amount_minor) OVER (PARTITION BY l.bill_id ORDER BY l.n, l.k ROWS UNBOUNDED PRECEDING) AS a1
       FROM temp.post_lines l JOIN temp.post_plan p ON p.n = l.n
       WHERE p.fresh = 1 AND p.dest = 0 AND l.item_id IS NULL AND l.amount_minor > 0)`,
-  // The open items of those bills as ranges [s0, s1) of the bill's open amount, in item order.
+  // The open items of those bills as ranges [s0, s1) of the bill's open amount, in item order, less what earlier
+  // chunks of this poster took (items and bills are written once, by finish).
   billItems: `INSERT INTO temp.post_bill_items (bill_id, item_id, s0, s1)
     SELECT bill_id, id, s1 - open_minor, s1 FROM (
-      SELECT i.bill_id, i.id, i.open_minor,
-             sum(i.open_minor) OVER (PARTITION BY i.bill_id ORDER BY i.id ROWS UNBOUNDED PRECEDING) AS s1
-      FROM bill_items i WHERE i.bill_id IN (SELECT DISTINCT bill_id FROM temp.post_bill_lines)
-        AND i.status = 'open' AND i.open_minor > 0)`,
+      SELECT bill_id, id, open_minor, sum(open_minor) OVER (PARTITION BY bill_id ORDER BY id ROWS UNBOUNDED PRECEDING) AS s1
+      FROM (SELECT i.bill_id, i.id, i.open_minor - coalesce(t.amount_minor, 0) AS open_minor
+            FROM bill_items i LEFT JOIN temp.post_item_tot t ON t.item_id = i.id
+            WHERE i.bill_id IN (SELECT DISTINCT bill_id FROM temp.post_bill_lines) AND i.status = 'open')
+      WHERE open_minor > 0)`,
   // A bill-level line that asks more than its bill has open.
   billShort: `SELECT l.bill_id AS billId, l.need, coalesce(i.have, 0) AS have
     FROM (SELECT bill_id, max(a1) AS need FROM temp.post_bill_lines GROUP BY bill_id) l
@@ -122,18 +132,27 @@ const SQL = {
   spread: `INSERT INTO temp.post_alloc (n, k, item_id, bill_id, amount_minor)
     SELECT l.n, l.k, i.item_id, l.bill_id, min(l.a1, i.s1) - max(l.a0, i.s0)
     FROM temp.post_bill_lines l JOIN temp.post_bill_items i ON i.bill_id = l.bill_id AND i.s0 < l.a1 AND l.a0 < i.s1`,
-  // An item that is missing, or that this chunk would take below zero (credit items may be negative).
-  overAllocated: `SELECT t.item_id AS itemId FROM (SELECT item_id, sum(amount_minor) AS s FROM temp.post_alloc GROUP BY item_id) t
-    LEFT JOIN bill_items i ON i.id = t.item_id
-    WHERE i.id IS NULL OR (i.amount_minor >= 0 AND i.open_minor - t.s < 0) LIMIT 1`,
+  // The chunk's totals per item and bill, added to the poster's.
+  addItems: `INSERT INTO temp.post_item_tot (item_id, amount_minor)
+    SELECT item_id, sum(amount_minor) FROM temp.post_alloc WHERE true GROUP BY item_id
+    ON CONFLICT (item_id) DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor`,
+  addBills: `INSERT INTO temp.post_bill_tot (bill_id, amount_minor)
+    SELECT bill_id, sum(amount_minor) FROM temp.post_alloc WHERE true GROUP BY bill_id
+    ON CONFLICT (bill_id) DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor`,
+  // An item that is missing, or that the postings would take below zero (credit items may be negative).
+  overAllocated: `SELECT t.item_id AS itemId FROM temp.post_item_tot t LEFT JOIN bill_items i ON i.id = t.item_id
+    WHERE i.id IS NULL OR (i.amount_minor >= 0 AND i.open_minor - t.amount_minor < 0) LIMIT 1`,
   insertAllocations: `INSERT INTO allocations (payment_id, account_id, bill_id, item_id, amount_minor, rate_ppm, reverses_allocation_id, created_at, operator_id)
     SELECT p.payment_id, p.account_id, a.bill_id, a.item_id, a.amount_minor, p.rate_ppm, NULL, @at, @operator
     FROM temp.post_alloc a JOIN temp.post_plan p ON p.n = a.n ORDER BY a.n, a.k, a.item_id`,
   // Items and bills by their chunk totals (the totals come out in id order: each page is visited once).
-  items: `UPDATE bill_items SET open_minor = open_minor - t.s, status = CASE WHEN open_minor - t.s = 0 THEN 'closed' ELSE 'open' END
-    FROM (SELECT item_id, sum(amount_minor) AS s FROM temp.post_alloc GROUP BY item_id) t WHERE bill_items.id = t.item_id`,
-  bills: `UPDATE bills SET amount_due_minor = amount_due_minor - t.s, status = CASE WHEN amount_due_minor - t.s = 0 THEN 'closed' ELSE 'open' END
-    FROM (SELECT bill_id, sum(amount_minor) AS s FROM temp.post_alloc GROUP BY bill_id) t WHERE bills.id = t.bill_id`,
+  // Items and bills once, by their totals over every chunk, in id order: each page of the tables is visited once.
+  items: `UPDATE bill_items SET open_minor = open_minor - t.amount_minor,
+      status = CASE WHEN open_minor - t.amount_minor = 0 THEN 'closed' ELSE 'open' END
+    FROM temp.post_item_tot t WHERE bill_items.id = t.item_id`,
+  bills: `UPDATE bills SET amount_due_minor = amount_due_minor - t.amount_minor,
+      status = CASE WHEN amount_due_minor - t.amount_minor = 0 THEN 'closed' ELSE 'open' END
+    FROM temp.post_bill_tot t WHERE bills.id = t.bill_id`,
   // Running journal totals (a batch's entries add up to at most the money ceiling, so SQLite's sums are exact).
   addAr: `INSERT INTO temp.post_ar (account_id, currency, amount_minor)
     SELECT account_id, account_currency, -sum(account_amount_minor) FROM temp.post_plan WHERE fresh = 1 AND dest = 0 GROUP BY account_id
@@ -324,12 +343,9 @@ export function setPoster(
         );
       st.spread.run();
     }
-    const over = st.overAllocated.get() as { itemId: number } | undefined;
-    if (over) throw new Error(`allocation would over-pay item ${over.itemId}`);
     st.insertAllocations.run({ at, operator: operatorId });
-    crashPoint();
-    st.items.run();
-    st.bills.run();
+    st.addItems.run();
+    st.addBills.run();
     crashPoint();
   };
 
@@ -361,6 +377,12 @@ export function setPoster(
   };
 
   const finish = (): void => {
+    // The over-allocation check, one query over every item the postings touch; then each item and bill once.
+    const over = st.overAllocated.get() as { itemId: number } | undefined;
+    if (over) throw new Error(`allocation would over-pay item ${over.itemId}`);
+    st.items.run();
+    st.bills.run();
+    crashPoint();
     const beyond = st.lineBeyond.safeIntegers(true).get({ max: BigInt(MAX_MINOR) }) as
       { what: string; v: bigint } | undefined;
     if (beyond) assertWithinCeiling(beyond.v, beyond.what);
