@@ -197,11 +197,13 @@ const prepared = new WeakMap<Database.Database, Prepared>();
 const sized = new WeakMap<Database.Database, Map<string, Database.Statement>>();
 
 function statements(db: Database.Database): Prepared {
+  // Created in the caller's transaction, the temp tables go when it rolls back (a refused or cancelled submit): make
+  // sure of them every time (the prepared statements find them again by name).
+  db.exec(TEMP_TABLES);
   let p = prepared.get(db);
   if (!p) {
     // The plan of a chunk (20,000 entries, a few MB) stays in memory rather than spilling to a temp file.
     db.pragma('temp.cache_size = -65536');
-    db.exec(TEMP_TABLES);
     p = Object.fromEntries(
       Object.entries(SQL).map(([k, sql]) => [
         k,

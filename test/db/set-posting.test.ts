@@ -5,6 +5,7 @@ import type { BatchDto, BatchSubmitDto } from '../../src-shared/dto/batches';
 import { writeAudit } from '../../src-main/ledger/audit';
 import { postEntry, type EntryToPost } from '../../src-main/ledger/post-entry';
 import { setPoster } from '../../src-main/ledger/set-posting';
+import { submitBatch } from '../../src-main/services/batches/submit';
 import { dispatchConfirmed } from '../helpers/confirm';
 import { freshApp } from '../helpers/ledger';
 
@@ -402,4 +403,75 @@ describe('setPoster (kernel)', () => {
     ).toThrow(/less open/);
     expect(ledgerOf(set)).toEqual(before);
   }, 60_000);
+});
+
+describe('setPoster after a rollback', () => {
+  it('posts on a connection whose first posting was refused and rolled back (its temp tables with it)', async () => {
+    const app = freshApp();
+    apps.push(app);
+    await value(app.dispatch('demo:load', { accounts: 20, seed: 3 }));
+    const db = app.ctx.ledger.sqlite;
+    const { accountId, billId } = multiItemBill(app);
+    const run = (key: string, amountMinor: number): unknown =>
+      db.transaction(() => {
+        const auditId = writeAudit(db, { at: 'now', operatorId: null, action: 'test.post', entity: 'batch' });
+        const poster = setPoster(
+          db,
+          { idemKey: `test:${key}`, effectiveDate: '2026-11-22', auditId },
+          'now',
+          null,
+        );
+        const c = poster.post([
+          entry(key, accountId, amountMinor, 'bill', [{ targetId: billId, billId, amountMinor }]),
+        ]);
+        poster.finish();
+        return c;
+      })();
+    expect(() => run('r-1', 10 ** 9)).toThrow(/less open/);
+    expect(run('r-2', 100)).toEqual({ posted: 1, postedMinor: 100, suspended: 0, suspendedMinor: 0 });
+  });
+});
+
+describe('set-based submit cancelled', () => {
+  it('a progress report that throws after a chunk posted rolls the whole submit back; a resubmit then posts it all once', async () => {
+    const app = freshApp();
+    apps.push(app);
+    await value(app.dispatch('demo:load', { accounts: 30, seed: 8 }));
+    const db = app.ctx.ledger.sqlite;
+    db.prepare(
+      `INSERT OR REPLACE INTO settings (key, value) VALUES ('ALLOWACCOUNTDUP', 'true'), ('PaymentSuspense', 'true')`,
+    ).run();
+    const t = targets(app, 5);
+    const b = await value<BatchDto>(
+      app.dispatch('batches:create', { batchType: 'payment', payType: 10012, currency: 'USD' }),
+    );
+    await value(
+      app.dispatch('batches:save-entries', {
+        batchId: b.id,
+        entries: [
+          ...t.map((x) => ({ accountNo: x.accountNo, billNo: x.billNo, amount: dollars(x.dueMinor) })),
+          { accountNo: 'NOBODY', amount: '1.00' },
+        ],
+      }),
+    );
+    await value(app.dispatch('batches:validate', { batchId: b.id }));
+    const before = ledgerOf(app);
+    const journals = db.prepare('SELECT count(*) AS n FROM journals').pluck();
+    const n = journals.get();
+    const cancel = (phase: string, done: number): void => {
+      if (phase === 'posting' && done > 0) throw new Error('cancelled');
+    };
+    expect(() => submitBatch(db, { batchId: b.id }, new Date('2026-11-22T10:00:00Z'), null, cancel)).toThrow(
+      'cancelled',
+    );
+    expect(ledgerOf(app)).toEqual(before);
+    expect(journals.get()).toBe(n);
+    const done = submitBatch(db, { batchId: b.id }, new Date('2026-11-22T10:00:00Z'), null);
+    expect(done).toMatchObject({ posted: 5, suspended: 1 });
+    expect(submitBatch(db, { batchId: b.id }, new Date('2026-11-22T10:00:00Z'), null)).toMatchObject({
+      posted: 0,
+      alreadyPosted: 6,
+    });
+    expect((await value<LedgerCheckDto>(app.dispatch('ledger:check', {}))).violations).toEqual([]);
+  });
 });
