@@ -132,6 +132,10 @@ const SQL = {
   spread: `INSERT INTO temp.post_alloc (n, k, item_id, bill_id, amount_minor)
     SELECT l.n, l.k, i.item_id, l.bill_id, min(l.a1, i.s1) - max(l.a0, i.s0)
     FROM temp.post_bill_lines l JOIN temp.post_bill_items i ON i.bill_id = l.bill_id AND i.s0 < l.a1 AND l.a0 < i.s1`,
+  // A payment whose lines allocate more than it brings (in the account's currency).
+  overPaid: `SELECT p.source_key AS sourceKey, p.account_amount_minor AS credit, a.s AS allocated
+    FROM (SELECT n, sum(amount_minor) AS s FROM temp.post_alloc GROUP BY n) a JOIN temp.post_plan p ON p.n = a.n
+    WHERE a.s > p.account_amount_minor LIMIT 1`,
   // The chunk's totals per item and bill, added to the poster's.
   addItems: `INSERT INTO temp.post_item_tot (item_id, amount_minor)
     SELECT item_id, sum(amount_minor) FROM temp.post_alloc WHERE true GROUP BY item_id
@@ -345,6 +349,12 @@ export function setPoster(
         );
       st.spread.run();
     }
+    const overPaid = st.overPaid.get() as
+      { sourceKey: string; credit: number; allocated: number } | undefined;
+    if (overPaid)
+      throw new Error(
+        `payment ${overPaid.sourceKey} would allocate ${overPaid.allocated}, more than its ${overPaid.credit}`,
+      );
     st.insertAllocations.run({ at, operator: operatorId });
     st.addItems.run();
     st.addBills.run();

@@ -401,6 +401,17 @@ describe('setPoster (kernel)', () => {
         ]);
       }),
     ).toThrow(/less open/);
+    expect(() =>
+      posted(set, (auditId) => {
+        const poster = setPoster(
+          set.ctx.ledger.sqlite,
+          { idemKey: 'test:overpaid', effectiveDate: '2026-11-22', auditId },
+          'now',
+          null,
+        );
+        poster.post([entry('o-4', accountId, 1, 'item', [{ targetId: item.id, billId, amountMinor: 2 }])]);
+      }),
+    ).toThrow(/would allocate 2, more than its 1/);
     expect(ledgerOf(set)).toEqual(before);
   }, 60_000);
 });
