@@ -7,7 +7,8 @@ import { writeAudit } from '../../ledger/audit';
 import { REASON_DOMAIN, requireReasonCode } from '../../ledger/codes';
 import { conflict, forbidden } from '../../ledger/errors';
 import type { BulkPaymentRow } from '../../ledger/payments';
-import { entryPoster, postEntry, type EntryToPost, type PostedEntry } from '../../ledger/post-entry';
+import { postEntry, type EntryToPost, type PostedEntry } from '../../ledger/post-entry';
+import { setPoster } from '../../ledger/set-posting';
 import { reversePayment } from '../../ledger/reversals';
 import { getSetting } from '../../ledger/settings';
 import type { SuspendedPaymentRow } from '../../ledger/suspense-posting';
@@ -509,9 +510,9 @@ function submitInTransaction(
         .get(batch.id)
         ? `:${auditId}`
         : '';
-      // Chunk by chunk under one journal per destination; bill lines are expanded against what earlier chunks
-      // took, and each item and bill is written once at the end, as in one pass.
-      const poster = entryPoster(
+      // Set-based, chunk by chunk under one journal per destination: each chunk's plan goes into temp tables and
+      // posts with a few statements (ledger/set-posting.ts); journal lines and balances are written once at the end.
+      const poster = setPoster(
         db,
         { idemKey: `batch:${batch.id}${round}`, effectiveDate: batch.batchDate, auditId },
         at,
@@ -522,7 +523,11 @@ function submitInTransaction(
         const posted = poster.post(
           chunk.map((v) => entryToPost(batch, v, facts.get(v.id) as EntryFacts, currencies)),
         );
-        chunk.forEach((v, i) => countPosted(posted[i] as PostedEntry, facts.get(v.id) as EntryFacts, result));
+        result.posted += posted.posted;
+        result.postedMinor += posted.postedMinor;
+        result.suspended += posted.suspended;
+        result.suspendedMinor += posted.suspendedMinor;
+        progress('posting', from + chunk.length, verdicts.length);
       }
       poster.finish();
       // Payments and suspended payments are posted under their entry's key; one set-based update marks them.
