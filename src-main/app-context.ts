@@ -32,6 +32,8 @@ export type AppOptions = {
   ledgerKey?: string;
   /** Where received uploads go (default: an `uploads` folder beside the ledger file). */
   uploadsRoot?: string;
+  /** The largest upload accepted (default MAX_STREAMED_UPLOAD_BYTES); tests lower it. */
+  uploadsMaxBytes?: number;
 };
 
 /** The services opened on one ledger: context, handler map, dispatcher and an event subscription. */
@@ -94,7 +96,10 @@ export function openApp(opts: AppOptions): App {
       emit,
       jobs: (opts.jobs ?? ((c) => inlineJobRunner(c.ledger)))({ ledger }),
       version: PAYDESK_VERSION,
-      uploads: createUploadStore({ root: opts.uploadsRoot ?? uploadsRootFor(opts.file) }),
+      uploads: createUploadStore({
+        root: opts.uploadsRoot ?? uploadsRootFor(opts.file),
+        ...(opts.uploadsMaxBytes === undefined ? {} : { maxBytes: opts.uploadsMaxBytes }),
+      }),
     };
     const handlers = createHandlers(ctx);
     const dispatch = createDispatch(

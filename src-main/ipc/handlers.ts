@@ -23,6 +23,7 @@ import { createProcessorHandlers } from './processor-handlers';
 import { createConfirmationHandlers } from './confirmation-handlers';
 import { createAuthHandlers } from './auth-handlers';
 import { createApprovalHandlers } from './approval-handlers';
+import { createUploadHandlers } from './upload-handlers';
 import { recordPayment } from '../ledger/record-payment';
 import { exportBatchFile, importBatchFile } from '../services/batches/batch-file';
 import { listTemplates, previewBankFile, saveTemplate } from '../services/batches/import-file';
@@ -144,7 +145,9 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'batches:export': (input) => exportBatchFile(db, input.batchId),
     'batches:import-batch-file': (input) => {
       const src = withUpload(ctx.uploads, input);
-      return usingUploads(ctx.uploads, [src.uploaded], () => importBatchFile(db, src, ctx.clock(), ctx.operator.id));
+      return usingUploads(ctx.uploads, [src.uploaded], () =>
+        importBatchFile(db, src, ctx.clock(), ctx.operator.id),
+      );
     },
     // A preview keeps the upload: the import that follows reads it again.
     'batches:preview-file': (input) =>
@@ -174,6 +177,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     ...createConfirmationHandlers(ctx),
     ...createAuthHandlers(ctx),
     ...createApprovalHandlers(ctx),
+    ...createUploadHandlers(ctx),
   };
 }
 

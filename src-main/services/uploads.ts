@@ -128,7 +128,9 @@ function sweepDeadProcesses(root: string): void {
 /** A safe display name for the user's file (base name, no control characters, at most 255 characters). */
 function displayName(fileName: string): string {
   // eslint-disable-next-line no-control-regex
-  const name = basename(fileName.replace(/\\/g, '/')).replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  const name = basename(fileName.replace(/\\/g, '/'))
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim();
   return (name || 'uploaded file').slice(0, 255);
 }
 
@@ -179,7 +181,12 @@ export function createUploadStore(opts: UploadStoreOptions): UploadStore {
     return entry;
   };
 
-  const dto = (e: Entry): UploadDto => ({ uploadId: e.id, fileName: e.name, bytes: e.bytes, sha256: e.sha256 });
+  const dto = (e: Entry): UploadDto => ({
+    uploadId: e.id,
+    fileName: e.name,
+    bytes: e.bytes,
+    sha256: e.sha256,
+  });
 
   /** The client's own entry, or not_found (another client's id looks exactly like a missing one). */
   const own = (clientId: string, uploadId: string): Entry => {
@@ -240,7 +247,10 @@ export function createUploadStore(opts: UploadStoreOptions): UploadStore {
     const e = own(clientId, uploadId);
     if (e.done || !e.hash) throw conflict('upload-finished', `upload ${uploadId} is already complete`);
     if (offset !== e.bytes)
-      throw conflict('upload-offset', `upload ${uploadId} has ${e.bytes} bytes; a chunk at ${offset} does not follow`);
+      throw conflict(
+        'upload-offset',
+        `upload ${uploadId} has ${e.bytes} bytes; a chunk at ${offset} does not follow`,
+      );
     if (bytes.length > UPLOAD_CHUNK_BYTES || e.bytes + bytes.length > (e.expected ?? maxBytes)) {
       remove(e);
       throw tooLarge(e.expected ?? maxBytes);

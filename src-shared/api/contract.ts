@@ -35,6 +35,7 @@ import { PROCESSOR_COMMANDS, type ProcessorCommandOutputs } from './processor-co
 import { CONFIRMATION_COMMANDS, type ConfirmationCommandOutputs } from './confirmation-contract';
 import { AUTH_COMMANDS, type AuthCommandOutputs } from './auth-contract';
 import { APPROVAL_COMMANDS, type ApprovalCommandOutputs } from './approval-contract';
+import { UPLOAD_COMMANDS, type UploadCommandOutputs } from './upload-contract';
 import type {
   AppInfoDto,
   ArImportSummaryDto,
@@ -89,6 +90,7 @@ export const COMMANDS = [
   ...CONFIRMATION_COMMANDS,
   ...AUTH_COMMANDS,
   ...APPROVAL_COMMANDS,
+  ...UPLOAD_COMMANDS,
   'suspense:search',
   'suspense:show',
   'suspense:candidates',
@@ -114,7 +116,8 @@ export type CommandOutputs = AdminCommandOutputs &
   ProcessorCommandOutputs &
   ConfirmationCommandOutputs &
   AuthCommandOutputs &
-  ApprovalCommandOutputs & {
+  ApprovalCommandOutputs &
+  UploadCommandOutputs & {
     'app:info': AppInfoDto;
     'demo:load': DemoSummaryDto;
     'ar:import': ArImportSummaryDto;

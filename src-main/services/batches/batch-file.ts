@@ -124,9 +124,9 @@ export function importBatchFile(
       : src.uploaded !== undefined
         ? readUpload(db, who, 'batches:import-batch-file', src.uploaded, MAX_UPLOAD_BYTES)
         : {
-          bytes: readCommandFile(db, who, 'batches:import-batch-file', src.file ?? '', MAX_UPLOAD_BYTES),
-          name: src.file ?? '',
-        };
+            bytes: readCommandFile(db, who, 'batches:import-batch-file', src.file ?? '', MAX_UPLOAD_BYTES),
+            name: src.file ?? '',
+          };
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
