@@ -127,9 +127,9 @@ function sweepDeadProcesses(root: string): void {
 
 /** A safe display name for the user's file (base name, no control characters, at most 255 characters). */
 function displayName(fileName: string): string {
-  // eslint-disable-next-line no-control-regex
-  const name = basename(fileName.replace(/\\/g, '/'))
-    .replace(/[\u0000-\u001f\u007f]/g, '')
+  const name = [...basename(fileName.replace(/\\/g, '/'))]
+    .filter((ch) => ch.charCodeAt(0) >= 0x20 && ch.charCodeAt(0) !== 0x7f)
+    .join('')
     .trim();
   return (name || 'uploaded file').slice(0, 255);
 }

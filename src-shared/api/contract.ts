@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { commandInputs } from './inputs';
 import type { Result } from './result';
+import type { UploadDto } from '../dto/uploads';
 import type { AccountDetailDto, AccountSearchDto, BillItemDto, PaymentHistoryDto } from '../dto/accounts';
 import type {
   AccountCreditResultDto,
@@ -197,10 +198,21 @@ export type EventPayloads = {
   'auth:changed': { locked: boolean };
 };
 
+/** How a streamed upload reports and stops: bytes sent so far of the total, and a signal that cancels it. */
+export type UploadOptions = {
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+};
+
 /** The typed client the renderer sees as window.api. */
 export type PaydeskApi = {
   invoke<K extends CommandName>(command: K, input: CommandInput<K>): Promise<Result<CommandOutput<K>>>;
   on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
+  /**
+   * Streams a file to the main process as one upload (the bridge: POST /__upload). Absent in the desktop
+   * window, which sends large files in chunks with the files:upload-* commands instead.
+   */
+  upload?: (file: Blob, fileName: string, opts?: UploadOptions) => Promise<Result<UploadDto>>;
 };
 
 /** The IPC channel for a command. */

@@ -56,6 +56,9 @@ function http(
   });
 }
 
+/** A command's answer as the tests read it. */
+type Answer = { ok: boolean; value?: { rows?: unknown[] }; error?: { code: string } };
+
 const ALICE = { login: 'alice', password: 'Correct-Horse-41' };
 const BOB = { login: 'bob', password: 'Battery-Staple-72' };
 /** The cap this test's app enforces (the real one is 512 MiB; the behaviour is the same). */
@@ -123,13 +126,13 @@ describe('bridge uploads', () => {
     cookie: string,
     command: string,
     input: unknown,
-  ): Promise<{ ok: boolean; value?: any; error?: any }> => {
+  ): Promise<Answer> => {
     const r = await http(bridge, {
       path: `/__api/${command}`,
       body: JSON.stringify(input),
       headers: { cookie, 'content-type': 'application/json', origin: bridge.url },
     });
-    return JSON.parse(r.body);
+    return JSON.parse(r.body) as Answer;
   };
   const upload = (
     cookie: string | undefined,
@@ -219,7 +222,7 @@ describe('bridge uploads', () => {
       previewRows: 3,
     });
     expect(preview).toMatchObject({ ok: true, value: { file: 'lockbox.csv', rowsWithProblems: 0 } });
-    expect(preview.value.rows).toHaveLength(3);
+    expect(preview.value?.rows).toHaveLength(3);
     // The preview keeps the upload for the import that follows.
     const imported = await invoke(alice, 'batches:import-file', {
       uploadId,
