@@ -58,7 +58,7 @@ async function writeLockbox(path: string, bytes: number): Promise<number> {
     let block = '';
     for (let i = 0; i < 10_000; i++, rows++) {
       const account = demoAccountNo(1 + ((rows * 7919) % ACCOUNTS));
-      block += `${account},${(1 + (rows % 30_000) / 100).toFixed(2)},11/20/2026,${1_000_000 + rows},"Payer ${rows % 997}, Inc."\n`;
+      block += `${account},${(1 + (rows % 30_000) / 100).toFixed(2)},11/20/2026,${1_000_000 + rows},"Payer ${rows % 997} Lockbox Holdings and Trust Company of America, Inc."\n`;
     }
     await write(block);
   }
