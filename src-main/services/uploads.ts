@@ -156,6 +156,9 @@ export function createUploadStore(opts: UploadStoreOptions): UploadStore {
     const now = nowMs();
     for (const e of [...entries.values()]) if (now - e.lastUsedMs > idleMs) remove(e);
   };
+  // Expired uploads go even when nobody calls: a timer that never keeps the process alive.
+  const timer = setInterval(sweep, Math.min(idleMs, 5 * 60_000));
+  timer.unref();
 
   /** A new, empty upload file of the client (its oldest goes when it holds too many). */
   const create = (clientId: string, fileName: string): Entry => {
@@ -301,6 +304,7 @@ export function createUploadStore(opts: UploadStoreOptions): UploadStore {
       return entries.size;
     },
     close: () => {
+      clearInterval(timer);
       entries.clear();
       rmSync(dir, { recursive: true, force: true });
     },
