@@ -225,6 +225,10 @@ export function createUploadStore(opts: UploadStoreOptions): UploadStore {
       });
       body.on('error', fail);
       body.on('aborted', () => fail(new Error('the upload was interrupted')));
+      // A body closed before its end (the page cancelled, the connection dropped) leaves nothing behind.
+      body.on('close', () => {
+        if (!body.readableEnded) fail(new Error('the upload was interrupted'));
+      });
       out.on('error', fail);
       out.on('finish', () => {
         if (failed) return;
