@@ -12,8 +12,11 @@ export const MAX_UPLOAD_BASE64 = Math.ceil(MAX_UPLOAD_BYTES / 3) * 4;
 /** Largest file received as an upload (streamed or chunked): 512 MiB, enforced while the bytes arrive. */
 export const MAX_STREAMED_UPLOAD_BYTES = 512 * 1024 * 1024;
 
-/** Largest chunk of a chunked upload (files:upload-chunk), in bytes (4 MiB; base64 in the command). */
-export const UPLOAD_CHUNK_BYTES = 4 * 1024 * 1024;
+/**
+ * Largest chunk of a chunked upload (files:upload-chunk), in bytes: 512 KiB, whose base64 (699,052 characters)
+ * keeps the command under the bridge's 1 MiB JSON body limit, so the chunked route works through every door.
+ */
+export const UPLOAD_CHUNK_BYTES = 512 * 1024;
 
 /** The name of an upload received by the main process (see services/uploads.ts). */
 export const uploadIdInput = z.string().regex(/^up_[0-9a-f]{32}$/, 'not an upload id');

@@ -64,7 +64,7 @@ const template = {
 describe('chunked uploads over IPC', () => {
   it('carries a file larger than one chunk to an import, then deletes it', async () => {
     const lines = ['Account,Amount,Date,Check,Payer'];
-    for (let i = 0; i < 36_000; i++)
+    for (let i = 0; i < 6_000; i++)
       lines.push(
         `A${String(1 + (i % 30)).padStart(7, '0')},${(1 + (i % 70)).toFixed(2)},11/20/2026,${i},"Payer ${i % 13} ${'Lockbox Holdings and Trust '.repeat(4)}"`,
       );
@@ -86,7 +86,7 @@ describe('chunked uploads over IPC', () => {
     const imported = await must<BatchImportDto>(
       as(desk, 'batches:import-file', { uploadId: up.uploadId, template, payType: 10012, currency: 'USD' }),
     );
-    expect(imported).toMatchObject({ rows: 36_000, batch: { sourceFile: 'day.csv' } });
+    expect(imported).toMatchObject({ rows: 6_000, batch: { sourceFile: 'day.csv' } });
     expect(app.uploads.count()).toBe(0);
   });
 

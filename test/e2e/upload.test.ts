@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import type { CDPSession } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchDto } from '../../src-shared/dto/batches';
-import { startSession, type E2eSession } from './helpers';
+import { browserShim } from '../../src-main/bridge/shim';
+import { UPLOAD_CHUNK_BYTES } from '../../src-shared/api/uploads';
+import { ARTIFACTS_DIR, startSession, type E2eSession } from './helpers';
+import { E2E_PASSWORD, signIn } from './sign-in';
 
 async function service<T>(s: E2eSession, command: string, input: unknown): Promise<T> {
   const r = await s.app.dispatch(command, input);
@@ -114,5 +117,64 @@ describe('a 5 MB lockbox file uploaded through the bridge with a progress bar', 
     expect(s.app.uploads.count()).toBe(0);
     await s.screenshot('upload-imported');
     expect(s.consoleErrors).toEqual([]);
+  }, 180_000);
+
+  it('sends the file in chunks over the commands where the api has no stream upload (the desktop route)', async () => {
+    // The desktop preload exposes no window.api.upload: this page's shim leaves it out the same way.
+    const shim = browserShim();
+    const desktopShim = shim.replace(
+      'upload: (file, fileName, opts) =>',
+      'streamUpload: (file, fileName, opts) =>',
+    );
+    expect(desktopShim).not.toBe(shim);
+    const context = await s.browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US' });
+    try {
+      const page = await context.newPage();
+      await page.addInitScript(desktopShim);
+      const errors: string[] = [];
+      page.on('pageerror', (err) => errors.push(err.message));
+      await page.goto(s.bridge.launchUrl());
+      await signIn(page, 'e2e.clerk', E2E_PASSWORD);
+      expect(await page.evaluate(() => typeof (window as { api?: { upload?: unknown } }).api?.upload)).toBe(
+        'undefined',
+      );
+      const path = join(s.dir, 'lockbox-desktop.csv');
+      const size = writeLockbox(path, 20_000);
+      expect(size).toBeGreaterThan(4 * UPLOAD_CHUNK_BYTES);
+      await page.keyboard.press('Alt+1');
+      await page.getByTestId('batches-page').waitFor();
+      await page.getByTestId('import-file').first().click();
+      const dialog = page.getByTestId('import-dialog');
+      await dialog.waitFor();
+      await page.getByTestId('import-file-input').setInputFiles(path);
+      await page
+        .getByTestId('import-preview')
+        .or(page.getByTestId('import-error'))
+        .waitFor({ timeout: 60_000 })
+        .catch(() => undefined);
+      await page.screenshot({
+        path: join(ARTIFACTS_DIR, 'upload-desktop-route.png'),
+        animations: 'disabled',
+      });
+      expect(await page.getByTestId('import-error').count()).toBe(0);
+      await page.getByTestId('import-preview').waitFor({ timeout: 1000 });
+      expect(await page.getByTestId('import-file-name').textContent()).toContain('lockbox-desktop.csv');
+      await page.getByTestId('import-confirm').click();
+      await dialog.waitFor({ state: 'hidden', timeout: 60_000 });
+      const list = await service<{ rows: BatchDto[] }>(s, 'batches:list', {});
+      const batch = list.rows.find((b) => b.sourceFile === 'lockbox-desktop.csv');
+      expect(Object.values(batch?.countsByStatus ?? {}).reduce((a, b) => a + (b ?? 0), 0)).toBe(20_000);
+      expect(s.app.uploads.count()).toBe(0);
+      // The import's read of the upload is audited with the user's file name.
+      const reads = s.app.ctx.ledger.sqlite
+        .prepare(
+          `SELECT count(*) AS n FROM audit_log WHERE action = 'file.read' AND after LIKE '%lockbox-desktop.csv%'`,
+        )
+        .get() as { n: number };
+      expect(reads.n).toBeGreaterThanOrEqual(1);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
   }, 180_000);
 });
