@@ -122,11 +122,7 @@ describe('bridge uploads', () => {
     });
     return r;
   };
-  const invoke = async (
-    cookie: string,
-    command: string,
-    input: unknown,
-  ): Promise<Answer> => {
+  const invoke = async (cookie: string, command: string, input: unknown): Promise<Answer> => {
     const r = await http(bridge, {
       path: `/__api/${command}`,
       body: JSON.stringify(input),
