@@ -3,7 +3,9 @@
  * as the browser does), previews and imports it by upload id (jobs in a worker thread, as in browser mode), and
  * prints upload, preview and import times and this process's peak RSS (the bridge, its worker and the client
  * that sends the file run here; the file is written and sent as streams, never held whole).
- * Run: nice -n 5 npx tsx bench/upload.ts [--mb 100] [--accounts 1000]
+ * With --browser the same file is chosen in the import dialog of the built renderer in Chromium instead (the
+ * upload's progress bar, the preview and the import as a clerk sees them; needs `npm run build` and chromium).
+ * Run: nice -n 5 npx tsx bench/upload.ts [--mb 100] [--accounts 1000] [--browser]
  */
 import {
   createReadStream,
@@ -32,6 +34,7 @@ const arg = (name: string, fallback: number): number => {
 const MB = arg('--mb', 100);
 const ACCOUNTS = arg('--accounts', 1000);
 const PASSWORD = 'Bench-Upload-2026';
+const BROWSER = process.argv.includes('--browser');
 
 /** Peak resident memory of this process so far. */
 const peakRss = (): string => `${Math.round(process.resourceUsage().maxRSS / 1024)} MB`;
@@ -112,9 +115,12 @@ async function main(): Promise<void> {
     migrationsFolder: 'db/migrations',
     jobs: (c) => workerJobRunner(c.ledger.file),
   });
-  const staticDir = join(dir, 'static');
-  mkdirSync(staticDir);
-  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Paydesk</title>');
+  let staticDir = 'out/renderer';
+  if (!BROWSER) {
+    staticDir = join(dir, 'static');
+    mkdirSync(staticDir);
+    writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Paydesk</title>');
+  }
   const bridge = await startBridge({ app, staticDir });
   try {
     console.log(`Paydesk upload benchmark — a ${MB} MB lockbox CSV through the loopback bridge`);
@@ -135,6 +141,10 @@ async function main(): Promise<void> {
       `setup: ${ACCOUNTS}-account demo ledger; wrote ${(size / 1024 / 1024).toFixed(1)} MB, ${rows.toLocaleString('en-US')} rows in ${seconds(performance.now() - t)}; peak RSS ${peakRss()}`,
     );
 
+    if (BROWSER) {
+      await inBrowser(bridge, file, size, app);
+      return;
+    }
     // A browser session: the launch URL gives the cookie, then the clerk signs in.
     const launch = new URL(bridge.launchUrl());
     const cookie = (await send(bridge, '', launch.pathname + launch.search, '', '')).setCookie ?? '';
@@ -161,20 +171,7 @@ async function main(): Promise<void> {
       `upload (POST /__upload, streamed to disk, SHA-256 on the way): ${seconds(uploadMs)}, ${(size / 1024 / 1024 / (uploadMs / 1000)).toFixed(0)} MB/s; ${upload.bytes} bytes; peak RSS so far ${peakRss()}`,
     );
 
-    const template = {
-      name: 'bench',
-      format: 'delimited',
-      delimiter: ',',
-      hasColumnHeader: true,
-      dateFormat: 'MM/dd/yyyy',
-      columns: [
-        { field: 'accountNo', index: 0 },
-        { field: 'amount', index: 1 },
-        { field: 'paymentDate', index: 2 },
-        { field: 'checkNo', index: 3 },
-        { field: 'payerName', index: 4 },
-      ],
-    };
+    const template = TEMPLATE;
     const call = async <T>(command: string, input: unknown): Promise<T> => {
       const r = await send(
         bridge,
@@ -211,6 +208,108 @@ async function main(): Promise<void> {
     await bridge.close();
     app.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The bench file's template (delimited, five columns). */
+const TEMPLATE = {
+  name: 'bench',
+  format: 'delimited',
+  delimiter: ',',
+  hasColumnHeader: true,
+  dateFormat: 'MM/dd/yyyy',
+  columns: [
+    { field: 'accountNo', index: 0 },
+    { field: 'amount', index: 1 },
+    { field: 'paymentDate', index: 2 },
+    { field: 'checkNo', index: 3 },
+    { field: 'payerName', index: 4 },
+  ],
+};
+
+/** The clerk's way: choose the file in the import dialog in Chromium, watch the upload bar, preview, import. */
+async function inBrowser(
+  bridge: Bridge,
+  file: string,
+  size: number,
+  app: ReturnType<typeof openApp>,
+): Promise<void> {
+  const { chromium } = await import('playwright-core');
+  const { browserShim } = await import('../src-main/bridge/shim');
+  must(await app.dispatch('templates:save', { name: 'bench', definition: TEMPLATE }));
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+    ],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    // Times the page's uploads from inside (send to loadend) and keeps what its progress events said.
+    await page.addInitScript(() => {
+      const w = window as unknown as { __uploads: { start: number; end: number; progress: number[] }[] };
+      w.__uploads = [];
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the request as `this` below
+      const send = XMLHttpRequest.prototype.send;
+      XMLHttpRequest.prototype.send = function (
+        this: XMLHttpRequest,
+        body?: Document | XMLHttpRequestBodyInit | null,
+      ) {
+        const rec = { start: Date.now(), end: 0, progress: [] as number[] };
+        w.__uploads.push(rec);
+        this.upload.addEventListener('progress', (e) => rec.progress.push(e.loaded));
+        this.addEventListener('loadend', () => (rec.end = Date.now()));
+        send.call(this, body);
+      };
+    });
+    await page.addInitScript(browserShim());
+    await page.goto(bridge.launchUrl());
+    await page.getByTestId('sign-in-login').fill('clerk');
+    await page.getByTestId('sign-in-password').fill(PASSWORD);
+    await page.getByTestId('sign-in-password').press('Enter');
+    await page.getByTestId('nav-frame').waitFor();
+    await page.keyboard.press('Alt+1');
+    await page.getByTestId('batches-page').waitFor();
+    await page.getByTestId('import-file').first().click();
+    await page.getByTestId('import-dialog').waitFor();
+    const bar = page.getByTestId('import-upload');
+    const chosenAt = Date.now();
+    await page.getByTestId('import-file-input').setInputFiles(file);
+    // One look at the bar while the bytes go (a 100 MB file takes about a second on loopback).
+    if (await bar.isVisible().catch(() => false))
+      await page.screenshot({ path: 'test/.artifacts/bench-upload-progress.png' }).catch(() => undefined);
+    await page.getByTestId('import-preview').waitFor({ timeout: 15 * 60_000 });
+    const previewAt = Date.now();
+    const [rec] = await page.evaluate(
+      () =>
+        (window as unknown as { __uploads: { start: number; end: number; progress: number[] }[] }).__uploads,
+    );
+    if (!rec) throw new Error('the page sent no upload');
+    const uploadMs = rec.end - rec.start;
+    const shown = rec.progress.filter((_, i, all) => i % Math.max(1, Math.floor(all.length / 6)) === 0);
+    console.log(
+      `browser upload (XMLHttpRequest to POST /__upload): ${seconds(uploadMs)} for ${(size / 1024 / 1024).toFixed(1)} MB (${seconds(rec.start - chosenAt)} from choosing the file to the first byte); ${rec.progress.length} progress events, MB sent: ${shown.map((b) => (b / 1024 / 1024).toFixed(0)).join(', ')}; peak RSS so far ${peakRss()}`,
+    );
+    console.log(`browser preview: ${seconds(previewAt - rec.end)}; peak RSS so far ${peakRss()}`);
+    const t = performance.now();
+    await page.getByTestId('import-confirm').click();
+    await page.getByTestId('import-dialog').waitFor({ state: 'hidden', timeout: 30 * 60_000 });
+    await page.getByTestId('batch-workspace').waitFor();
+    const importMs = performance.now() - t;
+    await page.screenshot({ path: 'test/.artifacts/bench-upload-imported.png' });
+    const list = must<{ rows: { sourceFile: string | null; countsByStatus: Record<string, number> }[] }>(
+      await app.dispatch('batches:list', {}),
+    );
+    const entries = Object.values(list.rows[0]?.countsByStatus ?? {}).reduce((a, b) => a + b, 0);
+    console.log(
+      `browser import: ${entries.toLocaleString('en-US')} entries of ${list.rows[0]?.sourceFile ?? '?'} in ${seconds(importMs)}; peak RSS ${peakRss()}; uploads left ${app.uploads.count()}`,
+    );
+  } finally {
+    await browser.close();
   }
 }
 
