@@ -14,6 +14,7 @@ import { authorizeCall, lockClient } from './services/identity/gate';
 import { unauthenticated } from './ledger/errors';
 import { approvalGuard, bindExecutor } from './services/approvals/approvals';
 import { PAYDESK_VERSION } from './version';
+import { createUploadStore, uploadsRootFor, type UploadStore } from './services/uploads';
 
 /** How to open the services for one front door. */
 export type AppOptions = {
@@ -29,6 +30,10 @@ export type AppOptions = {
   migrationsFolder?: string;
   /** The passphrase of an encrypted ledger (PAYDESK_LEDGER_KEY); the ledger keeps it in memory for job workers. */
   ledgerKey?: string;
+  /** Where received uploads go (default: an `uploads` folder beside the ledger file). */
+  uploadsRoot?: string;
+  /** The largest upload accepted (default MAX_STREAMED_UPLOAD_BYTES); tests lower it. */
+  uploadsMaxBytes?: number;
 };
 
 /** The services opened on one ledger: context, handler map, dispatcher and an event subscription. */
@@ -42,6 +47,8 @@ export type App = {
   /** Locks every signed-in desktop and browser client (OS lock); emits auth:changed. */
   lockAll: (why: string) => void;
   subscribe: (listener: <E extends EventName>(event: E, payload: EventPayloads[E]) => void) => () => void;
+  /** Files received for clients (the bridge streams into it; commands name them by upload id). */
+  uploads: UploadStore;
   close: () => void;
 };
 
@@ -89,6 +96,10 @@ export function openApp(opts: AppOptions): App {
       emit,
       jobs: (opts.jobs ?? ((c) => inlineJobRunner(c.ledger)))({ ledger }),
       version: PAYDESK_VERSION,
+      uploads: createUploadStore({
+        root: opts.uploadsRoot ?? uploadsRootFor(opts.file),
+        ...(opts.uploadsMaxBytes === undefined ? {} : { maxBytes: opts.uploadsMaxBytes }),
+      }),
     };
     const handlers = createHandlers(ctx);
     const dispatch = createDispatch(
@@ -121,7 +132,11 @@ export function openApp(opts: AppOptions): App {
         listeners.add(listener);
         return () => listeners.delete(listener);
       },
-      close: () => ledger.close(),
+      uploads: ctx.uploads,
+      close: () => {
+        ctx.uploads.close();
+        ledger.close();
+      },
     };
   } catch (err) {
     ledger.close();

@@ -6,9 +6,10 @@ import { extname, resolve, sep } from 'node:path';
 import type { AppError, Result } from '../../src-shared/api/result';
 import type { App } from '../app-context';
 import type { Client } from '../services/identity/client';
+import { UploadTooLarge } from '../services/uploads';
 
 /** The part of an opened app the bridge needs: the one dispatch path, the event subscription and new clients. */
-export type BridgeApp = Pick<App, 'dispatch' | 'subscribe' | 'openClient'>;
+export type BridgeApp = Pick<App, 'dispatch' | 'subscribe' | 'openClient' | 'uploads'>;
 
 /** How long browser sessions and launch secrets live. */
 export type BridgeSessionOptions = {
@@ -43,7 +44,7 @@ export type Bridge = {
 
 /** The API part of the bridge, also mounted by the dev server: launch exchange, commands and events. */
 export type ApiMiddleware = {
-  /** Handles /?launch=, /__api/<command> and /__events; returns false to let others serve the request. */
+  /** Handles /?launch=, /__api/<command>, /__upload and /__events; returns false to let others serve the request. */
   handle: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** A fresh one-time launch URL on the own origin. */
   launchUrl: (path?: string) => string;
@@ -52,6 +53,8 @@ export type ApiMiddleware = {
 
 /** The query parameter that carries a one-time launch secret. */
 export const LAUNCH_PARAM = 'launch';
+/** The path files are streamed to (POST, raw body, `?name=` the file's name). */
+export const UPLOAD_PATH = '/__upload';
 /** Hosts the bridge may listen on. */
 export const BRIDGE_HOSTS: readonly string[] = ['127.0.0.1', '::1'];
 
@@ -221,6 +224,7 @@ export function createApiMiddleware(
     session.client.principal = null;
     session.client.locked = false;
     for (const s of session.streams) s.end();
+    app.uploads.discardClient(session.client.id);
   };
 
   const sweep = (): void => {
@@ -311,6 +315,41 @@ export function createApiMiddleware(
     sendJson(res, 200, await app.dispatch(command, input, client));
   };
 
+  /**
+   * Streams a raw body into an upload of the session's client: never buffered whole, refused past the store's
+   * cap while it arrives (or at once when Content-Length says so). Only a signed-in, unlocked client uploads.
+   */
+  const handleUpload = (req: IncomingMessage, res: ServerResponse, url: URL, client: Client): void => {
+    const tooLarge = (): void => {
+      // Say so, then drop the connection: reading the rest of an oversized body would only waste time.
+      res.setHeader('connection', 'close');
+      sendJson(res, 413, validationFailure(`the file is larger than ${app.uploads.maxBytes} bytes`));
+      res.on('finish', () => req.destroy());
+    };
+    if (!client.principal || client.locked) {
+      sendJson(res, 401, {
+        ok: false,
+        error: { code: 'unauthenticated', reason: 'sign_in', message: 'sign in before uploading a file' },
+      });
+      req.resume();
+      return;
+    }
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (Number.isFinite(declared) && declared > app.uploads.maxBytes) {
+      tooLarge();
+      return;
+    }
+    const fileName = url.searchParams.get('name') ?? 'uploaded file';
+    app.uploads.receive(client.id, req, fileName).then(
+      (upload) => sendJson(res, 200, { ok: true, value: upload }),
+      (err: unknown) => {
+        if (res.headersSent) return;
+        if (err instanceof UploadTooLarge) tooLarge();
+        else res.destroy();
+      },
+    );
+  };
+
   const handleEvents = (req: IncomingMessage, res: ServerResponse, session: Session): void => {
     res.writeHead(200, {
       ...ISOLATION_HEADERS,
@@ -343,8 +382,10 @@ export function createApiMiddleware(
     const url = new URL(req.url ?? '/', origin);
     const isApi = url.pathname.startsWith('/__api/');
     const isEvents = url.pathname === '/__events';
-    const isLaunch = !isApi && !isEvents && req.method === 'GET' && url.searchParams.has(LAUNCH_PARAM);
-    if (!isApi && !isEvents && !isLaunch) return false;
+    const isUpload = url.pathname === UPLOAD_PATH;
+    const isLaunch =
+      !isApi && !isEvents && !isUpload && req.method === 'GET' && url.searchParams.has(LAUNCH_PARAM);
+    if (!isApi && !isEvents && !isUpload && !isLaunch) return false;
     if (!isOwnHost(req, origin)) {
       refuse(res, 403, `the bridge answers only to ${new URL(origin).host}`);
       return true;
@@ -373,6 +414,14 @@ export function createApiMiddleware(
     }
     // Only a JSON body: text/plain, form and multipart posts are what another page can send without CORS.
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (isUpload) {
+      // Likewise an upload is application/octet-stream only, which no page of another origin can send unasked.
+      if (type !== 'application/octet-stream') {
+        sendJson(res, 415, validationFailure('uploads take an application/octet-stream body'));
+        req.resume();
+      } else handleUpload(req, res, url, session.client);
+      return true;
+    }
     if (type !== 'application/json') {
       sendJson(res, 415, validationFailure('commands take an application/json body'));
       req.resume();

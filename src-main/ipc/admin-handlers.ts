@@ -1,5 +1,6 @@
 import type { AdminCommandName } from '../../src-shared/api/admin-contract';
 import type { ServiceContext } from '../services/context';
+import { usingUploads, withUpload } from '../services/uploads';
 import { hashPassword } from '../services/identity/passwords';
 import { checkNewPassword } from '../services/identity/sign-in';
 import {
@@ -73,7 +74,10 @@ export function createAdminHandlers(ctx: ServiceContext): Pick<Handlers, AdminCo
     'codes:retire': (i) => changed(retireCode(db, i, now(), who())),
     'codes:delete': (i) => changed(deleteCode(db, i, now(), who())),
     'codes:export': (i) => exportReasons(db, i.domainId),
-    'codes:import': (i) => changed(importReasons(db, i, now(), who())),
+    'codes:import': (i) => {
+      const src = withUpload(ctx.uploads, i);
+      return usingUploads(ctx.uploads, [src.uploaded], () => changed(importReasons(db, src, now(), who())));
+    },
     'admin:channels': () => listChannels(db),
     'admin:save-channel': (i) => changed(saveChannel(db, i, now(), who())),
     'admin:pay-types': () => listPayTypes(db),

@@ -4,6 +4,8 @@ import { billItems, paymentHistory, searchAccounts, showAccount } from '../servi
 import { appInfo } from '../services/app-info';
 import { importReceivables } from '../services/ar-import';
 import { assertPathsAllowed } from '../services/files';
+import { uploadOwner, usingUploads, withUpload } from '../services/uploads';
+import type { ArUpload } from '../services/ar-import';
 import { checkLedger } from '../ledger/ledger-check';
 import type { Handlers } from './dispatch';
 import {
@@ -21,6 +23,7 @@ import { createProcessorHandlers } from './processor-handlers';
 import { createConfirmationHandlers } from './confirmation-handlers';
 import { createAuthHandlers } from './auth-handlers';
 import { createApprovalHandlers } from './approval-handlers';
+import { createUploadHandlers } from './upload-handlers';
 import { recordPayment } from '../ledger/record-payment';
 import { exportBatchFile, importBatchFile } from '../services/batches/batch-file';
 import { listTemplates, previewBankFile, saveTemplate } from '../services/batches/import-file';
@@ -78,6 +81,15 @@ function changed<T>(ctx: ServiceContext, value: T): T {
   return value;
 }
 
+/** An AR file given as an upload id, resolved to the caller's upload. */
+function arUpload(
+  ctx: ServiceContext,
+  up: { content: string; fileName: string } | { uploadId: string } | undefined,
+): ArUpload | undefined {
+  if (up === undefined || !('uploadId' in up)) return up;
+  return { uploaded: ctx.uploads.resolve(uploadOwner(), up.uploadId) };
+}
+
 /** The handler map: one entry per command, each a thin call into a service. */
 export function createHandlers(ctx: ServiceContext): Handlers {
   const db = ctx.ledger.sqlite;
@@ -89,9 +101,21 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       return out;
     },
     'ar:import': (input) => {
-      const out = importReceivables(ctx.ledger, input, ctx.clock(), ctx.operator.id);
-      ctx.emit('ledger:changed', { what: 'ar' });
-      return out;
+      const files = {
+        ...input,
+        accountsUpload: arUpload(ctx, input.accountsUpload),
+        billUnitsUpload: arUpload(ctx, input.billUnitsUpload),
+        billsUpload: arUpload(ctx, input.billsUpload),
+        itemsUpload: arUpload(ctx, input.itemsUpload),
+      };
+      const used = [files.accountsUpload, files.billUnitsUpload, files.billsUpload, files.itemsUpload].map(
+        (u) => (u && 'uploaded' in u ? u.uploaded : undefined),
+      );
+      return usingUploads(ctx.uploads, used, () => {
+        const out = importReceivables(ctx.ledger, files, ctx.clock(), ctx.operator.id);
+        ctx.emit('ledger:changed', { what: 'ar' });
+        return out;
+      });
     },
     'accounts:search': (input) => searchAccounts(db, input),
     'accounts:show': (input) => showAccount(db, input.accountNo, ctx.clock()),
@@ -120,15 +144,23 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'batches:submit': async (input) => changed(ctx, await runJob(ctx, 'batch-submit', input)),
     'batches:discard': (input) => discardBatch(db, input, ctx.clock(), ctx.operator.id),
     'batches:export': (input) => exportBatchFile(db, input.batchId),
-    'batches:import-batch-file': (input) => importBatchFile(db, input, ctx.clock(), ctx.operator.id),
+    'batches:import-batch-file': (input) => {
+      const src = withUpload(ctx.uploads, input);
+      return usingUploads(ctx.uploads, [src.uploaded], () =>
+        importBatchFile(db, src, ctx.clock(), ctx.operator.id),
+      );
+    },
+    // A preview keeps the upload: the import that follows reads it again.
     'batches:preview-file': (input) =>
-      previewBankFile(db, input, { at: ctx.clock(), operatorId: ctx.operator.id }),
+      previewBankFile(db, withUpload(ctx.uploads, input), { at: ctx.clock(), operatorId: ctx.operator.id }),
     'batches:import-file': (input) => {
       // The worker reads (and audits) the path; whether this caller may name one is decided here.
       assertPathsAllowed(db, { at: ctx.clock(), operatorId: ctx.operator.id }, 'batches:import-file', input, [
         'file',
       ]);
-      return runJob(ctx, 'batch-import', input);
+      // An upload is resolved here, for this caller; the worker reads the file it resolved to.
+      const src = withUpload(ctx.uploads, input);
+      return usingUploads(ctx.uploads, [src.uploaded], () => runJob(ctx, 'batch-import', src));
     },
     'batches:entry-allocation': (input) => entryAllocationView(db, input),
     'batches:allocate-entry': (input) => allocateEntry(db, input, ctx.clock(), ctx.operator.id),
@@ -146,6 +178,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     ...createConfirmationHandlers(ctx),
     ...createAuthHandlers(ctx),
     ...createApprovalHandlers(ctx),
+    ...createUploadHandlers(ctx),
   };
 }
 

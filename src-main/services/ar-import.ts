@@ -1,3 +1,4 @@
+import { readUpload, type ResolvedUpload } from './uploads';
 import type Database from 'better-sqlite3';
 import type { Ledger } from '../../db/client';
 import type { ArImportFileSummaryDto, ArImportSummaryDto } from '../../src-shared/dto/app';
@@ -26,8 +27,8 @@ import { invalidFileRows } from '../ledger/errors';
 import { toMinor } from '../ledger/ceiling';
 import { postJournal, type JournalLine } from '../ledger/journal';
 
-/** A receivables file the user chose in a dialog: its bytes (base64) and name. */
-export type ArUpload = { content: string; fileName: string };
+/** A receivables file the user chose in a dialog: its bytes (base64) and name, or the caller's upload. */
+export type ArUpload = { content: string; fileName: string } | { uploaded: ResolvedUpload };
 
 /**
  * The receivables files to import; any subset may be given, each as a path (command line only) or as an
@@ -255,7 +256,10 @@ export function importReceivables(
   assertPathsAllowed(db, who, 'ar:import', files, AR_PATH_FIELDS);
   const read = (path: string | undefined, up: ArUpload | undefined): CsvSource | undefined => {
     if (up !== undefined) {
-      const { bytes, name } = uploadedBytes(up.content, up.fileName, MAX_UPLOAD_BYTES);
+      const { bytes, name } =
+        'uploaded' in up
+          ? readUpload(db, who, 'ar:import', up.uploaded, MAX_UPLOAD_BYTES * 8)
+          : uploadedBytes(up.content, up.fileName, MAX_UPLOAD_BYTES);
       return csvSourceFromBytes(bytes, name, sink);
     }
     return path === undefined

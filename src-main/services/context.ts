@@ -2,6 +2,7 @@ import type { Ledger } from '../../db/client';
 import type { EventName, EventPayloads } from '../../src-shared/api/contract';
 import type { OperatorDto } from '../../src-shared/dto/app';
 import type { JobRunner } from './job-port';
+import type { UploadStore } from './uploads';
 
 /** Minimal structured logger; never given card data or secrets. */
 export type Logger = {
@@ -21,6 +22,8 @@ export type ServiceContext = {
   emit: EventSink;
   jobs: JobRunner;
   version: string;
+  /** Files this process received for its clients (bridge stream, desktop chunks), named by upload id. */
+  uploads: UploadStore;
 };
 
 /** A logger that writes JSON lines to stderr (silent when PAYDESK_QUIET is set). */

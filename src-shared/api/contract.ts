@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { commandInputs } from './inputs';
 import type { Result } from './result';
+import type { UploadDto } from '../dto/uploads';
 import type { AccountDetailDto, AccountSearchDto, BillItemDto, PaymentHistoryDto } from '../dto/accounts';
 import type {
   AccountCreditResultDto,
@@ -35,6 +36,7 @@ import { PROCESSOR_COMMANDS, type ProcessorCommandOutputs } from './processor-co
 import { CONFIRMATION_COMMANDS, type ConfirmationCommandOutputs } from './confirmation-contract';
 import { AUTH_COMMANDS, type AuthCommandOutputs } from './auth-contract';
 import { APPROVAL_COMMANDS, type ApprovalCommandOutputs } from './approval-contract';
+import { UPLOAD_COMMANDS, type UploadCommandOutputs } from './upload-contract';
 import type {
   AppInfoDto,
   ArImportSummaryDto,
@@ -90,6 +92,7 @@ export const COMMANDS = [
   ...CONFIRMATION_COMMANDS,
   ...AUTH_COMMANDS,
   ...APPROVAL_COMMANDS,
+  ...UPLOAD_COMMANDS,
   'suspense:search',
   'suspense:show',
   'suspense:candidates',
@@ -115,7 +118,8 @@ export type CommandOutputs = AdminCommandOutputs &
   ProcessorCommandOutputs &
   ConfirmationCommandOutputs &
   AuthCommandOutputs &
-  ApprovalCommandOutputs & {
+  ApprovalCommandOutputs &
+  UploadCommandOutputs & {
     'app:info': AppInfoDto;
     'demo:load': DemoSummaryDto;
     'ar:import': ArImportSummaryDto;
@@ -203,10 +207,21 @@ export type EventPayloads = {
   'ledger:violation': LedgerViolationDto;
 };
 
+/** How a streamed upload reports and stops: bytes sent so far of the total, and a signal that cancels it. */
+export type UploadOptions = {
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+};
+
 /** The typed client the renderer sees as window.api. */
 export type PaydeskApi = {
   invoke<K extends CommandName>(command: K, input: CommandInput<K>): Promise<Result<CommandOutput<K>>>;
   on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
+  /**
+   * Streams a file to the main process as one upload (the bridge: POST /__upload). Absent in the desktop
+   * window, which sends large files in chunks with the files:upload-* commands instead.
+   */
+  upload?: (file: Blob, fileName: string, opts?: UploadOptions) => Promise<Result<UploadDto>>;
 };
 
 /** The IPC channel for a command. */

@@ -5,6 +5,7 @@ import { processorInputs } from './processor-inputs';
 import { confirmationIdInput, confirmationInputs } from './confirmation-inputs';
 import { authInputs } from './auth-inputs';
 import { approvalInputs } from './approval-inputs';
+import { uploadInputs } from './upload-inputs';
 import { CUSTOM_KEY_PATTERN } from '../columns';
 import { ENTRY_STATUSES } from '../dto/batches';
 import { filePath, oneSource, oneSourceMessage, upload, uploadedFile } from './uploads';
@@ -347,6 +348,7 @@ export const commandInputs = {
   ...processorInputs,
   ...confirmationInputs,
   ...authInputs,
+  ...uploadInputs,
   ...approvalInputs,
   'suspense:search': z.strictObject({
     ...suspenseFilterShape,

@@ -4,6 +4,7 @@ import { PROCESSOR_COMMAND_ROLES } from './processor-contract';
 import { CONFIRMATION_COMMAND_ROLES } from './confirmation-contract';
 import { AUTH_COMMAND_ROLES } from './auth-contract';
 import { APPROVAL_COMMAND_ROLES } from './approval-contract';
+import { UPLOAD_COMMAND_ROLES } from './upload-contract';
 
 /** Operator roles (DOMAIN.md §1.1): clerks key batches, analysts work suspense, supervisors approve, admins configure. */
 export const ROLES = ['clerk', 'analyst', 'supervisor', 'admin'] as const;
@@ -71,6 +72,7 @@ export const COMMAND_ROLES: Record<CommandName, CommandRoles> = {
   ...CONFIRMATION_COMMAND_ROLES,
   ...AUTH_COMMAND_ROLES,
   ...APPROVAL_COMMAND_ROLES,
+  ...UPLOAD_COMMAND_ROLES,
   'suspense:search': ANY,
   'suspense:show': ANY,
   'suspense:candidates': ANY,

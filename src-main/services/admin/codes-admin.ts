@@ -1,3 +1,4 @@
+import { readUpload, type ResolvedUpload } from '../uploads';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { FieldIssue } from '../../../src-shared/api/result';
@@ -307,11 +308,12 @@ function utf8Text(bytes: Uint8Array, name: string): string {
   }
 }
 
-/** Where a file taken by a command comes from: a path (command line only) or the bytes the user chose. */
+/** Where a file taken by a command comes from: a path (command line only), the bytes the user chose, or their upload. */
 export type FileSource = {
   file?: string | undefined;
   content?: string | undefined;
   fileName?: string | undefined;
+  uploaded?: ResolvedUpload | undefined;
 };
 
 /** The bytes of a file source: uploaded content, or a path read for the command (door-checked, audited). */
@@ -322,6 +324,7 @@ export function sourceBytes(
   command: string,
 ): { bytes: Buffer; name: string } {
   if (src.content !== undefined) return uploadedBytes(src.content, src.fileName, MAX_UPLOAD_BYTES);
+  if (src.uploaded !== undefined) return readUpload(db, who, command, src.uploaded, MAX_UPLOAD_BYTES);
   const file = src.file ?? '';
   return { bytes: readCommandFile(db, who, command, file, MAX_UPLOAD_BYTES), name: file };
 }

@@ -1,3 +1,5 @@
+import { readUpload } from '../uploads';
+import type { FileSource } from '../admin/codes-admin';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
@@ -111,7 +113,7 @@ export function exportBatchFile(db: Database.Database, batchId: number): BatchFi
  */
 export function importBatchFile(
   db: Database.Database,
-  src: { file?: string | undefined; content?: string | undefined; fileName?: string | undefined },
+  src: FileSource,
   now: Date,
   operatorId: number | null,
 ): BatchDto {
@@ -119,10 +121,12 @@ export function importBatchFile(
   const { bytes, name } =
     src.content !== undefined
       ? uploadedBytes(src.content, src.fileName, MAX_UPLOAD_BYTES)
-      : {
-          bytes: readCommandFile(db, who, 'batches:import-batch-file', src.file ?? '', MAX_UPLOAD_BYTES),
-          name: src.file ?? '',
-        };
+      : src.uploaded !== undefined
+        ? readUpload(db, who, 'batches:import-batch-file', src.uploaded, MAX_UPLOAD_BYTES)
+        : {
+            bytes: readCommandFile(db, who, 'batches:import-batch-file', src.file ?? '', MAX_UPLOAD_BYTES),
+            name: src.file ?? '',
+          };
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);

@@ -12,6 +12,7 @@ import { assertBatchWithinCeiling } from '../../ledger/ceiling';
 import { writeAudit } from '../../ledger/audit';
 import { AppFailure, conflict, invalidFields, invalidFileRows, notFound } from '../../ledger/errors';
 import { readCommandFile, type FileReader } from '../files';
+import { readUpload, type ResolvedUpload } from '../uploads';
 import { exponentOf } from '../../ledger/rates';
 import { createBatch, getBatch } from './batch-store';
 import { currencyKnown, DEFAULT_CURRENCY, stageFileRows } from './stage-rows';
@@ -20,11 +21,15 @@ import { refreshFingerprints } from './duplicates';
 /** Largest bank file accepted (bytes); bigger files are refused before reading. */
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
 
-/** Where a bank file comes from: a path the main process reads, or the bytes the renderer sent (base64). */
+/**
+ * Where a bank file comes from: a path the main process reads, the bytes the renderer sent (base64), or the
+ * caller's upload (resolved to its file before the job runs).
+ */
 export type BankFileSource = {
   file?: string | undefined;
   content?: string | undefined;
   fileName?: string | undefined;
+  uploaded?: ResolvedUpload | undefined;
 };
 
 /**
@@ -44,6 +49,10 @@ function readSource(
       throw invalidFileRows(`${name} is too large`, [
         { file: name, line: 0, column: '', reason: `at most ${MAX_FILE_BYTES} bytes are accepted` },
       ]);
+    return { bytes, name, label: name };
+  }
+  if (src.uploaded !== undefined) {
+    const { bytes, name } = readUpload(db, who, command, src.uploaded, MAX_FILE_BYTES);
     return { bytes, name, label: name };
   }
   const file = src.file ?? '';

@@ -30,6 +30,7 @@ import type {
 } from '../../../../src-shared/dto/batches';
 import { PAY_TYPE } from '../../../../src-shared/pay-types';
 import { ApiCallError, call, errorMessage } from '../../api/client';
+import { INLINE_FILE_BYTES, readBase64, UploadCancelled, uploadFile } from '../../api/upload';
 import { useAppInfo } from '../../app/app-info';
 import { useJobProgress } from '../../app/use-job-progress';
 import { formatCount } from '../../components/format';
@@ -54,17 +55,17 @@ const DATE_FORMATS = [
   'MM/dd/yy',
 ];
 
-/** Reads a chosen file as base64 (the bytes travel to the main process; a renderer cannot name a path there). */
-function readBase64(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const r = new FileReader();
-    r.onerror = () => reject(r.error ?? new Error('the file cannot be read'));
-    r.onload = () => {
-      const url = typeof r.result === 'string' ? r.result : '';
-      resolve(url.slice(url.indexOf(',') + 1));
-    };
-    r.readAsDataURL(file);
-  });
+/** A chosen file as the commands take it: small files inline (base64), larger ones as an upload id. */
+type ChosenFile = { name: string; size: number; content?: string; uploadId?: string };
+
+/** The file fields of a preview or import command for a chosen file. */
+function fileSource(f: ChosenFile): { content: string; fileName: string } | { uploadId: string } {
+  return f.uploadId !== undefined ? { uploadId: f.uploadId } : { content: f.content ?? '', fileName: f.name };
+}
+
+/** Megabytes with one decimal, for upload progress. */
+function mb(bytes: number): string {
+  return (bytes / (1024 * 1024)).toFixed(1);
 }
 
 type Mapping = {
@@ -95,8 +96,9 @@ function inlineTemplate(m: Mapping, name: string): Record<string, unknown> {
 
 /**
  * Import a bank file into a new batch: choose the file, a saved template or an ad-hoc mapping, see the first rows
- * as they will be read with every problem (nothing is staged), then import as a job with progress. The file's
- * bytes are sent to the services (base64), which works the same in the desktop app and in a browser on the bridge.
+ * as they will be read with every problem (nothing is staged), then import as a job with progress. A small file's
+ * bytes go inline in the commands (base64); a larger one is first uploaded with a progress bar and a cancel
+ * button (streamed to the bridge in a browser, in chunks over IPC on the desktop) and then named by its upload id.
  */
 export function ImportFileDialog({
   onClose,
@@ -109,7 +111,20 @@ export function ImportFileDialog({
   const currencies = info?.currencies ?? [];
   const progress = useJobProgress();
   const input = useRef<HTMLInputElement>(null);
-  const [file, setFile] = useState<{ name: string; size: number; content: string } | null>(null);
+  const [file, setFile] = useState<ChosenFile | null>(null);
+  const [uploading, setUploading] = useState<{ name: string; done: number; total: number } | null>(null);
+  const uploadAbort = useRef<AbortController | null>(null);
+  // The upload not yet used by an import: deleted when another file is chosen or the dialog closes.
+  const pendingUpload = useRef<string | null>(null);
+  const imported = useRef(false);
+  useEffect(
+    () => () => {
+      uploadAbort.current?.abort();
+      if (pendingUpload.current && !imported.current)
+        void call('files:upload-discard', { uploadId: pendingUpload.current }).catch(() => undefined);
+    },
+    [],
+  );
   const [templates, setTemplates] = useState<ImportTemplateDto[]>([]);
   const [source, setSource] = useState<'template' | 'adhoc'>('template');
   const [templateName, setTemplateName] = useState('');
@@ -170,8 +185,7 @@ export function ImportFileDialog({
     let live = true;
     const t = setTimeout(() => {
       call('batches:preview-file', {
-        content: request.file.content,
-        fileName: request.file.name,
+        ...fileSource(request.file),
         currency: request.currency,
         previewRows: 20,
         ...request.templateInput,
@@ -204,10 +218,31 @@ export function ImportFileDialog({
   const choose = async (f: File | undefined) => {
     if (!f) return;
     setError(null);
+    if (pendingUpload.current) {
+      void call('files:upload-discard', { uploadId: pendingUpload.current }).catch(() => undefined);
+      pendingUpload.current = null;
+    }
+    setFile(null);
     try {
-      setFile({ name: f.name, size: f.size, content: await readBase64(f) });
+      if (f.size <= INLINE_FILE_BYTES) {
+        setFile({ name: f.name, size: f.size, content: await readBase64(f) });
+        return;
+      }
+      const abort = new AbortController();
+      uploadAbort.current = abort;
+      setUploading({ name: f.name, done: 0, total: f.size });
+      const up = await uploadFile(f, {
+        signal: abort.signal,
+        onProgress: (done, total) => setUploading({ name: f.name, done, total }),
+      });
+      pendingUpload.current = up.uploadId;
+      setFile({ name: f.name, size: up.bytes, uploadId: up.uploadId });
     } catch (err) {
-      setError(errorMessage(err));
+      if (!(err instanceof UploadCancelled)) setError(errorMessage(err));
+    } finally {
+      uploadAbort.current = null;
+      setUploading(null);
+      if (input.current) input.current.value = '';
     }
   };
 
@@ -223,6 +258,7 @@ export function ImportFileDialog({
     !!preview &&
     !previewing &&
     !importing &&
+    !uploading &&
     preview.fileErrors.length === 0 &&
     (!preview.alreadyImported || force);
 
@@ -239,8 +275,7 @@ export function ImportFileDialog({
         setTemplates((t) => [...t.filter((x) => x.name !== saved.name), saved]);
       }
       const r = await call('batches:import-file', {
-        content: file.content,
-        fileName: file.name,
+        ...fileSource(file),
         batchType,
         payType,
         currency,
@@ -248,6 +283,8 @@ export function ImportFileDialog({
         force,
         ...(source === 'adhoc' && saveAs.trim() ? { templateName: saveAs.trim() } : templateInput),
       });
+      // The services deleted the upload once the import used it.
+      imported.current = true;
       onImported(r.batch);
     } catch (err) {
       setError(errorMessage(err));
@@ -289,15 +326,43 @@ export function ImportFileDialog({
             variant="outlined"
             startIcon={<UploadFileIcon />}
             onClick={() => input.current?.click()}
-            disabled={importing}
+            disabled={importing || !!uploading}
             data-testid="import-choose-file"
           >
             Choose file
           </Button>
           <Typography variant="body2" data-testid="import-file-name" sx={{ fontFamily: 'monospace' }}>
-            {file ? `${file.name} · ${formatCount(file.size)} bytes` : 'No file chosen'}
+            {file ? `${file.name} · ${formatCount(file.size)} bytes` : uploading ? '' : 'No file chosen'}
           </Typography>
         </Box>
+        {uploading && (
+          <Box
+            sx={{ display: 'flex', gap: 2, alignItems: 'center' }}
+            data-testid="import-upload"
+            data-done={uploading.done}
+            data-total={uploading.total}
+          >
+            <Box sx={{ flex: 1 }}>
+              <Typography variant="body2" sx={{ mb: 0.5 }} data-testid="import-upload-text">
+                Uploading {uploading.name}: {mb(uploading.done)} of {mb(uploading.total)} MB (
+                {uploading.total > 0 ? Math.floor((100 * uploading.done) / uploading.total) : 0}%)
+              </Typography>
+              <LinearProgress
+                variant="determinate"
+                value={uploading.total > 0 ? (100 * uploading.done) / uploading.total : 0}
+                aria-label="Upload progress"
+                data-testid="import-upload-progress"
+              />
+            </Box>
+            <Button
+              size="small"
+              onClick={() => uploadAbort.current?.abort()}
+              data-testid="import-upload-cancel"
+            >
+              Cancel upload
+            </Button>
+          </Box>
+        )}
 
         <Box sx={{ display: 'flex', gap: 2, alignItems: 'flex-start', flexWrap: 'wrap' }}>
           <ToggleButtonGroup
