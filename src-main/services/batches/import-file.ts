@@ -310,7 +310,7 @@ export function importBankFile(
       if (args[args.length - STAGED_VALUES + CURRENCY_VALUE] === null)
         args[args.length - STAGED_VALUES + CURRENCY_VALUE] = batch.currency;
       if (args.length === ENTRIES_PER_INSERT * ENTRY_COLUMNS) flush();
-      if ((i + 1) % 50_000 === 0) progress('staging', i + 1, count);
+      if ((i + 1) % 10_000 === 0) progress('staging', i + 1, count);
     }
     flush();
     // Every total the batch shows must stay exact (ledger/ceiling.ts).
