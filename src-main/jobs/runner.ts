@@ -51,13 +51,22 @@ export function progressReporter(
   };
 }
 
+/** Sees every progress call of a job, unthrottled, before its cancel check (tests cancel at exact points). */
+export type ProgressTap = (jobId: string, phase: string, done: number, total: number) => void;
+
 /** Runs jobs on the caller's thread against the caller's ledger (CLI and tests). */
-export function inlineJobRunner(ledger: Ledger): JobRunner {
+export function inlineJobRunner(ledger: Ledger, tap?: ProgressTap): JobRunner {
   return {
     run(kind, input, opts) {
       const jobId = opts.jobId ?? randomUUID();
       const signal = opts.signal ?? new AbortController().signal;
-      const progress = progressReporter(jobId, kind, opts.onProgress, () => signal.aborted);
+      const report = progressReporter(jobId, kind, opts.onProgress, () => signal.aborted);
+      const progress = tap
+        ? (phase: string, done: number, total: number): void => {
+            tap(jobId, phase, done, total);
+            report(phase, done, total);
+          }
+        : report;
       try {
         const fn = jobFunctions[kind] as (
           env: Parameters<(typeof jobFunctions)['demo']>[0],

@@ -91,10 +91,13 @@ export function workerJobRunner(
         const onAbort = (): void => {
           if (data.cancelFlag) Atomics.store(new Int32Array(data.cancelFlag), 0, 1);
           worker.postMessage({ type: 'cancel' } satisfies ParentMessage);
-          grace = setTimeout(() => {
-            settle(() => reject(jobCancelled(data.jobId, kind)));
-            void worker.terminate();
-          }, (runnerOpts.graceMs ?? cancelGraceMs)(kind));
+          grace = setTimeout(
+            () => {
+              settle(() => reject(jobCancelled(data.jobId, kind)));
+              void worker.terminate();
+            },
+            (runnerOpts.graceMs ?? cancelGraceMs)(kind),
+          );
         };
         if (opts.signal?.aborted) onAbort();
         else opts.signal?.addEventListener('abort', onAbort, { once: true });
