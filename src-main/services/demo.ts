@@ -253,6 +253,8 @@ export function generateDemoLedger(
     insJournal.run(journalId, at, today, `demo:${opts.seed}:${from}-${to}`, auditId);
     const chunkRevenue = new Map<string, number>();
     for (let n = from; n <= to; n++) {
+      // A cancel point every 1,000 accounts, so a cancel lands well within a second.
+      if (n > from && n % 1000 === 0) progress('accounts', n - 1, opts.accounts);
       accountId++;
       const accountNo = demoAccountNo(n);
       const isCompany = rand() < 0.15;
