@@ -102,11 +102,13 @@ function isJobData(data: unknown): data is WorkerJobData {
 if (parentPort && isJobData(workerData)) {
   const port = parentPort;
   const controller = new AbortController();
-  port.on('message', (message: ParentMessage) => {
+  const onMessage = (message: ParentMessage): void => {
     if (message.type === 'cancel') controller.abort();
-  });
-  void runWorkerJob(workerData, (message) => port.postMessage(message), controller).finally(() =>
+  };
+  port.on('message', onMessage);
+  void runWorkerJob(workerData, (message) => port.postMessage(message), controller).finally(() => {
     // The cancel listener must not keep the worker alive once the job is over.
-    port.removeAllListeners('message'),
-  );
+    port.off('message', onMessage);
+    port.unref();
+  });
 }
