@@ -17,7 +17,13 @@ export type ProgressFn = (phase: string, done: number, total: number) => void;
  * Context a job function gets: the ledger file opened in its own thread, clock, operator, progress, and the
  * cancel signal (aborted when the job is cancelled; jobs that must stop at their own boundary read it).
  */
-export type JobEnv = { ledger: Ledger; now: Date; operatorId: number; progress: ProgressFn; signal: AbortSignal };
+export type JobEnv = {
+  ledger: Ledger;
+  now: Date;
+  operatorId: number;
+  progress: ProgressFn;
+  signal: AbortSignal;
+};
 
 /** The prepared confirmation a job that sends money runs under (checked against its selection in the job). */
 type Confirmed = { confirmationId?: number | undefined };

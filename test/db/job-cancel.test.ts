@@ -35,36 +35,36 @@ type TestApp = App & {
 function cancellableApp(login = 'lead'): TestApp {
   const { dir, cleanup } = tempDir('paydesk-cancel-');
   let when: CancelWhen | undefined;
-  let app: App | undefined;
+  const opened: { app?: App } = {};
   const tap: ProgressTap = (jobId, phase, done, total) => {
     if (!when?.(phase, done, total)) return;
     when = undefined;
     // Dispatch runs the handler synchronously up to its first await: the job is cancelled when this returns.
-    void app!.dispatch('jobs:cancel', { jobId }).then((r) => {
+    void opened.app!.dispatch('jobs:cancel', { jobId }).then((r) => {
       if (!r.ok) throw new Error(`jobs:cancel refused: ${r.error.message}`);
     });
   };
-  app = openApp({
+  const app = openApp({
     file: join(dir, 'ledger.sqlite'),
     login,
     clock: () => now,
     migrationsFolder: 'db/migrations',
     jobs: (c) => inlineJobRunner(c.ledger, tap),
   });
+  opened.app = app;
   giveTestPassword(app.ctx.ledger.sqlite, login);
   const events = { progress: [] as JobProgressDto[], finished: [] as JobFinishedDto[] };
   app.subscribe((event, payload) => {
     if (event === 'job:progress') events.progress.push(payload as JobProgressDto);
     if (event === 'job:finished') events.finished.push(payload as JobFinishedDto);
   });
-  const opened = app;
   return {
-    ...opened,
+    ...app,
     dir,
     cancelWhen: (w) => (when = w),
     events,
     dispose: () => {
-      opened.close();
+      app.close();
       cleanup();
     },
   };
@@ -386,6 +386,49 @@ describe('cancel a collection run: it stops at a chunk boundary, every sent requ
     await expectClean(app);
   });
 
+  it('refund: cancelled after the first refund; the rest is refunded once by the next run', async () => {
+    await withProcessor();
+    const db = app.ctx.ledger.sqlite;
+    const cards = db
+      .prepare(
+        `SELECT a.account_no AS accountNo, m.id AS methodId, sum(b.amount_due_minor) AS due FROM accounts a
+         JOIN payment_methods m ON m.account_id = a.id AND m.type = 'card'
+         JOIN bills b ON b.account_id = a.id AND b.status = 'open'
+         WHERE a.currency = 'USD' AND a.status = 'active' GROUP BY a.id ORDER BY a.id LIMIT 3`,
+      )
+      .all() as { accountNo: string; methodId: number; due: number }[];
+    expect(cards).toHaveLength(3);
+    // Each account pays 50.00 more than it owes: credit a refund run pays back to the card.
+    for (const c of cards) {
+      const p = await value<PendingPaymentDto>(
+        app.dispatch('pay:prepare', {
+          accountNo: c.accountNo,
+          amount: ((c.due + 5000) / 100).toFixed(2),
+          methodId: c.methodId,
+        }),
+      );
+      await value(app.dispatch('pay:confirm', { pendingId: p.id }));
+    }
+    setSetting(app, 'collect.batchSize', 1);
+    setSetting(app, 'collect.concurrency', 1);
+    app.cancelWhen((phase, done) => phase === 'refund' && done > 0);
+    const error = await cancelledError(dispatchConfirmed(app, 'collect:refund', {}));
+    expect(error.message).toMatch(/refund run \d+ cancelled after 1 of 3/);
+    const refunds = (): number =>
+      (db.prepare(`SELECT count(*) AS n FROM processor_txns WHERE command = 'refund'`).get() as { n: number })
+        .n;
+    expect(refunds()).toBe(1);
+    expect(db.prepare(`SELECT status FROM collect_runs WHERE kind = 'refund'`).all()).toEqual([
+      { status: 'cancelled' },
+    ]);
+    await expectClean(app);
+    const next = await value<CollectRunDto>(dispatchConfirmed(app, 'collect:refund', {}));
+    expect(next.selected).toBe(2);
+    expect(refunds()).toBe(3);
+    expect(mine().filter((r) => r.command === 'refund')).toHaveLength(3);
+    await expectClean(app);
+  });
+
   it('deposit: cancelled before anything is sent writes no run at all', async () => {
     await withProcessor();
     const db = app.ctx.ledger.sqlite;
@@ -407,7 +450,7 @@ describe('cancel a collection run: it stops at a chunk boundary, every sent requ
     const runner = app.ctx.jobs;
     app.ctx.jobs = {
       run: (kind, input, opts) => {
-        opts.signal && !opts.signal.aborted && void app.dispatch('jobs:cancel', { jobId: opts.jobId! });
+        if (opts.jobId !== undefined) void app.dispatch('jobs:cancel', { jobId: opts.jobId });
         return runner.run(kind, input, opts);
       },
     };
