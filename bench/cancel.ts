@@ -128,15 +128,19 @@ async function main(): Promise<void> {
     const batchId = must<BatchImportDto>(await app.dispatch('batches:import-file', importInput)).batch.id;
     await cancelOne(app, 'validate', 'batches:validate', { batchId });
     must(await app.dispatch('batches:validate', { batchId }));
-    // Entries that cannot post (e.g. two for one account with allocation) go to an exception batch first.
-    must(await app.dispatch('batches:exception', { batchId }));
-    must(await app.dispatch('batches:validate', { batchId }));
-    await cancelOne(app, 'submit (all or nothing)', 'batches:submit', { batchId });
+    // Over the confirmation limit a submit runs under its prepared confirmation, as an operator's does.
+    const confirmed = async (): Promise<{ batchId: number; confirmationId: number }> => ({
+      batchId,
+      confirmationId: must<{ id: number }>(
+        await app.dispatch('confirmations:prepare', { operation: 'batches:submit', input: { batchId } }),
+      ).id,
+    });
+    await cancelOne(app, 'submit (all or nothing)', 'batches:submit', await confirmed());
     db.prepare(
       `INSERT OR REPLACE INTO settings (key, value) VALUES ('payment.batchLock', '"account"')`,
     ).run();
     const before = (db.prepare('SELECT count(*) AS n FROM payments').get() as { n: number }).n;
-    await cancelOne(app, 'submit (lock per account)', 'batches:submit', { batchId });
+    await cancelOne(app, 'submit (lock per account)', 'batches:submit', await confirmed());
     const posted = (db.prepare('SELECT count(*) AS n FROM payments').get() as { n: number }).n - before;
     console.log(
       `  lock per account: ${posted.toLocaleString('en-US')} entries posted before the cancel stay posted`,
