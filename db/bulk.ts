@@ -4,11 +4,13 @@ import type Database from 'better-sqlite3';
  * Runs a bulk load with the tables' indexes and triggers dropped, then recreates them from their stored
  * definitions (sorting once is far cheaper than millions of B-tree inserts) and rebuilds the account
  * search index. Only for loads into empty tables: uniqueness is checked again when indexes come back.
+ * `restoreOnError: false` is for a load inside a transaction the caller rolls back when the load throws.
  */
 export function withIndexesDeferred(
   db: Database.Database,
   tables: readonly string[],
   load: () => void,
+  opts: { restoreOnError?: boolean } = {},
 ): void {
   const placeholders = tables.map(() => '?').join(', ');
   const saved = db
@@ -21,12 +23,17 @@ export function withIndexesDeferred(
   db.transaction(() => {
     for (const s of saved) db.exec(`DROP ${s.type.toUpperCase()} "${s.name}"`);
   })();
-  try {
-    load();
-  } finally {
+  const restore = (): void =>
     db.transaction(() => {
       for (const s of saved) db.exec(s.sql);
       if (tables.includes('accounts')) db.exec(`INSERT INTO accounts_fts (accounts_fts) VALUES ('rebuild')`);
     })();
+  try {
+    load();
+  } catch (err) {
+    // Inside a caller's transaction that rolls back on error, the rollback brings the indexes back for free.
+    if (opts.restoreOnError !== false) restore();
+    throw err;
   }
+  restore();
 }

@@ -76,7 +76,7 @@ export const collectRuns = sqliteTable('collect_runs', {
   windowStart: text('window_start'),
   windowEnd: text('window_end'),
   optionsJson: text('options_json').notNull(),
-  status: text('status', { enum: ['running', 'done', 'failed'] }).notNull(),
+  status: text('status', { enum: ['running', 'done', 'failed', 'cancelled'] }).notNull(),
   /** JSON: result code -> {count, amountMinor}. */
   totalsJson: text('totals_json'),
   selected: integer('selected').notNull().default(0),

@@ -50,7 +50,9 @@ import {
   humanHistory,
   humanSearch,
 } from './human';
-import { printError, processIo, type CliIo } from './output';
+import { EXIT_CODES, printError, processIo, type CliIo } from './output';
+import { activeJobsOf } from '../ipc/handlers';
+import { workerJobRunner } from '../jobs/worker-runner';
 import { dropUndefined, humanJson, intOption, type CliKit, type GlobalOptions } from './kit';
 import { COMMAND_GROUPS } from './commands';
 import { cliLedgerKey, encryptInitRefusal } from './commands/ledger';
@@ -107,8 +109,16 @@ function openError(err: LedgerOpenError): AppError {
  * Runs the command-line tool. Every command goes through the same dispatch as IPC; with --json exactly
  * one JSON document is printed on stdout, errors included. Returns the exit code.
  */
-export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: CliIo = processIo,
+  opts: { jobs?: 'inline' | 'worker' } = {},
+): Promise<number> {
   let exitCode = 0;
+  // The real process runs long jobs in a worker thread, so Ctrl+C is heard while they run; in-process callers
+  // (tests) and the crash-injection runs (whose crash points count in this thread) run them inline.
+  const crashTest = Boolean(process.env.PAYDESK_CRASH_AFTER || process.env.PAYDESK_CRASH_REPORT);
+  const jobsInWorker = (opts.jobs ?? (io === processIo && !crashTest ? 'worker' : 'inline')) === 'worker';
   let app: App | undefined;
   let json = argv.includes('--json');
   const program = new Command();
@@ -133,7 +143,21 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     if (!app) {
       const file = opts.db ? resolve(opts.db) : defaultLedgerFile();
       const ledgerKey = cliLedgerKey();
-      const raw = openApp({ file, log: stderrLogger, ...(ledgerKey !== undefined ? { ledgerKey } : {}) });
+      const raw = openApp({
+        file,
+        log: stderrLogger,
+        ...(ledgerKey !== undefined ? { ledgerKey } : {}),
+        ...(jobsInWorker
+          ? {
+              jobs: (c: Pick<App['ctx'], 'ledger'>) =>
+                workerJobRunner(
+                  c.ledger.file,
+                  undefined,
+                  c.ledger.key === undefined ? {} : { key: c.ledger.key },
+                ),
+            }
+          : {}),
+      });
       rawApp = raw;
       // Every command of this process runs as the signed-in client; a failed sign-in is the command's error.
       app = {
@@ -148,6 +172,11 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
           return raw.dispatch(command, input, client);
         },
       };
+      app.subscribe((event, payload) => {
+        // Tells a watching script (or test) that a cancellable job is running.
+        if (event === 'job:progress' && (payload as { phase: string }).phase === 'starting')
+          stderrLogger.info('job started', { ...(payload as { jobId: string; kind: string }) });
+      });
       if (io.isTty && !json) {
         app.subscribe((event, payload) => {
           if (event === 'job:progress') {
@@ -1012,6 +1041,20 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
       await run<unknown>(cmd, command as CommandName, input, (v) => JSON.stringify(v, null, 2) + '\n');
     });
 
+  // Ctrl+C: the first cancels the running job (it rolls back and the command prints the cancelled error),
+  // a second one, or one while no job runs, quits at once (an uncommitted transaction is simply discarded).
+  let interrupted = false;
+  const onSigint = (): void => {
+    const running = rawApp ? activeJobsOf(rawApp.ctx).running() : [];
+    if (interrupted || running.length === 0 || !app) {
+      io.err('\n');
+      process.exit(EXIT_CODES.cancelled);
+    }
+    interrupted = true;
+    io.err('\ncancelling... (Ctrl+C again to quit at once)\n');
+    for (const job of running) void app.dispatch('jobs:cancel', { jobId: job.jobId });
+  };
+  if (jobsInWorker) process.on('SIGINT', onSigint);
   try {
     // With --json even the version is a JSON document, so scripts can parse every answer the same way.
     if (json && argv.slice(2).some((a) => a === '--version' || a === '-V')) {
@@ -1058,6 +1101,7 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     }
     throw err;
   } finally {
+    process.off('SIGINT', onSigint);
     app?.close();
   }
   return exitCode;

@@ -11,6 +11,8 @@ export const EXIT_CODES: Record<AppError['code'], number> = {
   processor_unavailable: 7,
   unauthenticated: 8,
   approval_required: 9,
+  /** 128 + SIGINT, what a shell reports for a job stopped by Ctrl+C. */
+  cancelled: 130,
   internal: 1,
 };
 

@@ -44,32 +44,73 @@ import { batchReport } from '../services/batches/report';
 import { releaseDuplicate } from '../services/batches/duplicates';
 import { suspenseHandlers } from './suspense-handlers';
 import type { JobKind, JobTypes } from '../jobs/registry';
+import { createActiveJobs, type ActiveJobs } from '../jobs/active-jobs';
+import { writeAudit } from '../ledger/audit';
+import { AppFailure, isCancelled } from '../ledger/errors';
 
-/** Runs a heavy job (in the worker in the app) with progress events to every listener. */
+const activeJobs = new WeakMap<ServiceContext, ActiveJobs>();
+
+/** The running jobs of this opened ledger (created on first use). */
+export function activeJobsOf(ctx: ServiceContext): ActiveJobs {
+  let jobs = activeJobs.get(ctx);
+  if (!jobs) activeJobs.set(ctx, (jobs = createActiveJobs()));
+  return jobs;
+}
+
+/**
+ * Runs a heavy job (in the worker in the app) with progress events to every listener. The first event
+ * (phase `starting`) announces the job's id at once, so a progress bar can offer Cancel before any work is done.
+ * A cancel is audited when the job has stopped (never while its transaction holds the ledger's write lock).
+ */
 export function runJob<K extends JobKind>(
   ctx: ServiceContext,
   kind: K,
   input: JobTypes[K]['input'],
 ): Promise<JobTypes[K]['output']> {
-  let jobId = `${kind}-${Date.now()}`;
-  const finished = (ok: boolean, message: string): void =>
-    ctx.emit('job:finished', { jobId, kind, ok, message });
+  const jobs = activeJobsOf(ctx);
+  const operatorId = ctx.operator.id;
+  const job = jobs.start(kind, operatorId);
+  const { jobId } = job;
+  const finished = (ok: boolean, message: string, cancelled: boolean): void => {
+    jobs.finish(jobId);
+    if (job.cancelledBy) {
+      writeAudit(ctx.ledger.sqlite, {
+        at: ctx.clock().toISOString(),
+        operatorId: job.cancelledBy.operatorId,
+        action: 'job.cancel',
+        entity: 'job',
+        entityId: jobId,
+        after: {
+          kind,
+          startedBy: operatorId,
+          requestedAt: job.cancelledBy.at,
+          // A job past its last cancel point finishes anyway.
+          outcome: cancelled ? 'cancelled' : ok ? 'finished' : 'failed',
+          message,
+        },
+      });
+    }
+    ctx.emit('job:finished', { jobId, kind, ok, message, ...(cancelled ? { cancelled } : {}) });
+  };
+  ctx.emit('job:progress', { jobId, kind, phase: 'starting', done: 0, total: 0, ratePerSec: 0 });
   return ctx.jobs
     .run(kind, input, {
       now: ctx.clock(),
-      operatorId: ctx.operator.id,
-      onProgress: (p) => {
-        jobId = p.jobId;
-        ctx.emit('job:progress', p);
-      },
+      operatorId,
+      jobId,
+      signal: job.controller.signal,
+      onProgress: (p) => ctx.emit('job:progress', p),
     })
     .then(
       (out) => {
-        finished(true, `${kind} finished`);
+        finished(true, `${kind} finished`, false);
         return out;
       },
       (err: unknown) => {
-        finished(false, err instanceof Error ? err.message : String(err));
+        finished(false, err instanceof Error ? err.message : String(err), isCancelled(err));
+        // Every cancelled failure names its job, wherever in the job it was thrown.
+        if (isCancelled(err) && err.error.code === 'cancelled' && err.error.jobId === undefined)
+          throw new AppFailure({ ...err.error, jobId, kind });
         throw err;
       },
     );
@@ -173,6 +214,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
         : listDomainCodes(db, input.domainId, input.includeRetired),
     'templates:list': () => listTemplates(db),
     'templates:save': (input) => saveTemplate(db, input, ctx.clock(), ctx.operator.id),
+    'jobs:cancel': (input) => activeJobsOf(ctx).cancel(input.jobId, ctx.operator, ctx.clock()),
     ...createAdminHandlers(ctx),
     ...createProcessorHandlers(ctx),
     ...createConfirmationHandlers(ctx),

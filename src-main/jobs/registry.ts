@@ -7,6 +7,9 @@ import { runCollect, runDeposit, runRefund, type RunGuard } from '../services/pr
 import { guardSubmit, noteConfirmationOutcome, runGuard } from '../services/confirmations/confirmations';
 import type { CollectRunDto } from '../../src-shared/dto/processors';
 import type { ConfirmationRefDto } from '../../src-shared/dto/confirmations';
+import type { BatchSubmitDto } from '../../src-shared/dto/batches';
+import { cancelled, isCancelled } from '../ledger/errors';
+import { getSetting } from '../ledger/settings';
 
 /** The job functions, shared by the inline runner and the worker entry. */
 export const jobFunctions: {
@@ -23,7 +26,7 @@ export const jobFunctions: {
     // Over the confirmation limit a submit runs only under its confirmation, checked here where it posts.
     const db = env.ledger.sqlite;
     const ref = guardSubmit(db, input, env.now, env.operatorId);
-    const out = submitBatch(db, input, env.now, env.operatorId, env.progress);
+    const out = submitCancellable(env, input);
     if (!ref) return out;
     noteConfirmationOutcome(db, ref.id, `batch ${input.batchId}`);
     return { ...out, confirmation: ref };
@@ -37,6 +40,22 @@ export const jobFunctions: {
   refund: (env, input) =>
     confirmedRun(env, 'collect:refund', input, (guard) => runRefund(processorEnv(env), input, guard)),
 };
+
+/**
+ * Submits a batch. Cancelled in lock-per-account mode, the entries already posted stay posted (each committed
+ * on its own) and the batch stays validated, so submitting again posts exactly the rest.
+ */
+function submitCancellable(env: JobEnv, input: JobTypes['batch-submit']['input']): BatchSubmitDto {
+  const db = env.ledger.sqlite;
+  try {
+    return submitBatch(db, input, env.now, env.operatorId, env.progress);
+  } catch (err) {
+    if (!isCancelled(err) || getSetting(db, 'payment.batchLock') !== 'account') throw err;
+    throw cancelled(
+      'submit cancelled between two entries: the entries already posted stay posted; submit again to post the rest',
+    );
+  }
+}
 
 /** Runs a collection, deposit or refund under its confirmation and adds the confirmation to the result. */
 async function confirmedRun(
@@ -53,13 +72,24 @@ async function confirmedRun(
   return { ...out, confirmation: seen.ref };
 }
 
+/**
+ * What a processor run needs. Its progress only reports: a run stops at a chunk boundary by its signal (the
+ * requests in flight are answered and recorded first), never in the middle of a chunk.
+ */
 function processorEnv(env: JobEnv) {
   return {
     db: env.ledger.sqlite,
     ledgerFile: env.ledger.file,
     now: env.now,
     operatorId: env.operatorId,
-    progress: env.progress,
+    progress: (phase: string, done: number, total: number): void => {
+      try {
+        env.progress(phase, done, total);
+      } catch (err) {
+        if (!isCancelled(err)) throw err;
+      }
+    },
+    signal: env.signal,
   };
 }
 

@@ -1,20 +1,47 @@
 import { randomUUID } from 'node:crypto';
 import type { Ledger } from '../../db/client';
 import type { JobProgressDto } from '../../src-shared/dto/app';
+import { cancelled } from '../ledger/errors';
 import type { JobRunner, JobTypes } from '../services/job-port';
 import { jobFunctions } from './registry';
 
 export type { JobRunOptions, JobRunner } from '../services/job-port';
 
-/** Builds a progress reporter that throttles to about ten events a second and computes a rate. */
+/** What each job kind is called in a cancelled message. */
+const JOB_LABELS: Record<string, string> = {
+  demo: 'demo load',
+  'batch-import': 'import',
+  'batch-validate': 'validation',
+  'batch-submit': 'submit',
+  collect: 'collection run',
+  deposit: 'deposit run',
+  refund: 'refund run',
+};
+
+/** The human name of a job kind ("import", "collection run"). */
+export function jobLabel(kind: string): string {
+  return JOB_LABELS[kind] ?? kind;
+}
+
+/** The failure a job throws at its first progress call after a cancel: the ledger is left as before the job. */
+export function jobCancelled(jobId: string, kind: string): Error {
+  return cancelled(`${jobLabel(kind)} cancelled: nothing was changed`, { jobId, kind });
+}
+
+/**
+ * Builds a progress reporter that throttles to about ten events a second and computes a rate. Every call first
+ * checks whether the job was cancelled (never throttled) and throws the `cancelled` failure if so.
+ */
 export function progressReporter(
   jobId: string,
   kind: string,
   sink: ((p: JobProgressDto) => void) | undefined,
+  isCancelled: () => boolean = () => false,
 ): (phase: string, done: number, total: number) => void {
   const started = Date.now();
   let last = 0;
   return (phase, done, total) => {
+    if (isCancelled()) throw jobCancelled(jobId, kind);
     if (!sink) return;
     const now = Date.now();
     if (now - last < 100 && done < total) return;
@@ -24,18 +51,28 @@ export function progressReporter(
   };
 }
 
+/** Sees every progress call of a job, unthrottled, before its cancel check (tests cancel at exact points). */
+export type ProgressTap = (jobId: string, phase: string, done: number, total: number) => void;
+
 /** Runs jobs on the caller's thread against the caller's ledger (CLI and tests). */
-export function inlineJobRunner(ledger: Ledger): JobRunner {
+export function inlineJobRunner(ledger: Ledger, tap?: ProgressTap): JobRunner {
   return {
     run(kind, input, opts) {
-      const jobId = randomUUID();
-      const progress = progressReporter(jobId, kind, opts.onProgress);
+      const jobId = opts.jobId ?? randomUUID();
+      const signal = opts.signal ?? new AbortController().signal;
+      const report = progressReporter(jobId, kind, opts.onProgress, () => signal.aborted);
+      const progress = tap
+        ? (phase: string, done: number, total: number): void => {
+            tap(jobId, phase, done, total);
+            report(phase, done, total);
+          }
+        : report;
       try {
         const fn = jobFunctions[kind] as (
           env: Parameters<(typeof jobFunctions)['demo']>[0],
           i: unknown,
         ) => unknown;
-        const out = fn({ ledger, now: opts.now, operatorId: opts.operatorId, progress }, input);
+        const out = fn({ ledger, now: opts.now, operatorId: opts.operatorId, progress, signal }, input);
         return Promise.resolve(out as JobTypes[typeof kind]['output']);
       } catch (err) {
         return Promise.reject(err instanceof Error ? err : new Error(String(err)));

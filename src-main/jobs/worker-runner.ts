@@ -6,8 +6,8 @@ import { Worker } from 'node:worker_threads';
 import { AppFailure } from '../ledger/errors';
 import { inMemorySecretKey } from '../processors/secrets';
 import type { JobKind } from './registry';
-import type { JobRunner } from './runner';
-import type { WorkerJobData, WorkerMessage } from './worker';
+import { jobCancelled, type JobRunner } from './runner';
+import type { ParentMessage, WorkerJobData, WorkerMessage } from './worker';
 
 /** Which script a job worker runs and with which Node flags. */
 export type WorkerEntry = { path: string; execArgv?: string[] };
@@ -36,42 +36,71 @@ export function workerJobData(
   file: string,
   kind: JobKind,
   input: unknown,
-  opts: { now: Date; operatorId: number },
+  opts: { now: Date; operatorId: number; jobId?: string },
   ledgerKey?: string,
 ): WorkerJobData {
   const key = inMemorySecretKey();
   return {
     file,
-    jobId: randomUUID(),
+    jobId: opts.jobId ?? randomUUID(),
     kind,
     input,
     now: opts.now.toISOString(),
     operatorId: opts.operatorId,
     ...(key ? { secretKey: key } : {}),
     ...(ledgerKey !== undefined ? { key: ledgerKey } : {}),
+    cancelFlag: new SharedArrayBuffer(4),
   };
+}
+
+/**
+ * How long a cancelled job may take to stop on its own before its worker is terminated. Processor runs get
+ * longer: they stop after the requests in flight are answered and recorded (a terminate there leaves them as
+ * open checkpoints for recovery instead).
+ */
+export function cancelGraceMs(kind: JobKind): number {
+  return kind === 'collect' || kind === 'deposit' || kind === 'refund' ? 10_000 : 1_000;
 }
 
 /** Runs every job in its own worker thread on the ledger file, so the calling thread stays responsive. */
 export function workerJobRunner(
   file: string,
   entry: WorkerEntry = resolveWorkerEntry(),
-  runnerOpts: { key?: string } = {},
+  runnerOpts: { key?: string; graceMs?: (kind: JobKind) => number } = {},
 ): JobRunner {
   return {
     run(kind, input, opts) {
       const data = workerJobData(file, kind, input, opts, runnerOpts.key);
       return new Promise((resolve, reject) => {
         let settled = false;
+        let grace: NodeJS.Timeout | undefined;
         const settle = (fn: () => void): void => {
           if (settled) return;
           settled = true;
+          if (grace) clearTimeout(grace);
+          opts.signal?.removeEventListener('abort', onAbort);
           fn();
         };
         const worker = new Worker(entry.path, {
           workerData: data,
           ...(entry.execArgv ? { execArgv: entry.execArgv } : {}),
         });
+        // Cancel: the shared flag stops a synchronous job at its next progress call, the message aborts an
+        // async one; a job that has not stopped within the grace time is terminated. Its open SQLite
+        // transaction was never committed, so the ledger is left as it was (test/db/job-cancel.test.ts).
+        const onAbort = (): void => {
+          if (data.cancelFlag) Atomics.store(new Int32Array(data.cancelFlag), 0, 1);
+          worker.postMessage({ type: 'cancel' } satisfies ParentMessage);
+          grace = setTimeout(
+            () => {
+              settle(() => reject(jobCancelled(data.jobId, kind)));
+              void worker.terminate();
+            },
+            (runnerOpts.graceMs ?? cancelGraceMs)(kind),
+          );
+        };
+        if (opts.signal?.aborted) onAbort();
+        else opts.signal?.addEventListener('abort', onAbort, { once: true });
         worker.on('message', (message: WorkerMessage) => {
           switch (message.type) {
             case 'progress':

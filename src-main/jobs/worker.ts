@@ -7,6 +7,11 @@ import { setInMemorySecretKey } from '../processors/secrets';
 import { jobFunctions, type JobEnv, type JobKind } from './registry';
 import { progressReporter } from './runner';
 
+/** True once the parent set the shared cancel flag. */
+export function flagSet(flag: SharedArrayBuffer | undefined): boolean {
+  return flag !== undefined && Atomics.load(new Int32Array(flag), 0) === 1;
+}
+
 /** What the main thread hands a job worker (plain, structured-clone safe data only). */
 export type WorkerJobData = {
   file: string;
@@ -20,7 +25,15 @@ export type WorkerJobData = {
   secretKey?: string;
   /** The passphrase of an encrypted ledger, handed over in memory (never through a child's environment). */
   key?: string;
+  /**
+   * One Int32 the parent sets to 1 to cancel. A synchronous job never yields to the worker's event loop, so
+   * a cancel message would wait for the job to end; the shared flag is read at every progress call instead.
+   */
+  cancelFlag?: SharedArrayBuffer;
 };
+
+/** Messages the parent posts to a job worker. */
+export type ParentMessage = { type: 'cancel' };
 
 /** Messages a job worker posts back; `known` errors are AppFailures whose AppError crosses unchanged. */
 export type WorkerMessage =
@@ -37,13 +50,30 @@ export type WorkerMessage =
 export async function runWorkerJob(
   data: WorkerJobData,
   post: (message: WorkerMessage) => void,
+  controller: AbortController = new AbortController(),
 ): Promise<void> {
   let ledger: Ledger | undefined;
+  // The shared flag reaches a synchronous job; the signal (aborted by the cancel message) reaches an async one.
+  const isCancelled = (): boolean => {
+    if (flagSet(data.cancelFlag) && !controller.signal.aborted) controller.abort();
+    return controller.signal.aborted;
+  };
   try {
     if (data.secretKey) setInMemorySecretKey(data.secretKey);
     ledger = attachLedger(data.file, data.key === undefined ? {} : { key: data.key });
-    const progress = progressReporter(data.jobId, data.kind, (p) => post({ type: 'progress', progress: p }));
-    const env: JobEnv = { ledger, now: new Date(data.now), operatorId: data.operatorId, progress };
+    const progress = progressReporter(
+      data.jobId,
+      data.kind,
+      (p) => post({ type: 'progress', progress: p }),
+      isCancelled,
+    );
+    const env: JobEnv = {
+      ledger,
+      now: new Date(data.now),
+      operatorId: data.operatorId,
+      progress,
+      signal: controller.signal,
+    };
     // The registry is keyed by kind; the input was typed by the caller of JobRunner.run on the main side.
     const fn = jobFunctions[data.kind] as (e: JobEnv, input: unknown) => unknown;
     post({ type: 'done', output: await fn(env, data.input) });
@@ -71,5 +101,14 @@ function isJobData(data: unknown): data is WorkerJobData {
 // type checks) must not run a job.
 if (parentPort && isJobData(workerData)) {
   const port = parentPort;
-  void runWorkerJob(workerData, (message) => port.postMessage(message));
+  const controller = new AbortController();
+  const onMessage = (message: ParentMessage): void => {
+    if (message.type === 'cancel') controller.abort();
+  };
+  port.on('message', onMessage);
+  void runWorkerJob(workerData, (message) => port.postMessage(message), controller).finally(() => {
+    // The cancel listener must not keep the worker alive once the job is over.
+    port.off('message', onMessage);
+    port.unref();
+  });
 }

@@ -40,3 +40,13 @@ export type UnauthenticatedReason = NonNullable<Extract<AppError, { code: 'unaut
 export function unauthenticated(reason: UnauthenticatedReason, message: string): AppFailure {
   return new AppFailure({ code: 'unauthenticated', message, reason });
 }
+
+/** A long job stopped on request (progress bar Cancel, Ctrl+C); what it wrote was rolled back. */
+export function cancelled(message: string, job?: { jobId: string; kind: string }): AppFailure {
+  return new AppFailure(job ? { code: 'cancelled', message, ...job } : { code: 'cancelled', message });
+}
+
+/** True when the thrown value is the cancelled failure of a job. */
+export function isCancelled(err: unknown): err is AppFailure {
+  return err instanceof AppFailure && err.error.code === 'cancelled';
+}

@@ -6,7 +6,7 @@ import { PAY_TYPE } from '../../src-shared/pay-types';
 import { demoPaymentMethods } from './processors/methods';
 import { writeAudit } from '../ledger/audit';
 import { withIndexesDeferred } from '../../db/bulk';
-import { conflict } from '../ledger/errors';
+import { conflict, isCancelled } from '../ledger/errors';
 
 const BULK_TABLES = ['accounts', 'bill_units', 'bills', 'bill_items', 'journals', 'journal_lines'];
 
@@ -200,15 +200,27 @@ export function generateDemoLedger(
   const openByCurrency: Record<string, number> = {};
   let previousDefaultUnit: number | null = null;
 
-  const auditId = db.transaction(() =>
-    writeAudit(db, {
+  // The whole load is one transaction (the chunks below are savepoints in it): a cancelled or failed demo
+  // leaves the ledger as empty as it found it. Foreign keys can only be switched off outside a transaction.
+  db.pragma('foreign_keys = OFF');
+  db.exec('BEGIN IMMEDIATE');
+  const rollback = (): void => {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    db.pragma('foreign_keys = ON');
+  };
+  let auditId: number;
+  try {
+    auditId = writeAudit(db, {
       at,
       operatorId,
       action: 'demo.load',
       entity: 'ledger',
       after: { accounts: opts.accounts, seed: opts.seed, asOf: today },
-    }),
-  )();
+    });
+  } catch (err) {
+    rollback();
+    throw err;
+  }
 
   // Dates depend only on (cycle day, age, term): precompute them instead of doing date math per row.
   const billDates = new Map<string, { billDate: string; nextBillDate: string }>();
@@ -241,6 +253,8 @@ export function generateDemoLedger(
     insJournal.run(journalId, at, today, `demo:${opts.seed}:${from}-${to}`, auditId);
     const chunkRevenue = new Map<string, number>();
     for (let n = from; n <= to; n++) {
+      // A cancel point every 1,000 accounts, so a cancel lands well within a second.
+      if (n > from && n % 1000 === 0) progress('accounts', n - 1, opts.accounts);
       accountId++;
       const accountNo = demoAccountNo(n);
       const isCompany = rand() < 0.15;
@@ -372,20 +386,33 @@ export function generateDemoLedger(
     for (const [currency, total] of chunkRevenue) insLine.run(journalId, 'REVENUE', null, -total, currency);
   });
 
-  db.pragma('foreign_keys = OFF');
   try {
-    withIndexesDeferred(db, BULK_TABLES, () => {
-      for (let from = 1; from <= opts.accounts; from += CHUNK) {
-        const to = Math.min(opts.accounts, from + CHUNK - 1);
-        writeChunk(from, to);
-        progress('accounts', to, opts.accounts);
-      }
-      progress('indexes', opts.accounts, opts.accounts);
-    });
-  } finally {
-    db.pragma('foreign_keys = ON');
+    // Cancelled (progress throws), the dropped indexes need no rebuild: the rollback restores them.
+    withIndexesDeferred(
+      db,
+      BULK_TABLES,
+      () => {
+        for (let from = 1; from <= opts.accounts; from += CHUNK) {
+          const to = Math.min(opts.accounts, from + CHUNK - 1);
+          writeChunk(from, to);
+          progress('accounts', to, opts.accounts);
+        }
+        progress('indexes', opts.accounts, opts.accounts);
+      },
+      { restoreOnError: false },
+    );
+    db.exec('COMMIT');
+  } catch (err) {
+    rollback();
+    throw err;
   }
-  progress('checkpoint', opts.accounts, opts.accounts);
+  db.pragma('foreign_keys = ON');
+  try {
+    progress('checkpoint', opts.accounts, opts.accounts);
+  } catch (err) {
+    // Committed: a cancel that arrives now is too late to undo anything, so the load reports success.
+    if (!isCancelled(err)) throw err;
+  }
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.pragma('optimize');
   return {

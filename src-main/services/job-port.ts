@@ -7,11 +7,23 @@ import type { SubmitInput } from './batches/submit';
 import type { DemoOptions } from './demo';
 import type { CollectOptions, DepositOptions } from './processors/collect';
 
-/** Reports progress of a job: what phase, how far. */
+/**
+ * Reports progress of a job: what phase, how far. It is also the job's cancel point: once the job is cancelled
+ * it throws the `cancelled` failure, so a service that calls it inside a transaction rolls back there.
+ */
 export type ProgressFn = (phase: string, done: number, total: number) => void;
 
-/** Context a job function gets: the ledger file opened in its own thread, clock, operator. */
-export type JobEnv = { ledger: Ledger; now: Date; operatorId: number; progress: ProgressFn };
+/**
+ * Context a job function gets: the ledger file opened in its own thread, clock, operator, progress, and the
+ * cancel signal (aborted when the job is cancelled; jobs that must stop at their own boundary read it).
+ */
+export type JobEnv = {
+  ledger: Ledger;
+  now: Date;
+  operatorId: number;
+  progress: ProgressFn;
+  signal: AbortSignal;
+};
 
 /** The prepared confirmation a job that sends money runs under (checked against its selection in the job). */
 type Confirmed = { confirmationId?: number | undefined };
@@ -31,7 +43,15 @@ export type JobTypes = {
 export type JobKind = keyof JobTypes;
 
 /** Options given to every job run. */
-export type JobRunOptions = { now: Date; operatorId: number; onProgress?: (p: JobProgressDto) => void };
+export type JobRunOptions = {
+  now: Date;
+  operatorId: number;
+  onProgress?: (p: JobProgressDto) => void;
+  /** The id the job's progress events carry (a new one when absent). */
+  jobId?: string;
+  /** Aborting it cancels the job: it stops at its next progress call and rolls back. */
+  signal?: AbortSignal;
+};
 
 /** Runs heavy jobs either inline or in a worker thread; services cannot tell the difference. */
 export type JobRunner = {

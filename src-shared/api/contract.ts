@@ -41,6 +41,7 @@ import type {
   AppInfoDto,
   ArImportSummaryDto,
   DemoSummaryDto,
+  JobCancelDto,
   JobFinishedDto,
   JobProgressDto,
   LedgerCheckDto,
@@ -87,6 +88,7 @@ export const COMMANDS = [
   'codes:list',
   'templates:list',
   'templates:save',
+  'jobs:cancel',
   ...ADMIN_COMMANDS,
   ...PROCESSOR_COMMANDS,
   ...CONFIRMATION_COMMANDS,
@@ -158,6 +160,7 @@ export type CommandOutputs = AdminCommandOutputs &
     'codes:list': ReasonCodeDto[];
     'templates:list': ImportTemplateDto[];
     'templates:save': ImportTemplateDto;
+    'jobs:cancel': JobCancelDto;
     'suspense:search': SuspenseSearchDto;
     'suspense:show': SuspenseDetailDto;
     'suspense:candidates': SuspenseCandidatesDto;

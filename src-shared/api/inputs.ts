@@ -344,6 +344,8 @@ export const commandInputs = {
     bank: z.string().max(120).optional(),
     definition: z.unknown(),
   }),
+  /** Cancels a running job by the id its progress events carry. */
+  'jobs:cancel': z.strictObject({ jobId: z.string().trim().min(1).max(100) }),
   ...adminInputs,
   ...processorInputs,
   ...confirmationInputs,

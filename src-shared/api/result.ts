@@ -6,6 +6,7 @@ export const ERROR_CODES = [
   'forbidden',
   'unauthenticated',
   'approval_required',
+  'cancelled',
   'processor_declined',
   'processor_unavailable',
   'internal',
@@ -40,6 +41,13 @@ export type AppError =
       requirement: 'second_factor' | 'four_eyes';
       /** Four eyes: the role the approving operator must hold. */
       role?: string;
+    }
+  | {
+      code: 'cancelled';
+      message: string;
+      /** The job that was cancelled and its kind (batch-import, batch-validate, batch-submit, collect, ...). */
+      jobId?: string;
+      kind?: string;
     }
   | { code: 'processor_declined'; message: string; resultCode?: number }
   | { code: 'processor_unavailable'; message: string }

@@ -67,6 +67,8 @@ export const COMMAND_ROLES: Record<CommandName, CommandRoles> = {
   'codes:list': ANY,
   'templates:list': ANY,
   'templates:save': DESK,
+  /** The handler decides: whoever may run that job's command, whoever started it, and admins. */
+  'jobs:cancel': ANY,
   ...ADMIN_COMMAND_ROLES,
   ...PROCESSOR_COMMAND_ROLES,
   ...CONFIRMATION_COMMAND_ROLES,

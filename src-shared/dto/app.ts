@@ -67,5 +67,15 @@ export type JobProgressDto = {
   ratePerSec: number;
 };
 
+/** A cancel request taken: the job stops at its next progress call (within about a second). */
+export type JobCancelDto = { jobId: string; kind: string; cancelling: true };
+
 /** A finished job, pushed as an event. */
-export type JobFinishedDto = { jobId: string; kind: string; ok: boolean; message: string };
+export type JobFinishedDto = {
+  jobId: string;
+  kind: string;
+  ok: boolean;
+  message: string;
+  /** True when the job stopped because it was cancelled. */
+  cancelled?: boolean;
+};

@@ -49,7 +49,7 @@ export type CollectRunDto = {
   processor: string;
   windowStart: string | null;
   windowEnd: string | null;
-  status: 'running' | 'done' | 'failed';
+  status: 'running' | 'done' | 'failed' | 'cancelled';
   selected: number;
   sent: number;
   totals: ResultTotalDto[];

@@ -519,6 +519,8 @@ function submitInTransaction(
         operatorId,
       );
       for (let from = 0; from < postable.length; from += POST_CHUNK) {
+        // Also the cancel point: a cancel throws here and the whole submit rolls back.
+        progress('posting', from, postable.length);
         const chunk = postable.slice(from, from + POST_CHUNK);
         const posted = poster.post(
           chunk.map((v) => entryToPost(batch, v, facts.get(v.id) as EntryFacts, currencies)),
@@ -541,7 +543,8 @@ function submitInTransaction(
       const markPosted = db.prepare(
         `UPDATE batch_entries SET status = ?, posted_payment_id = ? WHERE id = ?`,
       );
-      for (const v of verdicts) {
+      for (const [n, v] of verdicts.entries()) {
+        if (n % 1000 === 0) progress('posting', n, verdicts.length);
         const f = facts.get(v.id) as EntryFacts;
         const posted = postOne(db, batch, v, f, new Map(), at, operatorId, auditId, result);
         markPosted.run(posted.status, posted.paymentId, v.id);
@@ -674,7 +677,8 @@ function submitPerEntry(
       })();
       failed.push({ entryId: s.id, seq: f.seq, message });
     }
-    if ((n + 1) % 1000 === 0) progress('posting', n + 1, stored.length);
+    // Every entry is a cancel point: a cancel stops between two committed entries.
+    progress('posting', n + 1, stored.length);
   });
   progress('posting', stored.length, stored.length);
   db.transaction(() => {

@@ -242,12 +242,17 @@ function computeRuleVerdicts(db: Database.Database, batchId: number): EntryVerdi
  * Writes verdicts to the entries (status, reason, problem, resolved account). The planned allocation itself is
  * not stored: submit plans again against the ledger as it is then; only manual allocations are kept.
  */
-export function writeVerdicts(db: Database.Database, verdicts: readonly EntryVerdict[]): void {
+export function writeVerdicts(
+  db: Database.Database,
+  verdicts: readonly EntryVerdict[],
+  progress: (done: number) => void = () => {},
+): void {
   const upd = db.prepare(
     `UPDATE batch_entries SET status = ?, reason_code = ?, problem = ?, problem_column = ?, problems_json = ?, account_id = ?,
        duplicate_of_entry_id = ?, duplicate_of_payment_id = ? WHERE id = ?`,
   );
-  for (const v of verdicts)
+  for (const [n, v] of verdicts.entries()) {
+    if (n % 10_000 === 0) progress(n);
     upd.run(
       v.status,
       v.reasonCode,
@@ -259,6 +264,7 @@ export function writeVerdicts(db: Database.Database, verdicts: readonly EntryVer
       v.duplicateOf?.paymentId ?? null,
       v.id,
     );
+  }
 }
 
 /** Validates a batch: every entry gets a status; the batch becomes "validated". */
@@ -277,7 +283,7 @@ export function validateBatch(
     refreshFingerprints(db, batchId, 'missing');
     const verdicts = computeVerdicts(db, batchId);
     progress('writing', 0, verdicts.length);
-    writeVerdicts(db, verdicts);
+    writeVerdicts(db, verdicts, (n) => progress('writing', n, verdicts.length));
     progress('writing', verdicts.length, verdicts.length);
     const at = now.toISOString();
     db.prepare(`UPDATE batches SET status = 'validated', validated_at = ?, updated_at = ? WHERE id = ?`).run(

@@ -12,7 +12,7 @@ import {
   type ProcessorRequestItem,
 } from '../../processors/port';
 import { writeAudit } from '../../ledger/audit';
-import { invalidFields, notFound } from '../../ledger/errors';
+import { cancelled, invalidFields, notFound } from '../../ledger/errors';
 import { exponentOf } from '../../ledger/rates';
 import { getSetting } from '../../ledger/settings';
 import { connectProcessor, findProcessor, merchantFor, recordHealth, type ProcessorRow } from './config';
@@ -48,6 +48,11 @@ export type RunEnv = {
   operatorId: number;
   progress: Progress;
   port?: PaymentProcessor | undefined;
+  /**
+   * Cancels the run at a chunk boundary: no new processor batch is started, the batches in flight are answered,
+   * recorded and posted, the run is closed as `cancelled`, and the run throws the `cancelled` failure.
+   */
+  signal?: AbortSignal | undefined;
 };
 
 /** One request a run would send: the bill or transaction it follows, the card or bank token, the amount. */
@@ -132,12 +137,16 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** Runs tasks with at most `limit` in flight. */
-async function pool<T>(tasks: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
+/** Runs tasks with at most `limit` in flight; once the signal is aborted no new task starts. */
+async function pool<T>(
+  tasks: readonly (() => Promise<T>)[],
+  limit: number,
+  signal?: AbortSignal,
+): Promise<T[]> {
   const out: T[] = new Array<T>(tasks.length);
   let next = 0;
   const workers = Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, async () => {
-    while (next < tasks.length) {
+    while (next < tasks.length && !signal?.aborted) {
       const i = next++;
       out[i] = await tasks[i]!();
     }
@@ -237,6 +246,8 @@ function finishRun(
   startedMs: number,
   failed: boolean,
 ): CollectRunDto {
+  // A cancelled run closes at the chunk boundary it reached, then tells the caller it was cancelled.
+  if (env.signal?.aborted) return cancelRun(env, runId, selected, skipped, c, startedMs);
   const finishedAt = new Date(env.now.getTime() + (performance.now() - startedMs)).toISOString();
   env.db
     .prepare(
@@ -255,6 +266,55 @@ function finishRun(
       runId,
     );
   return getRun(env.db, runId);
+}
+
+/** A run cancelled before it started writes nothing: no run record, nothing sent. */
+function notCancelled(env: RunEnv, kind: CollectRunDto['kind']): void {
+  if (env.signal?.aborted) throw cancelled(`${kind} run cancelled before it started: nothing was sent`);
+}
+
+/** Closes a cancelled run (what was sent is recorded and posted) and throws the `cancelled` failure. */
+function cancelRun(
+  env: RunEnv,
+  runId: number,
+  selected: number,
+  skipped: Record<string, number>,
+  c: Counters,
+  startedMs: number,
+): never {
+  const at = new Date(env.now.getTime() + (performance.now() - startedMs)).toISOString();
+  const run = env.db.transaction(() => {
+    env.db
+      .prepare(
+        `UPDATE collect_runs SET status = 'cancelled', selected = ?, skipped_json = ?, finished_at = ?, totals_json = ? WHERE id = ?`,
+      )
+      .run(
+        selected,
+        JSON.stringify(skipped),
+        at,
+        JSON.stringify({
+          sent: c.sent,
+          elapsedMs: Math.round(performance.now() - startedMs),
+          latencyMs: latencySummary(c.latencies),
+        }),
+        runId,
+      );
+    const dto = getRun(env.db, runId);
+    writeAudit(env.db, {
+      at,
+      operatorId: env.operatorId,
+      action: `${dto.kind}.cancel`,
+      entity: 'collect_run',
+      entityId: String(runId),
+      after: { selected, done: c.done, sent: c.sent, unresolved: dto.unresolved },
+    });
+    return dto;
+  })();
+  throw cancelled(
+    `${run.kind} run ${runId} cancelled after ${c.done} of ${selected}: what was sent is recorded` +
+      (run.unresolved > 0 ? ` (${run.unresolved} unresolved, see recovery)` : '') +
+      '; the rest was not sent and a new run picks it up',
+  );
 }
 
 function latencySummary(l: number[]): CollectRunDto['latencyMs'] {
@@ -401,6 +461,7 @@ export async function runCollect(env: RunEnv, o: CollectOptions, guard?: RunGuar
   const proc = findProcessor(db, o.processor);
   const sel = selectCollect(db, env.now, proc, o);
   guard?.(collectSelection(proc, sel));
+  notCancelled(env, 'collect');
   const port = env.port ?? connectProcessor(proc, env.ledgerFile);
   const runId = startRun(env, 'collect', proc, sel.window, o);
   const skipped = sel.skipped;
@@ -457,6 +518,7 @@ export async function runCollect(env: RunEnv, o: CollectOptions, guard?: RunGuar
   await pool(
     chunks.map((ch) => () => sendChunk(env, port, ch, c, selected)),
     concurrency,
+    env.signal,
   );
   noteHealth(db, proc.id, c, env.now);
   return finishRun(env, runId, selected, skipped, c, startedMs, false);
@@ -594,6 +656,7 @@ export async function runDeposit(env: RunEnv, o: DepositOptions, guard?: RunGuar
   const proc = findProcessor(db, o.processor);
   const sel = selectDeposit(db, env.now, proc, o);
   guard?.(followUpSelection('deposit', proc, sel.window, sel.rows));
+  notCancelled(env, 'deposit');
   const port = env.port ?? connectProcessor(proc, env.ledgerFile);
   const runId = startRun(env, 'deposit', proc, sel.window, o);
   return sendFollowUps(env, proc, port, runId, startedMs, sel.rows, {
@@ -773,6 +836,7 @@ async function sendFollowUps(
   await pool(
     chunks.map((ch) => () => sendChunk(env, port, ch, c, rows.length)),
     Number(getSetting(db, 'collect.concurrency')),
+    env.signal,
   );
   noteHealth(db, proc.id, c, env.now);
   return finishRun(env, runId, rows.length, {}, c, startedMs, false);
@@ -792,6 +856,7 @@ export async function runRefund(
   const proc = findProcessor(db, o.processor);
   const picks = selectRefund(db, proc);
   guard?.(followUpSelection('refund', proc, { start: null, end: null }, picks));
+  notCancelled(env, 'refund');
   const port = env.port ?? connectProcessor(proc, env.ledgerFile);
   const runId = startRun(env, 'refund', proc, { start: null, end: null }, o);
   return sendFollowUps(env, proc, port, runId, startedMs, picks, {

@@ -31,6 +31,7 @@ import {
 import { ApiCallError, call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { useJobProgress } from '../../app/use-job-progress';
+import { CancelJobButton, isCancelledError } from '../../app/CancelJobButton';
 import { formatCount } from '../../components/format';
 import { AllocatePaymentDialog } from '../allocation/AllocatePaymentDialog';
 import { CustomFieldFilter, type EntryCustomFilter } from './CustomFieldFilter';
@@ -88,6 +89,7 @@ function Fact({
 type Notice =
   | { kind: 'error'; text: string; rule?: string | undefined }
   | { kind: 'validated'; text: string }
+  | { kind: 'cancelled'; text: string }
   | { kind: 'exception'; moved: number; batch: BatchDto }
   | { kind: 'submitted'; result: BatchSubmitDto };
 
@@ -217,12 +219,19 @@ export function BatchWorkspace({
   }, [refresh, onChanged]);
   useEffect(() => () => clearTimeout(refreshTimer.current), []);
 
-  const showError = (err: unknown) =>
+  const showError = (err: unknown) => {
+    if (isCancelledError(err)) {
+      // A cancelled validate or submit: say what stayed, and show the batch as the ledger now has it.
+      setNotice({ kind: 'cancelled', text: errorMessage(err) });
+      void refresh().then((b) => b && onChanged(b));
+      return;
+    }
     setNotice({
       kind: 'error',
       text: errorMessage(err),
       rule: err instanceof ApiCallError && err.error.code === 'conflict' ? err.error.rule : undefined,
     });
+  };
 
   /** Runs a batch action after pending saves, with the busy state on and errors shown where they can be acted on. */
   const act = async (name: string, action: () => Promise<void>) => {
@@ -613,13 +622,25 @@ export function BatchWorkspace({
             value={job && job.total > 0 ? (100 * job.done) / job.total : 0}
             sx={{ height: 3 }}
           />
-          <Typography variant="caption" color="textSecondary">
-            {busy}…
-            {job && job.total > 0
-              ? ` ${formatCount(job.done)} of ${formatCount(job.total)} entries, ${formatCount(Math.round(job.ratePerSec))}/s`
-              : ''}
-          </Typography>
+          <Box sx={{ display: 'flex', alignItems: 'center', gap: 1.5, mt: 0.5 }}>
+            <Typography variant="caption" color="textSecondary">
+              {busy}…
+              {job && job.total > 0
+                ? ` ${formatCount(job.done)} of ${formatCount(job.total)} entries, ${formatCount(Math.round(job.ratePerSec))}/s`
+                : ''}
+            </Typography>
+            <CancelJobButton
+              job={job}
+              onRefused={(text) => setNotice({ kind: 'error', text })}
+              testId="batch-job-cancel"
+            />
+          </Box>
         </Box>
+      )}
+      {notice?.kind === 'cancelled' && (
+        <Alert severity="info" onClose={() => setNotice(null)} data-testid="batch-cancelled">
+          {notice.text}
+        </Alert>
       )}
       {notice?.kind === 'error' && (
         <Alert

@@ -33,6 +33,7 @@ import { ApiCallError, call, errorMessage } from '../../api/client';
 import { INLINE_FILE_BYTES, readBase64, UploadCancelled, uploadFile } from '../../api/upload';
 import { useAppInfo } from '../../app/app-info';
 import { useJobProgress } from '../../app/use-job-progress';
+import { CancelJobButton, isCancelledError } from '../../app/CancelJobButton';
 import { formatCount } from '../../components/format';
 import { BATCH_PAY_TYPES, payTypeLabel } from './labels';
 
@@ -146,6 +147,8 @@ export function ImportFileDialog({
   const [importing, setImporting] = useState(false);
   const [force, setForce] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  /** Why the last import stopped when it was cancelled: nothing was imported. */
+  const [cancelled, setCancelled] = useState<string | null>(null);
 
   useEffect(() => {
     let live = true;
@@ -266,6 +269,7 @@ export function ImportFileDialog({
     if (!file || !templateInput || !canImport) return;
     setImporting(true);
     setError(null);
+    setCancelled(null);
     try {
       if (source === 'adhoc' && saveAs.trim()) {
         const saved = await call('templates:save', {
@@ -287,7 +291,8 @@ export function ImportFileDialog({
       imported.current = true;
       onImported(r.batch);
     } catch (err) {
-      setError(errorMessage(err));
+      if (isCancelledError(err)) setCancelled(errorMessage(err));
+      else setError(errorMessage(err));
       setImporting(false);
     }
   };
@@ -642,12 +647,20 @@ export function ImportFileDialog({
           </Box>
         )}
         {importing && (
-          <Typography variant="caption" color="textSecondary" data-testid="import-progress">
-            Importing…
-            {job && job.total > 0
-              ? ` ${job.phase} ${formatCount(job.done)} of ${formatCount(job.total)}, ${formatCount(Math.round(job.ratePerSec))}/s`
-              : ''}
-          </Typography>
+          <Box sx={{ display: 'flex', alignItems: 'center', gap: 1.5 }}>
+            <Typography variant="caption" color="textSecondary" data-testid="import-progress">
+              Importing…
+              {job && job.total > 0
+                ? ` ${job.phase} ${formatCount(job.done)} of ${formatCount(job.total)}, ${formatCount(Math.round(job.ratePerSec))}/s`
+                : ''}
+            </Typography>
+            <CancelJobButton job={job} onRefused={setError} testId="import-cancel" />
+          </Box>
+        )}
+        {cancelled && (
+          <Alert severity="info" data-testid="import-cancelled">
+            {cancelled}
+          </Alert>
         )}
         {error && (
           <Alert severity="error" data-testid="import-error">

@@ -13,6 +13,10 @@ import type { CollectRunDto } from '../../../../src-shared/dto/processors';
 import { ApiCallError, call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { useJobProgress } from '../../app/use-job-progress';
+import { CancelJobButton, isCancelledError } from '../../app/CancelJobButton';
+
+/** The job kinds a run dialog starts. */
+const RUN_KINDS: ReadonlySet<string> = new Set(['collect', 'deposit', 'refund']);
 import { ConfirmationSummary } from '../../components/ConfirmationSummary';
 import { formatCount } from '../../components/format';
 
@@ -53,6 +57,7 @@ export function RunConfirmDialog({
   const [error, setError] = useState<string | null>(null);
   const [stale, setStale] = useState(false);
   const [running, setRunning] = useState(false);
+  const [cancelled, setCancelled] = useState<string | null>(null);
   const [attempt, setAttempt] = useState(0);
 
   useEffect(() => {
@@ -73,6 +78,12 @@ export function RunConfirmDialog({
     try {
       onDone(await call(command, { ...input, confirmationId: preview.id }));
     } catch (err) {
+      if (isCancelledError(err)) {
+        // Stopped at a chunk boundary: what was sent is recorded; the run list shows the cancelled run.
+        setCancelled(errorMessage(err));
+        setRunning(false);
+        return;
+      }
       setError(errorMessage(err));
       // A preview that no longer matches (or ran out) can only be previewed again, never forced.
       setStale(err instanceof ApiCallError && err.error.code === 'conflict');
@@ -80,7 +91,8 @@ export function RunConfirmDialog({
     }
   };
 
-  const live = running && progress && progress.total > 0 ? progress : null;
+  const runJob = running && progress && RUN_KINDS.has(progress.kind) ? progress : null;
+  const live = runJob && runJob.total > 0 ? runJob : null;
   const nothing = preview !== null && preview.count === 0;
   return (
     <Dialog
@@ -107,13 +119,19 @@ export function RunConfirmDialog({
           </Typography>
         )}
         {running && (
-          <Box sx={{ mt: 2 }} data-testid="run-live-count">
+          <Box sx={{ mt: 2, display: 'flex', alignItems: 'center', gap: 1.5 }} data-testid="run-live-count">
             <Typography variant="body2">
               {live
                 ? `Sent ${formatCount(live.done)} of ${formatCount(live.total)} · ${formatCount(live.ratePerSec)}/s`
                 : 'Starting…'}
             </Typography>
+            <CancelJobButton job={runJob} onRefused={setError} testId="run-cancel" />
           </Box>
+        )}
+        {cancelled && (
+          <Alert severity="info" sx={{ mt: 2 }} data-testid="run-cancelled">
+            {cancelled}
+          </Alert>
         )}
         {error && (
           <Alert severity="error" sx={{ mt: 2 }} data-testid="run-confirm-error">

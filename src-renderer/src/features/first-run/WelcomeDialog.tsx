@@ -14,6 +14,7 @@ import Typography from '@mui/material/Typography';
 import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { useJobProgress } from '../../app/use-job-progress';
+import { CancelJobButton, isCancelledError } from '../../app/CancelJobButton';
 import { formatCount } from '../../components/format';
 
 const SIZES = [1_000, 10_000, 100_000] as const;
@@ -45,13 +46,16 @@ export function WelcomeDialog({ open, onClose }: { open: boolean; onClose: () =>
       await refresh();
       onClose();
     } catch (err) {
-      setError(errorMessage(err));
+      // Cancelled, the ledger is still empty: say so and offer the choice again.
+      setError(isCancelledError(err) ? 'Demo load cancelled: the ledger is still empty.' : errorMessage(err));
+      await refresh();
     } finally {
       setLoading(false);
     }
   };
 
-  const percent = job && job.total > 0 ? Math.min(100, (job.done / job.total) * 100) : 0;
+  const demoJob = loading && job?.kind === 'demo' ? job : null;
+  const percent = demoJob && demoJob.total > 0 ? Math.min(100, (demoJob.done / demoJob.total) * 100) : 0;
   return (
     <Dialog
       open={open}
@@ -103,12 +107,18 @@ export function WelcomeDialog({ open, onClose }: { open: boolean; onClose: () =>
         </Box>
         {loading && (
           <Box sx={{ mt: 2 }} data-testid="demo-progress">
-            <LinearProgress variant={job ? 'determinate' : 'indeterminate'} value={percent} />
-            <Typography variant="caption" color="textSecondary">
-              {job
-                ? `${job.phase}: ${formatCount(job.done)} of ${formatCount(job.total)} · ${formatCount(job.ratePerSec)}/s`
-                : 'Generating demo data…'}
-            </Typography>
+            <LinearProgress
+              variant={demoJob && demoJob.total > 0 ? 'determinate' : 'indeterminate'}
+              value={percent}
+            />
+            <Box sx={{ display: 'flex', alignItems: 'center', gap: 1.5, mt: 0.5 }}>
+              <Typography variant="caption" color="textSecondary">
+                {demoJob && demoJob.total > 0
+                  ? `${demoJob.phase}: ${formatCount(demoJob.done)} of ${formatCount(demoJob.total)} · ${formatCount(demoJob.ratePerSec)}/s`
+                  : 'Generating demo data…'}
+              </Typography>
+              <CancelJobButton job={demoJob} onRefused={setError} testId="demo-cancel" />
+            </Box>
           </Box>
         )}
         {error && (

@@ -1,0 +1,89 @@
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openLedger, type Ledger } from '../../db/client';
+import { workerJobRunner } from '../../src-main/jobs/worker-runner';
+import { AppFailure } from '../../src-main/ledger/errors';
+import { ensureOperator } from '../../src-main/services/operators';
+import { tempDir } from '../helpers/ledger';
+
+const NOW = new Date('2026-11-22T09:00:00Z');
+
+describe('cancelling a job in a worker thread', () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const c of cleanups.splice(0).reverse()) c();
+  });
+
+  function freshLedger(): { ledger: Ledger; file: string; operatorId: number } {
+    const tmp = tempDir('paydesk-worker-cancel-');
+    const file = join(tmp.dir, 'ledger.sqlite');
+    const ledger = openLedger(file, 'db/migrations');
+    cleanups.push(tmp.cleanup, () => ledger.close());
+    return { ledger, file, operatorId: ensureOperator(ledger.sqlite, 'tester', NOW).id };
+  }
+
+  it('reaches a synchronous job through the shared flag: the demo stops at its next chunk and rolls back', async () => {
+    const { ledger, file, operatorId } = freshLedger();
+    const controller = new AbortController();
+    let cancelledAt = 0;
+    // A long grace time: the job must stop by itself, through the flag, not be terminated.
+    const run = workerJobRunner(file, undefined, { graceMs: () => 30_000 }).run(
+      'demo',
+      { accounts: 40_000, seed: 1 },
+      {
+        now: NOW,
+        operatorId,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.phase !== 'accounts' || controller.signal.aborted) return;
+          cancelledAt = performance.now();
+          controller.abort();
+        },
+      },
+    );
+    const err = await run.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const stoppedMs = performance.now() - cancelledAt;
+    expect(err).toBeInstanceOf(AppFailure);
+    expect((err as AppFailure).error).toMatchObject({ code: 'cancelled', kind: 'demo' });
+    // At its next chunk of 5,000 accounts (well under a second on a quiet machine; this one is shared).
+    expect(stoppedMs).toBeLessThan(5000);
+    const n = ledger.sqlite.prepare('SELECT count(*) AS n FROM accounts WHERE is_suspense = 0').get();
+    expect(n).toEqual({ n: 0 });
+    console.info(`demo cancelled in a worker: stopped ${Math.round(stoppedMs)} ms after the cancel`);
+  }, 60_000);
+
+  it('terminates a job that does not stop within the grace time; its open transaction is discarded', async () => {
+    const { ledger, file, operatorId } = freshLedger();
+    const controller = new AbortController();
+    const entry = { path: resolve('test/fixtures/stuck-job-worker.cjs') };
+    const run = workerJobRunner(file, entry, { graceMs: () => 300 }).run(
+      'batch-validate',
+      { batchId: 1 },
+      { now: NOW, operatorId, signal: controller.signal, onProgress: () => controller.abort() },
+    );
+    const started = performance.now();
+    await expect(run).rejects.toMatchObject({ error: { code: 'cancelled', kind: 'batch-validate' } });
+    expect(performance.now() - started).toBeLessThan(2000);
+    // The worker's write lock is gone and its row was never committed: this thread writes at once.
+    ledger.sqlite.pragma('busy_timeout = 200');
+    await new Promise((r) => setTimeout(r, 100));
+    ledger.sqlite.prepare(`INSERT INTO settings (key, value) VALUES ('cancel.after', '1')`).run();
+    expect(ledger.sqlite.prepare(`SELECT key FROM settings WHERE key LIKE 'cancel.%'`).all()).toEqual([
+      { key: 'cancel.after' },
+    ]);
+    // A fresh connection (as after a restart) agrees.
+    const again = openLedger(file, 'db/migrations');
+    try {
+      expect(
+        again.sqlite.prepare(`SELECT count(*) AS n FROM settings WHERE key = 'cancel.probe'`).get(),
+      ).toEqual({
+        n: 0,
+      });
+    } finally {
+      again.close();
+    }
+  }, 30_000);
+});
