@@ -16,7 +16,11 @@ CREATE TRIGGER `account_stamps_accounts_ai` AFTER INSERT ON `accounts` BEGIN
   INSERT INTO `account_stamps` (`account_id`, `rev`) VALUES (0, 1) ON CONFLICT (`account_id`) DO UPDATE SET `rev` = `rev` + 1;
 END;
 --> statement-breakpoint
-CREATE TRIGGER `account_stamps_accounts_au` AFTER UPDATE OF `status`, `currency`, `account_key`, `is_suspense` ON `accounts` BEGIN
+CREATE TRIGGER `account_stamps_accounts_au` AFTER UPDATE OF `status`, `currency` ON `accounts` BEGIN
+  INSERT INTO `account_stamps` (`account_id`, `rev`) VALUES (new.`id`, 1) ON CONFLICT (`account_id`) DO UPDATE SET `rev` = `rev` + 1;
+END;
+--> statement-breakpoint
+CREATE TRIGGER `account_stamps_accounts_keys_au` AFTER UPDATE OF `account_key`, `is_suspense` ON `accounts` BEGIN
   INSERT INTO `account_stamps` (`account_id`, `rev`) VALUES (new.`id`, 1) ON CONFLICT (`account_id`) DO UPDATE SET `rev` = `rev` + 1;
   INSERT INTO `account_stamps` (`account_id`, `rev`) VALUES (0, 1) ON CONFLICT (`account_id`) DO UPDATE SET `rev` = `rev` + 1;
 END;

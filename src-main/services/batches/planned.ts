@@ -116,7 +116,7 @@ export function plannedVerdicts(db: Database.Database, batchId: number, stats?: 
       replan,
       () => {},
       (chunk) => {
-        for (const v of chunk.verdicts) fresh.set(v.id, v);
+        for (const v of chunk.verdicts) fresh.set(v.id, { ...v, duplicateOf: v.duplicateOf ?? null });
       },
     );
   if (stats)
