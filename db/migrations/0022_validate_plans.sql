@@ -10,8 +10,9 @@ CREATE TABLE `batch_plans` (
 	`plan` text NOT NULL,
 	PRIMARY KEY(`batch_id`, `account_id`)
 );
-
 --> statement-breakpoint
+DROP INDEX `batch_entries_batch_status_idx`;--> statement-breakpoint
+CREATE INDEX `batch_entries_batch_status_idx` ON `batch_entries` (`batch_id`,`status`,`seq`,`amount_minor`);--> statement-breakpoint
 CREATE TRIGGER `account_stamps_accounts_ai` AFTER INSERT ON `accounts` BEGIN
   INSERT INTO `account_stamps` (`account_id`, `rev`) VALUES (0, 1) ON CONFLICT (`account_id`) DO UPDATE SET `rev` = `rev` + 1;
 END;

@@ -132,6 +132,13 @@ const ACCOUNT_CHUNK = 10_000;
 /** Unresolved entries (no account by number or bill) per chunk. */
 const ENTRY_CHUNK = 20_000;
 
+/** The temp copy of an entry as the payment rules read it (payment_date, payment_ref and custom_json are not copied). */
+const KEYED_SQL = `k.entry_id AS id, k.seq, k.account_no AS accountNo, k.bill_no AS billNo, k.amount_minor AS amountMinor,
+  NULL AS paymentDate, NULL AS paymentRef, k.problem, k.problem_column AS problemColumn, k.problems_json AS problemsJson,
+  k.status, k.manual_suspend AS manualSuspend, k.reason_code AS reasonCode, k.allocation_json AS allocationJson,
+  NULL AS customJson, k.account_id AS accountId, k.dup_entry AS dupEntryId, k.dup_payment AS dupPaymentId,
+  k.by_account AS byAccount, k.by_bill AS byBill`;
+
 /** SQL of the account an entry resolved to: by account number, else through its bill. */
 const ACCT = 'coalesce(k.by_account, k.by_bill)';
 
@@ -180,21 +187,25 @@ export function eachVerdictChunk(
   }
   db.exec('DROP TABLE IF EXISTS temp.validate_keys');
   db.exec(
-    'CREATE TEMP TABLE validate_keys (entry_id INTEGER PRIMARY KEY, by_account INTEGER, by_bill INTEGER)',
+    `CREATE TEMP TABLE validate_keys (entry_id INTEGER PRIMARY KEY, seq INTEGER, account_no TEXT, bill_no TEXT,
+       amount_minor INTEGER, problem TEXT, problem_column TEXT, problems_json TEXT, status TEXT, manual_suspend INTEGER,
+       reason_code INTEGER, allocation_json TEXT, account_id INTEGER, dup_entry INTEGER, dup_payment INTEGER,
+       by_account INTEGER, by_bill INTEGER)`,
   );
   try {
-    // One statement resolves every entry through the accounts and bills indexes; the JS side never holds the
-    // whole batch's keys.
+    // One sequential pass copies what the rules read (not the payer, reference or custom fields) and resolves
+    // every entry through the accounts and bills indexes; the chunks below read this in-memory copy by account.
     const total = db
       .prepare(
-        `INSERT INTO temp.validate_keys (entry_id, by_account, by_bill)
-         SELECT e.id,
+        `INSERT INTO temp.validate_keys
+         SELECT e.id, e.seq, e.account_no, e.bill_no, e.amount_minor, e.problem, e.problem_column, e.problems_json, e.status,
+           e.manual_suspend, e.reason_code, e.allocation_json, e.account_id, e.duplicate_of_entry_id, e.duplicate_of_payment_id,
            (SELECT a.id FROM accounts a WHERE a.account_key = upper(e.account_no) AND a.is_suspense = 0 ORDER BY a.id DESC LIMIT 1),
            (SELECT b.account_id FROM bills b JOIN accounts a ON a.id = b.account_id WHERE b.bill_no = e.bill_no AND a.is_suspense = 0)
          FROM batch_entries e WHERE e.batch_id = @batchId AND e.status NOT IN ${POSTED} ${only}`,
       )
       .run({ batchId, ...onlyArg }).changes;
-    db.exec(`CREATE INDEX temp.validate_keys_acct ON validate_keys (coalesce(by_account, by_bill))`);
+    db.exec(`CREATE INDEX temp.validate_keys_acct ON validate_keys (coalesce(by_account, by_bill), seq)`);
     progress('checking', 0, total);
     const settings = validationSettings(db);
     const convert = rateFor(db, batch.currency, batch.batchDate);
@@ -212,10 +223,10 @@ export function eachVerdictChunk(
       (
         db
           .prepare(
-            `SELECT DISTINCT ${ACCT} AS acct FROM temp.validate_keys k JOIN batch_entries e ON e.id = k.entry_id
-             WHERE e.bill_no IS NOT NULL AND ${ACCT} IS NOT NULL AND upper(e.bill_no) IN (
-               SELECT upper(e2.bill_no) FROM temp.validate_keys k2 JOIN batch_entries e2 ON e2.id = k2.entry_id
-               WHERE e2.bill_no IS NOT NULL AND k2.by_bill IS NULL AND k2.by_account IS NOT NULL)`,
+            `SELECT DISTINCT ${ACCT} AS acct FROM temp.validate_keys k
+             WHERE k.bill_no IS NOT NULL AND ${ACCT} IS NOT NULL AND upper(k.bill_no) IN (
+               SELECT upper(k2.bill_no) FROM temp.validate_keys k2
+               WHERE k2.bill_no IS NOT NULL AND k2.by_bill IS NULL AND k2.by_account IS NOT NULL)`,
           )
           .all() as { acct: number }[]
       ).map((r) => r.acct),
@@ -225,9 +236,8 @@ export function eachVerdictChunk(
     for (let i = 0; i < rest.length; i += ACCOUNT_CHUNK) chunks.push(rest.slice(i, i + ACCOUNT_CHUNK));
 
     const entriesOf = db.prepare(
-      `SELECT ${ENTRY_SQL}, k.by_account AS byAccount, k.by_bill AS byBill, ${ACCT} AS acct
-       FROM temp.validate_keys k JOIN batch_entries e ON e.id = k.entry_id
-       WHERE ${ACCT} IN (SELECT value FROM json_each(?)) ORDER BY e.seq`,
+      `SELECT ${KEYED_SQL}, ${ACCT} AS acct FROM temp.validate_keys k
+       WHERE ${ACCT} IN (SELECT value FROM json_each(?)) ORDER BY ${ACCT}, k.seq`,
     );
     const factsOf = db.prepare(
       `SELECT a.id, a.account_no AS accountNo, a.status, a.currency, coalesce(u.n, 0) AS payingBillUnits
@@ -309,15 +319,14 @@ export function eachVerdictChunk(
     };
     for (const ids of chunks) plan(entriesOf.all(JSON.stringify(ids)) as KeyedEntry[], ids);
     const unresolved = db.prepare(
-      `SELECT ${ENTRY_SQL}, k.by_account AS byAccount, k.by_bill AS byBill, NULL AS acct
-       FROM temp.validate_keys k JOIN batch_entries e ON e.id = k.entry_id
-       WHERE ${ACCT} IS NULL AND k.entry_id > ? ORDER BY k.entry_id LIMIT ${ENTRY_CHUNK}`,
+      `SELECT ${KEYED_SQL}, NULL AS acct FROM temp.validate_keys k
+       WHERE ${ACCT} IS NULL AND k.seq > ? ORDER BY ${ACCT}, k.seq LIMIT ${ENTRY_CHUNK}`,
     );
-    for (let after = 0; ;) {
+    for (let after = -1; ;) {
       const rows = unresolved.all(after) as KeyedEntry[];
       if (rows.length === 0) break;
       plan(rows, []);
-      after = (rows[rows.length - 1] as KeyedEntry).id;
+      after = (rows[rows.length - 1] as KeyedEntry).seq;
     }
   } finally {
     db.exec('DROP TABLE IF EXISTS temp.validate_keys');
