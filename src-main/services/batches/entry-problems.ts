@@ -76,6 +76,13 @@ export function rowProblemsRule(
        WHERE batch_id = ? AND status <> 'posted' AND instr(problems_json, '"row":true') > 0`,
     )
     .all(batchId) as { id: number; problemsJson: string }[];
+  return rowProblemsRuleOf(rows);
+}
+
+/** The row-problem rule over given entries' stored problem lists (those with a problem of their own values). */
+export function rowProblemsRuleOf(
+  rows: readonly { id: number; problemsJson: string }[],
+): (verdicts: EntryVerdict[]) => EntryVerdict[] {
   if (rows.length === 0) return (verdicts) => verdicts;
   const byId = new Map(
     rows.map((r) => [r.id, (JSON.parse(r.problemsJson) as EntryProblem[]).filter((p) => p.row === true)]),
