@@ -176,6 +176,10 @@ describe('validate once, submit from the plan', () => {
     await value(app.dispatch('batches:validate', { batchId: batch.id }));
     plannedVerdicts(db, batch.id, stats);
     expect(stats.full).toBe(false);
+    await value(app.dispatch('batches:update-header', { batchId: batch.id, lockboxNo: 'LB-9' }));
+    plannedVerdicts(db, batch.id, stats);
+    expect(stats).toMatchObject({ full: true, reason: 'batch changed since validation' });
+    await value(app.dispatch('batches:validate', { batchId: batch.id }));
     db.prepare(
       `INSERT INTO bills (bill_no, bill_unit_id, account_id, bill_date, due_date, currency, total_minor, amount_due_minor, status)
        SELECT 'NEW-BILL-1', bill_unit_id, account_id, bill_date, due_date, currency, 0, 0, 'closed' FROM bills WHERE account_id = ? LIMIT 1`,

@@ -44,14 +44,19 @@ type StoredVerdictRow = {
  */
 function wholePlanStale(
   db: Database.Database,
-  batch: { id: number; status: string; validatedAt: string | null },
+  batch: { id: number; status: string; validatedAt: string | null; lockboxNo: string | null },
 ): string | null {
   const row = db
     .prepare('SELECT rev, plan FROM batch_plans WHERE batch_id = ? AND account_id = 0')
     .get(batch.id) as { rev: number; plan: string } | undefined;
   if (!row) return 'no stored plan';
   const meta = JSON.parse(row.plan) as PlanMeta;
-  if (batch.status !== 'validated' || meta.validatedAt !== batch.validatedAt)
+  if (
+    batch.status !== 'validated' ||
+    meta.validatedAt !== batch.validatedAt ||
+    // A lockbox edit keeps the batch validated, but the lockbox is part of every fingerprint.
+    (meta.lockboxNo ?? null) !== batch.lockboxNo
+  )
     return 'batch changed since validation';
   if (row.rev !== keysStamp(db)) return 'account or bill numbers changed';
   if (planSignature(db) !== meta.sig) return 'settings or rates changed';

@@ -479,7 +479,13 @@ export type AccountPlan = {
 };
 
 /** What a batch's plan depends on besides its accounts: the row of batch_plans with account_id 0. */
-export type PlanMeta = { validatedAt: string; sig: string; payments: number; reversals: number };
+export type PlanMeta = {
+  validatedAt: string;
+  lockboxNo: string | null;
+  sig: string;
+  payments: number;
+  reversals: number;
+};
 
 /** A digest of everything batch-wide the verdicts read: settings, column and custom-field rules, currencies and rates. */
 export function planSignature(db: Database.Database): string {
@@ -490,13 +496,13 @@ export function planSignature(db: Database.Database): string {
 }
 
 /** The batch-wide facts a plan is stamped with (duplicates look at posted payments and reversals). */
-export function planMeta(db: Database.Database, validatedAt: string): PlanMeta {
+export function planMeta(db: Database.Database, validatedAt: string, lockboxNo: string | null): PlanMeta {
   const m = db
     .prepare(
       `SELECT (SELECT coalesce(max(id), 0) FROM payments) AS payments, (SELECT coalesce(max(id), 0) FROM reversals) AS reversals`,
     )
     .get() as { payments: number; reversals: number };
-  return { validatedAt, sig: planSignature(db), ...m };
+  return { validatedAt, lockboxNo, sig: planSignature(db), ...m };
 }
 
 /**
@@ -577,7 +583,7 @@ export function validateBatch(
       db.prepare('INSERT INTO batch_plans (batch_id, account_id, rev, plan) VALUES (?, 0, ?, ?)').run(
         batchId,
         keysStamp(db),
-        JSON.stringify(planMeta(db, at)),
+        JSON.stringify(planMeta(db, at, batch.lockboxNo)),
       );
     db.prepare(`UPDATE batches SET status = 'validated', validated_at = ?, updated_at = ? WHERE id = ?`).run(
       at,
