@@ -10,3 +10,4 @@ export * from './suspense';
 export * from './confirmations';
 export * from './identity';
 export * from './approvals';
+export * from './plans';

@@ -89,7 +89,8 @@ export const batchEntries = sqliteTable(
   },
   (t) => [
     index('batch_entries_batch_seq_idx').on(t.batchId, t.seq),
-    index('batch_entries_batch_status_idx').on(t.batchId, t.status, t.amountMinor),
+    // Status before seq: a status rewrite in entry order moves index entries sequentially (not by amount).
+    index('batch_entries_batch_status_idx').on(t.batchId, t.status, t.seq, t.amountMinor),
     index('batch_entries_fingerprint_idx').on(t.fingerprint),
   ],
 );

@@ -94,14 +94,26 @@ export function flagDuplicates(
   batch: { id: number; batchNo: string; batchType: string },
   verdicts: EntryVerdict[],
 ): EntryVerdict[] {
-  if (batch.batchType !== 'payment') return verdicts;
+  return duplicatesRule(db, batch)(verdicts);
+}
+
+/**
+ * The duplicate rule of flagDuplicates: the matches of the whole batch are found once (only matched entries are
+ * kept), then applied to any part of its verdicts, so validation can work account chunk by account chunk.
+ */
+export function duplicatesRule(
+  db: Database.Database,
+  batch: { id: number; batchNo: string; batchType: string },
+): (verdicts: EntryVerdict[]) => EntryVerdict[] {
+  const none = (verdicts: EntryVerdict[]) => verdicts;
+  if (batch.batchType !== 'payment') return none;
   const mine = db
     .prepare(
       `SELECT id, seq, fingerprint, duplicate_release_code AS releaseCode FROM batch_entries
        WHERE batch_id = ? AND status NOT IN ${POSTED} AND fingerprint IS NOT NULL ORDER BY id`,
     )
     .all(batch.id) as { id: number; seq: number; fingerprint: string; releaseCode: number | null }[];
-  if (mine.length === 0) return verdicts;
+  if (mine.length === 0) return none;
   const firstHere = new Map<string, { id: number; seq: number }>();
   for (const e of mine) if (!firstHere.has(e.fingerprint)) firstHere.set(e.fingerprint, e);
   const fingerprints = [...firstHere.keys()];
@@ -144,21 +156,22 @@ export function flagDuplicates(
     const match = posted.get(e.fingerprint) ?? candidates[0];
     if (match) matches.set(e.id, { match, released: e.releaseCode !== null });
   }
-  if (matches.size === 0) return verdicts;
-  return verdicts.map((v) => {
-    const found = matches.get(v.id);
-    if (!found) return v;
-    const duplicateOf = { entryId: found.match.entryId, paymentId: found.match.paymentId };
-    if (found.released || !WOULD_POST.has(v.status)) return { ...v, duplicateOf };
-    return {
-      ...v,
-      status: 'duplicate_suspected',
-      reasonCode: null,
-      problem: duplicateProblem(found.match, batch.id),
-      problemColumn: null,
-      duplicateOf,
-    };
-  });
+  if (matches.size === 0) return none;
+  return (verdicts) =>
+    verdicts.map((v) => {
+      const found = matches.get(v.id);
+      if (!found) return v;
+      const duplicateOf = { entryId: found.match.entryId, paymentId: found.match.paymentId };
+      if (found.released || !WOULD_POST.has(v.status)) return { ...v, duplicateOf };
+      return {
+        ...v,
+        status: 'duplicate_suspected',
+        reasonCode: null,
+        problem: duplicateProblem(found.match, batch.id),
+        problemColumn: null,
+        duplicateOf,
+      };
+    });
 }
 
 /** What the clerk reads on a suspected duplicate: the matching payment, or the earlier entry. */

@@ -59,38 +59,57 @@ export function keepRowProblems(
   batchId: number,
   verdicts: EntryVerdict[],
 ): EntryVerdict[] {
+  return rowProblemsRule(db, batchId)(verdicts);
+}
+
+/**
+ * The row-problem rule of keepRowProblems, read once for a batch (only entries with such problems are read) and
+ * applied to any part of its verdicts, so validation can work account chunk by account chunk.
+ */
+export function rowProblemsRule(
+  db: Database.Database,
+  batchId: number,
+): (verdicts: EntryVerdict[]) => EntryVerdict[] {
   const rows = db
     .prepare(
       `SELECT id, problems_json AS problemsJson FROM batch_entries
        WHERE batch_id = ? AND status <> 'posted' AND instr(problems_json, '"row":true') > 0`,
     )
     .all(batchId) as { id: number; problemsJson: string }[];
-  if (rows.length === 0) return verdicts;
+  return rowProblemsRuleOf(rows);
+}
+
+/** The row-problem rule over given entries' stored problem lists (those with a problem of their own values). */
+export function rowProblemsRuleOf(
+  rows: readonly { id: number; problemsJson: string }[],
+): (verdicts: EntryVerdict[]) => EntryVerdict[] {
+  if (rows.length === 0) return (verdicts) => verdicts;
   const byId = new Map(
     rows.map((r) => [r.id, (JSON.parse(r.problemsJson) as EntryProblem[]).filter((p) => p.row === true)]),
   );
-  return verdicts.map((v) => {
-    const row = byId.get(v.id);
-    if (!row?.length) return v;
-    const found = verdictProblems(v);
-    const missing = row.filter((p) => !found.some((f) => f.column === p.column && f.reason === p.reason));
-    if (missing.length === 0 && v.status === 'invalid') return v;
-    // The values' own problems come first, as the clerk reads the row; then what the rules found.
-    const same = (a: EntryProblem, b: EntryProblem) => a.column === b.column && a.reason === b.reason;
-    const rules = found.filter((f) => !row.some((r) => same(r, f))).map(({ code: _c, ...p }) => p);
-    const list = [...row, ...rules];
-    const head = list[0] as EntryProblem;
-    return {
-      ...v,
-      status: 'invalid',
-      reasonCode: null,
-      problem: head.reason,
-      problemColumn: head.column,
-      problems: list,
-      accountAmountMinor: null,
-      lines: [],
-    };
-  });
+  return (verdicts) =>
+    verdicts.map((v) => {
+      const row = byId.get(v.id);
+      if (!row?.length) return v;
+      const found = verdictProblems(v);
+      const missing = row.filter((p) => !found.some((f) => f.column === p.column && f.reason === p.reason));
+      if (missing.length === 0 && v.status === 'invalid') return v;
+      // The values' own problems come first, as the clerk reads the row; then what the rules found.
+      const same = (a: EntryProblem, b: EntryProblem) => a.column === b.column && a.reason === b.reason;
+      const rules = found.filter((f) => !row.some((r) => same(r, f))).map(({ code: _c, ...p }) => p);
+      const list = [...row, ...rules];
+      const head = list[0] as EntryProblem;
+      return {
+        ...v,
+        status: 'invalid',
+        reasonCode: null,
+        problem: head.reason,
+        problemColumn: head.column,
+        problems: list,
+        accountAmountMinor: null,
+        lines: [],
+      };
+    });
 }
 
 /**
@@ -103,39 +122,52 @@ export function applyEntryCurrencyRule(
   batch: { id: number; currency: string },
   verdicts: EntryVerdict[],
 ): EntryVerdict[] {
+  return entryCurrencyRule(db, batch)(verdicts);
+}
+
+/** The currency rule of applyEntryCurrencyRule, read once for a batch and applied to any part of its verdicts. */
+export function entryCurrencyRule(
+  db: Database.Database,
+  batch: { id: number; currency: string },
+): (verdicts: EntryVerdict[]) => EntryVerdict[] {
   const odd = db
     .prepare(
       `SELECT e.id, e.currency, c.code IS NOT NULL AS known FROM batch_entries e LEFT JOIN currencies c ON c.code = e.currency
        WHERE e.batch_id = ? AND e.currency IS NOT NULL AND e.currency <> ?`,
     )
     .all(batch.id, batch.currency) as { id: number; currency: string; known: number }[];
-  if (odd.length === 0) return verdicts;
+  if (odd.length === 0) return (verdicts) => verdicts;
   const byId = new Map(odd.map((o) => [o.id, o]));
-  return verdicts.map((v) => {
-    const o = byId.get(v.id);
-    if (!o || v.status === 'posted') return v;
-    const problems = verdictProblems(v);
-    if (problems.some((p) => p.column === 'currency')) return v;
-    const currency: EntryProblem = {
-      column: 'currency',
-      reason:
-        o.known === 1
-          ? `${o.currency} entry in a ${batch.currency} batch`
-          : `currency ${o.currency} is not set up in this ledger`,
-    };
-    // The entry's own value problems come first, then the currency, then what the rules found.
-    const row = problems.filter((p) => p.row === true);
-    const list = [...row, currency, ...problems.filter((p) => p.row !== true).map(({ code: _c, ...p }) => p)];
-    const head = list[0] as EntryProblem;
-    return {
-      ...v,
-      status: 'invalid',
-      reasonCode: null,
-      problem: head.reason,
-      problemColumn: head.column,
-      problems: list,
-      accountAmountMinor: null,
-      lines: [],
-    };
-  });
+  return (verdicts) =>
+    verdicts.map((v) => {
+      const o = byId.get(v.id);
+      if (!o || v.status === 'posted') return v;
+      const problems = verdictProblems(v);
+      if (problems.some((p) => p.column === 'currency')) return v;
+      const currency: EntryProblem = {
+        column: 'currency',
+        reason:
+          o.known === 1
+            ? `${o.currency} entry in a ${batch.currency} batch`
+            : `currency ${o.currency} is not set up in this ledger`,
+      };
+      // The entry's own value problems come first, then the currency, then what the rules found.
+      const row = problems.filter((p) => p.row === true);
+      const list = [
+        ...row,
+        currency,
+        ...problems.filter((p) => p.row !== true).map(({ code: _c, ...p }) => p),
+      ];
+      const head = list[0] as EntryProblem;
+      return {
+        ...v,
+        status: 'invalid',
+        reasonCode: null,
+        problem: head.reason,
+        problemColumn: head.column,
+        problems: list,
+        accountAmountMinor: null,
+        lines: [],
+      };
+    });
 }

@@ -14,7 +14,8 @@ import { getSetting } from '../../ledger/settings';
 import type { SuspendedPaymentRow } from '../../ledger/suspense-posting';
 import { getBatch, loadBatchRow, touchBatch } from './batch-store';
 import { postRefund } from './refunds';
-import { computeVerdicts, writeVerdicts } from './validate';
+import { plannedVerdicts } from './planned';
+import { writeVerdicts } from './validate';
 
 type EntryFacts = {
   id: number;
@@ -471,7 +472,7 @@ function submitInTransaction(
       throw conflict('not-validated', `batch ${batch.batchNo} must be validated before it is submitted`);
     const override = zeroProofGate(db, batch, input, operatorId);
     progress('checking', 0, 1);
-    const verdicts = computeVerdicts(db, batch.id);
+    const verdicts = plannedVerdicts(db, batch.id);
     progress('posting', 0, verdicts.length);
     // One read of the entries serves both the stored statuses compared here and the facts posted below.
     const facts = loadFacts(db, batch.id);
@@ -628,7 +629,7 @@ function submitPerEntry(
   if (prep.done) return prep.done;
   const { batch, stored, auditId } = prep;
   progress('checking', 0, 1);
-  const verdicts = new Map(computeVerdicts(db, batch.id).map((v) => [v.id, v]));
+  const verdicts = new Map(plannedVerdicts(db, batch.id).map((v) => [v.id, v]));
   const facts = loadFacts(db, batch.id);
   const currencies = accountCurrencies(db, [...verdicts.values()]);
   const result = zeroCounts();
