@@ -568,7 +568,13 @@ export function validateBatch(
   return db.transaction(() => {
     const batch = loadBatchRow(db, batchId);
     assertEditable(batch);
-    progress('checking', 0, 1);
+    // The progress bar shows the entries to check from the start (counted on the status index).
+    const toCheck = (
+      db
+        .prepare(`SELECT count(*) AS n FROM batch_entries WHERE batch_id = ? AND status NOT IN ${POSTED}`)
+        .get(batchId) as { n: number }
+    ).n;
+    progress('checking', 0, toCheck);
     refreshFingerprints(db, batchId, 'missing');
     const at = now.toISOString();
     // Statuses by exception: only entries whose verdict differs from the stored one are written; the plan
