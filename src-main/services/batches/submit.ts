@@ -252,19 +252,39 @@ function thresholdGate(db: Database.Database, statuses: readonly string[]): void
   }
 }
 
+const FACTS_SQL = `SELECT id, seq, entry_key AS entryKey, account_no AS accountNo, bill_no AS billNo, amount_minor AS amountMinor,
+    payment_date AS paymentDate, check_no AS checkNo, payer_name AS payerName, reference, channel_id AS channelId,
+    payment_ref AS paymentRef, reason_code AS reasonCode, status
+  FROM batch_entries`;
+
 function loadFacts(db: Database.Database, batchId: number): Map<number, EntryFacts> {
   return new Map(
     (
-      db
-        .prepare(
-          `SELECT id, seq, entry_key AS entryKey, account_no AS accountNo, bill_no AS billNo, amount_minor AS amountMinor, payment_date AS paymentDate,
-                  check_no AS checkNo, payer_name AS payerName, reference, channel_id AS channelId, payment_ref AS paymentRef, reason_code AS reasonCode,
-                  status
-           FROM batch_entries WHERE batch_id = ? AND status NOT IN ${POSTED}`,
-        )
-        .all(batchId) as EntryFacts[]
+      db.prepare(`${FACTS_SQL} WHERE batch_id = ? AND status NOT IN ${POSTED}`).all(batchId) as EntryFacts[]
     ).map((f) => [f.id, f]),
   );
+}
+
+/** The facts of some entries only: a payment batch reads them chunk by chunk, never all at once. */
+function loadFactsOf(db: Database.Database, ids: readonly number[]): Map<number, EntryFacts> {
+  return new Map(
+    (
+      db
+        .prepare(`${FACTS_SQL} WHERE id IN (SELECT value FROM json_each(?))`)
+        .all(JSON.stringify(ids)) as EntryFacts[]
+    ).map((f) => [f.id, f]),
+  );
+}
+
+/** The stored status of every entry still to post (what validation said), by entry id. */
+function storedStatuses(db: Database.Database, batchId: number): Map<number, string> {
+  const statuses = new Map<number, string>();
+  const rows = db
+    .prepare(`SELECT id, status FROM batch_entries WHERE batch_id = ? AND status NOT IN ${POSTED}`)
+    .raw(true);
+  for (const [id, status] of rows.iterate(batchId) as IterableIterator<[number, string]>)
+    statuses.set(id, status);
+  return statuses;
 }
 
 const ref = (f: EntryFacts): string | null => f.reference ?? (f.checkNo ? `check ${f.checkNo}` : null);
@@ -474,10 +494,9 @@ function submitInTransaction(
     progress('checking', 0, 1);
     const verdicts = plannedVerdicts(db, batch.id);
     progress('posting', 0, verdicts.length);
-    // One read of the entries serves both the stored statuses compared here and the facts posted below.
-    const facts = loadFacts(db, batch.id);
-    if (verdicts.some((v) => facts.get(v.id)?.status !== v.status))
-      throw new VerdictsChanged(batch.id, verdicts, new Map([...facts].map(([id, f]) => [id, f.status])));
+    const statuses = storedStatuses(db, batch.id);
+    if (verdicts.some((v) => statuses.get(v.id) !== v.status))
+      throw new VerdictsChanged(batch.id, verdicts, statuses);
     const blocking = verdicts.filter((v) => BLOCKING.has(v.status));
     if (blocking.length > 0) {
       throw conflict(
@@ -523,6 +542,10 @@ function submitInTransaction(
         // Also the cancel point: a cancel throws here and the whole submit rolls back.
         progress('posting', from, postable.length);
         const chunk = postable.slice(from, from + POST_CHUNK);
+        const facts = loadFactsOf(
+          db,
+          chunk.map((v) => v.id),
+        );
         const posted = poster.post(
           chunk.map((v) => entryToPost(batch, v, facts.get(v.id) as EntryFacts, currencies)),
         );
@@ -541,6 +564,7 @@ function submitInTransaction(
       crashPoint();
     } else {
       // Reversals and refunds post entry by entry, as with lock per account, all in this one transaction.
+      const facts = loadFacts(db, batch.id);
       const markPosted = db.prepare(
         `UPDATE batch_entries SET status = ?, posted_payment_id = ? WHERE id = ?`,
       );
