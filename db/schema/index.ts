@@ -11,3 +11,4 @@ export * from './confirmations';
 export * from './identity';
 export * from './approvals';
 export * from './plans';
+export * from './directdebit';
