@@ -9,6 +9,7 @@ CREATE TABLE `bank_file_items` (
 	`currency` text NOT NULL,
 	`end_to_end_id` text NOT NULL,
 	`trace_number` text,
+	`payment_info_id` text,
 	`seq_type` text,
 	`mandate_snapshot_json` text,
 	`payment_id` integer,
@@ -29,6 +30,7 @@ CREATE UNIQUE INDEX `bank_file_items_end_to_end_id_unique` ON `bank_file_items` 
 CREATE INDEX `bank_file_items_file_idx` ON `bank_file_items` (`file_id`,`seq`);--> statement-breakpoint
 CREATE INDEX `bank_file_items_trace_idx` ON `bank_file_items` (`trace_number`);--> statement-breakpoint
 CREATE INDEX `bank_file_items_bill_idx` ON `bank_file_items` (`bill_id`,`status`);--> statement-breakpoint
+CREATE UNIQUE INDEX `bank_file_items_live_bill_idx` ON `bank_file_items` (`bill_id`) WHERE status = 'sent' AND bill_id IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `bank_file_items_payment_idx` ON `bank_file_items` (`payment_id`);--> statement-breakpoint
 CREATE TABLE `bank_files_out` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { accounts, billUnits, bills } from './accounts';
 import { batches, payments } from './payments';
@@ -190,6 +191,8 @@ export const bankFileItems = sqliteTable(
       .references(() => currencies.code),
     endToEndId: text('end_to_end_id').notNull().unique(),
     traceNumber: text('trace_number'),
+    /** SEPA: the PmtInfId of the payment-information block it went in (pain.002 may reject a whole block). */
+    paymentInfoId: text('payment_info_id'),
     /** SEPA sequence type the debit went out with (FRST, RCUR, FNAL, OOFF). */
     seqType: text('seq_type'),
     /** The mandate data as sent (JSON), so the file regenerates byte-identically after a mandate changes. */
@@ -204,6 +207,10 @@ export const bankFileItems = sqliteTable(
     index('bank_file_items_file_idx').on(t.fileId, t.seq),
     index('bank_file_items_trace_idx').on(t.traceNumber),
     index('bank_file_items_bill_idx').on(t.billId, t.status),
+    // A bill is in at most one live collection: a returned or cancelled item lets a later run retry it.
+    uniqueIndex('bank_file_items_live_bill_idx')
+      .on(t.billId)
+      .where(sql`status = 'sent' AND bill_id IS NOT NULL`),
     index('bank_file_items_payment_idx').on(t.paymentId),
   ],
 );
