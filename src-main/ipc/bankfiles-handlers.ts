@@ -1,0 +1,15 @@
+import type { BankFileCommandName } from '../../src-shared/api/bankfiles-contract';
+import { checkBankFile } from '../services/bankfiles/check';
+import type { ServiceContext } from '../services/context';
+import { withUpload } from '../services/uploads';
+import type { Handlers } from './dispatch';
+
+/** Handlers of the bank-file commands. */
+export function createBankFileHandlers(ctx: ServiceContext): Pick<Handlers, BankFileCommandName> {
+  const db = ctx.ledger.sqlite;
+  return {
+    // A check keeps the upload, like a preview: the import that follows may read it again.
+    'bankfiles:check': (input) =>
+      checkBankFile(db, withUpload(ctx.uploads, input), { at: ctx.clock(), operatorId: ctx.operator.id }),
+  };
+}

@@ -1,0 +1,160 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src-main/cli/main';
+import type { BankFileCheckDto } from '../../src-shared/dto/bankfiles';
+import { writeNacha } from '../../src-main/bankfiles/nacha/write';
+import { freshApp } from '../helpers/ledger';
+import { tempDir } from '../helpers/temp';
+
+const ACH = '/work/wt/shared/standards/ach';
+type Run = { code: number; out: string; err: string };
+
+let dir: string;
+let cleanup: () => void;
+let db: string;
+
+async function cli(...args: string[]): Promise<Run> {
+  let out = '';
+  let err = '';
+  const code = await runCli(['node', 'paydesk', '--db', db, ...args], {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    isTty: false,
+  });
+  return { code, out, err };
+}
+
+function json<T>(run: Run): T {
+  const text = run.out.trim();
+  expect(text.split('\n'), run.err).toHaveLength(1);
+  return JSON.parse(text) as T;
+}
+
+beforeAll(async () => {
+  ({ dir, cleanup } = tempDir('paydesk-bankfile-cli-'));
+  db = join(dir, 'cli.sqlite');
+  process.env.PAYDESK_OPERATOR = 'cli-ops';
+  expect((await cli('--json', 'init')).code).toBe(0);
+});
+afterAll(() => cleanup());
+
+describe('paydesk bankfile check', () => {
+  it.each(readdirSync(join(ACH, 'valid')).map((f) => `valid/${f}`))('%s: valid, exit 0', async (file) => {
+    const r = await cli('--json', 'bankfile', 'check', join(ACH, file));
+    expect(r.code, r.err).toBe(0);
+    const c = json<BankFileCheckDto>(r);
+    expect(c).toMatchObject({ format: 'nacha', valid: true, problems: [] });
+    expect(c.totals.currency).toBe('USD');
+    expect(c.totals.count).toBe(c.entries);
+  });
+
+  it.each(readdirSync(join(ACH, 'lenient')).map((f) => `lenient/${f}`))(
+    '%s: valid with a warning',
+    async (file) => {
+      const r = await cli('--json', 'bankfile', 'check', join(ACH, file));
+      expect(r.code).toBe(0);
+      const c = json<BankFileCheckDto>(r);
+      expect(c.valid).toBe(true);
+      expect(c.warnings.length).toBeGreaterThan(0);
+    },
+  );
+
+  it.each(readdirSync(join(ACH, 'invalid')).map((f) => `invalid/${f}`))(
+    '%s: not valid, exit 2',
+    async (file) => {
+      const r = await cli('--json', 'bankfile', 'check', join(ACH, file));
+      expect(r.code).toBe(2);
+      const c = json<BankFileCheckDto>(r);
+      expect(c.valid).toBe(false);
+      expect(c.problems.length).toBeGreaterThan(0);
+      expect(c.problems.every((p) => typeof p.line === 'number' && p.line >= 1 && p.reason.length > 10)).toBe(
+        true,
+      );
+    },
+  );
+
+  it('prints the problems in the human form', async () => {
+    const r = await cli(
+      'bankfile',
+      'check',
+      join(ACH, 'invalid/ppd-debit-invalid-entryDetail-checkDigit.ach'),
+    );
+    expect(r.code).toBe(2);
+    expect(r.out).toContain('nacha, NOT VALID, 1 entry, debits 1000000.00 USD, credits 0.00 USD');
+    expect(r.out).toContain(
+      '  problem, line 3: RDFI routing number 231380105: check digit is 5, should be 4',
+    );
+    expect(r.out).toContain('  warning, line 1: line is 75 characters, not 94; padded with blanks');
+    const ok = await cli('bankfile', 'check', join(ACH, 'valid/web-debit.ach'));
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(
+      /web-debit\.ach: nacha, valid, 6 entries, debits 150\.00 USD, credits 268\.20 USD\n$/,
+    );
+  });
+
+  it('reads back a file written by writeNacha with the same totals', async () => {
+    const { text } = writeNacha({
+      immediateDestination: '231380104',
+      immediateDestinationName: 'FED',
+      immediateOrigin: '121042882',
+      immediateOriginName: 'PAYDESK',
+      createdAt: '2026-12-03T10:00:00Z',
+      fileIdModifier: 'B',
+      batches: [
+        {
+          secCode: 'PPD',
+          companyName: 'PAYDESK',
+          companyId: '1121042882',
+          entryDescription: 'BILLPAY',
+          effectiveDate: '2026-12-04',
+          odfiRouting: '121042882',
+          entries: [1999, 2500, 10001].map((amountMinor, i) => ({
+            transactionCode: 27 as const,
+            routingNo: '011000015',
+            accountNo: `A${i}`,
+            amountMinor,
+            individualId: `ACC${i}`,
+            name: `CUSTOMER ${i}`,
+          })),
+        },
+      ],
+    });
+    const file = join(dir, 'out.ach');
+    writeFileSync(file, text);
+    const c = json<BankFileCheckDto>(await cli('--json', 'bankfile', 'check', file));
+    expect(c).toMatchObject({ valid: true, entries: 3, warnings: [] });
+    expect(c.totals).toMatchObject({ debitMinor: 14500, creditMinor: 0, totalMinor: 14500, currency: 'USD' });
+  });
+
+  it('an unknown format: not valid, exit 2, and an unreadable file is a validation error', async () => {
+    const file = join(dir, 'notes.txt');
+    writeFileSync(file, 'hello, this is not a bank file\n');
+    const r = await cli('--json', 'bankfile', 'check', file);
+    expect(r.code).toBe(2);
+    const c = json<BankFileCheckDto>(r);
+    expect(c).toMatchObject({ format: 'unknown', valid: false, entries: 0 });
+    expect(c.problems[0]).toMatchObject({ line: 1 });
+    expect(c.problems[0]!.reason).toMatch(/^not a bank file Paydesk reads \(.*nacha.*\)$/);
+    const missing = await cli('--json', 'bankfile', 'check', join(dir, 'nope.ach'));
+    expect(missing.code).toBe(2);
+    expect(JSON.parse(missing.out || missing.err)).toMatchObject({ error: { code: 'validation' } });
+  });
+});
+
+describe('bankfiles:check over dispatch', () => {
+  it('checks uploaded bytes (as the renderer sends them) and wants exactly one source', async () => {
+    const app = freshApp();
+    try {
+      const content = readFileSync(join(ACH, 'valid/return-WEB.ach')).toString('base64');
+      const r = await app.dispatch('bankfiles:check', { content, fileName: 'return-WEB.ach' });
+      expect(r.ok && r.value).toMatchObject({ format: 'nacha', valid: true, entries: 2 });
+      const bad = await app.dispatch('bankfiles:check', {});
+      expect(bad.ok).toBe(false);
+      const both = await app.dispatch('bankfiles:check', { content, file: '/etc/passwd' });
+      expect(both.ok).toBe(false);
+    } finally {
+      app.dispose();
+    }
+  });
+});
