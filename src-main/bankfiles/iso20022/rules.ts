@@ -100,7 +100,7 @@ export class Findings {
     const node = at(el, child);
     const path = `${base}/${child}`;
     if (!node || (node.text === '' && node.kids.length === 0)) {
-      this.problem(path, `${child} is required`);
+      this.problem(path, `${child.split('/').pop() ?? child} is required`);
       return undefined;
     }
     if (maxLen !== undefined) this.length(node.text, path, maxLen);

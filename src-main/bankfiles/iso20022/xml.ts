@@ -81,9 +81,9 @@ function toEl(name: string, node: Ordered): El {
   if (rawAttrs) for (const [k, v] of Object.entries(rawAttrs)) attrs[k] = String(v);
   const el: El = { name, attrs, text: '', kids: [] };
   for (const child of (node[name] as Ordered[] | undefined) ?? []) {
-    if ('#text' in child) el.text += String(child['#text']);
+    if ('#text' in child) el.text += child['#text'] as string;
     else if ('#cdata' in child) {
-      for (const c of child['#cdata'] as Ordered[]) el.text += String(c['#text'] ?? '');
+      for (const c of child['#cdata'] as Ordered[]) el.text += (c['#text'] as string | undefined) ?? '';
     } else if ('#comment' in child) continue;
     else {
       const childName = Object.keys(child).find((k) => k !== ':@');
