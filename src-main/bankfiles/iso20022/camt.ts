@@ -344,9 +344,15 @@ export function readCamtReturns(text: string, kind: CamtKind): ParsedReturns {
 export function readCamtCredits(
   text: string,
   kind: CamtKind,
-): { credits: StatementCredit[]; problems: BankFileProblem[]; warnings: BankFileProblem[] } {
+): {
+  credits: StatementCredit[];
+  problems: BankFileProblem[];
+  warnings: BankFileProblem[];
+  messageId: string | undefined;
+} {
   const doc = readCamt(text, kind);
-  if ('unreadable' in doc) return { credits: [], problems: [doc.unreadable], warnings: [] };
+  if ('unreadable' in doc)
+    return { credits: [], problems: [doc.unreadable], warnings: [], messageId: undefined };
   const credits: StatementCredit[] = [];
   for (const e of doc.entries) {
     if (e.side !== 'CRDT') continue;
@@ -382,7 +388,7 @@ export function readCamtCredits(
       });
     }
   }
-  return { credits, problems: doc.f.problems, warnings: doc.f.warnings };
+  return { credits, problems: doc.f.problems, warnings: doc.f.warnings, messageId: doc.messageId };
 }
 
 /**
