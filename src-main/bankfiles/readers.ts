@@ -1,5 +1,15 @@
 import { nachaReader } from './nacha/read';
 import type { BankFileCheck, BankFileFormat, ParsedReturns, StatementCredit, BankFileProblem } from './types';
+import {
+  camt052Reader,
+  camt053Reader,
+  camt054Reader,
+  pain001Reader03,
+  pain001Reader09,
+  pain002Reader,
+  pain008Reader02,
+  pain008Reader08,
+} from './iso20022';
 
 /** Options of a check: an XSD to validate XML against as well (the project's own checks always run). */
 export type CheckOptions = { xsdFile?: string | undefined };
@@ -25,7 +35,17 @@ export type BankFileReader = {
 };
 
 /** Every reader, most specific first: each format module is listed here by name (import it above). */
-export const READERS: BankFileReader[] = [nachaReader];
+export const READERS: BankFileReader[] = [
+  nachaReader,
+  pain008Reader08,
+  pain008Reader02,
+  pain001Reader09,
+  pain001Reader03,
+  pain002Reader,
+  camt053Reader,
+  camt054Reader,
+  camt052Reader,
+];
 
 /** The reader whose format the text is, or undefined. */
 export function detectReader(text: string): BankFileReader | undefined {

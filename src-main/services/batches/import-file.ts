@@ -17,6 +17,7 @@ import { exponentOf } from '../../ledger/rates';
 import { createBatch, getBatch } from './batch-store';
 import { currencyKnown, DEFAULT_CURRENCY, stageFileRows } from './stage-rows';
 import { refreshFingerprints } from './duplicates';
+import { isCamtStatement, previewCamtStatement, stageCamtStatement } from './import-camt';
 
 /** Largest bank file accepted (bytes); bigger files are refused before reading. */
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
@@ -154,6 +155,48 @@ function previewRow(r: StagedRow, exponent: number): PreviewRow {
   };
 }
 
+/** When a file of this content hash was imported before (files recorded before normalised hashes: the raw one). */
+function importedBefore(
+  db: Database.Database,
+  sha256: string,
+  bytes: Uint8Array,
+): { importedAt: string; fileName: string } | undefined {
+  return db
+    .prepare(
+      `SELECT imported_at AS importedAt, file_name AS fileName FROM imported_files WHERE kind = 'bank' AND sha256 IN (?, ?)`,
+    )
+    .get(sha256, sha256Hex(bytes)) as { importedAt: string; fileName: string } | undefined;
+}
+
+/** The preview of a camt.053 statement: its credits as they would be staged, resolved to bills and accounts. */
+function previewStatement(
+  db: Database.Database,
+  bytes: Uint8Array,
+  label: string,
+  sha256: string,
+  previewRows: number,
+): BankFilePreview {
+  const p = previewCamtStatement(db, bytes, label, previewRows);
+  const exponent = currencyKnown(db, p.currency) ? exponentOf(db, p.currency) : 2;
+  const info = {
+    lockboxNo: null,
+    date: null,
+    count: p.count,
+    total: formatMinor(p.totalMinor, exponent),
+    raw: [`camt.053 ${p.messageId ?? ''}`.trim(), p.currency],
+  };
+  return {
+    file: label,
+    sha256,
+    alreadyImported: importedBefore(db, sha256, bytes) ?? null,
+    header: info,
+    footer: { lockboxNo: null, date: null, count: null, total: null, raw: [] },
+    rows: p.rows,
+    rowsWithProblems: p.rows.filter((r) => r.problems.length > 0).length,
+    fileErrors: p.warnings,
+  };
+}
+
 /** Parses a bank file with a template and shows the first rows and every problem; stages nothing. */
 export function previewBankFile(
   db: Database.Database,
@@ -165,10 +208,12 @@ export function previewBankFile(
   },
   who: FileReader,
 ): BankFilePreview {
-  const template = resolveTemplate(db, input);
-  const exponent = exponentOf(db, input.currency);
   const { bytes, label } = readSource(db, input, who, 'batches:preview-file');
   const sha256 = normalisedSha256Hex(bytes);
+  // A camt.053 statement is recognised by its content: no template applies.
+  if (isCamtStatement(bytes)) return previewStatement(db, bytes, label, sha256, input.previewRows);
+  const template = resolveTemplate(db, input);
+  const exponent = exponentOf(db, input.currency);
   // One full parse: the preview shows the first rows, but counts rows with problems over the whole file. Rows are
   // looked at as they are read and only the first ones kept, so a million-row file is previewed in bounded memory.
   const rows: PreviewRow[] = [];
@@ -181,11 +226,7 @@ export function previewBankFile(
     },
   });
   // Files recorded before hashes were normalised are found by their raw hash.
-  const seen = db
-    .prepare(
-      `SELECT imported_at AS importedAt, file_name AS fileName FROM imported_files WHERE kind = 'bank' AND sha256 IN (?, ?)`,
-    )
-    .get(sha256, sha256Hex(bytes)) as { importedAt: string; fileName: string } | undefined;
+  const seen = importedBefore(db, sha256, bytes);
   return {
     file: label,
     sha256,
@@ -255,19 +296,41 @@ export function importBankFile(
   operatorId: number | null,
   progress: (phase: string, done: number, total: number) => void = () => {},
 ): { batch: BatchDto; rows: number; invalid: number } {
-  const template = resolveTemplate(db, input);
   const { bytes, name, label } = readSource(db, input, { at: now, operatorId }, 'batches:import-file');
   // Line endings, a byte-order mark and trailing blank lines do not make another file.
   const sha256 = normalisedSha256Hex(bytes);
-  const seen = db
-    .prepare(`SELECT imported_at AS at FROM imported_files WHERE kind = 'bank' AND sha256 IN (?, ?)`)
-    .get(sha256, sha256Hex(bytes)) as { at: string } | undefined;
+  const before = importedBefore(db, sha256, bytes);
+  const seen = before ? { at: before.importedAt } : undefined;
   if (seen && !input.force) {
     throw conflict(
       'already-imported',
       `this file (same content) was already imported on ${seen.at}; import again only on purpose (force)`,
     );
   }
+  // A camt.053 statement is recognised by its content (root namespace): its booked credits become the entries.
+  if (isCamtStatement(bytes)) {
+    progress('staging', 0, 1);
+    const result = db
+      .transaction(() => {
+        const staged = stageCamtStatement(db, bytes, { name, label, sha256 }, input, now, operatorId);
+        const auditId = writeAudit(db, {
+          at: now.toISOString(),
+          operatorId,
+          action: 'batch.import',
+          entity: 'batch',
+          entityId: String(staged.batch.id),
+          after: { ...staged.auditAfter, forced: Boolean(seen) },
+        });
+        db.prepare(
+          `INSERT INTO imported_files (kind, sha256, file_name, imported_at, audit_id) VALUES ('bank', ?, ?, ?, ?)`,
+        ).run(sha256, name, now.toISOString(), auditId);
+        return { batch: staged.batch, rows: staged.rows, invalid: staged.invalid };
+      })
+      .immediate();
+    progress('staging', result.rows, result.rows);
+    return result;
+  }
+  const template = resolveTemplate(db, input);
   const estimatedRows = countLines(bytes);
   progress('staging', 0, estimatedRows);
   const at = now.toISOString();
