@@ -6,6 +6,7 @@ import { confirmationIdInput, confirmationInputs } from './confirmation-inputs';
 import { authInputs } from './auth-inputs';
 import { approvalInputs } from './approval-inputs';
 import { uploadInputs } from './upload-inputs';
+import { mandateInputs } from './mandate-inputs';
 import { CUSTOM_KEY_PATTERN } from '../columns';
 import { ENTRY_STATUSES } from '../dto/batches';
 import { filePath, oneSource, oneSourceMessage, upload, uploadedFile } from './uploads';
@@ -348,6 +349,7 @@ export const commandInputs = {
   'jobs:cancel': z.strictObject({ jobId: z.string().trim().min(1).max(100) }),
   ...adminInputs,
   ...processorInputs,
+  ...mandateInputs,
   ...confirmationInputs,
   ...authInputs,
   ...uploadInputs,
