@@ -26,7 +26,7 @@ async function failure(
 ): Promise<{ code: string; message: string } & Record<string, unknown>> {
   const r = await p;
   if (r.ok) throw new Error(`expected a failure, got ${JSON.stringify(r.value).slice(0, 300)}`);
-  return r.error as { code: string; message: string } & Record<string, unknown>;
+  return r.error;
 }
 const call = <T>(command: string, input: unknown): Promise<T> => value<T>(app.dispatch(command, input));
 const db = () => app.ctx.ledger.sqlite;
