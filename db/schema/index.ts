@@ -12,3 +12,4 @@ export * from './identity';
 export * from './approvals';
 export * from './plans';
 export * from './directdebit';
+export * from './mandate-files';

@@ -1,4 +1,5 @@
 import { nachaReader } from './nacha/read';
+import { mandatesReader } from './mandates-file';
 import type { BankFileCheck, BankFileFormat, ParsedReturns, StatementCredit, BankFileProblem } from './types';
 import {
   camt052Reader,
@@ -45,6 +46,7 @@ export const READERS: BankFileReader[] = [
   camt053Reader,
   camt054Reader,
   camt052Reader,
+  mandatesReader,
 ];
 
 /** The reader whose format the text is, or undefined. */

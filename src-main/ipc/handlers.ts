@@ -25,6 +25,7 @@ import { createConfirmationHandlers } from './confirmation-handlers';
 import { createAuthHandlers } from './auth-handlers';
 import { createApprovalHandlers } from './approval-handlers';
 import { createUploadHandlers } from './upload-handlers';
+import { createMandateHandlers } from './mandate-handlers';
 import { recordPayment } from '../ledger/record-payment';
 import { exportBatchFile, importBatchFile } from '../services/batches/batch-file';
 import { listTemplates, previewBankFile, saveTemplate } from '../services/batches/import-file';
@@ -223,6 +224,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     ...createAuthHandlers(ctx),
     ...createApprovalHandlers(ctx),
     ...createUploadHandlers(ctx),
+    ...createMandateHandlers(ctx),
   };
 }
 

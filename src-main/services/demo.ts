@@ -4,6 +4,7 @@ import { addDays, addMonths, isoDate, lastCycleDate } from '../domain/dates';
 import { mulberry32, pick, randInt } from '../domain/prng';
 import { PAY_TYPE } from '../../src-shared/pay-types';
 import { demoPaymentMethods } from './processors/methods';
+import { demoMandates } from './mandates/demo-mandates';
 import { writeAudit } from '../ledger/audit';
 import { withIndexesDeferred } from '../../db/bulk';
 import { conflict, isCancelled } from '../ledger/errors';
@@ -246,6 +247,13 @@ export function generateDemoLedger(
   };
 
   const addPaymentMethod = demoPaymentMethods(db);
+  let mandates: ReturnType<typeof demoMandates>;
+  try {
+    mandates = demoMandates(db, today, at, operatorId);
+  } catch (err) {
+    rollback();
+    throw err;
+  }
   const CHUNK = 5000;
   const writeChunk = db.transaction((from: number, to: number) => {
     // One opening journal per chunk: an AR line per account, one REVENUE line per currency.
@@ -295,6 +303,7 @@ export function generateDemoLedger(
       );
       counts.billUnits++;
       addPaymentMethod(accountId, n, payType, at);
+      mandates.add({ accountId, n, accountNo, name, currency: cur.code, payType, isCompany });
       if (previousDefaultUnit !== null && rand() < 0.05) {
         billUnitId++;
         insBillUnit.run(
@@ -397,6 +406,7 @@ export function generateDemoLedger(
           writeChunk(from, to);
           progress('accounts', to, opts.accounts);
         }
+        mandates.finish();
         progress('indexes', opts.accounts, opts.accounts);
       },
       { restoreOnError: false },

@@ -38,6 +38,7 @@ import { CONFIRMATION_COMMANDS, type ConfirmationCommandOutputs } from './confir
 import { AUTH_COMMANDS, type AuthCommandOutputs } from './auth-contract';
 import { APPROVAL_COMMANDS, type ApprovalCommandOutputs } from './approval-contract';
 import { UPLOAD_COMMANDS, type UploadCommandOutputs } from './upload-contract';
+import { MANDATE_COMMANDS, type MandateCommandOutputs } from './mandate-contract';
 import type {
   AppInfoDto,
   ArImportSummaryDto,
@@ -97,6 +98,7 @@ export const COMMANDS = [
   ...AUTH_COMMANDS,
   ...APPROVAL_COMMANDS,
   ...UPLOAD_COMMANDS,
+  ...MANDATE_COMMANDS,
   'suspense:search',
   'suspense:show',
   'suspense:candidates',
@@ -124,7 +126,8 @@ export type CommandOutputs = AdminCommandOutputs &
   ConfirmationCommandOutputs &
   AuthCommandOutputs &
   ApprovalCommandOutputs &
-  UploadCommandOutputs & {
+  UploadCommandOutputs &
+  MandateCommandOutputs & {
     'app:info': AppInfoDto;
     'demo:load': DemoSummaryDto;
     'ar:import': ArImportSummaryDto;

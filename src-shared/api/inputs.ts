@@ -7,6 +7,7 @@ import { confirmationIdInput, confirmationInputs } from './confirmation-inputs';
 import { authInputs } from './auth-inputs';
 import { approvalInputs } from './approval-inputs';
 import { uploadInputs } from './upload-inputs';
+import { mandateInputs } from './mandate-inputs';
 import { CUSTOM_KEY_PATTERN } from '../columns';
 import { ENTRY_STATUSES } from '../dto/batches';
 import { filePath, oneSource, oneSourceMessage, upload, uploadedFile } from './uploads';
@@ -350,6 +351,7 @@ export const commandInputs = {
   ...adminInputs,
   ...processorInputs,
   ...bankFileInputs,
+  ...mandateInputs,
   ...confirmationInputs,
   ...authInputs,
   ...uploadInputs,

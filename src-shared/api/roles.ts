@@ -6,6 +6,7 @@ import { CONFIRMATION_COMMAND_ROLES } from './confirmation-contract';
 import { AUTH_COMMAND_ROLES } from './auth-contract';
 import { APPROVAL_COMMAND_ROLES } from './approval-contract';
 import { UPLOAD_COMMAND_ROLES } from './upload-contract';
+import { MANDATE_COMMAND_ROLES } from './mandate-contract';
 
 /** Operator roles (DOMAIN.md §1.1): clerks key batches, analysts work suspense, supervisors approve, admins configure. */
 export const ROLES = ['clerk', 'analyst', 'supervisor', 'admin'] as const;
@@ -77,6 +78,7 @@ export const COMMAND_ROLES: Record<CommandName, CommandRoles> = {
   ...AUTH_COMMAND_ROLES,
   ...APPROVAL_COMMAND_ROLES,
   ...UPLOAD_COMMAND_ROLES,
+  ...MANDATE_COMMAND_ROLES,
   'suspense:search': ANY,
   'suspense:show': ANY,
   'suspense:candidates': ANY,

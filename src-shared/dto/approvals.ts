@@ -32,6 +32,11 @@ export const POLICY_OPERATIONS = {
     commands: ['processors:save'],
     amount: false,
   },
+  'creditors:save': {
+    label: 'Direct-debit creditors (their bank accounts receive the collections)',
+    commands: ['creditors:add', 'creditors:update'],
+    amount: false,
+  },
   'settings:save': {
     label: 'Business settings (also through a configuration import)',
     commands: ['admin:set-setting', 'admin:import-config'],

@@ -4,6 +4,7 @@ import { registerApprovalCommands } from './approvals';
 import { registerAuthCommands } from './auth';
 import { registerBatchCommands } from './batches';
 import { registerLedgerCommands } from './ledger';
+import { registerMandateCommands } from './mandates';
 import { registerProcessorCommands } from './processors';
 import { registerBankFileCommands } from './bankfiles';
 import { registerSuspense } from './suspense';
@@ -15,6 +16,7 @@ export const COMMAND_GROUPS: ((kit: CliKit) => void)[] = [
   registerAuthCommands,
   registerBatchCommands,
   registerLedgerCommands,
+  registerMandateCommands,
   registerProcessorCommands,
   registerBankFileCommands,
   registerSuspense,

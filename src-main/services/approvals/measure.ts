@@ -282,6 +282,14 @@ export function measureCommand(
         description: `Save processor connection ${String(input.name)}`,
         state: null,
       };
+    case 'creditors:add':
+    case 'creditors:update':
+      return {
+        operations: ['creditors:save'],
+        amounts: null,
+        description: `${command === 'creditors:add' ? 'Add' : 'Update'} direct-debit creditor ${String(input.code)}`,
+        state: null,
+      };
     case 'admin:set-setting':
       return {
         operations: ['settings:save'],

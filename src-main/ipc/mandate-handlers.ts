@@ -1,0 +1,79 @@
+import { chmodSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { MandateCommandName } from '../../src-shared/api/mandate-contract';
+import { MAX_UPLOAD_BYTES } from '../../src-shared/api/uploads';
+import type { ServiceContext } from '../services/context';
+import { assertPathsAllowed, readCommandFile, uploadedBytes } from '../services/files';
+import { auddisExtract } from '../services/mandates/auddis';
+import { addCreditor, listCreditors, updateCreditor } from '../services/mandates/creditors';
+import {
+  addMandate,
+  amendMandate,
+  cancelMandate,
+  expireMandates,
+  listMandates,
+  showMandate,
+} from '../services/mandates/mandates';
+import { importMandateFile } from '../services/mandates/revision-import';
+import { readUpload, usingUploads, withUpload } from '../services/uploads';
+import { isoDate } from '../domain/dates';
+import type { Handlers } from './dispatch';
+
+/** Handlers of the creditor and mandate commands; every change tells listeners the ledger changed. */
+export function createMandateHandlers(ctx: ServiceContext): Pick<Handlers, MandateCommandName> {
+  const db = ctx.ledger.sqlite;
+  const who = (): { at: Date; operatorId: number } => ({ at: ctx.clock(), operatorId: ctx.operator.id });
+  const changed = <T>(what: string, value: T): T => {
+    ctx.emit('ledger:changed', { what });
+    return value;
+  };
+  return {
+    'creditors:list': () => listCreditors(db),
+    'creditors:add': (input) => changed('creditors', addCreditor(db, input, who())),
+    'creditors:update': (input) => {
+      const { code, ...change } = input;
+      return changed('creditors', updateCreditor(db, code, change, who()));
+    },
+    'mandates:list': (input) => listMandates(db, input),
+    'mandates:show': (input) => showMandate(db, input),
+    'mandates:add': (input) => changed('mandates', addMandate(db, input, who())),
+    'mandates:amend': (input) => changed('mandates', amendMandate(db, input, who())),
+    'mandates:cancel': (input) => changed('mandates', cancelMandate(db, input, who())),
+    'mandates:expire': (input) =>
+      changed('mandates', expireMandates(db, input.asOf ?? isoDate(ctx.clock()), who())),
+    'mandates:import': (input) => {
+      const w = who();
+      const src = withUpload(ctx.uploads, input);
+      const file =
+        src.content !== undefined
+          ? uploadedBytes(src.content, src.fileName, MAX_UPLOAD_BYTES)
+          : src.uploaded !== undefined
+            ? readUpload(db, w, 'mandates:import', src.uploaded, MAX_UPLOAD_BYTES)
+            : {
+                bytes: readCommandFile(db, w, 'mandates:import', src.file ?? '', MAX_UPLOAD_BYTES),
+                name: src.file ?? '',
+              };
+      // A preview keeps the upload: the import that follows reads it again.
+      if (input.preview) return importMandateFile(db, file, { preview: true }, w);
+      return usingUploads(ctx.uploads, [src.uploaded], () =>
+        changed('mandates', importMandateFile(db, file, { preview: false }, w)),
+      );
+    },
+    'mandates:auddis': (input) => {
+      const w = who();
+      assertPathsAllowed(db, w, 'mandates:auddis', input, ['out']);
+      const out = input.out;
+      const write =
+        out === undefined
+          ? undefined
+          : (content: string): string => {
+              const path = resolve(out);
+              // The extract carries customers' bank accounts: readable by its owner only.
+              writeFileSync(path, content, { mode: 0o600 });
+              chmodSync(path, 0o600);
+              return path;
+            };
+      return changed('mandates', auddisExtract(db, w, write));
+    },
+  };
+}

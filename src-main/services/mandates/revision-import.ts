@@ -1,0 +1,237 @@
+import { createHash } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import type {
+  MandateFileProblemDto,
+  MandateImportDto,
+  MandateRevisionRowDto,
+} from '../../../src-shared/dto/mandates';
+import { parseMandateFile, type MandateFileRow } from '../../bankfiles/mandates-file';
+import { writeAudit } from '../../ledger/audit';
+import { conflict } from '../../ledger/errors';
+import type { Actor } from './creditors';
+import type { MandateDetailsInput } from './details';
+import { planAmend, writeAmend, writeCancel } from './mandates';
+import { mandateData, mandatesByReference, type MandateRow } from './rows';
+
+/** A configured mandate revision code (Admin, DOMAIN.md §2.21). */
+type RevisionCode = {
+  code: string;
+  name: string;
+  action: 'amend' | 'cancel';
+  reasonType: number;
+  reasonCode: number;
+  eventType: string;
+  eventCode: string;
+};
+
+/** The column of the file each amendable field comes from (for problems). */
+const FIELD_COLUMN: Record<string, string> = {
+  reference: 'new_reference',
+  iban: 'new_iban',
+  bic: 'new_bic',
+  sortCode: 'new_sort_code',
+  bankAccountNo: 'new_account_no',
+  routingNo: 'new_routing_no',
+  debtorName: 'new_name',
+};
+
+/** The new data a row carries, as a mandate amendment. */
+function rowChange(r: MandateFileRow): MandateDetailsInput {
+  return {
+    reference: r.newReference,
+    iban: r.newIban,
+    bic: r.newBic,
+    sortCode: r.newSortCode,
+    bankAccountNo: r.newAccountNo,
+    routingNo: r.newRoutingNo,
+    debtorName: r.newName,
+  };
+}
+
+const hasNewData = (r: MandateFileRow): boolean =>
+  [r.newReference, r.newIban, r.newBic, r.newSortCode, r.newAccountNo, r.newRoutingNo, r.newName].some(
+    (v) => v !== undefined,
+  );
+
+/**
+ * Imports the bank's mandate file (CMP §4.24, DOMAIN.md §2.21): each row names a mandate (reference,
+ * optionally creditor) and a mandate revision code configured in Admin. Amend codes apply the row's new
+ * data (checked as `mandate amend` checks it; a row without new data only raises the event asking for the
+ * details), cancel codes cancel. Each row raises the code's workflow event. Unknown codes, unknown mandates,
+ * mandates already cancelled or expired, bad data and a mandate named twice are problems, and any problem
+ * means nothing is applied (one transaction). A preview computes the same rows and writes nothing. The same
+ * file (by sha256) is refused the second time.
+ */
+export function importMandateFile(
+  db: Database.Database,
+  file: { bytes: Buffer; name: string },
+  opts: { preview: boolean },
+  who: Actor,
+): MandateImportDto {
+  const sha256 = createHash('sha256').update(file.bytes).digest('hex');
+  const at = who.at.toISOString();
+  const run = (): MandateImportDto => {
+    const earlier = db
+      .prepare('SELECT id, applied_at AS appliedAt FROM mandate_files WHERE sha256 = ?')
+      .get(sha256) as { id: number; appliedAt: string } | undefined;
+    if (earlier)
+      throw conflict(
+        'mandate-file-duplicate',
+        `this mandate file was applied already (file ${earlier.id} on ${earlier.appliedAt.slice(0, 10)}); nothing was changed`,
+      );
+    const parsed = parseMandateFile(file.bytes.toString('utf8'));
+    const problems: MandateFileProblemDto[] = [...parsed.problems];
+    const codes = new Map(
+      (
+        db
+          .prepare(
+            `SELECT code, name, action, reason_type AS reasonType, reason_code AS reasonCode,
+                    event_type AS eventType, event_code AS eventCode FROM mandate_revision_codes`,
+          )
+          .all() as RevisionCode[]
+      ).map((c) => [c.code, c]),
+    );
+    const planned: {
+      row: MandateFileRow;
+      mandate: MandateRow;
+      code: RevisionCode;
+      plan?: Extract<ReturnType<typeof planAmend>, { ok: true }>;
+    }[] = [];
+    const named = new Map<number, number>();
+    for (const r of parsed.rows) {
+      const code = codes.get(r.code);
+      if (!code)
+        problems.push({
+          line: r.line,
+          column: 'revision_code',
+          reason: `unknown mandate revision code ${r.code} (configure it in Admin)`,
+        });
+      const found = mandatesByReference(db, r.reference, r.creditor);
+      const mandate = found[0];
+      if (!mandate) {
+        problems.push({
+          line: r.line,
+          column: 'reference',
+          reason: `no mandate ${r.reference}${r.creditor ? ` for creditor ${r.creditor}` : ''}`,
+        });
+        continue;
+      }
+      if (found.length > 1) {
+        problems.push({
+          line: r.line,
+          column: 'creditor',
+          reason: `reference ${r.reference} is used by several creditors: name the creditor`,
+        });
+        continue;
+      }
+      const twice = named.get(mandate.id);
+      if (twice !== undefined) {
+        problems.push({ line: r.line, column: 'reference', reason: `mandate named again (line ${twice})` });
+        continue;
+      }
+      named.set(mandate.id, r.line);
+      if (mandate.status === 'cancelled' || mandate.status === 'expired') {
+        problems.push({
+          line: r.line,
+          column: 'reference',
+          reason: `mandate ${r.reference} is ${mandate.status}`,
+        });
+        continue;
+      }
+      if (!code) continue;
+      if (code.action === 'cancel') {
+        if (hasNewData(r))
+          problems.push({
+            line: r.line,
+            column: 'revision_code',
+            reason: `code ${code.code} cancels: no new data`,
+          });
+        planned.push({ row: r, mandate, code });
+        continue;
+      }
+      const plan = planAmend(db, mandate, rowChange(r));
+      if (!plan.ok) {
+        for (const i of plan.issues)
+          problems.push({ line: r.line, column: FIELD_COLUMN[i.path] ?? i.path, reason: i.message });
+        continue;
+      }
+      planned.push({ row: r, mandate, code, plan });
+    }
+    // A changed reference must not collide with another row's new reference for the same creditor.
+    const newRefs = new Map<string, number>();
+    for (const p of planned) {
+      if (!p.plan || p.plan.details.reference === p.mandate.reference) continue;
+      const key = `${p.mandate.creditorId}:${p.plan.details.reference}`;
+      const other = newRefs.get(key);
+      if (other !== undefined)
+        problems.push({
+          line: p.row.line,
+          column: 'new_reference',
+          reason: `same new reference as line ${other}`,
+        });
+      newRefs.set(key, p.row.line);
+    }
+    const rows: MandateRevisionRowDto[] = planned.map((p) => {
+      const before = mandateData(p.mandate);
+      const after =
+        p.code.action === 'cancel'
+          ? { ...before, status: 'cancelled' }
+          : mandateData({
+              ...p.mandate,
+              ...(p.plan?.details ?? {}),
+              pendingAmendmentJson: p.plan?.pending ? JSON.stringify(p.plan.pending) : null,
+            });
+      return {
+        line: p.row.line,
+        reference: p.row.reference,
+        creditor: p.mandate.creditorCode,
+        code: p.code.code,
+        action: p.code.action,
+        mandateId: p.mandate.id,
+        accountNo: p.mandate.accountNo,
+        before,
+        after,
+        event: `${p.code.eventType}/${p.code.eventCode}`,
+      };
+    });
+    problems.sort((a, b) => a.line - b.line);
+    if (opts.preview || problems.length > 0)
+      return { preview: opts.preview, sha256, fileId: null, applied: 0, rows, problems };
+
+    const fileId = Number(
+      db
+        .prepare(
+          `INSERT INTO mandate_files (sha256, file_name, rows, applied_at, operator_id) VALUES (?, ?, ?, ?, ?)`,
+        )
+        .run(sha256, file.name, planned.length, at, who.operatorId).lastInsertRowid,
+    );
+    const source = `mandate-file:${fileId}:${sha256}`;
+    const workflow = db.prepare(
+      `INSERT INTO workflow_items (account_id, kind, txn_id, message, status, created_at) VALUES (?, 'mandate-revision', NULL, ?, 'open', ?)`,
+    );
+    for (const p of planned) {
+      const reason = `${p.code.name} (revision code ${p.code.code})`;
+      if (p.code.action === 'cancel') {
+        writeCancel(db, p.mandate, reason, who, { source, code: p.code.code, kind: 'revision' });
+      } else if (p.plan) {
+        // An amend code without new details still leaves its trace: the event asks for the details.
+        writeAmend(db, p.mandate, p.plan, who, { source, code: p.code.code, kind: 'revision' }, reason);
+      }
+      workflow.run(
+        p.mandate.accountId,
+        `${p.code.eventType}/${p.code.eventCode}: mandate ${p.mandate.reference} ${p.code.action === 'cancel' ? 'cancelled' : p.plan?.changed ? 'amended' : 'needs new details'} by the bank's mandate file, revision code ${p.code.code} (${p.code.name}); reason ${p.code.reasonType}/${p.code.reasonCode}`,
+        at,
+      );
+    }
+    writeAudit(db, {
+      at,
+      operatorId: who.operatorId,
+      action: 'mandate.import',
+      entity: 'mandate_file',
+      entityId: String(fileId),
+      after: { sha256, fileName: file.name, rows: planned.length },
+    });
+    return { preview: false, sha256, fileId, applied: planned.length, rows, problems: [] };
+  };
+  return opts.preview ? run() : db.transaction(run)();
+}
