@@ -8,7 +8,7 @@ import type { SequenceType } from '../../domain/mandate-rules';
 import { isoDate } from '../../domain/dates';
 import { renderFile, type Rendered } from './render';
 import { writeRegisteredFile } from './run';
-import type { FileHeader, ItemSnapshot } from './select';
+import type { ItemSnapshot } from './select';
 
 type FileRow = Omit<DdFileDto, 'status'> & { status: 'ready' | 'sent' | 'cancelled' };
 
