@@ -33,6 +33,7 @@ import type {
 } from '../dto/suspense';
 import { ADMIN_COMMANDS, type AdminCommandOutputs } from './admin-contract';
 import { PROCESSOR_COMMANDS, type ProcessorCommandOutputs } from './processor-contract';
+import { DIRECTDEBIT_COMMANDS, type DirectDebitCommandOutputs } from './directdebit-contract';
 import { CONFIRMATION_COMMANDS, type ConfirmationCommandOutputs } from './confirmation-contract';
 import { AUTH_COMMANDS, type AuthCommandOutputs } from './auth-contract';
 import { APPROVAL_COMMANDS, type ApprovalCommandOutputs } from './approval-contract';
@@ -91,6 +92,7 @@ export const COMMANDS = [
   'jobs:cancel',
   ...ADMIN_COMMANDS,
   ...PROCESSOR_COMMANDS,
+  ...DIRECTDEBIT_COMMANDS,
   ...CONFIRMATION_COMMANDS,
   ...AUTH_COMMANDS,
   ...APPROVAL_COMMANDS,
@@ -118,6 +120,7 @@ export type CommandName = (typeof COMMANDS)[number];
 /** The output type of each command. */
 export type CommandOutputs = AdminCommandOutputs &
   ProcessorCommandOutputs &
+  DirectDebitCommandOutputs &
   ConfirmationCommandOutputs &
   AuthCommandOutputs &
   ApprovalCommandOutputs &

@@ -3,6 +3,7 @@ import { registerAdminCommands } from './admin';
 import { registerApprovalCommands } from './approvals';
 import { registerAuthCommands } from './auth';
 import { registerBatchCommands } from './batches';
+import { registerDirectDebitCommands } from './directdebit';
 import { registerLedgerCommands } from './ledger';
 import { registerProcessorCommands } from './processors';
 import { registerSuspense } from './suspense';
@@ -13,6 +14,7 @@ export const COMMAND_GROUPS: ((kit: CliKit) => void)[] = [
   registerApprovalCommands,
   registerAuthCommands,
   registerBatchCommands,
+  registerDirectDebitCommands,
   registerLedgerCommands,
   registerProcessorCommands,
   registerSuspense,
