@@ -21,6 +21,7 @@ import { listAllCodes } from '../services/admin/codes-admin';
 import { createAdminHandlers } from './admin-handlers';
 import { createProcessorHandlers } from './processor-handlers';
 import { createBankFileHandlers } from './bankfiles-handlers';
+import { createDirectDebitHandlers } from './directdebit-handlers';
 import { createConfirmationHandlers } from './confirmation-handlers';
 import { createAuthHandlers } from './auth-handlers';
 import { createApprovalHandlers } from './approval-handlers';
@@ -220,6 +221,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     ...createAdminHandlers(ctx),
     ...createProcessorHandlers(ctx),
     ...createBankFileHandlers(ctx),
+    ...createDirectDebitHandlers(ctx),
     ...createConfirmationHandlers(ctx),
     ...createAuthHandlers(ctx),
     ...createApprovalHandlers(ctx),

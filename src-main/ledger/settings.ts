@@ -57,6 +57,12 @@ export const SETTING_DEFAULTS = {
   /** Approvals (README "Policies and approvals"): minutes a prepared operation waits, failed confirms allowed. */
   'approvals.expiryMinutes': 240,
   'approvals.maxAttempts': 3,
+  /**
+   * Direct debit (issue #14): days between the bill date (the pre-notification) and the earliest collection
+   * date, and the earliest collection date as days after today.
+   */
+  'dd.preNotificationDays': 14,
+  'dd.leadDays': 1,
 } as const;
 
 /** A setting name. */

@@ -34,6 +34,7 @@ import type {
 import { ADMIN_COMMANDS, type AdminCommandOutputs } from './admin-contract';
 import { PROCESSOR_COMMANDS, type ProcessorCommandOutputs } from './processor-contract';
 import { BANKFILE_COMMANDS, type BankFileCommandOutputs } from './bankfiles-contract';
+import { DIRECTDEBIT_COMMANDS, type DirectDebitCommandOutputs } from './directdebit-contract';
 import { CONFIRMATION_COMMANDS, type ConfirmationCommandOutputs } from './confirmation-contract';
 import { AUTH_COMMANDS, type AuthCommandOutputs } from './auth-contract';
 import { APPROVAL_COMMANDS, type ApprovalCommandOutputs } from './approval-contract';
@@ -94,6 +95,7 @@ export const COMMANDS = [
   ...ADMIN_COMMANDS,
   ...PROCESSOR_COMMANDS,
   ...BANKFILE_COMMANDS,
+  ...DIRECTDEBIT_COMMANDS,
   ...CONFIRMATION_COMMANDS,
   ...AUTH_COMMANDS,
   ...APPROVAL_COMMANDS,
@@ -123,6 +125,7 @@ export type CommandName = (typeof COMMANDS)[number];
 export type CommandOutputs = AdminCommandOutputs &
   ProcessorCommandOutputs &
   BankFileCommandOutputs &
+  DirectDebitCommandOutputs &
   ConfirmationCommandOutputs &
   AuthCommandOutputs &
   ApprovalCommandOutputs &

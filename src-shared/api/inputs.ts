@@ -3,6 +3,7 @@ import { adminInputs } from './admin-inputs';
 import { amountInput } from './amount';
 import { processorInputs } from './processor-inputs';
 import { bankFileInputs } from './bankfiles-inputs';
+import { directDebitInputs } from './directdebit-inputs';
 import { confirmationIdInput, confirmationInputs } from './confirmation-inputs';
 import { authInputs } from './auth-inputs';
 import { approvalInputs } from './approval-inputs';
@@ -352,6 +353,7 @@ export const commandInputs = {
   ...processorInputs,
   ...bankFileInputs,
   ...mandateInputs,
+  ...directDebitInputs,
   ...confirmationInputs,
   ...authInputs,
   ...uploadInputs,

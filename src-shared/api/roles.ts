@@ -2,6 +2,7 @@ import type { CommandName } from './contract';
 import { ADMIN_COMMAND_ROLES } from './admin-contract';
 import { PROCESSOR_COMMAND_ROLES } from './processor-contract';
 import { BANKFILE_COMMAND_ROLES } from './bankfiles-contract';
+import { DIRECTDEBIT_COMMAND_ROLES } from './directdebit-contract';
 import { CONFIRMATION_COMMAND_ROLES } from './confirmation-contract';
 import { AUTH_COMMAND_ROLES } from './auth-contract';
 import { APPROVAL_COMMAND_ROLES } from './approval-contract';
@@ -74,6 +75,7 @@ export const COMMAND_ROLES: Record<CommandName, CommandRoles> = {
   ...ADMIN_COMMAND_ROLES,
   ...PROCESSOR_COMMAND_ROLES,
   ...BANKFILE_COMMAND_ROLES,
+  ...DIRECTDEBIT_COMMAND_ROLES,
   ...CONFIRMATION_COMMAND_ROLES,
   ...AUTH_COMMAND_ROLES,
   ...APPROVAL_COMMAND_ROLES,

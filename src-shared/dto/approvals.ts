@@ -24,7 +24,11 @@ export const POLICY_OPERATIONS = {
     amount: true,
   },
   'suspense:recycle': { label: 'Recycle suspended payments', commands: ['suspense:recycle'], amount: true },
-  'collect:run': { label: 'Collection run', commands: ['collect:run'], amount: true },
+  'collect:run': {
+    label: 'Collection run (cards and direct debit)',
+    commands: ['collect:run', 'dd:run'],
+    amount: true,
+  },
   'collect:deposit': { label: 'Deposit run', commands: ['collect:deposit'], amount: true },
   'collect:refund': { label: 'Refund run', commands: ['collect:refund'], amount: true },
   'processors:save': {

@@ -4,6 +4,7 @@ export const CONFIRMABLE_OPERATIONS = [
   'collect:deposit',
   'collect:refund',
   'batches:submit',
+  'dd:run',
 ] as const;
 
 /** One of the confirmable commands. */

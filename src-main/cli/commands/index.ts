@@ -3,6 +3,7 @@ import { registerAdminCommands } from './admin';
 import { registerApprovalCommands } from './approvals';
 import { registerAuthCommands } from './auth';
 import { registerBatchCommands } from './batches';
+import { registerDirectDebitCommands } from './directdebit';
 import { registerLedgerCommands } from './ledger';
 import { registerMandateCommands } from './mandates';
 import { registerProcessorCommands } from './processors';
@@ -15,6 +16,7 @@ export const COMMAND_GROUPS: ((kit: CliKit) => void)[] = [
   registerApprovalCommands,
   registerAuthCommands,
   registerBatchCommands,
+  registerDirectDebitCommands,
   registerLedgerCommands,
   registerMandateCommands,
   registerProcessorCommands,

@@ -227,7 +227,7 @@ export function registerProcessorCommands(kit: CliKit): void {
     program
       .command('collect')
       .description(
-        'collect due bills of card and direct-debit accounts (pin_collect); shows the preview and asks first',
+        'collect due bills of card accounts (pin_collect; direct debit goes by bank file: dd run); shows the preview and asks first',
       )
       .option('--processor <name>', 'processor (default: the default processor)')
       .option(

@@ -255,9 +255,11 @@ export function measureCommand(
     }
     case 'collect:run':
     case 'collect:deposit':
-    case 'collect:refund': {
+    case 'collect:refund':
+    case 'dd:run': {
       // A run is previewed and confirmed first (issue #11); without that confirmation it refuses by itself.
-      if (input.confirmationId === undefined) return null;
+      // A direct-debit dry run posts nothing and sends nothing.
+      if (input.confirmationId === undefined || input.dryRun === true) return null;
       let preview;
       try {
         preview = previewOperation(db, command, input, now);
@@ -269,7 +271,8 @@ export function measureCommand(
         amountMinor: t.amountMinor,
       }));
       return {
-        operations: [command],
+        // A direct-debit run collects money as a card collection run does: the same policy governs it.
+        operations: [command === 'dd:run' ? 'collect:run' : command],
         amounts,
         description: `${preview.summary.description} (${amountsText(db, amounts) || 'nothing'})`,
         state: preview.hash,

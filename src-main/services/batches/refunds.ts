@@ -31,6 +31,20 @@ const CREDIT_PAYMENTS = `
   FROM payments p
   WHERE p.account_id = ? AND p.kind <> 'failed' AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id)`;
 
+/** What a refund can pay back on an account now: open refund items plus unallocated payment credit. */
+export function accountRefundableMinor(db: Database.Database, accountId: number): number {
+  const items = stmt(
+    db,
+    `SELECT coalesce(-sum(open_minor), 0) AS m FROM bill_items
+     WHERE account_id = ? AND status = 'open' AND type = ? AND open_minor < 0`,
+  ).get(accountId, REFUND_ITEM_TYPE) as { m: number };
+  const credit = stmt(
+    db,
+    `SELECT coalesce(sum(max(unallocatedMinor, 0)), 0) AS c FROM (${CREDIT_PAYMENTS})`,
+  ).get(accountId) as { c: number };
+  return items.m + credit.c;
+}
+
 /** Loads the refund facts of every account the entries name (by number or through a bill). */
 function refundFacts(
   db: Database.Database,
@@ -148,7 +162,7 @@ export type RefundToPost = {
   billNo: string | null;
   externalRef: string | null;
   payeeName: string | null;
-  batchId: number;
+  batchId: number | null;
 };
 
 /**

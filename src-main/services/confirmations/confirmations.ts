@@ -23,6 +23,8 @@ import {
   type RunGuard,
   type RunSelection,
 } from '../processors/collect';
+import { selectionKey } from '../directdebit/run';
+import { selectDirectDebit, type DdRunOptions, type DdSelection } from '../directdebit/select';
 
 /**
  * Prepare -> confirm for every command that sends money out (issue #11, finding 9). Preparing computes the
@@ -182,6 +184,31 @@ export function submitPreview(db: Database.Database, input: Record<string, unkno
   };
 }
 
+/**
+ * The preview of a direct-debit run: one group per file (creditor and format), totals per currency, the
+ * skipped reasons; the hash covers the input and every item (bill, account, mandate, amount, sequence type).
+ */
+export function ddRunPreview(input: Record<string, unknown>, sel: DdSelection): Preview {
+  const items = sel.groups.flatMap((g) =>
+    g.items.map((i) => ({ ...i, label: `${g.creditor.code} · ${g.format}` })),
+  );
+  const noun = sel.kind === 'debit' ? 'debits' : 'credits out';
+  return {
+    required: true,
+    hash: sha256({ operation: 'dd:run', input: canonicalInput(input), selection: selectionKey(sel) }),
+    summary: {
+      description: `${sel.scheme.toUpperCase()} ${noun}: ${items.length} in ${sel.groups.length} file${sel.groups.length === 1 ? '' : 's'} for ${sel.collectionDate}`,
+      count: items.length,
+      totals: totalsOf(items),
+      groups: groupsOf(items, (i) => i.label),
+      processor: null,
+      window: { start: sel.collectionDate, end: sel.collectionDate },
+      skipped: sel.skipped,
+      limit: null,
+    },
+  };
+}
+
 /** Computes the preview of an operation from the ledger as it is now, writing nothing. */
 export function previewOperation(
   db: Database.Database,
@@ -211,6 +238,8 @@ export function previewOperation(
     }
     case 'batches:submit':
       return submitPreview(db, input);
+    case 'dd:run':
+      return ddRunPreview(input, selectDirectDebit(db, now, input as DdRunOptions));
   }
 }
 

@@ -449,7 +449,8 @@ function networkAllowance(db: Database.Database, now: Date): (token: string, bra
 }
 
 /**
- * Collects due bills of card and direct-debit accounts through one processor (pin_collect): selects by
+ * Collects due bills of card accounts through one processor (pin_collect; direct-debit and SEPA accounts are
+ * collected by bank file, `dd run`): selects by
  * collection date in the window (or every outstanding bill with rebill), skips bills under the minimum, bills
  * with an open checkpoint (V12), suspended accounts, cards over their network cap or after a never-retry
  * decline, then sends processor batches with bounded concurrency and posts each approval as a payment
@@ -560,7 +561,7 @@ export function selectCollect(
            AND (m.processor_id IS NULL OR m.processor_id = ?)
          ORDER BY m.is_default DESC, m.id LIMIT 1)
        LEFT JOIN collection_states cs ON cs.account_id = a.id
-       WHERE b.status = 'open' AND b.amount_due_minor > 0 AND u.pay_type IN (${PAY_TYPE.creditCard}, ${PAY_TYPE.directDebit})
+       WHERE b.status = 'open' AND b.amount_due_minor > 0 AND u.pay_type = ${PAY_TYPE.creditCard}
          AND u.paying = 1 AND a.is_suspense = 0 ${o.rebill ? '' : `AND a.status = 'active'`}
        ORDER BY b.id`,
     )

@@ -1,0 +1,76 @@
+import type { DirectDebitCommandName } from '../../src-shared/api/directdebit-contract';
+import {
+  confirmationRequired,
+  consumeConfirmation,
+  ddRunPreview,
+  noteConfirmationOutcome,
+} from '../services/confirmations/confirmations';
+import type { ServiceContext } from '../services/context';
+import {
+  cancelFile,
+  listFiles,
+  markSent,
+  regenerate,
+  showFile,
+  writeFileAgain,
+} from '../services/directdebit/files';
+import { fileNameOf } from '../services/directdebit/render';
+import { defaultOutDir, runDirectDebit } from '../services/directdebit/run';
+import { assertPathsAllowed } from '../services/files';
+import { conflict } from '../ledger/errors';
+import type { Handlers } from './dispatch';
+
+/** Handlers of the direct-debit commands: runs (confirmed first), the file registry, sending and cancelling. */
+export function createDirectDebitHandlers(ctx: ServiceContext): Pick<Handlers, DirectDebitCommandName> {
+  const db = ctx.ledger.sqlite;
+  const file = ctx.ledger.file;
+  const changed = <T>(what: string, value: T): T => {
+    ctx.emit('ledger:changed', { what });
+    return value;
+  };
+  const who = () => ({ at: ctx.clock(), operatorId: ctx.operator.id });
+  return {
+    // A run posts payments and writes files that move money: without a prepared confirmation it is refused
+    // (a dry run needs none); the confirmation is checked against the selection the run is about to post.
+    'dd:run': (input) => {
+      assertPathsAllowed(db, who(), 'dd:run', input, ['out']);
+      const now = ctx.clock();
+      const env = { db, ledgerFile: file, now, operatorId: ctx.operator.id };
+      if (input.dryRun) return runDirectDebit(env, input);
+      if (input.confirmationId === undefined)
+        throw confirmationRequired('dd:run', 'posts payments and writes bank files');
+      let confirmationId: number | null = null;
+      const result = runDirectDebit(env, input, (sel) => {
+        confirmationId = consumeConfirmation(
+          db,
+          'dd:run',
+          input,
+          ddRunPreview(input, sel),
+          now,
+          ctx.operator.id,
+        ).id;
+      });
+      if (confirmationId !== null)
+        noteConfirmationOutcome(db, confirmationId, `files ${result.files.map((f) => f.id).join(', ')}`);
+      return changed('directdebit', result);
+    },
+    'dd:files': (input) => ({ rows: listFiles(db, input) }),
+    'dd:show-file': (input) => showFile(db, input.id),
+    'dd:file-text': (input) => {
+      const { file: f, rendered } = regenerate(db, input.id);
+      if (rendered.sha256 !== f.sha256)
+        throw conflict(
+          'file-changed',
+          `bank file ${input.id} regenerates with sha256 ${rendered.sha256}, not the recorded ${f.sha256}`,
+        );
+      return { name: fileNameOf(f.messageId, f.format), text: rendered.text, sha256: rendered.sha256 };
+    },
+    'dd:write-file': (input) => {
+      assertPathsAllowed(db, who(), 'dd:write-file', input, ['out']);
+      return changed('directdebit', writeFileAgain(db, input.id, input.out ?? defaultOutDir(file)));
+    },
+    'dd:mark-sent': (input) => changed('directdebit', markSent(db, input.id, ctx.clock(), ctx.operator.id)),
+    'dd:cancel-file': (input) =>
+      changed('directdebit', cancelFile(db, input.id, input.reason, ctx.clock(), ctx.operator.id)),
+  };
+}

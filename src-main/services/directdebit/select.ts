@@ -1,0 +1,516 @@
+import type Database from 'better-sqlite3';
+import type { DdFileFormat, DdScheme } from '../../../src-shared/dto/directdebit';
+import { PAY_TYPE } from '../../../src-shared/pay-types';
+import { epcTextProblem, EPC_NAME_MAX } from '../../bankfiles/iso20022/epc-text';
+import { addDays, isoDate, isRealIsoDate } from '../../domain/dates';
+import {
+  bicProblem,
+  ibanProblem,
+  isDormant,
+  mandateBlock,
+  routingNumberProblem,
+  sequenceType,
+  type SequenceType,
+} from '../../domain/mandate-rules';
+import { accountRefundableMinor } from '../batches/refunds';
+import { invalidFields, notFound } from '../../ledger/errors';
+import { exponentOf } from '../../ledger/rates';
+import { getSetting } from '../../ledger/settings';
+import { collectionDate, minimumMinor } from '../processors/collect';
+import type { MandateAmendment } from '../../bankfiles/iso20022/write-pain008';
+
+/** Options of a direct-debit run (`paydesk dd run`). */
+export type DdRunOptions = {
+  scheme: DdScheme;
+  collectionDate: string;
+  kind?: 'debit' | 'credit' | undefined;
+  creditor?: string | undefined;
+};
+
+/** A creditor as files need it. */
+export type CreditorRow = {
+  id: number;
+  code: string;
+  scheme: 'sepa' | 'ach' | 'bacs';
+  name: string;
+  identifier: string;
+  currency: string;
+  iban: string | null;
+  bic: string | null;
+  routingNo: string | null;
+  accountNo: string | null;
+  destinationRouting: string | null;
+  destinationName: string | null;
+  originId: string | null;
+  originName: string | null;
+  painVersion: 'pain.008.001.08' | 'pain.008.001.02';
+};
+
+/** The file header as written (stored with the file's first item, so it regenerates after the creditor changes). */
+export type FileHeader =
+  | { scheme: 'sepa'; name: string; iban: string; bic: string | null; creditorId: string }
+  | {
+      scheme: 'ach';
+      companyName: string;
+      companyId: string;
+      odfiRouting: string;
+      destinationRouting: string;
+      destinationName: string;
+      originId: string;
+      originName: string;
+      fileIdModifier: string;
+      entryDescription: string;
+    };
+
+/** The mandate and party data one item was written with (bank_file_items.mandate_snapshot_json). */
+export type ItemSnapshot = {
+  /** sepa_core | sepa_b2b | ach, or 'credit' for a SEPA credit transfer out. */
+  scheme: 'sepa_core' | 'sepa_b2b' | 'ach' | 'credit';
+  reference: string | null;
+  signedOn: string | null;
+  name: string;
+  iban: string | null;
+  bic: string | null;
+  routingNo: string | null;
+  accountNo: string | null;
+  accountType: 'checking' | 'savings' | null;
+  secCode: 'PPD' | 'CCD' | 'WEB' | 'TEL' | null;
+  amendment: MandateAmendment | null;
+  remittance: string | null;
+  /** The account number the item is for (NACHA individual id). */
+  individualId: string;
+  /** Present on the first item of a file only. */
+  header?: FileHeader;
+};
+
+/** One transaction a run writes: a bill under a mandate (debit) or a credit balance paid back (credit). */
+export type DdItem = {
+  billId: number | null;
+  billNo: string | null;
+  accountId: number;
+  accountNo: string;
+  amountMinor: number;
+  currency: string;
+  payType: number;
+  mandateId: number;
+  seqType: SequenceType | null;
+  snapshot: ItemSnapshot;
+};
+
+/** One file a run writes: per creditor, scheme and collection date. */
+export type DdGroup = {
+  creditor: CreditorRow;
+  format: DdFileFormat;
+  currency: string;
+  exponent: number;
+  items: DdItem[];
+};
+
+/** Exactly what a run would write, computed without writing anything. */
+export type DdSelection = {
+  kind: 'debit' | 'credit';
+  scheme: DdScheme;
+  collectionDate: string;
+  groups: DdGroup[];
+  skipped: Record<string, number>;
+  /** Recurrent mandates found dormant for 36 months: the run marks them expired. */
+  expire: number[];
+};
+
+type MandateRow = {
+  id: number;
+  accountId: number;
+  billUnitId: number | null;
+  creditorId: number;
+  scheme: 'sepa_core' | 'sepa_b2b' | 'bacs' | 'ach';
+  reference: string;
+  type: 'recurrent' | 'oneoff';
+  status: 'pending' | 'active' | 'cancelled' | 'expired';
+  signedOn: string;
+  debtorName: string;
+  iban: string | null;
+  bic: string | null;
+  routingNo: string | null;
+  accountNo: string | null;
+  accountType: 'checking' | 'savings' | null;
+  secCode: 'PPD' | 'CCD' | 'WEB' | 'TEL' | null;
+  pendingAmendmentJson: string | null;
+  collections: number;
+  lastCollectedOn: string | null;
+};
+
+const MANDATE_SCHEMES: Record<DdScheme, readonly string[]> = {
+  sepa: ['sepa_core', 'sepa_b2b'],
+  ach: ['ach'],
+};
+
+const SEC_ORDER = ['PPD', 'CCD', 'WEB', 'TEL'] as const;
+
+/** The creditors of a scheme (one by code with --creditor); an unknown code is refused. */
+export function loadCreditors(db: Database.Database, scheme: DdScheme, code?: string): CreditorRow[] {
+  const rows = db
+    .prepare(
+      `SELECT id, code, scheme, name, identifier, currency, iban, bic, routing_no AS routingNo, account_no AS accountNo,
+              destination_routing AS destinationRouting, destination_name AS destinationName, origin_id AS originId,
+              origin_name AS originName, pain_version AS painVersion
+       FROM creditors WHERE scheme = ? AND active = 1 ${code === undefined ? '' : 'AND code = ?'} ORDER BY code`,
+    )
+    .all(...(code === undefined ? [scheme] : [scheme, code])) as CreditorRow[];
+  if (code !== undefined && rows.length === 0) throw notFound(`${scheme} creditor`, code);
+  return rows;
+}
+
+/** Refuses a collection date that is not a date, is in the past or before today + `dd.leadDays`. */
+export function checkCollectionDate(db: Database.Database, date: string, now: Date): void {
+  if (!isRealIsoDate(date))
+    throw invalidFields(`collectionDate: ${date} is not a date (YYYY-MM-DD)`, [
+      { path: 'collectionDate', message: 'a date YYYY-MM-DD' },
+    ]);
+  const today = isoDate(now);
+  const lead = Number(getSetting(db, 'dd.leadDays'));
+  const earliest = addDays(today, lead);
+  if (date < earliest)
+    throw invalidFields(
+      `collectionDate: ${date} is ${date < today ? 'in the past' : 'too early'}; the earliest collection date is ${earliest} (today ${today} + dd.leadDays ${lead})`,
+      [{ path: 'collectionDate', message: `on or after ${earliest}` }],
+    );
+}
+
+function loadMandates(db: Database.Database, scheme: DdScheme): Map<number, MandateRow[]> {
+  const rows = db
+    .prepare(
+      `SELECT id, account_id AS accountId, bill_unit_id AS billUnitId, creditor_id AS creditorId, scheme, reference, type, status,
+              signed_on AS signedOn, debtor_name AS debtorName, iban, bic, routing_no AS routingNo, account_no AS accountNo,
+              account_type AS accountType, sec_code AS secCode, pending_amendment_json AS pendingAmendmentJson, collections,
+              last_collected_on AS lastCollectedOn
+       FROM mandates WHERE scheme IN (SELECT value FROM json_each(?))
+       ORDER BY (status = 'active') DESC, id`,
+    )
+    .all(JSON.stringify(MANDATE_SCHEMES[scheme])) as MandateRow[];
+  const by = new Map<number, MandateRow[]>();
+  for (const m of rows) {
+    const list = by.get(m.accountId);
+    if (list) list.push(m);
+    else by.set(m.accountId, [m]);
+  }
+  return by;
+}
+
+/**
+ * The mandate a bill is collected under: an active one for its bill unit, then an active one for the whole
+ * account; failing those the unit's or account's latest other mandate, so the skip says why (cancelled ...).
+ */
+function mandateFor(list: readonly MandateRow[] | undefined, billUnitId: number): MandateRow | undefined {
+  if (!list) return undefined;
+  const fits = (m: MandateRow): boolean => m.billUnitId === billUnitId || m.billUnitId === null;
+  return (
+    list.find((m) => m.status === 'active' && m.billUnitId === billUnitId) ??
+    list.find((m) => m.status === 'active' && m.billUnitId === null) ??
+    [...list].reverse().find(fits)
+  );
+}
+
+/** Why a mandate's bank details cannot go into a file, or null. */
+function bankProblem(m: MandateRow): string | null {
+  if (m.scheme === 'ach') {
+    if (!m.routingNo || routingNumberProblem(m.routingNo)) return 'invalid routing number';
+    if (!m.accountNo || !/^[A-Za-z0-9 -]{1,17}$/.test(m.accountNo)) return 'invalid bank account number';
+    return null;
+  }
+  if (!m.iban || ibanProblem(m.iban).problem) return 'invalid IBAN';
+  if (m.bic && bicProblem(m.bic)) return 'invalid BIC';
+  if (epcTextProblem('debtor name', m.debtorName, 10_000)) return 'debtor name outside the EPC character set';
+  return null;
+}
+
+function snapshotOf(
+  m: MandateRow,
+  accountNo: string,
+  remittance: string | null,
+  credit: boolean,
+): ItemSnapshot {
+  const amendment =
+    !credit && m.pendingAmendmentJson ? (JSON.parse(m.pendingAmendmentJson) as MandateAmendment) : null;
+  return {
+    scheme: credit && m.scheme !== 'ach' ? 'credit' : m.scheme === 'bacs' ? 'sepa_core' : m.scheme,
+    reference: credit ? null : m.reference,
+    signedOn: credit ? null : m.signedOn,
+    name: m.debtorName,
+    iban: m.iban ? ibanProblem(m.iban).iban : null,
+    bic: m.bic ? m.bic.replace(/\s+/g, '').toUpperCase() : null,
+    routingNo: m.routingNo,
+    accountNo: m.accountNo,
+    accountType: m.accountType,
+    secCode: m.secCode,
+    amendment,
+    remittance,
+    individualId: accountNo,
+  };
+}
+
+function formatOf(scheme: DdScheme, kind: 'debit' | 'credit', c: CreditorRow): DdFileFormat {
+  if (scheme === 'ach') return 'nacha';
+  return kind === 'credit' ? 'pain.001.001.09' : c.painVersion;
+}
+
+/** Why a creditor cannot write files, or null. */
+function creditorProblem(c: CreditorRow, scheme: DdScheme): string | null {
+  if (scheme === 'sepa') return c.iban ? null : `creditor ${c.code} has no IBAN`;
+  if (!c.routingNo || !c.destinationRouting) return `creditor ${c.code} has no ODFI or destination routing`;
+  return null;
+}
+
+/**
+ * The selection of a direct-debit run (DOMAIN.md §4.17): open, due bills (collect's date policy, minimum
+ * amount, suspended accounts) of bill units paying by direct debit or SEPA, under an active mandate of the
+ * scheme whose creditor collects in the bill's currency; bills already in a live file, mandates that cannot
+ * collect (dormant ones are marked for expiry) and bills whose pre-notification period (bill date +
+ * `dd.preNotificationDays`) ends after the collection date are skipped and counted. Credit runs select
+ * accounts paying by direct debit with a credit balance they can be paid back.
+ */
+export function selectDirectDebit(db: Database.Database, now: Date, o: DdRunOptions): DdSelection {
+  checkCollectionDate(db, o.collectionDate, now);
+  const kind = o.kind ?? 'debit';
+  const creditors = loadCreditors(db, o.scheme, o.creditor);
+  const byId = new Map(creditors.map((c) => [c.id, c]));
+  const mandates = loadMandates(db, o.scheme);
+  const skipped: Record<string, number> = {};
+  const skip = (why: string): void => {
+    skipped[why] = (skipped[why] ?? 0) + 1;
+  };
+  const expire = new Set<number>();
+  const groups = new Map<number, DdGroup>();
+  const groupOf = (c: CreditorRow): DdGroup => {
+    let g = groups.get(c.id);
+    if (!g)
+      groups.set(
+        c.id,
+        (g = {
+          creditor: c,
+          format: formatOf(o.scheme, kind, c),
+          currency: c.currency,
+          exponent: exponentOf(db, c.currency),
+          items: [],
+        }),
+      );
+    return g;
+  };
+  const usable = (m: MandateRow): CreditorRow | null => {
+    const c = byId.get(m.creditorId);
+    if (!c) return null;
+    const block = mandateBlock(m, o.collectionDate);
+    if (block) {
+      if (m.status === 'active' && m.type === 'recurrent' && isDormant(m, o.collectionDate)) {
+        expire.add(m.id);
+        skip('mandate expired (unused for 36 months)');
+      } else skip(block);
+      return null;
+    }
+    const cp = creditorProblem(c, o.scheme);
+    if (cp) {
+      skip(cp);
+      return null;
+    }
+    const bp = bankProblem(m);
+    if (bp) {
+      skip(bp);
+      return null;
+    }
+    return c;
+  };
+  if (kind === 'debit') selectDebits(db, now, o, mandates, usable, groupOf, skip);
+  else selectCredits(db, mandates, usable, groupOf, skip, o);
+  const out = [...groups.values()].filter((g) => g.items.length > 0);
+  for (const g of out) {
+    // NACHA: one batch per SEC code, entries in file order; order the items so batches are contiguous.
+    if (o.scheme === 'ach') {
+      const rank = (s: ItemSnapshot): number => SEC_ORDER.indexOf(s.secCode ?? 'PPD');
+      g.items.sort((a, b) => rank(a.snapshot) - rank(b.snapshot));
+    }
+  }
+  return {
+    kind,
+    scheme: o.scheme,
+    collectionDate: o.collectionDate,
+    groups: out.sort((a, b) => a.creditor.code.localeCompare(b.creditor.code)),
+    skipped,
+    expire: [...expire].sort((a, b) => a - b),
+  };
+}
+
+type Bill = {
+  billId: number;
+  billNo: string;
+  accountId: number;
+  accountNo: string;
+  currency: string;
+  amountMinor: number;
+  billDate: string;
+  dueDate: string;
+  billUnitId: number;
+  payType: number;
+  suspendedUntil: string | null;
+  datePolicy: string | null;
+  live: number;
+};
+
+function selectDebits(
+  db: Database.Database,
+  now: Date,
+  o: DdRunOptions,
+  mandates: Map<number, MandateRow[]>,
+  usable: (m: MandateRow) => CreditorRow | null,
+  groupOf: (c: CreditorRow) => DdGroup,
+  skip: (why: string) => void,
+): void {
+  const today = isoDate(now);
+  const policy = String(getSetting(db, 'collect.datePolicy'));
+  const minimumText = String(getSetting(db, 'collect.minimumAmount'));
+  const notice = Number(getSetting(db, 'dd.preNotificationDays'));
+  const bills = db
+    .prepare(
+      `SELECT b.id AS billId, b.bill_no AS billNo, a.id AS accountId, a.account_no AS accountNo, b.currency,
+              b.amount_due_minor AS amountMinor, b.bill_date AS billDate, b.due_date AS dueDate, u.id AS billUnitId,
+              u.pay_type AS payType, cs.suspended_until AS suspendedUntil, cs.date_policy AS datePolicy,
+              EXISTS (SELECT 1 FROM bank_file_items i WHERE i.bill_id = b.id AND i.status = 'sent') AS live
+       FROM bills b JOIN bill_units u ON u.id = b.bill_unit_id JOIN accounts a ON a.id = b.account_id
+       LEFT JOIN collection_states cs ON cs.account_id = a.id
+       WHERE b.status = 'open' AND b.amount_due_minor > 0 AND u.pay_type IN (${PAY_TYPE.directDebit}, ${PAY_TYPE.sepa})
+         AND u.paying = 1 AND a.is_suspense = 0 AND a.status = 'active'
+       ORDER BY b.id`,
+    )
+    .all() as Bill[];
+  const minimum = new Map<string, number>();
+  // A one-off mandate collects once, and the first collection of a series is the only FRST: a mandate's
+  // history as it is before this run decides every bill it collects in it.
+  const usedInRun = new Map<number, number>();
+  for (const b of bills) {
+    if (collectionDate(b.datePolicy ?? policy, b.billDate, b.dueDate) > o.collectionDate) continue;
+    const m = mandateFor(mandates.get(b.accountId), b.billUnitId);
+    if (!m) {
+      skip('no mandate');
+      continue;
+    }
+    if (b.live === 1) {
+      skip('already in a live file');
+      continue;
+    }
+    let min = minimum.get(b.currency);
+    if (min === undefined)
+      minimum.set(b.currency, (min = minimumMinor(minimumText, exponentOf(db, b.currency))));
+    if (b.amountMinor < min) {
+      skip('below minimum amount');
+      continue;
+    }
+    if (b.suspendedUntil && b.suspendedUntil > today) {
+      skip('account suspended');
+      continue;
+    }
+    if (addDays(b.billDate, notice) > o.collectionDate) {
+      skip('pre-notification period not met');
+      continue;
+    }
+    const c = usable(m);
+    if (!c) continue;
+    if (c.currency !== b.currency) {
+      skip('creditor currency differs from the bill');
+      continue;
+    }
+    const used = usedInRun.get(m.id) ?? 0;
+    if (m.type === 'oneoff' && used > 0) {
+      skip('one-off mandate already used');
+      continue;
+    }
+    usedInRun.set(m.id, used + 1);
+    groupOf(c).items.push({
+      billId: b.billId,
+      billNo: b.billNo,
+      accountId: b.accountId,
+      accountNo: b.accountNo,
+      amountMinor: b.amountMinor,
+      currency: b.currency,
+      payType: b.payType,
+      mandateId: m.id,
+      seqType: m.scheme === 'ach' ? null : sequenceType(m),
+      snapshot: snapshotOf(m, b.accountNo, `Bill ${b.billNo}`, false),
+    });
+  }
+}
+
+function selectCredits(
+  db: Database.Database,
+  mandates: Map<number, MandateRow[]>,
+  usable: (m: MandateRow) => CreditorRow | null,
+  groupOf: (c: CreditorRow) => DdGroup,
+  skip: (why: string) => void,
+  o: DdRunOptions,
+): void {
+  const accounts = db
+    .prepare(
+      `SELECT a.id AS accountId, a.account_no AS accountNo, a.currency, -a.balance_minor AS creditMinor,
+              (SELECT u.pay_type FROM bill_units u WHERE u.account_id = a.id AND u.pay_type IN (${PAY_TYPE.directDebit}, ${PAY_TYPE.sepa})
+                 ORDER BY u.paying DESC, u.is_default DESC, u.id LIMIT 1) AS payType,
+              EXISTS (SELECT 1 FROM bank_file_items i JOIN bank_files_out f ON f.id = i.file_id
+                      WHERE i.account_id = a.id AND i.status = 'sent' AND f.kind = 'credit' AND f.status = 'ready') AS live
+       FROM accounts a WHERE a.balance_minor < 0 AND a.is_suspense = 0 AND a.status <> 'closed'
+       ORDER BY a.id`,
+    )
+    .all() as {
+    accountId: number;
+    accountNo: string;
+    currency: string;
+    creditMinor: number;
+    payType: number | null;
+    live: number;
+  }[];
+  for (const a of accounts) {
+    if (a.payType === null) continue;
+    const m = mandates.get(a.accountId)?.find((x) => x.status === 'active');
+    if (!m) {
+      skip('no mandate');
+      continue;
+    }
+    if (a.live === 1) {
+      skip('already in a live file');
+      continue;
+    }
+    // A credit out needs the bank details, not a collectable mandate: only cancelled/expired ones are refused.
+    const c = loadCreditorFor(m, o, usable);
+    if (!c) continue;
+    if (c.currency !== a.currency) {
+      skip('creditor currency differs from the account');
+      continue;
+    }
+    const amountMinor = Math.min(a.creditMinor, accountRefundableMinor(db, a.accountId));
+    if (amountMinor <= 0) {
+      skip('no refundable credit');
+      continue;
+    }
+    if (o.scheme === 'sepa' && epcTextProblem('name', m.debtorName, EPC_NAME_MAX * 10)) {
+      skip('debtor name outside the EPC character set');
+      continue;
+    }
+    groupOf(c).items.push({
+      billId: null,
+      billNo: null,
+      accountId: a.accountId,
+      accountNo: a.accountNo,
+      amountMinor,
+      currency: a.currency,
+      payType: a.payType,
+      mandateId: m.id,
+      seqType: null,
+      snapshot: snapshotOf(m, a.accountNo, `Refund of credit balance ${a.accountNo}`, true),
+    });
+  }
+}
+
+/** The creditor of a mandate for a credit out: its bank details must be writable; dormancy does not matter. */
+function loadCreditorFor(
+  m: MandateRow,
+  o: DdRunOptions,
+  usable: (m: MandateRow) => CreditorRow | null,
+): CreditorRow | null {
+  // Dormancy and sequence rules are about collecting; paying money back only needs a live mandate's details.
+  return usable({ ...m, type: 'oneoff', collections: 0, lastCollectedOn: null, signedOn: o.collectionDate });
+}

@@ -1,0 +1,395 @@
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LedgerCheckDto } from '../../src-shared/dto/app';
+import {
+  cancelFile,
+  listFiles,
+  markSent,
+  showFile,
+  writeFileAgain,
+} from '../../src-main/services/directdebit/files';
+import { sha256Text } from '../../src-main/services/directdebit/render';
+import { runDirectDebit, type DdEnv } from '../../src-main/services/directdebit/run';
+import { freshApp } from '../helpers/ledger';
+import { insertMandate, seedDirectDebit } from '../helpers/mandates';
+import { validateBoth } from '../helpers/xsd';
+
+let app: ReturnType<typeof freshApp>;
+const db = () => app.ctx.ledger.sqlite;
+const env = (now = new Date('2026-11-22T09:00:00Z')): DdEnv => ({
+  db: db(),
+  ledgerFile: app.file,
+  now,
+  operatorId: app.ctx.operator.id,
+});
+const DATE = '2026-12-10';
+
+async function checkClean(): Promise<void> {
+  const r = await app.dispatch('ledger:check', { maxViolations: 20 });
+  if (!r.ok) throw new Error(r.error.message);
+  expect((r.value as LedgerCheckDto).violations).toEqual([]);
+}
+
+const count = (sql: string, ...args: unknown[]): number =>
+  (
+    db()
+      .prepare(sql)
+      .get(...args) as { n: number }
+  ).n;
+
+beforeEach(async () => {
+  app = freshApp();
+  const r = await app.dispatch('demo:load', { accounts: 200, seed: 4 });
+  if (!r.ok) throw new Error(r.error.message);
+});
+afterEach(() => app.dispose());
+
+/** Open EUR bills of SEPA accounts due for the date (finalized policy: bill date). */
+const dueSepaBills = (): number =>
+  count(
+    `SELECT count(*) AS n FROM bills b JOIN bill_units u ON u.id = b.bill_unit_id JOIN accounts a ON a.id = b.account_id
+     WHERE u.pay_type = 10018 AND b.status = 'open' AND b.amount_due_minor >= 200 AND a.status = 'active' AND u.paying = 1`,
+  );
+
+describe('direct-debit run (SEPA)', () => {
+  it('writes a pain.008 both XSD engines accept, posts a payment per bill, closes the bills', async () => {
+    seedDirectDebit(db());
+    const due = dueSepaBills();
+    expect(due).toBeGreaterThan(0);
+    const run = runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE });
+    expect(run.files).toHaveLength(1);
+    const f = run.files[0]!;
+    expect(f).toMatchObject({
+      scheme: 'sepa',
+      format: 'pain.008.001.08',
+      currency: 'EUR',
+      status: 'ready',
+      count: due,
+    });
+    expect(run.payments).toBe(due);
+    expect(existsSync(f.path!)).toBe(true);
+    expect(statSync(f.path!).mode & 0o777).toBe(0o600);
+    const text = readFileSync(f.path!, 'utf8');
+    expect(sha256Text(text)).toBe(f.sha256);
+    expect(validateBoth('pain.008.001.08.xsd', [f.path!])).toEqual({ xmllint: null, xmlschema: null });
+    expect(text).toContain('<SeqTp>FRST</SeqTp>');
+    expect(dueSepaBills()).toBe(0);
+    const detail = showFile(db(), f.id!);
+    expect(detail.items).toHaveLength(due);
+    expect(
+      detail.items.every(
+        (i) => i.status === 'sent' && i.paymentId !== null && i.paymentInfoId === `${f.messageId}-1`,
+      ),
+    ).toBe(true);
+    expect(detail.items.reduce((s, i) => s + i.amountMinor, 0)).toBe(f.totalMinor);
+    // Every payment is SEPA pay type, keyed by the item, allocated to its bill.
+    expect(
+      count(
+        `SELECT count(*) AS n FROM payments WHERE source_key LIKE 'dd:%' AND pay_type = 10018 AND effective_date = ?`,
+        DATE,
+      ),
+    ).toBe(due);
+    expect(count(`SELECT count(*) AS n FROM mandate_events WHERE kind = 'collected'`)).toBeGreaterThan(0);
+    await checkClean();
+  });
+
+  it('a second run for the same date posts nothing new; FRST then RCUR on the next date', async () => {
+    seedDirectDebit(db());
+    const first = runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE });
+    const payments = count(`SELECT count(*) AS n FROM payments`);
+    const again = runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE });
+    expect(again.files).toEqual([]);
+    expect(again.payments).toBe(0);
+    expect(count(`SELECT count(*) AS n FROM payments`)).toBe(payments);
+    expect(first.files[0]!.count).toBeGreaterThan(0);
+    await checkClean();
+  });
+
+  it("FRST for a mandate's first collection, RCUR for the next", async () => {
+    seedDirectDebit(db());
+    // Only the older bills first (pre-notification 50 days), then the newer ones of the same mandates.
+    db().prepare(`INSERT INTO settings (key, value) VALUES ('dd.preNotificationDays', '50')`).run();
+    const first = runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE });
+    const firstItems = showFile(db(), first.files[0]!.id!).items;
+    expect(firstItems.every((i) => i.seqType === 'FRST')).toBe(true);
+    db().prepare(`UPDATE settings SET value = '14' WHERE key = 'dd.preNotificationDays'`).run();
+    const next = runDirectDebit(env(), { scheme: 'sepa', collectionDate: '2026-12-20' });
+    const items = showFile(db(), next.files[0]!.id!).items;
+    const collected = new Set(firstItems.map((i) => i.mandateReference));
+    const rcur = items.filter((i) => collected.has(i.mandateReference));
+    expect(rcur.length).toBeGreaterThan(0);
+    expect(rcur.every((i) => i.seqType === 'RCUR')).toBe(true);
+    expect(items.filter((i) => !collected.has(i.mandateReference)).every((i) => i.seqType === 'FRST')).toBe(
+      true,
+    );
+    const text = readFileSync(next.files[0]!.path!, 'utf8');
+    expect(text).toContain('<SeqTp>RCUR</SeqTp>');
+    expect(validateBoth('pain.008.001.08.xsd', [next.files[0]!.path!])).toEqual({
+      xmllint: null,
+      xmlschema: null,
+    });
+    await checkClean();
+  });
+
+  it('dry run computes the same files and writes nothing', () => {
+    seedDirectDebit(db());
+    const before = {
+      p: count('SELECT count(*) AS n FROM payments'),
+      a: count('SELECT count(*) AS n FROM audit_log'),
+    };
+    const dry = runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE, dryRun: true });
+    expect(dry.files).toHaveLength(1);
+    expect(dry.files[0]).toMatchObject({ id: null, path: null, status: 'preview' });
+    expect(dry.payments).toBe(0);
+    expect(count('SELECT count(*) AS n FROM payments')).toBe(before.p);
+    expect(count('SELECT count(*) AS n FROM audit_log')).toBe(before.a);
+    expect(count('SELECT count(*) AS n FROM bank_files_out')).toBe(0);
+    expect(existsSync(join(app.dir, 'bankfiles'))).toBe(false);
+    const real = runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE });
+    expect(real.files[0]!.count).toBe(dry.files[0]!.count);
+    expect(real.files[0]!.totalMinor).toBe(dry.files[0]!.totalMinor);
+  });
+
+  it('skips with reasons: no mandate, cancelled, dormant (expired with an event)', () => {
+    const { sepaMandates } = seedDirectDebit(db());
+    const [m1, m2, m3] = sepaMandates;
+    db().prepare(`UPDATE mandates SET status = 'cancelled' WHERE id = ?`).run(m1);
+    db()
+      .prepare(
+        `UPDATE mandates SET signed_on = '2023-01-01', collections = 3, last_collected_on = '2023-06-01' WHERE id = ?`,
+      )
+      .run(m2);
+    db().prepare(`DELETE FROM mandates WHERE id = ?`).run(m3);
+    const run = runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE });
+    expect(run.skipped['mandate cancelled']).toBeGreaterThan(0);
+    expect(run.skipped['no mandate']).toBeGreaterThan(0);
+    expect(run.skipped['mandate expired (unused for 36 months)']).toBeGreaterThan(0);
+    expect(
+      (db().prepare('SELECT status FROM mandates WHERE id = ?').get(m2) as { status: string }).status,
+    ).toBe('expired');
+    expect(
+      count(`SELECT count(*) AS n FROM mandate_events WHERE mandate_id = ? AND kind = 'expired'`, m2),
+    ).toBe(1);
+  });
+
+  it('refuses a collection date in the past or before today + lead days', () => {
+    seedDirectDebit(db());
+    expect(() => runDirectDebit(env(), { scheme: 'sepa', collectionDate: '2026-11-20' })).toThrow(
+      /in the past/,
+    );
+    expect(() => runDirectDebit(env(), { scheme: 'sepa', collectionDate: '2026-11-22' })).toThrow(
+      /earliest collection date is 2026-11-23/,
+    );
+    expect(() => runDirectDebit(env(), { scheme: 'sepa', collectionDate: '2026-02-30' })).toThrow(
+      /not a date/,
+    );
+    expect(() => runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE, creditor: 'NOPE' })).toThrow(
+      /NOPE/,
+    );
+  });
+
+  it('pre-notification: bills dated less than N days before the collection are skipped', () => {
+    seedDirectDebit(db());
+    db().prepare(`INSERT INTO settings (key, value) VALUES ('dd.preNotificationDays', '60')`).run();
+    const run = runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE, dryRun: true });
+    expect(run.skipped['pre-notification period not met']).toBeGreaterThan(0);
+    const total = run.files.reduce((s, f) => s + f.count, 0);
+    db().prepare(`UPDATE settings SET value = '0' WHERE key = 'dd.preNotificationDays'`).run();
+    const all = runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE, dryRun: true });
+    expect(all.skipped['pre-notification period not met']).toBeUndefined();
+    expect(all.files[0]!.count).toBeGreaterThan(total);
+  });
+
+  it('an amendment goes out once with AmdmntInfDtls, then is cleared', () => {
+    const { sepaMandates } = seedDirectDebit(db());
+    db()
+      .prepare(
+        `UPDATE mandates SET pending_amendment_json = ?, collections = 2, last_collected_on = '2026-10-01' WHERE id = ?`,
+      )
+      .run(
+        JSON.stringify({ originalReference: 'OLD-REF-1', originalIban: 'DE02120300000000202051' }),
+        sepaMandates[0],
+      );
+    const run = runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE });
+    const text = readFileSync(run.files[0]!.path!, 'utf8');
+    expect(text).toContain('<OrgnlMndtId>OLD-REF-1</OrgnlMndtId>');
+    expect(text).toContain('<AmdmntInd>true</AmdmntInd>');
+    expect(validateBoth('pain.008.001.08.xsd', [run.files[0]!.path!])).toEqual({
+      xmllint: null,
+      xmlschema: null,
+    });
+    const m = db()
+      .prepare('SELECT pending_amendment_json AS p, collections FROM mandates WHERE id = ?')
+      .get(sepaMandates[0]) as {
+      p: string | null;
+      collections: number;
+    };
+    expect(m.p).toBeNull();
+    expect(m.collections).toBeGreaterThan(2);
+  });
+
+  it('writes pain.008.001.02 for a creditor that asks for it', () => {
+    const { sepa } = seedDirectDebit(db());
+    db().prepare(`UPDATE creditors SET pain_version = 'pain.008.001.02' WHERE id = ?`).run(sepa);
+    const run = runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE });
+    expect(run.files[0]!.format).toBe('pain.008.001.02');
+    expect(validateBoth('pain.008.001.02.xsd', [run.files[0]!.path!])).toEqual({
+      xmllint: null,
+      xmlschema: null,
+    });
+  });
+});
+
+describe('the file registry', () => {
+  it('regenerates byte-identically after the mandate and creditor change; refuses a tampered registry', () => {
+    const { sepa, sepaMandates } = seedDirectDebit(db());
+    const run = runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE });
+    const f = run.files[0]!;
+    const original = readFileSync(f.path!);
+    db().prepare(`UPDATE creditors SET name = 'Renamed AG', iban = NULL WHERE id = ?`).run(sepa);
+    db().prepare(`UPDATE mandates SET debtor_name = 'Someone Else' WHERE id = ?`).run(sepaMandates[0]);
+    const out = join(app.dir, 'again');
+    const again = writeFileAgain(db(), f.id!, out);
+    expect(readFileSync(again.path!).equals(original)).toBe(true);
+    db()
+      .prepare(`UPDATE bank_file_items SET amount_minor = amount_minor + 1 WHERE file_id = ? AND seq = 1`)
+      .run(f.id);
+    expect(() => writeFileAgain(db(), f.id!, out)).toThrow(/not the recorded/);
+  });
+
+  it('marks a file sent once; a second time is refused', () => {
+    seedDirectDebit(db());
+    const f = runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE }).files[0]!;
+    expect(markSent(db(), f.id!, new Date(), app.ctx.operator.id).status).toBe('sent');
+    expect(() => markSent(db(), f.id!, new Date(), app.ctx.operator.id)).toThrow(/already sent/);
+    expect(() => cancelFile(db(), f.id!, 'oops', new Date(), app.ctx.operator.id)).toThrow(/only a ready/);
+    expect(listFiles(db(), { status: 'sent' }).map((x) => x.id)).toEqual([f.id]);
+  });
+
+  it('cancel reverses the payments, reopens the bills, restores the mandates; the next run collects them again', async () => {
+    const { sepaMandates } = seedDirectDebit(db());
+    db()
+      .prepare(`UPDATE mandates SET pending_amendment_json = ? WHERE id = ?`)
+      .run(JSON.stringify({ smnda: true }), sepaMandates[0]);
+    const due = dueSepaBills();
+    const f = runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE }).files[0]!;
+    expect(dueSepaBills()).toBe(0);
+    const c = cancelFile(db(), f.id!, 'wrong date', new Date('2026-11-22T10:00:00Z'), app.ctx.operator.id);
+    expect(c.status).toBe('cancelled');
+    expect(dueSepaBills()).toBe(due);
+    expect(
+      count(
+        `SELECT count(*) AS n FROM reversals r JOIN payments p ON p.id = r.payment_id WHERE p.source_key LIKE 'dd:%'`,
+      ),
+    ).toBe(due);
+    expect(
+      count(`SELECT count(*) AS n FROM bank_file_items WHERE file_id = ? AND status = 'cancelled'`, f.id),
+    ).toBe(due);
+    const m = db()
+      .prepare(
+        `SELECT collections, first_collected_on AS f, pending_amendment_json AS p FROM mandates WHERE id = ?`,
+      )
+      .get(sepaMandates[0]) as {
+      collections: number;
+      f: string | null;
+      p: string | null;
+    };
+    expect(m).toEqual({ collections: 0, f: null, p: JSON.stringify({ smnda: true }) });
+    expect(() => cancelFile(db(), f.id!, 'again', new Date(), app.ctx.operator.id)).toThrow(/only a ready/);
+    await checkClean();
+    const next = runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE });
+    expect(next.files[0]!.count).toBe(due);
+    expect(readFileSync(next.files[0]!.path!, 'utf8')).toContain('<SeqTp>FRST</SeqTp>');
+    await checkClean();
+  });
+
+  it('a crash between posting and writing loses nothing: the file is rewritten from the registry', () => {
+    seedDirectDebit(db());
+    const out = join(app.dir, 'out');
+    // The folder is a file, so writing fails after the transaction committed (as a crash would leave it).
+    rmSync(out, { force: true, recursive: true });
+    writeFileSync(out, 'not a folder');
+    expect(() => runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE, out })).toThrow();
+    const [f] = listFiles(db(), {});
+    expect(f).toMatchObject({ status: 'ready', path: null });
+    expect(count(`SELECT count(*) AS n FROM payments WHERE source_key LIKE 'dd:%'`)).toBe(f!.count);
+    const again = writeFileAgain(db(), f!.id!, join(app.dir, 'out2'));
+    expect(sha256Text(readFileSync(again.path!, 'utf8'))).toBe(f!.sha256);
+    expect(validateBoth('pain.008.001.08.xsd', [again.path!])).toEqual({ xmllint: null, xmlschema: null });
+  });
+});
+
+describe('credit run (refunds out)', () => {
+  it('pays credit balances back by pain.001.001.09 and posts refunds', async () => {
+    const { sepaMandates } = seedDirectDebit(db());
+    const acct = db()
+      .prepare(
+        'SELECT account_id AS id, a.account_no AS no FROM mandates m JOIN accounts a ON a.id = m.account_id WHERE m.id = ?',
+      )
+      .get(sepaMandates[0]) as {
+      id: number;
+      no: string;
+    };
+    // An overpayment leaves a credit balance.
+    const r = await app.dispatch('payments:record', {
+      accountNo: acct.no,
+      amount: '99999.00',
+      currency: 'EUR',
+      payType: 10012,
+      channelId: 0,
+      allocate: 'auto',
+    });
+    if (!r.ok) throw new Error(r.error.message);
+    const bal = (
+      db().prepare('SELECT balance_minor AS b FROM accounts WHERE id = ?').get(acct.id) as { b: number }
+    ).b;
+    expect(bal).toBeLessThan(0);
+    const run = runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE, kind: 'credit' });
+    expect(run.files).toHaveLength(1);
+    expect(run.files[0]).toMatchObject({
+      kind: 'credit',
+      format: 'pain.001.001.09',
+      count: 1,
+      totalMinor: -bal,
+    });
+    expect(validateBoth('pain.001.001.09.xsd', [run.files[0]!.path!])).toEqual({
+      xmllint: null,
+      xmlschema: null,
+    });
+    expect(
+      (db().prepare('SELECT balance_minor AS b FROM accounts WHERE id = ?').get(acct.id) as { b: number }).b,
+    ).toBe(0);
+    expect(count(`SELECT count(*) AS n FROM refunds WHERE source_key LIKE 'dd:%'`)).toBe(1);
+    expect(runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE, kind: 'credit' }).files).toEqual([]);
+    await checkClean();
+  });
+});
+
+describe('mandate choice', () => {
+  it('prefers a bill-unit mandate over the account one', () => {
+    const { sepa } = seedDirectDebit(db());
+    const b = db()
+      .prepare(
+        `SELECT b.account_id AS account, b.bill_unit_id AS unit FROM bills b JOIN bill_units u ON u.id = b.bill_unit_id
+         WHERE u.pay_type = 10018 AND b.status = 'open' AND b.amount_due_minor >= 200 ORDER BY b.id LIMIT 1`,
+      )
+      .get() as { account: number; unit: number };
+    insertMandate(db(), {
+      accountId: b.account,
+      creditorId: sepa,
+      scheme: 'sepa_b2b',
+      reference: 'UNIT-MANDATE',
+      billUnitId: b.unit,
+      debtorName: 'Unit GmbH',
+    });
+    const run = runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE });
+    const text = readFileSync(run.files[0]!.path!, 'utf8');
+    expect(text).toContain('<MndtId>UNIT-MANDATE</MndtId>');
+    expect(text).toContain('<Cd>B2B</Cd>');
+    expect(validateBoth('pain.008.001.08.xsd', [run.files[0]!.path!])).toEqual({
+      xmllint: null,
+      xmlschema: null,
+    });
+  });
+});
