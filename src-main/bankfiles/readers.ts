@@ -1,3 +1,4 @@
+import { rejectionsReader } from './rejections';
 import type { BankFileCheck, BankFileFormat, ParsedReturns, StatementCredit, BankFileProblem } from './types';
 
 /** Options of a check: an XSD to validate XML against as well (the project's own checks always run). */
@@ -24,7 +25,7 @@ export type BankFileReader = {
 };
 
 /** Every reader, most specific first: each format module is listed here by name (import it above). */
-export const READERS: BankFileReader[] = [];
+export const READERS: BankFileReader[] = [rejectionsReader];
 
 /** The reader whose format the text is, or undefined. */
 export function detectReader(text: string): BankFileReader | undefined {
