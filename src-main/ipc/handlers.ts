@@ -20,6 +20,7 @@ import { listDomainCodes } from '../ledger/codes';
 import { listAllCodes } from '../services/admin/codes-admin';
 import { createAdminHandlers } from './admin-handlers';
 import { createProcessorHandlers } from './processor-handlers';
+import { createReturnsHandlers } from './returns-handlers';
 import { createConfirmationHandlers } from './confirmation-handlers';
 import { createAuthHandlers } from './auth-handlers';
 import { createApprovalHandlers } from './approval-handlers';
@@ -217,6 +218,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'jobs:cancel': (input) => activeJobsOf(ctx).cancel(input.jobId, ctx.operator, ctx.clock()),
     ...createAdminHandlers(ctx),
     ...createProcessorHandlers(ctx),
+    ...createReturnsHandlers(ctx),
     ...createConfirmationHandlers(ctx),
     ...createAuthHandlers(ctx),
     ...createApprovalHandlers(ctx),

@@ -37,6 +37,7 @@ import { CONFIRMATION_COMMANDS, type ConfirmationCommandOutputs } from './confir
 import { AUTH_COMMANDS, type AuthCommandOutputs } from './auth-contract';
 import { APPROVAL_COMMANDS, type ApprovalCommandOutputs } from './approval-contract';
 import { UPLOAD_COMMANDS, type UploadCommandOutputs } from './upload-contract';
+import { RETURNS_COMMANDS, type ReturnsCommandOutputs } from './returns-contract';
 import type {
   AppInfoDto,
   ArImportSummaryDto,
@@ -95,6 +96,7 @@ export const COMMANDS = [
   ...AUTH_COMMANDS,
   ...APPROVAL_COMMANDS,
   ...UPLOAD_COMMANDS,
+  ...RETURNS_COMMANDS,
   'suspense:search',
   'suspense:show',
   'suspense:candidates',
@@ -121,7 +123,8 @@ export type CommandOutputs = AdminCommandOutputs &
   ConfirmationCommandOutputs &
   AuthCommandOutputs &
   ApprovalCommandOutputs &
-  UploadCommandOutputs & {
+  UploadCommandOutputs &
+  ReturnsCommandOutputs & {
     'app:info': AppInfoDto;
     'demo:load': DemoSummaryDto;
     'ar:import': ArImportSummaryDto;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { adminInputs } from './admin-inputs';
 import { amountInput } from './amount';
 import { processorInputs } from './processor-inputs';
+import { returnsInputs } from './returns-inputs';
 import { confirmationIdInput, confirmationInputs } from './confirmation-inputs';
 import { authInputs } from './auth-inputs';
 import { approvalInputs } from './approval-inputs';
@@ -348,6 +349,7 @@ export const commandInputs = {
   'jobs:cancel': z.strictObject({ jobId: z.string().trim().min(1).max(100) }),
   ...adminInputs,
   ...processorInputs,
+  ...returnsInputs,
   ...confirmationInputs,
   ...authInputs,
   ...uploadInputs,

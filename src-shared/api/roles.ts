@@ -1,6 +1,7 @@
 import type { CommandName } from './contract';
 import { ADMIN_COMMAND_ROLES } from './admin-contract';
 import { PROCESSOR_COMMAND_ROLES } from './processor-contract';
+import { RETURNS_COMMAND_ROLES } from './returns-contract';
 import { CONFIRMATION_COMMAND_ROLES } from './confirmation-contract';
 import { AUTH_COMMAND_ROLES } from './auth-contract';
 import { APPROVAL_COMMAND_ROLES } from './approval-contract';
@@ -71,6 +72,7 @@ export const COMMAND_ROLES: Record<CommandName, CommandRoles> = {
   'jobs:cancel': ANY,
   ...ADMIN_COMMAND_ROLES,
   ...PROCESSOR_COMMAND_ROLES,
+  ...RETURNS_COMMAND_ROLES,
   ...CONFIRMATION_COMMAND_ROLES,
   ...AUTH_COMMAND_ROLES,
   ...APPROVAL_COMMAND_ROLES,

@@ -5,6 +5,7 @@ import { registerAuthCommands } from './auth';
 import { registerBatchCommands } from './batches';
 import { registerLedgerCommands } from './ledger';
 import { registerProcessorCommands } from './processors';
+import { registerReturnsCommands } from './returns';
 import { registerSuspense } from './suspense';
 
 /** Command groups registered in their own files; add one line per area. */
@@ -15,5 +16,6 @@ export const COMMAND_GROUPS: ((kit: CliKit) => void)[] = [
   registerBatchCommands,
   registerLedgerCommands,
   registerProcessorCommands,
+  registerReturnsCommands,
   registerSuspense,
 ];
