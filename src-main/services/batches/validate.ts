@@ -104,7 +104,13 @@ function validateReversals(
         problem: `payment ${e.paymentRef} is a ${p.kind} payment; reverse it from Payment Center`,
       };
     // A reversal reason (domain 17) set on the entry by a return batch stays with it.
-    return { ...base, status: 'valid', problemColumn: null, accountId: p.accountId, reasonCode: e.reasonCode };
+    return {
+      ...base,
+      status: 'valid',
+      problemColumn: null,
+      accountId: p.accountId,
+      reasonCode: e.reasonCode,
+    };
   });
 }
 
