@@ -11,7 +11,7 @@ INSERT INTO `rejection_codes` (`code`, `description`, `reason_type`, `reason_cod
   ('MD06', 'Refund requested by the debtor (SEPA)', 2, 13, 'hard', 0, NULL, NULL, 0, NULL, 'PAYMENT_REFUND', 10001),
   ('MD07', 'Debtor deceased (SEPA)', 2, 14, 'hard', 0, NULL, NULL, 0, NULL, 'PAYMENT_REFUND', 10001),
   ('MS02', 'Refused by the debtor (SEPA)', 2, 15, 'hard', 0, NULL, NULL, 0, NULL, 'PAYMENT_REFUND', 10001),
-  ('SL01', 'Specific service offered by the debtor bank: creditor blocked (SEPA)', 2, 16, 'hard', 0, NULL, NULL, 0, NULL, 'PAYMENT_REFUND', 10001),
+  ('SL01', 'Creditor blocked by the debtor bank (SEPA)', 2, 16, 'hard', 0, NULL, NULL, 0, NULL, 'PAYMENT_REFUND', 10001),
   ('R01', 'Insufficient funds (ACH)', 2, 17, 'soft', 2, 12, 'PAYMENT_RETRY', 5, 'PAYMENT_CANCELLED', NULL, 10001),
   ('R02', 'Account closed (ACH)', 2, 18, 'hard', 0, NULL, NULL, 0, NULL, 'PAYMENT_REFUND', 10001),
   ('R03', 'No account / unable to locate account (ACH)', 2, 19, 'hard', 0, NULL, NULL, 0, NULL, 'PAYMENT_REFUND', 10001),
