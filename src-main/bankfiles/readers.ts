@@ -1,5 +1,6 @@
 import { nachaReader } from './nacha/read';
 import { mandatesReader } from './mandates-file';
+import { rejectionsReader } from './rejections';
 import type { BankFileCheck, BankFileFormat, ParsedReturns, StatementCredit, BankFileProblem } from './types';
 import {
   camt052Reader,
@@ -47,6 +48,7 @@ export const READERS: BankFileReader[] = [
   camt054Reader,
   camt052Reader,
   mandatesReader,
+  rejectionsReader,
 ];
 
 /** The reader whose format the text is, or undefined. */

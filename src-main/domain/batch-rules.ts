@@ -32,6 +32,8 @@ export const BATCH_PAY_TYPES: Readonly<Record<BatchType, readonly number[]>> = {
     PAY_TYPE.check,
     PAY_TYPE.creditCard,
     PAY_TYPE.directDebit,
+    // Bank-debited payments of both direct-debit types come back in return batches.
+    PAY_TYPE.sepa,
     PAY_TYPE.paymentOrder,
     PAY_TYPE.postalOrder,
     PAY_TYPE.wireTransfer,

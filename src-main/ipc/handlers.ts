@@ -22,6 +22,7 @@ import { createAdminHandlers } from './admin-handlers';
 import { createProcessorHandlers } from './processor-handlers';
 import { createBankFileHandlers } from './bankfiles-handlers';
 import { createDirectDebitHandlers } from './directdebit-handlers';
+import { createReturnsHandlers } from './returns-handlers';
 import { createConfirmationHandlers } from './confirmation-handlers';
 import { createAuthHandlers } from './auth-handlers';
 import { createApprovalHandlers } from './approval-handlers';
@@ -222,6 +223,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     ...createProcessorHandlers(ctx),
     ...createBankFileHandlers(ctx),
     ...createDirectDebitHandlers(ctx),
+    ...createReturnsHandlers(ctx),
     ...createConfirmationHandlers(ctx),
     ...createAuthHandlers(ctx),
     ...createApprovalHandlers(ctx),

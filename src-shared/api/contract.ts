@@ -40,6 +40,7 @@ import { AUTH_COMMANDS, type AuthCommandOutputs } from './auth-contract';
 import { APPROVAL_COMMANDS, type ApprovalCommandOutputs } from './approval-contract';
 import { UPLOAD_COMMANDS, type UploadCommandOutputs } from './upload-contract';
 import { MANDATE_COMMANDS, type MandateCommandOutputs } from './mandate-contract';
+import { RETURNS_COMMANDS, type ReturnsCommandOutputs } from './returns-contract';
 import type {
   AppInfoDto,
   ArImportSummaryDto,
@@ -101,6 +102,7 @@ export const COMMANDS = [
   ...APPROVAL_COMMANDS,
   ...UPLOAD_COMMANDS,
   ...MANDATE_COMMANDS,
+  ...RETURNS_COMMANDS,
   'suspense:search',
   'suspense:show',
   'suspense:candidates',
@@ -131,6 +133,7 @@ export type CommandOutputs = AdminCommandOutputs &
   ApprovalCommandOutputs &
   UploadCommandOutputs &
   MandateCommandOutputs & {
+  ReturnsCommandOutputs & {
     'app:info': AppInfoDto;
     'demo:load': DemoSummaryDto;
     'ar:import': ArImportSummaryDto;

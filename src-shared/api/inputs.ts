@@ -4,6 +4,7 @@ import { amountInput } from './amount';
 import { processorInputs } from './processor-inputs';
 import { bankFileInputs } from './bankfiles-inputs';
 import { directDebitInputs } from './directdebit-inputs';
+import { returnsInputs } from './returns-inputs';
 import { confirmationIdInput, confirmationInputs } from './confirmation-inputs';
 import { authInputs } from './auth-inputs';
 import { approvalInputs } from './approval-inputs';
@@ -354,6 +355,7 @@ export const commandInputs = {
   ...bankFileInputs,
   ...mandateInputs,
   ...directDebitInputs,
+  ...returnsInputs,
   ...confirmationInputs,
   ...authInputs,
   ...uploadInputs,

@@ -8,6 +8,7 @@ import { registerLedgerCommands } from './ledger';
 import { registerMandateCommands } from './mandates';
 import { registerProcessorCommands } from './processors';
 import { registerBankFileCommands } from './bankfiles';
+import { registerReturnsCommands } from './returns';
 import { registerSuspense } from './suspense';
 
 /** Command groups registered in their own files; add one line per area. */
@@ -21,5 +22,6 @@ export const COMMAND_GROUPS: ((kit: CliKit) => void)[] = [
   registerMandateCommands,
   registerProcessorCommands,
   registerBankFileCommands,
+  registerReturnsCommands,
   registerSuspense,
 ];

@@ -13,6 +13,7 @@ import { reversePayment } from '../../ledger/reversals';
 import { getSetting } from '../../ledger/settings';
 import type { SuspendedPaymentRow } from '../../ledger/suspense-posting';
 import { getBatch, loadBatchRow, touchBatch } from './batch-store';
+import { applyBankReturns } from '../returns/apply';
 import { postRefund } from './refunds';
 import { plannedVerdicts } from './planned';
 import { writeVerdicts } from './validate';
@@ -575,6 +576,9 @@ function submitInTransaction(
         markPosted.run(posted.status, posted.paymentId, v.id);
         crashPoint();
       }
+      // A return batch: the bank returns behind its reversals are applied in the same transaction.
+      if (batch.batchType === 'reversal') applyBankReturns(db, batch.id, at, operatorId);
+      crashPoint();
     }
     progress('posting', verdicts.length, verdicts.length);
     // Suspected duplicates never post: they stay in the batch, which stays open until they are released or moved.
@@ -684,6 +688,8 @@ function submitPerEntry(
           );
         const posted = postOne(db, batch, v, f, currencies, at, operatorId, auditId, result);
         markPosted.run(posted.status, posted.paymentId, s.id);
+        if (batch.batchType === 'reversal' && f.paymentRef !== null)
+          applyBankReturns(db, batch.id, at, operatorId, [f.paymentRef]);
         crashPoint();
       })();
     } catch (err) {

@@ -103,7 +103,14 @@ function validateReversals(
         ...base,
         problem: `payment ${e.paymentRef} is a ${p.kind} payment; reverse it from Payment Center`,
       };
-    return { ...base, status: 'valid', problemColumn: null, accountId: p.accountId };
+    // A reversal reason (domain 17) set on the entry by a return batch stays with it.
+    return {
+      ...base,
+      status: 'valid',
+      problemColumn: null,
+      accountId: p.accountId,
+      reasonCode: e.reasonCode,
+    };
   });
 }
 
