@@ -132,7 +132,7 @@ export type CommandOutputs = AdminCommandOutputs &
   AuthCommandOutputs &
   ApprovalCommandOutputs &
   UploadCommandOutputs &
-  MandateCommandOutputs & {
+  MandateCommandOutputs &
   ReturnsCommandOutputs & {
     'app:info': AppInfoDto;
     'demo:load': DemoSummaryDto;
