@@ -1,3 +1,4 @@
+import { bai2Reader } from './bai2';
 import { nachaReader } from './nacha/read';
 import { mandatesReader } from './mandates-file';
 import { rejectionsReader } from './rejections';
@@ -49,6 +50,7 @@ export const READERS: BankFileReader[] = [
   camt052Reader,
   mandatesReader,
   rejectionsReader,
+  bai2Reader,
 ];
 
 /** The reader whose format the text is, or undefined. */

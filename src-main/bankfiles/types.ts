@@ -16,7 +16,8 @@ export type BankFileFormat =
   | 'camt.053'
   | 'camt.054'
   | 'rejections'
-  | 'mandates';
+  | 'mandates'
+  | 'bai2';
 
 /** Where a problem is: a 1-based line (flat files) or an element path (XML), and why. */
 export type BankFileProblem = { line?: number; path?: string; reason: string };
