@@ -294,6 +294,8 @@ export async function checkPain(
   const currencies = new Set<string>();
   let groupSum = 0;
   let anySepa = false;
+  // A control sum is only compared when every amount could be read (an unreadable one is already a problem).
+  let unreadAmounts = 0;
   blocks.forEach((pmt, pi) => {
     const pBase = indexed(base, 'PmtInf', pi);
     checkIdentifier(ctx, f.required(pmt, 'PmtInfId', pBase, MAX35), `${pBase}/PmtInfId`);
@@ -353,14 +355,15 @@ export async function checkPain(
     txs.forEach((tx, ti) => {
       const read = checkTx(ctx, tx, indexed(pBase, v.tx, ti), sepa);
       totals.count++;
-      if (read) {
+      if (!read) unreadAmounts++;
+      else {
         sum += read.minor;
         blockCurrencies.add(read.currency);
         currencies.add(read.currency);
         totals.add(read.currency, read.minor, v.kind);
       }
     });
-    const only = blockCurrencies.size === 1 ? [...blockCurrencies][0] : undefined;
+    const only = blockCurrencies.size === 1 && unreadAmounts === 0 ? [...blockCurrencies][0] : undefined;
     checkControls(f, pmt, pBase, txs.length, sum, only, false);
     groupSum += sum;
   });
@@ -372,7 +375,7 @@ export async function checkPain(
         `${hdrBase}/InitgPty/Nm`,
         `name is ${[...nm].length} characters long; SEPA allows ${EPC_NAME}`,
       );
-    const only = currencies.size === 1 ? [...currencies][0] : undefined;
+    const only = currencies.size === 1 && unreadAmounts === 0 ? [...currencies][0] : undefined;
     if (currencies.size > 1 && at(hdr, 'CtrlSum'))
       f.warn(`${hdrBase}/CtrlSum`, 'the amounts are in several currencies; the control sum is not compared');
     checkControls(f, hdr, hdrBase, totals.count, groupSum, only, true);
