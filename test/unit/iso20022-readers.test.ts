@@ -511,6 +511,28 @@ describe('camt returns and credits', () => {
     }
   });
 
+  it('a batch-booked credit is split into its transactions, which must add up to the entry', () => {
+    const one = buildCamt({ blocks: [[{ amount: '30.00', side: 'CRDT', ustrd: ['B1'] }]] });
+    const split = (second: string) =>
+      one.replace(
+        /<NtryDtls>[\s\S]*<\/NtryDtls>/,
+        `<NtryDtls><TxDtls><AmtDtls><TxAmt><Amt Ccy="EUR">10.00</Amt></TxAmt></AmtDtls><RmtInf><Ustrd>B1</Ustrd></RmtInf></TxDtls>` +
+          `<TxDtls><AmtDtls><TxAmt><Amt Ccy="EUR">${second}</Amt></TxAmt></AmtDtls><RmtInf><Ustrd>B2</Ustrd></RmtInf></TxDtls></NtryDtls>`,
+      );
+    const good = readCamtCredits(split('20.00'), 'camt.053');
+    expect(good.problems).toEqual([]);
+    expect(good.credits.map((c) => [c.amountMinor, c.remittance[0]])).toEqual([
+      [1000, 'B1'],
+      [2000, 'B2'],
+    ]);
+    expect(readCamtCredits(split('19.00'), 'camt.053').problems).toEqual([
+      {
+        path: '/Document/BkToCstmrStmt/Stmt[1]/Ntry[1]/NtryDtls',
+        reason: 'the 2 transactions add up to 29.00 but the entry is 30.00',
+      },
+    ]);
+  });
+
   it('multi-statement sample credits', () => {
     const { credits } = readCamtCredits(sample('valid', 'genkgo_camt053.v2.multi.statement.xml'), 'camt.053');
     expect(credits.map((c) => [c.amountMinor, c.remittance])).toEqual([[885, ['Transaction Description 1']]]);
