@@ -810,7 +810,7 @@ export async function runCli(
   batch
     .command('import')
     .description(
-      'import a bank file (delimited, fixed-width, BAI2) into a new batch, or reopen a `batch export` file',
+      'import a bank file (delimited, fixed-width, BAI2; a camt.053 statement is recognised by content) into a new batch, or reopen a `batch export` file',
     )
     .argument('<file>', 'bank file or hand-over file')
     .addOption(

@@ -234,6 +234,17 @@ export type BankFilePreviewDto = {
   }[];
   rowsWithProblems: number;
   fileErrors: { file: string; line: number; column: string; reason: string }[];
+  /**
+   * Set when the file is an ISO 20022 camt.053 statement (recognised by content; no template applies): its
+   * message id, the one currency of its credits (the batch currency), and what was read with a warning
+   * (pending or reversed entries skipped, over-long remittance lines).
+   */
+  statement?: {
+    format: 'camt.053';
+    messageId: string | null;
+    currency: string;
+    warnings: { file: string; line: number; column: string; reason: string }[];
+  };
 };
 
 /** What a bank file import staged. */

@@ -233,7 +233,7 @@ function detailsOf(
     return [
       { tx: txs[0], path: txs[0] ? `${e.path}/NtryDtls/TxDtls[1]` : e.path, amountMinor: e.amountMinor },
     ];
-  return txs.map((tx, i) => {
+  const details = txs.map((tx, i) => {
     const path = indexed(`${e.path}/NtryDtls`, 'TxDtls', i);
     const amt = [at(tx, 'AmtDtls/TxAmt/Amt'), at(tx, 'AmtDtls/InstdAmt/Amt'), at(tx, 'Amt')].find(
       (a) => a !== undefined && a.attrs.Ccy === e.currency,
@@ -252,6 +252,20 @@ function detailsOf(
     }
     return { tx, path, amountMinor: r.minor };
   });
+  // A batch booking splits its entry: the parts must add up to it, or some payment is missing or doubled.
+  const sum = details.reduce((t, d) => t + (d.amountMinor ?? 0), 0);
+  const exponent = e.currency === null ? undefined : currencyExponent(e.currency);
+  if (
+    e.amountMinor !== null &&
+    exponent !== undefined &&
+    details.every((d) => d.amountMinor !== null) &&
+    sum !== e.amountMinor
+  )
+    f.problem(
+      `${e.path}/NtryDtls`,
+      `the ${details.length} transactions add up to ${formatMinor(sum, exponent)} but the entry is ${formatMinor(e.amountMinor, exponent)}`,
+    );
+  return details;
 }
 
 function isBooked(e: Entry): boolean {

@@ -15,7 +15,7 @@ import {
   unreadable,
 } from './rules';
 import { xsdProblems } from './xsd';
-import { all, at, indexed, parseXml, rootInfo, type El } from './xml';
+import { all, at, indexed, parseXml, rootInfo, textAt, type El } from './xml';
 
 /** The initiation messages Paydesk writes and reads back. */
 export type PainFormat = 'pain.008.001.08' | 'pain.008.001.02' | 'pain.001.001.09' | 'pain.001.001.03';
@@ -286,18 +286,16 @@ export async function checkPain(
     const initg = at(hdr, 'InitgPty');
     if (!initg) f.problem(`${hdrBase}/InitgPty`, 'InitgPty is required');
     else {
-      const nm = f.optional(initg, 'Nm', `${hdrBase}/InitgPty`, MAX140);
-      if (nm !== undefined && [...nm].length > EPC_NAME)
-        f.problem(
-          `${hdrBase}/InitgPty/Nm`,
-          `name is ${[...nm].length} characters long; SEPA allows ${EPC_NAME}`,
-        );
+      f.optional(initg, 'Nm', `${hdrBase}/InitgPty`, MAX140);
     }
   }
   const blocks = all(msg, 'PmtInf');
   if (blocks.length === 0) f.problem(`${base}/PmtInf`, 'at least one PmtInf is required');
   const currencies = new Set<string>();
   let groupSum = 0;
+  let anySepa = false;
+  // A control sum is only compared when every amount could be read (an unreadable one is already a problem).
+  let unreadAmounts = 0;
   blocks.forEach((pmt, pi) => {
     const pBase = indexed(base, 'PmtInf', pi);
     checkIdentifier(ctx, f.required(pmt, 'PmtInfId', pBase, MAX35), `${pBase}/PmtInfId`);
@@ -308,6 +306,7 @@ export async function checkPain(
     const svc = at(pmt, 'PmtTpInf/SvcLvl/Cd')?.text ?? at(tx0(pmt, v), 'PmtTpInf/SvcLvl/Cd')?.text;
     // Direct debits are SEPA by definition; a credit transfer is SEPA when its service level says so.
     const sepa = v.kind === 'debit' || svc === 'SEPA';
+    anySepa ||= sepa;
     if (v.kind === 'debit') {
       if (svc !== 'SEPA') f.problem(`${pBase}/PmtTpInf/SvcLvl/Cd`, `must be SEPA, not ${svc ?? 'absent'}`);
       const lcl = at(pmt, 'PmtTpInf/LclInstrm/Cd')?.text;
@@ -356,19 +355,27 @@ export async function checkPain(
     txs.forEach((tx, ti) => {
       const read = checkTx(ctx, tx, indexed(pBase, v.tx, ti), sepa);
       totals.count++;
-      if (read) {
+      if (!read) unreadAmounts++;
+      else {
         sum += read.minor;
         blockCurrencies.add(read.currency);
         currencies.add(read.currency);
         totals.add(read.currency, read.minor, v.kind);
       }
     });
-    const only = blockCurrencies.size === 1 ? [...blockCurrencies][0] : undefined;
+    const only = blockCurrencies.size === 1 && unreadAmounts === 0 ? [...blockCurrencies][0] : undefined;
     checkControls(f, pmt, pBase, txs.length, sum, only, false);
     groupSum += sum;
   });
   if (hdr) {
-    const only = currencies.size === 1 ? [...currencies][0] : undefined;
+    // The initiating party's name follows the SEPA limit when the file holds a SEPA payment.
+    const nm = textAt(hdr, 'InitgPty/Nm');
+    if (anySepa && nm !== undefined && [...nm].length > EPC_NAME)
+      f.problem(
+        `${hdrBase}/InitgPty/Nm`,
+        `name is ${[...nm].length} characters long; SEPA allows ${EPC_NAME}`,
+      );
+    const only = currencies.size === 1 && unreadAmounts === 0 ? [...currencies][0] : undefined;
     if (currencies.size > 1 && at(hdr, 'CtrlSum'))
       f.warn(`${hdrBase}/CtrlSum`, 'the amounts are in several currencies; the control sum is not compared');
     checkControls(f, hdr, hdrBase, totals.count, groupSum, only, true);

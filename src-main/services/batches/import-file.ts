@@ -133,6 +133,8 @@ export type BankFilePreview = {
   rows: PreviewRow[];
   rowsWithProblems: number;
   fileErrors: FileIssue[];
+  /** A camt.053 statement: what it is and its warnings (see BankFilePreviewDto). */
+  statement?: { format: 'camt.053'; messageId: string | null; currency: string; warnings: FileIssue[] };
 };
 
 function info(b: ParseResult['header'], exponent: number): BankFilePreview['header'] {
@@ -193,7 +195,8 @@ function previewStatement(
     footer: { lockboxNo: null, date: null, count: null, total: null, raw: [] },
     rows: p.rows,
     rowsWithProblems: p.rows.filter((r) => r.problems.length > 0).length,
-    fileErrors: p.warnings,
+    fileErrors: [],
+    statement: { format: 'camt.053', messageId: p.messageId, currency: p.currency, warnings: p.warnings },
   };
 }
 

@@ -195,6 +195,13 @@ export function ImportFileDialog({
       }).then(
         (p) => {
           if (!live) return;
+          // A camt.053 statement states its currency: the batch takes it (the import refuses any other). Its
+          // credits are bank transfers received: a payment batch of wire transfers unless the clerk picks another.
+          if (p.statement && p.statement.currency !== request.currency) {
+            setCurrency(p.statement.currency);
+            setBatchType('payment');
+            setPayType(PAY_TYPE.wireTransfer);
+          }
           setResult({ request, preview: p });
           setError(null);
           setForce(false);
@@ -323,7 +330,7 @@ export function ImportFileDialog({
             ref={input}
             type="file"
             hidden
-            accept=".csv,.txt,.dat,.bai,.bai2,.prn,text/*"
+            accept=".csv,.txt,.dat,.bai,.bai2,.prn,.xml,text/*,application/xml"
             onChange={(e) => void choose(e.target.files?.[0])}
             data-testid="import-file-input"
           />
@@ -369,7 +376,14 @@ export function ImportFileDialog({
           </Box>
         )}
 
-        <Box sx={{ display: 'flex', gap: 2, alignItems: 'flex-start', flexWrap: 'wrap' }}>
+        <Box
+          sx={{
+            display: preview?.statement ? 'none' : 'flex',
+            gap: 2,
+            alignItems: 'flex-start',
+            flexWrap: 'wrap',
+          }}
+        >
           <ToggleButtonGroup
             exclusive
             size="small"
@@ -567,6 +581,28 @@ export function ImportFileDialog({
                 </Typography>
               )}
             </Box>
+            {preview.statement && (
+              <Alert
+                severity="info"
+                sx={{ mb: 1 }}
+                data-testid="import-statement"
+                data-currency={preview.statement.currency}
+              >
+                ISO 20022 camt.053 statement {preview.statement.messageId ?? ''}: one payment entry per booked
+                credit in {preview.statement.currency}, its remittance information matched to bills and
+                accounts (no template needed).
+                {preview.statement.warnings.length > 0 && (
+                  <Box component="ul" sx={{ m: 0, pl: 2 }} data-testid="import-statement-warnings">
+                    {preview.statement.warnings.map((w, i) => (
+                      <li key={i}>
+                        {w.column ? `${w.column}: ` : ''}
+                        {w.reason}
+                      </li>
+                    ))}
+                  </Box>
+                )}
+              </Alert>
+            )}
             {preview.alreadyImported && (
               <Alert
                 severity="warning"
