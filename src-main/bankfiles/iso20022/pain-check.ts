@@ -27,11 +27,18 @@ type Variant = {
   tx: string;
   bic: 'BIC' | 'BICFI';
   sequenceTypes: string[];
+  /**
+   * Paydesk writes this message: its check is the gate before a file goes to the bank, so a bad IBAN is a
+   * problem. In a message Paydesk only reads (pain.001.001.03 from other systems) it is a warning: the file is
+   * well-formed and adds up, and the bank will judge the account.
+   */
+  written: boolean;
 };
 
 const VARIANTS: Record<PainFormat, Variant> = {
   'pain.008.001.08': {
     format: 'pain.008.001.08',
+    written: true,
     kind: 'debit',
     root: 'CstmrDrctDbtInitn',
     tx: 'DrctDbtTxInf',
@@ -40,6 +47,7 @@ const VARIANTS: Record<PainFormat, Variant> = {
   },
   'pain.008.001.02': {
     format: 'pain.008.001.02',
+    written: true,
     kind: 'debit',
     root: 'CstmrDrctDbtInitn',
     tx: 'DrctDbtTxInf',
@@ -48,6 +56,7 @@ const VARIANTS: Record<PainFormat, Variant> = {
   },
   'pain.001.001.09': {
     format: 'pain.001.001.09',
+    written: true,
     kind: 'credit',
     root: 'CstmrCdtTrfInitn',
     tx: 'CdtTrfTxInf',
@@ -56,6 +65,7 @@ const VARIANTS: Record<PainFormat, Variant> = {
   },
   'pain.001.001.03': {
     format: 'pain.001.001.03',
+    written: false,
     kind: 'credit',
     root: 'CstmrCdtTrfInitn',
     tx: 'CdtTrfTxInf',
@@ -95,7 +105,8 @@ function checkIban(ctx: Ctx, acct: El | undefined, base: string, sepa: boolean):
     return;
   }
   const { problem } = ibanProblem(iban.text);
-  if (problem) ctx.f.problem(path, problem);
+  if (problem && ctx.v.written) ctx.f.problem(path, problem);
+  else if (problem) ctx.f.warn(path, `${problem}; the bank will refuse this payment`);
 }
 
 function checkName(ctx: Ctx, party: El | undefined, base: string, sepa: boolean): void {
