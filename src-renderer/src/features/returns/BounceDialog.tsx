@@ -10,6 +10,7 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import type { RejectionCodeDto } from '../../../../src-shared/dto/admin';
 import type { ReturnsImportDto } from '../../../../src-shared/dto/returns';
+import { PAY_TYPE_NAMES } from '../../../../src-shared/pay-types';
 import { call, errorMessage } from '../../api/client';
 
 /**
@@ -87,7 +88,7 @@ export function BounceDialog({
           <Typography variant="body2" color="textSecondary" data-testid="bounce-handling">
             {chosen.declineClass === 'soft'
               ? `Soft: retried up to ${chosen.maxRetries} times; the account is kept out of automatic collection for ${chosen.suspensionDays} days.`
-              : `Hard: no retry; the account moves to pay type ${chosen.fallbackPayType}.`}
+              : `Hard: no retry; the account moves to pay type ${PAY_TYPE_NAMES[chosen.fallbackPayType] ?? chosen.fallbackPayType}.`}
           </Typography>
         )}
         <TextField

@@ -105,7 +105,7 @@ export function ReturnsImportDialog({
               sx={{ fontWeight: 600 }}
               data-testid={`returns-total-${t.currency}`}
             >
-              {formatCount(t.count)} × {money(t.amountMinor, t.currency, true)}
+              {formatCount(t.count)} totalling {money(t.amountMinor, t.currency, true)}
             </Typography>
           ))}
         </Box>
