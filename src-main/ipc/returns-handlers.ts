@@ -17,11 +17,14 @@ export function createReturnsHandlers(ctx: ServiceContext): Pick<Handlers, Retur
   return {
     'returns:preview': (input) => {
       assertPathsAllowed(db, who(), 'returns:preview', input, ['file']);
-      const src = withUpload(ctx.uploads, input);
-      return usingUploads(ctx.uploads, [src.uploaded], () => {
-        const { parsed, source } = readReturnsFile(db, src, who(), 'returns:preview');
-        return previewReturns(db, parsed, source);
-      });
+      // A preview leaves an upload in place: the import (of either kind) that follows uses it.
+      const { parsed, source } = readReturnsFile(
+        db,
+        withUpload(ctx.uploads, input),
+        who(),
+        'returns:preview',
+      );
+      return previewReturns(db, parsed, source);
     },
     'returns:import': (input) => {
       assertPathsAllowed(db, who(), 'returns:import', input, ['file']);

@@ -429,6 +429,61 @@ describe('return batches', () => {
   });
 });
 
+describe('return batches, other paths', () => {
+  it('a discarded return batch gives its returns back: the same file may be read again', async () => {
+    const debits = collectByFile(db(), { scheme: 'sepa', count: 2, messageId: 'MSG-D' }, now);
+    const parsed = parsedOf(
+      debits.map((d) => ({
+        ref: { endToEndId: d.endToEndId },
+        amountMinor: null,
+        currency: null,
+        kind: 'return' as const,
+        code: 'AM04',
+      })),
+    );
+    const first = importReturns(db(), parsed, src('d.xml'), now, op());
+    await value(app.dispatch('batches:discard', { batchId: first.batch!.id }));
+    expect(db().prepare(`SELECT status FROM bank_returns ORDER BY id`).pluck().all()).toEqual([
+      'discarded',
+      'discarded',
+    ]);
+    const again = importReturns(db(), parsed, src('d.xml'), now, op());
+    expect(again.matched).toBe(2);
+    expect(submit(again.batch!.id).reversed).toBe(2);
+    expect(() => importReturns(db(), parsed, src('d.xml'), now, op())).toThrow(/already imported/);
+    await ledgerClean();
+  });
+
+  it('with lock per account each entry posts and applies its bank return on its own', async () => {
+    setSetting('payment.batchLock', 'account');
+    const debits = collectByFile(db(), { scheme: 'ach', count: 3, messageId: 'ACH-L' }, now);
+    const r = importReturns(
+      db(),
+      parsedOf(
+        debits.map((d) => ({
+          ref: { traceNumber: d.traceNumber! },
+          amountMinor: d.amountMinor,
+          currency: 'USD',
+          kind: 'return' as const,
+          code: 'R02',
+        })),
+      ),
+      src('l.ach'),
+      now,
+      op(),
+    );
+    const s = submit(r.batch!.id);
+    expect(s.mode).toBe('account');
+    expect(s.reversed).toBe(3);
+    expect(
+      count(`SELECT count(*) AS n FROM bank_file_items WHERE status = 'returned' AND return_code = 'R02'`),
+    ).toBe(3);
+    expect(count(`SELECT count(*) AS n FROM bank_returns WHERE status = 'applied'`)).toBe(3);
+    expect(count(`SELECT count(*) AS n FROM workflow_items WHERE kind = 'PAYMENT_REFUND'`)).toBe(3);
+    await ledgerClean();
+  });
+});
+
 describe('rejection file', () => {
   it('is detected by content and returns payments by end-to-end id, trace or payment id', () => {
     const debits = collectByFile(db(), { scheme: 'sepa', count: 2, messageId: 'MSG-R' }, now);

@@ -18,6 +18,7 @@ import { assertBatchWithinCeiling } from '../../ledger/ceiling';
 import { conflict, invalidFields, notFound } from '../../ledger/errors';
 import { exponentOf } from '../../ledger/rates';
 import { getSetting } from '../../ledger/settings';
+import { discardBankReturns } from '../returns/discard';
 import { problemsDto, rowProblemsJson } from './entry-problems';
 import { refreshFingerprints } from './duplicates';
 import { familyFigures, batchZeroProof } from './zero-proof';
@@ -749,6 +750,8 @@ export function discardBatch(
       now.toISOString(),
       batch.id,
     );
+    // A discarded return batch gives its bank returns back: the same return may be read again later.
+    if (batch.batchType === 'reversal') discardBankReturns(db, batch.id);
     writeAudit(db, {
       at: now.toISOString(),
       operatorId,

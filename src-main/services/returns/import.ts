@@ -161,8 +161,13 @@ export function importReturns(
   return db
     .transaction((): ReturnsImportDto => {
       if (source.sha256 !== null) {
+        // Read before, unless every return batch made from it was discarded (then it may be read again).
         const seen = db
-          .prepare(`SELECT imported_at AS at FROM imported_files WHERE kind = 'returns' AND sha256 = ?`)
+          .prepare(
+            `SELECT imported_at AS at FROM imported_files f WHERE kind = 'returns' AND sha256 = ?
+               AND (EXISTS (SELECT 1 FROM bank_returns br WHERE br.source_sha256 = f.sha256 AND br.status <> 'discarded')
+                    OR NOT EXISTS (SELECT 1 FROM bank_returns br WHERE br.source_sha256 = f.sha256))`,
+          )
           .get(source.sha256) as { at: string } | undefined;
         if (seen)
           throw conflict(

@@ -10,6 +10,7 @@ import CallSplitIcon from '@mui/icons-material/CallSplit';
 import type { AccountDetailDto } from '../../../../src-shared/dto/accounts';
 import { call, errorMessage } from '../../api/client';
 import type { AllocationDialogState, PaymentActions } from '../allocation/dialog-state';
+import { BounceDialog } from '../returns/BounceDialog';
 import { AccountHeader } from './AccountHeader';
 import { BillUnitsTable } from './BillUnitsTable';
 import { OpenBillsTable } from './OpenBillsTable';
@@ -20,6 +21,8 @@ import { BillingCycleCard, PaymentStatusCard } from './SummaryCards';
 const AllocationDialogs = lazy(() =>
   import('../allocation/AllocationDialogs').then((m) => ({ default: m.AllocationDialogs })),
 );
+
+type BounceState = { accountNo: string; paymentId: number | null; batchNo: string | null };
 
 type DetailState = { key: string; account: AccountDetailDto | null; error: string | null };
 
@@ -47,12 +50,15 @@ export function AccountDetail({
     (next: AllocationDialogState) => setOpened({ accountNo, dialog: next }),
     [accountNo],
   );
+  // A bounced payment being recorded, and the return batch it became (shown until the account changes).
+  const [bounce, setBounce] = useState<BounceState | null>(null);
   const paymentActions = useMemo<PaymentActions>(
     () => ({
       allocate: (paymentId) => setDialog({ kind: 'allocate', paymentId }),
       undo: (paymentId) => setDialog({ kind: 'undo', paymentId }),
+      bounce: (paymentId) => setBounce({ accountNo, paymentId, batchNo: null }),
     }),
-    [setDialog],
+    [setDialog, accountNo],
   );
   const requestKey = `${accountNo}\u0000${reloadKey}`;
 
@@ -176,6 +182,23 @@ export function AccountDetail({
           actions={canAct ? paymentActions : undefined}
         />
       </Box>
+      {bounce?.accountNo === accountNo && bounce.paymentId !== null && (
+        <BounceDialog
+          paymentId={bounce.paymentId}
+          onClose={() => setBounce(null)}
+          onRecorded={(r) => setBounce({ accountNo, paymentId: null, batchNo: r.batch?.batchNo ?? null })}
+        />
+      )}
+      {bounce?.accountNo === accountNo && bounce.batchNo !== null && (
+        <Alert
+          severity="success"
+          onClose={() => setBounce(null)}
+          sx={{ position: 'fixed', bottom: 16, right: 16, zIndex: 1400 }}
+          data-testid="bounce-recorded"
+        >
+          Return batch {bounce.batchNo} created: validate and submit it in the Payment Tool.
+        </Alert>
+      )}
       <Suspense fallback={null}>
         <AllocationDialogs
           key={account.accountNo}

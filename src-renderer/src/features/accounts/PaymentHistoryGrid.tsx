@@ -107,6 +107,19 @@ function ActionsCell(p: ICellRendererParams<HistoryGridRow, unknown, GridContext
           Undo
         </Button>
       )}
+      {actions.bounce && !row.reversed && row.kind === 'original' && (
+        <Button
+          size="small"
+          tabIndex={-1}
+          color="error"
+          sx={{ minWidth: 0, py: 0 }}
+          onClick={() => actions.bounce?.(row.paymentId)}
+          title="Record bounced payment"
+          data-testid={`history-bounce-${row.paymentId}`}
+        >
+          Bounced…
+        </Button>
+      )}
     </Box>
   );
 }

@@ -10,4 +10,6 @@ export type AllocationDialogState =
 export type PaymentActions = {
   allocate: (paymentId: number) => void;
   undo: (paymentId: number) => void;
+  /** Record the payment as bounced (a one-entry return batch); absent where it is not offered. */
+  bounce?: (paymentId: number) => void;
 };

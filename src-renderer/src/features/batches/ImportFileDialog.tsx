@@ -35,6 +35,8 @@ import { useAppInfo } from '../../app/app-info';
 import { useJobProgress } from '../../app/use-job-progress';
 import { CancelJobButton, isCancelledError } from '../../app/CancelJobButton';
 import { formatCount } from '../../components/format';
+import type { ReturnsPreviewDto } from '../../../../src-shared/dto/returns';
+import { ReturnsImportDialog } from '../returns/ReturnsImportDialog';
 import { BATCH_PAY_TYPES, payTypeLabel } from './labels';
 
 /** Delimiters offered for an ad-hoc mapping (any other single character can be typed). */
@@ -223,6 +225,20 @@ export function ImportFileDialog({
     };
   }, [request]);
   const preview = request && result?.request === request ? result.preview : null;
+  // A returns file (pain.002, camt.054, NACHA returns, rejection CSV) is recognised by its content: it becomes a
+  // return batch instead, with its own preview.
+  const [returns, setReturns] = useState<{ file: ChosenFile; preview: ReturnsPreviewDto } | null>(null);
+  useEffect(() => {
+    if (!file) return;
+    let live = true;
+    call('returns:preview', fileSource(file)).then(
+      (p) => live && setReturns({ file, preview: p }),
+      () => live && setReturns(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [file]);
   const previewing = request !== null && result?.request !== request;
 
   const choose = async (f: File | undefined) => {
@@ -308,6 +324,23 @@ export function ImportFileDialog({
   const fieldNames = preview ? [...new Set(preview.rows.flatMap((r) => Object.keys(r.fields)))] : [];
   const setMap = (patch: Partial<Mapping>) => setMapping((m) => ({ ...m, ...patch }));
 
+  if (returns && returns.file === file)
+    return (
+      <ReturnsImportDialog
+        source={fileSource(returns.file)}
+        preview={returns.preview}
+        onBack={() => {
+          setReturns(null);
+          setFile(null);
+        }}
+        onClose={onClose}
+        onImported={(b) => {
+          imported.current = true;
+          onImported(b);
+        }}
+      />
+    );
+
   return (
     <Dialog
       open
@@ -330,7 +363,7 @@ export function ImportFileDialog({
             ref={input}
             type="file"
             hidden
-            accept=".csv,.txt,.dat,.bai,.bai2,.prn,.xml,text/*,application/xml"
+            accept=".csv,.txt,.dat,.bai,.bai2,.prn,.xml,.ach,text/*,application/xml"
             onChange={(e) => void choose(e.target.files?.[0])}
             data-testid="import-file-input"
           />
