@@ -232,7 +232,8 @@ export function ImportFileDialog({
     if (!file) return;
     let live = true;
     call('returns:preview', fileSource(file)).then(
-      (p) => live && setReturns({ file, preview: p }),
+      // A statement may be readable as returns and report none (a camt.053 of credits): then it is a bank file.
+      (p) => live && setReturns(p.lines.length + p.changes.length > 0 ? { file, preview: p } : null),
       () => live && setReturns(null),
     );
     return () => {
