@@ -393,3 +393,68 @@ describe('mandate choice', () => {
     });
   });
 });
+
+describe('direct-debit run (ACH)', () => {
+  it('writes a NACHA file: one batch per SEC code, 27/37 by account type, controls and trace numbers recorded', async () => {
+    const { achMandates } = seedDirectDebit(db());
+    db().prepare(`UPDATE mandates SET account_type = 'savings' WHERE id = ?`).run(achMandates[0]);
+    db()
+      .prepare(`UPDATE mandates SET sec_code = 'CCD', debtor_name = 'Müller Holding Inc. & Co' WHERE id = ?`)
+      .run(achMandates[1]);
+    const run = runDirectDebit(env(), { scheme: 'ach', collectionDate: DATE });
+    expect(run.files).toHaveLength(1);
+    const f = run.files[0]!;
+    expect(f).toMatchObject({ scheme: 'ach', format: 'nacha', currency: 'USD', status: 'ready' });
+    expect(f.path!.endsWith('.ach')).toBe(true);
+    const text = readFileSync(f.path!, 'utf8');
+    const lines = text.split('\n').filter((l) => l.length > 0);
+    expect(lines.every((l) => l.length === 94)).toBe(true);
+    expect(lines.length % 10).toBe(0);
+    const entries = lines.filter((l) => l.startsWith('6'));
+    expect(entries).toHaveLength(f.count);
+    expect(entries.some((l) => l.slice(1, 3) === '37')).toBe(true);
+    expect(entries.some((l) => l.slice(1, 3) === '27')).toBe(true);
+    expect(entries.every((l) => ['27', '37'].includes(l.slice(1, 3)))).toBe(true);
+    const batches = lines.filter((l) => l.startsWith('5'));
+    expect(batches.map((l) => l.slice(50, 53))).toEqual(['PPD', 'CCD']);
+    // File control: total debit amount equals the file's total.
+    const control = lines.find((l) => l.startsWith('9') && !/^9+$/.test(l))!;
+    expect(Number(control.slice(31, 43))).toBe(f.totalMinor);
+    expect(entries.reduce((s, l) => s + Number(l.slice(29, 39)), 0)).toBe(f.totalMinor);
+    expect(text).toContain('MULLER HOLDING INC. &');
+    const detail = showFile(db(), f.id!);
+    const traces = detail.items.map((i) => i.traceNumber);
+    expect(new Set(traces).size).toBe(f.count);
+    expect(entries.map((l) => l.slice(79, 94))).toEqual(traces);
+    expect(detail.items.every((i) => i.seqType === null && i.paymentId !== null)).toBe(true);
+    const copy = writeFileAgain(db(), f.id!, join(app.dir, 'copy'));
+    expect(readFileSync(copy.path!, 'utf8')).toBe(text);
+    cancelFile(db(), f.id!, 'test', new Date('2026-11-22T10:00:00Z'), app.ctx.operator.id);
+    await checkClean();
+  });
+
+  it('pays credit balances back as NACHA credit entries (22/32)', async () => {
+    const { achMandates } = seedDirectDebit(db());
+    const acct = db()
+      .prepare(
+        'SELECT a.id, a.account_no AS no FROM mandates m JOIN accounts a ON a.id = m.account_id WHERE m.id = ?',
+      )
+      .get(achMandates[0]) as { id: number; no: string };
+    const r = await app.dispatch('payments:record', {
+      accountNo: acct.no,
+      amount: '77777.00',
+      currency: 'USD',
+      payType: 10012,
+      channelId: 0,
+      allocate: 'auto',
+    });
+    if (!r.ok) throw new Error(r.error.message);
+    const run = runDirectDebit(env(), { scheme: 'ach', collectionDate: DATE, kind: 'credit' });
+    expect(run.files[0]).toMatchObject({ kind: 'credit', format: 'nacha', count: 1 });
+    const entries = readFileSync(run.files[0]!.path!, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('6'));
+    expect(entries.map((l) => l.slice(1, 3))).toEqual(['22']);
+    await checkClean();
+  });
+});
