@@ -68,7 +68,7 @@ export function CollectionsPage() {
         )}
       </Box>
       <Box sx={{ flex: 1, overflow: 'auto', p: 2, display: 'flex', flexDirection: 'column', gap: 2 }}>
-        {processors && processors.length === 0 && (
+        {processors && processors.length === 0 && tab !== 'dd' && (
           <Alert severity="info">
             No payment processor is set up. Add one with{' '}
             <code>paydesk processor add NAME --url URL --merchant USD=name:mid</code>.
