@@ -11,6 +11,7 @@ import {
 } from '../../src-main/services/directdebit/files';
 import { sha256Text } from '../../src-main/services/directdebit/render';
 import { runDirectDebit, type DdEnv } from '../../src-main/services/directdebit/run';
+import { dispatchConfirmed } from '../helpers/confirm';
 import { freshApp } from '../helpers/ledger';
 import { insertMandate, seedDirectDebit } from '../helpers/mandates';
 import { validateBoth } from '../helpers/xsd';
@@ -456,5 +457,44 @@ describe('direct-debit run (ACH)', () => {
       .filter((l) => l.startsWith('6'));
     expect(entries.map((l) => l.slice(1, 3))).toEqual(['22']);
     await checkClean();
+  });
+});
+
+describe('dd:run through the front door', () => {
+  it('refuses without a confirmation, runs the confirmed preview, and the collection-run policy governs it', async () => {
+    seedDirectDebit(db());
+    const input = { scheme: 'sepa', collectionDate: DATE };
+    const refused = await app.dispatch('dd:run', input);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.error).toMatchObject({ code: 'conflict', rule: 'confirmation-required' });
+    const dry = await app.dispatch('dd:run', { ...input, dryRun: true });
+    expect(dry.ok).toBe(true);
+    // A collection-run policy with four eyes stops a direct-debit run too.
+    const saved = await app.dispatch('policies:save', {
+      operation: 'collect:run',
+      above: '0',
+      requirement: 'four_eyes',
+      role: 'supervisor',
+    });
+    expect(saved.ok).toBe(true);
+    const gated = await dispatchConfirmed(app, 'dd:run', input);
+    expect(gated.ok).toBe(false);
+    if (!gated.ok) expect(gated.error.code).toBe('approval_required');
+    expect(count('SELECT count(*) AS n FROM payments WHERE source_key LIKE ?', 'dd:%')).toBe(0);
+    await app.dispatch('policies:save', { operation: 'collect:run', above: '0', requirement: 'none' });
+    const early = await app.dispatch('confirmations:prepare', { operation: 'dd:run', input });
+    if (!early.ok) throw new Error(early.error.message);
+    const ran = await dispatchConfirmed(app, 'dd:run', input);
+    expect(ran.ok).toBe(true);
+    if (ran.ok) expect((ran.value as { payments: number }).payments).toBeGreaterThan(0);
+    // The earlier preview no longer matches (its bills are in a file now): refused, nothing posted twice.
+    const payments = count('SELECT count(*) AS n FROM payments');
+    const stale = await app.dispatch('dd:run', {
+      ...input,
+      confirmationId: (early.value as { id: number }).id,
+    });
+    expect(stale.ok).toBe(false);
+    if (!stale.ok) expect(stale.error).toMatchObject({ code: 'conflict', rule: 'confirmation-changed' });
+    expect(count('SELECT count(*) AS n FROM payments')).toBe(payments);
   });
 });
