@@ -11,6 +11,7 @@ import {
 } from '../../src-main/services/directdebit/files';
 import { sha256Text } from '../../src-main/services/directdebit/render';
 import { runDirectDebit, type DdEnv } from '../../src-main/services/directdebit/run';
+import { dispatchConfirmed } from '../helpers/confirm';
 import { freshApp } from '../helpers/ledger';
 import { insertMandate, seedDirectDebit } from '../helpers/mandates';
 import { validateBoth } from '../helpers/xsd';
@@ -391,5 +392,109 @@ describe('mandate choice', () => {
       xmllint: null,
       xmlschema: null,
     });
+  });
+});
+
+describe('direct-debit run (ACH)', () => {
+  it('writes a NACHA file: one batch per SEC code, 27/37 by account type, controls and trace numbers recorded', async () => {
+    const { achMandates } = seedDirectDebit(db());
+    db().prepare(`UPDATE mandates SET account_type = 'savings' WHERE id = ?`).run(achMandates[0]);
+    db()
+      .prepare(`UPDATE mandates SET sec_code = 'CCD', debtor_name = 'Müller Holding Inc. & Co' WHERE id = ?`)
+      .run(achMandates[1]);
+    const run = runDirectDebit(env(), { scheme: 'ach', collectionDate: DATE });
+    expect(run.files).toHaveLength(1);
+    const f = run.files[0]!;
+    expect(f).toMatchObject({ scheme: 'ach', format: 'nacha', currency: 'USD', status: 'ready' });
+    expect(f.path!.endsWith('.ach')).toBe(true);
+    const text = readFileSync(f.path!, 'utf8');
+    const lines = text.split('\n').filter((l) => l.length > 0);
+    expect(lines.every((l) => l.length === 94)).toBe(true);
+    expect(lines.length % 10).toBe(0);
+    const entries = lines.filter((l) => l.startsWith('6'));
+    expect(entries).toHaveLength(f.count);
+    expect(entries.some((l) => l.slice(1, 3) === '37')).toBe(true);
+    expect(entries.some((l) => l.slice(1, 3) === '27')).toBe(true);
+    expect(entries.every((l) => ['27', '37'].includes(l.slice(1, 3)))).toBe(true);
+    const batches = lines.filter((l) => l.startsWith('5'));
+    expect(batches.map((l) => l.slice(50, 53))).toEqual(['PPD', 'CCD']);
+    // File control: total debit amount equals the file's total.
+    const control = lines.find((l) => l.startsWith('9') && !/^9+$/.test(l))!;
+    expect(Number(control.slice(31, 43))).toBe(f.totalMinor);
+    expect(entries.reduce((s, l) => s + Number(l.slice(29, 39)), 0)).toBe(f.totalMinor);
+    expect(text).toContain('MULLER HOLDING INC. &');
+    const detail = showFile(db(), f.id!);
+    const traces = detail.items.map((i) => i.traceNumber);
+    expect(new Set(traces).size).toBe(f.count);
+    expect(entries.map((l) => l.slice(79, 94))).toEqual(traces);
+    expect(detail.items.every((i) => i.seqType === null && i.paymentId !== null)).toBe(true);
+    const copy = writeFileAgain(db(), f.id!, join(app.dir, 'copy'));
+    expect(readFileSync(copy.path!, 'utf8')).toBe(text);
+    cancelFile(db(), f.id!, 'test', new Date('2026-11-22T10:00:00Z'), app.ctx.operator.id);
+    await checkClean();
+  });
+
+  it('pays credit balances back as NACHA credit entries (22/32)', async () => {
+    const { achMandates } = seedDirectDebit(db());
+    const acct = db()
+      .prepare(
+        'SELECT a.id, a.account_no AS no FROM mandates m JOIN accounts a ON a.id = m.account_id WHERE m.id = ?',
+      )
+      .get(achMandates[0]) as { id: number; no: string };
+    const r = await app.dispatch('payments:record', {
+      accountNo: acct.no,
+      amount: '77777.00',
+      currency: 'USD',
+      payType: 10012,
+      channelId: 0,
+      allocate: 'auto',
+    });
+    if (!r.ok) throw new Error(r.error.message);
+    const run = runDirectDebit(env(), { scheme: 'ach', collectionDate: DATE, kind: 'credit' });
+    expect(run.files[0]).toMatchObject({ kind: 'credit', format: 'nacha', count: 1 });
+    const entries = readFileSync(run.files[0]!.path!, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('6'));
+    expect(entries.map((l) => l.slice(1, 3))).toEqual(['22']);
+    await checkClean();
+  });
+});
+
+describe('dd:run through the front door', () => {
+  it('refuses without a confirmation, runs the confirmed preview, and the collection-run policy governs it', async () => {
+    seedDirectDebit(db());
+    const input = { scheme: 'sepa', collectionDate: DATE };
+    const refused = await app.dispatch('dd:run', input);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.error).toMatchObject({ code: 'conflict', rule: 'confirmation-required' });
+    const dry = await app.dispatch('dd:run', { ...input, dryRun: true });
+    expect(dry.ok).toBe(true);
+    // A collection-run policy with four eyes stops a direct-debit run too.
+    const saved = await app.dispatch('policies:save', {
+      operation: 'collect:run',
+      above: '0',
+      requirement: 'four_eyes',
+      role: 'supervisor',
+    });
+    expect(saved.ok).toBe(true);
+    const gated = await dispatchConfirmed(app, 'dd:run', input);
+    expect(gated.ok).toBe(false);
+    if (!gated.ok) expect(gated.error.code).toBe('approval_required');
+    expect(count('SELECT count(*) AS n FROM payments WHERE source_key LIKE ?', 'dd:%')).toBe(0);
+    await app.dispatch('policies:save', { operation: 'collect:run', above: '0', requirement: 'none' });
+    const early = await app.dispatch('confirmations:prepare', { operation: 'dd:run', input });
+    if (!early.ok) throw new Error(early.error.message);
+    const ran = await dispatchConfirmed(app, 'dd:run', input);
+    expect(ran.ok).toBe(true);
+    if (ran.ok) expect((ran.value as { payments: number }).payments).toBeGreaterThan(0);
+    // The earlier preview no longer matches (its bills are in a file now): refused, nothing posted twice.
+    const payments = count('SELECT count(*) AS n FROM payments');
+    const stale = await app.dispatch('dd:run', {
+      ...input,
+      confirmationId: (early.value as { id: number }).id,
+    });
+    expect(stale.ok).toBe(false);
+    if (!stale.ok) expect(stale.error).toMatchObject({ code: 'conflict', rule: 'confirmation-changed' });
+    expect(count('SELECT count(*) AS n FROM payments')).toBe(payments);
   });
 });

@@ -1,5 +1,5 @@
-import { createCB } from 'xmlbuilder2';
 import { decimalText, EPC_NAME_MAX, EPC_REMITTANCE_MAX, epcId, epcText, isoDateTimeText } from './epc-text';
+import { XML } from './write-pain008';
 
 /** One credit transfer out (a refund to the debtor's IBAN). */
 export type Pain001Transaction = {
@@ -28,29 +28,17 @@ export function pain001PaymentInfoId(messageId: string): string {
   return `${messageId}-1`;
 }
 
-type Writer = ReturnType<typeof createCB>;
+type Node = Record<string, unknown>;
 
-function leaf(w: Writer, name: string, text: string): void {
-  w.ele(name).txt(text).up();
-}
-
-function agent(w: Writer, name: string, bic: string | null | undefined): void {
-  w.ele(name).ele('FinInstnId');
-  if (bic) leaf(w, 'BICFI', bic);
-  else w.ele('Othr').ele('Id').txt('NOTPROVIDED').up().up();
-  w.up().up();
-}
-
-function ibanAccount(w: Writer, name: string, iban: string): void {
-  w.ele(name).ele('Id');
-  leaf(w, 'IBAN', iban);
-  w.up().up();
-}
+const agent = (bic: string | null | undefined): Node => ({
+  FinInstnId: bic ? { BICFI: bic } : { Othr: { Id: 'NOTPROVIDED' } },
+});
+const ibanAccount = (iban: string): Node => ({ Id: { IBAN: iban } });
 
 /**
  * Writes a SEPA credit transfer initiation pain.001.001.09 (one PmtInf, PmtMtd TRF, SvcLvl SEPA, ChrgBr
  * SLEV, ReqdExctnDt/Dt) with NbOfTxs and CtrlSum at group and payment level, amounts as decimal text from
- * minor units, names in the EPC character set (≤ 70).
+ * minor units, names in the EPC character set (≤ 70); serialised like pain.008 (XMLBuilder).
  */
 export function writePain001(input: Pain001Input): string {
   let total = 0;
@@ -63,55 +51,44 @@ export function writePain001(input: Pain001Input): string {
   const amount = (minor: number): string => decimalText(minor, input.exponent);
   const msgId = epcId('MsgId', input.messageId);
   const debtorName = epcText('debtor name', input.debtor.name, EPC_NAME_MAX);
-  const chunks: string[] = [];
-  const w = createCB({ data: (c: string) => chunks.push(c), prettyPrint: true });
-  w.dec({ version: '1.0', encoding: 'UTF-8' });
-  w.ele('urn:iso:std:iso:20022:tech:xsd:pain.001.001.09', 'Document').ele('CstmrCdtTrfInitn');
-  w.ele('GrpHdr');
-  leaf(w, 'MsgId', msgId);
-  leaf(w, 'CreDtTm', isoDateTimeText(input.createdAt));
-  leaf(w, 'NbOfTxs', String(input.transactions.length));
-  leaf(w, 'CtrlSum', amount(total));
-  w.ele('InitgPty');
-  leaf(w, 'Nm', debtorName);
-  w.up().up();
-  w.ele('PmtInf');
-  leaf(w, 'PmtInfId', pain001PaymentInfoId(msgId));
-  leaf(w, 'PmtMtd', 'TRF');
-  leaf(w, 'NbOfTxs', String(input.transactions.length));
-  leaf(w, 'CtrlSum', amount(total));
-  w.ele('PmtTpInf').ele('SvcLvl');
-  leaf(w, 'Cd', 'SEPA');
-  w.up().up();
-  w.ele('ReqdExctnDt');
-  leaf(w, 'Dt', input.executionDate);
-  w.up();
-  w.ele('Dbtr');
-  leaf(w, 'Nm', debtorName);
-  w.up();
-  ibanAccount(w, 'DbtrAcct', input.debtor.iban);
-  agent(w, 'DbtrAgt', input.debtor.bic);
-  leaf(w, 'ChrgBr', 'SLEV');
-  input.transactions.forEach((t, i) => {
+  const txs = input.transactions.map((t, i) => {
     const at = `transactions[${i}]`;
-    w.ele('CdtTrfTxInf').ele('PmtId');
-    leaf(w, 'EndToEndId', epcId(`${at}.endToEndId`, t.endToEndId));
-    w.up().ele('Amt');
-    w.ele('InstdAmt', { Ccy: input.currency }).txt(amount(t.amountMinor)).up();
-    w.up();
-    if (t.creditorBic) agent(w, 'CdtrAgt', t.creditorBic);
-    w.ele('Cdtr');
-    leaf(w, 'Nm', epcText(`${at}.creditorName`, t.creditorName, EPC_NAME_MAX));
-    w.up();
-    ibanAccount(w, 'CdtrAcct', t.creditorIban);
-    if (t.remittance) {
-      w.ele('RmtInf');
-      leaf(w, 'Ustrd', epcText(`${at}.remittance`, t.remittance, EPC_REMITTANCE_MAX));
-      w.up();
-    }
-    w.up();
+    const tx: Node = {
+      PmtId: { EndToEndId: epcId(`${at}.endToEndId`, t.endToEndId) },
+      Amt: { InstdAmt: { '#text': amount(t.amountMinor), '@_Ccy': input.currency } },
+    };
+    if (t.creditorBic) tx.CdtrAgt = agent(t.creditorBic);
+    tx.Cdtr = { Nm: epcText(`${at}.creditorName`, t.creditorName, EPC_NAME_MAX) };
+    tx.CdtrAcct = ibanAccount(t.creditorIban);
+    if (t.remittance) tx.RmtInf = { Ustrd: epcText(`${at}.remittance`, t.remittance, EPC_REMITTANCE_MAX) };
+    return tx;
   });
-  w.up().up().up();
-  w.end();
-  return chunks.join('');
+  return XML.build({
+    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
+    Document: {
+      '@_xmlns': 'urn:iso:std:iso:20022:tech:xsd:pain.001.001.09',
+      CstmrCdtTrfInitn: {
+        GrpHdr: {
+          MsgId: msgId,
+          CreDtTm: isoDateTimeText(input.createdAt),
+          NbOfTxs: String(input.transactions.length),
+          CtrlSum: amount(total),
+          InitgPty: { Nm: debtorName },
+        },
+        PmtInf: {
+          PmtInfId: pain001PaymentInfoId(msgId),
+          PmtMtd: 'TRF',
+          NbOfTxs: String(input.transactions.length),
+          CtrlSum: amount(total),
+          PmtTpInf: { SvcLvl: { Cd: 'SEPA' } },
+          ReqdExctnDt: { Dt: input.executionDate },
+          Dbtr: { Nm: debtorName },
+          DbtrAcct: ibanAccount(input.debtor.iban),
+          DbtrAgt: agent(input.debtor.bic),
+          ChrgBr: 'SLEV',
+          CdtTrfTxInf: txs,
+        },
+      },
+    },
+  });
 }

@@ -1,4 +1,4 @@
-import { createCB } from 'xmlbuilder2';
+import { XMLBuilder } from 'fast-xml-parser';
 import type { SequenceType } from '../../domain/mandate-rules';
 import { decimalText, EPC_NAME_MAX, EPC_REMITTANCE_MAX, epcId, epcText, isoDateTimeText } from './epc-text';
 
@@ -54,6 +54,15 @@ export type Pain008Block = {
   controlSumMinor: number;
 };
 
+/** One serializer for every SEPA file: attributes as @_, indented, text escaped. */
+export const XML = new XMLBuilder({
+  ignoreAttributes: false,
+  format: true,
+  indentBy: '  ',
+  suppressEmptyNode: false,
+  processEntities: true,
+});
+
 const INSTRUMENT_ORDER = ['CORE', 'B2B'] as const;
 const SEQ_ORDER: readonly SequenceType[] = ['FRST', 'RCUR', 'FNAL', 'OOFF'];
 
@@ -88,39 +97,21 @@ export function pain008Blocks(
   return blocks;
 }
 
-type Writer = ReturnType<typeof createCB>;
-
-/** `<name>text</name>`. */
-function leaf(w: Writer, name: string, text: string): void {
-  w.ele(name).txt(text).up();
-}
+type Node = Record<string, unknown>;
 
 /** FinInstnId with the BIC (BIC in .02, BICFI in .08), or Othr/Id NOTPROVIDED when there is none. */
-function agent(w: Writer, name: string, bic: string | null | undefined, bicTag: string): void {
-  w.ele(name).ele('FinInstnId');
-  if (bic) leaf(w, bicTag, bic);
-  else w.ele('Othr').ele('Id').txt('NOTPROVIDED').up().up();
-  w.up().up();
+function agent(bic: string | null | undefined, bicTag: string): Node {
+  return { FinInstnId: bic ? { [bicTag]: bic } : { Othr: { Id: 'NOTPROVIDED' } } };
 }
 
-function ibanAccount(w: Writer, name: string, iban: string): void {
-  w.ele(name).ele('Id');
-  leaf(w, 'IBAN', iban);
-  w.up().up();
-}
+const ibanAccount = (iban: string): Node => ({ Id: { IBAN: iban } });
 
 /** CdtrSchmeId-shaped party: Nm?, then Id/PrvtId/Othr/{Id, SchmeNm/Prtry=SEPA}. */
-function schemeId(w: Writer, name: string, creditorId: string | undefined, creditorName?: string): void {
-  w.ele(name);
-  if (creditorName !== undefined) leaf(w, 'Nm', creditorName);
-  if (creditorId !== undefined) {
-    w.ele('Id').ele('PrvtId').ele('Othr');
-    leaf(w, 'Id', creditorId);
-    w.ele('SchmeNm');
-    leaf(w, 'Prtry', 'SEPA');
-    w.up().up().up().up();
-  }
-  w.up();
+function schemeId(creditorId: string | undefined, creditorName?: string): Node {
+  const out: Node = {};
+  if (creditorName !== undefined) out.Nm = creditorName;
+  if (creditorId !== undefined) out.Id = { PrvtId: { Othr: { Id: creditorId, SchmeNm: { Prtry: 'SEPA' } } } };
+  return out;
 }
 
 /** Checks the money of a file: positive whole minor units, totals within a safe integer. */
@@ -136,76 +127,60 @@ function checkAmounts(input: Pain008Input): number {
 }
 
 /**
- * Writes a SEPA direct-debit initiation (pain.008.001.08 or .02) with xmlbuilder2's streaming builder:
- * GrpHdr with NbOfTxs/CtrlSum, one PmtInf per local instrument and sequence type (SvcLvl SEPA, ChrgBr SLEV,
- * CdtrSchmeId SEPA) with its own NbOfTxs/CtrlSum, and each debit with its mandate (and amendment). Pure and
- * deterministic: the same input gives the same bytes. Names are transliterated to the EPC set and cut to 70;
- * text that cannot be transliterated throws EpcTextError.
+ * Writes a SEPA direct-debit initiation (pain.008.001.08 or .02): GrpHdr with NbOfTxs/CtrlSum, one PmtInf
+ * per local instrument and sequence type (SvcLvl SEPA, ChrgBr SLEV, CdtrSchmeId SEPA) with its own
+ * NbOfTxs/CtrlSum, and each debit with its mandate (and amendment). The XML is serialised by
+ * fast-xml-parser's XMLBuilder from an element tree (escaping included; xmlbuilder2's DOM builders measured
+ * about 300 transactions/s here, see bench/dd.ts). Pure and deterministic: the same input gives the same
+ * bytes. Names are transliterated to the EPC set and cut to 70; text that cannot be transliterated throws
+ * EpcTextError.
  */
 export function writePain008(input: Pain008Input): string {
   const total = checkAmounts(input);
   const bicTag = input.version === 'pain.008.001.08' ? 'BICFI' : 'BIC';
-  const ns = `urn:iso:std:iso:20022:tech:xsd:${input.version}`;
   const msgId = epcId('MsgId', input.messageId);
   const creditorName = epcText('creditor name', input.creditor.name, EPC_NAME_MAX);
   const amount = (minor: number): string => decimalText(minor, input.exponent);
-  const chunks: string[] = [];
-  const w = createCB({ data: (c: string) => chunks.push(c), prettyPrint: true });
-  w.dec({ version: '1.0', encoding: 'UTF-8' });
-  w.ele(ns, 'Document').ele('CstmrDrctDbtInitn');
-  w.ele('GrpHdr');
-  leaf(w, 'MsgId', msgId);
-  leaf(w, 'CreDtTm', isoDateTimeText(input.createdAt));
-  leaf(w, 'NbOfTxs', String(input.transactions.length));
-  leaf(w, 'CtrlSum', amount(total));
-  w.ele('InitgPty');
-  leaf(w, 'Nm', creditorName);
-  w.up().up();
-  for (const block of pain008Blocks(msgId, input.transactions)) {
-    w.ele('PmtInf');
-    leaf(w, 'PmtInfId', block.paymentInfoId);
-    leaf(w, 'PmtMtd', 'DD');
-    leaf(w, 'NbOfTxs', String(block.indexes.length));
-    leaf(w, 'CtrlSum', amount(block.controlSumMinor));
-    w.ele('PmtTpInf').ele('SvcLvl');
-    leaf(w, 'Cd', 'SEPA');
-    w.up().ele('LclInstrm');
-    leaf(w, 'Cd', block.localInstrument);
-    w.up();
-    leaf(w, 'SeqTp', block.seqType);
-    w.up();
-    leaf(w, 'ReqdColltnDt', input.collectionDate);
-    w.ele('Cdtr');
-    leaf(w, 'Nm', creditorName);
-    w.up();
-    ibanAccount(w, 'CdtrAcct', input.creditor.iban);
-    agent(w, 'CdtrAgt', input.creditor.bic, bicTag);
-    leaf(w, 'ChrgBr', 'SLEV');
-    schemeId(w, 'CdtrSchmeId', input.creditor.creditorId);
-    for (const i of block.indexes) writeDebit(w, input.transactions[i]!, i, amount, input.currency, bicTag);
-    w.up();
-  }
-  w.up().up();
-  w.end();
-  return chunks.join('');
+  const blocks = pain008Blocks(msgId, input.transactions).map((block) => ({
+    PmtInfId: block.paymentInfoId,
+    PmtMtd: 'DD',
+    NbOfTxs: String(block.indexes.length),
+    CtrlSum: amount(block.controlSumMinor),
+    PmtTpInf: { SvcLvl: { Cd: 'SEPA' }, LclInstrm: { Cd: block.localInstrument }, SeqTp: block.seqType },
+    ReqdColltnDt: input.collectionDate,
+    Cdtr: { Nm: creditorName },
+    CdtrAcct: ibanAccount(input.creditor.iban),
+    CdtrAgt: agent(input.creditor.bic, bicTag),
+    ChrgBr: 'SLEV',
+    CdtrSchmeId: schemeId(input.creditor.creditorId),
+    DrctDbtTxInf: block.indexes.map((i) => debit(input.transactions[i]!, i, amount, input.currency, bicTag)),
+  }));
+  return XML.build({
+    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
+    Document: {
+      '@_xmlns': `urn:iso:std:iso:20022:tech:xsd:${input.version}`,
+      CstmrDrctDbtInitn: {
+        GrpHdr: {
+          MsgId: msgId,
+          CreDtTm: isoDateTimeText(input.createdAt),
+          NbOfTxs: String(input.transactions.length),
+          CtrlSum: amount(total),
+          InitgPty: { Nm: creditorName },
+        },
+        PmtInf: blocks,
+      },
+    },
+  });
 }
 
-function writeDebit(
-  w: Writer,
+function debit(
   t: Pain008Transaction,
   i: number,
   amount: (minor: number) => string,
   currency: string,
   bicTag: string,
-): void {
+): Node {
   const at = `transactions[${i}]`;
-  w.ele('DrctDbtTxInf').ele('PmtId');
-  leaf(w, 'EndToEndId', epcId(`${at}.endToEndId`, t.endToEndId));
-  w.up();
-  w.ele('InstdAmt', { Ccy: currency }).txt(amount(t.amountMinor)).up();
-  w.ele('DrctDbtTx').ele('MndtRltdInf');
-  leaf(w, 'MndtId', epcId(`${at}.mandateId`, t.mandateId));
-  leaf(w, 'DtOfSgntr', t.signedOn);
   const a = t.amendment;
   const amended =
     !!a &&
@@ -214,38 +189,34 @@ function writeDebit(
       a.smnda === true ||
       a.originalCreditorId !== undefined ||
       a.originalCreditorName !== undefined);
-  leaf(w, 'AmdmntInd', amended ? 'true' : 'false');
+  const mandate: Node = {
+    MndtId: epcId(`${at}.mandateId`, t.mandateId),
+    DtOfSgntr: t.signedOn,
+    AmdmntInd: amended ? 'true' : 'false',
+  };
   if (amended && a) {
-    w.ele('AmdmntInfDtls');
+    const d: Node = {};
     if (a.originalReference !== undefined)
-      leaf(w, 'OrgnlMndtId', epcId(`${at}.amendment.originalReference`, a.originalReference));
+      d.OrgnlMndtId = epcId(`${at}.amendment.originalReference`, a.originalReference);
     if (a.originalCreditorId !== undefined || a.originalCreditorName !== undefined)
-      schemeId(
-        w,
-        'OrgnlCdtrSchmeId',
+      d.OrgnlCdtrSchmeId = schemeId(
         a.originalCreditorId,
         a.originalCreditorName === undefined
           ? undefined
           : epcText(`${at}.amendment.originalCreditorName`, a.originalCreditorName, EPC_NAME_MAX),
       );
-    if (a.originalIban !== undefined && a.smnda !== true) ibanAccount(w, 'OrgnlDbtrAcct', a.originalIban);
-    if (a.smnda === true) {
-      w.ele('OrgnlDbtrAgt').ele('FinInstnId').ele('Othr');
-      leaf(w, 'Id', 'SMNDA');
-      w.up().up().up();
-    }
-    w.up();
+    if (a.originalIban !== undefined && a.smnda !== true) d.OrgnlDbtrAcct = ibanAccount(a.originalIban);
+    if (a.smnda === true) d.OrgnlDbtrAgt = { FinInstnId: { Othr: { Id: 'SMNDA' } } };
+    mandate.AmdmntInfDtls = d;
   }
-  w.up().up();
-  agent(w, 'DbtrAgt', t.debtorBic, bicTag);
-  w.ele('Dbtr');
-  leaf(w, 'Nm', epcText(`${at}.debtorName`, t.debtorName, EPC_NAME_MAX));
-  w.up();
-  ibanAccount(w, 'DbtrAcct', t.debtorIban);
-  if (t.remittance) {
-    w.ele('RmtInf');
-    leaf(w, 'Ustrd', epcText(`${at}.remittance`, t.remittance, EPC_REMITTANCE_MAX));
-    w.up();
-  }
-  w.up();
+  const tx: Node = {
+    PmtId: { EndToEndId: epcId(`${at}.endToEndId`, t.endToEndId) },
+    InstdAmt: { '#text': amount(t.amountMinor), '@_Ccy': currency },
+    DrctDbtTx: { MndtRltdInf: mandate },
+    DbtrAgt: agent(t.debtorBic, bicTag),
+    Dbtr: { Nm: epcText(`${at}.debtorName`, t.debtorName, EPC_NAME_MAX) },
+    DbtrAcct: ibanAccount(t.debtorIban),
+  };
+  if (t.remittance) tx.RmtInf = { Ustrd: epcText(`${at}.remittance`, t.remittance, EPC_REMITTANCE_MAX) };
+  return tx;
 }

@@ -3,6 +3,7 @@ import type { DdFileFormat } from '../../../src-shared/dto/directdebit';
 import { writePain001 } from '../../bankfiles/iso20022/write-pain001';
 import { pain008Blocks, writePain008 } from '../../bankfiles/iso20022/write-pain008';
 import type { SequenceType } from '../../domain/mandate-rules';
+import { renderNacha } from './render-ach';
 import type { FileHeader, ItemSnapshot } from './select';
 
 /** Everything a file's bytes are made of: the registry row and its items with their snapshots. */
@@ -48,7 +49,9 @@ export function fileNameOf(messageId: string, format: DdFileFormat): string {
 export function renderFile(input: RenderInput): Rendered {
   const h = input.header;
   if (input.format === 'nacha') {
-    throw new Error('NACHA_PENDING');
+    if (h.scheme !== 'ach') throw new Error('a NACHA file needs an ACH header');
+    const r = renderNacha(input, h);
+    return { ...r, sha256: sha256Text(r.text), paymentInfoIds: input.items.map(() => null) };
   }
   if (h.scheme !== 'sepa') throw new Error('a SEPA file needs a SEPA header');
   if (input.format === 'pain.001.001.09') {

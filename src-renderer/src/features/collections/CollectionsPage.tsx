@@ -8,15 +8,16 @@ import Typography from '@mui/material/Typography';
 import { mayRun } from '../../../../src-shared/api/roles';
 import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
+import { DirectDebitPanel } from './DirectDebitPanel';
 import { PaymentsPanel } from './PaymentsPanel';
 import { HealthDot } from './ProcessorHealthChip';
 import { RecoveryPanel } from './RecoveryPanel';
 import { RunsPanel } from './RunsPanel';
 import { useProcessors } from './use-processor-health';
 
-type TabId = 'runs' | 'recovery' | 'payments';
+type TabId = 'runs' | 'dd' | 'recovery' | 'payments';
 
-/** Collections: runs against the processors, recovery of interrupted requests, one-off payments. */
+/** Collections: runs against the processors, direct-debit bank files, recovery of interrupted requests, one-off payments. */
 export function CollectionsPage() {
   const { info } = useAppInfo();
   const roles = info?.operator.roles ?? [];
@@ -52,6 +53,7 @@ export function CollectionsPage() {
       >
         <Tabs value={tab} onChange={(_e, v: TabId) => setTab(v)}>
           <Tab value="runs" label="Runs" data-testid="tab-runs" />
+          <Tab value="dd" label="Direct debit" data-testid="tab-dd" />
           <Tab value="recovery" label="Recovery" data-testid="tab-recovery" />
           <Tab value="payments" label="One-off payments" data-testid="tab-payments" />
         </Tabs>
@@ -66,7 +68,7 @@ export function CollectionsPage() {
         )}
       </Box>
       <Box sx={{ flex: 1, overflow: 'auto', p: 2, display: 'flex', flexDirection: 'column', gap: 2 }}>
-        {processors && processors.length === 0 && (
+        {processors && processors.length === 0 && tab !== 'dd' && (
           <Alert severity="info">
             No payment processor is set up. Add one with{' '}
             <code>paydesk processor add NAME --url URL --merchant USD=name:mid</code>.
@@ -78,6 +80,7 @@ export function CollectionsPage() {
           </Alert>
         )}
         {tab === 'runs' && <RunsPanel canRun={mayRun(roles, 'collect:run')} />}
+        {tab === 'dd' && <DirectDebitPanel canRun={mayRun(roles, 'dd:run')} />}
         {tab === 'recovery' && <RecoveryPanel canResolve={mayRun(roles, 'recovery:resolve')} />}
         {tab === 'payments' && <PaymentsPanel processors={processors ?? []} />}
         <Typography variant="caption" color="text.secondary">

@@ -1,0 +1,515 @@
+import { useCallback, useEffect, useState } from 'react';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Chip from '@mui/material/Chip';
+import Dialog from '@mui/material/Dialog';
+import DialogActions from '@mui/material/DialogActions';
+import DialogContent from '@mui/material/DialogContent';
+import DialogTitle from '@mui/material/DialogTitle';
+import MenuItem from '@mui/material/MenuItem';
+import Paper from '@mui/material/Paper';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import TextField from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
+import type { ConfirmationDto } from '../../../../src-shared/dto/confirmations';
+import type { DdFileDetailDto, DdFileDto, DdRunDto, DdScheme } from '../../../../src-shared/dto/directdebit';
+import { call, errorMessage } from '../../api/client';
+import { useAppInfo } from '../../app/app-info';
+import { ConfirmationSummary } from '../../components/ConfirmationSummary';
+import { formatCount } from '../../components/format';
+
+type RunForm = { scheme: DdScheme; collectionDate: string; kind: 'debit' | 'credit'; creditor: string };
+
+const STATUS_COLOR: Record<DdFileDto['status'], 'warning' | 'success' | 'default' | 'info'> = {
+  ready: 'warning',
+  sent: 'success',
+  cancelled: 'default',
+  preview: 'info',
+};
+
+/** The run input of the form (an empty creditor means every creditor of the scheme). */
+type RunInput = {
+  scheme: DdScheme;
+  collectionDate: string;
+  kind: 'debit' | 'credit';
+  creditor?: string;
+};
+
+function inputOf(f: RunForm): RunInput {
+  return {
+    scheme: f.scheme,
+    collectionDate: f.collectionDate,
+    kind: f.kind,
+    ...(f.creditor.trim() ? { creditor: f.creditor.trim() } : {}),
+  };
+}
+
+/** A week from today, as the default collection date. */
+function defaultDate(): string {
+  return new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Files of a run or of the registry, with their status, count, total and sha256; actions where allowed. */
+function FilesTable({
+  files,
+  canRun,
+  onOpen,
+  onAction,
+  testId,
+}: {
+  files: DdFileDto[];
+  canRun: boolean;
+  onOpen?: (id: number) => void;
+  onAction?: (action: 'save' | 'sent' | 'cancel', f: DdFileDto) => void;
+  testId: string;
+}) {
+  const { money } = useAppInfo();
+  return (
+    <Table size="small" data-testid={testId}>
+      <TableHead>
+        <TableRow>
+          <TableCell>File</TableCell>
+          <TableCell>Status</TableCell>
+          <TableCell>Format</TableCell>
+          <TableCell>Creditor</TableCell>
+          <TableCell>Date</TableCell>
+          <TableCell align="right">Count</TableCell>
+          <TableCell align="right">Total</TableCell>
+          <TableCell>sha256</TableCell>
+          {onAction && <TableCell align="right">Actions</TableCell>}
+        </TableRow>
+      </TableHead>
+      <TableBody>
+        {files.map((f) => (
+          <TableRow
+            key={f.id ?? f.messageId}
+            hover={f.id !== null}
+            onClick={() => f.id !== null && onOpen?.(f.id)}
+            sx={{ cursor: f.id !== null && onOpen ? 'pointer' : 'default' }}
+            data-testid={`dd-file-${f.id ?? f.messageId}`}
+          >
+            <TableCell>{f.messageId}</TableCell>
+            <TableCell>
+              <Chip size="small" label={f.status} color={STATUS_COLOR[f.status]} />
+            </TableCell>
+            <TableCell>
+              {f.kind === 'credit' ? 'credit · ' : ''}
+              {f.format}
+            </TableCell>
+            <TableCell>{f.creditor}</TableCell>
+            <TableCell>{f.collectionDate}</TableCell>
+            <TableCell align="right">{formatCount(f.count)}</TableCell>
+            <TableCell align="right">{money(f.totalMinor, f.currency, true)}</TableCell>
+            <TableCell sx={{ fontFamily: 'monospace' }} title={f.sha256}>
+              {f.sha256.slice(0, 12)}
+            </TableCell>
+            {onAction && (
+              <TableCell align="right" onClick={(e) => e.stopPropagation()} sx={{ whiteSpace: 'nowrap' }}>
+                {f.status !== 'cancelled' && (
+                  <Button size="small" onClick={() => onAction('save', f)} data-testid={`dd-save-${f.id}`}>
+                    Save
+                  </Button>
+                )}
+                {canRun && f.status === 'ready' && (
+                  <>
+                    <Button size="small" onClick={() => onAction('sent', f)} data-testid={`dd-sent-${f.id}`}>
+                      Mark sent
+                    </Button>
+                    <Button
+                      size="small"
+                      color="error"
+                      onClick={() => onAction('cancel', f)}
+                      data-testid={`dd-cancel-${f.id}`}
+                    >
+                      Cancel
+                    </Button>
+                  </>
+                )}
+              </TableCell>
+            )}
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}
+
+/** The confirmation of a run: the server's preview, then Run only on an explicit click (Cancel has focus). */
+function DdConfirmDialog({
+  input,
+  onClose,
+  onDone,
+}: {
+  input: RunInput;
+  onClose: () => void;
+  onDone: (r: DdRunDto) => void;
+}) {
+  const { money } = useAppInfo();
+  const [preview, setPreview] = useState<ConfirmationDto | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [running, setRunning] = useState(false);
+  useEffect(() => {
+    let live = true;
+    call('confirmations:prepare', { operation: 'dd:run', input }).then(
+      (p) => live && setPreview(p),
+      (err: unknown) => live && setError(errorMessage(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [input]);
+  const confirm = async () => {
+    if (!preview) return;
+    setRunning(true);
+    setError(null);
+    try {
+      onDone(await call('dd:run', { ...input, confirmationId: preview.id }));
+    } catch (err) {
+      setError(errorMessage(err));
+      setRunning(false);
+    }
+  };
+  return (
+    <Dialog
+      open
+      onClose={running ? undefined : onClose}
+      maxWidth="sm"
+      fullWidth
+      data-testid="dd-confirm-dialog"
+    >
+      <DialogTitle>Post and write the bank files?</DialogTitle>
+      <DialogContent>
+        {preview && <ConfirmationSummary preview={preview} money={money} />}
+        {preview && (
+          <Typography variant="body2" color="text.secondary" sx={{ mt: 1.5 }}>
+            Each bill is posted as paid and goes into a file for the bank. Nothing reaches the bank until the
+            file is delivered and marked sent; a ready file can still be cancelled.
+          </Typography>
+        )}
+        {error && (
+          <Alert severity="error" sx={{ mt: 2 }} data-testid="dd-confirm-error">
+            {error}
+          </Alert>
+        )}
+      </DialogContent>
+      <DialogActions sx={{ px: 3, pb: 2 }}>
+        <Button onClick={onClose} disabled={running} autoFocus data-testid="dd-confirm-cancel">
+          Cancel
+        </Button>
+        <Button
+          variant="contained"
+          color="warning"
+          onClick={() => void confirm()}
+          disabled={!preview || running || preview.count === 0}
+          data-testid="dd-confirm"
+        >
+          {preview
+            ? `Run ${formatCount(preview.count)} · ${preview.totals.map((t) => money(t.amountMinor, t.currency, true)).join(' + ') || 'nothing'}`
+            : 'Preparing…'}
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}
+
+/** Downloads a text as a file through the browser (the desktop shell shows its save dialog). */
+function download(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/octet-stream' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/**
+ * Direct debit: a run form with a dry-run preview (files, counts, totals, skipped reasons), the run through
+ * the confirmation dialog (approvals apply as for collection runs), the outgoing file registry with save,
+ * mark-sent and cancel, and a file's items.
+ */
+export function DirectDebitPanel({ canRun }: { canRun: boolean }) {
+  const { money } = useAppInfo();
+  const [form, setForm] = useState<RunForm>({
+    scheme: 'sepa',
+    collectionDate: defaultDate(),
+    kind: 'debit',
+    creditor: '',
+  });
+  const [preview, setPreview] = useState<DdRunDto | null>(null);
+  const [confirming, setConfirming] = useState<RunInput | null>(null);
+  const [files, setFiles] = useState<DdFileDto[]>([]);
+  const [detail, setDetail] = useState<DdFileDetailDto | null>(null);
+  const [cancelling, setCancelling] = useState<DdFileDto | null>(null);
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const load = useCallback(
+    () =>
+      call('dd:files', { limit: 200 }).then(
+        (r) => setFiles(r.rows),
+        (err: unknown) => setError(errorMessage(err)),
+      ),
+    [],
+  );
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const open = (id: number) =>
+    call('dd:show-file', { id }).then(setDetail, (err: unknown) => setError(errorMessage(err)));
+
+  const dryRun = async () => {
+    setError(null);
+    setNotice(null);
+    try {
+      setPreview(await call('dd:run', { ...inputOf(form), dryRun: true }));
+    } catch (err) {
+      setPreview(null);
+      setError(errorMessage(err));
+    }
+  };
+  const action = async (what: 'save' | 'sent' | 'cancel', f: DdFileDto) => {
+    if (f.id === null) return;
+    setError(null);
+    setNotice(null);
+    try {
+      if (what === 'save') {
+        const t = await call('dd:file-text', { id: f.id });
+        download(t.name, t.text);
+        setNotice(`${t.name} regenerated (sha256 ${t.sha256.slice(0, 12)}… matches the registry)`);
+      } else if (what === 'sent') {
+        await call('dd:mark-sent', { id: f.id });
+        setNotice(`${f.messageId} marked sent`);
+      } else {
+        setReason('');
+        setCancelling(f);
+        return;
+      }
+      await load();
+      if (detail?.id === f.id) await open(f.id);
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+  const cancelFile = async () => {
+    if (!cancelling?.id) return;
+    try {
+      await call('dd:cancel-file', { id: cancelling.id, reason });
+      setNotice(`${cancelling.messageId} cancelled: its payments are reversed and the bills reopened`);
+      setCancelling(null);
+      await load();
+      await open(cancelling.id);
+    } catch (err) {
+      setError(errorMessage(err));
+      setCancelling(null);
+    }
+  };
+  const skipped = Object.entries(preview?.skipped ?? {});
+
+  return (
+    <Box sx={{ display: 'flex', flexDirection: 'column', gap: 2 }} data-testid="dd-panel">
+      <Paper
+        variant="outlined"
+        sx={{ p: 2, display: 'flex', gap: 2, alignItems: 'center', flexWrap: 'wrap' }}
+      >
+        <TextField
+          select
+          size="small"
+          label="Scheme"
+          value={form.scheme}
+          onChange={(e) => setForm({ ...form, scheme: e.target.value as DdScheme })}
+          sx={{ width: 120 }}
+          slotProps={{ htmlInput: { 'data-testid': 'dd-scheme' } }}
+        >
+          <MenuItem value="sepa">SEPA</MenuItem>
+          <MenuItem value="ach">ACH</MenuItem>
+        </TextField>
+        <TextField
+          size="small"
+          type="date"
+          label="Collection date"
+          value={form.collectionDate}
+          onChange={(e) => setForm({ ...form, collectionDate: e.target.value })}
+          slotProps={{ inputLabel: { shrink: true }, htmlInput: { 'data-testid': 'dd-date' } }}
+        />
+        <TextField
+          select
+          size="small"
+          label="Kind"
+          value={form.kind}
+          onChange={(e) => setForm({ ...form, kind: e.target.value as RunForm['kind'] })}
+          sx={{ width: 170 }}
+        >
+          <MenuItem value="debit">Collect (debits)</MenuItem>
+          <MenuItem value="credit">Refund credits out</MenuItem>
+        </TextField>
+        <TextField
+          size="small"
+          label="Creditor (all)"
+          value={form.creditor}
+          onChange={(e) => setForm({ ...form, creditor: e.target.value })}
+          sx={{ width: 150 }}
+          slotProps={{ htmlInput: { 'data-testid': 'dd-creditor' } }}
+        />
+        <Button variant="outlined" onClick={() => void dryRun()} data-testid="dd-preview">
+          Preview
+        </Button>
+        <Button
+          variant="contained"
+          disabled={!canRun}
+          onClick={() => {
+            setError(null);
+            setConfirming(inputOf(form));
+          }}
+          data-testid="dd-run"
+        >
+          Run…
+        </Button>
+      </Paper>
+      {error && (
+        <Alert severity="error" onClose={() => setError(null)} data-testid="dd-error">
+          {error}
+        </Alert>
+      )}
+      {notice && (
+        <Alert severity="success" onClose={() => setNotice(null)} data-testid="dd-notice">
+          {notice}
+        </Alert>
+      )}
+      {preview && (
+        <Paper variant="outlined" sx={{ p: 2 }} data-testid="dd-preview-result">
+          <Typography variant="subtitle2" gutterBottom>
+            Dry run: {preview.files.length} file{preview.files.length === 1 ? '' : 's'},{' '}
+            {formatCount(preview.files.reduce((s, f) => s + f.count, 0))} transactions — nothing posted or
+            written
+          </Typography>
+          {preview.files.length > 0 && (
+            <FilesTable files={preview.files} canRun={false} testId="dd-preview-files" />
+          )}
+          {skipped.length > 0 && (
+            <Box sx={{ mt: 1, display: 'flex', gap: 1, flexWrap: 'wrap' }} data-testid="dd-skipped">
+              <Typography variant="body2" color="text.secondary">
+                Skipped:
+              </Typography>
+              {skipped.map(([why, n]) => (
+                <Chip key={why} size="small" variant="outlined" label={`${why}: ${formatCount(n)}`} />
+              ))}
+            </Box>
+          )}
+        </Paper>
+      )}
+      <Paper variant="outlined" sx={{ p: 2 }}>
+        <Typography variant="subtitle2" gutterBottom>
+          Bank files
+        </Typography>
+        {files.length === 0 ? (
+          <Typography variant="body2" color="text.secondary">
+            No files yet.
+          </Typography>
+        ) : (
+          <FilesTable
+            files={files}
+            canRun={canRun}
+            onOpen={(id) => void open(id)}
+            onAction={(a, f) => void action(a, f)}
+            testId="dd-files"
+          />
+        )}
+      </Paper>
+      {detail && (
+        <Paper variant="outlined" sx={{ p: 2 }} data-testid="dd-file-detail">
+          <Typography variant="subtitle2" gutterBottom>
+            {detail.messageId} · {detail.format} · {formatCount(detail.count)} items ·{' '}
+            {money(detail.totalMinor, detail.currency, true)}
+          </Typography>
+          <Table size="small" data-testid="dd-items">
+            <TableHead>
+              <TableRow>
+                <TableCell>#</TableCell>
+                <TableCell>Account</TableCell>
+                <TableCell>Bill</TableCell>
+                <TableCell>Debtor</TableCell>
+                <TableCell>Mandate</TableCell>
+                <TableCell>Seq</TableCell>
+                <TableCell>End-to-end / trace</TableCell>
+                <TableCell align="right">Amount</TableCell>
+                <TableCell>Status</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {detail.items.slice(0, 200).map((i) => (
+                <TableRow key={i.seq}>
+                  <TableCell>{i.seq}</TableCell>
+                  <TableCell>{i.accountNo}</TableCell>
+                  <TableCell>{i.billNo ?? ''}</TableCell>
+                  <TableCell>{i.debtorName}</TableCell>
+                  <TableCell>{i.mandateReference ?? ''}</TableCell>
+                  <TableCell>{i.seqType ?? ''}</TableCell>
+                  <TableCell sx={{ fontFamily: 'monospace' }}>{i.traceNumber ?? i.endToEndId}</TableCell>
+                  <TableCell align="right">{money(i.amountMinor, i.currency, true)}</TableCell>
+                  <TableCell>
+                    <Chip
+                      size="small"
+                      label={i.status}
+                      color={i.status === 'sent' ? 'success' : i.status === 'returned' ? 'error' : 'default'}
+                    />
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </Paper>
+      )}
+      {confirming && (
+        <DdConfirmDialog
+          input={confirming}
+          onClose={() => setConfirming(null)}
+          onDone={(r) => {
+            setConfirming(null);
+            setPreview(null);
+            setNotice(
+              `${r.files.length} file${r.files.length === 1 ? '' : 's'} written, ${formatCount(r.payments)} payments posted`,
+            );
+            const first = r.files[0]?.id;
+            void load().then(() => (first ? open(first) : undefined));
+          }}
+        />
+      )}
+      <Dialog open={cancelling !== null} onClose={() => setCancelling(null)} data-testid="dd-cancel-dialog">
+        <DialogTitle>Cancel {cancelling?.messageId}?</DialogTitle>
+        <DialogContent>
+          <Typography variant="body2" sx={{ mb: 2 }}>
+            Its {formatCount(cancelling?.count ?? 0)} payments are reversed and the bills reopen. Only a file
+            that was never sent can be cancelled.
+          </Typography>
+          <TextField
+            autoFocus
+            fullWidth
+            size="small"
+            label="Reason"
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            slotProps={{ htmlInput: { 'data-testid': 'dd-cancel-reason' } }}
+          />
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={() => setCancelling(null)}>Keep it</Button>
+          <Button
+            color="error"
+            variant="contained"
+            disabled={reason.trim() === ''}
+            onClick={() => void cancelFile()}
+            data-testid="dd-cancel-confirm"
+          >
+            Cancel file
+          </Button>
+        </DialogActions>
+      </Dialog>
+    </Box>
+  );
+}
