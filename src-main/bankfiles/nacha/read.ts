@@ -224,7 +224,7 @@ export function parseNacha(text: string, collect = false): NachaParse {
   }
 
   // Non-ASCII or control characters anywhere: one native scan, then locate the records that have them.
-  if (/[^\x20-\x7e]/.test(recs.join(''))) {
+  if (/[^\x20-\x7e\r\n\uFEFF]/.test(text)) {
     for (let i = 0; i < recs.length; i++) {
       const m = /[^\x20-\x7e]/.exec(recs[i]!);
       if (m) {
@@ -242,7 +242,8 @@ export function parseNacha(text: string, collect = false): NachaParse {
   let lastBatchNo = 0;
   let fileCount = 0;
   let fileHash = 0;
-  const traces = new Set<string>();
+  // Trace numbers as numbers (15 digits < 2^53): a number Set is cheaper than one of 100k strings.
+  const traces = new Set<number>();
 
   /** Checks the addenda an entry promised before the next record starts. */
   const closeEntry = (): void => {
@@ -446,15 +447,17 @@ export function parseNacha(text: string, collect = false): NachaParse {
           f.problem(line, `addenda record indicator (position 79) must be 0 or 1, found '${indicator}'`);
         }
         const trace = r.slice(79, 94);
-        if (numAt(r, 79, 94) < 0) {
+        const traceNo = numAt(r, 79, 94);
+        if (traceNo < 0) {
           f.problem(line, `trace number (positions 80-94) '${trace}' must be 15 digits`);
         } else {
-          if (trace.slice(0, 8) !== batch.odfi) {
+          if (!r.startsWith(batch.odfi, 79)) {
             f.warning(line, `trace number ${trace} does not start with the batch's ODFI ${batch.odfi}`);
           }
-          if (traces.has(trace))
+          if (traces.has(traceNo)) {
             f.warning(line, `trace number ${trace} appears twice in the file (returns may not match it)`);
-          traces.add(trace);
+          }
+          traces.add(traceNo);
         }
         const iatAddenda = iat ? numAt(r, 12, 16) : 0;
         if (iat && iatAddenda < 0)
@@ -677,9 +680,9 @@ function readAddenda(
     entry.hasReturn = true;
     if (collect) {
       const info = r.slice(35, 79).trim();
-      const text = [name ?? code, deathDate ? `date of death ${deathDate}` : '', info]
-        .filter((s) => s !== '')
-        .join('; ');
+      let text = name ?? code;
+      if (deathDate) text += `; date of death ${deathDate}`;
+      if (info !== '') text += `; ${info}`;
       out.returns.push({
         ref: { traceNumber: original, accountNo: entry.accountNo || undefined },
         amountMinor: entry.amountMinor,
