@@ -144,7 +144,7 @@ function records(text: string, f: Findings): { recs: string[]; lines: number[] }
     }
     return { recs, lines };
   }
-  const raw = t.split('\n');
+  const raw = t.includes('\n') ? t.split('\n') : t.split('\r');
   let end = raw.length;
   while (end > 0 && raw[end - 1]!.replace(/[\r ]+$/, '') === '') end--;
   for (let i = 0; i < end; i++) {
