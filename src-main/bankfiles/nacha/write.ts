@@ -56,6 +56,9 @@ const DEBIT_CODES = new Set([27, 28, 37, 38]);
 const CREDIT_CODES = new Set([22, 23, 32, 33]);
 const PRENOTE_CODES = new Set([23, 28, 33, 38]);
 const NINES = '9'.repeat(94);
+const NOT_ASCII = /[^\x20-\x7e]/;
+/** Routing numbers already found good (a file repeats a few thousand banks); bounded. */
+const GOOD_ROUTING = new Set<string>();
 
 /** True for a NACHA debit transaction code (27/28/37/38). */
 export function isNachaDebit(code: number): boolean {
@@ -64,6 +67,7 @@ export function isNachaDebit(code: number): boolean {
 
 /** Printable ASCII only (0x20–0x7E): what an ACH operator accepts in alphanumeric fields. */
 function asciiProblem(s: string): string | null {
+  if (!NOT_ASCII.test(s)) return null;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x20 || c > 0x7e) return `has a character that is not printable ASCII at position ${i + 1}`;
@@ -90,8 +94,11 @@ function num(value: number, width: number): string {
 
 /** A 9-digit routing number with a good check digit, or a thrown error. */
 function routing(where: string, field: string, value: string): string {
+  if (typeof value === 'string' && GOOD_ROUTING.has(value)) return value;
   const problem = typeof value === 'string' ? routingNumberProblem(value) : 'is missing';
   if (problem) throw new NachaInputError(where, field, `${value}: ${problem}`);
+  if (GOOD_ROUTING.size > 100_000) GOOD_ROUTING.clear();
+  GOOD_ROUTING.add(value);
   return value;
 }
 
