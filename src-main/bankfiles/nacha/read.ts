@@ -698,10 +698,8 @@ function readAddenda(
       f.problem(line, 'an entry carries one return or change addenda, not two');
     entry.hasReturn = true;
     if (collect) {
-      const info = r.slice(35, 79).trim();
-      let text = name ?? code;
-      if (deathDate) text += `; date of death ${deathDate}`;
-      if (info !== '') text += `; ${info}`;
+      // The item text is the reason's name (FORMATS.md §2.4); the date of death and addenda information stay in the file.
+      const text = name ?? code;
       out.returns.push({
         ref: { traceNumber: original, accountNo: accountOf(entry) },
         amountMinor: entry.amountMinor,
