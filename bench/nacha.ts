@@ -170,10 +170,10 @@ console.log(
   `read + validate: ${read.best.toFixed(1)} ms (${rate(read.best)}); moov-io/ach 129 ms (M4 Max) -> ratio ${(read.best / MOOV_READ_MS).toFixed(2)}x (goal <= 3x, ${3 * MOOV_READ_MS} ms)`,
 );
 console.log(`write:           ${write.best.toFixed(1)} ms (${rate(write.best)})`);
+console.log(`returns:         ${returns.best.toFixed(1)} ms (${rate(returns.best)})`);
 console.log(
   `load average ${os
     .loadavg()
     .map((l) => l.toFixed(1))
     .join(' ')} on ${os.cpus().length} cores: wall times on a busy machine include waiting for a core`,
 );
-console.log(`returns:         ${returns.best.toFixed(1)} ms (${rate(returns.best)})`);
