@@ -146,6 +146,32 @@ function immediateOrigin(value: string): string {
   return value;
 }
 
+/**
+ * Collects records and joins them 1,000 at a time: a 100k-entry file then holds a hundred flat strings instead
+ * of a hundred thousand concatenations, which keeps the garbage collector's work small.
+ */
+class RecordSink {
+  count = 0;
+  private readonly parts: string[] = [];
+  private chunk: string[] = [];
+
+  push(record: string): void {
+    this.chunk.push(record);
+    this.count++;
+    if (this.chunk.length === 1000) {
+      this.parts.push(this.chunk.join('\n'));
+      this.chunk = [];
+    }
+  }
+
+  /** The records, '\n' after each. */
+  text(): string {
+    if (this.chunk.length > 0) this.parts.push(this.chunk.join('\n'));
+    this.chunk = [];
+    return this.parts.join('\n') + '\n';
+  }
+}
+
 /** The file text (94-char records, '\n' after each, padded with 9-records to a multiple of 10) and each entry's trace number, per batch. */
 export function writeNacha(input: NachaFileInput): { text: string; traceNumbers: string[][] } {
   const [createDate, createTime] = creationStamp(input.createdAt);
@@ -155,7 +181,7 @@ export function writeNacha(input: NachaFileInput): { text: string; traceNumbers:
   if (!Array.isArray(input.batches) || input.batches.length === 0) {
     throw new NachaInputError('file', 'batches', 'must hold at least one batch');
   }
-  const records: string[] = [];
+  const records = new RecordSink();
   records.push(
     '101 ' +
       routing('file', 'immediateDestination', input.immediateDestination) +
@@ -318,7 +344,7 @@ export function writeNacha(input: NachaFileInput): { text: string; traceNumbers:
   }
   if (fileCount > 99_999_999)
     throw new NachaInputError('file', 'batches', 'more than 99,999,999 entry and addenda records');
-  const blocks = Math.ceil((records.length + 1) / 10);
+  const blocks = Math.ceil((records.count + 1) / 10);
   records.push(
     '9' +
       num(input.batches.length, 6) +
@@ -329,6 +355,6 @@ export function writeNacha(input: NachaFileInput): { text: string; traceNumbers:
       num(fileCreditMinor, 12) +
       ' '.repeat(39),
   );
-  while (records.length % 10 !== 0) records.push(NINES);
-  return { text: records.join('\n') + '\n', traceNumbers };
+  while (records.count % 10 !== 0) records.push(NINES);
+  return { text: records.text(), traceNumbers };
 }
