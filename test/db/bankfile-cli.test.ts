@@ -127,6 +127,15 @@ describe('paydesk bankfile check', () => {
     expect(c.totals).toMatchObject({ debitMinor: 14500, creditMinor: 0, totalMinor: 14500, currency: 'USD' });
   });
 
+  it('--xsd on a NACHA file is ignored with a warning', async () => {
+    const xsd = '/work/wt/shared/standards/iso20022/xsd/pain.008.001.08.xsd';
+    const r = await cli('--json', 'bankfile', 'check', join(ACH, 'valid/web-debit.ach'), '--xsd', xsd);
+    expect(r.code, r.err).toBe(0);
+    expect(json<BankFileCheckDto>(r).warnings).toEqual([
+      { line: 1, reason: 'an XSD applies to XML files; ignored for NACHA' },
+    ]);
+  });
+
   it('an unknown format: not valid, exit 2, and an unreadable file is a validation error', async () => {
     const file = join(dir, 'notes.txt');
     writeFileSync(file, 'hello, this is not a bank file\n');

@@ -22,7 +22,6 @@ import {
   NACHA_SEC_CODES,
   NACHA_TRANSACTION_CODES,
   accountTypeOfCode,
-  isDebitCode,
 } from './codes';
 
 /** Most problems listed for one file; the rest are summed up in one last line. */
@@ -30,6 +29,10 @@ const MAX_PROBLEMS = 200;
 const MAX_WARNINGS = 50;
 const HASH_MOD = 10_000_000_000;
 const NINES = '9'.repeat(94);
+// Local bindings of the code sets: read once per record, and an imported binding may be a getter (CJS interop).
+const TX_CODES = NACHA_TRANSACTION_CODES;
+const PRENOTES = NACHA_PRENOTE_CODES;
+const SEC_CODES = NACHA_SEC_CODES;
 
 /** What one pass over a NACHA file found. */
 export type NachaParse = {
@@ -106,8 +109,8 @@ function isoDate(yymmdd: string): string | null {
 }
 
 /** The ABA check digit of an 8-digit routing prefix. */
-export function abaCheckDigit(first8: string): number {
-  const d = (i: number): number => first8.charCodeAt(i) - 48;
+export function abaCheckDigit(first8: string, at = 0): number {
+  const d = (i: number): number => first8.charCodeAt(at + i) - 48;
   const sum = 3 * (d(0) + d(3) + d(6)) + 7 * (d(1) + d(4) + d(7)) + (d(2) + d(5));
   return (10 - (sum % 10)) % 10;
 }
@@ -122,7 +125,9 @@ function records(text: string, f: Findings): { recs: string[]; lines: number[] }
   const t = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const recs: string[] = [];
   const lines: number[] = [];
-  const body = t.replace(/[\r\n]+$/, '');
+  let end0 = t.length;
+  while (end0 > 0 && (t.charCodeAt(end0 - 1) === 10 || t.charCodeAt(end0 - 1) === 13)) end0--;
+  const body = end0 === t.length ? t : t.slice(0, end0);
   if (body.indexOf('\n') < 0 && body.indexOf('\r') < 0 && body.length > 94) {
     // One long line: back-to-back 94-character records (FORMATS.md §2.5 fixedLength), maybe with a final newline.
     if (body.length % 94 !== 0) {
@@ -139,7 +144,7 @@ function records(text: string, f: Findings): { recs: string[]; lines: number[] }
     }
     return { recs, lines };
   }
-  const raw = t.split('\n');
+  const raw = t.includes('\n') ? t.split('\n') : t.split('\r');
   let end = raw.length;
   while (end > 0 && raw[end - 1]!.replace(/[\r ]+$/, '') === '') end--;
   for (let i = 0; i < end; i++) {
@@ -190,9 +195,9 @@ type Entry = {
   line: number;
   code: number;
   amountMinor: number;
-  trace: string;
-  accountNo: string;
-  name: string;
+  /** The entry record itself: the trace and account are sliced from it only when an addenda needs them. */
+  rec: string;
+  iat: boolean;
   wantsAddenda: boolean;
   addenda: number;
   iatAddenda: number;
@@ -224,7 +229,7 @@ export function parseNacha(text: string, collect = false): NachaParse {
   }
 
   // Non-ASCII or control characters anywhere: one native scan, then locate the records that have them.
-  if (/[^\x20-\x7e]/.test(recs.join(''))) {
+  if (/[^\x20-\x7e\r\n\uFEFF]/.test(text)) {
     for (let i = 0; i < recs.length; i++) {
       const m = /[^\x20-\x7e]/.exec(recs[i]!);
       if (m) {
@@ -242,7 +247,9 @@ export function parseNacha(text: string, collect = false): NachaParse {
   let lastBatchNo = 0;
   let fileCount = 0;
   let fileHash = 0;
-  const traces = new Set<string>();
+  let maxTrace = -1;
+  const traceList: number[] = [];
+  let traceSet: Set<number> | null = null;
 
   /** Checks the addenda an entry promised before the next record starts. */
   const closeEntry = (): void => {
@@ -334,7 +341,7 @@ export function parseNacha(text: string, collect = false): NachaParse {
           f.problem(line, `service class code (positions 2-4) '${serviceClass}' must be 200, 220 or 225`);
         }
         const sec = r.slice(50, 53);
-        if (!NACHA_SEC_CODES.has(sec))
+        if (!SEC_CODES.has(sec))
           f.problem(line, `standard entry class code (positions 51-53) '${sec}' is not a NACHA SEC code`);
         if (sec !== 'IAT' && blankAt(r, 4, 20)) f.problem(line, 'company name (positions 5-20) is blank');
         const companyId = r.slice(40, 50);
@@ -387,7 +394,7 @@ export function parseNacha(text: string, collect = false): NachaParse {
           break;
         }
         const code = numAt(r, 1, 3);
-        if (!NACHA_TRANSACTION_CODES.has(code)) {
+        if (!TX_CODES.has(code)) {
           f.problem(
             line,
             `transaction code (positions 2-3) '${r.slice(1, 3)}' is not a NACHA transaction code`,
@@ -401,7 +408,7 @@ export function parseNacha(text: string, collect = false): NachaParse {
             `receiving DFI identification and check digit (positions 4-12) '${r.slice(3, 12)}' must be 9 digits`,
           );
         } else {
-          const want = abaCheckDigit(r.slice(3, 11));
+          const want = abaCheckDigit(r, 3);
           if (want !== check) {
             f.problem(
               line,
@@ -411,24 +418,23 @@ export function parseNacha(text: string, collect = false): NachaParse {
           batch.hash += rdfi;
         }
         const iat = batch.sec === 'IAT';
-        const accountNo = iat ? r.slice(39, 74).trimEnd() : r.slice(12, 29).trimEnd();
-        if (accountNo.trim() === '')
+        if (iat ? blankAt(r, 39, 74) : blankAt(r, 12, 29))
           f.problem(line, `DFI account number (positions ${iat ? '40-74' : '13-29'}) is blank`);
         const amount = numAt(r, 29, 39);
         if (amount < 0)
           f.problem(line, `amount (positions 30-39) '${r.slice(29, 39)}' must be 10 digits (cents)`);
-        else if (amount > 0 && (NACHA_PRENOTE_CODES.has(code) || batch.sec === 'COR')) {
+        else if (amount > 0 && (PRENOTES.has(code) || batch.sec === 'COR')) {
           f.problem(
             line,
             `amount must be zero for ${batch.sec === 'COR' ? 'a notification of change' : `prenote code ${code}`}`,
           );
         }
-        const debit = isDebitCode(code);
+        const debit = code % 10 >= 5; // isDebitCode, inlined on the hot path
         if (amount > 0) {
           if (debit) batch.debitMinor += amount;
           else batch.creditMinor += amount;
         }
-        if (NACHA_TRANSACTION_CODES.has(code)) {
+        if (TX_CODES.has(code)) {
           if (batch.serviceClass === '220' && debit) {
             f.problem(line, `debit transaction code ${code} in a credits-only batch (service class 220)`);
           } else if (batch.serviceClass === '225' && !debit) {
@@ -445,16 +451,26 @@ export function parseNacha(text: string, collect = false): NachaParse {
         if (indicator !== '0' && indicator !== '1') {
           f.problem(line, `addenda record indicator (position 79) must be 0 or 1, found '${indicator}'`);
         }
-        const trace = r.slice(79, 94);
-        if (numAt(r, 79, 94) < 0) {
+        const traceNo = numAt(r, 79, 94);
+        const trace = traceNo < 0 || !r.startsWith(batch.odfi, 79) ? r.slice(79, 94) : '';
+        if (traceNo < 0) {
           f.problem(line, `trace number (positions 80-94) '${trace}' must be 15 digits`);
         } else {
-          if (trace.slice(0, 8) !== batch.odfi) {
+          if (!r.startsWith(batch.odfi, 79)) {
             f.warning(line, `trace number ${trace} does not start with the batch's ODFI ${batch.odfi}`);
           }
-          if (traces.has(trace))
-            f.warning(line, `trace number ${trace} appears twice in the file (returns may not match it)`);
-          traces.add(trace);
+          // Trace numbers usually ascend: a duplicate is only possible once one does not, and only then is
+          // a Set of every trace built (15 digits < 2^53, so numbers are exact).
+          if (traceNo > maxTrace && traceSet === null) {
+            maxTrace = traceNo;
+            traceList.push(traceNo);
+          } else {
+            traceSet ??= new Set(traceList);
+            if (traceSet.has(traceNo)) {
+              f.warning(line, `trace number ${trace} appears twice in the file (returns may not match it)`);
+            }
+            traceSet.add(traceNo);
+          }
         }
         const iatAddenda = iat ? numAt(r, 12, 16) : 0;
         if (iat && iatAddenda < 0)
@@ -468,9 +484,8 @@ export function parseNacha(text: string, collect = false): NachaParse {
           line,
           code,
           amountMinor: amount < 0 ? 0 : amount,
-          trace,
-          accountNo: accountNo.trim(),
-          name: iat ? '' : r.slice(54, 76).trim(),
+          rec: r,
+          iat,
           wantsAddenda: indicator === '1',
           addenda: 0,
           iatAddenda,
@@ -624,6 +639,13 @@ function checkBatchControl(r: string, line: number, batch: Batch, f: Findings): 
     );
 }
 
+/** The entry's trace number. */
+const traceOf = (e: Entry): string => e.rec.slice(79, 94);
+
+/** The entry's DFI account number, or undefined when blank. */
+const accountOf = (e: Entry): string | undefined =>
+  (e.iat ? e.rec.slice(39, 74) : e.rec.slice(12, 29)).trim() || undefined;
+
 /** Reads one addenda record: 05 payment information, 98 notification of change, 99 return, 10–18 IAT, 02 POS. */
 function readAddenda(
   r: string,
@@ -636,14 +658,14 @@ function readAddenda(
 ): void {
   const type = r.slice(1, 3);
   // The batch header's SEC code is already reported; its addenda cannot be judged.
-  if (!NACHA_SEC_CODES.has(batch.sec)) return;
+  if (!SEC_CODES.has(batch.sec)) return;
   if (type === '05') {
     if (numAt(r, 83, 87) < 0)
       f.problem(line, `addenda sequence number (positions 84-87) '${r.slice(83, 87)}' must be 4 digits`);
-    if (r.slice(87, 94) !== entry.trace.slice(8)) {
+    if (!r.startsWith(entry.rec.slice(87, 94), 87)) {
       f.problem(
         line,
-        `entry detail sequence number (positions 88-94) '${r.slice(87, 94)}' is not the last 7 digits of the entry's trace ${entry.trace}`,
+        `entry detail sequence number (positions 88-94) '${r.slice(87, 94)}' is not the last 7 digits of the entry's trace ${traceOf(entry)}`,
       );
     }
     if (entry.addenda > 1 && batch.sec !== 'CTX' && batch.sec !== 'ENR' && batch.sec !== 'TRX') {
@@ -669,19 +691,17 @@ function readAddenda(
         line,
         `original receiving DFI identification (positions 28-35) '${r.slice(27, 35)}' must be 8 digits`,
       );
-    if (r.slice(79, 94) !== entry.trace) {
-      f.problem(line, `return addenda trace number ${r.slice(79, 94)} is not the entry's ${entry.trace}`);
+    if (!r.startsWith(traceOf(entry), 79)) {
+      f.problem(line, `return addenda trace number ${r.slice(79, 94)} is not the entry's ${traceOf(entry)}`);
     }
     if (entry.hasReturn || entry.hasChange)
       f.problem(line, 'an entry carries one return or change addenda, not two');
     entry.hasReturn = true;
     if (collect) {
-      const info = r.slice(35, 79).trim();
-      const text = [name ?? code, deathDate ? `date of death ${deathDate}` : '', info]
-        .filter((s) => s !== '')
-        .join('; ');
+      // The item text is the reason's name (FORMATS.md §2.4); the date of death and addenda information stay in the file.
+      const text = name ?? code;
       out.returns.push({
-        ref: { traceNumber: original, accountNo: entry.accountNo || undefined },
+        ref: { traceNumber: original, accountNo: accountOf(entry) },
         amountMinor: entry.amountMinor,
         currency: 'USD',
         kind: 'return',
@@ -716,7 +736,7 @@ function readAddenda(
     entry.hasChange = true;
     if (collect) {
       out.changes.push({
-        ref: { traceNumber: original, accountNo: entry.accountNo || undefined },
+        ref: { traceNumber: original, accountNo: accountOf(entry) },
         code,
         correctedData: data.trim(),
         corrected,
@@ -756,8 +776,8 @@ function correctedFields(
   };
   const txType = (a: number): 'checking' | 'savings' | undefined => {
     const c = numAt(data, a, a + 2);
-    const t = NACHA_TRANSACTION_CODES.has(c) ? accountTypeOfCode(c) : undefined;
-    if (!t && !NACHA_TRANSACTION_CODES.has(c))
+    const t = TX_CODES.has(c) ? accountTypeOfCode(c) : undefined;
+    if (!t && !TX_CODES.has(c))
       f.problem(
         line,
         `${code}: corrected transaction code '${data.slice(a, a + 2)}' is not a NACHA transaction code`,

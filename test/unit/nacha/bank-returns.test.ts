@@ -68,7 +68,7 @@ describe('writeNachaBankAnswer (the bank side of returns)', () => {
       r.items.map((i) => [i.ref.traceNumber, i.code, i.amountMinor, i.currency, i.kind, i.date, i.text]),
     ).toEqual([
       [t1, 'R01', 12345, 'USD', 'return', '2026-12-04', 'Insufficient Funds'],
-      [t3, 'R02', 777, 'USD', 'return', '2026-12-04', 'Account Closed; CLOSED 2026-11'],
+      [t3, 'R02', 777, 'USD', 'return', '2026-12-04', 'Account Closed'],
     ]);
     expect(text.split('\n')[2]!.slice(1, 3)).toBe('26');
   });

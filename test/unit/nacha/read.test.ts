@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -422,5 +423,44 @@ describe('reading back what writeNacha wrote', () => {
     expect(detectReader('date,amount\n2026-01-01,10.00\n')).toBeUndefined();
     expect(detectReader('')).toBeUndefined();
     expect((await nachaReader.check(text)).valid).toBe(true);
+  });
+});
+
+describe('robustness', () => {
+  const samples = [
+    'valid/web-debit.ach',
+    'valid/return-WEB.ach',
+    'valid/cor-example.ach',
+    'valid/20110805A.ach',
+  ].map(read);
+
+  it('never throws on damaged files, and every problem names a line inside the file', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: samples.length - 1 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 127 })), { minLength: 1, maxLength: 8 }),
+        fc.boolean(),
+        (which, edits, cut) => {
+          const chars = [...samples[which]!];
+          for (const [at, code] of edits) chars[at % chars.length] = String.fromCharCode(code);
+          let text = chars.join('');
+          if (cut) text = text.slice(0, Math.floor(text.length / 2));
+          const lines = text.split(/\r?\n|\r/).length;
+          const c = checkNacha(text);
+          const r = nachaReturns(text);
+          for (const p of [...c.problems, ...c.warnings, ...r.problems]) {
+            expect(p.line).toBeGreaterThanOrEqual(1);
+            expect(p.line).toBeLessThanOrEqual(lines);
+            expect(p.reason.length).toBeGreaterThan(5);
+          }
+          if (c.valid) expect(c.totals.totalMinor).toBe(c.totals.debitMinor + c.totals.creditMinor);
+        },
+      ),
+      { numRuns: 300, seed: 14 },
+    );
+  });
+
+  it('reads a file with old Mac line ends (CR only)', () => {
+    expect(checkNacha(samples[0]!.replace(/\n/g, '\r')).valid).toBe(true);
   });
 });
