@@ -103,13 +103,18 @@ export function accountsPaying(
     .all(payType, currency) as { id: number; accountNo: string }[];
 }
 
-/** A SEPA creditor (EUR) and an ACH creditor (USD) with a mandate for every SEPA / direct-debit account. */
+/**
+ * A SEPA creditor (EUR) and an ACH creditor (USD) with a fresh mandate for every SEPA / direct-debit account.
+ * The demo's own creditors and mandates (some collected, dormant or cancelled) are removed first, so a test
+ * knows exactly which mandates exist.
+ */
 export function seedDirectDebit(db: Database.Database): {
   sepa: number;
   ach: number;
   sepaMandates: number[];
   achMandates: number[];
 } {
+  db.exec('DELETE FROM mandate_events; DELETE FROM mandates; DELETE FROM creditors;');
   const sepa = insertCreditor(db, { code: 'EU-MAIN', scheme: 'sepa', currency: 'EUR' });
   const ach = insertCreditor(db, { code: 'US-MAIN', scheme: 'ach', currency: 'USD' });
   const sepaMandates = accountsPaying(db, 10018, 'EUR').map((a) =>
