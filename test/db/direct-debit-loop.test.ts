@@ -342,5 +342,36 @@ describe('direct debit, end to end through the CLI', () => {
     const journals = query<{ n: number }>('SELECT count(*) AS n FROM journals')[0]!.n;
     expect((await cli('bankfile', 'returns', file)).code).not.toBe(0);
     expect(query<{ n: number }>('SELECT count(*) AS n FROM journals')[0]!.n).toBe(journals);
+
+    // A notification of change (COR, C01: new account number) corrects the mandate and moves no money.
+    const third = query<{ trace: string; mandateId: number }>(
+      `SELECT trace_number AS trace, mandate_id AS mandateId FROM bank_file_items WHERE file_id = ? ORDER BY seq LIMIT 1 OFFSET 2`,
+      achFile.id,
+    )[0]!;
+    const noc = join(dir, 'noc.ach');
+    writeFileSync(
+      noc,
+      writeNachaBankAnswer(
+        readFileSync(achFile.path, 'utf8'),
+        [{ traceNumber: third.trace, code: 'C01', info: '98765432101' }],
+        {
+          createdAt: '2026-12-26T08:00:00Z',
+          fileIdModifier: 'B',
+        },
+      ),
+    );
+    const changed = await ok<{ changes: { applied: boolean; mandateId: number }[] }>(
+      'bankfile',
+      'returns',
+      noc,
+    );
+    expect(changed.changes).toMatchObject([{ applied: true, mandateId: third.mandateId }]);
+    expect(
+      query<{ accountNo: string }>(
+        'SELECT account_no AS accountNo FROM mandates WHERE id = ?',
+        third.mandateId,
+      )[0]!.accountNo,
+    ).toBe('98765432101');
+    expect(query<{ n: number }>('SELECT count(*) AS n FROM journals')[0]!.n).toBe(journals);
   });
 });
