@@ -11,6 +11,7 @@ import type { AccountDetailDto } from '../../../../src-shared/dto/accounts';
 import { call, errorMessage } from '../../api/client';
 import type { AllocationDialogState, PaymentActions } from '../allocation/dialog-state';
 import { AccountHeader } from './AccountHeader';
+import { AccountMandates } from '../mandates/AccountMandates';
 import { BillUnitsTable } from './BillUnitsTable';
 import { OpenBillsTable } from './OpenBillsTable';
 import { PaymentHistory } from './PaymentHistory';
@@ -169,6 +170,9 @@ export function AccountDetail({
           reloadKey={reloadKey}
         />
         <BillUnitsTable billUnits={account.billUnits} />
+        {!account.isSuspense && (
+          <AccountMandates accountNo={account.accountNo} currency={account.currency} reloadKey={reloadKey} />
+        )}
         <PaymentHistory
           accountNo={account.accountNo}
           currency={account.currency}

@@ -8,13 +8,15 @@ import Typography from '@mui/material/Typography';
 import { mayRun } from '../../../../src-shared/api/roles';
 import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
+import { MandateImportPanel } from '../mandates/MandateImportPanel';
+import { MandatesPanel } from '../mandates/MandatesPanel';
 import { PaymentsPanel } from './PaymentsPanel';
 import { HealthDot } from './ProcessorHealthChip';
 import { RecoveryPanel } from './RecoveryPanel';
 import { RunsPanel } from './RunsPanel';
 import { useProcessors } from './use-processor-health';
 
-type TabId = 'runs' | 'recovery' | 'payments';
+type TabId = 'runs' | 'recovery' | 'payments' | 'mandates' | 'mandate-file';
 
 /** Collections: runs against the processors, recovery of interrupted requests, one-off payments. */
 export function CollectionsPage() {
@@ -54,6 +56,8 @@ export function CollectionsPage() {
           <Tab value="runs" label="Runs" data-testid="tab-runs" />
           <Tab value="recovery" label="Recovery" data-testid="tab-recovery" />
           <Tab value="payments" label="One-off payments" data-testid="tab-payments" />
+          <Tab value="mandates" label="Mandates" data-testid="tab-mandates" />
+          <Tab value="mandate-file" label="Mandate file" data-testid="tab-mandate-file" />
         </Tabs>
         <Box sx={{ flex: 1 }} />
         {processors?.map((p) => (
@@ -80,6 +84,8 @@ export function CollectionsPage() {
         {tab === 'runs' && <RunsPanel canRun={mayRun(roles, 'collect:run')} />}
         {tab === 'recovery' && <RecoveryPanel canResolve={mayRun(roles, 'recovery:resolve')} />}
         {tab === 'payments' && <PaymentsPanel processors={processors ?? []} />}
+        {tab === 'mandates' && <MandatesPanel />}
+        {tab === 'mandate-file' && <MandateImportPanel canApply={mayRun(roles, 'mandates:import')} />}
         <Typography variant="caption" color="text.secondary">
           Card numbers are typed only into the processor&apos;s own secure page; Paydesk keeps tokens and the
           last four digits.
