@@ -10,6 +10,7 @@ import Paper from '@mui/material/Paper';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
@@ -200,73 +201,75 @@ export function AccountMandates({
         )}
       </Box>
       {error && <Alert severity="error">{error}</Alert>}
-      <Table size="small" aria-label="Mandates">
-        <TableHead>
-          <TableRow>
-            <TableCell>Reference</TableCell>
-            <TableCell>Scheme</TableCell>
-            <TableCell>Creditor</TableCell>
-            <TableCell>Status</TableCell>
-            <TableCell>Debtor</TableCell>
-            <TableCell>Bank account</TableCell>
-            <TableCell>Signed</TableCell>
-            <TableCell align="right">Collections</TableCell>
-            <TableCell />
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {rows?.length === 0 && (
+      <TableContainer sx={{ overflowX: 'auto' }}>
+        <Table size="small" aria-label="Mandates">
+          <TableHead>
             <TableRow>
-              <TableCell colSpan={9} sx={{ color: 'text.secondary', textAlign: 'center' }}>
-                No mandate: this account is not collected by direct debit.
-              </TableCell>
+              <TableCell>Reference</TableCell>
+              <TableCell>Scheme</TableCell>
+              <TableCell>Creditor</TableCell>
+              <TableCell>Status</TableCell>
+              <TableCell>Debtor</TableCell>
+              <TableCell>Bank account</TableCell>
+              <TableCell>Signed</TableCell>
+              <TableCell align="right">Collections</TableCell>
+              <TableCell />
             </TableRow>
-          )}
-          {rows?.map((m) => (
-            <TableRow key={m.id} data-testid={`mandate-row-${m.reference}`}>
-              <TableCell sx={{ fontFamily: 'monospace' }}>{m.reference}</TableCell>
-              <TableCell>{SCHEME_LABELS[m.scheme]}</TableCell>
-              <TableCell>{m.creditorCode}</TableCell>
-              <TableCell>
-                <MandateStatusChip status={m.status} />
-                {m.pendingAmendment && (
-                  <Typography component="span" variant="caption" color="info.main" sx={{ ml: 0.5 }}>
-                    amended
-                  </Typography>
-                )}
-              </TableCell>
-              <TableCell>{m.debtorName}</TableCell>
-              <TableCell sx={{ fontFamily: 'monospace', fontSize: 12 }}>{bankText(m)}</TableCell>
-              <TableCell>{m.signedOn}</TableCell>
-              <TableCell align="right">{m.collections}</TableCell>
-              <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                <Button size="small" onClick={() => setOpen({ kind: 'history', mandateId: m.id })}>
-                  History
-                </Button>
-                {canEdit && live(m) && (
-                  <>
-                    <Button
-                      size="small"
-                      onClick={() => setOpen({ kind: 'amend', mandate: m })}
-                      data-testid="mandate-amend"
-                    >
-                      Amend
-                    </Button>
-                    <Button
-                      size="small"
-                      color="error"
-                      onClick={() => setOpen({ kind: 'cancel', mandate: m })}
-                      data-testid="mandate-cancel"
-                    >
-                      Cancel
-                    </Button>
-                  </>
-                )}
-              </TableCell>
-            </TableRow>
-          ))}
-        </TableBody>
-      </Table>
+          </TableHead>
+          <TableBody>
+            {rows?.length === 0 && (
+              <TableRow>
+                <TableCell colSpan={9} sx={{ color: 'text.secondary', textAlign: 'center' }}>
+                  No mandate: this account is not collected by direct debit.
+                </TableCell>
+              </TableRow>
+            )}
+            {rows?.map((m) => (
+              <TableRow key={m.id} data-testid={`mandate-row-${m.reference}`}>
+                <TableCell sx={{ fontFamily: 'monospace' }}>{m.reference}</TableCell>
+                <TableCell>{SCHEME_LABELS[m.scheme]}</TableCell>
+                <TableCell>{m.creditorCode}</TableCell>
+                <TableCell>
+                  <MandateStatusChip status={m.status} />
+                  {m.pendingAmendment && (
+                    <Typography component="span" variant="caption" color="info.main" sx={{ ml: 0.5 }}>
+                      amended
+                    </Typography>
+                  )}
+                </TableCell>
+                <TableCell>{m.debtorName}</TableCell>
+                <TableCell sx={{ fontFamily: 'monospace', fontSize: 12 }}>{bankText(m)}</TableCell>
+                <TableCell>{m.signedOn}</TableCell>
+                <TableCell align="right">{m.collections}</TableCell>
+                <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                  <Button size="small" onClick={() => setOpen({ kind: 'history', mandateId: m.id })}>
+                    History
+                  </Button>
+                  {canEdit && live(m) && (
+                    <>
+                      <Button
+                        size="small"
+                        onClick={() => setOpen({ kind: 'amend', mandate: m })}
+                        data-testid="mandate-amend"
+                      >
+                        Amend
+                      </Button>
+                      <Button
+                        size="small"
+                        color="error"
+                        onClick={() => setOpen({ kind: 'cancel', mandate: m })}
+                        data-testid="mandate-cancel"
+                      >
+                        Cancel
+                      </Button>
+                    </>
+                  )}
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      </TableContainer>
       {open?.kind === 'add' && (
         <MandateFormDialog
           accountNo={accountNo}

@@ -11,6 +11,7 @@ import Paper from '@mui/material/Paper';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
@@ -204,47 +205,49 @@ export function CreditorsPanel({ canEdit }: { canEdit: boolean }) {
         )}
       </Box>
       {error && <Alert severity="error">{error}</Alert>}
-      <Table size="small">
-        <TableHead>
-          <TableRow>
-            <TableCell>Code</TableCell>
-            <TableCell>Scheme</TableCell>
-            <TableCell>Name</TableCell>
-            <TableCell>Identifier</TableCell>
-            <TableCell>Bank</TableCell>
-            <TableCell>Currency</TableCell>
-            <TableCell align="right">Mandates</TableCell>
-            <TableCell />
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {rows?.map((c) => (
-            <TableRow key={c.code}>
-              <TableCell sx={{ fontFamily: 'monospace' }}>
-                {c.code}
-                {c.isDefault ? ' ★' : ''}
-              </TableCell>
-              <TableCell>{c.scheme.toUpperCase()}</TableCell>
-              <TableCell>{c.name}</TableCell>
-              <TableCell sx={{ fontFamily: 'monospace' }}>{c.identifier}</TableCell>
-              <TableCell sx={{ fontFamily: 'monospace', fontSize: 12 }}>
-                {c.scheme === 'sepa'
-                  ? `${c.iban ?? ''} ${c.bic ?? ''} · ${c.painVersion}`
-                  : (c.routingNo ?? '')}
-              </TableCell>
-              <TableCell>{c.currency}</TableCell>
-              <TableCell align="right">{c.mandates}</TableCell>
-              <TableCell>
-                {canEdit && (
-                  <Button size="small" onClick={() => setEditing(c)}>
-                    Edit
-                  </Button>
-                )}
-              </TableCell>
+      <TableContainer sx={{ overflowX: 'auto' }}>
+        <Table size="small">
+          <TableHead>
+            <TableRow>
+              <TableCell>Code</TableCell>
+              <TableCell>Scheme</TableCell>
+              <TableCell>Name</TableCell>
+              <TableCell>Identifier</TableCell>
+              <TableCell>Bank</TableCell>
+              <TableCell>Currency</TableCell>
+              <TableCell align="right">Mandates</TableCell>
+              <TableCell />
             </TableRow>
-          ))}
-        </TableBody>
-      </Table>
+          </TableHead>
+          <TableBody>
+            {rows?.map((c) => (
+              <TableRow key={c.code}>
+                <TableCell sx={{ fontFamily: 'monospace' }}>
+                  {c.code}
+                  {c.isDefault ? ' ★' : ''}
+                </TableCell>
+                <TableCell>{c.scheme.toUpperCase()}</TableCell>
+                <TableCell>{c.name}</TableCell>
+                <TableCell sx={{ fontFamily: 'monospace' }}>{c.identifier}</TableCell>
+                <TableCell sx={{ fontFamily: 'monospace', fontSize: 12 }}>
+                  {c.scheme === 'sepa'
+                    ? `${c.iban ?? ''} ${c.bic ?? ''} · ${c.painVersion}`
+                    : (c.routingNo ?? '')}
+                </TableCell>
+                <TableCell>{c.currency}</TableCell>
+                <TableCell align="right">{c.mandates}</TableCell>
+                <TableCell>
+                  {canEdit && (
+                    <Button size="small" onClick={() => setEditing(c)}>
+                      Edit
+                    </Button>
+                  )}
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      </TableContainer>
       {editing !== null && (
         <CreditorDialog
           initial={editing === 'new' ? null : editing}

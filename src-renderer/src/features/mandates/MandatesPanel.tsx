@@ -7,6 +7,7 @@ import Paper from '@mui/material/Paper';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
 import TableHead from '@mui/material/TableHead';
 import TablePagination from '@mui/material/TablePagination';
 import TableRow from '@mui/material/TableRow';
@@ -139,46 +140,48 @@ export function MandatesPanel() {
         </TextField>
       </Box>
       {error && <Alert severity="error">{error}</Alert>}
-      <Table size="small" aria-label="Mandates">
-        <TableHead>
-          <TableRow>
-            <TableCell>Reference</TableCell>
-            <TableCell>Account</TableCell>
-            <TableCell>Scheme</TableCell>
-            <TableCell>Creditor</TableCell>
-            <TableCell>Status</TableCell>
-            <TableCell>Debtor</TableCell>
-            <TableCell>Bank account</TableCell>
-            <TableCell>Last collected</TableCell>
-            <TableCell align="right">Collections</TableCell>
-            <TableCell />
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {data?.rows.map((m) => (
-            <TableRow key={m.id} hover data-testid={`mandates-row-${m.reference}`}>
-              <TableCell sx={{ fontFamily: 'monospace' }}>{m.reference}</TableCell>
-              <TableCell>
-                <a href={`#/accounts/${encodeURIComponent(m.accountNo)}`}>{m.accountNo}</a>
-              </TableCell>
-              <TableCell>{SCHEME_LABELS[m.scheme]}</TableCell>
-              <TableCell>{m.creditorCode}</TableCell>
-              <TableCell>
-                <MandateStatusChip status={m.status} />
-              </TableCell>
-              <TableCell>{m.debtorName}</TableCell>
-              <TableCell sx={{ fontFamily: 'monospace', fontSize: 12 }}>{bankText(m)}</TableCell>
-              <TableCell>{m.lastCollectedOn ?? '—'}</TableCell>
-              <TableCell align="right">{m.collections}</TableCell>
-              <TableCell>
-                <Button size="small" onClick={() => setHistory(m.id)}>
-                  History
-                </Button>
-              </TableCell>
+      <TableContainer sx={{ overflowX: 'auto' }}>
+        <Table size="small" aria-label="Mandates">
+          <TableHead>
+            <TableRow>
+              <TableCell>Reference</TableCell>
+              <TableCell>Account</TableCell>
+              <TableCell>Scheme</TableCell>
+              <TableCell>Creditor</TableCell>
+              <TableCell>Status</TableCell>
+              <TableCell>Debtor</TableCell>
+              <TableCell>Bank account</TableCell>
+              <TableCell>Last collected</TableCell>
+              <TableCell align="right">Collections</TableCell>
+              <TableCell />
             </TableRow>
-          ))}
-        </TableBody>
-      </Table>
+          </TableHead>
+          <TableBody>
+            {data?.rows.map((m) => (
+              <TableRow key={m.id} hover data-testid={`mandates-row-${m.reference}`}>
+                <TableCell sx={{ fontFamily: 'monospace' }}>{m.reference}</TableCell>
+                <TableCell>
+                  <a href={`#/accounts/${encodeURIComponent(m.accountNo)}`}>{m.accountNo}</a>
+                </TableCell>
+                <TableCell>{SCHEME_LABELS[m.scheme]}</TableCell>
+                <TableCell>{m.creditorCode}</TableCell>
+                <TableCell>
+                  <MandateStatusChip status={m.status} />
+                </TableCell>
+                <TableCell>{m.debtorName}</TableCell>
+                <TableCell sx={{ fontFamily: 'monospace', fontSize: 12 }}>{bankText(m)}</TableCell>
+                <TableCell>{m.lastCollectedOn ?? '—'}</TableCell>
+                <TableCell align="right">{m.collections}</TableCell>
+                <TableCell>
+                  <Button size="small" onClick={() => setHistory(m.id)}>
+                    History
+                  </Button>
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      </TableContainer>
       <TablePagination
         component="div"
         count={data?.total ?? 0}
