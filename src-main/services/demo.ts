@@ -9,7 +9,16 @@ import { writeAudit } from '../ledger/audit';
 import { withIndexesDeferred } from '../../db/bulk';
 import { conflict, isCancelled } from '../ledger/errors';
 
-const BULK_TABLES = ['accounts', 'bill_units', 'bills', 'bill_items', 'journals', 'journal_lines'];
+const BULK_TABLES = [
+  'accounts',
+  'bill_units',
+  'bills',
+  'bill_items',
+  'journals',
+  'journal_lines',
+  'mandates',
+  'mandate_events',
+];
 
 /** Demo size and seed. */
 export type DemoOptions = { accounts: number; seed: number };

@@ -404,6 +404,9 @@ describe('mandate revision file', () => {
     const ma = await call<MandateDetailDto>('mandates:show', { mandateId: a!.id });
     expect(ma).toMatchObject({ sortCode: '654321', bankAccountNo: '87654321', status: 'active' });
     expect(ma.events.at(-1)).toMatchObject({ kind: 'revision', code: 'C' });
+    expect(ma.events.at(-1)?.after?.reason).toBe(
+      'Account transferred to a new account (revision code C, effective 2026-11-20)',
+    );
     const mb = await call<MandateDetailDto>('mandates:show', { mandateId: b!.id });
     expect(mb.status).toBe('cancelled');
     const items = db()

@@ -279,7 +279,12 @@ export function showMandate(
 }
 
 /** Where a change comes from, for the event's source and code. */
-export type ChangeSource = { source: string; code?: string | null; kind?: 'amended' | 'revision' };
+export type ChangeSource = {
+  source: string;
+  code?: string | null;
+  /** The event kind: 'amended' (default), 'revision' (bank mandate file), 'change-notice' (NACHA NOC). */
+  kind?: 'amended' | 'revision' | 'change-notice';
+};
 
 /** Refuses a change on a stale version or on a mandate that can no longer change. */
 function assertChangeable(row: MandateRow, expectedVersion: number | undefined, what: string): void {
@@ -455,7 +460,7 @@ export function writeCancel(
   row: MandateRow,
   reason: string,
   who: Actor,
-  from: ChangeSource & { kind?: 'amended' | 'revision' },
+  from: ChangeSource,
 ): MandateRow {
   const at = who.at.toISOString();
   const info = db
@@ -470,7 +475,7 @@ export function writeCancel(
   insertMandateEvent(db, {
     mandateId: row.id,
     at,
-    kind: from.kind === 'revision' ? 'revision' : 'cancelled',
+    kind: from.kind === 'revision' || from.kind === 'change-notice' ? from.kind : 'cancelled',
     before: mandateData(row),
     after: { ...mandateData(after), reason },
     source: from.source,

@@ -210,7 +210,7 @@ export function importMandateFile(
       `INSERT INTO workflow_items (account_id, kind, txn_id, message, status, created_at) VALUES (?, 'mandate-revision', NULL, ?, 'open', ?)`,
     );
     for (const p of planned) {
-      const reason = `${p.code.name} (revision code ${p.code.code})`;
+      const reason = `${p.code.name} (revision code ${p.code.code}${p.row.effectiveDate ? `, effective ${p.row.effectiveDate}` : ''})`;
       if (p.code.action === 'cancel') {
         writeCancel(db, p.mandate, reason, who, { source, code: p.code.code, kind: 'revision' });
       } else if (p.plan) {

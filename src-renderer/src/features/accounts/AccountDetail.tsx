@@ -12,6 +12,7 @@ import { call, errorMessage } from '../../api/client';
 import type { AllocationDialogState, PaymentActions } from '../allocation/dialog-state';
 import { BounceDialog } from '../returns/BounceDialog';
 import { AccountHeader } from './AccountHeader';
+import { AccountMandates } from '../mandates/AccountMandates';
 import { BillUnitsTable } from './BillUnitsTable';
 import { OpenBillsTable } from './OpenBillsTable';
 import { PaymentHistory } from './PaymentHistory';
@@ -175,6 +176,9 @@ export function AccountDetail({
           reloadKey={reloadKey}
         />
         <BillUnitsTable billUnits={account.billUnits} />
+        {!account.isSuspense && (
+          <AccountMandates accountNo={account.accountNo} currency={account.currency} reloadKey={reloadKey} />
+        )}
         <PaymentHistory
           accountNo={account.accountNo}
           currency={account.currency}

@@ -16,6 +16,7 @@ import { PoliciesPanel } from './PoliciesPanel';
 import { ReferencePanel } from './ReferencePanel';
 import { SettingsPanel } from './SettingsPanel';
 import { problemLines } from './use-command';
+import { CreditorsPanel } from '../mandates/CreditorsPanel';
 
 /** True when an operator with these roles should see the Admin area at all (to change or to review). */
 export function seesAdmin(roles: readonly string[]): boolean {
@@ -110,6 +111,7 @@ const TABS = [
   'settings',
   'operators',
   'policies',
+  'creditors',
   'history',
   'config',
 ] as const;
@@ -121,6 +123,7 @@ const LABELS: Readonly<Record<TabId, string>> = {
   settings: 'Settings',
   operators: 'Operators',
   policies: 'Approval policies',
+  creditors: 'Creditors',
   history: 'Change history',
   config: 'Configuration file',
 };
@@ -167,6 +170,7 @@ export function AdminPage() {
         {tab === 'settings' && <SettingsPanel canEdit={canEdit} />}
         {tab === 'operators' && <OperatorsPanel canEdit={mayRun(roles, 'operators:add')} />}
         {tab === 'policies' && <PoliciesPanel canEdit={mayRun(roles, 'policies:save')} />}
+        {tab === 'creditors' && <CreditorsPanel canEdit={mayRun(roles, 'creditors:add')} />}
         {tab === 'history' && <HistoryPanel />}
         {tab === 'config' && <ConfigFilePanel canEdit={mayRun(roles, 'admin:import-config')} />}
       </Box>

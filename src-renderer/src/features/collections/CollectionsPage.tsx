@@ -9,13 +9,15 @@ import { mayRun } from '../../../../src-shared/api/roles';
 import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { DirectDebitPanel } from './DirectDebitPanel';
+import { MandateImportPanel } from '../mandates/MandateImportPanel';
+import { MandatesPanel } from '../mandates/MandatesPanel';
 import { PaymentsPanel } from './PaymentsPanel';
 import { HealthDot } from './ProcessorHealthChip';
 import { RecoveryPanel } from './RecoveryPanel';
 import { RunsPanel } from './RunsPanel';
 import { useProcessors } from './use-processor-health';
 
-type TabId = 'runs' | 'dd' | 'recovery' | 'payments';
+type TabId = 'runs' | 'dd' | 'recovery' | 'payments' | 'mandates' | 'mandate-file';
 
 /** Collections: runs against the processors, direct-debit bank files, recovery of interrupted requests, one-off payments. */
 export function CollectionsPage() {
@@ -56,6 +58,8 @@ export function CollectionsPage() {
           <Tab value="dd" label="Direct debit" data-testid="tab-dd" />
           <Tab value="recovery" label="Recovery" data-testid="tab-recovery" />
           <Tab value="payments" label="One-off payments" data-testid="tab-payments" />
+          <Tab value="mandates" label="Mandates" data-testid="tab-mandates" />
+          <Tab value="mandate-file" label="Mandate file" data-testid="tab-mandate-file" />
         </Tabs>
         <Box sx={{ flex: 1 }} />
         {processors?.map((p) => (
@@ -68,12 +72,14 @@ export function CollectionsPage() {
         )}
       </Box>
       <Box sx={{ flex: 1, overflow: 'auto', p: 2, display: 'flex', flexDirection: 'column', gap: 2 }}>
-        {processors && processors.length === 0 && tab !== 'dd' && (
-          <Alert severity="info">
-            No payment processor is set up. Add one with{' '}
-            <code>paydesk processor add NAME --url URL --merchant USD=name:mid</code>.
-          </Alert>
-        )}
+        {processors &&
+          processors.length === 0 &&
+          (tab === 'runs' || tab === 'recovery' || tab === 'payments') && (
+            <Alert severity="info">
+              No payment processor is set up. Add one with{' '}
+              <code>paydesk processor add NAME --url URL --merchant USD=name:mid</code>.
+            </Alert>
+          )}
         {testMessage && (
           <Alert severity="info" onClose={() => setTestMessage(null)} data-testid="processor-test-result">
             {testMessage}
@@ -83,6 +89,8 @@ export function CollectionsPage() {
         {tab === 'dd' && <DirectDebitPanel canRun={mayRun(roles, 'dd:run')} />}
         {tab === 'recovery' && <RecoveryPanel canResolve={mayRun(roles, 'recovery:resolve')} />}
         {tab === 'payments' && <PaymentsPanel processors={processors ?? []} />}
+        {tab === 'mandates' && <MandatesPanel />}
+        {tab === 'mandate-file' && <MandateImportPanel canApply={mayRun(roles, 'mandates:import')} />}
         <Typography variant="caption" color="text.secondary">
           Card numbers are typed only into the processor&apos;s own secure page; Paydesk keeps tokens and the
           last four digits.

@@ -1,0 +1,44 @@
+import type { MandateDto, MandateScheme, MandateStatus } from '../../../../src-shared/dto/mandates';
+import { ApiCallError } from '../../api/client';
+
+/** Display names of the mandate schemes. */
+export const SCHEME_LABELS: Readonly<Record<MandateScheme, string>> = {
+  sepa_core: 'SEPA Core',
+  sepa_b2b: 'SEPA B2B',
+  bacs: 'BACS',
+  ach: 'ACH',
+};
+
+/** The chip colour of each status. */
+export const STATUS_COLORS: Readonly<Record<MandateStatus, 'success' | 'warning' | 'default' | 'error'>> = {
+  active: 'success',
+  pending: 'warning',
+  cancelled: 'default',
+  expired: 'error',
+};
+
+/** The bank account of a mandate in one line. */
+export function bankText(m: MandateDto): string {
+  if (m.iban) return `${m.iban}${m.bic ? ` · ${m.bic}` : ''}`;
+  if (m.sortCode) return `${m.sortCode.replace(/(\d\d)(\d\d)(\d\d)/, '$1-$2-$3')} · ${m.bankAccountNo ?? ''}`;
+  return `${m.routingNo ?? ''} · ${m.bankAccountNo ?? ''} · ${m.accountType ?? ''} · ${m.secCode ?? ''}`;
+}
+
+/** Any recorded value as short text ('—' for none). */
+export function showValue(v: unknown): string {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}
+
+/** A failed call's field issues by field name (the last path segment), and its message. */
+export function fieldErrors(err: unknown): { fields: Record<string, string>; message: string } {
+  if (err instanceof ApiCallError) {
+    const fields: Record<string, string> = {};
+    if (err.error.code === 'validation')
+      for (const i of err.error.issues ?? []) fields[i.path.split('.').pop() ?? i.path] = i.message;
+    return { fields, message: err.error.message };
+  }
+  return { fields: {}, message: err instanceof Error ? err.message : String(err) };
+}
