@@ -54,7 +54,8 @@ export type PendingAmendment = {
 };
 
 /** The bank part of an IBAN (ibantools' bank identifier, else the first four BBAN characters). */
-function bankOf(iban: string | null): string | null {
+/** The bank an IBAN is held at (country and national bank identifier), for "did the debtor change bank". */
+export function bankOf(iban: string | null): string | null {
   if (!iban) return null;
   const x = extractIBAN(iban);
   return `${x.countryCode ?? iban.slice(0, 2)}:${x.bankIdentifier ?? (x.bban ?? iban.slice(4)).slice(0, 4)}`;

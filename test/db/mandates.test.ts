@@ -275,6 +275,38 @@ describe('mandates', () => {
     expect(nothing.message).toBe('nothing to amend');
   });
 
+  it('a new IBAN at another bank without a BIC drops the old BIC (it would route the debit to the old bank)', async () => {
+    const acc = accountIn('EUR', 3);
+    const m = await call<MandateDetailDto>('mandates:add', {
+      accountNo: acc,
+      scheme: 'sepa_core',
+      iban: 'DE89370400440532013000',
+      bic: 'COBADEFFXXX',
+      signedOn: '2026-11-01',
+    });
+    const moved = await call<MandateDetailDto>('mandates:amend', {
+      mandateId: m.id,
+      version: 1,
+      iban: 'DE75512108001245126199',
+    });
+    expect(moved.bic).toBeNull();
+    expect(moved.pendingAmendment).toEqual({ smnda: true });
+    // The same bank keeps its BIC.
+    const same = await call<MandateDetailDto>('mandates:amend', {
+      mandateId: m.id,
+      version: 2,
+      iban: 'DE19370400440000019991',
+      bic: 'COBADEFFXXX',
+    });
+    const again = await call<MandateDetailDto>('mandates:amend', {
+      mandateId: m.id,
+      version: 3,
+      iban: 'DE89370400440532013000',
+    });
+    expect(same.bic).toBe('COBADEFFXXX');
+    expect(again.bic).toBe('COBADEFFXXX');
+  });
+
   it('cancels for future collections and never reactivates', async () => {
     const m = await call<MandateDetailDto>('mandates:add', {
       accountNo: accountIn('EUR', 3),

@@ -8,7 +8,12 @@ import type {
   MandateStatus,
 } from '../../../src-shared/dto/mandates';
 import { isoDate } from '../../domain/dates';
-import { amendmentDetails, generateReference, type PendingAmendment } from '../../domain/mandate-amendment';
+import {
+  amendmentDetails,
+  bankOf,
+  generateReference,
+  type PendingAmendment,
+} from '../../domain/mandate-amendment';
 import { isDormant } from '../../domain/mandate-rules';
 import { writeAudit } from '../../ledger/audit';
 import { conflict, invalidFields, notFound } from '../../ledger/errors';
@@ -325,7 +330,12 @@ export function planAmend(
     accountType: row.accountType,
     secCode: row.secCode,
   };
-  const details = mergeDetails(before, change);
+  const merged = mergeDetails(before, change);
+  // A new IBAN at another bank without a new BIC: the old BIC names the old bank and would misroute the
+  // debit, so it goes (SEPA takes the IBAN alone).
+  const movedBank =
+    isSepa(row.scheme) && change.bic === undefined && bankOf(merged.iban) !== bankOf(before.iban);
+  const details = movedBank ? { ...merged, bic: null } : merged;
   const issues = checkMandateDetails(row.scheme, details, change, prefix);
   if (
     details.reference !== row.reference &&
