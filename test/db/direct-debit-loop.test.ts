@@ -143,6 +143,26 @@ describe('direct debit, end to end through the CLI', () => {
   });
 
   it('the SEPA run writes a pain.008 both XSD engines accept and bankfile check reads back with the same totals', async () => {
+    const dry = await ok<{ skipped: Record<string, number> }>(
+      'dd',
+      'run',
+      '--scheme',
+      'sepa',
+      '--collection-date',
+      COLLECTION_DATE,
+      '--dry-run',
+    );
+    // "No mandate" counts only bills of accounts without any live mandate (here the JPY and CHF direct-debit
+    // accounts), not the ACH and BACS accounts the other runs collect.
+    const unmandated = query<{ n: number }>(
+      `SELECT count(*) AS n FROM bills b JOIN bill_units u ON u.id = b.bill_unit_id JOIN accounts a ON a.id = b.account_id
+       WHERE b.status = 'open' AND b.amount_due_minor > 0 AND u.pay_type IN (10005, 10018) AND u.paying = 1
+         AND a.status = 'active' AND b.bill_date <= ?
+         AND NOT EXISTS (SELECT 1 FROM mandates m WHERE m.account_id = a.id AND m.status IN ('active', 'pending'))
+         AND NOT EXISTS (SELECT 1 FROM mandates m WHERE m.account_id = a.id AND m.scheme = 'sepa_core')`,
+      COLLECTION_DATE,
+    )[0]!.n;
+    expect(dry.skipped['no mandate'] ?? 0).toBe(unmandated);
     const run = await ok<{ files: FileDto[]; payments: number }>(
       'dd',
       'run',

@@ -261,6 +261,20 @@ function creditorProblem(c: CreditorRow, scheme: DdScheme): string | null {
 }
 
 /**
+ * Accounts with a live mandate of another scheme: the other scheme's run collects them, so this run passes
+ * them by without counting them as "no mandate" (a SEPA run is not short of the ACH accounts' mandates).
+ */
+function mandatedElsewhere(db: Database.Database, scheme: DdScheme): Set<number> {
+  const rows = db
+    .prepare(
+      `SELECT DISTINCT account_id AS id FROM mandates
+       WHERE status IN ('active', 'pending') AND scheme NOT IN (SELECT value FROM json_each(?))`,
+    )
+    .all(JSON.stringify(MANDATE_SCHEMES[scheme])) as { id: number }[];
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
  * The selection of a direct-debit run (DOMAIN.md §4.17): open, due bills (collect's date policy, minimum
  * amount, suspended accounts) of bill units paying by direct debit or SEPA, under an active mandate of the
  * scheme whose creditor collects in the bill's currency; bills already in a live file, mandates that cannot
@@ -384,11 +398,12 @@ function selectDebits(
   // A one-off mandate collects once, and the first collection of a series is the only FRST: a mandate's
   // history as it is before this run decides every bill it collects in it.
   const usedInRun = new Map<number, number>();
+  const elsewhere = mandatedElsewhere(db, o.scheme);
   for (const b of bills) {
     if (collectionDate(b.datePolicy ?? policy, b.billDate, b.dueDate) > o.collectionDate) continue;
     const m = mandateFor(mandates.get(b.accountId), b.billUnitId);
     if (!m) {
-      skip('no mandate');
+      if (!elsewhere.has(b.accountId)) skip('no mandate');
       continue;
     }
     if (b.live === 1) {
@@ -463,11 +478,12 @@ function selectCredits(
     payType: number | null;
     live: number;
   }[];
+  const elsewhere = mandatedElsewhere(db, o.scheme);
   for (const a of accounts) {
     if (a.payType === null) continue;
     const m = mandates.get(a.accountId)?.find((x) => x.status === 'active');
     if (!m) {
-      skip('no mandate');
+      if (!elsewhere.has(a.accountId)) skip('no mandate');
       continue;
     }
     if (a.live === 1) {
