@@ -16,6 +16,8 @@ export type BankFileCurrencyTotalsDto = {
  */
 export type BankFileCheckDto = {
   format: string;
+  /** The import template the file was read with (`--template`), for template-driven formats. */
+  template?: string;
   valid: boolean;
   entries: number;
   totals: {

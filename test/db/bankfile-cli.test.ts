@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src-main/cli/main';
 import type { BankFileCheckDto } from '../../src-shared/dto/bankfiles';
@@ -7,7 +7,7 @@ import { writeNacha } from '../../src-main/bankfiles/nacha/write';
 import { freshApp } from '../helpers/ledger';
 import { tempDir } from '../helpers/temp';
 
-const ACH = '/work/wt/shared/standards/ach';
+const ACH = resolve(process.cwd(), '../shared/standards/ach');
 type Run = { code: number; out: string; err: string };
 
 let dir: string;
@@ -128,7 +128,7 @@ describe('paydesk bankfile check', () => {
   });
 
   it('--xsd on a NACHA file is ignored with a warning', async () => {
-    const xsd = '/work/wt/shared/standards/iso20022/xsd/pain.008.001.08.xsd';
+    const xsd = resolve(process.cwd(), '../shared/standards/iso20022/xsd/pain.008.001.08.xsd');
     const r = await cli('--json', 'bankfile', 'check', join(ACH, 'valid/web-debit.ach'), '--xsd', xsd);
     expect(r.code, r.err).toBe(0);
     expect(json<BankFileCheckDto>(r).warnings).toEqual([
@@ -165,5 +165,67 @@ describe('bankfiles:check over dispatch', () => {
     } finally {
       app.dispose();
     }
+  });
+});
+
+describe('bankfile check --template (template-driven formats: a bank lockbox layout)', () => {
+  const LOCKBOX = resolve(process.cwd(), '../shared/standards/lockbox/valid');
+  it('reads the lockbox sample with a saved template as its import would, and reports a broken copy', async () => {
+    const template = {
+      name: 'lockbox-check',
+      format: 'fixed',
+      headerLines: 3,
+      footerLines: 3,
+      dateFormat: 'MMddyy',
+      impliedDecimals: 2,
+      recordFilter: { start: 1, length: 1, equals: ['6'] },
+      columns: [
+        { field: 'amount', start: 8, length: 10 },
+        { field: 'accountNo', start: 27, length: 10 },
+        { field: 'checkNo', start: 37, length: 10 },
+        { field: 'paymentDate', start: 47, length: 6 },
+        { field: 'payerName', start: 53, length: 30 },
+      ],
+      footer: { count: { line: 2, start: 21, length: 4 }, total: { line: 2, start: 25, length: 10 } },
+    };
+    const tplFile = join(dir, 'lockbox-template.json');
+    writeFileSync(tplFile, JSON.stringify(template));
+    expect((await cli('--json', 'template', 'save', 'lockbox-check', tplFile)).code).toBe(0);
+
+    const unknown = await cli('--json', 'bankfile', 'check', join(LOCKBOX, 'test_lockbox.bai'));
+    expect(json<BankFileCheckDto>(unknown).format).toBe('unknown');
+
+    const r = await cli(
+      '--json',
+      'bankfile',
+      'check',
+      join(LOCKBOX, 'test_lockbox.bai'),
+      '--template',
+      'lockbox-check',
+    );
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(json<BankFileCheckDto>(r)).toMatchObject({
+      format: 'fixed',
+      template: 'lockbox-check',
+      valid: true,
+      entries: 1,
+      totals: { count: 1, totalMinor: 700000, creditMinor: 700000, currency: 'USD' },
+    });
+
+    // The same file with its check amount changed no longer adds up to the footer's total.
+    const text = readFileSync(join(LOCKBOX, 'test_lockbox.bai'), 'latin1');
+    const line = text.split(/\r?\n/).findIndex((l) => l.startsWith('6'));
+    const lines = text.split(/\r?\n/);
+    lines[line] = lines[line]!.slice(0, 7) + '0000800000' + lines[line]!.slice(17);
+    const broken = join(dir, 'broken-lockbox.bai');
+    writeFileSync(broken, lines.join('\n'), 'latin1');
+    const b = await cli('--json', 'bankfile', 'check', broken, '--template', 'lockbox-check');
+    expect(b.code).toBe(2);
+    const bc = json<BankFileCheckDto>(b);
+    expect(bc.valid).toBe(false);
+    expect(bc.problems.map((p) => p.reason).join(' ')).toMatch(/total/);
+
+    const none = await cli('--json', 'bankfile', 'check', broken, '--template', 'no-such-template');
+    expect(none.code).toBe(3);
   });
 });

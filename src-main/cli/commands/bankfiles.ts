@@ -57,9 +57,19 @@ export function registerBankFileCommands(kit: CliKit): void {
       'read a bank file (NACHA, pain, camt, …) and check it against its format; exit 2 when not valid',
     )
     .option('--xsd <xsd>', 'also validate an XML file against this XSD')
-    .action(async (file: string, o: { xsd?: string }, cmd: Command) => {
+    .option(
+      '--template <name>',
+      'read a lockbox, delimited or fixed-width file with this saved import template',
+    )
+    .option('--currency <code>', "the currency of a template's amounts (default USD)")
+    .action(async (file: string, o: { xsd?: string; template?: string; currency?: string }, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
-      const input = { file: resolve(file), ...(o.xsd !== undefined ? { xsd: resolve(o.xsd) } : {}) };
+      const input = {
+        file: resolve(file),
+        ...(o.xsd !== undefined ? { xsd: resolve(o.xsd) } : {}),
+        ...(o.template !== undefined ? { template: o.template } : {}),
+        ...(o.currency !== undefined ? { currency: o.currency.toUpperCase() } : {}),
+      };
       const r = (await kit.withApp(opts).dispatch('bankfiles:check', input)) as Result<BankFileCheckDto>;
       if (!r.ok) {
         kit.setExitCode(printError(io, Boolean(opts.json), r.error));

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   checkNacha,
@@ -11,7 +11,7 @@ import {
 import { writeNacha, type NachaFileInput } from '../../../src-main/bankfiles/nacha/write';
 import { READERS, detectReader } from '../../../src-main/bankfiles/readers';
 
-const ACH = '/work/wt/shared/standards/ach';
+const ACH = resolve(process.cwd(), '../shared/standards/ach');
 const read = (rel: string): string => readFileSync(join(ACH, rel), 'latin1');
 
 describe('NACHA sample files (standards/ach, from moov-io/ach)', () => {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeNacha, type NachaFileInput } from '../../../src-main/bankfiles/nacha/write';
 
-const ACH = '/work/wt/shared/standards/ach';
+const ACH = resolve(process.cwd(), '../shared/standards/ach');
 
 /** A sample file's records, each padded to 94 (ppd-debit.ach is right-trimmed) and 9-fill kept. */
 function sampleRecords(rel: string): string[] {
