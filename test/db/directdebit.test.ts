@@ -434,6 +434,24 @@ describe('direct-debit run (ACH)', () => {
     await checkClean();
   });
 
+  it('a bill above the NACHA entry limit (99,999,999.99) is skipped with its reason; the rest is collected', async () => {
+    const { achMandates } = seedDirectDebit(db());
+    const acct = db().prepare('SELECT account_id AS id FROM mandates WHERE id = ?').get(achMandates[0]) as {
+      id: number;
+    };
+    const dry = runDirectDebit(env(), { scheme: 'ach', collectionDate: DATE, dryRun: true });
+    // The file format cannot carry the amount: the bill is skipped, not the whole run refused.
+    db()
+      .prepare(
+        `UPDATE bills SET amount_due_minor = 10000000000, total_minor = 10000000000
+         WHERE id = (SELECT min(id) FROM bills WHERE account_id = ? AND status = 'open')`,
+      )
+      .run(acct.id);
+    const run = runDirectDebit(env(), { scheme: 'ach', collectionDate: DATE, dryRun: true });
+    expect(run.skipped['amount above the file limit (99,999,999.99)']).toBe(1);
+    expect(run.files[0]!.count).toBe(dry.files[0]!.count - 1);
+  });
+
   it('pays credit balances back as NACHA credit entries (22/32)', async () => {
     const { achMandates } = seedDirectDebit(db());
     const acct = db()

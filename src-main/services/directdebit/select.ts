@@ -15,6 +15,7 @@ import {
 import { accountRefundableMinor } from '../batches/refunds';
 import { invalidFields, notFound } from '../../ledger/errors';
 import { exponentOf } from '../../ledger/rates';
+import { NACHA_MAX_ENTRY_MINOR } from '../../bankfiles/nacha/write';
 import { getSetting } from '../../ledger/settings';
 import { collectionDate, minimumMinor } from '../processors/collect';
 import type { MandateAmendment } from '../../bankfiles/iso20022/write-pain008';
@@ -261,6 +262,15 @@ function creditorProblem(c: CreditorRow, scheme: DdScheme): string | null {
 }
 
 /**
+ * The largest amount one transaction of the scheme's file can carry: a NACHA entry's 10-digit amount field,
+ * the EPC's 999,999,999.99 for SEPA. A larger bill is skipped with its reason; it must not sink the run.
+ */
+const FILE_LIMIT: Record<DdScheme, { minor: number; text: string }> = {
+  ach: { minor: NACHA_MAX_ENTRY_MINOR, text: '99,999,999.99' },
+  sepa: { minor: 99_999_999_999, text: '999,999,999.99' },
+};
+
+/**
  * Accounts with a live mandate of another scheme: the other scheme's run collects them, so this run passes
  * them by without counting them as "no mandate" (a SEPA run is not short of the ACH accounts' mandates).
  */
@@ -417,6 +427,10 @@ function selectDebits(
       skip('below minimum amount');
       continue;
     }
+    if (b.amountMinor > FILE_LIMIT[o.scheme].minor) {
+      skip(`amount above the file limit (${FILE_LIMIT[o.scheme].text})`);
+      continue;
+    }
     if (b.suspendedUntil && b.suspendedUntil > today) {
       skip('account suspended');
       continue;
@@ -500,6 +514,10 @@ function selectCredits(
     const amountMinor = Math.min(a.creditMinor, accountRefundableMinor(db, a.accountId));
     if (amountMinor <= 0) {
       skip('no refundable credit');
+      continue;
+    }
+    if (amountMinor > FILE_LIMIT[o.scheme].minor) {
+      skip(`amount above the file limit (${FILE_LIMIT[o.scheme].text})`);
       continue;
     }
     if (o.scheme === 'sepa' && epcTextProblem('name', m.debtorName, EPC_NAME_MAX * 10)) {
