@@ -450,6 +450,10 @@ describe('mandate revision file', () => {
     );
     const twice = await failure(app.dispatch('mandates:import', { ...csv(text) }));
     expect(twice).toMatchObject({ code: 'conflict', rule: 'mandate-file-duplicate' });
+    // A copy with other line endings (or a BOM-less re-save) is the same file, not a new one.
+    const crlf = text.includes('\r\n') ? text.replaceAll('\r\n', '\n') : text.replaceAll('\n', '\r\n');
+    const copy = await failure(app.dispatch('mandates:import', { ...csv(crlf) }));
+    expect(copy).toMatchObject({ code: 'conflict', rule: 'mandate-file-duplicate' });
     // The cancelled mandate in a new file is a problem, nothing applied.
     const later = await call<MandateImportDto>('mandates:import', {
       ...csv(`reference,revision_code\n${b!.reference},0\n`),

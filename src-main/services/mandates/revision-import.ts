@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { normalisedSha256Hex } from '../../importers/bank-file/hash';
 import type Database from 'better-sqlite3';
 import type {
   MandateFileProblemDto,
@@ -68,7 +68,7 @@ export function importMandateFile(
   opts: { preview: boolean },
   who: Actor,
 ): MandateImportDto {
-  const sha256 = createHash('sha256').update(file.bytes).digest('hex');
+  const sha256 = normalisedSha256Hex(file.bytes);
   const at = who.at.toISOString();
   const run = (): MandateImportDto => {
     const earlier = db
