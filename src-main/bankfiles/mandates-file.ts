@@ -1,4 +1,5 @@
 import Papa from 'papaparse';
+import { findControlCharacter } from '../importers/bank-file/stage';
 import { isRealIsoDate } from '../domain/dates';
 import type { BankFileReader } from './readers';
 import type { BankFileCheck, BankFileProblem } from './types';
@@ -60,6 +61,9 @@ export function isMandateFile(text: string): boolean {
 export function parseMandateFile(text: string): { rows: MandateFileRow[]; problems: MandateFileProblem[] } {
   const body = text.replace(/^\uFEFF/, '');
   const problems: MandateFileProblem[] = [];
+  const control = findControlCharacter(body);
+  if (control)
+    return { rows: [], problems: [{ line: control.line, column: '(file)', reason: control.reason }] };
   const parsed = Papa.parse<string[]>(body, { header: false, skipEmptyLines: false });
   const lines = parsed.data;
   const header = (lines[0] ?? []).map((h) => h.trim().toLowerCase());

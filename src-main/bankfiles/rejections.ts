@@ -1,4 +1,5 @@
 import Papa from 'papaparse';
+import { findControlCharacter } from '../importers/bank-file/stage';
 import { KNOWN_EXPONENTS, parseMinor } from '../../src-shared/money';
 import type { BankReturnItem, BankFileCheck, BankFileProblem, ParsedReturns } from './types';
 import type { BankFileReader } from './readers';
@@ -48,6 +49,9 @@ function detect(text: string): boolean {
 export function readRejections(text: string): ParsedReturns {
   const problems: BankFileProblem[] = [];
   const items: BankReturnItem[] = [];
+  const control = findControlCharacter(text);
+  if (control)
+    return { format: 'rejections', items, changes: [], accepted: 0, problems: [control], warnings: [] };
   const rows = Papa.parse<string[]>(normalise(text), {
     delimiter: ',',
     newline: '\n',

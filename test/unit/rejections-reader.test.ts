@@ -83,3 +83,25 @@ describe('rejection file reader', () => {
     });
   });
 });
+
+describe('control characters in the CSV readers', () => {
+  it('a NUL byte in a rejection file or a mandate file is refused with its line, nothing read', async () => {
+    const { parseMandateFile } = await import('../../src-main/bankfiles/mandates-file');
+    const rej = readRejections(
+      'reference,account_no,amount,currency,rejection_code,date,text\nE2E-1\u0000,,1.00,EUR,AM04,2026-12-01,x\n',
+    );
+    expect(rej.items).toEqual([]);
+    expect(rej.problems).toEqual([
+      { line: 2, reason: expect.stringMatching(/unexpected control character U\+0000 at line 2/) as unknown },
+    ]);
+    const man = parseMandateFile('reference,revision_code\nMD-1\u0000,B\n');
+    expect(man.rows).toEqual([]);
+    expect(man.problems).toEqual([
+      {
+        line: 2,
+        column: '(file)',
+        reason: expect.stringMatching(/unexpected control character U\+0000 at line 2/) as unknown,
+      },
+    ]);
+  });
+});
