@@ -4,13 +4,11 @@ import type { BatchDto } from '../../../src-shared/dto/batches';
 import { formatMinor } from '../../../src-shared/money';
 import { readCamtCredits, rootInfo } from '../../bankfiles/iso20022';
 import type { StatementCredit } from '../../bankfiles/types';
-import { paymentFingerprint } from '../../domain/fingerprint';
 import { assertBatchWithinCeiling } from '../../ledger/ceiling';
 import { invalidFields, invalidFileRows } from '../../ledger/errors';
 import { exponentOf } from '../../ledger/rates';
-import { createBatch, entryKey, getBatch, nextEntryId } from './batch-store';
-import { rowProblemsJson } from './entry-problems';
-import { currencyKnown } from './stage-rows';
+import { createBatch, getBatch } from './batch-store';
+import { currencyKnown, entryWriter } from './stage-rows';
 
 /** True when the bytes are an ISO 20022 camt.053 bank-to-customer statement (by the root namespace). */
 export function isCamtStatement(bytes: Uint8Array): boolean {
@@ -219,28 +217,6 @@ export type CamtImportInput = {
   controlTotal?: string | undefined;
 };
 
-const COLUMNS = [
-  'id',
-  'batch_id',
-  'seq',
-  'entry_key',
-  'source_line',
-  'account_no',
-  'bill_no',
-  'amount_text',
-  'amount_minor',
-  'payment_date',
-  'payer_name',
-  'reference',
-  'custom_json',
-  'status',
-  'problem',
-  'problem_column',
-  'problems_json',
-  'currency',
-  'fingerprint',
-] as const;
-
 /**
  * Stages a camt.053 statement's booked credits as one payment batch, inside the caller's transaction: one entry
  * per credit (one per transaction of a batch-booked credit), resolved to bills and accounts by resolveCredit,
@@ -267,7 +243,6 @@ export function stageCamtStatement(
       { path: 'currency', message: `${s.currency} is not in the currencies table` },
     ]);
   const exponent = exponentOf(db, s.currency);
-  const firstId = nextEntryId(db);
   const batchDate =
     input.batchDate ??
     s.credits.reduce<string | null>((max, c) => {
@@ -298,59 +273,43 @@ export function stageCamtStatement(
     now,
     operatorId,
   );
-  const insert = db.prepare(
-    `INSERT INTO batch_entries (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
-  );
-  let invalid = 0;
+  const writer = entryWriter(db, { batchId: batch.id, currency: s.currency, fingerprints: true });
   const matched = { bill: 0, account: 0, unresolved: 0, none: 0 };
   s.credits.forEach((c, i) => {
-    const id = firstId + i;
     const r = resolveCredit(db, c);
     matched[r.matchedBy]++;
-    const paymentDate = c.bookingDate ?? c.valueDate;
     const custom: Record<string, string> = { statementPath: c.path };
     if (c.endToEndId !== null) custom.endToEndId = c.endToEndId;
     if (c.debtorIban !== null) custom.debtorIban = c.debtorIban;
     if (c.bankReference !== null) custom.bankReference = c.bankReference;
     if (c.creditorReference !== null) custom.creditorReference = c.creditorReference;
     if (c.valueDate !== null) custom.valueDate = c.valueDate;
-    // An entry with no reference at all is left for the clerk: validation says an account or bill is needed.
-    if (r.matchedBy === 'none') invalid++;
-    insert.run(
-      id,
-      batch.id,
-      i + 1,
-      entryKey(id),
-      i + 1,
-      r.accountNo,
-      r.billNo,
-      formatMinor(c.amountMinor, exponent),
-      c.amountMinor,
-      paymentDate,
-      c.debtorName,
-      r.reference,
-      JSON.stringify(custom),
-      r.matchedBy === 'none' ? 'invalid' : 'new',
-      r.matchedBy === 'none' ? 'no bill or account reference in the remittance information' : null,
-      r.matchedBy === 'none' ? 'accountNo' : null,
-      r.matchedBy === 'none'
-        ? rowProblemsJson([
-            { column: 'accountNo', reason: 'no bill or account reference in the remittance information' },
-          ])
-        : null,
-      s.currency,
-      paymentFingerprint({
-        accountNo: r.accountNo,
-        billNo: r.billNo,
-        checkNo: null,
-        reference: r.reference,
-        amountMinor: c.amountMinor,
-        currency: s.currency,
-        paymentDate,
-        lockboxNo: batch.lockboxNo ?? null,
-      }),
+    const paymentDate = c.bookingDate ?? c.valueDate;
+    writer.add(
+      {
+        line: i + 1,
+        fields: { amount: formatMinor(c.amountMinor, exponent) },
+        values: {
+          ...(r.accountNo !== null ? { accountNo: r.accountNo } : {}),
+          ...(r.billNo !== null ? { billNo: r.billNo } : {}),
+          amountMinor: c.amountMinor,
+          ...(paymentDate !== null ? { paymentDate } : {}),
+          ...(c.debtorName !== null ? { payerName: c.debtorName } : {}),
+          ...(r.reference !== null ? { reference: r.reference } : {}),
+          currency: s.currency,
+          custom,
+        },
+        // An entry with no reference at all is left for the clerk: validation says an account or bill is needed.
+        problems:
+          r.matchedBy === 'none'
+            ? [{ column: 'accountNo', reason: 'no bill or account reference in the remittance information' }]
+            : [],
+      },
+      batch.lockboxNo ?? undefined,
     );
   });
+  writer.flush();
+  const invalid = writer.invalid();
   assertBatchWithinCeiling(db, batch.id, batch.batchNo);
   const auditAfter = {
     file: file.name,

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { paymentFingerprint } from '../../domain/fingerprint';
 import { parseBankFile } from '../../importers/bank-file/parse-bank-file';
 import type { BankFileTemplateInput } from '../../importers/bank-file/template';
-import type { BatchInfo, ParseResult } from '../../importers/bank-file/types';
+import type { BatchInfo, ParseResult, StagedRow } from '../../importers/bank-file/types';
 import { nextEntryId, entryKey } from './batch-store';
 import { rowProblemsJson } from './entry-problems';
 
@@ -78,6 +78,92 @@ function insertSql(rows: number): string {
   return `INSERT INTO batch_entries (${ENTRY_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => one).join(', ')}`;
 }
 
+/** What the entry writer needs: the batch, the fallback currency, fingerprints on or off, progress. */
+export type EntryWriterTarget = Pick<StageTarget, 'batchId' | 'currency' | 'fingerprints'> & {
+  /** Called after each chunk with the entries written so far. */
+  progress?: ((written: number) => void) | undefined;
+};
+
+/**
+ * Writes staged rows into batch_entries in chunks of ENTRIES_PER_CHUNK (one multi-row INSERT each), numbering
+ * them in order, marking rows with problems invalid (every problem kept with its column, the first as the
+ * headline) and computing each payment's fingerprint as it is written. Every way a file becomes entries (a
+ * template-read bank file, a camt.053 statement) goes through it. Must run inside the caller's transaction.
+ */
+export function entryWriter(
+  db: Database.Database,
+  target: EntryWriterTarget,
+): {
+  add(row: StagedRow, lockboxNo: string | undefined): void;
+  flush(): void;
+  rows(): number;
+  invalid(): number;
+} {
+  const cols = ENTRY_COLUMNS.length;
+  const full = db.prepare(insertSql(ENTRIES_PER_CHUNK));
+  const args: unknown[] = new Array<unknown>(ENTRIES_PER_CHUNK * cols);
+  let filled = 0;
+  const firstId = nextEntryId(db);
+  let rows = 0;
+  let invalid = 0;
+  const flush = (): void => {
+    if (filled === 0) return;
+    if (filled === args.length) full.run(args);
+    else db.prepare(insertSql(filled / cols)).run(args.slice(0, filled));
+    filled = 0;
+    target.progress?.(rows);
+  };
+  const add = (r: StagedRow, lockboxNo: string | undefined): void => {
+    const v = r.values;
+    const paymentRef =
+      v.paymentId !== undefined && /^\d{1,15}$/.test(v.paymentId) ? Number(v.paymentId) : null;
+    const problems = r.problems;
+    if (v.paymentId !== undefined && paymentRef === null)
+      problems.push({ column: 'paymentId', reason: `"${v.paymentId}" is not a payment ID` });
+    if (problems.length) invalid++;
+    const currency = v.currency ?? target.currency;
+    const id = firstId + rows;
+    rows++;
+    let k = filled;
+    args[k++] = id;
+    args[k++] = target.batchId;
+    args[k++] = rows;
+    args[k++] = entryKey(id);
+    args[k++] = r.line;
+    args[k++] = v.accountNo ?? null;
+    args[k++] = v.billNo ?? null;
+    args[k++] = r.fields.amount ?? null;
+    args[k++] = v.amountMinor ?? null;
+    args[k++] = v.paymentDate ?? null;
+    args[k++] = v.checkNo ?? null;
+    args[k++] = v.payerName ?? null;
+    args[k++] = v.reference ?? null;
+    args[k++] = paymentRef;
+    args[k++] = Object.keys(v.custom).length ? JSON.stringify(v.custom) : null;
+    args[k++] = problems.length ? 'invalid' : 'new';
+    args[k++] = problems[0]?.reason ?? null;
+    args[k++] = problems[0]?.column ?? null;
+    args[k++] = rowProblemsJson(problems);
+    args[k++] = currency;
+    // Computed here rather than by an UPDATE over the batch afterwards: each row is written once.
+    args[k++] = target.fingerprints
+      ? paymentFingerprint({
+          accountNo: v.accountNo ?? null,
+          billNo: v.billNo ?? null,
+          checkNo: v.checkNo ?? null,
+          reference: v.reference ?? null,
+          amountMinor: v.amountMinor ?? null,
+          currency,
+          paymentDate: v.paymentDate ?? null,
+          lockboxNo: lockboxNo ?? null,
+        })
+      : null;
+    filled = k;
+    if (filled === args.length) flush();
+  };
+  return { add, flush, rows: () => rows, invalid: () => invalid };
+}
+
 /**
  * Parses a bank file and inserts its rows into batch_entries as they are read, one multi-row INSERT per chunk of
  * ENTRIES_PER_CHUNK rows: no row is kept after its chunk is written, so a million-row file never holds a million
@@ -91,22 +177,12 @@ export function stageFileRows(
   template: BankFileTemplateInput,
   target: StageTarget,
 ): StagedFile {
-  const cols = ENTRY_COLUMNS.length;
-  const full = db.prepare(insertSql(ENTRIES_PER_CHUNK));
-  const args: unknown[] = new Array<unknown>(ENTRIES_PER_CHUNK * cols);
-  let filled = 0;
-  const firstId = nextEntryId(db);
   const currencies = new Set<string>();
-  let rows = 0;
-  let invalid = 0;
   let lockboxNo = target.lockboxNo;
-  const flush = (): void => {
-    if (filled === 0) return;
-    if (filled === args.length) full.run(args);
-    else db.prepare(insertSql(filled / cols)).run(args.slice(0, filled));
-    filled = 0;
-    target.progress(rows, Math.max(rows, target.estimatedRows));
-  };
+  const writer = entryWriter(db, {
+    ...target,
+    progress: (written) => target.progress(written, Math.max(written, target.estimatedRows)),
+  });
   const parsed = parseBankFile(bytes, template, {
     exponent: target.exponent,
     // The header and footer come before the rows (delimited, fixed): the file's lockbox is then known in time.
@@ -114,55 +190,16 @@ export function stageFileRows(
       lockboxNo = target.lockboxNo ?? header.lockboxNo ?? footer.lockboxNo;
     },
     onRow: (r) => {
-      const v = r.values;
-      const paymentRef =
-        v.paymentId !== undefined && /^\d{1,15}$/.test(v.paymentId) ? Number(v.paymentId) : null;
-      const problems = r.problems;
-      if (v.paymentId !== undefined && paymentRef === null)
-        problems.push({ column: 'paymentId', reason: `"${v.paymentId}" is not a payment ID` });
-      if (problems.length) invalid++;
-      if (v.currency !== undefined) currencies.add(v.currency);
-      const currency = v.currency ?? target.currency;
-      const id = firstId + rows;
-      rows++;
-      let k = filled;
-      args[k++] = id;
-      args[k++] = target.batchId;
-      args[k++] = rows;
-      args[k++] = entryKey(id);
-      args[k++] = r.line;
-      args[k++] = v.accountNo ?? null;
-      args[k++] = v.billNo ?? null;
-      args[k++] = r.fields.amount ?? null;
-      args[k++] = v.amountMinor ?? null;
-      args[k++] = v.paymentDate ?? null;
-      args[k++] = v.checkNo ?? null;
-      args[k++] = v.payerName ?? null;
-      args[k++] = v.reference ?? null;
-      args[k++] = paymentRef;
-      args[k++] = Object.keys(v.custom).length ? JSON.stringify(v.custom) : null;
-      args[k++] = problems.length ? 'invalid' : 'new';
-      args[k++] = problems[0]?.reason ?? null;
-      args[k++] = problems[0]?.column ?? null;
-      args[k++] = rowProblemsJson(problems);
-      args[k++] = currency;
-      // Computed here rather than by an UPDATE over the batch afterwards: each row is written once.
-      args[k++] = target.fingerprints
-        ? paymentFingerprint({
-            accountNo: v.accountNo ?? null,
-            billNo: v.billNo ?? null,
-            checkNo: v.checkNo ?? null,
-            reference: v.reference ?? null,
-            amountMinor: v.amountMinor ?? null,
-            currency,
-            paymentDate: v.paymentDate ?? null,
-            lockboxNo: lockboxNo ?? null,
-          })
-        : null;
-      filled = k;
-      if (filled === args.length) flush();
+      if (r.values.currency !== undefined) currencies.add(r.values.currency);
+      writer.add(r, lockboxNo);
     },
   });
-  flush();
-  return { rows, invalid, currencies, fingerprintLockboxNo: lockboxNo, parsed };
+  writer.flush();
+  return {
+    rows: writer.rows(),
+    invalid: writer.invalid(),
+    currencies,
+    fingerprintLockboxNo: lockboxNo,
+    parsed,
+  };
 }
