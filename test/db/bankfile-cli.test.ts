@@ -1,35 +1,18 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src-main/cli/main';
 import type { BankFileCheckDto } from '../../src-shared/dto/bankfiles';
 import { writeNacha } from '../../src-main/bankfiles/nacha/write';
 import { freshApp } from '../helpers/ledger';
+import { cliOn, jsonOf } from '../helpers/cli';
 import { tempDir } from '../helpers/temp';
 
 const ACH = resolve(process.cwd(), '../shared/standards/ach');
-type Run = { code: number; out: string; err: string };
-
 let dir: string;
 let cleanup: () => void;
 let db: string;
-
-async function cli(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['node', 'paydesk', '--db', db, ...args], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTty: false,
-  });
-  return { code, out, err };
-}
-
-function json<T>(run: Run): T {
-  const text = run.out.trim();
-  expect(text.split('\n'), run.err).toHaveLength(1);
-  return JSON.parse(text) as T;
-}
+const cli = cliOn(() => db);
+const json = jsonOf;
 
 beforeAll(async () => {
   ({ dir, cleanup } = tempDir('paydesk-bankfile-cli-'));

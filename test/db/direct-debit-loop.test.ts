@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { create } from 'xmlbuilder2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeNachaBankAnswer } from '../../src-main/bankfiles/nacha/bank-returns';
-import { runCli } from '../../src-main/cli/main';
+import { cliOn, type CliRun } from '../helpers/cli';
 import { tempDir } from '../helpers/temp';
 import { validateBoth } from '../helpers/xsd';
 
@@ -16,7 +16,6 @@ import { validateBoth } from '../helpers/xsd';
  * read again.
  */
 
-type Run = { code: number; out: string; err: string };
 type FileDto = {
   id: number;
   path: string;
@@ -40,16 +39,8 @@ let dir: string;
 let cleanup: () => void;
 let dbFile: string;
 
-async function cli(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['node', 'paydesk', '--db', dbFile, '--json', ...args], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTty: false,
-  });
-  return { code, out, err };
-}
+const cliAt = cliOn(() => dbFile);
+const cli = (...args: string[]): Promise<CliRun> => cliAt('--json', ...args);
 
 async function ok<T>(...args: string[]): Promise<T> {
   const r = await cli(...args);

@@ -2,35 +2,18 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp } from '../../src-main/app-context';
-import { runCli } from '../../src-main/cli/main';
 import { addDays, isoDate } from '../../src-main/domain/dates';
 import type { DdFileDetailDto, DdFileDto, DdRunDto } from '../../src-shared/dto/directdebit';
 import { seedDirectDebit } from '../helpers/mandates';
+import { cliOn, jsonOf } from '../helpers/cli';
 import { tempDir } from '../helpers/temp';
 import { validateBoth } from '../helpers/xsd';
-
-type Run = { code: number; out: string; err: string };
-
-async function cli(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['node', 'paydesk', '--db', db, ...args], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTty: false,
-  });
-  return { code, out, err };
-}
-
-function json<T>(run: Run): T {
-  const text = run.out.trim();
-  expect(text.split('\n'), run.err).toHaveLength(1);
-  return JSON.parse(text) as T;
-}
 
 let dir: string;
 let cleanup: () => void;
 let db: string;
+const cli = cliOn(() => db);
+const json = jsonOf;
 const date = addDays(isoDate(new Date()), 20);
 
 beforeAll(async () => {

@@ -1,7 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src-main/cli/main';
 import type {
   AuddisExtractDto,
   CreditorDto,
@@ -9,31 +8,14 @@ import type {
   MandateImportDto,
   MandatePageDto,
 } from '../../src-shared/dto/mandates';
+import { cliOn, jsonOf } from '../helpers/cli';
 import { tempDir } from '../helpers/temp';
-
-type Run = { code: number; out: string; err: string };
-
-async function cli(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['node', 'paydesk', '--db', db, ...args], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTty: false,
-  });
-  return { code, out, err };
-}
-
-/** stdout as exactly one JSON document. */
-function json<T>(run: Run): T {
-  const text = run.out.trim();
-  expect(text.split('\n'), run.err).toHaveLength(1);
-  return JSON.parse(text) as T;
-}
 
 let dir: string;
 let cleanup: () => void;
 let db: string;
+const cli = cliOn(() => db);
+const json = jsonOf;
 
 beforeAll(async () => {
   ({ dir, cleanup } = tempDir('paydesk-mandate-cli-'));

@@ -2,33 +2,16 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp } from '../../src-main/app-context';
-import { runCli } from '../../src-main/cli/main';
 import type { ReturnsImportDto, ReturnsPreviewDto } from '../../src-shared/dto/returns';
 import { collectByFile, type CollectedDebit } from '../helpers/direct-debit';
+import { cliOn, jsonOf } from '../helpers/cli';
 import { tempDir } from '../helpers/temp';
-
-type Run = { code: number; out: string; err: string };
-
-async function cli(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['node', 'paydesk', '--db', db, ...args], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTty: false,
-  });
-  return { code, out, err };
-}
-
-function json<T>(run: Run): T {
-  const text = run.out.trim();
-  expect(text.split('\n'), run.err).toHaveLength(1);
-  return JSON.parse(text) as T;
-}
 
 let dir: string;
 let cleanup: () => void;
 let db: string;
+const cli = cliOn(() => db);
+const json = jsonOf;
 let debits: CollectedDebit[];
 let csv: string;
 
