@@ -1,3 +1,9 @@
+import type {
+  BankFileCheckDto,
+  BankFileCurrencyTotalsDto,
+  BankFileProblemDto,
+} from '../../src-shared/dto/bankfiles';
+
 /**
  * The shapes every bank-file reader and checker agrees on, whatever the format (NACHA, ISO 20022 pain/camt,
  * the CMP rejection file, the mandate file). Readers are pure: text in, these out; the services decide what
@@ -20,35 +26,19 @@ export type BankFileFormat =
   | 'bai2';
 
 /** Where a problem is: a 1-based line (flat files) or an element path (XML), and why. */
-export type BankFileProblem = { line?: number; path?: string; reason: string };
+export type BankFileProblem = BankFileProblemDto;
 
 /** Sums of one currency in a file (minor units; debits and credits as positive numbers). */
-export type CurrencyTotals = {
-  currency: string;
-  count: number;
-  debitMinor: number;
-  creditMinor: number;
-};
+export type CurrencyTotals = BankFileCurrencyTotalsDto;
 
 /**
- * What `paydesk bankfile check` prints. `totals` is the file level: entry count, the control sum (debits
- * plus credits, as a pain file's CtrlSum), and the single currency when there is one (null when mixed);
- * byCurrency splits it. Lenient reads (a short NACHA line) are valid with a warning.
+ * What `paydesk bankfile check` prints (the DTO), with the format narrowed to the ones readers know. `totals` is
+ * the file level: entry count, the control sum (debits plus credits, as a pain file's CtrlSum), and the single
+ * currency when there is one (null when mixed); byCurrency splits it. Lenient reads (a short NACHA line) are
+ * valid with a warning.
  */
-export type BankFileCheck = {
+export type BankFileCheck = Omit<BankFileCheckDto, 'format' | 'template'> & {
   format: BankFileFormat | 'unknown';
-  valid: boolean;
-  entries: number;
-  totals: {
-    count: number;
-    totalMinor: number;
-    debitMinor: number;
-    creditMinor: number;
-    currency: string | null;
-    byCurrency: CurrencyTotals[];
-  };
-  problems: BankFileProblem[];
-  warnings: BankFileProblem[];
 };
 
 /** How a transaction is found again: whichever identifiers the bank echoed back. */
