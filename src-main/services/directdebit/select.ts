@@ -1,3 +1,4 @@
+import type { CreditorDto } from '../../../src-shared/dto/mandates';
 import type Database from 'better-sqlite3';
 import type { DdFileFormat, DdScheme } from '../../../src-shared/dto/directdebit';
 import { PAY_TYPE } from '../../../src-shared/pay-types';
@@ -29,23 +30,7 @@ export type DdRunOptions = {
 };
 
 /** A creditor as files need it. */
-export type CreditorRow = {
-  id: number;
-  code: string;
-  scheme: 'sepa' | 'ach' | 'bacs';
-  name: string;
-  identifier: string;
-  currency: string;
-  iban: string | null;
-  bic: string | null;
-  routingNo: string | null;
-  accountNo: string | null;
-  destinationRouting: string | null;
-  destinationName: string | null;
-  originId: string | null;
-  originName: string | null;
-  painVersion: 'pain.008.001.08' | 'pain.008.001.02';
-};
+export type CreditorRow = Omit<CreditorDto, 'isDefault' | 'active' | 'mandates' | 'createdAt' | 'updatedAt'>;
 
 /** The file header as written (stored with the file's first item, so it regenerates after the creditor changes). */
 export type FileHeader =

@@ -1,6 +1,6 @@
 import { isSEPACountry } from 'ibantools';
 import type { FieldIssue } from '../../../src-shared/api/result';
-import type { MandateScheme } from '../../../src-shared/dto/mandates';
+import type { MandateDto, MandateScheme } from '../../../src-shared/dto/mandates';
 import { bicProblem, ibanProblem, routingNumberProblem } from '../../domain/mandate-rules';
 import { referenceProblem } from '../../domain/mandate-amendment';
 
@@ -18,17 +18,18 @@ export type MandateDetailsInput = {
 };
 
 /** The bank data of a mandate as stored (normalised), per scheme. */
-export type MandateDetails = {
-  reference: string;
-  debtorName: string;
-  iban: string | null;
-  bic: string | null;
-  sortCode: string | null;
-  routingNo: string | null;
-  bankAccountNo: string | null;
-  accountType: 'checking' | 'savings' | null;
-  secCode: 'PPD' | 'CCD' | 'WEB' | 'TEL' | null;
-};
+export type MandateDetails = Pick<
+  MandateDto,
+  | 'reference'
+  | 'debtorName'
+  | 'iban'
+  | 'bic'
+  | 'sortCode'
+  | 'routingNo'
+  | 'bankAccountNo'
+  | 'accountType'
+  | 'secCode'
+>;
 
 /** The fields each scheme uses; the others must not be given. */
 const SCHEME_FIELDS: Record<MandateScheme, readonly (keyof MandateDetailsInput)[]> = {
