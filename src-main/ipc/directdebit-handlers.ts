@@ -1,10 +1,5 @@
 import type { DirectDebitCommandName } from '../../src-shared/api/directdebit-contract';
-import {
-  confirmationRequired,
-  consumeConfirmation,
-  ddRunPreview,
-  noteConfirmationOutcome,
-} from '../services/confirmations/confirmations';
+import { confirmationRequired } from '../services/confirmations/confirmations';
 import type { ServiceContext } from '../services/context';
 import {
   cancelFile,
@@ -15,7 +10,8 @@ import {
   writeFileAgain,
 } from '../services/directdebit/files';
 import { fileNameOf } from '../services/directdebit/render';
-import { defaultOutDir, runDirectDebit } from '../services/directdebit/run';
+import { defaultOutDir } from '../services/directdebit/run';
+import { runJob } from './handlers';
 import { assertPathsAllowed } from '../services/files';
 import { conflict } from '../ledger/errors';
 import type { Handlers } from './dispatch';
@@ -31,28 +27,14 @@ export function createDirectDebitHandlers(ctx: ServiceContext): Pick<Handlers, D
   const who = () => ({ at: ctx.clock(), operatorId: ctx.operator.id });
   return {
     // A run posts payments and writes files that move money: without a prepared confirmation it is refused
-    // (a dry run needs none); the confirmation is checked against the selection the run is about to post.
-    'dd:run': (input) => {
+    // (a dry run needs none). It runs as a job (progress, cancel); the confirmation is checked inside it against
+    // the selection the run is about to post.
+    'dd:run': async (input) => {
       assertPathsAllowed(db, who(), 'dd:run', input, ['out']);
-      const now = ctx.clock();
-      const env = { db, ledgerFile: file, now, operatorId: ctx.operator.id };
-      if (input.dryRun) return runDirectDebit(env, input);
-      if (input.confirmationId === undefined)
+      if (!input.dryRun && input.confirmationId === undefined)
         throw confirmationRequired('dd:run', 'posts payments and writes bank files');
-      let confirmationId: number | null = null;
-      const result = runDirectDebit(env, input, (sel) => {
-        confirmationId = consumeConfirmation(
-          db,
-          'dd:run',
-          input,
-          ddRunPreview(input, sel),
-          now,
-          ctx.operator.id,
-        ).id;
-      });
-      if (confirmationId !== null)
-        noteConfirmationOutcome(db, confirmationId, `files ${result.files.map((f) => f.id).join(', ')}`);
-      return changed('directdebit', result);
+      const result = await runJob(ctx, 'dd-run', input);
+      return input.dryRun ? result : changed('directdebit', result);
     },
     'dd:files': (input) => ({ rows: listFiles(db, input) }),
     'dd:show-file': (input) => showFile(db, input.id),

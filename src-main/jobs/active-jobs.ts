@@ -14,6 +14,7 @@ export const JOB_COMMANDS: Record<JobKind, CommandName> = {
   collect: 'collect:run',
   deposit: 'collect:deposit',
   refund: 'collect:refund',
+  'dd-run': 'dd:run',
 };
 
 /** A job that is running now, with its cancel switch and, once asked, who asked to cancel it. */

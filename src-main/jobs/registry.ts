@@ -4,7 +4,15 @@ import { submitBatch } from '../services/batches/submit';
 import { validateBatch } from '../services/batches/validate';
 import { generateDemoLedger } from '../services/demo';
 import { runCollect, runDeposit, runRefund, type RunGuard } from '../services/processors/collect';
-import { guardSubmit, noteConfirmationOutcome, runGuard } from '../services/confirmations/confirmations';
+import {
+  consumeConfirmation,
+  ddRunPreview,
+  guardSubmit,
+  noteConfirmationOutcome,
+  runGuard,
+} from '../services/confirmations/confirmations';
+import { runDirectDebit } from '../services/directdebit/run';
+import type { DdRunDto } from '../../src-shared/dto/directdebit';
 import type { CollectRunDto } from '../../src-shared/dto/processors';
 import type { ConfirmationRefDto } from '../../src-shared/dto/confirmations';
 import type { BatchSubmitDto } from '../../src-shared/dto/batches';
@@ -39,7 +47,38 @@ export const jobFunctions: {
     confirmedRun(env, 'collect:deposit', input, (guard) => runDeposit(processorEnv(env), input, guard)),
   refund: (env, input) =>
     confirmedRun(env, 'collect:refund', input, (guard) => runRefund(processorEnv(env), input, guard)),
+  'dd-run': (env, input) => confirmedDdRun(env, input),
 };
+
+/**
+ * A direct-debit run under its confirmation (a dry run needs none): the confirmation is consumed against the
+ * selection the run is about to post, inside the run, and the files it wrote are noted on it.
+ */
+function confirmedDdRun(env: JobEnv, input: JobTypes['dd-run']['input']): DdRunDto {
+  const db = env.ledger.sqlite;
+  const ddEnv = {
+    db,
+    ledgerFile: env.ledger.file,
+    now: env.now,
+    operatorId: env.operatorId,
+    progress: env.progress,
+  };
+  if (input.dryRun) return runDirectDebit(ddEnv, input);
+  let confirmationId: number | null = null;
+  const result = runDirectDebit(ddEnv, input, (sel) => {
+    confirmationId = consumeConfirmation(
+      db,
+      'dd:run',
+      input,
+      ddRunPreview(input, sel),
+      env.now,
+      env.operatorId,
+    ).id;
+  });
+  if (confirmationId !== null)
+    noteConfirmationOutcome(db, confirmationId, `files ${result.files.map((f) => f.id).join(', ')}`);
+  return result;
+}
 
 /**
  * Submits a batch. Cancelled in lock-per-account mode, the entries already posted stay posted (each committed

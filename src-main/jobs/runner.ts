@@ -16,6 +16,7 @@ const JOB_LABELS: Record<string, string> = {
   collect: 'collection run',
   deposit: 'deposit run',
   refund: 'refund run',
+  'dd-run': 'direct-debit run',
 };
 
 /** The human name of a job kind ("import", "collection run"). */

@@ -6,6 +6,8 @@ import type { ImportBankFileInput } from './batches/import-file';
 import type { SubmitInput } from './batches/submit';
 import type { DemoOptions } from './demo';
 import type { CollectOptions, DepositOptions } from './processors/collect';
+import type { DdRunInput } from './directdebit/run';
+import type { DdRunDto } from '../../src-shared/dto/directdebit';
 
 /**
  * Reports progress of a job: what phase, how far. It is also the job's cancel point: once the job is cancelled
@@ -37,6 +39,7 @@ export type JobTypes = {
   collect: { input: CollectOptions & Confirmed; output: CollectRunDto };
   deposit: { input: DepositOptions & Confirmed; output: CollectRunDto };
   refund: { input: { processor?: string | undefined } & Confirmed; output: CollectRunDto };
+  'dd-run': { input: DdRunInput & Confirmed; output: DdRunDto };
 };
 
 /** A job kind. */

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openApp, type App } from '../../src-main/app-context';
@@ -9,6 +9,7 @@ import type { AppError, Result } from '../../src-shared/api/result';
 import type { JobFinishedDto, JobProgressDto, LedgerCheckDto } from '../../src-shared/dto/app';
 import type { BatchDto, BatchImportDto, BatchSubmitDto } from '../../src-shared/dto/batches';
 import type { CollectRunDto, PendingPaymentDto } from '../../src-shared/dto/processors';
+import type { DdRunDto } from '../../src-shared/dto/directdebit';
 import { dispatchConfirmed } from '../helpers/confirm';
 import { giveTestPassword } from '../helpers/passwords';
 import { tempDir } from '../helpers/temp';
@@ -492,5 +493,36 @@ describe('who may cancel a job', () => {
     jobs.cancel(admin.jobId, { id: 9, login: 'a', name: 'A', roles: ['admin'] }, at);
     jobs.finish(admin.jobId);
     expect(() => jobs.cancel(admin.jobId, clerk, at)).toThrow(/not found/);
+  });
+});
+
+describe('direct-debit run as a job', () => {
+  it('cancelled while posting: nothing posted, no file registered or written; the same run then posts once', async () => {
+    const app = cancellableApp();
+    try {
+      await value(app.dispatch('demo:load', { accounts: 1500, seed: 5 }));
+      const db = app.ctx.ledger.sqlite;
+      const counts = (): Record<string, number> =>
+        Object.fromEntries(
+          ['payments', 'journals', 'allocations', 'bank_files_out', 'bank_file_items', 'mandate_events'].map(
+            (t) => [t, (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n],
+          ),
+        );
+      const before = counts();
+      const out = join(app.dir, 'bankfiles');
+      const input = { scheme: 'sepa', collectionDate: '2026-12-20', out };
+      app.cancelWhen((phase) => phase === 'post');
+      const error = await cancelledError(dispatchConfirmed(app, 'dd:run', input));
+      expect(error.message).toMatch(/direct-debit run cancelled/);
+      expect(counts()).toEqual(before);
+      expect(existsSync(out)).toBe(false);
+      const run = await value<DdRunDto>(dispatchConfirmed(app, 'dd:run', input));
+      expect(run.files).toHaveLength(1);
+      expect(run.payments).toBeGreaterThan(0);
+      expect(counts().bank_file_items).toBe(run.payments);
+      await expectClean(app);
+    } finally {
+      app.dispose();
+    }
   });
 });

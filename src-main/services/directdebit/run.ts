@@ -21,7 +21,17 @@ import {
 } from './select';
 
 /** What a run needs from outside. */
-export type DdEnv = { db: Database.Database; ledgerFile: string; now: Date; operatorId: number };
+export type DdEnv = {
+  db: Database.Database;
+  ledgerFile: string;
+  now: Date;
+  operatorId: number;
+  /**
+   * Progress, and the cancel point of a run started as a job: it is called inside the posting transaction, so a
+   * cancel rolls the whole run back (nothing posted, no file registered).
+   */
+  progress?: ((phase: string, done: number, total: number) => void) | undefined;
+};
 
 /** Checks a run's selection before anything is written (the confirmation step); throws to refuse. */
 export type DdGuard = (selection: DdSelection) => void;
@@ -116,6 +126,7 @@ export function selectionKey(sel: DdSelection): unknown {
  */
 export function runDirectDebit(env: DdEnv, input: DdRunInput, guard?: DdGuard): DdRunDto {
   const { db, now } = env;
+  env.progress?.('select', 0, 0);
   const sel = selectDirectDebit(db, now, input);
   const at = now.toISOString();
   if (input.dryRun) {
@@ -238,6 +249,13 @@ function postRun(
   );
   const files: { id: number; text: string; dto: DdFileDto }[] = [];
   let payments = 0;
+  const items = sel.groups.reduce((n, g) => n + g.items.length, 0);
+  let posted = 0;
+  const tick = (): void => {
+    posted++;
+    if (posted % 1000 === 0 || posted === items) env.progress?.('post', posted, items);
+  };
+  env.progress?.('post', 0, items);
   for (const g of sel.groups) {
     const total = g.items.reduce((s, i) => s + i.amountMinor, 0);
     const fileId = Number(
@@ -284,8 +302,8 @@ function postRun(
     });
     const paymentIds =
       sel.kind === 'debit'
-        ? postDebits(db, g, input, at, operatorId, sel.collectionDate)
-        : postCredits(db, g, input, at, operatorId, sel.collectionDate, auditId);
+        ? postDebits(db, g, input, at, operatorId, sel.collectionDate, tick)
+        : postCredits(db, g, input, at, operatorId, sel.collectionDate, auditId, tick);
     payments += paymentIds.filter((p) => p !== null).length;
     g.items.forEach((item, i) => {
       const snapshot = i === 0 ? { ...item.snapshot, header } : item.snapshot;
@@ -330,10 +348,12 @@ function postDebits(
   at: string,
   operatorId: number,
   collectionDate: string,
+  tick: () => void,
 ): (number | null)[] {
   const ids: (number | null)[] = [];
   const toAllocate: Parameters<typeof allocateBulk>[1][number][] = [];
   g.items.forEach((item, i) => {
+    tick();
     const p = postPayment(
       db,
       {
@@ -373,9 +393,11 @@ function postCredits(
   operatorId: number,
   collectionDate: string,
   auditId: number,
+  tick: () => void,
 ): (number | null)[] {
   const reasonCode = Number(getSetting(db, 'refund.defaultReason'));
   return g.items.map((item, i) => {
+    tick();
     const r = postRefund(
       db,
       {
