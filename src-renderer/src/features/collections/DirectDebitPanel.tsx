@@ -7,6 +7,7 @@ import Dialog from '@mui/material/Dialog';
 import DialogActions from '@mui/material/DialogActions';
 import DialogContent from '@mui/material/DialogContent';
 import DialogTitle from '@mui/material/DialogTitle';
+import LinearProgress from '@mui/material/LinearProgress';
 import MenuItem from '@mui/material/MenuItem';
 import Paper from '@mui/material/Paper';
 import Table from '@mui/material/Table';
@@ -20,6 +21,8 @@ import type { ConfirmationDto } from '../../../../src-shared/dto/confirmations';
 import type { DdFileDetailDto, DdFileDto, DdRunDto, DdScheme } from '../../../../src-shared/dto/directdebit';
 import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
+import { CancelJobButton, isCancelledError } from '../../app/CancelJobButton';
+import { useJobProgress } from '../../app/use-job-progress';
 import { ConfirmationSummary } from '../../components/ConfirmationSummary';
 import { formatCount } from '../../components/format';
 
@@ -150,9 +153,13 @@ function DdConfirmDialog({
   onDone: (r: DdRunDto) => void;
 }) {
   const { money } = useAppInfo();
+  const progress = useJobProgress();
   const [preview, setPreview] = useState<ConfirmationDto | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [running, setRunning] = useState(false);
+  const [cancelled, setCancelled] = useState<string | null>(null);
+  const job = running && progress?.kind === 'dd-run' ? progress : null;
+  const posting = job && job.phase === 'post' && job.total > 0 ? job : null;
   useEffect(() => {
     let live = true;
     call('confirmations:prepare', { operation: 'dd:run', input }).then(
@@ -170,7 +177,9 @@ function DdConfirmDialog({
     try {
       onDone(await call('dd:run', { ...input, confirmationId: preview.id }));
     } catch (err) {
-      setError(errorMessage(err));
+      // A cancelled run rolled back whole: nothing posted, no file; the same preview cannot run again.
+      if (isCancelledError(err)) setCancelled(errorMessage(err));
+      else setError(errorMessage(err));
       setRunning(false);
     }
   };
@@ -183,6 +192,12 @@ function DdConfirmDialog({
       data-testid="dd-confirm-dialog"
     >
       <DialogTitle>Post and write the bank files?</DialogTitle>
+      <LinearProgress
+        variant={posting ? 'determinate' : 'indeterminate'}
+        value={posting ? Math.min(100, (100 * posting.done) / posting.total) : 0}
+        sx={{ height: 2, visibility: running ? 'visible' : 'hidden' }}
+        aria-hidden
+      />
       <DialogContent>
         {preview && <ConfirmationSummary preview={preview} money={money} />}
         {preview && (
@@ -190,6 +205,21 @@ function DdConfirmDialog({
             Each bill is posted as paid and goes into a file for the bank. Nothing reaches the bank until the
             file is delivered and marked sent; a ready file can still be cancelled.
           </Typography>
+        )}
+        {running && (
+          <Box sx={{ mt: 2, display: 'flex', alignItems: 'center', gap: 1.5 }} data-testid="dd-run-progress">
+            <Typography variant="body2">
+              {posting
+                ? `Posted ${formatCount(posting.done)} of ${formatCount(posting.total)}`
+                : 'Selecting the bills…'}
+            </Typography>
+            <CancelJobButton job={job} onRefused={setError} testId="dd-run-cancel" />
+          </Box>
+        )}
+        {cancelled && (
+          <Alert severity="info" sx={{ mt: 2 }} data-testid="dd-run-cancelled">
+            {cancelled}
+          </Alert>
         )}
         {error && (
           <Alert severity="error" sx={{ mt: 2 }} data-testid="dd-confirm-error">
@@ -205,7 +235,7 @@ function DdConfirmDialog({
           variant="contained"
           color="warning"
           onClick={() => void confirm()}
-          disabled={!preview || running || preview.count === 0}
+          disabled={!preview || running || preview.count === 0 || cancelled !== null}
           data-testid="dd-confirm"
         >
           {preview
