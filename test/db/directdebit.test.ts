@@ -434,7 +434,7 @@ describe('direct-debit run (ACH)', () => {
     await checkClean();
   });
 
-  it('a bill above the NACHA entry limit (99,999,999.99) is skipped with its reason; the rest is collected', async () => {
+  it('a bill above the NACHA entry limit (99,999,999.99) is skipped with its reason; the rest is collected', () => {
     const { achMandates } = seedDirectDebit(db());
     const acct = db().prepare('SELECT account_id AS id FROM mandates WHERE id = ?').get(achMandates[0]) as {
       id: number;
