@@ -13,3 +13,4 @@ export * from './approvals';
 export * from './plans';
 export * from './directdebit';
 export * from './mandate-files';
+export * from './reports';

@@ -38,7 +38,11 @@ export const journals = sqliteTable(
     reasonCode: integer('reason_code'),
     glId: integer('gl_id'),
   },
-  (t) => [index('journals_audit_idx').on(t.auditId)],
+  (t) => [
+    index('journals_audit_idx').on(t.auditId),
+    // G/L summaries, reports and date-range exports select journals by posting date.
+    index('journals_at_idx').on(t.at),
+  ],
 );
 
 /**

@@ -28,6 +28,9 @@ import { createAuthHandlers } from './auth-handlers';
 import { createApprovalHandlers } from './approval-handlers';
 import { createUploadHandlers } from './upload-handlers';
 import { createMandateHandlers } from './mandate-handlers';
+import { createGlHandlers } from './gl-handlers';
+import { createReportsHandlers } from './reports-handlers';
+import { createTimelineHandlers } from './timeline-handlers';
 import { recordPayment } from '../ledger/record-payment';
 import { exportBatchFile, importBatchFile } from '../services/batches/batch-file';
 import { listTemplates, previewBankFile, saveTemplate } from '../services/batches/import-file';
@@ -229,6 +232,9 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     ...createApprovalHandlers(ctx),
     ...createUploadHandlers(ctx),
     ...createMandateHandlers(ctx),
+    ...createGlHandlers(ctx),
+    ...createReportsHandlers(ctx),
+    ...createTimelineHandlers(ctx),
   };
 }
 

@@ -41,6 +41,7 @@ import { APPROVAL_COMMANDS, type ApprovalCommandOutputs } from './approval-contr
 import { UPLOAD_COMMANDS, type UploadCommandOutputs } from './upload-contract';
 import { MANDATE_COMMANDS, type MandateCommandOutputs } from './mandate-contract';
 import { RETURNS_COMMANDS, type ReturnsCommandOutputs } from './returns-contract';
+import { REPORTS_COMMANDS, type ReportsCommandOutputs } from './reports-contract';
 import type {
   AppInfoDto,
   ArImportSummaryDto,
@@ -103,6 +104,7 @@ export const COMMANDS = [
   ...UPLOAD_COMMANDS,
   ...MANDATE_COMMANDS,
   ...RETURNS_COMMANDS,
+  ...REPORTS_COMMANDS,
   'suspense:search',
   'suspense:show',
   'suspense:candidates',
@@ -133,7 +135,8 @@ export type CommandOutputs = AdminCommandOutputs &
   ApprovalCommandOutputs &
   UploadCommandOutputs &
   MandateCommandOutputs &
-  ReturnsCommandOutputs & {
+  ReturnsCommandOutputs &
+  ReportsCommandOutputs & {
     'app:info': AppInfoDto;
     'demo:load': DemoSummaryDto;
     'ar:import': ArImportSummaryDto;

@@ -5,6 +5,7 @@ import { processorInputs } from './processor-inputs';
 import { bankFileInputs } from './bankfiles-inputs';
 import { directDebitInputs } from './directdebit-inputs';
 import { returnsInputs } from './returns-inputs';
+import { reportsInputs } from './reports-inputs';
 import { confirmationIdInput, confirmationInputs } from './confirmation-inputs';
 import { authInputs } from './auth-inputs';
 import { approvalInputs } from './approval-inputs';
@@ -356,6 +357,7 @@ export const commandInputs = {
   ...mandateInputs,
   ...directDebitInputs,
   ...returnsInputs,
+  ...reportsInputs,
   ...confirmationInputs,
   ...authInputs,
   ...uploadInputs,

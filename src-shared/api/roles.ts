@@ -4,6 +4,7 @@ import { PROCESSOR_COMMAND_ROLES } from './processor-contract';
 import { BANKFILE_COMMAND_ROLES } from './bankfiles-contract';
 import { DIRECTDEBIT_COMMAND_ROLES } from './directdebit-contract';
 import { RETURNS_COMMAND_ROLES } from './returns-contract';
+import { REPORTS_COMMAND_ROLES } from './reports-contract';
 import { CONFIRMATION_COMMAND_ROLES } from './confirmation-contract';
 import { AUTH_COMMAND_ROLES } from './auth-contract';
 import { APPROVAL_COMMAND_ROLES } from './approval-contract';
@@ -78,6 +79,7 @@ export const COMMAND_ROLES: Record<CommandName, CommandRoles> = {
   ...BANKFILE_COMMAND_ROLES,
   ...DIRECTDEBIT_COMMAND_ROLES,
   ...RETURNS_COMMAND_ROLES,
+  ...REPORTS_COMMAND_ROLES,
   ...CONFIRMATION_COMMAND_ROLES,
   ...AUTH_COMMAND_ROLES,
   ...APPROVAL_COMMAND_ROLES,
