@@ -53,8 +53,8 @@ export const reportsInputs = {
   'exports:run': z
     .strictObject({
       kind: z.enum(['posted', 'gl']),
-      /** Folder the files go to (command line only). */
-      out: path,
+      /** Folder the files go to (command line only); default `exports/` next to the ledger. */
+      out: path.optional(),
       /** A past range on purpose (posting dates, inclusive); leaves the watermark alone. */
       from: day.optional(),
       to: day.optional(),
