@@ -25,11 +25,16 @@ const DAILY_TREND_MAX_DAYS = 62;
 function staysSql(r: ResolvedFilters): { sql: string; params: (string | number)[] } {
   const where: string[] = [];
   const params: (string | number)[] = [];
-  if (r.currency !== null) (where.push('p.currency = ?'), params.push(r.currency));
-  if (r.channelId !== null) (where.push('p.channel_id = ?'), params.push(r.channelId));
-  if (r.payType !== null) (where.push('p.pay_type = ?'), params.push(r.payType));
-  if (r.batchId !== null) (where.push('p.batch_id = ?'), params.push(r.batchId));
-  if (r.accountNo !== null) (where.push('p.account_hint = ? COLLATE NOCASE'), params.push(r.accountNo));
+  const add = (sql: string, value: string | number | null): void => {
+    if (value === null) return;
+    where.push(sql);
+    params.push(value);
+  };
+  add('p.currency = ?', r.currency);
+  add('p.channel_id = ?', r.channelId);
+  add('p.pay_type = ?', r.payType);
+  add('p.batch_id = ?', r.batchId);
+  add('p.account_hint = ? COLLATE NOCASE', r.accountNo);
   return {
     sql: `WITH s AS (
       SELECT q.payment_id AS id, p.currency, p.amount_minor AS amountMinor, q.entered_on AS enteredOn,
@@ -199,17 +204,17 @@ export function suspenseAgingReport(
     .prepare(
       `${stays.sql}
        SELECT 'in' AS direction, CASE j.kind WHEN 'suspense_recycle' THEN 'recycled' WHEN 'suspense_distribute' THEN 'remainder'
-                WHEN 'suspense_edit' THEN 'replacement' ELSE 'suspended' END AS kind,
+                WHEN 'suspense_edit' THEN 'replacement' ELSE 'suspended' END AS moveKind,
               j.gl_id AS glId, s.currency, count(*) AS count, sum(s.amountMinor) AS amountMinor
        FROM s JOIN journals j ON j.id = s.inJournal
-       WHERE s.inAt >= ? AND s.inAt < ?${inBy} GROUP BY kind, glId, s.currency
+       WHERE s.inAt >= ? AND s.inAt < ?${inBy} GROUP BY moveKind, glId, s.currency
        UNION ALL
        SELECT 'out' AS direction, CASE j.kind WHEN 'suspense_distribute' THEN
                   CASE a.action WHEN 'suspense.apply' THEN 'applied' ELSE 'distributed' END
-                WHEN 'suspense_remove' THEN 'removed' WHEN 'suspense_edit' THEN 'replaced' ELSE 'reversed' END AS kind,
+                WHEN 'suspense_remove' THEN 'removed' WHEN 'suspense_edit' THEN 'replaced' ELSE 'reversed' END AS moveKind,
               j.gl_id AS glId, s.currency, count(*) AS count, sum(s.amountMinor) AS amountMinor
        FROM s LEFT JOIN journals j ON j.id = s.outJournal LEFT JOIN audit_log a ON a.id = j.audit_id
-       WHERE s.outAt >= ? AND s.outAt < ?${byOperator ? ' AND s.outBy = ?' : ''} GROUP BY kind, glId, s.currency`,
+       WHERE s.outAt >= ? AND s.outAt < ?${byOperator ? ' AND s.outBy = ?' : ''} GROUP BY moveKind, glId, s.currency`,
     )
     .all(
       ...stays.params,
@@ -219,11 +224,11 @@ export function suspenseAgingReport(
       r.from,
       r.toExclusive,
       ...opParam,
-    ) as (Figures & { direction: 'in' | 'out'; kind: string; glId: number | null })[];
+    ) as (Figures & { direction: 'in' | 'out'; moveKind: string; glId: number | null })[];
   moveRows.sort(
     (a, b) =>
       a.currency.localeCompare(b.currency) ||
-      MOVE_ORDER.indexOf(a.kind) - MOVE_ORDER.indexOf(b.kind) ||
+      MOVE_ORDER.indexOf(a.moveKind) - MOVE_ORDER.indexOf(b.moveKind) ||
       (a.glId ?? 0) - (b.glId ?? 0),
   );
   const moveTotals = ['in', 'out'].flatMap((direction) =>
@@ -291,8 +296,8 @@ export function suspenseAgingReport(
       ],
       rows: moveRows.map((m) => ({
         direction: m.direction,
-        kind: m.kind,
-        label: MOVE_LABELS[m.kind] ?? m.kind,
+        kind: m.moveKind,
+        label: MOVE_LABELS[m.moveKind] ?? m.moveKind,
         glId: m.glId,
         currency: m.currency,
         count: m.count,
