@@ -32,6 +32,7 @@ let dir: { dir: string; cleanup: () => void };
 let app: App;
 let second: App;
 const ids: Record<string, number> = {};
+const first = (xs: number[]): number => xs[0]!;
 let recycledFrom: string;
 let batchReason: number;
 let owner: number;
@@ -63,12 +64,12 @@ beforeAll(async () => {
   second = openApp({ file, login: 'second', clock: () => now, migrationsFolder: 'db/migrations' });
   const [t1, t2, t3, t4] = usdAccounts(app, 4);
 
-  [ids.A] = await suspend(app, [{ amount: '100.00', payerName: 'Alpha' }]);
+  ids.A = first(await suspend(app, [{ amount: '100.00', payerName: 'Alpha' }]));
   at('2026-10-10');
-  [ids.B1, ids.B2] = await suspend(app, [
+  [ids.B1, ids.B2] = (await suspend(app, [
     { amount: '200.00', payerName: 'Bravo One' },
     { amount: '50.00', payerName: 'Bravo Two' },
-  ]);
+  ])) as [number, number];
   owner = (
     db().prepare('SELECT min(id) AS id FROM reason_codes WHERE domain_id = 15 AND active = 1').get() as {
       id: number;
@@ -76,11 +77,11 @@ beforeAll(async () => {
   ).id;
   await value(app.dispatch('suspense:assign', { paymentIds: [ids.B1], owner }));
   at('2026-11-05');
-  [ids.C1, ids.C2, ids.C3] = await suspend(app, [
+  [ids.C1, ids.C2, ids.C3] = (await suspend(app, [
     { amount: '300.00', payerName: 'Charlie One' },
     { amount: '40.00', payerName: 'Charlie Two' },
     { amount: '25.00', payerName: 'Charlie Three' },
-  ]);
+  ])) as [number, number, number];
   at('2026-11-12');
   await value(app.dispatch('suspense:apply', { paymentId: ids.C2, accountNo: t1!.accountNo }));
   at('2026-11-15');
@@ -104,7 +105,7 @@ beforeAll(async () => {
   );
   ids.P = rec.suspended[0]!.paymentId;
   at('2026-11-25');
-  [ids.D] = await suspend(second, [{ amount: '10.00', payerName: 'Delta' }], { currency: 'EUR' });
+  ids.D = first(await suspend(second, [{ amount: '10.00', payerName: 'Delta' }], { currency: 'EUR' }));
   at('2026-11-26');
   await value(app.dispatch('suspense:reverse', { paymentId: ids.C3, reasonCode: 4101 }));
   batchReason = (
