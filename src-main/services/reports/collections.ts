@@ -308,24 +308,25 @@ export function collectionsReport(db: Database.Database, filters: ReportFiltersD
     db
       .prepare(
         `SELECT br.bank_code AS bankCode, max(br.bank_text) AS bankText, br.rejection_code AS rejectionCode, br.kind,
-                coalesce(p.currency, i.currency) AS currency, count(*) AS count,
+                coalesce(p.currency, i.currency) AS retCurrency, count(*) AS count,
                 coalesce(sum(coalesce(p.amount_minor, i.amount_minor)), 0) AS amountMinor
          FROM bank_returns br JOIN batches b ON b.id = br.batch_id
          LEFT JOIN payments p ON p.id = br.payment_id LEFT JOIN bank_file_items i ON i.id = br.file_item_id
          WHERE br.status <> 'discarded'${ret.sql}
-         GROUP BY br.bank_code, br.rejection_code, br.kind, currency ORDER BY currency, br.bank_code, br.kind`,
+         GROUP BY br.bank_code, br.rejection_code, br.kind, retCurrency ORDER BY retCurrency, br.bank_code, br.kind`,
       )
       .all(...ret.params) as {
       bankCode: string;
       bankText: string | null;
       rejectionCode: string | null;
       kind: string;
-      currency: string | null;
+      retCurrency: string | null;
       count: number;
       amountMinor: number;
     }[]
-  ).map((x) => ({
+  ).map(({ retCurrency, ...x }) => ({
     ...x,
+    currency: retCurrency,
     class: rejectionRule(db, x.rejectionCode ?? x.bankCode).klass,
   }));
 
