@@ -299,6 +299,26 @@ describe('suspense aging report', () => {
       { kind: 'recycled', count: 1, amountMinor: 6000 },
     ]);
 
+    // The batch of C1-C3: the remainder of C1 keeps its batch.
+    const cBatch = (
+      db().prepare('SELECT batch_id AS b FROM payments WHERE id = ?').get(ids.C1) as { b: number }
+    ).b;
+    const batch = run({ from: '2026-11-01', to: '2026-11-30', batchId: cBatch });
+    expect(nonZero(table(batch, 'aging')).map((x) => [x.bucket, x.count, x.amountMinor])).toEqual([
+      ['8-30', 1, 10000],
+    ]);
+    expect(pick(table(batch, 'moves'), ['kind', 'count', 'amountMinor'])).toEqual([
+      { kind: 'suspended', count: 3, amountMinor: 36500 },
+      { kind: 'remainder', count: 1, amountMinor: 10000 },
+      { kind: 'applied', count: 1, amountMinor: 4000 },
+      { kind: 'distributed', count: 1, amountMinor: 30000 },
+      { kind: 'reversed', count: 1, amountMinor: 2500 },
+    ]);
+    expect(batch.subtitle).toContain(`batch ${cBatch}`);
+    // Nothing was suspended through another channel.
+    const channel = run({ from: '2026-11-01', to: '2026-11-30', channelId: 9 });
+    expect(channel.tables.flatMap((t) => t.rows)).toEqual([]);
+
     // Without a period: the month of `now`, aged as of today.
     const dflt = run({}, '2026-11-21T10:00:00Z');
     expect(dflt.filters).toMatchObject({ from: '2026-11-01', to: '2026-11-21' });
