@@ -36,12 +36,15 @@ function staysSql(r: ResolvedFilters): { sql: string; params: (string | number)[
   add('p.batch_id = ?', r.batchId);
   add('p.account_hint = ? COLLATE NOCASE', r.accountNo);
   return {
+    // A stay ends when its queue row closes (set with the reversal, at the reversal's time); rows closed before
+    // closing times were kept fall back to their reversal row.
     sql: `WITH s AS (
       SELECT q.payment_id AS id, p.currency, p.amount_minor AS amountMinor, q.entered_on AS enteredOn,
              q.reason_code AS reasonCode, q.action_owner AS owner, p.created_at AS inAt,
-             coalesce(r.created_at, q.closed_at) AS outAt, p.operator_id AS inBy, r.operator_id AS outBy,
-             p.journal_id AS inJournal, r.journal_id AS outJournal
-      FROM suspense_queue q JOIN payments p ON p.id = q.payment_id LEFT JOIN reversals r ON r.payment_id = q.payment_id
+             coalesce(q.closed_at, CASE WHEN q.state NOT IN ('suspended', 'partial', 'recycled')
+               THEN (SELECT r.created_at FROM reversals r WHERE r.payment_id = q.payment_id) END) AS outAt,
+             p.operator_id AS inBy, p.journal_id AS inJournal
+      FROM suspense_queue q JOIN payments p ON p.id = q.payment_id
       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''})`,
     params,
   };
@@ -108,51 +111,67 @@ export function suspenseAgingReport(
   const openAt = `s.inAt < ? AND (s.outAt IS NULL OR s.outAt >= ?)`;
 
   const ageCut = [7, 30, 60, 90].map((d) => addDays(r.to, -d));
-  const bucketRows = db
+  // One pass over what is open at the end of `to`, grouped finely; the three tables fold it.
+  const open = db
     .prepare(
       `${stays.sql}
        SELECT CASE WHEN s.enteredOn >= ? THEN '0-7' WHEN s.enteredOn >= ? THEN '8-30' WHEN s.enteredOn >= ? THEN '31-60'
                    WHEN s.enteredOn >= ? THEN '61-90' ELSE '>90' END AS bucket,
-              s.currency, count(*) AS count, sum(s.amountMinor) AS amountMinor
-       FROM s WHERE ${openAt}${inBy} GROUP BY bucket, s.currency`,
+              s.reasonCode, s.owner, s.currency, count(*) AS count, sum(s.amountMinor) AS amountMinor
+       FROM s WHERE ${openAt}${inBy} GROUP BY bucket, s.reasonCode, s.owner, s.currency`,
     )
     .all(...stays.params, ...ageCut, r.toExclusive, r.toExclusive, ...opParam) as (Figures & {
     bucket: string;
+    reasonCode: number;
+    owner: number | null;
   })[];
-  const openCurrencies = [...new Set(bucketRows.map((b) => b.currency))].sort();
+  const fold = <K extends string | number | null>(key: (row: (typeof open)[number]) => K) => {
+    const out = new Map<string, Figures & { key: K }>();
+    for (const row of open) {
+      const k = key(row);
+      const id = `${row.currency}|${String(k)}`;
+      const g = out.get(id) ?? { key: k, currency: row.currency, count: 0, amountMinor: 0 };
+      g.count += row.count;
+      g.amountMinor += row.amountMinor;
+      out.set(id, g);
+    }
+    return [...out.values()].sort(
+      (a, b) =>
+        a.currency.localeCompare(b.currency) ||
+        b.amountMinor - a.amountMinor ||
+        String(a.key).localeCompare(String(b.key)),
+    );
+  };
+  const labelOf = (domain: number): ((id: number) => string | undefined) => {
+    const stmt = db.prepare('SELECT label FROM reason_codes WHERE domain_id = ? AND id = ?');
+    return (id) => (stmt.get(domain, id) as { label: string } | undefined)?.label;
+  };
+  const reasonLabel = labelOf(REASON_DOMAIN.suspense);
+  const ownerLabelOf = labelOf(REASON_DOMAIN.actionOwner);
+
+  const byBucket = fold((row) => row.bucket);
+  const openCurrencies = [...new Set(open.map((b) => b.currency))].sort();
   if (openCurrencies.length === 0 && r.currency !== null) openCurrencies.push(r.currency);
   const agingRows: (Figures & { bucket: string })[] = [];
   for (const currency of openCurrencies)
     for (const bucket of SUSPENSE_AGE_BUCKETS) {
-      const hit = bucketRows.find((b) => b.bucket === bucket && b.currency === currency);
+      const hit = byBucket.find((b) => b.key === bucket && b.currency === currency);
       agingRows.push({ bucket, currency, count: hit?.count ?? 0, amountMinor: hit?.amountMinor ?? 0 });
     }
-
-  const byReason = db
-    .prepare(
-      `${stays.sql}
-       SELECT s.reasonCode, coalesce(c.label, 'reason ' || s.reasonCode) AS reason, s.currency, count(*) AS count,
-              sum(s.amountMinor) AS amountMinor
-       FROM s LEFT JOIN reason_codes c ON c.domain_id = ${REASON_DOMAIN.suspense} AND c.id = s.reasonCode
-       WHERE ${openAt}${inBy} GROUP BY s.reasonCode, s.currency ORDER BY s.currency, amountMinor DESC, s.reasonCode`,
-    )
-    .all(...stays.params, r.toExclusive, r.toExclusive, ...opParam) as (Figures & {
-    reasonCode: number;
-    reason: string;
-  })[];
-
-  const byOwner = db
-    .prepare(
-      `${stays.sql}
-       SELECT s.owner, CASE WHEN s.owner IS NULL THEN 'Unassigned' ELSE coalesce(c.label, 'owner ' || s.owner) END AS ownerLabel,
-              s.currency, count(*) AS count, sum(s.amountMinor) AS amountMinor
-       FROM s LEFT JOIN reason_codes c ON c.domain_id = ${REASON_DOMAIN.actionOwner} AND c.id = s.owner
-       WHERE ${openAt}${inBy} GROUP BY s.owner, s.currency ORDER BY s.currency, amountMinor DESC, s.owner`,
-    )
-    .all(...stays.params, r.toExclusive, r.toExclusive, ...opParam) as (Figures & {
-    owner: number | null;
-    ownerLabel: string;
-  })[];
+  const byReason = fold((row) => row.reasonCode).map((g) => ({
+    reasonCode: g.key,
+    reason: reasonLabel(g.key) ?? `reason ${g.key}`,
+    currency: g.currency,
+    count: g.count,
+    amountMinor: g.amountMinor,
+  }));
+  const byOwner = fold((row) => row.owner).map((g) => ({
+    owner: g.key,
+    ownerLabel: g.key === null ? 'Unassigned' : (ownerLabelOf(g.key) ?? `owner ${g.key}`),
+    currency: g.currency,
+    count: g.count,
+    amountMinor: g.amountMinor,
+  }));
 
   // The trend: the balance open before the period, then each day's stays in and out, cumulated.
   const opening = db
@@ -213,8 +232,9 @@ export function suspenseAgingReport(
                   CASE a.action WHEN 'suspense.apply' THEN 'applied' ELSE 'distributed' END
                 WHEN 'suspense_remove' THEN 'removed' WHEN 'suspense_edit' THEN 'replaced' ELSE 'reversed' END AS moveKind,
               j.gl_id AS glId, s.currency, count(*) AS count, sum(s.amountMinor) AS amountMinor
-       FROM s LEFT JOIN journals j ON j.id = s.outJournal LEFT JOIN audit_log a ON a.id = j.audit_id
-       WHERE s.outAt >= ? AND s.outAt < ?${byOperator ? ' AND s.outBy = ?' : ''} GROUP BY moveKind, glId, s.currency`,
+       FROM s LEFT JOIN reversals rv ON rv.payment_id = s.id LEFT JOIN journals j ON j.id = rv.journal_id
+         LEFT JOIN audit_log a ON a.id = j.audit_id
+       WHERE s.outAt >= ? AND s.outAt < ?${byOperator ? ' AND rv.operator_id = ?' : ''} GROUP BY moveKind, glId, s.currency`,
     )
     .all(
       ...stays.params,
