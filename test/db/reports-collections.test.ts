@@ -261,6 +261,15 @@ describe('collections report', () => {
       recovered: retried.length,
       recoveredMinor: tally(retried).amountMinor,
     });
+    const rec = table(r, 'recovered');
+    expect(rec.rows.map((x) => [x.accountNo, x.declinedName, x.currency, x.amountMinor])).toEqual(
+      retried.map((x) => [acct.S.accountNo, 'FAIL_DECL_SOFT', 'USD', x.amountMinor]),
+    );
+    expect(rec.rows.every((x) => String(x.declinedAt).startsWith('2026-11-22'))).toBe(true);
+    expect(rec.rows.every((x) => String(x.recoveredAt).startsWith('2026-11-28'))).toBe(true);
+    expect(rec.totals).toEqual([
+      { billNo: 'Total', currency: 'USD', amountMinor: tally(retried).amountMinor },
+    ]);
   });
 
   it('lists bank returns by rejection code with their class', () => {

@@ -154,6 +154,35 @@ export function collectionsReport(db: Database.Database, filters: ReportFiltersD
       }[])
     : [];
 
+  // Each recovered bill: the approved retry and the first decline before it.
+  const recovered = cardsApply
+    ? (db
+        .prepare(
+          `SELECT x.runId, x.at AS recoveredAt, b.bill_no AS billNo, a.account_no AS accountNo, x.currency, x.amountMinor,
+                  d.result AS declinedResult, d.created_at AS declinedAt
+           FROM (SELECT t.id, t.run_id AS runId, t.created_at AS at, t.bill_id, t.account_id, t.currency,
+                        t.amount_minor AS amountMinor ${CARD_FROM}${card.sql} AND t.result = 0) x
+           JOIN processor_txns d ON d.id = (SELECT min(e.id) FROM processor_txns e WHERE e.bill_id = x.bill_id AND e.id < x.id
+                  AND e.command IN ('auth', 'condition') AND e.result IN (SELECT value FROM json_each(?)))
+           JOIN bills b ON b.id = x.bill_id JOIN accounts a ON a.id = x.account_id
+           ORDER BY x.currency, x.at, x.id`,
+        )
+        .all(...card.params, declinedCodes) as {
+        runId: number;
+        recoveredAt: string;
+        billNo: string;
+        accountNo: string;
+        currency: string;
+        amountMinor: number;
+        declinedResult: number;
+        declinedAt: string;
+      }[])
+    : [];
+  const recoveredRows = recovered.map((x) => ({
+    ...x,
+    declinedName: resultName(x.declinedResult),
+  }));
+
   // Card runs, per currency of their attempts.
   const runWhere = new Where()
     .add('substr(cr.started_at, 1, 10) >= ?', r.from)
@@ -415,6 +444,22 @@ export function collectionsReport(db: Database.Database, filters: ReportFiltersD
         money('recoveredMinor', 'Amount recovered'),
       ],
       rows: retryRows,
+    },
+    {
+      id: 'recovered',
+      title: 'Bills recovered by a retry (declined, then paid)',
+      columns: [
+        { key: 'billNo', label: 'Bill', kind: 'text' },
+        { key: 'accountNo', label: 'Account', kind: 'text' },
+        { key: 'declinedAt', label: 'Declined', kind: 'datetime' },
+        { key: 'declinedName', label: 'Decline', kind: 'text' },
+        { key: 'recoveredAt', label: 'Recovered', kind: 'datetime' },
+        int('runId', 'Run'),
+        currencyCol,
+        money('amountMinor', 'Amount'),
+      ],
+      rows: recoveredRows,
+      totals: sumBy(recoveredRows, ['amountMinor'], 'billNo', 'Total'),
     },
     {
       id: 'returns',
