@@ -54,14 +54,15 @@ const CAUSAL_RANK: Readonly<Record<TimelineKind, number>> = {
   exported: 12,
 };
 
-/** An event with what orders it: time, then generation in the case (parents first), causal rank, source order. */
-export type SortableEvent = TimelineEventDto & { gen: number; seq: number };
+/** An event with what orders it: time, generation in the case (parents first), payment, causal rank, source order. */
+export type SortableEvent = TimelineEventDto & { gen: number; pid: number; seq: number };
 
 /** Collects the events of one payment (its generation relative to the payment asked for). */
 export class EventSink {
   readonly events: SortableEvent[] = [];
   private seq = 0;
   constructor(
+    readonly pid: number,
     readonly gen: number,
     /** Events of an ancestor are kept up to the moment the payment asked for came out of it. */
     readonly until: string | null,
@@ -70,14 +71,18 @@ export class EventSink {
   /** Adds one event (dropped when after the cut-off of an ancestor). */
   add(e: TimelineEventDto): void {
     if (this.until !== null && e.at > this.until) return;
-    this.events.push({ ...e, gen: this.gen, seq: this.seq++ });
+    this.events.push({ ...e, gen: this.gen, pid: this.pid, seq: this.seq++ });
   }
 }
 
-/** Orders events: by time, then parents before children, then causal rank, then the order they were read in. */
+/**
+ * Orders events: by time; at one instant parents before children (a move makes its payments), sibling payments
+ * one after the other, then causal rank, then the order they were read in.
+ */
 export function compareEvents(a: SortableEvent, b: SortableEvent): number {
   if (a.at !== b.at) return a.at < b.at ? -1 : 1;
   if (a.gen !== b.gen) return a.gen - b.gen;
+  if (a.pid !== b.pid) return a.pid - b.pid;
   const r = CAUSAL_RANK[a.kind] - CAUSAL_RANK[b.kind];
   return r !== 0 ? r : a.seq - b.seq;
 }
@@ -85,7 +90,9 @@ export function compareEvents(a: SortableEvent, b: SortableEvent): number {
 /** `payment 12` with its account, for events that point at another payment of the case. */
 function otherPayment(L: Lookups, id: number): string {
   const r = L.db
-    .prepare('SELECT a.account_no AS accountNo FROM payments p JOIN accounts a ON a.id = p.account_id WHERE p.id = ?')
+    .prepare(
+      'SELECT a.account_no AS accountNo FROM payments p JOIN accounts a ON a.id = p.account_id WHERE p.id = ?',
+    )
     .get(id) as { accountNo: string } | undefined;
   return r ? `payment ${id} (${r.accountNo})` : `payment ${id}`;
 }
@@ -192,8 +199,8 @@ export function originEvents(L: Lookups, p: TimelinePayment, out: EventSink): vo
     out.add({ at: v.at, kind: 'validated', operator: L.login(v.operatorId), detail: verdict, ref });
   });
   const submit = L.audit(
-    (L.db.prepare('SELECT audit_id FROM journals WHERE id = ?').pluck().get(p.journalId) as number | undefined) ??
-      null,
+    (L.db.prepare('SELECT audit_id FROM journals WHERE id = ?').pluck().get(p.journalId) as
+      number | undefined) ?? null,
   );
   if (submit && submit.action === 'batch.submit')
     out.add({
@@ -234,7 +241,12 @@ export function postingEvent(L: Lookups, p: TimelinePayment, out: EventSink): vo
     const how = p.sourceKey?.startsWith('suspense:edit:')
       ? `Replaced ${otherPayment(L, parent)} in suspense after a reason change`
       : `Remainder of ${otherPayment(L, parent)} left in suspense`;
-    out.add({ ...base, kind: 'suspended', detail: `${how}, reason ${reason}`, ref: { ...ref, paymentId: parent } });
+    out.add({
+      ...base,
+      kind: 'suspended',
+      detail: `${how}, reason ${reason}`,
+      ref: { ...ref, paymentId: parent },
+    });
     return;
   }
   if (p.isSuspense === 1) {
@@ -259,7 +271,7 @@ export function allocationEvents(L: Lookups, p: TimelinePayment, out: EventSink)
   const groups = L.db
     .prepare(
       `SELECT x.created_at AS at, x.operator_id AS operatorId, sign(x.amount_minor) AS sign, sum(x.amount_minor) AS amountMinor,
-              group_concat(coalesce('bill ' || b.bill_no, '') || coalesce(' item ' || i.item_no, ''), ', ') AS targets
+              group_concat(coalesce('bill ' || b.bill_no, '') || coalesce(' (item ' || i.item_no || ')', ''), ', ') AS targets
        FROM allocations x LEFT JOIN bills b ON b.id = x.bill_id LEFT JOIN bill_items i ON i.id = x.item_id
        WHERE x.payment_id = ? GROUP BY x.created_at, x.operator_id, sign(x.amount_minor) ORDER BY min(x.id)`,
     )
@@ -321,15 +333,21 @@ export function suspenseEvents(L: Lookups, p: TimelinePayment, out: EventSink): 
     const base = {
       at: r.at,
       operator: L.login(r.operatorId),
-      ...(r.amountMinor !== null && r.currency !== null ? { amountMinor: r.amountMinor, currency: r.currency } : {}),
+      ...(r.amountMinor !== null && r.currency !== null
+        ? { amountMinor: r.amountMinor, currency: r.currency }
+        : {}),
     };
     switch (r.action) {
       case 'applied':
       case 'distributed': {
-        const targets = Array.isArray(d.targets) ? (d.targets as { paymentId: number; accountNo: string }[]) : [];
+        const targets = Array.isArray(d.targets)
+          ? (d.targets as { paymentId: number; accountNo: string }[])
+          : [];
         const list = targets.map((t) => `${t.accountNo} (payment ${t.paymentId})`).join(', ');
         const rest =
-          typeof d.remainderPaymentId === 'number' ? `; the rest stays in suspense as payment ${d.remainderPaymentId}` : '';
+          typeof d.remainderPaymentId === 'number'
+            ? `; the rest stays in suspense as payment ${d.remainderPaymentId}`
+            : '';
         out.add({
           ...base,
           kind: 'suspense-moved',
@@ -367,7 +385,8 @@ export function suspenseEvents(L: Lookups, p: TimelinePayment, out: EventSink): 
         out.add({
           ...base,
           kind: 'note',
-          detail: owner === null ? 'Action owner cleared' : `Assigned to action owner ${codeText(owner, label)}`,
+          detail:
+            owner === null ? 'Action owner cleared' : `Assigned to action owner ${codeText(owner, label)}`,
         });
         break;
       }
@@ -537,8 +556,11 @@ export function returnEvents(L: Lookups, p: TimelinePayment, out: EventSink): nu
   }[];
   for (const r of rows) {
     const text = r.bankText ? ` (${r.bankText})` : '';
-    const mapped = r.rejectionCode ? `, rejection code ${r.rejectionCode}` : ', unknown code (handled as hard)';
-    const state = r.status === 'pending' ? '; not applied yet' : r.status === 'discarded' ? '; discarded' : '';
+    const mapped = r.rejectionCode
+      ? `, rejection code ${r.rejectionCode}`
+      : ', unknown code (handled as hard)';
+    const state =
+      r.status === 'pending' ? '; not applied yet' : r.status === 'discarded' ? '; discarded' : '';
     out.add({
       at: r.createdAt,
       kind: 'returned',
@@ -562,7 +584,13 @@ export function feeEvents(L: Lookups, out: EventSink, returnIds: number[], txnId
        FROM journals j JOIN journal_lines l ON l.journal_id = j.id AND l.gl_account = 'AR'
        WHERE j.idem_key IN (SELECT value FROM json_each(?)) ORDER BY j.id`,
     )
-    .all(JSON.stringify(keys)) as { id: number; at: string; auditId: number; amountMinor: number; currency: string }[];
+    .all(JSON.stringify(keys)) as {
+    id: number;
+    at: string;
+    auditId: number;
+    amountMinor: number;
+    currency: string;
+  }[];
   for (const f of rows) {
     const audit = L.audit(f.auditId);
     out.add({
@@ -618,7 +646,10 @@ export function directDebitEvents(L: Lookups, p: TimelinePayment, out: EventSink
 
 /** The journals and allocation ids that carry this payment's money (what an export would have taken). */
 function postedIds(L: Lookups, p: TimelinePayment): { journals: number[]; allocations: number[] } {
-  const reversal = L.db.prepare('SELECT journal_id FROM reversals WHERE payment_id = ?').pluck().all(p.id) as number[];
+  const reversal = L.db
+    .prepare('SELECT journal_id FROM reversals WHERE payment_id = ?')
+    .pluck()
+    .all(p.id) as number[];
   const allocations = L.db
     .prepare('SELECT id FROM allocations WHERE payment_id = ? ORDER BY id')
     .pluck()
@@ -655,7 +686,8 @@ export function exportEvents(L: Lookups, p: TimelinePayment, out: EventSink): vo
   const names = (journals: number[], allocations: number[]): string => {
     const what: string[] = [];
     if (journals.includes(p.journalId)) what.push('posting');
-    if (allocations.length > 0) what.push(allocations.length === 1 ? 'allocation' : `${allocations.length} allocations`);
+    if (allocations.length > 0)
+      what.push(allocations.length === 1 ? 'allocation' : `${allocations.length} allocations`);
     if (journals.some((j) => j !== p.journalId)) what.push('reversal');
     return what.join(', ');
   };
@@ -664,7 +696,11 @@ export function exportEvents(L: Lookups, p: TimelinePayment, out: EventSink): vo
     let allocations: number[];
     if (run.mode === 'range') {
       const inRange = (d: string | undefined): boolean =>
-        d !== undefined && run.fromDate !== null && run.toDate !== null && d >= run.fromDate && d <= run.toDate;
+        d !== undefined &&
+        run.fromDate !== null &&
+        run.toDate !== null &&
+        d >= run.fromDate &&
+        d <= run.toDate;
       journals = ids.journals.filter((j) => inRange(days.get(j)));
       allocations = [];
     } else {

@@ -42,17 +42,16 @@ function eventsOf(L: Lookups, p: TimelinePayment, out: EventSink): void {
   exportEvents(L, p, out);
 }
 
-/** Marks an event of another payment of the case with that payment (unless it already points elsewhere). */
+/** Marks an event of another payment of the case with that payment (the subject's own events keep theirs). */
 function relatedTo(e: SortableEvent, paymentId: number, self: number): SortableEvent {
-  if (paymentId === self || e.ref?.paymentId !== undefined) return e;
+  if (paymentId === self) return e;
   return { ...e, ref: { ...e.ref, paymentId } };
 }
 
 /** The status a person would say the payment is in now. */
 function statusOf(db: Database.Database, p: TimelinePayment): string {
   const q = db.prepare('SELECT state FROM suspense_queue WHERE payment_id = ?').pluck().get(p.id) as
-    | string
-    | undefined;
+    string | undefined;
   if (q !== undefined) return q;
   const reversal = db
     .prepare('SELECT j.kind FROM reversals r JOIN journals j ON j.id = r.journal_id WHERE r.payment_id = ?')
@@ -77,7 +76,7 @@ export function paymentTimeline(db: Database.Database, paymentId: number): Payme
   const L = lookups(db);
   const all: SortableEvent[] = [];
   const collect = (q: TimelinePayment, gen: number, until: string | null): void => {
-    const sink = new EventSink(gen, until);
+    const sink = new EventSink(q.id, gen, until);
     eventsOf(L, q, sink);
     all.push(...sink.events.map((e) => relatedTo(e, q.id, p.id)));
   };
@@ -100,7 +99,7 @@ export function paymentTimeline(db: Database.Database, paymentId: number): Payme
     level = next;
   }
   all.sort(compareEvents);
-  const events: TimelineEventDto[] = all.map(({ gen: _gen, seq: _seq, ...e }) => e);
+  const events: TimelineEventDto[] = all.map(({ gen: _gen, pid: _pid, seq: _seq, ...e }) => e);
   return {
     paymentId: p.id,
     accountNo: p.accountNo,
