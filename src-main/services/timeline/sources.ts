@@ -360,7 +360,7 @@ export function suspenseEvents(L: Lookups, p: TimelinePayment, out: EventSink): 
         out.add({
           ...base,
           kind: 'suspense-moved',
-          detail: `Recycled ${money} from account ${String(d.fromAccountNo ?? p.accountNo)} into suspense as payment ${String(d.recycledPaymentId)} (G/L 113, reason ${moveReason})`,
+          detail: `Recycled ${money} from account ${typeof d.fromAccountNo === 'string' ? d.fromAccountNo : p.accountNo} into suspense as payment ${String(d.recycledPaymentId)} (G/L 113, reason ${moveReason})`,
           ...(typeof d.recycledPaymentId === 'number' ? { ref: { paymentId: d.recycledPaymentId } } : {}),
         });
         break;
@@ -391,7 +391,7 @@ export function suspenseEvents(L: Lookups, p: TimelinePayment, out: EventSink): 
         break;
       }
       case 'note':
-        out.add({ ...base, kind: 'note', detail: `Note: ${String(d.text ?? '')}` });
+        out.add({ ...base, kind: 'note', detail: `Note: ${typeof d.text === 'string' ? d.text : ''}` });
         break;
       // A case reversal is told by the reversal row of each payment it reversed (reversalEvents).
       default:
