@@ -263,15 +263,35 @@ type AllocationGroup = {
   operatorId: number | null;
   sign: number;
   amountMinor: number;
-  targets: string | null;
+  /** JSON [{bill, item}] of the allocation rows. */
+  lines: string;
 };
+
+/** "bill B1 (items I1, I2), bill B2": the bills (and items) allocation rows name, in row order. */
+function targetsText(linesJson: string): string {
+  const byBill = new Map<string, string[]>();
+  for (const l of JSON.parse(linesJson) as { bill: string | null; item: string | null }[]) {
+    const key = l.bill ?? '';
+    const items = byBill.get(key) ?? [];
+    if (l.item !== null && !items.includes(l.item)) items.push(l.item);
+    byBill.set(key, items);
+  }
+  return [...byBill]
+    .map(([bill, items]) => {
+      const head = bill === '' ? 'items' : `bill ${bill}`;
+      if (items.length === 0) return head;
+      if (bill === '') return `${head} ${items.join(', ')}`;
+      return `${head} (${items.length === 1 ? 'item' : 'items'} ${items.join(', ')})`;
+    })
+    .join(', ');
+}
 
 /** Allocations and their undo, one event per allocation (or undo) as it was made. */
 export function allocationEvents(L: Lookups, p: TimelinePayment, out: EventSink): void {
   const groups = L.db
     .prepare(
       `SELECT x.created_at AS at, x.operator_id AS operatorId, sign(x.amount_minor) AS sign, sum(x.amount_minor) AS amountMinor,
-              group_concat(coalesce('bill ' || b.bill_no, '') || coalesce(' (item ' || i.item_no || ')', ''), ', ') AS targets
+              json_group_array(json_object('bill', b.bill_no, 'item', i.item_no)) AS lines
        FROM allocations x LEFT JOIN bills b ON b.id = x.bill_id LEFT JOIN bill_items i ON i.id = x.item_id
        WHERE x.payment_id = ? GROUP BY x.created_at, x.operator_id, sign(x.amount_minor) ORDER BY min(x.id)`,
     )
@@ -280,7 +300,8 @@ export function allocationEvents(L: Lookups, p: TimelinePayment, out: EventSink)
     `SELECT reason_code AS reasonCode FROM audit_log WHERE entity = 'payment' AND entity_id = ? AND action = 'allocation.undo' AND at = ?`,
   );
   for (const g of groups) {
-    const targets = g.targets ? ` ${g.sign > 0 ? 'to' : 'from'} ${g.targets}` : '';
+    const named = targetsText(g.lines);
+    const targets = named ? ` ${g.sign > 0 ? 'to' : 'from'} ${named}` : '';
     const money = L.money(Math.abs(g.amountMinor), p.accountCurrency);
     if (g.sign > 0) {
       out.add({

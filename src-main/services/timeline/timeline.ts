@@ -99,7 +99,16 @@ export function paymentTimeline(db: Database.Database, paymentId: number): Payme
     level = next;
   }
   all.sort(compareEvents);
-  const events: TimelineEventDto[] = all.map(({ gen: _gen, pid: _pid, seq: _seq, ...e }) => e);
+  // One key order for every event (the CLI's JSON reads the same each time): at, kind, operator, detail, money, ref.
+  const events = all.map((e): TimelineEventDto => {
+    const out: TimelineEventDto = { at: e.at, kind: e.kind, operator: e.operator, detail: e.detail };
+    if (e.amountMinor !== undefined && e.currency !== undefined) {
+      out.amountMinor = e.amountMinor;
+      out.currency = e.currency;
+    }
+    if (e.ref !== undefined) out.ref = e.ref;
+    return out;
+  });
   return {
     paymentId: p.id,
     accountNo: p.accountNo,
