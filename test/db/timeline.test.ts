@@ -255,7 +255,7 @@ describe('payment timeline', () => {
       [t4, 'suspense-moved', rid, 15000],
     ]);
     expect(root.events[4]!.detail).toBe(
-      `Distributed 250.00 USD from suspense to ${a1!.accountNo} (payment ${d1}), ${a2!.accountNo} (payment ${d2}) (G/L 113, reason 4003 ${labelOf(16, 4003)}); the rest stays in suspense as payment ${restId}`,
+      `Distributed 250.00 USD from suspense to ${a1!.accountNo} (payment ${d1}), ${a2!.accountNo} (payment ${d2}) (G/L 113, reason 4003 ${labelOf(16, 4003).replace(/\.$/, '')}); the rest stays in suspense as payment ${restId}`,
     );
     expect(root.events.at(-1)!.detail).toMatch(
       /^Removed 150\.00 USD from suspense as unallocatable \(G\/L 112/,

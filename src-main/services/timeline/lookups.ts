@@ -64,8 +64,8 @@ export function lookups(db: Database.Database): Lookups {
   };
 }
 
-/** "code label" or "code" when the code has no label (or nothing without a code). */
+/** "code label" or "code" when the code has no label (or nothing without a code); a label's full stop is dropped. */
 export function codeText(code: number | null, label: string | null): string {
   if (code === null) return '';
-  return label ? `${code} ${label}` : String(code);
+  return label ? `${code} ${label.replace(/\.$/, '')}` : String(code);
 }
