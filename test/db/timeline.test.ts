@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../src-main/processors/simulator';
+import type { CollectRunDto } from '../../src-shared/dto/processors';
 import type { BatchDto, BatchEntriesPageDto, BatchImportDto } from '../../src-shared/dto/batches';
 import type { PaymentTimelineDto } from '../../src-shared/dto/reports';
 import type { SuspenseMoveDto } from '../../src-shared/dto/suspense';
@@ -10,12 +12,27 @@ import { dispatchConfirmed } from '../helpers/confirm';
 import { freshApp } from '../helpers/ledger';
 import { addOperatorClient } from '../helpers/operators';
 import { expectClean, suspend, usdAccounts, value } from '../helpers/suspense';
+import { tempDir } from '../helpers/temp';
+
+process.env.PAYDESK_SECRET_KEY = 'timeline-test-key';
 
 let app: ReturnType<typeof freshApp>;
 /** The app's clock: each step of a scenario moves it on, so every step has its own time. */
 const now = new Date('2026-11-22T09:00:00.000Z');
 let alice: Client;
 let bob: Client;
+let sim: Simulator;
+let simDir: { dir: string; cleanup: () => void };
+
+beforeAll(async () => {
+  simDir = tempDir('paydesk-timeline-sim-');
+  writeFileSync(join(simDir.dir, 'sim.json'), '{}');
+  sim = await startSimulator({ port: 0, configFile: join(simDir.dir, 'sim.json') });
+});
+afterAll(async () => {
+  await sim.close();
+  simDir.cleanup();
+});
 
 beforeEach(async () => {
   now.setTime(Date.parse('2026-11-22T09:00:00.000Z'));
@@ -287,6 +304,48 @@ describe('payment timeline', () => {
       ),
     );
     await expectClean(app);
+  });
+
+  it('a collected card payment: checkpoint, the processor call with its answer, posting and allocation', async () => {
+    await value(
+      app.dispatch('processors:save', {
+        name: 'sim',
+        url: `http://127.0.0.1:${sim.port}`,
+        merchants: { USD: { merchant: 'ispname', mid: '050505' }, EUR: { merchant: 'ispeu', mid: '050506' } },
+        secret: 'topsecret-99',
+      }),
+    );
+    const t1 = at('11:00');
+    const run = await value<CollectRunDto>(dispatchConfirmed(as(bob), 'collect:run', { rebill: true }));
+    const txn = app.ctx.ledger.sqlite
+      .prepare(
+        `SELECT id, command, payment_id AS paymentId, amount_minor AS amountMinor, currency, settled_at AS settledAt
+         FROM processor_txns WHERE run_id = ? AND payment_id IS NOT NULL ORDER BY id LIMIT 1`,
+      )
+      .get(run.runId) as {
+      id: number;
+      command: string;
+      paymentId: number;
+      amountMinor: number;
+      currency: string;
+      settledAt: string;
+    };
+    expect(txn).toBeDefined();
+    const t = await timelineOf(txn.paymentId);
+    expect(t).toMatchObject({ amountMinor: txn.amountMinor, currency: txn.currency, status: 'posted' });
+    // The collect service stamps a reply with the wall clock when it arrives (not the app's clock this test
+    // fixes), so here the answer sorts after the posting the fixed clock dated earlier.
+    expect(t.events.map((e) => [e.at, e.kind, e.operator])).toEqual([
+      [t1, 'checkpoint', 'bob'],
+      [t1, 'posted', 'bob'],
+      [t1, 'allocated', 'bob'],
+      [txn.settledAt, 'processor-call', 'bob'],
+    ]);
+    const money = `${(txn.amountMinor / 100).toFixed(2)} ${txn.currency}`;
+    expect(t.events[0]!.detail).toBe(
+      `Checkpoint 999 reserved: ${txn.command} of ${money} at sim in collect run #${run.runId} (record ${txn.id})`,
+    );
+    expect(t.events[3]!.detail).toMatch(new RegExp(`^sim answered the ${txn.command}: PASS`));
   });
 
   it('an unknown payment is not found; a bad id is refused by the contract', async () => {
