@@ -6,6 +6,7 @@ import { codeText, type Lookups } from './lookups';
 /** One payment as the timeline reads it. */
 export type TimelinePayment = {
   id: number;
+  accountId: number;
   kind: 'original' | 'suspended' | 'distributed' | 'recycled' | 'failed';
   accountNo: string;
   accountCurrency: string;
@@ -25,7 +26,7 @@ export type TimelinePayment = {
 };
 
 /** The payment columns every source needs. */
-export const PAYMENT_SQL = `SELECT p.id, p.kind, a.account_no AS accountNo, a.currency AS accountCurrency, a.is_suspense AS isSuspense,
+export const PAYMENT_SQL = `SELECT p.id, p.account_id AS accountId, p.kind, a.account_no AS accountNo, a.currency AS accountCurrency, a.is_suspense AS isSuspense,
     p.pay_type AS payType, p.status, p.reason_code AS reasonCode, p.amount_minor AS amountMinor, p.currency,
     p.account_hint AS accountHint, p.batch_id AS batchId, p.source_key AS sourceKey, p.parent_payment_id AS parentPaymentId,
     p.journal_id AS journalId, p.created_at AS createdAt, p.operator_id AS operatorId
@@ -501,12 +502,13 @@ export function processorEvents(
               t.result, t.auth_code AS authCode, t.processor_ref AS processorRef, t.created_at AS createdAt,
               t.settled_at AS settledAt, t.operator_id AS operatorId, t.fee_bill_id AS feeBillId
        FROM processor_txns t JOIN processors pr ON pr.id = t.processor_id LEFT JOIN collect_runs r ON r.id = t.run_id
-       WHERE t.payment_id = @id OR t.idem_key = @idem
-          OR t.related_txn_id IN (SELECT id FROM processor_txns WHERE payment_id = @id)
+       WHERE t.account_id = @account AND (t.payment_id = @id OR t.idem_key = @idem
+          OR t.related_txn_id IN (SELECT id FROM processor_txns WHERE account_id = @account AND payment_id = @id))
        ORDER BY t.id`,
     )
-    // A collected payment is posted under `proc:<idem key>` of its record (found even before payment_id is set).
-    .all({ id: p.id, idem: p.sourceKey?.startsWith('proc:') ? p.sourceKey.slice(5) : null }) as TxnRow[];
+    // Records are read through the account's index (a payment is posted to its record's account); a collected
+    // payment is posted under `proc:<idem key>` of its record (found even before payment_id is set).
+    .all({ account: p.accountId, id: p.id, idem: p.sourceKey?.startsWith('proc:') ? p.sourceKey.slice(5) : null }) as TxnRow[];
   for (const t of txns) {
     const money = L.money(t.amountMinor, t.currency);
     const run = t.runId !== null ? ` in ${t.runKind ?? 'collect'} run #${t.runId}` : '';
