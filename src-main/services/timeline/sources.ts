@@ -508,7 +508,11 @@ export function processorEvents(
     )
     // Records are read through the account's index (a payment is posted to its record's account); a collected
     // payment is posted under `proc:<idem key>` of its record (found even before payment_id is set).
-    .all({ account: p.accountId, id: p.id, idem: p.sourceKey?.startsWith('proc:') ? p.sourceKey.slice(5) : null }) as TxnRow[];
+    .all({
+      account: p.accountId,
+      id: p.id,
+      idem: p.sourceKey?.startsWith('proc:') ? p.sourceKey.slice(5) : null,
+    }) as TxnRow[];
   for (const t of txns) {
     const money = L.money(t.amountMinor, t.currency);
     const run = t.runId !== null ? ` in ${t.runKind ?? 'collect'} run #${t.runId}` : '';
