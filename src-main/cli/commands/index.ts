@@ -10,6 +10,7 @@ import { registerProcessorCommands } from './processors';
 import { registerBankFileCommands } from './bankfiles';
 import { registerReturnsCommands } from './returns';
 import { registerSuspense } from './suspense';
+import { registerTimelineCommands } from './timeline';
 
 /** Command groups registered in their own files; add one line per area. */
 export const COMMAND_GROUPS: ((kit: CliKit) => void)[] = [
@@ -24,4 +25,5 @@ export const COMMAND_GROUPS: ((kit: CliKit) => void)[] = [
   registerBankFileCommands,
   registerReturnsCommands,
   registerSuspense,
+  registerTimelineCommands,
 ];
