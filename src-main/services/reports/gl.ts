@@ -178,12 +178,17 @@ export function glLines(db: Database.Database, q: GlLinesQuery): GlLinesDto {
     )
     .all(...args, q.limit, q.offset) as (Omit<GlLineDto, 'paymentId'> & { accountId: number | null })[];
   const owners = paymentsOfJournals(db, [...new Set(rows.map((r) => r.journalId))]);
+  // A SUSPENSE line carries no account: its payments sit on the suspense account.
+  const suspense = db.prepare('SELECT id FROM accounts WHERE is_suspense = 1').get() as
+    { id: number } | undefined;
+  const accountOf = (r: { accountId: number | null; glAccount: string }): number | null =>
+    r.accountId ?? (r.glAccount === 'SUSPENSE' ? (suspense?.id ?? null) : null);
   return {
     glId: q.glId,
     currency: q.currency ?? null,
     rows: rows.map(({ accountId, ...r }) => ({
       ...r,
-      paymentId: paymentOfLine(owners, r.journalId, accountId),
+      paymentId: paymentOfLine(owners, r.journalId, accountOf({ accountId, glAccount: r.glAccount })),
     })),
     total,
   };
