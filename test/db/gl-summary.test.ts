@@ -215,7 +215,7 @@ describe('gl summary', () => {
     const bad = async (command: string, input: unknown): Promise<string[]> => {
       const r: Result<unknown> = await app.dispatch(command, input);
       if (r.ok || r.error.code !== 'validation') throw new Error(`accepted: ${JSON.stringify(input)}`);
-      return r.error.issues.map((i) => i.path);
+      return (r.error.issues ?? []).map((i) => i.path);
     };
     expect(await bad('reports:gl-summary', { from: '2026-12-31', to: '2026-12-01' })).toEqual(['from']);
     expect(await bad('reports:gl-summary', { from: '2026-02-30', to: '2026-12-31' })).toEqual(['from']);
