@@ -112,7 +112,7 @@ function exportInput(kind: 'posted' | 'gl', o: ExportOptions): Record<string, un
     throw new CommanderError(
       2,
       'paydesk.exportMode',
-      'error: --since-watermark exports what is new; give it without --from/--to/--period',
+      '--since-watermark exports what is new; give it without --from/--to/--period',
     );
   return dropUndefined({
     kind,
