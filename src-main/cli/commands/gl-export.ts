@@ -65,7 +65,7 @@ export function humanGlLines(l: GlLinesDto): string {
         'Kind',
         'Posted',
         'Effective',
-        'Side',
+        'Ledger',
         'Account',
         'Debit',
         'Credit',
