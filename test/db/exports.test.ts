@@ -283,7 +283,7 @@ describe('export posted', () => {
     expect(feb.files[0]!.path).toBe(join(out, 'posted_2027-02-01_2027-02-28.csv'));
   });
 
-  it('a crash after the files are written and before the run is recorded re-runs to the same range and bytes', async () => {
+  it('a crash after the files are written and before the run is recorded re-runs to the same range and bytes, even after more postings', async () => {
     const [x] = usdAccounts(app, 1, 14);
     app.setNow('2026-12-11T09:00:00Z');
     await postPayment(app, x!.accountNo, '9.99', { allocate: 'none' });
@@ -307,6 +307,9 @@ describe('export posted', () => {
     const crashed = readFileSync(join(out, `${stem}.csv`));
     // No temporary file is left behind.
     expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // More is posted before the re-run: the re-run still covers exactly what the crashed run wrote.
+    app.setNow('2026-12-11T09:10:00Z');
+    await postPayment(app, x!.accountNo, '1.11', { allocate: 'none' });
     const again = runExport(env, { kind: 'posted', out });
     expect(again).toMatchObject({
       records: 1,
@@ -320,6 +323,13 @@ describe('export posted', () => {
       toJournalId: wm.toJournalId + 1,
       toAllocationId: wm.toAllocationId,
     });
+    // The next run takes the rest: the payment posted after the crash.
+    const next = runExport(env, { kind: 'posted', out });
+    expect(next).toMatchObject({
+      records: 1,
+      journals: { from: wm.toJournalId + 1, to: wm.toJournalId + 2 },
+    });
+    expect(jsonl(next).map((r) => [r.recordType, r.amountMinor])).toEqual([['payment', 111]]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { ExportFileDto, ExportRunDto } from '../../../src-shared/dto/reports';
@@ -54,6 +55,46 @@ export function exportStem(kind: 'posted' | 'gl', scope: ExportScope): string {
 
 type Watermark = { toJournalId: number; toAllocationId: number };
 
+/**
+ * The upper ends (journal, allocation) of unrecorded watermark files of a kind in a folder that start at the current
+ * watermark: what a run that crashed after writing them covered (a recorded run's files start below the watermark,
+ * or are empty). The narrowest one wins when several crashed.
+ */
+export function leftoverRange(
+  dir: string,
+  kind: 'posted' | 'gl',
+  wm: Watermark,
+): { j: number; a: number } | null {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return null;
+  }
+  const re =
+    kind === 'posted'
+      ? /^posted_j(\d{6,})-(\d{6,})_a(\d{6,})-(\d{6,})\.(?:csv|jsonl)$/
+      : /^gl_j(\d{6,})-(\d{6,})\.(?:csv|jsonl)$/;
+  let best: { j: number; a: number } | null = null;
+  for (const name of names) {
+    const m = re.exec(name);
+    if (!m) continue;
+    const [fromJ, toJ, fromA, toA] = [m[1], m[2], m[3] ?? '0', m[4] ?? '0'].map(Number) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    if (fromJ !== wm.toJournalId || toJ < fromJ) continue;
+    if (kind === 'posted' && (fromA !== wm.toAllocationId || toA < fromA)) continue;
+    // An empty range is what a recorded run without news leaves at the watermark: nothing to repeat.
+    if (toJ === fromJ && toA === fromA) continue;
+    if (!best || toJ < best.j || (toJ === best.j && toA < best.a))
+      best = { j: toJ, a: kind === 'posted' ? toA : 0 };
+  }
+  return best;
+}
+
 /** The watermark of a kind: where its last watermark-mode run ended (0, 0 before the first). */
 export function watermarkOf(db: Database.Database, kind: 'posted' | 'gl'): Watermark {
   const row = db
@@ -103,17 +144,26 @@ export function runExport(env: ExportEnv, input: ExportInput): ExportRunDto {
       : input.from !== undefined && input.to !== undefined
         ? { from: input.from, to: input.to }
         : null;
+  const outDir = input.out ?? defaultExportDir(env.ledgerFile);
   // One read transaction: the scope, the records and the covered ids all see the same ledger.
   const read = db.transaction(() => {
     let scope: ExportScope;
     if (range) scope = { mode: 'range', ...range };
     else {
       const wm = watermarkOf(db, kind);
-      const max = db
+      // Files of a run that crashed before it was recorded: the re-run covers exactly their range again (and
+      // writes the same bytes), even when more was posted since; the next run takes the rest.
+      const max = leftoverRange(outDir, kind, wm) ?? {
+        j: Number.POSITIVE_INFINITY,
+        a: Number.POSITIVE_INFINITY,
+      };
+      const newest = db
         .prepare(
           `SELECT (SELECT coalesce(max(id), 0) FROM journals) AS j, (SELECT coalesce(max(id), 0) FROM allocations) AS a`,
         )
         .get() as { j: number; a: number };
+      max.j = Math.min(max.j, newest.j);
+      max.a = Math.min(max.a, newest.a);
       scope = {
         mode: 'watermark',
         journals: { from: wm.toJournalId, to: Math.max(wm.toJournalId, max.j) },
@@ -135,7 +185,6 @@ export function runExport(env: ExportEnv, input: ExportInput): ExportRunDto {
   });
   const { scope, covered, records, csv, jsonl } = read();
 
-  const outDir = input.out ?? defaultExportDir(env.ledgerFile);
   ensureFolder(outDir);
   const stem = exportStem(kind, scope);
   const files: ExportFileDto[] = (
