@@ -331,6 +331,22 @@ describe('export posted', () => {
     });
     expect(jsonl(next).map((r) => [r.recordType, r.amountMinor])).toEqual([['payment', 111]]);
   });
+  it('of two runs at once only the first to record advances the watermark; the other is a conflict', async () => {
+    const [x] = usdAccounts(app, 1, 15);
+    app.setNow('2026-12-12T09:00:00Z');
+    await postPayment(app, x!.accountNo, '2.22', { allocate: 'none' });
+    const env = { db: db(), ledgerFile: app.file, now: new Date('2026-12-12T09:30:00Z'), operatorId: null };
+    let inner: ExportRunDto | undefined;
+    const runs = runsCount();
+    expect(() =>
+      runExport(
+        { ...env, afterWrite: () => (inner = runExport(env, { kind: 'posted', out })) },
+        { kind: 'posted', out },
+      ),
+    ).toThrow(/another posted export advanced the watermark/);
+    expect(inner).toMatchObject({ records: 1 });
+    expect(runsCount()).toBe(runs + 1);
+  });
 });
 
 describe('export gl', () => {
