@@ -331,6 +331,7 @@ describe('export posted', () => {
     });
     expect(jsonl(next).map((r) => [r.recordType, r.amountMinor])).toEqual([['payment', 111]]);
   });
+
   it('of two runs at once only the first to record advances the watermark; the other is a conflict', async () => {
     const [x] = usdAccounts(app, 1, 15);
     app.setNow('2026-12-12T09:00:00Z');
