@@ -286,6 +286,24 @@ describe('glReport', () => {
         currency: 'USD',
       },
     ]);
+    // A batch keeps the journals that posted or reversed its payments: the suspense batch went in (61,333 USD),
+    // 500.00 of it was distributed (113) and 80.00 removed (112); the recycled 40.00 was never in a batch.
+    const batchId = (
+      db.prepare('SELECT batch_id AS b FROM payments WHERE id = ?').get(sc.suspended[0]) as { b: number }
+    ).b;
+    const byBatch = glReport(db, { currency: 'USD', batchId }, '2026-12-15T12:00:00.000Z');
+    expect(byBatch.tables[0]!.rows.map((x) => [x.glId, x.debitMinor, x.creditMinor])).toEqual([
+      [100, 61333, 0],
+      [111, 0, 61333],
+      [112, 8000, 8000],
+      [113, 50000, 50000],
+    ]);
+    expect(byBatch.subtitle).toContain(`batch ${batchId}`);
+    expect(byBatch.subtitle).toContain('ties out to the journal');
+    expect(glReport(db, { operator: 'tester' }, '2026-12-15T12:00:00.000Z').tables).toEqual(
+      glReport(db, {}, '2026-12-15T12:00:00.000Z').tables,
+    );
+    expect(glReport(db, { operator: 'nobody' }, '2026-12-15T12:00:00.000Z').tables[0]!.rows).toEqual([]);
     // Without a currency the chart draws the first one present; a month with nothing has no chart.
     expect(glReport(db, {}, '2026-12-15T12:00:00.000Z').charts[0]?.currency).toBe('EUR');
     const empty = glReport(db, { from: '2026-10-01', to: '2026-10-31' }, '2026-12-15T12:00:00.000Z');

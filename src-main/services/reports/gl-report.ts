@@ -12,22 +12,43 @@ export function monthOf(now: string): { from: string; to: string } {
   return { from: `${y}-${mm}-01`, to: `${y}-${mm}-${String(last).padStart(2, '0')}` };
 }
 
+/** The journal filters of a report in words (", by ana, batch 3"), or nothing. */
+function scopeWords(f: ReportFiltersDto): string {
+  const words = [
+    f.operator !== undefined ? `by ${f.operator}` : null,
+    f.batchId !== undefined ? `batch ${f.batchId}` : null,
+    f.channelId !== undefined ? `channel ${f.channelId}` : null,
+    f.payType !== undefined ? `pay type ${f.payType}` : null,
+  ].filter((w): w is string => w !== null);
+  return words.length ? `, ${words.join(', ')}` : '';
+}
+
 /**
  * The G/L summary as a generic report: table `gl` (one row per G/L ID and currency, totals per currency, a row
  * drills down to its journal lines) and a bar chart of debits and credits per G/L ID in one currency (the filter's,
- * else the first one present). A missing from/to is the first/last day of the current month of `now`. The G/L
- * summary reads only the period and the currency; the other filters do not apply to journal lines.
+ * else the first one present). A missing from/to is the first/last day of the current month of `now`. The operator
+ * filter keeps the journals that operator posted; batch, channel and pay type keep the journals that posted or
+ * reversed a payment of that batch, channel or pay type (so fees and snapshots drop out); the account filter does
+ * not apply to the G/L.
  */
 export function glReport(db: Database.Database, filters: ReportFiltersDto, now: string): ReportDto {
   const month = monthOf(now);
   const from = filters.from ?? month.from;
   const to = filters.to ?? month.to;
-  const s = glSummary(db, { from, to, currency: filters.currency });
+  const s = glSummary(db, {
+    from,
+    to,
+    currency: filters.currency,
+    operator: filters.operator,
+    batchId: filters.batchId,
+    channelId: filters.channelId,
+    payType: filters.payType,
+  });
   const chartCurrency = filters.currency ?? s.rows[0]?.currency;
   return {
     name: 'gl',
     title: 'G/L summary',
-    subtitle: `Journal lines posted ${from} to ${to}${filters.currency ? ` in ${filters.currency}` : ''}, by G/L ID: ${
+    subtitle: `Journal lines posted ${from} to ${to}${filters.currency ? ` in ${filters.currency}` : ''}${scopeWords(filters)}, by G/L ID: ${
       s.tiesOut ? 'ties out to the journal' : 'DOES NOT tie out to the journal'
     }`,
     filters: { ...filters, from, to },

@@ -23,8 +23,20 @@ export const GL_ID_SQL = 'COALESCE(j.gl_id, c.gl_id, 0)';
 export const GL_JOINS_SQL =
   'JOIN journals j ON j.id = l.journal_id LEFT JOIN gl_chart c ON c.gl_account = l.gl_account';
 
-/** A period of posting dates (inclusive, YYYY-MM-DD). */
-export type GlPeriod = { from: string; to: string; currency?: string | undefined };
+/**
+ * A period of posting dates (inclusive, YYYY-MM-DD), optionally one currency, and the report filters that select
+ * journals by what they posted: the operator who posted them (their audit row), and a batch, channel or pay type of
+ * a payment they posted or reversed.
+ */
+export type GlPeriod = {
+  from: string;
+  to: string;
+  currency?: string | undefined;
+  operator?: string | undefined;
+  batchId?: number | undefined;
+  channelId?: number | undefined;
+  payType?: number | undefined;
+};
 
 /** The day after a YYYY-MM-DD day. */
 export function nextDay(day: string): string {
@@ -33,18 +45,32 @@ export function nextDay(day: string): string {
   return d.toISOString().slice(0, 10);
 }
 
+/** A journal posts or reverses a payment that matches `cond` (on payments `p`). */
+const journalOfPayment = (cond: string): string =>
+  `(EXISTS (SELECT 1 FROM payments p WHERE p.journal_id = j.id AND ${cond})
+    OR EXISTS (SELECT 1 FROM reversals r JOIN payments p ON p.id = r.payment_id WHERE r.journal_id = j.id AND ${cond}))`;
+
 /**
- * The WHERE clause of a period on journals `j` by posting date (journals.at, an ISO instant in UTC): every
- * instant from the first day's start up to, not including, the start of the day after the last. It is the same
- * as `substr(j.at, 1, 10) BETWEEN from AND to` but reads the journals(at) index.
+ * The WHERE clause of a period on journals `j` and lines `l` by posting date (journals.at, an ISO instant in UTC):
+ * every instant from the first day's start up to, not including, the start of the day after the last. It is the
+ * same as `substr(j.at, 1, 10) BETWEEN from AND to` but reads the journals(at) index.
  */
-export function periodWhere(p: GlPeriod): { sql: string; args: string[] } {
+export function periodWhere(p: GlPeriod): { sql: string; args: (string | number)[] } {
   const parts = ['j.at >= ?', 'j.at < ?'];
-  const args = [p.from, nextDay(p.to)];
-  if (p.currency !== undefined) {
-    parts.push('l.currency = ?');
-    args.push(p.currency);
-  }
+  const args: (string | number)[] = [p.from, nextDay(p.to)];
+  const add = (sql: string, ...values: (string | number)[]): void => {
+    parts.push(sql);
+    args.push(...values);
+  };
+  if (p.currency !== undefined) add('l.currency = ?', p.currency);
+  if (p.operator !== undefined)
+    add(
+      'EXISTS (SELECT 1 FROM audit_log au JOIN operators o ON o.id = au.operator_id WHERE au.id = j.audit_id AND o.login = ?)',
+      p.operator,
+    );
+  if (p.batchId !== undefined) add(journalOfPayment('p.batch_id = ?'), p.batchId, p.batchId);
+  if (p.channelId !== undefined) add(journalOfPayment('p.channel_id = ?'), p.channelId, p.channelId);
+  if (p.payType !== undefined) add(journalOfPayment('p.pay_type = ?'), p.payType, p.payType);
   return { sql: parts.join(' AND '), args };
 }
 
