@@ -1,9 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportRunDto, GlLinesDto, GlSummaryDto } from '../../src-shared/dto/reports';
 import { cliOn, jsonOf } from '../helpers/cli';
 import { clockedApp, suspenseScenario, type ClockedApp } from '../helpers/gl-scenario';
+import { postPayment, usdAccounts } from '../helpers/suspense';
 
 // Issue #15: `paydesk gl summary|lines` and `paydesk export posted|gl|list`, their --json shapes and human forms.
 
@@ -150,5 +153,54 @@ describe('export CLI', () => {
     const bad = await cli('--json', 'export', 'posted', '--period', '2026-13');
     expect(bad.code).not.toBe(0);
     expect(bad.out + bad.err).toContain('YYYY-MM');
+  });
+});
+
+describe('export crash', () => {
+  /** The CLI as a nightly job runs it, in its own process (killed outright at the crash point when asked). */
+  const nightly = (out: string, env: Record<string, string> = {}) =>
+    spawnSync(
+      process.execPath,
+      ['bin/paydesk.cjs', '--db', app.file, '--json', 'export', 'posted', '--out', out],
+      {
+        env: {
+          ...process.env,
+          PAYDESK_OPERATOR: 'gl-cli',
+          PAYDESK_QUIET: '1',
+          PAYDESK_CLI_SOURCE: '1',
+          ...env,
+        },
+        encoding: 'utf8',
+      },
+    );
+  const runs = (): number =>
+    (app.ctx.ledger.sqlite.prepare('SELECT count(*) AS n FROM export_runs').get() as { n: number }).n;
+
+  it('a process killed after writing the files re-runs to the same range and bytes; the next run takes the rest', async () => {
+    const out = join(app.dir, 'crash');
+    const [x] = usdAccounts(app, 1, 20);
+    await postPayment(app, x!.accountNo, '3.21', { allocate: 'none' });
+    const before = runs();
+    const killed = nightly(out, { PAYDESK_CRASH_AFTER: '1' });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(runs()).toBe(before);
+    const [csvName] = readdirSync(out).filter((f) => f.endsWith('.csv'));
+    const crashedSha = createHash('sha256')
+      .update(readFileSync(join(out, csvName!)))
+      .digest('hex');
+    await postPayment(app, x!.accountNo, '4.32', { allocate: 'none' });
+    const again = nightly(out);
+    expect(again.status, again.stderr).toBe(0);
+    const rerun = JSON.parse(again.stdout) as ExportRunDto;
+    expect(rerun.records).toBe(1);
+    expect(rerun.files[0]!.path).toBe(join(out, csvName!));
+    expect(rerun.files[0]!.sha256).toBe(crashedSha);
+    const rest = JSON.parse(nightly(out).stdout) as ExportRunDto;
+    expect(rest).toMatchObject({
+      records: 1,
+      journals: { from: rerun.journals.to, to: rerun.journals.to + 1 },
+    });
+    expect(readFileSync(rest.files[1]!.path, 'utf8')).toContain('"amountMinor":432');
+    expect(runs()).toBe(before + 2);
   });
 });
