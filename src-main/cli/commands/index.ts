@@ -4,6 +4,7 @@ import { registerApprovalCommands } from './approvals';
 import { registerAuthCommands } from './auth';
 import { registerBatchCommands } from './batches';
 import { registerDirectDebitCommands } from './directdebit';
+import { registerGlExportCommands } from './gl-export';
 import { registerLedgerCommands } from './ledger';
 import { registerMandateCommands } from './mandates';
 import { registerProcessorCommands } from './processors';
@@ -19,6 +20,7 @@ export const COMMAND_GROUPS: ((kit: CliKit) => void)[] = [
   registerAuthCommands,
   registerBatchCommands,
   registerDirectDebitCommands,
+  registerGlExportCommands,
   registerLedgerCommands,
   registerMandateCommands,
   registerProcessorCommands,
