@@ -8,6 +8,7 @@ import { registerLedgerCommands } from './ledger';
 import { registerMandateCommands } from './mandates';
 import { registerProcessorCommands } from './processors';
 import { registerBankFileCommands } from './bankfiles';
+import { registerReportCommands } from './reports';
 import { registerReturnsCommands } from './returns';
 import { registerSuspense } from './suspense';
 
@@ -22,6 +23,7 @@ export const COMMAND_GROUPS: ((kit: CliKit) => void)[] = [
   registerMandateCommands,
   registerProcessorCommands,
   registerBankFileCommands,
+  registerReportCommands,
   registerReturnsCommands,
   registerSuspense,
 ];
