@@ -9,7 +9,7 @@ export const DAILY_VOLUME_DAYS = 14;
 
 /**
  * Daily operations for one day (`to`, default the day before the clock's day; `from` is not used): the batches of
- * that day (batch date) by type, status and currency; the processor checkpoints still unresolved now (open 999 and
+ * that day (batch date) by type, status and currency (a reversal entry counts the payment it reverses); the processor checkpoints still unresolved now (open 999 and
  * charged but unposted 1000+); approvals pending now; money moved into and out of suspense that day (the suspense
  * account's journal lines: credits in, debits out); collection runs started that day; and the posted volume of the
  * last 14 days (payments received: every payment except moves out of suspense, recycles and failed ones).
@@ -33,10 +33,12 @@ export function dailyReport(db: Database.Database, filters: ReportFiltersDto, no
               coalesce(sum(e.n), 0) AS entries, coalesce(sum(e.s), 0) AS totalMinor,
               coalesce(sum(e.pn), 0) AS postedCount, coalesce(sum(e.ps), 0) AS postedMinor
        FROM batches b LEFT JOIN (
-         SELECT batch_id, count(*) AS n, coalesce(sum(amount_minor), 0) AS s,
-                count(CASE WHEN status IN ('posted', 'posted_suspense') THEN 1 END) AS pn,
-                coalesce(sum(CASE WHEN status IN ('posted', 'posted_suspense') THEN amount_minor END), 0) AS ps
-         FROM batch_entries GROUP BY batch_id) e ON e.batch_id = b.id
+         SELECT x.batch_id, count(*) AS n, coalesce(sum(x.amount), 0) AS s,
+                count(CASE WHEN x.status IN ('posted', 'posted_suspense') THEN 1 END) AS pn,
+                coalesce(sum(CASE WHEN x.status IN ('posted', 'posted_suspense') THEN x.amount END), 0) AS ps
+         FROM (SELECT be.batch_id, be.status, coalesce(be.amount_minor, rp.amount_minor) AS amount
+               FROM batch_entries be LEFT JOIN payments rp ON rp.id = be.payment_ref) x
+         GROUP BY x.batch_id) e ON e.batch_id = b.id
        WHERE ${bw.where}
        GROUP BY b.batch_type, b.status, b.currency ORDER BY b.currency, b.batch_type, b.status`,
     )

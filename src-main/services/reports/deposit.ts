@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ReportCell, ReportDto, ReportFiltersDto } from '../../../src-shared/dto/reports';
 import { describeFilters, echoFilters, filterSql, resolveFilters } from './filters';
-import { chartPerCurrency, col, totalsPerCurrency } from './tables';
+import { chartPerCurrency, col, totalsPerCurrency, TRUE_REVERSAL } from './tables';
 
 type DepositRow = {
   batchId: number;
@@ -79,7 +79,8 @@ export function depositReport(db: Database.Database, filters: ReportFiltersDto, 
          FROM tree t LEFT JOIN batch_entries e ON e.batch_id = t.id GROUP BY t.root
        ), rev AS (
          SELECT t.root, count(*) AS reversedCount, sum(p.amount_minor) AS reversedMinor
-         FROM tree t JOIN payments p ON p.batch_id = t.id JOIN reversals r ON r.payment_id = p.id GROUP BY t.root
+         FROM tree t JOIN payments p ON p.batch_id = t.id JOIN reversals r ON r.payment_id = p.id
+         WHERE ${TRUE_REVERSAL} GROUP BY t.root
        )
        SELECT b.id AS batchId, b.batch_no AS batchNo, coalesce(b.lockbox_no, '') AS lockbox, b.batch_date AS day,
               b.status, b.currency, b.control_count AS controlCount, b.control_total_minor AS controlMinor,

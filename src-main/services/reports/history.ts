@@ -7,7 +7,7 @@ import type {
 } from '../../../src-shared/dto/reports';
 import { PAY_TYPE_NAMES } from '../../../src-shared/pay-types';
 import { describeFilters, echoFilters, filterSql, resolveFilters } from './filters';
-import { averageMinor, chartPerCurrency, col, totalsPerCurrency } from './tables';
+import { averageMinor, chartPerCurrency, col, totalsPerCurrency, TRUE_REVERSAL } from './tables';
 
 /** Accounts listed at most in the per-account table (by amount, largest first); the summary counts all. */
 export const HISTORY_ACCOUNT_ROWS = 200;
@@ -27,7 +27,7 @@ function selection(where: string): string {
       SELECT p.id, p.account_id, p.currency, p.amount_minor, p.pay_type, p.channel_id, p.effective_date,
              substr(p.created_at, 1, 10) AS posted_on,
              CASE WHEN p.status >= 30 THEN 1 ELSE 0 END AS failed,
-             CASE WHEN EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id) THEN 1 ELSE 0 END AS reversed
+             CASE WHEN EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id AND ${TRUE_REVERSAL}) THEN 1 ELSE 0 END AS reversed
       FROM payments p JOIN accounts a ON a.id = p.account_id AND a.is_suspense = 0
       WHERE ${where}
     ), billed AS (
