@@ -1,4 +1,4 @@
-import type { Content, TDocumentDefinitions, TableCell } from 'pdfmake/interfaces';
+import type { Column, Content, TDocumentDefinitions, TableCell } from 'pdfmake/interfaces';
 import type { ReportCell, ReportChartDto, ReportDto, ReportTableDto } from '../../../src-shared/dto/reports';
 import { formatAmount } from '../../../src-shared/money';
 import { cellText, exponentOf, type Exponents } from './csv';
@@ -12,8 +12,7 @@ let pdfmakeModule: typeof import('pdfmake') | null = null;
 async function pdfmake(): Promise<typeof import('pdfmake')> {
   if (pdfmakeModule) return pdfmakeModule;
   const m = await import('pdfmake');
-  const pm = ((m as unknown as { default?: typeof import('pdfmake') }).default ??
-    m);
+  const pm = (m as unknown as { default?: typeof import('pdfmake') }).default ?? m;
   pm.setFonts({
     Helvetica: {
       normal: 'Helvetica',
@@ -87,11 +86,12 @@ function chartData(
   chart: ReportChartDto,
   table: ReportTableDto,
   exponents: Exponents,
-): { labels: string[]; series: { label: string; values: number[] }[]; unit: string } {
+): { labels: string[]; series: { label: string; values: number[] }[]; unit: string; exponent: number } {
   const rows = chart.currency ? table.rows.filter((r) => r.currency === chart.currency) : table.rows;
   const kinds = new Map(table.columns.map((c) => [c.key, c.kind]));
   const money = chart.series.some((s) => kinds.get(s.key) === 'money');
-  const scale = money ? 10 ** exponentOf(chart.currency, exponents) : 1;
+  const exponent = money ? exponentOf(chart.currency, exponents) : 0;
+  const scale = 10 ** exponent;
   const num = (v: ReportCell | undefined): number => (typeof v === 'number' ? v : 0);
   return {
     labels: rows.map((r) => String(r[chart.x] ?? '')),
@@ -100,6 +100,7 @@ function chartData(
       values: rows.map((r) => num(r[s.key]) / (kinds.get(s.key) === 'money' ? scale : 1)),
     })),
     unit: money ? (chart.currency ?? '') : 'count',
+    exponent,
   };
 }
 
@@ -114,7 +115,7 @@ export function chartSvg(
   width = 520,
   height = 220,
 ): string {
-  const { labels, series, unit } = chartData(chart, table, exponents);
+  const { labels, series, unit, exponent } = chartData(chart, table, exponents);
   const parts: string[] = [];
   const legendY = 12;
   let lx = 60;
@@ -170,7 +171,8 @@ export function chartSvg(
   const lows = labels.map((_, i) => Math.min(0, ...series.map((s) => s.values[i] ?? 0)));
   const maxV = Math.max(0, ...tops);
   const minV = Math.min(0, ...lows);
-  const step = niceStep(maxV - minV || 1, 5);
+  // Counts tick in whole numbers.
+  const step = unit === 'count' ? Math.max(1, niceStep(maxV - minV || 1, 5)) : niceStep(maxV - minV || 1, 5);
   const yMax = Math.ceil(maxV / step) * step || step;
   const yMin = Math.floor(minV / step) * step;
   const y = (v: number): number => top + plotH - ((v - yMin) / (yMax - yMin)) * plotH;
@@ -210,13 +212,15 @@ export function chartSvg(
       );
     });
   } else {
-    const inner = band * 0.8;
+    // Bars keep a readable width: a lone category does not become one wall of colour.
+    const inner = Math.min(band * 0.8, (stacked ? 1 : series.length) * 36);
     const barW = stacked ? inner : inner / Math.max(1, series.length);
+    const valueLabels = labels.length * (stacked ? 1 : series.length) <= 24;
     labels.forEach((_, i) => {
       let base = 0;
       series.forEach((s, si) => {
         const v = s.values[i] ?? 0;
-        const x0 = left + band * i + band * 0.1 + (stacked ? 0 : si * barW);
+        const x0 = left + band * i + (band - inner) / 2 + (stacked ? 0 : si * barW);
         const from = stacked ? base : 0;
         const to = from + v;
         if (stacked) base = to;
@@ -225,6 +229,12 @@ export function chartSvg(
         parts.push(
           `<rect x="${x0.toFixed(1)}" y="${y0.toFixed(1)}" width="${Math.max(0.5, barW - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[si % COLORS.length]}"/>`,
         );
+        if (valueLabels && !stacked && v !== 0)
+          parts.push(
+            `<text x="${(x0 + barW / 2).toFixed(1)}" y="${(y0 - 2).toFixed(1)}" font-size="6.5" text-anchor="middle" font-family="Helvetica">${esc(
+              formatAmount(Math.round(v * 10 ** exponent), { exponent }),
+            )}</text>`,
+          );
       });
     });
   }
@@ -312,12 +322,29 @@ export async function reportPdf(report: ReportDto, exponents: Exponents = {}): P
     },
   ];
   for (const t of report.tables) {
-    content.push({ text: pdfText(t.title), fontSize: 11, bold: true, margin: [0, 4, 0, 3] });
-    for (const chart of report.charts.filter((c) => c.tableId === t.id)) {
-      content.push(
-        { text: pdfText(chart.title), fontSize: 8.5, italics: true, margin: [0, 0, 0, 2] },
-        { svg: chartSvg(chart, t, exponents, Math.min(560, pageWidth), 200), margin: [0, 0, 0, 6] },
-      );
+    const heading: Content = {
+      text: pdfText(t.title),
+      fontSize: 11,
+      bold: true,
+      margin: [0, 4, 0, 3],
+      headlineLevel: 1,
+    };
+    // Charts two to a row (one per currency, usually), each kept whole with its title; the first row stays
+    // with the table's heading.
+    const charts = report.charts.filter((c) => c.tableId === t.id);
+    const w = Math.floor(charts.length > 1 ? (pageWidth - 12) / 2 : Math.min(520, pageWidth));
+    if (charts.length === 0) content.push(heading);
+    for (let i = 0; i < charts.length; i += 2) {
+      const pair = charts.slice(i, i + 2).map((chart): Column => ({
+        stack: [
+          { text: pdfText(chart.title), fontSize: 8.5, italics: true, margin: [0, 0, 0, 2] },
+          { svg: chartSvg(chart, t, exponents, w, 170) },
+        ],
+        width: w,
+        unbreakable: true,
+      }));
+      const row: Content = { columns: pair, columnGap: 12, margin: [0, 0, 0, 6] };
+      content.push({ stack: i === 0 ? [heading, row] : [row], unbreakable: true });
     }
     content.push(pdfTable(t, exponents, t.columns.length > 12 ? 6.5 : t.columns.length > 8 ? 7.5 : 8.5));
   }
@@ -330,6 +357,8 @@ export async function reportPdf(report: ReportDto, exponents: Exponents = {}): P
       creator: 'Paydesk',
     },
     content,
+    // A table heading never stays alone at the foot of a page.
+    pageBreakBefore: (node, q) => node.headlineLevel === 1 && q.getFollowingNodesOnPage().length === 0,
     footerText: `${report.title} - generated ${report.generatedAt.slice(0, 10)}`,
   });
 }
