@@ -17,7 +17,7 @@ type ReportOptions = {
   channel?: number;
   payType?: number;
   batch?: number;
-  operator?: string;
+  by?: string;
   account?: string;
   csv?: string;
   pdf?: string;
@@ -78,7 +78,7 @@ export function humanReportDto(r: ReportDto): string {
 }
 
 /**
- * `paydesk report NAME [filters] [--csv F --pdf F]`: prints the report (`--json`: the ReportDto); with --csv or
+ * `paydesk report NAME [--from --to --currency --channel --pay-type --batch --by LOGIN --account] [--csv F --pdf F]`: prints the report (`--json`: the ReportDto); with --csv or
  * --pdf it writes the files and prints the ReportExportDto (`--json`) or the report and the files written.
  */
 export function registerReportCommands({ program, run }: CliKit): void {
@@ -101,7 +101,8 @@ export function registerReportCommands({ program, run }: CliKit): void {
       payTypeOption,
     )
     .option('--batch <id>', 'one batch', intOption)
-    .option('--operator <login>', 'one operator (who created or posted)')
+    // `--operator` is the global sign-in option (commander hands it to the program wherever it stands).
+    .option('--by <login>', 'one operator: who created the batches or posted the payments')
     .option('--account <accountNo>', 'one account (payment history)')
     .option('--csv <file>', 'write the CSV (first table; the others beside it as <stem>-<table>.csv)')
     .option('--pdf <file>', 'write the PDF')
@@ -119,7 +120,7 @@ export function registerReportCommands({ program, run }: CliKit): void {
         channelId: o.channel,
         payType: o.payType,
         batchId: o.batch,
-        operator: o.operator,
+        operator: o.by,
         accountNo: o.account,
       });
       if (o.csv === undefined && o.pdf === undefined) {
