@@ -316,9 +316,61 @@ describe('daily operations report', () => {
       { currency: 'EUR', inCount: 1, inMinor: 700, outCount: 0, outMinor: 0, netMinor: 700 },
       { currency: 'USD', inCount: 0, inMinor: 0, outCount: 1, outMinor: 1500, netMinor: -1500 },
     ]);
-    expect(table(r, 'checkpoints').rows).toEqual([]);
+    expect(table(r, 'checkpoints').rows).toEqual([
+      {
+        command: 'PIN_CHARGE_CMD_AUTH_ONLY',
+        state: 'open',
+        currency: 'USD',
+        count: 1,
+        amountMinor: 800,
+        oldest: '2026-11-21T03:00:00.000Z',
+      },
+      {
+        command: 'PIN_CHARGE_CMD_DEPOSIT',
+        state: 'charged, not posted',
+        currency: 'USD',
+        count: 1,
+        amountMinor: 300,
+        oldest: '2026-11-21T04:00:00.000Z',
+      },
+    ]);
+    // The approval prepared at 15:00 expired at 19:00 (four hours): pending no more by this morning.
     expect(table(r, 'approvals').rows).toEqual([]);
-    expect(table(r, 'collections').rows).toEqual([]);
+    const evening = s.open('2026-11-21T16:00:00Z');
+    try {
+      const live = await value<ReportDto>(
+        evening.dispatch('reports:run', { name: 'daily', filters: { to: '2026-11-21' } }),
+      );
+      expect(table(live, 'approvals').rows).toEqual([
+        {
+          id: 1,
+          operation: 'policies:save',
+          description: expect.any(String) as string,
+          requirement: 'four_eyes',
+          preparedBy: 'tester',
+          createdAt: '2026-11-21T15:00:00.000Z',
+          expiresAt: '2026-11-21T19:00:00.000Z',
+        },
+      ]);
+    } finally {
+      evening.close();
+    }
+    expect(table(r, 'collections').rows).toEqual([
+      {
+        runId: 1,
+        kind: 'collect',
+        processor: 'sim',
+        status: 'done',
+        selected: 2,
+        startedAt: '2026-11-21T02:00:00.000Z',
+        finishedAt: '2026-11-21T02:05:00.000Z',
+        currency: 'USD',
+        txns: 2,
+        passCount: 1,
+        postedMinor: 0,
+        declinedCount: 1,
+      },
+    ]);
     const volume = table(r, 'volume');
     expect(volume.rows).toHaveLength(28);
     expect(volume.rows.filter((x) => x.count !== 0)).toEqual([
@@ -353,6 +405,12 @@ describe('daily operations report', () => {
       { currency: 'USD', inCount: 1, inMinor: 1500, outCount: 0, outMinor: 0, netMinor: 1500 },
     ]);
     expect(new Set(table(r, 'volume').rows.map((x) => x.currency))).toEqual(new Set(['USD']));
+    // Unresolved now, whatever the day; approvals narrow by who prepared them.
+    expect(table(r, 'checkpoints').rows).toHaveLength(2);
+    expect(table(r, 'collections').rows).toEqual([]);
+    const eur = await run('daily', { currency: 'EUR', operator: 'clerk2' });
+    expect(table(eur, 'checkpoints').rows).toEqual([]);
+    expect(table(eur, 'approvals').rows).toEqual([]);
     expect(r.subtitle).toContain('USD');
   });
 });

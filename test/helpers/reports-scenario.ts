@@ -34,7 +34,9 @@ const NOW_2 = '2026-11-21T15:00:00Z';
  *   then A2's payment is reversed. B3 (lockbox LB1, USD, control 3 / 50.00) keyed 20.00 + 5.00 and left open.
  * 2026-11-21 (clerk2): deposit B2 (lockbox LB2, cash, EUR, channel 2, no control): E1 40.00, unknown 7.00 (to
  *   suspense); (tester) A1 records 5.00 wire on its first bill's due date (on time) and 6.00 on the day after
- *   (late) on channel 3, and the USD suspended payment is removed as unallocatable (4999).
+ *   (late) on channel 3, the USD suspended payment is removed as unallocatable (4999), a policy change waits for
+ *   approval, and processor records: a collect run (pass 12.34, soft decline 5.00), an open auth checkpoint of
+ *   8.00 and a deposit charged but not posted of 3.00.
  */
 export async function buildReportScenario(): Promise<ReportScenario> {
   const { dir, cleanup } = tempDir('paydesk-reports-');
@@ -156,6 +158,46 @@ export async function buildReportScenario(): Promise<ReportScenario> {
   dayAfter.setUTCDate(dayAfter.getUTCDate() + 1);
   const lateId = await record('6.00', dayAfter.toISOString().slice(0, 10));
   await value(app.dispatch('suspense:remove', { paymentId: suspendedUsdId, reasonCode: 4999 }));
+  // A four-eyes rule on the policy table, then a policy change it stops: one approval pending.
+  await value(
+    app.dispatch('policies:save', { operation: 'policies:save', requirement: 'four_eyes', role: 'admin' }),
+  );
+  const stopped = await app.dispatch('policies:save', {
+    operation: 'suspense:remove',
+    requirement: 'second_factor',
+  });
+  if (stopped.ok || stopped.error.code !== 'approval_required') throw new Error('expected an approval');
+  // Processor records as an interrupted night leaves them (fixture rows, no processor call): a collect run of
+  // 11-21 with one pass of 12.34 and one soft decline of 5.00; an auth checkpoint (999) of 8.00 and a deposit
+  // charged but not posted (1000) of 3.00.
+  const d = db();
+  const proc = Number(
+    d
+      .prepare(
+        `INSERT INTO processors (name, kind, url, merchants_json, created_at, updated_at)
+         VALUES ('sim', 'simulator', 'http://127.0.0.1:1', '{}', ?, ?)`,
+      )
+      .run(NOW_2, NOW_2).lastInsertRowid,
+  );
+  const runId = Number(
+    d
+      .prepare(
+        `INSERT INTO collect_runs (kind, processor_id, options_json, status, selected, started_at, finished_at)
+         VALUES ('collect', ?, '{}', 'done', 2, '2026-11-21T02:00:00.000Z', '2026-11-21T02:05:00.000Z')`,
+      )
+      .run(proc).lastInsertRowid,
+  );
+  const accountId = (
+    d.prepare('SELECT id FROM accounts WHERE account_no = ?').get(a1!.accountNo) as { id: number }
+  ).id;
+  const txn = d.prepare(
+    `INSERT INTO processor_txns (idem_key, processor_id, command, run_id, account_id, merchant, amount_minor, currency,
+       pay_type, result, created_at) VALUES (?, ?, ?, ?, ?, 'm', ?, 'USD', 10003, ?, ?)`,
+  );
+  txn.run('k1', proc, 'auth', runId, accountId, 1234, 0, '2026-11-21T02:01:00.000Z');
+  txn.run('k2', proc, 'auth', runId, accountId, 500, 7, '2026-11-21T02:02:00.000Z');
+  txn.run('k3', proc, 'auth', null, accountId, 800, 999, '2026-11-21T03:00:00.000Z');
+  txn.run('k4', proc, 'deposit', null, accountId, 300, 1000, '2026-11-21T04:00:00.000Z');
   app.close();
   return {
     dir,
