@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src-main/app-context';
+import { newClient, withClient } from '../../src-main/services/identity/client';
 import { reportCsv } from '../../src-main/services/reports/csv';
 import { reportPdf } from '../../src-main/services/reports/pdf';
 import { reportExponents } from '../../src-main/services/reports/registry';
@@ -562,5 +563,112 @@ describe('CSV and PDF', () => {
     expect(statSync(f).mode & 0o777).toBe(0o600);
     // Reading only: nothing was written to the ledger.
     expect(app.ctx.ledger.sqlite.prepare('SELECT count(*) AS n FROM audit_log').get()).toEqual(before);
+  });
+
+  it('names no path from the desktop window (forbidden, nothing written), and hands it the bytes instead', async () => {
+    const client = newClient('ipc', { operator: app.ctx.operator, via: 'password' });
+    const pdfFile = join(s.dir, 'from-window.pdf');
+    const refused = await withClient(client, () =>
+      app.dispatch('reports:export', { name: 'deposit', filters: {}, pdfFile }),
+    );
+    expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(existsSync(pdfFile)).toBe(false);
+    const bytes = (await withClient(client, () =>
+      app.dispatch('reports:export', { name: 'deposit', filters: {}, csv: true }),
+    )) as Result<ReportExportDto>;
+    expect(bytes.ok && Object.keys(bytes.value.csv ?? {})).toEqual(['batches', 'days']);
+    expect(bytes.ok && bytes.value.pdfBase64).toBeUndefined();
+  });
+
+  it('draws pie, line and stacked bar charts from any table, across pages, with totals repeated per currency', async () => {
+    const rows = Array.from({ length: 70 }, (_, i) => ({
+      day: `2026-10-${String((i % 28) + 1).padStart(2, '0')}`,
+      currency: i % 2 ? 'JPY' : 'KWD',
+      a: 1000 * i,
+      b: -50 * i,
+    }));
+    const made: ReportDto = {
+      name: 'daily',
+      title: 'Chart kit check',
+      subtitle: 'made-up figures, \u65e5\u672c non-Latin text',
+      filters: {},
+      generatedAt: '2026-11-22T09:00:00.000Z',
+      tables: [
+        {
+          id: 'm',
+          title: 'Made-up',
+          columns: [
+            { key: 'day', label: 'Day', kind: 'date' },
+            { key: 'currency', label: 'Cur', kind: 'text' },
+            { key: 'a', label: 'A', kind: 'money' },
+            { key: 'b', label: 'B', kind: 'money' },
+          ],
+          rows,
+          totals: [
+            { day: 'Total', currency: 'KWD', a: 1190000, b: -59500 },
+            { day: 'Total', currency: 'JPY', a: 1225000, b: -61250 },
+          ],
+        },
+      ],
+      charts: [
+        {
+          id: 'p',
+          title: 'Pie',
+          kind: 'pie',
+          tableId: 'm',
+          x: 'day',
+          series: [{ key: 'a', label: 'A' }],
+          currency: 'JPY',
+        },
+        {
+          id: 'l',
+          title: 'Line',
+          kind: 'line',
+          tableId: 'm',
+          x: 'day',
+          series: [
+            { key: 'a', label: 'A' },
+            { key: 'b', label: 'B' },
+          ],
+          currency: 'KWD',
+        },
+        {
+          id: 's',
+          title: 'Stacked',
+          kind: 'bar',
+          stacked: true,
+          tableId: 'm',
+          x: 'day',
+          series: [
+            { key: 'a', label: 'A' },
+            { key: 'b', label: 'B' },
+          ],
+          currency: 'JPY',
+        },
+      ],
+    };
+    const file = join(process.cwd(), 'test/.artifacts/report-chart-kit.pdf');
+    writeFileSync(file, await reportPdf(made, { KWD: 3, JPY: 0 }));
+    const text = execFileSync('pdftotext', ['-layout', file, '-']).toString();
+    expect(text).toContain('Chart kit check');
+    expect(text).toMatch(/page 2 of 2/);
+    // Exact amounts per exponent: KWD 3 decimals, JPY none; the non-Latin text prints as question marks.
+    expect(text).toMatch(/Total\s+KWD\s+1,190\.000\s+-59\.500/);
+    expect(text).toMatch(/Total\s+JPY\s+1,225,000\s+-61,250/);
+    expect(text).toContain('?? non-Latin');
+    // The header row repeats on the second page.
+    expect(text.split('\f')[1]).toMatch(/Day\s+Cur\s+A\s+B/);
+    execFileSync('pdftoppm', [
+      '-png',
+      '-r',
+      '60',
+      '-f',
+      '1',
+      '-l',
+      '1',
+      '-singlefile',
+      file,
+      file.replace(/\.pdf$/, ''),
+    ]);
   });
 });

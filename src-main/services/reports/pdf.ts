@@ -117,21 +117,17 @@ export function chartSvg(
 ): string {
   const { labels, series, unit, exponent } = chartData(chart, table, exponents);
   const parts: string[] = [];
-  const legendY = 12;
-  let lx = 60;
-  series.forEach((s, i) => {
-    parts.push(
-      `<rect x="${lx}" y="${legendY - 8}" width="9" height="9" fill="${COLORS[i % COLORS.length]}"/>`,
-      `<text x="${lx + 13}" y="${legendY}" font-size="8" font-family="Helvetica">${esc(s.label)}</text>`,
-    );
-    lx += 24 + s.label.length * 4.6;
-  });
+  const fmt = (v: number): string => formatAmount(Math.round(v * 10 ** exponent), { exponent });
   if (chart.kind === 'pie') {
     const values = series[0]?.values ?? [];
     const total = values.reduce((a, b) => a + Math.max(0, b), 0);
-    const cx = 110;
-    const cy = height / 2 + 8;
-    const rad = Math.min(90, height / 2 - 20);
+    const rad = Math.max(20, Math.min(90, height / 2 - 12, width / 4));
+    const cx = rad + 8;
+    const cy = height / 2;
+    const lx = 2 * rad + 28;
+    // The legend lists as many slices as fit; the rest are counted in one line.
+    const fits = Math.max(1, Math.floor((height - 16) / 12));
+    const shown = values.length > fits ? fits - 1 : values.length;
     let a0 = -Math.PI / 2;
     values.forEach((v, i) => {
       const frac = total > 0 ? Math.max(0, v) / total : 0;
@@ -142,19 +138,33 @@ export function chartSvg(
         const p = (a: number): string =>
           `${(cx + rad * Math.cos(a)).toFixed(2)} ${(cy + rad * Math.sin(a)).toFixed(2)}`;
         parts.push(
-          `<path d="M ${cx} ${cy} L ${p(a0)} A ${rad} ${rad} 0 ${frac > 0.5 ? 1 : 0} 1 ${p(a1)} Z" fill="${color}"/>`,
+          `<path d="M ${cx} ${cy} L ${p(a0)} A ${rad} ${rad} 0 ${frac > 0.5 ? 1 : 0} 1 ${p(a1)} Z" fill="${color}" stroke="#ffffff" stroke-width="0.5"/>`,
         );
         a0 = a1;
       }
+      if (i >= shown) return;
       parts.push(
-        `<rect x="240" y="${30 + i * 14}" width="9" height="9" fill="${color}"/>`,
-        `<text x="254" y="${38 + i * 14}" font-size="8" font-family="Helvetica">${esc(labels[i] ?? '')}: ${esc(
-          formatAmount(Math.round(v), { exponent: 0 }),
+        `<rect x="${lx}" y="${8 + i * 12}" width="8" height="8" fill="${color}"/>`,
+        `<text x="${lx + 12}" y="${15 + i * 12}" font-size="7.5" font-family="Helvetica">${esc(labels[i] ?? '')}: ${esc(
+          fmt(v),
         )} (${total > 0 ? ((100 * Math.max(0, v)) / total).toFixed(1) : '0.0'} %)</text>`,
       );
     });
+    if (shown < values.length)
+      parts.push(
+        `<text x="${lx + 12}" y="${15 + shown * 12}" font-size="7.5" font-family="Helvetica">... and ${values.length - shown} more (see the table)</text>`,
+      );
     return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
   }
+  const legendY = 12;
+  let legendX = 62;
+  series.forEach((s, i) => {
+    parts.push(
+      `<rect x="${legendX}" y="${legendY - 8}" width="9" height="9" fill="${COLORS[i % COLORS.length]}"/>`,
+      `<text x="${legendX + 13}" y="${legendY}" font-size="8" font-family="Helvetica">${esc(s.label)}</text>`,
+    );
+    legendX += 24 + s.label.length * 4.6;
+  });
   const left = 62;
   const right = 10;
   const top = 24;
@@ -168,7 +178,11 @@ export function chartSvg(
       ? series.reduce((a, s) => a + Math.max(0, s.values[i] ?? 0), 0)
       : Math.max(0, ...series.map((s) => s.values[i] ?? 0)),
   );
-  const lows = labels.map((_, i) => Math.min(0, ...series.map((s) => s.values[i] ?? 0)));
+  const lows = labels.map((_, i) =>
+    stacked
+      ? series.reduce((a, s) => a + Math.min(0, s.values[i] ?? 0), 0)
+      : Math.min(0, ...series.map((s) => s.values[i] ?? 0)),
+  );
   const maxV = Math.max(0, ...tops);
   const minV = Math.min(0, ...lows);
   // Counts tick in whole numbers.
@@ -189,7 +203,8 @@ export function chartSvg(
   );
   const n = Math.max(1, labels.length);
   const band = plotW / n;
-  const every = Math.ceil(labels.length / 20);
+  // As many x labels as fit the width (slanted ones need about 14 pt each), evenly thinned.
+  const every = Math.ceil(labels.length / Math.max(1, Math.floor(plotW / (slanted ? 14 : 40))));
   labels.forEach((label, i) => {
     if (i % every !== 0) return;
     const cx = left + band * (i + 0.5);
@@ -217,13 +232,16 @@ export function chartSvg(
     const barW = stacked ? inner : inner / Math.max(1, series.length);
     const valueLabels = labels.length * (stacked ? 1 : series.length) <= 24;
     labels.forEach((_, i) => {
-      let base = 0;
+      // Stacks grow up from zero for positive values and down from zero for negative ones.
+      let up = 0;
+      let down = 0;
       series.forEach((s, si) => {
         const v = s.values[i] ?? 0;
         const x0 = left + band * i + (band - inner) / 2 + (stacked ? 0 : si * barW);
-        const from = stacked ? base : 0;
+        const from = stacked ? (v >= 0 ? up : down) : 0;
         const to = from + v;
-        if (stacked) base = to;
+        if (stacked && v >= 0) up = to;
+        else if (stacked) down = to;
         const y0 = Math.min(y(from), y(to));
         const h = Math.abs(y(from) - y(to));
         parts.push(
@@ -232,7 +250,7 @@ export function chartSvg(
         if (valueLabels && !stacked && v !== 0)
           parts.push(
             `<text x="${(x0 + barW / 2).toFixed(1)}" y="${(y0 - 2).toFixed(1)}" font-size="6.5" text-anchor="middle" font-family="Helvetica">${esc(
-              formatAmount(Math.round(v * 10 ** exponent), { exponent }),
+              fmt(v),
             )}</text>`,
           );
       });
