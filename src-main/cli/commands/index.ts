@@ -9,6 +9,7 @@ import { registerLedgerCommands } from './ledger';
 import { registerMandateCommands } from './mandates';
 import { registerProcessorCommands } from './processors';
 import { registerBankFileCommands } from './bankfiles';
+import { registerReportCommands } from './reports';
 import { registerReturnsCommands } from './returns';
 import { registerSuspense } from './suspense';
 import { registerTimelineCommands } from './timeline';
@@ -25,6 +26,7 @@ export const COMMAND_GROUPS: ((kit: CliKit) => void)[] = [
   registerMandateCommands,
   registerProcessorCommands,
   registerBankFileCommands,
+  registerReportCommands,
   registerReturnsCommands,
   registerSuspense,
   registerTimelineCommands,
