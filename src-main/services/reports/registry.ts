@@ -1,33 +1,39 @@
 import type Database from 'better-sqlite3';
 import type { ReportDto, ReportFiltersDto, ReportName } from '../../../src-shared/dto/reports';
-import { conflict } from '../../ledger/errors';
 import { dailyReport } from './daily';
 import { depositReport } from './deposit';
 import { historyReport } from './history';
+import { glReport } from './gl-report';
+import { suspenseAgingReport } from './suspense-aging';
+import { collectionsReport } from './collections';
 
 /** A report builder: reads the ledger (never writes) and returns the report's tables and charts. */
 export type ReportBuilder = (db: Database.Database, filters: ReportFiltersDto, now: Date) => ReportDto;
 
-/**
- * The reports this build knows, by name. The G/L, suspense-aging and collections builders (gl-report.ts,
- * suspense-aging.ts, collections.ts) are added here when they land.
- */
-export const REPORT_BUILDERS: Partial<Record<ReportName, ReportBuilder>> = {
+/** Builders that take the clock as an ISO string. */
+const atIso =
+  (build: (db: Database.Database, filters: ReportFiltersDto, now: string) => ReportDto): ReportBuilder =>
+  (db, filters, now) =>
+    build(db, filters, now.toISOString());
+
+/** The reports, by name. */
+export const REPORT_BUILDERS: Record<ReportName, ReportBuilder> = {
+  gl: atIso(glReport),
   deposit: depositReport,
+  'suspense-aging': atIso(suspenseAgingReport),
+  collections: atIso(collectionsReport),
   history: historyReport,
   daily: dailyReport,
 };
 
-/** Runs one report by name; a report this build does not have is a clear `not available` conflict. */
+/** Runs one report by name. */
 export function runReport(
   db: Database.Database,
   name: ReportName,
   filters: ReportFiltersDto,
   now: Date,
 ): ReportDto {
-  const build = REPORT_BUILDERS[name];
-  if (!build) throw conflict('report-not-available', `the ${name} report is not available in this build`);
-  return build(db, filters, now);
+  return REPORT_BUILDERS[name](db, filters, now);
 }
 
 /** Minor-unit exponents of the currencies a report shows, from the ledger's currencies table. */
