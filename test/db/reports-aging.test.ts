@@ -335,18 +335,18 @@ describe('suspense aging report', () => {
     };
     expect(refused({ operator: 'nobody' })).toMatchObject({
       code: 'validation',
-      issues: [{ path: 'operator', message: 'no operator with login nobody' }],
+      issues: [{ path: 'filters.operator', message: 'no operator with login nobody' }],
     });
     expect(refused({ accountNo: 'NO-SUCH', currency: 'XYZ' })).toMatchObject({
       code: 'validation',
       issues: [
-        { path: 'currency', message: 'unknown currency XYZ' },
-        { path: 'accountNo', message: 'no account NO-SUCH' },
+        { path: 'filters.currency', message: 'XYZ is not a currency of this ledger' },
+        { path: 'filters.accountNo', message: 'no account with number NO-SUCH' },
       ],
     });
     expect(refused({ from: '2026-11-30', to: '2026-11-01' })).toMatchObject({
-      issues: [{ path: 'from', message: 'from 2026-11-30 is after to 2026-11-01' }],
+      issues: [{ path: 'filters.from', message: '2026-11-30 is after 2026-11-01' }],
     });
-    expect(refused({ from: '2026-02-30' })).toMatchObject({ issues: [{ path: 'from' }] });
+    expect(refused({ from: '2026-02-30' })).toMatchObject({ issues: [{ path: 'filters.from' }] });
   });
 });

@@ -330,8 +330,8 @@ describe('collections report', () => {
     expect(error).toMatchObject({
       code: 'validation',
       issues: [
-        { path: 'operator', message: 'no operator with login ghost' },
-        { path: 'accountNo', message: 'no account NOPE-1' },
+        { path: 'filters.operator', message: 'no operator with login ghost' },
+        { path: 'filters.accountNo', message: 'no account with number NOPE-1' },
       ],
     });
   });

@@ -23,7 +23,8 @@ afterAll(() => {
   app?.close();
   s?.cleanup();
 });
-const NOV = { from: '2026-11-01', to: '2026-11-30' };
+/** The default period: the month to date of the clock (2026-11-22). */
+const NOV = { from: '2026-11-01', to: '2026-11-22' };
 const run = (name: string, filters: Record<string, unknown> = {}): Promise<ReportDto> =>
   value<ReportDto>(app.dispatch('reports:run', { name, filters }));
 const table = (r: ReportDto, id: string): ReportTableDto => {
@@ -156,7 +157,7 @@ describe('deposit report', () => {
     const sub = (
       await run('deposit', { currency: 'USD', operator: 'tester', accountNo: s.usd[0]!.accountNo })
     ).subtitle;
-    expect(sub).toContain('batch date 2026-11-01 to 2026-11-30');
+    expect(sub).toContain('batch date 2026-11-01 to 2026-11-22');
     expect(sub).toContain('USD; operator tester');
     expect(sub).toContain(`not applicable here: account ${s.usd[0]!.accountNo}`);
 

@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
+import type { FieldIssue } from '../../../src-shared/api/result';
 import type { ReportFiltersDto } from '../../../src-shared/dto/reports';
 import { PAY_TYPE_NAMES } from '../../../src-shared/pay-types';
+import { isRealIsoDate } from '../../domain/dates';
 import { invalidFields } from '../../ledger/errors';
 
 /** Report filters checked against the ledger: the period is always set, names resolved to ids. */
@@ -50,56 +52,63 @@ export function currentMonth(now: Date): { from: string; to: string } {
 }
 
 /**
- * Checks the filters against the ledger and fills the period (default: the clock's month; a lone `from` runs to
- * the end of the clock's month, a lone `to` starts on the first of its own month). An unknown currency, operator,
- * account or batch is a validation error naming the field; nothing is read further.
+ * Checks the filters against the ledger and fills the period: by default the month to date; a lone `to` starts on
+ * the first of its own month, a lone `from` runs to today (or is a one-day period when it is later). An unknown
+ * currency, operator, account or batch is a validation error naming each bad field; nothing is read further.
  */
 export function resolveFilters(db: Database.Database, f: ReportFiltersDto, now: Date): ResolvedFilters {
-  const month = currentMonth(now);
-  const from = f.from ?? (f.to ? `${f.to.slice(0, 8)}01` : month.from);
-  const to = f.to ?? (f.from && f.from > month.to ? f.from : month.to);
+  const today = isoDay(now);
+  for (const key of ['from', 'to'] as const) {
+    const v = f[key];
+    if (v !== undefined && !isRealIsoDate(v))
+      throw invalidFields(`${key} ${v} is not a date`, [
+        { path: `filters.${key}`, message: `${v} is not a date (YYYY-MM-DD)` },
+      ]);
+  }
+  const to = f.to ?? (f.from && f.from > today ? f.from : today);
+  const from = f.from ?? `${to.slice(0, 8)}01`;
   if (from > to)
     throw invalidFields(`the period starts (${from}) after it ends (${to})`, [
       { path: 'filters.from', message: `${from} is after ${to}` },
     ]);
   const r: ResolvedFilters = { from, to };
+  const headlines: string[] = [];
+  const issues: FieldIssue[] = [];
+  const refuse = (field: keyof ReportFiltersDto, headline: string, message: string): void => {
+    headlines.push(headline);
+    issues.push({ path: `filters.${field}`, message });
+  };
   if (f.currency !== undefined) {
-    const known = db.prepare('SELECT 1 FROM currencies WHERE code = ?').get(f.currency);
-    if (!known)
-      throw invalidFields(`unknown currency ${f.currency}`, [
-        { path: 'filters.currency', message: `${f.currency} is not a currency of this ledger` },
-      ]);
-    r.currency = f.currency;
+    const code = f.currency.trim().toUpperCase();
+    if (db.prepare('SELECT 1 FROM currencies WHERE code = ?').get(code)) r.currency = code;
+    else
+      refuse('currency', `unknown currency ${f.currency}`, `${f.currency} is not a currency of this ledger`);
   }
   if (f.channelId !== undefined) r.channelId = f.channelId;
   if (f.payType !== undefined) r.payType = f.payType;
   if (f.batchId !== undefined) {
-    if (!db.prepare('SELECT 1 FROM batches WHERE id = ?').get(f.batchId))
-      throw invalidFields(`unknown batch ${f.batchId}`, [
-        { path: 'filters.batchId', message: `no batch with id ${f.batchId}` },
-      ]);
-    r.batchId = f.batchId;
+    if (db.prepare('SELECT 1 FROM batches WHERE id = ?').get(f.batchId)) r.batchId = f.batchId;
+    else refuse('batchId', `unknown batch ${f.batchId}`, `no batch with id ${f.batchId}`);
   }
   if (f.operator !== undefined) {
     const op = db.prepare('SELECT id FROM operators WHERE login = ?').get(f.operator) as
       { id: number } | undefined;
-    if (!op)
-      throw invalidFields(`unknown operator ${f.operator}`, [
-        { path: 'filters.operator', message: `no operator with login ${f.operator}` },
-      ]);
-    r.operator = f.operator;
-    r.operatorId = op.id;
+    if (op) {
+      r.operator = f.operator;
+      r.operatorId = op.id;
+    } else refuse('operator', `unknown operator ${f.operator}`, `no operator with login ${f.operator}`);
   }
   if (f.accountNo !== undefined) {
-    const a = db.prepare('SELECT id FROM accounts WHERE account_no = ?').get(f.accountNo) as
-      { id: number } | undefined;
-    if (!a)
-      throw invalidFields(`unknown account ${f.accountNo}`, [
-        { path: 'filters.accountNo', message: `no account with number ${f.accountNo}` },
-      ]);
-    r.accountNo = f.accountNo;
-    r.accountId = a.id;
+    // The account key is the number as the desk types it (trimmed, upper case); suspense accounts are not customers.
+    const a = db
+      .prepare('SELECT id, account_no AS no FROM accounts WHERE account_key = ? AND is_suspense = 0')
+      .get(f.accountNo.trim().toUpperCase()) as { id: number; no: string } | undefined;
+    if (a) {
+      r.accountNo = a.no;
+      r.accountId = a.id;
+    } else refuse('accountNo', `unknown account ${f.accountNo}`, `no account with number ${f.accountNo}`);
   }
+  if (issues.length > 0) throw invalidFields(headlines.join('; '), issues);
   return r;
 }
 

@@ -1,13 +1,12 @@
 import type Database from 'better-sqlite3';
-import type { FieldIssue } from '../../../src-shared/api/result';
 import type { ReportFiltersDto } from '../../../src-shared/dto/reports';
 import { PAY_TYPE_NAMES } from '../../../src-shared/pay-types';
-import { addDays, isoDate, isRealIsoDate } from '../../domain/dates';
-import { invalidFields } from '../../ledger/errors';
+import { addDays } from '../../domain/dates';
+import { echoFilters, resolveFilters as resolveShared } from './filters';
 
 /**
- * The report filters of the suspense-aging and collections reports, checked and resolved against the ledger:
- * the inclusive period (default: the month of `now` up to today), and ids for the operator login and the account.
+ * The report filters as the suspense-aging and collections reports bind them: the inclusive period with its
+ * exclusive end instant, and null where a filter is not given.
  */
 export type ResolvedFilters = {
   from: string;
@@ -25,62 +24,21 @@ export type ResolvedFilters = {
   echo: ReportFiltersDto;
 };
 
-/**
- * Checks the filters (real dates, from ≤ to, known currency, operator, account and batch) and resolves them.
- * Every problem is reported by field, and nothing is read from the ledger before they pass.
- */
+/** The shared report filters (filters.ts), in the shape the suspense-aging and collections queries bind. */
 export function resolveFilters(db: Database.Database, f: ReportFiltersDto, now: string): ResolvedFilters {
-  const issues: FieldIssue[] = [];
-  const today = isoDate(new Date(now));
-  for (const key of ['from', 'to'] as const) {
-    const v = f[key];
-    if (v !== undefined && !isRealIsoDate(v))
-      issues.push({ path: key, message: `${key} ${v} is not a date (YYYY-MM-DD)` });
-  }
-  const to = f.to ?? today;
-  const from = f.from ?? `${to.slice(0, 7)}-01`;
-  if (issues.length === 0 && from > to)
-    issues.push({ path: 'from', message: `from ${from} is after to ${to}` });
-  let currency: string | null = null;
-  if (f.currency !== undefined) {
-    currency = f.currency.trim().toUpperCase();
-    if (!db.prepare('SELECT 1 FROM currencies WHERE code = ?').get(currency))
-      issues.push({ path: 'currency', message: `unknown currency ${f.currency}` });
-  }
-  let operatorId: number | null = null;
-  if (f.operator !== undefined) {
-    const row = db.prepare('SELECT id FROM operators WHERE login = ?').get(f.operator.trim()) as
-      { id: number } | undefined;
-    if (row) operatorId = row.id;
-    else issues.push({ path: 'operator', message: `no operator with login ${f.operator}` });
-  }
-  let accountId: number | null = null;
-  let accountNo: string | null = null;
-  if (f.accountNo !== undefined) {
-    const row = db
-      .prepare('SELECT id, account_no AS no FROM accounts WHERE account_key = ? AND is_suspense = 0')
-      .get(f.accountNo.trim().toUpperCase()) as { id: number; no: string } | undefined;
-    if (row) {
-      accountId = row.id;
-      accountNo = row.no;
-    } else issues.push({ path: 'accountNo', message: `no account ${f.accountNo}` });
-  }
-  if (f.batchId !== undefined && !db.prepare('SELECT 1 FROM batches WHERE id = ?').get(f.batchId))
-    issues.push({ path: 'batchId', message: `no batch ${f.batchId}` });
-  if (issues.length > 0)
-    throw invalidFields(`bad report filters: ${issues.map((i) => i.message).join('; ')}`, issues);
+  const r = resolveShared(db, f, new Date(now));
   return {
-    from,
-    to,
-    toExclusive: addDays(to, 1),
-    currency,
-    channelId: f.channelId ?? null,
-    payType: f.payType ?? null,
-    batchId: f.batchId ?? null,
-    operatorId,
-    accountId,
-    accountNo,
-    echo: { ...f, from, to, ...(currency !== null ? { currency } : {}) },
+    from: r.from,
+    to: r.to,
+    toExclusive: addDays(r.to, 1),
+    currency: r.currency ?? null,
+    channelId: r.channelId ?? null,
+    payType: r.payType ?? null,
+    batchId: r.batchId ?? null,
+    operatorId: r.operatorId ?? null,
+    accountId: r.accountId ?? null,
+    accountNo: r.accountNo ?? null,
+    echo: echoFilters(r),
   };
 }
 
