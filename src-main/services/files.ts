@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { writeAudit } from '../ledger/audit';
 import { forbidden, invalidFields } from '../ledger/errors';
@@ -251,4 +251,18 @@ export function jsonErrorOffset(text: string): number {
     if (err instanceof JsonStop) return err.offset;
     throw err;
   }
+}
+
+/**
+ * Creates a folder and its missing parents one level at a time (owner-only by default). Node's recursive mkdir
+ * spins forever on some paths (a folder under /proc), and a mistyped `--out` must fail a nightly job, not hang it;
+ * here any failure is the plain error of the level that could not be made.
+ */
+export function makeFolder(dir: string, mode = 0o700): void {
+  const missing: string[] = [];
+  for (let at = resolve(dir); !existsSync(at); at = dirname(at)) {
+    missing.unshift(at);
+    if (dirname(at) === at) break;
+  }
+  for (const d of missing) mkdirSync(d, { mode });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { makeFolder } from '../files';
 import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { DdFileDto, DdRunDto } from '../../../src-shared/dto/directdebit';
@@ -181,7 +182,7 @@ export function writeRegisteredFile(
     messageId: string;
     format: DdFileDto['format'];
   };
-  mkdirSync(outDir, { recursive: true, mode: 0o700 });
+  makeFolder(outDir);
   const path = join(outDir, fileNameOf(row.messageId, row.format));
   // Bank files carry account details: owner-only, like the CLI's exports (an existing file is narrowed too).
   writeFileSync(path, text, { mode: 0o600 });

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Papa from 'papaparse';
 import { invalidFields } from '../../ledger/errors';
+import { makeFolder } from '../files';
 
 /** The CSV of records: a header row of the fields, one row per record, `\n` line ends, a final line end. */
 export function toCsv<T extends Record<string, unknown>>(
@@ -38,13 +39,14 @@ function writeReason(err: unknown): string {
   if (e.code === 'ENOTDIR' || e.code === 'EEXIST') return 'a file is in the way of the folder';
   if (e.code === 'EISDIR') return 'a folder is in the way of the file';
   if (e.code === 'ENOSPC') return 'the disk is full';
+  if (e.code === 'ENOENT') return 'the folder cannot be made here';
   return e.code ?? e.message;
 }
 
 /** Creates the export folder (owner-only when new); a failure is a validation error on `out`. */
 export function ensureFolder(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeFolder(dir);
   } catch (err) {
     const reason = writeReason(err);
     throw invalidFields(`the export folder ${dir} cannot be created: ${reason}`, [
