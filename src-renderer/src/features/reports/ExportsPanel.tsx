@@ -15,17 +15,11 @@ import RefreshIcon from '@mui/icons-material/Refresh';
 import type { ExportRunDto } from '../../../../src-shared/dto/reports';
 import { call, errorMessage } from '../../api/client';
 import { formatCount } from '../../components/format';
-import { formatDateTime } from './report-format';
+import { exportRange, formatDateTime } from './report-format';
 
 /** The last part of a path (the file name), for a compact list. */
 function baseName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
-}
-
-/** What an export run covered: its date range, or the journal ids past the watermark it read. */
-export function exportRange(r: ExportRunDto): string {
-  if (r.fromDate || r.toDate) return `${r.fromDate ?? '…'} to ${r.toDate ?? '…'}`;
-  return `journals ${r.journals.from + 1}–${r.journals.to}`;
 }
 
 /** The integration exports run so far (`paydesk export posted|gl`), newest first: for supervisors to follow. */

@@ -17,7 +17,7 @@ import type { GlLinesDto } from '../../../../src-shared/dto/reports';
 import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
-import { formatDateTime } from './report-format';
+import { formatDateTime, sumLines } from './report-format';
 
 /** Journal lines per page of the drill-down. */
 export const GL_PAGE = 100;
@@ -33,17 +33,6 @@ export type GlDrill = {
   creditMinor: number | null;
   lines: number | null;
 };
-
-/** Debits (positive lines) and credits (negative lines, as a positive amount) of a page of journal lines. */
-export function sumLines(rows: GlLinesDto['rows']): { debitMinor: number; creditMinor: number } {
-  let debitMinor = 0;
-  let creditMinor = 0;
-  for (const r of rows) {
-    if (r.amountMinor > 0) debitMinor += r.amountMinor;
-    else creditMinor -= r.amountMinor;
-  }
-  return { debitMinor, creditMinor };
-}
 
 /** The journal lines behind one G/L summary row, paged, with the row's figures and the page's own sums. */
 export function GlLinesDialog({ drill, onClose }: { drill: GlDrill; onClose: () => void }) {

@@ -1,4 +1,6 @@
 import type {
+  ExportRunDto,
+  GlLinesDto,
   ReportCell,
   ReportChartDto,
   ReportColumnDto,
@@ -269,4 +271,21 @@ export function exportFileName(
 export function numberCell(row: Record<string, ReportCell>, key: string): number | null {
   const v = row[key];
   return typeof v === 'number' ? v : null;
+}
+
+/** Debits (positive lines) and credits (negative lines, as a positive amount) of a page of journal lines. */
+export function sumLines(rows: GlLinesDto['rows']): { debitMinor: number; creditMinor: number } {
+  let debitMinor = 0;
+  let creditMinor = 0;
+  for (const r of rows) {
+    if (r.amountMinor > 0) debitMinor += r.amountMinor;
+    else creditMinor -= r.amountMinor;
+  }
+  return { debitMinor, creditMinor };
+}
+
+/** What an export run covered: its date range, or the journal ids past the watermark it read. */
+export function exportRange(r: ExportRunDto): string {
+  if (r.fromDate || r.toDate) return `${r.fromDate ?? '…'} to ${r.toDate ?? '…'}`;
+  return `journals ${r.journals.from + 1}–${r.journals.to}`;
 }
