@@ -125,6 +125,13 @@ describe('report cells', () => {
       cellText({ key: 'at', label: 'At', kind: 'datetime' }, { at: '2026-12-03T09:15:42.000Z' }, money),
     ).toBe('2026-12-03 09:15');
     expect(cellText({ key: 'p', label: 'Rate', kind: 'percent' }, { p: 9950 }, money)).toBe('99.50 %');
+    expect(cellText({ key: 'count', label: 'n', kind: 'int' }, { count: 12345 }, money)).toBe('12,345');
+    expect(cellText({ key: 'payType', label: 'Pay type', kind: 'int' }, { payType: 10012 }, money)).toBe(
+      '10012',
+    );
+    expect(cellText({ key: 'batchId', label: 'Batch', kind: 'int' }, { batchId: 12345 }, money)).toBe(
+      '12345',
+    );
   });
 });
 

@@ -14,6 +14,13 @@ import { chartCurrencies, chartData, defaultChartCurrency, type ChartSeriesData 
 
 const HEIGHT = 240;
 
+const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+
+/** The value axis: compact figures (12K, 1.5M) in a fixed width, so long amounts are never cut. */
+const VALUE_AXIS = [
+  { width: 52, valueFormatter: (v: number | null) => (v === null ? '' : compact.format(v)) },
+];
+
 /**
  * One chart of a report, drawn from its table: money in major units of one currency at a time (a switch when the
  * table holds several), labels and tooltips formatted from the exact minor units.
@@ -94,6 +101,7 @@ export function ReportChart({ chart, table }: { chart: ReportChartDto; table: Re
           height={HEIGHT}
           skipAnimation
           xAxis={[{ scaleType: 'point', data: data.x }]}
+          yAxis={VALUE_AXIS}
           series={data.series.map((s) => ({
             data: s.data,
             label: s.label,
@@ -107,6 +115,7 @@ export function ReportChart({ chart, table }: { chart: ReportChartDto; table: Re
           height={HEIGHT}
           skipAnimation
           xAxis={[{ scaleType: 'band', data: data.x }]}
+          yAxis={VALUE_AXIS}
           series={data.series.map((s) => ({
             data: s.data,
             label: s.label,

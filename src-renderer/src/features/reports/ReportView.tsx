@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Paper from '@mui/material/Paper';
@@ -18,8 +19,10 @@ export function ReportView({
   report,
   canDrill,
   onDrill,
+  actions,
 }: {
   report: ReportDto;
+  actions?: ReactNode;
   canDrill: (table: ReportTableDto) => boolean;
   onDrill: RowDrill;
 }) {
@@ -27,16 +30,23 @@ export function ReportView({
   const emptyText = REPORT_LABELS[report.name].empty;
   return (
     <Box data-testid={`report-${report.name}`} sx={{ display: 'flex', flexDirection: 'column', gap: 2 }}>
-      <Box>
-        <Typography variant="h6" data-testid="report-title" sx={{ lineHeight: 1.3 }}>
-          {report.title}
-        </Typography>
-        <Typography variant="body2" color="textSecondary" data-testid="report-subtitle">
-          {report.subtitle}
-        </Typography>
-        <Typography variant="caption" color="textSecondary" data-testid="report-generated">
-          Generated {formatDateTime(report.generatedAt)} UTC
-        </Typography>
+      <Box sx={{ display: 'flex', alignItems: 'flex-start', gap: 1 }}>
+        <Box sx={{ flex: 1, minWidth: 0 }}>
+          <Typography variant="h6" data-testid="report-title" sx={{ lineHeight: 1.3 }}>
+            {report.title}
+          </Typography>
+          <Typography variant="body2" color="textSecondary" data-testid="report-subtitle">
+            {report.subtitle}
+          </Typography>
+          <Typography variant="caption" color="textSecondary" data-testid="report-generated">
+            Generated {formatDateTime(report.generatedAt)} UTC
+          </Typography>
+        </Box>
+        {actions && (
+          <Box className="no-print" sx={{ display: 'flex', gap: 0.5, flexShrink: 0 }}>
+            {actions}
+          </Box>
+        )}
       </Box>
       {empty && (
         <Alert severity="info" data-testid="report-empty">

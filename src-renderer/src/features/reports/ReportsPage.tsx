@@ -43,16 +43,23 @@ const PRINT_STYLES = (
   <GlobalStyles
     styles={{
       '@media print': {
-        'html, body, #root, #root *': { overflow: 'visible !important', height: 'auto !important' },
+        'html, body, #root': { height: 'auto !important', overflow: 'visible !important' },
+        '#root *': { overflow: 'visible !important' },
         'body *': { visibility: 'hidden' },
-        '.report-print-root, .report-print-root *': { visibility: 'visible' },
+        '.report-print-root, .report-print-root *': {
+          visibility: 'visible',
+          printColorAdjust: 'exact',
+          WebkitPrintColorAdjust: 'exact',
+        },
         '.report-print-root': {
           position: 'absolute',
           left: 0,
           top: 0,
           width: '100%',
+          height: 'auto !important',
           padding: '0 !important',
         },
+        '.report-print-root .MuiTableContainer-root': { maxHeight: 'none !important' },
         '.report-print-root .no-print': { display: 'none !important' },
       },
     }}
@@ -179,6 +186,38 @@ export function ReportsPage({
     });
   };
 
+  const actions = (
+    <>
+      <Button
+        size="small"
+        startIcon={<TableChartIcon />}
+        disabled={!shown || busy !== null}
+        onClick={() => void saveCsv()}
+        data-testid="report-export-csv"
+      >
+        CSV
+      </Button>
+      <Button
+        size="small"
+        startIcon={<PictureAsPdfIcon />}
+        disabled={!shown || busy !== null}
+        onClick={() => void savePdf()}
+        data-testid="report-export-pdf"
+      >
+        PDF
+      </Button>
+      <Button
+        size="small"
+        startIcon={<PrintIcon />}
+        disabled={!shown}
+        onClick={() => window.print()}
+        data-testid="report-print"
+      >
+        Print
+      </Button>
+    </>
+  );
+
   const item = (id: View, label: string, hint: string) => (
     <ListItemButton
       key={id}
@@ -208,7 +247,7 @@ export function ReportsPage({
         component="nav"
         aria-label="Reports"
         className="no-print"
-        sx={{ width: 230, flexShrink: 0, borderRight: 1, borderColor: 'divider', overflowY: 'auto' }}
+        sx={{ width: 210, flexShrink: 0, borderRight: 1, borderColor: 'divider', overflowY: 'auto' }}
       >
         <List dense subheader={<ListSubheader sx={{ lineHeight: '36px' }}>Reports</ListSubheader>}>
           {REPORT_NAMES.map((n) => item(n, REPORT_LABELS[n].label, REPORT_LABELS[n].hint))}
@@ -222,49 +261,6 @@ export function ReportsPage({
       </Box>
       <Box sx={{ flex: 1, minWidth: 0, display: 'flex', flexDirection: 'column', minHeight: 0 }}>
         {view !== 'exports' && <ReportFilterBar name={name} filters={filters} onChange={setFilters} />}
-        {view !== 'exports' && (
-          <Box
-            className="no-print"
-            sx={{
-              display: 'flex',
-              alignItems: 'center',
-              gap: 1,
-              px: 2,
-              py: 0.75,
-              borderBottom: 1,
-              borderColor: 'divider',
-            }}
-          >
-            <Box sx={{ flex: 1 }} />
-            <Button
-              size="small"
-              startIcon={<TableChartIcon />}
-              disabled={!shown || busy !== null}
-              onClick={() => void saveCsv()}
-              data-testid="report-export-csv"
-            >
-              CSV
-            </Button>
-            <Button
-              size="small"
-              startIcon={<PictureAsPdfIcon />}
-              disabled={!shown || busy !== null}
-              onClick={() => void savePdf()}
-              data-testid="report-export-pdf"
-            >
-              PDF
-            </Button>
-            <Button
-              size="small"
-              startIcon={<PrintIcon />}
-              disabled={!shown}
-              onClick={() => window.print()}
-              data-testid="report-print"
-            >
-              Print
-            </Button>
-          </Box>
-        )}
         <LinearProgress
           sx={{ height: 2, visibility: loading || busy ? 'visible' : 'hidden' }}
           aria-hidden
@@ -293,7 +289,7 @@ export function ReportsPage({
               )}
               {shown && (
                 <Box sx={{ opacity: loading ? 0.6 : 1, transition: 'opacity 120ms' }}>
-                  <ReportView report={shown} canDrill={canDrill} onDrill={onDrill} />
+                  <ReportView report={shown} canDrill={canDrill} onDrill={onDrill} actions={actions} />
                 </Box>
               )}
             </>
