@@ -80,7 +80,7 @@ export function ReportChart({ chart, table }: { chart: ReportChartDto; table: Re
       </Box>
       {data.x.length === 0 ? (
         <Typography variant="body2" color="textSecondary" sx={{ py: 2 }}>
-          Nothing to draw.
+          No figures to draw for this period.
         </Typography>
       ) : chart.kind === 'pie' ? (
         <PieChart

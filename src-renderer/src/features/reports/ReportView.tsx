@@ -54,7 +54,7 @@ export function ReportView({
         </Alert>
       )}
       {report.tables.map((table) => {
-        const charts = empty ? [] : report.charts.filter((c) => c.tableId === table.id);
+        const charts = report.charts.filter((c) => c.tableId === table.id);
         const drillable = table.drill !== undefined && canDrill(table);
         return (
           <Paper key={table.id} variant="outlined" sx={{ p: 1.5, breakInside: 'avoid' }}>
