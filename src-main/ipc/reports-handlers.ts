@@ -1,11 +1,14 @@
 import type { ServiceContext } from '../services/context';
+import { exportReport } from '../services/reports/export';
+import { runReport } from '../services/reports/registry';
 import type { Handlers } from './dispatch';
 
 /** Handlers of the reports: run one, export it as CSV and PDF. */
 export function createReportsHandlers(ctx: ServiceContext): Pick<Handlers, 'reports:run' | 'reports:export'> {
-  void ctx;
-  const notYet = (): never => {
-    throw new Error('not built yet');
+  const db = ctx.ledger.sqlite;
+  return {
+    'reports:run': (input) => runReport(db, input.name, input.filters, ctx.clock()),
+    'reports:export': (input) =>
+      exportReport(db, { at: ctx.clock(), operatorId: ctx.operator.id }, input, ctx.clock()),
   };
-  return { 'reports:run': notYet, 'reports:export': notYet };
 }

@@ -1,11 +1,8 @@
 import type { ServiceContext } from '../services/context';
+import { paymentTimeline } from '../services/timeline/timeline';
 import type { Handlers } from './dispatch';
 
-/** Handler of the payment timeline. */
+/** Handler of the payment timeline (read only). */
 export function createTimelineHandlers(ctx: ServiceContext): Pick<Handlers, 'payments:timeline'> {
-  void ctx;
-  const notYet = (): never => {
-    throw new Error('not built yet');
-  };
-  return { 'payments:timeline': notYet };
+  return { 'payments:timeline': (input) => paymentTimeline(ctx.ledger.sqlite, input.paymentId) };
 }

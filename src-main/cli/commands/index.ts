@@ -4,12 +4,15 @@ import { registerApprovalCommands } from './approvals';
 import { registerAuthCommands } from './auth';
 import { registerBatchCommands } from './batches';
 import { registerDirectDebitCommands } from './directdebit';
+import { registerGlExportCommands } from './gl-export';
 import { registerLedgerCommands } from './ledger';
 import { registerMandateCommands } from './mandates';
 import { registerProcessorCommands } from './processors';
 import { registerBankFileCommands } from './bankfiles';
+import { registerReportCommands } from './reports';
 import { registerReturnsCommands } from './returns';
 import { registerSuspense } from './suspense';
+import { registerTimelineCommands } from './timeline';
 
 /** Command groups registered in their own files; add one line per area. */
 export const COMMAND_GROUPS: ((kit: CliKit) => void)[] = [
@@ -18,10 +21,13 @@ export const COMMAND_GROUPS: ((kit: CliKit) => void)[] = [
   registerAuthCommands,
   registerBatchCommands,
   registerDirectDebitCommands,
+  registerGlExportCommands,
   registerLedgerCommands,
   registerMandateCommands,
   registerProcessorCommands,
   registerBankFileCommands,
+  registerReportCommands,
   registerReturnsCommands,
   registerSuspense,
+  registerTimelineCommands,
 ];

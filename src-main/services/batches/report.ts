@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import Papa from 'papaparse';
-import type { PDFFont, PDFPage } from 'pdf-lib';
+import type { Alignment, Content } from 'pdfmake/interfaces';
 import {
   ENTRY_STATUSES,
   type BatchReportDto,
@@ -10,6 +10,7 @@ import {
 import { formatMinor } from '../../../src-shared/money';
 import { PAY_TYPE_NAMES } from '../../../src-shared/pay-types';
 import { findReasonCode, REASON_DOMAIN } from '../../ledger/codes';
+import { pdfText, renderPdf } from '../reports/pdf';
 import { getBatch } from './batch-store';
 
 /** Lists in a report stop here; the totals still count every entry. */
@@ -216,49 +217,11 @@ export function reportCsv(r: Omit<BatchReportDto, 'csv' | 'pdfBase64'>): string 
   return Papa.unparse(safe, { newline: '\r\n' }) + '\r\n';
 }
 
-/** The report as a printable PDF (A4, standard fonts, paginated). */
+/** The report as a printable PDF (A4, standard fonts, paginated) on the reports' pdfmake kit. */
 export async function reportPdf(r: Omit<BatchReportDto, 'csv' | 'pdfBase64'>): Promise<Uint8Array> {
-  // Loaded on first use: only a PDF report needs it, and it is the heaviest module of the main process.
-  const { PDFDocument, StandardFonts, rgb } = await import('pdf-lib');
-  const doc = await PDFDocument.create();
-  doc.setTitle(`Batch report ${r.batch.batchNo}`);
-  doc.setProducer('Paydesk');
-  doc.setCreationDate(new Date(r.generatedAt));
-  doc.setModificationDate(new Date(r.generatedAt));
-  const font = await doc.embedFont(StandardFonts.Helvetica);
-  const bold = await doc.embedFont(StandardFonts.HelveticaBold);
-  // The standard fonts speak WinAnsi only; anything else prints as "?" rather than failing the report.
-  const known = new Set(font.getCharacterSet());
-  const winAnsi = (s: string): string =>
-    [...s].map((ch) => (known.has(ch.codePointAt(0) ?? 0) ? ch : '?')).join('');
-  /** The text, shortened with an ellipsis to fit the width. */
-  const fit = (s: string, width: number, f: PDFFont, size: number): string => {
-    let t = winAnsi(s);
-    if (f.widthOfTextAtSize(t, size) <= width) return t;
-    while (t.length > 1 && f.widthOfTextAtSize(`${t}\u2026`, size) > width) t = t.slice(0, -1);
-    return `${t.trimEnd()}\u2026`;
-  };
-  const [W, H, M] = [595.28, 841.89, 40];
-  let page: PDFPage = doc.addPage([W, H]);
-  let y = H - M;
   const b = r.batch;
   const e = b.exponent;
-  const text = (s: string, x: number, f: PDFFont = font, size = 9): void => {
-    page.drawText(fit(s, W - M - x, f, size), { x, y, size, font: f, color: rgb(0.1, 0.1, 0.1) });
-  };
-  const newline = (h = 13): void => {
-    y -= h;
-    if (y < M) {
-      page = doc.addPage([W, H]);
-      y = H - M;
-    }
-  };
-  const rightText = (s: string, xRight: number, f: PDFFont = font, size = 9): void => {
-    const t = winAnsi(s);
-    page.drawText(t, { x: xRight - f.widthOfTextAtSize(t, size), y, size, font: f });
-  };
-  text(`Batch report ${b.batchNo}`, M, bold, 16);
-  newline(22);
+  const withCurrency = (minor: number | null): string => `${money(minor, e)} ${b.currency}`;
   const header: [string, string][] = [
     ['Type', `${b.batchType}, ${PAY_TYPE_NAMES[b.payType] ?? String(b.payType)}, ${b.allocationLevel}-level`],
     ['Status', b.status],
@@ -286,82 +249,99 @@ export async function reportPdf(r: Omit<BatchReportDto, 'csv' | 'pdfBase64'>): P
     ['Note', b.note ?? '-'],
     ['Printed', r.generatedAt.replace('T', ' ').slice(0, 19) + ' UTC'],
   ];
-  for (const [k, v] of header) {
-    text(k, M, bold);
-    text(v, M + 80);
-    newline();
-  }
-  newline(8);
-  const heading = (s: string): void => {
-    newline(6);
-    text(s, M, bold, 12);
-    newline(16);
+  const heading = (text: string): Content => ({
+    text: pdfText(text),
+    fontSize: 12,
+    bold: true,
+    margin: [0, 10, 0, 4],
+  });
+  const grid = (head: string[], rows: string[][], right: number[]): Content => {
+    const align = (i: number): Alignment => (right.includes(i) ? 'right' : 'left');
+    return {
+      table: {
+        headerRows: 1,
+        dontBreakRows: true,
+        body: [
+          head.map((h, i) => ({
+            text: h,
+            bold: true,
+            fillColor: '#dde6f0',
+            alignment: align(i),
+          })),
+          ...rows.map((row) => row.map((v, i) => ({ text: pdfText(v), alignment: align(i) }))),
+        ],
+      },
+      layout: 'lightHorizontalLines',
+    };
   };
-  heading('Posted');
-  for (const [label, p] of [
-    ['Posted to accounts', r.postedToAccounts],
-    ['Posted to suspense', r.postedToSuspense],
-  ] as const) {
-    text(label, M);
-    rightText(String(p.count), M + 240);
-    rightText(`${money(p.totalMinor, e)} ${b.currency}`, M + 380);
-    newline();
-  }
-  heading('Entries per status');
-  for (const s of r.byStatus) {
-    text(s.status.replace(/_/g, ' '), M);
-    rightText(String(s.count), M + 240);
-    rightText(`${money(s.totalMinor, e)} ${b.currency}`, M + 380);
-    newline();
-  }
-  const list = (title: string, sec: BatchReportDto['suspended'], reason: boolean): void => {
-    heading(`${title}: ${sec.total} entries, ${money(sec.totalMinor, e)} ${b.currency}`);
-    if (sec.total === 0) {
-      text('None.', M);
-      newline();
-      return;
-    }
-    for (const [label, x] of [
-      ['#', M],
-      ['Account', M + 35],
-      ['Bill', M + 130],
-      ['Amount', M + 215],
-      [reason ? 'Reason' : 'Problem', M + 290],
-    ] as const) {
-      text(label, x, bold);
-    }
-    newline();
-    for (const l of sec.rows) {
-      text(String(l.seq), M);
-      text(l.accountNo ?? '', M + 35);
-      text(l.billNo ?? '', M + 130);
-      rightText(money(l.amountMinor, e), M + 280);
-      const why = reason
-        ? `${l.reasonCode ?? ''} ${l.reasonLabel ?? ''}`
-        : (l.problem ?? l.status.replace(/_/g, ' '));
-      text(why, M + 290);
-      newline();
-    }
-    if (sec.total > sec.rows.length) {
-      text(`... and ${sec.total - sec.rows.length} more`, M);
-      newline();
-    }
-  };
-  list('Suspended', r.suspended, true);
-  list('Exceptions', r.exceptions, false);
-  heading(`Exception batches: ${r.exceptionBatches.length}`);
-  for (const x of r.exceptionBatches) {
-    text(x.batchNo, M);
-    text(x.status, M + 150);
-    rightText(`${x.entries} entries`, M + 300);
-    rightText(`${money(x.totalMinor, e)} ${b.currency}`, M + 420);
-    newline();
-  }
-  const pages = doc.getPages();
-  pages.forEach((p, i) =>
-    p.drawText(`${b.batchNo}  page ${i + 1} of ${pages.length}`, { x: M, y: M / 2, size: 8, font }),
-  );
-  return doc.save({ useObjectStreams: false });
+  const list = (title: string, sec: BatchReportDto['suspended'], reason: boolean): Content[] => [
+    heading(`${title}: ${sec.total} entries, ${withCurrency(sec.totalMinor)}`),
+    sec.total === 0
+      ? { text: 'None.' }
+      : grid(
+          ['#', 'Account', 'Bill', 'Amount', reason ? 'Reason' : 'Problem'],
+          sec.rows.map((l) => [
+            String(l.seq),
+            l.accountNo ?? '',
+            l.billNo ?? '',
+            money(l.amountMinor, e),
+            reason
+              ? `${l.reasonCode ?? ''} ${l.reasonLabel ?? ''}`.trim()
+              : (l.problem ?? l.status.replace(/_/g, ' ')),
+          ]),
+          [3],
+        ),
+    ...(sec.total > sec.rows.length ? [{ text: `... and ${sec.total - sec.rows.length} more` }] : []),
+  ];
+  const content: Content[] = [
+    { text: pdfText(`Batch report ${b.batchNo}`), fontSize: 16, bold: true, margin: [0, 0, 0, 8] },
+    {
+      table: {
+        widths: [70, '*'],
+        body: header.map(([k, v]) => [{ text: k, bold: true }, { text: pdfText(v) }]),
+      },
+      layout: 'noBorders',
+    },
+    heading('Posted'),
+    grid(
+      ['Where', 'Entries', 'Amount'],
+      (
+        [
+          ['Posted to accounts', r.postedToAccounts],
+          ['Posted to suspense', r.postedToSuspense],
+        ] as const
+      ).map(([label, p]) => [label, String(p.count), withCurrency(p.totalMinor)]),
+      [1, 2],
+    ),
+    heading('Entries per status'),
+    grid(
+      ['Status', 'Entries', 'Amount'],
+      r.byStatus.map((x) => [x.status.replace(/_/g, ' '), String(x.count), withCurrency(x.totalMinor)]),
+      [1, 2],
+    ),
+    ...list('Suspended', r.suspended, true),
+    ...list('Exceptions', r.exceptions, false),
+    heading(`Exception batches: ${r.exceptionBatches.length}`),
+    ...(r.exceptionBatches.length === 0
+      ? []
+      : [
+          grid(
+            ['Batch', 'Status', 'Entries', 'Amount'],
+            r.exceptionBatches.map((x) => [
+              x.batchNo,
+              x.status,
+              String(x.entries),
+              withCurrency(x.totalMinor),
+            ]),
+            [2, 3],
+          ),
+        ]),
+  ];
+  return renderPdf({
+    info: { title: pdfText(`Batch report ${b.batchNo}`), producer: 'Paydesk', creator: 'Paydesk' },
+    content,
+    footerText: b.batchNo,
+  });
 }
 
 /** The batch report with the formats asked for (CSV text, PDF as base64). */

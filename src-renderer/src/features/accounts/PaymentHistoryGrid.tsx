@@ -21,6 +21,7 @@ import type { AllocationRowDto } from '../../../../src-shared/dto/allocation';
 import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { createGridTheme } from '../../components/grid-theme';
+import { usePaymentTimeline } from '../../components/PaymentTimelineDialog';
 import { AllocationRowsTable } from '../allocation/AllocationRowsTable';
 import type { PaymentActions } from '../allocation/dialog-state';
 import { paymentKindName, paymentStatusName, payTypeName } from './labels';
@@ -39,7 +40,12 @@ type HistoryGridRow = PaymentHistoryRowDto & {
 };
 
 /** What the cell renderers need besides the row. */
-type GridContext = { toggle: (paymentId: number) => void; actions?: PaymentActions; currency: string };
+type GridContext = {
+  toggle: (paymentId: number) => void;
+  actions?: PaymentActions;
+  currency: string;
+  timeline: (paymentId: number) => void;
+};
 
 /** Height of a detail row: title, table header and one line per allocation row, capped (it scrolls inside). */
 function detailHeight(detail: Detail): number {
@@ -124,6 +130,23 @@ function ActionsCell(p: ICellRendererParams<HistoryGridRow, unknown, GridContext
   );
 }
 
+function TimelineCell(p: ICellRendererParams<HistoryGridRow, unknown, GridContext>) {
+  const row = p.data;
+  if (!row) return null;
+  return (
+    <Button
+      size="small"
+      tabIndex={-1}
+      sx={{ minWidth: 0, py: 0 }}
+      onClick={() => p.context.timeline(row.paymentId)}
+      title="Timeline (T)"
+      data-testid={`history-timeline-${row.paymentId}`}
+    >
+      Timeline
+    </Button>
+  );
+}
+
 function DetailRow(p: ICellRendererParams<HistoryGridRow, unknown, GridContext>) {
   const row = p.data;
   const detail = row?.detail;
@@ -158,7 +181,7 @@ function DetailRow(p: ICellRendererParams<HistoryGridRow, unknown, GridContext>)
 
 /**
  * One page of payment history in an AG Grid; money stays integer in rows and is formatted in cells. A payment row
- * expands (Enter, or the arrow) to show where it went; A allocates and U undoes the focused payment's allocation.
+ * expands (Enter, or the arrow) to show where it went; A allocates and U undoes the focused payment's allocation, T opens its timeline.
  */
 export function PaymentHistoryGrid({
   rows,
@@ -177,6 +200,8 @@ export function PaymentHistoryGrid({
   const [expanded, setExpanded] = useState<ReadonlySet<number>>(new Set());
   const [details, setDetails] = useState<Readonly<Record<number, Detail>>>({});
   const expandedRef = useRef(expanded);
+  const timeline = usePaymentTimeline();
+  const openTimeline = timeline.open;
 
   const load = useCallback((paymentId: number) => {
     call('payments:allocations', { paymentId }).then(
@@ -228,8 +253,8 @@ export function PaymentHistoryGrid({
   );
 
   const context = useMemo<GridContext>(
-    () => ({ toggle, actions, currency: accountCurrency }),
-    [toggle, actions, accountCurrency],
+    () => ({ toggle, actions, currency: accountCurrency, timeline: openTimeline }),
+    [toggle, actions, accountCurrency, openTimeline],
   );
 
   const onCellKeyDown = useCallback(
@@ -242,6 +267,9 @@ export function PaymentHistoryGrid({
       if (key === 'Enter' || key === ' ') {
         ke.preventDefault();
         toggle(row.paymentId);
+      } else if (key === 't' || key === 'T') {
+        ke.preventDefault();
+        openTimeline(row.paymentId);
       } else if ((key === 'a' || key === 'A') && row.canAllocate && actions) {
         ke.preventDefault();
         actions.allocate(row.paymentId);
@@ -250,7 +278,7 @@ export function PaymentHistoryGrid({
         actions.undo(row.paymentId);
       }
     },
-    [toggle, actions],
+    [toggle, actions, openTimeline],
   );
 
   const columns = useMemo<ColDef<HistoryGridRow>[]>(
@@ -286,6 +314,7 @@ export function PaymentHistoryGrid({
         type: 'rightAligned',
         valueFormatter: (p) => (p.data ? money(p.data.allocatedMinor, accountCurrency) : ''),
       },
+      { colId: 'timeline', headerName: '', width: 96, cellRenderer: TimelineCell, sortable: false },
       ...(actions
         ? [
             {
@@ -340,6 +369,7 @@ export function PaymentHistoryGrid({
         overlayNoRowsTemplate="No payments in this date range."
         suppressCellFocus={false}
       />
+      {timeline.dialog}
     </div>
   );
 }

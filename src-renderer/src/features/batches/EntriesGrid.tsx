@@ -17,6 +17,7 @@ import DialogActions from '@mui/material/DialogActions';
 import DialogContent from '@mui/material/DialogContent';
 import DialogTitle from '@mui/material/DialogTitle';
 import Divider from '@mui/material/Divider';
+import IconButton from '@mui/material/IconButton';
 import ListItemIcon from '@mui/material/ListItemIcon';
 import ListItemText from '@mui/material/ListItemText';
 import Menu from '@mui/material/Menu';
@@ -25,6 +26,7 @@ import Typography from '@mui/material/Typography';
 import { alpha, useTheme } from '@mui/material/styles';
 import AddIcon from '@mui/icons-material/Add';
 import DeleteOutlineIcon from '@mui/icons-material/DeleteOutlined';
+import TimelineIcon from '@mui/icons-material/Timeline';
 import UndoIcon from '@mui/icons-material/Undo';
 import ViewColumnIcon from '@mui/icons-material/ViewColumn';
 import {
@@ -80,6 +82,7 @@ import { KeyedTextEditor } from './keyed-text-editor';
 import type { SerialQueue } from './use-serial-queue';
 import type { EntryCustomFilter } from './CustomFieldFilter';
 import { hasProblemOn, problemSummary, problemsOnText, problemsTooltip } from './entry-problems';
+import { usePaymentTimeline } from '../../components/PaymentTimelineDialog';
 
 ModuleRegistry.registerModules([AllCommunityModule]);
 
@@ -165,9 +168,10 @@ const EMPTY_ENTRY: BatchEntryDto = {
   duplicateRelease: null,
 };
 
-function StatusCell(p: ICellRendererParams<GridRow>) {
+function StatusCell(p: ICellRendererParams<GridRow, unknown, { timeline: (paymentId: number) => void }>) {
   const row = p.data;
   if (!row || row.totals) return null;
+  const paymentId = row.postedPaymentId;
   return (
     <Box sx={{ display: 'flex', alignItems: 'center', height: '100%' }}>
       <StatusPill
@@ -177,6 +181,17 @@ function StatusCell(p: ICellRendererParams<GridRow>) {
         tone={entryStatusTone(row.status)}
         testId={`entry-status-${row.id}`}
       />
+      {paymentId !== null && (
+        <IconButton
+          size="small"
+          tabIndex={-1}
+          title={`Timeline of payment ${paymentId}`}
+          onClick={() => p.context.timeline(paymentId)}
+          data-testid={`entry-timeline-${row.id}`}
+        >
+          <TimelineIcon fontSize="inherit" />
+        </IconButton>
+      )}
     </Box>
   );
 }
@@ -214,6 +229,8 @@ export function EntriesGrid({
   const theme = useTheme();
   const { money } = useAppInfo();
   const gridTheme = useMemo(() => createGridTheme(theme), [theme]);
+  const timeline = usePaymentTimeline();
+  const gridContext = useMemo(() => ({ timeline: timeline.open }), [timeline.open]);
   const apiRef = useRef<GridApi<GridRow> | null>(null);
   const filterRef = useRef(statusFilter);
   const customRef = useRef(customFilter);
@@ -1287,6 +1304,7 @@ export function EntriesGrid({
         {gridConfig && (
           <AgGridReact<GridRow>
             theme={gridTheme}
+            context={gridContext}
             rowModelType="infinite"
             datasource={datasource}
             cacheBlockSize={BLOCK_SIZE}
@@ -1382,6 +1400,7 @@ export function EntriesGrid({
           </Button>
         </DialogActions>
       </Dialog>
+      {timeline.dialog}
     </Box>
   );
 }

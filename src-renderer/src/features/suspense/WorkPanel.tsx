@@ -15,6 +15,7 @@ import type {
 } from '../../../../src-shared/dto/suspense';
 import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
+import { usePaymentTimeline } from '../../components/PaymentTimelineDialog';
 import { ACTION_LABELS, MOVE_LABELS, STATE_LABELS, STATE_TONES } from './labels';
 
 /** The moves the work panel offers, in button order. */
@@ -127,6 +128,7 @@ export function WorkPanel({
   const [detail, setDetail] = useState<SuspenseDetailDto | null>(null);
   const [candidates, setCandidates] = useState<SuspenseCandidatesDto | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const timeline = usePaymentTimeline();
   useEffect(() => {
     let live = true;
     call('suspense:show', { paymentId }).then(
@@ -205,6 +207,10 @@ export function WorkPanel({
         <Typography variant="caption" color="textSecondary">
           Payment {s.paymentId}
         </Typography>
+        <Button size="small" onClick={() => timeline.open(s.paymentId)} data-testid="work-timeline">
+          Timeline
+        </Button>
+        {timeline.dialog}
       </Box>
       {p ? (
         <Box sx={{ display: 'flex', flexDirection: 'column', gap: 0.25 }}>
