@@ -5,12 +5,15 @@ import {
   chartCurrencies,
   chartCurrencyKey,
   chartData,
+  chartTitle,
   defaultChartCurrency,
   exportFileName,
   exportRange,
   formatBasisPoints,
   initialFilters,
   isEmptyReport,
+  isPinnedChart,
+  labelsItself,
   periodPreset,
   sumLines,
   toReportFilters,
@@ -52,10 +55,10 @@ const amountChart: ReportChartDto = {
 
 describe('report periods', () => {
   it('this month, last month and yesterday, across month and year ends', () => {
-    expect(periodPreset('this-month', '2026-12-03')).toEqual({ from: '2026-12-01', to: '2026-12-31' });
+    expect(periodPreset('this-month', '2026-12-03')).toEqual({ from: '2026-12-01', to: '2026-12-03' });
     expect(periodPreset('last-month', '2026-12-03')).toEqual({ from: '2026-11-01', to: '2026-11-30' });
     expect(periodPreset('last-month', '2026-01-15')).toEqual({ from: '2025-12-01', to: '2025-12-31' });
-    expect(periodPreset('this-month', '2028-02-10')).toEqual({ from: '2028-02-01', to: '2028-02-29' });
+    expect(periodPreset('this-month', '2028-02-29')).toEqual({ from: '2028-02-01', to: '2028-02-29' });
     expect(periodPreset('yesterday', '2026-03-01')).toEqual({ from: '2026-02-28', to: '2026-02-28' });
     expect(periodPreset('yesterday', '2027-01-01')).toEqual({ from: '2026-12-31', to: '2026-12-31' });
   });
@@ -63,7 +66,7 @@ describe('report periods', () => {
   it('starts on this month with every other filter open', () => {
     expect(initialFilters('2026-12-03')).toEqual({
       from: '2026-12-01',
-      to: '2026-12-31',
+      to: '2026-12-03',
       currency: '',
       channelId: '',
       payType: '',
@@ -87,7 +90,7 @@ describe('report filters', () => {
   it('drops blanks, reads numbers and keeps channel 0', () => {
     expect(toReportFilters(f, 'history')).toEqual({
       from: '2026-12-01',
-      to: '2026-12-31',
+      to: '2026-12-03',
       currency: 'EUR',
       channelId: 0,
       payType: 10012,
@@ -182,6 +185,28 @@ describe('report charts', () => {
       currency: null,
       series: [{ key: 'n', label: 'n', money: false, data: [4, 7], raw: [4, 7] }],
     });
+  });
+});
+
+describe('report chart titles and totals', () => {
+  it('names the currency shown, once', () => {
+    const pinned = { ...amountChart, title: 'Amount by age, USD', currency: 'USD' };
+    expect(chartTitle(pinned, 'USD', true)).toBe('Amount by age, USD');
+    expect(chartTitle(pinned, 'JPY', true)).toBe('Amount by age, JPY');
+    expect(chartTitle(amountChart, 'USD', true)).toBe('Aging (USD)');
+    expect(chartTitle(amountChart, 'USD', false)).toBe('Aging');
+    expect(chartTitle(amountChart, null, true)).toBe('Aging');
+  });
+  it('pins charts drawn once per currency from the same table', () => {
+    const usdChart = { ...amountChart, id: 'u', currency: 'USD' };
+    const jpyChart = { ...amountChart, id: 'j', currency: 'JPY' };
+    expect(isPinnedChart(usdChart, [usdChart, jpyChart])).toBe(true);
+    expect(isPinnedChart(usdChart, [usdChart])).toBe(false);
+    expect(isPinnedChart(amountChart, [amountChart, jpyChart])).toBe(false);
+  });
+  it('knows a totals row that labels itself', () => {
+    expect(labelsItself({ glId: null, label: 'Total', currency: 'USD' })).toBe(true);
+    expect(labelsItself({ currency: 'USD', amountMinor: 5 })).toBe(false);
   });
 });
 

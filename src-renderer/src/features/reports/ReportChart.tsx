@@ -10,7 +10,13 @@ import { KNOWN_EXPONENTS } from '../../../../src-shared/money';
 import type { ReportChartDto, ReportTableDto } from '../../../../src-shared/dto/reports';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
-import { chartCurrencies, chartData, defaultChartCurrency, type ChartSeriesData } from './report-format';
+import {
+  chartCurrencies,
+  chartData,
+  chartTitle,
+  defaultChartCurrency,
+  type ChartSeriesData,
+} from './report-format';
 
 const HEIGHT = 240;
 
@@ -25,11 +31,20 @@ const VALUE_AXIS = [
  * One chart of a report, drawn from its table: money in major units of one currency at a time (a switch when the
  * table holds several), labels and tooltips formatted from the exact minor units.
  */
-export function ReportChart({ chart, table }: { chart: ReportChartDto; table: ReportTableDto }) {
+export function ReportChart({
+  chart,
+  table,
+  pinned,
+}: {
+  chart: ReportChartDto;
+  table: ReportTableDto;
+  pinned: boolean;
+}) {
   const { info, money } = useAppInfo();
   const currencies = useMemo(() => chartCurrencies(table, chart), [table, chart]);
   const [picked, setPicked] = useState<string | null>(null);
-  const currency = picked && currencies.includes(picked) ? picked : defaultChartCurrency(table, chart);
+  const currency =
+    !pinned && picked && currencies.includes(picked) ? picked : defaultChartCurrency(table, chart);
   const exponentOf = useMemo(() => {
     const known = new Map((info?.currencies ?? []).map((c) => [c.code, c.exponent]));
     return (code: string) => known.get(code) ?? KNOWN_EXPONENTS[code] ?? 2;
@@ -51,12 +66,9 @@ export function ReportChart({ chart, table }: { chart: ReportChartDto; table: Re
       sx={{ breakInside: 'avoid' }}
     >
       <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, minHeight: 32 }}>
-        <Typography variant="subtitle2">
-          {chart.title}
-          {anyMoney && data.currency ? ` (${data.currency})` : ''}
-        </Typography>
+        <Typography variant="subtitle2">{chartTitle(chart, data.currency, anyMoney)}</Typography>
         <Box sx={{ flex: 1 }} />
-        {currencies.length > 1 && (
+        {!pinned && currencies.length > 1 && (
           <ToggleButtonGroup
             size="small"
             exclusive

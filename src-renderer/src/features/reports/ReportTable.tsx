@@ -9,7 +9,7 @@ import Typography from '@mui/material/Typography';
 import type { ReportCell, ReportTableDto } from '../../../../src-shared/dto/reports';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
-import { cellText, isNumericColumn } from './report-format';
+import { cellText, isNumericColumn, labelsItself } from './report-format';
 
 /** How many rows the screen draws; the CSV and PDF hold all of them. */
 const SHOWN_ROWS = 500;
@@ -33,7 +33,7 @@ export function ReportTable({
         {table.title}
       </Typography>
       <TableContainer sx={{ border: 1, borderColor: 'divider', borderRadius: 1, maxHeight: 520 }}>
-        <Table size="small" stickyHeader sx={{ '& td, & th': { whiteSpace: 'nowrap', py: 0.5 } }}>
+        <Table size="small" stickyHeader sx={{ '& td, & th': { whiteSpace: 'nowrap', py: 0.5, px: 1 } }}>
           <TableHead>
             <TableRow>
               {cols.map((c) => (
@@ -92,7 +92,7 @@ export function ReportTable({
                       sx={{ fontWeight: 700, fontVariantNumeric: 'tabular-nums' }}
                     >
                       {row[c.key] === undefined || row[c.key] === null
-                        ? ci === 0
+                        ? ci === 0 && !labelsItself(row)
                           ? 'Total'
                           : ''
                         : cellText(c, row, money)}

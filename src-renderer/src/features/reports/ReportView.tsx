@@ -6,7 +6,7 @@ import Typography from '@mui/material/Typography';
 import type { ReportCell, ReportDto, ReportTableDto } from '../../../../src-shared/dto/reports';
 import { ReportChart } from './ReportChart';
 import { ReportTable } from './ReportTable';
-import { formatDateTime, isEmptyReport, REPORT_LABELS } from './report-format';
+import { formatDateTime, isEmptyReport, isPinnedChart, REPORT_LABELS } from './report-format';
 
 /** A click on a drillable row: the table it is in and the row's cells. */
 export type RowDrill = (table: ReportTableDto, row: Record<string, ReportCell>) => void;
@@ -68,7 +68,7 @@ export function ReportView({
                 }}
               >
                 {charts.map((c) => (
-                  <ReportChart key={c.id} chart={c} table={table} />
+                  <ReportChart key={c.id} chart={c} table={table} pinned={isPinnedChart(c, report.charts)} />
                 ))}
               </Box>
             )}

@@ -78,7 +78,8 @@ export function periodPreset(preset: PeriodPreset, today: string): { from: strin
   const [y, m, d] = today.split('-').map(Number) as [number, number, number];
   switch (preset) {
     case 'this-month':
-      return { from: isoDay(y, m, 1), to: isoDay(y, m + 1, 0) };
+      // Month to date: a report "as of" the period's end is then as of today, never a day still to come.
+      return { from: isoDay(y, m, 1), to: isoDay(y, m, d) };
     case 'last-month':
       return { from: isoDay(y, m - 1, 1), to: isoDay(y, m, 0) };
     case 'yesterday': {
@@ -201,6 +202,34 @@ export function chartCurrencies(table: ReportTableDto, chart: ReportChartDto): s
     if (typeof c === 'string' && c && !seen.includes(c)) seen.push(c);
   }
   return seen;
+}
+
+/**
+ * A chart's title for the currency it shows: a title naming the chart's own currency names the one shown
+ * instead; other money charts get the code appended.
+ */
+export function chartTitle(chart: ReportChartDto, shown: string | null, money: boolean): string {
+  if (!shown) return chart.title;
+  if (chart.currency && chart.title.includes(chart.currency))
+    return chart.title.split(chart.currency).join(shown);
+  if (chart.title.includes(shown)) return chart.title;
+  return money ? `${chart.title} (${shown})` : chart.title;
+}
+
+/**
+ * True when the report draws the same table once per currency (charts pinned to different currencies): each
+ * chart then keeps its own currency and offers no switch.
+ */
+export function isPinnedChart(chart: ReportChartDto, all: readonly ReportChartDto[]): boolean {
+  return (
+    chart.currency !== undefined &&
+    all.some((c) => c !== chart && c.tableId === chart.tableId && c.currency && c.currency !== chart.currency)
+  );
+}
+
+/** True when a totals row already labels itself (a cell reading "Total"), so the screen adds no label. */
+export function labelsItself(row: Record<string, ReportCell>): boolean {
+  return Object.values(row).some((v) => typeof v === 'string' && /^total/i.test(v));
 }
 
 /** The currency a chart starts on: the one it names when the rows have it, else the first of its rows. */
