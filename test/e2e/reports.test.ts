@@ -48,6 +48,7 @@ describe('Reports in the real renderer over the bridge', () => {
   let sim: SimProcess;
   const period = thisMonth();
   const reports = new Map<ReportName, ReportDto>();
+  let paidAccount = '';
 
   beforeAll(async () => {
     s = await startSession({ login: 'e2e.super' });
@@ -55,6 +56,7 @@ describe('Reports in the real renderer over the bridge', () => {
     await service(s, 'demo:load', { accounts: 120, seed: 15 });
     const app = s.app;
     const accounts = usdAccounts(app, 4);
+    paidAccount = accounts[0]!.accountNo;
 
     // A posted lockbox batch: two payments to real accounts.
     setSetting(app, 'PaymentSuspense', true);
@@ -270,6 +272,29 @@ describe('Reports in the real renderer over the bridge', () => {
     await page.setViewportSize({ width: 1920, height: 1080 });
     await s.screenshot('reports-gl-1920');
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it("opens a payment's timeline from an account's payment history", async () => {
+    const page = s.page;
+    await page.getByTestId('report-item-history').click();
+    await page.getByTestId('report-history').waitFor();
+    await page.getByTestId('filter-account').fill(paidAccount);
+    const expected = await service<ReportDto>(s, 'reports:run', {
+      name: 'history',
+      filters: { ...period, accountNo: paidAccount },
+    });
+    const table = expected.tables.find((t) => t.drill === 'payment-timeline')!;
+    expect(table.rows.length).toBeGreaterThan(0);
+    await page.getByTestId(`table-${table.id}`).waitFor();
+    await page.getByTestId(`row-${table.id}-0`).click();
+    const dialog = page.getByTestId('payment-timeline-dialog');
+    await dialog.waitFor();
+    await dialog.getByTestId('timeline-event').first().waitFor();
+    expect(await dialog.textContent()).toContain(String(table.rows[0]!.paymentId));
+    await s.screenshot('reports-history-timeline');
+    await dialog.getByTestId('payment-timeline-close').click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('filter-account').fill('');
   });
 
   it('lists the integration exports for supervisors', async () => {

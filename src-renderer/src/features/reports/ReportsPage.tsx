@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -23,6 +23,7 @@ import {
 import { ApiCallError, call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { base64Bytes, download } from '../../components/download';
+import { PaymentTimelineDialog } from '../../components/PaymentTimelineDialog';
 import { useDebouncedValue } from '../../components/use-debounced-value';
 import { ExportsPanel } from './ExportsPanel';
 import { GlLinesDialog, type GlDrill } from './GlLinesDialog';
@@ -78,14 +79,10 @@ type View = ReportName | 'exports';
 
 /**
  * The Reports area: the list of reports, a filter bar they share, the report (charts over the tables behind
- * them) with G/L drill-down, CSV/PDF/print, and for supervisors the integration exports. `renderTimeline`
- * draws the payment timeline dialog for rows that drill to a payment (wired by the app shell).
+ * them) with drill-down to G/L journal lines and to a payment's timeline, CSV/PDF/print, and for supervisors
+ * the integration exports.
  */
-export function ReportsPage({
-  renderTimeline,
-}: {
-  renderTimeline?: (paymentId: number | null, onClose: () => void) => ReactNode;
-}) {
+export function ReportsPage() {
   const { info } = useAppInfo();
   const supervisor = hasRole(info?.operator.roles ?? [], 'supervisor');
   const [view, setView] = useState<View>('gl');
@@ -161,7 +158,7 @@ export function ReportsPage({
   };
 
   const canDrill = (table: ReportTableDto) =>
-    table.drill === 'gl-lines' || (table.drill === 'payment-timeline' && renderTimeline !== undefined);
+    table.drill === 'gl-lines' || table.drill === 'payment-timeline';
 
   const onDrill = (table: ReportTableDto, row: Record<string, ReportCell>) => {
     if (table.drill === 'payment-timeline') {
@@ -297,7 +294,7 @@ export function ReportsPage({
         </Box>
       </Box>
       {glDrill && <GlLinesDialog drill={glDrill} onClose={() => setGlDrill(null)} />}
-      {renderTimeline?.(timelineId, () => setTimelineId(null))}
+      <PaymentTimelineDialog paymentId={timelineId} onClose={() => setTimelineId(null)} />
     </Box>
   );
 }
