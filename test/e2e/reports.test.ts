@@ -271,6 +271,14 @@ describe('Reports in the real renderer over the bridge', () => {
     await page.getByTestId('report-gl').waitFor();
     await page.setViewportSize({ width: 1920, height: 1080 });
     await s.screenshot('reports-gl-1920');
+    // Printing puts only the report on paper: no navigation, filters or buttons.
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.getByTestId('report-filters').isVisible()).toBe(false);
+    expect(await page.getByTestId('report-item-gl').isVisible()).toBe(false);
+    expect(await page.getByTestId('report-export-pdf').isVisible()).toBe(false);
+    expect(await page.getByTestId('report-title').isVisible()).toBe(true);
+    await s.screenshot('reports-gl-print');
+    await page.emulateMedia({ media: null });
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
