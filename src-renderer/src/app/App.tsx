@@ -34,6 +34,9 @@ const CollectionsPage = lazy(() =>
 const ApprovalsPage = lazy(() =>
   import('../features/approvals/ApprovalsPage').then((m) => ({ default: m.ApprovalsPage })),
 );
+const ReportsPage = lazy(() =>
+  import('../features/reports/ReportsPage').then((m) => ({ default: m.ReportsPage })),
+);
 const WelcomeDialog = lazy(() =>
   import('../features/first-run/WelcomeDialog').then((m) => ({ default: m.WelcomeDialog })),
 );
@@ -127,12 +130,14 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
             {route.area === 'suspense' && <SuspensePage entryRef={route.accountNo} />}
             {route.area === 'collections' && <CollectionsPage />}
             {route.area === 'approvals' && <ApprovalsPage />}
+            {route.area === 'reports' && <ReportsPage />}
             {route.area !== 'accounts' &&
               route.area !== 'batches' &&
               route.area !== 'admin' &&
               route.area !== 'suspense' &&
               route.area !== 'collections' &&
               route.area !== 'approvals' &&
+              route.area !== 'reports' &&
               area && <ComingSoon area={area} />}
           </Suspense>
         </Box>

@@ -78,13 +78,9 @@ export const AREAS: readonly Area[] = [
     id: 'reports',
     label: 'Reports',
     icon: <AssessmentIcon />,
-    ready: false,
-    planned: 'Reports: what was posted, what is open and what does not reconcile.',
-    plannedItems: [
-      'Daily posting and deposit reconciliation',
-      'Receivables aging by currency and bill unit',
-      'Export any report as CSV',
-    ],
+    ready: true,
+    planned: '',
+    plannedItems: [],
   },
   {
     id: 'admin',

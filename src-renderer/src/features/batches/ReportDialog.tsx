@@ -18,27 +18,9 @@ import TableChartIcon from '@mui/icons-material/TableChart';
 import type { BatchDto, BatchReportDto, BatchReportLineDto } from '../../../../src-shared/dto/batches';
 import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
+import { base64Bytes, download } from '../../components/download';
 import { formatCount } from '../../components/format';
 import { entryStatusLabel } from './labels';
-
-/** Saves bytes as a file through a temporary Blob link (works the same in Electron and in a browser). */
-function download(fileName: string, type: string, data: BlobPart): void {
-  const url = URL.createObjectURL(new Blob([data], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-function base64Bytes(b64: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(b64);
-  const out = new Uint8Array(new ArrayBuffer(bin.length));
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 /** A short list of report lines (the files hold all of them). */
 function Lines({
