@@ -26,9 +26,10 @@ export type ReportFiltersDto = {
 
 /**
  * How a report cell is shown and exported. `money` cells hold minor units and their row holds the currency;
- * `percent` cells hold basis points (10,000 = 100 %).
+ * `percent` cells hold basis points (10,000 = 100 %); `code` cells name something (a G/L ID, a reason code, a
+ * payment id) and read as written, never grouped or summed.
  */
-export type ReportColumnKind = 'text' | 'int' | 'money' | 'date' | 'datetime' | 'percent';
+export type ReportColumnKind = 'text' | 'int' | 'code' | 'money' | 'date' | 'datetime' | 'percent';
 
 /** One column of a report table. */
 export type ReportColumnDto = {

@@ -246,7 +246,7 @@ describe('glReport', () => {
     expect(t.id).toBe('gl');
     expect(t.drill).toBe('gl-lines');
     expect(t.columns.map((c) => [c.key, c.kind])).toEqual([
-      ['glId', 'int'],
+      ['glId', 'code'],
       ['label', 'text'],
       ['currency', 'text'],
       ['debitMinor', 'money'],

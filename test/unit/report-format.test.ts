@@ -129,10 +129,10 @@ describe('report cells', () => {
     ).toBe('2026-12-03 09:15');
     expect(cellText({ key: 'p', label: 'Rate', kind: 'percent' }, { p: 9950 }, money)).toBe('99.50 %');
     expect(cellText({ key: 'count', label: 'n', kind: 'int' }, { count: 12345 }, money)).toBe('12,345');
-    expect(cellText({ key: 'payType', label: 'Pay type', kind: 'int' }, { payType: 10012 }, money)).toBe(
+    expect(cellText({ key: 'payType', label: 'Pay type', kind: 'code' }, { payType: 10012 }, money)).toBe(
       '10012',
     );
-    expect(cellText({ key: 'batchId', label: 'Batch', kind: 'int' }, { batchId: 12345 }, money)).toBe(
+    expect(cellText({ key: 'batchId', label: 'Batch', kind: 'code' }, { batchId: 12345 }, money)).toBe(
       '12345',
     );
   });

@@ -50,7 +50,9 @@ function humanTable(t: ReportTableDto): string {
   ];
   const head = t.columns.map((c) => c.label);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
-  const right = t.columns.map((c) => c.kind === 'int' || c.kind === 'money' || c.kind === 'percent');
+  const right = t.columns.map(
+    (c) => c.kind === 'int' || c.kind === 'code' || c.kind === 'money' || c.kind === 'percent',
+  );
   const line = (row: string[]): string =>
     row
       .map((v, i) => (right[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))

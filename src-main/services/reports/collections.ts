@@ -410,7 +410,7 @@ export function collectionsReport(db: Database.Database, filters: ReportFiltersD
       id: 'results',
       title: 'Card results by result code',
       columns: [
-        int('result', 'Code'),
+        { key: 'result', label: 'Code', kind: 'code' as const },
         { key: 'name', label: 'Result', kind: 'text' },
         { key: 'class', label: 'Class', kind: 'text' },
         currencyCol,
@@ -454,7 +454,7 @@ export function collectionsReport(db: Database.Database, filters: ReportFiltersD
         { key: 'declinedAt', label: 'Declined', kind: 'datetime' },
         { key: 'declinedName', label: 'Decline', kind: 'text' },
         { key: 'recoveredAt', label: 'Recovered', kind: 'datetime' },
-        int('runId', 'Run'),
+        { key: 'runId', label: 'Run', kind: 'code' as const },
         currencyCol,
         money('amountMinor', 'Amount'),
       ],

@@ -38,7 +38,11 @@ export function tableCsv(t: ReportTableDto, exponents: Exponents = {}): string {
     ...t.rows.map((r) => t.columns.map((c) => safe(cellText(c, r, exponents)))),
     ...(t.totals ?? []).map((r) => {
       const labelled =
-        first !== undefined && (r[first] === null || r[first] === undefined) ? { ...r, [first]: 'Total' } : r;
+        first !== undefined &&
+        (r[first] === null || r[first] === undefined) &&
+        !Object.values(r).includes('Total')
+          ? { ...r, [first]: 'Total' }
+          : r;
       return t.columns.map((c) => safe(cellText(c, labelled, exponents)));
     }),
   ];

@@ -172,7 +172,7 @@ export function dailyReport(db: Database.Database, filters: ReportFiltersDto, no
         id: 'approvals',
         title: 'Pending approvals',
         columns: [
-          col('id', 'Id', 'int'),
+          col('id', 'Id', 'code'),
           col('operation', 'Operation'),
           col('description', 'Description'),
           col('requirement', 'Requirement'),
@@ -199,7 +199,7 @@ export function dailyReport(db: Database.Database, filters: ReportFiltersDto, no
         id: 'collections',
         title: `Collection runs started on ${day}`,
         columns: [
-          col('runId', 'Run', 'int'),
+          col('runId', 'Run', 'code'),
           col('kind', 'Kind'),
           col('processor', 'Processor'),
           col('status', 'Status'),

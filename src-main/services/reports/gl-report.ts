@@ -58,7 +58,7 @@ export function glReport(db: Database.Database, filters: ReportFiltersDto, now: 
         id: 'gl',
         title: 'Debits and credits per G/L ID',
         columns: [
-          { key: 'glId', label: 'G/L ID', kind: 'int' },
+          { key: 'glId', label: 'G/L ID', kind: 'code' },
           { key: 'label', label: 'G/L account', kind: 'text' },
           { key: 'currency', label: 'Currency', kind: 'text' },
           { key: 'debitMinor', label: 'Debit', kind: 'money' },

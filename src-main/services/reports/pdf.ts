@@ -259,7 +259,7 @@ export function chartSvg(
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
 }
 
-const NUMERIC = new Set(['int', 'money', 'percent']);
+const NUMERIC = new Set(['int', 'code', 'money', 'percent']);
 
 /** One report table as a pdfmake table: a repeated header row, the rows, the totals in bold on a grey band. */
 function pdfTable(t: ReportTableDto, exponents: Exponents, fontSize: number): Content {
@@ -298,7 +298,9 @@ function pdfTable(t: ReportTableDto, exponents: Exponents, fontSize: number): Co
         ...t.rows.map((r) => cell(r, false)),
         ...(t.totals ?? []).map((r) =>
           cell(
-            first !== undefined && (r[first] === null || r[first] === undefined)
+            first !== undefined &&
+              (r[first] === null || r[first] === undefined) &&
+              !Object.values(r).includes('Total')
               ? { ...r, [first]: 'Total' }
               : r,
             true,

@@ -274,7 +274,7 @@ export function suspenseAgingReport(
       id: 'by-reason',
       title: `Open in suspense on ${r.to} by reason`,
       columns: [
-        { key: 'reasonCode', label: 'Code', kind: 'int' },
+        { key: 'reasonCode', label: 'Code', kind: 'code' },
         { key: 'reason', label: 'Reason', kind: 'text' },
         currencyCol,
         count,
@@ -287,7 +287,7 @@ export function suspenseAgingReport(
       id: 'by-owner',
       title: `Open in suspense on ${r.to} by action owner`,
       columns: [
-        { key: 'owner', label: 'Code', kind: 'int' },
+        { key: 'owner', label: 'Code', kind: 'code' },
         { key: 'ownerLabel', label: 'Action owner', kind: 'text' },
         currencyCol,
         count,
@@ -309,7 +309,7 @@ export function suspenseAgingReport(
         { key: 'direction', label: 'Direction', kind: 'text' },
         { key: 'kind', label: 'Kind', kind: 'text' },
         { key: 'label', label: 'Move', kind: 'text' },
-        { key: 'glId', label: 'G/L ID', kind: 'int' },
+        { key: 'glId', label: 'G/L ID', kind: 'code' },
         currencyCol,
         count,
         money,

@@ -148,11 +148,6 @@ export function currencyKeyOf(col: ReportColumnDto): string {
 /** Formats minor units of a currency (the app's money formatter). */
 export type MoneyText = (amountMinor: number, currency: string, withCode?: boolean) => string;
 
-/** True for integer columns that name something (an id, a code, a pay type) rather than count it. */
-export function isIdentifierKey(key: string): boolean {
-  return /(Id|No|Code|^payType|^id|^code|^year)$/.test(key);
-}
-
 /** A cell as the screen shows it; blank cells show a dash. */
 export function cellText(col: ReportColumnDto, row: Record<string, ReportCell>, money: MoneyText): string {
   const v = row[col.key];
@@ -164,8 +159,9 @@ export function cellText(col: ReportColumnDto, row: Record<string, ReportCell>, 
       return typeof currency === 'string' && currency ? money(v, currency) : money(v, '');
     }
     case 'int':
-      // Identifiers (G/L IDs, pay types, batch and payment ids, codes) read as written, never grouped.
-      return typeof v === 'number' && !isIdentifierKey(col.key) ? formatCount(v) : String(v);
+      return typeof v === 'number' ? formatCount(v) : String(v);
+    case 'code':
+      return String(v);
     case 'percent':
       return typeof v === 'number' ? formatBasisPoints(v) : String(v);
     case 'datetime':
