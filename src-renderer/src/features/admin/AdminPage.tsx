@@ -17,6 +17,7 @@ import { ReferencePanel } from './ReferencePanel';
 import { SettingsPanel } from './SettingsPanel';
 import { problemLines } from './use-command';
 import { CreditorsPanel } from '../mandates/CreditorsPanel';
+import { download } from '../../components/download';
 
 /** True when an operator with these roles should see the Admin area at all (to change or to review). */
 export function seesAdmin(roles: readonly string[]): boolean {
@@ -29,12 +30,11 @@ function ConfigFilePanel({ canEdit }: { canEdit: boolean }) {
   const [done, setDone] = useState<string | null>(null);
   const exportFile = async () => {
     const cfg = await call('admin:export-config', {});
-    const url = URL.createObjectURL(new Blob([JSON.stringify(cfg, null, 2)], { type: 'application/json' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = `paydesk-config-${cfg.exportedAt.slice(0, 10)}.json`;
-    a.click();
-    URL.revokeObjectURL(url);
+    download(
+      `paydesk-config-${cfg.exportedAt.slice(0, 10)}.json`,
+      'application/json',
+      JSON.stringify(cfg, null, 2),
+    );
   };
   const importFile = async (file: File) => {
     setProblems([]);

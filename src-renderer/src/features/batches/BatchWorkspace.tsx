@@ -54,6 +54,7 @@ import { SubmitDialog } from './SubmitDialog';
 import { SuspendDialog } from './SuspendDialog';
 import { useSerialQueue } from './use-serial-queue';
 import { zeroProofProblem, ZeroProofBar } from './ZeroProofBar';
+import { download } from '../../components/download';
 
 /** A header figure: label above value. */
 function Fact({
@@ -123,19 +124,6 @@ function localTime(iso: string | null): string {
   const d = new Date(iso);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
-/** Saves the hand-over document as a file through a temporary Blob link. */
-function downloadJson(fileName: string, value: unknown): void {
-  const blob = new Blob([JSON.stringify(value, null, 2)], { type: 'application/json' });
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /**
@@ -286,7 +274,7 @@ export function BatchWorkspace({
   const exportFile = () =>
     act('Exporting', async () => {
       const doc = await call('batches:export', { batchId });
-      downloadJson(`${doc.batch.batchNo}.pmt.json`, doc);
+      download(`${doc.batch.batchNo}.pmt.json`, 'application/json', JSON.stringify(doc, null, 2));
     });
 
   const discard = () =>

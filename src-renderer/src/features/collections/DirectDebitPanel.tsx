@@ -25,6 +25,7 @@ import { CancelJobButton, isCancelledError } from '../../app/CancelJobButton';
 import { useJobProgress } from '../../app/use-job-progress';
 import { ConfirmationSummary } from '../../components/ConfirmationSummary';
 import { formatCount } from '../../components/format';
+import { download } from '../../components/download';
 
 type RunForm = { scheme: DdScheme; collectionDate: string; kind: 'debit' | 'credit'; creditor: string };
 
@@ -247,16 +248,6 @@ function DdConfirmDialog({
   );
 }
 
-/** Downloads a text as a file through the browser (the desktop shell shows its save dialog). */
-function download(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/octet-stream' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
 /**
  * Direct debit: a run form with a dry-run preview (files, counts, totals, skipped reasons), the run through
  * the confirmation dialog (approvals apply as for collection runs), the outgoing file registry with save,
@@ -310,7 +301,7 @@ export function DirectDebitPanel({ canRun }: { canRun: boolean }) {
     try {
       if (what === 'save') {
         const t = await call('dd:file-text', { id: f.id });
-        download(t.name, t.text);
+        download(t.name, 'application/octet-stream', t.text);
         setNotice(`${t.name} regenerated (sha256 ${t.sha256.slice(0, 12)}… matches the registry)`);
       } else if (what === 'sent') {
         await call('dd:mark-sent', { id: f.id });

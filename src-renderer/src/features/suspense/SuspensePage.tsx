@@ -30,6 +30,7 @@ import { EntryPanel, parseEntryRef } from './EntryPanel';
 import { QueueGrid, type QueueGridHandle } from './QueueGrid';
 import { useSuspenseCodes } from './use-codes';
 import { WorkPanel, type PanelAction } from './WorkPanel';
+import { download } from '../../components/download';
 
 type Open =
   | { kind: 'apply'; detail: SuspenseDetailDto; accountNo: string; billNo: string }
@@ -127,12 +128,7 @@ export function SuspensePage({ entryRef = null }: { entryRef?: string | null }) 
   const exportSelection = async (): Promise<void> => {
     try {
       const out = await call('suspense:export', { paymentIds: selection });
-      const url = URL.createObjectURL(new Blob([out.csv], { type: 'text/csv' }));
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = `suspense-${new Date().toISOString().slice(0, 10)}.csv`;
-      a.click();
-      URL.revokeObjectURL(url);
+      download(`suspense-${new Date().toISOString().slice(0, 10)}.csv`, 'text/csv', out.csv);
       setMessage({ severity: 'success', text: `Exported ${out.rows} payments` });
     } catch (err) {
       setMessage({ severity: 'error', text: errorMessage(err) });
