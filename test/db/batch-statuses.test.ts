@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inflateSync } from 'node:zlib';
+import { pdfText } from '../helpers/pdf';
 import Papa from 'papaparse';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openApp } from '../../src-main/app-context';
@@ -67,23 +67,6 @@ async function entries(batchId: number, status?: string[]): Promise<BatchEntryDt
       app.dispatch('batches:entries', { batchId, startRow: 0, endRow: 1000, ...(status ? { status } : {}) }),
     )
   ).rows;
-}
-
-/** The text a PDF draws: its content streams inflated, the hex strings of its Tj operators decoded. */
-function pdfText(pdf: Buffer): string {
-  const raw = pdf.toString('latin1');
-  const texts: string[] = [];
-  for (const m of raw.matchAll(/stream\r?\n([\s\S]*?)endstream/g)) {
-    let body: string;
-    try {
-      body = inflateSync(Buffer.from(m[1]!, 'latin1')).toString('latin1');
-    } catch {
-      body = m[1]!;
-    }
-    for (const t of body.matchAll(/<([0-9A-Fa-f]+)> Tj/g))
-      texts.push(Buffer.from(t[1]!, 'hex').toString('latin1'));
-  }
-  return texts.join('\n');
 }
 
 async function clean(): Promise<void> {

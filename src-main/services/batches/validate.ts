@@ -13,6 +13,7 @@ import {
 import { writeAudit } from '../../ledger/audit';
 import { applyColumnRules } from '../admin/columns';
 import { rateFor } from '../../ledger/rates';
+import { REASON_DOMAIN, findReasonCode } from '../../ledger/codes';
 import { getSetting } from '../../ledger/settings';
 import { assertEditable, getBatch, loadBatchRow } from './batch-store';
 import {
@@ -56,6 +57,17 @@ export function validationSettings(db: Database.Database): ValidationSettings {
     overpayment: String(getSetting(db, 'allocation.overpayment')) as OverpaymentPolicy,
     underpayment: String(getSetting(db, 'allocation.underpayment')) as UnderpaymentPolicy,
   };
+}
+
+/** The reason code keyed with an entry (its `reasonCode` field), trimmed; null when none was keyed. */
+function keyedReason(customJson: string | null): string | null {
+  if (!customJson) return null;
+  const v = (JSON.parse(customJson) as Record<string, unknown>).reasonCode;
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : null;
+}
+
+function isReversalReason(db: Database.Database, code: number): boolean {
+  return findReasonCode(db, REASON_DOMAIN.paymentReversal, code)?.active === true;
 }
 
 /** Verdicts for reversal entries: the payment must exist, be of a reversible pay type, and not be reversed (V9). */
@@ -103,13 +115,21 @@ function validateReversals(
         ...base,
         problem: `payment ${e.paymentRef} is a ${p.kind} payment; reverse it from Payment Center`,
       };
-    // A reversal reason (domain 17) set on the entry by a return batch stays with it.
+    // The reason keyed with the entry (the reasonCode field) must be an active payment reversal reason (domain 17);
+    // without one, the reason a return batch set on the entry stays with it.
+    const keyed = keyedReason(e.customJson);
+    if (keyed !== null && !(/^\d{1,9}$/.test(keyed) && isReversalReason(db, Number(keyed))))
+      return {
+        ...base,
+        problem: `reason code ${keyed} is not an active payment reversal reason (reason domain 17)`,
+        problemColumn: 'reasonCode',
+      };
     return {
       ...base,
       status: 'valid',
       problemColumn: null,
       accountId: p.accountId,
-      reasonCode: e.reasonCode,
+      reasonCode: keyed !== null ? Number(keyed) : e.reasonCode,
     };
   });
 }
