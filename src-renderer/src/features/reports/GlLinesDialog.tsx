@@ -113,6 +113,7 @@ export function GlLinesDialog({ drill, onClose }: { drill: GlDrill; onClose: () 
                 <TableCell>Kind</TableCell>
                 <TableCell>Posted</TableCell>
                 <TableCell>Effective</TableCell>
+                <TableCell>Ledger</TableCell>
                 <TableCell>Account</TableCell>
                 <TableCell>Payment</TableCell>
                 <TableCell>Reason</TableCell>
@@ -123,7 +124,7 @@ export function GlLinesDialog({ drill, onClose }: { drill: GlDrill; onClose: () 
             <TableBody>
               {page.rows.length === 0 && (
                 <TableRow>
-                  <TableCell colSpan={10} sx={{ color: 'text.secondary', fontStyle: 'italic' }}>
+                  <TableCell colSpan={11} sx={{ color: 'text.secondary', fontStyle: 'italic' }}>
                     No journal lines for this G/L ID in this period.
                   </TableCell>
                 </TableRow>
@@ -135,6 +136,7 @@ export function GlLinesDialog({ drill, onClose }: { drill: GlDrill; onClose: () 
                   <TableCell>{l.journalKind}</TableCell>
                   <TableCell>{formatDateTime(l.at)}</TableCell>
                   <TableCell>{l.effectiveDate}</TableCell>
+                  <TableCell>{l.glAccount}</TableCell>
                   <TableCell sx={{ fontFamily: 'monospace' }}>{l.accountNo ?? '—'}</TableCell>
                   <TableCell>{l.paymentId ?? '—'}</TableCell>
                   <TableCell>{l.reasonCode ?? '—'}</TableCell>
@@ -148,7 +150,7 @@ export function GlLinesDialog({ drill, onClose }: { drill: GlDrill; onClose: () 
               ))}
               {sums && page.rows.length > 0 && (
                 <TableRow sx={{ bgcolor: 'action.hover' }} data-testid="gl-lines-sums">
-                  <TableCell colSpan={8} sx={{ fontWeight: 700 }}>
+                  <TableCell colSpan={9} sx={{ fontWeight: 700 }}>
                     {whole ? 'Total' : 'This page'}
                   </TableCell>
                   <TableCell align="right" sx={{ fontWeight: 700 }} data-testid="gl-lines-debit">
