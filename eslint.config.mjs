@@ -55,6 +55,21 @@ const sharedOnly = {
   ],
 };
 
+/**
+ * Feature folders use each other only through a feature's index.ts (its public surface); whatever two features
+ * share lives in src-renderer/src/components. One rule per folder depth, since imports are relative.
+ */
+const featureBoundaries = (depth) => ({
+  patterns: [
+    ...noMainInRenderer.patterns,
+    {
+      regex: `^${'\\.\\./'.repeat(depth)}(?!\\.)[^/]+/.+`,
+      message:
+        "Another feature's internals: import its index (e.g. '../allocation'), or move the shared piece to components/.",
+    },
+  ],
+});
+
 export default tseslint.config(
   {
     ignores: [
@@ -98,6 +113,10 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
     rules: { ...reactHooks.configs.recommended.rules, 'no-restricted-imports': ['error', noMainInRenderer] },
   },
+  ...[1, 2, 3].map((depth) => ({
+    files: [`src-renderer/src/features/${'*/'.repeat(depth)}*.{ts,tsx}`],
+    rules: { 'no-restricted-imports': ['error', featureBoundaries(depth)] },
+  })),
   { files: ['src-main/domain/**/*.ts'], rules: { 'no-restricted-imports': ['error', pureDomain] } },
   { files: ['src-shared/**/*.ts'], rules: { 'no-restricted-imports': ['error', sharedOnly] } },
   {

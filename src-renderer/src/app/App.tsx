@@ -6,6 +6,7 @@ import LinearProgress from '@mui/material/LinearProgress';
 import { ThemeProvider } from '@mui/material/styles';
 import { hasApi } from '../api/client';
 import { AuthGate } from '../features/auth/AuthGate';
+import { ApiQueryProvider } from '../components/query';
 import { ComingSoon } from '../features/coming-soon/ComingSoon';
 import { useAppInfo } from './app-info';
 import { AppInfoProvider } from './AppInfoProvider';
@@ -171,11 +172,13 @@ export function App() {
   return (
     <ThemeProvider theme={theme}>
       <CssBaseline enableColorScheme />
-      <AuthGate>
-        <AppInfoProvider>
-          <Shell mode={mode} onToggleMode={toggle} />
-        </AppInfoProvider>
-      </AuthGate>
+      <ApiQueryProvider>
+        <AuthGate>
+          <AppInfoProvider>
+            <Shell mode={mode} onToggleMode={toggle} />
+          </AppInfoProvider>
+        </AuthGate>
+      </ApiQueryProvider>
     </ThemeProvider>
   );
 }

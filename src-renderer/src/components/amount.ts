@@ -7,18 +7,19 @@ import {
   type AmountParseResult,
   type Minor,
 } from '../../../src-shared/money';
+import { userLocale } from './locale';
 
 /**
  * Reads amount text as the user's locale writes it (its decimal and group separators), with the one shared
  * parser: the renderer's only amount reader, for grid cells and dialog fields alike.
  */
 export function parseLocalAmount(text: string, exponent: number, locale?: string): AmountParseResult {
-  return parseAmount(text, { exponent, style: amountStyleForLocale(locale) });
+  return parseAmount(text, { exponent, style: amountStyleForLocale(locale ?? userLocale()) });
 }
 
 /** Writes minor units for an amount field in the user's locale; parseLocalAmount reads the text back exactly. */
 export function formatLocalAmount(amountMinor: Minor, exponent: number, locale?: string): string {
-  return formatAmount(amountMinor, { exponent, style: amountStyleForLocale(locale) });
+  return formatAmount(amountMinor, { exponent, style: amountStyleForLocale(locale ?? userLocale()) });
 }
 
 /**

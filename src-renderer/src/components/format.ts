@@ -1,5 +1,6 @@
 import { KNOWN_EXPONENTS, type Minor } from '../../../src-shared/money';
 import { formatLocalAmount } from './amount';
+import { formatIsoDate, userLocale } from './locale';
 import type { CurrencyDto } from '../../../src-shared/dto/app';
 
 /** Formats integer minor units for display; `withCode` appends the ISO currency code. */
@@ -18,14 +19,14 @@ export function createMoneyFormatter(currencies: readonly CurrencyDto[], locale?
   };
 }
 
-const countFormat = new Intl.NumberFormat();
+const countFormat = new Intl.NumberFormat(userLocale());
 
 /** Formats a whole count with grouping ("12,345"). */
 export function formatCount(n: number): string {
   return countFormat.format(n);
 }
 
-/** Formats an ISO date (YYYY-MM-DD) for display; ISO stays unambiguous for a back office, so it is kept. */
+/** Formats an ISO date (YYYY-MM-DD) for display: ISO unless the user chose a locale (see locale.ts). */
 export function formatDate(iso: string | null | undefined): string {
-  return iso ?? '—';
+  return iso ? formatIsoDate(iso) : '—';
 }

@@ -9,19 +9,17 @@ import AddCardIcon from '@mui/icons-material/AddCard';
 import CallSplitIcon from '@mui/icons-material/CallSplit';
 import type { AccountDetailDto } from '../../../../src-shared/dto/accounts';
 import { call, errorMessage } from '../../api/client';
-import type { AllocationDialogState, PaymentActions } from '../allocation/dialog-state';
-import { BounceDialog } from '../returns/BounceDialog';
-import { AccountHeader } from './AccountHeader';
-import { AccountMandates } from '../mandates/AccountMandates';
+import type { AllocationDialogState, PaymentActions } from '../../components/allocation-dialog-state';
+import { BounceDialog } from '../returns';
+import { AccountHeader } from '../../components/AccountHeader';
+import { AccountMandates } from '../mandates';
 import { BillUnitsTable } from './BillUnitsTable';
 import { OpenBillsTable } from './OpenBillsTable';
 import { PaymentHistory } from './PaymentHistory';
 import { BillingCycleCard, PaymentStatusCard } from './SummaryCards';
 
 // The allocation dialogs load on first use of the account screen, after the account itself has painted.
-const AllocationDialogs = lazy(() =>
-  import('../allocation/AllocationDialogs').then((m) => ({ default: m.AllocationDialogs })),
-);
+const AllocationDialogs = lazy(() => import('../allocation').then((m) => ({ default: m.AllocationDialogs })));
 
 type BounceState = { accountNo: string; paymentId: number | null; batchNo: string | null };
 

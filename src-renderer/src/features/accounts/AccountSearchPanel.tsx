@@ -16,7 +16,7 @@ import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
 import { useDebouncedValue } from '../../components/use-debounced-value';
-import { AccountStatusChip } from './AccountStatusChip';
+import { AccountStatusChip } from '../../components/AccountStatusChip';
 
 /** Search mode of the accounts search. */
 export type SearchMode = 'prefix' | 'contains';

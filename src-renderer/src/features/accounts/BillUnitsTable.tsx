@@ -8,7 +8,7 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import type { BillUnitDto } from '../../../../src-shared/dto/accounts';
-import { accountingTypeName, payTypeName } from './labels';
+import { accountingTypeName, payTypeName } from '../../components/account-labels';
 
 /** The bill units of an account. */
 export function BillUnitsTable({ billUnits }: { billUnits: BillUnitDto[] }) {

@@ -18,8 +18,8 @@ import type { AllocationRowDto } from '../../../../src-shared/dto/allocation';
 import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
-import { AllocationRowsTable } from '../allocation/AllocationRowsTable';
-import { itemTypeName } from './labels';
+import { AllocationRowsTable } from '../../components/AllocationRowsTable';
+import { itemTypeName } from '../../components/account-labels';
 
 type ExpansionState = {
   key: string;

@@ -10,7 +10,7 @@ import type { PaymentHistoryDto } from '../../../../src-shared/dto/accounts';
 import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
-import type { PaymentActions } from '../allocation/dialog-state';
+import type { PaymentActions } from '../../components/allocation-dialog-state';
 
 // The grid library is loaded only when a history is shown, which keeps the shell quick to start.
 const PaymentHistoryGrid = lazy(() =>

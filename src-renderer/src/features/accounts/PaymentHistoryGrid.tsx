@@ -22,9 +22,9 @@ import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { createGridTheme } from '../../components/grid-theme';
 import { usePaymentTimeline } from '../../components/PaymentTimelineDialog';
-import { AllocationRowsTable } from '../allocation/AllocationRowsTable';
-import type { PaymentActions } from '../allocation/dialog-state';
-import { paymentKindName, paymentStatusName, payTypeName } from './labels';
+import { AllocationRowsTable } from '../../components/AllocationRowsTable';
+import type { PaymentActions } from '../../components/allocation-dialog-state';
+import { paymentKindName, paymentStatusName, payTypeName } from '../../components/account-labels';
 
 ModuleRegistry.registerModules([AllCommunityModule]);
 

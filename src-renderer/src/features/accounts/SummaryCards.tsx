@@ -6,7 +6,7 @@ import Typography from '@mui/material/Typography';
 import type { AccountDetailDto, PaymentStatusDto } from '../../../../src-shared/dto/accounts';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount, formatDate } from '../../components/format';
-import { Fact } from './AccountHeader';
+import { Fact } from '../../components/AccountHeader';
 
 const STANDING: Record<
   PaymentStatusDto['standing'],

@@ -15,8 +15,8 @@ import { OperatorsPanel } from './OperatorsPanel';
 import { PoliciesPanel } from './PoliciesPanel';
 import { ReferencePanel } from './ReferencePanel';
 import { SettingsPanel } from './SettingsPanel';
-import { problemLines } from './use-command';
-import { CreditorsPanel } from '../mandates/CreditorsPanel';
+import { problemLines } from '../../components/use-command';
+import { CreditorsPanel } from '../mandates';
 import { download } from '../../components/download';
 
 /** True when an operator with these roles should see the Admin area at all (to change or to review). */

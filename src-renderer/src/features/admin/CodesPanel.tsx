@@ -12,7 +12,7 @@ import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { call } from '../../api/client';
-import { problemLines, useCommand } from './use-command';
+import { problemLines, useCommand } from '../../components/use-command';
 
 /** Reason codes by domain: the list with retire/restore/delete, and a form to add the desk's own codes. */
 export function CodesPanel({ canEdit }: { canEdit: boolean }) {

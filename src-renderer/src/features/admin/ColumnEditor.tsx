@@ -53,7 +53,7 @@ import type { ColumnSetDto, CustomFieldDto } from '../../../../src-shared/dto/ad
 import type { BatchTypeDto } from '../../../../src-shared/dto/batches';
 import { call } from '../../api/client';
 import { createGridTheme } from '../../components/grid-theme';
-import { problemLines, useCommand } from './use-command';
+import { problemLines, useCommand } from '../../components/use-command';
 
 ModuleRegistry.registerModules([AllCommunityModule]);
 

@@ -10,7 +10,7 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import { useCommand } from './use-command';
+import { useCommand } from '../../components/use-command';
 
 const ENTITIES = [
   ['all', 'Every change'],

@@ -10,7 +10,7 @@ import MenuItem from '@mui/material/MenuItem';
 import TextField from '@mui/material/TextField';
 import type { MandateRevisionCodeDto } from '../../../../src-shared/dto/admin';
 import { call } from '../../api/client';
-import { problemLines } from './use-command';
+import { problemLines } from '../../components/use-command';
 
 /** A new mandate revision code's starting values: an amendment raised as a mandate event. */
 export const NEW_MANDATE_CODE: MandateRevisionCodeDto = {

@@ -17,7 +17,7 @@ import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import { ROLES, type Role } from '../../../../src-shared/api/roles';
 import { ApiCallError, call, errorMessage } from '../../api/client';
-import { problemLines, useCommand } from './use-command';
+import { problemLines, useCommand } from '../../components/use-command';
 
 /** An ISO timestamp as local "YYYY-MM-DD HH:MM". */
 function localTime(iso: string): string {

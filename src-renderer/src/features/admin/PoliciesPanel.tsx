@@ -20,7 +20,7 @@ import {
   type Requirement,
 } from '../../../../src-shared/dto/approvals';
 import { call } from '../../api/client';
-import { problemLines, useCommand } from './use-command';
+import { problemLines, useCommand } from '../../components/use-command';
 
 const REQUIREMENT_LABELS: Readonly<Record<Requirement, string>> = {
   none: 'None',

@@ -22,7 +22,7 @@ import { ROLES } from '../../../../src-shared/api/roles';
 import type { MandateRevisionCodeDto, RejectionCodeDto } from '../../../../src-shared/dto/admin';
 import { MandateCodeDialog, NEW_MANDATE_CODE } from './MandateCodeDialog';
 import { NEW_REJECTION_CODE, RejectionCodeDialog } from './RejectionCodeDialog';
-import { problemLines, useCommand } from './use-command';
+import { problemLines, useCommand } from '../../components/use-command';
 
 function Section({ title, children, testId }: { title: string; children: ReactNode; testId: string }) {
   return (

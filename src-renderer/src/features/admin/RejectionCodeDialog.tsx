@@ -10,7 +10,7 @@ import MenuItem from '@mui/material/MenuItem';
 import TextField from '@mui/material/TextField';
 import type { RejectionCodeDto } from '../../../../src-shared/dto/admin';
 import { call } from '../../api/client';
-import { problemLines } from './use-command';
+import { problemLines } from '../../components/use-command';
 
 /** A new rejection code's starting values: a soft decline retried twice. */
 export const NEW_REJECTION_CODE: RejectionCodeDto = {

@@ -12,7 +12,7 @@ import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import type { SettingDto, SettingValue } from '../../../../src-shared/dto/admin';
 import { call } from '../../api/client';
-import { problemLines, useCommand } from './use-command';
+import { problemLines, useCommand } from '../../components/use-command';
 
 /** The editor of one setting, by kind: a switch, a list, a number or text (saved on Enter or blur). */
 function SettingControl({

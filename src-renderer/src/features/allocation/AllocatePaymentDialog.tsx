@@ -34,8 +34,8 @@ import { formatLocalAmount } from '../../components/amount';
 import { ApiCallError, call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import type { MoneyFormatter } from '../../components/format';
-import { Fact } from '../accounts/AccountHeader';
-import { itemTypeName } from '../accounts/labels';
+import { Fact } from '../../components/AccountHeader';
+import { itemTypeName } from '../../components/account-labels';
 import {
   billFieldText,
   checkEntries,

@@ -6,7 +6,7 @@ import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
 import { AllocateLaterDialog } from './AllocateLaterDialog';
 import { AllocatePaymentDialog } from './AllocatePaymentDialog';
-import type { AllocationDialogState } from './dialog-state';
+import type { AllocationDialogState } from '../../components/allocation-dialog-state';
 import { RecordPaymentDialog } from './RecordPaymentDialog';
 import { UndoAllocationDialog } from './UndoAllocationDialog';
 

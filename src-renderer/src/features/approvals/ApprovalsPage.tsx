@@ -23,7 +23,7 @@ import {
 } from '../../../../src-shared/dto/approvals';
 import { call, errorMessage, onEvent } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
-import { useCommand } from '../admin/use-command';
+import { useCommand } from '../../components/use-command';
 
 type Decision = { approval: ApprovalDto; kind: 'approve' | 'reject' };
 

@@ -33,7 +33,7 @@ import { useAppInfo } from '../../app/app-info';
 import { useJobProgress } from '../../app/use-job-progress';
 import { CancelJobButton, isCancelledError } from '../../app/CancelJobButton';
 import { formatCount } from '../../components/format';
-import { AllocatePaymentDialog } from '../allocation/AllocatePaymentDialog';
+import { AllocatePaymentDialog } from '../allocation';
 import { CustomFieldFilter, type EntryCustomFilter } from './CustomFieldFilter';
 import { DuplicatePanel } from './DuplicatePanel';
 import { EntriesGrid, type EntriesGridHandle } from './EntriesGrid';

@@ -1,19 +1,36 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
-import Dialog from '@mui/material/Dialog';
-import DialogActions from '@mui/material/DialogActions';
-import DialogContent from '@mui/material/DialogContent';
-import DialogTitle from '@mui/material/DialogTitle';
 import InputAdornment from '@mui/material/InputAdornment';
-import LinearProgress from '@mui/material/LinearProgress';
 import TextField from '@mui/material/TextField';
+import { z } from 'zod';
 import type { BatchDto } from '../../../../src-shared/dto/batches';
-import { formatMinor } from '../../../../src-shared/money';
-import { formatLocalAmount, parseLocalAmount } from '../../components/amount';
+import { formatLocalAmount } from '../../components/amount';
+import {
+  amountText,
+  applyServerProblems,
+  countText,
+  fieldProps,
+  FormDialog,
+  inputShape,
+  useZodForm,
+} from '../../components/FormDialog';
 import { call, errorMessage } from '../../api/client';
 import { isEditable } from './labels';
+
+const shape = inputShape('batches:update-header');
+
+/** The header form: the command's own rules for each field, read from the text the user typed. */
+function headerSchema(exponent: number) {
+  return z.object({
+    note: z.string().pipe(shape.note.unwrap().unwrap()),
+    lockboxNo: z.string().pipe(shape.lockboxNo.unwrap().unwrap()),
+    controlCount: countText(shape.controlCount.unwrap().unwrap()),
+    controlTotal: amountText(exponent, { optional: true }),
+  });
+}
+
+type HeaderForm = z.input<ReturnType<typeof headerSchema>>;
 
 /**
  * Edits the batch header: the note at any time; the lockbox number and the control figures (which only feed the
@@ -29,137 +46,104 @@ export function HeaderDialog({
   onSaved: (b: BatchDto) => void;
 }) {
   const figures = isEditable(batch);
-  const [note, setNote] = useState(batch.note ?? '');
-  const [lockboxNo, setLockboxNo] = useState(batch.lockboxNo ?? '');
-  const [count, setCount] = useState(batch.controlCount === null ? '' : String(batch.controlCount));
-  const [total, setTotal] = useState(
-    batch.controlTotalMinor === null ? '' : formatLocalAmount(batch.controlTotalMinor, batch.exponent),
-  );
+  const form = useZodForm(headerSchema(batch.exponent), {
+    note: batch.note ?? '',
+    lockboxNo: batch.lockboxNo ?? '',
+    controlCount: batch.controlCount === null ? '' : String(batch.controlCount),
+    controlTotal:
+      batch.controlTotalMinor === null ? '' : formatLocalAmount(batch.controlTotalMinor, batch.exponent),
+  });
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
-  const countProblem = count.trim() !== '' && !/^\d{1,9}$/.test(count.trim()) ? 'A whole number' : null;
-  const parsedTotal = total.trim() === '' ? null : parseLocalAmount(total, batch.exponent);
-  const totalProblem = parsedTotal && !parsedTotal.ok ? parsedTotal.error.reason : null;
-
-  const save = async (e?: FormEvent) => {
-    e?.preventDefault();
-    if (saving || countProblem || totalProblem) return;
+  const save = form.handleSubmit(async (v) => {
     setSaving(true);
     setError(null);
     try {
       onSaved(
         await call('batches:update-header', {
           batchId: batch.id,
-          note: note.trim() === '' ? null : note,
+          note: v.note.trim() === '' ? null : v.note,
           ...(figures
             ? {
-                lockboxNo: lockboxNo.trim() === '' ? null : lockboxNo.trim(),
-                controlCount: count.trim() === '' ? null : Number(count.trim()),
-                controlTotal: parsedTotal?.ok ? formatMinor(parsedTotal.value, batch.exponent) : null,
+                lockboxNo: v.lockboxNo.trim() === '' ? null : v.lockboxNo.trim(),
+                controlCount: v.controlCount,
+                controlTotal: v.controlTotal,
               }
             : {}),
         }),
       );
     } catch (err) {
-      setError(errorMessage(err));
+      const fields = ['note', 'lockboxNo', 'controlCount', 'controlTotal'] as const;
+      setError(applyServerProblems<HeaderForm>(form, err, fields) ?? errorMessage(err));
       setSaving(false);
     }
-  };
+  });
 
+  const count = fieldProps<HeaderForm>(form, 'controlCount');
+  const total = fieldProps<HeaderForm>(form, 'controlTotal');
   return (
-    <Dialog
-      open
-      onClose={saving ? undefined : onClose}
-      maxWidth="sm"
-      fullWidth
-      data-testid="header-dialog"
-      aria-labelledby="header-title"
+    <FormDialog
+      title={`Batch header ${batch.batchNo}`}
+      testId="header-dialog"
+      partsTestId="header"
+      onClose={onClose}
+      onSubmit={save}
+      busy={saving}
+      error={error}
     >
-      <form
-        onSubmit={(e) => void save(e)}
-        noValidate
-        onKeyDown={(e) => {
-          if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') void save(e);
-        }}
-      >
-        <DialogTitle id="header-title">Batch header {batch.batchNo}</DialogTitle>
-        <LinearProgress sx={{ height: 2, visibility: saving ? 'visible' : 'hidden' }} aria-hidden />
-        <DialogContent sx={{ display: 'flex', flexDirection: 'column', gap: 2, pt: '8px !important' }}>
-          <Box sx={{ display: 'grid', gridTemplateColumns: 'repeat(3, 1fr)', gap: 2 }}>
-            <TextField
-              size="small"
-              label="Lockbox no"
-              value={lockboxNo}
-              onChange={(e) => setLockboxNo(e.target.value)}
-              disabled={!figures}
-              helperText="From the deposit slip"
-              slotProps={{ htmlInput: { 'data-testid': 'header-lockbox', maxLength: 64 } }}
-            />
-            <TextField
-              size="small"
-              label="Control count"
-              value={count}
-              onChange={(e) => setCount(e.target.value)}
-              disabled={!figures}
-              error={countProblem !== null}
-              helperText={countProblem ?? 'Empty = no control'}
-              slotProps={{
-                htmlInput: {
-                  'data-testid': 'header-control-count',
-                  inputMode: 'numeric',
-                  style: { textAlign: 'right' },
-                },
-              }}
-            />
-            <TextField
-              size="small"
-              label="Control total"
-              value={total}
-              onChange={(e) => setTotal(e.target.value)}
-              disabled={!figures}
-              error={totalProblem !== null}
-              helperText={totalProblem ?? 'Empty = no control'}
-              slotProps={{
-                input: { endAdornment: <InputAdornment position="end">{batch.currency}</InputAdornment> },
-                htmlInput: {
-                  'data-testid': 'header-control-total',
-                  inputMode: 'decimal',
-                  style: { textAlign: 'right' },
-                },
-              }}
-            />
-          </Box>
-          {!figures && (
-            <Alert severity="info" sx={{ py: 0 }}>
-              The batch is {batch.status}: only the note can change.
-            </Alert>
-          )}
-          <TextField
-            size="small"
-            label="Note"
-            value={note}
-            onChange={(e) => setNote(e.target.value)}
-            multiline
-            minRows={2}
-            autoFocus
-            slotProps={{ htmlInput: { 'data-testid': 'header-note', maxLength: 2000 } }}
-          />
-          {error && (
-            <Alert severity="error" data-testid="header-error">
-              {error}
-            </Alert>
-          )}
-        </DialogContent>
-        <DialogActions sx={{ px: 3, pb: 2 }}>
-          <Button onClick={onClose} disabled={saving}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="contained" disabled={saving} data-testid="header-save">
-            Save
-          </Button>
-        </DialogActions>
-      </form>
-    </Dialog>
+      <Box sx={{ display: 'grid', gridTemplateColumns: 'repeat(3, 1fr)', gap: 2 }}>
+        <TextField
+          size="small"
+          label="Lockbox no"
+          {...fieldProps<HeaderForm>(form, 'lockboxNo')}
+          disabled={!figures}
+          helperText={form.formState.errors.lockboxNo?.message ?? 'From the deposit slip'}
+          slotProps={{ htmlInput: { 'data-testid': 'header-lockbox', maxLength: 64 } }}
+        />
+        <TextField
+          size="small"
+          label="Control count"
+          {...count}
+          disabled={!figures}
+          helperText={count.helperText ?? 'Empty = no control'}
+          slotProps={{
+            htmlInput: {
+              'data-testid': 'header-control-count',
+              inputMode: 'numeric',
+              style: { textAlign: 'right' },
+            },
+          }}
+        />
+        <TextField
+          size="small"
+          label="Control total"
+          {...total}
+          disabled={!figures}
+          helperText={total.helperText ?? 'Empty = no control'}
+          slotProps={{
+            input: { endAdornment: <InputAdornment position="end">{batch.currency}</InputAdornment> },
+            htmlInput: {
+              'data-testid': 'header-control-total',
+              inputMode: 'decimal',
+              style: { textAlign: 'right' },
+            },
+          }}
+        />
+      </Box>
+      {!figures && (
+        <Alert severity="info" sx={{ py: 0 }}>
+          The batch is {batch.status}: only the note can change.
+        </Alert>
+      )}
+      <TextField
+        size="small"
+        label="Note"
+        {...fieldProps<HeaderForm>(form, 'note')}
+        multiline
+        minRows={2}
+        slotProps={{ htmlInput: { 'data-testid': 'header-note', maxLength: 2000 } }}
+      />
+    </FormDialog>
   );
 }

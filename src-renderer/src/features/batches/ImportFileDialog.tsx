@@ -36,7 +36,7 @@ import { useJobProgress } from '../../app/use-job-progress';
 import { CancelJobButton, isCancelledError } from '../../app/CancelJobButton';
 import { formatCount } from '../../components/format';
 import type { ReturnsPreviewDto } from '../../../../src-shared/dto/returns';
-import { ReturnsImportDialog } from '../returns/ReturnsImportDialog';
+import { ReturnsImportDialog } from '../returns';
 import { BATCH_PAY_TYPES, payTypeLabel } from './labels';
 
 /** Delimiters offered for an ad-hoc mapping (any other single character can be typed). */

@@ -2,10 +2,10 @@ import type { ReactNode } from 'react';
 import Box from '@mui/material/Box';
 import Paper from '@mui/material/Paper';
 import Typography from '@mui/material/Typography';
-import type { AccountDetailDto } from '../../../../src-shared/dto/accounts';
-import { useAppInfo } from '../../app/app-info';
+import type { AccountDetailDto } from '../../../src-shared/dto/accounts';
+import { useAppInfo } from '../app/app-info';
 import { AccountStatusChip } from './AccountStatusChip';
-import { payTypeName } from './labels';
+import { payTypeName } from './account-labels';
 
 /** Label above a value, used in the header and the cards. */
 export function Fact({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {

@@ -3,8 +3,8 @@ import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
-import type { AllocationRowDto } from '../../../../src-shared/dto/allocation';
-import { useAppInfo } from '../../app/app-info';
+import type { AllocationRowDto } from '../../../src-shared/dto/allocation';
+import { useAppInfo } from '../app/app-info';
 
 /** The date and minute of an ISO timestamp ("2026-11-22 09:00"), enough to tell allocations apart. */
 function shortTime(iso: string): string {

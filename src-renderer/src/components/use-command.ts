@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { CommandInput, CommandName, CommandOutput } from '../../../../src-shared/api/contract';
-import { ApiCallError, call, errorMessage } from '../../api/client';
+import type { CommandInput, CommandName, CommandOutput } from '../../../src-shared/api/contract';
+import { ApiCallError, call, errorMessage } from '../api/client';
 
 /** Loads a read command and reloads it on demand; the input is compared by its JSON. */
 export function useCommand<K extends CommandName>(

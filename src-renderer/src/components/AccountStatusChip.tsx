@@ -1,5 +1,5 @@
 import Chip from '@mui/material/Chip';
-import type { AccountSummaryDto } from '../../../../src-shared/dto/accounts';
+import type { AccountSummaryDto } from '../../../src-shared/dto/accounts';
 
 const STATUS_COLORS: Record<AccountSummaryDto['status'], 'success' | 'default' | 'warning'> = {
   active: 'success',

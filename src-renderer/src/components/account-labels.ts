@@ -1,5 +1,5 @@
-import type { BillUnitDto, PaymentHistoryRowDto } from '../../../../src-shared/dto/accounts';
-import { PAY_TYPE_NAMES } from '../../../../src-shared/pay-types';
+import type { BillUnitDto, PaymentHistoryRowDto } from '../../../src-shared/dto/accounts';
+import { PAY_TYPE_NAMES } from '../../../src-shared/pay-types';
 
 /** Display name of a pay type element ID. */
 export function payTypeName(payType: number): string {

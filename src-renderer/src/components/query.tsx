@@ -1,0 +1,107 @@
+import { useEffect, useState, type ReactNode } from 'react';
+import {
+  keepPreviousData,
+  QueryClient,
+  QueryClientProvider,
+  useMutation,
+  useQuery,
+  useQueryClient,
+  type QueryKey,
+} from '@tanstack/react-query';
+import type { CommandInput, CommandName, CommandOutput } from '../../../src-shared/api/contract';
+import { call, errorMessage, onEvent } from '../api/client';
+
+/** The cache key of one command read: the command and its input, so equal reads share one request. */
+export function apiQueryKey<K extends CommandName>(command: K, input: CommandInput<K>): QueryKey {
+  return [command, input];
+}
+
+/**
+ * The renderer's query cache. Reads are not retried (a refused command answers the same again) and are not
+ * refetched on focus: freshness comes from the service's own events, which say when the ledger changed.
+ */
+export function createApiQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: { retry: false, refetchOnWindowFocus: false, staleTime: 0, gcTime: 5 * 60_000 },
+      mutations: { retry: false },
+    },
+  });
+}
+
+/**
+ * Provides the query cache and keeps it true to the ledger: every `ledger:changed` and finished job marks all
+ * reads stale (the visible ones refetch at once); a change of sign-in drops the cache, so one operator never sees
+ * what another's session had read.
+ */
+export function ApiQueryProvider({ children, client }: { children: ReactNode; client?: QueryClient }) {
+  const [queryClient] = useState(() => client ?? createApiQueryClient());
+  useEffect(() => {
+    const invalidate = () => void queryClient.invalidateQueries();
+    const offs = [
+      onEvent('ledger:changed', invalidate),
+      onEvent('job:finished', invalidate),
+      onEvent('auth:changed', () => queryClient.removeQueries()),
+    ];
+    return () => offs.forEach((off) => off());
+  }, [queryClient]);
+  return <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>;
+}
+
+/** What a read gives a component: the value (kept from the previous input while the next loads), and state. */
+export type ApiQueryResult<T> = {
+  data: T | undefined;
+  /** A message fit for the user when the last read failed, else null. */
+  error: string | null;
+  /** True until the first value for this input arrived. */
+  loading: boolean;
+  /** True while any read (first or refetch) is in flight. */
+  fetching: boolean;
+  refetch: () => void;
+};
+
+export type ApiQueryOptions = {
+  /** False holds the read (e.g. until an id is chosen). */
+  enabled?: boolean;
+  /** Keep showing the previous input's value while the next one loads (lists with filters). */
+  keepPrevious?: boolean;
+  /** Poll while mounted, in ms (progress that emits no event). */
+  refetchInterval?: number;
+};
+
+/** Reads a command through the shared cache; refreshed by ledger events, deduplicated across components. */
+export function useApiQuery<K extends CommandName>(
+  command: K,
+  input: CommandInput<K>,
+  options: ApiQueryOptions = {},
+): ApiQueryResult<CommandOutput<K>> {
+  const query = useQuery({
+    queryKey: apiQueryKey(command, input),
+    queryFn: () => call(command, input),
+    enabled: options.enabled ?? true,
+    placeholderData: options.keepPrevious ? keepPreviousData : undefined,
+    refetchInterval: options.refetchInterval,
+  });
+  return {
+    data: query.data,
+    error: query.error ? errorMessage(query.error) : null,
+    loading: query.isPending && query.fetchStatus !== 'idle',
+    fetching: query.isFetching,
+    refetch: () => void query.refetch(),
+  };
+}
+
+/** A command that changes something; on success every read is marked stale (the ledger event may lag). */
+export function useApiMutation<K extends CommandName>(command: K) {
+  const queryClient = useQueryClient();
+  const mutation = useMutation<CommandOutput<K>, Error, CommandInput<K>>({
+    mutationFn: (input) => call(command, input),
+    onSuccess: () => void queryClient.invalidateQueries(),
+  });
+  return {
+    run: mutation.mutateAsync,
+    busy: mutation.isPending,
+    error: mutation.error ? errorMessage(mutation.error) : null,
+    reset: mutation.reset,
+  };
+}
