@@ -67,6 +67,8 @@ export type ArPreviewDto = {
   bills?: ArImportFileSummaryDto;
   items?: ArImportFileSummaryDto;
   adjustedOpenMinor: Minor;
+  /** How long the checks took (a preview with problems stops before the timing is taken). */
+  elapsedMs?: number;
   /** Every problem found (capped as the import caps them), with the total. */
   problems: FileIssue[];
   problemCount: number;

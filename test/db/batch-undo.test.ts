@@ -6,7 +6,7 @@ import type { BatchUndoDto, BatchUndoPreviewDto } from '../../src-shared/dto/des
 import { dispatchConfirmed } from '../helpers/confirm';
 import { freshApp } from '../helpers/ledger';
 import { addOperatorClient } from '../helpers/operators';
-import { expectClean, suspend, usdAccounts, value } from '../helpers/suspense';
+import { expectClean, setSetting, suspend, usdAccounts, value } from '../helpers/suspense';
 
 let app: ReturnType<typeof freshApp>;
 const db = () => app.ctx.ledger.sqlite;
@@ -161,6 +161,28 @@ describe('undo a submitted batch', () => {
     expect(balances()).toBe(before);
     const last = await value<BatchUndoDto>(app.dispatch('batches:undo', { batchId: batch.id, reason: 'x' }));
     expect(last.outcome).toBe('already_undone');
+    await expectClean(app);
+  });
+
+  it('over the confirmation limit the reversal submit needs its confirmation, passed on a retry', async () => {
+    setSetting(app, 'confirm.submitAboveAmount', '10.00');
+    const batch = await submittedBatch(['8.00', '9.00'], 10);
+    const refused = await failure(app.dispatch('batches:undo', { batchId: batch.id, reason: 'keyed twice' }));
+    expect(refused.message).toContain('confirm');
+    expect(count('SELECT count(*) AS n FROM reversals')).toBe(0);
+    const reversal = db()
+      .prepare('SELECT id, status FROM batches WHERE batch_no = ?')
+      .get(`${batch.batchNo}-U1`) as { id: number; status: string };
+    expect(reversal.status).toBe('validated');
+    const prepared = await value<{ id: number }>(
+      app.dispatch('confirmations:prepare', { operation: 'batches:submit', input: { batchId: reversal.id } }),
+    );
+    const undone = await value<BatchUndoDto>(
+      app.dispatch('batches:undo', { batchId: batch.id, reason: 'keyed twice', confirmationId: prepared.id }),
+    );
+    expect(undone.outcome).toBe('submitted');
+    expect(undone.reversal.id).toBe(reversal.id);
+    expect(count('SELECT count(*) AS n FROM reversals')).toBe(2);
     await expectClean(app);
   });
 

@@ -65,6 +65,9 @@ describe('undo a submitted batch from the batch workspace', () => {
     expect(await s.page.getByTestId('undo-confirm').isDisabled()).toBe(true);
     await s.page.getByTestId('undo-reason').fill('Lockbox file loaded on the wrong day');
     await s.screenshot('batch-undo-preview');
+    await s.page.setViewportSize({ width: 1920, height: 1080 });
+    await s.screenshot('batch-undo-preview-1920');
+    await s.page.setViewportSize({ width: 1280, height: 800 });
     await s.page.getByTestId('undo-confirm').click();
     await s.page.getByTestId('undo-pending').waitFor();
     expect(await s.page.getByTestId('undo-pending').textContent()).toContain('Sent for approval');
