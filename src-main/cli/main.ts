@@ -55,6 +55,8 @@ import { activeJobsOf } from '../ipc/handlers';
 import { workerJobRunner } from '../jobs/worker-runner';
 import { dropUndefined, humanJson, intOption, type CliKit, type GlobalOptions } from './kit';
 import { COMMAND_GROUPS } from './commands';
+import { humanArPreview } from './commands/desk-ops';
+import type { ArPreviewDto } from '../../src-shared/dto/desk-ops';
 import { cliLedgerKey, encryptInitRefusal } from './commands/ledger';
 import { runConfirmed, withConfirmOptions, type ConfirmFlags } from './confirm';
 
@@ -280,18 +282,36 @@ export async function runCli(
     .option('--bill-units <file>', 'bill_units.csv')
     .option('--bills <file>', 'bills.csv')
     .option('--items <file>', 'items.csv')
-    .action((o: { accounts?: string; billUnits?: string; bills?: string; items?: string }, cmd: Command) => {
-      const abs = (f?: string): string | undefined => (f === undefined ? undefined : resolve(f));
-      const input = Object.fromEntries(
-        Object.entries({
-          accountsFile: abs(o.accounts),
-          billUnitsFile: abs(o.billUnits),
-          billsFile: abs(o.bills),
-          itemsFile: abs(o.items),
-        }).filter(([, v]) => v !== undefined),
-      );
-      return run<ArImportSummaryDto>(cmd, 'ar:import', input, humanArImport);
-    });
+    .option('--preview', 'check every file in full and report counts and every problem; import nothing')
+    .action(
+      async (
+        o: { accounts?: string; billUnits?: string; bills?: string; items?: string; preview?: boolean },
+        cmd: Command,
+      ) => {
+        const abs = (f?: string): string | undefined => (f === undefined ? undefined : resolve(f));
+        const input = Object.fromEntries(
+          Object.entries({
+            accountsFile: abs(o.accounts),
+            billUnitsFile: abs(o.billUnits),
+            billsFile: abs(o.bills),
+            itemsFile: abs(o.items),
+          }).filter(([, v]) => v !== undefined),
+        );
+        if (o.preview) {
+          const opts = cmd.optsWithGlobals<GlobalOptions>();
+          const r = (await withApp(opts).dispatch('ar:preview', input)) as Result<ArPreviewDto>;
+          if (!r.ok) {
+            exitCode = printError(io, Boolean(opts.json), r.error);
+            return;
+          }
+          io.out(opts.json ? JSON.stringify(r.value) + '\n' : humanArPreview(r.value));
+          // A preview that finds problems fails as the import would (exit 2), with the report printed.
+          if (!r.value.ok) exitCode = EXIT_CODES.validation;
+          return;
+        }
+        return run<ArImportSummaryDto>(cmd, 'ar:import', input, humanArImport);
+      },
+    );
 
   const account = program.command('account').description('customer accounts');
   account

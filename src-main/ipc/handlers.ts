@@ -1,8 +1,8 @@
-import { commandChannel } from '../../src-shared/api/contract';
+import { commandChannel, type ParsedInput } from '../../src-shared/api/contract';
 import type { ServiceContext } from '../services/context';
 import { billItems, paymentHistory, searchAccounts, showAccount } from '../services/accounts';
 import { appInfo } from '../services/app-info';
-import { importReceivables } from '../services/ar-import';
+import { importReceivables, previewReceivables, type ArImportFiles } from '../services/ar-import';
 import { assertPathsAllowed } from '../services/files';
 import { uploadOwner, usingUploads, withUpload } from '../services/uploads';
 import type { ArUpload } from '../services/ar-import';
@@ -31,6 +31,7 @@ import { createMandateHandlers } from './mandate-handlers';
 import { createGlHandlers } from './gl-handlers';
 import { createReportsHandlers } from './reports-handlers';
 import { createTimelineHandlers } from './timeline-handlers';
+import { createDeskOpsHandlers } from './desk-ops-handlers';
 import { recordPayment } from '../ledger/record-payment';
 import { exportBatchFile, importBatchFile } from '../services/batches/batch-file';
 import { listTemplates, previewBankFile, saveTemplate } from '../services/batches/import-file';
@@ -138,6 +139,29 @@ function arUpload(
   return { uploaded: ctx.uploads.resolve(uploadOwner(), up.uploadId) };
 }
 
+/**
+ * Runs an AR import or preview with its uploads resolved for this caller. An import deletes them after; a
+ * preview keeps them, because the import that follows reads them again.
+ */
+function withArFiles<T>(
+  ctx: ServiceContext,
+  input: ParsedInput<'ar:import'>,
+  run: (files: ArImportFiles) => T,
+  keep = false,
+): Promise<T> {
+  const files = {
+    ...input,
+    accountsUpload: arUpload(ctx, input.accountsUpload),
+    billUnitsUpload: arUpload(ctx, input.billUnitsUpload),
+    billsUpload: arUpload(ctx, input.billsUpload),
+    itemsUpload: arUpload(ctx, input.itemsUpload),
+  };
+  const used = [files.accountsUpload, files.billUnitsUpload, files.billsUpload, files.itemsUpload].map((u) =>
+    u && 'uploaded' in u ? u.uploaded : undefined,
+  );
+  return keep ? Promise.resolve(run(files)) : usingUploads(ctx.uploads, used, () => run(files));
+}
+
 /** The handler map: one entry per command, each a thin call into a service. */
 export function createHandlers(ctx: ServiceContext): Handlers {
   const db = ctx.ledger.sqlite;
@@ -148,23 +172,19 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       ctx.emit('ledger:changed', { what: 'demo' });
       return out;
     },
-    'ar:import': (input) => {
-      const files = {
-        ...input,
-        accountsUpload: arUpload(ctx, input.accountsUpload),
-        billUnitsUpload: arUpload(ctx, input.billUnitsUpload),
-        billsUpload: arUpload(ctx, input.billsUpload),
-        itemsUpload: arUpload(ctx, input.itemsUpload),
-      };
-      const used = [files.accountsUpload, files.billUnitsUpload, files.billsUpload, files.itemsUpload].map(
-        (u) => (u && 'uploaded' in u ? u.uploaded : undefined),
-      );
-      return usingUploads(ctx.uploads, used, () => {
+    'ar:import': (input) =>
+      withArFiles(ctx, input, (files) => {
         const out = importReceivables(ctx.ledger, files, ctx.clock(), ctx.operator.id);
         ctx.emit('ledger:changed', { what: 'ar' });
         return out;
-      });
-    },
+      }),
+    'ar:preview': (input) =>
+      withArFiles(
+        ctx,
+        input,
+        (files) => previewReceivables(ctx.ledger, files, ctx.clock(), ctx.operator.id),
+        true,
+      ),
     'accounts:search': (input) => searchAccounts(db, input),
     'accounts:show': (input) => showAccount(db, input.accountNo, ctx.clock()),
     'accounts:bill-items': (input) => billItems(db, input.billNo),
@@ -235,6 +255,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     ...createGlHandlers(ctx),
     ...createReportsHandlers(ctx),
     ...createTimelineHandlers(ctx),
+    ...createDeskOpsHandlers(ctx, async (input) => changed(ctx, await runJob(ctx, 'batch-submit', input))),
   };
 }
 

@@ -23,7 +23,9 @@ import {
 import { writeAudit } from '../ledger/audit';
 import { MAX_UPLOAD_BYTES } from '../../src-shared/api/uploads';
 import { assertPathsAllowed, readFileAudited, uploadedBytes } from './files';
-import { invalidFileRows } from '../ledger/errors';
+import { AppFailure, invalidFileRows } from '../ledger/errors';
+import type { FileIssue } from '../../src-shared/api/result';
+import type { ArPreviewDto } from '../../src-shared/dto/desk-ops';
 import { toMinor } from '../ledger/ceiling';
 import { postJournal, type JournalLine } from '../ledger/journal';
 
@@ -224,15 +226,27 @@ function emptyCounts(file: string, rows: number): ArImportFileSummaryDto {
   return { file, rows, inserted: 0, updated: 0, unchanged: 0 };
 }
 
+/** The validation failure of the receivables files, with the count of every problem (the list is capped). */
+class ArFileProblems extends AppFailure {
+  constructor(
+    message: string,
+    readonly issues: FileIssue[],
+    readonly count: number,
+  ) {
+    super(invalidFileRows(message, issues).error);
+  }
+}
+
 function failWith(sink: IssueSink): never {
   // Read order: files in the order they were first reported, lines ascending (stable within a line).
   const fileOrder = new Map<string, number>();
   for (const i of sink.issues) if (!fileOrder.has(i.file)) fileOrder.set(i.file, fileOrder.size);
   sink.issues.sort((a, b) => (fileOrder.get(a.file) ?? 0) - (fileOrder.get(b.file) ?? 0) || a.line - b.line);
   const shown = sink.issues.length < sink.count ? ` (the first ${sink.issues.length} are listed)` : '';
-  throw invalidFileRows(
+  throw new ArFileProblems(
     `${sink.count} problem${sink.count === 1 ? '' : 's'} in the receivables files${shown}; nothing was imported`,
     sink.issues,
+    sink.count,
   );
 }
 
@@ -248,6 +262,45 @@ export function importReceivables(
   files: ArImportFiles,
   now: Date,
   operatorId: number | null,
+): ArImportSummaryDto {
+  return loadReceivables(ledger, files, now, operatorId, false);
+}
+
+/** Thrown inside a preview's transaction so that everything the import wrote is rolled back. */
+class PreviewRollback extends Error {
+  constructor(readonly summary: ArImportSummaryDto) {
+    super('preview');
+  }
+}
+
+/**
+ * The dry run of importReceivables: the same reading, checks and writes inside one transaction that is then
+ * rolled back, so the counts are exactly what the import would report and the ledger is left as it was.
+ * Problems are returned (every one, file, line, column, reason), not thrown.
+ */
+export function previewReceivables(
+  ledger: Ledger,
+  files: ArImportFiles,
+  now: Date,
+  operatorId: number | null,
+): ArPreviewDto {
+  try {
+    loadReceivables(ledger, files, now, operatorId, true);
+    throw new Error('a receivables preview must roll back');
+  } catch (err) {
+    if (err instanceof PreviewRollback) return { ok: true, ...err.summary, problems: [], problemCount: 0 };
+    if (err instanceof ArFileProblems)
+      return { ok: false, adjustedOpenMinor: 0, problems: err.issues, problemCount: err.count };
+    throw err;
+  }
+}
+
+function loadReceivables(
+  ledger: Ledger,
+  files: ArImportFiles,
+  now: Date,
+  operatorId: number | null,
+  dryRun: boolean,
 ): ArImportSummaryDto {
   const started = performance.now();
   const db = ledger.sqlite;
@@ -305,7 +358,9 @@ export function importReceivables(
     const look = ledgerLookups(db);
     const checked = crossCheck(parsed, look, exponents, sink);
     if (sink.count > 0) failWith(sink);
-    return applyImport(db, parsed, sources, look, checked, now, operatorId, started);
+    const summary = applyImport(db, parsed, sources, look, checked, now, operatorId, started);
+    if (dryRun) throw new PreviewRollback(summary);
+    return summary;
   });
   return run.immediate();
 }

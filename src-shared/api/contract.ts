@@ -42,6 +42,7 @@ import { UPLOAD_COMMANDS, type UploadCommandOutputs } from './upload-contract';
 import { MANDATE_COMMANDS, type MandateCommandOutputs } from './mandate-contract';
 import { RETURNS_COMMANDS, type ReturnsCommandOutputs } from './returns-contract';
 import { REPORTS_COMMANDS, type ReportsCommandOutputs } from './reports-contract';
+import { DESK_OPS_COMMANDS, type DeskOpsCommandOutputs } from './desk-ops-contract';
 import type {
   AppInfoDto,
   ArImportSummaryDto,
@@ -105,6 +106,7 @@ export const COMMANDS = [
   ...MANDATE_COMMANDS,
   ...RETURNS_COMMANDS,
   ...REPORTS_COMMANDS,
+  ...DESK_OPS_COMMANDS,
   'suspense:search',
   'suspense:show',
   'suspense:candidates',
@@ -136,7 +138,8 @@ export type CommandOutputs = AdminCommandOutputs &
   UploadCommandOutputs &
   MandateCommandOutputs &
   ReturnsCommandOutputs &
-  ReportsCommandOutputs & {
+  ReportsCommandOutputs &
+  DeskOpsCommandOutputs & {
     'app:info': AppInfoDto;
     'demo:load': DemoSummaryDto;
     'ar:import': ArImportSummaryDto;

@@ -5,6 +5,7 @@ import { processorInputs } from './processor-inputs';
 import { bankFileInputs } from './bankfiles-inputs';
 import { directDebitInputs } from './directdebit-inputs';
 import { returnsInputs } from './returns-inputs';
+import { deskOpsInputs } from './desk-ops-inputs';
 import { reportsInputs } from './reports-inputs';
 import { confirmationIdInput, confirmationInputs } from './confirmation-inputs';
 import { authInputs } from './auth-inputs';
@@ -91,6 +92,39 @@ const distributionTarget = z
   });
 const paymentIds = z.array(id).min(1).max(10_000);
 
+/** The four receivables files (any subset), each as a path (command line) or as an upload. */
+const arFiles = z
+  .strictObject({
+    accountsFile: filePath.optional(),
+    billUnitsFile: filePath.optional(),
+    billsFile: filePath.optional(),
+    itemsFile: filePath.optional(),
+    /** The same files as bytes chosen in a file dialog (the desktop window and the bridge send these). */
+    accountsUpload: upload.optional(),
+    billUnitsUpload: upload.optional(),
+    billsUpload: upload.optional(),
+    itemsUpload: upload.optional(),
+  })
+  .refine(
+    (v) =>
+      v.accountsFile ??
+      v.billUnitsFile ??
+      v.billsFile ??
+      v.itemsFile ??
+      v.accountsUpload ??
+      v.billUnitsUpload ??
+      v.billsUpload ??
+      v.itemsUpload,
+    { message: 'give at least one of accounts, bill units, bills, items (a path or an upload)' },
+  )
+  .refine(
+    (v) =>
+      (['accounts', 'billUnits', 'bills', 'items'] as const).every(
+        (k) => v[`${k}File`] === undefined || v[`${k}Upload`] === undefined,
+      ),
+    { message: 'give each file once: as a path or as an upload, not both' },
+  );
+
 /** One zod schema per command; every front door parses with these before a service sees the input. */
 export const commandInputs = {
   'app:info': z.strictObject({}),
@@ -98,37 +132,9 @@ export const commandInputs = {
     accounts: z.int().min(1).max(1_000_000).default(1000),
     seed: z.int().min(0).max(2_147_483_647).default(1),
   }),
-  'ar:import': z
-    .strictObject({
-      accountsFile: filePath.optional(),
-      billUnitsFile: filePath.optional(),
-      billsFile: filePath.optional(),
-      itemsFile: filePath.optional(),
-      /** The same files as bytes chosen in a file dialog (the desktop window and the bridge send these). */
-      accountsUpload: upload.optional(),
-      billUnitsUpload: upload.optional(),
-      billsUpload: upload.optional(),
-      itemsUpload: upload.optional(),
-    })
-    .refine(
-      (v) =>
-        v.accountsFile ??
-        v.billUnitsFile ??
-        v.billsFile ??
-        v.itemsFile ??
-        v.accountsUpload ??
-        v.billUnitsUpload ??
-        v.billsUpload ??
-        v.itemsUpload,
-      { message: 'give at least one of accounts, bill units, bills, items (a path or an upload)' },
-    )
-    .refine(
-      (v) =>
-        (['accounts', 'billUnits', 'bills', 'items'] as const).every(
-          (k) => v[`${k}File`] === undefined || v[`${k}Upload`] === undefined,
-        ),
-      { message: 'give each file once: as a path or as an upload, not both' },
-    ),
+  'ar:import': arFiles,
+  /** The same files checked in full, nothing written (the import dialog's Preview). */
+  'ar:preview': arFiles,
   'accounts:search': z.strictObject({
     query: z.string().max(200),
     mode: z.enum(['prefix', 'contains']).default('prefix'),
@@ -357,6 +363,7 @@ export const commandInputs = {
   ...mandateInputs,
   ...directDebitInputs,
   ...returnsInputs,
+  ...deskOpsInputs,
   ...reportsInputs,
   ...confirmationInputs,
   ...authInputs,

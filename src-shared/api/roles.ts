@@ -10,6 +10,7 @@ import { AUTH_COMMAND_ROLES } from './auth-contract';
 import { APPROVAL_COMMAND_ROLES } from './approval-contract';
 import { UPLOAD_COMMAND_ROLES } from './upload-contract';
 import { MANDATE_COMMAND_ROLES } from './mandate-contract';
+import { DESK_OPS_COMMAND_ROLES } from './desk-ops-contract';
 
 /** Operator roles (DOMAIN.md §1.1): clerks key batches, analysts work suspense, supervisors approve, admins configure. */
 export const ROLES = ['clerk', 'analyst', 'supervisor', 'admin'] as const;
@@ -85,6 +86,7 @@ export const COMMAND_ROLES: Record<CommandName, CommandRoles> = {
   ...APPROVAL_COMMAND_ROLES,
   ...UPLOAD_COMMAND_ROLES,
   ...MANDATE_COMMAND_ROLES,
+  ...DESK_OPS_COMMAND_ROLES,
   'suspense:search': ANY,
   'suspense:show': ANY,
   'suspense:candidates': ANY,

@@ -3,6 +3,7 @@ import { registerAdminCommands } from './admin';
 import { registerApprovalCommands } from './approvals';
 import { registerAuthCommands } from './auth';
 import { registerBatchCommands } from './batches';
+import { registerDeskOpsCommands } from './desk-ops';
 import { registerDirectDebitCommands } from './directdebit';
 import { registerGlExportCommands } from './gl-export';
 import { registerLedgerCommands } from './ledger';
@@ -20,6 +21,7 @@ export const COMMAND_GROUPS: ((kit: CliKit) => void)[] = [
   registerApprovalCommands,
   registerAuthCommands,
   registerBatchCommands,
+  registerDeskOpsCommands,
   registerDirectDebitCommands,
   registerGlExportCommands,
   registerLedgerCommands,

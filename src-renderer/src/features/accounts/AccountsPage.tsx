@@ -2,7 +2,11 @@ import { useEffect, useState } from 'react';
 import Box from '@mui/material/Box';
 import Typography from '@mui/material/Typography';
 import PeopleIcon from '@mui/icons-material/People';
+import Button from '@mui/material/Button';
+import UploadFileIcon from '@mui/icons-material/UploadFile';
 import { onEvent } from '../../api/client';
+import { useAppInfo } from '../../app/app-info';
+import { ArImportDialog } from '../receivables';
 import { AccountDetail } from './AccountDetail';
 import { AccountSearchPanel } from './AccountSearchPanel';
 
@@ -19,6 +23,9 @@ export function AccountsPage({
   onOpenWelcome: () => void;
 }) {
   const [reloadKey, setReloadKey] = useState(0);
+  const [arOpen, setArOpen] = useState(false);
+  const roles = useAppInfo().info?.operator.roles ?? [];
+  const mayImport = roles.includes('supervisor') || roles.includes('admin');
 
   useEffect(() => onEvent('ledger:changed', () => setReloadKey((k) => k + 1)), []);
 
@@ -32,6 +39,19 @@ export function AccountsPage({
         onOpenWelcome={onOpenWelcome}
       />
       <Box sx={{ flex: 1, overflowY: 'auto', minWidth: 0 }} component="section" aria-label="Account">
+        {mayImport && (
+          <Box sx={{ display: 'flex', justifyContent: 'flex-end', px: 2, pt: 0.5 }}>
+            <Button
+              size="small"
+              startIcon={<UploadFileIcon />}
+              onClick={() => setArOpen(true)}
+              data-testid="import-receivables"
+            >
+              Import receivables…
+            </Button>
+          </Box>
+        )}
+        {arOpen && <ArImportDialog onClose={() => setArOpen(false)} />}
         {accountNo ? (
           <AccountDetail accountNo={accountNo} reloadKey={reloadKey} active={active} />
         ) : (

@@ -11,6 +11,7 @@ import IconButton from '@mui/material/IconButton';
 import Tooltip from '@mui/material/Tooltip';
 import AddIcon from '@mui/icons-material/Add';
 import UploadFileIcon from '@mui/icons-material/UploadFile';
+import FileOpenIcon from '@mui/icons-material/FileOpen';
 import ChevronLeftIcon from '@mui/icons-material/ChevronLeft';
 import ChevronRightIcon from '@mui/icons-material/ChevronRight';
 import type { BatchDto } from '../../../../src-shared/dto/batches';
@@ -41,6 +42,7 @@ export function BatchList({
   onSelect,
   onNew,
   onImport,
+  onOpenHandOver,
   collapsed,
   onCollapse,
 }: {
@@ -54,6 +56,8 @@ export function BatchList({
   onSelect: (id: number) => void;
   onNew: () => void;
   onImport: () => void;
+  /** Reopen a hand-over file exported from a batch. */
+  onOpenHandOver: () => void;
   collapsed: boolean;
   onCollapse: (collapsed: boolean) => void;
 }) {
@@ -96,6 +100,11 @@ export function BatchList({
             <UploadFileIcon />
           </IconButton>
         </Tooltip>
+        <Tooltip title="Open a hand-over file" placement="right">
+          <IconButton onClick={onOpenHandOver} data-testid="open-handover" aria-label="Open a hand-over file">
+            <FileOpenIcon />
+          </IconButton>
+        </Tooltip>
       </Box>
     );
   return (
@@ -121,7 +130,7 @@ export function BatchList({
             onClick={onNew}
             title="New batch (Alt+N)"
             data-testid="new-batch"
-            sx={{ flex: 1 }}
+            sx={{ flex: 1, whiteSpace: 'nowrap', px: 1.5 }}
           >
             New batch
           </Button>
@@ -133,6 +142,15 @@ export function BatchList({
               aria-label="Import a bank file"
             >
               <UploadFileIcon />
+            </IconButton>
+          </Tooltip>
+          <Tooltip title="Open a hand-over file (a batch exported with Export)">
+            <IconButton
+              onClick={onOpenHandOver}
+              data-testid="open-handover"
+              aria-label="Open a hand-over file"
+            >
+              <FileOpenIcon />
             </IconButton>
           </Tooltip>
           <Tooltip title="Hide the batch list (more room for the grid)">

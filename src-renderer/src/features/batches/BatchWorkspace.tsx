@@ -21,6 +21,7 @@ import SendIcon from '@mui/icons-material/Send';
 import AccountTreeIcon from '@mui/icons-material/AccountTree';
 import AssessmentIcon from '@mui/icons-material/Assessment';
 import EditNoteIcon from '@mui/icons-material/EditNote';
+import UndoIcon from '@mui/icons-material/Undo';
 import {
   isPostedEntry,
   type BatchDto,
@@ -50,6 +51,7 @@ import {
 import { StatusPill } from './StatusPill';
 import { HeaderDialog } from './HeaderDialog';
 import { ReportDialog } from './ReportDialog';
+import { UndoBatchDialog } from './UndoBatchDialog';
 import { SubmitDialog } from './SubmitDialog';
 import { SuspendDialog } from './SuspendDialog';
 import { useSerialQueue } from './use-serial-queue';
@@ -156,7 +158,7 @@ export function BatchWorkspace({
   const [busy, setBusy] = useState<string | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
   const [dialog, setDialog] = useState<
-    'suspend' | 'submit' | 'discard' | 'allocate' | 'header' | 'report' | null
+    'suspend' | 'submit' | 'discard' | 'allocate' | 'header' | 'report' | 'undo' | null
   >(null);
   const progress = useJobProgress();
   const [parentNo, setParentNo] = useState<string | null>(null);
@@ -547,6 +549,19 @@ export function BatchWorkspace({
           >
             Report
           </Button>
+          {batch.status === 'submitted' &&
+            batch.batchType === 'payment' &&
+            (roles.includes('supervisor') || roles.includes('admin')) && (
+              <Button
+                startIcon={<UndoIcon />}
+                onClick={() => setDialog('undo')}
+                disabled={busy !== null}
+                title="Reverse every payment of this batch through a reversal batch, under the approval rules"
+                data-testid="undo-batch"
+              >
+                Undo batch…
+              </Button>
+            )}
           <Button
             startIcon={<DownloadIcon />}
             onClick={() => void exportFile()}
@@ -806,6 +821,14 @@ export function BatchWorkspace({
         />
       )}
       {dialog === 'report' && <ReportDialog batch={batch} onClose={closeDialog} />}
+      {dialog === 'undo' && (
+        <UndoBatchDialog
+          batch={batch}
+          onClose={closeDialog}
+          onOpenBatch={onOpenBatch}
+          onUndone={() => void refresh().then((b) => b && onChanged(b))}
+        />
+      )}
       {dialog === 'submit' && <SubmitDialog batch={batch} onClose={closeSubmit} onSubmitted={afterSubmit} />}
       {dialog === 'discard' && (
         <Dialog open onClose={closeDialog} data-testid="discard-dialog">

@@ -9,6 +9,7 @@ import { useAppInfo } from '../../app/app-info';
 import { BatchList, type BatchListFilter } from './BatchList';
 import { BatchWorkspace } from './BatchWorkspace';
 import { ImportFileDialog } from './ImportFileDialog';
+import { OpenHandOverDialog } from './OpenHandOverDialog';
 import { NewBatchDialog } from './NewBatchDialog';
 import { isKeyingEvent } from '../../app/keying-zone';
 
@@ -42,6 +43,7 @@ export function BatchesPage({ active = true }: { active?: boolean }) {
   const [keyingId, setKeyingId] = useState<number | null>(null);
   const [creating, setCreating] = useState(false);
   const [importing, setImporting] = useState(false);
+  const [reopening, setReopening] = useState(false);
   const [collapsed, setCollapsed] = useState(initialCollapsed);
 
   const collapse = useCallback((next: boolean) => {
@@ -142,6 +144,7 @@ export function BatchesPage({ active = true }: { active?: boolean }) {
         onSelect={select}
         onNew={() => setCreating(true)}
         onImport={() => setImporting(true)}
+        onOpenHandOver={() => setReopening(true)}
         collapsed={collapsed}
         onCollapse={collapse}
       />
@@ -151,7 +154,7 @@ export function BatchesPage({ active = true }: { active?: boolean }) {
             key={selectedId}
             batchId={selectedId}
             login={login}
-            active={active && !creating && !importing}
+            active={active && !creating && !importing && !reopening}
             startKeying={keyingId === selectedId}
             onChanged={(b) => (b ? patch(b) : void load())}
             onOpenBatch={openBatch}
@@ -182,6 +185,17 @@ export function BatchesPage({ active = true }: { active?: boolean }) {
           </Box>
         )}
       </Box>
+      {reopening && (
+        <OpenHandOverDialog
+          onClose={() => setReopening(false)}
+          onOpened={(b) => {
+            setReopening(false);
+            setFilter('active');
+            select(b.id);
+            void load();
+          }}
+        />
+      )}
       {importing && (
         <ImportFileDialog
           onClose={() => setImporting(false)}

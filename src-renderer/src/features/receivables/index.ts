@@ -1,0 +1,1 @@
+export { ArImportDialog } from './ArImportDialog';
