@@ -37,6 +37,7 @@ import type {
   BatchImportDto,
   BatchSubmitDto,
   ImportTemplateDto,
+  TemplateProposalDto,
 } from '../../src-shared/dto/batches';
 import {
   humanAccount,
@@ -954,6 +955,19 @@ export async function runCli(
         (t) => `Saved template ${t.name}\n`,
       );
     });
+
+  template
+    .command('detect <file>')
+    .description('rank the templates by how well each reads the file (confidence 0..1 and why)')
+    .action((file: string, _o, cmd: Command) =>
+      run<TemplateProposalDto[]>(cmd, 'templates:detect', { file: resolve(file) }, (v) =>
+        v.length === 0
+          ? 'No templates\n'
+          : v
+              .map((p) => `${String(Math.round(p.confidence * 100)).padStart(3)}%  ${p.name}  (${p.why})`)
+              .join('\n') + '\n',
+      ),
+    );
 
   const kit: CliKit = {
     program,
