@@ -26,10 +26,8 @@ export function FixedWidthPreview({
     display: 'inline-block',
     width: '1ch',
     cursor: 'col-resize',
-    borderLeft: state.boundaries.includes(pos)
-      ? `2px solid ${theme.palette.primary.main}`
-      : '2px solid transparent',
-    marginLeft: '-2px',
+    // An inset shadow marks the boundary without taking width: characters stay on their grid.
+    boxShadow: state.boundaries.includes(pos) ? `inset 2px 0 0 ${theme.palette.primary.main}` : 'none',
     background: shade(columnOf(pos)),
   });
   const ruler = Array.from({ length: width }, (_, i) => i);
