@@ -872,7 +872,12 @@ export async function runCli(
       if (looksLikeBatchFile(path))
         return run<BatchDto>(cmd, 'batches:import-batch-file', { file: path }, humanBatch);
       const a = withApp(opts);
-      const templateSource = o.template ? { templateName: o.template } : { template: inlineTemplate(o) };
+      // Without a template or a layout the services detect the format (a sure proposal is used, else they ask).
+      const templateSource = o.template
+        ? { templateName: o.template }
+        : o.format || o.columns
+          ? { template: inlineTemplate(o) }
+          : {};
       const payType = payTypeOf(o.payType);
       const json = Boolean(opts.json);
       // The layout is saved only once the file was read with it, so a refused import leaves no template behind.
@@ -904,7 +909,7 @@ export async function runCli(
         exitCode = printError(io, json, result.error);
         return;
       }
-      if (o.saveTemplate && !o.template) {
+      if (o.saveTemplate && 'template' in templateSource) {
         const saved = await a.dispatch('templates:save', {
           name: o.saveTemplate,
           definition: (templateSource as { template: unknown }).template,

@@ -60,6 +60,33 @@ describe('paydesk template detect', () => {
     expect((JSON.parse(r.out) as { error: { code: string } }).error.code).toBe('validation');
   });
 
+  it('batch import without a template or layout uses a sure detection, and asks to choose otherwise', async () => {
+    const r = await cli(
+      '--json',
+      'batch',
+      'import',
+      join(STANDARDS, 'lockbox/valid/test_lockbox.bai'),
+      '--pay-type',
+      '10012',
+      '--currency',
+      'USD',
+    );
+    expect(r.code, r.out + r.err).toBe(0);
+    const v = JSON.parse(r.out) as { batch: { templateName: string; controlCount: number }; rows: number };
+    expect(v).toMatchObject({
+      rows: 1,
+      batch: { templateName: 'Stock lockbox (fixed width)', controlCount: 1 },
+    });
+
+    const odd = join(dir, 'odd.txt');
+    writeFileSync(odd, 'x|y\nz|w\n');
+    const refused = await cli('--json', 'batch', 'import', odd, '--pay-type', '10012');
+    expect(refused.code).toBe(2);
+    expect((JSON.parse(refused.out) as { error: { message: string } }).error.message).toMatch(
+      /choose a template/,
+    );
+  });
+
   it('template list marks the stock templates; an unknown layout is not proposed for sure', async () => {
     const list = await cli('--json', 'template', 'list');
     const names = (JSON.parse(list.out) as { name: string; stock: boolean }[]).filter((t) => t.stock);
