@@ -36,7 +36,7 @@ export function ColumnMapping({
           label={`${i + 1}: ${(sample[i] ?? '').trim().slice(0, 14) || '—'}`}
           value={columns[i] ?? ''}
           onChange={(e) => onMap(i, (e.target.value || null) as RowField | null)}
-          sx={{ width: 150 }}
+          sx={{ width: 165 }}
           slotProps={{
             select: { native: true },
             inputLabel: { shrink: true },
