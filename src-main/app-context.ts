@@ -14,6 +14,7 @@ import { authorizeCall, lockClient } from './services/identity/gate';
 import { unauthenticated } from './ledger/errors';
 import { approvalGuard, bindExecutor } from './services/approvals/approvals';
 import { PAYDESK_VERSION } from './version';
+import { seedStockTemplates } from './services/batches/stock-templates';
 import { createUploadStore, uploadsRootFor, type UploadStore } from './services/uploads';
 
 /** How to open the services for one front door. */
@@ -76,6 +77,8 @@ export function openApp(opts: AppOptions): App {
     for (const l of listeners) l(event, payload);
   };
   try {
+    // A fresh ledger reads the usual bank files at once; names already taken are left alone.
+    seedStockTemplates(ledger.sqlite, clock());
     const inProcess = newClient(
       'in-process',
       opts.login === undefined

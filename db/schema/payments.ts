@@ -101,6 +101,8 @@ export const importTemplates = sqliteTable('import_templates', {
   name: text('name').notNull().unique(),
   bank: text('bank'),
   definition: text('definition').notNull(),
+  /** Shipped with Paydesk and seeded on open: never overwritten in place, copied under a new name to change. */
+  stock: integer('stock', { mode: 'boolean' }).notNull().default(false),
   createdAt: text('created_at').notNull(),
   updatedAt: text('updated_at').notNull(),
 });

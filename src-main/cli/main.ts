@@ -37,6 +37,7 @@ import type {
   BatchImportDto,
   BatchSubmitDto,
   ImportTemplateDto,
+  TemplateProposalDto,
 } from '../../src-shared/dto/batches';
 import {
   humanAccount,
@@ -891,7 +892,12 @@ export async function runCli(
       if (looksLikeBatchFile(path))
         return run<BatchDto>(cmd, 'batches:import-batch-file', { file: path }, humanBatch);
       const a = withApp(opts);
-      const templateSource = o.template ? { templateName: o.template } : { template: inlineTemplate(o) };
+      // Without a template or a layout the services detect the format (a sure proposal is used, else they ask).
+      const templateSource = o.template
+        ? { templateName: o.template }
+        : o.format || o.columns
+          ? { template: inlineTemplate(o) }
+          : {};
       const payType = payTypeOf(o.payType);
       const json = Boolean(opts.json);
       // The layout is saved only once the file was read with it, so a refused import leaves no template behind.
@@ -923,7 +929,7 @@ export async function runCli(
         exitCode = printError(io, json, result.error);
         return;
       }
-      if (o.saveTemplate && !o.template) {
+      if (o.saveTemplate && 'template' in templateSource) {
         const saved = await a.dispatch('templates:save', {
           name: o.saveTemplate,
           definition: (templateSource as { template: unknown }).template,
@@ -974,6 +980,19 @@ export async function runCli(
         (t) => `Saved template ${t.name}\n`,
       );
     });
+
+  template
+    .command('detect <file>')
+    .description('rank the templates by how well each reads the file (confidence 0..1 and why)')
+    .action((file: string, _o, cmd: Command) =>
+      run<TemplateProposalDto[]>(cmd, 'templates:detect', { file: resolve(file) }, (v) =>
+        v.length === 0
+          ? 'No templates\n'
+          : v
+              .map((p) => `${String(Math.round(p.confidence * 100)).padStart(3)}%  ${p.name}  (${p.why})`)
+              .join('\n') + '\n',
+      ),
+    );
 
   const kit: CliKit = {
     program,

@@ -35,6 +35,7 @@ import { createDeskOpsHandlers } from './desk-ops-handlers';
 import { recordPayment } from '../ledger/record-payment';
 import { exportBatchFile, importBatchFile } from '../services/batches/batch-file';
 import { listTemplates, previewBankFile, saveTemplate } from '../services/batches/import-file';
+import { detectTemplatesFor } from '../services/batches/detect-templates';
 import { allocateEntry, entryAllocationView } from '../services/batches/entry-allocation';
 import {
   createBatch,
@@ -241,6 +242,13 @@ export function createHandlers(ctx: ServiceContext): Handlers {
         : listDomainCodes(db, input.domainId, input.includeRetired),
     'templates:list': () => listTemplates(db),
     'templates:save': (input) => saveTemplate(db, input, ctx.clock(), ctx.operator.id),
+    'templates:detect': (input) => {
+      assertPathsAllowed(db, { at: ctx.clock(), operatorId: ctx.operator.id }, 'templates:detect', input, [
+        'file',
+      ]);
+      const src = withUpload(ctx.uploads, input);
+      return detectTemplatesFor(db, src, { at: ctx.clock(), operatorId: ctx.operator.id });
+    },
     'jobs:cancel': (input) => activeJobsOf(ctx).cancel(input.jobId, ctx.operator, ctx.clock()),
     ...createAdminHandlers(ctx),
     ...createProcessorHandlers(ctx),

@@ -19,6 +19,7 @@ import type {
   BatchImportDto,
   BatchReportDto,
   ImportTemplateDto,
+  TemplateProposalDto,
   BatchSubmitDto,
   BatchValidationDto,
   EntryAllocationViewDto,
@@ -94,6 +95,7 @@ export const COMMANDS = [
   'codes:list',
   'templates:list',
   'templates:save',
+  'templates:detect',
   'jobs:cancel',
   ...ADMIN_COMMANDS,
   ...PROCESSOR_COMMANDS,
@@ -178,6 +180,7 @@ export type CommandOutputs = AdminCommandOutputs &
     'codes:list': ReasonCodeDto[];
     'templates:list': ImportTemplateDto[];
     'templates:save': ImportTemplateDto;
+    'templates:detect': TemplateProposalDto[];
     'jobs:cancel': JobCancelDto;
     'suspense:search': SuspenseSearchDto;
     'suspense:show': SuspenseDetailDto;

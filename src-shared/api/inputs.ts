@@ -355,6 +355,17 @@ export const commandInputs = {
     bank: z.string().max(120).optional(),
     definition: z.unknown(),
   }),
+  /** Ranks the templates for a file (its first 64 KiB), or for its first lines pasted as text. */
+  'templates:detect': z
+    .strictObject({
+      file: filePath.optional(),
+      ...uploadedFile,
+      lines: z.array(z.string().max(100_000)).min(1).max(1000).optional(),
+    })
+    .refine((v) => [v.file, v.content, v.uploadId, v.lines].filter((x) => x !== undefined).length === 1, {
+      message: 'give exactly one of file (command line only), content, uploadId or lines',
+      path: ['file'],
+    }),
   /** Cancels a running job by the id its progress events carry. */
   'jobs:cancel': z.strictObject({ jobId: z.string().trim().min(1).max(100) }),
   ...adminInputs,

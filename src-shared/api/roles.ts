@@ -73,6 +73,7 @@ export const COMMAND_ROLES: Record<CommandName, CommandRoles> = {
   'codes:list': ANY,
   'templates:list': ANY,
   'templates:save': DESK,
+  'templates:detect': ANY,
   /** The handler decides: whoever may run that job's command, whoever started it, and admins. */
   'jobs:cancel': ANY,
   ...ADMIN_COMMAND_ROLES,

@@ -251,7 +251,24 @@ export type BankFilePreviewDto = {
 export type BatchImportDto = { batch: BatchDto; rows: number; invalid: number };
 
 /** A named import template (column mapping, delimiter, date format, encoding...) per bank. */
-export type ImportTemplateDto = { name: string; bank: string | null; definition: unknown; updatedAt: string };
+export type ImportTemplateDto = {
+  id: number;
+  name: string;
+  bank: string | null;
+  definition: unknown;
+  /** Shipped with Paydesk (Stock BAI2, lockbox, CSV): copied under a new name, never overwritten. */
+  stock: boolean;
+  updatedAt: string;
+};
+
+/** One ranked guess of templates:detect: the template, how sure (0..1) and why. */
+export type TemplateProposalDto = {
+  templateId: number;
+  name: string;
+  stock: boolean;
+  confidence: number;
+  why: string;
+};
 
 /** A batch entry as the allocation dialog sees it before submit. */
 export type EntryAllocationViewDto = {

@@ -18,6 +18,7 @@ import { createBatch, getBatch } from './batch-store';
 import { currencyKnown, DEFAULT_CURRENCY, stageFileRows } from './stage-rows';
 import { refreshFingerprints } from './duplicates';
 import { isCamtStatement, previewCamtStatement, stageCamtStatement } from './import-camt';
+import { AUTO_TEMPLATE_CONFIDENCE, proposeTemplates } from './stock-templates';
 
 /** Largest bank file accepted (bytes); bigger files are refused before reading. */
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
@@ -37,7 +38,7 @@ export type BankFileSource = {
  * The file's bytes and the name it is known by (a path's base name, or the uploaded file's name). A path is
  * read only for the command line or in-process callers, and the read is audited (services/files.ts).
  */
-function readSource(
+export function readSource(
   db: Database.Database,
   src: BankFileSource,
   who: FileReader,
@@ -96,6 +97,36 @@ export function resolveTemplate(
     );
   }
   return input.template as BankFileTemplateInput;
+}
+
+/**
+ * The template for a file: the one named or given, else the best detected one when detection is sure enough
+ * (AUTO_TEMPLATE_CONFIDENCE); otherwise the clerk is asked to choose, with the proposals in the message.
+ */
+export function resolveTemplateFor(
+  db: Database.Database,
+  input: { templateName?: string | undefined; template?: unknown },
+  bytes: Uint8Array,
+): { template: BankFileTemplateInput; templateName: string | undefined } {
+  if (input.templateName !== undefined || input.template !== undefined) {
+    return { template: resolveTemplate(db, input), templateName: input.templateName };
+  }
+  const proposals = proposeTemplates(db, bytes);
+  const [best, second] = proposals;
+  const tie = best !== undefined && second !== undefined && second.confidence === best.confidence;
+  if (best && best.confidence >= AUTO_TEMPLATE_CONFIDENCE && !tie) {
+    return { template: resolveTemplate(db, { templateName: best.name }), templateName: best.name };
+  }
+  const named = proposals
+    .slice(0, 3)
+    .filter((p) => p.confidence > 0)
+    .map((p) => `${p.name} ${Math.round(p.confidence * 100)}%`);
+  throw invalidFields(
+    tie
+      ? `choose a template: ${best.name} and ${second.name} read this file equally well`
+      : `choose a template: no template recognises this file for sure${named.length ? ` (closest: ${named.join(', ')})` : ''}`,
+    [{ path: 'templateName', message: 'required: the file format was not recognised for sure' }],
+  );
 }
 
 function fileIssues(file: string, result: ParseResult): FileIssue[] {
@@ -215,7 +246,7 @@ export function previewBankFile(
   const sha256 = normalisedSha256Hex(bytes);
   // A camt.053 statement is recognised by its content: no template applies.
   if (isCamtStatement(bytes)) return previewStatement(db, bytes, label, sha256, input.previewRows);
-  const template = resolveTemplate(db, input);
+  const { template } = resolveTemplateFor(db, input, bytes);
   const exponent = exponentOf(db, input.currency);
   // One full parse: the preview shows the first rows, but counts rows with problems over the whole file. Rows are
   // looked at as they are read and only the first ones kept, so a million-row file is previewed in bounded memory.
@@ -333,7 +364,7 @@ export function importBankFile(
     progress('staging', result.rows, result.rows);
     return result;
   }
-  const template = resolveTemplate(db, input);
+  const { template, templateName } = resolveTemplateFor(db, input, bytes);
   const estimatedRows = countLines(bytes);
   progress('staging', 0, estimatedRows);
   const at = now.toISOString();
@@ -420,7 +451,7 @@ export function importBankFile(
         footer: f.raw,
         sourceFile: name,
         sourceSha256: sha256,
-        templateName: input.templateName,
+        templateName,
       },
       now,
       operatorId,
@@ -456,10 +487,17 @@ export function importBankFile(
   }
 }
 
-/** A stored import template. */
-export type TemplateDto = { name: string; bank: string | null; definition: unknown; updatedAt: string };
+/** A stored import template; `stock` ones ship with Paydesk and are copied, never overwritten. */
+export type TemplateDto = {
+  id: number;
+  name: string;
+  bank: string | null;
+  definition: unknown;
+  stock: boolean;
+  updatedAt: string;
+};
 
-/** Saves (creates or replaces) a named import template after validating it. */
+/** Saves (creates or replaces) a named import template after validating it; a stock template is never replaced. */
 export function saveTemplate(
   db: Database.Database,
   input: { name: string; bank?: string | undefined; definition: unknown },
@@ -475,12 +513,22 @@ export function saveTemplate(
   }
   const at = now.toISOString();
   return db.transaction((): TemplateDto => {
-    const before = db.prepare('SELECT definition FROM import_templates WHERE name = ?').get(input.name) as
-      { definition: string } | undefined;
-    db.prepare(
-      `INSERT INTO import_templates (name, bank, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT(name) DO UPDATE SET bank = excluded.bank, definition = excluded.definition, updated_at = excluded.updated_at`,
-    ).run(input.name, input.bank ?? null, JSON.stringify(input.definition), at, at);
+    const before = db
+      .prepare('SELECT definition, stock FROM import_templates WHERE name = ?')
+      .get(input.name) as { definition: string; stock: number } | undefined;
+    if (before?.stock === 1) {
+      throw conflict(
+        'stock-template',
+        `${input.name} is a stock template and cannot be changed; save your version under another name`,
+      );
+    }
+    const row = db
+      .prepare(
+        `INSERT INTO import_templates (name, bank, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(name) DO UPDATE SET bank = excluded.bank, definition = excluded.definition, updated_at = excluded.updated_at
+         RETURNING id`,
+      )
+      .get(input.name, input.bank ?? null, JSON.stringify(input.definition), at, at) as { id: number };
     writeAudit(db, {
       at,
       operatorId,
@@ -490,7 +538,14 @@ export function saveTemplate(
       before: before ? (JSON.parse(before.definition) as unknown) : undefined,
       after: input.definition,
     });
-    return { name: input.name, bank: input.bank ?? null, definition: input.definition, updatedAt: at };
+    return {
+      id: row.id,
+      name: input.name,
+      bank: input.bank ?? null,
+      definition: input.definition,
+      stock: false,
+      updatedAt: at,
+    };
   })();
 }
 
@@ -498,12 +553,16 @@ export function saveTemplate(
 export function listTemplates(db: Database.Database): TemplateDto[] {
   return (
     db
-      .prepare('SELECT name, bank, definition, updated_at AS updatedAt FROM import_templates ORDER BY name')
+      .prepare(
+        'SELECT id, name, bank, definition, stock, updated_at AS updatedAt FROM import_templates ORDER BY name',
+      )
       .all() as {
+      id: number;
       name: string;
       bank: string | null;
       definition: string;
+      stock: number;
       updatedAt: string;
     }[]
-  ).map((r) => ({ ...r, definition: JSON.parse(r.definition) as unknown }));
+  ).map((r) => ({ ...r, stock: r.stock === 1, definition: JSON.parse(r.definition) as unknown }));
 }

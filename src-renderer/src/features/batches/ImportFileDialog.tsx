@@ -38,6 +38,9 @@ import { formatCount } from '../../components/format';
 import type { ReturnsPreviewDto } from '../../../../src-shared/dto/returns';
 import { ReturnsImportDialog } from '../returns';
 import { BATCH_PAY_TYPES, payTypeLabel } from './labels';
+import { TemplateBuilder } from './import/TemplateBuilder';
+import { DetectedFormat, useDetectedFormat } from './import/DetectedFormat';
+import { firstLines } from './import/builder-model';
 
 /** Delimiters offered for an ad-hoc mapping (any other single character can be typed). */
 const DELIMITERS: { value: string; label: string }[] = [
@@ -129,7 +132,7 @@ export function ImportFileDialog({
     [],
   );
   const [templates, setTemplates] = useState<ImportTemplateDto[]>([]);
-  const [source, setSource] = useState<'template' | 'adhoc'>('template');
+  const [source, setSource] = useState<'template' | 'adhoc' | 'build'>('template');
   const [templateName, setTemplateName] = useState('');
   const [mapping, setMapping] = useState<Mapping>({
     delimiter: ',',
@@ -174,7 +177,9 @@ export function ImportFileDialog({
         ? templateName
           ? { templateName }
           : null
-        : { template: inlineTemplate(mapping, saveAs.trim()) },
+        : source === 'build'
+          ? null
+          : { template: inlineTemplate(mapping, saveAs.trim()) },
     [source, templateName, mapping, saveAs],
   );
 
@@ -241,6 +246,7 @@ export function ImportFileDialog({
     };
   }, [file]);
   const previewing = request !== null && result?.request !== request;
+  const detected = useDetectedFormat(file && fileSource(file), file);
 
   const choose = async (f: File | undefined) => {
     if (!f) return;
@@ -423,7 +429,7 @@ export function ImportFileDialog({
             size="small"
             color="primary"
             value={source}
-            onChange={(_e, v: 'template' | 'adhoc' | null) => v && setSource(v)}
+            onChange={(_e, v: 'template' | 'adhoc' | 'build' | null) => v && setSource(v)}
             aria-label="Column mapping"
           >
             <ToggleButton
@@ -436,8 +442,11 @@ export function ImportFileDialog({
             <ToggleButton value="adhoc" data-testid="import-source-adhoc">
               Ad-hoc mapping
             </ToggleButton>
+            <ToggleButton value="build" disabled={!file?.content} data-testid="import-source-build">
+              Build a layout
+            </ToggleButton>
           </ToggleButtonGroup>
-          {source === 'template' ? (
+          {source === 'build' ? null : source === 'template' ? (
             <TextField
               select
               size="small"
@@ -536,6 +545,29 @@ export function ImportFileDialog({
             </Box>
           )}
         </Box>
+        {detected && !preview?.statement && (
+          <DetectedFormat
+            proposal={detected}
+            chosen={source === 'template' && templateName === detected.name}
+            onUse={() => {
+              setSource('template');
+              setTemplateName(detected.name);
+            }}
+          />
+        )}
+        {source === 'build' && file?.content !== undefined && (
+          <TemplateBuilder
+            key={file.name}
+            lines={firstLines(file.content)}
+            source={fileSource(file)}
+            currency={currency}
+            onSaved={(t) => {
+              setTemplates((all) => [...all.filter((x) => x.name !== t.name), t]);
+              setTemplateName(t.name);
+              setSource('template');
+            }}
+          />
+        )}
 
         <Box sx={{ display: 'flex', gap: 2, alignItems: 'center', flexWrap: 'wrap' }}>
           <ToggleButtonGroup
