@@ -301,7 +301,13 @@ export function ProcessorsPanel({ canEdit }: { canEdit: boolean }) {
                     {p.secretHint ? 'set' : 'not set'}
                   </TableCell>
                   <TableCell>
-                    <Chip size="small" variant="outlined" color={HEALTH_COLOR[p.health]} label={p.health} />
+                    <Chip
+                      size="small"
+                      variant="outlined"
+                      color={HEALTH_COLOR[p.health]}
+                      label={p.health}
+                      data-testid={`processor-state-${p.name}`}
+                    />
                     {t !== undefined && (
                       <Typography
                         variant="caption"
