@@ -225,6 +225,11 @@ describe('The admin desk without the CLI', () => {
     await page.getByTestId(`method-default-${bank.id}`).click();
     await expect.poll(() => page.getByTestId(`method-row-${bank.id}`).textContent()).toContain('default');
     await page.getByTestId('payment-methods').scrollIntoViewIfNeeded();
+    // At 1280 px the card shows every column without a horizontal scroll.
+    const fits = await page
+      .getByTestId('payment-methods')
+      .evaluate((el) => el.querySelector('table')!.scrollWidth <= el.clientWidth);
+    expect(fits).toBe(true);
     await s.screenshot('admin-desk-payment-methods');
     await page.getByTestId(`method-remove-${card!.id}`).click();
     await page.getByTestId('method-remove-reason').fill('customer asked');

@@ -290,7 +290,6 @@ export function PaymentMethodsCard({ accountNo, reloadKey }: { accountNo: string
           <Table size="small">
             <TableHead>
               <TableRow>
-                <TableCell>Type</TableCell>
                 <TableCell>Method</TableCell>
                 <TableCell>Expiry</TableCell>
                 <TableCell>Holder</TableCell>
@@ -301,9 +300,8 @@ export function PaymentMethodsCard({ accountNo, reloadKey }: { accountNo: string
             <TableBody>
               {(rows ?? []).map((m) => (
                 <TableRow key={m.id} data-testid={`method-row-${m.id}`}>
-                  <TableCell>{m.type}</TableCell>
                   <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                    {m.brand ? `${m.brand} ` : ''}
+                    {m.type} · {m.brand ? `${m.brand} ` : ''}
                     {m.mask}
                     {m.isDefault && (
                       <Chip size="small" label="default" color="primary" variant="outlined" sx={{ ml: 1 }} />
@@ -319,50 +317,56 @@ export function PaymentMethodsCard({ accountNo, reloadKey }: { accountNo: string
                       label={`${m.verification}${m.avsCode ? ` · AVS ${m.avsCode}` : ''}`}
                     />
                   </TableCell>
-                  <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
-                    {may.validate && m.type !== 'wallet' && (
-                      <Button
-                        size="small"
-                        disabled={busy !== null}
-                        onClick={() =>
-                          void act(m, () => call('methods:validate', { methodId: m.id }), 'Validated')
-                        }
-                        data-testid={`method-validate-${m.id}`}
-                      >
-                        Validate
-                      </Button>
-                    )}
-                    {may.setDefault && !m.isDefault && (
-                      <Button
-                        size="small"
-                        disabled={busy !== null}
-                        onClick={() =>
-                          void act(m, () => call('methods:set-default', { methodId: m.id }), 'Default is now')
-                        }
-                        data-testid={`method-default-${m.id}`}
-                      >
-                        Make default
-                      </Button>
-                    )}
-                    {may.update && (
-                      <Button
-                        size="small"
-                        onClick={() => setOpen({ kind: 'update', method: m })}
-                        data-testid={`method-update-${m.id}`}
-                      >
-                        Update…
-                      </Button>
-                    )}
-                    {may.remove && (
-                      <Button
-                        size="small"
-                        color="error"
-                        onClick={() => setOpen({ kind: 'remove', method: m })}
-                        data-testid={`method-remove-${m.id}`}
-                      >
-                        Remove…
-                      </Button>
-                    )}
+                  <TableCell align="right">
+                    <Box sx={{ display: 'flex', flexWrap: 'wrap', justifyContent: 'flex-end' }}>
+                      {may.validate && m.type !== 'wallet' && (
+                        <Button
+                          size="small"
+                          disabled={busy !== null}
+                          onClick={() =>
+                            void act(m, () => call('methods:validate', { methodId: m.id }), 'Validated')
+                          }
+                          data-testid={`method-validate-${m.id}`}
+                        >
+                          Validate
+                        </Button>
+                      )}
+                      {may.setDefault && !m.isDefault && (
+                        <Button
+                          size="small"
+                          disabled={busy !== null}
+                          onClick={() =>
+                            void act(
+                              m,
+                              () => call('methods:set-default', { methodId: m.id }),
+                              'Default is now',
+                            )
+                          }
+                          data-testid={`method-default-${m.id}`}
+                        >
+                          Make default
+                        </Button>
+                      )}
+                      {may.update && (
+                        <Button
+                          size="small"
+                          onClick={() => setOpen({ kind: 'update', method: m })}
+                          data-testid={`method-update-${m.id}`}
+                        >
+                          Update…
+                        </Button>
+                      )}
+                      {may.remove && (
+                        <Button
+                          size="small"
+                          color="error"
+                          onClick={() => setOpen({ kind: 'remove', method: m })}
+                          data-testid={`method-remove-${m.id}`}
+                        >
+                          Remove…
+                        </Button>
+                      )}
+                    </Box>
                   </TableCell>
                 </TableRow>
               ))}

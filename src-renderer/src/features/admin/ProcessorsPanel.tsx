@@ -290,12 +290,16 @@ export function ProcessorsPanel({ canEdit }: { canEdit: boolean }) {
                   </TableCell>
                   <TableCell sx={{ wordBreak: 'break-all' }}>{p.url}</TableCell>
                   <TableCell>
-                    {Object.entries(p.merchants)
-                      .map(([c, m]) => `${c} ${m.merchant}:${m.mid}`)
-                      .join(', ')}
+                    {Object.entries(p.merchants).map(([c, m]) => (
+                      <div key={c}>
+                        {c} {m.merchant}:{m.mid}
+                      </div>
+                    ))}
                   </TableCell>
-                  <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                    {p.onlineTimeoutMs} / {p.batchTimeoutMs} ms · {p.connectRetries} retries
+                  <TableCell>
+                    {p.onlineTimeoutMs} / {p.batchTimeoutMs} ms
+                    <br />
+                    {p.connectRetries} retries
                   </TableCell>
                   <TableCell data-testid={`processor-secret-${p.name}`}>
                     {p.secretHint ? 'set' : 'not set'}
@@ -319,7 +323,7 @@ export function ProcessorsPanel({ canEdit }: { canEdit: boolean }) {
                       </Typography>
                     )}
                   </TableCell>
-                  <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>
+                  <TableCell align="right">
                     <Button
                       size="small"
                       disabled={busy !== null}

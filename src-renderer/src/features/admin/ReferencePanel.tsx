@@ -437,7 +437,13 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
           </TableBody>
         </Table>
       </Section>
-      <Box sx={{ display: 'grid', gridTemplateColumns: 'minmax(0, 1.3fr) minmax(0, 1fr)', gap: 2 }}>
+      <Box
+        sx={{
+          display: 'grid',
+          gridTemplateColumns: { xs: 'minmax(0, 1fr)', xl: 'minmax(0, 1.3fr) minmax(0, 1fr)' },
+          gap: 2,
+        }}
+      >
         <RejectionCodesList canEdit={canEdit} />
         <MandateCodesList canEdit={canEdit} />
       </Box>

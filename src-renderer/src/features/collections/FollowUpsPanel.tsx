@@ -13,7 +13,6 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import type { WorkflowItemDto } from '../../../../src-shared/dto/processors';
 import { call, errorMessage } from '../../api/client';
-import { formatDate } from '../../components/format';
 
 type Status = 'open' | 'done' | 'all';
 type Kind = 'retry' | 'all';
@@ -93,7 +92,7 @@ export function FollowUpsPanel({ reloadKey }: { reloadKey: number }) {
       <Table size="small">
         <TableHead>
           <TableRow>
-            <TableCell sx={{ width: 110 }}>Raised</TableCell>
+            <TableCell sx={{ width: 150 }}>Raised</TableCell>
             <TableCell sx={{ width: 140 }}>Account</TableCell>
             <TableCell sx={{ width: 170 }}>Kind</TableCell>
             <TableCell>What happened</TableCell>
@@ -110,7 +109,9 @@ export function FollowUpsPanel({ reloadKey }: { reloadKey: number }) {
           )}
           {shown.map((w) => (
             <TableRow key={w.id} data-testid={`follow-up-${w.id}`}>
-              <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatDate(w.createdAt)}</TableCell>
+              <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                {w.createdAt.slice(0, 16).replace('T', ' ')}
+              </TableCell>
               <TableCell>{w.accountNo}</TableCell>
               <TableCell>
                 <Chip
