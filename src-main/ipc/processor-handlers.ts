@@ -3,7 +3,14 @@ import { confirmationRequired } from '../services/confirmations/confirmations';
 import type { ServiceContext } from '../services/context';
 import { getRun, listRuns, workflowItems } from '../services/processors/collect';
 import { listProcessors, saveProcessor, testProcessor } from '../services/processors/config';
-import { addMethod, listMethods, setDefaultMethod, validateMethod } from '../services/processors/methods';
+import {
+  addMethod,
+  listMethods,
+  removeMethod,
+  setDefaultMethod,
+  updateMethod,
+  validateMethod,
+} from '../services/processors/methods';
 import { cancelPayment, confirmPayment, listPending, preparePayment } from '../services/processors/one-off';
 import {
   dailySummary,
@@ -59,6 +66,8 @@ export function createProcessorHandlers(ctx: ServiceContext): Pick<Handlers, Pro
     'methods:add': (input) => addMethod(db, input, ctx.clock(), ctx.operator.id),
     'methods:set-default': (input) => setDefaultMethod(db, input.methodId, ctx.clock(), ctx.operator.id),
     'methods:validate': (input) => validateMethod(db, file, input, ctx.clock(), ctx.operator.id),
+    'methods:update': (input) => updateMethod(db, input, ctx.clock(), ctx.operator.id),
+    'methods:remove': (input) => removeMethod(db, input, ctx.clock(), ctx.operator.id),
     'pay:prepare': (input) => preparePayment(db, input, ctx.clock(), ctx.operator.id),
     'pay:confirm': async (input) =>
       changed('payment', await confirmPayment(db, file, input, ctx.clock(), ctx.operator)),

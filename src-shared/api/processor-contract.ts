@@ -32,6 +32,8 @@ export const PROCESSOR_COMMANDS = [
   'methods:add',
   'methods:set-default',
   'methods:validate',
+  'methods:update',
+  'methods:remove',
   'pay:prepare',
   'pay:confirm',
   'pay:cancel',
@@ -61,6 +63,8 @@ export type ProcessorCommandOutputs = {
   'methods:add': PaymentMethodDto;
   'methods:set-default': PaymentMethodDto;
   'methods:validate': PaymentMethodDto;
+  'methods:update': PaymentMethodDto;
+  'methods:remove': PaymentMethodDto;
   'pay:prepare': PendingPaymentDto;
   'pay:confirm': PendingPaymentDto;
   'pay:cancel': PendingPaymentDto;
@@ -92,6 +96,8 @@ export const PROCESSOR_COMMAND_ROLES: Record<ProcessorCommandName, CommandRoles>
   'methods:add': DESK,
   'methods:set-default': DESK,
   'methods:validate': DESK,
+  'methods:update': DESK,
+  'methods:remove': DESK,
   'pay:prepare': DESK,
   'pay:confirm': DESK,
   'pay:cancel': DESK,

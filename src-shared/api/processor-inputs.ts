@@ -101,6 +101,14 @@ export const processorInputs = {
       .optional(),
     processor: name.optional(),
   }),
+  'methods:update': z.strictObject({
+    methodId: id,
+    expiry: z.string().max(5).nullable().optional(),
+    holder: z.string().trim().max(120).nullable().optional(),
+    zip: z.string().trim().max(16).nullable().optional(),
+    brand: z.enum(['VI', 'MC', 'AX', 'DI', 'SW', 'XX']).nullable().optional(),
+  }),
+  'methods:remove': z.strictObject({ methodId: id, reason: z.string().trim().min(1).max(200) }),
   'pay:prepare': z.strictObject({
     accountNo,
     amount: decimal,

@@ -215,11 +215,11 @@ describe('Admin, second pass: custom-field search, code-list editor, reference f
     expect(await page.getByTestId('currency-row-XTS').count()).toBe(0);
 
     // A term, then a default that uses it: the term cannot be deleted until the default is gone.
-    const terms = page.getByTestId('terms');
+    await page.getByTestId('term-add').click();
     await page.getByTestId('term-code').fill('n45');
-    await terms.getByLabel('Description').fill('Net 45 days');
-    await terms.getByLabel('Days').fill('45');
-    await terms.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('term-description').fill('Net 45 days');
+    await page.getByTestId('term-days').fill('45');
+    await page.getByTestId('term-save').click();
     await page.getByTestId('term-row-N45').waitFor();
     await page.getByTestId('term-default-code').fill('D45');
     await page.getByTestId('term-defaults').getByRole('combobox').first().click();
@@ -250,7 +250,7 @@ describe('Admin, second pass: custom-field search, code-list editor, reference f
     await page.getByTestId('mandate-save').click();
     await page.getByTestId('mandate-dialog').waitFor({ state: 'hidden' });
     await page.getByTestId('mandate-row-R77').waitFor();
-    await page.getByTestId('mandate-codes').scrollIntoViewIfNeeded();
+    await page.getByTestId('mandate-list').scrollIntoViewIfNeeded();
     await page.mouse.move(5, 5);
     await s.screenshot('admin-extra-reference');
 

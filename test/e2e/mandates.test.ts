@@ -127,7 +127,7 @@ describe('Mandates in the desktop UI', () => {
     await page.evaluate(() => {
       window.location.hash = '#/admin';
     });
-    await page.getByTestId('admin-tab-creditors').click();
+    await page.getByTestId('admin-tab-processors').click();
     const panel = page.getByTestId('creditors-panel');
     await panel.getByText('DE98ZZZ09999999999').waitFor();
     await panel.getByTestId('creditor-add').click();

@@ -587,6 +587,42 @@ export function registerProcessorCommands(kit: CliKit): void {
       ),
     );
 
+  method
+    .command('update <methodId>')
+    .description('correct a stored method: expiry, holder, billing ZIP or brand (never the card itself)')
+    .option('--expiry <MM/YY>', 'card expiry')
+    .option('--holder <name>', 'holder name ("" clears it)')
+    .option('--zip <zip>', 'billing ZIP for AVS ("" clears it)')
+    .option('--brand <b>', 'card brand (VI, MC, AX, DI, SW, XX)')
+    .action(
+      (id: string, o: { expiry?: string; holder?: string; zip?: string; brand?: string }, cmd: Command) =>
+        run<PaymentMethodDto>(
+          cmd,
+          'methods:update',
+          dropUndefined({
+            methodId: intOption(id),
+            expiry: o.expiry,
+            holder: o.holder === '' ? null : o.holder,
+            zip: o.zip === '' ? null : o.zip,
+            brand: o.brand,
+          }),
+          (m) =>
+            `method ${m.id} updated: ${m.type} ${m.brand ?? ''} ${m.mask} ${m.expiry ?? ''} ${m.holder ?? ''} (${m.verification})\n`,
+        ),
+    );
+  method
+    .command('remove <methodId>')
+    .description('remove a stored method (kept in history; refused while it is the default or still in use)')
+    .requiredOption('--reason <text>', 'why it is removed (audited)')
+    .action((id: string, o: { reason: string }, cmd: Command) =>
+      run<PaymentMethodDto>(
+        cmd,
+        'methods:remove',
+        { methodId: intOption(id), reason: o.reason },
+        (m) => `method ${m.id} removed: ${m.type} ${m.brand ?? ''} ${m.mask}\n`,
+      ),
+    );
+
   const pay = program.command('pay').description('one-off payments: prepare, then confirm');
   pay
     .command('prepare <accountNo> <amount>')

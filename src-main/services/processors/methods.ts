@@ -217,6 +217,130 @@ export function setDefaultMethod(
   return dto(methodRow(db, methodId));
 }
 
+/** Input of methods:update: the details a desk may correct; a card number or token never changes here. */
+export type UpdateMethodInput = {
+  methodId: number;
+  expiry?: string | null | undefined;
+  holder?: string | null | undefined;
+  zip?: string | null | undefined;
+  brand?: string | null | undefined;
+};
+
+/**
+ * Corrects a stored method's expiry, holder, billing ZIP or brand (DOMAIN.md §4.28 "update as needed"). The
+ * token and mask stay: a different card is a new method. A changed expiry or ZIP voids the last validation,
+ * because AVS and the expiry check were made against the old values.
+ */
+export function updateMethod(
+  db: Database.Database,
+  input: UpdateMethodInput,
+  now: Date,
+  operatorId: number,
+): PaymentMethodDto {
+  const m = methodRow(db, input.methodId);
+  const issues: { path: string; message: string }[] = [];
+  if (input.expiry !== undefined && input.expiry !== null) {
+    if (m.type !== 'card') issues.push({ path: 'expiry', message: 'only cards have an expiry' });
+    else if (!/^(0[1-9]|1[0-2])\/\d{2}$/.test(input.expiry))
+      issues.push({ path: 'expiry', message: 'MM/YY' });
+  }
+  if (input.brand !== undefined && input.brand !== null && m.type !== 'card')
+    issues.push({ path: 'brand', message: 'only cards have a brand' });
+  if (issues.length) throw invalidFields('the payment method cannot take these values', issues);
+  const before = { expiry: m.expiry, holder: m.holder, zip: m.billingZip, brand: m.brand };
+  const after = {
+    expiry: input.expiry === undefined ? m.expiry : input.expiry,
+    holder: input.holder === undefined ? m.holder : input.holder || null,
+    zip: input.zip === undefined ? m.billingZip : input.zip || null,
+    brand: input.brand === undefined ? m.brand : input.brand,
+  };
+  const changed = (Object.keys(after) as (keyof typeof after)[]).filter((k) => after[k] !== before[k]);
+  if (changed.length === 0) return dto(m);
+  const revalidate = changed.includes('expiry') || changed.includes('zip');
+  db.transaction(() => {
+    db.prepare(
+      `UPDATE payment_methods SET expiry = ?, holder = ?, billing_zip = ?, brand = ?${
+        revalidate
+          ? `, verification = 'unverified', avs_code = NULL, cvv_code = NULL, verified_at = NULL`
+          : ''
+      } WHERE id = ? AND status = 'active'`,
+    ).run(after.expiry, after.holder, after.zip, after.brand, m.id);
+    writeAudit(db, {
+      at: now.toISOString(),
+      operatorId,
+      action: 'payment-method.update',
+      entity: 'payment_method',
+      entityId: String(m.id),
+      before: Object.fromEntries(changed.map((k) => [k, before[k]])),
+      after: Object.fromEntries(changed.map((k) => [k, after[k]])),
+    });
+  })();
+  return dto(methodRow(db, m.id));
+}
+
+/** What a method is still needed for, in words; empty when it may be removed. */
+function methodInUse(db: Database.Database, m: MethodRow): string[] {
+  const reasons: string[] = [];
+  if (m.isDefault === 1) {
+    const others = (
+      db
+        .prepare(
+          `SELECT count(*) AS n FROM payment_methods WHERE account_id = ? AND status = 'active' AND id <> ?`,
+        )
+        .get(m.accountId, m.id) as { n: number }
+    ).n;
+    if (others > 0)
+      reasons.push(`it is the default of ${m.accountNo}: make another method the default first`);
+  }
+  const pending = (
+    db
+      .prepare(
+        `SELECT count(*) AS n FROM pending_payments WHERE payment_method_id = ? AND status = 'pending'`,
+      )
+      .get(m.id) as { n: number }
+  ).n;
+  if (pending > 0) reasons.push(`${pending} pending payment(s) will charge it: confirm or cancel them first`);
+  // 999 = sent or about to be sent; 1000+ = charged but not yet posted. Both still need the token to settle.
+  const open = (
+    db
+      .prepare(`SELECT count(*) AS n FROM processor_txns WHERE payment_method_id = ? AND result >= 999`)
+      .get(m.id) as { n: number }
+  ).n;
+  if (open > 0)
+    reasons.push(`${open} processor record(s) of a run are still open: resolve them in Recovery first`);
+  return reasons;
+}
+
+/**
+ * Removes a payment method (DOMAIN.md §4.28, §4.17.3): the row stays, marked removed, so every past charge
+ * and validation still points at it; it is refused while the method is the default next to others, or a
+ * pending payment or an open run record still needs it. Audited with the operator's reason.
+ */
+export function removeMethod(
+  db: Database.Database,
+  input: { methodId: number; reason: string },
+  now: Date,
+  operatorId: number,
+): PaymentMethodDto {
+  return db.transaction(() => {
+    const m = methodRow(db, input.methodId);
+    const reasons = methodInUse(db, m);
+    if (reasons.length)
+      throw conflict('method-in-use', `method ${m.id} cannot be removed: ${reasons.join('; ')}`);
+    db.prepare(`UPDATE payment_methods SET status = 'removed', is_default = 0 WHERE id = ?`).run(m.id);
+    writeAudit(db, {
+      at: now.toISOString(),
+      operatorId,
+      action: 'payment-method.remove',
+      entity: 'payment_method',
+      entityId: String(m.id),
+      before: { accountNo: m.accountNo, type: m.type, mask: m.mask, isDefault: m.isDefault === 1 },
+      after: { status: 'removed', reason: input.reason },
+    });
+    return { ...dto(m), isDefault: false };
+  })();
+}
+
 /**
  * Validates a stored card with the processor (DOMAIN.md §4.4): a $1.00 verification whose auth code is
  * ignored; AVS and CVV results are kept on the method. The CVV passes through and is never stored.

@@ -16,6 +16,7 @@ import { AccountMandates } from '../mandates';
 import { BillUnitsTable } from './BillUnitsTable';
 import { OpenBillsTable } from './OpenBillsTable';
 import { PaymentHistory } from './PaymentHistory';
+import { PaymentMethodsCard } from './PaymentMethodsCard';
 import { BillingCycleCard, PaymentStatusCard } from './SummaryCards';
 
 // The allocation dialogs load on first use of the account screen, after the account itself has painted.
@@ -174,6 +175,7 @@ export function AccountDetail({
           reloadKey={reloadKey}
         />
         <BillUnitsTable billUnits={account.billUnits} />
+        {!account.isSuspense && <PaymentMethodsCard accountNo={account.accountNo} reloadKey={reloadKey} />}
         {!account.isSuspense && (
           <AccountMandates accountNo={account.accountNo} currency={account.currency} reloadKey={reloadKey} />
         )}

@@ -13,6 +13,7 @@ import { ColumnEditor } from './ColumnEditor';
 import { HistoryPanel } from './HistoryPanel';
 import { OperatorsPanel } from './OperatorsPanel';
 import { PoliciesPanel } from './PoliciesPanel';
+import { ProcessorsPanel } from './ProcessorsPanel';
 import { ReferencePanel } from './ReferencePanel';
 import { SettingsPanel } from './SettingsPanel';
 import { problemLines } from '../../components/use-command';
@@ -111,7 +112,7 @@ const TABS = [
   'settings',
   'operators',
   'policies',
-  'creditors',
+  'processors',
   'history',
   'config',
 ] as const;
@@ -123,7 +124,7 @@ const LABELS: Readonly<Record<TabId, string>> = {
   settings: 'Settings',
   operators: 'Operators',
   policies: 'Approval policies',
-  creditors: 'Creditors',
+  processors: 'Processors & banks',
   history: 'Change history',
   config: 'Configuration file',
 };
@@ -170,7 +171,12 @@ export function AdminPage() {
         {tab === 'settings' && <SettingsPanel canEdit={canEdit} />}
         {tab === 'operators' && <OperatorsPanel canEdit={mayRun(roles, 'operators:add')} />}
         {tab === 'policies' && <PoliciesPanel canEdit={mayRun(roles, 'policies:save')} />}
-        {tab === 'creditors' && <CreditorsPanel canEdit={mayRun(roles, 'creditors:add')} />}
+        {tab === 'processors' && (
+          <Box sx={{ display: 'flex', flexDirection: 'column', gap: 2 }}>
+            <ProcessorsPanel canEdit={mayRun(roles, 'processors:save')} />
+            <CreditorsPanel canEdit={mayRun(roles, 'creditors:add')} />
+          </Box>
+        )}
         {tab === 'history' && <HistoryPanel />}
         {tab === 'config' && <ConfigFilePanel canEdit={mayRun(roles, 'admin:import-config')} />}
       </Box>

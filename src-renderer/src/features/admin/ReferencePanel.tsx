@@ -15,13 +15,10 @@ import Checkbox from '@mui/material/Checkbox';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import IconButton from '@mui/material/IconButton';
 import MenuItem from '@mui/material/MenuItem';
-import Tooltip from '@mui/material/Tooltip';
 import DeleteOutlineIcon from '@mui/icons-material/DeleteOutlined';
 import { call } from '../../api/client';
 import { ROLES } from '../../../../src-shared/api/roles';
-import type { MandateRevisionCodeDto, RejectionCodeDto } from '../../../../src-shared/dto/admin';
-import { MandateCodeDialog, NEW_MANDATE_CODE } from './MandateCodeDialog';
-import { NEW_REJECTION_CODE, RejectionCodeDialog } from './RejectionCodeDialog';
+import { MandateCodesList, RejectionCodesList, TermsList } from './CodeLists';
 import { problemLines, useCommand } from '../../components/use-command';
 
 function Section({ title, children, testId }: { title: string; children: ReactNode; testId: string }) {
@@ -56,11 +53,8 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
   const channels = useCommand('admin:channels', {});
   const payTypes = useCommand('admin:pay-types', {});
   const terms = useCommand('admin:terms', {});
-  const rejections = useCommand('admin:rejection-codes', {});
-  const mandates = useCommand('admin:mandate-codes', {});
   const rates = useCommand('admin:rates', {});
   const currencies = useCommand('admin:currencies', {});
-  const [mandate, setMandate] = useState<MandateRevisionCodeDto | null>(null);
   const [termDefault, setTermDefault] = useState({
     code: '',
     payType: '',
@@ -69,9 +63,7 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
   });
   const [currency, setCurrency] = useState({ code: '', exponent: '2', name: '' });
   const [problems, setProblems] = useState<string[]>([]);
-  const [rejection, setRejection] = useState<RejectionCodeDto | null>(null);
   const [channel, setChannel] = useState({ id: '', description: '' });
-  const [term, setTerm] = useState({ code: '', description: '', days: '30' });
   const [rate, setRate] = useState({ fromCurrency: 'EUR', toCurrency: 'USD', validFrom: '', rate: '' });
 
   const act = async (what: () => Promise<unknown>, reload: () => Promise<void>) => {
@@ -153,89 +145,12 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
             </Box>
           )}
         </Section>
-        <Section title="Payment terms (V17: code up to 3 uppercase characters)" testId="terms">
-          <Table size="small">
-            <Head cols={canEdit ? ['Code', 'Description', 'Days', ''] : ['Code', 'Description', 'Days']} />
-            <TableBody>
-              {(terms.data?.terms ?? []).map((t) => {
-                const usedBy = (terms.data?.defaults ?? []).find((d) => d.termCode === t.code);
-                return (
-                  <TableRow key={t.code} data-testid={`term-row-${t.code}`}>
-                    <TableCell>{t.code}</TableCell>
-                    <TableCell>{t.description}</TableCell>
-                    <TableCell>{t.days}</TableCell>
-                    {canEdit && (
-                      <TableCell padding="none" align="right">
-                        <Tooltip
-                          title={
-                            usedBy
-                              ? `The term of default ${usedBy.code}`
-                              : `Delete ${t.code} (only if unused)`
-                          }
-                        >
-                          <span>
-                            <IconButton
-                              size="small"
-                              disabled={usedBy !== undefined}
-                              aria-label={`Delete term ${t.code}`}
-                              data-testid={`term-delete-${t.code}`}
-                              onClick={() =>
-                                void act(() => call('admin:delete-term', { code: t.code }), terms.reload)
-                              }
-                            >
-                              <DeleteOutlineIcon fontSize="small" />
-                            </IconButton>
-                          </span>
-                        </Tooltip>
-                      </TableCell>
-                    )}
-                  </TableRow>
-                );
-              })}
-            </TableBody>
-          </Table>
-          {canEdit && (
-            <Box sx={{ display: 'flex', gap: 1 }}>
-              <TextField
-                size="small"
-                label="Code"
-                slotProps={{ htmlInput: { maxLength: 3, 'data-testid': 'term-code' } }}
-                value={term.code}
-                onChange={(e) => setTerm({ ...term, code: e.target.value.toUpperCase() })}
-                sx={{ width: 80 }}
-              />
-              <TextField
-                size="small"
-                label="Description"
-                value={term.description}
-                onChange={(e) => setTerm({ ...term, description: e.target.value })}
-                sx={{ flex: 1 }}
-                slotProps={{ htmlInput: { maxLength: 30 } }}
-              />
-              <TextField
-                size="small"
-                label="Days"
-                value={term.days}
-                onChange={(e) => setTerm({ ...term, days: e.target.value })}
-                sx={{ width: 80 }}
-              />
-              <Button
-                onClick={() =>
-                  void act(async () => {
-                    await call('admin:save-term', {
-                      code: term.code,
-                      description: term.description,
-                      days: /^\d+$/.test(term.days.trim()) ? Number(term.days) : Number.NaN,
-                    });
-                    setTerm({ code: '', description: '', days: '30' });
-                  }, terms.reload)
-                }
-              >
-                Save
-              </Button>
-            </Box>
-          )}
-        </Section>
+        <TermsList
+          canEdit={canEdit}
+          terms={terms.data?.terms ?? null}
+          defaults={terms.data?.defaults ?? []}
+          reload={terms.reload}
+        />
       </Box>
       <Section title="Payment term defaults (V17)" testId="term-defaults">
         <Table size="small">
@@ -522,89 +437,15 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
           </TableBody>
         </Table>
       </Section>
-      <Box sx={{ display: 'grid', gridTemplateColumns: 'minmax(0, 1.3fr) minmax(0, 1fr)', gap: 2 }}>
-        <Section title="Recurring payment rejection codes" testId="rejection-codes">
-          <Table size="small" sx={{ display: 'block', overflowX: 'auto' }}>
-            <Head cols={['Code', 'Description', 'Class', 'Retries', 'Suspend days', 'Events']} />
-            <TableBody>
-              {(rejections.data ?? []).map((r) => (
-                <TableRow
-                  key={r.code}
-                  hover={canEdit}
-                  onClick={canEdit ? () => setRejection(r) : undefined}
-                  sx={{ cursor: canEdit ? 'pointer' : 'default' }}
-                  data-testid={`rejection-row-${r.code}`}
-                >
-                  <TableCell>{r.code}</TableCell>
-                  <TableCell>{r.description}</TableCell>
-                  <TableCell>{r.declineClass}</TableCell>
-                  <TableCell>{r.maxRetries}</TableCell>
-                  <TableCell>{r.suspensionDays}</TableCell>
-                  <TableCell>
-                    {[r.retryEvent, r.exhaustedEvent, r.refundEvent].filter(Boolean).join(', ')}
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-          {canEdit && (
-            <Box>
-              <Button onClick={() => setRejection(NEW_REJECTION_CODE)} data-testid="rejection-add">
-                Add rejection code
-              </Button>
-            </Box>
-          )}
-          {rejection && (
-            <RejectionCodeDialog
-              initial={rejection}
-              onClose={() => setRejection(null)}
-              onSaved={() => {
-                setRejection(null);
-                void rejections.reload();
-              }}
-            />
-          )}
-        </Section>
-        <Section title="Mandate revision codes" testId="mandate-codes">
-          <Table size="small" sx={{ display: 'block', overflowX: 'auto' }}>
-            <Head cols={['Code', 'Name', 'Action', 'Event']} />
-            <TableBody>
-              {(mandates.data ?? []).map((m) => (
-                <TableRow
-                  key={m.code}
-                  hover={canEdit}
-                  onClick={canEdit ? () => setMandate(m) : undefined}
-                  sx={{ cursor: canEdit ? 'pointer' : 'default' }}
-                  data-testid={`mandate-row-${m.code}`}
-                >
-                  <TableCell>{m.code}</TableCell>
-                  <TableCell>{m.name}</TableCell>
-                  <TableCell>{m.action}</TableCell>
-                  <TableCell>
-                    {m.eventType}/{m.eventCode}
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-          {canEdit && (
-            <Box>
-              <Button onClick={() => setMandate(NEW_MANDATE_CODE)} data-testid="mandate-add">
-                Add mandate revision code
-              </Button>
-            </Box>
-          )}
-          {mandate && (
-            <MandateCodeDialog
-              initial={mandate}
-              onClose={() => setMandate(null)}
-              onSaved={() => {
-                setMandate(null);
-                void mandates.reload();
-              }}
-            />
-          )}
-        </Section>
+      <Box
+        sx={{
+          display: 'grid',
+          gridTemplateColumns: { xs: 'minmax(0, 1fr)', xl: 'minmax(0, 1.3fr) minmax(0, 1fr)' },
+          gap: 2,
+        }}
+      >
+        <RejectionCodesList canEdit={canEdit} />
+        <MandateCodesList canEdit={canEdit} />
       </Box>
     </Box>
   );

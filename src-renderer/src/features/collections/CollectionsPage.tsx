@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -6,9 +6,11 @@ import Tab from '@mui/material/Tab';
 import Tabs from '@mui/material/Tabs';
 import Typography from '@mui/material/Typography';
 import { mayRun } from '../../../../src-shared/api/roles';
-import { call, errorMessage } from '../../api/client';
+import { call, errorMessage, onEvent } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
+import { DailySummaryPanel } from './DailySummaryPanel';
 import { DirectDebitPanel } from './DirectDebitPanel';
+import { FollowUpsPanel } from './FollowUpsPanel';
 import { MandateImportPanel } from '../mandates';
 import { MandatesPanel } from '../mandates';
 import { PaymentsPanel } from './PaymentsPanel';
@@ -17,7 +19,7 @@ import { RecoveryPanel } from './RecoveryPanel';
 import { RunsPanel } from './RunsPanel';
 import { useProcessors } from './use-processor-health';
 
-type TabId = 'runs' | 'dd' | 'recovery' | 'payments' | 'mandates' | 'mandate-file';
+type TabId = 'runs' | 'dd' | 'recovery' | 'follow-ups' | 'daily' | 'payments' | 'mandates' | 'mandate-file';
 
 /** Collections: runs against the processors, direct-debit bank files, recovery of interrupted requests, one-off payments. */
 export function CollectionsPage() {
@@ -26,6 +28,9 @@ export function CollectionsPage() {
   const { processors, reload } = useProcessors();
   const [tab, setTab] = useState<TabId>('runs');
   const [testMessage, setTestMessage] = useState<string | null>(null);
+  // Runs and recovery change the follow-ups and the day's figures: re-read them when the ledger changes.
+  const [changes, setChanges] = useState(0);
+  useEffect(() => onEvent('ledger:changed', () => setChanges((n) => n + 1)), []);
 
   const test = async () => {
     try {
@@ -53,10 +58,12 @@ export function CollectionsPage() {
           borderColor: 'divider',
         }}
       >
-        <Tabs value={tab} onChange={(_e, v: TabId) => setTab(v)}>
+        <Tabs value={tab} onChange={(_e, v: TabId) => setTab(v)} variant="scrollable" sx={{ minWidth: 0 }}>
           <Tab value="runs" label="Runs" data-testid="tab-runs" />
           <Tab value="dd" label="Direct debit" data-testid="tab-dd" />
           <Tab value="recovery" label="Recovery" data-testid="tab-recovery" />
+          <Tab value="follow-ups" label="Follow-ups" data-testid="tab-follow-ups" />
+          <Tab value="daily" label="Daily summary" data-testid="tab-daily" />
           <Tab value="payments" label="One-off payments" data-testid="tab-payments" />
           <Tab value="mandates" label="Mandates" data-testid="tab-mandates" />
           <Tab value="mandate-file" label="Mandate file" data-testid="tab-mandate-file" />
@@ -76,8 +83,8 @@ export function CollectionsPage() {
           processors.length === 0 &&
           (tab === 'runs' || tab === 'recovery' || tab === 'payments') && (
             <Alert severity="info">
-              No payment processor is set up. Add one with{' '}
-              <code>paydesk processor add NAME --url URL --merchant USD=name:mid</code>.
+              No payment processor is set up. An admin adds one in Admin → Processors &amp; banks (or with{' '}
+              <code>paydesk processor add NAME --url URL --merchant USD=name:mid</code>).
             </Alert>
           )}
         {testMessage && (
@@ -88,6 +95,8 @@ export function CollectionsPage() {
         {tab === 'runs' && <RunsPanel canRun={mayRun(roles, 'collect:run')} />}
         {tab === 'dd' && <DirectDebitPanel canRun={mayRun(roles, 'dd:run')} />}
         {tab === 'recovery' && <RecoveryPanel canResolve={mayRun(roles, 'recovery:resolve')} />}
+        {tab === 'follow-ups' && <FollowUpsPanel reloadKey={changes} />}
+        {tab === 'daily' && <DailySummaryPanel reloadKey={changes} />}
         {tab === 'payments' && <PaymentsPanel processors={processors ?? []} />}
         {tab === 'mandates' && <MandatesPanel />}
         {tab === 'mandate-file' && <MandateImportPanel canApply={mayRun(roles, 'mandates:import')} />}
