@@ -15,7 +15,7 @@ import { NavRail } from './NavRail';
 import { StatusBar } from './StatusBar';
 import { createAppTheme, initialThemeMode, saveThemeMode, type ThemeMode } from './theme';
 import { TopBar } from './TopBar';
-import { useHashRoute } from './use-hash-route';
+import { useHashRoute, type NavigateOptions } from './use-hash-route';
 
 // Areas and the first-run dialog load after the frame has painted, which keeps the shell quick to start.
 const AccountsPage = lazy(() =>
@@ -71,18 +71,26 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
   const area = AREAS.find((a) => a.id === route.area) ?? AREAS[2];
   const welcomeOpen = info?.isEmpty === true && (!welcomeDismissed || welcomeRequested);
 
-  // The last open account survives a visit to another area, like the search panel's state does.
-  const [lastAccountNo, setLastAccountNo] = useState(route.accountNo);
-  if (route.area === 'accounts' && route.accountNo !== lastAccountNo) setLastAccountNo(route.accountNo);
-  const openAccountNo = route.area === 'accounts' ? route.accountNo : lastAccountNo;
+  // The last open item of every area survives a visit to another area: the rail returns to it.
+  const [lastItems, setLastItems] = useState<Partial<Record<AreaId, string | null>>>({
+    [route.area]: route.item,
+  });
+  if (lastItems[route.area] !== route.item) setLastItems({ ...lastItems, [route.area]: route.item });
+  const openAccountNo = route.area === 'accounts' ? route.item : (lastItems.accounts ?? null);
   const selectArea = useCallback(
-    (id: AreaId) => navigate({ area: id, accountNo: id === 'accounts' ? lastAccountNo : null }),
-    [navigate, lastAccountNo],
+    (id: AreaId) => navigate({ area: id, item: lastItems[id] ?? null }),
+    [navigate, lastItems],
   );
   const selectAccount = useCallback(
-    (accountNo: string) => navigate({ area: 'accounts', accountNo }),
+    (accountNo: string) => navigate({ area: 'accounts', item: accountNo }),
     [navigate],
   );
+  const openItem = useCallback(
+    (area: AreaId) => (item: string | null, options?: NavigateOptions) => navigate({ area, item }, options),
+    [navigate],
+  );
+  const batchId =
+    route.area === 'batches' && route.item && /^\d+$/.test(route.item) ? Number(route.item) : null;
 
   useEffect(() => {
     // Alt+1 … Alt+6 switch areas from anywhere, so the keyboard never has to leave the home row for the mouse.
@@ -125,10 +133,18 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
                 onOpenWelcome={() => setWelcomeRequested(true)}
               />
             </Box>
-            {route.area === 'batches' && <BatchesPage active />}
+            {route.area === 'batches' && (
+              <BatchesPage
+                active
+                batchId={batchId}
+                onOpenBatch={(id, options) => openItem('batches')(id === null ? null : String(id), options)}
+              />
+            )}
             {route.area === 'admin' && <AdminPage />}
-            {route.area === 'suspense' && <SuspensePage entryRef={route.accountNo} />}
-            {route.area === 'collections' && <CollectionsPage />}
+            {route.area === 'suspense' && <SuspensePage item={route.item} onItem={openItem('suspense')} />}
+            {route.area === 'collections' && (
+              <CollectionsPage item={route.item} onItem={openItem('collections')} />
+            )}
             {route.area === 'approvals' && <ApprovalsPage />}
             {route.area === 'reports' && <ReportsPage />}
             {route.area !== 'accounts' &&

@@ -17,14 +17,33 @@ import { RecoveryPanel } from './RecoveryPanel';
 import { RunsPanel } from './RunsPanel';
 import { useProcessors } from './use-processor-health';
 
-type TabId = 'runs' | 'dd' | 'recovery' | 'payments' | 'mandates' | 'mandate-file';
+const TAB_IDS = ['runs', 'dd', 'recovery', 'payments', 'mandates', 'mandate-file'] as const;
+type TabId = (typeof TAB_IDS)[number];
 
-/** Collections: runs against the processors, direct-debit bank files, recovery of interrupted requests, one-off payments. */
-export function CollectionsPage() {
+/** The tab and run of a Collections route item ("dd", "runs/42"); anything unknown is the Runs tab. */
+export function collectionsPlace(item: string | null): { tab: TabId; runId: number | null } {
+  const [tabPart, runPart] = (item ?? '').split('/');
+  const tab = (TAB_IDS as readonly string[]).includes(tabPart ?? '') ? (tabPart as TabId) : 'runs';
+  const runId = tab === 'runs' && runPart && /^\d+$/.test(runPart) ? Number(runPart) : null;
+  return { tab, runId };
+}
+
+/**
+ * Collections: runs against the processors, direct-debit bank files, recovery of interrupted requests, one-off
+ * payments. The tab and the open run are the route's (`#/collections/<tab>`, `#/collections/runs/<id>`).
+ */
+export function CollectionsPage({
+  item,
+  onItem,
+}: {
+  item: string | null;
+  onItem: (item: string | null) => void;
+}) {
   const { info } = useAppInfo();
   const roles = info?.operator.roles ?? [];
   const { processors, reload } = useProcessors();
-  const [tab, setTab] = useState<TabId>('runs');
+  const { tab, runId } = collectionsPlace(item);
+  const setTab = (next: TabId): void => onItem(next);
   const [testMessage, setTestMessage] = useState<string | null>(null);
 
   const test = async () => {
@@ -85,7 +104,13 @@ export function CollectionsPage() {
             {testMessage}
           </Alert>
         )}
-        {tab === 'runs' && <RunsPanel canRun={mayRun(roles, 'collect:run')} />}
+        {tab === 'runs' && (
+          <RunsPanel
+            canRun={mayRun(roles, 'collect:run')}
+            runId={runId}
+            onRun={(id) => onItem(id === null ? 'runs' : `runs/${id}`)}
+          />
+        )}
         {tab === 'dd' && <DirectDebitPanel canRun={mayRun(roles, 'dd:run')} />}
         {tab === 'recovery' && <RecoveryPanel canResolve={mayRun(roles, 'recovery:resolve')} />}
         {tab === 'payments' && <PaymentsPanel processors={processors ?? []} />}

@@ -27,11 +27,22 @@ function resultColor(result: number): 'success' | 'error' | 'warning' | 'default
   return 'error';
 }
 
-/** Start a run, list runs with counts and totals per result, drill down to each transaction. */
-export function RunsPanel({ canRun }: { canRun: boolean }) {
+/**
+ * Start a run, list runs with counts and totals per result, drill down to each transaction. The open run is the
+ * route's (`#/collections/runs/<id>`).
+ */
+export function RunsPanel({
+  canRun,
+  runId,
+  onRun,
+}: {
+  canRun: boolean;
+  runId: number | null;
+  onRun: (runId: number | null) => void;
+}) {
   const { money } = useAppInfo();
   const [runs, setRuns] = useState<CollectRunDto[]>([]);
-  const [selected, setSelected] = useState<number | null>(null);
+  const selected = runId;
   const [filter, setFilter] = useState<number | undefined>(undefined);
   const [txns, setTxns] = useState<ProcessorTxnPageDto | null>(null);
   const [rebill, setRebill] = useState(false);
@@ -74,7 +85,7 @@ export function RunsPanel({ canRun }: { canRun: boolean }) {
   const done = async (out: CollectRunDto) => {
     setPending(null);
     await load();
-    setSelected(out.runId);
+    onRun(out.runId);
     setFilter(undefined);
   };
 
@@ -179,7 +190,7 @@ export function RunsPanel({ canRun }: { canRun: boolean }) {
                   hover
                   selected={r.runId === selected}
                   onClick={() => {
-                    setSelected(r.runId);
+                    onRun(r.runId);
                     setFilter(undefined);
                   }}
                   sx={{ cursor: 'pointer' }}
