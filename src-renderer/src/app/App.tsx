@@ -16,6 +16,7 @@ import { StatusBar } from './StatusBar';
 import { createAppTheme, initialThemeMode, saveThemeMode, type ThemeMode } from './theme';
 import { TopBar } from './TopBar';
 import { useHashRoute, type NavigateOptions } from './use-hash-route';
+import { ShortcutSheet, useShortcuts } from '../components/shortcuts';
 
 // Areas and the first-run dialog load after the frame has painted, which keeps the shell quick to start.
 const AccountsPage = lazy(() =>
@@ -92,6 +93,12 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
   const batchId =
     route.area === 'batches' && route.item && /^\d+$/.test(route.item) ? Number(route.item) : null;
 
+  useShortcuts('Everywhere', [
+    ...AREAS.map((a, i) => ({ keys: `Alt+${i + 1}`, label: `Go to ${a.label}` })),
+    { keys: 'Ctrl+Shift+L', label: 'Lock the session' },
+    { keys: 'F1', label: 'This list of shortcuts (also ? outside a text field)' },
+  ]);
+
   useEffect(() => {
     // Alt+1 … Alt+6 switch areas from anywhere, so the keyboard never has to leave the home row for the mouse.
     const onKey = (e: KeyboardEvent) => {
@@ -159,6 +166,7 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
         </Box>
       </Box>
       <StatusBar />
+      <ShortcutSheet />
       {info?.isEmpty && (
         <Suspense fallback={null}>
           <WelcomeDialog

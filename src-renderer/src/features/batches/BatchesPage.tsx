@@ -12,6 +12,7 @@ import { ImportFileDialog } from './ImportFileDialog';
 import { NewBatchDialog } from './NewBatchDialog';
 import { isKeyingEvent } from '../../app/keying-zone';
 import type { NavigateOptions } from '../../app/use-hash-route';
+import { useShortcuts } from '../../components/shortcuts';
 
 /** The newest batches the list holds; older ones are reached through the status filter. */
 const LIST_LIMIT = 500;
@@ -133,6 +134,15 @@ export function BatchesPage({
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [active]);
+
+  useShortcuts(
+    'Batches',
+    [
+      { keys: 'Alt+N', label: 'New batch' },
+      { keys: 'Alt+I', label: 'Import a bank file' },
+    ],
+    active,
+  );
 
   const login = info?.operator.login ?? 'operator';
   return (

@@ -16,6 +16,7 @@ import { HealthDot } from './ProcessorHealthChip';
 import { RecoveryPanel } from './RecoveryPanel';
 import { RunsPanel } from './RunsPanel';
 import { useProcessors } from './use-processor-health';
+import { useShortcuts } from '../../components/shortcuts';
 
 const TAB_IDS = ['runs', 'dd', 'recovery', 'payments', 'mandates', 'mandate-file'] as const;
 type TabId = (typeof TAB_IDS)[number];
@@ -44,6 +45,21 @@ export function CollectionsPage({
   const { processors, reload } = useProcessors();
   const { tab, runId } = collectionsPlace(item);
   const setTab = (next: TabId): void => onItem(next);
+  const [refreshKey, setRefreshKey] = useState(0);
+  const step = (by: number) =>
+    setTab(TAB_IDS[(TAB_IDS.indexOf(tab) + by + TAB_IDS.length) % TAB_IDS.length] ?? tab);
+  useShortcuts('Collections', [
+    { keys: 'Alt+T', label: 'Next tab', run: () => step(1) },
+    { keys: 'Alt+Shift+T', label: 'Previous tab', run: () => step(-1) },
+    {
+      keys: 'F5',
+      label: 'Refresh (processors and the open tab)',
+      run: () => {
+        void reload();
+        setRefreshKey((k) => k + 1);
+      },
+    },
+  ]);
   const [testMessage, setTestMessage] = useState<string | null>(null);
 
   const test = async () => {
@@ -90,7 +106,11 @@ export function CollectionsPage({
           </Button>
         )}
       </Box>
-      <Box sx={{ flex: 1, overflow: 'auto', p: 2, display: 'flex', flexDirection: 'column', gap: 2 }}>
+      <Box
+        key={refreshKey}
+        data-refresh={refreshKey}
+        sx={{ flex: 1, overflow: 'auto', p: 2, display: 'flex', flexDirection: 'column', gap: 2 }}
+      >
         {processors &&
           processors.length === 0 &&
           (tab === 'runs' || tab === 'recovery' || tab === 'payments') && (

@@ -18,6 +18,7 @@ import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
 import { RunConfirmDialog, type RunCommand } from './RunConfirmDialog';
+import { useShortcuts } from '../../components/shortcuts';
 
 /** Colour of a result code chip: approved, declined, open. */
 function resultColor(result: number): 'success' | 'error' | 'warning' | 'default' {
@@ -88,6 +89,27 @@ export function RunsPanel({
     onRun(out.runId);
     setFilter(undefined);
   };
+
+  useShortcuts('Collections', [
+    {
+      keys: 'Alt+N',
+      label: 'New collection run (opens its preview)',
+      run: () => run('collect:run'),
+      enabled: canRun && busy === null,
+    },
+    {
+      keys: 'Alt+D',
+      label: 'Deposit authorizations (preview)',
+      run: () => run('collect:deposit'),
+      enabled: canRun && busy === null,
+    },
+    {
+      keys: 'Alt+F',
+      label: 'Refund credits (preview)',
+      run: () => run('collect:refund'),
+      enabled: canRun && busy === null,
+    },
+  ]);
 
   const current = runs.find((r) => r.runId === selected) ?? null;
   return (
