@@ -9,13 +9,14 @@ import { AuthGate } from '../features/auth/AuthGate';
 import { ComingSoon } from '../features/coming-soon/ComingSoon';
 import { useAppInfo } from './app-info';
 import { AppInfoProvider } from './AppInfoProvider';
-import { AREAS, type AreaId } from './areas';
+import { AREAS, isAreaId, type AreaId } from './areas';
 import { isKeyingEvent } from './keying-zone';
 import { NavRail } from './NavRail';
 import { StatusBar } from './StatusBar';
 import { createAppTheme, initialThemeMode, saveThemeMode, type ThemeMode } from './theme';
 import { TopBar } from './TopBar';
 import { useHashRoute, type NavigateOptions } from './use-hash-route';
+import { useDialogFirstFieldFocus } from '../components/dialog-focus';
 import { ShortcutSheet, useShortcuts } from '../components/shortcuts';
 
 // Areas and the first-run dialog load after the frame has painted, which keeps the shell quick to start.
@@ -63,6 +64,31 @@ function rememberWelcomeDismissed(): void {
   }
 }
 
+type LastItems = Partial<Record<AreaId, string | null>>;
+const LAST_ITEMS_KEY = 'paydesk.lastItems';
+
+/** The last item of each area in this window, kept over a reload. */
+function readLastItems(): LastItems {
+  try {
+    const raw: unknown = JSON.parse(window.sessionStorage.getItem(LAST_ITEMS_KEY) ?? '{}');
+    if (typeof raw !== 'object' || raw === null) return {};
+    return Object.fromEntries(
+      Object.entries(raw).filter(([k, v]) => isAreaId(k) && (typeof v === 'string' || v === null)),
+    );
+  } catch {
+    return {};
+  }
+}
+
+/** Remembers the last item of each area for this window. */
+function saveLastItems(items: LastItems): void {
+  try {
+    window.sessionStorage.setItem(LAST_ITEMS_KEY, JSON.stringify(items));
+  } catch {
+    // Without storage the rail still remembers until the next reload.
+  }
+}
+
 /** The frame: top bar, navigation, current area, status bar and the first-run dialog. */
 function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => void }) {
   const { info, error } = useAppInfo();
@@ -72,11 +98,15 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
   const area = AREAS.find((a) => a.id === route.area) ?? AREAS[2];
   const welcomeOpen = info?.isEmpty === true && (!welcomeDismissed || welcomeRequested);
 
-  // The last open item of every area survives a visit to another area: the rail returns to it.
-  const [lastItems, setLastItems] = useState<Partial<Record<AreaId, string | null>>>({
+  // The last open item of every area survives a visit to another area (and a reload): the rail returns to it.
+  const [lastItems, setLastItems] = useState<LastItems>(() => ({
+    ...readLastItems(),
     [route.area]: route.item,
-  });
-  if (lastItems[route.area] !== route.item) setLastItems({ ...lastItems, [route.area]: route.item });
+  }));
+  if (lastItems[route.area] !== route.item) {
+    setLastItems({ ...lastItems, [route.area]: route.item });
+  }
+  useEffect(() => saveLastItems(lastItems), [lastItems]);
   const openAccountNo = route.area === 'accounts' ? route.item : (lastItems.accounts ?? null);
   const selectArea = useCallback(
     (id: AreaId) => navigate({ area: id, item: lastItems[id] ?? null }),
@@ -93,6 +123,7 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
   const batchId =
     route.area === 'batches' && route.item && /^\d+$/.test(route.item) ? Number(route.item) : null;
 
+  useDialogFirstFieldFocus();
   useShortcuts('Everywhere', [
     ...AREAS.map((a, i) => ({ keys: `Alt+${i + 1}`, label: `Go to ${a.label}` })),
     { keys: 'Ctrl+Shift+L', label: 'Lock the session' },

@@ -23,6 +23,7 @@ import type { MandateRevisionCodeDto, RejectionCodeDto } from '../../../../src-s
 import { MandateCodeDialog, NEW_MANDATE_CODE } from './MandateCodeDialog';
 import { NEW_REJECTION_CODE, RejectionCodeDialog } from './RejectionCodeDialog';
 import { problemLines, useCommand } from './use-command';
+import { DateField } from '../../components/DateField';
 
 function Section({ title, children, testId }: { title: string; children: ReactNode; testId: string }) {
   return (
@@ -450,12 +451,10 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
                 sx={{ width: 90 }}
                 onChange={(e) => setRate({ ...rate, toCurrency: e.target.value.toUpperCase() })}
               />
-              <TextField
+              <DateField
                 size="small"
                 label="Valid from"
-                placeholder="yyyy-MM-dd"
                 value={rate.validFrom}
-                sx={{ width: 140 }}
                 onChange={(e) => setRate({ ...rate, validFrom: e.target.value })}
               />
               <TextField

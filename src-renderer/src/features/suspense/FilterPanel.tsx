@@ -18,6 +18,7 @@ import {
 import { formatMinor, MAX_EXPONENT } from '../../../../src-shared/money';
 import { parseLocalAmount } from '../../components/amount';
 import { call, errorMessage } from '../../api/client';
+import { DateField } from '../../components/DateField';
 import { useDebouncedValue } from '../../components/use-debounced-value';
 import { STATE_LABELS } from './labels';
 import { SavedSearchList } from './SavedSearchList';
@@ -261,10 +262,17 @@ export function FilterPanel({
         {field('accountHint', 'Account tried')}
         {field('billNo', 'Bill tried')}
       </Box>
-      <Box sx={{ display: 'flex', gap: 1 }}>
-        {field('from', 'Received from', { type: 'date' })}
-        {field('to', 'to', { type: 'date' })}
-      </Box>
+      {/* One per line: a date field narrower than its text cuts the year off. */}
+      {(['from', 'to'] as const).map((key) => (
+        <DateField
+          key={key}
+          size="small"
+          label={key === 'from' ? 'Received from' : 'Received until'}
+          value={draft[key]}
+          onChange={(e) => setNow({ [key]: e.target.value })}
+          slotProps={{ htmlInput: { 'data-testid': `filter-${key}` } }}
+        />
+      ))}
       <Box sx={{ display: 'flex', gap: 1 }}>
         {field('minAmount', 'Amount from')}
         {field('maxAmount', 'to')}

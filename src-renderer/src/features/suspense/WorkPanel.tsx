@@ -206,6 +206,7 @@ export function WorkPanel({
     <Box
       sx={{ p: 1.5, display: 'flex', flexDirection: 'column', gap: 1.25, overflowY: 'auto' }}
       data-testid="work-panel"
+      data-payment-id={paymentId}
     >
       <Box sx={{ display: 'flex', alignItems: 'center', gap: 1 }}>
         <Typography variant="h6" data-testid="work-amount">
