@@ -33,7 +33,7 @@ const auditCount = (): number =>
 describe('validator-owned (system) reason codes', () => {
   it('cannot be retired or deleted; the refusal names the rule and changes nothing', async () => {
     const before = auditCount();
-    for (const id of [2001, 2002, 2003, 2004, 2005, 2006, 2007]) {
+    for (const id of [2001, 2002, 2003, 2004, 2005, 2006, 2007, 2008, 2009]) {
       const retire = await fail('codes:retire', { domainId: 14, id });
       expect(retire).toMatchObject({ code: 'conflict', rule: 'system-code' });
       expect(retire.message).toMatch(/validator/);

@@ -6,6 +6,9 @@ describe('shortcut sheet and the shortcuts of Collections and Admin', () => {
 
   beforeAll(async () => {
     s = await startSession({ login: 'e2e.admin' });
+    // A ledger with accounts: on an empty one the first-run dialog would hold the focus.
+    const r = await s.app.dispatch('demo:load', { accounts: 20, seed: 4 });
+    expect(r.ok).toBe(true);
     await s.page.goto(s.bridge.url);
     await s.page.getByTestId('nav-frame').waitFor();
   }, 120_000);
@@ -114,7 +117,7 @@ describe('shortcut sheet and the shortcuts of Collections and Admin', () => {
     await page.getByTestId('code-row-2001').waitFor();
     expect(await page.getByTestId('code-retire-2001').isDisabled()).toBe(true);
     await page.getByTestId('code-retire-2001').locator('..').hover();
-    await page.getByRole('tooltip').filter({ hasText: 'validator assigns this code' }).waitFor();
+    await page.getByRole('tooltip').filter({ hasText: 'Paydesk assigns this code itself' }).waitFor();
     await s.screenshot('shortcuts-03-admin-codes');
     await page.keyboard.press('Alt+Shift+T');
     await expect.poll(() => page.getByTestId('admin-tab-columns').getAttribute('aria-selected')).toBe('true');

@@ -198,7 +198,7 @@ export function updateCode(
 
 /** Why a validator-owned code cannot be retired (one wording for every door that could retire it). */
 function systemCodeMessage(id: number): string {
-  return `code ${id} is assigned by the validator itself and cannot be retired`;
+  return `code ${id} is assigned by Paydesk itself (the validator or a suspense move) and cannot be retired`;
 }
 
 /** Retires a code (no longer offered, still readable on old rows) or brings it back. */

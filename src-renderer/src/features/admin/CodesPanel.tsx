@@ -187,7 +187,7 @@ export function CodesPanel({ canEdit }: { canEdit: boolean }) {
                   <Tooltip
                     title={
                       isSystemReasonCode(domainId, c.id)
-                        ? 'The validator assigns this code itself, so it cannot be retired'
+                        ? 'Paydesk assigns this code itself (the validator or a suspense move), so it cannot be retired'
                         : ''
                     }
                   >
