@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseHash, routeHash } from '../../src-renderer/src/app/use-hash-route';
+import { parseHash, routeHash, startRoute } from '../../src-renderer/src/app/use-hash-route';
 import { collectionsPlace } from '../../src-renderer/src/features/collections/CollectionsPage';
 import { matchesKeys } from '../../src-renderer/src/components/shortcuts';
 
@@ -53,5 +53,23 @@ describe('shortcut keys', () => {
     expect(matchesKeys(key('F5', 'F5'), 'F5')).toBe(true);
     expect(matchesKeys(key('F5', 'F5', { ctrlKey: true }), 'F5')).toBe(false);
     expect(matchesKeys(key('t', 'KeyT'), 'Alt+T')).toBe(false);
+  });
+});
+
+describe('the route a window starts on', () => {
+  it('is the hash; only a fresh desktop start without one returns to the last place', () => {
+    expect(startRoute({ hash: '#/batches/3', protocol: 'file:' }, '#/suspense/9')).toEqual({
+      area: 'batches',
+      item: '3',
+    });
+    expect(startRoute({ hash: '', protocol: 'file:' }, '#/suspense/9')).toEqual({
+      area: 'suspense',
+      item: '9',
+    });
+    expect(startRoute({ hash: '', protocol: 'http:' }, '#/suspense/9')).toEqual({
+      area: 'accounts',
+      item: null,
+    });
+    expect(startRoute({ hash: '', protocol: 'file:' }, null)).toEqual({ area: 'accounts', item: null });
   });
 });

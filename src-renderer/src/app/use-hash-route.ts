@@ -29,15 +29,48 @@ export function routeHash(route: Route): string {
   return `#/${route.area}${item}`;
 }
 
+const LAST_ROUTE_KEY = 'paydesk.lastRoute';
+
+/**
+ * The route a window starts on: its hash, or, when the desktop app starts afresh (a file: page without a hash,
+ * as Electron loads it), the place the last session was at. Browsers (the bridge, dev mode) start where told.
+ */
+export function startRoute(location: Pick<Location, 'hash' | 'protocol'>, stored: string | null): Route {
+  if (location.hash || location.protocol !== 'file:' || !stored) return parseHash(location.hash);
+  return parseHash(stored);
+}
+
+function rememberRoute(route: Route): void {
+  try {
+    window.localStorage.setItem(LAST_ROUTE_KEY, routeHash(route));
+  } catch {
+    // Without storage a restart opens the default area.
+  }
+}
+
+function storedRoute(): string | null {
+  try {
+    return window.localStorage.getItem(LAST_ROUTE_KEY);
+  } catch {
+    return null;
+  }
+}
+
 /** How a navigation enters the history: a new step (back returns here) or a replacement of the current one. */
 export type NavigateOptions = { replace?: boolean };
 
 /**
  * The current route, kept in the location hash: every opened item is a history step (pushState), so the
- * browser's back and forward move between them and a reload keeps the place.
+ * browser's back and forward move between them, a reload keeps the place and a restart returns to it.
  */
 export function useHashRoute(): [Route, (next: Route, options?: NavigateOptions) => void] {
-  const [route, setRoute] = useState<Route>(() => parseHash(window.location.hash));
+  const [route, setRoute] = useState<Route>(() => {
+    const start = startRoute(window.location, storedRoute());
+    if (!window.location.hash && start !== DEFAULT_ROUTE)
+      window.history.replaceState(null, '', routeHash(start));
+    return start;
+  });
+  useEffect(() => rememberRoute(route), [route]);
 
   useEffect(() => {
     // Back/forward fire popstate; a hash typed or assigned (bookmarks, links, tests) fires hashchange.
