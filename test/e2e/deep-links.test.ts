@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchDto } from '../../src-shared/dto/batches';
 import { suspend } from '../helpers/suspense';
+import { join } from 'node:path';
+import type { CollectRunDto } from '../../src-shared/dto/processors';
+import { dispatchConfirmed } from '../helpers/confirm';
+import { startSimProcess, type SimProcess } from '../helpers/simulator';
 import { startSession, type E2eSession } from './helpers';
+
+process.env.PAYDESK_SECRET_KEY ??= 'e2e-deep-links-key';
 
 async function service<T>(s: E2eSession, command: string, input: unknown): Promise<T> {
   const r = await s.app.dispatch(command, input);
@@ -14,6 +20,7 @@ describe('deep links: every opened thing has its own route', () => {
   let batch: BatchDto;
   let accountNo: string;
   let suspended: number;
+  let sim: SimProcess | undefined;
 
   beforeAll(async () => {
     s = await startSession({ login: 'e2e.admin' });
@@ -36,6 +43,7 @@ describe('deep links: every opened thing has its own route', () => {
   }, 120_000);
 
   afterAll(async () => {
+    await sim?.stop();
     await s?.close();
   });
 
@@ -117,4 +125,46 @@ describe('deep links: every opened thing has its own route', () => {
     await s.screenshot('deep-links-03-collections-tab');
     expect(s.consoleErrors).toEqual([]);
   });
+
+  it('opens a collection run by its route and keeps it on reload', async () => {
+    const { page } = s;
+    sim = await startSimProcess(join(s.dir, 'sim.json'), {});
+    await service(s, 'processors:save', {
+      name: 'sim',
+      url: sim.url,
+      merchants: { USD: { merchant: 'ispname', mid: '050505' }, EUR: { merchant: 'ispeu', mid: '050506' } },
+      batchTimeoutMs: 1500,
+    });
+    const started = await dispatchConfirmed(s.app, 'collect:run', { rebill: true });
+    expect(started.ok).toBe(true);
+    let run: CollectRunDto | undefined;
+    await expect
+      .poll(
+        async () => {
+          run = (await service<{ rows: CollectRunDto[] }>(s, 'collect:runs', {})).rows[0];
+          return run?.status;
+        },
+        { timeout: 60_000 },
+      )
+      .toBe('done');
+    const runId = run!.runId;
+
+    await page.evaluate(() => {
+      window.location.hash = '#/collections/runs';
+    });
+    await page.getByTestId(`run-${runId}`).click();
+    await expect.poll(hash).toBe(`#/collections/runs/${runId}`);
+    await page
+      .getByTestId('run-detail')
+      .filter({ hasText: `Run ${runId}` })
+      .waitFor();
+    await page.reload();
+    await page
+      .getByTestId('run-detail')
+      .filter({ hasText: `Run ${runId}` })
+      .waitFor();
+    await page.goBack();
+    await expect.poll(hash).toBe('#/collections/runs');
+    await page.getByTestId('run-detail').waitFor({ state: 'detached' });
+  }, 120_000);
 });
