@@ -9,6 +9,7 @@ describe('shortcut sheet and the shortcuts of Collections and Admin', () => {
     // A ledger with accounts: on an empty one the first-run dialog would hold the focus.
     const r = await s.app.dispatch('demo:load', { accounts: 20, seed: 4 });
     expect(r.ok).toBe(true);
+    await s.page.setViewportSize({ width: 1280, height: 800 });
     await s.page.goto(s.bridge.url);
     await s.page.getByTestId('nav-frame').waitFor();
   }, 120_000);

@@ -134,7 +134,7 @@ export function ShortcutSheet() {
             <Typography variant="overline" color="textSecondary">
               {s.screen}
             </Typography>
-            <Table size="small">
+            <Table size="small" sx={{ tableLayout: 'fixed' }}>
               <TableBody>
                 {s.list.map((k) => (
                   <TableRow
