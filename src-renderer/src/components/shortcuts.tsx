@@ -134,7 +134,7 @@ export function ShortcutSheet() {
             <Typography variant="overline" color="textSecondary">
               {s.screen}
             </Typography>
-            <Table size="small" sx={{ tableLayout: 'fixed' }}>
+            <Table size="small">
               <TableBody>
                 {s.list.map((k) => (
                   <TableRow
@@ -142,12 +142,12 @@ export function ShortcutSheet() {
                     data-testid="shortcut-row"
                     sx={{ opacity: k.enabled === false ? 0.5 : 1 }}
                   >
-                    <TableCell sx={{ width: 160, whiteSpace: 'nowrap' }}>
+                    <TableCell sx={{ width: 160, minWidth: 160, whiteSpace: 'nowrap' }}>
                       <Box component="kbd" sx={{ fontFamily: 'monospace', fontWeight: 600 }}>
                         {k.keys}
                       </Box>
                     </TableCell>
-                    <TableCell>{k.label}</TableCell>
+                    <TableCell sx={{ whiteSpace: 'normal' }}>{k.label}</TableCell>
                   </TableRow>
                 ))}
               </TableBody>
