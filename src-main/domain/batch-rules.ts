@@ -1,6 +1,7 @@
 import type { EntryStatusDto } from '../../src-shared/dto/batches';
 import type { Minor } from '../../src-shared/money';
 import { PAY_TYPE } from '../../src-shared/pay-types';
+import { SUSPENSE_REASON } from '../../src-shared/system-reason-codes';
 import {
   planAllocation,
   type AllocTarget,
@@ -41,15 +42,7 @@ export const BATCH_PAY_TYPES: Readonly<Record<BatchType, readonly number[]>> = {
 };
 
 /** Default suspense reason codes (domain 14, range 2001-3000) the validator assigns. */
-export const SUSPENSE_REASON = {
-  accountNotFound: 2001,
-  billNotFound: 2002,
-  accountBillMismatch: 2003,
-  accountClosed: 2004,
-  currencyMismatch: 2005,
-  amountMismatch: 2006,
-  manual: 2007,
-} as const;
+export { SUSPENSE_REASON };
 
 /** Descriptions of the default suspense reasons. */
 export const SUSPENSE_REASON_TEXT: Readonly<Record<number, string>> = {

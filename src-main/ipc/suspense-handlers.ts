@@ -14,6 +14,7 @@ import {
   deleteSearch,
   exportSuspense,
   listSavedSearches,
+  renameSearch,
   saveSearch,
   searchSuspense,
 } from '../services/suspense/search';
@@ -43,5 +44,6 @@ export function suspenseHandlers(ctx: ServiceContext): Pick<Handlers, SuspenseCo
     'suspense:saved-searches': () => listSavedSearches(db, ctx.operator.id),
     'suspense:save-search': (input) => saveSearch(db, input, ctx.clock(), ctx.operator.id),
     'suspense:delete-search': (input) => deleteSearch(db, input.id, ctx.operator.id),
+    'suspense:rename-search': (input) => renameSearch(db, input, ctx.clock(), ctx.operator.id),
   };
 }

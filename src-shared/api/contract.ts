@@ -124,6 +124,7 @@ export const COMMANDS = [
   'suspense:saved-searches',
   'suspense:save-search',
   'suspense:delete-search',
+  'suspense:rename-search',
 ] as const;
 
 /** A command name. */
@@ -197,6 +198,7 @@ export type CommandOutputs = AdminCommandOutputs &
     'suspense:saved-searches': SuspenseSavedSearchDto[];
     'suspense:save-search': SuspenseSavedSearchDto;
     'suspense:delete-search': { deleted: number };
+    'suspense:rename-search': SuspenseSavedSearchDto;
   };
 
 /** What a caller may pass (defaults still optional). */

@@ -433,6 +433,7 @@ export const commandInputs = {
     filters: z.strictObject(suspenseFilterShape),
   }),
   'suspense:delete-search': z.strictObject({ id }),
+  'suspense:rename-search': z.strictObject({ id, name: z.string().trim().min(1).max(100) }),
 } as const;
 
 /** Name of every command, derived from the schema map. */

@@ -103,6 +103,7 @@ export const COMMAND_ROLES: Record<CommandName, CommandRoles> = {
   'suspense:saved-searches': ANY,
   'suspense:save-search': ANY,
   'suspense:delete-search': ANY,
+  'suspense:rename-search': ANY,
 };
 
 /** True when an operator with these roles may run the command. */

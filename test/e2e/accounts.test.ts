@@ -127,7 +127,8 @@ describe('Accounts in the real renderer over the bridge', () => {
     expect(target, 'demo data has an account with open bills').toBeDefined();
     const account = target!;
 
-    // Prefix: type the number minus its last digit; walk down to it with ArrowDown and open with Enter.
+    // Prefix: type the number minus its last digit; walk down to it with ArrowDown (the first one lands on the
+    // first match) and open with Enter.
     const prefix = account.accountNo.slice(0, -1);
     const expectedRows = (
       await service<AccountSearchDto>(s, 'accounts:search', { query: prefix, mode: 'prefix', limit: 50 })
@@ -143,7 +144,7 @@ describe('Accounts in the real renderer over the bridge', () => {
       .locator('[data-testid^="account-row-"]')
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')));
     expect(shown).toEqual(expectedRows.map((r) => `account-row-${r.accountNo}`));
-    for (let i = 0; i < position; i++) await search.press('ArrowDown');
+    for (let i = 0; i <= position; i++) await search.press('ArrowDown');
     await search.press('Enter');
     await s.page.locator(`[data-testid="account-detail"][data-account-no="${account.accountNo}"]`).waitFor();
     expect(await s.page.getByTestId('account-name').textContent()).toBe(account.name);

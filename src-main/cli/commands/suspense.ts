@@ -4,6 +4,7 @@ import type {
   SuspenseDetailDto,
   SuspenseMoveDto,
   SuspenseRowDto,
+  SuspenseSavedSearchDto,
   SuspenseSearchDto,
 } from '../../../src-shared/dto/suspense';
 import { formatMinor, KNOWN_EXPONENTS } from '../../../src-shared/money';
@@ -184,14 +185,9 @@ type SearchOptions = {
   offset?: number;
 };
 
-/** `paydesk suspense ...`: the Payment Center from the command line. */
-export function registerSuspense({ program, run }: CliKit): void {
-  const suspense = program
-    .command('suspense')
-    .description('Payment Center: suspended payments as a work queue');
-  suspense
-    .command('search')
-    .description('search suspended payments (default: those still in suspense), oldest first')
+/** The filter options shared by `suspense search` and `suspense save-search`. */
+function filterOptions(cmd: Command): Command {
+  return cmd
     .option('--reason <code>', 'suspense reason code', intOption)
     .option('--owner <code>', 'action owner code, or "none"')
     .option('--from <date>', 'received on or after (yyyy-MM-dd)')
@@ -219,40 +215,66 @@ export function registerSuspense({ program, run }: CliKit): void {
     .option('--batch <id>', 'batch id', intOption)
     .option('--lockbox <no>', 'lockbox number')
     .option('--channel <id>', 'channel id', intOption)
-    .option('--pay-type <id>', 'pay type element id', intOption)
+    .option('--pay-type <id>', 'pay type element id', intOption);
+}
+
+/** The search filters of the options, as `suspense:search` and `suspense:save-search` take them. */
+function filtersOf(o: SearchOptions): Record<string, unknown> {
+  const owner =
+    o.owner === undefined
+      ? undefined
+      : o.owner === 'none'
+        ? 'none'
+        : /^\d+$/.test(o.owner)
+          ? Number(o.owner)
+          : o.owner;
+  return dropUndefined({
+    reasonCode: o.reason,
+    owner,
+    from: o.from,
+    to: o.to,
+    minAmount: o.min,
+    maxAmount: o.max,
+    text: o.text,
+    payer: o.payer,
+    reference: o.ref,
+    status: o.status,
+    ageBucket: o.age,
+    currency: o.currency,
+    accountHint: o.account,
+    billNo: o.bill,
+    batchId: o.batch,
+    lockboxNo: o.lockbox,
+    channelId: o.channel,
+    payType: o.payType,
+  });
+}
+
+function humanSearches(list: SuspenseSavedSearchDto[]): string {
+  if (list.length === 0) return '(no saved searches)\n';
+  return (
+    list.map((s) => `${String(s.id).padStart(6)}  ${s.name}  ${JSON.stringify(s.filters)}`).join('\n') + '\n'
+  );
+}
+
+/** `paydesk suspense ...`: the Payment Center from the command line. */
+export function registerSuspense({ program, run }: CliKit): void {
+  const suspense = program
+    .command('suspense')
+    .description('Payment Center: suspended payments as a work queue');
+  filterOptions(
+    suspense
+      .command('search')
+      .description('search suspended payments (default: those still in suspense), oldest first'),
+  )
     .addOption(new Option('--sort <column>', 'sort column').choices(SORTS))
     .option('--desc', 'sort descending')
     .addOption(new Option('--limit <n>', 'rows per page').argParser(intOption).default(50))
     .option('--cursor <cursor>', 'next page (from the previous page)')
     .option('--offset <n>', 'skip this many rows', intOption)
     .action((o: SearchOptions, cmd: Command) => {
-      const owner =
-        o.owner === undefined
-          ? undefined
-          : o.owner === 'none'
-            ? 'none'
-            : /^\d+$/.test(o.owner)
-              ? Number(o.owner)
-              : o.owner;
       const input = dropUndefined({
-        reasonCode: o.reason,
-        owner,
-        from: o.from,
-        to: o.to,
-        minAmount: o.min,
-        maxAmount: o.max,
-        text: o.text,
-        payer: o.payer,
-        reference: o.ref,
-        status: o.status,
-        ageBucket: o.age,
-        currency: o.currency,
-        accountHint: o.account,
-        billNo: o.bill,
-        batchId: o.batch,
-        lockboxNo: o.lockbox,
-        channelId: o.channel,
-        payType: o.payType,
+        ...filtersOf(o),
         sortBy: o.sort,
         sortDir: o.desc ? 'desc' : undefined,
         limit: o.limit,
@@ -385,5 +407,36 @@ export function registerSuspense({ program, run }: CliKit): void {
     .argument('<paymentIds...>', 'payment ids')
     .action((paymentIds: string[], _o, cmd: Command) =>
       run<{ csv: string }>(cmd, 'suspense:export', { paymentIds: paymentIds.map(intOption) }, (v) => v.csv),
+    );
+  suspense
+    .command('searches')
+    .description('your saved searches of the Payment Center')
+    .action((_o, cmd: Command) =>
+      run<SuspenseSavedSearchDto[]>(cmd, 'suspense:saved-searches', {}, humanSearches),
+    );
+  filterOptions(
+    suspense
+      .command('save-search')
+      .description('save the filters as a named search (replaces your search of that name)')
+      .argument('<name>', 'name of the search'),
+  ).action((name: string, o: SearchOptions, cmd: Command) =>
+    run<SuspenseSavedSearchDto>(cmd, 'suspense:save-search', { name, filters: filtersOf(o) }, (s) =>
+      humanSearches([s]),
+    ),
+  );
+  suspense
+    .command('rename-search')
+    .description('rename one of your saved searches')
+    .argument('<id>', 'saved search id', intOption)
+    .argument('<name>', 'the new name')
+    .action((id: number, name: string, _o, cmd: Command) =>
+      run<SuspenseSavedSearchDto>(cmd, 'suspense:rename-search', { id, name }, (s) => humanSearches([s])),
+    );
+  suspense
+    .command('delete-search')
+    .description('delete one of your saved searches')
+    .argument('<id>', 'saved search id', intOption)
+    .action((id: number, _o, cmd: Command) =>
+      run<{ deleted: number }>(cmd, 'suspense:delete-search', { id }, (r) => `deleted ${r.deleted}\n`),
     );
 }

@@ -5,9 +5,9 @@ import type { FieldIssue } from '../../../src-shared/api/result';
 import { reasonCodeInput } from '../../../src-shared/api/admin-inputs';
 import type { ReasonDomainDto, ReasonsFileDto } from '../../../src-shared/dto/admin';
 import type { ReasonCodeDto } from '../../../src-shared/dto/codes';
-import { SUSPENSE_REASON } from '../../domain/batch-rules';
+import { isSystemReasonCode } from '../../../src-shared/system-reason-codes';
 import { writeAudit } from '../../ledger/audit';
-import { findReasonCode, REASON_DOMAIN } from '../../ledger/codes';
+import { findReasonCode } from '../../ledger/codes';
 import { conflict, invalidFields, notFound } from '../../ledger/errors';
 import { parseReasonsText } from './reasons-text';
 import { MAX_UPLOAD_BYTES } from '../../../src-shared/api/uploads';
@@ -55,7 +55,7 @@ function glProblem(domain: DomainRow, glId: number | null): string | null {
 
 /**
  * Every problem of a list of codes about to be written: unknown domain, a code twice, a new id in the
- * reserved ranges, a G/L ID against the domain's rule. Codes already in the ledger may keep reserved ids.
+ * reserved ranges, a G/L ID against the domain's rule, a validator-owned code retired. Codes already in the ledger may keep reserved ids.
  */
 export function reasonCodeProblems(
   db: Database.Database,
@@ -83,6 +83,8 @@ export function reasonCodeProblems(
       });
     const gl = glProblem(domain, c.glId);
     if (gl) issues.push({ path: `${at}.glId`, message: gl });
+    if (!c.active && isSystemReasonCode(c.domainId, c.id))
+      issues.push({ path: `${at}.active`, message: systemCodeMessage(c.id) });
   });
   return issues;
 }
@@ -194,7 +196,10 @@ export function updateCode(
   })();
 }
 
-const SYSTEM_CODES: ReadonlySet<number> = new Set(Object.values(SUSPENSE_REASON));
+/** Why a validator-owned code cannot be retired (one wording for every door that could retire it). */
+function systemCodeMessage(id: number): string {
+  return `code ${id} is assigned by Paydesk itself (the validator or a suspense move) and cannot be retired`;
+}
 
 /** Retires a code (no longer offered, still readable on old rows) or brings it back. */
 export function retireCode(
@@ -205,11 +210,8 @@ export function retireCode(
 ): ReasonCodeDto {
   return db.transaction(() => {
     const before = requireCode(db, input.domainId, input.id);
-    if (!input.restore && input.domainId === REASON_DOMAIN.suspense && SYSTEM_CODES.has(input.id))
-      throw conflict(
-        'system-code',
-        `code ${input.id} is assigned by the validator itself and cannot be retired`,
-      );
+    if (!input.restore && isSystemReasonCode(input.domainId, input.id))
+      throw conflict('system-code', systemCodeMessage(input.id));
     const active = input.restore;
     db.prepare('UPDATE reason_codes SET active = ? WHERE domain_id = ? AND id = ?').run(
       active ? 1 : 0,
@@ -231,6 +233,8 @@ export function deleteCode(
 ): { deleted: true; domainId: number; id: number } {
   return db.transaction(() => {
     const before = requireCode(db, input.domainId, input.id);
+    if (isSystemReasonCode(input.domainId, input.id))
+      throw conflict('system-code', `${systemCodeMessage(input.id)} or deleted`);
     if (input.id <= RESERVED_MAX_ID)
       throw conflict('reserved-code', `code ${input.id} is a product default; retire it instead`);
     const table = codeUsedIn(db, input.id);

@@ -3,6 +3,7 @@ import { ACTIVE_SUSPENSE_STATES, type SuspenseState } from '../../../src-shared/
 import { PAY_TYPE } from '../../../src-shared/pay-types';
 import { writeAudit, type AuditEntry } from '../../ledger/audit';
 import { conflict, notFound } from '../../ledger/errors';
+import { MOVE_SUSPENSE_REASON } from '../../../src-shared/system-reason-codes';
 
 /** Journal kinds of Payment Center moves; a reversal's journal kind tells how the payment left. */
 export const SUSPENSE_JOURNAL = {
@@ -19,9 +20,9 @@ export const GL_UNALLOCATABLE = 112;
 export const GL_RECYCLE = 113;
 
 /** Suspense reasons (domain 14) the Payment Center assigns itself. */
-export const SUSPENSE_REASON_RECYCLED = 2008;
+export const SUSPENSE_REASON_RECYCLED = MOVE_SUSPENSE_REASON.recycled;
 /** Reason of the remainder a distribution list leaves in suspense. */
-export const SUSPENSE_REASON_REMAINDER = 2009;
+export const SUSPENSE_REASON_REMAINDER = MOVE_SUSPENSE_REASON.remainder;
 /** Default reversal reason (domain 16, G/L 113) of a distribution or an apply. */
 export const REVERSAL_REASON_DISTRIBUTED = 4003;
 

@@ -839,3 +839,24 @@ export function deleteSearch(db: Database.Database, id: number, operatorId: numb
   if (info.changes === 0) throw notFound('saved search', String(id));
   return { deleted: info.changes };
 }
+
+/** Renames one of the operator's saved searches; a name the operator already uses for another is a conflict. */
+export function renameSearch(
+  db: Database.Database,
+  input: { id: number; name: string },
+  now: Date,
+  operatorId: number,
+): SuspenseSavedSearchDto {
+  return db.transaction(() => {
+    const mine = listSavedSearches(db, operatorId);
+    if (!mine.some((s) => s.id === input.id)) throw notFound('saved search', String(input.id));
+    if (mine.some((s) => s.id !== input.id && s.name === input.name))
+      throw conflict('search-name-taken', `you already have a saved search named "${input.name}"`);
+    db.prepare(
+      'UPDATE suspense_saved_searches SET name = ?, updated_at = ? WHERE id = ? AND operator_id = ?',
+    ).run(input.name, now.toISOString(), input.id, operatorId);
+    const renamed = listSavedSearches(db, operatorId).find((s) => s.id === input.id);
+    if (!renamed) throw notFound('saved search', String(input.id));
+    return renamed;
+  })();
+}

@@ -10,13 +10,15 @@ import { ApiQueryProvider } from '../components/query';
 import { ComingSoon } from '../features/coming-soon/ComingSoon';
 import { useAppInfo } from './app-info';
 import { AppInfoProvider } from './AppInfoProvider';
-import { AREAS, type AreaId } from './areas';
+import { AREAS, isAreaId, type AreaId } from './areas';
 import { isKeyingEvent } from './keying-zone';
 import { NavRail } from './NavRail';
 import { StatusBar } from './StatusBar';
 import { createAppTheme, initialThemeMode, saveThemeMode, type ThemeMode } from './theme';
 import { TopBar } from './TopBar';
-import { useHashRoute } from './use-hash-route';
+import { useHashRoute, type NavigateOptions } from './use-hash-route';
+import { useDialogFirstFieldFocus } from '../components/dialog-focus';
+import { ShortcutSheet, useShortcuts } from '../components/shortcuts';
 
 // Areas and the first-run dialog load after the frame has painted, which keeps the shell quick to start.
 const AccountsPage = lazy(() =>
@@ -63,6 +65,31 @@ function rememberWelcomeDismissed(): void {
   }
 }
 
+type LastItems = Partial<Record<AreaId, string | null>>;
+const LAST_ITEMS_KEY = 'paydesk.lastItems';
+
+/** The last item of each area in this window, kept over a reload. */
+function readLastItems(): LastItems {
+  try {
+    const raw: unknown = JSON.parse(window.sessionStorage.getItem(LAST_ITEMS_KEY) ?? '{}');
+    if (typeof raw !== 'object' || raw === null) return {};
+    return Object.fromEntries(
+      Object.entries(raw).filter(([k, v]) => isAreaId(k) && (typeof v === 'string' || v === null)),
+    );
+  } catch {
+    return {};
+  }
+}
+
+/** Remembers the last item of each area for this window. */
+function saveLastItems(items: LastItems): void {
+  try {
+    window.sessionStorage.setItem(LAST_ITEMS_KEY, JSON.stringify(items));
+  } catch {
+    // Without storage the rail still remembers until the next reload.
+  }
+}
+
 /** The frame: top bar, navigation, current area, status bar and the first-run dialog. */
 function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => void }) {
   const { info, error } = useAppInfo();
@@ -72,18 +99,37 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
   const area = AREAS.find((a) => a.id === route.area) ?? AREAS[2];
   const welcomeOpen = info?.isEmpty === true && (!welcomeDismissed || welcomeRequested);
 
-  // The last open account survives a visit to another area, like the search panel's state does.
-  const [lastAccountNo, setLastAccountNo] = useState(route.accountNo);
-  if (route.area === 'accounts' && route.accountNo !== lastAccountNo) setLastAccountNo(route.accountNo);
-  const openAccountNo = route.area === 'accounts' ? route.accountNo : lastAccountNo;
+  // The last open item of every area survives a visit to another area (and a reload): the rail returns to it.
+  const [lastItems, setLastItems] = useState<LastItems>(() => ({
+    ...readLastItems(),
+    [route.area]: route.item,
+  }));
+  if (lastItems[route.area] !== route.item) {
+    setLastItems({ ...lastItems, [route.area]: route.item });
+  }
+  useEffect(() => saveLastItems(lastItems), [lastItems]);
+  const openAccountNo = route.area === 'accounts' ? route.item : (lastItems.accounts ?? null);
   const selectArea = useCallback(
-    (id: AreaId) => navigate({ area: id, accountNo: id === 'accounts' ? lastAccountNo : null }),
-    [navigate, lastAccountNo],
+    (id: AreaId) => navigate({ area: id, item: lastItems[id] ?? null }),
+    [navigate, lastItems],
   );
   const selectAccount = useCallback(
-    (accountNo: string) => navigate({ area: 'accounts', accountNo }),
+    (accountNo: string) => navigate({ area: 'accounts', item: accountNo }),
     [navigate],
   );
+  const openItem = useCallback(
+    (area: AreaId) => (item: string | null, options?: NavigateOptions) => navigate({ area, item }, options),
+    [navigate],
+  );
+  const batchId =
+    route.area === 'batches' && route.item && /^\d+$/.test(route.item) ? Number(route.item) : null;
+
+  useDialogFirstFieldFocus();
+  useShortcuts('Everywhere', [
+    ...AREAS.map((a, i) => ({ keys: `Alt+${i + 1}`, label: `Go to ${a.label}` })),
+    { keys: 'Ctrl+Shift+L', label: 'Lock the session' },
+    { keys: 'F1', label: 'This list of shortcuts (also ? outside a text field)' },
+  ]);
 
   useEffect(() => {
     // Alt+1 … Alt+6 switch areas from anywhere, so the keyboard never has to leave the home row for the mouse.
@@ -126,10 +172,18 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
                 onOpenWelcome={() => setWelcomeRequested(true)}
               />
             </Box>
-            {route.area === 'batches' && <BatchesPage active />}
+            {route.area === 'batches' && (
+              <BatchesPage
+                active
+                batchId={batchId}
+                onOpenBatch={(id, options) => openItem('batches')(id === null ? null : String(id), options)}
+              />
+            )}
             {route.area === 'admin' && <AdminPage />}
-            {route.area === 'suspense' && <SuspensePage entryRef={route.accountNo} />}
-            {route.area === 'collections' && <CollectionsPage />}
+            {route.area === 'suspense' && <SuspensePage item={route.item} onItem={openItem('suspense')} />}
+            {route.area === 'collections' && (
+              <CollectionsPage item={route.item} onItem={openItem('collections')} />
+            )}
             {route.area === 'approvals' && <ApprovalsPage />}
             {route.area === 'reports' && <ReportsPage />}
             {route.area !== 'accounts' &&
@@ -144,6 +198,7 @@ function Shell({ mode, onToggleMode }: { mode: ThemeMode; onToggleMode: () => vo
         </Box>
       </Box>
       <StatusBar />
+      <ShortcutSheet />
       {info?.isEmpty && (
         <Suspense fallback={null}>
           <WelcomeDialog

@@ -18,6 +18,7 @@ import { OpenBillsTable } from './OpenBillsTable';
 import { PaymentHistory } from './PaymentHistory';
 import { PaymentMethodsCard } from './PaymentMethodsCard';
 import { BillingCycleCard, PaymentStatusCard } from './SummaryCards';
+import { useShortcuts } from '../../components/shortcuts';
 
 // The allocation dialogs load on first use of the account screen, after the account itself has painted.
 const AllocationDialogs = lazy(() => import('../allocation').then((m) => ({ default: m.AllocationDialogs })));
@@ -80,6 +81,14 @@ export function AccountDetail({
   const hasCredit = (account?.unallocatedMinor ?? 0) > 0;
   const canAct = account !== null && !account.isSuspense;
 
+  useShortcuts(
+    'Accounts',
+    [
+      { keys: 'Alt+R', label: 'Record a payment', enabled: canAct },
+      { keys: 'Alt+A', label: 'Allocate unallocated credit later', enabled: canAct && hasCredit },
+    ],
+    active,
+  );
   useEffect(() => {
     if (!active || !canAct) return;
     const onKey = (e: globalThis.KeyboardEvent) => {

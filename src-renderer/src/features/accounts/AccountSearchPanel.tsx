@@ -17,6 +17,7 @@ import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
 import { useDebouncedValue } from '../../components/use-debounced-value';
 import { AccountStatusChip } from '../../components/AccountStatusChip';
+import { useShortcuts } from '../../components/shortcuts';
 
 /** Search mode of the accounts search. */
 export type SearchMode = 'prefix' | 'contains';
@@ -56,7 +57,8 @@ export function AccountSearchPanel({
     result: null,
     error: null,
   });
-  const [active, setActive] = useState(0);
+  // -1: the cursor is in the search box with no row highlighted, so the first ↓ lands on the first match.
+  const [active, setActive] = useState(-1);
   const debounced = useDebouncedValue(query, DEBOUNCE_MS);
   const requestKey = `${mode}\u0000${debounced}\u0000${reloadKey}`;
   const rowRefs = useRef(new Map<string, HTMLElement>());
@@ -73,7 +75,7 @@ export function AccountSearchPanel({
       (result) => {
         if (stale) return;
         setSearch({ key: requestKey, query: debounced, mode, result, error: null });
-        setActive(0);
+        setActive(-1);
       },
       (err: unknown) => {
         if (!stale)
@@ -87,11 +89,20 @@ export function AccountSearchPanel({
 
   const rows = search.result?.rows ?? [];
   const pending = search.key !== requestKey || query !== debounced;
-  const activeRow = rows[Math.min(active, rows.length - 1)];
+  const activeRow = active < 0 ? undefined : rows[Math.min(active, rows.length - 1)];
 
   useEffect(() => {
     if (activeRow) rowRefs.current.get(activeRow.accountNo)?.scrollIntoView({ block: 'nearest' });
   }, [activeRow]);
+
+  useShortcuts(
+    'Accounts',
+    [
+      { keys: '↓ / ↑', label: 'Walk the matches (the first ↓ from the search box lands on the first)' },
+      { keys: 'Enter', label: 'Open the highlighted account (or the first match)' },
+    ],
+    areaActive,
+  );
 
   const onKeyDown = (e: KeyboardEvent<HTMLElement>) => {
     if (e.key === 'ArrowDown') {
@@ -100,9 +111,10 @@ export function AccountSearchPanel({
     } else if (e.key === 'ArrowUp') {
       e.preventDefault();
       setActive((i) => Math.max(i - 1, 0));
-    } else if (e.key === 'Enter' && activeRow) {
+    } else if (e.key === 'Enter' && (activeRow ?? rows[0])) {
+      // Enter in the box without a highlighted row opens the first match, as ↓ then Enter does.
       e.preventDefault();
-      onSelect(activeRow.accountNo);
+      onSelect((activeRow ?? rows[0])!.accountNo);
     }
   };
 

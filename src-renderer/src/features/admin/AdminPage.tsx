@@ -19,6 +19,7 @@ import { SettingsPanel } from './SettingsPanel';
 import { problemLines } from '../../components/use-command';
 import { CreditorsPanel } from '../mandates';
 import { download } from '../../components/download';
+import { useShortcuts } from '../../components/shortcuts';
 
 /** True when an operator with these roles should see the Admin area at all (to change or to review). */
 export function seesAdmin(roles: readonly string[]): boolean {
@@ -136,6 +137,21 @@ export function AdminPage() {
   const canEdit = mayRun(roles, 'admin:save-columns');
   const tabs = TABS.filter((t) => t !== 'history' || mayRun(roles, 'admin:history'));
   const [tab, setTab] = useState<TabId>('columns');
+  const [refreshKey, setRefreshKey] = useState(0);
+  const step = (by: number) => setTab(tabs[(tabs.indexOf(tab) + by + tabs.length) % tabs.length] ?? tab);
+  useShortcuts(
+    'Admin',
+    [
+      { keys: 'Alt+T', label: 'Next tab', run: () => step(1) },
+      { keys: 'Alt+Shift+T', label: 'Previous tab', run: () => step(-1) },
+      {
+        keys: 'F5',
+        label: 'Refresh the tab (reads it again from the ledger)',
+        run: () => setRefreshKey((k) => k + 1),
+      },
+    ],
+    seesAdmin(roles),
+  );
   if (!seesAdmin(roles))
     return (
       <Box sx={{ p: 3 }}>
@@ -164,7 +180,7 @@ export function AdminPage() {
           You can review the configuration; changing it needs the admin role.
         </Alert>
       )}
-      <Box sx={{ flex: 1, overflow: 'auto', p: 2 }}>
+      <Box sx={{ flex: 1, overflow: 'auto', p: 2 }} key={refreshKey} data-refresh={refreshKey}>
         {tab === 'columns' && <ColumnEditor canEdit={canEdit} />}
         {tab === 'codes' && <CodesPanel canEdit={canEdit} />}
         {tab === 'reference' && <ReferencePanel canEdit={canEdit} />}

@@ -6,7 +6,7 @@ import type {
 } from '../../../../src-shared/dto/admin';
 import { call } from '../../api/client';
 import { CodeListSection } from '../../components/CodeListSection';
-import { useCommand } from './use-command';
+import { useCommand } from '../../components/use-command';
 
 /** Payment terms (V17): a term used by a term default cannot be deleted until the default is gone. */
 export function TermsList({

@@ -10,7 +10,9 @@ import TableCell from '@mui/material/TableCell';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
+import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
+import { isSystemReasonCode } from '../../../../src-shared/system-reason-codes';
 import { call } from '../../api/client';
 import { problemLines, useCommand } from '../../components/use-command';
 
@@ -151,7 +153,7 @@ export function CodesPanel({ canEdit }: { canEdit: boolean }) {
             <TableCell>Label</TableCell>
             <TableCell>Help</TableCell>
             <TableCell sx={{ width: 80 }}>G/L</TableCell>
-            <TableCell sx={{ width: 90 }}>State</TableCell>
+            <TableCell sx={{ width: 150 }}>State</TableCell>
             {canEdit && <TableCell sx={{ width: 260 }} />}
           </TableRow>
         </TableHead>
@@ -164,6 +166,9 @@ export function CodesPanel({ canEdit }: { canEdit: boolean }) {
               <TableCell>{c.glId ?? ''}</TableCell>
               <TableCell>
                 <Chip size="small" label={c.active ? 'active' : 'retired'} variant="outlined" />
+                {isSystemReasonCode(domainId, c.id) && (
+                  <Chip size="small" label="system" variant="outlined" sx={{ ml: 0.5 }} />
+                )}
               </TableCell>
               {canEdit && (
                 <TableCell align="right">
@@ -179,17 +184,30 @@ export function CodesPanel({ canEdit }: { canEdit: boolean }) {
                   >
                     Edit
                   </Button>
-                  <Button
-                    size="small"
-                    onClick={() =>
-                      void act(
-                        () => call('codes:retire', { domainId, id: c.id, restore: !c.active }),
-                        `Code ${c.id} ${c.active ? 'retired' : 'restored'}.`,
-                      )
+                  <Tooltip
+                    title={
+                      isSystemReasonCode(domainId, c.id)
+                        ? 'Paydesk assigns this code itself (the validator or a suspense move), so it cannot be retired'
+                        : ''
                     }
                   >
-                    {c.active ? 'Retire' : 'Restore'}
-                  </Button>
+                    {/* A disabled button fires no events; the span lets the tooltip explain why. */}
+                    <span>
+                      <Button
+                        size="small"
+                        disabled={c.active && isSystemReasonCode(domainId, c.id)}
+                        data-testid={`code-retire-${c.id}`}
+                        onClick={() =>
+                          void act(
+                            () => call('codes:retire', { domainId, id: c.id, restore: !c.active }),
+                            `Code ${c.id} ${c.active ? 'retired' : 'restored'}.`,
+                          )
+                        }
+                      >
+                        {c.active ? 'Retire' : 'Restore'}
+                      </Button>
+                    </span>
+                  </Tooltip>
                   {c.id > 100_000 && (
                     <Button
                       size="small"

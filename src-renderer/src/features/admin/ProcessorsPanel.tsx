@@ -21,7 +21,7 @@ import Typography from '@mui/material/Typography';
 import DeleteOutlineIcon from '@mui/icons-material/DeleteOutlined';
 import type { ProcessorDto, ProcessorTestDto } from '../../../../src-shared/dto/processors';
 import { call } from '../../api/client';
-import { problemLines, useCommand } from './use-command';
+import { problemLines, useCommand } from '../../components/use-command';
 
 type MerchantLine = { currency: string; merchant: string; mid: string };
 

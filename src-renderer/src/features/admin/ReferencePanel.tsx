@@ -20,6 +20,7 @@ import { call } from '../../api/client';
 import { ROLES } from '../../../../src-shared/api/roles';
 import { MandateCodesList, RejectionCodesList, TermsList } from './CodeLists';
 import { problemLines, useCommand } from '../../components/use-command';
+import { DateField } from '../../components/DateField';
 
 function Section({ title, children, testId }: { title: string; children: ReactNode; testId: string }) {
   return (
@@ -365,12 +366,10 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
                 sx={{ width: 90 }}
                 onChange={(e) => setRate({ ...rate, toCurrency: e.target.value.toUpperCase() })}
               />
-              <TextField
+              <DateField
                 size="small"
                 label="Valid from"
-                placeholder="yyyy-MM-dd"
                 value={rate.validFrom}
-                sx={{ width: 140 }}
                 onChange={(e) => setRate({ ...rate, validFrom: e.target.value })}
               />
               <TextField

@@ -57,6 +57,22 @@ import { SuspendDialog } from './SuspendDialog';
 import { useSerialQueue } from './use-serial-queue';
 import { zeroProofProblem, ZeroProofBar } from './ZeroProofBar';
 import { download } from '../../components/download';
+import { useShortcuts, type Shortcut } from '../../components/shortcuts';
+
+/** The open batch's keys for the shortcut sheet (handled below and by the entries grid). */
+const BATCH_SHORTCUTS: readonly Shortcut[] = [
+  { keys: 'F7', label: 'Validate the batch' },
+  { keys: 'F6', label: 'Allocate the focused entry' },
+  { keys: 'F8', label: 'Suspend the focused entry' },
+  { keys: 'Shift+F8', label: 'Release the focused entry from suspense' },
+  { keys: 'F9', label: 'Split off the exception batch' },
+  { keys: 'F4', label: 'Submit the batch' },
+  { keys: 'Ctrl+Shift+E', label: 'Export the hand-over file' },
+  { keys: 'Ctrl+Enter', label: 'New entry' },
+  { keys: 'Ctrl+D', label: 'Copy the value from the entry above (in the grid)' },
+  { keys: 'Ctrl+Z', label: 'Undo the last change (in the grid)' },
+  { keys: 'Delete', label: 'Delete the focused entry (in the grid)' },
+];
 
 /** A header figure: label above value. */
 function Fact({
@@ -359,6 +375,7 @@ export function BatchWorkspace({
       e.preventDefault();
     };
   });
+  useShortcuts('Batches', BATCH_SHORTCUTS, active);
   useEffect(() => {
     if (!active) return;
     const onKey = (e: KeyboardEvent) => shortcuts.current(e);

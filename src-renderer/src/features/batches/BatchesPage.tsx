@@ -12,12 +12,11 @@ import { ImportFileDialog } from './ImportFileDialog';
 import { OpenHandOverDialog } from './OpenHandOverDialog';
 import { NewBatchDialog } from './NewBatchDialog';
 import { isKeyingEvent } from '../../app/keying-zone';
+import type { NavigateOptions } from '../../app/use-hash-route';
+import { useShortcuts } from '../../components/shortcuts';
 
 /** The newest batches the list holds; older ones are reached through the status filter. */
 const LIST_LIMIT = 500;
-
-// The open batch survives a visit to another area (the page unmounts while hidden).
-let lastBatchId: number | null = null;
 
 const LIST_COLLAPSED_KEY = 'paydesk.batches.list-collapsed';
 
@@ -31,15 +30,26 @@ function initialCollapsed(): boolean {
   }
 }
 
-/** The Batches area (Payment Tool): the batch list on the left, the open batch on the right. */
-export function BatchesPage({ active = true }: { active?: boolean }) {
+/**
+ * The Batches area (Payment Tool): the batch list on the left, the open batch on the right. The open batch is
+ * the route's (`#/batches/<id>`), so opening one is a history step and a reload keeps it.
+ */
+export function BatchesPage({
+  active = true,
+  batchId,
+  onOpenBatch,
+}: {
+  active?: boolean;
+  batchId: number | null;
+  onOpenBatch: (id: number | null, options?: NavigateOptions) => void;
+}) {
   const { info } = useAppInfo();
   const [batches, setBatches] = useState<BatchDto[]>([]);
   const [total, setTotal] = useState(0);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const [filter, setFilter] = useState<BatchListFilter>('active');
-  const [selectedId, setSelectedId] = useState<number | null>(lastBatchId);
+  const selectedId = batchId;
   const [keyingId, setKeyingId] = useState<number | null>(null);
   const [creating, setCreating] = useState(false);
   const [importing, setImporting] = useState(false);
@@ -100,10 +110,7 @@ export function BatchesPage({ active = true }: { active?: boolean }) {
     [],
   );
 
-  const select = useCallback((id: number) => {
-    lastBatchId = id;
-    setSelectedId(id);
-  }, []);
+  const select = useCallback((id: number) => onOpenBatch(id), [onOpenBatch]);
 
   const openBatch = useCallback(
     (id: number) => {
@@ -129,6 +136,15 @@ export function BatchesPage({ active = true }: { active?: boolean }) {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [active]);
+
+  useShortcuts(
+    'Batches',
+    [
+      { keys: 'Alt+N', label: 'New batch' },
+      { keys: 'Alt+I', label: 'Import a bank file' },
+    ],
+    active,
+  );
 
   const login = info?.operator.login ?? 'operator';
   return (

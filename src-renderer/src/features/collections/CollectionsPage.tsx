@@ -18,15 +18,50 @@ import { HealthDot } from './ProcessorHealthChip';
 import { RecoveryPanel } from './RecoveryPanel';
 import { RunsPanel } from './RunsPanel';
 import { useProcessors } from './use-processor-health';
+import { useShortcuts } from '../../components/shortcuts';
 
-type TabId = 'runs' | 'dd' | 'recovery' | 'follow-ups' | 'daily' | 'payments' | 'mandates' | 'mandate-file';
+const TAB_IDS = ['runs', 'dd', 'recovery', 'follow-ups', 'daily', 'payments', 'mandates', 'mandate-file'] as const;
+type TabId = (typeof TAB_IDS)[number];
 
-/** Collections: runs against the processors, direct-debit bank files, recovery of interrupted requests, one-off payments. */
-export function CollectionsPage() {
+/** The tab and run of a Collections route item ("dd", "runs/42"); anything unknown is the Runs tab. */
+export function collectionsPlace(item: string | null): { tab: TabId; runId: number | null } {
+  const [tabPart, runPart] = (item ?? '').split('/');
+  const tab = (TAB_IDS as readonly string[]).includes(tabPart ?? '') ? (tabPart as TabId) : 'runs';
+  const runId = tab === 'runs' && runPart && /^\d+$/.test(runPart) ? Number(runPart) : null;
+  return { tab, runId };
+}
+
+/**
+ * Collections: runs against the processors, direct-debit bank files, recovery of interrupted requests, one-off
+ * payments. The tab and the open run are the route's (`#/collections/<tab>`, `#/collections/runs/<id>`).
+ */
+export function CollectionsPage({
+  item,
+  onItem,
+}: {
+  item: string | null;
+  onItem: (item: string | null) => void;
+}) {
   const { info } = useAppInfo();
   const roles = info?.operator.roles ?? [];
   const { processors, reload } = useProcessors();
-  const [tab, setTab] = useState<TabId>('runs');
+  const { tab, runId } = collectionsPlace(item);
+  const setTab = (next: TabId): void => onItem(next);
+  const [refreshKey, setRefreshKey] = useState(0);
+  const step = (by: number) =>
+    setTab(TAB_IDS[(TAB_IDS.indexOf(tab) + by + TAB_IDS.length) % TAB_IDS.length] ?? tab);
+  useShortcuts('Collections', [
+    { keys: 'Alt+T', label: 'Next tab', run: () => step(1) },
+    { keys: 'Alt+Shift+T', label: 'Previous tab', run: () => step(-1) },
+    {
+      keys: 'F5',
+      label: 'Refresh (processors and the open tab)',
+      run: () => {
+        void reload();
+        setRefreshKey((k) => k + 1);
+      },
+    },
+  ]);
   const [testMessage, setTestMessage] = useState<string | null>(null);
   // Runs and recovery change the follow-ups and the day's figures: re-read them when the ledger changes.
   const [changes, setChanges] = useState(0);
@@ -78,7 +113,11 @@ export function CollectionsPage() {
           </Button>
         )}
       </Box>
-      <Box sx={{ flex: 1, overflow: 'auto', p: 2, display: 'flex', flexDirection: 'column', gap: 2 }}>
+      <Box
+        key={refreshKey}
+        data-refresh={refreshKey}
+        sx={{ flex: 1, overflow: 'auto', p: 2, display: 'flex', flexDirection: 'column', gap: 2 }}
+      >
         {processors &&
           processors.length === 0 &&
           (tab === 'runs' || tab === 'recovery' || tab === 'payments') && (
@@ -92,7 +131,13 @@ export function CollectionsPage() {
             {testMessage}
           </Alert>
         )}
-        {tab === 'runs' && <RunsPanel canRun={mayRun(roles, 'collect:run')} />}
+        {tab === 'runs' && (
+          <RunsPanel
+            canRun={mayRun(roles, 'collect:run')}
+            runId={runId}
+            onRun={(id) => onItem(id === null ? 'runs' : `runs/${id}`)}
+          />
+        )}
         {tab === 'dd' && <DirectDebitPanel canRun={mayRun(roles, 'dd:run')} />}
         {tab === 'recovery' && <RecoveryPanel canResolve={mayRun(roles, 'recovery:resolve')} />}
         {tab === 'follow-ups' && <FollowUpsPanel reloadKey={changes} />}

@@ -18,6 +18,7 @@ import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
 import { RunConfirmDialog, type RunCommand } from './RunConfirmDialog';
+import { useShortcuts } from '../../components/shortcuts';
 
 /** Colour of a result code chip: approved, declined, open. */
 function resultColor(result: number): 'success' | 'error' | 'warning' | 'default' {
@@ -27,11 +28,22 @@ function resultColor(result: number): 'success' | 'error' | 'warning' | 'default
   return 'error';
 }
 
-/** Start a run, list runs with counts and totals per result, drill down to each transaction. */
-export function RunsPanel({ canRun }: { canRun: boolean }) {
+/**
+ * Start a run, list runs with counts and totals per result, drill down to each transaction. The open run is the
+ * route's (`#/collections/runs/<id>`).
+ */
+export function RunsPanel({
+  canRun,
+  runId,
+  onRun,
+}: {
+  canRun: boolean;
+  runId: number | null;
+  onRun: (runId: number | null) => void;
+}) {
   const { money } = useAppInfo();
   const [runs, setRuns] = useState<CollectRunDto[]>([]);
-  const [selected, setSelected] = useState<number | null>(null);
+  const selected = runId;
   const [filter, setFilter] = useState<number | undefined>(undefined);
   const [txns, setTxns] = useState<ProcessorTxnPageDto | null>(null);
   const [rebill, setRebill] = useState(false);
@@ -74,9 +86,30 @@ export function RunsPanel({ canRun }: { canRun: boolean }) {
   const done = async (out: CollectRunDto) => {
     setPending(null);
     await load();
-    setSelected(out.runId);
+    onRun(out.runId);
     setFilter(undefined);
   };
+
+  useShortcuts('Collections', [
+    {
+      keys: 'Alt+N',
+      label: 'New collection run (opens its preview)',
+      run: () => run('collect:run'),
+      enabled: canRun && busy === null,
+    },
+    {
+      keys: 'Alt+D',
+      label: 'Deposit authorizations (preview)',
+      run: () => run('collect:deposit'),
+      enabled: canRun && busy === null,
+    },
+    {
+      keys: 'Alt+F',
+      label: 'Refund credits (preview)',
+      run: () => run('collect:refund'),
+      enabled: canRun && busy === null,
+    },
+  ]);
 
   const current = runs.find((r) => r.runId === selected) ?? null;
   return (
@@ -179,7 +212,7 @@ export function RunsPanel({ canRun }: { canRun: boolean }) {
                   hover
                   selected={r.runId === selected}
                   onClick={() => {
-                    setSelected(r.runId);
+                    onRun(r.runId);
                     setFilter(undefined);
                   }}
                   sx={{ cursor: 'pointer' }}

@@ -102,7 +102,7 @@ export function EntryPanel({ batchId, entryId }: { batchId: number; entryId: num
         <Button
           startIcon={<ArrowBackIcon />}
           onClick={() => {
-            window.location.hash = '#/batches';
+            window.location.hash = `#/batches/${batchId}`;
           }}
           data-testid="entry-back"
         >

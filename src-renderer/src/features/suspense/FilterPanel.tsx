@@ -9,7 +9,6 @@ import TextField from '@mui/material/TextField';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import BookmarkAddIcon from '@mui/icons-material/BookmarkAdd';
-import DeleteOutlineIcon from '@mui/icons-material/DeleteOutlined';
 import type { CommandInput } from '../../../../src-shared/api/contract';
 import {
   AGE_BUCKETS,
@@ -19,8 +18,10 @@ import {
 import { formatMinor, MAX_EXPONENT } from '../../../../src-shared/money';
 import { parseLocalAmount } from '../../components/amount';
 import { call, errorMessage } from '../../api/client';
+import { DateField } from '../../components/DateField';
 import { useDebouncedValue } from '../../components/use-debounced-value';
 import { STATE_LABELS } from './labels';
+import { SavedSearchList } from './SavedSearchList';
 import type { SuspenseCodes } from './use-codes';
 
 /** The search filters the grid sends (everything but paging and sorting). */
@@ -261,10 +262,17 @@ export function FilterPanel({
         {field('accountHint', 'Account tried')}
         {field('billNo', 'Bill tried')}
       </Box>
-      <Box sx={{ display: 'flex', gap: 1 }}>
-        {field('from', 'Received from', { type: 'date' })}
-        {field('to', 'to', { type: 'date' })}
-      </Box>
+      {/* One per line: a date field narrower than its text cuts the year off. */}
+      {(['from', 'to'] as const).map((key) => (
+        <DateField
+          key={key}
+          size="small"
+          label={key === 'from' ? 'Received from' : 'Received until'}
+          value={draft[key]}
+          onChange={(e) => setNow({ [key]: e.target.value })}
+          slotProps={{ htmlInput: { 'data-testid': `filter-${key}` } }}
+        />
+      ))}
       <Box sx={{ display: 'flex', gap: 1 }}>
         {field('minAmount', 'Amount from')}
         {field('maxAmount', 'to')}
@@ -371,31 +379,12 @@ export function FilterPanel({
       <Typography variant="overline" color="textSecondary">
         Saved searches
       </Typography>
-      {saved.map((s) => (
-        <Box key={s.id} sx={{ display: 'flex', alignItems: 'center' }}>
-          <Button
-            size="small"
-            sx={{ flex: 1, justifyContent: 'flex-start', textTransform: 'none' }}
-            onClick={() => setNow(formOf(s.filters))}
-            data-testid={`saved-search-${s.name}`}
-          >
-            {s.name}
-          </Button>
-          <Tooltip title="Delete this saved search">
-            <IconButton
-              size="small"
-              aria-label={`Delete saved search ${s.name}`}
-              onClick={() => {
-                call('suspense:delete-search', { id: s.id }).then(loadSaved, (err: unknown) =>
-                  setMessage(errorMessage(err)),
-                );
-              }}
-            >
-              <DeleteOutlineIcon fontSize="small" />
-            </IconButton>
-          </Tooltip>
-        </Box>
-      ))}
+      <SavedSearchList
+        saved={saved}
+        onOpen={(s) => setNow(formOf(s.filters))}
+        onChanged={loadSaved}
+        onError={setMessage}
+      />
       <Box sx={{ display: 'flex', gap: 0.5, alignItems: 'center' }}>
         <TextField
           size="small"

@@ -31,6 +31,7 @@ import { QueueGrid, type QueueGridHandle } from './QueueGrid';
 import { useSuspenseCodes } from './use-codes';
 import { WorkPanel, type PanelAction } from './WorkPanel';
 import { download } from '../../components/download';
+import type { NavigateOptions } from '../../app/use-hash-route';
 
 type Open =
   | { kind: 'apply'; detail: SuspenseDetailDto; accountNo: string; billNo: string }
@@ -39,9 +40,8 @@ type Open =
   | { kind: 'note' | 'remove' | 'reverse'; detail: SuspenseDetailDto }
   | { kind: 'recycle' };
 
-// The search and the open payment survive a visit to another area (the page unmounts while hidden).
+// The search survives a visit to another area (the page unmounts while hidden); the open payment is the route's.
 let lastForm: FilterForm = EMPTY_FORM;
-let lastSelected: number | null = null;
 
 /** Describes a finished move for the status line. */
 function moveText(m: SuspenseMoveDto): string {
@@ -54,10 +54,17 @@ function moveText(m: SuspenseMoveDto): string {
 
 /**
  * The Payment Center: a work queue of suspended payments with a filter column, the result grid and a work panel.
- * With an entry reference (`#/suspense/entry:<batch>:<entry>`, from Payment Tool) the panel corrects that entry.
+ * The route's item is the open payment (`#/suspense/<paymentId>`), or an entry reference
+ * (`#/suspense/entry:<batch>:<entry>`, from Payment Tool) whose entry the panel corrects.
  */
-export function SuspensePage({ entryRef = null }: { entryRef?: string | null }) {
-  const entry = parseEntryRef(entryRef);
+export function SuspensePage({
+  item,
+  onItem,
+}: {
+  item: string | null;
+  onItem: (item: string | null, options?: NavigateOptions) => void;
+}) {
+  const entry = parseEntryRef(item);
   const { info, money } = useAppInfo();
   const codes = useSuspenseCodes();
   const [form, setForm] = useState<FilterForm>(lastForm);
@@ -66,7 +73,7 @@ export function SuspensePage({ entryRef = null }: { entryRef?: string | null }) 
     return 'filters' in f ? f.filters : {};
   });
   const [totals, setTotals] = useState<SuspenseSearchDto | null>(null);
-  const [selectedId, setSelectedId] = useState<number | null>(lastSelected);
+  const selectedId = item !== null && /^\d+$/.test(item) ? Number(item) : null;
   const [selection, setSelection] = useState<number[]>([]);
   const [open, setOpen] = useState<Open | null>(null);
   const [version, setVersion] = useState(0);
@@ -82,10 +89,10 @@ export function SuspensePage({ entryRef = null }: { entryRef?: string | null }) 
     const parsed = filtersOf(next);
     if ('filters' in parsed) setFilters(parsed.filters);
   }, []);
-  const select = useCallback((id: number | null) => {
-    lastSelected = id;
-    setSelectedId(id);
-  }, []);
+  const select = useCallback(
+    (id: number | null, options?: NavigateOptions) => onItem(id === null ? null : String(id), options),
+    [onItem],
+  );
   const refresh = useCallback(() => {
     grid.current?.reload();
     setVersion((v) => v + 1);
@@ -100,7 +107,8 @@ export function SuspensePage({ entryRef = null }: { entryRef?: string | null }) 
     grid.current?.clearSelection();
     // The work panel follows the money: a remainder, a recycled payment or the replacement of an edit.
     const next = m.suspended.length === 1 ? m.suspended[0]?.paymentId : undefined;
-    if (next !== undefined) select(next);
+    // The payment it replaces is gone from the queue, so the step replaces it in the history too.
+    if (next !== undefined) select(next, { replace: true });
     refresh();
   };
 

@@ -17,6 +17,7 @@ import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { usePaymentTimeline } from '../../components/PaymentTimelineDialog';
 import { ACTION_LABELS, MOVE_LABELS, STATE_LABELS, STATE_TONES } from './labels';
+import { useShortcuts } from '../../components/shortcuts';
 
 /** The moves the work panel offers, in button order. */
 export type PanelAction = 'apply' | 'distribute' | 'assign' | 'note' | 'change-reason' | 'remove' | 'reverse';
@@ -38,6 +39,14 @@ const SHORTCUTS: Partial<Record<PanelAction, string>> = {
   assign: 'o',
   note: 'n',
   'change-reason': 'e',
+};
+
+const SHORTCUT_LABELS: Partial<Record<PanelAction, string>> = {
+  apply: 'Apply the payment to an account or bill',
+  distribute: 'Distribute over several accounts or bills',
+  assign: 'Assign the action owner',
+  note: 'Add a note',
+  'change-reason': 'Change the suspense reason',
 };
 
 function Field({ label, value }: { label: string; value: string | number | null | undefined }) {
@@ -156,6 +165,14 @@ export function WorkPanel({
     };
   }, [paymentId, version]);
 
+  useShortcuts(
+    'Payment Center',
+    (Object.keys(SHORTCUTS) as PanelAction[]).map((a) => ({
+      keys: `Alt+${SHORTCUTS[a]?.toUpperCase() ?? ''}`,
+      label: SHORTCUT_LABELS[a] ?? a,
+      enabled: detail?.allowed.find((x) => x.action === a)?.ok ?? false,
+    })),
+  );
   const latest = useRef({ detail, onAction });
   useEffect(() => {
     latest.current = { detail, onAction };
@@ -189,6 +206,7 @@ export function WorkPanel({
     <Box
       sx={{ p: 1.5, display: 'flex', flexDirection: 'column', gap: 1.25, overflowY: 'auto' }}
       data-testid="work-panel"
+      data-payment-id={paymentId}
     >
       <Box sx={{ display: 'flex', alignItems: 'center', gap: 1 }}>
         <Typography variant="h6" data-testid="work-amount">
