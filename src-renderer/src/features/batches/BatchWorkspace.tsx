@@ -36,6 +36,7 @@ import { BatchActions } from './BatchActions';
 import { BatchNotices, type Notice } from './BatchNotices';
 import { StatusChips } from './StatusChips';
 import { submitBlocker } from './batch-rules';
+import { useHeaderCollapsed } from './use-desk-prefs';
 
 /**
  * One batch: its header, the zero-proof bar, status chips that filter the grid, the entries grid and the batch
@@ -70,6 +71,7 @@ export function BatchWorkspace({
     'suspend' | 'submit' | 'discard' | 'allocate' | 'header' | 'report' | null
   >(null);
   const progress = useJobProgress();
+  const [headerCollapsed, setHeaderCollapsed] = useHeaderCollapsed(login);
   const [parentNo, setParentNo] = useState<string | null>(null);
   const parentId = batch?.parentBatchId ?? null;
 
@@ -292,7 +294,14 @@ export function BatchWorkspace({
     progress && (progress.kind === 'batch-validate' || progress.kind === 'batch-submit') ? progress : null;
   return (
     <Box
-      sx={{ display: 'flex', flexDirection: 'column', height: '100%', minHeight: 0, p: 2, gap: 1.5 }}
+      sx={{
+        display: 'flex',
+        flexDirection: 'column',
+        height: '100%',
+        minHeight: 0,
+        p: headerCollapsed ? 1.5 : 2,
+        gap: headerCollapsed ? 1 : 1.5,
+      }}
       data-testid="batch-workspace"
       data-batch-id={batch.id}
       data-batch-no={batch.batchNo}
@@ -304,6 +313,8 @@ export function BatchWorkspace({
         busy={busy !== null}
         onOpenBatch={onOpenBatch}
         onEditHeader={() => setDialog('header')}
+        collapsed={headerCollapsed}
+        onCollapse={setHeaderCollapsed}
       />
       <BatchActions
         batch={batch}

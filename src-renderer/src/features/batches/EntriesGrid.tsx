@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState, type Ref } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
+import ToggleButton from '@mui/material/ToggleButton';
 import Typography from '@mui/material/Typography';
+import DensitySmallIcon from '@mui/icons-material/DensitySmall';
 import { useTheme } from '@mui/material/styles';
 import {
   AllCommunityModule,
@@ -47,6 +49,7 @@ import { useKeying } from './use-keying';
 import { EntriesToolbar } from './EntriesToolbar';
 import { DeleteEntriesDialog } from './DeleteEntriesDialog';
 import { entriesGridSx } from './entries-grid-sx';
+import { GRID_DENSITY, useGridDensity } from './use-desk-prefs';
 
 export type { EntriesGridHandle } from './entries-grid-model';
 
@@ -67,6 +70,7 @@ export function EntriesGrid({
   onSaved,
   onFocusEntry,
   onViewReset,
+  login,
   ref,
 }: {
   batch: BatchDto;
@@ -83,7 +87,8 @@ export function EntriesGrid({
   ref?: Ref<EntriesGridHandle>;
 }) {
   const theme = useTheme();
-  const gridTheme = useMemo(() => createGridTheme(theme), [theme]);
+  const [density, setDensity] = useGridDensity(login);
+  const gridTheme = useMemo(() => createGridTheme(theme).withParams(GRID_DENSITY[density]), [theme, density]);
   const timeline = usePaymentTimeline();
   const gridContext = useMemo(() => ({ timeline: timeline.open }), [timeline.open]);
   const apiRef = useRef<GridApi<GridRow> | null>(null);
@@ -155,6 +160,8 @@ export function EntriesGrid({
           (page) => {
             loadingRef.current--;
             params.successCallback(page.rows, page.total);
+            // The first block decides the identifier columns' content widths (a moment later, once drawn).
+            if (params.startRow === 0) setTimeout(fitRef.current, 0);
             setTotals({ count: page.total, amountMinor: page.totalAmountMinor });
           },
           (err: unknown) => {
@@ -195,7 +202,11 @@ export function EntriesGrid({
     refreshTotals,
   };
   const layout = useColumnLayout(batch, apiRef, showError);
-  const { gridConfig, gridColumns, applySavedLayout } = layout;
+  const { gridConfig, gridColumns, applySavedLayout, fitColumns } = layout;
+  const fitRef = useRef(fitColumns);
+  useEffect(() => {
+    fitRef.current = fitColumns;
+  }, [fitColumns]);
   const cursor = useGridCursor(core);
   const edits = useEntryEdits(core, cursor);
   const { saveField, reload, dropBlankDraft } = edits;
@@ -327,7 +338,21 @@ export function EntriesGrid({
         onOpenColumns={layout.readMenuColumns}
         onToggleColumn={layout.toggleColumn}
         onResetColumns={layout.resetColumns}
-      />
+      >
+        <ToggleButton
+          size="small"
+          value="compact"
+          selected={density === 'compact'}
+          onChange={() => setDensity(density === 'compact' ? 'comfortable' : 'compact')}
+          title="Compact rows: more entries on the screen"
+          sx={{ py: 0.25, px: 1, textTransform: 'none' }}
+          data-testid="grid-density"
+          data-density={density}
+        >
+          <DensitySmallIcon fontSize="small" sx={{ mr: 0.5 }} />
+          Compact
+        </ToggleButton>
+      </EntriesToolbar>
       {message && (
         <Alert
           severity={message.severity}
@@ -377,6 +402,7 @@ export function EntriesGrid({
             onColumnResized={layout.onColumnChanged}
             onColumnVisible={layout.onColumnChanged}
             onColumnPinned={layout.onColumnChanged}
+            onGridSizeChanged={fitColumns}
           />
         )}
         {totals?.count === 0 && (

@@ -161,8 +161,7 @@ export function useEntryColumns({
       {
         colId: 'problem',
         headerName: 'Problem',
-        flex: 1,
-        minWidth: 200,
+        width: 220,
         sortable: false,
         valueGetter: (p) => (p.data && !p.data.totals ? problemSummary(p.data) : null),
         tooltipValueGetter: (p) => (p.data && !p.data.totals ? problemsTooltip(p.data) : null),
