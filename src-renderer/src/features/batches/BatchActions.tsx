@@ -33,6 +33,7 @@ export function BatchActions({
   onReport,
   onExport,
   onDiscard,
+  dense,
 }: {
   batch: BatchDto;
   focused: BatchEntryDto | null;
@@ -54,12 +55,15 @@ export function BatchActions({
   onReport: () => void;
   onExport: () => void;
   onDiscard: () => void;
+  /** Smaller buttons, so the bar keeps to one line on a laptop screen. */
+  dense: boolean;
 }) {
   const batchId = batch.id;
   return (
     <>
-      <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, flexWrap: 'wrap' }}>
+      <Box sx={{ display: 'flex', alignItems: 'center', gap: dense ? 0.5 : 1, flexWrap: 'wrap' }}>
         <Button
+          size={dense ? 'small' : 'medium'}
           variant="contained"
           startIcon={<FactCheckIcon />}
           onClick={onValidate}
@@ -71,6 +75,7 @@ export function BatchActions({
         </Button>
         {batch.batchType === 'payment' && (
           <Button
+            size={dense ? 'small' : 'medium'}
             startIcon={<AccountTreeIcon />}
             onClick={onAllocate}
             disabled={!canAllocate || busy !== null}
@@ -82,6 +87,7 @@ export function BatchActions({
         )}
         {batch.batchType === 'payment' && (
           <Button
+            size={dense ? 'small' : 'medium'}
             startIcon={<PauseCircleOutlineIcon />}
             onClick={onSuspend}
             disabled={!canSuspend || busy !== null}
@@ -93,6 +99,7 @@ export function BatchActions({
         )}
         {batch.batchType === 'payment' && (
           <Button
+            size={dense ? 'small' : 'medium'}
             onClick={() => {
               if (focused) window.location.hash = `#/suspense/entry:${batchId}:${focused.id}`;
             }}
@@ -105,6 +112,7 @@ export function BatchActions({
         )}
         {batch.batchType === 'payment' && (
           <Button
+            size={dense ? 'small' : 'medium'}
             startIcon={<PlayCircleOutlineIcon />}
             onClick={onRelease}
             disabled={!canRelease || busy !== null}
@@ -115,6 +123,7 @@ export function BatchActions({
           </Button>
         )}
         <Button
+          size={dense ? 'small' : 'medium'}
           startIcon={<CallSplitIcon />}
           onClick={onException}
           disabled={!editable || exceptionCount === 0 || busy !== null}
@@ -124,6 +133,7 @@ export function BatchActions({
           Exception batch{exceptionCount > 0 ? ` (${formatCount(exceptionCount)})` : ''}
         </Button>
         <Button
+          size={dense ? 'small' : 'medium'}
           variant="contained"
           color="success"
           startIcon={<SendIcon />}
@@ -136,6 +146,7 @@ export function BatchActions({
         </Button>
         <Box sx={{ ml: 'auto', display: 'flex', gap: 1 }}>
           <Button
+            size={dense ? 'small' : 'medium'}
             startIcon={<AssessmentIcon />}
             onClick={onReport}
             disabled={busy !== null}
@@ -145,6 +156,7 @@ export function BatchActions({
             Report
           </Button>
           <Button
+            size={dense ? 'small' : 'medium'}
             startIcon={<DownloadIcon />}
             onClick={onExport}
             disabled={busy !== null}
@@ -154,6 +166,7 @@ export function BatchActions({
             Export
           </Button>
           <Button
+            size={dense ? 'small' : 'medium'}
             color="error"
             startIcon={<DeleteForeverIcon />}
             onClick={onDiscard}

@@ -299,8 +299,8 @@ export function BatchWorkspace({
         flexDirection: 'column',
         height: '100%',
         minHeight: 0,
-        p: headerCollapsed ? 1.5 : 2,
-        gap: headerCollapsed ? 1 : 1.5,
+        p: headerCollapsed ? 1 : 2,
+        gap: headerCollapsed ? 0.75 : 1.5,
       }}
       data-testid="batch-workspace"
       data-batch-id={batch.id}
@@ -335,6 +335,7 @@ export function BatchWorkspace({
         onReport={() => setDialog('report')}
         onExport={() => void exportFile()}
         onDiscard={() => setDialog('discard')}
+        dense={headerCollapsed}
       />
       {editable && focused?.status === 'allocation_required' && (
         <Alert severity="warning" sx={{ py: 0 }} data-testid="allocation-status" data-kind="required">

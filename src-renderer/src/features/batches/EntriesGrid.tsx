@@ -201,7 +201,7 @@ export function EntriesGrid({
     showError,
     refreshTotals,
   };
-  const layout = useColumnLayout(batch, apiRef, showError);
+  const layout = useColumnLayout(batch, apiRef, boxRef, showError);
   const { gridConfig, gridColumns, applySavedLayout, fitColumns } = layout;
   const fitRef = useRef(fitColumns);
   useEffect(() => {
@@ -338,6 +338,7 @@ export function EntriesGrid({
         onOpenColumns={layout.readMenuColumns}
         onToggleColumn={layout.toggleColumn}
         onResetColumns={layout.resetColumns}
+        compactHelp={density === 'compact'}
       >
         <ToggleButton
           size="small"

@@ -7,13 +7,18 @@ import ListItemIcon from '@mui/material/ListItemIcon';
 import ListItemText from '@mui/material/ListItemText';
 import Menu from '@mui/material/Menu';
 import MenuItem from '@mui/material/MenuItem';
+import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
+import KeyboardIcon from '@mui/icons-material/Keyboard';
 import AddIcon from '@mui/icons-material/Add';
 import DeleteOutlineIcon from '@mui/icons-material/DeleteOutlined';
 import UndoIcon from '@mui/icons-material/Undo';
 import ViewColumnIcon from '@mui/icons-material/ViewColumn';
 import type { ReactNode } from 'react';
 import type { MenuColumn } from './use-column-layout';
+
+const KEYING_HELP =
+  'Tab next cell · Enter on the amount: next entry · Ctrl+Enter new entry · Ctrl+D copy down · Ctrl+Z undo · Space select · Del delete';
 
 /** The buttons above the entries grid: new entry, delete, undo, the Columns menu, and room for more. */
 export function EntriesToolbar({
@@ -27,6 +32,7 @@ export function EntriesToolbar({
   onToggleColumn,
   onResetColumns,
   children,
+  compactHelp = false,
 }: {
   editable: boolean;
   undoSize: number;
@@ -40,6 +46,8 @@ export function EntriesToolbar({
   onResetColumns: () => void;
   /** Further controls (density, problems panel), placed after the Columns menu. */
   children?: ReactNode;
+  /** The keying keys behind an icon (its tooltip), so the toolbar keeps to one line. */
+  compactHelp?: boolean;
 }) {
   const [columnsAnchor, setColumnsAnchor] = useState<HTMLElement | null>(null);
   return (
@@ -88,7 +96,18 @@ export function EntriesToolbar({
         Columns
       </Button>
       {children}
-      {editable && (
+      {editable && compactHelp && (
+        <Tooltip title={KEYING_HELP}>
+          <KeyboardIcon
+            fontSize="small"
+            color="action"
+            sx={{ ml: 'auto' }}
+            data-testid="keying-help"
+            aria-label={KEYING_HELP}
+          />
+        </Tooltip>
+      )}
+      {editable && !compactHelp && (
         <Typography
           variant="caption"
           color="textSecondary"

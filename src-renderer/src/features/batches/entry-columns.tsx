@@ -161,7 +161,7 @@ export function useEntryColumns({
       {
         colId: 'problem',
         headerName: 'Problem',
-        width: 220,
+        width: 260,
         sortable: false,
         valueGetter: (p) => (p.data && !p.data.totals ? problemSummary(p.data) : null),
         tooltipValueGetter: (p) => (p.data && !p.data.totals ? problemsTooltip(p.data) : null),

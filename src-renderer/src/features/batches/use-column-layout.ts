@@ -22,13 +22,60 @@ const WHOLE_CONTENT = new Set([
 
 /** How narrow "fit columns" may make the other columns (free text is cut and read in its tooltip). */
 const FLOOR_WIDTH: Readonly<Record<string, number>> = {
-  payerName: 100,
-  reference: 90,
-  problem: 150,
-  allocationState: 90,
-  status: 150,
+  payerName: 84,
+  reference: 76,
+  problem: 110,
+  allocationState: 76,
+  status: 120,
 };
 const DEFAULT_FLOOR = 80;
+/** Columns of short codes, whose header may be cut (its tooltip names it) rather than widen the column. */
+const SHORT_CODES = new Set(['seq', 'currency', 'reasonCode']);
+/** Identifier columns are at least this wide, so a short sequence number still has room for its header. */
+const WHOLE_MIN = 56;
+const SCROLLBAR_ROOM = 16;
+/** A cell's padding on both sides and its border. */
+const CELL_EXTRA = 34;
+/** A header cell's padding and its resize handle. */
+const HEADER_EXTRA = 32;
+/** The totals row's extra padding and rules around the sum. */
+const TOTALS_EXTRA = 24;
+
+let measurer: CanvasRenderingContext2D | null = null;
+
+/**
+ * The width a column needs for its header and for every value drawn in it now (the totals row aside): the text
+ * measured in the cells' own font, plus the cell's padding and, for the header, room for the sort arrow.
+ */
+function contentWidthOf(frame: HTMLElement, colId: string): number {
+  measurer ??= document.createElement('canvas').getContext('2d');
+  if (!measurer) return 0;
+  let widest = 0;
+  const header = SHORT_CODES.has(colId)
+    ? null
+    : frame.querySelector<HTMLElement>(`.ag-header-cell[col-id="${colId}"] .ag-header-cell-text`);
+  if (header) {
+    measurer.font = getComputedStyle(header).font;
+    widest = measurer.measureText(header.textContent ?? '').width + HEADER_EXTRA;
+  }
+  const cells = frame.querySelectorAll<HTMLElement>(
+    `.ag-row:not([row-id="totals"]) .ag-cell[col-id="${colId}"]`,
+  );
+  const first = cells[0];
+  if (first) measurer.font = getComputedStyle(first).font;
+  for (const cell of cells)
+    widest = Math.max(widest, measurer.measureText(cell.textContent ?? '').width + CELL_EXTRA);
+  // The batch's sum stands in the totals row under the amounts, with a rule and room on each side.
+  const sum =
+    colId === 'amount'
+      ? frame.querySelector<HTMLElement>('.ag-row[row-id="totals"] .ag-cell[col-id="amount"]')
+      : null;
+  if (sum) {
+    measurer.font = getComputedStyle(sum).font;
+    widest = Math.max(widest, measurer.measureText(sum.textContent ?? '').width + CELL_EXTRA + TOTALS_EXTRA);
+  }
+  return Math.ceil(widest);
+}
 
 /** A column as the Columns menu offers it. */
 export type MenuColumn = { colId: string; name: string; visible: boolean };
@@ -40,6 +87,7 @@ export type MenuColumn = { colId: string; name: string; visible: boolean };
 export function useColumnLayout(
   batch: Pick<BatchDto, 'batchType' | 'payType'>,
   apiRef: RefObject<GridApi<GridRow> | null>,
+  boxRef: RefObject<HTMLDivElement | null>,
   showError: (err: unknown) => void,
 ) {
   const { batchType, payType } = batch;
@@ -107,31 +155,55 @@ export function useColumnLayout(
   );
 
   /**
-   * "Fit columns": the visible columns share the grid's width, identifier and amount columns never below their
-   * content (measured on the rendered rows), free text down to a floor. A clerk who sized columns by hand keeps
-   * those widths.
+   * "Fit columns": the visible columns share the grid's width. Identifier and amount columns get their content
+   * width (measured on the rendered rows) and are never cut; free-text columns grow into what is left, or shrink
+   * down to a floor (their text is then read in the tooltip). A clerk who sized columns by hand keeps those widths.
    */
   const fitColumns = useCallback(() => {
     const api = apiRef.current;
-    if (!api || api.isDestroyed() || ownWidthsRef.current) return;
-    const shown = api.getAllDisplayedColumns().map((c) => c.getColId());
-    const whole = shown.filter((id) => WHOLE_CONTENT.has(id));
-    if (whole.length) {
-      api.autoSizeColumns(whole, false);
-      for (const id of whole) {
-        const w = api.getColumn(id)?.getActualWidth() ?? 0;
-        contentWidths.current.set(id, Math.max(w, contentWidths.current.get(id) ?? 0));
-      }
+    const frame = api && !api.isDestroyed() ? boxRef.current : null;
+    if (!api || !frame || ownWidthsRef.current || frame.clientWidth === 0) return;
+    const shown = api.getAllDisplayedColumns().filter((c) => c.getColId() !== 'ag-Grid-SelectionColumn');
+    const whole = shown.map((c) => c.getColId()).filter((id) => WHOLE_CONTENT.has(id));
+    for (const id of whole) {
+      const w = Math.max(contentWidthOf(frame, id), WHOLE_MIN);
+      contentWidths.current.set(id, Math.max(w, contentWidths.current.get(id) ?? 0));
     }
-    api.sizeColumnsToFit({
-      columnLimits: shown
-        .filter((id) => id !== 'ag-Grid-SelectionColumn')
-        .map((key) => ({
-          key,
-          minWidth: contentWidths.current.get(key) ?? FLOOR_WIDTH[key] ?? DEFAULT_FLOOR,
-        })),
+    const selection = api.getColumn('ag-Grid-SelectionColumn')?.getActualWidth() ?? 0;
+    // The frame's borders, a pixel of rounding each side, and a vertical scrollbar where scrollbars take room.
+    const avail = frame.clientWidth - selection - 4 - SCROLLBAR_ROOM;
+    const fixed = new Map<string, number>();
+    const free: { id: string; want: number; floor: number }[] = [];
+    for (const c of shown) {
+      const id = c.getColId();
+      const content = contentWidths.current.get(id);
+      if (content !== undefined) fixed.set(id, content);
+      else
+        free.push({
+          id,
+          want: c.getColDef().width ?? DEFAULT_FLOOR,
+          floor: FLOOR_WIDTH[id] ?? DEFAULT_FLOOR,
+        });
+    }
+    const left = avail - [...fixed.values()].reduce((a, b) => a + b, 0);
+    const want = free.reduce((a, f) => a + f.want, 0);
+    const floor = free.reduce((a, f) => a + f.floor, 0);
+    const widths = free.map((f) => {
+      // Room for more than wanted: share it out; less: shrink each towards its floor alike.
+      if (left >= want) return { key: f.id, newWidth: Math.floor(f.want + ((left - want) * f.want) / want) };
+      if (left > floor)
+        return {
+          key: f.id,
+          newWidth: Math.floor(f.floor + ((left - floor) * (f.want - f.floor)) / (want - floor)),
+        };
+      return { key: f.id, newWidth: f.floor };
     });
-  }, [apiRef]);
+    api.setColumnWidths(
+      [...[...fixed].map(([key, newWidth]) => ({ key, newWidth })), ...widths],
+      true,
+      'sizeColumnsToFit',
+    );
+  }, [apiRef, boxRef]);
 
   /** Applies the clerk's saved layout to a grid that has just been built. */
   const applySavedLayout = useCallback(

@@ -6,7 +6,7 @@ export const SHORT_WINDOW_PX = 900;
 /** Row and header heights of the entries grid in each density (compact shows about half again as many rows). */
 export const GRID_DENSITY = {
   comfortable: { rowHeight: 34, headerHeight: 38 },
-  compact: { rowHeight: 26, headerHeight: 30 },
+  compact: { rowHeight: 24, headerHeight: 30 },
 } as const;
 
 /** A grid density. */
