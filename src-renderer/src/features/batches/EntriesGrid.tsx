@@ -404,6 +404,7 @@ export function EntriesGrid({
             onColumnVisible={layout.onColumnChanged}
             onColumnPinned={layout.onColumnChanged}
             onGridSizeChanged={fitColumns}
+            onFirstDataRendered={fitColumns}
           />
         )}
         {totals?.count === 0 && (

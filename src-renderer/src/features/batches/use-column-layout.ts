@@ -32,7 +32,7 @@ const DEFAULT_FLOOR = 80;
 /** Columns of short codes, whose header may be cut (its tooltip names it) rather than widen the column. */
 const SHORT_CODES = new Set(['seq', 'currency', 'reasonCode']);
 /** Identifier columns are at least this wide, so a short sequence number still has room for its header. */
-const WHOLE_MIN = 56;
+const WHOLE_MIN = 60;
 const SCROLLBAR_ROOM = 16;
 /** A cell's padding on both sides and its border. */
 const CELL_EXTRA = 34;
@@ -47,11 +47,11 @@ let measurer: CanvasRenderingContext2D | null = null;
  * The width a column needs for its header and for every value drawn in it now (the totals row aside): the text
  * measured in the cells' own font, plus the cell's padding and, for the header, room for the sort arrow.
  */
-function contentWidthOf(frame: HTMLElement, colId: string): number {
+function contentWidthOf(frame: HTMLElement, colId: string, withHeader: boolean): number {
   measurer ??= document.createElement('canvas').getContext('2d');
   if (!measurer) return 0;
   let widest = 0;
-  const header = SHORT_CODES.has(colId)
+  const header = !withHeader
     ? null
     : frame.querySelector<HTMLElement>(`.ag-header-cell[col-id="${colId}"] .ag-header-cell-text`);
   if (header) {
@@ -166,7 +166,7 @@ export function useColumnLayout(
     const shown = api.getAllDisplayedColumns().filter((c) => c.getColId() !== 'ag-Grid-SelectionColumn');
     const whole = shown.map((c) => c.getColId()).filter((id) => WHOLE_CONTENT.has(id));
     for (const id of whole) {
-      const w = Math.max(contentWidthOf(frame, id), WHOLE_MIN);
+      const w = Math.max(contentWidthOf(frame, id, !SHORT_CODES.has(id)), WHOLE_MIN);
       contentWidths.current.set(id, Math.max(w, contentWidths.current.get(id) ?? 0));
     }
     const selection = api.getColumn('ag-Grid-SelectionColumn')?.getActualWidth() ?? 0;
@@ -185,9 +185,18 @@ export function useColumnLayout(
           floor: FLOOR_WIDTH[id] ?? DEFAULT_FLOOR,
         });
     }
-    const left = avail - [...fixed.values()].reduce((a, b) => a + b, 0);
+    let left = avail - [...fixed.values()].reduce((a, b) => a + b, 0);
     const want = free.reduce((a, f) => a + f.want, 0);
     const floor = free.reduce((a, f) => a + f.floor, 0);
+    // Short-code columns show their whole header too when the free columns keep their floors all the same.
+    const headed = whole
+      .filter((id) => SHORT_CODES.has(id))
+      .map((id) => [id, contentWidthOf(frame, id, true)] as const);
+    const more = headed.reduce((a, [id, w]) => a + Math.max(0, w - (fixed.get(id) ?? w)), 0);
+    if (left - more >= floor) {
+      for (const [id, w] of headed) fixed.set(id, Math.max(w, fixed.get(id) ?? 0));
+      left -= more;
+    }
     const widths = free.map((f) => {
       // Room for more than wanted: share it out; less: shrink each towards its floor alike.
       if (left >= want) return { key: f.id, newWidth: Math.floor(f.want + ((left - want) * f.want) / want) };
