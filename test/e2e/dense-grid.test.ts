@@ -187,4 +187,40 @@ describe('dense, calm batch grids', () => {
     }
     expect(s.consoleErrors).toEqual([]);
   });
+
+  it('lists every problem in the side panel and puts the cursor on its cell', async () => {
+    await s.page.setViewportSize({ width: 1600, height: 900 });
+    if (await s.page.getByTestId('batch-list-expand').isVisible())
+      await s.page.getByTestId('batch-list-expand').click();
+    await openBatch(s, 'DENSE-PAY');
+    await s.page.getByTestId('validate').click();
+    await s.page.getByTestId('validate-result').waitFor({ timeout: 20_000 });
+    // The made-up accounts are not on the ledger: every entry has at least one problem.
+    const page = await service<{ rows: BatchEntryDto[] }>(s, 'batches:entries', {
+      batchId: ids['DENSE-PAY'],
+      startRow: 0,
+      endRow: 100,
+    });
+    const expected = page.rows.reduce((n, r) => n + (r.problems.length || (r.problem !== null ? 1 : 0)), 0);
+    expect(expected).toBeGreaterThanOrEqual(40);
+    await s.page.getByTestId('problems-toggle').click();
+    const panel = s.page.getByTestId('problems-panel');
+    await expect.poll(() => panel.getAttribute('data-count')).toBe(String(expected));
+    // A problem far down the batch: the grid scrolls to it and focuses its cell.
+    const last = page.rows[page.rows.length - 1]!;
+    const item = s.page.getByTestId(`problem-item-${last.id}`).first();
+    const column = (await item.getAttribute('data-column')) || 'problem';
+    await item.scrollIntoViewIfNeeded();
+    await item.click();
+    await expect
+      .poll(() =>
+        s.page.evaluate(() => {
+          const cell = document.querySelector('[data-testid="entries-grid"] .ag-cell.ag-cell-focus');
+          return `${cell?.closest('.ag-row')?.getAttribute('row-id') ?? ''}/${cell?.getAttribute('col-id') ?? ''}`;
+        }),
+      )
+      .toBe(`${last.id}/${column}`);
+    await s.screenshot('dense-grid-1600x900-problems');
+    expect(s.consoleErrors).toEqual([]);
+  });
 });

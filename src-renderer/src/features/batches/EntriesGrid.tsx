@@ -4,6 +4,7 @@ import Box from '@mui/material/Box';
 import ToggleButton from '@mui/material/ToggleButton';
 import Typography from '@mui/material/Typography';
 import DensitySmallIcon from '@mui/icons-material/DensitySmall';
+import ReportProblemIcon from '@mui/icons-material/ReportProblemOutlined';
 import { useTheme } from '@mui/material/styles';
 import {
   AllCommunityModule,
@@ -49,6 +50,7 @@ import { useKeying } from './use-keying';
 import { EntriesToolbar } from './EntriesToolbar';
 import { DeleteEntriesDialog } from './DeleteEntriesDialog';
 import { entriesGridSx } from './entries-grid-sx';
+import { ProblemsPanel, type ProblemItem } from './ProblemsPanel';
 import { GRID_DENSITY, useGridDensity } from './use-desk-prefs';
 
 export type { EntriesGridHandle } from './entries-grid-model';
@@ -318,6 +320,15 @@ export function EntriesGrid({
 
   const pinned = useMemo<GridRow[]>(() => (totals ? [{ ...EMPTY_ENTRY, id: -1, totals }] : []), [totals]);
 
+  const [problemsOpen, setProblemsOpen] = useState(false);
+  const pickProblem = (p: ProblemItem) => {
+    const api = apiRef.current;
+    const col = p.column && api?.getColumn(p.column)?.isVisible() ? p.column : 'problem';
+    cursor.focusCell(p.rowIndex, col, false);
+    // A row scrolled into view is drawn a frame later; focusing again puts the keyboard on its cell.
+    requestAnimationFrame(() => apiRef.current?.setFocusedCell(p.rowIndex, col));
+  };
+
   const deleteFocused = () => {
     const api = apiRef.current;
     const cell = api?.getFocusedCell();
@@ -353,6 +364,18 @@ export function EntriesGrid({
           <DensitySmallIcon fontSize="small" sx={{ mr: 0.5 }} />
           Compact
         </ToggleButton>
+        <ToggleButton
+          size="small"
+          value="problems"
+          selected={problemsOpen}
+          onChange={() => setProblemsOpen(!problemsOpen)}
+          title="List every problem of the entries shown; a click goes to its cell"
+          sx={{ py: 0.25, px: 1, textTransform: 'none' }}
+          data-testid="problems-toggle"
+        >
+          <ReportProblemIcon fontSize="small" sx={{ mr: 0.5 }} />
+          Problems
+        </ToggleButton>
       </EntriesToolbar>
       {message && (
         <Alert
@@ -364,69 +387,81 @@ export function EntriesGrid({
           {message.text}
         </Alert>
       )}
-      <Box
-        sx={{ flex: 1, minHeight: 240, ...entriesGridSx(theme) }}
-        ref={boxRef}
-        tabIndex={-1}
-        onBlur={onFocusOut}
-        data-keying-zone
-        data-testid="entries-grid"
-        data-batch-id={batch.id}
-        data-total={totals?.count ?? ''}
-        data-total-minor={totals?.amountMinor ?? ''}
-      >
-        {gridConfig && (
-          <AgGridReact<GridRow>
-            theme={gridTheme}
-            context={gridContext}
-            rowModelType="infinite"
-            datasource={datasource}
-            cacheBlockSize={BLOCK_SIZE}
-            maxBlocksInCache={50}
-            suppressNoRowsOverlay
-            suppressColumnVirtualisation
-            columnDefs={columns}
-            defaultColDef={defaultColDef}
-            getRowId={getRowId}
-            pinnedBottomRowData={pinned}
-            readOnlyEdit
-            onCellEditRequest={onCellEditRequest}
-            stopEditingWhenCellsLoseFocus
-            suppressMultiSort
-            rowSelection={rowSelection}
-            selectionColumnDef={selectionColumnDef}
-            tooltipShowDelay={300}
-            onGridReady={onGridReady}
-            onCellFocused={onCellFocused}
-            tabToNextCell={tabToNextCell}
-            onColumnMoved={layout.onColumnChanged}
-            onColumnResized={layout.onColumnChanged}
-            onColumnVisible={layout.onColumnChanged}
-            onColumnPinned={layout.onColumnChanged}
-            onGridSizeChanged={fitColumns}
-            onFirstDataRendered={fitColumns}
+      <Box sx={{ display: 'flex', flex: 1, minHeight: 0, gap: 1 }}>
+        <Box
+          sx={{ flex: 1, minHeight: 240, ...entriesGridSx(theme) }}
+          ref={boxRef}
+          tabIndex={-1}
+          onBlur={onFocusOut}
+          data-keying-zone
+          data-testid="entries-grid"
+          data-batch-id={batch.id}
+          data-total={totals?.count ?? ''}
+          data-total-minor={totals?.amountMinor ?? ''}
+        >
+          {gridConfig && (
+            <AgGridReact<GridRow>
+              theme={gridTheme}
+              context={gridContext}
+              rowModelType="infinite"
+              datasource={datasource}
+              cacheBlockSize={BLOCK_SIZE}
+              maxBlocksInCache={50}
+              suppressNoRowsOverlay
+              suppressColumnVirtualisation
+              columnDefs={columns}
+              defaultColDef={defaultColDef}
+              getRowId={getRowId}
+              pinnedBottomRowData={pinned}
+              readOnlyEdit
+              onCellEditRequest={onCellEditRequest}
+              stopEditingWhenCellsLoseFocus
+              suppressMultiSort
+              rowSelection={rowSelection}
+              selectionColumnDef={selectionColumnDef}
+              tooltipShowDelay={300}
+              onGridReady={onGridReady}
+              onCellFocused={onCellFocused}
+              tabToNextCell={tabToNextCell}
+              onColumnMoved={layout.onColumnChanged}
+              onColumnResized={layout.onColumnChanged}
+              onColumnVisible={layout.onColumnChanged}
+              onColumnPinned={layout.onColumnChanged}
+              onGridSizeChanged={fitColumns}
+              onFirstDataRendered={fitColumns}
+            />
+          )}
+          {totals?.count === 0 && (
+            <Box
+              sx={{
+                position: 'absolute',
+                inset: '40px 0 40px 0',
+                display: 'flex',
+                alignItems: 'center',
+                justifyContent: 'center',
+                pointerEvents: 'none',
+              }}
+              data-testid="entries-empty"
+            >
+              <Typography variant="body2" color="textSecondary">
+                {statusFilter.length
+                  ? 'No entries with this status.'
+                  : editable
+                    ? 'No entries yet. Press Ctrl+Enter or New entry and start keying.'
+                    : 'This batch has no entries.'}
+              </Typography>
+            </Box>
+          )}
+        </Box>
+        {problemsOpen && (
+          <ProblemsPanel
+            batchId={batchId}
+            apiRef={apiRef}
+            statusFilter={statusFilter}
+            customFilter={customFilter}
+            version={totals}
+            onPick={pickProblem}
           />
-        )}
-        {totals?.count === 0 && (
-          <Box
-            sx={{
-              position: 'absolute',
-              inset: '40px 0 40px 0',
-              display: 'flex',
-              alignItems: 'center',
-              justifyContent: 'center',
-              pointerEvents: 'none',
-            }}
-            data-testid="entries-empty"
-          >
-            <Typography variant="body2" color="textSecondary">
-              {statusFilter.length
-                ? 'No entries with this status.'
-                : editable
-                  ? 'No entries yet. Press Ctrl+Enter or New entry and start keying.'
-                  : 'This batch has no entries.'}
-            </Typography>
-          </Box>
         )}
       </Box>
       <DeleteEntriesDialog
