@@ -1,27 +1,13 @@
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
-import Chip from '@mui/material/Chip';
 import Dialog from '@mui/material/Dialog';
 import DialogActions from '@mui/material/DialogActions';
 import DialogContent from '@mui/material/DialogContent';
 import DialogTitle from '@mui/material/DialogTitle';
 import LinearProgress from '@mui/material/LinearProgress';
-import Link from '@mui/material/Link';
-import Paper from '@mui/material/Paper';
 import Typography from '@mui/material/Typography';
-import CallSplitIcon from '@mui/icons-material/CallSplit';
-import DeleteForeverIcon from '@mui/icons-material/DeleteForever';
-import DownloadIcon from '@mui/icons-material/Download';
-import FactCheckIcon from '@mui/icons-material/FactCheck';
-import PauseCircleOutlineIcon from '@mui/icons-material/PauseCircleOutlined';
-import PlayCircleOutlineIcon from '@mui/icons-material/PlayCircleOutlined';
-import SendIcon from '@mui/icons-material/Send';
-import AccountTreeIcon from '@mui/icons-material/AccountTree';
-import AssessmentIcon from '@mui/icons-material/Assessment';
-import EditNoteIcon from '@mui/icons-material/EditNote';
-import UndoIcon from '@mui/icons-material/Undo';
 import {
   isPostedEntry,
   type BatchDto,
@@ -35,27 +21,16 @@ import { useJobProgress } from '../../app/use-job-progress';
 import { CancelJobButton, isCancelledError } from '../../app/CancelJobButton';
 import { formatCount } from '../../components/format';
 import { AllocatePaymentDialog } from '../allocation';
-import { CustomFieldFilter, type EntryCustomFilter } from './CustomFieldFilter';
+import type { EntryCustomFilter } from './CustomFieldFilter';
 import { DuplicatePanel } from './DuplicatePanel';
 import { EntriesGrid, type EntriesGridHandle } from './EntriesGrid';
-import {
-  batchStatusLabel,
-  batchStatusTone,
-  batchTypeLabel,
-  ENTRY_STATUSES,
-  entryStatusLabel,
-  entryStatusTone,
-  isEditable,
-  payTypeLabel,
-} from './labels';
-import { StatusPill } from './StatusPill';
+import { ENTRY_STATUSES, entryStatusLabel, isEditable } from './labels';
 import { HeaderDialog } from './HeaderDialog';
 import { ReportDialog } from './ReportDialog';
 import { UndoBatchDialog } from './UndoBatchDialog';
 import { SubmitDialog } from './SubmitDialog';
 import { SuspendDialog } from './SuspendDialog';
 import { useSerialQueue } from './use-serial-queue';
-import { zeroProofProblem, ZeroProofBar } from './ZeroProofBar';
 import { download } from '../../components/download';
 import { useShortcuts, type Shortcut } from '../../components/shortcuts';
 
@@ -73,76 +48,12 @@ const BATCH_SHORTCUTS: readonly Shortcut[] = [
   { keys: 'Ctrl+Z', label: 'Undo the last change (in the grid)' },
   { keys: 'Delete', label: 'Delete the focused entry (in the grid)' },
 ];
-
-/** A header figure: label above value. */
-function Fact({
-  label,
-  children,
-  testId,
-  span = 1,
-}: {
-  label: string;
-  children: ReactNode;
-  testId?: string;
-  span?: number;
-}) {
-  return (
-    <Box sx={{ minWidth: 0, gridColumn: `span ${span}` }}>
-      <Typography variant="overline" color="textSecondary" component="div" sx={{ lineHeight: 1.4 }}>
-        {label}
-      </Typography>
-      <Typography
-        variant="body2"
-        component="div"
-        data-testid={testId}
-        noWrap
-        sx={{ fontVariantNumeric: 'tabular-nums' }}
-      >
-        {children}
-      </Typography>
-    </Box>
-  );
-}
-
-/** An outcome or refusal shown above the grid until the clerk closes it or does something else. */
-type Notice =
-  | { kind: 'error'; text: string; rule?: string | undefined }
-  | { kind: 'validated'; text: string }
-  | { kind: 'cancelled'; text: string }
-  | { kind: 'exception'; moved: number; batch: BatchDto }
-  | { kind: 'submitted'; result: BatchSubmitDto };
-
-/** Why the batch cannot be submitted now, or null when it can. */
-function submitBlocker(
-  batch: BatchDto,
-  money: (minor: number, currency: string, withCode?: boolean) => string,
-  supervisor: boolean,
-): string | null {
-  if (batch.status === 'submitted') return 'The batch is submitted.';
-  if (batch.status === 'discarded') return 'The batch was discarded.';
-  if (batch.zeroProof.enteredCount === 0) return 'The batch has no entries.';
-  if (batch.status !== 'validated')
-    return 'Validate the batch first (F7): it changed since it was last validated.';
-  const z = zeroProofProblem(batch, money);
-  // With zeroProof.override on, a supervisor submits differing figures with a reason (asked in the dialog).
-  if (z && !(batch.zeroProof.overrideAllowed && supervisor))
-    return `${z}. Key the missing entries or correct the amounts.`;
-  const blocking =
-    (batch.countsByStatus.new ?? 0) +
-    (batch.countsByStatus.invalid ?? 0) +
-    (batch.countsByStatus.allocation_required ?? 0);
-  if (blocking > 0)
-    return `${formatCount(blocking)} ${blocking === 1 ? 'entry is' : 'entries are'} invalid or need allocation: fix them or move them to an exception batch (F9).`;
-  return null;
-}
-
-/** A service timestamp in the clerk's local time, ISO-like ("2026-11-22 14:05"), or a dash. */
-function localTime(iso: string | null): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
+import { BatchHeader } from './BatchHeader';
+import { BatchActions } from './BatchActions';
+import { BatchNotices, type Notice } from './BatchNotices';
+import { StatusChips } from './StatusChips';
+import { submitBlocker } from './batch-rules';
+import { useHeaderCollapsed } from './use-desk-prefs';
 
 /**
  * One batch: its header, the zero-proof bar, status chips that filter the grid, the entries grid and the batch
@@ -177,6 +88,7 @@ export function BatchWorkspace({
     'suspend' | 'submit' | 'discard' | 'allocate' | 'header' | 'report' | 'undo' | null
   >(null);
   const progress = useJobProgress();
+  const [headerCollapsed, setHeaderCollapsed] = useHeaderCollapsed(login);
   const [parentNo, setParentNo] = useState<string | null>(null);
   const parentId = batch?.parentBatchId ?? null;
 
@@ -398,217 +310,58 @@ export function BatchWorkspace({
 
   const job =
     progress && (progress.kind === 'batch-validate' || progress.kind === 'batch-submit') ? progress : null;
-  const chipStatuses = ENTRY_STATUSES.filter(
-    (s) => (batch.countsByStatus[s] ?? 0) > 0 || statusFilter.includes(s),
-  );
-  const toggleStatus = (s: EntryStatusDto) =>
-    setStatusFilter((f) => (f.includes(s) ? f.filter((x) => x !== s) : [...f, s]));
-
   return (
     <Box
-      sx={{ display: 'flex', flexDirection: 'column', height: '100%', minHeight: 0, p: 2, gap: 1.5 }}
+      sx={{
+        display: 'flex',
+        flexDirection: 'column',
+        height: '100%',
+        minHeight: 0,
+        p: headerCollapsed ? 1 : 2,
+        gap: headerCollapsed ? 0.75 : 1.5,
+      }}
       data-testid="batch-workspace"
       data-batch-id={batch.id}
       data-batch-no={batch.batchNo}
       data-status={batch.status}
     >
-      <Paper
-        variant="outlined"
-        sx={{ p: 2, display: 'flex', flexDirection: 'column', gap: 1.5 }}
-        data-testid="batch-header"
-      >
-        <Box sx={{ display: 'flex', alignItems: 'center', gap: 1.5, flexWrap: 'wrap' }}>
-          <Typography variant="h6" component="h1" sx={{ fontFamily: 'monospace' }} data-testid="batch-no">
-            {batch.batchNo}
-          </Typography>
-          <StatusPill
-            label={batchStatusLabel(batch.status)}
-            tone={batchStatusTone(batch.status)}
-            testId="batch-status"
-          />
-          <Typography variant="body2" color="textSecondary">
-            {batchTypeLabel(batch.batchType)} batch · {payTypeLabel(batch.payType)} · {batch.currency}
-          </Typography>
-          {batch.parentBatchId !== null && (
-            <Link
-              component="button"
-              variant="body2"
-              onClick={() => onOpenBatch(batch.parentBatchId as number)}
-              data-testid="parent-batch-link"
-            >
-              Exception batch of {parentNo ?? `#${batch.parentBatchId}`}
-            </Link>
-          )}
-          <Button
-            size="small"
-            startIcon={<EditNoteIcon />}
-            onClick={() => setDialog('header')}
-            disabled={batch.status === 'discarded' || busy !== null}
-            title="Edit the note, lockbox number and control figures"
-            sx={{ ml: 'auto' }}
-            data-testid="edit-header"
-          >
-            Edit header
-          </Button>
-        </Box>
-        <Box
-          sx={{
-            display: 'grid',
-            gridTemplateColumns: 'repeat(auto-fill, minmax(118px, 1fr))',
-            gap: 1.5,
-          }}
-        >
-          <Fact label="Batch date" testId="batch-date">
-            {batch.batchDate}
-          </Fact>
-          <Fact label="Channel">{batch.channelId === 0 ? '0 · unspecified' : batch.channelId}</Fact>
-          <Fact label="Allocation">{batch.allocationLevel === 'bill' ? 'Bill level' : 'Item level'}</Fact>
-          <Fact label="Lockbox no">{batch.lockboxNo ?? '—'}</Fact>
-          <Fact label="Control count" testId="batch-control-count">
-            {batch.controlCount === null ? '—' : formatCount(batch.controlCount)}
-          </Fact>
-          <Fact label="Control total" testId="batch-control-total">
-            {batch.controlTotalMinor === null ? '—' : money(batch.controlTotalMinor, batch.currency)}
-          </Fact>
-          <Fact label="Validated" testId="batch-validated-at">
-            {localTime(batch.validatedAt)}
-          </Fact>
-          <Fact label="Note" span={2} testId="batch-note">
-            <span title={batch.note ?? undefined}>{batch.note ?? '—'}</span>
-          </Fact>
-        </Box>
-        <ZeroProofBar batch={batch} />
-      </Paper>
-
-      <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, flexWrap: 'wrap' }}>
-        <Button
-          variant="contained"
-          startIcon={<FactCheckIcon />}
-          onClick={() => void validate()}
-          disabled={!editable || busy !== null}
-          title="Validate every entry (F7)"
-          data-testid="validate"
-        >
-          Validate
-        </Button>
-        {batch.batchType === 'payment' && (
-          <Button
-            startIcon={<AccountTreeIcon />}
-            onClick={() => setDialog('allocate')}
-            disabled={!canAllocate || busy !== null}
-            title="Allocate the focused entry to bills or items by hand (F6)"
-            data-testid="allocate-entry"
-          >
-            Allocate
-          </Button>
-        )}
-        {batch.batchType === 'payment' && (
-          <Button
-            startIcon={<PauseCircleOutlineIcon />}
-            onClick={() => setDialog('suspend')}
-            disabled={!canSuspend || busy !== null}
-            title="Suspend the focused entry with a reason code (F8)"
-            data-testid="suspend-entry"
-          >
-            Suspend
-          </Button>
-        )}
-        {batch.batchType === 'payment' && (
-          <Button
-            onClick={() => {
-              if (focused) window.location.hash = `#/suspense/entry:${batchId}:${focused.id}`;
-            }}
-            disabled={focused?.status !== 'to_be_suspended' || !editable}
-            title="Look the focused entry up in Payment Center, correct it there and come back to validate"
-            data-testid="entry-to-payment-center"
-          >
-            Payment Center
-          </Button>
-        )}
-        {batch.batchType === 'payment' && (
-          <Button
-            startIcon={<PlayCircleOutlineIcon />}
-            onClick={() => void release()}
-            disabled={!canRelease || busy !== null}
-            title="Release the focused entry from manual suspense (Shift+F8)"
-            data-testid="release-entry"
-          >
-            Release
-          </Button>
-        )}
-        <Button
-          startIcon={<CallSplitIcon />}
-          onClick={() => void exception()}
-          disabled={!editable || exceptionCount === 0 || busy !== null}
-          title="Move invalid, allocation-required and suspected-duplicate entries to a new linked batch (F9)"
-          data-testid="exception-batch"
-        >
-          Exception batch{exceptionCount > 0 ? ` (${formatCount(exceptionCount)})` : ''}
-        </Button>
-        <Button
-          variant="contained"
-          color="success"
-          startIcon={<SendIcon />}
-          onClick={() => void openSubmit()}
-          disabled={blocker !== null || busy !== null}
-          title="Submit the batch to the ledger (F4)"
-          data-testid="submit-batch"
-        >
-          Submit
-        </Button>
-        <Box sx={{ ml: 'auto', display: 'flex', gap: 1 }}>
-          <Button
-            startIcon={<AssessmentIcon />}
-            onClick={() => setDialog('report')}
-            disabled={busy !== null}
-            title="Batch report: counts and totals per status, suspended list, exceptions (CSV, PDF)"
-            data-testid="batch-report"
-          >
-            Report
-          </Button>
-          {batch.status === 'submitted' &&
-            batch.batchType === 'payment' &&
-            (roles.includes('supervisor') || roles.includes('admin')) && (
-              <Button
-                startIcon={<UndoIcon />}
-                onClick={() => setDialog('undo')}
-                disabled={busy !== null}
-                title="Reverse every payment of this batch through a reversal batch, under the approval rules"
-                data-testid="undo-batch"
-              >
-                Undo batch…
-              </Button>
-            )}
-          <Button
-            startIcon={<DownloadIcon />}
-            onClick={() => void exportFile()}
-            disabled={busy !== null}
-            title="Download the hand-over file to continue elsewhere (Ctrl+Shift+E)"
-            data-testid="export-batch"
-          >
-            Export
-          </Button>
-          <Button
-            color="error"
-            startIcon={<DeleteForeverIcon />}
-            onClick={() => setDialog('discard')}
-            disabled={!editable || busy !== null}
-            data-testid="discard-batch"
-          >
-            Discard
-          </Button>
-        </Box>
-      </Box>
-      {blocker && editable && (
-        <Typography
-          variant="body2"
-          color="textSecondary"
-          sx={{ mt: -0.5 }}
-          data-testid="submit-blocked-reason"
-        >
-          Submit is not possible yet: {blocker}
-        </Typography>
-      )}
+      <BatchHeader
+        batch={batch}
+        parentNo={parentNo}
+        busy={busy !== null}
+        onOpenBatch={onOpenBatch}
+        onEditHeader={() => setDialog('header')}
+        collapsed={headerCollapsed}
+        onCollapse={setHeaderCollapsed}
+      />
+      <BatchActions
+        batch={batch}
+        focused={focused}
+        editable={editable}
+        busy={busy}
+        canAllocate={canAllocate}
+        canSuspend={canSuspend}
+        canRelease={canRelease}
+        exceptionCount={exceptionCount}
+        blocker={blocker}
+        onValidate={() => void validate()}
+        onAllocate={() => setDialog('allocate')}
+        onSuspend={() => setDialog('suspend')}
+        onRelease={() => void release()}
+        onException={() => void exception()}
+        onSubmit={() => void openSubmit()}
+        onReport={() => setDialog('report')}
+        onUndo={
+          batch.status === 'submitted' &&
+          batch.batchType === 'payment' &&
+          (roles.includes('supervisor') || roles.includes('admin'))
+            ? () => setDialog('undo')
+            : undefined
+        }
+        onExport={() => void exportFile()}
+        onDiscard={() => setDialog('discard')}
+        dense={headerCollapsed}
+      />
       {editable && focused?.status === 'allocation_required' && (
         <Alert severity="warning" sx={{ py: 0 }} data-testid="allocation-status" data-kind="required">
           Payment allocation required for entry #{focused.seq}: allocate it (F6) before submit, or move it to
@@ -657,125 +410,14 @@ export function BatchWorkspace({
           </Box>
         </Box>
       )}
-      {notice?.kind === 'cancelled' && (
-        <Alert severity="info" onClose={() => setNotice(null)} data-testid="batch-cancelled">
-          {notice.text}
-        </Alert>
-      )}
-      {notice?.kind === 'error' && (
-        <Alert
-          severity="error"
-          onClose={() => setNotice(null)}
-          data-testid="batch-error"
-          data-rule={notice.rule ?? ''}
-        >
-          {notice.text}
-        </Alert>
-      )}
-      {notice?.kind === 'validated' && (
-        <Alert severity="info" onClose={() => setNotice(null)} data-testid="validate-result">
-          {notice.text}
-        </Alert>
-      )}
-      {notice?.kind === 'exception' && (
-        <Alert severity="success" onClose={() => setNotice(null)} data-testid="exception-result">
-          Moved {formatCount(notice.moved)} {notice.moved === 1 ? 'entry' : 'entries'} to exception batch{' '}
-          <Link
-            component="button"
-            onClick={() => onOpenBatch(notice.batch.id)}
-            sx={{ fontFamily: 'monospace', verticalAlign: 'baseline' }}
-            data-testid="exception-link"
-          >
-            {notice.batch.batchNo}
-          </Link>
-          . This batch keeps its control figures and its zero proof counts what moved; the exception batch
-          carries what the slip leaves for it. Validate again before submitting.
-        </Alert>
-      )}
-      {notice?.kind === 'submitted' && (
-        <Alert severity="success" onClose={() => setNotice(null)} data-testid="submit-result">
-          Submitted in {notice.result.elapsedMs} ms:{' '}
-          {batch.batchType === 'refund' ? (
-            <>
-              <span data-testid="submit-refunded">{formatCount(notice.result.refunded)} refunded</span> (
-              {money(notice.result.refundedMinor, batch.currency, true)})
-            </>
-          ) : (
-            <>
-              <span data-testid="submit-posted">{formatCount(notice.result.posted)} posted</span> (
-              {money(notice.result.postedMinor, batch.currency, true)}),{' '}
-              <span data-testid="submit-suspended">{formatCount(notice.result.suspended)} suspended</span> (
-              {money(notice.result.suspendedMinor, batch.currency, true)})
-            </>
-          )}
-          {notice.result.reversed > 0 && (
-            <>
-              , <span data-testid="submit-reversed">{formatCount(notice.result.reversed)} reversed</span>
-            </>
-          )}
-          {notice.result.alreadyPosted > 0 &&
-            `, ${formatCount(notice.result.alreadyPosted)} were already posted`}
-          .
-        </Alert>
-      )}
-      {notice?.kind === 'submitted' && notice.result.duplicates > 0 && (
-        <Alert severity="warning" data-testid="submit-duplicates">
-          {formatCount(notice.result.duplicates)}{' '}
-          {notice.result.duplicates === 1 ? 'suspected duplicate was' : 'suspected duplicates were'} not
-          posted and stay in the batch: a supervisor may release them, or move them to an exception batch.
-        </Alert>
-      )}
-      {notice?.kind === 'submitted' && notice.result.failed.length > 0 && (
-        <Alert severity="warning" data-testid="submit-failed">
-          {formatCount(notice.result.failed.length)}{' '}
-          {notice.result.failed.length === 1 ? 'entry was' : 'entries were'} not posted and stay in the batch
-          (marked invalid with the reason): fix them or move them to an exception batch, validate and submit
-          again.
-          <Box component="ul" sx={{ m: 0, pl: 2 }}>
-            {notice.result.failed.slice(0, 5).map((f) => (
-              <li key={f.entryId}>
-                #{f.seq}: {f.message}
-              </li>
-            ))}
-          </Box>
-        </Alert>
-      )}
-
-      <Box
-        sx={{ display: 'flex', alignItems: 'center', gap: 0.75, flexWrap: 'wrap' }}
-        data-testid="status-chips"
-      >
-        <Typography variant="body2" color="textSecondary" sx={{ mr: 0.5 }}>
-          Show
-        </Typography>
-        <Chip
-          size="small"
-          label={`All ${formatCount(batch.zeroProof.enteredCount)}`}
-          color={statusFilter.length === 0 ? 'primary' : 'default'}
-          variant={statusFilter.length === 0 ? 'filled' : 'outlined'}
-          onClick={() => setStatusFilter([])}
-          aria-pressed={statusFilter.length === 0}
-          data-testid="status-chip-all"
-        />
-        {chipStatuses.map((s) => {
-          const on = statusFilter.includes(s);
-          const tone = entryStatusTone(s);
-          return (
-            <Chip
-              key={s}
-              size="small"
-              label={`${entryStatusLabel(s)} ${formatCount(batch.countsByStatus[s] ?? 0)}`}
-              color={tone === 'default' ? (on ? 'primary' : 'default') : tone}
-              variant={on ? 'filled' : 'outlined'}
-              onClick={() => toggleStatus(s)}
-              aria-pressed={on}
-              data-testid={`status-chip-${s}`}
-              data-count={batch.countsByStatus[s] ?? 0}
-            />
-          );
-        })}
-        <CustomFieldFilter batch={batch} value={customFilter} onChange={setCustomFilter} />
-      </Box>
+      <BatchNotices notice={notice} batch={batch} onClose={() => setNotice(null)} onOpenBatch={onOpenBatch} />
+      <StatusChips
+        batch={batch}
+        statusFilter={statusFilter}
+        setStatusFilter={setStatusFilter}
+        customFilter={customFilter}
+        setCustomFilter={setCustomFilter}
+      />
 
       <EntriesGrid
         ref={grid}

@@ -20,7 +20,16 @@ import { RunsPanel } from './RunsPanel';
 import { useProcessors } from './use-processor-health';
 import { useShortcuts } from '../../components/shortcuts';
 
-const TAB_IDS = ['runs', 'dd', 'recovery', 'follow-ups', 'daily', 'payments', 'mandates', 'mandate-file'] as const;
+const TAB_IDS = [
+  'runs',
+  'dd',
+  'recovery',
+  'follow-ups',
+  'daily',
+  'payments',
+  'mandates',
+  'mandate-file',
+] as const;
 type TabId = (typeof TAB_IDS)[number];
 
 /** The tab and run of a Collections route item ("dd", "runs/42"); anything unknown is the Runs tab. */
