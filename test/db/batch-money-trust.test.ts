@@ -417,3 +417,42 @@ describe('finding 12: every problem of an entry is reported', () => {
     ]);
   });
 });
+
+describe('a hand-over file carries amounts, not the source file text', () => {
+  it('a lockbox batch (implied decimals) reopened from its hand-over file has the same amounts', async () => {
+    const template = {
+      name: 'lockbox-handover',
+      format: 'fixed',
+      headerLines: 3,
+      footerLines: 3,
+      dateFormat: 'MMddyy',
+      impliedDecimals: 2,
+      recordFilter: { start: 1, length: 1, equals: ['6'] },
+      columns: [
+        { field: 'amount', start: 8, length: 10 },
+        { field: 'accountNo', start: 27, length: 10 },
+      ],
+    };
+    const r = await value<BatchImportDto>(
+      app.dispatch('batches:import-file', {
+        file: join(STANDARDS, 'lockbox/valid/test_lockbox.bai'),
+        template,
+        payType: 10012,
+        currency: 'USD',
+      }),
+    );
+    expect(r.rows).toBeGreaterThan(0);
+    const before = await entries(r.batch.id);
+    const file = await value<object>(app.dispatch('batches:export', { batchId: r.batch.id }));
+    await value(app.dispatch('batches:discard', { batchId: r.batch.id }));
+    const reopened = await value<BatchDto>(
+      app.dispatch('batches:import-batch-file', {
+        content: Buffer.from(JSON.stringify(file)).toString('base64'),
+        fileName: 'handover.json',
+      }),
+    );
+    const after = await entries(reopened.id);
+    expect(after.map((e) => e.amountMinor)).toEqual(before.map((e) => e.amountMinor));
+    expect(reopened.zeroProof.enteredTotalMinor).toBe(r.batch.zeroProof.enteredTotalMinor);
+  });
+});

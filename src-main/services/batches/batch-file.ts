@@ -91,7 +91,12 @@ export function exportBatchFile(db: Database.Database, batchId: number): BatchFi
     entries: rows.map(entryDto).map((e) => ({
       accountNo: e.accountNo,
       billNo: e.billNo,
-      amount: e.amountText,
+      // The amount as read, in the contract's decimal: the stored text may be a bank file's own notation
+      // (implied decimals, decimal comma) that reads differently once it is keyed text in another batch.
+      amount:
+        e.amountMinor === null
+          ? e.amountText
+          : formatMinor(e.amountMinor, exponentOf(db, e.currency ?? b.currency)),
       paymentDate: e.paymentDate,
       checkNo: e.checkNo,
       payerName: e.payerName,
