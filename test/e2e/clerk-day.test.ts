@@ -370,6 +370,8 @@ describe('a whole clerk day without the CLI', () => {
     });
     expect(reopened).toMatchObject({ status: 'open' });
     expect(reopened.zeroProof.enteredCount).toBe(3);
+    // The reopened batch has the amounts the bank file said (60.95 in all), not its raw implied-decimal text.
+    expect(reopened.zeroProof.enteredTotalMinor).toBe(6095);
     expect(reopened.id).not.toBe(bai2!.id);
     await s.screenshot('clerk-day-06-handover-reopened');
 
