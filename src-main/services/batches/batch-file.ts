@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { BatchDto } from '../../../src-shared/dto/batches';
-import { formatMinor } from '../../../src-shared/money';
+import { formatMinor, parseMinor } from '../../../src-shared/money';
 import { writeAudit } from '../../ledger/audit';
 import { conflict, invalidFields } from '../../ledger/errors';
 import { MAX_UPLOAD_BYTES } from '../../../src-shared/api/uploads';
@@ -62,6 +62,17 @@ function handOverIdentity(doc: BatchFile): string {
   return createHash('sha256').update(JSON.stringify(doc)).digest('hex');
 }
 
+/**
+ * The amount text a hand-over file carries: the clerk's own text when it reads back as the stored amount, else the
+ * contract's plain decimal. A bank file's notation (implied decimals, decimal comma) would read differently once it
+ * is keyed text in the reopened batch.
+ */
+function handOverAmount(text: string | null, amountMinor: number | null, exponent: number): string | null {
+  if (amountMinor === null || text === null) return text;
+  const asTyped = parseMinor(text, exponent);
+  return asTyped.ok && asTyped.value === amountMinor ? text : formatMinor(amountMinor, exponent);
+}
+
 /** Builds the hand-over document of a batch: everything typed so far, so work can continue elsewhere. */
 export function exportBatchFile(db: Database.Database, batchId: number): BatchFile {
   const b = getBatch(db, batchId);
@@ -91,12 +102,7 @@ export function exportBatchFile(db: Database.Database, batchId: number): BatchFi
     entries: rows.map(entryDto).map((e) => ({
       accountNo: e.accountNo,
       billNo: e.billNo,
-      // The amount as read, in the contract's decimal: the stored text may be a bank file's own notation
-      // (implied decimals, decimal comma) that reads differently once it is keyed text in another batch.
-      amount:
-        e.amountMinor === null
-          ? e.amountText
-          : formatMinor(e.amountMinor, exponentOf(db, e.currency ?? b.currency)),
+      amount: handOverAmount(e.amountText, e.amountMinor, exponentOf(db, e.currency ?? b.currency)),
       paymentDate: e.paymentDate,
       checkNo: e.checkNo,
       payerName: e.payerName,
