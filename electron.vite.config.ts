@@ -76,6 +76,8 @@ export default defineConfig({
   preload: {
     build: {
       outDir: resolve(root, 'out/preload'),
+      // The command list comes from the registry, whose schemas use zod: bundled like every other import here.
+      externalizeDeps: { exclude: ['zod'] },
       rolldownOptions: {
         input: { index: resolve(root, 'src-preload/index.ts') },
         // A sandboxed preload cannot require() anything but 'electron': it must be one self-contained CJS file.

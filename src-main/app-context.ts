@@ -112,6 +112,7 @@ export function openApp(opts: AppOptions): App {
         authorizeCall(ledger.sqlite, currentClient() ?? inProcess, command, clock());
       },
       approvalGuard(ctx),
+      (what) => emit('ledger:changed', { what }),
     );
     // An approved operation runs through the same dispatch (gate, parse, guard), as its preparer.
     bindExecutor(ctx, (client, command, input) => withClient(client, () => dispatch(command, input)));

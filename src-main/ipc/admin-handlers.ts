@@ -1,4 +1,4 @@
-import type { AdminCommandName } from '../../src-shared/api/admin-contract';
+import type { adminCommands } from '../../src-shared/api/commands/admin';
 import type { ServiceContext } from '../services/context';
 import { usingUploads, withUpload } from '../services/uploads';
 import { hashPassword } from '../services/identity/passwords';
@@ -56,65 +56,60 @@ import { listRejectionCodes } from '../services/rejection-codes';
 import type { Handlers } from './dispatch';
 
 /** The administration handlers; every change names the operator for its audit row. */
-export function createAdminHandlers(ctx: ServiceContext): Pick<Handlers, AdminCommandName> {
+export function createAdminHandlers(ctx: ServiceContext): Pick<Handlers, keyof typeof adminCommands> {
   const db = ctx.ledger.sqlite;
   const now = (): Date => ctx.clock();
   const who = (): number => ctx.operator.id;
-  /** Tells open screens that configuration changed, then passes the value through. */
-  const changed = <T>(value: T): T => {
-    ctx.emit('ledger:changed', { what: 'config' });
-    return value;
-  };
   return {
     'admin:settings': () => listSettings(db),
-    'admin:set-setting': (i) => changed(setSetting(db, i, now(), who())),
+    'admin:set-setting': (i) => setSetting(db, i, now(), who()),
     'codes:domains': () => listDomains(db),
-    'codes:add': (i) => changed(addCode(db, i, now(), who())),
-    'codes:update': (i) => changed(updateCode(db, i, now(), who())),
-    'codes:retire': (i) => changed(retireCode(db, i, now(), who())),
-    'codes:delete': (i) => changed(deleteCode(db, i, now(), who())),
+    'codes:add': (i) => addCode(db, i, now(), who()),
+    'codes:update': (i) => updateCode(db, i, now(), who()),
+    'codes:retire': (i) => retireCode(db, i, now(), who()),
+    'codes:delete': (i) => deleteCode(db, i, now(), who()),
     'codes:export': (i) => exportReasons(db, i.domainId),
     'codes:import': (i) => {
       const src = withUpload(ctx.uploads, i);
-      return usingUploads(ctx.uploads, [src.uploaded], () => changed(importReasons(db, src, now(), who())));
+      return usingUploads(ctx.uploads, [src.uploaded], () => importReasons(db, src, now(), who()));
     },
     'admin:channels': () => listChannels(db),
-    'admin:save-channel': (i) => changed(saveChannel(db, i, now(), who())),
+    'admin:save-channel': (i) => saveChannel(db, i, now(), who()),
     'admin:pay-types': () => listPayTypes(db),
-    'admin:save-pay-type': (i) => changed(savePayType(db, i, now(), who())),
+    'admin:save-pay-type': (i) => savePayType(db, i, now(), who()),
     'admin:terms': () => listTerms(db),
-    'admin:save-term': (i) => changed(saveTerm(db, i, now(), who())),
-    'admin:delete-term': (i) => changed(deleteTerm(db, i.code, now(), who())),
-    'admin:save-term-default': (i) => changed(saveTermDefault(db, i, now(), who())),
-    'admin:delete-term-default': (i) => changed(deleteTermDefault(db, i.code, now(), who())),
+    'admin:save-term': (i) => saveTerm(db, i, now(), who()),
+    'admin:delete-term': (i) => deleteTerm(db, i.code, now(), who()),
+    'admin:save-term-default': (i) => saveTermDefault(db, i, now(), who()),
+    'admin:delete-term-default': (i) => deleteTermDefault(db, i.code, now(), who()),
     'admin:mandate-codes': () => listMandateCodes(db),
-    'admin:save-mandate-code': (i) => changed(saveMandateCode(db, i, now(), who())),
-    'admin:delete-mandate-code': (i) => changed(deleteMandateCode(db, i.code, now(), who())),
+    'admin:save-mandate-code': (i) => saveMandateCode(db, i, now(), who()),
+    'admin:delete-mandate-code': (i) => deleteMandateCode(db, i.code, now(), who()),
     'admin:rejection-codes': () => listRejectionCodes(db),
-    'admin:save-rejection-code': (i) => changed(saveRejectionCode(db, i, now(), who())),
-    'admin:delete-rejection-code': (i) => changed(deleteRejectionCode(db, i.code, now(), who())),
+    'admin:save-rejection-code': (i) => saveRejectionCode(db, i, now(), who()),
+    'admin:delete-rejection-code': (i) => deleteRejectionCode(db, i.code, now(), who()),
     'admin:currencies': () => listCurrencies(db),
-    'admin:save-currency': (i) => changed(saveCurrency(db, i, now(), who())),
+    'admin:save-currency': (i) => saveCurrency(db, i, now(), who()),
     'admin:rates': (i) => listRates(db, i),
-    'admin:save-rate': (i) => changed(saveRate(db, i, now(), who())),
+    'admin:save-rate': (i) => saveRate(db, i, now(), who()),
     'admin:history': (i) => changeHistory(db, i),
     'admin:custom-fields': () => listCustomFields(db),
-    'admin:save-custom-field': (i) => changed(saveCustomField(db, i, now(), who())),
-    'admin:delete-custom-field': (i) => changed(deleteCustomField(db, i.key, now(), who())),
+    'admin:save-custom-field': (i) => saveCustomField(db, i, now(), who()),
+    'admin:delete-custom-field': (i) => deleteCustomField(db, i.key, now(), who()),
     'admin:column-sets': () => listColumnSets(db),
-    'admin:save-columns': (i) => changed(saveColumns(db, i, now(), who())),
-    'admin:delete-columns': (i) => changed(deleteColumns(db, i, now(), who())),
+    'admin:save-columns': (i) => saveColumns(db, i, now(), who()),
+    'admin:delete-columns': (i) => deleteColumns(db, i, now(), who()),
     'admin:export-config': () => exportConfig(db, now()),
-    'admin:import-config': (i) => changed(importConfig(db, i, now(), who())),
+    'admin:import-config': (i) => importConfig(db, i, now(), who()),
     'operators:list': () => listOperators(db),
     'operators:add': async ({ password, ...i }) => {
       if (password !== undefined) checkNewPassword(password, i.login);
       const phc = password === undefined ? null : await hashPassword(password);
-      return changed(addOperator(db, i, now(), who(), phc));
+      return addOperator(db, i, now(), who(), phc);
     },
-    'operators:grant': (i) => changed(changeRoles(db, i, true, now(), who())),
-    'operators:revoke': (i) => changed(changeRoles(db, i, false, now(), who())),
-    'operators:update': (i) => changed(updateOperator(db, i, now(), who())),
+    'operators:grant': (i) => changeRoles(db, i, true, now(), who()),
+    'operators:revoke': (i) => changeRoles(db, i, false, now(), who()),
+    'operators:update': (i) => updateOperator(db, i, now(), who()),
     'columns:grid': (i) => gridColumns(db, who(), i),
     'columns:save-layout': (i) => saveLayout(db, who(), i, now()),
     'columns:reset-layout': (i) => resetLayout(db, who(), i, now()),

@@ -1,4 +1,4 @@
-import type { AuthCommandName } from '../../src-shared/api/auth-contract';
+import type { authCommands } from '../../src-shared/api/commands/auth';
 import type { AuthStatusDto } from '../../src-shared/dto/auth';
 import { writeAudit } from '../ledger/audit';
 import { conflict, notFound, unauthenticated } from '../ledger/errors';
@@ -29,7 +29,7 @@ import { decryptSecret } from '../processors/secrets';
 import type { Handlers } from './dispatch';
 
 /** Handlers of sign-in, second factor, tokens and credential administration; they act on the calling client. */
-export function createAuthHandlers(ctx: ServiceContext): Pick<Handlers, AuthCommandName> {
+export function createAuthHandlers(ctx: ServiceContext): Pick<Handlers, keyof typeof authCommands> {
   const db = ctx.ledger.sqlite;
   const client = (): Client => {
     const c = currentClient();

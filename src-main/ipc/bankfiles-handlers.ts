@@ -1,11 +1,11 @@
-import type { BankFileCommandName } from '../../src-shared/api/bankfiles-contract';
+import type { bankFilesCommands } from '../../src-shared/api/commands/bankfiles';
 import { checkBankFile } from '../services/bankfiles/check';
 import type { ServiceContext } from '../services/context';
 import { withUpload } from '../services/uploads';
 import type { Handlers } from './dispatch';
 
 /** Handlers of the bank-file commands. */
-export function createBankFileHandlers(ctx: ServiceContext): Pick<Handlers, BankFileCommandName> {
+export function createBankFileHandlers(ctx: ServiceContext): Pick<Handlers, keyof typeof bankFilesCommands> {
   const db = ctx.ledger.sqlite;
   return {
     // A check keeps the upload, like a preview: the import that follows may read it again.

@@ -1,4 +1,4 @@
-import type { ConfirmationCommandName } from '../../src-shared/api/confirmation-contract';
+import type { confirmationCommands } from '../../src-shared/api/commands/confirmation';
 import { commandInputs } from '../../src-shared/api/inputs';
 import { invalidFields } from '../ledger/errors';
 import { getConfirmation, prepareConfirmation } from '../services/confirmations/confirmations';
@@ -7,7 +7,9 @@ import { authorize } from '../services/operators';
 import { zodIssues, type Handlers } from './dispatch';
 
 /** Handlers of the prepare step shared by every command that sends money out. */
-export function createConfirmationHandlers(ctx: ServiceContext): Pick<Handlers, ConfirmationCommandName> {
+export function createConfirmationHandlers(
+  ctx: ServiceContext,
+): Pick<Handlers, keyof typeof confirmationCommands> {
   const db = ctx.ledger.sqlite;
   return {
     'confirmations:prepare': (input) => {

@@ -11,10 +11,6 @@ export function createDeskOpsHandlers(
 ): Pick<Handlers, 'batches:undo-preview' | 'batches:undo'> {
   return {
     'batches:undo-preview': (input) => undoPreview(ctx.ledger.sqlite, input.batchId, ctx.clock()),
-    'batches:undo': async (input) => {
-      const out = await undoBatch(ctx, input, submit);
-      ctx.emit('ledger:changed', { what: 'batches' });
-      return out;
-    },
+    'batches:undo': (input) => undoBatch(ctx, input, submit),
   };
 }

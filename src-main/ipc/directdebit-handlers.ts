@@ -1,4 +1,4 @@
-import type { DirectDebitCommandName } from '../../src-shared/api/directdebit-contract';
+import type { directDebitCommands } from '../../src-shared/api/commands/directdebit';
 import { confirmationRequired } from '../services/confirmations/confirmations';
 import type { ServiceContext } from '../services/context';
 import {
@@ -17,13 +17,11 @@ import { conflict } from '../ledger/errors';
 import type { Handlers } from './dispatch';
 
 /** Handlers of the direct-debit commands: runs (confirmed first), the file registry, sending and cancelling. */
-export function createDirectDebitHandlers(ctx: ServiceContext): Pick<Handlers, DirectDebitCommandName> {
+export function createDirectDebitHandlers(
+  ctx: ServiceContext,
+): Pick<Handlers, keyof typeof directDebitCommands> {
   const db = ctx.ledger.sqlite;
   const file = ctx.ledger.file;
-  const changed = <T>(what: string, value: T): T => {
-    ctx.emit('ledger:changed', { what });
-    return value;
-  };
   const who = () => ({ at: ctx.clock(), operatorId: ctx.operator.id });
   return {
     // A run posts payments and writes files that move money: without a prepared confirmation it is refused
@@ -33,8 +31,7 @@ export function createDirectDebitHandlers(ctx: ServiceContext): Pick<Handlers, D
       assertPathsAllowed(db, who(), 'dd:run', input, ['out']);
       if (!input.dryRun && input.confirmationId === undefined)
         throw confirmationRequired('dd:run', 'posts payments and writes bank files');
-      const result = await runJob(ctx, 'dd-run', input);
-      return input.dryRun ? result : changed('directdebit', result);
+      return runJob(ctx, 'dd-run', input);
     },
     'dd:files': (input) => ({ rows: listFiles(db, input) }),
     'dd:show-file': (input) => showFile(db, input.id),
@@ -49,10 +46,9 @@ export function createDirectDebitHandlers(ctx: ServiceContext): Pick<Handlers, D
     },
     'dd:write-file': (input) => {
       assertPathsAllowed(db, who(), 'dd:write-file', input, ['out']);
-      return changed('directdebit', writeFileAgain(db, input.id, input.out ?? defaultOutDir(file)));
+      return writeFileAgain(db, input.id, input.out ?? defaultOutDir(file));
     },
-    'dd:mark-sent': (input) => changed('directdebit', markSent(db, input.id, ctx.clock(), ctx.operator.id)),
-    'dd:cancel-file': (input) =>
-      changed('directdebit', cancelFile(db, input.id, input.reason, ctx.clock(), ctx.operator.id)),
+    'dd:mark-sent': (input) => markSent(db, input.id, ctx.clock(), ctx.operator.id),
+    'dd:cancel-file': (input) => cancelFile(db, input.id, input.reason, ctx.clock(), ctx.operator.id),
   };
 }

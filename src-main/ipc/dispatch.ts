@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ZodError } from 'zod';
-import {
-  COMMANDS,
-  type CommandName,
-  type CommandOutput,
-  type ParsedInput,
-} from '../../src-shared/api/contract';
-import { commandInputs } from '../../src-shared/api/inputs';
+import type { CommandName, CommandOutput, ParsedInput } from '../../src-shared/api/contract';
+import { COMMANDS, commandDef } from '../../src-shared/api/registry';
 import type { AppError, FieldIssue, Result } from '../../src-shared/api/result';
 import { textIssues } from '../../src-shared/text';
 import { AppFailure } from '../ledger/errors';
@@ -58,15 +53,20 @@ export type Authorize = (command: CommandName) => void;
  */
 export type Guard = (command: CommandName, parsed: unknown, raw: unknown) => void;
 
+/** Tells open screens what a successful command changed (the app emits it as `ledger:changed`). */
+export type Changed = (what: string) => void;
+
 /**
  * Builds the dispatcher: unknown command → validation; role check; text check (control characters, lone
- * surrogates); zod parse; guard (approvals); handler; errors mapped to Result.
+ * surrogates); zod parse; guard (approvals); handler; `changed` when the registry says the command changes
+ * something; errors mapped to Result.
  */
 export function createDispatch(
   handlers: Handlers,
   log: Logger,
   authorize: Authorize = () => {},
   guard: Guard = () => {},
+  changed: Changed = () => {},
 ): Dispatch {
   return async (command, input) => {
     if (!isCommandName(command)) {
@@ -87,7 +87,8 @@ export function createDispatch(
     const raw = input === undefined ? {} : input;
     // Text is checked once here, for every command and every field (object keys too), before any schema runs.
     const textual = textIssues(raw);
-    const parsed = commandInputs[command].safeParse(raw);
+    const def = commandDef(command);
+    const parsed = def.input.safeParse(raw);
     if (!parsed.success || textual.length > 0) {
       const issues = [...textual, ...(parsed.success ? [] : zodIssues(parsed.error))];
       return {
@@ -103,6 +104,8 @@ export function createDispatch(
       guard(command, parsed.data, raw);
       const handler = handlers[command] as (i: unknown) => unknown;
       const value = await handler(parsed.data);
+      // Declared once in the registry rather than in each handler, so no changing command can forget it.
+      if (def.changes !== undefined && !def.changesNothingWhen?.(parsed.data)) changed(def.changes);
       return { ok: true, value };
     } catch (err) {
       return { ok: false, error: toAppError(err, log, command) };

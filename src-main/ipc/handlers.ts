@@ -125,7 +125,10 @@ export function runJob<K extends JobKind>(
     );
 }
 
-/** Tells listeners the ledger changed, then passes the value through. */
+/**
+ * Tells listeners the ledger changed, then passes the value through: for a submit run inside another command
+ * (a batch undo), which dispatch does not see; commands themselves declare what they change in the registry.
+ */
 function changed<T>(ctx: ServiceContext, value: T): T {
   ctx.emit('ledger:changed', { what: 'allocation' });
   return value;
@@ -168,17 +171,9 @@ export function createHandlers(ctx: ServiceContext): Handlers {
   const db = ctx.ledger.sqlite;
   return {
     'app:info': () => appInfo(ctx),
-    'demo:load': async (input) => {
-      const out = await runJob(ctx, 'demo', input);
-      ctx.emit('ledger:changed', { what: 'demo' });
-      return out;
-    },
+    'demo:load': (input) => runJob(ctx, 'demo', input),
     'ar:import': (input) =>
-      withArFiles(ctx, input, (files) => {
-        const out = importReceivables(ctx.ledger, files, ctx.clock(), ctx.operator.id);
-        ctx.emit('ledger:changed', { what: 'ar' });
-        return out;
-      }),
+      withArFiles(ctx, input, (files) => importReceivables(ctx.ledger, files, ctx.clock(), ctx.operator.id)),
     'ar:preview': (input) =>
       withArFiles(
         ctx,
@@ -193,13 +188,12 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'ledger:check': (input) =>
       checkLedger(db, input.maxViolations, { onViolation: (v) => ctx.emit('ledger:violation', v) }),
     'allocation:view': (input) => allocationView(db, input),
-    'allocation:apply': (input) => changed(ctx, allocatePayment(db, input, ctx.clock(), ctx.operator.id)),
-    'allocation:undo': (input) => changed(ctx, undoAllocation(db, input, ctx.clock(), ctx.operator.id)),
-    'allocation:account-credit': (input) =>
-      changed(ctx, allocateAccountCredit(db, input, ctx.clock(), ctx.operator.id)),
+    'allocation:apply': (input) => allocatePayment(db, input, ctx.clock(), ctx.operator.id),
+    'allocation:undo': (input) => undoAllocation(db, input, ctx.clock(), ctx.operator.id),
+    'allocation:account-credit': (input) => allocateAccountCredit(db, input, ctx.clock(), ctx.operator.id),
     'payments:allocations': (input) => paymentAllocations(db, input.paymentId),
     'bills:payments': (input) => billPayments(db, input.billNo),
-    'payments:record': (input) => changed(ctx, recordPayment(db, input, ctx.clock(), ctx.operator.id)),
+    'payments:record': (input) => recordPayment(db, input, ctx.clock(), ctx.operator.id),
     'batches:create': (input) => createBatch(db, input, ctx.clock(), ctx.operator.id),
     'batches:list': (input) => listBatches(db, input),
     'batches:get': (input) => getBatch(db, input.batchId),
@@ -210,7 +204,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'batches:suspend-entry': (input) => suspendEntry(db, input, ctx.clock(), ctx.operator.id),
     'batches:release-duplicate': (input) => releaseDuplicate(db, input, ctx.clock(), ctx.operator.id),
     'batches:exception': (input) => exceptionBatch(db, input, ctx.clock(), ctx.operator.id),
-    'batches:submit': async (input) => changed(ctx, await runJob(ctx, 'batch-submit', input)),
+    'batches:submit': (input) => runJob(ctx, 'batch-submit', input),
     'batches:discard': (input) => discardBatch(db, input, ctx.clock(), ctx.operator.id),
     'batches:export': (input) => exportBatchFile(db, input.batchId),
     'batches:import-batch-file': (input) => {

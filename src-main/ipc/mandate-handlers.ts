@@ -1,6 +1,6 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { MandateCommandName } from '../../src-shared/api/mandate-contract';
+import type { mandateCommands } from '../../src-shared/api/commands/mandate';
 import { MAX_UPLOAD_BYTES } from '../../src-shared/api/uploads';
 import type { ServiceContext } from '../services/context';
 import { assertPathsAllowed, readCommandFile, uploadedBytes } from '../services/files';
@@ -19,28 +19,23 @@ import { readUpload, usingUploads, withUpload } from '../services/uploads';
 import { isoDate } from '../domain/dates';
 import type { Handlers } from './dispatch';
 
-/** Handlers of the creditor and mandate commands; every change tells listeners the ledger changed. */
-export function createMandateHandlers(ctx: ServiceContext): Pick<Handlers, MandateCommandName> {
+/** Handlers of the creditor and mandate commands; each change's ledger:changed comes from the registry. */
+export function createMandateHandlers(ctx: ServiceContext): Pick<Handlers, keyof typeof mandateCommands> {
   const db = ctx.ledger.sqlite;
   const who = (): { at: Date; operatorId: number } => ({ at: ctx.clock(), operatorId: ctx.operator.id });
-  const changed = <T>(what: string, value: T): T => {
-    ctx.emit('ledger:changed', { what });
-    return value;
-  };
   return {
     'creditors:list': () => listCreditors(db),
-    'creditors:add': (input) => changed('creditors', addCreditor(db, input, who())),
+    'creditors:add': (input) => addCreditor(db, input, who()),
     'creditors:update': (input) => {
       const { code, ...change } = input;
-      return changed('creditors', updateCreditor(db, code, change, who()));
+      return updateCreditor(db, code, change, who());
     },
     'mandates:list': (input) => listMandates(db, input),
     'mandates:show': (input) => showMandate(db, input),
-    'mandates:add': (input) => changed('mandates', addMandate(db, input, who())),
-    'mandates:amend': (input) => changed('mandates', amendMandate(db, input, who())),
-    'mandates:cancel': (input) => changed('mandates', cancelMandate(db, input, who())),
-    'mandates:expire': (input) =>
-      changed('mandates', expireMandates(db, input.asOf ?? isoDate(ctx.clock()), who())),
+    'mandates:add': (input) => addMandate(db, input, who()),
+    'mandates:amend': (input) => amendMandate(db, input, who()),
+    'mandates:cancel': (input) => cancelMandate(db, input, who()),
+    'mandates:expire': (input) => expireMandates(db, input.asOf ?? isoDate(ctx.clock()), who()),
     'mandates:import': (input) => {
       const w = who();
       const src = withUpload(ctx.uploads, input);
@@ -56,7 +51,7 @@ export function createMandateHandlers(ctx: ServiceContext): Pick<Handlers, Manda
       // A preview keeps the upload: the import that follows reads it again.
       if (input.preview) return importMandateFile(db, file, { preview: true }, w);
       return usingUploads(ctx.uploads, [src.uploaded], () =>
-        changed('mandates', importMandateFile(db, file, { preview: false }, w)),
+        importMandateFile(db, file, { preview: false }, w),
       );
     },
     'mandates:auddis': (input) => {
@@ -73,7 +68,7 @@ export function createMandateHandlers(ctx: ServiceContext): Pick<Handlers, Manda
               chmodSync(path, 0o600);
               return path;
             };
-      return changed('mandates', auddisExtract(db, w, write));
+      return auddisExtract(db, w, write);
     },
   };
 }

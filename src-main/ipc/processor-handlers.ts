@@ -1,4 +1,4 @@
-import type { ProcessorCommandName } from '../../src-shared/api/processor-contract';
+import type { processorCommands } from '../../src-shared/api/commands/processor';
 import { confirmationRequired } from '../services/confirmations/confirmations';
 import type { ServiceContext } from '../services/context';
 import { getRun, listRuns, workflowItems } from '../services/processors/collect';
@@ -24,32 +24,27 @@ import type { Handlers } from './dispatch';
 import { runJob } from './handlers';
 
 /** Handlers of the processor commands: connections, runs (in the job worker), recovery, one-off payments. */
-export function createProcessorHandlers(ctx: ServiceContext): Pick<Handlers, ProcessorCommandName> {
+export function createProcessorHandlers(ctx: ServiceContext): Pick<Handlers, keyof typeof processorCommands> {
   const db = ctx.ledger.sqlite;
   const file = ctx.ledger.file;
-  const changed = <T>(what: string, value: T): T => {
-    ctx.emit('ledger:changed', { what });
-    return value;
-  };
   return {
     'processors:list': () => listProcessors(db),
     // 'processors' tells the window to narrow its frame-src to the new set of hosted-page origins.
-    'processors:save': (input) =>
-      changed('processors', saveProcessor(db, file, input, ctx.clock(), ctx.operator.id)),
+    'processors:save': (input) => saveProcessor(db, file, input, ctx.clock(), ctx.operator.id),
     'processors:test': (input) => testProcessor(db, file, input.name, ctx.clock),
     // Runs send money: refused at once without a prepared confirmation; the job checks it against its selection.
     'collect:run': async (input) => {
       if (input.confirmationId === undefined) throw confirmationRequired('collect:run', 'sends money out');
-      return changed('collect', await runJob(ctx, 'collect', input));
+      return runJob(ctx, 'collect', input);
     },
     'collect:deposit': async (input) => {
       if (input.confirmationId === undefined)
         throw confirmationRequired('collect:deposit', 'sends money out');
-      return changed('collect', await runJob(ctx, 'deposit', input));
+      return runJob(ctx, 'deposit', input);
     },
     'collect:refund': async (input) => {
       if (input.confirmationId === undefined) throw confirmationRequired('collect:refund', 'sends money out');
-      return changed('collect', await runJob(ctx, 'refund', input));
+      return runJob(ctx, 'refund', input);
     },
     'collect:runs': (input) => ({ rows: listRuns(db, input.limit) }),
     'collect:run-txns': (input) => {
@@ -59,8 +54,7 @@ export function createProcessorHandlers(ctx: ServiceContext): Pick<Handlers, Pro
     'collect:workflow': (input) => ({ rows: workflowItems(db, input) }),
     'recovery:summary': () => recoverySummary(db),
     'recovery:show': (input) => recoveryShow(db, input, ctx.clock()),
-    'recovery:resolve': async (input) =>
-      changed('recovery', await resolveRecovery(db, file, input, ctx.clock(), ctx.operator.id)),
+    'recovery:resolve': (input) => resolveRecovery(db, file, input, ctx.clock(), ctx.operator.id),
     'recovery:daily': (input) => dailySummary(db, input.date, ctx.clock()),
     'methods:list': (input) => listMethods(db, input.accountNo),
     'methods:add': (input) => addMethod(db, input, ctx.clock(), ctx.operator.id),
@@ -69,11 +63,9 @@ export function createProcessorHandlers(ctx: ServiceContext): Pick<Handlers, Pro
     'methods:update': (input) => updateMethod(db, input, ctx.clock(), ctx.operator.id),
     'methods:remove': (input) => removeMethod(db, input, ctx.clock(), ctx.operator.id),
     'pay:prepare': (input) => preparePayment(db, input, ctx.clock(), ctx.operator.id),
-    'pay:confirm': async (input) =>
-      changed('payment', await confirmPayment(db, file, input, ctx.clock(), ctx.operator)),
+    'pay:confirm': (input) => confirmPayment(db, file, input, ctx.clock(), ctx.operator),
     'pay:cancel': (input) => cancelPayment(db, input, ctx.clock(), ctx.operator.id),
     'pay:pending': (input) => listPending(db, input, ctx.clock()),
-    'pay:refund': async (input) =>
-      changed('payment', await refundTransaction(db, file, input, ctx.clock(), ctx.operator.id)),
+    'pay:refund': (input) => refundTransaction(db, file, input, ctx.clock(), ctx.operator.id),
   };
 }

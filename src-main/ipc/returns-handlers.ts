@@ -1,4 +1,4 @@
-import type { ReturnsCommandName } from '../../src-shared/api/returns-contract';
+import type { returnsCommands } from '../../src-shared/api/commands/returns';
 import type { ServiceContext } from '../services/context';
 import { assertPathsAllowed } from '../services/files';
 import { bouncePayment } from '../services/returns/bounce';
@@ -7,13 +7,9 @@ import { usingUploads, withUpload } from '../services/uploads';
 import type { Handlers } from './dispatch';
 
 /** Handlers of the returns commands: preview and import a returns file, record a bounced payment. */
-export function createReturnsHandlers(ctx: ServiceContext): Pick<Handlers, ReturnsCommandName> {
+export function createReturnsHandlers(ctx: ServiceContext): Pick<Handlers, keyof typeof returnsCommands> {
   const db = ctx.ledger.sqlite;
   const who = () => ({ at: ctx.clock(), operatorId: ctx.operator.id });
-  const changed = <T>(what: string, value: T): T => {
-    ctx.emit('ledger:changed', { what });
-    return value;
-  };
   return {
     'returns:preview': (input) => {
       assertPathsAllowed(db, who(), 'returns:preview', input, ['file']);
@@ -31,9 +27,9 @@ export function createReturnsHandlers(ctx: ServiceContext): Pick<Handlers, Retur
       const src = withUpload(ctx.uploads, input);
       return usingUploads(ctx.uploads, [src.uploaded], () => {
         const { parsed, source } = readReturnsFile(db, src, who(), 'returns:import');
-        return changed('batches', importReturns(db, parsed, source, ctx.clock(), ctx.operator.id));
+        return importReturns(db, parsed, source, ctx.clock(), ctx.operator.id);
       });
     },
-    'returns:bounce': (input) => changed('batches', bouncePayment(db, input, ctx.clock(), ctx.operator.id)),
+    'returns:bounce': (input) => bouncePayment(db, input, ctx.clock(), ctx.operator.id),
   };
 }

@@ -21,25 +21,21 @@ import {
 
 type SuspenseCommand = Extract<keyof Handlers, `suspense:${string}`>;
 
-/** The Payment Center's part of the handler map; every move tells listeners the ledger changed. */
+/** The Payment Center's part of the handler map; every move says in the registry that it changes suspense. */
 export function suspenseHandlers(ctx: ServiceContext): Pick<Handlers, SuspenseCommand> {
   const db = ctx.ledger.sqlite;
-  const moved = <T>(value: T): T => {
-    ctx.emit('ledger:changed', { what: 'suspense' });
-    return value;
-  };
   return {
     'suspense:search': (input) => searchSuspense(db, input, ctx.clock()),
     'suspense:show': (input) => suspenseDetail(db, input.paymentId, ctx.clock()),
     'suspense:candidates': (input) => suspenseCandidates(db, input),
-    'suspense:apply': (input) => moved(applySuspended(db, input, ctx.clock(), ctx.operator.id)),
-    'suspense:distribute': (input) => moved(distributeSuspended(db, input, ctx.clock(), ctx.operator.id)),
-    'suspense:recycle': (input) => moved(recyclePayments(db, input, ctx.clock(), ctx.operator.id)),
-    'suspense:remove': (input) => moved(removeSuspended(db, input, ctx.clock(), ctx.operator.id)),
-    'suspense:reverse': (input) => moved(reverseSuspenseCase(db, input, ctx.clock(), ctx.operator.id)),
-    'suspense:assign': (input) => moved(assignOwner(db, input, ctx.clock(), ctx.operator.id)),
-    'suspense:note': (input) => moved(addNote(db, input, ctx.clock(), ctx.operator.id)),
-    'suspense:change-reason': (input) => moved(changeReason(db, input, ctx.clock(), ctx.operator.id)),
+    'suspense:apply': (input) => applySuspended(db, input, ctx.clock(), ctx.operator.id),
+    'suspense:distribute': (input) => distributeSuspended(db, input, ctx.clock(), ctx.operator.id),
+    'suspense:recycle': (input) => recyclePayments(db, input, ctx.clock(), ctx.operator.id),
+    'suspense:remove': (input) => removeSuspended(db, input, ctx.clock(), ctx.operator.id),
+    'suspense:reverse': (input) => reverseSuspenseCase(db, input, ctx.clock(), ctx.operator.id),
+    'suspense:assign': (input) => assignOwner(db, input, ctx.clock(), ctx.operator.id),
+    'suspense:note': (input) => addNote(db, input, ctx.clock(), ctx.operator.id),
+    'suspense:change-reason': (input) => changeReason(db, input, ctx.clock(), ctx.operator.id),
     'suspense:export': (input) => exportSuspense(db, input.paymentIds, ctx.clock()),
     'suspense:saved-searches': () => listSavedSearches(db, ctx.operator.id),
     'suspense:save-search': (input) => saveSearch(db, input, ctx.clock(), ctx.operator.id),

@@ -2,7 +2,7 @@ import { readUpload, type ResolvedUpload } from '../uploads';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { FieldIssue } from '../../../src-shared/api/result';
-import { reasonCodeInput } from '../../../src-shared/api/admin-inputs';
+import { reasonCodeInput } from '../../../src-shared/api/commands/admin';
 import type { ReasonDomainDto, ReasonsFileDto } from '../../../src-shared/dto/admin';
 import type { ReasonCodeDto } from '../../../src-shared/dto/codes';
 import { isSystemReasonCode } from '../../../src-shared/system-reason-codes';

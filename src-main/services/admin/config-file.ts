@@ -12,7 +12,7 @@ import {
   rejectionCodeInput,
   termDefaultInput,
   termInput,
-} from '../../../src-shared/api/admin-inputs';
+} from '../../../src-shared/api/commands/admin';
 import type { FieldIssue } from '../../../src-shared/api/result';
 import type { ConfigFileDto, ConfigImportDto, SettingValue } from '../../../src-shared/dto/admin';
 import { writeAudit } from '../../ledger/audit';

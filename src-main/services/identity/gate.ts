@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { PUBLIC_COMMANDS } from '../../../src-shared/api/auth-contract';
+import { PUBLIC_COMMANDS } from '../../../src-shared/api/roles';
 import type { CommandName } from '../../../src-shared/api/contract';
 import { COMMAND_ROLES, mayRun, type Role } from '../../../src-shared/api/roles';
 import { writeAudit } from '../../ledger/audit';
