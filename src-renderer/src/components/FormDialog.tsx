@@ -10,7 +10,7 @@ import {
 } from 'react-hook-form';
 import { z } from 'zod';
 import Alert from '@mui/material/Alert';
-import Button from '@mui/material/Button';
+import Button, { type ButtonProps } from '@mui/material/Button';
 import Dialog, { type DialogProps } from '@mui/material/Dialog';
 import DialogActions from '@mui/material/DialogActions';
 import DialogContent from '@mui/material/DialogContent';
@@ -125,6 +125,10 @@ export type FormDialogProps = {
   testId: string;
   /** Prefix of the parts' test ids; the dialog's test id when absent. */
   partsTestId?: string;
+  /** Test id of the submit button when an older dialog's id must stay (else `<parts>-save`). */
+  submitTestId?: string;
+  /** Colour of the submit button: `warning` for an action that takes something back. */
+  submitColor?: ButtonProps['color'];
   maxWidth?: DialogProps['maxWidth'];
   children: ReactNode;
   /** Extra actions left of Cancel. */
@@ -146,6 +150,8 @@ export function FormDialog({
   submitDisabled = false,
   testId,
   partsTestId = testId,
+  submitTestId = `${partsTestId}-save`,
+  submitColor = 'primary',
   maxWidth = 'sm',
   children,
   actions,
@@ -195,8 +201,9 @@ export function FormDialog({
           <Button
             type="submit"
             variant="contained"
+            color={submitColor}
             disabled={busy || submitDisabled}
-            data-testid={`${partsTestId}-save`}
+            data-testid={submitTestId}
           >
             {submitLabel}
           </Button>

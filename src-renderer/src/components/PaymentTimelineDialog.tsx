@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useState, type ReactNode } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -26,8 +26,8 @@ import StickyNote2Icon from '@mui/icons-material/StickyNote2';
 import SwapHorizIcon from '@mui/icons-material/SwapHoriz';
 import UndoIcon from '@mui/icons-material/Undo';
 import ReplyIcon from '@mui/icons-material/Reply';
-import type { PaymentTimelineDto, TimelineEventDto, TimelineKind } from '../../../src-shared/dto/reports';
-import { call, errorMessage } from '../api/client';
+import type { TimelineEventDto, TimelineKind } from '../../../src-shared/dto/reports';
+import { useApiQuery } from './query';
 import { useAppInfo } from '../app/app-info';
 
 /** Palette colour names a kind is drawn in (theme tokens only). */
@@ -113,8 +113,6 @@ function EventRow({ e, last }: { e: TimelineEventDto; last: boolean }) {
   );
 }
 
-type Loaded = { paymentId: number; data: PaymentTimelineDto | null; error: string | null };
-
 /**
  * The one timeline of a payment in a dialog: where it came from, who validated and submitted it, allocations and
  * their undo, suspense moves, processor calls, returns, reversals, fees and exports, oldest first. Any screen
@@ -128,22 +126,12 @@ export function PaymentTimelineDialog({
   onClose: () => void;
 }) {
   const { money } = useAppInfo();
-  const [loaded, setLoaded] = useState<Loaded | null>(null);
-
-  useEffect(() => {
-    if (paymentId === null) return;
-    let stale = false;
-    call('payments:timeline', { paymentId }).then(
-      (data) => !stale && setLoaded({ paymentId, data, error: null }),
-      (err: unknown) => !stale && setLoaded({ paymentId, data: null, error: errorMessage(err) }),
-    );
-    return () => {
-      stale = true;
-    };
-  }, [paymentId]);
-
-  const current = loaded && loaded.paymentId === paymentId ? loaded : null;
-  const t = current?.data ?? null;
+  const timeline = useApiQuery(
+    'payments:timeline',
+    { paymentId: paymentId ?? 0 },
+    { enabled: paymentId !== null },
+  );
+  const t = paymentId !== null ? (timeline.data ?? null) : null;
   return (
     <Dialog
       open={paymentId !== null}
@@ -164,8 +152,8 @@ export function PaymentTimelineDialog({
         )}
       </DialogTitle>
       <DialogContent dividers>
-        {!current && <LinearProgress />}
-        {current?.error && <Alert severity="error">{current.error}</Alert>}
+        {timeline.loading && <LinearProgress />}
+        {timeline.error && <Alert severity="error">{timeline.error}</Alert>}
         {t && t.events.length === 0 && <Typography color="textSecondary">Nothing recorded yet.</Typography>}
         {t && (
           <Box data-testid="payment-timeline-events">

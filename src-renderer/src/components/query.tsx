@@ -30,6 +30,18 @@ export function createApiQueryClient(): QueryClient {
 }
 
 /**
+ * Marks every read stale and refetches the visible ones. A first read still in flight may carry the ledger as it
+ * was before the change, and a refetch would only join it (TanStack cancels a running fetch only once the query has
+ * data), so such reads are cancelled first and start again.
+ */
+export async function refreshAll(queryClient: QueryClient): Promise<void> {
+  await queryClient.cancelQueries({
+    predicate: (q) => q.state.data === undefined && q.state.fetchStatus === 'fetching',
+  });
+  await queryClient.invalidateQueries();
+}
+
+/**
  * Provides the query cache and keeps it true to the ledger: every `ledger:changed` and finished job marks all
  * reads stale (the visible ones refetch at once); a change of sign-in drops the cache, so one operator never sees
  * what another's session had read.
@@ -37,7 +49,7 @@ export function createApiQueryClient(): QueryClient {
 export function ApiQueryProvider({ children, client }: { children: ReactNode; client?: QueryClient }) {
   const [queryClient] = useState(() => client ?? createApiQueryClient());
   useEffect(() => {
-    const invalidate = () => void queryClient.invalidateQueries();
+    const invalidate = () => void refreshAll(queryClient);
     const offs = [
       onEvent('ledger:changed', invalidate),
       onEvent('job:finished', invalidate),
@@ -96,7 +108,7 @@ export function useApiMutation<K extends CommandName>(command: K) {
   const queryClient = useQueryClient();
   const mutation = useMutation<CommandOutput<K>, Error, CommandInput<K>>({
     mutationFn: (input) => call(command, input),
-    onSuccess: () => void queryClient.invalidateQueries(),
+    onSuccess: () => void refreshAll(queryClient),
   });
   return {
     run: mutation.mutateAsync,

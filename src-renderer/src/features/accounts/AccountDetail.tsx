@@ -7,8 +7,7 @@ import Skeleton from '@mui/material/Skeleton';
 import Tooltip from '@mui/material/Tooltip';
 import AddCardIcon from '@mui/icons-material/AddCard';
 import CallSplitIcon from '@mui/icons-material/CallSplit';
-import type { AccountDetailDto } from '../../../../src-shared/dto/accounts';
-import { call, errorMessage } from '../../api/client';
+import { useApiQuery } from '../../components/query';
 import type { AllocationDialogState, PaymentActions } from '../../components/allocation-dialog-state';
 import { BounceDialog } from '../returns';
 import { AccountHeader } from '../../components/AccountHeader';
@@ -25,10 +24,8 @@ const AllocationDialogs = lazy(() => import('../allocation').then((m) => ({ defa
 
 type BounceState = { accountNo: string; paymentId: number | null; batchNo: string | null };
 
-type DetailState = { key: string; account: AccountDetailDto | null; error: string | null };
-
 /**
- * The right side of Accounts: everything about one account, re-fetched when the ledger changes, with the
+ * The right side of Accounts: everything about one account, re-read when the ledger changes (the query cache), with the
  * allocation actions (Alt+R record payment, Alt+A allocate credit; A / U on a payment history row).
  */
 export function AccountDetail({
@@ -37,10 +34,11 @@ export function AccountDetail({
   active = true,
 }: {
   accountNo: string;
+  /** Bumped on ledger changes for the mandates section, which still reads outside the query cache. */
   reloadKey: number;
   active?: boolean;
 }) {
-  const [state, setState] = useState<DetailState>({ key: '', account: null, error: null });
+  const detail = useApiQuery('accounts:show', { accountNo });
   // A dialog belongs to the account it was opened on; switching accounts drops it.
   const [opened, setOpened] = useState<{ accountNo: string; dialog: AllocationDialogState }>({
     accountNo,
@@ -61,23 +59,10 @@ export function AccountDetail({
     }),
     [setDialog, accountNo],
   );
-  const requestKey = `${accountNo}\u0000${reloadKey}`;
 
-  useEffect(() => {
-    let stale = false;
-    call('accounts:show', { accountNo }).then(
-      (account) => !stale && setState({ key: requestKey, account, error: null }),
-      (err: unknown) => !stale && setState({ key: requestKey, account: null, error: errorMessage(err) }),
-    );
-    return () => {
-      stale = true;
-    };
-  }, [accountNo, requestKey]);
-
-  const loading = state.key !== requestKey;
-  // Keep showing the previous account while the next one loads only if it is the same account (a refresh).
-  const account =
-    state.account && state.account.accountNo === accountNo.trim().toUpperCase() ? state.account : null;
+  // A refresh keeps the account on screen; another account starts from the skeleton (the cache is per account).
+  const loading = detail.fetching;
+  const account = detail.data ?? null;
   const hasCredit = (account?.unallocatedMinor ?? 0) > 0;
   const canAct = account !== null && !account.isSuspense;
 
@@ -105,11 +90,11 @@ export function AccountDetail({
     return () => window.removeEventListener('keydown', onKey);
   }, [active, canAct, hasCredit, dialog, setDialog]);
 
-  if (!loading && state.error) {
+  if (!loading && detail.error) {
     return (
       <Box sx={{ p: 3 }}>
         <Alert severity="error" data-testid="account-error">
-          {state.error}
+          {detail.error}
         </Alert>
       </Box>
     );
@@ -181,17 +166,15 @@ export function AccountDetail({
           key={account.accountNo}
           bills={account.openBills}
           totalCount={account.openBillCount}
-          reloadKey={reloadKey}
         />
         <BillUnitsTable billUnits={account.billUnits} />
-        {!account.isSuspense && <PaymentMethodsCard accountNo={account.accountNo} reloadKey={reloadKey} />}
+        {!account.isSuspense && <PaymentMethodsCard accountNo={account.accountNo} />}
         {!account.isSuspense && (
           <AccountMandates accountNo={account.accountNo} currency={account.currency} reloadKey={reloadKey} />
         )}
         <PaymentHistory
           accountNo={account.accountNo}
           currency={account.currency}
-          reloadKey={reloadKey}
           actions={canAct ? paymentActions : undefined}
         />
       </Box>

@@ -12,12 +12,12 @@ import ToggleButtonGroup from '@mui/material/ToggleButtonGroup';
 import Typography from '@mui/material/Typography';
 import SearchIcon from '@mui/icons-material/Search';
 import type { AccountSearchDto } from '../../../../src-shared/dto/accounts';
-import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
 import { useDebouncedValue } from '../../components/use-debounced-value';
 import { AccountStatusChip } from '../../components/AccountStatusChip';
 import { useShortcuts } from '../../components/shortcuts';
+import { useApiQuery } from '../../components/query';
 
 /** Search mode of the accounts search. */
 export type SearchMode = 'prefix' | 'contains';
@@ -25,42 +25,28 @@ export type SearchMode = 'prefix' | 'contains';
 const DEBOUNCE_MS = 150;
 const LIMIT = 50;
 
-type SearchState = {
-  key: string;
-  query: string;
-  mode: SearchMode;
-  result: AccountSearchDto | null;
-  error: string | null;
-};
+/** The query and mode whose answer the list shows (while the next one loads, the previous stays). */
+type Shown = { query: string; mode: SearchMode };
 
 /** Left side of Accounts: search box, mode toggle and result list with keyboard selection. */
 export function AccountSearchPanel({
   active: areaActive,
   selectedAccountNo,
   onSelect,
-  reloadKey,
   onOpenWelcome,
 }: {
   active: boolean;
   selectedAccountNo: string | null;
   onSelect: (accountNo: string) => void;
-  reloadKey: number;
   onOpenWelcome: () => void;
 }) {
   const { info, money } = useAppInfo();
   const [query, setQuery] = useState('');
   const [mode, setMode] = useState<SearchMode>('prefix');
-  const [search, setSearch] = useState<SearchState>({
-    key: '',
-    query: '',
-    mode: 'prefix',
-    result: null,
-    error: null,
-  });
+  const [shown, setShown] = useState<Shown | null>(null);
   // -1: the cursor is in the search box with no row highlighted, so the first ↓ lands on the first match.
   const [active, setActive] = useState(-1);
   const debounced = useDebouncedValue(query, DEBOUNCE_MS);
-  const requestKey = `${mode}\u0000${debounced}\u0000${reloadKey}`;
   const rowRefs = useRef(new Map<string, HTMLElement>());
   const inputRef = useRef<HTMLInputElement>(null);
 
@@ -69,26 +55,20 @@ export function AccountSearchPanel({
     if (areaActive) inputRef.current?.focus();
   }, [areaActive]);
 
-  useEffect(() => {
-    let stale = false;
-    call('accounts:search', { query: debounced, mode, limit: LIMIT }).then(
-      (result) => {
-        if (stale) return;
-        setSearch({ key: requestKey, query: debounced, mode, result, error: null });
-        setActive(-1);
-      },
-      (err: unknown) => {
-        if (!stale)
-          setSearch({ key: requestKey, query: debounced, mode, result: null, error: errorMessage(err) });
-      },
-    );
-    return () => {
-      stale = true;
-    };
-  }, [debounced, mode, requestKey]);
-
-  const rows = search.result?.rows ?? [];
-  const pending = search.key !== requestKey || query !== debounced;
+  const search = useApiQuery(
+    'accounts:search',
+    { query: debounced, mode, limit: LIMIT },
+    { keepPrevious: true },
+  );
+  // The answer to a new query or mode has arrived: the list now shows it, with no row highlighted yet.
+  const settled = !search.fetching && (search.data !== undefined || search.error !== null);
+  if (settled && (shown?.query !== debounced || shown.mode !== mode)) {
+    setShown({ query: debounced, mode });
+    setActive(-1);
+  }
+  const result: AccountSearchDto | undefined = search.data;
+  const rows = result?.rows ?? [];
+  const pending = search.fetching || query !== debounced || shown?.query !== debounced || shown.mode !== mode;
   const activeRow = active < 0 ? undefined : rows[Math.min(active, rows.length - 1)];
 
   useEffect(() => {
@@ -177,8 +157,8 @@ export function AccountSearchPanel({
             </ToggleButton>
           </ToggleButtonGroup>
           <Typography variant="caption" color="textSecondary" sx={{ ml: 'auto' }} data-testid="search-count">
-            {search.result && !ledgerEmpty
-              ? `${formatCount(rows.length)}${search.result.truncated ? '+' : ''} ${rows.length === 1 ? 'match' : 'matches'}`
+            {result && !ledgerEmpty
+              ? `${formatCount(rows.length)}${result.truncated ? '+' : ''} ${rows.length === 1 ? 'match' : 'matches'}`
               : ''}
           </Typography>
         </Box>
@@ -201,13 +181,13 @@ export function AccountSearchPanel({
             </Button>
           </Box>
         )}
-        {!ledgerEmpty && search.result && rows.length === 0 && (
+        {!ledgerEmpty && result && shown && rows.length === 0 && (
           <Typography
             color="textSecondary"
             sx={{ p: 3, textAlign: 'center' }}
             data-testid="search-no-results"
           >
-            No accounts {search.mode === 'prefix' ? 'start with' : 'contain'} “{search.query.trim()}”.
+            No accounts {shown.mode === 'prefix' ? 'start with' : 'contain'} “{shown.query.trim()}”.
           </Typography>
         )}
         <List
@@ -217,8 +197,8 @@ export function AccountSearchPanel({
           role="listbox"
           aria-label="Accounts"
           data-testid="account-results"
-          data-query={search.query}
-          data-mode={search.mode}
+          data-query={shown?.query ?? ''}
+          data-mode={shown?.mode ?? 'prefix'}
           data-pending={pending}
         >
           {rows.map((row, i) => {
@@ -280,7 +260,7 @@ export function AccountSearchPanel({
             );
           })}
         </List>
-        {search.result?.truncated && (
+        {result?.truncated && (
           <Typography
             variant="caption"
             color="textSecondary"

@@ -27,6 +27,7 @@ export function AccountsPage({
   const roles = useAppInfo().info?.operator.roles ?? [];
   const mayImport = roles.includes('supervisor') || roles.includes('admin');
 
+  // Only the mandates section still needs this nudge; everything else reads through the query cache.
   useEffect(() => onEvent('ledger:changed', () => setReloadKey((k) => k + 1)), []);
 
   return (
@@ -35,7 +36,6 @@ export function AccountsPage({
         active={active}
         selectedAccountNo={accountNo}
         onSelect={onSelect}
-        reloadKey={reloadKey}
         onOpenWelcome={onOpenWelcome}
       />
       <Box sx={{ flex: 1, overflowY: 'auto', minWidth: 0 }} component="section" aria-label="Account">

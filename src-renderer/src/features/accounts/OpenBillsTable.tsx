@@ -1,4 +1,4 @@
-import { Fragment, useEffect, useState, type KeyboardEvent } from 'react';
+import { Fragment, useState, type KeyboardEvent } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Chip from '@mui/material/Chip';
@@ -13,45 +13,24 @@ import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import KeyboardArrowDownIcon from '@mui/icons-material/KeyboardArrowDown';
 import KeyboardArrowRightIcon from '@mui/icons-material/KeyboardArrowRight';
-import type { BillDto, BillItemDto } from '../../../../src-shared/dto/accounts';
-import type { AllocationRowDto } from '../../../../src-shared/dto/allocation';
-import { call, errorMessage } from '../../api/client';
+import type { BillDto } from '../../../../src-shared/dto/accounts';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
 import { AllocationRowsTable } from '../../components/AllocationRowsTable';
 import { itemTypeName } from '../../components/account-labels';
+import { useApiQuery } from '../../components/query';
 
-type ExpansionState = {
-  key: string;
-  items: BillItemDto[] | null;
-  paidBy: AllocationRowDto[] | null;
-  error: string | null;
-};
-
-/** The items of one bill and what paid it, loaded when the bill is expanded and again when the ledger changes. */
-function BillExpansion({ bill, reloadKey }: { bill: BillDto; reloadKey: number }) {
+/** The items of one bill and what paid it, read when the bill is expanded and again when the ledger changes. */
+function BillExpansion({ bill }: { bill: BillDto }) {
   const { money } = useAppInfo();
-  const [state, setState] = useState<ExpansionState>({ key: '', items: null, paidBy: null, error: null });
-  const requestKey = `${bill.billNo}\u0000${reloadKey}`;
+  const itemsRead = useApiQuery('accounts:bill-items', { billNo: bill.billNo });
+  const paidByRead = useApiQuery('bills:payments', { billNo: bill.billNo });
 
-  useEffect(() => {
-    let stale = false;
-    Promise.all([
-      call('accounts:bill-items', { billNo: bill.billNo }),
-      call('bills:payments', { billNo: bill.billNo }),
-    ]).then(
-      ([items, paidBy]) => !stale && setState({ key: requestKey, items, paidBy, error: null }),
-      (err: unknown) => !stale && setState((s) => ({ ...s, key: requestKey, error: errorMessage(err) })),
-    );
-    return () => {
-      stale = true;
-    };
-  }, [bill.billNo, requestKey]);
-
-  if (state.error) return <Alert severity="error">{state.error}</Alert>;
-  if (!state.items) return <LinearProgress sx={{ my: 1 }} />;
-  const items = state.items;
-  const paidBy = state.paidBy ?? [];
+  const error = itemsRead.error ?? paidByRead.error;
+  if (error) return <Alert severity="error">{error}</Alert>;
+  const items = itemsRead.data;
+  const paidBy = paidByRead.data;
+  if (!items || !paidBy) return <LinearProgress sx={{ my: 1 }} />;
   return (
     <>
       <Table
@@ -120,15 +99,7 @@ function BillExpansion({ bill, reloadKey }: { bill: BillDto; reloadKey: number }
 }
 
 /** Open bills of an account; a bill row expands to show its items and the payments allocated to it. */
-export function OpenBillsTable({
-  bills,
-  totalCount,
-  reloadKey,
-}: {
-  bills: BillDto[];
-  totalCount: number;
-  reloadKey: number;
-}) {
+export function OpenBillsTable({ bills, totalCount }: { bills: BillDto[]; totalCount: number }) {
   const { money } = useAppInfo();
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
 
@@ -220,7 +191,7 @@ export function OpenBillsTable({
                     <TableRow>
                       <TableCell colSpan={8} sx={{ py: 1, bgcolor: 'action.hover' }}>
                         <Box sx={{ pl: 5 }}>
-                          <BillExpansion bill={b} reloadKey={reloadKey} />
+                          <BillExpansion bill={b} />
                         </Box>
                       </TableCell>
                     </TableRow>

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import LinearProgress from '@mui/material/LinearProgress';
@@ -6,11 +6,10 @@ import Paper from '@mui/material/Paper';
 import TablePagination from '@mui/material/TablePagination';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import type { PaymentHistoryDto } from '../../../../src-shared/dto/accounts';
-import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
 import type { PaymentActions } from '../../components/allocation-dialog-state';
+import { useApiQuery } from '../../components/query';
 
 // The grid library is loaded only when a history is shown, which keeps the shell quick to start.
 const PaymentHistoryGrid = lazy(() =>
@@ -20,18 +19,14 @@ const PaymentHistoryGrid = lazy(() =>
 const PAGE_SIZES = [25, 50, 100, 200];
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-type HistoryState = { key: string; data: PaymentHistoryDto | null; error: string | null };
-
 /** Payment history of an account: date range, page size, paging, totals, where each payment went, row actions. */
 export function PaymentHistory({
   accountNo,
   currency,
-  reloadKey,
   actions,
 }: {
   accountNo: string;
   currency: string;
-  reloadKey: number;
   actions?: PaymentActions;
 }) {
   const { money } = useAppInfo();
@@ -39,33 +34,25 @@ export function PaymentHistory({
   const [to, setTo] = useState('');
   const [pageSize, setPageSize] = useState(50);
   const [page, setPage] = useState(0);
-  const [state, setState] = useState<HistoryState>({ key: '', data: null, error: null });
 
   const fromOk = from === '' || ISO_DATE.test(from);
   const toOk = to === '' || ISO_DATE.test(to);
   const rangeOk = fromOk && toOk && (from === '' || to === '' || from <= to);
-  const requestKey = [accountNo, from, to, pageSize, page, reloadKey].join('\u0000');
-
-  useEffect(() => {
-    if (!rangeOk) return;
-    let stale = false;
-    call('accounts:payment-history', {
+  // An impossible range keeps the last page on screen (with the fields marked) instead of asking the service.
+  const history = useApiQuery(
+    'accounts:payment-history',
+    {
       accountNo,
       ...(from ? { from } : {}),
       ...(to ? { to } : {}),
       limit: pageSize,
       offset: page * pageSize,
-    }).then(
-      (data) => !stale && setState({ key: requestKey, data, error: null }),
-      (err: unknown) => !stale && setState({ key: requestKey, data: null, error: errorMessage(err) }),
-    );
-    return () => {
-      stale = true;
-    };
-  }, [accountNo, from, to, pageSize, page, rangeOk, requestKey]);
+    },
+    { enabled: rangeOk, keepPrevious: true },
+  );
 
-  const data = state.data;
-  const loading = rangeOk && state.key !== requestKey;
+  const data = history.data;
+  const loading = rangeOk && history.fetching;
   return (
     <Paper variant="outlined" data-testid="payment-history">
       <Box sx={{ px: 2, pt: 1.5, pb: 1, display: 'flex', alignItems: 'center', gap: 2, flexWrap: 'wrap' }}>
@@ -100,19 +87,14 @@ export function PaymentHistory({
         />
       </Box>
       <LinearProgress sx={{ height: 2, visibility: loading ? 'visible' : 'hidden' }} aria-hidden />
-      {state.error && (
+      {history.error && (
         <Alert severity="error" sx={{ m: 2 }}>
-          {state.error}
+          {history.error}
         </Alert>
       )}
       <Box sx={{ px: 2 }}>
         <Suspense fallback={<Box sx={{ height: 150 }} />}>
-          <PaymentHistoryGrid
-            rows={data?.rows ?? []}
-            accountCurrency={currency}
-            reloadKey={reloadKey}
-            actions={actions}
-          />
+          <PaymentHistoryGrid rows={data?.rows ?? []} accountCurrency={currency} actions={actions} />
         </Suspense>
       </Box>
       <Box sx={{ display: 'flex', alignItems: 'center', px: 2, flexWrap: 'wrap' }}>

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -17,19 +17,18 @@ import {
 } from 'ag-grid-community';
 import { AgGridReact } from 'ag-grid-react';
 import type { PaymentHistoryRowDto } from '../../../../src-shared/dto/accounts';
-import type { AllocationRowDto } from '../../../../src-shared/dto/allocation';
-import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { createGridTheme } from '../../components/grid-theme';
 import { usePaymentTimeline } from '../../components/PaymentTimelineDialog';
 import { AllocationRowsTable } from '../../components/AllocationRowsTable';
 import type { PaymentActions } from '../../components/allocation-dialog-state';
 import { paymentKindName, paymentStatusName, payTypeName } from '../../components/account-labels';
+import { usePaymentAllocations, type PaymentAllocations } from './use-payment-allocations';
 
 ModuleRegistry.registerModules([AllCommunityModule]);
 
 /** Where a payment went, as loaded for an expanded row. */
-type Detail = { rows: AllocationRowDto[] | null; error: string | null };
+type Detail = PaymentAllocations;
 
 /** A grid row: a payment, or (with `detail`) the full-width row under an expanded payment. */
 type HistoryGridRow = PaymentHistoryRowDto & {
@@ -186,55 +185,30 @@ function DetailRow(p: ICellRendererParams<HistoryGridRow, unknown, GridContext>)
 export function PaymentHistoryGrid({
   rows,
   accountCurrency,
-  reloadKey,
   actions,
 }: {
   rows: PaymentHistoryRowDto[];
   accountCurrency: string;
-  reloadKey: number;
   actions?: PaymentActions;
 }) {
   const theme = useTheme();
   const { money } = useAppInfo();
   const gridTheme = useMemo(() => createGridTheme(theme), [theme]);
   const [expanded, setExpanded] = useState<ReadonlySet<number>>(new Set());
-  const [details, setDetails] = useState<Readonly<Record<number, Detail>>>({});
-  const expandedRef = useRef(expanded);
+  const expandedIds = useMemo(() => [...expanded], [expanded]);
+  // Read through the query cache: a ledger change refreshes every open "where it went" with the page above.
+  const details = usePaymentAllocations(expandedIds);
   const timeline = usePaymentTimeline();
   const openTimeline = timeline.open;
 
-  const load = useCallback((paymentId: number) => {
-    call('payments:allocations', { paymentId }).then(
-      (loaded) => setDetails((d) => ({ ...d, [paymentId]: { rows: loaded, error: null } })),
-      (err: unknown) =>
-        setDetails((d) => ({
-          ...d,
-          [paymentId]: { rows: d[paymentId]?.rows ?? null, error: errorMessage(err) },
-        })),
-    );
+  const toggle = useCallback((paymentId: number) => {
+    setExpanded((s) => {
+      const next = new Set(s);
+      if (next.has(paymentId)) next.delete(paymentId);
+      else next.add(paymentId);
+      return next;
+    });
   }, []);
-
-  useEffect(() => {
-    expandedRef.current = expanded;
-  }, [expanded]);
-
-  // A change to the ledger refreshes every open "where it went" (the rows above refresh with the history page).
-  useEffect(() => {
-    for (const id of expandedRef.current) load(id);
-  }, [reloadKey, load]);
-
-  const toggle = useCallback(
-    (paymentId: number) => {
-      setExpanded((s) => {
-        const next = new Set(s);
-        if (next.has(paymentId)) next.delete(paymentId);
-        else next.add(paymentId);
-        return next;
-      });
-      if (!expandedRef.current.has(paymentId)) load(paymentId);
-    },
-    [load],
-  );
 
   const gridRows = useMemo<HistoryGridRow[]>(
     () =>
@@ -247,7 +221,7 @@ export function PaymentHistoryGrid({
           canUndo: r.allocatedMinor > 0 && !r.reversed,
         };
         if (!open) return [row];
-        return [row, { ...row, detail: details[r.paymentId] ?? { rows: null, error: null } }];
+        return [row, { ...row, detail: details.get(r.paymentId) ?? { rows: null, error: null } }];
       }),
     [rows, expanded, details, accountCurrency],
   );

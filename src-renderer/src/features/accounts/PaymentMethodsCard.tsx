@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -19,8 +19,9 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { mayRun } from '../../../../src-shared/api/roles';
 import type { PaymentMethodDto } from '../../../../src-shared/dto/processors';
-import { ApiCallError, call, errorMessage } from '../../api/client';
+import { ApiCallError, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
+import { useApiMutation, useApiQuery } from '../../components/query';
 
 const BRANDS = ['VI', 'MC', 'AX', 'DI', 'SW', 'XX'] as const;
 type Brand = (typeof BRANDS)[number];
@@ -51,9 +52,10 @@ function UpdateMethodDialog({
   const [zip, setZip] = useState('');
   const [brand, setBrand] = useState<string>(method.brand ?? '');
   const [error, setError] = useState<{ fields: Record<string, string>; message: string } | null>(null);
+  const update = useApiMutation('methods:update');
   const save = async () => {
     try {
-      await call('methods:update', {
+      await update.run({
         methodId: method.id,
         holder: holder.trim() === '' ? null : holder,
         // The stored ZIP is not shown back; an empty box keeps it.
@@ -153,9 +155,10 @@ function RemoveMethodDialog({
 }) {
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const remove = useApiMutation('methods:remove');
   const save = async () => {
     try {
-      await call('methods:remove', { methodId: method.id, reason });
+      await remove.run({ methodId: method.id, reason });
       onSaved();
     } catch (err) {
       setError(errorMessage(err));
@@ -203,7 +206,7 @@ function RemoveMethodDialog({
 const VERIFICATION_COLOR = { verified: 'success', failed: 'error', unverified: 'default' } as const;
 
 /** The account's stored payment methods (tokens and last four only): validate, make default, update, remove. */
-export function PaymentMethodsCard({ accountNo, reloadKey }: { accountNo: string; reloadKey: number }) {
+export function PaymentMethodsCard({ accountNo }: { accountNo: string }) {
   const { info } = useAppInfo();
   const roles = info?.operator.roles ?? [];
   const may = {
@@ -212,35 +215,24 @@ export function PaymentMethodsCard({ accountNo, reloadKey }: { accountNo: string
     update: mayRun(roles, 'methods:update'),
     remove: mayRun(roles, 'methods:remove'),
   };
-  const [rows, setRows] = useState<PaymentMethodDto[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const list = useApiQuery('methods:list', { accountNo });
+  const rows = list.data ?? null;
+  // A failed action is shown until dismissed; a failed read as long as it fails.
+  const [actionError, setActionError] = useState<string | null>(null);
+  const error = actionError ?? list.error;
   const [notice, setNotice] = useState<string | null>(null);
   const [open, setOpen] = useState<{ kind: 'update' | 'remove'; method: PaymentMethodDto } | null>(null);
   const [busy, setBusy] = useState<number | null>(null);
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    let live = true;
-    call('methods:list', { accountNo }).then(
-      (v) => {
-        if (!live) return;
-        setRows(v);
-        setError(null);
-      },
-      (err: unknown) => live && setError(errorMessage(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [accountNo, reloadKey, tick]);
+  const validate = useApiMutation('methods:validate');
+  const setDefault = useApiMutation('methods:set-default');
   const act = async (m: PaymentMethodDto, what: () => Promise<PaymentMethodDto>, done: string) => {
     setBusy(m.id);
-    setError(null);
+    setActionError(null);
     try {
       const r = await what();
       setNotice(`${done} ${r.mask}${r.verification !== m.verification ? `: ${r.verification}` : ''}`);
-      setTick((t) => t + 1);
     } catch (err) {
-      setError(errorMessage(err));
+      setActionError(errorMessage(err));
     } finally {
       setBusy(null);
     }
@@ -248,7 +240,6 @@ export function PaymentMethodsCard({ accountNo, reloadKey }: { accountNo: string
   const saved = (text: string) => {
     setOpen(null);
     setNotice(text);
-    setTick((t) => t + 1);
   };
 
   return (
@@ -265,7 +256,7 @@ export function PaymentMethodsCard({ accountNo, reloadKey }: { accountNo: string
         <Alert
           severity="error"
           sx={{ mx: 2, mb: 1 }}
-          onClose={() => setError(null)}
+          onClose={actionError ? () => setActionError(null) : undefined}
           data-testid="methods-error"
         >
           {error}
@@ -323,9 +314,7 @@ export function PaymentMethodsCard({ accountNo, reloadKey }: { accountNo: string
                         <Button
                           size="small"
                           disabled={busy !== null}
-                          onClick={() =>
-                            void act(m, () => call('methods:validate', { methodId: m.id }), 'Validated')
-                          }
+                          onClick={() => void act(m, () => validate.run({ methodId: m.id }), 'Validated')}
                           data-testid={`method-validate-${m.id}`}
                         >
                           Validate
@@ -336,11 +325,7 @@ export function PaymentMethodsCard({ accountNo, reloadKey }: { accountNo: string
                           size="small"
                           disabled={busy !== null}
                           onClick={() =>
-                            void act(
-                              m,
-                              () => call('methods:set-default', { methodId: m.id }),
-                              'Default is now',
-                            )
+                            void act(m, () => setDefault.run({ methodId: m.id }), 'Default is now')
                           }
                           data-testid={`method-default-${m.id}`}
                         >

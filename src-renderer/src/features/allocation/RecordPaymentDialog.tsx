@@ -1,37 +1,62 @@
-import { useState, type FormEvent } from 'react';
-import Alert from '@mui/material/Alert';
+import { useState } from 'react';
+import { Controller, useWatch } from 'react-hook-form';
+import { z } from 'zod';
 import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
-import Dialog from '@mui/material/Dialog';
-import DialogActions from '@mui/material/DialogActions';
-import DialogContent from '@mui/material/DialogContent';
-import DialogTitle from '@mui/material/DialogTitle';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import InputAdornment from '@mui/material/InputAdornment';
-import LinearProgress from '@mui/material/LinearProgress';
 import MenuItem from '@mui/material/MenuItem';
 import Switch from '@mui/material/Switch';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import type { RecordedPaymentDto } from '../../../../src-shared/dto/allocation';
-import { formatMinor, KNOWN_EXPONENTS } from '../../../../src-shared/money';
-import { parseLocalAmount } from '../../components/amount';
+import { KNOWN_EXPONENTS, parseMinor } from '../../../../src-shared/money';
 import { PAY_TYPE } from '../../../../src-shared/pay-types';
-import { ApiCallError, call, errorMessage } from '../../api/client';
+import { errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
+import {
+  amountText,
+  applyServerProblems,
+  fieldProps,
+  FormDialog,
+  inputShape,
+  useZodForm,
+} from '../../components/FormDialog';
+import { useApiMutation } from '../../components/query';
 import { RECORDABLE_PAY_TYPES } from './labels';
 
 /** What was recorded, for the confirmation shown after the dialog closes. */
 export type RecordedPayment = RecordedPaymentDto & { amountMinor: number; currency: string };
 
-/** Checks the amount field: a positive decimal with at most the currency's decimals. */
-function amountProblem(text: string, exponent: number): string | null {
-  if (text.trim() === '') return 'Enter the amount received';
-  const r = parseLocalAmount(text, exponent);
-  if (!r.ok) return r.error.reason;
-  if (r.value <= 0) return 'A payment must be more than zero';
-  return null;
+const shape = inputShape('payments:record');
+
+/** The form: the command's own rules for each field, read from what the clerk typed. */
+export function recordPaymentSchema(exponent: number) {
+  return z.object({
+    amount: z
+      .string()
+      .refine((t) => t.trim() !== '', 'Enter the amount received')
+      .pipe(amountText(exponent))
+      .transform((a, ctx) => {
+        if (a === null || a.startsWith('-') || !/[1-9]/.test(a)) {
+          ctx.addIssue({ code: 'custom', message: 'A payment must be more than zero' });
+          return z.NEVER;
+        }
+        return a;
+      })
+      .pipe(shape.amount),
+    payType: shape.payType.unwrap(),
+    externalRef: z.string().trim().pipe(shape.externalRef.unwrap()),
+    // Optional: empty is no bill number; anything else must be a bill number the service could look up.
+    billNo: z
+      .string()
+      .trim()
+      .pipe(z.union([z.literal(''), shape.billNo.unwrap()])),
+    allocate: z.boolean(),
+  });
 }
+
+type RecordForm = z.input<ReturnType<typeof recordPaymentSchema>>;
+const SERVER_FIELDS = ['amount', 'payType', 'externalRef', 'billNo'] as const;
 
 /**
  * Record payment: one external payment (check, cash, wire, payment order, postal order) on the account, allocated
@@ -51,91 +76,76 @@ export function RecordPaymentDialog({
   const { info } = useAppInfo();
   const exponent =
     info?.currencies.find((c) => c.code === currency)?.exponent ?? KNOWN_EXPONENTS[currency] ?? 2;
-  const [amount, setAmount] = useState('');
-  const [payType, setPayType] = useState<number>(PAY_TYPE.check);
-  const [reference, setReference] = useState('');
-  const [billNo, setBillNo] = useState('');
-  const [allocate, setAllocate] = useState(true);
-  const [touched, setTouched] = useState(false);
-  const [saving, setSaving] = useState(false);
+  const form = useZodForm(recordPaymentSchema(exponent), {
+    amount: '',
+    payType: PAY_TYPE.check,
+    externalRef: '',
+    billNo: '',
+    allocate: true,
+  });
+  const record = useApiMutation('payments:record');
   const [error, setError] = useState<string | null>(null);
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
-  const problem = amountProblem(amount, exponent);
+  const allocate = useWatch({ control: form.control, name: 'allocate' });
 
-  const submit = async (e?: FormEvent) => {
-    e?.preventDefault();
-    setTouched(true);
-    if (problem || saving) return;
-    const parsed = parseLocalAmount(amount, exponent);
-    if (!parsed.ok) return;
-    setSaving(true);
+  const save = form.handleSubmit(async (v) => {
     setError(null);
-    setFieldErrors({});
     try {
-      const recorded = await call('payments:record', {
+      const recorded = await record.run({
         accountNo,
-        amount: formatMinor(parsed.value, exponent),
-        payType,
-        ...(reference.trim() ? { externalRef: reference.trim() } : {}),
-        ...(billNo.trim() ? { billNo: billNo.trim() } : {}),
-        allocate: allocate ? 'auto' : 'none',
+        amount: v.amount,
+        payType: v.payType,
+        ...(v.externalRef ? { externalRef: v.externalRef } : {}),
+        ...(v.billNo ? { billNo: v.billNo } : {}),
+        allocate: v.allocate ? 'auto' : 'none',
       });
-      onRecorded({ ...recorded, amountMinor: parsed.value, currency });
+      const amountMinor = parseMinor(v.amount, exponent);
+      onRecorded({ ...recorded, amountMinor: amountMinor.ok ? amountMinor.value : 0, currency });
     } catch (err) {
-      if (err instanceof ApiCallError && err.error.code === 'validation' && err.error.issues) {
-        setFieldErrors(
-          Object.fromEntries(err.error.issues.map((i) => [i.path.split('.')[0] ?? '', i.message])),
-        );
-      }
-      setError(errorMessage(err));
-    } finally {
-      setSaving(false);
+      setError(applyServerProblems<RecordForm>(form, err, SERVER_FIELDS) ?? errorMessage(err));
     }
-  };
+  });
 
-  const showProblem = touched || amount !== '' ? (problem ?? fieldErrors.amount ?? null) : null;
+  const amount = fieldProps<RecordForm>(form, 'amount');
+  const reference = fieldProps<RecordForm>(form, 'externalRef');
+  const billNo = fieldProps<RecordForm>(form, 'billNo');
   return (
-    <Dialog
-      open
-      onClose={saving ? undefined : onClose}
+    <FormDialog
+      title={`Record payment · ${accountNo}`}
+      testId="record-payment-dialog"
+      partsTestId="record"
+      submitTestId="record-submit"
+      submitLabel="Record payment"
       maxWidth="xs"
-      fullWidth
-      aria-labelledby="record-title"
-      data-testid="record-payment-dialog"
+      onClose={onClose}
+      onSubmit={save}
+      busy={record.busy}
+      error={error}
     >
-      <form
-        onSubmit={(e) => void submit(e)}
-        noValidate
-        onKeyDown={(e) => {
-          if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') void submit(e);
+      <TextField
+        required
+        label="Amount"
+        {...amount}
+        helperText={amount.helperText ?? `In ${currency}, up to ${exponent} decimals`}
+        slotProps={{
+          input: { endAdornment: <InputAdornment position="end">{currency}</InputAdornment> },
+          htmlInput: {
+            'data-testid': 'record-amount',
+            inputMode: 'decimal',
+            autoComplete: 'off',
+            style: { textAlign: 'right', fontVariantNumeric: 'tabular-nums' },
+          },
         }}
-      >
-        <DialogTitle id="record-title">Record payment · {accountNo}</DialogTitle>
-        <LinearProgress sx={{ height: 2, visibility: saving ? 'visible' : 'hidden' }} aria-hidden />
-        <DialogContent sx={{ display: 'flex', flexDirection: 'column', gap: 2, pt: '8px !important' }}>
-          <TextField
-            autoFocus
-            required
-            label="Amount"
-            value={amount}
-            onChange={(e) => setAmount(e.target.value)}
-            error={showProblem !== null}
-            helperText={showProblem ?? `In ${currency}, up to ${exponent} decimals`}
-            slotProps={{
-              input: { endAdornment: <InputAdornment position="end">{currency}</InputAdornment> },
-              htmlInput: {
-                'data-testid': 'record-amount',
-                inputMode: 'decimal',
-                autoComplete: 'off',
-                style: { textAlign: 'right', fontVariantNumeric: 'tabular-nums' },
-              },
-            }}
-          />
+      />
+      <Controller
+        control={form.control}
+        name="payType"
+        render={({ field }) => (
           <TextField
             select
             label="Pay type"
-            value={payType}
-            onChange={(e) => setPayType(Number(e.target.value))}
+            value={field.value}
+            onChange={(e) => field.onChange(Number(e.target.value))}
+            onBlur={field.onBlur}
             slotProps={{ select: { SelectDisplayProps: { 'data-testid': 'record-pay-type' } as object } }}
           >
             {RECORDABLE_PAY_TYPES.map((p) => (
@@ -144,56 +154,43 @@ export function RecordPaymentDialog({
               </MenuItem>
             ))}
           </TextField>
-          <TextField
-            label="Reference"
-            value={reference}
-            onChange={(e) => setReference(e.target.value)}
-            helperText={fieldErrors.externalRef ?? 'Check number, bank reference…'}
-            error={fieldErrors.externalRef !== undefined}
-            slotProps={{
-              htmlInput: { 'data-testid': 'record-reference', maxLength: 120, autoComplete: 'off' },
-            }}
-          />
-          <TextField
-            label="Bill number (optional)"
-            value={billNo}
-            onChange={(e) => setBillNo(e.target.value)}
-            helperText={fieldErrors.billNo ?? 'Used by automatic allocation to find the bill'}
-            error={fieldErrors.billNo !== undefined}
-            slotProps={{ htmlInput: { 'data-testid': 'record-bill-no', maxLength: 64, autoComplete: 'off' } }}
-          />
-          <Box>
+        )}
+      />
+      <TextField
+        label="Reference"
+        {...reference}
+        helperText={reference.helperText ?? 'Check number, bank reference…'}
+        slotProps={{ htmlInput: { 'data-testid': 'record-reference', maxLength: 120, autoComplete: 'off' } }}
+      />
+      <TextField
+        label="Bill number (optional)"
+        {...billNo}
+        helperText={billNo.helperText ?? 'Used by automatic allocation to find the bill'}
+        slotProps={{ htmlInput: { 'data-testid': 'record-bill-no', maxLength: 64, autoComplete: 'off' } }}
+      />
+      <Box>
+        <Controller
+          control={form.control}
+          name="allocate"
+          render={({ field }) => (
             <FormControlLabel
               control={
                 <Switch
-                  checked={allocate}
-                  onChange={(e) => setAllocate(e.target.checked)}
+                  checked={field.value}
+                  onChange={(e) => field.onChange(e.target.checked)}
                   slotProps={{ input: { 'data-testid': 'record-allocate' } as object }}
                 />
               }
               label="Allocate automatically"
             />
-            <Typography variant="caption" color="textSecondary" component="div">
-              {allocate
-                ? 'Applied to open bills by the configured rules; anything left stays as account credit.'
-                : 'Left as unallocated credit: allocate it by hand from the payment history.'}
-            </Typography>
-          </Box>
-          {error && (
-            <Alert severity="error" data-testid="record-error">
-              {error}
-            </Alert>
           )}
-        </DialogContent>
-        <DialogActions sx={{ px: 3, pb: 2 }}>
-          <Button onClick={onClose} disabled={saving}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="contained" disabled={saving} data-testid="record-submit">
-            Record payment
-          </Button>
-        </DialogActions>
-      </form>
-    </Dialog>
+        />
+        <Typography variant="caption" color="textSecondary" component="div">
+          {allocate
+            ? 'Applied to open bills by the configured rules; anything left stays as account credit.'
+            : 'Left as unallocated credit: allocate it by hand from the payment history.'}
+        </Typography>
+      </Box>
+    </FormDialog>
   );
 }
