@@ -121,6 +121,10 @@ export type FormDialogProps = {
   error?: string | null;
   submitLabel?: string;
   submitDisabled?: boolean;
+  /** `error` for a move that cannot be undone. */
+  submitColor?: 'primary' | 'error';
+  /** Test id of the submit button when it is not `<parts>-save` (a dialog that kept its older ids). */
+  submitTestId?: string;
   /** Test id of the dialog; its parts get `<parts>-save`, `<parts>-cancel`, `<parts>-error`. */
   testId: string;
   /** Prefix of the parts' test ids; the dialog's test id when absent. */
@@ -144,6 +148,8 @@ export function FormDialog({
   error,
   submitLabel = 'Save',
   submitDisabled = false,
+  submitColor = 'primary',
+  submitTestId,
   testId,
   partsTestId = testId,
   maxWidth = 'sm',
@@ -195,8 +201,9 @@ export function FormDialog({
           <Button
             type="submit"
             variant="contained"
+            color={submitColor}
             disabled={busy || submitDisabled}
-            data-testid={`${partsTestId}-save`}
+            data-testid={submitTestId ?? `${partsTestId}-save`}
           >
             {submitLabel}
           </Button>
