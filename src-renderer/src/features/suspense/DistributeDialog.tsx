@@ -108,7 +108,9 @@ export function DistributeDialog({
     }
   });
 
-  const problems = form.formState.errors.targets;
+  // The lines are checked live above; the schema's (and the service's) problems show once a send was tried, as
+  // the field array checks every line when one is added, which would flag the new empty line at once.
+  const problems = form.formState.isSubmitted ? form.formState.errors.targets : undefined;
   return (
     <FormDialog
       title="Distribute"
