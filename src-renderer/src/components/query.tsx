@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import {
   keepPreviousData,
   QueryClient,
@@ -65,6 +65,8 @@ export type ApiQueryResult<T> = {
   data: T | undefined;
   /** A message fit for the user when the last read failed, else null. */
   error: string | null;
+  /** The failure itself (e.g. an ApiCallError whose validation issues name fields), else null. */
+  cause: unknown;
   /** True until the first value for this input arrived. */
   loading: boolean;
   /** True while any read (first or refetch) is in flight. */
@@ -97,6 +99,7 @@ export function useApiQuery<K extends CommandName>(
   return {
     data: query.data,
     error: query.error ? errorMessage(query.error) : null,
+    cause: query.error,
     loading: query.isPending && query.fetchStatus !== 'idle',
     fetching: query.isFetching,
     refetch: () => void query.refetch(),
@@ -116,4 +119,22 @@ export function useApiMutation<K extends CommandName>(command: K) {
     error: mutation.error ? errorMessage(mutation.error) : null,
     reset: mutation.reset,
   };
+}
+
+/**
+ * Reads a command through the shared cache from a callback rather than a render (a grid asking for its next block
+ * of rows): an answer in the cache is reused until a ledger event or a change marks it stale, and a read already
+ * in flight is shared.
+ */
+export function useApiFetch() {
+  const queryClient = useQueryClient();
+  return useCallback(
+    <K extends CommandName>(command: K, input: CommandInput<K>): Promise<CommandOutput<K>> =>
+      queryClient.fetchQuery({
+        queryKey: apiQueryKey(command, input),
+        queryFn: () => call(command, input),
+        staleTime: Infinity,
+      }),
+    [queryClient],
+  );
 }

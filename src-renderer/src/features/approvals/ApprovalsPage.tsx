@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -21,9 +21,9 @@ import {
   type ApprovalDto,
   type ApprovalStatus,
 } from '../../../../src-shared/dto/approvals';
-import { call, errorMessage, onEvent } from '../../api/client';
+import { errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
-import { useCommand } from '../../components/use-command';
+import { useApiMutation, useApiQuery } from '../../components/query';
 
 type Decision = { approval: ApprovalDto; kind: 'approve' | 'reject' };
 
@@ -40,25 +40,24 @@ function DecisionDialog({
   const [code, setCode] = useState('');
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const confirm = useApiMutation('approvals:confirm');
+  const reject = useApiMutation('approvals:reject');
+  const busy = confirm.busy || reject.busy;
   if (!decision) return null;
   const a = decision.approval;
   const approving = decision.kind === 'approve';
   const needsCode = approving && a.requirement === 'second_factor';
   const submit = async () => {
-    setBusy(true);
     setError(null);
     try {
       const out = approving
-        ? await call('approvals:confirm', { approvalId: a.id, ...(needsCode ? { code: code.trim() } : {}) })
-        : await call('approvals:reject', { approvalId: a.id, reason: reason.trim() });
+        ? await confirm.run({ approvalId: a.id, ...(needsCode ? { code: code.trim() } : {}) })
+        : await reject.run({ approvalId: a.id, reason: reason.trim() });
       onDone(
         approving ? `Approval #${out.id} approved and run (${out.status}).` : `Approval #${out.id} rejected.`,
       );
     } catch (err) {
       setError(errorMessage(err));
-    } finally {
-      setBusy(false);
     }
   };
   return (
@@ -129,10 +128,12 @@ export function ApprovalsPage() {
   const { info, money } = useAppInfo();
   const me = info?.operator;
   const [status, setStatus] = useState<ApprovalStatus | 'all'>('pending');
-  const { data, error, reload } = useCommand('approvals:list', status === 'all' ? {} : { status });
+  // Another operator's action (a new pending item, a decision) arrives as ledger:changed, which refreshes the read.
+  const { data, error } = useApiQuery('approvals:list', status === 'all' ? {} : { status }, {
+    keepPrevious: true,
+  });
   const [decision, setDecision] = useState<Decision | null>(null);
   const [done, setDone] = useState<string | null>(null);
-  useEffect(() => onEvent('ledger:changed', () => void reload()), [reload]);
   const mayApprove = (a: ApprovalDto): boolean =>
     a.status === 'pending' &&
     (a.requirement === 'four_eyes'
@@ -260,7 +261,6 @@ export function ApprovalsPage() {
         onDone={(message) => {
           setDecision(null);
           setDone(message);
-          void reload();
         }}
       />
     </Box>

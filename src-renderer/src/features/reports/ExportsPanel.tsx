@@ -1,4 +1,3 @@
-import { useEffect, useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -12,8 +11,7 @@ import TableRow from '@mui/material/TableRow';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import RefreshIcon from '@mui/icons-material/Refresh';
-import type { ExportRunDto } from '../../../../src-shared/dto/reports';
-import { call, errorMessage } from '../../api/client';
+import { useApiQuery } from '../../components/query';
 import { formatCount } from '../../components/format';
 import { exportRange, formatDateTime } from './report-format';
 
@@ -24,35 +22,15 @@ function baseName(path: string): string {
 
 /** The integration exports run so far (`paydesk export posted|gl`), newest first: for supervisors to follow. */
 export function ExportsPanel() {
-  const [rows, setRows] = useState<ExportRunDto[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    let live = true;
-    call('exports:list', { limit: 100 }).then(
-      (r) => {
-        if (!live) return;
-        setRows(r);
-        setError(null);
-      },
-      (err: unknown) => live && setError(errorMessage(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [tick]);
+  // Runs come from the command line, which tells this window nothing: the list refreshes on demand.
+  const { data: rows, error, refetch } = useApiQuery('exports:list', { limit: 100 });
 
   return (
     <Box data-testid="exports-panel" sx={{ display: 'flex', flexDirection: 'column', gap: 1 }}>
       <Box sx={{ display: 'flex', alignItems: 'center', gap: 1 }}>
         <Typography variant="h6">Exports to billing and G/L</Typography>
         <Box sx={{ flex: 1 }} />
-        <Button
-          size="small"
-          startIcon={<RefreshIcon />}
-          onClick={() => setTick((t) => t + 1)}
-          data-testid="exports-refresh"
-        >
+        <Button size="small" startIcon={<RefreshIcon />} onClick={refetch} data-testid="exports-refresh">
           Refresh
         </Button>
       </Box>

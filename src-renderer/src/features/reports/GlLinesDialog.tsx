@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -13,10 +13,9 @@ import TableCell from '@mui/material/TableCell';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
-import type { GlLinesDto } from '../../../../src-shared/dto/reports';
-import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
+import { useApiQuery } from '../../components/query';
 import { formatDateTime, sumLines } from './report-format';
 
 /** Journal lines per page of the drill-down. */
@@ -38,35 +37,25 @@ export type GlDrill = {
 export function GlLinesDialog({ drill, onClose }: { drill: GlDrill; onClose: () => void }) {
   const { money } = useAppInfo();
   const [offset, setOffset] = useState(0);
-  const [result, setResult] = useState<{
-    offset: number;
-    page: GlLinesDto | null;
-    error: string | null;
-  } | null>(null);
-  const loading = result?.offset !== offset;
-
-  useEffect(() => {
-    let live = true;
-    call('reports:gl-lines', {
+  // The page on show stays while the next one loads, so the table does not jump.
+  const {
+    data: page,
+    error,
+    fetching: loading,
+  } = useApiQuery(
+    'reports:gl-lines',
+    {
       glId: drill.glId,
       from: drill.from,
       to: drill.to,
       ...(drill.currency ? { currency: drill.currency } : {}),
       offset,
       limit: GL_PAGE,
-    }).then(
-      (p) => live && setResult({ offset, page: p, error: null }),
-      (err: unknown) => live && setResult({ offset, page: null, error: errorMessage(err) }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [drill, offset]);
-
-  const page = result?.page ?? null;
-  const error = result?.error ?? null;
+    },
+    { keepPrevious: true },
+  );
   const sums = page ? sumLines(page.rows) : null;
-  const whole = page !== null && offset === 0 && page.rows.length === page.total;
+  const whole = page !== undefined && offset === 0 && page.rows.length === page.total;
   const cur = drill.currency ?? page?.rows[0]?.currency ?? '';
   const ties =
     whole && sums && drill.debitMinor !== null && drill.creditMinor !== null

@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import ButtonGroup from '@mui/material/ButtonGroup';
@@ -7,8 +7,8 @@ import TextField from '@mui/material/TextField';
 import type { ChannelDto, OperatorAdminDto, PayTypeDto } from '../../../../src-shared/dto/admin';
 import type { BatchDto } from '../../../../src-shared/dto/batches';
 import type { ReportName } from '../../../../src-shared/dto/reports';
-import { call } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
+import { useApiQuery } from '../../components/query';
 import { localDay, periodPreset, type FilterState, type PeriodPreset } from './report-format';
 
 /** The choice lists of the filter bar, read from the same commands the admin and batch screens use. */
@@ -19,33 +19,19 @@ type Choices = {
   batches: BatchDto[];
 };
 
-/** Loads the filter choice lists once; a list that fails to load stays empty (its field then offers "All"). */
+/** Reads the filter choice lists; a list that fails to load stays empty (its field then offers "All"). */
 function useChoices(): Choices {
-  const [choices, setChoices] = useState<Choices>({ channels: [], payTypes: [], operators: [], batches: [] });
-  useEffect(() => {
-    let live = true;
-    const set = (part: Partial<Choices>) => live && setChoices((c) => ({ ...c, ...part }));
-    call('admin:channels', {}).then(
-      (channels) => set({ channels }),
-      () => undefined,
-    );
-    call('admin:pay-types', {}).then(
-      (payTypes) => set({ payTypes }),
-      () => undefined,
-    );
-    call('operators:list', {}).then(
-      (operators) => set({ operators }),
-      () => undefined,
-    );
-    call('batches:list', { limit: 500 }).then(
-      (b) => set({ batches: b.rows.filter((r) => r.status !== 'discarded') }),
-      () => undefined,
-    );
-    return () => {
-      live = false;
-    };
-  }, []);
-  return choices;
+  const channels = useApiQuery('admin:channels', {}).data;
+  const payTypes = useApiQuery('admin:pay-types', {}).data;
+  const operators = useApiQuery('operators:list', {}).data;
+  const batchList = useApiQuery('batches:list', { limit: 500 }).data;
+  const batches = useMemo(() => batchList?.rows.filter((r) => r.status !== 'discarded') ?? [], [batchList]);
+  return {
+    channels: channels ?? [],
+    payTypes: payTypes ?? [],
+    operators: operators ?? [],
+    batches,
+  };
 }
 
 const PRESETS: { id: PeriodPreset; label: string }[] = [

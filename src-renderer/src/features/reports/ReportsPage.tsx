@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -24,6 +24,7 @@ import { ApiCallError, call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { base64Bytes, download } from '../../components/download';
 import { PaymentTimelineDialog } from '../../components/PaymentTimelineDialog';
+import { useApiQuery } from '../../components/query';
 import { useDebouncedValue } from '../../components/use-debounced-value';
 import { ExportsPanel } from './ExportsPanel';
 import { GlLinesDialog, type GlDrill } from './GlLinesDialog';
@@ -90,36 +91,20 @@ export function ReportsPage() {
   const [filters, setFilters] = useState<FilterState>(() => initialFilters(localDay(new Date())));
   const wanted = useMemo(() => toReportFilters(filters, name), [filters, name]);
   const wantedKey = useDebouncedValue(JSON.stringify(wanted), 300);
-  const [report, setReport] = useState<ReportDto | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [doneKey, setDoneKey] = useState<string | null>(null);
   const [busy, setBusy] = useState<'csv' | 'pdf' | null>(null);
   const [message, setMessage] = useState<{ severity: 'success' | 'error'; text: string } | null>(null);
   const [glDrill, setGlDrill] = useState<GlDrill | null>(null);
   const [timelineId, setTimelineId] = useState<number | null>(null);
-  const requestKey = view === 'exports' ? null : `${view}|${wantedKey}`;
-  const loading = requestKey !== null && doneKey !== requestKey;
-
-  useEffect(() => {
-    if (view === 'exports' || requestKey === null) return;
-    let live = true;
-    call('reports:run', { name: view, filters: JSON.parse(wantedKey) as ReportDto['filters'] }).then(
-      (r) => {
-        if (!live) return;
-        setReport(r);
-        setError(null);
-        setDoneKey(requestKey);
-      },
-      (err: unknown) => {
-        if (!live) return;
-        setError(problemText(err));
-        setDoneKey(requestKey);
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [view, wantedKey, requestKey]);
+  const run = useApiQuery(
+    'reports:run',
+    { name, filters: JSON.parse(wantedKey) as ReportDto['filters'] },
+    { enabled: view !== 'exports', keepPrevious: true },
+  );
+  const loading = run.fetching;
+  const error = run.cause ? problemText(run.cause) : null;
+  // A refused filter keeps the last report on show under the error, as the analyst fixes the filter.
+  const [report, setReport] = useState<ReportDto | null>(null);
+  if (run.data && run.data !== report) setReport(run.data);
 
   const shown = report && report.name === name && view !== 'exports' ? report : null;
 

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Button from '@mui/material/Button';
 import Dialog from '@mui/material/Dialog';
@@ -8,10 +8,10 @@ import DialogTitle from '@mui/material/DialogTitle';
 import MenuItem from '@mui/material/MenuItem';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import type { RejectionCodeDto } from '../../../../src-shared/dto/admin';
 import type { ReturnsImportDto } from '../../../../src-shared/dto/returns';
 import { PAY_TYPE_NAMES } from '../../../../src-shared/pay-types';
-import { call, errorMessage } from '../../api/client';
+import { errorMessage } from '../../api/client';
+import { useApiMutation, useApiQuery } from '../../components/query';
 
 /**
  * Record bounced payment: the clerk picks the reason from the admin's rejection codes (soft or hard, shown with
@@ -27,36 +27,23 @@ export function BounceDialog({
   onClose: () => void;
   onRecorded: (r: ReturnsImportDto) => void;
 }) {
-  const [codes, setCodes] = useState<RejectionCodeDto[] | null>(null);
-  const [code, setCode] = useState('');
+  const rejection = useApiQuery('admin:rejection-codes', {});
+  const codes = rejection.data;
+  const [picked, setCode] = useState('');
   const [text, setText] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    call('admin:rejection-codes', {}).then(
-      (c) => {
-        if (!live) return;
-        setCodes(c);
-        setCode((x) => x || (c.find((r) => r.code === 'NSF')?.code ?? c[0]?.code ?? ''));
-      },
-      (err: unknown) => live && setError(errorMessage(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, []);
+  const bounce = useApiMutation('returns:bounce');
+  const [failed, setFailed] = useState<string | null>(null);
+  const busy = bounce.busy;
+  const error = failed ?? rejection.error;
+  // Until the clerk picks, the reason is NSF (the usual bounce), else the first code.
+  const code = picked || (codes?.find((r) => r.code === 'NSF')?.code ?? codes?.[0]?.code ?? '');
   const chosen = codes?.find((c) => c.code === code);
   const record = async () => {
-    setBusy(true);
-    setError(null);
+    setFailed(null);
     try {
-      onRecorded(
-        await call('returns:bounce', { paymentId, code, ...(text.trim() ? { text: text.trim() } : {}) }),
-      );
+      onRecorded(await bounce.run({ paymentId, code, ...(text.trim() ? { text: text.trim() } : {}) }));
     } catch (err) {
-      setError(errorMessage(err));
-      setBusy(false);
+      setFailed(errorMessage(err));
     }
   };
   return (

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -9,9 +9,9 @@ import Paper from '@mui/material/Paper';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import ArrowBackIcon from '@mui/icons-material/ArrowBack';
-import type { SuspenseCandidatesDto } from '../../../../src-shared/dto/suspense';
-import { call, errorMessage } from '../../api/client';
+import { errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
+import { useApiMutation, useApiQuery } from '../../components/query';
 
 /** Reads an entry reference of the form `entry:<batchId>:<entryId>` from the location hash. */
 export function parseEntryRef(ref: string | null): { batchId: number; entryId: number } | null {
@@ -25,25 +25,13 @@ export function parseEntryRef(ref: string | null): { batchId: number; entryId: n
  */
 export function EntryPanel({ batchId, entryId }: { batchId: number; entryId: number }) {
   const { money } = useAppInfo();
-  const [found, setFound] = useState<SuspenseCandidatesDto | null>(null);
+  const { data: found, error: readError } = useApiQuery('suspense:candidates', { batchId, entryId });
+  const saveEntries = useApiMutation('batches:save-entries');
   const [accountNo, setAccountNo] = useState<string | null>(null);
   const [billNo, setBillNo] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    call('suspense:candidates', { batchId, entryId }).then(
-      (c) => {
-        if (live) setFound(c);
-      },
-      (err: unknown) => {
-        if (live) setError(errorMessage(err));
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [batchId, entryId]);
+  const [saveError, setSaveError] = useState<string | null>(null);
+  const error = saveError ?? readError;
 
   if (!found)
     return (
@@ -55,15 +43,15 @@ export function EntryPanel({ batchId, entryId }: { batchId: number; entryId: num
   const account = accountNo ?? h.accountHint ?? '';
   const bill = billNo ?? h.billNo ?? '';
   const save = async (): Promise<void> => {
-    setError(null);
+    setSaveError(null);
     try {
-      await call('batches:save-entries', {
+      await saveEntries.run({
         batchId,
         entries: [{ id: entryId, accountNo: account.trim() || null, billNo: bill.trim() || null }],
       });
       setSaved(true);
     } catch (err) {
-      setError(errorMessage(err));
+      setSaveError(errorMessage(err));
     }
   };
   return (

@@ -10,15 +10,12 @@ import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import BookmarkAddIcon from '@mui/icons-material/BookmarkAdd';
 import type { CommandInput } from '../../../../src-shared/api/contract';
-import {
-  AGE_BUCKETS,
-  type SuspenseSavedSearchDto,
-  type SuspenseState,
-} from '../../../../src-shared/dto/suspense';
+import { AGE_BUCKETS, type SuspenseState } from '../../../../src-shared/dto/suspense';
 import { formatMinor, MAX_EXPONENT } from '../../../../src-shared/money';
 import { parseLocalAmount } from '../../components/amount';
-import { call, errorMessage } from '../../api/client';
+import { errorMessage } from '../../api/client';
 import { DateField } from '../../components/DateField';
+import { useApiMutation, useApiQuery } from '../../components/query';
 import { useDebouncedValue } from '../../components/use-debounced-value';
 import { STATE_LABELS } from './labels';
 import { SavedSearchList } from './SavedSearchList';
@@ -164,7 +161,8 @@ export function FilterPanel({
   currencies: readonly string[];
 }) {
   const [draft, setDraft] = useState(form);
-  const [saved, setSaved] = useState<SuspenseSavedSearchDto[]>([]);
+  const savedSearches = useApiQuery('suspense:saved-searches', {});
+  const saveSearch = useApiMutation('suspense:save-search');
   const [saveName, setSaveName] = useState('');
   const [message, setMessage] = useState<string | null>(null);
   // A new form from the page (a count chip, a saved search) replaces what is being typed.
@@ -184,11 +182,6 @@ export function FilterPanel({
     if (JSON.stringify(debounced) !== JSON.stringify(latest.current.form)) latest.current.onChange(debounced);
   }, [debounced]);
 
-  const loadSaved = (): void => {
-    call('suspense:saved-searches', {}).then(setSaved, (err: unknown) => setMessage(errorMessage(err)));
-  };
-  useEffect(loadSaved, []);
-
   const set = (patch: Partial<FilterForm>): void => setDraft((d) => ({ ...d, ...patch }));
   const setNow = (patch: Partial<FilterForm>): void => {
     const next = { ...draft, ...patch };
@@ -207,10 +200,10 @@ export function FilterPanel({
   const save = async (): Promise<void> => {
     if (!saveName.trim() || 'problem' in parsed) return;
     try {
-      await call('suspense:save-search', { name: saveName.trim(), filters: parsed.filters });
+      // A saved search refreshes the list (every successful change marks the reads stale).
+      await saveSearch.run({ name: saveName.trim(), filters: parsed.filters });
       setSaveName('');
       setMessage(null);
-      loadSaved();
     } catch (err) {
       setMessage(errorMessage(err));
     }
@@ -380,9 +373,8 @@ export function FilterPanel({
         Saved searches
       </Typography>
       <SavedSearchList
-        saved={saved}
+        saved={savedSearches.data ?? []}
         onOpen={(s) => setNow(formOf(s.filters))}
-        onChanged={loadSaved}
         onError={setMessage}
       />
       <Box sx={{ display: 'flex', gap: 0.5, alignItems: 'center' }}>
@@ -410,9 +402,9 @@ export function FilterPanel({
           </span>
         </Tooltip>
       </Box>
-      {message && (
+      {(message ?? savedSearches.error) && (
         <Typography variant="caption" color="error">
-          {message}
+          {message ?? savedSearches.error}
         </Typography>
       )}
     </Box>

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useImperativeHandle, useMemo, useRef, type Ref } from 'react';
+import { useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState, type Ref } from 'react';
 import Box from '@mui/material/Box';
 import Chip from '@mui/material/Chip';
 import { alpha, useTheme } from '@mui/material/styles';
@@ -13,13 +13,15 @@ import {
   type IDatasource,
   type IGetRowsParams,
   type RowSelectionOptions,
+  type SortChangedEvent,
 } from 'ag-grid-community';
 import { AgGridReact } from 'ag-grid-react';
 import type { CommandInput } from '../../../../src-shared/api/contract';
 import type { SuspenseRowDto, SuspenseSearchDto } from '../../../../src-shared/dto/suspense';
-import { call, errorMessage } from '../../api/client';
+import { errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { createGridTheme } from '../../components/grid-theme';
+import { useApiFetch, useApiQuery } from '../../components/query';
 import type { QueueFilters } from './FilterPanel';
 import { STATE_LABELS, STATE_TONES } from './labels';
 
@@ -29,6 +31,7 @@ ModuleRegistry.registerModules([AllCommunityModule]);
 const BLOCK_SIZE = 100;
 
 type SortBy = NonNullable<CommandInput<'suspense:search'>['sortBy']>;
+type Sort = { sortBy: SortBy; sortDir: 'asc' | 'desc' } | null;
 
 const SORTABLE: ReadonlySet<string> = new Set<SortBy>([
   'paymentId',
@@ -49,10 +52,26 @@ const SORTABLE: ReadonlySet<string> = new Set<SortBy>([
   'payType',
 ]);
 
+/** The grid's sort as the search takes it (a column the service cannot sort by is left to its default). */
+function sortOf(colId: string | undefined, dir: 'asc' | 'desc' | null | undefined): Sort {
+  return colId && dir && SORTABLE.has(colId) ? { sortBy: colId as SortBy, sortDir: dir } : null;
+}
+
+/**
+ * One block of the search. The first block brings the totals and counts of the whole result; the page's read of
+ * it and the grid's share one cache entry, so they must be built alike.
+ */
+function blockInput(
+  filters: QueueFilters,
+  sort: Sort,
+  offset: number,
+  limit: number,
+): CommandInput<'suspense:search'> {
+  return { ...filters, limit, offset, totals: offset === 0, ...(sort ?? {}) };
+}
+
 /** What the page can ask of the grid. */
 export type QueueGridHandle = {
-  /** Drops every loaded block and fetches the visible ones again (after a move or a filter change). */
-  reload: () => void;
   /** Clears the row selection. */
   clearSelection: () => void;
 };
@@ -79,29 +98,35 @@ export function QueueGrid({
   const gridTheme = useMemo(() => createGridTheme(theme), [theme]);
   const { money } = useAppInfo();
   const apiRef = useRef<GridApi<SuspenseRowDto> | null>(null);
+  const fetchBlock = useApiFetch();
+  const [sort, setSort] = useState<Sort>(null);
+  // The first block is read through the shared cache like every screen's data: a new filter keeps the rows on
+  // show while it loads, and a ledger event (another window, the CLI, a move made here) reads it again.
+  const first = useApiQuery('suspense:search', blockInput(filters, sort, 0, BLOCK_SIZE), {
+    keepPrevious: true,
+  });
+  // The filters the rows on show belong to; the grid's later blocks are read with them.
   const filtersRef = useRef(filters);
-  const callbacks = useRef({ onTotals, onError });
+  const callbacks = useRef({ onTotals, onError, filters });
   useEffect(() => {
-    callbacks.current = { onTotals, onError };
+    callbacks.current = { onTotals, onError, filters };
   });
 
   const datasource = useMemo<IDatasource>(
     () => ({
       getRows: (params: IGetRowsParams) => {
-        const sort = params.sortModel[0];
-        const first = params.startRow === 0;
-        call('suspense:search', {
-          ...filtersRef.current,
-          limit: params.endRow - params.startRow,
-          offset: params.startRow,
-          // The totals and counts belong to the whole result; the first block brings them.
-          totals: first,
-          ...(sort && SORTABLE.has(sort.colId) ? { sortBy: sort.colId as SortBy, sortDir: sort.sort } : {}),
-        }).then(
+        const column = params.sortModel[0];
+        const input = blockInput(
+          filtersRef.current,
+          sortOf(column?.colId, column?.sort),
+          params.startRow,
+          params.endRow - params.startRow,
+        );
+        fetchBlock('suspense:search', input).then(
           (page) => {
             const last = page.nextCursor === null ? params.startRow + page.rows.length : -1;
             params.successCallback(page.rows, last);
-            if (first) callbacks.current.onTotals(page);
+            if (input.totals) callbacks.current.onTotals(page);
           },
           (err: unknown) => {
             params.failCallback();
@@ -110,28 +135,27 @@ export function QueueGrid({
         );
       },
     }),
-    [],
+    [fetchBlock],
   );
 
+  // Each time a read of the first block settles (new filters, a new sort, or fresh data after the ledger changed),
+  // the grid reads its blocks again from the cache: the rows on show stay until theirs arrive, so nothing blanks.
   useEffect(() => {
-    if (JSON.stringify(filtersRef.current) === JSON.stringify(filters)) return;
-    filtersRef.current = filters;
-    apiRef.current?.deselectAll();
-    apiRef.current?.purgeInfiniteCache();
-  }, [filters]);
+    const api = apiRef.current;
+    if (first.fetching || !api) return;
+    const next = callbacks.current.filters;
+    if (JSON.stringify(filtersRef.current) !== JSON.stringify(next)) {
+      filtersRef.current = next;
+      api.deselectAll();
+    }
+    api.refreshInfiniteCache();
+  }, [first.fetching]);
 
   useEffect(() => {
     apiRef.current?.redrawRows();
   }, [selectedId]);
 
-  useImperativeHandle(
-    handleRef,
-    () => ({
-      reload: () => apiRef.current?.purgeInfiniteCache(),
-      clearSelection: () => apiRef.current?.deselectAll(),
-    }),
-    [],
-  );
+  useImperativeHandle(handleRef, () => ({ clearSelection: () => apiRef.current?.deselectAll() }), []);
 
   const columns = useMemo<ColDef<SuspenseRowDto>[]>(
     () => [
@@ -205,6 +229,11 @@ export function QueueGrid({
   const onGridReady = useCallback((e: GridReadyEvent<SuspenseRowDto>) => {
     apiRef.current = e.api;
   }, []);
+  // The grid reloads its own blocks on a new sort; the first-block read follows it so both share the cache.
+  const onSortChanged = useCallback((e: SortChangedEvent<SuspenseRowDto>) => {
+    const column = e.api.getColumnState().find((c) => c.sort);
+    setSort(sortOf(column?.colId, column?.sort));
+  }, []);
 
   return (
     <Box
@@ -229,6 +258,7 @@ export function QueueGrid({
         suppressMultiSort
         tooltipShowDelay={400}
         onGridReady={onGridReady}
+        onSortChanged={onSortChanged}
         onRowClicked={(e) => {
           if (e.data) onSelect(e.data.paymentId);
         }}

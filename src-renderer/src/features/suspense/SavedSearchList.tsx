@@ -7,29 +7,32 @@ import Tooltip from '@mui/material/Tooltip';
 import DeleteOutlineIcon from '@mui/icons-material/DeleteOutlined';
 import EditOutlinedIcon from '@mui/icons-material/EditOutlined';
 import type { SuspenseSavedSearchDto } from '../../../../src-shared/dto/suspense';
-import { call, errorMessage } from '../../api/client';
+import { errorMessage } from '../../api/client';
+import { useApiMutation } from '../../components/query';
 
-/** The operator's saved searches: open one, rename it in place (Enter keeps, Escape drops) or delete it. */
+/**
+ * The operator's saved searches: open one, rename it in place (Enter keeps, Escape drops) or delete it. A
+ * successful change marks the list stale, so it reads again.
+ */
 export function SavedSearchList({
   saved,
   onOpen,
-  onChanged,
   onError,
 }: {
   saved: readonly SuspenseSavedSearchDto[];
   onOpen: (s: SuspenseSavedSearchDto) => void;
-  onChanged: () => void;
   onError: (message: string | null) => void;
 }) {
   const [renaming, setRenaming] = useState<{ id: number; name: string } | null>(null);
+  const renameSearch = useApiMutation('suspense:rename-search');
+  const deleteSearch = useApiMutation('suspense:delete-search');
 
   const rename = async (): Promise<void> => {
     if (!renaming || !renaming.name.trim()) return;
     try {
-      await call('suspense:rename-search', { id: renaming.id, name: renaming.name.trim() });
+      await renameSearch.run({ id: renaming.id, name: renaming.name.trim() });
       setRenaming(null);
       onError(null);
-      onChanged();
     } catch (err) {
       onError(errorMessage(err));
     }
@@ -80,8 +83,9 @@ export function SavedSearchList({
             aria-label={`Delete saved search ${s.name}`}
             data-testid={`delete-search-${s.name}`}
             onClick={() => {
-              call('suspense:delete-search', { id: s.id }).then(onChanged, (err: unknown) =>
-                onError(errorMessage(err)),
+              deleteSearch.run({ id: s.id }).then(
+                () => onError(null),
+                (err: unknown) => onError(errorMessage(err)),
               );
             }}
           >

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -14,17 +14,15 @@ import type {
   SuspenseSearchDto,
 } from '../../../../src-shared/dto/suspense';
 import { mayRun } from '../../../../src-shared/api/roles';
-import { call, errorMessage, onEvent } from '../../api/client';
+import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
-import {
-  ApplyDialog,
-  CodeDialog,
-  DistributeDialog,
-  NoteDialog,
-  RecycleDialog,
-  type TargetDraft,
-} from './dialogs';
+import { useApiMutation } from '../../components/query';
+import { ApplyDialog } from './ApplyDialog';
+import { CodeDialog } from './CodeDialog';
+import { DistributeDialog, type TargetDraft } from './DistributeDialog';
+import { NoteDialog } from './NoteDialog';
+import { RecycleDialog } from './RecycleDialog';
 import { EMPTY_FORM, FilterPanel, filtersOf, type FilterForm, type QueueFilters } from './FilterPanel';
 import { EntryPanel, parseEntryRef } from './EntryPanel';
 import { QueueGrid, type QueueGridHandle } from './QueueGrid';
@@ -76,7 +74,11 @@ export function SuspensePage({
   const selectedId = item !== null && /^\d+$/.test(item) ? Number(item) : null;
   const [selection, setSelection] = useState<number[]>([]);
   const [open, setOpen] = useState<Open | null>(null);
-  const [version, setVersion] = useState(0);
+  // Moves go through the shared cache's mutations: on success every read (queue, counts, work panel) reads again.
+  const assign = useApiMutation('suspense:assign');
+  const changeReason = useApiMutation('suspense:change-reason');
+  const remove = useApiMutation('suspense:remove');
+  const reverse = useApiMutation('suspense:reverse');
   const [message, setMessage] = useState<{ severity: 'success' | 'error'; text: string } | null>(null);
   const grid = useRef<QueueGridHandle>(null);
   const roles = info?.operator.roles ?? [];
@@ -93,14 +95,6 @@ export function SuspensePage({
     (id: number | null, options?: NavigateOptions) => onItem(id === null ? null : String(id), options),
     [onItem],
   );
-  const refresh = useCallback(() => {
-    grid.current?.reload();
-    setVersion((v) => v + 1);
-  }, []);
-
-  // Another window or the CLI may move payments too; the queue follows the ledger.
-  useEffect(() => onEvent('ledger:changed', refresh), [refresh]);
-
   const done = (m: SuspenseMoveDto): void => {
     setOpen(null);
     setMessage({ severity: 'success', text: moveText(m) });
@@ -109,7 +103,6 @@ export function SuspensePage({
     const next = m.suspended.length === 1 ? m.suspended[0]?.paymentId : undefined;
     // The payment it replaces is gone from the queue, so the step replaces it in the history too.
     if (next !== undefined) select(next, { replace: true });
-    refresh();
   };
 
   const onAction = (action: PanelAction, detail: SuspenseDetailDto): void => {
@@ -289,7 +282,6 @@ export function SuspensePage({
         ) : (
           <WorkPanel
             paymentId={selectedId}
-            version={version}
             onAction={onAction}
             onApplyCandidate={(detail, c) =>
               setOpen({ kind: 'apply', detail, accountNo: c.accountNo, billNo: c.billNo ?? '' })
@@ -317,14 +309,7 @@ export function SuspensePage({
         />
       )}
       {open?.kind === 'note' && (
-        <NoteDialog
-          detail={open.detail}
-          onClose={() => setOpen(null)}
-          onDone={() => {
-            setOpen(null);
-            refresh();
-          }}
-        />
+        <NoteDialog detail={open.detail} onClose={() => setOpen(null)} onDone={() => setOpen(null)} />
       )}
       {open?.kind === 'assign' && (
         <CodeDialog
@@ -337,7 +322,7 @@ export function SuspensePage({
           allowNone="Unassigned"
           initial={open.detail?.payment?.actionOwner ? String(open.detail.payment.actionOwner) : ''}
           onClose={() => setOpen(null)}
-          onConfirm={async (owner) => done(await call('suspense:assign', { paymentIds: open.ids, owner }))}
+          onConfirm={async (owner) => done(await assign.run({ paymentIds: open.ids, owner }))}
         />
       )}
       {open?.kind === 'change-reason' && (
@@ -350,7 +335,7 @@ export function SuspensePage({
           codes={codes.reasons}
           onClose={() => setOpen(null)}
           onConfirm={async (code) =>
-            done(await call('suspense:change-reason', { paymentIds: open.ids, reasonCode: code ?? 0 }))
+            done(await changeReason.run({ paymentIds: open.ids, reasonCode: code ?? 0 }))
           }
         />
       )}
@@ -372,7 +357,7 @@ export function SuspensePage({
           onClose={() => setOpen(null)}
           onConfirm={async (code) =>
             done(
-              await call('suspense:remove', {
+              await remove.run({
                 paymentId: open.detail.subject.paymentId,
                 reasonCode: code ?? 0,
               }),
@@ -397,7 +382,7 @@ export function SuspensePage({
           onClose={() => setOpen(null)}
           onConfirm={async (code) =>
             done(
-              await call('suspense:reverse', {
+              await reverse.run({
                 paymentId: open.detail.subject.paymentId,
                 reasonCode: code ?? 0,
               }),

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -8,13 +8,9 @@ import LinearProgress from '@mui/material/LinearProgress';
 import Paper from '@mui/material/Paper';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
-import type {
-  SuspenseCandidateDto,
-  SuspenseCandidatesDto,
-  SuspenseDetailDto,
-} from '../../../../src-shared/dto/suspense';
-import { call, errorMessage } from '../../api/client';
+import type { SuspenseCandidateDto, SuspenseDetailDto } from '../../../../src-shared/dto/suspense';
 import { useAppInfo } from '../../app/app-info';
+import { useApiQuery } from '../../components/query';
 import { usePaymentTimeline } from '../../components/PaymentTimelineDialog';
 import { ACTION_LABELS, MOVE_LABELS, STATE_LABELS, STATE_TONES } from './labels';
 import { useShortcuts } from '../../components/shortcuts';
@@ -120,50 +116,26 @@ function CandidateCard({
 /** The work panel of the selected payment: details, actions, matcher candidates and the case timeline. */
 export function WorkPanel({
   paymentId,
-  version,
   onAction,
   onApplyCandidate,
   onDistributeCandidate,
   onOpenPayment,
 }: {
   paymentId: number;
-  version: number;
   onAction: (action: PanelAction, detail: SuspenseDetailDto) => void;
   onApplyCandidate: (detail: SuspenseDetailDto, c: SuspenseCandidateDto) => void;
   onDistributeCandidate: (detail: SuspenseDetailDto, c: SuspenseCandidateDto) => void;
   onOpenPayment: (paymentId: number) => void;
 }) {
   const { money } = useAppInfo();
-  const [detail, setDetail] = useState<SuspenseDetailDto | null>(null);
-  const [candidates, setCandidates] = useState<SuspenseCandidatesDto | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  // Both reads follow the ledger (a move, another window's change), so the panel shows the payment as it is now.
+  const show = useApiQuery('suspense:show', { paymentId });
+  const detail = show.data;
+  const active = detail?.active === true;
+  const found = useApiQuery('suspense:candidates', { paymentId }, { enabled: active });
+  const candidates = active ? found.data : undefined;
+  const error = show.error ?? (active ? found.error : null);
   const timeline = usePaymentTimeline();
-  useEffect(() => {
-    let live = true;
-    call('suspense:show', { paymentId }).then(
-      (d) => {
-        if (!live) return;
-        setError(null);
-        setDetail(d);
-        if (d.active)
-          call('suspense:candidates', { paymentId }).then(
-            (c) => {
-              if (live) setCandidates(c);
-            },
-            (err: unknown) => {
-              if (live) setError(errorMessage(err));
-            },
-          );
-        else setCandidates(null);
-      },
-      (err: unknown) => {
-        if (live) setError(errorMessage(err));
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [paymentId, version]);
 
   useShortcuts(
     'Payment Center',

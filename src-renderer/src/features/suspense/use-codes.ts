@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useMemo } from 'react';
 import type { ReasonCodeDto } from '../../../../src-shared/dto/codes';
-import { call } from '../../api/client';
+import { useApiQuery } from '../../components/query';
 
 /** Reason-code lists the Payment Center uses, by domain. */
 export type SuspenseCodes = {
@@ -10,30 +10,19 @@ export type SuspenseCodes = {
   paymentReversalReasons: ReasonCodeDto[];
 };
 
-const EMPTY: SuspenseCodes = { reasons: [], owners: [], reversalReasons: [], paymentReversalReasons: [] };
+const NONE: ReasonCodeDto[] = [];
 
-/** Loads the suspense reasons (14), action owners (15), suspense reversal reasons (16) and payment reversal reasons (17). */
+/**
+ * Reads the suspense reasons (14), action owners (15), suspense reversal reasons (16) and payment reversal reasons
+ * (17). A list that fails stays empty: the lists only help the analyst pick, and the services check every code.
+ */
 export function useSuspenseCodes(): SuspenseCodes {
-  const [codes, setCodes] = useState<SuspenseCodes>(EMPTY);
-  useEffect(() => {
-    let live = true;
-    Promise.all([14, 15, 16, 17].map((domainId) => call('codes:list', { domainId }))).then(
-      ([reasons, owners, reversalReasons, paymentReversalReasons]) => {
-        if (live)
-          setCodes({
-            reasons: reasons ?? [],
-            owners: owners ?? [],
-            reversalReasons: reversalReasons ?? [],
-            paymentReversalReasons: paymentReversalReasons ?? [],
-          });
-      },
-      () => {
-        // The lists only help the analyst pick; the services check every code, so an empty list is safe.
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, []);
-  return codes;
+  const reasons = useApiQuery('codes:list', { domainId: 14 }).data ?? NONE;
+  const owners = useApiQuery('codes:list', { domainId: 15 }).data ?? NONE;
+  const reversalReasons = useApiQuery('codes:list', { domainId: 16 }).data ?? NONE;
+  const paymentReversalReasons = useApiQuery('codes:list', { domainId: 17 }).data ?? NONE;
+  return useMemo(
+    () => ({ reasons, owners, reversalReasons, paymentReversalReasons }),
+    [reasons, owners, reversalReasons, paymentReversalReasons],
+  );
 }
