@@ -125,6 +125,9 @@ export type FormDialogProps = {
   testId: string;
   /** Prefix of the parts' test ids; the dialog's test id when absent. */
   partsTestId?: string;
+  /** Test ids a dialog had before the kit, kept for its tests (else `<parts>-save` / `<parts>-cancel`). */
+  submitTestId?: string;
+  cancelTestId?: string;
   maxWidth?: DialogProps['maxWidth'];
   children: ReactNode;
   /** Extra actions left of Cancel. */
@@ -146,6 +149,8 @@ export function FormDialog({
   submitDisabled = false,
   testId,
   partsTestId = testId,
+  submitTestId = `${partsTestId}-save`,
+  cancelTestId = `${partsTestId}-cancel`,
   maxWidth = 'sm',
   children,
   actions,
@@ -189,14 +194,14 @@ export function FormDialog({
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           {actions}
-          <Button onClick={onClose} disabled={busy} data-testid={`${partsTestId}-cancel`}>
+          <Button onClick={onClose} disabled={busy} data-testid={cancelTestId}>
             {cancelLabel}
           </Button>
           <Button
             type="submit"
             variant="contained"
             disabled={busy || submitDisabled}
-            data-testid={`${partsTestId}-save`}
+            data-testid={submitTestId}
           >
             {submitLabel}
           </Button>

@@ -39,6 +39,7 @@ export function HealthDot({ p }: { p: ProcessorDto }) {
 export function ProcessorHealthStatus() {
   const { processors, reload } = useProcessors();
   const schedule = (processors ?? []).map((p) => `${p.name}:${p.heartbeatSec}`).join(',');
+  // A heartbeat is a write (the service records the health it found), not a read: timers, then a re-read.
   useEffect(() => {
     if (!schedule) return;
     const timers = schedule.split(',').map((entry) => {
