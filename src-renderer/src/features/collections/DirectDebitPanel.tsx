@@ -83,7 +83,15 @@ function FilesTable({
 }) {
   const { money } = useAppInfo();
   return (
-    <Table size="small" data-testid={testId}>
+    // Tighter cells so the Actions column fits the card in a 1280-wide window.
+    <Table
+      size="small"
+      data-testid={testId}
+      sx={{
+        '& .MuiTableCell-sizeSmall': { px: 1 },
+        '& .MuiTableCell-sizeSmall:first-of-type': { pl: 2 },
+      }}
+    >
       <TableHead>
         <TableRow>
           <TableCell>File</TableCell>

@@ -220,8 +220,17 @@ export function CreditorsPanel({ canEdit }: { canEdit: boolean }) {
         )}
       </Box>
       {error && <Alert severity="error">{error}</Alert>}
+      {/* Fits a 1280-wide window: tighter cells, the name wraps, the bank data takes two lines; a longer
+          row still scrolls inside the card. */}
       <TableContainer sx={{ overflowX: 'auto' }}>
-        <Table size="small">
+        <Table
+          size="small"
+          aria-label="Direct-debit creditors"
+          sx={{
+            '& .MuiTableCell-sizeSmall': { px: 1 },
+            '& .MuiTableCell-sizeSmall:first-of-type': { pl: 2 },
+          }}
+        >
           <TableHead>
             <TableRow>
               <TableCell>Code</TableCell>
@@ -242,12 +251,22 @@ export function CreditorsPanel({ canEdit }: { canEdit: boolean }) {
                   {c.isDefault ? ' ★' : ''}
                 </TableCell>
                 <TableCell>{c.scheme.toUpperCase()}</TableCell>
-                <TableCell>{c.name}</TableCell>
+                <TableCell sx={{ whiteSpace: 'normal', minWidth: 140 }}>{c.name}</TableCell>
                 <TableCell sx={{ fontFamily: 'monospace' }}>{c.identifier}</TableCell>
-                <TableCell sx={{ fontFamily: 'monospace', fontSize: 12 }}>
-                  {c.scheme === 'sepa'
-                    ? `${c.iban ?? ''} ${c.bic ?? ''} · ${c.painVersion}`
-                    : (c.routingNo ?? '')}
+                <TableCell sx={{ fontFamily: 'monospace', fontSize: 12, lineHeight: 1.4 }}>
+                  {c.scheme === 'sepa' ? (
+                    <>
+                      {/* The space stays in the text (copy, find), the line break is only visual. */}
+                      <Box component="span" sx={{ display: 'block' }}>
+                        {c.iban ?? ''}{' '}
+                      </Box>
+                      <Box component="span" sx={{ display: 'block', color: 'text.secondary', fontSize: 11 }}>
+                        {c.bic ?? ''} · {c.painVersion}
+                      </Box>
+                    </>
+                  ) : (
+                    (c.routingNo ?? '')
+                  )}
                 </TableCell>
                 <TableCell>{c.currency}</TableCell>
                 <TableCell align="right">{c.mandates}</TableCell>
