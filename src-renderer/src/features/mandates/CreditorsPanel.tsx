@@ -261,7 +261,7 @@ export function CreditorsPanel({ canEdit }: { canEdit: boolean }) {
                         {c.iban ?? ''}{' '}
                       </Box>
                       <Box component="span" sx={{ display: 'block', color: 'text.secondary', fontSize: 11 }}>
-                        {c.bic ?? ''} · {c.painVersion}
+                        {[c.bic, c.painVersion].filter(Boolean).join(' · ')}
                       </Box>
                     </>
                   ) : (
