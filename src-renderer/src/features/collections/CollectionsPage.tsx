@@ -115,7 +115,12 @@ export function CollectionsPage({
           <HealthDot key={p.id} p={p} />
         ))}
         {processors && processors.length > 0 && (
-          <Button size="small" onClick={() => void test()} data-testid="processor-test">
+          <Button
+            size="small"
+            onClick={() => void test()}
+            sx={{ flexShrink: 0, whiteSpace: 'nowrap' }}
+            data-testid="processor-test"
+          >
             Test connection
           </Button>
         )}
