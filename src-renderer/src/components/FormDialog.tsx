@@ -125,8 +125,9 @@ export type FormDialogProps = {
   testId: string;
   /** Prefix of the parts' test ids; the dialog's test id when absent. */
   partsTestId?: string;
-  /** Test id of the submit button when an older dialog's id must stay (else `<parts>-save`). */
+  /** Test ids a dialog had before the kit, kept for its tests (else `<parts>-save` / `<parts>-cancel`). */
   submitTestId?: string;
+  cancelTestId?: string;
   /** Colour of the submit button: `warning` for an action that takes something back. */
   submitColor?: ButtonProps['color'];
   maxWidth?: DialogProps['maxWidth'];
@@ -151,6 +152,7 @@ export function FormDialog({
   testId,
   partsTestId = testId,
   submitTestId = `${partsTestId}-save`,
+  cancelTestId = `${partsTestId}-cancel`,
   submitColor = 'primary',
   maxWidth = 'sm',
   children,
@@ -195,7 +197,7 @@ export function FormDialog({
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           {actions}
-          <Button onClick={onClose} disabled={busy} data-testid={`${partsTestId}-cancel`}>
+          <Button onClick={onClose} disabled={busy} data-testid={cancelTestId}>
             {cancelLabel}
           </Button>
           <Button

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -6,7 +6,7 @@ import Tab from '@mui/material/Tab';
 import Tabs from '@mui/material/Tabs';
 import Typography from '@mui/material/Typography';
 import { mayRun } from '../../../../src-shared/api/roles';
-import { call, errorMessage, onEvent } from '../../api/client';
+import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { DailySummaryPanel } from './DailySummaryPanel';
 import { DirectDebitPanel } from './DirectDebitPanel';
@@ -65,16 +65,14 @@ export function CollectionsPage({
     {
       keys: 'F5',
       label: 'Refresh (processors and the open tab)',
+      // Remounting the tab re-reads its queries (every cached read is stale at once).
       run: () => {
-        void reload();
+        reload();
         setRefreshKey((k) => k + 1);
       },
     },
   ]);
   const [testMessage, setTestMessage] = useState<string | null>(null);
-  // Runs and recovery change the follow-ups and the day's figures: re-read them when the ledger changes.
-  const [changes, setChanges] = useState(0);
-  useEffect(() => onEvent('ledger:changed', () => setChanges((n) => n + 1)), []);
 
   const test = async () => {
     try {
@@ -83,7 +81,7 @@ export function CollectionsPage({
     } catch (err) {
       setTestMessage(errorMessage(err));
     }
-    await reload();
+    reload();
   };
 
   return (
@@ -117,7 +115,12 @@ export function CollectionsPage({
           <HealthDot key={p.id} p={p} />
         ))}
         {processors && processors.length > 0 && (
-          <Button size="small" onClick={() => void test()} data-testid="processor-test">
+          <Button
+            size="small"
+            onClick={() => void test()}
+            sx={{ flexShrink: 0, whiteSpace: 'nowrap' }}
+            data-testid="processor-test"
+          >
             Test connection
           </Button>
         )}
@@ -149,8 +152,8 @@ export function CollectionsPage({
         )}
         {tab === 'dd' && <DirectDebitPanel canRun={mayRun(roles, 'dd:run')} />}
         {tab === 'recovery' && <RecoveryPanel canResolve={mayRun(roles, 'recovery:resolve')} />}
-        {tab === 'follow-ups' && <FollowUpsPanel reloadKey={changes} />}
-        {tab === 'daily' && <DailySummaryPanel reloadKey={changes} />}
+        {tab === 'follow-ups' && <FollowUpsPanel />}
+        {tab === 'daily' && <DailySummaryPanel />}
         {tab === 'payments' && <PaymentsPanel processors={processors ?? []} />}
         {tab === 'mandates' && <MandatesPanel />}
         {tab === 'mandate-file' && <MandateImportPanel canApply={mayRun(roles, 'mandates:import')} />}

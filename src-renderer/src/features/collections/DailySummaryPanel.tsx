@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Chip from '@mui/material/Chip';
@@ -10,34 +10,21 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import type { DailySummaryDto } from '../../../../src-shared/dto/processors';
-import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
+import { useApiQuery } from '../../components/query';
 
 /**
  * The daily processor summary (recovery:daily): what was sent on one day per command and result, with the
  * amounts per currency (never added across currencies), and what is still open now. Yesterday by default.
  */
-export function DailySummaryPanel({ reloadKey }: { reloadKey: number }) {
+export function DailySummaryPanel() {
   const { money } = useAppInfo();
   const [date, setDate] = useState('');
-  const [data, setData] = useState<DailySummaryDto | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    call('recovery:daily', /^\d{4}-\d{2}-\d{2}$/.test(date) ? { date } : {}).then(
-      (v) => {
-        if (!live) return;
-        setData(v);
-        setError(null);
-      },
-      (err: unknown) => live && setError(errorMessage(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [date, reloadKey]);
+  // Until the field holds a whole date the service's default day (yesterday) is read.
+  const { data, error } = useApiQuery('recovery:daily', /^\d{4}-\d{2}-\d{2}$/.test(date) ? { date } : {}, {
+    keepPrevious: true,
+  });
   return (
     <Paper variant="outlined" data-testid="daily-summary">
       <Box sx={{ px: 2, py: 1.5, display: 'flex', gap: 2, alignItems: 'center', flexWrap: 'wrap' }}>

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -17,8 +17,8 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import type { ConfirmationDto } from '../../../../src-shared/dto/confirmations';
-import type { DdFileDetailDto, DdFileDto, DdRunDto, DdScheme } from '../../../../src-shared/dto/directdebit';
+import { z } from 'zod';
+import type { DdFileDto, DdRunDto, DdScheme } from '../../../../src-shared/dto/directdebit';
 import { call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { CancelJobButton, isCancelledError } from '../../app/CancelJobButton';
@@ -26,6 +26,15 @@ import { useJobProgress } from '../../app/use-job-progress';
 import { ConfirmationSummary } from '../../components/ConfirmationSummary';
 import { formatCount } from '../../components/format';
 import { download } from '../../components/download';
+import {
+  applyServerProblems,
+  fieldProps,
+  FormDialog,
+  inputShape,
+  useZodForm,
+} from '../../components/FormDialog';
+import { useApiMutation, useApiQuery } from '../../components/query';
+import { useConfirmation, type Prepared } from './use-confirmation';
 
 type RunForm = { scheme: DdScheme; collectionDate: string; kind: 'debit' | 'credit'; creditor: string };
 
@@ -74,7 +83,15 @@ function FilesTable({
 }) {
   const { money } = useAppInfo();
   return (
-    <Table size="small" data-testid={testId}>
+    // Tighter cells so the Actions column fits the card in a 1280-wide window.
+    <Table
+      size="small"
+      data-testid={testId}
+      sx={{
+        '& .MuiTableCell-sizeSmall': { px: 1 },
+        '& .MuiTableCell-sizeSmall:first-of-type': { pl: 2 },
+      }}
+    >
       <TableHead>
         <TableRow>
           <TableCell>File</TableCell>
@@ -143,34 +160,30 @@ function FilesTable({
   );
 }
 
-/** The confirmation of a run: the server's preview, then Run only on an explicit click (Cancel has focus). */
+/**
+ * The confirmation of a run: the server's preview (prepared by the opener), then Run only on an explicit click
+ * (Cancel has focus).
+ */
 function DdConfirmDialog({
   input,
+  prepared,
   onClose,
   onDone,
 }: {
   input: RunInput;
+  prepared: Prepared;
   onClose: () => void;
   onDone: (r: DdRunDto) => void;
 }) {
   const { money } = useAppInfo();
   const progress = useJobProgress();
-  const [preview, setPreview] = useState<ConfirmationDto | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { preview } = prepared;
+  const [runError, setError] = useState<string | null>(null);
+  const error = runError ?? prepared.error;
   const [running, setRunning] = useState(false);
   const [cancelled, setCancelled] = useState<string | null>(null);
   const job = running && progress?.kind === 'dd-run' ? progress : null;
   const posting = job && job.phase === 'post' && job.total > 0 ? job : null;
-  useEffect(() => {
-    let live = true;
-    call('confirmations:prepare', { operation: 'dd:run', input }).then(
-      (p) => live && setPreview(p),
-      (err: unknown) => live && setError(errorMessage(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [input]);
   const confirm = async () => {
     if (!preview) return;
     setRunning(true);
@@ -248,6 +261,60 @@ function DdConfirmDialog({
   );
 }
 
+const cancelSchema = z.object({ reason: inputShape('dd:cancel-file').reason });
+type CancelForm = z.input<typeof cancelSchema>;
+
+/** Cancels a ready file with a reason: its payments are reversed and its bills reopen. */
+function CancelFileDialog({
+  file,
+  onClose,
+  onCancelled,
+}: {
+  file: DdFileDto & { id: number };
+  onClose: () => void;
+  onCancelled: () => void;
+}) {
+  const cancel = useApiMutation('dd:cancel-file');
+  const form = useZodForm(cancelSchema, { reason: '' });
+  const [error, setError] = useState<string | null>(null);
+  const submit = form.handleSubmit(async (v) => {
+    setError(null);
+    try {
+      await cancel.run({ id: file.id, reason: v.reason });
+      onCancelled();
+    } catch (err) {
+      setError(applyServerProblems<CancelForm>(form, err, ['reason']) ?? errorMessage(err));
+    }
+  });
+  return (
+    <FormDialog
+      title={`Cancel ${file.messageId}?`}
+      testId="dd-cancel-dialog"
+      partsTestId="dd-cancel"
+      submitTestId="dd-cancel-confirm"
+      submitLabel="Cancel file"
+      cancelLabel="Keep it"
+      submitDisabled={form.watch('reason').trim() === ''}
+      onClose={onClose}
+      onSubmit={submit}
+      busy={cancel.busy}
+      error={error}
+    >
+      <Typography variant="body2">
+        Its {formatCount(file.count)} payments are reversed and the bills reopen. Only a file that was never
+        sent can be cancelled.
+      </Typography>
+      <TextField
+        fullWidth
+        size="small"
+        label="Reason"
+        {...fieldProps<CancelForm>(form, 'reason')}
+        slotProps={{ htmlInput: { 'data-testid': 'dd-cancel-reason', maxLength: 500 } }}
+      />
+    </FormDialog>
+  );
+}
+
 /**
  * Direct debit: a run form with a dry-run preview (files, counts, totals, skipped reasons), the run through
  * the confirmation dialog (approvals apply as for collection runs), the outgoing file registry with save,
@@ -263,26 +330,21 @@ export function DirectDebitPanel({ canRun }: { canRun: boolean }) {
   });
   const [preview, setPreview] = useState<DdRunDto | null>(null);
   const [confirming, setConfirming] = useState<RunInput | null>(null);
-  const [files, setFiles] = useState<DdFileDto[]>([]);
-  const [detail, setDetail] = useState<DdFileDetailDto | null>(null);
-  const [cancelling, setCancelling] = useState<DdFileDto | null>(null);
-  const [reason, setReason] = useState('');
+  const confirmation = useConfirmation();
+  const [openId, setOpenId] = useState<number | null>(null);
+  const [cancelling, setCancelling] = useState<(DdFileDto & { id: number }) | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-
-  const load = useCallback(
-    () =>
-      call('dd:files', { limit: 200 }).then(
-        (r) => setFiles(r.rows),
-        (err: unknown) => setError(errorMessage(err)),
-      ),
-    [],
+  const filesQuery = useApiQuery('dd:files', { limit: 200 });
+  const files = filesQuery.data?.rows ?? [];
+  const detailQuery = useApiQuery(
+    'dd:show-file',
+    { id: openId ?? 0 },
+    { enabled: openId !== null, keepPrevious: true },
   );
-  useEffect(() => {
-    void load();
-  }, [load]);
-  const open = (id: number) =>
-    call('dd:show-file', { id }).then(setDetail, (err: unknown) => setError(errorMessage(err)));
+  const detail = openId === null ? null : (detailQuery.data ?? null);
+  const markSent = useApiMutation('dd:mark-sent');
+  const shownError = error ?? filesQuery.error ?? detailQuery.error;
 
   const dryRun = async () => {
     setError(null);
@@ -296,38 +358,25 @@ export function DirectDebitPanel({ canRun }: { canRun: boolean }) {
   };
   const action = async (what: 'save' | 'sent' | 'cancel', f: DdFileDto) => {
     if (f.id === null) return;
+    const id = f.id;
     setError(null);
     setNotice(null);
+    if (what === 'cancel') {
+      setCancelling({ ...f, id });
+      return;
+    }
     try {
       if (what === 'save') {
-        const t = await call('dd:file-text', { id: f.id });
+        const t = await call('dd:file-text', { id });
         download(t.name, 'application/octet-stream', t.text);
         setNotice(`${t.name} regenerated (sha256 ${t.sha256.slice(0, 12)}… matches the registry)`);
-      } else if (what === 'sent') {
-        await call('dd:mark-sent', { id: f.id });
-        setNotice(`${f.messageId} marked sent`);
       } else {
-        setReason('');
-        setCancelling(f);
-        return;
+        // The mutation refreshes the registry and the open file.
+        await markSent.run({ id });
+        setNotice(`${f.messageId} marked sent`);
       }
-      await load();
-      if (detail?.id === f.id) await open(f.id);
     } catch (err) {
       setError(errorMessage(err));
-    }
-  };
-  const cancelFile = async () => {
-    if (!cancelling?.id) return;
-    try {
-      await call('dd:cancel-file', { id: cancelling.id, reason });
-      setNotice(`${cancelling.messageId} cancelled: its payments are reversed and the bills reopened`);
-      setCancelling(null);
-      await load();
-      await open(cancelling.id);
-    } catch (err) {
-      setError(errorMessage(err));
-      setCancelling(null);
     }
   };
   const skipped = Object.entries(preview?.skipped ?? {});
@@ -384,17 +433,19 @@ export function DirectDebitPanel({ canRun }: { canRun: boolean }) {
           variant="contained"
           disabled={!canRun}
           onClick={() => {
+            const input = inputOf(form);
             setError(null);
-            setConfirming(inputOf(form));
+            setConfirming(input);
+            confirmation.prepare('dd:run', input);
           }}
           data-testid="dd-run"
         >
           Run…
         </Button>
       </Paper>
-      {error && (
+      {shownError && (
         <Alert severity="error" onClose={() => setError(null)} data-testid="dd-error">
-          {error}
+          {shownError}
         </Alert>
       )}
       {notice && (
@@ -428,7 +479,7 @@ export function DirectDebitPanel({ canRun }: { canRun: boolean }) {
         <Typography variant="subtitle2" gutterBottom>
           Bank files
         </Typography>
-        {files.length === 0 ? (
+        {filesQuery.loading ? null : files.length === 0 ? (
           <Typography variant="body2" color="text.secondary">
             No files yet.
           </Typography>
@@ -436,7 +487,7 @@ export function DirectDebitPanel({ canRun }: { canRun: boolean }) {
           <FilesTable
             files={files}
             canRun={canRun}
-            onOpen={(id) => void open(id)}
+            onOpen={setOpenId}
             onAction={(a, f) => void action(a, f)}
             testId="dd-files"
           />
@@ -489,48 +540,35 @@ export function DirectDebitPanel({ canRun }: { canRun: boolean }) {
       {confirming && (
         <DdConfirmDialog
           input={confirming}
-          onClose={() => setConfirming(null)}
+          prepared={confirmation.prepared}
+          onClose={() => {
+            setConfirming(null);
+            confirmation.clear();
+          }}
           onDone={(r) => {
             setConfirming(null);
+            confirmation.clear();
             setPreview(null);
             setNotice(
               `${r.files.length} file${r.files.length === 1 ? '' : 's'} written, ${formatCount(r.payments)} payments posted`,
             );
+            filesQuery.refetch();
             const first = r.files[0]?.id;
-            void load().then(() => (first ? open(first) : undefined));
+            if (first) setOpenId(first);
           }}
         />
       )}
-      <Dialog open={cancelling !== null} onClose={() => setCancelling(null)} data-testid="dd-cancel-dialog">
-        <DialogTitle>Cancel {cancelling?.messageId}?</DialogTitle>
-        <DialogContent>
-          <Typography variant="body2" sx={{ mb: 2 }}>
-            Its {formatCount(cancelling?.count ?? 0)} payments are reversed and the bills reopen. Only a file
-            that was never sent can be cancelled.
-          </Typography>
-          <TextField
-            autoFocus
-            fullWidth
-            size="small"
-            label="Reason"
-            value={reason}
-            onChange={(e) => setReason(e.target.value)}
-            slotProps={{ htmlInput: { 'data-testid': 'dd-cancel-reason' } }}
-          />
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={() => setCancelling(null)}>Keep it</Button>
-          <Button
-            color="error"
-            variant="contained"
-            disabled={reason.trim() === ''}
-            onClick={() => void cancelFile()}
-            data-testid="dd-cancel-confirm"
-          >
-            Cancel file
-          </Button>
-        </DialogActions>
-      </Dialog>
+      {cancelling && (
+        <CancelFileDialog
+          file={cancelling}
+          onClose={() => setCancelling(null)}
+          onCancelled={() => {
+            setNotice(`${cancelling.messageId} cancelled: its payments are reversed and the bills reopen`);
+            setCancelling(null);
+            setOpenId(cancelling.id);
+          }}
+        />
+      )}
     </Box>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Chip from '@mui/material/Chip';
@@ -12,7 +12,7 @@ import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import type { WorkflowItemDto } from '../../../../src-shared/dto/processors';
-import { call, errorMessage } from '../../api/client';
+import { useApiQuery } from '../../components/query';
 
 type Status = 'open' | 'done' | 'all';
 type Kind = 'retry' | 'all';
@@ -33,25 +33,11 @@ const KIND_COLOR: Readonly<Record<string, 'warning' | 'error' | 'default'>> = {
  * after which the next run charges again), hard declines and exhausted retries that moved an account to a
  * manual pay type, and processor errors.
  */
-export function FollowUpsPanel({ reloadKey }: { reloadKey: number }) {
+export function FollowUpsPanel() {
   const [status, setStatus] = useState<Status>('open');
   const [kind, setKind] = useState<Kind>('retry');
-  const [rows, setRows] = useState<WorkflowItemDto[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    call('collect:workflow', { status, limit: 1000 }).then(
-      (v) => {
-        if (!live) return;
-        setRows(v.rows);
-        setError(null);
-      },
-      (err: unknown) => live && setError(errorMessage(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [status, reloadKey]);
+  const { data, error } = useApiQuery('collect:workflow', { status, limit: 1000 }, { keepPrevious: true });
+  const rows = data?.rows ?? null;
   const shown = (rows ?? []).filter((w) => kind === 'all' || isRetry(w));
   return (
     <Paper variant="outlined" data-testid="follow-ups">

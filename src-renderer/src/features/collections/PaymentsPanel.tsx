@@ -1,13 +1,9 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Checkbox from '@mui/material/Checkbox';
 import Chip from '@mui/material/Chip';
-import Dialog from '@mui/material/Dialog';
-import DialogActions from '@mui/material/DialogActions';
-import DialogContent from '@mui/material/DialogContent';
-import DialogTitle from '@mui/material/DialogTitle';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import MenuItem from '@mui/material/MenuItem';
 import Paper from '@mui/material/Paper';
@@ -18,14 +14,22 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import type {
-  PaymentMethodDto,
-  PendingPaymentDto,
-  ProcessorDto,
-} from '../../../../src-shared/dto/processors';
+import { z } from 'zod';
+import type { PendingPaymentDto, ProcessorDto } from '../../../../src-shared/dto/processors';
 import type { ReasonCodeDto } from '../../../../src-shared/dto/codes';
-import { call, errorMessage, onEvent } from '../../api/client';
+import { KNOWN_EXPONENTS } from '../../../../src-shared/money';
+import { errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
+import {
+  amountText,
+  applyServerProblems,
+  fieldProps,
+  FormDialog,
+  inputShape,
+  useZodForm,
+} from '../../components/FormDialog';
+import { useApiMutation, useApiQuery } from '../../components/query';
+import { useDebouncedValue } from '../../components/use-debounced-value';
 
 type CardToken = { token: string; last4: string; brand: string };
 
@@ -78,72 +82,93 @@ function SecureCardEntry({
   );
 }
 
+/** Refund reasons (code domain 18). */
+const REFUND_REASON_DOMAIN = 18;
+
+const refundShape = inputShape('pay:refund');
+
+/** The refund form: an optional part amount in the payment's currency, and a refund reason. */
+function refundSchema(exponent: number) {
+  return z.object({
+    amount: amountText(exponent, { optional: true }),
+    reasonCode: z.string().transform(Number).pipe(refundShape.reasonCode),
+  });
+}
+
+type RefundForm = z.input<ReturnType<typeof refundSchema>>;
+
 /** Refund of a confirmed payment: full by default, or a part, with a refund reason. */
 function RefundDialog({
   pending,
+  reasons,
   onClose,
 }: {
-  pending: PendingPaymentDto | null;
+  pending: PendingPaymentDto & { txnId: number };
+  reasons: ReasonCodeDto[];
   onClose: (done: boolean) => void;
 }) {
-  const [amount, setAmount] = useState('');
-  const [reasons, setReasons] = useState<ReasonCodeDto[]>([]);
-  const [reason, setReason] = useState<number | ''>('');
+  const { info } = useAppInfo();
+  const exponent =
+    info?.currencies.find((c) => c.code === pending.currency)?.exponent ??
+    KNOWN_EXPONENTS[pending.currency] ??
+    2;
+  const form = useZodForm(refundSchema(exponent), {
+    amount: '',
+    reasonCode: String(reasons[0]?.id ?? ''),
+  });
+  const refund = useApiMutation('pay:refund');
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    if (!pending) return;
-    void call('codes:list', { domainId: 18 }).then((c) => {
-      setAmount('');
-      setError(null);
-      setReasons(c);
-      setReason(c[0]?.id ?? '');
-    });
-  }, [pending]);
-  const submit = async () => {
-    if (!pending?.txnId || reason === '') return;
+  const submit = form.handleSubmit(async (v) => {
+    setError(null);
     try {
-      await call('pay:refund', { txnId: pending.txnId, reasonCode: reason, ...(amount ? { amount } : {}) });
+      await refund.run({
+        txnId: pending.txnId,
+        reasonCode: v.reasonCode,
+        ...(v.amount === null ? {} : { amount: v.amount }),
+      });
       onClose(true);
     } catch (err) {
-      setError(errorMessage(err));
+      setError(applyServerProblems<RefundForm>(form, err, ['amount', 'reasonCode']) ?? errorMessage(err));
     }
-  };
+  });
+  const amount = fieldProps<RefundForm>(form, 'amount');
   return (
-    <Dialog open={pending !== null} onClose={() => onClose(false)}>
-      <DialogTitle>Refund payment {pending?.id}</DialogTitle>
-      <DialogContent
-        sx={{ display: 'flex', flexDirection: 'column', gap: 2, pt: '8px !important', minWidth: 360 }}
+    <FormDialog
+      title={`Refund payment ${pending.id}`}
+      testId="refund-dialog"
+      partsTestId="refund"
+      submitTestId="refund-submit"
+      submitLabel="Refund"
+      cancelLabel="Close"
+      maxWidth="xs"
+      onClose={() => onClose(false)}
+      onSubmit={submit}
+      busy={refund.busy}
+      error={error}
+    >
+      <TextField
+        label="Amount (empty = everything left)"
+        size="small"
+        {...amount}
+        slotProps={{ htmlInput: { 'data-testid': 'refund-amount', inputMode: 'decimal' } }}
+      />
+      <TextField
+        select
+        label="Reason"
+        size="small"
+        value={form.watch('reasonCode')}
+        onChange={(e) => form.setValue('reasonCode', e.target.value, { shouldValidate: true })}
+        error={Boolean(form.formState.errors.reasonCode)}
+        helperText={form.formState.errors.reasonCode?.message}
+        slotProps={{ htmlInput: { 'data-testid': 'refund-reason' } }}
       >
-        <TextField
-          label="Amount (empty = everything left)"
-          value={amount}
-          onChange={(e) => setAmount(e.target.value)}
-          size="small"
-          autoFocus
-          slotProps={{ htmlInput: { 'data-testid': 'refund-amount' } }}
-        />
-        <TextField
-          select
-          label="Reason"
-          value={reason}
-          onChange={(e) => setReason(Number(e.target.value))}
-          size="small"
-        >
-          {reasons.map((r) => (
-            <MenuItem key={r.id} value={r.id}>
-              {r.id} {r.label}
-            </MenuItem>
-          ))}
-        </TextField>
-        {error && <Alert severity="error">{error}</Alert>}
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={() => onClose(false)}>Close</Button>
-        <Button variant="contained" onClick={() => void submit()} data-testid="refund-submit">
-          Refund
-        </Button>
-      </DialogActions>
-    </Dialog>
+        {reasons.map((r) => (
+          <MenuItem key={r.id} value={String(r.id)}>
+            {r.id} {r.label}
+          </MenuItem>
+        ))}
+      </TextField>
+    </FormDialog>
   );
 }
 
@@ -152,49 +177,40 @@ export function PaymentsPanel({ processors }: { processors: ProcessorDto[] }) {
   const { money } = useAppInfo();
   const [accountNo, setAccountNo] = useState('');
   const [amount, setAmount] = useState('');
-  const [methods, setMethods] = useState<PaymentMethodDto[]>([]);
-  const [methodId, setMethodId] = useState<number | 'card'>('card');
+  // null: the account's default method (a card or bank account), else a new card.
+  const [picked, setPicked] = useState<number | 'card' | null>(null);
   const [card, setCard] = useState<CardToken | null>(null);
   const [saveCard, setSaveCard] = useState(false);
-  const [pending, setPending] = useState<PendingPaymentDto[]>([]);
-  const [recent, setRecent] = useState<PendingPaymentDto[]>([]);
   const [message, setMessage] = useState<{ severity: 'success' | 'error' | 'info'; text: string } | null>(
     null,
   );
-  const [refunding, setRefunding] = useState<PendingPaymentDto | null>(null);
+  const [refunding, setRefunding] = useState<(PendingPaymentDto & { txnId: number }) | null>(null);
   const processor = processors[0] ?? null;
-
-  const load = useCallback(
-    () =>
-      Promise.all([call('pay:pending', {}), call('pay:pending', { all: true, limit: 20 })]).then(
-        ([p, all]) => {
-          setPending(p.rows);
-          setRecent(all.rows.filter((r) => r.status !== 'pending'));
-        },
-        (err: unknown) => setMessage({ severity: 'error', text: errorMessage(err) }),
-      ),
-    [],
+  const pendingQuery = useApiQuery('pay:pending', {});
+  const recentQuery = useApiQuery('pay:pending', { all: true, limit: 20 });
+  const pending = pendingQuery.data?.rows ?? [];
+  const recent = (recentQuery.data?.rows ?? []).filter((r) => r.status !== 'pending');
+  const listError = pendingQuery.error ?? recentQuery.error;
+  const typedAccount = useDebouncedValue(accountNo.trim(), 250);
+  const methodsQuery = useApiQuery(
+    'methods:list',
+    { accountNo: typedAccount },
+    { enabled: typedAccount !== '' },
   );
-  useEffect(() => {
-    void load();
-    return onEvent('ledger:changed', () => void load());
-  }, [load]);
-  useEffect(() => {
-    const no = accountNo.trim();
-    const t = window.setTimeout(() => {
-      if (!no) {
-        setMethods([]);
-        return;
-      }
-      call('methods:list', { accountNo: no })
-        .then((m) => {
-          setMethods(m);
-          setMethodId(m.find((x) => x.isDefault && x.type !== 'wallet')?.id ?? 'card');
-        })
-        .catch(() => setMethods([]));
-    }, 250);
-    return () => window.clearTimeout(t);
-  }, [accountNo]);
+  const methods = typedAccount === '' ? [] : (methodsQuery.data ?? []);
+  const usable = methods.filter((m) => m.type !== 'wallet');
+  const fallback = usable.find((m) => m.isDefault)?.id ?? 'card';
+  // A method not (yet) in the list, e.g. a card just kept while the list re-reads, shows as a new card.
+  const methodId = picked === 'card' || usable.some((m) => m.id === picked) ? (picked ?? fallback) : fallback;
+  const reasons = useApiQuery(
+    'codes:list',
+    { domainId: REFUND_REASON_DOMAIN },
+    { enabled: refunding !== null },
+  );
+  const addMethod = useApiMutation('methods:add');
+  const preparePayment = useApiMutation('pay:prepare');
+  const confirmPayment = useApiMutation('pay:confirm');
+  const cancelPayment = useApiMutation('pay:cancel');
 
   const prepare = async () => {
     setMessage(null);
@@ -202,7 +218,7 @@ export function PaymentsPanel({ processors }: { processors: ProcessorDto[] }) {
       // A new card can be kept on the account as a payment method (token and mask only).
       const saved =
         methodId === 'card' && card && saveCard
-          ? await call('methods:add', {
+          ? await addMethod.run({
               accountNo: accountNo.trim(),
               type: 'card',
               token: card.token,
@@ -210,7 +226,7 @@ export function PaymentsPanel({ processors }: { processors: ProcessorDto[] }) {
               ...(isBrand(card.brand) ? { brand: card.brand } : {}),
             })
           : null;
-      const p = await call('pay:prepare', {
+      const p = await preparePayment.run({
         accountNo: accountNo.trim(),
         amount: amount.trim(),
         ...(saved
@@ -228,11 +244,9 @@ export function PaymentsPanel({ processors }: { processors: ProcessorDto[] }) {
       setAmount('');
       setCard(null);
       if (saved) {
-        setMethods(await call('methods:list', { accountNo: accountNo.trim() }));
-        setMethodId(saved.id);
+        setPicked(saved.id);
         setSaveCard(false);
       }
-      await load();
     } catch (err) {
       setMessage({ severity: 'error', text: errorMessage(err) });
     }
@@ -242,8 +256,8 @@ export function PaymentsPanel({ processors }: { processors: ProcessorDto[] }) {
     try {
       const out =
         action === 'confirm'
-          ? await call('pay:confirm', { pendingId: p.id })
-          : await call('pay:cancel', { pendingId: p.id, reason: 'cancelled at the desk' });
+          ? await confirmPayment.run({ pendingId: p.id })
+          : await cancelPayment.run({ pendingId: p.id, reason: 'cancelled at the desk' });
       setMessage({
         severity: out.status === 'confirmed' || out.status === 'cancelled' ? 'success' : 'error',
         text:
@@ -253,8 +267,10 @@ export function PaymentsPanel({ processors }: { processors: ProcessorDto[] }) {
       });
     } catch (err) {
       setMessage({ severity: 'error', text: errorMessage(err) });
+      // A refused decision may still have changed the payment (declined, expired): show it as it is now.
+      pendingQuery.refetch();
+      recentQuery.refetch();
     }
-    await load();
   };
 
   return (
@@ -269,7 +285,10 @@ export function PaymentsPanel({ processors }: { processors: ProcessorDto[] }) {
           size="small"
           label="Account"
           value={accountNo}
-          onChange={(e) => setAccountNo(e.target.value)}
+          onChange={(e) => {
+            setAccountNo(e.target.value);
+            setPicked(null);
+          }}
           slotProps={{ htmlInput: { 'data-testid': 'pay-account' } }}
         />
         <TextField
@@ -284,17 +303,15 @@ export function PaymentsPanel({ processors }: { processors: ProcessorDto[] }) {
           size="small"
           label="Pay with"
           value={methodId}
-          onChange={(e) => setMethodId(e.target.value === 'card' ? 'card' : Number(e.target.value))}
+          onChange={(e) => setPicked(e.target.value === 'card' ? 'card' : Number(e.target.value))}
           slotProps={{ htmlInput: { 'data-testid': 'pay-method' } }}
         >
-          {methods
-            .filter((m) => m.type !== 'wallet')
-            .map((m) => (
-              <MenuItem key={m.id} value={m.id}>
-                {m.type === 'card' ? `${m.brand ?? 'Card'} ${m.mask}` : `Bank ${m.mask}`}
-                {m.isDefault ? ' (default)' : ''}
-              </MenuItem>
-            ))}
+          {usable.map((m) => (
+            <MenuItem key={m.id} value={m.id}>
+              {m.type === 'card' ? `${m.brand ?? 'Card'} ${m.mask}` : `Bank ${m.mask}`}
+              {m.isDefault ? ' (default)' : ''}
+            </MenuItem>
+          ))}
           <MenuItem value="card">A different card…</MenuItem>
         </TextField>
         {methodId === 'card' &&
@@ -334,6 +351,12 @@ export function PaymentsPanel({ processors }: { processors: ProcessorDto[] }) {
         )}
       </Paper>
       <Box sx={{ flex: 1, minWidth: 520, display: 'flex', flexDirection: 'column', gap: 2 }}>
+        {listError && <Alert severity="error">{listError}</Alert>}
+        {refunding && reasons.error && (
+          <Alert severity="error" onClose={() => setRefunding(null)}>
+            {reasons.error}
+          </Alert>
+        )}
         <Paper variant="outlined" sx={{ overflow: 'auto' }}>
           <Typography variant="subtitle2" sx={{ p: 1.5, pb: 0 }}>
             Pending payments
@@ -409,7 +432,7 @@ export function PaymentsPanel({ processors }: { processors: ProcessorDto[] }) {
           </Typography>
           <Table size="small" data-testid="recent-table">
             <TableBody>
-              {recent.map((p) => (
+              {recent.map(({ txnId, ...p }) => (
                 <TableRow key={p.id}>
                   <TableCell>{p.id}</TableCell>
                   <TableCell>{p.accountNo}</TableCell>
@@ -426,8 +449,12 @@ export function PaymentsPanel({ processors }: { processors: ProcessorDto[] }) {
                   <TableCell>{p.authCode ? `auth ${p.authCode}` : (p.resultName ?? '')}</TableCell>
                   <TableCell>{p.decidedBy}</TableCell>
                   <TableCell>
-                    {p.status === 'confirmed' && (
-                      <Button size="small" onClick={() => setRefunding(p)} data-testid={`refund-${p.id}`}>
+                    {p.status === 'confirmed' && txnId !== null && (
+                      <Button
+                        size="small"
+                        onClick={() => setRefunding({ ...p, txnId })}
+                        data-testid={`refund-${p.id}`}
+                      >
                         Refund…
                       </Button>
                     )}
@@ -438,14 +465,16 @@ export function PaymentsPanel({ processors }: { processors: ProcessorDto[] }) {
           </Table>
         </Paper>
       </Box>
-      <RefundDialog
-        pending={refunding}
-        onClose={(done) => {
-          setRefunding(null);
-          if (done) setMessage({ severity: 'success', text: 'Refund sent and posted.' });
-          void load();
-        }}
-      />
+      {refunding && reasons.data && (
+        <RefundDialog
+          pending={refunding}
+          reasons={reasons.data}
+          onClose={(done) => {
+            setRefunding(null);
+            if (done) setMessage({ severity: 'success', text: 'Refund sent and posted.' });
+          }}
+        />
+      )}
     </Box>
   );
 }

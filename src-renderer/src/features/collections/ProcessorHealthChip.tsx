@@ -20,7 +20,7 @@ export function HealthDot({ p }: { p: ProcessorDto }) {
       title={`${p.url} · last heartbeat ${p.lastHeartbeatAt ? p.lastHeartbeatAt.slice(0, 19).replace('T', ' ') : 'never'}${p.lastLatencyMs !== null ? ` · ${p.lastLatencyMs} ms` : ''}`}
     >
       <Box
-        sx={{ display: 'flex', alignItems: 'center', gap: 0.5 }}
+        sx={{ display: 'flex', alignItems: 'center', gap: 0.5, flexShrink: 0, whiteSpace: 'nowrap' }}
         data-testid={`processor-health-${p.name}`}
       >
         <Box sx={{ width: 8, height: 8, borderRadius: '50%', bgcolor: COLORS[p.health] }} />
@@ -39,6 +39,7 @@ export function HealthDot({ p }: { p: ProcessorDto }) {
 export function ProcessorHealthStatus() {
   const { processors, reload } = useProcessors();
   const schedule = (processors ?? []).map((p) => `${p.name}:${p.heartbeatSec}`).join(',');
+  // A heartbeat is a write (the service records the health it found), not a read: timers, then a re-read.
   useEffect(() => {
     if (!schedule) return;
     const timers = schedule.split(',').map((entry) => {

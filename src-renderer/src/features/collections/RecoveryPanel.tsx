@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -11,14 +11,11 @@ import TableCell from '@mui/material/TableCell';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
-import type {
-  ProcessorTxnPageDto,
-  RecoveryResultDto,
-  RecoverySummaryDto,
-} from '../../../../src-shared/dto/processors';
-import { call, errorMessage, onEvent } from '../../api/client';
+import type { RecoveryResultDto } from '../../../../src-shared/dto/processors';
+import { errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
+import { useApiMutation, useApiQuery } from '../../components/query';
 
 type Action = RecoveryResultDto['action'];
 
@@ -48,44 +45,26 @@ const ACTIONS: { action: Action; label: string; help: string }[] = [
 /** Open checkpoints by command type, each with account and amount, and the four ways to resolve them. */
 export function RecoveryPanel({ canResolve }: { canResolve: boolean }) {
   const { money } = useAppInfo();
-  const [summary, setSummary] = useState<RecoverySummaryDto | null>(null);
-  const [rows, setRows] = useState<ProcessorTxnPageDto | null>(null);
-  const [picked, setPicked] = useState<Set<number>>(new Set());
+  const summaryQuery = useApiQuery('recovery:summary', {});
+  const rowsQuery = useApiQuery('recovery:show', { state: 'unresolved', limit: 500 });
+  const summary = summaryQuery.data ?? null;
+  const rows = rowsQuery.data ?? null;
+  const [chosen, setPicked] = useState<Set<number>>(new Set());
+  // A record resolved meanwhile (here or elsewhere) is no longer picked.
+  const picked = new Set([...chosen].filter((id) => rows?.rows.some((x) => x.id === id)));
   const [result, setResult] = useState<RecoveryResultDto | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const load = useCallback(
-    () =>
-      Promise.all([
-        call('recovery:summary', {}),
-        call('recovery:show', { state: 'unresolved', limit: 500 }),
-      ]).then(
-        ([s, r]) => {
-          setSummary(s);
-          setRows(r);
-          setPicked((prev) => new Set([...prev].filter((id) => r.rows.some((x) => x.id === id))));
-        },
-        (err: unknown) => setError(errorMessage(err)),
-      ),
-    [],
-  );
-  useEffect(() => {
-    void load();
-    return onEvent('ledger:changed', () => void load());
-  }, [load]);
+  const resolver = useApiMutation('recovery:resolve');
+  const busy = resolver.busy;
+  const shownError = error ?? summaryQuery.error ?? rowsQuery.error;
 
   const resolve = async (action: Action) => {
-    setBusy(true);
     setError(null);
     try {
       const ids = [...picked];
-      setResult(await call('recovery:resolve', { action, ...(ids.length ? { txnIds: ids } : {}) }));
-      await load();
+      setResult(await resolver.run({ action, ...(ids.length ? { txnIds: ids } : {}) }));
     } catch (err) {
       setError(errorMessage(err));
-    } finally {
-      setBusy(false);
     }
   };
 
@@ -143,7 +122,7 @@ export function RecoveryPanel({ canResolve }: { canResolve: boolean }) {
           </Typography>
         </Box>
       )}
-      {error && <Alert severity="error">{error}</Alert>}
+      {shownError && <Alert severity="error">{shownError}</Alert>}
       {result && (
         <Alert severity={result.stillOpen ? 'warning' : 'success'} data-testid="recovery-result">
           {result.action}: examined {result.examined}, settled {result.settled}, posted {result.posted},
@@ -173,14 +152,12 @@ export function RecoveryPanel({ canResolve }: { canResolve: boolean }) {
                   <Checkbox
                     size="small"
                     checked={picked.has(t.id)}
-                    onChange={(e) =>
-                      setPicked((prev) => {
-                        const next = new Set(prev);
-                        if (e.target.checked) next.add(t.id);
-                        else next.delete(t.id);
-                        return next;
-                      })
-                    }
+                    onChange={(e) => {
+                      const next = new Set(picked);
+                      if (e.target.checked) next.add(t.id);
+                      else next.delete(t.id);
+                      setPicked(next);
+                    }}
                   />
                 </TableCell>
                 <TableCell>{t.id}</TableCell>

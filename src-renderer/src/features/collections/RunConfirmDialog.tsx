@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -8,17 +8,17 @@ import DialogContent from '@mui/material/DialogContent';
 import DialogTitle from '@mui/material/DialogTitle';
 import LinearProgress from '@mui/material/LinearProgress';
 import Typography from '@mui/material/Typography';
-import type { ConfirmationDto } from '../../../../src-shared/dto/confirmations';
 import type { CollectRunDto } from '../../../../src-shared/dto/processors';
 import { ApiCallError, call, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { useJobProgress } from '../../app/use-job-progress';
 import { CancelJobButton, isCancelledError } from '../../app/CancelJobButton';
+import { ConfirmationSummary } from '../../components/ConfirmationSummary';
+import { formatCount } from '../../components/format';
+import type { Prepared } from './use-confirmation';
 
 /** The job kinds a run dialog starts. */
 const RUN_KINDS: ReadonlySet<string> = new Set(['collect', 'deposit', 'refund']);
-import { ConfirmationSummary } from '../../components/ConfirmationSummary';
-import { formatCount } from '../../components/format';
 
 /** The run commands this dialog confirms. */
 export type RunCommand = 'collect:run' | 'collect:deposit' | 'collect:refund';
@@ -38,38 +38,32 @@ const VERBS: Record<RunCommand, string> = {
 /**
  * Previews a collection, deposit or refund run (count and totals per currency and per processor), sends
  * it only on an explicit click of the confirm button (Cancel holds the focus, so Enter never charges), and
- * shows the live count of the run while it goes out.
+ * shows the live count of the run while it goes out. The opener prepares the preview (and again on
+ * `onAgain`); the dialog only shows it.
  */
 export function RunConfirmDialog({
   command,
   input,
+  prepared,
+  onAgain,
   onClose,
   onDone,
 }: {
   command: RunCommand;
   input: Record<string, unknown>;
+  prepared: Prepared;
+  onAgain: () => void;
   onClose: () => void;
   onDone: (run: CollectRunDto) => void;
 }) {
   const { money } = useAppInfo();
   const progress = useJobProgress();
-  const [preview, setPreview] = useState<ConfirmationDto | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { preview } = prepared;
+  const [runError, setError] = useState<string | null>(null);
+  const error = runError ?? prepared.error;
   const [stale, setStale] = useState(false);
   const [running, setRunning] = useState(false);
   const [cancelled, setCancelled] = useState<string | null>(null);
-  const [attempt, setAttempt] = useState(0);
-
-  useEffect(() => {
-    let live = true;
-    call('confirmations:prepare', { operation: command, input }).then(
-      (p) => live && setPreview(p),
-      (err: unknown) => live && setError(errorMessage(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [command, input, attempt]);
 
   const confirm = async () => {
     if (!preview) return;
@@ -147,10 +141,9 @@ export function RunConfirmDialog({
           <Button
             variant="outlined"
             onClick={() => {
-              setPreview(null);
               setError(null);
               setStale(false);
-              setAttempt((n) => n + 1);
+              onAgain();
             }}
             data-testid="run-confirm-again"
           >

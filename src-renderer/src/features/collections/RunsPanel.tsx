@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -13,12 +13,13 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import type { CollectRunDto, ProcessorTxnPageDto } from '../../../../src-shared/dto/processors';
-import { call, errorMessage } from '../../api/client';
+import type { CollectRunDto } from '../../../../src-shared/dto/processors';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
-import { RunConfirmDialog, type RunCommand } from './RunConfirmDialog';
+import { useApiQuery } from '../../components/query';
 import { useShortcuts } from '../../components/shortcuts';
+import { RunConfirmDialog, type RunCommand } from './RunConfirmDialog';
+import { useConfirmation } from './use-confirmation';
 
 /** Colour of a result code chip: approved, declined, open. */
 function resultColor(result: number): 'success' | 'error' | 'warning' | 'default' {
@@ -42,10 +43,8 @@ export function RunsPanel({
   onRun: (runId: number | null) => void;
 }) {
   const { money } = useAppInfo();
-  const [runs, setRuns] = useState<CollectRunDto[]>([]);
   const selected = runId;
   const [filter, setFilter] = useState<number | undefined>(undefined);
-  const [txns, setTxns] = useState<ProcessorTxnPageDto | null>(null);
   const [rebill, setRebill] = useState(false);
   const [start, setStart] = useState('');
   const [end, setEnd] = useState('');
@@ -53,39 +52,30 @@ export function RunsPanel({
     null,
   );
   const busy = pending?.command ?? null;
-  const [error, setError] = useState<string | null>(null);
-
-  const load = useCallback(
-    () =>
-      call('collect:runs', { limit: 50 }).then(
-        (r) => setRuns(r.rows),
-        (err: unknown) => setError(errorMessage(err)),
-      ),
-    [],
+  const confirmation = useConfirmation();
+  const runsQuery = useApiQuery('collect:runs', { limit: 50 });
+  const runs = runsQuery.data?.rows ?? [];
+  const { data: txns } = useApiQuery(
+    'collect:run-txns',
+    { runId: selected ?? 0, ...(filter === undefined ? {} : { result: filter }), limit: 200 },
+    { enabled: selected !== null, keepPrevious: true },
   );
-  useEffect(() => {
-    void load();
-  }, [load]);
-  useEffect(() => {
-    if (selected === null) return;
-    void call('collect:run-txns', {
-      runId: selected,
-      ...(filter === undefined ? {} : { result: filter }),
-      limit: 200,
-    }).then(setTxns);
-  }, [selected, filter]);
 
   // Every run goes out through its preview: the dialog shows what will be sent and asks first.
   const run = (kind: RunCommand) => {
-    setError(null);
-    setPending({
-      command: kind,
-      input: kind === 'collect:run' ? { rebill, ...(start ? { start } : {}), ...(end ? { end } : {}) } : {},
-    });
+    const input =
+      kind === 'collect:run' ? { rebill, ...(start ? { start } : {}), ...(end ? { end } : {}) } : {};
+    setPending({ command: kind, input });
+    confirmation.prepare(kind, input);
   };
-  const done = async (out: CollectRunDto) => {
+  const close = () => {
     setPending(null);
-    await load();
+    confirmation.clear();
+  };
+  const done = (out: CollectRunDto) => {
+    close();
+    // The finished job refreshes every read; asking at once shows the new run without waiting for the event.
+    runsQuery.refetch();
     onRun(out.runId);
     setFilter(undefined);
   };
@@ -176,13 +166,15 @@ export function RunsPanel({
           </Typography>
         </Paper>
       )}
-      {error && <Alert severity="error">{error}</Alert>}
+      {runsQuery.error && <Alert severity="error">{runsQuery.error}</Alert>}
       {pending && (
         <RunConfirmDialog
           command={pending.command}
           input={pending.input}
-          onClose={() => setPending(null)}
-          onDone={(out) => void done(out)}
+          prepared={confirmation.prepared}
+          onAgain={() => confirmation.prepare(pending.command, pending.input)}
+          onClose={close}
+          onDone={done}
         />
       )}
       <Paper variant="outlined" sx={{ overflow: 'auto', maxHeight: 260 }}>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -16,10 +16,19 @@ import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { mayRun } from '../../../../src-shared/api/roles';
-import type { MandateDetailDto, MandateDto } from '../../../../src-shared/dto/mandates';
-import { call, errorMessage } from '../../api/client';
+import { z } from 'zod';
+import type { MandateDto } from '../../../../src-shared/dto/mandates';
+import { errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
-import { bankText, fieldErrors, SCHEME_LABELS, showValue } from './labels';
+import {
+  applyServerProblems,
+  fieldProps,
+  FormDialog,
+  inputShape,
+  useZodForm,
+} from '../../components/FormDialog';
+import { useApiMutation, useApiQuery } from '../../components/query';
+import { bankText, SCHEME_LABELS, showValue } from './labels';
 import { MandateFormDialog } from './MandateFormDialog';
 import { MandateStatusChip } from './MandateStatusChip';
 
@@ -32,6 +41,9 @@ type Open =
 
 const today = (): string => new Date().toISOString().slice(0, 10);
 
+const cancelSchema = z.object({ reason: inputShape('mandates:cancel').reason });
+type CancelForm = z.input<typeof cancelSchema>;
+
 /** Cancels a mandate for future collections, with a reason; a cancelled mandate is never reactivated. */
 function CancelMandateDialog({
   mandate,
@@ -42,59 +54,51 @@ function CancelMandateDialog({
   onClose: () => void;
   onSaved: () => void;
 }) {
-  const [reason, setReason] = useState('');
-  const [error, setError] = useState<{ fields: Record<string, string>; message: string } | null>(null);
-  const save = async () => {
+  const form = useZodForm(cancelSchema, { reason: '' });
+  const cancel = useApiMutation('mandates:cancel');
+  const [error, setError] = useState<string | null>(null);
+  const save = form.handleSubmit(async (v) => {
+    setError(null);
     try {
-      await call('mandates:cancel', { mandateId: mandate.id, version: mandate.version, reason });
+      await cancel.run({ mandateId: mandate.id, version: mandate.version, reason: v.reason });
       onSaved();
     } catch (err) {
-      setError(fieldErrors(err));
+      setError(applyServerProblems<CancelForm>(form, err, ['reason']) ?? errorMessage(err));
     }
-  };
+  });
+  const reason = fieldProps<CancelForm>(form, 'reason');
   return (
-    <Dialog open onClose={onClose} maxWidth="xs" fullWidth data-testid="mandate-cancel-dialog">
-      <DialogTitle>Cancel mandate {mandate.reference}</DialogTitle>
-      <DialogContent>
-        <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }}>
-          Future collections stop; a collection already sent to the bank stays. A cancelled mandate cannot be
-          reactivated: the customer signs a new one.
-        </Typography>
-        <TextField
-          autoFocus
-          fullWidth
-          size="small"
-          label="Reason"
-          value={reason}
-          onChange={(e) => setReason(e.target.value)}
-          error={Boolean(error?.fields.reason)}
-          helperText={error?.fields.reason ?? ' '}
-          slotProps={{ htmlInput: { 'data-testid': 'mandate-cancel-reason' } }}
-        />
-        {error && !error.fields.reason && <Alert severity="error">{error.message}</Alert>}
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={onClose}>Keep it</Button>
-        <Button
-          color="error"
-          variant="contained"
-          onClick={() => void save()}
-          data-testid="mandate-cancel-save"
-        >
-          Cancel mandate
-        </Button>
-      </DialogActions>
-    </Dialog>
+    <FormDialog
+      title={`Cancel mandate ${mandate.reference}`}
+      testId="mandate-cancel-dialog"
+      partsTestId="mandate-cancel"
+      submitLabel="Cancel mandate"
+      cancelLabel="Keep it"
+      maxWidth="xs"
+      onClose={onClose}
+      onSubmit={save}
+      busy={cancel.busy}
+      error={error}
+    >
+      <Typography variant="body2" color="text.secondary">
+        Future collections stop; a collection already sent to the bank stays. A cancelled mandate cannot be
+        reactivated: the customer signs a new one.
+      </Typography>
+      <TextField
+        fullWidth
+        size="small"
+        label="Reason"
+        {...reason}
+        helperText={reason.helperText ?? ' '}
+        slotProps={{ htmlInput: { 'data-testid': 'mandate-cancel-reason', maxLength: 200 } }}
+      />
+    </FormDialog>
   );
 }
 
 /** A mandate's history: every change with its before and after data. */
 export function MandateHistoryDialog({ mandateId, onClose }: { mandateId: number; onClose: () => void }) {
-  const [detail, setDetail] = useState<MandateDetailDto | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    call('mandates:show', { mandateId }).then(setDetail, (err: unknown) => setError(errorMessage(err)));
-  }, [mandateId]);
+  const { data: detail, error } = useApiQuery('mandates:show', { mandateId });
   const data = (v: Record<string, unknown> | null): string =>
     v
       ? Object.entries(v)
@@ -151,36 +155,19 @@ export function MandateHistoryDialog({ mandateId, onClose }: { mandateId: number
 export function AccountMandates({
   accountNo,
   currency,
-  reloadKey,
 }: {
   accountNo: string;
   currency: string;
-  reloadKey: number;
+  /** No longer needed (the query cache re-reads on ledger changes); accepted so callers still compile. */
+  reloadKey?: number;
 }) {
   const { info } = useAppInfo();
   const canEdit = mayRun(info?.operator.roles ?? [], 'mandates:add');
-  const [rows, setRows] = useState<MandateDto[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { data, error } = useApiQuery('mandates:list', { accountNo, limit: 200 });
+  const rows = data?.rows ?? null;
   const [open, setOpen] = useState<Open>(null);
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    let live = true;
-    call('mandates:list', { accountNo, limit: 200 }).then(
-      (v) => {
-        if (!live) return;
-        setRows(v.rows);
-        setError(null);
-      },
-      (err: unknown) => live && setError(errorMessage(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [accountNo, reloadKey, tick]);
-  const saved = () => {
-    setOpen(null);
-    setTick((t) => t + 1);
-  };
+  // The save's mutation re-reads the list.
+  const saved = () => setOpen(null);
   const live = (m: MandateDto) => m.status === 'active' || m.status === 'pending';
 
   return (

@@ -1,11 +1,7 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
-import Dialog from '@mui/material/Dialog';
-import DialogActions from '@mui/material/DialogActions';
-import DialogContent from '@mui/material/DialogContent';
-import DialogTitle from '@mui/material/DialogTitle';
 import MenuItem from '@mui/material/MenuItem';
 import Paper from '@mui/material/Paper';
 import Table from '@mui/material/Table';
@@ -14,43 +10,58 @@ import TableCell from '@mui/material/TableCell';
 import TableContainer from '@mui/material/TableContainer';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
-import TextField from '@mui/material/TextField';
+import TextField, { type TextFieldProps } from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import type { CreditorDto, CreditorScheme } from '../../../../src-shared/dto/mandates';
-import { call, errorMessage } from '../../api/client';
-import { fieldErrors } from './labels';
+import type { FieldPath } from 'react-hook-form';
+import { z } from 'zod';
+import type { CreditorDto } from '../../../../src-shared/dto/mandates';
+import { errorMessage } from '../../api/client';
+import {
+  applyServerProblems,
+  fieldProps,
+  FormDialog,
+  inputShape,
+  useZodForm,
+} from '../../components/FormDialog';
+import { useApiMutation, useApiQuery } from '../../components/query';
+import { keptText } from './form-rules';
 
-type Form = {
-  code: string;
-  scheme: CreditorScheme;
-  name: string;
-  identifier: string;
-  iban: string;
-  bic: string;
-  routingNo: string;
-  accountNo: string;
-  destinationRouting: string;
-  destinationName: string;
-  originId: string;
-  originName: string;
-  painVersion: 'pain.008.001.08' | 'pain.008.001.02';
-};
+const shape = inputShape('creditors:add');
 
-const EMPTY: Form = {
-  code: '',
-  scheme: 'sepa',
-  name: '',
-  identifier: '',
-  iban: '',
-  bic: '',
-  routingNo: '',
-  accountNo: '',
-  destinationRouting: '',
-  destinationName: '',
-  originId: '',
-  originName: '',
-  painVersion: 'pain.008.001.08',
-};
+/** The creditor form: the add command's rules (an edit keeps the code and scheme it was read with). */
+const creditorSchema = z.object({
+  code: shape.code,
+  scheme: shape.scheme,
+  name: shape.name,
+  identifier: shape.identifier,
+  iban: keptText(shape.iban),
+  bic: keptText(shape.bic),
+  routingNo: keptText(shape.routingNo),
+  accountNo: keptText(shape.accountNo),
+  destinationRouting: keptText(shape.destinationRouting),
+  destinationName: keptText(shape.destinationName),
+  originId: keptText(shape.originId),
+  originName: keptText(shape.originName),
+  painVersion: shape.painVersion.unwrap(),
+});
+
+type CreditorForm = z.input<typeof creditorSchema>;
+
+const FIELDS: readonly FieldPath<CreditorForm>[] = [
+  'code',
+  'scheme',
+  'name',
+  'identifier',
+  'iban',
+  'bic',
+  'routingNo',
+  'accountNo',
+  'destinationRouting',
+  'destinationName',
+  'originId',
+  'originName',
+  'painVersion',
+];
 
 /** Adds or edits a creditor; the service's issues show under their fields. */
 function CreditorDialog({
@@ -62,23 +73,29 @@ function CreditorDialog({
   onClose: () => void;
   onSaved: () => void;
 }) {
-  const [f, setF] = useState<Form>(() =>
-    initial
-      ? {
-          ...EMPTY,
-          ...Object.fromEntries(Object.entries(initial).map(([k, v]) => [k, v ?? ''])),
-          scheme: initial.scheme,
-          painVersion: initial.painVersion,
-        }
-      : EMPTY,
-  );
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [message, setMessage] = useState<string | null>(null);
-  const set = (k: keyof Form) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
-  const opt = (v: string): string | undefined => (v.trim() === '' ? undefined : v.trim());
-  const save = async () => {
-    setErrors({});
-    setMessage(null);
+  const form = useZodForm(creditorSchema, {
+    code: initial?.code ?? '',
+    scheme: initial?.scheme ?? 'sepa',
+    name: initial?.name ?? '',
+    identifier: initial?.identifier ?? '',
+    iban: initial?.iban ?? '',
+    bic: initial?.bic ?? '',
+    routingNo: initial?.routingNo ?? '',
+    accountNo: initial?.accountNo ?? '',
+    destinationRouting: initial?.destinationRouting ?? '',
+    destinationName: initial?.destinationName ?? '',
+    originId: initial?.originId ?? '',
+    originName: initial?.originName ?? '',
+    painVersion: initial?.painVersion ?? 'pain.008.001.08',
+  });
+  const adding = useApiMutation('creditors:add');
+  const updating = useApiMutation('creditors:update');
+  const [error, setError] = useState<string | null>(null);
+  const scheme = form.watch('scheme');
+
+  const save = form.handleSubmit(async (f) => {
+    setError(null);
+    const opt = (v: string): string | undefined => (v === '' ? undefined : v);
     const fields = {
       name: f.name,
       identifier: f.identifier,
@@ -96,97 +113,95 @@ function CreditorDialog({
           : {}),
     };
     try {
-      if (initial) await call('creditors:update', { code: initial.code, ...fields });
-      else await call('creditors:add', { code: f.code, scheme: f.scheme, ...fields });
+      if (initial) await updating.run({ code: initial.code, ...fields });
+      else await adding.run({ code: f.code, scheme: f.scheme, ...fields });
       onSaved();
     } catch (err) {
-      const e = fieldErrors(err);
-      setErrors(e.fields);
-      setMessage(e.message);
+      setError(applyServerProblems<CreditorForm>(form, err, FIELDS) ?? errorMessage(err));
     }
+  });
+
+  /** A text field bound to the form; the blank helper line keeps the grid rows even. */
+  const field = (k: FieldPath<CreditorForm>, label: string, props: TextFieldProps = {}) => {
+    const bound = fieldProps<CreditorForm>(form, k);
+    return (
+      <TextField size="small" label={label} {...bound} helperText={bound.helperText ?? ' '} {...props} />
+    );
   };
-  const field = (k: keyof Form, label: string, extra: Record<string, unknown> = {}) => (
+  /** A choice bound to the form (MUI's select is not a native input, so it is set, not registered). */
+  const choice = (k: 'scheme' | 'painVersion', label: string, props: TextFieldProps = {}) => (
     <TextField
+      select
       size="small"
       label={label}
-      value={f[k]}
-      onChange={set(k)}
-      error={Boolean(errors[k])}
-      helperText={errors[k] ?? ' '}
-      {...extra}
+      value={form.watch(k)}
+      onChange={(e) => form.setValue(k, e.target.value as never, { shouldValidate: true })}
+      helperText={form.formState.errors[k]?.message ?? ' '}
+      error={Boolean(form.formState.errors[k])}
+      {...props}
     />
   );
+
   return (
-    <Dialog open onClose={onClose} maxWidth="sm" fullWidth data-testid="creditor-dialog">
-      <DialogTitle>{initial ? `Creditor ${initial.code}` : 'New creditor'}</DialogTitle>
-      <DialogContent>
-        <Box sx={{ display: 'grid', gridTemplateColumns: '1fr 1fr', columnGap: 2, pt: 1 }}>
-          {field('code', 'Code', { disabled: Boolean(initial) })}
-          <TextField
-            select
-            size="small"
-            label="Scheme"
-            value={f.scheme}
-            onChange={set('scheme')}
-            disabled={Boolean(initial)}
-            helperText=" "
-          >
-            <MenuItem value="sepa">SEPA (EUR)</MenuItem>
-            <MenuItem value="ach">ACH (USD)</MenuItem>
-            <MenuItem value="bacs">BACS (GBP)</MenuItem>
-          </TextField>
-          {field('name', 'Name')}
-          {field(
-            'identifier',
-            f.scheme === 'sepa'
-              ? 'Creditor identifier'
-              : f.scheme === 'ach'
-                ? 'Company id (10)'
-                : 'Service user number',
-          )}
-          {f.scheme === 'sepa' && field('iban', 'IBAN')}
-          {f.scheme === 'sepa' && field('bic', 'BIC')}
-          {f.scheme === 'sepa' && (
-            <TextField
-              select
-              size="small"
-              label="pain.008 version"
-              value={f.painVersion}
-              onChange={set('painVersion')}
-              helperText=" "
-            >
-              <MenuItem value="pain.008.001.08">pain.008.001.08</MenuItem>
-              <MenuItem value="pain.008.001.02">pain.008.001.02</MenuItem>
-            </TextField>
-          )}
-          {f.scheme === 'ach' && field('routingNo', 'ODFI routing')}
-          {f.scheme === 'ach' && field('accountNo', 'Originator account')}
-          {f.scheme === 'ach' && field('destinationRouting', 'Immediate destination')}
-          {f.scheme === 'ach' && field('destinationName', 'Destination name')}
-          {f.scheme === 'ach' && field('originId', 'Immediate origin (10)')}
-          {f.scheme === 'ach' && field('originName', 'Origin name')}
-        </Box>
-        {message && <Alert severity="error">{message}</Alert>}
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={onClose}>Cancel</Button>
-        <Button variant="contained" onClick={() => void save()} data-testid="creditor-save">
-          Save
-        </Button>
-      </DialogActions>
-    </Dialog>
+    <FormDialog
+      title={initial ? `Creditor ${initial.code}` : 'New creditor'}
+      testId="creditor-dialog"
+      partsTestId="creditor"
+      onClose={onClose}
+      onSubmit={save}
+      busy={adding.busy || updating.busy}
+      error={error}
+    >
+      <Box sx={{ display: 'grid', gridTemplateColumns: '1fr 1fr', columnGap: 2, pt: 1 }}>
+        {field('code', 'Code', { disabled: Boolean(initial) })}
+        {choice('scheme', 'Scheme', {
+          disabled: Boolean(initial),
+          children: [
+            <MenuItem key="sepa" value="sepa">
+              SEPA (EUR)
+            </MenuItem>,
+            <MenuItem key="ach" value="ach">
+              ACH (USD)
+            </MenuItem>,
+            <MenuItem key="bacs" value="bacs">
+              BACS (GBP)
+            </MenuItem>,
+          ],
+        })}
+        {field('name', 'Name')}
+        {field(
+          'identifier',
+          scheme === 'sepa'
+            ? 'Creditor identifier'
+            : scheme === 'ach'
+              ? 'Company id (10)'
+              : 'Service user number',
+        )}
+        {scheme === 'sepa' && field('iban', 'IBAN')}
+        {scheme === 'sepa' && field('bic', 'BIC')}
+        {scheme === 'sepa' &&
+          choice('painVersion', 'pain.008 version', {
+            children: ['pain.008.001.08', 'pain.008.001.02'].map((v) => (
+              <MenuItem key={v} value={v}>
+                {v}
+              </MenuItem>
+            )),
+          })}
+        {scheme === 'ach' && field('routingNo', 'ODFI routing')}
+        {scheme === 'ach' && field('accountNo', 'Originator account')}
+        {scheme === 'ach' && field('destinationRouting', 'Immediate destination')}
+        {scheme === 'ach' && field('destinationName', 'Destination name')}
+        {scheme === 'ach' && field('originId', 'Immediate origin (10)')}
+        {scheme === 'ach' && field('originName', 'Origin name')}
+      </Box>
+    </FormDialog>
   );
 }
 
 /** Admin: the direct-debit creditors (SEPA creditor, ACH originator, BACS service user). */
 export function CreditorsPanel({ canEdit }: { canEdit: boolean }) {
-  const [rows, setRows] = useState<CreditorDto[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { data: rows, error } = useApiQuery('creditors:list', {});
   const [editing, setEditing] = useState<CreditorDto | 'new' | null>(null);
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    call('creditors:list', {}).then(setRows, (err: unknown) => setError(errorMessage(err)));
-  }, [tick]);
   return (
     <Paper variant="outlined" data-testid="creditors-panel">
       <Box sx={{ px: 2, py: 1.5, display: 'flex', alignItems: 'center' }}>
@@ -205,8 +220,17 @@ export function CreditorsPanel({ canEdit }: { canEdit: boolean }) {
         )}
       </Box>
       {error && <Alert severity="error">{error}</Alert>}
+      {/* Fits a 1280-wide window: tighter cells, the name wraps, the bank data takes two lines; a longer
+          row still scrolls inside the card. */}
       <TableContainer sx={{ overflowX: 'auto' }}>
-        <Table size="small">
+        <Table
+          size="small"
+          aria-label="Direct-debit creditors"
+          sx={{
+            '& .MuiTableCell-sizeSmall': { px: 1 },
+            '& .MuiTableCell-sizeSmall:first-of-type': { pl: 2 },
+          }}
+        >
           <TableHead>
             <TableRow>
               <TableCell>Code</TableCell>
@@ -227,12 +251,22 @@ export function CreditorsPanel({ canEdit }: { canEdit: boolean }) {
                   {c.isDefault ? ' ★' : ''}
                 </TableCell>
                 <TableCell>{c.scheme.toUpperCase()}</TableCell>
-                <TableCell>{c.name}</TableCell>
+                <TableCell sx={{ whiteSpace: 'normal', minWidth: 140 }}>{c.name}</TableCell>
                 <TableCell sx={{ fontFamily: 'monospace' }}>{c.identifier}</TableCell>
-                <TableCell sx={{ fontFamily: 'monospace', fontSize: 12 }}>
-                  {c.scheme === 'sepa'
-                    ? `${c.iban ?? ''} ${c.bic ?? ''} · ${c.painVersion}`
-                    : (c.routingNo ?? '')}
+                <TableCell sx={{ fontFamily: 'monospace', fontSize: 12, lineHeight: 1.4 }}>
+                  {c.scheme === 'sepa' ? (
+                    <>
+                      {/* The space stays in the text (copy, find), the line break is only visual. */}
+                      <Box component="span" sx={{ display: 'block' }}>
+                        {c.iban ?? ''}{' '}
+                      </Box>
+                      <Box component="span" sx={{ display: 'block', color: 'text.secondary', fontSize: 11 }}>
+                        {[c.bic, c.painVersion].filter(Boolean).join(' · ')}
+                      </Box>
+                    </>
+                  ) : (
+                    (c.routingNo ?? '')
+                  )}
                 </TableCell>
                 <TableCell>{c.currency}</TableCell>
                 <TableCell align="right">{c.mandates}</TableCell>
@@ -252,10 +286,7 @@ export function CreditorsPanel({ canEdit }: { canEdit: boolean }) {
         <CreditorDialog
           initial={editing === 'new' ? null : editing}
           onClose={() => setEditing(null)}
-          onSaved={() => {
-            setEditing(null);
-            setTick((t) => t + 1);
-          }}
+          onSaved={() => setEditing(null)}
         />
       )}
     </Paper>

@@ -13,6 +13,7 @@ import Typography from '@mui/material/Typography';
 import type { MandateImportDto } from '../../../../src-shared/dto/mandates';
 import { call, errorMessage } from '../../api/client';
 import { readBase64 } from '../../api/upload';
+import { useApiMutation } from '../../components/query';
 import { showValue } from './labels';
 
 /** The fields whose change a row shows, in this order. */
@@ -38,31 +39,31 @@ export function MandateImportPanel({ canApply }: { canApply: boolean }) {
   const [file, setFile] = useState<{ name: string; content: string } | null>(null);
   const [result, setResult] = useState<MandateImportDto | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [reading, setReading] = useState(false);
+  const applying = useApiMutation('mandates:import');
+  const busy = reading || applying.busy;
 
   const preview = async (chosen: File) => {
     setError(null);
     setResult(null);
-    setBusy(true);
+    setReading(true);
     try {
       const content = await readBase64(chosen);
       setFile({ name: chosen.name, content });
+      // A preview changes nothing: a plain call, not a mutation that would re-read every list.
       setResult(await call('mandates:import', { content, fileName: chosen.name, preview: true }));
     } catch (err) {
       setError(errorMessage(err));
     } finally {
-      setBusy(false);
+      setReading(false);
     }
   };
   const apply = async () => {
     if (!file) return;
-    setBusy(true);
     try {
-      setResult(await call('mandates:import', { content: file.content, fileName: file.name }));
+      setResult(await applying.run({ content: file.content, fileName: file.name }));
     } catch (err) {
       setError(errorMessage(err));
-    } finally {
-      setBusy(false);
     }
   };
   const clean = result !== null && result.problems.length === 0;

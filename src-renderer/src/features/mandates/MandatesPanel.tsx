@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -12,13 +12,8 @@ import TableHead from '@mui/material/TableHead';
 import TablePagination from '@mui/material/TablePagination';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
-import type {
-  CreditorDto,
-  MandatePageDto,
-  MandateScheme,
-  MandateStatus,
-} from '../../../../src-shared/dto/mandates';
-import { call, errorMessage } from '../../api/client';
+import type { MandateScheme, MandateStatus } from '../../../../src-shared/dto/mandates';
+import { useApiQuery } from '../../components/query';
 import { MandateHistoryDialog } from './AccountMandates';
 import { bankText, SCHEME_LABELS } from './labels';
 import { MandateStatusChip } from './MandateStatusChip';
@@ -42,17 +37,12 @@ export function MandatesPanel() {
   });
   const [page, setPage] = useState(0);
   const [size, setSize] = useState(25);
-  const [data, setData] = useState<MandatePageDto | null>(null);
-  const [creditors, setCreditors] = useState<CreditorDto[]>([]);
-  const [error, setError] = useState<string | null>(null);
   const [history, setHistory] = useState<number | null>(null);
-  useEffect(() => {
-    call('creditors:list', {}).then(setCreditors, () => setCreditors([]));
-  }, []);
-  useEffect(() => {
-    let live = true;
-    const t = (v: string): string | undefined => (v.trim() === '' ? undefined : v.trim());
-    call('mandates:list', {
+  const creditors = useApiQuery('creditors:list', {}).data ?? [];
+  const t = (v: string): string | undefined => (v.trim() === '' ? undefined : v.trim());
+  const { data, error } = useApiQuery(
+    'mandates:list',
+    {
       accountNo: t(filters.accountNo)?.toUpperCase(),
       creditor: t(filters.creditor),
       scheme: filters.scheme || undefined,
@@ -60,18 +50,9 @@ export function MandatesPanel() {
       referencePrefix: t(filters.reference),
       limit: size,
       offset: page * size,
-    }).then(
-      (v) => {
-        if (!live) return;
-        setData(v);
-        setError(null);
-      },
-      (err: unknown) => live && setError(errorMessage(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [filters, page, size]);
+    },
+    { keepPrevious: true },
+  );
   const set = (k: keyof Filters) => (e: { target: { value: string } }) => {
     setFilters({ ...filters, [k]: e.target.value });
     setPage(0);

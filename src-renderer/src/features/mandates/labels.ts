@@ -1,5 +1,4 @@
 import type { MandateDto, MandateScheme, MandateStatus } from '../../../../src-shared/dto/mandates';
-import { ApiCallError } from '../../api/client';
 
 /** Display names of the mandate schemes. */
 export const SCHEME_LABELS: Readonly<Record<MandateScheme, string>> = {
@@ -30,15 +29,4 @@ export function showValue(v: unknown): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return JSON.stringify(v);
-}
-
-/** A failed call's field issues by field name (the last path segment), and its message. */
-export function fieldErrors(err: unknown): { fields: Record<string, string>; message: string } {
-  if (err instanceof ApiCallError) {
-    const fields: Record<string, string> = {};
-    if (err.error.code === 'validation')
-      for (const i of err.error.issues ?? []) fields[i.path.split('.').pop() ?? i.path] = i.message;
-    return { fields, message: err.error.message };
-  }
-  return { fields: {}, message: err instanceof Error ? err.message : String(err) };
 }
