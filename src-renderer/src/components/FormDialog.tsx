@@ -125,6 +125,8 @@ export type FormDialogProps = {
   testId: string;
   /** Prefix of the parts' test ids; the dialog's test id when absent. */
   partsTestId?: string;
+  /** Test id of the submit button when it is not `<parts>-save` (dialogs whose tests name it otherwise). */
+  submitTestId?: string;
   maxWidth?: DialogProps['maxWidth'];
   children: ReactNode;
   /** Extra actions left of Cancel. */
@@ -146,6 +148,7 @@ export function FormDialog({
   submitDisabled = false,
   testId,
   partsTestId = testId,
+  submitTestId = `${partsTestId}-save`,
   maxWidth = 'sm',
   children,
   actions,
@@ -196,7 +199,7 @@ export function FormDialog({
             type="submit"
             variant="contained"
             disabled={busy || submitDisabled}
-            data-testid={`${partsTestId}-save`}
+            data-testid={submitTestId}
           >
             {submitLabel}
           </Button>

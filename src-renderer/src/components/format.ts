@@ -19,11 +19,16 @@ export function createMoneyFormatter(currencies: readonly CurrencyDto[], locale?
   };
 }
 
-const countFormat = new Intl.NumberFormat(userLocale());
+const countFormats = new Map<string, Intl.NumberFormat>();
 
-/** Formats a whole count with grouping ("12,345"). */
-export function formatCount(n: number): string {
-  return countFormat.format(n);
+/** Formats a whole count with grouping in the user's locale ("12,345"; "12.345" in de-DE). */
+export function formatCount(n: number, locale: string = userLocale()): string {
+  let format = countFormats.get(locale);
+  if (!format) {
+    format = new Intl.NumberFormat(locale);
+    countFormats.set(locale, format);
+  }
+  return format.format(n);
 }
 
 /** Formats an ISO date (YYYY-MM-DD) for display: ISO unless the user chose a locale (see locale.ts). */
