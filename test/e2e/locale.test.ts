@@ -75,6 +75,9 @@ describe('Language & formats (issue #16): amounts and dates follow the chosen lo
     await s.screenshot('locale-de-admin-rates');
 
     await chooseLocale(s, 'en-US', { date: '12/31/2026', amount: '1,234,567.89' });
+    // The app is drawn anew in the locale: the area stays, a page's own tab starts over.
+    await page.getByTestId('admin-page').waitFor();
+    await page.getByTestId('admin-tab-reference').click();
     await expect.poll(() => rates.textContent()).toContain('03/15/2026');
     await page.getByTestId('nav-batches').click();
     await expect.poll(() => item.textContent()).toContain('1,234.56');

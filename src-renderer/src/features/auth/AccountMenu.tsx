@@ -112,8 +112,8 @@ export function AccountMenu() {
           <ListItemText>Sign out</ListItemText>
         </MenuItem>
       </Menu>
-      <ChangePasswordDialog open={open === 'password'} onClose={() => setOpen(null)} />
-      <TwoFactorDialog open={open === 'totp'} onClose={() => setOpen(null)} />
+      {open === 'password' && <ChangePasswordDialog onClose={() => setOpen(null)} />}
+      {open === 'totp' && <TwoFactorDialog onClose={() => setOpen(null)} />}
       <TokensDialog open={open === 'tokens'} onClose={() => setOpen(null)} />
       {open === 'display' && <DisplaySettingsDialog onClose={() => setOpen(null)} />}
     </>
