@@ -5,14 +5,13 @@ import Dialog from '@mui/material/Dialog';
 import DialogActions from '@mui/material/DialogActions';
 import DialogContent from '@mui/material/DialogContent';
 import DialogTitle from '@mui/material/DialogTitle';
-import { Controller, type Control } from 'react-hook-form';
 import { z } from 'zod';
 import { unauthenticatedReason } from '../../api/client';
 import { useAuth } from '../../app/auth';
 import { applyServerProblems, FormDialog, inputShape, useZodForm } from '../../components/FormDialog';
 import { useApiMutation } from '../../components/query';
 import { fieldProblems, signInProblem } from './auth-errors';
-import { AuthField } from './AuthField';
+import { FormAuthField } from './AuthField';
 import { newPasswordProblem } from './password-rules';
 
 const shape = inputShape('auth:change-password');
@@ -38,35 +37,6 @@ export function changePasswordSchema(login: string) {
 }
 
 type ChangePasswordForm = z.input<ReturnType<typeof changePasswordSchema>>;
-
-/** One password field of the form, in the auth screens' look (nothing spell-checked). */
-function PasswordField(props: {
-  control: Control<ChangePasswordForm, unknown, ChangePasswordForm>;
-  name: keyof ChangePasswordForm;
-  label: string;
-  testId: string;
-  autoComplete: string;
-  hint?: string;
-}) {
-  return (
-    <Controller
-      control={props.control}
-      name={props.name}
-      render={({ field, fieldState }) => (
-        <AuthField
-          label={props.label}
-          secret
-          value={field.value}
-          onChange={field.onChange}
-          autoComplete={props.autoComplete}
-          testId={props.testId}
-          problem={fieldState.error?.message}
-          hint={props.hint}
-        />
-      )}
-    />
-  );
-}
 
 /** Changes the signed-in operator's own password (the current one is asked again). */
 export function ChangePasswordDialog({ onClose }: { onClose: () => void }) {
@@ -120,14 +90,16 @@ export function ChangePasswordDialog({ onClose }: { onClose: () => void }) {
       busy={change.busy}
       error={problem}
     >
-      <PasswordField
+      <FormAuthField<ChangePasswordForm>
+        secret
         control={form.control}
         name="currentPassword"
         label="Current password"
         autoComplete="current-password"
         testId="change-password-current"
       />
-      <PasswordField
+      <FormAuthField<ChangePasswordForm>
+        secret
         control={form.control}
         name="newPassword"
         label="New password"
@@ -135,7 +107,8 @@ export function ChangePasswordDialog({ onClose }: { onClose: () => void }) {
         testId="change-password-new"
         hint="At least 10 characters, not containing your login"
       />
-      <PasswordField
+      <FormAuthField<ChangePasswordForm>
+        secret
         control={form.control}
         name="repeat"
         label="Repeat new password"
