@@ -1,12 +1,16 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseLocalAmount, formatLocalAmount } from '../../src-renderer/src/components/amount';
+import { formatCount, formatLocalDateTime } from '../../src-renderer/src/components/format';
 import {
   chosenLocale,
   formatIsoDate,
+  LOCALE_CHOICES,
   parseLocalDate,
   saveUserLocale,
+  subscribeLocale,
   userLocale,
 } from '../../src-renderer/src/components/locale';
+import { localeExample, localeName } from '../../src-renderer/src/features/auth/locale-example';
 
 /** A localStorage stand-in: the unit tests run in Node, where the renderer's window does not exist. */
 function fakeWindow(): Map<string, string> {
@@ -59,5 +63,51 @@ describe('the user locale (issue #16)', () => {
     expect(parseLocalDate('31/02/2026', 'en-GB')).toBeNull();
     expect(parseLocalDate('04.12.26', 'de-DE')).toBeNull();
     expect(parseLocalDate('04.12.2026', null)).toBeNull();
+  });
+});
+
+describe('choosing the locale in Language & formats (issue #16)', () => {
+  it('offers the system default first, then the desk locales, each a canonical tag', () => {
+    expect(LOCALE_CHOICES[0]).toBeNull();
+    for (const l of LOCALE_CHOICES.slice(1)) expect(Intl.getCanonicalLocales(l!)[0]).toBe(l);
+    expect(LOCALE_CHOICES).toEqual([null, 'en-US', 'en-GB', 'de-DE', 'fr-FR', 'nl-NL']);
+  });
+
+  it('tells the subscribers when the choice is saved, and stops after unsubscribing', () => {
+    fakeWindow();
+    const seen: (string | null)[] = [];
+    const off = subscribeLocale(() => seen.push(chosenLocale()));
+    saveUserLocale('nl-NL');
+    saveUserLocale(null);
+    off();
+    saveUserLocale('fr-FR');
+    expect(seen).toEqual(['nl-NL', null]);
+  });
+
+  it('shows the example date and amount the screens would show', () => {
+    expect(localeExample('de-DE', 'en-US')).toEqual({ date: '31.12.2026', amount: '1.234.567,89' });
+    expect(localeExample('en-US', 'de-DE')).toEqual({ date: '12/31/2026', amount: '1,234,567.89' });
+    expect(localeExample('en-GB', 'en-US')).toEqual({ date: '31/12/2026', amount: '1,234,567.89' });
+    expect(localeExample('nl-NL', 'en-US')).toEqual({ date: '31-12-2026', amount: '1.234.567,89' });
+    // The system default: ISO dates, amounts in the system's separators.
+    expect(localeExample(null, 'de-DE')).toEqual({ date: '2026-12-31', amount: '1.234.567,89' });
+    expect(localeExample('fr-FR', 'en-US').amount).toMatch(/^1[\u202f\u00a0]234[\u202f\u00a0]567,89$/u);
+  });
+
+  it('names each locale in its own language', () => {
+    expect(localeName('de-DE')).toBe('Deutsch (Deutschland)');
+    expect(localeName('nl-NL')).toBe('Nederlands (Nederland)');
+  });
+
+  it('groups counts in the locale', () => {
+    expect(formatCount(1234567, 'de-DE')).toBe('1.234.567');
+    expect(formatCount(1234567, 'en-US')).toBe('1,234,567');
+  });
+
+  it('writes timestamps to the minute: ISO order without a choice, the locale order with one', () => {
+    const at = new Date(2026, 11, 4, 9, 5).toISOString();
+    expect(formatLocalDateTime(at, null)).toBe('2026-12-04 09:05');
+    expect(formatLocalDateTime(at, 'de-DE')).toBe('04.12.2026, 09:05');
+    expect(formatLocalDateTime(null, 'de-DE')).toBe('—');
   });
 });

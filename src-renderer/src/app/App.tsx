@@ -19,6 +19,7 @@ import { TopBar } from './TopBar';
 import { useHashRoute, type NavigateOptions } from './use-hash-route';
 import { useDialogFirstFieldFocus } from '../components/dialog-focus';
 import { ShortcutSheet, useShortcuts } from '../components/shortcuts';
+import { useChosenLocale } from '../components/locale';
 
 // Areas and the first-run dialog load after the frame has painted, which keeps the shell quick to start.
 const AccountsPage = lazy(() =>
@@ -224,12 +225,15 @@ export function App() {
     saveThemeMode(next);
     setMode(next);
   }, [mode]);
+  // A new locale remounts the signed-in app, so every amount, count and date (memoised formatters and grids
+  // included) is written again in it, without a reload and without leaving the sign-in or the query cache.
+  const locale = useChosenLocale();
   return (
     <ThemeProvider theme={theme}>
       <CssBaseline enableColorScheme />
       <ApiQueryProvider>
         <AuthGate>
-          <AppInfoProvider>
+          <AppInfoProvider key={locale ?? 'system'}>
             <Shell mode={mode} onToggleMode={toggle} />
           </AppInfoProvider>
         </AuthGate>

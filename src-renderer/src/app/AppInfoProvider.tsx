@@ -1,45 +1,19 @@
-import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
-import type { AppInfoDto } from '../../../src-shared/dto/app';
-import { call, errorMessage, onEvent } from '../api/client';
+import { useCallback, useMemo, type ReactNode } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { createMoneyFormatter } from '../components/format';
+import { apiQueryKey, useApiQuery } from '../components/query';
 import { AppInfoContext } from './app-info';
 
-/** Loads app:info at start and again whenever the ledger changes. */
+/** Reads app:info through the query cache, so it is read again whenever the ledger changes. */
 export function AppInfoProvider({ children }: { children: ReactNode }) {
-  const [info, setInfo] = useState<AppInfoDto | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
+  const queryClient = useQueryClient();
+  const read = useApiQuery('app:info', {});
+  const info = read.data ?? null;
+  const error = read.error;
   const refresh = useCallback(
-    () =>
-      call('app:info', {}).then(
-        (next) => {
-          setInfo(next);
-          setError(null);
-        },
-        (err: unknown) => setError(errorMessage(err)),
-      ),
-    [],
+    () => queryClient.refetchQueries({ queryKey: apiQueryKey('app:info', {}) }),
+    [queryClient],
   );
-
-  useEffect(() => {
-    let live = true;
-    const load = () =>
-      call('app:info', {}).then(
-        (next) => {
-          if (!live) return;
-          setInfo(next);
-          setError(null);
-        },
-        (err: unknown) => live && setError(errorMessage(err)),
-      );
-    void load();
-    const off = onEvent('ledger:changed', () => void load());
-    return () => {
-      live = false;
-      off();
-    };
-  }, []);
-
   const money = useMemo(() => createMoneyFormatter(info?.currencies ?? []), [info?.currencies]);
   const value = useMemo(() => ({ info, error, refresh, money }), [info, error, refresh, money]);
   return <AppInfoContext.Provider value={value}>{children}</AppInfoContext.Provider>;

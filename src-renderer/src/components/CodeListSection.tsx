@@ -60,8 +60,8 @@ export type CodeListSectionProps<T> = {
   remove?: (row: T) => Promise<unknown>;
   /** Why a row cannot be deleted now (shown on the disabled delete button), or null. */
   deleteBlocked?: (row: T) => string | null;
-  /** Called after a save or delete, to reload the rows. */
-  onChanged: () => void | Promise<void>;
+  /** Called after a save or delete (rows read through useApiQuery reload by themselves). */
+  onChanged?: () => void | Promise<void>;
   noun: string;
   help?: ReactNode;
 };
@@ -119,7 +119,7 @@ function CodeDialog<T>({
     try {
       await what();
       onClose();
-      await props.onChanged();
+      await props.onChanged?.();
     } catch (err) {
       setProblems(problemLines(err));
     } finally {
@@ -222,7 +222,7 @@ export function CodeListSection<T>(props: CodeListSectionProps<T>) {
     setProblems([]);
     try {
       await remove!(row);
-      await props.onChanged();
+      await props.onChanged?.();
     } catch (err) {
       setProblems(problemLines(err));
     }

@@ -1,6 +1,6 @@
 import { KNOWN_EXPONENTS, type Minor } from '../../../src-shared/money';
 import { formatLocalAmount } from './amount';
-import { formatIsoDate, userLocale } from './locale';
+import { chosenLocale, formatIsoDate, userLocale } from './locale';
 import type { CurrencyDto } from '../../../src-shared/dto/app';
 
 /** Formats integer minor units for display; `withCode` appends the ISO currency code. */
@@ -19,14 +19,50 @@ export function createMoneyFormatter(currencies: readonly CurrencyDto[], locale?
   };
 }
 
-const countFormat = new Intl.NumberFormat(userLocale());
+const countFormats = new Map<string, Intl.NumberFormat>();
 
-/** Formats a whole count with grouping ("12,345"). */
-export function formatCount(n: number): string {
-  return countFormat.format(n);
+/** Formats a whole count with grouping in the user's locale ("12,345"; "12.345" in de-DE). */
+export function formatCount(n: number, locale: string = userLocale()): string {
+  let format = countFormats.get(locale);
+  if (!format) {
+    format = new Intl.NumberFormat(locale);
+    countFormats.set(locale, format);
+  }
+  return format.format(n);
 }
 
 /** Formats an ISO date (YYYY-MM-DD) for display: ISO unless the user chose a locale (see locale.ts). */
 export function formatDate(iso: string | null | undefined): string {
   return iso ? formatIsoDate(iso) : '—';
+}
+
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * Formats an ISO timestamp as local date and time to the minute: "YYYY-MM-DD HH:MM" until the user chooses a
+ * locale (as dates), then that locale's numeric date and time ("04.12.2026, 09:15"). "—" when absent.
+ */
+export function formatLocalDateTime(
+  iso: string | null | undefined,
+  locale: string | null = chosenLocale(),
+): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  if (!locale) {
+    const two = (n: number) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+  }
+  let format = dateTimeFormats.get(locale);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, {
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+    dateTimeFormats.set(locale, format);
+  }
+  return format.format(d);
 }

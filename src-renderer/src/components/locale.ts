@@ -1,4 +1,31 @@
+import { useSyncExternalStore } from 'react';
+
 const LOCALE_KEY = 'paydesk.locale';
+
+/** The locales offered in Display settings; null follows the operating system. */
+export const LOCALE_CHOICES: readonly (string | null)[] = [null, 'en-US', 'en-GB', 'de-DE', 'fr-FR', 'nl-NL'];
+
+const listeners = new Set<() => void>();
+
+/** Calls `listener` whenever the chosen locale changes (here or in another window); returns the unsubscribe. */
+export function subscribeLocale(listener: () => void): () => void {
+  listeners.add(listener);
+  const onStorage = (e: StorageEvent) => {
+    if (e.key === LOCALE_KEY) listener();
+  };
+  if (typeof window !== 'undefined' && typeof window.addEventListener === 'function')
+    window.addEventListener('storage', onStorage);
+  return () => {
+    listeners.delete(listener);
+    if (typeof window !== 'undefined' && typeof window.removeEventListener === 'function')
+      window.removeEventListener('storage', onStorage);
+  };
+}
+
+/** The chosen locale (null: the system's) as React state: a component re-renders when the user changes it. */
+export function useChosenLocale(): string | null {
+  return useSyncExternalStore(subscribeLocale, chosenLocale, () => null);
+}
 
 /** The locale the user chose in Paydesk, or null when they left it to the system. */
 export function chosenLocale(): string | null {
@@ -16,7 +43,10 @@ export function userLocale(): string {
   return chosenLocale() ?? ((typeof navigator !== 'undefined' && navigator.language) || 'en-US');
 }
 
-/** Remembers the user's locale (null: follow the system); the caller reloads so every screen follows. */
+/**
+ * Remembers the user's locale (null: follow the system) and tells the subscribers, so the app re-renders in it
+ * without a reload.
+ */
 export function saveUserLocale(locale: string | null): void {
   try {
     if (locale === null) window.localStorage.removeItem(LOCALE_KEY);
@@ -24,6 +54,7 @@ export function saveUserLocale(locale: string | null): void {
   } catch {
     // Without storage the system locale stays in use.
   }
+  for (const listener of [...listeners]) listener();
 }
 
 const dateFormats = new Map<string, Intl.DateTimeFormat>();

@@ -53,7 +53,10 @@ export function ApiQueryProvider({ children, client }: { children: ReactNode; cl
     const offs = [
       onEvent('ledger:changed', invalidate),
       onEvent('job:finished', invalidate),
-      onEvent('auth:changed', () => queryClient.removeQueries()),
+      // Reset, not remove: a removed query orphans the components reading it (their fetch is cancelled and no
+      // later event reaches them), e.g. app info read just as the sign-in's event arrives. Reset drops every
+      // value all the same and reads the visible ones again.
+      onEvent('auth:changed', () => void queryClient.resetQueries()),
     ];
     return () => offs.forEach((off) => off());
   }, [queryClient]);

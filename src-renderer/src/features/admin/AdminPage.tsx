@@ -19,6 +19,7 @@ import { SettingsPanel } from './SettingsPanel';
 import { problemLines } from '../../components/use-command';
 import { CreditorsPanel } from '../mandates';
 import { download } from '../../components/download';
+import { useApiMutation } from '../../components/query';
 import { useShortcuts } from '../../components/shortcuts';
 
 /** True when an operator with these roles should see the Admin area at all (to change or to review). */
@@ -30,6 +31,7 @@ export function seesAdmin(roles: readonly string[]): boolean {
 function ConfigFilePanel({ canEdit }: { canEdit: boolean }) {
   const [problems, setProblems] = useState<string[]>([]);
   const [done, setDone] = useState<string | null>(null);
+  const importConfig = useApiMutation('admin:import-config');
   const exportFile = async () => {
     const cfg = await call('admin:export-config', {});
     download(
@@ -49,7 +51,7 @@ function ConfigFilePanel({ canEdit }: { canEdit: boolean }) {
       return;
     }
     try {
-      const r = await call('admin:import-config', { config });
+      const r = await importConfig.run({ config });
       setDone(
         `Imported: ${Object.entries(r.applied)
           .filter(([, n]) => n > 0)

@@ -13,14 +13,18 @@ import TextField from '@mui/material/TextField';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import { isSystemReasonCode } from '../../../../src-shared/system-reason-codes';
-import { call } from '../../api/client';
-import { problemLines, useCommand } from '../../components/use-command';
+import { problemLines } from '../../components/use-command';
+import { useApiMutation, useApiQuery } from '../../components/query';
 
 /** Reason codes by domain: the list with retire/restore/delete, and a form to add the desk's own codes. */
 export function CodesPanel({ canEdit }: { canEdit: boolean }) {
-  const domains = useCommand('codes:domains', {});
+  const domains = useApiQuery('codes:domains', {});
   const [domainId, setDomainId] = useState(14);
-  const codes = useCommand('codes:list', { domainId, includeRetired: true });
+  const codes = useApiQuery('codes:list', { domainId, includeRetired: true }, { keepPrevious: true });
+  const addCode = useApiMutation('codes:add');
+  const updateCode = useApiMutation('codes:update');
+  const retireCode = useApiMutation('codes:retire');
+  const deleteCode = useApiMutation('codes:delete');
   const [id, setId] = useState('');
   const [label, setLabel] = useState('');
   const [help, setHelp] = useState('');
@@ -35,8 +39,8 @@ export function CodesPanel({ canEdit }: { canEdit: boolean }) {
     setDone(null);
     try {
       await what();
+      // The lists reload by themselves: a successful change marks every read stale.
       setDone(message);
-      await Promise.all([codes.reload(), domains.reload()]);
     } catch (err) {
       setProblems(problemLines(err));
     }
@@ -53,7 +57,7 @@ export function CodesPanel({ canEdit }: { canEdit: boolean }) {
     act(
       async () => {
         const fields = { domainId, id: Number(id), label, help, glId: gl.trim() === '' ? null : Number(gl) };
-        await call(editing === null ? 'codes:add' : 'codes:update', fields);
+        await (editing === null ? addCode : updateCode).run(fields);
         clear();
       },
       `Code ${id} ${editing === null ? 'added' : 'changed'}.`,
@@ -199,7 +203,7 @@ export function CodesPanel({ canEdit }: { canEdit: boolean }) {
                         data-testid={`code-retire-${c.id}`}
                         onClick={() =>
                           void act(
-                            () => call('codes:retire', { domainId, id: c.id, restore: !c.active }),
+                            () => retireCode.run({ domainId, id: c.id, restore: !c.active }),
                             `Code ${c.id} ${c.active ? 'retired' : 'restored'}.`,
                           )
                         }
@@ -213,7 +217,7 @@ export function CodesPanel({ canEdit }: { canEdit: boolean }) {
                       size="small"
                       color="error"
                       onClick={() =>
-                        void act(() => call('codes:delete', { domainId, id: c.id }), `Code ${c.id} deleted.`)
+                        void act(() => deleteCode.run({ domainId, id: c.id }), `Code ${c.id} deleted.`)
                       }
                     >
                       Delete

@@ -51,9 +51,9 @@ import {
 } from '../../../../src-shared/columns';
 import type { ColumnSetDto, CustomFieldDto } from '../../../../src-shared/dto/admin';
 import type { BatchTypeDto } from '../../../../src-shared/dto/batches';
-import { call } from '../../api/client';
 import { createGridTheme } from '../../components/grid-theme';
-import { problemLines, useCommand } from '../../components/use-command';
+import { problemLines } from '../../components/use-command';
+import { useApiMutation, useApiQuery } from '../../components/query';
 
 ModuleRegistry.registerModules([AllCommunityModule]);
 
@@ -261,6 +261,7 @@ function CustomFieldDialog({
   const [codes, setCodes] = useState('');
   const [maxLength, setMaxLength] = useState(60);
   const [problems, setProblems] = useState<string[]>([]);
+  const saveField = useApiMutation('admin:save-custom-field');
   const save = async () => {
     const list = codes
       .split(',')
@@ -272,7 +273,7 @@ function CustomFieldDialog({
       });
     try {
       onSaved(
-        await call('admin:save-custom-field', {
+        await saveField.run({
           key: key.trim(),
           label: label.trim(),
           type,
@@ -356,9 +357,12 @@ export function ColumnEditor({ canEdit }: { canEdit: boolean }) {
   const gridTheme = useMemo(() => createGridTheme(theme), [theme]);
   const [batchType, setBatchType] = useState<BatchTypeDto>('payment');
   const [payType, setPayType] = useState(0);
-  const sets = useCommand('admin:column-sets', {});
-  const fields = useCommand('admin:custom-fields', {});
-  const payTypes = useCommand('admin:pay-types', {});
+  const sets = useApiQuery('admin:column-sets', {});
+  const fields = useApiQuery('admin:custom-fields', {});
+  const payTypes = useApiQuery('admin:pay-types', {});
+  const saveColumns = useApiMutation('admin:save-columns');
+  const deleteColumns = useApiMutation('admin:delete-columns');
+  const deleteField = useApiMutation('admin:delete-custom-field');
   const [draft, setDraft] = useState<ColumnConfig[]>([]);
   const [ownSet, setOwnSet] = useState(false);
   const [problems, setProblems] = useState<string[]>([]);
@@ -367,7 +371,8 @@ export function ColumnEditor({ canEdit }: { canEdit: boolean }) {
   const custom = useMemo(() => fields.data ?? [], [fields.data]);
 
   // The working copy starts from the saved set of this pay type, or from the default set when it has none;
-  // it starts over when the sets are reloaded or another batch type or pay type is picked.
+  // it starts over when the saved sets change (a reread that finds them equal keeps the same value, so the
+  // draft survives unrelated refreshes), when another batch type or pay type is picked, or on Discard.
   const [loaded, setLoaded] = useState<{ data: ColumnSetDto[] | null; key: string }>({ data: null, key: '' });
   const choice = `${batchType}/${payType}`;
   if (sets.data && (loaded.data !== sets.data || loaded.key !== choice)) {
@@ -420,9 +425,8 @@ export function ColumnEditor({ canEdit }: { canEdit: boolean }) {
   const save = async () => {
     setProblems([]);
     try {
-      await call('admin:save-columns', { batchType, payType, columns: draft });
+      await saveColumns.run({ batchType, payType, columns: draft });
       setSaved('Saved. Clerks see the new columns the next time they open a batch of this type.');
-      await sets.reload();
     } catch (err) {
       setProblems(problemLines(err));
     }
@@ -430,8 +434,9 @@ export function ColumnEditor({ canEdit }: { canEdit: boolean }) {
 
   const removeOwnSet = async () => {
     try {
-      await call('admin:delete-columns', { batchType, payType });
-      await sets.reload();
+      await deleteColumns.run({ batchType, payType });
+      // The draft starts over from the default set once the sets are read again.
+      setLoaded({ data: null, key: '' });
       setSaved('This pay type uses the default columns again.');
     } catch (err) {
       setProblems(problemLines(err));
@@ -592,7 +597,8 @@ export function ColumnEditor({ canEdit }: { canEdit: boolean }) {
           )}
           <Button
             onClick={() => {
-              void sets.reload();
+              setLoaded({ data: null, key: '' });
+              sets.refetch();
               setSaved(null);
             }}
           >
@@ -633,10 +639,7 @@ export function ColumnEditor({ canEdit }: { canEdit: boolean }) {
                 ? {
                     onDelete: () => {
                       setProblems([]);
-                      call('admin:delete-custom-field', { key: f.key }).then(
-                        () => void fields.reload(),
-                        (err: unknown) => setProblems(problemLines(err)),
-                      );
+                      deleteField.run({ key: f.key }).catch((err: unknown) => setProblems(problemLines(err)));
                     },
                   }
                 : {})}
@@ -662,7 +665,6 @@ export function ColumnEditor({ canEdit }: { canEdit: boolean }) {
           onClose={() => setDefining(false)}
           onSaved={(f) => {
             setDefining(false);
-            void fields.reload();
             addColumn(`custom:${f.key}`, f.label);
           }}
         />

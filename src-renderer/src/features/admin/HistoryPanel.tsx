@@ -10,7 +10,7 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import { useCommand } from '../../components/use-command';
+import { useApiQuery } from '../../components/query';
 
 const ENTITIES = [
   ['all', 'Every change'],
@@ -49,7 +49,11 @@ function short(v: unknown): string {
 export function HistoryPanel() {
   const [entity, setEntity] = useState('all');
   const [offset, setOffset] = useState(0);
-  const page = useCommand('admin:history', { ...(entity !== 'all' ? { entity } : {}), limit: PAGE, offset });
+  const page = useApiQuery(
+    'admin:history',
+    { ...(entity !== 'all' ? { entity } : {}), limit: PAGE, offset },
+    { keepPrevious: true },
+  );
   return (
     <Box sx={{ display: 'flex', flexDirection: 'column', gap: 2 }} data-testid="history-panel">
       <Box sx={{ display: 'flex', gap: 2, alignItems: 'center' }}>

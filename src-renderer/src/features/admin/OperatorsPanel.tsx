@@ -1,13 +1,11 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { z } from 'zod';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Checkbox from '@mui/material/Checkbox';
 import Chip from '@mui/material/Chip';
-import Dialog from '@mui/material/Dialog';
-import DialogActions from '@mui/material/DialogActions';
-import DialogContent from '@mui/material/DialogContent';
-import DialogTitle from '@mui/material/DialogTitle';
 import Switch from '@mui/material/Switch';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
@@ -16,14 +14,21 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import { ROLES, type Role } from '../../../../src-shared/api/roles';
-import { ApiCallError, call, errorMessage } from '../../api/client';
-import { problemLines, useCommand } from '../../components/use-command';
+import { ApiCallError, errorMessage } from '../../api/client';
+import {
+  applyServerProblems,
+  fieldProps,
+  FormDialog,
+  inputShape,
+  useZodForm,
+} from '../../components/FormDialog';
+import { formatLocalDateTime } from '../../components/format';
+import { apiQueryKey, useApiMutation, useApiQuery } from '../../components/query';
+import { problemLines } from '../../components/use-command';
 
-/** An ISO timestamp as local "YYYY-MM-DD HH:MM". */
-function localTime(iso: string): string {
-  const d = new Date(iso);
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+/** True for a refusal that names fields (applyServerProblems puts those on the form's fields). */
+function namesFields(err: unknown): boolean {
+  return err instanceof ApiCallError && err.error.code === 'validation' && Boolean(err.error.issues?.length);
 }
 
 /** Why a new password breaks the rules (10+ characters, not containing the login), or null. */
@@ -33,103 +38,105 @@ function passwordProblem(password: string, login: string): string | null {
   return null;
 }
 
+const setPasswordShape = inputShape('operators:set-password');
+
+/** The reset form of one operator: the command's password rule, not containing the login, typed twice. */
+function setPasswordSchema(login: string) {
+  return z.object({ password: setPasswordShape.password, repeat: z.string() }).superRefine((v, ctx) => {
+    const weak = passwordProblem(v.password, login);
+    if (weak) ctx.addIssue({ code: 'custom', path: ['password'], message: weak });
+    if (v.repeat !== v.password)
+      ctx.addIssue({ code: 'custom', path: ['repeat'], message: 'The passwords do not match' });
+  });
+}
+
+type SetPasswordForm = z.input<ReturnType<typeof setPasswordSchema>>;
+
 /** Sets another operator's password (an admin's reset); the operator is also unlocked. */
-function SetPasswordDialog({
-  login,
-  onClose,
-}: {
-  login: string | null;
-  onClose: (changed: boolean) => void;
-}) {
-  const [password, setPassword] = useState('');
-  const [repeat, setRepeat] = useState('');
-  const [fields, setFields] = useState<{ password?: string; repeat?: string }>({});
+function SetPasswordDialog({ login, onClose }: { login: string; onClose: () => void }) {
+  const form = useZodForm(setPasswordSchema(login), { password: '', repeat: '' });
+  const setPassword = useApiMutation('operators:set-password');
   const [problem, setProblem] = useState<string | null>(null);
-  const close = (changed: boolean) => {
-    setPassword('');
-    setRepeat('');
-    setFields({});
+  const submit = form.handleSubmit(async (v) => {
     setProblem(null);
-    onClose(changed);
-  };
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!login) return;
-    const weak = passwordProblem(password, login);
-    const local = {
-      ...(weak ? { password: weak } : {}),
-      ...(repeat !== password ? { repeat: 'The passwords do not match' } : {}),
-    };
-    setFields(local);
-    if (Object.keys(local).length > 0) return;
     try {
-      await call('operators:set-password', { login, password });
-      close(true);
+      await setPassword.run({ login, password: v.password });
+      onClose();
     } catch (err) {
-      const issue =
-        err instanceof ApiCallError && err.error.code === 'validation'
-          ? err.error.issues?.[0]?.message
-          : undefined;
-      if (issue) setFields({ password: issue });
-      else setProblem(errorMessage(err));
+      setProblem(applyServerProblems<SetPasswordForm>(form, err, ['password']) ?? errorMessage(err));
     }
-  };
+  });
+  const password = fieldProps<SetPasswordForm>(form, 'password');
   return (
-    <Dialog open={login !== null} onClose={() => close(false)} maxWidth="xs" fullWidth>
-      <form onSubmit={(e) => void submit(e)} noValidate>
-        <DialogTitle>Set the password of {login}</DialogTitle>
-        <DialogContent sx={{ display: 'flex', flexDirection: 'column', gap: 2, pt: '8px !important' }}>
-          {problem && <Alert severity="error">{problem}</Alert>}
-          <TextField
-            label="New password"
-            type="password"
-            autoFocus
-            autoComplete="new-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            error={Boolean(fields.password)}
-            helperText={
-              fields.password ??
-              'At least 10 characters, not containing the login. Tell it to them privately.'
-            }
-            slotProps={{ htmlInput: { 'data-testid': 'set-password-new' } }}
-          />
-          <TextField
-            label="Repeat password"
-            type="password"
-            autoComplete="new-password"
-            value={repeat}
-            onChange={(e) => setRepeat(e.target.value)}
-            error={Boolean(fields.repeat)}
-            helperText={fields.repeat}
-            slotProps={{ htmlInput: { 'data-testid': 'set-password-repeat' } }}
-          />
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={() => close(false)}>Cancel</Button>
-          <Button type="submit" variant="contained" data-testid="set-password-submit">
-            Set password
-          </Button>
-        </DialogActions>
-      </form>
-    </Dialog>
+    <FormDialog
+      title={`Set the password of ${login}`}
+      testId="set-password-dialog"
+      partsTestId="set-password"
+      submitTestId="set-password-submit"
+      submitLabel="Set password"
+      maxWidth="xs"
+      onClose={onClose}
+      onSubmit={submit}
+      busy={setPassword.busy}
+      error={problem}
+    >
+      <TextField
+        label="New password"
+        type="password"
+        autoComplete="new-password"
+        {...password}
+        helperText={
+          password.helperText ??
+          'At least 10 characters, not containing the login. Tell it to them privately.'
+        }
+        slotProps={{ htmlInput: { 'data-testid': 'set-password-new' } }}
+      />
+      <TextField
+        label="Repeat password"
+        type="password"
+        autoComplete="new-password"
+        {...fieldProps<SetPasswordForm>(form, 'repeat')}
+        slotProps={{ htmlInput: { 'data-testid': 'set-password-repeat' } }}
+      />
+    </FormDialog>
   );
 }
+
+const addShape = inputShape('operators:add');
+
+/** A new operator: login, a name (the login when empty) and an optional first password, by the command's rules. */
+const addSchema = z
+  .object({
+    login: addShape.login,
+    name: z.string().trim().max(120),
+    password: z.string(),
+  })
+  .superRefine((v, ctx) => {
+    const weak = v.password ? passwordProblem(v.password, v.login) : null;
+    if (weak) ctx.addIssue({ code: 'custom', path: ['password'], message: weak });
+  });
+
+type AddForm = z.input<typeof addSchema>;
 
 /**
  * Operator profiles: roles granted and revoked by ticking, (de)activation, new operators with a first
  * password, password resets, unlocking after failed sign-ins; whether each has a password and a second factor.
  */
 export function OperatorsPanel({ canEdit }: { canEdit: boolean }) {
-  const operators = useCommand('operators:list', {});
+  const operators = useApiQuery('operators:list', {});
+  const addOperator = useApiMutation('operators:add');
+  const grant = useApiMutation('operators:grant');
+  const revoke = useApiMutation('operators:revoke');
+  const update = useApiMutation('operators:update');
+  const unlock = useApiMutation('operators:unlock');
   const [problems, setProblems] = useState<string[]>([]);
-  const [login, setLogin] = useState('');
-  const [name, setName] = useState('');
-  const [password, setPassword] = useState('');
   const [passwordFor, setPasswordFor] = useState<string | null>(null);
-  // When the list was last loaded, to tell a current lockout from one that has run out.
-  const [checkedAt, setCheckedAt] = useState(() => Date.now());
+  const form = useZodForm(addSchema, { login: '', name: '', password: '' });
+  const [login, password] = form.watch(['login', 'password']);
+  // The password rule shows while typing (it is the one thing a new admin gets wrong), the rest once left.
   const newPasswordProblem = password ? passwordProblem(password, login.trim()) : null;
+  // When the list was last read, to tell a current lockout from one that has run out.
+  const checkedAt = useQueryClient().getQueryState(apiQueryKey('operators:list', {}))?.dataUpdatedAt ?? 0;
   const act = async (what: () => Promise<unknown>) => {
     setProblems([]);
     try {
@@ -137,9 +144,24 @@ export function OperatorsPanel({ canEdit }: { canEdit: boolean }) {
     } catch (err) {
       setProblems(problemLines(err));
     }
-    await operators.reload();
-    setCheckedAt(Date.now());
   };
+  const add = form.handleSubmit(async (v) => {
+    setProblems([]);
+    try {
+      await addOperator.run({
+        login: v.login,
+        name: v.name || v.login,
+        roles: ['clerk'],
+        ...(v.password ? { password: v.password } : {}),
+      });
+      form.reset();
+    } catch (err) {
+      const unplaced = applyServerProblems<AddForm>(form, err, ['login', 'name', 'password']);
+      if (unplaced !== null || !namesFields(err)) setProblems(problemLines(err));
+    }
+  });
+  const loginField = fieldProps<AddForm>(form, 'login');
+  const passwordField = fieldProps<AddForm>(form, 'password');
   return (
     <Box sx={{ display: 'flex', flexDirection: 'column', gap: 2 }} data-testid="operators-panel">
       {problems.length > 0 && (
@@ -150,19 +172,22 @@ export function OperatorsPanel({ canEdit }: { canEdit: boolean }) {
         </Alert>
       )}
       {canEdit && (
-        <Box sx={{ display: 'flex', gap: 1, alignItems: 'flex-start' }}>
+        <Box
+          component="form"
+          noValidate
+          onSubmit={(e) => void add(e)}
+          sx={{ display: 'flex', gap: 1, alignItems: 'flex-start' }}
+        >
           <TextField
             size="small"
             label="Login"
-            value={login}
-            onChange={(e) => setLogin(e.target.value)}
-            slotProps={{ htmlInput: { 'data-testid': 'operator-new-login' } }}
+            {...loginField}
+            slotProps={{ htmlInput: { 'data-testid': 'operator-new-login', spellCheck: false } }}
           />
           <TextField
             size="small"
             label="Name"
-            value={name}
-            onChange={(e) => setName(e.target.value)}
+            {...fieldProps<AddForm>(form, 'name')}
             slotProps={{ htmlInput: { 'data-testid': 'operator-new-name' } }}
           />
           <TextField
@@ -170,30 +195,17 @@ export function OperatorsPanel({ canEdit }: { canEdit: boolean }) {
             label="Initial password"
             type="password"
             autoComplete="new-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            error={newPasswordProblem !== null}
-            helperText={newPasswordProblem ?? 'Optional; needed to sign in'}
+            {...passwordField}
+            error={newPasswordProblem !== null || passwordField.error}
+            helperText={newPasswordProblem ?? passwordField.helperText ?? 'Optional; needed to sign in'}
             sx={{ width: 260 }}
             slotProps={{ htmlInput: { 'data-testid': 'operator-new-password' } }}
           />
           <Button
+            type="submit"
             variant="contained"
-            disabled={!login.trim() || newPasswordProblem !== null}
+            disabled={!login.trim() || newPasswordProblem !== null || addOperator.busy}
             data-testid="operator-add"
-            onClick={() =>
-              void act(async () => {
-                await call('operators:add', {
-                  login: login.trim(),
-                  name: name.trim() || login.trim(),
-                  roles: ['clerk'],
-                  ...(password ? { password } : {}),
-                });
-                setLogin('');
-                setName('');
-                setPassword('');
-              })
-            }
           >
             Add operator
           </Button>
@@ -227,12 +239,7 @@ export function OperatorsPanel({ canEdit }: { canEdit: boolean }) {
                     checked={o.roles.includes(r)}
                     disabled={!canEdit}
                     onChange={(e) =>
-                      void act(() =>
-                        call(e.target.checked ? 'operators:grant' : 'operators:revoke', {
-                          login: o.login,
-                          roles: [r],
-                        }),
-                      )
+                      void act(() => (e.target.checked ? grant : revoke).run({ login: o.login, roles: [r] }))
                     }
                     slotProps={{ input: { 'aria-label': `${o.login} ${r}` } }}
                   />
@@ -243,9 +250,7 @@ export function OperatorsPanel({ canEdit }: { canEdit: boolean }) {
                   size="small"
                   checked={o.active}
                   disabled={!canEdit}
-                  onChange={(e) =>
-                    void act(() => call('operators:update', { login: o.login, active: e.target.checked }))
-                  }
+                  onChange={(e) => void act(() => update.run({ login: o.login, active: e.target.checked }))}
                 />
               </TableCell>
               <TableCell sx={{ whiteSpace: 'nowrap' }}>
@@ -278,12 +283,12 @@ export function OperatorsPanel({ canEdit }: { canEdit: boolean }) {
               <TableCell sx={{ whiteSpace: 'nowrap' }} data-testid={`operator-locked-${o.login}`}>
                 {o.lockedUntil && new Date(o.lockedUntil).getTime() > checkedAt ? (
                   <>
-                    until {localTime(o.lockedUntil)}
+                    until {formatLocalDateTime(o.lockedUntil)}
                     {canEdit && (
                       <Button
                         size="small"
                         sx={{ ml: 1 }}
-                        onClick={() => void act(() => call('operators:unlock', { login: o.login }))}
+                        onClick={() => void act(() => unlock.run({ login: o.login }))}
                         data-testid={`operator-unlock-${o.login}`}
                       >
                         Unlock
@@ -298,13 +303,7 @@ export function OperatorsPanel({ canEdit }: { canEdit: boolean }) {
           ))}
         </TableBody>
       </Table>
-      <SetPasswordDialog
-        login={passwordFor}
-        onClose={(changed) => {
-          setPasswordFor(null);
-          if (changed) void operators.reload();
-        }}
-      />
+      {passwordFor !== null && <SetPasswordDialog login={passwordFor} onClose={() => setPasswordFor(null)} />}
     </Box>
   );
 }

@@ -19,8 +19,8 @@ import {
   type PolicyOperation,
   type Requirement,
 } from '../../../../src-shared/dto/approvals';
-import { call } from '../../api/client';
-import { problemLines, useCommand } from '../../components/use-command';
+import { problemLines } from '../../components/use-command';
+import { useApiMutation, useApiQuery } from '../../components/query';
 
 const REQUIREMENT_LABELS: Readonly<Record<Requirement, string>> = {
   none: 'None',
@@ -47,10 +47,11 @@ function PolicyRow({
   const dirty =
     above !== p.above || requirement !== p.requirement || (requirement === 'four_eyes' && role !== p.role);
   const id = `${p.operation}-${p.currency}`.replace(/[^a-z0-9*-]/gi, '-');
+  const savePolicy = useApiMutation('policies:save');
   const save = async () => {
     onProblems([]);
     try {
-      await call('policies:save', {
+      await savePolicy.run({
         operation: p.operation,
         currency: p.currency,
         above: hasAmount ? above.trim() : '0',
@@ -153,7 +154,8 @@ function PolicyRow({
  * factor, or a second operator with a role (four eyes). Saving is audited and may itself need approval.
  */
 export function PoliciesPanel({ canEdit }: { canEdit: boolean }) {
-  const { data, error, reload } = useCommand('policies:list', {});
+  const { data, error } = useApiQuery('policies:list', {});
+  const savePolicy = useApiMutation('policies:save');
   const [problems, setProblems] = useState<string[]>([]);
   const [done, setDone] = useState<string | null>(null);
   const [currency, setCurrency] = useState('');
@@ -162,7 +164,7 @@ export function PoliciesPanel({ canEdit }: { canEdit: boolean }) {
     setProblems([]);
     const base = data?.find((p) => p.operation === operation && p.currency === '*');
     try {
-      await call('policies:save', {
+      await savePolicy.run({
         operation,
         currency: currency.trim().toUpperCase(),
         above: base?.above ?? '0',
@@ -171,7 +173,6 @@ export function PoliciesPanel({ canEdit }: { canEdit: boolean }) {
       });
       setCurrency('');
       setDone(`Added a ${currency.trim().toUpperCase()} rule for ${operation}`);
-      await reload();
     } catch (err) {
       setProblems(problemLines(err));
     }
@@ -222,10 +223,7 @@ export function PoliciesPanel({ canEdit }: { canEdit: boolean }) {
               p={p}
               canEdit={canEdit}
               onProblems={setProblems}
-              onSaved={(m) => {
-                setDone(m);
-                void reload();
-              }}
+              onSaved={setDone}
             />
           ))}
         </TableBody>

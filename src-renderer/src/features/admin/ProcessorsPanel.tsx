@@ -4,10 +4,6 @@ import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Checkbox from '@mui/material/Checkbox';
 import Chip from '@mui/material/Chip';
-import Dialog from '@mui/material/Dialog';
-import DialogActions from '@mui/material/DialogActions';
-import DialogContent from '@mui/material/DialogContent';
-import DialogTitle from '@mui/material/DialogTitle';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import IconButton from '@mui/material/IconButton';
 import Paper from '@mui/material/Paper';
@@ -20,10 +16,18 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import DeleteOutlineIcon from '@mui/icons-material/DeleteOutlined';
 import type { ProcessorDto, ProcessorTestDto } from '../../../../src-shared/dto/processors';
-import { call } from '../../api/client';
-import { problemLines, useCommand } from '../../components/use-command';
-
-type MerchantLine = { currency: string; merchant: string; mid: string };
+import { Controller, useFieldArray, type FieldPath, type UseFormReturn } from 'react-hook-form';
+import { z } from 'zod';
+import {
+  applyServerProblems,
+  countText,
+  fieldProps,
+  FormDialog,
+  inputShape,
+  useZodForm,
+} from '../../components/FormDialog';
+import { useApiMutation, useApiQuery } from '../../components/query';
+import { problemLines } from '../../components/use-command';
 
 const NUMBERS = [
   ['onlineTimeoutMs', 'Online timeout (ms)'],
@@ -32,9 +36,54 @@ const NUMBERS = [
   ['heartbeatSec', 'Heartbeat (s)'],
   ['channelId', 'Channel id'],
 ] as const;
-type NumberKey = (typeof NUMBERS)[number][0];
 
-const whole = (v: string): number => (/^\d+$/.test(v.trim()) ? Number(v.trim()) : Number.NaN);
+const shape = inputShape('processors:save');
+const merchantShape = shape.merchants.valueType.shape;
+
+/** The processor form: the command's own rules, read from the text typed (a number left empty: the default). */
+const processorSchema = z.object({
+  name: shape.name,
+  url: shape.url,
+  merchants: z
+    .array(
+      z.object({
+        currency: z.string().trim().pipe(shape.merchants.keyType),
+        merchant: merchantShape.merchant,
+        mid: z.string().trim().pipe(merchantShape.mid),
+      }),
+    )
+    .min(1)
+    .refine(
+      (lines) => new Set(lines.map((l) => l.currency)).size === lines.length,
+      'One merchant account per currency',
+    ),
+  onlineTimeoutMs: countText(shape.onlineTimeoutMs.unwrap()),
+  batchTimeoutMs: countText(shape.batchTimeoutMs.unwrap()),
+  connectRetries: countText(shape.connectRetries.unwrap()),
+  heartbeatSec: countText(shape.heartbeatSec.unwrap()),
+  channelId: countText(shape.channelId.unwrap()),
+  // Empty keeps the secret that is set; it is never shown back.
+  secret: z
+    .string()
+    .transform((t) => (t === '' ? undefined : t))
+    .pipe(shape.secret),
+  isDefault: z.boolean(),
+});
+
+type ProcessorForm = z.input<typeof processorSchema>;
+
+/** A field's props when its name may be nested (a merchant line's field): value binding, error and message. */
+function lineFieldProps(
+  form: UseFormReturn<ProcessorForm, unknown, unknown>,
+  name: FieldPath<ProcessorForm>,
+) {
+  const problem = form.getFieldState(name, form.formState).error?.message;
+  return {
+    ...form.register(name),
+    error: problem !== undefined,
+    ...(problem !== undefined ? { helperText: problem } : {}),
+  };
+}
 
 /**
  * Adds or edits a processor connection. The secret is write-only: the dialog says whether one is set and an
@@ -49,169 +98,181 @@ function ProcessorDialog({
   onClose: () => void;
   onSaved: () => void;
 }) {
-  const [name, setName] = useState(initial?.name ?? '');
-  const [url, setUrl] = useState(initial?.url ?? 'https://');
-  const [merchants, setMerchants] = useState<MerchantLine[]>(
-    initial
+  const form = useZodForm(processorSchema, {
+    name: initial?.name ?? '',
+    url: initial?.url ?? 'https://',
+    merchants: initial
       ? Object.entries(initial.merchants).map(([currency, m]) => ({ currency, ...m }))
       : [{ currency: 'USD', merchant: '', mid: '' }],
-  );
-  const [numbers, setNumbers] = useState<Record<NumberKey, string>>(
-    () =>
-      Object.fromEntries(NUMBERS.map(([k]) => [k, initial ? String(initial[k]) : ''])) as Record<
-        NumberKey,
-        string
-      >,
-  );
-  const [secret, setSecret] = useState('');
-  const [isDefault, setIsDefault] = useState(initial?.isDefault ?? false);
+    ...(Object.fromEntries(NUMBERS.map(([k]) => [k, initial ? String(initial[k]) : ''])) as Record<
+      (typeof NUMBERS)[number][0],
+      string
+    >),
+    secret: '',
+    isDefault: initial?.isDefault ?? false,
+  });
+  const lines = useFieldArray({ control: form.control, name: 'merchants' });
+  const saveProcessor = useApiMutation('processors:save');
   const [problems, setProblems] = useState<string[]>([]);
-  const setLine = (i: number, patch: Partial<MerchantLine>) =>
-    setMerchants(merchants.map((m, j) => (j === i ? { ...m, ...patch } : m)));
-  const save = async () => {
+  const save = form.handleSubmit(async (v) => {
     setProblems([]);
     try {
-      await call('processors:save', {
-        name: name.trim(),
-        url: url.trim(),
+      await saveProcessor.run({
+        name: v.name,
+        url: v.url,
         merchants: Object.fromEntries(
-          merchants.map((m) => [m.currency.trim(), { merchant: m.merchant.trim(), mid: m.mid.trim() }]),
+          v.merchants.map((m) => [m.currency, { merchant: m.merchant, mid: m.mid }]),
         ),
-        ...Object.fromEntries(
-          NUMBERS.filter(([k]) => numbers[k].trim() !== '').map(([k]) => [k, whole(numbers[k])]),
-        ),
-        ...(secret !== '' ? { secret } : {}),
-        isDefault,
+        ...Object.fromEntries(NUMBERS.filter(([k]) => v[k] !== null).map(([k]) => [k, v[k]])),
+        ...(v.secret !== undefined ? { secret: v.secret } : {}),
+        isDefault: v.isDefault,
       });
       onSaved();
     } catch (err) {
+      const fields = ['name', 'url', 'secret', ...NUMBERS.map(([k]) => k)] as const;
+      applyServerProblems<ProcessorForm>(form, err, fields);
+      // Every problem is also listed, merchant lines' included (the service names them by currency).
       setProblems(problemLines(err));
     }
-  };
+  });
+  const merchantsProblem =
+    form.formState.errors.merchants?.root?.message ?? form.formState.errors.merchants?.message;
   return (
-    <Dialog open onClose={onClose} maxWidth="md" fullWidth data-testid="processor-dialog">
-      <DialogTitle>{initial ? `Processor ${initial.name}` : 'New processor'}</DialogTitle>
-      <DialogContent sx={{ display: 'flex', flexDirection: 'column', gap: 2, pt: '8px !important' }}>
-        <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap' }}>
+    <FormDialog
+      title={initial ? `Processor ${initial.name}` : 'New processor'}
+      testId="processor-dialog"
+      partsTestId="processor"
+      maxWidth="md"
+      onClose={onClose}
+      onSubmit={save}
+      busy={saveProcessor.busy}
+    >
+      <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap' }}>
+        <TextField
+          size="small"
+          label="Name"
+          {...fieldProps<ProcessorForm>(form, 'name')}
+          disabled={initial !== null}
+          sx={{ width: 180 }}
+          slotProps={{ htmlInput: { 'data-testid': 'processor-name' } }}
+        />
+        <TextField
+          size="small"
+          label="URL"
+          {...fieldProps<ProcessorForm>(form, 'url')}
+          sx={{ flex: 1, minWidth: 320 }}
+          slotProps={{ htmlInput: { 'data-testid': 'processor-url' } }}
+        />
+      </Box>
+      <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap' }}>
+        {NUMBERS.map(([k, label]) => (
           <TextField
-            autoFocus={!initial}
+            key={k}
             size="small"
-            label="Name"
-            value={name}
-            disabled={initial !== null}
-            onChange={(e) => setName(e.target.value)}
-            sx={{ width: 180 }}
-            slotProps={{ htmlInput: { 'data-testid': 'processor-name' } }}
+            label={label}
+            placeholder="default"
+            {...fieldProps<ProcessorForm>(form, k)}
+            sx={{ width: 160 }}
+            slotProps={{ htmlInput: { inputMode: 'numeric', 'data-testid': `processor-${k}` } }}
           />
-          <TextField
-            autoFocus={initial !== null}
-            size="small"
-            label="URL"
-            value={url}
-            onChange={(e) => setUrl(e.target.value)}
-            sx={{ flex: 1, minWidth: 320 }}
-            slotProps={{ htmlInput: { 'data-testid': 'processor-url' } }}
-          />
-        </Box>
-        <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap' }}>
-          {NUMBERS.map(([k, label]) => (
+        ))}
+      </Box>
+      <Box>
+        <Typography variant="subtitle2" sx={{ mb: 1 }}>
+          Merchant accounts (one per currency)
+        </Typography>
+        {lines.fields.map((line, i) => (
+          <Box key={line.id} sx={{ display: 'flex', gap: 1, mb: 1, alignItems: 'flex-start' }}>
             <TextField
-              key={k}
               size="small"
-              label={label}
-              value={numbers[k]}
-              placeholder="default"
-              onChange={(e) => setNumbers({ ...numbers, [k]: e.target.value })}
-              sx={{ width: 160 }}
-              slotProps={{ htmlInput: { inputMode: 'numeric', 'data-testid': `processor-${k}` } }}
+              label="Currency"
+              {...lineFieldProps(form, `merchants.${i}.currency`)}
+              onChange={(e) => {
+                e.target.value = e.target.value.toUpperCase();
+                void form.register(`merchants.${i}.currency`).onChange(e);
+              }}
+              sx={{ width: 110 }}
+              slotProps={{ htmlInput: { maxLength: 3, 'data-testid': `processor-currency-${i}` } }}
             />
-          ))}
-        </Box>
-        <Box>
-          <Typography variant="subtitle2" sx={{ mb: 1 }}>
-            Merchant accounts (one per currency)
+            <TextField
+              size="small"
+              label="Merchant"
+              {...lineFieldProps(form, `merchants.${i}.merchant`)}
+              sx={{ width: 200 }}
+              slotProps={{ htmlInput: { 'data-testid': `processor-merchant-${i}` } }}
+            />
+            <TextField
+              size="small"
+              label="Merchant account (MID)"
+              {...lineFieldProps(form, `merchants.${i}.mid`)}
+              sx={{ width: 200 }}
+              slotProps={{ htmlInput: { inputMode: 'numeric', 'data-testid': `processor-mid-${i}` } }}
+            />
+            <IconButton
+              size="small"
+              sx={{ mt: 0.5 }}
+              aria-label={`Remove merchant line ${i + 1}`}
+              disabled={lines.fields.length === 1}
+              onClick={() => lines.remove(i)}
+            >
+              <DeleteOutlineIcon fontSize="small" />
+            </IconButton>
+          </Box>
+        ))}
+        {merchantsProblem && (
+          <Typography variant="caption" color="error" component="div" sx={{ mb: 1 }}>
+            {merchantsProblem}
           </Typography>
-          {merchants.map((m, i) => (
-            <Box key={i} sx={{ display: 'flex', gap: 1, mb: 1, alignItems: 'center' }}>
-              <TextField
-                size="small"
-                label="Currency"
-                value={m.currency}
-                onChange={(e) => setLine(i, { currency: e.target.value.toUpperCase() })}
-                sx={{ width: 110 }}
-                slotProps={{ htmlInput: { maxLength: 3, 'data-testid': `processor-currency-${i}` } }}
-              />
-              <TextField
-                size="small"
-                label="Merchant"
-                value={m.merchant}
-                onChange={(e) => setLine(i, { merchant: e.target.value })}
-                sx={{ width: 200 }}
-                slotProps={{ htmlInput: { 'data-testid': `processor-merchant-${i}` } }}
-              />
-              <TextField
-                size="small"
-                label="Merchant account (MID)"
-                value={m.mid}
-                onChange={(e) => setLine(i, { mid: e.target.value })}
-                sx={{ width: 200 }}
-                slotProps={{ htmlInput: { inputMode: 'numeric', 'data-testid': `processor-mid-${i}` } }}
-              />
-              <IconButton
-                size="small"
-                aria-label={`Remove ${m.currency}`}
-                disabled={merchants.length === 1}
-                onClick={() => setMerchants(merchants.filter((_m, j) => j !== i))}
-              >
-                <DeleteOutlineIcon fontSize="small" />
-              </IconButton>
-            </Box>
-          ))}
-          <Button
-            size="small"
-            onClick={() => setMerchants([...merchants, { currency: '', merchant: '', mid: '' }])}
-            data-testid="processor-add-currency"
-          >
-            Add currency
-          </Button>
-        </Box>
-        <Box sx={{ display: 'flex', gap: 2, alignItems: 'center', flexWrap: 'wrap' }}>
-          <TextField
-            size="small"
-            type="password"
-            autoComplete="new-password"
-            label={initial?.secretHint ? 'New secret (empty keeps the set one)' : 'Secret'}
-            value={secret}
-            onChange={(e) => setSecret(e.target.value)}
-            sx={{ width: 320 }}
-            slotProps={{ htmlInput: { 'data-testid': 'processor-secret' } }}
-          />
-          <Chip
-            size="small"
-            variant="outlined"
-            label={`secret ${initial?.secretHint ? 'set' : 'not set'}`}
-            data-testid="processor-secret-state"
-          />
-          <FormControlLabel
-            control={<Checkbox checked={isDefault} onChange={(e) => setIsDefault(e.target.checked)} />}
-            label="Default processor"
-          />
-        </Box>
-        {problems.length > 0 && (
-          <Alert severity="error" data-testid="processor-problems">
-            {problems.map((p) => (
-              <div key={p}>{p}</div>
-            ))}
-          </Alert>
         )}
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={onClose}>Cancel</Button>
-        <Button variant="contained" onClick={() => void save()} data-testid="processor-save">
-          Save
+        <Button
+          size="small"
+          onClick={() => lines.append({ currency: '', merchant: '', mid: '' })}
+          data-testid="processor-add-currency"
+        >
+          Add currency
         </Button>
-      </DialogActions>
-    </Dialog>
+      </Box>
+      <Box sx={{ display: 'flex', gap: 2, alignItems: 'center', flexWrap: 'wrap' }}>
+        <TextField
+          size="small"
+          type="password"
+          autoComplete="new-password"
+          label={initial?.secretHint ? 'New secret (empty keeps the set one)' : 'Secret'}
+          {...fieldProps<ProcessorForm>(form, 'secret')}
+          sx={{ width: 320 }}
+          slotProps={{ htmlInput: { 'data-testid': 'processor-secret' } }}
+        />
+        <Chip
+          size="small"
+          variant="outlined"
+          label={`secret ${initial?.secretHint ? 'set' : 'not set'}`}
+          data-testid="processor-secret-state"
+        />
+        <Controller
+          control={form.control}
+          name="isDefault"
+          render={({ field }) => (
+            <FormControlLabel
+              control={
+                <Checkbox
+                  checked={field.value}
+                  onChange={(e) => field.onChange(e.target.checked)}
+                  onBlur={field.onBlur}
+                />
+              }
+              label="Default processor"
+            />
+          )}
+        />
+      </Box>
+      {problems.length > 0 && (
+        <Alert severity="error" data-testid="processor-problems">
+          {problems.map((p) => (
+            <div key={p}>{p}</div>
+          ))}
+        </Alert>
+      )}
+    </FormDialog>
   );
 }
 
@@ -219,20 +280,22 @@ const HEALTH_COLOR = { up: 'success', degraded: 'warning', down: 'error', unknow
 
 /** Admin → processors: every connection with its settings and health, edit and test; secrets only "set". */
 export function ProcessorsPanel({ canEdit }: { canEdit: boolean }) {
-  const list = useCommand('processors:list', {});
+  const list = useApiQuery('processors:list', {});
   const [open, setOpen] = useState<{ p: ProcessorDto | null } | null>(null);
   const [tests, setTests] = useState<Record<string, ProcessorTestDto | string>>({});
   const [busy, setBusy] = useState<string | null>(null);
+  const testConnection = useApiMutation('processors:test');
   const test = async (name: string) => {
     setBusy(name);
     try {
-      const t = await call('processors:test', { name });
+      const t = await testConnection.run({ name });
       setTests((all) => ({ ...all, [name]: t }));
     } catch (err) {
       setTests((all) => ({ ...all, [name]: problemLines(err).join('; ') }));
+      // A failed test still moves the health shown in the list.
+      list.refetch();
     } finally {
       setBusy(null);
-      await list.reload();
     }
   };
   return (
@@ -349,14 +412,7 @@ export function ProcessorsPanel({ canEdit }: { canEdit: boolean }) {
         </Table>
       </Box>
       {open && (
-        <ProcessorDialog
-          initial={open.p}
-          onClose={() => setOpen(null)}
-          onSaved={() => {
-            setOpen(null);
-            void list.reload();
-          }}
-        />
+        <ProcessorDialog initial={open.p} onClose={() => setOpen(null)} onSaved={() => setOpen(null)} />
       )}
     </Paper>
   );

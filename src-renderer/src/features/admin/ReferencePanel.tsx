@@ -16,11 +16,12 @@ import FormControlLabel from '@mui/material/FormControlLabel';
 import IconButton from '@mui/material/IconButton';
 import MenuItem from '@mui/material/MenuItem';
 import DeleteOutlineIcon from '@mui/icons-material/DeleteOutlined';
-import { call } from '../../api/client';
 import { ROLES } from '../../../../src-shared/api/roles';
 import { MandateCodesList, RejectionCodesList, TermsList } from './CodeLists';
-import { problemLines, useCommand } from '../../components/use-command';
+import { problemLines } from '../../components/use-command';
+import { useApiMutation, useApiQuery } from '../../components/query';
 import { DateField } from '../../components/DateField';
+import { formatDate } from '../../components/format';
 
 function Section({ title, children, testId }: { title: string; children: ReactNode; testId: string }) {
   return (
@@ -51,11 +52,17 @@ function Head({ cols }: { cols: string[] }) {
 
 /** Payment channels, pay types with their behaviour matrix, payment terms, CMP codes, currencies and rates. */
 export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
-  const channels = useCommand('admin:channels', {});
-  const payTypes = useCommand('admin:pay-types', {});
-  const terms = useCommand('admin:terms', {});
-  const rates = useCommand('admin:rates', {});
-  const currencies = useCommand('admin:currencies', {});
+  const channels = useApiQuery('admin:channels', {});
+  const payTypes = useApiQuery('admin:pay-types', {});
+  const terms = useApiQuery('admin:terms', {});
+  const rates = useApiQuery('admin:rates', {});
+  const currencies = useApiQuery('admin:currencies', {});
+  const saveChannel = useApiMutation('admin:save-channel');
+  const saveTermDefault = useApiMutation('admin:save-term-default');
+  const deleteTermDefault = useApiMutation('admin:delete-term-default');
+  const saveCurrency = useApiMutation('admin:save-currency');
+  const saveRate = useApiMutation('admin:save-rate');
+  const savePayType = useApiMutation('admin:save-pay-type');
   const [termDefault, setTermDefault] = useState({
     code: '',
     payType: '',
@@ -67,11 +74,11 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
   const [channel, setChannel] = useState({ id: '', description: '' });
   const [rate, setRate] = useState({ fromCurrency: 'EUR', toCurrency: 'USD', validFrom: '', rate: '' });
 
-  const act = async (what: () => Promise<unknown>, reload: () => Promise<void>) => {
+  // A successful change marks every read stale, so the tables below reload themselves.
+  const act = async (what: () => Promise<unknown>) => {
     setProblems([]);
     try {
       await what();
-      await reload();
     } catch (err) {
       setProblems(problemLines(err));
     }
@@ -100,12 +107,7 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
                       size="small"
                       checked={c.active}
                       disabled={!canEdit || c.id === 0}
-                      onChange={(e) =>
-                        void act(
-                          () => call('admin:save-channel', { ...c, active: e.target.checked }),
-                          channels.reload,
-                        )
-                      }
+                      onChange={(e) => void act(() => saveChannel.run({ ...c, active: e.target.checked }))}
                     />
                   </TableCell>
                 </TableRow>
@@ -132,13 +134,13 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
                 disabled={!/^\d+$/.test(channel.id) || !channel.description.trim()}
                 onClick={() =>
                   void act(async () => {
-                    await call('admin:save-channel', {
+                    await saveChannel.run({
                       id: Number(channel.id),
                       description: channel.description,
                       active: true,
                     });
                     setChannel({ id: '', description: '' });
-                  }, channels.reload)
+                  })
                 }
               >
                 Save
@@ -146,12 +148,7 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
             </Box>
           )}
         </Section>
-        <TermsList
-          canEdit={canEdit}
-          terms={terms.data?.terms ?? null}
-          defaults={terms.data?.defaults ?? []}
-          reload={terms.reload}
-        />
+        <TermsList canEdit={canEdit} />
       </Box>
       <Section title="Payment term defaults (V17)" testId="term-defaults">
         <Table size="small">
@@ -183,9 +180,7 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
                       size="small"
                       aria-label={`Delete term default ${d.code}`}
                       data-testid={`term-default-delete-${d.code}`}
-                      onClick={() =>
-                        void act(() => call('admin:delete-term-default', { code: d.code }), terms.reload)
-                      }
+                      onClick={() => void act(() => deleteTermDefault.run({ code: d.code }))}
                     >
                       <DeleteOutlineIcon fontSize="small" />
                     </IconButton>
@@ -263,14 +258,14 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
               data-testid="term-default-save"
               onClick={() =>
                 void act(async () => {
-                  await call('admin:save-term-default', {
+                  await saveTermDefault.run({
                     code: termDefault.code,
                     payType: termDefault.payType === '' ? Number.NaN : Number(termDefault.payType),
                     termCode: termDefault.termCode,
                     securityLevels: ROLES.filter((r) => termDefault.securityLevels.includes(r)),
                   });
                   setTermDefault({ code: '', payType: '', termCode: '', securityLevels: ['clerk'] });
-                }, terms.reload)
+                })
               }
             >
               Save default
@@ -322,13 +317,13 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
                 data-testid="currency-save"
                 onClick={() =>
                   void act(async () => {
-                    await call('admin:save-currency', {
+                    await saveCurrency.run({
                       code: currency.code,
                       exponent: /^\d+$/.test(currency.exponent) ? Number(currency.exponent) : Number.NaN,
                       name: currency.name,
                     });
                     setCurrency({ code: '', exponent: '2', name: '' });
-                  }, currencies.reload)
+                  })
                 }
               >
                 Save currency
@@ -344,7 +339,7 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
                 <TableRow key={`${r.fromCurrency}${r.toCurrency}${r.validFrom}`}>
                   <TableCell>{r.fromCurrency}</TableCell>
                   <TableCell>{r.toCurrency}</TableCell>
-                  <TableCell>{r.validFrom}</TableCell>
+                  <TableCell>{formatDate(r.validFrom)}</TableCell>
                   <TableCell>{r.rate}</TableCell>
                 </TableRow>
               ))}
@@ -381,7 +376,7 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
               />
               <Button
                 sx={{ whiteSpace: 'nowrap', flexShrink: 0 }}
-                onClick={() => void act(() => call('admin:save-rate', rate), rates.reload)}
+                onClick={() => void act(() => saveRate.run(rate))}
               >
                 Save rate
               </Button>
@@ -414,14 +409,8 @@ export function ReferencePanel({ canEdit }: { canEdit: boolean }) {
                     checked={p.enabled}
                     disabled={!canEdit}
                     onChange={(e) =>
-                      void act(
-                        () =>
-                          call('admin:save-pay-type', {
-                            payType: p.payType,
-                            name: p.name,
-                            enabled: e.target.checked,
-                          }),
-                        payTypes.reload,
+                      void act(() =>
+                        savePayType.run({ payType: p.payType, name: p.name, enabled: e.target.checked }),
                       )
                     }
                   />

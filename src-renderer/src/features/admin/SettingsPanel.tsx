@@ -11,8 +11,8 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import type { SettingDto, SettingValue } from '../../../../src-shared/dto/admin';
-import { call } from '../../api/client';
-import { problemLines, useCommand } from '../../components/use-command';
+import { problemLines } from '../../components/use-command';
+import { useApiMutation, useApiQuery } from '../../components/query';
 
 /** The editor of one setting, by kind: a switch, a list, a number or text (saved on Enter or blur). */
 function SettingControl({
@@ -79,16 +79,18 @@ function SettingControl({
 
 /** Business settings with their defaults (DOMAIN.md §5); every change is checked by the service and audited. */
 export function SettingsPanel({ canEdit }: { canEdit: boolean }) {
-  const settings = useCommand('admin:settings', {});
+  const settings = useApiQuery('admin:settings', {});
+  const setSetting = useApiMutation('admin:set-setting');
   const [problems, setProblems] = useState<string[]>([]);
   const save = async (key: string, value: SettingValue) => {
     setProblems([]);
     try {
-      await call('admin:set-setting', { key, value });
+      await setSetting.run({ key, value });
     } catch (err) {
       setProblems(problemLines(err));
+      // A refused value puts the control back to the stored one.
+      settings.refetch();
     }
-    await settings.reload();
   };
   return (
     <Box sx={{ display: 'flex', flexDirection: 'column', gap: 2 }} data-testid="settings-panel">

@@ -12,14 +12,19 @@ import LockIcon from '@mui/icons-material/Lock';
 import LogoutIcon from '@mui/icons-material/Logout';
 import PasswordIcon from '@mui/icons-material/Password';
 import PhonelinkLockIcon from '@mui/icons-material/PhonelinkLock';
+import TranslateIcon from '@mui/icons-material/Translate';
 import { useAuth } from '../../app/auth';
 import { ChangePasswordDialog } from './ChangePasswordDialog';
+import { DisplaySettingsDialog } from './DisplaySettingsDialog';
 import { TokensDialog } from './TokensDialog';
 import { TwoFactorDialog } from './TwoFactorDialog';
 
-type Open = null | 'password' | 'totp' | 'tokens';
+type Open = null | 'password' | 'totp' | 'tokens' | 'display';
 
-/** The account menu of the top bar: who is signed in, lock, password, second factor, API tokens, sign out. */
+/**
+ * The account menu of the top bar: who is signed in, lock, password, second factor, API tokens, language and
+ * formats, sign out.
+ */
 export function AccountMenu() {
   const auth = useAuth();
   const [anchor, setAnchor] = useState<HTMLElement | null>(null);
@@ -93,6 +98,12 @@ export function AccountMenu() {
           </ListItemIcon>
           <ListItemText>API tokens…</ListItemText>
         </MenuItem>
+        <MenuItem onClick={pick(() => setOpen('display'))} data-testid="account-display-settings">
+          <ListItemIcon>
+            <TranslateIcon fontSize="small" />
+          </ListItemIcon>
+          <ListItemText>Language & formats…</ListItemText>
+        </MenuItem>
         <Divider />
         <MenuItem onClick={pick(auth.signOut)} data-testid="account-sign-out">
           <ListItemIcon>
@@ -101,9 +112,10 @@ export function AccountMenu() {
           <ListItemText>Sign out</ListItemText>
         </MenuItem>
       </Menu>
-      <ChangePasswordDialog open={open === 'password'} onClose={() => setOpen(null)} />
-      <TwoFactorDialog open={open === 'totp'} onClose={() => setOpen(null)} />
+      {open === 'password' && <ChangePasswordDialog onClose={() => setOpen(null)} />}
+      {open === 'totp' && <TwoFactorDialog onClose={() => setOpen(null)} />}
       <TokensDialog open={open === 'tokens'} onClose={() => setOpen(null)} />
+      {open === 'display' && <DisplaySettingsDialog onClose={() => setOpen(null)} />}
     </>
   );
 }

@@ -1,3 +1,4 @@
+import { Controller, type Control, type FieldValues, type Path } from 'react-hook-form';
 import TextField from '@mui/material/TextField';
 
 /**
@@ -28,6 +29,37 @@ export function AuthField(props: {
       error={Boolean(props.problem) || Boolean(props.flagged)}
       helperText={props.problem ?? props.hint}
       slotProps={{ htmlInput: { 'data-testid': props.testId, spellCheck: false } }}
+    />
+  );
+}
+
+/** An AuthField bound to a react-hook-form field: its value, and its problem (the rule's or the service's). */
+export function FormAuthField<T extends FieldValues>({
+  control,
+  name,
+  ...props
+}: {
+  control: Control<T, unknown, FieldValues>;
+  name: Path<T>;
+  label: string;
+  testId: string;
+  autoComplete: string;
+  secret?: boolean;
+  autoFocus?: boolean;
+  hint?: string;
+}) {
+  return (
+    <Controller
+      control={control}
+      name={name}
+      render={({ field, fieldState }) => (
+        <AuthField
+          {...props}
+          value={String(field.value ?? '')}
+          onChange={field.onChange}
+          problem={fieldState.error?.message}
+        />
+      )}
     />
   );
 }

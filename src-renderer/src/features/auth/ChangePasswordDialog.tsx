@@ -1,121 +1,120 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Button from '@mui/material/Button';
 import Dialog from '@mui/material/Dialog';
 import DialogActions from '@mui/material/DialogActions';
 import DialogContent from '@mui/material/DialogContent';
 import DialogTitle from '@mui/material/DialogTitle';
-import { call, unauthenticatedReason } from '../../api/client';
+import { z } from 'zod';
+import { unauthenticatedReason } from '../../api/client';
 import { useAuth } from '../../app/auth';
+import { applyServerProblems, FormDialog, inputShape, useZodForm } from '../../components/FormDialog';
+import { useApiMutation } from '../../components/query';
 import { fieldProblems, signInProblem } from './auth-errors';
+import { FormAuthField } from './AuthField';
 import { newPasswordProblem } from './password-rules';
-import { AuthField } from './AuthField';
+
+const shape = inputShape('auth:change-password');
+
+/**
+ * The form's rules: the command's own (a current password, a new one of 10 to 256 characters) and what only
+ * the form knows (not the login, not the current one, typed twice); every problem shows at once.
+ */
+export function changePasswordSchema(login: string) {
+  return z
+    .object({ currentPassword: z.string(), newPassword: z.string(), repeat: z.string() })
+    .superRefine((v, ctx) => {
+      const problem = (path: string, message: string) =>
+        ctx.addIssue({ code: 'custom', path: [path], message });
+      if (!shape.currentPassword.safeParse(v.currentPassword).success) problem('currentPassword', 'Required');
+      const weak =
+        newPasswordProblem(v.newPassword, login) ??
+        shape.newPassword.safeParse(v.newPassword).error?.issues[0]?.message ??
+        (v.newPassword === v.currentPassword ? 'Choose a different password' : null);
+      if (weak) problem('newPassword', weak);
+      if (v.repeat !== v.newPassword) problem('repeat', 'The passwords do not match');
+    });
+}
+
+type ChangePasswordForm = z.input<ReturnType<typeof changePasswordSchema>>;
 
 /** Changes the signed-in operator's own password (the current one is asked again). */
-export function ChangePasswordDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+export function ChangePasswordDialog({ onClose }: { onClose: () => void }) {
   const login = useAuth()?.operator.login ?? '';
-  const [current, setCurrent] = useState('');
-  const [next, setNext] = useState('');
-  const [repeat, setRepeat] = useState('');
-  const [fields, setFields] = useState<Record<string, string>>({});
+  const form = useZodForm(changePasswordSchema(login), { currentPassword: '', newPassword: '', repeat: '' });
+  const change = useApiMutation('auth:change-password');
   const [problem, setProblem] = useState<string | null>(null);
   const [done, setDone] = useState(false);
-  const [busy, setBusy] = useState(false);
 
-  const close = () => {
-    setCurrent('');
-    setNext('');
-    setRepeat('');
-    setFields({});
+  const submit = form.handleSubmit(async (v) => {
     setProblem(null);
-    setDone(false);
-    onClose();
-  };
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    const local: Record<string, string> = {};
-    if (!current) local.currentPassword = 'Required';
-    const weak = newPasswordProblem(next, login);
-    if (weak) local.newPassword = weak;
-    else if (next === current) local.newPassword = 'Choose a different password';
-    if (repeat !== next) local.repeat = 'The passwords do not match';
-    setFields(local);
-    setProblem(null);
-    if (Object.keys(local).length > 0) return;
-    setBusy(true);
     try {
-      await call('auth:change-password', { currentPassword: current, newPassword: next });
+      await change.run({ currentPassword: v.currentPassword, newPassword: v.newPassword });
       setDone(true);
     } catch (err) {
-      const issues = fieldProblems(err);
-      if (unauthenticatedReason(err) === 'sign_in') issues.currentPassword = 'The current password is wrong';
-      setFields(issues);
-      if (Object.keys(issues).length === 0) setProblem(signInProblem(err));
-    } finally {
-      setBusy(false);
+      if (unauthenticatedReason(err) === 'sign_in') {
+        form.setError('currentPassword', { type: 'server', message: 'The current password is wrong' });
+        return;
+      }
+      const unplaced = applyServerProblems<ChangePasswordForm>(form, err, ['currentPassword', 'newPassword']);
+      setProblem(unplaced ?? (Object.keys(fieldProblems(err)).length > 0 ? null : signInProblem(err)));
     }
-  };
+  });
 
-  return (
-    <Dialog open={open} onClose={close} maxWidth="xs" fullWidth data-testid="change-password-dialog">
-      <form onSubmit={(e) => void submit(e)} noValidate>
+  if (done)
+    return (
+      <Dialog open onClose={onClose} maxWidth="xs" fullWidth data-testid="change-password-dialog">
         <DialogTitle>Change password</DialogTitle>
-        <DialogContent sx={{ display: 'flex', flexDirection: 'column', gap: 2, pt: '8px !important' }}>
-          {done ? (
-            <Alert severity="success" data-testid="change-password-done">
-              Your password was changed. Use the new one from now on.
-            </Alert>
-          ) : (
-            <>
-              {problem && <Alert severity="error">{problem}</Alert>}
-              <AuthField
-                label="Current password"
-                secret
-                value={current}
-                onChange={setCurrent}
-                autoFocus
-                autoComplete="current-password"
-                testId="change-password-current"
-                problem={fields.currentPassword}
-              />
-              <AuthField
-                label="New password"
-                secret
-                value={next}
-                onChange={setNext}
-                autoComplete="new-password"
-                testId="change-password-new"
-                problem={fields.newPassword}
-                hint="At least 10 characters, not containing your login"
-              />
-              <AuthField
-                label="Repeat new password"
-                secret
-                value={repeat}
-                onChange={setRepeat}
-                autoComplete="new-password"
-                testId="change-password-repeat"
-                problem={fields.repeat}
-              />
-            </>
-          )}
+        <DialogContent>
+          <Alert severity="success" data-testid="change-password-done">
+            Your password was changed. Use the new one from now on.
+          </Alert>
         </DialogContent>
         <DialogActions>
-          {done ? (
-            <Button variant="contained" onClick={close}>
-              Close
-            </Button>
-          ) : (
-            <>
-              <Button onClick={close}>Cancel</Button>
-              <Button type="submit" variant="contained" disabled={busy} data-testid="change-password-submit">
-                Change password
-              </Button>
-            </>
-          )}
+          <Button variant="contained" onClick={onClose}>
+            Close
+          </Button>
         </DialogActions>
-      </form>
-    </Dialog>
+      </Dialog>
+    );
+  return (
+    <FormDialog
+      title="Change password"
+      testId="change-password-dialog"
+      partsTestId="change-password"
+      submitTestId="change-password-submit"
+      submitLabel="Change password"
+      maxWidth="xs"
+      onClose={onClose}
+      onSubmit={submit}
+      busy={change.busy}
+      error={problem}
+    >
+      <FormAuthField<ChangePasswordForm>
+        secret
+        control={form.control}
+        name="currentPassword"
+        label="Current password"
+        autoComplete="current-password"
+        testId="change-password-current"
+      />
+      <FormAuthField<ChangePasswordForm>
+        secret
+        control={form.control}
+        name="newPassword"
+        label="New password"
+        autoComplete="new-password"
+        testId="change-password-new"
+        hint="At least 10 characters, not containing your login"
+      />
+      <FormAuthField<ChangePasswordForm>
+        secret
+        control={form.control}
+        name="repeat"
+        label="Repeat new password"
+        autoComplete="new-password"
+        testId="change-password-repeat"
+      />
+    </FormDialog>
   );
 }

@@ -1,52 +1,62 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
+import { z } from 'zod';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import type { AuthStatusDto } from '../../../../src-shared/dto/auth';
 import { call, errorMessage } from '../../api/client';
-import { AuthField } from './AuthField';
+import { applyServerProblems, inputShape, useZodForm } from '../../components/FormDialog';
+import { FormAuthField } from './AuthField';
 import { AuthFrame } from './AuthFrame';
 import { fieldProblems } from './auth-errors';
 import { newPasswordProblem } from './password-rules';
 
+const shape = inputShape('auth:first-admin');
+
+/**
+ * The first administrator's form: the command's own rules (login, optional name, new password) and what only the
+ * form knows (the password not containing the login, typed twice); every problem shows at once.
+ */
+export const firstAdminSchema = z
+  .object({ login: z.string(), name: z.string(), password: z.string(), repeat: z.string() })
+  .superRefine((v, ctx) => {
+    const problem = (path: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [path], message });
+    const login = shape.login.safeParse(v.login);
+    if (!v.login.trim()) problem('login', 'Required');
+    else if (!login.success) problem('login', login.error.issues[0]?.message ?? 'Not a login');
+    const name = shape.name.unwrap().safeParse(v.name);
+    if (v.name.trim() && !name.success) problem('name', name.error.issues[0]?.message ?? 'Not a name');
+    const weak =
+      newPasswordProblem(v.password, v.login) ??
+      shape.password.safeParse(v.password).error?.issues[0]?.message;
+    if (weak) problem('password', weak);
+    if (v.repeat !== v.password) problem('repeat', 'The passwords do not match');
+  });
+
+type FirstAdminForm = z.input<typeof firstAdminSchema>;
+
 /** First run of a new ledger: creates the first administrator (every role) and signs them in. */
 export function FirstAdminScreen({ onCreated }: { onCreated: (status: AuthStatusDto) => void }) {
-  const [login, setLogin] = useState('');
-  const [name, setName] = useState('');
-  const [password, setPassword] = useState('');
-  const [repeat, setRepeat] = useState('');
-  const [fields, setFields] = useState<Record<string, string>>({});
+  const form = useZodForm(firstAdminSchema, { login: '', name: '', password: '', repeat: '' });
   const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const busy = form.formState.isSubmitting;
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (busy) return;
-    const local: Record<string, string> = {};
-    if (!login.trim()) local.login = 'Required';
-    const weak = newPasswordProblem(password, login);
-    if (weak) local.password = weak;
-    if (repeat !== password) local.repeat = 'The passwords do not match';
-    setFields(local);
+  const submit = form.handleSubmit(async (v) => {
     setProblem(null);
-    if (Object.keys(local).length > 0) return;
-    setBusy(true);
     try {
       onCreated(
         await call('auth:first-admin', {
-          login: login.trim(),
-          ...(name.trim() ? { name: name.trim() } : {}),
-          password,
+          login: v.login.trim(),
+          ...(v.name.trim() ? { name: v.name.trim() } : {}),
+          password: v.password,
         }),
       );
     } catch (err) {
-      const issues = fieldProblems(err);
-      setFields(issues);
-      if (Object.keys(issues).length === 0) setProblem(errorMessage(err));
-    } finally {
-      setBusy(false);
+      const unplaced = applyServerProblems<FirstAdminForm>(form, err, ['login', 'name', 'password']);
+      setProblem(unplaced ?? (Object.keys(fieldProblems(err)).length > 0 ? null : errorMessage(err)));
     }
-  };
+  });
 
   return (
     <AuthFrame
@@ -65,43 +75,39 @@ export function FirstAdminScreen({ onCreated }: { onCreated: (status: AuthStatus
             {problem}
           </Alert>
         )}
-        <AuthField
+        <FormAuthField<FirstAdminForm>
+          control={form.control}
+          name="login"
           label="Login"
-          value={login}
-          onChange={setLogin}
           autoFocus
           autoComplete="username"
           testId="first-admin-login"
-          problem={fields.login}
           hint="Letters, digits, dot, underscore, @ and dash"
         />
-        <AuthField
+        <FormAuthField<FirstAdminForm>
+          control={form.control}
+          name="name"
           label="Name"
-          value={name}
-          onChange={setName}
           autoComplete="name"
           testId="first-admin-name"
-          problem={fields.name}
           hint="Optional: shown in the app and the audit trail"
         />
-        <AuthField
+        <FormAuthField<FirstAdminForm>
+          control={form.control}
+          name="password"
           label="Password"
           secret
-          value={password}
-          onChange={setPassword}
           autoComplete="new-password"
           testId="first-admin-password"
-          problem={fields.password}
           hint="At least 10 characters, not containing the login"
         />
-        <AuthField
+        <FormAuthField<FirstAdminForm>
+          control={form.control}
+          name="repeat"
           label="Repeat password"
           secret
-          value={repeat}
-          onChange={setRepeat}
           autoComplete="new-password"
           testId="first-admin-repeat"
-          problem={fields.repeat}
         />
         <Box sx={{ display: 'flex', justifyContent: 'flex-end' }}>
           <Button type="submit" variant="contained" disabled={busy} data-testid="first-admin-submit">

@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useState } from 'react';
+import { z } from 'zod';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -16,19 +17,40 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import { ROLES, type Role } from '../../../../src-shared/api/roles';
-import type { ApiTokenDto, NewApiTokenDto } from '../../../../src-shared/dto/auth';
-import { call, errorMessage } from '../../api/client';
+import { ROLES } from '../../../../src-shared/api/roles';
+import type { NewApiTokenDto } from '../../../../src-shared/dto/auth';
+import { errorMessage } from '../../api/client';
 import { useAuth } from '../../app/auth';
+import { applyServerProblems, fieldProps, inputShape, useZodForm } from '../../components/FormDialog';
+import { formatLocalDateTime } from '../../components/format';
+import { useApiMutation, useApiQuery } from '../../components/query';
 import { fieldProblems } from './auth-errors';
 import { CopyButton } from './CopyButton';
 
-/** An ISO timestamp as local "YYYY-MM-DD HH:MM" (ISO dates, as elsewhere in the app; "—" when absent). */
-function when(iso: string | null): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+const shape = inputShape('tokens:create');
+
+/** The create form: the command's own rules, with the messages a user reads next to the fields. */
+const createSchema = z.object({
+  name: z.string().trim().min(1, 'Required').pipe(shape.name),
+  expiresInDays: z
+    .string()
+    .trim()
+    .refine((t) => /^\d{1,3}$/.test(t) && Number(t) >= 1 && Number(t) <= 366, '1 to 366 days')
+    .transform(Number)
+    .pipe(shape.expiresInDays.unwrap()),
+  // None ticked: all of the operator's roles (the command's default).
+  roles: z
+    .array(z.enum(ROLES))
+    .transform((r) => (r.length > 0 ? r : undefined))
+    .pipe(shape.roles),
+});
+
+type CreateForm = z.input<typeof createSchema>;
+const NEW_TOKEN: CreateForm = { name: '', expiresInDays: '90', roles: [] };
+
+/** True when a refusal named fields (they show on the fields, so no alert repeats them). */
+function fieldsNamed(err: unknown): boolean {
+  return Object.keys(fieldProblems(err)).length > 0;
 }
 
 /**
@@ -38,83 +60,53 @@ function when(iso: string | null): string {
 export function TokensDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const auth = useAuth();
   const myRoles = ROLES.filter((r) => auth?.operator.roles.includes(r));
-  const [tokens, setTokens] = useState<ApiTokenDto[]>([]);
-  const [name, setName] = useState('');
-  const [roles, setRoles] = useState<Role[]>([]);
-  const [days, setDays] = useState('90');
+  const tokens = useApiQuery('tokens:list', { includeInactive: true }, { enabled: open });
+  const createToken = useApiMutation('tokens:create');
+  const revokeToken = useApiMutation('tokens:revoke');
+  const form = useZodForm(createSchema, NEW_TOKEN);
+  const roles = form.watch('roles');
   const [created, setCreated] = useState<NewApiTokenDto | null>(null);
-  const [fields, setFields] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const reload = useCallback(
-    () =>
-      call('tokens:list', { includeInactive: true }).then(setTokens, (err: unknown) =>
-        setProblem(errorMessage(err)),
-      ),
-    [],
-  );
-  useEffect(() => {
-    if (!open) return;
-    let live = true;
-    call('tokens:list', { includeInactive: true }).then(
-      (list) => live && setTokens(list),
-      (err: unknown) => live && setProblem(errorMessage(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [open]);
 
   const close = () => {
     setCreated(null);
-    setName('');
-    setRoles([]);
-    setDays('90');
-    setFields({});
+    form.reset(NEW_TOKEN);
     setProblem(null);
     onClose();
   };
 
-  const create = async (e: FormEvent) => {
-    e.preventDefault();
-    const local: Record<string, string> = {};
-    if (!name.trim()) local.name = 'Required';
-    const n = Number(days);
-    if (!/^\d+$/.test(days.trim()) || n < 1 || n > 366) local.expiresInDays = '1 to 366 days';
-    setFields(local);
+  const create = form.handleSubmit(async (v) => {
     setProblem(null);
-    if (Object.keys(local).length > 0) return;
-    setBusy(true);
     try {
-      const token = await call('tokens:create', {
-        name: name.trim(),
-        expiresInDays: n,
-        ...(roles.length > 0 ? { roles } : {}),
+      const token = await createToken.run({
+        name: v.name,
+        expiresInDays: v.expiresInDays,
+        ...(v.roles ? { roles: v.roles } : {}),
       });
       setCreated(token);
-      setName('');
-      setRoles([]);
-      await reload();
+      form.reset({ ...NEW_TOKEN, expiresInDays: form.getValues('expiresInDays') });
     } catch (err) {
-      const issues = fieldProblems(err);
-      setFields(issues);
-      if (Object.keys(issues).length === 0) setProblem(errorMessage(err));
-    } finally {
-      setBusy(false);
+      setProblem(
+        applyServerProblems<CreateForm>(form, err, ['name', 'expiresInDays', 'roles']) ??
+          (fieldsNamed(err) ? null : errorMessage(err)),
+      );
     }
-  };
+  });
 
   const revoke = async (id: number) => {
     setProblem(null);
     try {
-      await call('tokens:revoke', { id });
+      await revokeToken.run({ id });
     } catch (err) {
       setProblem(errorMessage(err));
     }
-    await reload();
   };
 
+  const name = fieldProps<CreateForm>(form, 'name');
+  const days = fieldProps<CreateForm>(form, 'expiresInDays');
+  const rolesProblem = form.formState.errors.roles?.message;
+  const shownProblem = problem ?? tokens.error;
+  const list = tokens.data ?? [];
   return (
     <Dialog open={open} onClose={close} maxWidth="md" fullWidth data-testid="tokens-dialog">
       <DialogTitle>API tokens</DialogTitle>
@@ -124,9 +116,9 @@ export function TokensDialog({ open, onClose }: { open: boolean; onClose: () => 
           <Box component="code">PAYDESK_TOKEN=… paydesk …</Box>), limited to the roles you choose, until it
           expires or is revoked.
         </Typography>
-        {problem && (
+        {shownProblem && (
           <Alert severity="error" sx={{ mb: 2 }}>
-            {problem}
+            {shownProblem}
           </Alert>
         )}
         {created && (
@@ -166,20 +158,16 @@ export function TokensDialog({ open, onClose }: { open: boolean; onClose: () => 
           <TextField
             size="small"
             label="Name"
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            error={Boolean(fields.name)}
-            helperText={fields.name ?? 'What it is for, e.g. nightly collection'}
+            {...name}
+            helperText={name.helperText ?? 'What it is for, e.g. nightly collection'}
             sx={{ width: 240 }}
             slotProps={{ htmlInput: { 'data-testid': 'token-name' } }}
           />
           <TextField
             size="small"
             label="Expires in (days)"
-            value={days}
-            onChange={(e) => setDays(e.target.value)}
-            error={Boolean(fields.expiresInDays)}
-            helperText={fields.expiresInDays ?? '1 to 366'}
+            {...days}
+            helperText={days.helperText ?? '1 to 366'}
             sx={{ width: 140 }}
             slotProps={{ htmlInput: { 'data-testid': 'token-days', inputMode: 'numeric' } }}
           />
@@ -194,7 +182,11 @@ export function TokensDialog({ open, onClose }: { open: boolean; onClose: () => 
                       size="small"
                       checked={roles.includes(r)}
                       onChange={(e) =>
-                        setRoles((rs) => (e.target.checked ? [...rs, r] : rs.filter((x) => x !== r)))
+                        form.setValue(
+                          'roles',
+                          e.target.checked ? [...roles, r] : roles.filter((x) => x !== r),
+                          { shouldValidate: form.formState.isSubmitted },
+                        )
                       }
                       slotProps={{ input: { ...{ 'data-testid': `token-role-${r}` } } }}
                     />
@@ -202,11 +194,11 @@ export function TokensDialog({ open, onClose }: { open: boolean; onClose: () => 
                 />
               ))}
             </Box>
-            <Typography variant="caption" color={fields.roles ? 'error' : 'textSecondary'}>
-              {fields.roles ?? 'Roles (none ticked: all of yours)'}
+            <Typography variant="caption" color={rolesProblem ? 'error' : 'textSecondary'}>
+              {rolesProblem ?? 'Roles (none ticked: all of yours)'}
             </Typography>
           </Box>
-          <Button type="submit" variant="contained" disabled={busy} data-testid="token-create">
+          <Button type="submit" variant="contained" disabled={createToken.busy} data-testid="token-create">
             Create token
           </Button>
         </Box>
@@ -223,7 +215,7 @@ export function TokensDialog({ open, onClose }: { open: boolean; onClose: () => 
             </TableRow>
           </TableHead>
           <TableBody>
-            {tokens.length === 0 && (
+            {list.length === 0 && (
               <TableRow>
                 <TableCell colSpan={7}>
                   <Typography variant="body2" color="textSecondary">
@@ -232,13 +224,13 @@ export function TokensDialog({ open, onClose }: { open: boolean; onClose: () => 
                 </TableCell>
               </TableRow>
             )}
-            {tokens.map((t) => (
+            {list.map((t) => (
               <TableRow key={t.id} data-testid={`token-row-${t.id}`}>
                 <TableCell>{t.name}</TableCell>
                 <TableCell>{t.roles.join(', ')}</TableCell>
-                <TableCell>{when(t.createdAt)}</TableCell>
-                <TableCell>{when(t.expiresAt)}</TableCell>
-                <TableCell>{when(t.lastUsedAt)}</TableCell>
+                <TableCell>{formatLocalDateTime(t.createdAt)}</TableCell>
+                <TableCell>{formatLocalDateTime(t.expiresAt)}</TableCell>
+                <TableCell>{formatLocalDateTime(t.lastUsedAt)}</TableCell>
                 <TableCell>
                   <Chip
                     size="small"

@@ -1,4 +1,5 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
+import { z } from 'zod';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -9,8 +10,10 @@ import DialogTitle from '@mui/material/DialogTitle';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import type { TotpEnrolmentDto } from '../../../../src-shared/dto/auth';
-import { call, errorMessage, unauthenticatedReason } from '../../api/client';
+import { errorMessage, unauthenticatedReason } from '../../api/client';
 import { useAuth } from '../../app/auth';
+import { fieldProps, FormDialog, inputShape, useZodForm } from '../../components/FormDialog';
+import { useApiMutation } from '../../components/query';
 import { fieldProblems } from './auth-errors';
 import { CopyButton } from './CopyButton';
 
@@ -22,141 +25,208 @@ function grouped(secret: string): string {
   return secret.replace(/(.{4})(?=.)/g, '$1 ');
 }
 
+const enableShape = inputShape('auth:totp-enable');
+const enableSchema = z.object({ code: enableShape.code });
+const disableSchema = z.object({ password: inputShape('auth:totp-disable').password });
+type EnableForm = z.input<typeof enableSchema>;
+type DisableForm = z.input<typeof disableSchema>;
+
+/** What a refused enable or disable means for its one field (the code, or the password), else null. */
+function fieldRefusal(err: unknown): string | null {
+  const first = Object.values(fieldProblems(err))[0];
+  if (first) return first;
+  if (unauthenticatedReason(err) === 'second_factor')
+    return 'The code does not match. Check the time on the phone and try the next code.';
+  if (unauthenticatedReason(err) === 'sign_in') return 'The password is wrong';
+  return null;
+}
+
+/** Step 1 and 2 of enrolling: the QR code and key, then the first code from the app. */
+function EnrolStep({
+  enrolment,
+  onClose,
+  onEnabled,
+}: {
+  enrolment: TotpEnrolmentDto;
+  onClose: () => void;
+  onEnabled: (recoveryCodes: string[]) => void;
+}) {
+  const form = useZodForm(enableSchema, { code: '' });
+  const enable = useApiMutation('auth:totp-enable');
+  const [problem, setProblem] = useState<string | null>(null);
+  const code = form.watch('code');
+  const submit = form.handleSubmit(async (v) => {
+    setProblem(null);
+    try {
+      onEnabled((await enable.run({ code: v.code })).recoveryCodes);
+    } catch (err) {
+      const refusal = fieldRefusal(err);
+      if (refusal) form.setError('code', { type: 'server', message: refusal });
+      else setProblem(errorMessage(err));
+    }
+  });
+  const codeField = fieldProps<EnableForm>(form, 'code');
+  return (
+    <FormDialog
+      title="Two-factor authentication"
+      testId="totp-dialog"
+      partsTestId="totp"
+      submitTestId="totp-enable"
+      submitLabel="Turn on"
+      submitDisabled={!/^\d{6}$/.test(code.trim())}
+      onClose={onClose}
+      onSubmit={submit}
+      busy={enable.busy}
+      error={problem}
+    >
+      <Typography variant="body2">
+        1. Scan the code with an authenticator app (Google Authenticator, Microsoft Authenticator, 1Password,
+        …), or type the key by hand.
+      </Typography>
+      <Box sx={{ display: 'flex', gap: 2, alignItems: 'center' }}>
+        <Box
+          component="img"
+          src={enrolment.qrDataUrl}
+          alt="QR code for the authenticator app"
+          data-testid="totp-qr"
+          sx={{
+            width: 180,
+            height: 180,
+            flexShrink: 0,
+            bgcolor: '#fff',
+            borderRadius: 1,
+            border: 1,
+            borderColor: 'divider',
+          }}
+        />
+        <Box sx={{ minWidth: 0 }}>
+          <Typography variant="caption" color="textSecondary" component="div">
+            Key (time-based, 6 digits, 30 seconds)
+          </Typography>
+          <Typography
+            data-testid="totp-secret"
+            sx={{ fontFamily: 'monospace', fontSize: '0.875rem', whiteSpace: 'nowrap', mb: 1 }}
+          >
+            {grouped(enrolment.secret)}
+          </Typography>
+          <CopyButton text={enrolment.secret} label="Copy key" testId="totp-secret-copy" />
+        </Box>
+      </Box>
+      <Typography variant="body2">2. Enter the 6-digit code the app shows now.</Typography>
+      <TextField
+        label="Code"
+        autoComplete="one-time-code"
+        {...codeField}
+        sx={{ width: 200 }}
+        slotProps={{ htmlInput: { 'data-testid': 'totp-code', inputMode: 'numeric', spellCheck: false } }}
+      />
+    </FormDialog>
+  );
+}
+
+/** Turning the second factor off, with the password. */
+function DisableStep({
+  login,
+  onClose,
+  onDisabled,
+}: {
+  login: string;
+  onClose: () => void;
+  onDisabled: () => void;
+}) {
+  const form = useZodForm(disableSchema, { password: '' });
+  const disable = useApiMutation('auth:totp-disable');
+  const [problem, setProblem] = useState<string | null>(null);
+  const password = form.watch('password');
+  const submit = form.handleSubmit(async (v) => {
+    setProblem(null);
+    try {
+      await disable.run({ password: v.password });
+      form.reset();
+      onDisabled();
+    } catch (err) {
+      const refusal = fieldRefusal(err);
+      if (refusal) form.setError('password', { type: 'server', message: refusal });
+      else setProblem(errorMessage(err));
+    }
+  });
+  return (
+    <FormDialog
+      title="Two-factor authentication"
+      testId="totp-dialog"
+      partsTestId="totp"
+      submitTestId="totp-disable"
+      submitLabel="Turn off"
+      cancelLabel="Close"
+      submitDisabled={!password}
+      onClose={onClose}
+      onSubmit={submit}
+      busy={disable.busy}
+      error={problem}
+    >
+      <Alert severity="success" data-testid="totp-on">
+        Two-factor authentication is on for {login}.
+      </Alert>
+      <Typography variant="body2">
+        To turn it off (for example to move to a new phone), enter your password. The recovery codes stop
+        working too.
+      </Typography>
+      <TextField
+        label="Password"
+        type="password"
+        autoComplete="current-password"
+        {...fieldProps<DisableForm>(form, 'password')}
+        fullWidth
+        slotProps={{ htmlInput: { 'data-testid': 'totp-disable-password' } }}
+      />
+    </FormDialog>
+  );
+}
+
 /**
  * Two-factor authentication of the signed-in operator: enrol (QR code and the secret as text, confirm with a
  * first code, then the ten recovery codes shown once) or turn it off with the password.
  */
-export function TwoFactorDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+export function TwoFactorDialog({ onClose }: { onClose: () => void }) {
   const auth = useAuth();
   const enabled = auth?.status.totpEnabled ?? false;
   const [step, setStep] = useState<Step>({ kind: 'overview' });
-  const [code, setCode] = useState('');
-  const [password, setPassword] = useState('');
+  const begin = useApiMutation('auth:totp-begin');
   const [problem, setProblem] = useState<string | null>(null);
-  const [fieldProblem, setFieldProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
-  const reset = () => {
-    setStep({ kind: 'overview' });
-    setCode('');
-    setPassword('');
-    setProblem(null);
-    setFieldProblem(null);
-  };
   const close = () => {
     // Leaving the recovery codes (or a begun enrolment) re-reads the status so the menu shows the new state.
     if (step.kind !== 'overview') void auth?.refresh();
-    reset();
     onClose();
   };
-  const run = async (what: () => Promise<void>) => {
-    setBusy(true);
+  const start = () => {
     setProblem(null);
-    setFieldProblem(null);
-    try {
-      await what();
-    } catch (err) {
-      const issues = fieldProblems(err);
-      const first = Object.values(issues)[0];
-      if (first) setFieldProblem(first);
-      else if (unauthenticatedReason(err) === 'second_factor')
-        setFieldProblem('The code does not match. Check the time on the phone and try the next code.');
-      else if (unauthenticatedReason(err) === 'sign_in') setFieldProblem('The password is wrong');
-      else setProblem(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    begin.run({}).then(
+      (enrolment) => setStep({ kind: 'scan', enrolment }),
+      (err: unknown) => setProblem(errorMessage(err)),
+    );
   };
-  const begin = () =>
-    void run(async () => {
-      setStep({ kind: 'scan', enrolment: await call('auth:totp-begin', {}) });
-    });
-  const enable = (e: FormEvent) => {
-    e.preventDefault();
-    void run(async () => {
-      const r = await call('auth:totp-enable', { code: code.trim() });
-      setCode('');
-      setStep({ kind: 'codes', codes: r.recoveryCodes });
-    });
-  };
-  const disable = (e: FormEvent) => {
-    e.preventDefault();
-    void run(async () => {
-      await call('auth:totp-disable', { password });
-      setPassword('');
-      await auth?.refresh();
-    });
-  };
+
+  if (step.kind === 'scan')
+    return (
+      <EnrolStep
+        enrolment={step.enrolment}
+        onClose={close}
+        onEnabled={(codes) => setStep({ kind: 'codes', codes })}
+      />
+    );
+  if (step.kind === 'overview' && enabled)
+    return (
+      <DisableStep
+        login={auth?.operator.login ?? ''}
+        onClose={close}
+        onDisabled={() => void auth?.refresh()}
+      />
+    );
 
   let body;
   let actions;
-  if (step.kind === 'scan') {
-    body = (
-      <Box component="form" id="totp-enable-form" onSubmit={enable} noValidate>
-        <Typography variant="body2" sx={{ mb: 2 }}>
-          1. Scan the code with an authenticator app (Google Authenticator, Microsoft Authenticator,
-          1Password, …), or type the key by hand.
-        </Typography>
-        <Box sx={{ display: 'flex', gap: 2, alignItems: 'center', mb: 2 }}>
-          <Box
-            component="img"
-            src={step.enrolment.qrDataUrl}
-            alt="QR code for the authenticator app"
-            data-testid="totp-qr"
-            sx={{
-              width: 180,
-              height: 180,
-              flexShrink: 0,
-              bgcolor: '#fff',
-              borderRadius: 1,
-              border: 1,
-              borderColor: 'divider',
-            }}
-          />
-          <Box sx={{ minWidth: 0 }}>
-            <Typography variant="caption" color="textSecondary" component="div">
-              Key (time-based, 6 digits, 30 seconds)
-            </Typography>
-            <Typography
-              data-testid="totp-secret"
-              sx={{ fontFamily: 'monospace', fontSize: '0.875rem', whiteSpace: 'nowrap', mb: 1 }}
-            >
-              {grouped(step.enrolment.secret)}
-            </Typography>
-            <CopyButton text={step.enrolment.secret} label="Copy key" testId="totp-secret-copy" />
-          </Box>
-        </Box>
-        <Typography variant="body2" sx={{ mb: 1 }}>
-          2. Enter the 6-digit code the app shows now.
-        </Typography>
-        <TextField
-          label="Code"
-          value={code}
-          onChange={(e) => setCode(e.target.value)}
-          autoFocus
-          autoComplete="one-time-code"
-          error={fieldProblem !== null}
-          helperText={fieldProblem}
-          sx={{ width: 200 }}
-          slotProps={{ htmlInput: { 'data-testid': 'totp-code', inputMode: 'numeric', spellCheck: false } }}
-        />
-      </Box>
-    );
-    actions = (
-      <>
-        <Button onClick={close}>Cancel</Button>
-        <Button
-          type="submit"
-          form="totp-enable-form"
-          variant="contained"
-          disabled={busy || !/^\d{6}$/.test(code.trim())}
-          data-testid="totp-enable"
-        >
-          Turn on
-        </Button>
-      </>
-    );
-  } else if (step.kind === 'codes') {
+  if (step.kind === 'codes') {
     body = (
       <>
         <Alert severity="success" sx={{ mb: 2 }}>
@@ -194,43 +264,6 @@ export function TwoFactorDialog({ open, onClose }: { open: boolean; onClose: () 
         I have saved them
       </Button>
     );
-  } else if (enabled) {
-    body = (
-      <Box component="form" id="totp-disable-form" onSubmit={disable} noValidate>
-        <Alert severity="success" sx={{ mb: 2 }} data-testid="totp-on">
-          Two-factor authentication is on for {auth?.operator.login}.
-        </Alert>
-        <Typography variant="body2" sx={{ mb: 2 }}>
-          To turn it off (for example to move to a new phone), enter your password. The recovery codes stop
-          working too.
-        </Typography>
-        <TextField
-          label="Password"
-          type="password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          autoComplete="current-password"
-          error={fieldProblem !== null}
-          helperText={fieldProblem}
-          fullWidth
-          slotProps={{ htmlInput: { 'data-testid': 'totp-disable-password' } }}
-        />
-      </Box>
-    );
-    actions = (
-      <>
-        <Button onClick={close}>Close</Button>
-        <Button
-          type="submit"
-          form="totp-disable-form"
-          color="error"
-          disabled={busy || !password}
-          data-testid="totp-disable"
-        >
-          Turn off
-        </Button>
-      </>
-    );
   } else {
     body = (
       <>
@@ -246,7 +279,7 @@ export function TwoFactorDialog({ open, onClose }: { open: boolean; onClose: () 
     actions = (
       <>
         <Button onClick={close}>Close</Button>
-        <Button variant="contained" onClick={begin} disabled={busy} data-testid="totp-begin">
+        <Button variant="contained" onClick={start} disabled={begin.busy} data-testid="totp-begin">
           Set up
         </Button>
       </>
@@ -255,7 +288,7 @@ export function TwoFactorDialog({ open, onClose }: { open: boolean; onClose: () 
 
   return (
     <Dialog
-      open={open}
+      open
       onClose={step.kind === 'codes' ? undefined : close}
       maxWidth="sm"
       fullWidth
