@@ -10,7 +10,7 @@ import {
 } from 'react-hook-form';
 import { z } from 'zod';
 import Alert from '@mui/material/Alert';
-import Button from '@mui/material/Button';
+import Button, { type ButtonProps } from '@mui/material/Button';
 import Dialog, { type DialogProps } from '@mui/material/Dialog';
 import DialogActions from '@mui/material/DialogActions';
 import DialogContent from '@mui/material/DialogContent';
@@ -121,6 +121,15 @@ export type FormDialogProps = {
   error?: string | null;
   submitLabel?: string;
   submitDisabled?: boolean;
+  /** Test id of the submit button, where it is not `<parts>-save` (a dialog that kept its older id). */
+  submitTestId?: string;
+  /** Colour of the submit button (e.g. warning for a confirmation of a large amount). */
+  submitColor?: ButtonProps['color'];
+  /**
+   * A button to take the focus instead of the first field: 'submit' for a dialog that is one question, 'cancel'
+   * once a step asks the user to look again (Enter then never confirms by accident). A change moves the focus.
+   */
+  focusButton?: 'submit' | 'cancel';
   /** Test id of the dialog; its parts get `<parts>-save`, `<parts>-cancel`, `<parts>-error`. */
   testId: string;
   /** Prefix of the parts' test ids; the dialog's test id when absent. */
@@ -144,6 +153,9 @@ export function FormDialog({
   error,
   submitLabel = 'Save',
   submitDisabled = false,
+  submitTestId,
+  submitColor,
+  focusButton,
   testId,
   partsTestId = testId,
   maxWidth = 'sm',
@@ -168,7 +180,9 @@ export function FormDialog({
       fullWidth
       data-testid={testId}
       aria-labelledby={titleId}
-      slotProps={{ transition: { onEntered: (node: HTMLElement) => focusFirstField(node) } }}
+      slotProps={{
+        transition: { onEntered: (node: HTMLElement) => (focusButton ? undefined : focusFirstField(node)) },
+      }}
     >
       <form
         onSubmit={submit}
@@ -189,14 +203,23 @@ export function FormDialog({
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           {actions}
-          <Button onClick={onClose} disabled={busy} data-testid={`${partsTestId}-cancel`}>
+          <Button
+            key={focusButton === 'cancel' ? 'cancel-focused' : 'cancel'}
+            onClick={onClose}
+            disabled={busy}
+            autoFocus={focusButton === 'cancel'}
+            data-testid={`${partsTestId}-cancel`}
+          >
             {cancelLabel}
           </Button>
           <Button
+            key={focusButton === 'submit' ? 'submit-focused' : 'submit'}
             type="submit"
             variant="contained"
+            autoFocus={focusButton === 'submit'}
+            color={submitColor}
             disabled={busy || submitDisabled}
-            data-testid={`${partsTestId}-save`}
+            data-testid={submitTestId ?? `${partsTestId}-save`}
           >
             {submitLabel}
           </Button>
