@@ -1,15 +1,9 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchDto, BatchEntryDto } from '../../src-shared/dto/batches';
-import { startSession, type E2eSession } from './helpers';
+import { openDesk, service, startDemoSession, type E2eSession } from './helpers';
 
 // Issue #16 "Dense, calm grids": rows on a laptop screen, every default column at 1600 px, problems readable.
-
-async function service<T>(s: E2eSession, command: string, input: unknown): Promise<T> {
-  const r = await s.app.dispatch(command, input);
-  if (!r.ok) throw new Error(`${command} failed: ${r.error.message}`);
-  return r.value as T;
-}
 
 /** Entry rows whose whole height is between the grid's header and its totals row. */
 async function visibleEntryRows(page: Page): Promise<number> {
@@ -66,9 +60,7 @@ describe('dense, calm batch grids', () => {
   const ids: Record<string, number> = {};
 
   beforeAll(async () => {
-    s = await startSession();
-    await s.page.setViewportSize({ width: 1280, height: 800 });
-    await service(s, 'demo:load', { accounts: 40, seed: 5 });
+    s = await startDemoSession({ accounts: 40, seed: 5 });
     const make = async (batchNo: string, batchType: string, entries: Record<string, string | number>[]) => {
       const b = await service<BatchDto>(s, 'batches:create', {
         batchType,
@@ -118,8 +110,7 @@ describe('dense, calm batch grids', () => {
         reference: `RV-${i}`,
       })),
     );
-    await s.page.goto(s.bridge.url);
-    await s.page.getByTestId('nav-frame').waitFor();
+    await openDesk(s, '');
     await s.page.keyboard.press('Alt+1');
   });
   afterAll(async () => {
