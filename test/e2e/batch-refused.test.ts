@@ -1,21 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountSearchDto } from '../../src-shared/dto/accounts';
 import type { BatchDto } from '../../src-shared/dto/batches';
-import { startSession, type E2eSession } from './helpers';
-
-async function service<T>(s: E2eSession, command: string, input: unknown): Promise<T> {
-  const r = await s.app.dispatch(command, input);
-  if (!r.ok) throw new Error(`${command} failed: ${r.error.message}`);
-  return r.value as T;
-}
+import { openDesk, service, startDemoSession, type E2eSession } from './helpers';
 
 describe('a submit refused because the ledger moved on (finding 8)', () => {
   let s: E2eSession;
   beforeAll(async () => {
-    s = await startSession();
-    await service(s, 'demo:load', { accounts: 40, seed: 4 });
-    await s.page.goto(s.bridge.url);
-    await s.page.getByTestId('nav-frame').waitFor();
+    s = await startDemoSession({ accounts: 40, seed: 4 });
+    await openDesk(s, '', { width: 1440, height: 900 });
     await s.page.keyboard.press('Alt+1');
     await s.page.getByTestId('batches-page').waitFor();
   });

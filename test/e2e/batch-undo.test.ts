@@ -4,21 +4,14 @@ import type { BatchDto } from '../../src-shared/dto/batches';
 import { dispatchConfirmed } from '../helpers/confirm';
 import { addOperatorClient } from '../helpers/operators';
 import { usdAccounts } from '../helpers/suspense';
-import { startSession, type E2eSession } from './helpers';
-
-async function service<T>(s: E2eSession, command: string, input: unknown): Promise<T> {
-  const r = await s.app.dispatch(command, input);
-  if (!r.ok) throw new Error(`${command} failed: ${r.error.message}`);
-  return r.value as T;
-}
+import { openDesk, service, startDemoSession, type E2eSession } from './helpers';
 
 describe('undo a submitted batch from the batch workspace', () => {
   let s: E2eSession;
   let batch: BatchDto;
 
   beforeAll(async () => {
-    s = await startSession();
-    await service(s, 'demo:load', { accounts: 40, seed: 8 });
+    s = await startDemoSession({ accounts: 40, seed: 8 });
     const accounts = usdAccounts(s.app, 3);
     batch = await service<BatchDto>(s, 'batches:create', {
       batchType: 'payment',
@@ -39,9 +32,7 @@ describe('undo a submitted batch from the batch workspace', () => {
       requirement: 'four_eyes',
       role: 'supervisor',
     });
-    await s.page.setViewportSize({ width: 1280, height: 800 });
-    await s.page.goto(`${s.bridge.url}#/batches`);
-    await s.page.getByTestId('nav-frame').waitFor();
+    await openDesk(s, '#/batches');
   }, 180_000);
 
   afterAll(async () => {

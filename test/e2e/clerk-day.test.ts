@@ -8,18 +8,13 @@ import type { BatchDto, BatchEntriesPageDto, BatchEntryDto } from '../../src-sha
 import { formatMinor } from '../../src-shared/money';
 import { addOperatorClient } from '../helpers/operators';
 import { usdAccounts } from '../helpers/suspense';
-import { startSession, type E2eSession } from './helpers';
+import { openDesk, service, startDemoSession, type E2eSession } from './helpers';
 
 const STANDARDS = resolve(process.cwd(), '../shared/standards');
 
 const csv = (...rows: string[]): string => rows.join('\n') + '\n';
 
 /** Calls a command through the services of the same ledger (setup and assertions only) and unwraps it. */
-async function service<T>(s: E2eSession, command: string, input: unknown): Promise<T> {
-  const r = await s.app.dispatch(command, input);
-  if (!r.ok) throw new Error(`${command} failed: ${r.error.message}`);
-  return r.value as T;
-}
 
 async function batches(s: E2eSession): Promise<BatchDto[]> {
   return (await service<{ rows: BatchDto[] }>(s, 'batches:list', {})).rows;
@@ -81,9 +76,7 @@ describe('a whole clerk day without the CLI', () => {
   };
 
   beforeAll(async () => {
-    s = await startSession();
-    // A ledger with some receivables already (an empty one greets with the first-run dialog instead).
-    await service(s, 'demo:load', { accounts: 40, seed: 21 });
+    s = await startDemoSession({ accounts: 40, seed: 21 });
     // Reversal batches need a second supervisor: the undo at the end of the day waits for approval.
     await service(s, 'policies:save', {
       operation: 'batches:reversal',
@@ -91,9 +84,7 @@ describe('a whole clerk day without the CLI', () => {
       requirement: 'four_eyes',
       role: 'supervisor',
     });
-    await s.page.setViewportSize({ width: 1280, height: 800 });
-    await s.page.goto(`${s.bridge.url}#/accounts`);
-    await s.page.getByTestId('nav-frame').waitFor();
+    await openDesk(s, '#/accounts');
   }, 180_000);
 
   afterAll(async () => {

@@ -1,15 +1,9 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchDto, BatchEntryDto } from '../../src-shared/dto/batches';
-import { startSession, type E2eSession } from './helpers';
+import { openDesk, service, startDemoSession, type E2eSession } from './helpers';
 
 // Issue #16 "Dense, calm grids": rows on a laptop screen, every default column at 1600 px, problems readable.
-
-async function service<T>(s: E2eSession, command: string, input: unknown): Promise<T> {
-  const r = await s.app.dispatch(command, input);
-  if (!r.ok) throw new Error(`${command} failed: ${r.error.message}`);
-  return r.value as T;
-}
 
 /** Entry rows whose whole height is between the grid's header and its totals row. */
 async function visibleEntryRows(page: Page): Promise<number> {
@@ -66,9 +60,7 @@ describe('dense, calm batch grids', () => {
   const ids: Record<string, number> = {};
 
   beforeAll(async () => {
-    s = await startSession();
-    await s.page.setViewportSize({ width: 1280, height: 800 });
-    await service(s, 'demo:load', { accounts: 40, seed: 5 });
+    s = await startDemoSession({ accounts: 40, seed: 5 });
     const make = async (batchNo: string, batchType: string, entries: Record<string, string | number>[]) => {
       const b = await service<BatchDto>(s, 'batches:create', {
         batchType,
@@ -118,8 +110,7 @@ describe('dense, calm batch grids', () => {
         reference: `RV-${i}`,
       })),
     );
-    await s.page.goto(s.bridge.url);
-    await s.page.getByTestId('nav-frame').waitFor();
+    await openDesk(s, '');
     await s.page.keyboard.press('Alt+1');
   });
   afterAll(async () => {
@@ -173,10 +164,19 @@ describe('dense, calm batch grids', () => {
   it('fits every default column of each batch type at 1600 px without horizontal scroll', async () => {
     await s.page.setViewportSize({ width: 1600, height: 900 });
     for (const batchNo of ['DENSE-PAY', 'DENSE-REF', 'DENSE-REV']) {
-      // The batch list folds away (a remembered choice) to give the grid the width.
+      // With the batch list open beside the grid.
       if (await s.page.getByTestId('batch-list-expand').isVisible())
         await s.page.getByTestId('batch-list-expand').click();
       await openBatch(s, batchNo);
+      await s.page.getByTestId('batch-list-collapse').waitFor();
+      const open = await overflow(s.page);
+      console.log(
+        `1600x900 list open ${batchNo}: scrollWidth ${open.scrollWidth}, clientWidth ${open.clientWidth}`,
+      );
+      await s.screenshot(`dense-grid-1600x900-list-open-${batchNo}`);
+      expect(open.cut).toEqual([]);
+      expect(open.scrollWidth).toBeLessThanOrEqual(open.clientWidth);
+      // And with it folded away (a remembered choice), the grid takes the width.
       await s.page.getByTestId('batch-list-collapse').click();
       await s.page.waitForTimeout(300);
       const o = await overflow(s.page);
@@ -186,6 +186,27 @@ describe('dense, calm batch grids', () => {
       expect(o.scrollWidth).toBeLessThanOrEqual(o.clientWidth);
     }
     expect(s.consoleErrors).toEqual([]);
+  });
+
+  it('gives the spare width at 1920 px to the payer before empty verdict columns', async () => {
+    await s.page.setViewportSize({ width: 1920, height: 1080 });
+    if (await s.page.getByTestId('batch-list-expand').isVisible())
+      await s.page.getByTestId('batch-list-expand').click();
+    await openBatch(s, 'DENSE-PAY');
+    const cells = await s.page.evaluate(() => {
+      const grid = document.querySelector('[data-testid="entries-grid"]');
+      const width = (id: string) =>
+        grid?.querySelector(`.ag-header-cell[col-id="${id}"]`)?.getBoundingClientRect().width ?? -1;
+      let payerCut = 0;
+      for (const v of grid?.querySelectorAll('.ag-row .ag-cell[col-id="payerName"] .ag-cell-value') ?? [])
+        if (v instanceof HTMLElement && v.scrollWidth > v.clientWidth + 1) payerCut++;
+      return { payer: width('payerName'), problem: width('problem'), payerCut };
+    });
+    console.log(`1920x1080 DENSE-PAY: payer ${cells.payer}px, empty problem ${cells.problem}px`);
+    await s.screenshot('dense-grid-1920x1080-list-open');
+    // Not yet validated: the Problem column is empty and keeps its floor while every payer name is whole.
+    expect(cells.payerCut).toBe(0);
+    expect(cells.problem).toBeLessThan(cells.payer);
   });
 
   it('lists every problem in the side panel and puts the cursor on its cell', async () => {

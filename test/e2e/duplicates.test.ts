@@ -3,16 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountSearchDto } from '../../src-shared/dto/accounts';
 import type { BatchDto, BatchEntriesPageDto, BatchEntryDto } from '../../src-shared/dto/batches';
 import { dispatchConfirmed } from '../helpers/confirm';
-import { startSession, type E2eSession } from './helpers';
+import { service, startDemoSession, type E2eSession } from './helpers';
 
 // Issue #11 finding 5 in the grid: a suspected duplicate shows what it matches, and only a supervisor's release
 // (with a reason) lets it post.
-
-async function service<T>(s: E2eSession, command: string, input: unknown): Promise<T> {
-  const r = await s.app.dispatch(command, input);
-  if (!r.ok) throw new Error(`${command} failed: ${r.error.message}`);
-  return r.value as T;
-}
 
 function cell(page: Page, entryId: number, colId: string) {
   return page.locator(
@@ -29,8 +23,7 @@ describe('suspected duplicates in the real renderer', () => {
   let s: E2eSession;
 
   beforeAll(async () => {
-    s = await startSession();
-    await service(s, 'demo:load', { accounts: 40, seed: 7 });
+    s = await startDemoSession({ accounts: 40, seed: 7 });
   });
   afterAll(async () => {
     await s?.close();

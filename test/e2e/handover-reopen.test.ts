@@ -2,21 +2,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchDto } from '../../src-shared/dto/batches';
 import { usdAccounts } from '../helpers/suspense';
-import { startSession, type E2eSession } from './helpers';
-
-async function service<T>(s: E2eSession, command: string, input: unknown): Promise<T> {
-  const r = await s.app.dispatch(command, input);
-  if (!r.ok) throw new Error(`${command} failed: ${r.error.message}`);
-  return r.value as T;
-}
+import { openDesk, service, startDemoSession, type E2eSession } from './helpers';
 
 describe('reopen a hand-over file from the batch list', () => {
   let s: E2eSession;
   let batch: BatchDto;
 
   beforeAll(async () => {
-    s = await startSession();
-    await service(s, 'demo:load', { accounts: 30, seed: 9 });
+    s = await startDemoSession({ accounts: 30, seed: 9 });
     const accounts = usdAccounts(s.app, 2);
     batch = await service<BatchDto>(s, 'batches:create', {
       batchType: 'payment',
@@ -31,9 +24,7 @@ describe('reopen a hand-over file from the batch list', () => {
         { accountNo: accounts[1]!.accountNo, amount: '56.78', checkNo: '1002' },
       ],
     });
-    await s.page.setViewportSize({ width: 1280, height: 800 });
-    await s.page.goto(`${s.bridge.url}#/batches`);
-    await s.page.getByTestId('nav-frame').waitFor();
+    await openDesk(s, '#/batches');
   }, 180_000);
 
   afterAll(async () => {

@@ -184,3 +184,42 @@ export async function startSession(
     throw err;
   }
 }
+
+/** Runs a command in-process as the session's operator and returns its value; a refusal fails the test. */
+export async function service<T>(s: E2eSession, command: string, input: unknown): Promise<T> {
+  const r = await s.app.dispatch(command, input);
+  if (!r.ok) throw new Error(`${command} failed: ${r.error.message}`);
+  return r.value as T;
+}
+
+/**
+ * A session on a ledger with demo receivables (`demo:load`), signed in: the usual start of a desk test (an empty
+ * ledger greets with the first-run dialog instead).
+ */
+export async function startDemoSession(
+  demo: { accounts: number; seed: number },
+  opts: Parameters<typeof startSession>[0] = {},
+): Promise<E2eSession> {
+  const s = await startSession(opts);
+  try {
+    await service(s, 'demo:load', demo);
+    return s;
+  } catch (err) {
+    await s.close();
+    throw err;
+  }
+}
+
+/**
+ * Opens the app in the session's page at a route (`#/batches`, `#/accounts`; '' for the start screen) in a window
+ * of the given size, and waits for the navigation frame: set-up done through the service shows on first paint.
+ */
+export async function openDesk(
+  s: E2eSession,
+  route: string,
+  viewport: { width: number; height: number } = { width: 1280, height: 800 },
+): Promise<void> {
+  await s.page.setViewportSize(viewport);
+  await s.page.goto(route ? `${s.bridge.url}${route}` : s.bridge.url);
+  await s.page.getByTestId('nav-frame').waitFor();
+}

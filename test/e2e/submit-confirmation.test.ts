@@ -1,20 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchDto } from '../../src-shared/dto/batches';
-import { startSession, type E2eSession } from './helpers';
-
-async function service<T>(s: E2eSession, command: string, input: unknown): Promise<T> {
-  const r = await s.app.dispatch(command, input);
-  if (!r.ok) throw new Error(`${command} failed: ${r.error.message}`);
-  return r.value as T;
-}
+import { openDesk, service, startDemoSession, type E2eSession } from './helpers';
 
 describe('batch submit over the confirmation limit in the desktop UI', () => {
   let s: E2eSession;
   let batch: BatchDto;
 
   beforeAll(async () => {
-    s = await startSession();
-    await service(s, 'demo:load', { accounts: 60, seed: 5 });
+    s = await startDemoSession({ accounts: 60, seed: 5 });
     const db = s.app.ctx.ledger.sqlite;
     db.prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)').run(
       'confirm.submitAboveAmount',
@@ -38,8 +31,7 @@ describe('batch submit over the confirmation limit in the desktop UI', () => {
       entries: accounts.map((a, i) => ({ accountNo: a, amount: '45.00', checkNo: String(700 + i) })),
     });
     await service(s, 'batches:validate', { batchId: batch.id });
-    await s.page.goto(s.bridge.url);
-    await s.page.getByTestId('nav-frame').waitFor();
+    await openDesk(s, '', { width: 1440, height: 900 });
     await s.page.keyboard.press('Alt+1');
     await s.page.getByTestId('batches-page').waitFor();
   }, 90_000);

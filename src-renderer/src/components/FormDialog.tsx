@@ -121,6 +121,11 @@ export type FormDialogProps = {
   error?: string | null;
   submitLabel?: string;
   submitDisabled?: boolean;
+  /**
+   * A button to take the focus instead of the first field: 'submit' for a dialog that is one question, 'cancel'
+   * once a step asks the user to look again (Enter then never confirms by accident). A change moves the focus.
+   */
+  focusButton?: 'submit' | 'cancel';
   /** Test id of the dialog; its parts get `<parts>-save`, `<parts>-cancel`, `<parts>-error`. */
   testId: string;
   /** Prefix of the parts' test ids; the dialog's test id when absent. */
@@ -128,7 +133,7 @@ export type FormDialogProps = {
   /** Test ids a dialog had before the kit, kept for its tests (else `<parts>-save` / `<parts>-cancel`). */
   submitTestId?: string;
   cancelTestId?: string;
-  /** Colour of the submit button: `warning` for an action that takes something back. */
+  /** Colour of the submit button: `error` for a move that cannot be undone, `warning` for a large amount. */
   submitColor?: ButtonProps['color'];
   maxWidth?: DialogProps['maxWidth'];
   children: ReactNode;
@@ -149,6 +154,7 @@ export function FormDialog({
   error,
   submitLabel = 'Save',
   submitDisabled = false,
+  focusButton,
   testId,
   partsTestId = testId,
   submitTestId = `${partsTestId}-save`,
@@ -176,7 +182,9 @@ export function FormDialog({
       fullWidth
       data-testid={testId}
       aria-labelledby={titleId}
-      slotProps={{ transition: { onEntered: (node: HTMLElement) => focusFirstField(node) } }}
+      slotProps={{
+        transition: { onEntered: (node: HTMLElement) => (focusButton ? undefined : focusFirstField(node)) },
+      }}
     >
       <form
         onSubmit={submit}
@@ -197,12 +205,20 @@ export function FormDialog({
         </DialogContent>
         <DialogActions sx={{ px: 3, pb: 2 }}>
           {actions}
-          <Button onClick={onClose} disabled={busy} data-testid={cancelTestId}>
+          <Button
+            key={focusButton === 'cancel' ? 'cancel-focused' : 'cancel'}
+            onClick={onClose}
+            disabled={busy}
+            autoFocus={focusButton === 'cancel'}
+            data-testid={cancelTestId}
+          >
             {cancelLabel}
           </Button>
           <Button
+            key={focusButton === 'submit' ? 'submit-focused' : 'submit'}
             type="submit"
             variant="contained"
+            autoFocus={focusButton === 'submit'}
             color={submitColor}
             disabled={busy || submitDisabled}
             data-testid={submitTestId}

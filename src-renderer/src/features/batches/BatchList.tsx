@@ -110,7 +110,8 @@ export function BatchList({
   return (
     <Box
       sx={{
-        width: { xs: 280, xl: 340 },
+        // Narrow enough that every default grid column of a batch fits beside it at 1600 px.
+        width: 256,
         flexShrink: 0,
         display: 'flex',
         flexDirection: 'column',

@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -20,6 +21,7 @@ import { useAppInfo } from '../../app/app-info';
 import { useJobProgress } from '../../app/use-job-progress';
 import { CancelJobButton, isCancelledError } from '../../app/CancelJobButton';
 import { formatCount } from '../../components/format';
+import { apiQueryKey, useApiQuery } from '../../components/query';
 import { AllocatePaymentDialog } from '../allocation';
 import type { EntryCustomFilter } from './CustomFieldFilter';
 import { DuplicatePanel } from './DuplicatePanel';
@@ -77,8 +79,6 @@ export function BatchWorkspace({
   const { money, info } = useAppInfo();
   const queue = useSerialQueue();
   const grid = useRef<EntriesGridHandle>(null);
-  const [batch, setBatch] = useState<BatchDto | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
   const [statusFilter, setStatusFilter] = useState<readonly EntryStatusDto[]>([]);
   const [customFilter, setCustomFilter] = useState<EntryCustomFilter | null>(null);
   const [focused, setFocused] = useState<BatchEntryDto | null>(null);
@@ -89,43 +89,33 @@ export function BatchWorkspace({
   >(null);
   const progress = useJobProgress();
   const [headerCollapsed, setHeaderCollapsed] = useHeaderCollapsed(login);
-  const [parentNo, setParentNo] = useState<string | null>(null);
+  // The batch through the shared cache: a ledger change refreshes it (entries keep their own load in the grid,
+  // so unsaved edits never depend on this read); an action's answer is put in the cache as it comes.
+  const queryClient = useQueryClient();
+  const batchInput = useMemo(() => ({ batchId }), [batchId]);
+  const batchQuery = useApiQuery('batches:get', batchInput);
+  const batch = batchQuery.data ?? null;
+  const loadError = batchQuery.error;
+  const setBatch = useCallback(
+    (b: BatchDto) => queryClient.setQueryData(apiQueryKey('batches:get', batchInput), b),
+    [queryClient, batchInput],
+  );
   const parentId = batch?.parentBatchId ?? null;
+  const parent = useApiQuery('batches:get', { batchId: parentId ?? 0 }, { enabled: parentId !== null });
+  const parentNo = parentId !== null ? (parent.data?.batchNo ?? null) : null;
 
-  useEffect(() => {
-    if (parentId === null) return;
-    let live = true;
-    call('batches:get', { batchId: parentId }).then(
-      (p) => live && setParentNo(p.batchNo),
-      () => undefined,
-    );
-    return () => {
-      live = false;
-    };
-  }, [parentId]);
-
+  /** Reads the batch again now (figures the next step depends on); null when the read failed. */
   const refresh = useCallback(async () => {
     try {
-      const b = await call('batches:get', { batchId });
-      setBatch(b);
-      setLoadError(null);
-      return b;
-    } catch (err) {
-      setLoadError(errorMessage(err));
+      return await queryClient.fetchQuery({
+        queryKey: apiQueryKey('batches:get', batchInput),
+        queryFn: () => call('batches:get', batchInput),
+      });
+    } catch {
+      // The failure is the query's error now, shown where the batch would be.
       return null;
     }
-  }, [batchId]);
-
-  useEffect(() => {
-    let live = true;
-    call('batches:get', { batchId }).then(
-      (b) => live && setBatch(b),
-      (err: unknown) => live && setLoadError(errorMessage(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [batchId]);
+  }, [queryClient, batchInput]);
 
   // Header figures follow every save, but a burst of cell edits asks for them once.
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);

@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Typography from '@mui/material/Typography';
 import ReceiptLongIcon from '@mui/icons-material/ReceiptLong';
 import type { BatchDto } from '../../../../src-shared/dto/batches';
-import { call, errorMessage, onEvent } from '../../api/client';
+import type { CommandOutput } from '../../../../src-shared/api/contract';
+import { apiQueryKey, useApiQuery } from '../../components/query';
 import { useAppInfo } from '../../app/app-info';
 import { BatchList, type BatchListFilter } from './BatchList';
 import { BatchWorkspace } from './BatchWorkspace';
@@ -16,7 +18,8 @@ import type { NavigateOptions } from '../../app/use-hash-route';
 import { useShortcuts } from '../../components/shortcuts';
 
 /** The newest batches the list holds; older ones are reached through the status filter. */
-const LIST_LIMIT = 500;
+const LIST_INPUT = { limit: 500 };
+const NO_BATCHES: BatchDto[] = [];
 
 const LIST_COLLAPSED_KEY = 'paydesk.batches.list-collapsed';
 
@@ -44,10 +47,6 @@ export function BatchesPage({
   onOpenBatch: (id: number | null, options?: NavigateOptions) => void;
 }) {
   const { info } = useAppInfo();
-  const [batches, setBatches] = useState<BatchDto[]>([]);
-  const [total, setTotal] = useState(0);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
   const [filter, setFilter] = useState<BatchListFilter>('active');
   const selectedId = batchId;
   const [keyingId, setKeyingId] = useState<number | null>(null);
@@ -65,49 +64,20 @@ export function BatchesPage({
     }
   }, []);
 
-  const load = useCallback(async () => {
-    setLoading(true);
-    try {
-      const r = await call('batches:list', { limit: LIST_LIMIT });
-      setBatches(r.rows);
-      setTotal(r.total);
-      setError(null);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setLoading(false);
-    }
-  }, []);
-
-  useEffect(() => {
-    let live = true;
-    const fetchList = () =>
-      call('batches:list', { limit: LIST_LIMIT }).then(
-        (r) => {
-          if (!live) return;
-          setBatches(r.rows);
-          setTotal(r.total);
-          setError(null);
-          setLoading(false);
-        },
-        (err: unknown) => {
-          if (!live) return;
-          setError(errorMessage(err));
-          setLoading(false);
-        },
-      );
-    void fetchList();
-    const off = onEvent('ledger:changed', () => void fetchList());
-    return () => {
-      live = false;
-      off();
-    };
-  }, []);
+  // The list through the shared cache: every ledger change refreshes it.
+  const queryClient = useQueryClient();
+  const list = useApiQuery('batches:list', LIST_INPUT);
+  const batches = list.data?.rows ?? NO_BATCHES;
+  const load = list.refetch;
 
   // A batch's own figures change with every keyed cell; the list takes them over without asking again.
   const patch = useCallback(
-    (b: BatchDto) => setBatches((list) => list.map((x) => (x.id === b.id ? b : x))),
-    [],
+    (b: BatchDto) =>
+      queryClient.setQueryData<CommandOutput<'batches:list'>>(
+        apiQueryKey('batches:list', LIST_INPUT),
+        (old) => (old ? { ...old, rows: old.rows.map((x) => (x.id === b.id ? b : x)) } : old),
+      ),
+    [queryClient],
   );
 
   const select = useCallback((id: number) => onOpenBatch(id), [onOpenBatch]);
@@ -151,11 +121,11 @@ export function BatchesPage({
     <Box sx={{ display: 'flex', height: '100%', minHeight: 0 }} data-testid="batches-page">
       <BatchList
         batches={batches}
-        total={total}
+        total={list.data?.total ?? 0}
         selectedId={selectedId}
         filter={filter}
-        loading={loading}
-        error={error}
+        loading={list.loading}
+        error={list.error}
         onFilter={setFilter}
         onSelect={select}
         onNew={() => setCreating(true)}

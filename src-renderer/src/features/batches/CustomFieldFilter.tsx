@@ -9,9 +9,11 @@ import ClearIcon from '@mui/icons-material/Clear';
 import type { CommandInput } from '../../../../src-shared/api/contract';
 import type { CustomFieldDto } from '../../../../src-shared/dto/admin';
 import type { BatchDto } from '../../../../src-shared/dto/batches';
-import { call } from '../../api/client';
+import { useApiQuery } from '../../components/query';
 
 export type EntryCustomFilter = NonNullable<CommandInput<'batches:entries'>['custom']>;
+
+const NO_FIELDS: readonly CustomFieldDto[] = [];
 
 /** How long typing may pause before the grid asks the service again. */
 const TYPING_PAUSE_MS = 300;
@@ -30,26 +32,14 @@ export function CustomFieldFilter({
   value: EntryCustomFilter | null;
   onChange: (filter: EntryCustomFilter | null) => void;
 }) {
-  const [fields, setFields] = useState<CustomFieldDto[]>([]);
-  const [key, setKey] = useState('');
+  // Without the column configuration there is nothing to offer; the grid reports the error itself.
+  const grid = useApiQuery('columns:grid', { batchType: batch.batchType, payType: batch.payType });
+  const fields = grid.data?.customFields ?? NO_FIELDS;
+  const [chosen, setKey] = useState('');
+  // The chosen field while it exists, else the first (a field the admin removed is no longer offered).
+  const key = fields.some((f) => f.key === chosen) ? chosen : (fields[0]?.key ?? '');
   const [text, setText] = useState('');
   const [exact, setExact] = useState(false);
-
-  useEffect(() => {
-    let live = true;
-    // Without the column configuration there is nothing to offer; the grid reports the error itself.
-    call('columns:grid', { batchType: batch.batchType, payType: batch.payType }).then(
-      (g) => {
-        if (!live) return;
-        setFields(g.customFields);
-        setKey((k) => (g.customFields.some((f) => f.key === k) ? k : (g.customFields[0]?.key ?? '')));
-      },
-      () => undefined,
-    );
-    return () => {
-      live = false;
-    };
-  }, [batch.batchType, batch.payType]);
 
   // The workspace clears the filter (a new entry): the inputs follow (adjusted while rendering, as React advises).
   const [seen, setSeen] = useState(value);

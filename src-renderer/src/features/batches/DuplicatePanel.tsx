@@ -1,16 +1,22 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
-import Dialog from '@mui/material/Dialog';
-import DialogActions from '@mui/material/DialogActions';
-import DialogContent from '@mui/material/DialogContent';
-import DialogTitle from '@mui/material/DialogTitle';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import type { BatchEntryDto } from '../../../../src-shared/dto/batches';
-import { call, errorMessage } from '../../api/client';
+import { z } from 'zod';
+import { errorMessage } from '../../api/client';
+import {
+  applyServerProblems,
+  countText,
+  fieldProps,
+  FormDialog,
+  inputShape,
+  useZodForm,
+} from '../../components/FormDialog';
+import { useApiMutation, useApiQuery } from '../../components/query';
 
 /** Reason-code domain of duplicate releases. */
 const RELEASE_DOMAIN = 20;
@@ -83,6 +89,22 @@ export function DuplicatePanel({
   );
 }
 
+const releaseShape = inputShape('batches:release-duplicate');
+
+/** The release form by the command's own rules: a reason code (required) and an optional note. */
+const releaseSchema = z.object({
+  reasonCode: countText(releaseShape.reasonCode).refine(
+    (v): v is number => v !== null,
+    'Enter a reason code',
+  ),
+  note: z
+    .string()
+    .pipe(releaseShape.note.unwrap())
+    .transform((t) => (t === '' ? undefined : t)),
+});
+
+type ReleaseForm = z.input<typeof releaseSchema>;
+
 /** A supervisor lets a suspected duplicate post: a reason of domain 20 and an optional note (both audited). */
 function ReleaseDuplicateDialog({
   batchId,
@@ -95,115 +117,78 @@ function ReleaseDuplicateDialog({
   onClose: () => void;
   onDone: (entry: BatchEntryDto) => void;
 }) {
-  const [code, setCode] = useState('');
-  const [note, setNote] = useState('');
-  const [saving, setSaving] = useState(false);
+  const form = useZodForm(releaseSchema, { reasonCode: '', note: '' });
+  const release = useApiMutation('batches:release-duplicate');
   const [error, setError] = useState<string | null>(null);
-  const [reasons, setReasons] = useState<readonly { code: number; text: string }[]>([]);
+  const codes = useApiQuery('codes:list', { domainId: RELEASE_DOMAIN });
+  const reasons = useMemo(() => (codes.data ?? []).map((r) => ({ code: r.id, text: r.label })), [codes.data]);
+  const code = form.watch('reasonCode').trim();
+  // The first active release reason is the proposal once the codes are read (the clerk's own choice stays).
+  const first = reasons[0]?.code;
   useEffect(() => {
-    let live = true;
-    call('codes:list', { domainId: RELEASE_DOMAIN }).then(
-      (rows) => {
-        if (!live) return;
-        setReasons(rows.map((r) => ({ code: r.id, text: r.label })));
-        setCode((c) => c || String(rows[0]?.id ?? ''));
-      },
-      (err: unknown) => {
-        if (live) setError(errorMessage(err));
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, []);
-  const valid = /^\d{1,9}$/.test(code.trim()) && Number(code) >= 1;
-  const known = reasons.find((r) => String(r.code) === code.trim());
+    if (first !== undefined && form.getValues('reasonCode') === '')
+      form.setValue('reasonCode', String(first), { shouldValidate: true });
+  }, [first, form]);
+  const known = reasons.find((r) => String(r.code) === code);
 
-  const submit = async (e?: FormEvent) => {
-    e?.preventDefault();
-    if (!valid || saving) return;
-    setSaving(true);
+  const submit = form.handleSubmit(async (v) => {
     setError(null);
     try {
       onDone(
-        await call('batches:release-duplicate', {
+        await release.run({
           batchId,
           entryId: entry.id,
-          reasonCode: Number(code.trim()),
-          ...(note.trim() ? { note: note.trim() } : {}),
+          reasonCode: v.reasonCode,
+          ...(v.note !== undefined ? { note: v.note } : {}),
         }),
       );
     } catch (err) {
-      setError(errorMessage(err));
-      setSaving(false);
+      setError(applyServerProblems<ReleaseForm>(form, err, ['reasonCode', 'note']) ?? errorMessage(err));
     }
-  };
+  });
 
+  const reason = fieldProps<ReleaseForm>(form, 'reasonCode');
   return (
-    <Dialog
-      open
-      onClose={saving ? undefined : onClose}
+    <FormDialog
+      title={`Release suspected duplicate #${entry.seq}`}
+      testId="release-duplicate-dialog"
+      partsTestId="release-duplicate"
+      submitTestId="release-duplicate-confirm"
+      submitLabel="Release"
+      // Until the reason codes are read there is nothing to release with.
+      submitDisabled={code === ''}
       maxWidth="xs"
-      fullWidth
-      data-testid="release-duplicate-dialog"
+      onClose={onClose}
+      onSubmit={submit}
+      busy={release.busy}
+      error={error ?? codes.error}
     >
-      <form onSubmit={(e) => void submit(e)} noValidate>
-        <DialogTitle>Release suspected duplicate #{entry.seq}</DialogTitle>
-        <DialogContent sx={{ display: 'flex', flexDirection: 'column', gap: 2 }}>
-          <Typography variant="body2" color="textSecondary">
-            It looks like {matchText(entry)}. Released, it validates and posts as a payment of its own.
-          </Typography>
-          <TextField
-            autoFocus
-            label="Reason code"
-            value={code}
-            onChange={(e) => setCode(e.target.value)}
-            error={!valid}
-            helperText={
-              !valid
-                ? 'A reason code is a positive whole number'
-                : (known?.text ?? 'Not an active release reason')
-            }
-            slotProps={{ htmlInput: { 'data-testid': 'release-duplicate-reason', inputMode: 'numeric' } }}
+      <Typography variant="body2" color="textSecondary">
+        It looks like {matchText(entry)}. Released, it validates and posts as a payment of its own.
+      </Typography>
+      <TextField
+        label="Reason code"
+        {...reason}
+        helperText={reason.helperText ?? known?.text ?? 'Not an active release reason'}
+        slotProps={{ htmlInput: { 'data-testid': 'release-duplicate-reason', inputMode: 'numeric' } }}
+      />
+      <Box sx={{ display: 'flex', gap: 0.75, flexWrap: 'wrap' }}>
+        {reasons.map((r) => (
+          <Chip
+            key={r.code}
+            size="small"
+            label={`${r.code} ${r.text}`}
+            variant={String(r.code) === code ? 'filled' : 'outlined'}
+            color={String(r.code) === code ? 'primary' : 'default'}
+            onClick={() => form.setValue('reasonCode', String(r.code), { shouldValidate: true })}
           />
-          <Box sx={{ display: 'flex', gap: 0.75, flexWrap: 'wrap' }}>
-            {reasons.map((r) => (
-              <Chip
-                key={r.code}
-                size="small"
-                label={`${r.code} ${r.text}`}
-                variant={String(r.code) === code.trim() ? 'filled' : 'outlined'}
-                color={String(r.code) === code.trim() ? 'primary' : 'default'}
-                onClick={() => setCode(String(r.code))}
-              />
-            ))}
-          </Box>
-          <TextField
-            label="Note"
-            value={note}
-            onChange={(e) => setNote(e.target.value)}
-            slotProps={{ htmlInput: { 'data-testid': 'release-duplicate-note', maxLength: 500 } }}
-          />
-          {error && (
-            <Alert severity="error" data-testid="release-duplicate-error">
-              {error}
-            </Alert>
-          )}
-        </DialogContent>
-        <DialogActions sx={{ px: 3, pb: 2 }}>
-          <Button onClick={onClose} disabled={saving}>
-            Cancel
-          </Button>
-          <Button
-            type="submit"
-            variant="contained"
-            disabled={!valid || saving}
-            data-testid="release-duplicate-confirm"
-          >
-            Release
-          </Button>
-        </DialogActions>
-      </form>
-    </Dialog>
+        ))}
+      </Box>
+      <TextField
+        label="Note"
+        {...fieldProps<ReleaseForm>(form, 'note')}
+        slotProps={{ htmlInput: { 'data-testid': 'release-duplicate-note', maxLength: 500 } }}
+      />
+    </FormDialog>
   );
 }

@@ -246,7 +246,7 @@ export function EntriesGrid({
     [],
   );
   const selectionColumnDef = useMemo<SelectionColumnDef>(
-    () => ({ suppressKeyboardEvent, width: 44, pinned: 'left' }),
+    () => ({ suppressKeyboardEvent, width: 40, pinned: 'left' }),
     [suppressKeyboardEvent],
   );
   const getRowId = useCallback(

@@ -1,4 +1,5 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -35,6 +36,7 @@ import { useAppInfo } from '../../app/app-info';
 import { useJobProgress } from '../../app/use-job-progress';
 import { CancelJobButton, isCancelledError } from '../../app/CancelJobButton';
 import { formatCount } from '../../components/format';
+import { apiQueryKey, useApiQuery } from '../../components/query';
 import type { ReturnsPreviewDto } from '../../../../src-shared/dto/returns';
 import { ReturnsImportDialog } from '../returns';
 import { BATCH_PAY_TYPES, payTypeLabel } from './labels';
@@ -100,6 +102,10 @@ function inlineTemplate(m: Mapping, name: string): Record<string, unknown> {
   };
 }
 
+/** The input of templates:list (one object, so the cache key stays the same). */
+const NO_INPUT = {};
+const NO_TEMPLATES: ImportTemplateDto[] = [];
+
 /**
  * Import a bank file into a new batch: choose the file, a saved template or an ad-hoc mapping, see the first rows
  * as they will be read with every problem (nothing is staged), then import as a job with progress. A small file's
@@ -131,9 +137,29 @@ export function ImportFileDialog({
     },
     [],
   );
-  const [templates, setTemplates] = useState<ImportTemplateDto[]>([]);
+  // The saved templates through the query cache; one saved here is put into the cache at once, so the choice
+  // that names it always has its option.
+  const queryClient = useQueryClient();
+  const templatesQuery = useApiQuery('templates:list', NO_INPUT);
+  const templates = templatesQuery.data ?? NO_TEMPLATES;
+  const setTemplates = useCallback(
+    (saved: ImportTemplateDto) =>
+      queryClient.setQueryData<ImportTemplateDto[]>(apiQueryKey('templates:list', NO_INPUT), (all = []) => [
+        ...all.filter((x) => x.name !== saved.name),
+        saved,
+      ]),
+    [queryClient],
+  );
   const [source, setSource] = useState<'template' | 'adhoc' | 'build'>('template');
   const [templateName, setTemplateName] = useState('');
+  // When the templates first arrive: the first is proposed, or without any the clerk maps the columns
+  // (adjusted while rendering, as React advises).
+  const [proposed, setProposed] = useState(false);
+  if (!proposed && templatesQuery.data) {
+    setProposed(true);
+    if (templatesQuery.data.length > 0) setTemplateName((n) => n || (templatesQuery.data?.[0]?.name ?? ''));
+    else setSource('adhoc');
+  }
   const [mapping, setMapping] = useState<Mapping>({
     delimiter: ',',
     columns: 'accountNo,amount,paymentDate,checkNo',
@@ -154,22 +180,6 @@ export function ImportFileDialog({
   const [error, setError] = useState<string | null>(null);
   /** Why the last import stopped when it was cancelled: nothing was imported. */
   const [cancelled, setCancelled] = useState<string | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    call('templates:list', {}).then(
-      (t) => {
-        if (!live) return;
-        setTemplates(t);
-        if (t.length > 0) setTemplateName((n) => n || (t[0]?.name ?? ''));
-        else setSource('adhoc');
-      },
-      (err: unknown) => live && setError(errorMessage(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, []);
 
   const templateInput = useMemo(
     () =>
@@ -306,7 +316,7 @@ export function ImportFileDialog({
           name: saveAs.trim(),
           definition: inlineTemplate(mapping, saveAs.trim()),
         });
-        setTemplates((t) => [...t.filter((x) => x.name !== saved.name), saved]);
+        setTemplates(saved);
       }
       const r = await call('batches:import-file', {
         ...fileSource(file),
@@ -562,7 +572,7 @@ export function ImportFileDialog({
             source={fileSource(file)}
             currency={currency}
             onSaved={(t) => {
-              setTemplates((all) => [...all.filter((x) => x.name !== t.name), t]);
+              setTemplates(t);
               setTemplateName(t.name);
               setSource('template');
             }}
@@ -764,9 +774,9 @@ export function ImportFileDialog({
             {cancelled}
           </Alert>
         )}
-        {error && (
+        {(error ?? templatesQuery.error) && (
           <Alert severity="error" data-testid="import-error">
-            {error}
+            {error ?? templatesQuery.error}
           </Alert>
         )}
       </DialogContent>

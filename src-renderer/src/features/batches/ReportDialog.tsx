@@ -1,4 +1,3 @@
-import { useEffect, useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -16,7 +15,7 @@ import Typography from '@mui/material/Typography';
 import PictureAsPdfIcon from '@mui/icons-material/PictureAsPdf';
 import TableChartIcon from '@mui/icons-material/TableChart';
 import type { BatchDto, BatchReportDto, BatchReportLineDto } from '../../../../src-shared/dto/batches';
-import { call, errorMessage } from '../../api/client';
+import { useApiQuery } from '../../components/query';
 import { useAppInfo } from '../../app/app-info';
 import { base64Bytes, download } from '../../components/download';
 import { formatCount } from '../../components/format';
@@ -75,19 +74,7 @@ function Lines({
 /** The batch report: counts and totals per status, suspended entries, exceptions; saved as CSV or PDF. */
 export function ReportDialog({ batch, onClose }: { batch: BatchDto; onClose: () => void }) {
   const { money } = useAppInfo();
-  const [report, setReport] = useState<BatchReportDto | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    call('batches:report', { batchId: batch.id, csv: true, pdf: true }).then(
-      (r) => live && setReport(r),
-      (err: unknown) => live && setError(errorMessage(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [batch.id]);
+  const { data: report, error } = useApiQuery('batches:report', { batchId: batch.id, csv: true, pdf: true });
 
   return (
     <Dialog

@@ -1,18 +1,34 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import Alert from '@mui/material/Alert';
+import { useMemo, useState } from 'react';
 import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
-import Dialog from '@mui/material/Dialog';
-import DialogActions from '@mui/material/DialogActions';
-import DialogContent from '@mui/material/DialogContent';
-import DialogTitle from '@mui/material/DialogTitle';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
+import { z } from 'zod';
 import type { BatchEntryDto } from '../../../../src-shared/dto/batches';
-import { call, errorMessage } from '../../api/client';
+import { errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
+import {
+  applyServerProblems,
+  countText,
+  fieldProps,
+  FormDialog,
+  inputShape,
+  useZodForm,
+} from '../../components/FormDialog';
+import { useApiMutation, useApiQuery } from '../../components/query';
 import { MANUAL_SUSPEND_REASON, reasonText, SUSPENSE_REASONS } from './labels';
+
+const shape = inputShape('batches:suspend-entry');
+
+/** The reason code as typed: the command's own rule, and a code is required here (null would mean none). */
+const suspendSchema = z.object({
+  reasonCode: countText(shape.reasonCode.unwrap()).refine(
+    (v): v is number => v !== null,
+    'Enter a reason code',
+  ),
+});
+
+type SuspendForm = z.input<typeof suspendSchema>;
 
 /**
  * Suspend by hand: the entry goes to the payment suspense account when the batch is submitted, with the reason
@@ -32,96 +48,69 @@ export function SuspendDialog({
   onDone: (entry: BatchEntryDto) => void;
 }) {
   const { money } = useAppInfo();
-  const [code, setCode] = useState(String(MANUAL_SUSPEND_REASON));
-  const [saving, setSaving] = useState(false);
+  const form = useZodForm(suspendSchema, { reasonCode: String(MANUAL_SUSPEND_REASON) });
+  const suspend = useApiMutation('batches:suspend-entry');
   const [error, setError] = useState<string | null>(null);
-  const valid = /^\d{1,9}$/.test(code.trim()) && Number(code) >= 1;
   // The active codes of domain 14 as the admin keeps them (defaults plus the desk's own, retired ones gone).
-  const [reasons, setReasons] = useState<readonly { code: number; text: string }[]>(SUSPENSE_REASONS);
-  useEffect(() => {
-    let live = true;
-    call('codes:list', { domainId: 14 }).then(
-      (rows) => {
-        if (live) setReasons(rows.map((r) => ({ code: r.id, text: r.label })));
-      },
-      (err: unknown) => {
-        if (live) setError(errorMessage(err));
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, []);
-  const known = reasons.find((r) => String(r.code) === code.trim());
+  const codes = useApiQuery('codes:list', { domainId: 14 });
+  const reasons = useMemo(
+    () => codes.data?.map((r) => ({ code: r.id, text: r.label })) ?? SUSPENSE_REASONS,
+    [codes.data],
+  );
+  const code = form.watch('reasonCode').trim();
+  const known = reasons.find((r) => String(r.code) === code);
 
-  const submit = async (e?: FormEvent) => {
-    e?.preventDefault();
-    if (!valid || saving) return;
-    setSaving(true);
+  const submit = form.handleSubmit(async (v) => {
     setError(null);
     try {
-      onDone(
-        await call('batches:suspend-entry', { batchId, entryId: entry.id, reasonCode: Number(code.trim()) }),
-      );
+      onDone(await suspend.run({ batchId, entryId: entry.id, reasonCode: v.reasonCode }));
     } catch (err) {
-      setError(errorMessage(err));
-      setSaving(false);
+      setError(applyServerProblems<SuspendForm>(form, err, ['reasonCode']) ?? errorMessage(err));
     }
-  };
+  });
 
+  const reason = fieldProps<SuspendForm>(form, 'reasonCode');
   return (
-    <Dialog open onClose={saving ? undefined : onClose} maxWidth="xs" fullWidth data-testid="suspend-dialog">
-      <form onSubmit={(e) => void submit(e)} noValidate>
-        <DialogTitle>Suspend entry {entry.seq}</DialogTitle>
-        <DialogContent sx={{ display: 'flex', flexDirection: 'column', gap: 2 }}>
-          <Typography variant="body2" color="textSecondary">
-            {entry.accountNo ?? entry.billNo ?? 'No account'} ·{' '}
-            {entry.amountMinor !== null ? money(entry.amountMinor, currency, true) : 'no amount'}. On submit
-            it posts to the payment suspense account for Payment Center to resolve.
-          </Typography>
-          <TextField
-            autoFocus
-            label="Reason code"
-            value={code}
-            onChange={(e) => setCode(e.target.value)}
-            error={!valid}
-            helperText={
-              !valid
-                ? 'A reason code is a positive whole number'
-                : (known?.text ?? reasonText(Number(code)) ?? 'Not an active suspense reason code')
-            }
-            slotProps={{
-              htmlInput: { 'data-testid': 'suspend-reason', inputMode: 'numeric', autoComplete: 'off' },
-            }}
+    <FormDialog
+      title={`Suspend entry ${entry.seq}`}
+      testId="suspend-dialog"
+      partsTestId="suspend"
+      submitTestId="suspend-confirm"
+      submitLabel="Suspend"
+      maxWidth="xs"
+      onClose={onClose}
+      onSubmit={submit}
+      busy={suspend.busy}
+      error={error ?? codes.error}
+    >
+      <Typography variant="body2" color="textSecondary">
+        {entry.accountNo ?? entry.billNo ?? 'No account'} ·{' '}
+        {entry.amountMinor !== null ? money(entry.amountMinor, currency, true) : 'no amount'}. On submit it
+        posts to the payment suspense account for Payment Center to resolve.
+      </Typography>
+      <TextField
+        label="Reason code"
+        {...reason}
+        helperText={
+          reason.helperText ?? known?.text ?? reasonText(Number(code)) ?? 'Not an active suspense reason code'
+        }
+        slotProps={{
+          htmlInput: { 'data-testid': 'suspend-reason', inputMode: 'numeric', autoComplete: 'off' },
+        }}
+      />
+      <Box sx={{ display: 'flex', gap: 0.75, flexWrap: 'wrap' }}>
+        {reasons.map((r) => (
+          <Chip
+            key={r.code}
+            data-testid={`suspend-reason-chip-${r.code}`}
+            size="small"
+            label={`${r.code} ${r.text}`}
+            variant={String(r.code) === code ? 'filled' : 'outlined'}
+            color={String(r.code) === code ? 'primary' : 'default'}
+            onClick={() => form.setValue('reasonCode', String(r.code), { shouldValidate: true })}
           />
-          <Box sx={{ display: 'flex', gap: 0.75, flexWrap: 'wrap' }}>
-            {reasons.map((r) => (
-              <Chip
-                key={r.code}
-                data-testid={`suspend-reason-chip-${r.code}`}
-                size="small"
-                label={`${r.code} ${r.text}`}
-                variant={String(r.code) === code.trim() ? 'filled' : 'outlined'}
-                color={String(r.code) === code.trim() ? 'primary' : 'default'}
-                onClick={() => setCode(String(r.code))}
-              />
-            ))}
-          </Box>
-          {error && (
-            <Alert severity="error" data-testid="suspend-error">
-              {error}
-            </Alert>
-          )}
-        </DialogContent>
-        <DialogActions sx={{ px: 3, pb: 2 }}>
-          <Button onClick={onClose} disabled={saving}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="contained" disabled={!valid || saving} data-testid="suspend-confirm">
-            Suspend
-          </Button>
-        </DialogActions>
-      </form>
-    </Dialog>
+        ))}
+      </Box>
+    </FormDialog>
   );
 }

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -19,15 +19,17 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import type { BatchDto } from '../../../../src-shared/dto/batches';
 import type { ReasonCodeDto } from '../../../../src-shared/dto/codes';
-import type { BatchUndoDto, BatchUndoPreviewDto } from '../../../../src-shared/dto/desk-ops';
-import { ApiCallError, call, errorMessage } from '../../api/client';
+import type { BatchUndoDto } from '../../../../src-shared/dto/desk-ops';
+import { ApiCallError, errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
+import { useApiMutation, useApiQuery } from '../../components/query';
 
 /** Payment reversal reasons (reason domain 17); the undo posts every reversal with the one chosen. */
 const PAYMENT_REVERSAL_DOMAIN = 17;
 /** "Posted in error", what an undone import usually was. */
 const DEFAULT_REASON = 4102;
+const NO_CODES: readonly ReasonCodeDto[] = [];
 /** The preview lists at most this many entries (the service's cap). */
 const PREVIEW_ROWS = 1000;
 
@@ -48,8 +50,10 @@ export function UndoBatchDialog({
   onUndone: () => void;
 }) {
   const { money } = useAppInfo();
-  const [preview, setPreview] = useState<BatchUndoPreviewDto | null>(null);
-  const [codes, setCodes] = useState<ReasonCodeDto[]>([]);
+  const previewQuery = useApiQuery('batches:undo-preview', { batchId: batch.id });
+  const preview = previewQuery.data ?? null;
+  const codes = useApiQuery('codes:list', { domainId: PAYMENT_REVERSAL_DOMAIN }).data ?? NO_CODES;
+  const undoBatch = useApiMutation('batches:undo');
   const [reason, setReason] = useState('');
   const [reasonCode, setReasonCode] = useState(DEFAULT_REASON);
   const [busy, setBusy] = useState(false);
@@ -57,34 +61,11 @@ export function UndoBatchDialog({
   const [pending, setPending] = useState<string | null>(null);
   const [result, setResult] = useState<BatchUndoDto | null>(null);
 
-  const load = useCallback(async () => {
-    try {
-      setPreview(await call('batches:undo-preview', { batchId: batch.id }));
-    } catch (err) {
-      setError(errorMessage(err));
-    }
-  }, [batch.id]);
-
-  useEffect(() => {
-    let live = true;
-    call('batches:undo-preview', { batchId: batch.id }).then(
-      (p) => live && setPreview(p),
-      (err: unknown) => live && setError(errorMessage(err)),
-    );
-    call('codes:list', { domainId: PAYMENT_REVERSAL_DOMAIN }).then(
-      (c) => live && setCodes(c),
-      () => undefined,
-    );
-    return () => {
-      live = false;
-    };
-  }, [batch.id]);
-
   const undo = async () => {
     setBusy(true);
     setError(null);
     try {
-      setResult(await call('batches:undo', { batchId: batch.id, reason: reason.trim(), reasonCode }));
+      setResult(await undoBatch.run({ batchId: batch.id, reason: reason.trim(), reasonCode }));
       onUndone();
     } catch (err) {
       if (err instanceof ApiCallError && err.error.code === 'approval_required') {
@@ -93,7 +74,8 @@ export function UndoBatchDialog({
       } else setError(errorMessage(err));
     } finally {
       setBusy(false);
-      void load();
+      // An undo waiting for approval changed the ledger too: the preview says what stands now.
+      previewQuery.refetch();
     }
   };
 
@@ -243,9 +225,9 @@ export function UndoBatchDialog({
             </TextField>
           </Box>
         )}
-        {error && (
+        {(error ?? previewQuery.error) && (
           <Alert severity="error" data-testid="undo-error">
-            {error}
+            {error ?? previewQuery.error}
           </Alert>
         )}
         {pending && (

@@ -45,6 +45,16 @@ function StatusCell(p: ICellRendererParams<GridRow, unknown, { timeline: (paymen
 }
 
 /**
+ * Shorter headers for the shipped captions, so identifier columns are as wide as their values rather than their
+ * headers; the tooltip and the Columns menu keep the whole caption. A caption the admin changed shows as set.
+ */
+const SHORT_CAPTIONS: Readonly<Record<string, string>> = {
+  'Account no': 'Account',
+  'Bill no': 'Bill',
+  'Payment date': 'Date',
+  'Check no': 'Check',
+  'Payer name': 'Payer',
+};
 
 /**
  * The entries grid's column definitions: the admin's keyed columns (with problem marks, code labels and the
@@ -88,11 +98,14 @@ export function useEntryColumns({
       const field = column.field as EditableField;
       const custom = (gridConfig?.customFields ?? []).find((f) => `custom:${f.key}` === field);
       const codes = new Map(custom?.codes.map((c) => [c.code, c.label]) ?? []);
+      const short = SHORT_CAPTIONS[column.caption];
       return {
         colId: field,
-        headerName: column.caption + (column.required ? ' *' : ''),
+        headerName: (short ?? column.caption) + (column.required ? ' *' : ''),
+        context: { caption: column.caption },
         headerTooltip:
           [
+            short ? column.caption : '',
             column.required ? 'Required' : '',
             column.purpose === 'display' ? 'Read-only' : '',
             codes.size ? `Codes: ${[...codes].map(([c, l]) => `${c} ${l}`).join(', ')}` : '',
@@ -149,6 +162,7 @@ export function useEntryColumns({
       {
         colId: 'currency',
         headerName: 'Currency',
+        headerTooltip: 'Currency',
         width: 92,
         sortable: false,
         valueGetter: (p) => (p.data && !p.data.totals ? p.data.currency : null),
@@ -173,6 +187,7 @@ export function useEntryColumns({
       {
         colId: 'reasonCode',
         headerName: 'Reason',
+        headerTooltip: 'Reason code',
         width: 84,
         type: 'rightAligned',
         valueGetter: (p) => (p.data && !p.data.totals ? p.data.reasonCode : null),
@@ -181,6 +196,7 @@ export function useEntryColumns({
       {
         colId: 'allocationState',
         headerName: 'Allocation',
+        headerTooltip: 'Allocation',
         width: 104,
         sortable: false,
         valueGetter: (p) => (p.data && !p.data.totals ? allocationStateLabel(p.data.allocationState) : ''),

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type RefObject } from 'react';
-import type { ColumnEvent, GridApi } from 'ag-grid-community';
+import type { ColDef, ColumnEvent, GridApi } from 'ag-grid-community';
 import type { BatchDto } from '../../../../src-shared/dto/batches';
 import type { GridColumnsDto } from '../../../../src-shared/dto/admin';
 import { call } from '../../api/client';
@@ -22,49 +22,69 @@ const WHOLE_CONTENT = new Set([
 
 /** How narrow "fit columns" may make the other columns (free text is cut and read in its tooltip). */
 const FLOOR_WIDTH: Readonly<Record<string, number>> = {
-  payerName: 84,
-  reference: 76,
-  problem: 110,
-  allocationState: 76,
-  status: 120,
+  payerName: 80,
+  reference: 64,
+  problem: 76,
+  allocationState: 68,
+  status: 96,
 };
 const DEFAULT_FLOOR = 80;
+/**
+ * Free-text columns in the order they get room beyond their floor, each up to its content: the payer's name is
+ * what the clerk reads most, the verdict columns say little until the batch is validated.
+ */
+const FREE_PRIORITY = ['payerName', 'reference', 'problem', 'allocationState', 'status'];
+/** Room a column draws beside its text: the status pill's own padding and the payment timeline button. */
+const BESIDE_TEXT: Readonly<Record<string, number>> = { status: 44 };
+/** A free column never grows past this for its content alone (a long name is read in full in its cell editor). */
+const FREE_MAX = 420;
 /** Columns of short codes, whose header may be cut (its tooltip names it) rather than widen the column. */
 const SHORT_CODES = new Set(['seq', 'currency', 'reasonCode']);
 /** Identifier columns are at least this wide, so a short sequence number still has room for its header. */
-const WHOLE_MIN = 60;
+const WHOLE_MIN = 52;
 const SCROLLBAR_ROOM = 16;
-/** A cell's padding on both sides and its border. */
-const CELL_EXTRA = 34;
-/** A header cell's padding and its resize handle. */
-const HEADER_EXTRA = 32;
-/** The totals row's extra padding and rules around the sum. */
-const TOTALS_EXTRA = 24;
+/** A cell's border, on top of its padding (which follows the grid density). */
+const CELL_BORDER = 2;
+/** Room to spare beside the totals row's sum, so a rounding of the measured text never cuts it. */
+const TOTALS_SLACK = 4;
 
 let measurer: CanvasRenderingContext2D | null = null;
 
+/** An element's left and right padding together, in px. */
+function paddingOf(el: Element): number {
+  const style = getComputedStyle(el);
+  // Computed paddings are pixel lengths ('8px'); Number() of the digits reads them.
+  const px = (v: string) => Number(v.replace('px', '')) || 0;
+  return px(style.paddingLeft) + px(style.paddingRight);
+}
+
 /**
  * The width a column needs for its header and for every value drawn in it now (the totals row aside): the text
- * measured in the cells' own font, plus the cell's padding and, for the header, room for the sort arrow.
+ * measured in the cells' own font, plus the cell's padding and, for the header, room for the sort arrow. Zero
+ * for the cells when none holds any text.
  */
 function contentWidthOf(frame: HTMLElement, colId: string, withHeader: boolean): number {
   measurer ??= document.createElement('canvas').getContext('2d');
   if (!measurer) return 0;
   let widest = 0;
-  const header = !withHeader
+  const headerCell = !withHeader
     ? null
-    : frame.querySelector<HTMLElement>(`.ag-header-cell[col-id="${colId}"] .ag-header-cell-text`);
-  if (header) {
+    : frame.querySelector<HTMLElement>(`.ag-header-cell[col-id="${colId}"]`);
+  const header = headerCell?.querySelector<HTMLElement>('.ag-header-cell-text');
+  if (headerCell && header) {
     measurer.font = getComputedStyle(header).font;
-    widest = measurer.measureText(header.textContent ?? '').width + HEADER_EXTRA;
+    widest = measurer.measureText(header.textContent ?? '').width + paddingOf(headerCell);
   }
   const cells = frame.querySelectorAll<HTMLElement>(
     `.ag-row:not([row-id="totals"]) .ag-cell[col-id="${colId}"]`,
   );
   const first = cells[0];
   if (first) measurer.font = getComputedStyle(first).font;
-  for (const cell of cells)
-    widest = Math.max(widest, measurer.measureText(cell.textContent ?? '').width + CELL_EXTRA);
+  const extra = first ? paddingOf(first) + CELL_BORDER : 0;
+  for (const cell of cells) {
+    const text = cell.textContent ?? '';
+    if (text !== '') widest = Math.max(widest, measurer.measureText(text).width + extra);
+  }
   // The batch's sum stands in the totals row under the amounts, with a rule and room on each side.
   const sum =
     colId === 'amount'
@@ -72,9 +92,68 @@ function contentWidthOf(frame: HTMLElement, colId: string, withHeader: boolean):
       : null;
   if (sum) {
     measurer.font = getComputedStyle(sum).font;
-    widest = Math.max(widest, measurer.measureText(sum.textContent ?? '').width + CELL_EXTRA + TOTALS_EXTRA);
+    widest = Math.max(
+      widest,
+      measurer.measureText(sum.textContent ?? '').width + paddingOf(sum) + CELL_BORDER + TOTALS_SLACK,
+    );
   }
   return Math.ceil(widest);
+}
+
+/** Whether any entry row shows text in this column (an empty Problem column needs no room). */
+function hasContent(frame: HTMLElement, colId: string): boolean {
+  for (const cell of frame.querySelectorAll<HTMLElement>(
+    `.ag-row:not([row-id="totals"]) .ag-cell[col-id="${colId}"]`,
+  ))
+    if ((cell.textContent ?? '').trim() !== '') return true;
+  return false;
+}
+
+/** A free-text column as "fit columns" sizes it: its default width, its floor, what its content needs. */
+type FreeColumn = { id: string; want: number; floor: number; need: number; filled: boolean };
+
+/**
+ * Shares `left` px among the free columns: each gets its floor; what remains goes to the columns with content,
+ * in FREE_PRIORITY order, each up to what its content needs; anything beyond that is shared out by the default
+ * widths among the columns with content (or all, when none has any).
+ */
+export function shareFreeWidth(
+  free: readonly FreeColumn[],
+  left: number,
+): { key: string; newWidth: number }[] {
+  const width = new Map(free.map((f) => [f.id, f.floor]));
+  let rest = left - free.reduce((a, f) => a + f.floor, 0);
+  const rank = (id: string) => {
+    const i = FREE_PRIORITY.indexOf(id);
+    // Custom fields are free text the admin added: after the payer and reference, before the verdicts.
+    return i < 0 ? 1.5 : i;
+  };
+  const ordered = [...free].filter((f) => f.filled).sort((a, b) => rank(a.id) - rank(b.id));
+  for (const f of ordered) {
+    if (rest <= 0) break;
+    const grow = Math.min(rest, Math.max(0, f.need - f.floor));
+    width.set(f.id, f.floor + grow);
+    rest -= grow;
+  }
+  if (rest > 0) {
+    const takers = ordered.length > 0 ? ordered : free;
+    const want = takers.reduce((a, f) => a + f.want, 0);
+    let given = 0;
+    takers.forEach((f, i) => {
+      const share = i === takers.length - 1 ? rest - given : Math.floor((rest * f.want) / want);
+      given += share;
+      width.set(f.id, (width.get(f.id) ?? f.floor) + share);
+    });
+  }
+  return free.map((f) => ({ key: f.id, newWidth: Math.floor(width.get(f.id) ?? f.floor) }));
+}
+
+/** The whole caption of a column (its header may show a shorter one). */
+function menuName(def: ColDef): string {
+  const context: unknown = def.context;
+  if (context && typeof context === 'object' && 'caption' in context && typeof context.caption === 'string')
+    return context.caption;
+  return def.headerName ?? '';
 }
 
 /** A column as the Columns menu offers it. */
@@ -127,7 +206,7 @@ export function useColumnLayout(
     setMenuColumns(
       (apiRef.current?.getColumns() ?? [])
         .filter((c) => c.getColId() !== 'ag-Grid-SelectionColumn')
-        .map((c) => ({ colId: c.getColId(), name: c.getColDef().headerName ?? '', visible: c.isVisible() })),
+        .map((c) => ({ colId: c.getColId(), name: menuName(c.getColDef()), visible: c.isVisible() })),
     );
   }, [apiRef]);
 
@@ -156,8 +235,9 @@ export function useColumnLayout(
 
   /**
    * "Fit columns": the visible columns share the grid's width. Identifier and amount columns get their content
-   * width (measured on the rendered rows) and are never cut; free-text columns grow into what is left, or shrink
-   * down to a floor (their text is then read in the tooltip). A clerk who sized columns by hand keeps those widths.
+   * width (measured on the rendered rows) and are never cut; free-text columns with content grow into what is
+   * left (the payer first), empty ones keep their floor, and all shrink down to a floor when room is short (their
+   * text is then read in the tooltip). A clerk who sized columns by hand keeps those widths.
    */
   const fitColumns = useCallback(() => {
     const api = apiRef.current;
@@ -173,20 +253,26 @@ export function useColumnLayout(
     // The frame's borders, a pixel of rounding each side, and a vertical scrollbar where scrollbars take room.
     const avail = frame.clientWidth - selection - 4 - SCROLLBAR_ROOM;
     const fixed = new Map<string, number>();
-    const free: { id: string; want: number; floor: number }[] = [];
+    const free: FreeColumn[] = [];
     for (const c of shown) {
       const id = c.getColId();
       const content = contentWidths.current.get(id);
       if (content !== undefined) fixed.set(id, content);
-      else
+      else {
+        const floor = FLOOR_WIDTH[id] ?? DEFAULT_FLOOR;
+        const filled = hasContent(frame, id);
         free.push({
           id,
           want: c.getColDef().width ?? DEFAULT_FLOOR,
-          floor: FLOOR_WIDTH[id] ?? DEFAULT_FLOOR,
+          floor,
+          filled,
+          need: filled
+            ? Math.min(Math.max(contentWidthOf(frame, id, true) + (BESIDE_TEXT[id] ?? 0), floor), FREE_MAX)
+            : floor,
         });
+      }
     }
     let left = avail - [...fixed.values()].reduce((a, b) => a + b, 0);
-    const want = free.reduce((a, f) => a + f.want, 0);
     const floor = free.reduce((a, f) => a + f.floor, 0);
     // Short-code columns show their whole header too when the free columns keep their floors all the same.
     const headed = whole
@@ -197,16 +283,7 @@ export function useColumnLayout(
       for (const [id, w] of headed) fixed.set(id, Math.max(w, fixed.get(id) ?? 0));
       left -= more;
     }
-    const widths = free.map((f) => {
-      // Room for more than wanted: share it out; less: shrink each towards its floor alike.
-      if (left >= want) return { key: f.id, newWidth: Math.floor(f.want + ((left - want) * f.want) / want) };
-      if (left > floor)
-        return {
-          key: f.id,
-          newWidth: Math.floor(f.floor + ((left - floor) * (f.want - f.floor)) / (want - floor)),
-        };
-      return { key: f.id, newWidth: f.floor };
-    });
+    const widths = shareFreeWidth(free, left);
     api.setColumnWidths(
       [...[...fixed].map(([key, newWidth]) => ({ key, newWidth })), ...widths],
       true,
