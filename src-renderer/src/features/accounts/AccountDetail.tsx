@@ -28,16 +28,7 @@ type BounceState = { accountNo: string; paymentId: number | null; batchNo: strin
  * The right side of Accounts: everything about one account, re-read when the ledger changes (the query cache), with the
  * allocation actions (Alt+R record payment, Alt+A allocate credit; A / U on a payment history row).
  */
-export function AccountDetail({
-  accountNo,
-  reloadKey,
-  active = true,
-}: {
-  accountNo: string;
-  /** Bumped on ledger changes for the mandates section, which still reads outside the query cache. */
-  reloadKey: number;
-  active?: boolean;
-}) {
+export function AccountDetail({ accountNo, active = true }: { accountNo: string; active?: boolean }) {
   const detail = useApiQuery('accounts:show', { accountNo });
   // A dialog belongs to the account it was opened on; switching accounts drops it.
   const [opened, setOpened] = useState<{ accountNo: string; dialog: AllocationDialogState }>({
@@ -169,9 +160,7 @@ export function AccountDetail({
         />
         <BillUnitsTable billUnits={account.billUnits} />
         {!account.isSuspense && <PaymentMethodsCard accountNo={account.accountNo} />}
-        {!account.isSuspense && (
-          <AccountMandates accountNo={account.accountNo} currency={account.currency} reloadKey={reloadKey} />
-        )}
+        {!account.isSuspense && <AccountMandates accountNo={account.accountNo} currency={account.currency} />}
         <PaymentHistory
           accountNo={account.accountNo}
           currency={account.currency}

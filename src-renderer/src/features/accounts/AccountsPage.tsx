@@ -1,10 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import Box from '@mui/material/Box';
 import Typography from '@mui/material/Typography';
 import PeopleIcon from '@mui/icons-material/People';
 import Button from '@mui/material/Button';
 import UploadFileIcon from '@mui/icons-material/UploadFile';
-import { onEvent } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { ArImportDialog } from '../receivables';
 import { AccountDetail } from './AccountDetail';
@@ -22,13 +21,9 @@ export function AccountsPage({
   onSelect: (accountNo: string) => void;
   onOpenWelcome: () => void;
 }) {
-  const [reloadKey, setReloadKey] = useState(0);
   const [arOpen, setArOpen] = useState(false);
   const roles = useAppInfo().info?.operator.roles ?? [];
   const mayImport = roles.includes('supervisor') || roles.includes('admin');
-
-  // Only the mandates section still needs this nudge; everything else reads through the query cache.
-  useEffect(() => onEvent('ledger:changed', () => setReloadKey((k) => k + 1)), []);
 
   return (
     <Box sx={{ display: 'flex', height: '100%', minHeight: 0 }}>
@@ -53,7 +48,7 @@ export function AccountsPage({
         )}
         {arOpen && <ArImportDialog onClose={() => setArOpen(false)} />}
         {accountNo ? (
-          <AccountDetail accountNo={accountNo} reloadKey={reloadKey} active={active} />
+          <AccountDetail accountNo={accountNo} active={active} />
         ) : (
           <Box
             sx={{

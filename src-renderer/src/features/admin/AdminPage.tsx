@@ -16,7 +16,7 @@ import { PoliciesPanel } from './PoliciesPanel';
 import { ProcessorsPanel } from './ProcessorsPanel';
 import { ReferencePanel } from './ReferencePanel';
 import { SettingsPanel } from './SettingsPanel';
-import { problemLines } from '../../components/use-command';
+import { problemLines } from '../../components/problem-lines';
 import { CreditorsPanel } from '../mandates';
 import { download } from '../../components/download';
 import { useApiMutation } from '../../components/query';

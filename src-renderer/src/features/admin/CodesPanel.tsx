@@ -13,7 +13,7 @@ import TextField from '@mui/material/TextField';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import { isSystemReasonCode } from '../../../../src-shared/system-reason-codes';
-import { problemLines } from '../../components/use-command';
+import { problemLines } from '../../components/problem-lines';
 import { useApiMutation, useApiQuery } from '../../components/query';
 
 /** Reason codes by domain: the list with retire/restore/delete, and a form to add the desk's own codes. */

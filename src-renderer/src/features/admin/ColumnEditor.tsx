@@ -52,7 +52,7 @@ import {
 import type { ColumnSetDto, CustomFieldDto } from '../../../../src-shared/dto/admin';
 import type { BatchTypeDto } from '../../../../src-shared/dto/batches';
 import { createGridTheme } from '../../components/grid-theme';
-import { problemLines } from '../../components/use-command';
+import { problemLines } from '../../components/problem-lines';
 import { useApiMutation, useApiQuery } from '../../components/query';
 
 ModuleRegistry.registerModules([AllCommunityModule]);

@@ -24,7 +24,7 @@ import {
 } from '../../components/FormDialog';
 import { formatLocalDateTime } from '../../components/format';
 import { apiQueryKey, useApiMutation, useApiQuery } from '../../components/query';
-import { problemLines } from '../../components/use-command';
+import { problemLines } from '../../components/problem-lines';
 
 /** True for a refusal that names fields (applyServerProblems puts those on the form's fields). */
 function namesFields(err: unknown): boolean {

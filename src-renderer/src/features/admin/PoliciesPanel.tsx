@@ -19,7 +19,7 @@ import {
   type PolicyOperation,
   type Requirement,
 } from '../../../../src-shared/dto/approvals';
-import { problemLines } from '../../components/use-command';
+import { problemLines } from '../../components/problem-lines';
 import { useApiMutation, useApiQuery } from '../../components/query';
 
 const REQUIREMENT_LABELS: Readonly<Record<Requirement, string>> = {

@@ -27,7 +27,7 @@ import {
   useZodForm,
 } from '../../components/FormDialog';
 import { useApiMutation, useApiQuery } from '../../components/query';
-import { problemLines } from '../../components/use-command';
+import { problemLines } from '../../components/problem-lines';
 
 const NUMBERS = [
   ['onlineTimeoutMs', 'Online timeout (ms)'],

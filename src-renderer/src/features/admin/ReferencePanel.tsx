@@ -18,7 +18,7 @@ import MenuItem from '@mui/material/MenuItem';
 import DeleteOutlineIcon from '@mui/icons-material/DeleteOutlined';
 import { ROLES } from '../../../../src-shared/api/roles';
 import { MandateCodesList, RejectionCodesList, TermsList } from './CodeLists';
-import { problemLines } from '../../components/use-command';
+import { problemLines } from '../../components/problem-lines';
 import { useApiMutation, useApiQuery } from '../../components/query';
 import { DateField } from '../../components/DateField';
 import { formatDate } from '../../components/format';

@@ -11,7 +11,7 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import type { SettingDto, SettingValue } from '../../../../src-shared/dto/admin';
-import { problemLines } from '../../components/use-command';
+import { problemLines } from '../../components/problem-lines';
 import { useApiMutation, useApiQuery } from '../../components/query';
 
 /** The editor of one setting, by kind: a switch, a list, a number or text (saved on Enter or blur). */

@@ -152,15 +152,7 @@ export function MandateHistoryDialog({ mandateId, onClose }: { mandateId: number
 }
 
 /** The Mandates section of the account view: the account's mandates, add/amend/cancel and their history. */
-export function AccountMandates({
-  accountNo,
-  currency,
-}: {
-  accountNo: string;
-  currency: string;
-  /** No longer needed (the query cache re-reads on ledger changes); accepted so callers still compile. */
-  reloadKey?: number;
-}) {
+export function AccountMandates({ accountNo, currency }: { accountNo: string; currency: string }) {
   const { info } = useAppInfo();
   const canEdit = mayRun(info?.operator.roles ?? [], 'mandates:add');
   const { data, error } = useApiQuery('mandates:list', { accountNo, limit: 200 });
