@@ -25,12 +25,11 @@ import { newPassword } from './auth';
 import { COLUMN_PURPOSES, CUSTOM_FIELD_TYPES, CUSTOM_KEY_PATTERN } from '../../columns';
 import { filePath, oneSource, oneSourceMessage, uploadedFile } from '../uploads';
 import { defineCommand } from '../define';
+import { currency, isoDate } from './fields';
 
 const batchType = z.enum(['payment', 'refund', 'reversal']);
 const payType = z.int().min(0).max(99_999);
 const reasonId = z.int().min(0).max(2_147_483_647);
-const isoDate = z.iso.date();
-const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD');
 
 /** V17: code unique, alphanumeric, uppercase, at most 3 characters. */
 const termCode = z.string().regex(/^[A-Z0-9]{1,3}$/, 'up to 3 uppercase letters or digits');

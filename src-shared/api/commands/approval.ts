@@ -3,8 +3,7 @@ import { z } from 'zod';
 import { APPROVAL_STATUSES, POLICY_OPERATION_KEYS, REQUIREMENTS } from '../../dto/approvals';
 import { ROLES } from '../operator-roles';
 import { defineCommand } from '../define';
-
-const id = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
+import { id } from './fields';
 
 /** A 6-digit TOTP code, or a recovery code (xxxx-xxxx-xxxx). */
 const code = z

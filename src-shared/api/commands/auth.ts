@@ -9,6 +9,7 @@ import type {
 import { z } from 'zod';
 import { ROLES } from '../operator-roles';
 import { defineCommand } from '../define';
+import { id } from './fields';
 
 const login = z
   .string()
@@ -26,8 +27,6 @@ const code = z
   .string()
   .trim()
   .regex(/^(\d{6}|[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})$/i, 'a 6-digit code or a recovery code');
-
-const id = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
 
 /**
  * Sign-in, second factor, API tokens and credential administration (issue #12).

@@ -2,8 +2,7 @@ import type { ConfirmationDto } from '../../dto/confirmations';
 import { z } from 'zod';
 import { CONFIRMABLE_OPERATIONS } from '../../dto/confirmations';
 import { defineCommand } from '../define';
-
-const id = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
+import { id } from './fields';
 
 /** The optional confirmation id every confirmable command takes. */
 export const confirmationIdInput = id.optional();

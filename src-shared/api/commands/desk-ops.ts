@@ -4,8 +4,7 @@ import { z } from 'zod';
 import { confirmationIdInput } from './confirmation';
 import { arFiles } from './desk';
 import { defineCommand } from '../define';
-
-const id = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
+import { id } from './fields';
 
 /**
  * The desk's own versions of CLI-only work (issue #16): undo a submitted batch, preview a receivables import.

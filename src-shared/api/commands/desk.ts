@@ -31,19 +31,13 @@ import {
 } from '../../dto/batches';
 import type { ReasonCodeDto } from '../../dto/codes';
 import { CUSTOM_KEY_PATTERN } from '../../columns';
-import { amountInput } from '../amount';
 import { ADMIN, ANY, DESK } from '../operator-roles';
 import { filePath, oneSource, oneSourceMessage, upload, uploadedFile } from '../uploads';
 import { defineCommand } from '../define';
 import { confirmationIdInput } from './confirmation';
+import { accountNo, currency, decimal, id, isoDate } from './fields';
 
-const accountNo = z.string().trim().min(1).max(64);
-const isoDate = z.iso.date();
-const id = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
 const code = z.string().trim().min(1).max(64);
-/** Money crosses the boundary as a decimal string; services parse it with the currency's exponent. */
-const decimal = amountInput;
-const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD');
 const optionalText = z.string().max(64).nullable().optional();
 const entryStatus = z.enum(ENTRY_STATUSES);
 /** Manual allocation lines: amounts as decimal strings in the account's currency. */

@@ -3,8 +3,8 @@ import { ANY, SUPERVISOR } from '../operator-roles';
 import { z } from 'zod';
 import { confirmationIdInput } from './confirmation';
 import { defineCommand } from '../define';
+import { id } from './fields';
 
-const id = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
 const path = z.string().trim().min(1).max(1000);
 
 /**

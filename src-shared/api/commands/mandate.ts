@@ -10,14 +10,13 @@ import { ANY, DESK, SUPERVISOR } from '../operator-roles';
 import { z } from 'zod';
 import { filePath, oneSource, oneSourceMessage, uploadedFile } from '../uploads';
 import { defineCommand } from '../define';
+import { id, isoDate } from './fields';
 
 const code = z
   .string()
   .trim()
   .regex(/^[A-Za-z0-9._-]{1,32}$/, 'letters, digits, dot, underscore and dash');
 
-const isoDate = z.iso.date();
-const id = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
 const text = (max: number) => z.string().trim().max(max);
 const mandateScheme = z.enum(['sepa_core', 'sepa_b2b', 'bacs', 'ach']);
 const creditorScheme = z.enum(['sepa', 'ach', 'bacs']);

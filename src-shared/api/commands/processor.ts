@@ -16,16 +16,13 @@ import { z } from 'zod';
 import { unsignedAmountInput } from '../amount';
 import { confirmationIdInput } from './confirmation';
 import { defineCommand } from '../define';
+import { accountNo, currency, id, isoDate } from './fields';
 
-const accountNo = z.string().trim().min(1).max(64);
-const isoDate = z.iso.date();
-const id = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
 const name = z
   .string()
   .trim()
   .regex(/^[A-Za-z0-9._-]{1,32}$/, 'letters, digits, dot, underscore and dash');
 
-const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD');
 const decimal = unsignedAmountInput;
 const command = z.enum(['verify', 'auth', 'condition', 'deposit', 'refund']);
 const token = z.string().regex(/^[TB]\d{11,30}$/, 'a processor token');

@@ -10,10 +10,10 @@ import { ANY, type Role } from '../operator-roles';
 import { z } from 'zod';
 import { REPORT_NAMES } from '../../dto/reports';
 import { defineCommand } from '../define';
+import { id } from './fields';
 
 /** Exports advance the watermark the billing system and the G/L read from: supervisors, admins (and their tokens). */
 const EXPORTERS: readonly Role[] = ['supervisor', 'admin'];
-const id = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
 const path = z.string().trim().min(1).max(1000);
 const day = z.iso.date();
 const currency = z

@@ -3,8 +3,7 @@ import { ANY, DESK } from '../operator-roles';
 import { z } from 'zod';
 import { filePath, oneSource, oneSourceMessage, uploadedFile } from '../uploads';
 import { defineCommand } from '../define';
-
-const id = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
+import { id } from './fields';
 
 /**
  * Bank returns, rejections and bounced payments: the return batches of the Payment Tool (DOMAIN.md §4.25).

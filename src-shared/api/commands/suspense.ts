@@ -6,17 +6,11 @@ import type {
   SuspenseSavedSearchDto,
   SuspenseSearchDto,
 } from '../../dto/suspense';
-import { amountInput } from '../amount';
 import { ANY, SUSPENSE } from '../operator-roles';
 import { defineCommand } from '../define';
+import { accountNo, currency, decimal, id, isoDate } from './fields';
 
-const accountNo = z.string().trim().min(1).max(64);
-const isoDate = z.iso.date();
-const id = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
 const code = z.string().trim().min(1).max(64);
-/** Money crosses the boundary as a decimal string; services parse it with the currency's exponent. */
-const decimal = amountInput;
-const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD');
 const suspenseState = z.enum([
   'suspended',
   'partial',
