@@ -157,3 +157,23 @@ export type SuspenseSavedSearchDto = {
   filters: Record<string, unknown>;
   updatedAt: string;
 };
+
+/** The columns a Payment Center search can sort by (CLI choices, grid headers and the command's input agree). */
+export const SUSPENSE_SORTS = [
+  'paymentId',
+  'enteredOn',
+  'effectiveDate',
+  'amountMinor',
+  'currency',
+  'state',
+  'reasonCode',
+  'actionOwner',
+  'accountHint',
+  'billNo',
+  'payerName',
+  'externalRef',
+  'batchId',
+  'lockboxNo',
+  'channelId',
+  'payType',
+] as const;

@@ -7,6 +7,7 @@ import type {
   SuspenseSavedSearchDto,
   SuspenseSearchDto,
 } from '../../../src-shared/dto/suspense';
+import { SUSPENSE_SORTS } from '../../../src-shared/dto/suspense';
 import { formatMinor, KNOWN_EXPONENTS } from '../../../src-shared/money';
 import { dropUndefined, intOption, type CliKit } from '../kit';
 import { table } from '../output';
@@ -24,24 +25,6 @@ const STATES = [
   'removed',
   'reversed',
   'replaced',
-];
-const SORTS = [
-  'paymentId',
-  'enteredOn',
-  'effectiveDate',
-  'amountMinor',
-  'currency',
-  'state',
-  'reasonCode',
-  'actionOwner',
-  'accountHint',
-  'billNo',
-  'payerName',
-  'externalRef',
-  'batchId',
-  'lockboxNo',
-  'channelId',
-  'payType',
 ];
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -267,7 +250,7 @@ export function registerSuspense({ program, run }: CliKit): void {
       .command('search')
       .description('search suspended payments (default: those still in suspense), oldest first'),
   )
-    .addOption(new Option('--sort <column>', 'sort column').choices(SORTS))
+    .addOption(new Option('--sort <column>', 'sort column').choices(SUSPENSE_SORTS))
     .option('--desc', 'sort descending')
     .addOption(new Option('--limit <n>', 'rows per page').argParser(intOption).default(50))
     .option('--cursor <cursor>', 'next page (from the previous page)')

@@ -8,6 +8,7 @@ import type {
 } from '../../dto/suspense';
 import { ANY, SUSPENSE } from '../operator-roles';
 import { defineCommand } from '../define';
+import { SUSPENSE_SORTS } from '../../dto/suspense';
 import { accountNo, currency, decimal, id, isoDate } from './fields';
 
 const code = z.string().trim().min(1).max(64);
@@ -21,24 +22,7 @@ const suspenseState = z.enum([
   'replaced',
 ]);
 const searchText = z.string().max(200).optional();
-const suspenseSort = z.enum([
-  'paymentId',
-  'enteredOn',
-  'effectiveDate',
-  'amountMinor',
-  'currency',
-  'state',
-  'reasonCode',
-  'actionOwner',
-  'accountHint',
-  'billNo',
-  'payerName',
-  'externalRef',
-  'batchId',
-  'lockboxNo',
-  'channelId',
-  'payType',
-]);
+const suspenseSort = z.enum(SUSPENSE_SORTS);
 /** Payment Center search filters (also the content of a saved search). */
 export const suspenseFilterShape = {
   from: isoDate.optional(),

@@ -18,6 +18,7 @@ import {
 import { AgGridReact } from 'ag-grid-react';
 import type { CommandInput } from '../../../../src-shared/api/contract';
 import type { SuspenseRowDto, SuspenseSearchDto } from '../../../../src-shared/dto/suspense';
+import { SUSPENSE_SORTS } from '../../../../src-shared/dto/suspense';
 import { errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
 import { createGridTheme } from '../../components/grid-theme';
@@ -33,24 +34,7 @@ const BLOCK_SIZE = 100;
 type SortBy = NonNullable<CommandInput<'suspense:search'>['sortBy']>;
 type Sort = { sortBy: SortBy; sortDir: 'asc' | 'desc' } | null;
 
-const SORTABLE: ReadonlySet<string> = new Set<SortBy>([
-  'paymentId',
-  'enteredOn',
-  'effectiveDate',
-  'amountMinor',
-  'currency',
-  'state',
-  'reasonCode',
-  'actionOwner',
-  'accountHint',
-  'billNo',
-  'payerName',
-  'externalRef',
-  'batchId',
-  'lockboxNo',
-  'channelId',
-  'payType',
-]);
+const SORTABLE: ReadonlySet<string> = new Set<SortBy>(SUSPENSE_SORTS);
 
 /** The grid's sort as the search takes it (a column the service cannot sort by is left to its default). */
 function sortOf(colId: string | undefined, dir: 'asc' | 'desc' | null | undefined): Sort {
