@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountSearchDto } from '../../src-shared/dto/accounts';
 import type { BatchDto } from '../../src-shared/dto/batches';
+import type { SuspenseDetailDto } from '../../src-shared/dto/suspense';
+import { postPayment, suspend, usdAccounts } from '../helpers/suspense';
 import { startSession, type E2eSession } from './helpers';
 
 async function service<T>(s: E2eSession, command: string, input: unknown): Promise<T> {
@@ -27,6 +29,8 @@ async function chooseLocale(s: E2eSession, option: string, example?: { date: str
 describe('Language & formats (issue #16): amounts and dates follow the chosen locale without a reload', () => {
   let s: E2eSession;
   let batch: BatchDto;
+  let posted: { accountNo: string; paymentId: number };
+  let suspended: SuspenseDetailDto;
 
   beforeAll(async () => {
     s = await startSession({ login: 'e2e.locale' });
@@ -49,6 +53,14 @@ describe('Language & formats (issue #16): amounts and dates follow the chosen lo
       validFrom: '2026-03-15',
       rate: '1.0842',
     });
+    const [account] = usdAccounts(s.app, 1);
+    if (!account) throw new Error('no USD account with an open bill in the demo ledger');
+    posted = {
+      accountNo: account.accountNo,
+      paymentId: await postPayment(s.app, account.accountNo, '12.00', { effectiveDate: '2026-03-09' }),
+    };
+    const [held] = await suspend(s.app, [{ amount: '7.00', payerName: 'Harriet Vane' }]);
+    suspended = await service<SuspenseDetailDto>(s, 'suspense:show', { paymentId: held! });
   }, 120_000);
 
   afterAll(async () => {
@@ -104,4 +116,53 @@ describe('Language & formats (issue #16): amounts and dates follow the chosen lo
     await s.page.getByTestId('display-settings-cancel').click();
     expect(await s.page.evaluate(() => window.localStorage.getItem('paydesk.locale'))).toBeNull();
   });
+
+  it('writes the batch date, a payment history date and suspense dates in de-DE, and ISO again without a choice', async () => {
+    const { page } = s;
+    const german = (iso: string) => `${iso.slice(8, 10)}.${iso.slice(5, 7)}.${iso.slice(0, 4)}`;
+    const received = suspended.payment!.effectiveDate;
+    const entered = suspended.payment!.enteredOn;
+    const eventAt = suspended.timeline[0]!.at;
+    const historyDate = page.locator(
+      `[data-testid="payment-history-grid"] .ag-row[row-id="${posted.paymentId}"] .ag-cell[col-id="effectiveDate"]`,
+    );
+
+    /** Reads the three screens; `date` writes an ISO date as the screen should show it. */
+    const expectDates = async (date: (iso: string) => string, stamp: string) => {
+      await page.getByTestId('nav-batches').click();
+      await page.getByTestId(`batch-item-${batch.batchNo}`).click();
+      await expect.poll(() => page.getByTestId('batch-date').textContent()).toBe(date(batch.batchDate));
+
+      await page.goto(`${s.bridge.url}#/accounts/${encodeURIComponent(posted.accountNo)}`);
+      await page.getByTestId('payment-history').scrollIntoViewIfNeeded();
+      await expect.poll(() => historyDate.textContent()).toBe(date('2026-03-09'));
+
+      await page.goto(`${s.bridge.url}#/suspense`);
+      await page
+        .locator(
+          `[data-testid="suspense-grid"] .ag-row[row-id="${suspended.subject.paymentId}"] .ag-cell[col-id="paymentId"]`,
+        )
+        .click();
+      const work = page.getByTestId('work-panel');
+      await expect.poll(() => work.textContent()).toContain(`Received${date(received)}`);
+      expect(await work.textContent()).toContain(`(since ${date(entered)})`);
+      await expect.poll(() => page.getByTestId('timeline').textContent()).toContain(stamp);
+    };
+
+    await expectDates((iso) => iso, eventAt.replace('T', ' ').slice(0, 16));
+    expect(received).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+
+    await chooseLocale(s, 'de-DE');
+    await expectDates(german, `${german(eventAt.slice(0, 10))}, ${eventAt.slice(11, 16)}`);
+    await page.mouse.move(5, 5);
+    await s.screenshot('locale-de-suspense');
+    await page.goto(`${s.bridge.url}#/accounts/${encodeURIComponent(posted.accountNo)}`);
+    await page.getByTestId('payment-history').scrollIntoViewIfNeeded();
+    await expect.poll(() => historyDate.textContent()).toBe('09.03.2026');
+    await s.screenshot('locale-de-account');
+
+    await chooseLocale(s, 'system');
+    await expectDates((iso) => iso, eventAt.replace('T', ' ').slice(0, 16));
+    expect(s.consoleErrors).toEqual([]);
+  }, 120_000);
 });

@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseLocalAmount, formatLocalAmount } from '../../src-renderer/src/components/amount';
-import { formatCount, formatLocalDateTime } from '../../src-renderer/src/components/format';
+import {
+  formatCount,
+  formatDate,
+  formatLocalDateTime,
+  formatTimestamp,
+} from '../../src-renderer/src/components/format';
 import {
   chosenLocale,
   formatIsoDate,
@@ -109,5 +114,26 @@ describe('choosing the locale in Language & formats (issue #16)', () => {
     expect(formatLocalDateTime(at, null)).toBe('2026-12-04 09:05');
     expect(formatLocalDateTime(at, 'de-DE')).toBe('04.12.2026, 09:05');
     expect(formatLocalDateTime(null, 'de-DE')).toBe('—');
+  });
+
+  it('writes stored UTC timestamps on their own clock: as before without a choice, the locale order with one', () => {
+    const at = '2026-12-04T23:45:09.123Z';
+    expect(formatTimestamp(at, 'minute', null)).toBe('2026-12-04 23:45');
+    expect(formatTimestamp(at, 'second', null)).toBe('2026-12-04 23:45:09');
+    // The day and hour stay the ledger's (UTC), whatever the machine's zone: only the writing follows the locale.
+    expect(formatTimestamp(at, 'minute', 'de-DE')).toBe('04.12.2026, 23:45');
+    expect(formatTimestamp(at, 'second', 'de-DE')).toBe('04.12.2026, 23:45:09');
+    expect(formatTimestamp('2026-12-04 08:00', 'minute', 'en-GB')).toBe('04/12/2026, 08:00');
+    expect(formatTimestamp(null, 'minute', 'de-DE')).toBe('—');
+    expect(formatTimestamp('not a time', 'minute', 'de-DE')).toBe('not a time');
+  });
+
+  it('writes an ISO date in the chosen locale, ISO without one, a dash when absent', () => {
+    fakeWindow();
+    expect(formatDate('2026-12-04')).toBe('2026-12-04');
+    saveUserLocale('de-DE');
+    expect(formatDate('2026-12-04')).toBe('04.12.2026');
+    expect(formatTimestamp('2026-12-04T09:15:00Z')).toBe('04.12.2026, 09:15');
+    expect(formatDate(null)).toBe('—');
   });
 });

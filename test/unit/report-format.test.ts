@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ReportChartDto, ReportDto, ReportTableDto } from '../../src-shared/dto/reports';
 import {
   cellText,
@@ -10,6 +10,7 @@ import {
   exportFileName,
   exportRange,
   formatBasisPoints,
+  formatDateTime,
   initialFilters,
   isEmptyReport,
   isPinnedChart,
@@ -127,6 +128,9 @@ describe('report cells', () => {
     expect(
       cellText({ key: 'at', label: 'At', kind: 'datetime' }, { at: '2026-12-03T09:15:42.000Z' }, money),
     ).toBe('2026-12-03 09:15');
+    expect(cellText({ key: 'day', label: 'Day', kind: 'date' }, { day: '2026-12-03' }, money)).toBe(
+      '2026-12-03',
+    );
     expect(cellText({ key: 'p', label: 'Rate', kind: 'percent' }, { p: 9950 }, money)).toBe('99.50 %');
     expect(cellText({ key: 'count', label: 'n', kind: 'int' }, { count: 12345 }, money)).toBe('12,345');
     expect(cellText({ key: 'payType', label: 'Pay type', kind: 'code' }, { payType: 10012 }, money)).toBe(
@@ -273,5 +277,32 @@ describe('report helpers', () => {
     expect(exportRange({ ...run, mode: 'range', fromDate: '2026-11-01', toDate: '2026-11-30' })).toBe(
       '2026-11-01 to 2026-11-30',
     );
+  });
+});
+
+describe('report dates in the chosen locale (issue #16)', () => {
+  afterEach(() => vi.unstubAllGlobals());
+  it('writes date and datetime cells and export ranges in the chosen locale, on the ledger clock', () => {
+    vi.stubGlobal('window', {
+      localStorage: { getItem: (k: string) => (k === 'paydesk.locale' ? 'de-DE' : null) },
+    });
+    const money = (m: number) => String(m);
+    expect(cellText({ key: 'day', label: 'Day', kind: 'date' }, { day: '2026-12-03' }, money)).toBe(
+      '03.12.2026',
+    );
+    expect(
+      cellText({ key: 'at', label: 'At', kind: 'datetime' }, { at: '2026-12-03T23:15:42.000Z' }, money),
+    ).toBe('03.12.2026, 23:15');
+    expect(formatDateTime('2026-12-03T09:15:42.000Z')).toBe('03.12.2026, 09:15');
+    expect(
+      exportRange({
+        id: 1,
+        at: '2026-12-03T09:15:42.000Z',
+        mode: 'range',
+        fromDate: '2026-11-01',
+        toDate: null,
+        journals: { from: 0, to: 0 },
+      } as unknown as Parameters<typeof exportRange>[0]),
+    ).toBe('01.11.2026 to …');
   });
 });

@@ -5,11 +5,7 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import type { AllocationRowDto } from '../../../src-shared/dto/allocation';
 import { useAppInfo } from '../app/app-info';
-
-/** The date and minute of an ISO timestamp ("2026-11-22 09:00"), enough to tell allocations apart. */
-function shortTime(iso: string): string {
-  return iso.length >= 16 ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}` : iso;
-}
+import { formatTimestamp } from './format';
 
 /**
  * Allocation rows as a small table: "where a payment went" (by bill and item) or "what paid a bill"
@@ -56,7 +52,7 @@ export function AllocationRowsTable({
             <TableCell align="right" sx={{ color: r.amountMinor < 0 ? 'text.secondary' : undefined }}>
               {money(r.amountMinor, currency)}
             </TableCell>
-            <TableCell>{shortTime(r.createdAt)}</TableCell>
+            <TableCell>{formatTimestamp(r.createdAt)}</TableCell>
             <TableCell sx={{ color: r.reversal ? 'warning.main' : undefined }}>
               {r.reversal ? 'Undo' : 'Allocation'}
             </TableCell>

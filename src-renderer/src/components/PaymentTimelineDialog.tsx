@@ -27,6 +27,7 @@ import SwapHorizIcon from '@mui/icons-material/SwapHoriz';
 import UndoIcon from '@mui/icons-material/Undo';
 import ReplyIcon from '@mui/icons-material/Reply';
 import type { TimelineEventDto, TimelineKind } from '../../../src-shared/dto/reports';
+import { formatTimestamp } from './format';
 import { useApiQuery } from './query';
 import { useAppInfo } from '../app/app-info';
 
@@ -55,8 +56,8 @@ const KIND_LOOK: Readonly<Record<TimelineKind, { label: string; icon: SvgIconCom
 
 const toneColor = (tone: Tone): string => (tone === 'grey' ? 'text.secondary' : `${tone}.main`);
 
-/** "2026-11-22 09:03:00" from an ISO time (the ledger's UTC, as every other screen shows it). */
-const timeText = (at: string): string => at.replace('T', ' ').slice(0, 19);
+/** "2026-11-22 09:03:00" from an ISO time (the ledger's UTC, as every other screen shows it), or the locale's. */
+const timeText = (at: string): string => formatTimestamp(at, 'second');
 
 /** Where an event points: a batch, a file and line, a journal, another payment. */
 function refText(ref: TimelineEventDto['ref']): string {

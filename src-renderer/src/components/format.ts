@@ -66,3 +66,46 @@ export function formatLocalDateTime(
   }
   return format.format(d);
 }
+
+const stampFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * Writes a stored timestamp ("2026-12-04T09:15:30.123Z" or "2026-12-04 09:15") by its own wall-clock digits, to
+ * the minute or the second: "2026-12-04 09:15" until the user chooses a locale (as dates), then that locale's
+ * numeric date and time ("04.12.2026, 09:15"). The clock is the one the text carries (the ledger's UTC), never
+ * shifted to the machine's zone, so only the writing changes with the locale. "—" when absent; text that is
+ * not a timestamp is shown as it is.
+ */
+export function formatTimestamp(
+  iso: string | null | undefined,
+  precision: 'minute' | 'second' = 'minute',
+  locale: string | null = chosenLocale(),
+): string {
+  if (!iso) return '—';
+  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?/.exec(iso);
+  if (!m) return iso;
+  if (!locale) return iso.replace('T', ' ').slice(0, precision === 'second' ? 19 : 16);
+  const key = `${locale}|${precision}`;
+  let format = stampFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, {
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      ...(precision === 'second' ? { second: '2-digit' as const } : {}),
+      timeZone: 'UTC',
+    });
+    stampFormats.set(key, format);
+  }
+  const [y, mo, d, h, mi, s] = m.slice(1).map((p) => Number(p ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return format.format(new Date(Date.UTC(y, mo - 1, d, h, mi, s)));
+}

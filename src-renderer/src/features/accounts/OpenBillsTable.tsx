@@ -15,7 +15,7 @@ import KeyboardArrowDownIcon from '@mui/icons-material/KeyboardArrowDown';
 import KeyboardArrowRightIcon from '@mui/icons-material/KeyboardArrowRight';
 import type { BillDto } from '../../../../src-shared/dto/accounts';
 import { useAppInfo } from '../../app/app-info';
-import { formatCount } from '../../components/format';
+import { formatCount, formatDate } from '../../components/format';
 import { AllocationRowsTable } from '../../components/AllocationRowsTable';
 import { itemTypeName } from '../../components/account-labels';
 import { useApiQuery } from '../../components/query';
@@ -171,8 +171,8 @@ export function OpenBillsTable({ bills, totalCount }: { bills: BillDto[]; totalC
                     </TableCell>
                     <TableCell sx={{ fontFamily: 'monospace' }}>{b.billNo}</TableCell>
                     <TableCell sx={{ fontFamily: 'monospace' }}>{b.billUnitNo}</TableCell>
-                    <TableCell>{b.billDate}</TableCell>
-                    <TableCell>{b.dueDate}</TableCell>
+                    <TableCell>{formatDate(b.billDate)}</TableCell>
+                    <TableCell>{formatDate(b.dueDate)}</TableCell>
                     <TableCell align="right" data-testid="bill-total">
                       {money(b.totalMinor, b.currency)}
                     </TableCell>

@@ -18,6 +18,7 @@ import {
 import { AgGridReact } from 'ag-grid-react';
 import type { PaymentHistoryRowDto } from '../../../../src-shared/dto/accounts';
 import { useAppInfo } from '../../app/app-info';
+import { formatDate } from '../../components/format';
 import { createGridTheme } from '../../components/grid-theme';
 import { usePaymentTimeline } from '../../components/PaymentTimelineDialog';
 import { AllocationRowsTable } from '../../components/AllocationRowsTable';
@@ -266,7 +267,12 @@ export function PaymentHistoryGrid({
         sortable: false,
         resizable: false,
       },
-      { field: 'effectiveDate', headerName: 'Date', width: 120 },
+      {
+        field: 'effectiveDate',
+        headerName: 'Date',
+        width: 120,
+        valueFormatter: (p) => (p.data ? formatDate(p.data.effectiveDate) : ''),
+      },
       { field: 'paymentId', headerName: 'Payment', width: 110, type: 'rightAligned' },
       {
         field: 'kind',

@@ -10,6 +10,7 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
+import { formatTimestamp } from '../../components/format';
 import { useApiQuery } from '../../components/query';
 
 const ENTITIES = [
@@ -103,7 +104,7 @@ export function HistoryPanel() {
         <TableBody>
           {(page.data?.rows ?? []).map((r) => (
             <TableRow key={r.id}>
-              <TableCell>{r.at.replace('T', ' ').slice(0, 19)}</TableCell>
+              <TableCell>{formatTimestamp(r.at, 'second')}</TableCell>
               <TableCell>{r.operatorLogin ?? '—'}</TableCell>
               <TableCell>{r.action}</TableCell>
               <TableCell>

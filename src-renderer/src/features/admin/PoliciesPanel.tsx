@@ -19,6 +19,7 @@ import {
   type PolicyOperation,
   type Requirement,
 } from '../../../../src-shared/dto/approvals';
+import { formatTimestamp } from '../../components/format';
 import { problemLines } from '../../components/problem-lines';
 import { useApiMutation, useApiQuery } from '../../components/query';
 
@@ -127,7 +128,7 @@ function PolicyRow({
       <TableCell>
         {p.source === 'saved' ? (
           <Typography variant="caption">
-            {p.updatedBy} {p.updatedAt?.slice(0, 16).replace('T', ' ')}
+            {p.updatedBy} {p.updatedAt ? formatTimestamp(p.updatedAt) : ''}
           </Typography>
         ) : (
           <Chip size="small" variant="outlined" label="default" />

@@ -16,6 +16,7 @@ import KeyboardArrowRightIcon from '@mui/icons-material/KeyboardArrowRight';
 import type { AllocBillDto } from '../../../../src-shared/dto/allocation';
 import { useAppInfo } from '../../app/app-info';
 import { formatLocalAmount } from '../../components/amount';
+import { formatDate } from '../../components/format';
 import { itemTypeName } from '../../components/account-labels';
 import { billKey, itemKey, problemText } from './allocate-logic';
 import { billFieldText, spreadOverItems } from './allocation-fill';
@@ -58,7 +59,7 @@ function BillRow({ s, bill: b }: { s: AllocateState; bill: AllocBillDto }) {
           {b.billUnitNo} · {b.items.length} {b.items.length === 1 ? 'item' : 'items'}
         </Typography>
       </TableCell>
-      <TableCell>{b.dueDate}</TableCell>
+      <TableCell>{formatDate(b.dueDate)}</TableCell>
       <TableCell align="right">{money(b.totalMinor, s.currency)}</TableCell>
       <TableCell align="right" sx={{ fontWeight: 500 }}>
         {money(b.amountDueMinor, s.currency)}

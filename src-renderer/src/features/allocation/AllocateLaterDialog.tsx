@@ -17,7 +17,7 @@ import Typography from '@mui/material/Typography';
 import type { AccountCreditResultDto, AllocationViewDto } from '../../../../src-shared/dto/allocation';
 import { errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
-import { formatCount } from '../../components/format';
+import { formatCount, formatDate } from '../../components/format';
 import { applyServerProblems, FormDialog, inputShape, useZodForm } from '../../components/FormDialog';
 import { useApiMutation, useApiQuery } from '../../components/query';
 import { POLICY_NAMES, type AutoPolicy } from './labels';
@@ -84,7 +84,7 @@ function CreditPayments({
           {view.payments.map((p) => (
             <TableRow key={p.paymentId} data-testid={`later-payment-${p.paymentId}`}>
               <TableCell sx={{ fontFamily: 'monospace' }}>#{p.paymentId}</TableCell>
-              <TableCell>{p.effectiveDate}</TableCell>
+              <TableCell>{formatDate(p.effectiveDate)}</TableCell>
               <TableCell>{p.externalRef ?? '—'}</TableCell>
               <TableCell align="right">{money(p.unallocatedMinor, view.currency)}</TableCell>
               <TableCell align="right" sx={{ py: 0.25 }}>

@@ -6,6 +6,7 @@ import Typography from '@mui/material/Typography';
 import type { AllocationViewDto, AllocPaymentDto } from '../../../../src-shared/dto/allocation';
 import { useAppInfo } from '../../app/app-info';
 import { Fact } from '../../components/AccountHeader';
+import { formatDate } from '../../components/format';
 import { FILL_KEYS } from './allocate-logic';
 import { FILL_POLICY_LABELS } from './labels';
 import type { AllocateState } from './use-allocate-payment';
@@ -25,7 +26,7 @@ export function AllocatePaymentFacts({
       sx={{ display: 'grid', gridTemplateColumns: 'repeat(6, minmax(0, auto))', gap: 3, mb: 2 }}
       data-testid="allocate-payment-facts"
     >
-      <Fact label="Date">{payment.effectiveDate}</Fact>
+      <Fact label="Date">{formatDate(payment.effectiveDate)}</Fact>
       <Fact label="Reference">{payment.externalRef ?? '—'}</Fact>
       <Fact label="Amount" testId="allocate-amount">
         {money(payment.amountMinor, payment.currency, true)}

@@ -23,6 +23,7 @@ import {
 } from '../../../../src-shared/dto/approvals';
 import { errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
+import { formatTimestamp } from '../../components/format';
 import { useApiMutation, useApiQuery } from '../../components/query';
 
 type Decision = { approval: ApprovalDto; kind: 'approve' | 'reject' };
@@ -216,9 +217,7 @@ export function ApprovalsPage() {
               </TableCell>
               <TableCell>{a.preparedBy}</TableCell>
               <TableCell>{needsText(a)}</TableCell>
-              <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                {a.expiresAt.slice(0, 16).replace('T', ' ')}
-              </TableCell>
+              <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatTimestamp(a.expiresAt)}</TableCell>
               <TableCell>
                 <Chip
                   size="small"

@@ -1,4 +1,5 @@
 import { ApiCallError, errorMessage, unauthenticatedReason } from '../../api/client';
+import { chosenLocale } from '../../components/locale';
 
 /** The field problems of a validation failure, by field path. */
 export function fieldProblems(err: unknown): Record<string, string> {
@@ -8,13 +9,16 @@ export function fieldProblems(err: unknown): Record<string, string> {
   return out;
 }
 
-/** Formats the lockout time in a refusal ("… locked … until 2026-12-03T10:15:00.000Z …") in local time. */
+/**
+ * Formats the lockout time in a refusal ("… locked … until 2026-12-03T10:15:00.000Z …") in local time, in the
+ * chosen locale (the system's until one is chosen).
+ */
 function lockedUntil(message: string): string | null {
   const iso = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/.exec(message)?.[0];
   if (!iso) return null;
   const at = new Date(iso);
   const sameDay = at.toDateString() === new Date().toDateString();
-  return at.toLocaleString(undefined, {
+  return at.toLocaleString(chosenLocale() ?? undefined, {
     ...(sameDay ? {} : { year: 'numeric', month: 'short', day: 'numeric' }),
     hour: '2-digit',
     minute: '2-digit',

@@ -10,7 +10,7 @@ import ExpandLessIcon from '@mui/icons-material/ExpandLess';
 import ExpandMoreIcon from '@mui/icons-material/ExpandMore';
 import type { BatchDto } from '../../../../src-shared/dto/batches';
 import { useAppInfo } from '../../app/app-info';
-import { formatCount } from '../../components/format';
+import { formatCount, formatDate, formatLocalDateTime } from '../../components/format';
 import { batchStatusLabel, batchStatusTone, batchTypeLabel, payTypeLabel } from './labels';
 import { StatusPill } from './StatusPill';
 import { ZeroProofBar } from './ZeroProofBar';
@@ -43,14 +43,6 @@ function Fact({
       </Typography>
     </Box>
   );
-}
-
-/** A service timestamp in the clerk's local time, ISO-like ("2026-11-22 14:05"), or a dash. */
-function localTime(iso: string | null): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
 /** The batch's header: number, status and type, its figures, and the zero-proof bar. */
@@ -112,7 +104,7 @@ export function BatchHeader({
           {collapsed && (
             <span data-testid="batch-header-summary">
               {' '}
-              · {batch.batchDate}
+              · {formatDate(batch.batchDate)}
               {control.length ? ` · control ${control.join(', ')}` : ''}
             </span>
           )}
@@ -148,7 +140,7 @@ export function BatchHeader({
           }}
         >
           <Fact label="Batch date" testId="batch-date">
-            {batch.batchDate}
+            {formatDate(batch.batchDate)}
           </Fact>
           <Fact label="Channel">{batch.channelId === 0 ? '0 · unspecified' : batch.channelId}</Fact>
           <Fact label="Allocation">{batch.allocationLevel === 'bill' ? 'Bill level' : 'Item level'}</Fact>
@@ -160,7 +152,7 @@ export function BatchHeader({
             {batch.controlTotalMinor === null ? '—' : money(batch.controlTotalMinor, batch.currency)}
           </Fact>
           <Fact label="Validated" testId="batch-validated-at">
-            {localTime(batch.validatedAt)}
+            {formatLocalDateTime(batch.validatedAt)}
           </Fact>
           <Fact label="Note" span={2} testId="batch-note">
             <span title={batch.note ?? undefined}>{batch.note ?? '—'}</span>

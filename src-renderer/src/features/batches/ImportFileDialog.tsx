@@ -35,7 +35,7 @@ import { INLINE_FILE_BYTES, readBase64, UploadCancelled, uploadFile } from '../.
 import { useAppInfo } from '../../app/app-info';
 import { useJobProgress } from '../../app/use-job-progress';
 import { CancelJobButton, isCancelledError } from '../../app/CancelJobButton';
-import { formatCount } from '../../components/format';
+import { formatCount, formatDate } from '../../components/format';
 import { apiQueryKey, useApiQuery } from '../../components/query';
 import type { ReturnsPreviewDto } from '../../../../src-shared/dto/returns';
 import { ReturnsImportDialog } from '../returns';
@@ -693,7 +693,8 @@ export function ImportFileDialog({
                   />
                 }
               >
-                This file (same content) was imported on {preview.alreadyImported.importedAt.slice(0, 10)} as{' '}
+                This file (same content) was imported on{' '}
+                {formatDate(preview.alreadyImported.importedAt.slice(0, 10))} as{' '}
                 {preview.alreadyImported.fileName}.
               </Alert>
             )}
@@ -748,7 +749,7 @@ export function ImportFileDialog({
                         <TableCell align="right" sx={{ fontVariantNumeric: 'tabular-nums' }}>
                           {r.amount ?? '—'}
                         </TableCell>
-                        <TableCell>{r.paymentDate ?? '—'}</TableCell>
+                        <TableCell>{formatDate(r.paymentDate)}</TableCell>
                         <TableCell>{r.problems.join('; ')}</TableCell>
                       </TableRow>
                     ))}

@@ -12,7 +12,7 @@ import type { BatchDto, BatchFileDto } from '../../../../src-shared/dto/batches'
 import { call, errorMessage } from '../../api/client';
 import { INLINE_FILE_BYTES, readBase64, uploadFile } from '../../api/upload';
 import { MAX_UPLOAD_BYTES } from '../../../../src-shared/api/uploads';
-import { formatCount } from '../../components/format';
+import { formatCount, formatDate } from '../../components/format';
 import { payTypeLabel } from './labels';
 
 /** Files up to this size are read here to show what they hold (bigger ones are only sent). */
@@ -137,7 +137,7 @@ export function OpenHandOverDialog({
             <Typography variant="body2" color="textSecondary">
               Batch date
             </Typography>
-            <Typography variant="body2">{s.batchDate}</Typography>
+            <Typography variant="body2">{formatDate(s.batchDate)}</Typography>
             <Typography variant="body2" color="textSecondary">
               Entries
             </Typography>

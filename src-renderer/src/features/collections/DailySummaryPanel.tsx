@@ -11,7 +11,7 @@ import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useAppInfo } from '../../app/app-info';
-import { formatCount } from '../../components/format';
+import { formatCount, formatDate } from '../../components/format';
 import { useApiQuery } from '../../components/query';
 
 /**
@@ -29,7 +29,7 @@ export function DailySummaryPanel() {
     <Paper variant="outlined" data-testid="daily-summary">
       <Box sx={{ px: 2, py: 1.5, display: 'flex', gap: 2, alignItems: 'center', flexWrap: 'wrap' }}>
         <Typography variant="subtitle2" sx={{ flex: 1 }}>
-          Processor activity on {data?.date ?? '…'}
+          Processor activity on {data ? formatDate(data.date) : '…'}
         </Typography>
         <TextField
           type="date"

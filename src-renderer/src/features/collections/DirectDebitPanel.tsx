@@ -24,7 +24,7 @@ import { useAppInfo } from '../../app/app-info';
 import { CancelJobButton, isCancelledError } from '../../app/CancelJobButton';
 import { useJobProgress } from '../../app/use-job-progress';
 import { ConfirmationSummary } from '../../components/ConfirmationSummary';
-import { formatCount } from '../../components/format';
+import { formatCount, formatDate } from '../../components/format';
 import { download } from '../../components/download';
 import {
   applyServerProblems,
@@ -123,7 +123,7 @@ function FilesTable({
               {f.format}
             </TableCell>
             <TableCell>{f.creditor}</TableCell>
-            <TableCell>{f.collectionDate}</TableCell>
+            <TableCell>{formatDate(f.collectionDate)}</TableCell>
             <TableCell align="right">{formatCount(f.count)}</TableCell>
             <TableCell align="right">{money(f.totalMinor, f.currency, true)}</TableCell>
             <TableCell sx={{ fontFamily: 'monospace' }} title={f.sha256}>

@@ -12,6 +12,7 @@ import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import type { WorkflowItemDto } from '../../../../src-shared/dto/processors';
+import { formatTimestamp } from '../../components/format';
 import { useApiQuery } from '../../components/query';
 
 type Status = 'open' | 'done' | 'all';
@@ -95,9 +96,7 @@ export function FollowUpsPanel() {
           )}
           {shown.map((w) => (
             <TableRow key={w.id} data-testid={`follow-up-${w.id}`}>
-              <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                {w.createdAt.slice(0, 16).replace('T', ' ')}
-              </TableCell>
+              <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatTimestamp(w.createdAt)}</TableCell>
               <TableCell>{w.accountNo}</TableCell>
               <TableCell>
                 <Chip

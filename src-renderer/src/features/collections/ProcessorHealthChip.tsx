@@ -4,6 +4,7 @@ import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import type { ProcessorDto } from '../../../../src-shared/dto/processors';
 import { call } from '../../api/client';
+import { formatTimestamp } from '../../components/format';
 import { useProcessors } from './use-processor-health';
 
 const COLORS: Record<ProcessorDto['health'], string> = {
@@ -17,7 +18,7 @@ const COLORS: Record<ProcessorDto['health'], string> = {
 export function HealthDot({ p }: { p: ProcessorDto }) {
   return (
     <Tooltip
-      title={`${p.url} · last heartbeat ${p.lastHeartbeatAt ? p.lastHeartbeatAt.slice(0, 19).replace('T', ' ') : 'never'}${p.lastLatencyMs !== null ? ` · ${p.lastLatencyMs} ms` : ''}`}
+      title={`${p.url} · last heartbeat ${p.lastHeartbeatAt ? formatTimestamp(p.lastHeartbeatAt, 'second') : 'never'}${p.lastLatencyMs !== null ? ` · ${p.lastLatencyMs} ms` : ''}`}
     >
       <Box
         sx={{ display: 'flex', alignItems: 'center', gap: 0.5, flexShrink: 0, whiteSpace: 'nowrap' }}

@@ -14,7 +14,7 @@ import Typography from '@mui/material/Typography';
 import type { RecoveryResultDto } from '../../../../src-shared/dto/processors';
 import { errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
-import { formatCount } from '../../components/format';
+import { formatCount, formatTimestamp } from '../../components/format';
 import { useApiMutation, useApiQuery } from '../../components/query';
 
 type Action = RecoveryResultDto['action'];
@@ -91,7 +91,7 @@ export function RecoveryPanel({ canResolve }: { canResolve: boolean }) {
                 <TableCell align="right">
                   {o.amounts.map((a) => money(a.amountMinor, a.currency, true)).join(' · ') || '—'}
                 </TableCell>
-                <TableCell>{o.oldest ? o.oldest.slice(0, 16).replace('T', ' ') : '—'}</TableCell>
+                <TableCell>{formatTimestamp(o.oldest)}</TableCell>
               </TableRow>
             ))}
           </TableBody>

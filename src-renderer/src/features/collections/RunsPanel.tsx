@@ -15,7 +15,7 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import type { CollectRunDto } from '../../../../src-shared/dto/processors';
 import { useAppInfo } from '../../app/app-info';
-import { formatCount } from '../../components/format';
+import { formatCount, formatTimestamp } from '../../components/format';
 import { useApiQuery } from '../../components/query';
 import { useShortcuts } from '../../components/shortcuts';
 import { RunConfirmDialog, type RunCommand } from './RunConfirmDialog';
@@ -212,7 +212,7 @@ export function RunsPanel({
                 >
                   <TableCell>{r.runId}</TableCell>
                   <TableCell>{r.kind}</TableCell>
-                  <TableCell>{r.startedAt.slice(0, 16).replace('T', ' ')}</TableCell>
+                  <TableCell>{formatTimestamp(r.startedAt)}</TableCell>
                   <TableCell>
                     {r.windowStart ? `${r.windowStart} – ${r.windowEnd}` : 'all outstanding'}
                   </TableCell>

@@ -27,6 +27,7 @@ import {
   inputShape,
   useZodForm,
 } from '../../components/FormDialog';
+import { formatDate, formatTimestamp } from '../../components/format';
 import { useApiMutation, useApiQuery } from '../../components/query';
 import { bankText, SCHEME_LABELS, showValue } from './labels';
 import { MandateFormDialog } from './MandateFormDialog';
@@ -128,7 +129,7 @@ export function MandateHistoryDialog({ mandateId, onClose }: { mandateId: number
           <TableBody>
             {detail?.events.map((e) => (
               <TableRow key={e.id}>
-                <TableCell sx={{ whiteSpace: 'nowrap' }}>{e.at.slice(0, 16).replace('T', ' ')}</TableCell>
+                <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatTimestamp(e.at)}</TableCell>
                 <TableCell>
                   {e.kind}
                   {e.code ? ` (${e.code})` : ''}
@@ -218,7 +219,7 @@ export function AccountMandates({ accountNo, currency }: { accountNo: string; cu
                 </TableCell>
                 <TableCell>{m.debtorName}</TableCell>
                 <TableCell sx={{ fontFamily: 'monospace', fontSize: 12 }}>{bankText(m)}</TableCell>
-                <TableCell>{m.signedOn}</TableCell>
+                <TableCell>{formatDate(m.signedOn)}</TableCell>
                 <TableCell align="right">{m.collections}</TableCell>
                 <TableCell sx={{ whiteSpace: 'nowrap' }}>
                   <Button size="small" onClick={() => setOpen({ kind: 'history', mandateId: m.id })}>

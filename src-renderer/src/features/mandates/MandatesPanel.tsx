@@ -13,6 +13,7 @@ import TablePagination from '@mui/material/TablePagination';
 import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import type { MandateScheme, MandateStatus } from '../../../../src-shared/dto/mandates';
+import { formatDate } from '../../components/format';
 import { useApiQuery } from '../../components/query';
 import { MandateHistoryDialog } from './AccountMandates';
 import { bankText, SCHEME_LABELS } from './labels';
@@ -151,7 +152,7 @@ export function MandatesPanel() {
                 </TableCell>
                 <TableCell>{m.debtorName}</TableCell>
                 <TableCell sx={{ fontFamily: 'monospace', fontSize: 12 }}>{bankText(m)}</TableCell>
-                <TableCell>{m.lastCollectedOn ?? '—'}</TableCell>
+                <TableCell>{formatDate(m.lastCollectedOn)}</TableCell>
                 <TableCell align="right">{m.collections}</TableCell>
                 <TableCell>
                   <Button size="small" onClick={() => setHistory(m.id)}>

@@ -14,7 +14,7 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import { useAppInfo } from '../../app/app-info';
-import { formatCount } from '../../components/format';
+import { formatCount, formatDate } from '../../components/format';
 import { useApiQuery } from '../../components/query';
 import { formatDateTime, sumLines } from './report-format';
 
@@ -124,7 +124,7 @@ export function GlLinesDialog({ drill, onClose }: { drill: GlDrill; onClose: () 
                   <TableCell>{l.journalId}</TableCell>
                   <TableCell>{l.journalKind}</TableCell>
                   <TableCell>{formatDateTime(l.at)}</TableCell>
-                  <TableCell>{l.effectiveDate}</TableCell>
+                  <TableCell>{formatDate(l.effectiveDate)}</TableCell>
                   <TableCell>{l.glAccount}</TableCell>
                   <TableCell sx={{ fontFamily: 'monospace' }}>{l.accountNo ?? '—'}</TableCell>
                   <TableCell>{l.paymentId ?? '—'}</TableCell>

@@ -10,6 +10,7 @@ import { KNOWN_EXPONENTS } from '../../../../src-shared/money';
 import type { ReportChartDto, ReportTableDto } from '../../../../src-shared/dto/reports';
 import { useAppInfo } from '../../app/app-info';
 import { formatCount } from '../../components/format';
+import { formatIsoDate } from '../../components/locale';
 import {
   chartCurrencies,
   chartData,
@@ -53,6 +54,8 @@ export function ReportChart({
     () => chartData(table, chart, currency, exponentOf),
     [table, chart, currency, exponentOf],
   );
+  // Day axes come as ISO dates: written in the chosen locale like every other date (other labels pass through).
+  const xLabels = useMemo(() => data.x.map((x) => formatIsoDate(x)), [data.x]);
   const label = (s: ChartSeriesData, i: number) =>
     s.money && data.currency ? money(s.raw[i] ?? 0, data.currency, true) : formatCount(s.raw[i] ?? 0);
   const anyMoney = data.series.some((s) => s.money);
@@ -100,7 +103,7 @@ export function ReportChart({
           skipAnimation
           series={[
             {
-              data: data.x.map((x, i) => ({ id: i, label: x, value: data.series[0]?.data[i] ?? 0 })),
+              data: xLabels.map((x, i) => ({ id: i, label: x, value: data.series[0]?.data[i] ?? 0 })),
               valueFormatter: (_v, ctx) => (data.series[0] ? label(data.series[0], ctx.dataIndex) : ''),
               innerRadius: 40,
               paddingAngle: 1,
@@ -112,7 +115,7 @@ export function ReportChart({
         <LineChart
           height={HEIGHT}
           skipAnimation
-          xAxis={[{ scaleType: 'point', data: data.x }]}
+          xAxis={[{ scaleType: 'point', data: xLabels }]}
           yAxis={VALUE_AXIS}
           series={data.series.map((s) => ({
             data: s.data,
@@ -126,7 +129,7 @@ export function ReportChart({
         <BarChart
           height={HEIGHT}
           skipAnimation
-          xAxis={[{ scaleType: 'band', data: data.x }]}
+          xAxis={[{ scaleType: 'band', data: xLabels }]}
           yAxis={VALUE_AXIS}
           series={data.series.map((s) => ({
             data: s.data,

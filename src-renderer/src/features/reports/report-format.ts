@@ -9,7 +9,7 @@ import type {
   ReportName,
   ReportTableDto,
 } from '../../../../src-shared/dto/reports';
-import { formatCount } from '../../components/format';
+import { formatCount, formatDate, formatTimestamp } from '../../components/format';
 
 /** The reports as the list shows them, in the order of REPORT_NAMES. */
 export const REPORT_LABELS: Record<ReportName, { label: string; hint: string; empty: string }> = {
@@ -135,9 +135,12 @@ export function formatBasisPoints(bp: number): string {
   return `${sign}${Math.trunc(abs / 100)}.${pad2(abs % 100)} %`;
 }
 
-/** A datetime cell as "YYYY-MM-DD HH:MM" (ISO stays unambiguous for a back office). */
+/**
+ * A datetime cell to the minute, on the ledger's UTC clock: "YYYY-MM-DD HH:MM" until the user chooses a locale,
+ * then that locale's numeric date and time.
+ */
 export function formatDateTime(iso: string): string {
-  return iso.replace('T', ' ').slice(0, 16);
+  return formatTimestamp(iso);
 }
 
 /** The row key holding a money column's currency. */
@@ -164,6 +167,8 @@ export function cellText(col: ReportColumnDto, row: Record<string, ReportCell>, 
       return String(v);
     case 'percent':
       return typeof v === 'number' ? formatBasisPoints(v) : String(v);
+    case 'date':
+      return typeof v === 'string' ? formatDate(v) : String(v);
     case 'datetime':
       return typeof v === 'string' ? formatDateTime(v) : String(v);
     default:
@@ -317,6 +322,7 @@ export function sumLines(rows: GlLinesDto['rows']): { debitMinor: number; credit
 
 /** What an export run covered: its date range, or the journal ids past the watermark it read. */
 export function exportRange(r: ExportRunDto): string {
-  if (r.fromDate || r.toDate) return `${r.fromDate ?? '…'} to ${r.toDate ?? '…'}`;
+  if (r.fromDate || r.toDate)
+    return `${r.fromDate ? formatDate(r.fromDate) : '…'} to ${r.toDate ? formatDate(r.toDate) : '…'}`;
   return `journals ${r.journals.from + 1}–${r.journals.to}`;
 }

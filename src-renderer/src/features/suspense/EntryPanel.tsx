@@ -11,6 +11,7 @@ import Typography from '@mui/material/Typography';
 import ArrowBackIcon from '@mui/icons-material/ArrowBack';
 import { errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
+import { formatDate } from '../../components/format';
 import { useApiMutation, useApiQuery } from '../../components/query';
 
 /** Reads an entry reference of the form `entry:<batchId>:<entryId>` from the location hash. */
@@ -67,7 +68,7 @@ export function EntryPanel({ batchId, entryId }: { batchId: number; entryId: num
         <Chip size="small" label={h.status.replace(/_/g, ' ')} />
       </Box>
       <Typography variant="body2" color="textSecondary">
-        {h.payerName ?? 'No payer name'} · {h.externalRef ?? 'no reference'} · {h.effectiveDate}
+        {h.payerName ?? 'No payer name'} · {h.externalRef ?? 'no reference'} · {formatDate(h.effectiveDate)}
       </Typography>
       <TextField
         size="small"

@@ -21,6 +21,7 @@ import type { SuspenseRowDto, SuspenseSearchDto } from '../../../../src-shared/d
 import { SUSPENSE_SORTS } from '../../../../src-shared/dto/suspense';
 import { errorMessage } from '../../api/client';
 import { useAppInfo } from '../../app/app-info';
+import { formatDate } from '../../components/format';
 import { createGridTheme } from '../../components/grid-theme';
 import { useApiFetch, useApiQuery } from '../../components/query';
 import type { QueueFilters } from './FilterPanel';
@@ -192,7 +193,12 @@ export function QueueGrid({
       { field: 'accountHint', headerName: 'Account tried', width: 130 },
       { field: 'externalRef', headerName: 'Reference', width: 170, tooltipField: 'externalRef' },
       { field: 'billNo', headerName: 'Bill tried', width: 120 },
-      { field: 'effectiveDate', headerName: 'Received', width: 112 },
+      {
+        field: 'effectiveDate',
+        headerName: 'Received',
+        width: 112,
+        valueFormatter: (p) => (p.data ? formatDate(p.data.effectiveDate) : ''),
+      },
       { field: 'batchId', headerName: 'Batch', width: 84, type: 'rightAligned' },
       { field: 'lockboxNo', headerName: 'Lockbox', width: 100 },
       { field: 'channelId', headerName: 'Channel', width: 90, type: 'rightAligned' },

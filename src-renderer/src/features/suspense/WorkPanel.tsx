@@ -10,6 +10,7 @@ import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import type { SuspenseCandidateDto, SuspenseDetailDto } from '../../../../src-shared/dto/suspense';
 import { useAppInfo } from '../../app/app-info';
+import { formatDate, formatTimestamp } from '../../components/format';
 import { useApiQuery } from '../../components/query';
 import { usePaymentTimeline } from '../../components/PaymentTimelineDialog';
 import { ACTION_LABELS, MOVE_LABELS, STATE_LABELS, STATE_TONES } from './labels';
@@ -90,7 +91,7 @@ function CandidateCard({
       </Box>
       {c.amountDueMinor !== null && (
         <Typography variant="caption" color="textSecondary">
-          Bill due {c.dueDate} · {money(c.amountDueMinor, c.accountCurrency, true)}
+          Bill due {formatDate(c.dueDate)} · {money(c.amountDueMinor, c.accountCurrency, true)}
           {c.accountStatus !== 'active' ? ` · account ${c.accountStatus}` : ''}
         </Typography>
       )}
@@ -208,8 +209,8 @@ export function WorkPanel({
           <Field label="Reference" value={p.externalRef} />
           <Field label="Account tried" value={p.accountHint} />
           <Field label="Bill tried" value={p.billNo} />
-          <Field label="Received" value={p.effectiveDate} />
-          <Field label="In suspense" value={`${p.ageDays} days (since ${p.enteredOn})`} />
+          <Field label="Received" value={formatDate(p.effectiveDate)} />
+          <Field label="In suspense" value={`${p.ageDays} days (since ${formatDate(p.enteredOn)})`} />
           <Field label="Reason" value={`${p.reasonCode} ${p.reasonLabel ?? ''}`} />
           <Field label="Owner" value={p.ownerLabel} />
           <Field label="Batch / lockbox" value={`${p.batchId ?? '—'} / ${p.lockboxNo ?? '—'}`} />
@@ -315,7 +316,7 @@ export function WorkPanel({
               {e.amountMinor !== null && e.currency ? ` · ${money(e.amountMinor, e.currency, true)}` : ''}
             </Typography>
             <Typography variant="caption" color="textSecondary" component="div">
-              {e.at.replace('T', ' ').slice(0, 16)} · {e.operator ?? 'system'} · payment {e.paymentId}
+              {formatTimestamp(e.at)} · {e.operator ?? 'system'} · payment {e.paymentId}
               {e.reasonCode !== null ? ` · ${e.reasonCode} ${e.reasonLabel ?? ''}` : ''}
             </Typography>
             {e.detail && typeof e.detail.text === 'string' && (

@@ -7,6 +7,7 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import type { BankFilePreviewDto } from '../../../../../src-shared/dto/batches';
+import { formatDate } from '../../../components/format';
 
 /** The file as the template being built reads it: header/footer figures, the first rows and every problem. */
 export function BuilderPreviewRows({
@@ -27,7 +28,7 @@ export function BuilderPreviewRows({
   const figures = [preview.header, preview.footer]
     .flatMap((b) => [
       b.lockboxNo && `lockbox ${b.lockboxNo}`,
-      b.date && `date ${b.date}`,
+      b.date && `date ${formatDate(b.date)}`,
       b.count !== null && `count ${b.count}`,
       b.total !== null && `total ${b.total}`,
     ])
