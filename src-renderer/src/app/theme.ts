@@ -58,6 +58,8 @@ export function createAppTheme(mode: ThemeMode): Theme {
       overline: { fontWeight: 600, letterSpacing: '0.08em', lineHeight: 1.6 },
     },
     components: {
+      // A sideways swipe or wheel past a grid's edge must not go back a page (and close the batch being keyed).
+      MuiCssBaseline: { styleOverrides: { 'html, body': { overscrollBehaviorX: 'none' } } },
       MuiAppBar: { defaultProps: { elevation: 0, color: 'default' } },
       MuiButton: {
         defaultProps: { disableElevation: true },

@@ -16,7 +16,7 @@ import type { MandateScheme, MandateStatus } from '../../../../src-shared/dto/ma
 import { formatDate } from '../../components/format';
 import { useApiQuery } from '../../components/query';
 import { MandateHistoryDialog } from './AccountMandates';
-import { bankText, SCHEME_LABELS } from './labels';
+import { bankLines, SCHEME_LABELS } from './labels';
 import { MandateStatusChip } from './MandateStatusChip';
 
 type Filters = {
@@ -151,7 +151,9 @@ export function MandatesPanel() {
                   <MandateStatusChip status={m.status} />
                 </TableCell>
                 <TableCell>{m.debtorName}</TableCell>
-                <TableCell sx={{ fontFamily: 'monospace', fontSize: 12 }}>{bankText(m)}</TableCell>
+                <TableCell sx={{ fontFamily: 'monospace', fontSize: 12, lineHeight: 1.3 }}>
+                  <BankLines lines={bankLines(m)} />
+                </TableCell>
                 <TableCell>{formatDate(m.lastCollectedOn)}</TableCell>
                 <TableCell align="right">{m.collections}</TableCell>
                 <TableCell>
@@ -178,5 +180,21 @@ export function MandatesPanel() {
       />
       {history !== null && <MandateHistoryDialog mandateId={history} onClose={() => setHistory(null)} />}
     </Paper>
+  );
+}
+
+/** The account on the first line, its qualifiers below, so the table fits a 1280 px window. */
+function BankLines({ lines: [account, detail] }: { lines: [string, string | null] }) {
+  return (
+    <>
+      <Box component="span" sx={{ display: 'block', whiteSpace: 'nowrap' }}>
+        {account}
+      </Box>
+      {detail && (
+        <Box component="span" sx={{ display: 'block', whiteSpace: 'nowrap', color: 'text.secondary' }}>
+          {detail}
+        </Box>
+      )}
+    </>
   );
 }

@@ -16,11 +16,18 @@ export const STATUS_COLORS: Readonly<Record<MandateStatus, 'success' | 'warning'
   expired: 'error',
 };
 
+/** The bank account of a mandate: the account itself, then what qualifies it (BIC, or account type and SEC code). */
+export function bankLines(m: MandateDto): [string, string | null] {
+  if (m.iban) return [m.iban, m.bic ?? null];
+  if (m.sortCode)
+    return [`${m.sortCode.replace(/(\d\d)(\d\d)(\d\d)/, '$1-$2-$3')} · ${m.bankAccountNo ?? ''}`, null];
+  return [`${m.routingNo ?? ''} · ${m.bankAccountNo ?? ''}`, `${m.accountType ?? ''} · ${m.secCode ?? ''}`];
+}
+
 /** The bank account of a mandate in one line. */
 export function bankText(m: MandateDto): string {
-  if (m.iban) return `${m.iban}${m.bic ? ` · ${m.bic}` : ''}`;
-  if (m.sortCode) return `${m.sortCode.replace(/(\d\d)(\d\d)(\d\d)/, '$1-$2-$3')} · ${m.bankAccountNo ?? ''}`;
-  return `${m.routingNo ?? ''} · ${m.bankAccountNo ?? ''} · ${m.accountType ?? ''} · ${m.secCode ?? ''}`;
+  const [account, detail] = bankLines(m);
+  return detail ? `${account} · ${detail}` : account;
 }
 
 /** Any recorded value as short text ('—' for none). */
