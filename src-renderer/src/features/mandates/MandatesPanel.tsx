@@ -123,7 +123,7 @@ export function MandatesPanel() {
       </Box>
       {error && <Alert severity="error">{error}</Alert>}
       <TableContainer sx={{ overflowX: 'auto' }}>
-        <Table size="small" aria-label="Mandates">
+        <Table size="small" aria-label="Mandates" sx={{ '& th, & td': { px: 1 } }}>
           <TableHead>
             <TableRow>
               <TableCell>Reference</TableCell>
