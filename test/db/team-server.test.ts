@@ -6,7 +6,7 @@ import { generate } from 'selfsigned';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openApp, type App } from '../../src-main/app-context';
 import { runCli } from '../../src-main/cli/main';
-import { startTeamServer, type TeamServer } from '../../src-main/server/server';
+import { startTeamServer, type TeamServer } from '../../src-main/bridge/team-server';
 import type { NewApiTokenDto } from '../../src-shared/dto/auth';
 import { tempDir } from '../helpers/temp';
 

@@ -5,7 +5,6 @@ import { openApp, type App } from '../../app-context';
 import { workerJobRunner } from '../../jobs/worker-runner';
 import { defaultLedgerFile } from '../../paths';
 import { stderrLogger } from '../../services/context';
-import { checkServerConfig, parseListen, ServerConfigError, startTeamServer } from '../../server/server';
 import type { CliKit, GlobalOptions } from '../kit';
 import { printError } from '../output';
 import { cliLedgerKey } from './ledger';
@@ -29,14 +28,6 @@ export function rendererDir(): string {
   return join(process.env.PAYDESK_APP_ROOT ?? process.cwd(), 'out', 'renderer');
 }
 
-function readPem(file: string, option: string): Buffer {
-  try {
-    return readFileSync(resolve(file));
-  } catch (err) {
-    throw new ServerConfigError(`${option} ${file} cannot be read: ${(err as Error).message}`);
-  }
-}
-
 /**
  * `paydesk server`: one process owns the ledger file and serves the command registry to a team over HTTP(S):
  * the app's pages for browsers, the /v1 API for programs and the CLI (--server), /healthz and /metrics. It runs
@@ -58,8 +49,18 @@ export function registerServerCommands(kit: CliKit): void {
     .option('--tls-key <file>', 'PEM private key for HTTPS')
     .option('--public-url <url>', 'the URL people open, when not the listen address (DNS name, proxy)')
     .action(async (o: ServerFlags, cmd: Command) => {
+      // Loaded only for this command: the other commands never load the server (nor the bridge it shares).
+      const { checkServerConfig, parseListen, ServerConfigError, startTeamServer } =
+        await import('../../bridge/team-server');
       const opts = cmd.optsWithGlobals<GlobalOptions>();
       const json = Boolean(opts.json);
+      const readPem = (file: string, option: string): Buffer => {
+        try {
+          return readFileSync(resolve(file));
+        } catch (err) {
+          throw new ServerConfigError(`${option} ${file} cannot be read: ${(err as Error).message}`);
+        }
+      };
       const refuse = (path: string, message: string): void =>
         kit.setExitCode(printError(io, json, { code: 'validation', message, issues: [{ path, message }] }));
       if (opts.server !== undefined || process.env.PAYDESK_SERVER)

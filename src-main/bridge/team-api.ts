@@ -12,7 +12,7 @@ import {
   sendJson,
   streamEvents,
   validationFailure,
-} from '../bridge/http';
+} from './http';
 import { AppFailure } from '../ledger/errors';
 import type { Client } from '../services/identity/client';
 import { signInWithToken } from '../services/identity/tokens';

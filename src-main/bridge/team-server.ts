@@ -5,14 +5,14 @@ import { isIP, type AddressInfo } from 'node:net';
 import { basename, join, resolve } from 'node:path';
 import type { Result } from '../../src-shared/api/result';
 import type { App } from '../app-context';
-import { createApiMiddleware, isOwnHost, mayServeStatic } from '../bridge/server';
-import { refuse, sendJson, sendText, serveStatic } from '../bridge/http';
-import { browserShim } from '../bridge/shim';
+import { createApiMiddleware, isOwnHost, mayServeStatic } from './server';
+import { refuse, sendJson, sendText, serveStatic } from './http';
+import { browserShim } from './shim';
 import { activeJobsOf } from '../ipc/handlers';
 import type { Client } from '../services/identity/client';
 import { PAYDESK_VERSION } from '../version';
-import { createApiHandler } from './api';
-import { createMetrics } from './metrics';
+import { createApiHandler } from './team-api';
+import { createMetrics } from './team-metrics';
 
 /** How to start the team server. */
 export type TeamServerOptions = {
