@@ -202,7 +202,7 @@ export function openRemoteLedger(url: string, io: CliIo, cred: CliCredentials): 
       }
       return call(
         'POST',
-        `/v1/commands/${encodeURIComponent(command)}`,
+        `/v1/commands/${encodeURIComponent(command).replace(/%3A/gi, ':')}`,
         { ...authHeaders(), 'content-type': 'application/json' },
         JSON.stringify(sent ?? {}),
       );

@@ -479,6 +479,33 @@ describe('paydesk server: TLS and refusals', () => {
     }
   });
 
+  it('runs as `paydesk server` until SIGTERM, then stops cleanly', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(
+      process.execPath,
+      [join(__dirname, '../../bin/paydesk.cjs'), '--db', file, '--json', 'server', '--listen', '127.0.0.1:0'],
+      { env: { ...process.env, PAYDESK_RENDERER_DIR: staticDir }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString('utf8');
+        const match = /"listening":"([^"]+)"/.exec(out);
+        if (match) resolve(match[1]!);
+      });
+      void exited.then(() => reject(new Error(`server exited: ${out} ${err}`)));
+    });
+    const health = await send(`${url}/healthz`);
+    expect(json(health)).toMatchObject({ status: 'ok', ledger: { file: 'team.sqlite' } });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(err).toContain('stopping');
+    expect(err).toContain('"path":"/healthz"');
+  }, 60_000);
+
   it('refuses a non-loopback address without TLS (exit 2), before touching the ledger', async () => {
     const ledger = join(dir, 'never.sqlite');
     const r = await cli(['--db', ledger, '--json', 'server', '--listen', '0.0.0.0:8443']);

@@ -8,6 +8,7 @@ import { stderrLogger } from '../../services/context';
 import type { CliKit, GlobalOptions } from '../kit';
 import { printError } from '../output';
 import { cliLedgerKey } from './ledger';
+import { checkServerConfig, parseListen, ServerConfigError, startTeamServer } from '../../bridge/team-server';
 
 type ServerFlags = { listen: string; tlsCert?: string; tlsKey?: string; publicUrl?: string };
 
@@ -49,9 +50,6 @@ export function registerServerCommands(kit: CliKit): void {
     .option('--tls-key <file>', 'PEM private key for HTTPS')
     .option('--public-url <url>', 'the URL people open, when not the listen address (DNS name, proxy)')
     .action(async (o: ServerFlags, cmd: Command) => {
-      // Loaded only for this command: the other commands never load the server (nor the bridge it shares).
-      const { checkServerConfig, parseListen, ServerConfigError, startTeamServer } =
-        await import('../../bridge/team-server');
       const opts = cmd.optsWithGlobals<GlobalOptions>();
       const json = Boolean(opts.json);
       const readPem = (file: string, option: string): Buffer => {
