@@ -479,6 +479,40 @@ describe('paydesk server: TLS and refusals', () => {
     }
   });
 
+  it('lets a running request finish when it stops, and takes no new ones', async () => {
+    const stopping = await startTeamServer({ app, staticDir, port: 0, log: () => undefined });
+    const body = JSON.stringify({});
+    // A request whose body is still arriving when the stop begins.
+    const answer = new Promise<Reply>((resolve, reject) => {
+      const req = httpRequest(
+        `${stopping.url}/v1/commands/auth:status`,
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': String(body.length),
+            authorization: `Bearer ${token}`,
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+        },
+      );
+      req.on('error', reject);
+      req.write(body.slice(0, 1));
+      setTimeout(() => req.end(body.slice(1)), 300);
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const closed = stopping.close();
+    await expect(send(`${stopping.url}/healthz`)).rejects.toThrow();
+    const r = await answer;
+    expect(r.status).toBe(200);
+    expect(json(r)).toMatchObject({ ok: true, value: { operator: { login: ADMIN.login } } });
+    await closed;
+  });
+
   it('runs as `paydesk server` until SIGTERM, then stops cleanly', async () => {
     const { spawn } = await import('node:child_process');
     const child = spawn(
