@@ -36,15 +36,28 @@ type Answer = { status: number; text: string };
 
 const DUMMY_UPLOAD = `up_${'0'.repeat(32)}`;
 
-/** True when the command's input may name an upload instead of a path. */
-function takesUpload(command: string): boolean {
+/** True when the command's input has this key (a strict schema names unknown keys). */
+function acceptsKey(command: string, key: string, value: unknown): boolean {
   const schema = (commandInputs as Partial<Record<string, (typeof commandInputs)[CommandName]>>)[command];
   if (!schema) return false;
-  const parsed = schema.safeParse({ uploadId: DUMMY_UPLOAD });
+  const parsed = schema.safeParse({ [key]: value });
   if (parsed.success) return true;
   return !parsed.error.issues.some(
-    (i) => i.code === 'unrecognized_keys' && (i as { keys: string[] }).keys.includes('uploadId'),
+    (i) => i.code === 'unrecognized_keys' && (i as { keys: string[] }).keys.includes(key),
   );
+}
+
+/**
+ * Where a file named by path goes instead when the command takes an upload: `file` becomes `uploadId`, and
+ * `<name>File` (e.g. ar:import's accountsFile) becomes `<name>Upload: {uploadId}`. Undefined when the command
+ * has no upload for it (an output path, an XSD): the server then refuses the path, as it does for a browser.
+ */
+function uploadSlot(command: string, key: string): { key: string; wrap: boolean } | undefined {
+  if (key === 'file')
+    return acceptsKey(command, 'uploadId', DUMMY_UPLOAD) ? { key: 'uploadId', wrap: false } : undefined;
+  if (!key.endsWith('File')) return undefined;
+  const slot = `${key.slice(0, -'File'.length)}Upload`;
+  return acceptsKey(command, slot, { uploadId: DUMMY_UPLOAD }) ? { key: slot, wrap: true } : undefined;
 }
 
 function internal(message: string): Result<never> {
@@ -193,12 +206,17 @@ export function openRemoteLedger(url: string, io: CliIo, cred: CliCredentials): 
         throw err;
       }
       let sent = input;
-      const fields = input as Record<string, unknown> | null;
-      if (fields && typeof fields === 'object' && typeof fields.file === 'string' && takesUpload(command)) {
-        const up = await upload(fields.file);
-        if (!up.ok) return up;
-        const { file: _path, ...rest } = fields;
-        sent = { ...rest, uploadId: up.value.uploadId };
+      if (input && typeof input === 'object' && !Array.isArray(input)) {
+        const fields: Record<string, unknown> = { ...(input as Record<string, unknown>) };
+        for (const [key, value] of Object.entries(fields)) {
+          const slot = typeof value === 'string' ? uploadSlot(command, key) : undefined;
+          if (!slot) continue;
+          const up = await upload(value as string);
+          if (!up.ok) return up;
+          delete fields[key];
+          fields[slot.key] = slot.wrap ? { uploadId: up.value.uploadId } : up.value.uploadId;
+        }
+        sent = fields;
       }
       return call(
         'POST',

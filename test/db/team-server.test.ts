@@ -412,6 +412,69 @@ describe('paydesk --server: the CLI against the server', () => {
     expect(reads.n).toBe(0);
   });
 
+  it('uploads each receivables file of ar import; an output path stays refused on the server', async () => {
+    const accounts = join(dir, 'accounts.csv');
+    writeFileSync(
+      accounts,
+      'account_no,name,status,currency,default_pay_type\nSRV1,Mia Wolf,active,USD,10001\nSRV2,Koch Bakery,active,USD,10001\n',
+    );
+    const preview = await cli([
+      '--server',
+      server.url,
+      '--token',
+      token,
+      '--json',
+      'ar',
+      'import',
+      '--accounts',
+      accounts,
+      '--preview',
+    ]);
+    expect(preview.code).toBe(0);
+    const local = await cli([
+      '--db',
+      file,
+      '--token',
+      token,
+      '--json',
+      'ar',
+      'import',
+      '--accounts',
+      accounts,
+      '--preview',
+    ]);
+    const timeless = (t: string): unknown => ({ ...(JSON.parse(t) as object), elapsedMs: 0 });
+    expect(timeless(preview.out)).toEqual(timeless(local.out));
+    const imported = await cli([
+      '--server',
+      server.url,
+      '--token',
+      token,
+      '--json',
+      'ar',
+      'import',
+      '--accounts',
+      accounts,
+    ]);
+    expect(imported.code).toBe(0);
+    const found = await app.dispatch('accounts:show', { accountNo: 'SRV2' });
+    expect(found).toMatchObject({ ok: true });
+    // A report written to a path would be written on the server's machine: refused there, as from a browser.
+    const report = await cli([
+      '--server',
+      server.url,
+      '--token',
+      token,
+      '--json',
+      'report',
+      'daily',
+      '--csv',
+      join(dir, 'daily.csv'),
+    ]);
+    expect(report.code).toBe(5);
+    expect(JSON.parse(report.out)).toMatchObject({ error: { code: 'forbidden' } });
+  });
+
   it('refuses commands that need the ledger file itself, naming them', async () => {
     const init = await cli(['--server', server.url, '--json', 'init'], { PAYDESK_TOKEN: token });
     expect(init.code).toBe(2);
