@@ -1,12 +1,24 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, resolve, sep } from 'node:path';
-import type { AppError, Result } from '../../src-shared/api/result';
+import { resolve } from 'node:path';
+import type { Result } from '../../src-shared/api/result';
 import type { App } from '../app-context';
-import type { Client } from '../services/identity/client';
-import { UploadTooLarge } from '../services/uploads';
+import type { Client, Door } from '../services/identity/client';
+import {
+  cookieValue,
+  digest,
+  ISOLATION_HEADERS,
+  mediaType,
+  newSecret,
+  readJsonInput,
+  receiveUpload,
+  refuse,
+  sendJson,
+  sendText,
+  serveStatic,
+  streamEvents,
+  validationFailure,
+} from './http';
 
 /** The part of an opened app the bridge needs: the one dispatch path, the event subscription and new clients. */
 export type BridgeApp = Pick<App, 'dispatch' | 'subscribe' | 'openClient' | 'uploads'>;
@@ -48,7 +60,38 @@ export type ApiMiddleware = {
   handle: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** A fresh one-time launch URL on the own origin. */
   launchUrl: (path?: string) => string;
+  /**
+   * Makes sure the browser behind this request has a session: when its cookie names none, a new signed-out
+   * session is opened and its cookie set on `res` (the team server, whose door is the sign-in screen).
+   */
+  ensureSession: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Browser sessions and open event streams, for metrics. */
+  counts: () => { sessions: number; streams: number };
   closeStreams: () => void;
+};
+
+/** What the team server changes in the bridge's API handling; the bridge itself passes none of these. */
+export type ApiMiddlewareOptions = BridgeSessionOptions & {
+  /** The front door of the browser clients (default 'bridge'). */
+  door?: Door;
+  /** The exact origin a request must come from, chosen by its Host (default: ownOrigin()). */
+  originFor?: (req: IncomingMessage) => string;
+  /** The session cookie's name (default paydesk_session_<port>). */
+  cookieName?: string;
+  /** Adds Secure to the session cookie (served over TLS). */
+  secureCookie?: boolean;
+  /** Whether one-time launch URLs open sessions (default true). */
+  launch?: boolean;
+  /** The most browser sessions remembered at once (default 200). */
+  maxSessions?: number;
+  /** Told after each command's dispatch (metrics, request logs). */
+  onCommand?: (
+    req: IncomingMessage,
+    command: string,
+    client: Client,
+    result: Result<unknown>,
+    ms: number,
+  ) => void;
 };
 
 /** The query parameter that carries a one-time launch secret. */
@@ -58,37 +101,11 @@ export const UPLOAD_PATH = '/__upload';
 /** Hosts the bridge may listen on. */
 export const BRIDGE_HOSTS: readonly string[] = ['127.0.0.1', '::1'];
 
-const MAX_BODY_BYTES = 1024 * 1024;
-const HEARTBEAT_MS = 15_000;
 const DEFAULT_SESSION_IDLE_MS = 12 * 60 * 60_000;
 const DEFAULT_LAUNCH_TTL_MS = 10 * 60_000;
 /** Bounds on what an unauthenticated party could make the bridge remember. */
 const MAX_SESSIONS = 200;
 const MAX_PENDING_LAUNCHES = 200;
-
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.ttf': 'font/ttf',
-  '.map': 'application/json; charset=utf-8',
-};
-
-/** Headers on everything the bridge serves: no framing by other pages, no loading by other origins. */
-const ISOLATION_HEADERS = {
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'content-security-policy': "frame-ancestors 'none'",
-  'cross-origin-resource-policy': 'same-origin',
-  'referrer-policy': 'no-referrer',
-} as const;
 
 /**
  * True when this process may run the bridge: always under Node (tests, `npm start` browser mode, dev:web);
@@ -103,70 +120,6 @@ export function bridgeAllowedHere(
 function assertBridgeAllowed(): void {
   if (!bridgeAllowedHere())
     throw new Error('the loopback bridge does not run inside Electron unless PAYDESK_BRIDGE=1 is set');
-}
-
-/** 32 random bytes, base64url (43 characters). */
-function newSecret(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-/** Secrets are looked up by their hash, so the lookup's timing says nothing about the secret itself. */
-function digest(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
-}
-
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...ISOLATION_HEADERS,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-  });
-  res.end(text);
-}
-
-function sendText(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, {
-    ...ISOLATION_HEADERS,
-    'content-type': 'text/plain; charset=utf-8',
-    'cache-control': 'no-store',
-  });
-  res.end(text);
-}
-
-function refuse(res: ServerResponse, status: number, message: string): void {
-  sendJson(res, status, { ok: false, error: { code: 'forbidden', message } });
-}
-
-function validationFailure(message: string): Result<never> {
-  const error: AppError = { code: 'validation', message, issues: [{ path: '(root)', message }] };
-  return { ok: false, error };
-}
-
-/** Reads a request body up to a limit; resolves undefined when the limit is exceeded. */
-function readBody(req: IncomingMessage): Promise<string | undefined> {
-  return new Promise((resolveBody, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooBig = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) tooBig = true;
-      else if (!tooBig) chunks.push(chunk);
-    });
-    req.on('end', () => resolveBody(tooBig ? undefined : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /** True when the Host header names exactly the bridge's own host and port (DNS rebinding and aliases refused). */
@@ -198,23 +151,28 @@ type Session = { client: Client; lastSeenMs: number; streams: Set<ServerResponse
 
 /**
  * Builds the API part of the bridge. `ownOrigin` gives the exact origin the pages are served from (known once
- * the server listens). A browser gets a session only by opening a one-time launch URL: the answer sets an
- * HttpOnly SameSite=Strict cookie and redirects to the page. Every command and event stream needs that cookie,
- * the own Host and Origin, and commands need a JSON body, so a page of another origin cannot run them.
+ * the server listens). A browser gets a session only by opening a one-time launch URL (or, on the team server,
+ * by loading the app): the answer sets an HttpOnly SameSite=Strict cookie. Every command and event stream
+ * needs that cookie, the own Host and Origin, and commands need a JSON body, so a page of another origin cannot
+ * run them.
  */
 export function createApiMiddleware(
   app: BridgeApp,
   ownOrigin: () => string,
-  opts: BridgeSessionOptions = {},
+  opts: ApiMiddlewareOptions = {},
 ): ApiMiddleware {
   assertBridgeAllowed();
   const nowMs = opts.nowMs ?? (() => Date.now());
   const sessionIdleMs = opts.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
   const launchTtlMs = opts.launchTtlMs ?? DEFAULT_LAUNCH_TTL_MS;
+  const maxSessions = opts.maxSessions ?? MAX_SESSIONS;
+  const door = opts.door ?? 'bridge';
+  const originFor = opts.originFor ?? (() => ownOrigin());
   const sessions = new Map<string, Session>();
   const launches = new Map<string, number>();
   // Cookies ignore ports, so each bridge names its own: two bridges in one browser do not overwrite each other.
-  const cookieName = (): string => `paydesk_session_${new URL(ownOrigin()).port || '80'}`;
+  const cookieName = (): string => opts.cookieName ?? `paydesk_session_${new URL(ownOrigin()).port || '80'}`;
+  const cookieFlags = `HttpOnly; SameSite=Strict; Path=/${opts.secureCookie ? '; Secure' : ''}`;
 
   const endSession = (key: string): void => {
     const session = sessions.get(key);
@@ -242,7 +200,31 @@ export function createApiMiddleware(
     return session;
   };
 
+  /** A new signed-out session; when full, the longest-unused one goes (a signed-out one first). */
+  const openSession = (): string => {
+    while (sessions.size >= maxSessions) {
+      let oldest: [string, Session] | undefined;
+      for (const entry of sessions) {
+        const better =
+          !oldest ||
+          (!entry[1].client.principal && oldest[1].client.principal) ||
+          (!entry[1].client.principal === !oldest[1].client.principal &&
+            entry[1].lastSeenMs < oldest[1].lastSeenMs);
+        if (better) oldest = entry;
+      }
+      endSession(oldest![0]);
+    }
+    const value = newSecret();
+    sessions.set(digest(value), {
+      client: app.openClient(door),
+      lastSeenMs: nowMs(),
+      streams: new Set(),
+    });
+    return value;
+  };
+
   const launchUrl = (path = '/'): string => {
+    if (opts.launch === false) throw new Error('this server opens sessions without launch links');
     sweep();
     while (launches.size >= MAX_PENDING_LAUNCHES) launches.delete(launches.keys().next().value!);
     const secret = newSecret();
@@ -267,28 +249,23 @@ export function createApiMiddleware(
     }
     const previous = cookieValue(req.headers.cookie, cookieName());
     if (previous) endSession(digest(previous));
-    while (sessions.size >= MAX_SESSIONS) {
-      let oldest: [string, Session] | undefined;
-      for (const entry of sessions) if (!oldest || entry[1].lastSeenMs < oldest[1].lastSeenMs) oldest = entry;
-      endSession(oldest![0]);
-    }
-    const value = newSecret();
-    sessions.set(digest(value), {
-      client: app.openClient('bridge'),
-      lastSeenMs: nowMs(),
-      streams: new Set(),
-    });
+    const value = openSession();
     url.searchParams.delete(LAUNCH_PARAM);
     // One leading slash: "//host/" would be a redirect to another site.
     const location = `/${url.pathname.replace(/^\/+/, '')}${url.search}`;
     res.writeHead(303, {
       ...ISOLATION_HEADERS,
       location,
-      'set-cookie': `${cookieName()}=${value}; HttpOnly; SameSite=Strict; Path=/`,
+      'set-cookie': `${cookieName()}=${value}; ${cookieFlags}`,
       'cache-control': 'no-store',
       'content-length': 0,
     });
     res.end();
+  };
+
+  const ensureSession = (req: IncomingMessage, res: ServerResponse): void => {
+    if (sessionOf(req)) return;
+    res.setHeader('set-cookie', `${cookieName()}=${openSession()}; ${cookieFlags}`);
   };
 
   const handleCommand = async (
@@ -297,94 +274,30 @@ export function createApiMiddleware(
     command: string,
     client: Client,
   ): Promise<void> => {
-    const text = await readBody(req);
-    if (text === undefined) {
-      sendJson(res, 413, validationFailure(`request body is larger than ${MAX_BODY_BYTES} bytes`));
+    const read = await readJsonInput(req);
+    if ('failure' in read) {
+      sendJson(res, read.status, read.failure);
       return;
     }
-    let input: unknown;
-    if (text.trim() === '') input = {};
-    else {
-      try {
-        input = JSON.parse(text);
-      } catch {
-        sendJson(res, 200, validationFailure('request body is not valid JSON'));
-        return;
-      }
-    }
-    sendJson(res, 200, await app.dispatch(command, input, client));
-  };
-
-  /**
-   * Streams a raw body into an upload of the session's client: never buffered whole, refused past the store's
-   * cap while it arrives (or at once when Content-Length says so). Only a signed-in, unlocked client uploads.
-   */
-  const handleUpload = (req: IncomingMessage, res: ServerResponse, url: URL, client: Client): void => {
-    const tooLarge = (): void => {
-      // Say so, then drop the connection: reading the rest of an oversized body would only waste time.
-      res.setHeader('connection', 'close');
-      sendJson(res, 413, validationFailure(`the file is larger than ${app.uploads.maxBytes} bytes`));
-      res.on('finish', () => req.destroy());
-    };
-    if (!client.principal || client.locked) {
-      sendJson(res, 401, {
-        ok: false,
-        error: { code: 'unauthenticated', reason: 'sign_in', message: 'sign in before uploading a file' },
-      });
-      req.resume();
-      return;
-    }
-    const declared = Number(req.headers['content-length'] ?? NaN);
-    if (Number.isFinite(declared) && declared > app.uploads.maxBytes) {
-      tooLarge();
-      return;
-    }
-    const fileName = url.searchParams.get('name') ?? 'uploaded file';
-    app.uploads.receive(client.id, req, fileName).then(
-      (upload) => sendJson(res, 200, { ok: true, value: upload }),
-      (err: unknown) => {
-        if (res.headersSent) return;
-        if (err instanceof UploadTooLarge) tooLarge();
-        else res.destroy();
-      },
-    );
-  };
-
-  const handleEvents = (req: IncomingMessage, res: ServerResponse, session: Session): void => {
-    res.writeHead(200, {
-      ...ISOLATION_HEADERS,
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    res.write(': connected\n\n');
-    session.streams.add(res);
-    const { client } = session;
-    const unsubscribe = app.subscribe((event, payload) => {
-      // A signed-out or locked page hears only that the sign-in state changed, not what the ledger did.
-      if (event !== 'auth:changed' && (!client.principal || client.locked)) return;
-      res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
-    });
-    const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
-    heartbeat.unref();
-    const done = (): void => {
-      clearInterval(heartbeat);
-      unsubscribe();
-      session.streams.delete(res);
-    };
-    req.on('close', done);
-    res.on('close', done);
+    const started = performance.now();
+    const result = await app.dispatch(command, read.input, client);
+    opts.onCommand?.(req, command, client, result, performance.now() - started);
+    sendJson(res, 200, result);
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const origin = ownOrigin();
+    const origin = originFor(req);
     const url = new URL(req.url ?? '/', origin);
     const isApi = url.pathname.startsWith('/__api/');
     const isEvents = url.pathname === '/__events';
     const isUpload = url.pathname === UPLOAD_PATH;
     const isLaunch =
-      !isApi && !isEvents && !isUpload && req.method === 'GET' && url.searchParams.has(LAUNCH_PARAM);
+      opts.launch !== false &&
+      !isApi &&
+      !isEvents &&
+      !isUpload &&
+      req.method === 'GET' &&
+      url.searchParams.has(LAUNCH_PARAM);
     if (!isApi && !isEvents && !isUpload && !isLaunch) return false;
     if (!isOwnHost(req, origin)) {
       refuse(res, 403, `the bridge answers only to ${new URL(origin).host}`);
@@ -400,12 +313,18 @@ export function createApiMiddleware(
     }
     const session = sessionOf(req);
     if (!session) {
-      refuse(res, 403, 'no bridge session: open Paydesk through the launch link it printed');
+      refuse(
+        res,
+        403,
+        opts.launch === false
+          ? 'no session: open the Paydesk page again'
+          : 'no bridge session: open Paydesk through the launch link it printed',
+      );
       return true;
     }
     if (isEvents) {
       if (req.method !== 'GET') sendText(res, 405, 'GET only');
-      else handleEvents(req, res, session);
+      else streamEvents(app, req, res, session.client, session.streams);
       return true;
     }
     if (req.method !== 'POST') {
@@ -413,13 +332,16 @@ export function createApiMiddleware(
       return true;
     }
     // Only a JSON body: text/plain, form and multipart posts are what another page can send without CORS.
-    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const type = mediaType(req);
     if (isUpload) {
       // Likewise an upload is application/octet-stream only, which no page of another origin can send unasked.
       if (type !== 'application/octet-stream') {
         sendJson(res, 415, validationFailure('uploads take an application/octet-stream body'));
         req.resume();
-      } else handleUpload(req, res, url, session.client);
+      } else {
+        const fileName = url.searchParams.get('name') ?? 'uploaded file';
+        receiveUpload(app.uploads, req, res, fileName, session.client);
+      }
       return true;
     }
     if (type !== 'application/json') {
@@ -444,6 +366,12 @@ export function createApiMiddleware(
   return {
     handle,
     launchUrl,
+    ensureSession,
+    counts: () => {
+      let streams = 0;
+      for (const session of sessions.values()) streams += session.streams.size;
+      return { sessions: sessions.size, streams };
+    },
     closeStreams: () => {
       for (const session of sessions.values()) {
         for (const s of session.streams) s.end();
@@ -451,49 +379,6 @@ export function createApiMiddleware(
       }
     },
   };
-}
-
-/** Serves a file of staticDir (index.html for "/"); never outside staticDir. */
-function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): void {
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    sendText(res, 405, 'GET only');
-    return;
-  }
-  let pathname: string;
-  try {
-    pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
-  } catch {
-    sendText(res, 400, 'bad path');
-    return;
-  }
-  const relative = pathname === '/' ? 'index.html' : pathname.replace(/^\/+/, '');
-  const file = resolve(root, relative);
-  if (file !== root && !file.startsWith(root + sep)) {
-    sendText(res, 404, 'not found');
-    return;
-  }
-  let size: number;
-  try {
-    const st = statSync(file);
-    if (!st.isFile()) throw new Error('not a file');
-    size = st.size;
-  } catch {
-    sendText(res, 404, 'not found');
-    return;
-  }
-  res.writeHead(200, {
-    'content-type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
-    'content-length': size,
-    ...ISOLATION_HEADERS,
-    'cache-control': 'no-cache',
-  });
-  if (req.method === 'HEAD') {
-    res.end();
-    return;
-  }
-  createReadStream(file)
-    .on('error', () => res.destroy())
-    .pipe(res);
 }
 
 /** Starts the loopback bridge: the built renderer, the launch exchange, POST /__api/<command> and GET /__events. */

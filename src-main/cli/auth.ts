@@ -23,7 +23,7 @@ function fail(result: Result<unknown>): never {
 }
 
 /** The password: PAYDESK_PASSWORD, or typed (hidden) on a terminal; never an option (it would show in ps). */
-async function password(io: CliIo, login: string, why: string): Promise<string> {
+export async function password(io: CliIo, login: string, why: string): Promise<string> {
   const fromEnv = process.env.PAYDESK_PASSWORD;
   if (fromEnv !== undefined) return fromEnv;
   if (io.askSecret) return io.askSecret(`Password for ${login}: `);

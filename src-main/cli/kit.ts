@@ -4,7 +4,15 @@ import type { App } from '../app-context';
 import type { CliIo } from './output';
 
 /** Global options every subcommand sees. */
-export type GlobalOptions = { db?: string; json?: boolean; operator?: string; token?: string; otp?: string };
+export type GlobalOptions = {
+  db?: string;
+  json?: boolean;
+  operator?: string;
+  token?: string;
+  otp?: string;
+  /** A team server's URL (or PAYDESK_SERVER): commands run there instead of on a local ledger. */
+  server?: string;
+};
 
 /** What a command group needs to register its subcommands (one file per area under cli/commands). */
 export type CliKit = {
@@ -16,6 +24,10 @@ export type CliKit = {
   withApp: (opts: GlobalOptions) => App;
   /** Sets the process exit code (for commands that print errors themselves). */
   setExitCode: (code: number) => void;
+  /** Takes over Ctrl+C while set (a long-running command such as `server` stops gracefully instead). */
+  onInterrupt: (handler: (() => void) | undefined) => void;
+  /** True when runCli listens for SIGINT itself (then onInterrupt hears it). */
+  handlesSigint: boolean;
 };
 
 /** Parses an integer option strictly (commander hands strings). */

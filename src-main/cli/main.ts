@@ -60,6 +60,22 @@ import { humanArPreview } from './commands/desk-ops';
 import type { ArPreviewDto } from '../../src-shared/dto/desk-ops';
 import { cliLedgerKey, encryptInitRefusal } from './commands/ledger';
 import { runConfirmed, withConfirmOptions, type ConfirmFlags } from './confirm';
+import { localOnly, openRemoteLedger, serverUrlOf, type RemoteLedger } from './remote';
+
+/** Commands that work on the ledger file itself (or start a server on it): refused with --server. */
+const LOCAL_ONLY_COMMANDS: ReadonlySet<string> = new Set([
+  'init',
+  'ledger encrypt',
+  'ledger decrypt',
+  'server',
+]);
+
+/** A command's name as typed, e.g. "batch submit". */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
 
 const POLICIES = ['standard', 'fifo', 'proportional', 'bill-number', 'largest'];
 
@@ -128,6 +144,7 @@ export async function runCli(
 
   let rawApp: App | undefined;
   let client: Client | undefined;
+  let interruptHandler: (() => void) | undefined;
   let signedIn: Promise<void> | undefined;
   const credentials = (opts: GlobalOptions): CliCredentials => ({
     token: opts.token,
@@ -141,8 +158,38 @@ export async function runCli(
     signedIn ??= signInCli(raw, client, io, credentials(opts));
     return signedIn;
   };
+  let remote: RemoteLedger | undefined;
+  /** The subcommand being run, for messages about it. */
+  let running = '';
+  /** Under --server: the App the commands see, whose dispatch goes to the server; the rest is refused. */
+  const remoteApp = (url: string, opts: GlobalOptions): App => {
+    const r = openRemoteLedger(url, io, credentials(opts));
+    remote = r;
+    const refused = (): never => {
+      throw localOnly(running);
+    };
+    return {
+      get ctx(): never {
+        return refused();
+      },
+      get handlers(): never {
+        return refused();
+      },
+      get uploads(): never {
+        return refused();
+      },
+      openClient: refused,
+      lockAll: refused,
+      dispatch: (command, input) => r.dispatch(command, input),
+      // Events stay on the server; commands print their result when it arrives.
+      subscribe: () => () => undefined,
+      close: () => undefined,
+    };
+  };
   const withApp = (opts: GlobalOptions): App => {
     json = Boolean(opts.json);
+    const serverUrl = serverUrlOf(opts);
+    if (!app && serverUrl !== undefined) app = remoteApp(serverUrl, opts);
     if (!app) {
       const file = opts.db ? resolve(opts.db) : defaultLedgerFile();
       const ledgerKey = cliLedgerKey();
@@ -220,6 +267,18 @@ export async function runCli(
     )
     .option('--token <token>', 'API token for unattended jobs (or PAYDESK_TOKEN)')
     .option('--otp <code>', 'second-factor code when the operator has one (or PAYDESK_OTP)')
+    .option(
+      '--server <url>',
+      'run the command on a team server (`paydesk server`) instead of a local ledger (or PAYDESK_SERVER)',
+    )
+    .hook('preAction', (_program, action) => {
+      running = commandPath(action);
+      if (
+        serverUrlOf(action.optsWithGlobals<GlobalOptions>()) !== undefined &&
+        LOCAL_ONLY_COMMANDS.has(running)
+      )
+        throw localOnly(running);
+    })
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError(false);
@@ -1002,6 +1061,10 @@ export async function runCli(
     setExitCode: (code) => {
       exitCode = code;
     },
+    onInterrupt: (handler) => {
+      interruptHandler = handler;
+    },
+    handlesSigint: jobsInWorker,
   };
   for (const register of COMMAND_GROUPS) register(kit);
 
@@ -1084,6 +1147,10 @@ export async function runCli(
   // a second one, or one while no job runs, quits at once (an uncommitted transaction is simply discarded).
   let interrupted = false;
   const onSigint = (): void => {
+    if (interruptHandler) {
+      interruptHandler();
+      return;
+    }
     const running = rawApp ? activeJobsOf(rawApp.ctx).running() : [];
     if (interrupted || running.length === 0 || !app) {
       io.err('\n');
@@ -1141,6 +1208,7 @@ export async function runCli(
     throw err;
   } finally {
     process.off('SIGINT', onSigint);
+    await remote?.signOut();
     app?.close();
   }
   return exitCode;

@@ -1,8 +1,16 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { Script } from 'node:vm';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp, type App } from '../../src-main/app-context';
 import { bridgeAllowedHere, startBridge, type Bridge } from '../../src-main/bridge/server';
@@ -185,7 +193,8 @@ describe('loopback bridge', () => {
     expect(
       bridgeAllowedHere({ versions: { node: '20', electron: '45.4.1' }, env: { PAYDESK_BRIDGE: '1' } }),
     ).toBe(true);
-    // The Electron main process never reaches the bridge: nothing outside src-main/bridge imports it.
+    // The Electron main process never reaches the bridge: nothing outside src-main/bridge imports it, except the
+    // command line's `paydesk server` (the CLI runs under Node, never in Electron's main process).
     const root = join(__dirname, '../../src-main');
     const offenders: string[] = [];
     const walk = (d: string): void => {
@@ -193,12 +202,32 @@ describe('loopback bridge', () => {
         const full = join(d, e.name);
         if (e.isDirectory()) {
           if (full !== join(root, 'bridge')) walk(full);
-        } else if (/\.tsx?$/.test(e.name) && /from '[./]+\/?bridge\//.test(readFileSync(full, 'utf8')))
+        } else if (
+          full !== join(root, 'cli/commands/server.ts') &&
+          /\.tsx?$/.test(e.name) &&
+          /from '[./]+\/?bridge\//.test(readFileSync(full, 'utf8'))
+        )
           offenders.push(full);
       }
     };
     walk(root);
     expect(offenders).toEqual([]);
+    // And what Electron's main process loads (src-main/index.ts and every file it imports) holds no bridge file.
+    const reached = new Set<string>();
+    const visit = (file: string): void => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      for (const m of readFileSync(file, 'utf8').matchAll(/(?:from|import\()\s*'(\.[^']+)'/g)) {
+        const base = join(dirname(file), m[1]!);
+        const next = [`${base}.ts`, `${base}.tsx`, join(base, 'index.ts')].find((f) => existsSync(f));
+        if (next) visit(next);
+      }
+    };
+    visit(join(root, 'index.ts'));
+    expect(
+      [...reached].filter((f) => f.startsWith(join(root, 'bridge')) || f.startsWith(join(root, 'cli'))),
+    ).toEqual([]);
+    expect(reached.size).toBeGreaterThan(20);
   });
 
   it('serves a shim that holds no secret', async () => {

@@ -12,6 +12,7 @@ import { registerProcessorCommands } from './processors';
 import { registerBankFileCommands } from './bankfiles';
 import { registerReportCommands } from './reports';
 import { registerReturnsCommands } from './returns';
+import { registerServerCommands } from './server';
 import { registerSuspense } from './suspense';
 import { registerTimelineCommands } from './timeline';
 
@@ -30,6 +31,7 @@ export const COMMAND_GROUPS: ((kit: CliKit) => void)[] = [
   registerBankFileCommands,
   registerReportCommands,
   registerReturnsCommands,
+  registerServerCommands,
   registerSuspense,
   registerTimelineCommands,
 ];

@@ -3,8 +3,11 @@ import { randomUUID } from 'node:crypto';
 import type { Role } from '../../../src-shared/api/roles';
 import type { OperatorDto } from '../../../src-shared/dto/app';
 
-/** Which front door a call came through; paths to files on this machine are a CLI-only convenience. */
-export type Door = 'ipc' | 'cli' | 'bridge' | 'in-process';
+/**
+ * Which front door a call came through; paths to files on this machine are a CLI-only convenience. 'server' is
+ * the team server (`paydesk server`): its browser pages and API callers name no paths on the server's machine.
+ */
+export type Door = 'ipc' | 'cli' | 'bridge' | 'server' | 'in-process';
 
 /**
  * Who is acting, as proven at a front door: a password (plus second factor) sign-in, an API token, or the

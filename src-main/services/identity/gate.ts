@@ -29,9 +29,9 @@ function inProcessRow(db: Database.Database, id: number): CredentialRow | undefi
   );
 }
 
-/** Desktop and browser sessions lock when idle; the CLI and in-process callers have no idle. */
+/** Desktop, browser and team-server sessions lock when idle; the CLI and in-process callers have no idle. */
 function idleLocks(client: Client): boolean {
-  return client.door === 'ipc' || client.door === 'bridge';
+  return client.door === 'ipc' || client.door === 'bridge' || client.door === 'server';
 }
 
 /** Locks the client when it has been idle longer than auth.idleLockMinutes (audited once). */
