@@ -144,6 +144,17 @@ describe('team server in Chromium: two operators, one ledger', () => {
     await sam.screenshot({ path: join(ARTIFACTS_DIR, 'team-server-sam.png'), animations: 'disabled' });
     await kim.screenshot({ path: join(ARTIFACTS_DIR, 'team-server-kim.png'), animations: 'disabled' });
 
+    // A batch Kim opens shows in Sam's open list too, without a reload (batches:create declares its change).
+    await sam.getByTestId('batch-filter').click();
+    await sam.getByRole('option', { name: 'Open and validated' }).click();
+    await invoke<BatchDto>(kim, 'batches:create', {
+      batchType: 'payment',
+      payType: 10012,
+      currency: 'USD',
+      batchNo: 'TEAM-2',
+    });
+    await sam.getByTestId('batch-item-TEAM-2').waitFor({ timeout: 15_000 });
+
     // Each page is its own operator: the session cookies are separate.
     const who = async (page: Page): Promise<string> =>
       (await invoke<{ operator: { login: string } }>(page, 'auth:status', {})).operator.login;

@@ -188,6 +188,8 @@ export const deskCommands = {
   }).output<RecordedPaymentDto>(),
   'batches:create': defineCommand({
     roles: DESK,
+    // Another operator's batch list shows it (team mode); entry saves stay quiet, they would refresh every screen per key.
+    changes: 'batches',
     input: z.strictObject({
       batchType: z.enum(['payment', 'refund', 'reversal']),
       payType: z.int().min(0).max(99_999),
@@ -306,6 +308,7 @@ export const deskCommands = {
   }).output<BatchEntryDto>(),
   'batches:exception': defineCommand({
     roles: DESK,
+    changes: 'batches',
     input: z.strictObject({ batchId: id }),
   }).output<{ exception: BatchDto; moved: number }>(),
   'batches:submit': defineCommand({
@@ -323,6 +326,7 @@ export const deskCommands = {
   }).output<BatchSubmitDto>(),
   'batches:discard': defineCommand({
     roles: DESK,
+    changes: 'batches',
     input: z.strictObject({ batchId: id }),
   }).output<BatchDto>(),
   'batches:export': defineCommand({
@@ -331,6 +335,7 @@ export const deskCommands = {
   }).output<BatchFileDto>(),
   'batches:import-batch-file': defineCommand({
     roles: DESK,
+    changes: 'batches',
     input: z.strictObject({ file: filePath.optional(), ...uploadedFile }).refine(oneSource, oneSourceMessage),
   }).output<BatchDto>(),
   'batches:preview-file': defineCommand({
@@ -348,6 +353,7 @@ export const deskCommands = {
   }).output<BankFilePreviewDto>(),
   'batches:import-file': defineCommand({
     roles: DESK,
+    changes: 'batches',
     input: z
       .strictObject({
         file: filePath.optional(),
