@@ -205,6 +205,7 @@ describe('batch push', () => {
     });
 
     const again = await push(b.id);
+    expect(again.out).toContain('"outcome":"submitted"');
     expect(again.code).toBe(0);
     expect(JSON.parse(again.out)).toMatchObject({
       outcome: 'already_submitted',
@@ -351,6 +352,60 @@ describe('batch push', () => {
       ]),
     );
     expect(s.payments).toHaveLength(2);
+  });
+
+  it('over confirm.submitAboveAmount: asks first (nothing posted without --yes), then submits once', async () => {
+    const b = await localBatch('USD', ['6000.00', '6000.00']);
+    const refused = await push(b.id);
+    expect(refused.code).toBe(4);
+    expect(JSON.parse(refused.out)).toMatchObject({ error: { code: 'conflict', rule: 'not-confirmed' } });
+    expect(onServer(b.id).batches).toEqual([expect.objectContaining({ status: 'validated' })]);
+    expect(onServer(b.id).payments).toHaveLength(0);
+    expect(pushedMark(b.id)).toBeUndefined();
+
+    const confirmed = await push(b.id, '--yes');
+    expect(confirmed.code).toBe(0);
+    expect(JSON.parse(confirmed.out)).toMatchObject({ outcome: 'submitted', submit: { posted: 2 } });
+    expect(onServer(b.id).batches).toHaveLength(1);
+    expect(onServer(b.id).payments.map((p) => p.amount)).toEqual([600000, 600000]);
+  });
+
+  it('refuses to submit stale content: a batch changed here after a partial push conflicts, posting nothing', async () => {
+    const b = await localBatch('USD', ['4.00', '4.50']);
+    const lost = await pushBatch({
+      local: localDispatch,
+      remote: remoteLosing('batches:import-batch-file'),
+      serverUrl: server.url,
+      batchId: b.id,
+      confirm: yes,
+    });
+    expect(lost.ok).toBe(false);
+    await ok(localApp, 'batches:save-entries', {
+      batchId: b.id,
+      entries: [{ accountNo: accountsIn('USD', 3)[2], amount: '9.99', paymentDate: '2026-12-01' }],
+    });
+    const revalidated = await ok<{ batch: BatchDto }>(localApp, 'batches:validate', { batchId: b.id });
+    expect(revalidated.batch.status).toBe('validated');
+    expect(Object.values(revalidated.batch.countsByStatus).reduce((x, y) => x + y, 0)).toBe(3);
+    const changed = await push(b.id);
+    expect(changed.code).toBe(4);
+    expect(JSON.parse(changed.out)).toMatchObject({ error: { code: 'conflict', rule: 'pushed-changed' } });
+    expect(onServer(b.id).batches).toEqual([expect.objectContaining({ status: 'open' })]);
+    expect(onServer(b.id).payments).toHaveLength(0);
+
+    // Discarded on the server, the changed batch is pushed as the one live batch of that origin.
+    const [stale] = onServer(b.id).batches;
+    await ok(serverApp, 'batches:discard', { batchId: stale!.id });
+    const again = await push(b.id);
+    expect(again.out).toContain('"outcome":"submitted"');
+    expect(again.code).toBe(0);
+    const live = onServer(b.id).batches.filter((x) => x.status !== 'discarded');
+    expect(live).toEqual([expect.objectContaining({ status: 'submitted' })]);
+    expect(
+      onServer(b.id)
+        .payments.map((p) => p.amount)
+        .sort((x, y) => x - y),
+    ).toEqual([400, 450, 999]);
   });
 
   it('refuses a locally submitted batch and a push to the ledger it came from', async () => {
