@@ -407,6 +407,44 @@ describe('batch push', () => {
     ).toEqual([400, 450, 999]);
   });
 
+  it('signs in to the server as --to-operator; the local PAYDESK_TOKEN is never sent there', async () => {
+    const b = await localBatch('USD', ['31.00']);
+    const localToken = (
+      await ok<NewApiTokenDto>(localApp, 'tokens:create', {
+        name: 'desk',
+        login: ADMIN.login,
+        expiresInDays: 1,
+      })
+    ).token;
+    process.env.PAYDESK_TOKEN = localToken;
+    process.env.PAYDESK_PASSWORD = ADMIN.password;
+    let out = '';
+    const code = await runCli(
+      [
+        'node',
+        'paydesk',
+        '--db',
+        localFile,
+        '--json',
+        'batch',
+        'push',
+        String(b.id),
+        '--to',
+        server.url,
+        '--to-operator',
+        ADMIN.login,
+      ],
+      { out: (t) => (out += t), err: () => undefined, isTty: false },
+    );
+    expect(out).toContain('"outcome":"submitted"');
+    expect(code).toBe(0);
+    const viaToken = serverApp.ctx.ledger.sqlite
+      .prepare(`SELECT count(*) AS n FROM audit_log WHERE action LIKE 'auth.%' AND after LIKE ?`)
+      .get(`%${localToken.slice(0, 12)}%`) as { n: number };
+    expect(viaToken.n).toBe(0);
+    expect(onServer(b.id).payments).toHaveLength(1);
+  });
+
   it('refuses a locally submitted batch and a push to the ledger it came from', async () => {
     const b = await localBatch('USD', ['2.00']);
     expect((await cli(['batch', 'submit', String(b.id), '--yes'])).code).toBe(0);

@@ -199,6 +199,7 @@ export function registerPushCommand(kit: CliKit): void {
           operator: o.toOperator,
           otp: o.toOtp,
           defaultLogin: osLogin(),
+          tokenFromEnv: false,
         });
         try {
           const r = await pushBatch({
