@@ -453,6 +453,18 @@ describe('batch push', () => {
     expect(JSON.parse(r.out)).toMatchObject({ error: { code: 'conflict', rule: 'batch-submitted' } });
     expect(onServer(b.id).batches).toHaveLength(0);
 
+    const refund = await ok<BatchDto>(localApp, 'batches:create', {
+      batchType: 'refund',
+      payType: 10012,
+      currency: 'USD',
+    });
+    const r2 = await push(refund.id);
+    expect(r2.code).toBe(4);
+    expect(JSON.parse(r2.out)).toMatchObject({
+      error: { code: 'conflict', rule: 'push-payment-batches-only' },
+    });
+    expect(onServer(refund.id).batches).toHaveLength(0);
+
     const c = await localBatch('USD', ['2.00']);
     const file = join(dir, 'self.json');
     expect((await cli(['batch', 'export', String(c.id), file])).code).toBe(0);

@@ -65,6 +65,13 @@ export async function pushBatch(p: {
     return conflictOf('batch-discarded', `batch ${local.batchNo} was discarded`);
   const exported = (await p.local('batches:export', { batchId: local.id })) as Result<BatchFileDto>;
   if (!exported.ok) return exported;
+  // A refund or reversal names payments by their id in this ledger, which means another payment on the server.
+  const named = exported.value.entries.filter((e) => e.paymentRef !== null).length;
+  if (exported.value.batch.batchType !== 'payment' || named > 0)
+    return conflictOf(
+      'push-payment-batches-only',
+      `batch ${local.batchNo} is a ${exported.value.batch.batchType} batch${named ? ` with ${named} entries naming payments of this ledger` : ''}: only payment batches are pushed (payment ids differ between ledgers); key it on the server`,
+    );
 
   const dir = mkdtempSync(join(tmpdir(), 'paydesk-push-'));
   let imported: Result<BatchDto>;
