@@ -14,3 +14,4 @@ export * from './plans';
 export * from './directdebit';
 export * from './mandate-files';
 export * from './reports';
+export * from './pushes';

@@ -15,6 +15,11 @@ export type CliCredentials = {
   otp?: string | undefined;
   /** The login when neither --operator nor PAYDESK_OPERATOR is given (the operating-system user). */
   defaultLogin: string;
+  /**
+   * False where PAYDESK_TOKEN belongs to another ledger (`batch push`: it is the local ledger's token, never sent
+   * to the server).
+   */
+  tokenFromEnv?: boolean;
 };
 
 function fail(result: Result<unknown>): never {

@@ -68,6 +68,8 @@ const LOCAL_ONLY_COMMANDS: ReadonlySet<string> = new Set([
   'ledger encrypt',
   'ledger decrypt',
   'server',
+  // The batch is kept in the local ledger; `--to URL` names the server.
+  'batch push',
 ]);
 
 /** A command's name as typed, e.g. "batch submit". */

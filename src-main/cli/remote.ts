@@ -143,7 +143,7 @@ export function openRemoteLedger(url: string, io: CliIo, cred: CliCredentials): 
   let signingIn: Promise<void> | undefined;
 
   const signIn = async (): Promise<void> => {
-    const token = cred.token ?? process.env.PAYDESK_TOKEN;
+    const token = cred.token ?? (cred.tokenFromEnv === false ? undefined : process.env.PAYDESK_TOKEN);
     if (token) {
       bearer = token;
       return;

@@ -34,6 +34,7 @@ import { createTimelineHandlers } from './timeline-handlers';
 import { createDeskOpsHandlers } from './desk-ops-handlers';
 import { recordPayment } from '../ledger/record-payment';
 import { exportBatchFile, importBatchFile } from '../services/batches/batch-file';
+import { markPushed } from '../services/batches/push';
 import { listTemplates, previewBankFile, saveTemplate } from '../services/batches/import-file';
 import { detectTemplatesFor } from '../services/batches/detect-templates';
 import { allocateEntry, entryAllocationView } from '../services/batches/entry-allocation';
@@ -210,9 +211,10 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'batches:import-batch-file': (input) => {
       const src = withUpload(ctx.uploads, input);
       return usingUploads(ctx.uploads, [src.uploaded], () =>
-        importBatchFile(db, src, ctx.clock(), ctx.operator.id),
+        importBatchFile(db, src, ctx.clock(), ctx.operator.id, { push: input.push === true }),
       );
     },
+    'batches:mark-pushed': (input) => markPushed(db, input, ctx.clock(), ctx.operator.id),
     // A preview keeps the upload: the import that follows reads it again.
     'batches:preview-file': (input) =>
       previewBankFile(db, withUpload(ctx.uploads, input), { at: ctx.clock(), operatorId: ctx.operator.id }),

@@ -173,10 +173,24 @@ export type BatchSubmitDto = {
   confirmation?: ConfirmationRefDto;
 };
 
+/** A local batch closed by `batch push`: submitted on a team server as its batch there. */
+export type BatchPushDto = {
+  batchId: number;
+  batchNo: string;
+  serverUrl: string;
+  serverBatchId: number;
+  serverBatchNo: string;
+  pushedAt: string;
+  /** False when an earlier push had already marked it (the mark is never written twice). */
+  marked: boolean;
+};
+
 /** The hand-over file of a batch ("PMT file"): header and entries as typed, versioned. */
 export type BatchFileDto = {
   format: 'paydesk-batch';
   version: 1;
+  /** The ledger and batch it was exported from (absent in files written before it existed). */
+  origin?: { ledgerId: string; batchId: number; batchNo: string };
   batch: {
     batchNo: string;
     batchType: BatchTypeDto;

@@ -9,6 +9,7 @@ import { registerGlExportCommands } from './gl-export';
 import { registerLedgerCommands } from './ledger';
 import { registerMandateCommands } from './mandates';
 import { registerProcessorCommands } from './processors';
+import { registerPushCommand } from './push';
 import { registerBankFileCommands } from './bankfiles';
 import { registerReportCommands } from './reports';
 import { registerReturnsCommands } from './returns';
@@ -28,6 +29,7 @@ export const COMMAND_GROUPS: ((kit: CliKit) => void)[] = [
   registerLedgerCommands,
   registerMandateCommands,
   registerProcessorCommands,
+  registerPushCommand,
   registerBankFileCommands,
   registerReportCommands,
   registerReturnsCommands,

@@ -17,6 +17,17 @@ import { createBatch, ENTRY_COLUMNS, entryDto, getBatch, loadBatchRow, saveEntri
 const batchFileSchema = z.strictObject({
   format: z.literal('paydesk-batch'),
   version: z.literal(1),
+  /**
+   * Where the batch was kept: the exporting ledger's identity and the batch's id and number there. Not part of the
+   * content identity; a push (`batch push`) is recognised by it. Files written before it existed have none.
+   */
+  origin: z
+    .strictObject({
+      ledgerId: z.string().regex(/^[0-9a-f]{32}$/),
+      batchId: z.int().min(1),
+      batchNo: z.string().min(1).max(64),
+    })
+    .optional(),
   batch: z.strictObject({
     batchNo: z.string().min(1).max(64),
     batchType: z.enum(['payment', 'refund', 'reversal']),
@@ -57,9 +68,21 @@ const batchFileSchema = z.strictObject({
 /** The batch file document. */
 export type BatchFile = z.infer<typeof batchFileSchema>;
 
-/** The identity of a hand-over document: its content as parsed, so line endings, spacing and key order do not count. */
+/**
+ * The identity of a hand-over document: its content as parsed, so line endings, spacing and key order do not count;
+ * the origin is left out, so the same content exported from another ledger (or batch) is the same file.
+ */
 function handOverIdentity(doc: BatchFile): string {
-  return createHash('sha256').update(JSON.stringify(doc)).digest('hex');
+  const { origin: _origin, ...content } = doc;
+  return createHash('sha256').update(JSON.stringify(content)).digest('hex');
+}
+
+/** This ledger's identity (set once by its migration). */
+export function ledgerIdOf(db: Database.Database): string {
+  const row = db.prepare('SELECT ledger_id AS ledgerId FROM ledger_identity WHERE id = 1').get() as
+    { ledgerId: string } | undefined;
+  if (!row) throw new Error('ledger_identity has no row: the ledger was not migrated');
+  return row.ledgerId;
 }
 
 /**
@@ -84,6 +107,7 @@ export function exportBatchFile(db: Database.Database, batchId: number): BatchFi
   return {
     format: 'paydesk-batch',
     version: 1,
+    origin: { ledgerId: ledgerIdOf(db), batchId: b.id, batchNo: b.batchNo },
     batch: {
       batchNo: b.batchNo,
       batchType: b.batchType,
@@ -127,6 +151,7 @@ export function importBatchFile(
   src: FileSource,
   now: Date,
   operatorId: number | null,
+  opts: { push?: boolean } = {},
 ): BatchDto {
   const who = { at: now, operatorId };
   const { bytes, name } =
@@ -165,7 +190,37 @@ export function importBatchFile(
   }
   const { batch, entries } = parsed.data;
   const identity = handOverIdentity(parsed.data);
+  const origin = parsed.data.origin;
+  if (opts.push && !origin)
+    throw invalidFields(
+      `${file} names no origin ledger: it cannot be pushed (export it again with this version)`,
+      [{ path: 'file', message: 'no origin' }],
+    );
   return db.transaction((): BatchDto => {
+    if (opts.push && origin) {
+      if (origin.ledgerId === ledgerIdOf(db))
+        throw conflict(
+          'push-to-self',
+          `batch ${origin.batchNo} was kept in this ledger: push it to another one`,
+        );
+      // A retried push answers the batch already recreated from the same origin, so it is never made twice.
+      const known = db
+        .prepare(
+          `SELECT o.batch_id AS id, o.content_sha256 AS content, b.batch_no AS batchNo, b.status
+           FROM batch_origins o JOIN batches b ON b.id = o.batch_id
+           WHERE o.origin_ledger = ? AND o.origin_batch_id = ?`,
+        )
+        .get(origin.ledgerId, origin.batchId) as
+        { id: number; content: string; batchNo: string; status: string } | undefined;
+      if (known?.status === 'submitted') return getBatch(db, known.id);
+      if (known && known.status !== 'discarded') {
+        if (known.content === identity) return getBatch(db, known.id);
+        throw conflict(
+          'pushed-changed',
+          `batch ${origin.batchNo} was pushed before as batch ${known.batchNo} (id ${known.id}, ${known.status}) with other content; discard that batch here to push the changed one`,
+        );
+      }
+    }
     // The batch the file was exported from, still open on this desk, with the same content.
     const source = db
       .prepare(`SELECT id, status FROM batches WHERE batch_no = ? AND status IN ('open', 'validated')`)
@@ -226,8 +281,21 @@ export function importBatchFile(
       action: 'batch.load',
       entity: 'batch',
       entityId: String(created.id),
-      after: { file: basename(file), sha256: identity, entries: entries.length },
+      after: {
+        file: basename(file),
+        sha256: identity,
+        entries: entries.length,
+        ...(opts.push && origin ? { pushedFrom: origin } : {}),
+      },
     });
+    if (opts.push && origin)
+      db.prepare(
+        `INSERT INTO batch_origins (origin_ledger, origin_batch_id, origin_batch_no, batch_id, content_sha256, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (origin_ledger, origin_batch_id) DO UPDATE SET
+           origin_batch_no = excluded.origin_batch_no, batch_id = excluded.batch_id,
+           content_sha256 = excluded.content_sha256, created_at = excluded.created_at`,
+      ).run(origin.ledgerId, origin.batchId, origin.batchNo, created.id, identity, now.toISOString());
     db.prepare(
       `INSERT INTO imported_files (kind, sha256, file_name, imported_at, audit_id) VALUES ('handover', ?, ?, ?, ?)`,
     ).run(identity, basename(file), now.toISOString(), auditId);

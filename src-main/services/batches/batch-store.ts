@@ -46,13 +46,16 @@ type BatchRow = {
   updatedAt: string;
   validatedAt: string | null;
   submittedAt: string | null;
+  /** The team server `batch push` submitted this batch on: closed here (README "Push a batch to the server"). */
+  pushedTo: string | null;
 };
 
 const BATCH_COLUMNS = `id, batch_no AS batchNo, batch_type AS batchType, pay_type AS payType, currency, channel_id AS channelId,
   allocation_level AS allocationLevel, status, lockbox_no AS lockboxNo, batch_date AS batchDate, control_count AS controlCount,
   control_total_minor AS controlTotalMinor, note, header_json AS headerJson, footer_json AS footerJson,
   parent_batch_id AS parentBatchId, source_file AS sourceFile, template_name AS templateName, created_at AS createdAt,
-  updated_at AS updatedAt, validated_at AS validatedAt, submitted_at AS submittedAt`;
+  updated_at AS updatedAt, validated_at AS validatedAt, submitted_at AS submittedAt,
+  (SELECT server_url FROM batch_pushes p WHERE p.batch_id = batches.id) AS pushedTo`;
 
 /** Loads a batch row or throws not_found. */
 export function loadBatchRow(db: Database.Database, batchId: number): BatchRow {
@@ -67,6 +70,16 @@ export function assertEditable(batch: BatchRow): void {
   if (batch.status === 'submitted')
     throw conflict('batch-submitted', `batch ${batch.batchNo} is submitted and can no longer change`);
   if (batch.status === 'discarded') throw conflict('batch-discarded', `batch ${batch.batchNo} was discarded`);
+  assertNotPushed(batch);
+}
+
+/** Throws when `batch push` submitted the batch on a team server: it posts there, never again here. */
+export function assertNotPushed(batch: BatchRow): void {
+  if (batch.pushedTo !== null)
+    throw conflict(
+      'batch-pushed',
+      `batch ${batch.batchNo} was pushed to ${batch.pushedTo} and submitted there; it can no longer change or be submitted here`,
+    );
 }
 
 /** A batch with its live zero-proof figures and per-status counts and totals. */
@@ -83,7 +96,7 @@ export function getBatch(db: Database.Database, batchId: number): BatchDto {
     countsByStatus[g.status] = g.n;
     totalsByStatus[g.status] = g.s;
   }
-  const { headerJson, footerJson, ...rest } = b;
+  const { headerJson, footerJson, pushedTo: _pushedTo, ...rest } = b;
   return {
     ...rest,
     exponent: exponentOf(db, b.currency),

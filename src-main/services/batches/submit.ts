@@ -12,7 +12,7 @@ import { setPoster } from '../../ledger/set-posting';
 import { reversePayment } from '../../ledger/reversals';
 import { getSetting } from '../../ledger/settings';
 import type { SuspendedPaymentRow } from '../../ledger/suspense-posting';
-import { getBatch, loadBatchRow, touchBatch } from './batch-store';
+import { assertNotPushed, getBatch, loadBatchRow, touchBatch } from './batch-store';
 import { applyBankReturns } from '../returns/apply';
 import { postRefund } from './refunds';
 import { plannedVerdicts } from './planned';
@@ -489,6 +489,7 @@ function submitInTransaction(
   const out = db.transaction((): BatchSubmitDto => {
     const batch = loadBatchRow(db, input.batchId);
     if (batch.status === 'submitted') return alreadySubmitted(db, batch, 'batch');
+    assertNotPushed(batch);
     if (batch.status !== 'validated')
       throw conflict('not-validated', `batch ${batch.batchNo} must be validated before it is submitted`);
     const override = zeroProofGate(db, batch, input, operatorId);
@@ -624,6 +625,7 @@ function submitPerEntry(
   const prep = db.transaction((): Prep => {
     const batch = loadBatchRow(db, input.batchId);
     if (batch.status === 'submitted') return { done: alreadySubmitted(db, batch, 'account') };
+    assertNotPushed(batch);
     if (batch.status !== 'validated')
       throw conflict('not-validated', `batch ${batch.batchNo} must be validated before it is submitted`);
     const override = zeroProofGate(db, batch, input, operatorId);

@@ -22,6 +22,7 @@ import {
   type BankFilePreviewDto,
   type BatchFileDto,
   type BatchImportDto,
+  type BatchPushDto,
   type BatchReportDto,
   type ImportTemplateDto,
   type TemplateProposalDto,
@@ -336,8 +337,28 @@ export const deskCommands = {
   'batches:import-batch-file': defineCommand({
     roles: DESK,
     changes: 'batches',
-    input: z.strictObject({ file: filePath.optional(), ...uploadedFile }).refine(oneSource, oneSourceMessage),
+    input: z
+      .strictObject({
+        file: filePath.optional(),
+        ...uploadedFile,
+        /**
+         * A push from another ledger (`batch push`): the batch already recreated here from the same origin is
+         * answered instead of a new one (a submitted one too, so a retried push never posts twice).
+         */
+        push: z.boolean().optional(),
+      })
+      .refine(oneSource, oneSourceMessage),
   }).output<BatchDto>(),
+  'batches:mark-pushed': defineCommand({
+    roles: DESK,
+    input: z.strictObject({
+      batchId: id,
+      /** The team server the batch was submitted on, and its batch there. */
+      serverUrl: z.url().max(500),
+      serverBatchId: id,
+      serverBatchNo: z.string().min(1).max(80),
+    }),
+  }).output<BatchPushDto>(),
   'batches:preview-file': defineCommand({
     roles: ANY,
     input: z
