@@ -228,6 +228,14 @@ describe('batch push', () => {
       .prepare('SELECT count(*) AS n FROM payments WHERE batch_id = ?')
       .get(b.id);
     expect(posted).toEqual({ n: 0 });
+
+    // The local copy can be put away (discarded): it posts nothing, and a later push refuses it.
+    const put = await localApp.dispatch('batches:discard', { batchId: b.id });
+    expect(put).toMatchObject({ ok: true, value: { status: 'discarded' } });
+    expect(localApp.ctx.ledger.sqlite.prepare('SELECT count(*) AS n FROM payments').get()).toEqual({ n: 0 });
+    const afterDiscard = await push(b.id);
+    expect(afterDiscard.code).not.toBe(0);
+    expect(onServer(b.id).payments).toHaveLength(3);
   });
 
   it('a push whose import answer was lost, then retried, makes one batch and posts once', async () => {

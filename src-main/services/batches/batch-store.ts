@@ -65,11 +65,16 @@ export function loadBatchRow(db: Database.Database, batchId: number): BatchRow {
   return row;
 }
 
-/** Throws unless the batch can still be edited (open or validated). */
-export function assertEditable(batch: BatchRow): void {
+/** Throws unless the batch is still open or validated here (a pushed one included). */
+function assertUnsubmitted(batch: BatchRow): void {
   if (batch.status === 'submitted')
     throw conflict('batch-submitted', `batch ${batch.batchNo} is submitted and can no longer change`);
   if (batch.status === 'discarded') throw conflict('batch-discarded', `batch ${batch.batchNo} was discarded`);
+}
+
+/** Throws unless the batch can still be edited (open or validated, and not pushed to a team server). */
+export function assertEditable(batch: BatchRow): void {
+  assertUnsubmitted(batch);
   assertNotPushed(batch);
 }
 
@@ -758,7 +763,8 @@ export function discardBatch(
 ): BatchDto {
   return db.transaction((): BatchDto => {
     const batch = loadBatchRow(db, input.batchId);
-    assertEditable(batch);
+    // A pushed batch lives on the server now; its local copy may be put away.
+    assertUnsubmitted(batch);
     db.prepare(`UPDATE batches SET status = 'discarded', updated_at = ? WHERE id = ?`).run(
       now.toISOString(),
       batch.id,
