@@ -1,0 +1,87 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openApp, type App } from '../../src-main/app-context';
+import { workerJobRunner } from '../../src-main/jobs/worker-runner';
+import type { Result } from '../../src-shared/api/result';
+import type { BatchImportDto } from '../../src-shared/dto/batches';
+import { tempDir } from '../helpers/temp';
+
+/**
+ * Found by bench/soak-team.ts (issue #17): the team server runs long jobs in worker threads, each on its own
+ * connection to the ledger file, while the main thread keeps answering other operators on its connection. A
+ * command of the main thread that reads and then writes in a deferred transaction (BEGIN, the default of
+ * better-sqlite3's db.transaction) while a job's transaction writes cannot upgrade its stale read snapshot once the
+ * job commits: SQLite answers SQLITE_BUSY at once (busy_timeout does not help), and the command fails as
+ * `internal` ("database is locked"). On the server an analyst's move, a clerk's validate or submit fail that way
+ * whenever another clerk's job writes at the same moment.
+ */
+
+const ADMIN = { login: 'chief', password: 'marble kettle sunrise' };
+
+describe('concurrent writes on one ledger file (the team server: jobs in workers, commands in the main thread)', () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const c of cleanups.splice(0).reverse()) c();
+  });
+
+  it('answers every command of the main thread while a job writes in a worker, never "database is locked"', async () => {
+    const tmp = tempDir('paydesk-concurrent-');
+    cleanups.push(tmp.cleanup);
+    const file = join(tmp.dir, 'team.sqlite');
+    const app: App = openApp({
+      file,
+      login: ADMIN.login,
+      migrationsFolder: 'db/migrations',
+      jobs: (c) => workerJobRunner(c.ledger.file),
+    });
+    cleanups.push(() => app.close());
+    const must = <T>(r: Result<unknown>): T => {
+      if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+      return r.value as T;
+    };
+    must(await app.dispatch('operators:set-password', ADMIN));
+    must(await app.dispatch('demo:load', { accounts: 500, seed: 3 }));
+
+    const payers = (
+      app.ctx.ledger.sqlite
+        .prepare(
+          `SELECT account_no AS no FROM accounts WHERE status = 'active' AND currency = 'USD' AND is_suspense = 0 ORDER BY id LIMIT 100`,
+        )
+        .all() as { no: string }[]
+    ).map((a) => a.no);
+    // A bank file of the stock CSV layout, big enough that its validation writes for a while.
+    const csv = join(tmp.dir, 'day.csv');
+    const lines = ['account,amount,date,check,payer,reference'];
+    for (let i = 0; i < 30_000; i++)
+      lines.push(
+        `${payers[i % payers.length]},${1 + (i % 90)}.25,2026-11-20,${700_000 + i},Payer ${i % 97},R${i}`,
+      );
+    writeFileSync(csv, lines.join('\n') + '\n');
+    const imported = must<BatchImportDto>(
+      await app.dispatch('batches:import-file', { file: csv, templateName: 'Stock CSV', payType: 10012 }),
+    );
+
+    // While the worker validates, another operator records payments one after another in the main thread.
+    let validating = true;
+    const validated = app.dispatch('batches:validate', { batchId: imported.batch.id }).finally(() => {
+      validating = false;
+    });
+    const failures: string[] = [];
+    let recorded = 0;
+    for (let n = 0; validating || n < 5; n++) {
+      const r = await app.dispatch('payments:record', {
+        accountNo: payers[n % payers.length]!,
+        amount: '3',
+      });
+      if (r.ok) recorded++;
+      else failures.push(`payments:record (main) ${r.error.code}: ${r.error.message}`);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const v = await validated;
+    if (!v.ok) failures.unshift(`batches:validate (worker) ${v.error.code}: ${v.error.message}`);
+    expect(recorded + failures.length).toBeGreaterThan(1);
+    // Neither side may fail for the other: both are ordinary work of two operators at the same time.
+    expect(failures).toEqual([]);
+  }, 120_000);
+});
