@@ -229,8 +229,20 @@ function assertKnownMigrations(file: string, journal: JournalEntry[], key: strin
   }
 }
 
+/**
+ * Makes `db.transaction(fn)()` begin IMMEDIATE on this connection (`.deferred` stays available). Jobs write from
+ * worker threads on their own connections while the main thread answers other operators: a deferred transaction
+ * that read first cannot upgrade its stale snapshot once another connection committed, and SQLite answers
+ * "database is locked" at once, without waiting. IMMEDIATE takes the write lock up front and waits (busy_timeout).
+ */
+function beginImmediateByDefault(sqlite: Database.Database): void {
+  const plain = sqlite.transaction.bind(sqlite);
+  sqlite.transaction = ((fn: (...args: never[]) => unknown) => plain(fn).immediate) as typeof sqlite.transaction;
+}
+
 /** Applies the connection pragmas every Paydesk connection uses. */
 export function applyPragmas(sqlite: Database.Database, memory: boolean): void {
+  beginImmediateByDefault(sqlite);
   if (!memory) sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
