@@ -237,7 +237,10 @@ function assertKnownMigrations(file: string, journal: JournalEntry[], key: strin
  */
 function beginImmediateByDefault(sqlite: Database.Database): void {
   const plain = sqlite.transaction.bind(sqlite);
-  sqlite.transaction = ((fn: (...args: never[]) => unknown) => plain(fn).immediate) as typeof sqlite.transaction;
+  sqlite.transaction = ((fn: (...args: never[]) => unknown) =>
+    // The variants are closures that need no `this`, and each carries its siblings (.deferred, .immediate, ...).
+    // eslint-disable-next-line @typescript-eslint/unbound-method
+    plain(fn).immediate) as typeof sqlite.transaction;
 }
 
 /** Applies the connection pragmas every Paydesk connection uses. */

@@ -4,7 +4,7 @@ import type { CommandName, CommandOutput, ParsedInput } from '../../src-shared/a
 import { COMMANDS, commandDef } from '../../src-shared/api/registry';
 import type { AppError, FieldIssue, Result } from '../../src-shared/api/result';
 import { textIssues } from '../../src-shared/text';
-import { AppFailure } from '../ledger/errors';
+import { AppFailure, ledgerBusy } from '../ledger/errors';
 import type { Logger } from '../services/context';
 
 /** The one handler map: every command, its parsed input, its output. */
@@ -33,6 +33,8 @@ export function zodIssues(error: ZodError): FieldIssue[] {
 /** Maps any thrown value to an AppError; unknown errors become `internal` with a correlation id only. */
 export function toAppError(err: unknown, log: Logger, command: string): AppError {
   if (err instanceof AppFailure) return err.error;
+  const busy = ledgerBusy(err);
+  if (busy) return busy;
   const correlationId = randomUUID();
   log.error('command failed', {
     command,

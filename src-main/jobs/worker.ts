@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { attachLedger, type Ledger } from '../../db/client';
 import type { AppError } from '../../src-shared/api/result';
 import type { JobProgressDto } from '../../src-shared/dto/app';
-import { AppFailure } from '../ledger/errors';
+import { AppFailure, ledgerBusy } from '../ledger/errors';
 import { setInMemorySecretKey } from '../processors/secrets';
 import { jobFunctions, type JobEnv, type JobKind } from './registry';
 import { progressReporter } from './runner';
@@ -78,7 +78,9 @@ export async function runWorkerJob(
     const fn = jobFunctions[data.kind] as (e: JobEnv, input: unknown) => unknown;
     post({ type: 'done', output: await fn(env, data.input) });
   } catch (err) {
+    const busy = ledgerBusy(err);
     if (err instanceof AppFailure) post({ type: 'error', known: true, error: err.error });
+    else if (busy) post({ type: 'error', known: true, error: busy });
     else {
       const e = err instanceof Error ? err : new Error(String(err));
       post({

@@ -50,3 +50,17 @@ export function cancelled(message: string, job?: { jobId: string; kind: string }
 export function isCancelled(err: unknown): err is AppFailure {
   return err instanceof AppFailure && err.error.code === 'cancelled';
 }
+
+/**
+ * The ledger file stayed locked by another writer (a job, another process) longer than the connection waits: the
+ * transaction was rolled back whole, so the same call may simply be tried again. Null for any other error.
+ */
+export function ledgerBusy(err: unknown): AppError | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY')) return null;
+  return {
+    code: 'conflict',
+    rule: 'ledger-busy',
+    message: 'the ledger is busy with other work (a running job); nothing was changed: try again in a moment',
+  };
+}

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openApp, type App } from '../../src-main/app-context';
@@ -84,4 +85,36 @@ describe('concurrent writes on one ledger file (the team server: jobs in workers
     // Neither side may fail for the other: both are ordinary work of two operators at the same time.
     expect(failures).toEqual([]);
   }, 120_000);
+
+  it('answers a clear, retryable conflict (not internal) when another writer holds the ledger too long', async () => {
+    const tmp = tempDir('paydesk-busy-');
+    cleanups.push(tmp.cleanup);
+    const file = join(tmp.dir, 'busy.sqlite');
+    const app: App = openApp({ file, login: ADMIN.login, migrationsFolder: 'db/migrations' });
+    cleanups.push(() => app.close());
+    expect((await app.dispatch('operators:set-password', ADMIN)).ok).toBe(true);
+    expect((await app.dispatch('demo:load', { accounts: 20, seed: 5 })).ok).toBe(true);
+    const accountNo = (
+      app.ctx.ledger.sqlite
+        .prepare(`SELECT account_no AS no FROM accounts WHERE is_suspense = 0 AND status = 'active' LIMIT 1`)
+        .get() as { no: string }
+    ).no;
+    const count = () =>
+      (app.ctx.ledger.sqlite.prepare('SELECT count(*) AS n FROM payments').get() as { n: number }).n;
+    const before = count();
+
+    // Another process (a job, a second desktop on a shared file) holds the write lock longer than we wait.
+    const other = new Database(file);
+    cleanups.push(() => other.close());
+    other.exec('BEGIN IMMEDIATE');
+    app.ctx.ledger.sqlite.pragma('busy_timeout = 100');
+    const r = await app.dispatch('payments:record', { accountNo, amount: '7.00' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'conflict', rule: 'ledger-busy' } });
+    other.exec('ROLLBACK');
+
+    // Nothing of it was kept; the same call goes through once the ledger is free.
+    expect(count()).toBe(before);
+    expect((await app.dispatch('payments:record', { accountNo, amount: '7.00' })).ok).toBe(true);
+    expect(count()).toBe(before + 1);
+  });
 });
