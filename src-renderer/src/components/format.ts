@@ -1,6 +1,6 @@
 import { KNOWN_EXPONENTS, type Minor } from '../../../src-shared/money';
 import { formatLocalAmount } from './amount';
-import { chosenLocale, formatIsoDate, userLocale } from './locale';
+import { chosenLocale, dateTimeFormat, formatIsoDate, userLocale } from './locale';
 import type { CurrencyDto } from '../../../src-shared/dto/app';
 
 /** Formats integer minor units for display; `withCode` appends the ISO currency code. */
@@ -36,8 +36,6 @@ export function formatDate(iso: string | null | undefined): string {
   return iso ? formatIsoDate(iso) : '—';
 }
 
-const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
-
 /**
  * Formats an ISO timestamp as local date and time to the minute: "YYYY-MM-DD HH:MM" until the user chooses a
  * locale (as dates), then that locale's numeric date and time ("04.12.2026, 09:15"). "—" when absent.
@@ -53,21 +51,15 @@ export function formatLocalDateTime(
     const two = (n: number) => String(n).padStart(2, '0');
     return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
   }
-  let format = dateTimeFormats.get(locale);
-  if (!format) {
-    format = new Intl.DateTimeFormat(locale, {
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    });
-    dateTimeFormats.set(locale, format);
-  }
+  const format = dateTimeFormat(locale, {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
   return format.format(d);
 }
-
-const stampFormats = new Map<string, Intl.DateTimeFormat>();
 
 /**
  * Writes a stored timestamp ("2026-12-04T09:15:30.123Z" or "2026-12-04 09:15") by its own wall-clock digits, to
@@ -85,20 +77,15 @@ export function formatTimestamp(
   const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?/.exec(iso);
   if (!m) return iso;
   if (!locale) return iso.replace('T', ' ').slice(0, precision === 'second' ? 19 : 16);
-  const key = `${locale}|${precision}`;
-  let format = stampFormats.get(key);
-  if (!format) {
-    format = new Intl.DateTimeFormat(locale, {
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      ...(precision === 'second' ? { second: '2-digit' as const } : {}),
-      timeZone: 'UTC',
-    });
-    stampFormats.set(key, format);
-  }
+  const format = dateTimeFormat(locale, {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    ...(precision === 'second' ? { second: '2-digit' as const } : {}),
+    timeZone: 'UTC',
+  });
   const [y, mo, d, h, mi, s] = m.slice(1).map((p) => Number(p ?? 0)) as [
     number,
     number,

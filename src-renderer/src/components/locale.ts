@@ -57,7 +57,18 @@ export function saveUserLocale(locale: string | null): void {
   for (const listener of [...listeners]) listener();
 }
 
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** One Intl.DateTimeFormat per locale and options, built once (building one costs far more than using it). */
+export function dateTimeFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let format = dateTimeFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, options);
+    dateTimeFormats.set(key, format);
+  }
+  return format;
+}
 
 /**
  * Writes an ISO date (YYYY-MM-DD) for display. Until the user chooses a locale the ISO form is kept (it is
@@ -65,16 +76,12 @@ const dateFormats = new Map<string, Intl.DateTimeFormat>();
  */
 export function formatIsoDate(iso: string, locale: string | null = chosenLocale()): string {
   if (!locale || !/^\d{4}-\d{2}-\d{2}$/.test(iso)) return iso;
-  let format = dateFormats.get(locale);
-  if (!format) {
-    format = new Intl.DateTimeFormat(locale, {
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      timeZone: 'UTC',
-    });
-    dateFormats.set(locale, format);
-  }
+  const format = dateTimeFormat(locale, {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    timeZone: 'UTC',
+  });
   return format.format(new Date(`${iso}T00:00:00Z`));
 }
 
