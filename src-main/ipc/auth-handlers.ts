@@ -68,7 +68,7 @@ export function createAuthHandlers(ctx: ServiceContext): Pick<Handlers, keyof ty
     c.principal = principal;
     c.locked = false;
     c.lastSeenMs = Date.now();
-    ctx.emit('auth:changed', { locked: false });
+    ctx.emit('auth:changed', { locked: false, clientId: c.id });
     return status();
   };
   return {

@@ -41,7 +41,8 @@ export type EventPayloads = {
   'job:finished': JobFinishedDto;
   'ledger:changed': { what: string };
   /** Sessions were locked (OS lock) or signed out: re-read auth:status. */
-  'auth:changed': { locked: boolean };
+  /** `clientId` names the one session whose sign-in changed; without it every session is concerned (lock all). */
+  'auth:changed': { locked: boolean; clientId?: string };
   /** A running ledger check found a violation (streamed as found; the command's result lists them too). */
   'ledger:violation': LedgerViolationDto;
 };

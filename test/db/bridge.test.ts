@@ -491,6 +491,26 @@ describe('loopback bridge', () => {
     }
     expect(await accountCount()).toBeGreaterThanOrEqual(300);
   });
+
+  it("tells a session of its own sign-in only: another operator's sign-in does not reset this page", async () => {
+    const a = await launch(bridge);
+    const b = await launch(bridge);
+    expect((await invoke(bridge, a, 'auth:sign-in', ALICE)).ok).toBe(true);
+    const streamA = await openEvents(bridge, a);
+    const streamB = await openEvents(bridge, b);
+    try {
+      expect((await invoke(bridge, b, 'auth:sign-in', BOB)).ok).toBe(true);
+      await expect
+        .poll(() => streamB.events.some((e) => e.event === 'auth:changed'), { timeout: 5000 })
+        .toBe(true);
+      // A page that heard every sign-in dropped its whole cache (and any open dialog) whenever a colleague signed in.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(streamA.events.filter((e) => e.event === 'auth:changed')).toEqual([]);
+    } finally {
+      streamA.close();
+      streamB.close();
+    }
+  });
 });
 
 describe('bridge sessions expire', () => {
