@@ -8,6 +8,7 @@ import { startTeamServer, type TeamServer } from '../../src-main/bridge/team-ser
 import { workerJobRunner } from '../../src-main/jobs/worker-runner';
 import type { BatchDto } from '../../src-shared/dto/batches';
 import { ARTIFACTS_DIR, CHROMIUM_ARGS, ensureRendererBuilt, RENDERER_DIR } from './helpers';
+import { suspend } from '../helpers/suspense';
 import { signIn } from './sign-in';
 
 // Issue #17: two operators of one team server, each in their own browser, see each other's work without a
@@ -16,6 +17,7 @@ import { signIn } from './sign-in';
 
 const KIM = { login: 'kim', password: 'violet-tulip-harbour-7' };
 const SAM = { login: 'sam', password: 'marble-kettle-sunrise-3' };
+const ANA = { login: 'ana', password: 'copper-lantern-meadow-5' };
 
 type Answer = { ok: boolean; value?: unknown; error?: { message: string } };
 
@@ -40,6 +42,7 @@ describe('team server in Chromium: two operators, one ledger', () => {
   let sam: Page;
   const errors: string[] = [];
   let accounts: string[];
+  let cases: number[];
 
   const openPage = async (): Promise<Page> => {
     const context = await browser.newContext({
@@ -72,6 +75,7 @@ describe('team server in Chromium: two operators, one ledger', () => {
     for (const [who, roles] of [
       [KIM, ['clerk']],
       [SAM, ['supervisor']],
+      [ANA, ['analyst']],
     ] as const) {
       const r = await app.dispatch('operators:add', { ...who, name: who.login, roles });
       expect(r.ok).toBe(true);
@@ -84,6 +88,10 @@ describe('team server in Chromium: two operators, one ledger', () => {
         )
         .all() as { a: string }[]
     ).map((r) => r.a);
+    cases = await suspend(app, [
+      { amount: '31.00', payerName: 'Queue Case One' },
+      { amount: '32.00', payerName: 'Queue Case Two' },
+    ]);
     server = await startTeamServer({ app, staticDir: RENDERER_DIR, port: 0, log: () => undefined });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     kim = await openPage();
@@ -160,6 +168,34 @@ describe('team server in Chromium: two operators, one ledger', () => {
       (await invoke<{ operator: { login: string } }>(page, 'auth:status', {})).operator.login;
     expect(await who(kim)).toBe(KIM.login);
     expect(await who(sam)).toBe(SAM.login);
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it("a suspense case one analyst assigns leaves the other's unassigned queue without a reload", async () => {
+    const ana = await openPage();
+    await signIn(ana, ANA.login, ANA.password, { url: `${server.url}/#/suspense` });
+    await sam.goto(`${server.url}/#/suspense`);
+    for (const page of [ana, sam]) {
+      await page.getByTestId('suspense-page').waitFor();
+      await page.getByTestId('owner-none').click();
+    }
+    const row = (page: Page, id: number) =>
+      page.locator(`[data-testid="suspense-grid"] .ag-row[row-id="${id}"] .ag-cell[col-id="paymentId"]`);
+    for (const id of cases) await row(sam, id).waitFor();
+
+    // Ana takes the first case for an action owner in her page (Payment Center's Assign owner).
+    const owners = await invoke<{ id: number }[]>(ana, 'codes:list', { domainId: 15 });
+    expect(owners.length).toBeGreaterThan(0);
+    await invoke(ana, 'suspense:assign', { paymentIds: [cases[0]], owner: owners[0]!.id });
+
+    // Sam's unassigned queue hears the change over his own stream: the case leaves, the other one stays.
+    await row(sam, cases[0]!).waitFor({ state: 'detached', timeout: 15_000 });
+    expect(await row(sam, cases[1]!).count()).toBe(1);
+    await row(ana, cases[0]!).waitFor({ state: 'detached', timeout: 15_000 });
+    await sam.screenshot({
+      path: join(ARTIFACTS_DIR, 'team-server-suspense-sam.png'),
+      animations: 'disabled',
+    });
     expect(errors).toEqual([]);
   }, 120_000);
 });
