@@ -188,12 +188,12 @@ export function streamEvents(
   res.write(': connected\n\n');
   streams.add(res);
   const unsubscribe = app.subscribe((event, payload) => {
-    // A signed-out or locked page hears only that the sign-in state changed, not what the ledger did; and only
-    // its own sign-in (another operator's would reset this page's cache and close its dialogs).
-    if (event === 'auth:changed') {
-      const of = (payload as { clientId?: string }).clientId;
-      if (of !== undefined && of !== client.id) return;
-    } else if (!client.principal || client.locked) return;
+    // An event that names a session is that session's own (its sign-in, its job's progress): another operator's
+    // would reset this page's cache or show a job it cannot follow. A signed-out or locked page hears only that
+    // the sign-in state changed, not what the ledger did.
+    const of = (payload as { clientId?: unknown } | null)?.clientId;
+    if (typeof of === 'string' && of !== client.id) return;
+    if (event !== 'auth:changed' && (!client.principal || client.locked)) return;
     res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
   });
   const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);

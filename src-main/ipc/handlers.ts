@@ -35,6 +35,7 @@ import { createDeskOpsHandlers } from './desk-ops-handlers';
 import { recordPayment } from '../ledger/record-payment';
 import { exportBatchFile, importBatchFile } from '../services/batches/batch-file';
 import { markPushed } from '../services/batches/push';
+import { currentClient } from '../services/identity/client';
 import { listTemplates, previewBankFile, saveTemplate } from '../services/batches/import-file';
 import { detectTemplatesFor } from '../services/batches/detect-templates';
 import { allocateEntry, entryAllocationView } from '../services/batches/entry-allocation';
@@ -68,7 +69,8 @@ export function activeJobsOf(ctx: ServiceContext): ActiveJobs {
 }
 
 /**
- * Runs a heavy job (in the worker in the app) with progress events to every listener. The first event
+ * Runs a heavy job (in the worker in the app) with progress events to the client that started it (a team
+ * server's other sessions hear only the ledger change it makes). The first event
  * (phase `starting`) announces the job's id at once, so a progress bar can offer Cancel before any work is done.
  * A cancel is audited when the job has stopped (never while its transaction holds the ledger's write lock).
  */
@@ -81,6 +83,9 @@ export function runJob<K extends JobKind>(
   const operatorId = ctx.operator.id;
   const job = jobs.start(kind, operatorId);
   const { jobId } = job;
+  // Addressed to the caller's session: another operator's status bar would show this job and offer its Cancel.
+  const clientId = currentClient()?.id;
+  const to = clientId === undefined ? {} : { clientId };
   const finished = (ok: boolean, message: string, cancelled: boolean): void => {
     jobs.finish(jobId);
     if (job.cancelledBy) {
@@ -100,16 +105,16 @@ export function runJob<K extends JobKind>(
         },
       });
     }
-    ctx.emit('job:finished', { jobId, kind, ok, message, ...(cancelled ? { cancelled } : {}) });
+    ctx.emit('job:finished', { jobId, kind, ok, message, ...(cancelled ? { cancelled } : {}), ...to });
   };
-  ctx.emit('job:progress', { jobId, kind, phase: 'starting', done: 0, total: 0, ratePerSec: 0 });
+  ctx.emit('job:progress', { jobId, kind, phase: 'starting', done: 0, total: 0, ratePerSec: 0, ...to });
   return ctx.jobs
     .run(kind, input, {
       now: ctx.clock(),
       operatorId,
       jobId,
       signal: job.controller.signal,
-      onProgress: (p) => ctx.emit('job:progress', p),
+      onProgress: (p) => ctx.emit('job:progress', { ...p, ...to }),
     })
     .then(
       (out) => {

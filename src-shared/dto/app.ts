@@ -65,6 +65,8 @@ export type JobProgressDto = {
   done: number;
   total: number;
   ratePerSec: number;
+  /** The session that started the job; a shared server sends the event to that session only. */
+  clientId?: string;
 };
 
 /** A cancel request taken: the job stops at its next progress call (within about a second). */
@@ -78,4 +80,6 @@ export type JobFinishedDto = {
   message: string;
   /** True when the job stopped because it was cancelled. */
   cancelled?: boolean;
+  /** The session that started the job; a shared server sends the event to that session only. */
+  clientId?: string;
 };

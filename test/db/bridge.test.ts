@@ -511,6 +511,37 @@ describe('loopback bridge', () => {
       streamB.close();
     }
   });
+
+  it("shows a job's progress to the session that started it only; the ledger change reaches everyone", async () => {
+    const a = await launch(bridge);
+    const b = await launch(bridge);
+    expect((await invoke(bridge, a, 'auth:sign-in', ALICE)).ok).toBe(true);
+    expect((await invoke(bridge, b, 'auth:sign-in', BOB)).ok).toBe(true);
+    const streamA = await openEvents(bridge, a);
+    const streamB = await openEvents(bridge, b);
+    try {
+      const batch = await invoke(bridge, a, 'batches:create', {
+        batchType: 'payment',
+        payType: 10012,
+        currency: 'USD',
+      });
+      expect(batch.ok).toBe(true);
+      const batchId = (batch.value as unknown as { id: number }).id;
+      expect((await invoke(bridge, a, 'batches:validate', { batchId })).ok).toBe(true);
+      await expect
+        .poll(() => streamB.events.some((e) => e.event === 'ledger:changed'), { timeout: 5000 })
+        .toBe(true);
+      await expect
+        .poll(() => streamA.events.some((e) => e.event === 'job:finished'), { timeout: 5000 })
+        .toBe(true);
+      expect(streamA.events.some((e) => e.event === 'job:progress')).toBe(true);
+      // Another operator's status bar showed Alice's job, with a Cancel button for it.
+      expect(streamB.events.filter((e) => e.event.startsWith('job:'))).toEqual([]);
+    } finally {
+      streamA.close();
+      streamB.close();
+    }
+  });
 });
 
 describe('bridge sessions expire', () => {
