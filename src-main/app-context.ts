@@ -16,6 +16,7 @@ import { approvalGuard, bindExecutor } from './services/approvals/approvals';
 import { PAYDESK_VERSION } from './version';
 import { seedStockTemplates } from './services/batches/stock-templates';
 import { createUploadStore, uploadsRootFor, type UploadStore } from './services/uploads';
+import { sqliteStorage } from '../db/storage/sqlite';
 
 /** How to open the services for one front door. */
 export type AppOptions = {
@@ -88,6 +89,7 @@ export function openApp(opts: AppOptions): App {
     const clients = new Set<Client>();
     const ctx: ServiceContext = {
       ledger,
+      storage: sqliteStorage(ledger.sqlite),
       clock,
       // The operator of the call being served: dispatch sets the client, whose principal the gate checked.
       get operator() {

@@ -10,14 +10,13 @@ import {
   removeSuspended,
   reverseSuspenseCase,
 } from '../services/suspense/moves';
+import { exportSuspense, searchSuspense } from '../services/suspense/search';
 import {
   deleteSearch,
-  exportSuspense,
   listSavedSearches,
   renameSearch,
   saveSearch,
-  searchSuspense,
-} from '../services/suspense/search';
+} from '../services/suspense/saved-searches';
 
 type SuspenseCommand = Extract<keyof Handlers, `suspense:${string}`>;
 
@@ -37,9 +36,9 @@ export function suspenseHandlers(ctx: ServiceContext): Pick<Handlers, SuspenseCo
     'suspense:note': (input) => addNote(db, input, ctx.clock(), ctx.operator.id),
     'suspense:change-reason': (input) => changeReason(db, input, ctx.clock(), ctx.operator.id),
     'suspense:export': (input) => exportSuspense(db, input.paymentIds, ctx.clock()),
-    'suspense:saved-searches': () => listSavedSearches(db, ctx.operator.id),
-    'suspense:save-search': (input) => saveSearch(db, input, ctx.clock(), ctx.operator.id),
-    'suspense:delete-search': (input) => deleteSearch(db, input.id, ctx.operator.id),
-    'suspense:rename-search': (input) => renameSearch(db, input, ctx.clock(), ctx.operator.id),
+    'suspense:saved-searches': () => listSavedSearches(ctx.storage, ctx.operator.id),
+    'suspense:save-search': (input) => saveSearch(ctx.storage, input, ctx.clock(), ctx.operator.id),
+    'suspense:delete-search': (input) => deleteSearch(ctx.storage, input.id, ctx.operator.id),
+    'suspense:rename-search': (input) => renameSearch(ctx.storage, input, ctx.clock(), ctx.operator.id),
   };
 }

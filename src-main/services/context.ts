@@ -1,4 +1,5 @@
 import type { Ledger } from '../../db/client';
+import type { Storage } from '../../db/storage/port';
 import type { EventName, EventPayloads } from '../../src-shared/api/contract';
 import type { OperatorDto } from '../../src-shared/dto/app';
 import type { JobRunner } from './job-port';
@@ -16,6 +17,8 @@ export type EventSink = <E extends EventName>(event: E, payload: EventPayloads[E
 /** Everything a service needs, passed explicitly. */
 export type ServiceContext = {
   ledger: Ledger;
+  /** The ledger behind the storage seam (db/storage): the services that have moved to repositories use it. */
+  storage: Storage;
   clock: () => Date;
   operator: OperatorDto;
   log: Logger;

@@ -7,7 +7,6 @@ import {
   AGE_BUCKETS,
   type AgeBucket,
   type SuspenseRowDto,
-  type SuspenseSavedSearchDto,
   type SuspenseSearchDto,
   type SuspenseState,
 } from '../../../src-shared/dto/suspense';
@@ -801,62 +800,4 @@ export function exportSuspense(
   const rows = toRows(raw, dayOf(now));
   const lines = [CSV_COLUMNS.join(','), ...rows.map((r) => CSV_COLUMNS.map((c) => csvField(r[c])).join(','))];
   return { csv: lines.join('\r\n') + '\r\n', rows: rows.length };
-}
-
-/** The saved searches of an operator. */
-export function listSavedSearches(db: Database.Database, operatorId: number): SuspenseSavedSearchDto[] {
-  return (
-    db
-      .prepare(
-        `SELECT id, name, filters, updated_at AS updatedAt FROM suspense_saved_searches WHERE operator_id = ? ORDER BY name`,
-      )
-      .all(operatorId) as { id: number; name: string; filters: string; updatedAt: string }[]
-  ).map((r) => ({ ...r, filters: JSON.parse(r.filters) as Record<string, unknown> }));
-}
-
-/** Saves (or replaces by name) a search of the operator. */
-export function saveSearch(
-  db: Database.Database,
-  input: { name: string; filters: SuspenseFilters },
-  now: Date,
-  operatorId: number,
-): SuspenseSavedSearchDto {
-  const at = now.toISOString();
-  db.prepare(
-    `INSERT INTO suspense_saved_searches (operator_id, name, filters, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (operator_id, name) DO UPDATE SET filters = excluded.filters, updated_at = excluded.updated_at`,
-  ).run(operatorId, input.name, JSON.stringify(input.filters), at, at);
-  const saved = listSavedSearches(db, operatorId).find((s) => s.name === input.name);
-  if (!saved) throw notFound('saved search', input.name);
-  return saved;
-}
-
-/** Deletes one of the operator's saved searches. */
-export function deleteSearch(db: Database.Database, id: number, operatorId: number): { deleted: number } {
-  const info = db
-    .prepare('DELETE FROM suspense_saved_searches WHERE id = ? AND operator_id = ?')
-    .run(id, operatorId);
-  if (info.changes === 0) throw notFound('saved search', String(id));
-  return { deleted: info.changes };
-}
-
-/** Renames one of the operator's saved searches; a name the operator already uses for another is a conflict. */
-export function renameSearch(
-  db: Database.Database,
-  input: { id: number; name: string },
-  now: Date,
-  operatorId: number,
-): SuspenseSavedSearchDto {
-  return db.transaction(() => {
-    const mine = listSavedSearches(db, operatorId);
-    if (!mine.some((s) => s.id === input.id)) throw notFound('saved search', String(input.id));
-    if (mine.some((s) => s.id !== input.id && s.name === input.name))
-      throw conflict('search-name-taken', `you already have a saved search named "${input.name}"`);
-    db.prepare(
-      'UPDATE suspense_saved_searches SET name = ?, updated_at = ? WHERE id = ? AND operator_id = ?',
-    ).run(input.name, now.toISOString(), input.id, operatorId);
-    const renamed = listSavedSearches(db, operatorId).find((s) => s.id === input.id);
-    if (!renamed) throw notFound('saved search', String(input.id));
-    return renamed;
-  })();
 }

@@ -1,0 +1,99 @@
+import type { SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import pg from 'pg';
+import { exactInteger, UniqueViolation, type Storage, type Tx, type TxOptions } from './port';
+
+const dialect = new PgDialect();
+
+/** PostgreSQL type oids whose text the adapter parses itself. */
+const INT8 = 20;
+const NUMERIC = 1700;
+
+/**
+ * bigint (minor units, ids, counts) as exact numbers: pg hands int8 over as a string by default, and a
+ * string must never reach a DTO, nor a float stand in for money. Values beyond 2^53 - 1 are refused.
+ */
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown => {
+    if (oid === INT8 || oid === NUMERIC) return (text: string) => exactInteger(text);
+    return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/** Serialization failures and deadlocks: the transaction may succeed when run again from the start. */
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 8;
+
+function mapError(err: unknown): unknown {
+  const e = err as { code?: unknown; constraint?: unknown };
+  if (e.code === '23505')
+    return new UniqueViolation(typeof e.constraint === 'string' ? e.constraint : undefined, err);
+  return err;
+}
+
+function txOf(client: pg.PoolClient): Tx {
+  const query = async (q: SQL): Promise<pg.QueryResult> => {
+    const { sql, params } = dialect.sqlToQuery(q);
+    try {
+      return await client.query(sql, params);
+    } catch (err) {
+      throw mapError(err);
+    }
+  };
+  return {
+    dialect: 'postgres',
+    all: async <T>(q: SQL) => (await query(q)).rows as T[],
+    get: async <T>(q: SQL) => (await query(q)).rows[0] as T | undefined,
+    run: async (q: SQL) => ({ changes: (await query(q)).rowCount ?? 0 }),
+  };
+}
+
+/** Options of the PostgreSQL adapter. */
+export type PostgresOptions = { max?: number; applicationName?: string };
+
+/** The PostgreSQL adapter over a connection pool (postgres://user@host:port/db). */
+export function postgresStorage(url: string, opts: PostgresOptions = {}): Storage {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    application_name: opts.applicationName ?? 'paydesk',
+    types,
+  });
+  // An idle client's connection dropped by the server must not crash the process; the next checkout reconnects.
+  pool.on('error', () => undefined);
+  return {
+    dialect: 'postgres',
+    async transaction<T>(fn: (t: Tx) => Promise<T>, txOpts: TxOptions = {}): Promise<T> {
+      for (let attempt = 1; ; attempt++) {
+        const client = await pool.connect();
+        let broken = false;
+        try {
+          await client.query(txOpts.serializable ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN');
+          const out = await fn(txOf(client));
+          await client.query('COMMIT');
+          return out;
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => {
+            broken = true;
+          });
+          const code =
+            ((err as { cause?: unknown }).cause as { code?: unknown } | undefined)?.code ??
+            (err as { code?: unknown }).code;
+          if (
+            txOpts.serializable &&
+            typeof code === 'string' &&
+            RETRYABLE.has(code) &&
+            attempt < MAX_ATTEMPTS
+          ) {
+            await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+            continue;
+          }
+          throw err;
+        } finally {
+          client.release(broken);
+        }
+      }
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,81 @@
+import type Database from 'better-sqlite3';
+import type { SQL } from 'drizzle-orm';
+import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
+import { UniqueViolation, type Storage, type Tx } from './port';
+
+const dialect = new SQLiteSyncDialect();
+
+/** better-sqlite3's error for a UNIQUE or PRIMARY KEY refusal, as a UniqueViolation. */
+function mapError(err: unknown): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    // "UNIQUE constraint failed: table.col, table.col": SQLite names columns, not the index.
+    const m = /constraint failed: (.+)$/.exec((err as Error).message);
+    return new UniqueViolation(m?.[1], err);
+  }
+  return err;
+}
+
+/**
+ * The SQLite adapter over an open ledger connection (the desktop's own, shared with the services that still
+ * use the driver directly). Port transactions are queued one after another and begin IMMEDIATE; their queries
+ * are synchronous underneath, so a transaction that awaits only its queries holds the connection for itself.
+ */
+export function sqliteStorage(db: Database.Database, opts: { closeDb?: boolean } = {}): Storage {
+  const statements = new Map<string, Database.Statement>();
+  const prepare = (text: string): Database.Statement => {
+    let stmt = statements.get(text);
+    if (!stmt) {
+      stmt = db.prepare(text);
+      if (statements.size >= 200) statements.delete(statements.keys().next().value as string);
+      statements.set(text, stmt);
+    }
+    return stmt;
+  };
+  const exec = <T>(query: SQL, use: (stmt: Database.Statement, params: unknown[]) => T): T => {
+    const q = dialect.sqlToQuery(query);
+    try {
+      return use(prepare(q.sql), q.params);
+    } catch (err) {
+      throw mapError(err);
+    }
+  };
+  const tx: Tx = {
+    dialect: 'sqlite',
+    all: <T>(query: SQL) => Promise.resolve(exec(query, (s, p) => s.all(...p) as T[])),
+    get: <T>(query: SQL) => Promise.resolve(exec(query, (s, p) => s.get(...p) as T | undefined)),
+    run: (query: SQL) =>
+      Promise.resolve(
+        exec(query, (s, p) => {
+          if (s.reader) return { changes: s.all(...p).length };
+          return { changes: s.run(...p).changes };
+        }),
+      ),
+  };
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    dialect: 'sqlite',
+    transaction<T>(fn: (t: Tx) => Promise<T>): Promise<T> {
+      const run = async (): Promise<T> => {
+        if (db.inTransaction) throw new Error('a port transaction cannot start inside a driver transaction');
+        db.exec('BEGIN IMMEDIATE');
+        try {
+          const out = await fn(tx);
+          db.exec('COMMIT');
+          return out;
+        } catch (err) {
+          if (db.inTransaction) db.exec('ROLLBACK');
+          throw err;
+        }
+      };
+      const next = queue.then(run, run);
+      queue = next.catch(() => undefined);
+      return next;
+    },
+    close(): Promise<void> {
+      statements.clear();
+      if (opts.closeDb) db.close();
+      return Promise.resolve();
+    },
+  };
+}

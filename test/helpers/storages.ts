@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openLedger } from '../../db/client';
+import { migratePostgres } from '../../db/storage/postgres-migrate';
+import { postgresStorage } from '../../db/storage/postgres';
+import type { Dialect, Storage } from '../../db/storage/port';
+import { sqliteStorage } from '../../db/storage/sqlite';
+import { tempDir } from './ledger';
+
+/**
+ * The storage matrix (issue #17): a test written once against the port runs on SQLite and on PostgreSQL.
+ * PostgreSQL comes from PAYDESK_TEST_PG (`.ci/run` starts a throwaway cluster with scripts/pg-throwaway.sh);
+ * without it the PostgreSQL rows are skipped, unless PAYDESK_TEST_PG_REQUIRED is set (CI), where they fail.
+ */
+export const PG_URL = process.env.PAYDESK_TEST_PG;
+
+/** One database of the matrix. */
+export type MatrixRow = {
+  dialect: Dialect;
+  /** False when this database is not available here (its tests are skipped). */
+  available: boolean;
+  /** A fresh, migrated, empty database and its storage; dispose drops it. */
+  open: () => Promise<{ storage: Storage; dispose: () => Promise<void> }>;
+};
+
+async function freshPostgres(): Promise<{ storage: Storage; dispose: () => Promise<void> }> {
+  if (!PG_URL) throw new Error('PostgreSQL is required here: set PAYDESK_TEST_PG (scripts/pg-throwaway.sh)');
+  const name = `paydesk_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(PG_URL);
+  url.pathname = `/${name}`;
+  await migratePostgres(url.toString(), 'db/migrations-pg');
+  const storage = postgresStorage(url.toString(), { max: 20 });
+  return {
+    storage,
+    dispose: async () => {
+      await storage.close();
+      const drop = new pg.Client({ connectionString: PG_URL });
+      await drop.connect();
+      await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await drop.end();
+    },
+  };
+}
+
+function freshSqlite(): Promise<{ storage: Storage; dispose: () => Promise<void> }> {
+  const { dir, cleanup } = tempDir();
+  const ledger = openLedger(`${dir}/ledger.sqlite`, 'db/migrations');
+  const storage = sqliteStorage(ledger.sqlite, { closeDb: true });
+  return Promise.resolve({
+    storage,
+    dispose: async () => {
+      await storage.close();
+      cleanup();
+    },
+  });
+}
+
+/** Both databases; PostgreSQL is "available" when configured (and then required to work). */
+export const STORAGES: MatrixRow[] = [
+  { dialect: 'sqlite', available: true, open: freshSqlite },
+  {
+    dialect: 'postgres',
+    available: PG_URL !== undefined || process.env.PAYDESK_TEST_PG_REQUIRED !== undefined,
+    open: freshPostgres,
+  },
+];
