@@ -17,6 +17,7 @@ import { PAYDESK_VERSION } from './version';
 import { seedStockTemplates } from './services/batches/stock-templates';
 import { createUploadStore, uploadsRootFor, type UploadStore } from './services/uploads';
 import { sqliteStorage } from '../db/storage/sqlite';
+import type { DesktopPort } from './services/team-connection';
 
 /** How to open the services for one front door. */
 export type AppOptions = {
@@ -36,6 +37,8 @@ export type AppOptions = {
   uploadsRoot?: string;
   /** The largest upload accepted (default MAX_STREAMED_UPLOAD_BYTES); tests lower it. */
   uploadsMaxBytes?: number;
+  /** The desktop app's settings (Electron main only): which team server its window opens. */
+  desktop?: DesktopPort;
 };
 
 /** The services opened on one ledger: context, handler map, dispatcher and an event subscription. */
@@ -90,6 +93,7 @@ export function openApp(opts: AppOptions): App {
     const ctx: ServiceContext = {
       ledger,
       storage: sqliteStorage(ledger.sqlite),
+      ...(opts.desktop ? { desktop: opts.desktop } : {}),
       clock,
       // The operator of the call being served: dispatch sets the client, whose principal the gate checked.
       get operator() {

@@ -9,7 +9,16 @@ import { defaultLedgerFile, userDataDir } from './paths';
 import { stderrLogger } from './services/context';
 import { appMenuTemplate } from './electron/app-menu';
 import { processorUrls } from './services/processors/config';
-import { createMainWindow, installSessionPolicy, isAppUrl, rendererTarget, setFrameSources } from './window';
+import { chosenTeamServer, readDesktopSettings, writeDesktopSettings } from './desktop-settings';
+import type { DesktopPort } from './services/team-connection';
+import {
+  createMainWindow,
+  installSessionPolicy,
+  isAppUrl,
+  rendererTarget,
+  setFrameSources,
+  type RendererTarget,
+} from './window';
 
 /** How start-up ended: running with a window, quitting after an error, or handed over to the first instance. */
 export type StartOutcome = 'running' | 'quit' | 'second-instance';
@@ -17,11 +26,12 @@ export type StartOutcome = 'running' | 'quit' | 'second-instance';
 let services: App | undefined;
 let unregisterIpc: (() => void) | undefined;
 let mainWindow: BrowserWindow | undefined;
+let windowTarget: RendererTarget | undefined;
 
 function showMainWindow(): void {
-  if (!services) return;
+  if (!windowTarget || (windowTarget.kind !== 'server' && !services)) return;
   if (!mainWindow || mainWindow.isDestroyed()) {
-    mainWindow = createMainWindow();
+    mainWindow = createMainWindow(windowTarget);
     mainWindow.on('closed', () => (mainWindow = undefined));
     return;
   }
@@ -50,6 +60,28 @@ function protectSecrets(file: string): void {
   }
 }
 
+/**
+ * Restarts Paydesk onto the saved choice (a team server or this computer). A --server on the command line would
+ * win over the saved choice again, so the restart drops it.
+ */
+function restartOntoSavedChoice(): void {
+  const args = process.argv
+    .slice(1)
+    .filter((a, i, all) => !a.startsWith('--server') && all[i - 1] !== '--server');
+  app.relaunch({ args });
+  app.exit(0);
+}
+
+/** The desktop's team-server setting for the services (desktop:team-server, desktop:connect-server). */
+const desktopPort: DesktopPort = {
+  teamServer: () => readDesktopSettings(userDataDir()).teamServer ?? null,
+  connect: (url) => {
+    writeDesktopSettings(userDataDir(), url === null ? {} : { teamServer: url });
+    // After the answer has reached the window that asked.
+    setTimeout(restartOntoSavedChoice, 300);
+  },
+};
+
 function openServices(): App | undefined {
   const file = defaultLedgerFile();
   protectSecrets(file);
@@ -60,6 +92,7 @@ function openServices(): App | undefined {
     return openApp({
       file,
       log: stderrLogger,
+      desktop: desktopPort,
       ...(key !== undefined ? { ledgerKey: key } : {}),
       jobs: (c) =>
         workerJobRunner(c.ledger.file, undefined, c.ledger.key === undefined ? {} : { key: c.ledger.key }),
@@ -92,6 +125,8 @@ function start(): Promise<StartOutcome> {
   app.on('will-quit', shutdown);
 
   return app.whenReady().then((): StartOutcome => {
+    // A bad --server or PAYDESK_SERVER stops the start with its reason (the catch of `started` shows it).
+    const teamServer = chosenTeamServer(process.argv, process.env, userDataDir());
     // Electron's default menu reloads the page and opens DevTools; the packaged app has neither.
     Menu.setApplicationMenu(
       Menu.buildFromTemplate(
@@ -100,11 +135,27 @@ function start(): Promise<StartOutcome> {
           platform: process.platform,
           appName: 'Paydesk',
           onAbout: () => app.showAboutPanel(),
+          ...(teamServer === null
+            ? {}
+            : {
+                teamServer,
+                onWorkLocally: () => {
+                  writeDesktopSettings(userDataDir(), {});
+                  restartOntoSavedChoice();
+                },
+              }),
         }),
       ),
     );
-    const target = rendererTarget();
+    const target = rendererTarget(teamServer);
+    windowTarget = target;
     installSessionPolicy(target);
+    if (target.kind === 'server') {
+      // The team server keeps the ledger: no file opens here and no IPC answers (its page has no preload).
+      stderrLogger.info('team server', { url: teamServer });
+      showMainWindow();
+      return 'running';
+    }
     services = openServices();
     if (!services) {
       app.quit();

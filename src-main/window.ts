@@ -4,8 +4,14 @@ import { app, BrowserWindow, net, session, type WebContents } from 'electron';
 import { contentSecurityPolicy, hostedPageOrigins } from './electron/csp';
 import { mainWindowWebPreferences } from './electron/web-preferences';
 
-/** Where the renderer comes from: the built file, or the electron-vite dev server in development. */
-export type RendererTarget = { kind: 'file'; file: string; url: string } | { kind: 'dev'; url: string };
+/**
+ * Where the renderer comes from: the built file, the electron-vite dev server in development, or a team
+ * server's own pages (issue #17), which carry their own window.api over HTTPS and never get the preload.
+ */
+export type RendererTarget =
+  | { kind: 'file'; file: string; url: string }
+  | { kind: 'dev'; url: string }
+  | { kind: 'server'; url: string };
 
 function isLoopbackHttp(raw: string): boolean {
   try {
@@ -16,8 +22,12 @@ function isLoopbackHttp(raw: string): boolean {
   }
 }
 
-/** Picks the renderer source; ELECTRON_RENDERER_URL is honoured only unpackaged and only on loopback. */
-export function rendererTarget(): RendererTarget {
+/**
+ * Picks the renderer source: a team server when one is chosen (its origin, checked by teamServerOrigin), else
+ * the built file; ELECTRON_RENDERER_URL is honoured only unpackaged and only on loopback.
+ */
+export function rendererTarget(teamServer: string | null = null): RendererTarget {
+  if (teamServer !== null) return { kind: 'server', url: `${teamServer}/` };
   const devUrl = process.env.ELECTRON_RENDERER_URL;
   // A packaged app must never load a page named by an environment variable: that page would get window.api.
   if (devUrl && !app.isPackaged && isLoopbackHttp(devUrl)) return { kind: 'dev', url: devUrl };
@@ -34,7 +44,7 @@ export function isAppUrl(raw: string, target: RendererTarget = rendererTarget())
   } catch {
     return false;
   }
-  if (target.kind === 'dev') return u.origin === new URL(target.url).origin;
+  if (target.kind !== 'file') return u.origin === new URL(target.url).origin;
   const expected = new URL(target.url);
   return u.protocol === 'file:' && u.pathname === expected.pathname;
 }
@@ -63,14 +73,16 @@ export function currentContentSecurityPolicy(target: RendererTarget = rendererTa
  */
 export function installSessionPolicy(target: RendererTarget = rendererTarget()): void {
   const ses = session.defaultSession;
-  ses.webRequest.onHeadersReceived((details, callback) => {
-    callback({
-      responseHeaders: {
-        ...details.responseHeaders,
-        'Content-Security-Policy': [currentContentSecurityPolicy(target)],
-      },
+  // A team server's pages come with the server's own policy (and its processors' card pages to frame).
+  if (target.kind !== 'server')
+    ses.webRequest.onHeadersReceived((details, callback) => {
+      callback({
+        responseHeaders: {
+          ...details.responseHeaders,
+          'Content-Security-Policy': [currentContentSecurityPolicy(target)],
+        },
+      });
     });
-  });
   if (target.kind === 'file') {
     ses.protocol.handle('file', async (request) => {
       const response = await net.fetch(request, { bypassCustomProtocolHandlers: true });
@@ -114,9 +126,11 @@ export function createMainWindow(target: RendererTarget = rendererTarget()): Bro
     title: 'Paydesk',
     backgroundColor: '#ffffff',
     webPreferences: {
-      ...mainWindowWebPreferences(join(__dirname, '..', 'preload', 'index.js'), {
-        isPackaged: app.isPackaged,
-      }),
+      // A team server's page talks to its server over HTTPS: it must never reach this computer's IPC.
+      ...mainWindowWebPreferences(
+        target.kind === 'server' ? undefined : join(__dirname, '..', 'preload', 'index.js'),
+        { isPackaged: app.isPackaged },
+      ),
       // The same values again, written out where static checkers (electronegativity) look for them.
       contextIsolation: true,
       sandbox: true,
@@ -126,7 +140,7 @@ export function createMainWindow(target: RendererTarget = rendererTarget()): Bro
   });
   guardWebContents(win.webContents, target);
   win.once('ready-to-show', () => win.show());
-  if (target.kind === 'dev') void win.loadURL(target.url);
-  else void win.loadFile(target.file);
+  if (target.kind === 'file') void win.loadFile(target.file);
+  else void win.loadURL(target.url);
   return win;
 }

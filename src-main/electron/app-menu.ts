@@ -7,6 +7,9 @@ export type AppMenuOptions = {
   appName: string;
   /** Shows the About panel. */
   onAbout: () => void;
+  /** The team server the window shows (issue #17), and how to go back to the ledger on this computer. */
+  teamServer?: string;
+  onWorkLocally?: () => void;
 };
 
 /**
@@ -16,12 +19,22 @@ export type AppMenuOptions = {
 export function appMenuTemplate(opts: AppMenuOptions): MenuItemConstructorOptions[] {
   const mac = opts.platform === 'darwin';
   const menu: MenuItemConstructorOptions[] = [];
+  // Connected to a team server, the window shows the server's pages: leaving it is a menu item of the app.
+  const team: MenuItemConstructorOptions[] =
+    opts.teamServer !== undefined && opts.onWorkLocally
+      ? [
+          { label: `Team server: ${opts.teamServer}`, enabled: false },
+          { label: 'Work on this computer', click: () => opts.onWorkLocally?.() },
+          { type: 'separator' },
+        ]
+      : [];
   if (mac)
     menu.push({
       label: opts.appName,
       submenu: [
         { label: `About ${opts.appName}`, click: () => opts.onAbout() },
         { type: 'separator' },
+        ...team,
         { role: 'hide' },
         { role: 'hideOthers' },
         { role: 'unhide' },
@@ -29,7 +42,7 @@ export function appMenuTemplate(opts: AppMenuOptions): MenuItemConstructorOption
         { role: 'quit' },
       ],
     });
-  else menu.push({ label: 'File', submenu: [{ role: 'quit' }] });
+  else menu.push({ label: 'File', submenu: [...team, { role: 'quit' }] });
   menu.push({
     label: 'Edit',
     submenu: [

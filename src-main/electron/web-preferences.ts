@@ -3,11 +3,14 @@ import type { WebPreferences } from 'electron';
 /**
  * The main window's web preferences (Electron security checklist): an isolated, sandboxed renderer with no
  * Node, no <webview>, no insecure content, no navigation by dropping a file or middle click, and DevTools only
- * when unpackaged.
+ * when unpackaged. No preload for a team server's page (its window.api is the server's own).
  */
-export function mainWindowWebPreferences(preload: string, opts: { isPackaged: boolean }): WebPreferences {
+export function mainWindowWebPreferences(
+  preload: string | undefined,
+  opts: { isPackaged: boolean },
+): WebPreferences {
   return {
-    preload,
+    ...(preload === undefined ? {} : { preload }),
     contextIsolation: true,
     sandbox: true,
     nodeIntegration: false,

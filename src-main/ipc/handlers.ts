@@ -36,6 +36,7 @@ import { recordPayment } from '../ledger/record-payment';
 import { exportBatchFile, importBatchFile } from '../services/batches/batch-file';
 import { markPushed } from '../services/batches/push';
 import { currentClient } from '../services/identity/client';
+import { connectTeamServer, teamServerStatus } from '../services/team-connection';
 import { listTemplates, previewBankFile, saveTemplate } from '../services/batches/import-file';
 import { detectTemplatesFor } from '../services/batches/detect-templates';
 import { allocateEntry, entryAllocationView } from '../services/batches/entry-allocation';
@@ -251,6 +252,8 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       return detectTemplatesFor(db, src, { at: ctx.clock(), operatorId: ctx.operator.id });
     },
     'jobs:cancel': (input) => activeJobsOf(ctx).cancel(input.jobId, ctx.operator, ctx.clock()),
+    'desktop:team-server': () => teamServerStatus(ctx),
+    'desktop:connect-server': (input) => connectTeamServer(ctx, input),
     ...createAdminHandlers(ctx),
     ...createProcessorHandlers(ctx),
     ...createBankFileHandlers(ctx),

@@ -3,6 +3,7 @@ import type { Storage } from '../../db/storage/port';
 import type { EventName, EventPayloads } from '../../src-shared/api/contract';
 import type { OperatorDto } from '../../src-shared/dto/app';
 import type { JobRunner } from './job-port';
+import type { DesktopPort } from './team-connection';
 import type { UploadStore } from './uploads';
 
 /** Minimal structured logger; never given card data or secrets. */
@@ -19,6 +20,8 @@ export type ServiceContext = {
   ledger: Ledger;
   /** The ledger behind the storage seam (db/storage): the services that have moved to repositories use it. */
   storage: Storage;
+  /** The desktop app's own settings, only in Electron's main process (see team-connection.ts). */
+  desktop?: DesktopPort;
   clock: () => Date;
   operator: OperatorDto;
   log: Logger;

@@ -83,3 +83,17 @@ export type JobFinishedDto = {
   /** The session that started the job; a shared server sends the event to that session only. */
   clientId?: string;
 };
+
+/**
+ * Where this desktop works: its own ledger file, or a team server (issue #17). `available` is false outside the
+ * desktop app (the CLI takes --server URL, a browser is already on a server).
+ */
+export type TeamServerDto = {
+  available: boolean;
+  /** The team server this desktop opens at start; null while it works on its own ledger. */
+  url: string | null;
+  /** The server's version, from its /healthz, when it was just checked. */
+  version?: string;
+  /** True when the desktop is restarting onto the server now. */
+  restarting?: boolean;
+};

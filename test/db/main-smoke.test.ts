@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,6 +15,8 @@ type Recorded = {
   windows: FakeWindow[];
   errorBoxes: { title: string; content: string }[];
   quitCalls: number;
+  relaunches: { args?: string[] }[];
+  exits: number[];
   paths: Record<string, string>;
   name?: string;
   headersListener?: (
@@ -63,7 +65,13 @@ const RENDERER_URL = pathToFileURL(join(ROOT, 'out', 'renderer', 'index.html')).
 const rendererContents = Object.assign(new EventEmitter(), { id: 1 });
 const fromRenderer = { senderFrame: { url: RENDERER_URL }, sender: rendererContents };
 
-const ENV_KEYS = ['PAYDESK_DB', 'PAYDESK_USER_DATA', 'ELECTRON_RENDERER_URL', 'PAYDESK_LEDGER_KEY'] as const;
+const ENV_KEYS = [
+  'PAYDESK_DB',
+  'PAYDESK_USER_DATA',
+  'ELECTRON_RENDERER_URL',
+  'PAYDESK_LEDGER_KEY',
+  'PAYDESK_SERVER',
+] as const;
 const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
 
 /** Loads out/main/index.js afresh with a fresh fake electron and the ledger at `db`. */
@@ -287,6 +295,56 @@ describe('built main bundle (out/main/index.js) with a stand-in electron', () =>
     expect(fake.state.handlers.size).toBe(0);
     expect(fake.state.windows).toHaveLength(0);
     expect(readFileSync(db, 'utf8')).toBe(garbage);
+  });
+
+  it('opens a team server chosen in the settings: its pages, no preload, no IPC, no ledger file here', async () => {
+    const tmp = tempDir('paydesk-smoke-');
+    const db = join(tmp.dir, 'ledger.sqlite');
+    mkdirSync(join(tmp.dir, 'user-data'), { recursive: true });
+    writeFileSync(join(tmp.dir, 'user-data', 'desktop.json'), '{"teamServer":"https://team.example:8443"}');
+    const { fake, outcome } = await startMain(tmp.dir, db);
+    cleanups.push(tmp.cleanup, () => fake.uninstall());
+    expect(outcome).toBe('running');
+    expect(fake.state.errorBoxes).toEqual([]);
+    expect(fake.state.handlers.size).toBe(0);
+    expect(existsSync(db)).toBe(false);
+    const win = fake.state.windows[0]!;
+    expect(win.loaded).toEqual({ url: 'https://team.example:8443/' });
+    // The server's page is a remote page: hardened the same, and without the preload that reaches IPC.
+    expect(win.options.webPreferences).toEqual(mainWindowWebPreferences(undefined, { isPackaged: false }));
+    expect(win.options.webPreferences.preload).toBeUndefined();
+    expect(win.webContents.tryNavigate('will-navigate', 'https://team.example:8443/#/batches')).toBe(false);
+    expect(win.webContents.tryNavigate('will-navigate', 'https://evil.example/')).toBe(true);
+    expect(win.webContents.tryNavigate('will-navigate', RENDERER_URL)).toBe(true);
+    // The server's own security headers stand (no local CSP rewrite).
+    expect(fake.state.headersListener).toBeUndefined();
+
+    // The app menu names the server and goes back to this computer: the choice is forgotten, Paydesk restarts.
+    type Item = { label?: string; click?: () => void; submenu?: Item[] };
+    const items = (fake.state.applicationMenu as { template: Item[] }).template.flatMap(
+      (m) => m.submenu ?? [],
+    );
+    expect(items.map((i) => i.label)).toContain('Team server: https://team.example:8443');
+    items.find((i) => i.label === 'Work on this computer')!.click!();
+    expect(readFileSync(join(tmp.dir, 'user-data', 'desktop.json'), 'utf8')).not.toContain('teamServer');
+    expect(fake.state.relaunches).toHaveLength(1);
+    expect(fake.state.exits).toEqual([0]);
+  });
+
+  it('refuses a PAYDESK_SERVER it cannot use with an error box, before opening anything', async () => {
+    const tmp = tempDir('paydesk-smoke-');
+    const db = join(tmp.dir, 'ledger.sqlite');
+    process.env.PAYDESK_SERVER = 'http://team.example';
+    try {
+      const { fake, outcome } = await startMain(tmp.dir, db);
+      cleanups.push(tmp.cleanup, () => fake.uninstall());
+      expect(outcome).toBe('quit');
+      expect(fake.state.errorBoxes[0]!.content).toMatch(/https:\/\//);
+      expect(fake.state.windows).toHaveLength(0);
+      expect(existsSync(db)).toBe(false);
+    } finally {
+      delete process.env.PAYDESK_SERVER;
+    }
   });
 
   it('a second instance quits at once without touching the ledger', async () => {

@@ -15,6 +15,8 @@ function createFakeElectron(options = {}) {
     windows: [],
     errorBoxes: [],
     quitCalls: 0,
+    relaunches: [],
+    exits: [],
     paths: {},
     name: undefined,
     headersListener: undefined,
@@ -101,6 +103,12 @@ function createFakeElectron(options = {}) {
     requestSingleInstanceLock: () => options.singleInstanceLock ?? true,
     quit: () => {
       state.quitCalls += 1;
+    },
+    relaunch: (opts) => {
+      state.relaunches.push(opts ?? {});
+    },
+    exit: (code) => {
+      state.exits.push(code ?? 0);
     },
   });
 

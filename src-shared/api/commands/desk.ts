@@ -13,6 +13,7 @@ import type {
   DemoSummaryDto,
   JobCancelDto,
   LedgerCheckDto,
+  TeamServerDto,
 } from '../../dto/app';
 import {
   ENTRY_STATUSES,
@@ -476,4 +477,17 @@ export const deskCommands = {
     roles: ANY,
     input: z.strictObject({ jobId: z.string().trim().min(1).max(100) }),
   }).output<JobCancelDto>(),
+  /** Where this desktop works: its ledger file or a team server (desktop app only). */
+  'desktop:team-server': defineCommand({
+    roles: ANY,
+    input: z.strictObject({}),
+  }).output<TeamServerDto>(),
+  /**
+   * Points this desktop at a team server (checked at its /healthz first) and restarts the window onto it; null
+   * goes back to the ledger file on this computer.
+   */
+  'desktop:connect-server': defineCommand({
+    roles: ANY,
+    input: z.strictObject({ url: z.string().trim().min(1).max(2000).nullable() }),
+  }).output<TeamServerDto>(),
 };
