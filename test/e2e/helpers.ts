@@ -1,3 +1,4 @@
+import type { DesktopPort } from '../../src-main/services/team-connection';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -130,7 +131,7 @@ export async function openBridgePage(browser: Browser, bridge: Bridge): Promise<
  * (and `app.dispatch` without a client has no operator).
  */
 export async function startSession(
-  opts: { login?: string; password?: string; firstRun?: boolean } = {},
+  opts: { login?: string; password?: string; firstRun?: boolean; desktop?: DesktopPort } = {},
 ): Promise<E2eSession> {
   ensureRendererBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'paydesk-e2e-'));
@@ -140,6 +141,7 @@ export async function startSession(
   const app = openApp({
     file: join(dir, 'ledger.sqlite'),
     ...(opts.firstRun ? {} : { login }),
+    ...(opts.desktop ? { desktop: opts.desktop } : {}),
     jobs: (c) => workerJobRunner(c.ledger.file),
   });
   let bridge: Bridge | undefined;

@@ -13,22 +13,29 @@ import LogoutIcon from '@mui/icons-material/Logout';
 import PasswordIcon from '@mui/icons-material/Password';
 import PhonelinkLockIcon from '@mui/icons-material/PhonelinkLock';
 import TranslateIcon from '@mui/icons-material/Translate';
+import HubIcon from '@mui/icons-material/Hub';
 import { useAuth } from '../../app/auth';
+import { useAppInfo } from '../../app/app-info';
+import { useApiQuery } from '../../components/query';
 import { ChangePasswordDialog } from './ChangePasswordDialog';
 import { DisplaySettingsDialog } from './DisplaySettingsDialog';
+import { TeamServerDialog } from './TeamServerDialog';
 import { TokensDialog } from './TokensDialog';
 import { TwoFactorDialog } from './TwoFactorDialog';
 
-type Open = null | 'password' | 'totp' | 'tokens' | 'display';
+type Open = null | 'password' | 'totp' | 'tokens' | 'display' | 'team';
 
 /**
  * The account menu of the top bar: who is signed in, lock, password, second factor, API tokens, language and
- * formats, sign out.
+ * formats, the team server (desktop app only), sign out.
  */
 export function AccountMenu() {
   const auth = useAuth();
   const [anchor, setAnchor] = useState<HTMLElement | null>(null);
   const [open, setOpen] = useState<Open>(null);
+  const info = useAppInfo();
+  // Only the desktop app can be pointed at a team server (a browser on the server is already there).
+  const team = useApiQuery('desktop:team-server', {}, { enabled: auth !== null }).data;
   if (!auth) return null;
   const { operator, status } = auth;
   const pick = (what: () => void) => () => {
@@ -104,6 +111,14 @@ export function AccountMenu() {
           </ListItemIcon>
           <ListItemText>Language & formats…</ListItemText>
         </MenuItem>
+        {team?.available && (
+          <MenuItem onClick={pick(() => setOpen('team'))} data-testid="account-team-server">
+            <ListItemIcon>
+              <HubIcon fontSize="small" />
+            </ListItemIcon>
+            <ListItemText>Team server…</ListItemText>
+          </MenuItem>
+        )}
         <Divider />
         <MenuItem onClick={pick(auth.signOut)} data-testid="account-sign-out">
           <ListItemIcon>
@@ -116,6 +131,9 @@ export function AccountMenu() {
       {open === 'totp' && <TwoFactorDialog onClose={() => setOpen(null)} />}
       <TokensDialog open={open === 'tokens'} onClose={() => setOpen(null)} />
       {open === 'display' && <DisplaySettingsDialog onClose={() => setOpen(null)} />}
+      {open === 'team' && (
+        <TeamServerDialog ledgerFile={info.info?.ledgerFile ?? ''} onClose={() => setOpen(null)} />
+      )}
     </>
   );
 }

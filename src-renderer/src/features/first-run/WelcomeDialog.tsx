@@ -16,6 +16,8 @@ import { useAppInfo } from '../../app/app-info';
 import { useJobProgress } from '../../app/use-job-progress';
 import { CancelJobButton, isCancelledError } from '../../app/CancelJobButton';
 import { formatCount } from '../../components/format';
+import { useApiQuery } from '../../components/query';
+import { TeamServerDialog } from '../auth/TeamServerDialog';
 
 const SIZES = [1_000, 10_000, 100_000] as const;
 const MAX_SEED = 2_147_483_647;
@@ -27,7 +29,10 @@ function parseSeed(text: string): number | null {
   return n <= MAX_SEED ? n : null;
 }
 
-/** First-run dialog: load a deterministic demo book of accounts, or start with an empty ledger. */
+/**
+ * First-run dialog: load a deterministic demo book of accounts, start with an empty ledger, or (desktop app)
+ * connect to the team's Paydesk server instead.
+ */
 export function WelcomeDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const { info, refresh } = useAppInfo();
   const job = useJobProgress();
@@ -35,6 +40,8 @@ export function WelcomeDialog({ open, onClose }: { open: boolean; onClose: () =>
   const [seedText, setSeedText] = useState('1');
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [team, setTeam] = useState(false);
+  const teamServer = useApiQuery('desktop:team-server', {}, { enabled: open }).data;
   const seed = parseSeed(seedText);
 
   const load = async () => {
@@ -128,6 +135,16 @@ export function WelcomeDialog({ open, onClose }: { open: boolean; onClose: () =>
         )}
       </DialogContent>
       <DialogActions sx={{ px: 3, pb: 2 }}>
+        {teamServer?.available && (
+          <Button
+            onClick={() => setTeam(true)}
+            disabled={loading}
+            data-testid="first-run-team-server"
+            sx={{ mr: 'auto' }}
+          >
+            Connect to a team server…
+          </Button>
+        )}
         <Button onClick={onClose} disabled={loading} data-testid="start-empty">
           Start with an empty ledger
         </Button>
@@ -140,6 +157,7 @@ export function WelcomeDialog({ open, onClose }: { open: boolean; onClose: () =>
           Load demo data
         </Button>
       </DialogActions>
+      {team && <TeamServerDialog ledgerFile={info?.ledgerFile ?? ''} onClose={() => setTeam(false)} />}
     </Dialog>
   );
 }
