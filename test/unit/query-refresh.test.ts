@@ -1,6 +1,6 @@
 import { QueryObserver } from '@tanstack/react-query';
 import { describe, expect, it } from 'vitest';
-import { createApiQueryClient, refreshAll } from '../../src-renderer/src/components/query';
+import { createApiQueryClient, putAnswer, refreshAll } from '../../src-renderer/src/components/query';
 
 /** A read whose answers the test releases by hand, in order: what the ledger held when each fetch started. */
 function ledgerRead() {
@@ -52,6 +52,32 @@ describe('the query cache stays true to the ledger', () => {
     read.change('after');
     await Promise.all([refreshAll(client), new Promise((r) => setTimeout(r, 10)).then(read.releaseAll)]);
     expect(observer.getCurrentResult().data).toBe('after');
+    off();
+    client.clear();
+  });
+
+  it("an action's answer put in the cache is not overwritten by a read sent before the action", async () => {
+    const client = createApiQueryClient();
+    const read = ledgerRead();
+    const key = ['batches:get', { batchId: 1 }];
+    const observer = new QueryObserver(client, { queryKey: key, queryFn: read.queryFn });
+    const off = observer.subscribe(() => undefined);
+    read.releaseAll();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(observer.getCurrentResult().data).toBe('before');
+    // Another change refetches the batch; the read is on its way (slow machine) when the header is saved.
+    const refreshed = refreshAll(client);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(observer.getCurrentResult().isFetching).toBe(true);
+    read.change('saved header');
+    await putAnswer(client, key, 'saved header');
+    for (let i = 0; i < 5; i++) {
+      read.releaseAll();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // The batch header dialog closed on its answer; the older read landing after it hid the new note.
+    expect(observer.getCurrentResult().data).toBe('saved header');
+    await refreshed;
     off();
     client.clear();
   });

@@ -42,6 +42,23 @@ export async function refreshAll(queryClient: QueryClient): Promise<void> {
 }
 
 /**
+ * Puts a command's answer in the cache as the read's value (the batch an action returned, say). A read of the same
+ * key still in flight was sent before the action and would overwrite the answer when it lands, so it is cancelled
+ * first (a cancelled fetch puts its previous state back, hence the await before the answer goes in) and sent again
+ * after it: whatever else it was fetching for still arrives.
+ */
+export async function putAnswer<T>(
+  queryClient: QueryClient,
+  key: QueryKey,
+  answer: T | ((old: T | undefined) => T | undefined),
+): Promise<void> {
+  const inFlight = queryClient.getQueryState(key)?.fetchStatus === 'fetching';
+  if (inFlight) await queryClient.cancelQueries({ queryKey: key, exact: true });
+  queryClient.setQueryData<T>(key, answer);
+  if (inFlight) void queryClient.invalidateQueries({ queryKey: key, exact: true });
+}
+
+/**
  * Provides the query cache and keeps it true to the ledger: every `ledger:changed` and finished job marks all
  * reads stale (the visible ones refetch at once); a change of sign-in drops the cache, so one operator never sees
  * what another's session had read.

@@ -19,7 +19,7 @@ import { useAppInfo } from '../../app/app-info';
 import { useApiQuery } from '../../components/query';
 import { ChangePasswordDialog } from './ChangePasswordDialog';
 import { DisplaySettingsDialog } from './DisplaySettingsDialog';
-import { TeamServerDialog } from './TeamServerDialog';
+import { TeamServerDialog } from '../../components/TeamServerDialog';
 import { TokensDialog } from './TokensDialog';
 import { TwoFactorDialog } from './TwoFactorDialog';
 

@@ -21,7 +21,7 @@ import { useAppInfo } from '../../app/app-info';
 import { useJobProgress } from '../../app/use-job-progress';
 import { CancelJobButton, isCancelledError } from '../../app/CancelJobButton';
 import { formatCount } from '../../components/format';
-import { apiQueryKey, useApiQuery } from '../../components/query';
+import { apiQueryKey, putAnswer, useApiQuery } from '../../components/query';
 import { AllocatePaymentDialog } from '../allocation';
 import type { EntryCustomFilter } from './CustomFieldFilter';
 import { DuplicatePanel } from './DuplicatePanel';
@@ -97,7 +97,7 @@ export function BatchWorkspace({
   const batch = batchQuery.data ?? null;
   const loadError = batchQuery.error;
   const setBatch = useCallback(
-    (b: BatchDto) => queryClient.setQueryData(apiQueryKey('batches:get', batchInput), b),
+    (b: BatchDto) => void putAnswer(queryClient, apiQueryKey('batches:get', batchInput), b),
     [queryClient, batchInput],
   );
   const parentId = batch?.parentBatchId ?? null;

@@ -6,7 +6,7 @@ import Typography from '@mui/material/Typography';
 import ReceiptLongIcon from '@mui/icons-material/ReceiptLong';
 import type { BatchDto } from '../../../../src-shared/dto/batches';
 import type { CommandOutput } from '../../../../src-shared/api/contract';
-import { apiQueryKey, useApiQuery } from '../../components/query';
+import { apiQueryKey, putAnswer, useApiQuery } from '../../components/query';
 import { useAppInfo } from '../../app/app-info';
 import { BatchList, type BatchListFilter } from './BatchList';
 import { BatchWorkspace } from './BatchWorkspace';
@@ -73,7 +73,8 @@ export function BatchesPage({
   // A batch's own figures change with every keyed cell; the list takes them over without asking again.
   const patch = useCallback(
     (b: BatchDto) =>
-      queryClient.setQueryData<CommandOutput<'batches:list'>>(
+      void putAnswer<CommandOutput<'batches:list'>>(
+        queryClient,
         apiQueryKey('batches:list', LIST_INPUT),
         (old) => (old ? { ...old, rows: old.rows.map((x) => (x.id === b.id ? b : x)) } : old),
       ),

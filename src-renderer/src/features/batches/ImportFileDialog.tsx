@@ -36,7 +36,7 @@ import { useAppInfo } from '../../app/app-info';
 import { useJobProgress } from '../../app/use-job-progress';
 import { CancelJobButton, isCancelledError } from '../../app/CancelJobButton';
 import { formatCount, formatDate } from '../../components/format';
-import { apiQueryKey, useApiQuery } from '../../components/query';
+import { apiQueryKey, putAnswer, useApiQuery } from '../../components/query';
 import type { ReturnsPreviewDto } from '../../../../src-shared/dto/returns';
 import { ReturnsImportDialog } from '../returns';
 import { BATCH_PAY_TYPES, payTypeLabel } from './labels';
@@ -144,10 +144,11 @@ export function ImportFileDialog({
   const templates = templatesQuery.data ?? NO_TEMPLATES;
   const setTemplates = useCallback(
     (saved: ImportTemplateDto) =>
-      queryClient.setQueryData<ImportTemplateDto[]>(apiQueryKey('templates:list', NO_INPUT), (all = []) => [
-        ...all.filter((x) => x.name !== saved.name),
-        saved,
-      ]),
+      void putAnswer<ImportTemplateDto[]>(
+        queryClient,
+        apiQueryKey('templates:list', NO_INPUT),
+        (all = []) => [...all.filter((x) => x.name !== saved.name), saved],
+      ),
     [queryClient],
   );
   const [source, setSource] = useState<'template' | 'adhoc' | 'build'>('template');

@@ -17,7 +17,7 @@ import { useJobProgress } from '../../app/use-job-progress';
 import { CancelJobButton, isCancelledError } from '../../app/CancelJobButton';
 import { formatCount } from '../../components/format';
 import { useApiQuery } from '../../components/query';
-import { TeamServerDialog } from '../auth/TeamServerDialog';
+import { TeamServerDialog } from '../../components/TeamServerDialog';
 
 const SIZES = [1_000, 10_000, 100_000] as const;
 const MAX_SEED = 2_147_483_647;

@@ -3,9 +3,9 @@ import Alert from '@mui/material/Alert';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { z } from 'zod';
-import { errorMessage } from '../../api/client';
-import { applyServerProblems, FormDialog, fieldProps, useZodForm } from '../../components/FormDialog';
-import { useApiMutation } from '../../components/query';
+import { errorMessage } from '../api/client';
+import { applyServerProblems, FormDialog, fieldProps, useZodForm } from './FormDialog';
+import { useApiMutation } from './query';
 
 const schema = z.object({
   url: z
