@@ -10,6 +10,7 @@ import type { CommandName } from '../../src-shared/api/contract';
 import type { AppError, Result } from '../../src-shared/api/result';
 import type { UploadDto } from '../../src-shared/dto/uploads';
 import { AppFailure } from '../ledger/errors';
+import { teamServerOrigin } from '../services/team-connection';
 import { password, type CliCredentials } from './auth';
 import type { CliIo } from './output';
 
@@ -65,22 +66,8 @@ function internal(message: string): Result<never> {
 }
 
 export function openRemoteLedger(url: string, io: CliIo, cred: CliCredentials): RemoteLedger {
-  let base: URL;
-  try {
-    base = new URL(url);
-  } catch {
-    throw new AppFailure({
-      code: 'validation',
-      message: `--server "${url}" is not a URL`,
-      issues: [{ path: 'server', message: 'not a URL' }],
-    });
-  }
-  if (base.protocol !== 'https:' && base.protocol !== 'http:')
-    throw new AppFailure({
-      code: 'validation',
-      message: '--server must be an https:// (or http:// on this machine) URL',
-      issues: [{ path: 'server', message: 'not http(s)' }],
-    });
+  // Checked before anything is sent: a token or password must never go to another machine in clear.
+  const base = new URL(teamServerOrigin(url, 'server'));
   const caFile = process.env.PAYDESK_SERVER_CA;
   // The server's own CA is trusted in addition to the usual roots, for this connection only.
   const ca = caFile ? [...rootCertificates, readFileSync(caFile, 'utf8')] : undefined;

@@ -5,9 +5,9 @@ import { rootCertificates } from 'node:tls';
 import type { TeamServerDto } from '../../src-shared/dto/app';
 import { AppFailure, invalidFields } from '../ledger/errors';
 
-/** A bad team-server address: the message and the url field's issue say the same. */
-function urlProblem(message: string): AppFailure {
-  return invalidFields(message, [{ path: 'url', message }]);
+/** A bad team-server address: the message and the field's issue say the same. */
+function urlProblem(message: string, field = 'url'): AppFailure {
+  return invalidFields(message, [{ path: field, message }]);
 }
 import type { ServiceContext } from './context';
 
@@ -25,22 +25,23 @@ export type DesktopPort = {
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
- * A team server's address as the desktop keeps it: https://host[:port] (http only on this machine), no user,
- * path, query or fragment. Throws a validation error naming the field otherwise.
+ * A team server's address as the desktop and the CLI's --server take it: https://host[:port] (http only on this
+ * machine: passwords and tokens never cross a network in clear), no user, path, query or fragment. Throws a
+ * validation error naming `field` otherwise.
  */
-export function teamServerOrigin(raw: string): string {
+export function teamServerOrigin(raw: string, field = 'url'): string {
   let u: URL;
   try {
     u = new URL(raw.trim());
   } catch {
-    throw urlProblem(`"${raw}" is not a URL (e.g. https://paydesk.example.com)`);
+    throw urlProblem(`"${raw}" is not a URL (e.g. https://paydesk.example.com)`, field);
   }
   if (u.protocol !== 'https:' && !(u.protocol === 'http:' && LOOPBACK.has(u.hostname)))
-    throw urlProblem('a team server is reached over https:// (http:// only on this computer)');
+    throw urlProblem('a team server is reached over https:// (http:// only on this computer)', field);
   if (u.username || u.password)
-    throw urlProblem('no user name or password in the address: sign in on the server');
+    throw urlProblem('no user name or password in the address: sign in on the server', field);
   if ((u.pathname !== '/' && u.pathname !== '') || u.search || u.hash)
-    throw urlProblem('give the server only (https://host[:port]), no path');
+    throw urlProblem('give the server only (https://host[:port]), no path', field);
   return u.origin;
 }
 

@@ -492,6 +492,24 @@ describe('paydesk --server: the CLI against the server', () => {
     expect(JSON.parse(enc.out).error.message).toContain('paydesk ledger encrypt');
   });
 
+  it('never sends a token or password over plain http to another machine (the CLI refuses such a --server)', async () => {
+    for (const url of ['http://paydesk.example.com:8443', 'http://10.0.0.7:8443/']) {
+      const r = await cli(['--server', url, '--json', 'batch', 'list'], { PAYDESK_TOKEN: token });
+      expect(r.code, url).toBe(2);
+      const error = (
+        JSON.parse(r.out) as { error: { code: string; message: string; issues: { path: string }[] } }
+      ).error;
+      expect(error.code, url).toBe('validation');
+      expect(error.message, url).toMatch(/https:\/\//);
+      expect(error.issues.map((i) => i.path)).toEqual(['server']);
+    }
+    const path = await cli(['--server', `${server.url}/v1`, '--json', 'batch', 'list'], {
+      PAYDESK_TOKEN: token,
+    });
+    expect(path.code).toBe(2);
+    expect(JSON.parse(path.out).error.message).toMatch(/no path/);
+  });
+
   it('never logs a password, token or session id', () => {
     const all = logs.join('\n');
     for (const secret of [ADMIN.password, CLERK.password, token, 'wrong wrong wrong', 'not the password'])
