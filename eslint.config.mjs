@@ -77,6 +77,7 @@ export default tseslint.config(
       'dist/**',
       'node_modules/**',
       'db/migrations/**',
+      'db/migrations-pg/**',
       'test-results.json',
       'bin/**',
       'scripts/**/*.mjs',

@@ -43,3 +43,24 @@ export const apiTokens = sqliteTable(
     index('api_tokens_operator_idx').on(t.operatorId),
   ],
 );
+
+/**
+ * Signed-in sessions of the team server (browser cookies and /v1 API sessions), so a restart keeps everyone
+ * signed in. Keyed by the sha256 of the session secret (the secret itself is never stored); a signed-out
+ * session has no row. Times are epoch milliseconds (wall clock, as the idle and absolute limits are).
+ */
+export const serverSessions = sqliteTable(
+  'server_sessions',
+  {
+    key: text('key').primaryKey(),
+    kind: text('kind').notNull(),
+    operatorId: integer('operator_id')
+      .notNull()
+      .references(() => operators.id),
+    locked: integer('locked').notNull().default(0),
+    createdAtMs: integer('created_at_ms').notNull(),
+    lastSeenMs: integer('last_seen_ms').notNull(),
+    expiresAtMs: integer('expires_at_ms'),
+  },
+  (t) => [index('server_sessions_kind_idx').on(t.kind, t.lastSeenMs)],
+);

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Result } from '../../src-shared/api/result';
 import type { App } from '../app-context';
-import type { Client, Door } from '../services/identity/client';
+import type { ServerSessionRow } from '../../db/repos/server-sessions';
+import type { Client, Door, Principal } from '../services/identity/client';
+import { restoredClient, sessionKeeper, type KeptSession, type SessionStore } from './session-store';
 import {
   cookieValue,
   digest,
@@ -84,6 +86,15 @@ export type ApiMiddlewareOptions = BridgeSessionOptions & {
   launch?: boolean;
   /** The most browser sessions remembered at once (default 200). */
   maxSessions?: number;
+  /**
+   * Keeps signed-in sessions across restarts (the team server): the store, the sessions it held at start, and
+   * how a kept session's operator is signed in again.
+   */
+  keep?: {
+    store: SessionStore;
+    restored: readonly ServerSessionRow[];
+    principalOf: (operatorId: number) => Principal | null;
+  };
   /** Told after each command's dispatch (metrics, request logs). */
   onCommand?: (
     req: IncomingMessage,
@@ -101,7 +112,7 @@ export const UPLOAD_PATH = '/__upload';
 /** Hosts the bridge may listen on. */
 export const BRIDGE_HOSTS: readonly string[] = ['127.0.0.1', '::1'];
 
-const DEFAULT_SESSION_IDLE_MS = 12 * 60 * 60_000;
+export const DEFAULT_SESSION_IDLE_MS = 12 * 60 * 60_000;
 const DEFAULT_LAUNCH_TTL_MS = 10 * 60_000;
 /** Bounds on what an unauthenticated party could make the bridge remember. */
 const MAX_SESSIONS = 200;
@@ -147,7 +158,7 @@ export function mayServeStatic(req: IncomingMessage, ownOrigin: string): boolean
   return req.headers['sec-fetch-mode'] === 'navigate';
 }
 
-type Session = { client: Client; lastSeenMs: number; streams: Set<ServerResponse> };
+type Session = KeptSession & { streams: Set<ServerResponse> };
 
 /**
  * Builds the API part of the bridge. `ownOrigin` gives the exact origin the pages are served from (known once
@@ -170,6 +181,23 @@ export function createApiMiddleware(
   const originFor = opts.originFor ?? (() => ownOrigin());
   const sessions = new Map<string, Session>();
   const launches = new Map<string, number>();
+  const keeper = sessionKeeper(opts.keep?.store, 'browser');
+  for (const row of opts.keep?.restored ?? []) {
+    const client = restoredClient((d) => app.openClient(d), door, row, opts.keep!.principalOf);
+    if (!client) {
+      opts.keep!.store.remove(row.key);
+      continue;
+    }
+    client.lastSeenMs = row.lastSeenMs;
+    sessions.set(row.key, {
+      client,
+      lastSeenMs: row.lastSeenMs,
+      createdAtMs: row.createdAtMs,
+      expiresAtMs: null,
+      kept: { operatorId: row.operatorId, locked: row.locked, lastSeenMs: row.lastSeenMs },
+      streams: new Set(),
+    });
+  }
   // Cookies ignore ports, so each bridge names its own: two bridges in one browser do not overwrite each other.
   const cookieName = (): string => opts.cookieName ?? `paydesk_session_${new URL(ownOrigin()).port || '80'}`;
   const cookieFlags = `HttpOnly; SameSite=Strict; Path=/${opts.secureCookie ? '; Secure' : ''}`;
@@ -178,6 +206,7 @@ export function createApiMiddleware(
     const session = sessions.get(key);
     if (!session) return;
     sessions.delete(key);
+    keeper.forget(key, session);
     // The client is forgotten with its cookie: signed out, so nothing it held stays usable.
     session.client.principal = null;
     session.client.locked = false;
@@ -195,8 +224,12 @@ export function createApiMiddleware(
     sweep();
     const value = cookieValue(req.headers.cookie, cookieName());
     if (!value) return undefined;
-    const session = sessions.get(digest(value));
-    if (session) session.lastSeenMs = nowMs();
+    const key = digest(value);
+    const session = sessions.get(key);
+    if (session) {
+      session.lastSeenMs = nowMs();
+      keeper.sync(key, session);
+    }
     return session;
   };
 
@@ -218,6 +251,8 @@ export function createApiMiddleware(
     sessions.set(digest(value), {
       client: app.openClient(door),
       lastSeenMs: nowMs(),
+      createdAtMs: nowMs(),
+      expiresAtMs: null,
       streams: new Set(),
     });
     return value;
@@ -281,6 +316,10 @@ export function createApiMiddleware(
     }
     const started = performance.now();
     const result = await app.dispatch(command, read.input, client);
+    // A sign-in, sign-out, lock or unlock changed what the store must hold for this session.
+    const key = digest(cookieValue(req.headers.cookie, cookieName()) ?? '');
+    const session = sessions.get(key);
+    if (session?.client === client) keeper.sync(key, session);
     opts.onCommand?.(req, command, client, result, performance.now() - started);
     sendJson(res, 200, result);
   };

@@ -14,7 +14,9 @@ import {
   validationFailure,
 } from './http';
 import { AppFailure } from '../ledger/errors';
-import type { Client } from '../services/identity/client';
+import type { ServerSessionRow } from '../../db/repos/server-sessions';
+import type { Client, Principal } from '../services/identity/client';
+import { restoredClient, sessionKeeper, type KeptSession, type SessionStore } from './session-store';
 import { signInWithToken } from '../services/identity/tokens';
 
 /**
@@ -41,8 +43,17 @@ export function httpStatusOf(result: Result<unknown>): number {
   return statuses[result.error.code] ?? 500;
 }
 
-/** The session's absolute lifetime and idle limit. */
-export type ApiSessionOptions = { sessionTtlMs?: number; sessionIdleMs?: number; nowMs?: () => number };
+/** The session's absolute lifetime and idle limit, and where signed-in sessions are kept across restarts. */
+export type ApiSessionOptions = {
+  sessionTtlMs?: number;
+  sessionIdleMs?: number;
+  nowMs?: () => number;
+  keep?: {
+    store: SessionStore;
+    restored: readonly ServerSessionRow[];
+    principalOf: (operatorId: number) => Principal | null;
+  };
+};
 
 /** What the API tells the server about each request (for logs and metrics). */
 export type ApiObserver = {
@@ -62,10 +73,10 @@ export type ApiHandler = {
   closeStreams: () => void;
 };
 
-type Holder = { client: Client; lastSeenMs: number; expiresAtMs: number; streams: Set<ServerResponse> };
+type Holder = KeptSession & { expiresAtMs: number; streams: Set<ServerResponse> };
 
 const DEFAULT_TTL_MS = 12 * 60 * 60_000;
-const DEFAULT_IDLE_MS = 60 * 60_000;
+export const DEFAULT_IDLE_MS = 60 * 60_000;
 /** Bounds on what callers could make the server remember. */
 const MAX_API_SESSIONS = 1000;
 const MAX_TOKEN_CLIENTS = 1000;
@@ -95,11 +106,29 @@ export function createApiHandler(app: App, observer: ApiObserver, opts: ApiSessi
   // A token's client is kept (by the token's hash) so its uploads and event stream outlive one request; the
   // gate rechecks the token (revoked, expired, operator locked) on every command.
   const tokenClients = new Map<string, Holder>();
+  const keeper = sessionKeeper(opts.keep?.store, 'api');
+  for (const row of opts.keep?.restored ?? []) {
+    const client = restoredClient((d) => app.openClient(d), 'server', row, opts.keep!.principalOf);
+    if (!client || row.expiresAtMs === null) {
+      opts.keep!.store.remove(row.key);
+      continue;
+    }
+    client.lastSeenMs = row.lastSeenMs;
+    sessions.set(row.key, {
+      client,
+      lastSeenMs: row.lastSeenMs,
+      createdAtMs: row.createdAtMs,
+      expiresAtMs: row.expiresAtMs,
+      kept: { operatorId: row.operatorId, locked: row.locked, lastSeenMs: row.lastSeenMs },
+      streams: new Set(),
+    });
+  }
 
   const forget = (map: Map<string, Holder>, key: string): void => {
     const holder = map.get(key);
     if (!holder) return;
     map.delete(key);
+    if (map === sessions) keeper.forget(key, holder);
     holder.client.principal = null;
     holder.client.locked = false;
     for (const s of holder.streams) s.end();
@@ -122,7 +151,7 @@ export function createApiHandler(app: App, observer: ApiObserver, opts: ApiSessi
   };
 
   /** The caller's client from its bearer: a session, or an API token signed in as the CLI signs one in. */
-  const callerOf = (req: IncomingMessage): { holder: Holder } | { failure: Result<never> } => {
+  const callerOf = (req: IncomingMessage): { holder: Holder; key?: string } | { failure: Result<never> } => {
     sweep();
     const bearer = bearerOf(req);
     if (!bearer)
@@ -132,7 +161,8 @@ export function createApiHandler(app: App, observer: ApiObserver, opts: ApiSessi
       const holder = sessions.get(key);
       if (!holder) return { failure: unauthenticated('the session is unknown or has ended: sign in again') };
       holder.lastSeenMs = nowMs();
-      return { holder };
+      keeper.sync(key, holder);
+      return { holder, key };
     }
     let holder = tokenClients.get(key);
     if (!holder) {
@@ -144,7 +174,13 @@ export function createApiHandler(app: App, observer: ApiObserver, opts: ApiSessi
         throw err;
       }
       makeRoom(tokenClients, MAX_TOKEN_CLIENTS);
-      holder = { client, lastSeenMs: nowMs(), expiresAtMs: Number.POSITIVE_INFINITY, streams: new Set() };
+      holder = {
+        client,
+        lastSeenMs: nowMs(),
+        createdAtMs: nowMs(),
+        expiresAtMs: Number.POSITIVE_INFINITY,
+        streams: new Set(),
+      };
       tokenClients.set(key, holder);
     }
     holder.lastSeenMs = nowMs();
@@ -181,7 +217,15 @@ export function createApiHandler(app: App, observer: ApiObserver, opts: ApiSessi
     makeRoom(sessions, MAX_API_SESSIONS);
     const session = newSecret();
     const expiresAtMs = nowMs() + ttlMs;
-    sessions.set(digest(session), { client, lastSeenMs: nowMs(), expiresAtMs, streams: new Set() });
+    const holder: Holder = {
+      client,
+      lastSeenMs: nowMs(),
+      createdAtMs: nowMs(),
+      expiresAtMs,
+      streams: new Set(),
+    };
+    sessions.set(digest(session), holder);
+    keeper.sync(digest(session), holder);
     const operator = client.principal.operator;
     answer(res, {
       ok: true,
@@ -211,6 +255,8 @@ export function createApiHandler(app: App, observer: ApiObserver, opts: ApiSessi
     const { client } = caller.holder;
     const started = performance.now();
     const result = await app.dispatch(name, read.input, client);
+    // A lock or unlock changed what the store holds for a password session.
+    if (caller.key !== undefined) keeper.sync(caller.key, caller.holder);
     observer.command(req, name, client, result, performance.now() - started);
     answer(res, result);
   };

@@ -5,13 +5,15 @@ import { isIP, type AddressInfo } from 'node:net';
 import { basename, join, resolve } from 'node:path';
 import type { Result } from '../../src-shared/api/result';
 import type { App } from '../app-context';
-import { createApiMiddleware, isOwnHost, mayServeStatic } from './server';
+import { createApiMiddleware, DEFAULT_SESSION_IDLE_MS, isOwnHost, mayServeStatic } from './server';
 import { refuse, sendJson, sendText, serveStatic } from './http';
 import { browserShim } from './shim';
 import { activeJobsOf } from '../ipc/handlers';
-import type { Client } from '../services/identity/client';
+import type { Client, Principal } from '../services/identity/client';
+import { operatorById, operatorDto } from '../services/identity/operator-rows';
+import { createSessionStore } from './session-store';
 import { PAYDESK_VERSION } from '../version';
-import { createApiHandler } from './team-api';
+import { createApiHandler, DEFAULT_IDLE_MS } from './team-api';
 import { createMetrics } from './team-metrics';
 
 /** How to start the team server. */
@@ -150,6 +152,25 @@ export async function startTeamServer(opts: TeamServerOptions): Promise<TeamServ
     metrics.command(command, result.ok ? 'ok' : result.error.code, ms);
   };
 
+  // Signed-in sessions outlive a restart: the ones kept last time come back, signed in as their operators.
+  const store = createSessionStore(app.ctx.storage, (err) =>
+    log(
+      JSON.stringify({
+        ts: new Date().toISOString(),
+        level: 'error',
+        msg: 'session store write failed',
+        error: err instanceof Error ? err.message : String(err),
+      }),
+    ),
+  );
+  const principalOf = (operatorId: number): Principal | null => {
+    const row = operatorById(app.ctx.ledger.sqlite, operatorId);
+    return row ? { operator: operatorDto(row), via: 'password' } : null;
+  };
+  const startMs = (opts.nowMs ?? Date.now)();
+  const keptPages = await store.alive('browser', startMs, opts.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS);
+  const keptApi = await store.alive('api', startMs, opts.sessionIdleMs ?? DEFAULT_IDLE_MS);
+
   const secure = Boolean(tls) || publicOrigin?.startsWith('https:') === true;
   const pages = createApiMiddleware(app, () => publicOrigin ?? listenOrigin, {
     door: 'server',
@@ -160,6 +181,7 @@ export async function startTeamServer(opts: TeamServerOptions): Promise<TeamServ
     launch: false,
     maxSessions: 1000,
     onCommand,
+    keep: { store, restored: keptPages, principalOf },
     ...(opts.sessionIdleMs === undefined ? {} : { sessionIdleMs: opts.sessionIdleMs }),
     ...(opts.nowMs === undefined ? {} : { nowMs: opts.nowMs }),
   });
@@ -169,6 +191,7 @@ export async function startTeamServer(opts: TeamServerOptions): Promise<TeamServ
     {
       ...(opts.sessionIdleMs === undefined ? {} : { sessionIdleMs: opts.sessionIdleMs }),
       ...(opts.nowMs === undefined ? {} : { nowMs: opts.nowMs }),
+      keep: { store, restored: keptApi, principalOf },
     },
   );
   const metrics = createMetrics(() => {
@@ -299,6 +322,7 @@ export async function startTeamServer(opts: TeamServerOptions): Promise<TeamServ
       }
       server.closeAllConnections();
       await closed;
+      await store.flush();
     },
   };
 }

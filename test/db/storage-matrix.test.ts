@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { savedSearches } from '../../db/repos/saved-searches';
+import { serverSessions, type ServerSessionRow } from '../../db/repos/server-sessions';
 import { InexactInteger, UniqueViolation, type Storage } from '../../db/storage/port';
 import {
   deleteSearch,
@@ -104,6 +105,40 @@ describe.each(STORAGES)('storage port on $dialect', (row) => {
         reason: { error: { code: 'conflict', rule: 'search-name-taken' } },
       });
       expect((await listSavedSearches(storage, ana)).filter((s) => s.name === 'Same')).toHaveLength(1);
+    },
+  );
+
+  it.runIf(row.available)(
+    'keeps team-server sessions by key and drops the idle and the expired',
+    async () => {
+      const now = 1_796_000_000_000; // epoch ms: beyond 32 bits, exact on both
+      const session = (key: string, over: Partial<ServerSessionRow> = {}): ServerSessionRow => ({
+        key,
+        kind: 'browser',
+        operatorId: ana,
+        locked: false,
+        createdAtMs: now - 5_000,
+        lastSeenMs: now - 1_000,
+        expiresAtMs: null,
+        ...over,
+      });
+      await storage.transaction(async (tx) => {
+        await serverSessions.put(tx, session('fresh'));
+        await serverSessions.put(tx, session('idle', { lastSeenMs: now - 3_600_001 }));
+        await serverSessions.put(tx, session('api', { kind: 'api', expiresAtMs: now + 60_000 }));
+        await serverSessions.put(tx, session('ended', { kind: 'api', expiresAtMs: now }));
+        // Written again as it changes: locked, seen later.
+        await serverSessions.put(tx, session('fresh', { locked: true, lastSeenMs: now - 10 }));
+      });
+      const browser = await storage.transaction((tx) => serverSessions.alive(tx, 'browser', now, 3_600_000));
+      expect(browser).toEqual([session('fresh', { locked: true, lastSeenMs: now - 10 })]);
+      const api = await storage.transaction((tx) => serverSessions.alive(tx, 'api', now, 3_600_000));
+      expect(api.map((s) => s.key)).toEqual(['api']);
+      expect(api[0]!.expiresAtMs).toBe(now + 60_000);
+      await storage.transaction((tx) => serverSessions.remove(tx, 'fresh'));
+      expect(await storage.transaction((tx) => serverSessions.alive(tx, 'browser', now, 3_600_000))).toEqual(
+        [],
+      );
     },
   );
 

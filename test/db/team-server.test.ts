@@ -492,6 +492,71 @@ describe('paydesk --server: the CLI against the server', () => {
     expect(JSON.parse(enc.out).error.message).toContain('paydesk ledger encrypt');
   });
 
+  it('keeps signed-in sessions across a restart: a page stays signed in (and locked), an API session works on', async () => {
+    const page = await send(`${server.url}/`);
+    const jar = String(page.headers['set-cookie']).split(';')[0]!;
+    const call = (command: string, body: unknown): Promise<Reply> =>
+      send(`${server.url}/__api/${command}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: jar },
+        body: JSON.stringify(body),
+      });
+    expect(json(await call('auth:sign-in', CLERK))).toMatchObject({ ok: true });
+    const api = (json(await post('/v1/sessions', ADMIN)).value as { session: string }).session;
+    const signedOut = (json(await post('/v1/sessions', CLERK)).value as { session: string }).session;
+    await send(`${server.url}/v1/sessions`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${signedOut}` },
+    });
+    // The ledger holds digests only, never a session secret.
+    await server.close();
+    const rows = app.ctx.ledger.sqlite
+      .prepare('SELECT key, kind FROM server_sessions ORDER BY kind')
+      .all() as {
+      key: string;
+      kind: string;
+    }[];
+    expect(new Set(rows.map((r) => r.kind))).toEqual(new Set(['api', 'browser']));
+    const stored = JSON.stringify(rows);
+    for (const secret of [api, signedOut, jar.split('=')[1]!]) expect(stored).not.toContain(secret);
+
+    server = await startTeamServer({ app, staticDir, port: 0, log: (line) => logs.push(line) });
+    expect(json(await call('auth:status', {}))).toMatchObject({
+      ok: true,
+      value: { operator: { login: CLERK.login }, via: 'password', locked: false },
+    });
+    expect(json(await call('batches:list', {}))).toMatchObject({ ok: true });
+    expect(json(await post('/v1/commands/auth:status', {}, api))).toMatchObject({
+      ok: true,
+      value: { operator: { login: ADMIN.login } },
+    });
+    expect((await post('/v1/commands/auth:status', {}, signedOut)).status).toBe(401);
+
+    // Locked stays locked; signed out stays signed out.
+    expect(json(await call('auth:lock', {}))).toMatchObject({ ok: true });
+    await send(`${server.url}/v1/sessions`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${api}` },
+    });
+    await server.close();
+    server = await startTeamServer({ app, staticDir, port: 0, log: (line) => logs.push(line) });
+    expect(json(await call('auth:status', {}))).toMatchObject({ ok: true, value: { locked: true } });
+    expect(json(await call('batches:list', {}))).toMatchObject({
+      ok: false,
+      error: { code: 'unauthenticated', reason: 'session_locked' },
+    });
+    expect((await post('/v1/commands/auth:status', {}, api)).status).toBe(401);
+    const kept = (): number =>
+      (app.ctx.ledger.sqlite.prepare('SELECT count(*) AS n FROM server_sessions').get() as { n: number }).n;
+    const before = kept();
+    expect(json(await call('auth:sign-out', {}))).toMatchObject({ ok: true });
+    await server.close();
+    expect(kept()).toBe(before - 1);
+    server = await startTeamServer({ app, staticDir, port: 0, log: (line) => logs.push(line) });
+    // A signed-out session is not kept: the page gets a new one when it loads again.
+    expect((await call('auth:status', {})).status).toBe(403);
+  });
+
   it('never sends a token or password over plain http to another machine (the CLI refuses such a --server)', async () => {
     for (const url of ['http://paydesk.example.com:8443', 'http://10.0.0.7:8443/']) {
       const r = await cli(['--server', url, '--json', 'batch', 'list'], { PAYDESK_TOKEN: token });
