@@ -3,9 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Result } from '../../src-shared/api/result';
 import type { App } from '../app-context';
-import type { ServerSessionRow } from '../../db/repos/server-sessions';
-import type { Client, Door, Principal } from '../services/identity/client';
-import { restoredClient, sessionKeeper, type KeptSession, type SessionStore } from './session-store';
+import type { Client, Door } from '../services/identity/client';
+import { restoreKept, sessionKeeper, type KeepOptions, type KeptSession } from './session-store';
 import {
   cookieValue,
   digest,
@@ -90,11 +89,7 @@ export type ApiMiddlewareOptions = BridgeSessionOptions & {
    * Keeps signed-in sessions across restarts (the team server): the store, the sessions it held at start, and
    * how a kept session's operator is signed in again.
    */
-  keep?: {
-    store: SessionStore;
-    restored: readonly ServerSessionRow[];
-    principalOf: (operatorId: number) => Principal | null;
-  };
+  keep?: KeepOptions;
   /** Told after each command's dispatch (metrics, request logs). */
   onCommand?: (
     req: IncomingMessage,
@@ -182,22 +177,7 @@ export function createApiMiddleware(
   const sessions = new Map<string, Session>();
   const launches = new Map<string, number>();
   const keeper = sessionKeeper(opts.keep?.store, 'browser');
-  for (const row of opts.keep?.restored ?? []) {
-    const client = restoredClient((d) => app.openClient(d), door, row, opts.keep!.principalOf);
-    if (!client) {
-      opts.keep!.store.remove(row.key);
-      continue;
-    }
-    client.lastSeenMs = row.lastSeenMs;
-    sessions.set(row.key, {
-      client,
-      lastSeenMs: row.lastSeenMs,
-      createdAtMs: row.createdAtMs,
-      expiresAtMs: null,
-      kept: { operatorId: row.operatorId, locked: row.locked, lastSeenMs: row.lastSeenMs },
-      streams: new Set(),
-    });
-  }
+  for (const [key, kept] of restoreKept(opts.keep, (d) => app.openClient(d), door)) sessions.set(key, kept);
   // Cookies ignore ports, so each bridge names its own: two bridges in one browser do not overwrite each other.
   const cookieName = (): string => opts.cookieName ?? `paydesk_session_${new URL(ownOrigin()).port || '80'}`;
   const cookieFlags = `HttpOnly; SameSite=Strict; Path=/${opts.secureCookie ? '; Secure' : ''}`;

@@ -1,5 +1,6 @@
 import { serverSessions, type ServerSessionRow } from '../../db/repos/server-sessions';
 import type { Storage } from '../../db/storage/port';
+import type { ServerResponse } from 'node:http';
 import type { Client, Door, Principal } from '../services/identity/client';
 
 /**
@@ -77,17 +78,44 @@ export function sessionKeeper(store: SessionStore | undefined, kind: ServerSessi
   return { sync, forget };
 }
 
-/** A client for a kept session: signed in again as its operator (null when the operator is gone). */
-export function restoredClient(
+/** How a server keeps its sessions: the store, the sessions it held at start, how an operator signs in again. */
+export type KeepOptions = {
+  store: SessionStore;
+  restored: readonly ServerSessionRow[];
+  principalOf: (operatorId: number) => Principal | null;
+};
+
+/**
+ * The kept sessions signed in again as their operators, with an event-stream set each; a session whose operator
+ * is gone is removed from the store.
+ */
+export function restoreKept(
+  keep: KeepOptions | undefined,
   openClient: (door: Door) => Client,
   door: Door,
-  row: ServerSessionRow,
-  principalOf: (operatorId: number) => Principal | null,
-): Client | null {
-  const principal = principalOf(row.operatorId);
-  if (!principal) return null;
-  const client = openClient(door);
-  client.principal = principal;
-  client.locked = row.locked;
-  return client;
+): [string, KeptSession & { streams: Set<ServerResponse> }][] {
+  const out: [string, KeptSession & { streams: Set<ServerResponse> }][] = [];
+  for (const row of keep?.restored ?? []) {
+    const principal = keep!.principalOf(row.operatorId);
+    if (!principal) {
+      keep!.store.remove(row.key);
+      continue;
+    }
+    const client = openClient(door);
+    client.principal = principal;
+    client.locked = row.locked;
+    client.lastSeenMs = row.lastSeenMs;
+    out.push([
+      row.key,
+      {
+        client,
+        lastSeenMs: row.lastSeenMs,
+        createdAtMs: row.createdAtMs,
+        expiresAtMs: row.expiresAtMs,
+        kept: { operatorId: row.operatorId, locked: row.locked, lastSeenMs: row.lastSeenMs },
+        streams: new Set(),
+      },
+    ]);
+  }
+  return out;
 }

@@ -14,9 +14,8 @@ import {
   validationFailure,
 } from './http';
 import { AppFailure } from '../ledger/errors';
-import type { ServerSessionRow } from '../../db/repos/server-sessions';
-import type { Client, Principal } from '../services/identity/client';
-import { restoredClient, sessionKeeper, type KeptSession, type SessionStore } from './session-store';
+import type { Client } from '../services/identity/client';
+import { restoreKept, sessionKeeper, type KeepOptions, type KeptSession } from './session-store';
 import { signInWithToken } from '../services/identity/tokens';
 
 /**
@@ -48,11 +47,7 @@ export type ApiSessionOptions = {
   sessionTtlMs?: number;
   sessionIdleMs?: number;
   nowMs?: () => number;
-  keep?: {
-    store: SessionStore;
-    restored: readonly ServerSessionRow[];
-    principalOf: (operatorId: number) => Principal | null;
-  };
+  keep?: KeepOptions;
 };
 
 /** What the API tells the server about each request (for logs and metrics). */
@@ -107,21 +102,10 @@ export function createApiHandler(app: App, observer: ApiObserver, opts: ApiSessi
   // gate rechecks the token (revoked, expired, operator locked) on every command.
   const tokenClients = new Map<string, Holder>();
   const keeper = sessionKeeper(opts.keep?.store, 'api');
-  for (const row of opts.keep?.restored ?? []) {
-    const client = restoredClient((d) => app.openClient(d), 'server', row, opts.keep!.principalOf);
-    if (!client || row.expiresAtMs === null) {
-      opts.keep!.store.remove(row.key);
-      continue;
-    }
-    client.lastSeenMs = row.lastSeenMs;
-    sessions.set(row.key, {
-      client,
-      lastSeenMs: row.lastSeenMs,
-      createdAtMs: row.createdAtMs,
-      expiresAtMs: row.expiresAtMs,
-      kept: { operatorId: row.operatorId, locked: row.locked, lastSeenMs: row.lastSeenMs },
-      streams: new Set(),
-    });
+  for (const [key, kept] of restoreKept(opts.keep, (d) => app.openClient(d), 'server')) {
+    // An API session always has its absolute end.
+    if (kept.expiresAtMs === null) opts.keep?.store.remove(key);
+    else sessions.set(key, { ...kept, expiresAtMs: kept.expiresAtMs });
   }
 
   const forget = (map: Map<string, Holder>, key: string): void => {
