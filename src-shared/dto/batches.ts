@@ -90,6 +90,8 @@ export type BatchDto = {
   updatedAt: string;
   validatedAt: string | null;
   submittedAt: string | null;
+  /** The team server `batch push` submitted this batch on; it is closed here (may only be discarded). */
+  pushedTo: string | null;
   zeroProof: ZeroProofDto;
   /** How submit posts (setting payment.batchLock): all or nothing, or entry by entry. */
   lockMode: 'batch' | 'account';

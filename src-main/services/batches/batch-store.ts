@@ -101,7 +101,7 @@ export function getBatch(db: Database.Database, batchId: number): BatchDto {
     countsByStatus[g.status] = g.n;
     totalsByStatus[g.status] = g.s;
   }
-  const { headerJson, footerJson, pushedTo: _pushedTo, ...rest } = b;
+  const { headerJson, footerJson, ...rest } = b;
   return {
     ...rest,
     exponent: exponentOf(db, b.currency),

@@ -13,6 +13,7 @@ import PlayCircleOutlineIcon from '@mui/icons-material/PlayCircleOutlined';
 import SendIcon from '@mui/icons-material/Send';
 import type { BatchDto, BatchEntryDto } from '../../../../src-shared/dto/batches';
 import { formatCount } from '../../components/format';
+import { isDiscardable } from './labels';
 
 /** The batch's action bar (validate, allocate, suspend, release, exception batch, submit, report, export, discard). */
 export function BatchActions({
@@ -186,7 +187,7 @@ export function BatchActions({
             color="error"
             startIcon={<DeleteForeverIcon />}
             onClick={onDiscard}
-            disabled={!editable || busy !== null}
+            disabled={!isDiscardable(batch) || busy !== null}
             data-testid="discard-batch"
           >
             Discard

@@ -99,6 +99,15 @@ export function BatchHeader({
           tone={batchStatusTone(batch.status)}
           testId="batch-status"
         />
+        {batch.pushedTo !== null && (
+          <span title={`Submitted on the team server ${batch.pushedTo} by batch push; closed here`}>
+            <StatusPill
+              label={`Pushed to ${new URL(batch.pushedTo).host}`}
+              tone="info"
+              testId="batch-pushed"
+            />
+          </span>
+        )}
         <Typography variant="body2" color="textSecondary">
           {batchTypeLabel(batch.batchType)} batch · {payTypeLabel(batch.payType)} · {batch.currency}
           {collapsed && (

@@ -204,7 +204,10 @@ export function BatchList({
                 {b.batchNo}
               </Typography>
               <Box sx={{ ml: 'auto' }}>
-                <StatusPill label={batchStatusLabel(b.status)} tone={batchStatusTone(b.status)} />
+                <StatusPill
+                  label={b.pushedTo !== null ? 'Pushed' : batchStatusLabel(b.status)}
+                  tone={b.pushedTo !== null ? 'info' : batchStatusTone(b.status)}
+                />
               </Box>
             </Box>
             <Typography variant="body2" color="textSecondary" noWrap>

@@ -31,6 +31,7 @@ import { call, errorMessage } from '../../api/client';
 import { createGridTheme } from '../../components/grid-theme';
 import { usePaymentTimeline } from '../../components/PaymentTimelineDialog';
 import { isEditableField, sortKeyOf } from './entry-fields';
+import { isEditable } from './labels';
 import type { SerialQueue } from './use-serial-queue';
 import type { EntryCustomFilter } from './CustomFieldFilter';
 import {
@@ -96,7 +97,7 @@ export function EntriesGrid({
   const apiRef = useRef<GridApi<GridRow> | null>(null);
   const filterRef = useRef(statusFilter);
   const customRef = useRef(customFilter);
-  const editable = batch.status === 'open' || batch.status === 'validated';
+  const editable = isEditable(batch);
   const editableRef = useRef(editable);
   const draftIdRef = useRef<number | null>(null);
   const focusedIdRef = useRef<number | null>(null);

@@ -9,6 +9,7 @@ export function submitBlocker(
   supervisor: boolean,
 ): string | null {
   if (batch.status === 'submitted') return 'The batch is submitted.';
+  if (batch.pushedTo !== null) return `The batch was pushed to ${batch.pushedTo} and submitted there.`;
   if (batch.status === 'discarded') return 'The batch was discarded.';
   if (batch.zeroProof.enteredCount === 0) return 'The batch has no entries.';
   if (batch.status !== 'validated')

@@ -110,6 +110,11 @@ export function reasonText(code: number | null): string | null {
 }
 
 /** True while entries, notes and actions may still change the batch. */
-export function isEditable(batch: Pick<BatchDto, 'status'>): boolean {
+export function isEditable(batch: Pick<BatchDto, 'status' | 'pushedTo'>): boolean {
+  return isDiscardable(batch) && batch.pushedTo === null;
+}
+
+/** True while the batch may still be discarded here (a pushed one too: it posts on the server, not here). */
+export function isDiscardable(batch: Pick<BatchDto, 'status'>): boolean {
   return batch.status === 'open' || batch.status === 'validated';
 }
