@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
-import { rootCertificates } from 'node:tls';
 import { commandInputs } from '../../src-shared/api/inputs';
 import type { CommandName } from '../../src-shared/api/contract';
 import type { AppError, Result } from '../../src-shared/api/result';
 import type { UploadDto } from '../../src-shared/dto/uploads';
 import { AppFailure } from '../ledger/errors';
-import { teamServerOrigin } from '../services/team-connection';
+import { requestServer, teamServerOrigin, type ServerAnswer } from '../services/team-connection';
 import { password, type CliCredentials } from './auth';
 import type { CliIo } from './output';
 
@@ -33,7 +30,7 @@ export function serverUrlOf(opts: { server?: string | undefined }): string | und
   return url === undefined || url === '' ? undefined : url;
 }
 
-type Answer = { status: number; text: string };
+type Answer = ServerAnswer;
 
 const DUMMY_UPLOAD = `up_${'0'.repeat(32)}`;
 
@@ -68,36 +65,13 @@ function internal(message: string): Result<never> {
 export function openRemoteLedger(url: string, io: CliIo, cred: CliCredentials): RemoteLedger {
   // Checked before anything is sent: a token or password must never go to another machine in clear.
   const base = new URL(teamServerOrigin(url, 'server'));
-  const caFile = process.env.PAYDESK_SERVER_CA;
-  // The server's own CA is trusted in addition to the usual roots, for this connection only.
-  const ca = caFile ? [...rootCertificates, readFileSync(caFile, 'utf8')] : undefined;
-
   const send = (
     method: string,
     path: string,
     headers: Record<string, string>,
     body?: string | Readable,
   ): Promise<Answer> =>
-    new Promise((resolveAnswer, reject) => {
-      const target = new URL(path, base);
-      const options = { method, headers, ...(ca ? { ca } : {}) };
-      const onResponse = (res: IncomingMessage): void => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolveAnswer({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-        );
-        res.on('error', reject);
-      };
-      const req =
-        target.protocol === 'https:'
-          ? httpsRequest(target, options, onResponse)
-          : httpRequest(target, options, onResponse);
-      req.on('error', reject);
-      if (body === undefined) req.end();
-      else if (typeof body === 'string') req.end(body);
-      else body.on('error', (e) => req.destroy(e)).pipe(req);
-    });
+    requestServer(new URL(path, base), { method, headers, ...(body === undefined ? {} : { body }) });
 
   /** Sends and parses a Result; a server that cannot be reached or answers no Result is an internal error. */
   const call = async (

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 import type { TeamServerDto } from '../../src-shared/dto/app';
 import { AppFailure, invalidFields } from '../ledger/errors';
@@ -45,31 +46,69 @@ export function teamServerOrigin(raw: string, field = 'url'): string {
   return u.origin;
 }
 
-/** What /healthz answered: a Paydesk server's version. */
-async function probe(origin: string, timeoutMs: number): Promise<{ version: string }> {
+/** What a team server answered: its status and body text. */
+export type ServerAnswer = { status: number; text: string };
+
+/**
+ * One HTTP(S) request to a team server (the CLI's --server and the desktop's check share it). PAYDESK_SERVER_CA,
+ * when set, is trusted in addition to the usual roots, for this connection only; verification is never off.
+ */
+export function requestServer(
+  target: URL,
+  opts: {
+    method: string;
+    headers?: Record<string, string>;
+    body?: string | Readable;
+    timeoutMs?: number;
+    /** An answer longer than this is cut off with an error. */
+    maxBytes?: number;
+  },
+): Promise<ServerAnswer> {
   const caFile = process.env.PAYDESK_SERVER_CA;
   const ca = caFile ? [...rootCertificates, readFileSync(caFile, 'utf8')] : undefined;
-  const target = new URL('/healthz', origin);
-  const text = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     const onResponse = (res: IncomingMessage): void => {
       const chunks: Buffer[] = [];
+      let bytes = 0;
       res.on('data', (c: Buffer) => {
         chunks.push(c);
-        if (chunks.length > 64) res.destroy(new Error('the answer is too long for a health check'));
+        bytes += c.length;
+        if (opts.maxBytes !== undefined && bytes > opts.maxBytes)
+          res.destroy(new Error('the answer is too long'));
       });
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
       );
       res.on('error', reject);
     };
-    const options = { method: 'GET', timeout: timeoutMs, ...(ca ? { ca } : {}) };
+    const options = {
+      method: opts.method,
+      headers: opts.headers ?? {},
+      ...(opts.timeoutMs === undefined ? {} : { timeout: opts.timeoutMs }),
+      ...(ca ? { ca } : {}),
+    };
     const req =
       target.protocol === 'https:'
         ? httpsRequest(target, options, onResponse)
         : httpRequest(target, options, onResponse);
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
+    if (opts.timeoutMs !== undefined) {
+      const seconds = opts.timeoutMs / 1000;
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${seconds} s`)));
+    }
     req.on('error', reject);
-    req.end();
+    const body = opts.body;
+    if (body === undefined) req.end();
+    else if (typeof body === 'string') req.end(body);
+    else body.on('error', (e) => req.destroy(e)).pipe(req);
+  });
+}
+
+/** What /healthz answered: a Paydesk server's version. */
+async function probe(origin: string, timeoutMs: number): Promise<{ version: string }> {
+  const answer = await requestServer(new URL('/healthz', origin), {
+    method: 'GET',
+    timeoutMs,
+    maxBytes: 64 * 1024,
   }).catch((err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
     const hint = /certificate|self.signed|UNABLE_TO_VERIFY/i.test(message)
@@ -79,13 +118,13 @@ async function probe(origin: string, timeoutMs: number): Promise<{ version: stri
   });
   let health: unknown;
   try {
-    health = JSON.parse(text.body);
+    health = JSON.parse(answer.text);
   } catch {
     health = undefined;
   }
   const h = health as { status?: unknown; version?: unknown } | undefined;
-  if (text.status !== 200 || h?.status !== 'ok' || typeof h.version !== 'string')
-    throw urlProblem(`${origin} is not a Paydesk team server (its /healthz answered ${text.status})`);
+  if (answer.status !== 200 || h?.status !== 'ok' || typeof h.version !== 'string')
+    throw urlProblem(`${origin} is not a Paydesk team server (its /healthz answered ${answer.status})`);
   return { version: h.version };
 }
 
