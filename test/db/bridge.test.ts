@@ -98,6 +98,29 @@ async function invoke(bridge: Bridge, cookie: string, command: string, input: un
 type SseEvent = { event: string; data: unknown };
 
 /** Opens /__events with a session cookie and collects parsed events until closed. */
+/**
+ * Two pages of one bridge with their event streams open: page A signed in as Alice, page B as Bob when asked
+ * (else signed out). `close` ends both streams.
+ */
+async function twoPages(bridge: Bridge, opts: { bobSignedIn?: boolean } = {}) {
+  const a = await launch(bridge);
+  const b = await launch(bridge);
+  expect((await invoke(bridge, a, 'auth:sign-in', ALICE)).ok).toBe(true);
+  if (opts.bobSignedIn) expect((await invoke(bridge, b, 'auth:sign-in', BOB)).ok).toBe(true);
+  const streamA = await openEvents(bridge, a);
+  const streamB = await openEvents(bridge, b);
+  return {
+    a,
+    b,
+    streamA,
+    streamB,
+    close: () => {
+      streamA.close();
+      streamB.close();
+    },
+  };
+}
+
 function openEvents(bridge: Bridge, cookie: string): Promise<{ events: SseEvent[]; close: () => void }> {
   const url = new URL('/__events', bridge.url);
   return new Promise((resolve, reject) => {
@@ -469,11 +492,7 @@ describe('loopback bridge', () => {
   });
 
   it('streams events to signed-in sessions only; ledger events stay out of a signed-out page', async () => {
-    const a = await launch(bridge);
-    const b = await launch(bridge);
-    expect((await invoke(bridge, a, 'auth:sign-in', ALICE)).ok).toBe(true);
-    const streamA = await openEvents(bridge, a);
-    const streamB = await openEvents(bridge, b);
+    const { a, streamA, streamB, close } = await twoPages(bridge);
     try {
       const body = await invoke(bridge, a, 'demo:load', { accounts: 300, seed: 7 });
       expect(body).toMatchObject({ ok: true, value: { accounts: 300, seed: 7 } });
@@ -486,18 +505,13 @@ describe('loopback bridge', () => {
       expect(streamA.events.find((e) => e.event === 'ledger:changed')?.data).toEqual({ what: 'demo' });
       expect(streamB.events).toEqual([]);
     } finally {
-      streamA.close();
-      streamB.close();
+      close();
     }
     expect(await accountCount()).toBeGreaterThanOrEqual(300);
   });
 
   it("tells a session of its own sign-in only: another operator's sign-in does not reset this page", async () => {
-    const a = await launch(bridge);
-    const b = await launch(bridge);
-    expect((await invoke(bridge, a, 'auth:sign-in', ALICE)).ok).toBe(true);
-    const streamA = await openEvents(bridge, a);
-    const streamB = await openEvents(bridge, b);
+    const { b, streamA, streamB, close } = await twoPages(bridge);
     try {
       expect((await invoke(bridge, b, 'auth:sign-in', BOB)).ok).toBe(true);
       await expect
@@ -507,18 +521,12 @@ describe('loopback bridge', () => {
       await new Promise((r) => setTimeout(r, 200));
       expect(streamA.events.filter((e) => e.event === 'auth:changed')).toEqual([]);
     } finally {
-      streamA.close();
-      streamB.close();
+      close();
     }
   });
 
   it("shows a job's progress to the session that started it only; the ledger change reaches everyone", async () => {
-    const a = await launch(bridge);
-    const b = await launch(bridge);
-    expect((await invoke(bridge, a, 'auth:sign-in', ALICE)).ok).toBe(true);
-    expect((await invoke(bridge, b, 'auth:sign-in', BOB)).ok).toBe(true);
-    const streamA = await openEvents(bridge, a);
-    const streamB = await openEvents(bridge, b);
+    const { a, streamA, streamB, close } = await twoPages(bridge, { bobSignedIn: true });
     try {
       const batch = await invoke(bridge, a, 'batches:create', {
         batchType: 'payment',
@@ -538,8 +546,7 @@ describe('loopback bridge', () => {
       // Another operator's status bar showed Alice's job, with a Cancel button for it.
       expect(streamB.events.filter((e) => e.event.startsWith('job:'))).toEqual([]);
     } finally {
-      streamA.close();
-      streamB.close();
+      close();
     }
   });
 });
