@@ -51,6 +51,11 @@ async function scan(input: string, report: string): Promise<Finding[]> {
     skipEmptyLines: true,
     transformHeader: (h) => h.trim(),
   });
+  // A report the tool wrote out of order (scripts/electronegativity.mjs) reads as rows of nonsense; say so.
+  const broken = parsed.data.filter(
+    (r) => !/^[A-Z][A-Z0-9_]+$/.test(r.issue ?? '') || parsed.errors.length > 0,
+  );
+  if (broken.length > 0) throw new Error(`unreadable report ${report}: ${JSON.stringify(broken[0])}`);
   return parsed.data.map((r) => ({
     issue: r.issue ?? '',
     severity: r.severity ?? '',

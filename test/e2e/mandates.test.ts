@@ -140,8 +140,13 @@ describe('Mandates in the desktop UI', () => {
     await dialog.getByText('creditor identifier check digits are 97, expected 98').waitFor();
     await s.screenshot('mandates-creditor-error');
     await dialog.getByLabel('Creditor identifier').fill('DE98ZZZ09999999999');
+    // The field's own check clears its two-line message first and the dialog shrinks; Save is pressed after.
+    await dialog.getByText('check digits are 97').waitFor({ state: 'detached' });
     await dialog.getByTestId('creditor-save').click();
-    await dialog.waitFor({ state: 'detached' });
+    await dialog.waitFor({ state: 'detached' }).catch(async (err: unknown) => {
+      await s.screenshot('mandates-creditor-not-saved');
+      throw new Error(`the dialog stayed open: ${await dialog.innerText().catch(() => '?')}`, { cause: err });
+    });
     await panel.getByText('EU-2').waitFor();
     await s.screenshot('mandates-creditors');
   });
