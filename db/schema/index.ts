@@ -15,3 +15,4 @@ export * from './directdebit';
 export * from './mandate-files';
 export * from './reports';
 export * from './pushes';
+export * from './jobs';

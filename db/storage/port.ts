@@ -26,6 +26,11 @@ export type TxOptions = {
    * transaction (PostgreSQL 40001/40P01). SQLite transactions are always serial (BEGIN IMMEDIATE, one writer).
    */
   serializable?: boolean;
+  /**
+   * Only reads: it never waits for a writer (SQLite: a deferred transaction, which in WAL mode reads the last
+   * commit while a job holds the write lock; PostgreSQL: READ ONLY, which refuses a write).
+   */
+  readOnly?: boolean;
 };
 
 /** An opened database behind the seam. */

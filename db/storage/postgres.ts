@@ -68,7 +68,9 @@ export function postgresStorage(url: string, opts: PostgresOptions = {}): Storag
         const client = await pool.connect();
         let broken = false;
         try {
-          await client.query(txOpts.serializable ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN');
+          await client.query(
+            `BEGIN${txOpts.serializable ? ' ISOLATION LEVEL SERIALIZABLE' : ''}${txOpts.readOnly ? ' READ ONLY' : ''}`,
+          );
           const out = await fn(txOf(client));
           await client.query('COMMIT');
           return out;

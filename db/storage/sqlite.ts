@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { SQL } from 'drizzle-orm';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
-import { UniqueViolation, type Storage, type Tx } from './port';
+import { UniqueViolation, type Storage, type Tx, type TxOptions } from './port';
 
 const dialect = new SQLiteSyncDialect();
 
@@ -16,12 +16,23 @@ function mapError(err: unknown): unknown {
   return err;
 }
 
+const shared = new WeakMap<Database.Database, Storage>();
+
 /**
  * The SQLite adapter over an open ledger connection (the desktop's own, shared with the services that still
  * use the driver directly). Port transactions are queued one after another and begin IMMEDIATE; their queries
  * are synchronous underneath, so a transaction that awaits only its queries holds the connection for itself.
+ * A connection has one adapter (asked again, the same one): two queues on one connection would interleave.
+ * With closeDb the adapter owns the connection and closes it.
  */
 export function sqliteStorage(db: Database.Database, opts: { closeDb?: boolean } = {}): Storage {
+  if (opts.closeDb) return adapter(db, true);
+  let storage = shared.get(db);
+  if (!storage) shared.set(db, (storage = adapter(db, false)));
+  return storage;
+}
+
+function adapter(db: Database.Database, closeDb: boolean): Storage {
   const statements = new Map<string, Database.Statement>();
   const prepare = (text: string): Database.Statement => {
     let stmt = statements.get(text);
@@ -55,17 +66,21 @@ export function sqliteStorage(db: Database.Database, opts: { closeDb?: boolean }
   let queue: Promise<unknown> = Promise.resolve();
   return {
     dialect: 'sqlite',
-    transaction<T>(fn: (t: Tx) => Promise<T>): Promise<T> {
+    transaction<T>(fn: (t: Tx) => Promise<T>, txOpts: TxOptions = {}): Promise<T> {
       const run = async (): Promise<T> => {
         if (db.inTransaction) throw new Error('a port transaction cannot start inside a driver transaction');
-        db.exec('BEGIN IMMEDIATE');
+        // Read-only refuses a write as PostgreSQL's READ ONLY does (query_only), and waits for no writer.
+        if (txOpts.readOnly) db.pragma('query_only = ON');
         try {
+          db.exec(txOpts.readOnly ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE');
           const out = await fn(tx);
           db.exec('COMMIT');
           return out;
         } catch (err) {
           if (db.inTransaction) db.exec('ROLLBACK');
           throw err;
+        } finally {
+          if (txOpts.readOnly) db.pragma('query_only = OFF');
         }
       };
       const next = queue.then(run, run);
@@ -74,7 +89,7 @@ export function sqliteStorage(db: Database.Database, opts: { closeDb?: boolean }
     },
     close(): Promise<void> {
       statements.clear();
-      if (opts.closeDb) db.close();
+      if (closeDb) db.close();
       return Promise.resolve();
     },
   };

@@ -57,6 +57,7 @@ import { releaseDuplicate } from '../services/batches/duplicates';
 import { suspenseHandlers } from './suspense-handlers';
 import type { JobKind, JobTypes } from '../jobs/registry';
 import { createActiveJobs, type ActiveJobs } from '../jobs/active-jobs';
+import { endJobRecord, listJobs } from '../jobs/job-runs';
 import { writeAudit } from '../ledger/audit';
 import { AppFailure, isCancelled } from '../ledger/errors';
 
@@ -115,15 +116,27 @@ export function runJob<K extends JobKind>(
       operatorId,
       jobId,
       signal: job.controller.signal,
-      onProgress: (p) => ctx.emit('job:progress', { ...p, ...to }),
+      onProgress: (p) => {
+        job.progress = { phase: p.phase, done: p.done, total: p.total };
+        ctx.emit('job:progress', { ...p, ...to });
+      },
     })
     .then(
       (out) => {
         finished(true, `${kind} finished`, false);
         return out;
       },
-      (err: unknown) => {
-        finished(false, err instanceof Error ? err.message : String(err), isCancelled(err));
+      async (err: unknown) => {
+        const message = err instanceof Error ? err.message : String(err);
+        // A worker terminated after its grace time, or one that died, could not record its own end.
+        await endJobRecord(
+          ctx.storage,
+          jobId,
+          isCancelled(err) ? 'cancelled' : 'failed',
+          message,
+          ctx.clock(),
+        );
+        finished(false, message, isCancelled(err));
         // Every cancelled failure names its job, wherever in the job it was thrown.
         if (isCancelled(err) && err.error.code === 'cancelled' && err.error.jobId === undefined)
           throw new AppFailure({ ...err.error, jobId, kind });
@@ -251,6 +264,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       const src = withUpload(ctx.uploads, input);
       return detectTemplatesFor(db, src, { at: ctx.clock(), operatorId: ctx.operator.id });
     },
+    'jobs:list': (input) => listJobs(ctx, activeJobsOf(ctx), input),
     'jobs:cancel': (input) => activeJobsOf(ctx).cancel(input.jobId, ctx.operator, ctx.clock()),
     'desktop:team-server': () => teamServerStatus(ctx),
     'desktop:connect-server': (input) => connectTeamServer(ctx, input),

@@ -24,6 +24,8 @@ export type ActiveJob = {
   startedBy: number;
   controller: AbortController;
   cancelledBy?: { operatorId: number; at: string };
+  /** Its last progress event. */
+  progress?: { phase: string; done: number; total: number };
 };
 
 /** The running jobs of one opened ledger (one per App): started by runJob, cancelled by jobs:cancel. */
@@ -33,6 +35,8 @@ export type ActiveJobs = {
   /** Asks a job to stop; refuses (forbidden) an operator who neither started it nor may run its command. */
   cancel: (jobId: string, by: OperatorDto, at: Date) => JobCancelDto;
   running: () => ActiveJob[];
+  /** A running job by id. */
+  get: (jobId: string) => ActiveJob | undefined;
 };
 
 /** A new, empty set of running jobs. */
@@ -59,5 +63,6 @@ export function createActiveJobs(): ActiveJobs {
       return { jobId, kind: job.kind, cancelling: true };
     },
     running: () => [...jobs.values()],
+    get: (jobId) => jobs.get(jobId),
   };
 }

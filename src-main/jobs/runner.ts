@@ -3,6 +3,8 @@ import type { Ledger } from '../../db/client';
 import type { JobProgressDto } from '../../src-shared/dto/app';
 import { cancelled } from '../ledger/errors';
 import type { JobRunner, JobTypes } from '../services/job-port';
+import { sqliteStorage } from '../../db/storage/sqlite';
+import { journaled } from './journal';
 import { jobFunctions } from './registry';
 
 export type { JobRunOptions, JobRunner } from '../services/job-port';
@@ -68,16 +70,18 @@ export function inlineJobRunner(ledger: Ledger, tap?: ProgressTap): JobRunner {
             report(phase, done, total);
           }
         : report;
-      try {
-        const fn = jobFunctions[kind] as (
-          env: Parameters<(typeof jobFunctions)['demo']>[0],
-          i: unknown,
-        ) => unknown;
-        const out = fn({ ledger, now: opts.now, operatorId: opts.operatorId, progress, signal }, input);
-        return Promise.resolve(out as JobTypes[typeof kind]['output']);
-      } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-      }
+      const fn = jobFunctions[kind] as (
+        env: Parameters<(typeof jobFunctions)['demo']>[0],
+        i: unknown,
+      ) => unknown;
+      return journaled(
+        sqliteStorage(ledger.sqlite),
+        { jobId, kind, operatorId: opts.operatorId, now: opts.now, input },
+        () => fn({ ledger, now: opts.now, operatorId: opts.operatorId, progress, signal }, input),
+      ).then(
+        (out) => out as JobTypes[typeof kind]['output'],
+        (err: unknown) => Promise.reject(err instanceof Error ? err : new Error(String(err))),
+      );
     },
   };
 }

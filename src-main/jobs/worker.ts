@@ -1,10 +1,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { attachLedger, type Ledger } from '../../db/client';
+import { sqliteStorage } from '../../db/storage/sqlite';
 import type { AppError } from '../../src-shared/api/result';
 import type { JobProgressDto } from '../../src-shared/dto/app';
 import { AppFailure, ledgerBusy } from '../ledger/errors';
 import { setInMemorySecretKey } from '../processors/secrets';
 import { jobFunctions, type JobEnv, type JobKind } from './registry';
+import { journaled } from './journal';
 import { progressReporter } from './runner';
 
 /** True once the parent set the shared cancel flag. */
@@ -76,7 +78,17 @@ export async function runWorkerJob(
     };
     // The registry is keyed by kind; the input was typed by the caller of JobRunner.run on the main side.
     const fn = jobFunctions[data.kind] as (e: JobEnv, input: unknown) => unknown;
-    post({ type: 'done', output: await fn(env, data.input) });
+    const entry = {
+      jobId: data.jobId,
+      kind: data.kind,
+      operatorId: data.operatorId,
+      now: env.now,
+      input: data.input,
+    };
+    post({
+      type: 'done',
+      output: await journaled(sqliteStorage(ledger.sqlite), entry, () => fn(env, data.input)),
+    });
   } catch (err) {
     const busy = ledgerBusy(err);
     if (err instanceof AppFailure) post({ type: 'error', known: true, error: err.error });

@@ -72,6 +72,30 @@ export type JobProgressDto = {
 /** A cancel request taken: the job stops at its next progress call (within about a second). */
 export type JobCancelDto = { jobId: string; kind: string; cancelling: true };
 
+/** Where a recorded job is: running, or how it ended (interrupted: the process running it ended first). */
+export type JobRunStatusDto = 'running' | 'finished' | 'failed' | 'cancelled' | 'interrupted';
+
+/** A job as the ledger recorded it (jobs:list): every import, validate, submit and run, kept after it ended. */
+export type JobRunDto = {
+  jobId: string;
+  kind: string;
+  /** The job's human name ("submit", "collection run"). */
+  label: string;
+  /** What it worked on ("batch 12", a file's name), when its input names it. */
+  subject: string | null;
+  status: JobRunStatusDto;
+  startedBy: { id: number; login: string | null };
+  startedAt: string;
+  finishedAt: string | null;
+  /** Why it failed, was cancelled or interrupted. */
+  message: string | null;
+  /** The process that ran it (host and pid). */
+  host: string;
+  pid: number;
+  /** Its last progress, while it runs in the process that answers. */
+  progress: { phase: string; done: number; total: number } | null;
+};
+
 /** A finished job, pushed as an event. */
 export type JobFinishedDto = {
   jobId: string;

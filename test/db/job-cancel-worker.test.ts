@@ -2,8 +2,10 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openLedger, type Ledger } from '../../db/client';
 import { workerJobRunner } from '../../src-main/jobs/worker-runner';
+import { openApp } from '../../src-main/app-context';
 import { AppFailure } from '../../src-main/ledger/errors';
 import { ensureOperator } from '../../src-main/services/operators';
+import type { JobRunDto } from '../../src-shared/dto/app';
 import { tempDir } from '../helpers/ledger';
 
 const NOW = new Date('2026-11-22T09:00:00Z');
@@ -85,5 +87,36 @@ describe('cancelling a job in a worker thread', () => {
     } finally {
       again.close();
     }
+  }, 30_000);
+
+  it('ends the record of a job whose worker had to be terminated (its own end was never written)', async () => {
+    const tmp = tempDir('paydesk-worker-record-');
+    cleanups.push(tmp.cleanup);
+    const file = join(tmp.dir, 'ledger.sqlite');
+    const entry = { path: resolve('test/fixtures/stuck-job-worker.cjs') };
+    let jobId = '';
+    const app = openApp({
+      file,
+      login: 'tester',
+      clock: () => NOW,
+      migrationsFolder: 'db/migrations',
+      jobs: () => workerJobRunner(file, entry, { graceMs: () => 300 }),
+    });
+    cleanups.push(() => app.close());
+    const off = app.subscribe((event, payload) => {
+      const p = payload as { jobId?: string; phase?: string };
+      if (event === 'job:progress' && p.phase === 'stuck' && p.jobId) {
+        jobId = p.jobId;
+        void app.dispatch('jobs:cancel', { jobId });
+      }
+    });
+    cleanups.push(off);
+    const r = await app.dispatch('batches:validate', { batchId: 1 });
+    expect(r.ok || r.error.code).toBe('cancelled');
+    const jobs = await app.dispatch('jobs:list', {});
+    if (!jobs.ok) throw new Error(jobs.error.message);
+    expect((jobs.value as JobRunDto[]).map((j) => [j.jobId, j.status, j.subject])).toEqual([
+      [jobId, 'cancelled', 'stuck'],
+    ]);
   }, 30_000);
 });

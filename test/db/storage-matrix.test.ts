@@ -142,6 +142,25 @@ describe.each(STORAGES)('storage port on $dialect', (row) => {
     },
   );
 
+  it.runIf(row.available)('refuses a write in a read-only transaction and keeps nothing of it', async () => {
+    const refused = await storage
+      .transaction((tx) => savedSearches.upsert(tx, ana, 'Read only', '{}', NOW.toISOString()), {
+        readOnly: true,
+      })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(Error);
+    expect(
+      (await storage.transaction((tx) => savedSearches.list(tx, ana), { readOnly: true })).map((s) => s.name),
+    ).not.toContain('Read only');
+    // The connection writes again afterwards.
+    await saveSearch(storage, { name: 'After read only', filters: {} }, NOW, ana);
+    await deleteSearch(
+      storage,
+      (await listSavedSearches(storage, ana)).find((s) => s.name === 'After read only')!.id,
+      ana,
+    );
+  });
+
   it.runIf(row.available)('names a unique violation the same way on both databases', async () => {
     const err = await storage
       .transaction(async (tx) => {

@@ -6,7 +6,7 @@ import { openApp } from '../../src-main/app-context';
 import { giveTestPassword } from '../helpers/passwords';
 import { mulberry32 } from '../../src-main/domain/prng';
 import type { Result } from '../../src-shared/api/result';
-import type { LedgerCheckDto } from '../../src-shared/dto/app';
+import type { JobRunDto, LedgerCheckDto } from '../../src-shared/dto/app';
 import type { BatchDto } from '../../src-shared/dto/batches';
 import { tempDir } from '../helpers/temp';
 import { dispatchConfirmed } from '../helpers/confirm';
@@ -146,7 +146,19 @@ describe('submit survives being killed at any point', () => {
           ).toBe(0);
           outcomes.nothing++;
         }
+        // The killed submit stays on record, reported as interrupted once its process is gone (issue #17).
+        const interrupted = await value<JobRunDto[]>(
+          app.dispatch('jobs:list', { status: 'interrupted', all: true }),
+        );
+        expect(interrupted.map((j) => [j.kind, j.subject, j.pid])).toEqual([
+          ['batch-submit', `batch ${batchId}`, child.pid],
+        ]);
         await value(dispatchConfirmed(app, 'batches:submit', { batchId }));
+        const jobs = await value<JobRunDto[]>(app.dispatch('jobs:list', { all: true }));
+        // The resubmit finished (a first try without its confirmation is refused and recorded as failed).
+        const submits = jobs.filter((j) => j.kind === 'batch-submit');
+        expect(submits[0]!.status).toBe('finished');
+        expect(submits.filter((j) => j.status === 'interrupted')).toHaveLength(1);
         expect(
           (db.prepare('SELECT count(*) AS n FROM payments WHERE batch_id = ?').get(batchId) as { n: number })
             .n,

@@ -6,6 +6,7 @@ import { registerBatchCommands } from './batches';
 import { registerDeskOpsCommands } from './desk-ops';
 import { registerDirectDebitCommands } from './directdebit';
 import { registerGlExportCommands } from './gl-export';
+import { registerJobCommands } from './jobs';
 import { registerLedgerCommands } from './ledger';
 import { registerMandateCommands } from './mandates';
 import { registerProcessorCommands } from './processors';
@@ -26,6 +27,7 @@ export const COMMAND_GROUPS: ((kit: CliKit) => void)[] = [
   registerDeskOpsCommands,
   registerDirectDebitCommands,
   registerGlExportCommands,
+  registerJobCommands,
   registerLedgerCommands,
   registerMandateCommands,
   registerProcessorCommands,

@@ -1,17 +1,22 @@
+import { useState } from 'react';
 import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
 import LinearProgress from '@mui/material/LinearProgress';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import PersonIcon from '@mui/icons-material/Person';
+import HistoryIcon from '@mui/icons-material/History';
 import StorageIcon from '@mui/icons-material/Storage';
 import { formatCount } from '../components/format';
 import { ProcessorHealthStatus } from '../features/collections/ProcessorHealthChip';
 import { useAppInfo } from './app-info';
+import { JobsDialog } from './JobsDialog';
 import { phaseLabel, useJobProgress } from './use-job-progress';
 
-/** The bottom status bar: ledger file, operator and roles, account count, running job progress. */
+/** The bottom status bar: ledger file, operator and roles, account count, running job progress, the jobs record. */
 export function StatusBar() {
   const { info, error } = useAppInfo();
+  const [jobsOpen, setJobsOpen] = useState(false);
   const job = useJobProgress();
   const percent = job && job.total > 0 ? Math.min(100, (job.done / job.total) * 100) : 0;
   return (
@@ -82,6 +87,19 @@ export function StatusBar() {
           />
         </Box>
       )}
+      {info && (
+        <Button
+          size="small"
+          color="inherit"
+          startIcon={<HistoryIcon sx={{ fontSize: '14px !important' }} />}
+          onClick={() => setJobsOpen(true)}
+          data-testid="status-jobs"
+          sx={{ fontSize: 12, py: 0, minHeight: 0, textTransform: 'none' }}
+        >
+          Jobs
+        </Button>
+      )}
+      {jobsOpen && <JobsDialog onClose={() => setJobsOpen(false)} />}
     </Box>
   );
 }

@@ -12,6 +12,7 @@ import type {
   ArImportSummaryDto,
   DemoSummaryDto,
   JobCancelDto,
+  JobRunDto,
   LedgerCheckDto,
   TeamServerDto,
 } from '../../dto/app';
@@ -477,6 +478,18 @@ export const deskCommands = {
     roles: ANY,
     input: z.strictObject({ jobId: z.string().trim().min(1).max(100) }),
   }).output<JobCancelDto>(),
+  /**
+   * The recorded jobs, most recent first: your own, or everyone's (`all`, as the status bar's Cancel rule lets
+   * others stop a job they may run). A job whose process ended while it ran is reported as interrupted.
+   */
+  'jobs:list': defineCommand({
+    roles: ANY,
+    input: z.strictObject({
+      status: z.enum(['running', 'finished', 'failed', 'cancelled', 'interrupted']).optional(),
+      all: z.boolean().optional(),
+      limit: z.number().int().min(1).max(1000).default(50),
+    }),
+  }).output<JobRunDto[]>(),
   /** Where this desktop works: its ledger file or a team server (desktop app only). */
   'desktop:team-server': defineCommand({
     roles: ANY,
