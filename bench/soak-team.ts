@@ -763,6 +763,16 @@ function checkLedger(ledger: string, clerks: ClerkOutcome[], analysts: AnalystOu
       ok: lost === 0 && ownerMismatch === 0,
       detail: `${lost} of ${moves.length} moves${lostWhat.length ? ` (${lostWhat.slice(0, 5).join(', ')})` : ''}; ${ownerMismatch} owners differing from their last owner event`,
     });
+    // Every job the server ran is on record and ended (the server stopped cleanly, so none is left running).
+    const jobs = db
+      .prepare(`SELECT kind, status, count(*) AS n FROM job_runs GROUP BY kind, status ORDER BY kind, status`)
+      .all() as { kind: string; status: string; n: number }[];
+    const open = jobs.filter((j) => j.status === 'running' || j.status === 'interrupted');
+    checks.push({
+      name: 'jobs on record, none left running or interrupted',
+      ok: jobs.length > 0 && open.length === 0,
+      detail: jobs.map((j) => `${j.kind} ${j.status} ${fmtInt(j.n)}`).join(', ') || 'no jobs recorded',
+    });
   } finally {
     db.close();
   }

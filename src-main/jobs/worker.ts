@@ -9,6 +9,12 @@ import { jobFunctions, type JobEnv, type JobKind } from './registry';
 import { journaled } from './journal';
 import { progressReporter } from './runner';
 
+/**
+ * How long a job in a worker waits for the ledger's write lock held by other work (another job) before it fails
+ * with `ledger-busy`. Waiting blocks only the job's own thread; a cancel meanwhile terminates it after the grace.
+ */
+export const JOB_LOCK_WAIT_MS = 30 * 60_000;
+
 /** True once the parent set the shared cancel flag. */
 export function flagSet(flag: SharedArrayBuffer | undefined): boolean {
   return flag !== undefined && Atomics.load(new Int32Array(flag), 0) === 1;
@@ -63,12 +69,16 @@ export async function runWorkerJob(
   try {
     if (data.secretKey) setInMemorySecretKey(data.secretKey);
     ledger = attachLedger(data.file, data.key === undefined ? {} : { key: data.key });
+    // A job waits its turn for the ledger's one write lock instead of failing after the 5 s an interactive
+    // command waits: on a team server one clerk's submit may hold it for minutes while others are queued behind.
+    ledger.sqlite.pragma(`busy_timeout = ${JOB_LOCK_WAIT_MS}`);
     const progress = progressReporter(
       data.jobId,
       data.kind,
       (p) => post({ type: 'progress', progress: p }),
       isCancelled,
     );
+    progress('waiting for the ledger', 0, 0);
     const env: JobEnv = {
       ledger,
       now: new Date(data.now),

@@ -119,4 +119,35 @@ describe('cancelling a job in a worker thread', () => {
       [jobId, 'cancelled', 'stuck'],
     ]);
   }, 30_000);
+
+  it('waits for the write lock held by other work longer than a command would, then runs', async () => {
+    const { ledger, file, operatorId } = freshLedger();
+    const phases: string[] = [];
+    let release: NodeJS.Timeout | undefined;
+    // Another job holds the ledger's write lock, from before this job asks for it until well past the 5 s an
+    // interactive command waits.
+    ledger.sqlite.exec('BEGIN IMMEDIATE');
+    try {
+      const out = await workerJobRunner(file).run(
+        'demo',
+        { accounts: 20, seed: 1 },
+        {
+          now: NOW,
+          operatorId,
+          onProgress: (p) => {
+            phases.push(p.phase);
+            if (p.phase === 'waiting for the ledger')
+              release = setTimeout(() => ledger.sqlite.exec('COMMIT'), 5_600);
+          },
+        },
+      );
+      expect(out).toMatchObject({ accounts: 20 });
+    } finally {
+      clearTimeout(release);
+      if (ledger.sqlite.inTransaction) ledger.sqlite.exec('COMMIT');
+    }
+    expect(phases[0]).toBe('waiting for the ledger');
+    const n = ledger.sqlite.prepare('SELECT count(*) AS n FROM accounts WHERE is_suspense = 0').get();
+    expect(n).toEqual({ n: 20 });
+  }, 30_000);
 });
