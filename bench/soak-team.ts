@@ -360,12 +360,19 @@ async function startServer(dir: string, ledger: string): Promise<Server> {
 
 // ------------------------------------------------------------------------------------------------- the clerks
 
-/** Tries a clerk's step again (up to 10 times) when the server failed it (`internal`), as a clerk would. */
+/** A refusal that asks to try again: the ledger was busy with someone else's job and nothing changed. */
+const isBusy = (r: Result<unknown>): boolean =>
+  !r.ok && r.error.code === 'conflict' && r.error.rule === 'ledger-busy';
+
+/**
+ * Tries a clerk's step again (up to 10 times) when the server failed it (`internal`), or, after a pause of a few
+ * seconds, when it answered `ledger-busy` ("try again in a moment"), as a clerk would.
+ */
 async function again<T>(step: () => Promise<Result<T>>): Promise<Result<T>> {
   let r = await step();
-  for (let n = 1; n < 10 && !r.ok && r.error.code === 'internal'; n++) {
+  for (let n = 1; n < 10 && !r.ok && (r.error.code === 'internal' || isBusy(r)); n++) {
     overBudget();
-    await new Promise((resolve) => setTimeout(resolve, 200 * n));
+    await new Promise((resolve) => setTimeout(resolve, isBusy(r) ? 2_000 * n : 200 * n));
     r = await step();
   }
   return r;

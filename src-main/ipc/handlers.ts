@@ -58,6 +58,7 @@ import { suspenseHandlers } from './suspense-handlers';
 import type { JobKind, JobTypes } from '../jobs/registry';
 import { createActiveJobs, type ActiveJobs } from '../jobs/active-jobs';
 import { endJobRecord, listJobs } from '../jobs/job-runs';
+import { jobSubject } from '../jobs/journal';
 import { writeAudit } from '../ledger/audit';
 import { AppFailure, isCancelled } from '../ledger/errors';
 
@@ -83,7 +84,10 @@ export function runJob<K extends JobKind>(
 ): Promise<JobTypes[K]['output']> {
   const jobs = activeJobsOf(ctx);
   const operatorId = ctx.operator.id;
-  const job = jobs.start(kind, operatorId);
+  const job = jobs.start(kind, operatorId, {
+    startedAt: ctx.clock().toISOString(),
+    subject: jobSubject(input),
+  });
   const { jobId } = job;
   // Addressed to the caller's session: another operator's status bar would show this job and offer its Cancel.
   const clientId = currentClient()?.id;

@@ -26,11 +26,14 @@ export type ActiveJob = {
   cancelledBy?: { operatorId: number; at: string };
   /** Its last progress event. */
   progress?: { phase: string; done: number; total: number };
+  /** When it was asked for and what it works on (shown while it waits for the ledger, before its record). */
+  startedAt?: string;
+  subject?: string | null;
 };
 
 /** The running jobs of one opened ledger (one per App): started by runJob, cancelled by jobs:cancel. */
 export type ActiveJobs = {
-  start: (kind: JobKind, startedBy: number) => ActiveJob;
+  start: (kind: JobKind, startedBy: number, about?: Pick<ActiveJob, 'startedAt' | 'subject'>) => ActiveJob;
   finish: (jobId: string) => void;
   /** Asks a job to stop; refuses (forbidden) an operator who neither started it nor may run its command. */
   cancel: (jobId: string, by: OperatorDto, at: Date) => JobCancelDto;
@@ -43,8 +46,14 @@ export type ActiveJobs = {
 export function createActiveJobs(): ActiveJobs {
   const jobs = new Map<string, ActiveJob>();
   return {
-    start: (kind, startedBy) => {
-      const job: ActiveJob = { jobId: randomUUID(), kind, startedBy, controller: new AbortController() };
+    start: (kind, startedBy, about = {}) => {
+      const job: ActiveJob = {
+        jobId: randomUUID(),
+        kind,
+        startedBy,
+        controller: new AbortController(),
+        ...about,
+      };
       jobs.set(job.jobId, job);
       return job;
     },

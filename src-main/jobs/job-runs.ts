@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { jobRuns } from '../../db/repos/job-runs';
 import type { Storage } from '../../db/storage/port';
 import type { JobRunDto } from '../../src-shared/dto/app';
@@ -6,17 +7,66 @@ import { listJobRuns } from './journal';
 import { jobLabel } from './runner';
 import type { ServiceContext } from '../services/context';
 
-/** jobs:list: the recorded jobs with their starters' logins and, for jobs running here, their last progress. */
+/** A job's record as the list shows it. */
+type Listed = Omit<JobRunDto, 'startedBy' | 'label' | 'jobId' | 'progress'> & {
+  id: string;
+  startedBy: number;
+  progress: JobRunDto['progress'];
+};
+
+/**
+ * Jobs of this process that are waiting for the ledger's write lock: asked for, not recorded yet (a job records
+ * itself once it holds the lock), reported so far only as starting or waiting.
+ */
+function queuedHere(active: ActiveJobs, startedBy: number | undefined, recorded: Set<string>): Listed[] {
+  return active
+    .running()
+    .filter(
+      (j) =>
+        !recorded.has(j.jobId) &&
+        (startedBy === undefined || j.startedBy === startedBy) &&
+        (j.progress === undefined || j.progress.phase === 'waiting for the ledger'),
+    )
+    .map((j) => ({
+      id: j.jobId,
+      kind: j.kind,
+      subject: j.subject ?? null,
+      status: 'queued' as const,
+      startedBy: j.startedBy,
+      startedAt: j.startedAt ?? '',
+      finishedAt: null,
+      message: null,
+      host: hostname(),
+      pid: process.pid,
+      progress: null,
+    }))
+    .sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
+}
+
+/**
+ * jobs:list: the recorded jobs, and the ones of this process still queued for the ledger, newest first, with
+ * their starters' logins and, for jobs running here, their last progress.
+ */
 export async function listJobs(
   ctx: ServiceContext,
   active: ActiveJobs,
   input: { status?: JobRunDto['status'] | undefined; all?: boolean | undefined; limit: number },
 ): Promise<JobRunDto[]> {
-  const rows = await listJobRuns(
-    ctx.storage,
-    { startedBy: input.all ? undefined : ctx.operator.id, status: input.status, limit: input.limit },
-    ctx.clock(),
-  );
+  const startedBy = input.all ? undefined : ctx.operator.id;
+  const recorded: Listed[] =
+    input.status === 'queued'
+      ? []
+      : (
+          await listJobRuns(ctx.storage, { startedBy, status: input.status, limit: input.limit }, ctx.clock())
+        ).map((r) => ({
+          ...r,
+          progress: (r.status === 'running' ? active.get(r.id)?.progress : undefined) ?? null,
+        }));
+  const queued =
+    input.status === undefined || input.status === 'queued'
+      ? queuedHere(active, startedBy, new Set(recorded.map((r) => r.id)))
+      : [];
+  const rows = [...queued, ...recorded].slice(0, input.limit);
   // Operators have not moved behind the storage seam yet: their logins are read from the ledger file.
   const ids = [...new Set(rows.map((r) => r.startedBy))];
   const logins = new Map<number, string>();
@@ -26,23 +76,12 @@ export async function listJobs(
     );
     for (const o of read.all(...ids) as { id: number; login: string }[]) logins.set(o.id, o.login);
   }
-  return rows.map((r) => {
-    const live = r.status === 'running' ? active.get(r.id)?.progress : undefined;
-    return {
-      jobId: r.id,
-      kind: r.kind,
-      label: jobLabel(r.kind),
-      subject: r.subject,
-      status: r.status,
-      startedBy: { id: r.startedBy, login: logins.get(r.startedBy) ?? null },
-      startedAt: r.startedAt,
-      finishedAt: r.finishedAt,
-      message: r.message,
-      host: r.host,
-      pid: r.pid,
-      progress: live ?? null,
-    };
-  });
+  return rows.map(({ id, startedBy: by, ...r }) => ({
+    ...r,
+    jobId: id,
+    label: jobLabel(r.kind),
+    startedBy: { id: by, login: logins.get(by) ?? null },
+  }));
 }
 
 /**

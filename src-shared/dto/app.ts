@@ -72,8 +72,11 @@ export type JobProgressDto = {
 /** A cancel request taken: the job stops at its next progress call (within about a second). */
 export type JobCancelDto = { jobId: string; kind: string; cancelling: true };
 
-/** Where a recorded job is: running, or how it ended (interrupted: the process running it ended first). */
-export type JobRunStatusDto = 'running' | 'finished' | 'failed' | 'cancelled' | 'interrupted';
+/**
+ * Where a job is: queued (asked for, waiting for the ledger's write lock behind other work, not recorded yet),
+ * running, or how it ended (interrupted: the process running it ended first).
+ */
+export type JobRunStatusDto = 'queued' | 'running' | 'finished' | 'failed' | 'cancelled' | 'interrupted';
 
 /** A job as the ledger recorded it (jobs:list): every import, validate, submit and run, kept after it ended. */
 export type JobRunDto = {

@@ -150,4 +150,42 @@ describe('cancelling a job in a worker thread', () => {
     const n = ledger.sqlite.prepare('SELECT count(*) AS n FROM accounts WHERE is_suspense = 0').get();
     expect(n).toEqual({ n: 20 });
   }, 30_000);
+
+  it('lists a job waiting for the write lock as queued, then as finished', async () => {
+    const tmp = tempDir('paydesk-worker-queued-');
+    cleanups.push(tmp.cleanup);
+    const file = join(tmp.dir, 'ledger.sqlite');
+    const app = openApp({
+      file,
+      login: 'tester',
+      clock: () => NOW,
+      migrationsFolder: 'db/migrations',
+      jobs: () => workerJobRunner(file),
+    });
+    cleanups.push(() => app.close());
+    const holder = openLedger(file, 'db/migrations');
+    cleanups.push(() => holder.close());
+    const waiting = new Promise<void>((resolve) => {
+      cleanups.push(
+        app.subscribe((event, payload) => {
+          if (event === 'job:progress' && (payload as { phase?: string }).phase === 'waiting for the ledger')
+            resolve();
+        }),
+      );
+    });
+    holder.sqlite.exec('BEGIN IMMEDIATE');
+    const load = app.dispatch('demo:load', { accounts: 20, seed: 1 });
+    await waiting;
+    const list = async (): Promise<unknown[][]> => {
+      const r = await app.dispatch('jobs:list', {});
+      if (!r.ok) throw new Error(r.error.message);
+      return (r.value as JobRunDto[]).map((j) => [j.kind, j.subject, j.status, j.startedBy.login]);
+    };
+    // The list reads past the held lock; the job is not recorded yet, so it shows as queued.
+    expect(await list()).toEqual([['demo', '20 accounts', 'queued', 'tester']]);
+    holder.sqlite.exec('COMMIT');
+    const done = await load;
+    expect(done.ok).toBe(true);
+    expect(await list()).toEqual([['demo', '20 accounts', 'finished', 'tester']]);
+  }, 30_000);
 });

@@ -24,7 +24,7 @@ export function registerJobCommands(kit: CliKit): void {
     )
     .option(
       '--status <status>',
-      'only jobs in this status: running, finished, failed, cancelled, interrupted',
+      'only jobs in this status: queued, running, finished, failed, cancelled, interrupted',
     )
     .option('--all', 'every operator’s jobs')
     .option('--limit <n>', 'at most this many (1-1000, default 50)', intOption)

@@ -24,6 +24,7 @@ import { useApiQuery } from '../components/query';
 const STATUS_LOOK: Readonly<
   Record<JobRunStatusDto, { label: string; color: 'default' | 'info' | 'success' | 'warning' | 'error' }>
 > = {
+  queued: { label: 'Queued', color: 'default' },
   running: { label: 'Running', color: 'info' },
   finished: { label: 'Finished', color: 'success' },
   failed: { label: 'Failed', color: 'error' },
@@ -42,6 +43,7 @@ function took(j: JobRunDto): string {
 
 /** What a running job is doing, or why one ended as it did. */
 function detail(j: JobRunDto): string {
+  if (j.status === 'queued') return 'waiting for the ledger behind other work';
   if (j.progress)
     return `${j.progress.phase} ${formatCount(j.progress.done)} / ${formatCount(j.progress.total)}`;
   return j.message ?? '';

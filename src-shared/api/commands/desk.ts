@@ -480,12 +480,13 @@ export const deskCommands = {
   }).output<JobCancelDto>(),
   /**
    * The recorded jobs, most recent first: your own, or everyone's (`all`, as the status bar's Cancel rule lets
-   * others stop a job they may run). A job whose process ended while it ran is reported as interrupted.
+   * others stop a job they may run). A job waiting for the ledger behind other work is queued; one whose process
+   * ended while it ran is reported as interrupted.
    */
   'jobs:list': defineCommand({
     roles: ANY,
     input: z.strictObject({
-      status: z.enum(['running', 'finished', 'failed', 'cancelled', 'interrupted']).optional(),
+      status: z.enum(['queued', 'running', 'finished', 'failed', 'cancelled', 'interrupted']).optional(),
       all: z.boolean().optional(),
       limit: z.number().int().min(1).max(1000).default(50),
     }),
