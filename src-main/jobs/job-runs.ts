@@ -3,7 +3,7 @@ import { jobRuns } from '../../db/repos/job-runs';
 import type { Storage } from '../../db/storage/port';
 import type { JobRunDto } from '../../src-shared/dto/app';
 import type { ActiveJobs } from './active-jobs';
-import { listJobRuns } from './journal';
+import { listJobRuns, WAITING_PHASE } from './journal';
 import { jobLabel } from './runner';
 import type { ServiceContext } from '../services/context';
 
@@ -25,7 +25,7 @@ function queuedHere(active: ActiveJobs, startedBy: number | undefined, recorded:
       (j) =>
         !recorded.has(j.jobId) &&
         (startedBy === undefined || j.startedBy === startedBy) &&
-        (j.progress === undefined || j.progress.phase === 'waiting for the ledger'),
+        (j.progress === undefined || j.progress.phase === WAITING_PHASE),
     )
     .map((j) => ({
       id: j.jobId,

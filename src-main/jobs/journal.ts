@@ -5,6 +5,9 @@ import { jobRuns } from '../../db/repos/job-runs';
 import type { Storage } from '../../db/storage/port';
 import { isCancelled } from '../ledger/errors';
 
+/** The progress phase of a job waiting for the ledger's write lock (before it can record itself). */
+export const WAITING_PHASE = 'waiting for the ledger';
+
 /** The job about to run, as the journal records it. */
 export type JournalEntry = { jobId: string; kind: string; operatorId: number; now: Date; input: unknown };
 

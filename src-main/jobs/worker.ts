@@ -6,7 +6,7 @@ import type { JobProgressDto } from '../../src-shared/dto/app';
 import { AppFailure, ledgerBusy } from '../ledger/errors';
 import { setInMemorySecretKey } from '../processors/secrets';
 import { jobFunctions, type JobEnv, type JobKind } from './registry';
-import { journaled } from './journal';
+import { journaled, WAITING_PHASE } from './journal';
 import { progressReporter } from './runner';
 
 /**
@@ -78,7 +78,7 @@ export async function runWorkerJob(
       (p) => post({ type: 'progress', progress: p }),
       isCancelled,
     );
-    progress('waiting for the ledger', 0, 0);
+    progress(WAITING_PHASE, 0, 0);
     const env: JobEnv = {
       ledger,
       now: new Date(data.now),
