@@ -6,6 +6,11 @@ import { startSession, type E2eSession } from './helpers';
 import type { Page } from 'playwright-core';
 
 const SHELL_BUDGET_MS = 1500;
+/**
+ * What the test harness adds before the page's own navigation starts (Playwright's round trip to Chromium): seen
+ * from 130 to 550 ms on the CI machine. The budget is the page's own figure; the outer one gets this on top.
+ */
+const HARNESS_MS = 1000;
 
 /** Calls a command through the services of the same ledger (not through the UI) and unwraps the result. */
 async function service<T>(s: E2eSession, command: string, input: unknown): Promise<T> {
@@ -61,10 +66,10 @@ describe('Accounts in the real renderer over the bridge', () => {
       () => performance.getEntriesByName('paydesk:shell-visible')[0]?.startTime ?? Number.NaN,
     );
     console.log(
-      `shell: nav frame visible ${shellMs.toFixed(0)} ms after page.goto started (in-page mark ${markMs.toFixed(0)} ms after navigation start); budget ${SHELL_BUDGET_MS} ms`,
+      `shell: nav frame visible ${shellMs.toFixed(0)} ms after page.goto started (in-page mark ${markMs.toFixed(0)} ms after navigation start); budget ${SHELL_BUDGET_MS} ms in the page, ${SHELL_BUDGET_MS + HARNESS_MS} ms from page.goto`,
     );
-    expect(shellMs).toBeLessThan(SHELL_BUDGET_MS);
     expect(markMs).toBeLessThan(SHELL_BUDGET_MS);
+    expect(shellMs).toBeLessThan(SHELL_BUDGET_MS + HARNESS_MS);
 
     for (const area of ['batches', 'suspense', 'accounts', 'collections', 'reports', 'admin']) {
       await s.page.getByTestId(`nav-${area}`).waitFor({ state: 'visible' });
