@@ -94,6 +94,25 @@ export type E2eSession = {
   close: () => Promise<void>;
 };
 
+/** Logs every API request of the page with its timing to stderr (PAYDESK_E2E_TRACE=1, for chasing a lost answer). */
+function traceRequests(page: Page): void {
+  const t0 = Date.now();
+  const at = () => String(Date.now() - t0).padStart(7);
+  const api = (url: string) => new URL(url).pathname.startsWith('/__');
+  page.on('request', (r) => {
+    if (api(r.url()))
+      console.error(`${at()} >> ${r.url().replace(/^.*\/__/, '')} ${(r.postData() ?? '').slice(0, 120)}`);
+  });
+  page.on('requestfinished', (r) => {
+    if (api(r.url())) console.error(`${at()} << ${r.url().replace(/^.*\/__/, '')}`);
+  });
+  page.on('requestfailed', (r) => {
+    if (api(r.url()))
+      console.error(`${at()} !! ${r.url().replace(/^.*\/__/, '')} ${r.failure()?.errorText ?? ''}`);
+  });
+  page.on('console', (m) => console.error(`${at()} console.${m.type()}: ${m.text()}`));
+}
+
 /**
  * A new browser context and page wired to the bridge: the shim plays the preload (it holds no secret), and the
  * page opens a one-time launch URL, which sets the context's HttpOnly session cookie and lands on the app.
@@ -116,6 +135,7 @@ export async function openBridgePage(browser: Browser, bridge: Bridge): Promise<
       if (msg.type() === 'error') consoleErrors.push(msg.text());
     });
     page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+    if (process.env.PAYDESK_E2E_TRACE) traceRequests(page);
     await page.goto(bridge.launchUrl());
     return { context, page, consoleErrors };
   } catch (err) {

@@ -103,14 +103,6 @@ export function applyServerProblems<T extends FieldValues>(
   return unplaced ? err.error.message : null;
 }
 
-/** Focuses the first field a user can type into (the dialog kit's one rule for where typing starts). */
-export function focusFirstField(root: HTMLElement | null): void {
-  const field = root?.querySelector<HTMLElement>(
-    'input:not([type=hidden]):not([disabled]):not([readonly]), textarea:not([disabled]), [role=combobox]:not([aria-disabled=true])',
-  );
-  field?.focus();
-}
-
 export type FormDialogProps = {
   title: ReactNode;
   onClose: () => void;
@@ -144,7 +136,8 @@ export type FormDialogProps = {
 
 /**
  * The one dialog frame for forms: title, a progress line while busy, the fields, the error, Cancel and the submit
- * button; Enter in a field or Ctrl+Enter anywhere submits; the first field has focus when it opens.
+ * button; Enter in a field or Ctrl+Enter anywhere submits. The first field gets the focus from the app's one
+ * dialog-focus rule (components/dialog-focus), which never takes it from a field the user already chose.
  */
 export function FormDialog({
   title,
@@ -182,9 +175,6 @@ export function FormDialog({
       fullWidth
       data-testid={testId}
       aria-labelledby={titleId}
-      slotProps={{
-        transition: { onEntered: (node: HTMLElement) => (focusButton ? undefined : focusFirstField(node)) },
-      }}
     >
       <form
         onSubmit={submit}
