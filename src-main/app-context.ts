@@ -17,6 +17,7 @@ import { PAYDESK_VERSION } from './version';
 import { seedStockTemplates } from './services/batches/stock-templates';
 import { createUploadStore, uploadsRootFor, type UploadStore } from './services/uploads';
 import { sqliteStorage } from '../db/storage/sqlite';
+import { waitForWriteLock } from '../db/write-lock';
 import type { DesktopPort } from './services/team-connection';
 
 /** How to open the services for one front door. */
@@ -119,6 +120,7 @@ export function openApp(opts: AppOptions): App {
       },
       approvalGuard(ctx),
       (what) => emit('ledger:changed', { what }),
+      () => waitForWriteLock(ledger.sqlite),
     );
     // An approved operation runs through the same dispatch (gate, parse, guard), as its preparer.
     bindExecutor(ctx, (client, command, input) => withClient(client, () => dispatch(command, input)));

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { SQL } from 'drizzle-orm';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
+import { waitForWriteLock, WriteLockBusy } from '../write-lock';
 import { UniqueViolation, type Storage, type Tx, type TxOptions } from './port';
 
 const dialect = new SQLiteSyncDialect();
@@ -20,8 +21,9 @@ const shared = new WeakMap<Database.Database, Storage>();
 
 /**
  * The SQLite adapter over an open ledger connection (the desktop's own, shared with the services that still
- * use the driver directly). Port transactions are queued one after another and begin IMMEDIATE; their queries
- * are synchronous underneath, so a transaction that awaits only its queries holds the connection for itself.
+ * use the driver directly). Port transactions are queued one after another and begin IMMEDIATE once the write
+ * lock is free (waited for off the thread, see write-lock); their queries are synchronous underneath, so a
+ * transaction that awaits only its queries holds the connection for itself.
  * A connection has one adapter (asked again, the same one): two queues on one connection would interleave.
  * With closeDb the adapter owns the connection and closes it.
  */
@@ -68,6 +70,9 @@ function adapter(db: Database.Database, closeDb: boolean): Storage {
     dialect: 'sqlite',
     transaction<T>(fn: (t: Tx) => Promise<T>, txOpts: TxOptions = {}): Promise<T> {
       const run = async (): Promise<T> => {
+        if (db.inTransaction) throw new Error('a port transaction cannot start inside a driver transaction');
+        // A writer waits for the lock off the thread (another connection's job may hold it for minutes).
+        if (!txOpts.readOnly && !(await waitForWriteLock(db))) throw new WriteLockBusy();
         if (db.inTransaction) throw new Error('a port transaction cannot start inside a driver transaction');
         // Read-only refuses a write as PostgreSQL's READ ONLY does (query_only), and waits for no writer.
         if (txOpts.readOnly) db.pragma('query_only = ON');

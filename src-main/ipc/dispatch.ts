@@ -4,7 +4,7 @@ import type { CommandName, CommandOutput, ParsedInput } from '../../src-shared/a
 import { COMMANDS, commandDef } from '../../src-shared/api/registry';
 import type { AppError, FieldIssue, Result } from '../../src-shared/api/result';
 import { textIssues } from '../../src-shared/text';
-import { AppFailure, ledgerBusy } from '../ledger/errors';
+import { AppFailure, LEDGER_BUSY, ledgerBusy } from '../ledger/errors';
 import type { Logger } from '../services/context';
 
 /** The one handler map: every command, its parsed input, its output. */
@@ -59,9 +59,15 @@ export type Guard = (command: CommandName, parsed: unknown, raw: unknown) => voi
 export type Changed = (what: string) => void;
 
 /**
+ * Waits, without blocking the thread, until the ledger could be written (false: it stayed locked by another writer
+ * as long as a command waits). Dispatch calls it before a changing command that is not a job.
+ */
+export type WaitForWriter = () => Promise<boolean>;
+
+/**
  * Builds the dispatcher: unknown command → validation; role check; text check (control characters, lone
- * surrogates); zod parse; guard (approvals); handler; `changed` when the registry says the command changes
- * something; errors mapped to Result.
+ * surrogates); zod parse; the wait for the write lock (changing commands that are not jobs); guard (approvals);
+ * handler; `changed` when the registry says the command changes something; errors mapped to Result.
  */
 export function createDispatch(
   handlers: Handlers,
@@ -69,6 +75,7 @@ export function createDispatch(
   authorize: Authorize = () => {},
   guard: Guard = () => {},
   changed: Changed = () => {},
+  waitForWriter: WaitForWriter = () => Promise.resolve(true),
 ): Dispatch {
   return async (command, input) => {
     if (!isCommandName(command)) {
@@ -102,12 +109,15 @@ export function createDispatch(
         },
       };
     }
+    const changes = def.changes !== undefined && !def.changesNothingWhen?.(parsed.data);
+    // A job waits for the lock on its own connection (queued meanwhile); any other change waits here, off the thread.
+    if (changes && !def.job && !(await waitForWriter())) return { ok: false, error: LEDGER_BUSY };
     try {
       guard(command, parsed.data, raw);
       const handler = handlers[command] as (i: unknown) => unknown;
       const value = await handler(parsed.data);
       // Declared once in the registry rather than in each handler, so no changing command can forget it.
-      if (def.changes !== undefined && !def.changesNothingWhen?.(parsed.data)) changed(def.changes);
+      if (changes && def.changes !== undefined) changed(def.changes);
       return { ok: true, value };
     } catch (err) {
       return { ok: false, error: toAppError(err, log, command) };

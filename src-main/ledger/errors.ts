@@ -58,9 +58,12 @@ export function isCancelled(err: unknown): err is AppFailure {
 export function ledgerBusy(err: unknown): AppError | null {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY')) return null;
-  return {
-    code: 'conflict',
-    rule: 'ledger-busy',
-    message: 'the ledger is busy with other work (a running job); nothing was changed: try again in a moment',
-  };
+  return LEDGER_BUSY;
 }
+
+/** The answer when the ledger stayed locked by another writer for as long as a command waits. */
+export const LEDGER_BUSY: AppError = Object.freeze({
+  code: 'conflict',
+  rule: 'ledger-busy',
+  message: 'the ledger is busy with other work (a running job); nothing was changed: try again in a moment',
+});

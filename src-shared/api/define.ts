@@ -19,6 +19,12 @@ export type CommandSpec<I extends z.ZodType> = {
   // Method syntax on purpose: its parameter is checked bivariantly, so any declaration fits AnyCommandDef.
   changesNothingWhen?(input: z.output<I>): boolean;
   /**
+   * Runs as a job on the job's own connection, which waits its turn for the ledger's write lock itself (listed as
+   * queued meanwhile). Dispatch therefore does not hold such a command back while another writer has the lock,
+   * as it does the other changing commands.
+   */
+  readonly job?: true;
+  /**
    * Sends money out: refused without a confirmation prepared with `confirmations:prepare` (its handler checks
    * the confirmation against the selection it is about to send).
    */

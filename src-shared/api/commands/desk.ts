@@ -92,6 +92,7 @@ export const deskCommands = {
   'demo:load': defineCommand({
     roles: ADMIN,
     changes: 'demo',
+    job: true,
     input: z.strictObject({
       accounts: z.int().min(1).max(1_000_000).default(1000),
       seed: z.int().min(0).max(2_147_483_647).default(1),
@@ -288,6 +289,7 @@ export const deskCommands = {
   }).output<{ deleted: number }>(),
   'batches:validate': defineCommand({
     roles: DESK,
+    job: true,
     input: z.strictObject({ batchId: id }),
   }).output<BatchValidationDto>(),
   'batches:suspend-entry': defineCommand({
@@ -317,6 +319,7 @@ export const deskCommands = {
   'batches:submit': defineCommand({
     roles: DESK,
     changes: 'allocation',
+    job: true,
     confirm: true,
     input: z.strictObject({
       batchId: id,
@@ -377,6 +380,7 @@ export const deskCommands = {
   'batches:import-file': defineCommand({
     roles: DESK,
     changes: 'batches',
+    job: true,
     input: z
       .strictObject({
         file: filePath.optional(),

@@ -20,6 +20,7 @@ export const directDebitCommands = {
   'dd:run': defineCommand({
     roles: SUPERVISOR,
     changes: 'directdebit',
+    job: true,
     changesNothingWhen: (input) => input.dryRun,
     confirm: true,
     input: z.strictObject({

@@ -65,6 +65,7 @@ export const processorCommands = {
   'collect:run': defineCommand({
     roles: SUPERVISOR,
     changes: 'collect',
+    job: true,
     confirm: true,
     input: z.strictObject({
       processor: name.optional(),
@@ -82,6 +83,7 @@ export const processorCommands = {
   'collect:deposit': defineCommand({
     roles: SUPERVISOR,
     changes: 'collect',
+    job: true,
     confirm: true,
     input: z.strictObject({
       processor: name.optional(),
@@ -93,6 +95,7 @@ export const processorCommands = {
   'collect:refund': defineCommand({
     roles: SUPERVISOR,
     changes: 'collect',
+    job: true,
     confirm: true,
     input: z.strictObject({ processor: name.optional(), confirmationId: confirmationIdInput }),
   }).output<CollectRunDto>(),
