@@ -93,6 +93,8 @@ export async function writeLockbox(
   pool: Pool,
   seed: number,
   ledgerAccounts: number,
+  /** The first check number; files of different lockboxes (the soak's clerks) get ranges of their own. */
+  firstCheck = 100_000,
 ): Promise<FileStats> {
   const rand = mulberry32(seed * 7919 + rows);
   const out = createWriteStream(file);
@@ -160,7 +162,7 @@ export async function writeLockbox(
       accounts.add(a.no);
     }
     lines.push(
-      `${account},${bill},${decimal(Math.max(1, minor))},11/20/2026,${100_000 + i},"Payer ${i % 997}, Inc."`,
+      `${account},${bill},${decimal(Math.max(1, minor))},11/20/2026,${firstCheck + i},"Payer ${i % 997}, Inc."`,
     );
     if (lines.length >= 10_000) await write();
   }

@@ -303,7 +303,9 @@ async function setUp(dir: string): Promise<Setup> {
   for (let i = 1; i <= CLERKS; i++) {
     const file = join(dir, `clerk${i}.csv`);
     const copies = Math.round(ENTRIES * DUPLICATE_SHARE);
-    await writeLockbox(file, ENTRIES - copies, pool, SEED * 1000 + i, ACCOUNTS);
+    // Each clerk's lockbox numbers its checks from its own range: with one range for all, two files could carry
+    // the same check for the same bill and amount by chance, which the ledger rightly holds as a duplicate.
+    await writeLockbox(file, ENTRIES - copies, pool, SEED * 1000 + i, ACCOUNTS, i * 1_000_000);
     const duplicates = appendDuplicates(file, copies, SEED * 1000 + i);
     files.push({ file, rows: ENTRIES - copies + duplicates, duplicates });
   }
