@@ -10,6 +10,7 @@ export default defineConfig({
     maxWorkers: 2,
     // CLI tests sign in like a nightly job would: a login (PAYDESK_OPERATOR or --operator) with this password;
     // `paydesk init` makes the first admin with it. Tests about sign-in itself unset or change it.
-    env: { PAYDESK_QUIET: '1', PAYDESK_PASSWORD: 'paydesk test password' },
+    // PAYDESK_STRICT_WRITES: a command that writes to the ledger without declaring it fails (see dispatch).
+    env: { PAYDESK_QUIET: '1', PAYDESK_PASSWORD: 'paydesk test password', PAYDESK_STRICT_WRITES: '1' },
   },
 });

@@ -112,6 +112,7 @@ export function openApp(opts: AppOptions): App {
       }),
     };
     const handlers = createHandlers(ctx);
+    const writtenRows = ledger.sqlite.prepare('SELECT total_changes()').pluck();
     const dispatch = createDispatch(
       handlers,
       ctx.log,
@@ -120,7 +121,11 @@ export function openApp(opts: AppOptions): App {
       },
       approvalGuard(ctx),
       (what) => emit('ledger:changed', { what }),
-      () => waitForWriteLock(ledger.sqlite),
+      {
+        waitForWriter: () => waitForWriteLock(ledger.sqlite),
+        writtenRows: () => writtenRows.get() as number,
+        strict: process.env.PAYDESK_STRICT_WRITES === '1',
+      },
     );
     // An approved operation runs through the same dispatch (gate, parse, guard), as its preparer.
     bindExecutor(ctx, (client, command, input) => withClient(client, () => dispatch(command, input)));

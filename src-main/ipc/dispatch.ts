@@ -58,15 +58,27 @@ export type Guard = (command: CommandName, parsed: unknown, raw: unknown) => voi
 /** Tells open screens what a successful command changed (the app emits it as `ledger:changed`). */
 export type Changed = (what: string) => void;
 
-/**
- * Waits, without blocking the thread, until the ledger could be written (false: it stayed locked by another writer
- * as long as a command waits). Dispatch calls it before a changing command that is not a job.
- */
-export type WaitForWriter = () => Promise<boolean>;
+/** How the ledger's writer is waited for and watched; absent parts do nothing (unit tests of dispatch). */
+export type WriterWatch = {
+  /**
+   * Waits, without blocking the thread, until the ledger could be written (false: it stayed locked by another
+   * writer as long as a command waits). Called before every writing command that is not a job.
+   */
+  waitForWriter?: () => Promise<boolean>;
+  /** Rows written so far on this thread's connection (SQLite's total_changes): finds a command that writes undeclared. */
+  writtenRows?: () => number;
+  /** An undeclared write fails the command (tests) instead of only being logged. */
+  strict?: boolean;
+};
+
+/** True when the command changes what screens show for this input (a dry run changes nothing). */
+function declaresChange(def: ReturnType<typeof commandDef>, input: unknown): boolean {
+  return def.changes !== undefined && !def.changesNothingWhen?.(input);
+}
 
 /**
  * Builds the dispatcher: unknown command → validation; role check; text check (control characters, lone
- * surrogates); zod parse; the wait for the write lock (changing commands that are not jobs); guard (approvals);
+ * surrogates); zod parse; the wait for the write lock (writing commands that are not jobs); guard (approvals);
  * handler; `changed` when the registry says the command changes something; errors mapped to Result.
  */
 export function createDispatch(
@@ -75,8 +87,21 @@ export function createDispatch(
   authorize: Authorize = () => {},
   guard: Guard = () => {},
   changed: Changed = () => {},
-  waitForWriter: WaitForWriter = () => Promise.resolve(true),
+  writer: WriterWatch = {},
 ): Dispatch {
+  const undeclaredWrite = (command: string, before: number): void => {
+    const written = (writer.writtenRows?.() ?? before) - before;
+    if (written === 0) return;
+    log.error('a command wrote to the ledger without declaring it (writes or changes in the registry)', {
+      command,
+      written,
+    });
+    if (writer.strict) {
+      // Tests run quiet, so the reason is printed where the failing test shows it.
+      process.stderr.write(`undeclared write: ${command} wrote ${written} rows\n`);
+      throw new Error(`${command} wrote ${written} rows but does not declare writes`);
+    }
+  };
   return async (command, input) => {
     if (!isCommandName(command)) {
       return {
@@ -109,13 +134,19 @@ export function createDispatch(
         },
       };
     }
-    const changes = def.changes !== undefined && !def.changesNothingWhen?.(parsed.data);
-    // A job waits for the lock on its own connection (queued meanwhile); any other change waits here, off the thread.
-    if (changes && !def.job && !(await waitForWriter())) return { ok: false, error: LEDGER_BUSY };
+    const changes = declaresChange(def, parsed.data);
+    const writes = changes || def.writes === true;
+    // A job waits for the lock on its own connection (queued meanwhile); any other writer waits here, off the thread.
+    if (writes && !def.job && writer.waitForWriter && !(await writer.waitForWriter()))
+      return { ok: false, error: LEDGER_BUSY };
     try {
       guard(command, parsed.data, raw);
       const handler = handlers[command] as (i: unknown) => unknown;
-      const value = await handler(parsed.data);
+      const before = writes || def.temporaryTables ? undefined : writer.writtenRows?.();
+      const pending = handler(parsed.data);
+      // Only a synchronous handler is watched: nothing else can write on this thread while it runs.
+      if (before !== undefined && !(pending instanceof Promise)) undeclaredWrite(command, before);
+      const value = await pending;
       // Declared once in the registry rather than in each handler, so no changing command can forget it.
       if (changes && def.changes !== undefined) changed(def.changes);
       return { ok: true, value };

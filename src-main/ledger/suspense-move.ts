@@ -3,6 +3,7 @@ import { ACTIVE_SUSPENSE_STATES, type SuspenseState } from '../../src-shared/dto
 import { writeAudit, type AuditEntry } from './audit';
 import { assertSuspenseWithinCeiling } from './ceiling';
 import { postJournal, type JournalPosting } from './journal';
+import { foldTally } from './suspense-tally';
 
 /** A move's journal: everything but the time and the audit row, which the move supplies. */
 export type MoveJournal = Omit<JournalPosting, 'at' | 'auditId'>;
@@ -49,6 +50,7 @@ export function suspenseMove<T>(
     db,
     move.journal.lines.filter((l) => l.gl === 'SUSPENSE').map((l) => l.currency),
   );
+  foldTally(db, move.at.slice(0, 10));
   return out;
 }
 

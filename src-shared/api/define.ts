@@ -15,6 +15,18 @@ export type CommandSpec<I extends z.ZodType> = {
    * screens reload. Absent for commands that change nothing another screen shows.
    */
   readonly changes?: string;
+  /**
+   * Writes to the ledger without changing what another screen shows (a keyed entry's draft, a sign-in's audit, a
+   * prepared confirmation, the audit row of a file read), or also when `changesNothingWhen` says a run changes
+   * nothing. Dispatch waits for the write lock before it, as before a changing command; in tests a
+   * command that writes without `changes` or `writes` fails (PAYDESK_STRICT_WRITES=1).
+   */
+  readonly writes?: true;
+  /**
+   * Writes only to temporary tables of its own connection (a check's scratch space), never to the ledger: no wait
+   * for the write lock, and those rows are not taken for an undeclared write.
+   */
+  readonly temporaryTables?: true;
   /** A call that changes nothing after all (a dry run, a preview): no `ledger:changed` for it. */
   // Method syntax on purpose: its parameter is checked bivariantly, so any declaration fits AnyCommandDef.
   changesNothingWhen?(input: z.output<I>): boolean;

@@ -14,6 +14,7 @@ import { parseMinor } from '../../../src-shared/money';
 import { toMinor } from '../../ledger/ceiling';
 import { conflict, invalidFields, notFound } from '../../ledger/errors';
 import { exponentOf } from '../../ledger/rates';
+import { daysBefore } from '../../ledger/suspense-tally';
 import { dayOf } from './case';
 
 /** Parsed search filters. */
@@ -50,13 +51,6 @@ type FtsTable = 'suspense_fts' | 'suspense_payer_fts';
 /** Quotes text as one FTS5 phrase so user input (quotes, stars, operators, SQL) is only ever text. */
 function ftsPhrase(text: string): string {
   return `"${text.replace(/"/g, '""')}"`;
-}
-
-/** The date `days` before `today` (yyyy-MM-dd). */
-function daysBefore(today: string, days: number): string {
-  const d = new Date(`${today}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() - days);
-  return d.toISOString().slice(0, 10);
 }
 
 /** Whole days between two dates. */
@@ -411,7 +405,6 @@ function tallyWhere(f: SuspenseFilters, today: string): { sql: string; params: (
 
 /** At most how many payments the filters select: the tally's count for the filters it knows, ignoring the rest. */
 function tallyBound(db: Database.Database, f: SuspenseFilters, today: string): number {
-  foldTally(db, today);
   const t = tallyConditions(f, today);
   return (
     db.prepare(`SELECT coalesce(sum(t.count), 0) AS n FROM suspense_tally t ${t.sql}`).get(...t.params) as {
@@ -471,32 +464,6 @@ const FILTER_KEYS: Record<keyof SuspenseFilters, true> = {
   status: true,
   ageBucket: true,
 };
-
-/** The entry date older days of the tally are folded into (always in the oldest age bucket). */
-const FOLDED_DAY = '0000-01-01';
-
-/**
- * Folds tally rows of days older than every age-bucket boundary into one row per group, so the tally stays a
- * few thousand rows however long payments sit in suspense. Cheap when there is nothing to fold (one index probe).
- */
-export function foldTally(db: Database.Database, today: string): void {
-  const before = daysBefore(today, 100);
-  const due = db
-    .prepare('SELECT 1 FROM suspense_tally WHERE entered_on > ? AND entered_on < ? LIMIT 1')
-    .get(FOLDED_DAY, before);
-  if (!due) return;
-  db.transaction(() => {
-    db.prepare(
-      `INSERT INTO suspense_tally (state, currency, owner, reason_code, entered_on, count, amount_minor)
-       SELECT state, currency, owner, reason_code, ?, sum(count), sum(amount_minor) FROM suspense_tally
-       WHERE entered_on > ? AND entered_on < ? GROUP BY 1, 2, 3, 4 HAVING true
-       ON CONFLICT (state, currency, owner, reason_code, entered_on)
-       DO UPDATE SET count = count + excluded.count, amount_minor = amount_minor + excluded.amount_minor`,
-    ).run(FOLDED_DAY, FOLDED_DAY, before);
-    db.prepare('DELETE FROM suspense_tally WHERE entered_on > ? AND entered_on < ?').run(FOLDED_DAY, before);
-    db.prepare('DELETE FROM suspense_tally WHERE count = 0 AND amount_minor = 0').run();
-  })();
-}
 
 type RawRow = Omit<SuspenseRowDto, 'failed' | 'ageDays'> & { failed: number };
 
@@ -642,7 +609,6 @@ export function searchSuspense(
   };
   if (input.totals) {
     const tally = tallyWhere(input, today);
-    if (tally) foldTally(db, today);
     const bucket = bucketCase(today, tally ? 'entered_on' : 'q.entered_on');
     // A text checked row by row (broad, or too short for the trigram index) over a large part of the queue
     // cannot be counted exactly in time: every match is a row to read. Its totals then stop at BROAD_TEXT_HITS

@@ -399,10 +399,12 @@ export const adminCommands = {
   }).output<GridColumnsDto>(),
   'columns:save-layout': defineCommand({
     roles: ANY,
+    writes: true,
     input: z.strictObject({ batchType, payType, layout }),
   }).output<GridColumnsDto>(),
   'columns:reset-layout': defineCommand({
     roles: ANY,
+    writes: true,
     input: z.strictObject({ batchType, payType }),
   }).output<GridColumnsDto>(),
 };

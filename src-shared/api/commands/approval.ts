@@ -26,6 +26,7 @@ export const approvalCommands = {
   }).output<PolicyDto[]>(),
   'policies:save': defineCommand({
     roles: ['admin'],
+    writes: true,
     input: z
       .strictObject({
         operation: z.enum(POLICY_OPERATION_KEYS),
@@ -66,6 +67,7 @@ export const approvalCommands = {
   }).output<ApprovalDto>(),
   'approvals:reject': defineCommand({
     roles: 'any',
+    writes: true,
     input: z.strictObject({ approvalId: id, reason: z.string().trim().min(1).max(500) }),
   }).output<ApprovalDto>(),
 };

@@ -43,25 +43,30 @@ export const authCommands = {
   }).output<AuthStatusDto>(),
   'auth:sign-in': defineCommand({
     roles: 'any',
+    writes: true,
     public: true,
     input: z.strictObject({ login, password, code: code.optional() }),
   }).output<AuthStatusDto>(),
   'auth:sign-out': defineCommand({
     roles: 'any',
+    writes: true,
     public: true,
     input: z.strictObject({}),
   }).output<AuthStatusDto>(),
   'auth:lock': defineCommand({
     roles: 'any',
+    writes: true,
     input: z.strictObject({}),
   }).output<AuthStatusDto>(),
   'auth:unlock': defineCommand({
     roles: 'any',
+    writes: true,
     public: true,
     input: z.strictObject({ password, code: code.optional() }),
   }).output<AuthStatusDto>(),
   'auth:first-admin': defineCommand({
     roles: 'any',
+    writes: true,
     public: true,
     input: z.strictObject({
       login,
@@ -71,14 +76,17 @@ export const authCommands = {
   }).output<AuthStatusDto>(),
   'auth:change-password': defineCommand({
     roles: 'any',
+    writes: true,
     input: z.strictObject({ currentPassword: password, newPassword }),
   }).output<AuthStatusDto>(),
   'auth:totp-begin': defineCommand({
     roles: 'any',
+    writes: true,
     input: z.strictObject({}),
   }).output<TotpEnrolmentDto>(),
   'auth:totp-enable': defineCommand({
     roles: 'any',
+    writes: true,
     input: z.strictObject({
       code: z
         .string()
@@ -88,11 +96,13 @@ export const authCommands = {
   }).output<RecoveryCodesDto>(),
   'auth:totp-disable': defineCommand({
     roles: 'any',
+    writes: true,
     input: z.strictObject({ password }),
   }).output<AuthStatusDto>(),
   'tokens:create': defineCommand({
     /** Any operator may make a token for themselves; tokens for others need an admin (checked in the service). */
     roles: 'any',
+    writes: true,
     input: z.strictObject({
       name: z.string().trim().min(1).max(80),
       /** Whose token (default: the caller's own); another operator's needs an admin. */
@@ -108,14 +118,17 @@ export const authCommands = {
   }).output<ApiTokenDto[]>(),
   'tokens:revoke': defineCommand({
     roles: 'any',
+    writes: true,
     input: z.strictObject({ id }),
   }).output<ApiTokenDto>(),
   'operators:set-password': defineCommand({
     roles: ['admin'],
+    writes: true,
     input: z.strictObject({ login, password: newPassword }),
   }).output<OperatorAdminDto>(),
   'operators:unlock': defineCommand({
     roles: ['admin'],
+    writes: true,
     input: z.strictObject({ login }),
   }).output<OperatorAdminDto>(),
 };

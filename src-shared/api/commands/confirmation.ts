@@ -18,6 +18,7 @@ export const confirmationIdInput = id.optional();
 export const confirmationCommands = {
   'confirmations:prepare': defineCommand({
     roles: 'any',
+    writes: true,
     input: z.strictObject({
       operation: z.enum(CONFIRMABLE_OPERATIONS),
       input: z.record(z.string(), z.unknown()).default({}),

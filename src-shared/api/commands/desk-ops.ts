@@ -35,6 +35,7 @@ export const deskOpsCommands = {
   /** The same files checked in full, nothing written (the import dialog's Preview). */
   'ar:preview': defineCommand({
     roles: SUPERVISOR,
+    writes: true,
     input: arFiles,
   }).output<ArPreviewDto>(),
 };

@@ -131,6 +131,7 @@ export const deskCommands = {
   }).output<PaymentHistoryDto>(),
   'ledger:check': defineCommand({
     roles: ANY,
+    temporaryTables: true,
     input: z.strictObject({ maxViolations: z.int().min(1).max(100_000).default(1000) }),
   }).output<LedgerCheckDto>(),
   'allocation:view': defineCommand({
@@ -261,6 +262,7 @@ export const deskCommands = {
   }).output<BatchEntriesPageDto>(),
   'batches:save-entries': defineCommand({
     roles: DESK,
+    writes: true,
     input: z.strictObject({
       batchId: id,
       entries: z
@@ -285,6 +287,7 @@ export const deskCommands = {
   }).output<BatchEntryDto[]>(),
   'batches:delete-entries': defineCommand({
     roles: DESK,
+    writes: true,
     input: z.strictObject({ batchId: id, ids: z.array(id).min(1).max(100_000) }),
   }).output<{ deleted: number }>(),
   'batches:validate': defineCommand({
@@ -294,6 +297,7 @@ export const deskCommands = {
   }).output<BatchValidationDto>(),
   'batches:suspend-entry': defineCommand({
     roles: DESK,
+    writes: true,
     input: z.strictObject({
       batchId: id,
       entryId: id,
@@ -303,6 +307,7 @@ export const deskCommands = {
   'batches:release-duplicate': defineCommand({
     /** Only a supervisor lets a suspected duplicate post. */
     roles: ['supervisor', 'admin'],
+    writes: true,
     input: z.strictObject({
       batchId: id,
       entryId: id,
@@ -356,6 +361,7 @@ export const deskCommands = {
   }).output<BatchDto>(),
   'batches:mark-pushed': defineCommand({
     roles: DESK,
+    writes: true,
     input: z.strictObject({
       batchId: id,
       /** The team server the batch was submitted on, and its batch there. */
@@ -366,6 +372,7 @@ export const deskCommands = {
   }).output<BatchPushDto>(),
   'batches:preview-file': defineCommand({
     roles: ANY,
+    writes: true,
     input: z
       .strictObject({
         file: filePath.optional(),
@@ -404,10 +411,12 @@ export const deskCommands = {
   }).output<BatchImportDto>(),
   'batches:entry-allocation': defineCommand({
     roles: ANY,
+    temporaryTables: true,
     input: z.strictObject({ batchId: id, entryId: id }),
   }).output<EntryAllocationViewDto>(),
   'batches:allocate-entry': defineCommand({
     roles: DESK,
+    writes: true,
     input: z.strictObject({
       batchId: id,
       entryId: id,
@@ -417,6 +426,7 @@ export const deskCommands = {
   }).output<EntryAllocationViewDto>(),
   'batches:update-header': defineCommand({
     roles: DESK,
+    writes: true,
     input: z
       .strictObject({
         batchId: id,
@@ -456,6 +466,7 @@ export const deskCommands = {
   }).output<ImportTemplateDto[]>(),
   'templates:save': defineCommand({
     roles: DESK,
+    writes: true,
     input: z.strictObject({
       name: code,
       bank: z.string().max(120).optional(),
@@ -465,6 +476,7 @@ export const deskCommands = {
   /** Ranks the templates for a file (its first 64 KiB), or for its first lines pasted as text. */
   'templates:detect': defineCommand({
     roles: ANY,
+    writes: true,
     input: z
       .strictObject({
         file: filePath.optional(),

@@ -148,6 +148,7 @@ export const mandateCommands = {
   }).output<MandateExpireDto>(),
   'mandates:import': defineCommand({
     roles: SUPERVISOR,
+    writes: true,
     changes: 'mandates',
     changesNothingWhen: (input) => input.preview,
     input: z

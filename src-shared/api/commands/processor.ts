@@ -152,6 +152,7 @@ export const processorCommands = {
   }).output<PaymentMethodDto[]>(),
   'methods:add': defineCommand({
     roles: DESK,
+    writes: true,
     input: z.strictObject({
       accountNo,
       type: z.enum(['card', 'bank', 'wallet']),
@@ -169,6 +170,7 @@ export const processorCommands = {
   }).output<PaymentMethodDto>(),
   'methods:set-default': defineCommand({
     roles: DESK,
+    writes: true,
     input: z.strictObject({ methodId: id }),
   }).output<PaymentMethodDto>(),
   'methods:validate': defineCommand({
@@ -184,6 +186,7 @@ export const processorCommands = {
   }).output<PaymentMethodDto>(),
   'methods:update': defineCommand({
     roles: DESK,
+    writes: true,
     input: z.strictObject({
       methodId: id,
       expiry: z.string().max(5).nullable().optional(),
@@ -194,10 +197,12 @@ export const processorCommands = {
   }).output<PaymentMethodDto>(),
   'methods:remove': defineCommand({
     roles: DESK,
+    writes: true,
     input: z.strictObject({ methodId: id, reason: z.string().trim().min(1).max(200) }),
   }).output<PaymentMethodDto>(),
   'pay:prepare': defineCommand({
     roles: DESK,
+    writes: true,
     input: z.strictObject({
       accountNo,
       amount: decimal,
@@ -219,10 +224,12 @@ export const processorCommands = {
   }).output<PendingPaymentDto>(),
   'pay:cancel': defineCommand({
     roles: DESK,
+    writes: true,
     input: z.strictObject({ pendingId: id, reason: z.string().trim().min(1).max(200) }),
   }).output<PendingPaymentDto>(),
   'pay:pending': defineCommand({
     roles: ANY,
+    writes: true,
     input: z.strictObject({
       all: z.boolean().default(false),
       limit: z.int().min(1).max(1000).default(200),

@@ -85,6 +85,7 @@ export const reportsCommands = {
   }).output<PaymentTimelineDto>(),
   'exports:run': defineCommand({
     roles: EXPORTERS,
+    writes: true,
     input: z
       .strictObject({
         kind: z.enum(['posted', 'gl']),

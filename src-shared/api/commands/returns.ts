@@ -16,6 +16,7 @@ import { id } from './fields';
 export const returnsCommands = {
   'returns:preview': defineCommand({
     roles: ANY,
+    writes: true,
     input: z.strictObject({ file: filePath.optional(), ...uploadedFile }).refine(oneSource, oneSourceMessage),
   }).output<ReturnsPreviewDto>(),
   'returns:import': defineCommand({
