@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiCallError } from '../../src-renderer/src/api/client';
 import {
   fieldProblems,
@@ -16,16 +16,27 @@ describe('sign-in form messages', () => {
   });
 
   it('shows the lockout end in local time and says an admin can unlock', () => {
-    const until = new Date(Date.now() + 15 * 60_000);
-    const text = signInProblem(
-      refused(
-        'operator_locked',
-        `sue is locked after too many failed sign-ins until ${until.toISOString()}; …`,
-      ),
-    );
-    const hhmm = until.toLocaleString(undefined, { hour: '2-digit', minute: '2-digit' });
-    expect(text).toContain(`until ${hhmm}`);
-    expect(text).toContain('An administrator can unlock it sooner.');
+    // A fixed local morning: the same test at 23:50 would end the lockout tomorrow (shown with its date, below).
+    vi.useFakeTimers({ now: new Date(2026, 11, 4, 9, 30) });
+    try {
+      const locked = (until: Date) =>
+        signInProblem(
+          refused(
+            'operator_locked',
+            `sue is locked after too many failed sign-ins until ${until.toISOString()}; …`,
+          ),
+        );
+      const until = new Date(Date.now() + 15 * 60_000);
+      const hhmm = until.toLocaleString(undefined, { hour: '2-digit', minute: '2-digit' });
+      expect(locked(until)).toContain(`until ${hhmm}`);
+      expect(locked(until)).toContain('An administrator can unlock it sooner.');
+      const tomorrow = new Date(2026, 11, 5, 0, 10);
+      expect(locked(tomorrow)).toContain(
+        `until ${tomorrow.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })}`,
+      );
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('explains an inactive operator and a wrong code, and passes other messages through', () => {
