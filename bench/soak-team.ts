@@ -464,8 +464,8 @@ async function clerk(i: number, setup: Setup): Promise<ClerkOutcome> {
       if (i === 1 && round === 1) {
         // The same batch submitted twice at once (two tabs, a double click): each with its own confirmation.
         tries = await Promise.all([
-          confirmedSubmit('batches:submit'),
-          confirmedSubmit('batches:submit (concurrent twin)'),
+          again(() => confirmedSubmit('batches:submit')),
+          again(() => confirmedSubmit('batches:submit (concurrent twin)')),
         ]);
         out.submits.push(describe('submit A', tries[0]!), describe('submit B (concurrent)', tries[1]!));
       } else {

@@ -42,18 +42,20 @@ function writeLockFree(db: Database.Database): boolean {
 }
 
 /**
- * Waits, without blocking the thread, until the ledger's write lock is free, for at most as long as the
- * connection's own busy_timeout would block. A changing command on the main thread runs after it: while a job on
+ * Waits, without blocking the thread, until the ledger's write lock is free, for at most `budgetMs` (default: as
+ * long as the connection's own busy_timeout would block). A changing command on the main thread runs after it: while a job on
  * another connection holds the lock, SQLite's own wait would stop the whole process (every other operator's
  * searches and screens) for up to that long. Returns false when the lock stayed taken the whole time.
  *
  * The lock is given back before the command runs, so a writer that takes it in between still makes the command
  * wait the old way; this only keeps the common case (a long job holding the lock) off the thread.
  */
-export async function waitForWriteLock(db: Database.Database): Promise<boolean> {
+export async function waitForWriteLock(
+  db: Database.Database,
+  budgetMs = db.pragma('busy_timeout', { simple: true }) as number,
+): Promise<boolean> {
   // Inside an open transaction of this connection the lock is held already (or the caller knows better).
   if (db.inTransaction || db.memory) return true;
-  const budgetMs = db.pragma('busy_timeout', { simple: true }) as number;
   const deadline = performance.now() + budgetMs;
   let pause = FIRST_PAUSE_MS;
   for (;;) {

@@ -40,7 +40,18 @@ export type AppOptions = {
   uploadsMaxBytes?: number;
   /** The desktop app's settings (Electron main only): which team server its window opens. */
   desktop?: DesktopPort;
+  /**
+   * How long a writing command waits, off the thread, while another connection (a job) holds the write lock,
+   * before it answers ledger-busy (default WRITER_WAIT_MS). The thread itself never waits longer than busy_timeout.
+   */
+  writerWaitMs?: number;
 };
+
+/**
+ * A submit holds SQLite's one write lock for its whole batch (all or nothing), tens of seconds for a large one on
+ * a busy team server; an analyst's move or a clerk's confirmation waits that long rather than being refused.
+ */
+export const WRITER_WAIT_MS = 30_000;
 
 /** The services opened on one ledger: context, handler map, dispatcher and an event subscription. */
 export type App = {
@@ -122,7 +133,7 @@ export function openApp(opts: AppOptions): App {
       approvalGuard(ctx),
       (what) => emit('ledger:changed', { what }),
       {
-        waitForWriter: () => waitForWriteLock(ledger.sqlite),
+        waitForWriter: () => waitForWriteLock(ledger.sqlite, opts.writerWaitMs ?? WRITER_WAIT_MS),
         writtenRows: () => writtenRows.get() as number,
         strict: process.env.PAYDESK_STRICT_WRITES === '1',
       },

@@ -90,7 +90,12 @@ describe('concurrent writes on one ledger file (the team server: jobs in workers
     const tmp = tempDir('paydesk-busy-');
     cleanups.push(tmp.cleanup);
     const file = join(tmp.dir, 'busy.sqlite');
-    const app: App = openApp({ file, login: ADMIN.login, migrationsFolder: 'db/migrations' });
+    const app: App = openApp({
+      file,
+      login: ADMIN.login,
+      migrationsFolder: 'db/migrations',
+      writerWaitMs: 100,
+    });
     cleanups.push(() => app.close());
     expect((await app.dispatch('operators:set-password', ADMIN)).ok).toBe(true);
     expect((await app.dispatch('demo:load', { accounts: 20, seed: 5 })).ok).toBe(true);

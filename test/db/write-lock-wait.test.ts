@@ -17,10 +17,15 @@ describe('a changing command while another connection holds the write lock', () 
     for (const c of cleanups.splice(0).reverse()) c();
   });
 
-  function setUp(): { app: App; other: Database.Database } {
+  function setUp(writerWaitMs?: number): { app: App; other: Database.Database } {
     const tmp = tempDir('paydesk-write-wait-');
     const file = join(tmp.dir, 'ledger.sqlite');
-    const app = openApp({ file, login: 'chief', migrationsFolder: 'db/migrations' });
+    const app = openApp({
+      file,
+      login: 'chief',
+      migrationsFolder: 'db/migrations',
+      ...(writerWaitMs === undefined ? {} : { writerWaitMs }),
+    });
     const other = new Database(file);
     cleanups.push(
       tmp.cleanup,
@@ -69,9 +74,8 @@ describe('a changing command while another connection holds the write lock', () 
     expect(stallMs).toBeLessThan(300);
   });
 
-  it('answers ledger-busy after the connection’s wait, having changed nothing, without stalling', async () => {
-    const { app, other } = setUp();
-    app.ctx.ledger.sqlite.pragma('busy_timeout = 600');
+  it('answers ledger-busy after its wait, having changed nothing, without stalling', async () => {
+    const { app, other } = setUp(600);
     other.exec('BEGIN IMMEDIATE');
     const released = setTimeout(() => other.exec('ROLLBACK'), 1_500);
     cleanups.push(() => clearTimeout(released));
