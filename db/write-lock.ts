@@ -17,7 +17,8 @@ export class WriteLockBusy extends Error {
   }
 }
 
-function isBusy(err: unknown): boolean {
+/** True when SQLite answered that another connection holds the lock (any SQLITE_BUSY variant, or WriteLockBusy). */
+export function isSqliteBusy(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
@@ -34,7 +35,7 @@ function writeLockFree(db: Database.Database): boolean {
     db.exec('ROLLBACK');
     return true;
   } catch (err) {
-    if (isBusy(err)) return false;
+    if (isSqliteBusy(err)) return false;
     throw err;
   } finally {
     db.pragma(`busy_timeout = ${waits}`);
@@ -43,9 +44,9 @@ function writeLockFree(db: Database.Database): boolean {
 
 /**
  * Waits, without blocking the thread, until the ledger's write lock is free, for at most `budgetMs` (default: as
- * long as the connection's own busy_timeout would block). A changing command on the main thread runs after it: while a job on
- * another connection holds the lock, SQLite's own wait would stop the whole process (every other operator's
- * searches and screens) for up to that long. Returns false when the lock stayed taken the whole time.
+ * long as the connection's own busy_timeout would block). A writing command on the main thread runs after it:
+ * while a job on another connection holds the lock, SQLite's own wait would stop the whole process (every other
+ * operator's searches and screens). Returns false when the lock stayed taken the whole time.
  *
  * The lock is given back before the command runs, so a writer that takes it in between still makes the command
  * wait the old way; this only keeps the common case (a long job holding the lock) off the thread.

@@ -70,8 +70,8 @@ function adapter(db: Database.Database, closeDb: boolean): Storage {
     dialect: 'sqlite',
     transaction<T>(fn: (t: Tx) => Promise<T>, txOpts: TxOptions = {}): Promise<T> {
       const run = async (): Promise<T> => {
-        if (db.inTransaction) throw new Error('a port transaction cannot start inside a driver transaction');
-        // A writer waits for the lock off the thread (another connection's job may hold it for minutes).
+        // A writer waits for the lock off the thread (another connection's job may hold it for minutes); inside a
+        // driver transaction the wait returns at once and the check below refuses.
         if (!txOpts.readOnly && !(await waitForWriteLock(db))) throw new WriteLockBusy();
         if (db.inTransaction) throw new Error('a port transaction cannot start inside a driver transaction');
         // Read-only refuses a write as PostgreSQL's READ ONLY does (query_only), and waits for no writer.

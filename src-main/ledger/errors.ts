@@ -1,4 +1,5 @@
 import type { AppError, FieldIssue, FileIssue } from '../../src-shared/api/result';
+import { isSqliteBusy } from '../../db/write-lock';
 
 /** A known, user-facing failure thrown inside services and turned into a Result at the front door. */
 export class AppFailure extends Error {
@@ -56,9 +57,7 @@ export function isCancelled(err: unknown): err is AppFailure {
  * transaction was rolled back whole, so the same call may simply be tried again. Null for any other error.
  */
 export function ledgerBusy(err: unknown): AppError | null {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY')) return null;
-  return LEDGER_BUSY;
+  return isSqliteBusy(err) ? LEDGER_BUSY : null;
 }
 
 /** The answer when the ledger stayed locked by another writer for as long as a command waits. */
