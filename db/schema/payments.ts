@@ -91,7 +91,9 @@ export const batchEntries = sqliteTable(
     index('batch_entries_batch_seq_idx').on(t.batchId, t.seq),
     // Status before seq: a status rewrite in entry order moves index entries sequentially (not by amount).
     index('batch_entries_batch_status_idx').on(t.batchId, t.status, t.seq, t.amountMinor),
-    index('batch_entries_fingerprint_idx').on(t.fingerprint),
+    // Fingerprint with batch: "an entry of this batch with that fingerprint" is one seek (submit asks it once per
+    // payment posted since validation); the fingerprint alone is its prefix.
+    index('batch_entries_fingerprint_batch_idx').on(t.fingerprint, t.batchId),
   ],
 );
 

@@ -33,3 +33,29 @@ export function perRowScans(db: Database.Database, sql: string, params: unknown[
   }
   return found;
 }
+
+/**
+ * The table loops of a plan that run once per row of something else (inner loops of a join, searches and scans
+ * in correlated subqueries), scans and searches alike: a search there must narrow by every equality it is given.
+ */
+export function perRowLoops(db: Database.Database, sql: string, params: unknown = []): string[] {
+  const rows = (
+    Array.isArray(params)
+      ? db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as unknown[]))
+      : db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params)
+  ) as PlanRow[];
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const correlated = (r: PlanRow): boolean => {
+    for (let p = byId.get(r.parent); p; p = byId.get(p.parent))
+      if (p.detail.startsWith('CORRELATED ')) return true;
+    return false;
+  };
+  const found: string[] = [];
+  const outerOf = new Map<number, string>();
+  for (const r of rows) {
+    if (!isLoop(r.detail)) continue;
+    if (outerOf.has(r.parent) || correlated(r)) found.push(r.detail);
+    else outerOf.set(r.parent, r.detail);
+  }
+  return found;
+}

@@ -37,6 +37,17 @@ type StoredVerdictRow = {
 };
 
 /**
+ * Whether a payment posted (or reversed) since validation has the fingerprint of an entry of the batch. Runs in
+ * every submit, inside its write lock, once per payment posted since: each lookup must find the batch's entries
+ * by fingerprint and batch together (one index), never by walking the batch (test/db/submit-plans.test.ts).
+ */
+export const POSTED_SINCE_MATCHES_SQL = `SELECT 1 FROM payments p JOIN batch_entries e ON e.entry_key = p.source_key
+       WHERE (p.id > @payments OR p.id IN (SELECT payment_id FROM reversals WHERE id > @reversals))
+         AND e.fingerprint IS NOT NULL
+         AND EXISTS (SELECT 1 FROM batch_entries m WHERE m.fingerprint = e.fingerprint AND m.batch_id = @batchId AND m.id <> e.id)
+       LIMIT 1`;
+
+/**
  * Why the stored plan of a payment batch no longer holds as a whole, or null when it does: no plan, the batch
  * changed or was validated again since, the settings or rates changed, an account or bill number appeared or
  * changed (an entry may resolve differently), or a payment posted or reversed since matches an entry's fingerprint
@@ -61,13 +72,7 @@ function wholePlanStale(
   if (row.rev !== keysStamp(db)) return 'account or bill numbers changed';
   if (planSignature(db) !== meta.sig) return 'settings or rates changed';
   const dup = db
-    .prepare(
-      `SELECT 1 FROM payments p JOIN batch_entries e ON e.entry_key = p.source_key
-       WHERE (p.id > @payments OR p.id IN (SELECT payment_id FROM reversals WHERE id > @reversals))
-         AND e.fingerprint IS NOT NULL
-         AND EXISTS (SELECT 1 FROM batch_entries m WHERE m.fingerprint = e.fingerprint AND m.batch_id = @batchId AND m.id <> e.id)
-       LIMIT 1`,
-    )
+    .prepare(POSTED_SINCE_MATCHES_SQL)
     .get({ payments: meta.payments, reversals: meta.reversals, batchId: batch.id });
   if (dup) return 'a payment posted or reversed since matches an entry';
   return null;
