@@ -17,8 +17,10 @@
  * `ledger:check` over the API and `paydesk ledger check` on the file clean. Exits 1 when a check fails.
  *
  * Run: nice -n 5 npx tsx bench/soak-team.ts [--entries 125000 --clerks 8 --accounts 100000 --backlog 2000
- *      --think 1000 --max-minutes 20 --seed 1 --keep]  (--think: an analyst's average pause between cases, in ms;
- *      --max-minutes: after that the clerks give up and the report is printed with what was done)   (not part of npm test; 8 x 125,000 entries take a long while on a small machine)
+ *      --think 1000 --max-minutes 20 --seed 1 --keep --server-node-args "--cpu-prof --cpu-prof-dir=DIR"]
+ *      (--think: an analyst's average pause between cases, in ms; --max-minutes: after that the clerks give up and
+ *      the report is printed with what was done; --server-node-args: Node options of the server process, here a
+ *      CPU profile of its main thread and of every job worker, written when it stops)   (not part of npm test; 8 x 125,000 entries take a long while on a small machine)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
@@ -63,6 +65,8 @@ const ACCOUNTS = num('--accounts', 100_000);
 const BACKLOG = num('--backlog', 2000);
 const SEED = num('--seed', 1);
 const KEEP = process.argv.includes('--keep');
+/** Node options for the server process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where its time goes. */
+const SERVER_NODE_ARGS = (argOf('--server-node-args') ?? '').split(' ').filter(Boolean);
 /** After this long the clerks stop trying (their steps count as failed) and the report is printed anyway. */
 const BUDGET_MS = num('--max-minutes', 20) * 60_000;
 let deadline = Number.POSITIVE_INFINITY;
@@ -330,7 +334,16 @@ async function startServer(dir: string, ledger: string): Promise<Server> {
   const log = createWriteStream(join(dir, 'server.log'));
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'bin', 'paydesk.cjs'), '--db', ledger, '--json', 'server', '--listen', '127.0.0.1:0'],
+    [
+      ...SERVER_NODE_ARGS,
+      join(ROOT, 'bin', 'paydesk.cjs'),
+      '--db',
+      ledger,
+      '--json',
+      'server',
+      '--listen',
+      '127.0.0.1:0',
+    ],
     {
       cwd: ROOT,
       env: { ...process.env, PAYDESK_RENDERER_DIR: staticDir },

@@ -7,6 +7,7 @@ import { runCli } from '../../src-main/cli/main';
 import type { Result } from '../../src-shared/api/result';
 import type { BatchDto, BatchSubmitDto } from '../../src-shared/dto/batches';
 import type { ConfirmationDto } from '../../src-shared/dto/confirmations';
+import { submitPreview } from '../../src-main/services/confirmations/confirmations';
 import type { CollectRunDto } from '../../src-shared/dto/processors';
 import { startSimProcess, type SimProcess } from '../helpers/simulator';
 import { tempDir } from '../helpers/temp';
@@ -363,6 +364,37 @@ describe('batch submit over the confirmation limit', () => {
     );
     expect(done.posted).toBe(4);
     expect(done.confirmation).toMatchObject({ id: q.id, count: 4 });
+  });
+
+  it("the preview's fingerprint sees every field of every entry, with the same count and total", async () => {
+    const batch = await validatedBatch(2);
+    const hash = (): string => submitPreview(db(), { batchId: batch.id }).hash;
+    const before = hash();
+    expect(hash()).toBe(before);
+    const edit = (set: string, args: unknown[]): void => {
+      db()
+        .prepare(
+          `UPDATE batch_entries SET ${set} WHERE id = (SELECT min(id) FROM batch_entries WHERE batch_id = ?)`,
+        )
+        .run(...args, batch.id);
+    };
+    const seen = new Set([before]);
+    // Each edit keeps the count and the total: only the entries' text tells them apart.
+    for (const [set, args] of [
+      ['payment_ref = ?', ['a","b']],
+      ['payment_ref = ?', ['a\u0000\n"b']],
+      ['payment_ref = ?', ['a\u0000\n"c']],
+      ['payment_ref = ?', ['a\\","b']],
+      ['bill_no = ?', ['a","b']],
+      ['account_no = ?', ['X-1']],
+      ['reason_code = ?', [1]],
+      ['seq = seq + 100', []],
+    ] as [string, unknown[]][]) {
+      edit(set, args);
+      const h = hash();
+      expect(seen.has(h), `${set} ${JSON.stringify(args)}`).toBe(false);
+      seen.add(h);
+    }
   });
 
   it('under the limit a batch submits as before; the CLI asks only over it', async () => {
