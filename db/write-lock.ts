@@ -27,7 +27,7 @@ export function isSqliteBusy(err: unknown): boolean {
  * True when this connection could take SQLite's write lock right now: it takes it without waiting and gives it
  * back at once (nothing is written).
  */
-function writeLockFree(db: Database.Database): boolean {
+export function writeLockFree(db: Database.Database): boolean {
   const waits = db.pragma('busy_timeout', { simple: true }) as number;
   db.pragma('busy_timeout = 0');
   try {

@@ -18,6 +18,7 @@ import { seedStockTemplates } from './services/batches/stock-templates';
 import { createUploadStore, uploadsRootFor, type UploadStore } from './services/uploads';
 import { sqliteStorage } from '../db/storage/sqlite';
 import { waitForWriteLock } from '../db/write-lock';
+import { interactiveTurn, writePriorityFor } from '../db/write-priority';
 import type { DesktopPort } from './services/team-connection';
 
 /** How to open the services for one front door. */
@@ -133,7 +134,12 @@ export function openApp(opts: AppOptions): App {
       approvalGuard(ctx),
       (what) => emit('ledger:changed', { what }),
       {
-        waitForWriter: () => waitForWriteLock(ledger.sqlite, opts.writerWaitMs ?? WRITER_WAIT_MS),
+        waitForWriter: async () => {
+          const release = interactiveTurn(writePriorityFor(ledger.file));
+          if (await waitForWriteLock(ledger.sqlite, opts.writerWaitMs ?? WRITER_WAIT_MS)) return release;
+          release();
+          return false;
+        },
         writtenRows: () => writtenRows.get() as number,
         strict: process.env.PAYDESK_STRICT_WRITES === '1',
       },

@@ -61,10 +61,11 @@ export type Changed = (what: string) => void;
 /** How the ledger's writer is waited for and watched; absent parts do nothing (unit tests of dispatch). */
 export type WriterWatch = {
   /**
-   * Waits, without blocking the thread, until the ledger could be written (false: it stayed locked by another
-   * writer as long as a command waits). Called before every writing command that is not a job.
+   * Waits, without blocking the thread, until the ledger could be written, and answers the release of this
+   * writer's turn (jobs let it go first until then), or false: it stayed locked by another writer as long as a
+   * command waits. Called before every writing command that is not a job.
    */
-  waitForWriter?: () => Promise<boolean>;
+  waitForWriter?: () => Promise<(() => void) | false>;
   /** Rows written so far on this thread's connection (SQLite's total_changes): finds a command that writes undeclared. */
   writtenRows?: () => number;
   /** An undeclared write fails the command (tests) instead of only being logged. */
@@ -137,8 +138,8 @@ export function createDispatch(
     const changes = declaresChange(def, parsed.data);
     const writes = changes || def.writes === true;
     // A job waits for the lock on its own connection (queued meanwhile); any other writer waits here, off the thread.
-    if (writes && !def.job && writer.waitForWriter && !(await writer.waitForWriter()))
-      return { ok: false, error: LEDGER_BUSY };
+    const turn = writes && !def.job && writer.waitForWriter ? await writer.waitForWriter() : undefined;
+    if (turn === false) return { ok: false, error: LEDGER_BUSY };
     try {
       guard(command, parsed.data, raw);
       const handler = handlers[command] as (i: unknown) => unknown;
@@ -152,6 +153,8 @@ export function createDispatch(
       return { ok: true, value };
     } catch (err) {
       return { ok: false, error: toAppError(err, log, command) };
+    } finally {
+      turn?.();
     }
   };
 }

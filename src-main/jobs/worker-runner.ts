@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { writePriorityFor } from '../../db/write-priority';
 import { AppFailure } from '../ledger/errors';
 import { inMemorySecretKey } from '../processors/secrets';
 import type { JobKind } from './registry';
@@ -50,6 +51,7 @@ export function workerJobData(
     ...(key ? { secretKey: key } : {}),
     ...(ledgerKey !== undefined ? { key: ledgerKey } : {}),
     cancelFlag: new SharedArrayBuffer(4),
+    writePriority: writePriorityFor(file),
   };
 }
 

@@ -7,6 +7,7 @@ import { AppFailure, ledgerBusy } from '../ledger/errors';
 import { setInMemorySecretKey } from '../processors/secrets';
 import { jobFunctions, type JobEnv, type JobKind } from './registry';
 import { journaled, WAITING_PHASE } from './journal';
+import { yieldToInteractiveWriters } from '../../db/write-priority';
 import { progressReporter } from './runner';
 
 /**
@@ -38,6 +39,8 @@ export type WorkerJobData = {
    * a cancel message would wait for the job to end; the shared flag is read at every progress call instead.
    */
   cancelFlag?: SharedArrayBuffer;
+  /** The process's count of interactive writers waiting for the ledger (db/write-priority.ts): they go first. */
+  writePriority?: SharedArrayBuffer;
 };
 
 /** Messages the parent posts to a job worker. */
@@ -72,6 +75,7 @@ export async function runWorkerJob(
     // A job waits its turn for the ledger's one write lock instead of failing after the 5 s an interactive
     // command waits: on a team server one clerk's submit may hold it for minutes while others are queued behind.
     ledger.sqlite.pragma(`busy_timeout = ${JOB_LOCK_WAIT_MS}`);
+    if (data.writePriority) yieldToInteractiveWriters(ledger.sqlite, data.writePriority);
     const progress = progressReporter(
       data.jobId,
       data.kind,
