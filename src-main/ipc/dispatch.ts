@@ -140,11 +140,16 @@ export function createDispatch(
     // A job waits for the lock on its own connection (queued meanwhile); any other writer waits here, off the thread.
     const turn = writes && !def.job && writer.waitForWriter ? await writer.waitForWriter() : undefined;
     if (turn === false) return { ok: false, error: LEDGER_BUSY };
+    let endTurn = turn;
     try {
       guard(command, parsed.data, raw);
       const handler = handlers[command] as (i: unknown) => unknown;
       const before = writes || def.temporaryTables ? undefined : writer.writtenRows?.();
       const pending = handler(parsed.data);
+      // The turn covers the command's synchronous run (all of a synchronous command's writes). A command that then
+      // awaits (an undo or an approval waiting for the submit job it started) must not keep jobs holding back.
+      endTurn?.();
+      endTurn = undefined;
       // Only a synchronous handler is watched: nothing else can write on this thread while it runs.
       if (before !== undefined && !(pending instanceof Promise)) undeclaredWrite(command, before);
       const value = await pending;
@@ -154,7 +159,7 @@ export function createDispatch(
     } catch (err) {
       return { ok: false, error: toAppError(err, log, command) };
     } finally {
-      turn?.();
+      endTurn?.();
     }
   };
 }

@@ -1,10 +1,13 @@
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openApp } from '../../src-main/app-context';
+import { workerJobRunner } from '../../src-main/jobs/worker-runner';
 import type { AppError, Result } from '../../src-shared/api/result';
 import type { ApprovalDto } from '../../src-shared/dto/approvals';
 import type { BatchDto } from '../../src-shared/dto/batches';
 import type { BatchUndoDto, BatchUndoPreviewDto } from '../../src-shared/dto/desk-ops';
 import { dispatchConfirmed } from '../helpers/confirm';
-import { freshApp } from '../helpers/ledger';
+import { freshApp, tempDir } from '../helpers/ledger';
 import { addOperatorClient } from '../helpers/operators';
 import { expectClean, setSetting, suspend, usdAccounts, value } from '../helpers/suspense';
 
@@ -233,4 +236,43 @@ describe('undo a submitted batch', () => {
     expect(count(`SELECT count(*) AS n FROM batches WHERE batch_no LIKE '%-U%'`)).toBe(0);
     await expectClean(app);
   });
+});
+
+describe('undo with jobs in worker threads (the desktop and the team server)', () => {
+  // An undo is an interactive write that runs the reversal batch's submit as a job. Interactive writers go first
+  // (db/write-priority.ts); an undo that kept its turn while it waited for that job made the job hold back for it
+  // until the job's longest yield (60 s) ran out.
+  it('runs its submit job at once', async () => {
+    const tmp = tempDir('paydesk-undo-worker-');
+    const workers = openApp({
+      file: join(tmp.dir, 'ledger.sqlite'),
+      login: 'tester',
+      migrationsFolder: 'db/migrations',
+      jobs: (c) => workerJobRunner(c.ledger.file),
+    });
+    try {
+      await value(workers.dispatch('demo:load', { accounts: 30, seed: 4 }));
+      const accounts = usdAccounts(workers, 2, 0);
+      const batch = await value<BatchDto>(
+        workers.dispatch('batches:create', { batchType: 'payment', payType: 10012, currency: 'USD' }),
+      );
+      await value(
+        workers.dispatch('batches:save-entries', {
+          batchId: batch.id,
+          entries: accounts.map((a) => ({ accountNo: a.accountNo, amount: '9.00' })),
+        }),
+      );
+      await value(workers.dispatch('batches:validate', { batchId: batch.id }));
+      await value(dispatchConfirmed(workers, 'batches:submit', { batchId: batch.id }));
+      const started = performance.now();
+      const undone = await value<BatchUndoDto>(
+        workers.dispatch('batches:undo', { batchId: batch.id, reason: 'loaded twice' }),
+      );
+      expect(undone.outcome).toBe('submitted');
+      expect(performance.now() - started).toBeLessThan(15_000);
+    } finally {
+      workers.close();
+      tmp.cleanup();
+    }
+  }, 90_000);
 });
