@@ -125,6 +125,7 @@ export function openApp(opts: AppOptions): App {
     };
     const handlers = createHandlers(ctx);
     const writtenRows = ledger.sqlite.prepare('SELECT total_changes()').pluck();
+    const writePriority = writePriorityFor(ledger.file);
     const dispatch = createDispatch(
       handlers,
       ctx.log,
@@ -135,7 +136,7 @@ export function openApp(opts: AppOptions): App {
       (what) => emit('ledger:changed', { what }),
       {
         waitForWriter: async () => {
-          const release = interactiveTurn(writePriorityFor(ledger.file));
+          const release = interactiveTurn(writePriority);
           if (await waitForWriteLock(ledger.sqlite, opts.writerWaitMs ?? WRITER_WAIT_MS)) return release;
           release();
           return false;

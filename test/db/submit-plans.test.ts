@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Result } from '../../src-shared/api/result';
 import type { BatchDto } from '../../src-shared/dto/batches';
 import { POSTED_SINCE_MATCHES_SQL } from '../../src-main/services/batches/planned';
 import { freshApp } from '../helpers/ledger';
 import { perRowLoops } from '../helpers/query-plan';
-
-async function value<T>(p: Promise<Result<unknown>>): Promise<T> {
-  const r = await p;
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value as T;
-}
+import { value } from '../helpers/suspense';
 
 let app: ReturnType<typeof freshApp>;
 beforeAll(async () => {
