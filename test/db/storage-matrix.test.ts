@@ -16,9 +16,8 @@ import { STORAGES } from '../helpers/storages';
 
 const NOW = new Date('2026-12-04T09:00:00Z');
 
-/** Operators the saved searches belong to (SQLite keeps the foreign key to its operators table). */
+/** Operators the saved searches and sessions belong to (both databases keep the foreign key). */
 async function operators(storage: Storage, n: number): Promise<number[]> {
-  if (storage.dialect === 'postgres') return Array.from({ length: n }, (_, i) => 101 + i);
   return storage.transaction(async (tx) => {
     const ids: number[] = [];
     for (let i = 0; i < n; i++) {
