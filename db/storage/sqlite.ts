@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { SQL } from 'drizzle-orm';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import { waitForWriteLock, WriteLockBusy } from '../write-lock';
-import { UniqueViolation, type Storage, type Tx, type TxOptions } from './port';
+import { exactInteger, UniqueViolation, type Storage, type Tx, type TxOptions } from './port';
 
 const dialect = new SQLiteSyncDialect();
 
@@ -15,6 +15,20 @@ function mapError(err: unknown): unknown {
     return new UniqueViolation(m?.[1], err);
   }
   return err;
+}
+
+/**
+ * A row with its integers as exact numbers. Statements read integers as BigInt (safeIntegers), so a value past
+ * 2^53 - 1 is refused with InexactInteger as on PostgreSQL, never handed on rounded.
+ */
+function exactRow<T>(row: unknown): T {
+  if (row === undefined || row === null) return row as T;
+  const r = row as Record<string, unknown>;
+  for (const k in r) {
+    const v = r[k];
+    if (typeof v === 'bigint') r[k] = exactInteger(v.toString());
+  }
+  return r as T;
 }
 
 const shared = new WeakMap<Database.Database, Storage>();
@@ -40,6 +54,7 @@ function adapter(db: Database.Database, closeDb: boolean): Storage {
     let stmt = statements.get(text);
     if (!stmt) {
       stmt = db.prepare(text);
+      if (stmt.reader) stmt.safeIntegers(true);
       if (statements.size >= 200) statements.delete(statements.keys().next().value as string);
       statements.set(text, stmt);
     }
@@ -55,8 +70,8 @@ function adapter(db: Database.Database, closeDb: boolean): Storage {
   };
   const tx: Tx = {
     dialect: 'sqlite',
-    all: <T>(query: SQL) => Promise.resolve(exec(query, (s, p) => s.all(...p) as T[])),
-    get: <T>(query: SQL) => Promise.resolve(exec(query, (s, p) => s.get(...p) as T | undefined)),
+    all: <T>(query: SQL) => Promise.resolve(exec(query, (s, p) => s.all(...p).map((r) => exactRow<T>(r)))),
+    get: <T>(query: SQL) => Promise.resolve(exec(query, (s, p) => exactRow<T | undefined>(s.get(...p)))),
     run: (query: SQL) =>
       Promise.resolve(
         exec(query, (s, p) => {
