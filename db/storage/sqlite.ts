@@ -35,9 +35,10 @@ const shared = new WeakMap<Database.Database, Storage>();
 
 /**
  * The SQLite adapter over an open ledger connection (the desktop's own, shared with the services that still
- * use the driver directly). Port transactions are queued one after another and begin IMMEDIATE once the write
- * lock is free (waited for off the thread, see write-lock); their queries are synchronous underneath, so a
- * transaction that awaits only its queries holds the connection for itself.
+ * use the driver directly). Writing transactions are queued one after another and begin IMMEDIATE once the write
+ * lock is free (waited for off the thread, see write-lock); a read-only one goes ahead of writers that wait for
+ * the lock. Queries are synchronous underneath, so a transaction that awaits only its queries holds the
+ * connection for itself.
  * A connection has one adapter (asked again, the same one): two queues on one connection would interleave.
  * With closeDb the adapter owns the connection and closes it.
  */
@@ -81,13 +82,20 @@ function adapter(db: Database.Database, closeDb: boolean): Storage {
       ),
   };
   let queue: Promise<unknown> = Promise.resolve();
+  // A read-only transaction that went ahead of the queue (it never waits for writers queued for the lock).
+  let reader: Promise<void> | undefined;
   return {
     dialect: 'sqlite',
     transaction<T>(fn: (t: Tx) => Promise<T>, txOpts: TxOptions = {}): Promise<T> {
-      const run = async (): Promise<T> => {
+      const run = async (ahead = false): Promise<T> => {
         // A writer waits for the lock off the thread (another connection's job may hold it for minutes); inside a
-        // driver transaction the wait returns at once and the check below refuses.
-        if (!txOpts.readOnly && !(await waitForWriteLock(db))) throw new WriteLockBusy();
+        // driver transaction the wait returns at once and the check below refuses. A reader that went ahead ends
+        // within its own queries; the writer begins once none is open (checked and begun in one synchronous step).
+        while (!ahead) {
+          while (reader) await reader;
+          if (!txOpts.readOnly && !(await waitForWriteLock(db))) throw new WriteLockBusy();
+          if (!reader) break;
+        }
         if (db.inTransaction) throw new Error('a port transaction cannot start inside a driver transaction');
         // Read-only refuses a write as PostgreSQL's READ ONLY does (query_only), and waits for no writer.
         if (txOpts.readOnly) db.pragma('query_only = ON');
@@ -103,7 +111,25 @@ function adapter(db: Database.Database, closeDb: boolean): Storage {
           if (txOpts.readOnly) db.pragma('query_only = OFF');
         }
       };
-      const next = queue.then(run, run);
+      // A read does not queue behind writers waiting for the lock (a team server's search would wait for every
+      // job's transaction): it begins now when nothing is open on the connection (in WAL mode on the last commit),
+      // or right after the reads that went ahead; writers begin once no such read is open.
+      if (txOpts.readOnly && (reader || !db.inTransaction)) {
+        const read = reader ? reader.then(() => run(true)) : run(true);
+        const done: Promise<void> = read.then(
+          () => undefined,
+          () => undefined,
+        );
+        reader = done;
+        void done.then(() => {
+          if (reader === done) reader = undefined;
+        });
+        return read;
+      }
+      const next = queue.then(
+        () => run(),
+        () => run(),
+      );
       queue = next.catch(() => undefined);
       return next;
     },

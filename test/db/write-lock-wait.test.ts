@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openApp, type App } from '../../src-main/app-context';
 import { writePriorityFor } from '../../db/write-priority';
+import { searchAccounts } from '../../src-main/services/accounts';
 import { tempDir } from '../helpers/ledger';
 
 /**
@@ -122,6 +123,54 @@ describe('a changing command while another connection holds the write lock', () 
     other.exec('ROLLBACK');
     expect(failed.value).toBe('SQLITE_BUSY');
     expect(failed.stallMs).toBeLessThan(300);
+  });
+
+  it('answers storage port reads (an account search) while a port write waits for the lock', async () => {
+    const { app, other } = setUp();
+    const storage = app.ctx.storage;
+    other.exec('BEGIN IMMEDIATE');
+    const released = setTimeout(() => other.exec('COMMIT'), 1_500);
+    cleanups.push(() => clearTimeout(released));
+    const t0 = performance.now();
+    const write = storage.transaction(async (tx) => {
+      await tx.run(sql`INSERT INTO settings (key, value) VALUES ('read-ahead-test', '1')`);
+      return performance.now() - t0;
+    });
+    // Reads at once and a moment later, several at a time: none waits for the write queued before them.
+    await new Promise((r) => setTimeout(r, 50));
+    const reads = await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const search = await searchAccounts(storage, { query: 'SUSP', mode: 'contains', limit: 5 });
+        const count = await storage.transaction(
+          (tx) =>
+            tx.get<{ n: number }>(sql`SELECT count(*) AS n FROM settings WHERE key = 'read-ahead-test'`),
+          { readOnly: true },
+        );
+        return { search: search.rows.length, n: count?.n, ms: performance.now() - t0 };
+      }),
+    );
+    for (const r of reads) {
+      expect(r.ms).toBeLessThan(1_000);
+      expect(r.n).toBe(0);
+    }
+    expect(await write).toBeGreaterThanOrEqual(1_400);
+    // A read asked together with writes goes ahead of them on the last commit; the writes then run in order.
+    const after = await Promise.all([
+      storage.transaction(async (tx) => {
+        await tx.run(sql`UPDATE settings SET value = '2' WHERE key = 'read-ahead-test'`);
+        return 'written';
+      }),
+      storage.transaction((tx) => tx.get(sql`SELECT value FROM settings WHERE key = 'read-ahead-test'`), {
+        readOnly: true,
+      }),
+      storage.transaction(async (tx) => {
+        await tx.run(sql`UPDATE settings SET value = '3' WHERE key = 'read-ahead-test'`);
+        return 'written';
+      }),
+    ]);
+    expect(after[0]).toBe('written');
+    expect(after[1]).toEqual({ value: '1' });
+    expect(after[2]).toBe('written');
   });
 });
 
