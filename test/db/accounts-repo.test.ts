@@ -1,7 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage, Tx } from '../../db/storage/port';
+import type { App } from '../../src-main/app-context';
 import { billItems, paymentHistory, searchAccounts, showAccount } from '../../src-main/services/accounts';
+import { copyToPostgres } from '../helpers/copy-to-postgres';
+import { buildReportScenario, type ReportScenario } from '../helpers/reports-scenario';
 import { STORAGES } from '../helpers/storages';
 
 // Issue #17: the Accounts screen's reads (search, detail, bill items, payment history) run through the storage
@@ -214,4 +217,86 @@ describe.each(STORAGES)('accounts read side on $dialect', (row) => {
       );
     },
   );
+});
+
+describe.runIf(STORAGES[1]!.available)('accounts read side on a worked ledger copied to PostgreSQL', () => {
+  let scenario: ReportScenario;
+  let app: App;
+  let pg: { storage: Storage; dispose: () => Promise<void> };
+
+  beforeAll(async () => {
+    // Two days of batches, reversals, suspense and processor records, made by the services on SQLite.
+    scenario = await buildReportScenario();
+    app = scenario.open('2026-11-22T09:00:00Z');
+    pg = await STORAGES[1]!.open();
+    await copyToPostgres(app.ctx.ledger.sqlite, pg.storage);
+  }, 120_000);
+  afterAll(async () => {
+    await pg?.dispose();
+    app?.close();
+    scenario?.cleanup();
+  });
+
+  it('has every row of every table on PostgreSQL', async () => {
+    const tables = app.ctx.ledger.sqlite
+      .prepare(
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%fts%'
+           AND name <> '__drizzle_migrations'`,
+      )
+      .all() as { name: string }[];
+    const count = (s: Storage, table: string): Promise<{ n: number } | undefined> =>
+      s.transaction((tx) => tx.get<{ n: number }>(sql.raw(`SELECT count(*) AS n FROM "${table}"`)), {
+        readOnly: true,
+      });
+    let rows = 0;
+    for (const { name } of tables) {
+      const [here, there] = await Promise.all([count(app.ctx.storage, name), count(pg.storage, name)]);
+      expect(there, name).toEqual(here);
+      rows += here!.n;
+    }
+    expect(rows).toBeGreaterThan(500);
+  });
+
+  it('answers every search, account, bill and history as SQLite does', async () => {
+    const sqlite = app.ctx.storage;
+    const both = async <T>(read: (s: Storage) => Promise<T>): Promise<T> => {
+      const [a, b] = await Promise.all([read(sqlite), read(pg.storage)]);
+      expect(b).toEqual(a);
+      return a;
+    };
+    const searches: [string, 'prefix' | 'contains'][] = [
+      ['', 'prefix'],
+      ['1', 'prefix'],
+      ['a', 'prefix'],
+      ['SON', 'contains'],
+      ['son', 'contains'],
+      ['er', 'contains'],
+      ['00', 'contains'],
+      ['ltd', 'contains'],
+    ];
+    let seen = 0;
+    for (const [query, mode] of searches) {
+      const found = await both((s) => searchAccounts(s, { query, mode, limit: 50 }));
+      seen += found.rows.length;
+    }
+    expect(seen).toBeGreaterThan(50);
+    const accounts = new Set([
+      ...scenario.usd.map((a) => a.accountNo),
+      ...scenario.eur.map((a) => a.accountNo),
+      ...(await searchAccounts(sqlite, { query: '', mode: 'prefix', limit: 10 })).rows.map(
+        (r) => r.accountNo,
+      ),
+    ]);
+    let payments = 0;
+    let reversed = 0;
+    for (const accountNo of accounts) {
+      const detail = await both((s) => showAccount(s, accountNo, TODAY));
+      for (const b of detail.openBills.slice(0, 2)) await both((s) => billItems(s, b.billNo));
+      const history = await both((s) => paymentHistory(s, { accountNo, limit: 20, offset: 0 }));
+      payments += history.total;
+      reversed += history.rows.filter((r) => r.reversed).length;
+    }
+    expect(payments).toBeGreaterThanOrEqual(5);
+    expect(reversed).toBe(1);
+  });
 });
