@@ -1,6 +1,7 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { PaymentHistoryRowDto } from '../../src-shared/dto/accounts';
 import type { Tx } from '../storage/port';
+import { binary, flag, ilike, likeLiteral } from './dialect';
 
 /** An account as the Accounts screen lists it. */
 export type AccountSummaryRow = {
@@ -72,11 +73,6 @@ export type PaymentHistoryRow = {
 
 const SUMMARY = sql`account_no AS "accountNo", name, status, currency, balance_minor AS "balanceMinor"`;
 
-/** Escapes text for a literal LIKE pattern with ESCAPE '\'. */
-export function likeLiteral(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => '\\' + c);
-}
-
 /** Upper bound for a prefix range scan: every string starting with `prefix` sorts below it (in binary order). */
 function prefixEnd(prefix: string): string {
   return prefix + '\uffff';
@@ -85,14 +81,6 @@ function prefixEnd(prefix: string): string {
 /** Quotes text as one FTS5 phrase so user input is never read as query syntax. */
 function ftsPhrase(text: string): string {
   return '"' + text.replace(/"/g, '""') + '"';
-}
-
-/**
- * Text compared and sorted in code-point order on both databases: SQLite's default (BINARY), PostgreSQL's
- * "C" collation (its default collation follows the cluster's locale, which would order and range differently).
- */
-function binary(tx: Tx, column: SQL): SQL {
-  return tx.dialect === 'postgres' ? sql`${column} COLLATE "C"` : column;
 }
 
 /**
@@ -150,8 +138,7 @@ export const accountsRepo = {
   /** Accounts whose number or name contains short text (under 3 characters: no trigram), by a bounded scan. */
   containingShort(tx: Tx, text: string, take: number): Promise<AccountSummaryRow[]> {
     const pattern = '%' + likeLiteral(text) + '%';
-    // SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE is the same test.
-    const like = tx.dialect === 'postgres' ? sql`ILIKE` : sql`LIKE`;
+    const like = ilike(tx);
     return tx.all(
       sql`SELECT ${SUMMARY} FROM accounts
           WHERE is_suspense = 0 AND (account_no ${like} ${pattern} ESCAPE '\\' OR name ${like} ${pattern} ESCAPE '\\')
@@ -265,7 +252,7 @@ export const accountsRepo = {
                  p.currency, p.pay_type AS "payType", p.channel_id AS "channelId", p.status,
                  p.reason_code AS "reasonCode", p.external_ref AS "externalRef",
                  coalesce((SELECT sum(al.amount_minor) FROM allocations al WHERE al.payment_id = p.id), 0) AS "allocatedMinor",
-                 CASE WHEN EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id) THEN 1 ELSE 0 END AS reversed
+                 ${flag(sql`EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id)`)} AS reversed
           FROM payments p
           WHERE p.account_id = ${accountId} AND p.effective_date >= ${range.from} AND p.effective_date <= ${range.to}
           ORDER BY p.effective_date DESC, p.id DESC LIMIT ${range.limit} OFFSET ${range.offset}`,
