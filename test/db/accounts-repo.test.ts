@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage, Tx } from '../../db/storage/port';
 import type { App } from '../../src-main/app-context';
 import { billItems, paymentHistory, searchAccounts, showAccount } from '../../src-main/services/accounts';
-import { copyToPostgres } from '../helpers/copy-to-postgres';
+import { copyToPostgres, foreignKeyOrphans } from '../helpers/copy-to-postgres';
 import { buildReportScenario, type ReportScenario } from '../helpers/reports-scenario';
 import { STORAGES } from '../helpers/storages';
 
@@ -255,6 +255,8 @@ describe.runIf(STORAGES[1]!.available)('accounts read side on a worked ledger co
       rows += here!.n;
     }
     expect(rows).toBeGreaterThan(500);
+    // The copy ran with PostgreSQL's checks off: every foreign key must hold all the same.
+    expect(await foreignKeyOrphans(pg.storage)).toEqual([]);
   });
 
   it('answers every search, account, bill and history as SQLite does', async () => {

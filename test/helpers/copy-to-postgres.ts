@@ -58,3 +58,32 @@ export async function copyToPostgres(db: Database.Database, pg: Storage): Promis
   });
   return { rows };
 }
+
+/**
+ * Rows whose foreign key points at no row (the copy ran with the checks off): "table.columns -> parent: count" for
+ * each key that has any, so a ledger that would break PostgreSQL's constraints says where.
+ */
+export async function foreignKeyOrphans(pg: Storage): Promise<string[]> {
+  const found: string[] = [];
+  for (const t of Object.values(pgSchema as Record<string, unknown>)
+    .filter((v): v is PgTable => is(v, PgTable))
+    .map((v) => getTableConfig(v)))
+    for (const fk of t.foreignKeys) {
+      const r = fk.reference();
+      const parent = getTableConfig(r.foreignTable).name;
+      const cols = r.columns.map((c) => c.name);
+      const on = cols.map((c, i) => `p."${r.foreignColumns[i]!.name}" = c."${c}"`).join(' AND ');
+      const set = cols.map((c) => `c."${c}" IS NOT NULL`).join(' AND ');
+      const row = await pg.transaction(
+        (tx) =>
+          tx.get<{ n: number }>(
+            sql.raw(
+              `SELECT count(*) AS n FROM "${t.name}" c WHERE ${set} AND NOT EXISTS (SELECT 1 FROM "${parent}" p WHERE ${on})`,
+            ),
+          ),
+        { readOnly: true },
+      );
+      if (row && row.n > 0) found.push(`${t.name}.${cols.join(',')} -> ${parent}: ${row.n}`);
+    }
+  return found;
+}
