@@ -4,5 +4,5 @@ import type { Handlers } from './dispatch';
 
 /** Handler of the payment timeline (read only). */
 export function createTimelineHandlers(ctx: ServiceContext): Pick<Handlers, 'payments:timeline'> {
-  return { 'payments:timeline': (input) => paymentTimeline(ctx.ledger.sqlite, input.paymentId) };
+  return { 'payments:timeline': (input) => paymentTimeline(ctx.storage, input.paymentId) };
 }

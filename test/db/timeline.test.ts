@@ -357,7 +357,7 @@ describe('payment timeline', () => {
       ok: false,
       error: { code: 'validation' },
     });
-    expect(() => paymentTimeline(app.ctx.ledger.sqlite, -1)).toThrow(/payment -1 not found/);
+    await expect(paymentTimeline(app.ctx.storage, -1)).rejects.toThrow(/payment -1 not found/);
   });
 });
 

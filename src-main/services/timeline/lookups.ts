@@ -1,66 +1,54 @@
-import type Database from 'better-sqlite3';
+import { timelineRepo, type AuditRow } from '../../../db/repos/timeline';
+import type { Tx } from '../../../db/storage/port';
 import { formatMinor } from '../../../src-shared/money';
-import { exponentOf } from '../../ledger/rates';
+import { invalidFields } from '../../ledger/errors';
+
+export type { AuditRow } from '../../../db/repos/timeline';
 
 /** Cached reads the timeline sources share: operator logins, reason labels, currency exponents, audit rows. */
 export type Lookups = {
-  db: Database.Database;
-  login: (operatorId: number | null) => string | null;
-  reasonLabel: (domainId: number, code: number | null) => string | null;
-  money: (amountMinor: number, currency: string) => string;
-  audit: (auditId: number | null) => AuditRow | null;
+  tx: Tx;
+  login: (operatorId: number | null) => Promise<string | null>;
+  reasonLabel: (domainId: number, code: number | null) => Promise<string | null>;
+  money: (amountMinor: number, currency: string) => Promise<string>;
+  audit: (auditId: number | null) => Promise<AuditRow | null>;
 };
 
-/** One audit row as the timeline reads it. */
-export type AuditRow = {
-  id: number;
-  at: string;
-  operatorId: number | null;
-  action: string;
-  entity: string;
-  entityId: string | null;
-  after: string | null;
-  reasonCode: number | null;
-};
+/** A cache of one async read per key (the same row is asked for again and again across a case). */
+function cached<K, V>(read: (key: K) => Promise<V>): (key: K) => Promise<V> {
+  const seen = new Map<K, V>();
+  return async (key) => {
+    if (seen.has(key)) return seen.get(key) as V;
+    const value = await read(key);
+    seen.set(key, value);
+    return value;
+  };
+}
 
-/** Opens the cached lookups over one ledger (one timeline build). */
-export function lookups(db: Database.Database): Lookups {
-  const logins = new Map<number, string | null>();
-  const labels = new Map<string, string | null>();
-  const exponents = new Map<string, number>();
-  const audits = new Map<number, AuditRow | null>();
-  const loginStmt = db.prepare('SELECT login FROM operators WHERE id = ?').pluck();
-  const labelStmt = db.prepare('SELECT label FROM reason_codes WHERE domain_id = ? AND id = ?').pluck();
-  const auditStmt = db.prepare(
-    `SELECT id, at, operator_id AS operatorId, action, entity, entity_id AS entityId, after, reason_code AS reasonCode
-     FROM audit_log WHERE id = ?`,
-  );
+/** Opens the cached lookups over one transaction (one timeline build). */
+export function lookups(tx: Tx): Lookups {
+  const login = cached(async (id: number) => (await timelineRepo.login(tx, id)) ?? null);
+  const label = cached(async (key: string) => {
+    const [domainId, code] = key.split(':').map(Number) as [number, number];
+    return (await timelineRepo.reasonLabel(tx, domainId, code)) ?? null;
+  });
+  const exponent = cached(async (currency: string) => {
+    const e = await timelineRepo.exponent(tx, currency);
+    if (e === undefined) {
+      // The same refusal as the ledger's exponentOf, which reads through the driver.
+      const message = `currency ${currency} is not set up in this ledger`;
+      throw invalidFields(message, [{ path: 'currency', message }]);
+    }
+    return e;
+  });
+  const audit = cached(async (id: number) => (await timelineRepo.audit(tx, id)) ?? null);
   return {
-    db,
-    login: (id) => {
-      if (id === null) return null;
-      if (!logins.has(id)) logins.set(id, (loginStmt.get(id) as string | undefined) ?? null);
-      return logins.get(id) ?? null;
-    },
-    reasonLabel: (domainId, code) => {
-      if (code === null) return null;
-      const key = `${domainId}:${code}`;
-      if (!labels.has(key)) labels.set(key, (labelStmt.get(domainId, code) as string | undefined) ?? null);
-      return labels.get(key) ?? null;
-    },
-    money: (amountMinor, currency) => {
-      let e = exponents.get(currency);
-      if (e === undefined) {
-        e = exponentOf(db, currency);
-        exponents.set(currency, e);
-      }
-      return `${formatMinor(amountMinor, e)} ${currency}`;
-    },
-    audit: (id) => {
-      if (id === null) return null;
-      if (!audits.has(id)) audits.set(id, (auditStmt.get(id) as AuditRow | undefined) ?? null);
-      return audits.get(id) ?? null;
-    },
+    tx,
+    login: (id) => (id === null ? Promise.resolve(null) : login(id)),
+    reasonLabel: (domainId, code) => (code === null ? Promise.resolve(null) : label(`${domainId}:${code}`)),
+    money: async (amountMinor, currency) =>
+      `${formatMinor(amountMinor, await exponent(currency))} ${currency}`,
+    audit: (id) => (id === null ? Promise.resolve(null) : audit(id)),
   };
 }
 

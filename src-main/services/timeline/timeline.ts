@@ -1,4 +1,5 @@
-import type Database from 'better-sqlite3';
+import { timelineRepo } from '../../../db/repos/timeline';
+import type { Storage, Tx } from '../../../db/storage/port';
 import type { PaymentTimelineDto, TimelineEventDto } from '../../../src-shared/dto/reports';
 import { notFound } from '../../ledger/errors';
 import { resultName } from '../../processors/port';
@@ -11,7 +12,6 @@ import {
   exportEvents,
   feeEvents,
   originEvents,
-  PAYMENT_SQL,
   postingEvent,
   processorEvents,
   returnEvents,
@@ -24,22 +24,18 @@ import {
 /** How far up and down a case the timeline follows related payments (a case is never this deep). */
 const MAX_HOPS = 1000;
 
-function loadPayment(db: Database.Database, id: number): TimelinePayment | undefined {
-  return db.prepare(`${PAYMENT_SQL} WHERE p.id = ?`).get(id) as TimelinePayment | undefined;
-}
-
-/** Every event of one payment's own life. */
-function eventsOf(L: Lookups, p: TimelinePayment, out: EventSink): void {
-  originEvents(L, p, out);
-  directDebitEvents(L, p, out);
-  postingEvent(L, p, out);
-  allocationEvents(L, p, out);
-  suspenseEvents(L, p, out);
-  const txnIds = processorEvents(L, p, out, resultName);
-  const returnIds = returnEvents(L, p, out);
-  reversalEvents(L, p, out);
-  feeEvents(L, out, returnIds, txnIds);
-  exportEvents(L, p, out);
+/** Every event of one payment's own life (one source after the other: the order they are added breaks ties). */
+async function eventsOf(L: Lookups, p: TimelinePayment, out: EventSink): Promise<void> {
+  await originEvents(L, p, out);
+  await directDebitEvents(L, p, out);
+  await postingEvent(L, p, out);
+  await allocationEvents(L, p, out);
+  await suspenseEvents(L, p, out);
+  const txnIds = await processorEvents(L, p, out, resultName);
+  const returnIds = await returnEvents(L, p, out);
+  await reversalEvents(L, p, out);
+  await feeEvents(L, out, returnIds, txnIds);
+  await exportEvents(L, p, out);
 }
 
 /** Marks an event of another payment of the case with that payment (the subject's own events keep theirs). */
@@ -49,14 +45,10 @@ function relatedTo(e: SortableEvent, paymentId: number, self: number): SortableE
 }
 
 /** The status a person would say the payment is in now. */
-function statusOf(db: Database.Database, p: TimelinePayment): string {
-  const q = db.prepare('SELECT state FROM suspense_queue WHERE payment_id = ?').pluck().get(p.id) as
-    string | undefined;
+async function statusOf(tx: Tx, p: TimelinePayment): Promise<string> {
+  const q = await timelineRepo.suspenseState(tx, p.id);
   if (q !== undefined) return q;
-  const reversal = db
-    .prepare('SELECT j.kind FROM reversals r JOIN journals j ON j.id = r.journal_id WHERE r.payment_id = ?')
-    .pluck()
-    .get(p.id) as string | undefined;
+  const reversal = (await timelineRepo.reversal(tx, p.id))?.journalKind;
   if (reversal === 'suspense_recycle') return 'recycled';
   if (reversal !== undefined) return 'reversed';
   if (p.kind === 'failed' || (p.status >= 30 && p.status <= 44)) return 'failed';
@@ -70,32 +62,36 @@ function statusOf(db: Database.Database, p: TimelinePayment): string {
  * it) and the payments its money went on to (distributed, recycled, remainders) are followed, their events
  * pointing at them with `ref.paymentId`. Reads only. Unknown id: not_found.
  */
-export function paymentTimeline(db: Database.Database, paymentId: number): PaymentTimelineDto {
-  const p = loadPayment(db, paymentId);
+export function paymentTimeline(storage: Storage, paymentId: number): Promise<PaymentTimelineDto> {
+  // One read-only transaction: every source reads the same commit, and a job writing meanwhile is not waited for.
+  return storage.transaction((tx) => readTimeline(tx, paymentId), { readOnly: true });
+}
+
+async function readTimeline(tx: Tx, paymentId: number): Promise<PaymentTimelineDto> {
+  const p = await timelineRepo.payment(tx, paymentId);
   if (!p) throw notFound('payment', String(paymentId));
-  const L = lookups(db);
+  const L = lookups(tx);
   const all: SortableEvent[] = [];
-  const collect = (q: TimelinePayment, gen: number, until: string | null): void => {
+  const collect = async (q: TimelinePayment, gen: number, until: string | null): Promise<void> => {
     const sink = new EventSink(q.id, gen, until);
-    eventsOf(L, q, sink);
+    await eventsOf(L, q, sink);
     all.push(...sink.events.map((e) => relatedTo(e, q.id, p.id)));
   };
-  collect(p, 0, null);
+  await collect(p, 0, null);
   // Where the money came from: each ancestor up to the moment its child was made.
   let child = p;
   for (let gen = -1; child.parentPaymentId !== null && gen >= -MAX_HOPS; gen--) {
-    const parent = loadPayment(db, child.parentPaymentId);
+    const parent = await timelineRepo.payment(tx, child.parentPaymentId);
     if (!parent) break;
-    collect(parent, gen, child.createdAt);
+    await collect(parent, gen, child.createdAt);
     child = parent;
   }
   // Where it went: every payment made out of this one, and theirs, in full.
-  const children = db.prepare(`${PAYMENT_SQL} WHERE p.parent_payment_id = ? ORDER BY p.id`);
   let level: TimelinePayment[] = [p];
   for (let gen = 1; level.length > 0 && gen <= MAX_HOPS; gen++) {
     const next: TimelinePayment[] = [];
-    for (const q of level) next.push(...(children.all(q.id) as TimelinePayment[]));
-    for (const c of next) collect(c, gen, null);
+    for (const q of level) next.push(...(await timelineRepo.children(tx, q.id)));
+    for (const c of next) await collect(c, gen, null);
     level = next;
   }
   all.sort(compareEvents);
@@ -114,7 +110,7 @@ export function paymentTimeline(db: Database.Database, paymentId: number): Payme
     accountNo: p.accountNo,
     amountMinor: p.amountMinor,
     currency: p.currency,
-    status: statusOf(db, p),
+    status: await statusOf(tx, p),
     events,
   };
 }
