@@ -15,8 +15,8 @@ type GlCommand = 'reports:gl-summary' | 'reports:gl-lines' | 'exports:run' | 'ex
 export function createGlHandlers(ctx: ServiceContext): Pick<Handlers, GlCommand> {
   const db = ctx.ledger.sqlite;
   return {
-    'reports:gl-summary': (input) => glSummary(db, input),
-    'reports:gl-lines': (input) => glLines(db, input),
+    'reports:gl-summary': (input) => glSummary(ctx.storage, input),
+    'reports:gl-lines': (input) => glLines(ctx.storage, input),
     'exports:run': (input) => {
       assertPathsAllowed(db, { at: ctx.clock(), operatorId: ctx.operator.id }, 'exports:run', input, ['out']);
       return runExport(

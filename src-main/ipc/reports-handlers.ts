@@ -5,10 +5,14 @@ import type { Handlers } from './dispatch';
 
 /** Handlers of the reports: run one, export it as CSV and PDF. */
 export function createReportsHandlers(ctx: ServiceContext): Pick<Handlers, 'reports:run' | 'reports:export'> {
-  const db = ctx.ledger.sqlite;
   return {
-    'reports:run': (input) => runReport(db, input.name, input.filters, ctx.clock()),
+    'reports:run': (input) => runReport(ctx.storage, input.name, input.filters, ctx.clock()),
     'reports:export': (input) =>
-      exportReport(db, { at: ctx.clock(), operatorId: ctx.operator.id }, input, ctx.clock()),
+      exportReport(
+        { db: ctx.ledger.sqlite, storage: ctx.storage },
+        { at: ctx.clock(), operatorId: ctx.operator.id },
+        input,
+        ctx.clock(),
+      ),
   };
 }

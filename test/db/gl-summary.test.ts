@@ -233,9 +233,10 @@ describe('gl summary', () => {
 });
 
 describe('glReport', () => {
-  it('is the G/L summary as a report with totals, drill-down and a chart per currency', () => {
+  it('is the G/L summary as a report with totals, drill-down and a chart per currency', async () => {
     const db = app.ctx.ledger.sqlite;
-    const r = glReport(db, { currency: 'USD' }, '2026-12-15T12:00:00.000Z');
+    const storage = app.ctx.storage;
+    const r = await glReport(storage, { currency: 'USD' }, '2026-12-15T12:00:00.000Z');
     expect(r).toMatchObject({
       name: 'gl',
       title: 'G/L summary',
@@ -291,7 +292,7 @@ describe('glReport', () => {
     const batchId = (
       db.prepare('SELECT batch_id AS b FROM payments WHERE id = ?').get(sc.suspended[0]) as { b: number }
     ).b;
-    const byBatch = glReport(db, { currency: 'USD', batchId }, '2026-12-15T12:00:00.000Z');
+    const byBatch = await glReport(storage, { currency: 'USD', batchId }, '2026-12-15T12:00:00.000Z');
     expect(byBatch.tables[0]!.rows.map((x) => [x.glId, x.debitMinor, x.creditMinor])).toEqual([
       [100, 61333, 0],
       [111, 0, 61333],
@@ -300,17 +301,23 @@ describe('glReport', () => {
     ]);
     expect(byBatch.subtitle).toContain(`batch ${batchId}`);
     expect(byBatch.subtitle).toContain('ties out to the journal');
-    expect(glReport(db, { operator: 'tester' }, '2026-12-15T12:00:00.000Z').tables).toEqual(
-      glReport(db, {}, '2026-12-15T12:00:00.000Z').tables,
+    expect((await glReport(storage, { operator: 'tester' }, '2026-12-15T12:00:00.000Z')).tables).toEqual(
+      (await glReport(storage, {}, '2026-12-15T12:00:00.000Z')).tables,
     );
-    expect(glReport(db, { operator: 'nobody' }, '2026-12-15T12:00:00.000Z').tables[0]!.rows).toEqual([]);
+    expect(
+      (await glReport(storage, { operator: 'nobody' }, '2026-12-15T12:00:00.000Z')).tables[0]!.rows,
+    ).toEqual([]);
     // Without a currency the chart draws the first one present; a month with nothing has no chart.
-    expect(glReport(db, {}, '2026-12-15T12:00:00.000Z').charts[0]?.currency).toBe('EUR');
-    const empty = glReport(db, { from: '2026-10-01', to: '2026-10-31' }, '2026-12-15T12:00:00.000Z');
+    expect((await glReport(storage, {}, '2026-12-15T12:00:00.000Z')).charts[0]?.currency).toBe('EUR');
+    const empty = await glReport(
+      storage,
+      { from: '2026-10-01', to: '2026-10-31' },
+      '2026-12-15T12:00:00.000Z',
+    );
     expect(empty.tables[0]!.rows).toEqual([]);
     expect(empty.charts).toEqual([]);
     // February of a leap-free year ends on the 28th.
-    expect(glReport(db, {}, '2027-02-10T00:00:00.000Z').filters).toEqual({
+    expect((await glReport(storage, {}, '2027-02-10T00:00:00.000Z')).filters).toEqual({
       from: '2027-02-01',
       to: '2027-02-28',
     });

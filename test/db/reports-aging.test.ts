@@ -41,8 +41,8 @@ const db = () => app.ctx.ledger.sqlite;
 const at = (iso: string): void => {
   now = new Date(`${iso}T09:00:00Z`);
 };
-const run = (f: ReportFiltersDto, when = '2026-11-30T18:00:00Z'): ReportDto =>
-  suspenseAgingReport(db(), f, when);
+const run = (f: ReportFiltersDto, when = '2026-11-30T18:00:00Z'): Promise<ReportDto> =>
+  suspenseAgingReport(app.ctx.storage, f, when);
 const table = (r: ReportDto, id: string): ReportTableDto => r.tables.find((t) => t.id === id)!;
 /** The rows of a table with only the given keys, for exact comparisons. */
 const pick = (t: ReportTableDto, keys: string[]) =>
@@ -121,9 +121,9 @@ afterAll(() => {
 });
 
 describe('suspense aging report', () => {
-  it('ages what is open at the end of the period by bucket, reason and owner, and writes nothing', () => {
+  it('ages what is open at the end of the period by bucket, reason and owner, and writes nothing', async () => {
     const before = ledgerFingerprint(app);
-    const r = run({ from: '2026-11-01', to: '2026-11-30' });
+    const r = await run({ from: '2026-11-01', to: '2026-11-30' });
     expect(ledgerFingerprint(app)).toBe(before);
     expect(r.name).toBe('suspense-aging');
     expect(pick(table(r, 'aging'), ['bucket', 'currency', 'count', 'amountMinor'])).toEqual([
@@ -175,8 +175,8 @@ describe('suspense aging report', () => {
     ]);
   });
 
-  it('rebuilds the balance at the end of each day from history, and the moves of the period tie it out', () => {
-    const r = run({ from: '2026-11-01', to: '2026-11-30' });
+  it('rebuilds the balance at the end of each day from history, and the moves of the period tie it out', async () => {
+    const r = await run({ from: '2026-11-01', to: '2026-11-30' });
     const usd = table(r, 'trend').rows.filter((x) => x.currency === 'USD');
     expect(usd).toHaveLength(30);
     const expected: Record<string, [number, number]> = {
@@ -232,8 +232,8 @@ describe('suspense aging report', () => {
     ]);
   });
 
-  it('an earlier period ages as of its own end and trends day by day from its opening balance', () => {
-    const r = run({ from: '2026-11-13', to: '2026-11-21' });
+  it('an earlier period ages as of its own end and trends day by day from its opening balance', async () => {
+    const r = await run({ from: '2026-11-13', to: '2026-11-21' });
     // On 11-21: A (93 days), B1 (42 days), R and C3 (entered 11-05: 16 days); B2 was removed on 11-20.
     expect(nonZero(table(r, 'aging')).map((x) => [x.bucket, x.currency, x.count, x.amountMinor])).toEqual([
       ['8-30', 'USD', 2, 12500],
@@ -259,8 +259,8 @@ describe('suspense aging report', () => {
     expect(r.subtitle).toContain('2026-11-13 to 2026-11-21');
   });
 
-  it('a long period trends week by week (Sundays and the last day)', () => {
-    const r = run({ from: '2026-08-01', to: '2026-11-30' });
+  it('a long period trends week by week (Sundays and the last day)', async () => {
+    const r = await run({ from: '2026-08-01', to: '2026-11-30' });
     const usd = table(r, 'trend').rows.filter((x) => x.currency === 'USD');
     expect(usd[0]).toMatchObject({ date: '2026-08-02', count: 0, amountMinor: 0 });
     expect(usd.find((x) => x.date === '2026-08-23')).toMatchObject({ count: 1, amountMinor: 10000 });
@@ -272,8 +272,8 @@ describe('suspense aging report', () => {
     expect(table(r, 'trend').title).toContain('week');
   });
 
-  it('filters by currency, operator, account and default period, and refuses unknown ones', () => {
-    const eur = run({ from: '2026-11-01', to: '2026-11-30', currency: 'eur' });
+  it('filters by currency, operator, account and default period, and refuses unknown ones', async () => {
+    const eur = await run({ from: '2026-11-01', to: '2026-11-30', currency: 'eur' });
     expect(eur.tables.flatMap((t) => t.rows).every((x) => x.currency === 'EUR')).toBe(true);
     expect(nonZero(table(eur, 'aging')).map((x) => [x.bucket, x.count, x.amountMinor])).toEqual([
       ['0-7', 1, 1000],
@@ -281,7 +281,7 @@ describe('suspense aging report', () => {
     expect(eur.subtitle).toContain('currency EUR');
 
     // The second operator suspended D and removed B2: aging and trend follow who put money in, moves who moved it.
-    const op = run({ from: '2026-11-01', to: '2026-11-30', operator: 'second' });
+    const op = await run({ from: '2026-11-01', to: '2026-11-30', operator: 'second' });
     expect(nonZero(table(op, 'aging')).map((x) => [x.currency, x.count, x.amountMinor])).toEqual([
       ['EUR', 1, 1000],
     ]);
@@ -291,7 +291,7 @@ describe('suspense aging report', () => {
     ]);
     expect(op.subtitle).toContain('operator second');
 
-    const acct = run({ from: '2026-11-01', to: '2026-11-30', accountNo: recycledFrom.toLowerCase() });
+    const acct = await run({ from: '2026-11-01', to: '2026-11-30', accountNo: recycledFrom.toLowerCase() });
     expect(nonZero(table(acct, 'aging')).map((x) => [x.bucket, x.count, x.amountMinor])).toEqual([
       ['8-30', 1, 6000],
     ]);
@@ -303,7 +303,7 @@ describe('suspense aging report', () => {
     const cBatch = (
       db().prepare('SELECT batch_id AS b FROM payments WHERE id = ?').get(ids.C1) as { b: number }
     ).b;
-    const batch = run({ from: '2026-11-01', to: '2026-11-30', batchId: cBatch });
+    const batch = await run({ from: '2026-11-01', to: '2026-11-30', batchId: cBatch });
     expect(nonZero(table(batch, 'aging')).map((x) => [x.bucket, x.count, x.amountMinor])).toEqual([
       ['8-30', 1, 10000],
     ]);
@@ -316,37 +316,37 @@ describe('suspense aging report', () => {
     ]);
     expect(batch.subtitle).toContain(`batch ${cBatch}`);
     // Nothing was suspended through another channel.
-    const channel = run({ from: '2026-11-01', to: '2026-11-30', channelId: 9 });
+    const channel = await run({ from: '2026-11-01', to: '2026-11-30', channelId: 9 });
     expect(channel.tables.flatMap((t) => t.rows)).toEqual([]);
 
     // Without a period: the month of `now`, aged as of today.
-    const dflt = run({}, '2026-11-21T10:00:00Z');
+    const dflt = await run({}, '2026-11-21T10:00:00Z');
     expect(dflt.filters).toMatchObject({ from: '2026-11-01', to: '2026-11-21' });
     expect(table(dflt, 'trend').rows.filter((x) => x.currency === 'USD')).toHaveLength(21);
 
-    const refused = (f: ReportFiltersDto): unknown => {
+    const refused = async (f: ReportFiltersDto): Promise<unknown> => {
       try {
-        run(f);
+        await run(f);
       } catch (err) {
         if (err instanceof AppFailure) return err.error;
         throw err;
       }
       return null;
     };
-    expect(refused({ operator: 'nobody' })).toMatchObject({
+    expect(await refused({ operator: 'nobody' })).toMatchObject({
       code: 'validation',
       issues: [{ path: 'filters.operator', message: 'no operator with login nobody' }],
     });
-    expect(refused({ accountNo: 'NO-SUCH', currency: 'XYZ' })).toMatchObject({
+    expect(await refused({ accountNo: 'NO-SUCH', currency: 'XYZ' })).toMatchObject({
       code: 'validation',
       issues: [
         { path: 'filters.currency', message: 'XYZ is not a currency of this ledger' },
         { path: 'filters.accountNo', message: 'no account with number NO-SUCH' },
       ],
     });
-    expect(refused({ from: '2026-11-30', to: '2026-11-01' })).toMatchObject({
+    expect(await refused({ from: '2026-11-30', to: '2026-11-01' })).toMatchObject({
       issues: [{ path: 'filters.from', message: '2026-11-30 is after 2026-11-01' }],
     });
-    expect(refused({ from: '2026-02-30' })).toMatchObject({ issues: [{ path: 'filters.from' }] });
+    expect(await refused({ from: '2026-02-30' })).toMatchObject({ issues: [{ path: 'filters.from' }] });
   });
 });

@@ -43,7 +43,8 @@ const acct: Record<'S' | 'H' | 'C', { id: number; accountNo: string; token: stri
 
 const db = () => app.ctx.ledger.sqlite;
 const setSim = (c: SimConfig): void => writeFileSync(join(simDir.dir, 'sim.json'), JSON.stringify(c));
-const report = (f: ReportFiltersDto): ReportDto => collectionsReport(db(), f, '2026-11-30T18:00:00Z');
+const report = (f: ReportFiltersDto): Promise<ReportDto> =>
+  collectionsReport(app.ctx.storage, f, '2026-11-30T18:00:00Z');
 const table = (r: ReportDto, id: string): ReportTableDto => r.tables.find((t) => t.id === id)!;
 const mine = (): SimRecord[] => {
   const prefix = JSON.parse(
@@ -164,9 +165,9 @@ afterAll(async () => {
 });
 
 describe('collections report', () => {
-  it('sums each run, each result code and each class from what the processor answered, and writes nothing', () => {
+  it('sums each run, each result code and each class from what the processor answered, and writes nothing', async () => {
     const before = ledgerFingerprint(app);
-    const r = report({ from: '2026-11-01', to: '2026-11-30' });
+    const r = await report({ from: '2026-11-01', to: '2026-11-30' });
     expect(ledgerFingerprint(app)).toBe(before);
     expect(r.name).toBe('collections');
     const all = [...run1, ...run2];
@@ -240,8 +241,8 @@ describe('collections report', () => {
     ]);
   });
 
-  it('counts retries scheduled and done, and the amounts a retry recovered', () => {
-    const r = report({ from: '2026-11-01', to: '2026-11-30' });
+  it('counts retries scheduled and done, and the amounts a retry recovered', async () => {
+    const r = await report({ from: '2026-11-01', to: '2026-11-30' });
     const retries = table(r, 'retries').rows.find((x) => x.currency === 'USD')!;
     const soft1 = run1.filter((x) => x.token === acct.S.token);
     const hard = [...run1, ...run2].filter((x) => x.token === acct.H.token);
@@ -272,8 +273,8 @@ describe('collections report', () => {
     ]);
   });
 
-  it('lists bank returns by rejection code with their class', () => {
-    const r = report({ from: '2026-11-01', to: '2026-11-30' });
+  it('lists bank returns by rejection code with their class', async () => {
+    const r = await report({ from: '2026-11-01', to: '2026-11-30' });
     expect(
       table(r, 'returns').rows.map((x) => [
         x.bankCode,
@@ -290,39 +291,39 @@ describe('collections report', () => {
     ]);
   });
 
-  it('filters by period, operator, currency, account and batch, and refuses unknown ones', () => {
-    const late = report({ from: '2026-11-27', to: '2026-11-30' });
+  it('filters by period, operator, currency, account and batch, and refuses unknown ones', async () => {
+    const late = await report({ from: '2026-11-27', to: '2026-11-30' });
     expect(table(late, 'runs').rows.every((x) => String(x.startedAt) >= '2026-11-28')).toBe(true);
     expect(table(late, 'results').rows.reduce((s, x) => s + Number(x.count), 0)).toBe(run2.length);
     expect(table(late, 'returns').rows).toEqual([]);
 
-    const op = report({ from: '2026-11-01', to: '2026-11-30', operator: 'second' });
+    const op = await report({ from: '2026-11-01', to: '2026-11-30', operator: 'second' });
     expect(table(op, 'results').rows.reduce((s, x) => s + Number(x.count), 0)).toBe(run2.length);
     expect(table(op, 'runs').rows.every((x) => x.source === 'card')).toBe(true);
     expect(table(op, 'returns').rows).toEqual([]);
     expect(op.subtitle).toContain('operator second');
 
-    const eur = report({ from: '2026-11-01', to: '2026-11-30', currency: 'EUR' });
+    const eur = await report({ from: '2026-11-01', to: '2026-11-30', currency: 'EUR' });
     expect(eur.tables.flatMap((t) => t.rows).every((x) => x.currency === 'EUR')).toBe(true);
     expect(table(eur, 'results').rows.reduce((s, x) => s + Number(x.count), 0)).toBe(
       [...run1, ...run2].filter((x) => x.currency === 'EUR').length,
     );
 
-    const s = report({ from: '2026-11-01', to: '2026-11-30', accountNo: acct.S.accountNo });
+    const s = await report({ from: '2026-11-01', to: '2026-11-30', accountNo: acct.S.accountNo });
     expect(table(s, 'results').rows.map((x) => [x.result, x.count])).toEqual([
       [0, run2.filter((x) => x.token === acct.S.token).length],
       [7, run1.filter((x) => x.token === acct.S.token).length],
     ]);
     expect(table(s, 'runs').rows.map((x) => x.label)).toHaveLength(2);
 
-    const batch = report({ from: '2026-11-01', to: '2026-11-30', batchId: returnBatchId });
+    const batch = await report({ from: '2026-11-01', to: '2026-11-30', batchId: returnBatchId });
     expect(table(batch, 'runs').rows).toEqual([]);
     expect(table(batch, 'results').rows).toEqual([]);
     expect(table(batch, 'returns').rows).toHaveLength(2);
 
     let error: unknown = null;
     try {
-      report({ operator: 'ghost', accountNo: 'NOPE-1' });
+      await report({ operator: 'ghost', accountNo: 'NOPE-1' });
     } catch (err) {
       if (!(err instanceof AppFailure)) throw err;
       error = err.error;

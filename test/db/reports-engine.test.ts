@@ -420,7 +420,7 @@ describe('daily operations report', () => {
 describe('CSV and PDF', () => {
   it('writes each table as CSV: exact decimals per currency exponent, totals rows labelled', async () => {
     const r = await run('deposit');
-    const csv = reportCsv(r, reportExponents(app.ctx.ledger.sqlite, r));
+    const csv = reportCsv(r, await reportExponents(app.ctx.storage, r));
     expect(Object.keys(csv)).toEqual(['batches', 'days']);
     const rows = Papa.parse<string[]>(csv.batches!.trim(), { skipEmptyLines: true }).data;
     expect(rows[0]!.slice(0, 7)).toEqual([
@@ -490,7 +490,7 @@ describe('CSV and PDF', () => {
       ['daily', {}],
     ] as const) {
       const r = await run(name, filters);
-      const pdf = await reportPdf(r, reportExponents(app.ctx.ledger.sqlite, r));
+      const pdf = await reportPdf(r, await reportExponents(app.ctx.storage, r));
       expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
       const file = join(dir, `report-${name}.pdf`);
       writeFileSync(file, pdf);

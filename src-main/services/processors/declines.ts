@@ -70,6 +70,20 @@ function defaultHandling(
 const NO_EVENTS = { retryEvent: null, exhaustedEvent: null, refundEvent: null } as const;
 
 /**
+ * The class of one processor result, given the decline class the admin configured for it as a rejection code (if
+ * any): the class declineRule gives, without reading the ledger.
+ */
+export function resultClass(result: number, configured: 'soft' | 'hard' | undefined): DeclineRule['klass'] {
+  if (result === 0) return 'approved';
+  if (configured !== undefined && !COMMUNICATION.has(result))
+    return (NEVER_RETRY_RESULTS as readonly number[]).includes(result) ? 'hard' : configured;
+  if (SOFT.has(result)) return 'soft';
+  if (HARD.has(result)) return 'hard';
+  if (COMMUNICATION.has(result)) return 'communication';
+  return 'error';
+}
+
+/**
  * The rule for one processor result. The admin's recurring-payment rejection codes (rejection_codes, keyed
  * by the processor result as text) override the class, retries, suspension days and fallback pay type;
  * without a row the ledger settings decide.
@@ -77,35 +91,14 @@ const NO_EVENTS = { retryEvent: null, exhaustedEvent: null, refundEvent: null } 
 export function declineRule(db: Database.Database, result: number): DeclineRule {
   const defaults = defaultHandling(db);
   const neverRetry = (NEVER_RETRY_RESULTS as readonly number[]).includes(result);
-  if (result === 0)
-    return {
-      klass: 'approved',
-      financial: false,
-      neverRetry: false,
-      ...defaults,
-      rejectionCode: null,
-      ...NO_EVENTS,
-    };
-  const row = rejectionRow(db, String(result));
-  if (row && !COMMUNICATION.has(result))
-    return { ...ruleOfRow(row), klass: neverRetry ? 'hard' : row.declineClass, neverRetry };
-  if (SOFT.has(result))
-    return { klass: 'soft', financial: true, neverRetry, ...defaults, rejectionCode: null, ...NO_EVENTS };
-  if (HARD.has(result))
-    return { klass: 'hard', financial: true, neverRetry, ...defaults, rejectionCode: null, ...NO_EVENTS };
-  if (COMMUNICATION.has(result))
-    return {
-      klass: 'communication',
-      financial: false,
-      neverRetry: false,
-      ...defaults,
-      rejectionCode: null,
-      ...NO_EVENTS,
-    };
+  const row = result === 0 ? undefined : rejectionRow(db, String(result));
+  const klass = resultClass(result, row?.declineClass);
+  if (row && !COMMUNICATION.has(result)) return { ...ruleOfRow(row), klass, neverRetry };
+  const financial = klass === 'soft' || klass === 'hard';
   return {
-    klass: 'error',
-    financial: false,
-    neverRetry: false,
+    klass,
+    financial,
+    neverRetry: financial && neverRetry,
     ...defaults,
     rejectionCode: null,
     ...NO_EVENTS,

@@ -1,4 +1,6 @@
-import type Database from 'better-sqlite3';
+import { reportsRepo } from '../../../db/repos/reports';
+import { collectionsRepo, type CollectionsScope } from '../../../db/repos/reports-collections';
+import type { Storage, Tx } from '../../../db/storage/port';
 import type {
   ReportCell,
   ReportChartDto,
@@ -7,14 +9,14 @@ import type {
   ReportTableDto,
 } from '../../../src-shared/dto/reports';
 import { RESULT, resultName } from '../../processors/port';
-import { declineRule, rejectionRule } from '../processors/declines';
-import { filtersSubtitle, resolveFilters, type ResolvedFilters } from './local-filters';
+import { resultClass } from '../processors/declines';
+import { filtersSubtitle, resolveFilters } from './local-filters';
 
 /** How a collection attempt ended: the decline classes of DOMAIN.md §3.2, plus still-pending outcomes. */
 export type CollectionClass = 'approved' | 'soft' | 'hard' | 'communication' | 'error' | 'pending';
 
 /** The class of a processor result: pending while reserved, charged-not-posted or awaiting the processor. */
-function classOfResult(db: Database.Database, result: number): CollectionClass {
+function classOfResult(result: number, configured: 'soft' | 'hard' | undefined): CollectionClass {
   if (
     result === RESULT.checkpoint ||
     result === RESULT.depositPending ||
@@ -22,40 +24,8 @@ function classOfResult(db: Database.Database, result: number): CollectionClass {
     result >= RESULT.offset
   )
     return 'pending';
-  return declineRule(db, result).klass;
+  return resultClass(result, configured);
 }
-
-/** Parameterised conditions joined with AND. */
-class Where {
-  readonly parts: string[] = [];
-  readonly params: (string | number)[] = [];
-  /** Adds `sql` with its parameter unless the value is null (the filter was not given). */
-  add(sql: string, value: string | number | null): this {
-    if (value === null) return this;
-    this.parts.push(sql);
-    this.params.push(value);
-    return this;
-  }
-  get sql(): string {
-    return this.parts.length > 0 ? ` AND ${this.parts.join(' AND ')}` : '';
-  }
-}
-
-/** Conditions on card collection attempts: their run (period, operator, channel) and the attempt itself. */
-function cardWhere(r: ResolvedFilters): Where {
-  return new Where()
-    .add('substr(cr.started_at, 1, 10) >= ?', r.from)
-    .add('substr(cr.started_at, 1, 10) <= ?', r.to)
-    .add('cr.operator_id = ?', r.operatorId)
-    .add('pr.channel_id = ?', r.channelId)
-    .add('t.currency = ?', r.currency)
-    .add('t.pay_type = ?', r.payType)
-    .add('t.account_id = ?', r.accountId);
-}
-
-/** Card attempts in scope: collection runs' authorizations (`auth`/`condition`), with their run and processor. */
-const CARD_FROM = `FROM processor_txns t JOIN collect_runs cr ON cr.id = t.run_id AND cr.kind = 'collect'
-  JOIN processors pr ON pr.id = cr.processor_id WHERE t.command IN ('auth', 'condition')`;
 
 type RunRow = Record<string, ReportCell> & { currency: string | null };
 
@@ -64,38 +34,39 @@ type RunRow = Record<string, ReportCell> & { currency: string | null };
  * and what was declined or returned; card results by result code and decline class; soft-decline retries
  * (scheduled, done, exhausted) and the amounts recovered by a retry; bank returns by rejection code. Reads only.
  */
-export function collectionsReport(db: Database.Database, filters: ReportFiltersDto, now: string): ReportDto {
-  const r = resolveFilters(db, filters, now);
+export function collectionsReport(
+  storage: Storage,
+  filters: ReportFiltersDto,
+  now: string,
+): Promise<ReportDto> {
+  return storage.transaction((tx) => collections(tx, filters, now), { readOnly: true });
+}
+
+async function collections(tx: Tx, filters: ReportFiltersDto, now: string): Promise<ReportDto> {
+  const r = await resolveFilters(tx, filters, now);
   // The batch filter names a return batch: card runs and bank files have none, so it leaves only returns.
   const cardsApply = r.batchId === null;
-  const card = cardWhere(r);
-
-  const classes = new Map<number, CollectionClass>();
-  const classOf = (result: number): CollectionClass => {
-    let c = classes.get(result);
-    if (c === undefined) classes.set(result, (c = classOfResult(db, result)));
-    return c;
+  const scope: CollectionsScope = {
+    from: r.from,
+    to: r.to,
+    currency: r.currency,
+    channelId: r.channelId,
+    payType: r.payType,
+    batchId: r.batchId,
+    operatorId: r.operatorId,
+    accountId: r.accountId,
   };
-  const allResults = (
-    db.prepare('SELECT DISTINCT result FROM processor_txns').all() as { result: number }[]
-  ).map((x) => x.result);
-  const declinedCodes = JSON.stringify(allResults.filter((x) => ['soft', 'hard'].includes(classOf(x))));
+
+  // The admin's rejection codes decide classes; a bank code without one is a hard return.
+  const rejections = await reportsRepo.rejectionClasses(tx);
+  const returnClass = (code: string): 'soft' | 'hard' => rejections.get(code) ?? 'hard';
+  const classOf = (result: number): CollectionClass => classOfResult(result, rejections.get(String(result)));
+  const declinedCodes = (await collectionsRepo.results(tx)).filter((x) =>
+    ['soft', 'hard'].includes(classOf(x)),
+  );
 
   // Results by code and currency.
-  const byResult = cardsApply
-    ? (db
-        .prepare(
-          `SELECT t.result, t.currency, count(*) AS count, sum(t.amount_minor) AS amountMinor, count(DISTINCT t.account_id) AS accounts
-           ${CARD_FROM}${card.sql} GROUP BY t.result, t.currency ORDER BY t.currency, t.result`,
-        )
-        .all(...card.params) as {
-        result: number;
-        currency: string;
-        count: number;
-        amountMinor: number;
-        accounts: number;
-      }[])
-    : [];
+  const byResult = cardsApply ? await collectionsRepo.byResult(tx, scope) : [];
   const resultRows = byResult.map((x) => ({
     result: x.result,
     name: resultName(x.result),
@@ -128,96 +99,18 @@ export function collectionsReport(db: Database.Database, filters: ReportFiltersD
 
   // Retries: a retry is an attempt on a bill that an earlier collection attempt declined (soft or hard);
   // it recovered the money when it was approved.
-  const retryRows = cardsApply
-    ? (db
-        .prepare(
-          `SELECT x.currency, sum(x.declined) AS declined,
-             sum(EXISTS (SELECT 1 FROM workflow_items w WHERE w.txn_id = x.id AND w.kind = 'soft-decline')) AS scheduled,
-             sum(EXISTS (SELECT 1 FROM workflow_items w WHERE w.txn_id = x.id AND w.kind = 'retries-exhausted')) AS exhausted,
-             sum(x.retry) AS done, sum(x.retry AND x.result = 0) AS recovered,
-             coalesce(sum(CASE WHEN x.retry AND x.result = 0 THEN x.amountMinor END), 0) AS recoveredMinor
-           FROM (SELECT t.id, t.currency, t.result, t.amount_minor AS amountMinor,
-                   t.result IN (SELECT value FROM json_each(?)) AS declined,
-                   EXISTS (SELECT 1 FROM processor_txns e WHERE e.bill_id = t.bill_id AND e.id < t.id
-                     AND e.command IN ('auth', 'condition') AND e.result IN (SELECT value FROM json_each(?))) AS retry
-                 ${CARD_FROM}${card.sql}) x
-           GROUP BY x.currency ORDER BY x.currency`,
-        )
-        .all(declinedCodes, declinedCodes, ...card.params) as {
-        currency: string;
-        declined: number;
-        scheduled: number;
-        exhausted: number;
-        done: number;
-        recovered: number;
-        recoveredMinor: number;
-      }[])
-    : [];
+  const retryRows = cardsApply ? await collectionsRepo.retries(tx, scope, declinedCodes) : [];
 
   // Each recovered bill: the approved retry and the first decline before it.
-  const recovered = cardsApply
-    ? (db
-        .prepare(
-          `SELECT x.runId, x.at AS recoveredAt, b.bill_no AS billNo, a.account_no AS accountNo, x.currency, x.amountMinor,
-                  d.result AS declinedResult, d.created_at AS declinedAt
-           FROM (SELECT t.id, t.run_id AS runId, t.created_at AS at, t.bill_id, t.account_id, t.currency,
-                        t.amount_minor AS amountMinor ${CARD_FROM}${card.sql} AND t.result = 0) x
-           JOIN processor_txns d ON d.id = (SELECT min(e.id) FROM processor_txns e WHERE e.bill_id = x.bill_id AND e.id < x.id
-                  AND e.command IN ('auth', 'condition') AND e.result IN (SELECT value FROM json_each(?)))
-           JOIN bills b ON b.id = x.bill_id JOIN accounts a ON a.id = x.account_id
-           ORDER BY x.currency, x.at, x.id`,
-        )
-        .all(...card.params, declinedCodes) as {
-        runId: number;
-        recoveredAt: string;
-        billNo: string;
-        accountNo: string;
-        currency: string;
-        amountMinor: number;
-        declinedResult: number;
-        declinedAt: string;
-      }[])
-    : [];
+  const recovered = cardsApply ? await collectionsRepo.recovered(tx, scope, declinedCodes) : [];
   const recoveredRows = recovered.map((x) => ({
     ...x,
     declinedName: resultName(x.declinedResult),
   }));
 
   // Card runs, per currency of their attempts.
-  const runWhere = new Where()
-    .add('substr(cr.started_at, 1, 10) >= ?', r.from)
-    .add('substr(cr.started_at, 1, 10) <= ?', r.to)
-    .add('cr.operator_id = ?', r.operatorId)
-    .add('pr.channel_id = ?', r.channelId);
-  const runs = cardsApply
-    ? (db
-        .prepare(
-          `SELECT cr.id, cr.started_at AS startedAt, cr.status, pr.name AS processor, cr.selected
-           FROM collect_runs cr JOIN processors pr ON pr.id = cr.processor_id WHERE cr.kind = 'collect'${runWhere.sql}
-           ORDER BY cr.started_at, cr.id`,
-        )
-        .all(...runWhere.params) as {
-        id: number;
-        startedAt: string;
-        status: string;
-        processor: string;
-        selected: number;
-      }[])
-    : [];
-  const perRun = cardsApply
-    ? (db
-        .prepare(
-          `SELECT t.run_id AS runId, t.result, t.currency, count(*) AS count, sum(t.amount_minor) AS amountMinor
-           ${CARD_FROM}${card.sql} GROUP BY t.run_id, t.result, t.currency`,
-        )
-        .all(...card.params) as {
-        runId: number;
-        result: number;
-        currency: string;
-        count: number;
-        amountMinor: number;
-      }[])
-    : [];
+  const runs = cardsApply ? await collectionsRepo.cardRuns(tx, scope) : [];
+  const perRun = cardsApply ? await collectionsRepo.perRun(tx, scope) : [];
   const attemptFiltered = r.currency !== null || r.payType !== null || r.accountId !== null;
   const runRows: RunRow[] = [];
   const emptyFigures = {
@@ -262,36 +155,7 @@ export function collectionsReport(db: Database.Database, filters: ReportFiltersD
   }
 
   // Direct-debit files: each item collected unless the bank returned it (soft/hard by its rejection code).
-  const dd = new Where()
-    .add('substr(f.created_at, 1, 10) >= ?', r.from)
-    .add('substr(f.created_at, 1, 10) <= ?', r.to)
-    .add('f.created_by = ?', r.operatorId)
-    .add('f.currency = ?', r.currency)
-    .add('p.channel_id = ?', r.channelId)
-    .add('p.pay_type = ?', r.payType)
-    .add('i.account_id = ?', r.accountId);
-  const ddItems = cardsApply
-    ? (db
-        .prepare(
-          `SELECT f.id, f.created_at AS createdAt, f.status AS fileStatus, f.format, f.count AS fileCount, i.status,
-                  i.return_code AS returnCode, i.currency, count(*) AS count, sum(i.amount_minor) AS amountMinor
-           FROM bank_files_out f JOIN bank_file_items i ON i.file_id = f.id LEFT JOIN payments p ON p.id = i.payment_id
-           WHERE f.kind = 'debit'${dd.sql}
-           GROUP BY f.id, i.status, i.return_code, i.currency ORDER BY f.created_at, f.id`,
-        )
-        .all(...dd.params) as {
-        id: number;
-        createdAt: string;
-        fileStatus: string;
-        format: string;
-        fileCount: number;
-        status: string;
-        returnCode: string | null;
-        currency: string;
-        count: number;
-        amountMinor: number;
-      }[])
-    : [];
+  const ddItems = cardsApply ? await collectionsRepo.debitItems(tx, scope) : [];
   for (const id of [...new Set(ddItems.map((x) => x.id))]) {
     const mine = ddItems.filter((x) => x.id === id);
     const first = mine[0]!;
@@ -303,7 +167,7 @@ export function collectionsReport(db: Database.Database, filters: ReportFiltersD
           f.approved += x.count;
           f.collectedMinor += x.amountMinor;
         } else if (x.status === 'returned') {
-          const klass = rejectionRule(db, x.returnCode ?? '').klass === 'soft' ? 'soft' : 'hard';
+          const klass = returnClass(x.returnCode ?? '');
           f[klass] += x.count;
           f.declinedMinor += x.amountMinor;
         } else f.other += x.count;
@@ -324,39 +188,10 @@ export function collectionsReport(db: Database.Database, filters: ReportFiltersD
   runRows.sort((a, b) => String(a.startedAt).localeCompare(String(b.startedAt)));
 
   // Bank returns (rejects, returns, bounced checks) by the bank's code and the admin's rejection code.
-  const ret = new Where()
-    .add('substr(br.created_at, 1, 10) >= ?', r.from)
-    .add('substr(br.created_at, 1, 10) <= ?', r.to)
-    .add('br.batch_id = ?', r.batchId)
-    .add('b.created_by = ?', r.operatorId)
-    .add('coalesce(p.currency, i.currency) = ?', r.currency)
-    .add('p.channel_id = ?', r.channelId)
-    .add('p.pay_type = ?', r.payType)
-    .add('coalesce(p.account_id, i.account_id) = ?', r.accountId);
-  const returns = (
-    db
-      .prepare(
-        `SELECT br.bank_code AS bankCode, max(br.bank_text) AS bankText, br.rejection_code AS rejectionCode, br.kind,
-                coalesce(p.currency, i.currency) AS retCurrency, count(*) AS count,
-                coalesce(sum(coalesce(p.amount_minor, i.amount_minor)), 0) AS amountMinor
-         FROM bank_returns br JOIN batches b ON b.id = br.batch_id
-         LEFT JOIN payments p ON p.id = br.payment_id LEFT JOIN bank_file_items i ON i.id = br.file_item_id
-         WHERE br.status <> 'discarded'${ret.sql}
-         GROUP BY br.bank_code, br.rejection_code, br.kind, retCurrency ORDER BY retCurrency, br.bank_code, br.kind`,
-      )
-      .all(...ret.params) as {
-      bankCode: string;
-      bankText: string | null;
-      rejectionCode: string | null;
-      kind: string;
-      retCurrency: string | null;
-      count: number;
-      amountMinor: number;
-    }[]
-  ).map(({ retCurrency, ...x }) => ({
+  const returns = (await collectionsRepo.returns(tx, scope)).map(({ retCurrency, ...x }) => ({
     ...x,
     currency: retCurrency,
-    class: rejectionRule(db, x.rejectionCode ?? x.bankCode).klass,
+    class: returnClass(x.rejectionCode ?? x.bankCode),
   }));
 
   const sumBy = <T extends { currency: string | null }>(

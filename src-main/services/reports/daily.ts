@@ -1,7 +1,8 @@
-import type Database from 'better-sqlite3';
+import { dailyRepo } from '../../../db/repos/reports-daily';
+import type { Storage, Tx } from '../../../db/storage/port';
 import type { ReportCell, ReportDto, ReportFiltersDto } from '../../../src-shared/dto/reports';
 import { COMMAND_LABELS } from '../processors/recovery';
-import { describeFilters, echoFilters, filterSql, isoDay, resolveFilters, shiftDay } from './filters';
+import { describeFilters, echoFilters, isoDay, resolveFilters, shiftDay } from './filters';
 import { chartPerCurrency, col, currenciesOf, totalsPerCurrency } from './tables';
 
 /** Days of posted volume the daily report charts, ending on its day. */
@@ -14,106 +15,25 @@ export const DAILY_VOLUME_DAYS = 14;
  * account's journal lines: credits in, debits out); collection runs started that day; and the posted volume of the
  * last 14 days (payments received: every payment except moves out of suspense, recycles and failed ones).
  */
-export function dailyReport(db: Database.Database, filters: ReportFiltersDto, now: Date): ReportDto {
+export function dailyReport(storage: Storage, filters: ReportFiltersDto, now: Date): Promise<ReportDto> {
+  return storage.transaction((tx) => daily(tx, filters, now), { readOnly: true });
+}
+
+async function daily(tx: Tx, filters: ReportFiltersDto, now: Date): Promise<ReportDto> {
   const day = filters.to ?? shiftDay(isoDay(now), -1);
-  const f = resolveFilters(db, { ...filters, from: day, to: day }, now);
+  const f = await resolveFilters(tx, { ...filters, from: day, to: day }, now);
   const first = shiftDay(day, -(DAILY_VOLUME_DAYS - 1));
+  const during = { start: `${day}T00:00:00`, end: `${shiftDay(day, 1)}T00:00:00` };
 
-  const bw = filterSql(f, {
-    period: 'b.batch_date',
-    currency: 'b.currency',
-    channelId: 'b.channel_id',
-    payType: 'b.pay_type',
-    batchId: 'b.id',
-    operator: 'b.created_by',
-  });
-  const batches = db
-    .prepare(
-      `SELECT b.batch_type AS batchType, b.status, b.currency, count(*) AS batches,
-              coalesce(sum(e.n), 0) AS entries, coalesce(sum(e.s), 0) AS totalMinor,
-              coalesce(sum(e.pn), 0) AS postedCount, coalesce(sum(e.ps), 0) AS postedMinor
-       FROM batches b LEFT JOIN (
-         SELECT x.batch_id, count(*) AS n, coalesce(sum(x.amount), 0) AS s,
-                count(CASE WHEN x.status IN ('posted', 'posted_suspense') THEN 1 END) AS pn,
-                coalesce(sum(CASE WHEN x.status IN ('posted', 'posted_suspense') THEN x.amount END), 0) AS ps
-         FROM (SELECT be.batch_id, be.status, coalesce(be.amount_minor, rp.amount_minor) AS amount
-               FROM batch_entries be LEFT JOIN payments rp ON rp.id = be.payment_ref) x
-         GROUP BY x.batch_id) e ON e.batch_id = b.id
-       WHERE ${bw.where}
-       GROUP BY b.batch_type, b.status, b.currency ORDER BY b.currency, b.batch_type, b.status`,
-    )
-    .all(...bw.params) as Record<string, ReportCell>[];
-
-  const cw = filterSql(f, { currency: 't.currency', payType: 't.pay_type', operator: 't.operator_id' });
-  const checkpoints = (
-    db
-      .prepare(
-        `SELECT t.command, CASE WHEN t.result = 999 THEN 'open' ELSE 'charged, not posted' END AS state, t.currency,
-                count(*) AS count, sum(t.amount_minor) AS amountMinor, min(t.created_at) AS oldest
-         FROM processor_txns t WHERE (t.result = 999 OR t.result >= 1000) AND ${cw.where}
-         GROUP BY t.command, state, t.currency ORDER BY t.currency, t.command, state`,
-      )
-      .all(...cw.params) as Record<string, ReportCell>[]
-  ).map((r) => ({ ...r, command: COMMAND_LABELS[r.command as string] ?? r.command ?? null }));
-
-  const aw = filterSql(f, { operator: 'a.prepared_by' });
-  const approvals = db
-    .prepare(
-      `SELECT a.id, a.operation, a.description, a.requirement, o.login AS preparedBy, a.created_at AS createdAt,
-              a.expires_at AS expiresAt
-       FROM approvals a JOIN operators o ON o.id = a.prepared_by
-       WHERE a.status = 'pending' AND a.expires_at > ? AND ${aw.where} ORDER BY a.created_at, a.id`,
-    )
-    .all(now.toISOString(), ...aw.params) as Record<string, ReportCell>[];
-
-  const sw = filterSql(f, { currency: 'l.currency' });
-  const suspense = db
-    .prepare(
-      `SELECT l.currency,
-              count(CASE WHEN l.amount_minor < 0 THEN 1 END) AS inCount,
-              coalesce(-sum(CASE WHEN l.amount_minor < 0 THEN l.amount_minor END), 0) AS inMinor,
-              count(CASE WHEN l.amount_minor > 0 THEN 1 END) AS outCount,
-              coalesce(sum(CASE WHEN l.amount_minor > 0 THEN l.amount_minor END), 0) AS outMinor,
-              -sum(l.amount_minor) AS netMinor
-       FROM journals j JOIN journal_lines l ON l.journal_id = j.id
-       WHERE j.at >= ? AND j.at < ? AND l.gl_account = 'SUSPENSE' AND ${sw.where}
-       GROUP BY l.currency ORDER BY l.currency`,
-    )
-    .all(`${day}T00:00:00`, `${shiftDay(day, 1)}T00:00:00`, ...sw.params) as Record<string, ReportCell>[];
-
-  const rw = filterSql(f, { currency: 't.currency', payType: 't.pay_type', operator: 'r.operator_id' });
-  const runs = db
-    .prepare(
-      `SELECT r.id AS runId, r.kind, pr.name AS processor, r.status, r.selected, r.started_at AS startedAt,
-              r.finished_at AS finishedAt, t.currency,
-              count(t.id) AS txns, count(CASE WHEN t.result = 0 THEN 1 END) AS passCount,
-              coalesce(sum(CASE WHEN t.payment_id IS NOT NULL THEN t.amount_minor END), 0) AS postedMinor,
-              count(CASE WHEN t.result BETWEEN 1 AND 998 THEN 1 END) AS declinedCount
-       FROM collect_runs r JOIN processors pr ON pr.id = r.processor_id
-       LEFT JOIN processor_txns t ON t.run_id = r.id
-       WHERE r.started_at >= ? AND r.started_at < ? AND ${rw.where.replace(/t\.currency = \?/, '(t.currency = ? OR t.id IS NULL)')}
-       GROUP BY r.id, t.currency ORDER BY r.id, t.currency`,
-    )
-    .all(`${day}T00:00:00`, `${shiftDay(day, 1)}T00:00:00`, ...rw.params) as Record<string, ReportCell>[];
-
-  const vw = filterSql(
-    { ...f, from: first, to: day },
-    {
-      period: 'substr(p.created_at, 1, 10)',
-      currency: 'p.currency',
-      channelId: 'p.channel_id',
-      payType: 'p.pay_type',
-      batchId: 'p.batch_id',
-      operator: 'p.operator_id',
-    },
-  );
-  const volumeRaw = db
-    .prepare(
-      `SELECT substr(p.created_at, 1, 10) AS day, p.currency, count(*) AS count, sum(p.amount_minor) AS amountMinor
-       FROM payments p WHERE p.kind NOT IN ('distributed', 'recycled') AND p.status < 30 AND ${vw.where}
-       GROUP BY day, p.currency`,
-    )
-    .all(...vw.params) as { day: string; currency: string; count: number; amountMinor: number }[];
+  const batches: Record<string, ReportCell>[] = await dailyRepo.batches(tx, f);
+  const checkpoints: Record<string, ReportCell>[] = (await dailyRepo.checkpoints(tx, f)).map((r) => ({
+    ...r,
+    command: COMMAND_LABELS[r.command] ?? r.command,
+  }));
+  const approvals: Record<string, ReportCell>[] = await dailyRepo.pendingApprovals(tx, f, now.toISOString());
+  const suspense: Record<string, ReportCell>[] = await dailyRepo.suspenseMoves(tx, f, during);
+  const runs: Record<string, ReportCell>[] = await dailyRepo.runs(tx, f, during);
+  const volumeRaw = await dailyRepo.volume(tx, { ...f, from: first, to: day });
   const volCurrencies = f.currency ? [f.currency] : currenciesOf(volumeRaw).sort();
   const volume: Record<string, ReportCell>[] = volCurrencies.flatMap((currency) =>
     Array.from({ length: DAILY_VOLUME_DAYS }, (_, i) => {

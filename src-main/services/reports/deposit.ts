@@ -1,28 +1,8 @@
-import type Database from 'better-sqlite3';
+import { depositRepo } from '../../../db/repos/reports-deposit';
+import type { Storage, Tx } from '../../../db/storage/port';
 import type { ReportCell, ReportDto, ReportFiltersDto } from '../../../src-shared/dto/reports';
-import { describeFilters, echoFilters, filterSql, resolveFilters } from './filters';
-import { chartPerCurrency, col, totalsPerCurrency, TRUE_REVERSAL } from './tables';
-
-type DepositRow = {
-  batchId: number;
-  batchNo: string;
-  lockbox: string;
-  day: string;
-  status: string;
-  currency: string;
-  controlCount: number | null;
-  controlMinor: number | null;
-  enteredCount: number;
-  enteredMinor: number;
-  postedCount: number;
-  postedMinor: number;
-  suspenseCount: number;
-  suspenseMinor: number;
-  exceptionsCount: number;
-  exceptionsMinor: number;
-  reversedCount: number;
-  reversedMinor: number;
-};
+import { describeFilters, echoFilters, resolveFilters } from './filters';
+import { chartPerCurrency, col, totalsPerCurrency } from './tables';
 
 const COUNT_AND_MONEY = [
   'controlCount',
@@ -48,49 +28,13 @@ const COUNT_AND_MONEY = [
  * suspense, split off as exceptions, and reversed later (reversals of payments the deposit posted, whenever made).
  * Filters: period (batch date), currency, channel, pay type, batch (the deposit), operator (who created it).
  */
-export function depositReport(db: Database.Database, filters: ReportFiltersDto, now: Date): ReportDto {
-  const f = resolveFilters(db, filters, now);
-  const w = filterSql(f, {
-    period: 'b.batch_date',
-    currency: 'b.currency',
-    channelId: 'b.channel_id',
-    payType: 'b.pay_type',
-    batchId: 'b.id',
-    operator: 'b.created_by',
-  });
-  const rows = db
-    .prepare(
-      `WITH RECURSIVE roots AS (
-         SELECT b.id FROM batches b
-         WHERE b.batch_type = 'payment' AND b.parent_batch_id IS NULL AND b.status <> 'discarded' AND ${w.where}
-       ), tree(id, root) AS (
-         SELECT id, id FROM roots
-         UNION ALL
-         SELECT c.id, t.root FROM batches c JOIN tree t ON c.parent_batch_id = t.id WHERE c.status <> 'discarded'
-       ), ent AS (
-         SELECT t.root,
-                count(e.id) AS enteredCount, coalesce(sum(e.amount_minor), 0) AS enteredMinor,
-                count(CASE WHEN e.status = 'posted' THEN 1 END) AS postedCount,
-                coalesce(sum(CASE WHEN e.status = 'posted' THEN e.amount_minor END), 0) AS postedMinor,
-                count(CASE WHEN e.status = 'posted_suspense' THEN 1 END) AS suspenseCount,
-                coalesce(sum(CASE WHEN e.status = 'posted_suspense' THEN e.amount_minor END), 0) AS suspenseMinor,
-                count(CASE WHEN t.id <> t.root THEN e.id END) AS exceptionsCount,
-                coalesce(sum(CASE WHEN t.id <> t.root THEN e.amount_minor END), 0) AS exceptionsMinor
-         FROM tree t LEFT JOIN batch_entries e ON e.batch_id = t.id GROUP BY t.root
-       ), rev AS (
-         SELECT t.root, count(*) AS reversedCount, sum(p.amount_minor) AS reversedMinor
-         FROM tree t JOIN payments p ON p.batch_id = t.id JOIN reversals r ON r.payment_id = p.id
-         WHERE ${TRUE_REVERSAL} GROUP BY t.root
-       )
-       SELECT b.id AS batchId, b.batch_no AS batchNo, coalesce(b.lockbox_no, '') AS lockbox, b.batch_date AS day,
-              b.status, b.currency, b.control_count AS controlCount, b.control_total_minor AS controlMinor,
-              ent.enteredCount, ent.enteredMinor, ent.postedCount, ent.postedMinor, ent.suspenseCount,
-              ent.suspenseMinor, ent.exceptionsCount, ent.exceptionsMinor,
-              coalesce(rev.reversedCount, 0) AS reversedCount, coalesce(rev.reversedMinor, 0) AS reversedMinor
-       FROM roots JOIN batches b ON b.id = roots.id JOIN ent ON ent.root = b.id LEFT JOIN rev ON rev.root = b.id
-       ORDER BY lockbox, b.batch_date, b.batch_no`,
-    )
-    .all(...w.params) as DepositRow[];
+export function depositReport(storage: Storage, filters: ReportFiltersDto, now: Date): Promise<ReportDto> {
+  return storage.transaction((tx) => deposit(tx, filters, now), { readOnly: true });
+}
+
+async function deposit(tx: Tx, filters: ReportFiltersDto, now: Date): Promise<ReportDto> {
+  const f = await resolveFilters(tx, filters, now);
+  const rows = await depositRepo.deposits(tx, f);
   const table: Record<string, ReportCell>[] = rows.map((r) => ({
     ...r,
     diffCount: r.controlCount === null ? null : r.controlCount - r.enteredCount,

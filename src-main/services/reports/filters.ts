@@ -1,14 +1,15 @@
-import type Database from 'better-sqlite3';
+import { reportsRepo, type FilterKey, type ReportScope } from '../../../db/repos/reports';
+import type { Tx } from '../../../db/storage/port';
 import type { FieldIssue } from '../../../src-shared/api/result';
 import type { ReportFiltersDto } from '../../../src-shared/dto/reports';
 import { PAY_TYPE_NAMES } from '../../../src-shared/pay-types';
 import { isRealIsoDate } from '../../domain/dates';
 import { invalidFields } from '../../ledger/errors';
 
+export type { FilterKey };
+
 /** Report filters checked against the ledger: the period is always set, names resolved to ids. */
-export type ResolvedFilters = {
-  from: string;
-  to: string;
+export type ResolvedFilters = ReportScope & {
   currency?: string;
   channelId?: number;
   payType?: number;
@@ -18,16 +19,6 @@ export type ResolvedFilters = {
   accountNo?: string;
   accountId?: number;
 };
-
-/** The filter dimensions a report can apply. */
-export type FilterKey =
-  'period' | 'currency' | 'channelId' | 'payType' | 'batchId' | 'operator' | 'accountNo';
-
-/** SQL expressions of one table a report reads, per filter dimension (omit a dimension that means nothing there). */
-export type FilterColumns = Partial<Record<FilterKey, string>>;
-
-/** A WHERE fragment (always valid SQL, `1=1` when empty) and its positional parameters. */
-export type SqlFilter = { where: string; params: (string | number)[] };
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
@@ -56,7 +47,7 @@ export function currentMonth(now: Date): { from: string; to: string } {
  * the first of its own month, a lone `from` runs to today (or is a one-day period when it is later). An unknown
  * currency, operator, account or batch is a validation error naming each bad field; nothing is read further.
  */
-export function resolveFilters(db: Database.Database, f: ReportFiltersDto, now: Date): ResolvedFilters {
+export async function resolveFilters(tx: Tx, f: ReportFiltersDto, now: Date): Promise<ResolvedFilters> {
   const today = isoDay(now);
   for (const key of ['from', 'to'] as const) {
     const v = f[key];
@@ -80,29 +71,26 @@ export function resolveFilters(db: Database.Database, f: ReportFiltersDto, now: 
   };
   if (f.currency !== undefined) {
     const code = f.currency.trim().toUpperCase();
-    if (db.prepare('SELECT 1 FROM currencies WHERE code = ?').get(code)) r.currency = code;
+    if (await reportsRepo.currencyExists(tx, code)) r.currency = code;
     else
       refuse('currency', `unknown currency ${f.currency}`, `${f.currency} is not a currency of this ledger`);
   }
   if (f.channelId !== undefined) r.channelId = f.channelId;
   if (f.payType !== undefined) r.payType = f.payType;
   if (f.batchId !== undefined) {
-    if (db.prepare('SELECT 1 FROM batches WHERE id = ?').get(f.batchId)) r.batchId = f.batchId;
+    if (await reportsRepo.batchExists(tx, f.batchId)) r.batchId = f.batchId;
     else refuse('batchId', `unknown batch ${f.batchId}`, `no batch with id ${f.batchId}`);
   }
   if (f.operator !== undefined) {
-    const op = db.prepare('SELECT id FROM operators WHERE login = ?').get(f.operator) as
-      { id: number } | undefined;
-    if (op) {
+    const operatorId = await reportsRepo.operatorId(tx, f.operator);
+    if (operatorId !== undefined) {
       r.operator = f.operator;
-      r.operatorId = op.id;
+      r.operatorId = operatorId;
     } else refuse('operator', `unknown operator ${f.operator}`, `no operator with login ${f.operator}`);
   }
   if (f.accountNo !== undefined) {
     // The account key is the number as the desk types it (trimmed, upper case); suspense accounts are not customers.
-    const a = db
-      .prepare('SELECT id, account_no AS no FROM accounts WHERE account_key = ? AND is_suspense = 0')
-      .get(f.accountNo.trim().toUpperCase()) as { id: number; no: string } | undefined;
+    const a = await reportsRepo.customerAccount(tx, f.accountNo.trim().toUpperCase());
     if (a) {
       r.accountNo = a.no;
       r.accountId = a.id;
@@ -110,25 +98,6 @@ export function resolveFilters(db: Database.Database, f: ReportFiltersDto, now: 
   }
   if (issues.length > 0) throw invalidFields(headlines.join('; '), issues);
   return r;
-}
-
-/** The WHERE fragment of the filters over one table's columns (dimensions without a column are not applied). */
-export function filterSql(f: ResolvedFilters, cols: FilterColumns): SqlFilter {
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  const add = (expr: string | undefined, op: string, ...values: (string | number)[]): void => {
-    if (expr === undefined) return;
-    where.push(`${expr} ${op}`);
-    params.push(...values);
-  };
-  add(cols.period, 'BETWEEN ? AND ?', f.from, f.to);
-  if (f.currency !== undefined) add(cols.currency, '= ?', f.currency);
-  if (f.channelId !== undefined) add(cols.channelId, '= ?', f.channelId);
-  if (f.payType !== undefined) add(cols.payType, '= ?', f.payType);
-  if (f.batchId !== undefined) add(cols.batchId, '= ?', f.batchId);
-  if (f.operatorId !== undefined) add(cols.operator, '= ?', f.operatorId);
-  if (f.accountId !== undefined) add(cols.accountNo, '= ?', f.accountId);
-  return { where: where.length ? where.join(' AND ') : '1=1', params };
 }
 
 /**

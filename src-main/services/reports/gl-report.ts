@@ -1,6 +1,6 @@
-import type Database from 'better-sqlite3';
+import type { Storage } from '../../../db/storage/port';
 import type { ReportDto, ReportFiltersDto } from '../../../src-shared/dto/reports';
-import { glSummary } from './gl';
+import { readGlSummary } from './gl';
 
 /** The first and last day of the calendar month (UTC) of an ISO instant. */
 export function monthOf(now: string): { from: string; to: string } {
@@ -31,19 +31,23 @@ function scopeWords(f: ReportFiltersDto): string {
  * reversed a payment of that batch, channel or pay type (so fees and snapshots drop out); the account filter does
  * not apply to the G/L.
  */
-export function glReport(db: Database.Database, filters: ReportFiltersDto, now: string): ReportDto {
+export async function glReport(storage: Storage, filters: ReportFiltersDto, now: string): Promise<ReportDto> {
   const month = monthOf(now);
   const from = filters.from ?? month.from;
   const to = filters.to ?? month.to;
-  const s = glSummary(db, {
-    from,
-    to,
-    currency: filters.currency,
-    operator: filters.operator,
-    batchId: filters.batchId,
-    channelId: filters.channelId,
-    payType: filters.payType,
-  });
+  const s = await storage.transaction(
+    (tx) =>
+      readGlSummary(tx, {
+        from,
+        to,
+        currency: filters.currency,
+        operator: filters.operator,
+        batchId: filters.batchId,
+        channelId: filters.channelId,
+        payType: filters.payType,
+      }),
+    { readOnly: true },
+  );
   const chartCurrency = filters.currency ?? s.rows[0]?.currency;
   return {
     name: 'gl',

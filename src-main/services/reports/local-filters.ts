@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { Tx } from '../../../db/storage/port';
 import type { ReportFiltersDto } from '../../../src-shared/dto/reports';
 import { PAY_TYPE_NAMES } from '../../../src-shared/pay-types';
 import { addDays } from '../../domain/dates';
@@ -25,8 +25,8 @@ export type ResolvedFilters = {
 };
 
 /** The shared report filters (filters.ts), in the shape the suspense-aging and collections queries bind. */
-export function resolveFilters(db: Database.Database, f: ReportFiltersDto, now: string): ResolvedFilters {
-  const r = resolveShared(db, f, new Date(now));
+export async function resolveFilters(tx: Tx, f: ReportFiltersDto, now: string): Promise<ResolvedFilters> {
+  const r = await resolveShared(tx, f, new Date(now));
   return {
     from: r.from,
     to: r.to,

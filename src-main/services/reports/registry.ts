@@ -1,4 +1,5 @@
-import type Database from 'better-sqlite3';
+import { reportsRepo } from '../../../db/repos/reports';
+import type { Storage } from '../../../db/storage/port';
 import type { ReportDto, ReportFiltersDto, ReportName } from '../../../src-shared/dto/reports';
 import { dailyReport } from './daily';
 import { depositReport } from './deposit';
@@ -7,14 +8,17 @@ import { glReport } from './gl-report';
 import { suspenseAgingReport } from './suspense-aging';
 import { collectionsReport } from './collections';
 
-/** A report builder: reads the ledger (never writes) and returns the report's tables and charts. */
-export type ReportBuilder = (db: Database.Database, filters: ReportFiltersDto, now: Date) => ReportDto;
+/**
+ * A report builder: reads the ledger in one read-only transaction (never writes) and returns the report's tables
+ * and charts.
+ */
+export type ReportBuilder = (storage: Storage, filters: ReportFiltersDto, now: Date) => Promise<ReportDto>;
 
 /** Builders that take the clock as an ISO string. */
 const atIso =
-  (build: (db: Database.Database, filters: ReportFiltersDto, now: string) => ReportDto): ReportBuilder =>
-  (db, filters, now) =>
-    build(db, filters, now.toISOString());
+  (build: (storage: Storage, filters: ReportFiltersDto, now: string) => Promise<ReportDto>): ReportBuilder =>
+  (storage, filters, now) =>
+    build(storage, filters, now.toISOString());
 
 /** The reports, by name. */
 export const REPORT_BUILDERS: Record<ReportName, ReportBuilder> = {
@@ -28,16 +32,16 @@ export const REPORT_BUILDERS: Record<ReportName, ReportBuilder> = {
 
 /** Runs one report by name. */
 export function runReport(
-  db: Database.Database,
+  storage: Storage,
   name: ReportName,
   filters: ReportFiltersDto,
   now: Date,
-): ReportDto {
-  return REPORT_BUILDERS[name](db, filters, now);
+): Promise<ReportDto> {
+  return REPORT_BUILDERS[name](storage, filters, now);
 }
 
 /** Minor-unit exponents of the currencies a report shows, from the ledger's currencies table. */
-export function reportExponents(db: Database.Database, report: ReportDto): Record<string, number> {
+export async function reportExponents(storage: Storage, report: ReportDto): Promise<Record<string, number>> {
   const codes = new Set<string>();
   for (const t of report.tables)
     for (const c of t.columns)
@@ -46,11 +50,14 @@ export function reportExponents(db: Database.Database, report: ReportDto): Recor
           const v = r[c.currencyKey ?? 'currency'];
           if (typeof v === 'string') codes.add(v);
         }
+  const exponents = await storage.transaction((tx) => reportsRepo.exponents(tx, [...codes]), {
+    readOnly: true,
+  });
+  // In the order the report shows them, as before (CSV and PDF look currencies up by code).
   const out: Record<string, number> = {};
-  const stmt = db.prepare('SELECT exponent FROM currencies WHERE code = ?');
   for (const code of codes) {
-    const r = stmt.get(code) as { exponent: number } | undefined;
-    if (r) out[code] = r.exponent;
+    const e = exponents.get(code);
+    if (e !== undefined) out[code] = e;
   }
   return out;
 }

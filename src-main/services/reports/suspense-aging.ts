@@ -1,4 +1,6 @@
-import type Database from 'better-sqlite3';
+import { reportsRepo } from '../../../db/repos/reports';
+import { suspenseAgingRepo, type StayFigures, type SuspenseScope } from '../../../db/repos/reports-suspense';
+import type { Storage, Tx } from '../../../db/storage/port';
 import type {
   ReportCell,
   ReportChartDto,
@@ -8,7 +10,7 @@ import type {
 } from '../../../src-shared/dto/reports';
 import { addDays } from '../../domain/dates';
 import { REASON_DOMAIN } from '../../ledger/codes';
-import { daysBetween, filtersSubtitle, resolveFilters, type ResolvedFilters } from './local-filters';
+import { daysBetween, filtersSubtitle, resolveFilters } from './local-filters';
 
 /** Age buckets of money in suspense, in days since it entered suspense (as of the report's `to`). */
 export const SUSPENSE_AGE_BUCKETS = ['0-7', '8-30', '31-60', '61-90', '>90'] as const;
@@ -16,41 +18,7 @@ export const SUSPENSE_AGE_BUCKETS = ['0-7', '8-30', '31-60', '61-90', '>90'] as 
 /** Periods up to this many days trend day by day; longer ones week by week (Sundays and the last day). */
 const DAILY_TREND_MAX_DAYS = 62;
 
-/**
- * Every stay of a payment in the suspense account (a suspended or recycled payment, from its posting to its
- * reversal row), filtered by the payment's own attributes. A stay ends when the payment is reversed out
- * (distributed, applied, removed, reversed or replaced by an edit); the remainder of a distribution and the
- * replacement after an edit are new stays, so the history of the balance is the sum of the stays.
- */
-function staysSql(r: ResolvedFilters): { sql: string; params: (string | number)[] } {
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  const add = (sql: string, value: string | number | null): void => {
-    if (value === null) return;
-    where.push(sql);
-    params.push(value);
-  };
-  add('p.currency = ?', r.currency);
-  add('p.channel_id = ?', r.channelId);
-  add('p.pay_type = ?', r.payType);
-  add('p.batch_id = ?', r.batchId);
-  add('p.account_hint = ? COLLATE NOCASE', r.accountNo);
-  return {
-    // A stay ends when its queue row closes (set with the reversal, at the reversal's time); rows closed before
-    // closing times were kept fall back to their reversal row.
-    sql: `WITH s AS (
-      SELECT q.payment_id AS id, p.currency, p.amount_minor AS amountMinor, q.entered_on AS enteredOn,
-             q.reason_code AS reasonCode, q.action_owner AS owner, p.created_at AS inAt,
-             coalesce(q.closed_at, CASE WHEN q.state NOT IN ('suspended', 'partial', 'recycled')
-               THEN (SELECT r.created_at FROM reversals r WHERE r.payment_id = q.payment_id) END) AS outAt,
-             p.operator_id AS inBy, p.journal_id AS inJournal
-      FROM suspense_queue q JOIN payments p ON p.id = q.payment_id
-      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''})`,
-    params,
-  };
-}
-
-type Figures = { currency: string; count: number; amountMinor: number };
+type Figures = StayFigures;
 
 /** Per-currency totals of rows that carry a count and an amount, as totals rows with `label` in `labelKey`. */
 function totalsOf(rows: Figures[], labelKey: string, label: string): Record<string, ReportCell>[] {
@@ -98,33 +66,28 @@ const MOVE_ORDER = Object.keys(MOVE_LABELS);
  * in the period by kind and G/L ID (113 recycle/distribute, 112 unallocatable). Reads only.
  */
 export function suspenseAgingReport(
-  db: Database.Database,
+  storage: Storage,
   filters: ReportFiltersDto,
   now: string,
-): ReportDto {
-  const r = resolveFilters(db, filters, now);
-  const stays = staysSql(r);
-  const byOperator = r.operatorId !== null;
-  const inBy = byOperator ? ' AND s.inBy = ?' : '';
-  const opParam: number[] = byOperator ? [r.operatorId!] : [];
-  // Open at the end of `to`: posted before the next day and not reversed out by then.
-  const openAt = `s.inAt < ? AND (s.outAt IS NULL OR s.outAt >= ?)`;
+): Promise<ReportDto> {
+  return storage.transaction((tx) => suspenseAging(tx, filters, now), { readOnly: true });
+}
 
-  const ageCut = [7, 30, 60, 90].map((d) => addDays(r.to, -d));
+async function suspenseAging(tx: Tx, filters: ReportFiltersDto, now: string): Promise<ReportDto> {
+  const r = await resolveFilters(tx, filters, now);
+  const scope: SuspenseScope = {
+    currency: r.currency,
+    channelId: r.channelId,
+    payType: r.payType,
+    batchId: r.batchId,
+    accountNo: r.accountNo,
+    operatorId: r.operatorId,
+  };
+  const period = { start: r.from, end: r.toExclusive };
+
+  const ageCuts = [7, 30, 60, 90].map((d) => addDays(r.to, -d)) as [string, string, string, string];
   // One pass over what is open at the end of `to`, grouped finely; the three tables fold it.
-  const open = db
-    .prepare(
-      `${stays.sql}
-       SELECT CASE WHEN s.enteredOn >= ? THEN '0-7' WHEN s.enteredOn >= ? THEN '8-30' WHEN s.enteredOn >= ? THEN '31-60'
-                   WHEN s.enteredOn >= ? THEN '61-90' ELSE '>90' END AS bucket,
-              s.reasonCode, s.owner, s.currency, count(*) AS count, sum(s.amountMinor) AS amountMinor
-       FROM s WHERE ${openAt}${inBy} GROUP BY bucket, s.reasonCode, s.owner, s.currency`,
-    )
-    .all(...stays.params, ...ageCut, r.toExclusive, r.toExclusive, ...opParam) as (Figures & {
-    bucket: string;
-    reasonCode: number;
-    owner: number | null;
-  })[];
+  const open = await suspenseAgingRepo.openAt(tx, scope, r.toExclusive, ageCuts);
   const fold = <K extends string | number | null>(key: (row: (typeof open)[number]) => K) => {
     const out = new Map<string, Figures & { key: K }>();
     for (const row of open) {
@@ -142,12 +105,8 @@ export function suspenseAgingReport(
         String(a.key).localeCompare(String(b.key)),
     );
   };
-  const labelOf = (domain: number): ((id: number) => string | undefined) => {
-    const stmt = db.prepare('SELECT label FROM reason_codes WHERE domain_id = ? AND id = ?');
-    return (id) => (stmt.get(domain, id) as { label: string } | undefined)?.label;
-  };
-  const reasonLabel = labelOf(REASON_DOMAIN.suspense);
-  const ownerLabelOf = labelOf(REASON_DOMAIN.actionOwner);
+  const reasonLabels = await reportsRepo.reasonLabels(tx, REASON_DOMAIN.suspense);
+  const ownerLabels = await reportsRepo.reasonLabels(tx, REASON_DOMAIN.actionOwner);
 
   const byBucket = fold((row) => row.bucket);
   const openCurrencies = [...new Set(open.map((b) => b.currency))].sort();
@@ -160,45 +119,22 @@ export function suspenseAgingReport(
     }
   const byReason = fold((row) => row.reasonCode).map((g) => ({
     reasonCode: g.key,
-    reason: reasonLabel(g.key) ?? `reason ${g.key}`,
+    reason: reasonLabels.get(g.key) ?? `reason ${g.key}`,
     currency: g.currency,
     count: g.count,
     amountMinor: g.amountMinor,
   }));
   const byOwner = fold((row) => row.owner).map((g) => ({
     owner: g.key,
-    ownerLabel: g.key === null ? 'Unassigned' : (ownerLabelOf(g.key) ?? `owner ${g.key}`),
+    ownerLabel: g.key === null ? 'Unassigned' : (ownerLabels.get(g.key) ?? `owner ${g.key}`),
     currency: g.currency,
     count: g.count,
     amountMinor: g.amountMinor,
   }));
 
   // The trend: the balance open before the period, then each day's stays in and out, cumulated.
-  const opening = db
-    .prepare(
-      `${stays.sql}
-       SELECT s.currency, count(*) AS count, sum(s.amountMinor) AS amountMinor FROM s
-       WHERE s.inAt < ? AND (s.outAt IS NULL OR s.outAt >= ?)${inBy} GROUP BY s.currency`,
-    )
-    .all(...stays.params, r.from, r.from, ...opParam) as Figures[];
-  const flows = db
-    .prepare(
-      `${stays.sql}
-       SELECT substr(s.inAt, 1, 10) AS day, s.currency, count(*) AS count, sum(s.amountMinor) AS amountMinor FROM s
-       WHERE s.inAt >= ? AND s.inAt < ?${inBy} GROUP BY day, s.currency
-       UNION ALL
-       SELECT substr(s.outAt, 1, 10) AS day, s.currency, -count(*) AS count, -sum(s.amountMinor) AS amountMinor FROM s
-       WHERE s.outAt >= ? AND s.outAt < ?${inBy} GROUP BY day, s.currency`,
-    )
-    .all(
-      ...stays.params,
-      r.from,
-      r.toExclusive,
-      ...opParam,
-      r.from,
-      r.toExclusive,
-      ...opParam,
-    ) as (Figures & { day: string })[];
+  const opening = await suspenseAgingRepo.openTotals(tx, scope, r.from);
+  const flows = await suspenseAgingRepo.flows(tx, scope, period);
   const { points, grain } = trendPoints(r.from, r.to);
   const trendCurrencies = [...new Set([...opening, ...flows].map((f) => f.currency))].sort();
   const trendRows: Record<string, ReportCell>[] = [];
@@ -219,32 +155,7 @@ export function suspenseAgingReport(
   }
 
   // Moves in the period: stays that began (into suspense) or ended (out of it), by the journal that did it.
-  const moveRows = db
-    .prepare(
-      `${stays.sql}
-       SELECT 'in' AS direction, CASE j.kind WHEN 'suspense_recycle' THEN 'recycled' WHEN 'suspense_distribute' THEN 'remainder'
-                WHEN 'suspense_edit' THEN 'replacement' ELSE 'suspended' END AS moveKind,
-              j.gl_id AS glId, s.currency, count(*) AS count, sum(s.amountMinor) AS amountMinor
-       FROM s JOIN journals j ON j.id = s.inJournal
-       WHERE s.inAt >= ? AND s.inAt < ?${inBy} GROUP BY moveKind, glId, s.currency
-       UNION ALL
-       SELECT 'out' AS direction, CASE j.kind WHEN 'suspense_distribute' THEN
-                  CASE a.action WHEN 'suspense.apply' THEN 'applied' ELSE 'distributed' END
-                WHEN 'suspense_remove' THEN 'removed' WHEN 'suspense_edit' THEN 'replaced' ELSE 'reversed' END AS moveKind,
-              j.gl_id AS glId, s.currency, count(*) AS count, sum(s.amountMinor) AS amountMinor
-       FROM s LEFT JOIN reversals rv ON rv.payment_id = s.id LEFT JOIN journals j ON j.id = rv.journal_id
-         LEFT JOIN audit_log a ON a.id = j.audit_id
-       WHERE s.outAt >= ? AND s.outAt < ?${byOperator ? ' AND rv.operator_id = ?' : ''} GROUP BY moveKind, glId, s.currency`,
-    )
-    .all(
-      ...stays.params,
-      r.from,
-      r.toExclusive,
-      ...opParam,
-      r.from,
-      r.toExclusive,
-      ...opParam,
-    ) as (Figures & { direction: 'in' | 'out'; moveKind: string; glId: number | null })[];
+  const moveRows = await suspenseAgingRepo.moves(tx, scope, period);
   moveRows.sort(
     (a, b) =>
       a.currency.localeCompare(b.currency) ||

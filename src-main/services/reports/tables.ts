@@ -72,11 +72,3 @@ export function averageMinor(sum: number | bigint, count: number): number | null
   const q = (2n * a + n) / (2n * n);
   return Number(neg ? -q : q);
 }
-
-/**
- * SQL condition on a reversal `r` that it really reversed the payment (a reversal batch, a return, a suspense
- * reversal), not a suspense move (distribute, recycle, remove, edit), which also closes its payment with a reversal
- * row but keeps the money in the books.
- */
-export const TRUE_REVERSAL = `NOT EXISTS (SELECT 1 FROM journals rj WHERE rj.id = r.journal_id
-  AND rj.kind IN ('suspense_distribute', 'suspense_recycle', 'suspense_remove', 'suspense_edit'))`;
