@@ -1,16 +1,10 @@
 import { sql } from 'drizzle-orm';
-import type { PaymentHistoryRowDto } from '../../src-shared/dto/accounts';
+import type { AccountSummaryDto, PaymentHistoryRowDto } from '../../src-shared/dto/accounts';
 import type { Tx } from '../storage/port';
 import { binary, flag, ilike, likeLiteral } from './dialect';
 
-/** An account as the Accounts screen lists it. */
-export type AccountSummaryRow = {
-  accountNo: string;
-  name: string;
-  status: 'active' | 'inactive' | 'closed';
-  currency: string;
-  balanceMinor: number;
-};
+/** An account as the Accounts screen lists it (the row is the DTO). */
+export type AccountSummaryRow = AccountSummaryDto;
 
 /** An account with what its detail needs. */
 export type AccountRow = AccountSummaryRow & { id: number; defaultPayType: number; isSuspense: number };

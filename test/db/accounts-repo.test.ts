@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage, Tx } from '../../db/storage/port';
 import type { App } from '../../src-main/app-context';
 import { billItems, paymentHistory, searchAccounts, showAccount } from '../../src-main/services/accounts';
-import { copyToPostgres, foreignKeyOrphans } from '../helpers/copy-to-postgres';
-import { buildReportScenario, type ReportScenario } from '../helpers/reports-scenario';
+import { foreignKeyOrphans, ledgerOnBoth, type LedgerOnBoth } from '../helpers/copy-to-postgres';
+import { buildReportScenario } from '../helpers/reports-scenario';
 import { STORAGES } from '../helpers/storages';
 
 // Issue #17: the Accounts screen's reads (search, detail, bill items, payment history) run through the storage
@@ -220,21 +220,17 @@ describe.each(STORAGES)('accounts read side on $dialect', (row) => {
 });
 
 describe.runIf(STORAGES[1]!.available)('accounts read side on a worked ledger copied to PostgreSQL', () => {
-  let scenario: ReportScenario;
+  let worked: LedgerOnBoth;
   let app: App;
-  let pg: { storage: Storage; dispose: () => Promise<void> };
+  let pg: Storage;
 
   beforeAll(async () => {
     // Two days of batches, reversals, suspense and processor records, made by the services on SQLite.
-    scenario = await buildReportScenario();
-    app = scenario.open('2026-11-22T09:00:00Z');
-    pg = await STORAGES[1]!.open();
-    await copyToPostgres(app.ctx.ledger.sqlite, pg.storage);
+    worked = await ledgerOnBoth(buildReportScenario, '2026-11-22T09:00:00Z');
+    ({ app, pg } = worked);
   }, 120_000);
   afterAll(async () => {
-    await pg?.dispose();
-    app?.close();
-    scenario?.cleanup();
+    await worked?.dispose();
   });
 
   it('has every row of every table on PostgreSQL', async () => {
@@ -250,19 +246,19 @@ describe.runIf(STORAGES[1]!.available)('accounts read side on a worked ledger co
       });
     let rows = 0;
     for (const { name } of tables) {
-      const [here, there] = await Promise.all([count(app.ctx.storage, name), count(pg.storage, name)]);
+      const [here, there] = await Promise.all([count(app.ctx.storage, name), count(pg, name)]);
       expect(there, name).toEqual(here);
       rows += here!.n;
     }
     expect(rows).toBeGreaterThan(500);
     // The copy ran with PostgreSQL's checks off: every foreign key must hold all the same.
-    expect(await foreignKeyOrphans(pg.storage)).toEqual([]);
+    expect(await foreignKeyOrphans(pg)).toEqual([]);
   });
 
   it('answers every search, account, bill and history as SQLite does', async () => {
     const sqlite = app.ctx.storage;
     const both = async <T>(read: (s: Storage) => Promise<T>): Promise<T> => {
-      const [a, b] = await Promise.all([read(sqlite), read(pg.storage)]);
+      const [a, b] = await Promise.all([read(sqlite), read(pg)]);
       expect(b).toEqual(a);
       return a;
     };
@@ -283,8 +279,8 @@ describe.runIf(STORAGES[1]!.available)('accounts read side on a worked ledger co
     }
     expect(seen).toBeGreaterThan(50);
     const accounts = new Set([
-      ...scenario.usd.map((a) => a.accountNo),
-      ...scenario.eur.map((a) => a.accountNo),
+      ...worked.scenario.usd.map((a) => a.accountNo),
+      ...worked.scenario.eur.map((a) => a.accountNo),
       ...(await searchAccounts(sqlite, { query: '', mode: 'prefix', limit: 10 })).rows.map(
         (r) => r.accountNo,
       ),

@@ -1,10 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratePostgres } from '../../db/storage/postgres-migrate';
-import { postgresStorage } from '../../db/storage/postgres';
 import type { Storage } from '../../db/storage/port';
 import type { App } from '../../src-main/app-context';
 import { AppFailure } from '../../src-main/ledger/errors';
@@ -13,7 +9,7 @@ import { reportExponents, REPORT_BUILDERS } from '../../src-main/services/report
 import type { ReportDto, ReportFiltersDto, ReportName } from '../../src-shared/dto/reports';
 import { copyToPostgres } from '../helpers/copy-to-postgres';
 import { buildReportScenario, type ReportScenario } from '../helpers/reports-scenario';
-import { PG_URL, STORAGES } from '../helpers/storages';
+import { freshPostgres, STORAGES } from '../helpers/storages';
 import { value } from '../helpers/suspense';
 
 // Issue #17: every report reads through the storage port and gives the same answer on SQLite and on PostgreSQL,
@@ -26,31 +22,6 @@ const NOW = new Date('2026-11-22T09:00:00Z');
 const CLOCKS = [NOW, new Date('2026-11-21T16:00:00Z')];
 
 type Db = { storage: Storage; dispose: () => Promise<void> };
-
-/** A fresh, migrated PostgreSQL database whose default collation is ICU en-US, not code-point order. */
-async function icuPostgres(): Promise<Db> {
-  const name = `paydesk_t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(
-    `CREATE DATABASE ${name} TEMPLATE template0 LOCALE 'C.UTF-8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`,
-  );
-  await admin.end();
-  const url = new URL(PG_URL!);
-  url.pathname = `/${name}`;
-  await migratePostgres(url.toString(), 'db/migrations-pg');
-  const storage = postgresStorage(url.toString(), { max: 5 });
-  return {
-    storage,
-    dispose: async () => {
-      await storage.close();
-      const drop = new pg.Client({ connectionString: PG_URL });
-      await drop.connect();
-      await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await drop.end();
-    },
-  };
-}
 
 /**
  * What the scenario lacks for the collections report, as fixture rows (no processor, no bank): a card run whose
@@ -260,7 +231,7 @@ describe.runIf(STORAGES[1]!.available)('reports on a worked ledger copied to Pos
     // A posted payment recycled into suspense: a stay with the account's number as the payer's hint.
     await value(app.dispatch('suspense:recycle', { paymentIds: [scenario.lateId], reasonCode: 4002 }));
     collectionFixtures(app.ctx.ledger.sqlite, scenario);
-    pgs = [await STORAGES[1]!.open(), await icuPostgres()];
+    pgs = [await freshPostgres(), await freshPostgres({ icu: true })];
     for (const p of pgs) await copyToPostgres(app.ctx.ledger.sqlite, p.storage);
   }, 180_000);
   afterAll(async () => {

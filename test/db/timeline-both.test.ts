@@ -3,8 +3,7 @@ import type { Storage } from '../../db/storage/port';
 import type { App } from '../../src-main/app-context';
 import { paymentTimeline } from '../../src-main/services/timeline/timeline';
 import type { PaymentTimelineDto, TimelineKind } from '../../src-shared/dto/reports';
-import { copyToPostgres } from '../helpers/copy-to-postgres';
-import type { ReportScenario } from '../helpers/reports-scenario';
+import { ledgerOnBoth, type LedgerOnBoth } from '../helpers/copy-to-postgres';
 import { STORAGES } from '../helpers/storages';
 import { buildTimelineScenario } from '../helpers/timeline-scenario';
 
@@ -14,20 +13,16 @@ import { buildTimelineScenario } from '../helpers/timeline-scenario';
 // same as on SQLite, and an unknown payment is refused the same way.
 
 describe.runIf(STORAGES[1]!.available)('payment timeline on a worked ledger copied to PostgreSQL', () => {
-  let scenario: ReportScenario;
+  let both: LedgerOnBoth;
   let app: App;
-  let pg: { storage: Storage; dispose: () => Promise<void> };
+  let pg: Storage;
 
   beforeAll(async () => {
-    scenario = await buildTimelineScenario();
-    app = scenario.open('2026-11-23T09:00:00Z');
-    pg = await STORAGES[1]!.open();
-    await copyToPostgres(app.ctx.ledger.sqlite, pg.storage);
+    both = await ledgerOnBoth(buildTimelineScenario, '2026-11-23T09:00:00Z');
+    ({ app, pg } = both);
   }, 120_000);
   afterAll(async () => {
-    await pg?.dispose();
-    app?.close();
-    scenario?.cleanup();
+    await both?.dispose();
   });
 
   it('tells every payment of the ledger as SQLite does', async () => {
@@ -38,7 +33,7 @@ describe.runIf(STORAGES[1]!.available)('payment timeline on a worked ledger copi
     const timelines: PaymentTimelineDto[] = [];
     for (const id of ids) {
       const here = await paymentTimeline(app.ctx.storage, id);
-      const there = await paymentTimeline(pg.storage, id);
+      const there = await paymentTimeline(pg, id);
       expect(there, `payment ${id}`).toEqual(here);
       timelines.push(here);
     }
@@ -68,6 +63,6 @@ describe.runIf(STORAGES[1]!.available)('payment timeline on a worked ledger copi
       );
     const here = await refusal(app.ctx.storage);
     expect(here).toMatchObject({ error: { code: 'not_found', entity: 'payment', key: String(missing) } });
-    expect(await refusal(pg.storage)).toEqual(here);
+    expect(await refusal(pg)).toEqual(here);
   });
 });

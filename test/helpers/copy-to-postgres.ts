@@ -3,6 +3,9 @@ import { is, sql } from 'drizzle-orm';
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import * as pgSchema from '../../db/schema-pg';
 import type { Storage } from '../../db/storage/port';
+import type { App } from '../../src-main/app-context';
+import type { ReportScenario } from './reports-scenario';
+import { freshPostgres } from './storages';
 
 /** Rows per INSERT (PostgreSQL takes at most 65,535 parameters in one statement). */
 const CHUNK = 500;
@@ -86,4 +89,25 @@ export async function foreignKeyOrphans(pg: Storage): Promise<string[]> {
       if (row && row.n > 0) found.push(`${t.name}.${cols.join(',')} -> ${parent}: ${row.n}`);
     }
   return found;
+}
+
+/** A worked ledger built by the services on SQLite, opened at a time, and its copy on a fresh PostgreSQL database. */
+export type LedgerOnBoth = { scenario: ReportScenario; app: App; pg: Storage; dispose: () => Promise<void> };
+
+/** Builds the scenario, opens it at `at` and copies it to PostgreSQL; dispose closes and drops everything. */
+export async function ledgerOnBoth(build: () => Promise<ReportScenario>, at: string): Promise<LedgerOnBoth> {
+  const scenario = await build();
+  const app = scenario.open(at);
+  const pg = await freshPostgres();
+  await copyToPostgres(app.ctx.ledger.sqlite, pg.storage);
+  return {
+    scenario,
+    app,
+    pg: pg.storage,
+    dispose: async () => {
+      await pg.dispose();
+      app.close();
+      scenario.cleanup();
+    },
+  };
 }

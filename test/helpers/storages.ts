@@ -23,17 +23,27 @@ export type MatrixRow = {
   open: () => Promise<{ storage: Storage; dispose: () => Promise<void> }>;
 };
 
-async function freshPostgres(): Promise<{ storage: Storage; dispose: () => Promise<void> }> {
+/**
+ * A fresh, migrated PostgreSQL database and its storage; dispose drops it. With icu its default collation is ICU
+ * en-US (it sorts 'a' before 'B' and '_' before digits), so a text order left to the database's collation shows.
+ */
+export async function freshPostgres(
+  opts: { icu?: boolean } = {},
+): Promise<{ storage: Storage; dispose: () => Promise<void> }> {
   if (!PG_URL) throw new Error('PostgreSQL is required here: set PAYDESK_TEST_PG (scripts/pg-throwaway.sh)');
   const name = `paydesk_t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_URL });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.query(
+    opts.icu
+      ? `CREATE DATABASE ${name} TEMPLATE template0 LOCALE 'C.UTF-8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`
+      : `CREATE DATABASE ${name}`,
+  );
   await admin.end();
   const url = new URL(PG_URL);
   url.pathname = `/${name}`;
   await migratePostgres(url.toString(), 'db/migrations-pg');
-  const storage = postgresStorage(url.toString(), { max: 20 });
+  const storage = postgresStorage(url.toString(), { max: opts.icu ? 5 : 20 });
   return {
     storage,
     dispose: async () => {
@@ -65,6 +75,6 @@ export const STORAGES: MatrixRow[] = [
   {
     dialect: 'postgres',
     available: PG_URL !== undefined || process.env.PAYDESK_TEST_PG_REQUIRED !== undefined,
-    open: freshPostgres,
+    open: () => freshPostgres(),
   },
 ];
