@@ -6,6 +6,14 @@ import { exactInteger, UniqueViolation, type Storage, type Tx, type TxOptions } 
 
 const dialect = new SQLiteSyncDialect();
 
+/**
+ * A port query compiled for better-sqlite3 (text and parameters), for code that still reads through the driver
+ * directly while it waits for its move behind the port: it reads with the repository's own SQL.
+ */
+export function sqliteQuery(query: SQL): { sql: string; params: unknown[] } {
+  return dialect.sqlToQuery(query);
+}
+
 /** better-sqlite3's error for a UNIQUE or PRIMARY KEY refusal, as a UniqueViolation. */
 function mapError(err: unknown): unknown {
   const code = (err as { code?: unknown }).code;

@@ -24,7 +24,7 @@ type SuspenseCommand = Extract<keyof Handlers, `suspense:${string}`>;
 export function suspenseHandlers(ctx: ServiceContext): Pick<Handlers, SuspenseCommand> {
   const db = ctx.ledger.sqlite;
   return {
-    'suspense:search': (input) => searchSuspense(db, input, ctx.clock()),
+    'suspense:search': (input) => searchSuspense(ctx.storage, input, ctx.clock()),
     'suspense:show': (input) => suspenseDetail(db, input.paymentId, ctx.clock()),
     'suspense:candidates': (input) => suspenseCandidates(db, input),
     'suspense:apply': (input) => applySuspended(db, input, ctx.clock(), ctx.operator.id),
@@ -35,7 +35,7 @@ export function suspenseHandlers(ctx: ServiceContext): Pick<Handlers, SuspenseCo
     'suspense:assign': (input) => assignOwner(db, input, ctx.clock(), ctx.operator.id),
     'suspense:note': (input) => addNote(db, input, ctx.clock(), ctx.operator.id),
     'suspense:change-reason': (input) => changeReason(db, input, ctx.clock(), ctx.operator.id),
-    'suspense:export': (input) => exportSuspense(db, input.paymentIds, ctx.clock()),
+    'suspense:export': (input) => exportSuspense(ctx.storage, input.paymentIds, ctx.clock()),
     'suspense:saved-searches': () => listSavedSearches(ctx.storage, ctx.operator.id),
     'suspense:save-search': (input) => saveSearch(ctx.storage, input, ctx.clock(), ctx.operator.id),
     'suspense:delete-search': (input) => deleteSearch(ctx.storage, input.id, ctx.operator.id),

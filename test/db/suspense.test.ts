@@ -244,16 +244,16 @@ describe('Payment Center services', () => {
     const days = () => db.prepare(`SELECT DISTINCT entered_on AS d FROM suspense_tally`).all();
     // A search reads only, even when old days are due to fold: on a team server it must never wait for the lock.
     const tallyBefore = days();
-    expect(searchSuspense(db, input, later).byAge.find((b) => b.bucket === '90+')?.count).toBe(3);
+    expect((await searchSuspense(app.ctx.storage, input, later)).byAge.find((b) => b.bucket === '90+')?.count).toBe(3);
     expect(days()).toEqual(tallyBefore);
     // The suspense moves fold (they hold the lock anyway); on that later day, the same counts.
     db.transaction(() => foldTally(db, '2027-06-30'))();
     expect(days()).toEqual([{ d: '0000-01-01' }]);
-    const folded = searchSuspense(db, input, later);
+    const folded = await searchSuspense(app.ctx.storage, input, later);
     expect(folded.byAge.find((b) => b.bucket === '90+')?.count).toBe(3);
     await value(app.dispatch('suspense:remove', { paymentId: ids[0]!, reasonCode: 4999 }));
     await value(app.dispatch('suspense:assign', { paymentIds: [ids[1]!], owner: 3001 }));
-    const after = searchSuspense(db, input, later);
+    const after = await searchSuspense(app.ctx.storage, input, later);
     expect(after.total).toBe(2);
     expect(after.byOwner).toEqual([
       { owner: 3001, label: 'Payments Processing', count: 1 },

@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import { queueRowQuery, type QueueRow } from '../../../db/repos/suspense-queue';
+import { sqliteQuery } from '../../../db/storage/sqlite';
 import type {
   SuspenseCasePaymentDto,
   SuspenseDetailDto,
@@ -21,7 +23,7 @@ import {
   type Refusal,
 } from './case';
 import { removalRefusal } from './moves';
-import { queueRow } from './search';
+import { toQueueRowDto } from './search';
 
 function toCaseDto(p: CasePayment): SuspenseCasePaymentDto {
   return {
@@ -145,9 +147,11 @@ export function suspenseDetail(db: Database.Database, paymentId: number, now: Da
   const rootId = caseRoot(db, p.id);
   const tree = caseTree(db, rootId);
   const root = tree.find((t) => t.id === rootId) ?? p;
+  const q = sqliteQuery(queueRowQuery(p.id));
+  const row = db.prepare(q.sql).get(...q.params) as QueueRow | undefined;
   return {
     subject: toCaseDto(p),
-    payment: queueRow(db, p.id, now) ?? null,
+    payment: row ? toQueueRowDto(row, now) : null,
     rootId,
     exponent: exponentOf(db, p.currency),
     active: isActiveInSuspense(p),
