@@ -119,11 +119,6 @@ const QUEUE_ROW = sql`SELECT q.payment_id AS "paymentId", q.root_id AS "rootId",
     q.channel_id AS "channelId", q.pay_type AS "payType"
   FROM suspense_queue q`;
 
-/** The query of one queue row (for the code that still reads through the driver, see suspense detail). */
-export function queueRowQuery(paymentId: number): SQL {
-  return sql`${QUEUE_ROW} WHERE q.payment_id = ${paymentId}`;
-}
-
 /**
  * Above this many trigram hits a contains-text stops driving a SQLite search (see prepareWhere). Reading one queue
  * row per hit costs about 2 µs, so this many keeps a text-driven first page plus its exact totals near 20-30 ms.

@@ -5,6 +5,7 @@ import Papa from 'papaparse';
 import type { FileIssue } from '../../src-shared/api/result';
 import { parseAmount, type AmountStyle, type Minor } from '../../src-shared/money';
 import { PAY_TYPE } from '../../src-shared/pay-types';
+import { isRealIsoDate } from '../domain/dates';
 
 /** The billing system's amounts: plain decimals with '.' and no grouping (README, AR import). */
 const AR_AMOUNT_STYLE: AmountStyle = { decimalSeparator: '.', groupSeparator: '' };
@@ -280,20 +281,10 @@ function readTable(text: string, file: string, columns: readonly string[], sink:
   return { records, rowCount, unreadableRows, broken };
 }
 
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const UNSIGNED = /^\d{1,9}$/;
 const DECIMAL_SYNTAX = /^[+-]?\d+(?:\.\d*)?$/;
 const KEY_MAX = 64;
 const PAY_TYPE_VALUES: ReadonlySet<number> = new Set(Object.values(PAY_TYPE));
-
-/** True when the text is a real calendar date written yyyy-MM-dd. */
-export function isIsoDate(text: string): boolean {
-  const m = ISO_DATE.exec(text);
-  if (!m) return false;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
-}
 
 /** Reads typed fields of one record, reporting each bad field; `ok` turns false on the first problem. */
 class FieldReader {
@@ -357,7 +348,7 @@ class FieldReader {
   date(column: string, optional = false): string | null {
     const v = this.record.value(column);
     if (v === '' && optional) return null;
-    if (!isIsoDate(v)) this.fail(column, `"${v}" is not a date written yyyy-MM-dd`);
+    if (!isRealIsoDate(v)) this.fail(column, `"${v}" is not a date written yyyy-MM-dd`);
     return v;
   }
 

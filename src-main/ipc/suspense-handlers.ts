@@ -25,8 +25,8 @@ export function suspenseHandlers(ctx: ServiceContext): Pick<Handlers, SuspenseCo
   const db = ctx.ledger.sqlite;
   return {
     'suspense:search': (input) => searchSuspense(ctx.storage, input, ctx.clock()),
-    'suspense:show': (input) => suspenseDetail(db, input.paymentId, ctx.clock()),
-    'suspense:candidates': (input) => suspenseCandidates(db, input),
+    'suspense:show': (input) => suspenseDetail(ctx.storage, input.paymentId, ctx.clock()),
+    'suspense:candidates': (input) => suspenseCandidates(ctx.storage, input),
     'suspense:apply': (input) => applySuspended(db, input, ctx.clock(), ctx.operator.id),
     'suspense:distribute': (input) => distributeSuspended(db, input, ctx.clock(), ctx.operator.id),
     'suspense:recycle': (input) => recyclePayments(db, input, ctx.clock(), ctx.operator.id),

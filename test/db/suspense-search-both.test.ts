@@ -2,6 +2,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../db/storage/port';
 import type { App } from '../../src-main/app-context';
+import { suspenseCandidates } from '../../src-main/services/suspense/candidates';
+import { suspenseDetail } from '../../src-main/services/suspense/detail';
 import { exportSuspense, searchSuspense } from '../../src-main/services/suspense/search';
 import { commandInputs } from '../../src-shared/api/inputs';
 import type { SuspenseRowDto, SuspenseSearchDto } from '../../src-shared/dto/suspense';
@@ -349,6 +351,55 @@ describe.runIf(STORAGES[1]!.available)(
       expect(seen.size).toBeGreaterThan(3);
       const ids = [...seen];
       expect(await exportSuspense(pg, ids, now)).toEqual(await exportSuspense(app.ctx.storage, ids, now));
+    });
+
+    it('suggests the same accounts and bills for every payment and batch entry', async () => {
+      const db = app.ctx.ledger.sqlite;
+      const payments = db.prepare('SELECT id FROM payments ORDER BY id').pluck().all() as number[];
+      const entries = db.prepare('SELECT batch_id AS batchId, id AS entryId FROM batch_entries').all() as {
+        batchId: number;
+        entryId: number;
+      }[];
+      const asks = [
+        ...payments.map((paymentId) => ({ paymentId, limit: 50 })),
+        ...entries.map((e) => ({ ...e, limit: 50 })),
+      ];
+      const reasons = new Set<string>();
+      for (const ask of asks) {
+        const { elapsedMs: _h, ...here } = await suspenseCandidates(app.ctx.storage, ask);
+        const { elapsedMs: _t, ...there } = await suspenseCandidates(pg, ask);
+        expect(there, JSON.stringify(ask)).toEqual(here);
+        here.candidates.forEach((c) => c.reasons.forEach((r) => reasons.add(r.replace(/[\d"].*$/, ''))));
+      }
+      // Not trivially equal: suggestions by quoted numbers, by amount, and by name were made.
+      expect(entries.length).toBeGreaterThan(0);
+      expect(reasons.size).toBeGreaterThan(2);
+    });
+
+    it('shows every payment of the ledger as its case detail, as SQLite does', async () => {
+      const now = new Date('2026-11-30T09:00:00Z');
+      const ids = app.ctx.ledger.sqlite
+        .prepare('SELECT id FROM payments ORDER BY id')
+        .pluck()
+        .all() as number[];
+      const details = [];
+      for (const id of ids) {
+        const here = await suspenseDetail(app.ctx.storage, id, now);
+        expect(await suspenseDetail(pg, id, now), `payment ${id}`).toEqual(here);
+        details.push(here);
+      }
+      // Not trivially equal: cases of several payments, moves recorded, refusals and permissions both ways.
+      expect(details.filter((d) => d.tree.length > 1).length).toBeGreaterThan(2);
+      expect(details.filter((d) => d.timeline.length > 2).length).toBeGreaterThan(2);
+      expect(
+        details.some((d) => d.timeline.some((e) => e.reasonLabel !== null && e.action !== 'entered')),
+      ).toBe(true);
+      const allowed = details.flatMap((d) => d.allowed);
+      expect(allowed.some((a) => a.ok)).toBe(true);
+      expect(new Set(allowed.filter((a) => !a.ok).map((a) => a.rule)).size).toBeGreaterThan(3);
+      const missing = ids[ids.length - 1]! + 1;
+      for (const s of [app.ctx.storage, pg])
+        await expect(suspenseDetail(s, missing, now)).rejects.toMatchObject({ error: { code: 'not_found' } });
     });
   },
 );

@@ -244,7 +244,9 @@ describe('Payment Center services', () => {
     const days = () => db.prepare(`SELECT DISTINCT entered_on AS d FROM suspense_tally`).all();
     // A search reads only, even when old days are due to fold: on a team server it must never wait for the lock.
     const tallyBefore = days();
-    expect((await searchSuspense(app.ctx.storage, input, later)).byAge.find((b) => b.bucket === '90+')?.count).toBe(3);
+    expect(
+      (await searchSuspense(app.ctx.storage, input, later)).byAge.find((b) => b.bucket === '90+')?.count,
+    ).toBe(3);
     expect(days()).toEqual(tallyBefore);
     // The suspense moves fold (they hold the lock anyway); on that later day, the same counts.
     db.transaction(() => foldTally(db, '2027-06-30'))();
@@ -279,6 +281,41 @@ describe('Payment Center services', () => {
       expect((await app.dispatch('suspense:search', {})).ok).toBe(true);
     } finally {
       Object.assign(app.ctx.operator, saved);
+    }
+  });
+
+  it('suggests for a batch entry whose payment date is not a real date without inventing a distance', async () => {
+    const [account] = usdAccounts(app, 1);
+    const batch = await value<{ id: number }>(
+      app.dispatch('batches:create', { batchType: 'payment', payType: 10012, currency: 'USD' }),
+    );
+    await value(
+      app.dispatch('batches:save-entries', {
+        batchId: batch.id,
+        entries: [
+          { accountNo: 'NOPE-1', amount: '12.00', paymentDate: '2026-13-45', payerName: account!.name },
+        ],
+      }),
+    );
+    const entries = app.ctx.ledger.sqlite
+      .prepare('SELECT id FROM batch_entries WHERE batch_id = ?')
+      .pluck()
+      .all(batch.id) as number[];
+    // Open bills of the same amount exist, so the date-based suggestion is the one that could go wrong.
+    app.ctx.ledger.sqlite
+      .prepare(
+        `UPDATE bills SET amount_due_minor = 1200, status = 'open' WHERE id IN
+           (SELECT id FROM bills WHERE currency = 'USD' ORDER BY id LIMIT 3)`,
+      )
+      .run();
+    const out = await value<SuspenseCandidatesDto>(
+      app.dispatch('suspense:candidates', { batchId: batch.id, entryId: entries[0]! }),
+    );
+    expect(out.hints.effectiveDate).toBe('2026-13-45');
+    expect(out.candidates.length).toBeGreaterThan(0);
+    for (const c of out.candidates) {
+      expect(Number.isInteger(c.score), JSON.stringify(c)).toBe(true);
+      expect(c.reasons.join(' ')).not.toMatch(/NaN|days from the payment date/);
     }
   });
 });

@@ -1,21 +1,21 @@
-import type Database from 'better-sqlite3';
+import {
+  accountById,
+  accountByKey,
+  accountsNamed,
+  billByNo,
+  entryHints,
+  openBillsOfAmount,
+  type MatchAccount as Account,
+  type MatchBill as Bill,
+} from '../../../db/repos/suspense-candidates';
+import { casePaymentQuery, type CasePayment } from '../../../db/repos/suspense-case';
+import { currencyExponent } from '../../../db/repos/suspense-queue';
+import type { Storage, Tx } from '../../../db/storage/port';
 import type { SuspenseCandidateDto, SuspenseCandidatesDto } from '../../../src-shared/dto/suspense';
 import { formatMinor } from '../../../src-shared/money';
+import { isRealIsoDate } from '../../domain/dates';
 import { nameSimilarity, normaliseName, referenceTokens } from '../../domain/similarity';
 import { notFound } from '../../ledger/errors';
-import { exponentOf } from '../../ledger/rates';
-import { loadCasePayment } from './case';
-
-type Account = { id: number; no: string; name: string; currency: string; status: string };
-type Bill = {
-  id: number;
-  no: string;
-  accountId: number;
-  due: number;
-  dueDate: string;
-  currency: string;
-  status: string;
-};
 
 /** How far from the payment date a bill's due date may be for an amount-only suggestion. */
 const DATE_WINDOW_DAYS = 45;
@@ -27,21 +27,6 @@ function daysApart(a: string, b: string): number {
 /** What the matcher looks at: the payer's numbers, name and reference, the amount and the date. */
 export type MatchHints = SuspenseCandidatesDto['hints'];
 
-/** The hints of a batch entry (Payment Tool) that is still to be corrected before it posts. */
-function entryHints(db: Database.Database, batchId: number, entryId: number): MatchHints {
-  const e = db
-    .prepare(
-      `SELECT e.account_no AS accountHint, e.bill_no AS billNo, e.payer_name AS payerName,
-              coalesce(e.reference, CASE WHEN e.check_no IS NOT NULL THEN 'check ' || e.check_no END) AS externalRef,
-              coalesce(e.amount_minor, 0) AS amountMinor, b.currency, coalesce(e.payment_date, b.batch_date) AS effectiveDate,
-              e.status
-       FROM batch_entries e JOIN batches b ON b.id = e.batch_id WHERE e.id = ? AND e.batch_id = ?`,
-    )
-    .get(entryId, batchId) as MatchHints | undefined;
-  if (!e) throw notFound('batch entry', `${batchId}/${entryId}`);
-  return e;
-}
-
 /**
  * Suggests accounts (and bills) for a suspended payment, best first, each with its reasons and a score out of
  * 100: exact account or bill number quoted by the payer or found in the reference; then open bills of the same
@@ -49,18 +34,26 @@ function entryHints(db: Database.Database, batchId: number, entryId: number): Ma
  * of the same amount due near the payment date. A batch entry still to be suspended can be matched the same way.
  */
 export function suspenseCandidates(
-  db: Database.Database,
+  storage: Storage,
   input: {
     paymentId?: number | undefined;
     batchId?: number | undefined;
     entryId?: number | undefined;
     limit: number;
   },
-): SuspenseCandidatesDto {
+): Promise<SuspenseCandidatesDto> {
+  return storage.transaction((tx) => match(tx, input), { readOnly: true });
+}
+
+async function match(
+  tx: Tx,
+  input: Parameters<typeof suspenseCandidates>[1],
+): Promise<SuspenseCandidatesDto> {
   const started = performance.now();
   let p: MatchHints;
   if (input.paymentId !== undefined) {
-    const c = loadCasePayment(db, input.paymentId);
+    const c = await tx.get<CasePayment>(casePaymentQuery(input.paymentId));
+    if (!c) throw notFound('payment', String(input.paymentId));
     p = {
       accountHint: c.accountHint,
       billNo: c.billNo,
@@ -72,21 +65,14 @@ export function suspenseCandidates(
       status: c.state ?? c.kind,
     };
   } else {
-    p = entryHints(db, input.batchId ?? 0, input.entryId ?? 0);
+    const e = await entryHints(tx, input.batchId ?? 0, input.entryId ?? 0);
+    if (!e) throw notFound('batch entry', `${input.batchId ?? 0}/${input.entryId ?? 0}`);
+    p = e;
   }
-  const exponent = exponentOf(db, p.currency);
+  const exponent = await currencyExponent(tx, p.currency);
+  if (exponent === undefined) throw notFound('currency', p.currency);
   const money = (minor: number): string => `${formatMinor(minor, exponent)} ${p.currency}`;
   const found = new Map<string, SuspenseCandidateDto & { accountId: number }>();
-  const accountById = db.prepare(
-    `SELECT id, account_no AS no, name, currency, status FROM accounts WHERE id = ? AND is_suspense = 0`,
-  );
-  const accountByKey = db.prepare(
-    `SELECT id, account_no AS no, name, currency, status FROM accounts WHERE account_key = ? AND is_suspense = 0`,
-  );
-  const billByNo = db.prepare(
-    `SELECT id, bill_no AS no, account_id AS accountId, amount_due_minor AS due, due_date AS dueDate, currency, status
-     FROM bills WHERE bill_no = ?`,
-  );
   const add = (account: Account, bill: Bill | null, score: number, reason: string): void => {
     const key = `${account.id}:${bill?.id ?? ''}`;
     const c = found.get(key) ?? {
@@ -111,12 +97,12 @@ export function suspenseCandidates(
 
   // 1. Exact numbers: the account or bill number the payer quoted, or one written in the reference.
   if (p.accountHint) {
-    const a = accountByKey.get(p.accountHint.trim().toUpperCase()) as Account | undefined;
+    const a = await accountByKey(tx, p.accountHint.trim().toUpperCase());
     if (a) add(a, null, a.status === 'closed' ? 60 : 95, `the payer quoted account number ${a.no}`);
   }
   if (p.billNo) {
-    const b = billByNo.get(p.billNo.trim()) as Bill | undefined;
-    const a = b && (accountById.get(b.accountId) as Account | undefined);
+    const b = await billByNo(tx, p.billNo.trim());
+    const a = b && (await accountById(tx, b.accountId));
     if (b && a) {
       add(
         a,
@@ -129,30 +115,19 @@ export function suspenseCandidates(
     }
   }
   for (const token of referenceTokens(p.externalRef ?? '')) {
-    const b = billByNo.get(token) as Bill | undefined;
-    const ba = b && (accountById.get(b.accountId) as Account | undefined);
+    const b = await billByNo(tx, token);
+    const ba = b && (await accountById(tx, b.accountId));
     if (b && ba)
       add(ba, b, b.status === 'open' ? 90 : 65, `the reference "${p.externalRef}" names bill ${b.no}`);
-    const a = accountByKey.get(token.toUpperCase()) as Account | undefined;
+    const a = await accountByKey(tx, token.toUpperCase());
     if (a) add(a, null, 88, `the reference "${p.externalRef}" names account ${a.no}`);
   }
 
   // 2. Same amount as an open bill, with the payer's name like the account's.
   const payer = p.payerName ? normaliseName(p.payerName) : '';
-  const sameAmountBills = db
-    .prepare(
-      `SELECT b.id, b.bill_no AS no, b.account_id AS accountId, b.amount_due_minor AS due, b.due_date AS dueDate, b.currency, b.status,
-              a.account_no AS accountNo, a.name, a.currency AS accountCurrency, a.status AS accountStatus
-       FROM bills b JOIN accounts a ON a.id = b.account_id
-       WHERE b.status = 'open' AND b.amount_due_minor = ? AND b.currency = ? AND a.is_suspense = 0
-       ORDER BY abs(julianday(b.due_date) - julianday(?)) LIMIT 500`,
-    )
-    .all(p.amountMinor, p.currency, p.effectiveDate) as (Bill & {
-    accountNo: string;
-    name: string;
-    accountCurrency: string;
-    accountStatus: string;
-  })[];
+  // A batch entry may still hold an impossible date (it is there to be corrected): then no bill is near it.
+  const date = isRealIsoDate(p.effectiveDate) ? p.effectiveDate : null;
+  const sameAmountBills = await openBillsOfAmount(tx, p.amountMinor, p.currency, date);
   for (const b of sameAmountBills) {
     const account: Account = {
       id: b.accountId,
@@ -177,29 +152,21 @@ export function suspenseCandidates(
     .split(' ')
     .filter((w) => w.length >= 3)
     .slice(0, 4);
-  if (words.length > 0) {
-    const query = words.map((w) => `"${w.replace(/"/g, '""')}"`).join(' OR ');
-    const byName = db
-      .prepare(
-        `SELECT id, account_no AS no, name, currency, status FROM accounts
-         WHERE id IN (SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH ? LIMIT 200) AND is_suspense = 0`,
-      )
-      .all(`name : (${query})`) as Account[];
-    for (const a of byName) {
-      const similarity = nameSimilarity(payer, a.name);
-      if (similarity >= 0.5)
-        add(
-          a,
-          null,
-          Math.round(25 + 40 * similarity),
-          `the payer "${p.payerName}" is ${Math.round(similarity * 100)}% like the account name "${a.name}"`,
-        );
-    }
+  for (const a of await accountsNamed(tx, words)) {
+    const similarity = nameSimilarity(payer, a.name);
+    if (similarity >= 0.5)
+      add(
+        a,
+        null,
+        Math.round(25 + 40 * similarity),
+        `the payer "${p.payerName}" is ${Math.round(similarity * 100)}% like the account name "${a.name}"`,
+      );
   }
 
   // 4. Same amount as an open bill due near the payment date.
   for (const b of sameAmountBills.slice(0, 50)) {
-    const days = daysApart(b.dueDate, p.effectiveDate);
+    if (date === null) break;
+    const days = daysApart(b.dueDate, date);
     if (days > DATE_WINDOW_DAYS) continue;
     const account: Account = {
       id: b.accountId,

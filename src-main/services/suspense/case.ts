@@ -1,5 +1,13 @@
 import type Database from 'better-sqlite3';
-import { ACTIVE_SUSPENSE_STATES, type SuspenseState } from '../../../src-shared/dto/suspense';
+import type { SQL } from 'drizzle-orm';
+import {
+  casePaymentQuery,
+  caseRootQuery,
+  caseTreeQuery,
+  type CasePayment,
+} from '../../../db/repos/suspense-case';
+import { sqliteQuery } from '../../../db/storage/sqlite';
+import { ACTIVE_SUSPENSE_STATES } from '../../../src-shared/dto/suspense';
 import { PAY_TYPE } from '../../../src-shared/pay-types';
 import { writeAudit, type AuditEntry } from '../../ledger/audit';
 import { conflict, notFound } from '../../ledger/errors';
@@ -38,85 +46,30 @@ export const EXTERNAL_PAY_TYPES: ReadonlySet<number> = new Set([
   PAY_TYPE.postalOrder,
 ]);
 
-/** One payment as the Payment Center rules see it. */
-export type CasePayment = {
-  id: number;
-  kind: 'original' | 'suspended' | 'distributed' | 'recycled' | 'failed';
-  accountId: number;
-  accountNo: string;
-  accountCurrency: string;
-  isSuspense: number;
-  payType: number;
-  channelId: number;
-  status: number;
-  reasonCode: number;
-  amountMinor: number;
-  currency: string;
-  accountAmountMinor: number;
-  ratePpm: number;
-  effectiveDate: string;
-  externalRef: string | null;
-  billNo: string | null;
-  accountHint: string | null;
-  actionOwner: number | null;
-  payerName: string | null;
-  batchId: number | null;
-  parentPaymentId: number | null;
-  createdAt: string;
-  reversed: number;
-  /** Journal kind of the reversal, when reversed: how the payment left (suspense_recycle, suspense_remove...). */
-  reversalKind: string | null;
-  reversalReason: number | null;
-  state: SuspenseState | null;
-  rootId: number | null;
-  enteredOn: string | null;
-};
+export type { CasePayment };
 
-const PAYMENT_SQL = `SELECT p.id, p.kind, p.account_id AS accountId, a.account_no AS accountNo, a.currency AS accountCurrency,
-    a.is_suspense AS isSuspense, p.pay_type AS payType, p.channel_id AS channelId, p.status, p.reason_code AS reasonCode,
-    p.amount_minor AS amountMinor, p.currency, p.account_amount_minor AS accountAmountMinor, p.rate_ppm AS ratePpm,
-    p.effective_date AS effectiveDate, p.external_ref AS externalRef, p.bill_no AS billNo, p.account_hint AS accountHint,
-    p.action_owner AS actionOwner, p.payer_name AS payerName, p.batch_id AS batchId, p.parent_payment_id AS parentPaymentId,
-    p.created_at AS createdAt, (r.id IS NOT NULL) AS reversed, j.kind AS reversalKind, r.reason_code AS reversalReason,
-    q.state, q.root_id AS rootId, q.entered_on AS enteredOn
-  FROM payments p JOIN accounts a ON a.id = p.account_id
-  LEFT JOIN reversals r ON r.payment_id = p.id LEFT JOIN journals j ON j.id = r.journal_id
-  LEFT JOIN suspense_queue q ON q.payment_id = p.id`;
+/** Runs one repository query through the driver (the moves still write through it; see db/repos/suspense-case). */
+function getSync<T>(db: Database.Database, query: SQL): T | undefined {
+  const q = sqliteQuery(query);
+  return db.prepare(q.sql).get(...q.params) as T | undefined;
+}
 
 /** Loads one payment with its reversal and queue state, or throws not_found. */
 export function loadCasePayment(db: Database.Database, paymentId: number): CasePayment {
-  const p = db.prepare(`${PAYMENT_SQL} WHERE p.id = ?`).get(paymentId) as CasePayment | undefined;
+  const p = getSync<CasePayment>(db, casePaymentQuery(paymentId));
   if (!p) throw notFound('payment', String(paymentId));
   return p;
 }
 
 /** Every payment of the case that starts at `rootId` (the root and all its descendants), parents first. */
 export function caseTree(db: Database.Database, rootId: number): CasePayment[] {
-  return db
-    .prepare(
-      `WITH RECURSIVE t(id, depth) AS (SELECT ?, 0 UNION ALL
-         SELECT p.id, t.depth + 1 FROM payments p JOIN t ON p.parent_payment_id = t.id WHERE t.depth < 10000)
-       ${PAYMENT_SQL} JOIN t ON t.id = p.id ORDER BY t.depth, p.id`,
-    )
-    .all(rootId) as CasePayment[];
+  const q = sqliteQuery(caseTreeQuery(rootId));
+  return db.prepare(q.sql).all(...q.params) as CasePayment[];
 }
 
-/**
- * The root of the case a payment belongs to: the first suspended payment, or the posted payment that was
- * first recycled into suspense. A payment that never met suspense is its own root.
- */
+/** The root of the case a payment belongs to (see caseRootQuery). */
 export function caseRoot(db: Database.Database, paymentId: number): number {
-  const inQueue = db.prepare('SELECT root_id AS r FROM suspense_queue WHERE payment_id = ?');
-  const parentOf = db.prepare('SELECT parent_payment_id AS p FROM payments WHERE id = ?');
-  let id = paymentId;
-  for (let hop = 0; hop < 10_000; hop++) {
-    const q = inQueue.get(id) as { r: number } | undefined;
-    if (q) return q.r;
-    const parent = (parentOf.get(id) as { p: number | null } | undefined)?.p ?? null;
-    if (parent === null) return id;
-    id = parent;
-  }
-  return id;
+  return getSync<{ r: number }>(db, caseRootQuery(paymentId))?.r ?? paymentId;
 }
 
 /** True while the payment holds money in the suspense account. */

@@ -1,6 +1,13 @@
-import type Database from 'better-sqlite3';
-import { queueRowQuery, type QueueRow } from '../../../db/repos/suspense-queue';
-import { sqliteQuery } from '../../../db/storage/sqlite';
+import {
+  caseEvents,
+  casePaymentQuery,
+  caseRootQuery,
+  caseTreeQuery,
+  paymentOperatorLogin,
+  reasonLabels,
+} from '../../../db/repos/suspense-case';
+import { currencyExponent, queueRows } from '../../../db/repos/suspense-queue';
+import type { Storage, Tx } from '../../../db/storage/port';
 import type {
   SuspenseCasePaymentDto,
   SuspenseDetailDto,
@@ -8,14 +15,11 @@ import type {
 } from '../../../src-shared/dto/suspense';
 import { PAY_TYPE } from '../../../src-shared/pay-types';
 import { REASON_DOMAIN } from '../../ledger/codes';
-import { exponentOf } from '../../ledger/rates';
+import { notFound } from '../../ledger/errors';
 import {
-  caseRoot,
-  caseTree,
   externalRule,
   failedRule,
   isActiveInSuspense,
-  loadCasePayment,
   notInSuspenseRefusal,
   propertyRule,
   SUSPENSE_JOURNAL,
@@ -95,33 +99,18 @@ const EVENT_DOMAIN: Readonly<Record<string, number>> = {
 };
 
 /** The timeline of a case: its entry into suspense (or posting), then every recorded move, oldest first. */
-function timeline(db: Database.Database, root: CasePayment): SuspenseEventDto[] {
-  const events = (
-    db
-      .prepare(
-        `SELECT e.id, e.at, e.payment_id AS paymentId, e.action, o.login AS operator, e.reason_code AS reasonCode,
-                e.amount_minor AS amountMinor, e.currency, e.detail
-         FROM suspense_events e LEFT JOIN operators o ON o.id = e.operator_id WHERE e.root_id = ? ORDER BY e.id`,
-      )
-      .all(root.id) as (Omit<SuspenseEventDto, 'detail' | 'reasonLabel'> & { detail: string | null })[]
-  ).map((e) => ({
+async function timeline(tx: Tx, root: CasePayment): Promise<SuspenseEventDto[]> {
+  const events = (await caseEvents(tx, root.id)).map((e) => ({
     ...e,
     reasonLabel: null as string | null,
     detail: e.detail ? (JSON.parse(e.detail) as Record<string, unknown>) : null,
   }));
-  const operator = root.createdAt
-    ? ((
-        db
-          .prepare('SELECT o.login FROM payments p JOIN operators o ON o.id = p.operator_id WHERE p.id = ?')
-          .get(root.id) as { login: string } | undefined
-      )?.login ?? null)
-    : null;
   const first: SuspenseEventDto = {
     id: 0,
     at: root.createdAt,
     paymentId: root.id,
     action: root.isSuspense === 1 ? 'entered' : 'posted',
-    operator,
+    operator: root.createdAt ? await paymentOperatorLogin(tx, root.id) : null,
     reasonCode: root.isSuspense === 1 ? root.reasonCode : null,
     reasonLabel: null,
     amountMinor: root.amountMinor,
@@ -132,31 +121,42 @@ function timeline(db: Database.Database, root: CasePayment): SuspenseEventDto[] 
         : { accountNo: root.accountNo },
   };
   const all = [first, ...events];
-  const label = db.prepare('SELECT label FROM reason_codes WHERE domain_id = ? AND id = ?');
-  for (const e of all) {
-    if (e.reasonCode === null) continue;
-    const domain = EVENT_DOMAIN[e.action] ?? REASON_DOMAIN.suspenseReversal;
-    e.reasonLabel = (label.get(domain, e.reasonCode) as { label: string } | undefined)?.label ?? null;
-  }
+  const domainOf = (e: SuspenseEventDto): number => EVENT_DOMAIN[e.action] ?? REASON_DOMAIN.suspenseReversal;
+  const labels = await reasonLabels(
+    tx,
+    all.flatMap((e) => (e.reasonCode === null ? [] : [{ domain: domainOf(e), code: e.reasonCode }])),
+  );
+  for (const e of all)
+    if (e.reasonCode !== null) e.reasonLabel = labels.get(`${domainOf(e)}:${e.reasonCode}`) ?? null;
   return all;
 }
 
-/** Everything the work panel shows for one payment: its row, its case tree, what may be done, its timeline. */
-export function suspenseDetail(db: Database.Database, paymentId: number, now: Date): SuspenseDetailDto {
-  const p = loadCasePayment(db, paymentId);
-  const rootId = caseRoot(db, p.id);
-  const tree = caseTree(db, rootId);
-  const root = tree.find((t) => t.id === rootId) ?? p;
-  const q = sqliteQuery(queueRowQuery(p.id));
-  const row = db.prepare(q.sql).get(...q.params) as QueueRow | undefined;
-  return {
-    subject: toCaseDto(p),
-    payment: row ? toQueueRowDto(row, now) : null,
-    rootId,
-    exponent: exponentOf(db, p.currency),
-    active: isActiveInSuspense(p),
-    allowed: allowedActions(p, rootId, tree),
-    tree: tree.map(toCaseDto),
-    timeline: timeline(db, root),
-  };
+/**
+ * Everything the work panel shows for one payment: its row, its case tree, what may be done, its timeline. One
+ * read-only transaction, so the tree, the row and the timeline are of the same moment.
+ */
+export function suspenseDetail(storage: Storage, paymentId: number, now: Date): Promise<SuspenseDetailDto> {
+  return storage.transaction(
+    async (tx) => {
+      const p = await tx.get<CasePayment>(casePaymentQuery(paymentId));
+      if (!p) throw notFound('payment', String(paymentId));
+      const rootId = (await tx.get<{ r: number }>(caseRootQuery(p.id)))?.r ?? p.id;
+      const tree = await tx.all<CasePayment>(caseTreeQuery(rootId));
+      const root = tree.find((t) => t.id === rootId) ?? p;
+      const [row] = await queueRows(tx, [p.id]);
+      const exponent = await currencyExponent(tx, p.currency);
+      if (exponent === undefined) throw notFound('currency', p.currency);
+      return {
+        subject: toCaseDto(p),
+        payment: row ? toQueueRowDto(row, now) : null,
+        rootId,
+        exponent,
+        active: isActiveInSuspense(p),
+        allowed: allowedActions(p, rootId, tree),
+        tree: tree.map(toCaseDto),
+        timeline: await timeline(tx, root),
+      };
+    },
+    { readOnly: true },
+  );
 }
