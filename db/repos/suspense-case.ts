@@ -130,3 +130,46 @@ export async function reasonLabels(
   }
   return out;
 }
+
+/** A move of a case to record on its timeline (append-only). */
+export type CaseEvent = {
+  rootId: number;
+  paymentId: number;
+  at: string;
+  operatorId: number | null;
+  action: string;
+  reasonCode?: number | null;
+  amountMinor?: number | null;
+  currency?: string | null;
+  detail?: Record<string, unknown>;
+  auditId: number | null;
+};
+
+/** The insert of one timeline event of a case. */
+export function caseEventInsertQuery(e: CaseEvent): SQL {
+  return sql`INSERT INTO suspense_events (root_id, payment_id, at, operator_id, action, reason_code, amount_minor,
+      currency, detail, audit_id)
+    VALUES (${e.rootId}, ${e.paymentId}, ${e.at}, ${e.operatorId}, ${e.action}, ${e.reasonCode ?? null},
+      ${e.amountMinor ?? null}, ${e.currency ?? null}, ${e.detail ? JSON.stringify(e.detail) : null}, ${e.auditId})`;
+}
+
+/** Records a move on the case's timeline. */
+export async function appendCaseEvent(tx: Tx, e: CaseEvent): Promise<void> {
+  await tx.run(caseEventInsertQuery(e));
+}
+
+/**
+ * Sets the action owner of a payment and of its queue row (a work-queue marker, changed in place; the queue's
+ * tally follows by trigger).
+ */
+export async function setActionOwner(
+  tx: Tx,
+  paymentId: number,
+  owner: number | null,
+  at: string,
+): Promise<void> {
+  await tx.run(sql`UPDATE payments SET action_owner = ${owner} WHERE id = ${paymentId}`);
+  await tx.run(
+    sql`UPDATE suspense_queue SET action_owner = ${owner}, updated_at = ${at} WHERE payment_id = ${paymentId}`,
+  );
+}

@@ -1,38 +1,21 @@
 import type Database from 'better-sqlite3';
+import { auditInsertQuery, type AuditEntry } from '../../db/repos/audit';
+import { sqliteQuery } from '../../db/storage/sqlite';
 
-/** One audit row's content. */
-export type AuditEntry = {
-  at: string;
-  operatorId: number | null;
-  action: string;
-  entity: string;
-  entityId?: string | null;
-  before?: unknown;
-  after?: unknown;
-  reasonCode?: number | null;
-};
+export type { AuditEntry };
 
 const statements = new WeakMap<Database.Database, Database.Statement>();
 
-/** Appends an audit row (call inside the same transaction as the change) and returns its id. */
+/**
+ * Appends an audit row (call inside the same transaction as the change) and returns its id. The code that still
+ * writes through the driver runs the repository's insert (db/repos/audit.ts), prepared once per connection.
+ */
 export function writeAudit(sqlite: Database.Database, entry: AuditEntry): number {
+  const q = sqliteQuery(auditInsertQuery(entry));
   let stmt = statements.get(sqlite);
   if (!stmt) {
-    stmt = sqlite.prepare(
-      `INSERT INTO audit_log (at, operator_id, action, entity, entity_id, before, after, reason_code)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    stmt = sqlite.prepare(q.sql);
     statements.set(sqlite, stmt);
   }
-  const info = stmt.run(
-    entry.at,
-    entry.operatorId,
-    entry.action,
-    entry.entity,
-    entry.entityId ?? null,
-    entry.before === undefined ? null : JSON.stringify(entry.before),
-    entry.after === undefined ? null : JSON.stringify(entry.after),
-    entry.reasonCode ?? null,
-  );
-  return Number(info.lastInsertRowid);
+  return (stmt.get(...q.params) as { id: number }).id;
 }

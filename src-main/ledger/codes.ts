@@ -1,4 +1,12 @@
 import type Database from 'better-sqlite3';
+import {
+  domainNameQuery,
+  reasonCodeIn,
+  reasonCodeQuery,
+  type ReasonCodeRecord,
+} from '../../db/repos/reason-codes';
+import type { Tx } from '../../db/storage/port';
+import { sqliteQuery } from '../../db/storage/sqlite';
 import { invalidFields, notFound } from './errors';
 
 /** Domain ids of the reason-code lists (DOMAIN.md §3.9; 17–20 are Paydesk's own). */
@@ -50,12 +58,29 @@ export function findReasonCode(
   domainId: number,
   id: number,
 ): ReasonCodeRow | undefined {
-  const r = db
-    .prepare(
-      'SELECT domain_id AS domainId, id, label, help, gl_id AS glId, active FROM reason_codes WHERE domain_id = ? AND id = ?',
-    )
-    .get(domainId, id) as Raw | undefined;
+  const q = sqliteQuery(reasonCodeQuery(domainId, id));
+  const r = db.prepare(q.sql).get(...q.params) as ReasonCodeRecord | undefined;
   return r && { ...r, active: r.active === 1 };
+}
+
+/** The code itself when it is active, or the validation error naming the field (unknown or retired). */
+function activeCode(
+  code: ReasonCodeRow | undefined,
+  domainName: string | undefined,
+  domainId: number,
+  id: number,
+  field: string,
+): ReasonCodeRow {
+  const where = domainName ? `"${domainName}"` : `domain ${domainId}`;
+  if (!code) {
+    const message = `reason code ${id} is not in ${where}`;
+    throw invalidFields(message, [{ path: field, message }]);
+  }
+  if (!code.active) {
+    const message = `reason code ${id} (${code.label}) is retired`;
+    throw invalidFields(message, [{ path: field, message }]);
+  }
+  return code;
 }
 
 /**
@@ -68,20 +93,20 @@ export function requireReasonCode(
   id: number,
   field = 'reasonCode',
 ): ReasonCodeRow {
-  const code = findReasonCode(db, domainId, id);
-  const domainName = (
-    db.prepare('SELECT name FROM reason_domains WHERE id = ?').get(domainId) as { name: string } | undefined
-  )?.name;
-  const where = domainName ? `"${domainName}"` : `domain ${domainId}`;
-  if (!code) {
-    const message = `reason code ${id} is not in ${where}`;
-    throw invalidFields(message, [{ path: field, message }]);
-  }
-  if (!code.active) {
-    const message = `reason code ${id} (${code.label}) is retired`;
-    throw invalidFields(message, [{ path: field, message }]);
-  }
-  return code;
+  const q = sqliteQuery(domainNameQuery(domainId));
+  const domain = db.prepare(q.sql).get(...q.params) as { name: string } | undefined;
+  return activeCode(findReasonCode(db, domainId, id), domain?.name, domainId, id, field);
+}
+
+/** requireReasonCode for a service behind the storage port (same refusals). */
+export async function requireReasonCodeIn(
+  tx: Tx,
+  domainId: number,
+  id: number,
+  field = 'reasonCode',
+): Promise<ReasonCodeRow> {
+  const { code, domainName } = await reasonCodeIn(tx, domainId, id);
+  return activeCode(code && { ...code, active: code.active === 1 }, domainName, domainId, id, field);
 }
 
 /** The codes of a domain that must exist: an unknown domain is not_found rather than an empty list. */

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../db/storage/port';
 import type { App } from '../../src-main/app-context';
+import { addNote, assignOwner } from '../../src-main/services/suspense/annotate';
 import { suspenseCandidates } from '../../src-main/services/suspense/candidates';
 import { suspenseDetail } from '../../src-main/services/suspense/detail';
 import { exportSuspense, searchSuspense } from '../../src-main/services/suspense/search';
@@ -400,6 +401,126 @@ describe.runIf(STORAGES[1]!.available)(
       const missing = ids[ids.length - 1]! + 1;
       for (const s of [app.ctx.storage, pg])
         await expect(suspenseDetail(s, missing, now)).rejects.toMatchObject({ error: { code: 'not_found' } });
+    });
+  },
+);
+
+describe.runIf(STORAGES[1]!.available)(
+  'Payment Center owners and notes written through the port on both',
+  () => {
+    let both: LedgerOnBoth;
+    let app: App;
+    let pg: Storage;
+    const now = new Date('2026-11-30T09:00:00Z');
+
+    beforeAll(async () => {
+      both = await ledgerOnBoth(buildTimelineScenario, '2026-11-23T09:00:00Z');
+      ({ app, pg } = both);
+    }, 120_000);
+    afterAll(async () => {
+      await both?.dispose();
+    });
+
+    const strip = (d: SuspenseSearchDto): Omit<SuspenseSearchDto, 'elapsedMs'> => {
+      const { elapsedMs: _, ...rest } = d;
+      return rest;
+    };
+    const failure = (p: Promise<unknown>): Promise<unknown> =>
+      p.then(
+        () => 'no refusal',
+        (e: unknown) => (e as { error?: unknown }).error ?? e,
+      );
+
+    it('assigns, clears and notes alike, and refuses alike', async () => {
+      const operator = app.ctx.operator.id;
+      const active = (await searchSuspense(app.ctx.storage, parse({ limit: 5000 }), now)).rows.map(
+        (r) => r.paymentId,
+      );
+      expect(active.length).toBeGreaterThan(0);
+      const closed = (
+        await searchSuspense(app.ctx.storage, parse({ status: ['removed'], limit: 1 }), now)
+      ).rows.map((r) => r.paymentId);
+      expect(closed).toHaveLength(1);
+      const posted = app.ctx.ledger.sqlite
+        .prepare(
+          `SELECT p.id FROM payments p JOIN accounts a ON a.id = p.account_id
+         WHERE a.is_suspense = 0 AND p.parent_payment_id IS NULL AND p.pay_type = 10012
+           AND p.id NOT IN (SELECT payment_id FROM suspense_queue) LIMIT 1`,
+        )
+        .pluck()
+        .get() as number;
+      const same = async (): Promise<void> => {
+        for (const input of [{}, { owner: 3002 }, { owner: 'none' }, { status: ['all'] }]) {
+          const here = await searchSuspense(app.ctx.storage, parse(input), now);
+          expect(strip(await searchSuspense(pg, parse(input), now)), JSON.stringify(input)).toEqual(
+            strip(here),
+          );
+        }
+        for (const id of [...active, closed[0]!]) {
+          const here = await suspenseDetail(app.ctx.storage, id, now);
+          expect(await suspenseDetail(pg, id, now)).toEqual(here);
+        }
+      };
+      for (const s of [app.ctx.storage, pg]) {
+        await assignOwner(s, { paymentIds: active, owner: 3002 }, now, operator);
+        // A note may be added after the case is closed, to record what was done.
+        await addNote(s, { paymentId: closed[0]!, text: 'called the payer: "50%_off" promo' }, now, operator);
+      }
+      await same();
+      expect((await searchSuspense(pg, parse({ owner: 3002 }), now)).total).toBe(active.length);
+      const noted = await suspenseDetail(pg, closed[0]!, now);
+      expect(noted.timeline[noted.timeline.length - 1]).toMatchObject({
+        action: 'note',
+        detail: { text: 'called the payer: "50%_off" promo' },
+      });
+      for (const s of [app.ctx.storage, pg])
+        await assignOwner(s, { paymentIds: [active[0]!], owner: null }, now, operator);
+      await same();
+      const cleared = await suspenseDetail(pg, active[0]!, now);
+      expect(
+        cleared.timeline
+          .filter((e) => e.action === 'owner')
+          .map((e) => e.detail)
+          .slice(-2),
+      ).toEqual([expect.objectContaining({ to: 3002 }), { from: 3002, to: null }]);
+      const refusals = [
+        (s: Storage) => assignOwner(s, { paymentIds: [closed[0]!], owner: 3001 }, now, operator),
+        (s: Storage) => assignOwner(s, { paymentIds: [active[0]!], owner: 987_654 }, now, operator),
+        (s: Storage) => assignOwner(s, { paymentIds: [999_999], owner: 3001 }, now, operator),
+        (s: Storage) => addNote(s, { paymentId: posted, text: 'x' }, now, operator),
+      ];
+      for (const refuse of refusals) {
+        const here = await failure(refuse(app.ctx.storage));
+        expect(here).not.toBe('no refusal');
+        expect(await failure(refuse(pg))).toEqual(here);
+      }
+    });
+
+    it.each([
+      ['sqlite', () => app.ctx.storage],
+      ['postgres', () => pg],
+    ])('loses no owner change when analysts assign the same payments at once (%s)', async (_, storage) => {
+      const s = storage();
+      const ids = (await searchSuspense(s, parse({ limit: 5000 }), now)).rows.map((r) => r.paymentId);
+      const owners = [3001, 3002, null, 3001, 3002, null, 3002, 3001];
+      const done = await Promise.allSettled(
+        owners.map((owner) => assignOwner(s, { paymentIds: ids, owner }, now, app.ctx.operator.id)),
+      );
+      expect(done.filter((d) => d.status === 'rejected')).toEqual([]);
+      for (const id of ids) {
+        const detail = await suspenseDetail(s, id, now);
+        const changes = detail.timeline.filter((e) => e.action === 'owner' && e.paymentId === id);
+        // Each change starts from the owner the one before left: none was read stale and overwritten.
+        for (let i = 1; i < changes.length; i++)
+          expect(changes[i]!.detail?.from).toEqual(changes[i - 1]!.detail?.to);
+        const last = changes[changes.length - 1]!;
+        expect(detail.payment?.actionOwner ?? null).toEqual(last.detail?.to ?? null);
+      }
+      // The queue's running tally agrees with the rows after the race.
+      const byOwner = (await searchSuspense(s, parse({ limit: 1 }), now)).byOwner;
+      const counted = (await searchSuspense(s, parse({ limit: 5000, totals: false }), now)).rows;
+      for (const o of byOwner)
+        expect(o.count).toBe(counted.filter((r) => (r.actionOwner ?? null) === o.owner).length);
     });
   },
 );

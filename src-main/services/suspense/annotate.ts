@@ -1,10 +1,18 @@
 import type Database from 'better-sqlite3';
+import { appendAudit } from '../../../db/repos/audit';
+import {
+  appendCaseEvent,
+  casePaymentQuery,
+  caseRootQuery,
+  setActionOwner,
+  type CasePayment,
+} from '../../../db/repos/suspense-case';
+import type { Storage, Tx } from '../../../db/storage/port';
 import type { SuspenseMoveDto } from '../../../src-shared/dto/suspense';
-import { REASON_DOMAIN, requireReasonCode } from '../../ledger/codes';
-import { conflict } from '../../ledger/errors';
+import { REASON_DOMAIN, requireReasonCode, requireReasonCodeIn } from '../../ledger/codes';
+import { conflict, notFound } from '../../ledger/errors';
 import { insertSuspended, suspenseMove, type SuspenseMove } from '../../ledger/suspense-move';
 import {
-  auditMove,
   caseRoot,
   dayOf,
   externalRule,
@@ -16,6 +24,17 @@ import {
   writeEvent,
 } from './case';
 
+/** A payment of the case as the rules see it, read in the move's transaction, or not_found. */
+async function casePayment(tx: Tx, paymentId: number): Promise<CasePayment> {
+  const p = await tx.get<CasePayment>(casePaymentQuery(paymentId));
+  if (!p) throw notFound('payment', String(paymentId));
+  return p;
+}
+
+async function rootOf(tx: Tx, p: CasePayment): Promise<number> {
+  return p.rootId ?? (await tx.get<{ r: number }>(caseRootQuery(p.id)))?.r ?? p.id;
+}
+
 /**
  * Assigns (or clears) the action owner of suspended payments.
  *
@@ -23,52 +42,56 @@ import {
  * (audited, on the timeline) instead of reversing and re-posting the payment; that keeps the payment id stable
  * while analysts pass work around. It is still a property, so it is frozen exactly where G4 and G9 freeze
  * properties: after removal, direct reversal, recycling, full distribution or replacement.
+ *
+ * Serializable: two analysts assigning the same payments at once take turns (PostgreSQL retries the loser from
+ * the start, which reads the winner's owner), so each change is audited from the owner it really replaced.
  */
 export function assignOwner(
-  db: Database.Database,
+  storage: Storage,
   input: { paymentIds: number[]; owner: number | null },
   now: Date,
   operatorId: number | null,
-): SuspenseMoveDto {
-  return db.transaction((): SuspenseMoveDto => {
-    if (input.owner !== null) requireReasonCode(db, REASON_DOMAIN.actionOwner, input.owner, 'owner');
-    const at = now.toISOString();
-    const ids = [...new Set(input.paymentIds)];
-    const payments = ids.map((id) => loadCasePayment(db, id));
-    for (const p of payments) {
-      refuse(externalRule(p));
-      refuse(propertyRule(p));
-    }
-    const setPayment = db.prepare('UPDATE payments SET action_owner = ? WHERE id = ?');
-    const setQueue = db.prepare(
-      'UPDATE suspense_queue SET action_owner = ?, updated_at = ? WHERE payment_id = ?',
-    );
-    for (const p of payments) {
-      if (p.actionOwner === input.owner) continue;
-      const auditId = auditMove(db, {
-        at,
-        operatorId,
-        action: 'suspense.assign',
-        entityId: String(p.id),
-        before: { actionOwner: p.actionOwner },
-        after: { actionOwner: input.owner },
-        reasonCode: input.owner,
-      });
-      setPayment.run(input.owner, p.id);
-      setQueue.run(input.owner, at, p.id);
-      writeEvent(db, {
-        rootId: p.rootId ?? caseRoot(db, p.id),
-        paymentId: p.id,
-        at,
-        operatorId,
-        action: 'owner',
-        reasonCode: input.owner,
-        detail: { from: p.actionOwner, to: input.owner },
-        auditId,
-      });
-    }
-    return { action: 'assign', paymentIds: ids, posted: [], suspended: [], reversed: [], journalId: null };
-  })();
+): Promise<SuspenseMoveDto> {
+  return storage.transaction(
+    async (tx): Promise<SuspenseMoveDto> => {
+      if (input.owner !== null)
+        await requireReasonCodeIn(tx, REASON_DOMAIN.actionOwner, input.owner, 'owner');
+      const at = now.toISOString();
+      const ids = [...new Set(input.paymentIds)];
+      const payments: CasePayment[] = [];
+      for (const id of ids) payments.push(await casePayment(tx, id));
+      for (const p of payments) {
+        refuse(externalRule(p));
+        refuse(propertyRule(p));
+      }
+      for (const p of payments) {
+        if (p.actionOwner === input.owner) continue;
+        const auditId = await appendAudit(tx, {
+          at,
+          operatorId,
+          action: 'suspense.assign',
+          entity: 'payment',
+          entityId: String(p.id),
+          before: { actionOwner: p.actionOwner },
+          after: { actionOwner: input.owner },
+          reasonCode: input.owner,
+        });
+        await setActionOwner(tx, p.id, input.owner, at);
+        await appendCaseEvent(tx, {
+          rootId: await rootOf(tx, p),
+          paymentId: p.id,
+          at,
+          operatorId,
+          action: 'owner',
+          reasonCode: input.owner,
+          detail: { from: p.actionOwner, to: input.owner },
+          auditId,
+        });
+      }
+      return { action: 'assign', paymentIds: ids, posted: [], suspended: [], reversed: [], journalId: null };
+    },
+    { serializable: true },
+  );
 }
 
 /**
@@ -76,26 +99,27 @@ export function assignOwner(
  * nothing posted), so it may be added at any stage, also after the case is closed, to record what was done.
  */
 export function addNote(
-  db: Database.Database,
+  storage: Storage,
   input: { paymentId: number; text: string },
   now: Date,
   operatorId: number | null,
-): SuspenseMoveDto {
-  return db.transaction((): SuspenseMoveDto => {
-    const p = loadCasePayment(db, input.paymentId);
+): Promise<SuspenseMoveDto> {
+  return storage.transaction(async (tx): Promise<SuspenseMoveDto> => {
+    const p = await casePayment(tx, input.paymentId);
     refuse(externalRule(p));
-    const rootId = caseRoot(db, p.id);
+    const rootId = (await tx.get<{ r: number }>(caseRootQuery(p.id)))?.r ?? p.id;
     if (p.state === null && rootId === p.id && p.isSuspense === 0 && p.reversed === 0)
       throw conflict('not-in-suspense', `payment ${p.id} never went through suspense`);
     const at = now.toISOString();
-    const auditId = auditMove(db, {
+    const auditId = await appendAudit(tx, {
       at,
       operatorId,
       action: 'suspense.note',
+      entity: 'payment',
       entityId: String(p.id),
       after: { note: input.text },
     });
-    writeEvent(db, {
+    await appendCaseEvent(tx, {
       rootId,
       paymentId: p.id,
       at,
@@ -105,7 +129,7 @@ export function addNote(
       auditId,
     });
     return { action: 'note', paymentIds: [p.id], posted: [], suspended: [], reversed: [], journalId: null };
-  })();
+  });
 }
 
 /**

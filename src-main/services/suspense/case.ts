@@ -1,15 +1,16 @@
 import type Database from 'better-sqlite3';
 import type { SQL } from 'drizzle-orm';
 import {
+  caseEventInsertQuery,
   casePaymentQuery,
   caseRootQuery,
   caseTreeQuery,
+  type CaseEvent,
   type CasePayment,
 } from '../../../db/repos/suspense-case';
 import { sqliteQuery } from '../../../db/storage/sqlite';
 import { ACTIVE_SUSPENSE_STATES } from '../../../src-shared/dto/suspense';
 import { PAY_TYPE } from '../../../src-shared/pay-types';
-import { writeAudit, type AuditEntry } from '../../ledger/audit';
 import { conflict, notFound } from '../../ledger/errors';
 import { MOVE_SUSPENSE_REASON } from '../../../src-shared/system-reason-codes';
 
@@ -161,40 +162,8 @@ export function dayOf(now: Date): string {
   return now.toISOString().slice(0, 10);
 }
 
-/** Writes a timeline event of a case (append-only). */
-export function writeEvent(
-  db: Database.Database,
-  e: {
-    rootId: number;
-    paymentId: number;
-    at: string;
-    operatorId: number | null;
-    action: string;
-    reasonCode?: number | null;
-    amountMinor?: number | null;
-    currency?: string | null;
-    detail?: Record<string, unknown>;
-    auditId: number | null;
-  },
-): void {
-  db.prepare(
-    `INSERT INTO suspense_events (root_id, payment_id, at, operator_id, action, reason_code, amount_minor, currency, detail, audit_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    e.rootId,
-    e.paymentId,
-    e.at,
-    e.operatorId,
-    e.action,
-    e.reasonCode ?? null,
-    e.amountMinor ?? null,
-    e.currency ?? null,
-    e.detail ? JSON.stringify(e.detail) : null,
-    e.auditId,
-  );
-}
-
-/** Writes the audit row of a Payment Center move. */
-export function auditMove(db: Database.Database, entry: Omit<AuditEntry, 'entity'>): number {
-  return writeAudit(db, { ...entry, entity: 'payment' });
+/** Writes a timeline event of a case (append-only), through the driver (see appendCaseEvent for the port). */
+export function writeEvent(db: Database.Database, e: CaseEvent): void {
+  const q = sqliteQuery(caseEventInsertQuery(e));
+  db.prepare(q.sql).run(...q.params);
 }
