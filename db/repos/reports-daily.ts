@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../storage/port';
 import { binary } from './dialect';
-import { scopeWhere, type ReportScope } from './reports';
+import { BATCH_SCOPE, PAYMENT_DAY, PAYMENT_SCOPE, scopeWhere, type ReportScope } from './reports';
 
 export type DailyBatchRow = {
   batchType: string;
@@ -66,14 +66,7 @@ export type Instants = { start: string; end: string };
 export const dailyRepo = {
   /** The batches of the period (batch date) by type, status and currency; a reversal entry counts its payment. */
   batches(tx: Tx, f: ReportScope): Promise<DailyBatchRow[]> {
-    const where = scopeWhere(f, {
-      period: sql`b.batch_date`,
-      currency: sql`b.currency`,
-      channelId: sql`b.channel_id`,
-      payType: sql`b.pay_type`,
-      batchId: sql`b.id`,
-      operator: sql`b.created_by`,
-    });
+    const where = scopeWhere(f, BATCH_SCOPE);
     return tx.all(
       sql`SELECT b.batch_type AS "batchType", b.status, b.currency, count(*) AS batches,
                  coalesce(sum(e.n), 0) AS entries, coalesce(sum(e.s), 0) AS "totalMinor",
@@ -161,19 +154,11 @@ export const dailyRepo = {
 
   /** Payments received per posting day and currency (not moves out of suspense, recycles or failed ones). */
   volume(tx: Tx, f: ReportScope): Promise<VolumeRow[]> {
-    const day = sql`substr(p.created_at, 1, 10)`;
-    const where = scopeWhere(f, {
-      period: day,
-      currency: sql`p.currency`,
-      channelId: sql`p.channel_id`,
-      payType: sql`p.pay_type`,
-      batchId: sql`p.batch_id`,
-      operator: sql`p.operator_id`,
-    });
+    const where = scopeWhere(f, PAYMENT_SCOPE);
     return tx.all(
-      sql`SELECT ${day} AS day, p.currency, count(*) AS count, sum(p.amount_minor) AS "amountMinor"
+      sql`SELECT ${PAYMENT_DAY} AS day, p.currency, count(*) AS count, sum(p.amount_minor) AS "amountMinor"
           FROM payments p WHERE p.kind NOT IN ('distributed', 'recycled') AND p.status < 30 AND ${where}
-          GROUP BY ${day}, p.currency`,
+          GROUP BY ${PAYMENT_DAY}, p.currency`,
     );
   },
 };

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../storage/port';
 import { binary } from './dialect';
-import { scopeWhere, TRUE_REVERSAL, type ReportScope } from './reports';
+import { BATCH_SCOPE, scopeWhere, TRUE_REVERSAL, type ReportScope } from './reports';
 
 export type DepositRow = {
   batchId: number;
@@ -31,14 +31,7 @@ export const depositRepo = {
    * batch order, with the figures of its own entries and those of the exception batches split off it.
    */
   deposits(tx: Tx, f: ReportScope): Promise<DepositRow[]> {
-    const where = scopeWhere(f, {
-      period: sql`b.batch_date`,
-      currency: sql`b.currency`,
-      channelId: sql`b.channel_id`,
-      payType: sql`b.pay_type`,
-      batchId: sql`b.id`,
-      operator: sql`b.created_by`,
-    });
+    const where = scopeWhere(f, BATCH_SCOPE);
     return tx.all(
       sql`WITH RECURSIVE roots AS (
             SELECT b.id FROM batches b

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../storage/port';
 import { binary } from './dialect';
-import { scopeWhere, TRUE_REVERSAL, type ReportScope } from './reports';
+import { PAYMENT_SCOPE, scopeWhere, TRUE_REVERSAL, type ReportScope } from './reports';
 
 /** Counts and sums of a set of payments in the payment history. */
 export type HistoryStats = {
@@ -43,15 +43,7 @@ export type HistoryPaymentRow = {
  * after any of them, unallocated when nothing of it is allocated (undone allocations do not count).
  */
 function selection(f: ReportScope): SQL {
-  const where = scopeWhere(f, {
-    period: sql`substr(p.created_at, 1, 10)`,
-    currency: sql`p.currency`,
-    channelId: sql`p.channel_id`,
-    payType: sql`p.pay_type`,
-    batchId: sql`p.batch_id`,
-    operator: sql`p.operator_id`,
-    accountNo: sql`p.account_id`,
-  });
+  const where = scopeWhere(f, { ...PAYMENT_SCOPE, accountNo: sql`p.account_id` });
   return sql`WITH sel AS (
       SELECT p.id, p.account_id, p.currency, p.amount_minor, p.pay_type, p.channel_id, p.effective_date,
              substr(p.created_at, 1, 10) AS posted_on,

@@ -40,6 +40,29 @@ export function scopeWhere(f: ReportScope, cols: ScopeColumns): SQL {
   return parts.length > 0 ? sql.join(parts, sql` AND `) : sql`1=1`;
 }
 
+/** A batch's filter dimensions (alias b): its business date, currency, channel, pay type, id, and who made it. */
+export const BATCH_SCOPE: ScopeColumns = {
+  period: sql`b.batch_date`,
+  currency: sql`b.currency`,
+  channelId: sql`b.channel_id`,
+  payType: sql`b.pay_type`,
+  batchId: sql`b.id`,
+  operator: sql`b.created_by`,
+};
+
+/** The posting day of a payment (alias p). */
+export const PAYMENT_DAY = sql`substr(p.created_at, 1, 10)`;
+
+/** A payment's filter dimensions (alias p): posting day, currency, channel, pay type, batch, who recorded it. */
+export const PAYMENT_SCOPE: ScopeColumns = {
+  period: PAYMENT_DAY,
+  currency: sql`p.currency`,
+  channelId: sql`p.channel_id`,
+  payType: sql`p.pay_type`,
+  batchId: sql`p.batch_id`,
+  operator: sql`p.operator_id`,
+};
+
 /** Conditions joined with AND, each prefixed by AND (nothing when none). */
 export function andAll(parts: readonly SQL[]): SQL {
   return parts.length > 0 ? sql` AND ${sql.join([...parts], sql` AND `)}` : sql``;
