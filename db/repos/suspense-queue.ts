@@ -138,7 +138,7 @@ const EXACT_SCAN_ROWS = 10_000;
 type FtsTable = 'suspense_fts' | 'suspense_payer_fts';
 
 /** A contains-text looked up in SQLite's trigram index. */
-type FtsMatch = { table: FtsTable; query: string; hits: number[]; broad: boolean; literal: boolean };
+type FtsMatch = { table: FtsTable; query: string; hits: string; broad: boolean; literal: boolean };
 
 /** The WHERE clause of a search with what decides its plan. */
 type Where = {
@@ -186,12 +186,17 @@ function literalTest(tx: Tx, columns: SQL[], text: string): SQL {
   return sql`(${sql.join(tests, sql` OR `)})`;
 }
 
-/** The payments a trigram query finds (ids ascending), listed only up to just past BROAD_TEXT_HITS. */
-async function ftsHits(tx: Tx, table: FtsTable, query: string): Promise<number[]> {
-  const rows = await tx.all<{ id: number }>(
-    sql`SELECT rowid AS id FROM ${sql.raw(table)} WHERE ${sql.raw(table)} MATCH ${query} LIMIT ${BROAD_TEXT_HITS + 1}`,
+/**
+ * The payments a trigram query finds (ids ascending, as a JSON array), listed only up to just past
+ * BROAD_TEXT_HITS, and how many. The list stays JSON text from SQLite and back into json_each: ten thousand ids
+ * never become JavaScript values.
+ */
+async function ftsHits(tx: Tx, table: FtsTable, query: string): Promise<{ n: number; json: string }> {
+  const row = await tx.get<{ n: number; json: string }>(
+    sql`SELECT count(*) AS n, json_group_array(id) AS json FROM (SELECT rowid AS id FROM ${sql.raw(table)}
+        WHERE ${sql.raw(table)} MATCH ${query} LIMIT ${BROAD_TEXT_HITS + 1})`,
   );
-  return rows.map((r) => r.id);
+  return row ?? { n: 0, json: '[]' };
 }
 
 /** The entry-date condition of the age ranges asked for, or null when every age is wanted. */
@@ -283,8 +288,8 @@ async function sqliteWhere(tx: Tx, q: QueueQuery): Promise<Where> {
     matches.set(key, {
       table,
       query,
-      hits,
-      broad: hits.length > BROAD_TEXT_HITS,
+      hits: hits.json,
+      broad: hits.n > BROAD_TEXT_HITS,
       literal: /^[\x20-\x7e]+$/.test(t),
     });
   }
@@ -317,7 +322,7 @@ async function sqliteWhere(tx: Tx, q: QueueQuery): Promise<Where> {
     } else if (match && !match.broad) {
       // The hits were listed already (at most BROAD_TEXT_HITS): matching the phrase again would cost as much once
       // more, most of it in the long lists of common trigrams.
-      parts.push(sql`q.payment_id IN (SELECT value FROM json_each(${JSON.stringify(match.hits)}))`);
+      parts.push(sql`q.payment_id IN (SELECT value FROM json_each(${match.hits}))`);
     } else if (match) {
       // A broad text that is not plain ASCII (where lower() and the index fold case differently) is only probed
       // (the + keeps it from driving) against its looked-up set: exact, but the set costs one entry per hit.
