@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import type { SuspenseCandidatesDto } from '../../src-shared/dto/suspense';
 import type { Tx } from '../storage/port';
 import { ilike, likeLiteral } from './dialect';
 
@@ -26,16 +27,7 @@ export type MatchBillWithAccount = MatchBill & {
 };
 
 /** The hints of a batch entry still to be corrected, as the matcher reads them. */
-export type EntryHintsRow = {
-  accountHint: string | null;
-  billNo: string | null;
-  payerName: string | null;
-  externalRef: string | null;
-  amountMinor: number;
-  currency: string;
-  effectiveDate: string;
-  status: string;
-};
+export type EntryHintsRow = SuspenseCandidatesDto['hints'];
 
 const ACCOUNT = sql`SELECT id, account_no AS no, name, currency, status FROM accounts`;
 const BILL = sql`SELECT id, bill_no AS no, account_id AS "accountId", amount_due_minor AS due, due_date AS "dueDate",

@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { SuspenseState } from '../../src-shared/dto/suspense';
+import type { SuspenseEventDto, SuspenseState } from '../../src-shared/dto/suspense';
 import type { Tx } from '../storage/port';
 import { flag } from './dialect';
 
@@ -43,18 +43,8 @@ export type CasePayment = {
   enteredOn: string | null;
 };
 
-/** A recorded move of a case, as stored (detail is JSON text). */
-export type CaseEventRow = {
-  id: number;
-  at: string;
-  paymentId: number;
-  action: string;
-  operator: string | null;
-  reasonCode: number | null;
-  amountMinor: number | null;
-  currency: string | null;
-  detail: string | null;
-};
+/** A recorded move of a case, as stored (detail is JSON text, no label yet). */
+export type CaseEventRow = Omit<SuspenseEventDto, 'detail' | 'reasonLabel'> & { detail: string | null };
 
 const PAYMENT = sql`SELECT p.id, p.kind, p.account_id AS "accountId", a.account_no AS "accountNo",
     a.currency AS "accountCurrency", a.is_suspense AS "isSuspense", p.pay_type AS "payType",

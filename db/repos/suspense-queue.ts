@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import type { SuspenseRowDto } from '../../src-shared/dto/suspense';
 import type { Tx } from '../storage/port';
 import { binary, inList, likeLiteral } from './dialect';
 
@@ -75,29 +76,8 @@ export type QueuePage = {
   after?: readonly [string | number, number] | undefined;
 };
 
-/** A queue row as the repository reads it (labels joined, failed a 0/1 flag). */
-export type QueueRow = {
-  paymentId: number;
-  rootId: number;
-  state: string;
-  failed: number;
-  amountMinor: number;
-  currency: string;
-  effectiveDate: string;
-  enteredOn: string;
-  reasonCode: number;
-  reasonLabel: string | null;
-  actionOwner: number | null;
-  ownerLabel: string | null;
-  accountHint: string | null;
-  billNo: string | null;
-  payerName: string | null;
-  externalRef: string | null;
-  batchId: number | null;
-  lockboxNo: string | null;
-  channelId: number;
-  payType: number;
-};
+/** A queue row as the repository reads it: the DTO's row without its age, failed a 0/1 flag. */
+export type QueueRow = Omit<SuspenseRowDto, 'failed' | 'ageDays'> & { failed: number };
 
 /** One group of the totals: count and exact sum (as decimal text: a sum may pass 2^53 - 1) per currency, owner, age. */
 export type TotalsGroup = {
@@ -237,19 +217,37 @@ function idConditions(tx: Tx, q: QueueQuery): SQL[] {
   return parts;
 }
 
-/** PostgreSQL: its planner has the statistics and the pg_trgm indexes, so the filters are stated plainly. */
-function postgresWhere(tx: Tx, q: QueueQuery): Where {
+/** The state filter; `plus` (SQLite) keeps a narrow search's planner off the state indexes (see sqliteWhere). */
+function stateCondition(tx: Tx, q: QueueQuery, plus: SQL): SQL[] {
+  if (q.states === 'active') return [sql`${plus}q.active = 1`];
+  if (q.states === 'all') return [];
+  return [sql`${plus}${stateIn(tx, sql`q.state`, q.states)}`];
+}
+
+/**
+ * The numbers the payer tried, as case-insensitive prefixes: on SQLite a NOCASE range (its index; LIKE is avoided
+ * so % and _ stay plain text), on PostgreSQL ILIKE with the wildcards escaped.
+ */
+function prefixConditions(tx: Tx, q: QueueQuery): SQL[] {
   const parts: SQL[] = [];
-  if (q.states === 'active') parts.push(sql`q.active = 1`);
-  else if (q.states !== 'all') parts.push(stateIn(tx, sql`q.state`, q.states));
-  parts.push(...plainConditions(tx, q));
   for (const [key, col] of [
     ['accountHint', sql`q.account_hint`],
     ['billNo', sql`q.bill_no`],
   ] as const) {
     const prefix = q[key];
-    if (prefix) parts.push(sql`${col} ILIKE ${`${likeLiteral(prefix)}%`} ESCAPE '\\'`);
+    if (!prefix) continue;
+    parts.push(
+      tx.dialect === 'postgres'
+        ? sql`${col} ILIKE ${`${likeLiteral(prefix)}%`} ESCAPE '\\'`
+        : sql`${col} >= ${prefix} COLLATE NOCASE AND ${col} < ${`${prefix}\u{10FFFF}`} COLLATE NOCASE`,
+    );
   }
+  return parts;
+}
+
+/** PostgreSQL: its planner has the statistics and the pg_trgm indexes, so the filters are stated plainly. */
+function postgresWhere(tx: Tx, q: QueueQuery): Where {
+  const parts = [...stateCondition(tx, q, sql``), ...plainConditions(tx, q), ...prefixConditions(tx, q)];
   for (const key of TEXT_KEYS) {
     const t = q[key];
     if (t) parts.push(literalTest(tx, TEXT_COLUMNS[key], t));
@@ -297,20 +295,7 @@ async function sqliteWhere(tx: Tx, q: QueueQuery): Promise<Where> {
   // With a narrow filter its own index must drive the search; the unary + keeps SQLite off the state indexes,
   // whose order would otherwise tempt it to walk the whole queue (it cannot tell how selective a prefix is).
   const plus = narrow ? sql.raw('+') : sql``;
-  if (q.states === 'active') parts.push(sql`${plus}q.active = 1`);
-  else if (q.states !== 'all') parts.push(sql`${plus}${stateIn(tx, sql`q.state`, q.states)}`);
-  parts.push(...plainConditions(tx, q));
-  for (const [key, col] of [
-    ['accountHint', sql`q.account_hint`],
-    ['billNo', sql`q.bill_no`],
-  ] as const) {
-    // Prefix match on its NOCASE index; LIKE is avoided so % and _ stay plain text.
-    const prefix = q[key];
-    if (prefix)
-      parts.push(
-        sql`${col} >= ${prefix} COLLATE NOCASE AND ${col} < ${`${prefix}\u{10FFFF}`} COLLATE NOCASE`,
-      );
-  }
+  parts.push(...stateCondition(tx, q, plus), ...plainConditions(tx, q), ...prefixConditions(tx, q));
   for (const key of TEXT_KEYS) {
     const t = q[key];
     if (!t) continue;

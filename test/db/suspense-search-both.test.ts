@@ -174,6 +174,12 @@ const SORTS: [string, (r: Row) => string | number][] = [
   ['lockboxNo', (r) => r.lockbox ?? ''],
 ];
 
+/** A search's answer without its timing (which differs run to run). */
+const strip = (d: SuspenseSearchDto): Omit<SuspenseSearchDto, 'elapsedMs'> => {
+  const { elapsedMs: _, ...rest } = d;
+  return rest;
+};
+
 /** Every page of a search by cursor: the payment ids in order. */
 async function allByCursor(storage: Storage, input: Record<string, unknown>): Promise<number[]> {
   const ids: number[] = [];
@@ -325,11 +331,6 @@ describe.runIf(STORAGES[1]!.available)(
       await both?.dispose();
     });
 
-    const strip = (d: SuspenseSearchDto): Omit<SuspenseSearchDto, 'elapsedMs'> => {
-      const { elapsedMs: _, ...rest } = d;
-      return rest;
-    };
-
     it('answers every search as SQLite does', async () => {
       const now = new Date('2026-11-30T09:00:00Z');
       const inputs: Record<string, unknown>[] = [
@@ -421,10 +422,6 @@ describe.runIf(STORAGES[1]!.available)(
       await both?.dispose();
     });
 
-    const strip = (d: SuspenseSearchDto): Omit<SuspenseSearchDto, 'elapsedMs'> => {
-      const { elapsedMs: _, ...rest } = d;
-      return rest;
-    };
     const failure = (p: Promise<unknown>): Promise<unknown> =>
       p.then(
         () => 'no refusal',

@@ -139,7 +139,6 @@ async function queryOf(tx: Tx, f: SuspenseFilters, today: string): Promise<Queue
 function toRows(rows: QueueRow[], today: string): SuspenseRowDto[] {
   return rows.map((r) => ({
     ...r,
-    state: r.state as SuspenseState,
     failed: r.failed === 1,
     ageDays: Math.max(0, daysBetween(r.enteredOn, today)),
   }));
