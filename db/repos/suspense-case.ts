@@ -86,6 +86,11 @@ export function caseRootQuery(paymentId: number): SQL {
       (SELECT id FROM up ORDER BY depth DESC LIMIT 1)) AS r`;
 }
 
+/** The root of a payment's case (see caseRootQuery). */
+export async function caseRootOf(tx: Tx, paymentId: number): Promise<number> {
+  return (await tx.get<{ r: number }>(caseRootQuery(paymentId)))?.r ?? paymentId;
+}
+
 /** The case's recorded moves, oldest first, with the operator's login. */
 export function caseEvents(tx: Tx, rootId: number): Promise<CaseEventRow[]> {
   return tx.all<CaseEventRow>(

@@ -2,17 +2,17 @@ import type Database from 'better-sqlite3';
 import { appendAudit } from '../../../db/repos/audit';
 import {
   appendCaseEvent,
-  casePaymentQuery,
-  caseRootQuery,
+  caseRootOf,
   setActionOwner,
   type CasePayment,
 } from '../../../db/repos/suspense-case';
-import type { Storage, Tx } from '../../../db/storage/port';
+import type { Storage } from '../../../db/storage/port';
 import type { SuspenseMoveDto } from '../../../src-shared/dto/suspense';
 import { REASON_DOMAIN, requireReasonCode, requireReasonCodeIn } from '../../ledger/codes';
-import { conflict, notFound } from '../../ledger/errors';
+import { conflict } from '../../ledger/errors';
 import { insertSuspended, suspenseMove, type SuspenseMove } from '../../ledger/suspense-move';
 import {
+  casePaymentIn,
   caseRoot,
   dayOf,
   externalRule,
@@ -23,17 +23,6 @@ import {
   SUSPENSE_JOURNAL,
   writeEvent,
 } from './case';
-
-/** A payment of the case as the rules see it, read in the move's transaction, or not_found. */
-async function casePayment(tx: Tx, paymentId: number): Promise<CasePayment> {
-  const p = await tx.get<CasePayment>(casePaymentQuery(paymentId));
-  if (!p) throw notFound('payment', String(paymentId));
-  return p;
-}
-
-async function rootOf(tx: Tx, p: CasePayment): Promise<number> {
-  return p.rootId ?? (await tx.get<{ r: number }>(caseRootQuery(p.id)))?.r ?? p.id;
-}
 
 /**
  * Assigns (or clears) the action owner of suspended payments.
@@ -59,7 +48,7 @@ export function assignOwner(
       const at = now.toISOString();
       const ids = [...new Set(input.paymentIds)];
       const payments: CasePayment[] = [];
-      for (const id of ids) payments.push(await casePayment(tx, id));
+      for (const id of ids) payments.push(await casePaymentIn(tx, id));
       for (const p of payments) {
         refuse(externalRule(p));
         refuse(propertyRule(p));
@@ -78,7 +67,7 @@ export function assignOwner(
         });
         await setActionOwner(tx, p.id, input.owner, at);
         await appendCaseEvent(tx, {
-          rootId: await rootOf(tx, p),
+          rootId: p.rootId ?? (await caseRootOf(tx, p.id)),
           paymentId: p.id,
           at,
           operatorId,
@@ -105,9 +94,9 @@ export function addNote(
   operatorId: number | null,
 ): Promise<SuspenseMoveDto> {
   return storage.transaction(async (tx): Promise<SuspenseMoveDto> => {
-    const p = await casePayment(tx, input.paymentId);
+    const p = await casePaymentIn(tx, input.paymentId);
     refuse(externalRule(p));
-    const rootId = (await tx.get<{ r: number }>(caseRootQuery(p.id)))?.r ?? p.id;
+    const rootId = await caseRootOf(tx, p.id);
     if (p.state === null && rootId === p.id && p.isSuspense === 0 && p.reversed === 0)
       throw conflict('not-in-suspense', `payment ${p.id} never went through suspense`);
     const at = now.toISOString();

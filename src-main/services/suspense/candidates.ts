@@ -8,7 +8,6 @@ import {
   type MatchAccount as Account,
   type MatchBill as Bill,
 } from '../../../db/repos/suspense-candidates';
-import { casePaymentQuery, type CasePayment } from '../../../db/repos/suspense-case';
 import { currencyExponent } from '../../../db/repos/suspense-queue';
 import type { Storage, Tx } from '../../../db/storage/port';
 import type { SuspenseCandidateDto, SuspenseCandidatesDto } from '../../../src-shared/dto/suspense';
@@ -16,6 +15,7 @@ import { formatMinor } from '../../../src-shared/money';
 import { isRealIsoDate } from '../../domain/dates';
 import { nameSimilarity, normaliseName, referenceTokens } from '../../domain/similarity';
 import { notFound } from '../../ledger/errors';
+import { casePaymentIn } from './case';
 
 /** How far from the payment date a bill's due date may be for an amount-only suggestion. */
 const DATE_WINDOW_DAYS = 45;
@@ -52,8 +52,7 @@ async function match(
   const started = performance.now();
   let p: MatchHints;
   if (input.paymentId !== undefined) {
-    const c = await tx.get<CasePayment>(casePaymentQuery(input.paymentId));
-    if (!c) throw notFound('payment', String(input.paymentId));
+    const c = await casePaymentIn(tx, input.paymentId);
     p = {
       accountHint: c.accountHint,
       billNo: c.billNo,

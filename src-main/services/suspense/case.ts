@@ -8,6 +8,7 @@ import {
   type CaseEvent,
   type CasePayment,
 } from '../../../db/repos/suspense-case';
+import type { Tx } from '../../../db/storage/port';
 import { sqliteQuery } from '../../../db/storage/sqlite';
 import { ACTIVE_SUSPENSE_STATES } from '../../../src-shared/dto/suspense';
 import { PAY_TYPE } from '../../../src-shared/pay-types';
@@ -58,6 +59,13 @@ function getSync<T>(db: Database.Database, query: SQL): T | undefined {
 /** Loads one payment with its reversal and queue state, or throws not_found. */
 export function loadCasePayment(db: Database.Database, paymentId: number): CasePayment {
   const p = getSync<CasePayment>(db, casePaymentQuery(paymentId));
+  if (!p) throw notFound('payment', String(paymentId));
+  return p;
+}
+
+/** loadCasePayment in a port transaction. */
+export async function casePaymentIn(tx: Tx, paymentId: number): Promise<CasePayment> {
+  const p = await tx.get<CasePayment>(casePaymentQuery(paymentId));
   if (!p) throw notFound('payment', String(paymentId));
   return p;
 }

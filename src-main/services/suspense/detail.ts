@@ -1,7 +1,6 @@
 import {
   caseEvents,
-  casePaymentQuery,
-  caseRootQuery,
+  caseRootOf,
   caseTreeQuery,
   paymentOperatorLogin,
   reasonLabels,
@@ -17,6 +16,7 @@ import { PAY_TYPE } from '../../../src-shared/pay-types';
 import { REASON_DOMAIN } from '../../ledger/codes';
 import { notFound } from '../../ledger/errors';
 import {
+  casePaymentIn,
   externalRule,
   failedRule,
   isActiveInSuspense,
@@ -138,9 +138,8 @@ async function timeline(tx: Tx, root: CasePayment): Promise<SuspenseEventDto[]> 
 export function suspenseDetail(storage: Storage, paymentId: number, now: Date): Promise<SuspenseDetailDto> {
   return storage.transaction(
     async (tx) => {
-      const p = await tx.get<CasePayment>(casePaymentQuery(paymentId));
-      if (!p) throw notFound('payment', String(paymentId));
-      const rootId = (await tx.get<{ r: number }>(caseRootQuery(p.id)))?.r ?? p.id;
+      const p = await casePaymentIn(tx, paymentId);
+      const rootId = await caseRootOf(tx, p.id);
       const tree = await tx.all<CasePayment>(caseTreeQuery(rootId));
       const root = tree.find((t) => t.id === rootId) ?? p;
       const [row] = await queueRows(tx, [p.id]);
