@@ -1,7 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../storage/port';
-import { binary, flag } from './dialect';
-import { inList } from './dialect';
+import { binary, flag, inList } from './dialect';
 import { andAll } from './reports';
 
 /** The filters of the collections report (null: not given), with the period as days. */

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
+import type { GlLineDto } from '../../src-shared/dto/reports';
 import type { Tx } from '../storage/port';
-import { binary } from './dialect';
-import { inList } from './dialect';
+import { binary, inList } from './dialect';
 
 /**
  * The G/L ID one journal line is reported under: its journal's own G/L ID (suspense moves: 113 recycled or
@@ -34,20 +34,8 @@ export type GlScope = {
 
 export type GlSumRow = { glId: number; currency: string; debit: number; credit: number; lines: number };
 export type CurrencySumRow = { currency: string; debit: number; credit: number };
-export type GlLineRow = {
-  lineId: number;
-  journalId: number;
-  journalKind: string;
-  at: string;
-  effectiveDate: string;
-  glId: number;
-  glAccount: string;
-  accountNo: string | null;
-  amountMinor: number;
-  currency: string;
-  reasonCode: number | null;
-  accountId: number | null;
-};
+/** A drill-down line as read: the DTO's line with the account id its payment is looked up by, in place of it. */
+export type GlLineRow = Omit<GlLineDto, 'paymentId'> & { accountId: number | null };
 /** A payment a journal posted or reversed, with the account it sits on. */
 export type JournalPayment = { journalId: number; paymentId: number; accountId: number };
 
