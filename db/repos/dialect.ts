@@ -18,7 +18,7 @@ export function binary(tx: Tx, column: SQL): SQL {
  * `column IN (values)` with one parameter whatever the list's length (SQLite: a JSON array; PostgreSQL: an array,
  * passed as one parameter: a bare JS array in a drizzle template would become a row of parameters).
  */
-export function inList(tx: Tx, column: SQL, values: readonly (string | number)[]): SQL {
+export function inList(tx: Pick<Tx, 'dialect'>, column: SQL, values: readonly (string | number)[]): SQL {
   return tx.dialect === 'postgres'
     ? sql`${column} = ANY(${sql.param([...values])})`
     : sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;

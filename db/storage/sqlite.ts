@@ -7,12 +7,45 @@ import { exactInteger, UniqueViolation, type Storage, type Tx, type TxOptions } 
 const dialect = new SQLiteSyncDialect();
 const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 
+const driverStatements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
 /**
- * A port query compiled for better-sqlite3 (text and parameters), for code that still reads through the driver
- * directly while it waits for its move behind the port: it reads with the repository's own SQL.
+ * A repository query run through the driver, inside the caller's driver transaction, prepared once per
+ * connection and SQL text: the code that still writes through better-sqlite3 runs the repositories' SQL, so it
+ * is written once. Rows come back as the driver reads them (no exact-integer checks: see the adapter for those).
  */
-export function sqliteQuery(query: SQL): { sql: string; params: unknown[] } {
-  return dialect.sqlToQuery(query);
+export function driverQuery(
+  db: Database.Database,
+  query: SQL,
+): { stmt: Database.Statement; params: unknown[] } {
+  const q = dialect.sqlToQuery(query);
+  let cache = driverStatements.get(db);
+  if (!cache) driverStatements.set(db, (cache = new Map<string, Database.Statement>()));
+  let stmt = cache.get(q.sql);
+  if (!stmt) {
+    stmt = db.prepare(q.sql);
+    if (cache.size >= 200) cache.delete(cache.keys().next().value as string);
+    cache.set(q.sql, stmt);
+  }
+  return { stmt, params: q.params };
+}
+
+/** The first row of a repository query, through the driver. */
+export function driverGet<T>(db: Database.Database, query: SQL): T | undefined {
+  const { stmt, params } = driverQuery(db, query);
+  return stmt.get(...params) as T | undefined;
+}
+
+/** The rows of a repository query, through the driver. */
+export function driverAll<T>(db: Database.Database, query: SQL): T[] {
+  const { stmt, params } = driverQuery(db, query);
+  return stmt.all(...params) as T[];
+}
+
+/** Runs a repository statement through the driver. */
+export function driverRun(db: Database.Database, query: SQL): Database.RunResult {
+  const { stmt, params } = driverQuery(db, query);
+  return stmt.run(...params);
 }
 
 /** better-sqlite3's error for a UNIQUE or PRIMARY KEY refusal, as a UniqueViolation. */

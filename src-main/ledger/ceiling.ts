@@ -1,4 +1,7 @@
 import type Database from 'better-sqlite3';
+import { accountBeyondQuery, suspenseBeyondQuery, type AccountFigures } from '../../db/repos/journals';
+import type { Tx } from '../../db/storage/port';
+import { driverGet } from '../../db/storage/sqlite';
 import type { Minor } from '../../src-shared/money';
 import { conflict } from './errors';
 
@@ -49,38 +52,27 @@ export function toMinor(value: bigint | number, what: string): Minor {
   return Number(value);
 }
 
-type Prepared = { accounts: Database.Statement; suspense: Database.Statement };
-const cache = new WeakMap<Database.Database, Prepared>();
+/** A figure's decimal text exactly (SQLite turns an integer overflow into a REAL, which is then beyond anyway). */
+function figure(text: string): bigint | number {
+  return /^-?\d+$/.test(text) ? BigInt(text) : Number(text);
+}
 
-function prepared(db: Database.Database): Prepared {
-  let p = cache.get(db);
-  if (!p) {
-    p = {
-      // Unallocated credit = open items − balance (the ledger's balance invariant), so two exact figures
-      // per account are enough; the open items come from the (account_id, status) index.
-      accounts: db
-        .prepare(
-          `SELECT account_no AS accountNo, currency, balance, openItems, openItems - balance AS unallocated FROM (
-             SELECT a.account_no, a.currency, a.balance_minor AS balance,
-                    (SELECT coalesce(sum(i.open_minor), 0) FROM bill_items i WHERE i.account_id = a.id AND i.status = 'open') AS openItems
-             FROM accounts a WHERE a.id IN (SELECT value FROM json_each(@ids)) AND a.is_suspense = 0)
-           WHERE balance NOT BETWEEN -@max AND @max OR openItems NOT BETWEEN -@max AND @max
-              OR openItems - balance NOT BETWEEN -@max AND @max
-           LIMIT 1`,
-        )
-        .safeIntegers(true),
-      suspense: db
-        .prepare(
-          // The Payment Center tally is small (one row per state, currency, owner, reason and day).
-          `SELECT currency, sum(amount_minor) AS held FROM suspense_tally
-           WHERE state IN ('suspended', 'partial', 'recycled') AND currency IN (SELECT value FROM json_each(@ids))
-           GROUP BY currency HAVING sum(amount_minor) NOT BETWEEN -@max AND @max LIMIT 1`,
-        )
-        .safeIntegers(true),
-    };
-    cache.set(db, p);
-  }
-  return p;
+/** Throws the ceiling conflict for the account figures a ceiling query found beyond it. */
+function refuseAccount(bad: AccountFigures | undefined): void {
+  if (!bad) return;
+  const figures: [string, bigint | number][] = [
+    ['unallocated credit', figure(bad.unallocated)],
+    ['balance', figure(bad.balance)],
+    ['open items', figure(bad.openItems)],
+  ];
+  const [what, value] = figures.find(([, v]) => !withinCeiling(v)) ?? figures[2]!;
+  assertWithinCeiling(value, `account ${bad.accountNo}: its ${what} (${bad.currency})`);
+}
+
+/** Throws the ceiling conflict for the suspense holdings a ceiling query found beyond it. */
+function refuseSuspense(bad: { currency: string; held: string } | undefined): void {
+  if (bad)
+    assertWithinCeiling(figure(bad.held), `the payment suspense account's holdings in ${bad.currency}`);
 }
 
 /**
@@ -90,26 +82,25 @@ function prepared(db: Database.Database): Prepared {
  */
 export function assertAccountsWithinCeiling(db: Database.Database, accountIds: Iterable<number>): void {
   const ids = [...new Set(accountIds)];
-  if (ids.length === 0) return;
-  const bad = prepared(db).accounts.get({ ids: JSON.stringify(ids), max: MAX }) as
-    | { accountNo: string; currency: string; balance: bigint; openItems: bigint; unallocated: bigint }
-    | undefined;
-  if (!bad) return;
-  const [what, value] = !withinCeiling(bad.unallocated)
-    ? ['unallocated credit', bad.unallocated]
-    : !withinCeiling(bad.balance)
-      ? ['balance', bad.balance]
-      : ['open items', bad.openItems];
-  assertWithinCeiling(value, `account ${bad.accountNo}: its ${what} (${bad.currency})`);
+  if (ids.length > 0) refuseAccount(driverGet(db, accountBeyondQuery('sqlite', ids, MAX)));
+}
+
+/** assertAccountsWithinCeiling in a port transaction. */
+export async function assertAccountsWithinCeilingIn(tx: Tx, accountIds: Iterable<number>): Promise<void> {
+  const ids = [...new Set(accountIds)];
+  if (ids.length > 0) refuseAccount(await tx.get(accountBeyondQuery(tx.dialect, ids, MAX)));
 }
 
 /** Refuses (conflict `amount-ceiling`) when the suspense account now holds more than the ceiling in a currency. */
 export function assertSuspenseWithinCeiling(db: Database.Database, currencies: Iterable<string>): void {
   const list = [...new Set(currencies)];
-  if (list.length === 0) return;
-  const bad = prepared(db).suspense.get({ ids: JSON.stringify(list), max: MAX }) as
-    { currency: string; held: bigint } | undefined;
-  if (bad) assertWithinCeiling(bad.held, `the payment suspense account's holdings in ${bad.currency}`);
+  if (list.length > 0) refuseSuspense(driverGet(db, suspenseBeyondQuery('sqlite', list, MAX)));
+}
+
+/** assertSuspenseWithinCeiling in a port transaction. */
+export async function assertSuspenseWithinCeilingIn(tx: Tx, currencies: Iterable<string>): Promise<void> {
+  const list = [...new Set(currencies)];
+  if (list.length > 0) refuseSuspense(await tx.get(suspenseBeyondQuery(tx.dialect, list, MAX)));
 }
 
 /**

@@ -6,7 +6,7 @@ import {
   type ReasonCodeRecord,
 } from '../../db/repos/reason-codes';
 import type { Tx } from '../../db/storage/port';
-import { sqliteQuery } from '../../db/storage/sqlite';
+import { driverGet } from '../../db/storage/sqlite';
 import { invalidFields, notFound } from './errors';
 
 /** Domain ids of the reason-code lists (DOMAIN.md §3.9; 17–20 are Paydesk's own). */
@@ -58,8 +58,7 @@ export function findReasonCode(
   domainId: number,
   id: number,
 ): ReasonCodeRow | undefined {
-  const q = sqliteQuery(reasonCodeQuery(domainId, id));
-  const r = db.prepare(q.sql).get(...q.params) as ReasonCodeRecord | undefined;
+  const r = driverGet<ReasonCodeRecord>(db, reasonCodeQuery(domainId, id));
   return r && { ...r, active: r.active === 1 };
 }
 
@@ -93,8 +92,7 @@ export function requireReasonCode(
   id: number,
   field = 'reasonCode',
 ): ReasonCodeRow {
-  const q = sqliteQuery(domainNameQuery(domainId));
-  const domain = db.prepare(q.sql).get(...q.params) as { name: string } | undefined;
+  const domain = driverGet<{ name: string }>(db, domainNameQuery(domainId));
   return activeCode(findReasonCode(db, domainId, id), domain?.name, domainId, id, field);
 }
 

@@ -1,45 +1,18 @@
 import type Database from 'better-sqlite3';
-import type { Minor } from '../../src-shared/money';
-import { assertAccountsWithinCeiling, MAX_MINOR } from './ceiling';
+import {
+  balanceAddQuery,
+  insertJournal,
+  journalInsertQuery,
+  journalLineInsertQuery,
+  type GlAccount,
+  type JournalLine,
+  type JournalPosting,
+} from '../../db/repos/journals';
+import type { Tx } from '../../db/storage/port';
+import { driverGet, driverRun } from '../../db/storage/sqlite';
+import { assertAccountsWithinCeiling, assertAccountsWithinCeilingIn, MAX_MINOR } from './ceiling';
 
-/** Ledger sides a journal line can hit. AR lines carry the customer account. */
-export type GlAccount =
-  'AR' | 'CASH' | 'REVENUE' | 'SUSPENSE' | 'UNALLOCATABLE' | 'REFUND_CLEARING' | 'FEES' | 'FX';
-
-/** One journal line: positive debits, negative credits. */
-export type JournalLine = { gl: GlAccount; accountId: number | null; amountMinor: Minor; currency: string };
-
-/** A journal to post. */
-export type JournalPosting = {
-  kind: string;
-  at: string;
-  effectiveDate: string;
-  idemKey: string | null;
-  auditId: number;
-  reasonCode?: number | null;
-  glId?: number | null;
-  lines: JournalLine[];
-};
-
-type Prepared = { journal: Database.Statement; line: Database.Statement; balance: Database.Statement };
-const cache = new WeakMap<Database.Database, Prepared>();
-
-function prepared(sqlite: Database.Database): Prepared {
-  let p = cache.get(sqlite);
-  if (!p) {
-    p = {
-      journal: sqlite.prepare(
-        `INSERT INTO journals (kind, at, effective_date, idem_key, audit_id, reason_code, gl_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      line: sqlite.prepare(
-        `INSERT INTO journal_lines (journal_id, gl_account, account_id, amount_minor, currency) VALUES (?, ?, ?, ?, ?)`,
-      ),
-      balance: sqlite.prepare(`UPDATE accounts SET balance_minor = balance_minor + ? WHERE id = ?`),
-    };
-    cache.set(sqlite, p);
-  }
-  return p;
-}
+export type { GlAccount, JournalLine, JournalPosting };
 
 /**
  * Throws unless every amount is a whole number of minor units within the ceiling (±(2^53 − 1)) and the
@@ -61,31 +34,30 @@ export function assertBalanced(lines: readonly JournalLine[]): void {
  * Posts a balanced journal (inside the caller's transaction) and keeps the cached AR balance of every
  * customer account it touches in step, in exact integer arithmetic. Refuses (conflict `amount-ceiling`) a
  * journal that leaves a touched account's balance, open items or unallocated credit beyond the ceiling.
- * Returns the journal id.
+ * Returns the journal id. Through the driver; postJournalIn is the same posting in a port transaction.
  */
 export function postJournal(sqlite: Database.Database, posting: JournalPosting): number {
   assertBalanced(posting.lines);
-  const p = prepared(sqlite);
-  const id = Number(
-    p.journal.run(
-      posting.kind,
-      posting.at,
-      posting.effectiveDate,
-      posting.idemKey,
-      posting.auditId,
-      posting.reasonCode ?? null,
-      posting.glId ?? null,
-    ).lastInsertRowid,
-  );
+  const id = driverGet<{ id: number }>(sqlite, journalInsertQuery(posting))!.id;
   const touched: number[] = [];
   for (const l of posting.lines) {
-    p.line.run(id, l.gl, l.accountId, l.amountMinor, l.currency);
+    driverRun(sqlite, journalLineInsertQuery(id, l));
     if (l.gl === 'AR' && l.accountId !== null) {
-      // A bigint binds as an SQLite integer: the addition is exact (a number would bind as a double).
-      p.balance.run(BigInt(l.amountMinor), l.accountId);
+      driverRun(sqlite, balanceAddQuery(l.accountId, l.amountMinor));
       touched.push(l.accountId);
     }
   }
   assertAccountsWithinCeiling(sqlite, touched);
+  return id;
+}
+
+/** postJournal in a port transaction (SQLite or PostgreSQL): the same checks, the same rows. */
+export async function postJournalIn(tx: Tx, posting: JournalPosting): Promise<number> {
+  assertBalanced(posting.lines);
+  const id = await insertJournal(tx, posting);
+  await assertAccountsWithinCeilingIn(
+    tx,
+    posting.lines.filter((l) => l.gl === 'AR' && l.accountId !== null).map((l) => l.accountId!),
+  );
   return id;
 }

@@ -1,9 +1,20 @@
 import type Database from 'better-sqlite3';
 import { ACTIVE_SUSPENSE_STATES, type SuspenseState } from '../../src-shared/dto/suspense';
+import { appendAudit } from '../../db/repos/audit';
+import {
+  queueStateQuery,
+  reversalInsertQuery,
+  SUSPENSE_ACCOUNT_QUERY,
+  suspendedInsertQuery,
+  suspendedQueueQuery,
+  type NewSuspended,
+} from '../../db/repos/journals';
+import type { Tx } from '../../db/storage/port';
+import { driverGet, driverRun } from '../../db/storage/sqlite';
 import { writeAudit, type AuditEntry } from './audit';
-import { assertSuspenseWithinCeiling } from './ceiling';
-import { postJournal, type JournalPosting } from './journal';
-import { foldTally } from './suspense-tally';
+import { assertSuspenseWithinCeiling, assertSuspenseWithinCeilingIn } from './ceiling';
+import { postJournal, postJournalIn, type JournalPosting } from './journal';
+import { foldTally, foldTallyIn } from './suspense-tally';
 
 /** A move's journal: everything but the time and the audit row, which the move supplies. */
 export type MoveJournal = Omit<JournalPosting, 'at' | 'auditId'>;
@@ -21,6 +32,11 @@ export type SuspenseMove = {
   /** Suspense queue rows that change state with the move. */
   queue?: readonly { paymentId: number; state: SuspenseState }[];
 };
+
+/** The currencies in which a move changes what the suspense account holds. */
+function suspenseCurrencies(move: SuspenseMove): string[] {
+  return move.journal.lines.filter((l) => l.gl === 'SUSPENSE').map((l) => l.currency);
+}
 
 /** What a move posted: its audit row and its journal. */
 export type PostedMove = { auditId: number; journalId: number };
@@ -46,13 +62,39 @@ export function suspenseMove<T>(
     writeReversal(db, r.paymentId, r.reasonCode, journalId, move.at, move.operatorId);
   for (const q of move.queue ?? []) setQueueState(db, q.paymentId, q.state, move.at);
   const out = then({ auditId, journalId });
-  assertSuspenseWithinCeiling(
-    db,
-    move.journal.lines.filter((l) => l.gl === 'SUSPENSE').map((l) => l.currency),
-  );
+  assertSuspenseWithinCeiling(db, suspenseCurrencies(move));
   foldTally(db, move.at.slice(0, 10));
   return out;
 }
+
+/** suspenseMove in a port transaction (SQLite or PostgreSQL): the same rows in the same order. */
+export async function suspenseMoveIn<T>(
+  tx: Tx,
+  move: SuspenseMove,
+  then: (posted: PostedMove) => Promise<T>,
+): Promise<T> {
+  const auditId =
+    'auditId' in move.audit
+      ? move.audit.auditId
+      : await appendAudit(tx, { ...move.audit, at: move.at, operatorId: move.operatorId, entity: 'payment' });
+  const journalId = await postJournalIn(tx, { ...move.journal, at: move.at, auditId });
+  for (const r of move.reversed ?? [])
+    await writeReversalIn(tx, { ...r, journalId, at: move.at, operatorId: move.operatorId });
+  for (const q of move.queue ?? []) await setQueueStateIn(tx, q.paymentId, q.state, move.at);
+  const out = await then({ auditId, journalId });
+  await assertSuspenseWithinCeilingIn(tx, suspenseCurrencies(move));
+  await foldTallyIn(tx, move.at.slice(0, 10));
+  return out;
+}
+
+/** One reversal row to write. */
+type Reversal = {
+  paymentId: number;
+  reasonCode: number;
+  journalId: number;
+  at: string;
+  operatorId: number | null;
+};
 
 /** Writes the reversal row of a payment leaving (or being reversed) with a journal. */
 export function writeReversal(
@@ -63,13 +105,22 @@ export function writeReversal(
   at: string,
   operatorId: number | null,
 ): number {
-  return Number(
-    db
-      .prepare(
-        `INSERT INTO reversals (payment_id, reason_code, journal_id, created_at, operator_id) VALUES (?, ?, ?, ?, ?)`,
-      )
-      .run(paymentId, reasonCode, journalId, at, operatorId).lastInsertRowid,
-  );
+  return driverGet<{ id: number }>(
+    db,
+    reversalInsertQuery({ paymentId, reasonCode, journalId, at, operatorId }),
+  )!.id;
+}
+
+/** writeReversal in a port transaction. */
+export async function writeReversalIn(tx: Tx, r: Reversal): Promise<number> {
+  const row = await tx.get<{ id: number }>(reversalInsertQuery(r));
+  if (!row) throw new Error('the reversal row was not written');
+  return row.id;
+}
+
+/** When a queue row in `state` closed: now for a closed state, null while active. */
+function closedAt(state: SuspenseState, at: string): string | null {
+  return (ACTIVE_SUSPENSE_STATES as readonly string[]).includes(state) ? null : at;
 }
 
 /** Moves a suspense queue row to a new state (closed states get their closing time). */
@@ -79,39 +130,20 @@ export function setQueueState(
   state: SuspenseState,
   at: string,
 ): void {
-  const closed = (ACTIVE_SUSPENSE_STATES as readonly string[]).includes(state) ? null : at;
-  db.prepare(`UPDATE suspense_queue SET state = ?, closed_at = ?, updated_at = ? WHERE payment_id = ?`).run(
-    state,
-    closed,
-    at,
-    paymentId,
-  );
+  driverRun(db, queueStateQuery(paymentId, state, closedAt(state, at), at));
 }
 
-/** A new payment to put into suspense (a remainder, a recycled payment or a replacement after an edit). */
-export type NewSuspended = {
-  kind: 'suspended' | 'recycled';
-  status: number;
-  reasonCode: number;
-  amountMinor: number;
-  currency: string;
-  effectiveDate: string;
-  payType: number;
-  channelId: number;
-  externalRef: string | null;
-  billNo: string | null;
-  accountHint: string | null;
-  actionOwner: number | null;
-  payerName: string | null;
-  batchId: number | null;
-  parentPaymentId: number;
-  sourceKey: string;
-  journalId: number;
-  /** Queue fields: the case, the state, and when the money entered suspense (for aging). */
-  rootId: number;
-  state: SuspenseState;
-  enteredOn: string;
-};
+/** setQueueState in a port transaction. */
+export async function setQueueStateIn(
+  tx: Tx,
+  paymentId: number,
+  state: SuspenseState,
+  at: string,
+): Promise<void> {
+  await tx.run(queueStateQuery(paymentId, state, closedAt(state, at), at));
+}
+
+export type { NewSuspended };
 
 /** Inserts a payment into the suspense account; the insert trigger adds its queue row, completed here. */
 export function insertSuspended(
@@ -120,41 +152,23 @@ export function insertSuspended(
   at: string,
   operatorId: number | null,
 ): number {
-  const suspenseId = (db.prepare('SELECT id FROM accounts WHERE is_suspense = 1').get() as { id: number }).id;
-  const id = Number(
-    db
-      .prepare(
-        `INSERT INTO payments (kind, account_id, pay_type, channel_id, status, reason_code, amount_minor, currency, account_amount_minor,
-           rate_ppm, effective_date, external_ref, bill_no, account_hint, action_owner, payer_name, batch_id, source_key,
-           parent_payment_id, journal_id, created_at, operator_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1000000, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        n.kind,
-        suspenseId,
-        n.payType,
-        n.channelId,
-        n.status,
-        n.reasonCode,
-        n.amountMinor,
-        n.currency,
-        n.amountMinor,
-        n.effectiveDate,
-        n.externalRef,
-        n.billNo,
-        n.accountHint,
-        n.actionOwner,
-        n.payerName,
-        n.batchId,
-        n.sourceKey,
-        n.parentPaymentId,
-        n.journalId,
-        at,
-        operatorId,
-      ).lastInsertRowid,
-  );
-  db.prepare(
-    `UPDATE suspense_queue SET root_id = ?, state = ?, entered_on = ?, action_owner = ? WHERE payment_id = ?`,
-  ).run(n.rootId, n.state, n.enteredOn, n.actionOwner, id);
+  const suspenseId = driverGet<{ id: number }>(db, SUSPENSE_ACCOUNT_QUERY)!.id;
+  const id = driverGet<{ id: number }>(db, suspendedInsertQuery(n, suspenseId, at, operatorId))!.id;
+  driverRun(db, suspendedQueueQuery(n, id));
   return id;
+}
+
+/** insertSuspended in a port transaction. */
+export async function insertSuspendedIn(
+  tx: Tx,
+  n: NewSuspended,
+  at: string,
+  operatorId: number | null,
+): Promise<number> {
+  const suspense = await tx.get<{ id: number }>(SUSPENSE_ACCOUNT_QUERY);
+  if (!suspense) throw new Error('the ledger has no payment suspense account');
+  const row = await tx.get<{ id: number }>(suspendedInsertQuery(n, suspense.id, at, operatorId));
+  if (!row) throw new Error('the suspended payment was not written');
+  await tx.run(suspendedQueueQuery(n, row.id));
+  return row.id;
 }

@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import { journalInsertQuery, journalLineInsertQuery, SUSPENSE_ACCOUNT_QUERY } from '../../db/repos/journals';
+import { driverGet, driverRun } from '../../db/storage/sqlite';
 import { crashPoint } from './crash-point';
 import { assertSuspenseWithinCeiling, toMinor } from './ceiling';
 import { assertBalanced, type JournalLine } from './journal';
@@ -21,7 +23,7 @@ export type SuspendedPaymentRow = {
 
 /** The id of the single payment suspense account. */
 export function suspenseAccountId(db: Database.Database): number {
-  return (db.prepare('SELECT id FROM accounts WHERE is_suspense = 1').get() as { id: number }).id;
+  return driverGet<{ id: number }>(db, SUSPENSE_ACCOUNT_QUERY)!.id;
 }
 
 /** Posts suspended payments chunk by chunk under one journal; the journal's lines are written by `finish`. */
@@ -56,13 +58,10 @@ export function suspendedPoster(
     rows.map((r) => {
       if (exists.get(r.sourceKey)) return null;
       suspenseId ??= suspenseAccountId(db);
-      journalId ??= Number(
-        db
-          .prepare(
-            `INSERT INTO journals (kind, at, effective_date, idem_key, audit_id) VALUES (?, ?, ?, ?, ?)`,
-          )
-          .run('suspense_in', at, journal.effectiveDate, journal.idemKey, journal.auditId).lastInsertRowid,
-      );
+      journalId ??= driverGet<{ id: number }>(
+        db,
+        journalInsertQuery({ kind: 'suspense_in', at, ...journal, lines: [] }),
+      )!.id;
       const info = ins.run(
         suspenseId,
         r.payType,
@@ -96,10 +95,7 @@ export function suspendedPoster(
       lines.push({ gl: 'SUSPENSE', accountId: null, amountMinor: -amountMinor, currency });
     }
     assertBalanced(lines);
-    const line = db.prepare(
-      `INSERT INTO journal_lines (journal_id, gl_account, account_id, amount_minor, currency) VALUES (?, ?, ?, ?, ?)`,
-    );
-    for (const l of lines) line.run(journalId, l.gl, l.accountId, l.amountMinor, l.currency);
+    for (const l of lines) driverRun(db, journalLineInsertQuery(journalId, l));
     // Suspense may never hold more than the money ceiling in a currency (ledger/ceiling.ts).
     assertSuspenseWithinCeiling(db, totals.keys());
   };

@@ -1,4 +1,7 @@
 import type Database from 'better-sqlite3';
+import { tallyFoldDueQuery, tallyFoldQueries } from '../../db/repos/journals';
+import type { Tx } from '../../db/storage/port';
+import { driverGet, driverRun } from '../../db/storage/sqlite';
 
 /** The date `days` before `today` (yyyy-MM-dd). */
 export function daysBefore(today: string, days: number): string {
@@ -7,8 +10,8 @@ export function daysBefore(today: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** The entry date older days of the tally are folded into (always in the oldest age bucket). */
-const FOLDED_DAY = '0000-01-01';
+/** Days of the tally older than every age-bucket boundary are folded into one row per group. */
+const FOLD_AFTER_DAYS = 100;
 
 /**
  * Folds tally rows of days older than every age-bucket boundary into one row per group, so the tally stays a
@@ -17,20 +20,16 @@ const FOLDED_DAY = '0000-01-01';
  * when money moves, and a search that wrote would wait for the lock behind every job.
  */
 export function foldTally(db: Database.Database, today: string): void {
-  const before = daysBefore(today, 100);
-  const due = db
-    .prepare('SELECT 1 FROM suspense_tally WHERE entered_on > ? AND entered_on < ? LIMIT 1')
-    .get(FOLDED_DAY, before);
-  if (!due) return;
+  const before = daysBefore(today, FOLD_AFTER_DAYS);
+  if (!driverGet(db, tallyFoldDueQuery(before))) return;
   db.transaction(() => {
-    db.prepare(
-      `INSERT INTO suspense_tally (state, currency, owner, reason_code, entered_on, count, amount_minor)
-       SELECT state, currency, owner, reason_code, ?, sum(count), sum(amount_minor) FROM suspense_tally
-       WHERE entered_on > ? AND entered_on < ? GROUP BY 1, 2, 3, 4 HAVING true
-       ON CONFLICT (state, currency, owner, reason_code, entered_on)
-       DO UPDATE SET count = count + excluded.count, amount_minor = amount_minor + excluded.amount_minor`,
-    ).run(FOLDED_DAY, FOLDED_DAY, before);
-    db.prepare('DELETE FROM suspense_tally WHERE entered_on > ? AND entered_on < ?').run(FOLDED_DAY, before);
-    db.prepare('DELETE FROM suspense_tally WHERE count = 0 AND amount_minor = 0').run();
+    for (const q of tallyFoldQueries(before)) driverRun(db, q);
   })();
+}
+
+/** foldTally in a port transaction (the move's own). */
+export async function foldTallyIn(tx: Tx, today: string): Promise<void> {
+  const before = daysBefore(today, FOLD_AFTER_DAYS);
+  if (!(await tx.get(tallyFoldDueQuery(before)))) return;
+  for (const q of tallyFoldQueries(before)) await tx.run(q);
 }

@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import { appendAudit } from '../../../db/repos/audit';
 import {
   appendCaseEvent,
@@ -8,20 +7,17 @@ import {
 } from '../../../db/repos/suspense-case';
 import type { Storage } from '../../../db/storage/port';
 import type { SuspenseMoveDto } from '../../../src-shared/dto/suspense';
-import { REASON_DOMAIN, requireReasonCode, requireReasonCodeIn } from '../../ledger/codes';
+import { REASON_DOMAIN, requireReasonCodeIn } from '../../ledger/codes';
 import { conflict } from '../../ledger/errors';
-import { insertSuspended, suspenseMove, type SuspenseMove } from '../../ledger/suspense-move';
+import { insertSuspendedIn, suspenseMoveIn, type SuspenseMove } from '../../ledger/suspense-move';
 import {
   casePaymentIn,
-  caseRoot,
   dayOf,
   externalRule,
   GL_RECYCLE,
-  loadCasePayment,
   propertyRule,
   refuse,
   SUSPENSE_JOURNAL,
-  writeEvent,
 } from './case';
 
 /**
@@ -124,104 +120,109 @@ export function addNote(
 /**
  * Changes the suspense reason of suspended payments the way G9 describes: each is reversed out of suspense and
  * a new suspended payment with the new reason takes its place (same case, amount, owner and entry date), in one
- * balanced journal per payment.
+ * balanced journal per payment. Serializable, as an assignment: two analysts changing the same payment at once
+ * take turns, and the second finds it replaced.
  */
 export function changeReason(
-  db: Database.Database,
+  storage: Storage,
   input: { paymentIds: number[]; reasonCode: number },
   now: Date,
   operatorId: number | null,
-): SuspenseMoveDto {
-  return db.transaction((): SuspenseMoveDto => {
-    requireReasonCode(db, REASON_DOMAIN.suspense, input.reasonCode);
-    const at = now.toISOString();
-    const ids = [...new Set(input.paymentIds)];
-    const payments = ids.map((id) => loadCasePayment(db, id));
-    for (const p of payments) {
-      refuse(externalRule(p));
-      refuse(propertyRule(p));
-    }
-    const out: SuspenseMoveDto = {
-      action: 'change-reason',
-      paymentIds: ids,
-      posted: [],
-      suspended: [],
-      reversed: [],
-      journalId: null,
-    };
-    for (const p of payments) {
-      if (p.reasonCode === input.reasonCode) continue;
-      const rootId = p.rootId ?? caseRoot(db, p.id);
-      const move: SuspenseMove = {
-        at,
-        operatorId,
-        audit: {
-          action: 'suspense.change-reason',
-          entityId: String(p.id),
-          before: { reasonCode: p.reasonCode },
-          after: { reasonCode: input.reasonCode },
-          reasonCode: input.reasonCode,
-        },
-        journal: {
-          kind: SUSPENSE_JOURNAL.edit,
-          effectiveDate: dayOf(now),
-          idemKey: `suspense:edit:${p.id}`,
-          reasonCode: input.reasonCode,
-          glId: GL_RECYCLE,
-          lines: [
-            { gl: 'SUSPENSE', accountId: null, amountMinor: p.amountMinor, currency: p.currency },
-            { gl: 'SUSPENSE', accountId: null, amountMinor: -p.amountMinor, currency: p.currency },
-          ],
-        },
-        reversed: [{ paymentId: p.id, reasonCode: input.reasonCode }],
-        queue: [{ paymentId: p.id, state: 'replaced' }],
+): Promise<SuspenseMoveDto> {
+  return storage.transaction(
+    async (tx): Promise<SuspenseMoveDto> => {
+      await requireReasonCodeIn(tx, REASON_DOMAIN.suspense, input.reasonCode);
+      const at = now.toISOString();
+      const ids = [...new Set(input.paymentIds)];
+      const payments: CasePayment[] = [];
+      for (const id of ids) payments.push(await casePaymentIn(tx, id));
+      for (const p of payments) {
+        refuse(externalRule(p));
+        refuse(propertyRule(p));
+      }
+      const out: SuspenseMoveDto = {
+        action: 'change-reason',
+        paymentIds: ids,
+        posted: [],
+        suspended: [],
+        reversed: [],
+        journalId: null,
       };
-      const { auditId, journalId, newId } = suspenseMove(db, move, (posted) => ({
-        ...posted,
-        newId: insertSuspended(
-          db,
-          {
-            kind: p.kind === 'recycled' ? 'recycled' : 'suspended',
-            status: p.status,
-            reasonCode: input.reasonCode,
-            amountMinor: p.amountMinor,
-            currency: p.currency,
-            effectiveDate: p.effectiveDate,
-            payType: p.payType,
-            channelId: p.channelId,
-            externalRef: p.externalRef,
-            billNo: p.billNo,
-            accountHint: p.accountHint,
-            actionOwner: p.actionOwner,
-            payerName: p.payerName,
-            batchId: p.batchId,
-            parentPaymentId: p.id,
-            sourceKey: `suspense:edit:${p.id}`,
-            journalId: posted.journalId,
-            rootId,
-            state: p.state ?? 'suspended',
-            enteredOn: p.enteredOn ?? dayOf(now),
-          },
+      for (const p of payments) {
+        if (p.reasonCode === input.reasonCode) continue;
+        const rootId = p.rootId ?? (await caseRootOf(tx, p.id));
+        const move: SuspenseMove = {
           at,
           operatorId,
-        ),
-      }));
-      writeEvent(db, {
-        rootId,
-        paymentId: p.id,
-        at,
-        operatorId,
-        action: 'reason',
-        reasonCode: input.reasonCode,
-        amountMinor: p.amountMinor,
-        currency: p.currency,
-        detail: { from: p.reasonCode, to: input.reasonCode, newPaymentId: newId },
-        auditId,
-      });
-      out.reversed.push(p.id);
-      out.suspended.push({ paymentId: newId, amountMinor: p.amountMinor, currency: p.currency });
-      out.journalId = journalId;
-    }
-    return out;
-  })();
+          audit: {
+            action: 'suspense.change-reason',
+            entityId: String(p.id),
+            before: { reasonCode: p.reasonCode },
+            after: { reasonCode: input.reasonCode },
+            reasonCode: input.reasonCode,
+          },
+          journal: {
+            kind: SUSPENSE_JOURNAL.edit,
+            effectiveDate: dayOf(now),
+            idemKey: `suspense:edit:${p.id}`,
+            reasonCode: input.reasonCode,
+            glId: GL_RECYCLE,
+            lines: [
+              { gl: 'SUSPENSE', accountId: null, amountMinor: p.amountMinor, currency: p.currency },
+              { gl: 'SUSPENSE', accountId: null, amountMinor: -p.amountMinor, currency: p.currency },
+            ],
+          },
+          reversed: [{ paymentId: p.id, reasonCode: input.reasonCode }],
+          queue: [{ paymentId: p.id, state: 'replaced' }],
+        };
+        const { auditId, journalId, newId } = await suspenseMoveIn(tx, move, async (posted) => ({
+          ...posted,
+          newId: await insertSuspendedIn(
+            tx,
+            {
+              kind: p.kind === 'recycled' ? 'recycled' : 'suspended',
+              status: p.status,
+              reasonCode: input.reasonCode,
+              amountMinor: p.amountMinor,
+              currency: p.currency,
+              effectiveDate: p.effectiveDate,
+              payType: p.payType,
+              channelId: p.channelId,
+              externalRef: p.externalRef,
+              billNo: p.billNo,
+              accountHint: p.accountHint,
+              actionOwner: p.actionOwner,
+              payerName: p.payerName,
+              batchId: p.batchId,
+              parentPaymentId: p.id,
+              sourceKey: `suspense:edit:${p.id}`,
+              journalId: posted.journalId,
+              rootId,
+              state: p.state ?? 'suspended',
+              enteredOn: p.enteredOn ?? dayOf(now),
+            },
+            at,
+            operatorId,
+          ),
+        }));
+        await appendCaseEvent(tx, {
+          rootId,
+          paymentId: p.id,
+          at,
+          operatorId,
+          action: 'reason',
+          reasonCode: input.reasonCode,
+          amountMinor: p.amountMinor,
+          currency: p.currency,
+          detail: { from: p.reasonCode, to: input.reasonCode, newPaymentId: newId },
+          auditId,
+        });
+        out.reversed.push(p.id);
+        out.suspended.push({ paymentId: newId, amountMinor: p.amountMinor, currency: p.currency });
+        out.journalId = journalId;
+      }
+      return out;
+    },
+    { serializable: true },
+  );
 }

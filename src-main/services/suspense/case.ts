@@ -1,5 +1,4 @@
 import type Database from 'better-sqlite3';
-import type { SQL } from 'drizzle-orm';
 import {
   caseEventInsertQuery,
   casePaymentQuery,
@@ -9,7 +8,7 @@ import {
   type CasePayment,
 } from '../../../db/repos/suspense-case';
 import type { Tx } from '../../../db/storage/port';
-import { sqliteQuery } from '../../../db/storage/sqlite';
+import { driverAll, driverGet, driverRun } from '../../../db/storage/sqlite';
 import { ACTIVE_SUSPENSE_STATES } from '../../../src-shared/dto/suspense';
 import { PAY_TYPE } from '../../../src-shared/pay-types';
 import { conflict, notFound } from '../../ledger/errors';
@@ -50,15 +49,9 @@ export const EXTERNAL_PAY_TYPES: ReadonlySet<number> = new Set([
 
 export type { CasePayment };
 
-/** Runs one repository query through the driver (the moves still write through it; see db/repos/suspense-case). */
-function getSync<T>(db: Database.Database, query: SQL): T | undefined {
-  const q = sqliteQuery(query);
-  return db.prepare(q.sql).get(...q.params) as T | undefined;
-}
-
 /** Loads one payment with its reversal and queue state, or throws not_found. */
 export function loadCasePayment(db: Database.Database, paymentId: number): CasePayment {
-  const p = getSync<CasePayment>(db, casePaymentQuery(paymentId));
+  const p = driverGet<CasePayment>(db, casePaymentQuery(paymentId));
   if (!p) throw notFound('payment', String(paymentId));
   return p;
 }
@@ -72,13 +65,12 @@ export async function casePaymentIn(tx: Tx, paymentId: number): Promise<CasePaym
 
 /** Every payment of the case that starts at `rootId` (the root and all its descendants), parents first. */
 export function caseTree(db: Database.Database, rootId: number): CasePayment[] {
-  const q = sqliteQuery(caseTreeQuery(rootId));
-  return db.prepare(q.sql).all(...q.params) as CasePayment[];
+  return driverAll<CasePayment>(db, caseTreeQuery(rootId));
 }
 
 /** The root of the case a payment belongs to (see caseRootQuery). */
 export function caseRoot(db: Database.Database, paymentId: number): number {
-  return getSync<{ r: number }>(db, caseRootQuery(paymentId))?.r ?? paymentId;
+  return driverGet<{ r: number }>(db, caseRootQuery(paymentId))?.r ?? paymentId;
 }
 
 /** True while the payment holds money in the suspense account. */
@@ -172,6 +164,5 @@ export function dayOf(now: Date): string {
 
 /** Writes a timeline event of a case (append-only), through the driver (see appendCaseEvent for the port). */
 export function writeEvent(db: Database.Database, e: CaseEvent): void {
-  const q = sqliteQuery(caseEventInsertQuery(e));
-  db.prepare(q.sql).run(...q.params);
+  driverRun(db, caseEventInsertQuery(e));
 }

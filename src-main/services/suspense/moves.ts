@@ -2,7 +2,14 @@ import type Database from 'better-sqlite3';
 import type { SuspenseMoveDto } from '../../../src-shared/dto/suspense';
 import { formatMinor, parseMinor } from '../../../src-shared/money';
 import { allocatePayment, unwindAllocations } from '../../ledger/allocation';
-import { REASON_DOMAIN, requireReasonCode } from '../../ledger/codes';
+import { appendCaseEvent, caseRootOf } from '../../../db/repos/suspense-case';
+import type { Storage, Tx } from '../../../db/storage/port';
+import {
+  REASON_DOMAIN,
+  requireReasonCode,
+  requireReasonCodeIn,
+  type ReasonCodeRow,
+} from '../../ledger/codes';
 import { AppFailure, conflict, invalidFields, notFound } from '../../ledger/errors';
 import { sumMinor, toMinor } from '../../ledger/ceiling';
 import { type JournalLine } from '../../ledger/journal';
@@ -10,10 +17,12 @@ import { convertOn, exponentOf } from '../../ledger/rates';
 import {
   insertSuspended,
   suspenseMove,
+  suspenseMoveIn,
   type PostedMove,
   type SuspenseMove,
 } from '../../ledger/suspense-move';
 import {
+  casePaymentIn,
   caseRoot,
   caseTree,
   dayOf,
@@ -51,13 +60,23 @@ type ResolvedTarget = {
   ratePpm: number;
 };
 
-/** Checks a reversal reason of domain 16 and that it maps to the G/L ID the move needs. */
-function reversalReason(db: Database.Database, reasonCode: number, glId: number, what: string): void {
-  const code = requireReasonCode(db, REASON_DOMAIN.suspenseReversal, reasonCode);
+/** Refuses a reversal reason (domain 16) that does not map to the G/L ID the move needs. */
+function requireGl(code: ReasonCodeRow, reasonCode: number, glId: number, what: string): void {
   if (code.glId !== glId) {
     const message = `reason ${reasonCode} (${code.label}) maps to G/L ${code.glId ?? 'none'}; ${what} needs a reason with G/L ${glId}`;
     throw invalidFields(message, [{ path: 'reasonCode', message }]);
   }
+}
+
+/** Checks a reversal reason of domain 16 and that it maps to the G/L ID the move needs. */
+function reversalReason(db: Database.Database, reasonCode: number, glId: number, what: string): void {
+  requireGl(requireReasonCode(db, REASON_DOMAIN.suspenseReversal, reasonCode), reasonCode, glId, what);
+}
+
+/** reversalReason in a port transaction. */
+async function reversalReasonIn(tx: Tx, reasonCode: number, glId: number, what: string): Promise<void> {
+  const code = await requireReasonCodeIn(tx, REASON_DOMAIN.suspenseReversal, reasonCode);
+  requireGl(code, reasonCode, glId, what);
 }
 
 /**
@@ -591,64 +610,75 @@ export function recyclePayments(
 /**
  * Removes an active suspended (or recycled) payment from suspense as unallocatable (G/L 112). Irreversible:
  * there is no command that brings it back, and its case can no longer be reversed (G5, G15).
+ * Serializable: two analysts removing the same payment at once take turns, and the second finds it removed.
  */
 export function removeSuspended(
-  db: Database.Database,
+  storage: Storage,
   input: { paymentId: number; reasonCode: number },
   now: Date,
   operatorId: number | null,
-): SuspenseMoveDto {
-  return db.transaction((): SuspenseMoveDto => {
-    reversalReason(db, input.reasonCode, GL_UNALLOCATABLE, 'removal as unallocatable');
-    const s = loadCasePayment(db, input.paymentId);
-    refuse(externalRule(s));
-    if (s.isSuspense === 0)
-      throw conflict(
-        'remove-active-only',
-        `payment ${s.id} is a ${s.kind} payment on account ${s.accountNo}; only the active suspended payment can be removed as unallocatable (recycle it first)`,
-      );
-    if (!isActiveInSuspense(s)) refuse(notInSuspenseRefusal(s));
-    const at = now.toISOString();
-    const rootId = s.rootId ?? caseRoot(db, s.id);
-    const move: SuspenseMove = {
-      at,
-      operatorId,
-      audit: {
-        action: 'suspense.remove',
-        entityId: String(s.id),
-        before: { state: s.state, amountMinor: s.amountMinor },
-        after: { state: 'removed' },
-        reasonCode: input.reasonCode,
-      },
-      journal: {
-        kind: SUSPENSE_JOURNAL.remove,
-        effectiveDate: dayOf(now),
-        idemKey: `suspense:remove:${s.id}`,
-        reasonCode: input.reasonCode,
-        glId: GL_UNALLOCATABLE,
-        lines: [
-          { gl: 'SUSPENSE', accountId: null, amountMinor: s.amountMinor, currency: s.currency },
-          { gl: 'UNALLOCATABLE', accountId: null, amountMinor: -s.amountMinor, currency: s.currency },
-        ],
-      },
-      reversed: [{ paymentId: s.id, reasonCode: input.reasonCode }],
-      queue: [{ paymentId: s.id, state: 'removed' }],
-    };
-    return suspenseMove(db, move, ({ auditId, journalId }): SuspenseMoveDto => {
-      writeEvent(db, {
-        rootId,
-        paymentId: s.id,
+): Promise<SuspenseMoveDto> {
+  return storage.transaction(
+    async (tx): Promise<SuspenseMoveDto> => {
+      await reversalReasonIn(tx, input.reasonCode, GL_UNALLOCATABLE, 'removal as unallocatable');
+      const s = await casePaymentIn(tx, input.paymentId);
+      refuse(externalRule(s));
+      if (s.isSuspense === 0)
+        throw conflict(
+          'remove-active-only',
+          `payment ${s.id} is a ${s.kind} payment on account ${s.accountNo}; only the active suspended payment can be removed as unallocatable (recycle it first)`,
+        );
+      if (!isActiveInSuspense(s)) refuse(notInSuspenseRefusal(s));
+      const at = now.toISOString();
+      const rootId = s.rootId ?? (await caseRootOf(tx, s.id));
+      const move: SuspenseMove = {
         at,
         operatorId,
-        action: 'removed',
-        reasonCode: input.reasonCode,
-        amountMinor: s.amountMinor,
-        currency: s.currency,
-        auditId,
+        audit: {
+          action: 'suspense.remove',
+          entityId: String(s.id),
+          before: { state: s.state, amountMinor: s.amountMinor },
+          after: { state: 'removed' },
+          reasonCode: input.reasonCode,
+        },
+        journal: {
+          kind: SUSPENSE_JOURNAL.remove,
+          effectiveDate: dayOf(now),
+          idemKey: `suspense:remove:${s.id}`,
+          reasonCode: input.reasonCode,
+          glId: GL_UNALLOCATABLE,
+          lines: [
+            { gl: 'SUSPENSE', accountId: null, amountMinor: s.amountMinor, currency: s.currency },
+            { gl: 'UNALLOCATABLE', accountId: null, amountMinor: -s.amountMinor, currency: s.currency },
+          ],
+        },
+        reversed: [{ paymentId: s.id, reasonCode: input.reasonCode }],
+        queue: [{ paymentId: s.id, state: 'removed' }],
+      };
+      return suspenseMoveIn(tx, move, async ({ auditId, journalId }): Promise<SuspenseMoveDto> => {
+        await appendCaseEvent(tx, {
+          rootId,
+          paymentId: s.id,
+          at,
+          operatorId,
+          action: 'removed',
+          reasonCode: input.reasonCode,
+          amountMinor: s.amountMinor,
+          currency: s.currency,
+          auditId,
+        });
+        return {
+          action: 'remove',
+          paymentIds: [s.id],
+          posted: [],
+          suspended: [],
+          reversed: [s.id],
+          journalId,
+        };
       });
-      return { action: 'remove', paymentIds: [s.id], posted: [], suspended: [], reversed: [s.id], journalId };
-    });
-  })();
+    },
+    { serializable: true },
+  );
 }
 
 /** Why the case of `root` cannot be reversed because part of it was removed as unallocatable (G5, G15). */
