@@ -23,7 +23,8 @@ export type Tx = {
 export type TxOptions = {
   /**
    * Serializable isolation, retried from the start when the database aborts it for a conflicting concurrent
-   * transaction (PostgreSQL 40001/40P01). SQLite transactions are always serial (BEGIN IMMEDIATE, one writer).
+   * transaction (PostgreSQL 40001/40P01, and a unique violation that escapes it, 23505: a concurrent insert of the
+   * same key; caught and turned into a refusal inside, it is not retried). SQLite transactions are always serial (BEGIN IMMEDIATE, one writer).
    */
   serializable?: boolean;
   /**

@@ -20,8 +20,14 @@ const types: pg.CustomTypesConfig = {
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
 
-/** Serialization failures and deadlocks: the transaction may succeed when run again from the start. */
-const RETRYABLE = new Set(['40001', '40P01']);
+/**
+ * Serialization failures and deadlocks, and in a serializable transaction a unique violation that escaped it: the
+ * transaction may succeed when run again from the start. PostgreSQL reports a key a concurrent transaction
+ * inserted as 23505, not 40001, unless this one read that key first (two analysts removing one payment read the
+ * payment, not its journal's idempotency key), so its manual advises retrying 23505 as well. A key that was
+ * there before refuses again on every attempt and is thrown after the last.
+ */
+const RETRYABLE = new Set(['40001', '40P01', '23505']);
 const MAX_ATTEMPTS = 8;
 
 function mapError(err: unknown): unknown {

@@ -1,0 +1,406 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Storage } from '../../db/storage/port';
+import type { App } from '../../src-main/app-context';
+import { postJournalIn } from '../../src-main/ledger/journal';
+import { insertSuspendedIn, suspenseMoveIn } from '../../src-main/ledger/suspense-move';
+import { changeReason } from '../../src-main/services/suspense/annotate';
+import { suspenseDetail } from '../../src-main/services/suspense/detail';
+import { removeSuspended } from '../../src-main/services/suspense/moves';
+import { casePaymentIn } from '../../src-main/services/suspense/case';
+import { searchSuspense } from '../../src-main/services/suspense/search';
+import { commandInputs } from '../../src-shared/api/inputs';
+import { ledgerOnBoth, type LedgerOnBoth } from '../helpers/copy-to-postgres';
+import { STORAGES } from '../helpers/storages';
+import { dispatchConfirmed } from '../helpers/confirm';
+import type { ReportScenario } from '../helpers/reports-scenario';
+import { value } from '../helpers/suspense';
+import { buildTimelineScenario } from '../helpers/timeline-scenario';
+import type { BatchDto } from '../../src-shared/dto/batches';
+
+// Issue #17: the posting core (journals, balances, ceilings, reversal rows, queue states, suspended payments,
+// tally folding) runs through the storage port, and the suspense moves that post no customer account (removal as
+// unallocatable, a reason change) run on it. On a worked ledger copied to PostgreSQL both databases must post the
+// same rows, refuse the same way, keep the same tally, and never post a move twice when analysts race.
+
+const MAX = Number.MAX_SAFE_INTEGER;
+const parse = (input: Record<string, unknown>) => commandInputs['suspense:search'].parse(input);
+
+const failure = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => 'no refusal',
+    (e: unknown) => (e as { error?: unknown }).error ?? e,
+  );
+
+/** The timeline scenario with more payments in suspense: lockbox lines for accounts nobody has, USD and EUR. */
+async function scenarioWithQueue(): Promise<ReportScenario> {
+  const scenario = await buildTimelineScenario();
+  const app = scenario.open('2026-11-23T08:00:00Z');
+  try {
+    for (const [currency, n] of [
+      ['USD', 6],
+      ['EUR', 3],
+    ] as const) {
+      const b = await value<BatchDto>(
+        app.dispatch('batches:create', {
+          batchType: 'payment',
+          payType: 10012,
+          currency,
+          lockboxNo: `PG-${currency}`,
+        }),
+      );
+      const entries = Array.from({ length: n }, (_, i) => ({
+        accountNo: `NOBODY-${currency}-${i}`,
+        amount: `${i + 1}1.25`,
+      }));
+      await value(app.dispatch('batches:save-entries', { batchId: b.id, entries }));
+      await value(app.dispatch('batches:validate', { batchId: b.id }));
+      await value(dispatchConfirmed(app, 'batches:submit', { batchId: b.id }));
+    }
+  } finally {
+    app.close();
+  }
+  return scenario;
+}
+
+/** What the moves write, read back the same way on both databases (rows after the scenario's own). */
+async function written(storage: Storage, after: { journal: number; payment: number; audit: number }) {
+  return storage.transaction(
+    async (tx) => ({
+      journals: await tx.all(
+        sql`SELECT id, kind, at, effective_date AS "effectiveDate", idem_key AS "idemKey", reason_code AS "reasonCode",
+              gl_id AS "glId" FROM journals WHERE id > ${after.journal} ORDER BY id`,
+      ),
+      lines: await tx.all(
+        sql`SELECT journal_id AS "journalId", gl_account AS gl, account_id AS "accountId", amount_minor AS amount, currency
+            FROM journal_lines WHERE journal_id > ${after.journal} ORDER BY id`,
+      ),
+      reversals: await tx.all(
+        sql`SELECT payment_id AS "paymentId", reason_code AS "reasonCode", journal_id AS "journalId"
+            FROM reversals WHERE journal_id > ${after.journal} ORDER BY id`,
+      ),
+      payments: await tx.all(
+        sql`SELECT id, kind, account_id AS "accountId", status, reason_code AS "reasonCode", amount_minor AS amount,
+              currency, parent_payment_id AS parent, source_key AS "sourceKey", journal_id AS "journalId",
+              action_owner AS owner FROM payments WHERE id > ${after.payment} ORDER BY id`,
+      ),
+      queue: await tx.all(
+        sql`SELECT payment_id AS "paymentId", root_id AS "rootId", state, reason_code AS "reasonCode", amount_minor AS amount,
+              entered_on AS "enteredOn", closed_at AS "closedAt", action_owner AS owner FROM suspense_queue ORDER BY payment_id`,
+      ),
+      tally: await tx.all(
+        sql`SELECT state, currency, owner, reason_code AS "reasonCode", entered_on AS "enteredOn", count, amount_minor AS amount
+            FROM suspense_tally WHERE count <> 0 OR amount_minor <> 0
+            ORDER BY state, currency, coalesce(owner, -1), reason_code, entered_on`,
+      ),
+      audit: await tx.all(
+        sql`SELECT action, entity, entity_id AS "entityId", before, after, reason_code AS "reasonCode"
+            FROM audit_log WHERE id > ${after.audit} ORDER BY id`,
+      ),
+      balances: await tx.all(sql`SELECT id, balance_minor AS balance FROM accounts ORDER BY id`),
+    }),
+    { readOnly: true },
+  );
+}
+
+/** The last ids before the moves under test. */
+async function marks(storage: Storage): Promise<{ journal: number; payment: number; audit: number }> {
+  return storage.transaction(
+    async (tx) =>
+      (await tx.get<{ journal: number; payment: number; audit: number }>(
+        sql`SELECT (SELECT max(id) FROM journals) AS journal, (SELECT max(id) FROM payments) AS payment,
+                   (SELECT max(id) FROM audit_log) AS audit`,
+      ))!,
+    { readOnly: true },
+  );
+}
+
+/** Every journal balances per currency, and each idempotency key posted once. */
+async function ledgerHolds(storage: Storage): Promise<void> {
+  const off = await storage.transaction(
+    (tx) =>
+      tx.all(sql`SELECT journal_id, currency, sum(amount_minor) AS s FROM journal_lines
+                 GROUP BY journal_id, currency HAVING sum(amount_minor) <> 0`),
+    { readOnly: true },
+  );
+  expect(off).toEqual([]);
+  const twice = await storage.transaction(
+    (tx) =>
+      tx.all(
+        sql`SELECT idem_key FROM journals WHERE idem_key IS NOT NULL GROUP BY idem_key HAVING count(*) > 1`,
+      ),
+    { readOnly: true },
+  );
+  expect(twice).toEqual([]);
+  // The running tally agrees with the queue rows it counts.
+  const drift = await storage.transaction(
+    (tx) =>
+      tx.all(sql`SELECT t.state, t.currency, t.n, t.amount, q.n AS qn, q.amount AS qamount FROM
+        (SELECT state, currency, sum(count) AS n, sum(amount_minor) AS amount FROM suspense_tally GROUP BY state, currency) t
+        LEFT JOIN (SELECT state, currency, count(*) AS n, sum(amount_minor) AS amount FROM suspense_queue GROUP BY state, currency) q
+          ON q.state = t.state AND q.currency = t.currency
+        WHERE coalesce(q.n, 0) <> t.n OR coalesce(q.amount, 0) <> t.amount`),
+    { readOnly: true },
+  );
+  expect(drift).toEqual([]);
+}
+
+describe.runIf(STORAGES[1]!.available)(
+  'Suspense moves posted through the port on a worked ledger copied to PostgreSQL',
+  () => {
+    let both: LedgerOnBoth;
+    let app: App;
+    let pg: Storage;
+    let storages: [string, Storage][];
+    const now = new Date('2026-11-30T09:00:00Z');
+
+    beforeAll(async () => {
+      both = await ledgerOnBoth(scenarioWithQueue, '2026-11-23T09:00:00Z');
+      ({ app, pg } = both);
+      storages = [
+        ['sqlite', app.ctx.storage],
+        ['postgres', pg],
+      ];
+    }, 120_000);
+    afterAll(async () => {
+      await both?.dispose();
+    });
+
+    const active = async (s: Storage): Promise<number[]> =>
+      (await searchSuspense(s, parse({ limit: 5000, sortBy: 'paymentId' }), now)).rows.map(
+        (r) => r.paymentId,
+      );
+
+    it('removes and changes reasons alike: the same journals, reversals, payments, queue, tally, audit and balances', async () => {
+      const operator = app.ctx.operator.id;
+      const ids = await active(app.ctx.storage);
+      expect(await active(pg)).toEqual(ids);
+      expect(ids.length).toBeGreaterThanOrEqual(2);
+      const before = await marks(app.ctx.storage);
+      expect(await marks(pg)).toEqual(before);
+      const answers: unknown[][] = [];
+      for (const [, s] of storages) {
+        const out: unknown[] = [];
+        out.push(await changeReason(s, { paymentIds: [ids[0]!], reasonCode: 2007 }, now, operator));
+        const replacement = (out[0] as { suspended: { paymentId: number }[] }).suspended[0]!.paymentId;
+        // The replacement is the active payment of the case now; a second change replaces it in turn.
+        out.push(await changeReason(s, { paymentIds: [replacement], reasonCode: 2002 }, now, operator));
+        out.push(await removeSuspended(s, { paymentId: ids[1]!, reasonCode: 4999 }, now, operator));
+        // Unchanged reason: nothing posts.
+        const newest = (out[1] as { suspended: { paymentId: number }[] }).suspended[0]!.paymentId;
+        out.push(await changeReason(s, { paymentIds: [newest], reasonCode: 2002 }, now, operator));
+        answers.push(out);
+      }
+      expect(answers[1]).toEqual(answers[0]);
+      const here = await written(app.ctx.storage, before);
+      expect(here.journals.length).toBeGreaterThanOrEqual(3);
+      expect(await written(pg, before)).toEqual(here);
+      for (const id of [ids[0]!, ids[1]!]) {
+        const detail = await suspenseDetail(app.ctx.storage, id, now);
+        expect(await suspenseDetail(pg, id, now)).toEqual(detail);
+      }
+      const removed = await suspenseDetail(pg, ids[1]!, now);
+      expect(removed.timeline[removed.timeline.length - 1]).toMatchObject({
+        action: 'removed',
+        reasonCode: 4999,
+      });
+      for (const [, s] of storages) await ledgerHolds(s);
+    });
+
+    it('refuses alike and changes nothing when it refuses', async () => {
+      const operator = app.ctx.operator.id;
+      const ids = await active(app.ctx.storage);
+      const removedId = (await searchSuspense(app.ctx.storage, parse({ status: ['removed'], limit: 1 }), now))
+        .rows[0]!.paymentId;
+      const posted = app.ctx.ledger.sqlite
+        .prepare(
+          `SELECT p.id FROM payments p JOIN accounts a ON a.id = p.account_id
+           WHERE a.is_suspense = 0 AND p.pay_type = 10012 AND p.id NOT IN (SELECT payment_id FROM reversals) LIMIT 1`,
+        )
+        .pluck()
+        .get() as number;
+      const refusals = [
+        // A reason of the wrong G/L (4002 maps to 113, removal needs 112).
+        (s: Storage) => removeSuspended(s, { paymentId: ids[0]!, reasonCode: 4002 }, now, operator),
+        (s: Storage) => removeSuspended(s, { paymentId: ids[0]!, reasonCode: 987_654 }, now, operator),
+        (s: Storage) => removeSuspended(s, { paymentId: removedId, reasonCode: 4999 }, now, operator),
+        (s: Storage) => removeSuspended(s, { paymentId: posted, reasonCode: 4999 }, now, operator),
+        (s: Storage) => removeSuspended(s, { paymentId: 999_999, reasonCode: 4999 }, now, operator),
+        (s: Storage) => changeReason(s, { paymentIds: [removedId], reasonCode: 2001 }, now, operator),
+        (s: Storage) => changeReason(s, { paymentIds: [ids[0]!], reasonCode: 4999 }, now, operator),
+        // One refused payment refuses the whole list: the first is not changed either.
+        (s: Storage) =>
+          changeReason(s, { paymentIds: [ids[0]!, removedId], reasonCode: 2001 }, now, operator),
+      ];
+      const before = await marks(app.ctx.storage);
+      for (const refuse of refusals) {
+        const here = await failure(refuse(app.ctx.storage));
+        expect(here).not.toBe('no refusal');
+        expect(await failure(refuse(pg))).toEqual(here);
+      }
+      expect(await marks(app.ctx.storage)).toEqual(before);
+      expect(await marks(pg)).toEqual(before);
+    });
+
+    it('folds the tally of old days alike and keeps every total', async () => {
+      const later = new Date('2027-06-30T09:00:00Z');
+      const totals = async (s: Storage) => {
+        const r = await searchSuspense(s, parse({ limit: 1 }), later);
+        return { total: r.total, totalsByCurrency: r.totalsByCurrency, byOwner: r.byOwner, byAge: r.byAge };
+      };
+      const beforeFold = await totals(app.ctx.storage);
+      expect(await totals(pg)).toEqual(beforeFold);
+      const ids = await active(app.ctx.storage);
+      // A move half a year later folds every day older than the age buckets into one row per group.
+      for (const [, s] of storages)
+        await changeReason(s, { paymentIds: [ids[0]!], reasonCode: 2004 }, later, app.ctx.operator.id);
+      const days = async (s: Storage) =>
+        s.transaction(
+          (tx) =>
+            tx.all<{ enteredOn: string }>(
+              sql`SELECT DISTINCT entered_on AS "enteredOn" FROM suspense_tally ORDER BY entered_on`,
+            ),
+          { readOnly: true },
+        );
+      const folded = await days(app.ctx.storage);
+      expect(folded.map((d) => d.enteredOn)).toContain('0000-01-01');
+      expect(folded.every((d) => d.enteredOn === '0000-01-01' || d.enteredOn >= '2027-03-22')).toBe(true);
+      expect(await days(pg)).toEqual(folded);
+      // The replacement takes the replaced payment's place in the active queue, with its amount and entry day.
+      const afterFold = await totals(app.ctx.storage);
+      expect(afterFold).toEqual(beforeFold);
+      expect(await totals(pg)).toEqual(afterFold);
+      for (const [, s] of storages) await ledgerHolds(s);
+    });
+
+    it.each([
+      ['sqlite', () => app.ctx.storage],
+      ['postgres', () => pg],
+    ])('posts a raced removal or reason change once (%s)', async (_, storage) => {
+      const s = storage();
+      const operator = app.ctx.operator.id;
+      const ids = await active(s);
+      expect(ids.length).toBeGreaterThanOrEqual(2);
+      // Eight analysts remove the same payment at once: one removal, seven refusals, one journal.
+      const removals = await Promise.allSettled(
+        Array.from({ length: 8 }, () =>
+          removeSuspended(s, { paymentId: ids[0]!, reasonCode: 4999 }, now, operator),
+        ),
+      );
+      expect(removals.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of removals.filter((x): x is PromiseRejectedResult => x.status === 'rejected'))
+        expect(r.reason).toMatchObject({ error: { rule: 'not-in-suspense' } });
+      // A removal and reason changes race for another payment: exactly one of them moves it.
+      const moves = await Promise.allSettled([
+        changeReason(s, { paymentIds: [ids[1]!], reasonCode: 2003 }, now, operator),
+        removeSuspended(s, { paymentId: ids[1]!, reasonCode: 4999 }, now, operator),
+        changeReason(s, { paymentIds: [ids[1]!], reasonCode: 2004 }, now, operator),
+        removeSuspended(s, { paymentId: ids[1]!, reasonCode: 4999 }, now, operator),
+      ]);
+      expect(moves.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const journals = await s.transaction(
+        (tx) =>
+          tx.all<{ idemKey: string }>(
+            sql`SELECT idem_key AS "idemKey" FROM journals
+                WHERE idem_key IN (${`suspense:remove:${ids[0]!}`}, ${`suspense:remove:${ids[1]!}`}, ${`suspense:edit:${ids[1]!}`})`,
+          ),
+        { readOnly: true },
+      );
+      expect(journals).toHaveLength(2);
+      await ledgerHolds(s);
+    });
+
+    it.each([
+      ['sqlite', () => app.ctx.storage],
+      ['postgres', () => pg],
+    ])('refuses a posting past the money ceiling and rolls it back (%s)', async (_, storage) => {
+      const s = storage();
+      const before = await marks(s);
+      const account = await s.transaction(
+        (tx) =>
+          tx.get<{ id: number; currency: string }>(
+            sql`SELECT id, currency FROM accounts WHERE is_suspense = 0 ORDER BY id LIMIT 1`,
+          ),
+        { readOnly: true },
+      );
+      const at = now.toISOString();
+      const audit = (await marks(s)).audit;
+      // A credit of 2^53 (two lines, each within the limit) leaves the account's unallocated credit past it:
+      // open items - balance >= 0 before, so at least 2^53 after.
+      const refusedJournal = failure(
+        s.transaction((tx) =>
+          postJournalIn(tx, {
+            kind: 'test',
+            at,
+            effectiveDate: at.slice(0, 10),
+            idemKey: null,
+            auditId: audit,
+            lines: [
+              { gl: 'AR', accountId: account!.id, amountMinor: -MAX, currency: account!.currency },
+              { gl: 'AR', accountId: account!.id, amountMinor: -1, currency: account!.currency },
+              { gl: 'CASH', accountId: null, amountMinor: MAX, currency: account!.currency },
+              { gl: 'CASH', accountId: null, amountMinor: 1, currency: account!.currency },
+            ],
+          }),
+        ),
+      );
+      expect(await refusedJournal).toMatchObject({ code: 'conflict', rule: 'amount-ceiling' });
+      // Suspense may not hold more than the ceiling in a currency: a suspended payment of 2^53 - 1 on top of
+      // what it holds is refused with its whole move.
+      const ids = await active(s);
+      const refusedMove = failure(
+        s.transaction(async (tx) => {
+          const p = await casePaymentIn(tx, ids[0]!);
+          return suspenseMoveIn(
+            tx,
+            {
+              at,
+              operatorId: null,
+              audit: { action: 'test.ceiling', entityId: String(p.id) },
+              journal: {
+                kind: 'test',
+                effectiveDate: at.slice(0, 10),
+                idemKey: null,
+                lines: [
+                  { gl: 'CASH', accountId: null, amountMinor: MAX, currency: p.currency },
+                  { gl: 'SUSPENSE', accountId: null, amountMinor: -MAX, currency: p.currency },
+                ],
+              },
+            },
+            ({ journalId }) =>
+              insertSuspendedIn(
+                tx,
+                {
+                  kind: 'suspended',
+                  status: 15,
+                  reasonCode: 2007,
+                  amountMinor: MAX,
+                  currency: p.currency,
+                  effectiveDate: at.slice(0, 10),
+                  payType: p.payType,
+                  channelId: p.channelId,
+                  externalRef: null,
+                  billNo: null,
+                  accountHint: null,
+                  actionOwner: null,
+                  payerName: null,
+                  batchId: null,
+                  parentPaymentId: p.id,
+                  sourceKey: `test:ceiling:${p.id}`,
+                  journalId,
+                  rootId: p.id,
+                  state: 'suspended',
+                  enteredOn: at.slice(0, 10),
+                },
+                at,
+                null,
+              ),
+          );
+        }),
+      );
+      expect(await refusedMove).toMatchObject({ code: 'conflict', rule: 'amount-ceiling' });
+      expect(await marks(s)).toEqual(before);
+      await ledgerHolds(s);
+    });
+  },
+);
