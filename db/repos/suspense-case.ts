@@ -148,6 +148,11 @@ export function caseEventInsertQuery(e: CaseEvent): SQL {
       ${e.amountMinor ?? null}, ${e.currency ?? null}, ${e.detail ? JSON.stringify(e.detail) : null}, ${e.auditId})`;
 }
 
+/** The recycled payment a posted payment became in suspense (a recycled payment has exactly one original). */
+export function recycledChildQuery(paymentId: number): SQL {
+  return sql`SELECT id FROM payments WHERE parent_payment_id = ${paymentId} AND kind = 'recycled'`;
+}
+
 /** Records a move on the case's timeline. */
 export async function appendCaseEvent(tx: Tx, e: CaseEvent): Promise<void> {
   await tx.run(caseEventInsertQuery(e));

@@ -16,6 +16,16 @@ import {
   type OverpaymentPolicy,
   type UnderpaymentPolicy,
 } from '../domain/allocation';
+import type { SQL } from 'drizzle-orm';
+import {
+  ALLOCATION_ROWS_PER_INSERT,
+  allocationsInsertQuery,
+  netAllocationsQuery,
+  openDeltaQuery,
+  type AllocationInsert,
+} from '../../db/repos/allocations';
+import type { Dialect, Tx } from '../../db/storage/port';
+import { driverAll } from '../../db/storage/sqlite';
 import { writeAudit } from './audit';
 import { allocationInserter } from './bulk-allocation';
 import { assertAccountsWithinCeiling, sumMinor, toMinor } from './ceiling';
@@ -201,34 +211,33 @@ function billLinesToItems(
   return out;
 }
 
-/**
- * Lowers the open amount of the items or bills named in a JSON list of [id, total] pairs (one pair per row,
- * totals already summed) by each total, setting open/closed; returns how many closed.
- */
-function applyOpenDeltas(
-  db: Database.Database,
-  table: 'bill_items' | 'bills',
-  openColumn: 'open_minor' | 'amount_due_minor',
-  json: string,
-): number {
-  return db
-    .prepare(
-      `UPDATE ${table} SET ${openColumn} = ${openColumn} - x.amount,
-              status = CASE WHEN ${openColumn} - x.amount = 0 THEN 'closed' ELSE 'open' END
-       FROM (SELECT value ->> 0 AS id, value ->> 1 AS amount FROM json_each(?)) AS x
-       WHERE ${table}.id = x.id RETURNING status`,
-    )
-    .raw()
-    .all(json)
-    .filter((r) => (r as [string])[0] === 'closed').length;
+/** Totals per key, as the [key, total] pairs openDeltaQuery reads (summed here: one pair per row it changes). */
+function totals(lines: readonly ItemLine[], key: (l: ItemLine) => number): [number, number][] {
+  const sums = new Map<number, number>();
+  for (const l of lines) sums.set(key(l), (sums.get(key(l)) ?? 0) + l.amountMinor);
+  return [...sums];
 }
 
-/** Totals per key, as the JSON list of [key, total] pairs applyOpenDeltas reads. */
-function totalsJson(lines: readonly ItemLine[], key: (l: ItemLine) => number): string {
-  const totals = new Map<number, number>();
-  for (const l of lines) totals.set(key(l), (totals.get(key(l)) ?? 0) + l.amountMinor);
-  return JSON.stringify([...totals]);
+/** The item and bill updates of a set of item lines (items first, then bills). */
+function openDeltas(d: Dialect, lines: readonly ItemLine[]): SQL[] {
+  return [
+    openDeltaQuery(
+      d,
+      'bill_items',
+      'open_minor',
+      totals(lines, (l) => l.itemId),
+    ),
+    openDeltaQuery(
+      d,
+      'bills',
+      'amount_due_minor',
+      totals(lines, (l) => l.billId),
+    ),
+  ];
 }
+
+/** How many of an update's rows closed. */
+const closedOf = (rows: { status: string }[]): number => rows.filter((r) => r.status === 'closed').length;
 
 /**
  * Writes allocation rows and moves open amounts and statuses of items and bills with three set-based
@@ -258,19 +267,39 @@ export function applyItemLines(
       operatorId,
     );
   ins.flush();
-  // Summed per item and per bill here, so each UPDATE reads one pair per row it changes.
-  const closedItems = applyOpenDeltas(
-    db,
-    'bill_items',
-    'open_minor',
-    totalsJson(lines, (l) => l.itemId),
-  );
-  const closedBills = applyOpenDeltas(
-    db,
-    'bills',
-    'amount_due_minor',
-    totalsJson(lines, (l) => l.billId),
-  );
+  const [items, bills] = openDeltas('sqlite', lines);
+  const closedItems = closedOf(driverAll(db, items!));
+  const closedBills = closedOf(driverAll(db, bills!));
+  const undo = lines.some((l) => l.amountMinor < 0);
+  return undo ? { closedItems: 0, closedBills: 0 } : { closedItems, closedBills };
+}
+
+/** applyItemLines in a port transaction (SQLite or PostgreSQL): the same rows and updates. */
+export async function applyItemLinesIn(
+  tx: Tx,
+  payment: { id: number; accountId: number; ratePpm: number },
+  lines: readonly ItemLine[],
+  at: string,
+  operatorId: number | null,
+  reverses?: Map<number, number>,
+): Promise<{ closedItems: number; closedBills: number }> {
+  if (lines.length === 0) return { closedItems: 0, closedBills: 0 };
+  const rows: AllocationInsert[] = lines.map((l) => ({
+    paymentId: payment.id,
+    accountId: payment.accountId,
+    billId: l.billId,
+    itemId: l.itemId,
+    amountMinor: l.amountMinor,
+    ratePpm: payment.ratePpm,
+    reversesAllocationId: reverses?.get(l.itemId) ?? null,
+    createdAt: at,
+    operatorId,
+  }));
+  for (let i = 0; i < rows.length; i += ALLOCATION_ROWS_PER_INSERT)
+    await tx.run(allocationsInsertQuery(rows.slice(i, i + ALLOCATION_ROWS_PER_INSERT)));
+  const [items, bills] = openDeltas(tx.dialect, lines);
+  const closedItems = closedOf(await tx.all(items!));
+  const closedBills = closedOf(await tx.all(bills!));
   const undo = lines.some((l) => l.amountMinor < 0);
   return undo ? { closedItems: 0, closedBills: 0 } : { closedItems, closedBills };
 }
@@ -290,20 +319,39 @@ export function unwindAllocations(
   at: string,
   operatorId: number | null,
 ): Unwound {
-  const net = db
-    .prepare(
-      `SELECT item_id AS itemId, bill_id AS billId, sum(amount_minor) AS amountMinor, max(id) AS lastId FROM allocations
-       WHERE payment_id = ? GROUP BY item_id, bill_id HAVING sum(amount_minor) <> 0`,
-    )
-    .all(payment.id) as (ItemLine & { lastId: number })[];
-  const lines = net.map((n) => ({ itemId: n.itemId, billId: n.billId, amountMinor: -n.amountMinor }));
-  applyItemLines(db, payment, lines, at, operatorId, new Map(net.map((n) => [n.itemId, n.lastId])));
-  // A payment's allocations never exceed its credit, so the exact sum fits a number.
-  return {
-    lines,
-    undoneMinor: toMinor(sumMinor(net.map((n) => n.amountMinor)), `payment ${payment.id}'s allocations`),
-  };
+  const net = driverAll<NetAllocation>(db, netAllocationsQuery(payment.id));
+  const lines = undoLines(net);
+  applyItemLines(db, payment, lines, at, operatorId, reversesOf(net));
+  return { lines, undoneMinor: undoneOf(payment, net) };
 }
+
+/** unwindAllocations in a port transaction. */
+export async function unwindAllocationsIn(
+  tx: Tx,
+  payment: { id: number; accountId: number; ratePpm: number },
+  at: string,
+  operatorId: number | null,
+): Promise<Unwound> {
+  const net = await tx.all<NetAllocation>(netAllocationsQuery(payment.id));
+  const lines = undoLines(net);
+  await applyItemLinesIn(tx, payment, lines, at, operatorId, reversesOf(net));
+  return { lines, undoneMinor: undoneOf(payment, net) };
+}
+
+/** A payment's net allocation on one item, and the newest allocation row of it. */
+type NetAllocation = ItemLine & { lastId: number };
+
+/** The opposite lines of what is still allocated. */
+const undoLines = (net: readonly NetAllocation[]): ItemLine[] =>
+  net.map((n) => ({ itemId: n.itemId, billId: n.billId, amountMinor: -n.amountMinor }));
+
+/** Which allocation each undo line reverses, by item. */
+const reversesOf = (net: readonly NetAllocation[]): Map<number, number> =>
+  new Map(net.map((n) => [n.itemId, n.lastId]));
+
+/** The amount undone: a payment's allocations never exceed its credit, so the exact sum fits a number. */
+const undoneOf = (payment: { id: number }, net: readonly NetAllocation[]): number =>
+  toMinor(sumMinor(net.map((n) => n.amountMinor)), `payment ${payment.id}'s allocations`);
 
 /** Manual allocation lines, amounts as decimal strings in the account's currency. */
 export type ManualLines = {

@@ -1,6 +1,9 @@
 import type Database from 'better-sqlite3';
+import { currencyExponentQuery, rateOnQuery } from '../../db/repos/currencies';
+import type { Tx } from '../../db/storage/port';
+import { driverGet } from '../../db/storage/sqlite';
 import { convertMinor } from '../domain/allocation';
-import { conflict, invalidFields } from './errors';
+import { conflict, invalidFields, type AppFailure } from './errors';
 
 /** A conversion result: the converted amount and the rate used (stored with the payment and allocations). */
 export type Conversion = { amountMinor: number; ratePpm: number };
@@ -10,17 +13,21 @@ export type Conversion = { amountMinor: number; ratePpm: number };
  * input (the ledger's own rows reference known currencies), so it is a validation error on `currency` everywhere.
  */
 export function exponentOf(db: Database.Database, currency: string): number {
-  const row = db.prepare('SELECT exponent FROM currencies WHERE code = ?').get(currency) as
-    { exponent: number } | undefined;
+  return exponentFrom(driverGet(db, currencyExponentQuery(currency)), currency);
+}
+
+/** exponentOf in a port transaction. */
+export async function exponentOfIn(tx: Tx, currency: string): Promise<number> {
+  return exponentFrom(await tx.get(currencyExponentQuery(currency)), currency);
+}
+
+function exponentFrom(row: { exponent: number } | undefined, currency: string): number {
   if (!row) {
     const message = `currency ${currency} is not set up in this ledger`;
     throw invalidFields(message, [{ path: 'currency', message }]);
   }
   return row.exponent;
 }
-
-const RATE_SQL = `SELECT rate_ppm AS ratePpm FROM exchange_rates WHERE from_currency = ? AND to_currency = ? AND valid_from <= ?
-  ORDER BY valid_from DESC LIMIT 1`;
 
 /** Converts an amount of the source currency into a target currency, or null when no rate is valid. */
 export type RateConverter = (amountMinor: number, to: string) => Conversion | null;
@@ -32,13 +39,12 @@ export type RateConverter = (amountMinor: number, to: string) => Conversion | nu
  */
 export function rateFor(db: Database.Database, from: string, onDate: string): RateConverter {
   const fromExponent = exponentOf(db, from);
-  const query = db.prepare(RATE_SQL);
   const cache = new Map<string, { ratePpm: number; toExponent: number } | null>();
   return (amountMinor, to) => {
     if (to === from) return { amountMinor, ratePpm: 1_000_000 };
     let rate = cache.get(to);
     if (rate === undefined) {
-      const row = query.get(from, to, onDate) as { ratePpm: number } | undefined;
+      const row = driverGet<{ ratePpm: number }>(db, rateOnQuery(from, to, onDate));
       rate = row ? { ratePpm: row.ratePpm, toExponent: exponentOf(db, to) } : null;
       cache.set(to, rate);
     }
@@ -66,14 +72,35 @@ export function convertOn(
   onDate: string,
 ): Conversion {
   if (from === to) return { amountMinor, ratePpm: 1_000_000 };
-  const row = db.prepare(RATE_SQL).get(from, to, onDate) as { ratePpm: number } | undefined;
-  if (!row) throw conflict('no-exchange-rate', `no ${from}→${to} exchange rate valid on ${onDate}`);
-  return {
-    amountMinor: convertMinor(amountMinor, {
-      ratePpm: row.ratePpm,
-      fromExponent: exponentOf(db, from),
-      toExponent: exponentOf(db, to),
-    }),
-    ratePpm: row.ratePpm,
-  };
+  const row = driverGet<{ ratePpm: number }>(db, rateOnQuery(from, to, onDate));
+  if (!row) throw noRate(from, to, onDate);
+  return converted(amountMinor, row.ratePpm, exponentOf(db, from), exponentOf(db, to));
+}
+
+/** convertOn in a port transaction. */
+export async function convertOnIn(
+  tx: Tx,
+  amountMinor: number,
+  from: string,
+  to: string,
+  onDate: string,
+): Promise<Conversion> {
+  if (from === to) return { amountMinor, ratePpm: 1_000_000 };
+  const row = await tx.get<{ ratePpm: number }>(rateOnQuery(from, to, onDate));
+  if (!row) throw noRate(from, to, onDate);
+  return converted(amountMinor, row.ratePpm, await exponentOfIn(tx, from), await exponentOfIn(tx, to));
+}
+
+/** No rate is a conflict, never a guess. */
+function noRate(from: string, to: string, onDate: string): AppFailure {
+  return conflict('no-exchange-rate', `no ${from}→${to} exchange rate valid on ${onDate}`);
+}
+
+function converted(
+  amountMinor: number,
+  ratePpm: number,
+  fromExponent: number,
+  toExponent: number,
+): Conversion {
+  return { amountMinor: convertMinor(amountMinor, { ratePpm, fromExponent, toExponent }), ratePpm };
 }

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../db/storage/port';
 import type { App } from '../../src-main/app-context';
@@ -6,7 +6,11 @@ import { postJournalIn } from '../../src-main/ledger/journal';
 import { insertSuspendedIn, suspenseMoveIn } from '../../src-main/ledger/suspense-move';
 import { changeReason } from '../../src-main/services/suspense/annotate';
 import { suspenseDetail } from '../../src-main/services/suspense/detail';
-import { removeSuspended } from '../../src-main/services/suspense/moves';
+import {
+  recyclePayments,
+  removeSuspended,
+  reverseSuspenseCase,
+} from '../../src-main/services/suspense/moves';
 import { casePaymentIn } from '../../src-main/services/suspense/case';
 import { searchSuspense } from '../../src-main/services/suspense/search';
 import { commandInputs } from '../../src-shared/api/inputs';
@@ -64,7 +68,7 @@ async function scenarioWithQueue(): Promise<ReportScenario> {
 }
 
 /** What the moves write, read back the same way on both databases (rows after the scenario's own). */
-async function written(storage: Storage, after: { journal: number; payment: number; audit: number }) {
+async function written(storage: Storage, after: Marks) {
   return storage.transaction(
     async (tx) => ({
       journals: await tx.all(
@@ -98,18 +102,27 @@ async function written(storage: Storage, after: { journal: number; payment: numb
             FROM audit_log WHERE id > ${after.audit} ORDER BY id`,
       ),
       balances: await tx.all(sql`SELECT id, balance_minor AS balance FROM accounts ORDER BY id`),
+      allocations: await tx.all(
+        sql`SELECT payment_id AS "paymentId", account_id AS "accountId", bill_id AS "billId", item_id AS "itemId",
+              amount_minor AS amount, rate_ppm AS "ratePpm", reverses_allocation_id AS reverses
+            FROM allocations WHERE id > ${after.allocation} ORDER BY id`,
+      ),
+      items: await tx.all(sql`SELECT id, open_minor AS open, status FROM bill_items ORDER BY id`),
+      bills: await tx.all(sql`SELECT id, amount_due_minor AS due, status FROM bills ORDER BY id`),
     }),
     { readOnly: true },
   );
 }
 
 /** The last ids before the moves under test. */
-async function marks(storage: Storage): Promise<{ journal: number; payment: number; audit: number }> {
+type Marks = { journal: number; payment: number; audit: number; allocation: number };
+
+async function marks(storage: Storage): Promise<Marks> {
   return storage.transaction(
     async (tx) =>
-      (await tx.get<{ journal: number; payment: number; audit: number }>(
+      (await tx.get<Marks>(
         sql`SELECT (SELECT max(id) FROM journals) AS journal, (SELECT max(id) FROM payments) AS payment,
-                   (SELECT max(id) FROM audit_log) AS audit`,
+                   (SELECT max(id) FROM audit_log) AS audit, (SELECT max(id) FROM allocations) AS allocation`,
       ))!,
     { readOnly: true },
   );
@@ -207,6 +220,49 @@ describe.runIf(STORAGES[1]!.available)(
       for (const [, s] of storages) await ledgerHolds(s);
     });
 
+    it('recycles a posted payment and reverses cases alike, allocations and open items included', async () => {
+      const operator = app.ctx.operator.id;
+      const allocated = app.ctx.ledger.sqlite
+        .prepare(
+          `SELECT p.id FROM payments p JOIN accounts a ON a.id = p.account_id
+           WHERE a.is_suspense = 0 AND p.pay_type = 10012 AND p.id NOT IN (SELECT payment_id FROM reversals)
+             AND p.parent_payment_id IS NULL AND EXISTS (SELECT 1 FROM allocations al WHERE al.payment_id = p.id)
+           ORDER BY p.id LIMIT 1`,
+        )
+        .pluck()
+        .get() as number;
+      expect(allocated).toBeGreaterThan(0);
+      const straight = app.ctx.ledger.sqlite
+        .prepare(
+          `SELECT payment_id FROM suspense_queue WHERE state = 'suspended' AND root_id = payment_id
+           ORDER BY payment_id DESC LIMIT 1`,
+        )
+        .pluck()
+        .get() as number;
+      const before = await marks(app.ctx.storage);
+      expect(await marks(pg)).toEqual(before);
+      const answers: unknown[][] = [];
+      for (const [, s] of storages) {
+        const out: unknown[] = [];
+        // Back to suspense from the wrong account: its allocations undone, its items and bills reopened.
+        out.push(await recyclePayments(s, { paymentIds: [allocated], reasonCode: 4002 }, now, operator));
+        // The case of the recycled payment reversed from its original (the money goes back).
+        out.push(await reverseSuspenseCase(s, { paymentId: allocated, reasonCode: 4102 }, now, operator));
+        // A payment that went straight to suspense reversed as its own case.
+        out.push(await reverseSuspenseCase(s, { paymentId: straight, reasonCode: 4102 }, now, operator));
+        answers.push(out);
+      }
+      expect(answers[1]).toEqual(answers[0]);
+      const here = await written(app.ctx.storage, before);
+      expect(here.allocations.length).toBeGreaterThan(0);
+      expect(await written(pg, before)).toEqual(here);
+      for (const id of [allocated, straight]) {
+        const detail = await suspenseDetail(app.ctx.storage, id, now);
+        expect(await suspenseDetail(pg, id, now)).toEqual(detail);
+      }
+      for (const [, s] of storages) await ledgerHolds(s);
+    });
+
     it('refuses alike and changes nothing when it refuses', async () => {
       const operator = app.ctx.operator.id;
       const ids = await active(app.ctx.storage);
@@ -219,7 +275,29 @@ describe.runIf(STORAGES[1]!.available)(
         )
         .pluck()
         .get() as number;
+      const one = (query: string): number => app.ctx.ledger.sqlite.prepare(query).pluck().get() as number;
+      const recycledOriginal = one(
+        `SELECT parent_payment_id FROM payments WHERE kind = 'recycled' ORDER BY id LIMIT 1`,
+      );
+      const replacement = one(
+        `SELECT payment_id FROM suspense_queue WHERE root_id <> payment_id AND state IN ('suspended', 'partial', 'recycled')
+         ORDER BY payment_id LIMIT 1`,
+      );
+      const removedCase = one(`SELECT root_id FROM suspense_queue WHERE state = 'removed' LIMIT 1`);
+      for (const id of [recycledOriginal, replacement, removedCase, posted]) expect(id).toBeGreaterThan(0);
       const refusals = [
+        (s: Storage) => recyclePayments(s, { paymentIds: [ids[0]!], reasonCode: 4002 }, now, operator),
+        (s: Storage) =>
+          recyclePayments(s, { paymentIds: [recycledOriginal], reasonCode: 4002 }, now, operator),
+        (s: Storage) =>
+          recyclePayments(s, { paymentIds: [posted], reasonCode: 4002, amount: '0.01' }, now, operator),
+        (s: Storage) =>
+          recyclePayments(s, { paymentIds: [posted], reasonCode: 4002, currency: 'JPY' }, now, operator),
+        (s: Storage) => recyclePayments(s, { paymentIds: [posted], reasonCode: 4999 }, now, operator),
+        (s: Storage) => reverseSuspenseCase(s, { paymentId: posted, reasonCode: 4102 }, now, operator),
+        (s: Storage) => reverseSuspenseCase(s, { paymentId: replacement, reasonCode: 4102 }, now, operator),
+        (s: Storage) => reverseSuspenseCase(s, { paymentId: removedCase, reasonCode: 4102 }, now, operator),
+        (s: Storage) => reverseSuspenseCase(s, { paymentId: ids[0]!, reasonCode: 987_654 }, now, operator),
         // A reason of the wrong G/L (4002 maps to 113, removal needs 112).
         (s: Storage) => removeSuspended(s, { paymentId: ids[0]!, reasonCode: 4002 }, now, operator),
         (s: Storage) => removeSuspended(s, { paymentId: ids[0]!, reasonCode: 987_654 }, now, operator),
@@ -233,10 +311,11 @@ describe.runIf(STORAGES[1]!.available)(
           changeReason(s, { paymentIds: [ids[0]!, removedId], reasonCode: 2001 }, now, operator),
       ];
       const before = await marks(app.ctx.storage);
-      for (const refuse of refusals) {
+      for (const [i, refuse] of refusals.entries()) {
         const here = await failure(refuse(app.ctx.storage));
-        expect(here).not.toBe('no refusal');
-        expect(await failure(refuse(pg))).toEqual(here);
+        expect(here, `refusal ${i}`).not.toBe('no refusal');
+        expect(here, `refusal ${i}`).toHaveProperty('code');
+        expect(await failure(refuse(pg)), `refusal ${i}`).toEqual(here);
       }
       expect(await marks(app.ctx.storage)).toEqual(before);
       expect(await marks(pg)).toEqual(before);
@@ -298,6 +377,30 @@ describe.runIf(STORAGES[1]!.available)(
         removeSuspended(s, { paymentId: ids[1]!, reasonCode: 4999 }, now, operator),
       ]);
       expect(moves.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      // Four analysts recycle the same posted payment, four reverse the same case: each posts once.
+      const first = async (query: SQL): Promise<number> =>
+        (await s.transaction((tx) => tx.get<{ id: number }>(query), { readOnly: true }))!.id;
+      const posted = await first(
+        sql`SELECT p.id FROM payments p JOIN accounts a ON a.id = p.account_id
+            WHERE a.is_suspense = 0 AND p.pay_type = 10012 AND p.parent_payment_id IS NULL
+              AND p.id NOT IN (SELECT payment_id FROM reversals) ORDER BY p.id DESC LIMIT 1`,
+      );
+      const straight = await first(
+        sql`SELECT payment_id AS id FROM suspense_queue WHERE state = 'suspended' AND root_id = payment_id
+            ORDER BY payment_id DESC LIMIT 1`,
+      );
+      const recycles = await Promise.allSettled(
+        Array.from({ length: 4 }, () =>
+          recyclePayments(s, { paymentIds: [posted], reasonCode: 4002 }, now, operator),
+        ),
+      );
+      expect(recycles.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const reverses = await Promise.allSettled(
+        Array.from({ length: 4 }, () =>
+          reverseSuspenseCase(s, { paymentId: straight, reasonCode: 4102 }, now, operator),
+        ),
+      );
+      expect(reverses.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       const journals = await s.transaction(
         (tx) =>
           tx.all<{ idemKey: string }>(

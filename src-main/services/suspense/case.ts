@@ -68,6 +68,11 @@ export function caseTree(db: Database.Database, rootId: number): CasePayment[] {
   return driverAll<CasePayment>(db, caseTreeQuery(rootId));
 }
 
+/** caseTree in a port transaction. */
+export function caseTreeIn(tx: Tx, rootId: number): Promise<CasePayment[]> {
+  return tx.all<CasePayment>(caseTreeQuery(rootId));
+}
+
 /** The root of the case a payment belongs to (see caseRootQuery). */
 export function caseRoot(db: Database.Database, paymentId: number): number {
   return driverGet<{ r: number }>(db, caseRootQuery(paymentId))?.r ?? paymentId;

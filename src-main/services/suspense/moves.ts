@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { SuspenseMoveDto } from '../../../src-shared/dto/suspense';
 import { formatMinor, parseMinor } from '../../../src-shared/money';
-import { allocatePayment, unwindAllocations } from '../../ledger/allocation';
-import { appendCaseEvent, caseRootOf } from '../../../db/repos/suspense-case';
+import { allocatePayment, unwindAllocationsIn } from '../../ledger/allocation';
+import { appendCaseEvent, caseRootOf, recycledChildQuery } from '../../../db/repos/suspense-case';
 import type { Storage, Tx } from '../../../db/storage/port';
 import {
   REASON_DOMAIN,
@@ -13,9 +13,10 @@ import {
 import { AppFailure, conflict, invalidFields, notFound } from '../../ledger/errors';
 import { sumMinor, toMinor } from '../../ledger/ceiling';
 import { type JournalLine } from '../../ledger/journal';
-import { convertOn, exponentOf } from '../../ledger/rates';
+import { convertOn, exponentOf, exponentOfIn } from '../../ledger/rates';
 import {
   insertSuspended,
+  insertSuspendedIn,
   suspenseMove,
   suspenseMoveIn,
   type PostedMove,
@@ -24,7 +25,7 @@ import {
 import {
   casePaymentIn,
   caseRoot,
-  caseTree,
+  caseTreeIn,
   dayOf,
   externalRule,
   failedRule,
@@ -454,7 +455,7 @@ export function distributeSuspended(
  * suspended payment (G8). Applying to the right account is a separate move (G13).
  */
 export function recyclePayments(
-  db: Database.Database,
+  storage: Storage,
   input: {
     paymentIds: number[];
     reasonCode: number;
@@ -463,148 +464,149 @@ export function recyclePayments(
   },
   now: Date,
   operatorId: number | null,
-): SuspenseMoveDto {
-  return db.transaction((): SuspenseMoveDto => {
-    reversalReason(db, input.reasonCode, GL_RECYCLE, 'recycling');
-    const ids = [...new Set(input.paymentIds)];
-    const payments = ids.map((id) => loadCasePayment(db, id));
-    for (const p of payments) {
-      if (p.isSuspense === 1)
-        throw conflict(
-          'already-in-suspense',
-          `payment ${p.id} is already in suspense; apply or distribute it instead`,
-        );
-      if (p.kind === 'failed')
-        throw conflict('G6', `payment ${p.id} failed; a failed payment holds no money to recycle`);
-      refuse(externalRule(p));
-      if (p.reversed === 1) {
-        if (p.reversalKind === SUSPENSE_JOURNAL.recycle)
+): Promise<SuspenseMoveDto> {
+  return storage.transaction(
+    async (tx): Promise<SuspenseMoveDto> => {
+      await reversalReasonIn(tx, input.reasonCode, GL_RECYCLE, 'recycling');
+      const ids = [...new Set(input.paymentIds)];
+      const payments: CasePayment[] = [];
+      for (const id of ids) payments.push(await casePaymentIn(tx, id));
+      for (const p of payments) {
+        if (p.isSuspense === 1)
           throw conflict(
-            'G3',
-            `payment ${p.id} was already recycled into suspense as payment ${
-              (
-                db
-                  .prepare(`SELECT id FROM payments WHERE parent_payment_id = ? AND kind = 'recycled'`)
-                  .get(p.id) as { id: number } | undefined
-              )?.id ?? '?'
-            }; a recycled payment has exactly one original`,
+            'already-in-suspense',
+            `payment ${p.id} is already in suspense; apply or distribute it instead`,
           );
-        throw conflict('already-reversed', `payment ${p.id} is reversed and cannot be recycled`);
-      }
-      if (input.currency !== undefined && input.currency !== p.currency)
-        throw conflict(
-          'G2',
-          `payment ${p.id} is in ${p.currency}; a recycled payment keeps its original's currency, not ${input.currency}`,
-        );
-      if (input.amount !== undefined) {
-        const parsed = parseMinor(input.amount, exponentOf(db, p.currency));
-        if (!parsed.ok || parsed.value !== p.amountMinor)
+        if (p.kind === 'failed')
+          throw conflict('G6', `payment ${p.id} failed; a failed payment holds no money to recycle`);
+        refuse(externalRule(p));
+        if (p.reversed === 1) {
+          if (p.reversalKind === SUSPENSE_JOURNAL.recycle)
+            throw conflict(
+              'G3',
+              `payment ${p.id} was already recycled into suspense as payment ${
+                (await tx.get<{ id: number }>(recycledChildQuery(p.id)))?.id ?? '?'
+              }; a recycled payment has exactly one original`,
+            );
+          throw conflict('already-reversed', `payment ${p.id} is reversed and cannot be recycled`);
+        }
+        if (input.currency !== undefined && input.currency !== p.currency)
           throw conflict(
-            'G14',
-            `recycling moves the whole amount of payment ${p.id} (${formatMinor(p.amountMinor, exponentOf(db, p.currency))} ${p.currency}), never a part`,
+            'G2',
+            `payment ${p.id} is in ${p.currency}; a recycled payment keeps its original's currency, not ${input.currency}`,
+          );
+        if (input.amount !== undefined) {
+          const exponent = await exponentOfIn(tx, p.currency);
+          const parsed = parseMinor(input.amount, exponent);
+          if (!parsed.ok || parsed.value !== p.amountMinor)
+            throw conflict(
+              'G14',
+              `recycling moves the whole amount of payment ${p.id} (${formatMinor(p.amountMinor, exponent)} ${p.currency}), never a part`,
+            );
+        }
+      }
+      if (payments.length > 1) {
+        const parents = new Set(payments.map((p) => (p.kind === 'distributed' ? p.parentPaymentId : -p.id)));
+        if (parents.size > 1)
+          throw conflict(
+            'G8',
+            'one operation may return only distributed payments of the same suspended payment; recycle the others separately',
           );
       }
-    }
-    if (payments.length > 1) {
-      const parents = new Set(payments.map((p) => (p.kind === 'distributed' ? p.parentPaymentId : -p.id)));
-      if (parents.size > 1)
-        throw conflict(
-          'G8',
-          'one operation may return only distributed payments of the same suspended payment; recycle the others separately',
-        );
-    }
-    const at = now.toISOString();
-    const lines: JournalLine[] = [];
-    for (const p of payments) {
-      unwindAllocations(db, p, at, operatorId);
-      lines.push({
-        gl: 'AR',
-        accountId: p.accountId,
-        amountMinor: p.accountAmountMinor,
-        currency: p.accountCurrency,
-      });
-      if (p.currency !== p.accountCurrency) {
+      const at = now.toISOString();
+      const lines: JournalLine[] = [];
+      for (const p of payments) {
+        await unwindAllocationsIn(tx, p, at, operatorId);
         lines.push({
-          gl: 'FX',
-          accountId: null,
-          amountMinor: -p.accountAmountMinor,
+          gl: 'AR',
+          accountId: p.accountId,
+          amountMinor: p.accountAmountMinor,
           currency: p.accountCurrency,
         });
-        lines.push({ gl: 'FX', accountId: null, amountMinor: p.amountMinor, currency: p.currency });
+        if (p.currency !== p.accountCurrency) {
+          lines.push({
+            gl: 'FX',
+            accountId: null,
+            amountMinor: -p.accountAmountMinor,
+            currency: p.accountCurrency,
+          });
+          lines.push({ gl: 'FX', accountId: null, amountMinor: p.amountMinor, currency: p.currency });
+        }
+        lines.push({ gl: 'SUSPENSE', accountId: null, amountMinor: -p.amountMinor, currency: p.currency });
       }
-      lines.push({ gl: 'SUSPENSE', accountId: null, amountMinor: -p.amountMinor, currency: p.currency });
-    }
-    const move: SuspenseMove = {
-      at,
-      operatorId,
-      audit: {
-        action: 'suspense.recycle',
-        entityId: ids.join(','),
-        before: payments.map((p) => ({
-          paymentId: p.id,
-          accountNo: p.accountNo,
-          amountMinor: p.amountMinor,
-        })),
-        reasonCode: input.reasonCode,
-      },
-      journal: {
-        kind: SUSPENSE_JOURNAL.recycle,
-        effectiveDate: dayOf(now),
-        idemKey: `suspense:recycle:${ids.join(',')}`,
-        reasonCode: input.reasonCode,
-        glId: GL_RECYCLE,
-        lines,
-      },
-      reversed: payments.map((p) => ({ paymentId: p.id, reasonCode: input.reasonCode })),
-    };
-    return suspenseMove(db, move, ({ auditId, journalId }): SuspenseMoveDto => {
-      const suspended: SuspenseMoveDto['suspended'] = [];
-      for (const p of payments) {
-        const rootId = caseRoot(db, p.id);
-        const recycledId = insertSuspended(
-          db,
-          {
-            kind: 'recycled',
-            status: 15,
-            reasonCode: SUSPENSE_REASON_RECYCLED,
+      const move: SuspenseMove = {
+        at,
+        operatorId,
+        audit: {
+          action: 'suspense.recycle',
+          entityId: ids.join(','),
+          before: payments.map((p) => ({
+            paymentId: p.id,
+            accountNo: p.accountNo,
+            amountMinor: p.amountMinor,
+          })),
+          reasonCode: input.reasonCode,
+        },
+        journal: {
+          kind: SUSPENSE_JOURNAL.recycle,
+          effectiveDate: dayOf(now),
+          idemKey: `suspense:recycle:${ids.join(',')}`,
+          reasonCode: input.reasonCode,
+          glId: GL_RECYCLE,
+          lines,
+        },
+        reversed: payments.map((p) => ({ paymentId: p.id, reasonCode: input.reasonCode })),
+      };
+      return suspenseMoveIn(tx, move, async ({ auditId, journalId }): Promise<SuspenseMoveDto> => {
+        const suspended: SuspenseMoveDto['suspended'] = [];
+        for (const p of payments) {
+          const rootId = await caseRootOf(tx, p.id);
+          const recycledId = await insertSuspendedIn(
+            tx,
+            {
+              kind: 'recycled',
+              status: 15,
+              reasonCode: SUSPENSE_REASON_RECYCLED,
+              amountMinor: p.amountMinor,
+              currency: p.currency,
+              effectiveDate: p.effectiveDate,
+              payType: p.payType,
+              channelId: p.channelId,
+              externalRef: p.externalRef,
+              billNo: p.billNo,
+              accountHint: p.accountNo,
+              actionOwner: null,
+              payerName: p.payerName,
+              batchId: p.batchId,
+              parentPaymentId: p.id,
+              sourceKey: `suspense:recycle:${p.id}`,
+              journalId,
+              rootId,
+              state: 'recycled',
+              enteredOn: dayOf(now),
+            },
+            at,
+            operatorId,
+          );
+          suspended.push({ paymentId: recycledId, amountMinor: p.amountMinor, currency: p.currency });
+          await appendCaseEvent(tx, {
+            rootId,
+            paymentId: p.id,
+            at,
+            operatorId,
+            action: 'recycled',
+            reasonCode: input.reasonCode,
             amountMinor: p.amountMinor,
             currency: p.currency,
-            effectiveDate: p.effectiveDate,
-            payType: p.payType,
-            channelId: p.channelId,
-            externalRef: p.externalRef,
-            billNo: p.billNo,
-            accountHint: p.accountNo,
-            actionOwner: null,
-            payerName: p.payerName,
-            batchId: p.batchId,
-            parentPaymentId: p.id,
-            sourceKey: `suspense:recycle:${p.id}`,
-            journalId,
-            rootId,
-            state: 'recycled',
-            enteredOn: dayOf(now),
-          },
-          at,
-          operatorId,
-        );
-        suspended.push({ paymentId: recycledId, amountMinor: p.amountMinor, currency: p.currency });
-        writeEvent(db, {
-          rootId,
-          paymentId: p.id,
-          at,
-          operatorId,
-          action: 'recycled',
-          reasonCode: input.reasonCode,
-          amountMinor: p.amountMinor,
-          currency: p.currency,
-          detail: { fromAccountNo: p.accountNo, recycledPaymentId: recycledId },
-          auditId,
-        });
-      }
-      return { action: 'recycle', paymentIds: ids, posted: [], suspended, reversed: ids, journalId };
-    });
-  })();
+            detail: { fromAccountNo: p.accountNo, recycledPaymentId: recycledId },
+            auditId,
+          });
+        }
+        return { action: 'recycle', paymentIds: ids, posted: [], suspended, reversed: ids, journalId };
+      });
+    },
+    { serializable: true },
+  );
 }
 
 /**
@@ -712,113 +714,119 @@ export function removalRefusal(tree: CasePayment[]): { rule: string; message: st
  * part was removed as unallocatable (G5, G15) and for cash (V9: cash is reversed only by recycling).
  */
 export function reverseSuspenseCase(
-  db: Database.Database,
+  storage: Storage,
   input: { paymentId: number; reasonCode: number },
   now: Date,
   operatorId: number | null,
-): SuspenseMoveDto {
-  return db.transaction((): SuspenseMoveDto => {
-    requireReasonCode(db, REASON_DOMAIN.paymentReversal, input.reasonCode);
-    const p = loadCasePayment(db, input.paymentId);
-    refuse(externalRule(p));
-    const rootId = caseRoot(db, p.id);
-    if (rootId !== p.id)
-      throw conflict(
-        'G7',
-        `payment ${p.id} is part of the suspense case of payment ${rootId}; a direct reversal must target the original payment ${rootId}`,
-      );
-    const tree = caseTree(db, rootId);
-    if (tree.length === 1 && p.isSuspense === 0)
-      throw conflict(
-        'not-a-suspense-case',
-        `payment ${p.id} never went through suspense; reverse it with a reversal batch in Payment Tool`,
-      );
-    refuse(removalRefusal(tree));
-    if (p.payType === 10011)
-      throw conflict('V9', `payment ${p.id} is cash; cash is reversed only by recycling it through suspense`);
-    const active = tree.filter((t) => t.reversed === 0);
-    if (active.length === 0)
-      throw conflict('already-reversed', `nothing of the case of payment ${p.id} is left to reverse`);
-    // G7: posted payments first, then the suspended ones.
-    const ordered = [
-      ...active.filter((t) => t.isSuspense === 0),
-      ...active.filter((t) => t.isSuspense === 1),
-    ];
-    const at = now.toISOString();
-    const lines: JournalLine[] = [];
-    for (const t of ordered) {
-      if (t.isSuspense === 0) {
-        unwindAllocations(db, t, at, operatorId);
-        lines.push({
-          gl: 'AR',
-          accountId: t.accountId,
-          amountMinor: t.accountAmountMinor,
-          currency: t.accountCurrency,
-        });
-        if (t.currency !== t.accountCurrency) {
+): Promise<SuspenseMoveDto> {
+  return storage.transaction(
+    async (tx): Promise<SuspenseMoveDto> => {
+      await requireReasonCodeIn(tx, REASON_DOMAIN.paymentReversal, input.reasonCode);
+      const p = await casePaymentIn(tx, input.paymentId);
+      refuse(externalRule(p));
+      const rootId = await caseRootOf(tx, p.id);
+      if (rootId !== p.id)
+        throw conflict(
+          'G7',
+          `payment ${p.id} is part of the suspense case of payment ${rootId}; a direct reversal must target the original payment ${rootId}`,
+        );
+      const tree = await caseTreeIn(tx, rootId);
+      if (tree.length === 1 && p.isSuspense === 0)
+        throw conflict(
+          'not-a-suspense-case',
+          `payment ${p.id} never went through suspense; reverse it with a reversal batch in Payment Tool`,
+        );
+      refuse(removalRefusal(tree));
+      if (p.payType === 10011)
+        throw conflict(
+          'V9',
+          `payment ${p.id} is cash; cash is reversed only by recycling it through suspense`,
+        );
+      const active = tree.filter((t) => t.reversed === 0);
+      if (active.length === 0)
+        throw conflict('already-reversed', `nothing of the case of payment ${p.id} is left to reverse`);
+      // G7: posted payments first, then the suspended ones.
+      const ordered = [
+        ...active.filter((t) => t.isSuspense === 0),
+        ...active.filter((t) => t.isSuspense === 1),
+      ];
+      const at = now.toISOString();
+      const lines: JournalLine[] = [];
+      for (const t of ordered) {
+        if (t.isSuspense === 0) {
+          await unwindAllocationsIn(tx, t, at, operatorId);
           lines.push({
-            gl: 'FX',
-            accountId: null,
-            amountMinor: -t.accountAmountMinor,
+            gl: 'AR',
+            accountId: t.accountId,
+            amountMinor: t.accountAmountMinor,
             currency: t.accountCurrency,
           });
-          lines.push({ gl: 'FX', accountId: null, amountMinor: t.amountMinor, currency: t.currency });
+          if (t.currency !== t.accountCurrency) {
+            lines.push({
+              gl: 'FX',
+              accountId: null,
+              amountMinor: -t.accountAmountMinor,
+              currency: t.accountCurrency,
+            });
+            lines.push({ gl: 'FX', accountId: null, amountMinor: t.amountMinor, currency: t.currency });
+          }
+        } else {
+          lines.push({ gl: 'SUSPENSE', accountId: null, amountMinor: t.amountMinor, currency: t.currency });
         }
-      } else {
-        lines.push({ gl: 'SUSPENSE', accountId: null, amountMinor: t.amountMinor, currency: t.currency });
+        lines.push({ gl: 'CASH', accountId: null, amountMinor: -t.amountMinor, currency: t.currency });
       }
-      lines.push({ gl: 'CASH', accountId: null, amountMinor: -t.amountMinor, currency: t.currency });
-    }
-    const move: SuspenseMove = {
-      at,
-      operatorId,
-      audit: {
-        action: 'suspense.reverse',
-        entityId: String(p.id),
-        before: ordered.map((t) => ({
-          paymentId: t.id,
-          kind: t.kind,
-          accountNo: t.accountNo,
-          amountMinor: t.amountMinor,
-        })),
-        reasonCode: input.reasonCode,
-      },
-      journal: {
-        kind: SUSPENSE_JOURNAL.reverse,
-        effectiveDate: dayOf(now),
-        idemKey: `suspense:reverse:${p.id}`,
-        reasonCode: input.reasonCode,
-        lines,
-      },
-      reversed: ordered.map((t) => ({ paymentId: t.id, reasonCode: input.reasonCode })),
-      queue: ordered
-        .filter((t) => t.isSuspense === 1)
-        .map((t) => ({ paymentId: t.id, state: 'reversed' as const })),
-    };
-    return suspenseMove(db, move, ({ auditId, journalId }): SuspenseMoveDto => {
-      writeEvent(db, {
-        rootId,
-        paymentId: p.id,
+      const move: SuspenseMove = {
         at,
         operatorId,
-        action: 'reversed',
-        reasonCode: input.reasonCode,
-        // The case's payments come from one suspended payment, so their sum fits a number.
-        amountMinor: toMinor(sumMinor(ordered.map((t) => t.amountMinor)), `the case of payment ${p.id}`),
-        currency: p.currency,
-        detail: { reversedPaymentIds: ordered.map((t) => t.id) },
-        auditId,
-      });
-      return {
-        action: 'reverse',
-        paymentIds: [p.id],
-        posted: [],
-        suspended: [],
-        reversed: ordered.map((t) => t.id),
-        journalId,
+        audit: {
+          action: 'suspense.reverse',
+          entityId: String(p.id),
+          before: ordered.map((t) => ({
+            paymentId: t.id,
+            kind: t.kind,
+            accountNo: t.accountNo,
+            amountMinor: t.amountMinor,
+          })),
+          reasonCode: input.reasonCode,
+        },
+        journal: {
+          kind: SUSPENSE_JOURNAL.reverse,
+          effectiveDate: dayOf(now),
+          idemKey: `suspense:reverse:${p.id}`,
+          reasonCode: input.reasonCode,
+          lines,
+        },
+        reversed: ordered.map((t) => ({ paymentId: t.id, reasonCode: input.reasonCode })),
+        queue: ordered
+          .filter((t) => t.isSuspense === 1)
+          .map((t) => ({ paymentId: t.id, state: 'reversed' as const })),
       };
-    });
-  })();
+      return suspenseMoveIn(tx, move, async ({ auditId, journalId }): Promise<SuspenseMoveDto> => {
+        await appendCaseEvent(tx, {
+          rootId,
+          paymentId: p.id,
+          at,
+          operatorId,
+          action: 'reversed',
+          reasonCode: input.reasonCode,
+          // The case's payments come from one suspended payment, so their sum fits a number.
+          amountMinor: toMinor(sumMinor(ordered.map((t) => t.amountMinor)), `the case of payment ${p.id}`),
+          currency: p.currency,
+          detail: { reversedPaymentIds: ordered.map((t) => t.id) },
+          auditId,
+        });
+        return {
+          action: 'reverse',
+          paymentIds: [p.id],
+          posted: [],
+          suspended: [],
+          reversed: ordered.map((t) => t.id),
+          journalId,
+        };
+      });
+    },
+    { serializable: true },
+  );
 }
 
 /** Throws not_found unless the payment exists (used by read commands). */
