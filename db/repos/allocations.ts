@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Dialect } from '../storage/port';
+import { flag, inList } from './dialect';
 
 /**
  * Allocations (issue #17): the rows that tie a payment's money to bill items, and the open amounts and statuses
@@ -66,4 +67,106 @@ export function openDeltaQuery(
   return sql`UPDATE ${t} SET ${col} = ${col} - x.amount,
       status = CASE WHEN ${col} - x.amount = 0 THEN 'closed' ELSE 'open' END
     FROM ${from} AS x WHERE ${t}.id = x.id RETURNING status`;
+}
+
+/** A payment as allocation sees it: what it holds, what is allocated, whether it can take allocations. */
+export type AllocPaymentRow = {
+  id: number;
+  accountId: number;
+  kind: string;
+  accountAmountMinor: number;
+  ratePpm: number;
+  allocatedMinor: number;
+  reversed: number;
+  isSuspense: number;
+  /** The account's currency, in which it is allocated. */
+  currency: string;
+  /** The bill number the payer quoted, the automatic policy's hint. */
+  billNo: string | null;
+};
+
+/** One payment for allocation. */
+export function allocPaymentQuery(paymentId: number): SQL {
+  return sql`SELECT p.id, p.account_id AS "accountId", p.kind, p.account_amount_minor AS "accountAmountMinor",
+      p.rate_ppm AS "ratePpm",
+      coalesce((SELECT sum(amount_minor) FROM allocations WHERE payment_id = p.id), 0) AS "allocatedMinor",
+      ${flag(sql`EXISTS (SELECT 1 FROM reversals WHERE payment_id = p.id)`)} AS reversed, a.is_suspense AS "isSuspense",
+      a.currency, p.bill_no AS "billNo"
+    FROM payments p JOIN accounts a ON a.id = p.account_id WHERE p.id = ${paymentId}`;
+}
+
+/** The stale-data token's figures of an account: one range of allocations_account_idx, however big the ledger. */
+export function allocationTokenQuery(accountId: number): SQL {
+  return sql`SELECT coalesce(max(id), 0) AS m, count(*) AS n FROM allocations WHERE account_id = ${accountId}`;
+}
+
+/** A bill named on a manual allocation line, with whether its bill unit pays. */
+export type BillTarget = { id: number; accountId: number; status: string; dueMinor: number; paying: number };
+
+export function billTargetQuery(billNo: string): SQL {
+  return sql`SELECT b.id, b.account_id AS "accountId", b.status, b.amount_due_minor AS "dueMinor", u.paying
+    FROM bills b JOIN bill_units u ON u.id = b.bill_unit_id WHERE b.bill_no = ${billNo}`;
+}
+
+/** An item named on a manual allocation line, with whether its bill unit pays. */
+export type ItemTarget = {
+  id: number;
+  billId: number;
+  accountId: number;
+  status: string;
+  openMinor: number;
+  paying: number;
+};
+
+export function itemTargetQuery(itemNo: string): SQL {
+  return sql`SELECT i.id, i.bill_id AS "billId", i.account_id AS "accountId", i.status, i.open_minor AS "openMinor",
+      u.paying
+    FROM bill_items i JOIN bills b ON b.id = i.bill_id JOIN bill_units u ON u.id = b.bill_unit_id
+    WHERE i.item_no = ${itemNo}`;
+}
+
+/** A bill's open items in item order (a bill-level amount is spread over them). */
+export function openItemsOfBillQuery(billId: number): SQL {
+  return sql`SELECT id, open_minor AS "openMinor" FROM bill_items WHERE bill_id = ${billId} AND status = 'open'
+    ORDER BY id`;
+}
+
+/** An item's open amount. */
+export function itemOpenQuery(itemId: number): SQL {
+  return sql`SELECT open_minor AS o FROM bill_items WHERE id = ${itemId}`;
+}
+
+/** One open item of an open bill of an account, with its bill (the automatic policies' targets). */
+export type OpenItemRow = {
+  billId: number;
+  billNo: string;
+  billUnitNo: string;
+  billDate: string;
+  dueDate: string;
+  totalMinor: number;
+  amountDueMinor: number;
+  paying: number;
+  itemId: number;
+  itemNo: string;
+  type: string;
+  amountMinor: number;
+  openMinor: number;
+};
+
+/** An account's open items of open bills, oldest due first (text in code-point order on both databases). */
+export function openItemsOfAccountQuery(d: Dialect, accountId: number): SQL {
+  const c = d === 'postgres' ? sql` COLLATE "C"` : sql``;
+  return sql`SELECT b.id AS "billId", b.bill_no AS "billNo", u.bill_unit_no AS "billUnitNo", b.bill_date AS "billDate",
+      b.due_date AS "dueDate", b.total_minor AS "totalMinor", b.amount_due_minor AS "amountDueMinor", u.paying,
+      i.id AS "itemId", i.item_no AS "itemNo", i.type, i.amount_minor AS "amountMinor", i.open_minor AS "openMinor"
+    FROM bills b JOIN bill_units u ON u.id = b.bill_unit_id
+    JOIN bill_items i ON i.bill_id = b.id AND i.status = 'open'
+    WHERE b.account_id = ${accountId} AND b.status = 'open'
+    ORDER BY b.due_date${c}, b.bill_date${c}, b.bill_no${c}, i.id`;
+}
+
+/** Item and bill numbers of items, by item id. */
+export function itemNamesQuery(d: Dialect, itemIds: readonly number[]): SQL {
+  return sql`SELECT i.id, i.item_no AS "itemNo", b.bill_no AS "billNo" FROM bill_items i JOIN bills b ON b.id = i.bill_id
+    WHERE ${inList({ dialect: d }, sql`i.id`, itemIds)}`;
 }

@@ -191,3 +191,34 @@ export async function insertJournal(tx: Tx, posting: JournalPosting): Promise<nu
   }
   return row.id;
 }
+
+/** A payment a suspended payment's money goes to: on a customer account, allocated next. */
+export type NewDistributed = {
+  accountId: number;
+  payType: number;
+  channelId: number;
+  reasonCode: number;
+  amountMinor: number;
+  currency: string;
+  accountAmountMinor: number;
+  ratePpm: number;
+  effectiveDate: string;
+  externalRef: string | null;
+  billNo: string | null;
+  payerName: string | null;
+  batchId: number | null;
+  sourceKey: string;
+  parentPaymentId: number;
+  journalId: number;
+};
+
+/** The payment row of a distributed payment (kind distributed, status 0), answering its id. */
+export function distributedInsertQuery(n: NewDistributed, at: string, operatorId: number | null): SQL {
+  return sql`INSERT INTO payments (kind, account_id, pay_type, channel_id, status, reason_code, amount_minor, currency,
+      account_amount_minor, rate_ppm, effective_date, external_ref, bill_no, payer_name, batch_id, source_key,
+      parent_payment_id, journal_id, created_at, operator_id)
+    VALUES ('distributed', ${n.accountId}, ${n.payType}, ${n.channelId}, 0, ${n.reasonCode}, ${n.amountMinor},
+      ${n.currency}, ${n.accountAmountMinor}, ${n.ratePpm}, ${n.effectiveDate}, ${n.externalRef}, ${n.billNo},
+      ${n.payerName}, ${n.batchId}, ${n.sourceKey}, ${n.parentPaymentId}, ${n.journalId}, ${at}, ${operatorId})
+    RETURNING id`;
+}

@@ -173,3 +173,19 @@ export async function setActionOwner(
     sql`UPDATE suspense_queue SET action_owner = ${owner}, updated_at = ${at} WHERE payment_id = ${paymentId}`,
   );
 }
+
+/** A bill a distribution names, with its account and whether its bill unit pays. */
+export type TargetBill = { no: string; accountId: number; status: string; due: number; paying: number };
+
+export function targetBillQuery(billNo: string): SQL {
+  return sql`SELECT b.bill_no AS no, b.account_id AS "accountId", b.status, b.amount_due_minor AS due, u.paying
+    FROM bills b JOIN bill_units u ON u.id = b.bill_unit_id WHERE b.bill_no = ${billNo}`;
+}
+
+/** An account a distribution names (by its number, any case) or the account of a bill it names. */
+export type TargetAccount = { id: number; no: string; currency: string; status: string; isSuspense: number };
+
+export function targetAccountQuery(by: { key: string } | { id: number }): SQL {
+  return sql`SELECT id, account_no AS no, currency, status, is_suspense AS "isSuspense" FROM accounts
+    WHERE ${'key' in by ? sql`account_key = ${by.key}` : sql`id = ${by.id}`}`;
+}

@@ -7,6 +7,11 @@ import { exactInteger, UniqueViolation, type Storage, type Tx, type TxOptions } 
 const dialect = new SQLiteSyncDialect();
 const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 
+/** A repository query compiled for SQLite (text and parameters), e.g. to read its plan. */
+export function sqliteQuery(query: SQL): { sql: string; params: unknown[] } {
+  return dialect.sqlToQuery(query);
+}
+
 const driverStatements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
 
 /**
@@ -18,7 +23,7 @@ export function driverQuery(
   db: Database.Database,
   query: SQL,
 ): { stmt: Database.Statement; params: unknown[] } {
-  const q = dialect.sqlToQuery(query);
+  const q = sqliteQuery(query);
   let cache = driverStatements.get(db);
   if (!cache) driverStatements.set(db, (cache = new Map<string, Database.Statement>()));
   let stmt = cache.get(q.sql);

@@ -22,13 +22,12 @@ type SuspenseCommand = Extract<keyof Handlers, `suspense:${string}`>;
 
 /** The Payment Center's part of the handler map; every move says in the registry that it changes suspense. */
 export function suspenseHandlers(ctx: ServiceContext): Pick<Handlers, SuspenseCommand> {
-  const db = ctx.ledger.sqlite;
   return {
     'suspense:search': (input) => searchSuspense(ctx.storage, input, ctx.clock()),
     'suspense:show': (input) => suspenseDetail(ctx.storage, input.paymentId, ctx.clock()),
     'suspense:candidates': (input) => suspenseCandidates(ctx.storage, input),
-    'suspense:apply': (input) => applySuspended(db, input, ctx.clock(), ctx.operator.id),
-    'suspense:distribute': (input) => distributeSuspended(db, input, ctx.clock(), ctx.operator.id),
+    'suspense:apply': (input) => applySuspended(ctx.storage, input, ctx.clock(), ctx.operator.id),
+    'suspense:distribute': (input) => distributeSuspended(ctx.storage, input, ctx.clock(), ctx.operator.id),
     'suspense:recycle': (input) => recyclePayments(ctx.storage, input, ctx.clock(), ctx.operator.id),
     'suspense:remove': (input) => removeSuspended(ctx.storage, input, ctx.clock(), ctx.operator.id),
     'suspense:reverse': (input) => reverseSuspenseCase(ctx.storage, input, ctx.clock(), ctx.operator.id),

@@ -20,30 +20,34 @@ import type { SQL } from 'drizzle-orm';
 import {
   ALLOCATION_ROWS_PER_INSERT,
   allocationsInsertQuery,
+  allocationTokenQuery,
+  allocPaymentQuery,
+  billTargetQuery,
+  itemNamesQuery,
+  itemOpenQuery,
+  itemTargetQuery,
   netAllocationsQuery,
   openDeltaQuery,
+  openItemsOfAccountQuery,
+  openItemsOfBillQuery,
   type AllocationInsert,
+  type AllocPaymentRow,
+  type BillTarget,
+  type ItemTarget,
+  type OpenItemRow,
 } from '../../db/repos/allocations';
+import { appendAudit } from '../../db/repos/audit';
 import type { Dialect, Tx } from '../../db/storage/port';
-import { driverAll } from '../../db/storage/sqlite';
-import { writeAudit } from './audit';
+import { driverAll, driverGet } from '../../db/storage/sqlite';
+import { writeAudit, type AuditEntry } from './audit';
 import { allocationInserter } from './bulk-allocation';
 import { assertAccountsWithinCeiling, sumMinor, toMinor } from './ceiling';
 import { AppFailure, conflict, invalidFields, notFound } from './errors';
-import { exponentOf } from './rates';
-import { getSetting } from './settings';
+import { exponentOf, exponentOfIn } from './rates';
+import { getSetting, getSettingIn } from './settings';
 
 type AccountRow = { id: number; accountNo: string; name: string; currency: string };
-type PaymentRow = {
-  id: number;
-  accountId: number;
-  kind: string;
-  accountAmountMinor: number;
-  ratePpm: number;
-  allocatedMinor: number;
-  reversed: number;
-  isSuspense: number;
-};
+type PaymentRow = AllocPaymentRow;
 /** One allocation at item granularity: every allocation row names its item and that item's bill. */
 export type ItemLine = { itemId: number; billId: number; amountMinor: number };
 
@@ -58,76 +62,63 @@ function loadAccount(db: Database.Database, accountNo: string): AccountRow {
 }
 
 function loadPayment(db: Database.Database, paymentId: number): PaymentRow {
-  const p = db
-    .prepare(
-      `SELECT p.id, p.account_id AS accountId, p.kind, p.account_amount_minor AS accountAmountMinor, p.rate_ppm AS ratePpm,
-              coalesce((SELECT sum(amount_minor) FROM allocations WHERE payment_id = p.id), 0) AS allocatedMinor,
-              EXISTS (SELECT 1 FROM reversals WHERE payment_id = p.id) AS reversed, a.is_suspense AS isSuspense
-       FROM payments p JOIN accounts a ON a.id = p.account_id WHERE p.id = ?`,
-    )
-    .get(paymentId) as PaymentRow | undefined;
+  const p = driverGet<PaymentRow>(db, allocPaymentQuery(paymentId));
   if (!p) throw notFound('payment', String(paymentId));
   return p;
 }
 
-/** The query of the stale-data token: one range of allocations_account_idx, however big the ledger. */
-export const ALLOCATION_TOKEN_SQL =
-  'SELECT coalesce(max(id), 0) AS m, count(*) AS n FROM allocations WHERE account_id = ?';
+async function loadPaymentIn(tx: Tx, paymentId: number): Promise<PaymentRow> {
+  const p = await tx.get<PaymentRow>(allocPaymentQuery(paymentId));
+  if (!p) throw notFound('payment', String(paymentId));
+  return p;
+}
 
 /** The stale-data token of an account: the newest allocation on it (any payment, any direction). */
 export function allocationToken(db: Database.Database, accountId: number): string {
-  const row = db.prepare(ALLOCATION_TOKEN_SQL).get(accountId) as {
-    m: number;
-    n: number;
-  };
-  return `${row.m}.${row.n}`;
+  return tokenOf(driverGet<{ m: number; n: number }>(db, allocationTokenQuery(accountId))!);
 }
 
-/** Open bills of an account (each with its open items), oldest due first; one query, raw rows for speed. */
+async function allocationTokenIn(tx: Tx, accountId: number): Promise<string> {
+  return tokenOf((await tx.get<{ m: number; n: number }>(allocationTokenQuery(accountId)))!);
+}
+
+const tokenOf = (row: { m: number; n: number }): string => `${row.m}.${row.n}`;
+
+/** Open bills of an account (each with its open items), oldest due first; one query. */
 function openBills(db: Database.Database, accountId: number): AllocBillDto[] {
-  const rows = db
-    .prepare(
-      `SELECT b.id, b.bill_no, u.bill_unit_no, b.bill_date, b.due_date, b.total_minor, b.amount_due_minor, u.paying,
-              i.id, i.item_no, i.type, i.amount_minor, i.open_minor
-       FROM bills b JOIN bill_units u ON u.id = b.bill_unit_id
-       JOIN bill_items i ON i.bill_id = b.id AND i.status = 'open'
-       WHERE b.account_id = ? AND b.status = 'open'
-       ORDER BY b.due_date, b.bill_date, b.bill_no, i.id`,
-    )
-    .raw()
-    .all(accountId) as [
-    number,
-    string,
-    string,
-    string,
-    string,
-    number,
-    number,
-    number,
-    number,
-    string,
-    string,
-    number,
-    number,
-  ][];
+  return groupBills(driverAll<OpenItemRow>(db, openItemsOfAccountQuery('sqlite', accountId)));
+}
+
+async function openBillsIn(tx: Tx, accountId: number): Promise<AllocBillDto[]> {
+  return groupBills(await tx.all<OpenItemRow>(openItemsOfAccountQuery(tx.dialect, accountId)));
+}
+
+/** Open item rows (bill by bill) as bills with their items. */
+function groupBills(rows: readonly OpenItemRow[]): AllocBillDto[] {
   const out: AllocBillDto[] = [];
   let current: AllocBillDto | undefined;
   for (const r of rows) {
-    if (!current || current.billId !== r[0]) {
+    if (!current || current.billId !== r.billId) {
       current = {
-        billId: r[0],
-        billNo: r[1],
-        billUnitNo: r[2],
-        billDate: r[3],
-        dueDate: r[4],
-        totalMinor: r[5],
-        amountDueMinor: r[6],
-        payable: r[7] === 1,
+        billId: r.billId,
+        billNo: r.billNo,
+        billUnitNo: r.billUnitNo,
+        billDate: r.billDate,
+        dueDate: r.dueDate,
+        totalMinor: r.totalMinor,
+        amountDueMinor: r.amountDueMinor,
+        payable: r.paying === 1,
         items: [],
       };
       out.push(current);
     }
-    current.items.push({ itemId: r[8], itemNo: r[9], type: r[10], amountMinor: r[11], openMinor: r[12] });
+    current.items.push({
+      itemId: r.itemId,
+      itemNo: r.itemNo,
+      type: r.type,
+      amountMinor: r.amountMinor,
+      openMinor: r.openMinor,
+    });
   }
   return out;
 }
@@ -192,22 +183,29 @@ function billLinesToItems(
   db: Database.Database,
   billLines: { billId: number; amountMinor: number }[],
 ): ItemLine[] {
-  const itemsOf = db.prepare(
-    `SELECT id, open_minor AS openMinor FROM bill_items WHERE bill_id = ? AND status = 'open' ORDER BY id`,
+  return billLines.flatMap((line) =>
+    spreadOverItems(line, driverAll<OpenItem>(db, openItemsOfBillQuery(line.billId))),
   );
+}
+
+type OpenItem = { id: number; openMinor: number };
+
+/** One bill-level amount over the bill's open items in item order; more than is open is refused. */
+function spreadOverItems(
+  line: { billId: number; amountMinor: number },
+  items: readonly OpenItem[],
+): ItemLine[] {
   const out: ItemLine[] = [];
-  for (const line of billLines) {
-    let left = line.amountMinor;
-    for (const item of itemsOf.all(line.billId) as { id: number; openMinor: number }[]) {
-      if (left <= 0) break;
-      if (item.openMinor <= 0) continue;
-      const take = Math.min(left, item.openMinor);
-      out.push({ itemId: item.id, billId: line.billId, amountMinor: take });
-      left -= take;
-    }
-    if (left > 0)
-      throw conflict('over-allocation', `bill ${line.billId} has less open than ${line.amountMinor}`);
+  let left = line.amountMinor;
+  for (const item of items) {
+    if (left <= 0) break;
+    if (item.openMinor <= 0) continue;
+    const take = Math.min(left, item.openMinor);
+    out.push({ itemId: item.id, billId: line.billId, amountMinor: take });
+    left -= take;
   }
+  if (left > 0)
+    throw conflict('over-allocation', `bill ${line.billId} has less open than ${line.amountMinor}`);
   return out;
 }
 
@@ -374,6 +372,54 @@ function parseAmount(text: string, exponent: number, path: string): number {
   return r.value;
 }
 
+/** Checks a bill named on a manual line; answers its bill-level line. */
+function billLine(
+  l: { billNo: string; amount: string },
+  b: BillTarget | undefined,
+  accountId: number,
+  amountMinor: number,
+): { billId: number; amountMinor: number } {
+  if (!b) throw notFound('bill', l.billNo);
+  if (b.accountId !== accountId)
+    throw conflict('other-account', `bill ${l.billNo} belongs to another account`);
+  if (b.status !== 'open') throw conflict('closed-target', `bill ${l.billNo} is closed`);
+  if (b.paying !== 1)
+    throw conflict('nonpaying-bill-unit', `bill ${l.billNo} belongs to a nonpaying bill unit (V7)`);
+  if (amountMinor > b.dueMinor)
+    throw conflict('over-allocation', `bill ${l.billNo}: ${l.amount} is more than its amount due`);
+  return { billId: b.id, amountMinor };
+}
+
+/** Checks an item named on a manual line; answers its line. */
+function itemLine(
+  l: { itemNo: string; amount: string },
+  i: ItemTarget | undefined,
+  accountId: number,
+  amountMinor: number,
+): ItemLine {
+  if (!i) throw notFound('item', l.itemNo);
+  if (i.accountId !== accountId)
+    throw conflict('other-account', `item ${l.itemNo} belongs to another account`);
+  if (i.status !== 'open') throw conflict('closed-target', `item ${l.itemNo} is closed`);
+  if (i.paying !== 1)
+    throw conflict('nonpaying-bill-unit', `item ${l.itemNo} belongs to a nonpaying bill unit (V7)`);
+  if (amountMinor > i.openMinor)
+    throw conflict('over-allocation', `item ${l.itemNo}: ${l.amount} is more than its open amount`);
+  return { itemId: i.id, billId: i.billId, amountMinor };
+}
+
+/** Lines summed per item, to check against each item's open amount. */
+function perItemTotals(lines: readonly ItemLine[]): Map<number, number> {
+  const perItem = new Map<number, number>();
+  for (const l of lines) perItem.set(l.itemId, (perItem.get(l.itemId) ?? 0) + l.amountMinor);
+  return perItem;
+}
+
+function refuseOverItem(total: number, open: number): void {
+  if (total > open)
+    throw conflict('over-allocation', `the lines allocate ${total} to an item with ${open} open`);
+}
+
 /** Checks and converts manual lines to item lines; every rule is enforced here, not only in the dialog. */
 function manualItemLines(
   db: Database.Database,
@@ -381,96 +427,107 @@ function manualItemLines(
   exponent: number,
   input: ManualLines,
 ): ItemLine[] {
-  const billLines: { billId: number; amountMinor: number }[] = [];
-  const itemLines: ItemLine[] = [];
-  const billQ = db.prepare(
-    `SELECT b.id, b.account_id AS accountId, b.status, b.amount_due_minor AS dueMinor, u.paying FROM bills b
-     JOIN bill_units u ON u.id = b.bill_unit_id WHERE b.bill_no = ?`,
+  const bills = (input.bills ?? []).map((l, idx) =>
+    billLine(
+      l,
+      driverGet<BillTarget>(db, billTargetQuery(l.billNo.trim())),
+      accountId,
+      parseAmount(l.amount, exponent, `bills.${idx}.amount`),
+    ),
   );
-  const itemQ = db.prepare(
-    `SELECT i.id, i.bill_id AS billId, i.account_id AS accountId, i.status, i.open_minor AS openMinor, u.paying FROM bill_items i
-     JOIN bills b ON b.id = i.bill_id JOIN bill_units u ON u.id = b.bill_unit_id WHERE i.item_no = ?`,
+  const items = (input.items ?? []).map((l, idx) =>
+    itemLine(
+      l,
+      driverGet<ItemTarget>(db, itemTargetQuery(l.itemNo.trim())),
+      accountId,
+      parseAmount(l.amount, exponent, `items.${idx}.amount`),
+    ),
   );
-  (input.bills ?? []).forEach((l, idx) => {
-    const path = `bills.${idx}.amount`;
-    const amountMinor = parseAmount(l.amount, exponent, path);
-    const b = billQ.get(l.billNo.trim()) as
-      { id: number; accountId: number; status: string; dueMinor: number; paying: number } | undefined;
-    if (!b) throw notFound('bill', l.billNo);
-    if (b.accountId !== accountId)
-      throw conflict('other-account', `bill ${l.billNo} belongs to another account`);
-    if (b.status !== 'open') throw conflict('closed-target', `bill ${l.billNo} is closed`);
-    if (b.paying !== 1)
-      throw conflict('nonpaying-bill-unit', `bill ${l.billNo} belongs to a nonpaying bill unit (V7)`);
-    if (amountMinor > b.dueMinor)
-      throw conflict('over-allocation', `bill ${l.billNo}: ${l.amount} is more than its amount due`);
-    billLines.push({ billId: b.id, amountMinor });
-  });
-  (input.items ?? []).forEach((l, idx) => {
-    const path = `items.${idx}.amount`;
-    const amountMinor = parseAmount(l.amount, exponent, path);
-    const i = itemQ.get(l.itemNo.trim()) as
-      | { id: number; billId: number; accountId: number; status: string; openMinor: number; paying: number }
-      | undefined;
-    if (!i) throw notFound('item', l.itemNo);
-    if (i.accountId !== accountId)
-      throw conflict('other-account', `item ${l.itemNo} belongs to another account`);
-    if (i.status !== 'open') throw conflict('closed-target', `item ${l.itemNo} is closed`);
-    if (i.paying !== 1)
-      throw conflict('nonpaying-bill-unit', `item ${l.itemNo} belongs to a nonpaying bill unit (V7)`);
-    if (amountMinor > i.openMinor)
-      throw conflict('over-allocation', `item ${l.itemNo}: ${l.amount} is more than its open amount`);
-    itemLines.push({ itemId: i.id, billId: i.billId, amountMinor });
-  });
-  const lines = [...billLinesToItems(db, billLines), ...itemLines];
-  const perItem = new Map<number, number>();
-  for (const l of lines) perItem.set(l.itemId, (perItem.get(l.itemId) ?? 0) + l.amountMinor);
-  const openQ = db.prepare('SELECT open_minor AS o FROM bill_items WHERE id = ?');
-  for (const [itemId, total] of perItem) {
-    const open = (openQ.get(itemId) as { o: number }).o;
-    if (total > open)
-      throw conflict('over-allocation', `the lines allocate ${total} to an item with ${open} open`);
-  }
+  const lines = [...billLinesToItems(db, bills), ...items];
+  for (const [itemId, total] of perItemTotals(lines))
+    refuseOverItem(total, driverGet<{ o: number }>(db, itemOpenQuery(itemId))!.o);
+  return lines;
+}
+
+async function manualItemLinesIn(
+  tx: Tx,
+  accountId: number,
+  exponent: number,
+  input: ManualLines,
+): Promise<ItemLine[]> {
+  const bills: { billId: number; amountMinor: number }[] = [];
+  for (const [idx, l] of (input.bills ?? []).entries())
+    bills.push(
+      billLine(
+        l,
+        await tx.get<BillTarget>(billTargetQuery(l.billNo.trim())),
+        accountId,
+        parseAmount(l.amount, exponent, `bills.${idx}.amount`),
+      ),
+    );
+  const items: ItemLine[] = [];
+  for (const [idx, l] of (input.items ?? []).entries())
+    items.push(
+      itemLine(
+        l,
+        await tx.get<ItemTarget>(itemTargetQuery(l.itemNo.trim())),
+        accountId,
+        parseAmount(l.amount, exponent, `items.${idx}.amount`),
+      ),
+    );
+  const lines: ItemLine[] = [];
+  for (const b of bills)
+    lines.push(...spreadOverItems(b, await tx.all<OpenItem>(openItemsOfBillQuery(b.billId))));
+  lines.push(...items);
+  for (const [itemId, total] of perItemTotals(lines))
+    refuseOverItem(total, (await tx.get<{ o: number }>(itemOpenQuery(itemId)))!.o);
   return lines;
 }
 
 /** Item and bill numbers by item id, when the caller already read them. */
-type ItemNames = Map<number, readonly [number, string, string]>;
+type ItemNames = Map<number, { itemNo: string; billNo: string }>;
+
+// One set query (or none when the planner's read named the items): a payment spread over 10,000 items would
+// otherwise cost 10,000 point look-ups.
+const distinctItems = (lines: readonly ItemLine[]): number[] => [...new Set(lines.map((l) => l.itemId))];
+
+function namesOf(rows: readonly { id: number; itemNo: string; billNo: string }[]): ItemNames {
+  return new Map(rows.map((r) => [r.id, r]));
+}
 
 function describeLines(
   db: Database.Database,
   lines: ItemLine[],
   known?: ItemNames,
 ): AllocationResultDto['lines'] {
-  // One set query (or none when the planner's read named the items): a payment spread over 10,000 items
-  // would otherwise cost 10,000 point look-ups.
-  const names: ItemNames =
-    known ??
-    new Map(
-      (
-        db
-          .prepare(
-            `SELECT i.id, i.item_no, b.bill_no FROM bill_items i JOIN bills b ON b.id = i.bill_id
-           WHERE i.id IN (SELECT value FROM json_each(?))`,
-          )
-          .raw()
-          .all(JSON.stringify([...new Set(lines.map((l) => l.itemId))])) as [number, string, string][]
-      ).map((r) => [r[0], r]),
-    );
+  return described(lines, known ?? namesOf(driverAll(db, itemNamesQuery('sqlite', distinctItems(lines)))));
+}
+
+async function describeLinesIn(
+  tx: Tx,
+  lines: ItemLine[],
+  known?: ItemNames,
+): Promise<AllocationResultDto['lines']> {
+  return described(lines, known ?? namesOf(await tx.all(itemNamesQuery(tx.dialect, distinctItems(lines)))));
+}
+
+function described(lines: readonly ItemLine[], names: ItemNames): AllocationResultDto['lines'] {
   return lines.map((l) => {
     const r = names.get(l.itemId);
     return r
-      ? { itemNo: r[1], billNo: r[2], amountMinor: l.amountMinor }
+      ? { itemNo: r.itemNo, billNo: r.billNo, amountMinor: l.amountMinor }
       : ({ amountMinor: l.amountMinor } as never);
   });
 }
 
-function policySettings(db: Database.Database): {
+type PolicySettings = {
   policy: AutoPolicy;
   overpayment: OverpaymentPolicy;
   underpayment: UnderpaymentPolicy;
   searchBillAmount: boolean;
-} {
+};
+
+function policySettings(db: Database.Database): PolicySettings {
   return {
     policy: String(getSetting(db, 'allocation.policy')) as AutoPolicy,
     overpayment: String(getSetting(db, 'allocation.overpayment')) as OverpaymentPolicy,
@@ -479,18 +536,28 @@ function policySettings(db: Database.Database): {
   };
 }
 
-/** Plans automatic item lines for a payment's unallocated amount with a policy. */
-function autoItemLines(
-  db: Database.Database,
-  accountId: number,
+async function policySettingsIn(tx: Tx): Promise<PolicySettings> {
+  return {
+    policy: String(await getSettingIn(tx, 'allocation.policy')) as AutoPolicy,
+    overpayment: String(await getSettingIn(tx, 'allocation.overpayment')) as OverpaymentPolicy,
+    underpayment: String(await getSettingIn(tx, 'allocation.underpayment')) as UnderpaymentPolicy,
+    searchBillAmount: (await getSettingIn(tx, 'SearchBillAmount')) === true,
+  };
+}
+
+/** Automatic item lines, how the plan ended, what matched, and the names of the items it read. */
+type AutoLines = { lines: ItemLine[]; outcome: string; matchedBy: string; names: ItemNames };
+
+/** Plans automatic item lines for a payment's unallocated amount with a policy over the account's open bills. */
+function planAuto(
+  bills: readonly AllocBillDto[],
+  s: PolicySettings,
   amountMinor: number,
   policy: AutoPolicy,
   billNoHint: string | null,
-): { lines: ItemLine[]; outcome: string; matchedBy: string; names: ItemNames } {
-  const s = policySettings(db);
-  const bills = openBills(db, accountId);
+): AutoLines {
   const names: ItemNames = new Map();
-  for (const b of bills) for (const i of b.items) names.set(i.itemId, [i.itemId, i.itemNo, b.billNo]);
+  for (const b of bills) for (const i of b.items) names.set(i.itemId, { itemNo: i.itemNo, billNo: b.billNo });
   const targets: AllocTarget[] = bills.flatMap((b) =>
     b.items.map((i) => ({
       id: i.itemId,
@@ -521,6 +588,61 @@ function autoItemLines(
   };
 }
 
+/** The refusals of an allocation that depend on the payment alone; answers its unallocated amount. */
+function allocatable(payment: PaymentRow, token: string | undefined, current: string): number {
+  if (payment.isSuspense === 1)
+    throw conflict('suspended-payment', `payment ${payment.id} is in suspense; apply it from Payment Center`);
+  if (payment.reversed === 1) throw conflict('reversed-payment', `payment ${payment.id} is reversed`);
+  if (payment.kind === 'failed')
+    throw conflict('failed-payment', `payment ${payment.id} failed and cannot be allocated`);
+  if (token !== undefined && token !== current)
+    throw conflict(
+      'stale',
+      'someone else allocated on this account since you opened it; reload and try again',
+    );
+  const unallocated = payment.accountAmountMinor - payment.allocatedMinor;
+  if (unallocated <= 0) throw conflict('nothing-to-allocate', `payment ${payment.id} is fully allocated`);
+  return unallocated;
+}
+
+/** Manual lines may not allocate more than the payment's unallocated amount. */
+function refuseOverPayment(lines: readonly ItemLine[], unallocated: number, paymentId: number): void {
+  const total = lines.reduce((s, l) => s + l.amountMinor, 0);
+  if (total > unallocated)
+    throw conflict(
+      'over-allocation',
+      `the lines allocate ${total} but only ${unallocated} of payment ${paymentId} is unallocated`,
+    );
+}
+
+const hasManualLines = (input: ManualLines): boolean =>
+  (input.bills?.length ?? 0) + (input.items?.length ?? 0) > 0;
+
+/** The audit row of an allocation. */
+function allocationAudit(
+  payment: PaymentRow,
+  lines: readonly ItemLine[],
+  matchedBy: string,
+  at: string,
+  operatorId: number | null,
+): AuditEntry {
+  return {
+    at,
+    operatorId,
+    action: 'allocation.apply',
+    entity: 'payment',
+    entityId: String(payment.id),
+    before: { allocatedMinor: payment.allocatedMinor },
+    after: {
+      allocatedMinor: payment.allocatedMinor + lines.reduce((s, l) => s + l.amountMinor, 0),
+      lineCount: lines.length,
+      matchedBy,
+    },
+  };
+}
+
+const MANUAL: Omit<AutoLines, 'lines'> = { outcome: 'manual', matchedBy: 'manual', names: new Map() };
+
 /**
  * Allocates a posted payment's unallocated amount: manual lines (bills and/or items) or a policy.
  * Every rule is checked here; any failure throws and changes nothing (one transaction).
@@ -533,74 +655,74 @@ export function allocatePayment(
 ): AllocationResultDto {
   return db.transaction((): AllocationResultDto => {
     const payment = loadPayment(db, input.paymentId);
-    if (payment.isSuspense === 1)
-      throw conflict(
-        'suspended-payment',
-        `payment ${payment.id} is in suspense; apply it from Payment Center`,
-      );
-    if (payment.reversed === 1) throw conflict('reversed-payment', `payment ${payment.id} is reversed`);
-    if (payment.kind === 'failed')
-      throw conflict('failed-payment', `payment ${payment.id} failed and cannot be allocated`);
-    if (input.token !== undefined && input.token !== allocationToken(db, payment.accountId)) {
-      throw conflict(
-        'stale',
-        'someone else allocated on this account since you opened it; reload and try again',
-      );
-    }
-    const unallocated = payment.accountAmountMinor - payment.allocatedMinor;
-    if (unallocated <= 0) throw conflict('nothing-to-allocate', `payment ${payment.id} is fully allocated`);
-    const currency = (
-      db.prepare('SELECT currency FROM accounts WHERE id = ?').get(payment.accountId) as { currency: string }
-    ).currency;
-    const manual = (input.bills?.length ?? 0) + (input.items?.length ?? 0) > 0;
-    let lines: ItemLine[];
-    let names: ItemNames | undefined;
-    let outcome = 'manual';
-    let matchedBy = 'manual';
-    if (manual) {
-      lines = manualItemLines(db, payment.accountId, exponentOf(db, currency), input);
-      const total = lines.reduce((s, l) => s + l.amountMinor, 0);
-      if (total > unallocated) {
-        throw conflict(
-          'over-allocation',
-          `the lines allocate ${total} but only ${unallocated} of payment ${payment.id} is unallocated`,
-        );
-      }
-    } else {
-      const ref = db.prepare('SELECT bill_no AS r FROM payments WHERE id = ?').get(payment.id) as {
-        r: string | null;
+    const unallocated = allocatable(payment, input.token, allocationToken(db, payment.accountId));
+    let plan: AutoLines;
+    if (hasManualLines(input)) {
+      plan = {
+        ...MANUAL,
+        lines: manualItemLines(db, payment.accountId, exponentOf(db, payment.currency), input),
       };
-      const auto = autoItemLines(
-        db,
-        payment.accountId,
-        unallocated,
-        input.policy ?? policySettings(db).policy,
-        ref.r,
-      );
-      ({ lines, outcome, matchedBy, names } = auto);
+      refuseOverPayment(plan.lines, unallocated, payment.id);
+    } else {
+      const settings = policySettings(db);
+      const bills = openBills(db, payment.accountId);
+      plan = planAuto(bills, settings, unallocated, input.policy ?? settings.policy, payment.billNo);
     }
     const at = now.toISOString();
-    const allocatedNow = lines.reduce((s, l) => s + l.amountMinor, 0);
-    writeAudit(db, {
-      at,
-      operatorId,
-      action: 'allocation.apply',
-      entity: 'payment',
-      entityId: String(payment.id),
-      before: { allocatedMinor: payment.allocatedMinor },
-      after: { allocatedMinor: payment.allocatedMinor + allocatedNow, lineCount: lines.length, matchedBy },
-    });
-    const closed = applyItemLines(db, payment, lines, at, operatorId);
-    return {
-      paymentId: payment.id,
-      allocatedMinor: allocatedNow,
-      unallocatedMinor: unallocated - allocatedNow,
-      lines: describeLines(db, lines, names),
-      outcome,
-      matchedBy,
-      ...closed,
-    };
+    writeAudit(db, allocationAudit(payment, plan.lines, plan.matchedBy, at, operatorId));
+    const closed = applyItemLines(db, payment, plan.lines, at, operatorId);
+    return allocationResult(payment, unallocated, plan, describeLines(db, plan.lines, plan.names), closed);
   })();
+}
+
+/** allocatePayment in the caller's port transaction (SQLite or PostgreSQL): the same rules and rows. */
+export async function allocatePaymentIn(
+  tx: Tx,
+  input: AllocateInput,
+  now: Date,
+  operatorId: number | null,
+): Promise<AllocationResultDto> {
+  const payment = await loadPaymentIn(tx, input.paymentId);
+  const unallocated = allocatable(payment, input.token, await allocationTokenIn(tx, payment.accountId));
+  let plan: AutoLines;
+  if (hasManualLines(input)) {
+    const exponent = await exponentOfIn(tx, payment.currency);
+    plan = { ...MANUAL, lines: await manualItemLinesIn(tx, payment.accountId, exponent, input) };
+    refuseOverPayment(plan.lines, unallocated, payment.id);
+  } else {
+    const settings = await policySettingsIn(tx);
+    const bills = await openBillsIn(tx, payment.accountId);
+    plan = planAuto(bills, settings, unallocated, input.policy ?? settings.policy, payment.billNo);
+  }
+  const at = now.toISOString();
+  await appendAudit(tx, allocationAudit(payment, plan.lines, plan.matchedBy, at, operatorId));
+  const closed = await applyItemLinesIn(tx, payment, plan.lines, at, operatorId);
+  return allocationResult(
+    payment,
+    unallocated,
+    plan,
+    await describeLinesIn(tx, plan.lines, plan.names),
+    closed,
+  );
+}
+
+function allocationResult(
+  payment: PaymentRow,
+  unallocated: number,
+  plan: AutoLines,
+  lines: AllocationResultDto['lines'],
+  closed: { closedItems: number; closedBills: number },
+): AllocationResultDto {
+  const allocatedNow = plan.lines.reduce((s, l) => s + l.amountMinor, 0);
+  return {
+    paymentId: payment.id,
+    allocatedMinor: allocatedNow,
+    unallocatedMinor: unallocated - allocatedNow,
+    lines,
+    outcome: plan.outcome,
+    matchedBy: plan.matchedBy,
+    ...closed,
+  };
 }
 
 /** Undoes every allocation of a payment with a reason: the amount returns to unallocated and items reopen. */

@@ -1,4 +1,7 @@
 import type Database from 'better-sqlite3';
+import { sql, type SQL } from 'drizzle-orm';
+import type { Tx } from '../../db/storage/port';
+import { driverGet } from '../../db/storage/sqlite';
 
 /** Business settings with their defaults (DOMAIN.md §5); the admin release makes them editable. */
 export const SETTING_DEFAULTS = {
@@ -73,12 +76,31 @@ export function getSetting<K extends SettingKey>(
   db: Database.Database,
   key: K,
 ): (typeof SETTING_DEFAULTS)[K] | string | boolean | number {
-  const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as
-    { value: string } | undefined;
+  return settingValue(key, driverGet<{ value: string }>(db, settingQuery(key)));
+}
+
+/** getSetting in a port transaction. */
+export async function getSettingIn<K extends SettingKey>(
+  tx: Tx,
+  key: K,
+): Promise<(typeof SETTING_DEFAULTS)[K] | string | boolean | number> {
+  return settingValue(key, await tx.get<{ value: string }>(settingQuery(key)));
+}
+
+/** A setting's stored JSON, or its default when unset or unreadable. */
+function settingValue<K extends SettingKey>(
+  key: K,
+  row: { value: string } | undefined,
+): (typeof SETTING_DEFAULTS)[K] | string | boolean | number {
   if (!row) return SETTING_DEFAULTS[key];
   try {
     return JSON.parse(row.value) as string | boolean | number;
   } catch {
     return SETTING_DEFAULTS[key];
   }
+}
+
+/** The stored value of a setting. */
+function settingQuery(key: string): SQL {
+  return sql`SELECT value FROM settings WHERE key = ${key}`;
 }

@@ -10,11 +10,11 @@ import {
   type NewSuspended,
 } from '../../db/repos/journals';
 import type { Tx } from '../../db/storage/port';
-import { driverGet, driverRun } from '../../db/storage/sqlite';
-import { writeAudit, type AuditEntry } from './audit';
-import { assertSuspenseWithinCeiling, assertSuspenseWithinCeilingIn } from './ceiling';
-import { postJournal, postJournalIn, type JournalPosting } from './journal';
-import { foldTally, foldTallyIn } from './suspense-tally';
+import { driverGet } from '../../db/storage/sqlite';
+import type { AuditEntry } from './audit';
+import { assertSuspenseWithinCeilingIn } from './ceiling';
+import { postJournalIn, type JournalPosting } from './journal';
+import { foldTallyIn } from './suspense-tally';
 
 /** A move's journal: everything but the time and the audit row, which the move supplies. */
 export type MoveJournal = Omit<JournalPosting, 'at' | 'auditId'>;
@@ -42,32 +42,12 @@ function suspenseCurrencies(move: SuspenseMove): string[] {
 export type PostedMove = { auditId: number; journalId: number };
 
 /**
- * The one way money moves through the suspense account, inside the caller's transaction: audit → journal →
+ * The one way money moves through the suspense account, inside the caller's port transaction: audit → journal →
  * reversal rows → queue states; then `then` writes what is particular to the move (distributed, recycled or
  * replacement payments, timeline events) with the audit and journal ids; last the ceiling is checked (the
  * journal checks every customer account it touches, this the suspense holdings of its currencies), so a
  * refusal rolls the whole move back. Returns what `then` returns.
  */
-export function suspenseMove<T>(
-  db: Database.Database,
-  move: SuspenseMove,
-  then: (posted: PostedMove) => T,
-): T {
-  const auditId =
-    'auditId' in move.audit
-      ? move.audit.auditId
-      : writeAudit(db, { ...move.audit, at: move.at, operatorId: move.operatorId, entity: 'payment' });
-  const journalId = postJournal(db, { ...move.journal, at: move.at, auditId });
-  for (const r of move.reversed ?? [])
-    writeReversal(db, r.paymentId, r.reasonCode, journalId, move.at, move.operatorId);
-  for (const q of move.queue ?? []) setQueueState(db, q.paymentId, q.state, move.at);
-  const out = then({ auditId, journalId });
-  assertSuspenseWithinCeiling(db, suspenseCurrencies(move));
-  foldTally(db, move.at.slice(0, 10));
-  return out;
-}
-
-/** suspenseMove in a port transaction (SQLite or PostgreSQL): the same rows in the same order. */
 export async function suspenseMoveIn<T>(
   tx: Tx,
   move: SuspenseMove,
@@ -124,16 +104,6 @@ function closedAt(state: SuspenseState, at: string): string | null {
 }
 
 /** Moves a suspense queue row to a new state (closed states get their closing time). */
-export function setQueueState(
-  db: Database.Database,
-  paymentId: number,
-  state: SuspenseState,
-  at: string,
-): void {
-  driverRun(db, queueStateQuery(paymentId, state, closedAt(state, at), at));
-}
-
-/** setQueueState in a port transaction. */
 export async function setQueueStateIn(
   tx: Tx,
   paymentId: number,
@@ -146,19 +116,6 @@ export async function setQueueStateIn(
 export type { NewSuspended };
 
 /** Inserts a payment into the suspense account; the insert trigger adds its queue row, completed here. */
-export function insertSuspended(
-  db: Database.Database,
-  n: NewSuspended,
-  at: string,
-  operatorId: number | null,
-): number {
-  const suspenseId = driverGet<{ id: number }>(db, SUSPENSE_ACCOUNT_QUERY)!.id;
-  const id = driverGet<{ id: number }>(db, suspendedInsertQuery(n, suspenseId, at, operatorId))!.id;
-  driverRun(db, suspendedQueueQuery(n, id));
-  return id;
-}
-
-/** insertSuspended in a port transaction. */
 export async function insertSuspendedIn(
   tx: Tx,
   n: NewSuspended,

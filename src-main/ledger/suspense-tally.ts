@@ -1,7 +1,5 @@
-import type Database from 'better-sqlite3';
 import { tallyFoldDueQuery, tallyFoldQueries } from '../../db/repos/journals';
 import type { Tx } from '../../db/storage/port';
-import { driverGet, driverRun } from '../../db/storage/sqlite';
 
 /** The date `days` before `today` (yyyy-MM-dd). */
 export function daysBefore(today: string, days: number): string {
@@ -16,18 +14,9 @@ const FOLD_AFTER_DAYS = 100;
 /**
  * Folds tally rows of days older than every age-bucket boundary into one row per group, so the tally stays a
  * few thousand rows however long payments sit in suspense. Cheap when there is nothing to fold (one index probe).
- * It runs with the suspense moves, which hold the write lock already, never with a search: the tally grows only
- * when money moves, and a search that wrote would wait for the lock behind every job.
+ * It runs in the suspense moves' transactions, never with a search: the tally grows only when money moves, and a
+ * search that wrote would wait for the write lock behind every job.
  */
-export function foldTally(db: Database.Database, today: string): void {
-  const before = daysBefore(today, FOLD_AFTER_DAYS);
-  if (!driverGet(db, tallyFoldDueQuery(before))) return;
-  db.transaction(() => {
-    for (const q of tallyFoldQueries(before)) driverRun(db, q);
-  })();
-}
-
-/** foldTally in a port transaction (the move's own). */
 export async function foldTallyIn(tx: Tx, today: string): Promise<void> {
   const before = daysBefore(today, FOLD_AFTER_DAYS);
   if (!(await tx.get(tallyFoldDueQuery(before)))) return;

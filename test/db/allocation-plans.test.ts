@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../../src-shared/api/result';
 import type { AllocationViewDto, RecordedPaymentDto } from '../../src-shared/dto/allocation';
-import { ALLOCATION_TOKEN_SQL } from '../../src-main/ledger/allocation';
+import { allocationTokenQuery } from '../../db/repos/allocations';
+import { sqliteQuery } from '../../db/storage/sqlite';
 import { freshApp } from '../helpers/ledger';
 
 async function value<T>(p: Promise<Result<unknown>>): Promise<T> {
@@ -19,8 +20,9 @@ afterAll(() => app.dispose());
 
 describe('allocation dialog queries', () => {
   it('reads the stale-data token from one index range, not a scan of every allocation', () => {
+    const q = sqliteQuery(allocationTokenQuery(1));
     const plan = (
-      app.ctx.ledger.sqlite.prepare(`EXPLAIN QUERY PLAN ${ALLOCATION_TOKEN_SQL}`).all(1) as {
+      app.ctx.ledger.sqlite.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...q.params) as {
         detail: string;
       }[]
     ).map((r) => r.detail);

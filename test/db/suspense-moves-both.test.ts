@@ -7,6 +7,8 @@ import { insertSuspendedIn, suspenseMoveIn } from '../../src-main/ledger/suspens
 import { changeReason } from '../../src-main/services/suspense/annotate';
 import { suspenseDetail } from '../../src-main/services/suspense/detail';
 import {
+  applySuspended,
+  distributeSuspended,
   recyclePayments,
   removeSuspended,
   reverseSuspenseCase,
@@ -41,8 +43,14 @@ async function scenarioWithQueue(): Promise<ReportScenario> {
   const scenario = await buildTimelineScenario();
   const app = scenario.open('2026-11-23T08:00:00Z');
   try {
+    // A USD payment may go to a EUR account: the rate is part of the ledger copied to PostgreSQL.
+    app.ctx.ledger.sqlite
+      .prepare(
+        `INSERT INTO exchange_rates (from_currency, to_currency, valid_from, rate_ppm) VALUES ('USD', 'EUR', '2026-01-01', 915000)`,
+      )
+      .run();
     for (const [currency, n] of [
-      ['USD', 6],
+      ['USD', 10],
       ['EUR', 3],
     ] as const) {
       const b = await value<BatchDto>(
@@ -263,6 +271,81 @@ describe.runIf(STORAGES[1]!.available)(
       for (const [, s] of storages) await ledgerHolds(s);
     });
 
+    it('applies and distributes alike: targets by account, bill and both, across currencies, with a remainder', async () => {
+      const operator = app.ctx.operator.id;
+      const db = app.ctx.ledger.sqlite;
+      const withBills = (currency: string): { accountNo: string; billNo: string }[] =>
+        db
+          .prepare(
+            `SELECT a.account_no AS accountNo, min(b.bill_no) AS billNo FROM accounts a JOIN bills b ON b.account_id = a.id
+             WHERE a.currency = ? AND a.status = 'active' AND b.status = 'open' GROUP BY a.id ORDER BY a.id LIMIT 3`,
+          )
+          .all(currency) as { accountNo: string; billNo: string }[];
+      const usd = withBills('USD');
+      const eur = withBills('EUR');
+      expect(usd.length).toBe(3);
+      expect(eur.length).toBeGreaterThan(0);
+      const [u1, u2] = db
+        .prepare(
+          `SELECT q.payment_id FROM suspense_queue q JOIN payments p ON p.id = q.payment_id
+           WHERE q.state = 'suspended' AND q.root_id = q.payment_id AND p.currency = 'USD'
+           ORDER BY p.amount_minor DESC, p.id LIMIT 2`,
+        )
+        .pluck()
+        .all() as number[];
+      const before = await marks(app.ctx.storage);
+      expect(await marks(pg)).toEqual(before);
+      const answers: unknown[][] = [];
+      for (const [, s] of storages) {
+        const out: unknown[] = [];
+        out.push(
+          await distributeSuspended(
+            s,
+            {
+              paymentId: u1!,
+              targets: [
+                { accountNo: usd[0]!.accountNo, billNo: usd[0]!.billNo, amount: '1.00' },
+                { billNo: usd[1]!.billNo, amount: '2.00' },
+                { accountNo: eur[0]!.accountNo.toLowerCase(), amount: '3.00' },
+              ],
+            },
+            now,
+            operator,
+          ),
+        );
+        out.push(await applySuspended(s, { paymentId: u2!, accountNo: usd[2]!.accountNo }, now, operator));
+        answers.push(out);
+      }
+      expect(answers[1]).toEqual(answers[0]);
+      const distributed = answers[0]![0] as { posted: unknown[]; suspended: unknown[] };
+      expect(distributed.posted).toHaveLength(3);
+      expect(distributed.suspended).toHaveLength(1);
+      const here = await written(app.ctx.storage, before);
+      expect(here.lines.some((l) => (l as { gl: string }).gl === 'FX')).toBe(true);
+      expect(here.allocations.length).toBeGreaterThan(0);
+      expect(await written(pg, before)).toEqual(here);
+      for (const id of [u1!, u2!]) {
+        const detail = await suspenseDetail(app.ctx.storage, id, now);
+        expect(await suspenseDetail(pg, id, now)).toEqual(detail);
+      }
+      const refusals = [
+        (s: Storage) =>
+          distributeSuspended(
+            s,
+            { paymentId: u1!, targets: [{ accountNo: usd[0]!.accountNo, amount: '1.00' }] },
+            now,
+            operator,
+          ),
+        (s: Storage) => applySuspended(s, { paymentId: u2!, accountNo: usd[0]!.accountNo }, now, operator),
+      ];
+      for (const [i, refuse] of refusals.entries()) {
+        const mine = await failure(refuse(app.ctx.storage));
+        expect(mine, `refusal ${i}`).toHaveProperty('code', 'conflict');
+        expect(await failure(refuse(pg)), `refusal ${i}`).toEqual(mine);
+      }
+      for (const [, s] of storages) await ledgerHolds(s);
+    });
+
     it('refuses alike and changes nothing when it refuses', async () => {
       const operator = app.ctx.operator.id;
       const ids = await active(app.ctx.storage);
@@ -401,6 +484,34 @@ describe.runIf(STORAGES[1]!.available)(
         ),
       );
       expect(reverses.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      // Four analysts apply or distribute the same suspended payment: it leaves suspense once.
+      const target = await first(
+        sql`SELECT id FROM accounts WHERE is_suspense = 0 AND status = 'active' AND currency = 'USD' ORDER BY id LIMIT 1`,
+      );
+      const accountNo = (await s.transaction((tx) =>
+        tx.get<{ no: string }>(sql`SELECT account_no AS no FROM accounts WHERE id = ${target}`),
+      ))!.no;
+      const usdSuspended = await first(
+        sql`SELECT q.payment_id AS id FROM suspense_queue q WHERE q.state = 'suspended' AND q.currency = 'USD'
+            AND q.root_id = q.payment_id ORDER BY q.payment_id LIMIT 1`,
+      );
+      const applies = await Promise.allSettled([
+        applySuspended(s, { paymentId: usdSuspended, accountNo }, now, operator),
+        distributeSuspended(
+          s,
+          { paymentId: usdSuspended, targets: [{ accountNo, amount: '1.00' }] },
+          now,
+          operator,
+        ),
+        applySuspended(s, { paymentId: usdSuspended, accountNo }, now, operator),
+        distributeSuspended(
+          s,
+          { paymentId: usdSuspended, targets: [{ accountNo, amount: '2.00' }] },
+          now,
+          operator,
+        ),
+      ]);
+      expect(applies.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       const journals = await s.transaction(
         (tx) =>
           tx.all<{ idemKey: string }>(

@@ -7,7 +7,7 @@ import type {
   SuspenseSearchDto,
 } from '../../src-shared/dto/suspense';
 import { searchSuspense } from '../../src-main/services/suspense/search';
-import { foldTally } from '../../src-main/ledger/suspense-tally';
+import { foldTallyIn } from '../../src-main/ledger/suspense-tally';
 import { commandInputs } from '../../src-shared/api/inputs';
 import { freshApp } from '../helpers/ledger';
 import { expectClean, postPayment, suspend, usdAccounts, value } from '../helpers/suspense';
@@ -249,7 +249,7 @@ describe('Payment Center services', () => {
     ).toBe(3);
     expect(days()).toEqual(tallyBefore);
     // The suspense moves fold (they hold the lock anyway); on that later day, the same counts.
-    db.transaction(() => foldTally(db, '2027-06-30'))();
+    await app.ctx.storage.transaction((tx) => foldTallyIn(tx, '2027-06-30'));
     expect(days()).toEqual([{ d: '0000-01-01' }]);
     const folded = await searchSuspense(app.ctx.storage, input, later);
     expect(folded.byAge.find((b) => b.bucket === '90+')?.count).toBe(3);

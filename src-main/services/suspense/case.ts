@@ -1,14 +1,5 @@
-import type Database from 'better-sqlite3';
-import {
-  caseEventInsertQuery,
-  casePaymentQuery,
-  caseRootQuery,
-  caseTreeQuery,
-  type CaseEvent,
-  type CasePayment,
-} from '../../../db/repos/suspense-case';
+import { casePaymentQuery, caseTreeQuery, type CasePayment } from '../../../db/repos/suspense-case';
 import type { Tx } from '../../../db/storage/port';
-import { driverAll, driverGet, driverRun } from '../../../db/storage/sqlite';
 import { ACTIVE_SUSPENSE_STATES } from '../../../src-shared/dto/suspense';
 import { PAY_TYPE } from '../../../src-shared/pay-types';
 import { conflict, notFound } from '../../ledger/errors';
@@ -50,13 +41,6 @@ export const EXTERNAL_PAY_TYPES: ReadonlySet<number> = new Set([
 export type { CasePayment };
 
 /** Loads one payment with its reversal and queue state, or throws not_found. */
-export function loadCasePayment(db: Database.Database, paymentId: number): CasePayment {
-  const p = driverGet<CasePayment>(db, casePaymentQuery(paymentId));
-  if (!p) throw notFound('payment', String(paymentId));
-  return p;
-}
-
-/** loadCasePayment in a port transaction. */
 export async function casePaymentIn(tx: Tx, paymentId: number): Promise<CasePayment> {
   const p = await tx.get<CasePayment>(casePaymentQuery(paymentId));
   if (!p) throw notFound('payment', String(paymentId));
@@ -64,18 +48,8 @@ export async function casePaymentIn(tx: Tx, paymentId: number): Promise<CasePaym
 }
 
 /** Every payment of the case that starts at `rootId` (the root and all its descendants), parents first. */
-export function caseTree(db: Database.Database, rootId: number): CasePayment[] {
-  return driverAll<CasePayment>(db, caseTreeQuery(rootId));
-}
-
-/** caseTree in a port transaction. */
 export function caseTreeIn(tx: Tx, rootId: number): Promise<CasePayment[]> {
   return tx.all<CasePayment>(caseTreeQuery(rootId));
-}
-
-/** The root of the case a payment belongs to (see caseRootQuery). */
-export function caseRoot(db: Database.Database, paymentId: number): number {
-  return driverGet<{ r: number }>(db, caseRootQuery(paymentId))?.r ?? paymentId;
 }
 
 /** True while the payment holds money in the suspense account. */
@@ -165,9 +139,4 @@ export function refuse(r: Refusal | null): void {
 /** Today's date (yyyy-MM-dd) from the clock. */
 export function dayOf(now: Date): string {
   return now.toISOString().slice(0, 10);
-}
-
-/** Writes a timeline event of a case (append-only), through the driver (see appendCaseEvent for the port). */
-export function writeEvent(db: Database.Database, e: CaseEvent): void {
-  driverRun(db, caseEventInsertQuery(e));
 }

@@ -1,30 +1,30 @@
-import type Database from 'better-sqlite3';
 import type { SuspenseMoveDto } from '../../../src-shared/dto/suspense';
 import { formatMinor, parseMinor } from '../../../src-shared/money';
-import { allocatePayment, unwindAllocationsIn } from '../../ledger/allocation';
-import { appendCaseEvent, caseRootOf, recycledChildQuery } from '../../../db/repos/suspense-case';
-import type { Storage, Tx } from '../../../db/storage/port';
+import { distributedInsertQuery } from '../../../db/repos/journals';
 import {
-  REASON_DOMAIN,
-  requireReasonCode,
-  requireReasonCodeIn,
-  type ReasonCodeRow,
-} from '../../ledger/codes';
-import { AppFailure, conflict, invalidFields, notFound } from '../../ledger/errors';
+  appendCaseEvent,
+  caseRootOf,
+  recycledChildQuery,
+  targetAccountQuery,
+  targetBillQuery,
+  type TargetAccount,
+  type TargetBill,
+} from '../../../db/repos/suspense-case';
+import type { Storage, Tx } from '../../../db/storage/port';
+import { allocatePaymentIn, unwindAllocationsIn } from '../../ledger/allocation';
+import { REASON_DOMAIN, requireReasonCodeIn } from '../../ledger/codes';
+import { AppFailure, conflict, invalidFields } from '../../ledger/errors';
 import { sumMinor, toMinor } from '../../ledger/ceiling';
 import { type JournalLine } from '../../ledger/journal';
-import { convertOn, exponentOf, exponentOfIn } from '../../ledger/rates';
+import { convertOnIn, exponentOfIn } from '../../ledger/rates';
 import {
-  insertSuspended,
   insertSuspendedIn,
-  suspenseMove,
   suspenseMoveIn,
   type PostedMove,
   type SuspenseMove,
 } from '../../ledger/suspense-move';
 import {
   casePaymentIn,
-  caseRoot,
   caseTreeIn,
   dayOf,
   externalRule,
@@ -32,14 +32,12 @@ import {
   GL_RECYCLE,
   GL_UNALLOCATABLE,
   isActiveInSuspense,
-  loadCasePayment,
   notInSuspenseRefusal,
   refuse,
   REVERSAL_REASON_DISTRIBUTED,
   SUSPENSE_JOURNAL,
   SUSPENSE_REASON_RECYCLED,
   SUSPENSE_REASON_REMAINDER,
-  writeEvent,
   type CasePayment,
 } from './case';
 
@@ -61,65 +59,39 @@ type ResolvedTarget = {
   ratePpm: number;
 };
 
-/** Refuses a reversal reason (domain 16) that does not map to the G/L ID the move needs. */
-function requireGl(code: ReasonCodeRow, reasonCode: number, glId: number, what: string): void {
+/** Checks a reversal reason of domain 16 and that it maps to the G/L ID the move needs. */
+async function reversalReasonIn(tx: Tx, reasonCode: number, glId: number, what: string): Promise<void> {
+  const code = await requireReasonCodeIn(tx, REASON_DOMAIN.suspenseReversal, reasonCode);
   if (code.glId !== glId) {
     const message = `reason ${reasonCode} (${code.label}) maps to G/L ${code.glId ?? 'none'}; ${what} needs a reason with G/L ${glId}`;
     throw invalidFields(message, [{ path: 'reasonCode', message }]);
   }
 }
 
-/** Checks a reversal reason of domain 16 and that it maps to the G/L ID the move needs. */
-function reversalReason(db: Database.Database, reasonCode: number, glId: number, what: string): void {
-  requireGl(requireReasonCode(db, REASON_DOMAIN.suspenseReversal, reasonCode), reasonCode, glId, what);
-}
-
-/** reversalReason in a port transaction. */
-async function reversalReasonIn(tx: Tx, reasonCode: number, glId: number, what: string): Promise<void> {
-  const code = await requireReasonCodeIn(tx, REASON_DOMAIN.suspenseReversal, reasonCode);
-  requireGl(code, reasonCode, glId, what);
-}
-
 /**
  * Re-validates one target as the ledger is now: the account exists and is open, a bill belongs to it and is
  * open and payable, and the amount converts to the account's currency. Returns the problem as text.
  */
-function resolveTarget(
-  db: Database.Database,
+async function resolveTarget(
+  tx: Tx,
   s: CasePayment,
   t: DistributionTarget,
   exponent: number,
-): ResolvedTarget | string {
+): Promise<ResolvedTarget | string> {
   const parsed = parseMinor(t.amount, exponent);
   if (!parsed.ok) return parsed.error.reason;
   if (parsed.value <= 0) return `the amount ${t.amount} must be positive`;
-  let accountId: number | null = null;
-  let bill: { no: string; accountId: number; status: string; due: number; paying: number } | undefined;
+  let bill: TargetBill | undefined;
   if (t.billNo !== undefined && t.billNo.trim() !== '') {
-    bill = db
-      .prepare(
-        `SELECT b.bill_no AS no, b.account_id AS accountId, b.status, b.amount_due_minor AS due, u.paying
-         FROM bills b JOIN bill_units u ON u.id = b.bill_unit_id WHERE b.bill_no = ?`,
-      )
-      .get(t.billNo.trim()) as typeof bill;
+    bill = await tx.get<TargetBill>(targetBillQuery(t.billNo.trim()));
     if (!bill) return `bill ${t.billNo} not found`;
-    accountId = bill.accountId;
   }
-  const account = (
+  const account =
     t.accountNo !== undefined && t.accountNo.trim() !== ''
-      ? db
-          .prepare(
-            `SELECT id, account_no AS no, currency, status, is_suspense AS isSuspense FROM accounts WHERE account_key = ?`,
-          )
-          .get(t.accountNo.trim().toUpperCase())
-      : accountId !== null
-        ? db
-            .prepare(
-              `SELECT id, account_no AS no, currency, status, is_suspense AS isSuspense FROM accounts WHERE id = ?`,
-            )
-            .get(accountId)
-        : undefined
-  ) as { id: number; no: string; currency: string; status: string; isSuspense: number } | undefined;
+      ? await tx.get<TargetAccount>(targetAccountQuery({ key: t.accountNo.trim().toUpperCase() }))
+      : bill
+        ? await tx.get<TargetAccount>(targetAccountQuery({ id: bill.accountId }))
+        : undefined;
   if (!account) return t.accountNo ? `account ${t.accountNo} not found` : 'give an account or a bill number';
   if (account.isSuspense === 1) return 'the payment suspense account cannot be a target';
   if (account.status === 'closed') return `account ${account.no} is closed`;
@@ -130,7 +102,7 @@ function resolveTarget(
   }
   let converted: { amountMinor: number; ratePpm: number };
   try {
-    converted = convertOn(db, parsed.value, s.currency, account.currency, s.effectiveDate);
+    converted = await convertOnIn(tx, parsed.value, s.currency, account.currency, s.effectiveDate);
   } catch (err) {
     if (err instanceof AppFailure) return err.message;
     throw err;
@@ -159,17 +131,17 @@ function requireDistributable(s: CasePayment): void {
  * distributed payment (AR credit, allocated to its bill or by policy), and a remainder stays in suspense as a
  * new suspended payment of the same case. One balanced journal; runs in the caller's transaction.
  */
-function postDistribution(
-  db: Database.Database,
+async function postDistribution(
+  tx: Tx,
   s: CasePayment,
   targets: ResolvedTarget[],
   action: 'apply' | 'distribute',
   reasonCode: number,
   now: Date,
   operatorId: number | null,
-): SuspenseMoveDto {
+): Promise<SuspenseMoveDto> {
   const at = now.toISOString();
-  const rootId = s.rootId ?? caseRoot(db, s.id);
+  const rootId = s.rootId ?? (await caseRootOf(tx, s.id));
   // Targets never add up to more than the suspended payment, so the sum fits a number.
   const distributedMinor = toMinor(
     sumMinor(targets.map((t) => t.amountMinor)),
@@ -198,8 +170,8 @@ function postDistribution(
       currency: t.accountCurrency,
     });
   }
-  return suspenseMove(
-    db,
+  return suspenseMoveIn(
+    tx,
     {
       at,
       operatorId,
@@ -230,7 +202,7 @@ function postDistribution(
     },
     ({ auditId, journalId }) =>
       postTargets(
-        db,
+        tx,
         s,
         targets,
         { action, reasonCode, rootId, remainderMinor, distributedMinor },
@@ -245,8 +217,8 @@ function postDistribution(
 }
 
 /** The distributed payments (allocated), the remainder left in suspense and the timeline event of a distribution. */
-function postTargets(
-  db: Database.Database,
+async function postTargets(
+  tx: Tx,
   s: CasePayment,
   targets: ResolvedTarget[],
   m: {
@@ -259,42 +231,40 @@ function postTargets(
   now: Date,
   operatorId: number | null,
   { auditId, journalId }: PostedMove,
-): SuspenseMoveDto {
+): Promise<SuspenseMoveDto> {
   const { action, reasonCode, rootId, remainderMinor, distributedMinor } = m;
   const at = now.toISOString();
-  const insertDistributed = db.prepare(
-    `INSERT INTO payments (kind, account_id, pay_type, channel_id, status, reason_code, amount_minor, currency, account_amount_minor,
-       rate_ppm, effective_date, external_ref, bill_no, payer_name, batch_id, source_key, parent_payment_id, journal_id, created_at, operator_id)
-     VALUES ('distributed', ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
   const posted: SuspenseMoveDto['posted'] = [];
-  targets.forEach((t, i) => {
-    const paymentId = Number(
-      insertDistributed.run(
-        t.accountId,
-        s.payType,
-        s.channelId,
-        reasonCode,
-        t.amountMinor,
-        s.currency,
-        t.accountAmountMinor,
-        t.ratePpm,
-        s.effectiveDate,
-        s.externalRef,
-        t.billNo,
-        s.payerName,
-        s.batchId,
-        `suspense:${s.id}:d${i + 1}`,
-        s.id,
-        journalId,
+  for (const [i, t] of targets.entries()) {
+    const row = await tx.get<{ id: number }>(
+      distributedInsertQuery(
+        {
+          accountId: t.accountId,
+          payType: s.payType,
+          channelId: s.channelId,
+          reasonCode,
+          amountMinor: t.amountMinor,
+          currency: s.currency,
+          accountAmountMinor: t.accountAmountMinor,
+          ratePpm: t.ratePpm,
+          effectiveDate: s.effectiveDate,
+          externalRef: s.externalRef,
+          billNo: t.billNo,
+          payerName: s.payerName,
+          batchId: s.batchId,
+          sourceKey: `suspense:${s.id}:d${i + 1}`,
+          parentPaymentId: s.id,
+          journalId,
+        },
         at,
         operatorId,
-      ).lastInsertRowid,
+      ),
     );
-    const exponent = exponentOf(db, t.accountCurrency);
+    const paymentId = row!.id;
+    const exponent = await exponentOfIn(tx, t.accountCurrency);
     const billAmount = t.billDueMinor === null ? 0 : Math.min(t.billDueMinor, t.accountAmountMinor);
-    const allocation = allocatePayment(
-      db,
+    const allocation = await allocatePaymentIn(
+      tx,
       t.billNo !== null && billAmount > 0
         ? { paymentId, bills: [{ billNo: t.billNo, amount: formatMinor(billAmount, exponent) }] }
         : { paymentId },
@@ -308,11 +278,11 @@ function postTargets(
       amountMinor: t.amountMinor,
       allocatedMinor: allocation.allocatedMinor,
     });
-  });
+  }
   const suspended: SuspenseMoveDto['suspended'] = [];
   if (remainderMinor > 0) {
-    const remainderId = insertSuspended(
-      db,
+    const remainderId = await insertSuspendedIn(
+      tx,
       {
         kind: 'suspended',
         status: s.status,
@@ -340,7 +310,7 @@ function postTargets(
     );
     suspended.push({ paymentId: remainderId, amountMinor: remainderMinor, currency: s.currency });
   }
-  writeEvent(db, {
+  await appendCaseEvent(tx, {
     rootId,
     paymentId: s.id,
     at,
@@ -376,7 +346,7 @@ function postTargets(
  * posts there and the suspended payment is reversed out of suspense; on any failure nothing changes.
  */
 export function applySuspended(
-  db: Database.Database,
+  storage: Storage,
   input: {
     paymentId: number;
     accountNo?: string | undefined;
@@ -385,23 +355,26 @@ export function applySuspended(
   },
   now: Date,
   operatorId: number | null,
-): SuspenseMoveDto {
-  return db.transaction((): SuspenseMoveDto => {
-    const reasonCode = input.reasonCode ?? REVERSAL_REASON_DISTRIBUTED;
-    reversalReason(db, reasonCode, GL_RECYCLE, 'applying a suspended payment');
-    const s = loadCasePayment(db, input.paymentId);
-    requireDistributable(s);
-    const exponent = exponentOf(db, s.currency);
-    const target = resolveTarget(
-      db,
-      s,
-      { accountNo: input.accountNo, billNo: input.billNo, amount: formatMinor(s.amountMinor, exponent) },
-      exponent,
-    );
-    if (typeof target === 'string')
-      throw conflict('revalidation', `payment ${s.id} stays in suspense: ${target}`);
-    return postDistribution(db, s, [target], 'apply', reasonCode, now, operatorId);
-  })();
+): Promise<SuspenseMoveDto> {
+  return storage.transaction(
+    async (tx): Promise<SuspenseMoveDto> => {
+      const reasonCode = input.reasonCode ?? REVERSAL_REASON_DISTRIBUTED;
+      await reversalReasonIn(tx, reasonCode, GL_RECYCLE, 'applying a suspended payment');
+      const s = await casePaymentIn(tx, input.paymentId);
+      requireDistributable(s);
+      const exponent = await exponentOfIn(tx, s.currency);
+      const target = await resolveTarget(
+        tx,
+        s,
+        { accountNo: input.accountNo, billNo: input.billNo, amount: formatMinor(s.amountMinor, exponent) },
+        exponent,
+      );
+      if (typeof target === 'string')
+        throw conflict('revalidation', `payment ${s.id} stays in suspense: ${target}`);
+      return postDistribution(tx, s, [target], 'apply', reasonCode, now, operatorId);
+    },
+    { serializable: true },
+  );
 }
 
 /**
@@ -410,42 +383,45 @@ export function applySuspended(
  * suspense as a new suspended payment of the same case.
  */
 export function distributeSuspended(
-  db: Database.Database,
+  storage: Storage,
   input: { paymentId: number; targets: DistributionTarget[]; reasonCode?: number | undefined },
   now: Date,
   operatorId: number | null,
-): SuspenseMoveDto {
-  return db.transaction((): SuspenseMoveDto => {
-    const reasonCode = input.reasonCode ?? REVERSAL_REASON_DISTRIBUTED;
-    reversalReason(db, reasonCode, GL_RECYCLE, 'a distribution');
-    const s = loadCasePayment(db, input.paymentId);
-    requireDistributable(s);
-    if (input.targets.length === 0)
-      throw invalidFields('a distribution list needs at least one entry', [
-        { path: 'targets', message: 'add at least one account or bill' },
-      ]);
-    const exponent = exponentOf(db, s.currency);
-    const problems: string[] = [];
-    const resolved: ResolvedTarget[] = [];
-    input.targets.forEach((t, i) => {
-      const r = resolveTarget(db, s, t, exponent);
-      if (typeof r === 'string') problems.push(`entry ${i + 1} (${t.accountNo ?? t.billNo ?? '?'}): ${r}`);
-      else resolved.push(r);
-    });
-    if (problems.length > 0)
-      throw conflict(
-        'G12',
-        `the distribution list is refused as a whole and payment ${s.id} stays in suspense: ${problems.join('; ')}`,
-      );
-    // Exact: a long list of large amounts may pass 2^53 before it is compared.
-    const total = sumMinor(resolved.map((t) => t.amountMinor));
-    if (total > BigInt(s.amountMinor))
-      throw conflict(
-        'G12',
-        `the distribution list adds up to ${formatMinor(Number(total), exponent)} but payment ${s.id} holds ${formatMinor(s.amountMinor, exponent)} ${s.currency}; nothing was distributed`,
-      );
-    return postDistribution(db, s, resolved, 'distribute', reasonCode, now, operatorId);
-  })();
+): Promise<SuspenseMoveDto> {
+  return storage.transaction(
+    async (tx): Promise<SuspenseMoveDto> => {
+      const reasonCode = input.reasonCode ?? REVERSAL_REASON_DISTRIBUTED;
+      await reversalReasonIn(tx, reasonCode, GL_RECYCLE, 'a distribution');
+      const s = await casePaymentIn(tx, input.paymentId);
+      requireDistributable(s);
+      if (input.targets.length === 0)
+        throw invalidFields('a distribution list needs at least one entry', [
+          { path: 'targets', message: 'add at least one account or bill' },
+        ]);
+      const exponent = await exponentOfIn(tx, s.currency);
+      const problems: string[] = [];
+      const resolved: ResolvedTarget[] = [];
+      for (const [i, t] of input.targets.entries()) {
+        const r = await resolveTarget(tx, s, t, exponent);
+        if (typeof r === 'string') problems.push(`entry ${i + 1} (${t.accountNo ?? t.billNo ?? '?'}): ${r}`);
+        else resolved.push(r);
+      }
+      if (problems.length > 0)
+        throw conflict(
+          'G12',
+          `the distribution list is refused as a whole and payment ${s.id} stays in suspense: ${problems.join('; ')}`,
+        );
+      // Exact: a long list of large amounts may pass 2^53 before it is compared.
+      const total = sumMinor(resolved.map((t) => t.amountMinor));
+      if (total > BigInt(s.amountMinor))
+        throw conflict(
+          'G12',
+          `the distribution list adds up to ${formatMinor(Number(total), exponent)} but payment ${s.id} holds ${formatMinor(s.amountMinor, exponent)} ${s.currency}; nothing was distributed`,
+        );
+      return postDistribution(tx, s, resolved, 'distribute', reasonCode, now, operatorId);
+    },
+    { serializable: true },
+  );
 }
 
 /**
@@ -827,10 +803,4 @@ export function reverseSuspenseCase(
     },
     { serializable: true },
   );
-}
-
-/** Throws not_found unless the payment exists (used by read commands). */
-export function requirePayment(db: Database.Database, paymentId: number): void {
-  if (!db.prepare('SELECT 1 FROM payments WHERE id = ?').get(paymentId))
-    throw notFound('payment', String(paymentId));
 }
