@@ -37,7 +37,7 @@ import {
   type OpenItemRow,
 } from '../../db/repos/allocations';
 import { appendAudit } from '../../db/repos/audit';
-import type { Dialect, Tx } from '../../db/storage/port';
+import type { Dialect, Storage, Tx } from '../../db/storage/port';
 import { driverAll, driverGet } from '../../db/storage/sqlite';
 import { writeAudit, type AuditEntry } from './audit';
 import { allocationInserter } from './bulk-allocation';
@@ -673,6 +673,20 @@ export function allocatePayment(
     const closed = applyItemLines(db, payment, plan.lines, at, operatorId);
     return allocationResult(payment, unallocated, plan, describeLines(db, plan.lines, plan.names), closed);
   })();
+}
+
+/**
+ * The allocation command behind the storage port: allocatePaymentIn in a serializable transaction of its own, so
+ * two clerks allocating on one payment take turns and the second sees what the first allocated (a stale token,
+ * or less left to allocate) on either database.
+ */
+export function allocatePaymentOn(
+  storage: Storage,
+  input: AllocateInput,
+  now: Date,
+  operatorId: number | null,
+): Promise<AllocationResultDto> {
+  return storage.transaction((tx) => allocatePaymentIn(tx, input, now, operatorId), { serializable: true });
 }
 
 /** allocatePayment in the caller's port transaction (SQLite or PostgreSQL): the same rules and rows. */

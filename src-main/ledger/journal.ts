@@ -15,6 +15,29 @@ import { assertAccountsWithinCeiling, assertAccountsWithinCeilingIn, MAX_MINOR }
 export type { GlAccount, JournalLine, JournalPosting };
 
 /**
+ * The lines that take a posted payment's money off its customer account: the AR debit in the account's currency
+ * and, when the payment was converted, the FX pair back into the payment's currency. The caller adds the side the
+ * money goes to (CASH when it is returned, SUSPENSE when it is recycled) in the payment's currency.
+ */
+export function offAccountLines(p: {
+  accountId: number;
+  accountAmountMinor: number;
+  accountCurrency: string;
+  amountMinor: number;
+  currency: string;
+}): JournalLine[] {
+  const lines: JournalLine[] = [
+    { gl: 'AR', accountId: p.accountId, amountMinor: p.accountAmountMinor, currency: p.accountCurrency },
+  ];
+  if (p.currency !== p.accountCurrency)
+    lines.push(
+      { gl: 'FX', accountId: null, amountMinor: -p.accountAmountMinor, currency: p.accountCurrency },
+      { gl: 'FX', accountId: null, amountMinor: p.amountMinor, currency: p.currency },
+    );
+  return lines;
+}
+
+/**
  * Throws unless every amount is a whole number of minor units within the ceiling (±(2^53 − 1)) and the
  * lines sum to exactly zero in every currency (summed in BigInt, so no rounding can hide a difference).
  */

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { unwindAllocations } from './allocation';
 import { conflict, notFound } from './errors';
-import { postJournal, type JournalLine } from './journal';
+import { offAccountLines, postJournal } from './journal';
 import { writeReversal } from './suspense-move';
 
 /**
@@ -43,18 +43,7 @@ export function reversePayment(
     at,
     operatorId,
   );
-  const lines: JournalLine[] = [
-    { gl: 'AR', accountId: p.accountId, amountMinor: p.accountAmountMinor, currency: p.accountCurrency },
-  ];
-  if (p.currency !== p.accountCurrency) {
-    lines.push({
-      gl: 'FX',
-      accountId: null,
-      amountMinor: -p.accountAmountMinor,
-      currency: p.accountCurrency,
-    });
-    lines.push({ gl: 'FX', accountId: null, amountMinor: p.amountMinor, currency: p.currency });
-  }
+  const lines = offAccountLines(p);
   lines.push({ gl: 'CASH', accountId: null, amountMinor: -p.amountMinor, currency: p.currency });
   const journalId = postJournal(db, {
     kind: 'reversal',

@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../db/storage/port';
 import type { App } from '../../src-main/app-context';
+import { allocatePaymentOn } from '../../src-main/ledger/allocation';
 import { postJournalIn } from '../../src-main/ledger/journal';
 import { insertSuspendedIn, suspenseMoveIn } from '../../src-main/ledger/suspense-move';
 import { changeReason } from '../../src-main/services/suspense/annotate';
@@ -69,6 +70,25 @@ async function scenarioWithQueue(): Promise<ReportScenario> {
       await value(app.dispatch('batches:validate', { batchId: b.id }));
       await value(dispatchConfirmed(app, 'batches:submit', { batchId: b.id }));
     }
+    // Payments recorded without allocating, for the allocation command on both databases.
+    const accounts = app.ctx.ledger.sqlite
+      .prepare(
+        `SELECT a.account_no FROM accounts a WHERE a.currency = 'USD' AND a.status = 'active'
+           AND (SELECT count(*) FROM bills b WHERE b.account_id = a.id AND b.status = 'open') >= 1
+         ORDER BY a.id DESC LIMIT 3`,
+      )
+      .pluck()
+      .all() as string[];
+    for (const accountNo of accounts)
+      await value(
+        app.dispatch('payments:record', {
+          accountNo,
+          amount: '1.00',
+          effectiveDate: '2026-11-23',
+          sourceKey: `pg-alloc-${accountNo}`,
+          allocate: 'none',
+        }),
+      );
   } finally {
     app.close();
   }
@@ -344,6 +364,93 @@ describe.runIf(STORAGES[1]!.available)(
         expect(await failure(refuse(pg)), `refusal ${i}`).toEqual(mine);
       }
       for (const [, s] of storages) await ledgerHolds(s);
+    });
+
+    it('allocates a recorded payment alike by bill and by policy, refuses alike, and takes turns when raced', async () => {
+      const operator = app.ctx.operator.id;
+      const recorded = app.ctx.ledger.sqlite
+        .prepare(
+          `SELECT p.id, p.bill_no AS hint, (SELECT min(b.bill_no) FROM bills b WHERE b.account_id = p.account_id
+             AND b.status = 'open') AS billNo FROM payments p WHERE p.source_key LIKE 'pg-alloc-%' ORDER BY p.id`,
+        )
+        .all() as { id: number; billNo: string }[];
+      expect(recorded).toHaveLength(3);
+      const [byBill, byPolicy, raced] = recorded as [
+        { id: number; billNo: string },
+        { id: number; billNo: string },
+        { id: number; billNo: string },
+      ];
+      const before = await marks(app.ctx.storage);
+      expect(await marks(pg)).toEqual(before);
+      const answers: unknown[][] = [];
+      for (const [, s] of storages) {
+        const out: unknown[] = [];
+        out.push(
+          await allocatePaymentOn(
+            s,
+            { paymentId: byBill.id, bills: [{ billNo: byBill.billNo, amount: '0.40' }] },
+            now,
+            operator,
+          ),
+        );
+        out.push(await allocatePaymentOn(s, { paymentId: byPolicy.id, policy: 'fifo' }, now, operator));
+        answers.push(out);
+      }
+      expect(answers[1]).toEqual(answers[0]);
+      const here = await written(app.ctx.storage, before);
+      expect(here.allocations.length).toBeGreaterThan(0);
+      expect(await written(pg, before)).toEqual(here);
+      const refusals = [
+        (s: Storage) =>
+          allocatePaymentOn(
+            s,
+            { paymentId: byBill.id, bills: [{ billNo: byBill.billNo, amount: '0.61' }] },
+            now,
+            operator,
+          ),
+        (s: Storage) => allocatePaymentOn(s, { paymentId: byBill.id, token: '0.0' }, now, operator),
+        (s: Storage) => allocatePaymentOn(s, { paymentId: byPolicy.id }, now, operator),
+        (s: Storage) =>
+          allocatePaymentOn(
+            s,
+            { paymentId: byBill.id, items: [{ itemNo: 'NO-SUCH-ITEM', amount: '0.10' }] },
+            now,
+            operator,
+          ),
+        (s: Storage) =>
+          allocatePaymentOn(
+            s,
+            { paymentId: byBill.id, bills: [{ billNo: byBill.billNo, amount: '0.001' }] },
+            now,
+            operator,
+          ),
+      ];
+      const after = await marks(app.ctx.storage);
+      for (const [i, refuse] of refusals.entries()) {
+        const mine = await failure(refuse(app.ctx.storage));
+        expect(mine, `refusal ${i}`).toHaveProperty('code');
+        expect(await failure(refuse(pg)), `refusal ${i}`).toEqual(mine);
+      }
+      expect(await marks(app.ctx.storage)).toEqual(after);
+      expect(await marks(pg)).toEqual(after);
+      // Four clerks allocate the same payment at once: it is allocated once, never past its amount.
+      for (const [, s] of storages) {
+        const results = await Promise.allSettled(
+          Array.from({ length: 4 }, () => allocatePaymentOn(s, { paymentId: raced.id }, now, operator)),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        for (const r of results.filter((x): x is PromiseRejectedResult => x.status === 'rejected'))
+          expect(r.reason).toMatchObject({ error: { rule: 'nothing-to-allocate' } });
+        const held = await s.transaction(
+          (tx) =>
+            tx.get<{ allocated: number }>(
+              sql`SELECT sum(amount_minor) AS allocated FROM allocations WHERE payment_id = ${raced.id}`,
+            ),
+          { readOnly: true },
+        );
+        expect(held!.allocated).toBe(100);
+        await ledgerHolds(s);
+      }
     });
 
     it('refuses alike and changes nothing when it refuses', async () => {

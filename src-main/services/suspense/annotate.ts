@@ -5,7 +5,7 @@ import {
   setActionOwner,
   type CasePayment,
 } from '../../../db/repos/suspense-case';
-import type { Storage } from '../../../db/storage/port';
+import type { Storage, Tx } from '../../../db/storage/port';
 import type { SuspenseMoveDto } from '../../../src-shared/dto/suspense';
 import { REASON_DOMAIN, requireReasonCodeIn } from '../../ledger/codes';
 import { conflict } from '../../ledger/errors';
@@ -19,6 +19,24 @@ import {
   refuse,
   SUSPENSE_JOURNAL,
 } from './case';
+
+/**
+ * Loads the payments whose properties are to change, each once; one that may not change (G1, G4, G9) refuses the
+ * whole list before anything is written.
+ */
+async function editablePayments(
+  tx: Tx,
+  paymentIds: readonly number[],
+): Promise<{ ids: number[]; payments: CasePayment[] }> {
+  const ids = [...new Set(paymentIds)];
+  const payments: CasePayment[] = [];
+  for (const id of ids) payments.push(await casePaymentIn(tx, id));
+  for (const p of payments) {
+    refuse(externalRule(p));
+    refuse(propertyRule(p));
+  }
+  return { ids, payments };
+}
 
 /**
  * Assigns (or clears) the action owner of suspended payments.
@@ -42,13 +60,7 @@ export function assignOwner(
       if (input.owner !== null)
         await requireReasonCodeIn(tx, REASON_DOMAIN.actionOwner, input.owner, 'owner');
       const at = now.toISOString();
-      const ids = [...new Set(input.paymentIds)];
-      const payments: CasePayment[] = [];
-      for (const id of ids) payments.push(await casePaymentIn(tx, id));
-      for (const p of payments) {
-        refuse(externalRule(p));
-        refuse(propertyRule(p));
-      }
+      const { ids, payments } = await editablePayments(tx, input.paymentIds);
       for (const p of payments) {
         if (p.actionOwner === input.owner) continue;
         const auditId = await appendAudit(tx, {
@@ -133,13 +145,7 @@ export function changeReason(
     async (tx): Promise<SuspenseMoveDto> => {
       await requireReasonCodeIn(tx, REASON_DOMAIN.suspense, input.reasonCode);
       const at = now.toISOString();
-      const ids = [...new Set(input.paymentIds)];
-      const payments: CasePayment[] = [];
-      for (const id of ids) payments.push(await casePaymentIn(tx, id));
-      for (const p of payments) {
-        refuse(externalRule(p));
-        refuse(propertyRule(p));
-      }
+      const { ids, payments } = await editablePayments(tx, input.paymentIds);
       const out: SuspenseMoveDto = {
         action: 'change-reason',
         paymentIds: ids,

@@ -15,7 +15,7 @@ import { allocatePaymentIn, unwindAllocationsIn } from '../../ledger/allocation'
 import { REASON_DOMAIN, requireReasonCodeIn } from '../../ledger/codes';
 import { AppFailure, conflict, invalidFields } from '../../ledger/errors';
 import { sumMinor, toMinor } from '../../ledger/ceiling';
-import { type JournalLine } from '../../ledger/journal';
+import { offAccountLines, type JournalLine } from '../../ledger/journal';
 import { convertOnIn, exponentOfIn } from '../../ledger/rates';
 import {
   insertSuspendedIn,
@@ -493,21 +493,7 @@ export function recyclePayments(
       const lines: JournalLine[] = [];
       for (const p of payments) {
         await unwindAllocationsIn(tx, p, at, operatorId);
-        lines.push({
-          gl: 'AR',
-          accountId: p.accountId,
-          amountMinor: p.accountAmountMinor,
-          currency: p.accountCurrency,
-        });
-        if (p.currency !== p.accountCurrency) {
-          lines.push({
-            gl: 'FX',
-            accountId: null,
-            amountMinor: -p.accountAmountMinor,
-            currency: p.accountCurrency,
-          });
-          lines.push({ gl: 'FX', accountId: null, amountMinor: p.amountMinor, currency: p.currency });
-        }
+        lines.push(...offAccountLines(p));
         lines.push({ gl: 'SUSPENSE', accountId: null, amountMinor: -p.amountMinor, currency: p.currency });
       }
       const move: SuspenseMove = {
@@ -731,21 +717,7 @@ export function reverseSuspenseCase(
       for (const t of ordered) {
         if (t.isSuspense === 0) {
           await unwindAllocationsIn(tx, t, at, operatorId);
-          lines.push({
-            gl: 'AR',
-            accountId: t.accountId,
-            amountMinor: t.accountAmountMinor,
-            currency: t.accountCurrency,
-          });
-          if (t.currency !== t.accountCurrency) {
-            lines.push({
-              gl: 'FX',
-              accountId: null,
-              amountMinor: -t.accountAmountMinor,
-              currency: t.accountCurrency,
-            });
-            lines.push({ gl: 'FX', accountId: null, amountMinor: t.amountMinor, currency: t.currency });
-          }
+          lines.push(...offAccountLines(t));
         } else {
           lines.push({ gl: 'SUSPENSE', accountId: null, amountMinor: t.amountMinor, currency: t.currency });
         }
