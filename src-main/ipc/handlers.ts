@@ -10,7 +10,7 @@ import { checkLedger } from '../ledger/ledger-check';
 import type { Handlers } from './dispatch';
 import {
   allocateAccountCredit,
-  allocatePaymentOn,
+  allocatePayment,
   allocationView,
   billPayments,
   paymentAllocations,
@@ -212,7 +212,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'ledger:check': (input) =>
       checkLedger(db, input.maxViolations, { onViolation: (v) => ctx.emit('ledger:violation', v) }),
     'allocation:view': (input) => allocationView(db, input),
-    'allocation:apply': (input) => allocatePaymentOn(ctx.storage, input, ctx.clock(), ctx.operator.id),
+    'allocation:apply': (input) => allocatePayment(db, input, ctx.clock(), ctx.operator.id),
     'allocation:undo': (input) => undoAllocation(db, input, ctx.clock(), ctx.operator.id),
     'allocation:account-credit': (input) => allocateAccountCredit(db, input, ctx.clock(), ctx.operator.id),
     'payments:allocations': (input) => paymentAllocations(db, input.paymentId),

@@ -18,7 +18,6 @@ import {
 } from '../domain/allocation';
 import type { SQL } from 'drizzle-orm';
 import {
-  ALLOCATION_ROWS_PER_INSERT,
   allocationsInsertQuery,
   allocationTokenQuery,
   allocPaymentQuery,
@@ -30,15 +29,15 @@ import {
   openDeltaQuery,
   openItemsOfAccountQuery,
   openItemsOfBillQuery,
-  type AllocationInsert,
+  type AllocationLine,
   type AllocPaymentRow,
   type BillTarget,
   type ItemTarget,
   type OpenItemRow,
 } from '../../db/repos/allocations';
 import { appendAudit } from '../../db/repos/audit';
-import type { Dialect, Storage, Tx } from '../../db/storage/port';
-import { driverAll, driverGet } from '../../db/storage/sqlite';
+import type { Dialect, Tx } from '../../db/storage/port';
+import { driverAll, driverGet, driverQuery } from '../../db/storage/sqlite';
 import { writeAudit, type AuditEntry } from './audit';
 import { allocationInserter } from './bulk-allocation';
 import { assertAccountsWithinCeiling, sumMinor, toMinor } from './ceiling';
@@ -86,12 +85,47 @@ const tokenOf = (row: { m: number; n: number }): string => `${row.m}.${row.n}`;
 
 /** Open bills of an account (each with its open items), oldest due first; one query. */
 function openBills(db: Database.Database, accountId: number): AllocBillDto[] {
-  return groupBills(driverAll<OpenItemRow>(db, openItemsOfAccountQuery('sqlite', accountId)));
+  // Rows as arrays (the driver's raw mode): an account with 10,000 open items reads half again as fast.
+  const { stmt, params } = driverQuery(db, openItemsOfAccountQuery('sqlite', accountId));
+  return groupBills((stmt.raw(true).all(...params) as OpenItemValues[]).map(openItemOf));
 }
 
 async function openBillsIn(tx: Tx, accountId: number): Promise<AllocBillDto[]> {
   return groupBills(await tx.all<OpenItemRow>(openItemsOfAccountQuery(tx.dialect, accountId)));
 }
+
+/** An open item row's values in the query's column order. */
+type OpenItemValues = [
+  number,
+  string,
+  string,
+  string,
+  string,
+  number,
+  number,
+  number,
+  number,
+  string,
+  string,
+  number,
+  number,
+];
+
+const openItemOf = (r: OpenItemValues): OpenItemRow => ({
+  billId: r[0],
+  billNo: r[1],
+  billUnitNo: r[2],
+  billDate: r[3],
+  dueDate: r[4],
+  totalMinor: r[5],
+  amountDueMinor: r[6],
+  paying: r[7],
+  itemId: r[8],
+  itemNo: r[9],
+  type: r[10],
+  amountMinor: r[11],
+  openMinor: r[12],
+});
 
 /** Open item rows (bill by bill) as bills with their items. */
 function groupBills(rows: readonly OpenItemRow[]): AllocBillDto[] {
@@ -234,6 +268,11 @@ function openDeltas(d: Dialect, lines: readonly ItemLine[]): SQL[] {
   ];
 }
 
+/** Item lines as allocation rows, each naming the allocation it reverses when it undoes one. */
+function allocationLines(lines: readonly ItemLine[], reverses?: Map<number, number>): AllocationLine[] {
+  return lines.map((l) => ({ ...l, reversesAllocationId: reverses?.get(l.itemId) ?? null }));
+}
+
 /** How many of an update's rows closed. */
 const closedOf = (rows: { status: string }[]): number => rows.filter((r) => r.status === 'closed').length;
 
@@ -251,6 +290,7 @@ export function applyItemLines(
   reverses?: Map<number, number>,
 ): { closedItems: number; closedBills: number } {
   if (lines.length === 0) return { closedItems: 0, closedBills: 0 };
+  // Prepared multi-row inserts (the batch submit's inserter): cheaper through the driver than one JSON statement.
   const ins = allocationInserter(db);
   for (const l of lines)
     ins.add(
@@ -282,19 +322,7 @@ export async function applyItemLinesIn(
   reverses?: Map<number, number>,
 ): Promise<{ closedItems: number; closedBills: number }> {
   if (lines.length === 0) return { closedItems: 0, closedBills: 0 };
-  const rows: AllocationInsert[] = lines.map((l) => ({
-    paymentId: payment.id,
-    accountId: payment.accountId,
-    billId: l.billId,
-    itemId: l.itemId,
-    amountMinor: l.amountMinor,
-    ratePpm: payment.ratePpm,
-    reversesAllocationId: reverses?.get(l.itemId) ?? null,
-    createdAt: at,
-    operatorId,
-  }));
-  for (let i = 0; i < rows.length; i += ALLOCATION_ROWS_PER_INSERT)
-    await tx.run(allocationsInsertQuery(rows.slice(i, i + ALLOCATION_ROWS_PER_INSERT)));
+  await tx.run(allocationsInsertQuery(tx.dialect, payment, allocationLines(lines, reverses), at, operatorId));
   const [items, bills] = openDeltas(tx.dialect, lines);
   const closedItems = closedOf(await tx.all(items!));
   const closedBills = closedOf(await tx.all(bills!));
@@ -589,7 +617,7 @@ function planAuto(
 }
 
 /** The refusals of an allocation that depend on the payment alone; answers its unallocated amount. */
-function allocatable(payment: PaymentRow, token: string | undefined, current: string): number {
+function allocatable(payment: PaymentRow, token: string | undefined, current: string | undefined): number {
   if (payment.isSuspense === 1)
     throw conflict('suspended-payment', `payment ${payment.id} is in suspense; apply it from Payment Center`);
   if (payment.reversed === 1) throw conflict('reversed-payment', `payment ${payment.id} is reversed`);
@@ -655,7 +683,9 @@ export function allocatePayment(
 ): AllocationResultDto {
   return db.transaction((): AllocationResultDto => {
     const payment = loadPayment(db, input.paymentId);
-    const unallocated = allocatable(payment, input.token, allocationToken(db, payment.accountId));
+    // The token is read only when the caller sends one (it counts the account's allocations).
+    const current = input.token === undefined ? undefined : allocationToken(db, payment.accountId);
+    const unallocated = allocatable(payment, input.token, current);
     let plan: AutoLines;
     if (hasManualLines(input)) {
       plan = {
@@ -675,20 +705,6 @@ export function allocatePayment(
   })();
 }
 
-/**
- * The allocation command behind the storage port: allocatePaymentIn in a serializable transaction of its own, so
- * two clerks allocating on one payment take turns and the second sees what the first allocated (a stale token,
- * or less left to allocate) on either database.
- */
-export function allocatePaymentOn(
-  storage: Storage,
-  input: AllocateInput,
-  now: Date,
-  operatorId: number | null,
-): Promise<AllocationResultDto> {
-  return storage.transaction((tx) => allocatePaymentIn(tx, input, now, operatorId), { serializable: true });
-}
-
 /** allocatePayment in the caller's port transaction (SQLite or PostgreSQL): the same rules and rows. */
 export async function allocatePaymentIn(
   tx: Tx,
@@ -697,7 +713,8 @@ export async function allocatePaymentIn(
   operatorId: number | null,
 ): Promise<AllocationResultDto> {
   const payment = await loadPaymentIn(tx, input.paymentId);
-  const unallocated = allocatable(payment, input.token, await allocationTokenIn(tx, payment.accountId));
+  const current = input.token === undefined ? undefined : await allocationTokenIn(tx, payment.accountId);
+  const unallocated = allocatable(payment, input.token, current);
   let plan: AutoLines;
   if (hasManualLines(input)) {
     const exponent = await exponentOfIn(tx, payment.currency);

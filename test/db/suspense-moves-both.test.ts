@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../db/storage/port';
 import type { App } from '../../src-main/app-context';
-import { allocatePaymentOn } from '../../src-main/ledger/allocation';
+import { allocatePaymentIn, type AllocateInput } from '../../src-main/ledger/allocation';
 import { postJournalIn } from '../../src-main/ledger/journal';
 import { insertSuspendedIn, suspenseMoveIn } from '../../src-main/ledger/suspense-move';
 import { changeReason } from '../../src-main/services/suspense/annotate';
@@ -38,6 +38,10 @@ const failure = (p: Promise<unknown>): Promise<unknown> =>
     () => 'no refusal',
     (e: unknown) => (e as { error?: unknown }).error ?? e,
   );
+
+/** One allocation in a serializable port transaction of its own, as the Payment Center moves allocate. */
+const allocatePaymentOn = (s: Storage, input: AllocateInput, now: Date, operatorId: number | null) =>
+  s.transaction((tx) => allocatePaymentIn(tx, input, now, operatorId), { serializable: true });
 
 /** The timeline scenario with more payments in suspense: lockbox lines for accounts nobody has, USD and EUR. */
 async function scenarioWithQueue(): Promise<ReportScenario> {
