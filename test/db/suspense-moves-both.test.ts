@@ -146,6 +146,8 @@ async function written(storage: Storage, after: Marks) {
   );
 }
 
+type Written = Awaited<ReturnType<typeof written>>;
+
 /** The last ids before the moves under test. */
 type Marks = { journal: number; payment: number; audit: number; allocation: number };
 
@@ -211,6 +213,19 @@ describe.runIf(STORAGES[1]!.available)(
       await both?.dispose();
     });
 
+    /** Runs the same moves on both databases from the same state: their answers and the rows they wrote agree. */
+    const alike = async (
+      moves: (s: Storage) => Promise<unknown[]>,
+    ): Promise<{ answers: unknown[]; rows: Written }> => {
+      const before = await marks(app.ctx.storage);
+      expect(await marks(pg)).toEqual(before);
+      const answers = await moves(app.ctx.storage);
+      expect(await moves(pg)).toEqual(answers);
+      const rows = await written(app.ctx.storage, before);
+      expect(await written(pg, before)).toEqual(rows);
+      return { answers, rows };
+    };
+
     const active = async (s: Storage): Promise<number[]> =>
       (await searchSuspense(s, parse({ limit: 5000, sortBy: 'paymentId' }), now)).rows.map(
         (r) => r.paymentId,
@@ -221,10 +236,7 @@ describe.runIf(STORAGES[1]!.available)(
       const ids = await active(app.ctx.storage);
       expect(await active(pg)).toEqual(ids);
       expect(ids.length).toBeGreaterThanOrEqual(2);
-      const before = await marks(app.ctx.storage);
-      expect(await marks(pg)).toEqual(before);
-      const answers: unknown[][] = [];
-      for (const [, s] of storages) {
+      const { rows: here } = await alike(async (s) => {
         const out: unknown[] = [];
         out.push(await changeReason(s, { paymentIds: [ids[0]!], reasonCode: 2007 }, now, operator));
         const replacement = (out[0] as { suspended: { paymentId: number }[] }).suspended[0]!.paymentId;
@@ -234,12 +246,9 @@ describe.runIf(STORAGES[1]!.available)(
         // Unchanged reason: nothing posts.
         const newest = (out[1] as { suspended: { paymentId: number }[] }).suspended[0]!.paymentId;
         out.push(await changeReason(s, { paymentIds: [newest], reasonCode: 2002 }, now, operator));
-        answers.push(out);
-      }
-      expect(answers[1]).toEqual(answers[0]);
-      const here = await written(app.ctx.storage, before);
+        return out;
+      });
       expect(here.journals.length).toBeGreaterThanOrEqual(3);
-      expect(await written(pg, before)).toEqual(here);
       for (const id of [ids[0]!, ids[1]!]) {
         const detail = await suspenseDetail(app.ctx.storage, id, now);
         expect(await suspenseDetail(pg, id, now)).toEqual(detail);
@@ -271,10 +280,7 @@ describe.runIf(STORAGES[1]!.available)(
         )
         .pluck()
         .get() as number;
-      const before = await marks(app.ctx.storage);
-      expect(await marks(pg)).toEqual(before);
-      const answers: unknown[][] = [];
-      for (const [, s] of storages) {
+      const { rows: here } = await alike(async (s) => {
         const out: unknown[] = [];
         // Back to suspense from the wrong account: its allocations undone, its items and bills reopened.
         out.push(await recyclePayments(s, { paymentIds: [allocated], reasonCode: 4002 }, now, operator));
@@ -282,12 +288,9 @@ describe.runIf(STORAGES[1]!.available)(
         out.push(await reverseSuspenseCase(s, { paymentId: allocated, reasonCode: 4102 }, now, operator));
         // A payment that went straight to suspense reversed as its own case.
         out.push(await reverseSuspenseCase(s, { paymentId: straight, reasonCode: 4102 }, now, operator));
-        answers.push(out);
-      }
-      expect(answers[1]).toEqual(answers[0]);
-      const here = await written(app.ctx.storage, before);
+        return out;
+      });
       expect(here.allocations.length).toBeGreaterThan(0);
-      expect(await written(pg, before)).toEqual(here);
       for (const id of [allocated, straight]) {
         const detail = await suspenseDetail(app.ctx.storage, id, now);
         expect(await suspenseDetail(pg, id, now)).toEqual(detail);
@@ -317,10 +320,7 @@ describe.runIf(STORAGES[1]!.available)(
         )
         .pluck()
         .all() as number[];
-      const before = await marks(app.ctx.storage);
-      expect(await marks(pg)).toEqual(before);
-      const answers: unknown[][] = [];
-      for (const [, s] of storages) {
+      const { answers, rows: here } = await alike(async (s) => {
         const out: unknown[] = [];
         out.push(
           await distributeSuspended(
@@ -338,16 +338,13 @@ describe.runIf(STORAGES[1]!.available)(
           ),
         );
         out.push(await applySuspended(s, { paymentId: u2!, accountNo: usd[2]!.accountNo }, now, operator));
-        answers.push(out);
-      }
-      expect(answers[1]).toEqual(answers[0]);
-      const distributed = answers[0]![0] as { posted: unknown[]; suspended: unknown[] };
+        return out;
+      });
+      const distributed = answers[0] as { posted: unknown[]; suspended: unknown[] };
       expect(distributed.posted).toHaveLength(3);
       expect(distributed.suspended).toHaveLength(1);
-      const here = await written(app.ctx.storage, before);
       expect(here.lines.some((l) => (l as { gl: string }).gl === 'FX')).toBe(true);
       expect(here.allocations.length).toBeGreaterThan(0);
-      expect(await written(pg, before)).toEqual(here);
       for (const id of [u1!, u2!]) {
         const detail = await suspenseDetail(app.ctx.storage, id, now);
         expect(await suspenseDetail(pg, id, now)).toEqual(detail);
@@ -384,10 +381,7 @@ describe.runIf(STORAGES[1]!.available)(
         { id: number; billNo: string },
         { id: number; billNo: string },
       ];
-      const before = await marks(app.ctx.storage);
-      expect(await marks(pg)).toEqual(before);
-      const answers: unknown[][] = [];
-      for (const [, s] of storages) {
+      const { rows: here } = await alike(async (s) => {
         const out: unknown[] = [];
         out.push(
           await allocatePaymentOn(
@@ -398,12 +392,9 @@ describe.runIf(STORAGES[1]!.available)(
           ),
         );
         out.push(await allocatePaymentOn(s, { paymentId: byPolicy.id, policy: 'fifo' }, now, operator));
-        answers.push(out);
-      }
-      expect(answers[1]).toEqual(answers[0]);
-      const here = await written(app.ctx.storage, before);
+        return out;
+      });
       expect(here.allocations.length).toBeGreaterThan(0);
-      expect(await written(pg, before)).toEqual(here);
       const refusals = [
         (s: Storage) =>
           allocatePaymentOn(
