@@ -19,7 +19,8 @@ import { parseMinor } from '../../../src-shared/money';
 import { BATCH_PAY_TYPES } from '../../domain/batch-rules';
 import { conflict, notFound } from '../../ledger/errors';
 import { exponentOf } from '../../ledger/rates';
-import { auditChange, failOn, payTypeEnabled } from './reference-data';
+import { auditChange, failOn } from './changes';
+import { payTypeEnabled } from './reference-data';
 
 // ---- custom fields ----
 

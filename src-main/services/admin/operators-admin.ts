@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Role } from '../../../src-shared/api/roles';
 import type { AuditEntryDto, AuditPageDto, OperatorAdminDto } from '../../../src-shared/dto/admin';
 import { conflict, notFound } from '../../ledger/errors';
-import { auditChange } from './reference-data';
+import { auditChange } from './changes';
 
 type Row = {
   id: number;

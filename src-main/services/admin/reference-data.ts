@@ -14,28 +14,9 @@ import type { CurrencyDto } from '../../../src-shared/dto/app';
 import type { BatchTypeDto } from '../../../src-shared/dto/batches';
 import { PAY_TYPE } from '../../../src-shared/pay-types';
 import { BATCH_PAY_TYPES } from '../../domain/batch-rules';
-import { writeAudit } from '../../ledger/audit';
-import { conflict, invalidFields, notFound } from '../../ledger/errors';
+import { auditChange, failOn } from './changes';
+import { conflict, notFound } from '../../ledger/errors';
 import { listRejectionCodes } from '../rejection-codes';
-
-/** Audits one configuration change (who, when, before, after) in the caller's transaction. */
-export function auditChange(
-  db: Database.Database,
-  now: Date,
-  operatorId: number,
-  action: string,
-  entity: string,
-  entityId: string,
-  before: unknown,
-  after: unknown,
-): void {
-  writeAudit(db, { at: now.toISOString(), operatorId, action, entity, entityId, before, after });
-}
-
-/** Throws one validation error listing every issue, when there are any. */
-export function failOn(issues: FieldIssue[], what: string): void {
-  if (issues.length) throw invalidFields(`${what}: ${issues.map((i) => i.message).join('; ')}`, issues);
-}
 
 // ---- payment channels ----
 
