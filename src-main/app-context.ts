@@ -16,6 +16,7 @@ import { approvalGuard, bindExecutor } from './services/approvals/approvals';
 import { PAYDESK_VERSION } from './version';
 import { seedStockTemplates } from './services/batches/stock-templates';
 import { createUploadStore, uploadsRootFor, type UploadStore } from './services/uploads';
+import type { Storage, Tx, TxOptions } from '../db/storage/port';
 import { sqliteStorage } from '../db/storage/sqlite';
 import { waitForWriteLock } from '../db/write-lock';
 import { interactiveTurn, writePriorityFor } from '../db/write-priority';
@@ -80,6 +81,29 @@ export function osLogin(): string {
   }
 }
 
+/**
+ * The services' port writes as interactive writers, like the commands that write through the driver: dispatch's turn
+ * covers a command's synchronous run only, and a port transaction begins after it (queued, then waiting for the lock
+ * off the thread), so without a turn of its own it lost the lock to the jobs queued in worker threads and was
+ * refused ledger-busy. The turn lasts until the transaction has begun, when it holds the lock.
+ */
+function interactiveWrites(storage: Storage, priority: SharedArrayBuffer): Storage {
+  return {
+    dialect: storage.dialect,
+    transaction<T>(fn: (tx: Tx) => Promise<T>, txOpts?: TxOptions): Promise<T> {
+      if (txOpts?.readOnly) return storage.transaction(fn, txOpts);
+      const release = interactiveTurn(priority);
+      return storage
+        .transaction((tx) => {
+          release();
+          return fn(tx);
+        }, txOpts)
+        .finally(release);
+    },
+    close: () => storage.close(),
+  };
+}
+
 /** Opens the ledger and wires services, handlers and dispatch; shared by Electron main, CLI and bridge. */
 export function openApp(opts: AppOptions): App {
   if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
@@ -105,7 +129,7 @@ export function openApp(opts: AppOptions): App {
     const clients = new Set<Client>();
     const ctx: ServiceContext = {
       ledger,
-      storage: sqliteStorage(ledger.sqlite),
+      storage: interactiveWrites(sqliteStorage(ledger.sqlite), writePriorityFor(ledger.file)),
       ...(opts.desktop ? { desktop: opts.desktop } : {}),
       clock,
       // The operator of the call being served: dispatch sets the client, whose principal the gate checked.

@@ -10,7 +10,7 @@ export function likeLiteral(text: string): string {
  * Text compared and sorted in code-point order on both databases: SQLite's default (BINARY), PostgreSQL's
  * "C" collation (its default collation follows the cluster's locale, which would order and range differently).
  */
-export function binary(tx: Tx, column: SQL): SQL {
+export function binary(tx: Pick<Tx, 'dialect'>, column: SQL): SQL {
   return tx.dialect === 'postgres' ? sql`${column} COLLATE "C"` : column;
 }
 

@@ -41,6 +41,7 @@ import {
   listMandateCodes,
   listPayTypes,
   listRates,
+  listRejectionCodes,
   listTerms,
   saveChannel,
   saveCurrency,
@@ -52,7 +53,6 @@ import {
   saveTermDefault,
 } from '../services/admin/reference-data';
 import { listSettings, setSetting } from '../services/admin/settings-admin';
-import { listRejectionCodes } from '../services/rejection-codes';
 import type { Handlers } from './dispatch';
 
 /** The administration handlers; every change names the operator for its audit row. */
@@ -61,46 +61,48 @@ export function createAdminHandlers(ctx: ServiceContext): Pick<Handlers, keyof t
   const now = (): Date => ctx.clock();
   const who = (): number => ctx.operator.id;
   return {
-    'admin:settings': () => listSettings(db),
-    'admin:set-setting': (i) => setSetting(db, i, now(), who()),
-    'codes:domains': () => listDomains(db),
-    'codes:add': (i) => addCode(db, i, now(), who()),
-    'codes:update': (i) => updateCode(db, i, now(), who()),
-    'codes:retire': (i) => retireCode(db, i, now(), who()),
-    'codes:delete': (i) => deleteCode(db, i, now(), who()),
-    'codes:export': (i) => exportReasons(db, i.domainId),
+    'admin:settings': () => listSettings(ctx.storage),
+    'admin:set-setting': (i) => setSetting(ctx.storage, i, now(), who()),
+    'codes:domains': () => listDomains(ctx.storage),
+    'codes:add': (i) => addCode(ctx.storage, i, now(), who()),
+    'codes:update': (i) => updateCode(ctx.storage, i, now(), who()),
+    'codes:retire': (i) => retireCode(ctx.storage, i, now(), who()),
+    'codes:delete': (i) => deleteCode(ctx.storage, i, now(), who()),
+    'codes:export': (i) => exportReasons(ctx.storage, i.domainId),
     'codes:import': (i) => {
       const src = withUpload(ctx.uploads, i);
-      return usingUploads(ctx.uploads, [src.uploaded], () => importReasons(db, src, now(), who()));
+      return usingUploads(ctx.uploads, [src.uploaded], () =>
+        importReasons(db, ctx.storage, src, now(), who()),
+      );
     },
-    'admin:channels': () => listChannels(db),
-    'admin:save-channel': (i) => saveChannel(db, i, now(), who()),
-    'admin:pay-types': () => listPayTypes(db),
-    'admin:save-pay-type': (i) => savePayType(db, i, now(), who()),
-    'admin:terms': () => listTerms(db),
-    'admin:save-term': (i) => saveTerm(db, i, now(), who()),
-    'admin:delete-term': (i) => deleteTerm(db, i.code, now(), who()),
-    'admin:save-term-default': (i) => saveTermDefault(db, i, now(), who()),
-    'admin:delete-term-default': (i) => deleteTermDefault(db, i.code, now(), who()),
-    'admin:mandate-codes': () => listMandateCodes(db),
-    'admin:save-mandate-code': (i) => saveMandateCode(db, i, now(), who()),
-    'admin:delete-mandate-code': (i) => deleteMandateCode(db, i.code, now(), who()),
-    'admin:rejection-codes': () => listRejectionCodes(db),
-    'admin:save-rejection-code': (i) => saveRejectionCode(db, i, now(), who()),
-    'admin:delete-rejection-code': (i) => deleteRejectionCode(db, i.code, now(), who()),
-    'admin:currencies': () => listCurrencies(db),
-    'admin:save-currency': (i) => saveCurrency(db, i, now(), who()),
-    'admin:rates': (i) => listRates(db, i),
-    'admin:save-rate': (i) => saveRate(db, i, now(), who()),
+    'admin:channels': () => listChannels(ctx.storage),
+    'admin:save-channel': (i) => saveChannel(ctx.storage, i, now(), who()),
+    'admin:pay-types': () => listPayTypes(ctx.storage),
+    'admin:save-pay-type': (i) => savePayType(ctx.storage, i, now(), who()),
+    'admin:terms': () => listTerms(ctx.storage),
+    'admin:save-term': (i) => saveTerm(ctx.storage, i, now(), who()),
+    'admin:delete-term': (i) => deleteTerm(ctx.storage, i.code, now(), who()),
+    'admin:save-term-default': (i) => saveTermDefault(ctx.storage, i, now(), who()),
+    'admin:delete-term-default': (i) => deleteTermDefault(ctx.storage, i.code, now(), who()),
+    'admin:mandate-codes': () => listMandateCodes(ctx.storage),
+    'admin:save-mandate-code': (i) => saveMandateCode(ctx.storage, i, now(), who()),
+    'admin:delete-mandate-code': (i) => deleteMandateCode(ctx.storage, i.code, now(), who()),
+    'admin:rejection-codes': () => listRejectionCodes(ctx.storage),
+    'admin:save-rejection-code': (i) => saveRejectionCode(ctx.storage, i, now(), who()),
+    'admin:delete-rejection-code': (i) => deleteRejectionCode(ctx.storage, i.code, now(), who()),
+    'admin:currencies': () => listCurrencies(ctx.storage),
+    'admin:save-currency': (i) => saveCurrency(ctx.storage, i, now(), who()),
+    'admin:rates': (i) => listRates(ctx.storage, i),
+    'admin:save-rate': (i) => saveRate(ctx.storage, i, now(), who()),
     'admin:history': (i) => changeHistory(db, i),
-    'admin:custom-fields': () => listCustomFields(db),
-    'admin:save-custom-field': (i) => saveCustomField(db, i, now(), who()),
-    'admin:delete-custom-field': (i) => deleteCustomField(db, i.key, now(), who()),
-    'admin:column-sets': () => listColumnSets(db),
-    'admin:save-columns': (i) => saveColumns(db, i, now(), who()),
-    'admin:delete-columns': (i) => deleteColumns(db, i, now(), who()),
-    'admin:export-config': () => exportConfig(db, now()),
-    'admin:import-config': (i) => importConfig(db, i, now(), who()),
+    'admin:custom-fields': () => listCustomFields(ctx.storage),
+    'admin:save-custom-field': (i) => saveCustomField(ctx.storage, i, now(), who()),
+    'admin:delete-custom-field': (i) => deleteCustomField(ctx.storage, i.key, now(), who()),
+    'admin:column-sets': () => listColumnSets(ctx.storage),
+    'admin:save-columns': (i) => saveColumns(ctx.storage, i, now(), who()),
+    'admin:delete-columns': (i) => deleteColumns(ctx.storage, i, now(), who()),
+    'admin:export-config': () => exportConfig(ctx.storage, now()),
+    'admin:import-config': (i) => importConfig(db, ctx.storage, i, now(), who()),
     'operators:list': () => listOperators(db),
     'operators:add': async ({ password, ...i }) => {
       if (password !== undefined) checkNewPassword(password, i.login);
@@ -110,8 +112,8 @@ export function createAdminHandlers(ctx: ServiceContext): Pick<Handlers, keyof t
     'operators:grant': (i) => changeRoles(db, i, true, now(), who()),
     'operators:revoke': (i) => changeRoles(db, i, false, now(), who()),
     'operators:update': (i) => updateOperator(db, i, now(), who()),
-    'columns:grid': (i) => gridColumns(db, who(), i),
-    'columns:save-layout': (i) => saveLayout(db, who(), i, now()),
-    'columns:reset-layout': (i) => resetLayout(db, who(), i, now()),
+    'columns:grid': (i) => gridColumns(ctx.storage, who(), i),
+    'columns:save-layout': (i) => saveLayout(ctx.storage, who(), i, now()),
+    'columns:reset-layout': (i) => resetLayout(ctx.storage, who(), i, now()),
   };
 }

@@ -1,15 +1,14 @@
 import type { approvalCommands } from '../../src-shared/api/commands/approval';
 import { confirmApproval, getApproval, listApprovals, rejectApproval } from '../services/approvals/approvals';
-import { listPolicies, savePolicy } from '../services/approvals/policies';
+import { listPoliciesOf, savePolicy } from '../services/approvals/policies';
 import type { ServiceContext } from '../services/context';
 import type { Handlers } from './dispatch';
 
 /** Handlers of the policy table and the approvals it creates. */
 export function createApprovalHandlers(ctx: ServiceContext): Pick<Handlers, keyof typeof approvalCommands> {
-  const db = ctx.ledger.sqlite;
   return {
-    'policies:list': () => listPolicies(db),
-    'policies:save': (input) => savePolicy(db, input, ctx.clock(), ctx.operator.id),
+    'policies:list': () => listPoliciesOf(ctx.storage),
+    'policies:save': (input) => savePolicy(ctx.storage, input, ctx.clock(), ctx.operator.id),
     'approvals:list': (input) => listApprovals(ctx, input),
     'approvals:show': (input) => getApproval(ctx, input.approvalId),
     'approvals:confirm': (input) => confirmApproval(ctx, input),

@@ -16,8 +16,7 @@ import {
   paymentAllocations,
   undoAllocation,
 } from '../ledger/allocation';
-import { listDomainCodes } from '../ledger/codes';
-import { listAllCodes } from '../services/admin/codes-admin';
+import { listAllCodes, listDomainCodes } from '../services/admin/codes-admin';
 import { createAdminHandlers } from './admin-handlers';
 import { createProcessorHandlers } from './processor-handlers';
 import { createBankFileHandlers } from './bankfiles-handlers';
@@ -257,8 +256,8 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     ...suspenseHandlers(ctx),
     'codes:list': (input) =>
       input.domainId === undefined
-        ? listAllCodes(db, input.includeRetired)
-        : listDomainCodes(db, input.domainId, input.includeRetired),
+        ? listAllCodes(ctx.storage, input.includeRetired)
+        : listDomainCodes(ctx.storage, input.domainId, input.includeRetired),
     'templates:list': () => listTemplates(db),
     'templates:save': (input) => saveTemplate(db, input, ctx.clock(), ctx.operator.id),
     'templates:detect': (input) => {

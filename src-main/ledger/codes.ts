@@ -7,7 +7,7 @@ import {
 } from '../../db/repos/reason-codes';
 import type { Tx } from '../../db/storage/port';
 import { driverGet } from '../../db/storage/sqlite';
-import { invalidFields, notFound } from './errors';
+import { invalidFields } from './errors';
 
 /** Domain ids of the reason-code lists (DOMAIN.md §3.9; 17–20 are Paydesk's own). */
 export const REASON_DOMAIN = {
@@ -34,23 +34,6 @@ export type ReasonCodeRow = {
   glId: number | null;
   active: boolean;
 };
-
-type Raw = Omit<ReasonCodeRow, 'active'> & { active: number };
-
-/** The codes of one domain (active only unless asked), ordered by id. */
-export function listReasonCodes(
-  db: Database.Database,
-  domainId: number,
-  includeRetired = false,
-): ReasonCodeRow[] {
-  const rows = db
-    .prepare(
-      `SELECT domain_id AS domainId, id, label, help, gl_id AS glId, active FROM reason_codes
-       WHERE domain_id = ? ${includeRetired ? '' : 'AND active = 1'} ORDER BY id`,
-    )
-    .all(domainId) as Raw[];
-  return rows.map((r) => ({ ...r, active: r.active === 1 }));
-}
 
 /** Looks a code up in its domain, or undefined. */
 export function findReasonCode(
@@ -105,15 +88,4 @@ export async function requireReasonCodeIn(
 ): Promise<ReasonCodeRow> {
   const { code, domainName } = await reasonCodeIn(tx, domainId, id);
   return activeCode(code && { ...code, active: code.active === 1 }, domainName, domainId, id, field);
-}
-
-/** The codes of a domain that must exist: an unknown domain is not_found rather than an empty list. */
-export function listDomainCodes(
-  db: Database.Database,
-  domainId: number,
-  includeRetired = false,
-): ReasonCodeRow[] {
-  if (!db.prepare('SELECT 1 FROM reason_domains WHERE id = ?').get(domainId))
-    throw notFound('reason domain', String(domainId));
-  return listReasonCodes(db, domainId, includeRetired);
 }

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { sql, type SQL } from 'drizzle-orm';
+import { settingQuery } from '../../db/repos/settings';
 import type { Tx } from '../../db/storage/port';
 import { driverGet } from '../../db/storage/sqlite';
 
@@ -98,9 +98,4 @@ function settingValue<K extends SettingKey>(
   } catch {
     return SETTING_DEFAULTS[key];
   }
-}
-
-/** The stored value of a setting. */
-function settingQuery(key: string): SQL {
-  return sql`SELECT value FROM settings WHERE key = ${key}`;
 }

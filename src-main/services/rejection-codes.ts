@@ -1,15 +1,14 @@
 import type Database from 'better-sqlite3';
+import { rejectionCodeQuery, rejectionCodesQuery } from '../../db/repos/reference-data';
+import { driverAll, driverGet } from '../../db/storage/sqlite';
 import type { RejectionCodeDto } from '../../src-shared/dto/admin';
 
-type Row = RejectionCodeDto;
-
-const SELECT = `SELECT code, description, reason_type AS reasonType, reason_code AS reasonCode, decline_class AS declineClass,
-  max_retries AS maxRetries, retry_reason_code AS retryReasonCode, retry_event AS retryEvent, suspension_days AS suspensionDays,
-  exhausted_event AS exhaustedEvent, refund_event AS refundEvent, fallback_pay_type AS fallbackPayType FROM rejection_codes`;
+// The synchronous readers of rejection codes for the direct debit and returns code that still runs in a driver
+// transaction; they run the repository's queries (db/repos/reference-data.ts), so the SQL is written once.
 
 /** Every recurring-payment rejection code (DOMAIN.md §2.21, §4.25), ordered by code. */
 export function listRejectionCodes(db: Database.Database): RejectionCodeDto[] {
-  return db.prepare(`${SELECT} ORDER BY code`).all() as Row[];
+  return driverAll<RejectionCodeDto>(db, rejectionCodesQuery({ dialect: 'sqlite' }));
 }
 
 /**
@@ -20,5 +19,5 @@ export function listRejectionCodes(db: Database.Database): RejectionCodeDto[] {
  * refundEvent if set, switch the account to fallbackPayType.
  */
 export function findRejectionCode(db: Database.Database, code: string): RejectionCodeDto | undefined {
-  return db.prepare(`${SELECT} WHERE code = ?`).get(code) as Row | undefined;
+  return driverGet<RejectionCodeDto>(db, rejectionCodeQuery(code));
 }

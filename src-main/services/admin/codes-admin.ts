@@ -1,13 +1,29 @@
 import { readUpload, type ResolvedUpload } from '../uploads';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
+import { appendAudit } from '../../../db/repos/audit';
+import {
+  codeUsedQuery,
+  domainExistsQuery,
+  domainsQuery,
+  domainsWithCountsQuery,
+  reasonCodeActiveQuery,
+  reasonCodeDeleteQuery,
+  reasonCodeInsertQuery,
+  reasonCodeQuery,
+  reasonCodesQuery,
+  reasonCodeUpdateQuery,
+  reasonCodeUpsertQuery,
+  reasonColumnsIn,
+  type ReasonCodeRecord,
+  type ReasonDomainRecord,
+} from '../../../db/repos/reason-codes';
+import type { Storage, Tx } from '../../../db/storage/port';
 import type { FieldIssue } from '../../../src-shared/api/result';
 import { reasonCodeInput } from '../../../src-shared/api/commands/admin';
 import type { ReasonDomainDto, ReasonsFileDto } from '../../../src-shared/dto/admin';
 import type { ReasonCodeDto } from '../../../src-shared/dto/codes';
 import { isSystemReasonCode } from '../../../src-shared/system-reason-codes';
-import { writeAudit } from '../../ledger/audit';
-import { findReasonCode } from '../../ledger/codes';
 import { conflict, invalidFields, notFound } from '../../ledger/errors';
 import { parseReasonsText } from './reasons-text';
 import { MAX_UPLOAD_BYTES } from '../../../src-shared/api/uploads';
@@ -16,36 +32,52 @@ import { parseJsonText, readCommandFile, uploadedBytes, type FileReader } from '
 /** Ids up to this are the product's reserved ranges (DOMAIN.md §3.9); the desk's own codes are above it. */
 export const RESERVED_MAX_ID = 100_000;
 
-type DomainRow = { id: number; name: string; glRule: 'required' | 'forbidden' | 'optional' };
-
-function domains(db: Database.Database): Map<number, DomainRow> {
-  const rows = db.prepare('SELECT id, name, gl_rule AS glRule FROM reason_domains').all() as DomainRow[];
+async function domainsIn(tx: Tx): Promise<Map<number, ReasonDomainRecord>> {
+  const rows = await tx.all<ReasonDomainRecord>(domainsQuery());
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-/** Every domain with its G/L rule and how many codes it holds. */
-export function listDomains(db: Database.Database): ReasonDomainDto[] {
-  return db
-    .prepare(
-      `SELECT d.id, d.name, d.gl_rule AS glRule, (SELECT count(*) FROM reason_codes c WHERE c.domain_id = d.id) AS codes
-       FROM reason_domains d ORDER BY d.id`,
-    )
-    .all() as ReasonDomainDto[];
+function toDto(r: ReasonCodeRecord): ReasonCodeDto {
+  return { ...r, active: r.active === 1 };
 }
 
-/** The codes of every domain (or one), ordered by domain and id. */
-export function listAllCodes(db: Database.Database, includeRetired: boolean): ReasonCodeDto[] {
-  const rows = db
-    .prepare(
-      `SELECT domain_id AS domainId, id, label, help, gl_id AS glId, active FROM reason_codes
-       ${includeRetired ? '' : 'WHERE active = 1'} ORDER BY domain_id, id`,
-    )
-    .all() as (Omit<ReasonCodeDto, 'active'> & { active: number })[];
-  return rows.map((r) => ({ ...r, active: r.active === 1 }));
+async function findCodeIn(tx: Tx, domainId: number, id: number): Promise<ReasonCodeDto | undefined> {
+  const r = await tx.get<ReasonCodeRecord>(reasonCodeQuery(domainId, id));
+  return r && toDto(r);
+}
+
+/** Every domain with its G/L rule and how many codes it holds. */
+export function listDomains(storage: Storage): Promise<ReasonDomainDto[]> {
+  return storage.transaction((tx) => tx.all<ReasonDomainDto>(domainsWithCountsQuery()), { readOnly: true });
+}
+
+/** The codes of every domain, ordered by domain and id, in a port transaction. */
+export async function listAllCodesIn(tx: Tx, includeRetired: boolean): Promise<ReasonCodeDto[]> {
+  return (await tx.all<ReasonCodeRecord>(reasonCodesQuery({ includeRetired }))).map(toDto);
+}
+
+/** The codes of every domain, ordered by domain and id. */
+export function listAllCodes(storage: Storage, includeRetired: boolean): Promise<ReasonCodeDto[]> {
+  return storage.transaction((tx) => listAllCodesIn(tx, includeRetired), { readOnly: true });
+}
+
+/** The codes of a domain that must exist: an unknown domain is not_found rather than an empty list. */
+export function listDomainCodes(
+  storage: Storage,
+  domainId: number,
+  includeRetired: boolean,
+): Promise<ReasonCodeDto[]> {
+  return storage.transaction(
+    async (tx) => {
+      if (!(await tx.get(domainExistsQuery(domainId)))) throw notFound('reason domain', String(domainId));
+      return (await tx.all<ReasonCodeRecord>(reasonCodesQuery({ domainId, includeRetired }))).map(toDto);
+    },
+    { readOnly: true },
+  );
 }
 
 /** The G/L rule of the domain broken by this G/L ID, or null (DOMAIN.md §3.10). */
-function glProblem(domain: DomainRow, glId: number | null): string | null {
+function glProblem(domain: ReasonDomainRecord, glId: number | null): string | null {
   if (domain.glRule === 'required' && glId === null)
     return `codes of "${domain.name}" must carry a G/L ID (reversal reasons for recycling and removal)`;
   if (domain.glRule === 'forbidden' && glId !== null)
@@ -57,15 +89,15 @@ function glProblem(domain: DomainRow, glId: number | null): string | null {
  * Every problem of a list of codes about to be written: unknown domain, a code twice, a new id in the
  * reserved ranges, a G/L ID against the domain's rule, a validator-owned code retired. Codes already in the ledger may keep reserved ids.
  */
-export function reasonCodeProblems(
-  db: Database.Database,
+export async function reasonCodeProblemsIn(
+  tx: Tx,
   codes: readonly ReasonCodeDto[],
   prefix: string,
-): FieldIssue[] {
+): Promise<FieldIssue[]> {
   const issues: FieldIssue[] = [];
-  const known = domains(db);
+  const known = await domainsIn(tx);
   const seen = new Set<string>();
-  codes.forEach((c, i) => {
+  for (const [i, c] of codes.entries()) {
     const at = `${prefix}.${i}`;
     const key = `${c.domainId}/${c.id}`;
     if (seen.has(key))
@@ -74,9 +106,9 @@ export function reasonCodeProblems(
     const domain = known.get(c.domainId);
     if (!domain) {
       issues.push({ path: `${at}.domainId`, message: `reason domain ${c.domainId} does not exist` });
-      return;
+      continue;
     }
-    if (c.id <= RESERVED_MAX_ID && !findReasonCode(db, c.domainId, c.id))
+    if (c.id <= RESERVED_MAX_ID && !(await findCodeIn(tx, c.domainId, c.id)))
       issues.push({
         path: `${at}.id`,
         message: `id ${c.id} is in the reserved ranges (0-${RESERVED_MAX_ID}); the desk's own codes start at ${RESERVED_MAX_ID + 1}`,
@@ -85,53 +117,34 @@ export function reasonCodeProblems(
     if (gl) issues.push({ path: `${at}.glId`, message: gl });
     if (!c.active && isSystemReasonCode(c.domainId, c.id))
       issues.push({ path: `${at}.active`, message: systemCodeMessage(c.id) });
-  });
+  }
   return issues;
 }
 
-/**
- * Tables that hold a reason code: any column named reason_code or ending in _reason_code, found from the
- * schema so codes used by newer tables count too. A code is "in use" when any of them holds its id.
- */
-function reasonColumns(db: Database.Database): { table: string; column: string }[] {
-  const tables = db
-    .prepare(
-      `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('reason_codes', '__drizzle_migrations')`,
-    )
-    .all() as { name: string }[];
-  const out: { table: string; column: string }[] = [];
-  for (const t of tables) {
-    const cols = db.prepare(`PRAGMA table_info("${t.name}")`).all() as { name: string }[];
-    for (const c of cols) if (/(^|_)reason_code$/.test(c.name)) out.push({ table: t.name, column: c.name });
-  }
-  return out;
-}
-
 /** Where a code id is used (first table found), or null. Ids are compared across domains, erring on "in use". */
-export function codeUsedIn(db: Database.Database, id: number): string | null {
-  for (const { table, column } of reasonColumns(db)) {
-    const hit = db.prepare(`SELECT 1 FROM "${table}" WHERE "${column}" = ? LIMIT 1`).get(id);
-    if (hit) return table;
+async function codeUsedIn(tx: Tx, id: number): Promise<string | null> {
+  for (const { table, column } of await reasonColumnsIn(tx)) {
+    if (await tx.get(codeUsedQuery(table, column, id))) return table;
   }
   return null;
 }
 
-function requireCode(db: Database.Database, domainId: number, id: number): ReasonCodeDto {
-  const code = findReasonCode(db, domainId, id);
+async function requireCodeIn(tx: Tx, domainId: number, id: number): Promise<ReasonCodeDto> {
+  const code = await findCodeIn(tx, domainId, id);
   if (!code) throw notFound('reason code', `${domainId}/${id}`);
   return code;
 }
 
-function audit(
-  db: Database.Database,
+async function audit(
+  tx: Tx,
   now: Date,
   operatorId: number,
   action: string,
   code: { domainId: number; id: number },
   before: unknown,
   after: unknown,
-): void {
-  writeAudit(db, {
+): Promise<void> {
+  await appendAudit(tx, {
     at: now.toISOString(),
     operatorId,
     action,
@@ -144,56 +157,54 @@ function audit(
 
 /** Adds a desk-defined code (id above 100,000) to a domain, checking the domain's G/L rule. */
 export function addCode(
-  db: Database.Database,
+  storage: Storage,
   input: { domainId: number; id: number; label: string; help: string; glId: number | null },
   now: Date,
   operatorId: number,
-): ReasonCodeDto {
+): Promise<ReasonCodeDto> {
   const code: ReasonCodeDto = { ...input, active: true };
-  const issues = reasonCodeProblems(db, [code], 'code').map((i) => ({
-    ...i,
-    path: i.path.replace(/^code\.0\./, ''),
-  }));
-  if (findReasonCode(db, input.domainId, input.id))
-    throw conflict('code-exists', `code ${input.id} already exists in domain ${input.domainId}`);
-  if (issues.length) throw invalidFields(issues.map((i) => i.message).join('; '), issues);
-  return db.transaction(() => {
-    db.prepare(
-      'INSERT INTO reason_codes (domain_id, id, label, help, gl_id, active) VALUES (?, ?, ?, ?, ?, 1)',
-    ).run(code.domainId, code.id, code.label, code.help, code.glId);
-    audit(db, now, operatorId, 'reason_code.add', code, undefined, code);
-    return code;
-  })();
+  return storage.transaction(
+    async (tx) => {
+      const issues = (await reasonCodeProblemsIn(tx, [code], 'code')).map((i) => ({
+        ...i,
+        path: i.path.replace(/^code\.0\./, ''),
+      }));
+      if (await findCodeIn(tx, input.domainId, input.id))
+        throw conflict('code-exists', `code ${input.id} already exists in domain ${input.domainId}`);
+      if (issues.length) throw invalidFields(issues.map((i) => i.message).join('; '), issues);
+      await tx.run(reasonCodeInsertQuery(code));
+      await audit(tx, now, operatorId, 'reason_code.add', code, undefined, code);
+      return code;
+    },
+    { serializable: true },
+  );
 }
 
 /** Changes the label, help text or G/L ID of a code. */
 export function updateCode(
-  db: Database.Database,
+  storage: Storage,
   input: { domainId: number; id: number; label?: string; help?: string; glId?: number | null },
   now: Date,
   operatorId: number,
-): ReasonCodeDto {
-  return db.transaction(() => {
-    const before = requireCode(db, input.domainId, input.id);
-    const after: ReasonCodeDto = {
-      ...before,
-      ...(input.label !== undefined ? { label: input.label } : {}),
-      ...(input.help !== undefined ? { help: input.help } : {}),
-      ...(input.glId !== undefined ? { glId: input.glId } : {}),
-    };
-    const domain = domains(db).get(after.domainId);
-    const gl = domain ? glProblem(domain, after.glId) : null;
-    if (gl) throw invalidFields(gl, [{ path: 'glId', message: gl }]);
-    db.prepare('UPDATE reason_codes SET label = ?, help = ?, gl_id = ? WHERE domain_id = ? AND id = ?').run(
-      after.label,
-      after.help,
-      after.glId,
-      after.domainId,
-      after.id,
-    );
-    audit(db, now, operatorId, 'reason_code.update', after, before, after);
-    return after;
-  })();
+): Promise<ReasonCodeDto> {
+  return storage.transaction(
+    async (tx) => {
+      const before = await requireCodeIn(tx, input.domainId, input.id);
+      const after: ReasonCodeDto = {
+        ...before,
+        ...(input.label !== undefined ? { label: input.label } : {}),
+        ...(input.help !== undefined ? { help: input.help } : {}),
+        ...(input.glId !== undefined ? { glId: input.glId } : {}),
+      };
+      const domain = (await domainsIn(tx)).get(after.domainId);
+      const gl = domain ? glProblem(domain, after.glId) : null;
+      if (gl) throw invalidFields(gl, [{ path: 'glId', message: gl }]);
+      await tx.run(reasonCodeUpdateQuery(after));
+      await audit(tx, now, operatorId, 'reason_code.update', after, before, after);
+      return after;
+    },
+    { serializable: true },
+  );
 }
 
 /** Why a validator-owned code cannot be retired (one wording for every door that could retire it). */
@@ -203,55 +214,67 @@ function systemCodeMessage(id: number): string {
 
 /** Retires a code (no longer offered, still readable on old rows) or brings it back. */
 export function retireCode(
-  db: Database.Database,
+  storage: Storage,
   input: { domainId: number; id: number; restore: boolean },
   now: Date,
   operatorId: number,
-): ReasonCodeDto {
-  return db.transaction(() => {
-    const before = requireCode(db, input.domainId, input.id);
-    if (!input.restore && isSystemReasonCode(input.domainId, input.id))
-      throw conflict('system-code', systemCodeMessage(input.id));
-    const active = input.restore;
-    db.prepare('UPDATE reason_codes SET active = ? WHERE domain_id = ? AND id = ?').run(
-      active ? 1 : 0,
-      input.domainId,
-      input.id,
-    );
-    const after = { ...before, active };
-    audit(db, now, operatorId, active ? 'reason_code.restore' : 'reason_code.retire', after, before, after);
-    return after;
-  })();
+): Promise<ReasonCodeDto> {
+  return storage.transaction(
+    async (tx) => {
+      const before = await requireCodeIn(tx, input.domainId, input.id);
+      if (!input.restore && isSystemReasonCode(input.domainId, input.id))
+        throw conflict('system-code', systemCodeMessage(input.id));
+      const active = input.restore;
+      await tx.run(reasonCodeActiveQuery(input.domainId, input.id, active));
+      const after = { ...before, active };
+      await audit(
+        tx,
+        now,
+        operatorId,
+        active ? 'reason_code.restore' : 'reason_code.retire',
+        after,
+        before,
+        after,
+      );
+      return after;
+    },
+    { serializable: true },
+  );
 }
 
 /** Deletes a desk-defined code that nothing refers to; codes in use (or reserved ones) can only be retired. */
 export function deleteCode(
-  db: Database.Database,
+  storage: Storage,
   input: { domainId: number; id: number },
   now: Date,
   operatorId: number,
-): { deleted: true; domainId: number; id: number } {
-  return db.transaction(() => {
-    const before = requireCode(db, input.domainId, input.id);
-    if (isSystemReasonCode(input.domainId, input.id))
-      throw conflict('system-code', `${systemCodeMessage(input.id)} or deleted`);
-    if (input.id <= RESERVED_MAX_ID)
-      throw conflict('reserved-code', `code ${input.id} is a product default; retire it instead`);
-    const table = codeUsedIn(db, input.id);
-    if (table)
-      throw conflict(
-        'code-in-use',
-        `code ${input.id} is in use (${table}); retire it instead of deleting it`,
-      );
-    db.prepare('DELETE FROM reason_codes WHERE domain_id = ? AND id = ?').run(input.domainId, input.id);
-    audit(db, now, operatorId, 'reason_code.delete', before, before, undefined);
-    return { deleted: true as const, domainId: input.domainId, id: input.id };
-  })();
+): Promise<{ deleted: true; domainId: number; id: number }> {
+  return storage.transaction(
+    async (tx) => {
+      const before = await requireCodeIn(tx, input.domainId, input.id);
+      if (isSystemReasonCode(input.domainId, input.id))
+        throw conflict('system-code', `${systemCodeMessage(input.id)} or deleted`);
+      if (input.id <= RESERVED_MAX_ID)
+        throw conflict('reserved-code', `code ${input.id} is a product default; retire it instead`);
+      const table = await codeUsedIn(tx, input.id);
+      if (table)
+        throw conflict(
+          'code-in-use',
+          `code ${input.id} is in use (${table}); retire it instead of deleting it`,
+        );
+      await tx.run(reasonCodeDeleteQuery(input.domainId, input.id));
+      await audit(tx, now, operatorId, 'reason_code.delete', before, before, undefined);
+      return { deleted: true as const, domainId: input.domainId, id: input.id };
+    },
+    { serializable: true },
+  );
 }
 
 /** The reasons file of one domain or all of them, retired codes included. */
-export function exportReasons(db: Database.Database, domainId?: number): ReasonsFileDto {
-  const codes = listAllCodes(db, true).filter((c) => domainId === undefined || c.domainId === domainId);
+export async function exportReasons(storage: Storage, domainId?: number): Promise<ReasonsFileDto> {
+  const codes = (await listAllCodes(storage, true)).filter(
+    (c) => domainId === undefined || c.domainId === domainId,
+  );
   return { format: 'paydesk-reasons', version: 1, locale: 'en_us', codes };
 }
 
@@ -263,19 +286,15 @@ const reasonsFileSchema = z.strictObject({
 });
 
 /** Inserts or updates codes without checks or audit (callers check everything first and audit). */
-export function upsertCodes(
-  db: Database.Database,
+export async function upsertCodesIn(
+  tx: Tx,
   codes: readonly ReasonCodeDto[],
-): { added: number; updated: number; unchanged: number } {
+): Promise<{ added: number; updated: number; unchanged: number }> {
   let added = 0;
   let updated = 0;
   let unchanged = 0;
-  const upsert = db.prepare(
-    `INSERT INTO reason_codes (domain_id, id, label, help, gl_id, active) VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT(domain_id, id) DO UPDATE SET label = excluded.label, help = excluded.help, gl_id = excluded.gl_id, active = excluded.active`,
-  );
   for (const c of codes) {
-    const cur = findReasonCode(db, c.domainId, c.id);
+    const cur = await findCodeIn(tx, c.domainId, c.id);
     if (
       cur &&
       cur.label === c.label &&
@@ -286,7 +305,7 @@ export function upsertCodes(
       unchanged++;
       continue;
     }
-    upsert.run(c.domainId, c.id, c.label, c.help, c.glId, c.active ? 1 : 0);
+    await tx.run(reasonCodeUpsertQuery({ ...c, active: c.active ? 1 : 0 }));
     if (cur) updated++;
     else added++;
   }
@@ -364,28 +383,33 @@ function readReasonsFile(bytes: Uint8Array, name: string): ReasonCodeDto[] {
 
 /**
  * Imports a reasons file whole: every problem is listed and nothing is written unless the whole file is
- * good. Existing codes are updated, new ones added; codes missing from the file are left as they are.
+ * good. Existing codes are updated, new ones added; codes missing from the file are left as they are. The file
+ * is read (door-checked, audited) through the ledger's own connection, like every file a command reads.
  */
 export function importReasons(
   db: Database.Database,
+  storage: Storage,
   src: FileSource,
   now: Date,
   operatorId: number,
-): { added: number; updated: number; unchanged: number } {
+): Promise<{ added: number; updated: number; unchanged: number }> {
   const { bytes, name: file } = sourceBytes(db, src, { at: now, operatorId }, 'codes:import');
   const codes = readReasonsFile(bytes, file);
-  const issues = reasonCodeProblems(db, codes, 'codes');
-  if (issues.length) throw invalidFields(`the reasons file has ${issues.length} problem(s)`, issues);
-  return db.transaction(() => {
-    const counts = upsertCodes(db, codes);
-    writeAudit(db, {
-      at: now.toISOString(),
-      operatorId,
-      action: 'reason_code.import',
-      entity: 'reason_code',
-      entityId: null,
-      after: { file, ...counts },
-    });
-    return counts;
-  })();
+  return storage.transaction(
+    async (tx) => {
+      const issues = await reasonCodeProblemsIn(tx, codes, 'codes');
+      if (issues.length) throw invalidFields(`the reasons file has ${issues.length} problem(s)`, issues);
+      const counts = await upsertCodesIn(tx, codes);
+      await appendAudit(tx, {
+        at: now.toISOString(),
+        operatorId,
+        action: 'reason_code.import',
+        entity: 'reason_code',
+        entityId: null,
+        after: { file, ...counts },
+      });
+      return counts;
+    },
+    { serializable: true },
+  );
 }

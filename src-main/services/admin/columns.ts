@@ -1,4 +1,28 @@
 import type Database from 'better-sqlite3';
+import {
+  columnSetDeleteQuery,
+  columnSetInsertQuery,
+  columnSetQuery,
+  columnSetsQuery,
+  customFieldColumnQuery,
+  customFieldDeleteQuery,
+  customFieldHasValuesQuery,
+  customFieldIndexDropQuery,
+  customFieldQuery,
+  customFieldsQuery,
+  customFieldUpsertQuery,
+  effectiveColumnsQuery,
+  entryRuleValuesQuery,
+  layoutDeleteQuery,
+  layoutQuery,
+  layoutUpsertQuery,
+  payTypeEnabledQuery,
+  type ColumnRow,
+  type CustomFieldRow,
+  type EntryRuleValuesRow,
+} from '../../../db/repos/columns';
+import type { Storage, Tx } from '../../../db/storage/port';
+import { driverAll } from '../../../db/storage/sqlite';
 import type { FieldIssue } from '../../../src-shared/api/result';
 import {
   columnSetProblems,
@@ -6,7 +30,6 @@ import {
   customKeyOf,
   customValueProblem,
   type ColumnConfig,
-  type ColumnPurpose,
 } from '../../../src-shared/columns';
 import type {
   ColumnLayoutDto,
@@ -19,20 +42,20 @@ import { parseMinor } from '../../../src-shared/money';
 import { BATCH_PAY_TYPES } from '../../domain/batch-rules';
 import { conflict, notFound } from '../../ledger/errors';
 import { exponentOf } from '../../ledger/rates';
-import { auditChange, failOn } from './changes';
-import { payTypeEnabled } from './reference-data';
+import { auditChangeIn, failOn } from './changes';
+
+// Custom fields, column sets and the operators' grid layouts behind the storage seam (issue #17): the admin
+// commands run on SQLite and PostgreSQL alike. The batch code still runs synchronously on the driver, so the
+// column rules it applies (customValueChecker, applyColumnRules, effectiveColumns) read through driverAll with
+// the same repository queries.
+
+export { customFieldUpsertQuery };
+
+type GridInput = { batchType: BatchTypeDto; payType: number };
 
 // ---- custom fields ----
 
-type FieldRow = {
-  key: string;
-  label: string;
-  type: CustomFieldDto['type'];
-  codesJson: string;
-  maxLength: number;
-};
-
-function fieldDto(r: FieldRow): CustomFieldDto {
+function fieldDto(r: CustomFieldRow): CustomFieldDto {
   return {
     key: r.key,
     label: r.label,
@@ -42,15 +65,24 @@ function fieldDto(r: FieldRow): CustomFieldDto {
   };
 }
 
-/** Every admin-defined entry field. */
-export function listCustomFields(db: Database.Database): CustomFieldDto[] {
-  return (
-    db
-      .prepare(
-        'SELECT key, label, type, codes_json AS codesJson, max_length AS maxLength FROM custom_fields ORDER BY key',
-      )
-      .all() as FieldRow[]
-  ).map(fieldDto);
+/** Every admin-defined entry field, by key, in the caller's transaction. */
+export async function listCustomFieldsIn(tx: Tx): Promise<CustomFieldDto[]> {
+  return (await tx.all<CustomFieldRow>(customFieldsQuery(tx.dialect))).map(fieldDto);
+}
+
+/** Every admin-defined entry field, by key. */
+export function listCustomFields(storage: Storage): Promise<CustomFieldDto[]> {
+  return storage.transaction(listCustomFieldsIn, { readOnly: true });
+}
+
+/** The same list for the batch code that still runs on the driver. */
+function customFieldsOn(db: Database.Database): CustomFieldDto[] {
+  return driverAll<CustomFieldRow>(db, customFieldsQuery('sqlite')).map(fieldDto);
+}
+
+async function customFieldIn(tx: Tx, key: string): Promise<CustomFieldDto | undefined> {
+  const row = await tx.get<CustomFieldRow>(customFieldQuery(key));
+  return row && fieldDto(row);
 }
 
 /** Issues of a custom field: a code list needs codes, each once; other types take none. */
@@ -69,85 +101,78 @@ export function customFieldIssues(f: CustomFieldDto, prefix = ''): FieldIssue[] 
   return issues;
 }
 
-/** True when some batch entry holds a value for the custom field. */
-function customFieldHasValues(db: Database.Database, key: string): boolean {
-  return Boolean(
-    db
-      .prepare(
-        `SELECT 1 FROM batch_entries WHERE custom_json IS NOT NULL AND json_extract(custom_json, ?) IS NOT NULL LIMIT 1`,
-      )
-      .get(`$."${key}"`),
-  );
+async function customFieldHasValues(tx: Tx, key: string): Promise<boolean> {
+  return (await tx.get(customFieldHasValuesQuery(tx.dialect, key))) !== undefined;
 }
 
 /** Adds or changes a custom field; the type of a field that already holds values cannot change. */
-export function saveCustomField(
-  db: Database.Database,
+export async function saveCustomField(
+  storage: Storage,
   f: CustomFieldDto,
   now: Date,
   operatorId: number,
-): CustomFieldDto {
+): Promise<CustomFieldDto> {
   failOn(customFieldIssues(f), 'custom field');
-  return db.transaction(() => {
-    const before = listCustomFields(db).find((x) => x.key === f.key);
-    if (before && before.type !== f.type && customFieldHasValues(db, f.key))
-      throw conflict(
-        'custom-field-in-use',
-        `${f.key} already holds ${before.type} values in batch entries; add a new field instead`,
-      );
-    db.prepare(
-      `INSERT INTO custom_fields (key, label, type, codes_json, max_length) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT(key) DO UPDATE SET label = excluded.label, type = excluded.type, codes_json = excluded.codes_json,
-         max_length = excluded.max_length`,
-    ).run(f.key, f.label, f.type, JSON.stringify(f.codes), f.maxLength);
-    auditChange(db, now, operatorId, 'custom_field.save', 'custom_field', f.key, before, f);
-    return f;
-  })();
+  return storage.transaction(
+    async (tx) => {
+      const before = await customFieldIn(tx, f.key);
+      if (before && before.type !== f.type && (await customFieldHasValues(tx, f.key)))
+        throw conflict(
+          'custom-field-in-use',
+          `${f.key} already holds ${before.type} values in batch entries; add a new field instead`,
+        );
+      await tx.run(customFieldUpsertQuery(f));
+      await auditChangeIn(tx, now, operatorId, {
+        action: 'custom_field.save',
+        entity: 'custom_field',
+        entityId: f.key,
+        before,
+        after: f,
+      });
+      return f;
+    },
+    { serializable: true },
+  );
 }
 
 /** Deletes a custom field that no column shows and no entry holds. */
-export function deleteCustomField(
-  db: Database.Database,
+export async function deleteCustomField(
+  storage: Storage,
   key: string,
   now: Date,
   operatorId: number,
-): { deleted: string } {
-  return db.transaction(() => {
-    const before = listCustomFields(db).find((x) => x.key === key);
-    if (!before) throw notFound('custom field', key);
-    const col = db
-      .prepare(
-        'SELECT batch_type AS batchType, pay_type AS payType FROM column_configs WHERE field = ? LIMIT 1',
-      )
-      .get(`custom:${key}`) as { batchType: string; payType: number } | undefined;
-    if (col)
-      throw conflict(
-        'custom-field-in-use',
-        `${key} is a column of the ${col.batchType} batch layout (pay type ${col.payType}); remove the column first`,
+): Promise<{ deleted: string }> {
+  return storage.transaction(
+    async (tx) => {
+      const before = await customFieldIn(tx, key);
+      if (!before) throw notFound('custom field', key);
+      const col = await tx.get<{ batchType: string; payType: number }>(
+        customFieldColumnQuery(tx.dialect, key),
       );
-    if (customFieldHasValues(db, key))
-      throw conflict('custom-field-in-use', `${key} holds values in batch entries`);
-    db.prepare('DELETE FROM custom_fields WHERE key = ?').run(key);
-    // The search index batches:entries made for the field (key checked by the input schema) has nothing to find.
-    if (CUSTOM_KEY_PATTERN.test(key)) db.exec(`DROP INDEX IF EXISTS "batch_entries_custom_${key}_idx"`);
-    auditChange(db, now, operatorId, 'custom_field.delete', 'custom_field', key, before, undefined);
-    return { deleted: key };
-  })();
+      if (col)
+        throw conflict(
+          'custom-field-in-use',
+          `${key} is a column of the ${col.batchType} batch layout (pay type ${col.payType}); remove the column first`,
+        );
+      if (await customFieldHasValues(tx, key))
+        throw conflict('custom-field-in-use', `${key} holds values in batch entries`);
+      await tx.run(customFieldDeleteQuery(key));
+      // The search index batches:entries made for the field (key checked by the input schema) has nothing to find.
+      if (CUSTOM_KEY_PATTERN.test(key)) await tx.run(customFieldIndexDropQuery(key));
+      await auditChangeIn(tx, now, operatorId, {
+        action: 'custom_field.delete',
+        entity: 'custom_field',
+        entityId: key,
+        before,
+        after: undefined,
+      });
+      return { deleted: key };
+    },
+    { serializable: true },
+  );
 }
 
 // ---- column sets (admin defaults) ----
-
-type ColumnRow = {
-  batchType: BatchTypeDto;
-  payType: number;
-  field: string;
-  caption: string;
-  purpose: ColumnPurpose;
-  width: number;
-  visible: number;
-  required: number;
-  format: string;
-};
 
 function columnDto(r: ColumnRow): ColumnConfig {
   return {
@@ -161,12 +186,9 @@ function columnDto(r: ColumnRow): ColumnConfig {
   };
 }
 
-const COLUMN_SELECT = `SELECT batch_type AS batchType, pay_type AS payType, field, caption, purpose, width, visible, required, format
-  FROM column_configs`;
-
 /** Every configured column set, by batch type and pay type (0 = the default of the batch type). */
-export function listColumnSets(db: Database.Database): ColumnSetDto[] {
-  const rows = db.prepare(`${COLUMN_SELECT} ORDER BY batch_type, pay_type, position`).all() as ColumnRow[];
+export async function listColumnSetsIn(tx: Tx): Promise<ColumnSetDto[]> {
+  const rows = await tx.all<ColumnRow>(columnSetsQuery(tx.dialect));
   const sets = new Map<string, ColumnSetDto>();
   for (const r of rows) {
     const k = `${r.batchType}/${r.payType}`;
@@ -180,12 +202,13 @@ export function listColumnSets(db: Database.Database): ColumnSetDto[] {
   return [...sets.values()];
 }
 
-function columnSetOf(db: Database.Database, batchType: BatchTypeDto, payType: number): ColumnConfig[] {
-  return (
-    db
-      .prepare(`${COLUMN_SELECT} WHERE batch_type = ? AND pay_type = ? ORDER BY position`)
-      .all(batchType, payType) as ColumnRow[]
-  ).map(columnDto);
+/** Every configured column set, by batch type and pay type (0 = the default of the batch type). */
+export function listColumnSets(storage: Storage): Promise<ColumnSetDto[]> {
+  return storage.transaction(listColumnSetsIn, { readOnly: true });
+}
+
+async function columnSetIn(tx: Tx, batchType: BatchTypeDto, payType: number): Promise<ColumnConfig[]> {
+  return (await tx.all<ColumnRow>(columnSetQuery(batchType, payType))).map(columnDto);
 }
 
 /**
@@ -211,192 +234,172 @@ export function columnSetIssues(
   return issues.concat(columnSetProblems(set.batchType, set.columns, customFields, `${prefix}columns`));
 }
 
-/** Replaces one column set without checks or audit (callers check and audit). */
-export function writeColumnSet(db: Database.Database, set: ColumnSetDto): void {
-  db.prepare('DELETE FROM column_configs WHERE batch_type = ? AND pay_type = ?').run(
-    set.batchType,
-    set.payType,
-  );
-  const ins = db.prepare(
-    `INSERT INTO column_configs (batch_type, pay_type, position, field, caption, purpose, width, visible, required, format)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  set.columns.forEach((c, i) =>
-    ins.run(
-      set.batchType,
-      set.payType,
-      i,
-      c.field,
-      c.caption.trim(),
-      c.purpose,
-      c.width,
-      c.visible ? 1 : 0,
-      c.required ? 1 : 0,
-      c.format,
-    ),
-  );
+/** Replaces one column set in the caller's transaction, without checks or audit (callers check and audit). */
+export async function writeColumnSetIn(tx: Tx, set: ColumnSetDto): Promise<void> {
+  await tx.run(columnSetDeleteQuery(set.batchType, set.payType));
+  if (set.columns.length > 0) await tx.run(columnSetInsertQuery(set.batchType, set.payType, set.columns));
 }
 
 /** Saves the admin's column set of a batch type and pay type, after checking every Payment Tool rule. */
-export function saveColumns(
-  db: Database.Database,
+export async function saveColumns(
+  storage: Storage,
   set: ColumnSetDto,
   now: Date,
   operatorId: number,
-): ColumnSetDto {
-  return db.transaction(() => {
-    failOn(
-      columnSetIssues(set, listCustomFields(db), (p) => payTypeEnabled(db, p)),
-      'column set',
-    );
-    const before = columnSetOf(db, set.batchType, set.payType);
-    writeColumnSet(db, set);
-    const after = { ...set, columns: columnSetOf(db, set.batchType, set.payType) };
-    auditChange(
-      db,
-      now,
-      operatorId,
-      'columns.save',
-      'column_set',
-      `${set.batchType}/${set.payType}`,
-      before.length ? { columns: before } : undefined,
-      { columns: after.columns },
-    );
-    return after;
-  })();
+): Promise<ColumnSetDto> {
+  return storage.transaction(
+    async (tx) => {
+      const fields = await listCustomFieldsIn(tx);
+      // Read here rather than through reference-data's driver reader, which cannot run in a port transaction.
+      const enabled =
+        set.payType !== 0 &&
+        (await tx.get<{ enabled: number }>(payTypeEnabledQuery(set.payType)))?.enabled === 1;
+      failOn(
+        columnSetIssues(set, fields, (p) => p === set.payType && enabled),
+        'column set',
+      );
+      const before = await columnSetIn(tx, set.batchType, set.payType);
+      await writeColumnSetIn(tx, set);
+      const after = { ...set, columns: await columnSetIn(tx, set.batchType, set.payType) };
+      await auditChangeIn(tx, now, operatorId, {
+        action: 'columns.save',
+        entity: 'column_set',
+        entityId: `${set.batchType}/${set.payType}`,
+        before: before.length ? { columns: before } : undefined,
+        after: { columns: after.columns },
+      });
+      return after;
+    },
+    { serializable: true },
+  );
 }
 
 /** Removes a pay type's own column set, so its batches show the batch type's default set again. */
-export function deleteColumns(
-  db: Database.Database,
-  input: { batchType: BatchTypeDto; payType: number },
+export async function deleteColumns(
+  storage: Storage,
+  input: GridInput,
   now: Date,
   operatorId: number,
-): { deleted: boolean } {
-  return db.transaction(() => {
-    const before = columnSetOf(db, input.batchType, input.payType);
-    if (before.length === 0) return { deleted: false };
-    db.prepare('DELETE FROM column_configs WHERE batch_type = ? AND pay_type = ?').run(
-      input.batchType,
-      input.payType,
-    );
-    auditChange(
-      db,
-      now,
-      operatorId,
-      'columns.delete',
-      'column_set',
-      `${input.batchType}/${input.payType}`,
-      { columns: before },
-      undefined,
-    );
-    return { deleted: true };
-  })();
+): Promise<{ deleted: boolean }> {
+  return storage.transaction(
+    async (tx) => {
+      const before = await columnSetIn(tx, input.batchType, input.payType);
+      if (before.length === 0) return { deleted: false };
+      await tx.run(columnSetDeleteQuery(input.batchType, input.payType));
+      await auditChangeIn(tx, now, operatorId, {
+        action: 'columns.delete',
+        entity: 'column_set',
+        entityId: `${input.batchType}/${input.payType}`,
+        before: { columns: before },
+        after: undefined,
+      });
+      return { deleted: true };
+    },
+    { serializable: true },
+  );
 }
 
 // ---- what a batch grid shows, and each operator's own layout ----
+
+type EffectiveColumns = { sourcePayType: number; columns: ColumnConfig[] };
+
+/** The pay type's own set when it has one (pay type 0 has none of its own), else the default set (0). */
+function effectiveOf(rows: readonly ColumnRow[], payType: number): EffectiveColumns {
+  const own = payType === 0 ? [] : rows.filter((r) => r.payType === payType);
+  if (own.length) return { sourcePayType: payType, columns: own.map(columnDto) };
+  return { sourcePayType: 0, columns: rows.filter((r) => r.payType === 0).map(columnDto) };
+}
 
 /** The admin's columns for a batch type and pay type: the pay type's own set, else the default set (0). */
 export function effectiveColumns(
   db: Database.Database,
   batchType: BatchTypeDto,
   payType: number,
-): { sourcePayType: number; columns: ColumnConfig[] } {
-  const own = payType === 0 ? [] : columnSetOf(db, batchType, payType);
-  if (own.length) return { sourcePayType: payType, columns: own };
-  return { sourcePayType: 0, columns: columnSetOf(db, batchType, 0) };
+): EffectiveColumns {
+  return effectiveOf(driverAll<ColumnRow>(db, effectiveColumnsQuery(batchType, payType)), payType);
 }
 
-/** The columns a batch grid shows, the custom fields they use and the operator's own layout. */
-export function gridColumns(
-  db: Database.Database,
-  operatorId: number,
-  input: { batchType: BatchTypeDto; payType: number },
-): GridColumnsDto {
-  const { sourcePayType, columns } = effectiveColumns(db, input.batchType, input.payType);
+async function gridColumnsIn(tx: Tx, operatorId: number, input: GridInput): Promise<GridColumnsDto> {
+  const { sourcePayType, columns } = effectiveOf(
+    await tx.all<ColumnRow>(effectiveColumnsQuery(input.batchType, input.payType)),
+    input.payType,
+  );
   const used = new Set(columns.map((c) => customKeyOf(c.field)).filter((k): k is string => k !== null));
-  const row = db
-    .prepare(
-      'SELECT layout_json AS json FROM column_layouts WHERE operator_id = ? AND batch_type = ? AND pay_type = ?',
-    )
-    .get(operatorId, input.batchType, input.payType) as { json: string } | undefined;
+  const row = await tx.get<{ json: string }>(layoutQuery(operatorId, input.batchType, input.payType));
   return {
     batchType: input.batchType,
     payType: input.payType,
     sourcePayType,
     columns,
-    customFields: listCustomFields(db).filter((f) => used.has(f.key)),
+    customFields: (await listCustomFieldsIn(tx)).filter((f) => used.has(f.key)),
     layout: row ? (JSON.parse(row.json) as ColumnLayoutDto) : null,
   };
 }
 
+/** The columns a batch grid shows, the custom fields they use and the operator's own layout. */
+export function gridColumns(storage: Storage, operatorId: number, input: GridInput): Promise<GridColumnsDto> {
+  return storage.transaction((tx) => gridColumnsIn(tx, operatorId, input), { readOnly: true });
+}
+
 /** Keeps the operator's own order, widths and hidden columns of a batch grid. */
 export function saveLayout(
-  db: Database.Database,
+  storage: Storage,
   operatorId: number,
-  input: { batchType: BatchTypeDto; payType: number; layout: ColumnLayoutDto },
+  input: GridInput & { layout: ColumnLayoutDto },
   now: Date,
-): GridColumnsDto {
-  db.transaction(() => {
-    db.prepare(
-      `INSERT INTO column_layouts (operator_id, batch_type, pay_type, layout_json, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT(operator_id, batch_type, pay_type) DO UPDATE SET layout_json = excluded.layout_json, updated_at = excluded.updated_at`,
-    ).run(operatorId, input.batchType, input.payType, JSON.stringify(input.layout), now.toISOString());
-    auditChange(
-      db,
-      now,
-      operatorId,
-      'column_layout.save',
-      'column_layout',
-      `${operatorId}/${input.batchType}/${input.payType}`,
-      undefined,
-      input.layout,
+): Promise<GridColumnsDto> {
+  return storage.transaction(async (tx) => {
+    await tx.run(
+      layoutUpsertQuery(
+        operatorId,
+        input.batchType,
+        input.payType,
+        JSON.stringify(input.layout),
+        now.toISOString(),
+      ),
     );
-  })();
-  return gridColumns(db, operatorId, input);
+    await auditChangeIn(tx, now, operatorId, {
+      action: 'column_layout.save',
+      entity: 'column_layout',
+      entityId: `${operatorId}/${input.batchType}/${input.payType}`,
+      before: undefined,
+      after: input.layout,
+    });
+    return gridColumnsIn(tx, operatorId, input);
+  });
 }
 
 /** Forgets the operator's own layout: the grid shows the admin's default again. */
 export function resetLayout(
-  db: Database.Database,
+  storage: Storage,
   operatorId: number,
-  input: { batchType: BatchTypeDto; payType: number },
+  input: GridInput,
   now: Date,
-): GridColumnsDto {
-  db.transaction(() => {
-    const info = db
-      .prepare('DELETE FROM column_layouts WHERE operator_id = ? AND batch_type = ? AND pay_type = ?')
-      .run(operatorId, input.batchType, input.payType);
-    if (info.changes > 0)
-      auditChange(
-        db,
-        now,
-        operatorId,
-        'column_layout.reset',
-        'column_layout',
-        `${operatorId}/${input.batchType}/${input.payType}`,
-        undefined,
-        undefined,
-      );
-  })();
-  return gridColumns(db, operatorId, input);
+): Promise<GridColumnsDto> {
+  return storage.transaction(async (tx) => {
+    const { changes } = await tx.run(layoutDeleteQuery(operatorId, input.batchType, input.payType));
+    if (changes > 0)
+      await auditChangeIn(tx, now, operatorId, {
+        action: 'column_layout.reset',
+        entity: 'column_layout',
+        entityId: `${operatorId}/${input.batchType}/${input.payType}`,
+        before: undefined,
+        after: undefined,
+      });
+    return gridColumnsIn(tx, operatorId, input);
+  });
 }
 
-/**
- * A checker for the custom values of entries of one batch: the first value that does not fit its field (type,
- * code list, length, the batch currency's decimals for amounts), as the problem and its column. Keys without
- * a definition (staged from a bank file's `custom:` mapping) are kept as text. The field definitions are read
- * once, when the first entry with custom values is checked.
- */
-export function customValueChecker(
-  db: Database.Database,
-  exponent: number,
-): (custom: Readonly<Record<string, string>>) => { problem: string; column: string } | null {
+// ---- the column rules the batch code applies (driver, synchronous) ----
+
+type CustomCheck = (custom: Readonly<Record<string, string>>) => { problem: string; column: string } | null;
+
+function checkerOf(fieldsOf: () => readonly CustomFieldDto[], exponent: number): CustomCheck {
   let fields: Map<string, CustomFieldDto> | null = null;
   return (custom) => {
     const keys = Object.keys(custom);
     if (keys.length === 0) return null;
-    fields ??= new Map(listCustomFields(db).map((f) => [f.key, f]));
+    fields ??= new Map(fieldsOf().map((f) => [f.key, f]));
     for (const key of keys) {
       const field = fields.get(key);
       const text = custom[key] ?? '';
@@ -412,10 +415,22 @@ export function customValueChecker(
   };
 }
 
+/**
+ * A checker for the custom values of entries of one batch: the first value that does not fit its field (type,
+ * code list, length, the batch currency's decimals for amounts), as the problem and its column. Keys without
+ * a definition (staged from a bank file's `custom:` mapping) are kept as text. The field definitions are read
+ * once, when the first entry with custom values is checked.
+ */
+export function customValueChecker(db: Database.Database, exponent: number): CustomCheck {
+  return checkerOf(() => customFieldsOn(db), exponent);
+}
+
 /** Fields whose presence the batch rules already check (V1), so a required flag on them adds nothing. */
 const RULE_CHECKED: ReadonlySet<string> = new Set(['amount', 'accountNo', 'billNo', 'paymentRef']);
 
-const ENTRY_FIELD_SQL: Readonly<Record<string, string>> = {
+const ENTRY_FIELD_SQL: Readonly<
+  Record<string, keyof Pick<EntryRuleValuesRow, 'payment_date' | 'check_no' | 'payer_name' | 'reference'>>
+> = {
   paymentDate: 'payment_date',
   checkNo: 'check_no',
   payerName: 'payer_name',
@@ -444,20 +459,31 @@ export function applyColumnRules<
   const required = effectiveColumns(db, batch.batchType, batch.payType).columns.filter(
     (c) => c.required && c.purpose === 'entry' && !RULE_CHECKED.has(c.field),
   );
-  const typed = listCustomFields(db).length > 0;
+  const fields = customFieldsOn(db);
+  const typed = fields.length > 0;
   if ((required.length === 0 && !typed) || verdicts.length === 0) return verdicts;
-  const check = customValueChecker(db, exponentOf(db, batch.currency));
-  const get = db.prepare(
-    'SELECT payment_date, check_no, payer_name, reference, custom_json AS customJson FROM batch_entries WHERE id = ?',
+  const check = checkerOf(() => fields, exponentOf(db, batch.currency));
+  const open = verdicts.filter((v) => v.status !== 'invalid' && !isPostedEntry(v.status));
+  if (open.length === 0) return verdicts;
+  // One read for the chunk's entries, not one per entry.
+  const rows = new Map(
+    driverAll<EntryRuleValuesRow>(
+      db,
+      entryRuleValuesQuery(
+        'sqlite',
+        open.map((v) => v.id),
+      ),
+    ).map((r) => [r.id, r]),
   );
   return verdicts.map((v) => {
     if (v.status === 'invalid' || isPostedEntry(v.status)) return v;
-    const row = get.get(v.id) as Record<string, string | null> | undefined;
+    const row = rows.get(v.id);
     if (!row) return v;
     const custom = row.customJson ? (JSON.parse(row.customJson) as Record<string, string>) : {};
     const missing = required.find((c) => {
       const key = customKeyOf(c.field);
-      const value = key !== null ? custom[key] : row[ENTRY_FIELD_SQL[c.field] ?? ''];
+      const column = ENTRY_FIELD_SQL[c.field];
+      const value = key !== null ? custom[key] : column ? row[column] : undefined;
       return value === undefined || value === null || value.trim() === '';
     });
     const bad = missing

@@ -1,5 +1,20 @@
 import type Database from 'better-sqlite3';
+import type { SQL } from 'drizzle-orm';
 import { z } from 'zod';
+import { policyUpsertQuery } from '../../../db/repos/approval-policies';
+import { appendAudit } from '../../../db/repos/audit';
+import { customFieldUpsertQuery } from '../../../db/repos/columns';
+import {
+  channelUpsertQuery,
+  currencyUpsertQuery,
+  mandateCodeUpsertQuery,
+  payTypeUpdateQuery,
+  rateUpsertQuery,
+  rejectionCodeUpsertQuery,
+  termDefaultUpsertQuery,
+  termUpsertQuery,
+} from '../../../db/repos/reference-data';
+import type { Storage, Tx } from '../../../db/storage/port';
 import {
   channelInput,
   columnSetInput,
@@ -15,40 +30,38 @@ import {
 } from '../../../src-shared/api/commands/admin';
 import type { FieldIssue } from '../../../src-shared/api/result';
 import type { ConfigFileDto, ConfigImportDto, SettingValue } from '../../../src-shared/dto/admin';
-import { writeAudit } from '../../ledger/audit';
 import { invalidFields } from '../../ledger/errors';
-import { SETTING_DEFAULTS, getSetting, type SettingKey } from '../../ledger/settings';
-import { listRejectionCodes } from '../rejection-codes';
+import { SETTING_DEFAULTS, getSettingIn, type SettingKey } from '../../ledger/settings';
 import {
-  listAllCodes,
+  listAllCodesIn,
   parseJsonBytes,
-  reasonCodeProblems,
+  reasonCodeProblemsIn,
   schemaIssues,
   sourceBytes,
-  upsertCodes,
+  upsertCodesIn,
 } from './codes-admin';
 import {
   columnSetIssues,
   customFieldIssues,
-  listColumnSets,
-  listCustomFields,
-  writeColumnSet,
+  listColumnSetsIn,
+  listCustomFieldsIn,
+  writeColumnSetIn,
 } from './columns';
 import {
   channelIssues,
-  listChannels,
-  listCurrencies,
-  listMandateCodes,
-  listPayTypes,
-  listRates,
-  listTerms,
+  listChannelsIn,
+  listCurrenciesIn,
+  listMandateCodesIn,
+  listPayTypesIn,
+  listRatesIn,
+  listRejectionCodesIn,
+  listTermsIn,
   rateIssues,
-  rateToPpm,
   rejectionCodeIssues,
   termDefaultIssues,
 } from './reference-data';
-import { settingProblem, writeSettings } from './settings-admin';
-import { listPolicies } from '../approvals/policies';
+import { settingProblem, writeSettingsIn } from './settings-admin';
+import { listPoliciesIn } from '../approvals/policies';
 import { POLICY_OPERATION_KEYS, REQUIREMENTS } from '../../../src-shared/dto/approvals';
 import { ROLES } from '../../../src-shared/api/roles';
 
@@ -96,35 +109,36 @@ const configSchema = z.strictObject({
 type ConfigFile = z.output<typeof configSchema>;
 
 /** The whole desk configuration as one versioned file (operators and personal layouts are not part of it). */
-export function exportConfig(db: Database.Database, now: Date): ConfigFileDto {
-  const { terms, defaults } = listTerms(db);
+export function exportConfig(storage: Storage, now: Date): Promise<ConfigFileDto> {
+  return storage.transaction((tx) => exportConfigIn(tx, now), { readOnly: true });
+}
+
+async function exportConfigIn(tx: Tx, now: Date): Promise<ConfigFileDto> {
+  const { terms, defaults } = await listTermsIn(tx);
+  const settings: Record<string, SettingValue> = {};
+  for (const k of Object.keys(SETTING_DEFAULTS) as SettingKey[]) settings[k] = await getSettingIn(tx, k);
   return {
     format: 'paydesk-config',
     version: 1,
     exportedAt: now.toISOString(),
-    settings: Object.fromEntries(
-      (Object.keys(SETTING_DEFAULTS) as SettingKey[]).map((k): [string, SettingValue] => [
-        k,
-        getSetting(db, k),
-      ]),
-    ),
-    reasonCodes: listAllCodes(db, true),
-    channels: listChannels(db),
-    payTypes: listPayTypes(db).map(({ payType, name, enabled }) => ({ payType, name, enabled })),
+    settings,
+    reasonCodes: await listAllCodesIn(tx, true),
+    channels: await listChannelsIn(tx),
+    payTypes: (await listPayTypesIn(tx)).map(({ payType, name, enabled }) => ({ payType, name, enabled })),
     paymentTerms: terms,
     paymentTermDefaults: defaults,
-    mandateRevisionCodes: listMandateCodes(db),
-    rejectionCodes: listRejectionCodes(db),
-    currencies: listCurrencies(db),
-    exchangeRates: listRates(db, {}).map(({ fromCurrency, toCurrency, validFrom, rate }) => ({
+    mandateRevisionCodes: await listMandateCodesIn(tx),
+    rejectionCodes: await listRejectionCodesIn(tx),
+    currencies: await listCurrenciesIn(tx),
+    exchangeRates: (await listRatesIn(tx, {})).map(({ fromCurrency, toCurrency, validFrom, rate }) => ({
       fromCurrency,
       toCurrency,
       validFrom,
       rate,
     })),
-    customFields: listCustomFields(db),
-    columnSets: listColumnSets(db),
-    policies: listPolicies(db).map(({ operation, currency, above, requirement, role }) => ({
+    customFields: await listCustomFieldsIn(tx),
+    columnSets: await listColumnSetsIn(tx),
+    policies: (await listPoliciesIn(tx)).map(({ operation, currency, above, requirement, role }) => ({
       operation,
       currency,
       above,
@@ -157,19 +171,19 @@ function duplicates<T>(
  * rules, codes in reserved ranges, G/L rules, references to terms, pay types, currencies and custom fields
  * that neither the file nor the ledger has, and every Payment Tool column rule.
  */
-function configIssues(db: Database.Database, cfg: ConfigFile): FieldIssue[] {
+async function configIssuesIn(tx: Tx, cfg: ConfigFile): Promise<FieldIssue[]> {
   const issues: FieldIssue[] = [];
   for (const [key, value] of Object.entries(cfg.settings)) {
     const p = settingProblem(key, value);
     if (p) issues.push({ path: `settings.${key}`, message: p });
   }
-  issues.push(...reasonCodeProblems(db, cfg.reasonCodes, 'reasonCodes'));
+  issues.push(...(await reasonCodeProblemsIn(tx, cfg.reasonCodes, 'reasonCodes')));
   issues.push(
     ...duplicates(cfg.policies, (p) => `${p.operation}/${p.currency}`, 'policies', 'operation', 'policy'),
   );
   issues.push(...duplicates(cfg.channels, (c) => String(c.id), 'channels', 'id', 'channel'));
   cfg.channels.forEach((c, i) => issues.push(...channelIssues(c, `channels.${i}.`)));
-  const ledgerPayTypes = new Map(listPayTypes(db).map((p) => [p.payType, p.enabled]));
+  const ledgerPayTypes = new Map((await listPayTypesIn(tx)).map((p) => [p.payType, p.enabled]));
   issues.push(...duplicates(cfg.payTypes, (p) => String(p.payType), 'payTypes', 'payType', 'pay type'));
   cfg.payTypes.forEach((p, i) => {
     if (!ledgerPayTypes.has(p.payType))
@@ -183,7 +197,7 @@ function configIssues(db: Database.Database, cfg: ConfigFile): FieldIssue[] {
   const payTypes = new Set(enabled.keys());
   issues.push(...duplicates(cfg.paymentTerms, (t) => t.code, 'paymentTerms', 'code', 'payment term'));
   const termCodes = new Set([
-    ...listTerms(db).terms.map((t) => t.code),
+    ...(await listTermsIn(tx)).terms.map((t) => t.code),
     ...cfg.paymentTerms.map((t) => t.code),
   ]);
   issues.push(
@@ -212,7 +226,7 @@ function configIssues(db: Database.Database, cfg: ConfigFile): FieldIssue[] {
     issues.push(...rejectionCodeIssues(r, payTypes, `rejectionCodes.${i}.`)),
   );
   issues.push(...duplicates(cfg.currencies, (c) => c.code, 'currencies', 'code', 'currency'));
-  const ledgerCurrencies = new Map(listCurrencies(db).map((c) => [c.code, c.exponent]));
+  const ledgerCurrencies = new Map((await listCurrenciesIn(tx)).map((c) => [c.code, c.exponent]));
   cfg.currencies.forEach((c, i) => {
     const exp = ledgerCurrencies.get(c.code);
     if (exp !== undefined && exp !== c.exponent)
@@ -234,7 +248,7 @@ function configIssues(db: Database.Database, cfg: ConfigFile): FieldIssue[] {
   cfg.exchangeRates.forEach((r, i) => issues.push(...rateIssues(r, currencies, `exchangeRates.${i}.`)));
   issues.push(...duplicates(cfg.customFields, (f) => f.key, 'customFields', 'key', 'custom field'));
   cfg.customFields.forEach((f, i) => issues.push(...customFieldIssues(f, `customFields.${i}.`)));
-  const fields = new Map(listCustomFields(db).map((f) => [f.key, f]));
+  const fields = new Map((await listCustomFieldsIn(tx)).map((f) => [f.key, f]));
   for (const f of cfg.customFields) fields.set(f.key, f);
   issues.push(
     ...duplicates(
@@ -254,115 +268,49 @@ function configIssues(db: Database.Database, cfg: ConfigFile): FieldIssue[] {
 }
 
 /** Writes every section (upserts; column sets in the file replace the same sets of the desk). */
-function applyConfig(
-  db: Database.Database,
+async function applyConfigIn(
+  tx: Tx,
   cfg: ConfigFile,
   operatorId: number,
   at: string,
-): Record<string, number> {
-  writeSettings(db, cfg.settings);
-  const codes = upsertCodes(db, cfg.reasonCodes);
-  const run = <T>(sql: string, rows: readonly T[], args: (t: T) => unknown[]): number => {
-    const stmt = db.prepare(sql);
-    for (const r of rows) stmt.run(...args(r));
+): Promise<Record<string, number>> {
+  await writeSettingsIn(tx, cfg.settings);
+  const codes = await upsertCodesIn(tx, cfg.reasonCodes);
+  const run = async <T>(rows: readonly T[], query: (t: T) => SQL): Promise<number> => {
+    for (const r of rows) await tx.run(query(r));
     return rows.length;
   };
-  return {
+  const applied: Record<string, number> = {
     settings: Object.keys(cfg.settings).length,
     reasonCodes: codes.added + codes.updated,
-    channels: run(
-      `INSERT INTO payment_channels (id, description, active) VALUES (?, ?, ?)
-       ON CONFLICT(id) DO UPDATE SET description = excluded.description, active = excluded.active`,
-      cfg.channels,
-      (c) => [c.id, c.description, c.active ? 1 : 0],
-    ),
-    payTypes: run(
-      'UPDATE pay_type_settings SET name = ?, enabled = ? WHERE pay_type = ?',
-      cfg.payTypes,
-      (p) => [p.name, p.enabled ? 1 : 0, p.payType],
-    ),
-    paymentTerms: run(
-      `INSERT INTO payment_terms (code, description, days) VALUES (?, ?, ?)
-       ON CONFLICT(code) DO UPDATE SET description = excluded.description, days = excluded.days`,
-      cfg.paymentTerms,
-      (t) => [t.code, t.description, t.days],
-    ),
-    paymentTermDefaults: run(
-      `INSERT INTO payment_term_defaults (code, pay_type, term_code, security_levels) VALUES (?, ?, ?, ?)
-       ON CONFLICT(code) DO UPDATE SET pay_type = excluded.pay_type, term_code = excluded.term_code,
-         security_levels = excluded.security_levels`,
-      cfg.paymentTermDefaults,
-      (d) => [d.code, d.payType, d.termCode, [...new Set(d.securityLevels)].join(',')],
-    ),
-    mandateRevisionCodes: run(
-      `INSERT OR REPLACE INTO mandate_revision_codes (code, name, action, reason_type, reason_code, event_type, event_code)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      cfg.mandateRevisionCodes,
-      (m) => [m.code, m.name, m.action, m.reasonType, m.reasonCode, m.eventType, m.eventCode],
-    ),
-    rejectionCodes: run(
-      `INSERT OR REPLACE INTO rejection_codes (code, description, reason_type, reason_code, decline_class, max_retries,
-         retry_reason_code, retry_event, suspension_days, exhausted_event, refund_event, fallback_pay_type)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      cfg.rejectionCodes,
-      (r) => [
-        r.code,
-        r.description,
-        r.reasonType,
-        r.reasonCode,
-        r.declineClass,
-        r.maxRetries,
-        r.retryReasonCode,
-        r.retryEvent,
-        r.suspensionDays,
-        r.exhaustedEvent,
-        r.refundEvent,
-        r.fallbackPayType,
-      ],
-    ),
-    currencies: run(
-      `INSERT INTO currencies (code, exponent, name) VALUES (?, ?, ?) ON CONFLICT(code) DO UPDATE SET name = excluded.name`,
-      cfg.currencies,
-      (c) => [c.code, c.exponent, c.name],
-    ),
-    exchangeRates: run(
-      `INSERT INTO exchange_rates (from_currency, to_currency, valid_from, rate_ppm) VALUES (?, ?, ?, ?)
-       ON CONFLICT(from_currency, to_currency, valid_from) DO UPDATE SET rate_ppm = excluded.rate_ppm`,
-      cfg.exchangeRates,
-      (r) => [r.fromCurrency, r.toCurrency, r.validFrom, rateToPpm(r.rate)],
-    ),
-    customFields: run(
-      `INSERT INTO custom_fields (key, label, type, codes_json, max_length) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT(key) DO UPDATE SET label = excluded.label, type = excluded.type, codes_json = excluded.codes_json,
-         max_length = excluded.max_length`,
-      cfg.customFields,
-      (f) => [f.key, f.label, f.type, JSON.stringify(f.codes), f.maxLength],
-    ),
-    columnSets: cfg.columnSets.map((s) => writeColumnSet(db, s)).length,
-    policies: run(
-      `INSERT INTO approval_policies (operation, currency, above, requirement, role, updated_by, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (operation, currency) DO UPDATE SET above = excluded.above, requirement = excluded.requirement,
-         role = excluded.role, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
-      cfg.policies,
-      (p) => [
-        p.operation,
-        p.currency,
-        p.above,
-        p.requirement,
-        p.requirement === 'four_eyes' ? (p.role ?? null) : null,
-        operatorId,
-        at,
-      ],
-    ),
   };
+  applied.channels = await run(cfg.channels, channelUpsertQuery);
+  applied.payTypes = await run(cfg.payTypes, payTypeUpdateQuery);
+  applied.paymentTerms = await run(cfg.paymentTerms, termUpsertQuery);
+  applied.paymentTermDefaults = await run(cfg.paymentTermDefaults, termDefaultUpsertQuery);
+  applied.mandateRevisionCodes = await run(cfg.mandateRevisionCodes, mandateCodeUpsertQuery);
+  applied.rejectionCodes = await run(cfg.rejectionCodes, rejectionCodeUpsertQuery);
+  applied.currencies = await run(cfg.currencies, currencyUpsertQuery);
+  applied.exchangeRates = await run(cfg.exchangeRates, rateUpsertQuery);
+  applied.customFields = await run(cfg.customFields, customFieldUpsertQuery);
+  for (const set of cfg.columnSets) await writeColumnSetIn(tx, set);
+  applied.columnSets = cfg.columnSets.length;
+  applied.policies = await run(cfg.policies, (p) =>
+    policyUpsertQuery({
+      ...p,
+      role: p.requirement === 'four_eyes' ? (p.role ?? null) : null,
+      updatedBy: operatorId,
+      updatedAt: at,
+    }),
+  );
+  return applied;
 }
 
 /**
  * Content problems of the sections that stand on their own (settings, reason codes), found even when
  * another part of the file is malformed, so one attempt lists every problem an admin has to fix.
  */
-function independentIssues(db: Database.Database, raw: unknown): FieldIssue[] {
+async function independentIssuesIn(tx: Tx, raw: unknown): Promise<FieldIssue[]> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [];
   const file = raw as Record<string, unknown>;
   const issues: FieldIssue[] = [];
@@ -375,7 +323,7 @@ function independentIssues(db: Database.Database, raw: unknown): FieldIssue[] {
   }
   const codes = configSchema.shape.reasonCodes.safeParse(file.reasonCodes);
   if (codes.success && file.reasonCodes !== undefined)
-    issues.push(...reasonCodeProblems(db, codes.data, 'reasonCodes'));
+    issues.push(...(await reasonCodeProblemsIn(tx, codes.data, 'reasonCodes')));
   return issues;
 }
 
@@ -384,12 +332,13 @@ function independentIssues(db: Database.Database, raw: unknown): FieldIssue[] {
  * is listed, and nothing is written unless the whole file is good. The audit row keeps the configuration
  * before and the file applied.
  */
-export function importConfig(
+export async function importConfig(
   db: Database.Database,
+  storage: Storage,
   input: { file?: string | undefined; config?: unknown },
   now: Date,
   operatorId: number,
-): ConfigImportDto {
+): Promise<ConfigImportDto> {
   const raw =
     input.file !== undefined
       ? (() => {
@@ -404,31 +353,35 @@ export function importConfig(
       : input.config;
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = [...schemaIssues(parsed.error), ...independentIssues(db, raw)];
+    const independent = await storage.transaction((tx) => independentIssuesIn(tx, raw), { readOnly: true });
+    const issues = [...schemaIssues(parsed.error), ...independent];
     throw invalidFields(
       `the configuration file has ${issues.length} problem(s); nothing was imported`,
       issues,
     );
   }
   const cfg = parsed.data;
-  return db.transaction(() => {
-    const issues = configIssues(db, cfg);
-    if (issues.length)
-      throw invalidFields(
-        `the configuration file has ${issues.length} problem(s); nothing was imported`,
-        issues,
-      );
-    const before = exportConfig(db, now);
-    const applied = applyConfig(db, cfg, operatorId, now.toISOString());
-    writeAudit(db, {
-      at: now.toISOString(),
-      operatorId,
-      action: 'config.import',
-      entity: 'config',
-      entityId: input.file ?? null,
-      before,
-      after: { applied, config: cfg },
-    });
-    return { applied, file: input.file ?? null };
-  })();
+  return storage.transaction(
+    async (tx) => {
+      const issues = await configIssuesIn(tx, cfg);
+      if (issues.length)
+        throw invalidFields(
+          `the configuration file has ${issues.length} problem(s); nothing was imported`,
+          issues,
+        );
+      const before = await exportConfigIn(tx, now);
+      const applied = await applyConfigIn(tx, cfg, operatorId, now.toISOString());
+      await appendAudit(tx, {
+        at: now.toISOString(),
+        operatorId,
+        action: 'config.import',
+        entity: 'config',
+        entityId: input.file ?? null,
+        before,
+        after: { applied, config: cfg },
+      });
+      return { applied, file: input.file ?? null };
+    },
+    { serializable: true },
+  );
 }

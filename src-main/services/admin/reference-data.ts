@@ -1,4 +1,37 @@
 import type Database from 'better-sqlite3';
+import type { SQL } from 'drizzle-orm';
+import {
+  channelsQuery,
+  channelUpsertQuery,
+  currenciesQuery,
+  currencyUpsertQuery,
+  defaultOfTermQuery,
+  mandateCodeDeleteQuery,
+  mandateCodesQuery,
+  mandateCodeUpsertQuery,
+  payTypeEnabledQuery,
+  payTypesQuery,
+  payTypeUpdateQuery,
+  ratesQuery,
+  rateUpsertQuery,
+  rejectionCodeDeleteQuery,
+  rejectionCodesQuery,
+  rejectionCodeUpsertQuery,
+  storedLevels,
+  termDefaultDeleteQuery,
+  termDefaultsQuery,
+  termDefaultUpsertQuery,
+  termDeleteQuery,
+  termsQuery,
+  termUpsertQuery,
+  termUsedByBillUnitsQuery,
+  type ChannelRecord,
+  type PayTypeRecord,
+  type RateRecord,
+  type TermDefaultRecord,
+} from '../../../db/repos/reference-data';
+import type { Storage, Tx } from '../../../db/storage/port';
+import { driverGet } from '../../../db/storage/sqlite';
 import type { FieldIssue } from '../../../src-shared/api/result';
 import type {
   ChannelDto,
@@ -13,20 +46,32 @@ import type {
 import type { CurrencyDto } from '../../../src-shared/dto/app';
 import type { BatchTypeDto } from '../../../src-shared/dto/batches';
 import { PAY_TYPE } from '../../../src-shared/pay-types';
+import { ppmToRate, rateToPpm } from '../../../src-shared/rates';
 import { BATCH_PAY_TYPES } from '../../domain/batch-rules';
-import { auditChange, failOn } from './changes';
+import { auditChangeIn, failOn } from './changes';
 import { conflict, notFound } from '../../ledger/errors';
-import { listRejectionCodes } from '../rejection-codes';
+
+export { ppmToRate, rateToPpm };
+
+// Reference data behind the storage seam: each service call is one port transaction, on the desktop's SQLite file
+// or a team server's PostgreSQL alike. Reads are read-only transactions. Every write reads the row it replaces for
+// its audit row and most check something first, so writes are serializable: on PostgreSQL two admins changing the
+// same row take turns instead of auditing a "before" the other had already replaced.
+
+const READ = { readOnly: true } as const;
+const WRITE = { serializable: true } as const;
 
 // ---- payment channels ----
 
+/** Every payment channel, id 0 (unspecified) first, in the caller's transaction. */
+export async function listChannelsIn(tx: Tx): Promise<ChannelDto[]> {
+  const rows = await tx.all<ChannelRecord>(channelsQuery());
+  return rows.map((r) => ({ id: r.id, description: r.description, active: r.active === 1 }));
+}
+
 /** Every payment channel, id 0 (unspecified) first. */
-export function listChannels(db: Database.Database): ChannelDto[] {
-  const rows = db.prepare('SELECT id, description, active FROM payment_channels ORDER BY id').all() as (Omit<
-    ChannelDto,
-    'active'
-  > & { active: number })[];
-  return rows.map((r) => ({ ...r, active: r.active === 1 }));
+export function listChannels(storage: Storage): Promise<ChannelDto[]> {
+  return storage.transaction((tx) => listChannelsIn(tx), READ);
 }
 
 /** Issues of a channel: id 0 is the unspecified channel and always stays active. */
@@ -37,17 +82,25 @@ export function channelIssues(c: ChannelDto, prefix = ''): FieldIssue[] {
 }
 
 /** Adds or changes a payment channel. */
-export function saveChannel(db: Database.Database, c: ChannelDto, now: Date, operatorId: number): ChannelDto {
+export async function saveChannel(
+  storage: Storage,
+  c: ChannelDto,
+  now: Date,
+  operatorId: number,
+): Promise<ChannelDto> {
   failOn(channelIssues(c), 'channel');
-  return db.transaction(() => {
-    const before = listChannels(db).find((x) => x.id === c.id);
-    db.prepare(
-      `INSERT INTO payment_channels (id, description, active) VALUES (?, ?, ?)
-       ON CONFLICT(id) DO UPDATE SET description = excluded.description, active = excluded.active`,
-    ).run(c.id, c.description, c.active ? 1 : 0);
-    auditChange(db, now, operatorId, 'channel.save', 'channel', String(c.id), before, c);
+  return storage.transaction(async (tx) => {
+    const before = (await listChannelsIn(tx)).find((x) => x.id === c.id);
+    await tx.run(channelUpsertQuery(c));
+    await auditChangeIn(tx, now, operatorId, {
+      action: 'channel.save',
+      entity: 'channel',
+      entityId: String(c.id),
+      before,
+      after: c,
+    });
     return c;
-  })();
+  }, WRITE);
 }
 
 // ---- pay types ----
@@ -105,11 +158,9 @@ function batchTypesOf(payType: number): BatchTypeDto[] {
   return (Object.keys(BATCH_PAY_TYPES) as BatchTypeDto[]).filter((t) => BATCH_PAY_TYPES[t].includes(payType));
 }
 
-/** Every pay type with its enabled flag, behaviour and the batch types that take it. */
-export function listPayTypes(db: Database.Database): PayTypeDto[] {
-  const rows = db
-    .prepare('SELECT pay_type AS payType, name, enabled FROM pay_type_settings ORDER BY pay_type')
-    .all() as { payType: number; name: string; enabled: number }[];
+/** Every pay type with its enabled flag, behaviour and the batch types that take it, in the caller's transaction. */
+export async function listPayTypesIn(tx: Tx): Promise<PayTypeDto[]> {
+  const rows = await tx.all<PayTypeRecord>(payTypesQuery());
   return rows.map((r) => ({
     payType: r.payType,
     name: r.name,
@@ -119,79 +170,83 @@ export function listPayTypes(db: Database.Database): PayTypeDto[] {
   }));
 }
 
-/** True when the pay type is set up and enabled on this desk (C2: column sets need a method entry). */
+/** Every pay type with its enabled flag, behaviour and the batch types that take it. */
+export function listPayTypes(storage: Storage): Promise<PayTypeDto[]> {
+  return storage.transaction((tx) => listPayTypesIn(tx), READ);
+}
+
+/**
+ * True when the pay type is set up and enabled on this desk (C2: column sets need a method entry). Synchronous,
+ * for the batch and column code that still runs in a driver transaction.
+ */
 export function payTypeEnabled(db: Database.Database, payType: number): boolean {
-  const row = db.prepare('SELECT enabled FROM pay_type_settings WHERE pay_type = ?').get(payType) as
-    { enabled: number } | undefined;
-  return row?.enabled === 1;
+  return driverGet<{ enabled: number }>(db, payTypeEnabledQuery(payType))?.enabled === 1;
 }
 
 /** Renames a pay type or switches it on or off. */
 export function savePayType(
-  db: Database.Database,
+  storage: Storage,
   input: { payType: number; name: string; enabled: boolean },
   now: Date,
   operatorId: number,
-): PayTypeDto {
-  return db.transaction(() => {
-    const before = listPayTypes(db).find((p) => p.payType === input.payType);
+): Promise<PayTypeDto> {
+  return storage.transaction(async (tx) => {
+    const before = (await listPayTypesIn(tx)).find((p) => p.payType === input.payType);
     if (!before) throw notFound('pay type', String(input.payType));
-    db.prepare('UPDATE pay_type_settings SET name = ?, enabled = ? WHERE pay_type = ?').run(
-      input.name,
-      input.enabled ? 1 : 0,
-      input.payType,
-    );
-    const after = { ...before, name: input.name, enabled: input.enabled };
-    auditChange(
-      db,
-      now,
-      operatorId,
-      'pay_type.save',
-      'pay_type',
-      String(input.payType),
-      { name: before.name, enabled: before.enabled },
-      input,
-    );
-    return after;
-  })();
+    await tx.run(payTypeUpdateQuery(input));
+    await auditChangeIn(tx, now, operatorId, {
+      action: 'pay_type.save',
+      entity: 'pay_type',
+      entityId: String(input.payType),
+      before: { name: before.name, enabled: before.enabled },
+      after: input,
+    });
+    return { ...before, name: input.name, enabled: input.enabled };
+  }, WRITE);
 }
 
 // ---- payment terms and defaults (V17) ----
 
-/** Payment terms and payment term defaults. */
-export function listTerms(db: Database.Database): {
+/** Payment terms and payment term defaults, in the caller's transaction. */
+export async function listTermsIn(tx: Tx): Promise<{
   terms: PaymentTermDto[];
   defaults: PaymentTermDefaultDto[];
-} {
-  const terms = db
-    .prepare('SELECT code, description, days FROM payment_terms ORDER BY code')
-    .all() as PaymentTermDto[];
-  const defaults = (
-    db
-      .prepare(
-        'SELECT code, pay_type AS payType, term_code AS termCode, security_levels AS levels FROM payment_term_defaults ORDER BY code',
-      )
-      .all() as { code: string; payType: number; termCode: string; levels: string }[]
-  ).map(({ levels, ...d }) => ({ ...d, securityLevels: levels.split(',').filter(Boolean) }));
+}> {
+  const terms = await tx.all<PaymentTermDto>(termsQuery(tx));
+  const defaults = (await tx.all<TermDefaultRecord>(termDefaultsQuery(tx))).map(({ levels, ...d }) => ({
+    ...d,
+    securityLevels: levels.split(',').filter(Boolean),
+  }));
   return { terms, defaults };
+}
+
+/** Payment terms and payment term defaults. */
+export function listTerms(storage: Storage): Promise<{
+  terms: PaymentTermDto[];
+  defaults: PaymentTermDefaultDto[];
+}> {
+  return storage.transaction((tx) => listTermsIn(tx), READ);
 }
 
 /** Adds or changes a payment term. */
 export function saveTerm(
-  db: Database.Database,
+  storage: Storage,
   t: PaymentTermDto,
   now: Date,
   operatorId: number,
-): PaymentTermDto {
-  return db.transaction(() => {
-    const before = listTerms(db).terms.find((x) => x.code === t.code);
-    db.prepare(
-      `INSERT INTO payment_terms (code, description, days) VALUES (?, ?, ?)
-       ON CONFLICT(code) DO UPDATE SET description = excluded.description, days = excluded.days`,
-    ).run(t.code, t.description, t.days);
-    auditChange(db, now, operatorId, 'payment_term.save', 'payment_term', t.code, before, t);
+): Promise<PaymentTermDto> {
+  return storage.transaction(async (tx) => {
+    const before = (await listTermsIn(tx)).terms.find((x) => x.code === t.code);
+    await tx.run(termUpsertQuery(t));
+    await auditChangeIn(tx, now, operatorId, {
+      action: 'payment_term.save',
+      entity: 'payment_term',
+      entityId: t.code,
+      before,
+      after: t,
+    });
     return t;
-  })();
+  }, WRITE);
 }
 
 /**
@@ -199,45 +254,51 @@ export function saveTerm(
  * and the audit keeps what was deleted.
  */
 function deleteByCode<T>(
-  db: Database.Database,
-  what: { table: string; entity: string; label: string; find: () => T | undefined; guard?: () => void },
+  storage: Storage,
+  what: {
+    entity: string;
+    label: string;
+    find: (tx: Tx) => Promise<T | undefined>;
+    guard?: (tx: Tx) => Promise<void>;
+    remove: SQL;
+  },
   code: string,
   now: Date,
   operatorId: number,
-): { deleted: string } {
-  return db.transaction(() => {
-    const before = what.find();
+): Promise<{ deleted: string }> {
+  return storage.transaction(async (tx) => {
+    const before = await what.find(tx);
     if (!before) throw notFound(what.label, code);
-    what.guard?.();
-    db.prepare(`DELETE FROM ${what.table} WHERE code = ?`).run(code);
-    auditChange(db, now, operatorId, `${what.entity}.delete`, what.entity, code, before, undefined);
+    await what.guard?.(tx);
+    await tx.run(what.remove);
+    await auditChangeIn(tx, now, operatorId, {
+      action: `${what.entity}.delete`,
+      entity: what.entity,
+      entityId: code,
+      before,
+      after: undefined,
+    });
     return { deleted: code };
-  })();
+  }, WRITE);
 }
 
 /** Deletes a payment term no default and no bill unit uses. */
 export function deleteTerm(
-  db: Database.Database,
+  storage: Storage,
   code: string,
   now: Date,
   operatorId: number,
-): { deleted: string } {
-  const guard = (): void => {
-    const byDefault = db.prepare('SELECT code FROM payment_term_defaults WHERE term_code = ?').get(code) as
-      { code: string } | undefined;
+): Promise<{ deleted: string }> {
+  const guard = async (tx: Tx): Promise<void> => {
+    const byDefault = await tx.get<{ code: string }>(defaultOfTermQuery(tx, code));
     if (byDefault)
       throw conflict('term-in-use', `payment term ${code} is the term of default ${byDefault.code}`);
-    if (db.prepare('SELECT 1 FROM bill_units WHERE payment_term = ? LIMIT 1').get(code))
+    if (await tx.get(termUsedByBillUnitsQuery(code)))
       throw conflict('term-in-use', `payment term ${code} is used by bill units`);
   };
-  const find = () => listTerms(db).terms.find((x) => x.code === code);
-  return deleteByCode(
-    db,
-    { table: 'payment_terms', entity: 'payment_term', label: 'payment term', find, guard },
-    code,
-    now,
-    operatorId,
-  );
+  const find = async (tx: Tx) => (await listTermsIn(tx)).terms.find((x) => x.code === code);
+  const what = { entity: 'payment_term', label: 'payment term', find, guard, remove: termDeleteQuery(code) };
+  return deleteByCode(storage, what, code, now, operatorId);
 }
 
 /** Issues of a term default: its term and pay type must exist. */
@@ -255,95 +316,101 @@ export function termDefaultIssues(
   return issues;
 }
 
-function payTypeSet(db: Database.Database): Set<number> {
-  return new Set(listPayTypes(db).map((p) => p.payType));
+async function payTypeSetIn(tx: Tx): Promise<Set<number>> {
+  return new Set((await tx.all<PayTypeRecord>(payTypesQuery())).map((p) => p.payType));
 }
 
 /** Adds or changes a payment term default. */
 export function saveTermDefault(
-  db: Database.Database,
+  storage: Storage,
   d: PaymentTermDefaultDto,
   now: Date,
   operatorId: number,
-): PaymentTermDefaultDto {
-  return db.transaction(() => {
-    const { terms, defaults } = listTerms(db);
-    failOn(termDefaultIssues(d, new Set(terms.map((t) => t.code)), payTypeSet(db)), 'payment term default');
+): Promise<PaymentTermDefaultDto> {
+  return storage.transaction(async (tx) => {
+    const { terms, defaults } = await listTermsIn(tx);
+    failOn(
+      termDefaultIssues(d, new Set(terms.map((t) => t.code)), await payTypeSetIn(tx)),
+      'payment term default',
+    );
     const before = defaults.find((x) => x.code === d.code);
-    db.prepare(
-      `INSERT INTO payment_term_defaults (code, pay_type, term_code, security_levels) VALUES (?, ?, ?, ?)
-       ON CONFLICT(code) DO UPDATE SET pay_type = excluded.pay_type, term_code = excluded.term_code,
-         security_levels = excluded.security_levels`,
-    ).run(d.code, d.payType, d.termCode, [...new Set(d.securityLevels)].join(','));
-    auditChange(db, now, operatorId, 'payment_term_default.save', 'payment_term_default', d.code, before, d);
-    return { ...d, securityLevels: [...new Set(d.securityLevels)] };
-  })();
+    await tx.run(termDefaultUpsertQuery(d));
+    await auditChangeIn(tx, now, operatorId, {
+      action: 'payment_term_default.save',
+      entity: 'payment_term_default',
+      entityId: d.code,
+      before,
+      after: d,
+    });
+    return { ...d, securityLevels: storedLevels(d.securityLevels) };
+  }, WRITE);
 }
 
 /** Deletes a payment term default. */
 export function deleteTermDefault(
-  db: Database.Database,
+  storage: Storage,
   code: string,
   now: Date,
   operatorId: number,
-): { deleted: string } {
-  const find = () => listTerms(db).defaults.find((x) => x.code === code);
+): Promise<{ deleted: string }> {
+  const find = async (tx: Tx) => (await listTermsIn(tx)).defaults.find((x) => x.code === code);
   const what = {
-    table: 'payment_term_defaults',
     entity: 'payment_term_default',
     label: 'payment term default',
     find,
+    remove: termDefaultDeleteQuery(code),
   };
-  return deleteByCode(db, what, code, now, operatorId);
+  return deleteByCode(storage, what, code, now, operatorId);
 }
 
 // ---- mandate revision codes and rejection codes (DOMAIN.md §2.21) ----
 
+/** Every mandate revision code, in the caller's transaction. */
+export function listMandateCodesIn(tx: Tx): Promise<MandateRevisionCodeDto[]> {
+  return tx.all<MandateRevisionCodeDto>(mandateCodesQuery(tx));
+}
+
 /** Every mandate revision code. */
-export function listMandateCodes(db: Database.Database): MandateRevisionCodeDto[] {
-  return db
-    .prepare(
-      `SELECT code, name, action, reason_type AS reasonType, reason_code AS reasonCode, event_type AS eventType,
-         event_code AS eventCode FROM mandate_revision_codes ORDER BY code`,
-    )
-    .all() as MandateRevisionCodeDto[];
+export function listMandateCodes(storage: Storage): Promise<MandateRevisionCodeDto[]> {
+  return storage.transaction((tx) => listMandateCodesIn(tx), READ);
 }
 
 /** Adds or changes a mandate revision code. */
 export function saveMandateCode(
-  db: Database.Database,
+  storage: Storage,
   m: MandateRevisionCodeDto,
   now: Date,
   operatorId: number,
-): MandateRevisionCodeDto {
-  return db.transaction(() => {
-    const before = listMandateCodes(db).find((x) => x.code === m.code);
-    db.prepare(
-      `INSERT INTO mandate_revision_codes (code, name, action, reason_type, reason_code, event_type, event_code)
-       VALUES (@code, @name, @action, @reasonType, @reasonCode, @eventType, @eventCode)
-       ON CONFLICT(code) DO UPDATE SET name = excluded.name, action = excluded.action, reason_type = excluded.reason_type,
-         reason_code = excluded.reason_code, event_type = excluded.event_type, event_code = excluded.event_code`,
-    ).run(m);
-    auditChange(db, now, operatorId, 'mandate_code.save', 'mandate_code', m.code, before, m);
+): Promise<MandateRevisionCodeDto> {
+  return storage.transaction(async (tx) => {
+    const before = (await listMandateCodesIn(tx)).find((x) => x.code === m.code);
+    await tx.run(mandateCodeUpsertQuery(m));
+    await auditChangeIn(tx, now, operatorId, {
+      action: 'mandate_code.save',
+      entity: 'mandate_code',
+      entityId: m.code,
+      before,
+      after: m,
+    });
     return m;
-  })();
+  }, WRITE);
 }
 
 /** Deletes a mandate revision code. */
 export function deleteMandateCode(
-  db: Database.Database,
+  storage: Storage,
   code: string,
   now: Date,
   operatorId: number,
-): { deleted: string } {
-  const find = () => listMandateCodes(db).find((x) => x.code === code);
+): Promise<{ deleted: string }> {
+  const find = async (tx: Tx) => (await listMandateCodesIn(tx)).find((x) => x.code === code);
   const what = {
-    table: 'mandate_revision_codes',
     entity: 'mandate_code',
     label: 'mandate revision code',
     find,
+    remove: mandateCodeDeleteQuery(code),
   };
-  return deleteByCode(db, what, code, now, operatorId);
+  return deleteByCode(storage, what, code, now, operatorId);
 }
 
 /**
@@ -375,104 +442,108 @@ export function rejectionCodeIssues(
   return issues;
 }
 
+/** Every rejection code by code, in the caller's transaction. */
+export function listRejectionCodesIn(tx: Tx): Promise<RejectionCodeDto[]> {
+  return tx.all<RejectionCodeDto>(rejectionCodesQuery(tx));
+}
+
+/** Every rejection code by code (the driver's callers have services/rejection-codes.ts). */
+export function listRejectionCodes(storage: Storage): Promise<RejectionCodeDto[]> {
+  return storage.transaction((tx) => listRejectionCodesIn(tx), READ);
+}
+
 /** Adds or changes a rejection code. */
 export function saveRejectionCode(
-  db: Database.Database,
+  storage: Storage,
   r: RejectionCodeDto,
   now: Date,
   operatorId: number,
-): RejectionCodeDto {
-  return db.transaction(() => {
-    failOn(rejectionCodeIssues(r, payTypeSet(db)), 'rejection code');
-    const before = listRejectionCodes(db).find((x) => x.code === r.code);
-    db.prepare(
-      `INSERT INTO rejection_codes (code, description, reason_type, reason_code, decline_class, max_retries, retry_reason_code,
-         retry_event, suspension_days, exhausted_event, refund_event, fallback_pay_type)
-       VALUES (@code, @description, @reasonType, @reasonCode, @declineClass, @maxRetries, @retryReasonCode, @retryEvent,
-         @suspensionDays, @exhaustedEvent, @refundEvent, @fallbackPayType)
-       ON CONFLICT(code) DO UPDATE SET description = excluded.description, reason_type = excluded.reason_type,
-         reason_code = excluded.reason_code, decline_class = excluded.decline_class, max_retries = excluded.max_retries,
-         retry_reason_code = excluded.retry_reason_code, retry_event = excluded.retry_event,
-         suspension_days = excluded.suspension_days, exhausted_event = excluded.exhausted_event,
-         refund_event = excluded.refund_event, fallback_pay_type = excluded.fallback_pay_type`,
-    ).run(r);
-    auditChange(db, now, operatorId, 'rejection_code.save', 'rejection_code', r.code, before, r);
+): Promise<RejectionCodeDto> {
+  return storage.transaction(async (tx) => {
+    failOn(rejectionCodeIssues(r, await payTypeSetIn(tx)), 'rejection code');
+    const before = (await listRejectionCodesIn(tx)).find((x) => x.code === r.code);
+    await tx.run(rejectionCodeUpsertQuery(r));
+    await auditChangeIn(tx, now, operatorId, {
+      action: 'rejection_code.save',
+      entity: 'rejection_code',
+      entityId: r.code,
+      before,
+      after: r,
+    });
     return r;
-  })();
+  }, WRITE);
 }
 
 /** Deletes a rejection code. */
 export function deleteRejectionCode(
-  db: Database.Database,
+  storage: Storage,
   code: string,
   now: Date,
   operatorId: number,
-): { deleted: string } {
-  const find = () => listRejectionCodes(db).find((x) => x.code === code);
-  const what = { table: 'rejection_codes', entity: 'rejection_code', label: 'rejection code', find };
-  return deleteByCode(db, what, code, now, operatorId);
+): Promise<{ deleted: string }> {
+  const find = async (tx: Tx) => (await listRejectionCodesIn(tx)).find((x) => x.code === code);
+  const what = {
+    entity: 'rejection_code',
+    label: 'rejection code',
+    find,
+    remove: rejectionCodeDeleteQuery(code),
+  };
+  return deleteByCode(storage, what, code, now, operatorId);
 }
 
 // ---- currencies and dated exchange rates ----
 
+/** Every currency of the ledger, in the caller's transaction. */
+export function listCurrenciesIn(tx: Tx): Promise<CurrencyDto[]> {
+  return tx.all<CurrencyDto>(currenciesQuery(tx));
+}
+
 /** Every currency of the ledger. */
-export function listCurrencies(db: Database.Database): CurrencyDto[] {
-  return db.prepare('SELECT code, exponent, name FROM currencies ORDER BY code').all() as CurrencyDto[];
+export function listCurrencies(storage: Storage): Promise<CurrencyDto[]> {
+  return storage.transaction((tx) => listCurrenciesIn(tx), READ);
 }
 
 /** Adds a currency or renames one; the exponent of a currency already in the ledger never changes. */
 export function saveCurrency(
-  db: Database.Database,
+  storage: Storage,
   c: CurrencyDto,
   now: Date,
   operatorId: number,
-): CurrencyDto {
-  return db.transaction(() => {
-    const before = listCurrencies(db).find((x) => x.code === c.code);
+): Promise<CurrencyDto> {
+  return storage.transaction(async (tx) => {
+    const before = (await listCurrenciesIn(tx)).find((x) => x.code === c.code);
     if (before && before.exponent !== c.exponent)
       throw conflict(
         'currency-exponent',
         `${c.code} has ${before.exponent} decimals; amounts in the ledger are stored in those minor units`,
       );
-    db.prepare(
-      `INSERT INTO currencies (code, exponent, name) VALUES (?, ?, ?) ON CONFLICT(code) DO UPDATE SET name = excluded.name`,
-    ).run(c.code, c.exponent, c.name);
-    auditChange(db, now, operatorId, 'currency.save', 'currency', c.code, before, c);
+    await tx.run(currencyUpsertQuery(c));
+    await auditChangeIn(tx, now, operatorId, {
+      action: 'currency.save',
+      entity: 'currency',
+      entityId: c.code,
+      before,
+      after: c,
+    });
     return c;
-  })();
+  }, WRITE);
 }
 
-/** A decimal rate as parts per million, without floats ("1.0825" → 1082500). */
-export function rateToPpm(rate: string): number {
-  const [whole = '0', frac = ''] = rate.trim().split('.');
-  return Number(whole) * 1_000_000 + Number(frac.padEnd(6, '0').slice(0, 6));
-}
-
-/** Parts per million as the shortest decimal string. */
-export function ppmToRate(ppm: number): string {
-  const whole = Math.trunc(ppm / 1_000_000);
-  const frac = String(ppm % 1_000_000)
-    .padStart(6, '0')
-    .replace(/0+$/, '');
-  return frac ? `${whole}.${frac}` : String(whole);
+/** The dated exchange rates, optionally of one pair, newest first, in the caller's transaction. */
+export async function listRatesIn(
+  tx: Tx,
+  filter: { fromCurrency?: string | undefined; toCurrency?: string | undefined } = {},
+): Promise<ExchangeRateDto[]> {
+  const rows = await tx.all<RateRecord>(ratesQuery(tx, filter));
+  return rows.map((r) => ({ ...r, rate: ppmToRate(r.ratePpm) }));
 }
 
 /** The dated exchange rates, optionally of one pair, newest first. */
 export function listRates(
-  db: Database.Database,
+  storage: Storage,
   filter: { fromCurrency?: string | undefined; toCurrency?: string | undefined },
-): ExchangeRateDto[] {
-  const rows = db
-    .prepare(
-      `SELECT from_currency AS fromCurrency, to_currency AS toCurrency, valid_from AS validFrom, rate_ppm AS ratePpm
-       FROM exchange_rates WHERE (@from IS NULL OR from_currency = @from) AND (@to IS NULL OR to_currency = @to)
-       ORDER BY from_currency, to_currency, valid_from DESC`,
-    )
-    .all({ from: filter.fromCurrency ?? null, to: filter.toCurrency ?? null }) as Omit<
-    ExchangeRateDto,
-    'rate'
-  >[];
-  return rows.map((r) => ({ ...r, rate: ppmToRate(r.ratePpm) }));
+): Promise<ExchangeRateDto[]> {
+  return storage.transaction((tx) => listRatesIn(tx, filter), READ);
 }
 
 /** Issues of a rate: two different known currencies and a rate above zero. */
@@ -494,30 +565,24 @@ export function rateIssues(
 
 /** Sets the rate of a currency pair from a date on (replacing the rate of that same date). */
 export function saveRate(
-  db: Database.Database,
+  storage: Storage,
   r: { fromCurrency: string; toCurrency: string; validFrom: string; rate: string },
   now: Date,
   operatorId: number,
-): ExchangeRateDto {
-  return db.transaction(() => {
-    failOn(rateIssues(r, new Set(listCurrencies(db).map((c) => c.code))), 'exchange rate');
+): Promise<ExchangeRateDto> {
+  return storage.transaction(async (tx) => {
+    failOn(rateIssues(r, new Set((await listCurrenciesIn(tx)).map((c) => c.code))), 'exchange rate');
     const ratePpm = rateToPpm(r.rate);
-    const before = listRates(db, r).find((x) => x.validFrom === r.validFrom);
-    db.prepare(
-      `INSERT INTO exchange_rates (from_currency, to_currency, valid_from, rate_ppm) VALUES (?, ?, ?, ?)
-       ON CONFLICT(from_currency, to_currency, valid_from) DO UPDATE SET rate_ppm = excluded.rate_ppm`,
-    ).run(r.fromCurrency, r.toCurrency, r.validFrom, ratePpm);
+    const before = (await listRatesIn(tx, r)).find((x) => x.validFrom === r.validFrom);
+    await tx.run(rateUpsertQuery(r));
     const after = { ...r, ratePpm, rate: ppmToRate(ratePpm) };
-    auditChange(
-      db,
-      now,
-      operatorId,
-      'exchange_rate.save',
-      'exchange_rate',
-      `${r.fromCurrency}/${r.toCurrency}/${r.validFrom}`,
+    await auditChangeIn(tx, now, operatorId, {
+      action: 'exchange_rate.save',
+      entity: 'exchange_rate',
+      entityId: `${r.fromCurrency}/${r.toCurrency}/${r.validFrom}`,
       before,
       after,
-    );
+    });
     return after;
-  })();
+  }, WRITE);
 }

@@ -1,8 +1,9 @@
-import type Database from 'better-sqlite3';
+import { appendAudit } from '../../../db/repos/audit';
+import { settingUpsertQuery } from '../../../db/repos/settings';
+import type { Storage, Tx } from '../../../db/storage/port';
 import type { SettingDto, SettingValue } from '../../../src-shared/dto/admin';
-import { writeAudit } from '../../ledger/audit';
 import { invalidFields } from '../../ledger/errors';
-import { getSetting, SETTING_DEFAULTS, type SettingKey } from '../../ledger/settings';
+import { getSettingIn, SETTING_DEFAULTS, type SettingKey } from '../../ledger/settings';
 
 type Rule =
   | { kind: 'boolean'; description: string }
@@ -158,9 +159,9 @@ export function settingProblem(key: string, value: unknown): string | null {
   }
 }
 
-function toDto(db: Database.Database, key: SettingKey): SettingDto {
+async function toDtoIn(tx: Tx, key: SettingKey): Promise<SettingDto> {
   const rule = ruleOf(key);
-  const value: SettingValue = getSetting(db, key);
+  const value: SettingValue = await getSettingIn(tx, key);
   const defaultValue = SETTING_DEFAULTS[key] as SettingValue;
   return {
     key,
@@ -176,8 +177,15 @@ function toDto(db: Database.Database, key: SettingKey): SettingDto {
 }
 
 /** Every setting with its current value, default and rule. */
-export function listSettings(db: Database.Database): SettingDto[] {
-  return (Object.keys(SETTING_DEFAULTS) as SettingKey[]).map((k) => toDto(db, k));
+export function listSettings(storage: Storage): Promise<SettingDto[]> {
+  return storage.transaction(
+    async (tx) => {
+      const out: SettingDto[] = [];
+      for (const k of Object.keys(SETTING_DEFAULTS) as SettingKey[]) out.push(await toDtoIn(tx, k));
+      return out;
+    },
+    { readOnly: true },
+  );
 }
 
 /**
@@ -194,29 +202,26 @@ export function coerceSettingText(key: string, text: string): unknown {
   return text;
 }
 
-/** Writes settings without auditing (the caller audits); checks every value first. */
-export function writeSettings(db: Database.Database, values: Record<string, unknown>): void {
-  const upsert = db.prepare(
-    'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-  );
-  for (const [k, v] of Object.entries(values)) upsert.run(k, JSON.stringify(v));
+/** Writes settings without auditing (the caller checks every value first and audits). */
+export async function writeSettingsIn(tx: Tx, values: Record<string, unknown>): Promise<void> {
+  for (const [k, v] of Object.entries(values)) await tx.run(settingUpsertQuery(k, JSON.stringify(v)));
 }
 
 /** Sets one setting after checking it against its rule; audited with the value before and after. */
-export function setSetting(
-  db: Database.Database,
+export async function setSetting(
+  storage: Storage,
   input: { key: string; value: unknown },
   now: Date,
   operatorId: number,
-): SettingDto {
+): Promise<SettingDto> {
   const problem = settingProblem(input.key, input.value);
   if (problem)
     throw invalidFields(problem, [{ path: isSettingKey(input.key) ? 'value' : 'key', message: problem }]);
   const key = input.key as SettingKey;
-  return db.transaction(() => {
-    const before = getSetting(db, key);
-    writeSettings(db, { [key]: input.value });
-    writeAudit(db, {
+  return storage.transaction(async (tx) => {
+    const before = await getSettingIn(tx, key);
+    await writeSettingsIn(tx, { [key]: input.value });
+    await appendAudit(tx, {
       at: now.toISOString(),
       operatorId,
       action: 'setting.set',
@@ -225,6 +230,6 @@ export function setSetting(
       before: { value: before },
       after: { value: input.value },
     });
-    return toDto(db, key);
-  })();
+    return toDtoIn(tx, key);
+  });
 }

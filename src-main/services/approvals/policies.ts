@@ -7,9 +7,17 @@ import {
   type PolicyOperation,
   type Requirement,
 } from '../../../src-shared/dto/approvals';
-import { writeAudit } from '../../ledger/audit';
+import { appendAudit } from '../../../db/repos/audit';
+import {
+  policyForQuery,
+  policyUpsertQuery,
+  savedPoliciesQuery,
+  type SavedPolicyRow,
+} from '../../../db/repos/approval-policies';
+import type { Storage, Tx } from '../../../db/storage/port';
+import { driverAll, driverGet } from '../../../db/storage/sqlite';
 import { exponentOf } from '../../ledger/rates';
-import { getSetting } from '../../ledger/settings';
+import { getSetting, getSettingIn } from '../../ledger/settings';
 import { minimumMinor } from '../processors/collect';
 
 /** A policy as stored or defaulted, before the labels and who-saved-it are added. */
@@ -27,12 +35,16 @@ export type PolicyRule = {
  * preparer; everything else runs as today until an admin saves a stricter rule.
  */
 export function defaultPolicies(db: Database.Database): PolicyRule[] {
+  return defaultsWith(String(getSetting(db, 'pay.fourEyesAmount')));
+}
+
+function defaultsWith(fourEyesAmount: string): PolicyRule[] {
   return POLICY_OPERATION_KEYS.map((operation): PolicyRule => {
     if (operation === 'pay:one-off')
       return {
         operation,
         currency: '*',
-        above: String(getSetting(db, 'pay.fourEyesAmount')),
+        above: fourEyesAmount,
         requirement: 'four_eyes',
         role: 'supervisor',
       };
@@ -42,15 +54,10 @@ export function defaultPolicies(db: Database.Database): PolicyRule[] {
   });
 }
 
-type PolicyRow = PolicyRule & { updatedBy: string | null; updatedAt: string };
+type PolicyRow = SavedPolicyRow;
 
 function savedRows(db: Database.Database): PolicyRow[] {
-  return db
-    .prepare(
-      `SELECT p.operation, p.currency, p.above, p.requirement, p.role, o.login AS updatedBy, p.updated_at AS updatedAt
-       FROM approval_policies p LEFT JOIN operators o ON o.id = p.updated_by ORDER BY p.operation, p.currency`,
-    )
-    .all() as PolicyRow[];
+  return driverAll<PolicyRow>(db, savedPoliciesQuery({ dialect: 'sqlite' }));
 }
 
 function toDto(rule: PolicyRule, saved: PolicyRow | null): PolicyDto {
@@ -69,9 +76,18 @@ function toDto(rule: PolicyRule, saved: PolicyRow | null): PolicyDto {
 
 /** The effective policy table: every saved row, plus the default of each operation without a '*' row. */
 export function listPolicies(db: Database.Database): PolicyDto[] {
-  const saved = savedRows(db);
+  return effectivePolicies(savedRows(db), defaultPolicies(db));
+}
+
+/** listPolicies in a port transaction. */
+export async function listPoliciesIn(tx: Tx): Promise<PolicyDto[]> {
+  const saved = await tx.all<PolicyRow>(savedPoliciesQuery(tx));
+  return effectivePolicies(saved, defaultsWith(String(await getSettingIn(tx, 'pay.fourEyesAmount'))));
+}
+
+function effectivePolicies(saved: readonly PolicyRow[], defaults: readonly PolicyRule[]): PolicyDto[] {
   const out: PolicyDto[] = [];
-  for (const def of defaultPolicies(db)) {
+  for (const def of defaults) {
     const mine = saved.filter((s) => s.operation === def.operation);
     if (!mine.some((s) => s.currency === '*')) out.push(toDto(def, null));
     for (const s of mine) out.push(toDto(s, s));
@@ -81,13 +97,16 @@ export function listPolicies(db: Database.Database): PolicyDto[] {
 
 /** The rule for an operation in a currency: saved for the currency, saved for '*', or the default. */
 export function policyFor(db: Database.Database, operation: PolicyOperation, currency: string): PolicyRule {
-  const row = db
-    .prepare(
-      `SELECT operation, currency, above, requirement, role FROM approval_policies
-       WHERE operation = ? AND currency IN (?, '*') ORDER BY currency = '*' LIMIT 1`,
-    )
-    .get(operation, currency) as PolicyRule | undefined;
+  const row = driverGet<PolicyRule>(db, policyForQuery(operation, currency));
   return row ?? defaultPolicies(db).find((d) => d.operation === operation)!;
+}
+
+/** policyFor in a port transaction. */
+async function policyForIn(tx: Tx, operation: PolicyOperation, currency: string): Promise<PolicyRule> {
+  const row = await tx.get<PolicyRule>(policyForQuery(operation, currency));
+  if (row) return row;
+  const defaults = defaultsWith(String(await getSettingIn(tx, 'pay.fourEyesAmount')));
+  return defaults.find((d) => d.operation === operation)!;
 }
 
 /** What an operation needs: the strictest requirement over its amounts (none when nothing applies). */
@@ -125,9 +144,14 @@ export function requirementFor(
   return best;
 }
 
+/** The effective policy table, read through the storage port. */
+export function listPoliciesOf(storage: Storage): Promise<PolicyDto[]> {
+  return storage.transaction((tx) => listPoliciesIn(tx), { readOnly: true });
+}
+
 /** Saves (inserts or replaces) one policy row, audited with before and after. */
 export function savePolicy(
-  db: Database.Database,
+  storage: Storage,
   input: {
     operation: PolicyOperation;
     currency: string;
@@ -137,32 +161,32 @@ export function savePolicy(
   },
   now: Date,
   operatorId: number,
-): PolicyDto {
+): Promise<PolicyDto> {
   const at = now.toISOString();
   const role = input.requirement === 'four_eyes' ? (input.role ?? null) : null;
-  db.transaction(() => {
-    const before = policyFor(db, input.operation, input.currency);
-    db.prepare(
-      `INSERT INTO approval_policies (operation, currency, above, requirement, role, updated_by, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (operation, currency) DO UPDATE SET above = excluded.above, requirement = excluded.requirement,
-         role = excluded.role, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
-    ).run(input.operation, input.currency, input.above, input.requirement, role, operatorId, at);
-    writeAudit(db, {
-      at,
-      operatorId,
-      action: 'policy.save',
-      entity: 'approval_policy',
-      entityId: `${input.operation}/${input.currency}`,
-      before,
-      after: {
-        operation: input.operation,
-        currency: input.currency,
-        above: input.above,
-        requirement: input.requirement,
-        role,
-      },
-    });
-  })();
-  return listPolicies(db).find((p) => p.operation === input.operation && p.currency === input.currency)!;
+  return storage.transaction(
+    async (tx) => {
+      const before = await policyForIn(tx, input.operation, input.currency);
+      await tx.run(policyUpsertQuery({ ...input, role, updatedBy: operatorId, updatedAt: at }));
+      await appendAudit(tx, {
+        at,
+        operatorId,
+        action: 'policy.save',
+        entity: 'approval_policy',
+        entityId: `${input.operation}/${input.currency}`,
+        before,
+        after: {
+          operation: input.operation,
+          currency: input.currency,
+          above: input.above,
+          requirement: input.requirement,
+          role,
+        },
+      });
+      return (await listPoliciesIn(tx)).find(
+        (p) => p.operation === input.operation && p.currency === input.currency,
+      )!;
+    },
+    { serializable: true },
+  );
 }
