@@ -216,7 +216,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'allocation:account-credit': (input) => allocateAccountCredit(db, input, ctx.clock(), ctx.operator.id),
     'payments:allocations': (input) => paymentAllocations(db, input.paymentId),
     'bills:payments': (input) => billPayments(db, input.billNo),
-    'payments:record': (input) => recordPayment(db, input, ctx.clock(), ctx.operator.id),
+    'payments:record': (input) => recordPayment(ctx.storage, input, ctx.clock(), ctx.operator.id),
     'batches:create': (input) => createBatch(db, input, ctx.clock(), ctx.operator.id),
     'batches:list': (input) => listBatches(db, input),
     'batches:get': (input) => getBatch(db, input.batchId),

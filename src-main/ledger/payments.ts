@@ -1,10 +1,21 @@
 import type Database from 'better-sqlite3';
 import { assertAccountsWithinCeiling, toMinor } from './ceiling';
 import { crashPoint } from './crash-point';
-import { writeAudit } from './audit';
+import { appendAudit } from '../../db/repos/audit';
+import {
+  paymentBySourceKeyQuery,
+  paymentInsertQuery,
+  postingAccountQuery,
+  type NewPayment,
+  type PostedBySource,
+  type PostingAccount,
+} from '../../db/repos/payments';
+import type { Tx } from '../../db/storage/port';
+import { driverGet } from '../../db/storage/sqlite';
+import { writeAudit, type AuditEntry } from './audit';
 import { conflict, invalidFields, notFound } from './errors';
-import { assertBalanced, postJournal, type JournalLine } from './journal';
-import { convertOn } from './rates';
+import { assertBalanced, postJournal, postJournalIn, type JournalLine, type JournalPosting } from './journal';
+import { convertOn, convertOnIn, type Conversion } from './rates';
 
 /** An external payment to record against a customer account. */
 export type PaymentToPost = {
@@ -33,7 +44,7 @@ export type PostedPayment = {
 /**
  * Posts a successful external payment: CASH debit in the payment currency, AR credit in the account's
  * currency (with FX lines when they differ), the payment row and an audit row, in the caller's
- * transaction. Idempotent by source key.
+ * transaction. Idempotent by source key. Through the driver; postPaymentIn is the same posting on the port.
  */
 export function postPayment(
   db: Database.Database,
@@ -41,38 +52,102 @@ export function postPayment(
   at: string,
   operatorId: number | null,
 ): PostedPayment {
-  const existing = db
-    .prepare(
-      'SELECT id, account_id AS accountId, account_amount_minor AS a FROM payments WHERE source_key = ?',
-    )
-    .get(p.sourceKey) as { id: number; accountId: number; a: number } | undefined;
-  if (existing)
-    return {
-      paymentId: existing.id,
-      accountId: existing.accountId,
-      accountAmountMinor: existing.a,
-      duplicate: true,
-    };
+  const existing = driverGet<PostedBySource>(db, paymentBySourceKeyQuery(p.sourceKey));
+  if (existing) return alreadyPosted(existing);
+  refuseAmount(p);
+  const account = postable(p, driverGet<PostingAccount>(db, postingAccountQuery(accountKey(p))));
+  const converted = convertOn(db, p.amountMinor, p.currency, account.currency, p.effectiveDate);
+  const auditId = writeAudit(db, paymentAudit(p, converted, at, operatorId));
+  const journalId = postJournal(db, paymentJournal(p, account, converted, at, auditId));
+  const row = driverGet<{ id: number }>(
+    db,
+    paymentInsertQuery(newPayment(p, account, converted, journalId, at, operatorId)),
+  )!;
+  return {
+    paymentId: row.id,
+    accountId: account.id,
+    accountAmountMinor: converted.amountMinor,
+    duplicate: false,
+  };
+}
+
+/** postPayment in a port transaction (SQLite or PostgreSQL): the same checks, journal and rows. */
+export async function postPaymentIn(
+  tx: Tx,
+  p: PaymentToPost,
+  at: string,
+  operatorId: number | null,
+): Promise<PostedPayment> {
+  const existing = await tx.get<PostedBySource>(paymentBySourceKeyQuery(p.sourceKey));
+  if (existing) return alreadyPosted(existing);
+  refuseAmount(p);
+  const account = postable(p, await tx.get<PostingAccount>(postingAccountQuery(accountKey(p))));
+  const converted = await convertOnIn(tx, p.amountMinor, p.currency, account.currency, p.effectiveDate);
+  const auditId = await appendAudit(tx, paymentAudit(p, converted, at, operatorId));
+  const journalId = await postJournalIn(tx, paymentJournal(p, account, converted, at, auditId));
+  const row = await tx.get<{ id: number }>(
+    paymentInsertQuery(newPayment(p, account, converted, journalId, at, operatorId)),
+  );
+  return {
+    paymentId: row!.id,
+    accountId: account.id,
+    accountAmountMinor: converted.amountMinor,
+    duplicate: false,
+  };
+}
+
+function accountKey(p: PaymentToPost): string {
+  return p.accountNo.trim().toUpperCase();
+}
+
+function alreadyPosted(existing: PostedBySource): PostedPayment {
+  return {
+    paymentId: existing.id,
+    accountId: existing.accountId,
+    accountAmountMinor: existing.a,
+    duplicate: true,
+  };
+}
+
+function refuseAmount(p: PaymentToPost): void {
   if (!Number.isSafeInteger(p.amountMinor) || p.amountMinor <= 0) {
     throw invalidFields('a payment amount must be a positive whole number of minor units', [
       { path: 'amountMinor', message: 'must be a positive integer' },
     ]);
   }
-  const account = db
-    .prepare('SELECT id, currency, status, is_suspense AS isSuspense FROM accounts WHERE account_key = ?')
-    .get(p.accountNo.trim().toUpperCase()) as
-    { id: number; currency: string; status: string; isSuspense: number } | undefined;
+}
+
+/** The account a payment goes to: a customer account that exists and is not closed. */
+function postable(p: PaymentToPost, account: PostingAccount | undefined): PostingAccount {
   if (!account || account.isSuspense === 1) throw notFound('account', p.accountNo);
   if (account.status === 'closed') throw conflict('closed-account', `account ${p.accountNo} is closed`);
-  const converted = convertOn(db, p.amountMinor, p.currency, account.currency, p.effectiveDate);
-  const auditId = writeAudit(db, {
+  return account;
+}
+
+function paymentAudit(
+  p: PaymentToPost,
+  converted: Conversion,
+  at: string,
+  operatorId: number | null,
+): AuditEntry {
+  return {
     at,
     operatorId,
     action: 'payment.post',
     entity: 'payment',
     entityId: p.sourceKey,
     after: { ...p, accountAmountMinor: converted.amountMinor, ratePpm: converted.ratePpm },
-  });
+  };
+}
+
+/** CASH in the payment's currency, FX when the account's differs, AR credited in the account's. */
+function paymentJournal(
+  p: PaymentToPost,
+  account: PostingAccount,
+  converted: Conversion,
+  at: string,
+  auditId: number,
+): JournalPosting {
   const lines: JournalLine[] = [
     { gl: 'CASH', accountId: null, amountMinor: p.amountMinor, currency: p.currency },
   ];
@@ -86,41 +161,42 @@ export function postPayment(
     amountMinor: -converted.amountMinor,
     currency: account.currency,
   });
-  const journalId = postJournal(db, {
+  return {
     kind: 'payment',
     at,
     effectiveDate: p.effectiveDate,
     idemKey: `payment:${p.sourceKey}`,
     auditId,
     lines,
-  });
-  const paymentId = Number(
-    db
-      .prepare(
-        `INSERT INTO payments (kind, account_id, pay_type, channel_id, status, reason_code, amount_minor, currency,
-           account_amount_minor, rate_ppm, effective_date, external_ref, bill_no, payer_name, batch_id, source_key, journal_id, created_at, operator_id)
-         VALUES ('original', ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        account.id,
-        p.payType,
-        p.channelId ?? 0,
-        p.amountMinor,
-        p.currency,
-        converted.amountMinor,
-        converted.ratePpm,
-        p.effectiveDate,
-        p.externalRef ?? null,
-        p.billNo ?? null,
-        p.payerName ?? null,
-        p.batchId ?? null,
-        p.sourceKey,
-        journalId,
-        at,
-        operatorId,
-      ).lastInsertRowid,
-  );
-  return { paymentId, accountId: account.id, accountAmountMinor: converted.amountMinor, duplicate: false };
+  };
+}
+
+function newPayment(
+  p: PaymentToPost,
+  account: PostingAccount,
+  converted: Conversion,
+  journalId: number,
+  at: string,
+  operatorId: number | null,
+): NewPayment {
+  return {
+    accountId: account.id,
+    payType: p.payType,
+    channelId: p.channelId ?? 0,
+    amountMinor: p.amountMinor,
+    currency: p.currency,
+    accountAmountMinor: converted.amountMinor,
+    ratePpm: converted.ratePpm,
+    effectiveDate: p.effectiveDate,
+    externalRef: p.externalRef ?? null,
+    billNo: p.billNo ?? null,
+    payerName: p.payerName ?? null,
+    batchId: p.batchId ?? null,
+    sourceKey: p.sourceKey,
+    journalId,
+    at,
+    operatorId,
+  };
 }
 
 /** One resolved payment for bulk posting: account and conversion already decided by validation. */

@@ -4,6 +4,7 @@ import type { Storage } from '../../db/storage/port';
 import type { App } from '../../src-main/app-context';
 import { allocatePaymentIn, type AllocateInput } from '../../src-main/ledger/allocation';
 import { postJournalIn } from '../../src-main/ledger/journal';
+import { recordPayment, type RecordPaymentInput } from '../../src-main/ledger/record-payment';
 import { insertSuspendedIn, suspenseMoveIn } from '../../src-main/ledger/suspense-move';
 import { changeReason } from '../../src-main/services/suspense/annotate';
 import { suspenseDetail } from '../../src-main/services/suspense/detail';
@@ -230,6 +231,68 @@ describe.runIf(STORAGES[1]!.available)(
       (await searchSuspense(s, parse({ limit: 5000, sortBy: 'paymentId' }), now)).rows.map(
         (r) => r.paymentId,
       );
+
+    it('records payments alike (allocated by policy, into another currency) and refuses alike', async () => {
+      const operator = app.ctx.operator.id;
+      const pick = (q: string): string | undefined =>
+        app.ctx.ledger.sqlite.prepare(q).pluck().get() as string | undefined;
+      const usd = pick(`SELECT a.account_no FROM accounts a WHERE a.currency = 'USD' AND a.status = 'active'
+        AND a.is_suspense = 0 AND EXISTS (SELECT 1 FROM bill_items i WHERE i.account_id = a.id AND i.status = 'open')
+        ORDER BY a.id LIMIT 1`)!;
+      const eur =
+        pick(`SELECT account_no FROM accounts WHERE currency = 'EUR' AND status = 'active' AND is_suspense = 0
+        ORDER BY id LIMIT 1`)!;
+      const record = (s: Storage, input: Partial<RecordPaymentInput>) =>
+        recordPayment(
+          s,
+          {
+            accountNo: usd,
+            amount: '2.50',
+            payType: 10011,
+            channelId: 0,
+            allocate: 'auto',
+            effectiveDate: '2026-11-30',
+            ...input,
+          },
+          now,
+          operator,
+        );
+      const { answers, rows } = await alike(async (s) => [
+        await record(s, { sourceKey: 'both-rec-1' }),
+        await record(s, {
+          sourceKey: 'both-rec-2',
+          allocate: 'none',
+          billNo: 'B-HINT',
+          payerName: 'Payer Two',
+        }),
+        await record(s, { accountNo: eur, currency: 'USD', amount: '10.00', sourceKey: 'both-rec-3' }),
+        // The same key again answers the first posting, posting nothing.
+        await record(s, { sourceKey: 'both-rec-1', amount: '99.00' }),
+      ]);
+      expect(answers[0]).toMatchObject({
+        duplicate: false,
+        allocation: { allocatedMinor: expect.any(Number) },
+      });
+      expect(answers[answers.length - 1]).toMatchObject({ duplicate: true, allocation: null });
+      expect(rows.journals).toHaveLength(3);
+      expect(rows.lines.filter((l) => (l as { gl: string }).gl === 'FX')).toHaveLength(2);
+      const refusals = [
+        (s: Storage) => record(s, { accountNo: 'NO-SUCH-ACCOUNT' }),
+        (s: Storage) => record(s, { payType: 10003 }),
+        (s: Storage) => record(s, { amount: '1.001' }),
+        (s: Storage) => record(s, { amount: '0.00' }),
+        (s: Storage) => record(s, { currency: 'EUR' }),
+        (s: Storage) => record(s, { amount: String(2n ** 53n) }),
+      ];
+      const after = await marks(app.ctx.storage);
+      for (const [i, refuse] of refusals.entries()) {
+        const mine = await failure(refuse(app.ctx.storage));
+        expect(mine, `refusal ${i}`).toHaveProperty('code');
+        expect(await failure(refuse(pg)), `refusal ${i}`).toEqual(mine);
+      }
+      expect(await marks(app.ctx.storage)).toEqual(after);
+      expect(await marks(pg)).toEqual(after);
+    });
 
     it('removes and changes reasons alike: the same journals, reversals, payments, queue, tally, audit and balances', async () => {
       const operator = app.ctx.operator.id;
@@ -717,6 +780,40 @@ describe.runIf(STORAGES[1]!.available)(
       expect(await refusedMove).toMatchObject({ code: 'conflict', rule: 'amount-ceiling' });
       expect(await marks(s)).toEqual(before);
       await ledgerHolds(s);
+    });
+
+    // Last in the file: a raced post on PostgreSQL uses up sequence values, so ids after it differ by design.
+    it('posts a payment recorded by six clerks at once (a retried request) once on each database', async () => {
+      const operator = app.ctx.operator.id;
+      const accountNo = app.ctx.ledger.sqlite
+        .prepare(
+          `SELECT account_no FROM accounts WHERE currency = 'USD' AND status = 'active' AND is_suspense = 0 ORDER BY id LIMIT 1`,
+        )
+        .pluck()
+        .get() as string;
+      const input: RecordPaymentInput = {
+        accountNo,
+        amount: '3.00',
+        payType: 10011,
+        channelId: 0,
+        allocate: 'auto',
+        effectiveDate: '2026-11-30',
+        sourceKey: 'both-rec-raced',
+      };
+      // Six clerks send the same payment at once (a retried request): it posts once, the others are told so.
+      for (const [, s] of storages) {
+        const results = await Promise.all(
+          Array.from({ length: 6 }, () => recordPayment(s, input, now, operator)),
+        );
+        expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+        expect(new Set(results.map((r) => r.paymentId)).size).toBe(1);
+        const posted = await s.transaction(
+          (tx) => tx.all(sql`SELECT id FROM journals WHERE idem_key = ${'payment:both-rec-raced'}`),
+          { readOnly: true },
+        );
+        expect(posted).toHaveLength(1);
+        await ledgerHolds(s);
+      }
     });
   },
 );
