@@ -94,7 +94,7 @@ export function createAdminHandlers(ctx: ServiceContext): Pick<Handlers, keyof t
     'admin:save-currency': (i) => saveCurrency(ctx.storage, i, now(), who()),
     'admin:rates': (i) => listRates(ctx.storage, i),
     'admin:save-rate': (i) => saveRate(ctx.storage, i, now(), who()),
-    'admin:history': (i) => changeHistory(db, i),
+    'admin:history': (i) => changeHistory(ctx.storage, i),
     'admin:custom-fields': () => listCustomFields(ctx.storage),
     'admin:save-custom-field': (i) => saveCustomField(ctx.storage, i, now(), who()),
     'admin:delete-custom-field': (i) => deleteCustomField(ctx.storage, i.key, now(), who()),
@@ -103,15 +103,15 @@ export function createAdminHandlers(ctx: ServiceContext): Pick<Handlers, keyof t
     'admin:delete-columns': (i) => deleteColumns(ctx.storage, i, now(), who()),
     'admin:export-config': () => exportConfig(ctx.storage, now()),
     'admin:import-config': (i) => importConfig(db, ctx.storage, i, now(), who()),
-    'operators:list': () => listOperators(db),
+    'operators:list': () => listOperators(ctx.storage),
     'operators:add': async ({ password, ...i }) => {
       if (password !== undefined) checkNewPassword(password, i.login);
       const phc = password === undefined ? null : await hashPassword(password);
-      return addOperator(db, i, now(), who(), phc);
+      return addOperator(ctx.storage, i, now(), who(), phc);
     },
-    'operators:grant': (i) => changeRoles(db, i, true, now(), who()),
-    'operators:revoke': (i) => changeRoles(db, i, false, now(), who()),
-    'operators:update': (i) => updateOperator(db, i, now(), who()),
+    'operators:grant': (i) => changeRoles(ctx.storage, i, true, now(), who()),
+    'operators:revoke': (i) => changeRoles(ctx.storage, i, false, now(), who()),
+    'operators:update': (i) => updateOperator(ctx.storage, i, now(), who()),
     'columns:grid': (i) => gridColumns(ctx.storage, who(), i),
     'columns:save-layout': (i) => saveLayout(ctx.storage, who(), i, now()),
     'columns:reset-layout': (i) => resetLayout(ctx.storage, who(), i, now()),

@@ -175,7 +175,7 @@ export function createAuthHandlers(ctx: ServiceContext): Pick<Handlers, keyof ty
       const target = operatorByLogin(db, input.login);
       if (!target) throw notFound('operator', input.login);
       await setPassword(env(), target, input.password, ctx.operator.id);
-      return operatorRow(db, input.login);
+      return operatorRow(ctx.storage, input.login);
     },
     'operators:unlock': (input) => {
       const target = operatorByLogin(db, input.login);
@@ -192,7 +192,7 @@ export function createAuthHandlers(ctx: ServiceContext): Pick<Handlers, keyof ty
           entityId: target.login,
         });
       })();
-      return operatorRow(db, input.login);
+      return operatorRow(ctx.storage, input.login);
     },
   };
 }

@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import { operatorInsertQuery } from '../../db/repos/operators';
+import { driverGet } from '../../db/storage/sqlite';
 import type { OperatorDto } from '../../src-shared/dto/app';
 import { writeAudit } from '../ledger/audit';
 import type { CommandName } from '../../src-shared/api/contract';
@@ -27,11 +29,10 @@ export function ensureOperator(sqlite: Database.Database, login: string, now: Da
     const count = (sqlite.prepare('SELECT count(*) AS n FROM operators').get() as { n: number }).n;
     const roles = count === 0 ? ALL_ROLES.join(',') : 'clerk';
     const at = now.toISOString();
-    const id = Number(
-      sqlite
-        .prepare('INSERT INTO operators (login, name, roles, active, created_at) VALUES (?, ?, ?, 1, ?)')
-        .run(login, login, roles, at).lastInsertRowid,
-    );
+    const id = driverGet<{ id: number }>(
+      sqlite,
+      operatorInsertQuery({ login, name: login, roles, createdAt: at, passwordHash: null }),
+    )!.id;
     writeAudit(sqlite, {
       at,
       operatorId: id,

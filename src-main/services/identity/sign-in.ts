@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import { operatorInsertQuery } from '../../../db/repos/operators';
+import { driverGet } from '../../../db/storage/sqlite';
 import { ROLES } from '../../../src-shared/api/roles';
 import { writeAudit } from '../../ledger/audit';
 import { conflict, invalidFields, unauthenticated } from '../../ledger/errors';
@@ -164,14 +166,16 @@ export async function createFirstAdmin(
         .run(roles, phc, at, existing.id);
       opId = existing.id;
     } else {
-      opId = Number(
-        env.db
-          .prepare(
-            `INSERT INTO operators (login, name, roles, active, created_at, password_hash, password_changed_at)
-             VALUES (?, ?, ?, 1, ?, ?, ?)`,
-          )
-          .run(input.login, input.name ?? input.login, roles, at, phc, at).lastInsertRowid,
-      );
+      opId = driverGet<{ id: number }>(
+        env.db,
+        operatorInsertQuery({
+          login: input.login,
+          name: input.name ?? input.login,
+          roles,
+          createdAt: at,
+          passwordHash: phc,
+        }),
+      )!.id;
     }
     audit(env, opId, 'auth.first-admin', input.login, { roles: roles.split(',') });
     audit(env, opId, 'auth.sign-in', input.login, { via: 'password', secondFactor: false });
