@@ -17,7 +17,7 @@ import { exportConfig, importConfig } from '../../src-main/services/admin/config
 import { listPoliciesOf, savePolicy } from '../../src-main/services/approvals/policies';
 import { listSettings, setSetting } from '../../src-main/services/admin/settings-admin';
 import type { ConfigFileDto } from '../../src-shared/dto/admin';
-import { STORAGES } from '../helpers/storages';
+import { addOperators, STORAGES } from '../helpers/storages';
 
 // Issue #17: reason codes, settings and the whole-configuration file run through the storage port. The same
 // changes on a fresh SQLite ledger and a fresh PostgreSQL one answer alike, write the same rows and audit rows,
@@ -33,16 +33,6 @@ async function outcome(run: () => Promise<unknown>): Promise<Outcome> {
   } catch (err) {
     return { refused: { message: (err as Error).message, error: (err as { error?: unknown }).error } };
   }
-}
-
-async function addAdmin(storage: Storage): Promise<number> {
-  const row = await storage.transaction((tx) =>
-    tx.get<{ id: number }>(
-      sql`INSERT INTO operators (login, name, roles, created_at)
-          VALUES ('ada', 'Ada', '["admin"]', ${NOW.toISOString()}) RETURNING id`,
-    ),
-  );
-  return row!.id;
 }
 
 /** What a change may write: codes, settings, the reference sections, policies and the audit trail. */
@@ -86,7 +76,10 @@ describe.runIf(STORAGES[1]!.available)(
     beforeAll(async () => {
       for (const row of STORAGES) opened.push(await row.open());
       [lite, pg] = opened.map((o) => o.storage) as [Storage, Storage];
-      const ids = [await addAdmin(lite), await addAdmin(pg)];
+      const ids = [
+        (await addOperators(lite, { ada: ['admin'] })).ada,
+        (await addOperators(pg, { ada: ['admin'] })).ada,
+      ];
       expect(ids[1]).toBe(ids[0]);
       admin = ids[0]!;
     }, 60_000);

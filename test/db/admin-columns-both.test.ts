@@ -15,7 +15,7 @@ import {
 } from '../../src-main/services/admin/columns';
 import type { ColumnConfig } from '../../src-shared/columns';
 import type { ColumnSetDto, CustomFieldDto } from '../../src-shared/dto/admin';
-import { freshPostgres, PG_URL, STORAGES } from '../helpers/storages';
+import { freshPostgres, PG_URL, STORAGES, addOperators } from '../helpers/storages';
 
 // Issue #17: custom fields, column sets and the operators' grid layouts run through the storage port. The same
 // calls on SQLite and PostgreSQL must answer alike, write the same rows and audit rows, refuse alike writing
@@ -58,20 +58,9 @@ async function tables(storage: Storage) {
   );
 }
 
-/** The operators the audit rows and layouts name (both databases keep the foreign keys). */
-async function operators(storage: Storage): Promise<Ops> {
-  return storage.transaction(async (tx) => {
-    const add = async (login: string, roles: string): Promise<number> =>
-      (await tx.get<{ id: number }>(
-        sql`INSERT INTO operators (login, name, roles, created_at)
-            VALUES (${login}, ${login}, ${roles}, ${NOW.toISOString()}) RETURNING id`,
-      ))!.id;
-    return {
-      ada: await add('ada', '["admin"]'),
-      carl: await add('carl', '["clerk"]'),
-      cleo: await add('cleo', '["clerk"]'),
-    };
-  });
+/** The operators the audit rows and layouts name. */
+function operators(storage: Storage): Promise<Ops> {
+  return addOperators(storage, { ada: ['admin'], carl: ['clerk'], cleo: ['clerk'] }, NOW);
 }
 
 /** A batch whose entries hold custom values (region on one entry, pieces on another). */

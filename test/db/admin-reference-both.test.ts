@@ -40,7 +40,7 @@ import {
 import type { AppError } from '../../src-shared/api/result';
 import type { RejectionCodeDto } from '../../src-shared/dto/admin';
 import { tempDir } from '../helpers/ledger';
-import { freshPostgres, STORAGES, type MatrixRow } from '../helpers/storages';
+import { freshPostgres, STORAGES, type MatrixRow, addOperators } from '../helpers/storages';
 
 // Issue #17: the admin's reference data (channels, pay types, payment terms and defaults, mandate revision and
 // rejection codes, currencies, dated rates) runs through the storage port. A fresh ledger lists the same rows on
@@ -452,12 +452,7 @@ describe.each(ROWS)('reference data on $label', (row) => {
   beforeAll(async () => {
     if (!row.available) return;
     ({ storage, dispose } = await row.open());
-    operatorId = (await storage.transaction((tx) =>
-      tx.get<{ id: number }>(
-        sql`INSERT INTO operators (login, name, roles, created_at)
-            VALUES ('ada', 'Ada Admin', 'admin', ${NOW.toISOString()}) RETURNING id`,
-      ),
-    ))!.id;
+    operatorId = (await addOperators(storage, { ada: ['admin'] }, NOW)).ada;
   }, 60_000);
   afterAll(async () => {
     await dispose?.();

@@ -9,26 +9,17 @@ import {
   renameSearch,
   saveSearch,
 } from '../../src-main/services/suspense/saved-searches';
-import { STORAGES } from '../helpers/storages';
+import { addOperators, STORAGES } from '../helpers/storages';
 
 // Issue #17, the storage seam: one suite, both databases. The PostgreSQL row needs PAYDESK_TEST_PG (.ci/run
 // starts a throwaway cluster); locally without it that row is skipped, in CI it is required.
 
 const NOW = new Date('2026-12-04T09:00:00Z');
 
-/** Operators the saved searches and sessions belong to (both databases keep the foreign key). */
+/** Operators the saved searches and sessions belong to. */
 async function operators(storage: Storage, n: number): Promise<number[]> {
-  return storage.transaction(async (tx) => {
-    const ids: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const row = await tx.get<{ id: number }>(
-        sql`INSERT INTO operators (login, name, roles, created_at)
-            VALUES (${`op${i}`}, ${`Operator ${i}`}, ${'["analyst"]'}, ${NOW.toISOString()}) RETURNING id`,
-      );
-      ids.push(row!.id);
-    }
-    return ids;
-  });
+  const logins = Object.fromEntries(Array.from({ length: n }, (_, i) => [`op${i}`, ['analyst']]));
+  return Object.values(await addOperators(storage, logins, NOW));
 }
 
 describe.each(STORAGES)('storage port on $dialect', (row) => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { operatorInsertQuery } from '../../db/repos/operators';
 import pg from 'pg';
 import { openLedger } from '../../db/client';
 import { migratePostgres } from '../../db/storage/postgres-migrate';
@@ -78,3 +79,30 @@ export const STORAGES: MatrixRow[] = [
     open: () => freshPostgres(),
   },
 ];
+
+/**
+ * Operators for audit rows and per-operator rows to name (both databases keep the foreign keys), written with the
+ * repository's own insert; answers their ids by login.
+ */
+export async function addOperators<L extends string>(
+  storage: Storage,
+  roles: Record<L, readonly string[]>,
+  at = new Date('2026-12-01T09:00:00Z'),
+): Promise<Record<L, number>> {
+  return storage.transaction(async (tx) => {
+    const ids = {} as Record<L, number>;
+    for (const login of Object.keys(roles) as L[]) {
+      const row = await tx.get<{ id: number }>(
+        operatorInsertQuery({
+          login,
+          name: login,
+          roles: roles[login].join(','),
+          createdAt: at.toISOString(),
+          passwordHash: null,
+        }),
+      );
+      ids[login] = row!.id;
+    }
+    return ids;
+  });
+}
