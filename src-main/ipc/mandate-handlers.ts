@@ -24,11 +24,11 @@ export function createMandateHandlers(ctx: ServiceContext): Pick<Handlers, keyof
   const db = ctx.ledger.sqlite;
   const who = (): { at: Date; operatorId: number } => ({ at: ctx.clock(), operatorId: ctx.operator.id });
   return {
-    'creditors:list': () => listCreditors(db),
-    'creditors:add': (input) => addCreditor(db, input, who()),
+    'creditors:list': () => listCreditors(ctx.storage),
+    'creditors:add': (input) => addCreditor(ctx.storage, input, who()),
     'creditors:update': (input) => {
       const { code, ...change } = input;
-      return updateCreditor(db, code, change, who());
+      return updateCreditor(ctx.storage, code, change, who());
     },
     'mandates:list': (input) => listMandates(db, input),
     'mandates:show': (input) => showMandate(db, input),

@@ -28,10 +28,10 @@ export function createProcessorHandlers(ctx: ServiceContext): Pick<Handlers, key
   const db = ctx.ledger.sqlite;
   const file = ctx.ledger.file;
   return {
-    'processors:list': () => listProcessors(db),
+    'processors:list': () => listProcessors(ctx.storage),
     // 'processors' tells the window to narrow its frame-src to the new set of hosted-page origins.
-    'processors:save': (input) => saveProcessor(db, file, input, ctx.clock(), ctx.operator.id),
-    'processors:test': (input) => testProcessor(db, file, input.name, ctx.clock),
+    'processors:save': (input) => saveProcessor(ctx.storage, file, input, ctx.clock(), ctx.operator.id),
+    'processors:test': (input) => testProcessor(ctx.storage, file, input.name, ctx.clock),
     // Runs send money: refused at once without a prepared confirmation; the job checks it against its selection.
     'collect:run': async (input) => {
       if (input.confirmationId === undefined) throw confirmationRequired('collect:run', 'sends money out');

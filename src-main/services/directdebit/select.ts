@@ -1,5 +1,6 @@
-import type { CreditorDto } from '../../../src-shared/dto/mandates';
 import type Database from 'better-sqlite3';
+import { activeCreditorsQuery, type ActiveCreditorRow } from '../../../db/repos/creditors';
+import { driverAll } from '../../../db/storage/sqlite';
 import type { DdFileFormat, DdScheme } from '../../../src-shared/dto/directdebit';
 import { PAY_TYPE } from '../../../src-shared/pay-types';
 import { epcTextProblem, EPC_NAME_MAX } from '../../bankfiles/iso20022/epc-text';
@@ -30,7 +31,7 @@ export type DdRunOptions = {
 };
 
 /** A creditor as files need it. */
-export type CreditorRow = Omit<CreditorDto, 'isDefault' | 'active' | 'mandates' | 'createdAt' | 'updatedAt'>;
+export type CreditorRow = ActiveCreditorRow;
 
 /** The file header as written (stored with the file's first item, so it regenerates after the creditor changes). */
 export type FileHeader =
@@ -134,14 +135,7 @@ const SEC_ORDER = ['PPD', 'CCD', 'WEB', 'TEL'] as const;
 
 /** The creditors of a scheme (one by code with --creditor); an unknown code is refused. */
 export function loadCreditors(db: Database.Database, scheme: DdScheme, code?: string): CreditorRow[] {
-  const rows = db
-    .prepare(
-      `SELECT id, code, scheme, name, identifier, currency, iban, bic, routing_no AS routingNo, account_no AS accountNo,
-              destination_routing AS destinationRouting, destination_name AS destinationName, origin_id AS originId,
-              origin_name AS originName, pain_version AS painVersion
-       FROM creditors WHERE scheme = ? AND active = 1 ${code === undefined ? '' : 'AND code = ?'} ORDER BY code`,
-    )
-    .all(...(code === undefined ? [scheme] : [scheme, code])) as CreditorRow[];
+  const rows = driverAll<CreditorRow>(db, activeCreditorsQuery({ dialect: 'sqlite' }, scheme, code));
   if (code !== undefined && rows.length === 0) throw notFound(`${scheme} creditor`, code);
   return rows;
 }

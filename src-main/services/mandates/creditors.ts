@@ -1,10 +1,32 @@
-import type Database from 'better-sqlite3';
+import { appendAudit } from '../../../db/repos/audit';
+import {
+  creditorAmendmentEventsQuery,
+  creditorAmendmentMandatesQuery,
+  creditorByCodeQuery,
+  creditorCodeTakenQuery,
+  creditorInsertQuery,
+  creditorsClearDefaultQuery,
+  creditorsQuery,
+  creditorUpdateQuery,
+  liveMandatesOfCreditorQuery,
+  type CreditorAmendment,
+  type CreditorWrite,
+  type LiveMandateRow,
+} from '../../../db/repos/creditors';
+import { UniqueViolation, type Storage, type Tx } from '../../../db/storage/port';
 import type { FieldIssue } from '../../../src-shared/api/result';
-import type { CreditorDto, CreditorScheme } from '../../../src-shared/dto/mandates';
+import type { CreditorDto, CreditorScheme, PendingAmendmentDto } from '../../../src-shared/dto/mandates';
 import { bicProblem, creditorIdProblem, ibanProblem, routingNumberProblem } from '../../domain/mandate-rules';
-import { writeAudit } from '../../ledger/audit';
-import { conflict, invalidFields } from '../../ledger/errors';
-import { CREDITOR_COLUMNS, creditorByCode, creditorDto, type CreditorRow } from './rows';
+import { conflict, invalidFields, notFound } from '../../ledger/errors';
+import { creditorDto, type CreditorRow } from './rows';
+
+// Creditors behind the storage seam (issue #17): the creditor commands run through the port on SQLite and
+// PostgreSQL alike, each one transaction. Adds and updates are serializable: each reads what it replaces (the
+// scheme's default, the creditor before, its live mandates) and two supervisors saving at once take turns.
+// Mandate keying and direct-debit runs, still on the driver, read creditors with the same repository queries.
+
+const READ = { readOnly: true } as const;
+const WRITE = { serializable: true } as const;
 
 /** The currency each creditor scheme collects in. */
 export const CREDITOR_CURRENCY: Record<CreditorScheme, string> = { sepa: 'EUR', ach: 'USD', bacs: 'GBP' };
@@ -84,18 +106,32 @@ function creditorIssues(c: CreditorRow): FieldIssue[] {
 }
 
 /** Every creditor, by code. */
-export function listCreditors(db: Database.Database): CreditorDto[] {
-  return (
-    db.prepare(`SELECT ${CREDITOR_COLUMNS} FROM creditors c ORDER BY c.code`).all() as CreditorRow[]
-  ).map(creditorDto);
+export function listCreditors(storage: Storage): Promise<CreditorDto[]> {
+  return storage.transaction(
+    async (tx) => (await tx.all<CreditorRow>(creditorsQuery(tx))).map(creditorDto),
+    READ,
+  );
+}
+
+/** The creditor with this code in the caller's transaction, or not_found. */
+async function creditorIn(tx: Tx, code: string): Promise<CreditorRow> {
+  const row = await tx.get<CreditorRow>(creditorByCodeQuery(code));
+  if (!row) throw notFound('creditor', code);
+  return row;
+}
+
+/** The stored fields of a creditor row. */
+function writeOf(c: CreditorRow): CreditorWrite {
+  const { id: _id, mandates: _m, createdAt: _c, updatedAt: _u, ...fields } = c;
+  return fields;
 }
 
 /** Adds a creditor (audited); a default creditor replaces the previous default of its scheme. */
-export function addCreditor(
-  db: Database.Database,
+export async function addCreditor(
+  storage: Storage,
   input: CreditorFields & { code: string; scheme: CreditorScheme; name: string; identifier: string },
   who: Actor,
-): CreditorDto {
+): Promise<CreditorDto> {
   const at = who.at.toISOString();
   const row: CreditorRow = {
     id: 0,
@@ -122,52 +158,32 @@ export function addCreditor(
   if (input.scheme === 'bacs') row.identifier = input.identifier.trim();
   const issues = creditorIssues(row);
   if (issues.length) throw invalidFields(`creditor ${input.code} is not valid`, issues);
-  return db.transaction(() => {
-    if (db.prepare('SELECT 1 FROM creditors WHERE code = ?').get(input.code))
-      throw conflict('creditor-code-taken', `a creditor with code ${input.code} exists already`);
-    if (row.isDefault)
-      db.prepare(
-        'UPDATE creditors SET is_default = 0, updated_at = ? WHERE scheme = ? AND is_default = 1',
-      ).run(at, row.scheme);
-    const id = Number(
-      db
-        .prepare(
-          `INSERT INTO creditors (code, scheme, name, identifier, currency, iban, bic, routing_no, account_no,
-             destination_routing, destination_name, origin_id, origin_name, pain_version, is_default, active, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          row.code,
-          row.scheme,
-          row.name,
-          row.identifier,
-          row.currency,
-          row.iban,
-          row.bic,
-          row.routingNo,
-          row.accountNo,
-          row.destinationRouting,
-          row.destinationName,
-          row.originId,
-          row.originName,
-          row.painVersion,
-          row.isDefault,
-          row.active,
-          at,
-          at,
-        ).lastInsertRowid,
-    );
-    const saved = creditorByCode(db, row.code);
-    writeAudit(db, {
+  const taken = (): Error =>
+    conflict('creditor-code-taken', `a creditor with code ${input.code} exists already`);
+  return storage.transaction(async (tx) => {
+    if (await tx.get(creditorCodeTakenQuery(input.code))) throw taken();
+    if (row.isDefault) await tx.run(creditorsClearDefaultQuery(row.scheme, at));
+    let id: number;
+    try {
+      const inserted = await tx.get<{ id: number }>(creditorInsertQuery(writeOf(row), at));
+      if (!inserted) throw new Error(`creditor ${input.code} was not added`);
+      id = inserted.id;
+    } catch (err) {
+      // A supervisor adding the same code at once committed first: the same refusal as a code added before.
+      if (err instanceof UniqueViolation) throw taken();
+      throw err;
+    }
+    const saved = creditorDto(await creditorIn(tx, row.code));
+    await appendAudit(tx, {
       at,
       operatorId: who.operatorId,
       action: 'creditor.add',
       entity: 'creditor',
       entityId: String(id),
-      after: creditorDto(saved),
+      after: saved,
     });
-    return creditorDto(saved);
-  })();
+    return saved;
+  }, WRITE);
 }
 
 /**
@@ -175,15 +191,15 @@ export function addCreditor(
  * ones as a pending amendment on each of its live mandates (FORMATS.md §1.2 OrgnlCdtrSchmeId), with a
  * mandate event and a version bump each, so the next collection presents them.
  */
-export function updateCreditor(
-  db: Database.Database,
+export async function updateCreditor(
+  storage: Storage,
   code: string,
   change: CreditorFields,
   who: Actor,
-): CreditorDto {
+): Promise<CreditorDto> {
   const at = who.at.toISOString();
-  return db.transaction(() => {
-    const before = creditorByCode(db, code);
+  return storage.transaction(async (tx) => {
+    const before = await creditorIn(tx, code);
     const next: CreditorRow = {
       ...before,
       name: change.name?.trim() ?? before.name,
@@ -215,80 +231,63 @@ export function updateCreditor(
     if (issues.length) throw invalidFields(`creditor ${code} is not valid`, issues);
     if (next.currency !== before.currency && before.mandates > 0)
       throw conflict('creditor-currency', `creditor ${code} has mandates: its currency cannot change`);
-    if (next.isDefault && !before.isDefault)
-      db.prepare(
-        'UPDATE creditors SET is_default = 0, updated_at = ? WHERE scheme = ? AND is_default = 1',
-      ).run(at, before.scheme);
-    db.prepare(
-      `UPDATE creditors SET name = ?, identifier = ?, currency = ?, iban = ?, bic = ?, routing_no = ?, account_no = ?,
-         destination_routing = ?, destination_name = ?, origin_id = ?, origin_name = ?, pain_version = ?,
-         is_default = ?, active = ?, updated_at = ? WHERE id = ?`,
-    ).run(
-      next.name,
-      next.identifier,
-      next.currency,
-      next.iban,
-      next.bic,
-      next.routingNo,
-      next.accountNo,
-      next.destinationRouting,
-      next.destinationName,
-      next.originId,
-      next.originName,
-      next.painVersion,
-      next.isDefault,
-      next.active,
-      at,
-      before.id,
-    );
+    if (next.isDefault && !before.isDefault) await tx.run(creditorsClearDefaultQuery(before.scheme, at));
+    await tx.run(creditorUpdateQuery(before.id, writeOf(next), at));
     let amendedMandates = 0;
     if (before.scheme === 'sepa' && (next.identifier !== before.identifier || next.name !== before.name))
-      amendedMandates = recordCreditorAmendment(db, before, next, at, who.operatorId);
-    const saved = creditorByCode(db, code);
-    writeAudit(db, {
+      amendedMandates = await recordCreditorAmendment(tx, before, next, at, who.operatorId);
+    const saved = creditorDto(await creditorIn(tx, code));
+    await appendAudit(tx, {
       at,
       operatorId: who.operatorId,
       action: 'creditor.update',
       entity: 'creditor',
       entityId: String(before.id),
       before: creditorDto(before),
-      after: { ...creditorDto(saved), amendedMandates },
+      after: { ...saved, amendedMandates },
     });
-    return creditorDto(saved);
-  })();
+    return saved;
+  }, WRITE);
 }
 
+/** Mandates amended per statement: one JSON parameter each, kept to a few hundred kilobytes. */
+const AMEND_CHUNK = 2000;
+
 /**
- * Set-based: every live mandate of the creditor keeps the original creditor identifier/name (the first one
- * the bank knew, if an amendment is already pending) in its pending amendment, gets an 'amended' event and a
- * version bump. Returns how many mandates changed.
+ * Every live mandate of the creditor keeps the original creditor identifier/name (the first one the bank knew,
+ * if an amendment is already pending) in its pending amendment, gets an 'amended' event and a version bump.
+ * The new amendments are computed here, not in SQL: SQLite's json_set keeps the keys' order and writes compact
+ * text, PostgreSQL's jsonb would sort and space them, so the same change would store different text. Written in
+ * set-based statements of up to AMEND_CHUNK mandates. Returns how many mandates changed.
  */
-function recordCreditorAmendment(
-  db: Database.Database,
+async function recordCreditorAmendment(
+  tx: Tx,
   before: CreditorRow,
   next: CreditorRow,
   at: string,
   operatorId: number,
-): number {
+): Promise<number> {
   const idChanged = next.identifier !== before.identifier;
   const nameChanged = next.name !== before.name;
-  const pending = `coalesce(pending_amendment_json, '{}')`;
-  let expr = pending;
-  if (idChanged)
-    expr = `json_set(${expr}, '$.originalCreditorId', coalesce(json_extract(${pending}, '$.originalCreditorId'), @oldId))`;
-  if (nameChanged)
-    expr = `json_set(${expr}, '$.originalCreditorName', coalesce(json_extract(${pending}, '$.originalCreditorName'), @oldName))`;
-  const params = { creditorId: before.id, oldId: before.identifier, oldName: before.name, at, operatorId };
-  db.prepare(
-    `INSERT INTO mandate_events (mandate_id, at, kind, before_json, after_json, source, code, operator_id)
-     SELECT id, @at, 'amended', json_object('pendingAmendment', json(${pending})),
-            json_object('pendingAmendment', json(${expr})), 'creditor:' || @creditorId, NULL, @operatorId
-     FROM mandates WHERE creditor_id = @creditorId AND status IN ('pending', 'active')`,
-  ).run(params);
-  return db
-    .prepare(
-      `UPDATE mandates SET pending_amendment_json = ${expr}, version = version + 1, updated_at = @at
-       WHERE creditor_id = @creditorId AND status IN ('pending', 'active')`,
-    )
-    .run(params).changes;
+  const live = await tx.all<LiveMandateRow>(liveMandatesOfCreditorQuery(before.id));
+  const amendments = live.map((m): CreditorAmendment => {
+    const pending = JSON.parse(m.pendingJson ?? '{}') as PendingAmendmentDto;
+    const amended: PendingAmendmentDto = { ...pending };
+    if (idChanged) amended.originalCreditorId = pending.originalCreditorId ?? before.identifier;
+    if (nameChanged) amended.originalCreditorName = pending.originalCreditorName ?? before.name;
+    const pendingJson = JSON.stringify(amended);
+    return {
+      mandateId: m.id,
+      beforeJson: JSON.stringify({ pendingAmendment: pending }),
+      afterJson: JSON.stringify({ pendingAmendment: amended }),
+      pendingJson,
+    };
+  });
+  let changed = 0;
+  for (let i = 0; i < amendments.length; i += AMEND_CHUNK) {
+    const chunk = amendments.slice(i, i + AMEND_CHUNK);
+    await tx.run(creditorAmendmentEventsQuery(tx.dialect, chunk, `creditor:${before.id}`, at, operatorId));
+    changed += (await tx.run(creditorAmendmentMandatesQuery(tx.dialect, chunk, at))).changes;
+  }
+  return changed;
 }

@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import { schemeCreditorCodesQuery } from '../../../db/repos/creditors';
+import { driverAll } from '../../../db/storage/sqlite';
 import type {
   MandateDetailDto,
   MandateDto,
@@ -73,11 +75,7 @@ function resolveCreditor(
       ]);
     return c;
   }
-  const rows = db
-    .prepare(
-      `SELECT code FROM creditors WHERE scheme = ? AND active = 1 ORDER BY is_default DESC, id LIMIT 2`,
-    )
-    .all(want) as { code: string }[];
+  const rows = driverAll<{ code: string }>(db, schemeCreditorCodesQuery(want));
   const first = rows[0];
   if (!first)
     throw invalidFields(`no active ${want.toUpperCase()} creditor`, [

@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import { creditorByCodeQuery, type CreditorRow } from '../../../db/repos/creditors';
+import { driverGet } from '../../../db/storage/sqlite';
 import type {
   CreditorDto,
   MandateDto,
@@ -8,25 +10,16 @@ import type {
 } from '../../../src-shared/dto/mandates';
 import { notFound } from '../../ledger/errors';
 
-/** A creditors row as selected by CREDITOR_COLUMNS. */
-export type CreditorRow = Omit<CreditorDto, 'isDefault' | 'active'> & { isDefault: number; active: number };
-
-/** The creditor columns under their DTO names. */
-export const CREDITOR_COLUMNS = `c.id, c.code, c.scheme, c.name, c.identifier, c.currency, c.iban, c.bic,
-  c.routing_no AS routingNo, c.account_no AS accountNo, c.destination_routing AS destinationRouting,
-  c.destination_name AS destinationName, c.origin_id AS originId, c.origin_name AS originName,
-  c.pain_version AS painVersion, c.is_default AS isDefault, c.active, c.created_at AS createdAt,
-  c.updated_at AS updatedAt, (SELECT count(*) FROM mandates m WHERE m.creditor_id = c.id) AS mandates`;
+export type { CreditorRow };
 
 /** A creditors row as a DTO. */
 export function creditorDto(r: CreditorRow): CreditorDto {
   return { ...r, isDefault: r.isDefault === 1, active: r.active === 1 };
 }
 
-/** The creditor with this code, or not_found. */
+/** The creditor with this code, or not_found (mandate keying still reads it on the driver). */
 export function creditorByCode(db: Database.Database, code: string): CreditorRow {
-  const row = db.prepare(`SELECT ${CREDITOR_COLUMNS} FROM creditors c WHERE c.code = ?`).get(code) as
-    CreditorRow | undefined;
+  const row = driverGet<CreditorRow>(db, creditorByCodeQuery(code));
   if (!row) throw notFound('creditor', code);
   return row;
 }

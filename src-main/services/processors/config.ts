@@ -1,4 +1,21 @@
 import type Database from 'better-sqlite3';
+import type { SQL } from 'drizzle-orm';
+import {
+  defaultProcessorQuery,
+  knownCurrenciesQuery,
+  processorByIdQuery,
+  processorByNameQuery,
+  processorCountQuery,
+  processorHealthQuery,
+  processorsClearDefaultQuery,
+  processorInsertQuery,
+  processorsQuery,
+  processorUpdateQuery,
+  processorUrlsQuery,
+  type ProcessorRow,
+} from '../../../db/repos/processors';
+import type { Storage, Tx } from '../../../db/storage/port';
+import { driverAll, driverGet, driverRun } from '../../../db/storage/sqlite';
 import type { MerchantDto, ProcessorDto, ProcessorTestDto } from '../../../src-shared/dto/processors';
 import type { PaymentProcessor } from '../../processors/port';
 import {
@@ -9,33 +26,19 @@ import {
   secretKey,
 } from '../../processors/secrets';
 import { simulatorProcessor } from '../../processors/simulator-adapter';
-import { writeAudit } from '../../ledger/audit';
 import { conflict, invalidFields, notFound } from '../../ledger/errors';
+import { auditChangeIn } from '../admin/changes';
 
-/** A processor row as stored. */
-export type ProcessorRow = {
-  id: number;
-  name: string;
-  kind: 'simulator';
-  url: string;
-  merchantsJson: string;
-  onlineTimeoutMs: number;
-  batchTimeoutMs: number;
-  connectRetries: number;
-  heartbeatSec: number;
-  channelId: number;
-  secretEnc: string | null;
-  secretHint: string | null;
-  isDefault: number;
-  health: ProcessorDto['health'];
-  lastHeartbeatAt: string | null;
-  lastLatencyMs: number | null;
-};
+// Processor settings behind the storage seam (issue #17): the admin commands (list, save, test) run through the
+// port on SQLite and PostgreSQL alike. Collection runs, confirmations, the CLI and the window's frame-src still
+// read processors synchronously on the driver, with the same repository queries (db/repos/processors.ts).
 
-const SELECT = `SELECT id, name, kind, url, merchants_json AS merchantsJson, online_timeout_ms AS onlineTimeoutMs,
-  batch_timeout_ms AS batchTimeoutMs, connect_retries AS connectRetries, heartbeat_sec AS heartbeatSec,
-  channel_id AS channelId, secret_enc AS secretEnc, secret_hint AS secretHint, is_default AS isDefault, health,
-  last_heartbeat_at AS lastHeartbeatAt, last_latency_ms AS lastLatencyMs FROM processors`;
+export type { ProcessorRow };
+
+const READ = { readOnly: true } as const;
+// A save reads the row it replaces (its audit "before", its sealed secret) and the count that makes the first
+// processor the default: two admins saving at once take turns rather than both becoming the default.
+const WRITE = { serializable: true } as const;
 
 /** The DTO of a processor row (no secret). */
 export function processorDto(r: ProcessorRow): ProcessorDto {
@@ -60,19 +63,21 @@ export function processorDto(r: ProcessorRow): ProcessorDto {
 
 /** The URL of every configured processor (their hosted card pages are the only pages the window may frame). */
 export function processorUrls(db: Database.Database): string[] {
-  return db.prepare('SELECT url FROM processors ORDER BY id').pluck().all() as string[];
+  return driverAll<{ url: string }>(db, processorUrlsQuery()).map((r) => r.url);
+}
+
+/** Every configured processor, default first, in the caller's transaction. */
+export async function listProcessorsIn(tx: Tx): Promise<ProcessorDto[]> {
+  return (await tx.all<ProcessorRow>(processorsQuery(tx))).map(processorDto);
 }
 
 /** Every configured processor, default first. */
-export function listProcessors(db: Database.Database): ProcessorDto[] {
-  return (db.prepare(`${SELECT} ORDER BY is_default DESC, name`).all() as ProcessorRow[]).map(processorDto);
+export function listProcessors(storage: Storage): Promise<ProcessorDto[]> {
+  return storage.transaction(listProcessorsIn, READ);
 }
 
-/** The named processor, or the default one (the first added) when no name is given. */
-export function findProcessor(db: Database.Database, name?: string): ProcessorRow {
-  const row = name
-    ? (db.prepare(`${SELECT} WHERE name = ?`).get(name) as ProcessorRow | undefined)
-    : (db.prepare(`${SELECT} ORDER BY is_default DESC, id LIMIT 1`).get() as ProcessorRow | undefined);
+/** The row found for a name (or the default), or the refusal naming what to set up. */
+function foundProcessor(row: ProcessorRow | undefined, name: string | undefined): ProcessorRow {
   if (!row) {
     if (name) throw notFound('processor', name);
     throw conflict('no-processor', 'no payment processor is set up; add one with `processor add`');
@@ -80,9 +85,22 @@ export function findProcessor(db: Database.Database, name?: string): ProcessorRo
   return row;
 }
 
+const findQuery = (name: string | undefined): SQL =>
+  name ? processorByNameQuery(name) : defaultProcessorQuery();
+
+/** The named processor, or the default one (the first added) when no name is given. */
+export function findProcessor(db: Database.Database, name?: string): ProcessorRow {
+  return foundProcessor(driverGet<ProcessorRow>(db, findQuery(name)), name);
+}
+
+/** The named processor, or the default one, in the caller's transaction. */
+export async function findProcessorIn(tx: Tx, name?: string): Promise<ProcessorRow> {
+  return foundProcessor(await tx.get<ProcessorRow>(findQuery(name)), name);
+}
+
 /** The processor row by id. */
 export function processorById(db: Database.Database, id: number): ProcessorRow {
-  const row = db.prepare(`${SELECT} WHERE id = ?`).get(id) as ProcessorRow | undefined;
+  const row = driverGet<ProcessorRow>(db, processorByIdQuery(id));
   if (!row) throw notFound('processor', String(id));
   return row;
 }
@@ -101,17 +119,11 @@ export type SaveProcessorInput = {
   isDefault?: boolean | undefined;
 };
 
-/** Adds or updates a processor; the secret is encrypted before it touches the ledger or the audit log. */
-export function saveProcessor(
-  db: Database.Database,
-  ledgerFile: string,
-  input: SaveProcessorInput,
-  now: Date,
-  operatorId: number,
-): ProcessorDto {
+/** Refuses a URL that is not http(s). */
+function checkUrl(text: string): void {
   let url: URL;
   try {
-    url = new URL(input.url);
+    url = new URL(text);
   } catch {
     throw invalidFields('the processor URL is not valid', [{ path: 'url', message: 'not a URL' }]);
   }
@@ -119,23 +131,44 @@ export function saveProcessor(
     throw invalidFields('the processor URL must be http or https', [
       { path: 'url', message: 'http or https' },
     ]);
-  for (const cur of Object.keys(input.merchants)) {
-    const known = db.prepare('SELECT 1 FROM currencies WHERE code = ?').get(cur);
-    if (!known)
-      throw invalidFields(`currency ${cur} is not set up`, [
-        { path: `merchants.${cur}`, message: 'unknown currency' },
-      ]);
-  }
+}
+
+/** Refuses the first merchant currency (in the order given) that is not set up. */
+async function checkCurrencies(tx: Tx, merchants: Record<string, MerchantDto>): Promise<void> {
+  const codes = Object.keys(merchants);
+  if (codes.length === 0) return;
+  const known = new Set((await tx.all<{ code: string }>(knownCurrenciesQuery(tx, codes))).map((r) => r.code));
+  const unknown = codes.find((c) => !known.has(c));
+  if (unknown !== undefined)
+    throw invalidFields(`currency ${unknown} is not set up`, [
+      { path: `merchants.${unknown}`, message: 'unknown currency' },
+    ]);
+}
+
+/** Adds or updates a processor; the secret is encrypted before it touches the ledger or the audit log. */
+export async function saveProcessor(
+  storage: Storage,
+  ledgerFile: string,
+  input: SaveProcessorInput,
+  now: Date,
+  operatorId: number,
+): Promise<ProcessorDto> {
+  checkUrl(input.url);
+  // A new secret is sealed before the transaction: deriving the key reads (or first writes) the key file and
+  // costs ~0.1 s of scrypt once per process, neither of which belongs inside a transaction.
+  const fresh = input.secret
+    ? { enc: encryptSecret(secretKey(ledgerFile), input.secret), hint: secretHint(input.secret) }
+    : null;
   const at = now.toISOString();
-  const existing = db.prepare(`${SELECT} WHERE name = ?`).get(input.name) as ProcessorRow | undefined;
-  const enc = input.secret
-    ? encryptSecret(secretKey(ledgerFile), input.secret)
-    : resealed(existing?.secretEnc ?? null, ledgerFile);
-  const hint = input.secret ? secretHint(input.secret) : (existing?.secretHint ?? null);
-  return db.transaction(() => {
-    const count = (db.prepare('SELECT count(*) AS n FROM processors').get() as { n: number }).n;
+  return storage.transaction(async (tx) => {
+    await checkCurrencies(tx, input.merchants);
+    const existing = await tx.get<ProcessorRow>(processorByNameQuery(input.name));
+    // A legacy secret is sealed again here, from the row this transaction read (once per processor, ever).
+    const enc = fresh ? fresh.enc : resealed(existing?.secretEnc ?? null, ledgerFile);
+    const hint = fresh ? fresh.hint : (existing?.secretHint ?? null);
+    const count = (await tx.get<{ n: number }>(processorCountQuery()))?.n ?? 0;
     const isDefault = input.isDefault ?? (existing ? existing.isDefault === 1 : count === 0);
-    if (isDefault) db.prepare('UPDATE processors SET is_default = 0').run();
+    if (isDefault) await tx.run(processorsClearDefaultQuery());
     const values = {
       url: input.url,
       merchantsJson: JSON.stringify(input.merchants),
@@ -145,56 +178,20 @@ export function saveProcessor(
       heartbeatSec: input.heartbeatSec ?? existing?.heartbeatSec ?? 120,
       channelId: input.channelId ?? existing?.channelId ?? 0,
     };
-    if (existing) {
-      db.prepare(
-        `UPDATE processors SET url = ?, merchants_json = ?, online_timeout_ms = ?, batch_timeout_ms = ?, connect_retries = ?,
-           heartbeat_sec = ?, channel_id = ?, secret_enc = ?, secret_hint = ?, is_default = ?, updated_at = ? WHERE id = ?`,
-      ).run(
-        values.url,
-        values.merchantsJson,
-        values.onlineTimeoutMs,
-        values.batchTimeoutMs,
-        values.connectRetries,
-        values.heartbeatSec,
-        values.channelId,
-        enc,
-        hint,
-        isDefault ? 1 : 0,
-        at,
-        existing.id,
-      );
-    } else {
-      db.prepare(
-        `INSERT INTO processors (name, kind, url, merchants_json, online_timeout_ms, batch_timeout_ms, connect_retries, heartbeat_sec,
-           channel_id, secret_enc, secret_hint, is_default, created_at, updated_at) VALUES (?, 'simulator', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        input.name,
-        values.url,
-        values.merchantsJson,
-        values.onlineTimeoutMs,
-        values.batchTimeoutMs,
-        values.connectRetries,
-        values.heartbeatSec,
-        values.channelId,
-        enc,
-        hint,
-        isDefault ? 1 : 0,
-        at,
-        at,
-      );
-    }
+    const write = { name: input.name, ...values, secretEnc: enc, secretHint: hint, isDefault, at };
+    await tx.run(existing ? processorUpdateQuery(write) : processorInsertQuery(write));
     // The audit row records that a secret changed, never the secret.
-    writeAudit(db, {
-      at,
-      operatorId,
+    await auditChangeIn(tx, now, operatorId, {
       action: existing ? 'processor.update' : 'processor.add',
       entity: 'processor',
       entityId: input.name,
       before: existing ? { ...processorDto(existing) } : undefined,
       after: { name: input.name, ...values, secretChanged: Boolean(input.secret), isDefault },
     });
-    return processorDto(db.prepare(`${SELECT} WHERE name = ?`).get(input.name) as ProcessorRow);
-  })();
+    const saved = await tx.get<ProcessorRow>(processorByNameQuery(input.name));
+    if (!saved) throw new Error(`processor ${input.name} was not saved`);
+    return processorDto(saved);
+  }, WRITE);
 }
 
 /**
@@ -229,7 +226,7 @@ export function connectProcessor(row: ProcessorRow, ledgerFile: string): Payment
   });
 }
 
-/** Records a processor's health after a heartbeat or a run. */
+/** Records a processor's health after a run (collection runs still write through the driver). */
 export function recordHealth(
   db: Database.Database,
   processorId: number,
@@ -237,44 +234,56 @@ export function recordHealth(
   at: string,
   latencyMs: number | null,
 ): void {
-  db.prepare(
-    `UPDATE processors SET health = ?, last_heartbeat_at = CASE WHEN ? = 'down' THEN last_heartbeat_at ELSE ? END,
-       last_latency_ms = coalesce(?, last_latency_ms) WHERE id = ?`,
-  ).run(health, health, at, latencyMs, processorId);
+  driverRun(db, processorHealthQuery(processorId, health, at, latencyMs));
 }
 
-/** Sends a heartbeat and records the processor's health: up, degraded (slow), or down. */
+/** Records a processor's health in the caller's transaction. */
+export async function recordHealthIn(
+  tx: Tx,
+  processorId: number,
+  health: ProcessorDto['health'],
+  at: string,
+  latencyMs: number | null,
+): Promise<void> {
+  await tx.run(processorHealthQuery(processorId, health, at, latencyMs));
+}
+
+/**
+ * Sends a heartbeat and records the processor's health: up, degraded (slow), or down. The row is read in one
+ * transaction and the health recorded in another: no transaction stays open while the processor is asked (up to
+ * its timeouts and retries), which would hold the desktop's one connection and the write lock meanwhile.
+ */
 export async function testProcessor(
-  db: Database.Database,
+  storage: Storage,
   ledgerFile: string,
   name: string | undefined,
   now: () => Date,
 ): Promise<ProcessorTestDto> {
-  const row = findProcessor(db, name);
+  const row = await storage.transaction((tx) => findProcessorIn(tx, name), READ);
   const port = connectProcessor(row, ledgerFile);
+  let result: ProcessorTestDto;
   try {
     const hb = await port.heartbeat();
     const health = !hb.ok ? 'down' : hb.latencyMs > 2000 ? 'degraded' : 'up';
-    const at = now().toISOString();
-    recordHealth(db, row.id, health, at, hb.latencyMs);
-    return {
+    result = {
       processor: row.name,
       ok: hb.ok,
       health,
       latencyMs: hb.latencyMs,
       message: hb.ok ? `heartbeat answered in ${hb.latencyMs} ms` : 'heartbeat not acknowledged',
-      at,
+      at: now().toISOString(),
     };
   } catch (err) {
-    const at = now().toISOString();
-    recordHealth(db, row.id, 'down', at, null);
-    return {
+    result = {
       processor: row.name,
       ok: false,
       health: 'down',
       latencyMs: null,
       message: err instanceof Error ? err.message : String(err),
-      at,
+      at: now().toISOString(),
     };
   }
+  const { health, at, latencyMs } = result;
+  await storage.transaction((tx) => recordHealthIn(tx, row.id, health, at, latencyMs));
+  return result;
 }
