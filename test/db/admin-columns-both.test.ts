@@ -16,6 +16,7 @@ import {
 import type { ColumnConfig } from '../../src-shared/columns';
 import type { ColumnSetDto, CustomFieldDto } from '../../src-shared/dto/admin';
 import { freshPostgres, PG_URL, STORAGES, addOperators } from '../helpers/storages';
+import { alikeOn } from '../helpers/alike';
 
 // Issue #17: custom fields, column sets and the operators' grid layouts run through the storage port. The same
 // calls on SQLite and PostgreSQL must answer alike, write the same rows and audit rows, refuse alike writing
@@ -25,12 +26,6 @@ const NOW = new Date('2026-12-06T09:00:00Z');
 
 type Db = { dialect: Dialect; storage: Storage; dispose: () => Promise<void>; ops: Ops };
 type Ops = { ada: number; carl: number; cleo: number };
-
-const failure = (p: Promise<unknown>): Promise<unknown> =>
-  p.then(
-    () => 'no refusal',
-    (e: unknown) => (e as { error?: unknown }).error ?? e,
-  );
 
 /** Every row the column commands write or read, in one order on both databases. */
 async function tables(storage: Storage) {
@@ -127,23 +122,7 @@ describe('custom fields and column sets on both databases', () => {
     for (const db of dbs) await db.dispose();
   });
 
-  /** Runs the same calls on every database and expects equal answers; answers the first. */
-  async function same<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-    const answers: T[] = [];
-    for (const db of dbs) answers.push(await fn(db));
-    for (const [i, a] of answers.entries()) expect(a, dbs[i]!.dialect).toEqual(answers[0]);
-    return answers[0]!;
-  }
-
-  /** A refusal on every database: the same error, and not a row written (audit included). */
-  async function refused(fn: (db: Db) => Promise<unknown>): Promise<unknown> {
-    return same(async (db) => {
-      const before = await tables(db.storage);
-      const error = await failure(fn(db));
-      expect(await tables(db.storage), db.dialect).toEqual(before);
-      return error;
-    });
-  }
+  const { same, refused } = alikeOn(dbs, tables);
 
   it("reads a fresh ledger's seeded column sets and custom fields alike", async () => {
     const seeded = await same(async ({ storage }) => ({

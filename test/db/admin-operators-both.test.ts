@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
+import type { AppError } from '../../src-shared/api/result';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage, Tx, TxOptions } from '../../db/storage/port';
-import { AppFailure } from '../../src-main/ledger/errors';
 import {
   addOperator,
   changeHistory,
@@ -11,9 +11,9 @@ import {
   updateOperator,
 } from '../../src-main/services/admin/operators-admin';
 import type { Role } from '../../src-shared/api/roles';
-import type { AppError } from '../../src-shared/api/result';
 import type { OperatorAdminDto } from '../../src-shared/dto/admin';
 import { freshPostgres, STORAGES } from '../helpers/storages';
+import { answer, type Answer } from '../helpers/alike';
 
 // Issue #17: operator administration (profiles, roles, (de)activation) and the change history run through the
 // storage port. The same changes on a fresh SQLite ledger, a fresh PostgreSQL one and one whose default collation is
@@ -23,18 +23,6 @@ import { freshPostgres, STORAGES } from '../helpers/storages';
 // serializable and the database aborts one, whose retry finds itself the last admin.
 
 const NOW = new Date('2026-12-09T09:00:00Z');
-
-type Answer = { value: unknown } | { error: AppError };
-
-/** The service's answer, or the user-facing failure it refused with. */
-async function answer(p: Promise<unknown>): Promise<Answer> {
-  try {
-    return { value: await p };
-  } catch (err) {
-    if (err instanceof AppFailure) return { error: err.error };
-    throw err;
-  }
-}
 
 /** What the operator services may write: the operators and the audit trail. */
 function written(storage: Storage): Promise<{ operators: unknown[]; audit: unknown[] }> {

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import type { AppError } from '../../src-shared/api/result';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger } from '../../db/client';
 import {
@@ -32,15 +33,14 @@ import {
   saveTerm,
   saveTermDefault,
 } from '../../src-main/services/admin/reference-data';
-import { AppFailure } from '../../src-main/ledger/errors';
 import {
   findRejectionCode,
   listRejectionCodes as listRejectionCodesSync,
 } from '../../src-main/services/rejection-codes';
-import type { AppError } from '../../src-shared/api/result';
 import type { RejectionCodeDto } from '../../src-shared/dto/admin';
 import { tempDir } from '../helpers/ledger';
 import { freshPostgres, STORAGES, type MatrixRow, addOperators } from '../helpers/storages';
+import { answer, type Answer } from '../helpers/alike';
 
 // Issue #17: the admin's reference data (channels, pay types, payment terms and defaults, mandate revision and
 // rejection codes, currencies, dated rates) runs through the storage port. A fresh ledger lists the same rows on
@@ -49,18 +49,6 @@ import { freshPostgres, STORAGES, type MatrixRow, addOperators } from '../helper
 // collation is ICU en-US, where a code list left to the database's collation would sort 'a1' before 'B'.
 
 const NOW = new Date('2026-12-07T09:00:00Z');
-
-type Answer = { value: unknown } | { error: AppError };
-
-/** The service's answer, or the user-facing failure it refused with. */
-async function answer(p: Promise<unknown>): Promise<Answer> {
-  try {
-    return { value: await p };
-  } catch (err) {
-    if (err instanceof AppFailure) return { error: err.error };
-    throw err;
-  }
-}
 
 type AuditRow = { action: string; entity: string; entityId: string | null; before: unknown; after: unknown };
 

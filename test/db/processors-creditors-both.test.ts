@@ -20,6 +20,7 @@ import {
 } from '../../src-main/services/processors/config';
 import type { CreditorDto } from '../../src-shared/dto/mandates';
 import type { ProcessorDto } from '../../src-shared/dto/processors';
+import { alikeOn, failure } from '../helpers/alike';
 import { addOperators, STORAGES } from '../helpers/storages';
 import { tempDir } from '../helpers/temp';
 
@@ -38,12 +39,6 @@ const LEDGER_FILE = '/nonexistent/ledger.sqlite';
 type Db = { dialect: Dialect; storage: Storage; dispose: () => Promise<void>; ada: number };
 
 const ROWS = STORAGES.filter((r) => r.available);
-
-const failure = (p: Promise<unknown>): Promise<unknown> =>
-  p.then(
-    () => 'no refusal',
-    (e: unknown) => (e as { error?: unknown }).error ?? e,
-  );
 
 async function addAdmin(storage: Storage): Promise<number> {
   return (await addOperators(storage, { ada: ['admin'] }, NOW)).ada;
@@ -183,23 +178,7 @@ describe('processors and creditors on both databases', () => {
     else process.env.PAYDESK_SECRET_KEY = saved;
   });
 
-  /** Runs the same calls on every database and expects equal answers; answers the first. */
-  async function same<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-    const answers: T[] = [];
-    for (const db of dbs) answers.push(await fn(db));
-    for (const [i, a] of answers.entries()) expect(a, dbs[i]!.dialect).toEqual(answers[0]);
-    return answers[0]!;
-  }
-
-  /** A refusal on every database: the same error, and not a row written (audit included). */
-  async function refused(fn: (db: Db) => Promise<unknown>): Promise<unknown> {
-    return same(async (db) => {
-      const before = await tables(db.storage);
-      const error = await failure(fn(db));
-      expect(await tables(db.storage), db.dialect).toEqual(before);
-      return error;
-    });
-  }
+  const { same, refused } = alikeOn(dbs, tables);
 
   const who = (db: Db, at = NOW): Actor => ({ at, operatorId: db.ada });
 

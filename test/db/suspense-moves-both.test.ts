@@ -20,6 +20,7 @@ import { searchSuspense } from '../../src-main/services/suspense/search';
 import { commandInputs } from '../../src-shared/api/inputs';
 import { ledgerOnBoth, type LedgerOnBoth } from '../helpers/copy-to-postgres';
 import { STORAGES } from '../helpers/storages';
+import { failure } from '../helpers/alike';
 import { dispatchConfirmed } from '../helpers/confirm';
 import type { ReportScenario } from '../helpers/reports-scenario';
 import { value } from '../helpers/suspense';
@@ -33,12 +34,6 @@ import type { BatchDto } from '../../src-shared/dto/batches';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const parse = (input: Record<string, unknown>) => commandInputs['suspense:search'].parse(input);
-
-const failure = (p: Promise<unknown>): Promise<unknown> =>
-  p.then(
-    () => 'no refusal',
-    (e: unknown) => (e as { error?: unknown }).error ?? e,
-  );
 
 /** One allocation in a serializable port transaction of its own, as the Payment Center moves allocate. */
 const allocatePaymentOn = (s: Storage, input: AllocateInput, now: Date, operatorId: number | null) =>
