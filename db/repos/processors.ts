@@ -80,20 +80,19 @@ export function processorsClearDefaultQuery(): SQL {
 }
 
 /** A processor's settings as saved: the secret sealed already, never in clear. */
-export type ProcessorWrite = {
-  name: string;
-  url: string;
-  merchantsJson: string;
-  onlineTimeoutMs: number;
-  batchTimeoutMs: number;
-  connectRetries: number;
-  heartbeatSec: number;
-  channelId: number;
-  secretEnc: string | null;
-  secretHint: string | null;
-  isDefault: boolean;
-  at: string;
-};
+export type ProcessorWrite = Pick<
+  ProcessorRow,
+  | 'name'
+  | 'url'
+  | 'merchantsJson'
+  | 'onlineTimeoutMs'
+  | 'batchTimeoutMs'
+  | 'connectRetries'
+  | 'heartbeatSec'
+  | 'channelId'
+  | 'secretEnc'
+  | 'secretHint'
+> & { isDefault: boolean; at: string };
 
 /**
  * Adds a processor. A separate insert and update rather than one upsert: PostgreSQL's INSERT ... ON CONFLICT

@@ -222,6 +222,18 @@ describe.runIf(STORAGES[1]!.available)(
       return { answers, rows };
     };
 
+    /** Each call is refused on both databases with the same error, and neither writes a row. */
+    const refusesAlike = async (refusals: ((s: Storage) => Promise<unknown>)[]): Promise<void> => {
+      const after = await marks(app.ctx.storage);
+      for (const [i, refuse] of refusals.entries()) {
+        const mine = await failure(refuse(app.ctx.storage));
+        expect(mine, `refusal ${i}`).toHaveProperty('code');
+        expect(await failure(refuse(pg)), `refusal ${i}`).toEqual(mine);
+      }
+      expect(await marks(app.ctx.storage)).toEqual(after);
+      expect(await marks(pg)).toEqual(after);
+    };
+
     const active = async (s: Storage): Promise<number[]> =>
       (await searchSuspense(s, parse({ limit: 5000, sortBy: 'paymentId' }), now)).rows.map(
         (r) => r.paymentId,
@@ -279,14 +291,7 @@ describe.runIf(STORAGES[1]!.available)(
         (s: Storage) => record(s, { currency: 'EUR' }),
         (s: Storage) => record(s, { amount: String(2n ** 53n) }),
       ];
-      const after = await marks(app.ctx.storage);
-      for (const [i, refuse] of refusals.entries()) {
-        const mine = await failure(refuse(app.ctx.storage));
-        expect(mine, `refusal ${i}`).toHaveProperty('code');
-        expect(await failure(refuse(pg)), `refusal ${i}`).toEqual(mine);
-      }
-      expect(await marks(app.ctx.storage)).toEqual(after);
-      expect(await marks(pg)).toEqual(after);
+      await refusesAlike(refusals);
     });
 
     it('removes and changes reasons alike: the same journals, reversals, payments, queue, tally, audit and balances', async () => {
@@ -478,14 +483,7 @@ describe.runIf(STORAGES[1]!.available)(
             operator,
           ),
       ];
-      const after = await marks(app.ctx.storage);
-      for (const [i, refuse] of refusals.entries()) {
-        const mine = await failure(refuse(app.ctx.storage));
-        expect(mine, `refusal ${i}`).toHaveProperty('code');
-        expect(await failure(refuse(pg)), `refusal ${i}`).toEqual(mine);
-      }
-      expect(await marks(app.ctx.storage)).toEqual(after);
-      expect(await marks(pg)).toEqual(after);
+      await refusesAlike(refusals);
       // Four clerks allocate the same payment at once: it is allocated once, never past its amount.
       for (const [, s] of storages) {
         const results = await Promise.allSettled(
