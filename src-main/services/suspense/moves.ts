@@ -342,6 +342,22 @@ async function postTargets(
 }
 
 /**
+ * What applying and distributing start from: the reversal reason (G/L 113) checked, the suspended payment that may
+ * still be distributed, and its currency's exponent.
+ */
+async function distributableIn(
+  tx: Tx,
+  input: { paymentId: number; reasonCode?: number | undefined },
+  what: string,
+): Promise<{ s: CasePayment; reasonCode: number; exponent: number }> {
+  const reasonCode = input.reasonCode ?? REVERSAL_REASON_DISTRIBUTED;
+  await reversalReasonIn(tx, reasonCode, GL_RECYCLE, what);
+  const s = await casePaymentIn(tx, input.paymentId);
+  requireDistributable(s);
+  return { s, reasonCode, exponent: await exponentOfIn(tx, s.currency) };
+}
+
+/**
  * Applies a suspended payment to the right account or bill (re-validated now). On success the whole amount
  * posts there and the suspended payment is reversed out of suspense; on any failure nothing changes.
  */
@@ -358,11 +374,7 @@ export function applySuspended(
 ): Promise<SuspenseMoveDto> {
   return storage.transaction(
     async (tx): Promise<SuspenseMoveDto> => {
-      const reasonCode = input.reasonCode ?? REVERSAL_REASON_DISTRIBUTED;
-      await reversalReasonIn(tx, reasonCode, GL_RECYCLE, 'applying a suspended payment');
-      const s = await casePaymentIn(tx, input.paymentId);
-      requireDistributable(s);
-      const exponent = await exponentOfIn(tx, s.currency);
+      const { s, reasonCode, exponent } = await distributableIn(tx, input, 'applying a suspended payment');
       const target = await resolveTarget(
         tx,
         s,
@@ -390,15 +402,11 @@ export function distributeSuspended(
 ): Promise<SuspenseMoveDto> {
   return storage.transaction(
     async (tx): Promise<SuspenseMoveDto> => {
-      const reasonCode = input.reasonCode ?? REVERSAL_REASON_DISTRIBUTED;
-      await reversalReasonIn(tx, reasonCode, GL_RECYCLE, 'a distribution');
-      const s = await casePaymentIn(tx, input.paymentId);
-      requireDistributable(s);
+      const { s, reasonCode, exponent } = await distributableIn(tx, input, 'a distribution');
       if (input.targets.length === 0)
         throw invalidFields('a distribution list needs at least one entry', [
           { path: 'targets', message: 'add at least one account or bill' },
         ]);
-      const exponent = await exponentOfIn(tx, s.currency);
       const problems: string[] = [];
       const resolved: ResolvedTarget[] = [];
       for (const [i, t] of input.targets.entries()) {
