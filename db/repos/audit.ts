@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import type { AuditEntryDto } from '../../src-shared/dto/admin';
 import type { Tx } from '../storage/port';
 
 /** One audit row's content. */
@@ -40,18 +41,10 @@ export type AuditFilter = {
   operatorLogin?: string | undefined;
 };
 
-/** An audit row with the acting operator's login; before and after as stored (JSON text). */
-export type AuditHistoryRecord = {
-  id: number;
-  at: string;
-  operatorId: number | null;
-  operatorLogin: string | null;
-  action: string;
-  entity: string;
-  entityId: string | null;
+/** An audit row as the history shows it, before and after still as stored (JSON text). */
+export type AuditHistoryRecord = Omit<AuditEntryDto, 'before' | 'after'> & {
   before: string | null;
   after: string | null;
-  reasonCode: number | null;
 };
 
 function historyWhere(f: AuditFilter): SQL {
