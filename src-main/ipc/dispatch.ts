@@ -46,14 +46,14 @@ export function toAppError(err: unknown, log: Logger, command: string): AppError
 }
 
 /** Decides whether the current operator may run a command; throws a forbidden AppFailure (and audits it) if not. */
-export type Authorize = (command: CommandName) => void;
+export type Authorize = (command: CommandName) => void | Promise<void>;
 
 /**
  * Runs after the input is parsed and before the handler (issue #12 approvals): throws (e.g.
  * approval_required, after storing the operation) when the call may not run now; the raw input is what an
  * approval stores and executes later.
  */
-export type Guard = (command: CommandName, parsed: unknown, raw: unknown) => void;
+export type Guard = (command: CommandName, parsed: unknown, raw: unknown) => void | Promise<void>;
 
 /** Tells open screens what a successful command changed (the app emits it as `ledger:changed`). */
 export type Changed = (what: string) => void;
@@ -115,7 +115,10 @@ export function createDispatch(
       };
     }
     try {
-      authorize(command);
+      // Awaited only when the gate reads through the storage port: a synchronous gate keeps the command's run in
+      // one turn of the event loop (what the writer's turn below relies on).
+      const gate = authorize(command);
+      if (gate instanceof Promise) await gate;
     } catch (err) {
       return { ok: false, error: toAppError(err, log, command) };
     }
@@ -142,7 +145,8 @@ export function createDispatch(
     if (turn === false) return { ok: false, error: LEDGER_BUSY };
     let endTurn = turn;
     try {
-      guard(command, parsed.data, raw);
+      const guarded = guard(command, parsed.data, raw);
+      if (guarded instanceof Promise) await guarded;
       const handler = handlers[command] as (i: unknown) => unknown;
       const before = writes || def.temporaryTables ? undefined : writer.writtenRows?.();
       const pending = handler(parsed.data);
