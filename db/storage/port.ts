@@ -29,7 +29,8 @@ export type TxOptions = {
   serializable?: boolean;
   /**
    * Only reads: it never waits for a writer (SQLite: a deferred transaction, which in WAL mode reads the last
-   * commit while a job holds the write lock; PostgreSQL: READ ONLY, which refuses a write).
+   * commit while a job holds the write lock; PostgreSQL: REPEATABLE READ READ ONLY, one snapshot for all its reads,
+   * and a write is refused).
    */
   readOnly?: boolean;
 };

@@ -57,6 +57,19 @@ function txOf(client: pg.PoolClient): Tx {
 /** Options of the PostgreSQL adapter. */
 export type PostgresOptions = { max?: number; applicationName?: string };
 
+/**
+ * A read-only transaction reads one snapshot (REPEATABLE READ: a page and its totals, a case and its tree agree;
+ * READ COMMITTED would let each query see another commit); it writes nothing, so it is never aborted for a conflict.
+ */
+function beginStatement(txOpts: TxOptions): string {
+  const isolation = txOpts.serializable
+    ? ' ISOLATION LEVEL SERIALIZABLE'
+    : txOpts.readOnly
+      ? ' ISOLATION LEVEL REPEATABLE READ'
+      : '';
+  return `BEGIN${isolation}${txOpts.readOnly ? ' READ ONLY' : ''}`;
+}
+
 /** The PostgreSQL adapter over a connection pool (postgres://user@host:port/db). */
 export function postgresStorage(url: string, opts: PostgresOptions = {}): Storage {
   const pool = new pg.Pool({
@@ -74,9 +87,7 @@ export function postgresStorage(url: string, opts: PostgresOptions = {}): Storag
         const client = await pool.connect();
         let broken = false;
         try {
-          await client.query(
-            `BEGIN${txOpts.serializable ? ' ISOLATION LEVEL SERIALIZABLE' : ''}${txOpts.readOnly ? ' READ ONLY' : ''}`,
-          );
+          await client.query(beginStatement(txOpts));
           const out = await fn(txOf(client));
           await client.query('COMMIT');
           return out;

@@ -151,6 +151,40 @@ describe.each(STORAGES)('storage port on $dialect', (row) => {
     );
   });
 
+  it.runIf(row.available)(
+    'a read-only transaction reads one snapshot: a commit between its reads is not seen',
+    async () => {
+      // A page and its totals, a case and its tree, an export's records and its ids: each read twice must agree.
+      const count = (tx: Parameters<Parameters<Storage['transaction']>[0]>[0]): Promise<number> =>
+        tx
+          .get<{ n: number }>(
+            sql`SELECT count(*) AS n FROM suspense_saved_searches WHERE operator_id = ${ben}`,
+          )
+          .then((r) => r!.n);
+      let writing: Promise<unknown> = Promise.resolve();
+      const [before, after] = await storage.transaction(
+        async (tx) => {
+          const first = await count(tx);
+          // On PostgreSQL the write commits on another connection meanwhile; SQLite's adapter holds a writer
+          // until no read is open, so there the write waits for this transaction.
+          writing = saveSearch(storage, { name: 'Between reads', filters: {} }, NOW, ben);
+          await Promise.race([writing, new Promise((r) => setTimeout(r, 300))]);
+          return [first, await count(tx)];
+        },
+        { readOnly: true },
+      );
+      await writing;
+      expect(after).toBe(before);
+      const now = await storage.transaction(count, { readOnly: true });
+      expect(now).toBe(before + 1);
+      await deleteSearch(
+        storage,
+        (await listSavedSearches(storage, ben)).find((s) => s.name === 'Between reads')!.id,
+        ben,
+      );
+    },
+  );
+
   it.runIf(row.available)('names a unique violation the same way on both databases', async () => {
     const err = await storage
       .transaction(async (tx) => {
