@@ -153,9 +153,7 @@ export function openApp(opts: AppOptions): App {
     const dispatch = createDispatch(
       handlers,
       ctx.log,
-      (command) => {
-        authorizeCall(ledger.sqlite, currentClient() ?? inProcess, command, clock());
-      },
+      (command) => authorizeCall(ctx.storage, currentClient() ?? inProcess, command, clock()),
       approvalGuard(ctx),
       (what) => emit('ledger:changed', { what }),
       {
@@ -184,7 +182,11 @@ export function openApp(opts: AppOptions): App {
         return client;
       },
       lockAll: (why) => {
-        for (const c of clients) lockClient(ledger.sqlite, c, clock(), why);
+        // Each client is locked at once; the audit rows follow through the port.
+        const at = clock();
+        Promise.all([...clients].map((c) => lockClient(ctx.storage, c, at, why))).catch((err: unknown) =>
+          ctx.log.error('the session locks were not audited', { error: String(err) }),
+        );
         emit('auth:changed', { locked: true });
       },
       subscribe: (listener) => {

@@ -134,8 +134,33 @@ export function createApiHandler(app: App, observer: ApiObserver, opts: ApiSessi
     }
   };
 
+  // A token's first requests at once share one sign-in (one client, one recorded use).
+  const signingIn = new Map<string, Promise<Holder | { failure: Result<never> }>>();
+
+  const tokenHolder = async (key: string, bearer: string): Promise<Holder | { failure: Result<never> }> => {
+    const client = app.openClient('server');
+    try {
+      client.principal = await signInWithToken(app.ctx.storage, bearer, app.ctx.clock(), 'server');
+    } catch (err) {
+      if (err instanceof AppFailure) return { failure: { ok: false, error: err.error } };
+      throw err;
+    }
+    makeRoom(tokenClients, MAX_TOKEN_CLIENTS);
+    const holder: Holder = {
+      client,
+      lastSeenMs: nowMs(),
+      createdAtMs: nowMs(),
+      expiresAtMs: Number.POSITIVE_INFINITY,
+      streams: new Set(),
+    };
+    tokenClients.set(key, holder);
+    return holder;
+  };
+
   /** The caller's client from its bearer: a session, or an API token signed in as the CLI signs one in. */
-  const callerOf = (req: IncomingMessage): { holder: Holder; key?: string } | { failure: Result<never> } => {
+  const callerOf = async (
+    req: IncomingMessage,
+  ): Promise<{ holder: Holder; key?: string } | { failure: Result<never> }> => {
     sweep();
     const bearer = bearerOf(req);
     if (!bearer)
@@ -150,22 +175,14 @@ export function createApiHandler(app: App, observer: ApiObserver, opts: ApiSessi
     }
     let holder = tokenClients.get(key);
     if (!holder) {
-      const client = app.openClient('server');
-      try {
-        client.principal = signInWithToken(app.ctx.ledger.sqlite, bearer, app.ctx.clock(), 'server');
-      } catch (err) {
-        if (err instanceof AppFailure) return { failure: { ok: false, error: err.error } };
-        throw err;
+      let pending = signingIn.get(key);
+      if (!pending) {
+        pending = tokenHolder(key, bearer).finally(() => signingIn.delete(key));
+        signingIn.set(key, pending);
       }
-      makeRoom(tokenClients, MAX_TOKEN_CLIENTS);
-      holder = {
-        client,
-        lastSeenMs: nowMs(),
-        createdAtMs: nowMs(),
-        expiresAtMs: Number.POSITIVE_INFINITY,
-        streams: new Set(),
-      };
-      tokenClients.set(key, holder);
+      const signedIn = await pending;
+      if ('failure' in signedIn) return signedIn;
+      holder = signedIn;
     }
     holder.lastSeenMs = nowMs();
     // The token is presented afresh with each request: a program is never idle-locked like a person.
@@ -229,7 +246,7 @@ export function createApiHandler(app: App, observer: ApiObserver, opts: ApiSessi
   };
 
   const command = async (req: IncomingMessage, res: ServerResponse, name: string): Promise<void> => {
-    const caller = callerOf(req);
+    const caller = await callerOf(req);
     if ('failure' in caller) {
       req.resume();
       return answer(res, caller.failure);
@@ -287,9 +304,12 @@ export function createApiHandler(app: App, observer: ApiObserver, opts: ApiSessi
         sendJson(res, 405, validationFailure('GET only'));
         return true;
       }
-      const caller = callerOf(req);
-      if ('failure' in caller) answer(res, caller.failure);
-      else streamEvents(app, req, res, caller.holder.client, caller.holder.streams);
+      callerOf(req)
+        .then((caller) => {
+          if ('failure' in caller) answer(res, caller.failure);
+          else streamEvents(app, req, res, caller.holder.client, caller.holder.streams);
+        })
+        .catch(fail);
       return true;
     }
     if (path === '/v1/uploads') {
@@ -302,14 +322,17 @@ export function createApiHandler(app: App, observer: ApiObserver, opts: ApiSessi
         req.resume();
         return true;
       }
-      const caller = callerOf(req);
-      if ('failure' in caller) {
-        req.resume();
-        answer(res, caller.failure);
-      } else {
-        const fileName = url.searchParams.get('name') ?? 'uploaded file';
-        receiveUpload(app.uploads, req, res, fileName, caller.holder.client);
-      }
+      callerOf(req)
+        .then((caller) => {
+          if ('failure' in caller) {
+            req.resume();
+            answer(res, caller.failure);
+          } else {
+            const fileName = url.searchParams.get('name') ?? 'uploaded file';
+            receiveUpload(app.uploads, req, res, fileName, caller.holder.client);
+          }
+        })
+        .catch(fail);
       return true;
     }
     req.resume();

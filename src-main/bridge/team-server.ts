@@ -10,7 +10,8 @@ import { refuse, sendJson, sendText, serveStatic } from './http';
 import { browserShim } from './shim';
 import { activeJobsOf } from '../ipc/handlers';
 import type { Client, Principal } from '../services/identity/client';
-import { operatorById, operatorDto } from '../services/identity/operator-rows';
+import { operatorByIdIn, operatorDto } from '../services/identity/operator-rows';
+import type { OperatorDto } from '../../src-shared/dto/app';
 import { createSessionStore } from './session-store';
 import { PAYDESK_VERSION } from '../version';
 import { createApiHandler, DEFAULT_IDLE_MS } from './team-api';
@@ -163,13 +164,26 @@ export async function startTeamServer(opts: TeamServerOptions): Promise<TeamServ
       }),
     ),
   );
-  const principalOf = (operatorId: number): Principal | null => {
-    const row = operatorById(app.ctx.ledger.sqlite, operatorId);
-    return row ? { operator: operatorDto(row), via: 'password' } : null;
-  };
   const startMs = (opts.nowMs ?? Date.now)();
   const keptPages = await store.alive('browser', startMs, opts.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS);
   const keptApi = await store.alive('api', startMs, opts.sessionIdleMs ?? DEFAULT_IDLE_MS);
+  // The kept sessions' operators, read once before the sessions are restored (restoring is synchronous).
+  const keptOperators = await app.ctx.storage.transaction(
+    async (tx) => {
+      const found = new Map<number, OperatorDto>();
+      for (const id of new Set([...keptPages, ...keptApi].map((k) => k.operatorId))) {
+        const row = await operatorByIdIn(tx, id);
+        if (row) found.set(id, operatorDto(row));
+      }
+      return found;
+    },
+    { readOnly: true },
+  );
+  // A principal of its own for each session: the gate refreshes a principal's operator in place.
+  const principalOf = (operatorId: number): Principal | null => {
+    const operator = keptOperators.get(operatorId);
+    return operator ? { operator, via: 'password' } : null;
+  };
 
   const secure = Boolean(tls) || publicOrigin?.startsWith('https:') === true;
   const pages = createApiMiddleware(app, () => publicOrigin ?? listenOrigin, {

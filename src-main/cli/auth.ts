@@ -3,8 +3,9 @@ import type { AuthStatusDto } from '../../src-shared/dto/auth';
 import type { App } from '../app-context';
 import { AppFailure, unauthenticated } from '../ledger/errors';
 import type { Client } from '../services/identity/client';
-import { isFirstRun, operatorByLogin } from '../services/identity/operator-rows';
-import { writeAudit } from '../ledger/audit';
+import { appendAudit } from '../../db/repos/audit';
+import { isFirstRunIn, operatorByLoginIn } from '../services/identity/operator-rows';
+import { identityAudit } from '../services/identity/sign-in';
 import { signInWithToken } from '../services/identity/tokens';
 import type { CliIo } from './output';
 
@@ -46,11 +47,11 @@ export async function password(io: CliIo, login: string, why: string): Promise<s
 export async function signInCli(app: App, client: Client, io: CliIo, cred: CliCredentials): Promise<void> {
   const token = cred.token ?? process.env.PAYDESK_TOKEN;
   if (token) {
-    client.principal = signInWithToken(app.ctx.ledger.sqlite, token, app.ctx.clock(), 'cli');
+    client.principal = await signInWithToken(app.ctx.storage, token, app.ctx.clock(), 'cli');
     return;
   }
   const login = cred.operator ?? process.env.PAYDESK_OPERATOR ?? cred.defaultLogin;
-  if (isFirstRun(app.ctx.ledger.sqlite))
+  if (await app.ctx.storage.transaction(isFirstRunIn, { readOnly: true }))
     throw unauthenticated(
       'sign_in',
       'this ledger has no operator who can sign in yet: run `paydesk init` first',
@@ -60,14 +61,15 @@ export async function signInCli(app: App, client: Client, io: CliIo, cred: CliCr
     pw = await password(io, login, 'sign-in needed');
   } catch (err) {
     // A login with no password or token (e.g. --operator sue alone) is an impersonation attempt: audited.
-    writeAudit(app.ctx.ledger.sqlite, {
-      at: app.ctx.clock().toISOString(),
-      operatorId: operatorByLogin(app.ctx.ledger.sqlite, login)?.id ?? null,
-      action: 'auth.sign-in-failed',
-      entity: 'operator',
-      entityId: login,
-      after: { door: 'cli', why: 'no password or token given' },
-    });
+    const env = { now: app.ctx.clock(), door: 'cli' as const };
+    await app.ctx.storage.transaction(async (tx) =>
+      appendAudit(
+        tx,
+        identityAudit(env, (await operatorByLoginIn(tx, login))?.id ?? null, 'auth.sign-in-failed', login, {
+          why: 'no password or token given',
+        }),
+      ),
+    );
     throw err;
   }
   let code = cred.otp ?? process.env.PAYDESK_OTP;

@@ -18,7 +18,7 @@ import { openApp, osLogin, type App } from '../app-context';
 import { createFirstAdminCli, signInCli, type CliCredentials } from './auth';
 import { AppFailure } from '../ledger/errors';
 import type { Client } from '../services/identity/client';
-import { isFirstRun } from '../services/identity/operator-rows';
+import { isFirstRunIn } from '../services/identity/operator-rows';
 import { writePrivateFile } from './private-file';
 import { defaultLedgerFile } from '../paths';
 import { stderrLogger } from '../services/context';
@@ -301,7 +301,7 @@ export async function runCli(
       const a = withApp(opts);
       const raw = rawApp!;
       try {
-        if (isFirstRun(raw.ctx.ledger.sqlite)) {
+        if (await raw.ctx.storage.transaction(isFirstRunIn, { readOnly: true })) {
           client ??= raw.openClient('cli');
           await createFirstAdminCli(raw, client, io, credentials(opts));
           signedIn = Promise.resolve();

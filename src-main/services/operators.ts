@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { operatorCountQuery, profileByLoginQuery, type ProfileRow } from '../../db/repos/credentials';
 import { operatorInsertQuery } from '../../db/repos/operators';
 import { driverGet } from '../../db/storage/sqlite';
 import type { OperatorDto } from '../../src-shared/dto/app';
@@ -7,42 +8,47 @@ import type { CommandName } from '../../src-shared/api/contract';
 import { COMMAND_ROLES, mayRun } from '../../src-shared/api/roles';
 import { forbidden } from '../ledger/errors';
 import type { ServiceContext } from './context';
-
-type OperatorRow = { id: number; login: string; name: string; roles: string };
+import { operatorDto } from './identity/operator-rows';
 
 const ALL_ROLES = ['admin', 'supervisor', 'analyst', 'clerk'] as const;
-
-function toDto(row: OperatorRow): OperatorDto {
-  return { id: row.id, login: row.login, name: row.name, roles: row.roles.split(',').filter(Boolean) };
-}
 
 /**
  * The trusted in-process caller (tests, benchmarks): finds the operator for a login, creating it on first use
  * (the first operator of a new ledger gets every role, later ones start as clerks). No front door reaches
- * this: IPC, the CLI and the bridge prove the operator by password or token.
+ * this: IPC, the CLI and the bridge prove the operator by password or token. It stays on the driver, with the
+ * repositories' SQL: the app opens synchronously. Looked for again inside an immediate transaction, so another
+ * process creating the same login a moment before is found rather than refused by the unique index.
  */
 export function ensureOperator(sqlite: Database.Database, login: string, now: Date): OperatorDto {
-  const found = sqlite.prepare('SELECT id, login, name, roles FROM operators WHERE login = ?').get(login) as
-    OperatorRow | undefined;
-  if (found) return toDto(found);
-  return sqlite.transaction(() => {
-    const count = (sqlite.prepare('SELECT count(*) AS n FROM operators').get() as { n: number }).n;
-    const roles = count === 0 ? ALL_ROLES.join(',') : 'clerk';
-    const at = now.toISOString();
-    const id = driverGet<{ id: number }>(
-      sqlite,
-      operatorInsertQuery({ login, name: login, roles, createdAt: at, passwordHash: null }),
-    )!.id;
-    writeAudit(sqlite, {
-      at,
-      operatorId: id,
-      action: 'operator.create',
-      entity: 'operator',
-      entityId: String(id),
-      after: { login, roles },
-    });
-    return toDto({ id, login, name: login, roles });
-  })();
+  const find = (): OperatorDto | undefined => {
+    const row = driverGet<ProfileRow>(sqlite, profileByLoginQuery(login));
+    return row && operatorDto(row);
+  };
+  return (
+    find() ??
+    sqlite
+      .transaction(() => {
+        const found = find();
+        if (found) return found;
+        const { n } = driverGet<{ n: number }>(sqlite, operatorCountQuery())!;
+        const roles = n === 0 ? ALL_ROLES.join(',') : 'clerk';
+        const at = now.toISOString();
+        const id = driverGet<{ id: number }>(
+          sqlite,
+          operatorInsertQuery({ login, name: login, roles, createdAt: at, passwordHash: null }),
+        )!.id;
+        writeAudit(sqlite, {
+          at,
+          operatorId: id,
+          action: 'operator.create',
+          entity: 'operator',
+          entityId: String(id),
+          after: { login, roles },
+        });
+        return operatorDto({ id, login, name: login, roles });
+      })
+      .immediate()
+  );
 }
 
 /**

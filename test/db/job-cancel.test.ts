@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openApp, type App } from '../../src-main/app-context';
 import { inlineJobRunner, type ProgressTap } from '../../src-main/jobs/runner';
 import { createActiveJobs } from '../../src-main/jobs/active-jobs';
+import { activeJobsOf } from '../../src-main/ipc/handlers';
 import { startSimulator, type Simulator } from '../../src-main/processors/simulator';
 import type { AppError, Result } from '../../src-shared/api/result';
 import type { JobFinishedDto, JobProgressDto, LedgerCheckDto } from '../../src-shared/dto/app';
@@ -31,8 +32,11 @@ type TestApp = App & {
 };
 
 /**
- * A ledger whose jobs run inline with a tap on every progress call: when `cancelWhen` says so, the tap asks
- * for the cancel through the jobs:cancel command, exactly as the progress bar's Cancel button does.
+ * A ledger whose jobs run inline with a tap on every progress call: when `cancelWhen` says so, the tap cancels
+ * the job with what the jobs:cancel command runs (the active jobs' cancel, as the operator). An inline job holds
+ * the caller's thread, and the command's gate reads the operator through the storage port (it awaits), so the
+ * command itself could only run once the job is over: the desktop's jobs run in the worker, where the Cancel
+ * button's jobs:cancel goes through dispatch (job-cancel-worker.test.ts).
  */
 function cancellableApp(login = 'lead'): TestApp {
   const { dir, cleanup } = tempDir('paydesk-cancel-');
@@ -41,10 +45,8 @@ function cancellableApp(login = 'lead'): TestApp {
   const tap: ProgressTap = (jobId, phase, done, total) => {
     if (!when?.(phase, done, total)) return;
     when = undefined;
-    // Dispatch runs the handler synchronously up to its first await: the job is cancelled when this returns.
-    void opened.app!.dispatch('jobs:cancel', { jobId }).then((r) => {
-      if (!r.ok) throw new Error(`jobs:cancel refused: ${r.error.message}`);
-    });
+    const { ctx } = opened.app!;
+    activeJobsOf(ctx).cancel(jobId, ctx.operator, ctx.clock());
   };
   const app = openApp({
     file: join(dir, 'ledger.sqlite'),

@@ -204,7 +204,7 @@ describe(
 
       // The token works at another door (as a nightly job would use it), with only its roles.
       const job = s.app.openClient('cli');
-      job.principal = signInWithToken(s.app.ctx.ledger.sqlite, token, new Date(), 'cli');
+      job.principal = await signInWithToken(s.app.ctx.storage, token, new Date(), 'cli');
       expect((await s.app.dispatch('batches:list', {}, job)).ok).toBe(true);
       const admin = await s.app.dispatch('admin:set-setting', { key: 'auth.idleLockMinutes', value: 5 }, job);
       expect(admin.ok ? 'ok' : admin.error.code).toBe('forbidden');
