@@ -5,15 +5,38 @@ import { commandInputs } from '../../../src-shared/api/inputs';
 import type { AppError, Result } from '../../../src-shared/api/result';
 import { hasRole, type Role } from '../../../src-shared/api/roles';
 import type { ApprovalDto, ApprovalStatus, PolicyOperation } from '../../../src-shared/dto/approvals';
+import {
+  approvalByIdQuery,
+  approvalInsertQuery,
+  approvalsQuery,
+  attemptQuery,
+  claimQuery,
+  closeQuery,
+  dueApprovalQuery,
+  expireDueQuery,
+  outcomeQuery,
+  rejectQuery,
+  type ApprovalRecord,
+} from '../../../db/repos/approvals';
+import { appendAudit, type AuditEntry } from '../../../db/repos/audit';
+import type { Tx } from '../../../db/storage/port';
+import { driverGet } from '../../../db/storage/sqlite';
 import { writeAudit } from '../../ledger/audit';
 import { AppFailure, conflict, forbidden, invalidFields, notFound } from '../../ledger/errors';
-import { getSetting } from '../../ledger/settings';
+import { getSetting, getSettingIn } from '../../ledger/settings';
 import { decryptSecret, encryptSecret, secretKey } from '../../processors/secrets';
 import type { ServiceContext } from '../context';
 import { currentDoor, newClient, type Client } from '../identity/client';
-import { operatorById, operatorDto } from '../identity/operator-rows';
-import { secondFactorValid } from '../identity/sign-in';
-import { amountsText, canonicalJson, measureCommand, payloadHash, type Measure } from './measure';
+import { operatorByIdIn } from '../identity/operator-rows';
+import { secondFactorValidIn } from '../identity/sign-in';
+import {
+  amountsText,
+  canonicalJson,
+  measureCommand,
+  measureWithoutLedger,
+  payloadHash,
+  type Measure,
+} from './measure';
 import { requirementFor, type Needed } from './policies';
 
 /**
@@ -26,10 +49,10 @@ import { requirementFor, type Needed } from './policies';
 /** Runs a command as a client through the full dispatch (gate, parse, guard, handler). */
 export type Executor = (client: Client, command: CommandName, input: unknown) => Promise<Result<unknown>>;
 
-const executors = new WeakMap<ServiceContext, Executor>();
+const executors = new WeakMap<ApprovalsCtx, Executor>();
 
 /** Gives the approvals of one app the dispatcher they execute approved commands through. */
-export function bindExecutor(ctx: ServiceContext, executor: Executor): void {
+export function bindExecutor(ctx: ApprovalsCtx, executor: Executor): void {
   executors.set(ctx, executor);
 }
 
@@ -53,54 +76,34 @@ function hasSecret(value: unknown): boolean {
   return Object.entries(value).some(([k, v]) => SECRET_KEY.test(k) || hasSecret(v));
 }
 
-type ApprovalRow = {
-  id: number;
-  operation: PolicyOperation;
-  command: CommandName;
-  inputJson: string;
-  payloadHash: string;
-  amountsJson: string;
-  description: string;
-  requirement: 'second_factor' | 'four_eyes';
-  role: string | null;
-  status: ApprovalStatus;
-  preparedBy: number;
-  preparedByLogin: string;
-  preparedRoles: string;
-  createdAt: string;
-  expiresAt: string;
-  attempts: number;
-  decidedByLogin: string | null;
-  decidedAt: string | null;
-  reason: string | null;
-  outcome: string | null;
+/**
+ * What the approval services need of the app. The ledger's file names its key (a stored input that carries a
+ * password or secret is encrypted with it); `sqlite` is the connection the storage runs on while the ledger is
+ * SQLite: re-measuring a command that reads batches, payments or runs (not behind the port yet) runs on it through
+ * the driver, inside the port's transaction, since both share the connection.
+ */
+export type ApprovalsCtx = Pick<ServiceContext, 'storage' | 'clock' | 'operator'> & {
+  ledger: { file: string; sqlite?: Database.Database };
 };
 
-const SELECT = `SELECT a.id, a.operation, a.command, a.input_json AS inputJson, a.payload_hash AS payloadHash,
-  a.amounts_json AS amountsJson, a.description, a.requirement, a.role, a.status, a.prepared_by AS preparedBy,
-  op.login AS preparedByLogin, a.prepared_roles AS preparedRoles, a.created_at AS createdAt, a.expires_at AS expiresAt,
-  a.attempts, od.login AS decidedByLogin, a.decided_at AS decidedAt, a.reason, a.outcome
-  FROM approvals a JOIN operators op ON op.id = a.prepared_by LEFT JOIN operators od ON od.id = a.decided_by`;
-
-function loadRow(db: Database.Database, id: number): ApprovalRow {
-  const row = db.prepare(`${SELECT} WHERE a.id = ?`).get(id) as ApprovalRow | undefined;
-  if (!row) throw notFound('approval', String(id));
-  return row;
+/** The driver connection a port transaction runs on, when it runs on SQLite and the app gave it. */
+function driverOf(ctx: ApprovalsCtx, tx: Tx): Database.Database | undefined {
+  return tx.dialect === 'sqlite' ? ctx.ledger.sqlite : undefined;
 }
 
 /** The stored input as given (decrypted when it carried a password or secret). */
-function storedInput(ctx: ServiceContext, row: Pick<ApprovalRow, 'inputJson'>): Record<string, unknown> {
+function storedInput(ctx: ApprovalsCtx, row: Pick<ApprovalRecord, 'inputJson'>): Record<string, unknown> {
   const text = row.inputJson.startsWith('enc:')
     ? decryptSecret(secretKey(ctx.ledger.file), row.inputJson.slice(4))
     : row.inputJson;
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-function maxAttempts(db: Database.Database): number {
-  return Number(getSetting(db, 'approvals.maxAttempts'));
+async function maxAttemptsIn(tx: Tx): Promise<number> {
+  return Number(await getSettingIn(tx, 'approvals.maxAttempts'));
 }
 
-function toDto(ctx: ServiceContext, row: ApprovalRow): ApprovalDto {
+function toDto(ctx: ApprovalsCtx, row: ApprovalRecord, maxAttempts: number): ApprovalDto {
   let input: Record<string, unknown> = {};
   try {
     input = redact(storedInput(ctx, row)) as Record<string, unknown>;
@@ -122,12 +125,22 @@ function toDto(ctx: ServiceContext, row: ApprovalRow): ApprovalDto {
     createdAt: row.createdAt,
     expiresAt: row.expiresAt,
     attempts: row.attempts,
-    maxAttempts: maxAttempts(ctx.ledger.sqlite),
+    maxAttempts,
     decidedBy: row.decidedByLogin,
     decidedAt: row.decidedAt,
     reason: row.reason,
     outcome: row.outcome === null ? null : (JSON.parse(row.outcome) as unknown),
   };
+}
+
+async function loadIn(tx: Tx, id: number): Promise<ApprovalRecord> {
+  const row = await tx.get<ApprovalRecord>(approvalByIdQuery(id));
+  if (!row) throw notFound('approval', String(id));
+  return row;
+}
+
+async function dtoIn(tx: Tx, ctx: ApprovalsCtx, id: number): Promise<ApprovalDto> {
+  return toDto(ctx, await loadIn(tx, id), await maxAttemptsIn(tx));
 }
 
 /** "a supervisor", "an admin". */
@@ -143,7 +156,7 @@ export function approvalMessage(a: Pick<ApprovalDto, 'id' | 'description' | 'req
 }
 
 /** The refusal that carries the approval id (CLI exit 9). */
-function approvalRequired(a: ApprovalDto): AppFailure {
+function approvalRequired(a: Pick<ApprovalDto, 'id' | 'description' | 'requirement' | 'role'>): AppFailure {
   const error: AppError = {
     code: 'approval_required',
     message: approvalMessage(a),
@@ -166,9 +179,81 @@ function neededFor(db: Database.Database, m: Measure): { operation: PolicyOperat
   return best;
 }
 
+/** A command stopped by a policy, as measured when it was sent. */
+export type Stopped = {
+  command: CommandName;
+  parsed: Record<string, unknown>;
+  raw: unknown;
+  m: Measure;
+  operation: PolicyOperation;
+  needed: Pick<Needed, 'requirement' | 'role'>;
+};
+
+/** What a stopped command is stored as: the approval's row, and the audit of its preparation once it has an id. */
+export type PreparedApproval = {
+  row: Parameters<typeof approvalInsertQuery>[0];
+  audit: (id: number) => AuditEntry;
+};
+
+/**
+ * The pending approval of a stopped command, prepared by the current operator now and expiring after
+ * `expiryMinutes` (the setting approvals.expiryMinutes).
+ */
+export function preparedApproval(
+  ctx: Pick<ApprovalsCtx, 'operator' | 'ledger'>,
+  s: Stopped,
+  now: Date,
+  expiryMinutes: number,
+): PreparedApproval {
+  const at = now.toISOString();
+  const me = ctx.operator;
+  const expiresAt = new Date(now.getTime() + expiryMinutes * 60_000).toISOString();
+  const text = canonicalJson(s.raw ?? {});
+  // A password or secret in the input is stored encrypted with the ledger's key, never in clear.
+  const stored = hasSecret(s.raw) ? `enc:${encryptSecret(secretKey(ctx.ledger.file), text)}` : text;
+  const hash = payloadHash(s.command, redact(s.parsed), s.m.state);
+  const role = s.needed.requirement === 'four_eyes' ? (s.needed.role ?? 'supervisor') : null;
+  return {
+    row: {
+      operation: s.operation,
+      command: s.command,
+      inputJson: stored,
+      payloadHash: hash,
+      amountsJson: JSON.stringify(s.m.amounts ?? []),
+      description: s.m.description,
+      requirement: s.needed.requirement,
+      role,
+      preparedBy: me.id,
+      preparedRoles: me.roles.join(','),
+      createdAt: at,
+      expiresAt,
+    },
+    audit: (id) => ({
+      at,
+      operatorId: me.id,
+      action: 'approval.prepare',
+      entity: 'approval',
+      entityId: String(id),
+      after: {
+        operation: s.operation,
+        command: s.command,
+        input: redact(s.parsed),
+        amounts: s.m.amounts,
+        requirement: s.needed.requirement,
+        role,
+        hash,
+        expiresAt,
+        preparedBy: me.login,
+      },
+    }),
+  };
+}
+
 /**
  * The guard dispatch calls after parsing and before the handler: a command a policy covers is stored as a
- * pending approval and refused with `approval_required`, unless it is the approved execution itself.
+ * pending approval and refused with `approval_required`, unless it is the approved execution itself. It stays
+ * synchronous on the driver (measuring reads batches, payments and runs, which are not behind the port yet): it
+ * runs in the writer's turn, which an await would hand to queued jobs. It runs the repository's SQL.
  */
 export function approvalGuard(
   ctx: ServiceContext,
@@ -186,228 +271,199 @@ export function approvalGuard(
     if (!m) return;
     const need = neededFor(db, m);
     if (!need) return;
-    throw approvalRequired(prepareApproval(ctx, command, input, raw, m, need.operation, need.needed));
+    const p = preparedApproval(
+      ctx,
+      { command, parsed: input, raw, m, operation: need.operation, needed: need.needed },
+      now,
+      Number(getSetting(db, 'approvals.expiryMinutes')),
+    );
+    const id = db.transaction(() => {
+      const newId = driverGet<{ id: number }>(db, approvalInsertQuery(p.row))!.id;
+      writeAudit(db, p.audit(newId));
+      return newId;
+    })();
+    throw approvalRequired({
+      id,
+      description: p.row.description,
+      requirement: p.row.requirement,
+      role: p.row.role,
+    });
   };
 }
 
-/** Stores a stopped command as a pending approval (audited) and returns it. */
-function prepareApproval(
-  ctx: ServiceContext,
-  command: CommandName,
-  parsed: Record<string, unknown>,
-  raw: unknown,
-  m: Measure,
-  operation: PolicyOperation,
-  needed: Needed,
-): ApprovalDto {
-  const db = ctx.ledger.sqlite;
-  const now = ctx.clock();
-  const at = now.toISOString();
-  const me = ctx.operator;
-  const expiresAt = new Date(
-    now.getTime() + Number(getSetting(db, 'approvals.expiryMinutes')) * 60_000,
-  ).toISOString();
-  const text = canonicalJson(raw ?? {});
-  // A password or secret in the input is stored encrypted with the ledger's key, never in clear.
-  const stored = hasSecret(raw) ? `enc:${encryptSecret(secretKey(ctx.ledger.file), text)}` : text;
-  const hash = payloadHash(command, redact(parsed), m.state);
-  const role = needed.requirement === 'four_eyes' ? (needed.role ?? 'supervisor') : null;
-  const id = db.transaction(() => {
-    const newId = Number(
-      db
-        .prepare(
-          `INSERT INTO approvals (operation, command, input_json, payload_hash, amounts_json, description, requirement, role,
-             status, prepared_by, prepared_roles, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
-        )
-        .run(
-          operation,
-          command,
-          stored,
-          hash,
-          JSON.stringify(m.amounts ?? []),
-          m.description,
-          needed.requirement,
-          role,
-          me.id,
-          me.roles.join(','),
-          at,
-          expiresAt,
-        ).lastInsertRowid,
-    );
-    writeAudit(db, {
-      at,
-      operatorId: me.id,
-      action: 'approval.prepare',
-      entity: 'approval',
-      entityId: String(newId),
-      after: {
-        operation,
-        command,
-        input: redact(parsed),
-        amounts: m.amounts,
-        requirement: needed.requirement,
-        role,
-        hash,
-        expiresAt,
-        preparedBy: me.login,
-      },
-    });
-    return newId;
-  })();
-  return getApproval(ctx, id);
-}
-
 /** One approval. */
-export function getApproval(ctx: ServiceContext, id: number): ApprovalDto {
-  return toDto(ctx, loadRow(ctx.ledger.sqlite, id));
+export function getApproval(ctx: ApprovalsCtx, id: number): Promise<ApprovalDto> {
+  return ctx.storage.transaction((tx) => dtoIn(tx, ctx, id), { readOnly: true });
 }
 
-/** Marks pending approvals past their expiry as expired (audited once each). */
-function expireDue(db: Database.Database, now: Date): void {
-  const at = now.toISOString();
-  const due = db
-    .prepare(
-      `SELECT id, prepared_by AS preparedBy FROM approvals WHERE status = 'pending' AND expires_at < ?`,
-    )
-    .all(at) as {
-    id: number;
-    preparedBy: number;
-  }[];
-  if (due.length === 0) return;
-  db.transaction(() => {
-    for (const d of due) {
-      const r = db
-        .prepare(
-          `UPDATE approvals SET status = 'expired', decided_at = ?, reason = 'expired before approval' WHERE id = ? AND status = 'pending'`,
-        )
-        .run(at, d.id);
-      if (r.changes === 1)
-        writeAudit(db, {
-          at,
-          operatorId: null,
-          action: 'approval.expire',
-          entity: 'approval',
-          entityId: String(d.id),
-        });
-    }
-  })();
+/** Marks pending approvals past their expiry as expired (audited once each, in id order). */
+async function expireDueIn(tx: Tx, at: string): Promise<void> {
+  const expired = await tx.all<{ id: number }>(expireDueQuery(tx, at));
+  for (const id of expired.map((e) => e.id).sort((a, b) => a - b))
+    await appendAudit(tx, {
+      at,
+      operatorId: null,
+      action: 'approval.expire',
+      entity: 'approval',
+      entityId: String(id),
+    });
 }
 
-/** Approvals, newest first: by status, or only those this operator prepared. */
-export function listApprovals(
-  ctx: ServiceContext,
+/**
+ * Approvals, newest first: by status, or only those this operator prepared. Those past their expiry are marked
+ * expired first; a listing with none due only reads (it waits for no writer).
+ */
+export async function listApprovals(
+  ctx: ApprovalsCtx,
   input: { status?: ApprovalStatus | undefined; mine: boolean; limit: number },
-): { rows: ApprovalDto[] } {
-  const db = ctx.ledger.sqlite;
-  expireDue(db, ctx.clock());
-  const where: string[] = [];
-  const args: (string | number)[] = [];
-  if (input.status) {
-    where.push('a.status = ?');
-    args.push(input.status);
-  }
-  if (input.mine) {
-    where.push('a.prepared_by = ?');
-    args.push(ctx.operator.id);
-  }
-  const rows = db
-    .prepare(`${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.id DESC LIMIT ?`)
-    .all(...args, input.limit) as ApprovalRow[];
-  return { rows: rows.map((r) => toDto(ctx, r)) };
+): Promise<{ rows: ApprovalDto[] }> {
+  const at = ctx.clock().toISOString();
+  const query = approvalsQuery({
+    status: input.status,
+    preparedBy: input.mine ? ctx.operator.id : undefined,
+    limit: input.limit,
+  });
+  const read = async (tx: Tx): Promise<ApprovalDto[]> => {
+    const max = await maxAttemptsIn(tx);
+    return (await tx.all<ApprovalRecord>(query)).map((r) => toDto(ctx, r, max));
+  };
+  const rows =
+    (await ctx.storage.transaction(
+      async (tx) => ((await tx.get(dueApprovalQuery(tx, at))) ? null : read(tx)),
+      { readOnly: true },
+    )) ??
+    (await ctx.storage.transaction(
+      async (tx) => {
+        await expireDueIn(tx, at);
+        return read(tx);
+      },
+      { serializable: true },
+    ));
+  return { rows };
 }
 
-/** Refuses a confirm or reject: counts the attempt when asked, may close the approval, audits, throws. */
-function refuse(
-  ctx: ServiceContext,
-  row: ApprovalRow,
+/**
+ * Records a refused confirm or reject in the deciding transaction: counts the attempt when asked, may close the
+ * approval, audits. Answers the failure, which the caller throws once the transaction has committed the record.
+ */
+async function refuseIn(
+  tx: Tx,
+  ctx: ApprovalsCtx,
+  now: Date,
+  row: ApprovalRecord,
   failure: AppFailure,
   opts: { count?: boolean; status?: 'expired' | 'rejected'; action?: string } = {},
-): never {
-  const db = ctx.ledger.sqlite;
-  const at = ctx.clock().toISOString();
+): Promise<AppFailure> {
+  const at = now.toISOString();
   const me = ctx.operator;
-  db.transaction(() => {
-    let attempts = row.attempts;
-    let status = opts.status;
-    let reason = failure.error.message;
-    if (opts.count && row.status === 'pending') {
-      attempts = (
-        db
-          .prepare('UPDATE approvals SET attempts = attempts + 1 WHERE id = ? RETURNING attempts')
-          .get(row.id) as {
-          attempts: number;
-        }
-      ).attempts;
-      if (!status && attempts >= maxAttempts(db)) {
+  let attempts = row.attempts;
+  let status = opts.status;
+  let reason = failure.error.message;
+  if (opts.count && row.status === 'pending') {
+    const counted = await tx.get<{ attempts: number }>(attemptQuery(row.id));
+    if (counted) {
+      attempts = counted.attempts;
+      if (!status && attempts >= (await maxAttemptsIn(tx))) {
         status = 'rejected';
         reason = `too many failed attempts (${attempts}); last: ${failure.error.message}`;
       }
     }
-    if (status)
-      db.prepare(
-        `UPDATE approvals SET status = ?, decided_at = ?, reason = ? WHERE id = ? AND status = 'pending'`,
-      ).run(status, at, reason, row.id);
-    writeAudit(db, {
-      at,
-      operatorId: me.id,
-      action: opts.action ?? 'approval.refuse',
-      entity: 'approval',
-      entityId: String(row.id),
-      after: {
-        why: failure.error.code === 'conflict' ? (failure.error.rule ?? 'conflict') : failure.error.code,
-        message: failure.error.message,
-        operator: me.login,
-        preparedBy: row.preparedByLogin,
-        requirement: row.requirement,
-        role: row.role,
-        attempts,
-        ...(status ? { status } : {}),
-      },
-    });
-  })();
-  throw failure;
+  }
+  if (status) await tx.run(closeQuery(row.id, status, at, reason));
+  await appendAudit(tx, {
+    at,
+    operatorId: me.id,
+    action: opts.action ?? 'approval.refuse',
+    entity: 'approval',
+    entityId: String(row.id),
+    after: {
+      why: failure.error.code === 'conflict' ? (failure.error.rule ?? 'conflict') : failure.error.code,
+      message: failure.error.message,
+      operator: me.login,
+      preparedBy: row.preparedByLogin,
+      requirement: row.requirement,
+      role: row.role,
+      attempts,
+      ...(status ? { status } : {}),
+    },
+  });
+  return failure;
+}
+
+/** A decision's transaction answers the refusal it recorded, or what it claimed. */
+type Decided<T> = { refused: AppFailure } | { claimed: T };
+
+/** The failure a committed refusal is thrown with, or what was claimed. */
+function claimedOr<T>(d: Decided<T>): T {
+  if ('refused' in d) throw d.refused;
+  return d.claimed;
+}
+
+/** Measures a command as the ledger is now: on the driver (inside tx) what reads batches, payments or runs. */
+function measureIn(
+  ctx: ApprovalsCtx,
+  tx: Tx,
+  command: CommandName,
+  input: Record<string, unknown>,
+  now: Date,
+): Measure | null {
+  const plain = measureWithoutLedger(command, input);
+  if (plain !== undefined) return plain;
+  const db = driverOf(ctx, tx);
+  if (!db)
+    throw new Error(
+      `${command} is measured through the SQLite driver until batches, payments and runs move behind the storage port`,
+    );
+  return measureCommand(db, command, input, now);
+}
+
+/** Checks the confirming preparer's second factor in tx (a TOTP step or recovery code accepted is spent there). */
+async function secondFactorIn(
+  ctx: ApprovalsCtx,
+  tx: Tx,
+  now: Date,
+  operatorId: number,
+  code: string,
+): Promise<boolean> {
+  const cred = await operatorByIdIn(tx, operatorId);
+  const env = { now, door: currentDoor(), secretKey: () => secretKey(ctx.ledger.file) };
+  return !!cred && (await secondFactorValidIn(tx, env, cred, code));
 }
 
 /**
- * Confirms an approval and executes it: pending, unexpired, attempts left; four eyes by a different operator
- * holding the role (never the preparer), second factor by the preparer with a valid code; the payload hash
- * must match the command and state now. The conditional update pending -> approved makes it run once; the
- * command runs as the preparer (re-checked by the gate: still active, still holding the role) and ends
- * executed with its outcome, or failed with the reason.
+ * The checks of a confirmation and, when they pass, the claim (pending -> approved), in one serializable
+ * transaction: a refusal is recorded and answered; the claim is a conditional update, so of two confirmations at
+ * once (or a confirmation and a rejection) exactly one moves the approval, on both databases.
  */
-export async function confirmApproval(
-  ctx: ServiceContext,
+async function decideIn(
+  tx: Tx,
+  ctx: ApprovalsCtx,
+  now: Date,
   input: { approvalId: number; code?: string | undefined },
-): Promise<ApprovalDto> {
-  const db = ctx.ledger.sqlite;
-  const now = ctx.clock();
+): Promise<Decided<{ row: ApprovalRecord; raw: Record<string, unknown> }>> {
   const at = now.toISOString();
   const me = ctx.operator;
-  const row = loadRow(db, input.approvalId);
+  const row = await loadIn(tx, input.approvalId);
+  const refuse = async (
+    failure: AppFailure,
+    opts?: Parameters<typeof refuseIn>[5],
+  ): Promise<{ refused: AppFailure }> => ({ refused: await refuseIn(tx, ctx, now, row, failure, opts) });
   if (row.status !== 'pending')
-    refuse(
-      ctx,
-      row,
+    return refuse(
       conflict('approval-not-pending', `approval #${row.id} is ${row.status}, not pending; nothing was run`),
     );
   if (at > row.expiresAt)
-    refuse(
-      ctx,
-      row,
+    return refuse(
       conflict(
         'approval-expired',
         `approval #${row.id} expired at ${row.expiresAt}: run the command again; nothing was run`,
       ),
-      {
-        status: 'expired',
-      },
+      { status: 'expired' },
     );
   if (row.requirement === 'four_eyes') {
     const role = (row.role ?? 'supervisor') as Role;
     if (me.id === row.preparedBy)
-      refuse(
-        ctx,
-        row,
+      return refuse(
         forbidden(
           `an operator never approves their own operation: approval #${row.id} was prepared by ${row.preparedByLogin}; ask another ${role} to run: paydesk approval confirm ${row.id}`,
           role,
@@ -415,109 +471,127 @@ export async function confirmApproval(
         { count: true },
       );
     if (!hasRole(me.roles, role))
-      refuse(ctx, row, forbidden(`approval #${row.id} needs ${aRole(role)}: ${me.login} is not one`, role), {
+      return refuse(forbidden(`approval #${row.id} needs ${aRole(role)}: ${me.login} is not one`, role), {
         count: true,
       });
   } else {
     if (me.id !== row.preparedBy)
-      refuse(
-        ctx,
-        row,
+      return refuse(
         forbidden(
           `approval #${row.id} needs the second factor of ${row.preparedByLogin}, who prepared it; only they confirm it`,
         ),
         { count: true },
       );
     if (!input.code)
-      refuse(
-        ctx,
-        row,
+      return refuse(
         invalidFields(`approval #${row.id} needs your second factor: enter the 6-digit code`, [
           { path: 'code', message: 'required for a second-factor approval' },
         ]),
       );
-    const cred = operatorById(db, me.id);
-    const env = { db, now, door: currentDoor(), secretKey: () => secretKey(ctx.ledger.file) };
-    if (!cred || !secondFactorValid(env, cred, input.code))
-      refuse(ctx, row, forbidden(`the code for approval #${row.id} is wrong or has expired`), {
-        count: true,
-      });
+    if (!(await secondFactorIn(ctx, tx, now, me.id, input.code)))
+      return refuse(forbidden(`the code for approval #${row.id} is wrong or has expired`), { count: true });
   }
+  const command = row.command as CommandName;
   const raw = storedInput(ctx, row);
-  const parsed = commandInputs[row.command].safeParse(raw);
-  const m = parsed.success ? measureCommand(db, row.command, parsed.data, now) : null;
-  const hashNow = m && parsed.success ? payloadHash(row.command, redact(parsed.data), m.state) : null;
-  if (hashNow !== row.payloadHash)
-    refuse(
-      ctx,
-      row,
+  const parsed = commandInputs[command].safeParse(raw);
+  const data = parsed.success ? (parsed.data as Record<string, unknown>) : null;
+  const m = data ? measureIn(ctx, tx, command, data, now) : null;
+  const hashNow = m && data ? payloadHash(command, redact(data), m.state) : null;
+  if (hashNow !== row.payloadHash) {
+    const db = driverOf(ctx, tx);
+    const amounts = m?.amounts?.length && db ? amountsText(db, m.amounts) : '';
+    return refuse(
       conflict(
         'approval-changed',
-        `what approval #${row.id} acts on changed since it was prepared (${row.description}${m ? `; now ${amountsText(db, m.amounts) || m.description}` : ''}): run the command again; nothing was run`,
+        `what approval #${row.id} acts on changed since it was prepared (${row.description}${m ? `; now ${amounts || m.description}` : ''}): run the command again; nothing was run`,
       ),
       { count: true, status: 'rejected' },
     );
-  const locked = db.transaction(() => {
-    const r = db
-      .prepare(
-        `UPDATE approvals SET status = 'approved', decided_by = ?, decided_at = ? WHERE id = ? AND status = 'pending'`,
-      )
-      .run(me.id, at, row.id);
-    if (r.changes !== 1) return false;
-    writeAudit(db, {
-      at,
-      operatorId: me.id,
-      action: 'approval.approve',
-      entity: 'approval',
-      entityId: String(row.id),
-      before: { status: 'pending' },
-      after: {
-        status: 'approved',
-        operation: row.operation,
-        command: row.command,
-        requirement: row.requirement,
-        role: row.role,
-        preparedBy: row.preparedByLogin,
-        approvedBy: me.login,
-        hash: row.payloadHash,
-      },
-    });
-    return true;
-  })();
-  if (!locked)
-    refuse(
-      ctx,
-      { ...row, status: 'approved' },
-      conflict(
-        'approval-not-pending',
-        `approval #${row.id} is already being run or decided; nothing was run twice`,
+  }
+  if (!(await tx.get(claimQuery(row.id, me.id, at))))
+    return {
+      refused: await refuseIn(
+        tx,
+        ctx,
+        now,
+        { ...row, status: 'approved' },
+        conflict(
+          'approval-not-pending',
+          `approval #${row.id} is already being run or decided; nothing was run twice`,
+        ),
       ),
-    );
+    };
+  await appendAudit(tx, {
+    at,
+    operatorId: me.id,
+    action: 'approval.approve',
+    entity: 'approval',
+    entityId: String(row.id),
+    before: { status: 'pending' },
+    after: {
+      status: 'approved',
+      operation: row.operation,
+      command: row.command,
+      requirement: row.requirement,
+      role: row.role,
+      preparedBy: row.preparedByLogin,
+      approvedBy: me.login,
+      hash: row.payloadHash,
+    },
+  });
+  return { claimed: { row, raw } };
+}
+
+/**
+ * Confirms an approval and executes it: pending, unexpired, attempts left; four eyes by a different operator
+ * holding the role (never the preparer), second factor by the preparer with a valid code; the payload hash
+ * must match the command and state now. The claim pending -> approved commits before the command runs, so it
+ * runs once; it runs as the preparer (re-checked by the gate: still active, still holding the role) and ends
+ * executed with its outcome, or failed with the reason.
+ */
+export async function confirmApproval(
+  ctx: ApprovalsCtx,
+  input: { approvalId: number; code?: string | undefined },
+): Promise<ApprovalDto> {
+  const now = ctx.clock();
+  const { row, raw } = claimedOr(
+    await ctx.storage.transaction((tx) => decideIn(tx, ctx, now, input), { serializable: true }),
+  );
   return executeApproved(ctx, row, raw);
 }
 
 /** Runs the approved command once, as the preparer, and records executed or failed. */
 async function executeApproved(
-  ctx: ServiceContext,
-  row: ApprovalRow,
+  ctx: ApprovalsCtx,
+  row: ApprovalRecord,
   raw: Record<string, unknown>,
 ): Promise<ApprovalDto> {
-  const db = ctx.ledger.sqlite;
   const me = ctx.operator;
   const executor = executors.get(ctx);
-  const preparer = operatorById(db, row.preparedBy);
+  const command = row.command as CommandName;
   let result: Result<unknown>;
-  if (!executor || !preparer) {
+  if (!executor) {
     result = {
       ok: false,
-      error: { code: 'conflict', message: 'the preparer no longer exists', rule: 'approval-preparer' },
+      error: {
+        code: 'conflict',
+        message: 'no dispatcher is bound to execute approved commands',
+        rule: 'approval-executor',
+      },
     };
   } else {
+    // The preparer as they are now (the gate re-checks them when the command runs), limited to their roles then.
+    const preparer = {
+      id: row.preparedBy,
+      login: row.preparedByLogin,
+      name: row.preparedByName,
+      roles: row.preparedByRoles.split(',').filter(Boolean),
+    };
     const scope = row.preparedRoles.split(',').filter(Boolean) as Role[];
-    const client = newClient(currentDoor(), { operator: operatorDto(preparer), via: 'in-process', scope });
+    const client = newClient(currentDoor(), { operator: preparer, via: 'in-process', scope });
     try {
-      result = await executing.run({ command: row.command, approvalId: row.id, passed: false }, () =>
-        executor(client, row.command, raw),
+      result = await executing.run({ command, approvalId: row.id, passed: false }, () =>
+        executor(client, command, raw),
       );
     } catch (err) {
       result = {
@@ -527,18 +601,16 @@ async function executeApproved(
     }
   }
   const at = ctx.clock().toISOString();
-  db.transaction(() => {
-    if (result.ok)
-      db.prepare(`UPDATE approvals SET status = 'executed', outcome = ? WHERE id = ?`).run(
-        JSON.stringify(result.value ?? null),
+  const done = await ctx.storage.transaction(async (tx) => {
+    await tx.run(
+      outcomeQuery(
         row.id,
-      );
-    else
-      db.prepare(`UPDATE approvals SET status = 'failed', reason = ? WHERE id = ?`).run(
-        result.error.message,
-        row.id,
-      );
-    writeAudit(db, {
+        result.ok
+          ? { ok: true, outcome: JSON.stringify(result.value ?? null) }
+          : { ok: false, reason: result.error.message },
+      ),
+    );
+    await appendAudit(tx, {
       at,
       operatorId: me.id,
       action: result.ok ? 'approval.execute' : 'approval.fail',
@@ -551,61 +623,73 @@ async function executeApproved(
         ...(result.ok ? {} : { error: result.error.code, message: result.error.message }),
       },
     });
-  })();
+    return dtoIn(tx, ctx, row.id);
+  });
   if (!result.ok)
     throw new AppFailure({
       ...result.error,
       message: `approval #${row.id} was approved but the command failed: ${result.error.message}`,
     });
-  return getApproval(ctx, row.id);
+  return done;
 }
 
 /**
  * Rejects a pending approval with a reason: the preparer withdraws it, or an operator who could approve it
- * (the four-eyes role) or an admin rejects it. Audited; a refusal too.
+ * (the four-eyes role) or an admin rejects it. Audited; a refusal too. Serializable with a conditional update,
+ * as a confirmation is: of a rejection and a confirmation at once, one decides and the other is refused.
  */
-export function rejectApproval(
-  ctx: ServiceContext,
+export async function rejectApproval(
+  ctx: ApprovalsCtx,
   input: { approvalId: number; reason: string },
-): ApprovalDto {
-  const db = ctx.ledger.sqlite;
-  const at = ctx.clock().toISOString();
+): Promise<ApprovalDto> {
+  const now = ctx.clock();
+  const at = now.toISOString();
   const me = ctx.operator;
-  const row = loadRow(db, input.approvalId);
-  if (row.status !== 'pending')
-    refuse(ctx, row, conflict('approval-not-pending', `approval #${row.id} is ${row.status}, not pending`));
-  const isPreparer = me.id === row.preparedBy;
-  const mayDecide =
-    isPreparer ||
-    me.roles.includes('admin') ||
-    (row.requirement === 'four_eyes' && hasRole(me.roles, (row.role ?? 'supervisor') as Role));
-  if (!mayDecide)
-    refuse(
-      ctx,
-      row,
-      forbidden(
-        `${me.login} may not reject approval #${row.id}: it needs a ${row.role ?? 'the preparer'}`,
-        row.role ?? undefined,
-      ),
-    );
-  db.transaction(() => {
-    db.prepare(
-      `UPDATE approvals SET status = 'rejected', decided_by = ?, decided_at = ?, reason = ? WHERE id = ? AND status = 'pending'`,
-    ).run(me.id, at, input.reason, row.id);
-    writeAudit(db, {
-      at,
-      operatorId: me.id,
-      action: isPreparer ? 'approval.withdraw' : 'approval.reject',
-      entity: 'approval',
-      entityId: String(row.id),
-      before: { status: 'pending' },
-      after: {
-        status: 'rejected',
-        reason: input.reason,
-        preparedBy: row.preparedByLogin,
-        decidedBy: me.login,
-      },
-    });
-  })();
-  return getApproval(ctx, row.id);
+  const decided = await ctx.storage.transaction(
+    async (tx): Promise<Decided<ApprovalDto>> => {
+      const row = await loadIn(tx, input.approvalId);
+      const notPending = (r: ApprovalRecord): AppFailure =>
+        conflict('approval-not-pending', `approval #${r.id} is ${r.status}, not pending`);
+      if (row.status !== 'pending') return { refused: await refuseIn(tx, ctx, now, row, notPending(row)) };
+      const isPreparer = me.id === row.preparedBy;
+      const mayDecide =
+        isPreparer ||
+        me.roles.includes('admin') ||
+        (row.requirement === 'four_eyes' && hasRole(me.roles, (row.role ?? 'supervisor') as Role));
+      if (!mayDecide)
+        return {
+          refused: await refuseIn(
+            tx,
+            ctx,
+            now,
+            row,
+            forbidden(
+              `${me.login} may not reject approval #${row.id}: it needs a ${row.role ?? 'the preparer'}`,
+              row.role ?? undefined,
+            ),
+          ),
+        };
+      if (!(await tx.get(rejectQuery(row.id, me.id, at, input.reason)))) {
+        const now2 = await loadIn(tx, row.id);
+        return { refused: await refuseIn(tx, ctx, now, now2, notPending(now2)) };
+      }
+      await appendAudit(tx, {
+        at,
+        operatorId: me.id,
+        action: isPreparer ? 'approval.withdraw' : 'approval.reject',
+        entity: 'approval',
+        entityId: String(row.id),
+        before: { status: 'pending' },
+        after: {
+          status: 'rejected',
+          reason: input.reason,
+          preparedBy: row.preparedByLogin,
+          decidedBy: me.login,
+        },
+      });
+      return { claimed: await dtoIn(tx, ctx, row.id) };
+    },
+    { serializable: true },
+  );
+  return claimedOr(decided);
 }

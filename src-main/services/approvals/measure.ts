@@ -153,7 +153,8 @@ export function measureCommand(
   input: Record<string, unknown>,
   now: Date,
 ): Measure | null {
-  if (!COVERED.has(command)) return null;
+  const plain = measureWithoutLedger(command, input);
+  if (plain !== undefined) return plain;
   switch (command) {
     case 'pay:confirm': {
       const p = db
@@ -278,6 +279,24 @@ export function measureCommand(
         state: preview.hash,
       };
     }
+    case 'admin:import-config':
+      return measureImport(db, input);
+    default:
+      return null;
+  }
+}
+
+/**
+ * The measure of a covered command that reads nothing from the ledger (its input says it all), null when the command
+ * is not covered, or undefined when measuring it reads the ledger (batches, payments, runs, the configuration). A
+ * confirmation re-measures the first kind on either database; the second still needs the SQLite driver.
+ */
+export function measureWithoutLedger(
+  command: CommandName,
+  input: Record<string, unknown>,
+): Measure | null | undefined {
+  if (!COVERED.has(command)) return null;
+  switch (command) {
     case 'processors:save':
       return {
         operations: ['processors:save'],
@@ -300,8 +319,6 @@ export function measureCommand(
         description: `Set ${String(input.key)} to ${JSON.stringify(input.value)}`,
         state: null,
       };
-    case 'admin:import-config':
-      return measureImport(db, input);
     case 'policies:save':
       return {
         operations: ['policies:save'],
@@ -317,6 +334,6 @@ export function measureCommand(
           description: `${command} ${canonicalJson(Object.fromEntries(Object.entries(input).filter(([k]) => !/password/i.test(k))))}`,
           state: null,
         };
-      return null;
+      return undefined;
   }
 }

@@ -294,8 +294,8 @@ function buildReversal(
 }
 
 /** The approval_required refusal of an approval already waiting (a retried undo never prepares a second one). */
-function waitingFor(ctx: ServiceContext, approvalId: number): AppFailure {
-  const a = getApproval(ctx, approvalId);
+async function waitingFor(ctx: ServiceContext, approvalId: number): Promise<AppFailure> {
+  const a = await getApproval(ctx, approvalId);
   return new AppFailure({
     code: 'approval_required',
     message: approvalMessage(a),
@@ -332,7 +332,7 @@ export async function undoBatch(
       reversal: getBatch(db, existing.batchId),
       submit: null,
     };
-  if (existing?.pendingApprovalId != null) throw waitingFor(ctx, existing.pendingApprovalId);
+  if (existing?.pendingApprovalId != null) throw await waitingFor(ctx, existing.pendingApprovalId);
   if (!preview.canUndo) {
     const first = preview.refusals[0]?.reason ?? 'nothing to undo';
     const more = preview.refusals.length - 1;
