@@ -30,12 +30,12 @@ export function createMandateHandlers(ctx: ServiceContext): Pick<Handlers, keyof
       const { code, ...change } = input;
       return updateCreditor(ctx.storage, code, change, who());
     },
-    'mandates:list': (input) => listMandates(db, input),
-    'mandates:show': (input) => showMandate(db, input),
-    'mandates:add': (input) => addMandate(db, input, who()),
-    'mandates:amend': (input) => amendMandate(db, input, who()),
-    'mandates:cancel': (input) => cancelMandate(db, input, who()),
-    'mandates:expire': (input) => expireMandates(db, input.asOf ?? isoDate(ctx.clock()), who()),
+    'mandates:list': (input) => listMandates(ctx.storage, input),
+    'mandates:show': (input) => showMandate(ctx.storage, input),
+    'mandates:add': (input) => addMandate(ctx.storage, input, who()),
+    'mandates:amend': (input) => amendMandate(ctx.storage, input, who()),
+    'mandates:cancel': (input) => cancelMandate(ctx.storage, input, who()),
+    'mandates:expire': (input) => expireMandates(ctx.storage, input.asOf ?? isoDate(ctx.clock()), who()),
     'mandates:import': (input) => {
       const w = who();
       const src = withUpload(ctx.uploads, input);
@@ -49,9 +49,9 @@ export function createMandateHandlers(ctx: ServiceContext): Pick<Handlers, keyof
                 name: src.file ?? '',
               };
       // A preview keeps the upload: the import that follows reads it again.
-      if (input.preview) return importMandateFile(db, file, { preview: true }, w);
+      if (input.preview) return importMandateFile(ctx.storage, file, { preview: true }, w);
       return usingUploads(ctx.uploads, [src.uploaded], () =>
-        importMandateFile(db, file, { preview: false }, w),
+        importMandateFile(ctx.storage, file, { preview: false }, w),
       );
     },
     'mandates:auddis': (input) => {
@@ -68,7 +68,7 @@ export function createMandateHandlers(ctx: ServiceContext): Pick<Handlers, keyof
               chmodSync(path, 0o600);
               return path;
             };
-      return auddisExtract(db, w, write);
+      return auddisExtract(ctx.storage, w, write);
     },
   };
 }

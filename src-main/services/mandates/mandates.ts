@@ -1,6 +1,22 @@
-import type Database from 'better-sqlite3';
+import { appendAudit } from '../../../db/repos/audit';
 import { schemeCreditorCodesQuery } from '../../../db/repos/creditors';
-import { driverAll } from '../../../db/storage/sqlite';
+import {
+  expireCandidatesQuery,
+  mandateAccountQuery,
+  mandateAmendQuery,
+  mandateBillUnitQuery,
+  mandateCancelQuery,
+  mandateExpireQuery,
+  mandateInsertQuery,
+  mandateReferencesWithPrefixQuery,
+  mandateReferenceTakenQuery,
+  mandatesCountQuery,
+  mandatesPageQuery,
+  type ExpireCandidateRow,
+  type MandateAccountRow,
+  type MandateListFilter,
+} from '../../../db/repos/mandates';
+import { UniqueViolation, type Storage, type Tx } from '../../../db/storage/port';
 import type {
   MandateDetailDto,
   MandateDto,
@@ -17,7 +33,6 @@ import {
   type PendingAmendment,
 } from '../../domain/mandate-amendment';
 import { isDormant } from '../../domain/mandate-rules';
-import { writeAudit } from '../../ledger/audit';
 import { conflict, invalidFields, notFound } from '../../ledger/errors';
 import type { Actor } from './creditors';
 import {
@@ -32,15 +47,23 @@ import {
   creditorByCode,
   insertMandateEvent,
   isSepa,
-  MANDATE_COLUMNS,
-  MANDATE_FROM,
   mandateById,
   mandateData,
   mandateDto,
   mandateEvents,
+  mandatesByReference,
   type CreditorRow,
   type MandateRow,
 } from './rows';
+
+// Mandates behind the storage seam (issue #17): keying, listing, reading, amending, cancelling and expiring run
+// through the port on SQLite and PostgreSQL alike, each one transaction. Changes are serializable: each reads
+// the mandate (or the references taken) it then writes, and two clerks at once take turns (PostgreSQL aborts
+// one, the port retries it on the other's commit). A reference stays unique per creditor by its unique index.
+// Collection and direct-debit runs read and write mandates with their own SQL on the driver.
+
+const READ = { readOnly: true } as const;
+const WRITE = { serializable: true } as const;
 
 /** What `mandate add` takes. */
 export type AddMandateInput = MandateDetailsInput & {
@@ -57,14 +80,14 @@ const creditorSchemeOf = (s: MandateScheme): 'sepa' | 'ach' | 'bacs' =>
   s === 'sepa_core' || s === 'sepa_b2b' ? 'sepa' : s;
 
 /** The named creditor, or the default (else only) active creditor of the scheme. */
-function resolveCreditor(
-  db: Database.Database,
+async function resolveCreditor(
+  tx: Tx,
   scheme: MandateScheme,
   code: string | undefined,
-): CreditorRow {
+): Promise<CreditorRow> {
   const want = creditorSchemeOf(scheme);
   if (code) {
-    const c = creditorByCode(db, code);
+    const c = await creditorByCode(tx, code);
     if (c.scheme !== want)
       throw invalidFields(`creditor ${code} collects by ${c.scheme.toUpperCase()}`, [
         { path: 'creditor', message: `a ${scheme} mandate needs a ${want.toUpperCase()} creditor` },
@@ -75,13 +98,28 @@ function resolveCreditor(
       ]);
     return c;
   }
-  const rows = driverAll<{ code: string }>(db, schemeCreditorCodesQuery(want));
+  const rows = await tx.all<{ code: string }>(schemeCreditorCodesQuery(want));
   const first = rows[0];
   if (!first)
     throw invalidFields(`no active ${want.toUpperCase()} creditor`, [
       { path: 'creditor', message: `add a ${want.toUpperCase()} creditor first` },
     ]);
-  return creditorByCode(db, first.code);
+  return creditorByCode(tx, first.code);
+}
+
+/**
+ * The first generated reference of the account that the creditor has not used. generateReference asks its
+ * question synchronously, so the creditor's references of the account's form are read first (one range read).
+ */
+async function freeReference(tx: Tx, creditorId: number, accountNo: string): Promise<string> {
+  const first = generateReference(accountNo, () => false);
+  const stem = first.slice(0, first.lastIndexOf('-') + 1);
+  const taken = new Set(
+    (await tx.all<{ reference: string }>(mandateReferencesWithPrefixQuery(tx, creditorId, stem))).map(
+      (r) => r.reference,
+    ),
+  );
+  return generateReference(accountNo, (r) => taken.has(r));
 }
 
 /**
@@ -89,40 +127,32 @@ function resolveCreditor(
  * unique per creditor; the bank data is checked for the scheme; the account's currency must be the
  * creditor's. BACS instructions start 'pending' until an AUDDIS extract lists them; others are 'active'.
  */
-export function addMandate(db: Database.Database, raw: AddMandateInput, who: Actor): MandateDetailDto {
+export function addMandate(storage: Storage, raw: AddMandateInput, who: Actor): Promise<MandateDetailDto> {
   const input = { ...raw, ...normaliseDetails(raw) };
   const at = who.at.toISOString();
-  return db.transaction(() => {
-    const account = db
-      .prepare(
-        'SELECT id, account_no AS accountNo, name, currency, status FROM accounts WHERE account_no = ?',
-      )
-      .get(input.accountNo) as
-      { id: number; accountNo: string; name: string; currency: string; status: string } | undefined;
+  return storage.transaction(async (tx) => {
+    const account = await tx.get<MandateAccountRow>(mandateAccountQuery(input.accountNo));
     if (!account) throw notFound('account', input.accountNo);
     if (account.status === 'closed')
       throw conflict('account-closed', `account ${input.accountNo} is closed: no new mandate`);
     let billUnitId: number | null = null;
     if (input.billUnitNo) {
-      const bu = db
-        .prepare('SELECT id, account_id AS accountId FROM bill_units WHERE bill_unit_no = ?')
-        .get(input.billUnitNo) as { id: number; accountId: number } | undefined;
+      const bu = await tx.get<{ id: number; accountId: number }>(mandateBillUnitQuery(input.billUnitNo));
       if (!bu || bu.accountId !== account.id)
         throw invalidFields(`bill unit ${input.billUnitNo} is not of account ${input.accountNo}`, [
           { path: 'billUnitNo', message: 'not a bill unit of this account' },
         ]);
       billUnitId = bu.id;
     }
-    const creditor = resolveCreditor(db, input.scheme, input.creditor);
+    const creditor = await resolveCreditor(tx, input.scheme, input.creditor);
     const currency = SCHEME_CURRENCY[input.scheme];
     if (account.currency !== currency || creditor.currency !== currency)
       throw invalidFields(
         `a ${input.scheme} mandate collects ${currency}; account ${input.accountNo} is in ${account.currency}`,
         [{ path: 'scheme', message: `account currency ${account.currency} is not ${currency}` }],
       );
-    const taken = db.prepare('SELECT 1 FROM mandates WHERE creditor_id = ? AND reference = ?');
-    const reference =
-      input.reference || generateReference(account.accountNo, (r) => taken.get(creditor.id, r) !== undefined);
+    const keyed = Boolean(input.reference);
+    const reference = input.reference || (await freeReference(tx, creditor.id, account.accountNo));
     const details: MandateDetails = mergeDetails(
       {
         reference,
@@ -140,43 +170,48 @@ export function addMandate(db: Database.Database, raw: AddMandateInput, who: Act
     const issues = checkMandateDetails(input.scheme, details, input);
     if (input.signedOn > isoDate(who.at)) issues.push({ path: 'signedOn', message: 'signed in the future' });
     if (issues.length) throw invalidFields('the mandate is not valid', issues);
-    if (taken.get(creditor.id, reference))
-      throw invalidFields(`mandate reference ${reference} is taken for creditor ${creditor.code}`, [
+    const taken = (): Error =>
+      invalidFields(`mandate reference ${reference} is taken for creditor ${creditor.code}`, [
         { path: 'reference', message: `already used for creditor ${creditor.code}` },
       ]);
+    if (await tx.get(mandateReferenceTakenQuery(creditor.id, reference))) throw taken();
     const status: MandateStatus = input.scheme === 'bacs' ? 'pending' : 'active';
-    const id = Number(
-      db
-        .prepare(
-          `INSERT INTO mandates (account_id, bill_unit_id, creditor_id, scheme, reference, type, status, signed_on,
-             debtor_name, iban, bic, sort_code, routing_no, account_no, account_type, sec_code, collections, version,
-             created_at, updated_at, created_by)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?, ?, ?)`,
-        )
-        .run(
-          account.id,
-          billUnitId,
-          creditor.id,
-          input.scheme,
-          reference,
-          input.type ?? 'recurrent',
-          status,
-          input.signedOn,
-          details.debtorName,
-          details.iban,
-          details.bic,
-          details.sortCode,
-          details.routingNo,
-          details.bankAccountNo,
-          details.accountType,
-          details.secCode,
+    let inserted: { id: number } | undefined;
+    try {
+      inserted = await tx.get<{ id: number }>(
+        mandateInsertQuery(
+          {
+            accountId: account.id,
+            billUnitId,
+            creditorId: creditor.id,
+            scheme: input.scheme,
+            reference,
+            type: input.type ?? 'recurrent',
+            status,
+            signedOn: input.signedOn,
+            debtorName: details.debtorName,
+            iban: details.iban,
+            bic: details.bic,
+            sortCode: details.sortCode,
+            routingNo: details.routingNo,
+            bankAccountNo: details.bankAccountNo,
+            accountType: details.accountType,
+            secCode: details.secCode,
+            createdBy: who.operatorId,
+          },
           at,
-          at,
-          who.operatorId,
-        ).lastInsertRowid,
-    );
-    const row = mandateById(db, id);
-    insertMandateEvent(db, {
+        ),
+      );
+    } catch (err) {
+      // A clerk keying the same reference at once committed first: the same refusal as a reference taken
+      // before. A generated reference that collided escapes, so the port's retry generates the next one.
+      if (err instanceof UniqueViolation && keyed) throw taken();
+      throw err;
+    }
+    if (!inserted) throw new Error(`mandate ${reference} was not added`);
+    const id = inserted.id;
+    const row = await mandateById(tx, id);
+    await insertMandateEvent(tx, {
       mandateId: id,
       at,
       kind: 'created',
@@ -185,7 +220,7 @@ export function addMandate(db: Database.Database, raw: AddMandateInput, who: Act
       source: 'operator',
       operatorId: who.operatorId,
     });
-    writeAudit(db, {
+    await appendAudit(tx, {
       at,
       operatorId: who.operatorId,
       action: 'mandate.add',
@@ -198,71 +233,35 @@ export function addMandate(db: Database.Database, raw: AddMandateInput, who: Act
         scheme: row.scheme,
       },
     });
-    return { ...mandateDto(row), events: mandateEvents(db, id) };
-  })();
+    return { ...mandateDto(row), events: await mandateEvents(tx, id) };
+  }, WRITE);
 }
 
 /** Filters of `mandate list`. */
-export type MandateFilter = {
-  accountNo?: string | undefined;
-  creditor?: string | undefined;
-  scheme?: MandateScheme | undefined;
-  status?: MandateStatus | undefined;
-  referencePrefix?: string | undefined;
-  limit: number;
-  offset: number;
-};
+export type MandateFilter = MandateListFilter & { limit: number; offset: number };
 
-/** A page of mandates matching the filters, newest first. */
-export function listMandates(db: Database.Database, f: MandateFilter): MandatePageDto {
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  if (f.accountNo) {
-    where.push('a.account_no = ?');
-    params.push(f.accountNo);
-  }
-  if (f.creditor) {
-    where.push('c.code = ?');
-    params.push(f.creditor);
-  }
-  if (f.scheme) {
-    where.push('m.scheme = ?');
-    params.push(f.scheme);
-  }
-  if (f.status) {
-    where.push('m.status = ?');
-    params.push(f.status);
-  }
-  if (f.referencePrefix) {
-    // A range on the reference: the LIKE wildcards in a typed prefix are data, not patterns.
-    where.push('m.reference >= ? AND m.reference < ?');
-    params.push(f.referencePrefix, f.referencePrefix + '\uffff');
-  }
-  const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  const total = (
-    db.prepare(`SELECT count(*) AS n FROM ${MANDATE_FROM} ${clause}`).get(...params) as { n: number }
-  ).n;
-  const rows = db
-    .prepare(`SELECT ${MANDATE_COLUMNS} FROM ${MANDATE_FROM} ${clause} ORDER BY m.id DESC LIMIT ? OFFSET ?`)
-    .all(...params, f.limit, f.offset) as MandateRow[];
-  return { rows: rows.map(mandateDto), total };
+/** A page of mandates matching the filters, newest first (page and total read in one transaction). */
+export function listMandates(storage: Storage, f: MandateFilter): Promise<MandatePageDto> {
+  return storage.transaction(async (tx) => {
+    const total = (await tx.get<{ n: number }>(mandatesCountQuery(tx, f)))!.n;
+    const rows = await tx.all<MandateRow>(mandatesPageQuery(tx, f, f.limit, f.offset));
+    return { rows: rows.map(mandateDto), total };
+  }, READ);
 }
 
+/** How a command names one mandate. */
+export type MandateKey = {
+  mandateId?: number | undefined;
+  reference?: string | undefined;
+  creditor?: string | undefined;
+};
+
 /** Finds one mandate by id, or by reference (with its creditor when the reference is used by several). */
-export function findMandate(
-  db: Database.Database,
-  key: { mandateId?: number | undefined; reference?: string | undefined; creditor?: string | undefined },
-): MandateRow {
-  if (key.mandateId !== undefined) return mandateById(db, key.mandateId);
+export async function findMandate(tx: Tx, key: MandateKey): Promise<MandateRow> {
+  if (key.mandateId !== undefined) return mandateById(tx, key.mandateId);
   if (!key.reference)
     throw invalidFields('name the mandate', [{ path: 'mandateId', message: 'give mandateId or reference' }]);
-  const rows = key.creditor
-    ? (db
-        .prepare(`SELECT ${MANDATE_COLUMNS} FROM ${MANDATE_FROM} WHERE m.reference = ? AND c.code = ?`)
-        .all(key.reference, key.creditor) as MandateRow[])
-    : (db
-        .prepare(`SELECT ${MANDATE_COLUMNS} FROM ${MANDATE_FROM} WHERE m.reference = ? ORDER BY m.id`)
-        .all(key.reference) as MandateRow[]);
+  const rows = await mandatesByReference(tx, key.reference, key.creditor);
   const first = rows[0];
   if (!first) throw notFound('mandate', key.reference);
   if (rows.length > 1)
@@ -273,12 +272,11 @@ export function findMandate(
 }
 
 /** A mandate with its event history. */
-export function showMandate(
-  db: Database.Database,
-  key: { mandateId?: number | undefined; reference?: string | undefined; creditor?: string | undefined },
-): MandateDetailDto {
-  const row = findMandate(db, key);
-  return { ...mandateDto(row), events: mandateEvents(db, row.id) };
+export function showMandate(storage: Storage, key: MandateKey): Promise<MandateDetailDto> {
+  return storage.transaction(async (tx) => {
+    const row = await findMandate(tx, key);
+    return { ...mandateDto(row), events: await mandateEvents(tx, row.id) };
+  }, READ);
 }
 
 /** Where a change comes from, for the event's source and code. */
@@ -305,17 +303,18 @@ function assertChangeable(row: MandateRow, expectedVersion: number | undefined, 
 
 /**
  * The amended data of a mandate, checked as `mandate add` checks it (field issues under `prefix`): returns
- * the new details and the SEPA pending amendment, or the issues. Pure with respect to the ledger except
- * for the uniqueness check of a changed reference.
+ * the new details and the SEPA pending amendment, or the issues. Reads only the uniqueness of a changed
+ * reference, in the caller's transaction.
  */
-export function planAmend(
-  db: Database.Database,
+export async function planAmend(
+  tx: Tx,
   row: MandateRow,
   rawChange: MandateDetailsInput,
   prefix = '',
-):
+): Promise<
   | { ok: true; details: MandateDetails; pending: PendingAmendment | null; changed: boolean }
-  | { ok: false; issues: { path: string; message: string }[] } {
+  | { ok: false; issues: { path: string; message: string }[] }
+> {
   const change = normaliseDetails(rawChange);
   const before: MandateDetails = {
     reference: row.reference,
@@ -337,9 +336,7 @@ export function planAmend(
   const issues = checkMandateDetails(row.scheme, details, change, prefix);
   if (
     details.reference !== row.reference &&
-    db
-      .prepare('SELECT 1 FROM mandates WHERE creditor_id = ? AND reference = ? AND id <> ?')
-      .get(row.creditorId, details.reference, row.id)
+    (await tx.get(mandateReferenceTakenQuery(row.creditorId, details.reference, row.id)))
   )
     issues.push({ path: prefix + 'reference', message: `already used for creditor ${row.creditorCode}` });
   if (issues.length) return { ok: false, issues };
@@ -358,46 +355,26 @@ export function planAmend(
 }
 
 /**
- * Writes an amendment planned by planAmend: the row, the version bump, an event with before/after and an
- * audit row. Inside the caller's transaction.
+ * Writes an amendment planned by planAmend: the row (only if still at the version read), the version bump, an
+ * event with before/after and an audit row. Inside the caller's transaction.
  */
-export function writeAmend(
-  db: Database.Database,
+export async function writeAmend(
+  tx: Tx,
   row: MandateRow,
   plan: { details: MandateDetails; pending: PendingAmendment | null },
   who: Actor,
   from: ChangeSource,
   reason?: string,
-): MandateRow {
+): Promise<MandateRow> {
   const at = who.at.toISOString();
-  const d = plan.details;
-  const info = db
-    .prepare(
-      `UPDATE mandates SET reference = ?, debtor_name = ?, iban = ?, bic = ?, sort_code = ?, routing_no = ?,
-         account_no = ?, account_type = ?, sec_code = ?, pending_amendment_json = ?, version = version + 1,
-         updated_at = ? WHERE id = ? AND version = ?`,
-    )
-    .run(
-      d.reference,
-      d.debtorName,
-      d.iban,
-      d.bic,
-      d.sortCode,
-      d.routingNo,
-      d.bankAccountNo,
-      d.accountType,
-      d.secCode,
-      plan.pending ? JSON.stringify(plan.pending) : null,
-      at,
-      row.id,
-      row.version,
-    );
+  const pendingJson = plan.pending ? JSON.stringify(plan.pending) : null;
+  const info = await tx.run(mandateAmendQuery(row.id, row.version, plan.details, pendingJson, at));
   if (info.changes !== 1)
     throw conflict('mandate-stale', `mandate ${row.reference} changed meanwhile; reload it`);
-  const after = mandateById(db, row.id);
+  const after = await mandateById(tx, row.id);
   const beforeData = mandateData(row);
   const afterData = mandateData(after);
-  insertMandateEvent(db, {
+  await insertMandateEvent(tx, {
     mandateId: row.id,
     at,
     kind: from.kind ?? 'amended',
@@ -407,7 +384,7 @@ export function writeAmend(
     code: from.code ?? null,
     operatorId: who.operatorId,
   });
-  writeAudit(db, {
+  await appendAudit(tx, {
     at,
     operatorId: who.operatorId,
     action: 'mandate.amend',
@@ -422,10 +399,11 @@ export function writeAmend(
 /**
  * Amends a mandate's reference, debtor name or bank data (same checks as add). SEPA changes keep the
  * original identifiers as the pending amendment the next collection carries. Refused on a stale version
- * and on cancelled or expired mandates.
+ * and on cancelled or expired mandates. Two amendments at once take turns: the second reads the first's
+ * result (or, given the version it read, is refused as stale), so neither is lost.
  */
 export function amendMandate(
-  db: Database.Database,
+  storage: Storage,
   input: MandateDetailsInput & {
     mandateId?: number | undefined;
     reference?: string | undefined;
@@ -435,9 +413,9 @@ export function amendMandate(
     reason?: string | undefined;
   },
   who: Actor,
-): MandateDetailDto {
-  return db.transaction(() => {
-    const row = findMandate(db, input);
+): Promise<MandateDetailDto> {
+  return storage.transaction(async (tx) => {
+    const row = await findMandate(tx, input);
     assertChangeable(row, input.version, 'amended');
     const {
       mandateId: _m,
@@ -448,39 +426,34 @@ export function amendMandate(
       reason,
       ...change
     } = input;
-    const plan = planAmend(db, row, { ...change, reference: newReference });
+    const plan = await planAmend(tx, row, { ...change, reference: newReference });
     if (!plan.ok) throw invalidFields(`the amendment of mandate ${row.reference} is not valid`, plan.issues);
     if (!plan.changed)
       throw invalidFields('nothing to amend', [
         { path: '(root)', message: 'no field differs from the mandate' },
       ]);
-    const after = writeAmend(db, row, plan, who, { source: 'operator' }, reason);
-    return { ...mandateDto(after), events: mandateEvents(db, row.id) };
-  })();
+    const after = await writeAmend(tx, row, plan, who, { source: 'operator' }, reason);
+    return { ...mandateDto(after), events: await mandateEvents(tx, row.id) };
+  }, WRITE);
 }
 
 /**
  * Cancels a mandate (only future collections: a collection already in a file stays). Inside the caller's
  * transaction; refused on a stale version or a mandate already cancelled or expired.
  */
-export function writeCancel(
-  db: Database.Database,
+export async function writeCancel(
+  tx: Tx,
   row: MandateRow,
   reason: string,
   who: Actor,
   from: ChangeSource,
-): MandateRow {
+): Promise<MandateRow> {
   const at = who.at.toISOString();
-  const info = db
-    .prepare(
-      `UPDATE mandates SET status = 'cancelled', cancelled_on = ?, cancel_reason = ?, version = version + 1,
-         updated_at = ? WHERE id = ? AND version = ? AND status IN ('pending', 'active')`,
-    )
-    .run(isoDate(who.at), reason, at, row.id, row.version);
+  const info = await tx.run(mandateCancelQuery(row.id, row.version, isoDate(who.at), reason, at));
   if (info.changes !== 1)
     throw conflict('mandate-stale', `mandate ${row.reference} changed meanwhile; reload it`);
-  const after = mandateById(db, row.id);
-  insertMandateEvent(db, {
+  const after = await mandateById(tx, row.id);
+  await insertMandateEvent(tx, {
     mandateId: row.id,
     at,
     kind: from.kind === 'revision' || from.kind === 'change-notice' ? from.kind : 'cancelled',
@@ -490,7 +463,7 @@ export function writeCancel(
     code: from.code ?? null,
     operatorId: who.operatorId,
   });
-  writeAudit(db, {
+  await appendAudit(tx, {
     at,
     operatorId: who.operatorId,
     action: 'mandate.cancel',
@@ -504,22 +477,16 @@ export function writeCancel(
 
 /** Cancels a mandate for future collections, with a reason (DOMAIN.md §3.14); it is never reactivated. */
 export function cancelMandate(
-  db: Database.Database,
-  input: {
-    mandateId?: number | undefined;
-    reference?: string | undefined;
-    creditor?: string | undefined;
-    reason: string;
-    version?: number | undefined;
-  },
+  storage: Storage,
+  input: MandateKey & { reason: string; version?: number | undefined },
   who: Actor,
-): MandateDetailDto {
-  return db.transaction(() => {
-    const row = findMandate(db, input);
+): Promise<MandateDetailDto> {
+  return storage.transaction(async (tx) => {
+    const row = await findMandate(tx, input);
     assertChangeable(row, input.version, 'cancelled');
-    const after = writeCancel(db, row, input.reason, who, { source: 'operator' });
-    return { ...mandateDto(after), events: mandateEvents(db, row.id) };
-  })();
+    const after = await writeCancel(tx, row, input.reason, who, { source: 'operator' });
+    return { ...mandateDto(after), events: await mandateEvents(tx, row.id) };
+  }, WRITE);
 }
 
 /**
@@ -527,34 +494,16 @@ export function cancelMandate(
  * for 36 months (since the last collection, or the signature) and one-off mandates already used. Each gets
  * an 'expired' event, a version bump and an audit row; one summary audit row names the run.
  */
-export function expireMandates(db: Database.Database, asOf: string, who: Actor): MandateExpireDto {
+export function expireMandates(storage: Storage, asOf: string, who: Actor): Promise<MandateExpireDto> {
   const at = who.at.toISOString();
-  return db.transaction(() => {
-    const candidates = db
-      .prepare(
-        `SELECT m.id, m.reference, m.type, m.status, m.signed_on AS signedOn, m.collections,
-                m.last_collected_on AS lastCollectedOn, m.version
-         FROM mandates m WHERE m.status IN ('pending', 'active')`,
-      )
-      .all() as {
-      id: number;
-      reference: string;
-      type: 'recurrent' | 'oneoff';
-      status: 'pending' | 'active';
-      signedOn: string;
-      collections: number;
-      lastCollectedOn: string | null;
-      version: number;
-    }[];
+  return storage.transaction(async (tx) => {
+    const candidates = await tx.all<ExpireCandidateRow>(expireCandidatesQuery());
     const due = candidates.filter((m) =>
       m.type === 'oneoff' ? m.collections > 0 : isDormant({ ...m }, asOf),
     );
-    const update = db.prepare(
-      `UPDATE mandates SET status = 'expired', version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-    );
     for (const m of due) {
-      update.run(at, m.id, m.version);
-      insertMandateEvent(db, {
+      await tx.run(mandateExpireQuery(m.id, m.version, at));
+      await insertMandateEvent(tx, {
         mandateId: m.id,
         at,
         kind: 'expired',
@@ -567,7 +516,7 @@ export function expireMandates(db: Database.Database, asOf: string, who: Actor):
         operatorId: who.operatorId,
       });
     }
-    writeAudit(db, {
+    await appendAudit(tx, {
       at,
       operatorId: who.operatorId,
       action: 'mandate.expire',
@@ -575,10 +524,10 @@ export function expireMandates(db: Database.Database, asOf: string, who: Actor):
       after: { asOf, expired: due.length, ids: due.slice(0, 1000).map((m) => m.id) },
     });
     return { asOf, expired: due.length, references: due.map((m) => m.reference) };
-  })();
+  }, WRITE);
 }
 
 /** The mandates of one account (the account view's Mandates tab). */
-export function accountMandates(db: Database.Database, accountNo: string): MandateDto[] {
-  return listMandates(db, { accountNo, limit: 500, offset: 0 }).rows;
+export async function accountMandates(storage: Storage, accountNo: string): Promise<MandateDto[]> {
+  return (await listMandates(storage, { accountNo, limit: 500, offset: 0 })).rows;
 }

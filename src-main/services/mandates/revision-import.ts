@@ -1,12 +1,18 @@
+import { appendAudit } from '../../../db/repos/audit';
+import {
+  mandateFileByHashQuery,
+  mandateFileInsertQuery,
+  mandateRevisionWorkItemQuery,
+} from '../../../db/repos/mandates';
+import { mandateCodesQuery } from '../../../db/repos/reference-data';
+import type { Storage, Tx } from '../../../db/storage/port';
 import { normalisedSha256Hex } from '../../importers/bank-file/hash';
-import type Database from 'better-sqlite3';
 import type {
   MandateFileProblemDto,
   MandateImportDto,
   MandateRevisionRowDto,
 } from '../../../src-shared/dto/mandates';
 import { parseMandateFile, type MandateFileRow } from '../../bankfiles/mandates-file';
-import { writeAudit } from '../../ledger/audit';
 import { conflict } from '../../ledger/errors';
 import type { Actor } from './creditors';
 import type { MandateDetailsInput } from './details';
@@ -59,21 +65,20 @@ const hasNewData = (r: MandateFileRow): boolean =>
  * data (checked as `mandate amend` checks it; a row without new data only raises the event asking for the
  * details), cancel codes cancel. Each row raises the code's workflow event. Unknown codes, unknown mandates,
  * mandates already cancelled or expired, bad data and a mandate named twice are problems, and any problem
- * means nothing is applied (one transaction). A preview computes the same rows and writes nothing. The same
- * file (by sha256) is refused the second time.
+ * means nothing is applied (one serializable transaction). A preview computes the same rows in a read-only
+ * one and writes nothing. The same file (by sha256) is refused the second time; imported twice at once, the
+ * file's unique hash lets one commit and the other, retried by the port, finds it applied.
  */
 export function importMandateFile(
-  db: Database.Database,
+  storage: Storage,
   file: { bytes: Buffer; name: string },
   opts: { preview: boolean },
   who: Actor,
-): MandateImportDto {
+): Promise<MandateImportDto> {
   const sha256 = normalisedSha256Hex(file.bytes);
   const at = who.at.toISOString();
-  const run = (): MandateImportDto => {
-    const earlier = db
-      .prepare('SELECT id, applied_at AS appliedAt FROM mandate_files WHERE sha256 = ?')
-      .get(sha256) as { id: number; appliedAt: string } | undefined;
+  const run = async (tx: Tx): Promise<MandateImportDto> => {
+    const earlier = await tx.get<{ id: number; appliedAt: string }>(mandateFileByHashQuery(sha256));
     if (earlier)
       throw conflict(
         'mandate-file-duplicate',
@@ -81,21 +86,12 @@ export function importMandateFile(
       );
     const parsed = parseMandateFile(file.bytes.toString('utf8'));
     const problems: MandateFileProblemDto[] = [...parsed.problems];
-    const codes = new Map(
-      (
-        db
-          .prepare(
-            `SELECT code, name, action, reason_type AS reasonType, reason_code AS reasonCode,
-                    event_type AS eventType, event_code AS eventCode FROM mandate_revision_codes`,
-          )
-          .all() as RevisionCode[]
-      ).map((c) => [c.code, c]),
-    );
+    const codes = new Map((await tx.all<RevisionCode>(mandateCodesQuery(tx))).map((c) => [c.code, c]));
     const planned: {
       row: MandateFileRow;
       mandate: MandateRow;
       code: RevisionCode;
-      plan?: Extract<ReturnType<typeof planAmend>, { ok: true }>;
+      plan?: Extract<Awaited<ReturnType<typeof planAmend>>, { ok: true }>;
     }[] = [];
     const named = new Map<number, number>();
     for (const r of parsed.rows) {
@@ -106,7 +102,7 @@ export function importMandateFile(
           column: 'revision_code',
           reason: `unknown mandate revision code ${r.code} (configure it in Admin)`,
         });
-      const found = mandatesByReference(db, r.reference, r.creditor);
+      const found = await mandatesByReference(tx, r.reference, r.creditor);
       const mandate = found[0];
       if (!mandate) {
         problems.push({
@@ -149,7 +145,7 @@ export function importMandateFile(
         planned.push({ row: r, mandate, code });
         continue;
       }
-      const plan = planAmend(db, mandate, rowChange(r));
+      const plan = await planAmend(tx, mandate, rowChange(r));
       if (!plan.ok) {
         for (const i of plan.issues)
           problems.push({ line: r.line, column: FIELD_COLUMN[i.path] ?? i.path, reason: i.message });
@@ -198,32 +194,31 @@ export function importMandateFile(
     if (opts.preview || problems.length > 0)
       return { preview: opts.preview, sha256, fileId: null, applied: 0, rows, problems };
 
-    const fileId = Number(
-      db
-        .prepare(
-          `INSERT INTO mandate_files (sha256, file_name, rows, applied_at, operator_id) VALUES (?, ?, ?, ?, ?)`,
-        )
-        .run(sha256, file.name, planned.length, at, who.operatorId).lastInsertRowid,
+    // A file applied meanwhile by another import is refused here by the unique hash; the port retries this
+    // transaction, which then finds the file and refuses it as a duplicate.
+    const recorded = await tx.get<{ id: number }>(
+      mandateFileInsertQuery(sha256, file.name, planned.length, at, who.operatorId),
     );
+    if (!recorded) throw new Error('the mandate file was not recorded');
+    const fileId = recorded.id;
     const source = `mandate-file:${fileId}:${sha256}`;
-    const workflow = db.prepare(
-      `INSERT INTO workflow_items (account_id, kind, txn_id, message, status, created_at) VALUES (?, 'mandate-revision', NULL, ?, 'open', ?)`,
-    );
     for (const p of planned) {
       const reason = `${p.code.name} (revision code ${p.code.code}${p.row.effectiveDate ? `, effective ${p.row.effectiveDate}` : ''})`;
       if (p.code.action === 'cancel') {
-        writeCancel(db, p.mandate, reason, who, { source, code: p.code.code, kind: 'revision' });
+        await writeCancel(tx, p.mandate, reason, who, { source, code: p.code.code, kind: 'revision' });
       } else if (p.plan) {
         // An amend code without new details still leaves its trace: the event asks for the details.
-        writeAmend(db, p.mandate, p.plan, who, { source, code: p.code.code, kind: 'revision' }, reason);
+        await writeAmend(tx, p.mandate, p.plan, who, { source, code: p.code.code, kind: 'revision' }, reason);
       }
-      workflow.run(
-        p.mandate.accountId,
-        `${p.code.eventType}/${p.code.eventCode}: mandate ${p.mandate.reference} ${p.code.action === 'cancel' ? 'cancelled' : p.plan?.changed ? 'amended' : 'needs new details'} by the bank's mandate file, revision code ${p.code.code} (${p.code.name}); reason ${p.code.reasonType}/${p.code.reasonCode}`,
-        at,
+      await tx.run(
+        mandateRevisionWorkItemQuery(
+          p.mandate.accountId,
+          `${p.code.eventType}/${p.code.eventCode}: mandate ${p.mandate.reference} ${p.code.action === 'cancel' ? 'cancelled' : p.plan?.changed ? 'amended' : 'needs new details'} by the bank's mandate file, revision code ${p.code.code} (${p.code.name}); reason ${p.code.reasonType}/${p.code.reasonCode}`,
+          at,
+        ),
       );
     }
-    writeAudit(db, {
+    await appendAudit(tx, {
       at,
       operatorId: who.operatorId,
       action: 'mandate.import',
@@ -233,5 +228,5 @@ export function importMandateFile(
     });
     return { preview: false, sha256, fileId, applied: planned.length, rows, problems: [] };
   };
-  return opts.preview ? run() : db.transaction(run)();
+  return storage.transaction(run, opts.preview ? { readOnly: true } : { serializable: true });
 }
