@@ -20,10 +20,10 @@ export function createGlHandlers(ctx: ServiceContext): Pick<Handlers, GlCommand>
     'exports:run': (input) => {
       assertPathsAllowed(db, { at: ctx.clock(), operatorId: ctx.operator.id }, 'exports:run', input, ['out']);
       return runExport(
-        { db, ledgerFile: ctx.ledger.file, now: ctx.clock(), operatorId: ctx.operator.id },
+        { storage: ctx.storage, ledgerFile: ctx.ledger.file, now: ctx.clock(), operatorId: ctx.operator.id },
         input,
       );
     },
-    'exports:list': (input) => listExportRuns(db, input),
+    'exports:list': (input) => listExportRuns(ctx.storage, input),
   };
 }

@@ -51,6 +51,8 @@ const one = <T>(sql: string, ...args: unknown[]): T =>
     .prepare(sql)
     .get(...args) as T;
 const runsCount = (): number => one<{ n: number }>('SELECT count(*) AS n FROM export_runs').n;
+const watermark = (kind: 'posted' | 'gl') =>
+  app.ctx.storage.transaction((tx) => watermarkOf(tx, kind), { readOnly: true });
 
 /** CSV cells are text: the JSON Lines record written as CSV would write it. */
 const asCsv = (r: Record<string, unknown>): Record<string, string> =>
@@ -248,7 +250,7 @@ describe('export posted', () => {
   });
 
   it('a range re-export writes the same bytes each time and leaves the watermark alone', async () => {
-    const wm = watermarkOf(db(), 'posted');
+    const wm = await watermark('posted');
     const runs = runsCount();
     const a = await run({ kind: 'posted', out, from: '2026-12-01', to: '2026-12-31' });
     const b = await run({ kind: 'posted', out, from: '2026-12-01', to: '2026-12-31' });
@@ -275,7 +277,7 @@ describe('export posted', () => {
     );
     expect(a.journals).toEqual({ from: 1, to: one<{ m: number }>('SELECT max(id) AS m FROM journals').m });
     expect(runsCount()).toBe(runs + 3);
-    expect(watermarkOf(db(), 'posted')).toEqual(wm);
+    expect(await watermark('posted')).toEqual(wm);
     expect((await run({ kind: 'posted', out })).records).toBe(0);
     // A month with nothing posted: empty files, named by its days.
     const feb = await run({ kind: 'posted', out, period: '2027-02' });
@@ -287,10 +289,15 @@ describe('export posted', () => {
     const [x] = usdAccounts(app, 1, 14);
     app.setNow('2026-12-11T09:00:00Z');
     await postPayment(app, x!.accountNo, '9.99', { allocate: 'none' });
-    const wm = watermarkOf(db(), 'posted');
+    const wm = await watermark('posted');
     const runs = runsCount();
-    const env = { db: db(), ledgerFile: app.file, now: new Date('2026-12-11T09:30:00Z'), operatorId: null };
-    expect(() =>
+    const env = {
+      storage: app.ctx.storage,
+      ledgerFile: app.file,
+      now: new Date('2026-12-11T09:30:00Z'),
+      operatorId: null,
+    };
+    await expect(
       runExport(
         {
           ...env,
@@ -300,9 +307,9 @@ describe('export posted', () => {
         },
         { kind: 'posted', out },
       ),
-    ).toThrow('simulated crash');
+    ).rejects.toThrow('simulated crash');
     expect(runsCount()).toBe(runs);
-    expect(watermarkOf(db(), 'posted')).toEqual(wm);
+    expect(await watermark('posted')).toEqual(wm);
     const stem = `posted_j${String(wm.toJournalId).padStart(6, '0')}-${String(wm.toJournalId + 1).padStart(6, '0')}_a${String(wm.toAllocationId).padStart(6, '0')}-${String(wm.toAllocationId).padStart(6, '0')}`;
     const crashed = readFileSync(join(out, `${stem}.csv`));
     // No temporary file is left behind.
@@ -310,7 +317,7 @@ describe('export posted', () => {
     // More is posted before the re-run: the re-run still covers exactly what the crashed run wrote.
     app.setNow('2026-12-11T09:10:00Z');
     await postPayment(app, x!.accountNo, '1.11', { allocate: 'none' });
-    const again = runExport(env, { kind: 'posted', out });
+    const again = await runExport(env, { kind: 'posted', out });
     expect(again).toMatchObject({
       records: 1,
       journals: { from: wm.toJournalId, to: wm.toJournalId + 1 },
@@ -319,12 +326,12 @@ describe('export posted', () => {
     });
     expect(again.files[0]!.path).toBe(join(out, `${stem}.csv`));
     expect(again.files[0]!.sha256).toBe(createHash('sha256').update(crashed).digest('hex'));
-    expect(watermarkOf(db(), 'posted')).toEqual({
+    expect(await watermark('posted')).toEqual({
       toJournalId: wm.toJournalId + 1,
       toAllocationId: wm.toAllocationId,
     });
     // The next run takes the rest: the payment posted after the crash.
-    const next = runExport(env, { kind: 'posted', out });
+    const next = await runExport(env, { kind: 'posted', out });
     expect(next).toMatchObject({
       records: 1,
       journals: { from: wm.toJournalId + 1, to: wm.toJournalId + 2 },
@@ -336,15 +343,25 @@ describe('export posted', () => {
     const [x] = usdAccounts(app, 1, 15);
     app.setNow('2026-12-12T09:00:00Z');
     await postPayment(app, x!.accountNo, '2.22', { allocate: 'none' });
-    const env = { db: db(), ledgerFile: app.file, now: new Date('2026-12-12T09:30:00Z'), operatorId: null };
+    const env = {
+      storage: app.ctx.storage,
+      ledgerFile: app.file,
+      now: new Date('2026-12-12T09:30:00Z'),
+      operatorId: null,
+    };
     let inner: ExportRunDto | undefined;
     const runs = runsCount();
-    expect(() =>
+    await expect(
       runExport(
-        { ...env, afterWrite: () => (inner = runExport(env, { kind: 'posted', out })) },
+        {
+          ...env,
+          afterWrite: async () => {
+            inner = await runExport(env, { kind: 'posted', out });
+          },
+        },
         { kind: 'posted', out },
       ),
-    ).toThrow(/another posted export advanced the watermark/);
+    ).rejects.toThrow(/another posted export advanced the watermark/);
     expect(inner).toMatchObject({ records: 1 });
     expect(runsCount()).toBe(runs + 1);
   });

@@ -1,6 +1,7 @@
-import type Database from 'better-sqlite3';
+import { exportsRepo, type ExportWhere } from '../../../db/repos/exports';
+import type { Tx } from '../../../db/storage/port';
 import { formatMinor } from '../../../src-shared/money';
-import { GL_ID_SQL, GL_JOINS_SQL, nextDay } from '../reports/gl';
+import { nextDay } from '../reports/gl';
 
 /**
  * What one export covers: journal and allocation ids (watermark mode, `(from, to]`), or posting dates (range mode,
@@ -96,27 +97,16 @@ export const GL_FIELDS: readonly (keyof GlRecord)[] = [
   'reasonCode',
 ];
 
-/** The SQL condition and arguments of a scope on journals `j`. */
-function journalScope(scope: ExportScope): { sql: string; args: (string | number)[] } {
+/** A scope as the repository reads it: ids, or posting instants from the first day's start to the next day's. */
+export function exportWhere(scope: ExportScope): ExportWhere {
   return scope.mode === 'watermark'
-    ? { sql: 'j.id > ? AND j.id <= ?', args: [scope.journals.from, scope.journals.to] }
-    : { sql: 'j.at >= ? AND j.at < ?', args: [scope.from, nextDay(scope.to)] };
-}
-
-/** The SQL condition and arguments of a scope on allocations `al` (range mode: by the day they were made). */
-function allocationScope(scope: ExportScope): { sql: string; args: (string | number)[] } {
-  return scope.mode === 'watermark'
-    ? { sql: 'al.id > ? AND al.id <= ?', args: [scope.allocations.from, scope.allocations.to] }
-    : { sql: 'al.created_at >= ? AND al.created_at < ?', args: [scope.from, nextDay(scope.to)] };
+    ? { journals: scope.journals, allocations: scope.allocations }
+    : { start: scope.from, end: nextDay(scope.to) };
 }
 
 /** Minor-unit exponents of the ledger's currencies, for the decimal text columns. */
-function exponents(db: Database.Database): (currency: string) => number {
-  const rows = db.prepare('SELECT code, exponent FROM currencies').all() as {
-    code: string;
-    exponent: number;
-  }[];
-  const map = new Map(rows.map((r) => [r.code, r.exponent]));
+async function exponents(tx: Tx): Promise<(currency: string) => number> {
+  const map = await exportsRepo.exponents(tx);
   return (c) => {
     const e = map.get(c);
     if (e === undefined) throw new Error(`currency ${c} is not set up in this ledger`);
@@ -155,42 +145,6 @@ export function recordTypeOf(
   return journalKind;
 }
 
-type SubjectRow = {
-  subject: 'payment' | 'reversal' | 'refund' | 'journal';
-  subjectRank: number;
-  subjectId: number;
-  journalId: number;
-  journalKind: string;
-  postedAt: string;
-  effectiveDate: string;
-  paymentId: number | null;
-  paymentKind: string | null;
-  accountNo: string | null;
-  billNo: string | null;
-  amountMinor: number;
-  currency: string;
-  glId: number | null;
-  reasonCode: number | null;
-  batchNo: string | null;
-  externalRef: string | null;
-  operator: string | null;
-};
-
-type AllocationRow = {
-  allocationId: number;
-  postedAt: string;
-  paymentId: number;
-  accountNo: string;
-  billNo: string | null;
-  itemNo: string | null;
-  amountMinor: number;
-  currency: string;
-  batchNo: string | null;
-  externalRef: string | null;
-  operator: string | null;
-  undo: number;
-};
-
 /**
  * The `posted` records of a scope: per journal one record per row that points at it (each payment it posted,
  * each reversal it wrote, each refund it paid), or, when none does (fees, snapshots), one record per currency of
@@ -198,60 +152,11 @@ type AllocationRow = {
  * signed as the customer's money: a payment or an allocation is positive, a reversal, a refund, a move out of
  * suspense or an allocation undo negative. Ordered by posting time, then journal before allocation, then id.
  */
-export function postedRecords(db: Database.Database, scope: ExportScope): PostedRecord[] {
-  const js = journalScope(scope);
-  const operatorOf = `(SELECT o.login FROM audit_log au JOIN operators o ON o.id = au.operator_id WHERE au.id = j.audit_id)`;
-  const subjects = db
-    .prepare(
-      `WITH js AS (SELECT j.* FROM journals j WHERE ${js.sql})
-       SELECT 'payment' AS subject, 0 AS subjectRank, p.id AS subjectId, j.id AS journalId, j.kind AS journalKind,
-              j.at AS postedAt, j.effective_date AS effectiveDate, p.id AS paymentId, p.kind AS paymentKind,
-              a.account_no AS accountNo, p.bill_no AS billNo, p.amount_minor AS amountMinor, p.currency,
-              j.gl_id AS glId, COALESCE(j.reason_code, NULLIF(p.reason_code, 0)) AS reasonCode, b.batch_no AS batchNo,
-              p.external_ref AS externalRef, COALESCE(op.login, ${operatorOf}) AS operator
-       FROM js j JOIN payments p ON p.journal_id = j.id JOIN accounts a ON a.id = p.account_id
-       LEFT JOIN batches b ON b.id = p.batch_id LEFT JOIN operators op ON op.id = p.operator_id
-       UNION ALL
-       SELECT 'reversal', 1, r.id, j.id, j.kind, j.at, j.effective_date, p.id, p.kind, a.account_no, p.bill_no,
-              -p.amount_minor, p.currency, j.gl_id, r.reason_code, b.batch_no, p.external_ref,
-              COALESCE(op.login, ${operatorOf})
-       FROM js j JOIN reversals r ON r.journal_id = j.id JOIN payments p ON p.id = r.payment_id
-       JOIN accounts a ON a.id = p.account_id LEFT JOIN batches b ON b.id = p.batch_id
-       LEFT JOIN operators op ON op.id = r.operator_id
-       UNION ALL
-       SELECT 'refund', 2, f.id, j.id, j.kind, j.at, j.effective_date, NULL, NULL, a.account_no, NULL,
-              -f.amount_minor, f.currency, j.gl_id, f.reason_code, b.batch_no, f.external_ref,
-              COALESCE(op.login, ${operatorOf})
-       FROM js j JOIN refunds f ON f.journal_id = j.id JOIN accounts a ON a.id = f.account_id
-       LEFT JOIN batches b ON b.id = f.batch_id LEFT JOIN operators op ON op.id = f.operator_id
-       UNION ALL
-       SELECT 'journal', 3, 0, j.id, j.kind, j.at, j.effective_date, NULL, NULL,
-              (SELECT CASE WHEN count(DISTINCT x.account_id) = 1 THEN min(xa.account_no) END
-                 FROM journal_lines x JOIN accounts xa ON xa.id = x.account_id
-                 WHERE x.journal_id = j.id AND x.gl_account = 'AR'),
-              NULL, sum(CASE WHEN l.amount_minor > 0 THEN l.amount_minor ELSE 0 END), l.currency, j.gl_id, j.reason_code,
-              NULL, NULL, ${operatorOf}
-       FROM js j JOIN journal_lines l ON l.journal_id = j.id
-       -- Not correlated: the journals rows point at are listed once (payments.journal_id has no index).
-       WHERE j.id NOT IN (SELECT journal_id FROM payments UNION ALL SELECT journal_id FROM reversals
-                          UNION ALL SELECT journal_id FROM refunds)
-       GROUP BY j.id, l.currency`,
-    )
-    .all(...js.args) as SubjectRow[];
-  const as = allocationScope(scope);
-  const allocations = db
-    .prepare(
-      `SELECT al.id AS allocationId, al.created_at AS postedAt, al.payment_id AS paymentId, a.account_no AS accountNo,
-              bl.bill_no AS billNo, it.item_no AS itemNo, al.amount_minor AS amountMinor, a.currency,
-              b.batch_no AS batchNo, p.external_ref AS externalRef, op.login AS operator,
-              (al.amount_minor < 0 OR al.reverses_allocation_id IS NOT NULL) AS undo
-       FROM allocations al JOIN accounts a ON a.id = al.account_id JOIN payments p ON p.id = al.payment_id
-       LEFT JOIN bills bl ON bl.id = al.bill_id LEFT JOIN bill_items it ON it.id = al.item_id
-       LEFT JOIN batches b ON b.id = p.batch_id LEFT JOIN operators op ON op.id = al.operator_id
-       WHERE ${as.sql}`,
-    )
-    .all(...as.args) as AllocationRow[];
-  const exp = exponents(db);
+export async function postedRecordsIn(tx: Tx, scope: ExportScope): Promise<PostedRecord[]> {
+  const where = exportWhere(scope);
+  const subjects = await exportsRepo.subjects(tx, where);
+  const allocations = await exportsRepo.allocations(tx, where);
+  const exp = await exponents(tx);
   type Keyed = { key: [string, number, number, number, number, string]; record: Omit<PostedRecord, 'seq'> };
   const keyed: Keyed[] = [
     ...subjects.map((s): Keyed => ({
@@ -320,24 +225,9 @@ function compareKeys(a: readonly (string | number)[], b: readonly (string | numb
  * The `gl` records of a scope: one per journal line, under its G/L ID (the same mapping as the G/L summary), in
  * journal and line order.
  */
-export function glRecords(db: Database.Database, scope: ExportScope): GlRecord[] {
-  const js = journalScope(scope);
-  const rows = db
-    .prepare(
-      `SELECT j.id AS journalId, l.id AS lineId, j.kind AS journalKind, j.at AS postedAt, j.effective_date AS effectiveDate,
-              ${GL_ID_SQL} AS glId, l.gl_account AS glAccount, l.amount_minor AS amountMinor, l.currency,
-              a.account_no AS accountNo, j.reason_code AS reasonCode
-       FROM journal_lines l ${GL_JOINS_SQL} LEFT JOIN accounts a ON a.id = l.account_id
-       WHERE ${js.sql}
-       ORDER BY j.id, l.id`,
-    )
-    .all(...js.args) as (Omit<
-    GlRecord,
-    'seq' | 'side' | 'debitMinor' | 'creditMinor' | 'debit' | 'credit'
-  > & {
-    amountMinor: number;
-  })[];
-  const exp = exponents(db);
+export async function glRecordsIn(tx: Tx, scope: ExportScope): Promise<GlRecord[]> {
+  const rows = await exportsRepo.glLines(tx, exportWhere(scope));
+  const exp = await exponents(tx);
   return rows.map(({ amountMinor, ...r }, i) => {
     const debitMinor = amountMinor > 0 ? amountMinor : 0;
     const creditMinor = amountMinor < 0 ? -amountMinor : 0;

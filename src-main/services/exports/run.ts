@@ -1,13 +1,19 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type Database from 'better-sqlite3';
+import { appendAudit } from '../../../db/repos/audit';
+import {
+  exportsRepo,
+  type ExportRunRow,
+  type Watermark,
+  type WatermarkStep,
+} from '../../../db/repos/exports';
+import type { Storage, Tx } from '../../../db/storage/port';
 import type { ExportFileDto, ExportRunDto } from '../../../src-shared/dto/reports';
-import { writeAudit } from '../../ledger/audit';
 import { crashPoint } from '../../ledger/crash-point';
 import { conflict } from '../../ledger/errors';
 import { nextDay } from '../reports/gl';
 import { ensureFolder, toCsv, toJsonl, writeFileAtomic } from './files';
-import { GL_FIELDS, glRecords, POSTED_FIELDS, postedRecords, type ExportScope } from './records';
+import { GL_FIELDS, glRecordsIn, POSTED_FIELDS, postedRecordsIn, type ExportScope } from './records';
 
 /** What an export is asked for: the kind, the folder, and a range on purpose (else since the watermark). */
 export type ExportInput = {
@@ -20,12 +26,12 @@ export type ExportInput = {
 
 /** What an export needs from outside. */
 export type ExportEnv = {
-  db: Database.Database;
+  storage: Storage;
   ledgerFile: string;
   now: Date;
   operatorId: number | null;
-  /** Called after the files are written and before the run is recorded (crash tests). */
-  afterWrite?: (() => void) | undefined;
+  /** Called after the files are written and before the run is recorded (crash and race tests). */
+  afterWrite?: (() => void | Promise<void>) | undefined;
 };
 
 /** The default folder of exports: `exports/` next to the ledger file. */
@@ -53,24 +59,25 @@ export function exportStem(kind: 'posted' | 'gl', scope: ExportScope): string {
     : `${kind}_${j}`;
 }
 
-type Watermark = { toJournalId: number; toAllocationId: number };
+/** The names in a folder (none when it does not exist yet). */
+function namesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
 
 /**
- * The upper ends (journal, allocation) of unrecorded watermark files of a kind in a folder that start at the current
- * watermark: what a run that crashed after writing them covered (a recorded run's files start below the watermark,
- * or are empty). The narrowest one wins when several crashed.
+ * The upper ends (journal, allocation) of unrecorded watermark files of a kind among a folder's names that start at
+ * the current watermark: what a run that crashed after writing them covered (a recorded run's files start below the
+ * watermark, or are empty). The narrowest one wins when several crashed.
  */
 export function leftoverRange(
-  dir: string,
+  names: readonly string[],
   kind: 'posted' | 'gl',
   wm: Watermark,
 ): { j: number; a: number } | null {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return null;
-  }
   const re =
     kind === 'posted'
       ? /^posted_j(\d{6,})-(\d{6,})_a(\d{6,})-(\d{6,})\.(?:csv|jsonl)$/
@@ -96,34 +103,76 @@ export function leftoverRange(
 }
 
 /** The watermark of a kind: where its last watermark-mode run ended (0, 0 before the first). */
-export function watermarkOf(db: Database.Database, kind: 'posted' | 'gl'): Watermark {
-  const row = db
-    .prepare(
-      `SELECT to_journal_id AS toJournalId, to_allocation_id AS toAllocationId FROM export_runs
-       WHERE kind = ? AND mode = 'watermark' ORDER BY id DESC LIMIT 1`,
-    )
-    .get(kind) as Watermark | undefined;
-  return row ?? { toJournalId: 0, toAllocationId: 0 };
+export async function watermarkOf(tx: Tx, kind: 'posted' | 'gl'): Promise<Watermark> {
+  const { toJournalId, toAllocationId } = await exportsRepo.watermark(tx, kind);
+  return { toJournalId, toAllocationId };
 }
 
 /** What a run covers, in ids (watermark mode: the scope itself; range mode: the ids the dates hold). */
 type Covered = { journals: { from: number; to: number }; allocations: { from: number; to: number } };
 
-function coveredOf(db: Database.Database, kind: 'posted' | 'gl', scope: ExportScope): Covered {
+async function coveredIn(tx: Tx, kind: 'posted' | 'gl', scope: ExportScope): Promise<Covered> {
   if (scope.mode === 'watermark') return { journals: scope.journals, allocations: scope.allocations };
   const end = nextDay(scope.to);
-  const ids = (table: 'journals' | 'allocations', col: string): { from: number; to: number } => {
-    const r = db
-      .prepare(
-        `SELECT coalesce(min(id) - 1, 0) AS "from", coalesce(max(id), 0) AS "to" FROM ${table} WHERE ${col} >= ? AND ${col} < ?`,
-      )
-      .get(scope.from, end) as { from: number; to: number };
-    return r;
-  };
   return {
-    journals: ids('journals', 'at'),
-    allocations: kind === 'posted' ? ids('allocations', 'created_at') : { from: 0, to: 0 },
+    journals: await exportsRepo.idsBetween(tx, 'journals', scope.from, end),
+    allocations:
+      kind === 'posted'
+        ? await exportsRepo.idsBetween(tx, 'allocations', scope.from, end)
+        : { from: 0, to: 0 },
   };
+}
+
+/** What one export read: its scope and ids, the watermark run it follows (watermark mode), and the files' text. */
+type ExportRead = {
+  scope: ExportScope;
+  covered: Covered;
+  after: number | null;
+  records: number;
+  csv: string;
+  jsonl: string;
+};
+
+/** The scope of a run and its records as CSV and JSON Lines, in one open transaction. */
+async function readExport(
+  tx: Tx,
+  kind: 'posted' | 'gl',
+  range: { from: string; to: string } | null,
+  names: readonly string[],
+): Promise<ExportRead> {
+  let scope: ExportScope;
+  let after: number | null = null;
+  if (range) scope = { mode: 'range', ...range };
+  else {
+    const wm = await exportsRepo.watermark(tx, kind);
+    after = wm.runId;
+    // Files of a run that crashed before it was recorded: the re-run covers exactly their range again (and
+    // writes the same bytes), even when more was posted since; the next run takes the rest.
+    const max = leftoverRange(names, kind, wm) ?? {
+      j: Number.POSITIVE_INFINITY,
+      a: Number.POSITIVE_INFINITY,
+    };
+    const newest = await exportsRepo.newest(tx);
+    max.j = Math.min(max.j, newest.j);
+    max.a = Math.min(max.a, newest.a);
+    scope = {
+      mode: 'watermark',
+      journals: { from: wm.toJournalId, to: Math.max(wm.toJournalId, max.j) },
+      allocations:
+        kind === 'posted'
+          ? { from: wm.toAllocationId, to: Math.max(wm.toAllocationId, max.a) }
+          : { from: 0, to: 0 },
+    };
+  }
+  const text =
+    kind === 'posted'
+      ? ((r) => ({ records: r.length, csv: toCsv(POSTED_FIELDS, r), jsonl: toJsonl(POSTED_FIELDS, r) }))(
+          await postedRecordsIn(tx, scope),
+        )
+      : ((r) => ({ records: r.length, csv: toCsv(GL_FIELDS, r), jsonl: toJsonl(GL_FIELDS, r) }))(
+          await glRecordsIn(tx, scope),
+        );
+  return { scope, covered: await coveredIn(tx, kind, scope), after, ...text };
 }
 
 /**
@@ -135,9 +184,12 @@ function coveredOf(db: Database.Database, kind: 'posted' | 'gl', scope: ExportSc
  * run time, so a re-run of a range writes the same bytes. Files are written (atomically) first and the run is
  * recorded after, in one transaction with its audit row: a crash in between leaves the watermark where it was and
  * the re-run writes the same files again. Reads the ledger only.
+ * Watermark runs of a kind at once: the first to record takes the step, the others are refused
+ * (`export-watermark-moved`, the same refusal on both databases) and, once the watermark moved past where their
+ * files start, take back the files no recorded run wrote, so no record lies in two files.
  */
-export function runExport(env: ExportEnv, input: ExportInput): ExportRunDto {
-  const { db, kind } = { db: env.db, kind: input.kind };
+export async function runExport(env: ExportEnv, input: ExportInput): Promise<ExportRunDto> {
+  const { storage, kind } = { storage: env.storage, kind: input.kind };
   const range =
     input.period !== undefined
       ? periodDays(input.period)
@@ -145,45 +197,13 @@ export function runExport(env: ExportEnv, input: ExportInput): ExportRunDto {
         ? { from: input.from, to: input.to }
         : null;
   const outDir = input.out ?? defaultExportDir(env.ledgerFile);
-  // One read transaction: the scope, the records and the covered ids all see the same ledger.
-  const read = db.transaction(() => {
-    let scope: ExportScope;
-    if (range) scope = { mode: 'range', ...range };
-    else {
-      const wm = watermarkOf(db, kind);
-      // Files of a run that crashed before it was recorded: the re-run covers exactly their range again (and
-      // writes the same bytes), even when more was posted since; the next run takes the rest.
-      const max = leftoverRange(outDir, kind, wm) ?? {
-        j: Number.POSITIVE_INFINITY,
-        a: Number.POSITIVE_INFINITY,
-      };
-      const newest = db
-        .prepare(
-          `SELECT (SELECT coalesce(max(id), 0) FROM journals) AS j, (SELECT coalesce(max(id), 0) FROM allocations) AS a`,
-        )
-        .get() as { j: number; a: number };
-      max.j = Math.min(max.j, newest.j);
-      max.a = Math.min(max.a, newest.a);
-      scope = {
-        mode: 'watermark',
-        journals: { from: wm.toJournalId, to: Math.max(wm.toJournalId, max.j) },
-        allocations:
-          kind === 'posted'
-            ? { from: wm.toAllocationId, to: Math.max(wm.toAllocationId, max.a) }
-            : { from: 0, to: 0 },
-      };
-    }
-    const csvJsonl =
-      kind === 'posted'
-        ? ((r) => ({ records: r.length, csv: toCsv(POSTED_FIELDS, r), jsonl: toJsonl(POSTED_FIELDS, r) }))(
-            postedRecords(db, scope),
-          )
-        : ((r) => ({ records: r.length, csv: toCsv(GL_FIELDS, r), jsonl: toJsonl(GL_FIELDS, r) }))(
-            glRecords(db, scope),
-          );
-    return { scope, covered: coveredOf(db, kind, scope), ...csvJsonl };
-  });
-  const { scope, covered, records, csv, jsonl } = read();
+  const names = range ? [] : namesIn(outDir);
+  // One snapshot (a read-only transaction is one on both databases): the scope, the records and the covered ids
+  // all see the same ledger.
+  const { scope, covered, after, records, csv, jsonl } = await storage.transaction(
+    (tx) => readExport(tx, kind, range, names),
+    { readOnly: true },
+  );
 
   ensureFolder(outDir);
   const stem = exportStem(kind, scope);
@@ -196,23 +216,27 @@ export function runExport(env: ExportEnv, input: ExportInput): ExportRunDto {
     const path = join(outDir, `${stem}.${format}`);
     return { format, path, ...writeFileAtomic(path, text) };
   });
-  env.afterWrite?.();
+  await env.afterWrite?.();
   crashPoint();
 
   const at = env.now.toISOString();
-  const id = db
-    .transaction(() => {
+  // One run per watermark step: a watermark run records only when no run of its kind was recorded since it read
+  // the watermark. Serializable, so two that read the same step cannot both record (SQLite takes them one after
+  // another; PostgreSQL aborts one and its retry finds the step taken).
+  const outcome = await storage.transaction(
+    async (
+      tx,
+    ): Promise<{ run: ExportRunDto } | { lost: WatermarkStep; moved: boolean; recorded: string[] }> => {
       if (scope.mode === 'watermark') {
-        // Two exports at once: only the first to record its run may advance the watermark.
-        const wm = watermarkOf(db, kind);
-        if (
-          wm.toJournalId !== scope.journals.from ||
-          (kind === 'posted' && wm.toAllocationId !== scope.allocations.from)
-        )
-          throw conflict(
-            'export-watermark-moved',
-            `another ${kind} export advanced the watermark to journal ${wm.toJournalId} meanwhile: run the export again`,
-          );
+        const step = await exportsRepo.watermark(tx, kind);
+        if (step.runId !== after)
+          return {
+            lost: step,
+            moved:
+              step.toJournalId !== scope.journals.from ||
+              (kind === 'posted' && step.toAllocationId !== scope.allocations.from),
+            recorded: await exportsRepo.recordedWatermarkFiles(tx, kind, scope.journals, scope.allocations),
+          };
       }
       const filesJson = JSON.stringify(
         files.map((f) => ({
@@ -223,28 +247,19 @@ export function runExport(env: ExportEnv, input: ExportInput): ExportRunDto {
           bytes: f.bytes,
         })),
       );
-      const runId = Number(
-        db
-          .prepare(
-            `INSERT INTO export_runs (kind, mode, from_journal_id, to_journal_id, from_allocation_id, to_allocation_id,
-               from_date, to_date, records, files_json, at, operator_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            kind,
-            scope.mode,
-            covered.journals.from,
-            covered.journals.to,
-            covered.allocations.from,
-            covered.allocations.to,
-            range?.from ?? null,
-            range?.to ?? null,
-            records,
-            filesJson,
-            at,
-            env.operatorId,
-          ).lastInsertRowid,
-      );
-      writeAudit(db, {
+      const runId = await exportsRepo.insertRun(tx, {
+        kind,
+        mode: scope.mode,
+        journals: covered.journals,
+        allocations: covered.allocations,
+        fromDate: range?.from ?? null,
+        toDate: range?.to ?? null,
+        records,
+        filesJson,
+        at,
+        operatorId: env.operatorId,
+      });
+      await appendAudit(tx, {
         at,
         operatorId: env.operatorId,
         action: 'export.run',
@@ -261,34 +276,26 @@ export function runExport(env: ExportEnv, input: ExportInput): ExportRunDto {
           files: files.map((f) => ({ format: f.format, path: f.path, sha256: f.sha256, bytes: f.bytes })),
         },
       });
-      return runId;
-    })
-    .immediate();
-  return loadRun(db, id);
+      return { run: runDto((await exportsRepo.run(tx, runId))!) };
+    },
+    { serializable: true },
+  );
+  if ('run' in outcome) return outcome.run;
+  // Once the watermark moved past where these files start no run records them (a run starts at the watermark):
+  // left there, files no recorded run wrote (another range, or the same range in another folder) would hand their
+  // records to the billing system a second time. While it has not moved they stay, as a crashed run's do, and the
+  // next run into this folder covers exactly their range again.
+  if (outcome.moved)
+    for (const f of files) if (!outcome.recorded.includes(f.path)) rmSync(f.path, { force: true });
+  throw conflict(
+    'export-watermark-moved',
+    outcome.moved
+      ? `another ${kind} export advanced the watermark to journal ${outcome.lost.toJournalId} meanwhile: run the export again`
+      : `another ${kind} export was recorded at journal ${outcome.lost.toJournalId} meanwhile: run the export again`,
+  );
 }
 
-type RunRow = {
-  id: number;
-  kind: 'posted' | 'gl';
-  mode: 'watermark' | 'range';
-  fromJournalId: number;
-  toJournalId: number;
-  fromAllocationId: number;
-  toAllocationId: number;
-  fromDate: string | null;
-  toDate: string | null;
-  records: number;
-  filesJson: string;
-  at: string;
-  operator: string | null;
-};
-
-const RUN_SELECT = `SELECT r.id, r.kind, r.mode, r.from_journal_id AS fromJournalId, r.to_journal_id AS toJournalId,
-  r.from_allocation_id AS fromAllocationId, r.to_allocation_id AS toAllocationId, r.from_date AS fromDate,
-  r.to_date AS toDate, r.records, r.files_json AS filesJson, r.at, o.login AS operator
-  FROM export_runs r LEFT JOIN operators o ON o.id = r.operator_id`;
-
-function runDto(r: RunRow): ExportRunDto {
+function runDto(r: ExportRunRow): ExportRunDto {
   const files = JSON.parse(r.filesJson) as (ExportFileDto & { name: string })[];
   return {
     id: r.id,
@@ -305,20 +312,12 @@ function runDto(r: RunRow): ExportRunDto {
   };
 }
 
-/** One recorded export run. */
-export function loadRun(db: Database.Database, id: number): ExportRunDto {
-  return runDto(db.prepare(`${RUN_SELECT} WHERE r.id = ?`).get(id) as RunRow);
-}
-
 /** The recorded export runs, newest first (of one kind, or all). */
 export function listExportRuns(
-  db: Database.Database,
+  storage: Storage,
   q: { kind?: 'posted' | 'gl' | undefined; limit: number },
-): ExportRunDto[] {
-  const rows = (
-    q.kind === undefined
-      ? db.prepare(`${RUN_SELECT} ORDER BY r.id DESC LIMIT ?`).all(q.limit)
-      : db.prepare(`${RUN_SELECT} WHERE r.kind = ? ORDER BY r.id DESC LIMIT ?`).all(q.kind, q.limit)
-  ) as RunRow[];
-  return rows.map(runDto);
+): Promise<ExportRunDto[]> {
+  return storage.transaction(async (tx) => (await exportsRepo.runs(tx, q.kind, q.limit)).map(runDto), {
+    readOnly: true,
+  });
 }

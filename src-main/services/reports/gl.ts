@@ -1,10 +1,4 @@
-import {
-  glRepo,
-  GL_ID_SQL,
-  GL_JOINS_SQL,
-  type GlScope,
-  type JournalPayment,
-} from '../../../db/repos/reports-gl';
+import { glRepo, type GlScope, type JournalPayment } from '../../../db/repos/reports-gl';
 import type { Storage, Tx } from '../../../db/storage/port';
 import type {
   GlLineDto,
@@ -18,9 +12,6 @@ import type {
 export const GL_RECYCLED = 113;
 /** The label of G/L 113. */
 export const GL_RECYCLED_LABEL = 'Recycled payments (suspense)';
-
-/** The G/L ID expression and its joins, for the exports that group journal lines as the summary does. */
-export { GL_ID_SQL, GL_JOINS_SQL, type JournalPayment };
 
 /**
  * A period of posting dates (inclusive, YYYY-MM-DD), optionally one currency, and the report filters that select
