@@ -81,20 +81,23 @@ export function expireDueQuery(on: On, at: string): SQL {
 }
 
 /** A new pending approval, answering its id. */
-export function approvalInsertQuery(a: {
-  operation: PolicyOperation;
-  command: string;
-  inputJson: string;
-  payloadHash: string;
-  amountsJson: string;
-  description: string;
-  requirement: 'second_factor' | 'four_eyes';
-  role: string | null;
-  preparedBy: number;
-  preparedRoles: string;
-  createdAt: string;
-  expiresAt: string;
-}): SQL {
+export function approvalInsertQuery(
+  a: Pick<
+    ApprovalRecord,
+    | 'operation'
+    | 'command'
+    | 'inputJson'
+    | 'payloadHash'
+    | 'amountsJson'
+    | 'description'
+    | 'requirement'
+    | 'role'
+    | 'preparedBy'
+    | 'preparedRoles'
+    | 'createdAt'
+    | 'expiresAt'
+  >,
+): SQL {
   return sql`INSERT INTO approvals (operation, command, input_json, payload_hash, amounts_json, description, requirement,
                role, status, prepared_by, prepared_roles, created_at, expires_at)
              VALUES (${a.operation}, ${a.command}, ${a.inputJson}, ${a.payloadHash}, ${a.amountsJson}, ${a.description},

@@ -152,16 +152,9 @@ export function mandateReferencesWithPrefixQuery(on: On, creditorId: number, pre
     WHERE creditor_id = ${creditorId} AND ${ref} >= ${prefix} AND ${ref} < ${prefix + '\uffff'}`;
 }
 
-/** A new mandate's stored fields. */
-export type MandateWrite = {
-  accountId: number;
-  billUnitId: number | null;
-  creditorId: number;
-  scheme: MandateScheme;
+/** A mandate's amendable data as stored. */
+export type MandateDetailsWrite = {
   reference: string;
-  type: 'recurrent' | 'oneoff';
-  status: MandateStatus;
-  signedOn: string;
   debtorName: string;
   iban: string | null;
   bic: string | null;
@@ -170,6 +163,17 @@ export type MandateWrite = {
   bankAccountNo: string | null;
   accountType: string | null;
   secCode: string | null;
+};
+
+/** A new mandate's stored fields: its amendable data and what never changes. */
+export type MandateWrite = MandateDetailsWrite & {
+  accountId: number;
+  billUnitId: number | null;
+  creditorId: number;
+  scheme: MandateScheme;
+  type: 'recurrent' | 'oneoff';
+  status: MandateStatus;
+  signedOn: string;
   createdBy: number;
 };
 
@@ -183,19 +187,6 @@ export function mandateInsertQuery(m: MandateWrite, at: string): SQL {
       ${m.accountType}, ${m.secCode}, 0, 1, ${at}, ${at}, ${m.createdBy})
     RETURNING id`;
 }
-
-/** A mandate's amendable data as stored. */
-export type MandateDetailsWrite = {
-  reference: string;
-  debtorName: string;
-  iban: string | null;
-  bic: string | null;
-  sortCode: string | null;
-  routingNo: string | null;
-  bankAccountNo: string | null;
-  accountType: string | null;
-  secCode: string | null;
-};
 
 /** Amends a mandate read at `version` (none changed when it changed meanwhile) and bumps its version. */
 export function mandateAmendQuery(

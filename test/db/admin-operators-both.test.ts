@@ -1,7 +1,7 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { AppError } from '../../src-shared/api/result';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Storage, Tx, TxOptions } from '../../db/storage/port';
+import type { Storage } from '../../db/storage/port';
 import {
   addOperator,
   changeHistory,
@@ -14,6 +14,7 @@ import type { Role } from '../../src-shared/api/roles';
 import type { OperatorAdminDto } from '../../src-shared/dto/admin';
 import { freshPostgres, STORAGES } from '../helpers/storages';
 import { answer, type Answer } from '../helpers/alike';
+import { racing } from '../helpers/racing';
 
 // Issue #17: operator administration (profiles, roles, (de)activation) and the change history run through the
 // storage port. The same changes on a fresh SQLite ledger, a fresh PostgreSQL one and one whose default collation is
@@ -54,65 +55,6 @@ async function auditCount(storage: Storage, action: string): Promise<number> {
     { readOnly: true },
   );
   return row!.n;
-}
-
-/**
- * The storage with every transaction's first attempt held before its query number `holdAt` until `parties`
- * transactions have got there (or a moment has passed: SQLite's transactions run one after another, so the first
- * never meets the second). On PostgreSQL each has then done its work up to the rule's check while the others' is not
- * committed: the interleaving that breaks a check-then-write rule without serializable isolation (held before the
- * last-admin read, each sees the other still an admin; before the insert, each has found the login free).
- * `attempts` counts every run of a transaction's function, retries included.
- */
-function racing(
-  storage: Storage,
-  parties: number,
-  holdAt: number,
-): { storage: Storage; attempts: () => number } {
-  let attempts = 0;
-  let arrived = 0;
-  let release!: () => void;
-  const met = new Promise<void>((resolve) => (release = resolve));
-  setTimeout(release, 500).unref();
-  const held = (tx: Tx): Tx => {
-    let queries = 0;
-    const gate = async (): Promise<void> => {
-      if (++queries !== holdAt) return;
-      if (++arrived === parties) release();
-      await met;
-    };
-    return {
-      dialect: tx.dialect,
-      all: async <T>(q: SQL) => {
-        await gate();
-        return tx.all<T>(q);
-      },
-      get: async <T>(q: SQL) => {
-        await gate();
-        return tx.get<T>(q);
-      },
-      run: async (q: SQL) => {
-        await gate();
-        return tx.run(q);
-      },
-    };
-  };
-  return {
-    storage: {
-      dialect: storage.dialect,
-      transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: TxOptions): Promise<T> {
-        let first = true;
-        return storage.transaction((tx) => {
-          attempts++;
-          const t = first ? held(tx) : tx;
-          first = false;
-          return fn(t);
-        }, opts);
-      },
-      close: () => storage.close(),
-    },
-    attempts: () => attempts,
-  };
 }
 
 describe.runIf(STORAGES[1]!.available)('operators and the change history on both databases', () => {
@@ -355,7 +297,7 @@ describe.runIf(STORAGES[1]!.available)('operators and the change history on both
         const changes =
           (await auditCount(o.storage, 'operator.revoke')) + (await auditCount(o.storage, 'operator.update'));
         // Held before the third query, the last-admin read: both have written their change, neither committed.
-        const r = racing(o.storage, 2, 3);
+        const r = racing(o.storage, 2, { holdAt: 3 });
         const results = await Promise.allSettled(race(r.storage));
         expect(
           results.filter((x) => x.status === 'fulfilled'),
@@ -378,7 +320,7 @@ describe.runIf(STORAGES[1]!.available)('operators and the change history on both
 
   it('four admins adding the same login at once: one adds it, the others are told it exists', async () => {
     for (const o of opened) {
-      const r = racing(o.storage, 4, 2);
+      const r = racing(o.storage, 4, { holdAt: 2 });
       const results = await Promise.allSettled(
         [1, 2, 3, 4].map(() =>
           addOperator(r.storage, { login: 'kit', name: 'Kit', roles: ['clerk'] }, NOW, ada),

@@ -1,8 +1,8 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalInsertQuery } from '../../db/repos/approvals';
 import { appendAudit } from '../../db/repos/audit';
-import type { Storage, Tx, TxOptions } from '../../db/storage/port';
+import type { Storage } from '../../db/storage/port';
 import { AppFailure } from '../../src-main/ledger/errors';
 import { encryptSecret, secretKey } from '../../src-main/processors/secrets';
 import {
@@ -23,6 +23,7 @@ import type { Result } from '../../src-shared/api/result';
 import type { ApprovalDto, PolicyDto } from '../../src-shared/dto/approvals';
 import { alikeOn, answer, failure, type OnDatabase } from '../helpers/alike';
 import { addOperators, STORAGES } from '../helpers/storages';
+import { racing } from '../helpers/racing';
 
 // Issue #17: the four-eyes and second-factor approvals of issue #12 run through the storage port. Listing, showing,
 // rejecting and confirming answer alike on SQLite and PostgreSQL and write the same approval, audit and policy rows;
@@ -73,54 +74,6 @@ function written(storage: Storage): Promise<Record<string, unknown[]>> {
     }),
     { readOnly: true },
   );
-}
-
-/**
- * The storage with every transaction's first attempt held before its query number `holdAt` until `parties` have got
- * there (or a moment has passed: on SQLite they run one after another and never meet). On PostgreSQL each has then
- * read the approval pending while no other decision has committed: the interleaving a check-then-claim without a
- * conditional update and serializable isolation would get wrong. `attempts` counts every run, retries included.
- */
-function racing(
-  storage: Storage,
-  parties: number,
-  holdAt: number,
-): { storage: Storage; attempts: () => number } {
-  let attempts = 0;
-  let arrived = 0;
-  let release!: () => void;
-  const met = new Promise<void>((resolve) => (release = resolve));
-  setTimeout(release, 500).unref();
-  const held = (tx: Tx): Tx => {
-    let queries = 0;
-    const gate = async (): Promise<void> => {
-      if (++queries !== holdAt) return;
-      if (++arrived === parties) release();
-      await met;
-    };
-    return {
-      dialect: tx.dialect,
-      all: async <T>(q: SQL) => (await gate(), tx.all<T>(q)),
-      get: async <T>(q: SQL) => (await gate(), tx.get<T>(q)),
-      run: async (q: SQL) => (await gate(), tx.run(q)),
-    };
-  };
-  return {
-    storage: {
-      dialect: storage.dialect,
-      transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: TxOptions): Promise<T> {
-        let first = true;
-        return storage.transaction((tx) => {
-          attempts++;
-          const t = first ? held(tx) : tx;
-          first = false;
-          return fn(t);
-        }, opts);
-      },
-      close: () => storage.close(),
-    },
-    attempts: () => attempts,
-  };
 }
 
 /** Runs an approved policies:save on storage as the preparer (savePolicy, on the port), recording the run. */
@@ -450,7 +403,7 @@ describe.runIf(STORAGES[1]!.available)('approvals on both databases', () => {
     const id = value<number>(await same((db) => stop(db.as('lead'), change('pay:refund'), fourEyes)));
     for (const db of dbs) {
       const before = db.runs.length;
-      const r = racing(db.storage, 4, 2);
+      const r = racing(db.storage, 4, { holdAt: 2 });
       const confirmers: Login[] = ['sue', 'max', 'sue', 'max'];
       const ctxs = confirmers.map((login) => contextOf(r.storage, db.ids, login, db.execute));
       const results = await Promise.allSettled(ctxs.map((c) => confirmApproval(c, { approvalId: id })));
@@ -493,7 +446,7 @@ describe.runIf(STORAGES[1]!.available)('approvals on both databases', () => {
       expect(ids).toEqual(dbs.map(() => id));
       for (const db of dbs) {
         const before = db.runs.length;
-        const r = racing(db.storage, 2, 2);
+        const r = racing(db.storage, 2, { holdAt: 2 });
         const confirmer = contextOf(r.storage, db.ids, 'sue', db.execute);
         const rejecter = contextOf(r.storage, db.ids, 'max', db.execute);
         // Alternating who is sent first, so each side gets to win on SQLite's queue.

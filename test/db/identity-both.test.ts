@@ -1,8 +1,8 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorInsertQuery } from '../../db/repos/operators';
 import { settingUpsertQuery } from '../../db/repos/settings';
-import type { Storage, Tx, TxOptions } from '../../db/storage/port';
+import type { Storage } from '../../db/storage/port';
 import { deriveSecretKeys, encryptSecret } from '../../src-main/processors/secrets';
 import { newClient, type Client, type Principal } from '../../src-main/services/identity/client';
 import { authorizeCall, lockClient } from '../../src-main/services/identity/gate';
@@ -25,6 +25,7 @@ import { newTotpSecret, secretDigest, totpCode } from '../../src-main/services/i
 import type { NewApiTokenDto } from '../../src-shared/dto/auth';
 import { failure } from '../helpers/alike';
 import { STORAGES } from '../helpers/storages';
+import { racing } from '../helpers/racing';
 
 // Issue #17: sign-in, the second factor, the first admin, API tokens and the per-command gate run through the
 // storage port. The same calls on SQLite and PostgreSQL answer alike and write the same credential, token and audit
@@ -92,42 +93,6 @@ async function credentials(storage: Storage, login: string) {
   return (await storage.transaction((tx) => operatorByLoginIn(tx, login), { readOnly: true }))!;
 }
 
-/**
- * The storage with every writing transaction's first attempt held before its first query until `parties` of them
- * have got there (or half a second has passed: SQLite's writers run one after another, so there the first never
- * meets the next). On PostgreSQL they are then all in flight at once, each about to make its check-and-write.
- */
-function racing(storage: Storage, parties: number): Storage {
-  let arrived = 0;
-  let release!: () => void;
-  const met = new Promise<void>((resolve) => (release = resolve));
-  setTimeout(release, 500).unref();
-  const held = (tx: Tx): Tx => {
-    let first = true;
-    const gate = async (): Promise<void> => {
-      if (!first) return;
-      first = false;
-      if (++arrived === parties) release();
-      await met;
-    };
-    return {
-      dialect: tx.dialect,
-      all: async <T>(q: SQL) => (await gate(), tx.all<T>(q)),
-      get: async <T>(q: SQL) => (await gate(), tx.get<T>(q)),
-      run: async (q: SQL) => (await gate(), tx.run(q)),
-    };
-  };
-  return {
-    dialect: storage.dialect,
-    transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: TxOptions): Promise<T> {
-      if (opts?.readOnly) return storage.transaction(fn, opts);
-      let attempt = 0;
-      return storage.transaction((tx) => fn(attempt++ === 0 ? held(tx) : tx), opts);
-    },
-    close: () => storage.close(),
-  };
-}
-
 /** The refusal's reason (or code), or 'accepted'. */
 const outcome = async (p: Promise<unknown>): Promise<string> => {
   const f = await failure(p);
@@ -145,7 +110,7 @@ describe.runIf(STORAGES[1]!.available)('identity on both databases', () => {
       for (const row of STORAGES) {
         const db = await row.open();
         try {
-          const racers = racing(db.storage, 2);
+          const racers = racing(db.storage, 2, { writesOnly: true }).storage;
           const results = await Promise.all(
             ['ada', 'eve'].map((login) =>
               failure(createFirstAdmin(env(racers, 'ipc'), { login, password: 'the first of the admins' })),
@@ -326,7 +291,7 @@ describe.runIf(STORAGES[1]!.available)('identity on both databases', () => {
 
     it('eight wrong passwords at once: each counted, the operator locked once, the rest refused as locked', async () => {
       for (const db of dbs) {
-        const racers = racing(db.storage, 8);
+        const racers = racing(db.storage, 8, { writesOnly: true }).storage;
         const outcomes = await Promise.all(
           Array.from({ length: 8 }, (_, i) =>
             outcome(signInWithPassword(env(racers), { login: 'max', password: `wrong password ${i}` })),
@@ -356,7 +321,7 @@ describe.runIf(STORAGES[1]!.available)('identity on both databases', () => {
 
     it('two wrong passwords at once below the limit are both counted', async () => {
       for (const db of dbs) {
-        const racers = racing(db.storage, 2);
+        const racers = racing(db.storage, 2, { writesOnly: true }).storage;
         await Promise.all(
           [1, 2].map((i) =>
             failure(signInWithPassword(env(racers), { login: 'pat', password: `wrong password ${i}` })),
@@ -372,7 +337,7 @@ describe.runIf(STORAGES[1]!.available)('identity on both databases', () => {
     it('the same TOTP code in two sign-ins at once is accepted once', async () => {
       const code = totpCode(SECRET, NOW);
       for (const db of dbs) {
-        const racers = racing(db.storage, 2);
+        const racers = racing(db.storage, 2, { writesOnly: true }).storage;
         const outcomes = await Promise.all(
           [1, 2].map(() =>
             outcome(signInWithPassword(env(racers), { login: 'sue', password: PASSWORD, code })),
@@ -393,7 +358,7 @@ describe.runIf(STORAGES[1]!.available)('identity on both databases', () => {
 
     it('the same recovery code twice at once is used once', async () => {
       for (const db of dbs) {
-        const racers = racing(db.storage, 2);
+        const racers = racing(db.storage, 2, { writesOnly: true }).storage;
         const outcomes = await Promise.all(
           [1, 2].map(() =>
             outcome(signInWithPassword(env(racers), { login: 'rex', password: PASSWORD, code: RECOVERY[0] })),
