@@ -57,7 +57,6 @@ import type { Handlers } from './dispatch';
 
 /** The administration handlers; every change names the operator for its audit row. */
 export function createAdminHandlers(ctx: ServiceContext): Pick<Handlers, keyof typeof adminCommands> {
-  const db = ctx.ledger.sqlite;
   const now = (): Date => ctx.clock();
   const who = (): number => ctx.operator.id;
   return {
@@ -71,9 +70,7 @@ export function createAdminHandlers(ctx: ServiceContext): Pick<Handlers, keyof t
     'codes:export': (i) => exportReasons(ctx.storage, i.domainId),
     'codes:import': (i) => {
       const src = withUpload(ctx.uploads, i);
-      return usingUploads(ctx.uploads, [src.uploaded], () =>
-        importReasons(db, ctx.storage, src, now(), who()),
-      );
+      return usingUploads(ctx.uploads, [src.uploaded], () => importReasons(ctx.storage, src, now(), who()));
     },
     'admin:channels': () => listChannels(ctx.storage),
     'admin:save-channel': (i) => saveChannel(ctx.storage, i, now(), who()),
@@ -102,7 +99,7 @@ export function createAdminHandlers(ctx: ServiceContext): Pick<Handlers, keyof t
     'admin:save-columns': (i) => saveColumns(ctx.storage, i, now(), who()),
     'admin:delete-columns': (i) => deleteColumns(ctx.storage, i, now(), who()),
     'admin:export-config': () => exportConfig(ctx.storage, now()),
-    'admin:import-config': (i) => importConfig(db, ctx.storage, i, now(), who()),
+    'admin:import-config': (i) => importConfig(ctx.storage, i, now(), who()),
     'operators:list': () => listOperators(ctx.storage),
     'operators:add': async ({ password, ...i }) => {
       if (password !== undefined) checkNewPassword(password, i.login);

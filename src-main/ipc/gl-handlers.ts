@@ -1,6 +1,6 @@
 import type { ServiceContext } from '../services/context';
 import { listExportRuns, runExport } from '../services/exports/run';
-import { assertPathsAllowed } from '../services/files';
+import { assertPathsAllowedVia } from '../services/files';
 import { glLines, glSummary } from '../services/reports/gl';
 import type { Handlers } from './dispatch';
 
@@ -13,12 +13,17 @@ type GlCommand = 'reports:gl-summary' | 'reports:gl-lines' | 'exports:run' | 'ex
  * `exports/` next to the ledger.
  */
 export function createGlHandlers(ctx: ServiceContext): Pick<Handlers, GlCommand> {
-  const db = ctx.ledger.sqlite;
   return {
     'reports:gl-summary': (input) => glSummary(ctx.storage, input),
     'reports:gl-lines': (input) => glLines(ctx.storage, input),
-    'exports:run': (input) => {
-      assertPathsAllowed(db, { at: ctx.clock(), operatorId: ctx.operator.id }, 'exports:run', input, ['out']);
+    'exports:run': async (input) => {
+      await assertPathsAllowedVia(
+        ctx.storage,
+        { at: ctx.clock(), operatorId: ctx.operator.id },
+        'exports:run',
+        input,
+        ['out'],
+      );
       return runExport(
         { storage: ctx.storage, ledgerFile: ctx.ledger.file, now: ctx.clock(), operatorId: ctx.operator.id },
         input,

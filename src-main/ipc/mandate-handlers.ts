@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { mandateCommands } from '../../src-shared/api/commands/mandate';
 import { MAX_UPLOAD_BYTES } from '../../src-shared/api/uploads';
 import type { ServiceContext } from '../services/context';
-import { assertPathsAllowed, readCommandFile, uploadedBytes } from '../services/files';
+import { assertPathsAllowedVia } from '../services/files';
 import { auddisExtract } from '../services/mandates/auddis';
 import { addCreditor, listCreditors, updateCreditor } from '../services/mandates/creditors';
 import {
@@ -15,13 +15,12 @@ import {
   showMandate,
 } from '../services/mandates/mandates';
 import { importMandateFile } from '../services/mandates/revision-import';
-import { readUpload, usingUploads, withUpload } from '../services/uploads';
+import { commandFileVia, usingUploads, withUpload } from '../services/uploads';
 import { isoDate } from '../domain/dates';
 import type { Handlers } from './dispatch';
 
 /** Handlers of the creditor and mandate commands; each change's ledger:changed comes from the registry. */
 export function createMandateHandlers(ctx: ServiceContext): Pick<Handlers, keyof typeof mandateCommands> {
-  const db = ctx.ledger.sqlite;
   const who = (): { at: Date; operatorId: number } => ({ at: ctx.clock(), operatorId: ctx.operator.id });
   return {
     'creditors:list': () => listCreditors(ctx.storage),
@@ -36,27 +35,19 @@ export function createMandateHandlers(ctx: ServiceContext): Pick<Handlers, keyof
     'mandates:amend': (input) => amendMandate(ctx.storage, input, who()),
     'mandates:cancel': (input) => cancelMandate(ctx.storage, input, who()),
     'mandates:expire': (input) => expireMandates(ctx.storage, input.asOf ?? isoDate(ctx.clock()), who()),
-    'mandates:import': (input) => {
+    'mandates:import': async (input) => {
       const w = who();
       const src = withUpload(ctx.uploads, input);
-      const file =
-        src.content !== undefined
-          ? uploadedBytes(src.content, src.fileName, MAX_UPLOAD_BYTES)
-          : src.uploaded !== undefined
-            ? readUpload(db, w, 'mandates:import', src.uploaded, MAX_UPLOAD_BYTES)
-            : {
-                bytes: readCommandFile(db, w, 'mandates:import', src.file ?? '', MAX_UPLOAD_BYTES),
-                name: src.file ?? '',
-              };
+      const file = await commandFileVia(ctx.storage, w, 'mandates:import', src, MAX_UPLOAD_BYTES);
       // A preview keeps the upload: the import that follows reads it again.
       if (input.preview) return importMandateFile(ctx.storage, file, { preview: true }, w);
       return usingUploads(ctx.uploads, [src.uploaded], () =>
         importMandateFile(ctx.storage, file, { preview: false }, w),
       );
     },
-    'mandates:auddis': (input) => {
+    'mandates:auddis': async (input) => {
       const w = who();
-      assertPathsAllowed(db, w, 'mandates:auddis', input, ['out']);
+      await assertPathsAllowedVia(ctx.storage, w, 'mandates:auddis', input, ['out']);
       const out = input.out;
       const write =
         out === undefined

@@ -8,11 +8,6 @@ export function createReportsHandlers(ctx: ServiceContext): Pick<Handlers, 'repo
   return {
     'reports:run': (input) => runReport(ctx.storage, input.name, input.filters, ctx.clock()),
     'reports:export': (input) =>
-      exportReport(
-        { db: ctx.ledger.sqlite, storage: ctx.storage },
-        { at: ctx.clock(), operatorId: ctx.operator.id },
-        input,
-        ctx.clock(),
-      ),
+      exportReport(ctx.storage, { at: ctx.clock(), operatorId: ctx.operator.id }, input, ctx.clock()),
   };
 }

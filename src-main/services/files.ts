@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
+import { appendAudit, type AuditEntry } from '../../db/repos/audit';
+import type { Storage } from '../../db/storage/port';
 import { writeAudit } from '../ledger/audit';
-import { forbidden, invalidFields } from '../ledger/errors';
+import { forbidden, invalidFields, type AppFailure } from '../ledger/errors';
 import { currentDoor, type Door } from './identity/client';
 
 /**
@@ -21,9 +23,39 @@ export function pathsAllowed(door: Door = currentDoor()): boolean {
   return PATH_DOORS.has(door);
 }
 
+/** A refused path: the audit row that records it and the error the caller gets. */
+type PathRefusal = { entry: AuditEntry; error: AppFailure };
+
+/** The refusal of an input that names paths (the given fields that are set) through a door that may not. */
+function pathRefusal(
+  who: FileReader,
+  command: string,
+  input: Record<string, unknown>,
+  fields: readonly string[],
+): PathRefusal | undefined {
+  const named = fields.filter((f) => typeof input[f] === 'string');
+  if (named.length === 0) return undefined;
+  const door = currentDoor();
+  if (pathsAllowed(door)) return undefined;
+  return {
+    entry: {
+      at: who.at.toISOString(),
+      operatorId: who.operatorId,
+      action: 'forbidden',
+      entity: 'file',
+      entityId: command,
+      after: { door, fields: named },
+    },
+    error: forbidden(
+      `${command} may not name a file path from the ${door === 'ipc' ? 'desktop window' : door}: choose the file in the file dialog, which sends its content (${named.join(', ')})`,
+    ),
+  };
+}
+
 /**
  * Refuses a command input that names paths (the given fields that are set) unless the call came through the
- * command line or in-process; the refusal is audited and no file is touched.
+ * command line or in-process; the refusal is audited and no file is touched. For the code still on the driver;
+ * commands on the storage port use assertPathsAllowedVia.
  */
 export function assertPathsAllowed(
   db: Database.Database,
@@ -32,28 +64,63 @@ export function assertPathsAllowed(
   input: Record<string, unknown>,
   fields: readonly string[],
 ): void {
-  const named = fields.filter((f) => typeof input[f] === 'string');
-  if (named.length === 0) return;
-  const door = currentDoor();
-  if (pathsAllowed(door)) return;
-  writeAudit(db, {
+  const refusal = pathRefusal(who, command, input, fields);
+  if (!refusal) return;
+  writeAudit(db, refusal.entry);
+  throw refusal.error;
+}
+
+/**
+ * assertPathsAllowed through the storage port. The refusal's audit row is committed in a transaction of its own
+ * before the error is thrown: written in the command's transaction, the throw would roll it back.
+ */
+export async function assertPathsAllowedVia(
+  storage: Storage,
+  who: FileReader,
+  command: string,
+  input: Record<string, unknown>,
+  fields: readonly string[],
+): Promise<void> {
+  const refusal = pathRefusal(who, command, input, fields);
+  if (!refusal) return;
+  await storage.transaction((tx) => appendAudit(tx, refusal.entry));
+  throw refusal.error;
+}
+
+/** The audit row of a file read for a command: its path, size and SHA-256. */
+function fileReadEntry(who: FileReader, command: string, path: string, bytes: Buffer): AuditEntry {
+  return {
     at: who.at.toISOString(),
     operatorId: who.operatorId,
-    action: 'forbidden',
+    action: 'file.read',
     entity: 'file',
     entityId: command,
-    after: { door, fields: named },
-  });
-  throw forbidden(
-    `${command} may not name a file path from the ${door === 'ipc' ? 'desktop window' : door}: choose the file in the file dialog, which sends its content (${named.join(', ')})`,
-  );
+    after: { path, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') },
+  };
+}
+
+/** A file's bytes, refused over maxBytes before reading. Errors are the file system's own. */
+function readAtMost(path: string, maxBytes: number): Buffer {
+  const size = statSync(path).size;
+  if (size > maxBytes) throw new Error(`the file is ${size} bytes; at most ${maxBytes} are accepted`);
+  return readFileSync(path);
+}
+
+/** readAtMost for a command: a missing, unreadable or too large file is a validation error naming the path. */
+function readNamedFile(path: string, maxBytes: number): Buffer {
+  try {
+    return readAtMost(path, maxBytes);
+  } catch (err) {
+    const reason = unreadableReason(err);
+    throw invalidFields(`${path} cannot be read: ${reason}`, [{ path: 'file', message: reason }]);
+  }
 }
 
 /**
  * Reads a file named by path for a command: only through the command line or in-process (else forbidden,
  * audited), refusing files over maxBytes before reading, and writing one `file.read` audit row with the path,
  * size and SHA-256 of what was read. A missing or unreadable file is a validation error that names the path
- * and the reason (never the content).
+ * and the reason (never the content). For the code still on the driver; see readCommandFileVia.
  */
 export function readCommandFile(
   db: Database.Database,
@@ -63,12 +130,28 @@ export function readCommandFile(
   maxBytes: number,
 ): Buffer {
   assertPathsAllowed(db, who, command, { file: path }, ['file']);
-  try {
-    return readFileAudited(db, who, command, path, maxBytes);
-  } catch (err) {
-    const reason = unreadableReason(err);
-    throw invalidFields(`${path} cannot be read: ${reason}`, [{ path: 'file', message: reason }]);
-  }
+  const bytes = readNamedFile(path, maxBytes);
+  writeAudit(db, fileReadEntry(who, command, path, bytes));
+  return bytes;
+}
+
+/**
+ * readCommandFile through the storage port: the door is checked and the file read outside any transaction, and
+ * its `file.read` row is committed on its own, before the command's transaction begins (a command that then
+ * fails still leaves the record that the file was read, as on the driver).
+ */
+export async function readCommandFileVia(
+  storage: Storage,
+  who: FileReader,
+  command: string,
+  path: string,
+  maxBytes: number,
+): Promise<Buffer> {
+  await assertPathsAllowedVia(storage, who, command, { file: path }, ['file']);
+  const bytes = readNamedFile(path, maxBytes);
+  const entry = fileReadEntry(who, command, path, bytes);
+  await storage.transaction((tx) => appendAudit(tx, entry));
+  return bytes;
 }
 
 /** Why a file could not be read, in words (from the error code; never from the file). */
@@ -92,17 +175,8 @@ export function readFileAudited(
   path: string,
   maxBytes: number,
 ): Buffer {
-  const size = statSync(path).size;
-  if (size > maxBytes) throw new Error(`the file is ${size} bytes; at most ${maxBytes} are accepted`);
-  const bytes = readFileSync(path);
-  writeAudit(db, {
-    at: who.at.toISOString(),
-    operatorId: who.operatorId,
-    action: 'file.read',
-    entity: 'file',
-    entityId: command,
-    after: { path, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') },
-  });
+  const bytes = readAtMost(path, maxBytes);
+  writeAudit(db, fileReadEntry(who, command, path, bytes));
   return bytes;
 }
 

@@ -14,11 +14,13 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Database from 'better-sqlite3';
+import { appendAudit, type AuditEntry } from '../../db/repos/audit';
+import type { Storage } from '../../db/storage/port';
 import { MAX_STREAMED_UPLOAD_BYTES, UPLOAD_CHUNK_BYTES } from '../../src-shared/api/uploads';
 import type { UploadDto } from '../../src-shared/dto/uploads';
 import { writeAudit } from '../ledger/audit';
 import { conflict, invalidFields, notFound } from '../ledger/errors';
-import type { FileReader } from './files';
+import { readCommandFileVia, uploadedBytes, type FileReader } from './files';
 import { currentClient } from './identity/client';
 
 /**
@@ -321,9 +323,36 @@ function tooLarge(maxBytes: number) {
   ]);
 }
 
+/** An upload's bytes, refused over maxBytes, and the `file.read` audit row of reading them. */
+function uploadRead(
+  who: FileReader,
+  command: string,
+  upload: ResolvedUpload,
+  maxBytes: number,
+): { bytes: Buffer; entry: AuditEntry } {
+  const size = statSync(upload.path).size;
+  if (size > maxBytes)
+    throw invalidFields(`${upload.name} is too large`, [
+      { path: 'uploadId', message: `at most ${maxBytes} bytes are accepted` },
+    ]);
+  const bytes = readFileSync(upload.path);
+  return {
+    bytes,
+    entry: {
+      at: who.at.toISOString(),
+      operatorId: who.operatorId,
+      action: 'file.read',
+      entity: 'file',
+      entityId: command,
+      after: { upload: upload.id, fileName: upload.name, size: bytes.length, sha256: upload.sha256 },
+    },
+  };
+}
+
 /**
  * Reads an upload resolved for the calling client, refusing it when over maxBytes, and writes the same
  * `file.read` audit row a path read writes (the upload's id and the user's file name instead of a path).
+ * For the code still on the driver; see readUploadVia.
  */
 export function readUpload(
   db: Database.Database,
@@ -332,21 +361,50 @@ export function readUpload(
   upload: ResolvedUpload,
   maxBytes: number,
 ): { bytes: Buffer; name: string } {
-  const size = statSync(upload.path).size;
-  if (size > maxBytes)
-    throw invalidFields(`${upload.name} is too large`, [
-      { path: 'uploadId', message: `at most ${maxBytes} bytes are accepted` },
-    ]);
-  const bytes = readFileSync(upload.path);
-  writeAudit(db, {
-    at: who.at.toISOString(),
-    operatorId: who.operatorId,
-    action: 'file.read',
-    entity: 'file',
-    entityId: command,
-    after: { upload: upload.id, fileName: upload.name, size: bytes.length, sha256: upload.sha256 },
-  });
+  const { bytes, entry } = uploadRead(who, command, upload, maxBytes);
+  writeAudit(db, entry);
   return { bytes, name: upload.name };
+}
+
+/**
+ * readUpload through the storage port: the upload is read outside any transaction and its `file.read` row
+ * committed on its own, before the command's transaction begins.
+ */
+export async function readUploadVia(
+  storage: Storage,
+  who: FileReader,
+  command: string,
+  upload: ResolvedUpload,
+  maxBytes: number,
+): Promise<{ bytes: Buffer; name: string }> {
+  const { bytes, entry } = uploadRead(who, command, upload, maxBytes);
+  await storage.transaction((tx) => appendAudit(tx, entry));
+  return { bytes, name: upload.name };
+}
+
+/** Where a command's file comes from: the bytes the user chose (base64), their upload, or a path. */
+export type CommandFileSource = {
+  file?: string | undefined;
+  content?: string | undefined;
+  fileName?: string | undefined;
+  uploaded?: ResolvedUpload | undefined;
+};
+
+/**
+ * The bytes of a command's file through the storage port: content sent in the input as it is, an upload or a
+ * path (command line and in-process only) read and audited. Refusals are the driver forms' own.
+ */
+export async function commandFileVia(
+  storage: Storage,
+  who: FileReader,
+  command: string,
+  src: CommandFileSource,
+  maxBytes: number,
+): Promise<{ bytes: Buffer; name: string }> {
+  if (src.content !== undefined) return uploadedBytes(src.content, src.fileName, maxBytes);
+  if (src.uploaded !== undefined) return readUploadVia(storage, who, command, src.uploaded, maxBytes);
+  const file = src.file ?? '';
+  return { bytes: await readCommandFileVia(storage, who, command, file, maxBytes), name: file };
 }
 
 /** The owner of uploads sent in the current call: its client (the in-process caller outside any dispatch). */

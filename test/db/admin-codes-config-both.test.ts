@@ -229,9 +229,7 @@ describe.runIf(STORAGES[1]!.available)(
           },
         ],
       };
-      const imported = await alike((s) =>
-        importConfig(undefined as never, s, { config: changed }, NOW, admin),
-      );
+      const imported = await alike((s) => importConfig(s, { config: changed }, NOW, admin));
       expect(imported).toMatchObject({ ok: { applied: { channels: cfg.channels.length + 1 } } });
       const after = (await alike((s) => exportConfig(s, NOW))) as { ok: ConfigFileDto };
       expect(after.ok.channels).toContainEqual({ id: 90, description: 'Kiosk', active: true });
@@ -253,7 +251,7 @@ describe.runIf(STORAGES[1]!.available)(
           { domainId: 16, id: 100_040, label: 'No G/L', help: '', glId: null, active: true },
         ],
       };
-      const refused = await alike((s) => importConfig(undefined as never, s, { config: broken }, NOW, admin));
+      const refused = await alike((s) => importConfig(s, { config: broken }, NOW, admin));
       expect(refused).toMatchObject({ refused: { error: { code: 'validation' } } });
       const issues = (refused as { refused: { error: { issues: { path: string }[] } } }).refused.error.issues;
       expect(issues.map((i) => i.path)).toEqual(
@@ -264,7 +262,7 @@ describe.runIf(STORAGES[1]!.available)(
       );
       // A file the schema refuses still lists the problems of the sections that stand on their own.
       const malformed = await alike((s) =>
-        importConfig(undefined as never, s, { config: { ...broken, channels: 'none' } }, NOW, admin),
+        importConfig(s, { config: { ...broken, channels: 'none' } }, NOW, admin),
       );
       expect(malformed).toMatchObject({ refused: { error: { code: 'validation' } } });
     });

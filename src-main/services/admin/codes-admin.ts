@@ -1,4 +1,4 @@
-import { readUpload, type ResolvedUpload } from '../uploads';
+import { commandFileVia, readUpload, type ResolvedUpload } from '../uploads';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { appendAudit } from '../../../db/repos/audit';
@@ -384,16 +384,21 @@ function readReasonsFile(bytes: Uint8Array, name: string): ReasonCodeDto[] {
 /**
  * Imports a reasons file whole: every problem is listed and nothing is written unless the whole file is
  * good. Existing codes are updated, new ones added; codes missing from the file are left as they are. The file
- * is read (door-checked, audited) through the ledger's own connection, like every file a command reads.
+ * is read (door-checked, audited) before the import's transaction, like every file a command reads.
  */
-export function importReasons(
-  db: Database.Database,
+export async function importReasons(
   storage: Storage,
   src: FileSource,
   now: Date,
   operatorId: number,
 ): Promise<{ added: number; updated: number; unchanged: number }> {
-  const { bytes, name: file } = sourceBytes(db, src, { at: now, operatorId }, 'codes:import');
+  const { bytes, name: file } = await commandFileVia(
+    storage,
+    { at: now, operatorId },
+    'codes:import',
+    src,
+    MAX_UPLOAD_BYTES,
+  );
   const codes = readReasonsFile(bytes, file);
   return storage.transaction(
     async (tx) => {

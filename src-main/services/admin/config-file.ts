@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import type { SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { policyUpsertQuery } from '../../../db/repos/approval-policies';
@@ -30,14 +29,15 @@ import {
 } from '../../../src-shared/api/commands/admin';
 import type { FieldIssue } from '../../../src-shared/api/result';
 import type { ConfigFileDto, ConfigImportDto, SettingValue } from '../../../src-shared/dto/admin';
+import { MAX_UPLOAD_BYTES } from '../../../src-shared/api/uploads';
 import { invalidFields } from '../../ledger/errors';
+import { readCommandFileVia } from '../files';
 import { SETTING_DEFAULTS, getSettingIn, type SettingKey } from '../../ledger/settings';
 import {
   listAllCodesIn,
   parseJsonBytes,
   reasonCodeProblemsIn,
   schemaIssues,
-  sourceBytes,
   upsertCodesIn,
 } from './codes-admin';
 import {
@@ -333,7 +333,6 @@ async function independentIssuesIn(tx: Tx, raw: unknown): Promise<FieldIssue[]> 
  * before and the file applied.
  */
 export async function importConfig(
-  db: Database.Database,
   storage: Storage,
   input: { file?: string | undefined; config?: unknown },
   now: Date,
@@ -341,15 +340,16 @@ export async function importConfig(
 ): Promise<ConfigImportDto> {
   const raw =
     input.file !== undefined
-      ? (() => {
-          const { bytes, name } = sourceBytes(
-            db,
-            { file: input.file },
+      ? parseJsonBytes(
+          await readCommandFileVia(
+            storage,
             { at: now, operatorId },
             'admin:import-config',
-          );
-          return parseJsonBytes(bytes, name);
-        })()
+            input.file,
+            MAX_UPLOAD_BYTES,
+          ),
+          input.file,
+        )
       : input.config;
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {

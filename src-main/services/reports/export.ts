@@ -1,10 +1,9 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import type Database from 'better-sqlite3';
 import type { Storage } from '../../../db/storage/port';
 import type { ReportExportDto, ReportFiltersDto, ReportName } from '../../../src-shared/dto/reports';
 import { invalidFields } from '../../ledger/errors';
-import { assertPathsAllowed, type FileReader } from '../files';
+import { assertPathsAllowedVia, type FileReader } from '../files';
 import { reportCsv } from './csv';
 import { reportPdf } from './pdf';
 import { reportExponents, runReport } from './registry';
@@ -56,15 +55,14 @@ function writeOwnerOnly(field: string, path: string, data: string | Uint8Array):
  * Reading only: the ledger is not written.
  */
 export async function exportReport(
-  ledger: { db: Database.Database; storage: Storage },
+  storage: Storage,
   who: FileReader,
   input: ReportExportInput,
   now: Date,
 ): Promise<ReportExportDto> {
-  // The path check records a refusal in the audit log: it still writes through the desktop's own connection.
-  assertPathsAllowed(ledger.db, who, 'reports:export', input, ['csvFile', 'pdfFile']);
-  const report = await runReport(ledger.storage, input.name, input.filters, now);
-  const exponents = await reportExponents(ledger.storage, report);
+  await assertPathsAllowedVia(storage, who, 'reports:export', input, ['csvFile', 'pdfFile']);
+  const report = await runReport(storage, input.name, input.filters, now);
+  const exponents = await reportExponents(storage, report);
   const nothingAsked = !input.csv && !input.pdf && input.csvFile === undefined && input.pdfFile === undefined;
   const out: ReportExportDto = { report, files: [] };
   if (input.csvFile !== undefined || input.csv || nothingAsked) {
