@@ -1,23 +1,55 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import type { SQL } from 'drizzle-orm';
+import { appendAudit } from '../../../db/repos/audit';
+import {
+  accountCurrencyQuery,
+  accountHasMethodQuery,
+  accountMethodsQuery,
+  methodAccountQuery,
+  methodByIdQuery,
+  methodDetailsUpdateQuery,
+  methodInsertQuery,
+  methodIssuerQuery,
+  methodMakeDefaultQuery,
+  methodRemoveQuery,
+  methodsClearDefaultQuery,
+  methodVerificationQuery,
+  openTxnsOfMethodQuery,
+  otherActiveMethodsQuery,
+  pendingPaymentsOfMethodQuery,
+  verificationNotSentQuery,
+  verificationSettledQuery,
+  verificationsOfMethodQuery,
+  type MethodRecord,
+} from '../../../db/repos/payment-methods';
+import { processorByIdQuery } from '../../../db/repos/processors';
+import type { Storage, Tx } from '../../../db/storage/port';
+import { driverGet } from '../../../db/storage/sqlite';
 import type { PaymentMethodDto } from '../../../src-shared/dto/processors';
 import { ProcessorTransportError, RESULT, type PaymentProcessor } from '../../processors/port';
-import { writeAudit } from '../../ledger/audit';
 import { AppFailure, conflict, invalidFields, notFound } from '../../ledger/errors';
 import { simulatorToken as simulatorTokenOf } from '../../processors/simulator';
-import { connectProcessor, findProcessor, merchantFor, processorById, type ProcessorRow } from './config';
+import {
+  connectProcessor,
+  findProcessor,
+  findProcessorIn,
+  merchantFor,
+  processorById,
+  type ProcessorRow,
+} from './config';
 import { keyPrefix, recordReplies, reserveTxns } from './txns';
 
-type MethodRow = Omit<PaymentMethodDto, 'isDefault'> & {
-  isDefault: number;
-  accountId: number;
-  token: string;
-  billingZip: string | null;
-};
+// Payment methods behind the storage seam (issue #17): list, add, set default, update and remove run through the
+// port on SQLite and PostgreSQL alike. One-off payments still read a method and its issuer on the driver
+// (methodRow, processorForMethod), with the same repository queries (db/repos/payment-methods.ts).
 
-const SELECT = `SELECT m.id, a.account_no AS accountNo, m.account_id AS accountId, m.type, m.token, m.mask, m.brand, m.expiry, m.holder,
-  m.billing_zip AS billingZip, m.is_default AS isDefault, m.verification, m.avs_code AS avsCode, m.cvv_code AS cvvCode,
-  m.verified_at AS verifiedAt, m.created_at AS createdAt FROM payment_methods m JOIN accounts a ON a.id = m.account_id`;
+const READ = { readOnly: true } as const;
+// Every change reads the account's methods before it writes (is there one yet? which is the default? is it still
+// active?): serializable, so two clerks at once take turns on PostgreSQL as SQLite's one writer makes them.
+const WRITE = { serializable: true } as const;
+
+type MethodRow = MethodRecord;
 
 function dto(r: MethodRow): PaymentMethodDto {
   return {
@@ -37,29 +69,32 @@ function dto(r: MethodRow): PaymentMethodDto {
   };
 }
 
-function accountId(db: Database.Database, accountNo: string): number {
-  const a = db
-    .prepare('SELECT id FROM accounts WHERE account_key = ? AND is_suspense = 0')
-    .get(accountNo.trim().toUpperCase()) as { id: number } | undefined;
+async function accountIdIn(tx: Tx, accountNo: string): Promise<number> {
+  const a = await tx.get<{ id: number }>(methodAccountQuery(accountNo));
   if (!a) throw notFound('account', accountNo);
   return a.id;
 }
 
-/** The active payment methods of an account, default first. */
-export function listMethods(db: Database.Database, accountNo: string): PaymentMethodDto[] {
-  const id = accountId(db, accountNo);
-  return (
-    db
-      .prepare(`${SELECT} WHERE m.account_id = ? AND m.status = 'active' ORDER BY m.is_default DESC, m.id`)
-      .all(id) as MethodRow[]
-  ).map(dto);
-}
-
-/** One payment method row (internal: includes the token). */
-export function methodRow(db: Database.Database, id: number): MethodRow {
-  const r = db.prepare(`${SELECT} WHERE m.id = ? AND m.status = 'active'`).get(id) as MethodRow | undefined;
+function found(r: MethodRow | undefined, id: number): MethodRow {
   if (!r) throw notFound('payment method', String(id));
   return r;
+}
+
+async function methodRowIn(tx: Tx, id: number): Promise<MethodRow> {
+  return found(await tx.get<MethodRow>(methodByIdQuery(id)), id);
+}
+
+/** One active payment method row on the driver (internal: includes the token), for the one-off payments. */
+export function methodRow(db: Database.Database, id: number): MethodRow {
+  return found(driverGet<MethodRow>(db, methodByIdQuery(id)), id);
+}
+
+/** The active payment methods of an account, default first. */
+export function listMethods(storage: Storage, accountNo: string): Promise<PaymentMethodDto[]> {
+  return storage.transaction(async (tx) => {
+    const id = await accountIdIn(tx, accountNo);
+    return (await tx.all<MethodRow>(accountMethodsQuery(id))).map(dto);
+  }, READ);
 }
 
 /** Input of methods:add: a processor token for cards (never a number), routing + account for bank accounts. */
@@ -92,20 +127,7 @@ function bankToken(routing: string, account: string): string {
  * The processor to charge a stored method through: the one that issued its token. Naming another one is a
  * conflict, because the token means nothing there. Methods not tied to a processor use the named or default one.
  */
-export function processorForMethod(
-  db: Database.Database,
-  methodId: number | null,
-  name?: string,
-): ProcessorRow {
-  const issuer =
-    methodId === null
-      ? null
-      : ((
-          db.prepare('SELECT processor_id AS p FROM payment_methods WHERE id = ?').get(methodId) as
-            { p: number | null } | undefined
-        )?.p ?? null);
-  if (issuer === null) return findProcessor(db, name);
-  const row = processorById(db, issuer);
+function issuedBy(row: ProcessorRow, name: string | undefined): ProcessorRow {
   if (name !== undefined && name !== row.name)
     throw conflict(
       'wrong-processor',
@@ -114,107 +136,140 @@ export function processorForMethod(
   return row;
 }
 
-/** Adds a payment method (DOMAIN.md §4.28, §2.14, V19, V20). */
-export function addMethod(
+/**
+ * The processor to charge a stored method through, on the driver (one-off payments); a null method is charged
+ * through the named or default processor.
+ */
+export function processorForMethod(
   db: Database.Database,
-  input: AddMethodInput,
-  now: Date,
-  operatorId: number,
-): PaymentMethodDto {
-  const id = accountId(db, input.accountNo);
-  let token: string;
-  let mask: string;
-  let brand: string | null = null;
-  let routing: string | null = null;
+  methodId: number | null,
+  name?: string,
+): ProcessorRow {
+  const issuer =
+    methodId === null ? null : (driverGet<{ p: number | null }>(db, methodIssuerQuery(methodId))?.p ?? null);
+  if (issuer === null) return findProcessor(db, name);
+  return issuedBy(processorById(db, issuer), name);
+}
+
+async function processorForMethodIn(tx: Tx, methodId: number, name?: string): Promise<ProcessorRow> {
+  const issuer = (await tx.get<{ p: number | null }>(methodIssuerQuery(methodId)))?.p ?? null;
+  if (issuer === null) return findProcessorIn(tx, name);
+  const row = await tx.get<ProcessorRow>(processorByIdQuery(issuer));
+  if (!row) throw notFound('processor', String(issuer));
+  return issuedBy(row, name);
+}
+
+/** What is stored of a new method: its token and mask, never the card, bank account or wallet number. */
+function storedForm(input: AddMethodInput): {
+  token: string;
+  mask: string;
+  brand: string | null;
+  routing: string | null;
+} {
   if (input.type === 'card') {
     if (!input.token || !/^T\d{11,18}$/.test(input.token))
       throw invalidFields('a card is added by its processor token (from the secure card entry)', [
         { path: 'token', message: 'a processor token such as T12345678901234' },
       ]);
-    token = input.token;
-    mask = `****${token.slice(-4)}`;
-    brand = input.brand ?? null;
     if (input.expiry !== undefined && !/^(0[1-9]|1[0-2])\/\d{2}$/.test(input.expiry))
       throw invalidFields('expiry must be MM/YY', [{ path: 'expiry', message: 'MM/YY' }]);
-  } else if (input.type === 'bank') {
+    return {
+      token: input.token,
+      mask: `****${input.token.slice(-4)}`,
+      brand: input.brand ?? null,
+      routing: null,
+    };
+  }
+  if (input.type === 'bank') {
     const issues: { path: string; message: string }[] = [];
     if (!input.routingNo || !/^\d{9}$/.test(input.routingNo))
       issues.push({ path: 'routingNo', message: 'exactly 9 digits' });
     if (!input.bankAccountNo || !/^\d{1,17}$/.test(input.bankAccountNo))
       issues.push({ path: 'bankAccountNo', message: 'up to 17 digits' });
     if (issues.length) throw invalidFields('the bank account is not valid', issues);
-    routing = input.routingNo!;
-    token = bankToken(routing, input.bankAccountNo!);
-    mask = `****${input.bankAccountNo!.slice(-4)}`;
-  } else {
-    if (!input.walletId || input.walletId.length < 4)
-      throw invalidFields('a wallet needs its id', [{ path: 'walletId', message: 'at least 4 characters' }]);
-    token = `W${createHash('sha256').update(input.walletId).digest('hex').slice(0, 15)}`;
-    mask = `****${input.walletId.slice(-4)}`;
+    return {
+      token: bankToken(input.routingNo!, input.bankAccountNo!),
+      mask: `****${input.bankAccountNo!.slice(-4)}`,
+      brand: null,
+      routing: input.routingNo!,
+    };
   }
-  const processorId = input.type === 'card' ? findProcessor(db, input.processor).id : null;
-  const at = now.toISOString();
-  return db.transaction(() => {
-    const hasAny = db
-      .prepare(`SELECT 1 FROM payment_methods WHERE account_id = ? AND status = 'active'`)
-      .get(id);
-    const isDefault = input.isDefault || !hasAny;
-    if (isDefault) db.prepare('UPDATE payment_methods SET is_default = 0 WHERE account_id = ?').run(id);
-    const mid = Number(
-      db
-        .prepare(
-          `INSERT INTO payment_methods (account_id, type, token, processor_id, mask, brand, expiry, holder, billing_zip, routing_no, is_default, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          id,
-          input.type,
-          token,
-          processorId,
-          mask,
-          brand,
-          input.expiry ?? null,
-          input.holder ?? null,
-          input.zip ?? null,
-          routing,
-          isDefault ? 1 : 0,
-          at,
-        ).lastInsertRowid,
+  if (!input.walletId || input.walletId.length < 4)
+    throw invalidFields('a wallet needs its id', [{ path: 'walletId', message: 'at least 4 characters' }]);
+  return {
+    token: `W${createHash('sha256').update(input.walletId).digest('hex').slice(0, 15)}`,
+    mask: `****${input.walletId.slice(-4)}`,
+    brand: null,
+    routing: null,
+  };
+}
+
+/**
+ * Adds a payment method (DOMAIN.md §4.28, §2.14, V19, V20). The first active method of an account becomes its
+ * default: two first methods added at once leave one default (the serializable transaction makes the second
+ * see the first).
+ */
+export function addMethod(
+  storage: Storage,
+  input: AddMethodInput,
+  now: Date,
+  operatorId: number,
+): Promise<PaymentMethodDto> {
+  return storage.transaction(async (tx) => {
+    const id = await accountIdIn(tx, input.accountNo);
+    const { token, mask, brand, routing } = storedForm(input);
+    const processorId = input.type === 'card' ? (await findProcessorIn(tx, input.processor)).id : null;
+    const at = now.toISOString();
+    const isDefault = input.isDefault || !(await tx.get(accountHasMethodQuery(id)));
+    if (isDefault) await tx.run(methodsClearDefaultQuery(id));
+    const inserted = await tx.get<{ id: number }>(
+      methodInsertQuery({
+        accountId: id,
+        type: input.type,
+        token,
+        processorId,
+        mask,
+        brand,
+        expiry: input.expiry ?? null,
+        holder: input.holder ?? null,
+        billingZip: input.zip ?? null,
+        routingNo: routing,
+        isDefault,
+        createdAt: at,
+      }),
     );
-    writeAudit(db, {
+    if (!inserted) throw new Error('the payment method was not written');
+    await appendAudit(tx, {
       at,
       operatorId,
       action: 'payment-method.add',
       entity: 'payment_method',
-      entityId: String(mid),
+      entityId: String(inserted.id),
       after: { accountNo: input.accountNo, type: input.type, mask, brand, isDefault },
     });
-    return dto(methodRow(db, mid));
-  })();
+    return dto(await methodRowIn(tx, inserted.id));
+  }, WRITE);
 }
 
-/** Makes a method the account's default. */
+/** Makes a method the account's default (one statement sets every method of the account: one default stays). */
 export function setDefaultMethod(
-  db: Database.Database,
+  storage: Storage,
   methodId: number,
   now: Date,
   operatorId: number,
-): PaymentMethodDto {
-  const m = methodRow(db, methodId);
-  db.transaction(() => {
-    db.prepare('UPDATE payment_methods SET is_default = (id = ?) WHERE account_id = ?').run(
-      methodId,
-      m.accountId,
-    );
-    writeAudit(db, {
+): Promise<PaymentMethodDto> {
+  return storage.transaction(async (tx) => {
+    const m = await methodRowIn(tx, methodId);
+    await tx.run(methodMakeDefaultQuery(m.accountId, methodId));
+    await appendAudit(tx, {
       at: now.toISOString(),
       operatorId,
       action: 'payment-method.default',
       entity: 'payment_method',
       entityId: String(methodId),
     });
-  })();
-  return dto(methodRow(db, methodId));
+    return dto(await methodRowIn(tx, methodId));
+  }, WRITE);
 }
 
 /** Input of methods:update: the details a desk may correct; a card number or token never changes here. */
@@ -229,43 +284,38 @@ export type UpdateMethodInput = {
 /**
  * Corrects a stored method's expiry, holder, billing ZIP or brand (DOMAIN.md §4.28 "update as needed"). The
  * token and mask stay: a different card is a new method. A changed expiry or ZIP voids the last validation,
- * because AVS and the expiry check were made against the old values.
+ * because AVS and the expiry check were made against the old values. Read and written in one transaction, so
+ * the audit's "before" is what the change replaced.
  */
 export function updateMethod(
-  db: Database.Database,
+  storage: Storage,
   input: UpdateMethodInput,
   now: Date,
   operatorId: number,
-): PaymentMethodDto {
-  const m = methodRow(db, input.methodId);
-  const issues: { path: string; message: string }[] = [];
-  if (input.expiry !== undefined && input.expiry !== null) {
-    if (m.type !== 'card') issues.push({ path: 'expiry', message: 'only cards have an expiry' });
-    else if (!/^(0[1-9]|1[0-2])\/\d{2}$/.test(input.expiry))
-      issues.push({ path: 'expiry', message: 'MM/YY' });
-  }
-  if (input.brand !== undefined && input.brand !== null && m.type !== 'card')
-    issues.push({ path: 'brand', message: 'only cards have a brand' });
-  if (issues.length) throw invalidFields('the payment method cannot take these values', issues);
-  const before = { expiry: m.expiry, holder: m.holder, zip: m.billingZip, brand: m.brand };
-  const after = {
-    expiry: input.expiry === undefined ? m.expiry : input.expiry,
-    holder: input.holder === undefined ? m.holder : input.holder || null,
-    zip: input.zip === undefined ? m.billingZip : input.zip || null,
-    brand: input.brand === undefined ? m.brand : input.brand,
-  };
-  const changed = (Object.keys(after) as (keyof typeof after)[]).filter((k) => after[k] !== before[k]);
-  if (changed.length === 0) return dto(m);
-  const revalidate = changed.includes('expiry') || changed.includes('zip');
-  db.transaction(() => {
-    db.prepare(
-      `UPDATE payment_methods SET expiry = ?, holder = ?, billing_zip = ?, brand = ?${
-        revalidate
-          ? `, verification = 'unverified', avs_code = NULL, cvv_code = NULL, verified_at = NULL`
-          : ''
-      } WHERE id = ? AND status = 'active'`,
-    ).run(after.expiry, after.holder, after.zip, after.brand, m.id);
-    writeAudit(db, {
+): Promise<PaymentMethodDto> {
+  return storage.transaction(async (tx) => {
+    const m = await methodRowIn(tx, input.methodId);
+    const issues: { path: string; message: string }[] = [];
+    if (input.expiry !== undefined && input.expiry !== null) {
+      if (m.type !== 'card') issues.push({ path: 'expiry', message: 'only cards have an expiry' });
+      else if (!/^(0[1-9]|1[0-2])\/\d{2}$/.test(input.expiry))
+        issues.push({ path: 'expiry', message: 'MM/YY' });
+    }
+    if (input.brand !== undefined && input.brand !== null && m.type !== 'card')
+      issues.push({ path: 'brand', message: 'only cards have a brand' });
+    if (issues.length) throw invalidFields('the payment method cannot take these values', issues);
+    const before = { expiry: m.expiry, holder: m.holder, zip: m.billingZip, brand: m.brand };
+    const after = {
+      expiry: input.expiry === undefined ? m.expiry : input.expiry,
+      holder: input.holder === undefined ? m.holder : input.holder || null,
+      zip: input.zip === undefined ? m.billingZip : input.zip || null,
+      brand: input.brand === undefined ? m.brand : input.brand,
+    };
+    const changed = (Object.keys(after) as (keyof typeof after)[]).filter((k) => after[k] !== before[k]);
+    if (changed.length === 0) return dto(m);
+    const revalidate = changed.includes('expiry') || changed.includes('zip');
+    await tx.run(methodDetailsUpdateQuery(m.id, after, revalidate));
+    await appendAudit(tx, {
       at: now.toISOString(),
       operatorId,
       action: 'payment-method.update',
@@ -274,38 +324,19 @@ export function updateMethod(
       before: Object.fromEntries(changed.map((k) => [k, before[k]])),
       after: Object.fromEntries(changed.map((k) => [k, after[k]])),
     });
-  })();
-  return dto(methodRow(db, m.id));
+    return dto(await methodRowIn(tx, m.id));
+  }, WRITE);
 }
 
 /** What a method is still needed for, in words; empty when it may be removed. */
-function methodInUse(db: Database.Database, m: MethodRow): string[] {
+async function methodInUseIn(tx: Tx, m: MethodRow): Promise<string[]> {
+  const count = async (query: SQL) => (await tx.get<{ n: number }>(query))?.n ?? 0;
   const reasons: string[] = [];
-  if (m.isDefault === 1) {
-    const others = (
-      db
-        .prepare(
-          `SELECT count(*) AS n FROM payment_methods WHERE account_id = ? AND status = 'active' AND id <> ?`,
-        )
-        .get(m.accountId, m.id) as { n: number }
-    ).n;
-    if (others > 0)
-      reasons.push(`it is the default of ${m.accountNo}: make another method the default first`);
-  }
-  const pending = (
-    db
-      .prepare(
-        `SELECT count(*) AS n FROM pending_payments WHERE payment_method_id = ? AND status = 'pending'`,
-      )
-      .get(m.id) as { n: number }
-  ).n;
+  if (m.isDefault === 1 && (await count(otherActiveMethodsQuery(m.accountId, m.id))) > 0)
+    reasons.push(`it is the default of ${m.accountNo}: make another method the default first`);
+  const pending = await count(pendingPaymentsOfMethodQuery(m.id));
   if (pending > 0) reasons.push(`${pending} pending payment(s) will charge it: confirm or cancel them first`);
-  // 999 = sent or about to be sent; 1000+ = charged but not yet posted. Both still need the token to settle.
-  const open = (
-    db
-      .prepare(`SELECT count(*) AS n FROM processor_txns WHERE payment_method_id = ? AND result >= 999`)
-      .get(m.id) as { n: number }
-  ).n;
+  const open = await count(openTxnsOfMethodQuery(m.id));
   if (open > 0)
     reasons.push(`${open} processor record(s) of a run are still open: resolve them in Recovery first`);
   return reasons;
@@ -317,18 +348,18 @@ function methodInUse(db: Database.Database, m: MethodRow): string[] {
  * pending payment or an open run record still needs it. Audited with the operator's reason.
  */
 export function removeMethod(
-  db: Database.Database,
+  storage: Storage,
   input: { methodId: number; reason: string },
   now: Date,
   operatorId: number,
-): PaymentMethodDto {
-  return db.transaction(() => {
-    const m = methodRow(db, input.methodId);
-    const reasons = methodInUse(db, m);
+): Promise<PaymentMethodDto> {
+  return storage.transaction(async (tx) => {
+    const m = await methodRowIn(tx, input.methodId);
+    const reasons = await methodInUseIn(tx, m);
     if (reasons.length)
       throw conflict('method-in-use', `method ${m.id} cannot be removed: ${reasons.join('; ')}`);
-    db.prepare(`UPDATE payment_methods SET status = 'removed', is_default = 0 WHERE id = ?`).run(m.id);
-    writeAudit(db, {
+    await tx.run(methodRemoveQuery(m.id));
+    await appendAudit(tx, {
       at: now.toISOString(),
       operatorId,
       action: 'payment-method.remove',
@@ -338,14 +369,22 @@ export function removeMethod(
       after: { status: 'removed', reason: input.reason },
     });
     return { ...dto(m), isDefault: false };
-  })();
+  }, WRITE);
 }
 
 /**
  * Validates a stored card with the processor (DOMAIN.md §4.4): a $1.00 verification whose auth code is
  * ignored; AVS and CVV results are kept on the method. The CVV passes through and is never stored.
+ *
+ * Three steps, the processor asked between them with no transaction open: the method, its processor and
+ * merchant are read in one read-only transaction; the verification's processor record is reserved (999) and its
+ * reply recorded through the driver (processor records are not behind the port yet: reserveTxns, recordReplies);
+ * the outcome (the record closed at its result, the method's verification and the audit row) is written in one
+ * port transaction. `db` must be the connection the storage runs on, so the step on the driver writes the same
+ * ledger: on another database the validation is refused before anything is read or sent.
  */
 export async function validateMethod(
+  storage: Storage,
   db: Database.Database,
   ledgerFile: string,
   input: { methodId: number; cvv?: string | undefined; processor?: string | undefined },
@@ -353,20 +392,20 @@ export async function validateMethod(
   operatorId: number,
   port?: PaymentProcessor,
 ): Promise<PaymentMethodDto> {
-  const m = methodRow(db, input.methodId);
-  if (m.type === 'wallet')
-    throw conflict('not-validatable', 'digital wallets are validated by their provider');
-  const proc = processorForMethod(db, m.id, input.processor);
-  const currency = (
-    db.prepare('SELECT currency FROM accounts WHERE id = ?').get(m.accountId) as { currency: string }
-  ).currency;
-  const merchant = merchantFor(proc, currency).merchant;
-  const n = (
-    db
-      .prepare(`SELECT count(*) AS n FROM processor_txns WHERE payment_method_id = ? AND command = 'verify'`)
-      .get(m.id) as { n: number }
-  ).n;
+  if (storage.dialect !== 'sqlite')
+    throw new Error(
+      'methods:validate reserves its processor record through the SQLite driver until processor records move behind the storage port',
+    );
+  const { m, proc, currency, merchant } = await storage.transaction(async (tx) => {
+    const m = await methodRowIn(tx, input.methodId);
+    if (m.type === 'wallet')
+      throw conflict('not-validatable', 'digital wallets are validated by their provider');
+    const proc = await processorForMethodIn(tx, m.id, input.processor);
+    const currency = (await tx.get<{ currency: string }>(accountCurrencyQuery(m.accountId)))!.currency;
+    return { m, proc, currency, merchant: merchantFor(proc, currency).merchant };
+  }, READ);
   const at = now.toISOString();
+  const n = driverGet<{ n: number }>(db, verificationsOfMethodQuery(m.id))!.n;
   const idemKey = `${keyPrefix(db)}-ver-${m.id}-${n + 1}`;
   const [txnId] = reserveTxns(
     db,
@@ -408,20 +447,17 @@ export async function validateMethod(
       ...(input.cvv ? { cvv: input.cvv } : {}),
     });
     recordReplies(db, [reply], new Date().toISOString());
-    db.transaction(() => {
-      db.prepare('UPDATE processor_txns SET result = result - 1000 WHERE id = ? AND result >= 1000').run(
-        txnId,
+    return await storage.transaction(async (tx) => {
+      await tx.run(verificationSettledQuery(txnId!));
+      await tx.run(
+        methodVerificationQuery(m.id, {
+          verification: reply.result === RESULT.pass ? 'verified' : 'failed',
+          avsCode: reply.avs ?? null,
+          cvvCode: reply.cvv ?? null,
+          at,
+        }),
       );
-      db.prepare(
-        'UPDATE payment_methods SET verification = ?, avs_code = ?, cvv_code = ?, verified_at = ? WHERE id = ?',
-      ).run(
-        reply.result === RESULT.pass ? 'verified' : 'failed',
-        reply.avs ?? null,
-        reply.cvv ?? null,
-        at,
-        m.id,
-      );
-      writeAudit(db, {
+      await appendAudit(tx, {
         at,
         operatorId,
         action: 'payment-method.validate',
@@ -429,11 +465,12 @@ export async function validateMethod(
         entityId: String(m.id),
         after: { result: reply.result, avsResult: reply.avs, cvvResult: reply.cvv },
       });
-    })();
+      return dto(await methodRowIn(tx, m.id));
+    }, WRITE);
   } catch (err) {
     if (err instanceof ProcessorTransportError) {
       if (err.failure.kind === 'not_sent')
-        db.prepare('UPDATE processor_txns SET result = 1 WHERE id = ? AND result = 999').run(txnId);
+        await storage.transaction((tx) => tx.run(verificationNotSentQuery(txnId!)));
       throw new AppFailure({
         code: 'processor_unavailable',
         message: `validation failed: ${err.failure.message}`,
@@ -441,7 +478,6 @@ export async function validateMethod(
     }
     throw err;
   }
-  return dto(methodRow(db, m.id));
 }
 
 /** A test card number (Luhn-valid) derived from a demo account's sequence number; only its token is stored. */
