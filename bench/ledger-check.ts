@@ -3,14 +3,17 @@
  * submit leaves: as many journals as payments), half of them allocated to open items (fully, partly or with
  * credit left over), built by set-based SQL so the figure does not depend on the posting code. The demo
  * load's planner statistics are kept (they describe a ledger with one journal), as after a real submit.
- * Then `ledger check` once, with the time of each rule, against the 10 s goal at 1,000,000 payments.
- * Run: npx tsx bench/ledger-check.ts [--accounts N] [--payments N] [--keep FILE]
+ * Then `ledger check` once, with the time of each rule, against the 10 s goal at 1,000,000 payments: the command's
+ * path on SQLite (the driver, temporary shared figures). With --port, then the same check through the storage port
+ * (the path PostgreSQL takes: shared figures inline, figures read as text), for comparison.
+ * Run: npx tsx bench/ledger-check.ts [--accounts N] [--payments N] [--keep FILE] [--port]
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openApp } from '../src-main/app-context';
-import { checkLedger } from '../src-main/ledger/ledger-check';
+import { sqliteStorage } from '../db/storage/sqlite';
+import { checkLedger, checkLedgerOn } from '../src-main/ledger/ledger-check';
 import type { Result } from '../src-shared/api/result';
 
 const arg = (name: string, fallback: number): number => {
@@ -23,6 +26,7 @@ const KEEP = ((): string | null => {
   const i = process.argv.indexOf('--keep');
   return i > 0 ? (process.argv[i + 1] ?? null) : null;
 })();
+const PORT = process.argv.includes('--port');
 const GOAL_MS = (10_000 * PAYMENTS) / 1_000_000;
 
 function must<T>(r: Result<unknown>): T {
@@ -144,6 +148,17 @@ async function main(): Promise<void> {
     console.log(
       `\nledger check: ${check.ok ? 'clean' : `${found} violations, first ${JSON.stringify(check.violations.slice(0, 3))}`}; ${(ms / 1000).toFixed(2)} s (goal ${(GOAL_MS / 1000).toFixed(1)} s: ${ms <= GOAL_MS ? 'met' : 'NOT met'}); CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s; peak RSS ${peakRss()}`,
     );
+    if (PORT) {
+      const cpuPort = process.cpuUsage();
+      const tp = performance.now();
+      const viaPort = await checkLedgerOn(sqliteStorage(db), 1000);
+      const msPort = performance.now() - tp;
+      const c = process.cpuUsage(cpuPort);
+      const same = JSON.stringify(viaPort.violations) === JSON.stringify(check.violations);
+      console.log(
+        `through the port: ${viaPort.ok ? 'clean' : `${viaPort.violations.length} violations`}${same ? '' : ' (NOT the same violations)'}; ${(msPort / 1000).toFixed(2)} s; CPU ${((c.user + c.system) / 1e6).toFixed(2)} s`,
+      );
+    }
   } finally {
     app.close();
     rmSync(dir, { recursive: true, force: true });

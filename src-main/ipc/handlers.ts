@@ -6,7 +6,7 @@ import { importReceivables, previewReceivables, type ArImportFiles } from '../se
 import { assertPathsAllowed } from '../services/files';
 import { uploadOwner, usingUploads, withUpload } from '../services/uploads';
 import type { ArUpload } from '../services/ar-import';
-import { checkLedger } from '../ledger/ledger-check';
+import { ledgerCheck } from '../ledger/ledger-check';
 import type { Handlers } from './dispatch';
 import {
   allocateAccountCredit,
@@ -209,7 +209,9 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'accounts:bill-items': (input) => billItems(ctx.storage, input.billNo),
     'accounts:payment-history': (input) => paymentHistory(ctx.storage, input),
     'ledger:check': (input) =>
-      checkLedger(db, input.maxViolations, { onViolation: (v) => ctx.emit('ledger:violation', v) }),
+      ledgerCheck(ctx.storage, db, input.maxViolations, {
+        onViolation: (v) => ctx.emit('ledger:violation', v),
+      }),
     'allocation:view': (input) => allocationView(db, input),
     'allocation:apply': (input) => allocatePayment(db, input, ctx.clock(), ctx.operator.id),
     'allocation:undo': (input) => undoAllocation(db, input, ctx.clock(), ctx.operator.id),
