@@ -1,4 +1,4 @@
-import { exportsRepo, type ExportWhere } from '../../../db/repos/exports';
+import { exportsRepo, type ExportWhere, type GlExportRow } from '../../../db/repos/exports';
 import type { Tx } from '../../../db/storage/port';
 import { formatMinor } from '../../../src-shared/money';
 import { nextDay } from '../reports/gl';
@@ -35,23 +35,13 @@ export type PostedRecord = {
 };
 
 /** One record of the `gl` export (general ledger): a journal line under its G/L ID. Keys in file order. */
-export type GlRecord = {
+export type GlRecord = Omit<GlExportRow, 'amountMinor'> & {
   seq: number;
-  journalId: number;
-  lineId: number;
-  journalKind: string;
-  postedAt: string;
-  effectiveDate: string;
-  glId: number;
-  glAccount: string;
   side: 'debit' | 'credit';
   debitMinor: number;
   creditMinor: number;
   debit: string;
   credit: string;
-  currency: string;
-  accountNo: string | null;
-  reasonCode: number | null;
 };
 
 /** The columns of each export, in order (CSV header and JSON key order). */
