@@ -1,4 +1,4 @@
-import { exportsRepo, type ExportWhere, type GlExportRow } from '../../../db/repos/exports';
+import { exportsRepo, type ExportWhere, type GlExportRow, type SubjectRow } from '../../../db/repos/exports';
 import type { Tx } from '../../../db/storage/port';
 import { formatMinor } from '../../../src-shared/money';
 import { nextDay } from '../reports/gl';
@@ -12,26 +12,28 @@ export type ExportScope =
   | { mode: 'range'; from: string; to: string };
 
 /** One record of the `posted` export (billing system). Keys in file order. */
-export type PostedRecord = {
+export type PostedRecord = Pick<
+  SubjectRow,
+  | 'postedAt'
+  | 'effectiveDate'
+  | 'paymentId'
+  | 'accountNo'
+  | 'billNo'
+  | 'amountMinor'
+  | 'currency'
+  | 'glId'
+  | 'reasonCode'
+  | 'batchNo'
+  | 'externalRef'
+  | 'operator'
+> & {
   seq: number;
   recordType: string;
   journalId: number | null;
   journalKind: string | null;
   allocationId: number | null;
-  postedAt: string;
-  effectiveDate: string;
-  paymentId: number | null;
-  accountNo: string | null;
-  billNo: string | null;
   itemNo: string | null;
-  amountMinor: number;
   amount: string;
-  currency: string;
-  glId: number | null;
-  reasonCode: number | null;
-  batchNo: string | null;
-  externalRef: string | null;
-  operator: string | null;
 };
 
 /** One record of the `gl` export (general ledger): a journal line under its G/L ID. Keys in file order. */
