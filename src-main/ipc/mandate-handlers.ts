@@ -1,5 +1,3 @@
-import { chmodSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { mandateCommands } from '../../src-shared/api/commands/mandate';
 import { MAX_UPLOAD_BYTES } from '../../src-shared/api/uploads';
 import type { ServiceContext } from '../services/context';
@@ -48,18 +46,7 @@ export function createMandateHandlers(ctx: ServiceContext): Pick<Handlers, keyof
     'mandates:auddis': async (input) => {
       const w = who();
       await assertPathsAllowedVia(ctx.storage, w, 'mandates:auddis', input, ['out']);
-      const out = input.out;
-      const write =
-        out === undefined
-          ? undefined
-          : (content: string): string => {
-              const path = resolve(out);
-              // The extract carries customers' bank accounts: readable by its owner only.
-              writeFileSync(path, content, { mode: 0o600 });
-              chmodSync(path, 0o600);
-              return path;
-            };
-      return auddisExtract(ctx.storage, w, write);
+      return auddisExtract(ctx.storage, w, input.out);
     },
   };
 }

@@ -1,6 +1,9 @@
-import { sql } from 'drizzle-orm';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dialect, Storage } from '../../db/storage/port';
+import { sqliteQuery } from '../../db/storage/sqlite';
 import { auddisExtract } from '../../src-main/services/mandates/auddis';
 import { addCreditor, type Actor } from '../../src-main/services/mandates/creditors';
 import { demoIban } from '../../src-main/services/mandates/demo-mandates';
@@ -16,7 +19,9 @@ import {
 import { importMandateFile } from '../../src-main/services/mandates/revision-import';
 import type { MandateDetailDto, MandateImportDto, MandatePageDto } from '../../src-shared/dto/mandates';
 import { alikeOn, answer, type Answer } from '../helpers/alike';
+import { racing } from '../helpers/racing';
 import { addOperators, STORAGES } from '../helpers/storages';
+import { tempDir } from '../helpers/temp';
 
 // Issue #17: direct-debit mandates (keying, listing, reading, amending, cancelling, expiring, the bank's revision
 // file and the BACS AUDDIS extract) run through the storage port. The same calls on SQLite and PostgreSQL answer
@@ -26,6 +31,10 @@ import { addOperators, STORAGES } from '../helpers/storages';
 
 const NOW = new Date('2026-12-06T09:00:00Z');
 const ROWS = STORAGES.filter((r) => r.available);
+const TEMP = tempDir('paydesk-auddis-');
+const OUT_DIR = join(TEMP.dir, 'out');
+mkdirSync(OUT_DIR);
+const AUDDIS_OUT = join(TEMP.dir, 'auddis-2.csv');
 
 type Db = { dialect: Dialect; storage: Storage; dispose: () => Promise<void>; ada: number; bob: number };
 
@@ -185,6 +194,7 @@ describe('mandates on both databases', () => {
   }, 120_000);
   afterAll(async () => {
     for (const db of dbs) await db.dispose();
+    TEMP.cleanup();
   });
 
   const { same, refused } = alikeOn(dbs, tables);
@@ -443,11 +453,9 @@ describe('mandates on both databases', () => {
       const empty = await auddisExtract(db.storage, who(db, later));
       const ext = await addMandate(db.storage, bacs('GB-3', { debtorName: 'Grace "G" Hopper, Jr' }), who(db));
       await amendMandate(db.storage, { reference: 'BACS-0001', bankAccountNo: '87654321' }, who(db, later));
-      const paths: string[] = [];
-      const second = await auddisExtract(db.storage, who(db, later), (content) => {
-        paths.push(content);
-        return '/tmp/auddis-2.csv';
-      });
+      const second = await auddisExtract(db.storage, who(db, later), AUDDIS_OUT);
+      const paths = [readFileSync(AUDDIS_OUT, 'utf8')];
+      rmSync(AUDDIS_OUT);
       return { first, empty, ext: ext.status, second, paths, written: await tables(db.storage) };
     });
     const first = answers.first;
@@ -473,12 +481,12 @@ describe('mandates on both databases', () => {
         '0N,654321,87654321,GORDON BENNETT 1,BACS-0001,123456\r\n' +
         '0N,123456,12345678,"GRACE ""G"" HOPPER, ",MDGB3-1,123456\r\n',
     );
-    expect(second).toMatchObject({ extractId: 2, count: 3, activated: 1, path: '/tmp/auddis-2.csv' });
+    expect(second).toMatchObject({ extractId: 2, count: 3, activated: 1, path: AUDDIS_OUT });
     expect(answers.paths).toEqual([second.content]);
     const written = answers.written;
     expect(written.extracts).toEqual([
       expect.objectContaining({ count: 1, path: null }),
-      expect.objectContaining({ count: 3, path: '/tmp/auddis-2.csv', sha256: second.sha256 }),
+      expect.objectContaining({ count: 3, path: AUDDIS_OUT, sha256: second.sha256 }),
     ]);
     const unstamped = (
       written.events as { kind: string; auddis_extract_id: number | null; mandate_id: number }[]
@@ -744,5 +752,71 @@ describe('mandates on both databases', () => {
       'UMR-1',
       'UMR-1B',
     ]);
+  });
+
+  it('runs two AUDDIS extracts to files at once: only the recorded extract leaves a file', async () => {
+    const outcomes = await same(async (db) => {
+      await addMandate(db.storage, bacs('GB-3', { reference: 'RACE-FILE' }), who(db));
+      // Both read the waiting instructions before either commits; on PostgreSQL the loser is retried and finds
+      // nothing waiting.
+      const race = racing(db.storage, 2, { holdAt: 2 });
+      const outs = [join(OUT_DIR, 'race-a.csv'), join(OUT_DIR, 'race-b.csv')];
+      const results = await Promise.all(outs.map((out) => auddisExtract(race.storage, who(db), out)));
+      const files = readdirSync(OUT_DIR).sort();
+      const recorded = results.filter((r) => r.path !== null);
+      const content = recorded.map((r) => readFileSync(r.path!, 'utf8'));
+      for (const f of files) rmSync(join(OUT_DIR, f));
+      return {
+        listed: results.map((r) => r.count > 0).sort(),
+        files: files.length,
+        recordedFiles: recorded.map((r) => files.includes(basename(r.path!))),
+        sameContent: content.every((c, i) => c === recorded[i]!.content),
+      };
+    });
+    expect(outcomes).toEqual({ listed: [false, true], files: 1, recordedFiles: [true], sameContent: true });
+  });
+
+  it('leaves no AUDDIS file when its transaction fails after the file was written', async () => {
+    const outcomes = await same(async (db) => {
+      await addMandate(db.storage, bacs('GB-3', { reference: 'CRASH-FILE' }), who(db));
+      // The audit row is the extract's last write, after its file: a failure there rolls everything back.
+      const crashing: Storage = {
+        ...db.storage,
+        transaction: (fn, opts) =>
+          db.storage.transaction(
+            (tx) =>
+              fn({
+                ...tx,
+                get: <T>(q: SQL) => {
+                  if (sqliteQuery(q).sql.startsWith('INSERT INTO audit_log'))
+                    throw new Error('crash after the file');
+                  return tx.get<T>(q);
+                },
+              }),
+            opts,
+          ),
+      };
+      const out = join(OUT_DIR, 'crash.csv');
+      const failed = await auddisExtract(crashing, who(db), out).then(
+        () => 'no failure',
+        (e: Error) => e.message,
+      );
+      const files = readdirSync(OUT_DIR);
+      const after = await auddisExtract(db.storage, who(db));
+      return { failed, files, listed: after.lines.map((l) => l.reference) };
+    });
+    expect(outcomes).toEqual({ failed: 'crash after the file', files: [], listed: ['CRASH-FILE'] });
+  });
+
+  it('writes no AUDDIS file and stamps nothing when the file cannot be written', async () => {
+    const outcomes = await same(async (db) => {
+      await addMandate(db.storage, bacs('GB-3', { reference: 'NO-FOLDER' }), who(db));
+      const refused = await answer(auddisExtract(db.storage, who(db), join(OUT_DIR, 'missing', 'x.csv')));
+      const after = await auddisExtract(db.storage, who(db));
+      return { refused, listed: after.lines.map((l) => l.reference), files: readdirSync(OUT_DIR) };
+    });
+    expect(outcomes.refused).toMatchObject({ error: { code: 'validation', issues: [{ path: 'out' }] } });
+    expect(outcomes.listed).toEqual(['NO-FOLDER']);
+    expect(outcomes.files).toEqual([]);
   });
 });

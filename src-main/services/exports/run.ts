@@ -12,7 +12,8 @@ import type { ExportFileDto, ExportRunDto } from '../../../src-shared/dto/report
 import { crashPoint } from '../../ledger/crash-point';
 import { conflict } from '../../ledger/errors';
 import { nextDay } from '../reports/gl';
-import { ensureFolder, toCsv, toJsonl, writeFileAtomic } from './files';
+import { writeFileAtomic } from '../staged-file';
+import { ensureFolder, toCsv, toJsonl } from './files';
 import { GL_FIELDS, glRecordsIn, POSTED_FIELDS, postedRecordsIn, type ExportScope } from './records';
 
 /** What an export is asked for: the kind, the folder, and a range on purpose (else since the watermark). */
