@@ -170,3 +170,68 @@ export function itemNamesQuery(d: Dialect, itemIds: readonly number[]): SQL {
   return sql`SELECT i.id, i.item_no AS "itemNo", b.bill_no AS "billNo" FROM bill_items i JOIN bills b ON b.id = i.bill_id
     WHERE ${inList({ dialect: d }, sql`i.id`, itemIds)}`;
 }
+
+/** An account as the allocation dialogs name it. */
+export type AllocAccountRow = { id: number; accountNo: string; name: string; currency: string };
+
+/** A customer account by its key (the suspense account takes no allocations from these commands). */
+export function allocAccountByKeyQuery(accountKey: string): SQL {
+  return sql`SELECT id, account_no AS "accountNo", name, currency FROM accounts
+    WHERE account_key = ${accountKey} AND is_suspense = 0`;
+}
+
+/** An account by id (a payment's own). */
+export function allocAccountQuery(accountId: number): SQL {
+  return sql`SELECT id, account_no AS "accountNo", name, currency FROM accounts WHERE id = ${accountId}`;
+}
+
+/** A payment of an account as the allocation dialogs list it: its money and what is already allocated. */
+export type CreditPaymentRow = {
+  paymentId: number;
+  effectiveDate: string;
+  amountMinor: number;
+  currency: string;
+  accountAmountMinor: number;
+  allocatedMinor: number;
+  externalRef: string | null;
+  reversed: number;
+};
+
+/** An account's payments that did not fail (or one of them), oldest first; the caller keeps those with credit. */
+export function creditPaymentsQuery(d: Dialect, accountId: number, paymentId?: number): SQL {
+  const one = paymentId === undefined ? sql`` : sql` AND p.id = ${paymentId}`;
+  const c = d === 'postgres' ? sql` COLLATE "C"` : sql``;
+  return sql`SELECT p.id AS "paymentId", p.effective_date AS "effectiveDate", p.amount_minor AS "amountMinor",
+      p.currency, p.account_amount_minor AS "accountAmountMinor",
+      coalesce((SELECT sum(amount_minor) FROM allocations WHERE payment_id = p.id), 0) AS "allocatedMinor",
+      p.external_ref AS "externalRef", ${flag(sql`EXISTS (SELECT 1 FROM reversals WHERE payment_id = p.id)`)} AS reversed
+    FROM payments p WHERE p.account_id = ${accountId} AND p.kind <> 'failed'${one}
+    ORDER BY p.effective_date${c}, p.id`;
+}
+
+/** One allocation row as history shows it ("where it went", "what paid it"), undo rows included. */
+export type AllocationHistoryRow = {
+  allocationId: number;
+  paymentId: number;
+  billNo: string | null;
+  itemNo: string | null;
+  amountMinor: number;
+  ratePpm: number;
+  createdAt: string;
+  reversal: number;
+};
+
+/** The allocation rows of a payment, or against a bill's items, in the order they were written. */
+export function allocationHistoryQuery(of: { paymentId: number } | { billId: number }): SQL {
+  const where = 'paymentId' in of ? sql`al.payment_id = ${of.paymentId}` : sql`al.bill_id = ${of.billId}`;
+  return sql`SELECT al.id AS "allocationId", al.payment_id AS "paymentId", b.bill_no AS "billNo", i.item_no AS "itemNo",
+      al.amount_minor AS "amountMinor", al.rate_ppm AS "ratePpm", al.created_at AS "createdAt",
+      ${flag(sql`al.reverses_allocation_id IS NOT NULL`)} AS reversal
+    FROM allocations al LEFT JOIN bills b ON b.id = al.bill_id LEFT JOIN bill_items i ON i.id = al.item_id
+    WHERE ${where} ORDER BY al.id`;
+}
+
+/** A bill's id by its number. */
+export function billIdQuery(billNo: string): SQL {
+  return sql`SELECT id FROM bills WHERE bill_no = ${billNo}`;
+}

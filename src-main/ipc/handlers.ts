@@ -10,11 +10,11 @@ import { ledgerCheck } from '../ledger/ledger-check';
 import type { Handlers } from './dispatch';
 import {
   allocateAccountCredit,
-  allocatePayment,
-  allocationView,
+  applyAllocation,
   billPayments,
   paymentAllocations,
   undoAllocation,
+  viewAllocation,
 } from '../ledger/allocation';
 import { listAllCodes, listDomainCodes } from '../services/admin/codes-admin';
 import { createAdminHandlers } from './admin-handlers';
@@ -212,12 +212,13 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       ledgerCheck(ctx.storage, db, input.maxViolations, {
         onViolation: (v) => ctx.emit('ledger:violation', v),
       }),
-    'allocation:view': (input) => allocationView(db, input),
-    'allocation:apply': (input) => allocatePayment(db, input, ctx.clock(), ctx.operator.id),
-    'allocation:undo': (input) => undoAllocation(db, input, ctx.clock(), ctx.operator.id),
-    'allocation:account-credit': (input) => allocateAccountCredit(db, input, ctx.clock(), ctx.operator.id),
-    'payments:allocations': (input) => paymentAllocations(db, input.paymentId),
-    'bills:payments': (input) => billPayments(db, input.billNo),
+    'allocation:view': (input) => viewAllocation(ctx.storage, input),
+    'allocation:apply': (input) => applyAllocation(ctx.storage, input, ctx.clock(), ctx.operator.id),
+    'allocation:undo': (input) => undoAllocation(ctx.storage, input, ctx.clock(), ctx.operator.id),
+    'allocation:account-credit': (input) =>
+      allocateAccountCredit(ctx.storage, input, ctx.clock(), ctx.operator.id),
+    'payments:allocations': (input) => paymentAllocations(ctx.storage, input.paymentId),
+    'bills:payments': (input) => billPayments(ctx.storage, input.billNo),
     'payments:record': (input) => recordPayment(ctx.storage, input, ctx.clock(), ctx.operator.id),
     'batches:create': (input) => createBatch(db, input, ctx.clock(), ctx.operator.id),
     'batches:list': (input) => listBatches(db, input),

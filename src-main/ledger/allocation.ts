@@ -1,4 +1,4 @@
-import { REASON_DOMAIN, requireReasonCode } from './codes';
+import { REASON_DOMAIN, requireReasonCodeIn } from './codes';
 import type Database from 'better-sqlite3';
 import type {
   AccountCreditResultDto,
@@ -18,10 +18,15 @@ import {
 } from '../domain/allocation';
 import type { SQL } from 'drizzle-orm';
 import {
+  allocAccountByKeyQuery,
+  allocAccountQuery,
+  allocationHistoryQuery,
   allocationsInsertQuery,
   allocationTokenQuery,
   allocPaymentQuery,
+  billIdQuery,
   billTargetQuery,
+  creditPaymentsQuery,
   itemNamesQuery,
   itemOpenQuery,
   itemTargetQuery,
@@ -29,33 +34,51 @@ import {
   openDeltaQuery,
   openItemsOfAccountQuery,
   openItemsOfBillQuery,
+  type AllocAccountRow,
+  type AllocationHistoryRow,
   type AllocationLine,
   type AllocPaymentRow,
   type BillTarget,
+  type CreditPaymentRow,
   type ItemTarget,
   type OpenItemRow,
 } from '../../db/repos/allocations';
 import { appendAudit } from '../../db/repos/audit';
-import type { Dialect, Tx } from '../../db/storage/port';
+import { hasOpenItemQuery } from '../../db/repos/payments';
+import type { Dialect, Storage, Tx } from '../../db/storage/port';
 import { driverAll, driverGet, driverQuery } from '../../db/storage/sqlite';
 import { writeAudit, type AuditEntry } from './audit';
 import { allocationInserter } from './bulk-allocation';
-import { assertAccountsWithinCeiling, sumMinor, toMinor } from './ceiling';
+import { assertAccountsWithinCeilingIn, sumMinor, toMinor } from './ceiling';
 import { AppFailure, conflict, invalidFields, notFound } from './errors';
 import { exponentOf, exponentOfIn } from './rates';
 import { getSetting, getSettingIn } from './settings';
 
-type AccountRow = { id: number; accountNo: string; name: string; currency: string };
+// The allocation commands run behind the storage seam (issue #17): the dialogs' reads in one read-only
+// transaction (bills, payments and the token from one snapshot), apply, undo and account credit each in one
+// serializable transaction: each reads the payment, its allocations and the open amounts it then writes, so two
+// clerks at once take turns (PostgreSQL aborts one and the port retries it, to find the payment or account moved).
+// The driver forms below stay for the code that still runs on better-sqlite3 (a batch entry's allocation dialog,
+// payment reversals in batch submit, the direct-debit test ledger), over the same repository SQL.
+
+const READ = { readOnly: true } as const;
+const WRITE = { serializable: true } as const;
+
+type AccountRow = AllocAccountRow;
 type PaymentRow = AllocPaymentRow;
 /** One allocation at item granularity: every allocation row names its item and that item's bill. */
 export type ItemLine = { itemId: number; billId: number; amountMinor: number };
 
+const accountKey = (accountNo: string): string => accountNo.trim().toUpperCase();
+
 function loadAccount(db: Database.Database, accountNo: string): AccountRow {
-  const a = db
-    .prepare(
-      `SELECT id, account_no AS accountNo, name, currency FROM accounts WHERE account_key = ? AND is_suspense = 0`,
-    )
-    .get(accountNo.trim().toUpperCase()) as AccountRow | undefined;
+  const a = driverGet<AccountRow>(db, allocAccountByKeyQuery(accountKey(accountNo)));
+  if (!a) throw notFound('account', accountNo);
+  return a;
+}
+
+async function loadAccountIn(tx: Tx, accountNo: string): Promise<AccountRow> {
+  const a = await tx.get<AccountRow>(allocAccountByKeyQuery(accountKey(accountNo)));
   if (!a) throw notFound('account', accountNo);
   return a;
 }
@@ -157,23 +180,8 @@ function groupBills(rows: readonly OpenItemRow[]): AllocBillDto[] {
   return out;
 }
 
-/** Payments of an account that still hold unallocated credit (or one given payment). */
-function creditPayments(db: Database.Database, accountId: number, paymentId?: number): AllocPaymentDto[] {
-  const rows = db
-    .prepare(
-      `SELECT p.id AS paymentId, p.effective_date AS effectiveDate, p.amount_minor AS amountMinor, p.currency,
-              p.account_amount_minor AS accountAmountMinor,
-              coalesce((SELECT sum(amount_minor) FROM allocations WHERE payment_id = p.id), 0) AS allocatedMinor,
-              p.external_ref AS externalRef, EXISTS (SELECT 1 FROM reversals WHERE payment_id = p.id) AS reversed
-       FROM payments p WHERE p.account_id = ? AND p.kind <> 'failed' AND (? IS NULL OR p.id = ?)
-       ORDER BY p.effective_date, p.id`,
-    )
-    .all(accountId, paymentId ?? null, paymentId ?? null) as (Omit<
-    AllocPaymentDto,
-    'unallocatedMinor' | 'reversed'
-  > & {
-    reversed: number;
-  })[];
+/** Payments of an account that still hold unallocated credit (or one given payment, whatever it holds). */
+function withCredit(rows: readonly CreditPaymentRow[], paymentId?: number): AllocPaymentDto[] {
   return rows
     .map((r) => ({
       ...r,
@@ -183,33 +191,76 @@ function creditPayments(db: Database.Database, accountId: number, paymentId?: nu
     .filter((r) => paymentId !== undefined || r.unallocatedMinor > 0);
 }
 
-/** What the allocation dialogs show: open bills and items, payments with credit, and the stale-data token. */
-export function allocationView(
-  db: Database.Database,
-  input: { accountNo?: string | undefined; paymentId?: number | undefined },
+function creditPayments(db: Database.Database, accountId: number, paymentId?: number): AllocPaymentDto[] {
+  return withCredit(driverAll(db, creditPaymentsQuery('sqlite', accountId, paymentId)), paymentId);
+}
+
+async function creditPaymentsIn(tx: Tx, accountId: number, paymentId?: number): Promise<AllocPaymentDto[]> {
+  return withCredit(await tx.all(creditPaymentsQuery(tx.dialect, accountId, paymentId)), paymentId);
+}
+
+function viewOf(
+  account: AccountRow,
+  exponent: number,
+  bills: AllocBillDto[],
+  payments: AllocPaymentDto[],
+  token: string,
 ): AllocationViewDto {
-  let account: AccountRow;
-  if (input.paymentId !== undefined) {
-    const p = loadPayment(db, input.paymentId);
-    account = db
-      .prepare(`SELECT id, account_no AS accountNo, name, currency FROM accounts WHERE id = ?`)
-      .get(p.accountId) as AccountRow;
-  } else {
-    account = loadAccount(db, input.accountNo ?? '');
-  }
-  const bills = openBills(db, account.id);
-  const payments = creditPayments(db, account.id, input.paymentId);
   return {
     accountNo: account.accountNo,
     accountName: account.name,
     currency: account.currency,
-    exponent: exponentOf(db, account.currency),
+    exponent,
     bills,
     openMinor: bills.reduce((s, b) => s + b.amountDueMinor, 0),
     payments,
     unallocatedMinor: payments.reduce((s, p) => s + p.unallocatedMinor, 0),
-    token: allocationToken(db, account.id),
+    token,
   };
+}
+
+/**
+ * What the allocation dialogs show: open bills and items, payments with credit, and the stale-data token, through
+ * the driver (a batch entry's allocation dialog).
+ */
+export function allocationView(
+  db: Database.Database,
+  input: { accountNo?: string | undefined; paymentId?: number | undefined },
+): AllocationViewDto {
+  const account =
+    input.paymentId !== undefined
+      ? driverGet<AccountRow>(db, allocAccountQuery(loadPayment(db, input.paymentId).accountId))!
+      : loadAccount(db, input.accountNo ?? '');
+  return viewOf(
+    account,
+    exponentOf(db, account.currency),
+    openBills(db, account.id),
+    creditPayments(db, account.id, input.paymentId),
+    allocationToken(db, account.id),
+  );
+}
+
+/**
+ * allocation:view: the dialog's bills, payments and token from one snapshot, so the token an apply sends back
+ * names exactly the state the clerk saw.
+ */
+export function viewAllocation(
+  storage: Storage,
+  input: { accountNo?: string | undefined; paymentId?: number | undefined },
+): Promise<AllocationViewDto> {
+  return storage.transaction(async (tx) => {
+    const account =
+      input.paymentId !== undefined
+        ? (await tx.get<AccountRow>(allocAccountQuery((await loadPaymentIn(tx, input.paymentId)).accountId)))!
+        : await loadAccountIn(tx, input.accountNo ?? '');
+    return viewOf(
+      account,
+      await exponentOfIn(tx, account.currency),
+      await openBillsIn(tx, account.id),
+      await creditPaymentsIn(tx, account.id, input.paymentId),
+      await allocationTokenIn(tx, account.id),
+    );
+  }, READ);
 }
 
 /** Spreads bill-level amounts over each bill's open items in item order (bills close when all items do). */
@@ -673,7 +724,8 @@ const MANUAL: Omit<AutoLines, 'lines'> = { outcome: 'manual', matchedBy: 'manual
 
 /**
  * Allocates a posted payment's unallocated amount: manual lines (bills and/or items) or a policy.
- * Every rule is checked here; any failure throws and changes nothing (one transaction).
+ * Every rule is checked here; any failure throws and changes nothing (one transaction). Through the driver, for
+ * code that allocates inside its own driver transaction; allocation:apply is applyAllocation.
  */
 export function allocatePayment(
   db: Database.Database,
@@ -737,6 +789,19 @@ export async function allocatePaymentIn(
   );
 }
 
+/**
+ * allocation:apply in one serializable transaction: a second clerk applying the same payment (or sending the same
+ * token for the account) at once finds it allocated (or the token moved) and is refused, never allocating twice.
+ */
+export function applyAllocation(
+  storage: Storage,
+  input: AllocateInput,
+  now: Date,
+  operatorId: number | null,
+): Promise<AllocationResultDto> {
+  return storage.transaction((tx) => allocatePaymentIn(tx, input, now, operatorId), WRITE);
+}
+
 function allocationResult(
   payment: PaymentRow,
   unallocated: number,
@@ -756,21 +821,24 @@ function allocationResult(
   };
 }
 
-/** Undoes every allocation of a payment with a reason: the amount returns to unallocated and items reopen. */
+/**
+ * Undoes every allocation of a payment with a reason: the amount returns to unallocated and items reopen. One
+ * serializable transaction: of two undos at once, one unwinds and the other finds nothing to undo.
+ */
 export function undoAllocation(
-  db: Database.Database,
+  storage: Storage,
   input: { paymentId: number; reasonCode: number },
   now: Date,
   operatorId: number | null,
-): AllocationResultDto {
-  return db.transaction((): AllocationResultDto => {
-    requireReasonCode(db, REASON_DOMAIN.suspenseReversal, input.reasonCode);
-    const payment = loadPayment(db, input.paymentId);
+): Promise<AllocationResultDto> {
+  return storage.transaction(async (tx): Promise<AllocationResultDto> => {
+    await requireReasonCodeIn(tx, REASON_DOMAIN.suspenseReversal, input.reasonCode);
+    const payment = await loadPaymentIn(tx, input.paymentId);
     const at = now.toISOString();
-    const { lines, undoneMinor: undone } = unwindAllocations(db, payment, at, operatorId);
+    const { lines, undoneMinor: undone } = await unwindAllocationsIn(tx, payment, at, operatorId);
     if (lines.length === 0)
       throw conflict('nothing-to-undo', `payment ${payment.id} has no allocation to undo`);
-    writeAudit(db, {
+    await appendAudit(tx, {
       at,
       operatorId,
       action: 'allocation.undo',
@@ -781,75 +849,71 @@ export function undoAllocation(
       reasonCode: input.reasonCode,
     });
     // The credit comes back: refused (and rolled back) if it would pass the ceiling.
-    assertAccountsWithinCeiling(db, [payment.accountId]);
+    await assertAccountsWithinCeilingIn(tx, [payment.accountId]);
     return {
       paymentId: payment.id,
       allocatedMinor: -undone,
       unallocatedMinor: payment.accountAmountMinor - payment.allocatedMinor + undone,
-      lines: describeLines(db, lines),
+      lines: await describeLinesIn(tx, lines),
       outcome: 'undone',
       matchedBy: 'undo',
       closedItems: 0,
       closedBills: 0,
     };
-  })();
+  }, WRITE);
 }
 
-/** Allocates all unallocated credit of an account to its open bills, oldest payment first. */
+/**
+ * Allocates all unallocated credit of an account to its open bills, oldest payment first, in one serializable
+ * transaction: run twice at once, the second finds the credit allocated and allocates nothing.
+ */
 export function allocateAccountCredit(
-  db: Database.Database,
+  storage: Storage,
   input: { accountNo: string; policy: AutoPolicy },
   now: Date,
   operatorId: number | null,
-): AccountCreditResultDto {
-  return db.transaction((): AccountCreditResultDto => {
-    const account = loadAccount(db, input.accountNo);
+): Promise<AccountCreditResultDto> {
+  return storage.transaction(async (tx): Promise<AccountCreditResultDto> => {
+    const account = await loadAccountIn(tx, input.accountNo);
     const results: AllocationResultDto[] = [];
-    for (const p of creditPayments(db, account.id)) {
-      const open = (
-        db
-          .prepare(`SELECT count(*) AS n FROM bill_items WHERE account_id = ? AND status = 'open'`)
-          .get(account.id) as { n: number }
-      ).n;
-      if (open === 0) break;
+    for (const p of await creditPaymentsIn(tx, account.id)) {
+      if ((await tx.get(hasOpenItemQuery(account.id))) === undefined) break;
       try {
-        results.push(allocatePayment(db, { paymentId: p.paymentId, policy: input.policy }, now, operatorId));
+        results.push(
+          await allocatePaymentIn(tx, { paymentId: p.paymentId, policy: input.policy }, now, operatorId),
+        );
       } catch (err) {
+        // allocatePaymentIn refuses before it writes, so the transaction goes on with the next payment.
         if (err instanceof AppFailure && err.error.code === 'conflict') continue;
         throw err;
       }
     }
-    const left = creditPayments(db, account.id).reduce((s, p) => s + p.unallocatedMinor, 0);
+    const left = (await creditPaymentsIn(tx, account.id)).reduce((s, p) => s + p.unallocatedMinor, 0);
     return {
       accountNo: account.accountNo,
       payments: results.filter((r) => r.allocatedMinor > 0),
       allocatedMinor: results.reduce((s, r) => s + r.allocatedMinor, 0),
       unallocatedMinor: left,
     };
-  })();
+  }, WRITE);
 }
 
-const ALLOCATION_ROW = `SELECT al.id AS allocationId, al.payment_id AS paymentId, b.bill_no AS billNo, i.item_no AS itemNo,
-  al.amount_minor AS amountMinor, al.rate_ppm AS ratePpm, al.created_at AS createdAt,
-  (al.reverses_allocation_id IS NOT NULL) AS reversal
-  FROM allocations al LEFT JOIN bills b ON b.id = al.bill_id LEFT JOIN bill_items i ON i.id = al.item_id`;
-
-function toRows(rows: (Omit<AllocationRowDto, 'reversal'> & { reversal: number })[]): AllocationRowDto[] {
-  return rows.map((r) => ({ ...r, reversal: r.reversal === 1 }));
-}
+const historyOf = (rows: readonly AllocationHistoryRow[]): AllocationRowDto[] =>
+  rows.map((r) => ({ ...r, reversal: r.reversal === 1 }));
 
 /** Where a payment went: its allocation rows, undo rows included. */
-export function paymentAllocations(db: Database.Database, paymentId: number): AllocationRowDto[] {
-  loadPayment(db, paymentId);
-  return toRows(
-    db.prepare(`${ALLOCATION_ROW} WHERE al.payment_id = ? ORDER BY al.id`).all(paymentId) as never,
-  );
+export function paymentAllocations(storage: Storage, paymentId: number): Promise<AllocationRowDto[]> {
+  return storage.transaction(async (tx) => {
+    await loadPaymentIn(tx, paymentId);
+    return historyOf(await tx.all(allocationHistoryQuery({ paymentId })));
+  }, READ);
 }
 
 /** What paid a bill: allocation rows against its items. */
-export function billPayments(db: Database.Database, billNo: string): AllocationRowDto[] {
-  const bill = db.prepare('SELECT id FROM bills WHERE bill_no = ?').get(billNo.trim()) as
-    { id: number } | undefined;
-  if (!bill) throw notFound('bill', billNo);
-  return toRows(db.prepare(`${ALLOCATION_ROW} WHERE al.bill_id = ? ORDER BY al.id`).all(bill.id) as never);
+export function billPayments(storage: Storage, billNo: string): Promise<AllocationRowDto[]> {
+  return storage.transaction(async (tx) => {
+    const bill = await tx.get<{ id: number }>(billIdQuery(billNo.trim()));
+    if (!bill) throw notFound('bill', billNo);
+    return historyOf(await tx.all(allocationHistoryQuery({ billId: bill.id })));
+  }, READ);
 }
