@@ -14,7 +14,7 @@ import { authorizeCall, lockClient } from './services/identity/gate';
 import { unauthenticated } from './ledger/errors';
 import { approvalGuard, bindExecutor } from './services/approvals/approvals';
 import { PAYDESK_VERSION } from './version';
-import { seedStockTemplates } from './services/batches/stock-templates';
+import { seedStockTemplates } from './services/batches/templates';
 import { createUploadStore, uploadsRootFor, type UploadStore } from './services/uploads';
 import type { Storage, Tx, TxOptions } from '../db/storage/port';
 import { sqliteStorage } from '../db/storage/sqlite';

@@ -6,10 +6,12 @@ import type { Handlers } from './dispatch';
 
 /** Handlers of the bank-file commands. */
 export function createBankFileHandlers(ctx: ServiceContext): Pick<Handlers, keyof typeof bankFilesCommands> {
-  const db = ctx.ledger.sqlite;
   return {
     // A check keeps the upload, like a preview: the import that follows may read it again.
     'bankfiles:check': (input) =>
-      checkBankFile(db, withUpload(ctx.uploads, input), { at: ctx.clock(), operatorId: ctx.operator.id }),
+      checkBankFile(ctx.storage, withUpload(ctx.uploads, input), {
+        at: ctx.clock(),
+        operatorId: ctx.operator.id,
+      }),
   };
 }

@@ -3,7 +3,7 @@ import type { ServiceContext } from '../services/context';
 import { billItems, paymentHistory, searchAccounts, showAccount } from '../services/accounts';
 import { appInfo } from '../services/app-info';
 import { importReceivables, previewReceivables, type ArImportFiles } from '../services/ar-import';
-import { assertPathsAllowed } from '../services/files';
+import { assertPathsAllowed, assertPathsAllowedVia } from '../services/files';
 import { uploadOwner, usingUploads, withUpload } from '../services/uploads';
 import type { ArUpload } from '../services/ar-import';
 import { ledgerCheck } from '../ledger/ledger-check';
@@ -36,8 +36,8 @@ import { exportBatchFile, importBatchFile } from '../services/batches/batch-file
 import { markPushed } from '../services/batches/push';
 import { currentClient } from '../services/identity/client';
 import { connectTeamServer, teamServerStatus } from '../services/team-connection';
-import { listTemplates, previewBankFile, saveTemplate } from '../services/batches/import-file';
-import { detectTemplatesFor } from '../services/batches/detect-templates';
+import { previewBankFile } from '../services/batches/import-file';
+import { detectTemplates, listTemplates, saveTemplate } from '../services/batches/templates';
 import { allocateEntry, entryAllocationView } from '../services/batches/entry-allocation';
 import {
   createBatch,
@@ -261,14 +261,12 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       input.domainId === undefined
         ? listAllCodes(ctx.storage, input.includeRetired)
         : listDomainCodes(ctx.storage, input.domainId, input.includeRetired),
-    'templates:list': () => listTemplates(db),
-    'templates:save': (input) => saveTemplate(db, input, ctx.clock(), ctx.operator.id),
-    'templates:detect': (input) => {
-      assertPathsAllowed(db, { at: ctx.clock(), operatorId: ctx.operator.id }, 'templates:detect', input, [
-        'file',
-      ]);
-      const src = withUpload(ctx.uploads, input);
-      return detectTemplatesFor(db, src, { at: ctx.clock(), operatorId: ctx.operator.id });
+    'templates:list': () => listTemplates(ctx.storage),
+    'templates:save': (input) => saveTemplate(ctx.storage, input, ctx.clock(), ctx.operator.id),
+    'templates:detect': async (input) => {
+      const who = { at: ctx.clock(), operatorId: ctx.operator.id };
+      await assertPathsAllowedVia(ctx.storage, who, 'templates:detect', input, ['file']);
+      return detectTemplates(ctx.storage, withUpload(ctx.uploads, input), who);
     },
     'jobs:list': (input) => listJobs(ctx, activeJobsOf(ctx), input),
     'jobs:cancel': (input) => activeJobsOf(ctx).cancel(input.jobId, ctx.operator, ctx.clock()),

@@ -1,5 +1,4 @@
-import { commandFileVia, readUpload, type ResolvedUpload } from '../uploads';
-import type Database from 'better-sqlite3';
+import { commandFileVia, type CommandFileSource } from '../uploads';
 import { z } from 'zod';
 import { appendAudit } from '../../../db/repos/audit';
 import {
@@ -27,7 +26,7 @@ import { isSystemReasonCode } from '../../../src-shared/system-reason-codes';
 import { conflict, invalidFields, notFound } from '../../ledger/errors';
 import { parseReasonsText } from './reasons-text';
 import { MAX_UPLOAD_BYTES } from '../../../src-shared/api/uploads';
-import { parseJsonText, readCommandFile, uploadedBytes, type FileReader } from '../files';
+import { parseJsonText } from '../files';
 
 /** Ids up to this are the product's reserved ranges (DOMAIN.md §3.9); the desk's own codes are above it. */
 export const RESERVED_MAX_ID = 100_000;
@@ -331,27 +330,6 @@ function utf8Text(bytes: Uint8Array, name: string): string {
   }
 }
 
-/** Where a file taken by a command comes from: a path (command line only), the bytes the user chose, or their upload. */
-export type FileSource = {
-  file?: string | undefined;
-  content?: string | undefined;
-  fileName?: string | undefined;
-  uploaded?: ResolvedUpload | undefined;
-};
-
-/** The bytes of a file source: uploaded content, or a path read for the command (door-checked, audited). */
-export function sourceBytes(
-  db: Database.Database,
-  src: FileSource,
-  who: FileReader,
-  command: string,
-): { bytes: Buffer; name: string } {
-  if (src.content !== undefined) return uploadedBytes(src.content, src.fileName, MAX_UPLOAD_BYTES);
-  if (src.uploaded !== undefined) return readUpload(db, who, command, src.uploaded, MAX_UPLOAD_BYTES);
-  const file = src.file ?? '';
-  return { bytes: readCommandFile(db, who, command, file, MAX_UPLOAD_BYTES), name: file };
-}
-
 /** Zod issues as field issues with dotted paths. */
 export function schemaIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((i) => ({
@@ -388,7 +366,7 @@ function readReasonsFile(bytes: Uint8Array, name: string): ReasonCodeDto[] {
  */
 export async function importReasons(
   storage: Storage,
-  src: FileSource,
+  src: CommandFileSource,
   now: Date,
   operatorId: number,
 ): Promise<{ added: number; updated: number; unchanged: number }> {

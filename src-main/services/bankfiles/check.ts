@@ -1,12 +1,14 @@
-import type Database from 'better-sqlite3';
+import type { Storage } from '../../../db/storage/port';
 import type { BankFileCheckDto } from '../../../src-shared/dto/bankfiles';
 import { READERS, detectReader } from '../../bankfiles/readers';
 import type { BankFileCheck } from '../../bankfiles/types';
-import { sourceBytes, type FileSource } from '../admin/codes-admin';
 import { parseBankFile } from '../../importers/bank-file/parse-bank-file';
-import { exponentOf } from '../../ledger/rates';
-import { resolveTemplate } from '../batches/import-file';
-import { assertPathsAllowed, type FileReader } from '../files';
+import type { BankFileTemplateInput } from '../../importers/bank-file/template';
+import { exponentOfIn } from '../../ledger/rates';
+import { resolveTemplateIn } from '../batches/templates';
+import { MAX_UPLOAD_BYTES } from '../../../src-shared/api/uploads';
+import { assertPathsAllowedVia, type FileReader } from '../files';
+import { commandFileVia, type CommandFileSource } from '../uploads';
 
 /** The decoded text of a bank file: UTF-8 (NACHA is ASCII; bytes that are not become U+FFFD and are reported). */
 export function bankFileText(bytes: Uint8Array): string {
@@ -49,18 +51,27 @@ export async function checkBankText(text: string, xsdFile?: string): Promise<Ban
  * against its format. Changes nothing; reading a path is audited like every command that opens a file.
  */
 export async function checkBankFile(
-  db: Database.Database,
-  src: FileSource & {
+  storage: Storage,
+  src: CommandFileSource & {
     xsd?: string | undefined;
     template?: string | undefined;
     currency?: string | undefined;
   },
   who: FileReader,
 ): Promise<BankFileCheckDto> {
-  assertPathsAllowed(db, who, 'bankfiles:check', src, ['file', 'xsd']);
-  const { bytes } = sourceBytes(db, src, who, 'bankfiles:check');
-  if (src.template !== undefined) return checkWithTemplate(db, bytes, src.template, src.currency ?? 'USD');
-  return checkBankText(bankFileText(bytes), src.xsd);
+  await assertPathsAllowedVia(storage, who, 'bankfiles:check', src, ['file', 'xsd']);
+  const { bytes } = await commandFileVia(storage, who, 'bankfiles:check', src, MAX_UPLOAD_BYTES);
+  const name = src.template;
+  if (name === undefined) return checkBankText(bankFileText(bytes), src.xsd);
+  const currency = src.currency ?? 'USD';
+  const { template, exponent } = await storage.transaction(
+    async (tx) => ({
+      template: await resolveTemplateIn(tx, { templateName: name }),
+      exponent: await exponentOfIn(tx, currency),
+    }),
+    { readOnly: true },
+  );
+  return checkWithTemplate(bytes, template, name, currency, exponent);
 }
 
 /**
@@ -69,18 +80,18 @@ export async function checkBankFile(
  * and row problems (with their line and column) included, and its rows summed (negative amounts are debits).
  */
 function checkWithTemplate(
-  db: Database.Database,
   bytes: Uint8Array,
+  template: BankFileTemplateInput,
   name: string,
   currency: string,
+  exponent: number,
 ): BankFileCheckDto {
-  const template = resolveTemplate(db, { templateName: name });
   let count = 0;
   let debitMinor = 0;
   let creditMinor = 0;
   const problems: BankFileCheckDto['problems'] = [];
   const result = parseBankFile(bytes, template, {
-    exponent: exponentOf(db, currency),
+    exponent,
     previewRows: 0,
     onRow: (row) => {
       count++;

@@ -1,5 +1,5 @@
 import { readUpload } from '../uploads';
-import type { FileSource } from '../admin/codes-admin';
+import type { CommandFileSource } from '../uploads';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
@@ -148,7 +148,7 @@ export function exportBatchFile(db: Database.Database, batchId: number): BatchFi
  */
 export function importBatchFile(
   db: Database.Database,
-  src: FileSource,
+  src: CommandFileSource,
   now: Date,
   operatorId: number | null,
   opts: { push?: boolean } = {},

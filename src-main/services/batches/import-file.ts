@@ -5,20 +5,21 @@ import type { FileIssue } from '../../../src-shared/api/result';
 import { formatMinor } from '../../../src-shared/money';
 import { normalisedSha256Hex, sha256Hex } from '../../importers/bank-file/hash';
 import { parseBankFile } from '../../importers/bank-file/parse-bank-file';
-import { parseTemplate, type BankFileTemplateInput } from '../../importers/bank-file/template';
+import type { BankFileTemplateInput } from '../../importers/bank-file/template';
 import type { ParseResult, StagedRow } from '../../importers/bank-file/types';
 import type { BatchType } from '../../domain/batch-rules';
 import { assertBatchWithinCeiling } from '../../ledger/ceiling';
 import { writeAudit } from '../../ledger/audit';
-import { AppFailure, conflict, invalidFields, invalidFileRows, notFound } from '../../ledger/errors';
-import { readCommandFile, type FileReader } from '../files';
-import { readUpload, type ResolvedUpload } from '../uploads';
+import { AppFailure, conflict, invalidFields, invalidFileRows } from '../../ledger/errors';
+import type { Storage } from '../../../db/storage/port';
+import { readCommandFile, readCommandFileVia, type FileReader } from '../files';
+import { readUpload, readUploadVia, type CommandFileSource } from '../uploads';
 import { exponentOf } from '../../ledger/rates';
 import { createBatch, getBatch } from './batch-store';
 import { currencyKnown, DEFAULT_CURRENCY, stageFileRows } from './stage-rows';
 import { refreshFingerprints } from './duplicates';
 import { isCamtStatement, previewCamtStatement, stageCamtStatement } from './import-camt';
-import { AUTO_TEMPLATE_CONFIDENCE, proposeTemplates } from './stock-templates';
+import { AUTO_TEMPLATE_CONFIDENCE, proposeTemplates, resolveTemplate } from './templates';
 
 /** Largest bank file accepted (bytes); bigger files are refused before reading. */
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
@@ -27,12 +28,30 @@ const MAX_FILE_BYTES = 512 * 1024 * 1024;
  * Where a bank file comes from: a path the main process reads, the bytes the renderer sent (base64), or the
  * caller's upload (resolved to its file before the job runs).
  */
-export type BankFileSource = {
-  file?: string | undefined;
-  content?: string | undefined;
-  fileName?: string | undefined;
-  uploaded?: ResolvedUpload | undefined;
-};
+export type BankFileSource = CommandFileSource;
+
+/** The bytes the renderer sent, refused as a file problem when over the limit. */
+function sentBytes(
+  content: string,
+  fileName: string | undefined,
+): { bytes: Uint8Array; name: string; label: string } {
+  const name = basename(fileName ?? 'uploaded file');
+  const bytes = Buffer.from(content, 'base64');
+  if (bytes.length > MAX_FILE_BYTES)
+    throw invalidFileRows(`${name} is too large`, [
+      { file: name, line: 0, column: '', reason: `at most ${MAX_FILE_BYTES} bytes are accepted` },
+    ]);
+  return { bytes, name, label: name };
+}
+
+/** A path's read failure as the import words it: a refused path stays forbidden; a missing file is a file problem. */
+function unreadable(file: string, err: unknown): unknown {
+  if (err instanceof AppFailure && err.error.code === 'validation')
+    return invalidFileRows(`${file} cannot be read`, [
+      { file, line: 0, column: '', reason: err.error.issues?.[0]?.message ?? err.message },
+    ]);
+  return err;
+}
 
 /**
  * The file's bytes and the name it is known by (a path's base name, or the uploaded file's name). A path is
@@ -44,59 +63,42 @@ export function readSource(
   who: FileReader,
   command: string,
 ): { bytes: Uint8Array; name: string; label: string } {
-  if (src.content !== undefined) {
-    const name = basename(src.fileName ?? 'uploaded file');
-    const bytes = Buffer.from(src.content, 'base64');
-    if (bytes.length > MAX_FILE_BYTES)
-      throw invalidFileRows(`${name} is too large`, [
-        { file: name, line: 0, column: '', reason: `at most ${MAX_FILE_BYTES} bytes are accepted` },
-      ]);
-    return { bytes, name, label: name };
-  }
+  if (src.content !== undefined) return sentBytes(src.content, src.fileName);
   if (src.uploaded !== undefined) {
     const { bytes, name } = readUpload(db, who, command, src.uploaded, MAX_FILE_BYTES);
     return { bytes, name, label: name };
   }
   const file = src.file ?? '';
-  let bytes: Uint8Array;
   try {
-    bytes = readCommandFile(db, who, command, file, MAX_FILE_BYTES);
+    return {
+      bytes: readCommandFile(db, who, command, file, MAX_FILE_BYTES),
+      name: basename(file),
+      label: file,
+    };
   } catch (err) {
-    // A refused path stays forbidden; a missing or unreadable file is a file-level problem of the import.
-    if (err instanceof AppFailure && err.error.code === 'validation')
-      throw invalidFileRows(`${file} cannot be read`, [
-        { file, line: 0, column: '', reason: err.error.issues?.[0]?.message ?? err.message },
-      ]);
-    throw err;
+    throw unreadable(file, err);
   }
-  return { bytes, name: basename(file), label: file };
 }
 
-/** The template to use: a stored one by name, or the one given inline (validated, every problem listed). */
-export function resolveTemplate(
-  db: Database.Database,
-  input: { templateName?: string | undefined; template?: unknown },
-): BankFileTemplateInput {
-  if (input.templateName !== undefined) {
-    const row = db
-      .prepare('SELECT definition FROM import_templates WHERE name = ?')
-      .get(input.templateName) as { definition: string } | undefined;
-    if (!row) throw notFound('import template', input.templateName);
-    return JSON.parse(row.definition) as BankFileTemplateInput;
+/** readSource through the storage port (the read's audit row committed before the command's own transaction). */
+export async function readSourceVia(
+  storage: Storage,
+  src: BankFileSource,
+  who: FileReader,
+  command: string,
+): Promise<{ bytes: Uint8Array; name: string; label: string }> {
+  if (src.content !== undefined) return sentBytes(src.content, src.fileName);
+  if (src.uploaded !== undefined) {
+    const { bytes, name } = await readUploadVia(storage, who, command, src.uploaded, MAX_FILE_BYTES);
+    return { bytes, name, label: name };
   }
-  if (input.template === undefined) {
-    throw invalidFields('give a template name or an inline template', [
-      { path: 'template', message: 'required' },
-    ]);
+  const file = src.file ?? '';
+  try {
+    const bytes = await readCommandFileVia(storage, who, command, file, MAX_FILE_BYTES);
+    return { bytes, name: basename(file), label: file };
+  } catch (err) {
+    throw unreadable(file, err);
   }
-  const parsed = parseTemplate(input.template);
-  if (!parsed.ok) {
-    throw invalidFields(
-      `the import template has ${parsed.problems.length} problem(s)`,
-      parsed.problems.map((p) => ({ path: `template.${p.path}`, message: p.message })),
-    );
-  }
-  return input.template as BankFileTemplateInput;
 }
 
 /**
@@ -485,84 +487,4 @@ export function importBankFile(
   } finally {
     if (bigger) db.pragma(`cache_size = ${cacheBefore}`);
   }
-}
-
-/** A stored import template; `stock` ones ship with Paydesk and are copied, never overwritten. */
-export type TemplateDto = {
-  id: number;
-  name: string;
-  bank: string | null;
-  definition: unknown;
-  stock: boolean;
-  updatedAt: string;
-};
-
-/** Saves (creates or replaces) a named import template after validating it; a stock template is never replaced. */
-export function saveTemplate(
-  db: Database.Database,
-  input: { name: string; bank?: string | undefined; definition: unknown },
-  now: Date,
-  operatorId: number | null,
-): TemplateDto {
-  const parsed = parseTemplate(input.definition);
-  if (!parsed.ok) {
-    throw invalidFields(
-      `the import template has ${parsed.problems.length} problem(s)`,
-      parsed.problems.map((p) => ({ path: `definition.${p.path}`, message: p.message })),
-    );
-  }
-  const at = now.toISOString();
-  return db.transaction((): TemplateDto => {
-    const before = db
-      .prepare('SELECT definition, stock FROM import_templates WHERE name = ?')
-      .get(input.name) as { definition: string; stock: number } | undefined;
-    if (before?.stock === 1) {
-      throw conflict(
-        'stock-template',
-        `${input.name} is a stock template and cannot be changed; save your version under another name`,
-      );
-    }
-    const row = db
-      .prepare(
-        `INSERT INTO import_templates (name, bank, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT(name) DO UPDATE SET bank = excluded.bank, definition = excluded.definition, updated_at = excluded.updated_at
-         RETURNING id`,
-      )
-      .get(input.name, input.bank ?? null, JSON.stringify(input.definition), at, at) as { id: number };
-    writeAudit(db, {
-      at,
-      operatorId,
-      action: 'template.save',
-      entity: 'import_template',
-      entityId: input.name,
-      before: before ? (JSON.parse(before.definition) as unknown) : undefined,
-      after: input.definition,
-    });
-    return {
-      id: row.id,
-      name: input.name,
-      bank: input.bank ?? null,
-      definition: input.definition,
-      stock: false,
-      updatedAt: at,
-    };
-  })();
-}
-
-/** Every stored import template. */
-export function listTemplates(db: Database.Database): TemplateDto[] {
-  return (
-    db
-      .prepare(
-        'SELECT id, name, bank, definition, stock, updated_at AS updatedAt FROM import_templates ORDER BY name',
-      )
-      .all() as {
-      id: number;
-      name: string;
-      bank: string | null;
-      definition: string;
-      stock: number;
-      updatedAt: string;
-    }[]
-  ).map((r) => ({ ...r, stock: r.stock === 1, definition: JSON.parse(r.definition) as unknown }));
 }
