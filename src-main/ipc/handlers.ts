@@ -40,12 +40,12 @@ import { previewBankFile } from '../services/batches/import-file';
 import { detectTemplates, listTemplates, saveTemplate } from '../services/batches/templates';
 import { allocateEntry, entryAllocationView } from '../services/batches/entry-allocation';
 import {
-  createBatch,
+  createBatchVia,
   deleteEntries,
   discardBatch,
   entriesPage,
   exceptionBatch,
-  getBatch,
+  getBatchVia,
   listBatches,
   saveEntries,
   suspendEntry,
@@ -220,10 +220,10 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'payments:allocations': (input) => paymentAllocations(ctx.storage, input.paymentId),
     'bills:payments': (input) => billPayments(ctx.storage, input.billNo),
     'payments:record': (input) => recordPayment(ctx.storage, input, ctx.clock(), ctx.operator.id),
-    'batches:create': (input) => createBatch(db, input, ctx.clock(), ctx.operator.id),
-    'batches:list': (input) => listBatches(db, input),
-    'batches:get': (input) => getBatch(db, input.batchId),
-    'batches:entries': (input) => entriesPage(db, input),
+    'batches:create': (input) => createBatchVia(ctx.storage, input, ctx.clock(), ctx.operator.id),
+    'batches:list': (input) => listBatches(ctx.storage, input),
+    'batches:get': (input) => getBatchVia(ctx.storage, input.batchId),
+    'batches:entries': (input) => entriesPage(ctx.storage, input),
     'batches:save-entries': (input) => saveEntries(db, input, ctx.clock(), ctx.operator.id),
     'batches:delete-entries': (input) => deleteEntries(db, input, ctx.clock(), ctx.operator.id),
     'batches:validate': (input) => runJob(ctx, 'batch-validate', input),
@@ -231,7 +231,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'batches:release-duplicate': (input) => releaseDuplicate(db, input, ctx.clock(), ctx.operator.id),
     'batches:exception': (input) => exceptionBatch(db, input, ctx.clock(), ctx.operator.id),
     'batches:submit': (input) => runJob(ctx, 'batch-submit', input),
-    'batches:discard': (input) => discardBatch(db, input, ctx.clock(), ctx.operator.id),
+    'batches:discard': (input) => discardBatch(ctx.storage, input, ctx.clock(), ctx.operator.id),
     'batches:export': (input) => exportBatchFile(db, input.batchId),
     'batches:import-batch-file': (input) => {
       const src = withUpload(ctx.uploads, input);
@@ -254,7 +254,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     },
     'batches:entry-allocation': (input) => entryAllocationView(db, input),
     'batches:allocate-entry': (input) => allocateEntry(db, input, ctx.clock(), ctx.operator.id),
-    'batches:update-header': (input) => updateBatchHeader(db, input, ctx.clock(), ctx.operator.id),
+    'batches:update-header': (input) => updateBatchHeader(ctx.storage, input, ctx.clock(), ctx.operator.id),
     'batches:report': (input) => batchReport(db, input, ctx.clock()),
     ...suspenseHandlers(ctx),
     'codes:list': (input) =>

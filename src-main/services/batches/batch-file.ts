@@ -11,7 +11,9 @@ import { conflict, invalidFields } from '../../ledger/errors';
 import { MAX_UPLOAD_BYTES } from '../../../src-shared/api/uploads';
 import { parseJsonText, readCommandFile, uploadedBytes } from '../files';
 import { exponentOf } from '../../ledger/rates';
-import { createBatch, ENTRY_COLUMNS, entryDto, getBatch, loadBatchRow, saveEntries } from './batch-store';
+import { batchEntriesQuery, type EntryRecord } from '../../../db/repos/batches';
+import { driverAll } from '../../../db/storage/sqlite';
+import { createBatch, entryDto, getBatch, loadBatchRow, saveEntries } from './batch-store';
 
 /** The hand-over file of a batch (Payment Tool's "PMT file"): header and entries as typed, versioned. */
 const batchFileSchema = z.strictObject({
@@ -101,9 +103,7 @@ export function exportBatchFile(db: Database.Database, batchId: number): BatchFi
   const b = getBatch(db, batchId);
   const raw = loadBatchRow(db, batchId);
   const exponent = exponentOf(db, b.currency);
-  const rows = db
-    .prepare(`SELECT ${ENTRY_COLUMNS} FROM batch_entries WHERE batch_id = ? ORDER BY seq`)
-    .all(batchId) as Parameters<typeof entryDto>[0][];
+  const rows = driverAll<EntryRecord>(db, batchEntriesQuery({ dialect: 'sqlite' }, batchId));
   return {
     format: 'paydesk-batch',
     version: 1,

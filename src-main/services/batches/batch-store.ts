@@ -1,7 +1,43 @@
+import type Database from 'better-sqlite3';
+import {
+  bankReturnsDiscardQuery,
+  batchByIdQuery,
+  batchCountQuery,
+  batchDiscardQuery,
+  batchHeaderUpdateQuery,
+  batchIdsPageQuery,
+  batchInsertQuery,
+  batchNoTakenQuery,
+  batchStatusGroupsQuery,
+  customFieldKnownQuery,
+  ENTRY_SORT_COLUMNS,
+  entriesByIdsQuery,
+  entryByIdQuery,
+  entryCustomIndex,
+  entryIdsBySeqQuery,
+  entryIdsSortedQuery,
+  entrySortIndex,
+  entryTotalsQuery,
+  fingerprintSourcesQuery,
+  fingerprintsUpdateQuery,
+  lastBatchIdQuery,
+  lastSeqQuery,
+  sqliteIndexExistsQuery,
+  type BatchRecord,
+  type BatchWrite,
+  type EntryFilter,
+  type EntryRecord,
+  type FingerprintSource,
+} from '../../../db/repos/batches';
+import { appendAudit } from '../../../db/repos/audit';
+import { payTypeEnabledQuery } from '../../../db/repos/reference-data';
+import type { SQL } from 'drizzle-orm';
+import type { Storage, Tx } from '../../../db/storage/port';
+import { driverAll, driverGet } from '../../../db/storage/sqlite';
+import { isSqliteBusy } from '../../../db/write-lock';
 import { REASON_DOMAIN, requireReasonCode } from '../../ledger/codes';
 import { customValueChecker } from '../admin/columns';
 import { payTypeEnabled } from '../admin/reference-data';
-import type Database from 'better-sqlite3';
 import type {
   BatchDto,
   BatchEntriesPageDto,
@@ -10,59 +46,46 @@ import type {
 } from '../../../src-shared/dto/batches';
 import { isPostedEntry } from '../../../src-shared/dto/batches';
 import { parseMinor } from '../../../src-shared/money';
+import { CUSTOM_KEY_PATTERN } from '../../../src-shared/columns';
 import { PAY_TYPE_NAMES } from '../../../src-shared/pay-types';
 import { BATCH_PAY_TYPES, type BatchType } from '../../domain/batch-rules';
 import { isoDate, isRealIsoDate } from '../../domain/dates';
+import { paymentFingerprint } from '../../domain/fingerprint';
 import { writeAudit } from '../../ledger/audit';
 import { assertBatchWithinCeiling } from '../../ledger/ceiling';
 import { conflict, invalidFields, notFound } from '../../ledger/errors';
-import { exponentOf } from '../../ledger/rates';
-import { getSetting } from '../../ledger/settings';
-import { discardBankReturns } from '../returns/discard';
+import { exponentOf, exponentOfIn } from '../../ledger/rates';
+import { getSetting, getSettingIn } from '../../ledger/settings';
 import { problemsDto, rowProblemsJson } from './entry-problems';
 import { refreshFingerprints } from './duplicates';
-import { familyFigures, batchZeroProof } from './zero-proof';
+import { batchZeroProof, batchZeroProofIn, familyFigures } from './zero-proof';
 
-type BatchRow = {
-  id: number;
-  batchNo: string;
-  batchType: BatchType;
-  payType: number;
-  currency: string;
-  channelId: number;
-  allocationLevel: 'bill' | 'item';
-  status: BatchDto['status'];
-  lockboxNo: string | null;
-  batchDate: string;
-  controlCount: number | null;
-  controlTotalMinor: number | null;
-  note: string | null;
-  headerJson: string | null;
-  footerJson: string | null;
-  parentBatchId: number | null;
-  sourceFile: string | null;
-  templateName: string | null;
-  createdAt: string;
-  updatedAt: string;
-  validatedAt: string | null;
-  submittedAt: string | null;
-  /** The team server `batch push` submitted this batch on: closed here (README "Push a batch to the server"). */
-  pushedTo: string | null;
-};
+// The commands a clerk uses to key and look at a batch run through the storage port (issue #17): list, show,
+// entries, create, header and discard, on SQLite and PostgreSQL alike. Import, validate, submit, push, exception
+// batches, keyed entries and returns still run on the driver with the same repository SQL (db/repos/batches.ts):
+// loadBatchRow, getBatch and createBatch keep their driver forms for them.
 
-const BATCH_COLUMNS = `id, batch_no AS batchNo, batch_type AS batchType, pay_type AS payType, currency, channel_id AS channelId,
-  allocation_level AS allocationLevel, status, lockbox_no AS lockboxNo, batch_date AS batchDate, control_count AS controlCount,
-  control_total_minor AS controlTotalMinor, note, header_json AS headerJson, footer_json AS footerJson,
-  parent_batch_id AS parentBatchId, source_file AS sourceFile, template_name AS templateName, created_at AS createdAt,
-  updated_at AS updatedAt, validated_at AS validatedAt, submitted_at AS submittedAt,
-  (SELECT server_url FROM batch_pushes p WHERE p.batch_id = batches.id) AS pushedTo`;
+const READ = { readOnly: true } as const;
+// A change reads the batch (its status, its figures, the batch numbers taken) before it writes: serializable, so
+// two clerks at once take turns on PostgreSQL as SQLite's one writer makes them.
+const WRITE = { serializable: true } as const;
+const SQLITE = { dialect: 'sqlite' } as const;
+
+type BatchRow = BatchRecord;
+
+function foundBatch(row: BatchRow | undefined, batchId: number): BatchRow {
+  if (!row) throw notFound('batch', String(batchId));
+  return row;
+}
 
 /** Loads a batch row or throws not_found. */
 export function loadBatchRow(db: Database.Database, batchId: number): BatchRow {
-  const row = db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id = ?`).get(batchId) as
-    BatchRow | undefined;
-  if (!row) throw notFound('batch', String(batchId));
-  return row;
+  return foundBatch(driverGet<BatchRow>(db, batchByIdQuery(batchId)), batchId);
+}
+
+/** loadBatchRow in a port transaction. */
+async function loadBatchRowIn(tx: Tx, batchId: number): Promise<BatchRow> {
+  return foundBatch(await tx.get<BatchRow>(batchByIdQuery(batchId)), batchId);
 }
 
 /** Throws unless the batch is still open or validated here (a pushed one included). */
@@ -87,14 +110,15 @@ export function assertNotPushed(batch: BatchRow): void {
     );
 }
 
-/** A batch with its live zero-proof figures and per-status counts and totals. */
-export function getBatch(db: Database.Database, batchId: number): BatchDto {
-  const b = loadBatchRow(db, batchId);
-  const groups = db
-    .prepare(
-      `SELECT status, count(*) AS n, coalesce(sum(amount_minor), 0) AS s FROM batch_entries WHERE batch_id = ? GROUP BY status`,
-    )
-    .all(batchId) as { status: EntryStatusDto; n: number; s: number }[];
+type StatusGroup = { status: EntryStatusDto; n: number; s: number };
+
+function batchDto(
+  b: BatchRow,
+  groups: StatusGroup[],
+  exponent: number,
+  zeroProof: BatchDto['zeroProof'],
+  batchLock: unknown,
+): BatchDto {
   const countsByStatus: BatchDto['countsByStatus'] = {};
   const totalsByStatus: BatchDto['totalsByStatus'] = {};
   for (const g of groups) {
@@ -104,14 +128,43 @@ export function getBatch(db: Database.Database, batchId: number): BatchDto {
   const { headerJson, footerJson, ...rest } = b;
   return {
     ...rest,
-    exponent: exponentOf(db, b.currency),
+    exponent,
     header: headerJson ? (JSON.parse(headerJson) as string[]) : [],
     footer: footerJson ? (JSON.parse(footerJson) as string[]) : [],
-    zeroProof: batchZeroProof(db, b, getSetting(db, 'zeroProof.override') === true),
-    lockMode: getSetting(db, 'payment.batchLock') === 'account' ? 'account' : 'batch',
+    zeroProof,
+    lockMode: batchLock === 'account' ? 'account' : 'batch',
     countsByStatus,
     totalsByStatus,
   };
+}
+
+/** A batch with its live zero-proof figures and per-status counts and totals. */
+export function getBatch(db: Database.Database, batchId: number): BatchDto {
+  const b = loadBatchRow(db, batchId);
+  return batchDto(
+    b,
+    driverAll<StatusGroup>(db, batchStatusGroupsQuery(SQLITE, batchId)),
+    exponentOf(db, b.currency),
+    batchZeroProof(db, b, getSetting(db, 'zeroProof.override') === true),
+    getSetting(db, 'payment.batchLock'),
+  );
+}
+
+/** getBatch in a port transaction. */
+async function getBatchIn(tx: Tx, batchId: number): Promise<BatchDto> {
+  const b = await loadBatchRowIn(tx, batchId);
+  return batchDto(
+    b,
+    await tx.all<StatusGroup>(batchStatusGroupsQuery(tx, batchId)),
+    await exponentOfIn(tx, b.currency),
+    await batchZeroProofIn(tx, b, (await getSettingIn(tx, 'zeroProof.override')) === true),
+    await getSettingIn(tx, 'payment.batchLock'),
+  );
+}
+
+/** A batch (`batches:get`), read in one snapshot. */
+export function getBatchVia(storage: Storage, batchId: number): Promise<BatchDto> {
+  return storage.transaction((tx) => getBatchIn(tx, batchId), READ);
 }
 
 /** Input of a new batch. */
@@ -135,13 +188,8 @@ export type CreateBatchInput = {
   templateName?: string | undefined;
 };
 
-/** Creates an open batch after checking its type against its pay type (V9, V10) and its currency. */
-export function createBatch(
-  db: Database.Database,
-  input: CreateBatchInput,
-  now: Date,
-  operatorId: number | null,
-): BatchDto {
+/** Throws unless the batch's type takes its pay type (V9). */
+function assertBatchTypeFits(input: CreateBatchInput): void {
   if (!BATCH_PAY_TYPES[input.batchType].includes(input.payType)) {
     const allowed = BATCH_PAY_TYPES[input.batchType].map((p) => PAY_TYPE_NAMES[p] ?? p).join(', ');
     throw invalidFields(`a ${input.batchType} batch takes ${allowed}`, [
@@ -151,11 +199,22 @@ export function createBatch(
       },
     ]);
   }
-  if (!payTypeEnabled(db, input.payType)) {
+}
+
+function assertPayTypeEnabled(input: CreateBatchInput, enabled: boolean): void {
+  if (!enabled) {
     const message = `${PAY_TYPE_NAMES[input.payType] ?? input.payType} is switched off on this desk (admin: pay types)`;
     throw invalidFields(message, [{ path: 'payType', message }]);
   }
-  const exponent = exponentOf(db, input.currency);
+}
+
+/** The stored fields of a new batch (all but its number), its control total parsed in its currency. */
+function batchWrite(
+  input: CreateBatchInput,
+  exponent: number,
+  now: Date,
+  operatorId: number | null,
+): Omit<BatchWrite, 'batchNo'> {
   let controlTotalMinor: number | null = null;
   if (input.controlTotal !== undefined) {
     const r = parseMinor(input.controlTotal, exponent);
@@ -165,49 +224,56 @@ export function createBatch(
       ]);
     controlTotalMinor = r.value;
   }
-  const at = now.toISOString();
+  return {
+    batchType: input.batchType,
+    payType: input.payType,
+    currency: input.currency,
+    channelId: input.channelId,
+    allocationLevel: input.allocationLevel,
+    lockboxNo: input.lockboxNo ?? null,
+    batchDate: input.batchDate ?? isoDate(now),
+    controlCount: input.controlCount ?? null,
+    controlTotalMinor,
+    note: input.note ?? null,
+    headerJson: input.header ? JSON.stringify(input.header) : null,
+    footerJson: input.footer ? JSON.stringify(input.footer) : null,
+    parentBatchId: input.parentBatchId ?? null,
+    sourceFile: input.sourceFile ?? null,
+    sourceSha256: input.sourceSha256 ?? null,
+    templateName: input.templateName ?? null,
+    at: now.toISOString(),
+    createdBy: operatorId,
+  };
+}
+
+/**
+ * The batch number: the one given, or the date and the next number after the last batch's id. Two clerks creating
+ * at once may pick the same one; the unique index refuses the second, which on PostgreSQL is retried and counts on.
+ */
+function batchNoOf(input: CreateBatchInput, now: Date, lastId: number): string {
+  return input.batchNo ?? `B${isoDate(now).replace(/-/g, '')}-${String(lastId + 1).padStart(5, '0')}`;
+}
+
+function duplicateBatchNo(batchNo: string): never {
+  throw conflict('duplicate-batch-no', `batch number ${batchNo} is already used`);
+}
+
+/** Creates an open batch after checking its type against its pay type (V9, V10) and its currency. */
+export function createBatch(
+  db: Database.Database,
+  input: CreateBatchInput,
+  now: Date,
+  operatorId: number | null,
+): BatchDto {
+  assertBatchTypeFits(input);
+  assertPayTypeEnabled(input, payTypeEnabled(db, input.payType));
+  const fields = batchWrite(input, exponentOf(db, input.currency), now, operatorId);
   return db.transaction((): BatchDto => {
-    const batchNo =
-      input.batchNo ??
-      `B${isoDate(now).replace(/-/g, '')}-${String(
-        ((db.prepare('SELECT coalesce(max(id), 0) AS m FROM batches').get() as { m: number }).m ?? 0) + 1,
-      ).padStart(5, '0')}`;
-    if (db.prepare('SELECT 1 FROM batches WHERE batch_no = ?').get(batchNo)) {
-      throw conflict('duplicate-batch-no', `batch number ${batchNo} is already used`);
-    }
-    const id = Number(
-      db
-        .prepare(
-          `INSERT INTO batches (batch_no, batch_type, pay_type, currency, channel_id, allocation_level, status, lockbox_no, batch_date,
-             control_count, control_total_minor, note, header_json, footer_json, parent_batch_id, source_file, source_sha256,
-             template_name, created_at, updated_at, created_by)
-           VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          batchNo,
-          input.batchType,
-          input.payType,
-          input.currency,
-          input.channelId,
-          input.allocationLevel,
-          input.lockboxNo ?? null,
-          input.batchDate ?? isoDate(now),
-          input.controlCount ?? null,
-          controlTotalMinor,
-          input.note ?? null,
-          input.header ? JSON.stringify(input.header) : null,
-          input.footer ? JSON.stringify(input.footer) : null,
-          input.parentBatchId ?? null,
-          input.sourceFile ?? null,
-          input.sourceSha256 ?? null,
-          input.templateName ?? null,
-          at,
-          at,
-          operatorId,
-        ).lastInsertRowid,
-    );
+    const batchNo = batchNoOf(input, now, driverGet<{ m: number }>(db, lastBatchIdQuery())!.m);
+    if (driverGet(db, batchNoTakenQuery(batchNo))) duplicateBatchNo(batchNo);
+    const id = driverGet<{ id: number }>(db, batchInsertQuery({ ...fields, batchNo }))!.id;
     writeAudit(db, {
-      at,
+      at: fields.at,
       operatorId,
       action: 'batch.create',
       entity: 'batch',
@@ -218,62 +284,51 @@ export function createBatch(
   })();
 }
 
-/** Batches, newest first, optionally by status. */
-export function listBatches(
-  db: Database.Database,
-  input: { status?: BatchDto['status'] | undefined; limit: number; offset: number },
-): { rows: BatchDto[]; total: number } {
-  const where = input.status ? 'WHERE status = ?' : '';
-  const args = input.status ? [input.status] : [];
-  const total = (db.prepare(`SELECT count(*) AS n FROM batches ${where}`).get(...args) as { n: number }).n;
-  const ids = db
-    .prepare(`SELECT id FROM batches ${where} ORDER BY id DESC LIMIT ? OFFSET ?`)
-    .all(...args, input.limit, input.offset) as {
-    id: number;
-  }[];
-  return { rows: ids.map((r) => getBatch(db, r.id)), total };
+/** createBatch through the port (`batches:create`), checked and written in one serializable transaction. */
+export async function createBatchVia(
+  storage: Storage,
+  input: CreateBatchInput,
+  now: Date,
+  operatorId: number | null,
+): Promise<BatchDto> {
+  assertBatchTypeFits(input);
+  return storage.transaction(async (tx) => {
+    assertPayTypeEnabled(
+      input,
+      (await tx.get<{ enabled: number }>(payTypeEnabledQuery(input.payType)))?.enabled === 1,
+    );
+    const fields = batchWrite(input, await exponentOfIn(tx, input.currency), now, operatorId);
+    const last = (await tx.get<{ m: number }>(lastBatchIdQuery()))!.m;
+    const batchNo = batchNoOf(input, now, last);
+    if (await tx.get(batchNoTakenQuery(batchNo))) duplicateBatchNo(batchNo);
+    const id = (await tx.get<{ id: number }>(batchInsertQuery({ ...fields, batchNo })))!.id;
+    await appendAudit(tx, {
+      at: fields.at,
+      operatorId,
+      action: 'batch.create',
+      entity: 'batch',
+      entityId: String(id),
+      after: { ...input, batchNo },
+    });
+    return getBatchIn(tx, id);
+  }, WRITE);
 }
 
-type EntryRow = {
-  id: number;
-  seq: number;
-  sourceLine: number | null;
-  accountNo: string | null;
-  billNo: string | null;
-  amountText: string | null;
-  amountMinor: number | null;
-  paymentDate: string | null;
-  checkNo: string | null;
-  payerName: string | null;
-  reference: string | null;
-  channelId: number | null;
-  paymentRef: number | null;
-  customJson: string | null;
-  status: EntryStatusDto;
-  reasonCode: number | null;
-  problem: string | null;
-  problemColumn: string | null;
-  problemsJson: string | null;
-  currency: string;
-  manualSuspend: number;
-  allocationJson: string | null;
-  postedPaymentId: number | null;
-  duplicateOfJson: string | null;
-  duplicateReleaseCode: number | null;
-  duplicateReleaseNote: string | null;
-};
+/** Batches, newest first, optionally by status: the page and its total in one snapshot. */
+export function listBatches(
+  storage: Storage,
+  input: { status?: BatchDto['status'] | undefined; limit: number; offset: number },
+): Promise<{ rows: BatchDto[]; total: number }> {
+  return storage.transaction(async (tx) => {
+    const total = (await tx.get<{ n: number }>(batchCountQuery(input.status)))!.n;
+    const ids = await tx.all<{ id: number }>(batchIdsPageQuery(input.status, input.limit, input.offset));
+    const rows: BatchDto[] = [];
+    for (const r of ids) rows.push(await getBatchIn(tx, r.id));
+    return { rows, total };
+  }, READ);
+}
 
-/** Columns of an entry row as the DTO mapper expects them. */
-export const ENTRY_COLUMNS = `id, seq, source_line AS sourceLine, account_no AS accountNo, bill_no AS billNo, amount_text AS amountText,
-  amount_minor AS amountMinor, payment_date AS paymentDate, check_no AS checkNo, payer_name AS payerName, reference,
-  channel_id AS channelId, payment_ref AS paymentRef, custom_json AS customJson, status, reason_code AS reasonCode, problem,
-  problem_column AS problemColumn, manual_suspend AS manualSuspend, allocation_json AS allocationJson,
-  posted_payment_id AS postedPaymentId, problems_json AS problemsJson,
-  coalesce(currency, (SELECT b.currency FROM batches b WHERE b.id = batch_entries.batch_id)) AS currency,
-  CASE WHEN duplicate_of_entry_id IS NOT NULL THEN (SELECT json_object('entryId', d.id, 'batchId', d.batch_id, 'batchNo', db.batch_no,
-    'seq', d.seq, 'paymentId', batch_entries.duplicate_of_payment_id) FROM batch_entries d JOIN batches db ON db.id = d.batch_id
-    WHERE d.id = batch_entries.duplicate_of_entry_id) END AS duplicateOfJson,
-  duplicate_release_code AS duplicateReleaseCode, duplicate_release_note AS duplicateReleaseNote`;
+type EntryRow = EntryRecord;
 
 /** Maps an entry row to its DTO. */
 export function entryDto(r: EntryRow): BatchEntryDto {
@@ -307,140 +362,107 @@ export function entryDto(r: EntryRow): BatchEntryDto {
   };
 }
 
-const SORTABLE: Readonly<Record<string, string>> = {
-  seq: 'seq',
-  accountNo: 'account_no',
-  billNo: 'bill_no',
-  amountMinor: 'amount_minor',
-  paymentDate: 'payment_date',
-  checkNo: 'check_no',
-  payerName: 'payer_name',
-  reference: 'reference',
-  status: 'status',
-  reasonCode: 'reason_code',
-};
-
-/**
- * Sorting a large batch by a column needs an index on (batch_id, column); it is created the first time a user
- * sorts by that column (once per ledger), so imports do not pay for indexes nobody uses.
- */
-function ensureSortIndex(db: Database.Database, column: string): void {
-  db.exec(
-    `CREATE INDEX IF NOT EXISTS batch_entries_sort_${column}_idx ON batch_entries (batch_id, ${column}, seq)`,
-  );
-}
-
 /** Entries whose custom field holds a value: the whole value (`exact`) or a part of it, ignoring case (`contains`). */
 export type EntryCustomFilter = { field: string; value: string; match?: 'exact' | 'contains' | undefined };
 
+/** Input of a grid page of entries. */
+export type EntriesPageInput = {
+  batchId: number;
+  startRow: number;
+  endRow: number;
+  sortBy?: string | undefined;
+  sortDir?: 'asc' | 'desc' | undefined;
+  status?: EntryStatusDto[] | undefined;
+  totals?: boolean | undefined;
+  custom?: EntryCustomFilter | undefined;
+};
+
 /**
- * The SQL condition of a custom-field filter. The value is read with json_extract from the entry's custom_json
- * (only entries of one batch are scanned, through the batch_id index). The field must be defined, so a typo
- * is an error rather than an empty grid.
+ * SQLite: sorting a large batch by a column pages through an index on (batch_id, column), and an exact
+ * custom-field search looks one up; each is made the first time someone needs it (once per ledger), so imports do
+ * not pay for indexes nobody uses. The index is written in a transaction of its own before the page is read; when
+ * a job keeps the write lock past the port's wait, it is left for a later page and this one is read without it
+ * rather than refused. PostgreSQL sorts one batch's rows (found by its batch index) without one: building an
+ * index there would hold every clerk's entry writes until it is built.
  */
-function customFilterSql(
-  db: Database.Database,
-  filter: EntryCustomFilter | undefined,
-): { sql: string; args: unknown[] } {
-  if (!filter) return { sql: '', args: [] };
-  const known = db.prepare('SELECT 1 FROM custom_fields WHERE key = ?').get(filter.field);
-  if (!known)
-    throw invalidFields(`no custom field ${filter.field}`, [
-      { path: 'custom.field', message: `custom field "${filter.field}" is not defined` },
-    ]);
-  // Keys match CUSTOM_KEY_PATTERN (letters, digits, _ and -), so the key can sit in the SQL text; the path is
-  // written out (not bound) so that the expression matches the index below, and quoted because of "-".
-  const value = `json_extract(custom_json, '$."${filter.field}"')`;
-  const text = filter.value.trim();
-  if (filter.match !== 'exact') return { sql: ` AND instr(lower(${value}), lower(?)) > 0`, args: [text] };
-  // An exact match is an index lookup; the index is made the first time someone searches the field (once per
-  // ledger), as for sorting, so fields nobody searches cost imports nothing.
-  db.exec(
-    `CREATE INDEX IF NOT EXISTS "batch_entries_custom_${filter.field}_idx" ON batch_entries (batch_id, ${value}, seq)`,
-  );
-  return { sql: ` AND ${value} = ?`, args: [text] };
+async function ensureEntryIndexes(
+  storage: Storage,
+  sortColumn: string,
+  custom: EntryCustomFilter | undefined,
+): Promise<void> {
+  if (storage.dialect !== 'sqlite') return;
+  const wanted: { index: { name: string; create: SQL }; key?: string }[] = [];
+  if (sortColumn !== 'seq' && sortColumn !== 'status') wanted.push({ index: entrySortIndex(sortColumn) });
+  if (custom && custom.match === 'exact' && CUSTOM_KEY_PATTERN.test(custom.field))
+    wanted.push({ index: entryCustomIndex(custom.field), key: custom.field });
+  for (const w of wanted) {
+    if (await storage.transaction((tx) => tx.get(sqliteIndexExistsQuery(w.index.name)), READ)) continue;
+    try {
+      await storage.transaction(async (tx) => {
+        // Only a defined field's key is written into the index (an unknown one is refused by the read).
+        if (w.key !== undefined && !(await tx.get(customFieldKnownQuery(w.key)))) return;
+        await tx.run(w.index.create);
+      });
+    } catch (err) {
+      if (!isSqliteBusy(err)) throw err;
+    }
+  }
 }
 
 /** A page of entries (rows startRow..endRow-1) for the grid, with the total count and amount of the filter. */
-export function entriesPage(
-  db: Database.Database,
-  input: {
-    batchId: number;
-    startRow: number;
-    endRow: number;
-    sortBy?: string | undefined;
-    sortDir?: 'asc' | 'desc' | undefined;
-    status?: EntryStatusDto[] | undefined;
-    totals?: boolean | undefined;
-    custom?: EntryCustomFilter | undefined;
-  },
-): BatchEntriesPageDto {
-  loadBatchRow(db, input.batchId);
-  const customFilter = customFilterSql(db, input.custom);
-  const column = SORTABLE[input.sortBy ?? 'seq'];
-  if (!column)
-    throw invalidFields(`cannot sort by ${input.sortBy}`, [
-      { path: 'sortBy', message: `one of ${Object.keys(SORTABLE).join(', ')}` },
-    ]);
-  const dir = input.sortDir === 'desc' ? 'DESC' : 'ASC';
-  const statusFilter =
-    (input.status?.length ? `AND status IN (SELECT value FROM json_each(?))` : '') + customFilter.sql;
-  const args: unknown[] = [
-    input.batchId,
-    ...(input.status?.length ? [JSON.stringify(input.status)] : []),
-    ...customFilter.args,
-  ];
-  // Totals scan the whole filter; a grid asks for them with its first block only.
-  const agg =
-    input.totals === false
-      ? { n: -1, s: 0 }
-      : (db
-          .prepare(
-            `SELECT count(*) AS n, coalesce(sum(amount_minor), 0) AS s FROM batch_entries WHERE batch_id = ? ${statusFilter}`,
-          )
-          .get(...args) as { n: number; s: number });
-  // Page through ids first (the index covers batch_id, sort column and rowid, so skipped rows cost little),
-  // then fetch only the page's rows.
-  if (column !== 'seq' && column !== 'status') ensureSortIndex(db, column);
-  const limit = Math.max(0, input.endRow - input.startRow);
-  let ids: number[];
-  if (column === 'seq' && statusFilter === '') {
-    // seq is kept dense (1..N) per batch, so a page in entry order is a range on the index, at any depth.
-    const max = (
-      db
-        .prepare('SELECT coalesce(max(seq), 0) AS m FROM batch_entries WHERE batch_id = ?')
-        .get(input.batchId) as { m: number }
-    ).m;
-    const range =
-      dir === 'ASC'
-        ? db
-            .prepare(`SELECT id FROM batch_entries WHERE batch_id = ? AND seq > ? ORDER BY seq LIMIT ?`)
-            .raw()
-            .all(input.batchId, input.startRow, limit)
-        : db
-            .prepare(`SELECT id FROM batch_entries WHERE batch_id = ? AND seq <= ? ORDER BY seq DESC LIMIT ?`)
-            .raw()
-            .all(input.batchId, max - input.startRow, limit);
-    ids = (range as [number][]).map((r) => r[0]);
-  } else {
-    ids = (
-      db
-        .prepare(
-          `SELECT id FROM batch_entries WHERE batch_id = ? ${statusFilter} ORDER BY ${column} ${dir}, seq ${dir} LIMIT ? OFFSET ?`,
-        )
-        .raw()
-        .all(...args, limit, input.startRow) as [number][]
-    ).map((r) => r[0]);
-  }
-  const byId = new Map(
-    (
-      db
-        .prepare(`SELECT ${ENTRY_COLUMNS} FROM batch_entries WHERE id IN (SELECT value FROM json_each(?))`)
-        .all(JSON.stringify(ids)) as EntryRow[]
-    ).map((r) => [r.id, r]),
-  );
-  const rows = ids.map((id) => byId.get(id)).filter((r): r is EntryRow => r !== undefined);
-  return { rows: rows.map(entryDto), total: agg.n, totalAmountMinor: agg.s };
+export async function entriesPage(storage: Storage, input: EntriesPageInput): Promise<BatchEntriesPageDto> {
+  const sortBy = input.sortBy ?? 'seq';
+  const sort = ENTRY_SORT_COLUMNS[sortBy];
+  await ensureEntryIndexes(storage, sort?.column ?? 'seq', input.custom);
+  return storage.transaction(async (tx) => {
+    await loadBatchRowIn(tx, input.batchId);
+    let custom: EntryFilter['custom'];
+    if (input.custom) {
+      // The field must be defined, so a typo is an error rather than an empty grid.
+      if (
+        !CUSTOM_KEY_PATTERN.test(input.custom.field) ||
+        !(await tx.get(customFieldKnownQuery(input.custom.field)))
+      )
+        throw invalidFields(`no custom field ${input.custom.field}`, [
+          { path: 'custom.field', message: `custom field "${input.custom.field}" is not defined` },
+        ]);
+      custom = {
+        key: input.custom.field,
+        value: input.custom.value.trim(),
+        exact: input.custom.match === 'exact',
+      };
+    }
+    if (!sort)
+      throw invalidFields(`cannot sort by ${input.sortBy}`, [
+        { path: 'sortBy', message: `one of ${Object.keys(ENTRY_SORT_COLUMNS).join(', ')}` },
+      ]);
+    const desc = input.sortDir === 'desc';
+    const filter: EntryFilter = { batchId: input.batchId, statuses: input.status, custom };
+    // Totals scan the whole filter; a grid asks for them with its first block only.
+    const agg =
+      input.totals === false
+        ? { n: -1, s: 0 }
+        : (await tx.get<{ n: number; s: number }>(entryTotalsQuery(tx, filter)))!;
+    // Page through ids first (an index covers batch_id, sort column and id, so skipped rows cost little), then
+    // fetch only the page's rows.
+    const limit = Math.max(0, input.endRow - input.startRow);
+    let ids: number[];
+    if (sort.column === 'seq' && !input.status?.length && !custom) {
+      const from = desc
+        ? (await tx.get<{ m: number }>(lastSeqQuery(input.batchId)))!.m - input.startRow
+        : input.startRow;
+      ids = (await tx.all<{ id: number }>(entryIdsBySeqQuery(input.batchId, desc, from, limit))).map(
+        (r) => r.id,
+      );
+    } else {
+      ids = (
+        await tx.all<{ id: number }>(entryIdsSortedQuery(tx, filter, sortBy, desc, limit, input.startRow))
+      ).map((r) => r.id);
+    }
+    const byId = new Map((await tx.all<EntryRow>(entriesByIdsQuery(tx, ids))).map((r) => [r.id, r]));
+    const rows = ids.map((id) => byId.get(id)).filter((r): r is EntryRow => r !== undefined);
+    return { rows: rows.map(entryDto), total: agg.n, totalAmountMinor: agg.s };
+  }, READ);
 }
 
 /** Fields a clerk keys or an import stages (all text; the service parses). */
@@ -480,12 +502,8 @@ export function saveEntries(
     assertEditable(batch);
     const exponent = exponentOf(db, batch.currency);
     const checkCustom = customValueChecker(db, exponent);
-    let seq = (
-      db.prepare('SELECT coalesce(max(seq), 0) AS m FROM batch_entries WHERE batch_id = ?').get(batch.id) as {
-        m: number;
-      }
-    ).m;
-    const get = db.prepare(`SELECT ${ENTRY_COLUMNS} FROM batch_entries WHERE id = ? AND batch_id = ?`);
+    let seq = driverGet<{ m: number }>(db, lastSeqQuery(batch.id))!.m;
+    const get = (id: number) => driverGet<EntryRow>(db, entryByIdQuery(SQLITE, id, batch.id));
     const ins = db.prepare(
       `INSERT INTO batch_entries (id, batch_id, seq, entry_key, status, currency) VALUES (?, ?, ?, ?, 'new', ?)`,
     );
@@ -501,7 +519,7 @@ export function saveEntries(
     for (const e of input.entries) {
       let current: EntryRow | undefined;
       if (e.id !== undefined) {
-        current = get.get(e.id, batch.id) as EntryRow | undefined;
+        current = get(e.id);
         if (!current) throw notFound('entry', String(e.id));
         if (isPostedEntry(current.status)) throw conflict('entry-posted', `entry ${e.id} is posted`);
       } else {
@@ -509,7 +527,7 @@ export function saveEntries(
         const id = nextEntryId(db);
         // A keyed entry is in the batch currency.
         ins.run(id, batch.id, seq, entryKey(id), batch.currency);
-        current = get.get(id, batch.id) as EntryRow;
+        current = get(id)!;
       }
       const pick = <K extends keyof EntryFields>(k: K, cur: unknown): unknown =>
         e[k] === undefined ? cur : e[k];
@@ -555,7 +573,7 @@ export function saveEntries(
     }
     // One set-based refresh for the whole save; the DTOs are read after it (a changed fingerprint clears a release).
     refreshFingerprints(db, batch.id, savedIds);
-    const out = savedIds.map((id) => entryDto(get.get(id, batch.id) as EntryRow));
+    const out = savedIds.map((id) => entryDto(get(id)!));
     touchBatch(db, batch.id, now);
     writeAudit(db, {
       at: now.toISOString(),
@@ -643,9 +661,7 @@ export function suspendEntry(
     assertEditable(batch);
     if (batch.batchType !== 'payment')
       throw conflict('not-suspendable', 'only payment batch entries can be suspended (V11)');
-    const entry = db
-      .prepare(`SELECT ${ENTRY_COLUMNS} FROM batch_entries WHERE id = ? AND batch_id = ?`)
-      .get(input.entryId, batch.id) as EntryRow | undefined;
+    const entry = driverGet<EntryRow>(db, entryByIdQuery(SQLITE, input.entryId, batch.id));
     if (!entry) throw notFound('entry', String(input.entryId));
     if (isPostedEntry(entry.status)) throw conflict('entry-posted', `entry ${entry.id} is posted`);
     if (input.reasonCode !== null) {
@@ -670,9 +686,7 @@ export function suspendEntry(
       entityId: String(entry.id),
       reasonCode: input.reasonCode,
     });
-    return entryDto(
-      db.prepare(`SELECT ${ENTRY_COLUMNS} FROM batch_entries WHERE id = ?`).get(entry.id) as EntryRow,
-    );
+    return entryDto(driverGet<EntryRow>(db, entryByIdQuery(SQLITE, entry.id))!);
   })();
 }
 
@@ -756,30 +770,27 @@ export function exceptionBatch(
 
 /** Discards an unsubmitted batch (its entries stay for the record). */
 export function discardBatch(
-  db: Database.Database,
+  storage: Storage,
   input: { batchId: number },
   now: Date,
   operatorId: number | null,
-): BatchDto {
-  return db.transaction((): BatchDto => {
-    const batch = loadBatchRow(db, input.batchId);
+): Promise<BatchDto> {
+  return storage.transaction(async (tx) => {
+    const batch = await loadBatchRowIn(tx, input.batchId);
     // A pushed batch lives on the server now; its local copy may be put away.
     assertUnsubmitted(batch);
-    db.prepare(`UPDATE batches SET status = 'discarded', updated_at = ? WHERE id = ?`).run(
-      now.toISOString(),
-      batch.id,
-    );
+    await tx.run(batchDiscardQuery(batch.id, now.toISOString()));
     // A discarded return batch gives its bank returns back: the same return may be read again later.
-    if (batch.batchType === 'reversal') discardBankReturns(db, batch.id);
-    writeAudit(db, {
+    if (batch.batchType === 'reversal') await tx.run(bankReturnsDiscardQuery(batch.id));
+    await appendAudit(tx, {
       at: now.toISOString(),
       operatorId,
       action: 'batch.discard',
       entity: 'batch',
       entityId: String(batch.id),
     });
-    return getBatch(db, batch.id);
-  })();
+    return getBatchIn(tx, batch.id);
+  }, WRITE);
 }
 
 /** Header fields a clerk may change after creation (null clears a field). */
@@ -792,18 +803,37 @@ export type HeaderUpdate = {
 };
 
 /**
+ * The fingerprints of a payment batch's unposted entries made again (the lockbox is part of each), computed here
+ * rather than by the driver's SQL function (refreshFingerprints), which only the SQLite connection has.
+ */
+async function refreshFingerprintsIn(tx: Tx, batch: BatchRow): Promise<void> {
+  // Refunds send money out and reversals name the payment they undo: neither can pay the same money twice.
+  if (batch.batchType !== 'payment') return;
+  const changed: { id: number; fp: string | null }[] = [];
+  for (const e of await tx.all<FingerprintSource>(fingerprintSourcesQuery(batch.id))) {
+    const fp = paymentFingerprint(e);
+    if (fp !== e.fingerprint) changed.push({ id: e.id, fp });
+  }
+  for (let i = 0; i < changed.length; i += FINGERPRINT_CHUNK)
+    await tx.run(fingerprintsUpdateQuery(tx, changed.slice(i, i + FINGERPRINT_CHUNK)));
+}
+
+/** Fingerprints written per statement (bound as one JSON array). */
+const FINGERPRINT_CHUNK = 5000;
+
+/**
  * Edits a batch header. The note can change at any time (it is free text kept for the record); the lockbox
  * number and the control figures only until the batch is submitted or discarded. The control figures feed
  * only the zero-proof bar, so a validated batch stays validated.
  */
 export function updateBatchHeader(
-  db: Database.Database,
+  storage: Storage,
   input: HeaderUpdate,
   now: Date,
   operatorId: number | null,
-): BatchDto {
-  return db.transaction((): BatchDto => {
-    const batch = loadBatchRow(db, input.batchId);
+): Promise<BatchDto> {
+  return storage.transaction(async (tx) => {
+    const batch = await loadBatchRowIn(tx, input.batchId);
     const figures =
       input.lockboxNo !== undefined || input.controlCount !== undefined || input.controlTotal !== undefined;
     if (figures) assertEditable(batch);
@@ -813,7 +843,7 @@ export function updateBatchHeader(
     if (input.controlTotal !== undefined) {
       if (input.controlTotal === null || input.controlTotal.trim() === '') controlTotalMinor = null;
       else {
-        const r = parseMinor(input.controlTotal, exponentOf(db, batch.currency));
+        const r = parseMinor(input.controlTotal, await exponentOfIn(tx, batch.currency));
         if (!r.ok)
           throw invalidFields(`controlTotal: ${r.error.reason}`, [
             { path: 'controlTotal', message: r.error.reason },
@@ -833,19 +863,10 @@ export function updateBatchHeader(
       controlCount: batch.controlCount,
       controlTotalMinor: batch.controlTotalMinor,
     };
-    db.prepare(
-      `UPDATE batches SET note = ?, lockbox_no = ?, control_count = ?, control_total_minor = ?, updated_at = ? WHERE id = ?`,
-    ).run(
-      after.note,
-      after.lockboxNo,
-      after.controlCount,
-      after.controlTotalMinor,
-      now.toISOString(),
-      batch.id,
-    );
+    await tx.run(batchHeaderUpdateQuery(batch.id, after, now.toISOString()));
     // The lockbox is part of every entry's fingerprint.
-    if (after.lockboxNo !== batch.lockboxNo) refreshFingerprints(db, batch.id);
-    writeAudit(db, {
+    if (after.lockboxNo !== batch.lockboxNo) await refreshFingerprintsIn(tx, batch);
+    await appendAudit(tx, {
       at: now.toISOString(),
       operatorId,
       action: 'batch.header',
@@ -854,6 +875,6 @@ export function updateBatchHeader(
       before,
       after,
     });
-    return getBatch(db, batch.id);
-  })();
+    return getBatchIn(tx, batch.id);
+  }, WRITE);
 }

@@ -5,7 +5,9 @@ import { paymentFingerprint } from '../../domain/fingerprint';
 import { writeAudit } from '../../ledger/audit';
 import { REASON_DOMAIN, requireReasonCode } from '../../ledger/codes';
 import { conflict, notFound } from '../../ledger/errors';
-import { assertEditable, ENTRY_COLUMNS, entryDto, loadBatchRow, touchBatch } from './batch-store';
+import { entryByIdQuery, type EntryRecord } from '../../../db/repos/batches';
+import { driverGet } from '../../../db/storage/sqlite';
+import { assertEditable, entryDto, loadBatchRow, touchBatch } from './batch-store';
 
 /** Entry statuses of money that has left the batch: the entry now stands for a posted payment. */
 const POSTED = `('posted', 'posted_suspense')`;
@@ -245,10 +247,6 @@ export function releaseDuplicate(
       after: { batchId: batch.id, note },
       reasonCode: input.reasonCode,
     });
-    return entryDto(
-      db.prepare(`SELECT ${ENTRY_COLUMNS} FROM batch_entries WHERE id = ?`).get(entry.id) as Parameters<
-        typeof entryDto
-      >[0],
-    );
+    return entryDto(driverGet<EntryRecord>(db, entryByIdQuery({ dialect: 'sqlite' }, entry.id))!);
   })();
 }

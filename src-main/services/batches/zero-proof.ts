@@ -1,4 +1,13 @@
 import type Database from 'better-sqlite3';
+import {
+  batchFiguresQuery,
+  exceptionBatchesQuery,
+  parentControlQuery,
+  type ExceptionBatchRecord,
+  type ParentControl,
+} from '../../../db/repos/batches';
+import type { Tx } from '../../../db/storage/port';
+import { driverAll, driverGet } from '../../../db/storage/sqlite';
 import type { ZeroProofDto } from '../../../src-shared/dto/batches';
 import { zeroProof } from '../../domain/batch-rules';
 
@@ -16,24 +25,21 @@ export type FamilyFigures = {
  * split off it in turn; a discarded one is listed but not counted (its money is no longer in the deposit).
  */
 export function familyFigures(db: Database.Database, batchId: number): FamilyFigures {
-  const here = db
-    .prepare(
-      `SELECT count(*) AS n, coalesce(sum(amount_minor), 0) AS s FROM batch_entries WHERE batch_id = ?`,
-    )
-    .get(batchId) as { n: number; s: number };
-  const exceptionBatches = db
-    .prepare(
-      `WITH RECURSIVE tree (id, root) AS (
-         SELECT id, id FROM batches WHERE parent_batch_id = @id
-         UNION ALL
-         SELECT b.id, t.root FROM batches b JOIN tree t ON b.parent_batch_id = t.id WHERE b.status <> 'discarded'
-       )
-       SELECT r.id, r.batch_no AS batchNo, r.status,
-              (SELECT count(*) FROM batch_entries e WHERE e.batch_id IN (SELECT id FROM tree WHERE root = r.id)) AS count,
-              (SELECT coalesce(sum(e.amount_minor), 0) FROM batch_entries e WHERE e.batch_id IN (SELECT id FROM tree WHERE root = r.id)) AS totalMinor
-       FROM batches r WHERE r.parent_batch_id = @id ORDER BY r.id`,
-    )
-    .all({ id: batchId }) as ZeroProofDto['exceptionBatches'];
+  return figures(
+    driverGet<{ n: number; s: number }>(db, batchFiguresQuery(batchId))!,
+    driverAll<ExceptionBatchRecord>(db, exceptionBatchesQuery(batchId)),
+  );
+}
+
+/** familyFigures in a port transaction. */
+export async function familyFiguresIn(tx: Tx, batchId: number): Promise<FamilyFigures> {
+  return figures(
+    (await tx.get<{ n: number; s: number }>(batchFiguresQuery(batchId)))!,
+    await tx.all<ExceptionBatchRecord>(exceptionBatchesQuery(batchId)),
+  );
+}
+
+function figures(here: { n: number; s: number }, exceptionBatches: ExceptionBatchRecord[]): FamilyFigures {
   const counted = exceptionBatches.filter((x) => x.status !== 'discarded');
   return {
     hereCount: here.n,
@@ -44,6 +50,14 @@ export function familyFigures(db: Database.Database, batchId: number): FamilyFig
   };
 }
 
+/** What the zero proof needs of a batch. */
+type ProvedBatch = {
+  id: number;
+  controlCount: number | null;
+  controlTotalMinor: number | null;
+  parentBatchId: number | null;
+};
+
 /**
  * The zero proof of a batch: its control figures (the deposit slip) against what was entered here plus what
  * moved to its exception batches, so a batch split in two still proves against its slip. An exception batch
@@ -51,36 +65,55 @@ export function familyFigures(db: Database.Database, batchId: number): FamilyFig
  */
 export function batchZeroProof(
   db: Database.Database,
-  batch: {
-    id: number;
-    controlCount: number | null;
-    controlTotalMinor: number | null;
-    parentBatchId: number | null;
-  },
+  batch: ProvedBatch,
   overrideAllowed: boolean,
 ): ZeroProofDto {
-  const f = familyFigures(db, batch.id);
+  const p =
+    batch.parentBatchId === null
+      ? undefined
+      : driverGet<ParentControl>(db, parentControlQuery(batch.parentBatchId));
+  return zeroProofDto(
+    batch,
+    familyFigures(db, batch.id),
+    p && { p, f: familyFigures(db, p.id) },
+    overrideAllowed,
+  );
+}
+
+/** batchZeroProof in a port transaction. */
+export async function batchZeroProofIn(
+  tx: Tx,
+  batch: ProvedBatch,
+  overrideAllowed: boolean,
+): Promise<ZeroProofDto> {
+  const p =
+    batch.parentBatchId === null
+      ? undefined
+      : await tx.get<ParentControl>(parentControlQuery(batch.parentBatchId));
+  const own = await familyFiguresIn(tx, batch.id);
+  return zeroProofDto(batch, own, p && { p, f: await familyFiguresIn(tx, p.id) }, overrideAllowed);
+}
+
+function zeroProofDto(
+  batch: ProvedBatch,
+  f: FamilyFigures,
+  parentOf: { p: ParentControl; f: FamilyFigures } | undefined,
+  overrideAllowed: boolean,
+): ZeroProofDto {
   const own = proof({ count: batch.controlCount, totalMinor: batch.controlTotalMinor }, f);
   let parent: ZeroProofDto['parent'] = null;
-  if (batch.parentBatchId !== null) {
-    const p = db
-      .prepare(
-        `SELECT id, batch_no AS batchNo, control_count AS count, control_total_minor AS totalMinor FROM batches WHERE id = ?`,
-      )
-      .get(batch.parentBatchId) as
-      { id: number; batchNo: string; count: number | null; totalMinor: number | null } | undefined;
-    if (p) {
-      const pz = proof(p, familyFigures(db, p.id));
-      parent = {
-        id: p.id,
-        batchNo: p.batchNo,
-        expectedCount: pz.expectedCount,
-        expectedTotalMinor: pz.expectedTotalMinor,
-        accountedCount: pz.accountedCount,
-        accountedTotalMinor: pz.accountedTotalMinor,
-        balanced: pz.balanced,
-      };
-    }
+  if (parentOf) {
+    const { p } = parentOf;
+    const pz = proof(p, parentOf.f);
+    parent = {
+      id: p.id,
+      batchNo: p.batchNo,
+      expectedCount: pz.expectedCount,
+      expectedTotalMinor: pz.expectedTotalMinor,
+      accountedCount: pz.accountedCount,
+      accountedTotalMinor: pz.accountedTotalMinor,
+      balanced: pz.balanced,
+    };
   }
   return { ...own, overrideAllowed, parent };
 }
