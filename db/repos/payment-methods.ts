@@ -3,9 +3,8 @@ import type { PaymentMethodDto } from '../../src-shared/dto/processors';
 
 /**
  * Stored payment methods (issue #17): tokens and masks only, never a card or bank account number. Written once
- * here for both databases: the methods commands run them through the port (services/processors/methods.ts); the
- * one-off payments, which still run on the driver, read a method and its issuer with the same queries
- * (driverGet). Flags stay 0/1 integers on both databases.
+ * here for both databases: the methods commands (services/processors/methods.ts) and the one-off payments
+ * (one-off.ts) run them through the port. Flags stay 0/1 integers on both databases.
  */
 
 /** A payment method as stored, with its account's number (internal: includes the token). */

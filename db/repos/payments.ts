@@ -52,3 +52,23 @@ export function paymentInsertQuery(p: NewPayment): SQL {
 export function hasOpenItemQuery(accountId: number): SQL {
   return sql`SELECT 1 AS open FROM bill_items WHERE account_id = ${accountId} AND status = 'open' LIMIT 1`;
 }
+
+/** A payment to reverse, with its account's currency and whether a reversal row exists already (`reversed`: 0/1). */
+export type ReversiblePayment = {
+  id: number;
+  accountId: number;
+  amountMinor: number;
+  currency: string;
+  accountAmountMinor: number;
+  ratePpm: number;
+  accountCurrency: string;
+  reversed: number;
+};
+
+/** A payment to reverse (reversePayment, reversePaymentIn). */
+export function reversiblePaymentQuery(paymentId: number): SQL {
+  return sql`SELECT p.id, p.account_id AS "accountId", p.amount_minor AS "amountMinor", p.currency,
+      p.account_amount_minor AS "accountAmountMinor", p.rate_ppm AS "ratePpm", a.currency AS "accountCurrency",
+      (CASE WHEN EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id) THEN 1 ELSE 0 END) AS reversed
+    FROM payments p JOIN accounts a ON a.id = p.account_id WHERE p.id = ${paymentId}`;
+}

@@ -10,7 +10,9 @@ import { zodIssues, type Handlers } from './dispatch';
 export function createConfirmationHandlers(
   ctx: ServiceContext,
 ): Pick<Handlers, keyof typeof confirmationCommands> {
-  const db = ctx.ledger.sqlite;
+  // The driver connection is handed on only while the storage runs on it: collection and direct-debit selections
+  // still read through the driver (on PostgreSQL their preview is refused until they move).
+  const driver = ctx.storage.dialect === 'sqlite' ? ctx.ledger.sqlite : undefined;
   return {
     'confirmations:prepare': (input) => {
       // A preview shows who would be charged: it needs the same role as the operation itself (audited).
@@ -27,8 +29,15 @@ export function createConfirmationHandlers(
           issues,
         );
       }
-      return prepareConfirmation(db, input.operation, parsed.data, ctx.clock(), ctx.operator.id);
+      return prepareConfirmation(
+        ctx.storage,
+        input.operation,
+        parsed.data,
+        ctx.clock(),
+        ctx.operator.id,
+        driver,
+      );
     },
-    'confirmations:show': (input) => getConfirmation(db, input.confirmationId),
+    'confirmations:show': (input) => getConfirmation(ctx.storage, input.confirmationId),
   };
 }

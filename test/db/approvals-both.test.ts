@@ -15,7 +15,7 @@ import {
   type ApprovalsCtx,
   type Executor,
 } from '../../src-main/services/approvals/approvals';
-import { measureWithoutLedger } from '../../src-main/services/approvals/measure';
+import { measureCommandIn, measureWithoutLedger } from '../../src-main/services/approvals/measure';
 import { listPoliciesOf, savePolicy } from '../../src-main/services/approvals/policies';
 import { totpCode } from '../../src-main/services/identity/totp';
 import { commandInputs } from '../../src-shared/api/inputs';
@@ -81,6 +81,8 @@ function executorOn(storage: Storage, runs: Db['runs']): Executor {
   return async (client, command, input): Promise<Result<unknown>> => {
     const by = client.principal!.operator;
     runs.push({ command, by: by.login });
+    // A batch submit is only recorded: what these tests check is the confirm's measure of the batch before it.
+    if (command === 'batches:submit') return { ok: true, value: { submitted: input } };
     if (command !== 'policies:save')
       return { ok: false, error: { code: 'conflict', message: `${command} is not run here`, rule: 'test' } };
     try {
@@ -130,6 +132,49 @@ async function stop(
     const id = (await tx.get<{ id: number }>(approvalInsertQuery(p.row)))!.id;
     await appendAudit(tx, p.audit(id));
     return id;
+  });
+}
+
+/**
+ * Stores a refund batch's submit stopped for approval, measured on the port as a confirm re-measures it (the guard
+ * measures the same steps through the driver), answering its id.
+ */
+async function stopSubmit(ctx: ApprovalsCtx, batchId: number): Promise<number> {
+  const raw = { batchId };
+  const parsed = commandInputs['batches:submit'].parse(raw) as Record<string, unknown>;
+  const m = await ctx.storage.transaction((tx) => measureCommandIn(tx, 'batches:submit', parsed, now), {
+    readOnly: true,
+  });
+  expect(m).toMatchObject({ operations: ['batches:refund'] });
+  const p = preparedApproval(
+    ctx,
+    { command: 'batches:submit', parsed, raw, m: m!, operation: 'batches:refund', needed: fourEyes },
+    now,
+    240,
+  );
+  return ctx.storage.transaction(async (tx) => {
+    const id = (await tx.get<{ id: number }>(approvalInsertQuery(p.row)))!.id;
+    await appendAudit(tx, p.audit(id));
+    return id;
+  });
+}
+
+/** A validated refund batch of two entries, the same rows on each database, answering its id. */
+async function refundBatch(storage: Storage, batchNo: string, by: number): Promise<number> {
+  return storage.transaction(async (tx) => {
+    const at = now.toISOString();
+    const b = (await tx.get<{ id: number }>(
+      sql`INSERT INTO batches (batch_no, batch_type, pay_type, currency, allocation_level, status, batch_date,
+                               created_at, updated_at, created_by)
+          VALUES (${batchNo}, 'refund', 10012, 'USD', 'bill', 'validated', '2026-12-10', ${at}, ${at}, ${by})
+          RETURNING id`,
+    ))!;
+    for (const [i, amount] of [15000, 2550].entries())
+      await tx.run(
+        sql`INSERT INTO batch_entries (batch_id, seq, entry_key, account_no, amount_minor, status)
+            VALUES (${b.id}, ${i + 1}, ${`${batchNo}-${i}`}, ${`A-${i}`}, ${amount}, 'valid')`,
+      );
+    return b.id;
   });
 }
 
@@ -396,6 +441,37 @@ describe.runIf(STORAGES[1]!.available)('approvals on both databases', () => {
     ).toMatchObject({ code: 'forbidden' });
     const steps = (await written(dbs[0]!.storage)).steps as { totp_last_step: number | null }[];
     expect(steps.filter((s) => s.totp_last_step !== null)).toHaveLength(1);
+  });
+
+  it('a refund batch: its approval measures the batch on both, runs once, and is refused when the batch changed', async () => {
+    now = START;
+    const batchIds = await Promise.all(dbs.map((db) => refundBatch(db.storage, 'RF-1', db.ids.lead)));
+    expect(batchIds).toEqual(dbs.map(() => batchIds[0]));
+    const batchId = batchIds[0]!;
+    const id = value<number>(await same((db) => stopSubmit(db.as('lead'), batchId)));
+    const shown = value<ApprovalDto>(await same((db) => getApproval(db.as('sue'), id)));
+    expect(shown).toMatchObject({
+      operation: 'batches:refund',
+      command: 'batches:submit',
+      amounts: [{ currency: 'USD', amountMinor: 17550 }],
+      description: 'Submit refund batch RF-1: 2 entries (175.50 USD)',
+    });
+    const runs = runsOf();
+    const done = value<ApprovalDto>(await same((db) => confirmApproval(db.as('sue'), { approvalId: id })));
+    expect(done).toMatchObject({ status: 'executed', outcome: { submitted: { batchId } } });
+    expect(runsOf()).toEqual(runs.map((n) => n + 1));
+    // Prepared, then an entry's amount changes: what the approval acts on is no longer what was approved.
+    const again = value<number>(await same((db) => stopSubmit(db.as('lead'), batchId)));
+    for (const db of dbs)
+      await db.storage.transaction((tx) =>
+        tx.run(sql`UPDATE batch_entries SET amount_minor = 2551 WHERE entry_key = 'RF-1-1'`),
+      );
+    const refused = value<{ code: string; rule: string; message: string }>(
+      await same((db) => failure(confirmApproval(db.as('sue'), { approvalId: again }))),
+    );
+    expect(refused).toMatchObject({ code: 'conflict', rule: 'approval-changed' });
+    expect(refused.message).toContain('now 175.51 USD');
+    expect(runsOf()).toEqual(runs.map((n) => n + 1));
   });
 
   it('four supervisors confirming one approval at once: it runs once, the others are told it is decided', async () => {

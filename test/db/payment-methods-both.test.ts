@@ -406,15 +406,7 @@ describe('validating a stored card (SQLite: its processor record is on the drive
   it('asks with no transaction open, closes the record and keeps AVS and CVV on the method, never the CVV', async () => {
     const m = await addMethod(storage, card(), NOW, clerk);
     const { port, asked } = processor((item) => ({ idemKey: item.idemKey, result: 0, avs: 'Y', cvv: 'M' }));
-    const v = await validateMethod(
-      storage,
-      ledger.sqlite,
-      'unused',
-      { methodId: m.id, cvv: '737' },
-      NOW,
-      clerk,
-      port,
-    );
+    const v = await validateMethod(storage, 'unused', { methodId: m.id, cvv: '737' }, NOW, clerk, port);
     expect(v).toMatchObject({
       id: m.id,
       verification: 'verified',
@@ -441,9 +433,10 @@ describe('validating a stored card (SQLite: its processor record is on the drive
       throw new ProcessorTransportError({ kind: 'not_sent', message: 'connection refused' });
     });
     const before = await tables(storage);
-    expect(
-      await failure(validateMethod(storage, ledger.sqlite, 'unused', { methodId: m!.id }, NOW, clerk, port)),
-    ).toEqual({ code: 'processor_unavailable', message: 'validation failed: connection refused' });
+    expect(await failure(validateMethod(storage, 'unused', { methodId: m!.id }, NOW, clerk, port))).toEqual({
+      code: 'processor_unavailable',
+      message: 'validation failed: connection refused',
+    });
     expect((await txns()).map((t) => [t.idemKey.split('-ver-')[1], t.result])).toEqual([
       [`${m!.id}-1`, 0],
       [`${m!.id}-2`, 1],
@@ -461,19 +454,11 @@ describe('validating a stored card (SQLite: its processor record is on the drive
     const [m] = await listMethods(storage, 'C-100');
     const { port, asked } = processor((item) => ({ idemKey: item.idemKey, result: 0 }));
     expect(
-      await failure(validateMethod(storage, ledger.sqlite, 'unused', { methodId: w.id }, NOW, clerk, port)),
+      await failure(validateMethod(storage, 'unused', { methodId: w.id }, NOW, clerk, port)),
     ).toMatchObject({ code: 'conflict', rule: 'not-validatable' });
     expect(
       await failure(
-        validateMethod(
-          storage,
-          ledger.sqlite,
-          'unused',
-          { methodId: m!.id, processor: 'other' },
-          NOW,
-          clerk,
-          port,
-        ),
+        validateMethod(storage, 'unused', { methodId: m!.id, processor: 'other' }, NOW, clerk, port),
       ),
     ).toMatchObject({ code: 'conflict', rule: 'wrong-processor' });
     expect(asked).toHaveLength(0);

@@ -21,6 +21,7 @@ import {
 import { appendAudit, type AuditEntry } from '../../../db/repos/audit';
 import type { Tx } from '../../../db/storage/port';
 import { driverGet } from '../../../db/storage/sqlite';
+import { stepsIn } from '../../../db/storage/steps';
 import { writeAudit } from '../../ledger/audit';
 import { AppFailure, conflict, forbidden, invalidFields, notFound } from '../../ledger/errors';
 import { getSetting, getSettingIn } from '../../ledger/settings';
@@ -33,7 +34,7 @@ import {
   amountsText,
   canonicalJson,
   measureCommand,
-  measureWithoutLedger,
+  measureCommandIn,
   payloadHash,
   type Measure,
 } from './measure';
@@ -79,8 +80,8 @@ function hasSecret(value: unknown): boolean {
 /**
  * What the approval services need of the app. The ledger's file names its key (a stored input that carries a
  * password or secret is encrypted with it); `sqlite` is the connection the storage runs on while the ledger is
- * SQLite: re-measuring a command that reads batches, payments or runs (not behind the port yet) runs on it through
- * the driver, inside the port's transaction, since both share the connection.
+ * SQLite: re-measuring a collection or direct-debit run (whose selection still reads through the driver) runs on it,
+ * inside the port's transaction, since both share the connection.
  */
 export type ApprovalsCtx = Pick<ServiceContext, 'storage' | 'clock' | 'operator'> & {
   ledger: { file: string; sqlite?: Database.Database };
@@ -252,8 +253,8 @@ export function preparedApproval(
 /**
  * The guard dispatch calls after parsing and before the handler: a command a policy covers is stored as a
  * pending approval and refused with `approval_required`, unless it is the approved execution itself. It stays
- * synchronous on the driver (measuring reads batches, payments and runs, which are not behind the port yet): it
- * runs in the writer's turn, which an await would hand to queued jobs. It runs the repository's SQL.
+ * synchronous on the driver: it runs in the writer's turn, which an await would hand to queued jobs. It runs the
+ * repositories' SQL, and measures with the same steps as a confirm on the port (measureSteps).
  */
 export function approvalGuard(
   ctx: ServiceContext,
@@ -399,22 +400,20 @@ function claimedOr<T>(d: Decided<T>): T {
   return d.claimed;
 }
 
-/** Measures a command as the ledger is now: on the driver (inside tx) what reads batches, payments or runs. */
-function measureIn(
+/**
+ * Measures a command as the ledger is now, in the deciding transaction. Collection and direct-debit runs are still
+ * measured through the driver connection the SQLite storage runs on (inside tx, which shares it); on PostgreSQL
+ * their confirm is refused with an internal error until those runs move.
+ */
+async function measureIn(
   ctx: ApprovalsCtx,
   tx: Tx,
   command: CommandName,
   input: Record<string, unknown>,
   now: Date,
-): Measure | null {
-  const plain = measureWithoutLedger(command, input);
-  if (plain !== undefined) return plain;
-  const db = driverOf(ctx, tx);
-  if (!db)
-    throw new Error(
-      `${command} is measured through the SQLite driver until batches, payments and runs move behind the storage port`,
-    );
-  return measureCommand(db, command, input, now);
+): Promise<{ m: Measure | null; amounts: string }> {
+  const m = await measureCommandIn(tx, command, input, now, driverOf(ctx, tx));
+  return { m, amounts: m?.amounts?.length ? await stepsIn(tx, amountsText(m.amounts)) : '' };
 }
 
 /** Checks the confirming preparer's second factor in tx (a TOTP step or recovery code accepted is spent there). */
@@ -495,11 +494,9 @@ async function decideIn(
   const raw = storedInput(ctx, row);
   const parsed = commandInputs[command].safeParse(raw);
   const data = parsed.success ? (parsed.data as Record<string, unknown>) : null;
-  const m = data ? measureIn(ctx, tx, command, data, now) : null;
+  const { m, amounts } = data ? await measureIn(ctx, tx, command, data, now) : { m: null, amounts: '' };
   const hashNow = m && data ? payloadHash(command, redact(data), m.state) : null;
   if (hashNow !== row.payloadHash) {
-    const db = driverOf(ctx, tx);
-    const amounts = m?.amounts?.length && db ? amountsText(db, m.amounts) : '';
     return refuse(
       conflict(
         'approval-changed',

@@ -1,5 +1,19 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
+import {
+  batchHeadQuery,
+  paymentStateQuery,
+  pendingPaymentQuery,
+  txnStateQuery,
+  type BatchHead,
+  type PaymentState,
+  type PendingPaymentState,
+  type TxnState,
+} from '../../../db/repos/measures';
+import { refundedSumQuery } from '../../../db/repos/processor-txns';
+import type { Tx } from '../../../db/storage/port';
+import { call, DRIVER, get, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
 import type { CommandName } from '../../../src-shared/api/contract';
 import {
   POLICY_OPERATIONS,
@@ -7,13 +21,12 @@ import {
   type PolicyOperation,
 } from '../../../src-shared/dto/approvals';
 import { formatMinor, parseMinor } from '../../../src-shared/money';
-import { exponentOf } from '../../ledger/rates';
-import { previewOperation, submitPreview } from '../confirmations/confirmations';
-import { refundableMinor } from '../processors/refunds';
-import { readFileSync } from 'node:fs';
+import { AppFailure } from '../../ledger/errors';
+import { exponentOf, exponentOfIn } from '../../ledger/rates';
+import { getSetting, getSettingIn, SETTING_DEFAULTS, type SettingKey } from '../../ledger/settings';
+import { previewSteps, submitPreviewSteps } from '../confirmations/confirmations';
 import { parseJsonText, pathsAllowed } from '../files';
-import { getSetting, SETTING_DEFAULTS, type SettingKey } from '../../ledger/settings';
-import { policyFor } from './policies';
+import { policyFor, policyForIn } from './policies';
 
 /**
  * What a command would do, as far as the policy table cares: the operations it is (a refund batch submitted
@@ -56,12 +69,21 @@ function perCurrency(items: readonly { currency: string; amountMinor: number }[]
     .map(([currency, amountMinor]) => ({ currency, amountMinor }));
 }
 
+/** A currency's exponent, read by the driver or in the port transaction. */
+function exponent(currency: string): Steps<number> {
+  return call(
+    (db) => exponentOf(db, currency),
+    (tx) => exponentOfIn(tx, currency),
+    currency,
+  );
+}
+
 /** "1,500.00 USD + 20.00 EUR" for a description. */
-export function amountsText(db: Database.Database, amounts: readonly ApprovalAmountDto[] | null): string {
-  if (!amounts || amounts.length === 0) return '';
-  return amounts
-    .map((a) => `${formatMinor(a.amountMinor, exponentOf(db, a.currency))} ${a.currency}`)
-    .join(' + ');
+export function* amountsText(amounts: readonly ApprovalAmountDto[] | null): Steps<string> {
+  const parts: string[] = [];
+  for (const a of amounts ?? [])
+    parts.push(`${formatMinor(a.amountMinor, yield* exponent(a.currency))} ${a.currency}`);
+  return parts.join(' + ');
 }
 
 /** The operations that stop a command, for a quick "is it covered at all" test. */
@@ -69,13 +91,13 @@ const COVERED: ReadonlySet<string> = new Set(
   Object.values(POLICY_OPERATIONS).flatMap((o) => o.commands as readonly string[]),
 );
 
-type PaymentState = { id: number; amountMinor: number; currency: string; status: number; reasonCode: number };
-
-function payments(db: Database.Database, ids: readonly number[]): PaymentState[] {
-  const stmt = db.prepare(
-    `SELECT id, amount_minor AS amountMinor, currency, status, reason_code AS reasonCode FROM payments WHERE id = ?`,
-  );
-  return ids.map((id) => stmt.get(id) as PaymentState | undefined).filter((p): p is PaymentState => !!p);
+function* payments(ids: readonly number[]): Steps<PaymentState[]> {
+  const rows: PaymentState[] = [];
+  for (const id of ids) {
+    const p = yield* get<PaymentState>(paymentStateQuery(id));
+    if (p) rows.push(p);
+  }
+  return rows;
 }
 
 /**
@@ -83,7 +105,7 @@ function payments(db: Database.Database, ids: readonly number[]): PaymentState[]
  * settings:save and policies:save when it would change a setting or a policy (an unchanged export
  * re-imported is not). An unreadable file is left to the import's own error.
  */
-function measureImport(db: Database.Database, input: Record<string, unknown>): Measure | null {
+function* measureImport(input: Record<string, unknown>): Steps<Measure | null> {
   let cfg: unknown = input.config;
   if (typeof input.file === 'string') {
     // A path from the window or the bridge is refused by the import itself; only the CLI's file is looked at
@@ -101,36 +123,28 @@ function measureImport(db: Database.Database, input: Record<string, unknown>): M
   const { settings, policies } = cfg as { settings?: unknown; policies?: unknown };
   const operations: PolicyOperation[] = [];
   if (settings && typeof settings === 'object') {
-    const changed = Object.entries(settings).some(
-      ([k, v]) =>
-        !Object.prototype.hasOwnProperty.call(SETTING_DEFAULTS, k) ||
-        JSON.stringify(getSetting(db, k as SettingKey)) !== JSON.stringify(v),
-    );
+    let changed = false;
+    for (const [k, v] of Object.entries(settings)) {
+      if (!Object.prototype.hasOwnProperty.call(SETTING_DEFAULTS, k)) changed = true;
+      else {
+        const key = k as SettingKey;
+        const now = yield* call(
+          (db) => getSetting(db, key),
+          (tx) => getSettingIn(tx, key),
+          key,
+        );
+        changed = JSON.stringify(now) !== JSON.stringify(v);
+      }
+      if (changed) break;
+    }
     if (changed) operations.push('settings:save');
   }
   if (Array.isArray(policies)) {
-    const changed = policies.some((p: unknown) => {
-      if (!p || typeof p !== 'object') return true;
-      const row = p as {
-        operation?: unknown;
-        currency?: unknown;
-        above?: unknown;
-        requirement?: unknown;
-        role?: unknown;
-      };
-      if (typeof row.operation !== 'string' || !(row.operation in POLICY_OPERATIONS)) return true;
-      const now = policyFor(
-        db,
-        row.operation as PolicyOperation,
-        typeof row.currency === 'string' ? row.currency : '*',
-      );
-      return (
-        now.currency !== (row.currency ?? '*') ||
-        now.above !== (row.above ?? '0') ||
-        now.requirement !== row.requirement ||
-        (now.role ?? null) !== (row.role ?? null)
-      );
-    });
+    let changed = false;
+    for (const p of policies as unknown[]) {
+      changed = yield* policyChanged(p);
+      if (changed) break;
+    }
     if (changed) operations.push('policies:save');
   }
   if (operations.length === 0) return null;
@@ -142,66 +156,64 @@ function measureImport(db: Database.Database, input: Record<string, unknown>): M
   };
 }
 
+/** Whether an imported policy row differs from the rule in force for its operation and currency. */
+function* policyChanged(p: unknown): Steps<boolean> {
+  if (!p || typeof p !== 'object') return true;
+  const row = p as {
+    operation?: unknown;
+    currency?: unknown;
+    above?: unknown;
+    requirement?: unknown;
+    role?: unknown;
+  };
+  if (typeof row.operation !== 'string' || !(row.operation in POLICY_OPERATIONS)) return true;
+  const operation = row.operation as PolicyOperation;
+  const currency = typeof row.currency === 'string' ? row.currency : '*';
+  const now = yield* call(
+    (db) => policyFor(db, operation, currency),
+    (tx) => policyForIn(tx, operation, currency),
+    operation,
+  );
+  return (
+    now.currency !== (row.currency ?? '*') ||
+    now.above !== (row.above ?? '0') ||
+    now.requirement !== row.requirement ||
+    (now.role ?? null) !== (row.role ?? null)
+  );
+}
+
 /**
- * Measures a covered command from the ledger as it is now, writing nothing. Returns null when the command is
+ * Measures a covered command from the ledger as it is now, writing nothing. Answers null when the command is
  * not covered, or when the command itself will refuse (a missing batch, a batch not validated, a run without
  * its look-before-you-send confirmation): the command's own error tells the operator more than an approval.
  */
-export function measureCommand(
-  db: Database.Database,
+export function* measureSteps(
+  on: Pick<Tx, 'dialect'>,
   command: CommandName,
   input: Record<string, unknown>,
   now: Date,
-): Measure | null {
+): Steps<Measure | null> {
   const plain = measureWithoutLedger(command, input);
   if (plain !== undefined) return plain;
   switch (command) {
     case 'pay:confirm': {
-      const p = db
-        .prepare(
-          `SELECT p.id, p.amount_minor AS amountMinor, p.currency, p.status, p.token, p.expires_at AS expiresAt, a.account_no AS accountNo
-           FROM pending_payments p JOIN accounts a ON a.id = p.account_id WHERE p.id = ?`,
-        )
-        .get(Number(input.pendingId)) as
-        | {
-            id: number;
-            amountMinor: number;
-            currency: string;
-            status: string;
-            token: string;
-            expiresAt: string;
-            accountNo: string;
-          }
-        | undefined;
+      const p = yield* get<PendingPaymentState>(pendingPaymentQuery(Number(input.pendingId)));
       if (!p || p.status !== 'pending' || Date.parse(p.expiresAt) <= now.getTime()) return null;
       const amounts = [{ currency: p.currency, amountMinor: p.amountMinor }];
       return {
         operations: ['pay:one-off'],
         amounts,
-        description: `One-off payment ${p.id} of ${amountsText(db, amounts)} from account ${p.accountNo}`,
+        description: `One-off payment ${p.id} of ${yield* amountsText(amounts)} from account ${p.accountNo}`,
         state: p,
       };
     }
     case 'pay:refund': {
-      const t = db
-        .prepare(
-          `SELECT id, amount_minor AS amountMinor, currency, command, result, payment_id AS paymentId FROM processor_txns WHERE id = ?`,
-        )
-        .get(Number(input.txnId)) as
-        | {
-            id: number;
-            amountMinor: number;
-            currency: string;
-            command: string;
-            result: number;
-            paymentId: number | null;
-          }
-        | undefined;
+      const t = yield* get<TxnState>(txnStateQuery(Number(input.txnId)));
       if (!t) return null;
-      const left = refundableMinor(db, t.id);
+      const left = t.amountMinor - (yield* get<{ s: number }>(refundedSumQuery(t.id)))!.s;
       let amountMinor = left;
       if (typeof input.amount === 'string') {
-        const parsed = parseMinor(input.amount, exponentOf(db, t.currency));
+        const parsed = parseMinor(input.amount, yield* exponent(t.currency));
         if (!parsed.ok) return null;
         amountMinor = parsed.value;
       }
@@ -209,17 +221,14 @@ export function measureCommand(
       return {
         operations: ['pay:refund'],
         amounts,
-        description: `Refund ${amountsText(db, amounts)} of transaction ${t.id}`,
+        description: `Refund ${yield* amountsText(amounts)} of transaction ${t.id}`,
         state: { ...t, left },
       };
     }
     case 'batches:submit': {
-      const b = db
-        .prepare('SELECT id, batch_no AS batchNo, batch_type AS batchType, status FROM batches WHERE id = ?')
-        .get(Number(input.batchId)) as
-        { id: number; batchNo: string; batchType: string; status: string } | undefined;
+      const b = yield* get<BatchHead>(batchHeadQuery(Number(input.batchId)));
       if (!b || b.status !== 'validated') return null;
-      const preview = submitPreview(db, input);
+      const preview = yield* submitPreviewSteps(on, input);
       if (preview.required && input.confirmationId === undefined) return null;
       const operations: PolicyOperation[] = [];
       if (b.batchType === 'refund') operations.push('batches:refund');
@@ -233,7 +242,7 @@ export function measureCommand(
       return {
         operations,
         amounts,
-        description: `${preview.summary.description} (${amountsText(db, amounts) || 'nothing'})${input.overrideReasonCode !== undefined ? ', zero-proof override' : ''}`,
+        description: `${preview.summary.description} (${(yield* amountsText(amounts)) || 'nothing'})${input.overrideReasonCode !== undefined ? ', zero-proof override' : ''}`,
         state: preview.hash,
       };
     }
@@ -243,14 +252,14 @@ export function measureCommand(
         command === 'suspense:remove'
           ? [Number(input.paymentId)]
           : (input.paymentIds as number[]).map(Number);
-      const rows = payments(db, ids);
+      const rows = yield* payments(ids);
       if (rows.length === 0) return null;
       const amounts = perCurrency(rows);
       const verb = command === 'suspense:remove' ? 'Remove as unallocatable' : 'Recycle';
       return {
         operations: [command],
         amounts,
-        description: `${verb} suspended payment${ids.length === 1 ? '' : 's'} ${ids.join(', ')} (${amountsText(db, amounts)})`,
+        description: `${verb} suspended payment${ids.length === 1 ? '' : 's'} ${ids.join(', ')} (${yield* amountsText(amounts)})`,
         state: rows,
       };
     }
@@ -263,9 +272,11 @@ export function measureCommand(
       if (input.confirmationId === undefined || input.dryRun === true) return null;
       let preview;
       try {
-        preview = previewOperation(db, command, input, now);
-      } catch {
-        return null;
+        preview = yield* previewSteps(on, command, input, now);
+      } catch (err) {
+        // The run's own refusal (no processor, a window that ends before it starts) says more than an approval.
+        if (err instanceof AppFailure) return null;
+        throw err;
       }
       const amounts = preview.summary.totals.map((t) => ({
         currency: t.currency,
@@ -275,21 +286,46 @@ export function measureCommand(
         // A direct-debit run collects money as a card collection run does: the same policy governs it.
         operations: [command === 'dd:run' ? 'collect:run' : command],
         amounts,
-        description: `${preview.summary.description} (${amountsText(db, amounts) || 'nothing'})`,
+        description: `${preview.summary.description} (${(yield* amountsText(amounts)) || 'nothing'})`,
         state: preview.hash,
       };
     }
     case 'admin:import-config':
-      return measureImport(db, input);
+      return yield* measureImport(input);
     default:
       return null;
   }
 }
 
 /**
+ * measureSteps in a port transaction (an approval's confirm re-measuring what it acts on). `driver` is the SQLite
+ * connection the storage runs on: collection and direct-debit runs are still measured through it, and refused
+ * on PostgreSQL until they move.
+ */
+export function measureCommandIn(
+  tx: Tx,
+  command: CommandName,
+  input: Record<string, unknown>,
+  now: Date,
+  driver?: Database.Database,
+): Promise<Measure | null> {
+  return stepsIn(tx, measureSteps(tx, command, input, now), driver);
+}
+
+/** measureSteps through the driver (dispatch's approval guard, in the writer's turn). */
+export function measureCommand(
+  db: Database.Database,
+  command: CommandName,
+  input: Record<string, unknown>,
+  now: Date,
+): Measure | null {
+  return stepsOnDriver(db, measureSteps(DRIVER, command, input, now));
+}
+
+/**
  * The measure of a covered command that reads nothing from the ledger (its input says it all), null when the command
- * is not covered, or undefined when measuring it reads the ledger (batches, payments, runs, the configuration). A
- * confirmation re-measures the first kind on either database; the second still needs the SQLite driver.
+ * is not covered, or undefined when measuring it reads the ledger (batches, payments, runs, the configuration,
+ * measureSteps).
  */
 export function measureWithoutLedger(
   command: CommandName,

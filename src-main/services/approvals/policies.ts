@@ -16,7 +16,7 @@ import {
 } from '../../../db/repos/approval-policies';
 import type { Storage, Tx } from '../../../db/storage/port';
 import { driverAll, driverGet } from '../../../db/storage/sqlite';
-import { exponentOf } from '../../ledger/rates';
+import { exponentOf, exponentOfIn } from '../../ledger/rates';
 import { getSetting, getSettingIn } from '../../ledger/settings';
 import { minimumMinor } from '../processors/collect';
 
@@ -102,7 +102,7 @@ export function policyFor(db: Database.Database, operation: PolicyOperation, cur
 }
 
 /** policyFor in a port transaction. */
-async function policyForIn(tx: Tx, operation: PolicyOperation, currency: string): Promise<PolicyRule> {
+export async function policyForIn(tx: Tx, operation: PolicyOperation, currency: string): Promise<PolicyRule> {
   const row = await tx.get<PolicyRule>(policyForQuery(operation, currency));
   if (row) return row;
   const defaults = defaultsWith(String(await getSettingIn(tx, 'pay.fourEyesAmount')));
@@ -135,6 +135,30 @@ export function requirementFor(
       if (aboveMinor === 0 || Math.abs(a.amountMinor) > aboveMinor) rules.push(rule);
     }
   }
+  return strictest(rules);
+}
+
+/** requirementFor in a port transaction. */
+export async function requirementForIn(
+  tx: Tx,
+  operation: PolicyOperation,
+  amounts: readonly ApprovalAmountDto[] | null,
+): Promise<Needed | null> {
+  const rules: PolicyRule[] = [];
+  if (amounts === null || amounts.length === 0) {
+    const rule = await policyForIn(tx, operation, '*');
+    if (amounts === null || minimumMinor(rule.above, 0) === 0) rules.push(rule);
+  } else {
+    for (const a of amounts) {
+      const rule = await policyForIn(tx, operation, a.currency);
+      const aboveMinor = minimumMinor(rule.above, await exponentOfIn(tx, a.currency));
+      if (aboveMinor === 0 || Math.abs(a.amountMinor) > aboveMinor) rules.push(rule);
+    }
+  }
+  return strictest(rules);
+}
+
+function strictest(rules: readonly PolicyRule[]): Needed | null {
   let best: Needed | null = null;
   for (const rule of rules) {
     if (rule.requirement === 'none') continue;

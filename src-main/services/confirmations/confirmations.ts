@@ -1,5 +1,33 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { auditInsertQuery, appendAudit } from '../../../db/repos/audit';
+import {
+  confirmationByIdQuery,
+  confirmationClaimQuery,
+  confirmationCloseQuery,
+  confirmationInsertQuery,
+  confirmationOutcomeQuery,
+  type ConfirmationRecord,
+} from '../../../db/repos/confirmations';
+import {
+  batchHeadQuery,
+  batchOpenGroupsQuery,
+  batchOpenRowsQuery,
+  type BatchHead,
+} from '../../../db/repos/measures';
+import type { Storage, Tx } from '../../../db/storage/port';
+import { driverGet, driverRun } from '../../../db/storage/sqlite';
+import {
+  all,
+  call,
+  DRIVER,
+  each,
+  get,
+  run,
+  stepsIn,
+  stepsOnDriver,
+  type Steps,
+} from '../../../db/storage/steps';
 import type {
   ConfirmableOperation,
   ConfirmationDto,
@@ -8,18 +36,17 @@ import type {
   CurrencyTotalDto,
 } from '../../../src-shared/dto/confirmations';
 import { formatMinor } from '../../../src-shared/money';
-import { writeAudit } from '../../ledger/audit';
 import { AppFailure, conflict, forbidden, notFound } from '../../ledger/errors';
-import { exponentOf } from '../../ledger/rates';
-import { getSetting } from '../../ledger/settings';
-import { findProcessor } from '../processors/config';
+import { exponentOf, exponentOfIn } from '../../ledger/rates';
+import { getSetting, getSettingIn, type SettingKey } from '../../ledger/settings';
+import { findProcessor, findProcessorIn, type ProcessorRow } from '../processors/config';
 import {
   collectSelection,
+  depositSelection,
   followUpSelection,
   minimumMinor,
+  refundSelection,
   selectCollect,
-  selectDeposit,
-  selectRefund,
   type RunGuard,
   type RunSelection,
 } from '../processors/collect';
@@ -119,28 +146,38 @@ export function runPreview(
   };
 }
 
+/** A setting, read by the driver or in the port transaction. */
+function setting(key: SettingKey): Steps<unknown> {
+  return call(
+    (db) => getSetting(db, key),
+    (tx) => getSettingIn(tx, key),
+    key,
+  );
+}
+
+/** A currency's exponent, read by the driver or in the port transaction. */
+function exponent(currency: string): Steps<number> {
+  return call(
+    (db) => exponentOf(db, currency),
+    (tx) => exponentOfIn(tx, currency),
+    currency,
+  );
+}
+
 /**
  * The preview of a batch submit: the entries still to post (posted ones never post twice), their count and
  * total in the batch currency by status, and whether the total is over `confirm.submitAboveAmount`. Counts and
- * totals are summed in SQL and the entries are hashed row by row as they are read, so a million-entry batch is
- * never held in memory (the preview runs at prepare and again at submit).
+ * totals are summed in SQL and the entries are hashed row by row as they are read, so on the driver a
+ * million-entry batch is never held in memory (the preview runs at prepare and again at submit).
  */
-export function submitPreview(db: Database.Database, input: Record<string, unknown>): Preview {
+export function* submitPreviewSteps(on: Pick<Tx, 'dialect'>, input: Record<string, unknown>): Steps<Preview> {
   const batchId = Number(input.batchId);
-  const batch = db
-    .prepare(
-      'SELECT id, batch_no AS batchNo, batch_type AS batchType, currency, status FROM batches WHERE id = ?',
-    )
-    .get(batchId) as
-    { id: number; batchNo: string; batchType: string; currency: string; status: string } | undefined;
+  const batch = yield* get<BatchHead>(batchHeadQuery(batchId));
   if (!batch) throw notFound('batch', String(batchId));
   // Groups in the order their first entry comes, as the clerk reads the batch.
-  const byStatus = db
-    .prepare(
-      `SELECT status, count(*) AS count, coalesce(sum(amount_minor), 0) AS amountMinor, min(id) AS firstId
-       FROM batch_entries WHERE batch_id = ? AND status <> 'posted' GROUP BY status ORDER BY firstId`,
-    )
-    .all(batchId) as { status: string; count: number; amountMinor: number }[];
+  const byStatus = yield* all<{ status: string; count: number; amountMinor: number }>(
+    batchOpenGroupsQuery(batchId),
+  );
   const currency = batch.currency;
   const groups = byStatus.map((g) => ({
     label: g.status,
@@ -151,8 +188,8 @@ export function submitPreview(db: Database.Database, input: Record<string, unkno
   const totalMinor = byStatus.reduce((n, g) => n + g.amountMinor, 0);
   const totals = count === 0 ? [] : [{ currency, count, amountMinor: totalMinor }];
   const limitMinor = minimumMinor(
-    String(getSetting(db, 'confirm.submitAboveAmount')),
-    exponentOf(db, currency),
+    String(yield* setting('confirm.submitAboveAmount')),
+    yield* exponent(currency),
   );
   const hash = createHash('sha256').update(
     JSON.stringify({
@@ -161,15 +198,9 @@ export function submitPreview(db: Database.Database, input: Record<string, unkno
       batch: [batch.id, batch.batchType, batch.currency, batch.status],
     }),
   );
-  // Each entry as a JSON array made by SQLite (the text JSON.stringify made of the row before, less than half the
-  // time): a team server prepares this on its main thread, 125,000 entries in about 0.5 s instead of 1.1 s.
-  const rows = db
-    .prepare(
-      `SELECT json_array(id, seq, status, account_no, bill_no, coalesce(amount_minor, 0), payment_ref, reason_code)
-       FROM batch_entries WHERE batch_id = ? AND status <> 'posted' ORDER BY id`,
-    )
-    .pluck(true);
-  for (const row of rows.iterate(batchId) as Iterable<string>) hash.update(row).update('\n');
+  // Each entry as a JSON array made by the database (the text JSON.stringify made of the row before, less than half
+  // the time): a team server prepares this on its main thread, 125,000 entries in about 0.5 s instead of 1.1 s.
+  yield* each<{ row: string }>(batchOpenRowsQuery(on, batchId), (r) => hash.update(r.row).update('\n'));
   return {
     required: Math.abs(totalMinor) > limitMinor,
     hash: hash.digest('hex'),
@@ -184,6 +215,11 @@ export function submitPreview(db: Database.Database, input: Record<string, unkno
       limit: { currency, amountMinor: limitMinor },
     },
   };
+}
+
+/** submitPreview through the driver. */
+export function submitPreview(db: Database.Database, input: Record<string, unknown>): Preview {
+  return stepsOnDriver(db, submitPreviewSteps(DRIVER, input));
 }
 
 /**
@@ -211,27 +247,42 @@ export function ddRunPreview(input: Record<string, unknown>, sel: DdSelection): 
   };
 }
 
+/**
+ * Why a kind of run is previewed only on SQLite: its selection (collect's candidates, network caps and skips; a
+ * direct-debit run's mandates, creditors and files) is computed by code that still reads through the driver.
+ */
+function driverOnly(operation: ConfirmableOperation): string {
+  return `${operation} is previewed and measured through the SQLite driver until ${operation === 'dd:run' ? 'direct-debit' : 'collection'} runs move behind the storage port`;
+}
+
 /** Computes the preview of an operation from the ledger as it is now, writing nothing. */
-export function previewOperation(
-  db: Database.Database,
+export function* previewSteps(
+  on: Pick<Tx, 'dialect'>,
   operation: ConfirmableOperation,
   input: Record<string, unknown>,
   now: Date,
-): Preview {
+): Steps<Preview> {
   const processorName = typeof input.processor === 'string' ? input.processor : undefined;
+  const processor = (): Steps<ProcessorRow> =>
+    call(
+      (db) => findProcessor(db, processorName),
+      (tx) => findProcessorIn(tx, processorName),
+      'processor',
+    );
   switch (operation) {
     case 'collect:run': {
-      const proc = findProcessor(db, processorName);
-      return runPreview(operation, input, collectSelection(proc, selectCollect(db, now, proc, input)));
+      const proc = yield* processor();
+      const sel = yield* call((db) => selectCollect(db, now, proc, input), null, driverOnly(operation));
+      return runPreview(operation, input, collectSelection(proc, sel));
     }
     case 'collect:deposit': {
-      const proc = findProcessor(db, processorName);
-      const sel = selectDeposit(db, now, proc, input);
+      const proc = yield* processor();
+      const sel = yield* depositSelection(now, proc, input);
       return runPreview(operation, input, followUpSelection('deposit', proc, sel.window, sel.rows));
     }
     case 'collect:refund': {
-      const proc = findProcessor(db, processorName);
-      const rows = selectRefund(db, proc);
+      const proc = yield* processor();
+      const rows = yield* refundSelection(proc);
       return runPreview(
         operation,
         input,
@@ -239,45 +290,32 @@ export function previewOperation(
       );
     }
     case 'batches:submit':
-      return submitPreview(db, input);
-    case 'dd:run':
-      return ddRunPreview(input, selectDirectDebit(db, now, input as DdRunOptions));
+      return yield* submitPreviewSteps(on, input);
+    case 'dd:run': {
+      const sel = yield* call(
+        (db) => selectDirectDebit(db, now, input as DdRunOptions),
+        null,
+        driverOnly(operation),
+      );
+      return ddRunPreview(input, sel);
+    }
   }
 }
 
-type ConfirmationRow = {
-  id: number;
-  operation: ConfirmableOperation;
-  inputJson: string;
-  hash: string;
-  summaryJson: string;
-  required: number;
-  status: ConfirmationDto['status'];
-  createdBy: number;
-  createdByLogin: string;
-  createdAt: string;
-  expiresAt: string;
-  decidedAt: string | null;
-  outcome: string | null;
-};
-
-function loadRow(db: Database.Database, id: number): ConfirmationRow {
-  const row = db
-    .prepare(
-      `SELECT c.id, c.operation, c.input_json AS inputJson, c.hash, c.summary_json AS summaryJson, c.required, c.status,
-              c.created_by AS createdBy, o.login AS createdByLogin, c.created_at AS createdAt, c.expires_at AS expiresAt,
-              c.decided_at AS decidedAt, c.outcome
-       FROM confirmations c JOIN operators o ON o.id = c.created_by WHERE c.id = ?`,
-    )
-    .get(id) as ConfirmationRow | undefined;
-  if (!row) throw notFound('confirmation', String(id));
-  return row;
+/** previewSteps through the driver. */
+export function previewOperation(
+  db: Database.Database,
+  operation: ConfirmableOperation,
+  input: Record<string, unknown>,
+  now: Date,
+): Preview {
+  return stepsOnDriver(db, previewSteps(DRIVER, operation, input, now));
 }
 
-function toDto(row: ConfirmationRow): ConfirmationDto {
+function toDto(row: ConfirmationRecord): ConfirmationDto {
   return {
     id: row.id,
-    operation: row.operation,
+    operation: row.operation as ConfirmableOperation,
     input: JSON.parse(row.inputJson) as Record<string, unknown>,
     required: row.required === 1,
     hash: row.hash,
@@ -291,50 +329,57 @@ function toDto(row: ConfirmationRow): ConfirmationDto {
   };
 }
 
+function* loadRow(id: number): Steps<ConfirmationRecord> {
+  const row = yield* get<ConfirmationRecord>(confirmationByIdQuery(id));
+  if (!row) throw notFound('confirmation', String(id));
+  return row;
+}
+
 /** One prepared confirmation. */
-export function getConfirmation(db: Database.Database, id: number): ConfirmationDto {
-  return toDto(loadRow(db, id));
+export function getConfirmation(storage: Storage, id: number): Promise<ConfirmationDto> {
+  return storage.transaction(async (tx) => toDto(await stepsIn(tx, loadRow(id))), { readOnly: true });
 }
 
 /**
- * Prepares an operation: computes its preview, stores it pending with its hash, expiry (setting
- * `confirm.expiryMinutes`) and operator, and audits `confirmation.prepare`. Sends nothing.
+ * Prepares an operation: computes its preview in one read-only snapshot (a large batch is hashed without holding the
+ * writer's turn), then stores it pending with its hash, expiry (setting `confirm.expiryMinutes`) and operator, and
+ * audits `confirmation.prepare`. Sends nothing. `driver` is the SQLite connection the storage runs on, for the runs
+ * whose selection still reads through the driver.
  */
-export function prepareConfirmation(
-  db: Database.Database,
+export async function prepareConfirmation(
+  storage: Storage,
   operation: ConfirmableOperation,
   input: Record<string, unknown>,
   now: Date,
   operatorId: number,
-): ConfirmationDto {
-  const preview = previewOperation(db, operation, input, now);
+  driver?: Database.Database,
+): Promise<ConfirmationDto> {
+  const preview = await storage.transaction(
+    (tx) => stepsIn(tx, previewSteps(tx, operation, input, now), driver),
+    { readOnly: true },
+  );
   const at = now.toISOString();
-  const minutes = Number(getSetting(db, 'confirm.expiryMinutes'));
-  const expiresAt = new Date(now.getTime() + minutes * 60_000).toISOString();
-  const id = db.transaction(() => {
-    const newId = Number(
-      db
-        .prepare(
-          `INSERT INTO confirmations (operation, input_json, hash, summary_json, required, status, created_by, created_at, expires_at)
-           VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
-        )
-        .run(
-          operation,
-          JSON.stringify(canonicalInput(input)),
-          preview.hash,
-          JSON.stringify(preview.summary),
-          preview.required ? 1 : 0,
-          operatorId,
-          at,
-          expiresAt,
-        ).lastInsertRowid,
-    );
-    writeAudit(db, {
+  return storage.transaction(async (tx) => {
+    const minutes = Number(await getSettingIn(tx, 'confirm.expiryMinutes'));
+    const expiresAt = new Date(now.getTime() + minutes * 60_000).toISOString();
+    const id = (await tx.get<{ id: number }>(
+      confirmationInsertQuery({
+        operation,
+        inputJson: JSON.stringify(canonicalInput(input)),
+        hash: preview.hash,
+        summaryJson: JSON.stringify(preview.summary),
+        required: preview.required,
+        createdBy: operatorId,
+        createdAt: at,
+        expiresAt,
+      }),
+    ))!.id;
+    await appendAudit(tx, {
       at,
       operatorId,
       action: 'confirmation.prepare',
       entity: 'confirmation',
-      entityId: String(newId),
+      entityId: String(id),
       after: {
         operation,
         input: canonicalInput(input),
@@ -345,9 +390,8 @@ export function prepareConfirmation(
         expiresAt,
       },
     });
-    return newId;
-  })();
-  return getConfirmation(db, id);
+    return toDto(await stepsIn(tx, loadRow(id)));
+  });
 }
 
 /** The refusal of a command that sends money without a prepared confirmation. */
@@ -358,19 +402,119 @@ export function confirmationRequired(operation: ConfirmableOperation, why: strin
   );
 }
 
-function amountsText(totals: readonly CurrencyTotalDto[], db: Database.Database): string {
-  return (
-    totals
-      .map((t) => `${formatMinor(t.amountMinor, exponentOf(db, t.currency))} ${t.currency}`)
-      .join(' + ') || 'nothing'
+function* amountsText(totals: readonly CurrencyTotalDto[]): Steps<string> {
+  const parts: string[] = [];
+  for (const t of totals)
+    parts.push(`${formatMinor(t.amountMinor, yield* exponent(t.currency))} ${t.currency}`);
+  return parts.join(' + ') || 'nothing';
+}
+
+type Consumed = { ok: true; ref: ConfirmationRefDto } | { ok: false; failure: AppFailure };
+
+/**
+ * The confirm step's checks and claim, in the caller's transaction: the confirmation must be this operation with the
+ * same input, pending, unexpired, prepared by this operator, and its hash must equal the selection's now. It is
+ * claimed with a conditional update (pending -> confirmed), so two confirms can never both run. A refusal is recorded
+ * (closed when expired or changed, audited) and answered, to be thrown once its transaction commits.
+ */
+function* consumeSteps(
+  operation: ConfirmableOperation,
+  input: Record<string, unknown>,
+  preview: Preview,
+  now: Date,
+  operatorId: number,
+): Steps<Consumed> {
+  const confirmationId = Number(input.confirmationId);
+  const at = now.toISOString();
+  const row = yield* loadRow(confirmationId);
+  function* refuse(failure: AppFailure, status?: 'refused' | 'expired'): Steps<Consumed> {
+    if (status) yield* run(confirmationCloseQuery(row.id, status, operatorId, at, failure.error.message));
+    yield* get(
+      auditInsertQuery({
+        at,
+        operatorId,
+        action: 'confirmation.refuse',
+        entity: 'confirmation',
+        entityId: String(row.id),
+        after: {
+          operation,
+          reason: failure.error.code === 'conflict' ? failure.error.rule : failure.error.code,
+          hash: preview.hash,
+          expectedHash: row.hash,
+        },
+      }),
+    );
+    return { ok: false, failure };
+  }
+  const used = (status: string): AppFailure =>
+    conflict(
+      'confirmation-used',
+      `confirmation ${row.id} is ${status}, not pending: prepare a new one; nothing was sent`,
+    );
+  if (row.operation !== operation || row.inputJson !== JSON.stringify(canonicalInput(input)))
+    return yield* refuse(
+      conflict(
+        'confirmation-mismatch',
+        `confirmation ${row.id} was prepared for ${row.operation} ${row.inputJson}, not this ${operation}; nothing was sent`,
+      ),
+    );
+  if (row.status !== 'pending') return yield* refuse(used(row.status));
+  if (row.createdBy !== operatorId)
+    return yield* refuse(
+      forbidden(`confirmation ${row.id} was prepared by ${row.createdByLogin}; only they may confirm it`),
+    );
+  if (at > row.expiresAt)
+    return yield* refuse(
+      conflict(
+        'confirmation-expired',
+        `confirmation ${row.id} expired at ${row.expiresAt}: preview again; nothing was sent`,
+      ),
+      'expired',
+    );
+  if (row.hash !== preview.hash) {
+    const was = JSON.parse(row.summaryJson) as Summary;
+    const then = yield* amountsText(was.totals);
+    const nowText = yield* amountsText(preview.summary.totals);
+    return yield* refuse(
+      conflict(
+        'confirmation-changed',
+        `the selection changed since confirmation ${row.id} was previewed (then ${was.count}: ${then}; now ${preview.summary.count}: ${nowText}): preview again; nothing was sent`,
+      ),
+      'refused',
+    );
+  }
+  if (!(yield* get(confirmationClaimQuery(row.id, operatorId, at)))) return yield* refuse(used('confirmed'));
+  yield* get(
+    auditInsertQuery({
+      at,
+      operatorId,
+      action: 'confirmation.confirm',
+      entity: 'confirmation',
+      entityId: String(row.id),
+      before: { status: 'pending' },
+      after: {
+        status: 'confirmed',
+        operation,
+        hash: row.hash,
+        count: preview.summary.count,
+        totals: preview.summary.totals,
+      },
+    }),
   );
+  return {
+    ok: true,
+    ref: { id: row.id, hash: row.hash, count: preview.summary.count, totals: preview.summary.totals },
+  };
+}
+
+function consumed(outcome: Consumed): ConfirmationRefDto {
+  if (!outcome.ok) throw outcome.failure;
+  return outcome.ref;
 }
 
 /**
- * The confirm step, where the work runs (the job worker): the confirmation must be this operation with the
- * same input, pending, unexpired, prepared by this operator, and its hash must equal the selection's now.
- * Marks it confirmed (one transaction, so two confirms can never both run) and audits; a refusal is audited
- * and thrown after its own transaction commits.
+ * The confirm step where the work still runs on the driver (the job worker), against the selection it is about to
+ * send: checked and claimed in one immediate transaction; a refusal is thrown after its record commits.
  */
 export function consumeConfirmation(
   db: Database.Database,
@@ -380,98 +524,39 @@ export function consumeConfirmation(
   now: Date,
   operatorId: number,
 ): ConfirmationRefDto {
-  const confirmationId = Number(input.confirmationId);
-  const at = now.toISOString();
-  const outcome = db
-    .transaction((): { ok: true; ref: ConfirmationRefDto } | { ok: false; failure: AppFailure } => {
-      const row = loadRow(db, confirmationId);
-      const refuse = (failure: AppFailure, status?: 'refused' | 'expired') => {
-        if (status)
-          db.prepare(
-            `UPDATE confirmations SET status = ?, decided_by = ?, decided_at = ?, outcome = ? WHERE id = ?`,
-          ).run(status, operatorId, at, failure.error.message, row.id);
-        writeAudit(db, {
-          at,
-          operatorId,
-          action: 'confirmation.refuse',
-          entity: 'confirmation',
-          entityId: String(row.id),
-          after: {
-            operation,
-            reason: failure.error.code === 'conflict' ? failure.error.rule : failure.error.code,
-            hash: preview.hash,
-            expectedHash: row.hash,
-          },
-        });
-        return { ok: false as const, failure };
-      };
-      if (row.operation !== operation || row.inputJson !== JSON.stringify(canonicalInput(input)))
-        return refuse(
-          conflict(
-            'confirmation-mismatch',
-            `confirmation ${row.id} was prepared for ${row.operation} ${row.inputJson}, not this ${operation}; nothing was sent`,
-          ),
-        );
-      if (row.status !== 'pending')
-        return refuse(
-          conflict(
-            'confirmation-used',
-            `confirmation ${row.id} is ${row.status}, not pending: prepare a new one; nothing was sent`,
-          ),
-        );
-      if (row.createdBy !== operatorId)
-        return refuse(
-          forbidden(`confirmation ${row.id} was prepared by ${row.createdByLogin}; only they may confirm it`),
-        );
-      if (at > row.expiresAt)
-        return refuse(
-          conflict(
-            'confirmation-expired',
-            `confirmation ${row.id} expired at ${row.expiresAt}: preview again; nothing was sent`,
-          ),
-          'expired',
-        );
-      if (row.hash !== preview.hash) {
-        const was = JSON.parse(row.summaryJson) as Summary;
-        return refuse(
-          conflict(
-            'confirmation-changed',
-            `the selection changed since confirmation ${row.id} was previewed (then ${was.count}: ${amountsText(was.totals, db)}; now ${preview.summary.count}: ${amountsText(preview.summary.totals, db)}): preview again; nothing was sent`,
-          ),
-          'refused',
-        );
-      }
-      db.prepare(
-        `UPDATE confirmations SET status = 'confirmed', decided_by = ?, decided_at = ? WHERE id = ? AND status = 'pending'`,
-      ).run(operatorId, at, row.id);
-      writeAudit(db, {
-        at,
-        operatorId,
-        action: 'confirmation.confirm',
-        entity: 'confirmation',
-        entityId: String(row.id),
-        before: { status: 'pending' },
-        after: {
-          status: 'confirmed',
-          operation,
-          hash: row.hash,
-          count: preview.summary.count,
-          totals: preview.summary.totals,
-        },
-      });
-      return {
-        ok: true,
-        ref: { id: row.id, hash: row.hash, count: preview.summary.count, totals: preview.summary.totals },
-      };
-    })
-    .immediate();
-  if (!outcome.ok) throw outcome.failure;
-  return outcome.ref;
+  return consumed(
+    db
+      .transaction(() => stepsOnDriver(db, consumeSteps(operation, input, preview, now, operatorId)))
+      .immediate(),
+  );
+}
+
+/**
+ * The confirm step on the storage port: measures the operation as the ledger is now and checks and claims its
+ * confirmation, in one serializable transaction (on PostgreSQL a confirm that met another one's claim is retried
+ * and finds the confirmation used). A refusal is thrown after its record commits. `driver` as for prepare.
+ */
+export async function confirmOperation(
+  storage: Storage,
+  operation: ConfirmableOperation,
+  input: Record<string, unknown>,
+  now: Date,
+  operatorId: number,
+  driver?: Database.Database,
+): Promise<ConfirmationRefDto> {
+  const outcome = await storage.transaction(
+    async (tx) => {
+      const preview = await stepsIn(tx, previewSteps(tx, operation, input, now), driver);
+      return stepsIn(tx, consumeSteps(operation, input, preview, now, operatorId), driver);
+    },
+    { serializable: true },
+  );
+  return consumed(outcome);
 }
 
 /** Records what a confirmed operation ran (run id, batch id), for the confirmation's history. */
 export function noteConfirmationOutcome(db: Database.Database, id: number, outcome: string): void {
-  db.prepare('UPDATE confirmations SET outcome = ? WHERE id = ?').run(outcome, id);
+  driverRun(db, confirmationOutcomeQuery(id, outcome));
 }
 
 /**
@@ -506,14 +591,13 @@ export function guardSubmit(
 ): ConfirmationRefDto | null {
   const preview = submitPreview(db, input);
   if (input.confirmationId === undefined) {
-    const status = db.prepare('SELECT status FROM batches WHERE id = ?').get(Number(input.batchId)) as
-      { status: string } | undefined;
+    const batch = driverGet<BatchHead>(db, batchHeadQuery(Number(input.batchId)));
     // Only a validated batch can post; submit's own refusal (not validated, discarded) tells the clerk more.
-    if (!preview.required || status?.status !== 'validated') return null;
+    if (!preview.required || batch?.status !== 'validated') return null;
     const limit = preview.summary.limit!;
     throw confirmationRequired(
       'batches:submit',
-      `of ${amountsText(preview.summary.totals, db)} is over the confirmation limit ${amountsText([{ ...limit, count: 0 }], db)} (setting confirm.submitAboveAmount)`,
+      `of ${stepsOnDriver(db, amountsText(preview.summary.totals))} is over the confirmation limit ${stepsOnDriver(db, amountsText([{ ...limit, count: 0 }]))} (setting confirm.submitAboveAmount)`,
     );
   }
   return consumeConfirmation(db, 'batches:submit', input, preview, now, operatorId);

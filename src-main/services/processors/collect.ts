@@ -1,4 +1,11 @@
 import type Database from 'better-sqlite3';
+import {
+  depositCandidatesQuery,
+  refundCandidatesQuery,
+  type DepositCandidate,
+  type RefundCandidate,
+} from '../../../db/repos/measures';
+import { all, stepsOnDriver, type Steps } from '../../../db/storage/steps';
 import type { AmountDto, CollectRunDto, WorkflowItemDto } from '../../../src-shared/dto/processors';
 import { PAY_TYPE } from '../../../src-shared/pay-types';
 import { addDays, isoDate } from '../../domain/dates';
@@ -682,6 +689,15 @@ export function selectDeposit(
   proc: ProcessorRow,
   o: DepositOptions,
 ): { window: { start: string; end: string }; rows: FollowUpRow[] } {
+  return stepsOnDriver(db, depositSelection(now, proc, o));
+}
+
+/** selectDeposit as steps (db/storage/steps.ts): a confirmation's preview runs it in a port transaction too. */
+export function* depositSelection(
+  now: Date,
+  proc: ProcessorRow,
+  o: DepositOptions,
+): Steps<{ window: { start: string; end: string }; rows: FollowUpRow[] }> {
   const today = isoDate(now);
   // The past 30 days counting back from yesterday (pin_deposit): today's authorizations wait for tomorrow.
   const end = o.end ?? addDays(today, -1);
@@ -690,31 +706,7 @@ export function selectDeposit(
     throw invalidFields(`the window starts (${start}) after it ends (${end})`, [
       { path: 'start', message: `${start} is after the end ${end}` },
     ]);
-  const auths = db
-    .prepare(
-      `SELECT t.id, t.idem_key AS idemKey, t.account_id AS accountId, a.account_no AS accountNo, t.bill_id AS billId, t.payment_method_id AS methodId,
-              t.token, t.brand, t.merchant, t.amount_minor AS amountMinor, t.currency, t.pay_type AS payType, t.processor_ref AS processorRef
-       FROM processor_txns t JOIN accounts a ON a.id = t.account_id
-       WHERE t.processor_id = ? AND t.command = 'auth' AND t.result = 0 AND substr(t.created_at, 1, 10) BETWEEN ? AND ?
-         AND NOT EXISTS (SELECT 1 FROM processor_txns d WHERE d.related_txn_id = t.id AND d.command = 'deposit'
-                         AND (d.result = 0 OR d.result = 999 OR d.result >= 1000))
-       ORDER BY t.id`,
-    )
-    .all(proc.id, start, end) as {
-    id: number;
-    idemKey: string;
-    accountId: number;
-    accountNo: string;
-    billId: number | null;
-    methodId: number | null;
-    token: string;
-    brand: string | null;
-    merchant: string;
-    amountMinor: number;
-    currency: string;
-    payType: number;
-    processorRef: string | null;
-  }[];
+  const auths = yield* all<DepositCandidate>(depositCandidatesQuery(proc.id, start, end));
   return { window: { start, end }, rows: auths };
 }
 
@@ -870,37 +862,14 @@ export async function runRefund(
 
 /** The credit a refund run would pay back, per processor payment and up to the account's credit; writes nothing. */
 export function selectRefund(db: Database.Database, proc: ProcessorRow): FollowUpRow[] {
-  const rows = db
-    .prepare(
-      `SELECT t.id, t.account_id AS accountId, a.account_no AS accountNo, t.payment_method_id AS methodId, t.token, t.brand, t.merchant,
-              t.currency, t.pay_type AS payType, a.balance_minor AS balance, t.processor_ref AS processorRef,
-              p.account_amount_minor - coalesce((SELECT sum(al.amount_minor) FROM allocations al WHERE al.payment_id = p.id), 0) AS unallocated
-       FROM processor_txns t JOIN accounts a ON a.id = t.account_id
-       JOIN payments p ON p.id = coalesce(
-         (SELECT r.payment_id FROM processor_txns r WHERE r.related_txn_id = t.id AND r.command = 'refund' AND r.result = 0
-          ORDER BY r.id DESC LIMIT 1),
-         t.payment_id)
-       WHERE t.processor_id = ? AND t.command IN ('condition', 'auth') AND t.result = 0 AND a.balance_minor < 0 AND t.currency = a.currency
-         AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id)
-         AND NOT EXISTS (SELECT 1 FROM processor_txns x WHERE x.related_txn_id = t.id AND x.command = 'refund' AND (x.result = 999 OR x.result >= 1000))
-       ORDER BY t.account_id, t.id DESC`,
-    )
-    .all(proc.id) as {
-    id: number;
-    accountId: number;
-    accountNo: string;
-    methodId: number | null;
-    token: string;
-    brand: string | null;
-    merchant: string;
-    currency: string;
-    payType: number;
-    balance: number;
-    processorRef: string | null;
-    unallocated: number;
-  }[];
+  return stepsOnDriver(db, refundSelection(proc));
+}
+
+/** selectRefund as steps (db/storage/steps.ts): a confirmation's preview runs it in a port transaction too. */
+export function* refundSelection(proc: ProcessorRow): Steps<FollowUpRow[]> {
+  const rows = yield* all<RefundCandidate>(refundCandidatesQuery(proc.id));
   const credit = new Map<number, number>();
-  const picks: ((typeof rows)[number] & { amountMinor: number })[] = [];
+  const picks: (RefundCandidate & { amountMinor: number })[] = [];
   for (const r of rows) {
     const left = credit.get(r.accountId) ?? -r.balance;
     const amountMinor = Math.min(left, r.unallocated);

@@ -25,24 +25,16 @@ import {
 } from '../../../db/repos/payment-methods';
 import { processorByIdQuery } from '../../../db/repos/processors';
 import type { Storage, Tx } from '../../../db/storage/port';
-import { driverGet } from '../../../db/storage/sqlite';
 import type { PaymentMethodDto } from '../../../src-shared/dto/processors';
 import { ProcessorTransportError, RESULT, type PaymentProcessor } from '../../processors/port';
 import { AppFailure, conflict, invalidFields, notFound } from '../../ledger/errors';
 import { simulatorToken as simulatorTokenOf } from '../../processors/simulator';
-import {
-  connectProcessor,
-  findProcessor,
-  findProcessorIn,
-  merchantFor,
-  processorById,
-  type ProcessorRow,
-} from './config';
-import { keyPrefix, recordReplies, reserveTxns } from './txns';
+import { connectProcessor, findProcessorIn, merchantFor, type ProcessorRow } from './config';
+import { keyPrefixIn, recordRepliesIn, reserveTxnsIn } from './txns';
 
 // Payment methods behind the storage seam (issue #17): list, add, set default, update and remove run through the
-// port on SQLite and PostgreSQL alike. One-off payments still read a method and its issuer on the driver
-// (methodRow, processorForMethod), with the same repository queries (db/repos/payment-methods.ts).
+// port on SQLite and PostgreSQL alike, and so does a validation with its processor record
+// (db/repos/processor-txns.ts).
 
 const READ = { readOnly: true } as const;
 // Every change reads the account's methods before it writes (is there one yet? which is the default? is it still
@@ -82,11 +74,6 @@ function found(r: MethodRow | undefined, id: number): MethodRow {
 
 async function methodRowIn(tx: Tx, id: number): Promise<MethodRow> {
   return found(await tx.get<MethodRow>(methodByIdQuery(id)), id);
-}
-
-/** One active payment method row on the driver (internal: includes the token), for the one-off payments. */
-export function methodRow(db: Database.Database, id: number): MethodRow {
-  return found(driverGet<MethodRow>(db, methodByIdQuery(id)), id);
 }
 
 /** The active payment methods of an account, default first. */
@@ -137,22 +124,16 @@ function issuedBy(row: ProcessorRow, name: string | undefined): ProcessorRow {
 }
 
 /**
- * The processor to charge a stored method through, on the driver (one-off payments); a null method is charged
+ * The processor to charge a stored method through (validations, one-off payments); a null method is charged
  * through the named or default processor.
  */
-export function processorForMethod(
-  db: Database.Database,
+export async function processorForMethodIn(
+  tx: Tx,
   methodId: number | null,
   name?: string,
-): ProcessorRow {
+): Promise<ProcessorRow> {
   const issuer =
-    methodId === null ? null : (driverGet<{ p: number | null }>(db, methodIssuerQuery(methodId))?.p ?? null);
-  if (issuer === null) return findProcessor(db, name);
-  return issuedBy(processorById(db, issuer), name);
-}
-
-async function processorForMethodIn(tx: Tx, methodId: number, name?: string): Promise<ProcessorRow> {
-  const issuer = (await tx.get<{ p: number | null }>(methodIssuerQuery(methodId)))?.p ?? null;
+    methodId === null ? null : ((await tx.get<{ p: number | null }>(methodIssuerQuery(methodId)))?.p ?? null);
   if (issuer === null) return findProcessorIn(tx, name);
   const row = await tx.get<ProcessorRow>(processorByIdQuery(issuer));
   if (!row) throw notFound('processor', String(issuer));
@@ -376,62 +357,58 @@ export function removeMethod(
  * Validates a stored card with the processor (DOMAIN.md §4.4): a $1.00 verification whose auth code is
  * ignored; AVS and CVV results are kept on the method. The CVV passes through and is never stored.
  *
- * Three steps, the processor asked between them with no transaction open: the method, its processor and
- * merchant are read in one read-only transaction; the verification's processor record is reserved (999) and its
- * reply recorded through the driver (processor records are not behind the port yet: reserveTxns, recordReplies);
- * the outcome (the record closed at its result, the method's verification and the audit row) is written in one
- * port transaction. `db` must be the connection the storage runs on, so the step on the driver writes the same
- * ledger: on another database the validation is refused before anything is read or sent.
+ * Three port transactions, the processor asked between them with none open: the method, its processor and
+ * merchant are read and the verification's processor record reserved (999) in one; the reply is recorded in
+ * the next; the outcome (the record closed at its result, the method's verification and the audit row) in the
+ * last. The record's key counts the method's validations: two validations at once take turns on the count
+ * (serializable; on PostgreSQL the second is retried, or refused by the key's unique index and retried) and
+ * send two keys.
  */
 export async function validateMethod(
   storage: Storage,
-  db: Database.Database,
   ledgerFile: string,
   input: { methodId: number; cvv?: string | undefined; processor?: string | undefined },
   now: Date,
   operatorId: number,
   port?: PaymentProcessor,
 ): Promise<PaymentMethodDto> {
-  if (storage.dialect !== 'sqlite')
-    throw new Error(
-      'methods:validate reserves its processor record through the SQLite driver until processor records move behind the storage port',
-    );
-  const { m, proc, currency, merchant } = await storage.transaction(async (tx) => {
+  const at = now.toISOString();
+  const { m, proc, currency, merchant, idemKey, txnId } = await storage.transaction(async (tx) => {
     const m = await methodRowIn(tx, input.methodId);
     if (m.type === 'wallet')
       throw conflict('not-validatable', 'digital wallets are validated by their provider');
     const proc = await processorForMethodIn(tx, m.id, input.processor);
     const currency = (await tx.get<{ currency: string }>(accountCurrencyQuery(m.accountId)))!.currency;
-    return { m, proc, currency, merchant: merchantFor(proc, currency).merchant };
-  }, READ);
-  const at = now.toISOString();
-  const n = driverGet<{ n: number }>(db, verificationsOfMethodQuery(m.id))!.n;
-  const idemKey = `${keyPrefix(db)}-ver-${m.id}-${n + 1}`;
-  const [txnId] = reserveTxns(
-    db,
-    [
-      {
-        idemKey,
-        processorId: proc.id,
-        command: 'verify',
-        runId: null,
-        batchKey: null,
-        accountId: m.accountId,
-        billId: null,
-        paymentMethodId: m.id,
-        token: m.token,
-        brand: m.brand,
-        merchant,
-        amountMinor: 100,
-        currency,
-        payType: m.type === 'card' ? 10003 : 10005,
-        relatedTxnId: null,
-        description: 'validation',
-      },
-    ],
-    at,
-    operatorId,
-  );
+    const merchant = merchantFor(proc, currency).merchant;
+    const n = (await tx.get<{ n: number }>(verificationsOfMethodQuery(m.id)))!.n;
+    const idemKey = `${await keyPrefixIn(tx)}-ver-${m.id}-${n + 1}`;
+    const [txnId] = await reserveTxnsIn(
+      tx,
+      [
+        {
+          idemKey,
+          processorId: proc.id,
+          command: 'verify',
+          runId: null,
+          batchKey: null,
+          accountId: m.accountId,
+          billId: null,
+          paymentMethodId: m.id,
+          token: m.token,
+          brand: m.brand,
+          merchant,
+          amountMinor: 100,
+          currency,
+          payType: m.type === 'card' ? 10003 : 10005,
+          relatedTxnId: null,
+          description: 'validation',
+        },
+      ],
+      at,
+      operatorId,
+    );
+    return { m, proc, currency, merchant, idemKey, txnId: txnId! };
+  }, WRITE);
   const p = port ?? connectProcessor(proc, ledgerFile);
   try {
     const reply = await p.validate({
@@ -446,9 +423,9 @@ export async function validateMethod(
       ...(m.billingZip && /^[\x20-\x7e]+$/.test(m.billingZip) ? { zip: m.billingZip } : {}),
       ...(input.cvv ? { cvv: input.cvv } : {}),
     });
-    recordReplies(db, [reply], new Date().toISOString());
+    await storage.transaction((tx) => recordRepliesIn(tx, [reply], new Date().toISOString()));
     return await storage.transaction(async (tx) => {
-      await tx.run(verificationSettledQuery(txnId!));
+      await tx.run(verificationSettledQuery(txnId));
       await tx.run(
         methodVerificationQuery(m.id, {
           verification: reply.result === RESULT.pass ? 'verified' : 'failed',
@@ -470,7 +447,7 @@ export async function validateMethod(
   } catch (err) {
     if (err instanceof ProcessorTransportError) {
       if (err.failure.kind === 'not_sent')
-        await storage.transaction((tx) => tx.run(verificationNotSentQuery(txnId!)));
+        await storage.transaction((tx) => tx.run(verificationNotSentQuery(txnId)));
       throw new AppFailure({
         code: 'processor_unavailable',
         message: `validation failed: ${err.failure.message}`,

@@ -1,51 +1,47 @@
-import type Database from 'better-sqlite3';
+import { appendAudit } from '../../../db/repos/audit';
+import { postingAccountQuery, type PostingAccount } from '../../../db/repos/payments';
+import {
+  pendingByIdQuery,
+  pendingCancelQuery,
+  pendingConfirmQuery,
+  pendingExpireQuery,
+  pendingInsertQuery,
+  pendingListQuery,
+  pendingReopenQuery,
+  pendingSettleQuery,
+  pendingTxnQuery,
+  unresolvedPendingQuery,
+  type PendingRow,
+} from '../../../db/repos/processor-txns';
+import type { Storage, Tx } from '../../../db/storage/port';
 import type { OperatorDto } from '../../../src-shared/dto/app';
 import type { PendingPaymentDto } from '../../../src-shared/dto/processors';
 import { parseMinor } from '../../../src-shared/money';
 import { PAY_TYPE } from '../../../src-shared/pay-types';
 import { isoDate } from '../../domain/dates';
 import { ProcessorTransportError, RESULT, resultName, type PaymentProcessor } from '../../processors/port';
-import { writeAudit } from '../../ledger/audit';
 import { AppFailure, conflict, invalidFields, notFound } from '../../ledger/errors';
-import { exponentOf } from '../../ledger/rates';
-import { getSetting } from '../../ledger/settings';
+import { exponentOfIn } from '../../ledger/rates';
+import { getSettingIn } from '../../ledger/settings';
+import { requirementForIn } from '../approvals/policies';
+import { methodByIdQuery, type MethodRecord } from '../../../db/repos/payment-methods';
 import { connectProcessor, merchantFor } from './config';
-import { requirementFor } from '../approvals/policies';
-import { methodRow, processorForMethod } from './methods';
-import { keyPrefix, postSettled, recordReplies, requestItemOf, reserveTxns } from './txns';
+import { processorForMethodIn } from './methods';
+import {
+  keyPrefixIn,
+  postOneOffIn,
+  recordRepliesIn,
+  requestItemOfIn,
+  reserveTxnsIn,
+  settleNotSentIn,
+} from './txns';
 
-type PendingRow = {
-  id: number;
-  accountId: number;
-  accountNo: string;
-  accountName: string;
-  amountMinor: number;
-  currency: string;
-  paymentMethodId: number | null;
-  token: string;
-  mask: string;
-  brand: string | null;
-  description: string | null;
-  status: PendingPaymentDto['status'];
-  expiresAt: string;
-  needsSupervisor: number;
-  cancelReason: string | null;
-  txnId: number | null;
-  paymentId: number | null;
-  createdAt: string;
-  createdById: number | null;
-  createdBy: string | null;
-  decidedBy: string | null;
-  result: number | null;
-  authCode: string | null;
-};
+// One-off payments behind the storage seam (issue #17): prepare, confirm, cancel and the pending list run through
+// the port on SQLite and PostgreSQL alike (db/repos/processor-txns.ts). Every change reads the payment's status
+// and writes on it in one serializable transaction, so two confirms, or a confirm and a cancel, take turns: the
+// second finds the payment no longer pending. The processor is asked with no transaction open.
 
-const SELECT = `SELECT p.id, p.account_id AS accountId, a.account_no AS accountNo, a.name AS accountName, p.amount_minor AS amountMinor, p.currency,
-  p.payment_method_id AS paymentMethodId, p.token, p.mask, p.brand, p.description, p.status, p.expires_at AS expiresAt,
-  p.needs_supervisor AS needsSupervisor, p.cancel_reason AS cancelReason, p.txn_id AS txnId, p.payment_id AS paymentId,
-  p.created_at AS createdAt, p.created_by AS createdById, oc.login AS createdBy, od.login AS decidedBy, t.result, t.auth_code AS authCode
-  FROM pending_payments p JOIN accounts a ON a.id = p.account_id LEFT JOIN operators oc ON oc.id = p.created_by
-  LEFT JOIN operators od ON od.id = p.decided_by LEFT JOIN processor_txns t ON t.id = p.txn_id`;
+const WRITE = { serializable: true } as const;
 
 function dto(r: PendingRow, now: Date): PendingPaymentDto {
   const minutesLeft = Math.floor((Date.parse(r.expiresAt) - now.getTime()) / 60_000);
@@ -85,8 +81,8 @@ function dto(r: PendingRow, now: Date): PendingPaymentDto {
   };
 }
 
-function pendingRow(db: Database.Database, id: number): PendingRow {
-  const r = db.prepare(`${SELECT} WHERE p.id = ?`).get(id) as PendingRow | undefined;
+async function pendingRowIn(tx: Tx, id: number): Promise<PendingRow> {
+  const r = await tx.get<PendingRow>(pendingByIdQuery(id));
   if (!r) throw notFound('pending payment', String(id));
   return r;
 }
@@ -107,85 +103,80 @@ export type PrepareInput = {
  * (issue #12) and runs only once a supervisor other than the operator who confirmed it approves.
  */
 export function preparePayment(
-  db: Database.Database,
+  storage: Storage,
   input: PrepareInput,
   now: Date,
   operatorId: number,
-): PendingPaymentDto {
-  const account = db
-    .prepare(`SELECT id, currency, status FROM accounts WHERE account_key = ? AND is_suspense = 0`)
-    .get(input.accountNo.trim().toUpperCase()) as
-    { id: number; currency: string; status: string } | undefined;
-  if (!account) throw notFound('account', input.accountNo);
-  if (account.status === 'closed') throw conflict('closed-account', `account ${input.accountNo} is closed`);
-  const currency = input.currency ?? account.currency;
-  const parsed = parseMinor(input.amount, exponentOf(db, currency));
-  if (!parsed.ok)
-    throw invalidFields(parsed.error.reason, [{ path: 'amount', message: parsed.error.reason }]);
-  if (parsed.value <= 0)
-    throw invalidFields('the amount must be positive', [{ path: 'amount', message: 'must be positive' }]);
-  let token: string;
-  let mask: string;
-  let brand: string | null;
-  let methodId: number | null = null;
-  if (input.methodId !== undefined) {
-    const m = methodRow(db, input.methodId);
-    if (m.accountId !== account.id)
-      throw invalidFields('the payment method belongs to another account', [
-        { path: 'methodId', message: 'not this account' },
+): Promise<PendingPaymentDto> {
+  return storage.transaction(async (tx) => {
+    const account = await tx.get<PostingAccount>(postingAccountQuery(input.accountNo.trim().toUpperCase()));
+    if (!account || account.isSuspense === 1) throw notFound('account', input.accountNo);
+    if (account.status === 'closed') throw conflict('closed-account', `account ${input.accountNo} is closed`);
+    const currency = input.currency ?? account.currency;
+    const parsed = parseMinor(input.amount, await exponentOfIn(tx, currency));
+    if (!parsed.ok)
+      throw invalidFields(parsed.error.reason, [{ path: 'amount', message: parsed.error.reason }]);
+    if (parsed.value <= 0)
+      throw invalidFields('the amount must be positive', [{ path: 'amount', message: 'must be positive' }]);
+    let token: string;
+    let mask: string;
+    let brand: string | null;
+    let methodId: number | null = null;
+    if (input.methodId !== undefined) {
+      const m = await tx.get<MethodRecord>(methodByIdQuery(input.methodId));
+      if (!m) throw notFound('payment method', String(input.methodId));
+      if (m.accountId !== account.id)
+        throw invalidFields('the payment method belongs to another account', [
+          { path: 'methodId', message: 'not this account' },
+        ]);
+      if (m.type === 'wallet')
+        throw conflict('wallet-not-chargeable', 'wallets cannot be charged through the processor');
+      ({ token, mask, brand } = m);
+      methodId = m.id;
+    } else if (input.card) {
+      if (!/^T\d{11,18}$/.test(input.card.token))
+        throw invalidFields('the card token is not a processor token', [
+          { path: 'card.token', message: 'a processor token' },
+        ]);
+      token = input.card.token;
+      mask = `****${token.slice(-4)}`;
+      brand = input.card.brand ?? null;
+    } else {
+      throw invalidFields('choose a payment method or enter a card', [
+        { path: 'methodId', message: 'required without card' },
       ]);
-    if (m.type === 'wallet')
-      throw conflict('wallet-not-chargeable', 'wallets cannot be charged through the processor');
-    ({ token, mask, brand } = m);
-    methodId = m.id;
-  } else if (input.card) {
-    if (!/^T\d{11,18}$/.test(input.card.token))
-      throw invalidFields('the card token is not a processor token', [
-        { path: 'card.token', message: 'a processor token' },
-      ]);
-    token = input.card.token;
-    mask = `****${token.slice(-4)}`;
-    brand = input.card.brand ?? null;
-  } else {
-    throw invalidFields('choose a payment method or enter a card', [
-      { path: 'methodId', message: 'required without card' },
-    ]);
-  }
-  const at = now.toISOString();
-  const expiresAt = new Date(
-    now.getTime() + Number(getSetting(db, 'pay.expiryMinutes')) * 60_000,
-  ).toISOString();
-  // Shown on the payment; the approvals policy (pay:one-off) enforces it when the payment is confirmed.
-  const needsSupervisor =
-    requirementFor(db, 'pay:one-off', [{ currency, amountMinor: parsed.value }])?.requirement === 'four_eyes';
-  return db.transaction(() => {
-    const id = Number(
-      db
-        .prepare(
-          `INSERT INTO pending_payments (account_id, amount_minor, currency, payment_method_id, token, mask, brand, description, status, expires_at,
-             needs_supervisor, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
-        )
-        .run(
-          account.id,
-          parsed.value,
-          currency,
-          methodId,
-          token,
-          mask,
-          brand,
-          input.description ?? null,
-          expiresAt,
-          needsSupervisor ? 1 : 0,
-          at,
-          operatorId,
-        ).lastInsertRowid,
+    }
+    const at = now.toISOString();
+    const expiresAt = new Date(
+      now.getTime() + Number(await getSettingIn(tx, 'pay.expiryMinutes')) * 60_000,
+    ).toISOString();
+    // Shown on the payment; the approvals policy (pay:one-off) enforces it when the payment is confirmed.
+    const needsSupervisor =
+      (await requirementForIn(tx, 'pay:one-off', [{ currency, amountMinor: parsed.value }]))?.requirement ===
+      'four_eyes';
+    const inserted = await tx.get<{ id: number }>(
+      pendingInsertQuery({
+        accountId: account.id,
+        amountMinor: parsed.value,
+        currency,
+        paymentMethodId: methodId,
+        token,
+        mask,
+        brand,
+        description: input.description ?? null,
+        expiresAt,
+        needsSupervisor,
+        at,
+        operatorId,
+      }),
     );
-    writeAudit(db, {
+    if (!inserted) throw new Error('the pending payment was not written');
+    await appendAudit(tx, {
       at,
       operatorId,
       action: 'pay.prepare',
       entity: 'pending_payment',
-      entityId: String(id),
+      entityId: String(inserted.id),
       after: {
         accountNo: input.accountNo,
         amountMinor: parsed.value,
@@ -195,19 +186,24 @@ export function preparePayment(
         needsSupervisor,
       },
     });
-    return dto(pendingRow(db, id), now);
-  })();
+    return dto(await pendingRowIn(tx, inserted.id), now);
+  }, WRITE);
+}
+
+function notPending(p: PendingRow, what: string): AppFailure {
+  return conflict('not-pending', `payment ${p.id} is ${p.status}; only a pending payment can be ${what}`);
 }
 
 /**
  * Confirms a pending payment: checks it is still pending and unexpired (four eyes is the approvals policy
- * pay:one-off, checked before this runs), reserves the
- * checkpoint and marks the payment in flight in one transaction (so a second confirm is refused), charges
- * online, then posts the payment. An unknown outcome leaves it `unresolved` for Recovery; a refused
- * connection returns it to pending.
+ * pay:one-off, checked before this runs), reserves the checkpoint and marks the payment in flight in one
+ * serializable transaction (so a second confirm, or a cancel, at the same time finds it no longer pending and
+ * is refused), charges online with no transaction open, records the reply, then posts the payment and settles
+ * the pending payment in one more. An unknown outcome leaves it `unresolved` for Recovery; a refused
+ * connection returns it to pending. An expired payment is marked expired (committed) and refused.
  */
 export async function confirmPayment(
-  db: Database.Database,
+  storage: Storage,
   ledgerFile: string,
   input: { pendingId: number; processor?: string | undefined; authorizeOnly?: boolean | undefined },
   now: Date,
@@ -215,33 +211,25 @@ export async function confirmPayment(
   port?: PaymentProcessor,
 ): Promise<PendingPaymentDto> {
   const at = now.toISOString();
-  const p = pendingRow(db, input.pendingId);
-  if (p.status !== 'pending')
-    throw conflict(
-      'not-pending',
-      `payment ${p.id} is ${p.status}; only a pending payment can be confirmed (V18)`,
-    );
-  if (Date.parse(p.expiresAt) <= now.getTime()) {
-    db.transaction(() => {
-      db.prepare(
-        `UPDATE pending_payments SET status = 'expired', decided_at = ? WHERE id = ? AND status = 'pending'`,
-      ).run(at, p.id);
-      writeAudit(db, {
+  const reserved = await storage.transaction(async (tx) => {
+    const p = await pendingRowIn(tx, input.pendingId);
+    if (p.status !== 'pending') throw notPending(p, 'confirmed (V18)');
+    if (Date.parse(p.expiresAt) <= now.getTime()) {
+      await tx.run(pendingExpireQuery(p.id, at));
+      await appendAudit(tx, {
         at,
         operatorId: operator.id,
         action: 'pay.expire',
         entity: 'pending_payment',
         entityId: String(p.id),
       });
-    })();
-    throw conflict('pending-expired', `payment ${p.id} expired at ${p.expiresAt}; prepare it again`);
-  }
-  const proc = processorForMethod(db, p.paymentMethodId, input.processor);
-  const merchant = merchantFor(proc, p.currency).merchant;
-  const idemKey = `${keyPrefix(db)}-pay-${p.id}-${p.txnId === null ? 1 : p.txnId + 1}`;
-  const txnId = db.transaction(() => {
-    const [id] = reserveTxns(
-      db,
+      return { expired: true as const, p };
+    }
+    const proc = await processorForMethodIn(tx, p.paymentMethodId, input.processor);
+    const merchant = merchantFor(proc, p.currency).merchant;
+    const idemKey = `${await keyPrefixIn(tx)}-pay-${p.id}-${p.txnId === null ? 1 : p.txnId + 1}`;
+    const [txnId] = await reserveTxnsIn(
+      tx,
       [
         {
           idemKey,
@@ -265,36 +253,35 @@ export async function confirmPayment(
       at,
       operator.id,
     );
-    db.prepare(
-      `UPDATE pending_payments SET status = 'unresolved', txn_id = ?, decided_at = ?, decided_by = ? WHERE id = ?`,
-    ).run(id, at, operator.id, p.id);
-    writeAudit(db, {
+    if ((await tx.run(pendingConfirmQuery(p.id, txnId!, at, operator.id))).changes !== 1)
+      throw new Error(`pending payment ${p.id} changed while it was confirmed`);
+    await appendAudit(tx, {
       at,
       operatorId: operator.id,
       action: 'pay.confirm',
       entity: 'pending_payment',
       entityId: String(p.id),
-      after: { txnId: id, idemKey },
+      after: { txnId, idemKey },
     });
-    return id!;
-  })();
+    return { expired: false as const, p, proc, txnId: txnId!, item: await requestItemOfIn(tx, txnId!) };
+  }, WRITE);
+  if (reserved.expired)
+    throw conflict(
+      'pending-expired',
+      `payment ${reserved.p.id} expired at ${reserved.p.expiresAt}; prepare it again`,
+    );
+  const { p, proc, txnId, item } = reserved;
   const conn = port ?? connectProcessor(proc, ledgerFile);
   try {
-    const item = requestItemOf(db, txnId);
     const reply = await (input.authorizeOnly ? conn.authorize(item) : conn.sale(item));
-    recordReplies(db, [reply], new Date().toISOString());
+    await storage.transaction((tx) => recordRepliesIn(tx, [reply], new Date().toISOString()));
   } catch (err) {
     if (!(err instanceof ProcessorTransportError)) throw err;
     if (err.failure.kind === 'not_sent') {
-      db.transaction(() => {
-        db.prepare('UPDATE processor_txns SET result = 1, settled_at = ? WHERE id = ? AND result = 999').run(
-          at,
-          txnId,
-        );
-        db.prepare(
-          `UPDATE pending_payments SET status = 'pending', decided_by = NULL, decided_at = NULL WHERE id = ?`,
-        ).run(p.id);
-      })();
+      await storage.transaction(async (tx) => {
+        await settleNotSentIn(tx, [txnId], at);
+        await tx.run(pendingReopenQuery(p.id));
+      });
       throw new AppFailure({
         code: 'processor_unavailable',
         message: `the processor is not reachable (${err.failure.message}); nothing was charged`,
@@ -305,40 +292,46 @@ export async function confirmPayment(
       message: `no answer from the processor (${err.failure.message}); the payment is unresolved — see Recovery`,
     });
   }
-  postSettled(db, [txnId], at, isoDate(now), operator.id);
-  settlePending(db, p.id);
-  return dto(pendingRow(db, p.id), now);
+  try {
+    await storage.transaction(async (tx) => {
+      await postOneOffIn(tx, txnId, now, isoDate(now), operator.id);
+      await settlePendingIn(tx, p.id);
+    }, WRITE);
+  } catch {
+    // Stays at 1000 + code and unresolved: charged at the processor, not posted here; Recovery lists it.
+  }
+  return storage.transaction(async (tx) => dto(await pendingRowIn(tx, p.id), now), { readOnly: true });
 }
 
-/** Brings a pending payment's status in line with its transaction once that is settled. */
-export function settlePending(db: Database.Database, pendingId: number): void {
-  const r = db
-    .prepare(
-      `SELECT t.result, t.payment_id AS paymentId FROM pending_payments p JOIN processor_txns t ON t.id = p.txn_id WHERE p.id = ?`,
-    )
-    .get(pendingId) as { result: number; paymentId: number | null } | undefined;
-  if (!r || r.result === RESULT.checkpoint || r.result >= RESULT.offset) return;
-  db.prepare(
-    `UPDATE pending_payments SET status = ?, payment_id = ? WHERE id = ? AND status = 'unresolved'`,
-  ).run(r.result === RESULT.pass ? 'confirmed' : 'declined', r.paymentId, pendingId);
+/** A settled record's status for its pending payment, or null while the record is still open or unposted. */
+function settledStatus(r: { result: number } | undefined): 'confirmed' | 'declined' | null {
+  if (!r || r.result === RESULT.checkpoint || r.result >= RESULT.offset) return null;
+  return r.result === RESULT.pass ? 'confirmed' : 'declined';
 }
 
-/** Cancels a pending payment with a reason; only while it is still pending (V18). */
+/** Brings a pending payment's status in line with its transaction once that is settled (by Recovery). */
+async function settlePendingIn(tx: Tx, pendingId: number): Promise<void> {
+  const r = await tx.get<{ result: number; paymentId: number | null }>(pendingTxnQuery(pendingId));
+  const status = settledStatus(r);
+  if (status) await tx.run(pendingSettleQuery(pendingId, status, r!.paymentId));
+}
+
+/**
+ * Cancels a pending payment with a reason; only while it is still pending (V18). Read and written in one
+ * serializable transaction: a cancel and a confirm at once take turns, the second refused as not pending.
+ */
 export function cancelPayment(
-  db: Database.Database,
+  storage: Storage,
   input: { pendingId: number; reason: string },
   now: Date,
   operatorId: number,
-): PendingPaymentDto {
-  const p = pendingRow(db, input.pendingId);
-  if (p.status !== 'pending')
-    throw conflict('not-pending', `payment ${p.id} is ${p.status}; only a pending payment can be cancelled`);
-  const at = now.toISOString();
-  db.transaction(() => {
-    db.prepare(
-      `UPDATE pending_payments SET status = 'cancelled', cancel_reason = ?, decided_at = ?, decided_by = ? WHERE id = ?`,
-    ).run(input.reason, at, operatorId, p.id);
-    writeAudit(db, {
+): Promise<PendingPaymentDto> {
+  return storage.transaction(async (tx) => {
+    const p = await pendingRowIn(tx, input.pendingId);
+    if (p.status !== 'pending') throw notPending(p, 'cancelled');
+    const at = now.toISOString();
+    await tx.run(pendingCancelQuery(p.id, input.reason, at, operatorId));
+    await appendAudit(tx, {
       at,
       operatorId,
       action: 'pay.cancel',
@@ -346,24 +339,22 @@ export function cancelPayment(
       entityId: String(p.id),
       after: { reason: input.reason },
     });
-  })();
-  return dto(pendingRow(db, p.id), now);
+    return dto(await pendingRowIn(tx, p.id), now);
+  }, WRITE);
 }
 
-/** Pending payments across customers, soonest expiry first (or every status with `all`). */
+/**
+ * Pending payments across customers, soonest expiry first (or every status with `all`). The payments in flight
+ * whose record Recovery settled meanwhile are brought in line first, in the same transaction.
+ */
 export function listPending(
-  db: Database.Database,
+  storage: Storage,
   input: { all: boolean; limit: number },
   now: Date,
-): { rows: PendingPaymentDto[] } {
-  for (const r of db.prepare(`SELECT id FROM pending_payments WHERE status = 'unresolved'`).all() as {
-    id: number;
-  }[])
-    settlePending(db, r.id);
-  const rows = db
-    .prepare(
-      `${SELECT} ${input.all ? '' : `WHERE p.status = 'pending'`} ORDER BY ${input.all ? 'p.id DESC' : 'p.expires_at'} LIMIT ?`,
-    )
-    .all(input.limit) as PendingRow[];
-  return { rows: rows.map((r) => dto(r, now)) };
+): Promise<{ rows: PendingPaymentDto[] }> {
+  return storage.transaction(async (tx) => {
+    for (const r of await tx.all<{ id: number }>(unresolvedPendingQuery())) await settlePendingIn(tx, r.id);
+    const rows = await tx.all<PendingRow>(pendingListQuery(input.all, input.limit));
+    return { rows: rows.map((r) => dto(r, now)) };
+  }, WRITE);
 }

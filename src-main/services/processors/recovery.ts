@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import type {
   DailySummaryDto,
-  ProcessorTxnDto,
   ProcessorTxnPageDto,
   RecoveryResultDto,
   RecoverySummaryDto,
@@ -17,7 +16,16 @@ import { writeAudit } from '../../ledger/audit';
 import { connectProcessor, processorById } from './config';
 import { groupAmounts } from './collect';
 import { postRefundTxn } from './refunds';
-import { postSettled, recordReplies, requestItemOf, TXN_SELECT, txnDto } from './txns';
+import { postSettled, recordReplies, requestItemOf, txnDto } from './txns';
+import {
+  recoveryCountQuery,
+  recoveryPageQuery,
+  runTxnCountQuery,
+  runTxnPageQuery,
+  type TxnRow,
+} from '../../../db/repos/processor-txns';
+import type { Storage } from '../../../db/storage/port';
+import { driverAll, driverGet } from '../../../db/storage/sqlite';
 
 /** Checkpoint command types as pin_clean names them (DOMAIN.md §3.3). */
 export const COMMAND_LABELS: Readonly<Record<string, string>> = {
@@ -83,47 +91,32 @@ export type RecoveryShowInput = {
   offset: number;
 };
 
-/** Open records with account and amount, oldest first. */
+/** Open records with account and amount, oldest first: the page and its total in one read-only snapshot. */
 export function recoveryShow(
-  db: Database.Database,
+  storage: Storage,
   input: RecoveryShowInput,
   now: Date,
-): ProcessorTxnPageDto {
-  const where =
-    input.state === 'open'
-      ? 't.result = 999'
-      : input.state === 'unposted'
-        ? 't.result >= 1000'
-        : '(t.result = 999 OR t.result >= 1000)';
-  const cmd = input.command ? ' AND t.command = ?' : '';
-  const args: unknown[] = input.command ? [input.command] : [];
-  const total = (
-    db.prepare(`SELECT count(*) AS n FROM processor_txns t WHERE ${where}${cmd}`).get(...args) as {
-      n: number;
-    }
-  ).n;
-  const rows = db
-    .prepare(`${TXN_SELECT} WHERE ${where}${cmd} ORDER BY t.id LIMIT ? OFFSET ?`)
-    .all(...args, input.limit, input.offset) as Omit<ProcessorTxnDto, 'resultName' | 'ageDays'>[];
-  return { rows: rows.map((r) => txnDto(r, now)), total };
+): Promise<ProcessorTxnPageDto> {
+  return storage.transaction(
+    async (tx) => {
+      const total = (await tx.get<{ n: number }>(recoveryCountQuery(input.state, input.command)))!.n;
+      const rows = await tx.all<TxnRow>(
+        recoveryPageQuery(input.state, input.command, input.limit, input.offset),
+      );
+      return { rows: rows.map((r) => txnDto(r, now)), total };
+    },
+    { readOnly: true },
+  );
 }
 
-/** Transactions of one run (drill-down), optionally of one result. */
+/** Transactions of one run (drill-down), optionally of one result; through the driver with collection runs. */
 export function runTxns(
   db: Database.Database,
   input: { runId: number; result?: number | undefined; limit: number; offset: number },
   now: Date,
 ): ProcessorTxnPageDto {
-  const cond = input.result === undefined ? '' : ' AND t.result = ?';
-  const args: unknown[] = input.result === undefined ? [input.runId] : [input.runId, input.result];
-  const total = (
-    db.prepare(`SELECT count(*) AS n FROM processor_txns t WHERE t.run_id = ?${cond}`).get(...args) as {
-      n: number;
-    }
-  ).n;
-  const rows = db
-    .prepare(`${TXN_SELECT} WHERE t.run_id = ?${cond} ORDER BY t.id LIMIT ? OFFSET ?`)
-    .all(...args, input.limit, input.offset) as Omit<ProcessorTxnDto, 'resultName' | 'ageDays'>[];
+  const total = driverGet<{ n: number }>(db, runTxnCountQuery(input.runId, input.result))!.n;
+  const rows = driverAll<TxnRow>(db, runTxnPageQuery(input.runId, input.result, input.limit, input.offset));
   return { rows: rows.map((r) => txnDto(r, now)), total };
 }
 

@@ -1,79 +1,96 @@
 import type Database from 'better-sqlite3';
+import { appendAudit } from '../../../db/repos/audit';
+import { hasOpenItemQuery } from '../../../db/repos/payments';
+import {
+  originalTxnQuery,
+  paymentRateQuery,
+  refundCountQuery,
+  refundedPaymentQuery,
+  refundedSumQuery,
+  refundPaymentsQuery,
+  refundSetResultQuery,
+  refundTxnQuery,
+  txnResultQuery,
+  txnSetResultQuery,
+  type OriginalTxn,
+  type RefundedPayment,
+  type RefundTxnRow,
+} from '../../../db/repos/processor-txns';
+import { processorByIdQuery } from '../../../db/repos/processors';
+import type { Storage, Tx } from '../../../db/storage/port';
+import { driverAll, driverGet, driverRun } from '../../../db/storage/sqlite';
 import type { RefundResultDto } from '../../../src-shared/dto/processors';
 import { parseMinor } from '../../../src-shared/money';
 import { isoDate } from '../../domain/dates';
 import { ProcessorTransportError, RESULT, resultName, type PaymentProcessor } from '../../processors/port';
+import { allocatePaymentIn } from '../../ledger/allocation';
 import { writeAudit } from '../../ledger/audit';
 import { allocateBulk } from '../../ledger/bulk-allocation';
-import { REASON_DOMAIN, requireReasonCode } from '../../ledger/codes';
+import { REASON_DOMAIN, requireReasonCodeIn } from '../../ledger/codes';
 import { AppFailure, conflict, invalidFields, notFound } from '../../ledger/errors';
-import { postPayment } from '../../ledger/payments';
-import { exponentOf } from '../../ledger/rates';
-import { reversePayment } from '../../ledger/reversals';
-import { getSetting } from '../../ledger/settings';
-import { connectProcessor, processorById } from './config';
-import { keyPrefix, recordReplies, requestItemOf, reserveTxns } from './txns';
+import { postPayment, postPaymentIn } from '../../ledger/payments';
+import { exponentOfIn } from '../../ledger/rates';
+import { reversePayment, reversePaymentIn } from '../../ledger/reversals';
+import { getSetting, getSettingIn } from '../../ledger/settings';
+import { connectProcessor, type ProcessorRow } from './config';
+import { keyPrefixIn, recordRepliesIn, requestItemOfIn, reserveTxnsIn, settleNotSentIn } from './txns';
 
-type Original = {
-  id: number;
-  processorId: number;
-  accountId: number;
-  accountNo: string;
-  command: string;
-  result: number;
-  paymentId: number | null;
-  amountMinor: number;
-  currency: string;
-  payType: number;
-  token: string;
-  brand: string | null;
-  merchant: string;
-  methodId: number | null;
-};
+// Online refunds behind the storage seam (issue #17): pay:refund checks what is left to refund and reserves the
+// refund's record in one serializable transaction, asks the processor with none open, records the reply and
+// posts it in two more (db/repos/processor-txns.ts). Refund runs post their records through the driver with the
+// same SQL (postRefundTxn).
 
-function original(db: Database.Database, txnId: number): Original {
-  const o = db
-    .prepare(
-      `SELECT t.id, t.processor_id AS processorId, t.account_id AS accountId, a.account_no AS accountNo, t.command, t.result,
-              t.payment_id AS paymentId, t.amount_minor AS amountMinor, t.currency, t.pay_type AS payType, t.token, t.brand,
-              t.merchant, t.payment_method_id AS methodId
-       FROM processor_txns t JOIN accounts a ON a.id = t.account_id WHERE t.id = ?`,
-    )
-    .get(txnId) as Original | undefined;
+function found(o: OriginalTxn | undefined, txnId: number): OriginalTxn {
   if (!o) throw notFound('transaction', String(txnId));
   return o;
 }
 
 /** The payment that currently carries a charged transaction in the ledger (after partial refunds), or null. */
-function livePayment(db: Database.Database, o: Original): number | null {
+function livePayment(o: OriginalTxn, refunds: readonly { paymentId: number | null }[]): number | null {
   let live = o.paymentId;
-  const refunds = db
-    .prepare(
-      `SELECT payment_id AS paymentId FROM processor_txns WHERE related_txn_id = ? AND command = 'refund' AND result = 0 ORDER BY id`,
-    )
-    .all(o.id) as { paymentId: number | null }[];
   for (const r of refunds) live = r.paymentId;
   return live;
 }
 
-/** What is still refundable on a charged transaction: its amount less approved and in-flight refunds. */
-export function refundableMinor(db: Database.Database, txnId: number): number {
-  const o = original(db, txnId);
-  const refunded = (
-    db
-      .prepare(
-        `SELECT coalesce(sum(amount_minor), 0) AS s FROM processor_txns WHERE related_txn_id = ? AND command = 'refund'
-           AND (result = 0 OR result = 999 OR result >= 1000)`,
-      )
-      .get(o.id) as { s: number }
-  ).s;
-  return o.amountMinor - refunded;
+/** The reason a refund record was sent with (its description), or the ledger's default. */
+function refundReason(t: RefundTxnRow, fallback: unknown): number {
+  const reason = /reason:(\d+)/.exec(t.description ?? '')?.[1];
+  return reason ? Number(reason) : Number(fallback);
+}
+
+/** The audit row of an approved refund's posting. */
+function refundAudit(t: RefundTxnRow, live: number, p: RefundedPayment, reasonCode: number, at: string) {
+  return {
+    at,
+    action: 'processor.refund',
+    entity: 'payment',
+    entityId: String(live),
+    before: { paymentId: live, amountMinor: p.amountMinor },
+    after: { refundTxnId: t.id, refundedMinor: t.amountMinor },
+    reasonCode,
+  };
+}
+
+/** What an approved refund leaves of the payment it reverses, re-posted under `refund-rest:<key>`. */
+function remainder(o: OriginalTxn, t: RefundTxnRow, p: RefundedPayment, today: string) {
+  return {
+    accountNo: o.accountNo,
+    amountMinor: p.amountMinor - t.amountMinor,
+    currency: p.currency,
+    effectiveDate: today,
+    payType: p.payType,
+    channelId: p.channelId,
+    billNo: p.billNo,
+    externalRef: `rest of ${o.id}`,
+    sourceKey: `refund-rest:${t.idemKey}`,
+  };
 }
 
 /**
  * Posts an answered refund record (1000 + code) in one transaction: an approval reverses the payment that
  * carries the original charge and re-posts what was not refunded under `refund-rest:<key>`, allocated by the
- * standard policy, so balance, open items and credit stay in step. A decline only settles the code.
+ * standard policy, so balance, open items and credit stay in step. A decline only settles the code. Through the
+ * driver (refund runs, Recovery); postRefundTxnIn is the same posting in a port transaction.
  */
 export function postRefundTxn(
   db: Database.Database,
@@ -83,51 +100,20 @@ export function postRefundTxn(
   operatorId: number | null,
 ): void {
   db.transaction(() => {
-    const t = db
-      .prepare(
-        `SELECT id, idem_key AS idemKey, result, related_txn_id AS relatedTxnId, amount_minor AS amountMinor, description FROM processor_txns WHERE id = ?`,
-      )
-      .get(txnId) as {
-      id: number;
-      idemKey: string;
-      result: number;
-      relatedTxnId: number | null;
-      amountMinor: number;
-      description: string | null;
-    };
+    const t = driverGet<RefundTxnRow>(db, refundTxnQuery(txnId))!;
     if (t.result < RESULT.offset) return;
     const code = t.result - RESULT.offset;
     if (code !== RESULT.pass || t.relatedTxnId === null) {
-      db.prepare('UPDATE processor_txns SET result = ? WHERE id = ?').run(code, t.id);
+      driverRun(db, txnSetResultQuery(t.id, code, null));
       return;
     }
-    const o = original(db, t.relatedTxnId);
-    const live = livePayment(db, o);
-    const reason = /reason:(\d+)/.exec(t.description ?? '')?.[1];
-    const reasonCode = reason ? Number(reason) : Number(getSetting(db, 'refund.defaultReason'));
+    const o = found(driverGet<OriginalTxn>(db, originalTxnQuery(t.relatedTxnId)), t.relatedTxnId);
+    const live = livePayment(o, driverAll(db, refundPaymentsQuery(o.id)));
+    const reasonCode = refundReason(t, getSetting(db, 'refund.defaultReason'));
     let remainderId: number | null = null;
     if (live !== null) {
-      const p = db
-        .prepare(
-          'SELECT amount_minor AS amountMinor, currency, pay_type AS payType, channel_id AS channelId, bill_no AS billNo FROM payments WHERE id = ?',
-        )
-        .get(live) as {
-        amountMinor: number;
-        currency: string;
-        payType: number;
-        channelId: number;
-        billNo: string | null;
-      };
-      const auditId = writeAudit(db, {
-        at,
-        operatorId,
-        action: 'processor.refund',
-        entity: 'payment',
-        entityId: String(live),
-        before: { paymentId: live, amountMinor: p.amountMinor },
-        after: { refundTxnId: t.id, refundedMinor: t.amountMinor },
-        reasonCode,
-      });
+      const p = driverGet<RefundedPayment>(db, refundedPaymentQuery(live))!;
+      const auditId = writeAudit(db, { ...refundAudit(t, live, p, reasonCode, at), operatorId });
       reversePayment(
         db,
         { paymentId: live, reasonCode, idemKey: `refund:${t.idemKey}` },
@@ -136,31 +122,11 @@ export function postRefundTxn(
         operatorId,
         auditId,
       );
-      const rest = p.amountMinor - t.amountMinor;
-      if (rest > 0) {
-        const posted = postPayment(
-          db,
-          {
-            accountNo: o.accountNo,
-            amountMinor: rest,
-            currency: p.currency,
-            effectiveDate: today,
-            payType: p.payType,
-            channelId: p.channelId,
-            billNo: p.billNo,
-            externalRef: `rest of ${o.id}`,
-            sourceKey: `refund-rest:${t.idemKey}`,
-          },
-          at,
-          operatorId,
-        );
+      if (p.amountMinor - t.amountMinor > 0) {
+        const posted = postPayment(db, remainder(o, t, p, today), at, operatorId);
         remainderId = posted.paymentId;
         if (!posted.duplicate) {
-          const rate = (
-            db.prepare('SELECT rate_ppm AS r FROM payments WHERE id = ?').get(posted.paymentId) as {
-              r: number;
-            }
-          ).r;
+          const rate = driverGet<{ r: number }>(db, paymentRateQuery(posted.paymentId))!.r;
           allocateBulk(
             db,
             [
@@ -179,8 +145,57 @@ export function postRefundTxn(
         }
       }
     }
-    db.prepare('UPDATE processor_txns SET result = 0, payment_id = ? WHERE id = ?').run(remainderId, t.id);
+    driverRun(db, refundSetResultQuery(t.id, RESULT.pass, remainderId));
   })();
+}
+
+/**
+ * postRefundTxn in the caller's port transaction. The remainder is allocated oldest first, or by its bill first
+ * when the charge named one (the driver's refund runs search no bill amounts either).
+ */
+async function postRefundTxnIn(
+  tx: Tx,
+  txnId: number,
+  now: Date,
+  today: string,
+  operatorId: number | null,
+): Promise<void> {
+  const at = now.toISOString();
+  const t = (await tx.get<RefundTxnRow>(refundTxnQuery(txnId)))!;
+  if (t.result < RESULT.offset) return;
+  const code = t.result - RESULT.offset;
+  if (code !== RESULT.pass || t.relatedTxnId === null) {
+    await tx.run(txnSetResultQuery(t.id, code, null));
+    return;
+  }
+  const o = found(await tx.get<OriginalTxn>(originalTxnQuery(t.relatedTxnId)), t.relatedTxnId);
+  const live = livePayment(o, await tx.all(refundPaymentsQuery(o.id)));
+  const reasonCode = refundReason(t, await getSettingIn(tx, 'refund.defaultReason'));
+  let remainderId: number | null = null;
+  if (live !== null) {
+    const p = (await tx.get<RefundedPayment>(refundedPaymentQuery(live)))!;
+    const auditId = await appendAudit(tx, { ...refundAudit(t, live, p, reasonCode, at), operatorId });
+    await reversePaymentIn(
+      tx,
+      { paymentId: live, reasonCode, idemKey: `refund:${t.idemKey}` },
+      at,
+      today,
+      operatorId,
+      auditId,
+    );
+    if (p.amountMinor - t.amountMinor > 0) {
+      const posted = await postPaymentIn(tx, remainder(o, t, p, today), at, operatorId);
+      remainderId = posted.paymentId;
+      if (!posted.duplicate && (await tx.get(hasOpenItemQuery(posted.accountId))))
+        await allocatePaymentIn(
+          tx,
+          { paymentId: posted.paymentId, policy: p.billNo ? 'standard' : 'fifo' },
+          now,
+          operatorId,
+        );
+    }
+  }
+  await tx.run(refundSetResultQuery(t.id, RESULT.pass, remainderId));
 }
 
 /** Input of pay:refund. */
@@ -188,74 +203,84 @@ export type RefundInput = { txnId: number; amount?: string | undefined; reasonCo
 
 /**
  * Refunds a previous charged transaction online (DOMAIN.md §4.29): the full refundable amount by default or a
- * part, with a refund reason (domain 18). Reserve, send, record, post, like every processor request.
+ * part, with a refund reason (domain 18). Reserve, send, record, post, like every processor request. What is
+ * left to refund is checked and the refund's record reserved in one serializable transaction: two refunds of
+ * the same charge at once take turns (the second's key is the first's, refused by its unique index on
+ * PostgreSQL and retried), and the second finds the first in flight, counted as refunded.
  */
 export async function refundTransaction(
-  db: Database.Database,
+  storage: Storage,
   ledgerFile: string,
   input: RefundInput,
   now: Date,
   operatorId: number,
   port?: PaymentProcessor,
 ): Promise<RefundResultDto> {
-  requireReasonCode(db, REASON_DOMAIN.refund, input.reasonCode);
-  const o = original(db, input.txnId);
-  if ((o.command !== 'condition' && o.command !== 'auth') || o.result !== RESULT.pass || o.paymentId === null)
-    throw conflict('not-refundable', `transaction ${o.id} is not a charged payment`);
-  const left = refundableMinor(db, o.id);
-  let amountMinor = left;
-  if (input.amount !== undefined) {
-    const parsed = parseMinor(input.amount, exponentOf(db, o.currency));
-    if (!parsed.ok)
-      throw invalidFields(parsed.error.reason, [{ path: 'amount', message: parsed.error.reason }]);
-    amountMinor = parsed.value;
-  }
-  if (amountMinor <= 0 || amountMinor > left) {
-    const message =
-      left <= 0 ? 'nothing is left to refund' : `the refund must be between 0 and ${left} minor units`;
-    throw invalidFields(message, [{ path: 'amount', message }]);
-  }
   const at = now.toISOString();
-  const proc = processorById(db, o.processorId);
-  const n = (
-    db
-      .prepare(`SELECT count(*) AS n FROM processor_txns WHERE related_txn_id = ? AND command = 'refund'`)
-      .get(o.id) as { n: number }
-  ).n;
-  const [refundId] = reserveTxns(
-    db,
-    [
-      {
-        idemKey: `${keyPrefix(db)}-rfd-${o.id}-${n + 1}`,
-        processorId: o.processorId,
-        command: 'refund',
-        runId: null,
-        batchKey: null,
-        accountId: o.accountId,
-        billId: null,
-        paymentMethodId: o.methodId,
-        token: o.token,
-        brand: o.brand,
-        merchant: o.merchant,
-        amountMinor,
-        currency: o.currency,
-        payType: o.payType,
-        relatedTxnId: o.id,
-        description: `refund reason:${input.reasonCode}`,
-      },
-    ],
-    at,
-    operatorId,
+  const { o, proc, amountMinor, refundId, live, item } = await storage.transaction(
+    async (tx) => {
+      await requireReasonCodeIn(tx, REASON_DOMAIN.refund, input.reasonCode);
+      const o = found(await tx.get<OriginalTxn>(originalTxnQuery(input.txnId)), input.txnId);
+      if (
+        (o.command !== 'condition' && o.command !== 'auth') ||
+        o.result !== RESULT.pass ||
+        o.paymentId === null
+      )
+        throw conflict('not-refundable', `transaction ${o.id} is not a charged payment`);
+      const left = o.amountMinor - (await tx.get<{ s: number }>(refundedSumQuery(o.id)))!.s;
+      let amountMinor = left;
+      if (input.amount !== undefined) {
+        const parsed = parseMinor(input.amount, await exponentOfIn(tx, o.currency));
+        if (!parsed.ok)
+          throw invalidFields(parsed.error.reason, [{ path: 'amount', message: parsed.error.reason }]);
+        amountMinor = parsed.value;
+      }
+      if (amountMinor <= 0 || amountMinor > left) {
+        const message =
+          left <= 0 ? 'nothing is left to refund' : `the refund must be between 0 and ${left} minor units`;
+        throw invalidFields(message, [{ path: 'amount', message }]);
+      }
+      const proc = await tx.get<ProcessorRow>(processorByIdQuery(o.processorId));
+      if (!proc) throw notFound('processor', String(o.processorId));
+      const n = (await tx.get<{ n: number }>(refundCountQuery(o.id)))!.n;
+      const [refundId] = await reserveTxnsIn(
+        tx,
+        [
+          {
+            idemKey: `${await keyPrefixIn(tx)}-rfd-${o.id}-${n + 1}`,
+            processorId: o.processorId,
+            command: 'refund',
+            runId: null,
+            batchKey: null,
+            accountId: o.accountId,
+            billId: null,
+            paymentMethodId: o.methodId,
+            token: o.token,
+            brand: o.brand,
+            merchant: o.merchant,
+            amountMinor,
+            currency: o.currency,
+            payType: o.payType,
+            relatedTxnId: o.id,
+            description: `refund reason:${input.reasonCode}`,
+          },
+        ],
+        at,
+        operatorId,
+      );
+      const live = livePayment(o, await tx.all(refundPaymentsQuery(o.id)));
+      return { o, proc, amountMinor, refundId: refundId!, live, item: await requestItemOfIn(tx, refundId!) };
+    },
+    { serializable: true },
   );
-  const live = livePayment(db, o);
   const p = port ?? connectProcessor(proc, ledgerFile);
   try {
-    const reply = await p.refund(requestItemOf(db, refundId!));
-    recordReplies(db, [reply], new Date().toISOString());
+    const reply = await p.refund(item);
+    await storage.transaction((tx) => recordRepliesIn(tx, [reply], new Date().toISOString()));
   } catch (err) {
     if (err instanceof ProcessorTransportError) {
       if (err.failure.kind === 'not_sent')
-        db.prepare('UPDATE processor_txns SET result = 1 WHERE id = ? AND result = 999').run(refundId);
+        await storage.transaction((tx) => settleNotSentIn(tx, [refundId], at));
       throw new AppFailure({
         code: 'processor_unavailable',
         message: `the refund could not be confirmed: ${err.failure.message}${err.failure.kind === 'unknown' ? ' (see Recovery)' : ''}`,
@@ -263,10 +288,13 @@ export async function refundTransaction(
     }
     throw err;
   }
-  postRefundTxn(db, refundId!, at, isoDate(now), operatorId);
-  const t = db
-    .prepare('SELECT result, payment_id AS paymentId FROM processor_txns WHERE id = ?')
-    .get(refundId) as { result: number; paymentId: number | null };
+  const t = await storage.transaction(
+    async (tx) => {
+      await postRefundTxnIn(tx, refundId, now, isoDate(now), operatorId);
+      return (await tx.get<{ result: number; paymentId: number | null }>(txnResultQuery(refundId)))!;
+    },
+    { serializable: true },
+  );
   if (t.result !== RESULT.pass)
     throw new AppFailure({
       code: 'processor_declined',
@@ -275,7 +303,7 @@ export async function refundTransaction(
     });
   return {
     originalTxnId: o.id,
-    refundTxnId: refundId!,
+    refundTxnId: refundId,
     amountMinor,
     currency: o.currency,
     result: t.result,

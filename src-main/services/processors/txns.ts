@@ -1,43 +1,55 @@
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { hasOpenItemQuery, paymentBySourceKeyQuery, type PostedBySource } from '../../../db/repos/payments';
+import {
+  keyPrefixInsertQuery,
+  keyPrefixQuery,
+  paymentRateQuery,
+  requestItemQuery,
+  settledRowsQuery,
+  txnNotSentQuery,
+  txnReplyQuery,
+  txnReserveQuery,
+  txnSetResultQuery,
+  type RecordedReply,
+  type RequestItemRow,
+  type SettledRow,
+  type TxnDraft,
+  type TxnRow,
+} from '../../../db/repos/processor-txns';
+import type { Tx } from '../../../db/storage/port';
+import { driverAll, driverGet, driverRun } from '../../../db/storage/sqlite';
 import type { ProcessorTxnDto } from '../../../src-shared/dto/processors';
 import { crashPoint } from '../../ledger/crash-point';
-import {
-  RESULT,
-  resultName,
-  type ProcessorCommand,
-  type ProcessorReply,
-  type ProcessorRequestItem,
-} from '../../processors/port';
+import { RESULT, resultName, type ProcessorReply, type ProcessorRequestItem } from '../../processors/port';
+import { allocatePaymentIn } from '../../ledger/allocation';
+import { notFound } from '../../ledger/errors';
 import { writeAudit } from '../../ledger/audit';
 import { allocateBulk } from '../../ledger/bulk-allocation';
-import { postPayment, postPaymentsBulk, type BulkPaymentRow } from '../../ledger/payments';
+import { postPayment, postPaymentIn, postPaymentsBulk, type BulkPaymentRow } from '../../ledger/payments';
 import { reversePayment } from '../../ledger/reversals';
 import { applyDecline } from './declines';
 
-/** A transaction about to be reserved at 999. */
-export type TxnDraft = {
-  idemKey: string;
-  processorId: number;
-  command: ProcessorCommand;
-  runId: number | null;
-  batchKey: string | null;
-  accountId: number;
-  billId: number | null;
-  paymentMethodId: number | null;
-  token: string;
-  brand: string | null;
-  merchant: string;
-  amountMinor: number;
-  currency: string;
-  payType: number;
-  relatedTxnId: number | null;
-  description: string | null;
-};
+export type { TxnDraft };
+
+/** A reply's fields as stored: 1000 + its code (an unknown code is a technical problem), empty fields as null. */
+function recorded(r: ProcessorReply): RecordedReply {
+  const code = r.result >= 0 && r.result < RESULT.checkpoint ? r.result : RESULT.technicalProblem;
+  return {
+    idemKey: r.idemKey,
+    result: RESULT.offset + code,
+    avs: r.avs ?? null,
+    cvv: r.cvv ?? null,
+    authCode: r.authCode || null,
+    processorRef: r.processorRef ?? null,
+  };
+}
 
 /**
  * Reserves checkpoint records (result 999) for requests about to leave (V12), in one transaction, and
- * returns their ids in input order. A crash after this leaves records Recovery can resolve.
+ * returns their ids in input order. A crash after this leaves records Recovery can resolve. A key reserved
+ * before is refused by its unique index and nothing of the call is reserved. Through the driver (collection
+ * runs, direct debit); reserveTxnsIn is the same in a port transaction.
  */
 export function reserveTxns(
   db: Database.Database,
@@ -45,37 +57,25 @@ export function reserveTxns(
   at: string,
   operatorId: number | null,
 ): number[] {
-  const ins = db.prepare(
-    `INSERT INTO processor_txns (idem_key, processor_id, command, run_id, batch_key, account_id, bill_id, payment_method_id, token, brand,
-       merchant, amount_minor, currency, pay_type, result, related_txn_id, description, created_at, operator_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 999, ?, ?, ?, ?)`,
-  );
   return db.transaction(() =>
-    drafts.map((d) =>
-      Number(
-        ins.run(
-          d.idemKey,
-          d.processorId,
-          d.command,
-          d.runId,
-          d.batchKey,
-          d.accountId,
-          d.billId,
-          d.paymentMethodId,
-          d.token,
-          d.brand,
-          d.merchant,
-          d.amountMinor,
-          d.currency,
-          d.payType,
-          d.relatedTxnId,
-          d.description,
-          at,
-          operatorId,
-        ).lastInsertRowid,
-      ),
-    ),
+    drafts.map((d) => driverGet<{ id: number }>(db, txnReserveQuery(d, at, operatorId))!.id),
   )();
+}
+
+/** reserveTxns in the caller's port transaction (a key reserved before: UniqueViolation). */
+export async function reserveTxnsIn(
+  tx: Tx,
+  drafts: readonly TxnDraft[],
+  at: string,
+  operatorId: number | null,
+): Promise<number[]> {
+  const ids: number[] = [];
+  for (const d of drafts) {
+    const row = await tx.get<{ id: number }>(txnReserveQuery(d, at, operatorId));
+    if (!row) throw new Error('the processor record was not reserved');
+    ids.push(row.id);
+  }
+  return ids;
 }
 
 /**
@@ -88,58 +88,43 @@ export function recordReplies(
   replies: readonly ProcessorReply[],
   at: string,
 ): number[] {
-  const upd = db.prepare(
-    `UPDATE processor_txns SET result = ?, avs_code = ?, cvv_code = ?, auth_code = ?, processor_ref = ?, settled_at = ?
-     WHERE idem_key = ? AND result = 999 RETURNING id`,
-  );
   const moved: number[] = [];
   db.transaction(() => {
     for (const r of replies) {
-      const code = r.result >= 0 && r.result < RESULT.checkpoint ? r.result : RESULT.technicalProblem;
-      const row = upd.get(
-        RESULT.offset + code,
-        r.avs ?? null,
-        r.cvv ?? null,
-        r.authCode || null,
-        r.processorRef ?? null,
-        at,
-        r.idemKey,
-      ) as { id: number } | undefined;
+      const row = driverGet<{ id: number }>(db, txnReplyQuery(recorded(r), at));
       if (row) moved.push(row.id);
     }
   })();
   return moved;
 }
 
+/** recordReplies in the caller's port transaction. */
+export async function recordRepliesIn(
+  tx: Tx,
+  replies: readonly ProcessorReply[],
+  at: string,
+): Promise<number[]> {
+  const moved: number[] = [];
+  for (const r of replies) {
+    const row = await tx.get<{ id: number }>(txnReplyQuery(recorded(r), at));
+    if (row) moved.push(row.id);
+  }
+  return moved;
+}
+
 /** Marks checkpoints whose request certainly never arrived (connection refused) as FAIL_NO_ANS (1). */
 export function settleNotSent(db: Database.Database, txnIds: readonly number[], at: string): void {
-  const upd = db.prepare(
-    `UPDATE processor_txns SET result = 1, settled_at = ? WHERE id = ? AND result = 999`,
-  );
   db.transaction(() => {
-    for (const id of txnIds) upd.run(at, id);
+    for (const id of txnIds) driverRun(db, txnNotSentQuery(id, at));
   })();
 }
 
-type OffsetRow = {
-  id: number;
-  idemKey: string;
-  command: ProcessorCommand;
-  runId: number | null;
-  accountId: number;
-  accountNo: string;
-  accountCurrency: string;
-  accountStatus: string;
-  billNo: string | null;
-  amountMinor: number;
-  currency: string;
-  payType: number;
-  result: number;
-  relatedTxnId: number | null;
-  relatedPaymentId: number | null;
-  processorChannel: number;
-  processorRef: string | null;
-};
+/** settleNotSent in the caller's port transaction. */
+export async function settleNotSentIn(tx: Tx, txnIds: readonly number[], at: string): Promise<void> {
+  for (const id of txnIds) await tx.run(txnNotSentQuery(id, at));
+}
+
+type OffsetRow = SettledRow;
 
 /** What posting settled records did. */
 export type PostStats = { posted: number; postedMinor: number; declined: number; settled: number };
@@ -160,19 +145,7 @@ export function postSettled(
 ): PostStats {
   const stats: PostStats = { posted: 0, postedMinor: 0, declined: 0, settled: 0 };
   if (txnIds.length === 0) return stats;
-  const rows = db
-    .prepare(
-      `SELECT t.id, t.idem_key AS idemKey, t.command, t.run_id AS runId, t.account_id AS accountId, a.account_no AS accountNo,
-              a.currency AS accountCurrency, a.status AS accountStatus, b.bill_no AS billNo, t.amount_minor AS amountMinor,
-              t.currency, t.pay_type AS payType, t.result, t.related_txn_id AS relatedTxnId, t.processor_ref AS processorRef,
-              (SELECT r.payment_id FROM processor_txns r WHERE r.id = t.related_txn_id) AS relatedPaymentId,
-              pr.channel_id AS processorChannel
-       FROM processor_txns t JOIN accounts a ON a.id = t.account_id LEFT JOIN bills b ON b.id = t.bill_id
-       JOIN processors pr ON pr.id = t.processor_id
-       WHERE t.id IN (SELECT value FROM json_each(?)) AND t.result >= 1000 AND t.command <> 'refund'
-       ORDER BY t.id`,
-    )
-    .all(JSON.stringify(txnIds)) as OffsetRow[];
+  const rows = driverAll<OffsetRow>(db, settledRowsQuery('sqlite', txnIds));
   if (rows.length === 0) return stats;
   try {
     db.transaction(() => postRows(db, rows, at, today, operatorId, stats))();
@@ -201,9 +174,6 @@ function postRows(
   operatorId: number | null,
   stats: PostStats,
 ): void {
-  const setResult = db.prepare(
-    `UPDATE processor_txns SET result = ?, payment_id = coalesce(?, payment_id) WHERE id = ?`,
-  );
   const approved = rows.filter(
     (r) => r.result === RESULT.offset && (r.command === 'condition' || r.command === 'auth'),
   );
@@ -239,8 +209,7 @@ function postRows(
   if (bulk.length > 0) {
     // A payment already posted under the same key (a crash after posting, before the result was set) is
     // looked up instead of posted again.
-    const existing = db.prepare('SELECT id FROM payments WHERE source_key = ?');
-    const fresh = bulk.filter((b) => !existing.get(b.sourceKey));
+    const fresh = bulk.filter((b) => !driverGet(db, paymentBySourceKeyQuery(b.sourceKey)));
     if (fresh.length > 0) {
       const auditId = writeAudit(db, {
         at,
@@ -305,19 +274,20 @@ function postRows(
       });
   }
   if (toAllocate.length > 0) {
-    const rates = db.prepare('SELECT rate_ppm AS r FROM payments WHERE id = ?');
     allocateBulk(
       db,
-      toAllocate.map((a) => ({ ...a, ratePpm: (rates.get(a.paymentId) as { r: number }).r })),
+      toAllocate.map((a) => ({
+        ...a,
+        ratePpm: driverGet<{ r: number }>(db, paymentRateQuery(a.paymentId))!.r,
+      })),
       { policy: 'standard', searchBillAmount: false },
       at,
       operatorId,
     );
   }
-  const paymentBySource = db.prepare('SELECT id FROM payments WHERE source_key = ?');
   for (const r of approved) {
-    const p = paymentBySource.get(`proc:${r.idemKey}`) as { id: number };
-    setResult.run(RESULT.pass, p.id, r.id);
+    const p = driverGet<PostedBySource>(db, paymentBySourceKeyQuery(`proc:${r.idemKey}`))!;
+    driverRun(db, txnSetResultQuery(r.id, RESULT.pass, p.id));
     stats.posted++;
     stats.postedMinor += r.amountMinor;
     stats.settled++;
@@ -366,30 +336,14 @@ function postRows(
       );
     }
     if (code !== RESULT.pass) stats.declined++;
-    setResult.run(code, null, r.id);
+    driverRun(db, txnSetResultQuery(r.id, code, null));
     stats.settled++;
   }
 }
 
-/** The request item for a stored record (resubmits use the same key, amount and token). */
-export function requestItemOf(db: Database.Database, txnId: number): ProcessorRequestItem {
-  const r = db
-    .prepare(
-      `SELECT t.idem_key AS idemKey, t.command, t.merchant, t.token, t.amount_minor AS amountMinor, t.currency, a.account_no AS accountNo,
-              b.bill_no AS billNo, (SELECT o.processor_ref FROM processor_txns o WHERE o.id = t.related_txn_id) AS originalRef
-       FROM processor_txns t JOIN accounts a ON a.id = t.account_id LEFT JOIN bills b ON b.id = t.bill_id WHERE t.id = ?`,
-    )
-    .get(txnId) as {
-    idemKey: string;
-    command: ProcessorCommand;
-    merchant: string;
-    token: string;
-    amountMinor: number;
-    currency: string;
-    accountNo: string;
-    billNo: string | null;
-    originalRef: string | null;
-  };
+/** The request of a stored record (a resubmit sends the same key, amount and token). */
+function requestItem(r: RequestItemRow | undefined, txnId: number): ProcessorRequestItem {
+  if (!r) throw notFound('processor record', String(txnId));
   return {
     idemKey: r.idemKey,
     command: r.command,
@@ -403,15 +357,18 @@ export function requestItemOf(db: Database.Database, txnId: number): ProcessorRe
   };
 }
 
-/** Columns of a transaction DTO. */
-export const TXN_SELECT = `SELECT t.id, t.idem_key AS idemKey, t.command, t.result, a.account_no AS accountNo, b.bill_no AS billNo,
-  t.amount_minor AS amountMinor, t.currency, pm.mask, t.merchant, t.batch_key AS batchKey, t.auth_code AS authCode,
-  t.processor_ref AS processorRef, t.payment_id AS paymentId, t.run_id AS runId, t.created_at AS createdAt, t.settled_at AS settledAt
-  FROM processor_txns t JOIN accounts a ON a.id = t.account_id LEFT JOIN bills b ON b.id = t.bill_id
-  LEFT JOIN payment_methods pm ON pm.id = t.payment_method_id`;
+/** The request item for a stored record, through the driver. */
+export function requestItemOf(db: Database.Database, txnId: number): ProcessorRequestItem {
+  return requestItem(driverGet<RequestItemRow>(db, requestItemQuery(txnId)), txnId);
+}
 
-/** Maps a TXN_SELECT row to its DTO. */
-export function txnDto(r: Omit<ProcessorTxnDto, 'resultName' | 'ageDays'>, now: Date): ProcessorTxnDto {
+/** requestItemOf in a port transaction. */
+export async function requestItemOfIn(tx: Tx, txnId: number): Promise<ProcessorRequestItem> {
+  return requestItem(await tx.get<RequestItemRow>(requestItemQuery(txnId)), txnId);
+}
+
+/** Maps a TXN_SELECT row (db/repos/processor-txns.ts) to its DTO. */
+export function txnDto(r: TxnRow, now: Date): ProcessorTxnDto {
   return {
     ...r,
     resultName: resultName(r.result),
@@ -419,17 +376,76 @@ export function txnDto(r: Omit<ProcessorTxnDto, 'resultName' | 'ageDays'>, now: 
   };
 }
 
+const newPrefix = (): string => randomBytes(4).toString('hex');
+
 /**
  * The ledger's prefix for idempotency keys, made once per ledger: a processor deduplicates keys across all
- * its merchants' systems, so two ledgers (a restored copy, a test ledger) must never send the same key.
+ * its merchants' systems, so two ledgers (a restored copy, a test ledger) must never send the same key. Two
+ * making it at once keep the first (the insert does nothing on a key already there) and read it back.
  */
 export function keyPrefix(db: Database.Database): string {
-  const row = db.prepare(`SELECT value FROM settings WHERE key = 'processors.keyPrefix'`).get() as
-    { value: string } | undefined;
+  const row = driverGet<{ value: string }>(db, keyPrefixQuery());
   if (row) return JSON.parse(row.value) as string;
-  const prefix = randomBytes(4).toString('hex');
-  db.prepare(`INSERT OR IGNORE INTO settings (key, value) VALUES ('processors.keyPrefix', ?)`).run(
-    JSON.stringify(prefix),
-  );
+  driverRun(db, keyPrefixInsertQuery(newPrefix()));
   return keyPrefix(db);
+}
+
+/** keyPrefix in a port transaction. */
+export async function keyPrefixIn(tx: Tx): Promise<string> {
+  const row = await tx.get<{ value: string }>(keyPrefixQuery());
+  if (row) return JSON.parse(row.value) as string;
+  await tx.run(keyPrefixInsertQuery(newPrefix()));
+  return keyPrefixIn(tx);
+}
+
+/**
+ * Posts a one-off payment's answered record (1000 + code) in the caller's port transaction, as postSettled
+ * does on the driver: an approved sale or authorization becomes a payment (`proc:<idemKey>`, postPaymentIn, a
+ * payment already posted under the key is taken as it is) allocated oldest first (by its bill first when it
+ * names one), and the record is set to the plain code with its payment. A record of a run or a deposit needs
+ * the decline policy or a reversal, which stay on the driver: refused here. Answers whether a record moved.
+ */
+export async function postOneOffIn(
+  tx: Tx,
+  txnId: number,
+  now: Date,
+  today: string,
+  operatorId: number | null,
+): Promise<boolean> {
+  const r = (await tx.all<SettledRow>(settledRowsQuery(tx.dialect, [txnId])))[0];
+  if (!r) return false;
+  if (r.runId !== null || (r.command !== 'condition' && r.command !== 'auth'))
+    throw new Error(
+      `processor record ${r.id} belongs to a run or a deposit: it is posted through the driver`,
+    );
+  const code = r.result - RESULT.offset;
+  if (code !== RESULT.pass) {
+    await tx.run(txnSetResultQuery(r.id, code, null));
+    return true;
+  }
+  const posted = await postPaymentIn(
+    tx,
+    {
+      accountNo: r.accountNo,
+      amountMinor: r.amountMinor,
+      currency: r.currency,
+      effectiveDate: today,
+      payType: r.payType,
+      channelId: r.processorChannel,
+      externalRef: r.processorRef,
+      billNo: r.billNo,
+      sourceKey: `proc:${r.idemKey}`,
+    },
+    now.toISOString(),
+    operatorId,
+  );
+  if (!posted.duplicate && (await tx.get(hasOpenItemQuery(posted.accountId))))
+    await allocatePaymentIn(
+      tx,
+      { paymentId: posted.paymentId, policy: r.billNo ? 'standard' : 'fifo' },
+      now,
+      operatorId,
+    );
+  await tx.run(txnSetResultQuery(r.id, RESULT.pass, posted.paymentId));
+  return true;
 }
