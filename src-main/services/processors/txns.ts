@@ -26,7 +26,13 @@ import { allocatePaymentIn } from '../../ledger/allocation';
 import { notFound } from '../../ledger/errors';
 import { writeAudit } from '../../ledger/audit';
 import { allocateBulk } from '../../ledger/bulk-allocation';
-import { postPayment, postPaymentIn, postPaymentsBulk, type BulkPaymentRow } from '../../ledger/payments';
+import {
+  postPayment,
+  postPaymentIn,
+  postPaymentsBulk,
+  type BulkPaymentRow,
+  type PaymentToPost,
+} from '../../ledger/payments';
 import { reversePayment } from '../../ledger/reversals';
 import { applyDecline } from './declines';
 
@@ -125,6 +131,21 @@ export async function settleNotSentIn(tx: Tx, txnIds: readonly number[], at: str
 }
 
 type OffsetRow = SettledRow;
+
+/** The payment a settled charge posts: its source key is the record's, so a record is never posted twice. */
+function settledPayment(r: SettledRow, today: string): PaymentToPost {
+  return {
+    accountNo: r.accountNo,
+    amountMinor: r.amountMinor,
+    currency: r.currency,
+    effectiveDate: today,
+    payType: r.payType,
+    channelId: r.processorChannel,
+    externalRef: r.processorRef,
+    billNo: r.billNo,
+    sourceKey: `proc:${r.idemKey}`,
+  };
+}
 
 /** What posting settled records did. */
 export type PostStats = { posted: number; postedMinor: number; declined: number; settled: number };
@@ -248,22 +269,7 @@ function postRows(
     }
   }
   for (const r of single) {
-    const p = postPayment(
-      db,
-      {
-        accountNo: r.accountNo,
-        amountMinor: r.amountMinor,
-        currency: r.currency,
-        effectiveDate: today,
-        payType: r.payType,
-        channelId: r.processorChannel,
-        externalRef: r.processorRef,
-        billNo: r.billNo,
-        sourceKey: `proc:${r.idemKey}`,
-      },
-      at,
-      operatorId,
-    );
+    const p = postPayment(db, settledPayment(r, today), at, operatorId);
     if (!p.duplicate)
       toAllocate.push({
         paymentId: p.paymentId,
@@ -423,22 +429,7 @@ export async function postOneOffIn(
     await tx.run(txnSetResultQuery(r.id, code, null));
     return true;
   }
-  const posted = await postPaymentIn(
-    tx,
-    {
-      accountNo: r.accountNo,
-      amountMinor: r.amountMinor,
-      currency: r.currency,
-      effectiveDate: today,
-      payType: r.payType,
-      channelId: r.processorChannel,
-      externalRef: r.processorRef,
-      billNo: r.billNo,
-      sourceKey: `proc:${r.idemKey}`,
-    },
-    now.toISOString(),
-    operatorId,
-  );
+  const posted = await postPaymentIn(tx, settledPayment(r, today), now.toISOString(), operatorId);
   if (!posted.duplicate && (await tx.get(hasOpenItemQuery(posted.accountId))))
     await allocatePaymentIn(
       tx,
