@@ -10,9 +10,10 @@ import { binary, inList } from './dialect';
 
 /**
  * Payment batches and their entries (issue #17). The SQL is written once here: the commands a clerk uses to key
- * and look at a batch (list, show, entries, create, header, discard) run it through the port
- * (services/batches/batch-store.ts); import, validate, submit, push, exception batches, returns and the rest of
- * the batch code still run on the driver and compile the same queries (driverGet/driverAll/driverRun).
+ * and look at a batch (list, show, entries, create, header, discard, keyed entries, deletes, suspending, releasing
+ * a duplicate, exception batches) run it through the port (services/batches/batch-store.ts); import, validate,
+ * submit, push, returns and the rest of the batch code still run on the driver and compile the same queries
+ * (driverGet/driverAll/driverRun).
  */
 
 /** The dialect a query is compiled for (the driver's sync callers pass `{ dialect: 'sqlite' }`). */
@@ -375,6 +376,154 @@ export function entryCustomIndex(key: string): { name: string; create: SQL } {
   };
 }
 
+/** The id the next entry takes: SQLite's AUTOINCREMENT counter, PostgreSQL's identity sequence (ids never reused). */
+export function nextEntryIdQuery(on: On): SQL {
+  return on.dialect === 'postgres'
+    ? sql`SELECT nextval(pg_get_serial_sequence('batch_entries', 'id')) AS id`
+    : sql`SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'batch_entries'), 0) + 1 AS id`;
+}
+
+/** Adds an empty keyed entry under its id, number and idempotency key. */
+export function entryInsertQuery(e: {
+  id: number;
+  batchId: number;
+  seq: number;
+  entryKey: string;
+  currency: string;
+}): SQL {
+  return sql`INSERT INTO batch_entries (id, batch_id, seq, entry_key, status, currency)
+    VALUES (${e.id}, ${e.batchId}, ${e.seq}, ${e.entryKey}, 'new', ${e.currency})`;
+}
+
+/** An entry's keyed values as checked: a manual suspension keeps its reason, a planned allocation is dropped. */
+export type EntryValues = {
+  id: number;
+  accountNo: string | null;
+  billNo: string | null;
+  amountText: string | null;
+  amountMinor: number | null;
+  paymentDate: string | null;
+  checkNo: string | null;
+  payerName: string | null;
+  reference: string | null;
+  channelId: number | null;
+  paymentRef: number | null;
+  customJson: string;
+  status: EntryStatusDto;
+  problem: string | null;
+  problemColumn: string | null;
+  problemsJson: string | null;
+};
+
+/** Writes an entry's keyed values. */
+export function entryValuesUpdateQuery(v: EntryValues): SQL {
+  return sql`UPDATE batch_entries SET account_no = ${v.accountNo}, bill_no = ${v.billNo}, amount_text = ${v.amountText},
+      amount_minor = ${v.amountMinor}, payment_date = ${v.paymentDate}, check_no = ${v.checkNo},
+      payer_name = ${v.payerName}, reference = ${v.reference}, channel_id = ${v.channelId},
+      payment_ref = ${v.paymentRef}, custom_json = ${v.customJson}, status = ${v.status}, problem = ${v.problem},
+      problem_column = ${v.problemColumn}, problems_json = ${v.problemsJson},
+      reason_code = CASE WHEN manual_suspend = 1 THEN reason_code ELSE NULL END, allocation_json = NULL,
+      account_id = NULL
+    WHERE id = ${v.id}`;
+}
+
+/** Marks a batch edited: back to open, validation must run again (a submitted or discarded one is left alone). */
+export function batchTouchQuery(batchId: number, at: string): SQL {
+  return sql`UPDATE batches SET status = 'open', updated_at = ${at}, validated_at = NULL
+    WHERE id = ${batchId} AND status IN ('open', 'validated')`;
+}
+
+/** Renumbers a batch's entries 1..N in their current order, keeping seq dense after deletes and moves. */
+export function entriesRenumberQuery(batchId: number): SQL {
+  return sql`UPDATE batch_entries SET seq = r.rn
+    FROM (SELECT id, row_number() OVER (ORDER BY seq) AS rn FROM batch_entries WHERE batch_id = ${batchId}) AS r
+    WHERE batch_entries.id = r.id AND batch_entries.seq <> r.rn`;
+}
+
+/** Deletes the given entries of a batch that are not posted. */
+export function entriesDeleteQuery(on: On, batchId: number, ids: readonly number[]): SQL {
+  return sql`DELETE FROM batch_entries WHERE batch_id = ${batchId} AND status NOT IN ('posted', 'posted_suspense')
+    AND ${inList(on, sql`id`, ids)}`;
+}
+
+/** Suspends an entry by hand with a suspense reason: it posts to suspense at submit. */
+export function entrySuspendQuery(id: number, reasonCode: number): SQL {
+  return sql`UPDATE batch_entries SET manual_suspend = 1, reason_code = ${reasonCode}, status = 'to_be_suspended',
+      problem = 'suspended by hand', problem_column = NULL
+    WHERE id = ${id}`;
+}
+
+/** Returns a suspended entry to be validated again. */
+export function entryUnsuspendQuery(id: number): SQL {
+  return sql`UPDATE batch_entries SET manual_suspend = 0, reason_code = NULL, status = 'new', problem = NULL
+    WHERE id = ${id}`;
+}
+
+/** An entry's status with the earlier entry and payment it was suspected to duplicate. */
+export type DuplicateState = {
+  id: number;
+  status: string;
+  manualSuspend: number;
+  entryId: number | null;
+  paymentId: number | null;
+};
+
+/** An entry of the batch with what it was suspected to duplicate. */
+export function duplicateStateQuery(id: number, batchId: number): SQL {
+  return sql`SELECT id, status, manual_suspend AS "manualSuspend", duplicate_of_entry_id AS "entryId",
+      duplicate_of_payment_id AS "paymentId"
+    FROM batch_entries WHERE id = ${id} AND batch_id = ${batchId}`;
+}
+
+/** A supervisor's release of a suspected duplicate: the entry goes back to validation. */
+export function duplicateReleaseQuery(id: number, reasonCode: number, note: string | null): SQL {
+  return sql`UPDATE batch_entries SET duplicate_release_code = ${reasonCode}, duplicate_release_note = ${note},
+      problem = NULL, problem_column = NULL,
+      status = CASE WHEN manual_suspend = 1 THEN 'to_be_suspended' ELSE 'new' END
+    WHERE id = ${id}`;
+}
+
+/** The entry statuses an exception batch takes from its parent. */
+const EXCEPTION_STATUSES = sql`('invalid', 'allocation_required', 'duplicate_suspected')`;
+
+/** The ids of a batch's entries that go to an exception batch, in entry order. */
+export function exceptionEntryIdsQuery(batchId: number): SQL {
+  return sql`SELECT id FROM batch_entries WHERE batch_id = ${batchId} AND status IN ${EXCEPTION_STATUSES}
+    ORDER BY seq`;
+}
+
+/** How many exception batches were split off a batch (`n`), discarded ones included. */
+export function childBatchCountQuery(parentId: number): SQL {
+  return sql`SELECT count(*) AS n FROM batches WHERE parent_batch_id = ${parentId}`;
+}
+
+/** Moves a batch's exception entries into the exception batch, numbered 1..N in their order. */
+export function exceptionEntriesMoveQuery(fromBatchId: number, toBatchId: number): SQL {
+  return sql`UPDATE batch_entries SET batch_id = ${toBatchId}, seq = r.rn
+    FROM (SELECT id, row_number() OVER (ORDER BY seq) AS rn FROM batch_entries
+          WHERE batch_id = ${fromBatchId} AND status IN ${EXCEPTION_STATUSES}) AS r
+    WHERE batch_entries.id = r.id`;
+}
+
+/** A batch's deposit-slip figures. */
+export function batchControlUpdateQuery(
+  id: number,
+  controlCount: number | null,
+  controlTotalMinor: number | null,
+): SQL {
+  return sql`UPDATE batches SET control_count = ${controlCount}, control_total_minor = ${controlTotalMinor}
+    WHERE id = ${id}`;
+}
+
+/**
+ * A batch's entry amounts in absolute value, summed per slice of 512 entries (no 64-bit overflow within one) and
+ * answered as decimal text (PostgreSQL sums bigints as numeric), so the caller adds the slices exactly.
+ */
+export function batchAmountSlicesQuery(batchId: number): SQL {
+  return sql`SELECT CAST(sum(abs(amount_minor)) AS TEXT) AS s FROM batch_entries
+    WHERE batch_id = ${batchId} AND amount_minor IS NOT NULL GROUP BY id / 512`;
+}
+
 /** What a payment entry's fingerprint is made of, with the one stored now. */
 export type FingerprintSource = {
   id: number;
@@ -389,13 +538,18 @@ export type FingerprintSource = {
   fingerprint: string | null;
 };
 
-/** The unposted entries of a batch with what their fingerprint is made of (the batch's lockbox is part of it). */
-export function fingerprintSourcesQuery(batchId: number): SQL {
+/**
+ * The unposted entries of a batch (all, or those with the given ids) with what their fingerprint is made of (the
+ * batch's lockbox is part of it).
+ */
+export function fingerprintSourcesQuery(on: On, batchId: number, ids?: readonly number[]): SQL {
   return sql`SELECT e.id, e.account_no AS "accountNo", e.bill_no AS "billNo", e.check_no AS "checkNo",
       e.reference, e.amount_minor AS "amountMinor", coalesce(e.currency, b.currency) AS currency,
       e.payment_date AS "paymentDate", b.lockbox_no AS "lockboxNo", e.fingerprint
     FROM batch_entries e JOIN batches b ON b.id = e.batch_id
-    WHERE e.batch_id = ${batchId} AND e.status NOT IN ('posted', 'posted_suspense') ORDER BY e.id`;
+    WHERE e.batch_id = ${batchId} AND e.status NOT IN ('posted', 'posted_suspense')
+      ${ids === undefined ? sql`` : sql`AND ${inList(on, sql`e.id`, ids)}`}
+    ORDER BY e.id`;
 }
 
 /**
@@ -410,4 +564,134 @@ export function fingerprintsUpdateQuery(on: On, changes: readonly { id: number; 
       : sql`(SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.fp') AS fp FROM json_each(${json}))`;
   return sql`UPDATE batch_entries SET fingerprint = n.fp, duplicate_release_code = NULL, duplicate_release_note = NULL
     FROM ${rows} AS n WHERE batch_entries.id = n.id`;
+}
+
+// The batch report, the hand-over file, the undo preview and the push mark (services/batches/report.ts,
+// batch-file.ts, undo.ts, push.ts) read through the port; a batch import and an undo still read the hand-over file
+// and the preview through the driver with the same queries.
+
+/** This ledger's identity (`ledgerId`), set once by its migration. */
+export function ledgerIdQuery(): SQL {
+  return sql`SELECT ledger_id AS "ledgerId" FROM ledger_identity WHERE id = 1`;
+}
+
+/** The two lists of a batch report. */
+export type ReportSection = 'suspended' | 'exceptions';
+
+const REPORT_SECTION_STATUSES: Record<ReportSection, SQL> = {
+  suspended: sql.raw(`e.status IN ('to_be_suspended', 'posted_suspense')`),
+  exceptions: sql.raw(`e.status IN ('invalid', 'allocation_required', 'duplicate_suspected', 'new')`),
+};
+
+/** How many entries a report section holds (`n`) and their amount (`s`). */
+export function reportSectionTotalsQuery(batchId: number, section: ReportSection): SQL {
+  return sql`SELECT count(*) AS n, coalesce(sum(e.amount_minor), 0) AS s FROM batch_entries e
+    WHERE e.batch_id = ${batchId} AND ${REPORT_SECTION_STATUSES[section]}`;
+}
+
+/** A report section's line as stored: a posted entry's reason is its payment's (the suspense reason it got). */
+export type ReportLineRecord = {
+  id: number;
+  seq: number;
+  accountNo: string | null;
+  billNo: string | null;
+  amountMinor: number | null;
+  status: EntryStatusDto;
+  reasonCode: number | null;
+  problem: string | null;
+  problemColumn: string | null;
+};
+
+/** The first `limit` lines of a report section in entry order. */
+export function reportSectionLinesQuery(batchId: number, section: ReportSection, limit: number): SQL {
+  return sql`SELECT e.id, e.seq, e.account_no AS "accountNo", e.bill_no AS "billNo", e.amount_minor AS "amountMinor",
+      e.status, coalesce(p.reason_code, e.reason_code) AS "reasonCode", e.problem, e.problem_column AS "problemColumn"
+    FROM batch_entries e LEFT JOIN payments p ON p.id = e.posted_payment_id
+    WHERE e.batch_id = ${batchId} AND ${REPORT_SECTION_STATUSES[section]} ORDER BY e.seq LIMIT ${limit}`;
+}
+
+/** The batches split off a batch with their own entries (not what was split off them in turn). */
+export function reportExceptionBatchesQuery(batchId: number): SQL {
+  return sql`SELECT b.id, b.batch_no AS "batchNo", b.status, count(e.id) AS entries,
+      coalesce(sum(e.amount_minor), 0) AS "totalMinor"
+    FROM batches b LEFT JOIN batch_entries e ON e.batch_id = b.id
+    WHERE b.parent_batch_id = ${batchId} GROUP BY b.id ORDER BY b.id`;
+}
+
+/** A posted entry of a batch with the payment it became (joined by its idempotency key), as an undo reads it. */
+export type UndoPostedRecord = {
+  entryId: number;
+  seq: number;
+  status: string;
+  paymentId: number;
+  amountMinor: number;
+  currency: string;
+  kind: string;
+  payType: number;
+  accountNo: string;
+  accountCurrency: string;
+  isSuspense: number;
+  reversed: number;
+  allocatedMinor: number;
+};
+
+/** Every posted entry of a batch with its payment, in entry order. */
+export function undoPostedEntriesQuery(batchId: number): SQL {
+  return sql`SELECT e.id AS "entryId", e.seq, e.status, p.id AS "paymentId", p.amount_minor AS "amountMinor",
+      p.currency, p.kind, p.pay_type AS "payType", a.account_no AS "accountNo", a.currency AS "accountCurrency",
+      a.is_suspense AS "isSuspense", (CASE WHEN EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id) THEN 1 ELSE 0 END) AS reversed,
+      (SELECT coalesce(sum(al.amount_minor), 0) FROM allocations al WHERE al.payment_id = p.id) AS "allocatedMinor"
+    FROM batch_entries e JOIN payments p ON p.source_key = e.entry_key JOIN accounts a ON a.id = p.account_id
+    WHERE e.batch_id = ${batchId} AND e.status IN ('posted', 'posted_suspense') ORDER BY e.seq`;
+}
+
+/** The first payment moved on from this one (recycled, distributed...) that still stands. */
+export function liveDescendantQuery(paymentId: number): SQL {
+  return sql`WITH RECURSIVE d(id) AS (
+      SELECT id FROM payments WHERE parent_payment_id = ${paymentId}
+      UNION SELECT p.id FROM payments p JOIN d ON p.parent_payment_id = d.id)
+    SELECT p.id, p.kind FROM payments p JOIN d ON d.id = p.id
+    WHERE NOT EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id) ORDER BY p.id LIMIT 1`;
+}
+
+/** The reversal batches numbered `<batchNo>-U…` (an undo's, and any other so named), oldest first. */
+export function undoReversalBatchesQuery(batchNo: string): SQL {
+  const prefix = `${batchNo}-U`;
+  return sql`SELECT id, batch_no AS "batchNo", status FROM batches
+    WHERE batch_type = 'reversal' AND substr(batch_no, 1, ${prefix.length}) = ${prefix} ORDER BY id`;
+}
+
+/**
+ * The newest pending, unexpired approval of a submit of this batch (`id`). An encrypted input cannot be read, so it
+ * is passed over; PostgreSQL reads the JSON only of the others (it does not promise to test the LIKE first).
+ */
+export function pendingSubmitApprovalQuery(on: On, batchId: number, now: string): SQL {
+  const batchOf =
+    on.dialect === 'postgres'
+      ? sql`(CASE WHEN input_json NOT LIKE 'enc:%' THEN input_json::jsonb ->> 'batchId' END) = ${String(batchId)}`
+      : sql`input_json NOT LIKE 'enc:%' AND json_extract(input_json, '$.batchId') = ${batchId}`;
+  return sql`SELECT id FROM approvals WHERE command = 'batches:submit' AND status = 'pending' AND expires_at > ${now}
+    AND ${batchOf} ORDER BY id DESC LIMIT 1`;
+}
+
+/** Where `batch push` submitted a local batch. */
+export type BatchPushRecord = {
+  serverUrl: string;
+  serverBatchId: number;
+  serverBatchNo: string;
+  pushedAt: string;
+};
+
+/** The push mark of a batch, if it has one. */
+export function batchPushQuery(batchId: number): SQL {
+  return sql`SELECT server_url AS "serverUrl", server_batch_id AS "serverBatchId", server_batch_no AS "serverBatchNo",
+      pushed_at AS "pushedAt"
+    FROM batch_pushes WHERE batch_id = ${batchId}`;
+}
+
+/** Marks a batch pushed (its primary key refuses a second mark). */
+export function batchPushInsertQuery(batchId: number, push: BatchPushRecord, operatorId: number | null): SQL {
+  return sql`INSERT INTO batch_pushes (batch_id, server_url, server_batch_id, server_batch_no, pushed_at, operator_id)
+    VALUES (${batchId}, ${push.serverUrl}, ${push.serverBatchId}, ${push.serverBatchNo}, ${push.pushedAt},
+      ${operatorId})`;
 }

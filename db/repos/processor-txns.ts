@@ -407,3 +407,77 @@ export function pendingSettleQuery(
 export function unresolvedPendingQuery(): SQL {
   return sql`SELECT id FROM pending_payments WHERE status = 'unresolved' ORDER BY id`;
 }
+
+// Recovery (recovery:summary, recovery:daily, recovery:resolve).
+
+/** Records of one state counted per command and currency. */
+export type CommandAmountRow = { command: string; currency: string; count: number; amountMinor: number };
+
+/** Open checkpoints (999) or answered, unposted records (1000+) counted per command and currency. */
+export function recoveryByCommandQuery(state: 'open' | 'unposted'): SQL {
+  return sql`SELECT t.command, t.currency, count(*) AS count, sum(t.amount_minor) AS "amountMinor"
+    FROM processor_txns t WHERE ${recoveryWhere(state, undefined)}
+    GROUP BY t.command, t.currency ORDER BY t.command, t.currency`;
+}
+
+/** The oldest open checkpoint of a command (`m`). */
+export function oldestOpenQuery(command: string): SQL {
+  return sql`SELECT min(created_at) AS m FROM processor_txns WHERE result = 999 AND command = ${command}`;
+}
+
+/** Records created on one day counted per command, result and currency. */
+export type DayCountRow = CommandAmountRow & { result: number };
+
+/** Records created on one day (YYYY-MM-DD) counted per command, result and currency. */
+export function dayByCommandQuery(day: string): SQL {
+  return sql`SELECT command, result, currency, count(*) AS count, sum(amount_minor) AS "amountMinor"
+    FROM processor_txns WHERE substr(created_at, 1, 10) = ${day}
+    GROUP BY command, result, currency ORDER BY command, result, currency`;
+}
+
+/** A record Recovery resolves. */
+export type ResolveRow = {
+  id: number;
+  processorId: number;
+  command: string;
+  batchKey: string | null;
+  createdAt: string;
+  result: number;
+};
+
+/** What recovery:resolve picks: open checkpoints or unposted records, by ids, processor batch and command. */
+export type ResolvePick = {
+  state: 'open' | 'unposted';
+  txnIds?: readonly number[] | undefined;
+  batchKey?: string | undefined;
+  command?: string | undefined;
+};
+
+/** The records recovery:resolve picks, in id order. */
+export function resolveRowsQuery(dialect: Dialect, p: ResolvePick): SQL {
+  const where = [recoveryWhere(p.state, p.command)];
+  if (p.txnIds?.length) where.push(inList({ dialect }, sql`t.id`, p.txnIds));
+  if (p.batchKey) where.push(sql`t.batch_key = ${p.batchKey}`);
+  return sql`SELECT t.id, t.processor_id AS "processorId", t.command, t.batch_key AS "batchKey",
+      t.created_at AS "createdAt", t.result
+    FROM processor_txns t WHERE ${sql.join(where, sql` AND `)} ORDER BY t.id`;
+}
+
+/** How many of ids are still unposted (1000+) or unresolved (999 or 1000+) (`n`). */
+export function stillOpenQuery(dialect: Dialect, txnIds: readonly number[], state: RecoveryState): SQL {
+  return sql`SELECT count(*) AS n FROM processor_txns t
+    WHERE ${inList({ dialect }, sql`t.id`, txnIds)} AND ${recoveryWhere(state, undefined)}`;
+}
+
+/** The answered, unposted refund records among ids (the refund posting settles them), in id order. */
+export function unpostedRefundsQuery(dialect: Dialect, txnIds: readonly number[]): SQL {
+  return sql`SELECT t.id FROM processor_txns t
+    WHERE ${inList({ dialect }, sql`t.id`, txnIds)} AND t.command = 'refund' AND t.result >= 1000 ORDER BY t.id`;
+}
+
+/** An open checkpoint dropped by Recovery: FAIL_NO_ANS (1), its description marked. */
+export function checkpointDeleteQuery(txnId: number, at: string): SQL {
+  return sql`UPDATE processor_txns SET result = 1, settled_at = ${at},
+      description = coalesce(description, '') || ' [deleted by recovery]'
+    WHERE id = ${txnId} AND result = 999`;
+}

@@ -1,6 +1,6 @@
 import type { ParsedInput } from '../../src-shared/api/contract';
 import type { BatchSubmitDto } from '../../src-shared/dto/batches';
-import { undoBatch, undoPreview } from '../services/batches/undo';
+import { undoBatch, undoPreviewVia } from '../services/batches/undo';
 import type { ServiceContext } from '../services/context';
 import type { Handlers } from './dispatch';
 
@@ -10,7 +10,7 @@ export function createDeskOpsHandlers(
   submit: (input: ParsedInput<'batches:submit'>) => Promise<BatchSubmitDto>,
 ): Pick<Handlers, 'batches:undo-preview' | 'batches:undo'> {
   return {
-    'batches:undo-preview': (input) => undoPreview(ctx.ledger.sqlite, input.batchId, ctx.clock()),
+    'batches:undo-preview': (input) => undoPreviewVia(ctx.storage, input.batchId, ctx.clock()),
     'batches:undo': (input) => undoBatch(ctx, input, submit),
   };
 }

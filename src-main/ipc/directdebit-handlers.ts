@@ -3,17 +3,15 @@ import { confirmationRequired } from '../services/confirmations/confirmations';
 import type { ServiceContext } from '../services/context';
 import {
   cancelFile,
+  fileText,
   listFiles,
   markSent,
-  regenerate,
   showFile,
   writeFileAgain,
 } from '../services/directdebit/files';
-import { fileNameOf } from '../services/directdebit/render';
 import { defaultOutDir } from '../services/directdebit/run';
 import { runJob } from './handlers';
 import { assertPathsAllowed } from '../services/files';
-import { conflict } from '../ledger/errors';
 import type { Handlers } from './dispatch';
 
 /** Handlers of the direct-debit commands: runs (confirmed first), the file registry, sending and cancelling. */
@@ -33,22 +31,15 @@ export function createDirectDebitHandlers(
         throw confirmationRequired('dd:run', 'posts payments and writes bank files');
       return runJob(ctx, 'dd-run', input);
     },
-    'dd:files': (input) => ({ rows: listFiles(db, input) }),
-    'dd:show-file': (input) => showFile(db, input.id),
-    'dd:file-text': (input) => {
-      const { file: f, rendered } = regenerate(db, input.id);
-      if (rendered.sha256 !== f.sha256)
-        throw conflict(
-          'file-changed',
-          `bank file ${input.id} regenerates with sha256 ${rendered.sha256}, not the recorded ${f.sha256}`,
-        );
-      return { name: fileNameOf(f.messageId, f.format), text: rendered.text, sha256: rendered.sha256 };
-    },
+    'dd:files': async (input) => ({ rows: await listFiles(ctx.storage, input) }),
+    'dd:show-file': (input) => showFile(ctx.storage, input.id),
+    'dd:file-text': (input) => fileText(ctx.storage, input.id),
     'dd:write-file': (input) => {
       assertPathsAllowed(db, who(), 'dd:write-file', input, ['out']);
-      return writeFileAgain(db, input.id, input.out ?? defaultOutDir(file));
+      return writeFileAgain(ctx.storage, input.id, input.out ?? defaultOutDir(file));
     },
-    'dd:mark-sent': (input) => markSent(db, input.id, ctx.clock(), ctx.operator.id),
-    'dd:cancel-file': (input) => cancelFile(db, input.id, input.reason, ctx.clock(), ctx.operator.id),
+    'dd:mark-sent': (input) => markSent(ctx.storage, input.id, ctx.clock(), ctx.operator.id),
+    'dd:cancel-file': (input) =>
+      cancelFile(ctx.storage, input.id, input.reason, ctx.clock(), ctx.operator.id),
   };
 }

@@ -32,7 +32,7 @@ import { createReportsHandlers } from './reports-handlers';
 import { createTimelineHandlers } from './timeline-handlers';
 import { createDeskOpsHandlers } from './desk-ops-handlers';
 import { recordPayment } from '../ledger/record-payment';
-import { exportBatchFile, importBatchFile } from '../services/batches/batch-file';
+import { exportBatchFileVia, importBatchFile } from '../services/batches/batch-file';
 import { markPushed } from '../services/batches/push';
 import { currentClient } from '../services/identity/client';
 import { connectTeamServer, teamServerStatus } from '../services/team-connection';
@@ -47,7 +47,7 @@ import {
   exceptionBatch,
   getBatchVia,
   listBatches,
-  saveEntries,
+  saveEntriesVia,
   suspendEntry,
   updateBatchHeader,
 } from '../services/batches/batch-store';
@@ -224,22 +224,23 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'batches:list': (input) => listBatches(ctx.storage, input),
     'batches:get': (input) => getBatchVia(ctx.storage, input.batchId),
     'batches:entries': (input) => entriesPage(ctx.storage, input),
-    'batches:save-entries': (input) => saveEntries(db, input, ctx.clock(), ctx.operator.id),
-    'batches:delete-entries': (input) => deleteEntries(db, input, ctx.clock(), ctx.operator.id),
+    'batches:save-entries': (input) => saveEntriesVia(ctx.storage, input, ctx.clock(), ctx.operator.id),
+    'batches:delete-entries': (input) => deleteEntries(ctx.storage, input, ctx.clock(), ctx.operator.id),
     'batches:validate': (input) => runJob(ctx, 'batch-validate', input),
-    'batches:suspend-entry': (input) => suspendEntry(db, input, ctx.clock(), ctx.operator.id),
-    'batches:release-duplicate': (input) => releaseDuplicate(db, input, ctx.clock(), ctx.operator.id),
-    'batches:exception': (input) => exceptionBatch(db, input, ctx.clock(), ctx.operator.id),
+    'batches:suspend-entry': (input) => suspendEntry(ctx.storage, input, ctx.clock(), ctx.operator.id),
+    'batches:release-duplicate': (input) =>
+      releaseDuplicate(ctx.storage, input, ctx.clock(), ctx.operator.id),
+    'batches:exception': (input) => exceptionBatch(ctx.storage, input, ctx.clock(), ctx.operator.id),
     'batches:submit': (input) => runJob(ctx, 'batch-submit', input),
     'batches:discard': (input) => discardBatch(ctx.storage, input, ctx.clock(), ctx.operator.id),
-    'batches:export': (input) => exportBatchFile(db, input.batchId),
+    'batches:export': (input) => exportBatchFileVia(ctx.storage, input.batchId),
     'batches:import-batch-file': (input) => {
       const src = withUpload(ctx.uploads, input);
       return usingUploads(ctx.uploads, [src.uploaded], () =>
         importBatchFile(db, src, ctx.clock(), ctx.operator.id, { push: input.push === true }),
       );
     },
-    'batches:mark-pushed': (input) => markPushed(db, input, ctx.clock(), ctx.operator.id),
+    'batches:mark-pushed': (input) => markPushed(ctx.storage, input, ctx.clock(), ctx.operator.id),
     // A preview keeps the upload: the import that follows reads it again.
     'batches:preview-file': (input) =>
       previewBankFile(db, withUpload(ctx.uploads, input), { at: ctx.clock(), operatorId: ctx.operator.id }),
@@ -255,7 +256,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'batches:entry-allocation': (input) => entryAllocationView(db, input),
     'batches:allocate-entry': (input) => allocateEntry(db, input, ctx.clock(), ctx.operator.id),
     'batches:update-header': (input) => updateBatchHeader(ctx.storage, input, ctx.clock(), ctx.operator.id),
-    'batches:report': (input) => batchReport(db, input, ctx.clock()),
+    'batches:report': (input) => batchReport(ctx.storage, input, ctx.clock()),
     ...suspenseHandlers(ctx),
     'codes:list': (input) =>
       input.domainId === undefined

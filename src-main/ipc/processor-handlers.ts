@@ -1,7 +1,7 @@
 import type { processorCommands } from '../../src-shared/api/commands/processor';
 import { confirmationRequired } from '../services/confirmations/confirmations';
 import type { ServiceContext } from '../services/context';
-import { getRun, listRuns, workflowItems } from '../services/processors/collect';
+import { listRuns, workflowItems } from '../services/processors/collect';
 import { listProcessors, saveProcessor, testProcessor } from '../services/processors/config';
 import {
   addMethod,
@@ -46,16 +46,17 @@ export function createProcessorHandlers(ctx: ServiceContext): Pick<Handlers, key
       if (input.confirmationId === undefined) throw confirmationRequired('collect:refund', 'sends money out');
       return runJob(ctx, 'refund', input);
     },
-    'collect:runs': (input) => ({ rows: listRuns(db, input.limit) }),
-    'collect:run-txns': (input) => {
-      getRun(db, input.runId);
-      return runTxns(db, input, ctx.clock());
-    },
-    'collect:workflow': (input) => ({ rows: workflowItems(db, input) }),
-    'recovery:summary': () => recoverySummary(db),
+    'collect:runs': async (input) => ({ rows: await listRuns(ctx.storage, input.limit) }),
+    'collect:run-txns': (input) => runTxns(ctx.storage, input, ctx.clock()),
+    'collect:workflow': async (input) => ({ rows: await workflowItems(ctx.storage, input) }),
+    'recovery:summary': () => recoverySummary(ctx.storage),
     'recovery:show': (input) => recoveryShow(ctx.storage, input, ctx.clock()),
-    'recovery:resolve': (input) => resolveRecovery(db, file, input, ctx.clock(), ctx.operator.id),
-    'recovery:daily': (input) => dailySummary(db, input.date, ctx.clock()),
+    // A collection run's decline policy still runs through the driver: handed on only while the storage runs on it.
+    'recovery:resolve': (input) =>
+      resolveRecovery(ctx.storage, file, input, ctx.clock(), ctx.operator.id, {
+        driver: ctx.storage.dialect === 'sqlite' ? db : undefined,
+      }),
+    'recovery:daily': (input) => dailySummary(ctx.storage, input.date, ctx.clock()),
     'methods:list': (input) => listMethods(ctx.storage, input.accountNo),
     'methods:add': (input) => addMethod(ctx.storage, input, ctx.clock(), ctx.operator.id),
     'methods:set-default': (input) =>

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
+import { batchAmountSlicesQuery } from '../../db/repos/batches';
 import { accountBeyondQuery, suspenseBeyondQuery, type AccountFigures } from '../../db/repos/journals';
 import type { Tx } from '../../db/storage/port';
-import { driverGet } from '../../db/storage/sqlite';
+import { driverAll, driverGet } from '../../db/storage/sqlite';
 import type { Minor } from '../../src-shared/money';
 import { conflict } from './errors';
 
@@ -105,15 +106,15 @@ export async function assertSuspenseWithinCeilingIn(tx: Tx, currencies: Iterable
 
 /**
  * Refuses (conflict `amount-ceiling`) when the entries of a batch add up, in absolute value, to more than the
- * ceiling, so that every total the batch shows (entered, per status, posted, suspended) is exact. Summed in
- * slices of 512 entries (no SQLite integer overflow whatever the size) and in BigInt across slices.
+ * ceiling, so that every total the batch shows (entered, per status, posted, suspended) is exact. `slices` are
+ * the batch's amounts summed per slice of entries as decimal text (batchAmountSlicesQuery: no 64-bit overflow
+ * whatever the size), added here in BigInt.
  */
+export function assertBatchSlicesWithinCeiling(slices: readonly { s: string }[], batchNo: string): void {
+  assertWithinCeiling(sumMinor(slices.map((r) => BigInt(r.s))), `batch ${batchNo}: the total of its entries`);
+}
+
+/** assertBatchSlicesWithinCeiling over the batch's entries as they are now, through the driver. */
 export function assertBatchWithinCeiling(db: Database.Database, batchId: number, batchNo: string): void {
-  const slices = db
-    .prepare(
-      `SELECT sum(abs(amount_minor)) AS s FROM batch_entries WHERE batch_id = ? AND amount_minor IS NOT NULL GROUP BY id >> 9`,
-    )
-    .safeIntegers(true)
-    .all(batchId) as { s: bigint }[];
-  assertWithinCeiling(sumMinor(slices.map((r) => r.s)), `batch ${batchNo}: the total of its entries`);
+  assertBatchSlicesWithinCeiling(driverAll<{ s: string }>(db, batchAmountSlicesQuery(batchId)), batchNo);
 }

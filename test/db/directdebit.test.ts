@@ -18,6 +18,7 @@ import { validateBoth } from '../helpers/xsd';
 
 let app: ReturnType<typeof freshApp>;
 const db = () => app.ctx.ledger.sqlite;
+const st = () => app.ctx.storage;
 const env = (now = new Date('2026-11-22T09:00:00Z')): DdEnv => ({
   db: db(),
   ledgerFile: app.file,
@@ -76,7 +77,7 @@ describe('direct-debit run (SEPA)', () => {
     expect(validateBoth('pain.008.001.08.xsd', [f.path!])).toEqual({ xmllint: null, xmlschema: null });
     expect(text).toContain('<SeqTp>FRST</SeqTp>');
     expect(dueSepaBills()).toBe(0);
-    const detail = showFile(db(), f.id!);
+    const detail = await showFile(st(), f.id!);
     expect(detail.items).toHaveLength(due);
     expect(
       detail.items.every(
@@ -112,11 +113,11 @@ describe('direct-debit run (SEPA)', () => {
     // Only the older bills first (pre-notification 50 days), then the newer ones of the same mandates.
     db().prepare(`INSERT INTO settings (key, value) VALUES ('dd.preNotificationDays', '50')`).run();
     const first = runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE });
-    const firstItems = showFile(db(), first.files[0]!.id!).items;
+    const firstItems = (await showFile(st(), first.files[0]!.id!)).items;
     expect(firstItems.every((i) => i.seqType === 'FRST')).toBe(true);
     db().prepare(`UPDATE settings SET value = '14' WHERE key = 'dd.preNotificationDays'`).run();
     const next = runDirectDebit(env(), { scheme: 'sepa', collectionDate: '2026-12-20' });
-    const items = showFile(db(), next.files[0]!.id!).items;
+    const items = (await showFile(st(), next.files[0]!.id!)).items;
     const collected = new Set(firstItems.map((i) => i.mandateReference));
     const rcur = items.filter((i) => collected.has(i.mandateReference));
     expect(rcur.length).toBeGreaterThan(0);
@@ -243,7 +244,7 @@ describe('direct-debit run (SEPA)', () => {
 });
 
 describe('the file registry', () => {
-  it('regenerates byte-identically after the mandate and creditor change; refuses a tampered registry', () => {
+  it('regenerates byte-identically after the mandate and creditor change; refuses a tampered registry', async () => {
     const { sepa, sepaMandates } = seedDirectDebit(db());
     const run = runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE });
     const f = run.files[0]!;
@@ -251,21 +252,23 @@ describe('the file registry', () => {
     db().prepare(`UPDATE creditors SET name = 'Renamed AG', iban = NULL WHERE id = ?`).run(sepa);
     db().prepare(`UPDATE mandates SET debtor_name = 'Someone Else' WHERE id = ?`).run(sepaMandates[0]);
     const out = join(app.dir, 'again');
-    const again = writeFileAgain(db(), f.id!, out);
+    const again = await writeFileAgain(st(), f.id!, out);
     expect(readFileSync(again.path!).equals(original)).toBe(true);
     db()
       .prepare(`UPDATE bank_file_items SET amount_minor = amount_minor + 1 WHERE file_id = ? AND seq = 1`)
       .run(f.id);
-    expect(() => writeFileAgain(db(), f.id!, out)).toThrow(/not the recorded/);
+    await expect(writeFileAgain(st(), f.id!, out)).rejects.toThrow(/not the recorded/);
   });
 
-  it('marks a file sent once; a second time is refused', () => {
+  it('marks a file sent once; a second time is refused', async () => {
     seedDirectDebit(db());
     const f = runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE }).files[0]!;
-    expect(markSent(db(), f.id!, new Date(), app.ctx.operator.id).status).toBe('sent');
-    expect(() => markSent(db(), f.id!, new Date(), app.ctx.operator.id)).toThrow(/already sent/);
-    expect(() => cancelFile(db(), f.id!, 'oops', new Date(), app.ctx.operator.id)).toThrow(/only a ready/);
-    expect(listFiles(db(), { status: 'sent' }).map((x) => x.id)).toEqual([f.id]);
+    expect((await markSent(st(), f.id!, new Date(), app.ctx.operator.id)).status).toBe('sent');
+    await expect(markSent(st(), f.id!, new Date(), app.ctx.operator.id)).rejects.toThrow(/already sent/);
+    await expect(cancelFile(st(), f.id!, 'oops', new Date(), app.ctx.operator.id)).rejects.toThrow(
+      /only a ready/,
+    );
+    expect((await listFiles(st(), { status: 'sent' })).map((x) => x.id)).toEqual([f.id]);
   });
 
   it('cancel reverses the payments, reopens the bills, restores the mandates; the next run collects them again', async () => {
@@ -276,7 +279,13 @@ describe('the file registry', () => {
     const due = dueSepaBills();
     const f = runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE }).files[0]!;
     expect(dueSepaBills()).toBe(0);
-    const c = cancelFile(db(), f.id!, 'wrong date', new Date('2026-11-22T10:00:00Z'), app.ctx.operator.id);
+    const c = await cancelFile(
+      st(),
+      f.id!,
+      'wrong date',
+      new Date('2026-11-22T10:00:00Z'),
+      app.ctx.operator.id,
+    );
     expect(c.status).toBe('cancelled');
     expect(dueSepaBills()).toBe(due);
     expect(
@@ -297,7 +306,9 @@ describe('the file registry', () => {
       p: string | null;
     };
     expect(m).toEqual({ collections: 0, f: null, p: JSON.stringify({ smnda: true }) });
-    expect(() => cancelFile(db(), f.id!, 'again', new Date(), app.ctx.operator.id)).toThrow(/only a ready/);
+    await expect(cancelFile(st(), f.id!, 'again', new Date(), app.ctx.operator.id)).rejects.toThrow(
+      /only a ready/,
+    );
     await checkClean();
     const next = runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE });
     expect(next.files[0]!.count).toBe(due);
@@ -305,17 +316,17 @@ describe('the file registry', () => {
     await checkClean();
   });
 
-  it('a crash between posting and writing loses nothing: the file is rewritten from the registry', () => {
+  it('a crash between posting and writing loses nothing: the file is rewritten from the registry', async () => {
     seedDirectDebit(db());
     const out = join(app.dir, 'out');
     // The folder is a file, so writing fails after the transaction committed (as a crash would leave it).
     rmSync(out, { force: true, recursive: true });
     writeFileSync(out, 'not a folder');
     expect(() => runDirectDebit(env(), { scheme: 'sepa', collectionDate: DATE, out })).toThrow();
-    const [f] = listFiles(db(), {});
+    const [f] = await listFiles(st(), {});
     expect(f).toMatchObject({ status: 'ready', path: null });
     expect(count(`SELECT count(*) AS n FROM payments WHERE source_key LIKE 'dd:%'`)).toBe(f!.count);
-    const again = writeFileAgain(db(), f!.id!, join(app.dir, 'out2'));
+    const again = await writeFileAgain(st(), f!.id!, join(app.dir, 'out2'));
     expect(sha256Text(readFileSync(again.path!, 'utf8'))).toBe(f!.sha256);
     expect(validateBoth('pain.008.001.08.xsd', [again.path!])).toEqual({ xmllint: null, xmlschema: null });
   });
@@ -423,14 +434,14 @@ describe('direct-debit run (ACH)', () => {
     expect(Number(control.slice(31, 43))).toBe(f.totalMinor);
     expect(entries.reduce((s, l) => s + Number(l.slice(29, 39)), 0)).toBe(f.totalMinor);
     expect(text).toContain('MULLER HOLDING INC. &');
-    const detail = showFile(db(), f.id!);
+    const detail = await showFile(st(), f.id!);
     const traces = detail.items.map((i) => i.traceNumber);
     expect(new Set(traces).size).toBe(f.count);
     expect(entries.map((l) => l.slice(79, 94))).toEqual(traces);
     expect(detail.items.every((i) => i.seqType === null && i.paymentId !== null)).toBe(true);
-    const copy = writeFileAgain(db(), f.id!, join(app.dir, 'copy'));
+    const copy = await writeFileAgain(st(), f.id!, join(app.dir, 'copy'));
     expect(readFileSync(copy.path!, 'utf8')).toBe(text);
-    cancelFile(db(), f.id!, 'test', new Date('2026-11-22T10:00:00Z'), app.ctx.operator.id);
+    await cancelFile(st(), f.id!, 'test', new Date('2026-11-22T10:00:00Z'), app.ctx.operator.id);
     await checkClean();
   });
 

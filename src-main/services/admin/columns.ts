@@ -425,6 +425,12 @@ export function customValueChecker(db: Database.Database, exponent: number): Cus
   return checkerOf(() => customFieldsOn(db), exponent);
 }
 
+/** customValueChecker in a port transaction (the field definitions read there, before any entry is checked). */
+export async function customValueCheckerIn(tx: Tx, exponent: number): Promise<CustomCheck> {
+  const fields = await listCustomFieldsIn(tx);
+  return checkerOf(() => fields, exponent);
+}
+
 /** Fields whose presence the batch rules already check (V1), so a required flag on them adds nothing. */
 const RULE_CHECKED: ReadonlySet<string> = new Set(['amount', 'accountNo', 'billNo', 'paymentRef']);
 

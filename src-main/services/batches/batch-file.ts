@@ -10,10 +10,19 @@ import { writeAudit } from '../../ledger/audit';
 import { conflict, invalidFields } from '../../ledger/errors';
 import { MAX_UPLOAD_BYTES } from '../../../src-shared/api/uploads';
 import { parseJsonText, readCommandFile, uploadedBytes } from '../files';
-import { exponentOf } from '../../ledger/rates';
-import { batchEntriesQuery, type EntryRecord } from '../../../db/repos/batches';
-import { driverAll } from '../../../db/storage/sqlite';
-import { createBatch, entryDto, getBatch, loadBatchRow, saveEntries } from './batch-store';
+import { exponentOf, exponentOfIn } from '../../ledger/rates';
+import {
+  batchByIdQuery,
+  batchEntriesQuery,
+  ledgerIdQuery,
+  type BatchRecord,
+  type EntryRecord,
+} from '../../../db/repos/batches';
+import type { Dialect, Storage } from '../../../db/storage/port';
+import { driverGet } from '../../../db/storage/sqlite';
+import { all, call, DRIVER, get, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
+import { notFound } from '../../ledger/errors';
+import { createBatch, entryDto, getBatch, saveEntries } from './batch-store';
 
 /** The hand-over file of a batch (Payment Tool's "PMT file"): header and entries as typed, versioned. */
 const batchFileSchema = z.strictObject({
@@ -79,12 +88,14 @@ function handOverIdentity(doc: BatchFile): string {
   return createHash('sha256').update(JSON.stringify(content)).digest('hex');
 }
 
-/** This ledger's identity (set once by its migration). */
-export function ledgerIdOf(db: Database.Database): string {
-  const row = db.prepare('SELECT ledger_id AS ledgerId FROM ledger_identity WHERE id = 1').get() as
-    { ledgerId: string } | undefined;
+function ledgerIdFound(row: { ledgerId: string } | undefined): string {
   if (!row) throw new Error('ledger_identity has no row: the ledger was not migrated');
   return row.ledgerId;
+}
+
+/** This ledger's identity (set once by its migration). */
+export function ledgerIdOf(db: Database.Database): string {
+  return ledgerIdFound(driverGet<{ ledgerId: string }>(db, ledgerIdQuery()));
 }
 
 /**
@@ -98,35 +109,35 @@ function handOverAmount(text: string | null, amountMinor: number | null, exponen
   return asTyped.ok && asTyped.value === amountMinor ? text : formatMinor(amountMinor, exponent);
 }
 
-/** Builds the hand-over document of a batch: everything typed so far, so work can continue elsewhere. */
-export function exportBatchFile(db: Database.Database, batchId: number): BatchFile {
-  const b = getBatch(db, batchId);
-  const raw = loadBatchRow(db, batchId);
-  const exponent = exponentOf(db, b.currency);
-  const rows = driverAll<EntryRecord>(db, batchEntriesQuery({ dialect: 'sqlite' }, batchId));
-  return {
-    format: 'paydesk-batch',
-    version: 1,
-    origin: { ledgerId: ledgerIdOf(db), batchId: b.id, batchNo: b.batchNo },
-    batch: {
-      batchNo: b.batchNo,
-      batchType: b.batchType,
-      payType: b.payType,
-      currency: b.currency,
-      channelId: b.channelId,
-      allocationLevel: b.allocationLevel,
-      lockboxNo: b.lockboxNo,
-      batchDate: b.batchDate,
-      controlCount: raw.controlCount,
-      controlTotal: raw.controlTotalMinor === null ? null : formatMinor(raw.controlTotalMinor, exponent),
-      note: b.note,
-      header: b.header,
-      footer: b.footer,
-    },
-    entries: rows.map(entryDto).map((e) => ({
+/**
+ * The hand-over document of a batch, written once as steps: `batches:export` reads it in one read-only port
+ * transaction, a batch import (still on the driver) builds it to compare a file with the batch it came from.
+ */
+function* exportSteps(on: { readonly dialect: Dialect }, batchId: number): Steps<BatchFile> {
+  const b = yield* get<BatchRecord>(batchByIdQuery(batchId));
+  if (!b) throw notFound('batch', String(batchId));
+  const exponents = new Map<string, number>();
+  function* exponent(currency: string): Steps<number> {
+    let e = exponents.get(currency);
+    if (e === undefined) {
+      e = yield* call(
+        (db) => exponentOf(db, currency),
+        (tx) => exponentOfIn(tx, currency),
+        currency,
+      );
+      exponents.set(currency, e);
+    }
+    return e;
+  }
+  const batchExponent = yield* exponent(b.currency);
+  const rows = yield* all<EntryRecord>(batchEntriesQuery(on, batchId));
+  const ledgerId = ledgerIdFound(yield* get<{ ledgerId: string }>(ledgerIdQuery()));
+  const entries: BatchFile['entries'] = [];
+  for (const e of rows.map(entryDto))
+    entries.push({
       accountNo: e.accountNo,
       billNo: e.billNo,
-      amount: handOverAmount(e.amountText, e.amountMinor, exponentOf(db, e.currency ?? b.currency)),
+      amount: handOverAmount(e.amountText, e.amountMinor, yield* exponent(e.currency ?? b.currency)),
       paymentDate: e.paymentDate,
       checkNo: e.checkNo,
       payerName: e.payerName,
@@ -136,8 +147,38 @@ export function exportBatchFile(db: Database.Database, batchId: number): BatchFi
       currency: e.currency,
       custom: e.custom,
       suspendReason: e.manualSuspend ? e.reasonCode : null,
-    })),
+    });
+  return {
+    format: 'paydesk-batch',
+    version: 1,
+    origin: { ledgerId, batchId: b.id, batchNo: b.batchNo },
+    batch: {
+      batchNo: b.batchNo,
+      batchType: b.batchType,
+      payType: b.payType,
+      currency: b.currency,
+      channelId: b.channelId,
+      allocationLevel: b.allocationLevel,
+      lockboxNo: b.lockboxNo,
+      batchDate: b.batchDate,
+      controlCount: b.controlCount,
+      controlTotal: b.controlTotalMinor === null ? null : formatMinor(b.controlTotalMinor, batchExponent),
+      note: b.note,
+      header: b.headerJson ? (JSON.parse(b.headerJson) as string[]) : [],
+      footer: b.footerJson ? (JSON.parse(b.footerJson) as string[]) : [],
+    },
+    entries,
   };
+}
+
+/** Builds the hand-over document of a batch through the driver (a batch import compares a file with it). */
+export function exportBatchFile(db: Database.Database, batchId: number): BatchFile {
+  return stepsOnDriver(db, exportSteps(DRIVER, batchId));
+}
+
+/** The hand-over document of a batch (`batches:export`): everything typed so far, so work can continue elsewhere. */
+export function exportBatchFileVia(storage: Storage, batchId: number): Promise<BatchFile> {
+  return storage.transaction((tx) => stepsIn(tx, exportSteps(tx, batchId)), { readOnly: true });
 }
 
 /**

@@ -1,27 +1,41 @@
 import type Database from 'better-sqlite3';
 import {
   bankReturnsDiscardQuery,
+  batchAmountSlicesQuery,
   batchByIdQuery,
+  batchControlUpdateQuery,
   batchCountQuery,
   batchDiscardQuery,
+  batchFiguresQuery,
   batchHeaderUpdateQuery,
   batchIdsPageQuery,
   batchInsertQuery,
   batchNoTakenQuery,
   batchStatusGroupsQuery,
+  batchTouchQuery,
+  childBatchCountQuery,
   customFieldKnownQuery,
   ENTRY_SORT_COLUMNS,
   entriesByIdsQuery,
+  entriesDeleteQuery,
+  entriesRenumberQuery,
   entryByIdQuery,
   entryCustomIndex,
   entryIdsBySeqQuery,
   entryIdsSortedQuery,
+  entryInsertQuery,
   entrySortIndex,
+  entrySuspendQuery,
   entryTotalsQuery,
+  entryUnsuspendQuery,
+  entryValuesUpdateQuery,
+  exceptionEntriesMoveQuery,
+  exceptionEntryIdsQuery,
   fingerprintSourcesQuery,
   fingerprintsUpdateQuery,
   lastBatchIdQuery,
   lastSeqQuery,
+  nextEntryIdQuery,
   sqliteIndexExistsQuery,
   type BatchRecord,
   type BatchWrite,
@@ -29,14 +43,15 @@ import {
   type EntryRecord,
   type FingerprintSource,
 } from '../../../db/repos/batches';
-import { appendAudit } from '../../../db/repos/audit';
+import { appendAudit, auditInsertQuery } from '../../../db/repos/audit';
 import { payTypeEnabledQuery } from '../../../db/repos/reference-data';
 import type { SQL } from 'drizzle-orm';
-import type { Storage, Tx } from '../../../db/storage/port';
-import { driverAll, driverGet } from '../../../db/storage/sqlite';
+import type { Dialect, Storage, Tx } from '../../../db/storage/port';
+import { driverAll, driverGet, driverRun } from '../../../db/storage/sqlite';
+import { all, call, DRIVER, get, run, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
 import { isSqliteBusy } from '../../../db/write-lock';
-import { REASON_DOMAIN, requireReasonCode } from '../../ledger/codes';
-import { customValueChecker } from '../admin/columns';
+import { REASON_DOMAIN, requireReasonCodeIn } from '../../ledger/codes';
+import { customValueChecker, customValueCheckerIn } from '../admin/columns';
 import { payTypeEnabled } from '../admin/reference-data';
 import type {
   BatchDto,
@@ -52,18 +67,18 @@ import { BATCH_PAY_TYPES, type BatchType } from '../../domain/batch-rules';
 import { isoDate, isRealIsoDate } from '../../domain/dates';
 import { paymentFingerprint } from '../../domain/fingerprint';
 import { writeAudit } from '../../ledger/audit';
-import { assertBatchWithinCeiling } from '../../ledger/ceiling';
+import { assertBatchSlicesWithinCeiling } from '../../ledger/ceiling';
 import { conflict, invalidFields, notFound } from '../../ledger/errors';
 import { exponentOf, exponentOfIn } from '../../ledger/rates';
 import { getSetting, getSettingIn } from '../../ledger/settings';
 import { problemsDto, rowProblemsJson } from './entry-problems';
-import { refreshFingerprints } from './duplicates';
-import { batchZeroProof, batchZeroProofIn, familyFigures } from './zero-proof';
+import { batchZeroProof, batchZeroProofIn, familyFiguresIn } from './zero-proof';
 
 // The commands a clerk uses to key and look at a batch run through the storage port (issue #17): list, show,
-// entries, create, header and discard, on SQLite and PostgreSQL alike. Import, validate, submit, push, exception
-// batches, keyed entries and returns still run on the driver with the same repository SQL (db/repos/batches.ts):
-// loadBatchRow, getBatch and createBatch keep their driver forms for them.
+// entries, create, header, discard, keyed entries and their deletes, suspending by hand and exception batches, on
+// SQLite and PostgreSQL alike. Import, validate, submit, push, undo and returns still run on the driver with the
+// same repository SQL (db/repos/batches.ts): loadBatchRow, getBatch, createBatch, saveEntries (written once as
+// steps), touchBatch and nextEntryId keep their driver forms for them.
 
 const READ = { readOnly: true } as const;
 // A change reads the batch (its status, its figures, the batch numbers taken) before it writes: serializable, so
@@ -84,7 +99,7 @@ export function loadBatchRow(db: Database.Database, batchId: number): BatchRow {
 }
 
 /** loadBatchRow in a port transaction. */
-async function loadBatchRowIn(tx: Tx, batchId: number): Promise<BatchRow> {
+export async function loadBatchRowIn(tx: Tx, batchId: number): Promise<BatchRow> {
   return foundBatch(await tx.get<BatchRow>(batchByIdQuery(batchId)), batchId);
 }
 
@@ -151,7 +166,7 @@ export function getBatch(db: Database.Database, batchId: number): BatchDto {
 }
 
 /** getBatch in a port transaction. */
-async function getBatchIn(tx: Tx, batchId: number): Promise<BatchDto> {
+export async function getBatchIn(tx: Tx, batchId: number): Promise<BatchDto> {
   const b = await loadBatchRowIn(tx, batchId);
   return batchDto(
     b,
@@ -285,33 +300,41 @@ export function createBatch(
 }
 
 /** createBatch through the port (`batches:create`), checked and written in one serializable transaction. */
-export async function createBatchVia(
+export function createBatchVia(
   storage: Storage,
   input: CreateBatchInput,
   now: Date,
   operatorId: number | null,
 ): Promise<BatchDto> {
+  return storage.transaction((tx) => createBatchIn(tx, input, now, operatorId), WRITE);
+}
+
+/** createBatch in a port transaction. */
+async function createBatchIn(
+  tx: Tx,
+  input: CreateBatchInput,
+  now: Date,
+  operatorId: number | null,
+): Promise<BatchDto> {
   assertBatchTypeFits(input);
-  return storage.transaction(async (tx) => {
-    assertPayTypeEnabled(
-      input,
-      (await tx.get<{ enabled: number }>(payTypeEnabledQuery(input.payType)))?.enabled === 1,
-    );
-    const fields = batchWrite(input, await exponentOfIn(tx, input.currency), now, operatorId);
-    const last = (await tx.get<{ m: number }>(lastBatchIdQuery()))!.m;
-    const batchNo = batchNoOf(input, now, last);
-    if (await tx.get(batchNoTakenQuery(batchNo))) duplicateBatchNo(batchNo);
-    const id = (await tx.get<{ id: number }>(batchInsertQuery({ ...fields, batchNo })))!.id;
-    await appendAudit(tx, {
-      at: fields.at,
-      operatorId,
-      action: 'batch.create',
-      entity: 'batch',
-      entityId: String(id),
-      after: { ...input, batchNo },
-    });
-    return getBatchIn(tx, id);
-  }, WRITE);
+  assertPayTypeEnabled(
+    input,
+    (await tx.get<{ enabled: number }>(payTypeEnabledQuery(input.payType)))?.enabled === 1,
+  );
+  const fields = batchWrite(input, await exponentOfIn(tx, input.currency), now, operatorId);
+  const last = (await tx.get<{ m: number }>(lastBatchIdQuery()))!.m;
+  const batchNo = batchNoOf(input, now, last);
+  if (await tx.get(batchNoTakenQuery(batchNo))) duplicateBatchNo(batchNo);
+  const id = (await tx.get<{ id: number }>(batchInsertQuery({ ...fields, batchNo })))!.id;
+  await appendAudit(tx, {
+    at: fields.at,
+    operatorId,
+    action: 'batch.create',
+    entity: 'batch',
+    entityId: String(id),
+    after: { ...input, batchNo },
+  });
+  return getBatchIn(tx, id);
 }
 
 /** Batches, newest first, optionally by status: the page and its total in one snapshot. */
@@ -486,107 +509,136 @@ function blankToNull(v: string | null | undefined): string | null {
   return t === '' ? null : t;
 }
 
+/** The dialect a step generator's queries are compiled for (the driver's is DRIVER). */
+type On = { readonly dialect: Dialect };
+
 /**
  * Inserts or updates entries (keyed entry). Each cell is checked as it is saved: a bad amount or date is
  * kept as typed and marks the entry invalid with its column and reason. Any change sends the batch back to
- * "open" and the entry to "new" (validation starts over).
+ * "open" and the entry to "new" (validation starts over). Written once as steps: the grid's save runs them in a
+ * port transaction, a hand-over file's load and an undo batch through the driver inside their own.
  */
-export function saveEntries(
-  db: Database.Database,
+function* saveEntriesSteps(
+  on: On,
   input: { batchId: number; entries: EntryFields[] },
   now: Date,
   operatorId: number | null,
-): BatchEntryDto[] {
-  return db.transaction((): BatchEntryDto[] => {
-    const batch = loadBatchRow(db, input.batchId);
-    assertEditable(batch);
-    const exponent = exponentOf(db, batch.currency);
-    const checkCustom = customValueChecker(db, exponent);
-    let seq = driverGet<{ m: number }>(db, lastSeqQuery(batch.id))!.m;
-    const get = (id: number) => driverGet<EntryRow>(db, entryByIdQuery(SQLITE, id, batch.id));
-    const ins = db.prepare(
-      `INSERT INTO batch_entries (id, batch_id, seq, entry_key, status, currency) VALUES (?, ?, ?, ?, 'new', ?)`,
-    );
-    const upd = db.prepare(
-      `UPDATE batch_entries SET account_no = @accountNo, bill_no = @billNo, amount_text = @amountText, amount_minor = @amountMinor,
-         payment_date = @paymentDate, check_no = @checkNo, payer_name = @payerName, reference = @reference, channel_id = @channelId,
-         payment_ref = @paymentRef, custom_json = @customJson, status = @status, problem = @problem, problem_column = @problemColumn,
-         problems_json = @problemsJson,
-         reason_code = CASE WHEN manual_suspend = 1 THEN reason_code ELSE NULL END, allocation_json = NULL, account_id = NULL
-       WHERE id = @id`,
-    );
-    const savedIds: number[] = [];
-    for (const e of input.entries) {
-      let current: EntryRow | undefined;
-      if (e.id !== undefined) {
-        current = get(e.id);
-        if (!current) throw notFound('entry', String(e.id));
-        if (isPostedEntry(current.status)) throw conflict('entry-posted', `entry ${e.id} is posted`);
-      } else {
-        seq++;
-        const id = nextEntryId(db);
-        // A keyed entry is in the batch currency.
-        ins.run(id, batch.id, seq, entryKey(id), batch.currency);
-        current = get(id)!;
-      }
-      const pick = <K extends keyof EntryFields>(k: K, cur: unknown): unknown =>
-        e[k] === undefined ? cur : e[k];
-      const amountText = blankToNull(pick('amount', current.amountText) as string | null);
-      const paymentDate = blankToNull(pick('paymentDate', current.paymentDate) as string | null);
-      let amountMinor: number | null = null;
-      // Every cell is checked, so a bad amount does not hide an impossible date behind it.
-      const problems: { column: string; reason: string }[] = [];
-      if (amountText !== null) {
-        const r = parseMinor(amountText, exponent);
-        if (r.ok) amountMinor = r.value;
-        else problems.push({ column: 'amount', reason: r.error.reason });
-      }
-      if (paymentDate !== null && !isRealIsoDate(paymentDate)) {
-        problems.push({ column: 'paymentDate', reason: `"${paymentDate}" is not a date (yyyy-MM-dd)` });
-      }
-      const customCur = current.customJson ? (JSON.parse(current.customJson) as Record<string, string>) : {};
-      const customNext = { ...customCur, ...(e.custom ?? {}) };
-      // Admin-defined fields are typed (number, date, amount, code list): a bad value marks its column.
-      const customBad = checkCustom(customNext);
-      if (customBad) problems.push({ column: customBad.column, reason: customBad.problem });
-      const problem = problems[0]?.reason ?? null;
-      const problemColumn = problems[0]?.column ?? null;
-      upd.run({
-        id: current.id,
-        accountNo: blankToNull(pick('accountNo', current.accountNo) as string | null),
-        billNo: blankToNull(pick('billNo', current.billNo) as string | null),
+): Steps<BatchEntryDto[]> {
+  const batch = foundBatch(yield* get<BatchRow>(batchByIdQuery(input.batchId)), input.batchId);
+  assertEditable(batch);
+  const exponent = yield* call(
+    (db) => exponentOf(db, batch.currency),
+    (tx) => exponentOfIn(tx, batch.currency),
+    'the batch currency',
+  );
+  const checkCustom = yield* call(
+    (db) => customValueChecker(db, exponent),
+    (tx) => customValueCheckerIn(tx, exponent),
+    'the custom fields',
+  );
+  let seq = (yield* get<{ m: number }>(lastSeqQuery(batch.id)))!.m;
+  const savedIds: number[] = [];
+  for (const e of input.entries) {
+    let current: EntryRow | undefined;
+    if (e.id !== undefined) {
+      current = yield* get<EntryRow>(entryByIdQuery(on, e.id, batch.id));
+      if (!current) throw notFound('entry', String(e.id));
+      if (isPostedEntry(current.status)) throw conflict('entry-posted', `entry ${e.id} is posted`);
+    } else {
+      seq++;
+      const id = (yield* get<{ id: number }>(nextEntryIdQuery(on)))!.id;
+      // A keyed entry is in the batch currency.
+      yield* run(
+        entryInsertQuery({ id, batchId: batch.id, seq, entryKey: entryKey(id), currency: batch.currency }),
+      );
+      current = (yield* get<EntryRow>(entryByIdQuery(on, id, batch.id)))!;
+    }
+    const cur = current;
+    const pick = <K extends keyof EntryFields>(k: K, was: unknown): unknown =>
+      e[k] === undefined ? was : e[k];
+    const amountText = blankToNull(pick('amount', cur.amountText) as string | null);
+    const paymentDate = blankToNull(pick('paymentDate', cur.paymentDate) as string | null);
+    let amountMinor: number | null = null;
+    // Every cell is checked, so a bad amount does not hide an impossible date behind it.
+    const problems: { column: string; reason: string }[] = [];
+    if (amountText !== null) {
+      const r = parseMinor(amountText, exponent);
+      if (r.ok) amountMinor = r.value;
+      else problems.push({ column: 'amount', reason: r.error.reason });
+    }
+    if (paymentDate !== null && !isRealIsoDate(paymentDate)) {
+      problems.push({ column: 'paymentDate', reason: `"${paymentDate}" is not a date (yyyy-MM-dd)` });
+    }
+    const customCur = cur.customJson ? (JSON.parse(cur.customJson) as Record<string, string>) : {};
+    const customNext = { ...customCur, ...(e.custom ?? {}) };
+    // Admin-defined fields are typed (number, date, amount, code list): a bad value marks its column.
+    const customBad = checkCustom(customNext);
+    if (customBad) problems.push({ column: customBad.column, reason: customBad.problem });
+    const problem = problems[0]?.reason ?? null;
+    yield* run(
+      entryValuesUpdateQuery({
+        id: cur.id,
+        accountNo: blankToNull(pick('accountNo', cur.accountNo) as string | null),
+        billNo: blankToNull(pick('billNo', cur.billNo) as string | null),
         amountText,
         amountMinor,
         paymentDate,
-        checkNo: blankToNull(pick('checkNo', current.checkNo) as string | null),
-        payerName: blankToNull(pick('payerName', current.payerName) as string | null),
-        reference: blankToNull(pick('reference', current.reference) as string | null),
-        channelId: pick('channelId', current.channelId) as number | null,
-        paymentRef: pick('paymentRef', current.paymentRef) as number | null,
+        checkNo: blankToNull(pick('checkNo', cur.checkNo) as string | null),
+        payerName: blankToNull(pick('payerName', cur.payerName) as string | null),
+        reference: blankToNull(pick('reference', cur.reference) as string | null),
+        channelId: pick('channelId', cur.channelId) as number | null,
+        paymentRef: pick('paymentRef', cur.paymentRef) as number | null,
         customJson: JSON.stringify(customNext),
-        status: problem ? 'invalid' : current.manualSuspend === 1 ? 'to_be_suspended' : 'new',
+        status: problem ? 'invalid' : cur.manualSuspend === 1 ? 'to_be_suspended' : 'new',
         problem,
-        problemColumn,
+        problemColumn: problems[0]?.column ?? null,
         problemsJson: rowProblemsJson(problems),
-      });
-      savedIds.push(current.id);
-    }
-    // One set-based refresh for the whole save; the DTOs are read after it (a changed fingerprint clears a release).
-    refreshFingerprints(db, batch.id, savedIds);
-    const out = savedIds.map((id) => entryDto(get(id)!));
-    touchBatch(db, batch.id, now);
-    writeAudit(db, {
+      }),
+    );
+    savedIds.push(cur.id);
+  }
+  // One set-based refresh for the whole save; the DTOs are read after it (a changed fingerprint clears a release).
+  yield* refreshFingerprintsSteps(on, batch, savedIds);
+  const byId = new Map((yield* all<EntryRow>(entriesByIdsQuery(on, savedIds))).map((r) => [r.id, r]));
+  const out = savedIds.map((id) => entryDto(byId.get(id)!));
+  yield* run(batchTouchQuery(batch.id, now.toISOString()));
+  yield* get(
+    auditInsertQuery({
       at: now.toISOString(),
       operatorId,
       action: 'batch.entries.save',
       entity: 'batch',
       entityId: String(batch.id),
       after: { entries: out.length },
-    });
-    // Every total the batch shows must stay exact (ledger/ceiling.ts).
-    assertBatchWithinCeiling(db, batch.id, batch.batchNo);
-    return out;
-  })();
+    }),
+  );
+  // Every total the batch shows must stay exact (ledger/ceiling.ts).
+  assertBatchSlicesWithinCeiling(yield* all<{ s: string }>(batchAmountSlicesQuery(batch.id)), batch.batchNo);
+  return out;
+}
+
+/** saveEntries through the driver, for the code that still writes there (a hand-over file's load, an undo batch). */
+export function saveEntries(
+  db: Database.Database,
+  input: { batchId: number; entries: EntryFields[] },
+  now: Date,
+  operatorId: number | null,
+): BatchEntryDto[] {
+  return db.transaction(() => stepsOnDriver(db, saveEntriesSteps(DRIVER, input, now, operatorId)))();
+}
+
+/**
+ * saveEntries through the port (`batches:save-entries`), in one serializable transaction: two clerks saving into
+ * one batch at once take turns (on PostgreSQL the second is retried from the start and numbers on after the
+ * first), and a save after a discard is refused `batch-discarded`.
+ */
+export function saveEntriesVia(
+  storage: Storage,
+  input: { batchId: number; entries: EntryFields[] },
+  now: Date,
+  operatorId: number | null,
+): Promise<BatchEntryDto[]> {
+  return storage.transaction((tx) => stepsIn(tx, saveEntriesSteps(tx, input, now, operatorId)), WRITE);
 }
 
 /**
@@ -600,44 +652,28 @@ export function entryKey(entryId: number): string {
 
 /** The next batch entry id (AUTOINCREMENT never reuses ids, even of deleted rows). */
 export function nextEntryId(db: Database.Database): number {
-  const seq = db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'batch_entries'`).get() as
-    { seq: number } | undefined;
-  return (seq?.seq ?? 0) + 1;
-}
-
-/** Renumbers a batch's entries 1..N in their current order, keeping seq dense after deletes and moves. */
-export function renumberEntries(db: Database.Database, batchId: number): void {
-  db.prepare(
-    `UPDATE batch_entries SET seq = r.rn FROM (SELECT id, row_number() OVER (ORDER BY seq) AS rn FROM batch_entries WHERE batch_id = ?) AS r
-     WHERE batch_entries.id = r.id AND batch_entries.seq <> r.rn`,
-  ).run(batchId);
+  return driverGet<{ id: number }>(db, nextEntryIdQuery(DRIVER))!.id;
 }
 
 /** Marks a batch edited: back to open, validation must run again. */
 export function touchBatch(db: Database.Database, batchId: number, now: Date): void {
-  db.prepare(
-    `UPDATE batches SET status = 'open', updated_at = ?, validated_at = NULL WHERE id = ? AND status IN ('open', 'validated')`,
-  ).run(now.toISOString(), batchId);
+  driverRun(db, batchTouchQuery(batchId, now.toISOString()));
 }
 
-/** Deletes entries that are not posted. */
+/** Deletes entries that are not posted (`batches:delete-entries`), in one serializable transaction. */
 export function deleteEntries(
-  db: Database.Database,
+  storage: Storage,
   input: { batchId: number; ids: number[] },
   now: Date,
   operatorId: number | null,
-): { deleted: number } {
-  return db.transaction(() => {
-    const batch = loadBatchRow(db, input.batchId);
+): Promise<{ deleted: number }> {
+  return storage.transaction(async (tx) => {
+    const batch = await loadBatchRowIn(tx, input.batchId);
     assertEditable(batch);
-    const info = db
-      .prepare(
-        `DELETE FROM batch_entries WHERE batch_id = ? AND status NOT IN ('posted', 'posted_suspense') AND id IN (SELECT value FROM json_each(?))`,
-      )
-      .run(batch.id, JSON.stringify(input.ids));
-    renumberEntries(db, batch.id);
-    touchBatch(db, batch.id, now);
-    writeAudit(db, {
+    const { changes } = await tx.run(entriesDeleteQuery(tx, batch.id, input.ids));
+    await tx.run(entriesRenumberQuery(batch.id));
+    await tx.run(batchTouchQuery(batch.id, now.toISOString()));
+    await appendAudit(tx, {
       at: now.toISOString(),
       operatorId,
       action: 'batch.entries.delete',
@@ -645,40 +681,39 @@ export function deleteEntries(
       entityId: String(batch.id),
       before: { ids: input.ids },
     });
-    return { deleted: info.changes };
-  })();
+    return { deleted: changes };
+  }, WRITE);
 }
 
-/** Suspends an entry by hand with a suspense reason code, or returns it (reasonCode null) to be validated again. */
+/**
+ * Suspends an entry by hand with a suspense reason code, or returns it (reasonCode null) to be validated again
+ * (`batches:suspend-entry`), in one serializable transaction.
+ */
 export function suspendEntry(
-  db: Database.Database,
+  storage: Storage,
   input: { batchId: number; entryId: number; reasonCode: number | null },
   now: Date,
   operatorId: number | null,
-): BatchEntryDto {
-  return db.transaction((): BatchEntryDto => {
-    const batch = loadBatchRow(db, input.batchId);
+): Promise<BatchEntryDto> {
+  return storage.transaction(async (tx): Promise<BatchEntryDto> => {
+    const batch = await loadBatchRowIn(tx, input.batchId);
     assertEditable(batch);
     if (batch.batchType !== 'payment')
       throw conflict('not-suspendable', 'only payment batch entries can be suspended (V11)');
-    const entry = driverGet<EntryRow>(db, entryByIdQuery(SQLITE, input.entryId, batch.id));
+    const entry = await tx.get<EntryRow>(entryByIdQuery(tx, input.entryId, batch.id));
     if (!entry) throw notFound('entry', String(input.entryId));
     if (isPostedEntry(entry.status)) throw conflict('entry-posted', `entry ${entry.id} is posted`);
     if (input.reasonCode !== null) {
-      requireReasonCode(db, REASON_DOMAIN.suspense, input.reasonCode);
+      await requireReasonCodeIn(tx, REASON_DOMAIN.suspense, input.reasonCode);
       if (entry.amountMinor === null || entry.amountMinor <= 0) {
         throw conflict('not-suspendable', 'an entry needs a valid positive amount to be suspended');
       }
-      db.prepare(
-        `UPDATE batch_entries SET manual_suspend = 1, reason_code = ?, status = 'to_be_suspended', problem = 'suspended by hand', problem_column = NULL WHERE id = ?`,
-      ).run(input.reasonCode, entry.id);
+      await tx.run(entrySuspendQuery(entry.id, input.reasonCode));
     } else {
-      db.prepare(
-        `UPDATE batch_entries SET manual_suspend = 0, reason_code = NULL, status = 'new', problem = NULL WHERE id = ?`,
-      ).run(entry.id);
+      await tx.run(entryUnsuspendQuery(entry.id));
     }
-    touchBatch(db, batch.id, now);
-    writeAudit(db, {
+    await tx.run(batchTouchQuery(batch.id, now.toISOString()));
+    await appendAudit(tx, {
       at: now.toISOString(),
       operatorId,
       action: input.reasonCode !== null ? 'batch.entry.suspend' : 'batch.entry.unsuspend',
@@ -686,40 +721,37 @@ export function suspendEntry(
       entityId: String(entry.id),
       reasonCode: input.reasonCode,
     });
-    return entryDto(driverGet<EntryRow>(db, entryByIdQuery(SQLITE, entry.id))!);
-  })();
+    return entryDto((await tx.get<EntryRow>(entryByIdQuery(tx, entry.id)))!);
+  }, WRITE);
 }
 
-/** Moves every invalid, allocation-required and suspected-duplicate entry into a new batch linked to this one. */
+/**
+ * Moves every invalid, allocation-required and suspected-duplicate entry into a new batch linked to this one
+ * (`batches:exception`), in one serializable transaction: two splits of one batch at once take turns, so its
+ * entries end in one exception batch and the second split finds none left (`no-exceptions`).
+ */
 export function exceptionBatch(
-  db: Database.Database,
+  storage: Storage,
   input: { batchId: number },
   now: Date,
   operatorId: number | null,
-): { exception: BatchDto; moved: number } {
-  return db.transaction(() => {
-    const batch = loadBatchRow(db, input.batchId);
+): Promise<{ exception: BatchDto; moved: number }> {
+  return storage.transaction(async (tx) => {
+    const batch = await loadBatchRowIn(tx, input.batchId);
     assertEditable(batch);
-    const ids = (
-      db
-        .prepare(
-          `SELECT id FROM batch_entries WHERE batch_id = ? AND status IN ('invalid', 'allocation_required', 'duplicate_suspected') ORDER BY seq`,
-        )
-        .all(batch.id) as {
-        id: number;
-      }[]
-    ).map((r) => r.id);
+    const ids = (await tx.all<{ id: number }>(exceptionEntryIdsQuery(batch.id))).map((r) => r.id);
     if (ids.length === 0)
       throw conflict('no-exceptions', `batch ${batch.batchNo} has no invalid entries to move`);
-    const exception = createBatch(
-      db,
+    const earlier = (await tx.get<{ n: number }>(childBatchCountQuery(batch.id)))!.n;
+    const exception = await createBatchIn(
+      tx,
       {
         batchType: batch.batchType,
         payType: batch.payType,
         currency: batch.currency,
         channelId: batch.channelId,
         allocationLevel: batch.allocationLevel,
-        batchNo: `${batch.batchNo}-X${(db.prepare('SELECT count(*) AS n FROM batches WHERE parent_batch_id = ?').get(batch.id) as { n: number }).n + 1}`,
+        batchNo: `${batch.batchNo}-X${earlier + 1}`,
         lockboxNo: batch.lockboxNo ?? undefined,
         batchDate: batch.batchDate,
         note: `Exception batch of ${batch.batchNo}`,
@@ -729,16 +761,11 @@ export function exceptionBatch(
       operatorId,
     );
     // What the batch accounts for (entered here plus earlier exception batches) does not change by the move.
-    const before = familyFigures(db, batch.id);
-    const move = db.prepare(`UPDATE batch_entries SET batch_id = ?, seq = ? WHERE id = ?`);
-    ids.forEach((id, i) => move.run(exception.id, i + 1, id));
+    const before = await familyFiguresIn(tx, batch.id);
+    await tx.run(exceptionEntriesMoveQuery(batch.id, exception.id));
     // The parent keeps its deposit-slip figures (its zero proof counts what moved); the exception batch gets
     // what the slip leaves for it once everything else is counted, so each part proves on its own.
-    const moved = db
-      .prepare(
-        `SELECT count(*) AS n, coalesce(sum(amount_minor), 0) AS s FROM batch_entries WHERE batch_id = ?`,
-      )
-      .get(exception.id) as { n: number; s: number };
+    const moved = (await tx.get<{ n: number; s: number }>(batchFiguresQuery(exception.id)))!;
     const rest = (control: number | null, accounted: number, own: number): number | null =>
       control === null || control - accounted + own < 0 ? null : control - accounted + own;
     const carried = {
@@ -749,14 +776,10 @@ export function exceptionBatch(
         moved.s,
       ),
     };
-    db.prepare(`UPDATE batches SET control_count = ?, control_total_minor = ? WHERE id = ?`).run(
-      carried.controlCount,
-      carried.controlTotalMinor,
-      exception.id,
-    );
-    renumberEntries(db, batch.id);
-    touchBatch(db, batch.id, now);
-    writeAudit(db, {
+    await tx.run(batchControlUpdateQuery(exception.id, carried.controlCount, carried.controlTotalMinor));
+    await tx.run(entriesRenumberQuery(batch.id));
+    await tx.run(batchTouchQuery(batch.id, now.toISOString()));
+    await appendAudit(tx, {
       at: now.toISOString(),
       operatorId,
       action: 'batch.exception',
@@ -764,8 +787,8 @@ export function exceptionBatch(
       entityId: String(batch.id),
       after: { exceptionBatchId: exception.id, moved: ids.length, carried },
     });
-    return { exception: getBatch(db, exception.id), moved: ids.length };
-  })();
+    return { exception: await getBatchIn(tx, exception.id), moved: ids.length };
+  }, WRITE);
 }
 
 /** Discards an unsubmitted batch (its entries stay for the record). */
@@ -803,19 +826,19 @@ export type HeaderUpdate = {
 };
 
 /**
- * The fingerprints of a payment batch's unposted entries made again (the lockbox is part of each), computed here
- * rather than by the driver's SQL function (refreshFingerprints), which only the SQLite connection has.
+ * The fingerprints of a payment batch's unposted entries (all, or those with the given ids) made again, computed
+ * here rather than by the driver's SQL function (refreshFingerprints), which only the SQLite connection has.
  */
-async function refreshFingerprintsIn(tx: Tx, batch: BatchRow): Promise<void> {
+function* refreshFingerprintsSteps(on: On, batch: BatchRow, ids?: readonly number[]): Steps<void> {
   // Refunds send money out and reversals name the payment they undo: neither can pay the same money twice.
   if (batch.batchType !== 'payment') return;
   const changed: { id: number; fp: string | null }[] = [];
-  for (const e of await tx.all<FingerprintSource>(fingerprintSourcesQuery(batch.id))) {
+  for (const e of yield* all<FingerprintSource>(fingerprintSourcesQuery(on, batch.id, ids))) {
     const fp = paymentFingerprint(e);
     if (fp !== e.fingerprint) changed.push({ id: e.id, fp });
   }
   for (let i = 0; i < changed.length; i += FINGERPRINT_CHUNK)
-    await tx.run(fingerprintsUpdateQuery(tx, changed.slice(i, i + FINGERPRINT_CHUNK)));
+    yield* run(fingerprintsUpdateQuery(on, changed.slice(i, i + FINGERPRINT_CHUNK)));
 }
 
 /** Fingerprints written per statement (bound as one JSON array). */
@@ -865,7 +888,7 @@ export function updateBatchHeader(
     };
     await tx.run(batchHeaderUpdateQuery(batch.id, after, now.toISOString()));
     // The lockbox is part of every entry's fingerprint.
-    if (after.lockboxNo !== batch.lockboxNo) await refreshFingerprintsIn(tx, batch);
+    if (after.lockboxNo !== batch.lockboxNo) await stepsIn(tx, refreshFingerprintsSteps(tx, batch));
     await appendAudit(tx, {
       at: now.toISOString(),
       operatorId,

@@ -2,12 +2,19 @@ import type Database from 'better-sqlite3';
 import type { BatchEntryDto } from '../../../src-shared/dto/batches';
 import type { EntryVerdict } from '../../domain/batch-rules';
 import { paymentFingerprint } from '../../domain/fingerprint';
-import { writeAudit } from '../../ledger/audit';
-import { REASON_DOMAIN, requireReasonCode } from '../../ledger/codes';
+import { REASON_DOMAIN, requireReasonCodeIn } from '../../ledger/codes';
 import { conflict, notFound } from '../../ledger/errors';
-import { entryByIdQuery, type EntryRecord } from '../../../db/repos/batches';
-import { driverGet } from '../../../db/storage/sqlite';
-import { assertEditable, entryDto, loadBatchRow, touchBatch } from './batch-store';
+import { appendAudit } from '../../../db/repos/audit';
+import {
+  batchTouchQuery,
+  duplicateReleaseQuery,
+  duplicateStateQuery,
+  entryByIdQuery,
+  type DuplicateState,
+  type EntryRecord,
+} from '../../../db/repos/batches';
+import type { Storage } from '../../../db/storage/port';
+import { assertEditable, entryDto, loadBatchRowIn } from './batch-store';
 
 /** Entry statuses of money that has left the batch: the entry now stands for a posted payment. */
 const POSTED = `('posted', 'posted_suspense')`;
@@ -184,6 +191,9 @@ function duplicateProblem(m: Match, batchId: number): string {
     : `suspected duplicate of entry ${m.seq} of ${where} (not posted yet): same payer, number, amount and date; a supervisor may release it`;
 }
 
+/** A release reads the entry before it writes: serializable, so two supervisors at once take turns. */
+const WRITE = { serializable: true } as const;
+
 /** Input of a release. */
 export type ReleaseDuplicateInput = {
   batchId: number;
@@ -195,45 +205,29 @@ export type ReleaseDuplicateInput = {
 /**
  * A supervisor releases a suspected duplicate with a reason (domain 20) and an optional note: the entry goes back
  * to validation and posts like any other. The release stays on the entry (and in the audit log) until the payment
- * on it changes.
+ * on it changes. Checked and written in one serializable transaction (`batches:release-duplicate`).
  */
 export function releaseDuplicate(
-  db: Database.Database,
+  storage: Storage,
   input: ReleaseDuplicateInput,
   now: Date,
   operatorId: number | null,
-): BatchEntryDto {
-  return db.transaction((): BatchEntryDto => {
-    const batch = loadBatchRow(db, input.batchId);
+): Promise<BatchEntryDto> {
+  return storage.transaction(async (tx): Promise<BatchEntryDto> => {
+    const batch = await loadBatchRowIn(tx, input.batchId);
     assertEditable(batch);
-    const entry = db
-      .prepare(
-        `SELECT id, status, manual_suspend AS manualSuspend, duplicate_of_entry_id AS entryId, duplicate_of_payment_id AS paymentId
-         FROM batch_entries WHERE id = ? AND batch_id = ?`,
-      )
-      .get(input.entryId, batch.id) as
-      | {
-          id: number;
-          status: string;
-          manualSuspend: number;
-          entryId: number | null;
-          paymentId: number | null;
-        }
-      | undefined;
+    const entry = await tx.get<DuplicateState>(duplicateStateQuery(input.entryId, batch.id));
     if (!entry) throw notFound('entry', String(input.entryId));
     if (entry.status !== 'duplicate_suspected')
       throw conflict(
         'not-duplicate',
         `entry ${entry.id} is ${entry.status.replace(/_/g, ' ')}, not a suspected duplicate; validate the batch first`,
       );
-    requireReasonCode(db, REASON_DOMAIN.duplicateRelease, input.reasonCode);
+    await requireReasonCodeIn(tx, REASON_DOMAIN.duplicateRelease, input.reasonCode);
     const note = input.note?.trim() || null;
-    db.prepare(
-      `UPDATE batch_entries SET duplicate_release_code = ?, duplicate_release_note = ?, problem = NULL, problem_column = NULL,
-         status = CASE WHEN manual_suspend = 1 THEN 'to_be_suspended' ELSE 'new' END WHERE id = ?`,
-    ).run(input.reasonCode, note, entry.id);
-    touchBatch(db, batch.id, now);
-    writeAudit(db, {
+    await tx.run(duplicateReleaseQuery(entry.id, input.reasonCode, note));
+    await tx.run(batchTouchQuery(batch.id, now.toISOString()));
+    await appendAudit(tx, {
       at: now.toISOString(),
       operatorId,
       action: 'batch.entry.release-duplicate',
@@ -247,6 +241,6 @@ export function releaseDuplicate(
       after: { batchId: batch.id, note },
       reasonCode: input.reasonCode,
     });
-    return entryDto(driverGet<EntryRecord>(db, entryByIdQuery({ dialect: 'sqlite' }, entry.id))!);
-  })();
+    return entryDto((await tx.get<EntryRecord>(entryByIdQuery(tx, entry.id)))!);
+  }, WRITE);
 }

@@ -1,6 +1,14 @@
-import type Database from 'better-sqlite3';
 import Papa from 'papaparse';
 import type { Alignment, Content } from 'pdfmake/interfaces';
+import {
+  reportExceptionBatchesQuery,
+  reportSectionLinesQuery,
+  reportSectionTotalsQuery,
+  type ReportLineRecord,
+  type ReportSection,
+} from '../../../db/repos/batches';
+import { reasonCodeQuery, type ReasonCodeRecord } from '../../../db/repos/reason-codes';
+import type { Storage, Tx } from '../../../db/storage/port';
 import {
   ENTRY_STATUSES,
   type BatchReportDto,
@@ -9,53 +17,37 @@ import {
 } from '../../../src-shared/dto/batches';
 import { formatMinor } from '../../../src-shared/money';
 import { PAY_TYPE_NAMES } from '../../../src-shared/pay-types';
-import { findReasonCode, REASON_DOMAIN } from '../../ledger/codes';
+import { REASON_DOMAIN } from '../../ledger/codes';
 import { pdfText, renderPdf } from '../reports/pdf';
-import { getBatch } from './batch-store';
+import { getBatchIn } from './batch-store';
+
+// The batch report reads its figures through the storage port (issue #17) in one read-only transaction, so the
+// batch's per-status figures, its lists and its exception batches are of the same moment on SQLite and PostgreSQL;
+// the CSV and the PDF are made from them after it has ended.
 
 /** Lists in a report stop here; the totals still count every entry. */
 const MAX_LINES = 10_000;
 
 const STATUS_ORDER: readonly EntryStatusDto[] = ENTRY_STATUSES;
 
-type LineRow = {
-  id: number;
-  seq: number;
-  accountNo: string | null;
-  billNo: string | null;
-  amountMinor: number | null;
-  status: EntryStatusDto;
-  reasonCode: number | null;
-  problem: string | null;
-  problemColumn: string | null;
-};
-
-function section(
-  db: Database.Database,
-  where: string,
+async function section(
+  tx: Tx,
   batchId: number,
+  which: ReportSection,
   reasonDomain: number | null,
-): BatchReportDto['suspended'] {
-  const agg = db
-    .prepare(
-      `SELECT count(*) AS n, coalesce(sum(e.amount_minor), 0) AS s FROM batch_entries e LEFT JOIN payments p ON p.id = e.posted_payment_id
-       WHERE e.batch_id = ? AND (${where})`,
-    )
-    .get(batchId) as { n: number; s: number };
-  const rows = db
-    .prepare(
-      `SELECT e.id, e.seq, e.account_no AS accountNo, e.bill_no AS billNo, e.amount_minor AS amountMinor, e.status,
-              coalesce(p.reason_code, e.reason_code) AS reasonCode, e.problem, e.problem_column AS problemColumn
-       FROM batch_entries e LEFT JOIN payments p ON p.id = e.posted_payment_id
-       WHERE e.batch_id = ? AND (${where}) ORDER BY e.seq LIMIT ?`,
-    )
-    .all(batchId, MAX_LINES) as LineRow[];
-  const labels = new Map<number, string>();
-  const label = (code: number | null): string | null => {
-    if (code === null || reasonDomain === null) return null;
-    if (!labels.has(code)) labels.set(code, findReasonCode(db, reasonDomain, code)?.label ?? '');
-    return labels.get(code) || null;
+): Promise<BatchReportDto['suspended']> {
+  const agg = (await tx.get<{ n: number; s: number }>(reportSectionTotalsQuery(batchId, which))) ?? {
+    n: 0,
+    s: 0,
   };
+  const rows = await tx.all<ReportLineRecord>(reportSectionLinesQuery(batchId, which, MAX_LINES));
+  const labels = new Map<number, string | null>();
+  if (reasonDomain !== null)
+    for (const code of new Set(rows.map((r) => r.reasonCode))) {
+      if (code === null) continue;
+      const found = await tx.get<ReasonCodeRecord>(reasonCodeQuery(reasonDomain, code));
+      labels.set(code, found?.label || null);
+    }
   return {
     total: agg.n,
     totalMinor: agg.s,
@@ -67,19 +59,19 @@ function section(
       amountMinor: r.amountMinor,
       status: r.status,
       reasonCode: r.reasonCode,
-      reasonLabel: label(r.reasonCode),
+      reasonLabel: r.reasonCode === null ? null : (labels.get(r.reasonCode) ?? null),
       problem: r.problemColumn && r.problem ? `${r.problemColumn}: ${r.problem}` : r.problem,
     })),
   };
 }
 
 /** The batch report's figures: counts and totals per status, the suspended list and the exceptions. */
-export function batchReportData(
-  db: Database.Database,
+async function batchReportIn(
+  tx: Tx,
   batchId: number,
   now: Date,
-): Omit<BatchReportDto, 'csv' | 'pdfBase64'> {
-  const batch = getBatch(db, batchId);
+): Promise<Omit<BatchReportDto, 'csv' | 'pdfBase64'>> {
+  const batch = await getBatchIn(tx, batchId);
   const byStatus = STATUS_ORDER.filter((s) => batch.countsByStatus[s] !== undefined).map((status) => ({
     status,
     count: batch.countsByStatus[status] ?? 0,
@@ -93,26 +85,11 @@ export function batchReportData(
     count: batch.countsByStatus.posted_suspense ?? 0,
     totalMinor: batch.totalsByStatus.posted_suspense ?? 0,
   };
-  const suspended = section(
-    db,
-    `e.status IN ('to_be_suspended', 'posted_suspense')`,
-    batchId,
-    REASON_DOMAIN.suspense,
+  const suspended = await section(tx, batchId, 'suspended', REASON_DOMAIN.suspense);
+  const exceptions = await section(tx, batchId, 'exceptions', null);
+  const exceptionBatches = await tx.all<BatchReportDto['exceptionBatches'][number]>(
+    reportExceptionBatchesQuery(batchId),
   );
-  const exceptions = section(
-    db,
-    `e.status IN ('invalid', 'allocation_required', 'duplicate_suspected', 'new')`,
-    batchId,
-    null,
-  );
-  const exceptionBatches = (
-    db
-      .prepare(
-        `SELECT b.id, b.batch_no AS batchNo, b.status, count(e.id) AS entries, coalesce(sum(e.amount_minor), 0) AS totalMinor
-         FROM batches b LEFT JOIN batch_entries e ON e.batch_id = b.id WHERE b.parent_batch_id = ? GROUP BY b.id ORDER BY b.id`,
-      )
-      .all(batchId) as BatchReportDto['exceptionBatches']
-  ).map((x) => ({ ...x }));
   return {
     batch,
     generatedAt: now.toISOString(),
@@ -123,6 +100,15 @@ export function batchReportData(
     exceptions,
     exceptionBatches,
   };
+}
+
+/** The batch report's figures, read in one snapshot. */
+export function batchReportData(
+  storage: Storage,
+  batchId: number,
+  now: Date,
+): Promise<Omit<BatchReportDto, 'csv' | 'pdfBase64'>> {
+  return storage.transaction((tx) => batchReportIn(tx, batchId, now), { readOnly: true });
 }
 
 const money = (minor: number | null, exponent: number): string =>
@@ -346,11 +332,11 @@ export async function reportPdf(r: Omit<BatchReportDto, 'csv' | 'pdfBase64'>): P
 
 /** The batch report with the formats asked for (CSV text, PDF as base64). */
 export async function batchReport(
-  db: Database.Database,
+  storage: Storage,
   input: { batchId: number; csv: boolean; pdf: boolean },
   now: Date,
 ): Promise<BatchReportDto> {
-  const data = batchReportData(db, input.batchId, now);
+  const data = await batchReportData(storage, input.batchId, now);
   return {
     ...data,
     csv: input.csv ? reportCsv(data) : null,

@@ -1,4 +1,16 @@
 import type Database from 'better-sqlite3';
+import {
+  batchByIdQuery,
+  liveDescendantQuery,
+  pendingSubmitApprovalQuery,
+  undoPostedEntriesQuery,
+  undoReversalBatchesQuery,
+  type BatchRecord,
+  type UndoPostedRecord,
+} from '../../../db/repos/batches';
+import type { Dialect, Storage } from '../../../db/storage/port';
+import { all, call, DRIVER, get, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
+import { driverAll } from '../../../db/storage/sqlite';
 import type { ParsedInput } from '../../../src-shared/api/contract';
 import { commandInputs } from '../../../src-shared/api/inputs';
 import type { BatchDto, BatchSubmitDto } from '../../../src-shared/dto/batches';
@@ -14,8 +26,8 @@ import { PAY_TYPE_NAMES } from '../../../src-shared/pay-types';
 import { BATCH_PAY_TYPES } from '../../domain/batch-rules';
 import { writeAudit } from '../../ledger/audit';
 import { findReasonCode, REASON_DOMAIN } from '../../ledger/codes';
-import { AppFailure, conflict, invalidFields } from '../../ledger/errors';
-import { exponentOf } from '../../ledger/rates';
+import { AppFailure, conflict, invalidFields, notFound } from '../../ledger/errors';
+import { exponentOf, exponentOfIn } from '../../ledger/rates';
 import { approvalGuard, approvalMessage, getApproval } from '../approvals/approvals';
 import type { ServiceContext } from '../context';
 import { createBatch, getBatch, loadBatchRow, saveEntries } from './batch-store';
@@ -28,97 +40,57 @@ const PREVIEW_ROWS = 1000;
 /** saveEntries takes at most 10,000 entries a call. */
 const SAVE_CHUNK = 5000;
 
-type PostedRow = {
-  entryId: number;
-  seq: number;
-  status: string;
-  paymentId: number;
-  amountMinor: number;
-  currency: string;
-  kind: string;
-  payType: number;
-  accountNo: string;
-  accountCurrency: string;
-  isSuspense: number;
-  reversed: number;
-  allocatedMinor: number;
-};
-
-/** Every posted entry of the batch with the payment it became (joined by its idempotency key). */
-function postedRows(db: Database.Database, batchId: number): PostedRow[] {
-  return db
-    .prepare(
-      `SELECT e.id AS entryId, e.seq, e.status, p.id AS paymentId, p.amount_minor AS amountMinor, p.currency, p.kind,
-              p.pay_type AS payType, a.account_no AS accountNo, a.currency AS accountCurrency, a.is_suspense AS isSuspense,
-              EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id) AS reversed,
-              (SELECT coalesce(sum(al.amount_minor), 0) FROM allocations al WHERE al.payment_id = p.id) AS allocatedMinor
-       FROM batch_entries e JOIN payments p ON p.source_key = e.entry_key JOIN accounts a ON a.id = p.account_id
-       WHERE e.batch_id = ? AND e.status IN ('posted', 'posted_suspense') ORDER BY e.seq`,
-    )
-    .all(batchId) as PostedRow[];
-}
-
-/** The first payment moved on from this one (recycled, distributed...) that still stands, if any. */
-function liveDescendant(db: Database.Database, paymentId: number): { id: number; kind: string } | null {
-  const row = db
-    .prepare(
-      `WITH RECURSIVE d(id) AS (
-         SELECT id FROM payments WHERE parent_payment_id = ?
-         UNION SELECT p.id FROM payments p JOIN d ON p.parent_payment_id = d.id)
-       SELECT p.id, p.kind FROM payments p JOIN d ON d.id = p.id
-       WHERE NOT EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id) ORDER BY p.id LIMIT 1`,
-    )
-    .get(paymentId) as { id: number; kind: string } | undefined;
-  return row ?? null;
-}
-
 /** The newest reversal batch of an undo of this batch that was not discarded, and the next free number. */
 function reversalOf(
-  db: Database.Database,
   batchNo: string,
+  rows: readonly { id: number; batchNo: string; status: BatchDto['status'] }[],
 ): { existing: { id: number; batchNo: string; status: BatchDto['status'] } | null; nextNo: string } {
-  const rows = db
-    .prepare(
-      `SELECT id, batch_no AS batchNo, status FROM batches
-       WHERE batch_type = 'reversal' AND substr(batch_no, 1, ?) = ? ORDER BY id`,
-    )
-    .all(batchNo.length + 2, `${batchNo}-U`) as { id: number; batchNo: string; status: BatchDto['status'] }[];
   const ours = rows.filter((r) => /^\d+$/.test(r.batchNo.slice(batchNo.length + 2)));
   const live = ours.filter((r) => r.status !== 'discarded');
   return { existing: live[live.length - 1] ?? null, nextNo: `${batchNo}-U${ours.length + 1}` };
 }
 
-/** The pending, unexpired approval a submit of this batch waits for. */
-function pendingSubmitApproval(db: Database.Database, batchId: number, now: Date): number | null {
-  const row = db
-    .prepare(
-      `SELECT id FROM approvals WHERE command = 'batches:submit' AND status = 'pending' AND expires_at > ?
-         AND input_json NOT LIKE 'enc:%' AND json_extract(input_json, '$.batchId') = ? ORDER BY id DESC LIMIT 1`,
-    )
-    .get(now.toISOString(), batchId) as { id: number } | undefined;
-  return row?.id ?? null;
+/** A currency's exponent, read by the driver or in the port transaction. */
+function exponent(currency: string): Steps<number> {
+  return call(
+    (db) => exponentOf(db, currency),
+    (tx) => exponentOfIn(tx, currency),
+    currency,
+  );
 }
 
 /**
- * What undoing a submitted payment batch would reverse: each posted entry's payment (account, amount, what is
- * allocated, whether it went to suspense) and everything that stops the undo. A payment that moved on after
- * submit (into or out of suspense) must be dealt with in Payment Center first; one already reversed is skipped.
+ * What undoing a submitted payment batch would reverse, written once as steps: `batches:undo-preview` reads it in
+ * one read-only port transaction, an undo (still on the driver) through the driver before it builds the reversal.
  */
-export function undoPreview(db: Database.Database, batchId: number, now: Date): BatchUndoPreviewDto {
-  const b = loadBatchRow(db, batchId);
-  const exponent = exponentOf(db, b.currency);
+function* undoPreviewSteps(
+  on: { readonly dialect: Dialect },
+  batchId: number,
+  now: Date,
+): Steps<BatchUndoPreviewDto> {
+  const b = yield* get<BatchRecord>(batchByIdQuery(batchId));
+  if (!b) throw notFound('batch', String(batchId));
+  const batchExponent = yield* exponent(b.currency);
   const refusals: UndoRefusalDto[] = [];
   const refuse = (reason: string, seq: number | null = null, paymentId: number | null = null): void => {
     refusals.push({ seq, paymentId, reason });
   };
-  const { existing, nextNo } = reversalOf(db, b.batchNo);
+  const { existing, nextNo } = reversalOf(
+    b.batchNo,
+    yield* all<{ id: number; batchNo: string; status: BatchDto['status'] }>(
+      undoReversalBatchesQuery(b.batchNo),
+    ),
+  );
   const reversal: UndoReversalRefDto | null = existing
     ? {
         batchId: existing.id,
         batchNo: existing.batchNo,
         status: existing.status,
         pendingApprovalId:
-          existing.status === 'submitted' ? null : pendingSubmitApproval(db, existing.id, now),
+          existing.status === 'submitted'
+            ? null
+            : ((yield* get<{ id: number }>(pendingSubmitApprovalQuery(on, existing.id, now.toISOString())))
+                ?.id ?? null),
       }
     : null;
   if (b.batchType !== 'payment')
@@ -132,7 +104,7 @@ export function undoPreview(db: Database.Database, batchId: number, now: Date): 
   if (reversal?.status === 'submitted')
     refuse(`batch ${b.batchNo} was already undone by reversal batch ${reversal.batchNo}`);
 
-  const rows = b.status === 'submitted' ? postedRows(db, b.id) : [];
+  const rows = b.status === 'submitted' ? yield* all<UndoPostedRecord>(undoPostedEntriesQuery(b.id)) : [];
   const entries: UndoEntryDto[] = [];
   const totals = new Map<string, { count: number; amountMinor: number }>();
   let count = 0;
@@ -141,7 +113,10 @@ export function undoPreview(db: Database.Database, batchId: number, now: Date): 
     let action: UndoEntryDto['action'] = 'reverse';
     let note: string | null = null;
     const inSuspense = r.status === 'posted_suspense' || r.isSuspense === 1 || r.kind !== 'original';
-    const moved = r.reversed === 1 || inSuspense ? liveDescendant(db, r.paymentId) : null;
+    const moved =
+      r.reversed === 1 || inSuspense
+        ? ((yield* get<{ id: number; kind: string }>(liveDescendantQuery(r.paymentId))) ?? null)
+        : null;
     if (moved) {
       action = 'refused';
       note = `moved on to ${moved.kind} payment ${moved.id}`;
@@ -185,6 +160,9 @@ export function undoPreview(db: Database.Database, batchId: number, now: Date): 
   }
   if (b.status === 'submitted' && !undoneByUs && count === 0 && refusals.length === 0)
     refuse(`batch ${b.batchNo} has no posted payment left to reverse`);
+  const perCurrency: BatchUndoPreviewDto['totals'] = [];
+  for (const [currency, t] of totals)
+    perCurrency.push({ currency, exponent: yield* exponent(currency), ...t });
   return {
     batch: {
       id: b.id,
@@ -192,17 +170,32 @@ export function undoPreview(db: Database.Database, batchId: number, now: Date): 
       batchType: b.batchType,
       status: b.status,
       currency: b.currency,
-      exponent,
+      exponent: batchExponent,
       payType: b.payType,
     },
     reversalBatchNo: reversal?.batchNo ?? nextNo,
     reversal,
     entries,
     count,
-    totals: [...totals].map(([currency, t]) => ({ currency, exponent: exponentOf(db, currency), ...t })),
+    totals: perCurrency,
     refusals,
     canUndo: refusals.length === 0,
   };
+}
+
+/**
+ * What undoing a submitted payment batch would reverse: each posted entry's payment (account, amount, what is
+ * allocated, whether it went to suspense) and everything that stops the undo. A payment that moved on after
+ * submit (into or out of suspense) must be dealt with in Payment Center first; one already reversed is skipped.
+ * Through the driver, for the undo itself.
+ */
+export function undoPreview(db: Database.Database, batchId: number, now: Date): BatchUndoPreviewDto {
+  return stepsOnDriver(db, undoPreviewSteps(DRIVER, batchId, now));
+}
+
+/** The undo preview (`batches:undo-preview`), read in one snapshot. */
+export function undoPreviewVia(storage: Storage, batchId: number, now: Date): Promise<BatchUndoPreviewDto> {
+  return storage.transaction((tx) => stepsIn(tx, undoPreviewSteps(tx, batchId, now)), { readOnly: true });
 }
 
 /** The input of an undo, as parsed. */
@@ -242,7 +235,7 @@ function buildReversal(
       now,
       operatorId,
     );
-    const rows = postedRows(db, original.id).filter(
+    const rows = driverAll<UndoPostedRecord>(db, undoPostedEntriesQuery(original.id)).filter(
       (r) => r.reversed === 0 && r.status === 'posted' && r.isSuspense === 0 && r.kind === 'original',
     );
     for (let i = 0; i < rows.length; i += SAVE_CHUNK)

@@ -1,100 +1,91 @@
-import type Database from 'better-sqlite3';
-import type { DdFileDetailDto, DdFileDto, DdFileItemDto } from '../../../src-shared/dto/directdebit';
-import { writeAudit } from '../../ledger/audit';
+import { join } from 'node:path';
+import { appendAudit } from '../../../db/repos/audit';
+import {
+  ddFileByIdQuery,
+  ddFileCancelledQuery,
+  ddFileItemsCancelledQuery,
+  ddFileItemsQuery,
+  ddFilePathQuery,
+  ddFileSentQuery,
+  ddFilesQuery,
+  ddMandateCollectedQuery,
+  ddMandateCountersQuery,
+  ddMandateRestoreQuery,
+  type DdFileItemRecord,
+  type DdFileRecord,
+  type DdMandateCounters,
+} from '../../../db/repos/dd-files';
+import { mandateEventInsertQuery } from '../../../db/repos/mandates';
+import type { Storage, Tx } from '../../../db/storage/port';
+import type { DdFileDetailDto, DdFileDto } from '../../../src-shared/dto/directdebit';
 import { conflict, invalidFields, notFound } from '../../ledger/errors';
-import { exponentOf } from '../../ledger/rates';
-import { reversePayment } from '../../ledger/reversals';
+import { exponentOfIn } from '../../ledger/rates';
+import { reversePaymentIn } from '../../ledger/reversals';
 import type { SequenceType } from '../../domain/mandate-rules';
 import { isoDate } from '../../domain/dates';
-import { renderFile, type Rendered } from './render';
-import { writeRegisteredFile } from './run';
+import { makeFolder } from '../files';
+import { stageFile, type StagedFile } from '../staged-file';
+import { fileNameOf, renderFile, type Rendered } from './render';
 import type { ItemSnapshot } from './select';
 
-type FileRow = Omit<DdFileDto, 'status'> & { status: 'ready' | 'sent' | 'cancelled' };
+// The registry of outgoing direct-debit and credit files (issue #17: through the storage port). Reads run in one
+// read-only snapshot (a file and its items agree); sending and cancelling check the file's status and change it in
+// one serializable transaction, so two supervisors acting on one file at once make one change and the other is
+// refused as if it had come second (on PostgreSQL its retry finds the file sent or cancelled).
 
-const FILE_SELECT = `SELECT f.id, f.kind, f.scheme, f.format, c.code AS creditor, f.collection_date AS collectionDate, f.currency,
-       f.message_id AS messageId, f.count, f.total_minor AS totalMinor, f.sha256, f.path, f.status, f.created_at AS createdAt,
-       f.sent_at AS sentAt, f.cancelled_at AS cancelledAt
-  FROM bank_files_out f JOIN creditors c ON c.id = f.creditor_id`;
-
-function loadFile(db: Database.Database, id: number): FileRow {
-  const row = db.prepare(`${FILE_SELECT} WHERE f.id = ?`).get(id) as FileRow | undefined;
+async function loadFile(tx: Tx, id: number): Promise<DdFileRecord> {
+  const row = await tx.get<DdFileRecord>(ddFileByIdQuery(id));
   if (!row) throw notFound('bank file', String(id));
   return row;
 }
 
 /** The outgoing files, newest first, optionally of one status. */
 export function listFiles(
-  db: Database.Database,
+  storage: Storage,
   o: { status?: DdFileDto['status'] | undefined; limit?: number | undefined },
-): DdFileDto[] {
-  const where = o.status ? 'WHERE f.status = ?' : '';
-  return db
-    .prepare(`${FILE_SELECT} ${where} ORDER BY f.id DESC LIMIT ?`)
-    .all(...(o.status ? [o.status] : []), o.limit ?? 200) as DdFileDto[];
-}
-
-type ItemRow = {
-  seq: number;
-  accountNo: string;
-  billNo: string | null;
-  amountMinor: number;
-  currency: string;
-  endToEndId: string;
-  traceNumber: string | null;
-  paymentInfoId: string | null;
-  seqType: string | null;
-  status: DdFileItemDto['status'];
-  paymentId: number | null;
-  returnCode: string | null;
-  mandateId: number | null;
-  snapshotJson: string;
-};
-
-function loadItems(db: Database.Database, fileId: number): ItemRow[] {
-  return db
-    .prepare(
-      `SELECT i.seq, a.account_no AS accountNo, b.bill_no AS billNo, i.amount_minor AS amountMinor, i.currency,
-              i.end_to_end_id AS endToEndId, i.trace_number AS traceNumber, i.payment_info_id AS paymentInfoId,
-              i.seq_type AS seqType, i.status, i.payment_id AS paymentId, i.return_code AS returnCode,
-              i.mandate_id AS mandateId, i.mandate_snapshot_json AS snapshotJson
-       FROM bank_file_items i JOIN accounts a ON a.id = i.account_id LEFT JOIN bills b ON b.id = i.bill_id
-       WHERE i.file_id = ? ORDER BY i.seq`,
-    )
-    .all(fileId) as ItemRow[];
+): Promise<DdFileDto[]> {
+  return storage.transaction((tx) => tx.all<DdFileDto>(ddFilesQuery(o.status, o.limit ?? 200)), {
+    readOnly: true,
+  });
 }
 
 /** A file with its items. */
-export function showFile(db: Database.Database, id: number): DdFileDetailDto {
-  const f = loadFile(db, id);
-  return {
-    ...f,
-    items: loadItems(db, id).map((i) => {
-      const s = JSON.parse(i.snapshotJson) as ItemSnapshot;
+export function showFile(storage: Storage, id: number): Promise<DdFileDetailDto> {
+  return storage.transaction(
+    async (tx): Promise<DdFileDetailDto> => {
+      const f = await loadFile(tx, id);
+      const items = await tx.all<DdFileItemRecord>(ddFileItemsQuery(id));
       return {
-        seq: i.seq,
-        accountNo: i.accountNo,
-        billNo: i.billNo,
-        amountMinor: i.amountMinor,
-        currency: i.currency,
-        endToEndId: i.endToEndId,
-        traceNumber: i.traceNumber,
-        paymentInfoId: i.paymentInfoId,
-        seqType: i.seqType,
-        mandateReference: s.reference,
-        debtorName: s.name,
-        status: i.status,
-        paymentId: i.paymentId,
-        returnCode: i.returnCode,
+        ...f,
+        items: items.map((i) => {
+          const s = JSON.parse(i.snapshotJson) as ItemSnapshot;
+          return {
+            seq: i.seq,
+            accountNo: i.accountNo,
+            billNo: i.billNo,
+            amountMinor: i.amountMinor,
+            currency: i.currency,
+            endToEndId: i.endToEndId,
+            traceNumber: i.traceNumber,
+            paymentInfoId: i.paymentInfoId,
+            seqType: i.seqType,
+            mandateReference: s.reference,
+            debtorName: s.name,
+            status: i.status,
+            paymentId: i.paymentId,
+            returnCode: i.returnCode,
+          };
+        }),
       };
-    }),
-  };
+    },
+    { readOnly: true },
+  );
 }
 
 /** Renders a registered file again from its row and items' snapshots (nothing read from mandates or creditors). */
-export function regenerate(db: Database.Database, id: number): { file: FileRow; rendered: Rendered } {
-  const file = loadFile(db, id);
-  const items = loadItems(db, id);
+async function regenerate(tx: Tx, id: number): Promise<{ file: DdFileRecord; rendered: Rendered }> {
+  const file = await loadFile(tx, id);
+  const items = await tx.all<DdFileItemRecord>(ddFileItemsQuery(id));
   const first = items[0];
   if (!first) throw conflict('empty-file', `bank file ${id} has no items`);
   const header = (JSON.parse(first.snapshotJson) as ItemSnapshot).header;
@@ -106,7 +97,7 @@ export function regenerate(db: Database.Database, id: number): { file: FileRow; 
     createdAt: file.createdAt,
     collectionDate: file.collectionDate,
     currency: file.currency,
-    exponent: exponentOf(db, file.currency),
+    exponent: await exponentOfIn(tx, file.currency),
     header,
     items: items.map((i) => ({
       amountMinor: i.amountMinor,
@@ -118,28 +109,65 @@ export function regenerate(db: Database.Database, id: number): { file: FileRow; 
   return { file, rendered };
 }
 
+const changed = (id: number, rendered: Rendered, file: DdFileRecord): string =>
+  `bank file ${id} regenerates with sha256 ${rendered.sha256}, not the recorded ${file.sha256}`;
+
+/** A file's bytes regenerated from the registry, refused unless they hash to the recorded sha256. */
+export function fileText(
+  storage: Storage,
+  id: number,
+): Promise<{ name: string; text: string; sha256: string }> {
+  return storage.transaction(
+    async (tx) => {
+      const { file, rendered } = await regenerate(tx, id);
+      if (rendered.sha256 !== file.sha256) throw conflict('file-changed', changed(id, rendered, file));
+      return { name: fileNameOf(file.messageId, file.format), text: rendered.text, sha256: rendered.sha256 };
+    },
+    { readOnly: true },
+  );
+}
+
 /**
  * Writes a registered file again into a folder, byte-identical to the first writing: the regenerated bytes
- * must hash to the recorded sha256, else nothing is written and the mismatch is an error.
+ * must hash to the recorded sha256, else nothing is written and the mismatch is an error. The bytes are staged
+ * beside the file's name inside the transaction that records the path, and appear under it only once that
+ * transaction has committed (an attempt PostgreSQL retries leaves no file of its own).
  */
-export function writeFileAgain(db: Database.Database, id: number, outDir: string): DdFileDto {
-  const { file, rendered } = regenerate(db, id);
-  if (file.status === 'cancelled') throw conflict('file-cancelled', `bank file ${id} is cancelled`);
-  if (rendered.sha256 !== file.sha256)
-    throw conflict(
-      'file-changed',
-      `bank file ${id} regenerates with sha256 ${rendered.sha256}, not the recorded ${file.sha256}: nothing written`,
+export async function writeFileAgain(storage: Storage, id: number, outDir: string): Promise<DdFileDto> {
+  let staged: StagedFile | null = null;
+  const discard = (): void => {
+    staged?.discard();
+    staged = null;
+  };
+  try {
+    const written = await storage.transaction(
+      async (tx) => {
+        discard();
+        const { file, rendered } = await regenerate(tx, id);
+        if (file.status === 'cancelled') throw conflict('file-cancelled', `bank file ${id} is cancelled`);
+        if (rendered.sha256 !== file.sha256)
+          throw conflict('file-changed', `${changed(id, rendered, file)}: nothing written`);
+        makeFolder(outDir);
+        staged = stageFile(join(outDir, fileNameOf(file.messageId, file.format)), rendered.text);
+        await tx.run(ddFilePathQuery(id, staged.path));
+        return loadFile(tx, id);
+      },
+      { serializable: true },
     );
-  writeRegisteredFile(db, id, rendered.text, outDir);
-  return loadFile(db, id);
+    (staged as StagedFile | null)?.commit();
+    staged = null;
+    return written;
+  } finally {
+    discard();
+  }
 }
 
 /** Marks a ready file as delivered to the bank, once: a second call is refused ('already sent'). */
-export function markSent(db: Database.Database, id: number, now: Date, operatorId: number): DdFileDto {
+export function markSent(storage: Storage, id: number, now: Date, operatorId: number): Promise<DdFileDto> {
   const at = now.toISOString();
-  return db
-    .transaction(() => {
-      const f = loadFile(db, id);
+  return storage.transaction(
+    async (tx) => {
+      const f = await loadFile(tx, id);
       if (f.status === 'sent')
         throw conflict(
           'already-sent',
@@ -147,10 +175,8 @@ export function markSent(db: Database.Database, id: number, now: Date, operatorI
         );
       if (f.status !== 'ready')
         throw conflict('not-ready', `bank file ${id} is ${f.status}; only a ready file can be sent`);
-      db.prepare(
-        `UPDATE bank_files_out SET status = 'sent', sent_at = ?, sent_by = ? WHERE id = ? AND status = 'ready'`,
-      ).run(at, operatorId, id);
-      writeAudit(db, {
+      await tx.run(ddFileSentQuery(id, at, operatorId));
+      await appendAudit(tx, {
         at,
         operatorId,
         action: 'dd.file.sent',
@@ -159,9 +185,10 @@ export function markSent(db: Database.Database, id: number, now: Date, operatorI
         before: { status: 'ready' },
         after: { status: 'sent', messageId: f.messageId, sha256: f.sha256 },
       });
-      return loadFile(db, id);
-    })
-    .immediate();
+      return loadFile(tx, id);
+    },
+    { serializable: true },
+  );
 }
 
 /** Reason code (payment reversal domain) of payments reversed because their file was cancelled. */
@@ -172,19 +199,19 @@ const POSTED_IN_ERROR = 4102;
  * reopen), marks its items cancelled (so a later run can collect those bills again), restores the mandates'
  * counters and pending amendments with an event, and audits. Credit files cannot be cancelled this way.
  */
-export function cancelFile(
-  db: Database.Database,
+export async function cancelFile(
+  storage: Storage,
   id: number,
   reason: string,
   now: Date,
   operatorId: number,
-): DdFileDto {
+): Promise<DdFileDto> {
   if (reason.trim() === '')
     throw invalidFields('reason: say why the file is cancelled', [{ path: 'reason', message: 'required' }]);
   const at = now.toISOString();
-  return db
-    .transaction(() => {
-      const f = loadFile(db, id);
+  return storage.transaction(
+    async (tx) => {
+      const f = await loadFile(tx, id);
       if (f.status !== 'ready')
         throw conflict(
           'not-ready',
@@ -192,7 +219,7 @@ export function cancelFile(
         );
       if (f.kind !== 'debit')
         throw conflict('credit-file', `bank file ${id} pays refunds out; cancel it by reversing the refunds`);
-      const auditId = writeAudit(db, {
+      const auditId = await appendAudit(tx, {
         at,
         operatorId,
         action: 'dd.file.cancel',
@@ -201,70 +228,65 @@ export function cancelFile(
         before: { status: 'ready' },
         after: { status: 'cancelled', reason, count: f.count, totalMinor: f.totalMinor },
       });
-      const items = loadItems(db, id).filter((i) => i.status === 'sent');
+      const items = (await tx.all<DdFileItemRecord>(ddFileItemsQuery(id))).filter((i) => i.status === 'sent');
       const today = isoDate(now);
       for (const i of items)
         if (i.paymentId !== null)
-          reversePayment(
-            db,
+          await reversePaymentIn(
+            tx,
             { paymentId: i.paymentId, reasonCode: POSTED_IN_ERROR, idemKey: `dd-cancel:${i.endToEndId}` },
             at,
             today,
             operatorId,
             auditId,
           );
-      db.prepare(`UPDATE bank_file_items SET status = 'cancelled' WHERE file_id = ? AND status = 'sent'`).run(
-        id,
-      );
-      db.prepare(
-        `UPDATE bank_files_out SET status = 'cancelled', cancelled_at = ?, cancelled_by = ? WHERE id = ?`,
-      ).run(at, operatorId, id);
-      restoreMandates(db, id, items, at, operatorId);
-      return loadFile(db, id);
-    })
-    .immediate();
+      await tx.run(ddFileItemsCancelledQuery(id));
+      await tx.run(ddFileCancelledQuery(id, at, operatorId));
+      await restoreMandates(tx, id, items, at, operatorId);
+      return loadFile(tx, id);
+    },
+    { serializable: true },
+  );
 }
 
 /** Undoes what a cancelled file did to its mandates: counts, collection dates (from the files still live), amendments. */
-function restoreMandates(
-  db: Database.Database,
+async function restoreMandates(
+  tx: Tx,
   fileId: number,
-  items: readonly ItemRow[],
+  items: readonly DdFileItemRecord[],
   at: string,
   operatorId: number,
-): void {
-  const byMandate = new Map<number, ItemRow[]>();
+): Promise<void> {
+  const byMandate = new Map<number, DdFileItemRecord[]>();
   for (const i of items)
     if (i.mandateId !== null) byMandate.set(i.mandateId, [...(byMandate.get(i.mandateId) ?? []), i]);
-  const read = db.prepare(
-    `SELECT collections, first_collected_on AS firstCollectedOn, last_collected_on AS lastCollectedOn,
-            pending_amendment_json AS pendingAmendmentJson FROM mandates WHERE id = ?`,
-  );
-  const dates = db.prepare(
-    `SELECT min(f.collection_date) AS first, max(f.collection_date) AS last FROM bank_file_items i
-     JOIN bank_files_out f ON f.id = i.file_id
-     WHERE i.mandate_id = ? AND i.status IN ('sent', 'returned') AND f.kind = 'debit'`,
-  );
-  const update = db.prepare(
-    `UPDATE mandates SET collections = max(collections - ?, 0), first_collected_on = ?, last_collected_on = ?,
-       pending_amendment_json = coalesce(pending_amendment_json, ?), version = version + 1, updated_at = ? WHERE id = ?`,
-  );
-  const event = db.prepare(
-    `INSERT INTO mandate_events (mandate_id, at, kind, before_json, after_json, source, code, operator_id)
-     VALUES (?, ?, 'amended', ?, ?, ?, 'FILE-CANCELLED', ?)`,
-  );
   for (const [mandateId, list] of byMandate) {
-    const before = read.get(mandateId);
-    const d = dates.get(mandateId) as { first: string | null; last: string | null };
+    const before = await tx.get<DdMandateCounters>(ddMandateCountersQuery(mandateId));
+    const d = (await tx.get<{ first: string | null; last: string | null }>(
+      ddMandateCollectedQuery(mandateId),
+    ))!;
     const amendment = (JSON.parse(list[0]!.snapshotJson) as ItemSnapshot).amendment;
-    update.run(list.length, d.first, d.last, amendment ? JSON.stringify(amendment) : null, at, mandateId);
-    event.run(
-      mandateId,
-      at,
-      JSON.stringify(before),
-      JSON.stringify(read.get(mandateId)),
-      `dd-file:${fileId}`,
-      operatorId,
+    await tx.run(
+      ddMandateRestoreQuery({
+        mandateId,
+        collections: list.length,
+        first: d.first,
+        last: d.last,
+        amendmentJson: amendment ? JSON.stringify(amendment) : null,
+        at,
+      }),
+    );
+    await tx.run(
+      mandateEventInsertQuery({
+        mandateId,
+        at,
+        kind: 'amended',
+        beforeJson: JSON.stringify(before),
+        afterJson: JSON.stringify(await tx.get<DdMandateCounters>(ddMandateCountersQuery(mandateId))),
+        source: `dd-file:${fileId}`,
+        code: 'FILE-CANCELLED',
+        operatorId,
+      }),
     );
   }
 }

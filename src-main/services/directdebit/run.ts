@@ -3,6 +3,8 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { makeFolder } from '../files';
 import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
+import { ddFileNameQuery, ddFilePathQuery } from '../../../db/repos/dd-files';
+import { driverGet, driverRun } from '../../../db/storage/sqlite';
 import type { DdFileDto, DdRunDto } from '../../../src-shared/dto/directdebit';
 import { allocateBulk } from '../../ledger/bulk-allocation';
 import { writeAudit } from '../../ledger/audit';
@@ -176,18 +178,13 @@ export function writeRegisteredFile(
   text: string,
   outDir: string,
 ): string {
-  const row = db
-    .prepare('SELECT message_id AS messageId, format FROM bank_files_out WHERE id = ?')
-    .get(fileId) as {
-    messageId: string;
-    format: DdFileDto['format'];
-  };
+  const row = driverGet<{ messageId: string; format: DdFileDto['format'] }>(db, ddFileNameQuery(fileId))!;
   makeFolder(outDir);
   const path = join(outDir, fileNameOf(row.messageId, row.format));
   // Bank files carry account details: owner-only, like the CLI's exports (an existing file is narrowed too).
   writeFileSync(path, text, { mode: 0o600 });
   chmodSync(path, 0o600);
-  db.prepare('UPDATE bank_files_out SET path = ? WHERE id = ?').run(path, fileId);
+  driverRun(db, ddFilePathQuery(fileId, path));
   return path;
 }
 

@@ -5,7 +5,18 @@ import {
   type DepositCandidate,
   type RefundCandidate,
 } from '../../../db/repos/measures';
-import { all, stepsOnDriver, type Steps } from '../../../db/storage/steps';
+import {
+  recentRunIdsQuery,
+  runHeadQuery,
+  runPostedQuery,
+  runTotalsQuery,
+  workflowItemsQuery,
+  type RunHead,
+  type RunPostedRow,
+  type RunTotalRow,
+} from '../../../db/repos/collect-runs';
+import type { Storage, Tx } from '../../../db/storage/port';
+import { all, get, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
 import type { AmountDto, CollectRunDto, WorkflowItemDto } from '../../../src-shared/dto/processors';
 import { PAY_TYPE } from '../../../src-shared/pay-types';
 import { addDays, isoDate } from '../../domain/dates';
@@ -362,45 +373,17 @@ const SKIP_REASONS_ZERO = {
   noMerchant: 0,
 };
 
-/** A run with its totals per result, counted from its transaction records. */
-export function getRun(db: Database.Database, runId: number): CollectRunDto {
-  const r = db
-    .prepare(
-      `SELECT r.id, r.kind, p.name AS processor, r.window_start AS windowStart, r.window_end AS windowEnd, r.status, r.selected,
-              r.skipped_json AS skippedJson, r.totals_json AS totalsJson, r.started_at AS startedAt, r.finished_at AS finishedAt
-       FROM collect_runs r JOIN processors p ON p.id = r.processor_id WHERE r.id = ?`,
-    )
-    .get(runId) as
-    | {
-        id: number;
-        kind: CollectRunDto['kind'];
-        processor: string;
-        windowStart: string | null;
-        windowEnd: string | null;
-        status: CollectRunDto['status'];
-        selected: number;
-        skippedJson: string | null;
-        totalsJson: string | null;
-        startedAt: string;
-        finishedAt: string | null;
-      }
-    | undefined;
+/** A run with its totals per result, counted from its transaction records (db/repos/collect-runs.ts). */
+function* runSteps(runId: number): Steps<CollectRunDto> {
+  const r = yield* get<RunHead>(runHeadQuery(runId));
   if (!r) throw notFound('run', String(runId));
-  const totals = groupAmounts(
-    db
-      .prepare(
-        `SELECT result, currency, count(*) AS count, sum(amount_minor) AS amountMinor FROM processor_txns WHERE run_id = ?
-         GROUP BY result, currency ORDER BY result, currency`,
-      )
-      .all(runId) as { result: number; currency: string; count: number; amountMinor: number }[],
-    (g) => g.result,
-  ).map((t) => ({ result: t.key, name: resultName(t.key), count: t.count, amounts: t.amounts }));
-  const postedRows = db
-    .prepare(
-      `SELECT currency, count(*) AS n, sum(amount_minor) AS s FROM processor_txns WHERE run_id = ? AND result = 0
-         ${r.kind === 'collect' ? 'AND payment_id IS NOT NULL' : ''} GROUP BY currency ORDER BY currency`,
-    )
-    .all(runId) as { currency: string; n: number; s: number }[];
+  const totals = groupAmounts(yield* all<RunTotalRow>(runTotalsQuery(runId)), (g) => g.result).map((t) => ({
+    result: t.key,
+    name: resultName(t.key),
+    count: t.count,
+    amounts: t.amounts,
+  }));
+  const postedRows = yield* all<RunPostedRow>(runPostedQuery(runId, r.kind));
   const extra = r.totalsJson
     ? (JSON.parse(r.totalsJson) as { sent: number; elapsedMs: number; latencyMs: CollectRunDto['latencyMs'] })
     : null;
@@ -431,12 +414,27 @@ export function getRun(db: Database.Database, runId: number): CollectRunDto {
   };
 }
 
-/** Recent runs, newest first. */
-export function listRuns(db: Database.Database, limit: number): CollectRunDto[] {
-  const ids = db.prepare('SELECT id FROM collect_runs ORDER BY id DESC LIMIT ?').all(limit) as {
-    id: number;
-  }[];
-  return ids.map((r) => getRun(db, r.id));
+/** A run with its totals, through the driver: the runs (still on it) answer the run they closed. */
+export function getRun(db: Database.Database, runId: number): CollectRunDto {
+  return stepsOnDriver(db, runSteps(runId));
+}
+
+/** getRun in the caller's port transaction. */
+export function getRunIn(tx: Tx, runId: number): Promise<CollectRunDto> {
+  return stepsIn(tx, runSteps(runId));
+}
+
+/** Recent runs, newest first, from one read-only snapshot. */
+export function listRuns(storage: Storage, limit: number): Promise<CollectRunDto[]> {
+  return storage.transaction(
+    async (tx) => {
+      const runs: CollectRunDto[] = [];
+      for (const r of await tx.all<{ id: number }>(recentRunIdsQuery(limit)))
+        runs.push(await getRunIn(tx, r.id));
+      return runs;
+    },
+    { readOnly: true },
+  );
 }
 
 /** Card-network caps: attempts left per card token, Visa-like per 30 days, Mastercard-like per 24 hours. */
@@ -882,14 +880,10 @@ export function* refundSelection(proc: ProcessorRow): Steps<FollowUpRow[]> {
 
 /** Follow-ups raised by collection, newest first. */
 export function workflowItems(
-  db: Database.Database,
+  storage: Storage,
   input: { status: 'open' | 'done' | 'all'; limit: number },
-): WorkflowItemDto[] {
-  return db
-    .prepare(
-      `SELECT w.id, a.account_no AS accountNo, w.kind, w.txn_id AS txnId, w.message, w.status, w.created_at AS createdAt
-       FROM workflow_items w JOIN accounts a ON a.id = w.account_id ${input.status === 'all' ? '' : 'WHERE w.status = ?'}
-       ORDER BY w.id DESC LIMIT ?`,
-    )
-    .all(...(input.status === 'all' ? [] : [input.status]), input.limit) as WorkflowItemDto[];
+): Promise<WorkflowItemDto[]> {
+  return storage.transaction((tx) => tx.all<WorkflowItemDto>(workflowItemsQuery(input.status, input.limit)), {
+    readOnly: true,
+  });
 }

@@ -37,8 +37,8 @@ import { keyPrefixIn, recordRepliesIn, requestItemOfIn, reserveTxnsIn, settleNot
 
 // Online refunds behind the storage seam (issue #17): pay:refund checks what is left to refund and reserves the
 // refund's record in one serializable transaction, asks the processor with none open, records the reply and
-// posts it in two more (db/repos/processor-txns.ts). Refund runs post their records through the driver with the
-// same SQL (postRefundTxn).
+// posts it in two more (db/repos/processor-txns.ts). Recovery posts a refund's reply with postRefundTxnIn too;
+// refund runs post their records through the driver with the same SQL (postRefundTxn).
 
 function found(o: OriginalTxn | undefined, txnId: number): OriginalTxn {
   if (!o) throw notFound('transaction', String(txnId));
@@ -90,7 +90,7 @@ function remainder(o: OriginalTxn, t: RefundTxnRow, p: RefundedPayment, today: s
  * Posts an answered refund record (1000 + code) in one transaction: an approval reverses the payment that
  * carries the original charge and re-posts what was not refunded under `refund-rest:<key>`, allocated by the
  * standard policy, so balance, open items and credit stay in step. A decline only settles the code. Through the
- * driver (refund runs, Recovery); postRefundTxnIn is the same posting in a port transaction.
+ * driver (refund runs); postRefundTxnIn is the same posting in a port transaction.
  */
 export function postRefundTxn(
   db: Database.Database,
@@ -150,10 +150,10 @@ export function postRefundTxn(
 }
 
 /**
- * postRefundTxn in the caller's port transaction. The remainder is allocated oldest first, or by its bill first
- * when the charge named one (the driver's refund runs search no bill amounts either).
+ * postRefundTxn in the caller's port transaction (pay:refund, Recovery). The remainder is allocated oldest first,
+ * or by its bill first when the charge named one (the driver's refund runs search no bill amounts either).
  */
-async function postRefundTxnIn(
+export async function postRefundTxnIn(
   tx: Tx,
   txnId: number,
   now: Date,

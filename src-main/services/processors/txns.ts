@@ -429,6 +429,22 @@ export async function postOneOffIn(
     await tx.run(txnSetResultQuery(r.id, code, null));
     return true;
   }
+  await postApprovedChargeIn(tx, r, now, today, operatorId);
+  return true;
+}
+
+/**
+ * An approved sale or authorization (answered 1000 + pass) posted in the caller's port transaction: a payment
+ * (`proc:<idemKey>`; one already posted under the key is taken as it is), allocated by its bill first when it names
+ * one, else oldest first, and the record set to pass with its payment. One-off payments and Recovery post with it.
+ */
+export async function postApprovedChargeIn(
+  tx: Tx,
+  r: SettledRow,
+  now: Date,
+  today: string,
+  operatorId: number | null,
+): Promise<void> {
   const posted = await postPaymentIn(tx, settledPayment(r, today), now.toISOString(), operatorId);
   if (!posted.duplicate && (await tx.get(hasOpenItemQuery(posted.accountId))))
     await allocatePaymentIn(
@@ -438,5 +454,4 @@ export async function postOneOffIn(
       operatorId,
     );
   await tx.run(txnSetResultQuery(r.id, RESULT.pass, posted.paymentId));
-  return true;
 }
