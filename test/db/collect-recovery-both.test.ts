@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processorInsertQuery } from '../../db/repos/processors';
 import type { Dialect, Storage, Tx, TxOptions } from '../../db/storage/port';
 import type { PaymentProcessor, ProcessorRequestItem, RfrReply } from '../../src-main/processors/port';
 import { listRuns, workflowItems } from '../../src-main/services/processors/collect';
@@ -16,6 +15,7 @@ import { recordRepliesIn, reserveTxnsIn, type TxnDraft } from '../../src-main/se
 import type { ProcessorTxnPageDto, RecoveryResultDto } from '../../src-shared/dto/processors';
 import { alikeOn, answer } from '../helpers/alike';
 import { racing } from '../helpers/racing';
+import { seedCardDesk } from '../helpers/card-desk';
 import { addOperators, STORAGES } from '../helpers/storages';
 
 // Issue #17: collection runs' reads and Recovery run through the storage port. The run list, a run's records, the
@@ -132,43 +132,7 @@ async function seed(storage: Storage): Promise<number> {
   const { supervisor } = await addOperators(storage, { supervisor: ['supervisor'] }, NOW);
   await storage.transaction(async (tx) => {
     const at = NOW.toISOString();
-    await tx.run(
-      processorInsertQuery({
-        name: 'sim',
-        url: 'http://127.0.0.1:9',
-        merchantsJson: JSON.stringify({ USD: { merchant: 'Desk', mid: '1234' } }),
-        onlineTimeoutMs: 1000,
-        batchTimeoutMs: 1000,
-        connectRetries: 0,
-        heartbeatSec: 30,
-        channelId: 0,
-        secretEnc: null,
-        secretHint: null,
-        isDefault: true,
-        at,
-      }),
-    );
-    await tx.run(sql`INSERT INTO settings (key, value) VALUES ('processors.keyPrefix', '"k0"')`);
-    for (const no of ['C-100', 'C-200', 'C-300', 'C-400', 'C-500'])
-      await tx.run(
-        sql`INSERT INTO accounts (account_no, account_key, name, name_key, status, currency, default_pay_type,
-              balance_minor, created_at)
-            VALUES (${no}, ${no}, 'Carla', 'carla', 'active', 'USD', 10003, 3000, ${at})`,
-      );
-    await tx.run(
-      sql`INSERT INTO bill_units (bill_unit_no, account_id, name, accounting_type, pay_type, payment_term)
-          SELECT 'BU-' || account_no, id, 'Main', 'open_item', 10003, 'NET30' FROM accounts WHERE account_no LIKE 'C-%'`,
-    );
-    await tx.run(
-      sql`INSERT INTO bills (bill_no, bill_unit_id, account_id, bill_date, due_date, currency, total_minor,
-            amount_due_minor, status)
-          SELECT 'B-' || a.account_no, u.id, a.id, '2026-11-01', '2026-12-01', 'USD', 3000, 3000, 'open'
-          FROM accounts a JOIN bill_units u ON u.account_id = a.id`,
-    );
-    await tx.run(
-      sql`INSERT INTO bill_items (item_no, bill_id, account_id, type, amount_minor, open_minor, gl_id, status)
-          SELECT 'I-' || b.bill_no, b.id, b.account_id, 'charge', 3000, 3000, 1, 'open' FROM bills b`,
-    );
+    await seedCardDesk(tx, ['C-100', 'C-200', 'C-300', 'C-400', 'C-500'], at);
     await tx.run(
       sql`INSERT INTO collect_runs (kind, processor_id, window_start, window_end, options_json, status, selected,
             skipped_json, totals_json, started_at, finished_at, operator_id)

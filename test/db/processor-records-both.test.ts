@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processorInsertQuery } from '../../db/repos/processors';
 import type { Dialect, Storage, Tx, TxOptions } from '../../db/storage/port';
 import {
   ProcessorTransportError,
@@ -21,6 +20,7 @@ import type { OperatorDto } from '../../src-shared/dto/app';
 import type { PendingPaymentDto, RefundResultDto } from '../../src-shared/dto/processors';
 import { alikeOn, answer, failure } from '../helpers/alike';
 import { racing } from '../helpers/racing';
+import { seedCardDesk } from '../helpers/card-desk';
 import { addOperators, STORAGES } from '../helpers/storages';
 
 // Issue #17: processor records, validations, one-off payments and online refunds run through the storage port. The
@@ -100,44 +100,7 @@ async function seed(storage: Storage): Promise<OperatorDto> {
   const { clerk } = await addOperators(storage, { clerk: ['clerk', 'supervisor'] }, NOW);
   await storage.transaction(async (tx) => {
     const at = NOW.toISOString();
-    await tx.run(
-      processorInsertQuery({
-        name: 'sim',
-        url: 'http://127.0.0.1:9',
-        merchantsJson: JSON.stringify({ USD: { merchant: 'Desk', mid: '1234' } }),
-        onlineTimeoutMs: 1000,
-        batchTimeoutMs: 1000,
-        connectRetries: 0,
-        heartbeatSec: 30,
-        channelId: 0,
-        secretEnc: null,
-        secretHint: null,
-        isDefault: true,
-        at,
-      }),
-    );
-    // The prefix is random per ledger; fixed here so both databases send the same keys.
-    await tx.run(sql`INSERT INTO settings (key, value) VALUES ('processors.keyPrefix', '"k0"')`);
-    for (const no of ['C-100', 'C-200', 'R-300', 'R-400', 'R-500'])
-      await tx.run(
-        sql`INSERT INTO accounts (account_no, account_key, name, name_key, status, currency, default_pay_type,
-              balance_minor, created_at)
-            VALUES (${no}, ${no}, 'Carla', 'carla', 'active', 'USD', 10003, 3000, ${at})`,
-      );
-    await tx.run(
-      sql`INSERT INTO bill_units (bill_unit_no, account_id, name, accounting_type, pay_type, payment_term)
-          SELECT 'BU-' || account_no, id, 'Main', 'open_item', 10003, 'NET30' FROM accounts WHERE account_no LIKE '_-_00'`,
-    );
-    await tx.run(
-      sql`INSERT INTO bills (bill_no, bill_unit_id, account_id, bill_date, due_date, currency, total_minor,
-            amount_due_minor, status)
-          SELECT 'B-' || a.account_no, u.id, a.id, '2026-11-01', '2026-12-01', 'USD', 3000, 3000, 'open'
-          FROM accounts a JOIN bill_units u ON u.account_id = a.id`,
-    );
-    await tx.run(
-      sql`INSERT INTO bill_items (item_no, bill_id, account_id, type, amount_minor, open_minor, gl_id, status)
-          SELECT 'I-' || b.bill_no, b.id, b.account_id, 'charge', 3000, 3000, 1, 'open' FROM bills b`,
-    );
+    await seedCardDesk(tx, ['C-100', 'C-200', 'R-300', 'R-400', 'R-500'], at);
   });
   for (const no of ['C-100', 'C-200', 'R-300', 'R-400', 'R-500'])
     await addMethod(
