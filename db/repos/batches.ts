@@ -396,24 +396,24 @@ export function entryInsertQuery(e: {
 }
 
 /** An entry's keyed values as checked: a manual suspension keeps its reason, a planned allocation is dropped. */
-export type EntryValues = {
-  id: number;
-  accountNo: string | null;
-  billNo: string | null;
-  amountText: string | null;
-  amountMinor: number | null;
-  paymentDate: string | null;
-  checkNo: string | null;
-  payerName: string | null;
-  reference: string | null;
-  channelId: number | null;
-  paymentRef: number | null;
-  customJson: string;
-  status: EntryStatusDto;
-  problem: string | null;
-  problemColumn: string | null;
-  problemsJson: string | null;
-};
+export type EntryValues = Pick<
+  EntryRecord,
+  | 'id'
+  | 'accountNo'
+  | 'billNo'
+  | 'amountText'
+  | 'amountMinor'
+  | 'paymentDate'
+  | 'checkNo'
+  | 'payerName'
+  | 'reference'
+  | 'channelId'
+  | 'paymentRef'
+  | 'status'
+  | 'problem'
+  | 'problemColumn'
+  | 'problemsJson'
+> & { customJson: string };
 
 /** Writes an entry's keyed values. */
 export function entryValuesUpdateQuery(v: EntryValues): SQL {
