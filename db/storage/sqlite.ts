@@ -80,6 +80,18 @@ function exactRow<T>(row: unknown): T {
   return r as T;
 }
 
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/** Whether a row read with plain numbers holds one past 2^53 - 1 (which may have been rounded). */
+function pastExact(row: unknown): boolean {
+  const r = row as Record<string, unknown>;
+  for (const k in r) {
+    const v = r[k];
+    if (typeof v === 'number' && (v > MAX_SAFE || v < -MAX_SAFE)) return true;
+  }
+  return false;
+}
+
 const shared = new WeakMap<Database.Database, Storage>();
 
 /**
@@ -104,7 +116,8 @@ function adapter(db: Database.Database, closeDb: boolean): Storage {
     let stmt = statements.get(text);
     if (!stmt) {
       stmt = db.prepare(text);
-      if (stmt.reader) stmt.safeIntegers(true);
+      // A write that answers rows reads them as BigInt at once (it must not run twice); a read runs on numbers.
+      if (stmt.reader && !stmt.readonly) stmt.safeIntegers(true);
       if (statements.size >= 200) statements.delete(statements.keys().next().value as string);
       statements.set(text, stmt);
     }
@@ -118,10 +131,51 @@ function adapter(db: Database.Database, closeDb: boolean): Storage {
       throw mapError(err);
     }
   };
+  /**
+   * The rows of a statement as exact numbers. A read runs with plain numbers (a BigInt per integer cost a third of a
+   * big read's time) and is read again as BigInt only when a value is past 2^53 - 1, where a number may have been
+   * rounded: then exactRow refuses it as InexactInteger, as PostgreSQL's adapter does.
+   */
+  const exactly = <R>(
+    s: Database.Statement,
+    read: () => R,
+    pastExactIn: (r: R) => boolean,
+    exact: (r: R) => R,
+  ): R => {
+    if (!s.readonly) return exact(read());
+    const plain = read();
+    if (!pastExactIn(plain)) return plain;
+    s.safeIntegers(true);
+    try {
+      return exact(read());
+    } finally {
+      s.safeIntegers(false);
+    }
+  };
   const tx: Tx = {
     dialect: 'sqlite',
-    all: <T>(query: SQL) => Promise.resolve(exec(query, (s, p) => s.all(...p).map((r) => exactRow<T>(r)))),
-    get: <T>(query: SQL) => Promise.resolve(exec(query, (s, p) => exactRow<T | undefined>(s.get(...p)))),
+    all: <T>(query: SQL) =>
+      Promise.resolve(
+        exec(query, (s, p) =>
+          exactly(
+            s,
+            () => s.all(...p),
+            (rows) => rows.some(pastExact),
+            (rows) => rows.map((r) => exactRow(r)),
+          ),
+        ) as T[],
+      ),
+    get: <T>(query: SQL) =>
+      Promise.resolve(
+        exec(query, (s, p) =>
+          exactly(
+            s,
+            () => s.get(...p),
+            (row) => row !== undefined && pastExact(row),
+            (row) => exactRow(row),
+          ),
+        ) as T | undefined,
+      ),
     run: (query: SQL) =>
       Promise.resolve(
         exec(query, (s, p) => {
