@@ -3,6 +3,7 @@ import type { ColumnConfig, ColumnPurpose, CustomFieldType } from '../../src-sha
 import type { CustomFieldDto } from '../../src-shared/dto/admin';
 import type { BatchTypeDto } from '../../src-shared/dto/batches';
 import type { Dialect } from '../storage/port';
+import { entryCustomIndex } from './batches';
 import { binary, inList } from './dialect';
 
 /**
@@ -84,7 +85,7 @@ export function customFieldColumnQuery(d: Dialect, key: string): SQL {
  * checks the key against CUSTOM_KEY_PATTERN, since an index name cannot be a parameter.
  */
 export function customFieldIndexDropQuery(key: string): SQL {
-  return sql`DROP INDEX IF EXISTS ${sql.identifier(`batch_entries_custom_${key}_idx`)}`;
+  return sql`DROP INDEX IF EXISTS ${sql.identifier(entryCustomIndex(key).name)}`;
 }
 
 const COLUMN_COLUMNS = sql`batch_type AS "batchType", pay_type AS "payType", field, caption, purpose, width, visible,
