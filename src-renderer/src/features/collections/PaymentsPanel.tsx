@@ -430,6 +430,11 @@ export function PaymentsPanel({ processors }: { processors: ProcessorDto[] }) {
           <Typography variant="subtitle2" sx={{ p: 1.5, pb: 0 }}>
             Recently decided
           </Typography>
+          {recent.length === 0 && (
+            <Typography variant="body2" color="text.secondary" sx={{ px: 2, py: 1.5 }}>
+              No payment confirmed, declined or cancelled yet.
+            </Typography>
+          )}
           <Table size="small" data-testid="recent-table">
             <TableBody>
               {recent.map(({ txnId, ...p }) => (
