@@ -212,9 +212,18 @@ export function createUploadStore(opts: UploadStoreOptions): UploadStore {
         if (failed) return;
         failed = true;
         body.unpipe(out);
-        out.destroy();
-        remove(entry);
-        reject(err);
+        entries.delete(entry.id);
+        // The file is opened asynchronously: one refused before its open completes would be created after a removal
+        // made now. It is removed once the stream has closed, and the refusal answered then (nothing kept).
+        const removed = (): void => {
+          remove(entry);
+          reject(err);
+        };
+        if (out.closed) removed();
+        else {
+          out.once('close', removed);
+          out.destroy();
+        }
       };
       body.on('data', (chunk: Buffer) => {
         if (failed) return;

@@ -357,6 +357,26 @@ describe('bridge uploads', () => {
 });
 
 describe('upload store', () => {
+  it('keeps no file of an upload refused as too large, even one refused before its file was opened', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'paydesk-upload-store-'));
+    try {
+      const store = createUploadStore({ root, maxBytes: 100 });
+      for (let i = 0; i < 20; i++) {
+        // The second chunk passes the cap in the same turn as the first: the file's open is still pending then.
+        await expect(
+          store.receive('c1', Readable.from([Buffer.alloc(60), Buffer.alloc(60)]), `x${i}`),
+        ).rejects.toBeInstanceOf(UploadTooLarge);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      const [own] = readdirSync(root);
+      expect(own === undefined ? [] : readdirSync(join(root, own))).toEqual([]);
+      store.close();
+      expect(readdirSync(root)).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('deletes uploads unused for too long, and what a process that is gone left behind', async () => {
     const root = mkdtempSync(join(tmpdir(), 'paydesk-upload-store-'));
     try {
