@@ -58,9 +58,10 @@ function waitTurn(db: Database.Database, count: Int32Array): void {
 
 /**
  * Makes a job's connection let interactive writers go first: every outermost `db.transaction(...)` waits its
- * turn (see waitTurn). A transaction already open is never held back (its lock is what they wait for).
+ * turn (see waitTurn). A transaction already open is never held back (its lock is what they wait for). Answers
+ * the wait itself, for the port's transactions on the connection.
  */
-export function yieldToInteractiveWriters(db: Database.Database, buffer: SharedArrayBuffer): void {
+export function yieldToInteractiveWriters(db: Database.Database, buffer: SharedArrayBuffer): () => void {
   const count = new Int32Array(buffer);
   const plain = db.transaction.bind(db);
   db.transaction = ((fn: (...args: never[]) => unknown) => {
@@ -81,4 +82,8 @@ export function yieldToInteractiveWriters(db: Database.Database, buffer: SharedA
     });
     /* eslint-enable @typescript-eslint/unbound-method */
   }) as typeof db.transaction;
+  // The same wait for a storage port transaction on this connection (it begins with BEGIN, not db.transaction).
+  return () => {
+    if (!db.inTransaction) waitTurn(db, count);
+  };
 }

@@ -103,14 +103,21 @@ const shared = new WeakMap<Database.Database, Storage>();
  * A connection has one adapter (asked again, the same one): two queues on one connection would interleave.
  * With closeDb the adapter owns the connection and closes it.
  */
-export function sqliteStorage(db: Database.Database, opts: { closeDb?: boolean } = {}): Storage {
-  if (opts.closeDb) return adapter(db, true);
+export function sqliteStorage(
+  db: Database.Database,
+  opts: { closeDb?: boolean; beforeWrite?: () => void } = {},
+): Storage {
+  if (opts.closeDb || opts.beforeWrite) return adapter(db, opts.closeDb ?? false, opts.beforeWrite);
   let storage = shared.get(db);
   if (!storage) shared.set(db, (storage = adapter(db, false)));
   return storage;
 }
 
-function adapter(db: Database.Database, closeDb: boolean): Storage {
+/**
+ * `beforeWrite` runs right before a writing transaction begins (a job's connection lets interactive writers go
+ * first there, as its driver transactions do: db/write-priority.ts).
+ */
+function adapter(db: Database.Database, closeDb: boolean, beforeWrite?: () => void): Storage {
   const statements = new Map<string, Database.Statement>();
   const prepare = (text: string): Database.Statement => {
     let stmt = statements.get(text);
@@ -202,6 +209,7 @@ function adapter(db: Database.Database, closeDb: boolean): Storage {
         if (db.inTransaction) throw new Error('a port transaction cannot start inside a driver transaction');
         // Read-only refuses a write as PostgreSQL's READ ONLY does (query_only), and waits for no writer.
         if (txOpts.readOnly) db.pragma('query_only = ON');
+        else beforeWrite?.();
         try {
           db.exec(txOpts.readOnly ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE');
           const out = await fn(tx);

@@ -74,10 +74,9 @@ export function inlineJobRunner(ledger: Ledger, tap?: ProgressTap): JobRunner {
         env: Parameters<(typeof jobFunctions)['demo']>[0],
         i: unknown,
       ) => unknown;
-      return journaled(
-        sqliteStorage(ledger.sqlite),
-        { jobId, kind, operatorId: opts.operatorId, now: opts.now, input },
-        () => fn({ ledger, now: opts.now, operatorId: opts.operatorId, progress, signal }, input),
+      const storage = sqliteStorage(ledger.sqlite);
+      return journaled(storage, { jobId, kind, operatorId: opts.operatorId, now: opts.now, input }, () =>
+        fn({ ledger, storage, now: opts.now, operatorId: opts.operatorId, progress, signal }, input),
       ).then(
         (out) => out as JobTypes[typeof kind]['output'],
         (err: unknown) => Promise.reject(err instanceof Error ? err : new Error(String(err))),

@@ -75,7 +75,10 @@ export async function runWorkerJob(
     // A job waits its turn for the ledger's one write lock instead of failing after the 5 s an interactive
     // command waits: on a team server one clerk's submit may hold it for minutes while others are queued behind.
     ledger.sqlite.pragma(`busy_timeout = ${JOB_LOCK_WAIT_MS}`);
-    if (data.writePriority) yieldToInteractiveWriters(ledger.sqlite, data.writePriority);
+    const turn = data.writePriority
+      ? yieldToInteractiveWriters(ledger.sqlite, data.writePriority)
+      : undefined;
+    const storage = sqliteStorage(ledger.sqlite, turn ? { beforeWrite: turn } : {});
     const progress = progressReporter(
       data.jobId,
       data.kind,
@@ -85,6 +88,7 @@ export async function runWorkerJob(
     progress(WAITING_PHASE, 0, 0);
     const env: JobEnv = {
       ledger,
+      storage,
       now: new Date(data.now),
       operatorId: data.operatorId,
       progress,
@@ -101,7 +105,7 @@ export async function runWorkerJob(
     };
     post({
       type: 'done',
-      output: await journaled(sqliteStorage(ledger.sqlite), entry, () => fn(env, data.input)),
+      output: await journaled(storage, entry, () => fn(env, data.input)),
     });
   } catch (err) {
     const busy = ledgerBusy(err);

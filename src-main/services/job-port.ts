@@ -1,4 +1,5 @@
 import type { Ledger } from '../../db/client';
+import type { Storage } from '../../db/storage/port';
 import type { DemoSummaryDto, JobProgressDto } from '../../src-shared/dto/app';
 import type { BatchImportDto, BatchSubmitDto, BatchValidationDto } from '../../src-shared/dto/batches';
 import type { CollectRunDto } from '../../src-shared/dto/processors';
@@ -16,11 +17,13 @@ import type { DdRunDto } from '../../src-shared/dto/directdebit';
 export type ProgressFn = (phase: string, done: number, total: number) => void;
 
 /**
- * Context a job function gets: the ledger file opened in its own thread, clock, operator, progress, and the
+ * Context a job function gets: the ledger file opened in its own thread (also as a storage port), clock, operator, progress, and the
  * cancel signal (aborted when the job is cancelled; jobs that must stop at their own boundary read it).
  */
 export type JobEnv = {
   ledger: Ledger;
+  /** The same ledger behind the storage seam (a job moved to the repositories runs on it). */
+  storage: Storage;
   now: Date;
   operatorId: number;
   progress: ProgressFn;
