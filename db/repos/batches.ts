@@ -91,28 +91,26 @@ export function batchNoTakenQuery(batchNo: string): SQL {
   return sql`SELECT 1 AS found FROM batches WHERE batch_no = ${batchNo}`;
 }
 
-/** A new open batch's stored fields. */
-export type BatchWrite = {
-  batchNo: string;
-  batchType: BatchType;
-  payType: number;
-  currency: string;
-  channelId: number;
-  allocationLevel: 'bill' | 'item';
-  lockboxNo: string | null;
-  batchDate: string;
-  controlCount: number | null;
-  controlTotalMinor: number | null;
-  note: string | null;
-  headerJson: string | null;
-  footerJson: string | null;
-  parentBatchId: number | null;
-  sourceFile: string | null;
-  sourceSha256: string | null;
-  templateName: string | null;
-  at: string;
-  createdBy: number | null;
-};
+/** A new open batch's stored fields: the record's own, the source file's digest, the moment and who. */
+export type BatchWrite = Pick<
+  BatchRecord,
+  | 'batchNo'
+  | 'batchType'
+  | 'payType'
+  | 'currency'
+  | 'channelId'
+  | 'allocationLevel'
+  | 'lockboxNo'
+  | 'batchDate'
+  | 'controlCount'
+  | 'controlTotalMinor'
+  | 'note'
+  | 'headerJson'
+  | 'footerJson'
+  | 'parentBatchId'
+  | 'sourceFile'
+  | 'templateName'
+> & { sourceSha256: string | null; at: string; createdBy: number | null };
 
 /** Adds an open batch, answering its id (a taken batch number is refused by the unique index). */
 export function batchInsertQuery(b: BatchWrite): SQL {
