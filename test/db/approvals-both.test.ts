@@ -11,11 +11,12 @@ import {
   getApproval,
   listApprovals,
   preparedApproval,
+  stopForApproval,
   rejectApproval,
   type ApprovalsCtx,
   type Executor,
 } from '../../src-main/services/approvals/approvals';
-import { measureCommandIn, measureWithoutLedger } from '../../src-main/services/approvals/measure';
+import { measureWithoutLedger } from '../../src-main/services/approvals/measure';
 import { listPoliciesOf, savePolicy } from '../../src-main/services/approvals/policies';
 import { totpCode } from '../../src-main/services/identity/totp';
 import { commandInputs } from '../../src-shared/api/inputs';
@@ -136,30 +137,17 @@ async function stop(
 }
 
 /**
- * Stores a refund batch's submit stopped for approval, measured on the port as a confirm re-measures it (the guard
- * measures the same steps through the driver), answering its id.
+ * Sends a refund batch's submit through the guard's port form (stopForApproval: measured on the port, as a confirm
+ * re-measures it), answering the pending approval's id.
  */
 async function stopSubmit(ctx: ApprovalsCtx, batchId: number): Promise<number> {
   const raw = { batchId };
   const parsed = commandInputs['batches:submit'].parse(raw) as Record<string, unknown>;
-  const m = await ctx.storage.transaction((tx) => measureCommandIn(tx, 'batches:submit', parsed, now), {
-    readOnly: true,
-  });
-  expect(m).toMatchObject({ operations: ['batches:refund'] });
-  const p = preparedApproval(
-    ctx,
-    { command: 'batches:submit', parsed, raw, m: m!, operation: 'batches:refund', needed: fourEyes },
-    now,
-    240,
-  );
-  return ctx.storage.transaction(async (tx) => {
-    const id = (await tx.get<{ id: number }>(approvalInsertQuery(p.row)))!.id;
-    await appendAudit(tx, p.audit(id));
-    return id;
-  });
+  const stopped = await stopForApproval(ctx, 'batches:submit', parsed, raw, now);
+  expect(stopped).toMatchObject({ requirement: 'four_eyes', role: 'supervisor' });
+  return stopped!.id;
 }
 
-/** A validated refund batch of two entries, the same rows on each database, answering its id. */
 async function refundBatch(storage: Storage, batchNo: string, by: number): Promise<number> {
   return storage.transaction(async (tx) => {
     const at = now.toISOString();
@@ -448,6 +436,18 @@ describe.runIf(STORAGES[1]!.available)('approvals on both databases', () => {
     const batchIds = await Promise.all(dbs.map((db) => refundBatch(db.storage, 'RF-1', db.ids.lead)));
     expect(batchIds).toEqual(dbs.map(() => batchIds[0]));
     const batchId = batchIds[0]!;
+    // 175.50 is under the built-in 1,000.00: the guard lets the submit run until a policy covers it.
+    const parsed = commandInputs['batches:submit'].parse({ batchId }) as Record<string, unknown>;
+    expect(
+      await same((db) => stopForApproval(db.as('lead'), 'batches:submit', parsed, { batchId }, now)),
+    ).toEqual({ value: null });
+    const rule = {
+      operation: 'batches:refund',
+      currency: '*',
+      above: '100.00',
+      requirement: 'four_eyes',
+    } as const;
+    await same((db) => savePolicy(db.storage, { ...rule, role: 'supervisor' }, now, db.ids.sue));
     const id = value<number>(await same((db) => stopSubmit(db.as('lead'), batchId)));
     const shown = value<ApprovalDto>(await same((db) => getApproval(db.as('sue'), id)));
     expect(shown).toMatchObject({

@@ -38,7 +38,7 @@ import {
   payloadHash,
   type Measure,
 } from './measure';
-import { requirementFor, type Needed } from './policies';
+import { requirementFor, requirementForIn, type Needed } from './policies';
 
 /**
  * Approvals (issue #12): a command a policy covers is stopped before its handler, stored with its exact input
@@ -168,16 +168,32 @@ function approvalRequired(a: Pick<ApprovalDto, 'id' | 'description' | 'requireme
   return new AppFailure(error);
 }
 
-/** The strictest requirement over the operations a command is. */
-function neededFor(db: Database.Database, m: Measure): { operation: PolicyOperation; needed: Needed } | null {
-  let best: { operation: PolicyOperation; needed: Needed } | null = null;
-  for (const operation of m.operations) {
-    const needed = requirementFor(db, operation, m.amounts);
+type Stop = { operation: PolicyOperation; needed: Needed };
+
+/** The strictest requirement over the operations a command is, each with what its policy requires. */
+function strictestOf(
+  required: readonly { operation: PolicyOperation; needed: Needed | null }[],
+): Stop | null {
+  let best: Stop | null = null;
+  for (const { operation, needed } of required) {
     if (!needed) continue;
     if (!best || (needed.requirement === 'four_eyes' && best.needed.requirement !== 'four_eyes'))
       best = { operation, needed };
   }
   return best;
+}
+
+function neededFor(db: Database.Database, m: Measure): Stop | null {
+  return strictestOf(
+    m.operations.map((operation) => ({ operation, needed: requirementFor(db, operation, m.amounts) })),
+  );
+}
+
+async function neededForIn(tx: Tx, m: Measure): Promise<Stop | null> {
+  const required: { operation: PolicyOperation; needed: Needed | null }[] = [];
+  for (const operation of m.operations)
+    required.push({ operation, needed: await requirementForIn(tx, operation, m.amounts) });
+  return strictestOf(required);
 }
 
 /** A command stopped by a policy, as measured when it was sent. */
@@ -252,22 +268,28 @@ export function preparedApproval(
 
 /**
  * The guard dispatch calls after parsing and before the handler: a command a policy covers is stored as a
- * pending approval and refused with `approval_required`, unless it is the approved execution itself. It stays
- * synchronous on the driver: it runs in the writer's turn, which an await would hand to queued jobs. It runs the
- * repositories' SQL, and measures with the same steps as a confirm on the port (measureSteps).
+ * pending approval and refused with `approval_required`, unless it is the approved execution itself. On SQLite it
+ * stays synchronous on the driver: it runs in the writer's turn, which an await would hand to queued jobs (it runs
+ * the repositories' SQL, and measures with the same steps as a confirm on the port: measureSteps). On PostgreSQL,
+ * which has no such turn, it is awaited on the port (stopForApproval).
  */
 export function approvalGuard(
   ctx: ServiceContext,
-): (command: CommandName, parsed: unknown, raw: unknown) => void {
+): (command: CommandName, parsed: unknown, raw: unknown) => void | Promise<void> {
   return (command, parsed, raw) => {
     const ex = executing.getStore();
     if (ex && !ex.passed && ex.command === command) {
       ex.passed = true;
       return;
     }
+    const input = parsed as Record<string, unknown>;
+    if (ctx.storage.dialect !== 'sqlite') {
+      return stopForApproval(ctx, command, input, raw, ctx.clock()).then((stopped) => {
+        if (stopped) throw approvalRequired(stopped);
+      });
+    }
     const db = ctx.ledger.sqlite;
     const now = ctx.clock();
-    const input = parsed as Record<string, unknown>;
     const m = measureCommand(db, command, input, now);
     if (!m) return;
     const need = neededFor(db, m);
@@ -283,13 +305,39 @@ export function approvalGuard(
       writeAudit(db, p.audit(newId));
       return newId;
     })();
-    throw approvalRequired({
-      id,
-      description: p.row.description,
-      requirement: p.row.requirement,
-      role: p.row.role,
-    });
+    throw approvalRequired({ ...p.row, id });
   };
+}
+
+/**
+ * The guard's work on the port: measures the command, and when a policy covers it stores the pending approval
+ * (audited) in the same serializable transaction, answering it; null when no policy stops the command.
+ */
+export function stopForApproval(
+  ctx: ApprovalsCtx,
+  command: CommandName,
+  parsed: Record<string, unknown>,
+  raw: unknown,
+  now: Date,
+): Promise<Pick<ApprovalDto, 'id' | 'description' | 'requirement' | 'role'> | null> {
+  return ctx.storage.transaction(
+    async (tx) => {
+      const m = await measureCommandIn(tx, command, parsed, now, driverOf(ctx, tx));
+      if (!m) return null;
+      const need = await neededForIn(tx, m);
+      if (!need) return null;
+      const p = preparedApproval(
+        ctx,
+        { command, parsed, raw, m, operation: need.operation, needed: need.needed },
+        now,
+        Number(await getSettingIn(tx, 'approvals.expiryMinutes')),
+      );
+      const id = (await tx.get<{ id: number }>(approvalInsertQuery(p.row)))!.id;
+      await appendAudit(tx, p.audit(id));
+      return { ...p.row, id };
+    },
+    { serializable: true },
+  );
 }
 
 /** One approval. */
