@@ -14,9 +14,9 @@ export function createConfirmationHandlers(
   // still read through the driver (on PostgreSQL their preview is refused until they move).
   const driver = ctx.storage.dialect === 'sqlite' ? ctx.ledger.sqlite : undefined;
   return {
-    'confirmations:prepare': (input) => {
+    'confirmations:prepare': async (input) => {
       // A preview shows who would be charged: it needs the same role as the operation itself (audited).
-      authorize(ctx, input.operation);
+      await authorize(ctx, input.operation);
       if ('confirmationId' in input.input)
         throw invalidFields('a preview takes the command input without a confirmationId', [
           { path: 'input.confirmationId', message: 'not allowed here' },

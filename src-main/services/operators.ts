@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3';
 import { operatorCountQuery, profileByLoginQuery, type ProfileRow } from '../../db/repos/credentials';
 import { operatorInsertQuery } from '../../db/repos/operators';
-import { driverGet } from '../../db/storage/sqlite';
+import { appendAudit, auditInsertQuery } from '../../db/repos/audit';
+import type { Storage } from '../../db/storage/port';
+import { get, stepsIn, stepsOnDriver, type Steps } from '../../db/storage/steps';
 import type { OperatorDto } from '../../src-shared/dto/app';
-import { writeAudit } from '../ledger/audit';
 import type { CommandName } from '../../src-shared/api/contract';
 import { COMMAND_ROLES, mayRun } from '../../src-shared/api/roles';
 import { forbidden } from '../ledger/errors';
@@ -15,40 +16,52 @@ const ALL_ROLES = ['admin', 'supervisor', 'analyst', 'clerk'] as const;
 /**
  * The trusted in-process caller (tests, benchmarks): finds the operator for a login, creating it on first use
  * (the first operator of a new ledger gets every role, later ones start as clerks). No front door reaches
- * this: IPC, the CLI and the bridge prove the operator by password or token. It stays on the driver, with the
- * repositories' SQL: the app opens synchronously. Looked for again inside an immediate transaction, so another
- * process creating the same login a moment before is found rather than refused by the unique index.
+ * this: IPC, the CLI and the bridge prove the operator by password or token. Through the driver when the app
+ * opens a SQLite file synchronously, awaited on the port otherwise (ensureOperatorVia). Looked for again inside
+ * the writing transaction, so another process creating the same login a moment before is found rather than
+ * refused by the unique index.
  */
 export function ensureOperator(sqlite: Database.Database, login: string, now: Date): OperatorDto {
-  const find = (): OperatorDto | undefined => {
-    const row = driverGet<ProfileRow>(sqlite, profileByLoginQuery(login));
-    return row && operatorDto(row);
-  };
   return (
-    find() ??
-    sqlite
-      .transaction(() => {
-        const found = find();
-        if (found) return found;
-        const { n } = driverGet<{ n: number }>(sqlite, operatorCountQuery())!;
-        const roles = n === 0 ? ALL_ROLES.join(',') : 'clerk';
-        const at = now.toISOString();
-        const id = driverGet<{ id: number }>(
-          sqlite,
-          operatorInsertQuery({ login, name: login, roles, createdAt: at, passwordHash: null }),
-        )!.id;
-        writeAudit(sqlite, {
-          at,
-          operatorId: id,
-          action: 'operator.create',
-          entity: 'operator',
-          entityId: String(id),
-          after: { login, roles },
-        });
-        return operatorDto({ id, login, name: login, roles });
-      })
-      .immediate()
+    stepsOnDriver(sqlite, findOperator(login)) ??
+    sqlite.transaction(() => stepsOnDriver(sqlite, findOrAddOperator(login, now))).immediate()
   );
+}
+
+/** ensureOperator on the port (a ledger opened asynchronously, such as a team server's PostgreSQL). */
+export async function ensureOperatorVia(storage: Storage, login: string, now: Date): Promise<OperatorDto> {
+  return (
+    (await storage.transaction((tx) => stepsIn(tx, findOperator(login)), { readOnly: true })) ??
+    storage.transaction((tx) => stepsIn(tx, findOrAddOperator(login, now)), { serializable: true })
+  );
+}
+
+function* findOperator(login: string): Steps<OperatorDto | undefined> {
+  const row = yield* get<ProfileRow>(profileByLoginQuery(login));
+  return row && operatorDto(row);
+}
+
+function* findOrAddOperator(login: string, now: Date): Steps<OperatorDto> {
+  const found = yield* findOperator(login);
+  if (found) return found;
+  const { n } = (yield* get<{ n: number }>(operatorCountQuery()))!;
+  const roles = n === 0 ? ALL_ROLES.join(',') : 'clerk';
+  const at = now.toISOString();
+  const added = yield* get<{ id: number }>(
+    operatorInsertQuery({ login, name: login, roles, createdAt: at, passwordHash: null }),
+  );
+  const id = added!.id;
+  yield* get(
+    auditInsertQuery({
+      at,
+      operatorId: id,
+      action: 'operator.create',
+      entity: 'operator',
+      entityId: String(id),
+      after: { login, roles },
+    }),
+  );
+  return operatorDto({ id, login, name: login, roles });
 }
 
 /**
@@ -56,19 +69,20 @@ export function ensureOperator(sqlite: Database.Database, login: string, now: Da
  * when the current operator's roles (as checked at the front door, narrowed by a token's scope) do not allow
  * it, with an audit row naming the operator and the command.
  */
-export function authorize(ctx: ServiceContext, command: CommandName): void {
+export async function authorize(ctx: ServiceContext, command: CommandName): Promise<void> {
   const need = COMMAND_ROLES[command];
   if (need === 'any') return;
   const roles = ctx.operator.roles;
   if (mayRun(roles, command)) return;
-  writeAudit(ctx.ledger.sqlite, {
+  const entry = {
     at: ctx.clock().toISOString(),
     operatorId: ctx.operator.id,
     action: 'forbidden',
     entity: 'command',
     entityId: command,
     after: { roles, needs: need },
-  });
+  };
+  await ctx.storage.transaction((tx) => appendAudit(tx, entry));
   throw forbidden(
     `${ctx.operator.login} may not run ${command}: it needs the role ${need.join(' or ')}`,
     need[0],

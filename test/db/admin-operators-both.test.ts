@@ -12,6 +12,7 @@ import {
 } from '../../src-main/services/admin/operators-admin';
 import type { Role } from '../../src-shared/api/roles';
 import type { OperatorAdminDto } from '../../src-shared/dto/admin';
+import { ensureOperatorVia } from '../../src-main/services/operators';
 import { freshPostgres, STORAGES } from '../helpers/storages';
 import { answer, type Answer } from '../helpers/alike';
 import { racing } from '../helpers/racing';
@@ -339,5 +340,20 @@ describe.runIf(STORAGES[1]!.available)('operators and the change history on both
       ).toHaveLength(1);
       expect(await auditCount(o.storage, 'operator.add'), o.label).toBe(4);
     }
+  });
+
+  it('the in-process caller: four openings at once add its login once (a clerk, audited once), then find it', async () => {
+    const answers = [];
+    for (const o of opened) {
+      const r = racing(o.storage, 4, { holdAt: 2, writesOnly: true });
+      const got = await Promise.all([1, 2, 3, 4].map(() => ensureOperatorVia(r.storage, 'bench', NOW)));
+      expect(new Set(got.map((g) => g.id)).size, o.label).toBe(1);
+      expect(await ensureOperatorVia(o.storage, 'bench', NOW), o.label).toEqual(got[0]);
+      expect(await auditCount(o.storage, 'operator.create'), o.label).toBe(1);
+      answers.push({ ...got[0], id: undefined });
+    }
+    // Ids may differ: PostgreSQL's sequence keeps the numbers a refused or retried insert used up.
+    for (const a of answers) expect(a).toEqual(answers[0]);
+    expect(answers[0]).toMatchObject({ login: 'bench', roles: ['clerk'] });
   });
 });

@@ -2,10 +2,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stockTemplateInsertQuery } from '../../db/repos/templates';
 import type { Dialect, Storage } from '../../db/storage/port';
 import { checkBankFile } from '../../src-main/services/bankfiles/check';
-import { detectTemplates, listTemplates, saveTemplate } from '../../src-main/services/batches/templates';
+import {
+  detectTemplates,
+  listTemplates,
+  saveTemplate,
+  seedStockTemplatesVia,
+} from '../../src-main/services/batches/templates';
 import { STOCK_TEMPLATES } from '../../src-main/importers/bank-file/stock-templates';
 import { alikeOn, answer } from '../helpers/alike';
 import { racing } from '../helpers/racing';
@@ -56,23 +60,16 @@ async function written(storage: Storage): Promise<unknown> {
 
 describe('import templates and the bank-file check on both databases', () => {
   const dbs: Db[] = [];
+  const seeded: { dialect: Dialect; added: number }[] = [];
 
   beforeAll(async () => {
     for (const row of ROWS) {
       const { storage, dispose } = await row.open();
       const ops = await addOperators(storage, { admin: ['admin'] }, NOW);
-      // A ledger's stock templates, as the app adds them when it opens one.
-      await storage.transaction(async (tx) => {
-        for (const t of STOCK_TEMPLATES)
-          await tx.get(
-            stockTemplateInsertQuery({
-              name: t.name,
-              bank: t.bank,
-              definition: JSON.stringify(t.definition),
-              at: NOW.toISOString(),
-            }),
-          );
-      });
+      // A ledger's stock templates, added as the app adds them when it opens one: here by two at once.
+      const race = racing(storage, 2);
+      const added = await Promise.all([0, 1].map(() => seedStockTemplatesVia(race.storage, NOW)));
+      seeded.push({ dialect: row.dialect, added: added.reduce((a, b) => a + b, 0) });
       dbs.push({ dialect: row.dialect, storage, dispose, admin: ops.admin });
     }
   }, 120_000);
@@ -82,6 +79,23 @@ describe('import templates and the bank-file check on both databases', () => {
   });
 
   const { same, refused } = alikeOn(dbs, written);
+
+  it('seeds the stock templates once each, audited once, though two openings seed at once; again adds nothing', async () => {
+    expect(seeded).toEqual(ROWS.map((r) => ({ dialect: r.dialect, added: STOCK_TEMPLATES.length })));
+    for (const db of dbs) {
+      const before = await written(db.storage);
+      expect(await seedStockTemplatesVia(db.storage, NOW)).toBe(0);
+      expect(await written(db.storage)).toEqual(before);
+      const seeds = await db.storage.transaction(
+        (tx) =>
+          tx.all<{ name: string }>(
+            sql`SELECT entity_id AS name FROM audit_log WHERE action = 'template.seed'`,
+          ),
+        { readOnly: true },
+      );
+      expect(seeds.map((r) => r.name).sort(), db.dialect).toEqual(STOCK_TEMPLATES.map((t) => t.name).sort());
+    }
+  });
 
   it('saves and lists templates alike, by name in code-point order, each save audited', async () => {
     const answers = await same(async (db) => {

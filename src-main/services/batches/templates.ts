@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { appendAudit } from '../../../db/repos/audit';
+import { appendAudit, auditInsertQuery } from '../../../db/repos/audit';
 import {
   stockTemplateInsertQuery,
   templateByNameQuery,
@@ -11,6 +11,7 @@ import {
 } from '../../../db/repos/templates';
 import type { Storage, Tx } from '../../../db/storage/port';
 import { driverAll, driverGet } from '../../../db/storage/sqlite';
+import { all, get, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
 import type { ImportTemplateDto, TemplateProposalDto } from '../../../src-shared/dto/batches';
 import {
   detectionSample,
@@ -19,7 +20,6 @@ import {
 } from '../../importers/bank-file/detect';
 import { STOCK_TEMPLATES } from '../../importers/bank-file/stock-templates';
 import { parseTemplate, type BankFileTemplateInput } from '../../importers/bank-file/template';
-import { writeAudit } from '../../ledger/audit';
 import { conflict, invalidFields, notFound } from '../../ledger/errors';
 import type { FileReader } from '../files';
 import { readSourceVia, type BankFileSource } from './import-file';
@@ -188,29 +188,46 @@ export async function detectTemplates(
 /**
  * Adds the stock templates a ledger lacks (by name), so a fresh install reads BAI2, the common lockbox layout and
  * a plain CSV. A name already taken (an admin's own template, or the stock one possibly edited by an older
- * version) is left exactly as it is; each template added is audited. Nothing to add: nothing is written. On the
- * driver: the ledger is opened synchronously.
+ * version) is left exactly as it is; each template added is audited. Nothing to add: nothing is written (the
+ * names are read first, and the write transaction begins only when one is missing). Run through the driver when
+ * the app opens a SQLite file synchronously, awaited on the port otherwise (seedStockTemplatesVia).
  */
 export function seedStockTemplates(db: Database.Database, now: Date): number {
-  const at = now.toISOString();
-  const known = new Set(driverAll<{ name: string }>(db, templateNamesQuery()).map((r) => r.name));
-  const missing = STOCK_TEMPLATES.filter((t) => !known.has(t.name));
+  const missing = stepsOnDriver(db, missingStockTemplates());
   if (missing.length === 0) return 0;
-  return db.transaction(() => {
-    let added = 0;
-    for (const t of missing) {
-      const definition = JSON.stringify(t.definition);
-      if (!driverGet(db, stockTemplateInsertQuery({ name: t.name, bank: t.bank, definition, at }))) continue;
-      added++;
-      writeAudit(db, {
+  return db.transaction(() => stepsOnDriver(db, addStockTemplates(missing, now)))();
+}
+
+/** seedStockTemplates on the port (a ledger opened asynchronously, such as a team server's PostgreSQL). */
+export async function seedStockTemplatesVia(storage: Storage, now: Date): Promise<number> {
+  const missing = await storage.transaction((tx) => stepsIn(tx, missingStockTemplates()), READ);
+  if (missing.length === 0) return 0;
+  return storage.transaction((tx) => stepsIn(tx, addStockTemplates(missing, now)), { serializable: true });
+}
+
+function* missingStockTemplates(): Steps<typeof STOCK_TEMPLATES> {
+  const known = new Set((yield* all<{ name: string }>(templateNamesQuery())).map((r) => r.name));
+  return STOCK_TEMPLATES.filter((t) => !known.has(t.name));
+}
+
+/** Adds the templates whose names are still free (another process may have added one meanwhile). */
+function* addStockTemplates(templates: typeof STOCK_TEMPLATES, now: Date): Steps<number> {
+  const at = now.toISOString();
+  let added = 0;
+  for (const t of templates) {
+    const definition = JSON.stringify(t.definition);
+    if (!(yield* get(stockTemplateInsertQuery({ name: t.name, bank: t.bank, definition, at })))) continue;
+    added++;
+    yield* get(
+      auditInsertQuery({
         at,
         operatorId: null,
         action: 'template.seed',
         entity: 'import_template',
         entityId: t.name,
         after: t.definition,
-      });
-    }
-    return added;
-  })();
+      }),
+    );
+  }
+  return added;
 }
