@@ -58,7 +58,7 @@ import type { JobKind, JobTypes } from '../jobs/registry';
 import { createActiveJobs, type ActiveJobs } from '../jobs/active-jobs';
 import { endJobRecord, listJobs } from '../jobs/job-runs';
 import { jobSubject } from '../jobs/journal';
-import { writeAudit } from '../ledger/audit';
+import { appendAudit } from '../../db/repos/audit';
 import { AppFailure, isCancelled } from '../ledger/errors';
 
 const activeJobs = new WeakMap<ServiceContext, ActiveJobs>();
@@ -91,26 +91,32 @@ export function runJob<K extends JobKind>(
   // Addressed to the caller's session: another operator's status bar would show this job and offer its Cancel.
   const clientId = currentClient()?.id;
   const to = clientId === undefined ? {} : { clientId };
-  const finished = (ok: boolean, message: string, cancelled: boolean): void => {
+  const finished = async (ok: boolean, message: string, cancelled: boolean): Promise<void> => {
     jobs.finish(jobId);
-    if (job.cancelledBy) {
-      writeAudit(ctx.ledger.sqlite, {
-        at: ctx.clock().toISOString(),
-        operatorId: job.cancelledBy.operatorId,
-        action: 'job.cancel',
-        entity: 'job',
-        entityId: jobId,
-        after: {
-          kind,
-          startedBy: operatorId,
-          requestedAt: job.cancelledBy.at,
-          // A job past its last cancel point finishes anyway.
-          outcome: cancelled ? 'cancelled' : ok ? 'finished' : 'failed',
-          message,
-        },
-      });
+    const by = job.cancelledBy;
+    try {
+      if (by)
+        await ctx.storage.transaction((tx) =>
+          appendAudit(tx, {
+            at: ctx.clock().toISOString(),
+            operatorId: by.operatorId,
+            action: 'job.cancel',
+            entity: 'job',
+            entityId: jobId,
+            after: {
+              kind,
+              startedBy: operatorId,
+              requestedAt: by.at,
+              // A job past its last cancel point finishes anyway.
+              outcome: cancelled ? 'cancelled' : ok ? 'finished' : 'failed',
+              message,
+            },
+          }),
+        );
+    } finally {
+      // The job's end is told even when its cancel's audit row could not be written.
+      ctx.emit('job:finished', { jobId, kind, ok, message, ...(cancelled ? { cancelled } : {}), ...to });
     }
-    ctx.emit('job:finished', { jobId, kind, ok, message, ...(cancelled ? { cancelled } : {}), ...to });
   };
   ctx.emit('job:progress', { jobId, kind, phase: 'starting', done: 0, total: 0, ratePerSec: 0, ...to });
   return ctx.jobs
@@ -125,8 +131,8 @@ export function runJob<K extends JobKind>(
       },
     })
     .then(
-      (out) => {
-        finished(true, `${kind} finished`, false);
+      async (out) => {
+        await finished(true, `${kind} finished`, false);
         return out;
       },
       async (err: unknown) => {
@@ -139,7 +145,7 @@ export function runJob<K extends JobKind>(
           message,
           ctx.clock(),
         );
-        finished(false, message, isCancelled(err));
+        await finished(false, message, isCancelled(err));
         // Every cancelled failure names its job, wherever in the job it was thrown.
         if (isCancelled(err) && err.error.code === 'cancelled' && err.error.jobId === undefined)
           throw new AppFailure({ ...err.error, jobId, kind });
