@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { AccountSummaryDto, PaymentHistoryRowDto } from '../../src-shared/dto/accounts';
 import type { Tx } from '../storage/port';
 import { binary, flag, ilike, likeLiteral } from './dialect';
@@ -253,3 +253,8 @@ export const accountsRepo = {
     );
   },
 };
+
+/** The customer accounts (suspense accounts are the ledger's own). */
+export function customerAccountCountQuery(): SQL {
+  return sql`SELECT count(*) AS n FROM accounts WHERE is_suspense = 0`;
+}

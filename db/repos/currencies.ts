@@ -11,3 +11,8 @@ export function rateOnQuery(from: string, to: string, onDate: string): SQL {
     WHERE from_currency = ${from} AND to_currency = ${to} AND valid_from <= ${onDate}
     ORDER BY valid_from DESC LIMIT 1`;
 }
+
+/** Every currency the ledger knows, by code. */
+export function currenciesQuery(): SQL {
+  return sql`SELECT code, exponent, name FROM currencies ORDER BY code`;
+}
