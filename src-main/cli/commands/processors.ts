@@ -18,7 +18,7 @@ import type {
 import { formatMinor, KNOWN_EXPONENTS } from '../../../src-shared/money';
 import { startSimulator } from '../../processors/simulator';
 import { simulatorProcessor } from '../../processors/simulator-adapter';
-import { findProcessor } from '../../services/processors/config';
+import { findProcessorIn } from '../../services/processors/config';
 import { printError } from '../output';
 import { runConfirmed, withConfirmOptions, type ConfirmFlags } from '../confirm';
 import { dropUndefined, humanJson, intOption, type CliKit, type GlobalOptions } from '../kit';
@@ -516,7 +516,9 @@ export function registerProcessorCommands(kit: CliKit): void {
             kit.setExitCode(printError(io, Boolean(opts.json), signedIn.error));
             return;
           }
-          const row = findProcessor(app.ctx.ledger.sqlite, o.processor);
+          const row = await app.ctx.storage.transaction((tx) => findProcessorIn(tx, o.processor), {
+            readOnly: true,
+          });
           // The number goes from this process straight to the processor's vault; the ledger only sees the token.
           const port = simulatorProcessor({
             url: row.url,
