@@ -58,8 +58,8 @@ import { getSetting, getSettingIn } from './settings';
 // transaction (bills, payments and the token from one snapshot), apply, undo and account credit each in one
 // serializable transaction: each reads the payment, its allocations and the open amounts it then writes, so two
 // clerks at once take turns (PostgreSQL aborts one and the port retries it, to find the payment or account moved).
-// The driver forms below stay for the code that still runs on better-sqlite3 (a batch entry's allocation dialog,
-// payment reversals in batch submit, the direct-debit test ledger), over the same repository SQL.
+// The driver forms below stay for the code that still runs on better-sqlite3 (payment reversals in batch submit,
+// the direct-debit test ledger), over the same repository SQL.
 
 const READ = { readOnly: true } as const;
 const WRITE = { serializable: true } as const;
@@ -70,12 +70,6 @@ type PaymentRow = AllocPaymentRow;
 export type ItemLine = { itemId: number; billId: number; amountMinor: number };
 
 const accountKey = (accountNo: string): string => accountNo.trim().toUpperCase();
-
-function loadAccount(db: Database.Database, accountNo: string): AccountRow {
-  const a = driverGet<AccountRow>(db, allocAccountByKeyQuery(accountKey(accountNo)));
-  if (!a) throw notFound('account', accountNo);
-  return a;
-}
 
 async function loadAccountIn(tx: Tx, accountNo: string): Promise<AccountRow> {
   const a = await tx.get<AccountRow>(allocAccountByKeyQuery(accountKey(accountNo)));
@@ -191,10 +185,6 @@ function withCredit(rows: readonly CreditPaymentRow[], paymentId?: number): Allo
     .filter((r) => paymentId !== undefined || r.unallocatedMinor > 0);
 }
 
-function creditPayments(db: Database.Database, accountId: number, paymentId?: number): AllocPaymentDto[] {
-  return withCredit(driverAll(db, creditPaymentsQuery('sqlite', accountId, paymentId)), paymentId);
-}
-
 async function creditPaymentsIn(tx: Tx, accountId: number, paymentId?: number): Promise<AllocPaymentDto[]> {
   return withCredit(await tx.all(creditPaymentsQuery(tx.dialect, accountId, paymentId)), paymentId);
 }
@@ -220,27 +210,6 @@ function viewOf(
 }
 
 /**
- * What the allocation dialogs show: open bills and items, payments with credit, and the stale-data token, through
- * the driver (a batch entry's allocation dialog).
- */
-export function allocationView(
-  db: Database.Database,
-  input: { accountNo?: string | undefined; paymentId?: number | undefined },
-): AllocationViewDto {
-  const account =
-    input.paymentId !== undefined
-      ? driverGet<AccountRow>(db, allocAccountQuery(loadPayment(db, input.paymentId).accountId))!
-      : loadAccount(db, input.accountNo ?? '');
-  return viewOf(
-    account,
-    exponentOf(db, account.currency),
-    openBills(db, account.id),
-    creditPayments(db, account.id, input.paymentId),
-    allocationToken(db, account.id),
-  );
-}
-
-/**
  * allocation:view: the dialog's bills, payments and token from one snapshot, so the token an apply sends back
  * names exactly the state the clerk saw.
  */
@@ -248,19 +217,25 @@ export function viewAllocation(
   storage: Storage,
   input: { accountNo?: string | undefined; paymentId?: number | undefined },
 ): Promise<AllocationViewDto> {
-  return storage.transaction(async (tx) => {
-    const account =
-      input.paymentId !== undefined
-        ? (await tx.get<AccountRow>(allocAccountQuery((await loadPaymentIn(tx, input.paymentId)).accountId)))!
-        : await loadAccountIn(tx, input.accountNo ?? '');
-    return viewOf(
-      account,
-      await exponentOfIn(tx, account.currency),
-      await openBillsIn(tx, account.id),
-      await creditPaymentsIn(tx, account.id, input.paymentId),
-      await allocationTokenIn(tx, account.id),
-    );
-  }, READ);
+  return storage.transaction((tx) => allocationViewIn(tx, input), READ);
+}
+
+/** The dialog's view in the caller's port transaction (a batch entry's dialog reads it with the entry's verdict). */
+export async function allocationViewIn(
+  tx: Tx,
+  input: { accountNo?: string | undefined; paymentId?: number | undefined },
+): Promise<AllocationViewDto> {
+  const account =
+    input.paymentId !== undefined
+      ? (await tx.get<AccountRow>(allocAccountQuery((await loadPaymentIn(tx, input.paymentId)).accountId)))!
+      : await loadAccountIn(tx, input.accountNo ?? '');
+  return viewOf(
+    account,
+    await exponentOfIn(tx, account.currency),
+    await openBillsIn(tx, account.id),
+    await creditPaymentsIn(tx, account.id, input.paymentId),
+    await allocationTokenIn(tx, account.id),
+  );
 }
 
 /** Spreads bill-level amounts over each bill's open items in item order (bills close when all items do). */

@@ -21,8 +21,9 @@ import {
   type CustomFieldRow,
   type EntryRuleValuesRow,
 } from '../../../db/repos/columns';
-import type { Storage, Tx } from '../../../db/storage/port';
+import type { Dialect, Storage, Tx } from '../../../db/storage/port';
 import { driverAll } from '../../../db/storage/sqlite';
+import { all, call, DRIVER, stepsOnDriver, type Steps } from '../../../db/storage/steps';
 import type { FieldIssue } from '../../../src-shared/api/result';
 import {
   columnSetProblems,
@@ -41,7 +42,7 @@ import { isPostedEntry, type BatchTypeDto } from '../../../src-shared/dto/batche
 import { parseMinor } from '../../../src-shared/money';
 import { BATCH_PAY_TYPES } from '../../domain/batch-rules';
 import { conflict, notFound } from '../../ledger/errors';
-import { exponentOf } from '../../ledger/rates';
+import { exponentOf, exponentOfIn } from '../../ledger/rates';
 import { auditChangeIn, failOn } from './changes';
 
 // Custom fields, column sets and the operators' grid layouts behind the storage seam (issue #17): the admin
@@ -462,24 +463,46 @@ export function applyColumnRules<
   batch: { batchType: BatchTypeDto; payType: number; currency: string },
   verdicts: V[],
 ): V[] {
-  const required = effectiveColumns(db, batch.batchType, batch.payType).columns.filter(
-    (c) => c.required && c.purpose === 'entry' && !RULE_CHECKED.has(c.field),
-  );
-  const fields = customFieldsOn(db);
+  return stepsOnDriver(db, columnRulesSteps(DRIVER, batch, verdicts));
+}
+
+/** applyColumnRules as steps, run through the driver or in a port transaction (batch validation). */
+export function* columnRulesSteps<
+  V extends {
+    id: number;
+    status: string;
+    reasonCode: number | null;
+    problem: string | null;
+    problemColumn: string | null;
+  },
+>(
+  d: { readonly dialect: Dialect },
+  batch: { batchType: BatchTypeDto; payType: number; currency: string },
+  verdicts: V[],
+): Steps<V[]> {
+  const required = effectiveOf(
+    yield* all<ColumnRow>(effectiveColumnsQuery(batch.batchType, batch.payType)),
+    batch.payType,
+  ).columns.filter((c) => c.required && c.purpose === 'entry' && !RULE_CHECKED.has(c.field));
+  const fields = (yield* all<CustomFieldRow>(customFieldsQuery(d.dialect))).map(fieldDto);
   const typed = fields.length > 0;
   if ((required.length === 0 && !typed) || verdicts.length === 0) return verdicts;
-  const check = checkerOf(() => fields, exponentOf(db, batch.currency));
+  const exponent = yield* call(
+    (db) => exponentOf(db, batch.currency),
+    (tx) => exponentOfIn(tx, batch.currency),
+    'the batch currency',
+  );
+  const check = checkerOf(() => fields, exponent);
   const open = verdicts.filter((v) => v.status !== 'invalid' && !isPostedEntry(v.status));
   if (open.length === 0) return verdicts;
   // One read for the chunk's entries, not one per entry.
   const rows = new Map(
-    driverAll<EntryRuleValuesRow>(
-      db,
+    (yield* all<EntryRuleValuesRow>(
       entryRuleValuesQuery(
-        'sqlite',
+        d.dialect,
         open.map((v) => v.id),
       ),
-    ).map((r) => [r.id, r]),
+    )).map((r) => [r.id, r]),
   );
   return verdicts.map((v) => {
     if (v.status === 'invalid' || isPostedEntry(v.status)) return v;

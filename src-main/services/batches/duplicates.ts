@@ -13,7 +13,9 @@ import {
   type DuplicateState,
   type EntryRecord,
 } from '../../../db/repos/batches';
-import type { Storage } from '../../../db/storage/port';
+import { fingerprintedEntriesQuery, fingerprintMatchesQuery } from '../../../db/repos/validation';
+import type { Dialect, Storage } from '../../../db/storage/port';
+import { all, DRIVER, stepsOnDriver, type Steps } from '../../../db/storage/steps';
 import { assertEditable, entryDto, loadBatchRowIn } from './batch-store';
 
 /** Entry statuses of money that has left the batch: the entry now stands for a posted payment. */
@@ -114,14 +116,19 @@ export function duplicatesRule(
   db: Database.Database,
   batch: { id: number; batchNo: string; batchType: string },
 ): (verdicts: EntryVerdict[]) => EntryVerdict[] {
+  return stepsOnDriver(db, duplicatesRuleSteps(DRIVER, batch));
+}
+
+/** duplicatesRule as steps, run through the driver or in a port transaction (batch validation). */
+export function* duplicatesRuleSteps(
+  d: { readonly dialect: Dialect },
+  batch: { id: number; batchNo: string; batchType: string },
+): Steps<(verdicts: EntryVerdict[]) => EntryVerdict[]> {
   const none = (verdicts: EntryVerdict[]) => verdicts;
   if (batch.batchType !== 'payment') return none;
-  const mine = db
-    .prepare(
-      `SELECT id, seq, fingerprint, duplicate_release_code AS releaseCode FROM batch_entries
-       WHERE batch_id = ? AND status NOT IN ${POSTED} AND fingerprint IS NOT NULL ORDER BY id`,
-    )
-    .all(batch.id) as { id: number; seq: number; fingerprint: string; releaseCode: number | null }[];
+  const mine = yield* all<{ id: number; seq: number; fingerprint: string; releaseCode: number | null }>(
+    fingerprintedEntriesQuery(batch.id),
+  );
   if (mine.length === 0) return none;
   const firstHere = new Map<string, { id: number; seq: number }>();
   for (const e of mine) if (!firstHere.has(e.fingerprint)) firstHere.set(e.fingerprint, e);
@@ -129,20 +136,10 @@ export function duplicatesRule(
   // Per fingerprint: the posted payments, and the unposted entries of other live batches, in entry order.
   const posted = new Map<string, Match>();
   const elsewhere = new Map<string, Match[]>();
-  const lookup = db.prepare(
-    `SELECT e.fingerprint AS fp, e.id AS entryId, e.batch_id AS batchId, b.batch_no AS batchNo, e.seq,
-            CASE WHEN e.status IN ${POSTED} THEN e.posted_payment_id END AS paymentId
-     FROM batch_entries e JOIN batches b ON b.id = e.batch_id
-     WHERE e.fingerprint IN (SELECT value FROM json_each(?))
-       AND ((e.status IN ${POSTED} AND e.posted_payment_id IS NOT NULL
-             AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = e.posted_payment_id))
-         OR (e.status NOT IN ${POSTED} AND e.batch_id <> ? AND b.status IN ('open', 'validated')))
-     ORDER BY e.id`,
-  );
   for (let i = 0; i < fingerprints.length; i += LOOKUP_CHUNK) {
-    const rows = lookup.all(JSON.stringify(fingerprints.slice(i, i + LOOKUP_CHUNK)), batch.id) as (Match & {
-      fp: string;
-    })[];
+    const rows = yield* all<Match & { fp: string }>(
+      fingerprintMatchesQuery(d, fingerprints.slice(i, i + LOOKUP_CHUNK), batch.id),
+    );
     for (const { fp, ...m } of rows) {
       if (m.paymentId !== null) {
         if (!posted.has(fp)) posted.set(fp, m);

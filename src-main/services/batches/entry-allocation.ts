@@ -1,12 +1,31 @@
 import type Database from 'better-sqlite3';
 import { isPostedEntry, type EntryAllocationViewDto } from '../../../src-shared/dto/batches';
 import { parseMinor } from '../../../src-shared/money';
-import { allocationView } from '../../ledger/allocation';
-import { writeAudit } from '../../ledger/audit';
+import { appendAudit } from '../../../db/repos/audit';
+import { batchTouchQuery } from '../../../db/repos/batches';
+import {
+  accountNoQuery,
+  allocEntryQuery,
+  entryAllocationUpdateQuery,
+  targetByNoQuery,
+  targetNoQuery,
+} from '../../../db/repos/validation';
+import type { Storage, Tx } from '../../../db/storage/port';
+import { allocationViewIn } from '../../ledger/allocation';
 import { conflict, invalidFields, notFound } from '../../ledger/errors';
-import { exponentOf } from '../../ledger/rates';
-import { assertEditable, loadBatchRow, touchBatch } from './batch-store';
-import { computeVerdicts } from './validate';
+import { exponentOfIn } from '../../ledger/rates';
+import { assertEditable, loadBatchRowIn } from './batch-store';
+import { computeVerdictsIn } from './validate';
+
+// A batch entry's allocation dialog runs through the storage port (issue #17). The entry's verdict is computed as
+// validation would give it now, which writes validation's keys copy (a temporary table): both databases refuse that
+// in a read-only transaction, so the view reads in a serializable one (one snapshot, as a read-only one would be;
+// on SQLite it takes the writer's turn).
+// The set reads the entry, its verdict and the targets before it writes: serializable, so two clerks at once take
+// turns and the later one's lines are what the entry keeps, checked against what the earlier left.
+
+const SNAPSHOT = { serializable: true } as const;
+const WRITE = { serializable: true } as const;
 
 type EntryRow = {
   id: number;
@@ -16,23 +35,20 @@ type EntryRow = {
   status: string;
 };
 
-function loadEntry(db: Database.Database, batchId: number, entryId: number): EntryRow {
-  const e = db
-    .prepare(
-      `SELECT id, account_no AS accountNo, bill_no AS billNo, allocation_json AS allocationJson, status FROM batch_entries WHERE id = ? AND batch_id = ?`,
-    )
-    .get(entryId, batchId) as EntryRow | undefined;
+async function loadEntryIn(tx: Tx, batchId: number, entryId: number): Promise<EntryRow> {
+  const e = await tx.get<EntryRow>(allocEntryQuery(batchId, entryId));
   if (!e) throw notFound('entry', String(entryId));
   return e;
 }
 
 /** The entry's verdict as validation would give it now (resolved account and converted amount). */
-function currentVerdict(
-  db: Database.Database,
+async function currentVerdictIn(
+  tx: Tx,
   batchId: number,
   entryId: number,
-): { accountId: number; accountAmountMinor: number } {
-  const v = computeVerdicts(db, batchId).find((x) => x.id === entryId);
+  driver: Database.Database | undefined,
+): Promise<{ accountId: number; accountAmountMinor: number }> {
+  const v = (await computeVerdictsIn(tx, batchId, driver)).find((x) => x.id === entryId);
   if (!v || v.accountId === null || v.accountAmountMinor === null) {
     throw conflict(
       'entry-not-resolved',
@@ -42,40 +58,35 @@ function currentVerdict(
   return { accountId: v.accountId, accountAmountMinor: v.accountAmountMinor };
 }
 
-/** What the allocation dialog needs for a batch entry before submit. */
-export function entryAllocationView(
-  db: Database.Database,
+async function entryAllocationViewIn(
+  tx: Tx,
   input: { batchId: number; entryId: number },
-): EntryAllocationViewDto {
-  const batch = loadBatchRow(db, input.batchId);
+  driver: Database.Database | undefined,
+): Promise<EntryAllocationViewDto> {
+  const batch = await loadBatchRowIn(tx, input.batchId);
   if (batch.batchType !== 'payment')
     throw conflict('not-allocatable', 'only payment batch entries are allocated');
-  loadEntry(db, batch.id, input.entryId);
-  const v = currentVerdict(db, batch.id, input.entryId);
-  const accountNo = (
-    db.prepare('SELECT account_no AS no FROM accounts WHERE id = ?').get(v.accountId) as { no: string }
-  ).no;
-  const entry = loadEntry(db, batch.id, input.entryId);
+  const entry = await loadEntryIn(tx, batch.id, input.entryId);
+  const v = await currentVerdictIn(tx, batch.id, input.entryId, driver);
+  const { accountNo } = (await tx.get<{ accountNo: string }>(accountNoQuery(v.accountId)))!;
   const stored = entry.allocationJson
     ? (JSON.parse(entry.allocationJson) as {
         manual?: boolean;
         lines?: { targetId: number; amountMinor: number }[];
       })
     : null;
-  const names =
-    batch.allocationLevel === 'bill'
-      ? db.prepare('SELECT bill_no AS n FROM bills WHERE id = ?')
-      : db.prepare('SELECT item_no AS n FROM bill_items WHERE id = ?');
-  const manual = stored?.manual
-    ? (stored.lines ?? []).map((l) => {
-        const n = (names.get(l.targetId) as { n: string } | undefined)?.n ?? '';
-        return batch.allocationLevel === 'bill'
+  const manual: EntryAllocationViewDto['manual'] = [];
+  if (stored?.manual)
+    for (const l of stored.lines ?? []) {
+      const n = (await tx.get<{ n: string }>(targetNoQuery(batch.allocationLevel, l.targetId)))?.n ?? '';
+      manual.push(
+        batch.allocationLevel === 'bill'
           ? { billNo: n, amountMinor: l.amountMinor }
-          : { itemNo: n, amountMinor: l.amountMinor };
-      })
-    : [];
+          : { itemNo: n, amountMinor: l.amountMinor },
+      );
+    }
   return {
-    view: allocationView(db, { accountNo }),
+    view: await allocationViewIn(tx, { accountNo }),
     entryId: entry.id,
     allocationLevel: batch.allocationLevel,
     amountMinor: v.accountAmountMinor,
@@ -84,12 +95,27 @@ export function entryAllocationView(
 }
 
 /**
- * Sets (or clears, with no lines) the manual allocation of a batch entry before submit. A bill-level batch
- * takes bills, an item-level batch items (V2); targets must be open, payable and of the entry's account, and
- * the lines may not exceed what is open or the entry's amount. Validation runs again afterwards.
+ * What the allocation dialog needs for a batch entry before submit (`batches:entry-allocation`). `driver`: the
+ * SQLite connection under the port (a refund batch's rules still run on it; such a batch is refused here anyway).
+ */
+export function entryAllocationView(
+  storage: Storage,
+  input: { batchId: number; entryId: number },
+  driver?: Database.Database,
+): Promise<EntryAllocationViewDto> {
+  return storage.transaction((tx) => entryAllocationViewIn(tx, input, driver), SNAPSHOT);
+}
+
+type Target = { id: number; accountId: number; status: string; openMinor: number; paying: number };
+
+/**
+ * Sets (or clears, with no lines) the manual allocation of a batch entry before submit
+ * (`batches:allocate-entry`). A bill-level batch takes bills, an item-level batch items (V2); targets must be
+ * open, payable and of the entry's account, and the lines may not exceed what is open or the entry's amount.
+ * Validation runs again afterwards.
  */
 export function allocateEntry(
-  db: Database.Database,
+  storage: Storage,
   input: {
     batchId: number;
     entryId: number;
@@ -98,13 +124,14 @@ export function allocateEntry(
   },
   now: Date,
   operatorId: number | null,
-): EntryAllocationViewDto {
-  return db.transaction((): EntryAllocationViewDto => {
-    const batch = loadBatchRow(db, input.batchId);
+  driver?: Database.Database,
+): Promise<EntryAllocationViewDto> {
+  return storage.transaction(async (tx): Promise<EntryAllocationViewDto> => {
+    const batch = await loadBatchRowIn(tx, input.batchId);
     assertEditable(batch);
     if (batch.batchType !== 'payment')
       throw conflict('not-allocatable', 'only payment batch entries are allocated');
-    const entry = loadEntry(db, batch.id, input.entryId);
+    const entry = await loadEntryIn(tx, batch.id, input.entryId);
     if (isPostedEntry(entry.status)) throw conflict('entry-posted', `entry ${entry.id} is posted`);
     const bills = input.bills ?? [];
     const items = input.items ?? [];
@@ -112,11 +139,9 @@ export function allocateEntry(
       throw conflict('allocation-level', 'this batch is bill-level: allocate to bills, not items (V2)');
     if (batch.allocationLevel === 'item' && bills.length)
       throw conflict('allocation-level', 'this batch is item-level: allocate to items, not bills (V2)');
-    const v = currentVerdict(db, batch.id, entry.id);
-    const currency = (
-      db.prepare('SELECT currency FROM accounts WHERE id = ?').get(v.accountId) as { currency: string }
-    ).currency;
-    const exponent = exponentOf(db, currency);
+    const v = await currentVerdictIn(tx, batch.id, entry.id, driver);
+    const { currency } = (await tx.get<{ currency: string }>(accountNoQuery(v.accountId)))!;
+    const exponent = await exponentOfIn(tx, currency);
     const lines: { targetId: number; amountMinor: number }[] = [];
     const parse = (text: string, path: string): number => {
       const r = parseMinor(text, exponent);
@@ -127,43 +152,30 @@ export function allocateEntry(
         ]);
       return r.value;
     };
-    const target = (
-      sql: string,
-      key: string,
-      what: string,
-    ): { id: number; accountId: number; status: string; openMinor: number; paying: number } => {
-      const t = db.prepare(sql).get(key) as
-        { id: number; accountId: number; status: string; openMinor: number; paying: number } | undefined;
-      if (!t) throw notFound(what, key);
+    const target = async (level: 'bill' | 'item', key: string): Promise<Target> => {
+      const t = await tx.get<Target>(targetByNoQuery(level, key));
+      if (!t) throw notFound(level, key);
       if (t.accountId !== v.accountId)
-        throw conflict('other-account', `${what} ${key} belongs to another account`);
-      if (t.status !== 'open') throw conflict('closed-target', `${what} ${key} is closed`);
+        throw conflict('other-account', `${level} ${key} belongs to another account`);
+      if (t.status !== 'open') throw conflict('closed-target', `${level} ${key} is closed`);
       if (t.paying !== 1)
-        throw conflict('nonpaying-bill-unit', `${what} ${key} belongs to a nonpaying bill unit (V7)`);
+        throw conflict('nonpaying-bill-unit', `${level} ${key} belongs to a nonpaying bill unit (V7)`);
       return t;
     };
-    bills.forEach((b, i) => {
+    for (const [i, b] of bills.entries()) {
       const amountMinor = parse(b.amount, `bills.${i}.amount`);
-      const t = target(
-        `SELECT b.id, b.account_id AS accountId, b.status, b.amount_due_minor AS openMinor, u.paying FROM bills b JOIN bill_units u ON u.id = b.bill_unit_id WHERE b.bill_no = ?`,
-        b.billNo.trim(),
-        'bill',
-      );
+      const t = await target('bill', b.billNo.trim());
       if (amountMinor > t.openMinor)
         throw conflict('over-allocation', `bill ${b.billNo}: ${b.amount} is more than its amount due`);
       lines.push({ targetId: t.id, amountMinor });
-    });
-    items.forEach((it, i) => {
+    }
+    for (const [i, it] of items.entries()) {
       const amountMinor = parse(it.amount, `items.${i}.amount`);
-      const t = target(
-        `SELECT i.id, i.account_id AS accountId, i.status, i.open_minor AS openMinor, u.paying FROM bill_items i JOIN bills b ON b.id = i.bill_id JOIN bill_units u ON u.id = b.bill_unit_id WHERE i.item_no = ?`,
-        it.itemNo.trim(),
-        'item',
-      );
+      const t = await target('item', it.itemNo.trim());
       if (amountMinor > t.openMinor)
         throw conflict('over-allocation', `item ${it.itemNo}: ${it.amount} is more than its open amount`);
       lines.push({ targetId: t.id, amountMinor });
-    });
+    }
     if (new Set(lines.map((l) => l.targetId)).size !== lines.length)
       throw conflict('duplicate-target', 'each bill or item may appear once');
     const total = lines.reduce((s, l) => s + l.amountMinor, 0);
@@ -172,19 +184,19 @@ export function allocateEntry(
         'over-allocation',
         `the lines allocate ${total} but the entry brings ${v.accountAmountMinor}`,
       );
-    const json = lines.length ? JSON.stringify({ manual: true, lines }) : null;
-    db.prepare(
-      `UPDATE batch_entries SET allocation_json = ?, status = CASE WHEN status = 'invalid' THEN status ELSE 'new' END WHERE id = ?`,
-    ).run(json, entry.id);
-    touchBatch(db, batch.id, now);
-    writeAudit(db, {
-      at: now.toISOString(),
+    const at = now.toISOString();
+    await tx.run(
+      entryAllocationUpdateQuery(entry.id, lines.length ? JSON.stringify({ manual: true, lines }) : null),
+    );
+    await tx.run(batchTouchQuery(batch.id, at));
+    await appendAudit(tx, {
+      at,
       operatorId,
       action: lines.length ? 'batch.entry.allocate' : 'batch.entry.allocate.clear',
       entity: 'batch_entry',
       entityId: String(entry.id),
       after: { lines },
     });
-    return entryAllocationView(db, { batchId: batch.id, entryId: entry.id });
-  })();
+    return entryAllocationViewIn(tx, { batchId: batch.id, entryId: entry.id }, driver);
+  }, WRITE);
 }

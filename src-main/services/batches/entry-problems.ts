@@ -1,4 +1,7 @@
 import type Database from 'better-sqlite3';
+import { entryCurrenciesQuery, rowProblemEntriesQuery } from '../../../db/repos/validation';
+import { driverAll } from '../../../db/storage/sqlite';
+import { DRIVER } from '../../../db/storage/steps';
 import type { EntryProblemDto } from '../../../src-shared/dto/batches';
 import { verdictProblems, type EntryProblem, type EntryVerdict } from '../../domain/batch-rules';
 
@@ -70,12 +73,7 @@ export function rowProblemsRule(
   db: Database.Database,
   batchId: number,
 ): (verdicts: EntryVerdict[]) => EntryVerdict[] {
-  const rows = db
-    .prepare(
-      `SELECT id, problems_json AS problemsJson FROM batch_entries
-       WHERE batch_id = ? AND status <> 'posted' AND instr(problems_json, '"row":true') > 0`,
-    )
-    .all(batchId) as { id: number; problemsJson: string }[];
+  const rows = driverAll<{ id: number; problemsJson: string }>(db, rowProblemEntriesQuery(DRIVER, batchId));
   return rowProblemsRuleOf(rows);
 }
 
@@ -130,12 +128,17 @@ export function entryCurrencyRule(
   db: Database.Database,
   batch: { id: number; currency: string },
 ): (verdicts: EntryVerdict[]) => EntryVerdict[] {
-  const odd = db
-    .prepare(
-      `SELECT e.id, e.currency, c.code IS NOT NULL AS known FROM batch_entries e LEFT JOIN currencies c ON c.code = e.currency
-       WHERE e.batch_id = ? AND e.currency IS NOT NULL AND e.currency <> ?`,
-    )
-    .all(batch.id, batch.currency) as { id: number; currency: string; known: number }[];
+  return entryCurrencyRuleOf(
+    batch,
+    driverAll<{ id: number; currency: string; known: number }>(db, entryCurrenciesQuery(batch)),
+  );
+}
+
+/** The currency rule over the entries whose currency differs (entryCurrenciesQuery), for any part of the verdicts. */
+export function entryCurrencyRuleOf(
+  batch: { id: number; currency: string },
+  odd: readonly { id: number; currency: string; known: number }[],
+): (verdicts: EntryVerdict[]) => EntryVerdict[] {
   if (odd.length === 0) return (verdicts) => verdicts;
   const byId = new Map(odd.map((o) => [o.id, o]));
   return (verdicts) =>
