@@ -1,10 +1,12 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { CollectRunDto } from '../../src-shared/dto/processors';
+import { PAY_TYPE } from '../../src-shared/pay-types';
 
 /**
  * Collection runs and the follow-ups they raise (issue #17), written once for both databases. The run commands'
- * reads (`collect:runs`, `collect:run-txns`, `collect:workflow`) run them through the port; the runs themselves,
- * still on the driver, read a run back with the same queries (driverGet/driverAll).
+ * reads (`collect:runs`, `collect:run-txns`, `collect:workflow`) and a collection's selection (its preview and
+ * confirmation on the port) run them through the port; the runs themselves, still on the driver, select and read a
+ * run back with the same queries (driverGet/driverAll).
  */
 
 /** A run's stored row with its processor's name. */
@@ -60,4 +62,64 @@ export function workflowItemsQuery(status: 'open' | 'done' | 'all', limit: numbe
   return sql`SELECT w.id, a.account_no AS "accountNo", w.kind, w.txn_id AS "txnId", w.message, w.status,
       w.created_at AS "createdAt"
     FROM workflow_items w JOIN accounts a ON a.id = w.account_id ${where} ORDER BY w.id DESC LIMIT ${limit}`;
+}
+
+/** A card bill a collection run may send, with the account's active token for this processor and its state. */
+export type CollectCandidate = {
+  billId: number;
+  billNo: string;
+  accountId: number;
+  accountNo: string;
+  accountStatus: string;
+  currency: string;
+  amountMinor: number;
+  billDate: string;
+  dueDate: string;
+  payType: number;
+  methodId: number | null;
+  token: string | null;
+  brand: string | null;
+  suspendedUntil: string | null;
+  datePolicy: string | null;
+};
+
+/**
+ * The open card bills of paying units, oldest first, each with the account's default active method of the unit's
+ * kind that this processor may charge (a token it issued, or one tied to none); `rebill` takes inactive and closed
+ * accounts too.
+ */
+export function collectCandidatesQuery(processorId: number, rebill: boolean): SQL {
+  const active = rebill ? sql`` : sql` AND a.status = 'active'`;
+  return sql`SELECT b.id AS "billId", b.bill_no AS "billNo", a.id AS "accountId", a.account_no AS "accountNo",
+      a.status AS "accountStatus", b.currency, b.amount_due_minor AS "amountMinor", b.bill_date AS "billDate",
+      b.due_date AS "dueDate", u.pay_type AS "payType", pm.id AS "methodId", pm.token, pm.brand,
+      cs.suspended_until AS "suspendedUntil", cs.date_policy AS "datePolicy"
+    FROM bills b JOIN bill_units u ON u.id = b.bill_unit_id JOIN accounts a ON a.id = b.account_id
+    LEFT JOIN payment_methods pm ON pm.id = (
+      SELECT m.id FROM payment_methods m WHERE m.account_id = a.id AND m.status = 'active'
+        AND m.type = CASE u.pay_type WHEN ${sql.raw(String(PAY_TYPE.creditCard))} THEN 'card' ELSE 'bank' END
+        AND (m.processor_id IS NULL OR m.processor_id = ${processorId})
+      ORDER BY m.is_default DESC, m.id LIMIT 1)
+    LEFT JOIN collection_states cs ON cs.account_id = a.id
+    WHERE b.status = 'open' AND b.amount_due_minor > 0 AND u.pay_type = ${sql.raw(String(PAY_TYPE.creditCard))}
+      AND u.paying = 1 AND a.is_suspense = 0${active}
+    ORDER BY b.id`;
+}
+
+/** Bills with a record still open (a checkpoint, or charged and not posted): a run never sends them again (V12). */
+export function openCheckpointBillsQuery(): SQL {
+  return sql`SELECT DISTINCT bill_id AS id FROM processor_txns
+    WHERE bill_id IS NOT NULL AND (result = 999 OR result >= 1000)`;
+}
+
+/** Tokens that had one of the never-retry results. */
+export function neverRetryTokensQuery(results: readonly number[]): SQL {
+  return sql`SELECT DISTINCT token FROM processor_txns
+    WHERE token IS NOT NULL AND result IN (${sql.raw(results.map((r) => String(Math.trunc(r))).join(', '))})`;
+}
+
+/** A card's charge attempts since a time (what its network cap counts). */
+export function tokenAttemptsQuery(token: string, since: string): SQL {
+  return sql`SELECT count(*) AS n FROM processor_txns
+    WHERE token = ${token} AND created_at >= ${since} AND command IN ('auth', 'condition')`;
 }

@@ -25,7 +25,6 @@ import { runJob } from './handlers';
 
 /** Handlers of the processor commands: connections, runs (in the job worker), recovery, one-off payments. */
 export function createProcessorHandlers(ctx: ServiceContext): Pick<Handlers, keyof typeof processorCommands> {
-  const db = ctx.ledger.sqlite;
   const file = ctx.ledger.file;
   return {
     'processors:list': () => listProcessors(ctx.storage),
@@ -51,11 +50,7 @@ export function createProcessorHandlers(ctx: ServiceContext): Pick<Handlers, key
     'collect:workflow': async (input) => ({ rows: await workflowItems(ctx.storage, input) }),
     'recovery:summary': () => recoverySummary(ctx.storage),
     'recovery:show': (input) => recoveryShow(ctx.storage, input, ctx.clock()),
-    // A collection run's decline policy still runs through the driver: handed on only while the storage runs on it.
-    'recovery:resolve': (input) =>
-      resolveRecovery(ctx.storage, file, input, ctx.clock(), ctx.operator.id, {
-        driver: ctx.storage.dialect === 'sqlite' ? db : undefined,
-      }),
+    'recovery:resolve': (input) => resolveRecovery(ctx.storage, file, input, ctx.clock(), ctx.operator.id),
     'recovery:daily': (input) => dailySummary(ctx.storage, input.date, ctx.clock()),
     'methods:list': (input) => listMethods(ctx.storage, input.accountNo),
     'methods:add': (input) => addMethod(ctx.storage, input, ctx.clock(), ctx.operator.id),

@@ -137,8 +137,8 @@ beforeAll(async () => {
     problems: [],
     warnings: [],
   };
-  const imported = importReturns(
-    db(),
+  const imported = await importReturns(
+    app.ctx.storage,
     parsed,
     { format: 'pain.002', sha256: 'rpt', fileName: 'p2.xml' },
     now,

@@ -47,8 +47,8 @@ beforeAll(async () => {
   db.prepare(`INSERT INTO settings (key, value) VALUES ('collect.failedPaymentFeeMinor', '250')`).run();
   const now = new Date('2026-11-22T09:00:00Z');
   const debits = collectByFile(db, { scheme: 'sepa', count: ENTRIES, messageId: 'CRASH' }, now);
-  const r = importReturns(
-    db,
+  const r = await importReturns(
+    app.ctx.storage,
     {
       format: 'pain.002',
       items: debits.map((d, i) => ({

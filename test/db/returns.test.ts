@@ -15,6 +15,7 @@ import { freshApp } from '../helpers/ledger';
 const now = new Date('2026-11-22T09:00:00Z');
 let app: ReturnType<typeof freshApp>;
 const db = () => app.ctx.ledger.sqlite;
+const st = () => app.ctx.storage;
 const op = () => app.ctx.operator.id;
 
 async function value<T>(p: Promise<Result<unknown>>): Promise<T> {
@@ -100,7 +101,7 @@ describe('return batches', () => {
         path: '/TxInfAndSts[3]',
       },
     ]);
-    const preview = previewReturns(db(), parsed, src('p2.xml'));
+    const preview = await previewReturns(st(), parsed, src('p2.xml'));
     expect(preview.matched).toBe(2);
     expect(preview.unmatched).toBe(1);
     expect(preview.lines[2]?.reason).toBe('no debit Paydesk sent has end-to-end id NOT-OURS');
@@ -117,7 +118,7 @@ describe('return batches', () => {
     });
     expect(count('SELECT count(*) AS n FROM batches')).toBe(0);
 
-    const imported = importReturns(db(), parsed, src('p2.xml'), now, op());
+    const imported = await importReturns(st(), parsed, src('p2.xml'), now, op());
     expect(imported.batches).toHaveLength(1);
     const batch = imported.batch!;
     expect(batch).toMatchObject({
@@ -184,11 +185,11 @@ describe('return batches', () => {
     await ledgerClean();
 
     // Reading the same file again posts nothing.
-    expect(() => importReturns(db(), parsed, src('p2.xml'), now, op())).toThrow(
+    await expect(importReturns(st(), parsed, src('p2.xml'), now, op())).rejects.toThrow(
       /already imported.*already returned/,
     );
     // The same returns in another file (another format): every line is "already returned", no batch.
-    const again = importReturns(db(), parsed, src('camt054.xml', 'other-sha'), now, op());
+    const again = await importReturns(st(), parsed, src('camt054.xml', 'other-sha'), now, op());
     expect(again.batch).toBeNull();
     expect(again.lines.slice(0, 2).map((l) => l.reason)).toEqual([
       `already returned (return batch ${batch.id})`,
@@ -200,14 +201,14 @@ describe('return batches', () => {
     await ledgerClean();
   });
 
-  it('soft returns exhaust their retries and then fall back (exhausted event)', () => {
+  it('soft returns exhaust their retries and then fall back (exhausted event)', async () => {
     const debits = collectByFile(db(), { scheme: 'ach', count: 1, messageId: 'ACH-1' }, now);
     const d = debits[0] as CollectedDebit;
     db()
       .prepare('INSERT INTO collection_states (account_id, retries_used, updated_at) VALUES (?, 2, ?)')
       .run(d.accountId, now.toISOString());
-    const r = importReturns(
-      db(),
+    const r = await importReturns(
+      st(),
       parsedOf([
         {
           ref: { traceNumber: d.traceNumber! },
@@ -233,8 +234,8 @@ describe('return batches', () => {
 
   it('a group-level reject expands to every live debit of the message; a PmtInf reject to its block', async () => {
     const debits = collectByFile(db(), { scheme: 'sepa', count: 4, messageId: 'MSG-G' }, now);
-    const r = importReturns(
-      db(),
+    const r = await importReturns(
+      st(),
       parsedOf([
         {
           ref: { messageId: 'MSG-G', paymentInfoId: 'MSG-G-P1' },
@@ -251,8 +252,8 @@ describe('return batches', () => {
     );
     expect(r.lines.map((l) => l.paymentId)).toEqual([debits[0]!.paymentId, debits[1]!.paymentId]);
     submit(r.batch!.id);
-    const all = importReturns(
-      db(),
+    const all = await importReturns(
+      st(),
       parsedOf([
         {
           ref: { messageId: 'MSG-G' },
@@ -275,10 +276,10 @@ describe('return batches', () => {
     await ledgerClean();
   });
 
-  it('amounts and currencies that differ are refused per line, and nothing is posted for them', () => {
+  it('amounts and currencies that differ are refused per line, and nothing is posted for them', async () => {
     const [d] = collectByFile(db(), { scheme: 'sepa', count: 1, messageId: 'MSG-A' }, now);
-    const p = previewReturns(
-      db(),
+    const p = await previewReturns(
+      st(),
       parsedOf([
         {
           ref: { endToEndId: d!.endToEndId },
@@ -317,11 +318,11 @@ describe('return batches', () => {
         allocate: 'auto',
       }),
     );
-    expect(() => bouncePayment(db(), { paymentId: paid.paymentId, code: 'NOPE' }, now, op())).toThrow(
+    await expect(bouncePayment(st(), { paymentId: paid.paymentId, code: 'NOPE' }, now, op())).rejects.toThrow(
       /not configured/,
     );
-    const r = bouncePayment(
-      db(),
+    const r = await bouncePayment(
+      st(),
       { paymentId: paid.paymentId, code: 'NSF', text: 'returned unpaid' },
       now,
       op(),
@@ -338,17 +339,17 @@ describe('return batches', () => {
       db().prepare('SELECT reason_code AS c FROM reversals WHERE payment_id = ?').get(paid.paymentId),
     ).toEqual({ c: 4101 });
     expect(db().prepare(`SELECT status FROM bank_returns`).all()).toEqual([{ status: 'applied' }]);
-    expect(() => bouncePayment(db(), { paymentId: paid.paymentId, code: 'NSF' }, now, op())).toThrow(
+    await expect(bouncePayment(st(), { paymentId: paid.paymentId, code: 'NSF' }, now, op())).rejects.toThrow(
       /already returned/,
     );
     await ledgerClean();
   });
 
-  it('a notification of change updates the mandate (version, event, audit) and moves no money', () => {
+  it('a notification of change updates the mandate (version, event, audit) and moves no money', async () => {
     const [d] = collectByFile(db(), { scheme: 'ach', count: 1, messageId: 'ACH-N' }, now);
     const journals = count('SELECT count(*) AS n FROM journals');
-    const r = importReturns(
-      db(),
+    const r = await importReturns(
+      st(),
       {
         ...parsedOf([]),
         format: 'nacha',
@@ -383,22 +384,24 @@ describe('return batches', () => {
     expect(count('SELECT count(*) AS n FROM journals')).toBe(journals);
     expect(count(`SELECT count(*) AS n FROM audit_log WHERE action = 'mandate.change-notice'`)).toBe(1);
     // A bad routing number is refused by applyChangeNotice and changes nothing.
-    expect(() =>
-      applyChangeNotice(
-        db(),
-        d!.mandateId,
-        { ref: {}, code: 'C02', correctedData: '123456789', corrected: { routingNo: '123456789' } },
-        now.toISOString(),
-        'test',
-        op(),
+    await expect(
+      st().transaction((tx) =>
+        applyChangeNotice(
+          tx,
+          d!.mandateId,
+          { ref: {}, code: 'C02', correctedData: '123456789', corrected: { routingNo: '123456789' } },
+          now.toISOString(),
+          'test',
+          op(),
+        ),
       ),
-    ).toThrow(/routing/i);
+    ).rejects.toThrow(/routing/i);
   });
 
-  it('a failure while the return batch submits posts nothing (all or nothing)', () => {
+  it('a failure while the return batch submits posts nothing (all or nothing)', async () => {
     const debits = collectByFile(db(), { scheme: 'sepa', count: 2, messageId: 'MSG-C' }, now);
-    const r = importReturns(
-      db(),
+    const r = await importReturns(
+      st(),
       parsedOf(
         debits.map((d) => ({
           ref: { endToEndId: d.endToEndId },
@@ -441,24 +444,24 @@ describe('return batches, other paths', () => {
         code: 'AM04',
       })),
     );
-    const first = importReturns(db(), parsed, src('d.xml'), now, op());
+    const first = await importReturns(st(), parsed, src('d.xml'), now, op());
     await value(app.dispatch('batches:discard', { batchId: first.batch!.id }));
     expect(db().prepare(`SELECT status FROM bank_returns ORDER BY id`).pluck().all()).toEqual([
       'discarded',
       'discarded',
     ]);
-    const again = importReturns(db(), parsed, src('d.xml'), now, op());
+    const again = await importReturns(st(), parsed, src('d.xml'), now, op());
     expect(again.matched).toBe(2);
     expect(submit(again.batch!.id).reversed).toBe(2);
-    expect(() => importReturns(db(), parsed, src('d.xml'), now, op())).toThrow(/already imported/);
+    await expect(importReturns(st(), parsed, src('d.xml'), now, op())).rejects.toThrow(/already imported/);
     await ledgerClean();
   });
 
   it('with lock per account each entry posts and applies its bank return on its own', async () => {
     setSetting('payment.batchLock', 'account');
     const debits = collectByFile(db(), { scheme: 'ach', count: 3, messageId: 'ACH-L' }, now);
-    const r = importReturns(
-      db(),
+    const r = await importReturns(
+      st(),
       parsedOf(
         debits.map((d) => ({
           ref: { traceNumber: d.traceNumber! },
@@ -485,7 +488,7 @@ describe('return batches, other paths', () => {
 });
 
 describe('rejection file', () => {
-  it('is detected by content and returns payments by end-to-end id, trace or payment id', () => {
+  it('is detected by content and returns payments by end-to-end id, trace or payment id', async () => {
     const debits = collectByFile(db(), { scheme: 'sepa', count: 2, messageId: 'MSG-R' }, now);
     const text =
       '\uFEFFreference,account_no,amount,currency,rejection_code,date,text\r\n' +
@@ -495,8 +498,8 @@ describe('rejection file', () => {
     expect(reader?.format).toBe('rejections');
     const parsed = reader!.returns!(text);
     expect(parsed.problems).toEqual([]);
-    const r = importReturns(
-      db(),
+    const r = await importReturns(
+      st(),
       parsed,
       { format: 'rejections', sha256: 'r1', fileName: 'rej.csv' },
       now,

@@ -310,7 +310,7 @@ export function createBatchVia(
 }
 
 /** createBatch in a port transaction. */
-async function createBatchIn(
+export async function createBatchIn(
   tx: Tx,
   input: CreateBatchInput,
   now: Date,

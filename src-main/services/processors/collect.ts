@@ -6,19 +6,23 @@ import {
   type RefundCandidate,
 } from '../../../db/repos/measures';
 import {
+  collectCandidatesQuery,
+  neverRetryTokensQuery,
+  openCheckpointBillsQuery,
   recentRunIdsQuery,
   runHeadQuery,
   runPostedQuery,
   runTotalsQuery,
+  tokenAttemptsQuery,
   workflowItemsQuery,
+  type CollectCandidate,
   type RunHead,
   type RunPostedRow,
   type RunTotalRow,
 } from '../../../db/repos/collect-runs';
 import type { Storage, Tx } from '../../../db/storage/port';
-import { all, get, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
+import { all, call, get, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
 import type { AmountDto, CollectRunDto, WorkflowItemDto } from '../../../src-shared/dto/processors';
-import { PAY_TYPE } from '../../../src-shared/pay-types';
 import { addDays, isoDate } from '../../domain/dates';
 import { crashPoint } from '../../ledger/crash-point';
 import {
@@ -31,8 +35,8 @@ import {
 } from '../../processors/port';
 import { writeAudit } from '../../ledger/audit';
 import { cancelled, invalidFields, notFound } from '../../ledger/errors';
-import { exponentOf } from '../../ledger/rates';
-import { getSetting } from '../../ledger/settings';
+import { exponentOf, exponentOfIn } from '../../ledger/rates';
+import { getSetting, getSettingIn, type SettingKey } from '../../ledger/settings';
 import { connectProcessor, findProcessor, merchantFor, recordHealth, type ProcessorRow } from './config';
 import { NEVER_RETRY_RESULTS } from './declines';
 import { postRefundTxn } from './refunds';
@@ -95,26 +99,8 @@ export type RunSelection = {
 /** Checks a run's selection before anything is written or sent (the confirm step); throws to refuse. */
 export type RunGuard = (selection: RunSelection) => void;
 
-type Candidate = {
-  billId: number;
-  billNo: string;
-  accountId: number;
-  accountNo: string;
-  accountStatus: string;
-  currency: string;
-  amountMinor: number;
-  billDate: string;
-  dueDate: string;
-  payType: number;
-  methodId: number | null;
-  token: string | null;
-  brand: string | null;
-  suspendedUntil: string | null;
-  datePolicy: string | null;
-};
-
 /** A bill a collection run sends, with the token it charges and the merchant account it goes through. */
-type CollectRow = Candidate & { token: string; merchant: string };
+type CollectRow = CollectCandidate & { token: string; merchant: string };
 
 /** Minor units of a decimal minimum such as "2.00" in a currency (extra decimals are cut, never rounded up). */
 export function minimumMinor(text: string, exponent: number): number {
@@ -438,17 +424,17 @@ export function listRuns(storage: Storage, limit: number): Promise<CollectRunDto
 }
 
 /** Card-network caps: attempts left per card token, Visa-like per 30 days, Mastercard-like per 24 hours. */
-function networkAllowance(db: Database.Database, now: Date): (token: string, brand: string | null) => number {
-  const visaCap = Number(getSetting(db, 'collect.visaCap30d'));
-  const mcCap = Number(getSetting(db, 'collect.mastercardCap24h'));
+function* networkAllowance(now: Date): Steps<(token: string, brand: string | null) => Steps<number>> {
+  const visaCap = Number(yield* setting('collect.visaCap30d'));
+  const mcCap = Number(yield* setting('collect.mastercardCap24h'));
   const since30 = new Date(now.getTime() - 30 * 86_400_000).toISOString();
   const since1 = new Date(now.getTime() - 86_400_000).toISOString();
-  const count = db.prepare(
-    `SELECT count(*) AS n FROM processor_txns WHERE token = ? AND created_at >= ? AND command IN ('auth', 'condition')`,
-  );
-  return (token, brand) => {
-    if (brand === 'MC') return mcCap - (count.get(token, since1) as { n: number }).n;
-    if (brand === 'VI') return visaCap - (count.get(token, since30) as { n: number }).n;
+  const attempts = function* (token: string, since: string): Steps<number> {
+    return (yield* get<{ n: number }>(tokenAttemptsQuery(token, since)))!.n;
+  };
+  return function* (token, brand) {
+    if (brand === 'MC') return mcCap - (yield* attempts(token, since1));
+    if (brand === 'VI') return visaCap - (yield* attempts(token, since30));
     return Number.POSITIVE_INFINITY;
   };
 }
@@ -530,6 +516,13 @@ export async function runCollect(env: RunEnv, o: CollectOptions, guard?: RunGuar
   return finishRun(env, runId, selected, skipped, c, startedMs, false);
 }
 
+/** What a collection run would send: its window, the bills with token and merchant, and what it skipped, by why. */
+export type CollectPicks = {
+  window: { start: string | null; end: string | null };
+  rows: CollectRow[];
+  skipped: Record<string, number>;
+};
+
 /**
  * The bills a collection run would send, without writing anything (pin_collect's selection): by collection
  * date in the window (or every outstanding bill with rebill), minus bills under the minimum, bills with an
@@ -541,56 +534,27 @@ export function selectCollect(
   now: Date,
   proc: ProcessorRow,
   o: CollectOptions,
-): {
-  window: { start: string | null; end: string | null };
-  rows: CollectRow[];
-  skipped: Record<string, number>;
-} {
+): CollectPicks {
+  return stepsOnDriver(db, selectCollectSteps(now, proc, o));
+}
+
+/** selectCollect as steps (db/storage/steps.ts): a confirmation's preview runs it in a port transaction too. */
+export function* selectCollectSteps(now: Date, proc: ProcessorRow, o: CollectOptions): Steps<CollectPicks> {
   const today = isoDate(now);
   const window = collectWindow(today, o);
   if (window.start > window.end)
     throw invalidFields(`the window starts (${window.start}) after it ends (${window.end})`, [
       { path: 'start', message: `${window.start} is after the end ${window.end}` },
     ]);
-  const policy = String(getSetting(db, 'collect.datePolicy'));
-  const minimumText = o.minimumAmount ?? String(getSetting(db, 'collect.minimumAmount'));
-  const candidates = db
-    .prepare(
-      `SELECT b.id AS billId, b.bill_no AS billNo, a.id AS accountId, a.account_no AS accountNo, a.status AS accountStatus,
-              b.currency, b.amount_due_minor AS amountMinor, b.bill_date AS billDate, b.due_date AS dueDate, u.pay_type AS payType,
-              pm.id AS methodId, pm.token, pm.brand, cs.suspended_until AS suspendedUntil, cs.date_policy AS datePolicy
-       FROM bills b JOIN bill_units u ON u.id = b.bill_unit_id JOIN accounts a ON a.id = b.account_id
-       LEFT JOIN payment_methods pm ON pm.id = (
-         SELECT m.id FROM payment_methods m WHERE m.account_id = a.id AND m.status = 'active'
-           AND m.type = CASE u.pay_type WHEN ${PAY_TYPE.creditCard} THEN 'card' ELSE 'bank' END
-           AND (m.processor_id IS NULL OR m.processor_id = ?)
-         ORDER BY m.is_default DESC, m.id LIMIT 1)
-       LEFT JOIN collection_states cs ON cs.account_id = a.id
-       WHERE b.status = 'open' AND b.amount_due_minor > 0 AND u.pay_type = ${PAY_TYPE.creditCard}
-         AND u.paying = 1 AND a.is_suspense = 0 ${o.rebill ? '' : `AND a.status = 'active'`}
-       ORDER BY b.id`,
-    )
-    // Only tokens this processor issued (or tokens not tied to one) can be charged through it.
-    .all(proc.id) as Candidate[];
-  const open = new Set(
-    (
-      db
-        .prepare(
-          `SELECT DISTINCT bill_id AS id FROM processor_txns WHERE bill_id IS NOT NULL AND (result = 999 OR result >= 1000)`,
-        )
-        .all() as { id: number }[]
-    ).map((r) => r.id),
-  );
+  const policy = String(yield* setting('collect.datePolicy'));
+  const minimumText = o.minimumAmount ?? String(yield* setting('collect.minimumAmount'));
+  // Only tokens this processor issued (or tokens not tied to one) can be charged through it.
+  const candidates = yield* all<CollectCandidate>(collectCandidatesQuery(proc.id, o.rebill === true));
+  const open = new Set((yield* all<{ id: number }>(openCheckpointBillsQuery())).map((r) => r.id));
   const neverRetry = new Set(
-    (
-      db
-        .prepare(
-          `SELECT DISTINCT token FROM processor_txns WHERE token IS NOT NULL AND result IN (${NEVER_RETRY_RESULTS.join(',')})`,
-        )
-        .all() as { token: string }[]
-    ).map((r) => r.token),
+    (yield* all<{ token: string }>(neverRetryTokensQuery(NEVER_RETRY_RESULTS))).map((r) => r.token),
   );
-  const allowance = networkAllowance(db, now);
+  const allowance = yield* networkAllowance(now);
   const minimum = new Map<string, number>();
   const skipped: Record<string, number> = {};
   const skip = (why: string): void => {
@@ -605,7 +569,7 @@ export function selectCollect(
     }
     let min = minimum.get(c.currency);
     if (min === undefined)
-      minimum.set(c.currency, (min = minimumMinor(minimumText, exponentOf(db, c.currency))));
+      minimum.set(c.currency, (min = minimumMinor(minimumText, yield* exponent(c.currency))));
     if (c.amountMinor < min) {
       skip('belowMinimum');
       continue;
@@ -628,7 +592,7 @@ export function selectCollect(
     }
     // Attempts earlier in this run count against the card's cap as well as recorded ones.
     const used = attemptsThisRun.get(c.token) ?? 0;
-    if (used >= allowance(c.token, c.brand)) {
+    if (used >= (yield* allowance(c.token, c.brand))) {
       skip('networkCap');
       continue;
     }
@@ -643,6 +607,24 @@ export function selectCollect(
     rows.push({ ...c, token: c.token, merchant });
   }
   return { window: o.rebill ? { start: null, end: null } : window, rows, skipped };
+}
+
+/** A setting, read by the driver or in the port transaction. */
+function setting(key: SettingKey): Steps<unknown> {
+  return call(
+    (db) => getSetting(db, key),
+    (tx) => getSettingIn(tx, key),
+    key,
+  );
+}
+
+/** A currency's exponent, read by the driver or in the port transaction. */
+function exponent(currency: string): Steps<number> {
+  return call(
+    (db) => exponentOf(db, currency),
+    (tx) => exponentOfIn(tx, currency),
+    currency,
+  );
 }
 
 function noteHealth(db: Database.Database, processorId: number, c: Counters, now: Date): void {
@@ -726,7 +708,7 @@ type FollowUpRow = {
 };
 
 /** The selection of a collection run as the confirmation guard and the preview see it. */
-export function collectSelection(proc: ProcessorRow, sel: ReturnType<typeof selectCollect>): RunSelection {
+export function collectSelection(proc: ProcessorRow, sel: CollectPicks): RunSelection {
   return {
     kind: 'collect',
     processor: { id: proc.id, name: proc.name },

@@ -1,9 +1,28 @@
 import type Database from 'better-sqlite3';
+import { auditInsertQuery, type AuditEntry } from '../../../db/repos/audit';
+import {
+  accountPayTypeQuery,
+  accountPayTypeUpdateQuery,
+  collectionStateQuery,
+  collectionStateUpsertQuery,
+  earlierDeclineInRunQuery,
+  feeBillInsertQuery,
+  feeItemInsertQuery,
+  feeUnitQuery,
+  rejectionCodeQuery,
+  txnFeeBillQuery,
+  unitsOnPayTypesQuery,
+  unitsPayTypeUpdateQuery,
+  workflowItemInsertQuery,
+  type RejectionRow,
+} from '../../../db/repos/declines';
+import type { JournalPosting } from '../../../db/repos/journals';
+import type { Tx } from '../../../db/storage/port';
+import { all, call, get, run, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
 import { PAY_TYPE } from '../../../src-shared/pay-types';
 import { addDays } from '../../domain/dates';
-import { writeAudit } from '../../ledger/audit';
-import { postJournal } from '../../ledger/journal';
-import { getSetting } from '../../ledger/settings';
+import { postJournal, postJournalIn } from '../../ledger/journal';
+import { getSetting, getSettingIn, type SettingKey } from '../../ledger/settings';
 
 /** How a result code is treated by collection (DOMAIN.md §3.2, §4.25, V14). */
 export type DeclineRule = {
@@ -30,40 +49,21 @@ const SOFT = new Set([7]);
 const HARD = new Set([2, 3, 4, 5, 8, 12, 13]);
 const COMMUNICATION = new Set([1, 6, 17]);
 
-type RejectionRow = {
-  code: string;
-  declineClass: 'soft' | 'hard';
-  maxRetries: number;
-  suspensionDays: number;
-  fallbackPayType: number;
-  retryEvent: string | null;
-  exhaustedEvent: string | null;
-  refundEvent: string | null;
-};
-
-/** The admin's configured handling of one rejection code (a processor result as text, a bank reason code). */
-function rejectionRow(db: Database.Database, code: string): RejectionRow | undefined {
-  try {
-    return db
-      .prepare(
-        `SELECT code, decline_class AS declineClass, max_retries AS maxRetries, suspension_days AS suspensionDays,
-                fallback_pay_type AS fallbackPayType, retry_event AS retryEvent, exhausted_event AS exhaustedEvent,
-                refund_event AS refundEvent FROM rejection_codes WHERE code = ?`,
-      )
-      .get(code) as RejectionRow | undefined;
-  } catch {
-    return undefined;
-  }
+/** A setting, read by the driver or in the port transaction. */
+function setting(key: SettingKey): Steps<unknown> {
+  return call(
+    (db) => getSetting(db, key),
+    (tx) => getSettingIn(tx, key),
+    key,
+  );
 }
 
 /** The ledger's default retries, suspension and fallback, for codes the admin has not configured. */
-function defaultHandling(
-  db: Database.Database,
-): Pick<DeclineRule, 'maxRetries' | 'suspendDays' | 'fallbackPayType'> {
+function* defaultHandling(): Steps<Pick<DeclineRule, 'maxRetries' | 'suspendDays' | 'fallbackPayType'>> {
   return {
-    maxRetries: Number(getSetting(db, 'collect.softRetries')),
-    suspendDays: Number(getSetting(db, 'collect.suspendDays')),
-    fallbackPayType: Number(getSetting(db, 'collect.fallbackPayType')),
+    maxRetries: Number(yield* setting('collect.softRetries')),
+    suspendDays: Number(yield* setting('collect.suspendDays')),
+    fallbackPayType: Number(yield* setting('collect.fallbackPayType')),
   };
 }
 
@@ -84,14 +84,14 @@ export function resultClass(result: number, configured: 'soft' | 'hard' | undefi
 }
 
 /**
- * The rule for one processor result. The admin's recurring-payment rejection codes (rejection_codes, keyed
- * by the processor result as text) override the class, retries, suspension days and fallback pay type;
- * without a row the ledger settings decide.
+ * The rule for one processor result, as steps (db/storage/steps.ts). The admin's recurring-payment rejection codes
+ * (rejection_codes, keyed by the processor result as text) override the class, retries, suspension days and fallback
+ * pay type; without a row the ledger settings decide.
  */
-export function declineRule(db: Database.Database, result: number): DeclineRule {
-  const defaults = defaultHandling(db);
+export function* declineRuleSteps(result: number): Steps<DeclineRule> {
+  const defaults = yield* defaultHandling();
   const neverRetry = (NEVER_RETRY_RESULTS as readonly number[]).includes(result);
-  const row = result === 0 ? undefined : rejectionRow(db, String(result));
+  const row = result === 0 ? undefined : yield* get<RejectionRow>(rejectionCodeQuery(String(result)));
   const klass = resultClass(result, row?.declineClass);
   if (row && !COMMUNICATION.has(result)) return { ...ruleOfRow(row), klass, neverRetry };
   const financial = klass === 'soft' || klass === 'hard';
@@ -103,6 +103,16 @@ export function declineRule(db: Database.Database, result: number): DeclineRule 
     rejectionCode: null,
     ...NO_EVENTS,
   };
+}
+
+/** declineRuleSteps through the driver. */
+export function declineRule(db: Database.Database, result: number): DeclineRule {
+  return stepsOnDriver(db, declineRuleSteps(result));
+}
+
+/** declineRuleSteps in a port transaction. */
+export function declineRuleIn(tx: Tx, result: number): Promise<DeclineRule> {
+  return stepsIn(tx, declineRuleSteps(result));
 }
 
 function ruleOfRow(row: RejectionRow): DeclineRule {
@@ -121,21 +131,31 @@ function ruleOfRow(row: RejectionRow): DeclineRule {
 }
 
 /**
- * The rule for a rejection code as a bank reports it (AM04, MS03, R01, ...; DOMAIN.md §4.25): the admin's
- * rejection code of that name decides; a code nobody configured is handled as hard with the ledger's
- * defaults, as an unknown processor result is. Bank returns are always financial failures.
+ * The rule for a rejection code as a bank reports it (AM04, MS03, R01, ...; DOMAIN.md §4.25), as steps: the admin's
+ * rejection code of that name decides; a code nobody configured is handled as hard with the ledger's defaults, as an
+ * unknown processor result is. Bank returns are always financial failures.
  */
-export function rejectionRule(db: Database.Database, code: string): DeclineRule {
-  const row = rejectionRow(db, code);
+export function* rejectionRuleSteps(code: string): Steps<DeclineRule> {
+  const row = yield* get<RejectionRow>(rejectionCodeQuery(code));
   if (row) return ruleOfRow(row);
   return {
     klass: 'hard',
     financial: true,
     neverRetry: false,
-    ...defaultHandling(db),
+    ...(yield* defaultHandling()),
     rejectionCode: null,
     ...NO_EVENTS,
   };
+}
+
+/** rejectionRuleSteps through the driver. */
+export function rejectionRule(db: Database.Database, code: string): DeclineRule {
+  return stepsOnDriver(db, rejectionRuleSteps(code));
+}
+
+/** rejectionRuleSteps in a port transaction. */
+export function rejectionRuleIn(tx: Tx, code: string): Promise<DeclineRule> {
+  return stepsIn(tx, rejectionRuleSteps(code));
 }
 
 /** What applying a decline did to the account. */
@@ -149,7 +169,8 @@ export type DeclineOutcome = {
   workflowKind: string | null;
 };
 
-type DeclinedTxn = {
+/** A declined processor record of a collection run. */
+export type DeclinedTxn = {
   id: number;
   runId: number | null;
   accountId: number;
@@ -181,30 +202,24 @@ export type PaymentFailure = {
 };
 
 /**
- * Applies a collection decline inside the caller's transaction: a soft decline uses one retry and suspends
- * the account from automatic collection; the last retry or a hard decline moves the account's card and
- * direct-debit bill units to the manual fallback pay type. Each raises a workflow item; financial failures
- * add the failed-payment fee when one is configured (V14).
+ * Applies a collection decline inside the caller's transaction, as steps: a soft decline uses one retry and suspends
+ * the account from automatic collection; the last retry or a hard decline moves the account's card and direct-debit
+ * bill units to the manual fallback pay type. Each raises a workflow item; financial failures add the failed-payment
+ * fee when one is configured (V14).
  */
-export function applyDecline(
-  db: Database.Database,
+export function* applyDeclineSteps(
   txn: DeclinedTxn,
   at: string,
   today: string,
   operatorId: number | null,
-): DeclineOutcome {
-  const rule = declineRule(db, txn.result);
+): Steps<DeclineOutcome> {
+  const rule = yield* declineRuleSteps(txn.result);
   // Several bills of one account declined in the same run count as one retry and one fallback; each
   // failed payment still carries its own fee.
   const earlierInRun =
     txn.runId !== null &&
-    db
-      .prepare(
-        `SELECT 1 FROM processor_txns WHERE run_id = ? AND account_id = ? AND id <> ? AND result BETWEEN 2 AND 998 AND result <> 6 AND result <> 17`,
-      )
-      .get(txn.runId, txn.accountId, txn.id) !== undefined;
-  const out = applyFailure(
-    db,
+    (yield* get(earlierDeclineInRunQuery(txn.runId, txn.accountId, txn.id))) !== undefined;
+  const out = yield* applyFailureSteps(
     {
       accountId: txn.accountId,
       code: String(txn.result),
@@ -220,25 +235,45 @@ export function applyDecline(
     today,
     operatorId,
   );
-  if (out.feeBillId !== null)
-    db.prepare('UPDATE processor_txns SET fee_bill_id = ? WHERE id = ?').run(out.feeBillId, txn.id);
+  if (out.feeBillId !== null) yield* run(txnFeeBillQuery(txn.id, out.feeBillId));
   return out;
 }
 
-/**
- * The one mechanism behind card declines and bank returns (DOMAIN.md §4.25), inside the caller's
- * transaction: soft → one retry used and the account suspended from automatic collection for the rule's
- * days (the reopened bill is picked up by the first run after that); the last retry or a hard code → the
- * account's card and direct-debit bill units (and its default pay type) move to the fallback pay type.
- * Each raises a workflow item; financial failures bill the failed-payment fee when one is configured (V14).
- */
-export function applyFailure(
+/** applyDeclineSteps through the driver, in the caller's driver transaction. */
+export function applyDecline(
   db: Database.Database,
-  f: PaymentFailure,
+  txn: DeclinedTxn,
   at: string,
   today: string,
   operatorId: number | null,
 ): DeclineOutcome {
+  return stepsOnDriver(db, applyDeclineSteps(txn, at, today, operatorId));
+}
+
+/** applyDeclineSteps in the caller's port transaction (serializable: it reads the state it then writes). */
+export function applyDeclineIn(
+  tx: Tx,
+  txn: DeclinedTxn,
+  at: string,
+  today: string,
+  operatorId: number | null,
+): Promise<DeclineOutcome> {
+  return stepsIn(tx, applyDeclineSteps(txn, at, today, operatorId));
+}
+
+/**
+ * The one mechanism behind card declines and bank returns (DOMAIN.md §4.25), inside the caller's transaction, as
+ * steps: soft → one retry used and the account suspended from automatic collection for the rule's days (the reopened
+ * bill is picked up by the first run after that); the last retry or a hard code → the account's card and
+ * direct-debit bill units (and its default pay type) move to the fallback pay type. Each raises a workflow item;
+ * financial failures bill the failed-payment fee when one is configured (V14).
+ */
+export function* applyFailureSteps(
+  f: PaymentFailure,
+  at: string,
+  today: string,
+  operatorId: number | null,
+): Steps<DeclineOutcome> {
   const rule = f.rule;
   const out: DeclineOutcome = {
     klass: rule.klass,
@@ -248,66 +283,47 @@ export function applyFailure(
     feeBillId: null,
     workflowKind: null,
   };
-  const state = db
-    .prepare('SELECT retries_used AS retriesUsed FROM collection_states WHERE account_id = ?')
-    .get(f.accountId) as { retriesUsed: number } | undefined;
+  const state = yield* get<{ retriesUsed: number }>(collectionStateQuery(f.accountId));
   const retriesUsed = state?.retriesUsed ?? 0;
-  const feeMinor = Number(getSetting(db, 'collect.failedPaymentFeeMinor'));
+  const feeMinor = Number(yield* setting('collect.failedPaymentFeeMinor'));
   // Processor results are numbers (kept as the last result); a bank's code lives on its return row.
   const lastResult = /^\d{1,9}$/.test(f.code) ? Number(f.code) : null;
   if (f.earlierInGroup && rule.klass !== 'communication' && rule.klass !== 'error') {
     if (rule.financial && feeMinor > 0)
-      out.feeBillId = postFailedPaymentFee(db, f, feeMinor, at, today, operatorId);
+      out.feeBillId = yield* failedPaymentFee(f, feeMinor, at, today, operatorId);
     return out;
   }
-  const raise = (kind: string, message: string): void => {
-    db.prepare(
-      `INSERT INTO workflow_items (account_id, kind, txn_id, message, status, created_at) VALUES (?, ?, ?, ?, 'open', ?)`,
-    ).run(f.accountId, kind, f.txnId, message, at);
+  function* raise(kind: string, message: string): Steps<void> {
+    yield* run(workflowItemInsertQuery(f.accountId, kind, f.txnId, message, at));
     out.workflowKind = kind;
-  };
-  const upsertState = db.prepare(
-    `INSERT INTO collection_states (account_id, retries_used, suspended_until, last_result, updated_at) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (account_id) DO UPDATE SET retries_used = excluded.retries_used, suspended_until = excluded.suspended_until,
-       last_result = excluded.last_result, updated_at = excluded.updated_at`,
-  );
+  }
+  const setState = (retries: number, suspendedUntil: string | null): Steps<number> =>
+    run(collectionStateUpsertQuery(f.accountId, retries, suspendedUntil, lastResult, at));
   if (rule.klass === 'communication' || rule.klass === 'error') {
-    upsertState.run(f.accountId, retriesUsed, null, lastResult, at);
-    if (rule.klass === 'error') raise('processor-error', `processor refused the request (${f.label})`);
+    yield* setState(retriesUsed, null);
+    if (rule.klass === 'error') yield* raise('processor-error', `processor refused the request (${f.label})`);
     return out;
   }
   const exhausted = rule.klass === 'soft' && retriesUsed + 1 > rule.maxRetries;
   out.exhausted = exhausted;
   if (rule.klass === 'soft' && !exhausted) {
     out.suspendedUntil = addDays(today, rule.suspendDays);
-    upsertState.run(f.accountId, retriesUsed + 1, out.suspendedUntil, lastResult, at);
-    raise(
+    yield* setState(retriesUsed + 1, out.suspendedUntil);
+    yield* raise(
       f.eventKinds ? (rule.retryEvent ?? 'soft-decline') : 'soft-decline',
       `soft decline (${f.label}); retry ${retriesUsed + 1} of ${rule.maxRetries} after ${out.suspendedUntil}`,
     );
   } else {
-    const units = db
-      .prepare(
-        `SELECT id, pay_type AS payType FROM bill_units WHERE account_id = ? AND pay_type IN (${AUTOMATIC})`,
-      )
-      .all(f.accountId) as { id: number; payType: number }[];
-    const account = db
-      .prepare('SELECT default_pay_type AS p FROM accounts WHERE id = ?')
-      .get(f.accountId) as {
-      p: number;
-    };
-    db.prepare(`UPDATE bill_units SET pay_type = ? WHERE account_id = ? AND pay_type IN (${AUTOMATIC})`).run(
-      rule.fallbackPayType,
-      f.accountId,
+    const units = yield* all<{ id: number; payType: number }>(
+      unitsOnPayTypesQuery(f.accountId, AUTOMATIC_PAY_TYPES),
     );
+    const account = (yield* get<{ p: number }>(accountPayTypeQuery(f.accountId)))!;
+    yield* run(unitsPayTypeUpdateQuery(f.accountId, AUTOMATIC_PAY_TYPES, rule.fallbackPayType));
     if (AUTOMATIC_PAY_TYPES.includes(account.p))
-      db.prepare('UPDATE accounts SET default_pay_type = ? WHERE id = ?').run(
-        rule.fallbackPayType,
-        f.accountId,
-      );
-    upsertState.run(f.accountId, 0, null, lastResult, at);
+      yield* run(accountPayTypeUpdateQuery(f.accountId, rule.fallbackPayType));
+    yield* setState(0, null);
     out.fellBack = true;
-    writeAudit(db, {
+    yield* audit({
       at,
       operatorId,
       action: 'collect.fallback',
@@ -318,7 +334,7 @@ export function applyFailure(
     });
     const cardKind = exhausted ? 'retries-exhausted' : 'hard-decline';
     const eventKind = exhausted ? rule.exhaustedEvent : rule.refundEvent;
-    raise(
+    yield* raise(
       f.eventKinds ? (eventKind ?? cardKind) : cardKind,
       exhausted
         ? `soft declines exhausted ${rule.maxRetries} retries (${f.label}); account moved to manual pay type ${rule.fallbackPayType}`
@@ -326,32 +342,61 @@ export function applyFailure(
     );
   }
   if (rule.financial && feeMinor > 0)
-    out.feeBillId = postFailedPaymentFee(db, f, feeMinor, at, today, operatorId);
+    out.feeBillId = yield* failedPaymentFee(f, feeMinor, at, today, operatorId);
   return out;
+}
+
+/** applyFailureSteps through the driver, in the caller's driver transaction. */
+export function applyFailure(
+  db: Database.Database,
+  f: PaymentFailure,
+  at: string,
+  today: string,
+  operatorId: number | null,
+): DeclineOutcome {
+  return stepsOnDriver(db, applyFailureSteps(f, at, today, operatorId));
+}
+
+/** applyFailureSteps in the caller's port transaction (serializable: it reads the state it then writes). */
+export function applyFailureIn(
+  tx: Tx,
+  f: PaymentFailure,
+  at: string,
+  today: string,
+  operatorId: number | null,
+): Promise<DeclineOutcome> {
+  return stepsIn(tx, applyFailureSteps(f, at, today, operatorId));
 }
 
 /** Pay types collected automatically (card, direct debit, SEPA): a fallback moves the account off them. */
 const AUTOMATIC_PAY_TYPES: readonly number[] = [PAY_TYPE.creditCard, PAY_TYPE.directDebit, PAY_TYPE.sepa];
-const AUTOMATIC = AUTOMATIC_PAY_TYPES.join(', ');
+
+function* audit(entry: AuditEntry): Steps<number> {
+  const row = yield* get<{ id: number }>(auditInsertQuery(entry));
+  if (!row) throw new Error('the audit row was not written');
+  return row.id;
+}
+
+function journal(posting: JournalPosting): Steps<number> {
+  return call(
+    (db) => postJournal(db, posting),
+    (tx) => postJournalIn(tx, posting),
+    'journal',
+  );
+}
 
 /** Bills the failed-payment fee as a one-item bill on the account's default bill unit (DOMAIN.md §4.18). */
-function postFailedPaymentFee(
-  db: Database.Database,
+function* failedPaymentFee(
   f: PaymentFailure,
   feeMinor: number,
   at: string,
   today: string,
   operatorId: number | null,
-): number | null {
-  const unit = db
-    .prepare(
-      `SELECT u.id, a.currency FROM bill_units u JOIN accounts a ON a.id = u.account_id
-       WHERE u.account_id = ? AND u.paying = 1 ORDER BY u.is_default DESC, u.id LIMIT 1`,
-    )
-    .get(f.accountId) as { id: number; currency: string } | undefined;
+): Steps<number | null> {
+  const unit = yield* get<{ id: number; currency: string }>(feeUnitQuery(f.accountId));
   if (!unit) return null;
   const billNo = f.feeBillNo;
-  const auditId = writeAudit(db, {
+  const auditId = yield* audit({
     at,
     operatorId,
     action: 'collect.failed-payment-fee',
@@ -359,18 +404,19 @@ function postFailedPaymentFee(
     entityId: billNo,
     after: { txnId: f.txnId, feeMinor, currency: unit.currency, code: f.code },
   });
-  const billId = Number(
-    db
-      .prepare(
-        `INSERT INTO bills (bill_no, bill_unit_id, account_id, bill_date, due_date, currency, total_minor, amount_due_minor, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open')`,
-      )
-      .run(billNo, unit.id, f.accountId, today, today, unit.currency, feeMinor, feeMinor).lastInsertRowid,
+  const bill = yield* get<{ id: number }>(
+    feeBillInsertQuery({
+      billNo,
+      unitId: unit.id,
+      accountId: f.accountId,
+      today,
+      currency: unit.currency,
+      feeMinor,
+    }),
   );
-  db.prepare(
-    `INSERT INTO bill_items (item_no, bill_id, account_id, type, amount_minor, open_minor, gl_id, status) VALUES (?, ?, ?, 'failed_payment_fee', ?, ?, 0, 'open')`,
-  ).run(`${billNo}-1`, billId, f.accountId, feeMinor, feeMinor);
-  postJournal(db, {
+  const billId = bill!.id;
+  yield* run(feeItemInsertQuery(billNo, billId, f.accountId, feeMinor));
+  yield* journal({
     kind: 'failed_payment_fee',
     at,
     effectiveDate: today,

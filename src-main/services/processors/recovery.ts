@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import type {
   DailySummaryDto,
   ProcessorTxnPageDto,
@@ -30,7 +29,6 @@ import {
 } from '../../../db/repos/processor-txns';
 import { processorByIdQuery } from '../../../db/repos/processors';
 import type { Storage, Tx } from '../../../db/storage/port';
-import { call, stepsIn } from '../../../db/storage/steps';
 import { addDays, isoDate } from '../../domain/dates';
 import { notFound } from '../../ledger/errors';
 import { reversePaymentIn } from '../../ledger/reversals';
@@ -44,7 +42,7 @@ import {
 } from '../../processors/port';
 import { connectProcessor, type ProcessorRow } from './config';
 import { groupAmounts } from './collect';
-import { applyDecline } from './declines';
+import { applyDeclineIn } from './declines';
 import { postRefundTxnIn } from './refunds';
 import { postApprovedChargeIn, recordRepliesIn, requestItemOfIn, txnDto } from './txns';
 
@@ -158,8 +156,6 @@ type PostEnv = {
   at: string;
   today: string;
   operatorId: number;
-  /** The SQLite ledger's connection, for the decline policy that still runs only through the driver. */
-  driver: Database.Database | undefined;
 };
 
 /**
@@ -207,16 +203,7 @@ async function postSettledIn(tx: Tx, r: SettledRow, env: PostEnv): Promise<boole
       result: code,
       command: r.command,
     };
-    // Collection runs (and so their declines) exist only where runs do: on the driver's SQLite ledger.
-    await stepsIn(
-      tx,
-      call(
-        (db) => applyDecline(db, declined, env.at, env.today, env.operatorId),
-        null,
-        `processor record ${r.id}: a collection run's decline policy runs only on the SQLite ledger`,
-      ),
-      env.driver,
-    );
+    await applyDeclineIn(tx, declined, env.at, env.today, env.operatorId);
   }
   await tx.run(txnSetResultQuery(r.id, code, null));
   return false;
@@ -278,8 +265,7 @@ type PortFor = (processorId: number) => PaymentProcessor;
  * sends the same batch again with the same keys (the processor recognises them and charges nothing twice;
  * refused after 7 days, when the authorization has lapsed); `recover-payment` posts the payment of records
  * charged but not posted (1000 + code); `delete` drops a checkpoint, refused for deposits and conditional
- * deposits younger than 7 days (V13). Every action is audited. `driver`: the SQLite ledger's connection, for a
- * collection run's decline policy (still driver-only).
+ * deposits younger than 7 days (V13). Every action is audited.
  */
 export async function resolveRecovery(
   storage: Storage,
@@ -287,10 +273,10 @@ export async function resolveRecovery(
   input: ResolveInput,
   now: Date,
   operatorId: number,
-  opts: { portFor?: PortFor | undefined; driver?: Database.Database | undefined } = {},
+  opts: { portFor?: PortFor | undefined } = {},
 ): Promise<RecoveryResultDto> {
   const at = now.toISOString();
-  const env: PostEnv = { now, at, today: isoDate(now), operatorId, driver: opts.driver };
+  const env: PostEnv = { now, at, today: isoDate(now), operatorId };
   const base: RecoveryResultDto = {
     action: input.action,
     examined: 0,

@@ -1,22 +1,17 @@
-import type Database from 'better-sqlite3';
+import { appendAudit } from '../../../db/repos/audit';
+import { mandateEventInsertQuery } from '../../../db/repos/mandates';
+import {
+  changeNoticeMandateQuery,
+  changeNoticeUpdateQuery,
+  mandateOfE2eQuery,
+  mandateOfTraceQuery,
+  type ChangeNoticeMandateRow as MandateRow,
+} from '../../../db/repos/returns';
+import type { Tx } from '../../../db/storage/port';
 import type { ChangeNoticeDto } from '../../../src-shared/dto/returns';
 import type { BankChangeNotice } from '../../bankfiles/types';
 import { routingNumberProblem } from '../../domain/mandate-rules';
-import { writeAudit } from '../../ledger/audit';
-import { conflict, invalidFields, notFound } from '../../ledger/errors';
-
-type MandateRow = {
-  id: number;
-  reference: string;
-  routingNo: string | null;
-  accountNo: string | null;
-  accountType: 'checking' | 'savings' | null;
-  debtorName: string;
-  version: number;
-};
-
-const MANDATE_SQL = `SELECT id, reference, routing_no AS routingNo, account_no AS accountNo, account_type AS accountType,
-  debtor_name AS debtorName, version FROM mandates`;
+import { AppFailure, conflict, invalidFields, notFound } from '../../ledger/errors';
 
 /** The mandate fields a notification of change corrects, as they are on the mandate. */
 function fieldsOf(m: MandateRow): Record<string, string | null> {
@@ -34,15 +29,19 @@ function fieldsOf(m: MandateRow): Record<string, string | null> {
  * by one, and a `change-notice` mandate event keeps before/after with the code and source, audited. A notice
  * that corrects nothing (the mandate already says so) changes nothing and returns the mandate unchanged.
  */
-export function applyChangeNotice(
-  db: Database.Database,
+export async function applyChangeNotice(
+  tx: Tx,
   mandateId: number,
   change: BankChangeNotice,
   at: string,
   source: string,
   operatorId: number | null,
-): { before: Record<string, string | null>; after: Record<string, string | null>; changed: boolean } {
-  const m = db.prepare(`${MANDATE_SQL} WHERE id = ?`).get(mandateId) as MandateRow | undefined;
+): Promise<{
+  before: Record<string, string | null>;
+  after: Record<string, string | null>;
+  changed: boolean;
+}> {
+  const m = await tx.get<MandateRow>(changeNoticeMandateQuery(mandateId));
   if (!m) throw notFound('mandate', String(mandateId));
   const c = change.corrected;
   if (c.routingNo !== undefined) {
@@ -71,15 +70,20 @@ export function applyChangeNotice(
   };
   const changed = Object.keys(after).some((k) => after[k as keyof typeof after] !== before[k]);
   if (!changed) return { before, after: before, changed: false };
-  db.prepare(
-    `UPDATE mandates SET routing_no = ?, account_no = ?, account_type = ?, debtor_name = ?, version = version + 1, updated_at = ?
-     WHERE id = ? AND version = ?`,
-  ).run(after.routingNo, after.accountNo, after.accountType, after.debtorName, at, m.id, m.version);
-  db.prepare(
-    `INSERT INTO mandate_events (mandate_id, at, kind, before_json, after_json, source, code, operator_id)
-     VALUES (?, ?, 'change-notice', ?, ?, ?, ?, ?)`,
-  ).run(m.id, at, JSON.stringify(before), JSON.stringify(after), source, change.code, operatorId);
-  writeAudit(db, {
+  await tx.run(changeNoticeUpdateQuery(m, after, at));
+  await tx.run(
+    mandateEventInsertQuery({
+      mandateId: m.id,
+      at,
+      kind: 'change-notice',
+      beforeJson: JSON.stringify(before),
+      afterJson: JSON.stringify(after),
+      source,
+      code: change.code,
+      operatorId,
+    }),
+  );
+  await appendAudit(tx, {
     at,
     operatorId,
     action: 'mandate.change-notice',
@@ -96,54 +100,64 @@ export function applyChangeNotice(
  * id) and, when `apply` is set, applies it (inside the caller's transaction). Unresolved notices are listed
  * with the reason and change nothing.
  */
-export function resolveChangeNotices(
-  db: Database.Database,
+export async function resolveChangeNotices(
+  tx: Tx,
   changes: readonly BankChangeNotice[],
   apply: { at: string; source: string; operatorId: number | null } | null,
-): ChangeNoticeDto[] {
-  const byTrace = db.prepare(
-    `SELECT mandate_id AS mandateId FROM bank_file_items WHERE trace_number = ? AND mandate_id IS NOT NULL ORDER BY id DESC LIMIT 1`,
-  );
-  const byE2e = db.prepare(`SELECT mandate_id AS mandateId FROM bank_file_items WHERE end_to_end_id = ?`);
-  const mandate = db.prepare(`${MANDATE_SQL} WHERE id = ?`);
-  return changes.map((ch): ChangeNoticeDto => {
-    const reference = ch.ref.traceNumber ?? ch.ref.endToEndId ?? ch.ref.mandateId ?? '';
-    const base: ChangeNoticeDto = {
-      line: ch.line ?? null,
-      reference,
-      code: ch.code,
-      correctedData: ch.correctedData,
-      mandateId: null,
-      mandateReference: null,
-      before: null,
-      after: null,
-      applied: false,
-      reason: null,
+): Promise<ChangeNoticeDto[]> {
+  const out: ChangeNoticeDto[] = [];
+  for (const ch of changes) out.push(await resolveChangeNotice(tx, ch, apply));
+  return out;
+}
+
+/** One notification of change resolved and, when `apply` is set, applied. */
+async function resolveChangeNotice(
+  tx: Tx,
+  ch: BankChangeNotice,
+  apply: { at: string; source: string; operatorId: number | null } | null,
+): Promise<ChangeNoticeDto> {
+  const reference = ch.ref.traceNumber ?? ch.ref.endToEndId ?? ch.ref.mandateId ?? '';
+  const base: ChangeNoticeDto = {
+    line: ch.line ?? null,
+    reference,
+    code: ch.code,
+    correctedData: ch.correctedData,
+    mandateId: null,
+    mandateReference: null,
+    before: null,
+    after: null,
+    applied: false,
+    reason: null,
+  };
+  type Hit = { mandateId: number | null };
+  const hit =
+    (ch.ref.traceNumber !== undefined
+      ? await tx.get<Hit>(mandateOfTraceQuery(ch.ref.traceNumber))
+      : undefined) ??
+    (ch.ref.endToEndId !== undefined ? await tx.get<Hit>(mandateOfE2eQuery(ch.ref.endToEndId)) : undefined);
+  if (!hit?.mandateId) return { ...base, reason: `no debit with a mandate has reference ${reference}` };
+  const m = (await tx.get<MandateRow>(changeNoticeMandateQuery(hit.mandateId)))!;
+  const found = { ...base, mandateId: m.id, mandateReference: m.reference, before: fieldsOf(m) };
+  const c = ch.corrected;
+  const after = {
+    routingNo: c.routingNo ?? m.routingNo,
+    accountNo: c.accountNo ?? m.accountNo,
+    accountType: c.accountType ?? m.accountType,
+    debtorName: c.name ?? m.debtorName,
+  };
+  if (!apply) return { ...found, after };
+  try {
+    const r = await applyChangeNotice(tx, m.id, ch, apply.at, apply.source, apply.operatorId);
+    return {
+      ...found,
+      after: r.after,
+      applied: r.changed,
+      reason: r.changed ? null : 'the mandate already carries these details',
     };
-    const hit = ((ch.ref.traceNumber !== undefined ? byTrace.get(ch.ref.traceNumber) : undefined) ??
-      (ch.ref.endToEndId !== undefined ? byE2e.get(ch.ref.endToEndId) : undefined)) as
-      { mandateId: number | null } | undefined;
-    if (!hit?.mandateId) return { ...base, reason: `no debit with a mandate has reference ${reference}` };
-    const m = mandate.get(hit.mandateId) as MandateRow;
-    const found = { ...base, mandateId: m.id, mandateReference: m.reference, before: fieldsOf(m) };
-    const c = ch.corrected;
-    const after = {
-      routingNo: c.routingNo ?? m.routingNo,
-      accountNo: c.accountNo ?? m.accountNo,
-      accountType: c.accountType ?? m.accountType,
-      debtorName: c.name ?? m.debtorName,
-    };
-    if (!apply) return { ...found, after };
-    try {
-      const r = applyChangeNotice(db, m.id, ch, apply.at, apply.source, apply.operatorId);
-      return {
-        ...found,
-        after: r.after,
-        applied: r.changed,
-        reason: r.changed ? null : 'the mandate already carries these details',
-      };
-    } catch (err) {
-      return { ...found, reason: err instanceof Error ? err.message : String(err) };
-    }
-  });
+  } catch (err) {
+    // Only the notice's own refusal (checked before it writes) lists it as not applied: a database error, a
+    // serialization failure above all, is the transaction's to roll back and retry.
+    if (!(err instanceof AppFailure)) throw err;
+    return { ...found, reason: err.message };
+  }
 }

@@ -1,5 +1,15 @@
 import { basename } from 'node:path';
-import type Database from 'better-sqlite3';
+import { appendAudit } from '../../../db/repos/audit';
+import {
+  bankReturnsInsertQuery,
+  returnEntriesInsertQuery,
+  returnEntryIdsQuery,
+  returnsFileInsertQuery,
+  returnsFileSeenQuery,
+  type BankReturnWrite,
+  type ReturnEntryWrite,
+} from '../../../db/repos/returns';
+import type { Storage, Tx } from '../../../db/storage/port';
 import type { BatchDto } from '../../../src-shared/dto/batches';
 import type { ReturnsImportDto, ReturnsPreviewDto } from '../../../src-shared/dto/returns';
 import { formatMinor } from '../../../src-shared/money';
@@ -7,17 +17,19 @@ import { PAY_TYPE } from '../../../src-shared/pay-types';
 import { detectReader } from '../../bankfiles/readers';
 import type { ParsedReturns } from '../../bankfiles/types';
 import { normalisedSha256Hex } from '../../importers/bank-file/hash';
-import { writeAudit } from '../../ledger/audit';
 import { conflict, invalidFileRows } from '../../ledger/errors';
-import { exponentOf } from '../../ledger/rates';
-import { readCommandFile, type FileReader } from '../files';
-import { readUpload, type ResolvedUpload } from '../uploads';
-import { createBatch, entryKey, getBatch, nextEntryId } from '../batches/batch-store';
+import { exponentOfIn } from '../../ledger/rates';
+import { readCommandFileVia, type FileReader } from '../files';
+import { readUploadVia, type ResolvedUpload } from '../uploads';
+import { createBatchIn, entryKey, getBatchIn } from '../batches/batch-store';
 import { resolveChangeNotices } from './change-notice';
 import { resolveReturns, type ResolvedLine } from './resolve';
 
 /** Largest returns file accepted (bytes). */
 const MAX_RETURNS_BYTES = 64 * 1024 * 1024;
+
+/** Return rows written by one insert. */
+const ROWS_PER_INSERT = 500;
 
 /** Reversal reasons (domain 17) the return batch entries carry. */
 export const RETURN_REASON = { bankReturn: 4105, checkReturned: 4101 } as const;
@@ -35,25 +47,26 @@ export type ReturnsFileInput = {
 
 /**
  * Reads a returns file and parses it with the reader its content names (never its file name): the text, its
- * normalised sha256 (line endings and a BOM do not make another file) and what the reader found.
+ * normalised sha256 (line endings and a BOM do not make another file) and what the reader found. A path or an
+ * upload is read with no transaction open and its `file.read` row committed before the import's transaction.
  */
-export function readReturnsFile(
-  db: Database.Database,
+export async function readReturnsFile(
+  storage: Storage,
   src: ReturnsFileInput,
   who: FileReader,
   command: string,
-): { parsed: ParsedReturns; source: ReturnsSource } {
+): Promise<{ parsed: ParsedReturns; source: ReturnsSource }> {
   let bytes: Uint8Array;
   let name: string;
   if (src.content !== undefined) {
     bytes = Buffer.from(src.content, 'base64');
     name = basename(src.fileName ?? 'uploaded file');
   } else if (src.uploaded !== undefined) {
-    const u = readUpload(db, who, command, src.uploaded, MAX_RETURNS_BYTES);
+    const u = await readUploadVia(storage, who, command, src.uploaded, MAX_RETURNS_BYTES);
     bytes = u.bytes;
     name = u.name;
   } else {
-    bytes = readCommandFile(db, who, command, src.file ?? '', MAX_RETURNS_BYTES);
+    bytes = await readCommandFileVia(storage, who, command, src.file ?? '', MAX_RETURNS_BYTES);
     name = basename(src.file ?? '');
   }
   if (bytes.length > MAX_RETURNS_BYTES)
@@ -116,17 +129,24 @@ function previewOf(
   };
 }
 
-/** What a returns file would reverse and change, line by line (matched, or why not); writes nothing. */
+/**
+ * What a returns file would reverse and change, line by line (matched, or why not); writes nothing. Its lines
+ * and notices are read in one snapshot.
+ */
 export function previewReturns(
-  db: Database.Database,
+  storage: Storage,
   parsed: ParsedReturns,
   source: ReturnsSource,
-): ReturnsPreviewDto {
-  return previewOf(
-    parsed,
-    source,
-    resolveReturns(db, parsed),
-    resolveChangeNotices(db, parsed.changes, null),
+): Promise<ReturnsPreviewDto> {
+  return storage.transaction(
+    async (tx) =>
+      previewOf(
+        parsed,
+        source,
+        await resolveReturns(tx, parsed),
+        await resolveChangeNotices(tx, parsed.changes, null),
+      ),
+    { readOnly: true },
   );
 }
 
@@ -137,16 +157,32 @@ export function previewReturns(
  * format-independent return key. Unmatched lines (unknown debit, already returned, amount or currency that
  * differ) become no entries: they are listed with their line/path and reason and kept in the batch header.
  * Notifications of change are applied to their mandates now (they move no money). A file read before (same
- * content) is refused: its returns are already returned. All in one transaction.
+ * content) is refused: its returns are already returned. All in one serializable transaction: two clerks
+ * importing one file at once import it once (on PostgreSQL the second is retried and finds it imported), and a
+ * return recorded meanwhile by another file or a bounce is found by its key or its payment.
  */
-export function importReturns(
-  db: Database.Database,
+export async function importReturns(
+  storage: Storage,
   parsed: ParsedReturns,
   source: ReturnsSource,
   now: Date,
   operatorId: number | null,
   opts: { requireMatch?: boolean } = {},
-): ReturnsImportDto {
+): Promise<ReturnsImportDto> {
+  return storage.transaction((tx) => importReturnsIn(tx, parsed, source, now, operatorId, opts), {
+    serializable: true,
+  });
+}
+
+/** importReturns in the caller's serializable transaction (a bounce checks its code in the same one). */
+export async function importReturnsIn(
+  tx: Tx,
+  parsed: ParsedReturns,
+  source: ReturnsSource,
+  now: Date,
+  operatorId: number | null,
+  opts: { requireMatch?: boolean } = {},
+): Promise<ReturnsImportDto> {
   if (parsed.problems.length > 0)
     throw invalidFileRows(
       `${source.fileName ?? 'the returns'} was not imported: ${parsed.problems.length} problem(s), first: ${parsed.problems[0]?.reason ?? ''}`,
@@ -158,99 +194,87 @@ export function importReturns(
       })),
     );
   const at = now.toISOString();
-  return db
-    .transaction((): ReturnsImportDto => {
-      if (source.sha256 !== null) {
-        // Read before, unless every return batch made from it was discarded (then it may be read again).
-        const seen = db
-          .prepare(
-            `SELECT imported_at AS at FROM imported_files f WHERE kind = 'returns' AND sha256 = ?
-               AND (EXISTS (SELECT 1 FROM bank_returns br WHERE br.source_sha256 = f.sha256 AND br.status <> 'discarded')
-                    OR NOT EXISTS (SELECT 1 FROM bank_returns br WHERE br.source_sha256 = f.sha256))`,
-          )
-          .get(source.sha256) as { at: string } | undefined;
-        if (seen)
-          throw conflict(
-            'already-imported',
-            `${source.fileName ?? 'this file'} was already imported on ${seen.at}: its returns are already returned; nothing was posted`,
-          );
-      }
-      const lines = resolveReturns(db, parsed);
-      const changes = resolveChangeNotices(db, parsed.changes, {
-        at,
-        source: `returns file ${source.fileName ?? ''} sha256 ${source.sha256 ?? '-'}`.trim(),
-        operatorId,
-      });
-      const matched = lines.filter((l) => l.matched);
-      if (opts.requireMatch && matched.length === 0) {
-        const l = lines[0];
-        throw conflict(
-          'not-returnable',
-          `${l?.reference ?? 'the payment'}: ${l?.reason ?? 'cannot be returned'}`,
-        );
-      }
-      const groups = new Map<string, ResolvedLine[]>();
-      for (const l of matched) {
-        const k = `${l.payType}:${l.currency}`;
-        groups.set(k, [...(groups.get(k) ?? []), l]);
-      }
-      const batches: BatchDto[] = [];
-      const unmatchedNotes = lines
-        .filter((l) => !l.matched)
-        .map(
-          (l) =>
-            `not returned: ${l.line !== null ? `line ${l.line}` : (l.path ?? `#${l.n}`)} ${l.reference} ${l.bankCode}: ${l.reason ?? ''}`,
-        );
-      for (const group of groups.values())
-        batches.push(createReturnBatch(db, group, source, unmatchedNotes, now, operatorId));
-      const applied = changes.filter((c) => c.applied).length;
-      const auditId = writeAudit(db, {
-        at,
-        operatorId,
-        action: 'returns.import',
-        entity: 'returns',
-        entityId: source.fileName ?? 'manual',
-        after: {
-          format: parsed.format,
-          sha256: source.sha256,
-          batches: batches.map((b) => b.id),
-          matched: matched.length,
-          unmatched: lines.length - matched.length,
-          changes: applied,
-        },
-      });
-      if (source.sha256 !== null && (batches.length > 0 || applied > 0))
-        db.prepare(
-          `INSERT INTO imported_files (kind, sha256, file_name, imported_at, audit_id) VALUES ('returns', ?, ?, ?, ?)`,
-        ).run(source.sha256, source.fileName ?? '', at, auditId);
-      const fresh = batches.map((b) => getBatch(db, b.id));
-      return {
-        ...previewOf(parsed, source, lines, changes),
-        batch: fresh[0] ?? null,
-        batches: fresh,
-        rows: matched.length,
-        invalid: lines.length - matched.length,
-      };
-    })
-    .immediate();
+  if (source.sha256 !== null) {
+    const seen = await tx.get<{ at: string }>(returnsFileSeenQuery(source.sha256));
+    if (seen)
+      throw conflict(
+        'already-imported',
+        `${source.fileName ?? 'this file'} was already imported on ${seen.at}: its returns are already returned; nothing was posted`,
+      );
+  }
+  const lines = await resolveReturns(tx, parsed);
+  const changes = await resolveChangeNotices(tx, parsed.changes, {
+    at,
+    source: `returns file ${source.fileName ?? ''} sha256 ${source.sha256 ?? '-'}`.trim(),
+    operatorId,
+  });
+  const matched = lines.filter((l) => l.matched);
+  if (opts.requireMatch && matched.length === 0) {
+    const l = lines[0];
+    throw conflict(
+      'not-returnable',
+      `${l?.reference ?? 'the payment'}: ${l?.reason ?? 'cannot be returned'}`,
+    );
+  }
+  const groups = new Map<string, ResolvedLine[]>();
+  for (const l of matched) {
+    const k = `${l.payType}:${l.currency}`;
+    groups.set(k, [...(groups.get(k) ?? []), l]);
+  }
+  const batches: BatchDto[] = [];
+  const unmatchedNotes = lines
+    .filter((l) => !l.matched)
+    .map(
+      (l) =>
+        `not returned: ${l.line !== null ? `line ${l.line}` : (l.path ?? `#${l.n}`)} ${l.reference} ${l.bankCode}: ${l.reason ?? ''}`,
+    );
+  for (const group of groups.values())
+    batches.push(await createReturnBatch(tx, group, source, unmatchedNotes, now, operatorId));
+  const applied = changes.filter((c) => c.applied).length;
+  const auditId = await appendAudit(tx, {
+    at,
+    operatorId,
+    action: 'returns.import',
+    entity: 'returns',
+    entityId: source.fileName ?? 'manual',
+    after: {
+      format: parsed.format,
+      sha256: source.sha256,
+      batches: batches.map((b) => b.id),
+      matched: matched.length,
+      unmatched: lines.length - matched.length,
+      changes: applied,
+    },
+  });
+  if (source.sha256 !== null && (batches.length > 0 || applied > 0))
+    await tx.run(returnsFileInsertQuery(source.sha256, source.fileName ?? '', at, auditId));
+  const fresh: BatchDto[] = [];
+  for (const b of batches) fresh.push(await getBatchIn(tx, b.id));
+  return {
+    ...previewOf(parsed, source, lines, changes),
+    batch: fresh[0] ?? null,
+    batches: fresh,
+    rows: matched.length,
+    invalid: lines.length - matched.length,
+  };
 }
 
 /** One open return batch (reversal) of one pay type and currency, its entries and their pending bank returns. */
-function createReturnBatch(
-  db: Database.Database,
+async function createReturnBatch(
+  tx: Tx,
   lines: readonly ResolvedLine[],
   source: ReturnsSource,
   unmatchedNotes: readonly string[],
   now: Date,
   operatorId: number | null,
-): BatchDto {
+): Promise<BatchDto> {
   const first = lines[0] as ResolvedLine;
   const currency = first.currency as string;
-  const exponent = exponentOf(db, currency);
+  const exponent = await exponentOfIn(tx, currency);
   const total = lines.reduce((s, l) => s + (l.amountMinor ?? 0), 0);
   const origin = source.fileName ? `returns file ${source.fileName}` : 'recorded by hand';
-  const batch = createBatch(
-    db,
+  const batch = await createBatchIn(
+    tx,
     {
       batchType: 'reversal',
       payType: first.payType as number,
@@ -273,53 +297,51 @@ function createReturnBatch(
     now,
     operatorId,
   );
-  const insEntry = db.prepare(
-    `INSERT INTO batch_entries (id, batch_id, seq, entry_key, source_line, account_no, bill_no, amount_text, amount_minor, payment_date,
-       payer_name, reference, payment_ref, reason_code, status, currency)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?)`,
-  );
-  const insReturn = db.prepare(
-    `INSERT INTO bank_returns (return_key, batch_id, entry_seq, file_item_id, payment_id, kind, bank_code, bank_text, rejection_code,
-       source_format, source_sha256, status, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
-  );
   const at = now.toISOString();
-  lines.forEach((l, i) => {
-    const id = nextEntryId(db);
+  const ids = (await tx.all<{ id: number }>(returnEntryIdsQuery(tx, lines.length))).map((r) => r.id);
+  const entries: ReturnEntryWrite[] = [];
+  const returns: BankReturnWrite[] = [];
+  for (const [i, l] of lines.entries()) {
+    const id = ids[i] as number;
     const seq = i + 1;
-    insEntry.run(
+    entries.push({
       id,
-      batch.id,
+      batchId: batch.id,
       seq,
-      entryKey(id),
-      l.line,
-      l.accountNo,
-      l.billNo,
-      formatMinor(l.amountMinor as number, exponent),
-      l.amountMinor,
-      at.slice(0, 10),
-      null,
-      `${l.bankCode}${l.bankText ? ` ${l.bankText}` : ''}`.slice(0, 200),
-      l.paymentId,
-      l.kind === 'bounced' || l.payType === PAY_TYPE.check
-        ? RETURN_REASON.checkReturned
-        : RETURN_REASON.bankReturn,
+      entryKey: entryKey(id),
+      sourceLine: l.line,
+      accountNo: l.accountNo,
+      billNo: l.billNo,
+      amountText: formatMinor(l.amountMinor as number, exponent),
+      amountMinor: l.amountMinor,
+      paymentDate: at.slice(0, 10),
+      reference: `${l.bankCode}${l.bankText ? ` ${l.bankText}` : ''}`.slice(0, 200),
+      paymentRef: l.paymentId,
+      reasonCode:
+        l.kind === 'bounced' || l.payType === PAY_TYPE.check
+          ? RETURN_REASON.checkReturned
+          : RETURN_REASON.bankReturn,
       currency,
-    );
-    insReturn.run(
-      l.returnKey,
-      batch.id,
-      seq,
-      l.fileItemId,
-      l.paymentId,
-      l.kind,
-      l.bankCode,
-      l.bankText,
-      l.rejectionCode,
-      source.format,
-      source.sha256,
+    });
+    returns.push({
+      returnKey: l.returnKey,
+      batchId: batch.id,
+      entrySeq: seq,
+      fileItemId: l.fileItemId,
+      paymentId: l.paymentId,
+      kind: l.kind,
+      bankCode: l.bankCode,
+      bankText: l.bankText,
+      rejectionCode: l.rejectionCode,
+      sourceFormat: source.format,
+      sourceSha256: source.sha256,
       at,
-    );
-  });
+    });
+  }
+  // Several rows a statement (a statement takes at most 65,535 parameters on PostgreSQL, 32,766 on SQLite).
+  for (let i = 0; i < entries.length; i += ROWS_PER_INSERT) {
+    await tx.run(returnEntriesInsertQuery(entries.slice(i, i + ROWS_PER_INSERT)));
+    await tx.run(bankReturnsInsertQuery(returns.slice(i, i + ROWS_PER_INSERT)));
+  }
   return batch;
 }

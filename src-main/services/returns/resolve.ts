@@ -1,42 +1,28 @@
-import type Database from 'better-sqlite3';
+import type { SQL } from 'drizzle-orm';
+import {
+  paymentsByExternalRefQuery,
+  returnItemBatchQuery,
+  returnItemBillQuery,
+  returnItemByE2eQuery,
+  returnItemByTraceQuery,
+  returnItemOfPaymentQuery,
+  returnItemsOfBlockQuery,
+  returnItemsOfMessageQuery,
+  returnKeyTakenQuery,
+  returnPaymentQuery,
+  type ReturnFileItemRow as FileItemRow,
+  type ReturnPaymentRow as PaymentRow,
+} from '../../../db/repos/returns';
+import type { Tx } from '../../../db/storage/port';
 import type { ReturnLineDto } from '../../../src-shared/dto/returns';
 import { formatMinor } from '../../../src-shared/money';
 import type { BankReturnItem, ParsedReturns } from '../../bankfiles/types';
 import { BATCH_PAY_TYPES } from '../../domain/batch-rules';
-import { exponentOf } from '../../ledger/rates';
-import { rejectionRule } from '../processors/declines';
+import { exponentOfIn } from '../../ledger/rates';
+import { rejectionRuleIn, type DeclineRule } from '../processors/declines';
 
 /** A return line with what posting it needs (the account behind the payment). */
 export type ResolvedLine = ReturnLineDto & { accountId: number | null };
-
-type FileItemRow = {
-  id: number;
-  endToEndId: string;
-  traceNumber: string | null;
-  paymentInfoId: string | null;
-  messageId: string;
-  paymentId: number | null;
-  status: 'sent' | 'returned' | 'cancelled';
-  amountMinor: number;
-  currency: string;
-  accountId: number;
-};
-
-type PaymentRow = {
-  id: number;
-  kind: string;
-  accountId: number;
-  accountNo: string;
-  payType: number;
-  amountMinor: number;
-  currency: string;
-  billNo: string | null;
-  reversed: number;
-};
-
-const ITEM_SQL = `SELECT i.id, i.end_to_end_id AS endToEndId, i.trace_number AS traceNumber, i.payment_info_id AS paymentInfoId,
-  f.message_id AS messageId, i.payment_id AS paymentId, i.status, i.amount_minor AS amountMinor, i.currency, i.account_id AS accountId
-  FROM bank_file_items i JOIN bank_files_out f ON f.id = i.file_id`;
 
 /** What the bank echoed, as one readable reference. */
 function referenceOf(item: BankReturnItem): string {
@@ -57,32 +43,31 @@ function referenceOf(item: BankReturnItem): string {
  * or block) and its payment, or — for a bounced check or a rejection-file line — to a payment by its id or
  * reference. A line is matched only when its payment can be reversed now: unmatched lines say why.
  */
-export function resolveReturns(db: Database.Database, parsed: ParsedReturns): ResolvedLine[] {
-  const byE2e = db.prepare(`${ITEM_SQL} WHERE i.end_to_end_id = ?`);
-  const byTrace = db.prepare(`${ITEM_SQL} WHERE i.trace_number = ? ORDER BY i.id DESC LIMIT 1`);
-  const byMessage = db.prepare(
-    `${ITEM_SQL} WHERE f.message_id = ? AND i.status = 'sent' ORDER BY i.file_id, i.seq`,
-  );
-  const byPmtInf = db.prepare(
-    `${ITEM_SQL} WHERE i.payment_info_id = ? AND (? IS NULL OR f.message_id = ?) AND i.status = 'sent' ORDER BY i.file_id, i.seq`,
-  );
-  const payment = db.prepare(
-    `SELECT p.id, p.kind, p.account_id AS accountId, a.account_no AS accountNo, p.pay_type AS payType, p.amount_minor AS amountMinor,
-            p.currency, p.bill_no AS billNo, EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id) AS reversed
-     FROM payments p JOIN accounts a ON a.id = p.account_id WHERE p.id = ?`,
-  );
-  const paymentByRef = db.prepare(
-    `SELECT id FROM payments WHERE external_ref = ? AND kind = 'original' ORDER BY id DESC LIMIT 2`,
-  );
-  const keyTaken = db.prepare(`SELECT batch_id AS batchId FROM bank_returns WHERE return_key = ?`);
-  const billOf = db.prepare(
-    `SELECT bill_no AS billNo FROM bills WHERE id = (SELECT bill_id FROM bank_file_items WHERE id = ?)`,
-  );
+export async function resolveReturns(tx: Tx, parsed: ParsedReturns): Promise<ResolvedLine[]> {
+  // One file names few codes and currencies, each read once.
+  const rules = new Map<string, DeclineRule>();
+  const ruleOf = async (code: string): Promise<DeclineRule> => {
+    let rule = rules.get(code);
+    if (!rule) rules.set(code, (rule = await rejectionRuleIn(tx, code)));
+    return rule;
+  };
+  const exponents = new Map<string, number>();
+  const exponentOf = async (currency: string): Promise<number> => {
+    let e = exponents.get(currency);
+    if (e === undefined) exponents.set(currency, (e = await exponentOfIn(tx, currency)));
+    return e;
+  };
+  const itemOf = (query: SQL) => tx.get<FileItemRow>(query);
+  const payment = (id: number) => tx.get<PaymentRow>(returnPaymentQuery(id));
   const out: ResolvedLine[] = [];
   const seenKeys = new Set<string>();
   const seenPayments = new Set<number>();
-  const push = (item: BankReturnItem, fields: Partial<ResolvedLine>, reason: string | null): void => {
-    const rule = rejectionRule(db, item.code);
+  const push = async (
+    item: BankReturnItem,
+    fields: Partial<ResolvedLine>,
+    reason: string | null,
+  ): Promise<void> => {
+    const rule = await ruleOf(item.code);
     const line: ResolvedLine = {
       n: out.length + 1,
       line: item.line ?? null,
@@ -106,16 +91,16 @@ export function resolveReturns(db: Database.Database, parsed: ParsedReturns): Re
       accountId: null,
       ...fields,
     };
-    if (line.reason === null) line.reason = finalCheck(line);
+    if (line.reason === null) line.reason = await finalCheck(line);
     line.matched = line.reason === null;
     out.push(line);
   };
-  const money = (minor: number, currency: string): string =>
-    `${formatMinor(minor, exponentOf(db, currency))} ${currency}`;
+  const money = async (minor: number, currency: string): Promise<string> =>
+    `${formatMinor(minor, await exponentOf(currency))} ${currency}`;
   // Checks that apply whichever way the payment was found.
-  const finalCheck = (line: ResolvedLine): string | null => {
+  const finalCheck = async (line: ResolvedLine): Promise<string | null> => {
     if (line.paymentId === null) return 'no payment was posted for this debit';
-    const p = payment.get(line.paymentId) as PaymentRow | undefined;
+    const p = await payment(line.paymentId);
     if (!p) return `payment ${line.paymentId} not found`;
     line.accountNo = p.accountNo;
     line.accountId = p.accountId;
@@ -124,11 +109,11 @@ export function resolveReturns(db: Database.Database, parsed: ParsedReturns): Re
     if (line.currency !== null && line.currency !== p.currency)
       return `currency ${line.currency} differs from the payment's ${p.currency}`;
     if (line.amountMinor !== null && line.amountMinor !== p.amountMinor)
-      return `amount ${money(line.amountMinor, p.currency)} differs from the payment's ${money(p.amountMinor, p.currency)}`;
+      return `amount ${await money(line.amountMinor, p.currency)} differs from the payment's ${await money(p.amountMinor, p.currency)}`;
     line.amountMinor = p.amountMinor;
     line.currency = p.currency;
     if (line.returnKey !== null) {
-      const taken = keyTaken.get(line.returnKey) as { batchId: number } | undefined;
+      const taken = await tx.get<{ batchId: number }>(returnKeyTakenQuery(line.returnKey));
       if (taken) return `already returned (return batch ${taken.batchId})`;
       if (seenKeys.has(line.returnKey)) return 'appears twice in this file';
     }
@@ -142,11 +127,11 @@ export function resolveReturns(db: Database.Database, parsed: ParsedReturns): Re
     seenPayments.add(p.id);
     return null;
   };
-  const fromItem = (item: BankReturnItem, row: FileItemRow, group: boolean): void => {
+  const fromItem = async (item: BankReturnItem, row: FileItemRow, group: boolean): Promise<void> => {
     const fields: Partial<ResolvedLine> = {
       fileItemId: row.id,
       paymentId: row.paymentId,
-      billNo: (billOf.get(row.id) as { billNo: string } | undefined)?.billNo ?? null,
+      billNo: (await tx.get<{ billNo: string }>(returnItemBillQuery(row.id)))?.billNo ?? null,
       returnKey: row.traceNumber
         ? `trace:${row.traceNumber}:${item.code}`
         : `e2e:${row.endToEndId}:${item.code}`,
@@ -154,29 +139,27 @@ export function resolveReturns(db: Database.Database, parsed: ParsedReturns): Re
       ...(group ? { amountMinor: null, currency: null, reference: row.endToEndId } : {}),
     };
     if (row.status === 'returned') {
-      const taken = db
-        .prepare('SELECT return_batch_id AS b FROM bank_file_items WHERE id = ?')
-        .get(row.id) as { b: number | null };
-      push(item, fields, `already returned (return batch ${taken.b ?? '?'})`);
+      const taken = await tx.get<{ b: number | null }>(returnItemBatchQuery(row.id));
+      await push(item, fields, `already returned (return batch ${taken?.b ?? '?'})`);
       return;
     }
     if (row.status === 'cancelled') {
-      push(item, fields, 'the debit was cancelled with its file and never collected');
+      await push(item, fields, 'the debit was cancelled with its file and never collected');
       return;
     }
     if (!group && item.currency !== null && item.currency !== row.currency) {
-      push(item, fields, `currency ${item.currency} differs from the debit's ${row.currency}`);
+      await push(item, fields, `currency ${item.currency} differs from the debit's ${row.currency}`);
       return;
     }
     if (!group && item.amountMinor !== null && item.amountMinor !== row.amountMinor) {
-      push(
+      await push(
         item,
         fields,
-        `amount ${money(item.amountMinor, row.currency)} differs from the debit's ${money(row.amountMinor, row.currency)}`,
+        `amount ${await money(item.amountMinor, row.currency)} differs from the debit's ${await money(row.amountMinor, row.currency)}`,
       );
       return;
     }
-    push(item, fields, null);
+    await push(item, fields, null);
   };
   for (const item of parsed.items) {
     const r = item.ref;
@@ -184,32 +167,32 @@ export function resolveReturns(db: Database.Database, parsed: ParsedReturns): Re
       item.kind === 'bounced' ||
       (r.endToEndId === undefined && r.traceNumber === undefined && r.instructionId !== undefined)
     ) {
-      resolveByReference(item);
+      await resolveByReference(item);
       continue;
     }
     if (r.endToEndId !== undefined || r.traceNumber !== undefined) {
       const row =
-        (r.endToEndId !== undefined ? byE2e.get(r.endToEndId) : undefined) ??
-        (r.traceNumber !== undefined ? byTrace.get(r.traceNumber) : undefined);
+        (r.endToEndId !== undefined ? await itemOf(returnItemByE2eQuery(r.endToEndId)) : undefined) ??
+        (r.traceNumber !== undefined ? await itemOf(returnItemByTraceQuery(r.traceNumber)) : undefined);
       if (!row) {
-        push(
+        await push(
           item,
           {},
           `no debit Paydesk sent has ${r.endToEndId !== undefined ? `end-to-end id ${r.endToEndId}` : `trace number ${r.traceNumber}`}`,
         );
         continue;
       }
-      fromItem(item, row as FileItemRow, false);
+      await fromItem(item, row, false);
       continue;
     }
     if (r.paymentInfoId !== undefined || r.messageId !== undefined) {
-      const rows = (
+      const rows = await tx.all<FileItemRow>(
         r.paymentInfoId !== undefined
-          ? byPmtInf.all(r.paymentInfoId, r.messageId ?? null, r.messageId ?? null)
-          : byMessage.all(r.messageId)
-      ) as FileItemRow[];
+          ? returnItemsOfBlockQuery(r.paymentInfoId, r.messageId ?? null)
+          : returnItemsOfMessageQuery(r.messageId as string),
+      );
       if (rows.length === 0) {
-        push(
+        await push(
           item,
           {},
           r.paymentInfoId !== undefined
@@ -218,44 +201,42 @@ export function resolveReturns(db: Database.Database, parsed: ParsedReturns): Re
         );
         continue;
       }
-      for (const row of rows) fromItem(item, row, true);
+      for (const row of rows) await fromItem(item, row, true);
       continue;
     }
-    push(item, {}, 'the return names no end-to-end id, trace number, message or payment reference');
+    await push(item, {}, 'the return names no end-to-end id, trace number, message or payment reference');
   }
   return out;
 
   /** A rejection-file line or a bounced check: the reference is a debit's end-to-end id or trace, a payment id or its external reference. */
-  function resolveByReference(item: BankReturnItem): void {
+  async function resolveByReference(item: BankReturnItem): Promise<void> {
     const ref = (item.ref.instructionId ?? item.ref.endToEndId ?? '').trim();
-    const row = (byE2e.get(ref) ?? byTrace.get(ref)) as FileItemRow | undefined;
+    const row = (await itemOf(returnItemByE2eQuery(ref))) ?? (await itemOf(returnItemByTraceQuery(ref)));
     if (row && item.kind !== 'bounced') {
-      fromItem(item, row, false);
+      await fromItem(item, row, false);
       return;
     }
     let paymentId: number | null = null;
     const m = /^P?(\d{1,15})$/i.exec(ref);
-    if (m && payment.get(Number(m[1]))) paymentId = Number(m[1]);
+    if (m && (await payment(Number(m[1])))) paymentId = Number(m[1]);
     else {
-      const found = paymentByRef.all(ref) as { id: number }[];
+      const found = await tx.all<{ id: number }>(paymentsByExternalRefQuery(ref));
       if (found.length > 1) {
-        push(item, {}, `reference ${ref} names more than one payment; use the payment id`);
+        await push(item, {}, `reference ${ref} names more than one payment; use the payment id`);
         return;
       }
       paymentId = found[0]?.id ?? null;
     }
     if (paymentId === null) {
-      push(item, {}, `no debit or payment has reference ${ref}`);
+      await push(item, {}, `no debit or payment has reference ${ref}`);
       return;
     }
     // A payment that went out in a bank file is returned as that debit (same key whatever the format).
-    const sent = db
-      .prepare(`${ITEM_SQL} WHERE i.payment_id = ? ORDER BY i.id DESC LIMIT 1`)
-      .get(paymentId) as FileItemRow | undefined;
+    const sent = await itemOf(returnItemOfPaymentQuery(paymentId));
     if (sent && item.kind !== 'bounced') {
-      fromItem(item, sent, false);
+      await fromItem(item, sent, false);
       return;
     }
-    push(item, { paymentId, returnKey: `payment:${paymentId}:${item.kind}:${item.code}` }, null);
+    await push(item, { paymentId, returnKey: `payment:${paymentId}:${item.kind}:${item.code}` }, null);
   }
 }
