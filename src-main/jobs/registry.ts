@@ -1,17 +1,18 @@
 import type { JobEnv, JobKind, JobTypes } from '../services/job-port';
 import { importBankFile } from '../services/batches/import-file';
 import { submitBatch } from '../services/batches/submit';
-import { validateBatch } from '../services/batches/validate';
+import { validateBatchVia } from '../services/batches/validate';
 import { generateDemoLedger } from '../services/demo';
 import { runCollect, runDeposit, runRefund, type RunGuard } from '../services/processors/collect';
 import {
-  consumeConfirmation,
+  consumeConfirmationVia,
   ddRunPreview,
   guardSubmit,
   noteConfirmationOutcome,
+  noteConfirmationOutcomeVia,
   runGuard,
 } from '../services/confirmations/confirmations';
-import { runDirectDebit } from '../services/directdebit/run';
+import { runDirectDebitVia } from '../services/directdebit/run';
 import type { DdRunDto } from '../../src-shared/dto/directdebit';
 import type { CollectRunDto } from '../../src-shared/dto/processors';
 import type { ConfirmationRefDto } from '../../src-shared/dto/confirmations';
@@ -29,7 +30,7 @@ export const jobFunctions: {
 } = {
   demo: (env, input) => generateDemoLedger(env.ledger, input, env.now, env.operatorId, env.progress),
   'batch-validate': (env, input) =>
-    validateBatch(env.ledger.sqlite, input.batchId, env.now, env.operatorId, env.progress),
+    validateBatchVia(env.storage, input.batchId, env.now, env.operatorId, env.progress, env.ledger.sqlite),
   'batch-submit': (env, input) => {
     // Over the confirmation limit a submit runs only under its confirmation, checked here where it posts.
     const db = env.ledger.sqlite;
@@ -54,29 +55,36 @@ export const jobFunctions: {
  * A direct-debit run under its confirmation (a dry run needs none): the confirmation is consumed against the
  * selection the run is about to post, inside the run, and the files it wrote are noted on it.
  */
-function confirmedDdRun(env: JobEnv, input: JobTypes['dd-run']['input']): DdRunDto {
-  const db = env.ledger.sqlite;
+async function confirmedDdRun(env: JobEnv, input: JobTypes['dd-run']['input']): Promise<DdRunDto> {
   const ddEnv = {
-    db,
+    storage: env.storage,
+    // Credit runs still post their refunds through the SQLite connection the storage runs on.
+    driver: env.storage.dialect === 'sqlite' ? env.ledger.sqlite : undefined,
     ledgerFile: env.ledger.file,
     now: env.now,
     operatorId: env.operatorId,
     progress: env.progress,
   };
-  if (input.dryRun) return runDirectDebit(ddEnv, input);
+  if (input.dryRun) return runDirectDebitVia(ddEnv, input);
   let confirmationId: number | null = null;
-  const result = runDirectDebit(ddEnv, input, (sel) => {
-    confirmationId = consumeConfirmation(
-      db,
-      'dd:run',
-      input,
-      ddRunPreview(input, sel),
-      env.now,
-      env.operatorId,
+  const result = await runDirectDebitVia(ddEnv, input, async (sel) => {
+    confirmationId = (
+      await consumeConfirmationVia(
+        env.storage,
+        'dd:run',
+        input,
+        ddRunPreview(input, sel),
+        env.now,
+        env.operatorId,
+      )
     ).id;
   });
   if (confirmationId !== null)
-    noteConfirmationOutcome(db, confirmationId, `files ${result.files.map((f) => f.id).join(', ')}`);
+    await noteConfirmationOutcomeVia(
+      env.storage,
+      confirmationId,
+      `files ${result.files.map((f) => f.id).join(', ')}`,
+    );
   return result;
 }
 

@@ -10,11 +10,9 @@ import {
   getConfirmation,
   prepareConfirmation,
   previewOperation,
-  previewSteps,
 } from '../../src-main/services/confirmations/confirmations';
 import { postPayment } from '../../src-main/ledger/payments';
 import { generateDemoLedger } from '../../src-main/services/demo';
-import { stepsIn } from '../../db/storage/steps';
 import type { CommandName } from '../../src-shared/api/contract';
 import type { ConfirmableOperation, ConfirmationDto } from '../../src-shared/dto/confirmations';
 import { alikeOn, answer, failure, type OnDatabase } from '../helpers/alike';
@@ -347,27 +345,34 @@ describe.runIf(STORAGES[1]!.available)('confirmations on both databases', () => 
   });
 
   // Last: the SQLite-only preview parts the two databases' rows.
-  it('collection and direct-debit runs are previewed through the driver: on PostgreSQL refused, nothing written', async () => {
+  it('direct-debit runs are previewed on both; a credit run only through the driver: on PostgreSQL refused', async () => {
     now = START;
-    const sqliteOnly = dbs[0]!;
-    const run = await prepare(sqliteOnly, 'collect:run', {});
-    expect(run).toMatchObject({ operation: 'collect:run', processor: 'sim' });
-    // The SQLite storage without its driver connection beside it cannot either.
-    const bare = { ...sqliteOnly, driver: undefined };
-    for (const [db, op, input] of [
-      [dbs[1]!, 'collect:run', {}],
-      [dbs[1]!, 'dd:run', { scheme: 'sepa', collectionDate: '2026-12-01' }],
-      [bare, 'collect:run', {}],
-    ] as const) {
-      const before = await written(db.storage);
-      await expect(prepare(db, op, input)).rejects.toThrow(/through the SQLite driver until/);
-      expect(await written(db.storage)).toEqual(before);
+    // A collection run's selection is on the port (test/db/collect-runs-both.test.ts): both prepare it.
+    for (const db of dbs)
+      expect(await prepare(db, 'collect:run', {})).toMatchObject({
+        operation: 'collect:run',
+        processor: 'sim',
+      });
+    // A direct-debit run's selection is on the port too (test/db/dd-run-both.test.ts): the same preview on both.
+    const dd = { scheme: 'sepa', collectionDate: '2026-12-10' };
+    const previews = [];
+    for (const db of dbs) {
+      const p = await prepare(db, 'dd:run', dd);
+      previews.push({
+        hash: p.hash,
+        count: p.count,
+        totals: p.totals,
+        skipped: p.skipped,
+        description: p.description,
+      });
     }
-    // A direct-debit run's selection likewise: its measure is refused on PostgreSQL.
-    await expect(
-      dbs[1]!.storage.transaction((tx) =>
-        stepsIn(tx, previewSteps(tx, 'dd:run', { scheme: 'sepa', collectionDate: '2026-12-10' }, now)),
-      ),
-    ).rejects.toThrow(/through the SQLite driver until direct-debit runs move/);
+    for (const p of previews) expect(p).toEqual(previews[0]);
+    // A credit run pays refunds out, which still post through the driver: its measure is refused on PostgreSQL.
+    const db = dbs[1]!;
+    const before = await written(db.storage);
+    await expect(prepare(db, 'dd:run', { ...dd, kind: 'credit' })).rejects.toThrow(
+      /through the SQLite driver until/,
+    );
+    expect(await written(db.storage)).toEqual(before);
   });
 });

@@ -46,12 +46,12 @@ import {
   followUpSelection,
   minimumMinor,
   refundSelection,
-  selectCollect,
+  selectCollectSteps,
   type RunGuard,
   type RunSelection,
 } from '../processors/collect';
 import { selectionKey } from '../directdebit/run';
-import { selectDirectDebit, type DdRunOptions, type DdSelection } from '../directdebit/select';
+import { selectSteps, type DdRunOptions, type DdSelection } from '../directdebit/select';
 
 /**
  * Prepare -> confirm for every command that sends money out (issue #11, finding 9). Preparing computes the
@@ -247,14 +247,6 @@ export function ddRunPreview(input: Record<string, unknown>, sel: DdSelection): 
   };
 }
 
-/**
- * Why a kind of run is previewed only on SQLite: its selection (collect's candidates, network caps and skips; a
- * direct-debit run's mandates, creditors and files) is computed by code that still reads through the driver.
- */
-function driverOnly(operation: ConfirmableOperation): string {
-  return `${operation} is previewed and measured through the SQLite driver until ${operation === 'dd:run' ? 'direct-debit' : 'collection'} runs move behind the storage port`;
-}
-
 /** Computes the preview of an operation from the ledger as it is now, writing nothing. */
 export function* previewSteps(
   on: Pick<Tx, 'dialect'>,
@@ -272,7 +264,7 @@ export function* previewSteps(
   switch (operation) {
     case 'collect:run': {
       const proc = yield* processor();
-      const sel = yield* call((db) => selectCollect(db, now, proc, input), null, driverOnly(operation));
+      const sel = yield* selectCollectSteps(now, proc, input);
       return runPreview(operation, input, collectSelection(proc, sel));
     }
     case 'collect:deposit': {
@@ -291,14 +283,8 @@ export function* previewSteps(
     }
     case 'batches:submit':
       return yield* submitPreviewSteps(on, input);
-    case 'dd:run': {
-      const sel = yield* call(
-        (db) => selectDirectDebit(db, now, input as DdRunOptions),
-        null,
-        driverOnly(operation),
-      );
-      return ddRunPreview(input, sel);
-    }
+    case 'dd:run':
+      return ddRunPreview(input, yield* selectSteps(on, now, input as DdRunOptions));
   }
 }
 
@@ -557,6 +543,35 @@ export async function confirmOperation(
 /** Records what a confirmed operation ran (run id, batch id), for the confirmation's history. */
 export function noteConfirmationOutcome(db: Database.Database, id: number, outcome: string): void {
   driverRun(db, confirmationOutcomeQuery(id, outcome));
+}
+
+/**
+ * consumeConfirmation for a run on the storage port (a direct-debit run), against the selection it is about to
+ * post: checked and claimed in one serializable transaction of its own (a second confirm of the same confirmation
+ * at once, retried on PostgreSQL, finds it used); a refusal is thrown after its record commits.
+ */
+export async function consumeConfirmationVia(
+  storage: Storage,
+  operation: ConfirmableOperation,
+  input: Record<string, unknown>,
+  preview: Preview,
+  now: Date,
+  operatorId: number,
+): Promise<ConfirmationRefDto> {
+  return consumed(
+    await storage.transaction((tx) => stepsIn(tx, consumeSteps(operation, input, preview, now, operatorId)), {
+      serializable: true,
+    }),
+  );
+}
+
+/** noteConfirmationOutcome on the storage port. */
+export async function noteConfirmationOutcomeVia(
+  storage: Storage,
+  id: number,
+  outcome: string,
+): Promise<void> {
+  await storage.transaction((tx) => tx.run(confirmationOutcomeQuery(id, outcome)));
 }
 
 /**

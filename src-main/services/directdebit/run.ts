@@ -1,21 +1,34 @@
 import { randomUUID } from 'node:crypto';
-import { chmodSync, writeFileSync } from 'node:fs';
-import { makeFolder } from '../files';
 import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
-import { ddFileNameQuery, ddFilePathQuery } from '../../../db/repos/dd-files';
-import { driverGet, driverRun } from '../../../db/storage/sqlite';
+import { openItemsOfAccountQuery, type OpenItemRow } from '../../../db/repos/allocations';
+import { auditInsertQuery } from '../../../db/repos/audit';
+import { ddFilePathQuery, ddMandateCountersQuery } from '../../../db/repos/dd-files';
+import {
+  ddFileInsertQuery,
+  ddFileItemInsertQuery,
+  ddFileStampQuery,
+  ddMandateAdvanceQuery,
+  ddMandateExpireQuery,
+} from '../../../db/repos/dd-runs';
+import { mandateEventInsertQuery } from '../../../db/repos/mandates';
+import type { Storage, Tx } from '../../../db/storage/port';
+import { call, DRIVER, get, run, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
 import type { DdFileDto, DdRunDto } from '../../../src-shared/dto/directdebit';
-import { allocateBulk } from '../../ledger/bulk-allocation';
-import { writeAudit } from '../../ledger/audit';
+import { byOldestDue, planAllocation, type AllocTarget } from '../../domain/allocation';
+import { applyItemLinesIn } from '../../ledger/allocation';
+import { allocateBulk, type BulkAllocPayment } from '../../ledger/bulk-allocation';
 import { crashPoint } from '../../ledger/crash-point';
 import { conflict } from '../../ledger/errors';
-import { postPayment } from '../../ledger/payments';
+import { postPayment, postPaymentIn, type PaymentToPost } from '../../ledger/payments';
 import { getSetting } from '../../ledger/settings';
 import { postRefund } from '../batches/refunds';
+import { makeFolder } from '../files';
+import { stageFile, type StagedFile } from '../staged-file';
 import { fileNameOf, renderFile, type RenderInput } from './render';
 import {
-  selectDirectDebit,
+  CREDITS_ON_DRIVER,
+  selectSteps,
   type DdGroup,
   type DdItem,
   type DdRunOptions,
@@ -36,8 +49,18 @@ export type DdEnv = {
   progress?: ((phase: string, done: number, total: number) => void) | undefined;
 };
 
+/** What a run through the storage port needs from outside. */
+export type DdPortEnv = Omit<DdEnv, 'db'> & {
+  storage: Storage;
+  /** The SQLite connection the storage runs on, for credit runs (refunds still post through the driver). */
+  driver?: Database.Database | undefined;
+};
+
 /** Checks a run's selection before anything is written (the confirmation step); throws to refuse. */
 export type DdGuard = (selection: DdSelection) => void;
+
+/** DdGuard of a run through the port (the confirmation is claimed in a port transaction of its own). */
+export type DdPortGuard = (selection: DdSelection) => void | Promise<void>;
 
 /** A run's options plus where to write and whether to only preview. */
 export type DdRunInput = DdRunOptions & { out?: string | undefined; dryRun?: boolean | undefined };
@@ -119,73 +142,164 @@ export function selectionKey(sel: DdSelection): unknown {
   };
 }
 
+/** What a dry run answers: the files the run would write, rendered with provisional message ids, nothing written. */
+function previewRun(sel: DdSelection, at: string): DdRunDto {
+  return {
+    files: sel.groups.map((g, n) => {
+      const messageId = messageIdOf(sel.kind, sel.collectionDate, `P${n + 1}`);
+      const r = renderFile(renderInputOf(sel, g, messageId, at, headerOf(g, sel.kind, n + 1)));
+      return fileDto(sel, g, {
+        id: null,
+        messageId,
+        sha256: r.sha256,
+        path: null,
+        status: 'preview',
+        createdAt: at,
+      });
+    }),
+    payments: 0,
+    skipped: sel.skipped,
+  };
+}
+
+/**
+ * The files one attempt of a run's transaction writes, staged beside their names in the out folder. A folder or file
+ * that cannot be written does not undo the posting (the registry can write the file again, `dd file write`): the
+ * failure is kept, the file's path stays empty, and the failure is thrown once the transaction has committed.
+ */
+class Staging {
+  private staged: StagedFile[] = [];
+  private failure: Error | null = null;
+
+  constructor(private readonly outDir: string) {}
+
+  /** A new attempt: what an earlier (rolled back or retried) attempt staged is removed. */
+  restart(): void {
+    this.discard();
+    this.failure = null;
+  }
+
+  /** Stages a file's bytes; answers the path it will have, or null when it could not be written. */
+  stage(name: string, text: string): string | null {
+    if (this.failure !== null) return null;
+    try {
+      makeFolder(this.outDir);
+      const f = stageFile(join(this.outDir, name), text);
+      this.staged.push(f);
+      return f.path;
+    } catch (err) {
+      this.failure = err instanceof Error ? err : new Error(String(err));
+      return null;
+    }
+  }
+
+  /** After the commit: the staged files appear under their names, then a write failure is thrown. */
+  commit(): void {
+    for (const f of this.staged) f.commit();
+    this.staged = [];
+    if (this.failure !== null) throw this.failure;
+  }
+
+  discard(): void {
+    for (const f of this.staged) f.discard();
+    this.staged = [];
+  }
+}
+
+type RunPlan = {
+  input: DdRunInput;
+  now: Date;
+  at: string;
+  operatorId: number;
+  progress: DdEnv['progress'];
+  /** The confirmed selection's key: what posts must be exactly this. */
+  expected: string;
+  runKey: string;
+  staging: Staging;
+};
+
+/**
+ * The writing half of a run, in one transaction: the selection is taken again (what posts is exactly what was
+ * confirmed; a run that met another run or a mandate change since is refused), then posted and its files staged.
+ */
+function* runSteps(on: Pick<Tx, 'dialect'>, plan: RunPlan): Steps<{ files: DdFileDto[]; payments: number }> {
+  plan.staging.restart();
+  const again = yield* selectSteps(on, plan.now, plan.input);
+  if (JSON.stringify(selectionKey(again)) !== plan.expected)
+    throw conflict('selection-changed', 'the ledger changed while the run started: run it again');
+  return yield* postRun(again, plan);
+}
+
 /**
  * A direct-debit (or credit) run: selects, lets the guard confirm the selection, then in ONE transaction
  * expires dormant mandates, registers a file per creditor (status ready, fixed message id and creation time)
  * with its items (status sent, end-to-end id, PmtInfId or trace number, the mandate snapshot written), posts
  * a payment per bill allocated to it (or a refund per account for credits), advances the mandates and
- * audits; then writes the files (0600) to `out`. A crash after the commit loses nothing: `dd file write`
- * regenerates a file from the registry. A dry run computes the same files and writes nothing.
+ * audits, and stages the files (0600) in `out`, which appear there once it has committed. A crash after the
+ * commit loses nothing: `dd file write` regenerates a file from the registry. A dry run computes the same files
+ * and writes nothing. Through the driver; runDirectDebitVia is the same run on the storage port.
  */
 export function runDirectDebit(env: DdEnv, input: DdRunInput, guard?: DdGuard): DdRunDto {
   const { db, now } = env;
   env.progress?.('select', 0, 0);
-  const sel = selectDirectDebit(db, now, input);
+  const sel = stepsOnDriver(db, selectSteps(DRIVER, now, input));
   const at = now.toISOString();
-  if (input.dryRun) {
-    return {
-      files: sel.groups.map((g, n) => {
-        const messageId = messageIdOf(sel.kind, sel.collectionDate, `P${n + 1}`);
-        const r = renderFile(renderInputOf(sel, g, messageId, at, headerOf(g, sel.kind, n + 1)));
-        return fileDto(sel, g, {
-          id: null,
-          messageId,
-          sha256: r.sha256,
-          path: null,
-          status: 'preview',
-          createdAt: at,
-        });
-      }),
-      payments: 0,
-      skipped: sel.skipped,
-    };
-  }
+  if (input.dryRun) return previewRun(sel, at);
   guard?.(sel);
-  const expected = JSON.stringify(selectionKey(sel));
-  const runKey = `dd-${randomUUID()}`;
-  const written = db
-    .transaction(() => {
-      // The selection is taken again inside the write lock: what posts is exactly what was confirmed.
-      const again = selectDirectDebit(db, now, input);
-      if (JSON.stringify(selectionKey(again)) !== expected)
-        throw conflict('selection-changed', 'the ledger changed while the run started: run it again');
-      return postRun(env, again, at, runKey);
-    })
-    .immediate();
-  crashPoint();
-  const outDir = input.out ?? defaultOutDir(env.ledgerFile);
-  const files = written.files.map((f) => {
-    const path = writeRegisteredFile(db, f.id, f.text, outDir);
-    return { ...f.dto, path };
-  });
-  return { files, payments: written.payments, skipped: sel.skipped };
+  const plan = planOf(env, input, sel, at);
+  try {
+    const written = db.transaction(() => stepsOnDriver(db, runSteps(DRIVER, plan))).immediate();
+    crashPoint();
+    plan.staging.commit();
+    return { ...written, skipped: sel.skipped };
+  } finally {
+    plan.staging.discard();
+  }
 }
 
-/** Writes a registered file's text into a folder (0600) and records the path. */
-export function writeRegisteredFile(
-  db: Database.Database,
-  fileId: number,
-  text: string,
-  outDir: string,
-): string {
-  const row = driverGet<{ messageId: string; format: DdFileDto['format'] }>(db, ddFileNameQuery(fileId))!;
-  makeFolder(outDir);
-  const path = join(outDir, fileNameOf(row.messageId, row.format));
-  // Bank files carry account details: owner-only, like the CLI's exports (an existing file is narrowed too).
-  writeFileSync(path, text, { mode: 0o600 });
-  chmodSync(path, 0o600);
-  driverRun(db, ddFilePathQuery(fileId, path));
-  return path;
+/**
+ * runDirectDebit on the storage port (SQLite or PostgreSQL): the selection is read in one snapshot (a dry run
+ * stops there), the guard confirms it, and the run posts in one serializable transaction, which PostgreSQL retries
+ * from the start when a concurrent run or mandate change met it (the retry takes the selection again and, if it
+ * changed, is refused); each attempt's staged files are removed, so only the committed attempt's files appear.
+ */
+export async function runDirectDebitVia(
+  env: DdPortEnv,
+  input: DdRunInput,
+  guard?: DdPortGuard,
+): Promise<DdRunDto> {
+  const { storage, driver, now } = env;
+  env.progress?.('select', 0, 0);
+  const sel = await storage.transaction((tx) => stepsIn(tx, selectSteps(tx, now, input), driver), {
+    readOnly: true,
+  });
+  const at = now.toISOString();
+  if (input.dryRun) return previewRun(sel, at);
+  await guard?.(sel);
+  const plan = planOf(env, input, sel, at);
+  try {
+    const written = await storage.transaction((tx) => stepsIn(tx, runSteps(tx, plan), driver), {
+      serializable: true,
+    });
+    crashPoint();
+    plan.staging.commit();
+    return { ...written, skipped: sel.skipped };
+  } finally {
+    plan.staging.discard();
+  }
+}
+
+function planOf(env: Omit<DdEnv, 'db'>, input: DdRunInput, sel: DdSelection, at: string): RunPlan {
+  return {
+    input,
+    now: env.now,
+    at,
+    operatorId: env.operatorId,
+    progress: env.progress,
+    expected: JSON.stringify(selectionKey(sel)),
+    runKey: `dd-${randomUUID()}`,
+    staging: new Staging(input.out ?? defaultOutDir(env.ledgerFile)),
+  };
 }
 
 function fileDto(
@@ -208,164 +322,143 @@ function fileDto(
   };
 }
 
-function postRun(
-  env: DdEnv,
-  sel: DdSelection,
-  at: string,
-  runKey: string,
-): { files: { id: number; text: string; dto: DdFileDto }[]; payments: number } {
-  const { db, operatorId } = env;
-  const expireStmt = db.prepare(
-    `UPDATE mandates SET status = 'expired', version = version + 1, updated_at = ? WHERE id = ? AND status = 'active'`,
-  );
-  const event = db.prepare(
-    `INSERT INTO mandate_events (mandate_id, at, kind, before_json, after_json, source, code, operator_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+function* postRun(sel: DdSelection, plan: RunPlan): Steps<{ files: DdFileDto[]; payments: number }> {
+  const { at, operatorId, runKey } = plan;
   for (const id of sel.expire) {
-    if (expireStmt.run(at, id).changes === 1)
-      event.run(
-        id,
-        at,
-        'expired',
-        '{"status":"active"}',
-        '{"status":"expired"}',
-        `dd-run:${runKey}`,
-        'DORMANT',
-        operatorId,
+    if ((yield* run(ddMandateExpireQuery(id, at))) === 1)
+      yield* run(
+        mandateEventInsertQuery({
+          mandateId: id,
+          at,
+          kind: 'expired',
+          beforeJson: '{"status":"active"}',
+          afterJson: '{"status":"expired"}',
+          source: `dd-run:${runKey}`,
+          code: 'DORMANT',
+          operatorId,
+        }),
       );
   }
-  const insertFile = db.prepare(
-    `INSERT INTO bank_files_out (kind, scheme, format, creditor_id, collection_date, currency, message_id, count, total_minor,
-       sha256, path, status, created_at, created_by, run_key)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', NULL, 'ready', ?, ?, ?)`,
-  );
-  const insertItem = db.prepare(
-    `INSERT INTO bank_file_items (file_id, seq, mandate_id, account_id, bill_id, amount_minor, currency, end_to_end_id,
-       trace_number, payment_info_id, seq_type, mandate_snapshot_json, payment_id, status)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent')`,
-  );
-  const files: { id: number; text: string; dto: DdFileDto }[] = [];
+  const files: DdFileDto[] = [];
   let payments = 0;
   const items = sel.groups.reduce((n, g) => n + g.items.length, 0);
   let posted = 0;
   const tick = (): void => {
     posted++;
-    if (posted % 1000 === 0 || posted === items) env.progress?.('post', posted, items);
+    if (posted % 1000 === 0 || posted === items) plan.progress?.('post', posted, items);
   };
-  env.progress?.('post', 0, items);
+  plan.progress?.('post', 0, items);
   for (const g of sel.groups) {
     const total = g.items.reduce((s, i) => s + i.amountMinor, 0);
-    const fileId = Number(
-      insertFile.run(
-        sel.kind,
-        sel.scheme,
-        g.format,
-        g.creditor.id,
-        sel.collectionDate,
-        g.currency,
-        `tmp-${runKey}-${g.creditor.id}`,
-        g.items.length,
-        total,
+    const fileId = (yield* get<{ id: number }>(
+      ddFileInsertQuery({
+        kind: sel.kind,
+        scheme: sel.scheme,
+        format: g.format,
+        creditorId: g.creditor.id,
+        collectionDate: sel.collectionDate,
+        currency: g.currency,
+        messageId: `tmp-${runKey}-${g.creditor.id}`,
+        count: g.items.length,
+        totalMinor: total,
         at,
         operatorId,
         runKey,
-      ).lastInsertRowid,
-    );
+      }),
+    ))!.id;
     const messageId = messageIdOf(sel.kind, sel.collectionDate, fileId);
     const header = headerOf(g, sel.kind, fileId);
     const input = renderInputOf(sel, g, messageId, at, header);
     const rendered = renderFile(input);
-    db.prepare('UPDATE bank_files_out SET message_id = ?, sha256 = ? WHERE id = ?').run(
-      messageId,
-      rendered.sha256,
-      fileId,
-    );
-    const auditId = writeAudit(db, {
-      at,
-      operatorId,
-      action: sel.kind === 'debit' ? 'dd.file.create' : 'dd.credit-file.create',
-      entity: 'bank_file_out',
-      entityId: String(fileId),
-      after: {
-        messageId,
-        format: g.format,
-        creditor: g.creditor.code,
-        collectionDate: sel.collectionDate,
-        count: g.items.length,
-        totalMinor: total,
-        currency: g.currency,
-        sha256: rendered.sha256,
-      },
-    });
+    yield* run(ddFileStampQuery(fileId, messageId, rendered.sha256));
+    const auditId = (yield* get<{ id: number }>(
+      auditInsertQuery({
+        at,
+        operatorId,
+        action: sel.kind === 'debit' ? 'dd.file.create' : 'dd.credit-file.create',
+        entity: 'bank_file_out',
+        entityId: String(fileId),
+        after: {
+          messageId,
+          format: g.format,
+          creditor: g.creditor.code,
+          collectionDate: sel.collectionDate,
+          count: g.items.length,
+          totalMinor: total,
+          currency: g.currency,
+          sha256: rendered.sha256,
+        },
+      }),
+    ))!.id;
     const paymentIds =
       sel.kind === 'debit'
-        ? postDebits(db, g, input, at, operatorId, sel.collectionDate, tick)
-        : postCredits(db, g, input, at, operatorId, sel.collectionDate, auditId, tick);
+        ? yield* postDebits(g, input, at, operatorId, sel.collectionDate, tick)
+        : yield* postCredits(g, input, at, operatorId, sel.collectionDate, auditId, tick);
     payments += paymentIds.filter((p) => p !== null).length;
-    g.items.forEach((item, i) => {
+    for (const [i, item] of g.items.entries()) {
       const snapshot = i === 0 ? { ...item.snapshot, header } : item.snapshot;
-      insertItem.run(
-        fileId,
-        i + 1,
-        item.mandateId,
-        item.accountId,
-        item.billId,
-        item.amountMinor,
-        item.currency,
-        input.items[i]!.endToEndId,
-        rendered.traceNumbers[i] ?? null,
-        rendered.paymentInfoIds[i] ?? null,
-        item.seqType,
-        JSON.stringify(snapshot),
-        paymentIds[i] ?? null,
+      yield* run(
+        ddFileItemInsertQuery({
+          fileId,
+          seq: i + 1,
+          mandateId: item.mandateId,
+          accountId: item.accountId,
+          billId: item.billId,
+          amountMinor: item.amountMinor,
+          currency: item.currency,
+          endToEndId: input.items[i]!.endToEndId,
+          traceNumber: rendered.traceNumbers[i] ?? null,
+          paymentInfoId: rendered.paymentInfoIds[i] ?? null,
+          seqType: item.seqType,
+          snapshotJson: JSON.stringify(snapshot),
+          paymentId: paymentIds[i] ?? null,
+        }),
       );
-    });
-    if (sel.kind === 'debit') advanceMandates(db, g.items, sel.collectionDate, at, fileId, operatorId);
-    files.push({
-      id: fileId,
-      text: rendered.text,
-      dto: fileDto(sel, g, {
+    }
+    if (sel.kind === 'debit') yield* advanceMandates(g.items, sel.collectionDate, at, fileId, operatorId);
+    const path = plan.staging.stage(fileNameOf(messageId, g.format), rendered.text);
+    if (path !== null) yield* run(ddFilePathQuery(fileId, path));
+    files.push(
+      fileDto(sel, g, {
         id: fileId,
         messageId,
         sha256: rendered.sha256,
-        path: null,
+        path,
         status: 'ready',
         createdAt: at,
       }),
-    });
+    );
   }
   return { files, payments };
 }
 
 /** Posts a payment per debit (pay type of the bill unit, keyed by the end-to-end id) allocated to its bill. */
-function postDebits(
-  db: Database.Database,
+function* postDebits(
   g: DdGroup,
   input: RenderInput,
   at: string,
   operatorId: number,
   collectionDate: string,
   tick: () => void,
-): (number | null)[] {
+): Steps<(number | null)[]> {
   const ids: (number | null)[] = [];
-  const toAllocate: Parameters<typeof allocateBulk>[1][number][] = [];
-  g.items.forEach((item, i) => {
+  const toAllocate: BulkAllocPayment[] = [];
+  for (const [i, item] of g.items.entries()) {
     tick();
-    const p = postPayment(
-      db,
-      {
-        accountNo: item.accountNo,
-        amountMinor: item.amountMinor,
-        currency: item.currency,
-        effectiveDate: collectionDate,
-        payType: item.payType,
-        externalRef: input.items[i]!.endToEndId,
-        billNo: item.billNo,
-        sourceKey: `dd:${input.items[i]!.endToEndId}`,
-      },
-      at,
-      operatorId,
+    const payment: PaymentToPost = {
+      accountNo: item.accountNo,
+      amountMinor: item.amountMinor,
+      currency: item.currency,
+      effectiveDate: collectionDate,
+      payType: item.payType,
+      externalRef: input.items[i]!.endToEndId,
+      billNo: item.billNo,
+      sourceKey: `dd:${input.items[i]!.endToEndId}`,
+    };
+    const p = yield* call(
+      (db) => postPayment(db, payment, at, operatorId),
+      (tx) => postPaymentIn(tx, payment, at, operatorId),
+      'payment',
     );
     ids.push(p.paymentId);
     if (!p.duplicate)
@@ -376,15 +469,69 @@ function postDebits(
         ratePpm: 1_000_000,
         billNo: item.billNo,
       });
-  });
+  }
   if (toAllocate.length > 0)
-    allocateBulk(db, toAllocate, { policy: 'standard', searchBillAmount: false }, at, operatorId);
+    yield* call(
+      (db) => {
+        allocateBulk(db, toAllocate, { policy: 'standard', searchBillAmount: false }, at, operatorId);
+      },
+      (tx) => allocateDebitsIn(tx, toAllocate, at, operatorId),
+      'allocation',
+    );
   return ids;
 }
 
+/**
+ * allocateBulk's plan for a run's payments in a port transaction: each payment, in account order, to its bill
+ * (standard policy with the bill number as hint, no bill-amount search), against the items as they are after
+ * the payments before it; the rows and balances it leaves are allocateBulk's.
+ */
+async function allocateDebitsIn(
+  tx: Tx,
+  payments: readonly BulkAllocPayment[],
+  at: string,
+  operatorId: number,
+): Promise<void> {
+  const ordered = payments
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => a.p.accountId - b.p.accountId || a.i - b.i);
+  for (const { p } of ordered) {
+    if (p.amountMinor <= 0) continue;
+    const rows = await tx.all<OpenItemRow>(openItemsOfAccountQuery(tx.dialect, p.accountId));
+    const targets: AllocTarget[] = rows
+      .map((r) => ({
+        id: r.itemId,
+        billId: r.billId,
+        billNo: r.billNo,
+        billDate: r.billDate,
+        dueDate: r.dueDate,
+        openMinor: r.openMinor,
+        billDueMinor: r.amountDueMinor,
+        payable: r.paying === 1,
+      }))
+      .sort(byOldestDue);
+    if (targets.length === 0) continue;
+    const plan = planAllocation({
+      amountMinor: p.amountMinor,
+      targets,
+      policy: 'standard',
+      billNoHint: p.billNo,
+      searchBillAmount: false,
+      overpayment: 'credit',
+      underpayment: 'partial',
+    });
+    await applyItemLinesIn(
+      tx,
+      { id: p.paymentId, accountId: p.accountId, ratePpm: p.ratePpm },
+      plan.lines.map((l) => ({ itemId: l.targetId, billId: l.billId, amountMinor: l.amountMinor })),
+      at,
+      operatorId,
+    );
+  }
+}
+
 /** Posts a refund per credit out (the credit balance paid back to the mandate's account). */
-function postCredits(
-  db: Database.Database,
+function* postCredits(
   g: DdGroup,
   input: RenderInput,
   at: string,
@@ -392,64 +539,67 @@ function postCredits(
   collectionDate: string,
   auditId: number,
   tick: () => void,
-): (number | null)[] {
-  const reasonCode = Number(getSetting(db, 'refund.defaultReason'));
-  return g.items.map((item, i) => {
-    tick();
-    const r = postRefund(
-      db,
-      {
-        sourceKey: `dd:${input.items[i]!.endToEndId}`,
-        accountId: item.accountId,
-        amountMinor: item.amountMinor,
-        currency: item.currency,
-        accountAmountMinor: item.amountMinor,
-        ratePpm: 1_000_000,
-        effectiveDate: collectionDate,
-        payType: item.payType,
-        channelId: 0,
-        reasonCode,
-        billNo: null,
-        externalRef: input.items[i]!.endToEndId,
-        payeeName: item.snapshot.name,
-        batchId: null,
-      },
-      at,
-      operatorId,
-      auditId,
-    );
-    return r ? r.refundId : null;
-  });
+): Steps<(number | null)[]> {
+  return yield* call(
+    (db) => {
+      const reasonCode = Number(getSetting(db, 'refund.defaultReason'));
+      return g.items.map((item, i) => {
+        tick();
+        const r = postRefund(
+          db,
+          {
+            sourceKey: `dd:${input.items[i]!.endToEndId}`,
+            accountId: item.accountId,
+            amountMinor: item.amountMinor,
+            currency: item.currency,
+            accountAmountMinor: item.amountMinor,
+            ratePpm: 1_000_000,
+            effectiveDate: collectionDate,
+            payType: item.payType,
+            channelId: 0,
+            reasonCode,
+            billNo: null,
+            externalRef: input.items[i]!.endToEndId,
+            payeeName: item.snapshot.name,
+            batchId: null,
+          },
+          at,
+          operatorId,
+          auditId,
+        );
+        return r ? r.refundId : null;
+      });
+    },
+    null,
+    CREDITS_ON_DRIVER,
+  );
 }
 
 /** Counts the collection on each mandate, clears the amendment it presented, and records a 'collected' event. */
-function advanceMandates(
-  db: Database.Database,
+function* advanceMandates(
   items: readonly DdItem[],
   collectionDate: string,
   at: string,
   fileId: number,
   operatorId: number,
-): void {
+): Steps<void> {
   const byMandate = new Map<number, number>();
   for (const i of items) byMandate.set(i.mandateId, (byMandate.get(i.mandateId) ?? 0) + 1);
-  const read = db.prepare(
-    `SELECT collections, first_collected_on AS firstCollectedOn, last_collected_on AS lastCollectedOn,
-            pending_amendment_json AS pendingAmendmentJson FROM mandates WHERE id = ?`,
-  );
-  const update = db.prepare(
-    `UPDATE mandates SET collections = collections + ?, first_collected_on = coalesce(first_collected_on, ?),
-       last_collected_on = max(coalesce(last_collected_on, ''), ?), pending_amendment_json = NULL,
-       version = version + 1, updated_at = ? WHERE id = ?`,
-  );
-  const event = db.prepare(
-    `INSERT INTO mandate_events (mandate_id, at, kind, before_json, after_json, source, operator_id)
-     VALUES (?, ?, 'collected', ?, ?, ?, ?)`,
-  );
   for (const [mandateId, n] of byMandate) {
-    const before = read.get(mandateId) as Record<string, unknown>;
-    update.run(n, collectionDate, collectionDate, at, mandateId);
-    const after = read.get(mandateId);
-    event.run(mandateId, at, JSON.stringify(before), JSON.stringify(after), `dd-file:${fileId}`, operatorId);
+    const before = yield* get(ddMandateCountersQuery(mandateId));
+    yield* run(ddMandateAdvanceQuery(mandateId, n, collectionDate, at));
+    const after = yield* get(ddMandateCountersQuery(mandateId));
+    yield* run(
+      mandateEventInsertQuery({
+        mandateId,
+        at,
+        kind: 'collected',
+        beforeJson: JSON.stringify(before),
+        afterJson: JSON.stringify(after),
+        source: `dd-file:${fileId}`,
+        code: null,
+        operatorId,
+      }),
+    );
   }
 }

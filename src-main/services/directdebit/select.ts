@@ -1,8 +1,17 @@
 import type Database from 'better-sqlite3';
 import { activeCreditorsQuery, type ActiveCreditorRow } from '../../../db/repos/creditors';
-import { driverAll } from '../../../db/storage/sqlite';
+import {
+  ddCreditAccountsQuery,
+  ddDueBillsQuery,
+  ddMandatedElsewhereQuery,
+  ddMandatesQuery,
+  type DdBillRecord,
+  type DdCreditAccountRecord,
+  type DdMandateRecord,
+} from '../../../db/repos/dd-runs';
+import type { Tx } from '../../../db/storage/port';
+import { all, call, DRIVER, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
 import type { DdFileFormat, DdScheme } from '../../../src-shared/dto/directdebit';
-import { PAY_TYPE } from '../../../src-shared/pay-types';
 import { epcTextProblem, EPC_NAME_MAX } from '../../bankfiles/iso20022/epc-text';
 import { addDays, isoDate, isRealIsoDate } from '../../domain/dates';
 import {
@@ -16,9 +25,9 @@ import {
 } from '../../domain/mandate-rules';
 import { accountRefundableMinor } from '../batches/refunds';
 import { invalidFields, notFound } from '../../ledger/errors';
-import { exponentOf } from '../../ledger/rates';
+import { exponentOf, exponentOfIn } from '../../ledger/rates';
 import { NACHA_MAX_ENTRY_MINOR } from '../../bankfiles/nacha/write';
-import { getSetting } from '../../ledger/settings';
+import { getSetting, getSettingIn, type SettingKey } from '../../ledger/settings';
 import { collectionDate, minimumMinor } from '../processors/collect';
 import type { MandateAmendment } from '../../bankfiles/iso20022/write-pain008';
 
@@ -104,27 +113,7 @@ export type DdSelection = {
   expire: number[];
 };
 
-type MandateRow = {
-  id: number;
-  accountId: number;
-  billUnitId: number | null;
-  creditorId: number;
-  scheme: 'sepa_core' | 'sepa_b2b' | 'bacs' | 'ach';
-  reference: string;
-  type: 'recurrent' | 'oneoff';
-  status: 'pending' | 'active' | 'cancelled' | 'expired';
-  signedOn: string;
-  debtorName: string;
-  iban: string | null;
-  bic: string | null;
-  routingNo: string | null;
-  accountNo: string | null;
-  accountType: 'checking' | 'savings' | null;
-  secCode: 'PPD' | 'CCD' | 'WEB' | 'TEL' | null;
-  pendingAmendmentJson: string | null;
-  collections: number;
-  lastCollectedOn: string | null;
-};
+type MandateRow = DdMandateRecord;
 
 const MANDATE_SCHEMES: Record<DdScheme, readonly string[]> = {
   sepa: ['sepa_core', 'sepa_b2b'],
@@ -133,21 +122,42 @@ const MANDATE_SCHEMES: Record<DdScheme, readonly string[]> = {
 
 const SEC_ORDER = ['PPD', 'CCD', 'WEB', 'TEL'] as const;
 
-/** The creditors of a scheme (one by code with --creditor); an unknown code is refused. */
-export function loadCreditors(db: Database.Database, scheme: DdScheme, code?: string): CreditorRow[] {
-  const rows = driverAll<CreditorRow>(db, activeCreditorsQuery({ dialect: 'sqlite' }, scheme, code));
+/** A setting, read by the driver or in a port transaction. */
+function setting(key: SettingKey): Steps<unknown> {
+  return call(
+    (db) => getSetting(db, key),
+    (tx) => getSettingIn(tx, key),
+    key,
+  );
+}
+
+/** A currency's exponent, read by the driver or in a port transaction. */
+function exponent(currency: string): Steps<number> {
+  return call(
+    (db) => exponentOf(db, currency),
+    (tx) => exponentOfIn(tx, currency),
+    currency,
+  );
+}
+
+function* creditorsSteps(on: Pick<Tx, 'dialect'>, scheme: DdScheme, code?: string): Steps<CreditorRow[]> {
+  const rows = yield* all<CreditorRow>(activeCreditorsQuery(on, scheme, code));
   if (code !== undefined && rows.length === 0) throw notFound(`${scheme} creditor`, code);
   return rows;
 }
 
-/** Refuses a collection date that is not a date, is in the past or before today + `dd.leadDays`. */
-export function checkCollectionDate(db: Database.Database, date: string, now: Date): void {
+/** The creditors of a scheme (one by code with --creditor); an unknown code is refused. */
+export function loadCreditors(db: Database.Database, scheme: DdScheme, code?: string): CreditorRow[] {
+  return stepsOnDriver(db, creditorsSteps(DRIVER, scheme, code));
+}
+
+function* collectionDateSteps(date: string, now: Date): Steps<void> {
   if (!isRealIsoDate(date))
     throw invalidFields(`collectionDate: ${date} is not a date (YYYY-MM-DD)`, [
       { path: 'collectionDate', message: 'a date YYYY-MM-DD' },
     ]);
   const today = isoDate(now);
-  const lead = Number(getSetting(db, 'dd.leadDays'));
+  const lead = Number(yield* setting('dd.leadDays'));
   const earliest = addDays(today, lead);
   if (date < earliest)
     throw invalidFields(
@@ -156,17 +166,13 @@ export function checkCollectionDate(db: Database.Database, date: string, now: Da
     );
 }
 
-function loadMandates(db: Database.Database, scheme: DdScheme): Map<number, MandateRow[]> {
-  const rows = db
-    .prepare(
-      `SELECT id, account_id AS accountId, bill_unit_id AS billUnitId, creditor_id AS creditorId, scheme, reference, type, status,
-              signed_on AS signedOn, debtor_name AS debtorName, iban, bic, routing_no AS routingNo, account_no AS accountNo,
-              account_type AS accountType, sec_code AS secCode, pending_amendment_json AS pendingAmendmentJson, collections,
-              last_collected_on AS lastCollectedOn
-       FROM mandates WHERE scheme IN (SELECT value FROM json_each(?))
-       ORDER BY (status = 'active') DESC, id`,
-    )
-    .all(JSON.stringify(MANDATE_SCHEMES[scheme])) as MandateRow[];
+/** Refuses a collection date that is not a date, is in the past or before today + `dd.leadDays`. */
+export function checkCollectionDate(db: Database.Database, date: string, now: Date): void {
+  stepsOnDriver(db, collectionDateSteps(date, now));
+}
+
+function* mandatesSteps(on: Pick<Tx, 'dialect'>, scheme: DdScheme): Steps<Map<number, MandateRow[]>> {
+  const rows = yield* all<MandateRow>(ddMandatesQuery(on, MANDATE_SCHEMES[scheme]));
   const by = new Map<number, MandateRow[]>();
   for (const m of rows) {
     const list = by.get(m.accountId);
@@ -253,13 +259,8 @@ const FILE_LIMIT: Record<DdScheme, { minor: number; text: string }> = {
  * Accounts with a live mandate of another scheme: the other scheme's run collects them, so this run passes
  * them by without counting them as "no mandate" (a SEPA run is not short of the ACH accounts' mandates).
  */
-function mandatedElsewhere(db: Database.Database, scheme: DdScheme): Set<number> {
-  const rows = db
-    .prepare(
-      `SELECT DISTINCT account_id AS id FROM mandates
-       WHERE status IN ('active', 'pending') AND scheme NOT IN (SELECT value FROM json_each(?))`,
-    )
-    .all(JSON.stringify(MANDATE_SCHEMES[scheme])) as { id: number }[];
+function* mandatedElsewhere(on: Pick<Tx, 'dialect'>, scheme: DdScheme): Steps<Set<number>> {
+  const rows = yield* all<{ id: number }>(ddMandatedElsewhereQuery(on, MANDATE_SCHEMES[scheme]));
   return new Set(rows.map((r) => r.id));
 }
 
@@ -271,18 +272,21 @@ function mandatedElsewhere(db: Database.Database, scheme: DdScheme): Set<number>
  * `dd.preNotificationDays`) ends after the collection date are skipped and counted. Credit runs select
  * accounts paying by direct debit with a credit balance they can be paid back.
  */
-export function selectDirectDebit(db: Database.Database, now: Date, o: DdRunOptions): DdSelection {
-  checkCollectionDate(db, o.collectionDate, now);
+export function* selectSteps(on: Pick<Tx, 'dialect'>, now: Date, o: DdRunOptions): Steps<DdSelection> {
+  yield* collectionDateSteps(o.collectionDate, now);
   const kind = o.kind ?? 'debit';
-  const creditors = loadCreditors(db, o.scheme, o.creditor);
+  // Credits out are paid back through the refund posting, which still runs on the SQLite driver only.
+  if (kind === 'credit') yield* call(() => undefined, null, CREDITS_ON_DRIVER);
+  const creditors = yield* creditorsSteps(on, o.scheme, o.creditor);
   const byId = new Map(creditors.map((c) => [c.id, c]));
-  const mandates = loadMandates(db, o.scheme);
+  const mandates = yield* mandatesSteps(on, o.scheme);
   const skipped: Record<string, number> = {};
   const skip = (why: string): void => {
     skipped[why] = (skipped[why] ?? 0) + 1;
   };
   const expire = new Set<number>();
   const groups = new Map<number, DdGroup>();
+  // A group's exponent is read once the selection is made (a generator's callback cannot yield).
   const groupOf = (c: CreditorRow): DdGroup => {
     let g = groups.get(c.id);
     if (!g)
@@ -292,7 +296,7 @@ export function selectDirectDebit(db: Database.Database, now: Date, o: DdRunOpti
           creditor: c,
           format: formatOf(o.scheme, kind, c),
           currency: c.currency,
-          exponent: exponentOf(db, c.currency),
+          exponent: 0,
           items: [],
         }),
       );
@@ -321,10 +325,11 @@ export function selectDirectDebit(db: Database.Database, now: Date, o: DdRunOpti
     }
     return c;
   };
-  if (kind === 'debit') selectDebits(db, now, o, mandates, usable, groupOf, skip);
-  else selectCredits(db, mandates, usable, groupOf, skip, o);
+  if (kind === 'debit') yield* selectDebits(on, now, o, mandates, usable, groupOf, skip);
+  else yield* selectCredits(on, mandates, usable, groupOf, skip, o);
   const out = [...groups.values()].filter((g) => g.items.length > 0);
   for (const g of out) {
+    g.exponent = yield* exponent(g.currency);
     // NACHA: one batch per SEC code, entries in file order; order the items so batches are contiguous.
     if (o.scheme === 'ach') {
       const rank = (s: ItemSnapshot): number => SEC_ORDER.indexOf(s.secCode ?? 'PPD');
@@ -341,53 +346,46 @@ export function selectDirectDebit(db: Database.Database, now: Date, o: DdRunOpti
   };
 }
 
-type Bill = {
-  billId: number;
-  billNo: string;
-  accountId: number;
-  accountNo: string;
-  currency: string;
-  amountMinor: number;
-  billDate: string;
-  dueDate: string;
-  billUnitId: number;
-  payType: number;
-  suspendedUntil: string | null;
-  datePolicy: string | null;
-  live: number;
-};
+/** Why a credit run is refused on PostgreSQL. */
+export const CREDITS_ON_DRIVER =
+  'credit runs (refunds out) are selected and posted through the SQLite driver until refund posting moves behind the storage port';
 
-function selectDebits(
-  db: Database.Database,
+/** selectSteps through the driver. */
+export function selectDirectDebit(db: Database.Database, now: Date, o: DdRunOptions): DdSelection {
+  return stepsOnDriver(db, selectSteps(DRIVER, now, o));
+}
+
+/** selectSteps in a port transaction; `driver` is the SQLite connection credit runs still read through. */
+export function selectDirectDebitIn(
+  tx: Tx,
+  now: Date,
+  o: DdRunOptions,
+  driver?: Database.Database,
+): Promise<DdSelection> {
+  return stepsIn(tx, selectSteps(tx, now, o), driver);
+}
+
+type Bill = DdBillRecord;
+
+function* selectDebits(
+  on: Pick<Tx, 'dialect'>,
   now: Date,
   o: DdRunOptions,
   mandates: Map<number, MandateRow[]>,
   usable: (m: MandateRow) => CreditorRow | null,
   groupOf: (c: CreditorRow) => DdGroup,
   skip: (why: string) => void,
-): void {
+): Steps<void> {
   const today = isoDate(now);
-  const policy = String(getSetting(db, 'collect.datePolicy'));
-  const minimumText = String(getSetting(db, 'collect.minimumAmount'));
-  const notice = Number(getSetting(db, 'dd.preNotificationDays'));
-  const bills = db
-    .prepare(
-      `SELECT b.id AS billId, b.bill_no AS billNo, a.id AS accountId, a.account_no AS accountNo, b.currency,
-              b.amount_due_minor AS amountMinor, b.bill_date AS billDate, b.due_date AS dueDate, u.id AS billUnitId,
-              u.pay_type AS payType, cs.suspended_until AS suspendedUntil, cs.date_policy AS datePolicy,
-              EXISTS (SELECT 1 FROM bank_file_items i WHERE i.bill_id = b.id AND i.status = 'sent') AS live
-       FROM bills b JOIN bill_units u ON u.id = b.bill_unit_id JOIN accounts a ON a.id = b.account_id
-       LEFT JOIN collection_states cs ON cs.account_id = a.id
-       WHERE b.status = 'open' AND b.amount_due_minor > 0 AND u.pay_type IN (${PAY_TYPE.directDebit}, ${PAY_TYPE.sepa})
-         AND u.paying = 1 AND a.is_suspense = 0 AND a.status = 'active'
-       ORDER BY b.id`,
-    )
-    .all() as Bill[];
+  const policy = String(yield* setting('collect.datePolicy'));
+  const minimumText = String(yield* setting('collect.minimumAmount'));
+  const notice = Number(yield* setting('dd.preNotificationDays'));
+  const bills = yield* all<Bill>(ddDueBillsQuery());
   const minimum = new Map<string, number>();
   // A one-off mandate collects once, and the first collection of a series is the only FRST: a mandate's
   // history as it is before this run decides every bill it collects in it.
   const usedInRun = new Map<number, number>();
-  const elsewhere = mandatedElsewhere(db, o.scheme);
+  const elsewhere = yield* mandatedElsewhere(on, o.scheme);
   for (const b of bills) {
     if (collectionDate(b.datePolicy ?? policy, b.billDate, b.dueDate) > o.collectionDate) continue;
     const m = mandateFor(mandates.get(b.accountId), b.billUnitId);
@@ -401,7 +399,7 @@ function selectDebits(
     }
     let min = minimum.get(b.currency);
     if (min === undefined)
-      minimum.set(b.currency, (min = minimumMinor(minimumText, exponentOf(db, b.currency))));
+      minimum.set(b.currency, (min = minimumMinor(minimumText, yield* exponent(b.currency))));
     if (b.amountMinor < min) {
       skip('below minimum amount');
       continue;
@@ -445,33 +443,16 @@ function selectDebits(
   }
 }
 
-function selectCredits(
-  db: Database.Database,
+function* selectCredits(
+  on: Pick<Tx, 'dialect'>,
   mandates: Map<number, MandateRow[]>,
   usable: (m: MandateRow) => CreditorRow | null,
   groupOf: (c: CreditorRow) => DdGroup,
   skip: (why: string) => void,
   o: DdRunOptions,
-): void {
-  const accounts = db
-    .prepare(
-      `SELECT a.id AS accountId, a.account_no AS accountNo, a.currency, -a.balance_minor AS creditMinor,
-              (SELECT u.pay_type FROM bill_units u WHERE u.account_id = a.id AND u.pay_type IN (${PAY_TYPE.directDebit}, ${PAY_TYPE.sepa})
-                 ORDER BY u.paying DESC, u.is_default DESC, u.id LIMIT 1) AS payType,
-              EXISTS (SELECT 1 FROM bank_file_items i JOIN bank_files_out f ON f.id = i.file_id
-                      WHERE i.account_id = a.id AND i.status = 'sent' AND f.kind = 'credit' AND f.status = 'ready') AS live
-       FROM accounts a WHERE a.balance_minor < 0 AND a.is_suspense = 0 AND a.status <> 'closed'
-       ORDER BY a.id`,
-    )
-    .all() as {
-    accountId: number;
-    accountNo: string;
-    currency: string;
-    creditMinor: number;
-    payType: number | null;
-    live: number;
-  }[];
-  const elsewhere = mandatedElsewhere(db, o.scheme);
+): Steps<void> {
+  const accounts = yield* all<DdCreditAccountRecord>(ddCreditAccountsQuery());
+  const elsewhere = yield* mandatedElsewhere(on, o.scheme);
   for (const a of accounts) {
     if (a.payType === null) continue;
     const m = mandates.get(a.accountId)?.find((x) => x.status === 'active');
@@ -490,7 +471,8 @@ function selectCredits(
       skip('creditor currency differs from the account');
       continue;
     }
-    const amountMinor = Math.min(a.creditMinor, accountRefundableMinor(db, a.accountId));
+    const refundable = yield* call((db) => accountRefundableMinor(db, a.accountId), null, CREDITS_ON_DRIVER);
+    const amountMinor = Math.min(a.creditMinor, refundable);
     if (amountMinor <= 0) {
       skip('no refundable credit');
       continue;
