@@ -80,8 +80,8 @@ function hasSecret(value: unknown): boolean {
 /**
  * What the approval services need of the app. The ledger's file names its key (a stored input that carries a
  * password or secret is encrypted with it); `sqlite` is the connection the storage runs on while the ledger is
- * SQLite: re-measuring a collection or direct-debit run (whose selection still reads through the driver) runs on it,
- * inside the port's transaction, since both share the connection.
+ * SQLite: re-measuring a direct-debit credit run (refunds out, whose selection still reads through the driver) runs
+ * on it, inside the port's transaction, since both share the connection.
  */
 export type ApprovalsCtx = Pick<ServiceContext, 'storage' | 'clock' | 'operator'> & {
   ledger: { file: string; sqlite?: Database.Database };
@@ -449,9 +449,9 @@ function claimedOr<T>(d: Decided<T>): T {
 }
 
 /**
- * Measures a command as the ledger is now, in the deciding transaction. Collection and direct-debit runs are still
- * measured through the driver connection the SQLite storage runs on (inside tx, which shares it); on PostgreSQL
- * their confirm is refused with an internal error until those runs move.
+ * Measures a command as the ledger is now, in the deciding transaction. A direct-debit credit run (refunds out) is
+ * still measured through the driver connection the SQLite storage runs on (inside tx, which shares it); on
+ * PostgreSQL its confirm is refused until refund posting moves.
  */
 async function measureIn(
   ctx: ApprovalsCtx,

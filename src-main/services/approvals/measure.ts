@@ -299,8 +299,8 @@ export function* measureSteps(
 
 /**
  * measureSteps in a port transaction (an approval's confirm re-measuring what it acts on). `driver` is the SQLite
- * connection the storage runs on: collection and direct-debit runs are still measured through it, and refused
- * on PostgreSQL until they move.
+ * connection the storage runs on: a direct-debit credit run (refunds out) is still measured through it, and refused
+ * on PostgreSQL until refund posting moves.
  */
 export function measureCommandIn(
   tx: Tx,
