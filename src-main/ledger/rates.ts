@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { currencyExponentQuery, rateOnQuery } from '../../db/repos/currencies';
 import type { Tx } from '../../db/storage/port';
 import { driverGet } from '../../db/storage/sqlite';
+import { get, type Steps } from '../../db/storage/steps';
 import { convertMinor } from '../domain/allocation';
 import { conflict, invalidFields, type AppFailure } from './errors';
 
@@ -19,6 +20,11 @@ export function exponentOf(db: Database.Database, currency: string): number {
 /** exponentOf in a port transaction. */
 export async function exponentOfIn(tx: Tx, currency: string): Promise<number> {
   return exponentFrom(await tx.get(currencyExponentQuery(currency)), currency);
+}
+
+/** exponentOf as a step (db/storage/steps.ts): the same query, through the driver or in a port transaction. */
+export function* exponentStep(currency: string): Steps<number> {
+  return exponentFrom(yield* get<{ exponent: number }>(currencyExponentQuery(currency)), currency);
 }
 
 function exponentFrom(row: { exponent: number } | undefined, currency: string): number {

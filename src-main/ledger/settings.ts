@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { settingQuery } from '../../db/repos/settings';
 import type { Tx } from '../../db/storage/port';
 import { driverGet } from '../../db/storage/sqlite';
+import { get, type Steps } from '../../db/storage/steps';
 
 /** Business settings with their defaults (DOMAIN.md §5); the admin release makes them editable. */
 export const SETTING_DEFAULTS = {
@@ -85,6 +86,13 @@ export async function getSettingIn<K extends SettingKey>(
   key: K,
 ): Promise<(typeof SETTING_DEFAULTS)[K] | string | boolean | number> {
   return settingValue(key, await tx.get<{ value: string }>(settingQuery(key)));
+}
+
+/** getSetting as a step (db/storage/steps.ts): the same query, through the driver or in a port transaction. */
+export function* settingStep<K extends SettingKey>(
+  key: K,
+): Steps<(typeof SETTING_DEFAULTS)[K] | string | boolean | number> {
+  return settingValue(key, yield* get<{ value: string }>(settingQuery(key)));
 }
 
 /** A setting's stored JSON, or its default when unset or unreadable. */

@@ -22,7 +22,7 @@ import {
 } from '../../../src-shared/dto/approvals';
 import { formatMinor, parseMinor } from '../../../src-shared/money';
 import { AppFailure } from '../../ledger/errors';
-import { exponentOf, exponentOfIn } from '../../ledger/rates';
+import { exponentStep } from '../../ledger/rates';
 import { getSetting, getSettingIn, SETTING_DEFAULTS, type SettingKey } from '../../ledger/settings';
 import { previewSteps, submitPreviewSteps } from '../confirmations/confirmations';
 import { parseJsonText, pathsAllowed } from '../files';
@@ -69,20 +69,11 @@ function perCurrency(items: readonly { currency: string; amountMinor: number }[]
     .map(([currency, amountMinor]) => ({ currency, amountMinor }));
 }
 
-/** A currency's exponent, read by the driver or in the port transaction. */
-function exponent(currency: string): Steps<number> {
-  return call(
-    (db) => exponentOf(db, currency),
-    (tx) => exponentOfIn(tx, currency),
-    currency,
-  );
-}
-
 /** "1,500.00 USD + 20.00 EUR" for a description. */
 export function* amountsText(amounts: readonly ApprovalAmountDto[] | null): Steps<string> {
   const parts: string[] = [];
   for (const a of amounts ?? [])
-    parts.push(`${formatMinor(a.amountMinor, yield* exponent(a.currency))} ${a.currency}`);
+    parts.push(`${formatMinor(a.amountMinor, yield* exponentStep(a.currency))} ${a.currency}`);
   return parts.join(' + ');
 }
 
@@ -213,7 +204,7 @@ export function* measureSteps(
       const left = t.amountMinor - (yield* get<{ s: number }>(refundedSumQuery(t.id)))!.s;
       let amountMinor = left;
       if (typeof input.amount === 'string') {
-        const parsed = parseMinor(input.amount, yield* exponent(t.currency));
+        const parsed = parseMinor(input.amount, yield* exponentStep(t.currency));
         if (!parsed.ok) return null;
         amountMinor = parsed.value;
       }

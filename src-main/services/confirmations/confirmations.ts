@@ -37,8 +37,8 @@ import type {
 } from '../../../src-shared/dto/confirmations';
 import { formatMinor } from '../../../src-shared/money';
 import { AppFailure, conflict, forbidden, notFound } from '../../ledger/errors';
-import { exponentOf, exponentOfIn } from '../../ledger/rates';
-import { getSetting, getSettingIn, type SettingKey } from '../../ledger/settings';
+import { exponentStep } from '../../ledger/rates';
+import { getSettingIn, settingStep } from '../../ledger/settings';
 import { findProcessor, findProcessorIn, type ProcessorRow } from '../processors/config';
 import {
   collectSelection,
@@ -146,24 +146,6 @@ export function runPreview(
   };
 }
 
-/** A setting, read by the driver or in the port transaction. */
-function setting(key: SettingKey): Steps<unknown> {
-  return call(
-    (db) => getSetting(db, key),
-    (tx) => getSettingIn(tx, key),
-    key,
-  );
-}
-
-/** A currency's exponent, read by the driver or in the port transaction. */
-function exponent(currency: string): Steps<number> {
-  return call(
-    (db) => exponentOf(db, currency),
-    (tx) => exponentOfIn(tx, currency),
-    currency,
-  );
-}
-
 /**
  * The preview of a batch submit: the entries still to post (posted ones never post twice), their count and
  * total in the batch currency by status, and whether the total is over `confirm.submitAboveAmount`. Counts and
@@ -188,8 +170,8 @@ export function* submitPreviewSteps(on: Pick<Tx, 'dialect'>, input: Record<strin
   const totalMinor = byStatus.reduce((n, g) => n + g.amountMinor, 0);
   const totals = count === 0 ? [] : [{ currency, count, amountMinor: totalMinor }];
   const limitMinor = minimumMinor(
-    String(yield* setting('confirm.submitAboveAmount')),
-    yield* exponent(currency),
+    String(yield* settingStep('confirm.submitAboveAmount')),
+    yield* exponentStep(currency),
   );
   const hash = createHash('sha256').update(
     JSON.stringify({
@@ -391,7 +373,7 @@ export function confirmationRequired(operation: ConfirmableOperation, why: strin
 function* amountsText(totals: readonly CurrencyTotalDto[]): Steps<string> {
   const parts: string[] = [];
   for (const t of totals)
-    parts.push(`${formatMinor(t.amountMinor, yield* exponent(t.currency))} ${t.currency}`);
+    parts.push(`${formatMinor(t.amountMinor, yield* exponentStep(t.currency))} ${t.currency}`);
   return parts.join(' + ') || 'nothing';
 }
 

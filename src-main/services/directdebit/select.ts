@@ -25,9 +25,9 @@ import {
 } from '../../domain/mandate-rules';
 import { accountRefundableMinor } from '../batches/refunds';
 import { invalidFields, notFound } from '../../ledger/errors';
-import { exponentOf, exponentOfIn } from '../../ledger/rates';
+import { exponentStep } from '../../ledger/rates';
 import { NACHA_MAX_ENTRY_MINOR } from '../../bankfiles/nacha/write';
-import { getSetting, getSettingIn, type SettingKey } from '../../ledger/settings';
+import { settingStep } from '../../ledger/settings';
 import { collectionDate, minimumMinor } from '../processors/collect';
 import type { MandateAmendment } from '../../bankfiles/iso20022/write-pain008';
 
@@ -122,24 +122,6 @@ const MANDATE_SCHEMES: Record<DdScheme, readonly string[]> = {
 
 const SEC_ORDER = ['PPD', 'CCD', 'WEB', 'TEL'] as const;
 
-/** A setting, read by the driver or in a port transaction. */
-function setting(key: SettingKey): Steps<unknown> {
-  return call(
-    (db) => getSetting(db, key),
-    (tx) => getSettingIn(tx, key),
-    key,
-  );
-}
-
-/** A currency's exponent, read by the driver or in a port transaction. */
-function exponent(currency: string): Steps<number> {
-  return call(
-    (db) => exponentOf(db, currency),
-    (tx) => exponentOfIn(tx, currency),
-    currency,
-  );
-}
-
 function* creditorsSteps(on: Pick<Tx, 'dialect'>, scheme: DdScheme, code?: string): Steps<CreditorRow[]> {
   const rows = yield* all<CreditorRow>(activeCreditorsQuery(on, scheme, code));
   if (code !== undefined && rows.length === 0) throw notFound(`${scheme} creditor`, code);
@@ -157,7 +139,7 @@ function* collectionDateSteps(date: string, now: Date): Steps<void> {
       { path: 'collectionDate', message: 'a date YYYY-MM-DD' },
     ]);
   const today = isoDate(now);
-  const lead = Number(yield* setting('dd.leadDays'));
+  const lead = Number(yield* settingStep('dd.leadDays'));
   const earliest = addDays(today, lead);
   if (date < earliest)
     throw invalidFields(
@@ -329,7 +311,7 @@ export function* selectSteps(on: Pick<Tx, 'dialect'>, now: Date, o: DdRunOptions
   else yield* selectCredits(on, mandates, usable, groupOf, skip, o);
   const out = [...groups.values()].filter((g) => g.items.length > 0);
   for (const g of out) {
-    g.exponent = yield* exponent(g.currency);
+    g.exponent = yield* exponentStep(g.currency);
     // NACHA: one batch per SEC code, entries in file order; order the items so batches are contiguous.
     if (o.scheme === 'ach') {
       const rank = (s: ItemSnapshot): number => SEC_ORDER.indexOf(s.secCode ?? 'PPD');
@@ -377,9 +359,9 @@ function* selectDebits(
   skip: (why: string) => void,
 ): Steps<void> {
   const today = isoDate(now);
-  const policy = String(yield* setting('collect.datePolicy'));
-  const minimumText = String(yield* setting('collect.minimumAmount'));
-  const notice = Number(yield* setting('dd.preNotificationDays'));
+  const policy = String(yield* settingStep('collect.datePolicy'));
+  const minimumText = String(yield* settingStep('collect.minimumAmount'));
+  const notice = Number(yield* settingStep('dd.preNotificationDays'));
   const bills = yield* all<Bill>(ddDueBillsQuery());
   const minimum = new Map<string, number>();
   // A one-off mandate collects once, and the first collection of a series is the only FRST: a mandate's
@@ -399,7 +381,7 @@ function* selectDebits(
     }
     let min = minimum.get(b.currency);
     if (min === undefined)
-      minimum.set(b.currency, (min = minimumMinor(minimumText, yield* exponent(b.currency))));
+      minimum.set(b.currency, (min = minimumMinor(minimumText, yield* exponentStep(b.currency))));
     if (b.amountMinor < min) {
       skip('below minimum amount');
       continue;

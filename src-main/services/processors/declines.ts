@@ -22,7 +22,7 @@ import { all, call, get, run, stepsIn, stepsOnDriver, type Steps } from '../../.
 import { PAY_TYPE } from '../../../src-shared/pay-types';
 import { addDays } from '../../domain/dates';
 import { postJournal, postJournalIn } from '../../ledger/journal';
-import { getSetting, getSettingIn, type SettingKey } from '../../ledger/settings';
+import { settingStep } from '../../ledger/settings';
 
 /** How a result code is treated by collection (DOMAIN.md §3.2, §4.25, V14). */
 export type DeclineRule = {
@@ -49,21 +49,12 @@ const SOFT = new Set([7]);
 const HARD = new Set([2, 3, 4, 5, 8, 12, 13]);
 const COMMUNICATION = new Set([1, 6, 17]);
 
-/** A setting, read by the driver or in the port transaction. */
-function setting(key: SettingKey): Steps<unknown> {
-  return call(
-    (db) => getSetting(db, key),
-    (tx) => getSettingIn(tx, key),
-    key,
-  );
-}
-
 /** The ledger's default retries, suspension and fallback, for codes the admin has not configured. */
 function* defaultHandling(): Steps<Pick<DeclineRule, 'maxRetries' | 'suspendDays' | 'fallbackPayType'>> {
   return {
-    maxRetries: Number(yield* setting('collect.softRetries')),
-    suspendDays: Number(yield* setting('collect.suspendDays')),
-    fallbackPayType: Number(yield* setting('collect.fallbackPayType')),
+    maxRetries: Number(yield* settingStep('collect.softRetries')),
+    suspendDays: Number(yield* settingStep('collect.suspendDays')),
+    fallbackPayType: Number(yield* settingStep('collect.fallbackPayType')),
   };
 }
 
@@ -285,7 +276,7 @@ export function* applyFailureSteps(
   };
   const state = yield* get<{ retriesUsed: number }>(collectionStateQuery(f.accountId));
   const retriesUsed = state?.retriesUsed ?? 0;
-  const feeMinor = Number(yield* setting('collect.failedPaymentFeeMinor'));
+  const feeMinor = Number(yield* settingStep('collect.failedPaymentFeeMinor'));
   // Processor results are numbers (kept as the last result); a bank's code lives on its return row.
   const lastResult = /^\d{1,9}$/.test(f.code) ? Number(f.code) : null;
   if (f.earlierInGroup && rule.klass !== 'communication' && rule.klass !== 'error') {
