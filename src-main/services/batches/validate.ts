@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { SQL } from 'drizzle-orm';
 import type { BatchDto } from '../../../src-shared/dto/batches';
 import { appendAudit, type AuditEntry } from '../../../db/repos/audit';
+import type { FingerprintSource } from '../../../db/repos/batches';
 import { rateOnQuery } from '../../../db/repos/currencies';
 import { reasonCodeQuery, type ReasonCodeRecord } from '../../../db/repos/reason-codes';
 import {
@@ -662,17 +663,7 @@ function* writeChangedSteps(d: On, chunk: VerdictChunk): Steps<void> {
  * function: PostgreSQL has none, and the port has no connection to register one on.
  */
 async function refreshMissingIn(tx: Tx, batchId: number): Promise<void> {
-  const rows = await tx.all<{
-    id: number;
-    accountNo: string | null;
-    billNo: string | null;
-    checkNo: string | null;
-    reference: string | null;
-    amountMinor: number | null;
-    currency: string;
-    paymentDate: string | null;
-    lockboxNo: string | null;
-  }>(missingFingerprintsQuery(batchId));
+  const rows = await tx.all<Omit<FingerprintSource, 'fingerprint'>>(missingFingerprintsQuery(batchId));
   const found: [string, number][] = [];
   for (const { id, ...r } of rows) {
     const fp = paymentFingerprint(r);
