@@ -32,14 +32,46 @@ export type TxnDraft = {
   description: string | null;
 };
 
+const RESERVE_INTO = sql`INSERT INTO processor_txns (idem_key, processor_id, command, run_id, batch_key, account_id,
+    bill_id, payment_method_id, token, brand, merchant, amount_minor, currency, pay_type, result, related_txn_id,
+    description, created_at, operator_id)`;
+
+/** A draft's column values in RESERVE_INTO's order, at 999. */
+function reserveValues(d: TxnDraft, at: string, operatorId: number | null): SQL {
+  return sql`${d.idemKey}, ${d.processorId}, ${d.command}, ${d.runId}, ${d.batchKey}, ${d.accountId}, ${d.billId},
+      ${d.paymentMethodId}, ${d.token}, ${d.brand}, ${d.merchant}, ${d.amountMinor}, ${d.currency}, ${d.payType}, 999,
+      ${d.relatedTxnId}, ${d.description}, ${at}, ${operatorId}`;
+}
+
 /** Reserves one record at 999, answering its id. */
 export function txnReserveQuery(d: TxnDraft, at: string, operatorId: number | null): SQL {
-  return sql`INSERT INTO processor_txns (idem_key, processor_id, command, run_id, batch_key, account_id, bill_id,
-      payment_method_id, token, brand, merchant, amount_minor, currency, pay_type, result, related_txn_id, description,
-      created_at, operator_id)
-    VALUES (${d.idemKey}, ${d.processorId}, ${d.command}, ${d.runId}, ${d.batchKey}, ${d.accountId}, ${d.billId},
-      ${d.paymentMethodId}, ${d.token}, ${d.brand}, ${d.merchant}, ${d.amountMinor}, ${d.currency}, ${d.payType}, 999,
-      ${d.relatedTxnId}, ${d.description}, ${at}, ${operatorId})
+  return sql`${RESERVE_INTO} VALUES (${reserveValues(d, at, operatorId)}) RETURNING id`;
+}
+
+/** The highest record id so far (0 when none): a run reads it in the snapshot it selects in. */
+export function txnWatermarkQuery(): SQL {
+  return sql`SELECT coalesce(max(id), 0) AS id FROM processor_txns`;
+}
+
+/**
+ * Reserves one record of a run at 999 unless its subject got a record with an id above `watermark` (the highest id
+ * the run's selection saw): answers its id, or no row when the subject was taken since. The subject of a deposit or
+ * refund is the record it follows; of a collection its bill, or a charge of its account that names no bill (a
+ * one-off payment is allocated to the oldest bills). Both lookups go through the account's index.
+ */
+export function txnReserveUntakenQuery(
+  d: TxnDraft,
+  at: string,
+  operatorId: number | null,
+  watermark: number,
+): SQL {
+  const subject =
+    d.relatedTxnId !== null
+      ? sql`o.related_txn_id = ${d.relatedTxnId}`
+      : sql`(o.bill_id = ${d.billId} OR (o.bill_id IS NULL AND o.command IN ('condition', 'auth')))`;
+  return sql`${RESERVE_INTO} SELECT ${reserveValues(d, at, operatorId)}
+    WHERE NOT EXISTS (SELECT 1 FROM processor_txns o
+                      WHERE o.account_id = ${d.accountId} AND ${subject} AND o.id > ${watermark})
     RETURNING id`;
 }
 

@@ -20,7 +20,9 @@ import {
   type RunPostedRow,
   type RunTotalRow,
 } from '../../../db/repos/collect-runs';
+import { txnWatermarkQuery } from '../../../db/repos/processor-txns';
 import type { Storage, Tx } from '../../../db/storage/port';
+import { driverGet } from '../../../db/storage/sqlite';
 import { all, call, get, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
 import type { AmountDto, CollectRunDto, WorkflowItemDto } from '../../../src-shared/dto/processors';
 import { addDays, isoDate } from '../../domain/dates';
@@ -40,7 +42,14 @@ import { getSetting, getSettingIn, type SettingKey } from '../../ledger/settings
 import { connectProcessor, findProcessor, merchantFor, recordHealth, type ProcessorRow } from './config';
 import { NEVER_RETRY_RESULTS } from './declines';
 import { postRefundTxn } from './refunds';
-import { keyPrefix, postSettled, recordReplies, reserveTxns, settleNotSent, type TxnDraft } from './txns';
+import {
+  keyPrefix,
+  postSettled,
+  recordReplies,
+  reserveUntakenTxns,
+  settleNotSent,
+  type TxnDraft,
+} from './txns';
 
 /** Options of a collection run (pin_collect, DOMAIN.md §4.1). */
 export type CollectOptions = {
@@ -167,11 +176,41 @@ function phaseOf(chunk: Chunk): string {
   return command === 'deposit' ? 'deposit' : command === 'refund' ? 'refund' : 'collect';
 }
 
-type Counters = { sent: number; unresolved: number; latencies: number[]; notSent: number; done: number };
+type Counters = {
+  sent: number;
+  unresolved: number;
+  latencies: number[];
+  notSent: number;
+  done: number;
+  /** Selected, then taken by another run or payment before this run's turn came (never sent by this run). */
+  taken: number;
+};
+
+const newCounters = (): Counters => ({
+  sent: 0,
+  unresolved: 0,
+  latencies: [],
+  notSent: 0,
+  done: 0,
+  taken: 0,
+});
+
+/**
+ * A run's selection and the highest processor record id, read in one snapshot: a record above that id was made
+ * after the selection, which is how a chunk's reservation tells a subject another run took meanwhile.
+ */
+function selectInSnapshot<T>(db: Database.Database, select: () => T): { sel: T; watermark: number } {
+  return db
+    .transaction(() => ({ sel: select(), watermark: driverGet<{ id: number }>(db, txnWatermarkQuery())!.id }))
+    .deferred();
+}
 
 /**
  * Sends one processor batch: reserve (999, one transaction), send (no transaction), record replies
  * (1000 + code), post (plain code). Transport failures leave 999 unless the request certainly never left.
+ * The reservation is the point of truth against another run selecting the same subjects while this one waited
+ * for its turn: a draft whose subject got a record after this run's selection (`watermark`) is not reserved,
+ * not sent, and counted as taken.
  */
 async function sendChunk(
   env: RunEnv,
@@ -179,15 +218,24 @@ async function sendChunk(
   chunk: Chunk,
   c: Counters,
   total: number,
+  watermark: number,
 ): Promise<void> {
   const at = env.now.toISOString();
   const today = isoDate(env.now);
-  const ids = reserveTxns(env.db, chunk.drafts, at, env.operatorId);
+  const reserved = reserveUntakenTxns(env.db, chunk.drafts, at, env.operatorId, watermark);
   crashPoint();
+  const ids = reserved.filter((id): id is number => id !== null);
+  const items = chunk.items.filter((_, k) => reserved[k] !== null);
+  c.taken += chunk.drafts.length - ids.length;
+  if (ids.length === 0) {
+    c.done += chunk.drafts.length;
+    env.progress(phaseOf(chunk), c.done, total);
+    return;
+  }
   const started = performance.now();
   let replies: ProcessorReply[];
   try {
-    replies = await port.batch(chunk.drafts[0]!.batchKey!, chunk.items);
+    replies = await port.batch(chunk.drafts[0]!.batchKey!, items);
   } catch (err) {
     if (err instanceof ProcessorTransportError && err.failure.kind === 'not_sent') {
       settleNotSent(env.db, ids, new Date().toISOString());
@@ -195,7 +243,7 @@ async function sendChunk(
     } else {
       c.unresolved += ids.length;
     }
-    c.done += ids.length;
+    c.done += chunk.drafts.length;
     env.progress(phaseOf(chunk), c.done, total);
     return;
   }
@@ -207,7 +255,7 @@ async function sendChunk(
   const refunds = chunk.drafts[0]!.command === 'refund';
   if (refunds) for (const id of moved) postRefundTxn(env.db, id, at, today, env.operatorId);
   else postSettled(env.db, moved, at, today, env.operatorId);
-  c.done += ids.length;
+  c.done += chunk.drafts.length;
   env.progress(phaseOf(chunk), c.done, total);
 }
 
@@ -250,6 +298,8 @@ function finishRun(
   startedMs: number,
   failed: boolean,
 ): CollectRunDto {
+  // `taken` appears only when it happened, so a run's skip reasons keep their documented shape otherwise.
+  if (c.taken > 0) skipped = { ...skipped, taken: c.taken };
   // A cancelled run closes at the chunk boundary it reached, then tells the caller it was cancelled.
   if (env.signal?.aborted) return cancelRun(env, runId, selected, skipped, c, startedMs);
   const finishedAt = new Date(env.now.getTime() + (performance.now() - startedMs)).toISOString();
@@ -451,7 +501,7 @@ export async function runCollect(env: RunEnv, o: CollectOptions, guard?: RunGuar
   const db = env.db;
   const startedMs = performance.now();
   const proc = findProcessor(db, o.processor);
-  const sel = selectCollect(db, env.now, proc, o);
+  const { sel, watermark } = selectInSnapshot(db, () => selectCollect(db, env.now, proc, o));
   guard?.(collectSelection(proc, sel));
   notCancelled(env, 'collect');
   const port = env.port ?? connectProcessor(proc, env.ledgerFile);
@@ -505,10 +555,10 @@ export async function runCollect(env: RunEnv, o: CollectOptions, guard?: RunGuar
     }
   }
   const selected = chunks.reduce((s, ch) => s + ch.drafts.length, 0);
-  const c: Counters = { sent: 0, unresolved: 0, latencies: [], notSent: 0, done: 0 };
+  const c = newCounters();
   env.progress('collect', 0, selected);
   await pool(
-    chunks.map((ch) => () => sendChunk(env, port, ch, c, selected)),
+    chunks.map((ch) => () => sendChunk(env, port, ch, c, selected, watermark)),
     concurrency,
     env.signal,
   );
@@ -642,12 +692,12 @@ export async function runDeposit(env: RunEnv, o: DepositOptions, guard?: RunGuar
   const db = env.db;
   const startedMs = performance.now();
   const proc = findProcessor(db, o.processor);
-  const sel = selectDeposit(db, env.now, proc, o);
+  const { sel, watermark } = selectInSnapshot(db, () => selectDeposit(db, env.now, proc, o));
   guard?.(followUpSelection('deposit', proc, sel.window, sel.rows));
   notCancelled(env, 'deposit');
   const port = env.port ?? connectProcessor(proc, env.ledgerFile);
   const runId = startRun(env, 'deposit', proc, sel.window, o);
-  return sendFollowUps(env, proc, port, runId, startedMs, sel.rows, {
+  return sendFollowUps(env, proc, port, runId, startedMs, sel.rows, watermark, {
     command: 'deposit',
     batchTag: 'D',
     keyTag: 'dep',
@@ -759,6 +809,7 @@ async function sendFollowUps(
   runId: number,
   startedMs: number,
   rows: readonly FollowUpRow[],
+  watermark: number,
   how: {
     command: 'deposit' | 'refund';
     batchTag: string;
@@ -805,9 +856,9 @@ async function sendFollowUps(
       })),
     });
   }
-  const c: Counters = { sent: 0, unresolved: 0, latencies: [], notSent: 0, done: 0 };
+  const c = newCounters();
   await pool(
-    chunks.map((ch) => () => sendChunk(env, port, ch, c, rows.length)),
+    chunks.map((ch) => () => sendChunk(env, port, ch, c, rows.length, watermark)),
     Number(getSetting(db, 'collect.concurrency')),
     env.signal,
   );
@@ -827,12 +878,12 @@ export async function runRefund(
   const db = env.db;
   const startedMs = performance.now();
   const proc = findProcessor(db, o.processor);
-  const picks = selectRefund(db, proc);
+  const { sel: picks, watermark } = selectInSnapshot(db, () => selectRefund(db, proc));
   guard?.(followUpSelection('refund', proc, { start: null, end: null }, picks));
   notCancelled(env, 'refund');
   const port = env.port ?? connectProcessor(proc, env.ledgerFile);
   const runId = startRun(env, 'refund', proc, { start: null, end: null }, o);
-  return sendFollowUps(env, proc, port, runId, startedMs, picks, {
+  return sendFollowUps(env, proc, port, runId, startedMs, picks, watermark, {
     command: 'refund',
     batchTag: 'F',
     keyTag: 'ref',

@@ -10,6 +10,7 @@ import {
   txnNotSentQuery,
   txnReplyQuery,
   txnReserveQuery,
+  txnReserveUntakenQuery,
   txnSetResultQuery,
   type RecordedReply,
   type RequestItemRow,
@@ -65,6 +66,28 @@ export function reserveTxns(
 ): number[] {
   return db.transaction(() =>
     drafts.map((d) => driverGet<{ id: number }>(db, txnReserveQuery(d, at, operatorId))!.id),
+  )();
+}
+
+/**
+ * reserveTxns for a run whose selection saw records up to id `watermark`: a draft whose subject (its bill, or the
+ * record it follows) got a record since (another run, a one-off payment) is not reserved and must not be sent.
+ * Answers the id per draft in input order, null for a draft taken since. On SQLite the comparison of ids is
+ * enough: ids are AUTOINCREMENT (never reused) and handed out under the one write lock, so a record committed after
+ * the selection's snapshot has an id above every id that snapshot saw. A PostgreSQL sequence is not commit-ordered
+ * (a lower id can commit later), so there this check must compare per subject instead.
+ */
+export function reserveUntakenTxns(
+  db: Database.Database,
+  drafts: readonly TxnDraft[],
+  at: string,
+  operatorId: number | null,
+  watermark: number,
+): (number | null)[] {
+  return db.transaction(() =>
+    drafts.map(
+      (d) => driverGet<{ id: number }>(db, txnReserveUntakenQuery(d, at, operatorId, watermark))?.id ?? null,
+    ),
   )();
 }
 
