@@ -345,7 +345,7 @@ export async function undoBatch(
   };
   const parsed = commandInputs['batches:submit'].parse(raw);
   // The same guard dispatch runs before batches:submit: a covering policy stores the submit as an approval.
-  approvalGuard(ctx)('batches:submit', parsed, raw);
+  await approvalGuard(ctx)('batches:submit', parsed, raw);
   const out = await submit(parsed);
   return { outcome: 'submitted', original: getBatch(db, input.batchId), reversal: out.batch, submit: out };
 }
