@@ -23,7 +23,7 @@ import {
 import { txnWatermarkQuery } from '../../../db/repos/processor-txns';
 import type { Storage, Tx } from '../../../db/storage/port';
 import { driverGet } from '../../../db/storage/sqlite';
-import { all, call, get, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
+import { all, get, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
 import type { AmountDto, CollectRunDto, WorkflowItemDto } from '../../../src-shared/dto/processors';
 import { addDays, isoDate } from '../../domain/dates';
 import { crashPoint } from '../../ledger/crash-point';
@@ -37,8 +37,8 @@ import {
 } from '../../processors/port';
 import { writeAudit } from '../../ledger/audit';
 import { cancelled, invalidFields, notFound } from '../../ledger/errors';
-import { exponentOf, exponentOfIn } from '../../ledger/rates';
-import { getSetting, getSettingIn, type SettingKey } from '../../ledger/settings';
+import { exponentStep } from '../../ledger/rates';
+import { getSetting, settingStep } from '../../ledger/settings';
 import { connectProcessor, findProcessor, merchantFor, recordHealth, type ProcessorRow } from './config';
 import { NEVER_RETRY_RESULTS } from './declines';
 import { postRefundTxn } from './refunds';
@@ -475,8 +475,8 @@ export function listRuns(storage: Storage, limit: number): Promise<CollectRunDto
 
 /** Card-network caps: attempts left per card token, Visa-like per 30 days, Mastercard-like per 24 hours. */
 function* networkAllowance(now: Date): Steps<(token: string, brand: string | null) => Steps<number>> {
-  const visaCap = Number(yield* setting('collect.visaCap30d'));
-  const mcCap = Number(yield* setting('collect.mastercardCap24h'));
+  const visaCap = Number(yield* settingStep('collect.visaCap30d'));
+  const mcCap = Number(yield* settingStep('collect.mastercardCap24h'));
   const since30 = new Date(now.getTime() - 30 * 86_400_000).toISOString();
   const since1 = new Date(now.getTime() - 86_400_000).toISOString();
   const attempts = function* (token: string, since: string): Steps<number> {
@@ -596,8 +596,8 @@ export function* selectCollectSteps(now: Date, proc: ProcessorRow, o: CollectOpt
     throw invalidFields(`the window starts (${window.start}) after it ends (${window.end})`, [
       { path: 'start', message: `${window.start} is after the end ${window.end}` },
     ]);
-  const policy = String(yield* setting('collect.datePolicy'));
-  const minimumText = o.minimumAmount ?? String(yield* setting('collect.minimumAmount'));
+  const policy = String(yield* settingStep('collect.datePolicy'));
+  const minimumText = o.minimumAmount ?? String(yield* settingStep('collect.minimumAmount'));
   // Only tokens this processor issued (or tokens not tied to one) can be charged through it.
   const candidates = yield* all<CollectCandidate>(collectCandidatesQuery(proc.id, o.rebill === true));
   const open = new Set((yield* all<{ id: number }>(openCheckpointBillsQuery())).map((r) => r.id));
@@ -619,7 +619,7 @@ export function* selectCollectSteps(now: Date, proc: ProcessorRow, o: CollectOpt
     }
     let min = minimum.get(c.currency);
     if (min === undefined)
-      minimum.set(c.currency, (min = minimumMinor(minimumText, yield* exponent(c.currency))));
+      minimum.set(c.currency, (min = minimumMinor(minimumText, yield* exponentStep(c.currency))));
     if (c.amountMinor < min) {
       skip('belowMinimum');
       continue;
@@ -657,24 +657,6 @@ export function* selectCollectSteps(now: Date, proc: ProcessorRow, o: CollectOpt
     rows.push({ ...c, token: c.token, merchant });
   }
   return { window: o.rebill ? { start: null, end: null } : window, rows, skipped };
-}
-
-/** A setting, read by the driver or in the port transaction. */
-function setting(key: SettingKey): Steps<unknown> {
-  return call(
-    (db) => getSetting(db, key),
-    (tx) => getSettingIn(tx, key),
-    key,
-  );
-}
-
-/** A currency's exponent, read by the driver or in the port transaction. */
-function exponent(currency: string): Steps<number> {
-  return call(
-    (db) => exponentOf(db, currency),
-    (tx) => exponentOfIn(tx, currency),
-    currency,
-  );
 }
 
 function noteHealth(db: Database.Database, processorId: number, c: Counters, now: Date): void {
