@@ -2,8 +2,8 @@ import { commandChannel, type ParsedInput } from '../../src-shared/api/contract'
 import type { ServiceContext } from '../services/context';
 import { billItems, paymentHistory, searchAccounts, showAccount } from '../services/accounts';
 import { appInfo } from '../services/app-info';
-import { importReceivables, previewReceivables, type ArImportFiles } from '../services/ar-import';
-import { assertPathsAllowed, assertPathsAllowedVia } from '../services/files';
+import { importReceivablesVia, previewReceivablesVia, type ArImportFiles } from '../services/ar-import';
+import { assertPathsAllowedVia } from '../services/files';
 import { uploadOwner, usingUploads, withUpload } from '../services/uploads';
 import type { ArUpload } from '../services/ar-import';
 import { ledgerCheck } from '../ledger/ledger-check';
@@ -32,11 +32,11 @@ import { createReportsHandlers } from './reports-handlers';
 import { createTimelineHandlers } from './timeline-handlers';
 import { createDeskOpsHandlers } from './desk-ops-handlers';
 import { recordPayment } from '../ledger/record-payment';
-import { exportBatchFileVia, importBatchFile } from '../services/batches/batch-file';
+import { exportBatchFileVia, importBatchFileVia } from '../services/batches/batch-file';
 import { markPushed } from '../services/batches/push';
 import { currentClient } from '../services/identity/client';
 import { connectTeamServer, teamServerStatus } from '../services/team-connection';
-import { previewBankFile } from '../services/batches/import-file';
+import { previewBankFileVia } from '../services/batches/import-file';
 import { detectTemplates, listTemplates, saveTemplate } from '../services/batches/templates';
 import { allocateEntry, entryAllocationView } from '../services/batches/entry-allocation';
 import {
@@ -179,7 +179,7 @@ function arUpload(
 function withArFiles<T>(
   ctx: ServiceContext,
   input: ParsedInput<'ar:import'>,
-  run: (files: ArImportFiles) => T,
+  run: (files: ArImportFiles) => Promise<T>,
   keep = false,
 ): Promise<T> {
   const files = {
@@ -192,7 +192,7 @@ function withArFiles<T>(
   const used = [files.accountsUpload, files.billUnitsUpload, files.billsUpload, files.itemsUpload].map((u) =>
     u && 'uploaded' in u ? u.uploaded : undefined,
   );
-  return keep ? Promise.resolve(run(files)) : usingUploads(ctx.uploads, used, () => run(files));
+  return keep ? run(files) : usingUploads(ctx.uploads, used, () => run(files));
 }
 
 /** The handler map: one entry per command, each a thin call into a service. */
@@ -202,12 +202,14 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'app:info': () => appInfo(ctx),
     'demo:load': (input) => runJob(ctx, 'demo', input),
     'ar:import': (input) =>
-      withArFiles(ctx, input, (files) => importReceivables(ctx.ledger, files, ctx.clock(), ctx.operator.id)),
+      withArFiles(ctx, input, (files) =>
+        importReceivablesVia(ctx.storage, files, ctx.clock(), ctx.operator.id),
+      ),
     'ar:preview': (input) =>
       withArFiles(
         ctx,
         input,
-        (files) => previewReceivables(ctx.ledger, files, ctx.clock(), ctx.operator.id),
+        (files) => previewReceivablesVia(ctx.storage, files, ctx.clock(), ctx.operator.id),
         true,
       ),
     'accounts:search': (input) => searchAccounts(ctx.storage, input),
@@ -243,18 +245,25 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'batches:import-batch-file': (input) => {
       const src = withUpload(ctx.uploads, input);
       return usingUploads(ctx.uploads, [src.uploaded], () =>
-        importBatchFile(db, src, ctx.clock(), ctx.operator.id, { push: input.push === true }),
+        importBatchFileVia(ctx.storage, src, ctx.clock(), ctx.operator.id, { push: input.push === true }),
       );
     },
     'batches:mark-pushed': (input) => markPushed(ctx.storage, input, ctx.clock(), ctx.operator.id),
     // A preview keeps the upload: the import that follows reads it again.
     'batches:preview-file': (input) =>
-      previewBankFile(db, withUpload(ctx.uploads, input), { at: ctx.clock(), operatorId: ctx.operator.id }),
-    'batches:import-file': (input) => {
+      previewBankFileVia(ctx.storage, withUpload(ctx.uploads, input), {
+        at: ctx.clock(),
+        operatorId: ctx.operator.id,
+      }),
+    'batches:import-file': async (input) => {
       // The worker reads (and audits) the path; whether this caller may name one is decided here.
-      assertPathsAllowed(db, { at: ctx.clock(), operatorId: ctx.operator.id }, 'batches:import-file', input, [
-        'file',
-      ]);
+      await assertPathsAllowedVia(
+        ctx.storage,
+        { at: ctx.clock(), operatorId: ctx.operator.id },
+        'batches:import-file',
+        input,
+        ['file'],
+      );
       // An upload is resolved here, for this caller; the worker reads the file it resolved to.
       const src = withUpload(ctx.uploads, input);
       return usingUploads(ctx.uploads, [src.uploaded], () => runJob(ctx, 'batch-import', src));

@@ -1,5 +1,34 @@
-import { readUpload, type ResolvedUpload } from './uploads';
+import { readUpload, readUploadVia, type ResolvedUpload } from './uploads';
 import type Database from 'better-sqlite3';
+import type { SQL } from 'drizzle-orm';
+import type { Storage, Tx } from '../../db/storage/port';
+import { all, call, DRIVER, get, run, stepsIn, stepsOnDriver, type Steps } from '../../db/storage/steps';
+import { auditInsertQuery, type AuditEntry } from '../../db/repos/audit';
+import {
+  AR_INSERT_CHUNK,
+  accountsByNoQuery,
+  billCurrenciesQuery,
+  billsByNoQuery,
+  currencyExponentsQuery,
+  defaultUnitsQuery,
+  importedFileInsertQuery,
+  insertAccountsQuery,
+  insertBillsQuery,
+  insertItemsQuery,
+  insertUnitsQuery,
+  itemsByNoQuery,
+  itemsOfBillsQuery,
+  nonpayingChildrenQuery,
+  unitsByNoQuery,
+  updateAccountQuery,
+  updateBillQuery,
+  updateItemQuery,
+  updateUnitQuery,
+  type ArLedgerAccount,
+  type ArLedgerBill,
+  type ArLedgerItem,
+  type ArLedgerUnit,
+} from '../../db/repos/ar-import';
 import type { Ledger } from '../../db/client';
 import type { ArImportFileSummaryDto, ArImportSummaryDto } from '../../src-shared/dto/app';
 import { formatMinor, type Minor } from '../../src-shared/money';
@@ -20,14 +49,19 @@ import {
   type IssueSink,
   type ParsedArFile,
 } from '../importers/ar-csv';
-import { writeAudit } from '../ledger/audit';
 import { MAX_UPLOAD_BYTES } from '../../src-shared/api/uploads';
-import { assertPathsAllowed, readFileAudited, uploadedBytes } from './files';
+import {
+  assertPathsAllowed,
+  assertPathsAllowedVia,
+  readFileAudited,
+  readFileAuditedVia,
+  uploadedBytes,
+} from './files';
 import { AppFailure, invalidFileRows } from '../ledger/errors';
 import type { FileIssue } from '../../src-shared/api/result';
 import type { ArPreviewDto } from '../../src-shared/dto/desk-ops';
 import { toMinor } from '../ledger/ceiling';
-import { postJournal, type JournalLine } from '../ledger/journal';
+import { postJournal, postJournalIn, type JournalLine, type JournalPosting } from '../ledger/journal';
 
 /** A receivables file the user chose in a dialog: its bytes (base64) and name, or the caller's upload. */
 export type ArUpload = { content: string; fileName: string } | { uploaded: ResolvedUpload };
@@ -50,134 +84,109 @@ export type ArImportFiles = {
 /** The path fields of an AR import, which only the command line may give. */
 const AR_PATH_FIELDS = ['accountsFile', 'billUnitsFile', 'billsFile', 'itemsFile'] as const;
 
-type LedgerAccountRow = {
-  id: number;
-  accountNo: string;
-  name: string;
-  status: string;
-  currency: string;
-  defaultPayType: number;
-  isSuspense: number;
+/** The dialect a query is compiled for. */
+type On = Pick<Tx, 'dialect'>;
+
+type LedgerAccountRow = ArLedgerAccount;
+type LedgerUnitRow = ArLedgerUnit;
+type LedgerBillRow = ArLedgerBill;
+type LedgerItemRow = ArLedgerItem;
+
+/** Point look-ups of the ledger rows an import's files name, read beforehand by business key. */
+type Lookups = {
+  account: (accountNo: string) => LedgerAccountRow | undefined;
+  unit: (billUnitNo: string) => LedgerUnitRow | undefined;
+  bill: (billNo: string) => LedgerBillRow | undefined;
+  item: (itemNo: string) => LedgerItemRow | undefined;
+  itemsOfBill: (billId: number) => LedgerItemRow[];
+  defaultUnits: (accountId: number) => string[];
+  nonpayingChildren: (unitId: number) => string[];
 };
 
-type LedgerUnitRow = {
-  id: number;
-  billUnitNo: string;
-  accountId: number;
-  accountNo: string;
-  name: string;
-  accountingType: string;
-  payType: number;
-  paymentTerm: string;
-  paying: number;
-  parentNo: string | null;
-  isDefault: number;
-  billCycleDay: number;
-  nextBillDate: string | null;
-};
-
-type LedgerBillRow = {
-  id: number;
-  billNo: string;
-  billUnitNo: string;
-  accountId: number;
-  accountNo: string;
-  billDate: string;
-  dueDate: string;
-  currency: string;
-  totalMinor: Minor;
-  amountDueMinor: Minor;
-  status: string;
-};
-
-type LedgerItemRow = {
-  id: number;
-  itemNo: string;
-  billId: number;
-  billNo: string;
-  type: string;
-  amountMinor: Minor;
-  openMinor: Minor;
-  glId: number;
-  /** 1 when a payment was allocated to the item or, at bill level, to its bill. */
-  allocated: number;
-};
-
-/** An item of the file whose amounts the ledger keeps: it has allocations. */
-const ALLOCATED = `EXISTS (SELECT 1 FROM allocations al
-  WHERE al.item_id = i.id OR (al.item_id IS NULL AND al.bill_id = i.bill_id))`;
-
-/** Memoised point look-ups of ledger rows by business key (misses are remembered too). */
-function ledgerLookups(db: Database.Database) {
-  const memo = <T>(sql: string) => {
-    const stmt = db.prepare(sql);
-    const cache = new Map<string, T | undefined>();
-    const get = (key: string): T | undefined => {
-      if (cache.has(key)) return cache.get(key);
-      const row = stmt.get(key) as T | undefined;
-      cache.set(key, row);
-      return row;
-    };
-    return Object.assign(get, { prime: (key: string, row: T) => void cache.set(key, row) });
-  };
-  const itemsOfBillStmt = db.prepare(
-    `SELECT i.id, i.item_no AS itemNo, i.bill_id AS billId, b.bill_no AS billNo, i.type, i.amount_minor AS amountMinor,
-            i.open_minor AS openMinor, i.gl_id AS glId, ${ALLOCATED} AS allocated
-     FROM bill_items i JOIN bills b ON b.id = i.bill_id WHERE i.bill_id = ?`,
-  );
-  const defaultUnits = db.prepare(
-    `SELECT bill_unit_no AS no FROM bill_units WHERE account_id = ? AND is_default = 1`,
-  );
-  const nonpayingChildren = db.prepare(
-    `SELECT bill_unit_no AS no FROM bill_units WHERE parent_bill_unit_id = ? AND paying = 0`,
-  );
-  const item = memo<LedgerItemRow>(
-    `SELECT i.id, i.item_no AS itemNo, i.bill_id AS billId, b.bill_no AS billNo, i.type,
-            i.amount_minor AS amountMinor, i.open_minor AS openMinor, i.gl_id AS glId, ${ALLOCATED} AS allocated
-     FROM bill_items i JOIN bills b ON b.id = i.bill_id WHERE i.item_no = ?`,
-  );
-  const billItems = new Map<number, LedgerItemRow[]>();
-  /** All items of a ledger bill; they also fill the item cache, which saves a query per item on re-imports. */
-  const itemsOfBill = (billId: number): LedgerItemRow[] => {
-    let rows = billItems.get(billId);
-    if (!rows) {
-      rows = itemsOfBillStmt.all(billId) as LedgerItemRow[];
-      billItems.set(billId, rows);
-      for (const r of rows) item.prime(r.itemNo, r);
-    }
-    return rows;
-  };
-  return {
-    account: memo<LedgerAccountRow>(
-      `SELECT id, account_no AS accountNo, name, status, currency, default_pay_type AS defaultPayType,
-              is_suspense AS isSuspense
-       FROM accounts WHERE account_no = ?`,
-    ),
-    unit: memo<LedgerUnitRow>(
-      `SELECT u.id, u.bill_unit_no AS billUnitNo, u.account_id AS accountId, a.account_no AS accountNo, u.name,
-              u.accounting_type AS accountingType, u.pay_type AS payType, u.payment_term AS paymentTerm, u.paying,
-              p.bill_unit_no AS parentNo, u.is_default AS isDefault, u.bill_cycle_day AS billCycleDay,
-              u.next_bill_date AS nextBillDate
-       FROM bill_units u JOIN accounts a ON a.id = u.account_id
-       LEFT JOIN bill_units p ON p.id = u.parent_bill_unit_id
-       WHERE u.bill_unit_no = ?`,
-    ),
-    bill: memo<LedgerBillRow>(
-      `SELECT b.id, b.bill_no AS billNo, u.bill_unit_no AS billUnitNo, b.account_id AS accountId,
-              a.account_no AS accountNo, b.bill_date AS billDate, b.due_date AS dueDate, b.currency,
-              b.total_minor AS totalMinor, b.amount_due_minor AS amountDueMinor, b.status
-       FROM bills b JOIN bill_units u ON u.id = b.bill_unit_id JOIN accounts a ON a.id = b.account_id
-       WHERE b.bill_no = ?`,
-    ),
-    item,
-    itemsOfBill,
-    defaultUnits: (accountId: number) => (defaultUnits.all(accountId) as { no: string }[]).map((r) => r.no),
-    nonpayingChildren: (unitId: number) =>
-      (nonpayingChildren.all(unitId) as { no: string }[]).map((r) => r.no),
-  };
+/** Owner id -> bill unit numbers, from rows of defaultUnitsQuery or nonpayingChildrenQuery. */
+function groupNos(rows: { ownerId: number; no: string }[]): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  for (const r of rows) {
+    const list = out.get(r.ownerId) ?? [];
+    list.push(r.no);
+    out.set(r.ownerId, list);
+  }
+  return out;
 }
 
-type Lookups = ReturnType<typeof ledgerLookups>;
+/**
+ * Reads every ledger row the files can name (rows refused for their own values included) in one set query per
+ * kind, so the checks and the plan below are plain code over maps: a bill's unit and account, a unit's account
+ * and the items of every named bill come with them.
+ */
+function* readLookups(on: On, parsed: Parsed): Steps<Lookups> {
+  const accountNos = new Set<string>();
+  const unitNos = new Set<string>();
+  const billNos = new Set<string>();
+  const named = (set: Set<string>, value: string | null): void => {
+    if (value !== null && value !== '') set.add(value);
+  };
+  for (const r of parsed.accounts?.rows ?? []) named(accountNos, r.accountNo);
+  for (const r of parsed.units?.rows ?? []) {
+    named(unitNos, r.billUnitNo);
+    named(unitNos, r.parentBillUnitNo);
+    named(accountNos, r.accountNo);
+  }
+  for (const bad of parsed.units?.badRows ?? []) {
+    named(accountNos, bad.value('account_no'));
+    named(unitNos, bad.value('parent_bill_unit_no'));
+  }
+  for (const r of parsed.bills?.rows ?? []) {
+    named(billNos, r.billNo);
+    named(unitNos, r.billUnitNo);
+  }
+  for (const bad of parsed.bills?.badRows ?? []) named(unitNos, bad.value('bill_unit_no'));
+  for (const r of parsed.items?.rows ?? []) named(billNos, r.billNo);
+  for (const bad of parsed.items?.badRows ?? []) named(billNos, bad.value('bill_no'));
+
+  const bills = billNos.size > 0 ? yield* all<LedgerBillRow>(billsByNoQuery(on, [...billNos])) : [];
+  for (const b of bills) named(unitNos, b.billUnitNo);
+  const units = unitNos.size > 0 ? yield* all<LedgerUnitRow>(unitsByNoQuery(on, [...unitNos])) : [];
+  for (const b of bills) named(accountNos, b.accountNo);
+  for (const u of units) named(accountNos, u.accountNo);
+  const accounts =
+    accountNos.size > 0 ? yield* all<LedgerAccountRow>(accountsByNoQuery(on, [...accountNos])) : [];
+  const billItems = new Map<number, LedgerItemRow[]>(bills.map((b) => [b.id, []]));
+  const itemMap = new Map<string, LedgerItemRow>();
+  if (bills.length > 0) {
+    const billIds = bills.map((b) => b.id);
+    for (const i of yield* all<LedgerItemRow>(itemsOfBillsQuery(on, billIds))) {
+      billItems.get(i.billId)?.push(i);
+      itemMap.set(i.itemNo, i);
+    }
+  }
+  // Items usually stay on their bill, read above; the rest (new ones, or one named under another bill) by number.
+  const itemNos = (parsed.items?.rows ?? []).map((r) => r.itemNo).filter((no) => !itemMap.has(no));
+  if (itemNos.length > 0)
+    for (const i of yield* all<LedgerItemRow>(itemsByNoQuery(on, itemNos))) itemMap.set(i.itemNo, i);
+  const fileUnits = new Set((parsed.units?.rows ?? []).map((r) => r.billUnitNo));
+  const fileAccounts = new Set((parsed.units?.rows ?? []).map((r) => r.accountNo));
+  const defaultOwners = accounts.filter((a) => fileAccounts.has(a.accountNo)).map((a) => a.id);
+  const payerOwners = units.filter((u) => fileUnits.has(u.billUnitNo)).map((u) => u.id);
+  const defaults = groupNos(defaultOwners.length > 0 ? yield* all(defaultUnitsQuery(on, defaultOwners)) : []);
+  const children = groupNos(
+    payerOwners.length > 0 ? yield* all(nonpayingChildrenQuery(on, payerOwners)) : [],
+  );
+
+  const byKey = <T, K>(rows: T[], key: (r: T) => K): Map<K, T> => new Map(rows.map((r) => [key(r), r]));
+  const accountMap = byKey(accounts, (a) => a.accountNo);
+  const unitMap = byKey(units, (u) => u.billUnitNo);
+  const billMap = byKey(bills, (b) => b.billNo);
+  return {
+    account: (no) => accountMap.get(no),
+    unit: (no) => unitMap.get(no),
+    bill: (no) => billMap.get(no),
+    item: (no) => itemMap.get(no),
+    itemsOfBill: (id) => billItems.get(id) ?? [],
+    defaultUnits: (id) => defaults.get(id) ?? [],
+    nonpayingChildren: (id) => children.get(id) ?? [],
+  };
+}
 
 /** The parsed files of one import (absent when the file was not given). */
 type Parsed = {
@@ -255,7 +264,8 @@ function failWith(sink: IssueSink): never {
  * is validated in full first; any bad row throws a validation error listing every problem and nothing is
  * written. Otherwise one transaction inserts new rows, updates changed ones (items with allocations keep
  * their ledger amounts), posts the open-amount changes as one balanced 'ar_snapshot' journal and writes
- * one 'ar.import' audit row; a snapshot that changes nothing writes nothing.
+ * one 'ar.import' audit row; a snapshot that changes nothing writes nothing. Through the driver (the same
+ * steps as importReceivablesVia).
  */
 export function importReceivables(
   ledger: Ledger,
@@ -263,7 +273,22 @@ export function importReceivables(
   now: Date,
   operatorId: number | null,
 ): ArImportSummaryDto {
-  return loadReceivables(ledger, files, now, operatorId, false);
+  return loadOnDriver(ledger.sqlite, files, now, operatorId, false);
+}
+
+/**
+ * importReceivables through the storage port: the files are read (and their `file.read` rows committed) and
+ * parsed with no transaction open, then the checks, the plan and the writes run in one serializable
+ * transaction, so two imports naming the same accounts at once end as one after the other (on PostgreSQL the
+ * second is retried from the start and finds the first's rows).
+ */
+export async function importReceivablesVia(
+  storage: Storage,
+  files: ArImportFiles,
+  now: Date,
+  operatorId: number | null,
+): Promise<ArImportSummaryDto> {
+  return loadVia(storage, files, now, operatorId, false);
 }
 
 /** Thrown inside a preview's transaction so that everything the import wrote is rolled back. */
@@ -271,6 +296,14 @@ class PreviewRollback extends Error {
   constructor(readonly summary: ArImportSummaryDto) {
     super('preview');
   }
+}
+
+/** A preview's answer from how its dry run ended. */
+function previewOutcome(err: unknown): ArPreviewDto {
+  if (err instanceof PreviewRollback) return { ok: true, ...err.summary, problems: [], problemCount: 0 };
+  if (err instanceof ArFileProblems)
+    return { ok: false, adjustedOpenMinor: 0, problems: err.issues, problemCount: err.count };
+  throw err;
 }
 
 /**
@@ -285,54 +318,173 @@ export function previewReceivables(
   operatorId: number | null,
 ): ArPreviewDto {
   try {
-    loadReceivables(ledger, files, now, operatorId, true);
-    throw new Error('a receivables preview must roll back');
+    loadOnDriver(ledger.sqlite, files, now, operatorId, true);
   } catch (err) {
-    if (err instanceof PreviewRollback) return { ok: true, ...err.summary, problems: [], problemCount: 0 };
-    if (err instanceof ArFileProblems)
-      return { ok: false, adjustedOpenMinor: 0, problems: err.issues, problemCount: err.count };
-    throw err;
+    return previewOutcome(err);
   }
+  throw new Error('a receivables preview must roll back');
 }
 
-function loadReceivables(
-  ledger: Ledger,
+/** previewReceivables through the storage port. */
+export async function previewReceivablesVia(
+  storage: Storage,
+  files: ArImportFiles,
+  now: Date,
+  operatorId: number | null,
+): Promise<ArPreviewDto> {
+  try {
+    await loadVia(storage, files, now, operatorId, true);
+  } catch (err) {
+    return previewOutcome(err);
+  }
+  throw new Error('a receivables preview must roll back');
+}
+
+/** The files of an import in hand: a path's read error is kept to be reported as the driver reports it. */
+type FileBytes = { path: string; bytes: Buffer } | { path: string; error: unknown } | { upload: UploadBytes };
+type UploadBytes = { bytes: Buffer; name: string };
+
+/** The sources from the bytes in hand, problems (missing, unreadable, not UTF-8) reported to the sink. */
+function toSource(got: FileBytes | undefined, sink: IssueSink): CsvSource | undefined {
+  if (got === undefined) return undefined;
+  if ('upload' in got) return csvSourceFromBytes(got.upload.bytes, got.upload.name, sink);
+  return readCsvSource(got.path, sink, () => {
+    if ('error' in got) throw got.error;
+    return got.bytes;
+  });
+}
+
+type FileReaders<R> = {
+  path: (path: string) => R;
+  uploaded: (up: ResolvedUpload) => R;
+};
+
+/** The four files in import order, each to be read (when asked) by its path or upload with the given readers. */
+function eachFile<R>(
+  files: ArImportFiles,
+  read: FileReaders<R>,
+): Record<keyof typeof FILE_KINDS, (() => R | FileBytes) | undefined> {
+  const one = (path: string | undefined, up: ArUpload | undefined): (() => R | FileBytes) | undefined => {
+    if (up !== undefined) {
+      if ('uploaded' in up) {
+        const uploaded = up.uploaded;
+        return () => read.uploaded(uploaded);
+      }
+      return () => ({ upload: uploadedBytes(up.content, up.fileName, MAX_UPLOAD_BYTES) });
+    }
+    return path === undefined ? undefined : () => read.path(path);
+  };
+  return {
+    accounts: one(files.accountsFile, files.accountsUpload),
+    units: one(files.billUnitsFile, files.billUnitsUpload),
+    bills: one(files.billsFile, files.billsUpload),
+    items: one(files.itemsFile, files.itemsUpload),
+  };
+}
+
+const FILE_KEYS = ['accounts', 'units', 'bills', 'items'] as const;
+type Sources = Record<keyof typeof FILE_KINDS, CsvSource | undefined>;
+
+function loadOnDriver(
+  db: Database.Database,
   files: ArImportFiles,
   now: Date,
   operatorId: number | null,
   dryRun: boolean,
 ): ArImportSummaryDto {
   const started = performance.now();
-  const db = ledger.sqlite;
   const sink = createIssueSink();
   const who = { at: now, operatorId };
   assertPathsAllowed(db, who, 'ar:import', files, AR_PATH_FIELDS);
-  const read = (path: string | undefined, up: ArUpload | undefined): CsvSource | undefined => {
-    if (up !== undefined) {
-      const { bytes, name } =
-        'uploaded' in up
-          ? readUpload(db, who, 'ar:import', up.uploaded, MAX_UPLOAD_BYTES * 8)
-          : uploadedBytes(up.content, up.fileName, MAX_UPLOAD_BYTES);
-      return csvSourceFromBytes(bytes, name, sink);
-    }
-    return path === undefined
-      ? undefined
-      : readCsvSource(path, sink, (p) => readFileAudited(db, who, 'ar:import', p, MAX_UPLOAD_BYTES * 8));
-  };
-  const sources = {
-    accounts: read(files.accountsFile, files.accountsUpload),
-    units: read(files.billUnitsFile, files.billUnitsUpload),
-    bills: read(files.billsFile, files.billsUpload),
-    items: read(files.itemsFile, files.itemsUpload),
-  };
+  const readers = eachFile<FileBytes>(files, {
+    path: (path) => {
+      try {
+        return { path, bytes: readFileAudited(db, who, 'ar:import', path, MAX_UPLOAD_BYTES * 8) };
+      } catch (error) {
+        return { path, error };
+      }
+    },
+    uploaded: (up) => ({ upload: readUpload(db, who, 'ar:import', up, MAX_UPLOAD_BYTES * 8) }),
+  });
+  const sources = {} as Sources;
+  for (const k of FILE_KEYS) {
+    const r = readers[k];
+    sources[k] = toSource(r?.(), sink);
+  }
   if (sink.count > 0) failWith(sink);
-
-  const exponents = new Map(
-    (db.prepare('SELECT code, exponent FROM currencies').all() as { code: string; exponent: number }[]).map(
-      (c) => [c.code, c.exponent],
+  // Parsing needs no lock: currencies and a bill's currency never change once written.
+  const { parsed, exponents } = stepsOnDriver(db, parseSteps(DRIVER, sources, sink));
+  // Cross-checks, planning and writing share one write transaction, so no payment can land in between.
+  const run = db.transaction((): ArImportSummaryDto =>
+    stepsOnDriver(
+      db,
+      importSteps(DRIVER, parsed, sources, exponents, sink, now, operatorId, started, dryRun),
     ),
   );
-  // Parsing needs no lock: currencies and a bill's currency never change once written.
+  return run.immediate();
+}
+
+async function loadVia(
+  storage: Storage,
+  files: ArImportFiles,
+  now: Date,
+  operatorId: number | null,
+  dryRun: boolean,
+): Promise<ArImportSummaryDto> {
+  const started = performance.now();
+  const sink = createIssueSink();
+  const who = { at: now, operatorId };
+  await assertPathsAllowedVia(storage, who, 'ar:import', files, AR_PATH_FIELDS);
+  const readers = eachFile<Promise<FileBytes>>(files, {
+    path: async (path) => {
+      try {
+        return {
+          path,
+          bytes: await readFileAuditedVia(storage, who, 'ar:import', path, MAX_UPLOAD_BYTES * 8),
+        };
+      } catch (error) {
+        return { path, error };
+      }
+    },
+    uploaded: async (up) => ({
+      upload: await readUploadVia(storage, who, 'ar:import', up, MAX_UPLOAD_BYTES * 8),
+    }),
+  });
+  const sources = {} as Sources;
+  for (const k of FILE_KEYS) {
+    const r = readers[k];
+    sources[k] = toSource(r === undefined ? undefined : await r(), sink);
+  }
+  if (sink.count > 0) failWith(sink);
+  const { parsed, exponents } = await storage.transaction(
+    (tx) => stepsIn(tx, parseSteps(tx, sources, sink)),
+    { readOnly: true },
+  );
+  const parseCount = sink.count;
+  const parseIssues = [...sink.issues];
+  return storage.transaction(
+    (tx) => {
+      // A retried attempt starts from the parse's problems, not from the last attempt's.
+      sink.count = parseCount;
+      sink.issues.splice(0, sink.issues.length, ...parseIssues);
+      return stepsIn(tx, importSteps(tx, parsed, sources, exponents, sink, now, operatorId, started, dryRun));
+    },
+    { serializable: true },
+  );
+}
+
+/** Parses the files: currencies first, and for the items the currency of every ledger bill they name. */
+function* parseSteps(
+  on: On,
+  sources: Sources,
+  sink: IssueSink,
+): Steps<{ parsed: Parsed; exponents: Map<string, number> }> {
+  const exponents = new Map(
+    (yield* all<{ code: string; exponent: number }>(currencyExponentsQuery())).map((c) => [
+      c.code,
+      c.exponent,
+    ]),
+  );
   const parsed: Parsed = {};
   if (sources.accounts)
     parsed.accounts = parseAccountsCsv(sources.accounts.text, sources.accounts.file, { exponents }, sink);
@@ -340,29 +492,54 @@ function loadReceivables(
   if (sources.bills)
     parsed.bills = parseBillsCsv(sources.bills.text, sources.bills.file, { exponents }, sink);
   if (sources.items) {
+    const items = sources.items;
     const billRows = new Map((parsed.bills?.rows ?? []).map((b) => [b.billNo, b]));
-    const ledgerBillCurrency = db.prepare('SELECT currency FROM bills WHERE bill_no = ?').pluck();
+    const ledgerCurrency = new Map<string, string>();
+    const asked = new Set<string>();
     const billCurrency = (billNo: string): string | undefined => {
       const row = billRows.get(billNo);
       if (row) return row.currency;
       if (parsed.bills?.keys.has(billNo)) return undefined;
-      return ledgerBillCurrency.get(billNo) as string | undefined;
+      asked.add(billNo);
+      return ledgerCurrency.get(billNo);
     };
-    parsed.items = parseItemsCsv(sources.items.text, sources.items.file, { exponents, billCurrency }, sink);
+    const before = { count: sink.count, issues: sink.issues.length };
+    parsed.items = parseItemsCsv(items.text, items.file, { exponents, billCurrency }, sink);
+    // The ledger's bills the items name are known only once the file is read: when there are any, their currencies
+    // are read in one query and the file is read again with them (its first reading's problems dropped).
+    if (asked.size > 0) {
+      const rows = yield* all<{ billNo: string; currency: string }>(billCurrenciesQuery(on, [...asked]));
+      if (rows.length > 0) {
+        for (const b of rows) ledgerCurrency.set(b.billNo, b.currency);
+        sink.count = before.count;
+        sink.issues.length = before.issues;
+        parsed.items = parseItemsCsv(items.text, items.file, { exponents, billCurrency }, sink);
+      }
+    }
   }
   const anyBroken = Object.values(parsed).some((p: ParsedArFile<unknown>) => p.broken);
   if (anyBroken) failWith(sink);
+  return { parsed, exponents };
+}
 
-  // Cross-checks, planning and writing share one write transaction, so no payment can land in between.
-  const run = db.transaction((): ArImportSummaryDto => {
-    const look = ledgerLookups(db);
-    const checked = crossCheck(parsed, look, exponents, sink);
-    if (sink.count > 0) failWith(sink);
-    const summary = applyImport(db, parsed, sources, look, checked, now, operatorId, started);
-    if (dryRun) throw new PreviewRollback(summary);
-    return summary;
-  });
-  return run.immediate();
+/** The checks against the ledger, the plan and its writes, in the caller's write transaction. */
+function* importSteps(
+  on: On,
+  parsed: Parsed,
+  sources: Sources,
+  exponents: ReadonlyMap<string, number>,
+  sink: IssueSink,
+  now: Date,
+  operatorId: number | null,
+  started: number,
+  dryRun: boolean,
+): Steps<ArImportSummaryDto> {
+  const look = yield* readLookups(on, parsed);
+  const checked = crossCheck(parsed, look, exponents, sink);
+  if (sink.count > 0) failWith(sink);
+  const summary = yield* applyImport(on, parsed, sources, look, checked, now, operatorId, started);
+  if (dryRun) throw new PreviewRollback(summary);
+  return summary;
 }
 
 /** Everything the cross-file checks learn that the writer needs. */
@@ -674,17 +851,33 @@ const FILE_KINDS = {
   items: 'ar_items',
 } as const;
 
+/** A query's rows split into statements of at most AR_INSERT_CHUNK rows. */
+function chunks<T>(rows: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += AR_INSERT_CHUNK) out.push(rows.slice(i, i + AR_INSERT_CHUNK));
+  return out;
+}
+
+/** Runs an insert answering `id` and `key` per row and keeps each new row's id by its key. */
+function* keyIds(query: SQL, ids: Map<string, number>): Steps<void> {
+  for (const r of yield* all<{ id: number; key: string }>(query)) ids.set(r.key, r.id);
+}
+
+function* auditRow(entry: AuditEntry): Steps<number> {
+  return ((yield* get<{ id: number }>(auditInsertQuery(entry))) as { id: number }).id;
+}
+
 /** Plans the changes and, if there are any, writes them (inside the caller's transaction). */
-function applyImport(
-  db: Database.Database,
+function* applyImport(
+  on: On,
   parsed: Parsed,
-  sources: Record<keyof typeof FILE_KINDS, CsvSource | undefined>,
+  sources: Sources,
   look: Lookups,
   checked: Checked,
   now: Date,
   operatorId: number | null,
   started: number,
-): ArImportSummaryDto {
+): Steps<ArImportSummaryDto> {
   const at = now.toISOString();
   type Update = {
     entity: string;
@@ -882,7 +1075,7 @@ function applyImport(
     const s = sources[k];
     return s ? [{ kind: FILE_KINDS[k], file: s.file, sha256: s.sha256 }] : [];
   });
-  const auditId = writeAudit(db, {
+  const auditId = yield* auditRow({
     at,
     operatorId,
     action: 'ar.import',
@@ -897,12 +1090,9 @@ function applyImport(
       files: fileList,
     },
   });
-  const insFile = db.prepare(
-    `INSERT INTO imported_files (kind, sha256, file_name, imported_at, audit_id) VALUES (?, ?, ?, ?, ?)`,
-  );
-  for (const f of fileList) insFile.run(f.kind, f.sha256, f.file, at, auditId);
+  for (const f of fileList) yield* run(importedFileInsertQuery(f, at, auditId));
   for (const u of updates) {
-    writeAudit(db, {
+    yield* auditRow({
       at,
       operatorId,
       action: 'ar.import.update',
@@ -921,139 +1111,71 @@ function applyImport(
   const unitId = (no: string): number => unitIds.get(no) ?? (look.unit(no) as LedgerUnitRow).id;
   const billId = (no: string): number => billIds.get(no) ?? (look.bill(no) as LedgerBillRow).id;
 
-  const insAccount = db.prepare(
-    `INSERT INTO accounts (account_no, account_key, name, name_key, status, currency, default_pay_type, is_suspense,
-                           balance_minor, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, ?)`,
-  );
-  for (const r of newAccounts) {
-    const id = insAccount.run(
-      r.accountNo,
-      r.accountNo.toUpperCase(),
-      r.name,
-      r.name.toLowerCase(),
-      r.status,
-      r.currency,
-      r.defaultPayType,
-      at,
-    ).lastInsertRowid;
-    accountIds.set(r.accountNo, Number(id));
-  }
-  const updAccount = db.prepare(
-    `UPDATE accounts SET name = ?, name_key = ?, status = ?, default_pay_type = ? WHERE id = ?`,
-  );
-  for (const { row: r, id } of changedAccounts)
-    updAccount.run(r.name, r.name.toLowerCase(), r.status, r.defaultPayType, id);
+  for (const part of chunks(newAccounts)) yield* keyIds(insertAccountsQuery(on, part, at), accountIds);
+  for (const { row: r, id } of changedAccounts) yield* run(updateAccountQuery(id, r));
 
   // Units first without parents (a parent may be a new unit further down the file), then every parent link.
-  const insUnit = db.prepare(
-    `INSERT INTO bill_units (bill_unit_no, account_id, name, accounting_type, pay_type, payment_term, paying,
-                             parent_bill_unit_id, is_default, bill_cycle_day, next_bill_date)
-     VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
-  );
-  for (const r of newUnits) {
-    const id = insUnit.run(
-      r.billUnitNo,
-      accountId(r.accountNo),
-      r.name,
-      r.accountingType,
-      r.payType,
-      r.paymentTerm,
-      r.paying,
-      r.isDefault,
-      r.billCycleDay,
-      r.nextBillDate,
-    ).lastInsertRowid;
-    unitIds.set(r.billUnitNo, Number(id));
-  }
-  const updUnit = db.prepare(
-    `UPDATE bill_units SET name = ?, accounting_type = ?, pay_type = ?, payment_term = ?, paying = ?,
-                           parent_bill_unit_id = ?, is_default = ?, bill_cycle_day = ?, next_bill_date = ?
-     WHERE id = ?`,
-  );
+  for (const part of chunks(newUnits))
+    yield* keyIds(
+      insertUnitsQuery(
+        on,
+        part.map((r) => ({ ...r, accountId: accountId(r.accountNo) })),
+      ),
+      unitIds,
+    );
   const linkNewUnits = newUnits
     .filter((row) => row.parentBillUnitNo !== null)
     .map((row) => ({ row, id: unitId(row.billUnitNo) }));
-  for (const { row: r, id } of [...changedUnits, ...linkNewUnits]) {
-    updUnit.run(
-      r.name,
-      r.accountingType,
-      r.payType,
-      r.paymentTerm,
-      r.paying,
-      r.parentBillUnitNo === null ? null : unitId(r.parentBillUnitNo),
-      r.isDefault,
-      r.billCycleDay,
-      r.nextBillDate,
-      id,
-    );
-  }
+  for (const { row: r, id } of [...changedUnits, ...linkNewUnits])
+    yield* run(updateUnitQuery(id, r, r.parentBillUnitNo === null ? null : unitId(r.parentBillUnitNo)));
 
-  const insBill = db.prepare(
-    `INSERT INTO bills (bill_no, bill_unit_id, account_id, bill_date, due_date, currency, total_minor, amount_due_minor, status)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  for (const { row: r, final } of newBills) {
-    const id = insBill.run(
-      r.billNo,
-      unitId(r.billUnitNo),
-      accountId(final.accountNo),
-      r.billDate,
-      r.dueDate,
-      r.currency,
-      final.totalMinor,
-      final.amountDueMinor,
-      statusOf(final.amountDueMinor),
-    ).lastInsertRowid;
-    billIds.set(r.billNo, Number(id));
+  for (const part of chunks(newBills)) {
+    const rows = part.map(({ row: r, final }) => ({
+      billNo: r.billNo,
+      billUnitId: unitId(r.billUnitNo),
+      accountId: accountId(final.accountNo),
+      billDate: r.billDate,
+      dueDate: r.dueDate,
+      currency: r.currency,
+      totalMinor: final.totalMinor,
+      amountDueMinor: final.amountDueMinor,
+      status: statusOf(final.amountDueMinor),
+    }));
+    yield* keyIds(insertBillsQuery(on, rows), billIds);
   }
-  const updBill = db.prepare(
-    `UPDATE bills SET bill_unit_id = ?, bill_date = ?, due_date = ?, total_minor = ?, amount_due_minor = ?, status = ?
-     WHERE id = ?`,
-  );
   for (const b of changedBills) {
-    updBill.run(
-      unitId(b.billUnitNo),
-      b.billDate,
-      b.dueDate,
-      b.final.totalMinor,
-      b.final.amountDueMinor,
-      statusOf(b.final.amountDueMinor),
-      b.id,
+    yield* run(
+      updateBillQuery(b.id, {
+        billUnitId: unitId(b.billUnitNo),
+        billDate: b.billDate,
+        dueDate: b.dueDate,
+        totalMinor: b.final.totalMinor,
+        amountDueMinor: b.final.amountDueMinor,
+        status: statusOf(b.final.amountDueMinor),
+      }),
     );
   }
 
-  const insItem = db.prepare(
-    `INSERT INTO bill_items (item_no, bill_id, account_id, type, amount_minor, open_minor, gl_id, status)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const updItem = db.prepare(
-    `UPDATE bill_items SET type = ?, amount_minor = ?, open_minor = ?, gl_id = ?, status = ? WHERE id = ?`,
-  );
+  const itemValues = (r: ArItemRow) => ({
+    type: r.type,
+    amountMinor: r.amountMinor,
+    openMinor: r.openMinor,
+    glId: r.glId,
+    status: statusOf(r.openMinor),
+  });
+  const newItems = checked.items.filter((p) => p.action === 'insert').map((p) => p.row);
+  for (const part of chunks(newItems)) {
+    const rows = part.map((r) => ({
+      ...itemValues(r),
+      itemNo: r.itemNo,
+      billId: billId(r.billNo),
+      accountId: accountId((checked.billAccount.get(r.billNo) as { accountNo: string }).accountNo),
+    }));
+    yield* run(insertItemsQuery(on, rows));
+  }
   for (const plan of checked.items) {
-    const r = plan.row;
-    if (plan.action === 'insert') {
-      const { accountNo } = checked.billAccount.get(r.billNo) as { accountNo: string };
-      insItem.run(
-        r.itemNo,
-        billId(r.billNo),
-        accountId(accountNo),
-        r.type,
-        r.amountMinor,
-        r.openMinor,
-        r.glId,
-        statusOf(r.openMinor),
-      );
-    } else if (plan.action === 'update') {
-      updItem.run(
-        r.type,
-        r.amountMinor,
-        r.openMinor,
-        r.glId,
-        statusOf(r.openMinor),
-        (plan.existing as LedgerItemRow).id,
-      );
-    }
+    if (plan.action === 'update')
+      yield* run(updateItemQuery((plan.existing as LedgerItemRow).id, itemValues(plan.row)));
   }
 
   // One journal for every open-amount change: AR per account, REVENUE per currency takes the other side.
@@ -1071,14 +1193,19 @@ function applyImport(
     if (sumMinor !== 0) lines.push({ gl: 'REVENUE', accountId: null, amountMinor: -sumMinor, currency });
   }
   if (lines.length > 0) {
-    postJournal(db, {
+    const posting: JournalPosting = {
       kind: 'ar_snapshot',
       at,
       effectiveDate: isoDate(now),
       idemKey: `ar_snapshot:${auditId}`,
       auditId,
       lines,
-    });
+    };
+    yield* call(
+      (db) => postJournal(db, posting),
+      (tx) => postJournalIn(tx, posting),
+      'the receivables journal',
+    );
   }
   return summary();
 }

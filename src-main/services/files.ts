@@ -180,6 +180,23 @@ export function readFileAudited(
   return bytes;
 }
 
+/**
+ * readFileAudited through the storage port: the file is read with no transaction open and its `file.read` row
+ * committed on its own. Errors are the file system's own.
+ */
+export async function readFileAuditedVia(
+  storage: Storage,
+  who: FileReader,
+  command: string,
+  path: string,
+  maxBytes: number,
+): Promise<Buffer> {
+  const bytes = readAtMost(path, maxBytes);
+  const entry = fileReadEntry(who, command, path, bytes);
+  await storage.transaction((tx) => appendAudit(tx, entry));
+  return bytes;
+}
+
 /** The bytes of a file the user chose in a dialog (base64 in the input), refused when over maxBytes. */
 export function uploadedBytes(
   content: string,

@@ -1,28 +1,37 @@
-import { readUpload } from '../uploads';
-import type { CommandFileSource } from '../uploads';
+import { readUploadVia, type CommandFileSource } from '../uploads';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { BatchDto } from '../../../src-shared/dto/batches';
 import { formatMinor, parseMinor } from '../../../src-shared/money';
-import { writeAudit } from '../../ledger/audit';
 import { conflict, invalidFields } from '../../ledger/errors';
 import { MAX_UPLOAD_BYTES } from '../../../src-shared/api/uploads';
-import { parseJsonText, readCommandFile, uploadedBytes } from '../files';
+import { parseJsonText, readCommandFileVia, uploadedBytes } from '../files';
 import { exponentOf, exponentOfIn } from '../../ledger/rates';
 import {
   batchByIdQuery,
   batchEntriesQuery,
+  batchNoTakenQuery,
   ledgerIdQuery,
   type BatchRecord,
   type EntryRecord,
 } from '../../../db/repos/batches';
+import { appendAudit } from '../../../db/repos/audit';
+import {
+  batchOriginQuery,
+  batchOriginUpsertQuery,
+  importedFileInsertQuery,
+  loadedEntryCurrencyQuery,
+  loadedEntrySuspendQuery,
+  workingBatchByNoQuery,
+  workingBatchBySourceQuery,
+  type BatchOriginRecord,
+} from '../../../db/repos/imports';
 import type { Dialect, Storage } from '../../../db/storage/port';
-import { driverGet } from '../../../db/storage/sqlite';
 import { all, call, DRIVER, get, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
 import { notFound } from '../../ledger/errors';
-import { createBatch, entryDto, getBatch, saveEntries } from './batch-store';
+import { createBatchIn, entryDto, getBatchIn, saveEntriesIn } from './batch-store';
 
 /** The hand-over file of a batch (Payment Tool's "PMT file"): header and entries as typed, versioned. */
 const batchFileSchema = z.strictObject({
@@ -93,11 +102,6 @@ function ledgerIdFound(row: { ledgerId: string } | undefined): string {
   return row.ledgerId;
 }
 
-/** This ledger's identity (set once by its migration). */
-export function ledgerIdOf(db: Database.Database): string {
-  return ledgerIdFound(driverGet<{ ledgerId: string }>(db, ledgerIdQuery()));
-}
-
 /**
  * The amount text a hand-over file carries: the clerk's own text when it reads back as the stored amount, else the
  * contract's plain decimal. A bank file's notation (implied decimals, decimal comma) would read differently once it
@@ -111,7 +115,8 @@ function handOverAmount(text: string | null, amountMinor: number | null, exponen
 
 /**
  * The hand-over document of a batch, written once as steps: `batches:export` reads it in one read-only port
- * transaction, a batch import (still on the driver) builds it to compare a file with the batch it came from.
+ * transaction, a hand-over file's load builds it inside its own to compare the file with the batch it came from,
+ * and the driver form stays for code that holds only the SQLite connection.
  */
 function* exportSteps(on: { readonly dialect: Dialect }, batchId: number): Steps<BatchFile> {
   const b = yield* get<BatchRecord>(batchByIdQuery(batchId));
@@ -171,7 +176,7 @@ function* exportSteps(on: { readonly dialect: Dialect }, batchId: number): Steps
   };
 }
 
-/** Builds the hand-over document of a batch through the driver (a batch import compares a file with it). */
+/** Builds the hand-over document of a batch through the driver. */
 export function exportBatchFile(db: Database.Database, batchId: number): BatchFile {
   return stepsOnDriver(db, exportSteps(DRIVER, batchId));
 }
@@ -181,29 +186,8 @@ export function exportBatchFileVia(storage: Storage, batchId: number): Promise<B
   return storage.transaction((tx) => stepsIn(tx, exportSteps(tx, batchId)), { readOnly: true });
 }
 
-/**
- * Recreates a batch from a hand-over file (a new open batch; validation starts over). A file whose batch is
- * still open or validated here is refused: the same content (compared as parsed, so line endings, spacing and
- * key order do not matter) never makes a second open batch. Once that batch is submitted or discarded the file
- * loads again, and duplicate detection suspects every entry that matches a posted payment.
- */
-export function importBatchFile(
-  db: Database.Database,
-  src: CommandFileSource,
-  now: Date,
-  operatorId: number | null,
-  opts: { push?: boolean } = {},
-): BatchDto {
-  const who = { at: now, operatorId };
-  const { bytes, name } =
-    src.content !== undefined
-      ? uploadedBytes(src.content, src.fileName, MAX_UPLOAD_BYTES)
-      : src.uploaded !== undefined
-        ? readUpload(db, who, 'batches:import-batch-file', src.uploaded, MAX_UPLOAD_BYTES)
-        : {
-            bytes: readCommandFile(db, who, 'batches:import-batch-file', src.file ?? '', MAX_UPLOAD_BYTES),
-            name: src.file ?? '',
-          };
+/** A hand-over file's bytes read as a batch file document, every problem named. */
+function parsedBatchFile(bytes: Uint8Array, name: string): BatchFile {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -217,129 +201,155 @@ export function importBatchFile(
     throw invalidFields(`${json.reason}; it is not a readable batch file`, [
       { path: 'file', message: 'not a readable JSON batch file' },
     ]);
-  const doc = json.value;
-  const file = name;
-  const parsed = batchFileSchema.safeParse(doc);
+  const parsed = batchFileSchema.safeParse(json.value);
   if (!parsed.success) {
     throw invalidFields(
-      `${file} is not a valid Paydesk batch file`,
+      `${name} is not a valid Paydesk batch file`,
       parsed.error.issues.map((i) => ({
         path: i.path.map(String).join('.') || '(root)',
         message: i.message,
       })),
     );
   }
-  const { batch, entries } = parsed.data;
-  const identity = handOverIdentity(parsed.data);
-  const origin = parsed.data.origin;
+  return parsed.data;
+}
+
+/**
+ * Recreates a batch from a hand-over file (a new open batch; validation starts over). A file whose batch is
+ * still open or validated here is refused: the same content (compared as parsed, so line endings, spacing and
+ * key order do not matter) never makes a second open batch. Once that batch is submitted or discarded the file
+ * loads again, and duplicate detection suspects every entry that matches a posted payment.
+ *
+ * The file is read (and its read audited) before the transaction; the checks and the new batch are one
+ * serializable transaction, so two loads or pushes of one file at once end as one after the other would: on
+ * PostgreSQL the second is retried from the start and then finds the first's batch.
+ */
+export async function importBatchFileVia(
+  storage: Storage,
+  src: CommandFileSource,
+  now: Date,
+  operatorId: number | null,
+  opts: { push?: boolean } = {},
+): Promise<BatchDto> {
+  const who = { at: now, operatorId };
+  const command = 'batches:import-batch-file';
+  const { bytes, name: file } =
+    src.content !== undefined
+      ? uploadedBytes(src.content, src.fileName, MAX_UPLOAD_BYTES)
+      : src.uploaded !== undefined
+        ? await readUploadVia(storage, who, command, src.uploaded, MAX_UPLOAD_BYTES)
+        : {
+            bytes: await readCommandFileVia(storage, who, command, src.file ?? '', MAX_UPLOAD_BYTES),
+            name: src.file ?? '',
+          };
+  const doc = parsedBatchFile(bytes, file);
+  const { batch, entries, origin } = doc;
+  const identity = handOverIdentity(doc);
   if (opts.push && !origin)
     throw invalidFields(
       `${file} names no origin ledger: it cannot be pushed (export it again with this version)`,
       [{ path: 'file', message: 'no origin' }],
     );
-  return db.transaction((): BatchDto => {
-    if (opts.push && origin) {
-      if (origin.ledgerId === ledgerIdOf(db))
-        throw conflict(
-          'push-to-self',
-          `batch ${origin.batchNo} was kept in this ledger: push it to another one`,
-        );
-      // A retried push answers the batch already recreated from the same origin, so it is never made twice.
-      const known = db
-        .prepare(
-          `SELECT o.batch_id AS id, o.content_sha256 AS content, b.batch_no AS batchNo, b.status
-           FROM batch_origins o JOIN batches b ON b.id = o.batch_id
-           WHERE o.origin_ledger = ? AND o.origin_batch_id = ?`,
-        )
-        .get(origin.ledgerId, origin.batchId) as
-        { id: number; content: string; batchNo: string; status: string } | undefined;
-      if (known?.status === 'submitted') return getBatch(db, known.id);
-      if (known && known.status !== 'discarded') {
-        if (known.content === identity) return getBatch(db, known.id);
-        throw conflict(
-          'pushed-changed',
-          `batch ${origin.batchNo} was pushed before as batch ${known.batchNo} (id ${known.id}, ${known.status}) with other content; discard that batch here to push the changed one`,
-        );
+  const at = now.toISOString();
+  return storage.transaction(
+    async (tx): Promise<BatchDto> => {
+      if (opts.push && origin) {
+        const here = ledgerIdFound(await tx.get<{ ledgerId: string }>(ledgerIdQuery()));
+        if (origin.ledgerId === here)
+          throw conflict(
+            'push-to-self',
+            `batch ${origin.batchNo} was kept in this ledger: push it to another one`,
+          );
+        const known = await tx.get<BatchOriginRecord>(batchOriginQuery(origin.ledgerId, origin.batchId));
+        if (known?.status === 'submitted') return getBatchIn(tx, known.id);
+        if (known && known.status !== 'discarded') {
+          if (known.content === identity) return getBatchIn(tx, known.id);
+          throw conflict(
+            'pushed-changed',
+            `batch ${origin.batchNo} was pushed before as batch ${known.batchNo} (id ${known.id}, ${known.status}) with other content; discard that batch here to push the changed one`,
+          );
+        }
       }
-    }
-    // The batch the file was exported from, still open on this desk, with the same content.
-    const source = db
-      .prepare(`SELECT id, status FROM batches WHERE batch_no = ? AND status IN ('open', 'validated')`)
-      .get(batch.batchNo) as { id: number; status: string } | undefined;
-    if (source && handOverIdentity(batchFileSchema.parse(exportBatchFile(db, source.id))) === identity)
-      throw conflict(
-        'already-loaded',
-        `this hand-over file is batch ${batch.batchNo} (id ${source.id}), which is ${source.status} on this desk; work on that batch, or discard it to load the file`,
-      );
-    const loaded = db
-      .prepare(
-        `SELECT id, batch_no AS batchNo, status FROM batches WHERE source_sha256 = ? AND status IN ('open', 'validated') ORDER BY id LIMIT 1`,
+      const source = await tx.get<{ id: number; status: string }>(workingBatchByNoQuery(batch.batchNo));
+      if (
+        source &&
+        handOverIdentity(batchFileSchema.parse(await stepsIn(tx, exportSteps(tx, source.id)))) === identity
       )
-      .get(identity) as { id: number; batchNo: string; status: string } | undefined;
-    if (loaded)
-      throw conflict(
-        'already-loaded',
-        `this hand-over file is already loaded as batch ${loaded.batchNo} (id ${loaded.id}, ${loaded.status}); work on that batch, or discard it to load the file again`,
+        throw conflict(
+          'already-loaded',
+          `this hand-over file is batch ${batch.batchNo} (id ${source.id}), which is ${source.status} on this desk; work on that batch, or discard it to load the file`,
+        );
+      const loaded = await tx.get<{ id: number; batchNo: string; status: string }>(
+        workingBatchBySourceQuery(identity),
       );
-    const taken = db.prepare('SELECT 1 FROM batches WHERE batch_no = ?').get(batch.batchNo);
-    const created = createBatch(
-      db,
-      {
-        ...batch,
-        batchNo: taken ? `${batch.batchNo}-R${now.getTime()}` : batch.batchNo,
-        lockboxNo: batch.lockboxNo ?? undefined,
-        controlCount: batch.controlCount ?? undefined,
-        controlTotal: batch.controlTotal ?? undefined,
-        note: batch.note ?? undefined,
-        sourceFile: basename(file),
-        sourceSha256: identity,
-      },
-      now,
-      operatorId,
-    );
-    const saved = saveEntries(
-      db,
-      {
-        batchId: created.id,
-        entries: entries.map((e) => ({ ...e, custom: e.custom })),
-      },
-      now,
-      operatorId,
-    );
-    const suspend = db.prepare(
-      `UPDATE batch_entries SET manual_suspend = 1, reason_code = ?, status = 'to_be_suspended', problem = 'suspended by hand' WHERE id = ?`,
-    );
-    // An entry keeps the currency its bank file stated, so the hand-over cannot turn CAD into the batch's USD.
-    const currency = db.prepare(`UPDATE batch_entries SET currency = ? WHERE id = ?`);
-    entries.forEach((e, i) => {
-      const s = saved[i];
-      if (e.suspendReason !== null && s) suspend.run(e.suspendReason, s.id);
-      if (e.currency !== undefined && s) currency.run(e.currency, s.id);
-    });
-    const auditId = writeAudit(db, {
-      at: now.toISOString(),
-      operatorId,
-      action: 'batch.load',
-      entity: 'batch',
-      entityId: String(created.id),
-      after: {
-        file: basename(file),
-        sha256: identity,
-        entries: entries.length,
-        ...(opts.push && origin ? { pushedFrom: origin } : {}),
-      },
-    });
-    if (opts.push && origin)
-      db.prepare(
-        `INSERT INTO batch_origins (origin_ledger, origin_batch_id, origin_batch_no, batch_id, content_sha256, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (origin_ledger, origin_batch_id) DO UPDATE SET
-           origin_batch_no = excluded.origin_batch_no, batch_id = excluded.batch_id,
-           content_sha256 = excluded.content_sha256, created_at = excluded.created_at`,
-      ).run(origin.ledgerId, origin.batchId, origin.batchNo, created.id, identity, now.toISOString());
-    db.prepare(
-      `INSERT INTO imported_files (kind, sha256, file_name, imported_at, audit_id) VALUES ('handover', ?, ?, ?, ?)`,
-    ).run(identity, basename(file), now.toISOString(), auditId);
-    return getBatch(db, created.id);
-  })();
+      if (loaded)
+        throw conflict(
+          'already-loaded',
+          `this hand-over file is already loaded as batch ${loaded.batchNo} (id ${loaded.id}, ${loaded.status}); work on that batch, or discard it to load the file again`,
+        );
+      const taken = await tx.get(batchNoTakenQuery(batch.batchNo));
+      const created = await createBatchIn(
+        tx,
+        {
+          ...batch,
+          batchNo: taken ? `${batch.batchNo}-R${now.getTime()}` : batch.batchNo,
+          lockboxNo: batch.lockboxNo ?? undefined,
+          controlCount: batch.controlCount ?? undefined,
+          controlTotal: batch.controlTotal ?? undefined,
+          note: batch.note ?? undefined,
+          sourceFile: basename(file),
+          sourceSha256: identity,
+        },
+        now,
+        operatorId,
+      );
+      const saved = await saveEntriesIn(
+        tx,
+        { batchId: created.id, entries: entries.map((e) => ({ ...e, custom: e.custom })) },
+        now,
+        operatorId,
+      );
+      for (const [i, e] of entries.entries()) {
+        const s = saved[i];
+        if (!s) continue;
+        if (e.suspendReason !== null) await tx.run(loadedEntrySuspendQuery(s.id, e.suspendReason));
+        if (e.currency !== undefined) await tx.run(loadedEntryCurrencyQuery(s.id, e.currency));
+      }
+      const auditId = await appendAudit(tx, {
+        at,
+        operatorId,
+        action: 'batch.load',
+        entity: 'batch',
+        entityId: String(created.id),
+        after: {
+          file: basename(file),
+          sha256: identity,
+          entries: entries.length,
+          ...(opts.push && origin ? { pushedFrom: origin } : {}),
+        },
+      });
+      if (opts.push && origin)
+        await tx.run(
+          batchOriginUpsertQuery({
+            originLedger: origin.ledgerId,
+            originBatchId: origin.batchId,
+            originBatchNo: origin.batchNo,
+            batchId: created.id,
+            contentSha256: identity,
+            at,
+          }),
+        );
+      await tx.run(
+        importedFileInsertQuery({
+          kind: 'handover',
+          sha256: identity,
+          fileName: basename(file),
+          at,
+          auditId,
+        }),
+      );
+      return getBatchIn(tx, created.id);
+    },
+    { serializable: true },
+  );
 }

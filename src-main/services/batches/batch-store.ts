@@ -627,6 +627,16 @@ export function saveEntries(
   return db.transaction(() => stepsOnDriver(db, saveEntriesSteps(DRIVER, input, now, operatorId)))();
 }
 
+/** saveEntries in the caller's port transaction (a hand-over file's load writes its entries with its batch). */
+export function saveEntriesIn(
+  tx: Tx,
+  input: { batchId: number; entries: EntryFields[] },
+  now: Date,
+  operatorId: number | null,
+): Promise<BatchEntryDto[]> {
+  return stepsIn(tx, saveEntriesSteps(tx, input, now, operatorId));
+}
+
 /**
  * saveEntries through the port (`batches:save-entries`), in one serializable transaction: two clerks saving into
  * one batch at once take turns (on PostgreSQL the second is retried from the start and numbers on after the

@@ -4,11 +4,16 @@ import type { BatchDto } from '../../../src-shared/dto/batches';
 import { formatMinor } from '../../../src-shared/money';
 import { readCamtCredits, rootInfo } from '../../bankfiles/iso20022';
 import type { StatementCredit } from '../../bankfiles/types';
-import { assertBatchWithinCeiling } from '../../ledger/ceiling';
-import { invalidFields, invalidFileRows } from '../../ledger/errors';
-import { exponentOf } from '../../ledger/rates';
-import { createBatch, getBatch } from './batch-store';
-import { currencyKnown, entryWriter } from './stage-rows';
+import type { StagedRow } from '../../importers/bank-file/types';
+import { assertBatchSlicesWithinCeiling, assertBatchWithinCeiling } from '../../ledger/ceiling';
+import { AppFailure, invalidFields, invalidFileRows } from '../../ledger/errors';
+import { exponentOf, exponentOfIn } from '../../ledger/rates';
+import { batchAmountSlicesQuery } from '../../../db/repos/batches';
+import { accountByKeyQuery, billByNoQuery, billsByNoAnyCaseQuery } from '../../../db/repos/imports';
+import type { Tx } from '../../../db/storage/port';
+import { all, get, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
+import { createBatch, createBatchIn, getBatch, getBatchIn, type CreateBatchInput } from './batch-store';
+import { currencyKnown, currencyKnownIn, entryWriter, writeEntriesIn } from './stage-rows';
 
 /** True when the bytes are an ISO 20022 camt.053 bank-to-customer statement (by the root namespace). */
 export function isCamtStatement(bytes: Uint8Array): boolean {
@@ -52,18 +57,7 @@ export function remittanceTokens(c: StatementCredit): string[] {
  * the first candidate reference is kept as the bill number, so validation reports "bill … not found" and the
  * entry is suspended (payment suspense on) or fixed by the clerk, exactly as an unknown lockbox reference.
  */
-export function resolveCredit(db: Database.Database, c: StatementCredit): CreditResolution {
-  const bill = db.prepare(
-    `SELECT b.bill_no AS billNo, a.account_no AS accountNo FROM bills b JOIN accounts a ON a.id = b.account_id
-     WHERE b.bill_no = ? AND a.is_suspense = 0`,
-  );
-  const billNoCase = db.prepare(
-    `SELECT b.bill_no AS billNo, a.account_no AS accountNo FROM bills b JOIN accounts a ON a.id = b.account_id
-     WHERE upper(b.bill_no) = upper(?) AND a.is_suspense = 0 LIMIT 2`,
-  );
-  const account = db.prepare(
-    `SELECT account_no AS accountNo FROM accounts WHERE account_key = upper(?) AND is_suspense = 0`,
-  );
+function* resolveCreditSteps(c: StatementCredit): Steps<CreditResolution> {
   const lines = [c.creditorReference, ...c.remittance].filter((x): x is string => x !== null && x !== '');
   const reference = lines.length ? lines.join(' / ').slice(0, 500) : null;
   const tokens = remittanceTokens(c);
@@ -71,13 +65,15 @@ export function resolveCredit(db: Database.Database, c: StatementCredit): Credit
   let foundAccount: string | undefined;
   for (const t of tokens) {
     if (!foundBill) {
-      const exact = bill.get(t) as { billNo: string; accountNo: string } | undefined;
-      const loose = exact ? [exact] : (billNoCase.all(t) as { billNo: string; accountNo: string }[]);
+      const exact = yield* get<{ billNo: string; accountNo: string }>(billByNoQuery(t));
+      const loose = exact
+        ? [exact]
+        : yield* all<{ billNo: string; accountNo: string }>(billsByNoAnyCaseQuery(t));
       // Two bills differing only in case are ambiguous: neither is taken.
       if (loose.length === 1) foundBill = loose[0];
     }
     if (foundAccount === undefined) {
-      const a = account.get(t) as { accountNo: string } | undefined;
+      const a = yield* get<{ accountNo: string }>(accountByKeyQuery(t));
       if (a) foundAccount = a.accountNo;
     }
   }
@@ -88,6 +84,16 @@ export function resolveCredit(db: Database.Database, c: StatementCredit): Credit
   const kept = tokens[0];
   if (kept !== undefined) return { accountNo: null, billNo: kept, reference, matchedBy: 'unresolved' };
   return { accountNo: null, billNo: null, reference, matchedBy: 'none' };
+}
+
+/** resolveCreditSteps through the driver (the SQLite import's staging). */
+export function resolveCredit(db: Database.Database, c: StatementCredit): CreditResolution {
+  return stepsOnDriver(db, resolveCreditSteps(c));
+}
+
+/** resolveCreditSteps in a port transaction. */
+export function resolveCreditIn(tx: Tx, c: StatementCredit): Promise<CreditResolution> {
+  return stepsIn(tx, resolveCreditSteps(c));
 }
 
 type ReadStatement = {
@@ -159,30 +165,31 @@ export type CamtPreviewRow = {
 };
 
 /** The preview of a camt.053: the credits as entries would be staged (resolved), and the file's warnings. */
-export function previewCamtStatement(
-  db: Database.Database,
+export async function previewCamtStatementIn(
+  tx: Tx,
   bytes: Uint8Array,
   label: string,
   previewRows: number,
-): {
+): Promise<{
   currency: string;
   messageId: string | null;
   count: number;
   totalMinor: number;
   rows: CamtPreviewRow[];
   warnings: FileIssue[];
-} {
+}> {
   const s = readStatement(bytes, label, undefined);
-  const exponent = currencyKnown(db, s.currency) ? exponentOf(db, s.currency) : 2;
-  const rows = s.credits.slice(0, previewRows).map((c, i): CamtPreviewRow => {
-    const r = resolveCredit(db, c);
+  const exponent = (await currencyKnownIn(tx, s.currency)) ? await exponentOfIn(tx, s.currency) : 2;
+  const rows: CamtPreviewRow[] = [];
+  for (const [i, c] of s.credits.slice(0, previewRows).entries()) {
+    const r = await resolveCreditIn(tx, c);
     const fields: Record<string, string> = { amount: formatMinor(c.amountMinor, exponent) };
     if (r.accountNo !== null) fields.accountNo = r.accountNo;
     if (r.billNo !== null) fields.billNo = r.billNo;
     if (c.debtorName !== null) fields.payerName = c.debtorName;
     if (r.reference !== null) fields.reference = r.reference;
     if (c.endToEndId !== null) fields.endToEndId = c.endToEndId;
-    return {
+    rows.push({
       line: i + 1,
       fields,
       amount: formatMinor(c.amountMinor, exponent),
@@ -191,8 +198,8 @@ export function previewCamtStatement(
         r.matchedBy === 'none'
           ? ['accountNo: no bill or account reference in the remittance information']
           : [],
-    };
-  });
+    });
+  }
   return {
     currency: s.currency,
     messageId: s.messageId ?? null,
@@ -228,21 +235,98 @@ export type CamtImportInput = {
 export function stageCamtStatement(
   db: Database.Database,
   bytes: Uint8Array,
-  file: { name: string; label: string; sha256: string },
+  file: CamtFile,
   input: CamtImportInput,
   now: Date,
   operatorId: number | null,
 ): { batch: BatchDto; rows: number; invalid: number; auditAfter: Record<string, unknown> } {
+  const s = statementFor(bytes, file, input);
+  if (!currencyKnown(db, s.currency)) throw currencyNotSetUp(s.currency);
+  const exponent = exponentOf(db, s.currency);
+  const batch = createBatch(db, camtBatchInput(s, file, input, now, exponent), now, operatorId);
+  const writer = entryWriter(db, { batchId: batch.id, currency: s.currency, fingerprints: true });
+  const matched = { bill: 0, account: 0, unresolved: 0, none: 0 };
+  s.credits.forEach((c, i) => {
+    const r = resolveCredit(db, c);
+    matched[r.matchedBy]++;
+    writer.add(creditRow(c, i, r, s.currency, exponent), batch.lockboxNo ?? undefined);
+  });
+  writer.flush();
+  const invalid = writer.invalid();
+  assertBatchWithinCeiling(db, batch.id, batch.batchNo);
+  return {
+    batch: getBatch(db, batch.id),
+    rows: s.credits.length,
+    invalid,
+    auditAfter: camtAuditAfter(s, file, invalid, matched),
+  };
+}
+
+/** stageCamtStatement in a port transaction (the import on PostgreSQL). */
+export async function stageCamtStatementIn(
+  tx: Tx,
+  bytes: Uint8Array,
+  file: CamtFile,
+  input: CamtImportInput,
+  now: Date,
+  operatorId: number | null,
+  progress?: (written: number) => void,
+): Promise<{ batch: BatchDto; rows: number; invalid: number; auditAfter: Record<string, unknown> }> {
+  const s = statementFor(bytes, file, input);
+  if (!(await currencyKnownIn(tx, s.currency))) throw currencyNotSetUp(s.currency);
+  const exponent = await exponentOfIn(tx, s.currency);
+  const batch = await createBatchIn(tx, camtBatchInput(s, file, input, now, exponent), now, operatorId);
+  const matched = { bill: 0, account: 0, unresolved: 0, none: 0 };
+  const staged: StagedRow[] = [];
+  for (const [i, c] of s.credits.entries()) {
+    const r = await resolveCreditIn(tx, c);
+    matched[r.matchedBy]++;
+    staged.push(creditRow(c, i, r, s.currency, exponent));
+  }
+  const { invalid } = await writeEntriesIn(
+    tx,
+    { batchId: batch.id, currency: s.currency, fingerprints: true, progress },
+    staged,
+    batch.lockboxNo ?? undefined,
+  );
+  assertBatchSlicesWithinCeiling(
+    await tx.all<{ s: string }>(batchAmountSlicesQuery(batch.id)),
+    batch.batchNo,
+  );
+  return {
+    batch: await getBatchIn(tx, batch.id),
+    rows: s.credits.length,
+    invalid,
+    auditAfter: camtAuditAfter(s, file, invalid, matched),
+  };
+}
+
+/** The file a statement is imported from: its name, how it is labelled in problems, its content hash. */
+type CamtFile = { name: string; label: string; sha256: string };
+
+/** The statement read for an import into a payment batch (only payment batches take statements). */
+function statementFor(bytes: Uint8Array, file: CamtFile, input: CamtImportInput): ReadStatement {
   if (input.batchType !== 'payment')
     throw invalidFields('a camt.053 statement imports into a payment batch', [
       { path: 'batchType', message: `statements hold payments received, not ${input.batchType}s` },
     ]);
-  const s = readStatement(bytes, file.label, input.currency, file.name);
-  if (!currencyKnown(db, s.currency))
-    throw invalidFields(`the statement's currency ${s.currency} is not set up on this desk`, [
-      { path: 'currency', message: `${s.currency} is not in the currencies table` },
-    ]);
-  const exponent = exponentOf(db, s.currency);
+  return readStatement(bytes, file.label, input.currency, file.name);
+}
+
+function currencyNotSetUp(currency: string): AppFailure {
+  return invalidFields(`the statement's currency ${currency} is not set up on this desk`, [
+    { path: 'currency', message: `${currency} is not in the currencies table` },
+  ]);
+}
+
+/** The batch a statement becomes: control count and total the credits' own, dated the latest booking. */
+function camtBatchInput(
+  s: ReadStatement,
+  file: CamtFile,
+  input: CamtImportInput,
+  now: Date,
+  exponent: number,
+): CreateBatchInput {
   const batchDate =
     input.batchDate ??
     s.credits.reduce<string | null>((max, c) => {
@@ -251,67 +335,68 @@ export function stageCamtStatement(
     }, null) ??
     now.toISOString().slice(0, 10);
   const totalMinor = s.credits.reduce((t, c) => t + c.amountMinor, 0);
-  const batch = createBatch(
-    db,
-    {
-      batchType: 'payment',
-      payType: input.payType,
-      currency: s.currency,
-      channelId: input.channelId,
-      allocationLevel: input.allocationLevel,
-      batchNo: input.batchNo,
-      lockboxNo: input.lockboxNo,
-      batchDate,
-      controlCount: input.controlCount ?? s.credits.length,
-      controlTotal: input.controlTotal ?? formatMinor(totalMinor, exponent),
-      header: [`camt.053 ${s.messageId ?? ''}`.trim()],
-      footer: [],
-      sourceFile: file.name,
-      sourceSha256: file.sha256,
-      templateName: undefined,
+  return {
+    batchType: 'payment',
+    payType: input.payType,
+    currency: s.currency,
+    channelId: input.channelId,
+    allocationLevel: input.allocationLevel,
+    batchNo: input.batchNo,
+    lockboxNo: input.lockboxNo,
+    batchDate,
+    controlCount: input.controlCount ?? s.credits.length,
+    controlTotal: input.controlTotal ?? formatMinor(totalMinor, exponent),
+    header: [`camt.053 ${s.messageId ?? ''}`.trim()],
+    footer: [],
+    sourceFile: file.name,
+    sourceSha256: file.sha256,
+    templateName: undefined,
+  };
+}
+
+/** A credit as the entry it is staged as, its references and statement path kept as custom fields. */
+function creditRow(
+  c: StatementCredit,
+  i: number,
+  r: CreditResolution,
+  currency: string,
+  exponent: number,
+): StagedRow {
+  const custom: Record<string, string> = { statementPath: c.path };
+  if (c.endToEndId !== null) custom.endToEndId = c.endToEndId;
+  if (c.debtorIban !== null) custom.debtorIban = c.debtorIban;
+  if (c.bankReference !== null) custom.bankReference = c.bankReference;
+  if (c.creditorReference !== null) custom.creditorReference = c.creditorReference;
+  if (c.valueDate !== null) custom.valueDate = c.valueDate;
+  const paymentDate = c.bookingDate ?? c.valueDate;
+  return {
+    line: i + 1,
+    fields: { amount: formatMinor(c.amountMinor, exponent) },
+    values: {
+      ...(r.accountNo !== null ? { accountNo: r.accountNo } : {}),
+      ...(r.billNo !== null ? { billNo: r.billNo } : {}),
+      amountMinor: c.amountMinor,
+      ...(paymentDate !== null ? { paymentDate } : {}),
+      ...(c.debtorName !== null ? { payerName: c.debtorName } : {}),
+      ...(r.reference !== null ? { reference: r.reference } : {}),
+      currency,
+      custom,
     },
-    now,
-    operatorId,
-  );
-  const writer = entryWriter(db, { batchId: batch.id, currency: s.currency, fingerprints: true });
-  const matched = { bill: 0, account: 0, unresolved: 0, none: 0 };
-  s.credits.forEach((c, i) => {
-    const r = resolveCredit(db, c);
-    matched[r.matchedBy]++;
-    const custom: Record<string, string> = { statementPath: c.path };
-    if (c.endToEndId !== null) custom.endToEndId = c.endToEndId;
-    if (c.debtorIban !== null) custom.debtorIban = c.debtorIban;
-    if (c.bankReference !== null) custom.bankReference = c.bankReference;
-    if (c.creditorReference !== null) custom.creditorReference = c.creditorReference;
-    if (c.valueDate !== null) custom.valueDate = c.valueDate;
-    const paymentDate = c.bookingDate ?? c.valueDate;
-    writer.add(
-      {
-        line: i + 1,
-        fields: { amount: formatMinor(c.amountMinor, exponent) },
-        values: {
-          ...(r.accountNo !== null ? { accountNo: r.accountNo } : {}),
-          ...(r.billNo !== null ? { billNo: r.billNo } : {}),
-          amountMinor: c.amountMinor,
-          ...(paymentDate !== null ? { paymentDate } : {}),
-          ...(c.debtorName !== null ? { payerName: c.debtorName } : {}),
-          ...(r.reference !== null ? { reference: r.reference } : {}),
-          currency: s.currency,
-          custom,
-        },
-        // An entry with no reference at all is left for the clerk: validation says an account or bill is needed.
-        problems:
-          r.matchedBy === 'none'
-            ? [{ column: 'accountNo', reason: 'no bill or account reference in the remittance information' }]
-            : [],
-      },
-      batch.lockboxNo ?? undefined,
-    );
-  });
-  writer.flush();
-  const invalid = writer.invalid();
-  assertBatchWithinCeiling(db, batch.id, batch.batchNo);
-  const auditAfter = {
+    // An entry with no reference at all is left for the clerk: validation says an account or bill is needed.
+    problems:
+      r.matchedBy === 'none'
+        ? [{ column: 'accountNo', reason: 'no bill or account reference in the remittance information' }]
+        : [],
+  };
+}
+
+function camtAuditAfter(
+  s: ReadStatement,
+  file: CamtFile,
+  invalid: number,
+  matched: Record<CreditResolution['matchedBy'], number>,
+): Record<string, unknown> {
+  return {
     file: file.name,
     sha256: file.sha256,
     format: 'camt.053',
@@ -321,5 +406,4 @@ export function stageCamtStatement(
     matched,
     warnings: s.issues.length,
   };
-  return { batch: getBatch(db, batch.id), rows: s.credits.length, invalid, auditAfter };
 }

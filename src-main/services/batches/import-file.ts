@@ -3,23 +3,51 @@ import type Database from 'better-sqlite3';
 import type { BatchDto } from '../../../src-shared/dto/batches';
 import type { FileIssue } from '../../../src-shared/api/result';
 import { formatMinor } from '../../../src-shared/money';
+import { appendAudit } from '../../../db/repos/audit';
+import { batchAmountSlicesQuery } from '../../../db/repos/batches';
+import { importedBeforeQuery, importedFileInsertQuery, nextBatchIdQuery } from '../../../db/repos/imports';
+import type { Storage, Tx } from '../../../db/storage/port';
+import { driverGet, driverRun } from '../../../db/storage/sqlite';
+import { call, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
 import { normalisedSha256Hex, sha256Hex } from '../../importers/bank-file/hash';
 import { parseBankFile } from '../../importers/bank-file/parse-bank-file';
 import type { BankFileTemplateInput } from '../../importers/bank-file/template';
 import type { ParseResult, StagedRow } from '../../importers/bank-file/types';
 import type { BatchType } from '../../domain/batch-rules';
-import { assertBatchWithinCeiling } from '../../ledger/ceiling';
+import { assertBatchSlicesWithinCeiling, assertBatchWithinCeiling } from '../../ledger/ceiling';
 import { writeAudit } from '../../ledger/audit';
 import { AppFailure, conflict, invalidFields, invalidFileRows } from '../../ledger/errors';
-import type { Storage } from '../../../db/storage/port';
 import { readCommandFile, readCommandFileVia, type FileReader } from '../files';
 import { readUpload, readUploadVia, type CommandFileSource } from '../uploads';
-import { exponentOf } from '../../ledger/rates';
-import { createBatch, getBatch } from './batch-store';
-import { currencyKnown, DEFAULT_CURRENCY, stageFileRows } from './stage-rows';
+import { exponentOf, exponentOfIn } from '../../ledger/rates';
+import { createBatch, createBatchIn, getBatch, getBatchIn, type CreateBatchInput } from './batch-store';
+import {
+  collectFileRows,
+  currencyKnown,
+  currencyKnownIn,
+  DEFAULT_CURRENCY,
+  stageFileRows,
+  writeEntriesIn,
+} from './stage-rows';
 import { refreshFingerprints } from './duplicates';
-import { isCamtStatement, previewCamtStatement, stageCamtStatement } from './import-camt';
-import { AUTO_TEMPLATE_CONFIDENCE, proposeTemplates, resolveTemplate } from './templates';
+import {
+  isCamtStatement,
+  previewCamtStatementIn,
+  stageCamtStatement,
+  stageCamtStatementIn,
+} from './import-camt';
+import {
+  AUTO_TEMPLATE_CONFIDENCE,
+  proposeTemplates,
+  proposeTemplatesIn,
+  resolveTemplate,
+  resolveTemplateIn,
+} from './templates';
+
+const READ = { readOnly: true } as const;
+// The import reads (earlier imports of the content, the batch numbers taken) before it writes: serializable, so two
+// clerks importing at once take turns on PostgreSQL as SQLite's one writer makes them.
+const WRITE = { serializable: true } as const;
 
 /** Largest bank file accepted (bytes); bigger files are refused before reading. */
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
@@ -105,19 +133,28 @@ export async function readSourceVia(
  * The template for a file: the one named or given, else the best detected one when detection is sure enough
  * (AUTO_TEMPLATE_CONFIDENCE); otherwise the clerk is asked to choose, with the proposals in the message.
  */
-export function resolveTemplateFor(
-  db: Database.Database,
+function* templateSteps(
   input: { templateName?: string | undefined; template?: unknown },
   bytes: Uint8Array,
-): { template: BankFileTemplateInput; templateName: string | undefined } {
+): Steps<{ template: BankFileTemplateInput; templateName: string | undefined }> {
+  const resolve = (named: { templateName?: string | undefined; template?: unknown }) =>
+    call(
+      (db) => resolveTemplate(db, named),
+      (tx) => resolveTemplateIn(tx, named),
+      'the template',
+    );
   if (input.templateName !== undefined || input.template !== undefined) {
-    return { template: resolveTemplate(db, input), templateName: input.templateName };
+    return { template: yield* resolve(input), templateName: input.templateName };
   }
-  const proposals = proposeTemplates(db, bytes);
+  const proposals = yield* call(
+    (db) => proposeTemplates(db, bytes),
+    (tx) => proposeTemplatesIn(tx, bytes),
+    'the template proposals',
+  );
   const [best, second] = proposals;
   const tie = best !== undefined && second !== undefined && second.confidence === best.confidence;
   if (best && best.confidence >= AUTO_TEMPLATE_CONFIDENCE && !tie) {
-    return { template: resolveTemplate(db, { templateName: best.name }), templateName: best.name };
+    return { template: yield* resolve({ templateName: best.name }), templateName: best.name };
   }
   const named = proposals
     .slice(0, 3)
@@ -129,6 +166,27 @@ export function resolveTemplateFor(
       : `choose a template: no template recognises this file for sure${named.length ? ` (closest: ${named.join(', ')})` : ''}`,
     [{ path: 'templateName', message: 'required: the file format was not recognised for sure' }],
   );
+}
+
+/**
+ * The template for a file: the one named or given, else the best detected one when detection is sure enough
+ * (AUTO_TEMPLATE_CONFIDENCE); otherwise the clerk is asked to choose, with the proposals in the message.
+ */
+export function resolveTemplateFor(
+  db: Database.Database,
+  input: { templateName?: string | undefined; template?: unknown },
+  bytes: Uint8Array,
+): { template: BankFileTemplateInput; templateName: string | undefined } {
+  return stepsOnDriver(db, templateSteps(input, bytes));
+}
+
+/** resolveTemplateFor in a port transaction. */
+export function resolveTemplateForIn(
+  tx: Tx,
+  input: { templateName?: string | undefined; template?: unknown },
+  bytes: Uint8Array,
+): Promise<{ template: BankFileTemplateInput; templateName: string | undefined }> {
+  return stepsIn(tx, templateSteps(input, bytes));
 }
 
 function fileIssues(file: string, result: ParseResult): FileIssue[] {
@@ -196,23 +254,35 @@ function importedBefore(
   sha256: string,
   bytes: Uint8Array,
 ): { importedAt: string; fileName: string } | undefined {
-  return db
-    .prepare(
-      `SELECT imported_at AS importedAt, file_name AS fileName FROM imported_files WHERE kind = 'bank' AND sha256 IN (?, ?)`,
-    )
-    .get(sha256, sha256Hex(bytes)) as { importedAt: string; fileName: string } | undefined;
+  return driverGet(db, importedBeforeQuery('bank', [sha256, sha256Hex(bytes)]));
+}
+
+/** importedBefore in a port transaction. */
+function importedBeforeIn(
+  tx: Tx,
+  sha256: string,
+  bytes: Uint8Array,
+): Promise<{ importedAt: string; fileName: string } | undefined> {
+  return tx.get(importedBeforeQuery('bank', [sha256, sha256Hex(bytes)]));
+}
+
+function alreadyImported(at: string): AppFailure {
+  return conflict(
+    'already-imported',
+    `this file (same content) was already imported on ${at}; import again only on purpose (force)`,
+  );
 }
 
 /** The preview of a camt.053 statement: its credits as they would be staged, resolved to bills and accounts. */
-function previewStatement(
-  db: Database.Database,
+async function previewStatementIn(
+  tx: Tx,
   bytes: Uint8Array,
   label: string,
   sha256: string,
   previewRows: number,
-): BankFilePreview {
-  const p = previewCamtStatement(db, bytes, label, previewRows);
-  const exponent = currencyKnown(db, p.currency) ? exponentOf(db, p.currency) : 2;
+): Promise<BankFilePreview> {
+  const p = await previewCamtStatementIn(tx, bytes, label, previewRows);
+  const exponent = (await currencyKnownIn(tx, p.currency)) ? await exponentOfIn(tx, p.currency) : 2;
   const info = {
     lockboxNo: null,
     date: null,
@@ -223,7 +293,7 @@ function previewStatement(
   return {
     file: label,
     sha256,
-    alreadyImported: importedBefore(db, sha256, bytes) ?? null,
+    alreadyImported: (await importedBeforeIn(tx, sha256, bytes)) ?? null,
     header: info,
     footer: { lockboxNo: null, date: null, count: null, total: null, raw: [] },
     rows: p.rows,
@@ -233,9 +303,13 @@ function previewStatement(
   };
 }
 
-/** Parses a bank file with a template and shows the first rows and every problem; stages nothing. */
-export function previewBankFile(
-  db: Database.Database,
+/**
+ * Parses a bank file with a template and shows the first rows and every problem; stages nothing. The file is read
+ * (and a path's read audited) first; the template, the amounts' exponent and the earlier import of the same content
+ * are then read in one snapshot.
+ */
+export async function previewBankFileVia(
+  storage: Storage,
   input: BankFileSource & {
     templateName?: string | undefined;
     template?: unknown;
@@ -243,36 +317,38 @@ export function previewBankFile(
     previewRows: number;
   },
   who: FileReader,
-): BankFilePreview {
-  const { bytes, label } = readSource(db, input, who, 'batches:preview-file');
+): Promise<BankFilePreview> {
+  const { bytes, label } = await readSourceVia(storage, input, who, 'batches:preview-file');
   const sha256 = normalisedSha256Hex(bytes);
-  // A camt.053 statement is recognised by its content: no template applies.
-  if (isCamtStatement(bytes)) return previewStatement(db, bytes, label, sha256, input.previewRows);
-  const { template } = resolveTemplateFor(db, input, bytes);
-  const exponent = exponentOf(db, input.currency);
-  // One full parse: the preview shows the first rows, but counts rows with problems over the whole file. Rows are
-  // looked at as they are read and only the first ones kept, so a million-row file is previewed in bounded memory.
-  const rows: PreviewRow[] = [];
-  let rowsWithProblems = 0;
-  const result = parseBankFile(bytes, template, {
-    exponent,
-    onRow: (r) => {
-      if (r.problems.length > 0) rowsWithProblems++;
-      if (rows.length < input.previewRows) rows.push(previewRow(r, exponent));
-    },
-  });
-  // Files recorded before hashes were normalised are found by their raw hash.
-  const seen = importedBefore(db, sha256, bytes);
-  return {
-    file: label,
-    sha256,
-    alreadyImported: seen ?? null,
-    header: info(result.header, exponent),
-    footer: info(result.footer, exponent),
-    rows,
-    rowsWithProblems,
-    fileErrors: fileIssues(label, result),
-  };
+  return storage.transaction(async (tx) => {
+    // A camt.053 statement is recognised by its content: no template applies.
+    if (isCamtStatement(bytes)) return previewStatementIn(tx, bytes, label, sha256, input.previewRows);
+    const { template } = await resolveTemplateForIn(tx, input, bytes);
+    const exponent = await exponentOfIn(tx, input.currency);
+    // One full parse: the preview shows the first rows, but counts rows with problems over the whole file. Rows are
+    // looked at as they are read and only the first ones kept, so a million-row file is previewed in bounded memory.
+    const rows: PreviewRow[] = [];
+    let rowsWithProblems = 0;
+    const result = parseBankFile(bytes, template, {
+      exponent,
+      onRow: (r) => {
+        if (r.problems.length > 0) rowsWithProblems++;
+        if (rows.length < input.previewRows) rows.push(previewRow(r, exponent));
+      },
+    });
+    // Files recorded before hashes were normalised are found by their raw hash.
+    const seen = await importedBeforeIn(tx, sha256, bytes);
+    return {
+      file: label,
+      sha256,
+      alreadyImported: seen ?? null,
+      header: info(result.header, exponent),
+      footer: info(result.footer, exponent),
+      rows,
+      rowsWithProblems,
+      fileErrors: fileIssues(label, result),
+    };
+  }, READ);
 }
 
 /** Input of a bank file import into a new batch. */
@@ -295,13 +371,7 @@ export type ImportBankFileInput = BankFileSource & {
 
 /** The next batch id (AUTOINCREMENT: past every id ever used, deleted ones included). */
 function nextBatchId(db: Database.Database): number {
-  const row = db
-    .prepare(
-      `SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'batches'), 0),
-                  coalesce((SELECT max(id) FROM batches), 0)) + 1 AS id`,
-    )
-    .get() as { id: number };
-  return row.id;
+  return driverGet<{ id: number }>(db, nextBatchIdQuery())!.id;
 }
 
 /** Files with more lines than this import with a bigger page cache (IMPORT_CACHE_KIB). */
@@ -337,17 +407,18 @@ export function importBankFile(
   const sha256 = normalisedSha256Hex(bytes);
   const before = importedBefore(db, sha256, bytes);
   const seen = before ? { at: before.importedAt } : undefined;
-  if (seen && !input.force) {
-    throw conflict(
-      'already-imported',
-      `this file (same content) was already imported on ${seen.at}; import again only on purpose (force)`,
-    );
-  }
+  if (seen && !input.force) throw alreadyImported(seen.at);
+  // Checked again in the writer's turn: another clerk's import of the same file may have committed meanwhile.
+  const notImportedMeanwhile = (): void => {
+    const meanwhile = input.force ? undefined : importedBefore(db, sha256, bytes);
+    if (meanwhile) throw alreadyImported(meanwhile.importedAt);
+  };
   // A camt.053 statement is recognised by its content (root namespace): its booked credits become the entries.
   if (isCamtStatement(bytes)) {
     progress('staging', 0, 1);
     const result = db
       .transaction(() => {
+        notImportedMeanwhile();
         const staged = stageCamtStatement(db, bytes, { name, label, sha256 }, input, now, operatorId);
         const auditId = writeAudit(db, {
           at: now.toISOString(),
@@ -357,9 +428,10 @@ export function importBankFile(
           entityId: String(staged.batch.id),
           after: { ...staged.auditAfter, forced: Boolean(seen) },
         });
-        db.prepare(
-          `INSERT INTO imported_files (kind, sha256, file_name, imported_at, audit_id) VALUES ('bank', ?, ?, ?, ?)`,
-        ).run(sha256, name, now.toISOString(), auditId);
+        driverRun(
+          db,
+          importedFileInsertQuery({ kind: 'bank', sha256, fileName: name, at: now.toISOString(), auditId }),
+        );
         return { batch: staged.batch, rows: staged.rows, invalid: staged.invalid };
       })
       .immediate();
@@ -374,6 +446,7 @@ export function importBankFile(
   // usual 64 MiB page cache a million-row import spills dirty pages to the WAL and reads them back mid-transaction.
   // A big import gets a bigger cache for its duration (SQLite allocates it as pages are touched; given back after).
   const stageAndCreate = db.transaction(() => {
+    notImportedMeanwhile();
     // The entries are written before their batch row (whose header the file's footer and currency decide), so
     // the batch id is taken now and the foreign key is checked at commit.
     const batchId = nextBatchId(db);
@@ -426,35 +499,9 @@ export function importBankFile(
         fileIssues(label, parsed),
       );
     }
-    const h = parsed.header;
-    const f = parsed.footer;
-    const controlTotalMinor = h.totalMinor ?? f.totalMinor;
     const batch = createBatch(
       db,
-      {
-        batchType: input.batchType,
-        payType: input.payType,
-        currency,
-        channelId: input.channelId,
-        allocationLevel: input.allocationLevel,
-        batchNo: input.batchNo,
-        lockboxNo: input.lockboxNo ?? h.lockboxNo ?? f.lockboxNo,
-        batchDate: input.batchDate ?? h.date ?? f.date,
-        // A file without rows got here only because its controls say it is empty: 0 items, 0.00.
-        controlCount: input.controlCount ?? h.count ?? f.count ?? (count === 0 ? 0 : undefined),
-        controlTotal:
-          input.controlTotal ??
-          (controlTotalMinor === undefined
-            ? count === 0
-              ? formatMinor(0, exponent)
-              : undefined
-            : formatMinor(controlTotalMinor, exponent)),
-        header: h.raw,
-        footer: f.raw,
-        sourceFile: name,
-        sourceSha256: sha256,
-        templateName,
-      },
+      importedBatchInput(input, parsed, count, currency, exponent, { name, sha256, templateName }),
       now,
       operatorId,
     );
@@ -472,9 +519,7 @@ export function importBankFile(
       entityId: String(batch.id),
       after: { file: name, sha256, rows: count, invalid, forced: Boolean(seen) },
     });
-    db.prepare(
-      `INSERT INTO imported_files (kind, sha256, file_name, imported_at, audit_id) VALUES ('bank', ?, ?, ?, ?)`,
-    ).run(sha256, name, at, auditId);
+    driverRun(db, importedFileInsertQuery({ kind: 'bank', sha256, fileName: name, at, auditId }));
     progress('staging', count, count);
     return { batch: getBatch(db, batch.id), rows: count, invalid };
   });
@@ -487,4 +532,146 @@ export function importBankFile(
   } finally {
     if (bigger) db.pragma(`cache_size = ${cacheBefore}`);
   }
+}
+
+/** The batch header an import fills from the file where the clerk keyed nothing (header first, then footer). */
+function importedBatchInput(
+  input: ImportBankFileInput,
+  parsed: ParseResult,
+  count: number,
+  currency: string,
+  exponent: number,
+  file: { name: string; sha256: string; templateName: string | undefined },
+): CreateBatchInput {
+  const h = parsed.header;
+  const f = parsed.footer;
+  const controlTotalMinor = h.totalMinor ?? f.totalMinor;
+  return {
+    batchType: input.batchType,
+    payType: input.payType,
+    currency,
+    channelId: input.channelId,
+    allocationLevel: input.allocationLevel,
+    batchNo: input.batchNo,
+    lockboxNo: input.lockboxNo ?? h.lockboxNo ?? f.lockboxNo,
+    batchDate: input.batchDate ?? h.date ?? f.date,
+    // A file without rows got here only because its controls say it is empty: 0 items, 0.00.
+    controlCount: input.controlCount ?? h.count ?? f.count ?? (count === 0 ? 0 : undefined),
+    controlTotal:
+      input.controlTotal ??
+      (controlTotalMinor === undefined
+        ? count === 0
+          ? formatMinor(0, exponent)
+          : undefined
+        : formatMinor(controlTotalMinor, exponent)),
+    header: h.raw,
+    footer: f.raw,
+    sourceFile: file.name,
+    sourceSha256: file.sha256,
+    templateName: file.templateName,
+  };
+}
+
+/**
+ * importBankFile through the storage port (the job on PostgreSQL). The file is read (and a path's read audited)
+ * before the transaction; the check against earlier imports of the same content, the batch and every entry are one
+ * serializable transaction, so a rejected file writes nothing, a cancelled job (progress throws) rolls back, and
+ * two clerks importing one file at once end as one after the other: the second is retried and refused
+ * `already-imported` (unless forced). The file is parsed whole first (the parser calls back synchronously, the port
+ * awaits), so the batch row is written before its entries with its final currency and header, and each entry's
+ * fingerprint is computed once with the batch's lockbox: the rows written are those the driver's import leaves.
+ */
+export async function importBankFileVia(
+  storage: Storage,
+  input: ImportBankFileInput,
+  now: Date,
+  operatorId: number | null,
+  progress: (phase: string, done: number, total: number) => void = () => {},
+): Promise<{ batch: BatchDto; rows: number; invalid: number }> {
+  const { bytes, name, label } = await readSourceVia(
+    storage,
+    input,
+    { at: now, operatorId },
+    'batches:import-file',
+  );
+  // Line endings, a byte-order mark and trailing blank lines do not make another file.
+  const sha256 = normalisedSha256Hex(bytes);
+  const at = now.toISOString();
+  const camt = isCamtStatement(bytes);
+  const estimatedRows = camt ? 1 : countLines(bytes);
+  return storage.transaction(async (tx) => {
+    const before = await importedBeforeIn(tx, sha256, bytes);
+    if (before && !input.force) throw alreadyImported(before.importedAt);
+    const record = async (batchId: number, after: Record<string, unknown>): Promise<void> => {
+      const auditId = await appendAudit(tx, {
+        at,
+        operatorId,
+        action: 'batch.import',
+        entity: 'batch',
+        entityId: String(batchId),
+        after: { ...after, forced: Boolean(before) },
+      });
+      await tx.run(importedFileInsertQuery({ kind: 'bank', sha256, fileName: name, at, auditId }));
+    };
+    // A camt.053 statement is recognised by its content (root namespace): its booked credits become the entries.
+    if (camt) {
+      progress('staging', 0, 1);
+      const staged = await stageCamtStatementIn(tx, bytes, { name, label, sha256 }, input, now, operatorId);
+      await record(staged.batch.id, staged.auditAfter);
+      progress('staging', staged.rows, staged.rows);
+      return { batch: staged.batch, rows: staged.rows, invalid: staged.invalid };
+    }
+    const { template, templateName } = await resolveTemplateForIn(tx, input, bytes);
+    progress('staging', 0, estimatedRows);
+    let currency = input.currency ?? DEFAULT_CURRENCY;
+    let exponent = await exponentOfIn(tx, currency);
+    let file = collectFileRows(bytes, template, exponent);
+    // Without a batch currency the file's own currency decides, when it states exactly one; when its minor units
+    // differ, every amount (and the header and footer totals) is read again.
+    const stated = file.currencies.size === 1 ? [...file.currencies][0] : undefined;
+    if (
+      input.currency === undefined &&
+      stated !== undefined &&
+      stated !== currency &&
+      (await currencyKnownIn(tx, stated))
+    ) {
+      const statedExponent = await exponentOfIn(tx, stated);
+      if (statedExponent !== exponent) file = collectFileRows(bytes, template, statedExponent);
+      currency = stated;
+      exponent = statedExponent;
+    }
+    const { parsed, staged } = file;
+    if (parsed.fileErrors.length > 0) {
+      throw invalidFileRows(
+        `${name} was not imported: ${parsed.fileErrors[0]?.reason ?? 'file error'}`,
+        fileIssues(label, parsed),
+      );
+    }
+    const count = staged.length;
+    const batch = await createBatchIn(
+      tx,
+      importedBatchInput(input, parsed, count, currency, exponent, { name, sha256, templateName }),
+      now,
+      operatorId,
+    );
+    const { invalid } = await writeEntriesIn(
+      tx,
+      {
+        batchId: batch.id,
+        currency,
+        fingerprints: input.batchType === 'payment',
+        progress: (done) => progress('staging', done, Math.max(done, estimatedRows)),
+      },
+      staged,
+      batch.lockboxNo ?? undefined,
+    );
+    // Every total the batch shows must stay exact (ledger/ceiling.ts).
+    assertBatchSlicesWithinCeiling(
+      await tx.all<{ s: string }>(batchAmountSlicesQuery(batch.id)),
+      batch.batchNo,
+    );
+    await record(batch.id, { file: name, sha256, rows: count, invalid });
+    progress('staging', count, count);
+    return { batch: await getBatchIn(tx, batch.id), rows: count, invalid };
+  }, WRITE);
 }

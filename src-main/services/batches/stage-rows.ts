@@ -1,4 +1,14 @@
 import type Database from 'better-sqlite3';
+import {
+  currencyKnownQuery,
+  ENTRY_COLUMNS,
+  entriesInsertQuery,
+  entriesInsertSql,
+  entryIdsQuery,
+} from '../../../db/repos/imports';
+import { nextEntryIdQuery } from '../../../db/repos/batches';
+import type { Tx } from '../../../db/storage/port';
+import { driverGet } from '../../../db/storage/sqlite';
 import { paymentFingerprint } from '../../domain/fingerprint';
 import { parseBankFile } from '../../importers/bank-file/parse-bank-file';
 import type { BankFileTemplateInput } from '../../importers/bank-file/template';
@@ -9,31 +19,6 @@ import { rowProblemsJson } from './entry-problems';
 /** The batch currency of an import when neither the clerk nor the file names one. */
 export const DEFAULT_CURRENCY = 'USD';
 
-/** Columns of one staged entry, in the order every staging INSERT binds them. */
-const ENTRY_COLUMNS = [
-  'id',
-  'batch_id',
-  'seq',
-  'entry_key',
-  'source_line',
-  'account_no',
-  'bill_no',
-  'amount_text',
-  'amount_minor',
-  'payment_date',
-  'check_no',
-  'payer_name',
-  'reference',
-  'payment_ref',
-  'custom_json',
-  'status',
-  'problem',
-  'problem_column',
-  'problems_json',
-  'currency',
-  'fingerprint',
-] as const;
-
 /**
  * Entries per multi-row INSERT: one statement (and one progress call) per chunk. 21 columns x 1,000 rows stays
  * under SQLite's 32,766 bound parameters; bigger chunks gained nothing measurable.
@@ -42,7 +27,12 @@ export const ENTRIES_PER_CHUNK = 1000;
 
 /** True when the ledger has the currency set up. */
 export function currencyKnown(db: Database.Database, code: string): boolean {
-  return db.prepare('SELECT 1 FROM currencies WHERE code = ?').get(code) !== undefined;
+  return driverGet(db, currencyKnownQuery(code)) !== undefined;
+}
+
+/** currencyKnown in a port transaction. */
+export async function currencyKnownIn(tx: Tx, code: string): Promise<boolean> {
+  return (await tx.get(currencyKnownQuery(code))) !== undefined;
 }
 
 /** What staging a file into a batch needs to know before the first row. */
@@ -73,16 +63,97 @@ export type StagedFile = {
   parsed: ParseResult;
 };
 
-function insertSql(rows: number): string {
-  const one = `(${ENTRY_COLUMNS.map(() => '?').join(', ')})`;
-  return `INSERT INTO batch_entries (${ENTRY_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => one).join(', ')}`;
-}
-
 /** What the entry writer needs: the batch, the fallback currency, fingerprints on or off, progress. */
 export type EntryWriterTarget = Pick<StageTarget, 'batchId' | 'currency' | 'fingerprints'> & {
   /** Called after each chunk with the entries written so far. */
   progress?: ((written: number) => void) | undefined;
 };
+
+/**
+ * Puts one staged row's column values into a chunk's flat value list at `k` (ENTRY_COLUMNS order): a row with
+ * problems is invalid (every problem kept with its column, the first as the headline), and a payment's fingerprint
+ * is computed as it is written. Answers whether the row is invalid. Both entry writers (driver and port) use it.
+ */
+function fillEntry(
+  args: unknown[],
+  k: number,
+  r: StagedRow,
+  at: { id: number; seq: number; lockboxNo: string | undefined },
+  target: Pick<EntryWriterTarget, 'batchId' | 'currency' | 'fingerprints'>,
+): boolean {
+  const v = r.values;
+  const paymentRef = v.paymentId !== undefined && /^\d{1,15}$/.test(v.paymentId) ? Number(v.paymentId) : null;
+  const problems = r.problems;
+  if (v.paymentId !== undefined && paymentRef === null)
+    problems.push({ column: 'paymentId', reason: `"${v.paymentId}" is not a payment ID` });
+  const currency = v.currency ?? target.currency;
+  args[k++] = at.id;
+  args[k++] = target.batchId;
+  args[k++] = at.seq;
+  args[k++] = entryKey(at.id);
+  args[k++] = r.line;
+  args[k++] = v.accountNo ?? null;
+  args[k++] = v.billNo ?? null;
+  args[k++] = r.fields.amount ?? null;
+  args[k++] = v.amountMinor ?? null;
+  args[k++] = v.paymentDate ?? null;
+  args[k++] = v.checkNo ?? null;
+  args[k++] = v.payerName ?? null;
+  args[k++] = v.reference ?? null;
+  args[k++] = paymentRef;
+  args[k++] = Object.keys(v.custom).length ? JSON.stringify(v.custom) : null;
+  args[k++] = problems.length ? 'invalid' : 'new';
+  args[k++] = problems[0]?.reason ?? null;
+  args[k++] = problems[0]?.column ?? null;
+  args[k++] = rowProblemsJson(problems);
+  args[k++] = currency;
+  // Computed here rather than by an UPDATE over the batch afterwards: each row is written once.
+  args[k++] = target.fingerprints
+    ? paymentFingerprint({
+        accountNo: v.accountNo ?? null,
+        billNo: v.billNo ?? null,
+        checkNo: v.checkNo ?? null,
+        reference: v.reference ?? null,
+        amountMinor: v.amountMinor ?? null,
+        currency,
+        paymentDate: v.paymentDate ?? null,
+        lockboxNo: at.lockboxNo ?? null,
+      })
+    : null;
+  return problems.length > 0;
+}
+
+/**
+ * The entry writer in a port transaction: the staged rows written in chunks of ENTRIES_PER_CHUNK, numbered in
+ * order, under ids taken per chunk (PostgreSQL: from the identity sequence; SQLite: counting on from its
+ * AUTOINCREMENT counter, as the driver's writer does), with progress after each chunk (a cancelled job's progress
+ * throws and rolls the transaction back). Answers the rows written and how many are invalid.
+ */
+export async function writeEntriesIn(
+  tx: Tx,
+  target: EntryWriterTarget,
+  staged: readonly StagedRow[],
+  lockboxNo: string | undefined,
+): Promise<{ rows: number; invalid: number }> {
+  const cols = ENTRY_COLUMNS.length;
+  let invalid = 0;
+  for (let from = 0; from < staged.length; from += ENTRIES_PER_CHUNK) {
+    const chunk = staged.slice(from, from + ENTRIES_PER_CHUNK);
+    const ids =
+      tx.dialect === 'postgres'
+        ? (await tx.all<{ id: number }>(entryIdsQuery(chunk.length))).map((r) => r.id)
+        : ((first) => chunk.map((_, i) => first + i))(
+            (await tx.get<{ id: number }>(nextEntryIdQuery(tx)))!.id,
+          );
+    const args = new Array<unknown>(chunk.length * cols);
+    chunk.forEach((r, i) => {
+      if (fillEntry(args, i * cols, r, { id: ids[i]!, seq: from + i + 1, lockboxNo }, target)) invalid++;
+    });
+    await tx.run(entriesInsertQuery(tx, args));
+    target.progress?.(from + chunk.length);
+  }
+  return { rows: staged.length, invalid };
+}
 
 /**
  * Writes staged rows into batch_entries in chunks of ENTRIES_PER_CHUNK (one multi-row INSERT each), numbering
@@ -100,7 +171,7 @@ export function entryWriter(
   invalid(): number;
 } {
   const cols = ENTRY_COLUMNS.length;
-  const full = db.prepare(insertSql(ENTRIES_PER_CHUNK));
+  const full = db.prepare(entriesInsertSql(ENTRIES_PER_CHUNK));
   const args: unknown[] = new Array<unknown>(ENTRIES_PER_CHUNK * cols);
   let filled = 0;
   const firstId = nextEntryId(db);
@@ -109,56 +180,15 @@ export function entryWriter(
   const flush = (): void => {
     if (filled === 0) return;
     if (filled === args.length) full.run(args);
-    else db.prepare(insertSql(filled / cols)).run(args.slice(0, filled));
+    else db.prepare(entriesInsertSql(filled / cols)).run(args.slice(0, filled));
     filled = 0;
     target.progress?.(rows);
   };
   const add = (r: StagedRow, lockboxNo: string | undefined): void => {
-    const v = r.values;
-    const paymentRef =
-      v.paymentId !== undefined && /^\d{1,15}$/.test(v.paymentId) ? Number(v.paymentId) : null;
-    const problems = r.problems;
-    if (v.paymentId !== undefined && paymentRef === null)
-      problems.push({ column: 'paymentId', reason: `"${v.paymentId}" is not a payment ID` });
-    if (problems.length) invalid++;
-    const currency = v.currency ?? target.currency;
     const id = firstId + rows;
     rows++;
-    let k = filled;
-    args[k++] = id;
-    args[k++] = target.batchId;
-    args[k++] = rows;
-    args[k++] = entryKey(id);
-    args[k++] = r.line;
-    args[k++] = v.accountNo ?? null;
-    args[k++] = v.billNo ?? null;
-    args[k++] = r.fields.amount ?? null;
-    args[k++] = v.amountMinor ?? null;
-    args[k++] = v.paymentDate ?? null;
-    args[k++] = v.checkNo ?? null;
-    args[k++] = v.payerName ?? null;
-    args[k++] = v.reference ?? null;
-    args[k++] = paymentRef;
-    args[k++] = Object.keys(v.custom).length ? JSON.stringify(v.custom) : null;
-    args[k++] = problems.length ? 'invalid' : 'new';
-    args[k++] = problems[0]?.reason ?? null;
-    args[k++] = problems[0]?.column ?? null;
-    args[k++] = rowProblemsJson(problems);
-    args[k++] = currency;
-    // Computed here rather than by an UPDATE over the batch afterwards: each row is written once.
-    args[k++] = target.fingerprints
-      ? paymentFingerprint({
-          accountNo: v.accountNo ?? null,
-          billNo: v.billNo ?? null,
-          checkNo: v.checkNo ?? null,
-          reference: v.reference ?? null,
-          amountMinor: v.amountMinor ?? null,
-          currency,
-          paymentDate: v.paymentDate ?? null,
-          lockboxNo: lockboxNo ?? null,
-        })
-      : null;
-    filled = k;
+    if (fillEntry(args, filled, r, { id, seq: rows, lockboxNo }, target)) invalid++;
+    filled += cols;
     if (filled === args.length) flush();
   };
   return { add, flush, rows: () => rows, invalid: () => invalid };
@@ -202,4 +232,32 @@ export function stageFileRows(
     fingerprintLockboxNo: lockboxNo,
     parsed,
   };
+}
+
+/** A bank file read whole for the port's import: its rows as staged, the currencies they state, and the result. */
+export type CollectedFile = {
+  staged: StagedRow[];
+  currencies: Set<string>;
+  parsed: ParseResult;
+};
+
+/**
+ * Parses a bank file keeping every row (the port's import writes them after the parse, awaiting each chunk; the
+ * parser calls back synchronously). The rows are those stageFileRows would stage, in the same order.
+ */
+export function collectFileRows(
+  bytes: Uint8Array,
+  template: BankFileTemplateInput,
+  exponent: number,
+): CollectedFile {
+  const staged: StagedRow[] = [];
+  const currencies = new Set<string>();
+  const parsed = parseBankFile(bytes, template, {
+    exponent,
+    onRow: (r) => {
+      if (r.values.currency !== undefined) currencies.add(r.values.currency);
+      staged.push(r);
+    },
+  });
+  return { staged, currencies, parsed };
 }

@@ -171,6 +171,11 @@ export function proposeTemplates(db: Database.Database, bytes: Uint8Array): Temp
   return ranked(bytes, driverAll<CandidateRecord>(db, templateCandidatesQuery()));
 }
 
+/** proposeTemplates in a port transaction (the bank-file import and its preview). */
+export async function proposeTemplatesIn(tx: Tx, bytes: Uint8Array): Promise<TemplateProposalDto[]> {
+  return ranked(bytes, await tx.all<CandidateRecord>(templateCandidatesQuery()));
+}
+
 /** Ranked template proposals for a file (path, bytes or upload) or for its first lines given as text. */
 export async function detectTemplates(
   storage: Storage,
