@@ -126,7 +126,8 @@ export type NewSuspended = {
   actionOwner: number | null;
   payerName: string | null;
   batchId: number | null;
-  parentPaymentId: number;
+  /** Null for money entering suspense from outside (a batch entry). */
+  parentPaymentId: number | null;
   sourceKey: string;
   journalId: number;
   /** Queue fields: the case, the state, and when the money entered suspense (for aging). */

@@ -1,6 +1,6 @@
 import type { JobEnv, JobKind, JobTypes } from '../services/job-port';
-import { importBankFile } from '../services/batches/import-file';
-import { submitBatch } from '../services/batches/submit';
+import { importBankFile, importBankFileVia } from '../services/batches/import-file';
+import { submitBatch, submitBatchVia } from '../services/batches/submit';
 import { validateBatchVia } from '../services/batches/validate';
 import { generateDemoLedger } from '../services/demo';
 import { runCollect, runDeposit, runRefund, type RunGuard } from '../services/processors/collect';
@@ -8,6 +8,7 @@ import {
   consumeConfirmationVia,
   ddRunPreview,
   guardSubmit,
+  guardSubmitVia,
   noteConfirmationOutcome,
   noteConfirmationOutcomeVia,
   runGuard,
@@ -18,7 +19,7 @@ import type { CollectRunDto } from '../../src-shared/dto/processors';
 import type { ConfirmationRefDto } from '../../src-shared/dto/confirmations';
 import type { BatchSubmitDto } from '../../src-shared/dto/batches';
 import { cancelled, isCancelled } from '../ledger/errors';
-import { getSetting } from '../ledger/settings';
+import { getSetting, getSettingIn } from '../ledger/settings';
 
 /** The job functions, shared by the inline runner and the worker entry. */
 export const jobFunctions: {
@@ -32,6 +33,8 @@ export const jobFunctions: {
   'batch-validate': (env, input) =>
     validateBatchVia(env.storage, input.batchId, env.now, env.operatorId, env.progress, env.ledger.sqlite),
   'batch-submit': (env, input) => {
+    // The set-based driver submit is SQLite's million-entry path; other databases post entry by entry on the port.
+    if (env.storage.dialect !== 'sqlite') return submitOnPort(env, input);
     // Over the confirmation limit a submit runs only under its confirmation, checked here where it posts.
     const db = env.ledger.sqlite;
     const ref = guardSubmit(db, input, env.now, env.operatorId);
@@ -40,8 +43,11 @@ export const jobFunctions: {
     noteConfirmationOutcome(db, ref.id, `batch ${input.batchId}`);
     return { ...out, confirmation: ref };
   },
+  // SQLite keeps the driver's streaming import (a million rows in bounded memory); PostgreSQL goes through the port.
   'batch-import': (env, input) =>
-    importBankFile(env.ledger.sqlite, input, env.now, env.operatorId, env.progress),
+    env.storage.dialect === 'sqlite'
+      ? importBankFile(env.ledger.sqlite, input, env.now, env.operatorId, env.progress)
+      : importBankFileVia(env.storage, input, env.now, env.operatorId, env.progress),
   collect: (env, input) =>
     confirmedRun(env, 'collect:run', input, (guard) => runCollect(processorEnv(env), input, guard)),
   deposit: (env, input) =>
@@ -98,6 +104,26 @@ function submitCancellable(env: JobEnv, input: JobTypes['batch-submit']['input']
     return submitBatch(db, input, env.now, env.operatorId, env.progress);
   } catch (err) {
     if (!isCancelled(err) || getSetting(db, 'payment.batchLock') !== 'account') throw err;
+    throw cancelled(
+      'submit cancelled between two entries: the entries already posted stay posted; submit again to post the rest',
+    );
+  }
+}
+
+/** The 'batch-submit' job on the storage port, under its confirmation as on the driver. */
+async function submitOnPort(env: JobEnv, input: JobTypes['batch-submit']['input']): Promise<BatchSubmitDto> {
+  const ref = await guardSubmitVia(env.storage, input, env.now, env.operatorId);
+  try {
+    const out = await submitBatchVia(env.storage, input, env.now, env.operatorId, env.progress);
+    if (!ref) return out;
+    await noteConfirmationOutcomeVia(env.storage, ref.id, `batch ${input.batchId}`);
+    return { ...out, confirmation: ref };
+  } catch (err) {
+    if (!isCancelled(err)) throw err;
+    const lock = await env.storage.transaction((tx) => getSettingIn(tx, 'payment.batchLock'), {
+      readOnly: true,
+    });
+    if (lock !== 'account') throw err;
     throw cancelled(
       'submit cancelled between two entries: the entries already posted stay posted; submit again to post the rest',
     );

@@ -1,4 +1,7 @@
 import type Database from 'better-sqlite3';
+import { openItemsOfBillsQuery } from '../../db/repos/submit';
+import type { Tx } from '../../db/storage/port';
+import { driverAll } from '../../db/storage/sqlite';
 import { crashPoint } from './crash-point';
 import {
   byOldestDue,
@@ -342,28 +345,49 @@ export function billLineExpander(
   const itemsOf = new Map<number, { id: number; openMinor: number }[]>();
   return (lines) => {
     const billIds = [...new Set(lines.flat().map((l) => l.billId))].filter((id) => !itemsOf.has(id));
-    const rows = db
-      .prepare(
-        `SELECT id, bill_id AS billId, open_minor AS openMinor FROM bill_items WHERE bill_id IN (SELECT value FROM json_each(?)) AND status = 'open' ORDER BY bill_id, id`,
-      )
-      .all(JSON.stringify(billIds)) as { id: number; billId: number; openMinor: number }[];
-    for (const id of billIds) itemsOf.set(id, []);
-    for (const r of rows) itemsOf.get(r.billId)?.push({ id: r.id, openMinor: r.openMinor });
-    return lines.map((payment) =>
-      payment.flatMap((l) => {
-        const out: { itemId: number; billId: number; amountMinor: number }[] = [];
-        let left = l.amountMinor;
-        for (const item of itemsOf.get(l.billId) ?? []) {
-          if (left <= 0) break;
-          const take = Math.min(left, item.openMinor);
-          if (take <= 0) continue;
-          item.openMinor -= take;
-          left -= take;
-          out.push({ itemId: item.id, billId: l.billId, amountMinor: take });
-        }
-        if (left > 0) throw new Error(`bill ${l.billId} has less open than ${l.amountMinor}`);
-        return out;
-      }),
-    );
+    const rows =
+      billIds.length === 0
+        ? []
+        : driverAll<OpenItem>(db, openItemsOfBillsQuery({ dialect: 'sqlite' }, billIds));
+    return spreadBillLines(itemsOf, billIds, rows, lines);
   };
+}
+
+type OpenItem = { id: number; billId: number; openMinor: number };
+
+/** expandBillLines in a port transaction (one entry's lines at a time: per-entry posting). */
+export async function expandBillLinesIn(
+  tx: Tx,
+  lines: readonly { billId: number; amountMinor: number }[],
+): Promise<{ itemId: number; billId: number; amountMinor: number }[]> {
+  const billIds = [...new Set(lines.map((l) => l.billId))];
+  const rows = billIds.length === 0 ? [] : await tx.all<OpenItem>(openItemsOfBillsQuery(tx, billIds));
+  return spreadBillLines(new Map(), billIds, rows, [lines])[0] ?? [];
+}
+
+/** Spreads each bill's amount over its open items in item order; `itemsOf` keeps what earlier calls took. */
+function spreadBillLines(
+  itemsOf: Map<number, { id: number; openMinor: number }[]>,
+  billIds: readonly number[],
+  rows: readonly OpenItem[],
+  lines: readonly (readonly { billId: number; amountMinor: number }[])[],
+): { itemId: number; billId: number; amountMinor: number }[][] {
+  for (const id of billIds) itemsOf.set(id, []);
+  for (const r of rows) itemsOf.get(r.billId)?.push({ id: r.id, openMinor: r.openMinor });
+  return lines.map((payment) =>
+    payment.flatMap((l) => {
+      const out: { itemId: number; billId: number; amountMinor: number }[] = [];
+      let left = l.amountMinor;
+      for (const item of itemsOf.get(l.billId) ?? []) {
+        if (left <= 0) break;
+        const take = Math.min(left, item.openMinor);
+        if (take <= 0) continue;
+        item.openMinor -= take;
+        left -= take;
+        out.push({ itemId: item.id, billId: l.billId, amountMinor: take });
+      }
+      if (left > 0) throw new Error(`bill ${l.billId} has less open than ${l.amountMinor}`);
+      return out;
+    }),
+  );
 }

@@ -1,5 +1,11 @@
 import type Database from 'better-sqlite3';
-import { allocationWriter, billLineExpander } from './bulk-allocation';
+import { SUSPENSE_ACCOUNT_QUERY, suspendedInsertQuery } from '../../db/repos/journals';
+import { paymentBySourceKeyQuery, paymentInsertQuery, type PostedBySource } from '../../db/repos/payments';
+import type { Tx } from '../../db/storage/port';
+import { applyItemLinesIn } from './allocation';
+import { allocationWriter, billLineExpander, expandBillLinesIn } from './bulk-allocation';
+import { assertSuspenseWithinCeilingIn } from './ceiling';
+import { postJournalIn, type JournalLine } from './journal';
 import { paymentPoster, type BulkPaymentRow, type PaymentPoster } from './payments';
 import { suspendedPoster, type SuspendedPaymentRow, type SuspendedPoster } from './suspense-posting';
 
@@ -171,4 +177,111 @@ export function postEntry(
   const [posted] = poster.post([entry]);
   poster.finish();
   return posted as PostedEntry;
+}
+
+/**
+ * postEntry in a port transaction (SQLite or PostgreSQL): the same rows as the driver's one-entry poster (the
+ * payment under the entry's key, its journal `<idemKey>:payments` with CASH, FX and AR lines, the allocation with
+ * bill-level lines spread over the bill's open items; or the suspended payment with its `<idemKey>:suspense`
+ * journal), written statement by statement. An entry posted before is answered with its payment.
+ */
+export async function postEntryIn(
+  tx: Tx,
+  entry: EntryToPost,
+  journal: EntryJournal,
+  at: string,
+  operatorId: number | null,
+): Promise<PostedEntry> {
+  const earlier = await tx.get<PostedBySource>(paymentBySourceKeyQuery(entry.payment.sourceKey));
+  if (earlier) return { to: entry.to, paymentId: earlier.id, fresh: false };
+  const p = entry.payment;
+  if (entry.to === 'suspense') {
+    const s = entry.payment;
+    const journalId = await postJournalIn(tx, {
+      kind: 'suspense_in',
+      at,
+      effectiveDate: journal.effectiveDate,
+      idemKey: `${journal.idemKey}:suspense`,
+      auditId: journal.auditId,
+      lines: [
+        { gl: 'CASH', accountId: null, amountMinor: s.amountMinor, currency: s.currency },
+        { gl: 'SUSPENSE', accountId: null, amountMinor: -s.amountMinor, currency: s.currency },
+      ],
+    });
+    const suspense = await tx.get<{ id: number }>(SUSPENSE_ACCOUNT_QUERY);
+    if (!suspense) throw new Error('the ledger has no payment suspense account');
+    // The payment's insert trigger opens its queue row (its own case, state suspended, entered today).
+    const row = await tx.get<{ id: number }>(
+      suspendedInsertQuery(
+        {
+          kind: 'suspended',
+          status: 15,
+          reasonCode: s.reasonCode,
+          amountMinor: s.amountMinor,
+          currency: s.currency,
+          effectiveDate: s.effectiveDate,
+          payType: s.payType,
+          channelId: s.channelId,
+          externalRef: s.externalRef,
+          billNo: s.billNo,
+          accountHint: s.accountHint,
+          actionOwner: null,
+          payerName: s.payerName,
+          batchId: s.batchId,
+          parentPaymentId: null,
+          sourceKey: s.sourceKey,
+          journalId,
+          rootId: 0,
+          state: 'suspended',
+          enteredOn: at.slice(0, 10),
+        },
+        suspense.id,
+        at,
+        operatorId,
+      ),
+    );
+    await assertSuspenseWithinCeilingIn(tx, [s.currency]);
+    return { to: 'suspense', paymentId: row!.id, fresh: true };
+  }
+  const a = entry.payment;
+  const lines: JournalLine[] = [
+    { gl: 'CASH', accountId: null, amountMinor: a.amountMinor, currency: a.currency },
+  ];
+  if (a.currency !== a.accountCurrency) {
+    lines.push({ gl: 'FX', accountId: null, amountMinor: -a.amountMinor, currency: a.currency });
+    lines.push({ gl: 'FX', accountId: null, amountMinor: a.accountAmountMinor, currency: a.accountCurrency });
+  }
+  lines.push({
+    gl: 'AR',
+    accountId: a.accountId,
+    amountMinor: -a.accountAmountMinor,
+    currency: a.accountCurrency,
+  });
+  const journalId = await postJournalIn(tx, {
+    kind: 'payment',
+    at,
+    effectiveDate: journal.effectiveDate,
+    idemKey: `${journal.idemKey}:payments`,
+    auditId: journal.auditId,
+    lines,
+  });
+  const row = await tx.get<{ id: number }>(
+    paymentInsertQuery({ ...a, channelId: p.channelId, journalId, at, operatorId }),
+  );
+  const paymentId = row!.id;
+  const itemLines =
+    entry.level === 'bill'
+      ? await expandBillLinesIn(
+          tx,
+          entry.lines.map((l) => ({ billId: l.billId, amountMinor: l.amountMinor })),
+        )
+      : entry.lines.map((l) => ({ itemId: l.targetId, billId: l.billId, amountMinor: l.amountMinor }));
+  await applyItemLinesIn(
+    tx,
+    { id: paymentId, accountId: a.accountId, ratePpm: a.ratePpm },
+    itemLines,
+    at,
+    operatorId,
+  );
+  return { to: 'account', paymentId, fresh: true };
 }

@@ -1,39 +1,51 @@
 import type Database from 'better-sqlite3';
+import { appendAudit } from '../../../db/repos/audit';
+import { batchTouchQuery } from '../../../db/repos/batches';
+import {
+  accountCurrenciesQuery,
+  batchSubmittedQuery,
+  entryMarkFailedQuery,
+  entryMarkPostedQuery,
+  entryPostedQuery,
+  factsOfQuery,
+  operatorRolesQuery,
+  pendingBankReturnsQuery,
+  somePostedQuery,
+  unpostedFactsQuery,
+  unpostedLeftQuery,
+  unpostedStatusesQuery,
+  type EntryFactsRecord,
+} from '../../../db/repos/submit';
+import type { Storage, Tx } from '../../../db/storage/port';
+import { driverAll, driverGet, driverRun } from '../../../db/storage/sqlite';
+import { call, get, run, stepsIn, stepsOnDriver, DRIVER, type Steps } from '../../../db/storage/steps';
 import { crashPoint } from '../../ledger/crash-point';
 import { hasRole } from '../../../src-shared/api/roles';
-import { POSTED_ENTRY_STATUSES, type BatchSubmitDto } from '../../../src-shared/dto/batches';
+import { POSTED_ENTRY_STATUSES, type BatchDto, type BatchSubmitDto } from '../../../src-shared/dto/batches';
 import type { EntryVerdict } from '../../domain/batch-rules';
-import { writeAudit } from '../../ledger/audit';
-import { REASON_DOMAIN, requireReasonCode } from '../../ledger/codes';
+import { writeAudit, type AuditEntry } from '../../ledger/audit';
+import { REASON_DOMAIN, requireReasonCode, requireReasonCodeIn } from '../../ledger/codes';
 import { conflict, forbidden } from '../../ledger/errors';
 import type { BulkPaymentRow } from '../../ledger/payments';
-import { postEntry, type EntryToPost, type PostedEntry } from '../../ledger/post-entry';
+import { postEntry, postEntryIn, type EntryToPost, type PostedEntry } from '../../ledger/post-entry';
 import { setPoster } from '../../ledger/set-posting';
-import { reversePayment } from '../../ledger/reversals';
-import { getSetting } from '../../ledger/settings';
+import { reversePayment, reversePaymentIn } from '../../ledger/reversals';
+import { getSetting, getSettingIn } from '../../ledger/settings';
 import type { SuspendedPaymentRow } from '../../ledger/suspense-posting';
-import { assertNotPushed, getBatch, loadBatchRow, touchBatch } from './batch-store';
+import {
+  assertNotPushed,
+  getBatch,
+  getBatchIn,
+  loadBatchRow,
+  loadBatchRowIn,
+  touchBatch,
+} from './batch-store';
 import { applyBankReturns } from '../returns/apply';
 import { postRefund } from './refunds';
 import { plannedVerdicts } from './planned';
-import { writeVerdicts } from './validate';
+import { computeVerdictsIn, writeVerdicts, writeVerdictsIn } from './validate';
 
-type EntryFacts = {
-  id: number;
-  seq: number;
-  entryKey: string;
-  accountNo: string | null;
-  billNo: string | null;
-  amountMinor: number | null;
-  paymentDate: string | null;
-  checkNo: string | null;
-  payerName: string | null;
-  reference: string | null;
-  channelId: number | null;
-  paymentRef: number | null;
-  reasonCode: number | null;
-  status: string;
-};
+type EntryFacts = EntryFactsRecord;
 
 /** Entries posted per step of a payment batch: bounds the rows, ids and allocation lines held at once. */
 const POST_CHUNK = 20_000;
@@ -122,68 +134,75 @@ export function submitBatch(
       ? submitPerEntry(db, input, now, operatorId, progress, started)
       : submitInTransaction(db, input, now, operatorId, progress, started);
   } catch (err) {
-    if (err instanceof VerdictsChanged) throw keepVerdicts(db, err, now, operatorId);
+    if (err instanceof VerdictsChanged)
+      throw db.transaction(() => stepsOnDriver(db, keepVerdictsSteps(err, now, operatorId)))();
     if (!(err instanceof OverrideRefused)) throw err;
-    writeAudit(db, {
-      at: now.toISOString(),
-      operatorId,
-      action: 'forbidden',
-      entity: 'batch',
-      entityId: String(err.attempt.batchId),
-      after: { zeroProofOverride: err.attempt.reasonCode, roles: err.attempt.roles },
-      reasonCode: err.attempt.reasonCode,
-    });
-    throw forbidden('only a supervisor may submit a batch whose zero-proof figures differ', 'supervisor');
+    writeAudit(db, refusedOverrideAudit(err, now, operatorId));
+    throw overrideForbidden();
   } finally {
     if (foreignKeys) db.pragma('foreign_keys = ON');
   }
 }
+
+function refusedOverrideAudit(err: OverrideRefused, now: Date, operatorId: number | null): AuditEntry {
+  return {
+    at: now.toISOString(),
+    operatorId,
+    action: 'forbidden',
+    entity: 'batch',
+    entityId: String(err.attempt.batchId),
+    after: { zeroProofOverride: err.attempt.reasonCode, roles: err.attempt.roles },
+    reasonCode: err.attempt.reasonCode,
+  };
+}
+
+const overrideForbidden = (): Error =>
+  forbidden('only a supervisor may submit a batch whose zero-proof figures differ', 'supervisor');
 
 /**
  * Writes the verdicts of a refused submit in their own transaction (the submit's rolled back): each changed
  * entry says what changed, the batch goes back to open to be validated again, and the refusal is audited.
  * Returns the conflict to throw.
  */
-function keepVerdicts(
-  db: Database.Database,
-  refused: VerdictsChanged,
-  now: Date,
-  operatorId: number | null,
-): Error {
+function* keepVerdictsSteps(refused: VerdictsChanged, now: Date, operatorId: number | null): Steps<Error> {
   const changed = refused.verdicts.filter((v) => refused.was.get(v.id) !== v.status);
-  db.transaction(() => {
-    writeVerdicts(
-      db,
-      refused.verdicts.map((v) =>
-        refused.was.get(v.id) === v.status
-          ? v
-          : {
-              ...v,
-              problem: `changed since validation (was ${(refused.was.get(v.id) ?? 'new').replace(/_/g, ' ')}): ${v.problem ?? v.status.replace(/_/g, ' ')}`,
-            },
-      ),
-    );
-    touchBatch(db, refused.batchId, now);
-    writeAudit(db, {
-      at: now.toISOString(),
-      operatorId,
-      action: 'batch.submit.refused',
-      entity: 'batch',
-      entityId: String(refused.batchId),
-      after: {
-        rule: 'revalidate',
-        changed: changed.map((v) => ({ entryId: v.id, was: refused.was.get(v.id), now: v.status })),
-      },
-    });
-  })();
+  const verdicts = refused.verdicts.map((v) =>
+    refused.was.get(v.id) === v.status
+      ? v
+      : {
+          ...v,
+          problem: `changed since validation (was ${(refused.was.get(v.id) ?? 'new').replace(/_/g, ' ')}): ${v.problem ?? v.status.replace(/_/g, ' ')}`,
+        },
+  );
+  yield* call(
+    (db) => writeVerdicts(db, verdicts),
+    (tx) => writeVerdictsIn(tx, verdicts),
+    'verdicts',
+  );
+  yield* run(batchTouchQuery(refused.batchId, now.toISOString()));
+  const audit: AuditEntry = {
+    at: now.toISOString(),
+    operatorId,
+    action: 'batch.submit.refused',
+    entity: 'batch',
+    entityId: String(refused.batchId),
+    after: {
+      rule: 'revalidate',
+      changed: changed.map((v) => ({ entryId: v.id, was: refused.was.get(v.id), now: v.status })),
+    },
+  };
+  yield* call(
+    (db) => writeAudit(db, audit),
+    (tx) => appendAudit(tx, audit),
+    'audit',
+  );
   return conflict(
     'revalidate',
     `${changed.length} entries changed since validation (the ledger moved on); validate again`,
   );
 }
 
-function alreadySubmitted(db: Database.Database, batch: Batch, mode: 'batch' | 'account'): BatchSubmitDto {
-  const dto = getBatch(db, batch.id);
+function submittedDto(dto: BatchDto, mode: 'batch' | 'account'): BatchSubmitDto {
   return {
     batch: dto,
     ...zeroCounts(),
@@ -195,41 +214,80 @@ function alreadySubmitted(db: Database.Database, batch: Batch, mode: 'batch' | '
   };
 }
 
+function alreadySubmitted(db: Database.Database, batch: Batch, mode: 'batch' | 'account'): BatchSubmitDto {
+  return submittedDto(getBatch(db, batch.id), mode);
+}
+
+type Override = { reasonCode: number; note: string | null; expected: unknown; entered: unknown };
+
+const batchOf = (batchId: number): Steps<Batch> =>
+  call(
+    (db) => loadBatchRow(db, batchId),
+    (tx) => loadBatchRowIn(tx, batchId),
+    'batch',
+  );
+
+const batchDtoOf = (batchId: number): Steps<BatchDto> =>
+  call(
+    (db) => getBatch(db, batchId),
+    (tx) => getBatchIn(tx, batchId),
+    'batch',
+  );
+
+/**
+ * The gates before anything posts, on both forms: a submitted batch answers as a resubmit, a pushed one is
+ * refused, an unvalidated one too, and the zero-proof gate runs.
+ */
+function* gateSteps(
+  input: SubmitInput,
+  operatorId: number | null,
+): Steps<{ batch: Batch; submitted: boolean; override: Override | null }> {
+  const batch = yield* batchOf(input.batchId);
+  if (batch.status === 'submitted') return { batch, submitted: true, override: null };
+  assertNotPushed(batch);
+  if (batch.status !== 'validated')
+    throw conflict('not-validated', `batch ${batch.batchNo} must be validated before it is submitted`);
+  return { batch, submitted: false, override: yield* zeroProofSteps(batch, input, operatorId) };
+}
+
 /**
  * The zero-proof gate: a batch whose figures differ is refused unless the override setting is on, a reason of
  * domain 19 is given, and the operator is a supervisor (admins included). Returns the override to audit.
  */
-function zeroProofGate(
-  db: Database.Database,
+function* zeroProofSteps(
   batch: Batch,
   input: SubmitInput,
   operatorId: number | null,
-): { reasonCode: number; note: string | null; expected: unknown; entered: unknown } | null {
-  const before = getBatch(db, batch.id);
+): Steps<Override | null> {
+  const before = yield* batchDtoOf(batch.id);
   if (before.zeroProof.balanced) return null;
   const z = before.zeroProof;
   const moved =
     z.movedCount > 0 ? ` (${z.movedCount} / ${z.movedTotalMinor} of them in exception batches)` : '';
   const differs = `entered ${z.accountedCount} entries / ${z.accountedTotalMinor}${moved} but the control says ${z.expectedCount ?? '-'} / ${z.expectedTotalMinor ?? '-'}`;
-  if (getSetting(db, 'zeroProof.override') !== true) throw conflict('zero-proof', differs);
-  if (input.overrideReasonCode === undefined)
+  const allowed = yield* call(
+    (db) => getSetting(db, 'zeroProof.override'),
+    (tx) => getSettingIn(tx, 'zeroProof.override'),
+    'setting',
+  );
+  if (allowed !== true) throw conflict('zero-proof', differs);
+  const reasonCode = input.overrideReasonCode;
+  if (reasonCode === undefined)
     throw conflict('zero-proof', `${differs}; a supervisor may override with a reason code (domain 19)`);
   const roles =
     operatorId === null
       ? []
-      : (
-          (
-            db.prepare('SELECT roles FROM operators WHERE id = ? AND active = 1').get(operatorId) as
-              { roles: string } | undefined
-          )?.roles ?? ''
-        )
+      : ((yield* get<{ roles: string }>(operatorRolesQuery(operatorId)))?.roles ?? '')
           .split(',')
           .filter(Boolean);
-  if (!hasRole(roles, 'supervisor'))
-    throw new OverrideRefused({ batchId: batch.id, reasonCode: input.overrideReasonCode, roles });
-  requireReasonCode(db, REASON_DOMAIN.zeroProofOverride, input.overrideReasonCode, 'overrideReasonCode');
+  if (!hasRole(roles, 'supervisor')) throw new OverrideRefused({ batchId: batch.id, reasonCode, roles });
+  yield* call(
+    (db) => requireReasonCode(db, REASON_DOMAIN.zeroProofOverride, reasonCode, 'overrideReasonCode'),
+    (tx) => requireReasonCodeIn(tx, REASON_DOMAIN.zeroProofOverride, reasonCode, 'overrideReasonCode'),
+    'reason code',
+  );
   return {
-    reasonCode: input.overrideReasonCode,
+    reasonCode,
     note: input.overrideNote ?? null,
     expected: { count: z.expectedCount, totalMinor: z.expectedTotalMinor },
     entered: {
@@ -241,10 +299,23 @@ function zeroProofGate(
   };
 }
 
-/** Refuses the submit when more entries would go to suspense than the threshold allows. */
-function thresholdGate(db: Database.Database, statuses: readonly string[]): void {
+/** Refuses entries that block (invalid, need allocation) and more entries to suspense than the threshold allows. */
+function* entriesGateSteps(statuses: readonly string[]): Steps<void> {
+  const blocking = statuses.filter((s) => BLOCKING.has(s));
+  if (blocking.length > 0) {
+    throw conflict(
+      'blocking-entries',
+      `${blocking.length} entries are invalid or need allocation: fix them or move them to an exception batch`,
+    );
+  }
   const suspendedCount = statuses.filter((s) => s === 'to_be_suspended').length;
-  const threshold = Number(getSetting(db, 'suspense.thresholdPercent'));
+  const threshold = Number(
+    yield* call(
+      (db) => getSetting(db, 'suspense.thresholdPercent'),
+      (tx) => getSettingIn(tx, 'suspense.thresholdPercent'),
+      'setting',
+    ),
+  );
   if (statuses.length > 0 && (suspendedCount * 100) / statuses.length > threshold) {
     throw conflict(
       'suspense-threshold',
@@ -253,28 +324,13 @@ function thresholdGate(db: Database.Database, statuses: readonly string[]): void
   }
 }
 
-const FACTS_SQL = `SELECT id, seq, entry_key AS entryKey, account_no AS accountNo, bill_no AS billNo, amount_minor AS amountMinor,
-    payment_date AS paymentDate, check_no AS checkNo, payer_name AS payerName, reference, channel_id AS channelId,
-    payment_ref AS paymentRef, reason_code AS reasonCode, status
-  FROM batch_entries`;
-
 function loadFacts(db: Database.Database, batchId: number): Map<number, EntryFacts> {
-  return new Map(
-    (
-      db.prepare(`${FACTS_SQL} WHERE batch_id = ? AND status NOT IN ${POSTED}`).all(batchId) as EntryFacts[]
-    ).map((f) => [f.id, f]),
-  );
+  return new Map(driverAll<EntryFacts>(db, unpostedFactsQuery(batchId)).map((f) => [f.id, f]));
 }
 
 /** The facts of some entries only: a payment batch reads them chunk by chunk, never all at once. */
 function loadFactsOf(db: Database.Database, ids: readonly number[]): Map<number, EntryFacts> {
-  return new Map(
-    (
-      db
-        .prepare(`${FACTS_SQL} WHERE id IN (SELECT value FROM json_each(?))`)
-        .all(JSON.stringify(ids)) as EntryFacts[]
-    ).map((f) => [f.id, f]),
-  );
+  return new Map(driverAll<EntryFacts>(db, factsOfQuery(DRIVER, ids)).map((f) => [f.id, f]));
 }
 
 /** The stored status of every entry still to post (what validation said), by entry id. */
@@ -444,29 +500,37 @@ function postOne(
   return { status: posted.to === 'suspense' ? 'posted_suspense' : 'posted', paymentId: posted.paymentId };
 }
 
+const accountIdsOf = (verdicts: Iterable<EntryVerdict>): number[] => [
+  ...new Set([...verdicts].map((v) => v.accountId).filter((id): id is number => id !== null)),
+];
+
 function accountCurrencies(db: Database.Database, verdicts: readonly EntryVerdict[]): Map<number, string> {
+  const ids = accountIdsOf(verdicts);
+  if (ids.length === 0) return new Map();
   return new Map(
-    (
-      db
-        .prepare(`SELECT id, currency FROM accounts WHERE id IN (SELECT value FROM json_each(?))`)
-        .all(JSON.stringify([...new Set(verdicts.map((v) => v.accountId))])) as {
-        id: number;
-        currency: string;
-      }[]
-    ).map((a) => [a.id, a.currency]),
+    driverAll<{ id: number; currency: string }>(db, accountCurrenciesQuery(DRIVER, ids)).map((a) => [
+      a.id,
+      a.currency,
+    ]),
   );
 }
 
-function auditSubmit(
-  db: Database.Database,
+async function accountCurrenciesIn(tx: Tx, verdicts: Iterable<EntryVerdict>): Promise<Map<number, string>> {
+  const ids = accountIdsOf(verdicts);
+  if (ids.length === 0) return new Map();
+  const rows = await tx.all<{ id: number; currency: string }>(accountCurrenciesQuery(tx, ids));
+  return new Map(rows.map((a) => [a.id, a.currency]));
+}
+
+function submitAudit(
   batch: Batch,
   at: string,
   operatorId: number | null,
   before: unknown,
-  override: ReturnType<typeof zeroProofGate>,
+  override: Override | null,
   mode: 'batch' | 'account',
-): number {
-  return writeAudit(db, {
+): AuditEntry {
+  return {
     at,
     operatorId,
     action: 'batch.submit',
@@ -475,7 +539,7 @@ function auditSubmit(
     before,
     after: override ? { mode, zeroProofOverride: override } : { mode },
     reasonCode: override?.reasonCode ?? null,
-  });
+  };
 }
 
 function submitInTransaction(
@@ -487,39 +551,20 @@ function submitInTransaction(
   started: number,
 ): BatchSubmitDto {
   const out = db.transaction((): BatchSubmitDto => {
-    const batch = loadBatchRow(db, input.batchId);
-    if (batch.status === 'submitted') return alreadySubmitted(db, batch, 'batch');
-    assertNotPushed(batch);
-    if (batch.status !== 'validated')
-      throw conflict('not-validated', `batch ${batch.batchNo} must be validated before it is submitted`);
-    const override = zeroProofGate(db, batch, input, operatorId);
+    const { batch, submitted, override } = stepsOnDriver(db, gateSteps(input, operatorId));
+    if (submitted) return alreadySubmitted(db, batch, 'batch');
     progress('checking', 0, 1);
     const verdicts = plannedVerdicts(db, batch.id);
     progress('posting', 0, verdicts.length);
     const statuses = storedStatuses(db, batch.id);
     if (verdicts.some((v) => statuses.get(v.id) !== v.status))
       throw new VerdictsChanged(batch.id, verdicts, statuses);
-    const blocking = verdicts.filter((v) => BLOCKING.has(v.status));
-    if (blocking.length > 0) {
-      throw conflict(
-        'blocking-entries',
-        `${blocking.length} entries are invalid or need allocation: fix them or move them to an exception batch`,
-      );
-    }
-    thresholdGate(
-      db,
-      verdicts.map((v) => v.status),
-    );
+    stepsOnDriver(db, entriesGateSteps(verdicts.map((v) => v.status)));
 
     const at = now.toISOString();
-    const auditId = auditSubmit(
+    const auditId = writeAudit(
       db,
-      batch,
-      at,
-      operatorId,
-      getBatch(db, batch.id).countsByStatus,
-      override,
-      'batch',
+      submitAudit(batch, at, operatorId, getBatch(db, batch.id).countsByStatus, override, 'batch'),
     );
     const result = zeroCounts();
 
@@ -527,11 +572,7 @@ function submitInTransaction(
       const postable = verdicts.filter((v) => POSTABLE.has(v.status));
       const currencies = accountCurrencies(db, postable);
       // A batch submitted again after released duplicates posts under journals of its own round.
-      const round = db
-        .prepare(`SELECT 1 FROM batch_entries WHERE batch_id = ? AND status IN ${POSTED} LIMIT 1`)
-        .get(batch.id)
-        ? `:${auditId}`
-        : '';
+      const round = driverGet(db, somePostedQuery(batch.id)) ? `:${auditId}` : '';
       // Set-based, chunk by chunk under one journal per destination: each chunk's plan goes into temp tables and
       // posts with a few statements (ledger/set-posting.ts); journal lines and balances are written once at the end.
       const poster = setPoster(
@@ -567,14 +608,11 @@ function submitInTransaction(
     } else {
       // Reversals and refunds post entry by entry, as with lock per account, all in this one transaction.
       const facts = loadFacts(db, batch.id);
-      const markPosted = db.prepare(
-        `UPDATE batch_entries SET status = ?, posted_payment_id = ? WHERE id = ?`,
-      );
       for (const [n, v] of verdicts.entries()) {
         if (n % 1000 === 0) progress('posting', n, verdicts.length);
         const f = facts.get(v.id) as EntryFacts;
         const posted = postOne(db, batch, v, f, new Map(), at, operatorId, auditId, result);
-        markPosted.run(posted.status, posted.paymentId, v.id);
+        driverRun(db, entryMarkPostedQuery(v.id, posted.status, posted.paymentId));
         crashPoint();
       }
       // A return batch: the bank returns behind its reversals are applied in the same transaction.
@@ -585,10 +623,7 @@ function submitInTransaction(
     // Suspected duplicates never post: they stay in the batch, which stays open until they are released or moved.
     const duplicates = verdicts.filter((v) => v.status === 'duplicate_suspected').length;
     if (duplicates > 0) touchBatch(db, batch.id, now);
-    else
-      db.prepare(
-        `UPDATE batches SET status = 'submitted', submitted_at = ?, updated_at = ? WHERE id = ?`,
-      ).run(at, at, batch.id);
+    else driverRun(db, batchSubmittedQuery(batch.id, at));
     return {
       batch: getBatch(db, batch.id),
       ...result,
@@ -623,36 +658,13 @@ function submitPerEntry(
     | { done: BatchSubmitDto }
     | { done: null; batch: Batch; stored: { id: number; status: string }[]; auditId: number };
   const prep = db.transaction((): Prep => {
-    const batch = loadBatchRow(db, input.batchId);
-    if (batch.status === 'submitted') return { done: alreadySubmitted(db, batch, 'account') };
-    assertNotPushed(batch);
-    if (batch.status !== 'validated')
-      throw conflict('not-validated', `batch ${batch.batchNo} must be validated before it is submitted`);
-    const override = zeroProofGate(db, batch, input, operatorId);
-    const stored = db
-      .prepare(
-        `SELECT id, status FROM batch_entries WHERE batch_id = ? AND status NOT IN ${POSTED} ORDER BY seq`,
-      )
-      .all(batch.id) as { id: number; status: string }[];
-    const blocking = stored.filter((s) => BLOCKING.has(s.status));
-    if (blocking.length > 0) {
-      throw conflict(
-        'blocking-entries',
-        `${blocking.length} entries are invalid or need allocation: fix them or move them to an exception batch`,
-      );
-    }
-    thresholdGate(
+    const { batch, submitted, override } = stepsOnDriver(db, gateSteps(input, operatorId));
+    if (submitted) return { done: alreadySubmitted(db, batch, 'account') };
+    const stored = driverAll<{ id: number; status: string }>(db, unpostedStatusesQuery(batch.id));
+    stepsOnDriver(db, entriesGateSteps(stored.map((s) => s.status)));
+    const auditId = writeAudit(
       db,
-      stored.map((s) => s.status),
-    );
-    const auditId = auditSubmit(
-      db,
-      batch,
-      at,
-      operatorId,
-      getBatch(db, batch.id).countsByStatus,
-      override,
-      'account',
+      submitAudit(batch, at, operatorId, getBatch(db, batch.id).countsByStatus, override, 'account'),
     );
     return { done: null, batch, stored, auditId };
   })();
@@ -664,11 +676,6 @@ function submitPerEntry(
   const currencies = accountCurrencies(db, [...verdicts.values()]);
   const result = zeroCounts();
   const failed: BatchSubmitDto['failed'] = [];
-  const markPosted = db.prepare(`UPDATE batch_entries SET status = ?, posted_payment_id = ? WHERE id = ?`);
-  const isPosted = db.prepare(`SELECT status IN ${POSTED} AS p FROM batch_entries WHERE id = ?`);
-  const markFailed = db.prepare(
-    `UPDATE batch_entries SET status = ?, problem = ?, problem_column = ?, reason_code = ? WHERE id = ? AND status NOT IN ${POSTED}`,
-  );
   progress('posting', 0, stored.length);
   let duplicates = 0;
   stored.forEach((s, n) => {
@@ -682,14 +689,14 @@ function submitPerEntry(
     }
     try {
       db.transaction(() => {
-        if ((isPosted.get(s.id) as { p: number } | undefined)?.p === 1) return;
+        if (driverGet<{ p: number }>(db, entryPostedQuery(s.id))?.p === 1) return;
         if (v.status !== s.status)
           throw conflict(
             'revalidate',
             `changed since validation: ${v.problem ?? v.status.replace(/_/g, ' ')}`,
           );
         const posted = postOne(db, batch, v, f, currencies, at, operatorId, auditId, result);
-        markPosted.run(posted.status, posted.paymentId, s.id);
+        driverRun(db, entryMarkPostedQuery(s.id, posted.status, posted.paymentId));
         if (batch.batchType === 'reversal' && f.paymentRef !== null)
           applyBankReturns(db, batch.id, at, operatorId, [f.paymentRef]);
         crashPoint();
@@ -698,7 +705,10 @@ function submitPerEntry(
       const message = err instanceof Error ? err.message : String(err);
       // Invalid until validated again (the batch goes back to open), so it can also move to an exception batch.
       db.transaction(() => {
-        markFailed.run('invalid', `not posted: ${message}`, v.problemColumn, v.reasonCode, s.id);
+        driverRun(
+          db,
+          entryMarkFailedQuery(s.id, 'invalid', `not posted: ${message}`, v.problemColumn, v.reasonCode),
+        );
         writeAudit(db, {
           at,
           operatorId,
@@ -715,22 +725,321 @@ function submitPerEntry(
   });
   progress('posting', stored.length, stored.length);
   db.transaction(() => {
-    const left = (
-      db
-        .prepare(`SELECT count(*) AS n FROM batch_entries WHERE batch_id = ? AND status NOT IN ${POSTED}`)
-        .get(batch.id) as {
-        n: number;
-      }
-    ).n;
-    if (left === 0)
-      db.prepare(
-        `UPDATE batches SET status = 'submitted', submitted_at = ?, updated_at = ? WHERE id = ?`,
-      ).run(at, at, batch.id);
+    const left = driverGet<{ n: number }>(db, unpostedLeftQuery(batch.id))!.n;
+    if (left === 0) driverRun(db, batchSubmittedQuery(batch.id, at));
     else touchBatch(db, batch.id, now);
   })();
   crashPoint();
   return {
     batch: getBatch(db, batch.id),
+    ...result,
+    duplicates,
+    alreadyPosted: 0,
+    failed,
+    mode: 'account',
+    elapsedMs: Math.round(performance.now() - started),
+  };
+}
+
+/**
+ * Posts one entry of any batch type in a port transaction (the port form of postOne): a reversal, a payment to
+ * its account or to suspense under `entry:<key>`. A refund's posting and a return batch's bank returns still run
+ * on the driver only: on SQLite through `driver` inside the port's transaction, on PostgreSQL refused.
+ */
+async function postOneIn(
+  tx: Tx,
+  batch: Batch,
+  v: EntryVerdict,
+  f: EntryFacts,
+  currencies: Map<number, string>,
+  at: string,
+  operatorId: number | null,
+  auditId: number,
+  result: Counts,
+  driver: Database.Database | undefined,
+): Promise<EntryOutcome> {
+  if (batch.batchType === 'reversal') {
+    await reversePaymentIn(
+      tx,
+      { paymentId: f.paymentRef as number, reasonCode: f.reasonCode ?? 0, idemKey: `reversal:${f.entryKey}` },
+      at,
+      f.paymentDate ?? batch.batchDate,
+      operatorId,
+      auditId,
+    );
+    result.reversed++;
+    return { status: 'posted', paymentId: f.paymentRef };
+  }
+  if (batch.batchType === 'refund') {
+    const minor = await stepsIn(
+      tx,
+      call(
+        (db) => refundEntry(db, batch, v, f, at, operatorId, auditId),
+        null,
+        'a refund batch is submitted on the desktop ledger only (its posting still runs on the SQLite driver)',
+      ),
+      driver,
+    );
+    if (minor !== null) {
+      result.refunded++;
+      result.refundedMinor += minor;
+    }
+    return { status: 'posted', paymentId: null };
+  }
+  const posted = await postEntryIn(
+    tx,
+    entryToPost(batch, v, f, currencies),
+    { idemKey: `entry:${f.entryKey}`, effectiveDate: batch.batchDate, auditId },
+    at,
+    operatorId,
+  );
+  countPosted(posted, f, result);
+  return { status: posted.to === 'suspense' ? 'posted_suspense' : 'posted', paymentId: posted.paymentId };
+}
+
+/** The bank returns behind a return batch's reversals (driver only: refused on PostgreSQL when there are any). */
+async function applyBankReturnsIn(
+  tx: Tx,
+  batchId: number,
+  at: string,
+  operatorId: number | null,
+  paymentIds: readonly number[] | undefined,
+  driver: Database.Database | undefined,
+): Promise<void> {
+  if (!(await tx.get(pendingBankReturnsQuery(batchId)))) return;
+  await stepsIn(
+    tx,
+    call(
+      (db) => applyBankReturns(db, batchId, at, operatorId, paymentIds),
+      null,
+      'a return batch with bank returns is submitted on the desktop ledger only (the returns still apply on the SQLite driver)',
+    ),
+    driver,
+  );
+}
+
+/**
+ * submitBatch through the storage port: the 'batch-submit' job on PostgreSQL (on SQLite the job keeps the
+ * set-based driver submit). The same gates (written once as steps), the verdicts checked afresh against the
+ * ledger as it is, and per-entry posting through the port's posting core under each entry's key
+ * (`entry:<key>`). With `payment.batchLock` = batch everything runs in ONE serializable transaction (a failure
+ * or a crash posts nothing; a retry from the start is safe, and two submits at once take turns: the second
+ * answers as a resubmit); with `account` each entry posts in its own serializable transaction, as on the driver.
+ * `driver`: the SQLite connection under the port, for what still runs on the driver (refund postings, bank
+ * returns).
+ */
+export async function submitBatchVia(
+  storage: Storage,
+  input: SubmitInput,
+  now: Date,
+  operatorId: number | null,
+  progress: (phase: string, done: number, total: number) => void = () => {},
+  driver?: Database.Database,
+): Promise<BatchSubmitDto> {
+  const started = performance.now();
+  try {
+    const lock = await storage.transaction((tx) => getSettingIn(tx, 'payment.batchLock'), { readOnly: true });
+    return lock === 'account'
+      ? await submitPerEntryVia(storage, input, now, operatorId, progress, started, driver)
+      : await submitInTransactionVia(storage, input, now, operatorId, progress, started, driver);
+  } catch (err) {
+    if (err instanceof VerdictsChanged)
+      throw await storage.transaction((tx) => stepsIn(tx, keepVerdictsSteps(err, now, operatorId)), {
+        serializable: true,
+      });
+    if (!(err instanceof OverrideRefused)) throw err;
+    await storage.transaction((tx) => appendAudit(tx, refusedOverrideAudit(err, now, operatorId)));
+    throw overrideForbidden();
+  }
+}
+
+async function submitInTransactionVia(
+  storage: Storage,
+  input: SubmitInput,
+  now: Date,
+  operatorId: number | null,
+  progress: (phase: string, done: number, total: number) => void,
+  started: number,
+  driver: Database.Database | undefined,
+): Promise<BatchSubmitDto> {
+  return storage.transaction(
+    async (tx): Promise<BatchSubmitDto> => {
+      const { batch, submitted, override } = await stepsIn(tx, gateSteps(input, operatorId));
+      if (submitted) return submittedDto(await getBatchIn(tx, batch.id), 'batch');
+      progress('checking', 0, 1);
+      const verdicts = await computeVerdictsIn(tx, batch.id, driver);
+      const statuses = new Map(
+        (await tx.all<{ id: number; status: string }>(unpostedStatusesQuery(batch.id))).map((r) => [
+          r.id,
+          r.status,
+        ]),
+      );
+      if (verdicts.some((v) => statuses.get(v.id) !== v.status))
+        throw new VerdictsChanged(batch.id, verdicts, statuses);
+      await stepsIn(tx, entriesGateSteps(verdicts.map((v) => v.status)));
+      const at = now.toISOString();
+      const auditId = await appendAudit(
+        tx,
+        submitAudit(
+          batch,
+          at,
+          operatorId,
+          (await getBatchIn(tx, batch.id)).countsByStatus,
+          override,
+          'batch',
+        ),
+      );
+      const result = zeroCounts();
+      // As on the driver: a payment batch posts its postable entries, a reversal or refund batch every entry.
+      const postable =
+        batch.batchType === 'payment' ? verdicts.filter((v) => POSTABLE.has(v.status)) : verdicts;
+      const facts = new Map((await tx.all<EntryFacts>(unpostedFactsQuery(batch.id))).map((f) => [f.id, f]));
+      const currencies =
+        batch.batchType === 'payment' ? await accountCurrenciesIn(tx, postable) : new Map<number, string>();
+      for (const [n, v] of postable.entries()) {
+        // Also the cancel point: a cancel throws here and the whole submit rolls back.
+        if (n % 1000 === 0) progress('posting', n, postable.length);
+        const posted = await postOneIn(
+          tx,
+          batch,
+          v,
+          facts.get(v.id) as EntryFacts,
+          currencies,
+          at,
+          operatorId,
+          auditId,
+          result,
+          driver,
+        );
+        await tx.run(entryMarkPostedQuery(v.id, posted.status, posted.paymentId));
+      }
+      if (batch.batchType === 'reversal')
+        await applyBankReturnsIn(tx, batch.id, at, operatorId, undefined, driver);
+      progress('posting', verdicts.length, verdicts.length);
+      // Suspected duplicates never post: they stay in the batch, which stays open until they are released or moved.
+      const duplicates = verdicts.filter((v) => v.status === 'duplicate_suspected').length;
+      await tx.run(duplicates > 0 ? batchTouchQuery(batch.id, at) : batchSubmittedQuery(batch.id, at));
+      return {
+        batch: await getBatchIn(tx, batch.id),
+        ...result,
+        duplicates,
+        alreadyPosted: 0,
+        failed: [],
+        mode: 'batch',
+        elapsedMs: Math.round(performance.now() - started),
+      };
+    },
+    { serializable: true },
+  );
+}
+
+async function submitPerEntryVia(
+  storage: Storage,
+  input: SubmitInput,
+  now: Date,
+  operatorId: number | null,
+  progress: (phase: string, done: number, total: number) => void,
+  started: number,
+  driver: Database.Database | undefined,
+): Promise<BatchSubmitDto> {
+  const at = now.toISOString();
+  type Prep =
+    | { done: BatchSubmitDto }
+    | { done: null; batch: Batch; stored: { id: number; status: string }[]; auditId: number };
+  const prep = await storage.transaction(
+    async (tx): Promise<Prep> => {
+      const { batch, submitted, override } = await stepsIn(tx, gateSteps(input, operatorId));
+      if (submitted) return { done: submittedDto(await getBatchIn(tx, batch.id), 'account') };
+      const stored = await tx.all<{ id: number; status: string }>(unpostedStatusesQuery(batch.id));
+      await stepsIn(tx, entriesGateSteps(stored.map((s) => s.status)));
+      const auditId = await appendAudit(
+        tx,
+        submitAudit(
+          batch,
+          at,
+          operatorId,
+          (await getBatchIn(tx, batch.id)).countsByStatus,
+          override,
+          'account',
+        ),
+      );
+      return { done: null, batch, stored, auditId };
+    },
+    { serializable: true },
+  );
+  if (prep.done) return prep.done;
+  const { batch, stored, auditId } = prep;
+  progress('checking', 0, 1);
+  // The keys copy is a temporary table: not a read-only transaction on PostgreSQL.
+  const { verdicts, facts, currencies } = await storage.transaction(async (tx) => {
+    const verdicts = new Map((await computeVerdictsIn(tx, batch.id, driver)).map((v) => [v.id, v]));
+    const facts = new Map((await tx.all<EntryFacts>(unpostedFactsQuery(batch.id))).map((f) => [f.id, f]));
+    return { verdicts, facts, currencies: await accountCurrenciesIn(tx, verdicts.values()) };
+  });
+  const result = zeroCounts();
+  const failed: BatchSubmitDto['failed'] = [];
+  progress('posting', 0, stored.length);
+  let duplicates = 0;
+  for (const [n, s] of stored.entries()) {
+    const v = verdicts.get(s.id);
+    const f = facts.get(s.id);
+    if (!v || !f) continue;
+    if (s.status === 'duplicate_suspected' && v.status === s.status) {
+      duplicates++;
+      continue;
+    }
+    try {
+      // Counted apart and added after the commit: a retried transaction must not count twice.
+      const counted = await storage.transaction(
+        async (tx) => {
+          const mine = zeroCounts();
+          if ((await tx.get<{ p: number }>(entryPostedQuery(s.id)))?.p === 1) return mine;
+          if (v.status !== s.status)
+            throw conflict(
+              'revalidate',
+              `changed since validation: ${v.problem ?? v.status.replace(/_/g, ' ')}`,
+            );
+          const posted = await postOneIn(tx, batch, v, f, currencies, at, operatorId, auditId, mine, driver);
+          await tx.run(entryMarkPostedQuery(s.id, posted.status, posted.paymentId));
+          if (batch.batchType === 'reversal' && f.paymentRef !== null)
+            await applyBankReturnsIn(tx, batch.id, at, operatorId, [f.paymentRef], driver);
+          return mine;
+        },
+        { serializable: true },
+      );
+      for (const k of Object.keys(result) as (keyof Counts)[]) result[k] += counted[k];
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      await storage.transaction(
+        async (tx) => {
+          await tx.run(
+            entryMarkFailedQuery(s.id, 'invalid', `not posted: ${message}`, v.problemColumn, v.reasonCode),
+          );
+          await appendAudit(tx, {
+            at,
+            operatorId,
+            action: 'batch.entry.submit-failed',
+            entity: 'batch_entry',
+            entityId: String(s.id),
+            after: { message },
+          });
+        },
+        { serializable: true },
+      );
+      failed.push({ entryId: s.id, seq: f.seq, message });
+    }
+    progress('posting', n + 1, stored.length);
+  }
+  progress('posting', stored.length, stored.length);
+  await storage.transaction(
+    async (tx) => {
+      const left = (await tx.get<{ n: number }>(unpostedLeftQuery(batch.id)))!.n;
+      await tx.run(left === 0 ? batchSubmittedQuery(batch.id, at) : batchTouchQuery(batch.id, at));
+    },
+    { serializable: true },
+  );
+  return {
+    batch: await storage.transaction((tx) => getBatchIn(tx, batch.id), { readOnly: true }),
     ...result,
     duplicates,
     alreadyPosted: 0,

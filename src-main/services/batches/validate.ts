@@ -544,6 +544,11 @@ export function writeVerdicts(db: Database.Database, verdicts: readonly EntryVer
   if (verdicts.length) stepsOnDriver(db, run(verdictsUpdateQuery(DRIVER, verdicts.map(verdictRow))));
 }
 
+/** writeVerdicts in a port transaction. */
+export async function writeVerdictsIn(tx: Tx, verdicts: readonly EntryVerdict[]): Promise<void> {
+  if (verdicts.length) await tx.run(verdictsUpdateQuery(tx, verdicts.map(verdictRow)));
+}
+
 /** Whether a verdict says something else than what is stored on its entry. */
 function differs(row: VerdictRow, s: StoredEntry): boolean {
   return (

@@ -599,3 +599,27 @@ export function guardSubmit(
   }
   return consumeConfirmation(db, 'batches:submit', input, preview, now, operatorId);
 }
+
+/** guardSubmit on the storage port (a submit on PostgreSQL): the same preview, refusal and consume. */
+export async function guardSubmitVia(
+  storage: Storage,
+  input: Record<string, unknown>,
+  now: Date,
+  operatorId: number,
+): Promise<ConfirmationRefDto | null> {
+  const refusal = await storage.transaction(
+    async (tx) => {
+      const preview = await stepsIn(tx, submitPreviewSteps(tx, input));
+      if (input.confirmationId !== undefined) return { preview, why: null };
+      const batch = await tx.get<BatchHead>(batchHeadQuery(Number(input.batchId)));
+      if (!preview.required || batch?.status !== 'validated') return null;
+      const limit = preview.summary.limit!;
+      const why = `of ${await stepsIn(tx, amountsText(preview.summary.totals))} is over the confirmation limit ${await stepsIn(tx, amountsText([{ ...limit, count: 0 }]))} (setting confirm.submitAboveAmount)`;
+      return { preview, why };
+    },
+    { readOnly: true },
+  );
+  if (!refusal) return null;
+  if (refusal.why !== null) throw confirmationRequired('batches:submit', refusal.why);
+  return consumeConfirmationVia(storage, 'batches:submit', input, refusal.preview, now, operatorId);
+}
