@@ -11,9 +11,9 @@ import { binary, inList } from './dialect';
 /**
  * Payment batches and their entries (issue #17). The SQL is written once here: the commands a clerk uses to key
  * and look at a batch (list, show, entries, create, header, discard, keyed entries, deletes, suspending, releasing
- * a duplicate, exception batches) run it through the port (services/batches/batch-store.ts); import, validate,
- * submit, push, returns and the rest of the batch code still run on the driver and compile the same queries
- * (driverGet/driverAll/driverRun).
+ * a duplicate, exception batches) run it through the port (services/batches/batch-store.ts), as validation,
+ * returns and the hand-over load do; SQLite's streaming import, its set-based submit and undo run on the driver
+ * and compile the same queries (driverGet/driverAll/driverRun).
  */
 
 /** The dialect a query is compiled for (the driver's sync callers pass `{ dialect: 'sqlite' }`). */
@@ -565,8 +565,8 @@ export function fingerprintsUpdateQuery(on: On, changes: readonly { id: number; 
 }
 
 // The batch report, the hand-over file, the undo preview and the push mark (services/batches/report.ts,
-// batch-file.ts, undo.ts, push.ts) read through the port; a batch import and an undo still read the hand-over file
-// and the preview through the driver with the same queries.
+// batch-file.ts, undo.ts, push.ts) read through the port; an undo still reads the preview through the driver with
+// the same queries.
 
 /** This ledger's identity (`ledgerId`), set once by its migration. */
 export function ledgerIdQuery(): SQL {

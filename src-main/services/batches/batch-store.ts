@@ -76,9 +76,10 @@ import { batchZeroProof, batchZeroProofIn, familyFiguresIn } from './zero-proof'
 
 // The commands a clerk uses to key and look at a batch run through the storage port (issue #17): list, show,
 // entries, create, header, discard, keyed entries and their deletes, suspending by hand and exception batches, on
-// SQLite and PostgreSQL alike. Import, validate, submit, push, undo and returns still run on the driver with the
-// same repository SQL (db/repos/batches.ts): loadBatchRow, getBatch, createBatch, saveEntries (written once as
-// steps), touchBatch and nextEntryId keep their driver forms for them.
+// SQLite and PostgreSQL alike, and so do validation, returns, the hand-over load and (on PostgreSQL) import and
+// submit. SQLite's streaming bank-file import, its set-based submit and undo run on the driver with the same
+// repository SQL (db/repos/batches.ts): loadBatchRow, getBatch, createBatch, saveEntries (written once as steps),
+// touchBatch and nextEntryId keep their driver forms for them.
 
 const READ = { readOnly: true } as const;
 // A change reads the batch (its status, its figures, the batch numbers taken) before it writes: serializable, so
@@ -516,7 +517,7 @@ type On = { readonly dialect: Dialect };
  * Inserts or updates entries (keyed entry). Each cell is checked as it is saved: a bad amount or date is
  * kept as typed and marks the entry invalid with its column and reason. Any change sends the batch back to
  * "open" and the entry to "new" (validation starts over). Written once as steps: the grid's save runs them in a
- * port transaction, a hand-over file's load and an undo batch through the driver inside their own.
+ * port transaction (as a hand-over file's load does in its own), an undo batch through the driver.
  */
 function* saveEntriesSteps(
   on: On,
