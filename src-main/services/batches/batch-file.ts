@@ -8,7 +8,7 @@ import { formatMinor, parseMinor } from '../../../src-shared/money';
 import { conflict, invalidFields } from '../../ledger/errors';
 import { MAX_UPLOAD_BYTES } from '../../../src-shared/api/uploads';
 import { parseJsonText, readCommandFileVia, uploadedBytes } from '../files';
-import { exponentOf, exponentOfIn } from '../../ledger/rates';
+import { exponentStep } from '../../ledger/rates';
 import {
   batchByIdQuery,
   batchEntriesQuery,
@@ -29,7 +29,7 @@ import {
   type BatchOriginRecord,
 } from '../../../db/repos/imports';
 import type { Dialect, Storage } from '../../../db/storage/port';
-import { all, call, DRIVER, get, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
+import { all, DRIVER, get, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
 import { notFound } from '../../ledger/errors';
 import { createBatchIn, entryDto, getBatchIn, saveEntriesIn } from './batch-store';
 
@@ -125,11 +125,7 @@ function* exportSteps(on: { readonly dialect: Dialect }, batchId: number): Steps
   function* exponent(currency: string): Steps<number> {
     let e = exponents.get(currency);
     if (e === undefined) {
-      e = yield* call(
-        (db) => exponentOf(db, currency),
-        (tx) => exponentOfIn(tx, currency),
-        currency,
-      );
+      e = yield* exponentStep(currency);
       exponents.set(currency, e);
     }
     return e;

@@ -9,7 +9,7 @@ import {
   type UndoPostedRecord,
 } from '../../../db/repos/batches';
 import type { Dialect, Storage } from '../../../db/storage/port';
-import { all, call, DRIVER, get, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
+import { all, DRIVER, get, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
 import { driverAll } from '../../../db/storage/sqlite';
 import type { ParsedInput } from '../../../src-shared/api/contract';
 import { commandInputs } from '../../../src-shared/api/inputs';
@@ -27,7 +27,7 @@ import { BATCH_PAY_TYPES } from '../../domain/batch-rules';
 import { writeAudit } from '../../ledger/audit';
 import { findReasonCode, REASON_DOMAIN } from '../../ledger/codes';
 import { AppFailure, conflict, invalidFields, notFound } from '../../ledger/errors';
-import { exponentOf, exponentOfIn } from '../../ledger/rates';
+import { exponentStep } from '../../ledger/rates';
 import { approvalGuard, approvalMessage, getApproval } from '../approvals/approvals';
 import type { ServiceContext } from '../context';
 import { createBatch, getBatch, loadBatchRow, saveEntries } from './batch-store';
@@ -50,15 +50,6 @@ function reversalOf(
   return { existing: live[live.length - 1] ?? null, nextNo: `${batchNo}-U${ours.length + 1}` };
 }
 
-/** A currency's exponent, read by the driver or in the port transaction. */
-function exponent(currency: string): Steps<number> {
-  return call(
-    (db) => exponentOf(db, currency),
-    (tx) => exponentOfIn(tx, currency),
-    currency,
-  );
-}
-
 /**
  * What undoing a submitted payment batch would reverse, written once as steps: `batches:undo-preview` reads it in
  * one read-only port transaction, an undo (still on the driver) through the driver before it builds the reversal.
@@ -70,7 +61,7 @@ function* undoPreviewSteps(
 ): Steps<BatchUndoPreviewDto> {
   const b = yield* get<BatchRecord>(batchByIdQuery(batchId));
   if (!b) throw notFound('batch', String(batchId));
-  const batchExponent = yield* exponent(b.currency);
+  const batchExponent = yield* exponentStep(b.currency);
   const refusals: UndoRefusalDto[] = [];
   const refuse = (reason: string, seq: number | null = null, paymentId: number | null = null): void => {
     refusals.push({ seq, paymentId, reason });
@@ -162,7 +153,7 @@ function* undoPreviewSteps(
     refuse(`batch ${b.batchNo} has no posted payment left to reverse`);
   const perCurrency: BatchUndoPreviewDto['totals'] = [];
   for (const [currency, t] of totals)
-    perCurrency.push({ currency, exponent: yield* exponent(currency), ...t });
+    perCurrency.push({ currency, exponent: yield* exponentStep(currency), ...t });
   return {
     batch: {
       id: b.id,
