@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BatchDto } from '../../src-shared/dto/batches';
+import type { BatchDto, BatchEntriesPageDto } from '../../src-shared/dto/batches';
 import { PAY_TYPE } from '../../src-shared/pay-types';
 import { collectByFile, type CollectedDebit } from '../helpers/direct-debit';
 import { startSession, type E2eSession } from './helpers';
@@ -70,6 +70,10 @@ describe('returns in the Payment Tool and bounced payments on the account', () =
       sourceFile: 'rejections.csv',
       controlCount: 2,
     });
+    // The screenshot shows the entries the file made, once the grid has them.
+    const entries = await service<BatchEntriesPageDto>(s, 'batches:entries', { batchId: list.rows[0]!.id });
+    expect(entries.rows).toHaveLength(2);
+    await s.page.locator(`[data-testid="entries-grid"] .ag-row[row-id="${entries.rows[0]!.id}"]`).waitFor();
     await s.screenshot('returns-batch');
     expect(s.consoleErrors).toEqual([]);
   }, 120_000);
