@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Result } from '../../src-shared/api/result';
 import type { BankFilePreviewDto, BatchEntriesPageDto, BatchImportDto } from '../../src-shared/dto/batches';
 import { freshApp } from '../helpers/ledger';
+import { csvTemplate } from '../helpers/lockbox-template';
 
 const STANDARDS = resolve(process.cwd(), '../shared/standards');
 type TestApp = ReturnType<typeof freshApp>;
@@ -14,26 +15,6 @@ async function value<T>(p: Promise<Result<unknown>>): Promise<T> {
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
   return r.value as T;
 }
-
-const csvTemplate = {
-  name: 'First Bank lockbox CSV',
-  bank: 'First Bank',
-  format: 'delimited',
-  delimiter: ',',
-  headerLines: 1,
-  footerLines: 1,
-  hasColumnHeader: true,
-  dateFormat: 'MM/dd/yyyy',
-  columns: [
-    { field: 'accountNo', index: 0 },
-    { field: 'amount', index: 1 },
-    { field: 'paymentDate', index: 2 },
-    { field: 'checkNo', index: 3 },
-    { field: 'payerName', index: 4 },
-  ],
-  header: { lockboxNo: { line: 1, index: 1 }, date: { line: 1, index: 2 } },
-  footer: { count: { line: 1, index: 1 }, total: { line: 1, index: 2 } },
-};
 
 function batchCount(): number {
   return (app.ctx.ledger.sqlite.prepare('SELECT count(*) AS n FROM batches').get() as { n: number }).n;

@@ -21,6 +21,7 @@ import { buildCamt } from '../helpers/camt';
 import { tempDir } from '../helpers/ledger';
 import { racing } from '../helpers/racing';
 import { addOperators, STORAGES } from '../helpers/storages';
+import { csvTemplate } from '../helpers/lockbox-template';
 
 // Issue #17: a bank file's import (lockbox CSV, BAI2, camt.053) on PostgreSQL, its preview, a hand-over file's load and `batch push` on the server run through the storage port. The same calls
 // on SQLite and PostgreSQL answer alike and write the same batch, entries, origin, imported-file record and audit
@@ -236,26 +237,6 @@ describe('hand-over imports on both databases', () => {
 });
 
 const STANDARDS = resolve(process.cwd(), '../shared/standards');
-
-const csvTemplate = {
-  name: 'First Bank lockbox CSV',
-  bank: 'First Bank',
-  format: 'delimited',
-  delimiter: ',',
-  headerLines: 1,
-  footerLines: 1,
-  hasColumnHeader: true,
-  dateFormat: 'MM/dd/yyyy',
-  columns: [
-    { field: 'accountNo', index: 0 },
-    { field: 'amount', index: 1 },
-    { field: 'paymentDate', index: 2 },
-    { field: 'checkNo', index: 3 },
-    { field: 'payerName', index: 4 },
-  ],
-  header: { lockboxNo: { line: 1, index: 1 }, date: { line: 1, index: 2 } },
-  footer: { count: { line: 1, index: 1 }, total: { line: 1, index: 2 } },
-};
 
 /** A lockbox CSV: a bad amount (an invalid entry), two rows alike (one fingerprint), the footer's controls. */
 const lockboxCsv = (footerTotal = '88.60', eol = '\n'): string =>
