@@ -30,36 +30,42 @@ export type Pool = {
   closed: string[];
 };
 
+/** The accounts a lockbox draws from (a USD lockbox pays USD accounts; closed ones go to suspense). */
+export const POOL_ACCOUNTS_SQL = `SELECT id, account_no AS no, status FROM accounts WHERE is_suspense = 0 AND currency = 'USD' ORDER BY id`;
+/** Their open bills, in the order a payer pays them. */
+export const POOL_BILLS_SQL = `SELECT account_id AS "accountId", bill_no AS no, amount_due_minor AS "dueMinor" FROM bills
+         WHERE status = 'open' AND currency = 'USD' ORDER BY account_id, due_date, id`;
+
+/** The pool of the rows of POOL_ACCOUNTS_SQL and POOL_BILLS_SQL (read from a SQLite file or through the port). */
+export function poolOf(
+  accounts: Iterable<{ id: number; no: string; status: string }>,
+  billRows: Iterable<{ accountId: number; no: string; dueMinor: number }>,
+): Pool {
+  const bills = new Map<number, { no: string; dueMinor: number }[]>();
+  for (const b of billRows) {
+    let list = bills.get(b.accountId);
+    if (!list) bills.set(b.accountId, (list = []));
+    list.push({ no: b.no, dueMinor: b.dueMinor });
+  }
+  const active: Pool['active'] = [];
+  const closed: string[] = [];
+  for (const a of accounts) {
+    if (a.status === 'closed') closed.push(a.no);
+    else if (a.status === 'active') {
+      const list = bills.get(a.id) ?? [];
+      active.push({ no: a.no, bills: list, openMinor: list.reduce((s, b) => s + b.dueMinor, 0) });
+    }
+  }
+  return { active, closed };
+}
+
 export function loadPool(ledger: string): Pool {
   const db = new Database(ledger, { readonly: true });
   try {
-    // A USD lockbox pays USD accounts: the active ones are the payers, a few closed ones go to suspense.
-    const accounts = db
-      .prepare(
-        `SELECT id, account_no AS no, status FROM accounts WHERE is_suspense = 0 AND currency = 'USD' ORDER BY id`,
-      )
-      .all() as { id: number; no: string; status: string }[];
-    const bills = new Map<number, { no: string; dueMinor: number }[]>();
-    for (const b of db
-      .prepare(
-        `SELECT account_id AS accountId, bill_no AS no, amount_due_minor AS dueMinor FROM bills
-         WHERE status = 'open' AND currency = 'USD' ORDER BY account_id, due_date, id`,
-      )
-      .iterate() as Iterable<{ accountId: number; no: string; dueMinor: number }>) {
-      let list = bills.get(b.accountId);
-      if (!list) bills.set(b.accountId, (list = []));
-      list.push({ no: b.no, dueMinor: b.dueMinor });
-    }
-    const active: Pool['active'] = [];
-    const closed: string[] = [];
-    for (const a of accounts) {
-      if (a.status === 'closed') closed.push(a.no);
-      else if (a.status === 'active') {
-        const list = bills.get(a.id) ?? [];
-        active.push({ no: a.no, bills: list, openMinor: list.reduce((s, b) => s + b.dueMinor, 0) });
-      }
-    }
-    return { active, closed };
+    return poolOf(
+      db.prepare(POOL_ACCOUNTS_SQL).all() as { id: number; no: string; status: string }[],
+      db.prepare(POOL_BILLS_SQL).iterate() as Iterable<{ accountId: number; no: string; dueMinor: number }>,
+    );
   } finally {
     db.close();
   }

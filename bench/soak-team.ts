@@ -34,11 +34,20 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openApp } from '../src-main/app-context';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { settingUpsertQuery } from '../db/repos/settings';
+import type { Storage, Tx } from '../db/storage/port';
+import { postgresStorage } from '../db/storage/postgres';
+import { sqliteStorage } from '../db/storage/sqlite';
+import { openApp, openPostgresApp, type App } from '../src-main/app-context';
+import { postgresHome } from '../src-main/cli/postgres';
+import type { LedgerPlace } from '../src-main/services/context';
 import { mulberry32 } from '../src-main/domain/prng';
 import { demoAccountNo } from '../src-main/services/demo';
 import type { Result } from '../src-shared/api/result';
@@ -46,7 +55,15 @@ import type { BatchImportDto, BatchSubmitDto, BatchValidationDto } from '../src-
 import type { LedgerCheckDto } from '../src-shared/dto/app';
 import type { SuspenseMoveDto, SuspenseRowDto, SuspenseSearchDto } from '../src-shared/dto/suspense';
 import type { UploadDto } from '../src-shared/dto/uploads';
-import { decimal, LOCKBOX_TEMPLATE, loadPool, writeLockbox, type Pool } from './batches-data';
+import {
+  decimal,
+  LOCKBOX_TEMPLATE,
+  POOL_ACCOUNTS_SQL,
+  POOL_BILLS_SQL,
+  poolOf,
+  writeLockbox,
+  type Pool,
+} from './batches-data';
 
 const ROOT = process.cwd();
 const argOf = (name: string): string | undefined => {
@@ -65,6 +82,11 @@ const ACCOUNTS = num('--accounts', 100_000);
 const BACKLOG = num('--backlog', 2000);
 const SEED = num('--seed', 1);
 const KEEP = process.argv.includes('--keep');
+/**
+ * A PostgreSQL server (its URL names a database to connect to for CREATE DATABASE): the soak then runs on a fresh
+ * database of that cluster instead of a SQLite file, dropped at the end unless --keep.
+ */
+const PG_SERVER = argOf('--pg');
 /** Node options for the server process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where its time goes. */
 const SERVER_NODE_ARGS = (argOf('--server-node-args') ?? '').split(' ').filter(Boolean);
 /** After this long the clerks stop trying (their steps count as failed) and the report is printed anyway. */
@@ -209,17 +231,93 @@ function appendDuplicates(file: string, count: number, seed: number): number {
   return copies.length;
 }
 
+/** Where the soak's ledger lives: a SQLite file, or a fresh database of a PostgreSQL cluster. */
+type Target = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; name: string };
+
+/** The CLI's global options that name the ledger. */
+const ledgerArgs = (t: Target): string[] => (t.kind === 'sqlite' ? ['--db', t.file] : ['--pg', t.url]);
+
+async function createTarget(dir: string): Promise<Target> {
+  if (PG_SERVER === undefined) return { kind: 'sqlite', file: join(dir, 'team.sqlite') };
+  const name = `paydesk_soak_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_SERVER });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(PG_SERVER);
+  url.pathname = `/${name}`;
+  return { kind: 'postgres', url: url.toString(), name };
+}
+
+async function dropTarget(t: Target): Promise<void> {
+  if (t.kind !== 'postgres') return;
+  const admin = new pg.Client({ connectionString: PG_SERVER });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${t.name} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * Reads the ledger through the storage port, the same SQL on both databases (the pool before the run, the checks
+ * after it); on SQLite a read-only connection of its own.
+ */
+function openReader(t: Target): Storage {
+  return t.kind === 'sqlite'
+    ? sqliteStorage(new Database(t.file, { readonly: true }), { closeDb: true })
+    : postgresStorage(t.url, { max: 2, applicationName: 'paydesk-soak-check' });
+}
+
+async function readPool(t: Target): Promise<Pool> {
+  const reader = openReader(t);
+  try {
+    return await reader.transaction(
+      async (tx) =>
+        poolOf(
+          await tx.all<{ id: number; no: string; status: string }>(sql.raw(POOL_ACCOUNTS_SQL)),
+          await tx.all<{ accountId: number; no: string; dueMinor: number }>(sql.raw(POOL_BILLS_SQL)),
+        ),
+      { readOnly: true },
+    );
+  } finally {
+    await reader.close();
+  }
+}
+
+/**
+ * The services in this process on the soak's ledger, signed in as the admin. On PostgreSQL the first admin is made
+ * by `paydesk --pg URL init`, as a team sets its database up.
+ */
+async function openSetupApp(t: Target): Promise<App<LedgerPlace>> {
+  if (t.kind === 'sqlite') return openApp({ file: t.file, login: ADMIN, migrationsFolder: 'db/migrations' });
+  const init = spawnSync(
+    process.execPath,
+    [join(ROOT, 'bin', 'paydesk.cjs'), ...ledgerArgs(t), '--json', 'init'],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, PAYDESK_OPERATOR: ADMIN, PAYDESK_PASSWORD: PASSWORD },
+    },
+  );
+  if (init.status !== 0) throw new Error(`paydesk --pg init: exit ${init.status}: ${init.stdout}${init.stderr}`);
+  return openPostgresApp({ url: t.url, home: postgresHome(), login: ADMIN });
+}
+
 type Setup = {
-  ledger: string;
+  target: Target;
   pool: Pool;
   files: { file: string; rows: number; duplicates: number }[];
   owners: number[];
 };
 
 /** Builds the ledger in this process before the server starts (not timed as part of the soak). */
-async function setUp(dir: string): Promise<Setup> {
-  const ledger = join(dir, 'team.sqlite');
-  const app = openApp({ file: ledger, login: ADMIN, migrationsFolder: 'db/migrations' });
+async function setUp(dir: string, target: Target): Promise<Setup> {
+  const app = await openSetupApp(target);
   let owners: number[];
   try {
     must(
@@ -231,11 +329,10 @@ async function setUp(dir: string): Promise<Setup> {
     console.log(`setup: demo:load ${fmtInt(ACCOUNTS)} accounts in ${secs(performance.now() - t)}`);
     // A lockbox day as bench/batches-job.ts sets it up: the same account pays several times, unknown payers go
     // to suspense, and bill-level automatic allocation decides every entry.
-    app.ctx.ledger.sqlite
-      .prepare(
-        `INSERT OR REPLACE INTO settings (key, value) VALUES ('ALLOWACCOUNTDUP', 'true'), ('NoManualAllocation', 'true'), ('PaymentSuspense', 'true')`,
-      )
-      .run();
+    await app.ctx.storage.transaction(async (tx) => {
+      for (const key of ['ALLOWACCOUNTDUP', 'NoManualAllocation', 'PaymentSuspense'])
+        await tx.run(settingUpsertQuery(key, 'true'));
+    });
     // The bank's layout saved once by the admin (the stock CSV has no bill number column, which a lockbox has).
     must(
       await app.dispatch('templates:save', {
@@ -265,9 +362,13 @@ async function setUp(dir: string): Promise<Setup> {
         `analyst${i}`,
       );
     owners = (
-      app.ctx.ledger.sqlite
-        .prepare('SELECT id FROM reason_codes WHERE domain_id = 15 AND active = 1 ORDER BY id LIMIT 2')
-        .all() as { id: number }[]
+      await app.ctx.storage.transaction(
+        (tx) =>
+          tx.all<{ id: number }>(
+            sql`SELECT id FROM reason_codes WHERE domain_id = 15 AND active = 1 ORDER BY id LIMIT 2`,
+          ),
+        { readOnly: true },
+      )
     ).map((r) => r.id);
     if (owners.length < 2) throw new Error('the ledger has fewer than two action owners (reason domain 15)');
 
@@ -301,7 +402,7 @@ async function setUp(dir: string): Promise<Setup> {
   } finally {
     app.close();
   }
-  const pool = loadPool(ledger);
+  const pool = await readPool(target);
   const files: Setup['files'] = [];
   const t = performance.now();
   for (let i = 1; i <= CLERKS; i++) {
@@ -316,14 +417,14 @@ async function setUp(dir: string): Promise<Setup> {
   console.log(
     `setup: ${CLERKS} lockbox files of ${fmtInt(ENTRIES)} entries in ${secs(performance.now() - t)}`,
   );
-  return { ledger, pool, files, owners };
+  return { target, pool, files, owners };
 }
 
 // ------------------------------------------------------------------------------------------------- the server
 
 type Server = { child: ChildProcess; url: string; stopped: Promise<number | null>; stderrTail: () => string };
 
-async function startServer(dir: string, ledger: string): Promise<Server> {
+async function startServer(dir: string, target: Target): Promise<Server> {
   const staticDir = join(dir, 'static');
   mkdirSync(staticDir, { recursive: true });
   // The API is what is soaked; the server only needs some pages to start.
@@ -337,8 +438,7 @@ async function startServer(dir: string, ledger: string): Promise<Server> {
     [
       ...SERVER_NODE_ARGS,
       join(ROOT, 'bin', 'paydesk.cjs'),
-      '--db',
-      ledger,
+      ...ledgerArgs(target),
       '--json',
       'server',
       '--listen',
@@ -659,145 +759,154 @@ async function analyst(
 
 type Check = { name: string; ok: boolean; detail: string };
 
-function checkLedger(ledger: string, clerks: ClerkOutcome[], analysts: AnalystOutcome[]): Check[] {
-  const db = new Database(ledger, { readonly: true });
-  const checks: Check[] = [];
+/** Reads the facts the checks need from the ledger after the server stopped: one snapshot, the same SQL on both. */
+async function checkLedger(target: Target, clerks: ClerkOutcome[], analysts: AnalystOutcome[]): Promise<Check[]> {
+  const reader = openReader(target);
   try {
-    // Clerks: every entry posted, suspended or held as a suspected duplicate; one payment per posted entry.
-    let doubles = 0;
-    let missing = 0;
-    let wrongDuplicates = 0;
-    const lines: string[] = [];
-    for (const c of clerks) {
-      if (c.batchId === null) {
-        missing += c.rows;
-        lines.push(`clerk${c.clerk}: no batch (${c.error ?? '?'})`);
-        continue;
-      }
-      const byStatus = new Map(
-        (
-          db
-            .prepare('SELECT status, count(*) AS n FROM batch_entries WHERE batch_id = ? GROUP BY status')
-            .all(c.batchId) as { status: string; n: number }[]
-        ).map((r) => [r.status, r.n]),
-      );
-      const total = [...byStatus.values()].reduce((s, n) => s + n, 0);
-      const posted = (byStatus.get('posted') ?? 0) + (byStatus.get('posted_suspense') ?? 0);
-      const held = byStatus.get('duplicate_suspected') ?? 0;
-      const paid = db
-        .prepare(
-          `SELECT count(*) AS payments, count(DISTINCT p.source_key) AS keys,
-                  sum(CASE WHEN e.status IN ('posted', 'posted_suspense') THEN 0 ELSE 1 END) AS unposted
-           FROM payments p JOIN batch_entries e ON e.entry_key = p.source_key WHERE e.batch_id = ?`,
-        )
-        .get(c.batchId) as { payments: number; keys: number; unposted: number | null };
-      const ofBatch = (
-        db
-          .prepare(
-            `SELECT count(*) AS n FROM payments WHERE batch_id = ? AND kind IN ('original', 'suspended') AND source_key IS NOT NULL`,
-          )
-          .get(c.batchId) as { n: number }
-      ).n;
-      doubles += paid.payments - paid.keys + (paid.unposted ?? 0) + Math.max(0, ofBatch - posted);
-      missing += c.rows - total + (total - posted - held) + Math.max(0, posted - paid.keys);
-      wrongDuplicates += Math.abs(held - c.duplicates);
-      lines.push(
-        `clerk${c.clerk} batch ${c.batchId}: ${fmtInt(total)} entries (file ${fmtInt(c.rows)}): ${[
-          ...byStatus,
-        ]
-          .map(([s, n]) => `${s} ${fmtInt(n)}`)
-          .join(
-            ', ',
-          )}; ${fmtInt(paid.payments)} payments for ${fmtInt(paid.keys)} entry keys, ${fmtInt(ofBatch)} batch payments`,
-      );
-    }
-    checks.push({ name: 'double posts (batch entries) = 0', ok: doubles === 0, detail: `${doubles}` });
-    checks.push({
-      name: 'entries missing (neither posted, suspended nor held as duplicate) = 0',
-      ok: missing === 0,
-      detail: `${missing}`,
-    });
-    checks.push({
-      name: 'suspected duplicates = the copied lines',
-      ok: wrongDuplicates === 0,
-      detail: `${clerks.reduce((s, c) => s + c.duplicates, 0)} copied, off by ${wrongDuplicates}`,
-    });
-    for (const l of lines) console.log(`  ${l}`);
-
-    // Analysts: no suspended payment moved twice; every ok move visible.
-    const moves = analysts.flatMap((a) => a.moves);
-    const moved = new Map<number, number>();
-    for (const m of moves) if (m.kind !== 'assign') moved.set(m.paymentId, (moved.get(m.paymentId) ?? 0) + 1);
-    const twice = [...moved.values()].filter((n) => n > 1).length;
-    const distributionsOf = db.prepare(
-      `SELECT count(*) AS n FROM suspense_events WHERE payment_id = ? AND action IN ('apply', 'distribute')`,
-    );
-    let twiceInLedger = 0;
-    for (const id of moved.keys()) if ((distributionsOf.get(id) as { n: number }).n > 1) twiceInLedger++;
-    checks.push({
-      name: 'suspended payments moved twice = 0',
-      ok: twice === 0 && twiceInLedger === 0,
-      detail: `${twice} answered ok twice, ${twiceInLedger} with two moves in their timeline`,
-    });
-    const stateOf = db.prepare('SELECT state FROM suspense_queue WHERE payment_id = ?');
-    const paymentOf = db.prepare(
-      `SELECT a.account_no AS accountNo, p.amount_minor AS amountMinor FROM payments p JOIN accounts a ON a.id = p.account_id WHERE p.id = ?`,
-    );
-    const ownerEvent = db.prepare(
-      `SELECT 1 FROM suspense_events WHERE payment_id = ? AND action = 'owner' AND reason_code = ? LIMIT 1`,
-    );
-    const ownerNow = db.prepare('SELECT action_owner AS owner FROM suspense_queue WHERE payment_id = ?');
-    const lastOwnerEvent = db.prepare(
-      `SELECT reason_code AS owner FROM suspense_events WHERE payment_id = ? AND action = 'owner' ORDER BY id DESC LIMIT 1`,
-    );
-    let lost = 0;
-    const lostWhat: string[] = [];
-    for (const m of moves) {
-      if (m.kind === 'assign') {
-        for (const id of m.paymentIds) {
-          const now = (ownerNow.get(id) as { owner: number | null } | undefined)?.owner ?? null;
-          if (now !== m.owner && !ownerEvent.get(id, m.owner)) {
-            lost++;
-            lostWhat.push(`assign ${id} to ${m.owner}`);
-          }
-        }
-        continue;
-      }
-      const state = (stateOf.get(m.paymentId) as { state: string } | undefined)?.state;
-      const postedOk = m.result.posted.every((p) => {
-        const row = paymentOf.get(p.paymentId) as { accountNo: string; amountMinor: number } | undefined;
-        return row !== undefined && row.accountNo === p.accountNo && row.amountMinor === p.amountMinor;
-      });
-      if (state !== 'distributed' || !postedOk || m.result.posted.length !== m.targets.length) {
-        lost++;
-        lostWhat.push(`${m.kind} ${m.paymentId} (state ${state ?? 'none'})`);
-      }
-    }
-    // The owner shown is the owner last set (an assign's write never lost to a concurrent one).
-    let ownerMismatch = 0;
-    for (const id of new Set(moves.flatMap((m) => (m.kind === 'assign' ? m.paymentIds : [])))) {
-      const now = (ownerNow.get(id) as { owner: number | null } | undefined)?.owner ?? null;
-      const last = (lastOwnerEvent.get(id) as { owner: number | null } | undefined)?.owner ?? null;
-      if (now !== last) ownerMismatch++;
-    }
-    checks.push({
-      name: 'lost updates (analyst moves answered ok but not in the ledger) = 0',
-      ok: lost === 0 && ownerMismatch === 0,
-      detail: `${lost} of ${moves.length} moves${lostWhat.length ? ` (${lostWhat.slice(0, 5).join(', ')})` : ''}; ${ownerMismatch} owners differing from their last owner event`,
-    });
-    // Every job the server ran is on record and ended (the server stopped cleanly, so none is left running).
-    const jobs = db
-      .prepare(`SELECT kind, status, count(*) AS n FROM job_runs GROUP BY kind, status ORDER BY kind, status`)
-      .all() as { kind: string; status: string; n: number }[];
-    const open = jobs.filter((j) => j.status === 'running' || j.status === 'interrupted');
-    checks.push({
-      name: 'jobs on record, none left running or interrupted',
-      ok: jobs.length > 0 && open.length === 0,
-      detail: jobs.map((j) => `${j.kind} ${j.status} ${fmtInt(j.n)}`).join(', ') || 'no jobs recorded',
-    });
+    return await reader.transaction((tx) => checksIn(tx, clerks, analysts), { readOnly: true });
   } finally {
-    db.close();
+    await reader.close();
   }
+}
+
+async function checksIn(tx: Tx, clerks: ClerkOutcome[], analysts: AnalystOutcome[]): Promise<Check[]> {
+  const checks: Check[] = [];
+  // Clerks: every entry posted, suspended or held as a suspected duplicate; one payment per posted entry.
+  let doubles = 0;
+  let missing = 0;
+  let wrongDuplicates = 0;
+  const lines: string[] = [];
+  for (const c of clerks) {
+    if (c.batchId === null) {
+      missing += c.rows;
+      lines.push(`clerk${c.clerk}: no batch (${c.error ?? '?'})`);
+      continue;
+    }
+    const byStatus = new Map(
+      (
+        await tx.all<{ status: string; n: number }>(
+          sql`SELECT status, count(*) AS n FROM batch_entries WHERE batch_id = ${c.batchId} GROUP BY status ORDER BY status`,
+        )
+      ).map((r) => [r.status, r.n]),
+    );
+    const total = [...byStatus.values()].reduce((s, n) => s + n, 0);
+    const posted = (byStatus.get('posted') ?? 0) + (byStatus.get('posted_suspense') ?? 0);
+    const held = byStatus.get('duplicate_suspected') ?? 0;
+    const paid = (await tx.get<{ payments: number; keys: number; unposted: number | null }>(
+      sql`SELECT count(*) AS payments, count(DISTINCT p.source_key) AS keys,
+                 sum(CASE WHEN e.status IN ('posted', 'posted_suspense') THEN 0 ELSE 1 END) AS unposted
+          FROM payments p JOIN batch_entries e ON e.entry_key = p.source_key WHERE e.batch_id = ${c.batchId}`,
+    ))!;
+    const ofBatch = (await tx.get<{ n: number }>(
+      sql`SELECT count(*) AS n FROM payments
+          WHERE batch_id = ${c.batchId} AND kind IN ('original', 'suspended') AND source_key IS NOT NULL`,
+    ))!.n;
+    doubles += paid.payments - paid.keys + (paid.unposted ?? 0) + Math.max(0, ofBatch - posted);
+    missing += c.rows - total + (total - posted - held) + Math.max(0, posted - paid.keys);
+    wrongDuplicates += Math.abs(held - c.duplicates);
+    lines.push(
+      `clerk${c.clerk} batch ${c.batchId}: ${fmtInt(total)} entries (file ${fmtInt(c.rows)}): ${[...byStatus]
+        .map(([s, n]) => `${s} ${fmtInt(n)}`)
+        .join(
+          ', ',
+        )}; ${fmtInt(paid.payments)} payments for ${fmtInt(paid.keys)} entry keys, ${fmtInt(ofBatch)} batch payments`,
+    );
+  }
+  checks.push({ name: 'double posts (batch entries) = 0', ok: doubles === 0, detail: `${doubles}` });
+  checks.push({
+    name: 'entries missing (neither posted, suspended nor held as duplicate) = 0',
+    ok: missing === 0,
+    detail: `${missing}`,
+  });
+  checks.push({
+    name: 'suspected duplicates = the copied lines',
+    ok: wrongDuplicates === 0,
+    detail: `${clerks.reduce((s, c) => s + c.duplicates, 0)} copied, off by ${wrongDuplicates}`,
+  });
+  for (const l of lines) console.log(`  ${l}`);
+
+  // Analysts: no suspended payment moved twice; every ok move visible.
+  const moves = analysts.flatMap((a) => a.moves);
+  const moved = new Map<number, number>();
+  for (const m of moves) if (m.kind !== 'assign') moved.set(m.paymentId, (moved.get(m.paymentId) ?? 0) + 1);
+  const twice = [...moved.values()].filter((n) => n > 1).length;
+  let twiceInLedger = 0;
+  for (const id of moved.keys()) {
+    const moves = await tx.get<{ n: number }>(
+      sql`SELECT count(*) AS n FROM suspense_events WHERE payment_id = ${id} AND action IN ('apply', 'distribute')`,
+    );
+    if (moves!.n > 1) twiceInLedger++;
+  }
+  checks.push({
+    name: 'suspended payments moved twice = 0',
+    ok: twice === 0 && twiceInLedger === 0,
+    detail: `${twice} answered ok twice, ${twiceInLedger} with two moves in their timeline`,
+  });
+  const ownerNow = async (id: number): Promise<number | null> =>
+    (
+      await tx.get<{ owner: number | null }>(
+        sql`SELECT action_owner AS owner FROM suspense_queue WHERE payment_id = ${id}`,
+      )
+    )?.owner ?? null;
+  let lost = 0;
+  const lostWhat: string[] = [];
+  for (const m of moves) {
+    if (m.kind === 'assign') {
+      for (const id of m.paymentIds) {
+        const event = await tx.get(
+          sql`SELECT 1 AS one FROM suspense_events
+              WHERE payment_id = ${id} AND action = 'owner' AND reason_code = ${m.owner} LIMIT 1`,
+        );
+        if ((await ownerNow(id)) !== m.owner && !event) {
+          lost++;
+          lostWhat.push(`assign ${id} to ${m.owner}`);
+        }
+      }
+      continue;
+    }
+    const state = (
+      await tx.get<{ state: string }>(sql`SELECT state FROM suspense_queue WHERE payment_id = ${m.paymentId}`)
+    )?.state;
+    let postedOk = true;
+    for (const p of m.result.posted) {
+      const row = await tx.get<{ accountNo: string; amountMinor: number }>(
+        sql`SELECT a.account_no AS "accountNo", p.amount_minor AS "amountMinor"
+            FROM payments p JOIN accounts a ON a.id = p.account_id WHERE p.id = ${p.paymentId}`,
+      );
+      postedOk &&= row !== undefined && row.accountNo === p.accountNo && row.amountMinor === p.amountMinor;
+    }
+    if (state !== 'distributed' || !postedOk || m.result.posted.length !== m.targets.length) {
+      lost++;
+      lostWhat.push(`${m.kind} ${m.paymentId} (state ${state ?? 'none'})`);
+    }
+  }
+  // The owner shown is the owner last set (an assign's write never lost to a concurrent one).
+  let ownerMismatch = 0;
+  for (const id of new Set(moves.flatMap((m) => (m.kind === 'assign' ? m.paymentIds : [])))) {
+    const last =
+      (
+        await tx.get<{ owner: number | null }>(
+          sql`SELECT reason_code AS owner FROM suspense_events
+              WHERE payment_id = ${id} AND action = 'owner' ORDER BY id DESC LIMIT 1`,
+        )
+      )?.owner ?? null;
+    if ((await ownerNow(id)) !== last) ownerMismatch++;
+  }
+  checks.push({
+    name: 'lost updates (analyst moves answered ok but not in the ledger) = 0',
+    ok: lost === 0 && ownerMismatch === 0,
+    detail: `${lost} of ${moves.length} moves${lostWhat.length ? ` (${lostWhat.slice(0, 5).join(', ')})` : ''}; ${ownerMismatch} owners differing from their last owner event`,
+  });
+  // Every job the server ran is on record and ended (the server stopped cleanly, so none is left running).
+  const jobs = await tx.all<{ kind: string; status: string; n: number }>(
+    sql`SELECT kind, status, count(*) AS n FROM job_runs GROUP BY kind, status ORDER BY kind, status`,
+  );
+  const open = jobs.filter((j) => j.status === 'running' || j.status === 'interrupted');
+  checks.push({
+    name: 'jobs on record, none left running or interrupted',
+    ok: jobs.length > 0 && open.length === 0,
+    detail: jobs.map((j) => `${j.kind} ${j.status} ${fmtInt(j.n)}`).join(', ') || 'no jobs recorded',
+  });
   return checks;
 }
 
@@ -818,16 +927,24 @@ function printTable(head: string[], rows: string[][]): void {
 async function main(): Promise<void> {
   if (ENTRIES < 10 || CLERKS < 1) throw new Error('--entries must be at least 10 and --clerks at least 1');
   const dir = mkdtempSync(join(tmpdir(), 'paydesk-soak-'));
+  // On PostgreSQL the secret key and the uploads are kept in the user data directory: this process, the CLI and
+  // the server share the soak's own.
+  if (PG_SERVER !== undefined) process.env.PAYDESK_USER_DATA = join(dir, 'data');
   let server: Server | null = null;
+  let target: Target | null = null;
   let failed = false;
   try {
+    target = await createTarget(dir);
+    const where = target.kind === 'sqlite' ? 'SQLite file' : `PostgreSQL database ${target.name}`;
     console.log(
-      `Paydesk team server soak: ${CLERKS} clerks x ${fmtInt(ENTRIES)} entries, 2 analysts (pause ${THINK_MS} ms), ${fmtInt(ACCOUNTS)}-account demo ledger, backlog ${fmtInt(BACKLOG)}, seed ${SEED}, temp ${dir}`,
+      `Paydesk team server soak: ${CLERKS} clerks x ${fmtInt(ENTRIES)} entries, 2 analysts (pause ${THINK_MS} ms), ${fmtInt(ACCOUNTS)}-account demo ledger, backlog ${fmtInt(BACKLOG)}, seed ${SEED}, ${where}, temp ${dir}`,
     );
-    const setup = await setUp(dir);
-    server = await startServer(dir, setup.ledger);
+    const setup = await setUp(dir, target);
+    server = await startServer(dir, target);
     baseUrl = server.url;
-    console.log(`server: ${server.url} (bin/paydesk.cjs server, pid ${server.child.pid})`);
+    console.log(
+      `server: ${server.url} (bin/paydesk.cjs ${ledgerArgs(target)[0]} server, pid ${server.child.pid})`,
+    );
 
     const started = performance.now();
     deadline = started + BUDGET_MS;
@@ -899,7 +1016,7 @@ async function main(): Promise<void> {
     printTable(['command', 'n', 'outcomes', 'p50', 'p95', 'max'], latencyRows);
 
     console.log('\nchecks:');
-    const checks = checkLedger(setup.ledger, clerks, analysts);
+    const checks = await checkLedger(target, clerks, analysts);
     checks.push({
       name: 'every clerk and analyst finished',
       ok: clerks.every((c) => c.error === null) && analysts.every((a) => a.error === null),
@@ -918,7 +1035,7 @@ async function main(): Promise<void> {
     });
     const cli = spawnSync(
       process.execPath,
-      [join(ROOT, 'bin', 'paydesk.cjs'), '--db', setup.ledger, '--json', 'ledger', 'check'],
+      [join(ROOT, 'bin', 'paydesk.cjs'), ...ledgerArgs(target), '--json', 'ledger', 'check'],
       {
         cwd: ROOT,
         encoding: 'utf8',
@@ -926,7 +1043,7 @@ async function main(): Promise<void> {
       },
     );
     checks.push({
-      name: '`paydesk ledger check` on the file clean',
+      name: `\`paydesk ${ledgerArgs(target)[0]} ... ledger check\` clean`,
       ok: cli.status === 0,
       detail: `exit ${cli.status}${cli.status === 0 ? '' : `: ${(cli.stdout || cli.stderr).slice(0, 300)}`}`,
     });
@@ -955,8 +1072,11 @@ async function main(): Promise<void> {
       await server.stopped;
     }
     agent.destroy();
-    if (KEEP) console.log(`kept ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
+    if (KEEP) console.log(`kept ${dir}${target?.kind === 'postgres' ? ` and database ${target.name}` : ''}`);
+    else {
+      rmSync(dir, { recursive: true, force: true });
+      if (target) await dropTarget(target).catch((err: unknown) => console.error(`drop: ${String(err)}`));
+    }
   }
   process.exitCode = failed ? 1 : 0;
 }

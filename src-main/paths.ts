@@ -13,13 +13,21 @@ function walkUpFor(start: string, relative: string): string | undefined {
   }
 }
 
-/** Where the migrations live: env override, packaged resources, or the source tree. */
+/** Where the SQLite migrations live: env override, packaged resources, or the source tree. */
 export function resolveMigrationsFolder(): string {
-  const fromEnv = process.env.PAYDESK_MIGRATIONS;
+  return resolveFolder('migrations', process.env.PAYDESK_MIGRATIONS, 'PAYDESK_MIGRATIONS');
+}
+
+/** Where the PostgreSQL migrations live (db/migrations-pg): env override, packaged resources, or the source tree. */
+export function resolvePgMigrationsFolder(): string {
+  return resolveFolder('migrations-pg', process.env.PAYDESK_PG_MIGRATIONS, 'PAYDESK_PG_MIGRATIONS');
+}
+
+function resolveFolder(name: string, fromEnv: string | undefined, envName: string): string {
   if (fromEnv) return fromEnv;
   const resources = (process as { resourcesPath?: string }).resourcesPath;
-  if (resources && existsSync(join(resources, 'migrations', 'meta', '_journal.json'))) {
-    return join(resources, 'migrations');
+  if (resources && existsSync(join(resources, name, 'meta', '_journal.json'))) {
+    return join(resources, name);
   }
   const starts = [
     typeof __dirname === 'string' ? __dirname : undefined,
@@ -28,10 +36,10 @@ export function resolveMigrationsFolder(): string {
   ];
   for (const start of starts) {
     if (!start) continue;
-    const found = walkUpFor(start, join('db', 'migrations', 'meta', '_journal.json'));
+    const found = walkUpFor(start, join('db', name, 'meta', '_journal.json'));
     if (found) return dirname(dirname(found));
   }
-  throw new Error('Paydesk migrations folder not found (set PAYDESK_MIGRATIONS)');
+  throw new Error(`Paydesk ${name} folder not found (set ${envName})`);
 }
 
 /** The per-user data directory Electron would use for "Paydesk", computed without Electron. */

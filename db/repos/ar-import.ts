@@ -135,7 +135,7 @@ export const AR_INSERT_CHUNK = 5000;
  * so a statement's text and its compiling stay the same size whatever the number of rows (thousands of rows as
  * separate parameters cost more to build than to insert).
  */
-function jsonRows(
+export function jsonRows(
   on: On,
   rows: readonly Record<string, unknown>[],
   columns: readonly [string, string][],

@@ -5,8 +5,8 @@ import { PAY_TYPE } from '../../src-shared/pay-types';
 /**
  * Collection runs and the follow-ups they raise (issue #17), written once for both databases. The run commands'
  * reads (`collect:runs`, `collect:run-txns`, `collect:workflow`) and a collection's selection (its preview and
- * confirmation on the port) run them through the port; the runs themselves, still on the driver, select and read a
- * run back with the same queries (driverGet/driverAll).
+ * confirmation on the port) and the runs on a PostgreSQL ledger run them through the port; the runs on SQLite, on the
+ * driver, select, record and read a run back with the same queries (driverGet/driverAll/driverRun).
  */
 
 /** A run's stored row with its processor's name. */
@@ -49,6 +49,41 @@ export function runPostedQuery(runId: number, kind: CollectRunDto['kind']): SQL 
   const paid = kind === 'collect' ? sql` AND payment_id IS NOT NULL` : sql``;
   return sql`SELECT currency, count(*) AS n, sum(amount_minor) AS s FROM processor_txns
     WHERE run_id = ${runId} AND result = 0${paid} GROUP BY currency ORDER BY currency`;
+}
+
+/** A run's record as it starts. */
+export type NewRun = {
+  kind: CollectRunDto['kind'];
+  processorId: number;
+  window: { start: string | null; end: string | null };
+  optionsJson: string;
+  at: string;
+  operatorId: number;
+};
+
+/** Opens a run's record (running), answering its id. */
+export function runInsertQuery(r: NewRun): SQL {
+  return sql`INSERT INTO collect_runs (kind, processor_id, window_start, window_end, options_json, status, started_at,
+      operator_id)
+    VALUES (${r.kind}, ${r.processorId}, ${r.window.start}, ${r.window.end}, ${r.optionsJson}, 'running', ${r.at},
+      ${r.operatorId})
+    RETURNING id`;
+}
+
+/** Closes a run's record: done, failed or cancelled, with what it selected, skipped and sent. */
+export function runCloseQuery(
+  runId: number,
+  c: {
+    status: 'done' | 'failed' | 'cancelled';
+    selected: number;
+    skippedJson: string;
+    finishedAt: string;
+    totalsJson: string;
+  },
+): SQL {
+  return sql`UPDATE collect_runs SET status = ${c.status}, selected = ${c.selected}, skipped_json = ${c.skippedJson},
+      finished_at = ${c.finishedAt}, totals_json = ${c.totalsJson}
+    WHERE id = ${runId}`;
 }
 
 /** The latest runs' ids, newest first. */

@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../storage/port';
-import { binary, flag } from './dialect';
+import { binary, flag, inList } from './dialect';
 
 // Operator profiles as the admin screens see them (no credentials: those stay with identity's own reads). Roles are
 // stored as a comma list in the product's role order, flags as 0/1 integers, on both databases.
@@ -37,6 +37,11 @@ export function operatorsQuery(on: On): SQL {
 /** The profile of the operator with this login. */
 export function operatorByLoginQuery(login: string): SQL {
   return sql`${profile()} WHERE login = ${login}`;
+}
+
+/** The logins of these operators (id, login). */
+export function operatorLoginsQuery(on: On, ids: readonly number[]): SQL {
+  return sql`SELECT id, login FROM operators WHERE ${inList(on, sql`id`, ids)}`;
 }
 
 /** The roles of every active operator (the last-admin rule counts the admins among them). */

@@ -1,15 +1,15 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { ProcessorTxnDto } from '../../src-shared/dto/processors';
 import type { Dialect } from '../storage/port';
-import { inList } from './dialect';
+import { flag, inList } from './dialect';
 
 /**
  * Processor records and one-off payments (issue #17), written once for both databases. A record is reserved at
  * 999 under its idempotency key (a unique index: a key reserved twice is refused by the database, never sent
  * twice) before its request leaves, moves to 1000 + code when the reply is recorded and to the plain code once
  * posted. The one-off payments, validations and refunds run these through the port
- * (services/processors/one-off.ts, methods.ts, refunds.ts); collection runs, direct debit and recovery still run
- * them through the driver (driverGet/driverAll/driverRun).
+ * (services/processors/one-off.ts, methods.ts, refunds.ts, recovery.ts, and the runs on a PostgreSQL ledger,
+ * collect.ts); the runs on SQLite and direct debit run them through the driver (driverGet/driverAll/driverRun).
  */
 
 /** A processor record about to be reserved at 999. */
@@ -65,14 +65,63 @@ export function txnReserveUntakenQuery(
   operatorId: number | null,
   watermark: number,
 ): SQL {
-  const subject =
-    d.relatedTxnId !== null
-      ? sql`o.related_txn_id = ${d.relatedTxnId}`
-      : sql`(o.bill_id = ${d.billId} OR (o.bill_id IS NULL AND o.command IN ('condition', 'auth')))`;
   return sql`${RESERVE_INTO} SELECT ${reserveValues(d, at, operatorId)}
     WHERE NOT EXISTS (SELECT 1 FROM processor_txns o
-                      WHERE o.account_id = ${d.accountId} AND ${subject} AND o.id > ${watermark})
+                      WHERE o.account_id = ${d.accountId} AND ${subjectOf(d)} AND o.id > ${watermark})
     RETURNING id`;
+}
+
+/** The records of a draft's subject (alias `o`): the record it follows, or its bill and the account's unbilled charges. */
+function subjectOf(d: TxnDraft): SQL {
+  return d.relatedTxnId !== null
+    ? sql`o.related_txn_id = ${d.relatedTxnId}`
+    : sql`(o.bill_id = ${d.billId} OR (o.bill_id IS NULL AND o.command IN ('condition', 'auth')))`;
+}
+
+/**
+ * txnReserveUntakenQuery where ids are not handed out in commit order (PostgreSQL): reserves unless the subject has
+ * another number of records than the `seen` its run's selection counted. Records are never deleted (Recovery's
+ * delete closes them), so a record made since shows as one more; in a serializable transaction two runs counting
+ * and inserting for one subject at once conflict, and the retried one counts the other's record.
+ */
+export function txnReserveUnchangedQuery(
+  d: TxnDraft,
+  at: string,
+  operatorId: number | null,
+  seen: number,
+): SQL {
+  return sql`${RESERVE_INTO} SELECT ${reserveValues(d, at, operatorId)}
+    WHERE (SELECT count(*) FROM processor_txns o WHERE o.account_id = ${d.accountId} AND ${subjectOf(d)}) = ${seen}
+    RETURNING id`;
+}
+
+/** Records of some accounts counted by what a subject is made of (see subjectCount). */
+export type SubjectCountRow = {
+  accountId: number;
+  billId: number | null;
+  relatedTxnId: number | null;
+  charge: number;
+  n: number;
+};
+
+/** The records of the accounts, grouped as subjectCount needs them: a run's selection reads it in its snapshot. */
+export function subjectCountsQuery(dialect: Dialect, accountIds: readonly number[]): SQL {
+  const charge = flag(sql`bill_id IS NULL AND command IN ('condition', 'auth')`);
+  return sql`SELECT account_id AS "accountId", bill_id AS "billId", related_txn_id AS "relatedTxnId", ${charge} AS charge,
+      count(*) AS n
+    FROM processor_txns WHERE ${inList({ dialect }, sql`account_id`, accountIds)}
+    GROUP BY account_id, bill_id, related_txn_id, ${charge}`;
+}
+
+/** How many records a draft's subject had in subjectCountsQuery's rows (the same subject as subjectOf). */
+export function subjectCount(rows: readonly SubjectCountRow[], d: TxnDraft): number {
+  let n = 0;
+  for (const r of rows) {
+    if (r.accountId !== d.accountId) continue;
+    if (d.relatedTxnId !== null ? r.relatedTxnId === d.relatedTxnId : r.billId === d.billId || r.charge === 1)
+      n += r.n;
+  }
+  return n;
 }
 
 /** A reply's fields as recorded on its record. */

@@ -102,9 +102,43 @@ export function openItemsOfBillsQuery(d: D, billIds: readonly number[]): SQL {
     WHERE ${inList(d, sql`bill_id`, billIds)} AND status = 'open' ORDER BY bill_id, id`;
 }
 
-/** Whether bank returns wait on the reversals of a return batch (applied by the driver's submit only). */
-export function pendingBankReturnsQuery(batchId: number): SQL {
-  return sql`SELECT 1 AS pending FROM bank_returns br
-    JOIN batch_entries e ON e.batch_id = ${batchId} AND e.payment_ref = br.payment_id
-    WHERE br.status = 'pending' LIMIT 1`;
+/** A bank return waiting on a reversal a return batch posted. */
+export type PendingReturnRecord = {
+  id: number;
+  paymentId: number;
+  fileItemId: number | null;
+  bankCode: string;
+  seq: number;
+  accountId: number;
+};
+
+/**
+ * The pending bank returns behind the posted reversals of a return batch (or of some of its payments), in entry
+ * order.
+ */
+export function pendingBankReturnsQuery(d: D, batchId: number, paymentIds?: readonly number[]): SQL {
+  const only = paymentIds ? sql`AND ${inList(d, sql`br.payment_id`, paymentIds)}` : sql``;
+  return sql`SELECT br.id, br.payment_id AS "paymentId", br.file_item_id AS "fileItemId", br.bank_code AS "bankCode",
+      e.seq, p.account_id AS "accountId"
+    FROM bank_returns br
+    JOIN batch_entries e ON e.batch_id = ${batchId} AND e.payment_ref = br.payment_id AND e.status = 'posted'
+    JOIN payments p ON p.id = br.payment_id
+    WHERE br.status = 'pending' ${only} ORDER BY e.seq`;
+}
+
+/** Marks the sent direct-debit item a bank return names as returned by a return batch. */
+export function fileItemReturnedQuery(itemId: number, code: string, at: string, batchId: number): SQL {
+  return sql`UPDATE bank_file_items SET status = 'returned', return_code = ${code}, returned_at = ${at}, return_batch_id = ${batchId}
+    WHERE id = ${itemId} AND status = 'sent'`;
+}
+
+/** Whether a return of the same account was already applied in this return batch (one retry/fallback per account). */
+export function earlierReturnInBatchQuery(batchId: number, accountId: number): SQL {
+  return sql`SELECT 1 AS earlier FROM bank_returns br JOIN payments p ON p.id = br.payment_id
+    WHERE br.batch_id = ${batchId} AND br.status = 'applied' AND p.account_id = ${accountId} LIMIT 1`;
+}
+
+/** A bank return applied by a return batch's entry. */
+export function bankReturnAppliedQuery(id: number, at: string, batchId: number, seq: number): SQL {
+  return sql`UPDATE bank_returns SET status = 'applied', applied_at = ${at}, batch_id = ${batchId}, entry_seq = ${seq} WHERE id = ${id}`;
 }

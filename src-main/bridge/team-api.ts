@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppError, Result } from '../../src-shared/api/result';
 import type { AuthStatusDto } from '../../src-shared/dto/auth';
 import type { App } from '../app-context';
+import type { LedgerPlace } from '../services/context';
 import {
   digest,
   mediaType,
@@ -93,7 +94,11 @@ function answer(res: ServerResponse, result: Result<unknown>): void {
   sendJson(res, httpStatusOf(result), result);
 }
 
-export function createApiHandler(app: App, observer: ApiObserver, opts: ApiSessionOptions = {}): ApiHandler {
+export function createApiHandler(
+  app: App<LedgerPlace>,
+  observer: ApiObserver,
+  opts: ApiSessionOptions = {},
+): ApiHandler {
   const nowMs = opts.nowMs ?? (() => Date.now());
   const ttlMs = opts.sessionTtlMs ?? DEFAULT_TTL_MS;
   const idleMs = opts.sessionIdleMs ?? DEFAULT_IDLE_MS;

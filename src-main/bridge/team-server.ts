@@ -5,6 +5,8 @@ import { isIP, type AddressInfo } from 'node:net';
 import { basename, join, resolve } from 'node:path';
 import type { Result } from '../../src-shared/api/result';
 import type { App } from '../app-context';
+import type { LedgerPlace } from '../services/context';
+import { appliedMigrationsQuery } from '../../db/repos/migrations';
 import { createApiMiddleware, DEFAULT_SESSION_IDLE_MS, isOwnHost, mayServeStatic } from './server';
 import { refuse, sendJson, sendText, serveStatic } from './http';
 import { browserShim } from './shim';
@@ -20,7 +22,7 @@ import { createMetrics } from './team-metrics';
 /** How to start the team server. */
 export type TeamServerOptions = {
   /** The opened ledger; the server dispatches on it but does not close it (its owner does). */
-  app: App;
+  app: App<LedgerPlace>;
   /** The built renderer (out/renderer). */
   staticDir: string;
   /** Default 127.0.0.1. A non-loopback address needs TLS. */
@@ -66,11 +68,11 @@ export function parseListen(text: string): { host: string; port: number } {
 }
 
 /** Number of migrations recorded in the ledger: the schema's version as far as a health check cares. */
-function schemaMigrations(app: App): number {
-  const row = app.ctx.ledger.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as {
-    n: number;
-  };
-  return row.n;
+async function schemaMigrations(app: App<LedgerPlace>): Promise<number> {
+  const row = await app.ctx.storage.transaction((tx) => tx.get<{ n: number }>(appliedMigrationsQuery(tx)), {
+    readOnly: true,
+  });
+  return row?.n ?? 0;
 }
 
 /** Per-request facts gathered while it is served, for its log line. */
@@ -235,12 +237,25 @@ export async function startTeamServer(opts: TeamServerOptions): Promise<TeamServ
     const path = url.pathname;
     if (path === '/healthz') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'GET only');
-      return sendJson(res, 200, {
-        status: 'ok',
-        version: PAYDESK_VERSION,
-        ledger: { file: basename(app.ctx.ledger.file), schemaMigrations: schemaMigrations(app) },
-        uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000),
-      });
+      schemaMigrations(app).then(
+        (migrations) =>
+          sendJson(res, 200, {
+            status: 'ok',
+            version: PAYDESK_VERSION,
+            ledger: {
+              database: app.ctx.storage.dialect,
+              // The file's name on SQLite; a PostgreSQL server names no file (nor its connection URL).
+              file: app.ctx.ledger.sqlite ? basename(app.ctx.ledger.file) : null,
+              schemaMigrations: migrations,
+            },
+            uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000),
+          }),
+        (err: unknown) => {
+          app.ctx.log.error('health check: the ledger did not answer', { error: String(err) });
+          sendJson(res, 503, { status: 'unavailable', version: PAYDESK_VERSION });
+        },
+      );
+      return;
     }
     if (!isOwnHost(req, origin))
       return refuse(

@@ -1,6 +1,7 @@
 import type { Result } from '../../src-shared/api/result';
 import type { AuthStatusDto } from '../../src-shared/dto/auth';
 import type { App } from '../app-context';
+import type { LedgerPlace } from '../services/context';
 import { AppFailure, unauthenticated } from '../ledger/errors';
 import type { Client } from '../services/identity/client';
 import { appendAudit } from '../../db/repos/audit';
@@ -44,7 +45,12 @@ export async function password(io: CliIo, login: string, why: string): Promise<s
  * or the OS user) with a password and, when enrolled, a second-factor code (--otp, PAYDESK_OTP or typed).
  * A login alone grants nothing.
  */
-export async function signInCli(app: App, client: Client, io: CliIo, cred: CliCredentials): Promise<void> {
+export async function signInCli(
+  app: App<LedgerPlace>,
+  client: Client,
+  io: CliIo,
+  cred: CliCredentials,
+): Promise<void> {
   const token = cred.token ?? process.env.PAYDESK_TOKEN;
   if (token) {
     client.principal = await signInWithToken(app.ctx.storage, token, app.ctx.clock(), 'cli');
@@ -97,7 +103,7 @@ export async function signInCli(app: App, client: Client, io: CliIo, cred: CliCr
 
 /** `init` on a new ledger: creates the first admin with a password from the same places as sign-in. */
 export async function createFirstAdminCli(
-  app: App,
+  app: App<LedgerPlace>,
   client: Client,
   io: CliIo,
   cred: CliCredentials,

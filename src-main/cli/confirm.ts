@@ -78,7 +78,7 @@ export async function runConfirmed<T>(
   const { io } = kit;
   if (flags.confirm !== undefined)
     return kit.run(cmd, operation, { ...input, confirmationId: flags.confirm }, human);
-  const app = kit.withApp(opts);
+  const app = await kit.withApp(opts);
   if (!flags.preview && operation === 'batches:submit') {
     // Only a batch over the limit needs a confirmation; the service says so, and a smaller one just posts.
     const first = (await app.dispatch(operation, input)) as Result<T>;

@@ -1,11 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import type { CommandName } from '../../src-shared/api/contract';
 import type { App } from '../app-context';
+import type { LedgerPlace } from '../services/context';
 import type { CliIo } from './output';
 
 /** Global options every subcommand sees. */
 export type GlobalOptions = {
   db?: string;
+  /** A PostgreSQL ledger's URL (or PAYDESK_PG) instead of the SQLite file. */
+  pg?: string;
   json?: boolean;
   operator?: string;
   token?: string;
@@ -20,8 +23,8 @@ export type CliKit = {
   io: CliIo;
   /** Dispatches one command and prints its result; `human` renders the non-JSON form. */
   run: <T>(cmd: Command, command: CommandName, input: unknown, human: (value: T) => string) => Promise<void>;
-  /** Opens (once) the ledger the global options name. */
-  withApp: (opts: GlobalOptions) => App;
+  /** Opens (once) the ledger the global options name: the SQLite file, a PostgreSQL database or a team server. */
+  withApp: (opts: GlobalOptions) => Promise<App<LedgerPlace>>;
   /** Sets the process exit code (for commands that print errors themselves). */
   setExitCode: (code: number) => void;
   /** Takes over Ctrl+C while set (a long-running command such as `server` stops gracefully instead). */

@@ -15,6 +15,9 @@ import type {
   LedgerViolationDto,
 } from '../../src-shared/dto/app';
 import { openApp, osLogin, type App } from '../app-context';
+import type { Ledger } from '../../db/client';
+import type { LedgerPlace } from '../services/context';
+import { openPostgresLedger, pgEncryptRefusal, pgUrlOf } from './postgres';
 import { createFirstAdminCli, signInCli, type CliCredentials } from './auth';
 import { AppFailure } from '../ledger/errors';
 import type { Client } from '../services/identity/client';
@@ -140,11 +143,11 @@ export async function runCli(
   // (tests) and the crash-injection runs (whose crash points count in this thread) run them inline.
   const crashTest = Boolean(process.env.PAYDESK_CRASH_AFTER || process.env.PAYDESK_CRASH_REPORT);
   const jobsInWorker = (opts.jobs ?? (io === processIo && !crashTest ? 'worker' : 'inline')) === 'worker';
-  let app: App | undefined;
+  let app: App<LedgerPlace> | undefined;
   let json = argv.includes('--json');
   const program = new Command();
 
-  let rawApp: App | undefined;
+  let rawApp: App<LedgerPlace> | undefined;
   let client: Client | undefined;
   let interruptHandler: (() => void) | undefined;
   let signedIn: Promise<void> | undefined;
@@ -155,7 +158,7 @@ export async function runCli(
     defaultLogin: osLogin(),
   });
   /** The one client of this process, signed in on first use (so --help and `api` need no credentials). */
-  const signIn = (raw: App, opts: GlobalOptions): Promise<void> => {
+  const signIn = (raw: App<LedgerPlace>, opts: GlobalOptions): Promise<void> => {
     client ??= raw.openClient('cli');
     signedIn ??= signInCli(raw, client, io, credentials(opts));
     return signedIn;
@@ -164,7 +167,7 @@ export async function runCli(
   /** The subcommand being run, for messages about it. */
   let running = '';
   /** Under --server: the App the commands see, whose dispatch goes to the server; the rest is refused. */
-  const remoteApp = (url: string, opts: GlobalOptions): App => {
+  const remoteApp = (url: string, opts: GlobalOptions): App<LedgerPlace> => {
     const r = openRemoteLedger(url, io, credentials(opts));
     remote = r;
     const refused = (): never => {
@@ -188,31 +191,17 @@ export async function runCli(
       close: () => undefined,
     };
   };
-  const withApp = (opts: GlobalOptions): App => {
+  /** The local ledger's App, opened once: the SQLite file (--db) or a PostgreSQL database (--pg). */
+  let opening: Promise<App<LedgerPlace>> | undefined;
+  const withApp = (opts: GlobalOptions): Promise<App<LedgerPlace>> => {
     json = Boolean(opts.json);
     const serverUrl = serverUrlOf(opts);
     if (!app && serverUrl !== undefined) app = remoteApp(serverUrl, opts);
-    if (!app) {
-      const file = opts.db ? resolve(opts.db) : defaultLedgerFile();
-      const ledgerKey = cliLedgerKey();
-      const raw = openApp({
-        file,
-        log: stderrLogger,
-        ...(ledgerKey !== undefined ? { ledgerKey } : {}),
-        ...(jobsInWorker
-          ? {
-              jobs: (c: Pick<App['ctx'], 'ledger'>) =>
-                workerJobRunner(
-                  c.ledger.file,
-                  undefined,
-                  c.ledger.key === undefined ? {} : { key: c.ledger.key },
-                ),
-            }
-          : {}),
-      });
+    if (app) return Promise.resolve(app);
+    opening ??= openLocal(opts).then((raw) => {
       rawApp = raw;
       // Every command of this process runs as the signed-in client; a failed sign-in is the command's error.
-      app = {
+      const signed: App<LedgerPlace> = {
         ...raw,
         dispatch: async (command, input) => {
           try {
@@ -224,21 +213,45 @@ export async function runCli(
           return raw.dispatch(command, input, client);
         },
       };
-      app.subscribe((event, payload) => {
+      app = signed;
+      signed.subscribe((event, payload) => {
         // Tells a watching script (or test) that a cancellable job is running.
         if (event === 'job:progress' && (payload as { phase: string }).phase === 'starting')
           stderrLogger.info('job started', { ...(payload as { jobId: string; kind: string }) });
       });
       if (io.isTty && !json) {
-        app.subscribe((event, payload) => {
+        signed.subscribe((event, payload) => {
           if (event === 'job:progress') {
             const p = payload as { phase: string; done: number; total: number; ratePerSec: number };
             io.err(`\r${p.phase} ${p.done}/${p.total} (${p.ratePerSec}/s)   `);
           }
         });
       }
-    }
-    return app;
+      return signed;
+    });
+    return opening;
+  };
+  /** Opens the ledger the global options name, without signing in. */
+  const openLocal = async (opts: GlobalOptions): Promise<App<LedgerPlace>> => {
+    const pgUrl = pgUrlOf(opts);
+    if (pgUrl !== undefined) return openPostgresLedger(pgUrl, stderrLogger);
+    const file = opts.db ? resolve(opts.db) : defaultLedgerFile();
+    const ledgerKey = cliLedgerKey();
+    return openApp({
+      file,
+      log: stderrLogger,
+      ...(ledgerKey !== undefined ? { ledgerKey } : {}),
+      ...(jobsInWorker
+        ? {
+            jobs: (c: { ledger: Ledger }) =>
+              workerJobRunner(
+                c.ledger.file,
+                undefined,
+                c.ledger.key === undefined ? {} : { key: c.ledger.key },
+              ),
+          }
+        : {}),
+    });
   };
 
   /** Dispatches one command and prints its result; `human` renders the non-JSON form. */
@@ -249,7 +262,7 @@ export async function runCli(
     human: (value: T) => string,
   ): Promise<void> => {
     const opts = cmd.optsWithGlobals<GlobalOptions>();
-    const result = (await withApp(opts).dispatch(command, input)) as Result<T>;
+    const result = (await (await withApp(opts)).dispatch(command, input)) as Result<T>;
     if (!result.ok) {
       exitCode = printError(io, Boolean(opts.json), result.error);
       return;
@@ -262,6 +275,10 @@ export async function runCli(
     .description('Paydesk payment back office: ledger, batches and collections from the command line')
     .version(PAYDESK_VERSION)
     .option('--db <file>', 'ledger file (default: ledger.sqlite in the user data directory)')
+    .option(
+      '--pg <url>',
+      'a PostgreSQL ledger instead of a file: postgres://user:password@host:port/db (or PAYDESK_PG)',
+    )
     .option('--json', 'print exactly one JSON document on stdout')
     .option(
       '--operator <login>',
@@ -287,21 +304,24 @@ export async function runCli(
 
   program
     .command('init')
-    .description('create (or migrate) the ledger file')
+    .description('create (or migrate) the ledger file, or with --pg the PostgreSQL ledger')
     .option('--encrypt', 'create the new ledger encrypted with PAYDESK_LEDGER_KEY (SQLCipher)')
     .action(async (o: { encrypt?: boolean }, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
+      const pg = pgUrlOf(opts) !== undefined;
       const file = opts.db ? resolve(opts.db) : defaultLedgerFile();
-      const existed = existsSync(file);
-      const refusal = o.encrypt ? encryptInitRefusal(file) : undefined;
+      const existed = !pg && existsSync(file);
+      const refusal = !o.encrypt ? undefined : pg ? pgEncryptRefusal() : encryptInitRefusal(file);
       if (refusal) {
         exitCode = printError(io, Boolean(opts.json), refusal);
         return;
       }
-      const a = withApp(opts);
+      const a = await withApp(opts);
       const raw = rawApp!;
+      let firstRun = false;
       try {
         if (await raw.ctx.storage.transaction(isFirstRunIn, { readOnly: true })) {
+          firstRun = true;
           client ??= raw.openClient('cli');
           await createFirstAdminCli(raw, client, io, credentials(opts));
           signedIn = Promise.resolve();
@@ -315,14 +335,17 @@ export async function runCli(
         return;
       }
       const value = {
-        ledgerFile: a.ctx.ledger.file,
-        created: !existed,
+        database: raw.ctx.storage.dialect,
+        // A PostgreSQL ledger is no file: null there (its URL carries a password, so it is not printed).
+        ledgerFile: pg ? null : a.ctx.ledger.file,
+        // On PostgreSQL "new" is a database with no operator yet (its schema may have been migrated before).
+        created: pg ? firstRun : !existed,
         operator: client?.principal?.operator ?? null,
       };
       io.out(
         opts.json
           ? JSON.stringify(value) + '\n'
-          : `Ledger ready: ${value.ledgerFile}${value.created ? ' (new)' : ''}\n`,
+          : `Ledger ready: ${value.ledgerFile ?? 'PostgreSQL'}${value.created ? ' (new)' : ''}\n`,
       );
     });
 
@@ -361,7 +384,7 @@ export async function runCli(
         );
         if (o.preview) {
           const opts = cmd.optsWithGlobals<GlobalOptions>();
-          const r = (await withApp(opts).dispatch('ar:preview', input)) as Result<ArPreviewDto>;
+          const r = (await (await withApp(opts)).dispatch('ar:preview', input)) as Result<ArPreviewDto>;
           if (!r.ok) {
             exitCode = printError(io, Boolean(opts.json), r.error);
             return;
@@ -620,7 +643,7 @@ export async function runCli(
       ) => {
         if (!o.entries) return run<BatchDto>(cmd, 'batches:get', { batchId }, humanBatch);
         const opts = cmd.optsWithGlobals<GlobalOptions>();
-        const a = withApp(opts);
+        const a = await withApp(opts);
         const head = (await a.dispatch('batches:get', { batchId })) as Result<BatchDto>;
         if (!head.ok) {
           exitCode = printError(io, Boolean(opts.json), head.error);
@@ -807,7 +830,7 @@ export async function runCli(
     .argument('<file>', 'file to write')
     .action(async (batchId: number, file: string, _o, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
-      const r = (await withApp(opts).dispatch('batches:export', { batchId })) as Result<BatchFileDto>;
+      const r = (await (await withApp(opts)).dispatch('batches:export', { batchId })) as Result<BatchFileDto>;
       if (!r.ok) {
         exitCode = printError(io, Boolean(opts.json), r.error);
         return;
@@ -952,7 +975,7 @@ export async function runCli(
       const path = resolve(file);
       if (looksLikeBatchFile(path))
         return run<BatchDto>(cmd, 'batches:import-batch-file', { file: path }, humanBatch);
-      const a = withApp(opts);
+      const a = await withApp(opts);
       // Without a template or a layout the services detect the format (a sure proposal is used, else they ask).
       const templateSource = o.template
         ? { templateName: o.template }
@@ -1080,7 +1103,7 @@ export async function runCli(
     .addOption(new Option('--max <n>', 'stop after this many violations').argParser(intOption).default(1000))
     .action(async (o: { max: number }, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
-      const checking = withApp(opts);
+      const checking = await withApp(opts);
       // Human output prints each violation as the check finds it; --json prints one document at the end.
       let streamed = 0;
       const stop = opts.json

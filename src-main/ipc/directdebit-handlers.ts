@@ -11,14 +11,13 @@ import {
 } from '../services/directdebit/files';
 import { defaultOutDir } from '../services/directdebit/run';
 import { runJob } from './handlers';
-import { assertPathsAllowed } from '../services/files';
+import { assertPathsAllowedVia } from '../services/files';
 import type { Handlers } from './dispatch';
 
 /** Handlers of the direct-debit commands: runs (confirmed first), the file registry, sending and cancelling. */
 export function createDirectDebitHandlers(
   ctx: ServiceContext,
 ): Pick<Handlers, keyof typeof directDebitCommands> {
-  const db = ctx.ledger.sqlite;
   const file = ctx.ledger.file;
   const who = () => ({ at: ctx.clock(), operatorId: ctx.operator.id });
   return {
@@ -26,7 +25,7 @@ export function createDirectDebitHandlers(
     // (a dry run needs none). It runs as a job (progress, cancel); the confirmation is checked inside it against
     // the selection the run is about to post.
     'dd:run': async (input) => {
-      assertPathsAllowed(db, who(), 'dd:run', input, ['out']);
+      await assertPathsAllowedVia(ctx.storage, who(), 'dd:run', input, ['out']);
       if (!input.dryRun && input.confirmationId === undefined)
         throw confirmationRequired('dd:run', 'posts payments and writes bank files');
       return runJob(ctx, 'dd-run', input);
@@ -34,8 +33,8 @@ export function createDirectDebitHandlers(
     'dd:files': async (input) => ({ rows: await listFiles(ctx.storage, input) }),
     'dd:show-file': (input) => showFile(ctx.storage, input.id),
     'dd:file-text': (input) => fileText(ctx.storage, input.id),
-    'dd:write-file': (input) => {
-      assertPathsAllowed(db, who(), 'dd:write-file', input, ['out']);
+    'dd:write-file': async (input) => {
+      await assertPathsAllowedVia(ctx.storage, who(), 'dd:write-file', input, ['out']);
       return writeFileAgain(ctx.storage, input.id, input.out ?? defaultOutDir(file));
     },
     'dd:mark-sent': (input) => markSent(ctx.storage, input.id, ctx.clock(), ctx.operator.id),

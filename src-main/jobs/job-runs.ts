@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { jobRuns } from '../../db/repos/job-runs';
+import { operatorLoginsQuery } from '../../db/repos/operators';
 import type { Storage } from '../../db/storage/port';
 import type { JobRunDto } from '../../src-shared/dto/app';
 import type { ActiveJobs } from './active-jobs';
@@ -67,14 +68,14 @@ export async function listJobs(
       ? queuedHere(active, startedBy, new Set(recorded.map((r) => r.id)))
       : [];
   const rows = [...queued, ...recorded].slice(0, input.limit);
-  // Operators have not moved behind the storage seam yet: their logins are read from the ledger file.
   const ids = [...new Set(rows.map((r) => r.startedBy))];
   const logins = new Map<number, string>();
   if (ids.length > 0) {
-    const read = ctx.ledger.sqlite.prepare(
-      `SELECT id, login FROM operators WHERE id IN (${ids.map(() => '?').join(',')})`,
+    const found = await ctx.storage.transaction(
+      (tx) => tx.all<{ id: number; login: string }>(operatorLoginsQuery(tx, ids)),
+      { readOnly: true },
     );
-    for (const o of read.all(...ids) as { id: number; login: string }[]) logins.set(o.id, o.login);
+    for (const o of found) logins.set(o.id, o.login);
   }
   return rows.map(({ id, startedBy: by, ...r }) => ({
     ...r,

@@ -2,8 +2,17 @@ import type { JobEnv, JobKind, JobTypes } from '../services/job-port';
 import { importBankFile, importBankFileVia } from '../services/batches/import-file';
 import { submitBatch, submitBatchVia } from '../services/batches/submit';
 import { validateBatch, validateBatchVia } from '../services/batches/validate';
-import { generateDemoLedger } from '../services/demo';
-import { runCollect, runDeposit, runRefund, type RunGuard } from '../services/processors/collect';
+import { generateDemoLedger, generateDemoLedgerVia } from '../services/demo';
+import {
+  runCollect,
+  runCollectVia,
+  runDeposit,
+  runDepositVia,
+  runRefund,
+  runRefundVia,
+  type RunGuard,
+  type RunGuardVia,
+} from '../services/processors/collect';
 import {
   consumeConfirmationVia,
   ddRunPreview,
@@ -12,6 +21,7 @@ import {
   noteConfirmationOutcome,
   noteConfirmationOutcomeVia,
   runGuard,
+  runGuardVia,
 } from '../services/confirmations/confirmations';
 import { runDirectDebitVia } from '../services/directdebit/run';
 import type { DdRunDto } from '../../src-shared/dto/directdebit';
@@ -20,6 +30,7 @@ import type { ConfirmationRefDto } from '../../src-shared/dto/confirmations';
 import type { BatchSubmitDto } from '../../src-shared/dto/batches';
 import { cancelled, isCancelled } from '../ledger/errors';
 import { getSetting, getSettingIn } from '../ledger/settings';
+import { sqliteDriver } from '../services/context';
 
 /** The job functions, shared by the inline runner and the worker entry. */
 export const jobFunctions: {
@@ -29,18 +40,34 @@ export const jobFunctions: {
     input: JobTypes[K]['input'],
   ) => JobTypes[K]['output'] | Promise<JobTypes[K]['output']>;
 } = {
-  demo: (env, input) => generateDemoLedger(env.ledger, input, env.now, env.operatorId, env.progress),
+  // SQLite keeps the driver's bulk load (explicit ids, indexes rebuilt once); other databases load through the port.
+  demo: (env, input) =>
+    env.storage.dialect === 'sqlite'
+      ? generateDemoLedger(
+          { sqlite: sqliteDriver(env.ledger, 'the demo load') },
+          input,
+          env.now,
+          env.operatorId,
+          env.progress,
+        )
+      : generateDemoLedgerVia(env.storage, input, env.now, env.operatorId, env.progress),
   // SQLite keeps the driver form (the same steps and SQL): through the port a big batch's validation waited
   // about twice as long (bench/batches.ts); other databases validate on the port.
   'batch-validate': (env, input) =>
     env.storage.dialect === 'sqlite'
-      ? validateBatch(env.ledger.sqlite, input.batchId, env.now, env.operatorId, env.progress)
+      ? validateBatch(
+          sqliteDriver(env.ledger, 'validation'),
+          input.batchId,
+          env.now,
+          env.operatorId,
+          env.progress,
+        )
       : validateBatchVia(env.storage, input.batchId, env.now, env.operatorId, env.progress),
   'batch-submit': (env, input) => {
     // The set-based driver submit is SQLite's million-entry path; other databases post entry by entry on the port.
     if (env.storage.dialect !== 'sqlite') return submitOnPort(env, input);
     // Over the confirmation limit a submit runs only under its confirmation, checked here where it posts.
-    const db = env.ledger.sqlite;
+    const db = sqliteDriver(env.ledger, 'submit');
     const ref = guardSubmit(db, input, env.now, env.operatorId);
     const out = submitCancellable(env, input);
     if (!ref) return out;
@@ -50,14 +77,32 @@ export const jobFunctions: {
   // SQLite keeps the driver's streaming import (a million rows in bounded memory); PostgreSQL goes through the port.
   'batch-import': (env, input) =>
     env.storage.dialect === 'sqlite'
-      ? importBankFile(env.ledger.sqlite, input, env.now, env.operatorId, env.progress)
+      ? importBankFile(sqliteDriver(env.ledger, 'import'), input, env.now, env.operatorId, env.progress)
       : importBankFileVia(env.storage, input, env.now, env.operatorId, env.progress),
   collect: (env, input) =>
-    confirmedRun(env, 'collect:run', input, (guard) => runCollect(processorEnv(env), input, guard)),
+    confirmedRun(
+      env,
+      'collect:run',
+      input,
+      (guard) => runCollect(processorEnv(env), input, guard),
+      (guard) => runCollectVia(processorEnvVia(env), input, guard),
+    ),
   deposit: (env, input) =>
-    confirmedRun(env, 'collect:deposit', input, (guard) => runDeposit(processorEnv(env), input, guard)),
+    confirmedRun(
+      env,
+      'collect:deposit',
+      input,
+      (guard) => runDeposit(processorEnv(env), input, guard),
+      (guard) => runDepositVia(processorEnvVia(env), input, guard),
+    ),
   refund: (env, input) =>
-    confirmedRun(env, 'collect:refund', input, (guard) => runRefund(processorEnv(env), input, guard)),
+    confirmedRun(
+      env,
+      'collect:refund',
+      input,
+      (guard) => runRefund(processorEnv(env), input, guard),
+      (guard) => runRefundVia(processorEnvVia(env), input, guard),
+    ),
   'dd-run': (env, input) => confirmedDdRun(env, input),
 };
 
@@ -68,8 +113,6 @@ export const jobFunctions: {
 async function confirmedDdRun(env: JobEnv, input: JobTypes['dd-run']['input']): Promise<DdRunDto> {
   const ddEnv = {
     storage: env.storage,
-    // Credit runs still post their refunds through the SQLite connection the storage runs on.
-    driver: env.storage.dialect === 'sqlite' ? env.ledger.sqlite : undefined,
     ledgerFile: env.ledger.file,
     now: env.now,
     operatorId: env.operatorId,
@@ -103,7 +146,7 @@ async function confirmedDdRun(env: JobEnv, input: JobTypes['dd-run']['input']): 
  * on its own) and the batch stays validated, so submitting again posts exactly the rest.
  */
 function submitCancellable(env: JobEnv, input: JobTypes['batch-submit']['input']): BatchSubmitDto {
-  const db = env.ledger.sqlite;
+  const db = sqliteDriver(env.ledger, 'submit');
   try {
     return submitBatch(db, input, env.now, env.operatorId, env.progress);
   } catch (err) {
@@ -134,15 +177,27 @@ async function submitOnPort(env: JobEnv, input: JobTypes['batch-submit']['input'
   }
 }
 
-/** Runs a collection, deposit or refund under its confirmation and adds the confirmation to the result. */
+/**
+ * Runs a collection, deposit or refund under its confirmation and adds the confirmation to the result. SQLite keeps
+ * the driver's run (its bulk posting is the fast path); other databases run on the port.
+ */
 async function confirmedRun(
   env: JobEnv,
   operation: 'collect:run' | 'collect:deposit' | 'collect:refund',
   input: Record<string, unknown>,
   run: (guard: RunGuard) => Promise<CollectRunDto>,
+  runVia: (guard: RunGuardVia) => Promise<CollectRunDto>,
 ): Promise<CollectRunDto> {
-  const db = env.ledger.sqlite;
   const seen: { ref?: ConfirmationRefDto } = {};
+  if (env.storage.dialect !== 'sqlite') {
+    const out = await runVia(
+      runGuardVia(env.storage, operation, input, env.now, env.operatorId, (ref) => (seen.ref = ref)),
+    );
+    if (!seen.ref) return out;
+    await noteConfirmationOutcomeVia(env.storage, seen.ref.id, `run ${out.runId}`);
+    return { ...out, confirmation: seen.ref };
+  }
+  const db = sqliteDriver(env.ledger, 'a collection run');
   const out = await run(runGuard(db, operation, input, env.now, env.operatorId, (ref) => (seen.ref = ref)));
   if (!seen.ref) return out;
   noteConfirmationOutcome(db, seen.ref.id, `run ${out.runId}`);
@@ -154,8 +209,13 @@ async function confirmedRun(
  * requests in flight are answered and recorded first), never in the middle of a chunk.
  */
 function processorEnv(env: JobEnv) {
+  return { db: sqliteDriver(env.ledger, 'a collection run'), ...processorEnvVia(env) };
+}
+
+/** processorEnv for a run on the storage port. */
+function processorEnvVia(env: JobEnv) {
   return {
-    db: env.ledger.sqlite,
+    storage: env.storage,
     ledgerFile: env.ledger.file,
     now: env.now,
     operatorId: env.operatorId,

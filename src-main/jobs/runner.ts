@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Ledger } from '../../db/client';
 import type { JobProgressDto } from '../../src-shared/dto/app';
 import { cancelled } from '../ledger/errors';
 import type { JobRunner, JobTypes } from '../services/job-port';
+import { sqliteDriver, type LedgerPlace } from '../services/context';
+import type { Storage } from '../../db/storage/port';
 import { sqliteStorage } from '../../db/storage/sqlite';
 import { journaled } from './journal';
 import { jobFunctions } from './registry';
@@ -57,8 +58,12 @@ export function progressReporter(
 /** Sees every progress call of a job, unthrottled, before its cancel check (tests cancel at exact points). */
 export type ProgressTap = (jobId: string, phase: string, done: number, total: number) => void;
 
-/** Runs jobs on the caller's thread against the caller's ledger (CLI and tests). */
-export function inlineJobRunner(ledger: Ledger, tap?: ProgressTap): JobRunner {
+/**
+ * Runs jobs on the caller's thread against the caller's ledger (CLI and tests; a team server on PostgreSQL, whose
+ * jobs wait for the database off the thread). `storage` is the ledger's port when it is not the SQLite connection.
+ */
+export function inlineJobRunner(ledger: LedgerPlace, tap?: ProgressTap, storage?: Storage): JobRunner {
+  const jobStorage = storage ?? sqliteStorage(sqliteDriver(ledger, 'a job'));
   return {
     run(kind, input, opts) {
       const jobId = opts.jobId ?? randomUUID();
@@ -74,9 +79,11 @@ export function inlineJobRunner(ledger: Ledger, tap?: ProgressTap): JobRunner {
         env: Parameters<(typeof jobFunctions)['demo']>[0],
         i: unknown,
       ) => unknown;
-      const storage = sqliteStorage(ledger.sqlite);
-      return journaled(storage, { jobId, kind, operatorId: opts.operatorId, now: opts.now, input }, () =>
-        fn({ ledger, storage, now: opts.now, operatorId: opts.operatorId, progress, signal }, input),
+      return journaled(jobStorage, { jobId, kind, operatorId: opts.operatorId, now: opts.now, input }, () =>
+        fn(
+          { ledger, storage: jobStorage, now: opts.now, operatorId: opts.operatorId, progress, signal },
+          input,
+        ),
       ).then(
         (out) => out as JobTypes[typeof kind]['output'],
         (err: unknown) => Promise.reject(err instanceof Error ? err : new Error(String(err))),

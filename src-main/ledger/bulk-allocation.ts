@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
+import { openItemsOfAccountQuery, type OpenItemRow as OpenAccountItem } from '../../db/repos/allocations';
 import { openItemsOfBillsQuery } from '../../db/repos/submit';
 import type { Tx } from '../../db/storage/port';
 import { driverAll } from '../../db/storage/sqlite';
+import { applyItemLinesIn } from './allocation';
 import { crashPoint } from './crash-point';
 import {
   byOldestDue,
@@ -172,7 +174,6 @@ export function allocateBulk(
   }
   // Oldest-first order is the same for every payment of an account: sort once, not per payment.
   for (const list of targetsByAccount.values()) list.sort(byOldestDue);
-  const simpleFifo = opts.policy === 'fifo' || (opts.policy === 'standard' && !opts.searchBillAmount);
   const ins = allocationInserter(db);
   const touchedItems = new Map<number, AllocTarget>();
   const touchedBills = new Set<number>();
@@ -183,18 +184,7 @@ export function allocateBulk(
   for (const { p } of ordered) {
     const targets = targetsByAccount.get(p.accountId);
     if (!targets || p.amountMinor <= 0) continue;
-    const lines =
-      simpleFifo && !(opts.policy === 'standard' && p.billNo)
-        ? fillInOrder(p.amountMinor, targets)
-        : planAllocation({
-            amountMinor: p.amountMinor,
-            targets,
-            policy: opts.policy,
-            billNoHint: p.billNo,
-            searchBillAmount: opts.searchBillAmount,
-            overpayment: 'credit',
-            underpayment: 'partial',
-          }).lines;
+    const lines = bulkLines(p, targets, opts);
     for (const line of lines) {
       const t = targets.find((x) => x.id === line.targetId);
       if (!t) continue;
@@ -233,6 +223,73 @@ export function allocateBulk(
     if (due === 0) stats.closedBills++;
   }
   return stats;
+}
+
+/** allocateBulk's plan of one payment against its account's targets (oldest due first, running open amounts). */
+function bulkLines(
+  p: BulkAllocPayment,
+  targets: AllocTarget[],
+  opts: { policy: AutoPolicy; searchBillAmount: boolean },
+): { targetId: number; billId: number; amountMinor: number }[] {
+  const simpleFifo = opts.policy === 'fifo' || (opts.policy === 'standard' && !opts.searchBillAmount);
+  return simpleFifo && !(opts.policy === 'standard' && p.billNo)
+    ? fillInOrder(p.amountMinor, targets)
+    : planAllocation({
+        amountMinor: p.amountMinor,
+        targets,
+        policy: opts.policy,
+        billNoHint: p.billNo,
+        searchBillAmount: opts.searchBillAmount,
+        overpayment: 'credit',
+        underpayment: 'partial',
+      }).lines;
+}
+
+/**
+ * allocateBulk in a port transaction (a collection run's approvals on PostgreSQL): the same plan per payment, in
+ * account order, against the account's open items as the payments before it left them (read back, where the driver
+ * keeps running amounts), written per payment by the allocation core: the same allocation rows, items and bills.
+ */
+export async function allocateBulkIn(
+  tx: Tx,
+  payments: readonly BulkAllocPayment[],
+  opts: { policy: AutoPolicy; searchBillAmount: boolean },
+  at: string,
+  operatorId: number | null,
+): Promise<void> {
+  const ordered = payments
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => a.p.accountId - b.p.accountId || a.i - b.i);
+  for (const { p } of ordered) {
+    if (p.amountMinor <= 0) continue;
+    const targets: AllocTarget[] = (
+      await tx.all<OpenAccountItem>(openItemsOfAccountQuery(tx.dialect, p.accountId))
+    )
+      .filter((r) => r.paying === 1)
+      .map((r) => ({
+        id: r.itemId,
+        billId: r.billId,
+        billNo: r.billNo,
+        billDate: r.billDate,
+        dueDate: r.dueDate,
+        openMinor: r.openMinor,
+        billDueMinor: r.amountDueMinor,
+        payable: true,
+      }))
+      .sort(byOldestDue);
+    if (targets.length === 0) continue;
+    await applyItemLinesIn(
+      tx,
+      { id: p.paymentId, accountId: p.accountId, ratePpm: p.ratePpm },
+      bulkLines(p, targets, opts).map((l) => ({
+        itemId: l.targetId,
+        billId: l.billId,
+        amountMinor: l.amountMinor,
+      })),
+      at,
+      operatorId,
+    );
+  }
 }
 
 /** Allocation lines already decided (by validation or by hand), per payment, at item granularity. */

@@ -276,9 +276,7 @@ export function paymentPoster(
   at: string,
   operatorId: number | null,
 ): PaymentPoster {
-  // Exact running totals (a million entries at the amount limit pass 2^53 long before the end).
-  const ar = new Map<number, { currency: string; amountMinor: bigint }>();
-  const byCurrency = new Map<string, bigint>();
+  const totals = bulkTotals();
   const journalId = Number(
     db
       .prepare(`INSERT INTO journals (kind, at, effective_date, idem_key, audit_id) VALUES (?, ?, ?, ?, ?)`)
@@ -328,36 +326,13 @@ export function paymentPoster(
         inserted.delete(r.sourceKey);
         ids.push(id);
         crashPoint();
-        const a = ar.get(r.accountId) ?? { currency: r.accountCurrency, amountMinor: 0n };
-        a.amountMinor -= BigInt(r.accountAmountMinor);
-        ar.set(r.accountId, a);
-        const add = (key: string, minor: number): void => {
-          byCurrency.set(key, (byCurrency.get(key) ?? 0n) + BigInt(minor));
-        };
-        add(r.currency, r.amountMinor);
-        if (r.currency !== r.accountCurrency) {
-          add(`FX:${r.currency}`, -r.amountMinor);
-          add(`FX:${r.accountCurrency}`, r.accountAmountMinor);
-        }
+        totals.add(r);
       }
     }
     return ids;
   };
   const finish = (): void => {
-    const lines: JournalLine[] = [];
-    for (const [key, sum] of byCurrency) {
-      const fx = key.startsWith('FX:');
-      const currency = fx ? key.slice(3) : key;
-      const what = fx ? `the batch's FX total in ${currency}` : `the batch's total in ${currency}`;
-      lines.push({ gl: fx ? 'FX' : 'CASH', accountId: null, amountMinor: toMinor(sum, what), currency });
-    }
-    for (const [accountId, a] of ar)
-      lines.push({
-        gl: 'AR',
-        accountId,
-        amountMinor: toMinor(a.amountMinor, `the batch's payments to account id ${accountId}`),
-        currency: a.currency,
-      });
+    const lines = totals.lines();
     assertBalanced(lines);
     const line = db.prepare(
       `INSERT INTO journal_lines (journal_id, gl_account, account_id, amount_minor, currency) VALUES (?, ?, ?, ?, ?)`,
@@ -375,4 +350,86 @@ export function paymentPoster(
     );
   };
   return { post, finish };
+}
+
+/** The journal lines of bulk-posted payments: CASH and FX per currency in the order met, then AR per account. */
+function bulkTotals(): { add(r: BulkPaymentRow): void; lines(): JournalLine[] } {
+  // Exact running totals (a million entries at the amount limit pass 2^53 long before the end).
+  const ar = new Map<number, { currency: string; amountMinor: bigint }>();
+  const byCurrency = new Map<string, bigint>();
+  const sum = (key: string, minor: number): void => {
+    byCurrency.set(key, (byCurrency.get(key) ?? 0n) + BigInt(minor));
+  };
+  return {
+    add(r) {
+      const a = ar.get(r.accountId) ?? { currency: r.accountCurrency, amountMinor: 0n };
+      a.amountMinor -= BigInt(r.accountAmountMinor);
+      ar.set(r.accountId, a);
+      sum(r.currency, r.amountMinor);
+      if (r.currency !== r.accountCurrency) {
+        sum(`FX:${r.currency}`, -r.amountMinor);
+        sum(`FX:${r.accountCurrency}`, r.accountAmountMinor);
+      }
+    },
+    lines() {
+      const lines: JournalLine[] = [];
+      for (const [key, total] of byCurrency) {
+        const fx = key.startsWith('FX:');
+        const currency = fx ? key.slice(3) : key;
+        const what = fx ? `the batch's FX total in ${currency}` : `the batch's total in ${currency}`;
+        lines.push({ gl: fx ? 'FX' : 'CASH', accountId: null, amountMinor: toMinor(total, what), currency });
+      }
+      for (const [accountId, a] of ar)
+        lines.push({
+          gl: 'AR',
+          accountId,
+          amountMinor: toMinor(a.amountMinor, `the batch's payments to account id ${accountId}`),
+          currency: a.currency,
+        });
+      return lines;
+    },
+  };
+}
+
+/**
+ * postPaymentsBulk in a port transaction (a collection run's approvals on PostgreSQL): the same rows, one journal
+ * with CASH and FX per currency and AR per account (balances moved and the ceiling checked by the posting core),
+ * a payment row each under it; a source key posted before (or twice in the call) is skipped and answered null.
+ * The journal's lines are known before its payments here (posted keys are looked up first), so the journal is
+ * written whole by postJournalIn and the payments with the one-payment insert, not the driver's multi-row one.
+ */
+export async function postPaymentsBulkIn(
+  tx: Tx,
+  rows: readonly BulkPaymentRow[],
+  journal: { kind: string; idemKey: string | null; effectiveDate: string; auditId: number },
+  at: string,
+  operatorId: number | null,
+): Promise<(number | null)[]> {
+  const fresh: boolean[] = [];
+  const keys = new Set<string>();
+  const totals = bulkTotals();
+  for (const r of rows) {
+    const isNew = !keys.has(r.sourceKey) && !(await tx.get(paymentBySourceKeyQuery(r.sourceKey)));
+    keys.add(r.sourceKey);
+    fresh.push(isNew);
+    if (isNew) totals.add(r);
+  }
+  const journalId = await postJournalIn(tx, {
+    kind: journal.kind,
+    at,
+    effectiveDate: journal.effectiveDate,
+    idemKey: journal.idemKey,
+    auditId: journal.auditId,
+    lines: totals.lines(),
+  });
+  const ids: (number | null)[] = [];
+  for (const [i, r] of rows.entries()) {
+    if (!fresh[i]) {
+      ids.push(null);
+      continue;
+    }
+    const row = await tx.get<{ id: number }>(paymentInsertQuery({ ...r, journalId, at, operatorId }));
+    ids.push(row!.id);
+  }
+  return ids;
 }

@@ -1,4 +1,3 @@
-import type { Ledger } from '../../db/client';
 import type { Storage } from '../../db/storage/port';
 import type { DemoSummaryDto, JobProgressDto } from '../../src-shared/dto/app';
 import type { BatchImportDto, BatchSubmitDto, BatchValidationDto } from '../../src-shared/dto/batches';
@@ -9,6 +8,7 @@ import type { DemoOptions } from './demo';
 import type { CollectOptions, DepositOptions } from './processors/collect';
 import type { DdRunInput } from './directdebit/run';
 import type { DdRunDto } from '../../src-shared/dto/directdebit';
+import type { LedgerPlace } from './context';
 
 /**
  * Reports progress of a job: what phase, how far. It is also the job's cancel point: once the job is cancelled
@@ -17,11 +17,13 @@ import type { DdRunDto } from '../../src-shared/dto/directdebit';
 export type ProgressFn = (phase: string, done: number, total: number) => void;
 
 /**
- * Context a job function gets: the ledger file opened in its own thread (also as a storage port), clock, operator, progress, and the
- * cancel signal (aborted when the job is cancelled; jobs that must stop at their own boundary read it).
+ * Context a job function gets: the ledger (a SQLite file opened in its own thread, or PostgreSQL) as a storage port,
+ * clock, operator, progress, and the cancel signal (aborted when the job is cancelled; jobs that must stop at
+ * their own boundary read it).
  */
 export type JobEnv = {
-  ledger: Ledger;
+  /** Where the ledger lives; its `sqlite` connection only while the ledger is SQLite (see sqliteDriver). */
+  ledger: LedgerPlace;
   /** The same ledger behind the storage seam (a job moved to the repositories runs on it). */
   storage: Storage;
   now: Date;

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Dialect, Storage } from '../../db/storage/port';
 import { cancelled } from '../../src-main/ledger/errors';
+import { recordPayment } from '../../src-main/ledger/record-payment';
 import { runDirectDebitVia, type DdPortEnv } from '../../src-main/services/directdebit/run';
 import { cancelMandate } from '../../src-main/services/mandates/mandates';
 import type { DdRunDto } from '../../src-shared/dto/directdebit';
@@ -16,8 +17,8 @@ import { tempDir } from '../helpers/temp';
 // Issue #17: the direct-debit run ('dd-run', `dd run`) on the storage port. SEPA and ACH runs answer alike on SQLite
 // and PostgreSQL, write the same bytes and the same rows (files, items, payments, journals, allocations, mandates and
 // their events, audit); a dry run writes nothing; two runs at once collect each bill once; a run racing a mandate's
-// cancel collects under it before the cancel or not at all; and a transaction that fails after its files were
-// rendered leaves no file behind.
+// cancel collects under it before the cancel or not at all; a transaction that fails after its files were
+// rendered leaves no file behind; and a credit run (refunds out) posts the same refunds on both.
 
 const NOW = new Date('2026-11-22T09:00:00Z');
 const DATE = '2026-12-10';
@@ -312,10 +313,88 @@ describe('direct-debit runs on both databases', () => {
     expect(error).toMatchObject({ code: 'cancelled' });
   });
 
-  it('a credit run (refunds out) is refused without the SQLite driver beside the port, writing nothing', async () => {
-    const error = await refused((db) =>
-      runDirectDebitVia(env(db), { scheme: 'sepa', collectionDate: DATE, kind: 'credit', out: db.dir }),
-    );
-    expect(String(error)).toMatch(/through the SQLite driver until refund posting moves/);
+  it('a credit run (refunds out) pays back alike: the same refunds, refund bills, allocations, file and rows', async () => {
+    const refunds = (storage: Storage) =>
+      storage.transaction(
+        async (tx) => ({
+          refunds: await tx.all(sql`SELECT * FROM refunds ORDER BY id`),
+          lines: await tx.all(sql`SELECT * FROM refund_item_lines ORDER BY refund_id, item_id`),
+          bills: await tx.all(sql`SELECT * FROM bills ORDER BY id`),
+        }),
+        { readOnly: true },
+      );
+    const out = await same(async (db) => {
+      // EU-3 overpaid (unallocated credit beyond its bills), EU-4 holds an open refund item: both are paid back.
+      await recordPayment(
+        db.storage,
+        {
+          accountNo: 'EU-3',
+          amount: '50.00',
+          payType: 10012,
+          channelId: 0,
+          allocate: 'none',
+          sourceKey: 'over-3',
+        },
+        NOW,
+        db.ada,
+      );
+      await db.storage.transaction(async (tx) => {
+        const a = (await tx.get<{ id: number; unit: number }>(
+          sql`SELECT a.id, u.id AS unit FROM accounts a JOIN bill_units u ON u.account_id = a.id WHERE a.account_no = 'EU-4'`,
+        ))!;
+        const billId = (await tx.get<{ id: number }>(
+          sql`INSERT INTO bills (bill_no, bill_unit_id, account_id, bill_date, due_date, currency, total_minor,
+                amount_due_minor, status)
+              VALUES ('RI-EU-4', ${a.unit}, ${a.id}, '2026-11-01', '2026-11-30', 'EUR', -7000, -7000, 'open') RETURNING id`,
+        ))!.id;
+        await tx.run(
+          sql`INSERT INTO bill_items (item_no, bill_id, account_id, type, amount_minor, open_minor, gl_id, status)
+              VALUES ('RI-EU-4-1', ${billId}, ${a.id}, 'refund', -7000, -7000, 0, 'open')`,
+        );
+        await tx.run(sql`UPDATE accounts SET balance_minor = balance_minor - 7000 WHERE id = ${a.id}`);
+      });
+      const dry = await runDirectDebitVia(env(db), {
+        scheme: 'sepa',
+        collectionDate: DATE,
+        kind: 'credit',
+        dryRun: true,
+      });
+      const run = await runDirectDebitVia(env(db), {
+        scheme: 'sepa',
+        collectionDate: DATE,
+        kind: 'credit',
+        out: db.dir,
+      });
+      const again = await runDirectDebitVia(env(db), {
+        scheme: 'sepa',
+        collectionDate: DATE,
+        kind: 'credit',
+        out: db.dir,
+      });
+      return {
+        dry,
+        run: portable(run, db.dir),
+        again: portable(again, db.dir),
+        bytes: filesIn(db.dir).map((f) => readFileSync(join(db.dir, f), 'utf8')),
+        rows: await tables(db.storage),
+        refunds: await refunds(db.storage),
+      };
+    });
+    const run = out.run as DdRunDto;
+    expect(run.files.map((f) => [f.creditor, f.count, f.totalMinor])).toEqual([
+      ['EU-2ND', 1, 5000 - 3023 - 503],
+      ['EU-MAIN', 1, 7000 - 4023],
+    ]);
+    expect(run.payments).toBe(2);
+    expect((out.again as DdRunDto).files).toEqual([]);
+    expect(
+      (out.refunds.refunds as { items_closed_minor: number; credit_used_minor: number }[]).map((r) => [
+        r.items_closed_minor,
+        r.credit_used_minor,
+      ]),
+    ).toEqual([
+      [0, 5000 - 3023 - 503],
+      [7000 - 4023, 0],
+    ]);
   });
 });

@@ -159,11 +159,11 @@ describe('batch submit on both databases', () => {
       clerk,
     );
     await saveEntriesVia(storage, { batchId: b.id, entries }, NOW, clerk);
-    await validateBatchVia(storage, b.id, NOW, clerk, undefined, undefined);
+    await validateBatchVia(storage, b.id, NOW, clerk);
     return b.id;
   };
   const submit = (db: Db, batchId: number, storage = db.storage) =>
-    submitBatchVia(storage, { batchId }, NOW, clerk, undefined, db.driver).then(outcome);
+    submitBatchVia(storage, { batchId }, NOW, clerk).then(outcome);
   const money = (minor: number) => (minor / 100).toFixed(2);
   const balanced = (lines: { journalId: number; amountMinor: number; currency: string }[]) => {
     const sums = new Map<string, number>();
@@ -377,16 +377,9 @@ describe('batch submit on both databases', () => {
       return 'seeded';
     });
     const error = await refused((db) =>
-      submitBatchVia(
-        db.storage,
-        { batchId: ids[db.dialect]! },
-        NOW,
-        clerk,
-        (phase, done, total) => {
-          if (phase === 'posting' && total > 0 && done === total) throw cancelled('submit cancelled');
-        },
-        db.driver,
-      ),
+      submitBatchVia(db.storage, { batchId: ids[db.dialect]! }, NOW, clerk, (phase, done, total) => {
+        if (phase === 'posting' && total > 0 && done === total) throw cancelled('submit cancelled');
+      }),
     );
     expect(error).toMatchObject({ code: 'cancelled' });
   });

@@ -158,7 +158,7 @@ describe('batch validation and the entry allocation dialog on both databases', (
     db: Db,
     batchId: number,
     progress?: (phase: string, done: number, total: number) => void,
-  ) => validateBatchVia(db.storage, batchId, NOW, clerk, progress, db.driver).then((r) => r.batch);
+  ) => validateBatchVia(db.storage, batchId, NOW, clerk, progress).then((r) => r.batch);
   const money = (minor: number) => (minor / 100).toFixed(2);
   const rowsOf = async (storage: Storage, batchId: number) => {
     const w = await written(storage);
@@ -246,7 +246,7 @@ describe('batch validation and the entry allocation dialog on both databases', (
       // and commits while the validation waits), so its verdicts would be of the moment before the save.
       const r = racing(db.storage, 2, { holdAt: 24 });
       const [v, s] = await Promise.all([
-        answer(validateBatchVia(r.storage, batchId, NOW, clerk, undefined, db.driver)),
+        answer(validateBatchVia(r.storage, batchId, NOW, clerk)),
         answer(
           saveEntriesVia(
             r.storage,

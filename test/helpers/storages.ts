@@ -24,13 +24,10 @@ export type MatrixRow = {
   open: () => Promise<{ storage: Storage; dispose: () => Promise<void> }>;
 };
 
-/**
- * A fresh, migrated PostgreSQL database and its storage; dispose drops it. With icu its default collation is ICU
- * en-US (it sorts 'a' before 'B' and '_' before digits), so a text order left to the database's collation shows.
- */
-export async function freshPostgres(
+/** A new, empty PostgreSQL database (not migrated) and its URL; drop removes it. */
+export async function emptyPostgres(
   opts: { icu?: boolean } = {},
-): Promise<{ storage: Storage; dispose: () => Promise<void> }> {
+): Promise<{ url: string; drop: () => Promise<void> }> {
   if (!PG_URL) throw new Error('PostgreSQL is required here: set PAYDESK_TEST_PG (scripts/pg-throwaway.sh)');
   const name = `paydesk_t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_URL });
@@ -43,16 +40,32 @@ export async function freshPostgres(
   await admin.end();
   const url = new URL(PG_URL);
   url.pathname = `/${name}`;
-  await migratePostgres(url.toString(), 'db/migrations-pg');
-  const storage = postgresStorage(url.toString(), { max: opts.icu ? 5 : 20 });
   return {
-    storage,
-    dispose: async () => {
-      await storage.close();
+    url: url.toString(),
+    drop: async () => {
       const drop = new pg.Client({ connectionString: PG_URL });
       await drop.connect();
       await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await drop.end();
+    },
+  };
+}
+
+/**
+ * A fresh, migrated PostgreSQL database and its storage; dispose drops it. With icu its default collation is ICU
+ * en-US (it sorts 'a' before 'B' and '_' before digits), so a text order left to the database's collation shows.
+ */
+export async function freshPostgres(
+  opts: { icu?: boolean } = {},
+): Promise<{ storage: Storage; dispose: () => Promise<void> }> {
+  const { url, drop } = await emptyPostgres(opts);
+  await migratePostgres(url, 'db/migrations-pg');
+  const storage = postgresStorage(url, { max: opts.icu ? 5 : 20 });
+  return {
+    storage,
+    dispose: async () => {
+      await storage.close();
+      await drop();
     },
   };
 }

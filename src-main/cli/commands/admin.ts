@@ -65,7 +65,7 @@ export function registerAdminCommands(kit: CliKit): void {
     done: (value: T, json: boolean) => void | Promise<void>,
   ): Promise<void> => {
     const opts = cmd.optsWithGlobals<GlobalOptions>();
-    const r = (await kit.withApp(opts).dispatch(command, input)) as Result<T>;
+    const r = (await (await kit.withApp(opts)).dispatch(command, input)) as Result<T>;
     if (!r.ok) {
       kit.setExitCode(printError(io, Boolean(opts.json), r.error));
       return;
@@ -219,9 +219,9 @@ export function registerAdminCommands(kit: CliKit): void {
           const path = resolve(file);
           let count = value.codes.length;
           if (o.brm) {
-            const domains = (await kit
-              .withApp(cmd.optsWithGlobals<GlobalOptions>())
-              .dispatch('codes:domains', {})) as Result<ReasonDomainDto[]>;
+            const domains = (await (
+              await kit.withApp(cmd.optsWithGlobals<GlobalOptions>())
+            ).dispatch('codes:domains', {})) as Result<ReasonDomainDto[]>;
             const names = new Map(domains.ok ? domains.value.map((d) => [d.id, d.name]) : []);
             const active = value.codes.filter((c) => c.active);
             count = active.length;

@@ -70,7 +70,9 @@ export function registerBankFileCommands(kit: CliKit): void {
         ...(o.template !== undefined ? { template: o.template } : {}),
         ...(o.currency !== undefined ? { currency: o.currency.toUpperCase() } : {}),
       };
-      const r = (await kit.withApp(opts).dispatch('bankfiles:check', input)) as Result<BankFileCheckDto>;
+      const r = (await (
+        await kit.withApp(opts)
+      ).dispatch('bankfiles:check', input)) as Result<BankFileCheckDto>;
       if (!r.ok) {
         kit.setExitCode(printError(io, Boolean(opts.json), r.error));
         return;

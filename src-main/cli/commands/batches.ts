@@ -52,7 +52,9 @@ export function registerBatchCommands(kit: CliKit): void {
     .option('--pdf <file>', 'write the report as PDF')
     .action(async (batchId: number, o: { csv?: string; pdf?: string }, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
-      const r = (await withApp(opts).dispatch('batches:report', {
+      const r = (await (
+        await withApp(opts)
+      ).dispatch('batches:report', {
         batchId,
         csv: o.csv !== undefined,
         pdf: o.pdf !== undefined,

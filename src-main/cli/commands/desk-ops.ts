@@ -91,7 +91,9 @@ export function registerDeskOpsCommands(kit: CliKit): void {
       ) => {
         if (o.preview) {
           const opts = cmd.optsWithGlobals<GlobalOptions>();
-          const r = (await withApp(opts).dispatch('batches:undo-preview', {
+          const r = (await (
+            await withApp(opts)
+          ).dispatch('batches:undo-preview', {
             batchId,
           })) as Result<BatchUndoPreviewDto>;
           if (!r.ok) {

@@ -362,9 +362,9 @@ export function registerMandateCommands(kit: CliKit): void {
     .action(async (file: string, o: { preview?: boolean }, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
       const command: CommandName = 'mandates:import';
-      const r = (await kit
-        .withApp(opts)
-        .dispatch(command, { file: resolve(file), preview: Boolean(o.preview) })) as Result<MandateImportDto>;
+      const r = (await (
+        await kit.withApp(opts)
+      ).dispatch(command, { file: resolve(file), preview: Boolean(o.preview) })) as Result<MandateImportDto>;
       if (!r.ok) {
         kit.setExitCode(printError(io, Boolean(opts.json), r.error));
         return;

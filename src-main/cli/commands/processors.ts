@@ -509,7 +509,7 @@ export function registerProcessorCommands(kit: CliKit): void {
         let zip = o.zip;
         if (o.type === 'card' && o.cardFile) {
           const [number = '', exp, cvv, z] = readSecretFile(o.cardFile).split(/\s+/);
-          const app = kit.withApp(opts);
+          const app = await kit.withApp(opts);
           // Sign in before a card number goes anywhere: the vault call is made on the operator's behalf.
           const signedIn = await app.dispatch('auth:status', {});
           if (!signedIn.ok) {

@@ -200,7 +200,7 @@ export function registerPushCommand(kit: CliKit): void {
       ) => {
         const opts = cmd.optsWithGlobals<GlobalOptions>();
         const json = Boolean(opts.json);
-        const local = withApp(opts);
+        const local = await withApp(opts);
         const remote = openRemoteLedger(o.to, io, {
           token: o.toToken ?? process.env.PAYDESK_SERVER_TOKEN,
           operator: o.toOperator,

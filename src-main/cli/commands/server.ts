@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openApp, type App } from '../../app-context';
+import type { LedgerPlace } from '../../services/context';
+import { maskedPgUrl, openPostgresLedger, pgUrlOf } from '../postgres';
 import { workerJobRunner } from '../../jobs/worker-runner';
 import { defaultLedgerFile } from '../../paths';
 import { stderrLogger } from '../../services/context';
@@ -39,7 +41,7 @@ export function registerServerCommands(kit: CliKit): void {
   program
     .command('server')
     .description(
-      'serve this ledger to a team over HTTPS: the app in a browser, the API for `--server` (issue #17)',
+      'serve this ledger (--db FILE or --pg URL) to a team over HTTPS: the app in a browser, the API for `--server` (issue #17)',
     )
     .option(
       '--listen <host:port>',
@@ -63,7 +65,7 @@ export function registerServerCommands(kit: CliKit): void {
         kit.setExitCode(printError(io, json, { code: 'validation', message, issues: [{ path, message }] }));
       if (opts.server !== undefined || process.env.PAYDESK_SERVER)
         return refuse('server', '`paydesk server` serves a local ledger; it does not run with --server');
-      let app: App | undefined;
+      let app: App<LedgerPlace> | undefined;
       try {
         const { host, port } = parseListen(o.listen);
         if (Boolean(o.tlsCert) !== Boolean(o.tlsKey))
@@ -80,20 +82,24 @@ export function registerServerCommands(kit: CliKit): void {
           ...(tls ? { tls } : {}),
           ...(o.publicUrl !== undefined ? { publicUrl: o.publicUrl } : {}),
         });
+        const pgUrl = pgUrlOf(opts);
         const file = opts.db ? resolve(opts.db) : defaultLedgerFile();
         const ledgerKey = cliLedgerKey();
-        app = openApp({
-          file,
-          log: stderrLogger,
-          ...(ledgerKey !== undefined ? { ledgerKey } : {}),
-          // Long jobs run in a worker thread, so the server keeps answering others while one runs.
-          jobs: (c) =>
-            workerJobRunner(
-              c.ledger.file,
-              undefined,
-              c.ledger.key === undefined ? {} : { key: c.ledger.key },
-            ),
-        });
+        app =
+          pgUrl !== undefined
+            ? await openPostgresLedger(pgUrl, stderrLogger)
+            : openApp({
+                file,
+                log: stderrLogger,
+                ...(ledgerKey !== undefined ? { ledgerKey } : {}),
+                // Long jobs run in a worker thread, so the server keeps answering others while one runs.
+                jobs: (c) =>
+                  workerJobRunner(
+                    c.ledger.file,
+                    undefined,
+                    c.ledger.key === undefined ? {} : { key: c.ledger.key },
+                  ),
+              });
         const server = await startTeamServer({
           app,
           staticDir,
@@ -102,11 +108,17 @@ export function registerServerCommands(kit: CliKit): void {
           ...(tls ? { tls } : {}),
           ...(o.publicUrl !== undefined ? { publicUrl: o.publicUrl } : {}),
         });
-        const value = { listening: server.url, publicUrl: o.publicUrl ?? null, ledgerFile: file };
+        const value = {
+          listening: server.url,
+          publicUrl: o.publicUrl ?? null,
+          database: app.ctx.storage.dialect,
+          ledgerFile: pgUrl !== undefined ? null : file,
+        };
+        const ledgerName = pgUrl !== undefined ? `PostgreSQL ${maskedPgUrl(pgUrl)}` : file;
         io.out(
           json
             ? JSON.stringify(value) + '\n'
-            : `Paydesk server on ${server.url}${o.publicUrl ? ` (opened as ${o.publicUrl})` : ''}, ledger ${file}\nCtrl+C (or SIGTERM) stops it.\n`,
+            : `Paydesk server on ${server.url}${o.publicUrl ? ` (opened as ${o.publicUrl})` : ''}, ledger ${ledgerName}\nCtrl+C (or SIGTERM) stops it.\n`,
         );
         await new Promise<void>((stopped) => {
           const stop = (): void => {

@@ -277,18 +277,14 @@ export function approvalGuard(
   ctx: ServiceContext,
 ): (command: CommandName, parsed: unknown, raw: unknown) => void | Promise<void> {
   return (command, parsed, raw) => {
-    const ex = executing.getStore();
-    if (ex && !ex.passed && ex.command === command) {
-      ex.passed = true;
-      return;
-    }
+    if (approvedExecution(command)) return;
     const input = parsed as Record<string, unknown>;
-    if (ctx.storage.dialect !== 'sqlite') {
+    const db = ctx.storage.dialect === 'sqlite' ? ctx.ledger.sqlite : undefined;
+    if (!db) {
       return stopForApproval(ctx, command, input, raw, ctx.clock()).then((stopped) => {
         if (stopped) throw approvalRequired(stopped);
       });
     }
-    const db = ctx.ledger.sqlite;
     const now = ctx.clock();
     const m = measureCommand(db, command, input, now);
     if (!m) return;
@@ -307,6 +303,29 @@ export function approvalGuard(
     })();
     throw approvalRequired({ ...p.row, id });
   };
+}
+
+/** True (once) when this is the approved execution itself, which the guard lets through. */
+function approvedExecution(command: CommandName): boolean {
+  const ex = executing.getStore();
+  if (!ex || ex.passed || ex.command !== command) return false;
+  ex.passed = true;
+  return true;
+}
+
+/**
+ * The guard for a command one handler runs after it awaited (an undo submitting its reversal batch): the
+ * writer's turn is over by then, so on both databases it is awaited on the port (stopForApproval).
+ */
+export async function approvalGuardVia(
+  ctx: ApprovalsCtx,
+  command: CommandName,
+  parsed: Record<string, unknown>,
+  raw: unknown,
+): Promise<void> {
+  if (approvedExecution(command)) return;
+  const stopped = await stopForApproval(ctx, command, parsed, raw, ctx.clock());
+  if (stopped) throw approvalRequired(stopped);
 }
 
 /**

@@ -1,18 +1,47 @@
 import type Database from 'better-sqlite3';
+import { reasonCodeQuery, type ReasonCodeRecord } from '../../../db/repos/reason-codes';
+import { rateOnQuery } from '../../../db/repos/currencies';
+import {
+  REFUND_ITEM_TYPE,
+  accountCreditQuery,
+  billAccountsQuery,
+  creditPaymentsQuery,
+  openRefundItemsQuery,
+  refundAccountQuery,
+  refundAccountsQuery,
+  refundBillDueQuery,
+  refundBillInsertQuery,
+  refundBillUnitQuery,
+  refundInsertQuery,
+  refundItemCloseQuery,
+  refundItemInsertQuery,
+  refundItemLineInsertQuery,
+  refundItemsHeldQuery,
+  refundPostedQuery,
+  type CreditPaymentRow,
+  type RefundAccountRecord,
+} from '../../../db/repos/refunds';
+import type { Tx } from '../../../db/storage/port';
+import { all, call, get, run, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
+import { convertMinor } from '../../domain/allocation';
 import type { EntryVerdict } from '../../domain/batch-rules';
 import { validateRefundEntries, type RefundAccountFacts } from '../../domain/refund-rules';
+import { applyItemLinesIn } from '../../ledger/allocation';
 import { crashPoint } from '../../ledger/crash-point';
-import { writeAllocations } from '../../ledger/bulk-allocation';
-import { REASON_DOMAIN, findReasonCode } from '../../ledger/codes';
+import { writeAllocations, type DecidedAllocation } from '../../ledger/bulk-allocation';
+import { REASON_DOMAIN } from '../../ledger/codes';
 import { conflict } from '../../ledger/errors';
-import { postJournal, type JournalLine } from '../../ledger/journal';
-import { exponentOf, rateFor } from '../../ledger/rates';
-import { getSetting } from '../../ledger/settings';
+import { postJournal, postJournalIn, type JournalLine } from '../../ledger/journal';
+import { exponentStep } from '../../ledger/rates';
+import { settingStep } from '../../ledger/settings';
 
-/** Item type of refund items: open ones (negative) are credit set aside to pay back; refunds write paid ones. */
-export const REFUND_ITEM_TYPE = 'refund';
+export { REFUND_ITEM_TYPE };
 
-/** What refund validation reads of a stored entry. */
+// Refund validation and posting are written once as steps (db/storage/steps.ts) over db/repos/refunds.ts: the
+// SQLite submit and the driver's credit run take them through the driver inside their own transactions, the port
+// forms run them in the caller's serializable port transaction on either database.
+
+/** What a refund entry of a batch is validated from. */
 export type RefundEntryRow = {
   id: number;
   accountNo: string | null;
@@ -24,54 +53,26 @@ export type RefundEntryRow = {
   customJson: string | null;
 };
 
-/** Unallocated payment credit per payment, as `ledger check` counts it (not reversed, not failed). */
-const CREDIT_PAYMENTS = `
-  SELECT p.id, p.rate_ppm AS ratePpm,
-         p.account_amount_minor - coalesce((SELECT sum(al.amount_minor) FROM allocations al WHERE al.payment_id = p.id), 0) AS unallocatedMinor
-  FROM payments p
-  WHERE p.account_id = ? AND p.kind <> 'failed' AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id)`;
-
 /** What a refund can pay back on an account now: open refund items plus unallocated payment credit. */
-export function accountRefundableMinor(db: Database.Database, accountId: number): number {
-  const items = stmt(
-    db,
-    `SELECT coalesce(-sum(open_minor), 0) AS m FROM bill_items
-     WHERE account_id = ? AND status = 'open' AND type = ? AND open_minor < 0`,
-  ).get(accountId, REFUND_ITEM_TYPE) as { m: number };
-  const credit = stmt(
-    db,
-    `SELECT coalesce(sum(max(unallocatedMinor, 0)), 0) AS c FROM (${CREDIT_PAYMENTS})`,
-  ).get(accountId) as { c: number };
-  return items.m + credit.c;
+export function* accountRefundableSteps(accountId: number): Steps<number> {
+  const items = (yield* get<{ m: number }>(refundItemsHeldQuery(accountId)))!.m;
+  const credit = (yield* get<{ c: number }>(accountCreditQuery(accountId)))!.c;
+  return items + credit;
 }
 
-/** Loads the refund facts of every account the entries name (by number or through a bill). */
-function refundFacts(
-  db: Database.Database,
+/** accountRefundableSteps through the driver. */
+export function accountRefundableMinor(db: Database.Database, accountId: number): number {
+  return stepsOnDriver(db, accountRefundableSteps(accountId));
+}
+
+/** The refund facts of every account the entries name (by number or through a bill). */
+function* refundFactsSteps(
+  d: Pick<Tx, 'dialect'>,
   entries: readonly RefundEntryRow[],
-): { byNo: Map<string, RefundAccountFacts>; byBill: Map<string, RefundAccountFacts> } {
+): Steps<{ byNo: Map<string, RefundAccountFacts>; byBill: Map<string, RefundAccountFacts> }> {
   const keys = [...new Set(entries.map((e) => e.accountNo?.toUpperCase()).filter((v): v is string => !!v))];
   const billNos = [...new Set(entries.map((e) => e.billNo).filter((v): v is string => !!v))];
-  const rows = db
-    .prepare(
-      `SELECT a.id, a.account_no AS accountNo, a.account_key AS accountKey, a.currency,
-              coalesce((SELECT -sum(i.open_minor) FROM bill_items i
-                        WHERE i.account_id = a.id AND i.status = 'open' AND i.type = ? AND i.open_minor < 0), 0) AS refundItemsMinor,
-              EXISTS (SELECT 1 FROM bill_units u WHERE u.account_id = a.id) AS hasBillUnit
-       FROM accounts a WHERE a.is_suspense = 0 AND (a.account_key IN (SELECT value FROM json_each(?))
-         OR a.id IN (SELECT account_id FROM bills WHERE bill_no IN (SELECT value FROM json_each(?))))`,
-    )
-    .all(REFUND_ITEM_TYPE, JSON.stringify(keys), JSON.stringify(billNos)) as {
-    id: number;
-    accountNo: string;
-    accountKey: string;
-    currency: string;
-    refundItemsMinor: number;
-    hasBillUnit: number;
-  }[];
-  const credit = db.prepare(
-    `SELECT coalesce(sum(max(unallocatedMinor, 0)), 0) AS c FROM (${CREDIT_PAYMENTS})`,
-  );
+  const rows = yield* all<RefundAccountRecord>(refundAccountsQuery(d, keys, billNos));
   const byId = new Map<number, RefundAccountFacts>();
   const byNo = new Map<string, RefundAccountFacts>();
   for (const r of rows) {
@@ -79,9 +80,9 @@ function refundFacts(
       id: r.id,
       accountNo: r.accountNo,
       currency: r.currency,
-      exponent: exponentOf(db, r.currency),
+      exponent: yield* exponentStep(r.currency),
       refundItemsMinor: r.refundItemsMinor,
-      creditMinor: (credit.get(r.id) as { c: number }).c,
+      creditMinor: r.creditMinor,
       hasBillUnit: r.hasBillUnit === 1,
     };
     byId.set(r.id, facts);
@@ -89,12 +90,7 @@ function refundFacts(
   }
   const byBill = new Map<string, RefundAccountFacts>();
   if (billNos.length) {
-    const bills = db
-      .prepare(
-        `SELECT bill_no AS billNo, account_id AS accountId FROM bills WHERE bill_no IN (SELECT value FROM json_each(?))`,
-      )
-      .all(JSON.stringify(billNos)) as { billNo: string; accountId: number }[];
-    for (const b of bills) {
+    for (const b of yield* all<{ billNo: string; accountId: number }>(billAccountsQuery(d, billNos))) {
       const a = byId.get(b.accountId);
       if (a) byBill.set(b.billNo.toUpperCase(), a);
     }
@@ -102,13 +98,65 @@ function refundFacts(
   return { byNo, byBill };
 }
 
+/**
+ * The batch currency's conversion into each account currency, read before the rules run (they convert
+ * synchronously): the latest rate on or before the batch date, no rate giving null, never a guess.
+ */
+function* converterSteps(
+  from: string,
+  onDate: string,
+  to: Iterable<string>,
+): Steps<(amountMinor: number, to: string) => { amountMinor: number; ratePpm: number } | null> {
+  const fromExponent = yield* exponentStep(from);
+  const rates = new Map<string, { ratePpm: number; toExponent: number } | null>();
+  for (const c of new Set(to)) {
+    if (c === from || rates.has(c)) continue;
+    const row = yield* get<{ ratePpm: number }>(rateOnQuery(from, c, onDate));
+    rates.set(c, row ? { ratePpm: row.ratePpm, toExponent: yield* exponentStep(c) } : null);
+  }
+  return (amountMinor, c) => {
+    if (c === from) return { amountMinor, ratePpm: 1_000_000 };
+    const rate = rates.get(c);
+    if (!rate) return null;
+    return {
+      amountMinor: convertMinor(amountMinor, {
+        ratePpm: rate.ratePpm,
+        fromExponent,
+        toExponent: rate.toExponent,
+      }),
+      ratePpm: rate.ratePpm,
+    };
+  };
+}
+
+const reasonTextOf = (e: RefundEntryRow): string | null =>
+  e.customJson ? ((JSON.parse(e.customJson) as Record<string, string>).reasonCode ?? null) : null;
+
 /** Verdicts for the entries of a refund batch against the ledger as it is now (no writes). */
-export function validateRefunds(
-  db: Database.Database,
+export function* validateRefundsSteps(
+  d: Pick<Tx, 'dialect'>,
   entries: readonly RefundEntryRow[],
   batch: { currency: string; batchDate: string },
-): EntryVerdict[] {
-  const { byNo, byBill } = refundFacts(db, entries);
+): Steps<EntryVerdict[]> {
+  const { byNo, byBill } = yield* refundFactsSteps(d, entries);
+  const convert = yield* converterSteps(
+    batch.currency,
+    batch.batchDate,
+    [...byNo.values()].map((a) => a.currency),
+  );
+  const allowAccountDup = (yield* settingStep('ALLOWACCOUNTDUP')) === true;
+  const defaultReason = Number(yield* settingStep('refund.defaultReason'));
+  // The rules ask synchronously: every code they can ask about (the default and each entry's) is read first.
+  const codes = new Set<number>([defaultReason]);
+  for (const e of entries) {
+    const t = reasonTextOf(e)?.trim();
+    if (t && /^\d{1,9}$/.test(t)) codes.add(Number(t));
+  }
+  const refundReasons = new Set<number>();
+  for (const c of codes) {
+    const row = yield* get<ReasonCodeRecord>(reasonCodeQuery(REASON_DOMAIN.refund, c));
+    if (row?.active === 1) refundReasons.add(c);
+  }
   return validateRefundEntries(
     entries.map((e) => ({
       id: e.id,
@@ -119,32 +167,16 @@ export function validateRefunds(
         e.status === 'invalid' && e.problemColumn && ['amount', 'paymentDate'].includes(e.problemColumn)
           ? { column: e.problemColumn, reason: e.problem ?? 'invalid' }
           : null,
-      reasonText: e.customJson
-        ? ((JSON.parse(e.customJson) as Record<string, string>).reasonCode ?? null)
-        : null,
+      reasonText: reasonTextOf(e),
     })),
     {
       accountByNo: (no) => byNo.get(no.toUpperCase()),
       accountByBillNo: (no) => byBill.get(no.toUpperCase()),
-      convert: rateFor(db, batch.currency, batch.batchDate),
-      isRefundReason: (code) => findReasonCode(db, REASON_DOMAIN.refund, code)?.active === true,
+      convert,
+      isRefundReason: (code) => refundReasons.has(code),
     },
-    {
-      allowAccountDup: getSetting(db, 'ALLOWACCOUNTDUP') === true,
-      defaultReason: Number(getSetting(db, 'refund.defaultReason')),
-    },
+    { allowAccountDup, defaultReason },
   );
-}
-
-const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
-
-/** A statement prepared once per connection: a refund batch posts thousands of refunds with the same SQL. */
-function stmt(db: Database.Database, sql: string): Database.Statement {
-  let m = statementCache.get(db);
-  if (!m) statementCache.set(db, (m = new Map<string, Database.Statement>()));
-  let st = m.get(sql);
-  if (!st) m.set(sql, (st = db.prepare(sql)));
-  return st;
 }
 
 /** One validated refund entry to post. */
@@ -165,32 +197,32 @@ export type RefundToPost = {
   batchId: number | null;
 };
 
+/** What a refund posted; null when it was posted before. */
+export type PostedRefund = { refundId: number; itemsClosedMinor: number; creditUsedMinor: number } | null;
+
 /**
  * Posts one refund inside the caller's transaction: the money goes out (AR debit in the account currency, CASH
  * credit in the refund currency, FX lines when they differ); open refund items close first (the quoted bill's,
  * then oldest), and the rest comes from unallocated payment credit, oldest payment first, allocated to a paid
  * refund item on a bill of its own so the payments show where their credit went. Idempotent by source key:
- * returns null when the refund was posted before.
+ * answers null when the refund was posted before. It reads the credit it then spends, so a port transaction
+ * running it is serializable: two refunds of the same last credit at once post one after the other, and the
+ * second finds the credit gone (`refund-exceeds-credit`).
  */
-export function postRefund(
-  db: Database.Database,
+export function* postRefundSteps(
   r: RefundToPost,
   at: string,
   operatorId: number | null,
   auditId: number,
-): { refundId: number; itemsClosedMinor: number; creditUsedMinor: number } | null {
-  if (stmt(db, 'SELECT 1 FROM refunds WHERE source_key = ?').get(r.sourceKey)) return null;
-  const account = stmt(
-    db,
-    'SELECT id, account_no AS accountNo, currency FROM accounts WHERE id = ? AND is_suspense = 0',
-  ).get(r.accountId) as { id: number; accountNo: string; currency: string } | undefined;
+): Steps<PostedRefund> {
+  if (yield* get(refundPostedQuery(r.sourceKey))) return null;
+  const account = yield* get<{ id: number; accountNo: string; currency: string }>(
+    refundAccountQuery(r.accountId),
+  );
   if (!account) throw conflict('refund-account', `account ${r.accountId} cannot take refunds`);
-  const refundItems = stmt(
-    db,
-    `SELECT i.id, i.bill_id AS billId, -i.open_minor AS openMinor FROM bill_items i JOIN bills b ON b.id = i.bill_id
-       WHERE i.account_id = ? AND i.status = 'open' AND i.type = ? AND i.open_minor < 0
-       ORDER BY (b.bill_no = ?) DESC, b.bill_date, b.due_date, i.id`,
-  ).all(account.id, REFUND_ITEM_TYPE, r.billNo ?? '') as { id: number; billId: number; openMinor: number }[];
+  const refundItems = yield* all<{ id: number; billId: number; openMinor: number }>(
+    openRefundItemsQuery(account.id, r.billNo ?? ''),
+  );
   let left = r.accountAmountMinor;
   const closed: { id: number; billId: number; amountMinor: number }[] = [];
   for (const it of refundItems) {
@@ -201,12 +233,7 @@ export function postRefund(
   }
   const itemsClosedMinor = r.accountAmountMinor - left;
   const creditUsedMinor = left;
-  const payments =
-    creditUsedMinor > 0
-      ? (stmt(db, `SELECT * FROM (${CREDIT_PAYMENTS}) WHERE unallocatedMinor > 0 ORDER BY id`).all(
-          account.id,
-        ) as { id: number; ratePpm: number; unallocatedMinor: number }[])
-      : [];
+  const payments = creditUsedMinor > 0 ? yield* all<CreditPaymentRow>(creditPaymentsQuery(account.id)) : [];
   const available = payments.reduce((s, p) => s + p.unallocatedMinor, 0);
   if (creditUsedMinor > available)
     throw conflict(
@@ -222,7 +249,7 @@ export function postRefund(
     lines.push({ gl: 'FX', accountId: null, amountMinor: r.amountMinor, currency: r.currency });
     lines.push({ gl: 'FX', accountId: null, amountMinor: -r.accountAmountMinor, currency: account.currency });
   }
-  const journalId = postJournal(db, {
+  const posting = {
     kind: 'refund',
     at,
     effectiveDate: r.effectiveDate,
@@ -230,70 +257,47 @@ export function postRefund(
     auditId,
     reasonCode: r.reasonCode,
     lines,
-  });
+  };
+  const journalId = yield* call(
+    (db) => postJournal(db, posting),
+    (tx) => postJournalIn(tx, posting),
+    'journal',
+  );
   crashPoint();
 
-  const closeItem = stmt(
-    db,
-    `UPDATE bill_items SET open_minor = open_minor + @amount, status = CASE WHEN open_minor + @amount = 0 THEN 'closed' ELSE 'open' END WHERE id = @id`,
-  );
-  const billDue = stmt(
-    db,
-    `UPDATE bills SET amount_due_minor = amount_due_minor + @amount, status = CASE WHEN amount_due_minor + @amount = 0 THEN 'closed' ELSE 'open' END WHERE id = @id`,
-  );
   for (const c of closed) {
-    closeItem.run({ id: c.id, amount: c.amountMinor });
-    billDue.run({ id: c.billId, amount: c.amountMinor });
+    yield* run(refundItemCloseQuery(c.id, c.amountMinor));
+    yield* run(refundBillDueQuery(c.billId, c.amountMinor));
   }
 
   let refundBillId: number | null = null;
   if (creditUsedMinor > 0) {
-    const unit = stmt(
-      db,
-      `SELECT id FROM bill_units WHERE account_id = ? ORDER BY paying DESC, is_default DESC, id LIMIT 1`,
-    ).get(account.id) as { id: number } | undefined;
+    const unit = yield* get<{ id: number }>(refundBillUnitQuery(account.id));
     if (!unit)
       throw conflict('refund-bill-unit', `account ${account.accountNo} has no bill unit to carry the refund`);
     const glId =
-      (
-        stmt(db, 'SELECT gl_id AS glId FROM reason_codes WHERE domain_id = ? AND id = ?').get(
-          REASON_DOMAIN.refund,
-          r.reasonCode,
-        ) as { glId: number | null } | undefined
-      )?.glId ?? 0;
-    refundBillId = Number(
-      stmt(
-        db,
-        `INSERT INTO bills (bill_no, bill_unit_id, account_id, bill_date, due_date, currency, total_minor, amount_due_minor, status)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open')`,
-      ).run(
-        `RF-${r.sourceKey}`,
-        unit.id,
-        account.id,
-        r.effectiveDate,
-        r.effectiveDate,
-        account.currency,
-        creditUsedMinor,
-        creditUsedMinor,
-      ).lastInsertRowid,
-    );
-    const itemId = Number(
-      stmt(
-        db,
-        `INSERT INTO bill_items (item_no, bill_id, account_id, type, amount_minor, open_minor, gl_id, status)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 'open')`,
-      ).run(
-        `RF-${r.sourceKey}`,
-        refundBillId,
-        account.id,
-        REFUND_ITEM_TYPE,
-        creditUsedMinor,
-        creditUsedMinor,
+      (yield* get<ReasonCodeRecord>(reasonCodeQuery(REASON_DOMAIN.refund, r.reasonCode)))?.glId ?? 0;
+    refundBillId = (yield* get<{ id: number }>(
+      refundBillInsertQuery({
+        billNo: `RF-${r.sourceKey}`,
+        billUnitId: unit.id,
+        accountId: account.id,
+        date: r.effectiveDate,
+        currency: account.currency,
+        amountMinor: creditUsedMinor,
+      }),
+    ))!.id;
+    const itemId = (yield* get<{ id: number }>(
+      refundItemInsertQuery({
+        itemNo: `RF-${r.sourceKey}`,
+        billId: refundBillId,
+        accountId: account.id,
+        amountMinor: creditUsedMinor,
         glId,
-      ).lastInsertRowid,
-    );
+      }),
+    ))!.id;
     let need = creditUsedMinor;
-    const decided = [];
+    const decided: DecidedAllocation[] = [];
     for (const p of payments) {
       if (need === 0) break;
       const take = Math.min(need, p.unallocatedMinor);
@@ -305,40 +309,72 @@ export function postRefund(
       });
       need -= take;
     }
-    writeAllocations(db, decided, at, operatorId);
+    yield* call(
+      (db) => {
+        writeAllocations(db, decided, at, operatorId);
+        return null;
+      },
+      async (tx) => {
+        for (const a of decided)
+          await applyItemLinesIn(
+            tx,
+            { id: a.paymentId, accountId: a.accountId, ratePpm: a.ratePpm },
+            a.lines,
+            at,
+            operatorId,
+          );
+        return null;
+      },
+      'allocations',
+    );
   }
 
-  const refundId = Number(
-    stmt(
-      db,
-      `INSERT INTO refunds (source_key, batch_id, account_id, pay_type, channel_id, reason_code, amount_minor, currency,
-           account_amount_minor, rate_ppm, effective_date, external_ref, payee_name, items_closed_minor, credit_used_minor,
-           refund_bill_id, journal_id, created_at, operator_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      r.sourceKey,
-      r.batchId,
-      account.id,
-      r.payType,
-      r.channelId,
-      r.reasonCode,
-      r.amountMinor,
-      r.currency,
-      r.accountAmountMinor,
-      r.ratePpm,
-      r.effectiveDate,
-      r.externalRef,
-      r.payeeName,
+  const refundId = (yield* get<{ id: number }>(
+    refundInsertQuery({
+      sourceKey: r.sourceKey,
+      batchId: r.batchId,
+      accountId: account.id,
+      payType: r.payType,
+      channelId: r.channelId,
+      reasonCode: r.reasonCode,
+      amountMinor: r.amountMinor,
+      currency: r.currency,
+      accountAmountMinor: r.accountAmountMinor,
+      ratePpm: r.ratePpm,
+      effectiveDate: r.effectiveDate,
+      externalRef: r.externalRef,
+      payeeName: r.payeeName,
       itemsClosedMinor,
       creditUsedMinor,
       refundBillId,
       journalId,
-      at,
+      createdAt: at,
       operatorId,
-    ).lastInsertRowid,
-  );
-  const line = stmt(db, 'INSERT INTO refund_item_lines (refund_id, item_id, amount_minor) VALUES (?, ?, ?)');
-  for (const c of closed) line.run(refundId, c.id, c.amountMinor);
+    }),
+  ))!.id;
+  for (const c of closed) yield* run(refundItemLineInsertQuery(refundId, c.id, c.amountMinor));
   crashPoint();
   return { refundId, itemsClosedMinor, creditUsedMinor };
+}
+
+/** postRefundSteps through the driver, inside the caller's driver transaction. */
+export function postRefund(
+  db: Database.Database,
+  r: RefundToPost,
+  at: string,
+  operatorId: number | null,
+  auditId: number,
+): PostedRefund {
+  return stepsOnDriver(db, postRefundSteps(r, at, operatorId, auditId));
+}
+
+/** postRefundSteps in the caller's serializable port transaction (SQLite or PostgreSQL). */
+export function postRefundIn(
+  tx: Tx,
+  r: RefundToPost,
+  at: string,
+  operatorId: number | null,
+  auditId: number,
+): Promise<PostedRefund> {
+  return stepsIn(tx, postRefundSteps(r, at, operatorId, auditId));
 }

@@ -9,7 +9,6 @@ import {
   entryPostedQuery,
   factsOfQuery,
   operatorRolesQuery,
-  pendingBankReturnsQuery,
   somePostedQuery,
   unpostedFactsQuery,
   unpostedLeftQuery,
@@ -40,8 +39,8 @@ import {
   loadBatchRowIn,
   touchBatch,
 } from './batch-store';
-import { applyBankReturns } from '../returns/apply';
-import { postRefund } from './refunds';
+import { applyBankReturns, applyBankReturnsIn } from '../returns/apply';
+import { postRefund, postRefundIn, type PostedRefund, type RefundToPost } from './refunds';
 import { plannedVerdicts } from './planned';
 import { computeVerdictsIn, writeVerdicts, writeVerdictsIn } from './validate';
 
@@ -382,39 +381,31 @@ function suspendRow(batch: Batch, v: EntryVerdict, f: EntryFacts): SuspendedPaym
   };
 }
 
-/** Posts one refund entry (both modes); returns the amount refunded, or null when it was posted before. */
-function refundEntry(
-  db: Database.Database,
-  batch: Batch,
-  v: EntryVerdict,
-  f: EntryFacts,
-  at: string,
-  operatorId: number | null,
-  auditId: number,
-): number | null {
-  const r = postRefund(
-    db,
-    {
-      sourceKey: f.entryKey,
-      accountId: v.accountId as number,
-      amountMinor: f.amountMinor as number,
-      currency: batch.currency,
-      accountAmountMinor: v.accountAmountMinor as number,
-      ratePpm: v.ratePpm,
-      effectiveDate: f.paymentDate ?? batch.batchDate,
-      payType: batch.payType,
-      channelId: f.channelId ?? batch.channelId,
-      reasonCode: v.reasonCode as number,
-      billNo: f.billNo,
-      externalRef: ref(f),
-      payeeName: f.payerName,
-      batchId: batch.id,
-    },
-    at,
-    operatorId,
-    auditId,
-  );
-  return r ? f.amountMinor : null;
+/** The refund an entry of a refund batch posts (both modes, both forms). */
+function refundOf(batch: Batch, v: EntryVerdict, f: EntryFacts): RefundToPost {
+  return {
+    sourceKey: f.entryKey,
+    accountId: v.accountId as number,
+    amountMinor: f.amountMinor as number,
+    currency: batch.currency,
+    accountAmountMinor: v.accountAmountMinor as number,
+    ratePpm: v.ratePpm,
+    effectiveDate: f.paymentDate ?? batch.batchDate,
+    payType: batch.payType,
+    channelId: f.channelId ?? batch.channelId,
+    reasonCode: v.reasonCode as number,
+    billNo: f.billNo,
+    externalRef: ref(f),
+    payeeName: f.payerName,
+    batchId: batch.id,
+  };
+}
+
+/** Adds a posted refund to the counts (one posted before counts nothing). */
+function countRefund(posted: PostedRefund, f: EntryFacts, result: Counts): void {
+  if (!posted) return;
+  result.refunded++;
+  result.refundedMinor += f.amountMinor as number;
 }
 
 /** Verdicts that post: to the entry's account, or to the suspense account. */
@@ -482,11 +473,7 @@ function postOne(
     return { status: 'posted', paymentId: f.paymentRef };
   }
   if (batch.batchType === 'refund') {
-    const minor = refundEntry(db, batch, v, f, at, operatorId, auditId);
-    if (minor !== null) {
-      result.refunded++;
-      result.refundedMinor += minor;
-    }
+    countRefund(postRefund(db, refundOf(batch, v, f), at, operatorId, auditId), f, result);
     return { status: 'posted', paymentId: null };
   }
   const posted = postEntry(
@@ -742,9 +729,8 @@ function submitPerEntry(
 }
 
 /**
- * Posts one entry of any batch type in a port transaction (the port form of postOne): a reversal, a payment to
- * its account or to suspense under `entry:<key>`. A refund's posting and a return batch's bank returns still run
- * on the driver only: on SQLite through `driver` inside the port's transaction, on PostgreSQL refused.
+ * Posts one entry of any batch type in a port transaction (the port form of postOne): a reversal, a refund (the
+ * same steps as the driver's), a payment to its account or to suspense under `entry:<key>`.
  */
 async function postOneIn(
   tx: Tx,
@@ -756,7 +742,6 @@ async function postOneIn(
   operatorId: number | null,
   auditId: number,
   result: Counts,
-  driver: Database.Database | undefined,
 ): Promise<EntryOutcome> {
   if (batch.batchType === 'reversal') {
     await reversePaymentIn(
@@ -771,19 +756,7 @@ async function postOneIn(
     return { status: 'posted', paymentId: f.paymentRef };
   }
   if (batch.batchType === 'refund') {
-    const minor = await stepsIn(
-      tx,
-      call(
-        (db) => refundEntry(db, batch, v, f, at, operatorId, auditId),
-        null,
-        'a refund batch is submitted on the desktop ledger only (its posting still runs on the SQLite driver)',
-      ),
-      driver,
-    );
-    if (minor !== null) {
-      result.refunded++;
-      result.refundedMinor += minor;
-    }
+    countRefund(await postRefundIn(tx, refundOf(batch, v, f), at, operatorId, auditId), f, result);
     return { status: 'posted', paymentId: null };
   }
   const posted = await postEntryIn(
@@ -797,27 +770,6 @@ async function postOneIn(
   return { status: posted.to === 'suspense' ? 'posted_suspense' : 'posted', paymentId: posted.paymentId };
 }
 
-/** The bank returns behind a return batch's reversals (driver only: refused on PostgreSQL when there are any). */
-async function applyBankReturnsIn(
-  tx: Tx,
-  batchId: number,
-  at: string,
-  operatorId: number | null,
-  paymentIds: readonly number[] | undefined,
-  driver: Database.Database | undefined,
-): Promise<void> {
-  if (!(await tx.get(pendingBankReturnsQuery(batchId)))) return;
-  await stepsIn(
-    tx,
-    call(
-      (db) => applyBankReturns(db, batchId, at, operatorId, paymentIds),
-      null,
-      'a return batch with bank returns is submitted on the desktop ledger only (the returns still apply on the SQLite driver)',
-    ),
-    driver,
-  );
-}
-
 /**
  * submitBatch through the storage port: the 'batch-submit' job on PostgreSQL (on SQLite the job keeps the
  * set-based driver submit). The same gates (written once as steps), the verdicts checked afresh against the
@@ -825,8 +777,9 @@ async function applyBankReturnsIn(
  * (`entry:<key>`). With `payment.batchLock` = batch everything runs in ONE serializable transaction (a failure
  * or a crash posts nothing; a retry from the start is safe, and two submits at once take turns: the second
  * answers as a resubmit); with `account` each entry posts in its own serializable transaction, as on the driver.
- * `driver`: the SQLite connection under the port, for what still runs on the driver (refund postings, bank
- * returns).
+ * Refunds post with the driver's refund steps (postRefundIn) and a return batch's bank returns apply in the same
+ * transaction as the reversals they belong to (applyBankReturnsIn), so on PostgreSQL two refunds of one account's
+ * last credit at once take turns: the second's verdict changed (or, per entry, its posting finds the credit gone).
  */
 export async function submitBatchVia(
   storage: Storage,
@@ -834,14 +787,13 @@ export async function submitBatchVia(
   now: Date,
   operatorId: number | null,
   progress: (phase: string, done: number, total: number) => void = () => {},
-  driver?: Database.Database,
 ): Promise<BatchSubmitDto> {
   const started = performance.now();
   try {
     const lock = await storage.transaction((tx) => getSettingIn(tx, 'payment.batchLock'), { readOnly: true });
     return lock === 'account'
-      ? await submitPerEntryVia(storage, input, now, operatorId, progress, started, driver)
-      : await submitInTransactionVia(storage, input, now, operatorId, progress, started, driver);
+      ? await submitPerEntryVia(storage, input, now, operatorId, progress, started)
+      : await submitInTransactionVia(storage, input, now, operatorId, progress, started);
   } catch (err) {
     if (err instanceof VerdictsChanged)
       throw await storage.transaction((tx) => stepsIn(tx, keepVerdictsSteps(err, now, operatorId)), {
@@ -860,14 +812,13 @@ async function submitInTransactionVia(
   operatorId: number | null,
   progress: (phase: string, done: number, total: number) => void,
   started: number,
-  driver: Database.Database | undefined,
 ): Promise<BatchSubmitDto> {
   return storage.transaction(
     async (tx): Promise<BatchSubmitDto> => {
       const { batch, submitted, override } = await stepsIn(tx, gateSteps(input, operatorId));
       if (submitted) return submittedDto(await getBatchIn(tx, batch.id), 'batch');
       progress('checking', 0, 1);
-      const verdicts = await computeVerdictsIn(tx, batch.id, driver);
+      const verdicts = await computeVerdictsIn(tx, batch.id);
       const statuses = new Map(
         (await tx.all<{ id: number; status: string }>(unpostedStatusesQuery(batch.id))).map((r) => [
           r.id,
@@ -909,12 +860,10 @@ async function submitInTransactionVia(
           operatorId,
           auditId,
           result,
-          driver,
         );
         await tx.run(entryMarkPostedQuery(v.id, posted.status, posted.paymentId));
       }
-      if (batch.batchType === 'reversal')
-        await applyBankReturnsIn(tx, batch.id, at, operatorId, undefined, driver);
+      if (batch.batchType === 'reversal') await applyBankReturnsIn(tx, batch.id, at, operatorId);
       progress('posting', verdicts.length, verdicts.length);
       // Suspected duplicates never post: they stay in the batch, which stays open until they are released or moved.
       const duplicates = verdicts.filter((v) => v.status === 'duplicate_suspected').length;
@@ -940,7 +889,6 @@ async function submitPerEntryVia(
   operatorId: number | null,
   progress: (phase: string, done: number, total: number) => void,
   started: number,
-  driver: Database.Database | undefined,
 ): Promise<BatchSubmitDto> {
   const at = now.toISOString();
   type Prep =
@@ -972,7 +920,7 @@ async function submitPerEntryVia(
   progress('checking', 0, 1);
   // The keys copy is a temporary table: not a read-only transaction on PostgreSQL.
   const { verdicts, facts, currencies } = await storage.transaction(async (tx) => {
-    const verdicts = new Map((await computeVerdictsIn(tx, batch.id, driver)).map((v) => [v.id, v]));
+    const verdicts = new Map((await computeVerdictsIn(tx, batch.id)).map((v) => [v.id, v]));
     const facts = new Map((await tx.all<EntryFacts>(unpostedFactsQuery(batch.id))).map((f) => [f.id, f]));
     return { verdicts, facts, currencies: await accountCurrenciesIn(tx, verdicts.values()) };
   });
@@ -999,10 +947,10 @@ async function submitPerEntryVia(
               'revalidate',
               `changed since validation: ${v.problem ?? v.status.replace(/_/g, ' ')}`,
             );
-          const posted = await postOneIn(tx, batch, v, f, currencies, at, operatorId, auditId, mine, driver);
+          const posted = await postOneIn(tx, batch, v, f, currencies, at, operatorId, auditId, mine);
           await tx.run(entryMarkPostedQuery(s.id, posted.status, posted.paymentId));
           if (batch.batchType === 'reversal' && f.paymentRef !== null)
-            await applyBankReturnsIn(tx, batch.id, at, operatorId, [f.paymentRef], driver);
+            await applyBankReturnsIn(tx, batch.id, at, operatorId, [f.paymentRef]);
           return mine;
         },
         { serializable: true },

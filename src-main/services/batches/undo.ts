@@ -3,14 +3,16 @@ import {
   batchByIdQuery,
   liveDescendantQuery,
   pendingSubmitApprovalQuery,
+  batchEntriesQuery,
   undoPostedEntriesQuery,
   undoReversalBatchesQuery,
   type BatchRecord,
   type UndoPostedRecord,
 } from '../../../db/repos/batches';
-import type { Dialect, Storage } from '../../../db/storage/port';
+import { appendAudit } from '../../../db/repos/audit';
+import { reasonCodeQuery, type ReasonCodeRecord } from '../../../db/repos/reason-codes';
+import type { Dialect, Storage, Tx } from '../../../db/storage/port';
 import { all, DRIVER, get, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
-import { driverAll } from '../../../db/storage/sqlite';
 import type { ParsedInput } from '../../../src-shared/api/contract';
 import { commandInputs } from '../../../src-shared/api/inputs';
 import type { BatchDto, BatchSubmitDto } from '../../../src-shared/dto/batches';
@@ -24,14 +26,13 @@ import type {
 import { formatMinor } from '../../../src-shared/money';
 import { PAY_TYPE_NAMES } from '../../../src-shared/pay-types';
 import { BATCH_PAY_TYPES } from '../../domain/batch-rules';
-import { writeAudit } from '../../ledger/audit';
-import { findReasonCode, REASON_DOMAIN } from '../../ledger/codes';
+import { REASON_DOMAIN } from '../../ledger/codes';
 import { AppFailure, conflict, invalidFields, notFound } from '../../ledger/errors';
 import { exponentStep } from '../../ledger/rates';
-import { approvalGuard, approvalMessage, getApproval } from '../approvals/approvals';
+import { approvalGuardVia, approvalMessage, getApproval } from '../approvals/approvals';
 import type { ServiceContext } from '../context';
-import { createBatch, getBatch, loadBatchRow, saveEntries } from './batch-store';
-import { validateBatch } from './validate';
+import { createBatchIn, getBatchIn, getBatchVia, loadBatchRowIn, saveEntriesIn } from './batch-store';
+import { validateBatchIn } from './validate';
 
 /** "Posted in error": the reversal reason of an undo when the operator names none. */
 const DEFAULT_UNDO_REASON = 4102;
@@ -52,7 +53,7 @@ function reversalOf(
 
 /**
  * What undoing a submitted payment batch would reverse, written once as steps: `batches:undo-preview` reads it in
- * one read-only port transaction, an undo (still on the driver) through the driver before it builds the reversal.
+ * one read-only port transaction, an undo in its own transaction before it builds the reversal.
  */
 function* undoPreviewSteps(
   on: { readonly dialect: Dialect },
@@ -178,7 +179,7 @@ function* undoPreviewSteps(
  * What undoing a submitted payment batch would reverse: each posted entry's payment (account, amount, what is
  * allocated, whether it went to suspense) and everything that stops the undo. A payment that moved on after
  * submit (into or out of suspense) must be dealt with in Payment Center first; one already reversed is skipped.
- * Through the driver, for the undo itself.
+ * Through the driver (compared with the port's in tests).
  */
 export function undoPreview(db: Database.Database, batchId: number, now: Date): BatchUndoPreviewDto {
   return stepsOnDriver(db, undoPreviewSteps(DRIVER, batchId, now));
@@ -199,82 +200,81 @@ export type UndoInput = {
 
 /**
  * Builds the reversal batch `<batchNo>-U1` of a submitted batch (one reversal entry per payment to reverse,
- * with the reason code keyed), validates it, and audits `batch.undo`, all in one transaction.
+ * with the reason code keyed), validates it, and audits `batch.undo`, in the caller's transaction.
  */
-function buildReversal(
-  ctx: ServiceContext,
+async function buildReversalIn(
+  tx: Tx,
   preview: BatchUndoPreviewDto,
   input: UndoInput,
   reasonCode: number,
-): number {
-  const db = ctx.ledger.sqlite;
-  const now = ctx.clock();
-  const operatorId = ctx.operator.id;
-  const original = loadBatchRow(db, preview.batch.id);
-  return db.transaction((): number => {
-    const batch = createBatch(
-      db,
+  now: Date,
+  operatorId: number,
+): Promise<number> {
+  const original = await loadBatchRowIn(tx, preview.batch.id);
+  const batch = await createBatchIn(
+    tx,
+    {
+      batchType: 'reversal',
+      payType: original.payType,
+      currency: original.currency,
+      channelId: original.channelId,
+      allocationLevel: original.allocationLevel,
+      batchNo: preview.reversalBatchNo,
+      note: `Undo of batch ${original.batchNo}: ${input.reason}`,
+    },
+    now,
+    operatorId,
+  );
+  const rows = (await tx.all<UndoPostedRecord>(undoPostedEntriesQuery(original.id))).filter(
+    (r) => r.reversed === 0 && r.status === 'posted' && r.isSuspense === 0 && r.kind === 'original',
+  );
+  for (let i = 0; i < rows.length; i += SAVE_CHUNK)
+    await saveEntriesIn(
+      tx,
       {
-        batchType: 'reversal',
-        payType: original.payType,
-        currency: original.currency,
-        channelId: original.channelId,
-        allocationLevel: original.allocationLevel,
-        batchNo: preview.reversalBatchNo,
-        note: `Undo of batch ${original.batchNo}: ${input.reason}`,
+        batchId: batch.id,
+        entries: rows.slice(i, i + SAVE_CHUNK).map((r) => ({
+          paymentRef: r.paymentId,
+          accountNo: r.accountNo,
+          // The amount lets approval policies and the submit confirmation measure the batch.
+          amount:
+            r.currency === original.currency ? formatMinor(r.amountMinor, preview.batch.exponent) : null,
+          reference: `undo ${original.batchNo} #${r.seq}`,
+          custom: { reasonCode: String(reasonCode) },
+        })),
       },
       now,
       operatorId,
     );
-    const rows = driverAll<UndoPostedRecord>(db, undoPostedEntriesQuery(original.id)).filter(
-      (r) => r.reversed === 0 && r.status === 'posted' && r.isSuspense === 0 && r.kind === 'original',
+  const validated = await validateBatchIn(tx, batch.id, now, operatorId);
+  if (Object.entries(validated.countsByStatus).some(([status, n]) => status !== 'valid' && (n ?? 0) > 0)) {
+    // Read only when something failed: the first few entries that did not validate name the refusal.
+    const bad = (
+      await tx.all<{ seq: number; status: string; problem: string | null }>(batchEntriesQuery(tx, batch.id))
+    )
+      .filter((e) => e.status !== 'valid')
+      .slice(0, 5);
+    throw conflict(
+      'undo-invalid',
+      `the reversal batch does not validate: ${bad.map((x) => `#${x.seq} ${x.problem ?? ''}`.trim()).join('; ')}`,
     );
-    for (let i = 0; i < rows.length; i += SAVE_CHUNK)
-      saveEntries(
-        db,
-        {
-          batchId: batch.id,
-          entries: rows.slice(i, i + SAVE_CHUNK).map((r) => ({
-            paymentRef: r.paymentId,
-            accountNo: r.accountNo,
-            // The amount lets approval policies and the submit confirmation measure the batch.
-            amount:
-              r.currency === original.currency ? formatMinor(r.amountMinor, preview.batch.exponent) : null,
-            reference: `undo ${original.batchNo} #${r.seq}`,
-            custom: { reasonCode: String(reasonCode) },
-          })),
-        },
-        now,
-        operatorId,
-      );
-    validateBatch(db, batch.id, now, operatorId);
-    const bad = db
-      .prepare(
-        `SELECT seq, problem FROM batch_entries WHERE batch_id = ? AND status <> 'valid' ORDER BY seq LIMIT 5`,
-      )
-      .all(batch.id) as { seq: number; problem: string | null }[];
-    if (bad.length > 0)
-      throw conflict(
-        'undo-invalid',
-        `the reversal batch does not validate: ${bad.map((x) => `#${x.seq} ${x.problem ?? ''}`.trim()).join('; ')}`,
-      );
-    writeAudit(db, {
-      at: now.toISOString(),
-      operatorId,
-      action: 'batch.undo',
-      entity: 'batch',
-      entityId: String(original.id),
-      reasonCode,
-      after: {
-        reversalBatchId: batch.id,
-        reversalBatchNo: batch.batchNo,
-        reason: input.reason,
-        count: preview.count,
-        totals: preview.totals.map((t) => ({ currency: t.currency, amountMinor: t.amountMinor })),
-      },
-    });
-    return batch.id;
-  })();
+  }
+  await appendAudit(tx, {
+    at: now.toISOString(),
+    operatorId,
+    action: 'batch.undo',
+    entity: 'batch',
+    entityId: String(original.id),
+    reasonCode,
+    after: {
+      reversalBatchId: batch.id,
+      reversalBatchNo: batch.batchNo,
+      reason: input.reason,
+      count: preview.count,
+      totals: preview.totals.map((t) => ({ currency: t.currency, amountMinor: t.amountMinor })),
+    },
+  });
+  return batch.id;
 }
 
 /** The approval_required refusal of an approval already waiting (a retried undo never prepares a second one). */
@@ -289,6 +289,64 @@ async function waitingFor(ctx: ServiceContext, approvalId: number): Promise<AppF
   });
 }
 
+/** What the undo's transaction decided: answered already, waiting on an approval, or a reversal batch to submit. */
+type UndoStep =
+  | { kind: 'done'; dto: BatchUndoDto }
+  | { kind: 'waiting'; approvalId: number }
+  | { kind: 'submit'; reversalId: number };
+
+/**
+ * The undo up to its submit, in one serializable transaction: the reason code, the preview, and the reversal
+ * batch found (validated again when a failed or rejected submit left it open) or built. Two undos of one batch at
+ * once take turns: the second finds the first's reversal batch and goes on with it as a retry does (on PostgreSQL
+ * it is retried from the start when both inserted the batch number).
+ */
+function undoStepVia(
+  ctx: ServiceContext,
+  input: UndoInput,
+  reasonCode: number,
+  now: Date,
+): Promise<UndoStep> {
+  return ctx.storage.transaction(
+    async (tx): Promise<UndoStep> => {
+      const code = await tx.get<ReasonCodeRecord>(reasonCodeQuery(REASON_DOMAIN.paymentReversal, reasonCode));
+      if (code?.active !== 1)
+        throw invalidFields(
+          `reason code ${reasonCode} is not an active payment reversal reason (reason domain 17)`,
+          [{ path: 'reasonCode', message: 'an active payment reversal reason (domain 17)' }],
+        );
+      const preview = await stepsIn(tx, undoPreviewSteps(tx, input.batchId, now));
+      const existing = preview.reversal;
+      if (existing?.status === 'submitted')
+        return {
+          kind: 'done',
+          dto: {
+            outcome: 'already_undone',
+            original: await getBatchIn(tx, input.batchId),
+            reversal: await getBatchIn(tx, existing.batchId),
+            submit: null,
+          },
+        };
+      if (existing?.pendingApprovalId != null)
+        return { kind: 'waiting', approvalId: existing.pendingApprovalId };
+      if (!preview.canUndo) {
+        const first = preview.refusals[0]?.reason ?? 'nothing to undo';
+        const more = preview.refusals.length - 1;
+        throw conflict('undo-refused', more > 0 ? `${first} (and ${more} more)` : first);
+      }
+      if (!existing)
+        return {
+          kind: 'submit',
+          reversalId: await buildReversalIn(tx, preview, input, reasonCode, now, ctx.operator.id),
+        };
+      // A submit that failed or was rejected leaves the batch to validate again before it goes out.
+      if (existing.status === 'open') await validateBatchIn(tx, existing.batchId, now, ctx.operator.id);
+      return { kind: 'submit', reversalId: existing.batchId };
+    },
+    { serializable: true },
+  );
+}
+
 /**
  * Undoes a submitted payment batch: builds its reversal batch and submits it through the normal approval
  * rules (a policy on reversal batches stops the submit with `approval_required`, exactly as for a keyed
@@ -300,43 +358,22 @@ export async function undoBatch(
   input: UndoInput,
   submit: (parsed: ParsedInput<'batches:submit'>) => Promise<BatchSubmitDto>,
 ): Promise<BatchUndoDto> {
-  const db = ctx.ledger.sqlite;
   const reasonCode = input.reasonCode ?? DEFAULT_UNDO_REASON;
-  if (findReasonCode(db, REASON_DOMAIN.paymentReversal, reasonCode)?.active !== true)
-    throw invalidFields(
-      `reason code ${reasonCode} is not an active payment reversal reason (reason domain 17)`,
-      [{ path: 'reasonCode', message: 'an active payment reversal reason (domain 17)' }],
-    );
-  const preview = undoPreview(db, input.batchId, ctx.clock());
-  const existing = preview.reversal;
-  if (existing?.status === 'submitted')
-    return {
-      outcome: 'already_undone',
-      original: getBatch(db, input.batchId),
-      reversal: getBatch(db, existing.batchId),
-      submit: null,
-    };
-  if (existing?.pendingApprovalId != null) throw await waitingFor(ctx, existing.pendingApprovalId);
-  if (!preview.canUndo) {
-    const first = preview.refusals[0]?.reason ?? 'nothing to undo';
-    const more = preview.refusals.length - 1;
-    throw conflict('undo-refused', more > 0 ? `${first} (and ${more} more)` : first);
-  }
-  let reversalId: number;
-  if (existing) {
-    reversalId = existing.batchId;
-    // A submit that failed or was rejected leaves the batch to validate again before it goes out.
-    if (existing.status === 'open') validateBatch(db, reversalId, ctx.clock(), ctx.operator.id);
-  } else {
-    reversalId = buildReversal(ctx, preview, input, reasonCode);
-  }
+  const step = await undoStepVia(ctx, input, reasonCode, ctx.clock());
+  if (step.kind === 'done') return step.dto;
+  if (step.kind === 'waiting') throw await waitingFor(ctx, step.approvalId);
   const raw = {
-    batchId: reversalId,
+    batchId: step.reversalId,
     ...(input.confirmationId === undefined ? {} : { confirmationId: input.confirmationId }),
   };
   const parsed = commandInputs['batches:submit'].parse(raw);
   // The same guard dispatch runs before batches:submit: a covering policy stores the submit as an approval.
-  await approvalGuard(ctx)('batches:submit', parsed, raw);
+  await approvalGuardVia(ctx, 'batches:submit', parsed, raw);
   const out = await submit(parsed);
-  return { outcome: 'submitted', original: getBatch(db, input.batchId), reversal: out.batch, submit: out };
+  return {
+    outcome: 'submitted',
+    original: await getBatchVia(ctx.storage, input.batchId),
+    reversal: out.batch,
+    submit: out,
+  };
 }

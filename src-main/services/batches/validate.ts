@@ -63,7 +63,7 @@ import { columnRulesSteps } from '../admin/columns';
 import { assertEditable, getBatch, getBatchIn, loadBatchRow, loadBatchRowIn } from './batch-store';
 import { duplicatesRuleSteps, refreshFingerprints } from './duplicates';
 import { entryCurrencyRuleOf, rowProblemsOf, rowProblemsRuleOf, verdictProblemsJson } from './entry-problems';
-import { validateRefunds } from './refunds';
+import { validateRefundsSteps } from './refunds';
 
 // Batch validation runs through the storage port (issue #17) and, for the code that still runs on better-sqlite3
 // (submit's stored plan, undo's reversal batch), through the driver: the rules interleave reads with their own
@@ -346,11 +346,7 @@ function* verdictChunks(
     const verdicts =
       batch.batchType === 'reversal'
         ? yield* reversalVerdicts(rows, batch.payType)
-        : yield* call(
-            (db) => validateRefunds(db, rows, batch),
-            null,
-            'a refund batch is validated on the desktop ledger only (its rules still run on the SQLite driver)',
-          );
+        : yield* validateRefundsSteps(d, rows, batch);
     const writes = onChunk({
       verdicts: yield* finish(verdicts),
       stored: new Map(rows.map((r) => [r.id, r])),
@@ -492,8 +488,8 @@ export function computeVerdicts(db: Database.Database, batchId: number): EntryVe
 
 /**
  * computeVerdicts in a port transaction. It writes the keys copy of a payment batch (a temporary table), so the
- * transaction may not be read-only on PostgreSQL. `driver`: the SQLite connection under the port, for a refund
- * batch's rules (still on the driver).
+ * transaction may not be read-only on PostgreSQL. Every rule, a refund batch's included, runs on the port; `driver`
+ * is only handed on to stepsIn (the allocation dialog still passes its connection).
  */
 export function computeVerdictsIn(
   tx: Tx,
@@ -752,8 +748,7 @@ export function validateBatch(
  * Validates a batch (`batches:validate`, the 'batch-validate' job) in one serializable port transaction: it reads
  * the whole batch and the accounts it names, then writes the verdicts and the plan, so on PostgreSQL a save into
  * the batch, another validation or a posting to its accounts at the same moment makes one of them start again,
- * and the verdicts are of one moment. A throw from `progress` (cancel) rolls it back. `driver`: the SQLite
- * connection under the port, for a refund batch's rules (still on the driver).
+ * and the verdicts are of one moment. A throw from `progress` (cancel) rolls it back.
  */
 export async function validateBatchVia(
   storage: Storage,
@@ -761,12 +756,24 @@ export async function validateBatchVia(
   now: Date,
   operatorId: number | null,
   progress: (phase: string, done: number, total: number) => void = () => {},
-  driver?: Database.Database,
 ): Promise<{ batch: BatchDto; elapsedMs: number }> {
   const started = performance.now();
   const batch = await storage.transaction(
-    (tx) => stepsIn(tx, validateSteps(tx, batchId, now.toISOString(), operatorId, progress), driver),
+    (tx) => stepsIn(tx, validateSteps(tx, batchId, now.toISOString(), operatorId, progress)),
     { serializable: true },
   );
   return { batch, elapsedMs: Math.round(performance.now() - started) };
+}
+
+/** Validation in the caller's port transaction (an undo builds and validates its reversal batch in one). */
+export function validateBatchIn(
+  tx: Tx,
+  batchId: number,
+  now: Date,
+  operatorId: number | null,
+): Promise<BatchDto> {
+  return stepsIn(
+    tx,
+    validateSteps(tx, batchId, now.toISOString(), operatorId, () => {}),
+  );
 }

@@ -48,6 +48,7 @@ import {
   refundSelection,
   selectCollectSteps,
   type RunGuard,
+  type RunGuardVia,
   type RunSelection,
 } from '../processors/collect';
 import { selectionKey } from '../directdebit/run';
@@ -573,6 +574,22 @@ export function runGuard(
     onConfirmed(
       consumeConfirmation(db, operation, input, runPreview(operation, input, sel), now, operatorId),
     );
+  };
+}
+
+/** runGuard for a run on the storage port: the confirmation checked and claimed in a serializable transaction. */
+export function runGuardVia(
+  storage: Storage,
+  operation: 'collect:run' | 'collect:deposit' | 'collect:refund',
+  input: Record<string, unknown>,
+  now: Date,
+  operatorId: number,
+  onConfirmed: (ref: ConfirmationRefDto) => void,
+): RunGuardVia {
+  return async (sel) => {
+    if (input.confirmationId === undefined) throw confirmationRequired(operation, 'sends money out');
+    const preview = runPreview(operation, input, sel);
+    onConfirmed(await consumeConfirmationVia(storage, operation, input, preview, now, operatorId));
   };
 }
 

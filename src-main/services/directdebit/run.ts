@@ -21,13 +21,12 @@ import { allocateBulk, type BulkAllocPayment } from '../../ledger/bulk-allocatio
 import { crashPoint } from '../../ledger/crash-point';
 import { conflict } from '../../ledger/errors';
 import { postPayment, postPaymentIn, type PaymentToPost } from '../../ledger/payments';
-import { getSetting } from '../../ledger/settings';
-import { postRefund } from '../batches/refunds';
+import { settingStep } from '../../ledger/settings';
+import { postRefundSteps } from '../batches/refunds';
 import { makeFolder } from '../files';
 import { stageFile, type StagedFile } from '../staged-file';
 import { fileNameOf, renderFile, type RenderInput } from './render';
 import {
-  CREDITS_ON_DRIVER,
   selectSteps,
   type DdGroup,
   type DdItem,
@@ -50,11 +49,7 @@ export type DdEnv = {
 };
 
 /** What a run through the storage port needs from outside. */
-export type DdPortEnv = Omit<DdEnv, 'db'> & {
-  storage: Storage;
-  /** The SQLite connection the storage runs on, for credit runs (refunds still post through the driver). */
-  driver?: Database.Database | undefined;
-};
+export type DdPortEnv = Omit<DdEnv, 'db'> & { storage: Storage };
 
 /** Checks a run's selection before anything is written (the confirmation step); throws to refuse. */
 export type DdGuard = (selection: DdSelection) => void;
@@ -268,9 +263,9 @@ export async function runDirectDebitVia(
   input: DdRunInput,
   guard?: DdPortGuard,
 ): Promise<DdRunDto> {
-  const { storage, driver, now } = env;
+  const { storage, now } = env;
   env.progress?.('select', 0, 0);
-  const sel = await storage.transaction((tx) => stepsIn(tx, selectSteps(tx, now, input), driver), {
+  const sel = await storage.transaction((tx) => stepsIn(tx, selectSteps(tx, now, input)), {
     readOnly: true,
   });
   const at = now.toISOString();
@@ -278,7 +273,7 @@ export async function runDirectDebitVia(
   await guard?.(sel);
   const plan = planOf(env, input, sel, at);
   try {
-    const written = await storage.transaction((tx) => stepsIn(tx, runSteps(tx, plan), driver), {
+    const written = await storage.transaction((tx) => stepsIn(tx, runSteps(tx, plan)), {
       serializable: true,
     });
     crashPoint();
@@ -411,7 +406,8 @@ function* postRun(sel: DdSelection, plan: RunPlan): Steps<{ files: DdFileDto[]; 
           paymentInfoId: rendered.paymentInfoIds[i] ?? null,
           seqType: item.seqType,
           snapshotJson: JSON.stringify(snapshot),
-          paymentId: paymentIds[i] ?? null,
+          // A credit out posts a refund, not a payment (found by its source key `dd:<end-to-end id>`).
+          paymentId: sel.kind === 'debit' ? (paymentIds[i] ?? null) : null,
         }),
       );
     }
@@ -540,39 +536,34 @@ function* postCredits(
   auditId: number,
   tick: () => void,
 ): Steps<(number | null)[]> {
-  return yield* call(
-    (db) => {
-      const reasonCode = Number(getSetting(db, 'refund.defaultReason'));
-      return g.items.map((item, i) => {
-        tick();
-        const r = postRefund(
-          db,
-          {
-            sourceKey: `dd:${input.items[i]!.endToEndId}`,
-            accountId: item.accountId,
-            amountMinor: item.amountMinor,
-            currency: item.currency,
-            accountAmountMinor: item.amountMinor,
-            ratePpm: 1_000_000,
-            effectiveDate: collectionDate,
-            payType: item.payType,
-            channelId: 0,
-            reasonCode,
-            billNo: null,
-            externalRef: input.items[i]!.endToEndId,
-            payeeName: item.snapshot.name,
-            batchId: null,
-          },
-          at,
-          operatorId,
-          auditId,
-        );
-        return r ? r.refundId : null;
-      });
-    },
-    null,
-    CREDITS_ON_DRIVER,
-  );
+  const reasonCode = Number(yield* settingStep('refund.defaultReason'));
+  const refundIds: (number | null)[] = [];
+  for (const [i, item] of g.items.entries()) {
+    tick();
+    const r = yield* postRefundSteps(
+      {
+        sourceKey: `dd:${input.items[i]!.endToEndId}`,
+        accountId: item.accountId,
+        amountMinor: item.amountMinor,
+        currency: item.currency,
+        accountAmountMinor: item.amountMinor,
+        ratePpm: 1_000_000,
+        effectiveDate: collectionDate,
+        payType: item.payType,
+        channelId: 0,
+        reasonCode,
+        billNo: null,
+        externalRef: input.items[i]!.endToEndId,
+        payeeName: item.snapshot.name,
+        batchId: null,
+      },
+      at,
+      operatorId,
+      auditId,
+    );
+    refundIds.push(r ? r.refundId : null);
+  }
+  return refundIds;
 }
 
 /** Counts the collection on each mandate, clears the amendment it presented, and records a 'collected' event. */

@@ -10,7 +10,7 @@ import {
   type DdMandateRecord,
 } from '../../../db/repos/dd-runs';
 import type { Tx } from '../../../db/storage/port';
-import { all, call, DRIVER, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
+import { all, DRIVER, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
 import type { DdFileFormat, DdScheme } from '../../../src-shared/dto/directdebit';
 import { epcTextProblem, EPC_NAME_MAX } from '../../bankfiles/iso20022/epc-text';
 import { addDays, isoDate, isRealIsoDate } from '../../domain/dates';
@@ -23,7 +23,7 @@ import {
   sequenceType,
   type SequenceType,
 } from '../../domain/mandate-rules';
-import { accountRefundableMinor } from '../batches/refunds';
+import { accountRefundableSteps } from '../batches/refunds';
 import { invalidFields, notFound } from '../../ledger/errors';
 import { exponentStep } from '../../ledger/rates';
 import { NACHA_MAX_ENTRY_MINOR } from '../../bankfiles/nacha/write';
@@ -257,8 +257,6 @@ function* mandatedElsewhere(on: Pick<Tx, 'dialect'>, scheme: DdScheme): Steps<Se
 export function* selectSteps(on: Pick<Tx, 'dialect'>, now: Date, o: DdRunOptions): Steps<DdSelection> {
   yield* collectionDateSteps(o.collectionDate, now);
   const kind = o.kind ?? 'debit';
-  // Credits out are paid back through the refund posting, which still runs on the SQLite driver only.
-  if (kind === 'credit') yield* call(() => undefined, null, CREDITS_ON_DRIVER);
   const creditors = yield* creditorsSteps(on, o.scheme, o.creditor);
   const byId = new Map(creditors.map((c) => [c.id, c]));
   const mandates = yield* mandatesSteps(on, o.scheme);
@@ -328,23 +326,14 @@ export function* selectSteps(on: Pick<Tx, 'dialect'>, now: Date, o: DdRunOptions
   };
 }
 
-/** Why a credit run is refused on PostgreSQL. */
-export const CREDITS_ON_DRIVER =
-  'credit runs (refunds out) are selected and posted through the SQLite driver until refund posting moves behind the storage port';
-
 /** selectSteps through the driver. */
 export function selectDirectDebit(db: Database.Database, now: Date, o: DdRunOptions): DdSelection {
   return stepsOnDriver(db, selectSteps(DRIVER, now, o));
 }
 
-/** selectSteps in a port transaction; `driver` is the SQLite connection credit runs still read through. */
-export function selectDirectDebitIn(
-  tx: Tx,
-  now: Date,
-  o: DdRunOptions,
-  driver?: Database.Database,
-): Promise<DdSelection> {
-  return stepsIn(tx, selectSteps(tx, now, o), driver);
+/** selectSteps in a port transaction. */
+export function selectDirectDebitIn(tx: Tx, now: Date, o: DdRunOptions): Promise<DdSelection> {
+  return stepsIn(tx, selectSteps(tx, now, o));
 }
 
 type Bill = DdBillRecord;
@@ -453,7 +442,7 @@ function* selectCredits(
       skip('creditor currency differs from the account');
       continue;
     }
-    const refundable = yield* call((db) => accountRefundableMinor(db, a.accountId), null, CREDITS_ON_DRIVER);
+    const refundable = yield* accountRefundableSteps(a.accountId);
     const amountMinor = Math.min(a.creditMinor, refundable);
     if (amountMinor <= 0) {
       skip('no refundable credit');

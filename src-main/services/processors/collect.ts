@@ -15,14 +15,24 @@ import {
   runTotalsQuery,
   tokenAttemptsQuery,
   workflowItemsQuery,
+  runCloseQuery,
+  runInsertQuery,
   type CollectCandidate,
   type RunHead,
   type RunPostedRow,
   type RunTotalRow,
 } from '../../../db/repos/collect-runs';
-import { txnWatermarkQuery } from '../../../db/repos/processor-txns';
+import { appendAudit } from '../../../db/repos/audit';
+import {
+  subjectCount,
+  subjectCountsQuery,
+  txnReserveUnchangedQuery,
+  txnReserveUntakenQuery,
+  txnWatermarkQuery,
+  type SubjectCountRow,
+} from '../../../db/repos/processor-txns';
 import type { Storage, Tx } from '../../../db/storage/port';
-import { driverGet } from '../../../db/storage/sqlite';
+import { driverGet, driverRun } from '../../../db/storage/sqlite';
 import { all, get, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
 import type { AmountDto, CollectRunDto, WorkflowItemDto } from '../../../src-shared/dto/processors';
 import { addDays, isoDate } from '../../domain/dates';
@@ -38,16 +48,28 @@ import {
 import { writeAudit } from '../../ledger/audit';
 import { cancelled, invalidFields, notFound } from '../../ledger/errors';
 import { exponentStep } from '../../ledger/rates';
-import { getSetting, settingStep } from '../../ledger/settings';
-import { connectProcessor, findProcessor, merchantFor, recordHealth, type ProcessorRow } from './config';
+import { getSetting, getSettingIn, settingStep } from '../../ledger/settings';
+import {
+  connectProcessor,
+  findProcessor,
+  findProcessorIn,
+  merchantFor,
+  recordHealth,
+  recordHealthIn,
+  type ProcessorRow,
+} from './config';
 import { NEVER_RETRY_RESULTS } from './declines';
-import { postRefundTxn } from './refunds';
+import { postRefundTxn, postRefundTxnIn } from './refunds';
 import {
   keyPrefix,
+  keyPrefixIn,
   postSettled,
+  postSettledIn,
   recordReplies,
+  recordRepliesIn,
   reserveUntakenTxns,
   settleNotSent,
+  settleNotSentIn,
   type TxnDraft,
 } from './txns';
 
@@ -86,6 +108,13 @@ export type RunEnv = {
   signal?: AbortSignal | undefined;
 };
 
+/**
+ * What a run on the storage port needs (a ledger that is not SQLite): RunEnv with the port in place of the driver.
+ * Each chunk is reserved in one serializable transaction, sent with none open, and its replies recorded and posted
+ * in another.
+ */
+export type RunEnvVia = Omit<RunEnv, 'db'> & { storage: Storage };
+
 /** One request a run would send: the bill or transaction it follows, the card or bank token, the amount. */
 export type SelectedItem = {
   ref: number;
@@ -107,6 +136,9 @@ export type RunSelection = {
 
 /** Checks a run's selection before anything is written or sent (the confirm step); throws to refuse. */
 export type RunGuard = (selection: RunSelection) => void;
+
+/** RunGuard of a run on the port: it may confirm in a transaction of its own. */
+export type RunGuardVia = (selection: RunSelection) => void | Promise<void>;
 
 /** A bill a collection run sends, with the token it charges and the merchant account it goes through. */
 type CollectRow = CollectCandidate & { token: string; merchant: string };
@@ -266,27 +298,98 @@ function startRun(
   window: { start: string | null; end: string | null },
   options: unknown,
 ): number {
-  const at = env.now.toISOString();
   return env.db.transaction(() => {
-    const id = Number(
-      env.db
-        .prepare(
-          `INSERT INTO collect_runs (kind, processor_id, window_start, window_end, options_json, status, started_at, operator_id)
-           VALUES (?, ?, ?, ?, ?, 'running', ?, ?)`,
-        )
-        .run(kind, proc.id, window.start, window.end, JSON.stringify(options), at, env.operatorId)
-        .lastInsertRowid,
-    );
-    writeAudit(env.db, {
-      at,
-      operatorId: env.operatorId,
-      action: `${kind}.start`,
-      entity: 'collect_run',
-      entityId: String(id),
-      after: { processor: proc.name, ...window, options },
-    });
+    const id = driverGet<{ id: number }>(
+      env.db,
+      runInsertQuery(newRun(env, kind, proc, window, options)),
+    )!.id;
+    writeAudit(env.db, startAudit(env, kind, proc, window, options, id));
     return id;
   })();
+}
+
+function newRun(
+  env: Pick<RunEnv, 'now' | 'operatorId'>,
+  kind: CollectRunDto['kind'],
+  proc: ProcessorRow,
+  window: { start: string | null; end: string | null },
+  options: unknown,
+) {
+  return {
+    kind,
+    processorId: proc.id,
+    window,
+    optionsJson: JSON.stringify(options),
+    at: env.now.toISOString(),
+    operatorId: env.operatorId,
+  };
+}
+
+function startAudit(
+  env: Pick<RunEnv, 'now' | 'operatorId'>,
+  kind: CollectRunDto['kind'],
+  proc: ProcessorRow,
+  window: { start: string | null; end: string | null },
+  options: unknown,
+  runId: number,
+) {
+  return {
+    at: env.now.toISOString(),
+    operatorId: env.operatorId,
+    action: `${kind}.start`,
+    entity: 'collect_run',
+    entityId: String(runId),
+    after: { processor: proc.name, ...window, options },
+  };
+}
+
+/** What closing a run writes on its record. */
+function runClose(
+  status: 'done' | 'failed' | 'cancelled',
+  selected: number,
+  skipped: Record<string, number>,
+  c: Counters,
+  startedMs: number,
+  finishedAt: string,
+) {
+  return {
+    status,
+    selected,
+    skippedJson: JSON.stringify(skipped),
+    finishedAt,
+    totalsJson: JSON.stringify({
+      sent: c.sent,
+      elapsedMs: Math.round(performance.now() - startedMs),
+      latencyMs: latencySummary(c.latencies),
+    }),
+  };
+}
+
+/** The audit row of a cancelled run. */
+function cancelAudit(
+  env: Pick<RunEnv, 'operatorId'>,
+  run: CollectRunDto,
+  at: string,
+  c: Counters,
+  selected: number,
+) {
+  return {
+    at,
+    operatorId: env.operatorId,
+    action: `${run.kind}.cancel`,
+    entity: 'collect_run',
+    entityId: String(run.runId),
+    after: { selected, done: c.done, sent: c.sent, unresolved: run.unresolved },
+  };
+}
+
+/** The `cancelled` failure of a run closed at a chunk boundary. */
+function cancelledRun(run: CollectRunDto, c: Counters, selected: number) {
+  return cancelled(
+    `${run.kind} run ${run.runId} cancelled after ${c.done} of ${selected}: what was sent is recorded` +
+      (run.unresolved > 0 ? ` (${run.unresolved} unresolved, see recovery)` : '') +
+      '; the rest was not sent and a new run picks it up',
+  );
 }
 
 function finishRun(
@@ -303,27 +406,15 @@ function finishRun(
   // A cancelled run closes at the chunk boundary it reached, then tells the caller it was cancelled.
   if (env.signal?.aborted) return cancelRun(env, runId, selected, skipped, c, startedMs);
   const finishedAt = new Date(env.now.getTime() + (performance.now() - startedMs)).toISOString();
-  env.db
-    .prepare(
-      `UPDATE collect_runs SET status = ?, selected = ?, skipped_json = ?, finished_at = ?, totals_json = ? WHERE id = ?`,
-    )
-    .run(
-      failed ? 'failed' : 'done',
-      selected,
-      JSON.stringify(skipped),
-      finishedAt,
-      JSON.stringify({
-        sent: c.sent,
-        elapsedMs: Math.round(performance.now() - startedMs),
-        latencyMs: latencySummary(c.latencies),
-      }),
-      runId,
-    );
+  driverRun(
+    env.db,
+    runCloseQuery(runId, runClose(failed ? 'failed' : 'done', selected, skipped, c, startedMs, finishedAt)),
+  );
   return getRun(env.db, runId);
 }
 
 /** A run cancelled before it started writes nothing: no run record, nothing sent. */
-function notCancelled(env: RunEnv, kind: CollectRunDto['kind']): void {
+function notCancelled(env: Pick<RunEnv, 'signal'>, kind: CollectRunDto['kind']): void {
   if (env.signal?.aborted) throw cancelled(`${kind} run cancelled before it started: nothing was sent`);
 }
 
@@ -338,37 +429,12 @@ function cancelRun(
 ): never {
   const at = new Date(env.now.getTime() + (performance.now() - startedMs)).toISOString();
   const run = env.db.transaction(() => {
-    env.db
-      .prepare(
-        `UPDATE collect_runs SET status = 'cancelled', selected = ?, skipped_json = ?, finished_at = ?, totals_json = ? WHERE id = ?`,
-      )
-      .run(
-        selected,
-        JSON.stringify(skipped),
-        at,
-        JSON.stringify({
-          sent: c.sent,
-          elapsedMs: Math.round(performance.now() - startedMs),
-          latencyMs: latencySummary(c.latencies),
-        }),
-        runId,
-      );
+    driverRun(env.db, runCloseQuery(runId, runClose('cancelled', selected, skipped, c, startedMs, at)));
     const dto = getRun(env.db, runId);
-    writeAudit(env.db, {
-      at,
-      operatorId: env.operatorId,
-      action: `${dto.kind}.cancel`,
-      entity: 'collect_run',
-      entityId: String(runId),
-      after: { selected, done: c.done, sent: c.sent, unresolved: dto.unresolved },
-    });
+    writeAudit(env.db, cancelAudit(env, dto, at, c, selected));
     return dto;
   })();
-  throw cancelled(
-    `${run.kind} run ${runId} cancelled after ${c.done} of ${selected}: what was sent is recorded` +
-      (run.unresolved > 0 ? ` (${run.unresolved} unresolved, see recovery)` : '') +
-      '; the rest was not sent and a new run picks it up',
-  );
+  throw cancelledRun(run, c, selected);
 }
 
 function latencySummary(l: number[]): CollectRunDto['latencyMs'] {
@@ -507,15 +573,36 @@ export async function runCollect(env: RunEnv, o: CollectOptions, guard?: RunGuar
   const port = env.port ?? connectProcessor(proc, env.ledgerFile);
   const runId = startRun(env, 'collect', proc, sel.window, o);
   const skipped = sel.skipped;
+  const prefix = keyPrefix(db);
+  const batchSize = o.batchSize ?? Number(getSetting(db, 'collect.batchSize'));
+  const concurrency = o.concurrency ?? Number(getSetting(db, 'collect.concurrency'));
+  const chunks = collectChunks(sel.rows, proc, runId, prefix, batchSize);
+  const selected = chunks.reduce((s, ch) => s + ch.drafts.length, 0);
+  const c = newCounters();
+  env.progress('collect', 0, selected);
+  await pool(
+    chunks.map((ch) => () => sendChunk(env, port, ch, c, selected, watermark)),
+    concurrency,
+    env.signal,
+  );
+  noteHealth(db, proc.id, c, env.now);
+  return finishRun(env, runId, selected, skipped, c, startedMs, false);
+}
+
+/** A collection run's requests in processor batches: per merchant and currency, `batchSize` bills each. */
+function collectChunks(
+  rows: readonly CollectRow[],
+  proc: ProcessorRow,
+  runId: number,
+  prefix: string,
+  batchSize: number,
+): Chunk[] {
   const byMerchant = new Map<string, { merchant: string; rows: CollectRow[] }>();
-  for (const r of sel.rows) {
+  for (const r of rows) {
     let group = byMerchant.get(`${r.merchant}|${r.currency}`);
     if (!group) byMerchant.set(`${r.merchant}|${r.currency}`, (group = { merchant: r.merchant, rows: [] }));
     group.rows.push(r);
   }
-  const prefix = keyPrefix(db);
-  const batchSize = o.batchSize ?? Number(getSetting(db, 'collect.batchSize'));
-  const concurrency = o.concurrency ?? Number(getSetting(db, 'collect.concurrency'));
   const chunks: Chunk[] = [];
   for (const { merchant, rows } of byMerchant.values()) {
     for (let i = 0; i < rows.length; i += batchSize) {
@@ -554,16 +641,7 @@ export async function runCollect(env: RunEnv, o: CollectOptions, guard?: RunGuar
       });
     }
   }
-  const selected = chunks.reduce((s, ch) => s + ch.drafts.length, 0);
-  const c = newCounters();
-  env.progress('collect', 0, selected);
-  await pool(
-    chunks.map((ch) => () => sendChunk(env, port, ch, c, selected, watermark)),
-    concurrency,
-    env.signal,
-  );
-  noteHealth(db, proc.id, c, env.now);
-  return finishRun(env, runId, selected, skipped, c, startedMs, false);
+  return chunks;
 }
 
 /** What a collection run would send: its window, the bills with token and merchant, and what it skipped, by why. */
@@ -659,11 +737,16 @@ export function* selectCollectSteps(now: Date, proc: ProcessorRow, o: CollectOpt
   return { window: o.rebill ? { start: null, end: null } : window, rows, skipped };
 }
 
-function noteHealth(db: Database.Database, processorId: number, c: Counters, now: Date): void {
-  if (c.sent === 0 && c.notSent + c.unresolved === 0) return;
+/** The processor's health after a run's sends (none when nothing was tried), with its median latency. */
+function healthOf(c: Counters): { health: 'up' | 'degraded' | 'down'; p50: number | null } | null {
+  if (c.sent === 0 && c.notSent + c.unresolved === 0) return null;
   const health = c.sent === 0 ? 'down' : c.unresolved + c.notSent > 0 ? 'degraded' : 'up';
-  const l = latencySummary(c.latencies);
-  recordHealth(db, processorId, health, now.toISOString(), l?.p50 ?? null);
+  return { health, p50: latencySummary(c.latencies)?.p50 ?? null };
+}
+
+function noteHealth(db: Database.Database, processorId: number, c: Counters, now: Date): void {
+  const h = healthOf(c);
+  if (h) recordHealth(db, processorId, h.health, now.toISOString(), h.p50);
 }
 
 /**
@@ -679,12 +762,7 @@ export async function runDeposit(env: RunEnv, o: DepositOptions, guard?: RunGuar
   notCancelled(env, 'deposit');
   const port = env.port ?? connectProcessor(proc, env.ledgerFile);
   const runId = startRun(env, 'deposit', proc, sel.window, o);
-  return sendFollowUps(env, proc, port, runId, startedMs, sel.rows, watermark, {
-    command: 'deposit',
-    batchTag: 'D',
-    keyTag: 'dep',
-    description: (a) => `deposit of ${a.idemKey ?? a.id}`,
-  });
+  return sendFollowUps(env, proc, port, runId, startedMs, sel.rows, watermark, DEPOSIT_HOW);
 }
 
 /** Options of a deposit run: processor and authorization dates (default the 30 days up to yesterday). */
@@ -792,17 +870,59 @@ async function sendFollowUps(
   startedMs: number,
   rows: readonly FollowUpRow[],
   watermark: number,
-  how: {
-    command: 'deposit' | 'refund';
-    batchTag: string;
-    keyTag: string;
-    description: (r: FollowUpRow) => string;
-  },
+  how: FollowUpHow,
 ): Promise<CollectRunDto> {
   const db = env.db;
+  const chunks = followUpChunks(
+    rows,
+    proc,
+    runId,
+    keyPrefix(db),
+    Number(getSetting(db, 'collect.batchSize')),
+    how,
+  );
+  const c = newCounters();
+  await pool(
+    chunks.map((ch) => () => sendChunk(env, port, ch, c, rows.length, watermark)),
+    Number(getSetting(db, 'collect.concurrency')),
+    env.signal,
+  );
+  noteHealth(db, proc.id, c, env.now);
+  return finishRun(env, runId, rows.length, {}, c, startedMs, false);
+}
+
+/** How a follow-up run keys and describes its requests. */
+type FollowUpHow = {
+  command: 'deposit' | 'refund';
+  batchTag: string;
+  keyTag: string;
+  description: (r: FollowUpRow) => string;
+};
+
+const DEPOSIT_HOW: FollowUpHow = {
+  command: 'deposit',
+  batchTag: 'D',
+  keyTag: 'dep',
+  description: (a) => `deposit of ${a.idemKey ?? a.id}`,
+};
+
+const REFUND_HOW: FollowUpHow = {
+  command: 'refund',
+  batchTag: 'F',
+  keyTag: 'ref',
+  description: () => 'refund of unallocated credit',
+};
+
+/** A follow-up run's requests in processor batches of `batchSize`, each keyed by the record it follows. */
+function followUpChunks(
+  rows: readonly FollowUpRow[],
+  proc: { id: number },
+  runId: number,
+  prefix: string,
+  batchSize: number,
+  how: FollowUpHow,
+): Chunk[] {
   const chunks: Chunk[] = [];
-  const prefix = keyPrefix(db);
-  const batchSize = Number(getSetting(db, 'collect.batchSize'));
   for (let i = 0; i < rows.length; i += batchSize) {
     const batchKey = `${prefix}-${how.batchTag}${runId}-${chunks.length + 1}`;
     const part = rows.slice(i, i + batchSize);
@@ -838,14 +958,7 @@ async function sendFollowUps(
       })),
     });
   }
-  const c = newCounters();
-  await pool(
-    chunks.map((ch) => () => sendChunk(env, port, ch, c, rows.length, watermark)),
-    Number(getSetting(db, 'collect.concurrency')),
-    env.signal,
-  );
-  noteHealth(db, proc.id, c, env.now);
-  return finishRun(env, runId, rows.length, {}, c, startedMs, false);
+  return chunks;
 }
 
 /**
@@ -865,12 +978,7 @@ export async function runRefund(
   notCancelled(env, 'refund');
   const port = env.port ?? connectProcessor(proc, env.ledgerFile);
   const runId = startRun(env, 'refund', proc, { start: null, end: null }, o);
-  return sendFollowUps(env, proc, port, runId, startedMs, picks, watermark, {
-    command: 'refund',
-    batchTag: 'F',
-    keyTag: 'ref',
-    description: () => 'refund of unallocated credit',
-  });
+  return sendFollowUps(env, proc, port, runId, startedMs, picks, watermark, REFUND_HOW);
 }
 
 /** The credit a refund run would pay back, per processor payment and up to the account's credit; writes nothing. */
@@ -901,4 +1009,269 @@ export function workflowItems(
   return storage.transaction((tx) => tx.all<WorkflowItemDto>(workflowItemsQuery(input.status, input.limit)), {
     readOnly: true,
   });
+}
+
+// The runs on the storage port (a ledger that is not SQLite; SQLite keeps the driver forms above, see the README):
+// the same selection steps, chunks, keys and postings, each chunk reserved in one serializable transaction, sent
+// with no transaction open, its replies recorded and posted in another.
+
+const SERIAL = { serializable: true } as const;
+
+/**
+ * What a run's selection saw of its subjects' records, for the reservation to tell a subject taken since: on SQLite
+ * the highest record id (ids are handed out in commit order there), elsewhere the records per subject.
+ */
+type Seen = { watermark: number } | { counts: SubjectCountRow[] };
+
+/** A run's selection, what it saw of the records and the run settings, from one read-only snapshot. */
+async function selectVia<T>(
+  storage: Storage,
+  select: (tx: Tx, proc: ProcessorRow) => Promise<T>,
+  accountIds: (sel: T) => number[],
+  processor: string | undefined,
+): Promise<{ proc: ProcessorRow; sel: T; seen: Seen; batchSize: number; concurrency: number }> {
+  return storage.transaction(
+    async (tx) => {
+      const proc = await findProcessorIn(tx, processor);
+      const sel = await select(tx, proc);
+      const ids = [...new Set(accountIds(sel))];
+      const seen: Seen =
+        tx.dialect === 'sqlite'
+          ? { watermark: (await tx.get<{ id: number }>(txnWatermarkQuery()))!.id }
+          : { counts: ids.length ? await tx.all<SubjectCountRow>(subjectCountsQuery(tx.dialect, ids)) : [] };
+      return {
+        proc,
+        sel,
+        seen,
+        batchSize: Number(await getSettingIn(tx, 'collect.batchSize')),
+        concurrency: Number(await getSettingIn(tx, 'collect.concurrency')),
+      };
+    },
+    { readOnly: true },
+  );
+}
+
+/** Opens a run's record with its audit row; answers it with the ledger's key prefix (made if it has none). */
+async function startRunVia(
+  env: RunEnvVia,
+  kind: CollectRunDto['kind'],
+  proc: ProcessorRow,
+  window: { start: string | null; end: string | null },
+  options: unknown,
+): Promise<{ runId: number; prefix: string }> {
+  return env.storage.transaction(async (tx) => {
+    const runId = (await tx.get<{ id: number }>(runInsertQuery(newRun(env, kind, proc, window, options))))!
+      .id;
+    await appendAudit(tx, startAudit(env, kind, proc, window, options, runId));
+    return { runId, prefix: await keyPrefixIn(tx) };
+  }, SERIAL);
+}
+
+/** sendChunk on the port. */
+async function sendChunkVia(
+  env: RunEnvVia,
+  port: PaymentProcessor,
+  chunk: Chunk,
+  c: Counters,
+  total: number,
+  seen: Seen,
+): Promise<void> {
+  const at = env.now.toISOString();
+  const today = isoDate(env.now);
+  const reserved = await env.storage.transaction(async (tx) => {
+    const ids: (number | null)[] = [];
+    for (const d of chunk.drafts) {
+      const q =
+        'watermark' in seen
+          ? txnReserveUntakenQuery(d, at, env.operatorId, seen.watermark)
+          : txnReserveUnchangedQuery(d, at, env.operatorId, subjectCount(seen.counts, d));
+      ids.push((await tx.get<{ id: number }>(q))?.id ?? null);
+    }
+    return ids;
+  }, SERIAL);
+  crashPoint();
+  const ids = reserved.filter((id): id is number => id !== null);
+  const items = chunk.items.filter((_, k) => reserved[k] !== null);
+  c.taken += chunk.drafts.length - ids.length;
+  if (ids.length === 0) {
+    c.done += chunk.drafts.length;
+    env.progress(phaseOf(chunk), c.done, total);
+    return;
+  }
+  const started = performance.now();
+  let replies: ProcessorReply[];
+  try {
+    replies = await port.batch(chunk.drafts[0]!.batchKey!, items);
+  } catch (err) {
+    if (err instanceof ProcessorTransportError && err.failure.kind === 'not_sent') {
+      const settledAt = new Date().toISOString();
+      await env.storage.transaction((tx) => settleNotSentIn(tx, ids, settledAt), SERIAL);
+      c.notSent += ids.length;
+    } else {
+      c.unresolved += ids.length;
+    }
+    c.done += chunk.drafts.length;
+    env.progress(phaseOf(chunk), c.done, total);
+    return;
+  }
+  c.latencies.push(performance.now() - started);
+  c.sent += ids.length;
+  const moved = await recordAndPostVia(env, replies, chunk.drafts[0]!.command === 'refund', today);
+  c.unresolved += ids.length - moved;
+  c.done += chunk.drafts.length;
+  env.progress(phaseOf(chunk), c.done, total);
+}
+
+/**
+ * Records a chunk's replies and posts what moved, in one serializable transaction; answers how many moved. When
+ * the posting fails (an account that refuses it), the replies are recorded on their own and each record posted in
+ * a transaction of its own, as the driver's postSettled falls back; one that still fails stays at 1000 + code,
+ * listed by Recovery (a refund too, where the driver's refund run would stop).
+ */
+async function recordAndPostVia(
+  env: RunEnvVia,
+  replies: readonly ProcessorReply[],
+  refunds: boolean,
+  today: string,
+): Promise<number> {
+  const at = env.now.toISOString();
+  const repliedAt = new Date().toISOString();
+  const post = async (tx: Tx, ids: readonly number[]): Promise<void> => {
+    if (refunds) for (const id of ids) await postRefundTxnIn(tx, id, env.now, today, env.operatorId);
+    else await postSettledIn(tx, ids, at, today, env.operatorId);
+  };
+  try {
+    return await env.storage.transaction(async (tx) => {
+      const moved = await recordRepliesIn(tx, replies, repliedAt);
+      await post(tx, moved);
+      return moved.length;
+    }, SERIAL);
+  } catch {
+    const moved = await env.storage.transaction((tx) => recordRepliesIn(tx, replies, repliedAt), SERIAL);
+    for (const id of moved) {
+      try {
+        await env.storage.transaction((tx) => post(tx, [id]), SERIAL);
+      } catch {
+        // Stays at 1000 + code: charged at the processor, not posted here; Recovery lists it.
+      }
+    }
+    return moved.length;
+  }
+}
+
+/** Sends a run's chunks, notes the processor's health and closes the run (finishRun, cancelRun on the port). */
+async function sendAndCloseVia(
+  env: RunEnvVia,
+  proc: ProcessorRow,
+  port: PaymentProcessor,
+  runId: number,
+  chunks: readonly Chunk[],
+  skipped: Record<string, number>,
+  seen: Seen,
+  concurrency: number,
+  startedMs: number,
+  kind: CollectRunDto['kind'],
+): Promise<CollectRunDto> {
+  const selected = chunks.reduce((s, ch) => s + ch.drafts.length, 0);
+  const c = newCounters();
+  if (kind === 'collect') env.progress('collect', 0, selected);
+  await pool(
+    chunks.map((ch) => () => sendChunkVia(env, port, ch, c, selected, seen)),
+    concurrency,
+    env.signal,
+  );
+  const health = healthOf(c);
+  if (health)
+    await env.storage.transaction(
+      (tx) => recordHealthIn(tx, proc.id, health.health, env.now.toISOString(), health.p50),
+      SERIAL,
+    );
+  if (c.taken > 0) skipped = { ...skipped, taken: c.taken };
+  const aborted = env.signal?.aborted === true;
+  const finishedAt = new Date(env.now.getTime() + (performance.now() - startedMs)).toISOString();
+  const run = await env.storage.transaction(async (tx) => {
+    const close = runClose(aborted ? 'cancelled' : 'done', selected, skipped, c, startedMs, finishedAt);
+    await tx.run(runCloseQuery(runId, close));
+    const dto = await getRunIn(tx, runId);
+    if (aborted) await appendAudit(tx, cancelAudit(env, dto, finishedAt, c, selected));
+    return dto;
+  }, SERIAL);
+  if (aborted) throw cancelledRun(run, c, selected);
+  return run;
+}
+
+/** runCollect on the storage port: the same selection, requests, postings and run record. */
+export async function runCollectVia(
+  env: RunEnvVia,
+  o: CollectOptions,
+  guard?: RunGuardVia,
+): Promise<CollectRunDto> {
+  const startedMs = performance.now();
+  const { proc, sel, seen, ...settings } = await selectVia(
+    env.storage,
+    (tx, p) => stepsIn(tx, selectCollectSteps(env.now, p, o)),
+    (picks) => picks.rows.map((r) => r.accountId),
+    o.processor,
+  );
+  await guard?.(collectSelection(proc, sel));
+  notCancelled(env, 'collect');
+  const port = env.port ?? connectProcessor(proc, env.ledgerFile);
+  const { runId, prefix } = await startRunVia(env, 'collect', proc, sel.window, o);
+  const chunks = collectChunks(sel.rows, proc, runId, prefix, o.batchSize ?? settings.batchSize);
+  const concurrency = o.concurrency ?? settings.concurrency;
+  return sendAndCloseVia(
+    env,
+    proc,
+    port,
+    runId,
+    chunks,
+    sel.skipped,
+    seen,
+    concurrency,
+    startedMs,
+    'collect',
+  );
+}
+
+/** runDeposit on the storage port. */
+export async function runDepositVia(
+  env: RunEnvVia,
+  o: DepositOptions,
+  guard?: RunGuardVia,
+): Promise<CollectRunDto> {
+  const startedMs = performance.now();
+  const { proc, sel, seen, batchSize, concurrency } = await selectVia(
+    env.storage,
+    (tx, p) => stepsIn(tx, depositSelection(env.now, p, o)),
+    (picks) => picks.rows.map((r) => r.accountId),
+    o.processor,
+  );
+  await guard?.(followUpSelection('deposit', proc, sel.window, sel.rows));
+  notCancelled(env, 'deposit');
+  const port = env.port ?? connectProcessor(proc, env.ledgerFile);
+  const { runId, prefix } = await startRunVia(env, 'deposit', proc, sel.window, o);
+  const chunks = followUpChunks(sel.rows, proc, runId, prefix, batchSize, DEPOSIT_HOW);
+  return sendAndCloseVia(env, proc, port, runId, chunks, {}, seen, concurrency, startedMs, 'deposit');
+}
+
+/** runRefund on the storage port. */
+export async function runRefundVia(
+  env: RunEnvVia,
+  o: { processor?: string | undefined },
+  guard?: RunGuardVia,
+): Promise<CollectRunDto> {
+  const startedMs = performance.now();
+  const window = { start: null, end: null };
+  const { proc, sel, seen, batchSize, concurrency } = await selectVia(
+    env.storage,
+    (tx, p) => stepsIn(tx, refundSelection(p)),
+    (picks) => picks.map((r) => r.accountId),
+    o.processor,
+  );
+  await guard?.(followUpSelection('refund', proc, window, sel));
+  notCancelled(env, 'refund');
+  const port = env.port ?? connectProcessor(proc, env.ledgerFile);
+  const { runId, prefix } = await startRunVia(env, 'refund', proc, window, o);
+  const chunks = followUpChunks(sel, proc, runId, prefix, batchSize, REFUND_HOW);
+  return sendAndCloseVia(env, proc, port, runId, chunks, {}, seen, concurrency, startedMs, 'refund');
 }

@@ -485,28 +485,41 @@ export function demoPaymentMethods(
      VALUES (?, ?, ?, ?, ?, '12/29', NULL, NULL, ?, 1, 'verified', ?)`,
   );
   return (accountId, n, payType, at) => {
-    if (payType === 10003) {
-      const number = demoCardNumber(n);
-      ins.run(
-        accountId,
-        'card',
-        simulatorTokenOf(number),
-        `****${number.slice(-4)}`,
-        n % 2 === 0 ? 'VI' : 'MC',
-        null,
-        at,
-      );
-    } else if (payType === 10005) {
-      const account = String(100000 + n);
-      ins.run(
-        accountId,
-        'bank',
-        bankToken('021000021', account),
-        `****${account.slice(-4)}`,
-        null,
-        '021000021',
-        at,
-      );
-    }
+    const m = demoPaymentMethodOf(n, payType);
+    if (m) ins.run(accountId, m.type, m.token, m.mask, m.brand, m.routingNo, at);
   };
+}
+
+/** The demo payment method of the demo account n with this pay type (a card or a bank account), or null. */
+export function demoPaymentMethodOf(
+  n: number,
+  payType: number,
+): {
+  type: 'card' | 'bank';
+  token: string;
+  mask: string;
+  brand: string | null;
+  routingNo: string | null;
+} | null {
+  if (payType === 10003) {
+    const number = demoCardNumber(n);
+    return {
+      type: 'card',
+      token: simulatorTokenOf(number),
+      mask: `****${number.slice(-4)}`,
+      brand: n % 2 === 0 ? 'VI' : 'MC',
+      routingNo: null,
+    };
+  }
+  if (payType === 10005) {
+    const account = String(100000 + n);
+    return {
+      type: 'bank',
+      token: bankToken('021000021', account),
+      mask: `****${account.slice(-4)}`,
+      brand: null,
+      routingNo: '021000021',
+    };
+  }
+  return null;
 }

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { hasOpenItemQuery, paymentBySourceKeyQuery, type PostedBySource } from '../../../db/repos/payments';
+import { appendAudit, type AuditEntry } from '../../../db/repos/audit';
+import {
+  hasOpenItemQuery,
+  paymentBySourceKeyQuery,
+  reversiblePaymentQuery,
+  type PostedBySource,
+} from '../../../db/repos/payments';
 import {
   keyPrefixInsertQuery,
   keyPrefixQuery,
@@ -26,16 +32,17 @@ import { RESULT, resultName, type ProcessorReply, type ProcessorRequestItem } fr
 import { allocatePaymentIn } from '../../ledger/allocation';
 import { notFound } from '../../ledger/errors';
 import { writeAudit } from '../../ledger/audit';
-import { allocateBulk } from '../../ledger/bulk-allocation';
+import { allocateBulk, allocateBulkIn, type BulkAllocPayment } from '../../ledger/bulk-allocation';
 import {
   postPayment,
   postPaymentIn,
   postPaymentsBulk,
+  postPaymentsBulkIn,
   type BulkPaymentRow,
   type PaymentToPost,
 } from '../../ledger/payments';
-import { reversePayment } from '../../ledger/reversals';
-import { applyDecline } from './declines';
+import { reversePayment, reversePaymentIn } from '../../ledger/reversals';
+import { applyDecline, applyDeclineIn, type DeclinedTxn } from './declines';
 
 export type { TxnDraft };
 
@@ -75,7 +82,7 @@ export function reserveTxns(
  * Answers the id per draft in input order, null for a draft taken since. On SQLite the comparison of ids is
  * enough: ids are AUTOINCREMENT (never reused) and handed out under the one write lock, so a record committed after
  * the selection's snapshot has an id above every id that snapshot saw. A PostgreSQL sequence is not commit-ordered
- * (a lower id can commit later), so there this check must compare per subject instead.
+ * (a lower id can commit later), so a run on the port compares per subject there (txnReserveUnchangedQuery).
  */
 export function reserveUntakenTxns(
   db: Database.Database,
@@ -210,6 +217,92 @@ export function postSettled(
   return stats;
 }
 
+/** An approved charge in the account's currency as a bulk payment row (`proc:<idemKey>`). */
+function bulkRow(r: SettledRow, today: string): BulkPaymentRow {
+  return {
+    sourceKey: `proc:${r.idemKey}`,
+    accountId: r.accountId,
+    accountCurrency: r.accountCurrency,
+    amountMinor: r.amountMinor,
+    currency: r.currency,
+    accountAmountMinor: r.amountMinor,
+    ratePpm: 1_000_000,
+    effectiveDate: today,
+    payType: r.payType,
+    channelId: r.processorChannel,
+    externalRef: r.processorRef,
+    billNo: r.billNo,
+    payerName: null,
+    batchId: null,
+  };
+}
+
+/** The audit row of a bulk posting of processor payments. */
+function postAudit(
+  rows: readonly SettledRow[],
+  fresh: readonly BulkPaymentRow[],
+  at: string,
+  operatorId: number | null,
+): AuditEntry {
+  return {
+    at,
+    operatorId,
+    action: 'processor.post',
+    entity: 'processor_txn',
+    entityId: rows
+      .map((r) => r.id)
+      .join(',')
+      .slice(0, 200),
+    after: { payments: fresh.length, amountMinor: fresh.reduce((s, b) => s + b.amountMinor, 0) },
+  };
+}
+
+/** The one journal of a bulk posting, keyed by its first payment. */
+function postJournalOf(fresh: readonly BulkPaymentRow[], today: string, auditId: number) {
+  return {
+    kind: 'processor_payment',
+    idemKey: `proc-post:${fresh[0]!.sourceKey}`,
+    effectiveDate: today,
+    auditId,
+  };
+}
+
+/** The audit row of a declined deposit reversing its authorization's payment. */
+function depositDeclineAudit(r: SettledRow, code: number, at: string, operatorId: number | null): AuditEntry {
+  return {
+    at,
+    operatorId,
+    action: 'deposit.declined',
+    entity: 'payment',
+    entityId: String(r.relatedPaymentId),
+    after: { txnId: r.id, result: code },
+    reasonCode: 4104,
+  };
+}
+
+/** A run's declined charge as the decline policy takes it. */
+function declinedOf(r: SettledRow, runId: number, code: number): DeclinedTxn {
+  return {
+    id: r.id,
+    runId,
+    accountId: r.accountId,
+    amountMinor: r.amountMinor,
+    currency: r.currency,
+    result: code,
+    command: r.command,
+  };
+}
+
+/** A posted payment waiting for allocation (its rate read before allocating). */
+function allocOf(
+  paymentId: number,
+  accountId: number,
+  amountMinor: number,
+  billNo: string | null,
+): BulkAllocPayment {
+  return { paymentId, accountId, amountMinor, ratePpm: 1_000_000, billNo };
+}
+
 function postRows(
   db: Database.Database,
   rows: readonly OffsetRow[],
@@ -224,23 +317,7 @@ function postRows(
   const bulk: BulkPaymentRow[] = [];
   const single: OffsetRow[] = [];
   for (const r of approved) {
-    if (r.currency === r.accountCurrency)
-      bulk.push({
-        sourceKey: `proc:${r.idemKey}`,
-        accountId: r.accountId,
-        accountCurrency: r.accountCurrency,
-        amountMinor: r.amountMinor,
-        currency: r.currency,
-        accountAmountMinor: r.amountMinor,
-        ratePpm: 1_000_000,
-        effectiveDate: today,
-        payType: r.payType,
-        channelId: r.processorChannel,
-        externalRef: r.processorRef,
-        billNo: r.billNo,
-        payerName: null,
-        batchId: null,
-      });
+    if (r.currency === r.accountCurrency) bulk.push(bulkRow(r, today));
     else single.push(r);
   }
   const toAllocate: {
@@ -255,29 +332,8 @@ function postRows(
     // looked up instead of posted again.
     const fresh = bulk.filter((b) => !driverGet(db, paymentBySourceKeyQuery(b.sourceKey)));
     if (fresh.length > 0) {
-      const auditId = writeAudit(db, {
-        at,
-        operatorId,
-        action: 'processor.post',
-        entity: 'processor_txn',
-        entityId: rows
-          .map((r) => r.id)
-          .join(',')
-          .slice(0, 200),
-        after: { payments: fresh.length, amountMinor: fresh.reduce((s, b) => s + b.amountMinor, 0) },
-      });
-      const ids = postPaymentsBulk(
-        db,
-        fresh,
-        {
-          kind: 'processor_payment',
-          idemKey: `proc-post:${fresh[0]!.sourceKey}`,
-          effectiveDate: today,
-          auditId,
-        },
-        at,
-        operatorId,
-      );
+      const auditId = writeAudit(db, postAudit(rows, fresh, at, operatorId));
+      const ids = postPaymentsBulk(db, fresh, postJournalOf(fresh, today, auditId), at, operatorId);
       fresh.forEach((b, i) => {
         const id = ids[i];
         if (id)
@@ -326,17 +382,9 @@ function postRows(
     if (approved.includes(r)) continue;
     const code = r.result - RESULT.offset;
     if (r.command === 'deposit' && code !== RESULT.pass && r.relatedPaymentId) {
-      const reversed = db.prepare('SELECT 1 FROM reversals WHERE payment_id = ?').get(r.relatedPaymentId);
-      if (!reversed) {
-        const auditId = writeAudit(db, {
-          at,
-          operatorId,
-          action: 'deposit.declined',
-          entity: 'payment',
-          entityId: String(r.relatedPaymentId),
-          after: { txnId: r.id, result: code },
-          reasonCode: 4104,
-        });
+      const payment = driverGet<{ reversed: number }>(db, reversiblePaymentQuery(r.relatedPaymentId));
+      if (!payment?.reversed) {
+        const auditId = writeAudit(db, depositDeclineAudit(r, code, at, operatorId));
         reversePayment(
           db,
           { paymentId: r.relatedPaymentId, reasonCode: 4104, idemKey: `deposit-decline:${r.id}` },
@@ -348,26 +396,86 @@ function postRows(
       }
     }
     if (r.command === 'condition' && code !== RESULT.pass && r.runId !== null) {
-      applyDecline(
-        db,
-        {
-          id: r.id,
-          runId: r.runId,
-          accountId: r.accountId,
-          amountMinor: r.amountMinor,
-          currency: r.currency,
-          result: code,
-          command: r.command,
-        },
-        at,
-        today,
-        operatorId,
-      );
+      applyDecline(db, declinedOf(r, r.runId, code), at, today, operatorId);
     }
     if (code !== RESULT.pass) stats.declined++;
     driverRun(db, txnSetResultQuery(r.id, code, null));
     stats.settled++;
   }
+}
+
+/**
+ * postSettled's posting of a run's answered records in the caller's port transaction (a run on PostgreSQL): the
+ * same rows as the driver's bulk, one `processor_payment` journal for the approvals in the account's currency
+ * (postPaymentsBulkIn, allocateBulkIn), a payment each for the others, declined deposits reversed, a collection's
+ * declines through the decline policy, every record set to its plain code. The caller falls back to one record per
+ * transaction when this throws, as postSettled does.
+ */
+export async function postSettledIn(
+  tx: Tx,
+  txnIds: readonly number[],
+  at: string,
+  today: string,
+  operatorId: number | null,
+): Promise<PostStats> {
+  const stats: PostStats = { posted: 0, postedMinor: 0, declined: 0, settled: 0 };
+  if (txnIds.length === 0) return stats;
+  const rows = await tx.all<OffsetRow>(settledRowsQuery(tx.dialect, txnIds));
+  if (rows.length === 0) return stats;
+  const approved = rows.filter(
+    (r) => r.result === RESULT.offset && (r.command === 'condition' || r.command === 'auth'),
+  );
+  const bulk = approved.filter((r) => r.currency === r.accountCurrency).map((r) => bulkRow(r, today));
+  const toAllocate: BulkAllocPayment[] = [];
+  const fresh: BulkPaymentRow[] = [];
+  for (const b of bulk) if (!(await tx.get(paymentBySourceKeyQuery(b.sourceKey)))) fresh.push(b);
+  if (fresh.length > 0) {
+    const auditId = await appendAudit(tx, postAudit(rows, fresh, at, operatorId));
+    const ids = await postPaymentsBulkIn(tx, fresh, postJournalOf(fresh, today, auditId), at, operatorId);
+    fresh.forEach((b, i) => {
+      const id = ids[i];
+      if (id) toAllocate.push(allocOf(id, b.accountId, b.accountAmountMinor, b.billNo));
+    });
+  }
+  for (const r of approved.filter((x) => x.currency !== x.accountCurrency)) {
+    const p = await postPaymentIn(tx, settledPayment(r, today), at, operatorId);
+    if (!p.duplicate) toAllocate.push(allocOf(p.paymentId, p.accountId, p.accountAmountMinor, r.billNo));
+  }
+  if (toAllocate.length > 0) {
+    for (const a of toAllocate) a.ratePpm = (await tx.get<{ r: number }>(paymentRateQuery(a.paymentId)))!.r;
+    await allocateBulkIn(tx, toAllocate, { policy: 'standard', searchBillAmount: false }, at, operatorId);
+  }
+  for (const r of approved) {
+    const p = (await tx.get<PostedBySource>(paymentBySourceKeyQuery(`proc:${r.idemKey}`)))!;
+    await tx.run(txnSetResultQuery(r.id, RESULT.pass, p.id));
+    stats.posted++;
+    stats.postedMinor += r.amountMinor;
+    stats.settled++;
+  }
+  for (const r of rows) {
+    if (approved.includes(r)) continue;
+    const code = r.result - RESULT.offset;
+    if (r.command === 'deposit' && code !== RESULT.pass && r.relatedPaymentId) {
+      const payment = await tx.get<{ reversed: number }>(reversiblePaymentQuery(r.relatedPaymentId));
+      if (!payment?.reversed) {
+        const auditId = await appendAudit(tx, depositDeclineAudit(r, code, at, operatorId));
+        await reversePaymentIn(
+          tx,
+          { paymentId: r.relatedPaymentId, reasonCode: 4104, idemKey: `deposit-decline:${r.id}` },
+          at,
+          today,
+          operatorId,
+          auditId,
+        );
+      }
+    }
+    if (r.command === 'condition' && code !== RESULT.pass && r.runId !== null)
+      await applyDeclineIn(tx, declinedOf(r, r.runId, code), at, today, operatorId);
+    if (code !== RESULT.pass) stats.declined++;
+    await tx.run(txnSetResultQuery(r.id, code, null));
+    stats.settled++;
+  }
+  return stats;
 }
 
 /** The request of a stored record (a resubmit sends the same key, amount and token). */
