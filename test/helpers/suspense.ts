@@ -1,8 +1,11 @@
+import { sql } from 'drizzle-orm';
 import { expect } from 'vitest';
+import { settingUpsertQuery } from '../../db/repos/settings';
 import type { Result } from '../../src-shared/api/result';
 import type { LedgerCheckDto } from '../../src-shared/dto/app';
 import type { BatchDto } from '../../src-shared/dto/batches';
 import type { App } from '../../src-main/app-context';
+import type { LedgerPlace } from '../../src-main/services/context';
 import { dispatchConfirmed } from './confirm';
 
 /** A test app (a fresh ledger or an e2e session's services). */
@@ -60,11 +63,14 @@ export type SuspendRow = {
  * returns the ids of the suspended payments in entry order.
  */
 export async function suspend(
-  app: TestApp,
+  app: App<LedgerPlace>,
   rows: SuspendRow[],
   opts: { payType?: number; currency?: string; lockboxNo?: string } = {},
 ): Promise<number[]> {
-  setSetting(app, 'PaymentSuspense', true);
+  // Through the port, so it runs on a PostgreSQL app too (which has no driver).
+  await app.ctx.storage.transaction(async (tx) => {
+    await tx.run(settingUpsertQuery('PaymentSuspense', JSON.stringify(true)));
+  });
   const batch = await value<BatchDto>(
     app.dispatch('batches:create', {
       batchType: 'payment',
@@ -90,13 +96,15 @@ export async function suspend(
     dispatchConfirmed(app, 'batches:submit', { batchId: batch.id }),
   );
   expect(submitted.suspended).toBe(rows.length);
-  return (
-    app.ctx.ledger.sqlite
-      .prepare(
-        `SELECT p.id FROM batch_entries e JOIN payments p ON p.source_key = e.entry_key WHERE e.batch_id = ? ORDER BY e.seq`,
-      )
-      .all(batch.id) as { id: number }[]
-  ).map((r) => r.id);
+  const ids = await app.ctx.storage.transaction(
+    (tx) =>
+      tx.all<{ id: number }>(
+        sql`SELECT p.id FROM batch_entries e JOIN payments p ON p.source_key = e.entry_key
+            WHERE e.batch_id = ${batch.id} ORDER BY e.seq`,
+      ),
+    { readOnly: true },
+  );
+  return ids.map((r) => r.id);
 }
 
 /** Records a posted payment on an account (unallocated unless asked) and returns its id. */
