@@ -190,7 +190,7 @@ export async function openPostgresApp(opts: PostgresAppOptions): Promise<App<Led
   try {
     await seedStockTemplatesVia(storage, clock());
     const inProcess = opts.login === undefined ? null : await ensureOperatorVia(storage, opts.login, clock());
-    const ledger: LedgerPlace = { file: opts.home };
+    const ledger: LedgerPlace = { file: opts.home, name: postgresName(opts.url) };
     if (!opts.jobs) {
       // Jobs are queued in the database: one left by a stopped server is picked up by the next (or marked
       // interrupted if it was running), and servers sharing the database never run one job twice.
@@ -214,6 +214,16 @@ export async function openPostgresApp(opts: PostgresAppOptions): Promise<App<Led
     await queue?.stop();
     await storage.close();
     throw err;
+  }
+}
+
+/** How screens name a PostgreSQL ledger: server and database, never the user or password. */
+function postgresName(url: string): string {
+  try {
+    const u = new URL(url);
+    return `PostgreSQL ${u.host}${u.pathname}`;
+  } catch {
+    return 'PostgreSQL';
   }
 }
 

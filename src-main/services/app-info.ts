@@ -10,7 +10,8 @@ export function appInfo(ctx: ServiceContext): Promise<AppInfoDto> {
       const accountCount = (await tx.get<{ n: number }>(customerAccountCountQuery()))!.n;
       return {
         version: ctx.version,
-        ledgerFile: ctx.ledger.file,
+        ledgerFile: ctx.ledger.sqlite ? ctx.ledger.file : (ctx.ledger.name ?? ctx.ledger.file),
+        database: ctx.storage.dialect,
         operator: ctx.operator,
         accountCount,
         isEmpty: accountCount === 0,

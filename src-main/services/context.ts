@@ -26,6 +26,8 @@ export type LedgerPlace = {
   sqlite?: Database.Database | undefined;
   /** The passphrase of an encrypted SQLite ledger, kept in memory only so job workers can open the same file. */
   key?: string;
+  /** How screens name a ledger that is not a file ("PostgreSQL host:port/database"; never a password). */
+  name?: string;
 };
 
 /**

@@ -9,7 +9,10 @@ export type CurrencyDto = { code: string; exponent: number; name: string };
 /** What the shell needs to know at start. */
 export type AppInfoDto = {
   version: string;
+  /** Where the ledger is: its file, or on PostgreSQL "PostgreSQL host:port/database" (never a password). */
   ledgerFile: string;
+  /** Which database the ledger is in. */
+  database: 'sqlite' | 'postgres';
   operator: OperatorDto;
   accountCount: number;
   isEmpty: boolean;

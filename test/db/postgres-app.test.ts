@@ -152,7 +152,7 @@ describe.skipIf(!pgAvailable)('a ledger on PostgreSQL: CLI, services and team se
       const staticDir = join(dir, 'static');
       mkdirSync(staticDir, { recursive: true });
       writeFileSync(join(staticDir, 'index.html'), '<!doctype html><head><title>Paydesk</title></head>');
-      a = await openPostgresApp({ url, home: join(dir, 'a', 'server') });
+      a = await openPostgresApp({ url, home: join(dir, 'a', 'server'), login: ADMIN.login });
       b = await openPostgresApp({ url, home: join(dir, 'b', 'server') });
       serverA = await startTeamServer({ app: a, staticDir, host: '127.0.0.1', port: 0 });
       serverB = await startTeamServer({ app: b, staticDir, host: '127.0.0.1', port: 0 });
@@ -173,6 +173,13 @@ describe.skipIf(!pgAvailable)('a ledger on PostgreSQL: CLI, services and team se
       expect(health.body).toMatchObject({
         status: 'ok',
         ledger: { database: 'postgres', file: null, schemaMigrations: journal.entries.length },
+      });
+      // Screens name the database, not the server's home folder, and never the password.
+      const info = await a.dispatch('app:info', {});
+      const where = new URL(url);
+      expect(info).toMatchObject({
+        ok: true,
+        value: { database: 'postgres', ledgerFile: `PostgreSQL ${where.host}${where.pathname}` },
       });
     });
 
