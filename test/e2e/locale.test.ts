@@ -3,6 +3,7 @@ import type { AccountSearchDto } from '../../src-shared/dto/accounts';
 import type { BatchDto } from '../../src-shared/dto/batches';
 import type { SuspenseDetailDto } from '../../src-shared/dto/suspense';
 import { postPayment, suspend, usdAccounts } from '../helpers/suspense';
+import type { Page } from 'playwright-core';
 import { startSession, type E2eSession } from './helpers';
 
 async function service<T>(s: E2eSession, command: string, input: unknown): Promise<T> {
@@ -11,11 +12,52 @@ async function service<T>(s: E2eSession, command: string, input: unknown): Promi
   return r.value as T;
 }
 
+/**
+ * Records where the page's pointer events land (the last 12, with the nearest test id), once per document.
+ * Playwright checks only the first event of a click against its target, so when a click it reported does
+ * nothing, this is the evidence of where the release and the click went.
+ */
+async function tracePointer(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __pointerTrace?: string[] };
+    if (w.__pointerTrace) return;
+    const trace: string[] = [];
+    w.__pointerTrace = trace;
+    for (const type of ['pointerdown', 'pointerup', 'click']) {
+      document.addEventListener(
+        type,
+        (e) => {
+          const target = e.target as Element;
+          const named = target.closest('[data-testid]')?.getAttribute('data-testid') ?? target.tagName;
+          const { clientX, clientY } = e as MouseEvent;
+          trace.push(`${Math.round(performance.now())}ms ${type} (${clientX},${clientY}) ${named}`);
+          if (trace.length > 12) trace.shift();
+        },
+        true,
+      );
+    }
+  });
+}
+
 /** Opens Language & formats from the account menu and saves the locale picked by its option's test id. */
 async function chooseLocale(s: E2eSession, option: string, example?: { date: string; amount: string }) {
+  await tracePointer(s.page);
   await s.page.getByTestId('account-menu').click();
   await s.page.getByTestId('account-display-settings').click();
-  await s.page.getByTestId('display-settings-dialog').waitFor();
+  try {
+    await s.page.getByTestId('display-settings-dialog').waitFor({ timeout: 10_000 });
+  } catch (err) {
+    const menuOpen = await s.page.getByTestId('account-menu').getAttribute('aria-expanded');
+    const trace = await s.page.evaluate(
+      () => (window as unknown as { __pointerTrace?: string[] }).__pointerTrace,
+    );
+    // Close the menu so its backdrop does not take the next tests' clicks: they fail (or pass) on their own.
+    await s.page.keyboard.press('Escape');
+    throw new Error(
+      `Language & formats did not open (menu expanded: ${menuOpen}); pointer events:\n${(trace ?? []).join('\n')}`,
+      { cause: err },
+    );
+  }
   await s.page.getByTestId('display-locale').click();
   await s.page.getByTestId(`display-locale-${option}`).click();
   if (example) {
