@@ -15,12 +15,7 @@ import { driverAll, driverGet, driverQuery, driverRun } from './sqlite';
 export type Step =
   | { kind: 'get' | 'all' | 'run'; query: SQL }
   | { kind: 'each'; query: SQL; row: (row: unknown) => void }
-  | {
-      kind: 'call';
-      driver: (db: Database.Database) => unknown;
-      port: ((tx: Tx) => Promise<unknown>) | null;
-      why: string;
-    };
+  | { kind: 'call'; driver: (db: Database.Database) => unknown; port: (tx: Tx) => Promise<unknown> };
 
 /** Steps answering T. */
 export type Steps<T> = Generator<Step, T, unknown>;
@@ -45,16 +40,9 @@ export function* each<T>(query: SQL, row: (row: T) => void): Steps<void> {
   yield { kind: 'each', query, row: row as (row: unknown) => void };
 }
 
-/**
- * An existing function that has a driver form and a port form (a setting, a currency's exponent). `port` null: code
- * that still only runs on the driver, refused (`why`) in a port transaction that has no driver connection beside it.
- */
-export function* call<T>(
-  driver: (db: Database.Database) => T,
-  port: ((tx: Tx) => Promise<T>) | null,
-  why: string,
-): Steps<T> {
-  return (yield { kind: 'call', driver, port, why }) as T;
+/** An existing function that has a driver form and a port form (a setting, a currency's exponent). */
+export function* call<T>(driver: (db: Database.Database) => T, port: (tx: Tx) => Promise<T>): Steps<T> {
+  return (yield { kind: 'call', driver, port }) as T;
 }
 
 /** The dialect the driver forms run in. */
@@ -95,17 +83,14 @@ function onDriver(db: Database.Database, s: Step): unknown {
   }
 }
 
-/**
- * Runs steps in a port transaction. `driver` is the connection a SQLite port transaction runs on, for the steps
- * that still only have a driver form (they run inside the port's transaction, which shares the connection).
- */
-export async function stepsIn<T>(tx: Tx, steps: Steps<T>, driver?: Database.Database): Promise<T> {
+/** Runs steps in a port transaction. */
+export async function stepsIn<T>(tx: Tx, steps: Steps<T>): Promise<T> {
   let next = steps.next();
   while (!next.done) {
     const s = next.value;
     let answer: unknown;
     try {
-      answer = await inTx(tx, s, driver);
+      answer = await inTx(tx, s);
     } catch (err) {
       next = steps.throw(err);
       continue;
@@ -115,7 +100,7 @@ export async function stepsIn<T>(tx: Tx, steps: Steps<T>, driver?: Database.Data
   return next.value;
 }
 
-async function inTx(tx: Tx, s: Step, driver: Database.Database | undefined): Promise<unknown> {
+async function inTx(tx: Tx, s: Step): Promise<unknown> {
   switch (s.kind) {
     case 'get':
       return tx.get(s.query);
@@ -127,8 +112,6 @@ async function inTx(tx: Tx, s: Step, driver: Database.Database | undefined): Pro
       for (const row of await tx.all(s.query)) s.row(row);
       return undefined;
     case 'call':
-      if (s.port) return s.port(tx);
-      if (driver && tx.dialect === 'sqlite') return s.driver(driver);
-      throw new Error(s.why);
+      return s.port(tx);
   }
 }

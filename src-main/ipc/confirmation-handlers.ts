@@ -10,9 +10,6 @@ import { zodIssues, type Handlers } from './dispatch';
 export function createConfirmationHandlers(
   ctx: ServiceContext,
 ): Pick<Handlers, keyof typeof confirmationCommands> {
-  // The driver connection is handed on only while the storage runs on it: collection and direct-debit selections
-  // still read through the driver (on PostgreSQL their preview is refused until they move).
-  const driver = ctx.storage.dialect === 'sqlite' ? ctx.ledger.sqlite : undefined;
   return {
     'confirmations:prepare': async (input) => {
       // A preview shows who would be charged: it needs the same role as the operation itself (audited).
@@ -29,14 +26,7 @@ export function createConfirmationHandlers(
           issues,
         );
       }
-      return prepareConfirmation(
-        ctx.storage,
-        input.operation,
-        parsed.data,
-        ctx.clock(),
-        ctx.operator.id,
-        driver,
-      );
+      return prepareConfirmation(ctx.storage, input.operation, parsed.data, ctx.clock(), ctx.operator.id);
     },
     'confirmations:show': (input) => getConfirmation(ctx.storage, input.confirmationId),
   };

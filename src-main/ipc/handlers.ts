@@ -268,8 +268,8 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       const src = withUpload(ctx.uploads, input);
       return usingUploads(ctx.uploads, [src.uploaded], () => runJob(ctx, 'batch-import', src));
     },
-    'batches:entry-allocation': (input) => entryAllocationView(ctx.storage, input, db),
-    'batches:allocate-entry': (input) => allocateEntry(ctx.storage, input, ctx.clock(), ctx.operator.id, db),
+    'batches:entry-allocation': (input) => entryAllocationView(ctx.storage, input),
+    'batches:allocate-entry': (input) => allocateEntry(ctx.storage, input, ctx.clock(), ctx.operator.id),
     'batches:update-header': (input) => updateBatchHeader(ctx.storage, input, ctx.clock(), ctx.operator.id),
     'batches:report': (input) => batchReport(ctx.storage, input, ctx.clock()),
     ...suspenseHandlers(ctx),

@@ -1204,7 +1204,6 @@ function* applyImport(
     yield* call(
       (db) => postJournal(db, posting),
       (tx) => postJournalIn(tx, posting),
-      'the receivables journal',
     );
   }
   return summary();

@@ -1,13 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Result } from '../../src-shared/api/result';
 import type { BankFilePreviewDto, BatchEntriesPageDto, BatchImportDto } from '../../src-shared/dto/batches';
-import { freshApp } from '../helpers/ledger';
+import { APPS, type TestApp } from '../helpers/apps';
 import { csvTemplate } from '../helpers/lockbox-template';
 
 const STANDARDS = resolve(process.cwd(), '../shared/standards');
-type TestApp = ReturnType<typeof freshApp>;
 let app: TestApp;
 
 async function value<T>(p: Promise<Result<unknown>>): Promise<T> {
@@ -16,17 +16,17 @@ async function value<T>(p: Promise<Result<unknown>>): Promise<T> {
   return r.value as T;
 }
 
-function batchCount(): number {
-  return (app.ctx.ledger.sqlite.prepare('SELECT count(*) AS n FROM batches').get() as { n: number }).n;
+async function batchCount(): Promise<number> {
+  return (await app.get<{ n: number }>(sql`SELECT count(*) AS n FROM batches`))!.n;
 }
 
-beforeEach(async () => {
-  app = freshApp();
-  await value(app.dispatch('demo:load', { accounts: 50, seed: 2 }));
-});
-afterEach(() => app.dispose());
+describe.each(APPS.filter((r) => r.available))('bank file import into a batch ($dialect)', ({ open }) => {
+  beforeEach(async () => {
+    app = await open({ login: 'tester', clock: () => new Date('2026-11-22T09:00:00Z') });
+    await value(app.dispatch('demo:load', { accounts: 50, seed: 2 }));
+  });
+  afterEach(() => app.dispose());
 
-describe('bank file import into a batch', () => {
   const write = (name: string, text: string): string => {
     const file = join(app.dir, name);
     writeFileSync(file, text);
@@ -52,7 +52,7 @@ describe('bank file import into a batch', () => {
     expect(preview.footer).toMatchObject({ count: 3, total: '60.00' });
     expect(preview.rows.map((r) => r.fields.payerName)).toEqual(['Wolf, Mia', 'Koch', 'Baker']);
     expect(preview.rowsWithProblems).toBe(1);
-    expect(batchCount()).toBe(0);
+    expect(await batchCount()).toBe(0);
 
     await value(
       app.dispatch('templates:save', { name: 'first-bank', bank: 'First Bank', definition: csvTemplate }),
@@ -111,7 +111,7 @@ describe('bank file import into a batch', () => {
         reason: expect.stringMatching(/99\.00|9900|total/i),
       });
     } else throw new Error('expected a validation error with file issues');
-    expect(batchCount()).toBe(0);
+    expect(await batchCount()).toBe(0);
   });
 
   it('binary garbage or an empty file stages nothing', async () => {
@@ -129,7 +129,7 @@ describe('bank file import into a batch', () => {
       });
       expect(r).toMatchObject({ ok: false, error: { code: 'validation' } });
     }
-    expect(batchCount()).toBe(0);
+    expect(await batchCount()).toBe(0);
   });
 
   it('warns before importing the same file again, and imports it when forced', async () => {
@@ -157,7 +157,7 @@ describe('bank file import into a batch', () => {
         force: true,
       }),
     );
-    expect(batchCount()).toBe(2);
+    expect(await batchCount()).toBe(2);
   });
 
   it('refuses a template with problems, listing each', async () => {

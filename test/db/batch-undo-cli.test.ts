@@ -1,26 +1,25 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchDto } from '../../src-shared/dto/batches';
 import type { BatchUndoDto, BatchUndoPreviewDto } from '../../src-shared/dto/desk-ops';
-import { cliOn, jsonOf } from '../helpers/cli';
+import { APPS, cliOnApp, type TestApp } from '../helpers/apps';
+import { jsonOf } from '../helpers/cli';
 import { dispatchConfirmed } from '../helpers/confirm';
-import { freshApp } from '../helpers/ledger';
-import { usdAccounts, value } from '../helpers/suspense';
+import { value } from '../helpers/suspense';
 
-let app: ReturnType<typeof freshApp>;
-const cli = cliOn(() => app.file);
+let app: TestApp;
+const cli = cliOnApp(() => app);
 
-beforeAll(async () => {
-  app = freshApp();
-  await value(app.dispatch('demo:load', { accounts: 40, seed: 6 }));
-  process.env.PAYDESK_OPERATOR = 'tester';
-});
-afterAll(() => {
-  delete process.env.PAYDESK_OPERATOR;
-  app.dispose();
-});
+/** Active USD accounts, `skip` of them passed over, so each batch pays accounts of its own. */
+function usdAccounts(n: number, skip: number): Promise<{ accountNo: string }[]> {
+  return app.all<{ accountNo: string }>(
+    sql`SELECT account_no AS "accountNo" FROM accounts
+         WHERE currency = 'USD' AND status = 'active' AND is_suspense = 0 ORDER BY id LIMIT ${n} OFFSET ${skip}`,
+  );
+}
 
 async function submitted(amounts: string[], skip: number): Promise<BatchDto> {
-  const accounts = usdAccounts(app, amounts.length, skip);
+  const accounts = await usdAccounts(amounts.length, skip);
   const batch = await value<BatchDto>(
     app.dispatch('batches:create', { batchType: 'payment', payType: 10012, currency: 'USD' }),
   );
@@ -35,7 +34,18 @@ async function submitted(amounts: string[], skip: number): Promise<BatchDto> {
   return batch;
 }
 
-describe('paydesk batch undo', () => {
+describe.each(APPS.filter((r) => r.available))('paydesk batch undo ($dialect)', ({ open }) => {
+  beforeAll(async () => {
+    app = await open({ login: 'tester', clock: () => new Date('2026-11-22T09:00:00Z') });
+    await app.giveTestPassword('tester');
+    await value(app.dispatch('demo:load', { accounts: 40, seed: 6 }));
+    process.env.PAYDESK_OPERATOR = 'tester';
+  });
+  afterAll(async () => {
+    delete process.env.PAYDESK_OPERATOR;
+    await app.dispose();
+  });
+
   it('--preview shows what it would reverse; undo reverses it once; a retry says so', async () => {
     const batch = await submitted(['11.00', '4.40'], 0);
     const preview = jsonOf<BatchUndoPreviewDto>(
@@ -47,7 +57,7 @@ describe('paydesk batch undo', () => {
 
     const noReason = await cli('--json', 'batch', 'undo', String(batch.id));
     expect(noReason.code).toBe(2);
-    expect(app.ctx.ledger.sqlite.prepare(`SELECT count(*) AS n FROM reversals`).get()).toEqual({ n: 0 });
+    expect(await app.get(sql`SELECT count(*) AS n FROM reversals`)).toEqual({ n: 0 });
 
     const run = await cli(
       '--json',
@@ -63,7 +73,7 @@ describe('paydesk batch undo', () => {
     const undone = jsonOf<BatchUndoDto>(run);
     expect(undone).toMatchObject({ outcome: 'submitted', reversal: { batchNo: `${batch.batchNo}-U1` } });
     expect(undone.submit?.reversed).toBe(2);
-    const codes = app.ctx.ledger.sqlite.prepare('SELECT DISTINCT reason_code AS c FROM reversals').all();
+    const codes = await app.all(sql`SELECT DISTINCT reason_code AS c FROM reversals`);
     expect(codes).toEqual([{ c: 4103 }]);
 
     const again = await cli('batch', 'undo', String(batch.id), '--reason', 'again');

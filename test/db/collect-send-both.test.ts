@@ -148,7 +148,7 @@ async function runOn(
   };
   let confirmed = input;
   if (opts.confirm) {
-    const c = await prepareConfirmation(db.storage, OPERATION[kind], input, NOW, db.lead, db.driver);
+    const c = await prepareConfirmation(db.storage, OPERATION[kind], input, NOW, db.lead);
     confirmed = { ...input, confirmationId: c.id };
   }
   if (db.driver) {

@@ -144,14 +144,14 @@ describe.runIf(STORAGES[1]!.available)('confirmations on both databases', () => 
     operation: ConfirmableOperation,
     input: Record<string, unknown>,
     as: Login = 'lead',
-  ) => prepareConfirmation(db.storage, operation, input, now, ids[as], db.driver);
+  ) => prepareConfirmation(db.storage, operation, input, now, ids[as]);
   const confirm = (
     db: Db,
     operation: ConfirmableOperation,
     input: Record<string, unknown>,
     as: Login = 'lead',
     storage = db.storage,
-  ) => confirmOperation(storage, operation, input, now, ids[as], db.driver);
+  ) => confirmOperation(storage, operation, input, now, ids[as]);
   const onBoth = (statement: string) =>
     Promise.all(
       dbs.map((db) => db.storage.transaction(async (tx) => void (await tx.run(sql.raw(statement))))),
@@ -333,7 +333,7 @@ describe.runIf(STORAGES[1]!.available)('confirmations on both databases', () => 
       const measured = value<unknown>(
         await alike.same((db) =>
           answer(
-            db.storage.transaction((tx) => measureCommandIn(tx, command, input, now, db.driver), {
+            db.storage.transaction((tx) => measureCommandIn(tx, command, input, now), {
               readOnly: true,
             }),
           ),

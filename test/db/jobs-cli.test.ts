@@ -1,47 +1,50 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApp, type App } from '../../src-main/app-context';
+import type { App } from '../../src-main/app-context';
+import type { LedgerPlace } from '../../src-main/services/context';
 import type { JobRunDto } from '../../src-shared/dto/app';
 import type { BatchDto } from '../../src-shared/dto/batches';
-import { cliOn, jsonOf } from '../helpers/cli';
-import { freshApp } from '../helpers/ledger';
-import { giveTestPassword } from '../helpers/passwords';
+import { APPS, cliOnApp, type TestApp } from '../helpers/apps';
+import { jsonOf } from '../helpers/cli';
 import { value } from '../helpers/suspense';
 
-// Issue #17: the ledger keeps a record of every job (`jobs list`), after it ended and after a restart.
+// Issue #17: the ledger keeps a record of every job (`jobs list`), after it ended and after a restart; on a SQLite
+// file and on PostgreSQL (`--pg`, jobs run through the queue in the database).
 
-let app: ReturnType<typeof freshApp>;
-let other: App;
-let batchId: number;
-const cli = cliOn(() => app.file);
+const NOW = new Date('2026-11-22T09:00:00Z');
 
-beforeAll(async () => {
-  app = freshApp();
-  await value(app.dispatch('demo:load', { accounts: 40, seed: 5 }));
-  const batch = await value<BatchDto>(
-    app.dispatch('batches:create', { batchType: 'payment', payType: 10012, currency: 'USD' }),
-  );
-  batchId = batch.id;
-  const accountNo = (
-    app.ctx.ledger.sqlite
-      .prepare(`SELECT account_no AS no FROM accounts WHERE currency = 'USD' AND status = 'active' LIMIT 1`)
-      .get() as { no: string }
-  ).no;
-  await value(app.dispatch('batches:save-entries', { batchId, entries: [{ accountNo, amount: '12.50' }] }));
-  await value(app.dispatch('batches:validate', { batchId }));
-  // A job that fails: the batch does not exist.
-  const missing = await app.dispatch('batches:validate', { batchId: 999_999 });
-  expect(missing.ok).toBe(false);
-  // Someone else's job.
-  other = openApp({ file: app.file, login: 'colleague', migrationsFolder: 'db/migrations' });
-  giveTestPassword(other.ctx.ledger.sqlite, 'colleague');
-  await value(other.dispatch('batches:validate', { batchId }));
-}, 60_000);
-afterAll(() => {
-  other?.close();
-  app?.dispose();
-});
+describe.each(APPS.filter((r) => r.available))('jobs list ($dialect)', ({ open }) => {
+  let app: TestApp;
+  let other: App<LedgerPlace>;
+  let batchId: number;
+  const cli = cliOnApp(() => app);
 
-describe('jobs list', () => {
+  beforeAll(async () => {
+    app = await open({ login: 'tester', clock: () => NOW });
+    // The in-process caller is this operator; with the test password the CLI can sign in as them too.
+    await app.giveTestPassword('tester');
+    await value(app.dispatch('demo:load', { accounts: 40, seed: 5 }));
+    const batch = await value<BatchDto>(
+      app.dispatch('batches:create', { batchType: 'payment', payType: 10012, currency: 'USD' }),
+    );
+    batchId = batch.id;
+    const { no: accountNo } = (await app.get<{ no: string }>(
+      sql`SELECT account_no AS "no" FROM accounts WHERE currency = 'USD' AND status = 'active' ORDER BY id LIMIT 1`,
+    ))!;
+    await value(app.dispatch('batches:save-entries', { batchId, entries: [{ accountNo, amount: '12.50' }] }));
+    await value(app.dispatch('batches:validate', { batchId }));
+    // A job that fails: the batch does not exist.
+    const missing = await app.dispatch('batches:validate', { batchId: 999_999 });
+    expect(missing.ok).toBe(false);
+    // Someone else's job.
+    other = await app.again({ login: 'colleague' });
+    await app.giveTestPassword('colleague');
+    await value(other.dispatch('batches:validate', { batchId }));
+  }, 60_000);
+  afterAll(async () => {
+    await app?.dispose();
+  });
+
   it('lists your jobs, most recent first, with what they worked on and how they ended', async () => {
     const jobs = jsonOf<JobRunDto[]>(await cli('--json', '--operator', 'tester', 'jobs', 'list'));
     expect(jobs.map((j) => [j.kind, j.label, j.subject, j.status])).toEqual([

@@ -309,15 +309,14 @@ describe('batch validation and the entry allocation dialog on both databases', (
       const entryId = (await rowsOf(db.storage, batchId)).entries[0]!.id;
       entries[db.dialect] = { batchId, entryId };
       return {
-        view: await entryAllocationView(db.storage, { batchId, entryId }, db.driver),
-        set: await allocateEntry(db.storage, { batchId, entryId, bills: one }, NOW, clerk, db.driver),
+        view: await entryAllocationView(db.storage, { batchId, entryId }),
+        set: await allocateEntry(db.storage, { batchId, entryId, bills: one }, NOW, clerk),
         over: await answer(
           allocateEntry(
             db.storage,
             { batchId, entryId, bills: [{ billNo: b1!.billNo, amount: money(b1!.due + 1) }] },
             NOW,
             clerk,
-            db.driver,
           ),
         ),
       };
@@ -329,15 +328,13 @@ describe('batch validation and the entry allocation dialog on both databases', (
       const { batchId, entryId } = entries[db.dialect]!;
       const r = racing(db.storage, 2, { holdAt: 2 });
       const raced = await Promise.all(
-        [[], two].map((bills) =>
-          answer(allocateEntry(r.storage, { batchId, entryId, bills }, NOW, clerk, db.driver)),
-        ),
+        [[], two].map((bills) => answer(allocateEntry(r.storage, { batchId, entryId, bills }, NOW, clerk))),
       );
       expect(
         raced.map((x) => 'value' in x),
         db.dialect,
       ).toEqual([true, true]);
-      const after = await entryAllocationView(db.storage, { batchId, entryId }, db.driver);
+      const after = await entryAllocationView(db.storage, { batchId, entryId });
       const audit = (await written(db.storage)).audit.filter(
         (a) => (a as { entityId: string }).entityId === String(entryId),
       ) as { action: string; after: string }[];

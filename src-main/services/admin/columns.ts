@@ -490,7 +490,6 @@ export function* columnRulesSteps<
   const exponent = yield* call(
     (db) => exponentOf(db, batch.currency),
     (tx) => exponentOfIn(tx, batch.currency),
-    'the batch currency',
   );
   const check = checkerOf(() => fields, exponent);
   const open = verdicts.filter((v) => v.status !== 'invalid' && !isPostedEntry(v.status));

@@ -80,17 +80,11 @@ function hasSecret(value: unknown): boolean {
 /**
  * What the approval services need of the app. The ledger's file names its key (a stored input that carries a
  * password or secret is encrypted with it); `sqlite` is the connection the storage runs on while the ledger is
- * SQLite: re-measuring a direct-debit credit run (refunds out, whose selection still reads through the driver) runs
- * on it, inside the port's transaction, since both share the connection.
+ * SQLite, on which the dispatch guard stays synchronous (approvalGuard).
  */
 export type ApprovalsCtx = Pick<ServiceContext, 'storage' | 'clock' | 'operator'> & {
   ledger: { file: string; sqlite?: Database.Database };
 };
-
-/** The driver connection a port transaction runs on, when it runs on SQLite and the app gave it. */
-function driverOf(ctx: ApprovalsCtx, tx: Tx): Database.Database | undefined {
-  return tx.dialect === 'sqlite' ? ctx.ledger.sqlite : undefined;
-}
 
 /** The stored input as given (decrypted when it carried a password or secret). */
 function storedInput(ctx: ApprovalsCtx, row: Pick<ApprovalRecord, 'inputJson'>): Record<string, unknown> {
@@ -341,7 +335,7 @@ export function stopForApproval(
 ): Promise<Pick<ApprovalDto, 'id' | 'description' | 'requirement' | 'role'> | null> {
   return ctx.storage.transaction(
     async (tx) => {
-      const m = await measureCommandIn(tx, command, parsed, now, driverOf(ctx, tx));
+      const m = await measureCommandIn(tx, command, parsed, now);
       if (!m) return null;
       const need = await neededForIn(tx, m);
       if (!need) return null;
@@ -467,19 +461,14 @@ function claimedOr<T>(d: Decided<T>): T {
   return d.claimed;
 }
 
-/**
- * Measures a command as the ledger is now, in the deciding transaction. A direct-debit credit run (refunds out) is
- * still measured through the driver connection the SQLite storage runs on (inside tx, which shares it); on
- * PostgreSQL its confirm is refused until refund posting moves.
- */
+/** Measures a command as the ledger is now, in the deciding transaction. */
 async function measureIn(
-  ctx: ApprovalsCtx,
   tx: Tx,
   command: CommandName,
   input: Record<string, unknown>,
   now: Date,
 ): Promise<{ m: Measure | null; amounts: string }> {
-  const m = await measureCommandIn(tx, command, input, now, driverOf(ctx, tx));
+  const m = await measureCommandIn(tx, command, input, now);
   return { m, amounts: m?.amounts?.length ? await stepsIn(tx, amountsText(m.amounts)) : '' };
 }
 
@@ -561,7 +550,7 @@ async function decideIn(
   const raw = storedInput(ctx, row);
   const parsed = commandInputs[command].safeParse(raw);
   const data = parsed.success ? (parsed.data as Record<string, unknown>) : null;
-  const { m, amounts } = data ? await measureIn(ctx, tx, command, data, now) : { m: null, amounts: '' };
+  const { m, amounts } = data ? await measureIn(tx, command, data, now) : { m: null, amounts: '' };
   const hashNow = m && data ? payloadHash(command, redact(data), m.state) : null;
   if (hashNow !== row.payloadHash) {
     return refuse(

@@ -122,7 +122,6 @@ function* measureImport(input: Record<string, unknown>): Steps<Measure | null> {
         const now = yield* call(
           (db) => getSetting(db, key),
           (tx) => getSettingIn(tx, key),
-          key,
         );
         changed = JSON.stringify(now) !== JSON.stringify(v);
       }
@@ -163,7 +162,6 @@ function* policyChanged(p: unknown): Steps<boolean> {
   const now = yield* call(
     (db) => policyFor(db, operation, currency),
     (tx) => policyForIn(tx, operation, currency),
-    operation,
   );
   return (
     now.currency !== (row.currency ?? '*') ||
@@ -288,19 +286,14 @@ export function* measureSteps(
   }
 }
 
-/**
- * measureSteps in a port transaction (an approval's confirm re-measuring what it acts on). `driver` is the SQLite
- * connection the storage runs on: a direct-debit credit run (refunds out) is still measured through it, and refused
- * on PostgreSQL until refund posting moves.
- */
+/** measureSteps in a port transaction (an approval's confirm re-measuring what it acts on). */
 export function measureCommandIn(
   tx: Tx,
   command: CommandName,
   input: Record<string, unknown>,
   now: Date,
-  driver?: Database.Database,
 ): Promise<Measure | null> {
-  return stepsIn(tx, measureSteps(tx, command, input, now), driver);
+  return stepsIn(tx, measureSteps(tx, command, input, now));
 }
 
 /** measureSteps through the driver (dispatch's approval guard, in the writer's turn). */

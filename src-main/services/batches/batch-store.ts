@@ -530,12 +530,10 @@ function* saveEntriesSteps(
   const exponent = yield* call(
     (db) => exponentOf(db, batch.currency),
     (tx) => exponentOfIn(tx, batch.currency),
-    'the batch currency',
   );
   const checkCustom = yield* call(
     (db) => customValueChecker(db, exponent),
     (tx) => customValueCheckerIn(tx, exponent),
-    'the custom fields',
   );
   let seq = (yield* get<{ m: number }>(lastSeqQuery(batch.id)))!.m;
   const savedIds: number[] = [];

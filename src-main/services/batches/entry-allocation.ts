@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import { isPostedEntry, type EntryAllocationViewDto } from '../../../src-shared/dto/batches';
 import { parseMinor } from '../../../src-shared/money';
 import { appendAudit } from '../../../db/repos/audit';
@@ -46,9 +45,8 @@ async function currentVerdictIn(
   tx: Tx,
   batchId: number,
   entryId: number,
-  driver: Database.Database | undefined,
 ): Promise<{ accountId: number; accountAmountMinor: number }> {
-  const v = (await computeVerdictsIn(tx, batchId, driver)).find((x) => x.id === entryId);
+  const v = (await computeVerdictsIn(tx, batchId)).find((x) => x.id === entryId);
   if (!v || v.accountId === null || v.accountAmountMinor === null) {
     throw conflict(
       'entry-not-resolved',
@@ -61,13 +59,12 @@ async function currentVerdictIn(
 async function entryAllocationViewIn(
   tx: Tx,
   input: { batchId: number; entryId: number },
-  driver: Database.Database | undefined,
 ): Promise<EntryAllocationViewDto> {
   const batch = await loadBatchRowIn(tx, input.batchId);
   if (batch.batchType !== 'payment')
     throw conflict('not-allocatable', 'only payment batch entries are allocated');
   const entry = await loadEntryIn(tx, batch.id, input.entryId);
-  const v = await currentVerdictIn(tx, batch.id, input.entryId, driver);
+  const v = await currentVerdictIn(tx, batch.id, input.entryId);
   const { accountNo } = (await tx.get<{ accountNo: string }>(accountNoQuery(v.accountId)))!;
   const stored = entry.allocationJson
     ? (JSON.parse(entry.allocationJson) as {
@@ -94,16 +91,12 @@ async function entryAllocationViewIn(
   };
 }
 
-/**
- * What the allocation dialog needs for a batch entry before submit (`batches:entry-allocation`). `driver`: the
- * SQLite connection under the port (a refund batch's rules still run on it; such a batch is refused here anyway).
- */
+/** What the allocation dialog needs for a batch entry before submit (`batches:entry-allocation`). */
 export function entryAllocationView(
   storage: Storage,
   input: { batchId: number; entryId: number },
-  driver?: Database.Database,
 ): Promise<EntryAllocationViewDto> {
-  return storage.transaction((tx) => entryAllocationViewIn(tx, input, driver), SNAPSHOT);
+  return storage.transaction((tx) => entryAllocationViewIn(tx, input), SNAPSHOT);
 }
 
 type Target = { id: number; accountId: number; status: string; openMinor: number; paying: number };
@@ -124,7 +117,6 @@ export function allocateEntry(
   },
   now: Date,
   operatorId: number | null,
-  driver?: Database.Database,
 ): Promise<EntryAllocationViewDto> {
   return storage.transaction(async (tx): Promise<EntryAllocationViewDto> => {
     const batch = await loadBatchRowIn(tx, input.batchId);
@@ -139,7 +131,7 @@ export function allocateEntry(
       throw conflict('allocation-level', 'this batch is bill-level: allocate to bills, not items (V2)');
     if (batch.allocationLevel === 'item' && bills.length)
       throw conflict('allocation-level', 'this batch is item-level: allocate to items, not bills (V2)');
-    const v = await currentVerdictIn(tx, batch.id, entry.id, driver);
+    const v = await currentVerdictIn(tx, batch.id, entry.id);
     const { currency } = (await tx.get<{ currency: string }>(accountNoQuery(v.accountId)))!;
     const exponent = await exponentOfIn(tx, currency);
     const lines: { targetId: number; amountMinor: number }[] = [];
@@ -197,6 +189,6 @@ export function allocateEntry(
       entityId: String(entry.id),
       after: { lines },
     });
-    return entryAllocationViewIn(tx, { batchId: batch.id, entryId: entry.id }, driver);
+    return entryAllocationViewIn(tx, { batchId: batch.id, entryId: entry.id });
   }, WRITE);
 }

@@ -141,7 +141,6 @@ function* templateSteps(
     call(
       (db) => resolveTemplate(db, named),
       (tx) => resolveTemplateIn(tx, named),
-      'the template',
     );
   if (input.templateName !== undefined || input.template !== undefined) {
     return { template: yield* resolve(input), templateName: input.templateName };
@@ -149,7 +148,6 @@ function* templateSteps(
   const proposals = yield* call(
     (db) => proposeTemplates(db, bytes),
     (tx) => proposeTemplatesIn(tx, bytes),
-    'the template proposals',
   );
   const [best, second] = proposals;
   const tie = best !== undefined && second !== undefined && second.confidence === best.confidence;

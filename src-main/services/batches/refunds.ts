@@ -261,7 +261,6 @@ export function* postRefundSteps(
   const journalId = yield* call(
     (db) => postJournal(db, posting),
     (tx) => postJournalIn(tx, posting),
-    'journal',
   );
   crashPoint();
 
@@ -325,7 +324,6 @@ export function* postRefundSteps(
           );
         return null;
       },
-      'allocations',
     );
   }
 

@@ -176,7 +176,6 @@ function* keepVerdictsSteps(refused: VerdictsChanged, now: Date, operatorId: num
   yield* call(
     (db) => writeVerdicts(db, verdicts),
     (tx) => writeVerdictsIn(tx, verdicts),
-    'verdicts',
   );
   yield* run(batchTouchQuery(refused.batchId, now.toISOString()));
   const audit: AuditEntry = {
@@ -193,7 +192,6 @@ function* keepVerdictsSteps(refused: VerdictsChanged, now: Date, operatorId: num
   yield* call(
     (db) => writeAudit(db, audit),
     (tx) => appendAudit(tx, audit),
-    'audit',
   );
   return conflict(
     'revalidate',
@@ -223,14 +221,12 @@ const batchOf = (batchId: number): Steps<Batch> =>
   call(
     (db) => loadBatchRow(db, batchId),
     (tx) => loadBatchRowIn(tx, batchId),
-    'batch',
   );
 
 const batchDtoOf = (batchId: number): Steps<BatchDto> =>
   call(
     (db) => getBatch(db, batchId),
     (tx) => getBatchIn(tx, batchId),
-    'batch',
   );
 
 /**
@@ -267,7 +263,6 @@ function* zeroProofSteps(
   const allowed = yield* call(
     (db) => getSetting(db, 'zeroProof.override'),
     (tx) => getSettingIn(tx, 'zeroProof.override'),
-    'setting',
   );
   if (allowed !== true) throw conflict('zero-proof', differs);
   const reasonCode = input.overrideReasonCode;
@@ -283,7 +278,6 @@ function* zeroProofSteps(
   yield* call(
     (db) => requireReasonCode(db, REASON_DOMAIN.zeroProofOverride, reasonCode, 'overrideReasonCode'),
     (tx) => requireReasonCodeIn(tx, REASON_DOMAIN.zeroProofOverride, reasonCode, 'overrideReasonCode'),
-    'reason code',
   );
   return {
     reasonCode,
@@ -312,7 +306,6 @@ function* entriesGateSteps(statuses: readonly string[]): Steps<void> {
     yield* call(
       (db) => getSetting(db, 'suspense.thresholdPercent'),
       (tx) => getSettingIn(tx, 'suspense.thresholdPercent'),
-      'setting',
     ),
   );
   if (statuses.length > 0 && (suspendedCount * 100) / statuses.length > threshold) {

@@ -93,7 +93,6 @@ const setting = (key: SettingKey) =>
   call(
     (db) => getSetting(db, key),
     (tx) => getSettingIn(tx, key),
-    key,
   );
 
 function* settingsSteps(): Steps<ValidationSettings> {
@@ -117,7 +116,6 @@ const exponent = (currency: string) =>
   call(
     (db) => exponentOf(db, currency),
     (tx) => exponentOfIn(tx, currency),
-    'currency',
   );
 
 /**
@@ -300,7 +298,6 @@ const keyed = (query: SQL) =>
       return keyedRows(stmt.raw(true).all(...params) as unknown[][]);
     },
     (tx) => tx.all<KeyedEntry>(query),
-    'the keys copy',
   );
 
 /** A chunk's consumer: it writes as steps (validation) or only collects (submit, the allocation dialog). */
@@ -324,7 +321,6 @@ function* verdictChunks(
   const batch = yield* call(
     (db) => loadBatchRow(db, batchId),
     (tx) => loadBatchRowIn(tx, batchId),
-    'batch',
   );
   let rowRule =
     batch.batchType === 'payment'
@@ -488,15 +484,10 @@ export function computeVerdicts(db: Database.Database, batchId: number): EntryVe
 
 /**
  * computeVerdicts in a port transaction. It writes the keys copy of a payment batch (a temporary table), so the
- * transaction may not be read-only on PostgreSQL. Every rule, a refund batch's included, runs on the port; `driver`
- * is only handed on to stepsIn (the allocation dialog still passes its connection).
+ * transaction may not be read-only on PostgreSQL. Every rule, a refund batch's included, runs on the port.
  */
-export function computeVerdictsIn(
-  tx: Tx,
-  batchId: number,
-  driver?: Database.Database,
-): Promise<EntryVerdict[]> {
-  return stepsIn(tx, verdictsSteps(tx, batchId), driver);
+export function computeVerdictsIn(tx: Tx, batchId: number): Promise<EntryVerdict[]> {
+  return stepsIn(tx, verdictsSteps(tx, batchId));
 }
 
 /** The validator's input for one stored payment entry. */
@@ -683,7 +674,6 @@ function* validateSteps(
   const batch = yield* call(
     (db) => loadBatchRow(db, batchId),
     (tx) => loadBatchRowIn(tx, batchId),
-    'batch',
   );
   assertEditable(batch);
   // The progress bar shows the entries to check from the start (counted on the status index).
@@ -691,7 +681,6 @@ function* validateSteps(
   yield* call(
     (db) => refreshFingerprints(db, batchId, 'missing'),
     (tx) => refreshMissingIn(tx, batchId),
-    'fingerprints',
   );
   // Statuses by exception: only entries whose verdict differs from the stored one are written; the plan
   // (lines per entry, stamped per account) is stored for submit.
@@ -711,7 +700,6 @@ function* validateSteps(
   const dto = yield* call(
     (db) => getBatch(db, batchId),
     (tx) => getBatchIn(tx, batchId),
-    'batch',
   );
   const audit: AuditEntry = {
     at,
@@ -724,7 +712,6 @@ function* validateSteps(
   yield* call(
     (db) => writeAudit(db, audit),
     (tx) => appendAudit(tx, audit),
-    'audit',
   );
   return dto;
 }

@@ -242,7 +242,6 @@ export function* previewSteps(
     call(
       (db) => findProcessor(db, processorName),
       (tx) => findProcessorIn(tx, processorName),
-      'processor',
     );
   switch (operation) {
     case 'collect:run': {
@@ -312,8 +311,7 @@ export function getConfirmation(storage: Storage, id: number): Promise<Confirmat
 /**
  * Prepares an operation: computes its preview in one read-only snapshot (a large batch is hashed without holding the
  * writer's turn), then stores it pending with its hash, expiry (setting `confirm.expiryMinutes`) and operator, and
- * audits `confirmation.prepare`. Sends nothing. `driver` is the SQLite connection the storage runs on, for the runs
- * whose selection still reads through the driver.
+ * audits `confirmation.prepare`. Sends nothing.
  */
 export async function prepareConfirmation(
   storage: Storage,
@@ -321,12 +319,10 @@ export async function prepareConfirmation(
   input: Record<string, unknown>,
   now: Date,
   operatorId: number,
-  driver?: Database.Database,
 ): Promise<ConfirmationDto> {
-  const preview = await storage.transaction(
-    (tx) => stepsIn(tx, previewSteps(tx, operation, input, now), driver),
-    { readOnly: true },
-  );
+  const preview = await storage.transaction((tx) => stepsIn(tx, previewSteps(tx, operation, input, now)), {
+    readOnly: true,
+  });
   const at = now.toISOString();
   return storage.transaction(async (tx) => {
     const minutes = Number(await getSettingIn(tx, 'confirm.expiryMinutes'));
@@ -503,7 +499,7 @@ export function consumeConfirmation(
 /**
  * The confirm step on the storage port: measures the operation as the ledger is now and checks and claims its
  * confirmation, in one serializable transaction (on PostgreSQL a confirm that met another one's claim is retried
- * and finds the confirmation used). A refusal is thrown after its record commits. `driver` as for prepare.
+ * and finds the confirmation used). A refusal is thrown after its record commits.
  */
 export async function confirmOperation(
   storage: Storage,
@@ -511,12 +507,11 @@ export async function confirmOperation(
   input: Record<string, unknown>,
   now: Date,
   operatorId: number,
-  driver?: Database.Database,
 ): Promise<ConfirmationRefDto> {
   const outcome = await storage.transaction(
     async (tx) => {
-      const preview = await stepsIn(tx, previewSteps(tx, operation, input, now), driver);
-      return stepsIn(tx, consumeSteps(operation, input, preview, now, operatorId), driver);
+      const preview = await stepsIn(tx, previewSteps(tx, operation, input, now));
+      return stepsIn(tx, consumeSteps(operation, input, preview, now, operatorId));
     },
     { serializable: true },
   );

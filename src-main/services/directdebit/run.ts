@@ -454,7 +454,6 @@ function* postDebits(
     const p = yield* call(
       (db) => postPayment(db, payment, at, operatorId),
       (tx) => postPaymentIn(tx, payment, at, operatorId),
-      'payment',
     );
     ids.push(p.paymentId);
     if (!p.duplicate)
@@ -472,7 +471,6 @@ function* postDebits(
         allocateBulk(db, toAllocate, { policy: 'standard', searchBillAmount: false }, at, operatorId);
       },
       (tx) => allocateDebitsIn(tx, toAllocate, at, operatorId),
-      'allocation',
     );
   return ids;
 }

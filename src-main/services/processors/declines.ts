@@ -372,7 +372,6 @@ function journal(posting: JournalPosting): Steps<number> {
   return call(
     (db) => postJournal(db, posting),
     (tx) => postJournalIn(tx, posting),
-    'journal',
   );
 }
 
