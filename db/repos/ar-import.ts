@@ -158,8 +158,12 @@ export type NewAccount = {
   defaultPayType: number;
 };
 
-/** New accounts, answering each one's id by its number. */
-export function insertAccountsQuery(on: On, rows: readonly NewAccount[], at: string): SQL {
+/** New accounts (an opening balance only where given: the demo's), answering each one's id by its number. */
+export function insertAccountsQuery(
+  on: On,
+  rows: readonly (NewAccount & { balanceMinor?: number })[],
+  at: string,
+): SQL {
   const data = rows.map((r) => ({
     account_no: r.accountNo,
     account_key: r.accountNo.toUpperCase(),
@@ -168,11 +172,12 @@ export function insertAccountsQuery(on: On, rows: readonly NewAccount[], at: str
     status: r.status,
     currency: r.currency,
     default_pay_type: r.defaultPayType,
+    balance_minor: r.balanceMinor ?? 0,
     created_at: at,
   }));
   return sql`INSERT INTO accounts (account_no, account_key, name, name_key, status, currency, default_pay_type,
-      created_at, is_suspense, balance_minor)
-    SELECT x.*, 0, 0 FROM (${jsonRows(on, data, [
+      balance_minor, created_at, is_suspense)
+    SELECT x.*, 0 FROM (${jsonRows(on, data, [
       ['account_no', 'text'],
       ['account_key', 'text'],
       ['name', 'text'],
@@ -180,6 +185,7 @@ export function insertAccountsQuery(on: On, rows: readonly NewAccount[], at: str
       ['status', 'text'],
       ['currency', 'text'],
       ['default_pay_type', 'bigint'],
+      ['balance_minor', 'bigint'],
       ['created_at', 'text'],
     ])}) AS x
     RETURNING id, account_no AS "key"`;

@@ -22,44 +22,6 @@ export function lastItemIdQuery(): SQL {
   return sql`SELECT coalesce(max(id), 0) AS m FROM bill_items`;
 }
 
-export type DemoAccountRow = {
-  accountNo: string;
-  name: string;
-  status: string;
-  currency: string;
-  defaultPayType: number;
-  balanceMinor: number;
-};
-
-/** New accounts with their opening balance, answering each one's id by its number. */
-export function demoAccountsInsertQuery(on: On, rows: readonly DemoAccountRow[], at: string): SQL {
-  const data = rows.map((r) => ({
-    account_no: r.accountNo,
-    account_key: r.accountNo.toUpperCase(),
-    name: r.name,
-    name_key: r.name.toLowerCase(),
-    status: r.status,
-    currency: r.currency,
-    default_pay_type: r.defaultPayType,
-    balance_minor: r.balanceMinor,
-    created_at: at,
-  }));
-  return sql`INSERT INTO accounts (account_no, account_key, name, name_key, status, currency, default_pay_type,
-      balance_minor, created_at, is_suspense)
-    SELECT x.*, 0 FROM (${jsonRows(on, data, [
-      ['account_no', 'text'],
-      ['account_key', 'text'],
-      ['name', 'text'],
-      ['name_key', 'text'],
-      ['status', 'text'],
-      ['currency', 'text'],
-      ['default_pay_type', 'bigint'],
-      ['balance_minor', 'bigint'],
-      ['created_at', 'text'],
-    ])}) AS x
-    RETURNING id, account_no AS "key"`;
-}
-
 /** The lines of one journal. */
 export function journalLinesInsertQuery(
   on: On,

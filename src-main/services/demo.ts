@@ -2,6 +2,7 @@ import type { SQL } from 'drizzle-orm';
 import type { Ledger } from '../../db/client';
 import {
   AR_INSERT_CHUNK,
+  insertAccountsQuery,
   insertBillsQuery,
   insertItemsQuery,
   insertUnitsQuery,
@@ -12,7 +13,6 @@ import { appendAudit } from '../../db/repos/audit';
 import { creditorByCodeQuery, creditorInsertQuery } from '../../db/repos/creditors';
 import {
   customerAccountCountQuery,
-  demoAccountsInsertQuery,
   demoExtractInsertQuery,
   demoMandateEventsInsertQuery,
   demoMandatesInsertQuery,
@@ -635,7 +635,7 @@ export async function generateDemoLedgerVia(
         for (const part of parts(book_))
           await keyed(
             tx,
-            demoAccountsInsertQuery(
+            insertAccountsQuery(
               tx,
               part.map((a) => ({ ...a, defaultPayType: a.payType, balanceMinor: a.openMinor })),
               at,

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
-import { openItemsOfAccountQuery, type OpenItemRow } from '../../../db/repos/allocations';
 import { auditInsertQuery } from '../../../db/repos/audit';
 import { ddFilePathQuery, ddMandateCountersQuery } from '../../../db/repos/dd-files';
 import {
@@ -15,9 +14,7 @@ import { mandateEventInsertQuery } from '../../../db/repos/mandates';
 import type { Storage, Tx } from '../../../db/storage/port';
 import { call, DRIVER, get, run, stepsIn, stepsOnDriver, type Steps } from '../../../db/storage/steps';
 import type { DdFileDto, DdRunDto } from '../../../src-shared/dto/directdebit';
-import { byOldestDue, planAllocation, type AllocTarget } from '../../domain/allocation';
-import { applyItemLinesIn } from '../../ledger/allocation';
-import { allocateBulk, type BulkAllocPayment } from '../../ledger/bulk-allocation';
+import { allocateBulk, allocateBulkIn, type BulkAllocPayment } from '../../ledger/bulk-allocation';
 import { crashPoint } from '../../ledger/crash-point';
 import { conflict } from '../../ledger/errors';
 import { postPayment, postPaymentIn, type PaymentToPost } from '../../ledger/payments';
@@ -470,58 +467,9 @@ function* postDebits(
       (db) => {
         allocateBulk(db, toAllocate, { policy: 'standard', searchBillAmount: false }, at, operatorId);
       },
-      (tx) => allocateDebitsIn(tx, toAllocate, at, operatorId),
+      (tx) => allocateBulkIn(tx, toAllocate, { policy: 'standard', searchBillAmount: false }, at, operatorId),
     );
   return ids;
-}
-
-/**
- * allocateBulk's plan for a run's payments in a port transaction: each payment, in account order, to its bill
- * (standard policy with the bill number as hint, no bill-amount search), against the items as they are after
- * the payments before it; the rows and balances it leaves are allocateBulk's.
- */
-async function allocateDebitsIn(
-  tx: Tx,
-  payments: readonly BulkAllocPayment[],
-  at: string,
-  operatorId: number,
-): Promise<void> {
-  const ordered = payments
-    .map((p, i) => ({ p, i }))
-    .sort((a, b) => a.p.accountId - b.p.accountId || a.i - b.i);
-  for (const { p } of ordered) {
-    if (p.amountMinor <= 0) continue;
-    const rows = await tx.all<OpenItemRow>(openItemsOfAccountQuery(tx.dialect, p.accountId));
-    const targets: AllocTarget[] = rows
-      .map((r) => ({
-        id: r.itemId,
-        billId: r.billId,
-        billNo: r.billNo,
-        billDate: r.billDate,
-        dueDate: r.dueDate,
-        openMinor: r.openMinor,
-        billDueMinor: r.amountDueMinor,
-        payable: r.paying === 1,
-      }))
-      .sort(byOldestDue);
-    if (targets.length === 0) continue;
-    const plan = planAllocation({
-      amountMinor: p.amountMinor,
-      targets,
-      policy: 'standard',
-      billNoHint: p.billNo,
-      searchBillAmount: false,
-      overpayment: 'credit',
-      underpayment: 'partial',
-    });
-    await applyItemLinesIn(
-      tx,
-      { id: p.paymentId, accountId: p.accountId, ratePpm: p.ratePpm },
-      plan.lines.map((l) => ({ itemId: l.targetId, billId: l.billId, amountMinor: l.amountMinor })),
-      at,
-      operatorId,
-    );
-  }
 }
 
 /** Posts a refund per credit out (the credit balance paid back to the mandate's account). */

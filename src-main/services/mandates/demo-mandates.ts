@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { demoExtractInsertQuery, extractCountQuery } from '../../../db/repos/demo';
+import { demoExtractInsertQuery, extractCountQuery, type DemoMandateRow } from '../../../db/repos/demo';
 import { driverGet, driverRun } from '../../../db/storage/sqlite';
 import { addDays, addMonths } from '../../domain/dates';
 
@@ -78,25 +78,9 @@ export type DemoMandateAccount = {
 };
 
 /** A demo mandate as stored, with its events (the lodged ones carry the BACS lodging extract). */
-export type DemoMandate = {
+export type DemoMandate = Omit<DemoMandateRow, 'accountId' | 'creditorId' | 'scheme'> & {
   creditor: 'sepa' | 'ach' | 'bacs';
   scheme: 'sepa_core' | 'ach' | 'bacs';
-  reference: string;
-  status: string;
-  signedOn: string;
-  debtorName: string;
-  iban: string | null;
-  bic: string | null;
-  sortCode: string | null;
-  routingNo: string | null;
-  accountNo: string | null;
-  accountType: string | null;
-  secCode: string | null;
-  firstCollectedOn: string | null;
-  lastCollectedOn: string | null;
-  collections: number;
-  cancelledOn: string | null;
-  cancelReason: string | null;
   lodged: boolean;
   events: { kind: 'created' | 'cancelled'; afterJson: string }[];
 };
