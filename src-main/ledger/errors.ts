@@ -53,16 +53,28 @@ export function isCancelled(err: unknown): err is AppFailure {
 }
 
 /**
- * The ledger file stayed locked by another writer (a job, another process) longer than the connection waits: the
- * transaction was rolled back whole, so the same call may simply be tried again. Null for any other error.
+ * The ledger stayed taken by other writers longer than a writer waits: on SQLite the file's write lock (a job,
+ * another process), on PostgreSQL a serializable transaction that lost to concurrent commits (or a deadlock) on
+ * every one of its retries. Either way it was rolled back whole, so the same call may simply be tried again. Null
+ * for any other error.
  */
 export function ledgerBusy(err: unknown): AppError | null {
-  return isSqliteBusy(err) ? LEDGER_BUSY : null;
+  return isSqliteBusy(err) || lostToOtherWriters(err) ? LEDGER_BUSY : null;
+}
+
+/** PostgreSQL's serialization failure and deadlock (the adapter retries them; this one outlasted its retries). */
+const LOST_TO_OTHER_WRITERS = new Set(['40001', '40P01']);
+
+function lostToOtherWriters(err: unknown): boolean {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
+  const code = e?.cause?.code ?? e?.code;
+  return typeof code === 'string' && LOST_TO_OTHER_WRITERS.has(code);
 }
 
 /** The answer when the ledger stayed locked by another writer for as long as a command waits. */
 export const LEDGER_BUSY: AppError = Object.freeze({
   code: 'conflict',
   rule: 'ledger-busy',
-  message: 'the ledger is busy with other work (a running job); nothing was changed: try again in a moment',
+  message:
+    'the ledger is busy with other work (a running job, other writers); nothing was changed: try again in a moment',
 });
