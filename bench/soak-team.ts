@@ -16,8 +16,12 @@
  * no suspended payment moved twice, every analyst move that answered ok visible (state, payments, owner event),
  * `ledger:check` over the API and `paydesk ledger check` on the file clean. Exits 1 when a check fails.
  *
+ * With --pg URL the ledger is a fresh PostgreSQL database in that cluster instead (`paydesk --pg URL init` for the
+ * admin, `paydesk --pg URL server`); the checks read the same facts with the same SQL through the storage port.
+ *
  * Run: nice -n 5 npx tsx bench/soak-team.ts [--entries 125000 --clerks 8 --accounts 100000 --backlog 2000
- *      --think 1000 --max-minutes 20 --seed 1 --keep --server-node-args "--cpu-prof --cpu-prof-dir=DIR"]
+ *      --think 1000 --max-minutes 20 --seed 1 --keep --pg postgres://user@host/postgres
+ *      --server-node-args "--cpu-prof --cpu-prof-dir=DIR"] (--keep: also the PostgreSQL database)
  *      (--think: an analyst's average pause between cases, in ms; --max-minutes: after that the clerks give up and
  *      the report is printed with what was done; --server-node-args: Node options of the server process, here a
  *      CPU profile of its main thread and of every job worker, written when it stops)   (not part of npm test; 8 x 125,000 entries take a long while on a small machine)
@@ -304,7 +308,8 @@ async function openSetupApp(t: Target): Promise<App<LedgerPlace>> {
       env: { ...process.env, PAYDESK_OPERATOR: ADMIN, PAYDESK_PASSWORD: PASSWORD },
     },
   );
-  if (init.status !== 0) throw new Error(`paydesk --pg init: exit ${init.status}: ${init.stdout}${init.stderr}`);
+  if (init.status !== 0)
+    throw new Error(`paydesk --pg init: exit ${init.status}: ${init.stdout}${init.stderr}`);
   return openPostgresApp({ url: t.url, home: postgresHome(), login: ADMIN });
 }
 
@@ -760,7 +765,11 @@ async function analyst(
 type Check = { name: string; ok: boolean; detail: string };
 
 /** Reads the facts the checks need from the ledger after the server stopped: one snapshot, the same SQL on both. */
-async function checkLedger(target: Target, clerks: ClerkOutcome[], analysts: AnalystOutcome[]): Promise<Check[]> {
+async function checkLedger(
+  target: Target,
+  clerks: ClerkOutcome[],
+  analysts: AnalystOutcome[],
+): Promise<Check[]> {
   const reader = openReader(target);
   try {
     return await reader.transaction((tx) => checksIn(tx, clerks, analysts), { readOnly: true });
