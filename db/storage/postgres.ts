@@ -80,6 +80,12 @@ export function postgresStorage(url: string, opts: PostgresOptions = {}): Storag
   });
   // An idle client's connection dropped by the server must not crash the process; the next checkout reconnects.
   pool.on('error', () => undefined);
+  // Nor a busy one's (the database restarted, failed over, or the connection was terminated): its query rejects
+  // with that error, which the transaction rolls back on and its caller hears; the client's own 'error' event,
+  // unheard, would end the whole server.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return {
     dialect: 'postgres',
     async transaction<T>(fn: (t: Tx) => Promise<T>, txOpts: TxOptions = {}): Promise<T> {

@@ -45,6 +45,18 @@ describe.skipIf(!pgAvailable)('a PostgreSQL transaction that keeps losing to oth
     });
   }
 
+  it('survives its connection being terminated in a transaction: the call fails, the process goes on', async () => {
+    const failure = await storage
+      .transaction((tx) => tx.run(sql`SELECT pg_terminate_backend(pg_backend_pid())`))
+      .then(
+        () => null,
+        (err: unknown) => err,
+      );
+    expect(failure).toBeInstanceOf(Error);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await storage.transaction((tx) => tx.get(sql`SELECT 1 AS one`))).toEqual({ one: 1 });
+  });
+
   it('leaves other database errors internal', async () => {
     const failure = await storage
       .transaction((tx) => tx.run(sql`SELECT 1 / 0`), { serializable: true })
