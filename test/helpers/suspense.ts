@@ -1,6 +1,7 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { settingUpsertQuery } from '../../db/repos/settings';
+import { driverAll, driverRun } from '../../db/storage/sqlite';
 import type { Result } from '../../src-shared/api/result';
 import type { LedgerCheckDto } from '../../src-shared/dto/app';
 import type { BatchDto } from '../../src-shared/dto/batches';
@@ -26,27 +27,39 @@ export async function expectClean(app: TestApp): Promise<void> {
 
 /** Sets a business setting directly (the admin editor is another area). */
 export function setSetting(app: TestApp, key: string, v: unknown): void {
-  app.ctx.ledger.sqlite
-    .prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)')
-    .run(key, JSON.stringify(v));
+  driverRun(app.ctx.ledger.sqlite, settingUpsertQuery(key, JSON.stringify(v)));
 }
 
-/** USD accounts with one bill unit and an open bill: account number, its oldest open bill, that bill's amount due. */
-export function usdAccounts(
-  app: TestApp,
-  n: number,
-  skip = 0,
-): { accountNo: string; name: string; billNo: string; dueMinor: number }[] {
-  return app.ctx.ledger.sqlite
-    .prepare(
-      `SELECT x.accountNo, x.name, x.billNo, b.amount_due_minor AS dueMinor FROM (
-         SELECT a.account_no AS accountNo, a.name, min(b.bill_no) AS billNo
+/** setSetting through the port, so it works on a PostgreSQL app too. */
+export async function setSettingVia(app: App<LedgerPlace>, key: string, v: unknown): Promise<void> {
+  await app.ctx.storage.transaction(async (tx) => {
+    await tx.run(settingUpsertQuery(key, JSON.stringify(v)));
+  });
+}
+
+/** An account `usdAccounts` picks: account number, its oldest open bill, that bill's amount due. */
+export type UsdAccount = { accountNo: string; name: string; billNo: string; dueMinor: number };
+
+function usdAccountsQuery(n: number, skip: number): SQL {
+  return sql`SELECT x."accountNo", x.name, x."billNo", b.amount_due_minor AS "dueMinor" FROM (
+         SELECT a.id, a.account_no AS "accountNo", a.name, min(b.bill_no) AS "billNo"
          FROM accounts a JOIN bills b ON b.account_id = a.id AND b.status = 'open'
          WHERE a.currency = 'USD' AND a.status = 'active' AND (SELECT count(*) FROM bill_units u WHERE u.account_id = a.id) = 1
            AND NOT EXISTS (SELECT 1 FROM bill_units u WHERE u.account_id = a.id AND u.paying = 0)
-         GROUP BY a.id ORDER BY a.id LIMIT ? OFFSET ?) x JOIN bills b ON b.bill_no = x.billNo`,
-    )
-    .all(n, skip) as { accountNo: string; name: string; billNo: string; dueMinor: number }[];
+         GROUP BY a.id, a.account_no, a.name ORDER BY a.id LIMIT ${n} OFFSET ${skip}) x
+       JOIN bills b ON b.bill_no = x."billNo" ORDER BY x.id`;
+}
+
+/** USD accounts with one bill unit and an open bill, in account order. */
+export function usdAccounts(app: TestApp, n: number, skip = 0): UsdAccount[] {
+  return driverAll<UsdAccount>(app.ctx.ledger.sqlite, usdAccountsQuery(n, skip));
+}
+
+/** usdAccounts through the port (both databases). */
+export function usdAccountsVia(app: App<LedgerPlace>, n: number, skip = 0): Promise<UsdAccount[]> {
+  return app.ctx.storage.transaction((tx) => tx.all<UsdAccount>(usdAccountsQuery(n, skip)), {
+    readOnly: true,
+  });
 }
 
 /** One payment a batch should send to suspense. */
@@ -120,19 +133,33 @@ export async function postPayment(
   return r.paymentId;
 }
 
+// Counts and id-weighted sums rather than concatenations: the same on both databases, and any change moves them.
+const fingerprintQueries: SQL[] = [
+  sql`SELECT count(*) AS n FROM payments`,
+  sql`SELECT count(*) AS n, coalesce(sum(amount_minor), 0) AS s FROM journal_lines`,
+  sql`SELECT count(*) AS n FROM allocations`,
+  sql`SELECT count(*) AS n FROM reversals`,
+  sql`SELECT count(*) AS n FROM suspense_events`,
+  sql`SELECT state, count(*) AS n, sum(payment_id) AS p, sum(coalesce(action_owner, 0) * payment_id) AS o
+        FROM suspense_queue GROUP BY state ORDER BY state`,
+  sql`SELECT sum(coalesce(action_owner, 0) * id) AS o FROM payments`,
+  sql`SELECT sum(balance_minor * id) AS b FROM accounts`,
+  sql`SELECT sum(open_minor * id) AS o FROM bill_items`,
+];
+
 /** A fingerprint of everything posted: row counts of the append-only tables and every account balance. */
 export function ledgerFingerprint(app: TestApp): string {
-  const db = app.ctx.ledger.sqlite;
-  const one = (sql: string): unknown => db.prepare(sql).get();
-  return JSON.stringify([
-    one('SELECT count(*) AS n FROM payments'),
-    one('SELECT count(*) AS n, coalesce(sum(amount_minor), 0) AS s FROM journal_lines'),
-    one('SELECT count(*) AS n FROM allocations'),
-    one('SELECT count(*) AS n FROM reversals'),
-    one('SELECT count(*) AS n FROM suspense_events'),
-    one('SELECT group_concat(state) AS s, group_concat(coalesce(action_owner, 0)) AS o FROM suspense_queue'),
-    one('SELECT group_concat(action_owner) AS o FROM payments'),
-    one('SELECT sum(balance_minor * id) AS b FROM accounts'),
-    one('SELECT sum(open_minor * id) AS o FROM bill_items'),
-  ]);
+  return JSON.stringify(fingerprintQueries.map((q) => driverAll(app.ctx.ledger.sqlite, q)));
+}
+
+/** ledgerFingerprint through the port, in one snapshot (both databases). */
+export function ledgerFingerprintVia(app: App<LedgerPlace>): Promise<string> {
+  return app.ctx.storage.transaction(
+    async (tx) => {
+      const rows: unknown[] = [];
+      for (const q of fingerprintQueries) rows.push(await tx.all(q));
+      return JSON.stringify(rows);
+    },
+    { readOnly: true },
+  );
 }
