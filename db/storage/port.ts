@@ -33,6 +33,14 @@ export type TxOptions = {
    * and a write is refused).
    */
   readOnly?: boolean;
+  /**
+   * Row locks instead of serializable isolation, for a transaction too big to be restarted by every concurrent
+   * writer (a whole batch's validation or submit): PostgreSQL READ COMMITTED, each statement sees the latest
+   * commit, and the function locks what it reads-then-writes (`FOR UPDATE`, db/repos/locks.ts) before reading it,
+   * so other writers of those rows wait for it rather than abort it. Retried from the start only on a deadlock.
+   * SQLite: as any writing transaction (one writer holds the whole file).
+   */
+  locking?: boolean;
 };
 
 /** An opened database behind the seam. */

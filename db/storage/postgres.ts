@@ -28,6 +28,11 @@ const types: pg.CustomTypesConfig = {
  * there before refuses again on every attempt and is thrown after the last.
  */
 const RETRYABLE = new Set(['40001', '40P01', '23505']);
+/**
+ * A locking transaction (read committed) is never aborted for a conflict, only picked as a deadlock's victim; a
+ * unique violation there is a real refusal (its locks already keep concurrent writers of the same key apart).
+ */
+const LOCK_RETRYABLE = new Set(['40P01', '40001']);
 const MAX_ATTEMPTS = 8;
 
 function mapError(err: unknown): unknown {
@@ -62,6 +67,7 @@ export type PostgresOptions = { max?: number; applicationName?: string };
  * READ COMMITTED would let each query see another commit); it writes nothing, so it is never aborted for a conflict.
  */
 function beginStatement(txOpts: TxOptions): string {
+  if (txOpts.locking && !txOpts.serializable) return 'BEGIN ISOLATION LEVEL READ COMMITTED';
   const isolation = txOpts.serializable
     ? ' ISOLATION LEVEL SERIALIZABLE'
     : txOpts.readOnly
@@ -104,12 +110,10 @@ export function postgresStorage(url: string, opts: PostgresOptions = {}): Storag
           const code =
             ((err as { cause?: unknown }).cause as { code?: unknown } | undefined)?.code ??
             (err as { code?: unknown }).code;
-          if (
-            txOpts.serializable &&
+          const retryable =
             typeof code === 'string' &&
-            RETRYABLE.has(code) &&
-            attempt < MAX_ATTEMPTS
-          ) {
+            (txOpts.serializable ? RETRYABLE.has(code) : txOpts.locking === true && LOCK_RETRYABLE.has(code));
+          if (retryable && attempt < MAX_ATTEMPTS) {
             await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
             continue;
           }

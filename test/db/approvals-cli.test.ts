@@ -1,16 +1,16 @@
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src-main/cli/main';
 import { startSimulator, type Simulator } from '../../src-main/processors/simulator';
+import { APPS, cliOnApp, type TestApp } from '../helpers/apps';
+import type { CliRun } from '../helpers/cli';
 import { tempDir } from '../helpers/temp';
 
-type Run = { code: number; out: string; err: string };
+let app: TestApp;
+const cli = cliOnApp(() => app);
 
 /** Runs the CLI as an operator (password from PAYDESK_PASSWORD, or none at all when password is null). */
-async function cliAs(login: string | null, password: string | null, ...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
+async function cliAs(login: string | null, password: string | null, ...args: string[]): Promise<CliRun> {
   const saved = {
     pw: process.env.PAYDESK_PASSWORD,
     op: process.env.PAYDESK_OPERATOR,
@@ -21,11 +21,7 @@ async function cliAs(login: string | null, password: string | null, ...args: str
   delete process.env.PAYDESK_OPERATOR;
   delete process.env.PAYDESK_TOKEN;
   try {
-    const code = await runCli(
-      ['node', 'paydesk', '--db', file, ...(login ? ['--operator', login] : []), ...args],
-      { out: (t) => (out += t), err: (t) => (err += t), isTty: false },
-    );
-    return { code, out, err };
+    return await cli(...(login ? ['--operator', login] : []), ...args);
   } finally {
     for (const [k, v] of [
       ['PAYDESK_PASSWORD', saved.pw],
@@ -43,19 +39,8 @@ const KIM_PW = 'quiet-meadow-5518';
 
 let sim: Simulator;
 let simDir: { dir: string; cleanup: () => void };
-let dir: { dir: string; cleanup: () => void };
-let file: string;
 
-function query<T>(sql: string, ...args: unknown[]): T {
-  const db = new Database(file, { readonly: true });
-  try {
-    return db.prepare(sql).get(...args) as T;
-  } finally {
-    db.close();
-  }
-}
-
-async function ok(run: Promise<Run>): Promise<unknown> {
+async function ok(run: Promise<CliRun>): Promise<unknown> {
   const r = await run;
   if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.err}${r.out}`);
   return JSON.parse(r.out) as unknown;
@@ -70,55 +55,12 @@ afterAll(async () => {
   simDir.cleanup();
 });
 
-beforeEach(async () => {
-  dir = tempDir('paydesk-approvals-cli-');
-  file = join(dir.dir, 'ledger.sqlite');
-  expect((await cliAs('root', ROOT_PW, '--json', 'init')).code).toBe(0);
-  await ok(cliAs('root', ROOT_PW, '--json', 'demo', '--accounts', '40', '--seed', '4'));
-  await ok(
-    cliAs(
-      'root',
-      ROOT_PW,
-      '--json',
-      'call',
-      'operators:add',
-      JSON.stringify({ login: 'sue', name: 'Sue', roles: ['supervisor'], password: SUE_PW }),
-    ),
-  );
-  await ok(
-    cliAs(
-      'root',
-      ROOT_PW,
-      '--json',
-      'call',
-      'operators:add',
-      JSON.stringify({ login: 'kim', name: 'Kim', roles: ['clerk'], password: KIM_PW }),
-    ),
-  );
-  await ok(
-    cliAs(
-      'root',
-      ROOT_PW,
-      '--json',
-      'call',
-      'processors:save',
-      JSON.stringify({
-        name: 'sim',
-        url: `http://127.0.0.1:${sim.port}`,
-        merchants: { USD: { merchant: 'ispname', mid: '050505' } },
-        secret: 'topsecret-99',
-      }),
-    ),
-  );
-});
-afterEach(() => dir.cleanup());
-
 /** A pending one-off payment of 1,500.00 prepared by kim (the clerk), confirmed by kim: exit 9, the approval id. */
 async function fourEyesPayment(): Promise<{ pendingId: number; approvalId: number }> {
-  const acct = query<{ accountNo: string; methodId: number }>(
-    `SELECT a.account_no AS accountNo, m.id AS methodId FROM accounts a JOIN payment_methods m ON m.account_id = a.id AND m.type = 'card'
+  const acct = (await app.get<{ accountNo: string; methodId: number }>(
+    sql`SELECT a.account_no AS "accountNo", m.id AS "methodId" FROM accounts a JOIN payment_methods m ON m.account_id = a.id AND m.type = 'card'
      WHERE a.currency = 'USD' AND a.status = 'active' ORDER BY a.id LIMIT 1`,
-  );
+  ))!;
   const p = (await ok(
     cliAs(
       'kim',
@@ -141,146 +83,196 @@ async function fourEyesPayment(): Promise<{ pendingId: number; approvalId: numbe
   return { pendingId: p.id, approvalId: Number(m![1]) };
 }
 
-function auditCount(action: string, entityId: string): number {
-  return query<{ n: number }>(
-    `SELECT count(*) AS n FROM audit_log WHERE action = ? AND entity_id = ?`,
-    action,
-    entityId,
-  ).n;
+async function auditCount(action: string, entityId: string): Promise<number> {
+  return (await app.get<{ n: number }>(
+    sql`SELECT count(*) AS n FROM audit_log WHERE action = ${action} AND entity_id = ${entityId}`,
+  ))!.n;
 }
 
-describe('paydesk approval (four eyes from the command line)', () => {
-  it('impersonation fails: --operator sue without a password or token cannot confirm (audited); sue signed in can', async () => {
-    const { pendingId, approvalId } = await fourEyesPayment();
-    const forged = await cliAs('sue', null, '--json', 'approval', 'confirm', String(approvalId));
-    expect(forged.code).toBe(8);
-    expect((JSON.parse(forged.out) as { error: { code: string } }).error.code).toBe('unauthenticated');
-    expect(auditCount('auth.sign-in-failed', 'sue')).toBe(1);
-    const wrong = await cliAs('sue', 'not-her-password', '--json', 'approval', 'confirm', String(approvalId));
-    expect(wrong.code).toBe(8);
-    expect(auditCount('auth.sign-in-failed', 'sue')).toBe(2);
-    expect(query<{ status: string }>('SELECT status FROM approvals WHERE id = ?', approvalId).status).toBe(
-      'pending',
-    );
-
-    // The clerk who confirmed cannot approve it: refused (exit 5) and audited.
-    const own = await cliAs('kim', KIM_PW, 'approval', 'confirm', String(approvalId));
-    expect(own.code).toBe(5);
-    expect(own.err).toContain('never approves their own operation');
-    expect(auditCount('approval.refuse', String(approvalId))).toBe(1);
-
-    const listed = (await ok(cliAs('sue', SUE_PW, '--json', 'approval', 'list'))) as {
-      rows: { id: number; preparedBy: string; amounts: unknown }[];
-    };
-    expect(listed.rows).toEqual([
-      expect.objectContaining({
-        id: approvalId,
-        preparedBy: 'kim',
-        amounts: [{ currency: 'USD', amountMinor: 150000 }],
-      }),
-    ]);
-    const human = await cliAs('sue', SUE_PW, 'approval', 'list');
-    expect(human.out).toContain(`#${approvalId}`);
-    expect(human.out).toContain('1500.00 USD');
-
-    const done = (await ok(cliAs('sue', SUE_PW, '--json', 'approval', 'confirm', String(approvalId)))) as {
-      status: string;
-      decidedBy: string;
-      outcome: { status: string; decidedBy: string };
-    };
-    expect(done).toMatchObject({
-      status: 'executed',
-      decidedBy: 'sue',
-      outcome: { status: 'confirmed', decidedBy: 'kim' },
+describe.each(APPS.filter((r) => r.available))(
+  'paydesk approval (four eyes from the command line) ($dialect)',
+  ({ open }) => {
+    beforeEach(async () => {
+      // No in-process operator: `init` makes root the first admin.
+      app = await open();
+      expect((await cliAs('root', ROOT_PW, '--json', 'init')).code).toBe(0);
+      await ok(cliAs('root', ROOT_PW, '--json', 'demo', '--accounts', '40', '--seed', '4'));
+      await ok(
+        cliAs(
+          'root',
+          ROOT_PW,
+          '--json',
+          'call',
+          'operators:add',
+          JSON.stringify({ login: 'sue', name: 'Sue', roles: ['supervisor'], password: SUE_PW }),
+        ),
+      );
+      await ok(
+        cliAs(
+          'root',
+          ROOT_PW,
+          '--json',
+          'call',
+          'operators:add',
+          JSON.stringify({ login: 'kim', name: 'Kim', roles: ['clerk'], password: KIM_PW }),
+        ),
+      );
+      await ok(
+        cliAs(
+          'root',
+          ROOT_PW,
+          '--json',
+          'call',
+          'processors:save',
+          JSON.stringify({
+            name: 'sim',
+            url: `http://127.0.0.1:${sim.port}`,
+            merchants: { USD: { merchant: 'ispname', mid: '050505' } },
+            secret: 'topsecret-99',
+          }),
+        ),
+      );
     });
-    expect(
-      query<{ status: string }>('SELECT status FROM pending_payments WHERE id = ?', pendingId).status,
-    ).toBe('confirmed');
-    const exec = query<{ after: string }>(
-      `SELECT after FROM audit_log WHERE action = 'approval.execute' AND entity_id = ?`,
-      String(approvalId),
-    );
-    expect(JSON.parse(exec.after)).toMatchObject({ preparedBy: 'kim', approvedBy: 'sue' });
-    // Never twice.
-    expect((await cliAs('sue', SUE_PW, 'approval', 'confirm', String(approvalId))).code).toBe(4);
-  });
+    afterEach(() => app.dispose());
 
-  it("a clerk's token cannot run an admin command (audited)", async () => {
-    const token = (await ok(
-      cliAs('kim', KIM_PW, '--json', 'call', 'tokens:create', JSON.stringify({ name: 'nightly' })),
-    )) as { token: string };
-    const saved = process.env.PAYDESK_TOKEN;
-    let run: Run;
-    try {
-      run = await cliAs(
-        null,
-        null,
+    it('impersonation fails: --operator sue without a password or token cannot confirm (audited); sue signed in can', async () => {
+      const { pendingId, approvalId } = await fourEyesPayment();
+      const forged = await cliAs('sue', null, '--json', 'approval', 'confirm', String(approvalId));
+      expect(forged.code).toBe(8);
+      expect((JSON.parse(forged.out) as { error: { code: string } }).error.code).toBe('unauthenticated');
+      expect(await auditCount('auth.sign-in-failed', 'sue')).toBe(1);
+      const wrong = await cliAs(
+        'sue',
+        'not-her-password',
         '--json',
-        '--token',
-        token.token,
+        'approval',
+        'confirm',
+        String(approvalId),
+      );
+      expect(wrong.code).toBe(8);
+      expect(await auditCount('auth.sign-in-failed', 'sue')).toBe(2);
+      expect(await app.get(sql`SELECT status FROM approvals WHERE id = ${approvalId}`)).toEqual({
+        status: 'pending',
+      });
+
+      // The clerk who confirmed cannot approve it: refused (exit 5) and audited.
+      const own = await cliAs('kim', KIM_PW, 'approval', 'confirm', String(approvalId));
+      expect(own.code).toBe(5);
+      expect(own.err).toContain('never approves their own operation');
+      expect(await auditCount('approval.refuse', String(approvalId))).toBe(1);
+
+      const listed = (await ok(cliAs('sue', SUE_PW, '--json', 'approval', 'list'))) as {
+        rows: { id: number; preparedBy: string; amounts: unknown }[];
+      };
+      expect(listed.rows).toEqual([
+        expect.objectContaining({
+          id: approvalId,
+          preparedBy: 'kim',
+          amounts: [{ currency: 'USD', amountMinor: 150000 }],
+        }),
+      ]);
+      const human = await cliAs('sue', SUE_PW, 'approval', 'list');
+      expect(human.out).toContain(`#${approvalId}`);
+      expect(human.out).toContain('1500.00 USD');
+
+      const done = (await ok(cliAs('sue', SUE_PW, '--json', 'approval', 'confirm', String(approvalId)))) as {
+        status: string;
+        decidedBy: string;
+        outcome: { status: string; decidedBy: string };
+      };
+      expect(done).toMatchObject({
+        status: 'executed',
+        decidedBy: 'sue',
+        outcome: { status: 'confirmed', decidedBy: 'kim' },
+      });
+      expect(await app.get(sql`SELECT status FROM pending_payments WHERE id = ${pendingId}`)).toEqual({
+        status: 'confirmed',
+      });
+      const exec = (await app.get<{ after: string }>(
+        sql`SELECT after FROM audit_log WHERE action = 'approval.execute' AND entity_id = ${String(approvalId)}`,
+      ))!;
+      expect(JSON.parse(exec.after)).toMatchObject({ preparedBy: 'kim', approvedBy: 'sue' });
+      // Never twice.
+      expect((await cliAs('sue', SUE_PW, 'approval', 'confirm', String(approvalId))).code).toBe(4);
+    });
+
+    it("a clerk's token cannot run an admin command (audited)", async () => {
+      const token = (await ok(
+        cliAs('kim', KIM_PW, '--json', 'call', 'tokens:create', JSON.stringify({ name: 'nightly' })),
+      )) as { token: string };
+      const saved = process.env.PAYDESK_TOKEN;
+      let run: CliRun;
+      try {
+        run = await cliAs(
+          null,
+          null,
+          '--json',
+          '--token',
+          token.token,
+          'policy',
+          'set',
+          'operators',
+          '--requirement',
+          'none',
+        );
+      } finally {
+        if (saved === undefined) delete process.env.PAYDESK_TOKEN;
+        else process.env.PAYDESK_TOKEN = saved;
+      }
+      expect(run.code).toBe(5);
+      expect(await auditCount('forbidden', 'policies:save')).toBe(1);
+      const op = await app.all(
+        sql`SELECT o.login FROM audit_log l JOIN operators o ON o.id = l.operator_id WHERE l.action = 'forbidden' AND l.entity_id = 'policies:save'`,
+      );
+      expect(op).toEqual([{ login: 'kim' }]);
+    });
+
+    it('reject with a reason; policy list and set', async () => {
+      const { approvalId } = await fourEyesPayment();
+      const rejected = await cliAs(
+        'sue',
+        SUE_PW,
+        'approval',
+        'reject',
+        String(approvalId),
+        '--reason',
+        'customer called',
+      );
+      expect(rejected.code).toBe(0);
+      expect(rejected.out).toContain('rejected');
+      expect(await app.get(sql`SELECT reason FROM approvals WHERE id = ${approvalId}`)).toEqual({
+        reason: 'customer called',
+      });
+      const list = await cliAs('root', ROOT_PW, 'policy', 'list');
+      expect(list.out).toMatch(/pay:one-off\s+\*\s+above 1000\.00\s+four eyes \(supervisor\)\s+default/);
+      const set = await cliAs(
+        'root',
+        ROOT_PW,
+        '--json',
         'policy',
         'set',
-        'operators',
+        'suspense:remove',
         '--requirement',
-        'none',
+        'four_eyes',
+        '--role',
+        'supervisor',
+        '--currency',
+        'USD',
+        '--above',
+        '250.00',
       );
-    } finally {
-      if (saved === undefined) delete process.env.PAYDESK_TOKEN;
-      else process.env.PAYDESK_TOKEN = saved;
-    }
-    expect(run.code).toBe(5);
-    expect(auditCount('forbidden', 'policies:save')).toBe(1);
-    const op = query<{ login: string }>(
-      `SELECT o.login FROM audit_log l JOIN operators o ON o.id = l.operator_id WHERE l.action = 'forbidden' AND l.entity_id = 'policies:save'`,
-    );
-    expect(op.login).toBe('kim');
-  });
-
-  it('reject with a reason; policy list and set', async () => {
-    const { approvalId } = await fourEyesPayment();
-    const rejected = await cliAs(
-      'sue',
-      SUE_PW,
-      'approval',
-      'reject',
-      String(approvalId),
-      '--reason',
-      'customer called',
-    );
-    expect(rejected.code).toBe(0);
-    expect(rejected.out).toContain('rejected');
-    expect(query<{ reason: string }>('SELECT reason FROM approvals WHERE id = ?', approvalId).reason).toBe(
-      'customer called',
-    );
-    const list = await cliAs('root', ROOT_PW, 'policy', 'list');
-    expect(list.out).toMatch(/pay:one-off\s+\*\s+above 1000\.00\s+four eyes \(supervisor\)\s+default/);
-    const set = await cliAs(
-      'root',
-      ROOT_PW,
-      '--json',
-      'policy',
-      'set',
-      'suspense:remove',
-      '--requirement',
-      'four_eyes',
-      '--role',
-      'supervisor',
-      '--currency',
-      'USD',
-      '--above',
-      '250.00',
-    );
-    expect(set.code).toBe(0);
-    expect(JSON.parse(set.out)).toMatchObject({
-      operation: 'suspense:remove',
-      currency: 'USD',
-      above: '250.00',
-      requirement: 'four_eyes',
-      role: 'supervisor',
-      source: 'saved',
-      updatedBy: 'root',
+      expect(set.code).toBe(0);
+      expect(JSON.parse(set.out)).toMatchObject({
+        operation: 'suspense:remove',
+        currency: 'USD',
+        above: '250.00',
+        requirement: 'four_eyes',
+        role: 'supervisor',
+        source: 'saved',
+        updatedBy: 'root',
+      });
+      const bad = await cliAs('root', ROOT_PW, 'policy', 'set', 'no-such-op', '--requirement', 'none');
+      expect(bad.code).toBe(2);
     });
-    const bad = await cliAs('root', ROOT_PW, 'policy', 'set', 'no-such-op', '--requirement', 'none');
-    expect(bad.code).toBe(2);
-  });
-});
+  },
+);

@@ -1,56 +1,44 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src-main/cli/main';
-import { openApp } from '../../src-main/app-context';
-import { tempDir } from '../helpers/temp';
+import { APPS, cliOnApp, type TestApp } from '../helpers/apps';
+import { setSettingVia } from '../helpers/suspense';
 
-type Run = { code: number; out: string; err: string };
+describe.each(APPS.filter((r) => r.available))('batch report (CLI, $dialect)', ({ open }) => {
+  let app: TestApp;
+  let dir: string;
+  let accounts: string[];
+  const cli = cliOnApp(() => app);
 
-async function cli(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['node', 'paydesk', '--db', db, ...args], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTty: false,
-  });
-  return { code, out, err };
-}
+  async function json<T = Record<string, unknown>>(...args: string[]): Promise<T> {
+    const r = await cli('--json', ...args);
+    expect(r.code, r.out + r.err).toBe(0);
+    return JSON.parse(r.out.trim()) as T;
+  }
 
-async function json<T = Record<string, unknown>>(...args: string[]): Promise<T> {
-  const r = await cli('--json', ...args);
-  expect(r.code, r.out + r.err).toBe(0);
-  return JSON.parse(r.out.trim()) as T;
-}
-
-let dir: string;
-let cleanup: () => void;
-let db: string;
-let accounts: string[];
-
-beforeAll(async () => {
-  ({ dir, cleanup } = tempDir());
-  db = join(dir, 'report.sqlite');
-  process.env.PAYDESK_OPERATOR = 'report-tester';
-  await json('init');
-  await json('demo', '--accounts', '80', '--seed', '3');
-  const app = openApp({ file: db, login: 'report-tester', migrationsFolder: 'db/migrations' });
-  accounts = (
-    app.ctx.ledger.sqlite
-      .prepare(
-        `SELECT account_no AS no FROM accounts WHERE currency = 'USD' AND status = 'active' AND is_suspense = 0 ORDER BY id LIMIT 3`,
+  beforeAll(async () => {
+    // No in-process operator: `init` makes the first admin, as on a new desk.
+    app = await open();
+    dir = app.dir;
+    process.env.PAYDESK_OPERATOR = 'report-tester';
+    await json('init');
+    await json('demo', '--accounts', '80', '--seed', '3');
+    accounts = (
+      await app.all<{ no: string }>(
+        sql`SELECT account_no AS no FROM accounts
+             WHERE currency = 'USD' AND status = 'active' AND is_suspense = 0 ORDER BY id LIMIT 3`,
       )
-      .all() as { no: string }[]
-  ).map((r) => r.no);
-  app.ctx.ledger.sqlite.prepare(`INSERT INTO settings (key, value) VALUES ('PaymentSuspense', 'true')`).run();
-  app.close();
-});
-afterAll(() => cleanup());
+    ).map((r) => r.no);
+    await setSettingVia(app, 'PaymentSuspense', true);
+  }, 60_000);
+  afterAll(async () => {
+    delete process.env.PAYDESK_OPERATOR;
+    await app?.dispose();
+  });
 
-describe('batch report (CLI)', () => {
   it('prints counts and totals per status, the suspended list and the exceptions, as CSV and PDF', async () => {
     const b = await json<{ id: number }>(
       'batch',

@@ -1,55 +1,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src-main/cli/main';
 import type { BatchDto, BatchEntryDto, BatchSubmitDto } from '../../src-shared/dto/batches';
-import { tempDir } from '../helpers/temp';
+import { APPS, cliOnApp, type TestApp } from '../helpers/apps';
 
 /**
  * Issue #11 finding 5, "the same money posts twice", through the CLI: a forced re-import, a CRLF or
  * trailing-blank-line copy of an imported file, a hand-over file loaded twice, and the same check twice in one
- * batch with ALLOWACCOUNTDUP on. Every case ends with the money posted once.
+ * batch with ALLOWACCOUNTDUP on. Every case ends with the money posted once, on a SQLite file and on PostgreSQL.
  */
 
-type Run = { code: number; out: string; err: string };
-
-let dir: string;
-let cleanup: () => void;
-let db: string;
-
-async function cli(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['node', 'paydesk', '--db', db, '--json', ...args], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTty: false,
-  });
-  return { code, out, err };
-}
-
-/** stdout as exactly one JSON document, after checking the exit code. */
-async function ok<T>(...args: string[]): Promise<T> {
-  const r = await cli(...args);
-  expect(r.code, `${args.join(' ')}: ${r.out} ${r.err}`).toBe(0);
-  return JSON.parse(r.out.trim()) as T;
-}
-
 type ErrorDoc = { error: { code: string; message: string } };
-
-/** Reads the ledger file directly (counts the payments really posted). */
-function query<T>(sql: string, ...args: unknown[]): T {
-  const conn = new Database(db, { readonly: true });
-  try {
-    return conn.prepare(sql).get(...args) as T;
-  } finally {
-    conn.close();
-  }
-}
-
-const paymentsWithRef = (ref: string): number =>
-  query<{ n: number }>(`SELECT count(*) AS n FROM payments WHERE external_ref = ?`, ref).n;
 
 const LAYOUT = [
   '--type',
@@ -66,26 +28,54 @@ const LAYOUT = [
   'USD',
 ];
 
-async function entries(batchId: number): Promise<BatchEntryDto[]> {
-  return (await ok<BatchDto & { entries: BatchEntryDto[] }>('batch', 'show', String(batchId), '--entries'))
-    .entries;
-}
+describe.each(APPS.filter((r) => r.available))('the same money never posts twice ($dialect)', ({ open }) => {
+  let app: TestApp;
+  let dir: string;
+  const run = cliOnApp(() => app);
+  const cli = (...args: string[]) => run('--json', ...args);
 
-beforeAll(async () => {
-  ({ dir, cleanup } = tempDir('paydesk-dups-'));
-  db = join(dir, 'dups.sqlite');
-  process.env.PAYDESK_OPERATOR = 'dup-admin';
-  process.env.PAYDESK_QUIET = '1';
-  expect((await cli('init')).code).toBe(0);
-  expect((await cli('demo', '--accounts', '40', '--seed', '5')).code).toBe(0);
-  process.env.PAYDESK_NEW_PASSWORD = process.env.PAYDESK_PASSWORD;
-  expect((await cli('operator', 'add', 'dup-clerk', '--roles', 'clerk', '--set-password')).code).toBe(0);
-  expect((await cli('operator', 'add', 'dup-super', '--roles', 'supervisor', '--set-password')).code).toBe(0);
-  delete process.env.PAYDESK_NEW_PASSWORD;
-});
-afterAll(() => cleanup());
+  /** stdout as exactly one JSON document, after checking the exit code. */
+  async function ok<T>(...args: string[]): Promise<T> {
+    const r = await cli(...args);
+    expect(r.code, `${args.join(' ')}: ${r.out} ${r.err}`).toBe(0);
+    return JSON.parse(r.out.trim()) as T;
+  }
 
-describe('the same money never posts twice', () => {
+  /** Counts the payments really posted, read from the ledger itself. */
+  const paymentsWithRef = async (ref: string): Promise<number> =>
+    (await app.get<{ n: number }>(sql`SELECT count(*) AS n FROM payments WHERE external_ref = ${ref}`))!.n;
+
+  const openBatches = async (): Promise<number> =>
+    (await app.get<{ n: number }>(
+      sql`SELECT count(*) AS n FROM batches WHERE status IN ('open', 'validated')`,
+    ))!.n;
+
+  async function entries(batchId: number): Promise<BatchEntryDto[]> {
+    return (await ok<BatchDto & { entries: BatchEntryDto[] }>('batch', 'show', String(batchId), '--entries'))
+      .entries;
+  }
+
+  beforeAll(async () => {
+    // No in-process operator: `init` makes the first admin, as on a new desk.
+    app = await open();
+    dir = app.dir;
+    process.env.PAYDESK_OPERATOR = 'dup-admin';
+    process.env.PAYDESK_QUIET = '1';
+    expect((await cli('init')).code).toBe(0);
+    expect((await cli('demo', '--accounts', '40', '--seed', '5')).code).toBe(0);
+    process.env.PAYDESK_NEW_PASSWORD = process.env.PAYDESK_PASSWORD;
+    for (const [login, roles] of [
+      ['dup-clerk', 'clerk'],
+      ['dup-super', 'supervisor'],
+    ] as const)
+      expect((await cli('operator', 'add', login, '--roles', roles, '--set-password')).code).toBe(0);
+    delete process.env.PAYDESK_NEW_PASSWORD;
+  }, 60_000);
+  afterAll(async () => {
+    delete process.env.PAYDESK_OPERATOR;
+    await app?.dispose();
+  });
+
   const lines = [
     'A0000003,10.00,2026-11-19,7001',
     'A0000004,11.00,2026-11-19,7002',
@@ -100,7 +90,7 @@ describe('the same money never posts twice', () => {
     await ok('batch', 'validate', String(first.batch.id));
     const posted = await ok<BatchSubmitDto>('batch', 'submit', String(first.batch.id));
     expect(posted.posted + posted.suspended).toBe(3);
-    expect(paymentsWithRef('check 7001')).toBe(1);
+    expect(await paymentsWithRef('check 7001')).toBe(1);
 
     const again = await ok<{ batch: BatchDto; rows: number }>(
       'batch',
@@ -121,7 +111,7 @@ describe('the same money never posts twice', () => {
     const submitted = await ok<BatchSubmitDto>('batch', 'submit', String(again.batch.id));
     expect(submitted).toMatchObject({ posted: 0, suspended: 0, duplicates: 3 });
     expect(submitted.batch.status).toBe('open');
-    for (const ref of ['check 7001', 'check 7002', 'check 7003']) expect(paymentsWithRef(ref)).toBe(1);
+    for (const ref of ['check 7001', 'check 7002', 'check 7003']) expect(await paymentsWithRef(ref)).toBe(1);
   });
 
   it('the same file with CRLF line endings or a trailing blank line is recognised as already imported', async () => {
@@ -185,9 +175,7 @@ describe('the same money never posts twice', () => {
     // The desk that handed the batch over discards its copy; the receiving desk loads the file.
     await ok('batch', 'discard', String(made.id));
     const loaded = await ok<BatchDto>('batch', 'load', file);
-    const before = query<{ n: number }>(
-      `SELECT count(*) AS n FROM batches WHERE status IN ('open', 'validated')`,
-    ).n;
+    const before = await openBatches();
 
     const twice = await cli('batch', 'load', file);
     expect(twice.code, twice.out).toBe(4);
@@ -198,9 +186,7 @@ describe('the same money never posts twice', () => {
     const crlf = join(dir, 'handover-crlf.json');
     writeFileSync(crlf, readFileSync(file, 'utf8').replace(/\n/g, '\r\n') + '\r\n');
     expect((await cli('batch', 'load', crlf)).code).toBe(4);
-    expect(
-      query<{ n: number }>(`SELECT count(*) AS n FROM batches WHERE status IN ('open', 'validated')`).n,
-    ).toBe(before);
+    expect(await openBatches()).toBe(before);
 
     // Once that batch is submitted a new load is allowed, but every entry of it is a suspected duplicate.
     await ok('batch', 'validate', String(loaded.id));
@@ -243,7 +229,7 @@ describe('the same money never posts twice', () => {
     const s = await ok<BatchSubmitDto>('batch', 'submit', String(b.id));
     expect(s.posted + s.suspended).toBe(2);
     expect(s.duplicates).toBe(1);
-    expect(paymentsWithRef('check 9001')).toBe(1);
+    expect(await paymentsWithRef('check 9001')).toBe(1);
 
     // A clerk may not release it: forbidden, and the attempt is audited.
     const refused = await cli(
@@ -259,10 +245,10 @@ describe('the same money never posts twice', () => {
     expect(refused.code, refused.out).toBe(5);
     expect((JSON.parse(refused.out) as ErrorDoc).error.code).toBe('forbidden');
     expect(
-      query<{ n: number }>(
-        `SELECT count(*) AS n FROM audit_log WHERE action = 'forbidden' AND entity_id = 'batches:release-duplicate'`,
-      ).n,
-    ).toBe(1);
+      await app.get(
+        sql`SELECT count(*) AS n FROM audit_log WHERE action = 'forbidden' AND entity_id = 'batches:release-duplicate'`,
+      ),
+    ).toEqual({ n: 1 });
     // A reason outside the domain is refused.
     expect(
       (
@@ -296,11 +282,11 @@ describe('the same money never posts twice', () => {
       reasonCode: 4401,
       note: 'two checks, confirmed by phone',
     });
-    const audit = query<{ reason_code: number }>(
-      `SELECT reason_code FROM audit_log WHERE action = 'batch.entry.release-duplicate' AND entity_id = ?`,
-      String(second?.id),
+    const audit = await app.all(
+      sql`SELECT reason_code AS "reasonCode" FROM audit_log
+             WHERE action = 'batch.entry.release-duplicate' AND entity_id = ${String(second?.id)}`,
     );
-    expect(audit.reason_code).toBe(4401);
+    expect(audit).toEqual([{ reasonCode: 4401 }]);
     // Releasing an entry that is not suspected is a conflict.
     expect(
       (await cli('batch', 'release-duplicate', String(b.id), String(second?.id), '--reason', '4401')).code,
@@ -310,10 +296,10 @@ describe('the same money never posts twice', () => {
     const again = await ok<BatchSubmitDto>('batch', 'submit', String(b.id));
     expect(again.posted + again.suspended).toBe(1);
     expect(again.batch.status).toBe('submitted');
-    expect(paymentsWithRef('check 9001')).toBe(2);
+    expect(await paymentsWithRef('check 9001')).toBe(2);
     const resubmit = await ok<BatchSubmitDto>('batch', 'submit', String(b.id));
     expect(resubmit.posted).toBe(0);
-    expect(paymentsWithRef('check 9001')).toBe(2);
+    expect(await paymentsWithRef('check 9001')).toBe(2);
     expect((await cli('ledger', 'check')).code).toBe(0);
   });
 
@@ -341,7 +327,7 @@ describe('the same money never posts twice', () => {
       expect(s).toMatchObject({ mode: 'account', duplicates: 1, failed: [] });
       expect(s.posted + s.suspended).toBe(1);
       expect(s.batch.status).toBe('open');
-      expect(paymentsWithRef('check 9501')).toBe(1);
+      expect(await paymentsWithRef('check 9501')).toBe(1);
 
       const split = await ok<{ exception: BatchDto; moved: number }>('batch', 'exception', String(b.id));
       expect(split.moved).toBe(1);
@@ -352,7 +338,7 @@ describe('the same money never posts twice', () => {
       expect(v.batch.countsByStatus).toEqual({ duplicate_suspected: 1 });
       const again = await ok<BatchSubmitDto>('batch', 'submit', String(split.exception.id));
       expect(again).toMatchObject({ posted: 0, suspended: 0, duplicates: 1 });
-      expect(paymentsWithRef('check 9501')).toBe(1);
+      expect(await paymentsWithRef('check 9501')).toBe(1);
     } finally {
       await ok('settings', 'set', 'payment.batchLock', 'batch');
     }

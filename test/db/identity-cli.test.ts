@@ -1,44 +1,39 @@
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src-main/cli/main';
-import { tempDir } from '../helpers/temp';
+import { APPS, cliOnApp, type TestApp } from '../helpers/apps';
 
 /** Issue #12 from outside: the CLI proves the operator by token or password; a typed login grants nothing. */
 
 type Run = { code: number; out: string };
-let dir: string;
-let cleanup: () => void;
-let db: string;
 const ADMIN_PW = 'marble kettle sunrise';
 const SUE_PW = 'violet tulip harbour';
 const saved = { ...process.env };
-
-async function cli(env: Record<string, string | undefined>, ...args: string[]): Promise<Run> {
-  for (const k of ['PAYDESK_PASSWORD', 'PAYDESK_TOKEN', 'PAYDESK_OPERATOR', 'PAYDESK_NEW_PASSWORD'])
-    delete process.env[k];
-  Object.assign(process.env, Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)));
-  let out = '';
-  const code = await runCli(['node', 'paydesk', '--db', db, '--json', ...args], {
-    out: (t) => (out += t),
-    err: () => undefined,
-    isTty: false,
-  });
-  return { code, out };
-}
 const doc = (r: Run): Record<string, unknown> => JSON.parse(r.out.trim()) as Record<string, unknown>;
 const asAdmin = { PAYDESK_OPERATOR: 'chief', PAYDESK_PASSWORD: ADMIN_PW };
 
-beforeAll(() => {
-  ({ dir, cleanup } = tempDir());
-  db = join(dir, 'id.sqlite');
-});
-afterEach(() => {
-  for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-  Object.assign(process.env, saved);
-});
-afterAll(() => cleanup());
+describe.each(APPS.filter((r) => r.available))('CLI identity ($dialect)', ({ open }) => {
+  let app: TestApp;
+  const onLedger = cliOnApp(() => app);
 
-describe('CLI identity', () => {
+  async function cli(env: Record<string, string | undefined>, ...args: string[]): Promise<Run> {
+    for (const k of ['PAYDESK_PASSWORD', 'PAYDESK_TOKEN', 'PAYDESK_OPERATOR', 'PAYDESK_NEW_PASSWORD'])
+      delete process.env[k];
+    Object.assign(process.env, Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)));
+    const { code, out } = await onLedger('--json', ...args);
+    return { code, out };
+  }
+
+  beforeAll(async () => {
+    // No in-process operator: the ledger has nobody who can sign in until `init` makes the first admin.
+    app = await open();
+  });
+  afterEach(() => {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  });
+  afterAll(async () => {
+    await app?.dispose();
+  });
+
   it('init needs the first admin password; then only a proven operator gets in', async () => {
     const none = await cli({ PAYDESK_OPERATOR: 'chief' }, 'init');
     expect(none.code).toBe(8);

@@ -1,43 +1,45 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApp } from '../../src-main/app-context';
 import type { ReturnsImportDto, ReturnsPreviewDto } from '../../src-shared/dto/returns';
-import { collectByFile, type CollectedDebit } from '../helpers/direct-debit';
-import { cliOn, jsonOf } from '../helpers/cli';
-import { tempDir } from '../helpers/temp';
+import { APPS, cliOnApp, type TestApp } from '../helpers/apps';
+import { jsonOf } from '../helpers/cli';
+import { collectByFileVia, type CollectedDebit } from '../helpers/direct-debit';
 
-let dir: string;
-let cleanup: () => void;
-let db: string;
-const cli = cliOn(() => db);
 const json = jsonOf;
-let debits: CollectedDebit[];
-let csv: string;
 
-beforeAll(async () => {
-  ({ dir, cleanup } = tempDir('paydesk-returns-cli-'));
-  db = join(dir, 'cli.sqlite');
-  process.env.PAYDESK_OPERATOR = 'cli-returns';
-  process.env.PAYDESK_QUIET = '1';
-  expect((await cli('--json', 'init')).code).toBe(0);
-  expect((await cli('--json', 'demo', '--accounts', '40', '--seed', '3')).code).toBe(0);
-  const app = openApp({ file: db, login: 'cli-returns', migrationsFolder: 'db/migrations' });
-  debits = collectByFile(app.ctx.ledger.sqlite, { scheme: 'sepa', count: 3, messageId: 'CLI-1' }, new Date());
-  app.close();
-  csv = join(dir, 'rejections.csv');
-  const amount = (d: CollectedDebit): string => (d.amountMinor / 100).toFixed(2);
-  writeFileSync(
-    csv,
-    'reference,account_no,amount,currency,rejection_code,date,text\n' +
-      `${debits[0]!.endToEndId},${debits[0]!.accountNo},${amount(debits[0]!)},EUR,AM04,2026-11-21,Insufficient funds\n` +
-      `${debits[2]!.endToEndId},${debits[2]!.accountNo},${amount(debits[2]!)},EUR,AC04,2026-11-21,Account closed\n` +
-      `UNKNOWN-1,,1.00,EUR,MS03,,\n`,
-  );
-});
-afterAll(() => cleanup());
+describe.each(APPS.filter((r) => r.available))('bankfile returns CLI ($dialect)', ({ open }) => {
+  let app: TestApp;
+  const cli = cliOnApp(() => app);
+  let debits: CollectedDebit[];
+  let csv: string;
 
-describe('bankfile returns CLI', () => {
+  beforeAll(async () => {
+    // No in-process operator: `init` makes the CLI's operator the first admin.
+    app = await open();
+    process.env.PAYDESK_OPERATOR = 'cli-returns';
+    expect((await cli('--json', 'init')).code).toBe(0);
+    expect((await cli('--json', 'demo', '--accounts', '40', '--seed', '3')).code).toBe(0);
+    debits = await collectByFileVia(
+      app.ctx.storage,
+      { scheme: 'sepa', count: 3, messageId: 'CLI-1' },
+      new Date(),
+    );
+    csv = join(app.dir, 'rejections.csv');
+    const amount = (d: CollectedDebit): string => (d.amountMinor / 100).toFixed(2);
+    writeFileSync(
+      csv,
+      'reference,account_no,amount,currency,rejection_code,date,text\n' +
+        `${debits[0]!.endToEndId},${debits[0]!.accountNo},${amount(debits[0]!)},EUR,AM04,2026-11-21,Insufficient funds\n` +
+        `${debits[2]!.endToEndId},${debits[2]!.accountNo},${amount(debits[2]!)},EUR,AC04,2026-11-21,Account closed\n` +
+        `UNKNOWN-1,,1.00,EUR,MS03,,\n`,
+    );
+  });
+  afterAll(async () => {
+    delete process.env.PAYDESK_OPERATOR;
+    await app?.dispose();
+  });
+
   it('--preview writes nothing and shows every line; the import makes one return batch that submits', async () => {
     const preview = json<ReturnsPreviewDto>(await cli('--json', 'bankfile', 'returns', csv, '--preview'));
     expect(preview).toMatchObject({
@@ -103,7 +105,7 @@ describe('bankfile returns CLI', () => {
   });
 
   it('a file that is no returns file is refused with the reason', async () => {
-    const other = join(dir, 'other.txt');
+    const other = join(app.dir, 'other.txt');
     writeFileSync(other, 'hello\n');
     const r = await cli('--json', 'bankfile', 'returns', other);
     expect(r.code).not.toBe(0);

@@ -1,50 +1,41 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTarget } from '../../src-main/cli/commands/suspense';
-import { runCli } from '../../src-main/cli/main';
-import { freshApp } from '../helpers/ledger';
-import { postPayment, suspend, usdAccounts, value } from '../helpers/suspense';
+import { APPS, cliOnApp, type TestApp } from '../helpers/apps';
+import { postPayment, suspend, usdAccountsVia, value } from '../helpers/suspense';
 
-type Run = { code: number; out: string; err: string };
+describe.each(APPS.filter((r) => r.available))('paydesk suspense ($dialect)', ({ open }) => {
+  let app: TestApp;
+  let ids: number[];
+  let accounts: { accountNo: string; billNo: string }[];
+  let posted: number;
+  const run = cliOnApp(() => app);
+  const cli = (...args: string[]) => run('--operator', 'tester', ...args);
 
-let app: ReturnType<typeof freshApp>;
-let ids: number[];
-let accounts: { accountNo: string; billNo: string }[];
-let posted: number;
+  /** Exactly one JSON document on stdout. */
+  async function json<T>(...args: string[]): Promise<T> {
+    const r = await cli('--json', ...args);
+    const lines = r.out.trim().split('\n');
+    expect(lines, r.err).toHaveLength(1);
+    return JSON.parse(lines[0]!) as T;
+  }
 
-async function cli(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['node', 'paydesk', '--db', app.file, '--operator', 'tester', ...args], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTty: false,
+  beforeAll(async () => {
+    app = await open({ login: 'tester', clock: () => new Date('2026-11-22T09:00:00Z') });
+    // The in-process caller is this operator; with the test password the CLI can sign in as them too.
+    await app.giveTestPassword('tester');
+    await value(app.dispatch('demo:load', { accounts: 100, seed: 3 }));
+    accounts = await usdAccountsVia(app, 3);
+    ids = await suspend(app, [
+      { amount: '80.00', payerName: 'Harriet Vane', reference: 'INV 77' },
+      { amount: '20.00', payerName: 'Peter Wimsey' },
+      { amount: '5.00', payerName: 'Bunter' },
+    ]);
+    posted = await postPayment(app, accounts[2]!.accountNo, '15.00');
+  }, 60_000);
+  afterAll(async () => {
+    await app?.dispose();
   });
-  return { code, out, err };
-}
 
-/** Exactly one JSON document on stdout. */
-async function json<T>(...args: string[]): Promise<T> {
-  const r = await cli('--json', ...args);
-  const lines = r.out.trim().split('\n');
-  expect(lines, r.err).toHaveLength(1);
-  return JSON.parse(lines[0]!) as T;
-}
-
-beforeAll(async () => {
-  app = freshApp();
-  await value(app.dispatch('demo:load', { accounts: 100, seed: 3 }));
-  accounts = usdAccounts(app, 3);
-  ids = await suspend(app, [
-    { amount: '80.00', payerName: 'Harriet Vane', reference: 'INV 77' },
-    { amount: '20.00', payerName: 'Peter Wimsey' },
-    { amount: '5.00', payerName: 'Bunter' },
-  ]);
-  posted = await postPayment(app, accounts[2]!.accountNo, '15.00');
-  app.close();
-});
-afterAll(() => app.dispose());
-
-describe('paydesk suspense', () => {
   it('searches, shows and suggests with --json', async () => {
     const found = await json<{ rows: { paymentId: number }[]; total: number }>(
       'suspense',
@@ -125,7 +116,9 @@ describe('paydesk suspense', () => {
     const check = await json<{ ok: boolean }>('ledger', 'check');
     expect(check.ok).toBe(true);
   });
+});
 
+describe('distribution targets', () => {
   it('reads distribution targets', () => {
     expect(parseTarget('A1=10.00')).toEqual({ accountNo: 'A1', amount: '10.00' });
     expect(parseTarget('A1/B7=1')).toEqual({ accountNo: 'A1', billNo: 'B7', amount: '1' });

@@ -20,7 +20,7 @@ export async function value<T>(p: Promise<Result<unknown>>): Promise<T> {
 }
 
 /** Asserts that `ledger check` finds nothing. */
-export async function expectClean(app: TestApp): Promise<void> {
+export async function expectClean(app: App<LedgerPlace>): Promise<void> {
   const check = await value<LedgerCheckDto>(app.dispatch('ledger:check', {}));
   expect(check.violations).toEqual([]);
 }
@@ -122,7 +122,7 @@ export async function suspend(
 
 /** Records a posted payment on an account (unallocated unless asked) and returns its id. */
 export async function postPayment(
-  app: TestApp,
+  app: App<LedgerPlace>,
   accountNo: string,
   amount: string,
   extra: Record<string, unknown> = {},

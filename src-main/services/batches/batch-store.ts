@@ -1,3 +1,4 @@
+import { lockBatchIn } from '../../../db/repos/locks';
 import type Database from 'better-sqlite3';
 import {
   bankReturnsDiscardQuery,
@@ -102,6 +103,15 @@ export function loadBatchRow(db: Database.Database, batchId: number): BatchRow {
 /** loadBatchRow in a port transaction. */
 export async function loadBatchRowIn(tx: Tx, batchId: number): Promise<BatchRow> {
   return foundBatch(await tx.get<BatchRow>(batchByIdQuery(batchId)), batchId);
+}
+
+/**
+ * The batch row for a change to the batch, locked first (PostgreSQL): its saves, validations and submits take
+ * turns on it, and a serializable change that had to wait starts again here, before it has written anything.
+ */
+export async function lockedBatchRowIn(tx: Tx, batchId: number): Promise<BatchRow> {
+  await lockBatchIn(tx, batchId);
+  return loadBatchRowIn(tx, batchId);
 }
 
 /** Throws unless the batch is still open or validated here (a pushed one included). */
@@ -525,6 +535,10 @@ function* saveEntriesSteps(
   now: Date,
   operatorId: number | null,
 ): Steps<BatchEntryDto[]> {
+  yield* call(
+    () => undefined,
+    (tx) => lockBatchIn(tx, input.batchId),
+  );
   const batch = foundBatch(yield* get<BatchRow>(batchByIdQuery(input.batchId)), input.batchId);
   assertEditable(batch);
   const exponent = yield* call(
@@ -677,7 +691,7 @@ export function deleteEntries(
   operatorId: number | null,
 ): Promise<{ deleted: number }> {
   return storage.transaction(async (tx) => {
-    const batch = await loadBatchRowIn(tx, input.batchId);
+    const batch = await lockedBatchRowIn(tx, input.batchId);
     assertEditable(batch);
     const { changes } = await tx.run(entriesDeleteQuery(tx, batch.id, input.ids));
     await tx.run(entriesRenumberQuery(batch.id));
@@ -705,7 +719,7 @@ export function suspendEntry(
   operatorId: number | null,
 ): Promise<BatchEntryDto> {
   return storage.transaction(async (tx): Promise<BatchEntryDto> => {
-    const batch = await loadBatchRowIn(tx, input.batchId);
+    const batch = await lockedBatchRowIn(tx, input.batchId);
     assertEditable(batch);
     if (batch.batchType !== 'payment')
       throw conflict('not-suspendable', 'only payment batch entries can be suspended (V11)');
@@ -746,7 +760,7 @@ export function exceptionBatch(
   operatorId: number | null,
 ): Promise<{ exception: BatchDto; moved: number }> {
   return storage.transaction(async (tx) => {
-    const batch = await loadBatchRowIn(tx, input.batchId);
+    const batch = await lockedBatchRowIn(tx, input.batchId);
     assertEditable(batch);
     const ids = (await tx.all<{ id: number }>(exceptionEntryIdsQuery(batch.id))).map((r) => r.id);
     if (ids.length === 0)
@@ -808,7 +822,7 @@ export function discardBatch(
   operatorId: number | null,
 ): Promise<BatchDto> {
   return storage.transaction(async (tx) => {
-    const batch = await loadBatchRowIn(tx, input.batchId);
+    const batch = await lockedBatchRowIn(tx, input.batchId);
     // A pushed batch lives on the server now; its local copy may be put away.
     assertUnsubmitted(batch);
     await tx.run(batchDiscardQuery(batch.id, now.toISOString()));
@@ -865,7 +879,7 @@ export function updateBatchHeader(
   operatorId: number | null,
 ): Promise<BatchDto> {
   return storage.transaction(async (tx) => {
-    const batch = await loadBatchRowIn(tx, input.batchId);
+    const batch = await lockedBatchRowIn(tx, input.batchId);
     const figures =
       input.lockboxNo !== undefined || input.controlCount !== undefined || input.controlTotal !== undefined;
     if (figures) assertEditable(batch);

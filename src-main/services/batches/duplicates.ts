@@ -16,7 +16,7 @@ import {
 import { fingerprintedEntriesQuery, fingerprintMatchesQuery } from '../../../db/repos/validation';
 import type { Dialect, Storage } from '../../../db/storage/port';
 import { all, DRIVER, stepsOnDriver, type Steps } from '../../../db/storage/steps';
-import { assertEditable, entryDto, loadBatchRowIn } from './batch-store';
+import { assertEditable, entryDto, lockedBatchRowIn } from './batch-store';
 
 /** Entry statuses of money that has left the batch: the entry now stands for a posted payment. */
 const POSTED = `('posted', 'posted_suspense')`;
@@ -211,7 +211,7 @@ export function releaseDuplicate(
   operatorId: number | null,
 ): Promise<BatchEntryDto> {
   return storage.transaction(async (tx): Promise<BatchEntryDto> => {
-    const batch = await loadBatchRowIn(tx, input.batchId);
+    const batch = await lockedBatchRowIn(tx, input.batchId);
     assertEditable(batch);
     const entry = await tx.get<DuplicateState>(duplicateStateQuery(input.entryId, batch.id));
     if (!entry) throw notFound('entry', String(input.entryId));

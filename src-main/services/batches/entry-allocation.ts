@@ -13,7 +13,7 @@ import type { Storage, Tx } from '../../../db/storage/port';
 import { allocationViewIn } from '../../ledger/allocation';
 import { conflict, invalidFields, notFound } from '../../ledger/errors';
 import { exponentOfIn } from '../../ledger/rates';
-import { assertEditable, loadBatchRowIn } from './batch-store';
+import { assertEditable, loadBatchRowIn, lockedBatchRowIn } from './batch-store';
 import { computeVerdictsIn } from './validate';
 
 // A batch entry's allocation dialog runs through the storage port (issue #17). The entry's verdict is computed as
@@ -119,7 +119,7 @@ export function allocateEntry(
   operatorId: number | null,
 ): Promise<EntryAllocationViewDto> {
   return storage.transaction(async (tx): Promise<EntryAllocationViewDto> => {
-    const batch = await loadBatchRowIn(tx, input.batchId);
+    const batch = await lockedBatchRowIn(tx, input.batchId);
     assertEditable(batch);
     if (batch.batchType !== 'payment')
       throw conflict('not-allocatable', 'only payment batch entries are allocated');

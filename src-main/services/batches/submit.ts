@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { appendAudit } from '../../../db/repos/audit';
 import { batchTouchQuery } from '../../../db/repos/batches';
+import { lockBatchAccountsIn, lockBatchIn } from '../../../db/repos/locks';
 import {
   accountCurrenciesQuery,
   batchSubmittedQuery,
@@ -808,8 +809,12 @@ async function submitInTransactionVia(
 ): Promise<BatchSubmitDto> {
   return storage.transaction(
     async (tx): Promise<BatchSubmitDto> => {
+      // The batch is locked before it is read (a second submit, a save or a validation of it waits for this one),
+      // its accounts before the ledger is (a move onto one of them waits too: suspense moves lock theirs first).
+      await lockBatchIn(tx, input.batchId);
       const { batch, submitted, override } = await stepsIn(tx, gateSteps(input, operatorId));
       if (submitted) return submittedDto(await getBatchIn(tx, batch.id), 'batch');
+      await lockBatchAccountsIn(tx, batch.id);
       progress('checking', 0, 1);
       const verdicts = await computeVerdictsIn(tx, batch.id);
       const statuses = new Map(
@@ -871,7 +876,7 @@ async function submitInTransactionVia(
         elapsedMs: Math.round(performance.now() - started),
       };
     },
-    { serializable: true },
+    { locking: true },
   );
 }
 

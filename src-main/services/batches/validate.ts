@@ -1,3 +1,4 @@
+import { lockBatchIn } from '../../../db/repos/locks';
 import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import type { SQL } from 'drizzle-orm';
@@ -732,10 +733,12 @@ export function validateBatch(
 }
 
 /**
- * Validates a batch (`batches:validate`, the 'batch-validate' job) in one serializable port transaction: it reads
- * the whole batch and the accounts it names, then writes the verdicts and the plan, so on PostgreSQL a save into
- * the batch, another validation or a posting to its accounts at the same moment makes one of them start again,
- * and the verdicts are of one moment. A throw from `progress` (cancel) rolls it back.
+ * Validates a batch (`batches:validate`, the 'batch-validate' job) in one locking port transaction: the batch's row
+ * is locked first, so a save into the batch or another validation waits for it (or it for them), and then it
+ * reads the batch and the accounts it names and writes the verdicts and the plan. Postings to its accounts go on
+ * meanwhile (on PostgreSQL each read sees the latest commit; a serializable validation of 100,000 entries was
+ * restarted by every concurrent writer): the verdicts are advice, which submit checks again against the ledger
+ * under the accounts' locks. A throw from `progress` (cancel) rolls it back.
  */
 export async function validateBatchVia(
   storage: Storage,
@@ -746,8 +749,11 @@ export async function validateBatchVia(
 ): Promise<{ batch: BatchDto; elapsedMs: number }> {
   const started = performance.now();
   const batch = await storage.transaction(
-    (tx) => stepsIn(tx, validateSteps(tx, batchId, now.toISOString(), operatorId, progress)),
-    { serializable: true },
+    async (tx) => {
+      await lockBatchIn(tx, batchId);
+      return stepsIn(tx, validateSteps(tx, batchId, now.toISOString(), operatorId, progress));
+    },
+    { locking: true },
   );
   return { batch, elapsedMs: Math.round(performance.now() - started) };
 }

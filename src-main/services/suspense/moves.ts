@@ -1,3 +1,4 @@
+import { lockAccountsIn } from '../../../db/repos/locks';
 import type { SuspenseMoveDto } from '../../../src-shared/dto/suspense';
 import { formatMinor, parseMinor } from '../../../src-shared/money';
 import { distributedInsertQuery } from '../../../db/repos/journals';
@@ -140,6 +141,12 @@ async function postDistribution(
   now: Date,
   operatorId: number | null,
 ): Promise<SuspenseMoveDto> {
+  // Before the first write: a batch submit paying these accounts holds them until it commits (then this
+  // serializable move starts again, seeing the batch's postings), and two moves onto one account take turns.
+  await lockAccountsIn(
+    tx,
+    targets.map((t) => t.accountId),
+  );
   const at = now.toISOString();
   const rootId = s.rootId ?? (await caseRootOf(tx, s.id));
   // Targets never add up to more than the suspended payment, so the sum fits a number.
@@ -455,6 +462,11 @@ export function recyclePayments(
       const ids = [...new Set(input.paymentIds)];
       const payments: CasePayment[] = [];
       for (const id of ids) payments.push(await casePaymentIn(tx, id));
+      // As a distribution: the accounts the payments leave are locked before anything is written.
+      await lockAccountsIn(
+        tx,
+        payments.map((p) => p.accountId),
+      );
       for (const p of payments) {
         if (p.isSuspense === 1)
           throw conflict(
