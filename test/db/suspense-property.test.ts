@@ -1,18 +1,12 @@
+import { sql, type SQL } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerCheckDto } from '../../src-shared/dto/app';
-import { freshApp } from '../helpers/ledger';
-import { ledgerFingerprint, postPayment, suspend, usdAccounts, value } from '../helpers/suspense';
+import { APPS, type TestApp } from '../helpers/apps';
+import { ledgerFingerprintVia, postPayment, suspend, usdAccountsVia, value } from '../helpers/suspense';
 
-let app: ReturnType<typeof freshApp>;
+let app: TestApp;
 let accounts: { accountNo: string; billNo: string }[];
-
-beforeAll(async () => {
-  app = freshApp();
-  await value(app.dispatch('demo:load', { accounts: 80, seed: 21 }));
-  accounts = usdAccounts(app, 6);
-});
-afterAll(() => app.dispose());
 
 const op = fc.record({
   kind: fc.constantFrom(
@@ -40,21 +34,21 @@ const op = fc.record({
 
 type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
 
-function ids(sql: string): number[] {
-  return (app.ctx.ledger.sqlite.prepare(sql).all() as { id: number }[]).map((r) => r.id);
+async function ids(query: SQL): Promise<number[]> {
+  return (await app.all<{ id: number }>(query)).map((r) => r.id);
 }
 
 const dollars = (cents: number): string => (cents / 100).toFixed(2);
 
 /** Runs one random move against the ledger as it is; refusals are fine, but must change nothing. */
 async function run(o: Op): Promise<void> {
-  const active = ids(
-    `SELECT payment_id AS id FROM suspense_queue WHERE state IN ('suspended', 'partial', 'recycled') ORDER BY 1`,
+  const active = await ids(
+    sql`SELECT payment_id AS id FROM suspense_queue WHERE state IN ('suspended', 'partial', 'recycled') ORDER BY 1`,
   );
-  const posted = ids(
-    `SELECT p.id FROM payments p WHERE p.kind IN ('original', 'distributed') AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id) ORDER BY 1`,
+  const posted = await ids(
+    sql`SELECT p.id FROM payments p WHERE p.kind IN ('original', 'distributed') AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.payment_id = p.id) ORDER BY 1`,
   );
-  const everything = ids(`SELECT id FROM payments ORDER BY 1`);
+  const everything = await ids(sql`SELECT id FROM payments ORDER BY 1`);
   const at = <T>(list: T[], n: number): T | undefined => (list.length ? list[n % list.length] : undefined);
   const account = accounts[o.pick2 % accounts.length]!;
   let input: Record<string, unknown> | null = null;
@@ -116,18 +110,25 @@ async function run(o: Op): Promise<void> {
       break;
   }
   if (!input) return;
-  const before = ledgerFingerprint(app);
+  const before = await ledgerFingerprintVia(app);
   const r = await app.dispatch(command, input);
   if (!r.ok) {
     expect(
       ['conflict', 'not_found', 'validation'],
       `${command} ${JSON.stringify(input)}: ${r.error.message}`,
     ).toContain(r.error.code);
-    expect(ledgerFingerprint(app)).toBe(before);
+    expect(await ledgerFingerprintVia(app)).toBe(before);
   }
 }
 
-describe('random Payment Center sequences', () => {
+describe.each(APPS.filter((r) => r.available))('random Payment Center sequences ($dialect)', ({ open }) => {
+  beforeAll(async () => {
+    app = await open({ login: 'tester', clock: () => new Date('2026-11-22T09:00:00Z') });
+    await value(app.dispatch('demo:load', { accounts: 80, seed: 21 }));
+    accounts = await usdAccountsVia(app, 6);
+  }, 60_000);
+  afterAll(() => app?.dispose());
+
   it('keep every ledger invariant after every apply / distribute / recycle / remove / reverse / edit', async () => {
     await suspend(app, [{ amount: '100.00' }, { amount: '250.00' }, { amount: '75.50' }]);
     await fc.assert(
@@ -140,9 +141,9 @@ describe('random Payment Center sequences', () => {
       }),
       { numRuns: 25, seed: 4242 },
     );
-    const moves = app.ctx.ledger.sqlite
-      .prepare(`SELECT action, count(*) AS n FROM suspense_events GROUP BY action ORDER BY action`)
-      .all() as { action: string; n: number }[];
+    const moves = await app.all<{ action: string; n: number }>(
+      sql`SELECT action, count(*) AS n FROM suspense_events GROUP BY action ORDER BY action`,
+    );
     // The sequences really exercised the moves, not only refusals.
     for (const action of ['applied', 'distributed', 'recycled', 'removed'])
       expect(moves.map((m) => m.action)).toContain(action);

@@ -1,35 +1,30 @@
+import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccountDetailDto } from '../../src-shared/dto/accounts';
 import type { BatchDto, BatchEntriesPageDto } from '../../src-shared/dto/batches';
 import type { SuspenseMoveDto } from '../../src-shared/dto/suspense';
-import { postPayment as postProcessorPayment } from '../../src-main/ledger/payments';
-import { freshApp } from '../helpers/ledger';
+import { postPaymentIn } from '../../src-main/ledger/payments';
+import { APPS, type TestApp } from '../helpers/apps';
 import {
   expectClean,
-  ledgerFingerprint,
+  ledgerFingerprintVia,
   postPayment,
   suspend,
-  usdAccounts,
+  usdAccountsVia,
   value,
 } from '../helpers/suspense';
 
-let app: ReturnType<typeof freshApp>;
-
-beforeEach(async () => {
-  app = freshApp();
-  await value(app.dispatch('demo:load', { accounts: 120, seed: 9 }));
-});
-afterEach(() => app.dispose());
+let app: TestApp;
 
 /** Runs a forbidden move: it must fail with a conflict naming the rule and leave the ledger as it was. */
 async function refused(rule: string, command: string, input: Record<string, unknown>): Promise<string> {
-  const before = ledgerFingerprint(app);
+  const before = await ledgerFingerprintVia(app);
   const r = await app.dispatch(command, input);
   expect(r.ok, `${command} should be refused by ${rule}`).toBe(false);
   if (r.ok) return '';
   expect(r.error).toMatchObject({ code: 'conflict', rule });
   expect(r.error.message.length).toBeGreaterThan(20);
-  expect(ledgerFingerprint(app)).toBe(before);
+  expect(await ledgerFingerprintVia(app)).toBe(before);
   await expectClean(app);
   return r.error.message;
 }
@@ -37,26 +32,38 @@ async function refused(rule: string, command: string, input: Record<string, unkn
 const move = (command: string, input: Record<string, unknown>): Promise<SuspenseMoveDto> =>
   value<SuspenseMoveDto>(app.dispatch(command, input));
 
-describe('suspense rules G1–G15', () => {
+describe.each(APPS.filter((r) => r.available))('suspense rules G1–G15 ($dialect)', ({ open }) => {
+  beforeEach(async () => {
+    app = await open({ login: 'tester', clock: () => new Date('2026-11-22T09:00:00Z') });
+    await value(app.dispatch('demo:load', { accounts: 120, seed: 9 }));
+  });
+  afterEach(() => app.dispose());
+
   it('G1: only external payments are handled in Payment Center', async () => {
-    const [a] = usdAccounts(app, 1);
+    const [a] = await usdAccountsVia(app, 1);
     // A card payment arrives from a processor run, not from `payments:record`, so post it at the service.
-    const card = postProcessorPayment(
-      app.ctx.ledger.sqlite,
-      {
-        accountNo: a!.accountNo,
-        amountMinor: 1000,
-        currency: 'USD',
-        effectiveDate: '2026-11-22',
-        payType: 10003,
-        channelId: 0,
-        externalRef: null,
-        billNo: null,
-        payerName: null,
-        sourceKey: 'test:card:1',
-      },
-      '2026-11-22T09:00:00.000Z',
-      null,
+    const card = (
+      await app.ctx.storage.transaction(
+        (tx) =>
+          postPaymentIn(
+            tx,
+            {
+              accountNo: a!.accountNo,
+              amountMinor: 1000,
+              currency: 'USD',
+              effectiveDate: '2026-11-22',
+              payType: 10003,
+              channelId: 0,
+              externalRef: null,
+              billNo: null,
+              payerName: null,
+              sourceKey: 'test:card:1',
+            },
+            '2026-11-22T09:00:00.000Z',
+            null,
+          ),
+        { serializable: true },
+      )
     ).paymentId;
     expect(await refused('G1', 'suspense:recycle', { paymentIds: [card], reasonCode: 4002 })).toContain(
       'external',
@@ -64,7 +71,7 @@ describe('suspense rules G1–G15', () => {
   });
 
   it('G2: a recycled payment keeps its original currency', async () => {
-    const [a] = usdAccounts(app, 1);
+    const [a] = await usdAccountsVia(app, 1);
     const p = await postPayment(app, a!.accountNo, '10.00');
     await refused('G2', 'suspense:recycle', { paymentIds: [p], reasonCode: 4002, currency: 'EUR' });
     const ok = await move('suspense:recycle', { paymentIds: [p], reasonCode: 4002, currency: 'USD' });
@@ -72,7 +79,7 @@ describe('suspense rules G1–G15', () => {
   });
 
   it('G3: recycling repeats, but each recycled payment has exactly one original', async () => {
-    const [a, b] = usdAccounts(app, 2);
+    const [a, b] = await usdAccountsVia(app, 2);
     const p = await postPayment(app, a!.accountNo, '10.00');
     const first = await move('suspense:recycle', { paymentIds: [p], reasonCode: 4002 });
     await refused('G3', 'suspense:recycle', { paymentIds: [p], reasonCode: 4002 });
@@ -85,7 +92,7 @@ describe('suspense rules G1–G15', () => {
   });
 
   it('G4: no property changes after removal, direct reversal or recycling', async () => {
-    const [a] = usdAccounts(app, 1);
+    const [a] = await usdAccountsVia(app, 1);
     const [s1, s2] = await suspend(app, [{ amount: '5.00' }, { amount: '6.00' }]);
     await move('suspense:remove', { paymentId: s1, reasonCode: 4999 });
     await refused('G4', 'suspense:assign', { paymentIds: [s1], owner: 3001 });
@@ -97,7 +104,7 @@ describe('suspense rules G1–G15', () => {
   });
 
   it('G5: no direct reversal once part of the suspended payment was removed as unallocatable', async () => {
-    const [a] = usdAccounts(app, 1);
+    const [a] = await usdAccountsVia(app, 1);
     const [s] = await suspend(app, [{ amount: '50.00' }]);
     const d = await move('suspense:distribute', {
       paymentId: s,
@@ -108,10 +115,12 @@ describe('suspense rules G1–G15', () => {
   });
 
   it('G6: failed payments cannot be distributed', async () => {
-    const [a] = usdAccounts(app, 1);
+    const [a] = await usdAccountsVia(app, 1);
     const [s] = await suspend(app, [{ amount: '50.00' }]);
     // The check bounced after it was suspended: the payment is now a failed one (status 30).
-    app.ctx.ledger.sqlite.prepare('UPDATE payments SET status = 30 WHERE id = ?').run(s);
+    await app.ctx.storage.transaction(async (tx) => {
+      await tx.run(sql`UPDATE payments SET status = 30 WHERE id = ${s!}`);
+    });
     await refused('G6', 'suspense:distribute', {
       paymentId: s,
       targets: [{ accountNo: a!.accountNo, amount: '20.00' }],
@@ -122,7 +131,7 @@ describe('suspense rules G1–G15', () => {
   });
 
   it('G7: a direct reversal must target the original payment; posted payments are reversed first', async () => {
-    const [a] = usdAccounts(app, 1);
+    const [a] = await usdAccountsVia(app, 1);
     const [s] = await suspend(app, [{ amount: '50.00' }]);
     const d = await move('suspense:distribute', {
       paymentId: s,
@@ -140,7 +149,7 @@ describe('suspense rules G1–G15', () => {
   });
 
   it('G8: one operation returns distributed payments of only one suspended payment', async () => {
-    const [a, b] = usdAccounts(app, 2);
+    const [a, b] = await usdAccountsVia(app, 2);
     const [s1, s2] = await suspend(app, [{ amount: '50.00' }, { amount: '60.00' }]);
     const d1 = await move('suspense:distribute', {
       paymentId: s1,
@@ -163,7 +172,7 @@ describe('suspense rules G1–G15', () => {
   });
 
   it('G9: properties are frozen after full distribution, editable again once returned to suspense', async () => {
-    const [a] = usdAccounts(app, 1);
+    const [a] = await usdAccountsVia(app, 1);
     const [s] = await suspend(app, [{ amount: '50.00' }]);
     const applied = await move('suspense:apply', { paymentId: s, accountNo: a!.accountNo });
     await refused('G9', 'suspense:assign', { paymentIds: [s], owner: 3001 });
@@ -185,7 +194,7 @@ describe('suspense rules G1–G15', () => {
 
   it('G10: suspended payments cannot be refunded', async () => {
     await suspend(app, [{ amount: '50.00' }]);
-    const before = ledgerFingerprint(app);
+    const before = await ledgerFingerprintVia(app);
     const batch = await value<BatchDto>(
       app.dispatch('batches:create', { batchType: 'refund', payType: 10012, currency: 'USD' }),
     );
@@ -200,11 +209,11 @@ describe('suspense rules G1–G15', () => {
     expect(rows.rows[0]).toMatchObject({ status: 'invalid', problemColumn: 'accountNo' });
     const submit = await app.dispatch('batches:submit', { batchId: batch.id });
     expect(submit).toMatchObject({ ok: false, error: { code: 'conflict' } });
-    expect(ledgerFingerprint(app)).toBe(before);
+    expect(await ledgerFingerprintVia(app)).toBe(before);
   });
 
   it('G11: recycling a payment whose credit was refunded raises the due amount by the refunded amount', async () => {
-    const [a] = usdAccounts(app, 1);
+    const [a] = await usdAccountsVia(app, 1);
     const p = await value<{ paymentId: number }>(
       app.dispatch('payments:record', { accountNo: a!.accountNo, amount: '50.00', allocate: 'none' }),
     );
@@ -228,11 +237,11 @@ describe('suspense rules G1–G15', () => {
   });
 
   it('G12: a distribution list is all or nothing', async () => {
-    const [a, b] = usdAccounts(app, 2);
+    const [a, b] = await usdAccountsVia(app, 2);
     const [s] = await suspend(app, [{ amount: '50.00' }]);
-    const closed = app.ctx.ledger.sqlite
-      .prepare(`SELECT account_no AS n FROM accounts WHERE status = 'closed' LIMIT 1`)
-      .get() as { n: string } | undefined;
+    const closed = await app.get<{ n: string }>(
+      sql`SELECT account_no AS n FROM accounts WHERE status = 'closed' ORDER BY id LIMIT 1`,
+    );
     const message = await refused('G12', 'suspense:distribute', {
       paymentId: s,
       targets: [
@@ -254,7 +263,7 @@ describe('suspense rules G1–G15', () => {
   });
 
   it('G13: no direct account-to-account recycling', async () => {
-    const [a, b] = usdAccounts(app, 2);
+    const [a, b] = await usdAccountsVia(app, 2);
     const p = await postPayment(app, a!.accountNo, '10.00');
     expect(await refused('G13', 'suspense:apply', { paymentId: p, accountNo: b!.accountNo })).toContain(
       'recycle it into suspense first',
@@ -266,7 +275,7 @@ describe('suspense rules G1–G15', () => {
   });
 
   it('G14: recycling moves the whole amount', async () => {
-    const [a, b] = usdAccounts(app, 2);
+    const [a, b] = await usdAccountsVia(app, 2);
     const [s] = await suspend(app, [{ amount: '50.00' }]);
     const d = await move('suspense:distribute', {
       paymentId: s,
@@ -289,7 +298,7 @@ describe('suspense rules G1–G15', () => {
   });
 
   it('G15: once a distributed payment was removed as unallocatable, the original cannot be reversed', async () => {
-    const [a] = usdAccounts(app, 1);
+    const [a] = await usdAccountsVia(app, 1);
     const [s] = await suspend(app, [{ amount: '50.00' }]);
     const applied = await move('suspense:apply', { paymentId: s, accountNo: a!.accountNo });
     const back = await move('suspense:recycle', {
@@ -308,7 +317,7 @@ describe('suspense rules G1–G15', () => {
     await refused('not-in-suspense', 'suspense:remove', { paymentId: s, reasonCode: 4999 });
     await refused('not-in-suspense', 'suspense:apply', {
       paymentId: s,
-      accountNo: usdAccounts(app, 1)[0]!.accountNo,
+      accountNo: (await usdAccountsVia(app, 1))[0]!.accountNo,
     });
   });
 });

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type {
   SuspenseCandidatesDto,
@@ -9,23 +10,26 @@ import type {
 import { searchSuspense } from '../../src-main/services/suspense/search';
 import { foldTallyIn } from '../../src-main/ledger/suspense-tally';
 import { commandInputs } from '../../src-shared/api/inputs';
-import { freshApp } from '../helpers/ledger';
-import { expectClean, postPayment, suspend, usdAccounts, value } from '../helpers/suspense';
+import { APPS, type TestApp } from '../helpers/apps';
+import { expectClean, postPayment, suspend, usdAccountsVia, value } from '../helpers/suspense';
 
-let app: ReturnType<typeof freshApp>;
-
-beforeEach(async () => {
-  app = freshApp();
-  await value(app.dispatch('demo:load', { accounts: 150, seed: 5 }));
-});
-afterEach(() => app.dispose());
+let app: TestApp;
 
 const search = (input: Record<string, unknown>): Promise<SuspenseSearchDto> =>
   value<SuspenseSearchDto>(app.dispatch('suspense:search', input));
 
-describe('Payment Center services', () => {
+const amountDue = async (billNo: string): Promise<number> =>
+  (await app.get<{ d: number }>(sql`SELECT amount_due_minor AS d FROM bills WHERE bill_no = ${billNo}`))!.d;
+
+describe.each(APPS.filter((r) => r.available))('Payment Center services ($dialect)', ({ open }) => {
+  beforeEach(async () => {
+    app = await open({ login: 'tester', clock: () => new Date('2026-11-22T09:00:00Z') });
+    await value(app.dispatch('demo:load', { accounts: 150, seed: 5 }));
+  });
+  afterEach(() => app.dispose());
+
   it('finds a payment by partial payer name, suggests candidates with reasons, distributes it leaving a remainder', async () => {
-    const [a1, a2] = usdAccounts(app, 2);
+    const [a1, a2] = await usdAccountsVia(app, 2);
     const [id] = await suspend(app, [
       { amount: '500.00', payerName: 'Wolfgang Amadeus Trading', reference: `remit ${a1!.billNo}` },
       { amount: '12.00', payerName: 'Someone Else' },
@@ -87,9 +91,7 @@ describe('Payment Center services', () => {
 
     // The rest is removed as unallocatable (G/L 112).
     await value(app.dispatch('suspense:remove', { paymentId: restId, reasonCode: 4999 }));
-    const journal = app.ctx.ledger.sqlite
-      .prepare(`SELECT gl_id AS gl, kind FROM journals ORDER BY id DESC LIMIT 1`)
-      .get();
+    const journal = await app.get(sql`SELECT gl_id AS gl, kind FROM journals ORDER BY id DESC LIMIT 1`);
     expect(journal).toEqual({ gl: 112, kind: 'suspense_remove' });
     expect((await search({ text: 'amadeus' })).total).toBe(0);
     expect((await search({ text: 'amadeus', status: ['removed'] })).total).toBe(1);
@@ -97,23 +99,14 @@ describe('Payment Center services', () => {
   });
 
   it('recycles a wrongly posted payment into suspense and applies it to the right account', async () => {
-    const [wrong, right] = usdAccounts(app, 2, 3);
+    const [wrong, right] = await usdAccountsVia(app, 2, 3);
     const paymentId = await postPayment(app, wrong!.accountNo, '40.00', { payerName: 'Right Person' });
-    const db = app.ctx.ledger.sqlite;
-    const dueBefore = (
-      db.prepare('SELECT amount_due_minor AS d FROM bills WHERE bill_no = ?').get(wrong!.billNo) as {
-        d: number;
-      }
-    ).d;
+    const dueBefore = await amountDue(wrong!.billNo);
     const recycled = await value<SuspenseMoveDto>(
       app.dispatch('suspense:recycle', { paymentIds: [paymentId], reasonCode: 4002 }),
     );
     const rid = recycled.suspended[0]!.paymentId;
-    const dueAfter = (
-      db.prepare('SELECT amount_due_minor AS d FROM bills WHERE bill_no = ?').get(wrong!.billNo) as {
-        d: number;
-      }
-    ).d;
+    const dueAfter = await amountDue(wrong!.billNo);
     expect(dueAfter).toBe(dueBefore + 4000);
     const row = (await search({ status: ['recycled'] })).rows[0]!;
     expect(row).toMatchObject({
@@ -142,7 +135,7 @@ describe('Payment Center services', () => {
   });
 
   it('reverses a whole case: posted payments first, then what is left in suspense', async () => {
-    const [a1] = usdAccounts(app, 1, 6);
+    const [a1] = await usdAccountsVia(app, 1, 6);
     const [id] = await suspend(app, [{ amount: '90.00', payerName: 'Case Reverse' }]);
     const dist = await value<SuspenseMoveDto>(
       app.dispatch('suspense:distribute', {
@@ -238,19 +231,18 @@ describe('Payment Center services', () => {
 
   it('keeps the counts right when old days are folded and payments move afterwards', async () => {
     const ids = await suspend(app, [{ amount: '1.00' }, { amount: '2.00' }, { amount: '3.00' }]);
-    const db = app.ctx.ledger.sqlite;
     const later = new Date('2027-06-30T09:00:00Z');
     const input = commandInputs['suspense:search'].parse({});
-    const days = () => db.prepare(`SELECT DISTINCT entered_on AS d FROM suspense_tally`).all();
+    const days = () => app.all(sql`SELECT DISTINCT entered_on AS d FROM suspense_tally ORDER BY d`);
     // A search reads only, even when old days are due to fold: on a team server it must never wait for the lock.
-    const tallyBefore = days();
+    const tallyBefore = await days();
     expect(
       (await searchSuspense(app.ctx.storage, input, later)).byAge.find((b) => b.bucket === '90+')?.count,
     ).toBe(3);
-    expect(days()).toEqual(tallyBefore);
+    expect(await days()).toEqual(tallyBefore);
     // The suspense moves fold (they hold the lock anyway); on that later day, the same counts.
     await app.ctx.storage.transaction((tx) => foldTallyIn(tx, '2027-06-30'));
-    expect(days()).toEqual([{ d: '0000-01-01' }]);
+    expect(await days()).toEqual([{ d: '0000-01-01' }]);
     const folded = await searchSuspense(app.ctx.storage, input, later);
     expect(folded.byAge.find((b) => b.bucket === '90+')?.count).toBe(3);
     await value(app.dispatch('suspense:remove', { paymentId: ids[0]!, reasonCode: 4999 }));
@@ -267,12 +259,12 @@ describe('Payment Center services', () => {
 
   it('keeps changes to analysts, supervisors and admins', async () => {
     const [id] = await suspend(app, [{ amount: '5.00' }]);
-    const db = app.ctx.ledger.sqlite;
-    db.prepare(
-      `INSERT INTO operators (login, name, roles, active, created_at) VALUES ('clerk1', 'clerk1', 'clerk', 1, 'x')`,
-    ).run();
-    const clerkId = (db.prepare(`SELECT id FROM operators WHERE login = 'clerk1'`).get() as { id: number })
-      .id;
+    await app.ctx.storage.transaction(async (tx) => {
+      await tx.run(
+        sql`INSERT INTO operators (login, name, roles, active, created_at) VALUES ('clerk1', 'clerk1', 'clerk', 1, 'x')`,
+      );
+    });
+    const clerkId = (await app.get<{ id: number }>(sql`SELECT id FROM operators WHERE login = 'clerk1'`))!.id;
     const saved = { ...app.ctx.operator };
     Object.assign(app.ctx.operator, { id: clerkId, login: 'clerk1', roles: ['clerk'] });
     try {
@@ -285,7 +277,7 @@ describe('Payment Center services', () => {
   });
 
   it('suggests for a batch entry whose payment date is not a real date without inventing a distance', async () => {
-    const [account] = usdAccounts(app, 1);
+    const [account] = await usdAccountsVia(app, 1);
     const batch = await value<{ id: number }>(
       app.dispatch('batches:create', { batchType: 'payment', payType: 10012, currency: 'USD' }),
     );
@@ -297,17 +289,18 @@ describe('Payment Center services', () => {
         ],
       }),
     );
-    const entries = app.ctx.ledger.sqlite
-      .prepare('SELECT id FROM batch_entries WHERE batch_id = ?')
-      .pluck()
-      .all(batch.id) as number[];
-    // Open bills of the same amount exist, so the date-based suggestion is the one that could go wrong.
-    app.ctx.ledger.sqlite
-      .prepare(
-        `UPDATE bills SET amount_due_minor = 1200, status = 'open' WHERE id IN
-           (SELECT id FROM bills WHERE currency = 'USD' ORDER BY id LIMIT 3)`,
+    const entries = (
+      await app.all<{ id: number }>(
+        sql`SELECT id FROM batch_entries WHERE batch_id = ${batch.id} ORDER BY id`,
       )
-      .run();
+    ).map((r) => r.id);
+    // Open bills of the same amount exist, so the date-based suggestion is the one that could go wrong.
+    await app.ctx.storage.transaction(async (tx) => {
+      await tx.run(
+        sql`UPDATE bills SET amount_due_minor = 1200, status = 'open' WHERE id IN
+              (SELECT id FROM bills WHERE currency = 'USD' ORDER BY id LIMIT 3)`,
+      );
+    });
     const out = await value<SuspenseCandidatesDto>(
       app.dispatch('suspense:candidates', { batchId: batch.id, entryId: entries[0]! }),
     );
