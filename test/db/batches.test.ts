@@ -1,9 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Result } from '../../src-shared/api/result';
 import type { AllocationViewDto } from '../../src-shared/dto/allocation';
-import type { LedgerCheckDto } from '../../src-shared/dto/app';
 import type {
   BatchDto,
   BatchEntriesPageDto,
@@ -11,48 +10,17 @@ import type {
   BatchFileDto,
   BatchSubmitDto,
 } from '../../src-shared/dto/batches';
-import { freshApp } from '../helpers/ledger';
+import { APPS, type TestApp } from '../helpers/apps';
+import { expectClean, setSettingVia, usdAccountsVia, value } from '../helpers/suspense';
 
-type TestApp = ReturnType<typeof freshApp>;
 let app: TestApp;
 
-async function value<T>(p: Promise<Result<unknown>>): Promise<T> {
-  const r = await p;
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value as T;
-}
-
-async function clean(): Promise<void> {
-  const check = await value<LedgerCheckDto>(app.dispatch('ledger:check', {}));
-  expect(check.violations).toEqual([]);
-}
-
-function setSetting(key: string, v: unknown): void {
-  app.ctx.ledger.sqlite
-    .prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)')
-    .run(key, JSON.stringify(v));
-}
-
-/** USD accounts with open bills: [accountNo, oldest open bill no, its amount due]. */
-function usdAccounts(n: number): { accountNo: string; billNo: string; dueMinor: number }[] {
-  return app.ctx.ledger.sqlite
-    .prepare(
-      `SELECT x.accountNo, x.billNo, b.amount_due_minor AS dueMinor FROM (
-         SELECT a.account_no AS accountNo, min(b.bill_no) AS billNo
-         FROM accounts a JOIN bills b ON b.account_id = a.id AND b.status = 'open'
-         WHERE a.currency = 'USD' AND a.status = 'active' AND (SELECT count(*) FROM bill_units u WHERE u.account_id = a.id) = 1
-         GROUP BY a.id ORDER BY a.id LIMIT ?) x JOIN bills b ON b.bill_no = x.billNo`,
-    )
-    .all(n) as { accountNo: string; billNo: string; dueMinor: number }[];
-}
+const clean = (): Promise<void> => expectClean(app);
+const setSetting = (key: string, v: unknown): Promise<void> => setSettingVia(app, key, v);
+/** USD accounts with one bill unit and an open bill: account number, its oldest open bill, that bill's amount due. */
+const usdAccounts = (n: number): ReturnType<typeof usdAccountsVia> => usdAccountsVia(app, n);
 
 const dollars = (minor: number): string => (minor / 100).toFixed(2);
-
-beforeEach(async () => {
-  app = freshApp();
-  await value(app.dispatch('demo:load', { accounts: 200, seed: 31 }));
-});
-afterEach(() => app.dispose());
 
 async function newBatch(extra: Record<string, unknown> = {}): Promise<BatchDto> {
   return value<BatchDto>(
@@ -66,10 +34,16 @@ async function entries(batchId: number): Promise<BatchEntryDto[]> {
   ).rows;
 }
 
-describe('payment batches', () => {
+describe.each(APPS.filter((r) => r.available))('payment batches ($dialect)', ({ open }) => {
+  beforeEach(async () => {
+    app = await open({ login: 'tester', clock: () => new Date('2026-11-22T09:00:00Z') });
+    await value(app.dispatch('demo:load', { accounts: 200, seed: 31 }));
+  });
+  afterEach(() => app.dispose());
+
   it('keys, validates, suspends by hand, splits an exception batch and submits; a resubmit posts nothing twice', async () => {
-    setSetting('PaymentSuspense', true);
-    const [a1, a2, a3] = usdAccounts(3);
+    await setSetting('PaymentSuspense', true);
+    const [a1, a2, a3] = await usdAccounts(3);
     const batch = await newBatch({ lockboxNo: 'LB-7', controlCount: 6 });
     await value(
       app.dispatch('batches:save-entries', {
@@ -123,15 +97,12 @@ describe('payment batches', () => {
     expect(submitted.batch.status).toBe('submitted');
     const again = await value<BatchSubmitDto>(app.dispatch('batches:submit', { batchId: batch.id }));
     expect(again).toMatchObject({ posted: 0, suspended: 0, alreadyPosted: 4 });
-    const db = app.ctx.ledger.sqlite;
-    expect(
-      (db.prepare(`SELECT count(*) AS n FROM payments WHERE batch_id = ?`).get(batch.id) as { n: number }).n,
-    ).toBe(4);
-    const suspended = db
-      .prepare(
-        `SELECT reason_code AS r, account_hint AS hint FROM payments WHERE kind = 'suspended' ORDER BY id`,
-      )
-      .all();
+    expect(await app.get(sql`SELECT count(*) AS n FROM payments WHERE batch_id = ${batch.id}`)).toEqual({
+      n: 4,
+    });
+    const suspended = await app.all(
+      sql`SELECT reason_code AS r, account_hint AS hint FROM payments WHERE kind = 'suspended' ORDER BY id`,
+    );
     expect(suspended).toEqual([
       { r: 2001, hint: 'NO-SUCH' },
       { r: 100101, hint: a3!.accountNo },
@@ -149,7 +120,7 @@ describe('payment batches', () => {
   });
 
   it('pages entries in order at any depth, both directions, sorted and filtered, after deletes and moves', async () => {
-    setSetting('PaymentSuspense', true);
+    await setSetting('PaymentSuspense', true);
     const batch = await newBatch();
     const keyed = Array.from({ length: 30 }, (_, i) => ({
       accountNo: i % 7 === 0 ? undefined : `X${i}`,
@@ -197,7 +168,7 @@ describe('payment batches', () => {
   });
 
   it('refuses to submit while the zero-proof figures differ', async () => {
-    const [a1] = usdAccounts(1);
+    const [a1] = await usdAccounts(1);
     const batch = await newBatch({ controlCount: 2, controlTotal: '10.00' });
     await value(
       app.dispatch('batches:save-entries', {
@@ -211,7 +182,7 @@ describe('payment batches', () => {
   });
 
   it('V4: the same account twice is an error unless ALLOWACCOUNTDUP; V5: several entries for one bill need allocation', async () => {
-    const [a1] = usdAccounts(1);
+    const [a1] = await usdAccounts(1);
     const batch = await newBatch();
     await value(
       app.dispatch('batches:save-entries', {
@@ -224,13 +195,13 @@ describe('payment batches', () => {
     );
     await value(app.dispatch('batches:validate', { batchId: batch.id }));
     expect((await entries(batch.id)).map((r) => r.status)).toEqual(['allocation_required', 'invalid']);
-    setSetting('ALLOWACCOUNTDUP', true);
+    await setSetting('ALLOWACCOUNTDUP', true);
     await value(app.dispatch('batches:validate', { batchId: batch.id }));
     expect((await entries(batch.id)).map((r) => r.status)).toEqual([
       'allocation_required',
       'allocation_required',
     ]);
-    setSetting('NoManualAllocation', true);
+    await setSetting('NoManualAllocation', true);
     await value(app.dispatch('batches:validate', { batchId: batch.id }));
     expect((await entries(batch.id)).map((r) => r.status)).toEqual(['valid', 'valid']);
     await value(app.dispatch('batches:submit', { batchId: batch.id }));
@@ -238,8 +209,8 @@ describe('payment batches', () => {
   });
 
   it('allocates a batch entry by hand before submit (resolving V5), at the batch level only (V2)', async () => {
-    setSetting('ALLOWACCOUNTDUP', true);
-    const [a1] = usdAccounts(1);
+    await setSetting('ALLOWACCOUNTDUP', true);
+    const [a1] = await usdAccounts(1);
     const batch = await newBatch();
     const half = Math.floor(a1!.dueMinor / 2);
     await value(
@@ -323,7 +294,7 @@ describe('payment batches', () => {
   });
 
   it('reversal batch reopens what the payment closed; a payment is reversed only once', async () => {
-    const [a1] = usdAccounts(1);
+    const [a1] = await usdAccounts(1);
     const pay = await newBatch();
     await value(
       app.dispatch('batches:save-entries', {
@@ -357,7 +328,7 @@ describe('payment batches', () => {
   });
 
   it('exports a batch to a file and imports it back to continue elsewhere', async () => {
-    const [a1] = usdAccounts(1);
+    const [a1] = await usdAccounts(1);
     const batch = await newBatch({ lockboxNo: 'LB-9', controlTotal: '9.99', note: 'Tuesday mail' });
     await value(
       app.dispatch('batches:save-entries', {
