@@ -1,35 +1,37 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApp } from '../../src-main/app-context';
 import { addDays, isoDate } from '../../src-main/domain/dates';
 import type { DdFileDetailDto, DdFileDto, DdRunDto } from '../../src-shared/dto/directdebit';
-import { seedDirectDebit } from '../helpers/mandates';
-import { cliOn, jsonOf } from '../helpers/cli';
-import { tempDir } from '../helpers/temp';
+import { APPS, cliOnApp, type TestApp } from '../helpers/apps';
+import { jsonOf } from '../helpers/cli';
+import { seedDirectDebitVia } from '../helpers/mandates';
 import { validateBoth } from '../helpers/xsd';
 
-let dir: string;
-let cleanup: () => void;
-let db: string;
-const cli = cliOn(() => db);
 const json = jsonOf;
 const date = addDays(isoDate(new Date()), 20);
 
-beforeAll(async () => {
-  ({ dir, cleanup } = tempDir('paydesk-dd-cli-'));
-  db = join(dir, 'cli.sqlite');
-  process.env.PAYDESK_OPERATOR = 'cli-ops';
-  process.env.PAYDESK_QUIET = '1';
-  expect((await cli('--json', 'init')).code).toBe(0);
-  expect((await cli('--json', 'demo', '--accounts', '150', '--seed', '8')).code).toBe(0);
-  const app = openApp({ file: db, login: 'cli-ops', migrationsFolder: 'db/migrations' });
-  seedDirectDebit(app.ctx.ledger.sqlite);
-  app.close();
-});
-afterAll(() => cleanup());
+describe.each(APPS.filter((r) => r.available))('paydesk dd ($dialect)', ({ dialect, open }) => {
+  let app: TestApp;
+  let dir: string;
+  const cli = cliOnApp(() => app);
+  /** Where a CLI without --out writes: beside the ledger file, or on PostgreSQL beside the CLI's home. */
+  const outputHome = (): string => (dialect === 'sqlite' ? app.dir : app.cliEnv.PAYDESK_USER_DATA!);
 
-describe('paydesk dd', () => {
+  beforeAll(async () => {
+    // No in-process operator: `init` makes the first admin, as on a new ledger.
+    app = await open();
+    dir = app.dir;
+    process.env.PAYDESK_OPERATOR = 'cli-ops';
+    expect((await cli('--json', 'init')).code).toBe(0);
+    expect((await cli('--json', 'demo', '--accounts', '150', '--seed', '8')).code).toBe(0);
+    await seedDirectDebitVia(app.ctx.storage);
+  }, 120_000);
+  afterAll(async () => {
+    delete process.env.PAYDESK_OPERATOR;
+    await app?.dispose();
+  });
+
   it('dry run, refusal without confirmation, run with --yes, list, show, write, sent, cancel', async () => {
     const dry = json<DdRunDto>(
       await cli('--json', 'dd', 'run', '--scheme', 'sepa', '--collection-date', date, '--dry-run'),
@@ -42,7 +44,7 @@ describe('paydesk dd', () => {
       format: 'pain.008.001.08',
       scheme: 'sepa',
     });
-    expect(existsSync(join(dir, 'bankfiles'))).toBe(false);
+    expect(existsSync(join(outputHome(), 'bankfiles'))).toBe(false);
 
     const refused = await cli('--json', 'dd', 'run', '--scheme', 'sepa', '--collection-date', date);
     expect(refused.code).toBe(4);

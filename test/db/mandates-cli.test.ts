@@ -8,26 +8,29 @@ import type {
   MandateImportDto,
   MandatePageDto,
 } from '../../src-shared/dto/mandates';
-import { cliOn, jsonOf } from '../helpers/cli';
-import { tempDir } from '../helpers/temp';
+import { APPS, cliOnApp, type TestApp } from '../helpers/apps';
+import { jsonOf } from '../helpers/cli';
 
-let dir: string;
-let cleanup: () => void;
-let db: string;
-const cli = cliOn(() => db);
 const json = jsonOf;
 
-beforeAll(async () => {
-  ({ dir, cleanup } = tempDir('paydesk-mandate-cli-'));
-  db = join(dir, 'cli.sqlite');
-  process.env.PAYDESK_OPERATOR = 'cli-mandates';
-  process.env.PAYDESK_QUIET = '1';
-  expect((await cli('--json', 'init')).code).toBe(0);
-  expect((await cli('--json', 'demo', '--accounts', '400', '--seed', '3')).code).toBe(0);
-});
-afterAll(() => cleanup());
+describe.each(APPS.filter((r) => r.available))('mandate CLI ($dialect)', ({ open }) => {
+  let app: TestApp;
+  let dir: string;
+  const cli = cliOnApp(() => app);
 
-describe('mandate CLI', () => {
+  beforeAll(async () => {
+    // No in-process operator: `init` makes the first admin, as on a new ledger.
+    app = await open();
+    dir = app.dir;
+    process.env.PAYDESK_OPERATOR = 'cli-mandates';
+    expect((await cli('--json', 'init')).code).toBe(0);
+    expect((await cli('--json', 'demo', '--accounts', '400', '--seed', '3')).code).toBe(0);
+  }, 120_000);
+  afterAll(async () => {
+    delete process.env.PAYDESK_OPERATOR;
+    await app?.dispose();
+  });
+
   it('creditor add|list|update with --json', async () => {
     const add = await cli(
       '--json',

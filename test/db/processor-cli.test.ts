@@ -1,52 +1,53 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src-main/cli/main';
 import { startSimulator, type Simulator } from '../../src-main/processors/simulator';
-import { tempDir } from '../helpers/temp';
+import { APPS, cliOnApp, type TestApp } from '../helpers/apps';
+import { jsonOf } from '../helpers/cli';
 
-type Run = { code: number; out: string; err: string };
+const json = jsonOf;
 
-async function cli(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['node', 'paydesk', '--db', db, ...args], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTty: false,
+describe.each(APPS.filter((r) => r.available))('processor CLI ($dialect)', ({ dialect, open }) => {
+  let app: TestApp;
+  let dir: string;
+  let sim: Simulator;
+  const cli = cliOnApp(() => app);
+  const saved: Record<string, string | undefined> = {};
+
+  /** No row of these tables holds the text anywhere (both databases; the ledger file's bytes are checked below). */
+  const nowhereIn = async (tables: string[], text: string): Promise<void> => {
+    for (const t of tables)
+      expect(JSON.stringify(await app.all(sql`SELECT * FROM ${sql.identifier(t)}`))).not.toContain(text);
+  };
+  /** On SQLite, not in the ledger file's bytes either (nor its WAL): a file only SQLite has. */
+  const notInLedgerFile = (text: string): void => {
+    if (dialect !== 'sqlite') return;
+    const db = app.ledgerArgs[1]!;
+    for (const f of [db, `${db}-wal`])
+      if (existsSync(f)) expect(readFileSync(f).toString('latin1')).not.toContain(text);
+  };
+
+  beforeAll(async () => {
+    for (const k of ['PAYDESK_OPERATOR', 'PAYDESK_SECRET_KEY', 'SIM_SECRET']) saved[k] = process.env[k];
+    // No in-process operator: `init` makes the first admin, as on a new ledger.
+    app = await open();
+    dir = app.dir;
+    process.env.PAYDESK_OPERATOR = 'cli-ops';
+    process.env.PAYDESK_SECRET_KEY = 'cli-key';
+    writeFileSync(join(dir, 'sim.json'), JSON.stringify({ secret: 'hunter22-secret' }));
+    sim = await startSimulator({ port: 0, configFile: join(dir, 'sim.json') });
+    expect((await cli('--json', 'init')).code).toBe(0);
+    expect((await cli('--json', 'demo', '--accounts', '150', '--seed', '8')).code).toBe(0);
+  }, 120_000);
+  afterAll(async () => {
+    await sim?.close();
+    await app?.dispose();
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   });
-  return { code, out, err };
-}
 
-/** stdout as exactly one JSON document. */
-function json<T>(run: Run): T {
-  const text = run.out.trim();
-  expect(text.split('\n'), run.err).toHaveLength(1);
-  return JSON.parse(text) as T;
-}
-
-let dir: string;
-let cleanup: () => void;
-let db: string;
-let sim: Simulator;
-
-beforeAll(async () => {
-  ({ dir, cleanup } = tempDir('paydesk-proc-cli-'));
-  db = join(dir, 'cli.sqlite');
-  process.env.PAYDESK_OPERATOR = 'cli-ops';
-  process.env.PAYDESK_SECRET_KEY = 'cli-key';
-  process.env.PAYDESK_QUIET = '1';
-  writeFileSync(join(dir, 'sim.json'), JSON.stringify({ secret: 'hunter22-secret' }));
-  sim = await startSimulator({ port: 0, configFile: join(dir, 'sim.json') });
-  expect((await cli('--json', 'init')).code).toBe(0);
-  expect((await cli('--json', 'demo', '--accounts', '150', '--seed', '8')).code).toBe(0);
-});
-afterAll(async () => {
-  await sim.close();
-  cleanup();
-});
-
-describe('processor CLI', () => {
   it('adds a processor with a secret from the environment and never prints it', async () => {
     process.env.SIM_SECRET = 'hunter22-secret';
     const add = await cli(
@@ -77,8 +78,8 @@ describe('processor CLI', () => {
     expect(json<{ ok: boolean; health: string }>(test)).toMatchObject({ ok: true, health: 'up' });
     const human = await cli('processor', 'list');
     expect(human.out).toContain('secret ••••et');
-    for (const f of [db, `${db}-wal`])
-      if (existsSync(f)) expect(readFileSync(f).toString('latin1')).not.toContain('hunter22');
+    await nowhereIn(['processors', 'audit_log'], 'hunter22');
+    notInLedgerFile('hunter22');
     const bad = await cli(
       '--json',
       'processor',
@@ -155,7 +156,7 @@ describe('processor CLI', () => {
     expect(daily.byCommand.length).toBeGreaterThan(0);
     const check = await cli('--json', 'ledger', 'check');
     expect(json<{ ok: boolean }>(check).ok).toBe(true);
-    for (const f of [db, `${db}-wal`])
-      if (existsSync(f)) expect(readFileSync(f).toString('latin1')).not.toContain('4012888888881881');
+    await nowhereIn(['payment_methods', 'processor_txns', 'audit_log'], '4012888888881881');
+    notInLedgerFile('4012888888881881');
   });
 });

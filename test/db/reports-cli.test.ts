@@ -3,26 +3,30 @@ import { join } from 'node:path';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportDto, ReportExportDto } from '../../src-shared/dto/reports';
-import { cliOn, jsonOf } from '../helpers/cli';
-import { buildReportScenario, type ReportScenario } from '../helpers/reports-scenario';
+import { APPS, cliOnApp, type TestApp } from '../helpers/apps';
+import { jsonOf } from '../helpers/cli';
+import { buildReportScenarioOn, type ReportFacts } from '../helpers/reports-scenario';
 
-let s: ReportScenario;
-const cli = cliOn(() => s.file);
 const NOV = ['--from', '2026-11-01', '--to', '2026-11-30'];
-let operatorBefore: string | undefined;
 
-beforeAll(async () => {
-  operatorBefore = process.env.PAYDESK_OPERATOR;
-  process.env.PAYDESK_OPERATOR = 'tester';
-  s = await buildReportScenario();
-}, 60_000);
-afterAll(() => {
-  if (operatorBefore === undefined) delete process.env.PAYDESK_OPERATOR;
-  else process.env.PAYDESK_OPERATOR = operatorBefore;
-  s?.cleanup();
-});
+describe.each(APPS.filter((r) => r.available))('paydesk report ($dialect)', ({ open }) => {
+  let app: TestApp;
+  let s: ReportFacts & { dir: string };
+  const cli = cliOnApp(() => app);
+  let operatorBefore: string | undefined;
 
-describe('paydesk report', () => {
+  beforeAll(async () => {
+    operatorBefore = process.env.PAYDESK_OPERATOR;
+    process.env.PAYDESK_OPERATOR = 'tester';
+    app = await open();
+    s = { ...(await buildReportScenarioOn(app)), dir: app.dir };
+  }, 120_000);
+  afterAll(async () => {
+    if (operatorBefore === undefined) delete process.env.PAYDESK_OPERATOR;
+    else process.env.PAYDESK_OPERATOR = operatorBefore;
+    await app?.dispose();
+  });
+
   it('--json prints the ReportDto with the filters applied', async () => {
     const r = jsonOf<ReportDto>(
       await cli('--json', 'report', 'deposit', ...NOV, '--currency', 'usd', '--pay-type', 'check'),

@@ -1,36 +1,34 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApp } from '../../src-main/app-context';
 import type { PaymentTimelineDto } from '../../src-shared/dto/reports';
 import { TIMELINE_KINDS } from '../../src-shared/dto/reports';
-import { cliOn, jsonOf } from '../helpers/cli';
-import { collectByFile, type CollectedDebit } from '../helpers/direct-debit';
-import { tempDir } from '../helpers/temp';
+import { APPS, cliOnApp, type TestApp } from '../helpers/apps';
+import { jsonOf } from '../helpers/cli';
+import { collectByFileVia, type CollectedDebit } from '../helpers/direct-debit';
 
-let dir: string;
-let cleanup: () => void;
-let db: string;
-const cli = cliOn(() => db);
-let debit: CollectedDebit;
+describe.each(APPS.filter((r) => r.available))('payment timeline CLI ($dialect)', ({ open }) => {
+  let app: TestApp;
+  const cli = cliOnApp(() => app);
+  let debit: CollectedDebit;
 
-beforeAll(async () => {
-  ({ dir, cleanup } = tempDir('paydesk-timeline-cli-'));
-  db = join(dir, 'cli.sqlite');
-  process.env.PAYDESK_OPERATOR = 'cli-timeline';
-  process.env.PAYDESK_QUIET = '1';
-  expect((await cli('--json', 'init')).code).toBe(0);
-  expect((await cli('--json', 'demo', '--accounts', '30', '--seed', '4')).code).toBe(0);
-  const app = openApp({ file: db, login: 'cli-timeline', migrationsFolder: 'db/migrations' });
-  debit = collectByFile(
-    app.ctx.ledger.sqlite,
-    { scheme: 'sepa', count: 1, messageId: 'TL-1' },
-    new Date('2026-11-20T08:00:00Z'),
-  )[0]!;
-  app.close();
-});
-afterAll(() => cleanup());
+  beforeAll(async () => {
+    // No in-process operator: `init` makes the first admin, as on a new ledger.
+    app = await open();
+    process.env.PAYDESK_OPERATOR = 'cli-timeline';
+    expect((await cli('--json', 'init')).code).toBe(0);
+    expect((await cli('--json', 'demo', '--accounts', '30', '--seed', '4')).code).toBe(0);
+    debit = (
+      await collectByFileVia(
+        app.ctx.storage,
+        { scheme: 'sepa', count: 1, messageId: 'TL-1' },
+        new Date('2026-11-20T08:00:00Z'),
+      )
+    )[0]!;
+  }, 60_000);
+  afterAll(async () => {
+    delete process.env.PAYDESK_OPERATOR;
+    await app?.dispose();
+  });
 
-describe('payment timeline CLI', () => {
   it('--json prints exactly {paymentId, accountNo, amountMinor, currency, status, events}; a bounce shows up in order', async () => {
     const bounced = await cli('--json', 'payment', 'bounce', String(debit.paymentId), '--code', 'R10');
     expect(bounced.code, bounced.err).toBe(0);

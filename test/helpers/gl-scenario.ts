@@ -1,7 +1,9 @@
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { openApp, type App } from '../../src-main/app-context';
+import type { LedgerPlace } from '../../src-main/services/context';
 import { giveTestPassword } from './passwords';
-import { postPayment, suspend, usdAccounts, value } from './suspense';
+import { postPayment, suspend, usdAccountsVia, value } from './suspense';
 import { tempDir } from './temp';
 
 /** A test app whose clock the test moves (postings on chosen days). */
@@ -48,10 +50,12 @@ export type SuspenseScenario = {
  * posted to a wrong account is recycled into suspense (G/L 113), the 80.00 is removed as unallocatable (G/L 112),
  * and a EUR payment of 12.34 is posted.
  */
-export async function suspenseScenario(app: ClockedApp): Promise<SuspenseScenario> {
+export async function suspenseScenario(
+  app: App<LedgerPlace> & Pick<ClockedApp, 'setNow'>,
+): Promise<SuspenseScenario> {
   await value(app.dispatch('demo:load', { accounts: 60, seed: 5 }));
   app.setNow('2026-12-05T10:00:00Z');
-  const [a1, a2, wrong] = usdAccounts(app, 3);
+  const [a1, a2, wrong] = await usdAccountsVia(app, 3);
   const suspended = await suspend(app, [
     { amount: '500.00', payerName: 'Distributed Payer' },
     { amount: '80.00', payerName: 'Nobody Knows' },
@@ -69,11 +73,14 @@ export async function suspenseScenario(app: ClockedApp): Promise<SuspenseScenari
   const recycledPaymentId = await postPayment(app, wrong!.accountNo, '40.00', { allocate: 'none' });
   await value(app.dispatch('suspense:recycle', { paymentIds: [recycledPaymentId], reasonCode: 4002 }));
   await value(app.dispatch('suspense:remove', { paymentId: suspended[1], reasonCode: 4999 }));
-  const eur = app.ctx.ledger.sqlite
-    .prepare(
-      `SELECT account_no AS accountNo FROM accounts WHERE currency = 'EUR' AND is_suspense = 0 ORDER BY id LIMIT 1`,
-    )
-    .get() as { accountNo: string };
+  // Through the port, so the scenario runs on a PostgreSQL app of the matrix too.
+  const eur = (await app.ctx.storage.transaction(
+    (tx) =>
+      tx.get<{ accountNo: string }>(
+        sql`SELECT account_no AS "accountNo" FROM accounts WHERE currency = 'EUR' AND is_suspense = 0 ORDER BY id LIMIT 1`,
+      ),
+    { readOnly: true },
+  ))!;
   await postPayment(app, eur.accountNo, '12.34', { allocate: 'none' });
   return {
     suspended,

@@ -1,4 +1,7 @@
 import type Database from 'better-sqlite3';
+import { sql, type SQL } from 'drizzle-orm';
+import type { Storage } from '../../db/storage/port';
+import { driverAll, driverGet, driverRun } from '../../db/storage/sqlite';
 
 /** A German IBAN with correct check digits for a bank code and account number (ISO 13616 mod 97). */
 export function germanIban(blz: string, account: string): string {
@@ -9,15 +12,13 @@ export function germanIban(blz: string, account: string): string {
   return `DE${String(98 - rest).padStart(2, '0')}${bban}`;
 }
 
-/** Inserts a creditor row directly (the mandate service lands separately) and returns its id. */
-export function insertCreditor(
-  db: Database.Database,
-  c: Partial<Record<string, string | number | null>> & {
-    code: string;
-    scheme: 'sepa' | 'ach';
-    currency: string;
-  },
-): number {
+type CreditorInput = Partial<Record<string, string | number | null>> & {
+  code: string;
+  scheme: 'sepa' | 'ach';
+  currency: string;
+};
+
+function creditorInsertQuery(c: CreditorInput): SQL {
   const now = '2026-01-01T00:00:00.000Z';
   const row = {
     name: c.scheme === 'sepa' ? 'Paydesk Energie GmbH' : 'PAYDESK UTILITIES',
@@ -33,28 +34,27 @@ export function insertCreditor(
     pain_version: 'pain.008.001.08',
     ...c,
   };
-  return Number(
-    db
-      .prepare(
-        `INSERT INTO creditors (code, scheme, name, identifier, currency, iban, bic, routing_no, account_no, destination_routing,
+  return sql`INSERT INTO creditors (code, scheme, name, identifier, currency, iban, bic, routing_no, account_no, destination_routing,
            destination_name, origin_id, origin_name, pain_version, is_default, active, created_at, updated_at)
-         VALUES (@code, @scheme, @name, @identifier, @currency, @iban, @bic, @routing_no, @account_no, @destination_routing,
-           @destination_name, @origin_id, @origin_name, @pain_version, 0, 1, '${now}', '${now}')`,
-      )
-      .run(row).lastInsertRowid,
-  );
+         VALUES (${row.code}, ${row.scheme}, ${row.name}, ${row.identifier}, ${row.currency}, ${row.iban}, ${row.bic},
+           ${row.routing_no}, ${row.account_no}, ${row.destination_routing}, ${row.destination_name}, ${row.origin_id},
+           ${row.origin_name}, ${row.pain_version}, 0, 1, ${now}, ${now})
+         RETURNING id`;
 }
 
-/** Inserts a mandate row directly and returns its id. */
-export function insertMandate(
-  db: Database.Database,
-  m: Partial<Record<string, string | number | null>> & {
-    accountId: number;
-    creditorId: number;
-    scheme: 'sepa_core' | 'sepa_b2b' | 'ach';
-    reference: string;
-  },
-): number {
+/** Inserts a creditor row directly (the mandate service lands separately) and returns its id. */
+export function insertCreditor(db: Database.Database, c: CreditorInput): number {
+  return driverGet<{ id: number }>(db, creditorInsertQuery(c))!.id;
+}
+
+type MandateInput = Partial<Record<string, string | number | null>> & {
+  accountId: number;
+  creditorId: number;
+  scheme: 'sepa_core' | 'sepa_b2b' | 'ach';
+  reference: string;
+};
+
+function mandateInsertQuery(m: MandateInput): SQL {
   const now = '2026-01-01T00:00:00.000Z';
   const ach = m.scheme === 'ach';
   const row = {
@@ -75,18 +75,24 @@ export function insertMandate(
     firstCollectedOn: null,
     ...m,
   };
-  return Number(
-    db
-      .prepare(
-        `INSERT INTO mandates (account_id, bill_unit_id, creditor_id, scheme, reference, type, status, signed_on, debtor_name, iban, bic,
+  return sql`INSERT INTO mandates (account_id, bill_unit_id, creditor_id, scheme, reference, type, status, signed_on, debtor_name, iban, bic,
            routing_no, account_no, account_type, sec_code, pending_amendment_json, collections, first_collected_on, last_collected_on,
            version, created_at, updated_at)
-         VALUES (@accountId, @billUnitId, @creditorId, @scheme, @reference, @type, @status, @signedOn, @debtorName, @iban, @bic,
-           @routingNo, @accountNo, @accountType, @secCode, @pendingAmendmentJson, @collections, @firstCollectedOn, @lastCollectedOn,
-           1, '${now}', '${now}')`,
-      )
-      .run(row).lastInsertRowid,
-  );
+         VALUES (${row.accountId}, ${row.billUnitId}, ${row.creditorId}, ${row.scheme}, ${row.reference}, ${row.type},
+           ${row.status}, ${row.signedOn}, ${row.debtorName}, ${row.iban}, ${row.bic}, ${row.routingNo}, ${row.accountNo},
+           ${row.accountType}, ${row.secCode}, ${row.pendingAmendmentJson}, ${row.collections}, ${row.firstCollectedOn},
+           ${row.lastCollectedOn}, 1, ${now}, ${now})
+         RETURNING id`;
+}
+
+/** Inserts a mandate row directly and returns its id. */
+export function insertMandate(db: Database.Database, m: MandateInput): number {
+  return driverGet<{ id: number }>(db, mandateInsertQuery(m))!.id;
+}
+
+function accountsPayingQuery(payType: number, currency: string): SQL {
+  return sql`SELECT DISTINCT a.id, a.account_no AS "accountNo" FROM accounts a JOIN bill_units u ON u.account_id = a.id
+       WHERE u.pay_type = ${payType} AND a.currency = ${currency} AND a.status = 'active' ORDER BY a.id`;
 }
 
 /** Accounts whose bill units pay by a pay type, with the currency. */
@@ -95,26 +101,25 @@ export function accountsPaying(
   payType: number,
   currency: string,
 ): { id: number; accountNo: string }[] {
-  return db
-    .prepare(
-      `SELECT DISTINCT a.id, a.account_no AS accountNo FROM accounts a JOIN bill_units u ON u.account_id = a.id
-       WHERE u.pay_type = ? AND a.currency = ? AND a.status = 'active' ORDER BY a.id`,
-    )
-    .all(payType, currency) as { id: number; accountNo: string }[];
+  return driverAll<{ id: number; accountNo: string }>(db, accountsPayingQuery(payType, currency));
 }
+
+/** What seedDirectDebit made: the two creditors' ids and the mandates' ids. */
+export type DirectDebitSeed = { sepa: number; ach: number; sepaMandates: number[]; achMandates: number[] };
+
+const clearMandatesQueries: SQL[] = [
+  sql`DELETE FROM mandate_events`,
+  sql`DELETE FROM mandates`,
+  sql`DELETE FROM creditors`,
+];
 
 /**
  * A SEPA creditor (EUR) and an ACH creditor (USD) with a fresh mandate for every SEPA / direct-debit account.
  * The demo's own creditors and mandates (some collected, dormant or cancelled) are removed first, so a test
  * knows exactly which mandates exist.
  */
-export function seedDirectDebit(db: Database.Database): {
-  sepa: number;
-  ach: number;
-  sepaMandates: number[];
-  achMandates: number[];
-} {
-  db.exec('DELETE FROM mandate_events; DELETE FROM mandates; DELETE FROM creditors;');
+export function seedDirectDebit(db: Database.Database): DirectDebitSeed {
+  for (const q of clearMandatesQueries) driverRun(db, q);
   const sepa = insertCreditor(db, { code: 'EU-MAIN', scheme: 'sepa', currency: 'EUR' });
   const ach = insertCreditor(db, { code: 'US-MAIN', scheme: 'ach', currency: 'USD' });
   const sepaMandates = accountsPaying(db, 10018, 'EUR').map((a) =>
@@ -129,4 +134,33 @@ export function seedDirectDebit(db: Database.Database): {
     insertMandate(db, { accountId: a.id, creditorId: ach, scheme: 'ach', reference: `ACH-${a.accountNo}` }),
   );
   return { sepa, ach, sepaMandates, achMandates };
+}
+
+/** seedDirectDebit through the port, in one transaction (both databases). */
+export function seedDirectDebitVia(storage: Storage): Promise<DirectDebitSeed> {
+  return storage.transaction(async (tx) => {
+    for (const q of clearMandatesQueries) await tx.run(q);
+    const creditor = async (c: CreditorInput): Promise<number> =>
+      (await tx.get<{ id: number }>(creditorInsertQuery(c)))!.id;
+    const mandate = async (m: MandateInput): Promise<number> =>
+      (await tx.get<{ id: number }>(mandateInsertQuery(m)))!.id;
+    const sepa = await creditor({ code: 'EU-MAIN', scheme: 'sepa', currency: 'EUR' });
+    const ach = await creditor({ code: 'US-MAIN', scheme: 'ach', currency: 'USD' });
+    const sepaMandates: number[] = [];
+    for (const a of await tx.all<{ id: number; accountNo: string }>(accountsPayingQuery(10018, 'EUR')))
+      sepaMandates.push(
+        await mandate({
+          accountId: a.id,
+          creditorId: sepa,
+          scheme: 'sepa_core',
+          reference: `MND-${a.accountNo}`,
+        }),
+      );
+    const achMandates: number[] = [];
+    for (const a of await tx.all<{ id: number; accountNo: string }>(accountsPayingQuery(10005, 'USD')))
+      achMandates.push(
+        await mandate({ accountId: a.id, creditorId: ach, scheme: 'ach', reference: `ACH-${a.accountNo}` }),
+      );
+    return { sepa, ach, sepaMandates, achMandates };
+  });
 }

@@ -1,9 +1,12 @@
 import { join } from 'node:path';
+import { sql, type SQL } from 'drizzle-orm';
 import { openApp, type App } from '../../src-main/app-context';
+import type { LedgerPlace } from '../../src-main/services/context';
 import type { BatchDto } from '../../src-shared/dto/batches';
+import type { TestApp } from './apps';
 import { dispatchConfirmed } from './confirm';
 import { giveTestPassword } from './passwords';
-import { setSetting, usdAccounts, value } from './suspense';
+import { setSettingVia, usdAccountsVia, value } from './suspense';
 import { tempDir } from './temp';
 
 /** The ledger the report tests read, and the known inputs behind their expected figures. */
@@ -43,29 +46,93 @@ export async function buildReportScenario(): Promise<ReportScenario> {
   const file = join(dir, 'ledger.sqlite');
   const open = (at: string, login = 'tester'): App =>
     openApp({ file, login, clock: () => new Date(at), migrationsFolder: 'db/migrations' });
+  const first = open(NOW_1);
+  giveTestPassword(first.ctx.ledger.sqlite, 'tester');
+  const facts = await workReportScenario(
+    first,
+    (at, login) => Promise.resolve(open(at, login)),
+    (app) => app.close(),
+  );
+  return { ...facts, dir, file, open, cleanup };
+}
 
-  let app = open(NOW_1);
-  giveTestPassword(app.ctx.ledger.sqlite, 'tester');
+/** What the report scenario made, on whichever database it ran. */
+export type ReportFacts = Omit<ReportScenario, 'dir' | 'file' | 'open' | 'cleanup'>;
+
+/**
+ * buildReportScenario on an app of the matrix (both databases): the same two days on its ledger, worked by
+ * other apps on it (`again`) at the scenario's times. `app` is opened with no login or as tester, so tester is
+ * the first operator (every role), as in buildReportScenario; the CLI can sign in as tester.
+ */
+export async function buildReportScenarioOn(app: TestApp): Promise<ReportFacts> {
+  const first = await app.again({ login: 'tester', clock: () => new Date(NOW_1) });
+  await app.giveTestPassword('tester');
+  return workReportScenario(
+    first,
+    (at, login = 'tester') => app.again({ login, clock: () => new Date(at) }),
+    // The matrix app closes the apps it opened.
+    () => undefined,
+  );
+}
+
+const scenarioSql = {
+  dueDate: (billNo: string): SQL => sql`SELECT due_date AS d FROM bills WHERE bill_no = ${billNo}`,
+  eurAccounts: (): SQL =>
+    sql`SELECT a.account_no AS "accountNo", min(b.bill_no) AS "billNo" FROM accounts a JOIN bills b ON b.account_id = a.id
+         WHERE a.currency = 'EUR' AND a.status = 'active' AND b.status = 'open' GROUP BY a.id, a.account_no ORDER BY a.id LIMIT 1`,
+  postedPayment: (batchId: number, seq: number): SQL =>
+    sql`SELECT posted_payment_id AS p FROM batch_entries WHERE batch_id = ${batchId} AND seq = ${seq}`,
+  processor: (): SQL =>
+    sql`INSERT INTO processors (name, kind, url, merchants_json, created_at, updated_at)
+         VALUES ('sim', 'simulator', 'http://127.0.0.1:1', '{}', ${NOW_2}, ${NOW_2}) RETURNING id`,
+  collectRun: (processorId: number): SQL =>
+    sql`INSERT INTO collect_runs (kind, processor_id, options_json, status, selected, started_at, finished_at)
+         VALUES ('collect', ${processorId}, '{}', 'done', 2, '2026-11-21T02:00:00.000Z', '2026-11-21T02:05:00.000Z')
+         RETURNING id`,
+  accountId: (accountNo: string): SQL => sql`SELECT id FROM accounts WHERE account_no = ${accountNo}`,
+  processorTxn: (
+    key: string,
+    processorId: number,
+    command: string,
+    runId: number | null,
+    accountId: number,
+    amountMinor: number,
+    result: number,
+    at: string,
+  ): SQL =>
+    sql`INSERT INTO processor_txns (idem_key, processor_id, command, run_id, account_id, merchant, amount_minor, currency,
+          pay_type, result, created_at)
+        VALUES (${key}, ${processorId}, ${command}, ${runId}, ${accountId}, 'm', ${amountMinor}, 'USD', 10003, ${result}, ${at})`,
+};
+
+/** The two days (see buildReportScenario), from `first` (tester at NOW_1); reads and fixture rows via the port. */
+async function workReportScenario(
+  first: App<LedgerPlace>,
+  open: (at: string, login?: string) => Promise<App<LedgerPlace>>,
+  close: (app: App<LedgerPlace>) => void,
+): Promise<ReportFacts> {
+  let app = first;
+  const read = <T>(query: SQL): Promise<T | undefined> =>
+    app.ctx.storage.transaction((tx) => tx.get<T>(query), { readOnly: true });
   await value(app.dispatch('demo:load', { accounts: 60, seed: 5 }));
-  setSetting(app, 'PaymentSuspense', true);
-  const db = () => app.ctx.ledger.sqlite;
-  const pick = usdAccounts(app, 3);
-  const dueOf = (billNo: string): string =>
-    (db().prepare('SELECT due_date AS d FROM bills WHERE bill_no = ?').get(billNo) as { d: string }).d;
-  const usd = pick.map((a) => ({
-    accountNo: a.accountNo,
-    billNo: a.billNo,
-    dueMinor: a.dueMinor,
-    dueDate: dueOf(a.billNo),
-  }));
-  const eur = (
-    db()
-      .prepare(
-        `SELECT a.account_no AS accountNo, min(b.bill_no) AS billNo FROM accounts a JOIN bills b ON b.account_id = a.id
-         WHERE a.currency = 'EUR' AND a.status = 'active' AND b.status = 'open' GROUP BY a.id ORDER BY a.id LIMIT 1`,
-      )
-      .all() as { accountNo: string; billNo: string }[]
-  ).map((a) => ({ ...a, dueDate: dueOf(a.billNo) }));
+  await setSettingVia(app, 'PaymentSuspense', true);
+  const pick = await usdAccountsVia(app, 3);
+  const dueOf = async (billNo: string): Promise<string> =>
+    (await read<{ d: string }>(scenarioSql.dueDate(billNo)))!.d;
+  const usd: ReportFacts['usd'] = [];
+  for (const a of pick)
+    usd.push({
+      accountNo: a.accountNo,
+      billNo: a.billNo,
+      dueMinor: a.dueMinor,
+      dueDate: await dueOf(a.billNo),
+    });
+  const eur: ReportFacts['eur'] = [];
+  for (const a of await app.ctx.storage.transaction(
+    (tx) => tx.all<{ accountNo: string; billNo: string }>(scenarioSql.eurAccounts()),
+    { readOnly: true },
+  ))
+    eur.push({ ...a, dueDate: await dueOf(a.billNo) });
 
   const batch = async (
     input: Record<string, unknown>,
@@ -100,14 +167,10 @@ export async function buildReportScenario(): Promise<ReportScenario> {
   await value(app.dispatch('batches:validate', { batchId: b1 }));
   const ex = await value<{ exception: BatchDto }>(app.dispatch('batches:exception', { batchId: b1 }));
   await submit(b1);
-  const paymentOf = (batchId: number, seq: number): number =>
-    (
-      db()
-        .prepare(`SELECT posted_payment_id AS p FROM batch_entries WHERE batch_id = ? AND seq = ?`)
-        .get(batchId, seq) as { p: number }
-    ).p;
-  const reversedPaymentId = paymentOf(b1, 2);
-  const suspendedUsdId = paymentOf(b1, 3);
+  const paymentOf = async (batchId: number, seq: number): Promise<number> =>
+    (await read<{ p: number }>(scenarioSql.postedPayment(batchId, seq)))!.p;
+  const reversedPaymentId = await paymentOf(b1, 2);
+  const suspendedUsdId = await paymentOf(b1, 3);
   const rev = await batch({ batchType: 'reversal', payType: 10012, currency: 'USD' }, [
     { paymentRef: reversedPaymentId },
   ]);
@@ -126,9 +189,9 @@ export async function buildReportScenario(): Promise<ReportScenario> {
       { accountNo: a2!.accountNo, amount: '5.00' },
     ],
   );
-  app.close();
+  close(app);
 
-  app = open(NOW_2, 'clerk2');
+  app = await open(NOW_2, 'clerk2');
   const b2 = await batch(
     { batchType: 'payment', payType: 10011, currency: 'EUR', channelId: 2, lockboxNo: 'LB2' },
     [
@@ -137,9 +200,9 @@ export async function buildReportScenario(): Promise<ReportScenario> {
     ],
   );
   await submit(b2);
-  app.close();
+  close(app);
 
-  app = open(NOW_2);
+  app = await open(NOW_2);
   const record = async (amount: string, effectiveDate: string): Promise<number> =>
     (
       await value<{ paymentId: number }>(
@@ -170,39 +233,18 @@ export async function buildReportScenario(): Promise<ReportScenario> {
   // Processor records as an interrupted night leaves them (fixture rows, no processor call): a collect run of
   // 11-21 with one pass of 12.34 and one soft decline of 5.00; an auth checkpoint (999) of 8.00 and a deposit
   // charged but not posted (1000) of 3.00.
-  const d = db();
-  const proc = Number(
-    d
-      .prepare(
-        `INSERT INTO processors (name, kind, url, merchants_json, created_at, updated_at)
-         VALUES ('sim', 'simulator', 'http://127.0.0.1:1', '{}', ?, ?)`,
-      )
-      .run(NOW_2, NOW_2).lastInsertRowid,
-  );
-  const runId = Number(
-    d
-      .prepare(
-        `INSERT INTO collect_runs (kind, processor_id, options_json, status, selected, started_at, finished_at)
-         VALUES ('collect', ?, '{}', 'done', 2, '2026-11-21T02:00:00.000Z', '2026-11-21T02:05:00.000Z')`,
-      )
-      .run(proc).lastInsertRowid,
-  );
-  const accountId = (
-    d.prepare('SELECT id FROM accounts WHERE account_no = ?').get(a1!.accountNo) as { id: number }
-  ).id;
-  const txn = d.prepare(
-    `INSERT INTO processor_txns (idem_key, processor_id, command, run_id, account_id, merchant, amount_minor, currency,
-       pay_type, result, created_at) VALUES (?, ?, ?, ?, ?, 'm', ?, 'USD', 10003, ?, ?)`,
-  );
-  txn.run('k1', proc, 'auth', runId, accountId, 1234, 0, '2026-11-21T02:01:00.000Z');
-  txn.run('k2', proc, 'auth', runId, accountId, 500, 7, '2026-11-21T02:02:00.000Z');
-  txn.run('k3', proc, 'auth', null, accountId, 800, 999, '2026-11-21T03:00:00.000Z');
-  txn.run('k4', proc, 'deposit', null, accountId, 300, 1000, '2026-11-21T04:00:00.000Z');
-  app.close();
+  await app.ctx.storage.transaction(async (tx) => {
+    const proc = (await tx.get<{ id: number }>(scenarioSql.processor()))!.id;
+    const runId = (await tx.get<{ id: number }>(scenarioSql.collectRun(proc)))!.id;
+    const accountId = (await tx.get<{ id: number }>(scenarioSql.accountId(a1!.accountNo)))!.id;
+    const txn = scenarioSql.processorTxn;
+    await tx.run(txn('k1', proc, 'auth', runId, accountId, 1234, 0, '2026-11-21T02:01:00.000Z'));
+    await tx.run(txn('k2', proc, 'auth', runId, accountId, 500, 7, '2026-11-21T02:02:00.000Z'));
+    await tx.run(txn('k3', proc, 'auth', null, accountId, 800, 999, '2026-11-21T03:00:00.000Z'));
+    await tx.run(txn('k4', proc, 'deposit', null, accountId, 300, 1000, '2026-11-21T04:00:00.000Z'));
+  });
+  close(app);
   return {
-    dir,
-    file,
-    open,
     usd,
     eur,
     b1,
@@ -213,6 +255,5 @@ export async function buildReportScenario(): Promise<ReportScenario> {
     suspendedUsdId,
     lateId,
     onTimeId,
-    cleanup,
   };
 }
