@@ -14,6 +14,8 @@ import {
 import { jobFunctions } from '../../src-main/jobs/registry';
 import { submitBatch, submitBatchVia } from '../../src-main/services/batches/submit';
 import { validateBatchVia } from '../../src-main/services/batches/validate';
+import { releaseDuplicate } from '../../src-main/services/batches/duplicates';
+import { allocateEntry } from '../../src-main/services/batches/entry-allocation';
 import { alikeOn, answer, failure } from '../helpers/alike';
 import { copyToPostgres } from '../helpers/copy-to-postgres';
 import { freshApp } from '../helpers/ledger';
@@ -41,22 +43,35 @@ function written(storage: Storage) {
             FROM batch_entries ORDER BY id`,
       ),
       payments: await tx.all(
-        sql`SELECT id, kind, account_id AS "accountId", status, amount_minor AS "amountMinor",
-              account_amount_minor AS "accountAmountMinor", batch_id AS "batchId", source_key AS "sourceKey",
-              journal_id AS "journalId" FROM payments ORDER BY id`,
+        sql`SELECT id, kind, account_id AS "accountId", status, amount_minor AS "amountMinor", currency,
+              account_amount_minor AS "accountAmountMinor", rate_ppm AS "ratePpm", reason_code AS "reasonCode",
+              effective_date AS "effectiveDate", external_ref AS "externalRef", account_hint AS "accountHint",
+              batch_id AS "batchId", source_key AS "sourceKey", journal_id AS "journalId" FROM payments ORDER BY id`,
       ),
       journals: await tx.all(
-        sql`SELECT id, kind, idem_key AS "idemKey", audit_id AS "auditId" FROM journals ORDER BY id`,
+        sql`SELECT id, kind, idem_key AS "idemKey", effective_date AS "effectiveDate", audit_id AS "auditId"
+            FROM journals ORDER BY id`,
       ),
-      lines: await tx.all<{ journalId: number; amountMinor: number; currency: string }>(
+      lines: await tx.all<{ journalId: number; gl: string; amountMinor: number; currency: string }>(
         sql`SELECT journal_id AS "journalId", gl_account AS gl, account_id AS "accountId", amount_minor AS "amountMinor",
               currency FROM journal_lines ORDER BY id`,
       ),
       allocations: await tx.all(
-        sql`SELECT payment_id AS "paymentId", item_id AS "itemId", amount_minor AS "amountMinor" FROM allocations
-            ORDER BY id`,
+        sql`SELECT payment_id AS "paymentId", account_id AS "accountId", bill_id AS "billId", item_id AS "itemId",
+              amount_minor AS "amountMinor", rate_ppm AS "ratePpm" FROM allocations ORDER BY id`,
       ),
       items: await tx.all(sql`SELECT id, open_minor AS "openMinor", status FROM bill_items ORDER BY id`),
+      bills: await tx.all(sql`SELECT id, amount_due_minor AS "dueMinor", status FROM bills ORDER BY id`),
+      suspense: await tx.all(
+        sql`SELECT payment_id AS "paymentId", root_id AS "rootId", state, failed, currency, amount_minor AS "amountMinor",
+              effective_date AS "effectiveDate", reason_code AS "reasonCode", account_hint AS "accountHint",
+              batch_id AS "batchId" FROM suspense_queue ORDER BY payment_id`,
+      ),
+      tally: await tx.all(
+        sql`SELECT state, currency, owner, reason_code AS "reasonCode", entered_on AS "enteredOn", count,
+              amount_minor AS "amountMinor" FROM suspense_tally
+            ORDER BY state, currency, owner, reason_code, entered_on`,
+      ),
       balances: await tx.all(sql`SELECT id, balance_minor AS "balanceMinor" FROM accounts ORDER BY id`),
       reversals: await tx.all(
         sql`SELECT payment_id AS "paymentId", journal_id AS "journalId" FROM reversals`,
@@ -81,6 +96,8 @@ describe('batch submit on both databases', () => {
   let clerk: number;
   let accounts: { accountNo: string; bills: { billNo: string; due: number }[] }[];
   let reversible: { id: number; payType: number }[];
+  /** The account paid up to the money ceiling by the mixed batch. */
+  let atCeiling = '';
 
   beforeAll(async () => {
     app = freshApp(new Date('2026-11-22T09:00:00Z'));
@@ -164,6 +181,10 @@ describe('batch submit on both databases', () => {
   };
   const submit = (db: Db, batchId: number, storage = db.storage) =>
     submitBatchVia(storage, { batchId }, NOW, clerk).then(outcome);
+  // A payment batch's submit as each database runs it for real: the driver's set-based submit on SQLite (the
+  // 'batch-submit' job there), the port's on PostgreSQL.
+  const submitAlike = async (db: Db, batchId: number) =>
+    db.dialect === 'sqlite' ? outcome(submitBatch(db.driver!, { batchId }, NOW, clerk)) : submit(db, batchId);
   const money = (minor: number) => (minor / 100).toFixed(2);
   const balanced = (lines: { journalId: number; amountMinor: number; currency: string }[]) => {
     const sums = new Map<string, number>();
@@ -196,21 +217,21 @@ describe('batch submit on both databases', () => {
         { billNo: b!.bills[1]!.billNo, amount: money(b!.bills[1]!.due + 500), paymentDate: '2026-11-20' },
         { accountNo: 'NO-SUCH-ACCOUNT', amount: '12.00', paymentDate: '2026-11-20' },
       ]);
-      const submitted = await submit(db, batchId);
-      const again = await submit(db, batchId);
+      const submitted = await submitAlike(db, batchId);
+      const again = await submitAlike(db, batchId);
       // The same payment keyed into another batch is suspected a duplicate: it never posts, its batch stays open.
       const copy = await batchOf(db.storage, {}, [first]);
-      return { submitted, again, copy: await submit(db, copy), rows: await written(db.storage) };
+      return { submitted, again, copy: await submitAlike(db, copy), rows: await written(db.storage) };
     });
     expect(out.submitted).toMatchObject({ posted: 2, suspended: 1, suspendedMinor: 1200, duplicates: 0 });
     expect(out.submitted.batch.status).toBe('submitted');
     expect(out.again).toMatchObject({ posted: 0, alreadyPosted: 3 });
     expect(out.copy).toMatchObject({ posted: 0, duplicates: 1 });
     expect(out.copy.batch.status).toBe('open');
-    expect(out.rows.journals.slice(-3).map((j) => (j as { idemKey: string }).idemKey)).toEqual([
-      expect.stringMatching(/^entry:.*:payments$/),
-      expect.stringMatching(/^entry:.*:payments$/),
-      expect.stringMatching(/^entry:.*:suspense$/),
+    // Set-based on both: one journal per destination for the batch.
+    expect(out.rows.journals.slice(-2).map((j) => (j as { idemKey: string }).idemKey)).toEqual([
+      expect.stringMatching(/^batch:\d+:payments$/),
+      expect.stringMatching(/^batch:\d+:suspense$/),
     ]);
     expect(balanced(out.rows.lines)).toBe(true);
   });
@@ -308,22 +329,151 @@ describe('batch submit on both databases', () => {
       },
       { accountNo: 'NO-SUCH-ACCOUNT', amount: '9.00', paymentDate: '2026-11-20' },
     ];
-    // Journals differ by design (and so do their ids after this test: it comes late) (the driver posts one journal per destination for the batch, the port one per
-    // entry), so journal ids and lines are left out; everything else is compared.
+    // Set-based on both (the driver's temp tables on SQLite, setPosterIn on PostgreSQL): every row alike.
     const out = await same(async (db) => {
       const batchId = await batchOf(db.storage, {}, entries);
-      const r =
-        db.dialect === 'sqlite'
-          ? outcome(submitBatch(db.driver!, { batchId }, NOW, clerk))
-          : await submit(db, batchId);
-      const { journals: _j, lines: _l, audit: _a, payments, ...rows } = await written(db.storage);
-      return {
-        r,
-        rows,
-        payments: (payments as { journalId: number }[]).map(({ journalId: _id, ...p }) => p),
-      };
+      return { r: await submitAlike(db, batchId), rows: await written(db.storage) };
     });
     expect(out.r).toMatchObject({ posted: 2, suspended: 1 });
+  });
+
+  it('a mixed payment batch (auto and manual allocation, suspense, FX, a held duplicate, the ceiling) posts alike, once', async () => {
+    const db0 = dbs[0]!.driver!;
+    const taken = accounts.map((a) => a.accountNo);
+    const more = (
+      db0
+        .prepare(
+          `SELECT a.account_no FROM accounts a WHERE a.currency = 'USD' AND a.status = 'active' AND a.is_suspense = 0
+             AND a.balance_minor >= 0
+             AND (SELECT count(*) FROM bills b JOIN bill_units u ON u.id = b.bill_unit_id
+                  WHERE b.account_id = a.id AND b.status = 'open' AND u.paying = 1 AND b.amount_due_minor >= 5000) >= 2
+           ORDER BY a.id`,
+        )
+        .pluck()
+        .all() as string[]
+    )
+      .filter((no) => !taken.includes(no))
+      .slice(0, 4)
+      .map((accountNo) => ({
+        accountNo,
+        bills: db0
+          .prepare(
+            `SELECT b.bill_no AS billNo, b.amount_due_minor AS due FROM bills b JOIN accounts a ON a.id = b.account_id
+             JOIN bill_units u ON u.id = b.bill_unit_id
+             WHERE a.account_no = ? AND b.status = 'open' AND u.paying = 1 AND b.amount_due_minor >= 5000 ORDER BY b.id`,
+          )
+          .all(accountNo) as { billNo: string; due: number }[],
+      }));
+    expect(more).toHaveLength(4);
+    const eur = db0
+      .prepare(
+        `SELECT account_no FROM accounts WHERE currency = 'EUR' AND status = 'active' AND is_suspense = 0
+         ORDER BY id LIMIT 1`,
+      )
+      .pluck()
+      .get() as string;
+    expect(eur).toBeTruthy();
+    const [m0, m1, m2, m3] = more as [(typeof more)[0], (typeof more)[0], (typeof more)[0], (typeof more)[0]];
+    const day = '2026-11-21';
+    const once = { accountNo: m3.accountNo, amount: '3.21', paymentDate: day, checkNo: '777' };
+    const allowAccountDup = (storage: Storage, on: boolean) =>
+      storage.transaction(async (tx) => {
+        await tx.run(sql`DELETE FROM settings WHERE key = 'ALLOWACCOUNTDUP'`);
+        await tx.run(
+          sql`INSERT INTO settings (key, value) VALUES ('ALLOWACCOUNTDUP', ${JSON.stringify(on)})`,
+        );
+      });
+    const out = await same(async (db) => {
+      await db.storage.transaction((tx) =>
+        tx.run(
+          sql`INSERT INTO exchange_rates (from_currency, to_currency, valid_from, rate_ppm) VALUES ('USD', 'EUR', '2026-01-01', 915000)`,
+        ),
+      );
+      // Two payments to one account in the batch: the second allocates what the first left open.
+      await allowAccountDup(db.storage, true);
+      // A payment posted before: the same one keyed again below is held as a suspected duplicate.
+      const earlier = await batchOf(db.storage, {}, [once]);
+      await submitAlike(db, earlier);
+      const batchId = await batchOf(db.storage, {}, [
+        // Auto allocation over two bills (the second partly), then a second payment to the same account.
+        { accountNo: m0.accountNo, amount: money(m0.bills[0]!.due + 1000), paymentDate: day },
+        { accountNo: m0.accountNo, amount: '5.00', paymentDate: day, checkNo: '12' },
+        // Bill number only.
+        { billNo: m1.bills[1]!.billNo, amount: money(m1.bills[1]!.due), paymentDate: day },
+        // Allocated by hand below: the later bill first.
+        { accountNo: m2.accountNo, amount: '50.00', paymentDate: day, reference: 'manual' },
+        { accountNo: 'NO-SUCH-ACCOUNT-2', amount: '7.77', paymentDate: day, payerName: 'Unknown Payer' },
+        // A USD payment to a EUR account (FX lines, the account's amount at the day's rate).
+        { accountNo: eur, amount: '12.34', paymentDate: day },
+        once,
+      ]);
+      const manual = (await written(db.storage)).entries.filter((e) => e.batchId === batchId)[3]!;
+      await allocateEntry(
+        db.storage,
+        {
+          batchId,
+          entryId: manual.id,
+          bills: [
+            { billNo: m2.bills[1]!.billNo, amount: '20.00' },
+            { billNo: m2.bills[0]!.billNo, amount: '10.00' },
+          ],
+        },
+        NOW,
+        clerk,
+      );
+      await validateBatchVia(db.storage, batchId, NOW, clerk);
+      const submitted = await submitAlike(db, batchId);
+      // Released, validated again and submitted: only the held entry posts, under the round's own journal.
+      const held = (await written(db.storage)).entries.find(
+        (e) => e.batchId === batchId && e.status === 'duplicate_suspected',
+      )!;
+      await releaseDuplicate(db.storage, { batchId, entryId: held.id, reasonCode: 4401 }, NOW, clerk);
+      await validateBatchVia(db.storage, batchId, NOW, clerk);
+      const round = await submitAlike(db, batchId);
+      const again = await submitAlike(db, batchId);
+      // A batch of exactly the ceiling (2^53 - 1 minor units) to one account: the batch's CASH line, the
+      // account's AR line and its balance at the limit, accepted.
+      // An entry may be at most 9,999,999,999,999.99: nine of those and the rest make 2^53 - 1 exactly.
+      const edge = await batchOf(db.storage, {}, [
+        ...Array.from({ length: 9 }, (_, i) => ({
+          accountNo: m3.accountNo,
+          amount: '9999999999999.99',
+          paymentDate: day,
+          checkNo: `9${i}`,
+        })),
+        { accountNo: m3.accountNo, amount: '71992547410.00', paymentDate: day, checkNo: '99' },
+      ]);
+      const atEdge = await submitAlike(db, edge);
+      await allowAccountDup(db.storage, false);
+      atCeiling = m3.accountNo;
+      return { submitted, round, again, atEdge, batchId, rows: await written(db.storage) };
+    });
+    expect(out.submitted).toMatchObject({ posted: 5, suspended: 1, suspendedMinor: 777, duplicates: 1 });
+    expect(out.submitted.batch.status).toBe('open');
+    expect(out.round).toMatchObject({ posted: 1, suspended: 0, duplicates: 0 });
+    expect(out.round.batch.status).toBe('submitted');
+    expect(out.again).toMatchObject({ posted: 0, alreadyPosted: 7 });
+    expect(out.atEdge).toMatchObject({ posted: 10, postedMinor: Number.MAX_SAFE_INTEGER });
+    const journals = out.rows.journals as { id: number; idemKey: string }[];
+    const keys = journals.map((j) => j.idemKey);
+    expect(keys).toContain(`batch:${out.batchId}:payments`);
+    expect(keys).toContain(`batch:${out.batchId}:suspense`);
+    expect(keys.some((k) => new RegExp(`^batch:${out.batchId}:\\d+:payments$`).test(k))).toBe(true);
+    const mine = new Set(
+      journals.filter((j) => j.idemKey.startsWith(`batch:${out.batchId}:`)).map((j) => j.id),
+    );
+    const lines = out.rows.lines.filter((l) => mine.has(l.journalId));
+    expect(lines.filter((l) => l.gl === 'FX').map((l) => l.currency)).toEqual(['USD', 'EUR']);
+    expect(balanced(out.rows.lines)).toBe(true);
+    expect(out.rows.entries.filter((e) => e.batchId === out.batchId).map((e) => e.status)).toEqual([
+      'posted',
+      'posted',
+      'posted',
+      'posted',
+      'posted_suspense',
+      'posted',
+      'posted',
+    ]);
   });
 
   it("the 'batch-submit' job: over the confirmation limit refused alike, then posted (PostgreSQL on the port)", async () => {
@@ -382,6 +532,28 @@ describe('batch submit on both databases', () => {
       }),
     );
     expect(error).toMatchObject({ code: 'cancelled' });
+  });
+
+  it('a ceiling refusal after every row is written posts nothing: the batch is refused alike, whole', async () => {
+    const ids: Record<string, number> = {};
+    await same(async (db) => {
+      const { b } = (await db.storage.transaction((tx) =>
+        tx.get<{ b: number }>(sql`SELECT balance_minor AS b FROM accounts WHERE account_no = ${atCeiling}`),
+      ))!;
+      // Its credit is at the limit less what it owed: one unit more than that takes it past.
+      ids[db.dialect] = await batchOf(db.storage, {}, [
+        { accountNo: accounts[1]!.accountNo, amount: '1.15', paymentDate: '2026-11-20' },
+        { accountNo: 'NO-SUCH-ACCOUNT', amount: '1.25', paymentDate: '2026-11-20' },
+        { accountNo: atCeiling, amount: money(b + Number.MAX_SAFE_INTEGER + 1), paymentDate: '2026-11-20' },
+      ]);
+      return b;
+    });
+    const error = await refused((db) =>
+      db.dialect === 'sqlite'
+        ? Promise.resolve().then(() => submitBatch(db.driver!, { batchId: ids[db.dialect]! }, NOW, clerk))
+        : submitBatchVia(db.storage, { batchId: ids[db.dialect]! }, NOW, clerk),
+    );
+    expect(error).toMatchObject({ code: 'conflict', rule: 'amount-ceiling' });
   });
 
   // Last: a transaction retried on PostgreSQL has used sequence numbers, so later ids would differ between the two.

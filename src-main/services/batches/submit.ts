@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { sql, type SQL } from 'drizzle-orm';
 import { appendAudit } from '../../../db/repos/audit';
 import { batchTouchQuery } from '../../../db/repos/batches';
 import { lockBatchAccountsIn, lockBatchIn } from '../../../db/repos/locks';
@@ -28,7 +29,7 @@ import { REASON_DOMAIN, requireReasonCode, requireReasonCodeIn } from '../../led
 import { conflict, forbidden } from '../../ledger/errors';
 import type { BulkPaymentRow } from '../../ledger/payments';
 import { postEntry, postEntryIn, type EntryToPost, type PostedEntry } from '../../ledger/post-entry';
-import { setPoster } from '../../ledger/set-posting';
+import { setPoster, setPosterIn } from '../../ledger/set-posting';
 import { reversePayment, reversePaymentIn } from '../../ledger/reversals';
 import { getSetting, getSettingIn } from '../../ledger/settings';
 import type { SuspendedPaymentRow } from '../../ledger/suspense-posting';
@@ -64,6 +65,15 @@ const BLOCKING = new Set(['new', 'invalid', 'allocation_required']);
 
 /** SQL list of the posted statuses: `status NOT IN ${POSTED}` selects the entries still to post. */
 const POSTED = `(${POSTED_ENTRY_STATUSES.map((s) => `'${s}'`).join(', ')})`;
+
+/**
+ * Marks a set-based payment batch's entries posted, each with the payment posted under its key, in one statement
+ * (the same on both databases).
+ */
+const entriesPostedQuery = (batchId: number): SQL =>
+  sql`UPDATE batch_entries SET status = CASE WHEN p.kind = 'suspended' THEN 'posted_suspense' ELSE 'posted' END, posted_payment_id = p.id
+    FROM payments p WHERE p.source_key = batch_entries.entry_key AND batch_entries.batch_id = ${batchId}
+      AND batch_entries.status NOT IN ${sql.raw(POSTED)}`;
 
 /**
  * Entries whose verdict changed since validation (the ledger moved on). Thrown inside the submit transaction,
@@ -581,10 +591,7 @@ function submitInTransaction(
       }
       poster.finish();
       // Payments and suspended payments are posted under their entry's key; one set-based update marks them.
-      db.prepare(
-        `UPDATE batch_entries SET status = CASE WHEN p.kind = 'suspended' THEN 'posted_suspense' ELSE 'posted' END, posted_payment_id = p.id
-         FROM payments p WHERE p.source_key = batch_entries.entry_key AND batch_entries.batch_id = ? AND batch_entries.status NOT IN ${POSTED}`,
-      ).run(batch.id);
+      driverRun(db, entriesPostedQuery(batch.id));
       crashPoint();
     } else {
       // Reversals and refunds post entry by entry, as with lock per account, all in this one transaction.
@@ -768,9 +775,12 @@ async function postOneIn(
  * submitBatch through the storage port: the 'batch-submit' job on PostgreSQL (on SQLite the job keeps the
  * set-based driver submit). The same gates (written once as steps), the verdicts checked afresh against the
  * ledger as it is, and per-entry posting through the port's posting core under each entry's key
- * (`entry:<key>`). With `payment.batchLock` = batch everything runs in ONE serializable transaction (a failure
- * or a crash posts nothing; a retry from the start is safe, and two submits at once take turns: the second
- * answers as a resubmit); with `account` each entry posts in its own serializable transaction, as on the driver.
+ * (`entry:<key>`), except a payment batch with `payment.batchLock` = batch on PostgreSQL, which posts set-based
+ * as the driver does (setPosterIn: the same journals `batch:<id>`, the same rows). With `payment.batchLock` =
+ * batch everything runs in ONE locking transaction that takes the batch's row and then its accounts' rows before
+ * it reads them (a failure or a crash posts nothing; a retry from the start is safe; two submits at once take
+ * turns on the batch row, the second answering as a resubmit; a move onto one of its accounts waits for it);
+ * with `account` each entry posts in its own serializable transaction, as on the driver.
  * Refunds post with the driver's refund steps (postRefundIn) and a return batch's bank returns apply in the same
  * transaction as the reversals they belong to (applyBankReturnsIn), so on PostgreSQL two refunds of one account's
  * last credit at once take turns: the second's verdict changed (or, per entry, its posting finds the credit gone).
@@ -842,10 +852,31 @@ async function submitInTransactionVia(
       // As on the driver: a payment batch posts its postable entries, a reversal or refund batch every entry.
       const postable =
         batch.batchType === 'payment' ? verdicts.filter((v) => POSTABLE.has(v.status)) : verdicts;
-      const facts = new Map((await tx.all<EntryFacts>(unpostedFactsQuery(batch.id))).map((f) => [f.id, f]));
       const currencies =
         batch.batchType === 'payment' ? await accountCurrenciesIn(tx, postable) : new Map<number, string>();
-      for (const [n, v] of postable.entries()) {
+      // On PostgreSQL a payment batch posts set-based, as the driver does on SQLite (the same rows); the rest
+      // (reversals, refunds, and on SQLite through the port, payments) entry by entry.
+      const setBased = batch.batchType === 'payment' && tx.dialect === 'postgres';
+      if (setBased)
+        await postPaymentsIn(
+          tx,
+          batch,
+          postable,
+          currencies,
+          at,
+          operatorId,
+          auditId,
+          result,
+          progress,
+          verdicts.length,
+        );
+      const perEntry = setBased ? [] : postable;
+      const facts = new Map(
+        perEntry.length === 0
+          ? []
+          : (await tx.all<EntryFacts>(unpostedFactsQuery(batch.id))).map((f) => [f.id, f]),
+      );
+      for (const [n, v] of perEntry.entries()) {
         // Also the cancel point: a cancel throws here and the whole submit rolls back.
         if (n % 1000 === 0) progress('posting', n, postable.length);
         const posted = await postOneIn(
@@ -878,6 +909,58 @@ async function submitInTransactionVia(
     },
     { locking: true },
   );
+}
+
+/**
+ * A payment batch's postable entries in a port transaction on PostgreSQL, set-based as submitInTransaction posts
+ * them on SQLite: chunk by chunk (facts read per chunk) through setPosterIn under `batch:<id>` (+ the round after
+ * released duplicates), journal lines and balances at the end, and the entries marked by one update.
+ */
+async function postPaymentsIn(
+  tx: Tx,
+  batch: Batch,
+  postable: readonly EntryVerdict[],
+  currencies: Map<number, string>,
+  at: string,
+  operatorId: number | null,
+  auditId: number,
+  result: Counts,
+  progress: (phase: string, done: number, total: number) => void,
+  entries: number,
+): Promise<void> {
+  const round = (await tx.get(somePostedQuery(batch.id))) ? `:${auditId}` : '';
+  const poster = await setPosterIn(
+    tx,
+    { idemKey: `batch:${batch.id}${round}`, effectiveDate: batch.batchDate, auditId },
+    at,
+    operatorId,
+  );
+  for (let from = 0; from < postable.length; from += POST_CHUNK) {
+    // Also the cancel point: a cancel throws here and the whole submit rolls back.
+    progress('posting', from, postable.length);
+    const chunk = postable.slice(from, from + POST_CHUNK);
+    const facts = new Map(
+      (
+        await tx.all<EntryFacts>(
+          factsOfQuery(
+            tx,
+            chunk.map((v) => v.id),
+          ),
+        )
+      ).map((f) => [f.id, f]),
+    );
+    const posted = await poster.post(
+      chunk.map((v) => entryToPost(batch, v, facts.get(v.id) as EntryFacts, currencies)),
+    );
+    result.posted += posted.posted;
+    result.postedMinor += posted.postedMinor;
+    result.suspended += posted.suspended;
+    result.suspendedMinor += posted.suspendedMinor;
+    progress('posting', from + chunk.length, entries);
+  }
+  await poster.finish();
+  await tx.run(entriesPostedQuery(batch.id));
+  crashPoint();
 }
 
 async function submitPerEntryVia(
