@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../../src-shared/api/result';
@@ -8,9 +9,7 @@ import type {
   RecordedPaymentDto,
 } from '../../src-shared/dto/allocation';
 import type { LedgerCheckDto } from '../../src-shared/dto/app';
-import { freshApp } from '../helpers/ledger';
-
-type TestApp = ReturnType<typeof freshApp>;
+import { APPS, type TestApp } from '../helpers/apps';
 
 async function value<T>(p: Promise<Result<unknown>>): Promise<T> {
   const r = await p;
@@ -19,7 +18,7 @@ async function value<T>(p: Promise<Result<unknown>>): Promise<T> {
 }
 
 /** A digest of every mutable table, to prove a refused command changed nothing. */
-function digest(app: TestApp): string {
+async function digest(app: TestApp): Promise<string> {
   const h = createHash('sha256');
   for (const t of [
     'accounts',
@@ -31,7 +30,7 @@ function digest(app: TestApp): string {
     'journal_lines',
     'audit_log',
   ]) {
-    h.update(JSON.stringify(app.ctx.ledger.sqlite.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()));
+    h.update(JSON.stringify(await app.all(sql.raw(`SELECT * FROM ${t} ORDER BY id`))));
   }
   return h.digest('hex');
 }
@@ -41,27 +40,30 @@ async function clean(app: TestApp): Promise<void> {
   expect(check.violations).toEqual([]);
 }
 
-let app: TestApp;
-beforeAll(async () => {
-  app = freshApp();
-  await value(app.dispatch('demo:load', { accounts: 120, seed: 11 }));
-});
-afterAll(() => app.dispose());
+const OPTS = { login: 'tester', clock: () => new Date('2026-11-22T09:00:00Z') };
 
-/** An account with at least two open bills and only one paying bill unit. */
-function accountWithOpenBills(min = 2): string {
-  const row = app.ctx.ledger.sqlite
-    .prepare(
-      `SELECT a.account_no AS no FROM accounts a JOIN bills b ON b.account_id = a.id AND b.status = 'open'
-       WHERE a.currency = 'USD' AND a.status = 'active' GROUP BY a.id HAVING count(*) >= ? ORDER BY a.id LIMIT 1`,
-    )
-    .get(min) as { no: string };
-  return row.no;
-}
+describe.each(APPS.filter((r) => r.available))('allocation service ($dialect)', ({ open }) => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await open(OPTS);
+    await value(app.dispatch('demo:load', { accounts: 120, seed: 11 }));
+  }, 60_000);
+  afterAll(async () => {
+    await app?.dispose();
+  });
 
-describe('allocation service', () => {
+  /** An account with at least two open bills and only one paying bill unit. */
+  async function accountWithOpenBills(min = 2): Promise<string> {
+    const row = await app.get<{ no: string }>(
+      sql`SELECT a.account_no AS "no" FROM accounts a JOIN bills b ON b.account_id = a.id AND b.status = 'open'
+        WHERE a.currency = 'USD' AND a.status = 'active' GROUP BY a.id, a.account_no HAVING count(*) >= ${min}
+        ORDER BY a.id LIMIT 1`,
+    );
+    return row!.no;
+  }
+
   it('records a payment, allocates it FIFO, shows where it went and what paid the bill', async () => {
-    const accountNo = accountWithOpenBills();
+    const accountNo = await accountWithOpenBills();
     const view = await value<AllocationViewDto>(app.dispatch('allocation:view', { accountNo }));
     const oldest = view.bills[0]!;
     const rec = await value<RecordedPaymentDto>(
@@ -92,7 +94,7 @@ describe('allocation service', () => {
   });
 
   it('undo returns the amount to unallocated and reopens items and the bill', async () => {
-    const accountNo = accountWithOpenBills();
+    const accountNo = await accountWithOpenBills();
     const view = await value<AllocationViewDto>(app.dispatch('allocation:view', { accountNo }));
     const bill = view.bills[0]!;
     const rec = await value<RecordedPaymentDto>(
@@ -110,17 +112,15 @@ describe('allocation service', () => {
     const after = await value<AllocationViewDto>(app.dispatch('allocation:view', { accountNo }));
     expect(after.bills.find((b) => b.billNo === bill.billNo)?.amountDueMinor).toBe(bill.amountDueMinor);
     expect(after.unallocatedMinor).toBeGreaterThanOrEqual(bill.amountDueMinor);
-    const audit = app.ctx.ledger.sqlite
-      .prepare(
-        `SELECT reason_code AS r FROM audit_log WHERE action = 'allocation.undo' ORDER BY id DESC LIMIT 1`,
-      )
-      .get();
+    const audit = await app.get(
+      sql`SELECT reason_code AS "r" FROM audit_log WHERE action = 'allocation.undo' ORDER BY id DESC LIMIT 1`,
+    );
     expect(audit).toEqual({ r: 4001 });
     await clean(app);
   });
 
   it('manual allocation over bills and items, with a live token', async () => {
-    const accountNo = accountWithOpenBills();
+    const accountNo = await accountWithOpenBills();
     const view = await value<AllocationViewDto>(app.dispatch('allocation:view', { accountNo }));
     const [b1, b2] = view.bills;
     const item = b2!.items[0]!;
@@ -213,20 +213,19 @@ describe('allocation service', () => {
     ];
     for (const [name, build, code, message] of cases) {
       it(name, async () => {
-        const accountNo = accountWithOpenBills();
+        const accountNo = await accountWithOpenBills();
         const view = await value<AllocationViewDto>(app.dispatch('allocation:view', { accountNo }));
         const rec = await value<RecordedPaymentDto>(
           app.dispatch('payments:record', { accountNo, amount: '2.00', allocate: 'none' }),
         );
-        const otherNo = app.ctx.ledger.sqlite
-          .prepare(
-            `SELECT a.account_no AS no FROM accounts a JOIN bill_items i ON i.account_id = a.id AND i.status = 'open' WHERE a.account_no <> ? LIMIT 1`,
-          )
-          .get(accountNo) as { no: string };
-        const other = await value<AllocationViewDto>(
-          app.dispatch('allocation:view', { accountNo: otherNo.no }),
+        const otherNo = await app.get<{ no: string }>(
+          sql`SELECT a.account_no AS "no" FROM accounts a JOIN bill_items i ON i.account_id = a.id AND i.status = 'open'
+              WHERE a.account_no <> ${accountNo} ORDER BY i.id LIMIT 1`,
         );
-        const before = digest(app);
+        const other = await value<AllocationViewDto>(
+          app.dispatch('allocation:view', { accountNo: otherNo!.no }),
+        );
+        const before = await digest(app);
         const r = await app.dispatch(
           'allocation:apply',
           build({ accountNo, paymentId: rec.paymentId, view, other }),
@@ -236,19 +235,18 @@ describe('allocation service', () => {
           expect(r.error.code).toBe(code);
           expect(r.error.message).toMatch(message);
         }
-        expect(digest(app)).toBe(before);
+        expect(await digest(app)).toBe(before);
       });
     }
     it('a closed item', async () => {
-      const closed = app.ctx.ledger.sqlite
-        .prepare(
-          `SELECT i.item_no AS itemNo, a.account_no AS accountNo FROM bill_items i JOIN accounts a ON a.id = i.account_id WHERE i.status = 'closed' AND a.status = 'active' LIMIT 1`,
-        )
-        .get() as { itemNo: string; accountNo: string };
+      const closed = (await app.get<{ itemNo: string; accountNo: string }>(
+        sql`SELECT i.item_no AS "itemNo", a.account_no AS "accountNo" FROM bill_items i JOIN accounts a ON a.id = i.account_id
+            WHERE i.status = 'closed' AND a.status = 'active' ORDER BY i.id LIMIT 1`,
+      ))!;
       const rec = await value<RecordedPaymentDto>(
         app.dispatch('payments:record', { accountNo: closed.accountNo, amount: '1.00', allocate: 'none' }),
       );
-      const before = digest(app);
+      const before = await digest(app);
       const r = await app.dispatch('allocation:apply', {
         paymentId: rec.paymentId,
         items: [{ itemNo: closed.itemNo, amount: '1.00' }],
@@ -257,16 +255,18 @@ describe('allocation service', () => {
         ok: false,
         error: { code: 'conflict', message: expect.stringMatching(/closed/) },
       });
-      expect(digest(app)).toBe(before);
+      expect(await digest(app)).toBe(before);
     });
   });
 
   it('converts a payment in another currency with the dated rate and stores the rate', async () => {
-    const db = app.ctx.ledger.sqlite;
-    db.prepare(
-      `INSERT INTO exchange_rates (from_currency, to_currency, valid_from, rate_ppm) VALUES ('EUR', 'USD', '2026-01-01', 1100000), ('EUR', 'USD', '2026-12-01', 1200000)`,
-    ).run();
-    const accountNo = accountWithOpenBills(1);
+    await app.ctx.storage.transaction(async (tx) => {
+      await tx.run(
+        sql`INSERT INTO exchange_rates (from_currency, to_currency, valid_from, rate_ppm)
+            VALUES ('EUR', 'USD', '2026-01-01', 1100000), ('EUR', 'USD', '2026-12-01', 1200000)`,
+      );
+    });
+    const accountNo = await accountWithOpenBills(1);
     const rec = await value<RecordedPaymentDto>(
       app.dispatch('payments:record', {
         accountNo,
@@ -276,11 +276,9 @@ describe('allocation service', () => {
         allocate: 'none',
       }),
     );
-    const p = db
-      .prepare(
-        'SELECT amount_minor AS a, account_amount_minor AS b, rate_ppm AS r FROM payments WHERE id = ?',
-      )
-      .get(rec.paymentId);
+    const p = await app.get(
+      sql`SELECT amount_minor AS "a", account_amount_minor AS "b", rate_ppm AS "r" FROM payments WHERE id = ${rec.paymentId}`,
+    );
     expect(p).toEqual({ a: 1000, b: 1100, r: 1100000 });
     const noRate = await app.dispatch('payments:record', {
       accountNo,
@@ -296,7 +294,7 @@ describe('allocation service', () => {
   });
 
   it('a repeated source key never posts twice', async () => {
-    const accountNo = accountWithOpenBills(1);
+    const accountNo = await accountWithOpenBills(1);
     const a = await value<RecordedPaymentDto>(
       app.dispatch('payments:record', { accountNo, amount: '3.00', sourceKey: 'lockbox-1:row-9' }),
     );
@@ -307,13 +305,13 @@ describe('allocation service', () => {
   });
 
   it('property: random sequences of record, allocate, undo and account credit keep the ledger consistent', async () => {
-    const prop = freshApp();
+    const prop = await open(OPTS);
     try {
       await value(prop.dispatch('demo:load', { accounts: 40, seed: 5 }));
       const accounts = (
-        prop.ctx.ledger.sqlite
-          .prepare(`SELECT account_no AS no FROM accounts WHERE is_suspense = 0 AND status <> 'closed'`)
-          .all() as { no: string }[]
+        await prop.all<{ no: string }>(
+          sql`SELECT account_no AS "no" FROM accounts WHERE is_suspense = 0 AND status <> 'closed' ORDER BY id`,
+        )
       ).map((r) => r.no);
       const op = fc.oneof(
         fc.record({
@@ -332,22 +330,18 @@ describe('allocation service', () => {
       );
       await fc.assert(
         fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), async (ops) => {
-          const db = prop.ctx.ledger.sqlite;
-          const cashBefore = db
-            .prepare(`SELECT coalesce(sum(amount_minor), 0) AS s FROM journal_lines`)
-            .get() as { s: number };
+          const cash = sql`SELECT coalesce(sum(amount_minor), 0) AS "s" FROM journal_lines`;
+          const cashBefore = (await prop.get<{ s: number }>(cash))!;
           for (const o of ops) {
-            const payments = (
-              db.prepare('SELECT id FROM payments ORDER BY id').all() as { id: number }[]
-            ).map((r) => r.id);
+            const payments = (await prop.all<{ id: number }>(sql`SELECT id FROM payments ORDER BY id`)).map(
+              (r) => r.id,
+            );
             let r: Result<unknown>;
             if (o.kind === 'record') {
               const accountNo = accounts[o.acct % accounts.length]!;
-              const cur = (
-                db.prepare('SELECT currency FROM accounts WHERE account_no = ?').get(accountNo) as {
-                  currency: string;
-                }
-              ).currency;
+              const cur = (await prop.get<{ currency: string }>(
+                sql`SELECT currency FROM accounts WHERE account_no = ${accountNo}`,
+              ))!.currency;
               const amount = cur === 'JPY' ? String(o.cents) : (o.cents / 100).toFixed(2);
               r = await prop.dispatch('payments:record', {
                 accountNo,
@@ -375,15 +369,13 @@ describe('allocation service', () => {
           }
           const check = await value<LedgerCheckDto>(prop.dispatch('ledger:check', {}));
           expect(check.violations).toEqual([]);
-          const cashAfter = db
-            .prepare(`SELECT coalesce(sum(amount_minor), 0) AS s FROM journal_lines`)
-            .get() as { s: number };
+          const cashAfter = (await prop.get<{ s: number }>(cash))!;
           expect(cashAfter.s).toBe(cashBefore.s);
         }),
         { numRuns: 25 },
       );
     } finally {
-      prop.dispose();
+      await prop.dispose();
     }
-  });
+  }, 120_000);
 });

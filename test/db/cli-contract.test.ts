@@ -1,30 +1,17 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src-main/cli/main';
 import { startSimulator, type Simulator } from '../../src-main/processors/simulator';
-import { tempDir } from '../helpers/temp';
+import { APPS, cliOnApp, type TestApp } from '../helpers/apps';
+import type { CliRun } from '../helpers/cli';
 
 /**
  * The CLI contract as README.md documents it, seen from outside: one JSON document on stdout with --json
  * (errors included), the documented exit codes, and errors that name the field and change nothing.
  */
 
-type Run = { code: number; out: string; err: string };
-
-async function cli(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['node', 'paydesk', '--db', db, ...args], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTty: false,
-  });
-  return { code, out, err };
-}
-
 /** stdout as exactly one JSON document. */
-function json<T = Record<string, unknown>>(run: Run): T {
+function json<T = Record<string, unknown>>(run: CliRun): T {
   const text = run.out.trim();
   expect(text.split('\n'), run.err).toHaveLength(1);
   return JSON.parse(text) as T;
@@ -32,28 +19,30 @@ function json<T = Record<string, unknown>>(run: Run): T {
 
 type ErrorDoc = { error: { code: string; message: string; issues?: { path: string; message: string }[] } };
 
-let dir: string;
-let cleanup: () => void;
-let db: string;
-let sim: Simulator;
+describe.each(APPS.filter((r) => r.available))('CLI contract ($dialect)', ({ open }) => {
+  let app: TestApp;
+  let dir: string;
+  let sim: Simulator;
+  const cli = cliOnApp(() => app);
 
-beforeAll(async () => {
-  ({ dir, cleanup } = tempDir('paydesk-cli-contract-'));
-  db = join(dir, 'contract.sqlite');
-  process.env.PAYDESK_OPERATOR = 'contract-admin';
-  process.env.PAYDESK_SECRET_KEY = 'contract-key';
-  process.env.PAYDESK_QUIET = '1';
-  writeFileSync(join(dir, 'sim.json'), JSON.stringify({ secret: 'contract-secret-1' }));
-  sim = await startSimulator({ port: 0, configFile: join(dir, 'sim.json') });
-  expect((await cli('--json', 'init')).code).toBe(0);
-  expect((await cli('--json', 'demo', '--accounts', '60', '--seed', '3')).code).toBe(0);
-});
-afterAll(async () => {
-  await sim.close();
-  cleanup();
-});
+  beforeAll(async () => {
+    // No in-process operator: `init` makes the first admin, as on a new ledger.
+    app = await open();
+    dir = app.dir;
+    process.env.PAYDESK_OPERATOR = 'contract-admin';
+    process.env.PAYDESK_SECRET_KEY = 'contract-key';
+    process.env.PAYDESK_QUIET = '1';
+    writeFileSync(join(dir, 'sim.json'), JSON.stringify({ secret: 'contract-secret-1' }));
+    sim = await startSimulator({ port: 0, configFile: join(dir, 'sim.json') });
+    expect((await cli('--json', 'init')).code).toBe(0);
+    expect((await cli('--json', 'demo', '--accounts', '60', '--seed', '3')).code).toBe(0);
+  }, 60_000);
+  afterAll(async () => {
+    for (const k of ['PAYDESK_OPERATOR', 'PAYDESK_SECRET_KEY', 'PAYDESK_QUIET']) delete process.env[k];
+    await sim?.close();
+    await app?.dispose();
+  });
 
-describe('CLI contract', () => {
   it('a file that cannot be written is a validation error naming the file, one JSON document, exit 2', async () => {
     const missing = join(dir, 'no-such-dir', 'config.json');
     const r = await cli('--json', 'config', 'export', missing);
