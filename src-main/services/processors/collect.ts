@@ -1078,17 +1078,19 @@ async function sendChunkVia(
 ): Promise<void> {
   const at = env.now.toISOString();
   const today = isoDate(env.now);
-  const reserved = await env.storage.transaction(async (tx) => {
-    const ids: (number | null)[] = [];
-    for (const d of chunk.drafts) {
-      const q =
-        'watermark' in seen
-          ? txnReserveUntakenQuery(d, at, env.operatorId, seen.watermark)
-          : txnReserveUnchangedQuery(d, at, env.operatorId, subjectCount(seen.counts, d));
-      ids.push((await tx.get<{ id: number }>(q))?.id ?? null);
-    }
-    return ids;
-  }, SERIAL);
+  const reserved = await inTurn(c, () =>
+    env.storage.transaction(async (tx) => {
+      const ids: (number | null)[] = [];
+      for (const d of chunk.drafts) {
+        const q =
+          'watermark' in seen
+            ? txnReserveUntakenQuery(d, at, env.operatorId, seen.watermark)
+            : txnReserveUnchangedQuery(d, at, env.operatorId, subjectCount(seen.counts, d));
+        ids.push((await tx.get<{ id: number }>(q))?.id ?? null);
+      }
+      return ids;
+    }, SERIAL),
+  );
   crashPoint();
   const ids = reserved.filter((id): id is number => id !== null);
   const items = chunk.items.filter((_, k) => reserved[k] !== null);
@@ -1116,10 +1118,30 @@ async function sendChunkVia(
   }
   c.latencies.push(performance.now() - started);
   c.sent += ids.length;
-  const moved = await recordAndPostVia(env, replies, chunk.drafts[0]!.command === 'refund', today);
+  const moved = await inTurn(c, () =>
+    recordAndPostVia(env, replies, chunk.drafts[0]!.command === 'refund', today),
+  );
+  // Killed once the replies are recorded and posted (one commit here; the driver's path has a point after each).
+  crashPoint();
   c.unresolved += ids.length - moved;
   c.done += chunk.drafts.length;
   env.progress(phaseOf(chunk), c.done, total);
+}
+
+/**
+ * A run's chunks wait for the processor side by side but write one at a time (on PostgreSQL their serializable
+ * reservations and postings otherwise cancel each other as pivots until the retries run out and the whole run
+ * fails as "ledger busy"; the driver's path is one writer anyway). Keyed by the run's counters.
+ */
+const writeTurns = new WeakMap<Counters, Promise<unknown>>();
+
+function inTurn<T>(c: Counters, write: () => Promise<T>): Promise<T> {
+  const mine = (writeTurns.get(c) ?? Promise.resolve()).then(write, write);
+  writeTurns.set(
+    c,
+    mine.catch(() => undefined),
+  );
+  return mine;
 }
 
 /**
