@@ -103,71 +103,81 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => cleanup?.());
 
+// A child process per kill point, each starting Node and opening the ledger: minutes when the machine is busy (CI
+// runs the PostgreSQL rows of the other suites beside it).
+const KILL_RUN_MS = 360_000;
 describe('lock-per-account submit survives being killed', () => {
-  it(`kills it at ${KILL_POINTS} points: every entry is posted whole or not at all, and a resubmit completes`, async () => {
-    expect(crashPoints).toBeGreaterThan(KILL_POINTS);
-    const rand = mulberry32(5);
-    const points = new Set<number>([1, crashPoints]);
-    while (points.size < KILL_POINTS) points.add(1 + Math.floor(rand() * crashPoints));
-    const partial: number[] = [];
-    for (const point of points) {
-      const file = join(dir, `run-${point}.sqlite`);
-      copyFileSync(base, file);
-      const child = spawnSync(
-        process.execPath,
-        [CLI, '--db', file, '--json', 'batch', 'submit', String(batchId), '--yes'],
-        {
-          env: {
-            ...process.env,
-            PAYDESK_CRASH_AFTER: String(point),
-            PAYDESK_OPERATOR: 'crash',
-            PAYDESK_QUIET: '1',
+  it(
+    `kills it at ${KILL_POINTS} points: every entry is posted whole or not at all, and a resubmit completes`,
+    async () => {
+      expect(crashPoints).toBeGreaterThan(KILL_POINTS);
+      const rand = mulberry32(5);
+      const points = new Set<number>([1, crashPoints]);
+      while (points.size < KILL_POINTS) points.add(1 + Math.floor(rand() * crashPoints));
+      const partial: number[] = [];
+      for (const point of points) {
+        const file = join(dir, `run-${point}.sqlite`);
+        copyFileSync(base, file);
+        const child = spawnSync(
+          process.execPath,
+          [CLI, '--db', file, '--json', 'batch', 'submit', String(batchId), '--yes'],
+          {
+            env: {
+              ...process.env,
+              PAYDESK_CRASH_AFTER: String(point),
+              PAYDESK_OPERATOR: 'crash',
+              PAYDESK_QUIET: '1',
+            },
+            encoding: 'utf8',
           },
-          encoding: 'utf8',
-        },
-      );
-      expect(child.signal, `kill point ${point}: ${child.stderr}`).toBe('SIGKILL');
-      const app = openApp({ file, login: 'crash', migrationsFolder: 'db/migrations' });
-      try {
-        const db = app.ctx.ledger.sqlite;
-        // Each entry is committed on its own: marked posted exactly when its payment exists, with one journal.
-        const mismatched = db
-          .prepare(
-            `SELECT e.id FROM batch_entries e LEFT JOIN payments p ON p.source_key = e.entry_key
-             WHERE e.batch_id = ? AND (e.status IN ('posted', 'posted_suspense')) <> (p.id IS NOT NULL)`,
-          )
-          .all(batchId);
-        expect(mismatched, `kill point ${point}`).toEqual([]);
-        const posted = (
-          db
+        );
+        expect(child.signal, `kill point ${point}: ${child.stderr}`).toBe('SIGKILL');
+        const app = openApp({ file, login: 'crash', migrationsFolder: 'db/migrations' });
+        try {
+          const db = app.ctx.ledger.sqlite;
+          // Each entry is committed on its own: marked posted exactly when its payment exists, with one journal.
+          const mismatched = db
             .prepare(
-              `SELECT count(*) AS n FROM batch_entries WHERE batch_id = ? AND status IN ('posted', 'posted_suspense')`,
+              `SELECT e.id FROM batch_entries e LEFT JOIN payments p ON p.source_key = e.entry_key
+             WHERE e.batch_id = ? AND (e.status IN ('posted', 'posted_suspense')) <> (p.id IS NOT NULL)`,
             )
-            .get(batchId) as {
-            n: number;
-          }
-        ).n;
-        partial.push(posted);
-        expect((await value<LedgerCheckDto>(app.dispatch('ledger:check', {}))).violations).toEqual([]);
-        const status = (
-          db.prepare('SELECT status FROM batches WHERE id = ?').get(batchId) as { status: string }
-        ).status;
-        const out = await value<BatchSubmitDto>(dispatchConfirmed(app, 'batches:submit', { batchId }));
-        expect(out.failed).toEqual([]);
-        if (status !== 'submitted') expect(out.posted + out.suspended).toBe(ENTRIES - posted);
-        expect(
-          (db.prepare('SELECT count(*) AS n FROM payments WHERE batch_id = ?').get(batchId) as { n: number })
-            .n,
-        ).toBe(ENTRIES);
-        expect(
-          (db.prepare('SELECT status FROM batches WHERE id = ?').get(batchId) as { status: string }).status,
-        ).toBe('submitted');
-        expect((await value<LedgerCheckDto>(app.dispatch('ledger:check', {}))).violations).toEqual([]);
-      } finally {
-        app.close();
+            .all(batchId);
+          expect(mismatched, `kill point ${point}`).toEqual([]);
+          const posted = (
+            db
+              .prepare(
+                `SELECT count(*) AS n FROM batch_entries WHERE batch_id = ? AND status IN ('posted', 'posted_suspense')`,
+              )
+              .get(batchId) as {
+              n: number;
+            }
+          ).n;
+          partial.push(posted);
+          expect((await value<LedgerCheckDto>(app.dispatch('ledger:check', {}))).violations).toEqual([]);
+          const status = (
+            db.prepare('SELECT status FROM batches WHERE id = ?').get(batchId) as { status: string }
+          ).status;
+          const out = await value<BatchSubmitDto>(dispatchConfirmed(app, 'batches:submit', { batchId }));
+          expect(out.failed).toEqual([]);
+          if (status !== 'submitted') expect(out.posted + out.suspended).toBe(ENTRIES - posted);
+          expect(
+            (
+              db.prepare('SELECT count(*) AS n FROM payments WHERE batch_id = ?').get(batchId) as {
+                n: number;
+              }
+            ).n,
+          ).toBe(ENTRIES);
+          expect(
+            (db.prepare('SELECT status FROM batches WHERE id = ?').get(batchId) as { status: string }).status,
+          ).toBe('submitted');
+          expect((await value<LedgerCheckDto>(app.dispatch('ledger:check', {}))).violations).toEqual([]);
+        } finally {
+          app.close();
+        }
       }
-    }
-    // Kill points inside the run leave some entries posted and some not (unlike the all-or-nothing batch mode).
-    expect(partial.some((n) => n > 0 && n < ENTRIES)).toBe(true);
-  }, 180_000);
+      // Kill points inside the run leave some entries posted and some not (unlike the all-or-nothing batch mode).
+      expect(partial.some((n) => n > 0 && n < ENTRIES)).toBe(true);
+    },
+    KILL_RUN_MS,
+  );
 });
