@@ -1,27 +1,30 @@
+import { sql } from 'drizzle-orm';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openApp } from '../../src-main/app-context';
 import { EXIT_CODES } from '../../src-main/cli/output';
-import { giveTestPassword } from '../helpers/passwords';
-import { tempDir } from '../helpers/temp';
+import { inlineJobRunner } from '../../src-main/jobs/runner';
+import { APPS, type AppRow, type TestApp } from '../helpers/apps';
 
 const CLI = join(process.cwd(), 'bin', 'paydesk.cjs');
 
-/** A ledger file with an operator the CLI signs in as (the test password). */
-function ledgerWithOperator(): { file: string; cleanup: () => void } {
-  const { dir, cleanup } = tempDir('paydesk-cli-cancel-');
-  const file = join(dir, 'ledger.sqlite');
-  const app = openApp({ file, login: 'nightly', migrationsFolder: 'db/migrations' });
-  giveTestPassword(app.ctx.ledger.sqlite, 'nightly', 'admin');
-  app.close();
-  return { file, cleanup };
+/**
+ * A ledger with an operator the CLI signs in as (the test password). Its own jobs run inline, so on PostgreSQL
+ * this process never claims the job the CLI queues: the CLI's own runner runs it, and hears its Ctrl+C.
+ */
+async function ledgerWithOperator(open: AppRow['open']): Promise<TestApp> {
+  const app = await open({
+    login: 'nightly',
+    jobs: (c) => inlineJobRunner(c.ledger, undefined, c.storage),
+  });
+  await app.giveTestPassword('nightly', 'admin');
+  return app;
 }
 
-/** Starts `paydesk --json demo` on the file; resolves with the child once the CLI says the job started. */
-function startDemo(file: string) {
-  const child = spawn(process.execPath, [CLI, '--db', file, '--json', 'demo', '--accounts', '200000'], {
-    env: { ...process.env, PAYDESK_OPERATOR: 'nightly', PAYDESK_QUIET: '' },
+/** Starts `paydesk --json demo` on the ledger; resolves with the child once the CLI says the job started. */
+function startDemo(app: TestApp) {
+  const child = spawn(process.execPath, [CLI, ...app.ledgerArgs, '--json', 'demo', '--accounts', '200000'], {
+    env: { ...process.env, ...app.cliEnv, PAYDESK_OPERATOR: 'nightly', PAYDESK_QUIET: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -40,34 +43,29 @@ function startDemo(file: string) {
   return { child, started, exited };
 }
 
-function ledgerState(file: string) {
-  const app = openApp({ file, login: 'nightly', migrationsFolder: 'db/migrations' });
-  try {
-    const db = app.ctx.ledger.sqlite;
-    return {
-      accounts: (
-        db.prepare('SELECT count(*) AS n FROM accounts WHERE is_suspense = 0').get() as { n: number }
-      ).n,
-      journals: (db.prepare('SELECT count(*) AS n FROM journals').get() as { n: number }).n,
-      cancels: db.prepare(`SELECT action FROM audit_log WHERE action IN ('job.cancel', 'demo.load')`).all(),
-    };
-  } finally {
-    app.close();
-  }
+async function ledgerState(app: TestApp) {
+  return {
+    accounts: (await app.get<{ n: number }>(sql`SELECT count(*) AS n FROM accounts WHERE is_suspense = 0`))!
+      .n,
+    journals: (await app.get<{ n: number }>(sql`SELECT count(*) AS n FROM journals`))!.n,
+    cancels: await app.all(
+      sql`SELECT action FROM audit_log WHERE action IN ('job.cancel', 'demo.load') ORDER BY id`,
+    ),
+  };
 }
 
-describe('Ctrl+C in the CLI', () => {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => {
-    for (const c of cleanups.splice(0)) c();
+describe.each(APPS.filter((r) => r.available))('Ctrl+C in the CLI ($dialect)', ({ open }) => {
+  let app: TestApp | undefined;
+  afterEach(async () => {
+    await app?.dispose();
+    app = undefined;
   });
 
   it('cancels the running job: the cancelled error as JSON, exit code 130, the ledger untouched', async () => {
-    const { file, cleanup } = ledgerWithOperator();
-    cleanups.push(cleanup);
-    const { child, started, exited } = startDemo(file);
+    app = await ledgerWithOperator(open);
+    const { child, started, exited } = startDemo(app);
     await started;
-    // Let the worker get into the load (its first chunks commit into the one open transaction).
+    // Let the job get into the load (its first chunks commit into the one open transaction).
     await new Promise((r) => setTimeout(r, 1500));
     const sent = performance.now();
     child.kill('SIGINT');
@@ -76,21 +74,20 @@ describe('Ctrl+C in the CLI', () => {
     expect(EXIT_CODES.cancelled).toBe(130);
     expect(JSON.parse(out.stdout)).toMatchObject({ error: { code: 'cancelled', kind: 'demo' } });
     expect(out.stderr).toContain('Ctrl+C again to quit at once');
-    console.info(`CLI demo cancelled ${Math.round(out.at - sent)} ms after SIGINT`);
-    expect(ledgerState(file)).toEqual({ accounts: 0, journals: 0, cancels: [{ action: 'job.cancel' }] });
+    console.info(`CLI demo cancelled ${Math.round(out.at - sent)} ms after SIGINT (${app.dialect})`);
+    expect(await ledgerState(app)).toEqual({ accounts: 0, journals: 0, cancels: [{ action: 'job.cancel' }] });
   }, 60_000);
 
   it('a second Ctrl+C quits at once; the uncommitted load is discarded', async () => {
-    const { file, cleanup } = ledgerWithOperator();
-    cleanups.push(cleanup);
-    const { child, started, exited } = startDemo(file);
+    app = await ledgerWithOperator(open);
+    const { child, started, exited } = startDemo(app);
     await started;
     await new Promise((r) => setTimeout(r, 1500));
     child.kill('SIGINT');
     child.kill('SIGINT');
     const out = await exited;
     expect(out.code).toBe(EXIT_CODES.cancelled);
-    const state = ledgerState(file);
+    const state = await ledgerState(app);
     expect(state).toMatchObject({ accounts: 0, journals: 0 });
   }, 60_000);
 });

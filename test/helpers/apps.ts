@@ -2,9 +2,10 @@ import { hashSync } from '@node-rs/argon2';
 import { join } from 'node:path';
 import { sql, type SQL } from 'drizzle-orm';
 import { operatorInsertQuery } from '../../db/repos/operators';
-import type { Dialect, Tx } from '../../db/storage/port';
+import type { Dialect, Storage, Tx } from '../../db/storage/port';
 import { openApp, openPostgresApp, type App } from '../../src-main/app-context';
 import { runCli } from '../../src-main/cli/main';
+import type { JobRunner } from '../../src-main/jobs/runner';
 import type { LedgerPlace } from '../../src-main/services/context';
 import type { CliRun } from './cli';
 import { TEST_PASSWORD } from './passwords';
@@ -21,6 +22,8 @@ export type AppOpenOptions = {
   /** The in-process caller (see AppOptions.login). */
   login?: string;
   clock?: () => Date;
+  /** The job runner instead of the database's own (e.g. an inline runner with a progress tap), on either one. */
+  jobs?: (ctx: { ledger: LedgerPlace; storage?: Storage }) => JobRunner;
 };
 
 /** An app on a fresh ledger of one database, with what a suite needs to reach the same ledger another way. */
