@@ -1,8 +1,7 @@
-import { readUpload, readUploadVia, type ResolvedUpload } from './uploads';
-import type Database from 'better-sqlite3';
+import { readUploadVia, type ResolvedUpload } from './uploads';
 import type { SQL } from 'drizzle-orm';
 import type { Storage, Tx } from '../../db/storage/port';
-import { all, call, DRIVER, get, run, stepsIn, stepsOnDriver, type Steps } from '../../db/storage/steps';
+import { all, call, get, run, stepsIn, type Steps } from '../../db/storage/steps';
 import { auditInsertQuery, type AuditEntry } from '../../db/repos/audit';
 import {
   AR_INSERT_CHUNK,
@@ -29,7 +28,6 @@ import {
   type ArLedgerItem,
   type ArLedgerUnit,
 } from '../../db/repos/ar-import';
-import type { Ledger } from '../../db/client';
 import type { ArImportFileSummaryDto, ArImportSummaryDto } from '../../src-shared/dto/app';
 import { formatMinor, type Minor } from '../../src-shared/money';
 import { isoDate } from '../domain/dates';
@@ -50,13 +48,7 @@ import {
   type ParsedArFile,
 } from '../importers/ar-csv';
 import { MAX_UPLOAD_BYTES } from '../../src-shared/api/uploads';
-import {
-  assertPathsAllowed,
-  assertPathsAllowedVia,
-  readFileAudited,
-  readFileAuditedVia,
-  uploadedBytes,
-} from './files';
+import { assertPathsAllowedVia, readFileAuditedVia, uploadedBytes } from './files';
 import { AppFailure, invalidFileRows } from '../ledger/errors';
 import type { FileIssue } from '../../src-shared/api/result';
 import type { ArPreviewDto } from '../../src-shared/dto/desk-ops';
@@ -260,25 +252,12 @@ function failWith(sink: IssueSink): never {
 }
 
 /**
- * Loads a receivables snapshot (accounts, bill units, bills, items; any subset) into the ledger. Every file
- * is validated in full first; any bad row throws a validation error listing every problem and nothing is
- * written. Otherwise one transaction inserts new rows, updates changed ones (items with allocations keep
- * their ledger amounts), posts the open-amount changes as one balanced 'ar_snapshot' journal and writes
- * one 'ar.import' audit row; a snapshot that changes nothing writes nothing. Through the driver (the same
- * steps as importReceivablesVia).
- */
-export function importReceivables(
-  ledger: Ledger,
-  files: ArImportFiles,
-  now: Date,
-  operatorId: number | null,
-): ArImportSummaryDto {
-  return loadOnDriver(ledger.sqlite, files, now, operatorId, false);
-}
-
-/**
- * importReceivables through the storage port: the files are read (and their `file.read` rows committed) and
- * parsed with no transaction open, then the checks, the plan and the writes run in one serializable
+ * Loads a receivables snapshot (accounts, bill units, bills, items; any subset) into the ledger. Every file is
+ * validated in full first; any bad row throws a validation error listing every problem and nothing is written.
+ * Otherwise new rows are inserted, changed ones updated (items with allocations keep their ledger amounts), the
+ * open-amount changes posted as one balanced 'ar_snapshot' journal with one 'ar.import' audit row; a snapshot that
+ * changes nothing writes nothing. The files are read (and their `file.read` rows committed) and parsed with no
+ * transaction open, then the checks, the plan and the writes run in one serializable
  * transaction, so two imports naming the same accounts at once end as one after the other (on PostgreSQL the
  * second is retried from the start and finds the first's rows).
  */
@@ -307,25 +286,10 @@ function previewOutcome(err: unknown): ArPreviewDto {
 }
 
 /**
- * The dry run of importReceivables: the same reading, checks and writes inside one transaction that is then
- * rolled back, so the counts are exactly what the import would report and the ledger is left as it was.
- * Problems are returned (every one, file, line, column, reason), not thrown.
+ * The dry run of importReceivablesVia: the same reading, checks and writes inside one transaction that is then
+ * rolled back, so the counts are exactly what the import would report and the ledger is left as it was. Problems
+ * are returned (every one, file, line, column, reason), not thrown.
  */
-export function previewReceivables(
-  ledger: Ledger,
-  files: ArImportFiles,
-  now: Date,
-  operatorId: number | null,
-): ArPreviewDto {
-  try {
-    loadOnDriver(ledger.sqlite, files, now, operatorId, true);
-  } catch (err) {
-    return previewOutcome(err);
-  }
-  throw new Error('a receivables preview must roll back');
-}
-
-/** previewReceivables through the storage port. */
 export async function previewReceivablesVia(
   storage: Storage,
   files: ArImportFiles,
@@ -384,45 +348,6 @@ function eachFile<R>(
 
 const FILE_KEYS = ['accounts', 'units', 'bills', 'items'] as const;
 type Sources = Record<keyof typeof FILE_KINDS, CsvSource | undefined>;
-
-function loadOnDriver(
-  db: Database.Database,
-  files: ArImportFiles,
-  now: Date,
-  operatorId: number | null,
-  dryRun: boolean,
-): ArImportSummaryDto {
-  const started = performance.now();
-  const sink = createIssueSink();
-  const who = { at: now, operatorId };
-  assertPathsAllowed(db, who, 'ar:import', files, AR_PATH_FIELDS);
-  const readers = eachFile<FileBytes>(files, {
-    path: (path) => {
-      try {
-        return { path, bytes: readFileAudited(db, who, 'ar:import', path, MAX_UPLOAD_BYTES * 8) };
-      } catch (error) {
-        return { path, error };
-      }
-    },
-    uploaded: (up) => ({ upload: readUpload(db, who, 'ar:import', up, MAX_UPLOAD_BYTES * 8) }),
-  });
-  const sources = {} as Sources;
-  for (const k of FILE_KEYS) {
-    const r = readers[k];
-    sources[k] = toSource(r?.(), sink);
-  }
-  if (sink.count > 0) failWith(sink);
-  // Parsing needs no lock: currencies and a bill's currency never change once written.
-  const { parsed, exponents } = stepsOnDriver(db, parseSteps(DRIVER, sources, sink));
-  // Cross-checks, planning and writing share one write transaction, so no payment can land in between.
-  const run = db.transaction((): ArImportSummaryDto =>
-    stepsOnDriver(
-      db,
-      importSteps(DRIVER, parsed, sources, exponents, sink, now, operatorId, started, dryRun),
-    ),
-  );
-  return run.immediate();
-}
 
 async function loadVia(
   storage: Storage,

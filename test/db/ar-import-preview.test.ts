@@ -1,11 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArImportSummaryDto } from '../../src-shared/dto/app';
 import type { ArPreviewDto } from '../../src-shared/dto/desk-ops';
-import { cliOn, jsonOf } from '../helpers/cli';
-import { freshApp } from '../helpers/ledger';
-import { ledgerFingerprint, value } from '../helpers/suspense';
+import { APPS, cliOnApp, type TestApp } from '../helpers/apps';
+import { jsonOf } from '../helpers/cli';
+import { ledgerFingerprintVia, value } from '../helpers/suspense';
 
 const csv = (...rows: string[]): string => rows.join('\n') + '\n';
 const ACCOUNTS = csv(
@@ -36,24 +37,25 @@ const BAD_ACCOUNTS = csv('account_no,name,status,currency,default_pay_type', 'P1
 
 const up = (text: string, fileName: string) => ({ content: Buffer.from(text).toString('base64'), fileName });
 
-let app: ReturnType<typeof freshApp>;
-const cli = cliOn(() => app.file);
+let app: TestApp;
+const cli = cliOnApp(() => app);
 const file = (name: string, text: string): string => {
   const path = join(app.dir, name);
   writeFileSync(path, text);
   return path;
 };
 
-beforeAll(() => {
-  app = freshApp();
-  process.env.PAYDESK_OPERATOR = 'tester';
-});
-afterAll(() => {
-  delete process.env.PAYDESK_OPERATOR;
-  app.dispose();
-});
+describe.each(APPS.filter((r) => r.available))('receivables import preview ($dialect)', ({ open }) => {
+  beforeAll(async () => {
+    app = await open({ login: 'tester', clock: () => new Date('2026-11-22T09:00:00Z') });
+    await app.giveTestPassword('tester');
+    process.env.PAYDESK_OPERATOR = 'tester';
+  });
+  afterAll(async () => {
+    delete process.env.PAYDESK_OPERATOR;
+    await app.dispose();
+  });
 
-describe('receivables import preview', () => {
   it('reports the counts the import then reports, and writes nothing', async () => {
     const files = {
       accountsUpload: up(ACCOUNTS, 'accounts.csv'),
@@ -61,8 +63,8 @@ describe('receivables import preview', () => {
       billsUpload: up(BILLS, 'bills.csv'),
       itemsUpload: up(ITEMS, 'items.csv'),
     };
-    const before = ledgerFingerprint(app);
-    const accountsBefore = app.ctx.ledger.sqlite.prepare('SELECT count(*) AS n FROM accounts').get();
+    const before = await ledgerFingerprintVia(app);
+    const accountsBefore = await app.get(sql`SELECT count(*) AS n FROM accounts`);
     const preview = await value<ArPreviewDto>(app.dispatch('ar:preview', files));
     expect(preview).toMatchObject({
       ok: true,
@@ -73,11 +75,11 @@ describe('receivables import preview', () => {
       bills: { rows: 1, inserted: 1 },
       items: { rows: 2, inserted: 2 },
     });
-    expect(ledgerFingerprint(app)).toBe(before);
-    expect(app.ctx.ledger.sqlite.prepare('SELECT count(*) AS n FROM accounts').get()).toEqual(accountsBefore);
-    expect(
-      app.ctx.ledger.sqlite.prepare(`SELECT count(*) AS n FROM audit_log WHERE action = 'ar.import'`).get(),
-    ).toEqual({ n: 0 });
+    expect(await ledgerFingerprintVia(app)).toBe(before);
+    expect(await app.get(sql`SELECT count(*) AS n FROM accounts`)).toEqual(accountsBefore);
+    expect(await app.get(sql`SELECT count(*) AS n FROM audit_log WHERE action = 'ar.import'`)).toEqual({
+      n: 0,
+    });
 
     const imported = await value<ArImportSummaryDto>(app.dispatch('ar:import', files));
     const { elapsedMs: _a, ...importedCounts } = imported;
@@ -94,7 +96,7 @@ describe('receivables import preview', () => {
   });
 
   it('lists every problem with file, line and column, and changes nothing', async () => {
-    const before = ledgerFingerprint(app);
+    const before = await ledgerFingerprintVia(app);
     const preview = await value<ArPreviewDto>(
       app.dispatch('ar:preview', {
         accountsUpload: up(BAD_ACCOUNTS, 'accounts.csv'),
@@ -107,7 +109,7 @@ describe('receivables import preview', () => {
       expect.objectContaining({ file: 'accounts.csv', line: 2, column: 'currency' }),
       expect.objectContaining({ file: 'items.csv', line: 2, column: 'amount' }),
     ]);
-    expect(ledgerFingerprint(app)).toBe(before);
+    expect(await ledgerFingerprintVia(app)).toBe(before);
   });
 
   it('ar import --preview on the command line: the report, one JSON document, exit 2 on problems', async () => {
@@ -137,8 +139,6 @@ describe('receivables import preview', () => {
     expect(doc.problems[0]).toMatchObject({ file: 'bad.csv', line: 2, column: 'amount' });
     const text = await cli('ar', 'import', '--preview', '--items', file('bad.csv', BAD_ITEMS));
     expect(text.out).toContain('bad.csv line 2, amount');
-    expect(
-      app.ctx.ledger.sqlite.prepare(`SELECT count(*) AS n FROM accounts WHERE account_no = 'P3'`).get(),
-    ).toEqual({ n: 0 });
+    expect(await app.get(sql`SELECT count(*) AS n FROM accounts WHERE account_no = 'P3'`)).toEqual({ n: 0 });
   });
 });

@@ -1,38 +1,29 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src-main/cli/main';
 import type { TemplateProposalDto } from '../../src-shared/dto/batches';
-import { tempDir } from '../helpers/temp';
+import { APPS, cliOnApp, type TestApp } from '../helpers/apps';
 
 const STANDARDS = resolve(process.cwd(), '../shared/standards');
-type Run = { code: number; out: string; err: string };
 
-let dir: string;
-let cleanup: () => void;
-let db: string;
+describe.each(APPS.filter((r) => r.available))('paydesk template detect ($dialect)', ({ open }) => {
+  let app: TestApp;
+  let dir: string;
+  const cli = cliOnApp(() => app);
 
-async function cli(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['node', 'paydesk', '--db', db, ...args], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTty: false,
+  beforeAll(async () => {
+    // No in-process operator: `init` makes the first admin, as on a new ledger.
+    app = await open();
+    dir = app.dir;
+    process.env.PAYDESK_OPERATOR = 'detect-admin';
+    process.env.PAYDESK_QUIET = '1';
+    expect((await cli('--json', 'init')).code).toBe(0);
   });
-  return { code, out, err };
-}
+  afterAll(async () => {
+    delete process.env.PAYDESK_OPERATOR;
+    await app.dispose();
+  });
 
-beforeAll(async () => {
-  ({ dir, cleanup } = tempDir('paydesk-detect-cli-'));
-  db = join(dir, 'detect.sqlite');
-  process.env.PAYDESK_OPERATOR = 'detect-admin';
-  process.env.PAYDESK_QUIET = '1';
-  expect((await cli('--json', 'init')).code).toBe(0);
-});
-afterAll(() => cleanup());
-
-describe('paydesk template detect', () => {
   it('--json ranks the templates: a BAI2 file is Stock BAI2, never CSV or fixed width', async () => {
     const r = await cli('--json', 'template', 'detect', join(STANDARDS, 'bai2/valid/sample2.txt'));
     expect(r.code, r.err).toBe(0);

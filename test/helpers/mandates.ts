@@ -90,6 +90,11 @@ export function insertMandate(db: Database.Database, m: MandateInput): number {
   return driverGet<{ id: number }>(db, mandateInsertQuery(m))!.id;
 }
 
+/** insertMandate through the port (both databases). */
+export async function insertMandateVia(storage: Storage, m: MandateInput): Promise<number> {
+  return storage.transaction(async (tx) => (await tx.get<{ id: number }>(mandateInsertQuery(m)))!.id);
+}
+
 function accountsPayingQuery(payType: number, currency: string): SQL {
   return sql`SELECT DISTINCT a.id, a.account_no AS "accountNo" FROM accounts a JOIN bill_units u ON u.account_id = a.id
        WHERE u.pay_type = ${payType} AND a.currency = ${currency} AND a.status = 'active' ORDER BY a.id`;
