@@ -165,8 +165,13 @@ async function call<T>(kind: string, session: string, command: string, input: un
     };
   }
   note(kind, performance.now() - t, outcomeOf(result));
+  if (!result.ok && result.error.code === 'internal')
+    internalMessages.push(`${kind}: ${result.error.message}`);
   return result;
 }
+
+/** What each `internal` answer said (a transport failure or the server's message), printed with the checks. */
+const internalMessages: string[] = [];
 
 const outcomeOf = (r: Result<unknown>): string =>
   r.ok
@@ -1064,7 +1069,7 @@ async function main(): Promise<void> {
     checks.push({
       name: 'commands failed by the server (internal, e.g. "database is locked") = 0',
       ok: internal.length === 0,
-      detail: internal.join(', ') || '0',
+      detail: [internal.join(', ') || '0', ...internalMessages.slice(0, 5)].join('; '),
     });
     printTable(
       ['check', 'result', 'detail'],
