@@ -195,6 +195,55 @@ describe.each(APPS.filter((r) => r.available))('batch statuses ($dialect)', ({ d
       expect(out).toMatchObject({ posted: 1, suspended: 1 });
       await clean();
     });
+
+    it('posts by the plan of the moment when a verdict only moved between valid and allocation suggested', async () => {
+      // An account with two open bills, the second larger: one more cent than the first bill spans both
+      // (allocation suggested); once another payment settles the first bill it fits the second alone (valid).
+      const pick = await app.get<{ no: string; first: number; second: number; secondBill: number }>(
+        sql`SELECT a.account_no AS "no", min(b1.amount_due_minor) AS "first", min(b2.amount_due_minor) AS "second",
+              min(b2.id) AS "secondBill"
+            FROM accounts a
+            JOIN bills b1 ON b1.account_id = a.id AND b1.amount_due_minor > 0
+            JOIN bills b2 ON b2.account_id = a.id AND b2.amount_due_minor > b1.amount_due_minor + 1
+              AND (b2.due_date > b1.due_date OR (b2.due_date = b1.due_date AND b2.id > b1.id))
+            WHERE a.currency = 'USD' AND a.status = 'active' AND a.is_suspense = 0
+              AND (SELECT count(*) FROM bills x WHERE x.account_id = a.id AND x.amount_due_minor > 0) = 2
+            GROUP BY a.id, a.account_no ORDER BY a.id LIMIT 1`,
+      );
+      expect(pick).toBeDefined();
+      const minor = (n: number): string => (n / 100).toFixed(2);
+      const batch = await newBatch();
+      await value(
+        app.dispatch('batches:save-entries', {
+          batchId: batch.id,
+          entries: [{ accountNo: pick!.no, amount: minor(pick!.first + 1) }],
+        }),
+      );
+      await value(app.dispatch('batches:validate', { batchId: batch.id }));
+      expect((await entries(batch.id)).map((e) => e.status)).toEqual(['allocation_suggested']);
+      // Someone else's payment settles the first bill after the validation.
+      await value(
+        app.dispatch('payments:record', {
+          accountNo: pick!.no,
+          amount: minor(pick!.first),
+          allocate: 'auto',
+        }),
+      );
+      const out = await value<BatchSubmitDto>(app.dispatch('batches:submit', { batchId: batch.id }));
+      expect(out).toMatchObject({ posted: 1 });
+      // The entry's money went where the ledger is now: all of it to the second bill.
+      expect(
+        await app.all(
+          sql`SELECT al.bill_id AS "billId", sum(al.amount_minor) AS "amount" FROM allocations al
+              JOIN payments p ON p.id = al.payment_id WHERE p.batch_id = ${batch.id} GROUP BY al.bill_id`,
+        ),
+      ).toEqual([{ billId: pick!.secondBill, amount: pick!.first + 1 }]);
+      const refusals = await app.get<{ n: number }>(
+        sql`SELECT count(*) AS "n" FROM audit_log WHERE action = 'batch.submit.refused' AND entity_id = ${String(batch.id)}`,
+      );
+      expect(refusals).toEqual({ n: 0 });
+      await clean();
+    });
   });
 
   describe('exception batches carry the deposit-slip figures (finding 7)', () => {

@@ -80,6 +80,21 @@ const entriesPostedQuery = (batchId: number): SQL =>
  * which rolls back (nothing posts); the verdicts are then written in their own transaction, so the entries
  * show why the submit was refused.
  */
+/**
+ * Verdicts that post an entry the same way: to its account, by the automatic allocation plan. `valid` and
+ * `allocation_suggested` differ only in how many bills that plan touches, and the plan a submit posts is always
+ * the ledger's of that moment, so a move between the two is not a change the clerk must validate again (a batch
+ * that pays most accounts would otherwise be refused after every other posting or analyst's move). Any other change
+ * (to suspense, invalid, allocation required, a duplicate) still refuses the submit.
+ */
+const POSTS_BY_PLAN = new Set(['valid', 'allocation_suggested']);
+
+/** Whether an entry's verdict moved since validation in a way that refuses the submit. */
+export function verdictMoved(was: string | undefined, now: string): boolean {
+  if (was === now) return false;
+  return !(was !== undefined && POSTS_BY_PLAN.has(was) && POSTS_BY_PLAN.has(now));
+}
+
 class VerdictsChanged extends Error {
   constructor(
     readonly batchId: number,
@@ -175,9 +190,9 @@ const overrideForbidden = (): Error =>
  * Returns the conflict to throw.
  */
 function* keepVerdictsSteps(refused: VerdictsChanged, now: Date, operatorId: number | null): Steps<Error> {
-  const changed = refused.verdicts.filter((v) => refused.was.get(v.id) !== v.status);
+  const changed = refused.verdicts.filter((v) => verdictMoved(refused.was.get(v.id), v.status));
   const verdicts = refused.verdicts.map((v) =>
-    refused.was.get(v.id) === v.status
+    !verdictMoved(refused.was.get(v.id), v.status)
       ? v
       : {
           ...v,
@@ -548,7 +563,7 @@ function submitInTransaction(
     const verdicts = plannedVerdicts(db, batch.id);
     progress('posting', 0, verdicts.length);
     const statuses = storedStatuses(db, batch.id);
-    if (verdicts.some((v) => statuses.get(v.id) !== v.status))
+    if (verdicts.some((v) => verdictMoved(statuses.get(v.id), v.status)))
       throw new VerdictsChanged(batch.id, verdicts, statuses);
     stepsOnDriver(db, entriesGateSteps(verdicts.map((v) => v.status)));
 
@@ -678,7 +693,7 @@ function submitPerEntry(
     try {
       db.transaction(() => {
         if (driverGet<{ p: number }>(db, entryPostedQuery(s.id))?.p === 1) return;
-        if (v.status !== s.status)
+        if (verdictMoved(s.status, v.status))
           throw conflict(
             'revalidate',
             `changed since validation: ${v.problem ?? v.status.replace(/_/g, ' ')}`,
@@ -833,7 +848,7 @@ async function submitInTransactionVia(
           r.status,
         ]),
       );
-      if (verdicts.some((v) => statuses.get(v.id) !== v.status))
+      if (verdicts.some((v) => verdictMoved(statuses.get(v.id), v.status)))
         throw new VerdictsChanged(batch.id, verdicts, statuses);
       await stepsIn(tx, entriesGateSteps(verdicts.map((v) => v.status)));
       const at = now.toISOString();
@@ -1023,7 +1038,7 @@ async function submitPerEntryVia(
         async (tx) => {
           const mine = zeroCounts();
           if ((await tx.get<{ p: number }>(entryPostedQuery(s.id)))?.p === 1) return mine;
-          if (v.status !== s.status)
+          if (verdictMoved(s.status, v.status))
             throw conflict(
               'revalidate',
               `changed since validation: ${v.problem ?? v.status.replace(/_/g, ' ')}`,
