@@ -76,11 +76,6 @@ const entriesPostedQuery = (batchId: number): SQL =>
       AND batch_entries.status NOT IN ${sql.raw(POSTED)}`;
 
 /**
- * Entries whose verdict changed since validation (the ledger moved on). Thrown inside the submit transaction,
- * which rolls back (nothing posts); the verdicts are then written in their own transaction, so the entries
- * show why the submit was refused.
- */
-/**
  * Verdicts that post an entry the same way: to its account, by the automatic allocation plan. `valid` and
  * `allocation_suggested` differ only in how many bills that plan touches, and the plan a submit posts is always
  * the ledger's of that moment, so a move between the two is not a change the clerk must validate again (a batch
@@ -90,11 +85,16 @@ const entriesPostedQuery = (batchId: number): SQL =>
 const POSTS_BY_PLAN = new Set(['valid', 'allocation_suggested']);
 
 /** Whether an entry's verdict moved since validation in a way that refuses the submit. */
-export function verdictMoved(was: string | undefined, now: string): boolean {
+function verdictMoved(was: string | undefined, now: string): boolean {
   if (was === now) return false;
   return !(was !== undefined && POSTS_BY_PLAN.has(was) && POSTS_BY_PLAN.has(now));
 }
 
+/**
+ * Entries whose verdict changed since validation (the ledger moved on). Thrown inside the submit transaction,
+ * which rolls back (nothing posts); the verdicts are then written in their own transaction, so the entries
+ * show why the submit was refused.
+ */
 class VerdictsChanged extends Error {
   constructor(
     readonly batchId: number,
